@@ -1,0 +1,192 @@
+// The bundled client: asks for a name, joins, shows what arrives and sends what is typed.
+// Interactive on a terminal (readline keeps the typed line intact); line by line on a pipe.
+
+import * as readline from "node:readline";
+import { parseInput, lookupCommand } from "../protocol/commands.ts";
+import type { ServerEvent } from "../protocol/events.ts";
+import { type Link, openLink } from "./link.ts";
+import { makeRenderer } from "./render.ts";
+
+export interface ClientOptions {
+  host: string;
+  port: number;
+  name?: string;
+  /** stdin is a terminal: prompt, edit, redraw. Otherwise each stdin line is sent as is. */
+  interactive: boolean;
+  color: boolean;
+  timestamps: boolean;
+}
+
+/** Exit codes: 0 after quit or end of input; 1 when the server goes away or refuses us. */
+export async function runClient(options: ClientOptions): Promise<number> {
+  const client = new ChatClient(options);
+  return client.run();
+}
+
+type Phase = "connecting" | "naming" | "chatting" | "leaving";
+
+class ChatClient {
+  private phase: Phase = "connecting";
+  private link?: Link;
+  private triedName = false;
+  private serverShutdown = false;
+  private readonly render;
+  private readonly rl: readline.Interface;
+  /** Pipe mode: input lines waiting for the join (or, before it, for the name). */
+  private readonly pending: string[] = [];
+  private inputEnded = false;
+  private finish!: (code: number) => void;
+
+  constructor(private readonly options: ClientOptions) {
+    this.render = makeRenderer(options);
+    this.rl = readline.createInterface({
+      input: process.stdin,
+      output: options.interactive ? process.stdout : undefined,
+      terminal: options.interactive,
+      historySize: 500,
+    });
+  }
+
+  async run(): Promise<number> {
+    const done = new Promise<number>((resolve) => (this.finish = resolve));
+    this.rl.on("line", (line) => this.onInput(line));
+    this.rl.on("close", () => this.onInputEnd());
+    this.rl.on("SIGINT", () => this.leave()); // Ctrl-C in the interactive client
+    try {
+      this.link = await openLink(this.options.host, this.options.port, {
+        event: (event) => this.onEvent(event),
+        closed: () => this.onClosed(),
+      });
+    } catch (err) {
+      this.rl.close();
+      process.stderr.write(`bunchat: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (this.options.interactive) this.show(`Connected to ${this.options.host}:${this.options.port}.`);
+    const code = await done;
+    this.rl.close();
+    return code;
+  }
+
+  private onEvent(event: ServerEvent): void {
+    switch (event.type) {
+      case "ask-name":
+        return this.askName();
+      case "welcome":
+        this.phase = "chatting";
+        this.show(this.render(event));
+        if (this.options.interactive) {
+          this.rl.setPrompt("> ");
+          this.rl.prompt();
+        }
+        return this.flushPending();
+      case "bye":
+        this.phase = "leaving";
+        break;
+      case "shutdown":
+        this.serverShutdown = true;
+        break;
+      default:
+        break;
+    }
+    const text = this.render(event);
+    if (text !== undefined) this.show(text);
+  }
+
+  private askName(): void {
+    this.phase = "naming";
+    const first = !this.triedName;
+    this.triedName = true;
+    if (first && this.options.name !== undefined) return this.link!.send(this.options.name);
+    if (this.options.interactive) {
+      this.rl.setPrompt("Enter your username: ");
+      this.rl.prompt();
+      return;
+    }
+    if (!first) {
+      process.stderr.write("bunchat: the server refused that username; choose another with --name\n");
+      return this.quitNow(1);
+    }
+    this.flushPending(); // pipe mode without --name: the first input line is the name
+  }
+
+  private onInput(line: string): void {
+    if (!this.options.interactive) {
+      this.pending.push(line);
+      return this.flushPending();
+    }
+    if (this.phase === "naming") {
+      this.phase = "connecting"; // until the server answers
+      this.rl.setPrompt("");
+      return this.link!.send(line);
+    }
+    if (this.phase !== "chatting") return;
+    this.sendChat(line);
+    if (this.phase === "chatting") this.rl.prompt();
+  }
+
+  /** Pipe mode: send what was read once the server can take it. */
+  private flushPending(): void {
+    if (this.options.interactive) return;
+    if (this.phase === "naming" && this.pending.length > 0) {
+      this.phase = "connecting";
+      return this.link!.send(this.pending.shift()!);
+    }
+    while (this.phase === "chatting" && this.pending.length > 0) this.sendChat(this.pending.shift()!);
+    if (this.inputEnded && this.pending.length === 0) {
+      if (this.phase === "chatting") this.leave();
+      else if (this.phase === "naming") {
+        process.stderr.write("bunchat: input ended before a username was given\n");
+        this.quitNow(1);
+      }
+    }
+  }
+
+  private sendChat(line: string): void {
+    const input = parseInput(line);
+    if (input.kind === "command" && lookupCommand(input.word) === "quit") return this.leave();
+    if (input.kind !== "empty") this.link!.send(line);
+  }
+
+  private onInputEnd(): void {
+    if (this.inputEnded) return;
+    this.inputEnded = true;
+    if (this.options.interactive) return this.leave(); // Ctrl-D
+    this.flushPending();
+  }
+
+  /** quit: the server says goodbye and closes; we exit 0 then. */
+  private leave(): void {
+    if (this.phase === "leaving") return;
+    this.phase = "leaving";
+    if (!this.link) return this.finish(0);
+    this.link.send("quit");
+    // If the goodbye never comes, leave anyway.
+    setTimeout(() => this.finish(0), 3000).unref();
+  }
+
+  private quitNow(code: number): void {
+    this.phase = "leaving";
+    this.finish(code); // first: end() may run the close handler right away
+    this.link?.end();
+  }
+
+  private onClosed(): void {
+    if (this.phase === "leaving") return this.finish(0);
+    this.show(this.serverShutdown ? "The server has shut down." : "Connection to the server lost.");
+    this.finish(1);
+  }
+
+  /** Prints a line above the prompt, leaving what is being typed intact. */
+  private show(text: string | undefined): void {
+    if (text === undefined) return;
+    if (!this.options.interactive) {
+      process.stdout.write(`${text}\n`);
+      return;
+    }
+    readline.cursorTo(process.stdout, 0);
+    readline.clearLine(process.stdout, 0);
+    process.stdout.write(`${text}\n`);
+    if (this.phase === "chatting" || this.phase === "naming") this.rl.prompt(true);
+  }
+}

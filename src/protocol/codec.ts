@@ -1,0 +1,131 @@
+// The two wire encodings of a server event: plain text for people on nc/telnet, JSON lines for
+// the bundled client. Encoded bytes are shared by every recipient in that mode.
+
+import { COMMANDS } from "./commands.ts";
+import type { ClientHello, Mode, ServerEvent } from "./events.ts";
+
+const utf8 = new TextEncoder();
+
+export function encode(event: ServerEvent, mode: Mode): Uint8Array {
+  return utf8.encode(mode === "json" ? `${JSON.stringify(event)}\n` : `${toText(event)}\n`);
+}
+
+/** An event with its encodings computed at most once each, however many recipients it has. */
+export class Encoded {
+  private text?: Uint8Array;
+  private json?: Uint8Array;
+  constructor(readonly event: ServerEvent) {}
+  bytes(mode: Mode): Uint8Array {
+    if (mode === "json") return (this.json ??= encode(this.event, "json"));
+    return (this.text ??= encode(this.event, "text"));
+  }
+}
+
+/** Command help as aligned lines, shared by the text mode and the bundled client. */
+export function helpLines(): string[] {
+  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+  return [
+    `${"<text>".padEnd(width)}  send a message to everyone`,
+    ...COMMANDS.map((c) => `${c.usage.padEnd(width)}  ${c.summary}`),
+  ];
+}
+
+/** The answer to /help. */
+export function helpBlock(): string[] {
+  return ["Commands:", ...helpLines().map((l) => `  ${l}`), "  //text  send a message that starts with /"];
+}
+
+export function usersLine(users: readonly string[]): string {
+  return `Online (${users.length}): ${users.join(", ")}`;
+}
+
+/** The human-readable form of an event: what an nc user sees. */
+export function toText(event: ServerEvent): string {
+  switch (event.type) {
+    case "hello":
+      return `Welcome to bunchat ${event.server}.`;
+    case "ask-name":
+      return "Enter your username:";
+    case "welcome":
+      return [
+        `Hi ${event.name}, you are in. Type a line and press Enter to send it to everyone.`,
+        ...helpLines().map((l) => `  ${l}`),
+        usersLine(event.users),
+      ].join("\n");
+    case "public":
+      return `${event.from}: ${event.text}`;
+    case "private":
+      return `[pm from ${event.from}] ${event.text}`;
+    case "private-sent":
+      return `[pm to ${event.to}] ${event.text}`;
+    case "join":
+      return `--> ${event.name} joined the chat`;
+    case "leave":
+      return `<-- ${event.name} left the chat (${event.reason})`;
+    case "users":
+      return usersLine(event.users);
+    case "help":
+      return helpBlock().join("\n");
+    case "pong":
+      return `pong ${event.token}`;
+    case "error":
+      return `! ${event.message}`;
+    case "bye":
+      return event.name ? `Goodbye, ${event.name}!` : "Goodbye!";
+    case "shutdown":
+      return "!! The server is shutting down. Goodbye!";
+    default:
+      return unreachable(event);
+  }
+}
+
+export function unreachable(value: never): never {
+  throw new Error(`unhandled event: ${JSON.stringify(value)}`);
+}
+
+/** Reads the first line of a structured client; undefined if it is not a hello at all. */
+export function parseClientHello(line: string): ClientHello | { error: string } | undefined {
+  if (!line.startsWith("{")) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { error: "The first line looks like JSON but does not parse." };
+  }
+  if (typeof value !== "object" || value === null || (value as { type?: unknown }).type !== "hello") {
+    return { error: 'A structured client must start with {"type":"hello","proto":1}.' };
+  }
+  const proto = (value as { proto?: unknown }).proto;
+  if (typeof proto !== "number") return { error: 'The hello needs "proto": 1.' };
+  return value as ClientHello;
+}
+
+const EVENT_TYPES = new Set<string>([
+  "hello",
+  "ask-name",
+  "welcome",
+  "public",
+  "private",
+  "private-sent",
+  "join",
+  "leave",
+  "users",
+  "help",
+  "pong",
+  "error",
+  "bye",
+  "shutdown",
+] satisfies ServerEvent["type"][]);
+
+/** Reads one JSON line from the server; undefined for anything that is not a known event. */
+export function decodeEvent(line: string): ServerEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === "string" && EVENT_TYPES.has(type) ? (value as ServerEvent) : undefined;
+}
