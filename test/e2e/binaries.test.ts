@@ -1,0 +1,157 @@
+// The compiled binaries, as a user runs them: the client through a pipe, nc as a raw socket,
+// the server stopped with SIGTERM.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Binaries, buildBinaries, removeBinaries, run, runServer } from "../helpers/binaries.ts";
+import { Peer } from "../helpers/peer.ts";
+
+let bins: Binaries;
+beforeAll(async () => {
+  bins = await buildBinaries();
+}, 60_000);
+afterAll(() => removeBinaries(bins));
+
+const joined = (name: string) => `Joined as ${name}.`;
+
+describe("compiled binaries", () => {
+  test("the README's example session: five users, one of them on nc", async () => {
+    const { server, port } = await runServer(bins);
+    const client = (name: string) => run(bins.client, ["--port", String(port), "--name", name], name);
+    const users = { Sam: client("Sam"), Eliya: client("Eliya"), Ana: client("Ana"), Bo: client("Bo") };
+    for (const [name, u] of Object.entries(users)) await u.out.next(joined(name));
+    const dee = await Peer.join(port, "Dee"); // the nc user
+
+    users.Sam.send("Hi everyone, Sam here!");
+    for (const name of ["Eliya", "Ana", "Bo"] as const) await users[name].out.next("Sam: Hi everyone, Sam here!");
+    await dee.next("Sam: Hi everyone, Sam here!");
+    await server.out.next(/ \[Broadcast message from Sam\] Hi everyone, Sam here!$/);
+
+    users.Eliya.send("/pm Sam Hello!");
+    await users.Sam.out.next("[pm from Eliya] Hello!");
+    await users.Eliya.out.next("[pm to Sam] Hello!");
+    await server.out.next(/ \[Private message from Eliya to Sam\]$/);
+
+    users.Sam.send("quit");
+    await users.Sam.out.next("Goodbye, Sam!");
+    expect(await users.Sam.exited()).toBe(0);
+    for (const name of ["Eliya", "Ana", "Bo"] as const) await users[name].out.next("<-- Sam left the chat (quit)");
+    await dee.next("<-- Sam left the chat (quit)");
+
+    // Only Sam saw the private message; no one saw their own public line echoed.
+    for (const name of ["Ana", "Bo"] as const) expect(users[name].out.all(/Hello!/)).toEqual([]);
+    expect(dee.log.all(/Hello!/)).toEqual([]);
+    expect(users.Sam.out.all(/^Sam: /)).toEqual([]);
+    // Piped output is plain: no colour codes.
+    expect(users.Eliya.out.lines.join("\n")).not.toContain("\u001b");
+
+    server.proc.kill("SIGTERM");
+    expect(await server.exited()).toBe(0);
+    dee.close();
+  }, 30_000);
+
+  test("piped input: each line is sent, and the client exits 0 at end of input once it is delivered", async () => {
+    const { server, port } = await runServer(bins);
+    const watcher = await Peer.join(port, "Watcher");
+    const bot = run(bins.client, ["--port", String(port), "--name", "cronbot"], "cronbot");
+    bot.send("first line");
+    bot.send("second line");
+    bot.endInput();
+    expect(await bot.exited()).toBe(0);
+    await watcher.next("cronbot: first line");
+    await watcher.next("cronbot: second line");
+    await watcher.next("<-- cronbot left the chat (quit)");
+    watcher.close();
+    server.proc.kill("SIGTERM");
+    expect(await server.exited()).toBe(0);
+  }, 20_000);
+
+  test("without --name the first piped line is the username", async () => {
+    const { server, port } = await runServer(bins);
+    const watcher = await Peer.join(port, "Watcher");
+    const c = run(bins.client, ["--port", String(port)], "anon");
+    c.send("Piper");
+    c.send("hello");
+    c.endInput();
+    expect(await c.exited()).toBe(0);
+    await watcher.next("Piper: hello");
+    watcher.close();
+    server.proc.kill("SIGTERM");
+    await server.exited();
+  }, 20_000);
+
+  test("SIGTERM: clients get the shutdown notice, the server exits 0, the client says so and exits 1", async () => {
+    const { server, port } = await runServer(bins);
+    const sam = run(bins.client, ["--port", String(port), "--name", "Sam"], "Sam");
+    await sam.out.next(joined("Sam"));
+    const dee = await Peer.join(port, "Dee");
+    server.proc.kill("SIGTERM");
+    expect(await server.exited()).toBe(0);
+    await server.out.next(/SIGTERM received$/);
+    await dee.next("!! The server is shutting down. Goodbye!");
+    await dee.closed();
+    await sam.out.next("!! The server is shutting down.");
+    await sam.out.next("The server has shut down.");
+    expect(await sam.exited()).toBe(1);
+  }, 20_000);
+
+  test("a refused name in pipe mode is explained and the client exits 1", async () => {
+    const { server, port } = await runServer(bins);
+    const c = run(bins.client, ["--port", String(port), "--name", "Server"], "c");
+    await c.out.next(/^! The name "Server" is reserved/);
+    await c.err.next(/the server refused that username/);
+    expect(await c.exited()).toBe(1);
+    server.proc.kill("SIGTERM");
+    await server.exited();
+  }, 20_000);
+
+  test("the client says when the server is unreachable and exits 1", async () => {
+    const { server, port } = await runServer(bins);
+    server.proc.kill("SIGTERM");
+    await server.exited();
+    const c = run(bins.client, ["--port", String(port), "--name", "Sam"], "c");
+    expect(await c.exited()).toBe(1);
+    await c.err.next(/can't connect to 127\.0\.0\.1:\d+: connection refused/);
+  }, 20_000);
+
+  test("the client says when the connection is lost and exits 1", async () => {
+    const { server, port } = await runServer(bins);
+    const c = run(bins.client, ["--port", String(port), "--name", "Sam"], "c");
+    await c.out.next(joined("Sam"));
+    server.proc.kill("SIGKILL");
+    await server.exited();
+    await c.out.next("Connection to the server lost.");
+    expect(await c.exited()).toBe(1);
+  }, 20_000);
+
+  test.each([
+    ["server", ["--help"], 0, /^Usage: bunchat-server \[--host <address>\] \[--port <port>\]$/],
+    ["server", ["--version"], 0, /^bunchat-server \d+\.\d+\.\d+$/],
+    ["client", ["--help"], 0, /^Usage: bunchat \[--host <address>\] \[--port <port>\] \[--name <username>\]$/],
+    ["client", ["-v"], 0, /^bunchat \d+\.\d+\.\d+$/],
+  ] as const)("%s %p", async (which, args, code, line) => {
+    const p = run(which === "server" ? bins.server : bins.client, [...args]);
+    expect(await p.exited()).toBe(code);
+    await p.out.next(line);
+  });
+
+  test.each([
+    ["server", ["--port", "70000"], /--port needs a number from 0 to 65535/],
+    ["server", ["--nope"], /Unknown option '--nope'/],
+    ["client", ["--port", "abc"], /--port needs a number from 1 to 65535/],
+    ["client", ["stray"], /stray/],
+  ] as const)("%s %p is a usage error (exit 2)", async (which, args, message) => {
+    const p = run(which === "server" ? bins.server : bins.client, [...args]);
+    expect(await p.exited()).toBe(2);
+    await p.err.next(message);
+    await p.err.next(/^Try '.*--help'\.$/);
+  });
+
+  test("the server says clearly when its port is taken", async () => {
+    const { server, port } = await runServer(bins);
+    const second = run(bins.server, ["--host", "127.0.0.1", "--port", String(port)], "second");
+    expect(await second.exited()).toBe(1);
+    await second.err.next(new RegExp(`can't listen on 127\\.0\\.0\\.1:${port}`));
+    server.proc.kill("SIGTERM");
+    await server.exited();
+  }, 20_000);
+});

@@ -1,0 +1,85 @@
+// Compiles the two binaries once per test file, into a temporary folder, and runs them as
+// child processes whose output is read line by line. Every process is killed after its test.
+
+import { afterEach } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { compile } from "../../scripts/build.ts";
+import { type LineLog, logStream } from "./lines.ts";
+
+export interface Binaries {
+  server: string;
+  client: string;
+  dir: string;
+}
+
+export async function buildBinaries(): Promise<Binaries> {
+  const dir = await mkdtemp(join(tmpdir(), "bunchat-e2e-"));
+  const server = join(dir, "bunchat-server");
+  const client = join(dir, "bunchat");
+  await Promise.all([compile("server.ts", server, undefined, true), compile("client.ts", client, undefined, true)]);
+  return { server, client, dir };
+}
+
+export async function removeBinaries(b: Binaries | undefined): Promise<void> {
+  if (b) await rm(b.dir, { recursive: true, force: true });
+}
+
+export interface Running {
+  proc: Subprocess<"pipe", "pipe", "pipe">;
+  out: LineLog;
+  err: LineLog;
+  send(line: string): void;
+  endInput(): void;
+  /** Exit code, or a failure if it does not exit in time. */
+  exited(timeoutMs?: number): Promise<number>;
+}
+
+const live = new Set<Subprocess>();
+afterEach(() => {
+  for (const p of live) p.kill("SIGKILL");
+  live.clear();
+});
+
+export function run(bin: string, args: string[], label = bin): Running {
+  const proc = Bun.spawn([bin, ...args], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  live.add(proc);
+  return {
+    proc,
+    out: logStream(proc.stdout, `${label} stdout`),
+    err: logStream(proc.stderr, `${label} stderr`),
+    send(line) {
+      proc.stdin.write(`${line}\n`);
+      proc.stdin.flush();
+    },
+    endInput() {
+      proc.stdin.end();
+    },
+    async exited(timeoutMs = 5000) {
+      let timer: Timer | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${label} did not exit within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([proc.exited, timeout]);
+      } finally {
+        clearTimeout(timer);
+        live.delete(proc);
+      }
+    },
+  };
+}
+
+/** Starts the server binary on 127.0.0.1:0 and reads the port it prints. */
+export async function runServer(b: Binaries): Promise<{ server: Running; port: number }> {
+  const server = run(b.server, ["--host", "127.0.0.1", "--port", "0"], "server");
+  const line = await server.out.next(/listening on 127\.0\.0\.1:\d+$/, 10_000);
+  return { server, port: Number(line.split(":").at(-1)) };
+}

@@ -1,0 +1,104 @@
+// Collects lines as they arrive (from a socket or a process) and waits on conditions, never on sleeps.
+
+export type LineTest = string | RegExp | ((line: string) => boolean);
+
+function matches(test: LineTest, line: string): boolean {
+  if (typeof test === "string") return line === test;
+  if (test instanceof RegExp) return test.test(line);
+  return test(line);
+}
+
+export class LineLog {
+  readonly lines: string[] = [];
+  private cursor = 0;
+  private waiters = new Set<() => void>();
+  private ended = false;
+  private partial = "";
+  private readonly decoder = new TextDecoder();
+
+  constructor(private readonly label: string) {}
+
+  /** Feeds raw bytes; complete lines are recorded. */
+  push(chunk: Uint8Array): void {
+    this.partial += this.decoder.decode(chunk, { stream: true });
+    const parts = this.partial.split("\n");
+    this.partial = parts.pop()!;
+    for (const line of parts) this.lines.push(line.replace(/\r$/, ""));
+    this.wake();
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** The next line (after the last one matched) that passes the test. */
+  async next(test: LineTest, timeoutMs = 3000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (; this.cursor < this.lines.length; this.cursor++) {
+        const line = this.lines[this.cursor]!;
+        if (matches(test, line)) {
+          this.cursor++;
+          return line;
+        }
+      }
+      if (this.ended) throw new Error(`${this.label}: ended without a line matching ${String(test)}\n${this.dump()}`);
+      if (!(await this.changed(deadline))) {
+        throw new Error(`${this.label}: no line matching ${String(test)} within ${timeoutMs} ms\n${this.dump()}`);
+      }
+    }
+  }
+
+  /** Resolves once the stream has ended. */
+  async closed(timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended) {
+      if (!(await this.changed(deadline))) throw new Error(`${this.label}: still open after ${timeoutMs} ms`);
+    }
+  }
+
+  /** Every line so far that passes the test. */
+  all(test: LineTest): string[] {
+    return this.lines.filter((l) => matches(test, l));
+  }
+
+  private changed(deadline: number): Promise<boolean> {
+    const left = deadline - Date.now();
+    if (left <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(wake);
+        resolve(false);
+      }, left);
+      this.waiters.add(wake);
+    });
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private dump(): string {
+    return this.lines.map((l) => `  | ${l}`).join("\n");
+  }
+}
+
+/** Reads a process's output stream into a LineLog. */
+export function logStream(stream: ReadableStream<Uint8Array>, label: string): LineLog {
+  const log = new LineLog(label);
+  void (async () => {
+    for await (const chunk of stream) log.push(chunk);
+    log.end();
+  })();
+  return log;
+}

@@ -1,0 +1,79 @@
+import { describe, expect, test } from "bun:test";
+import { Outbox, type Writable } from "../../src/net/outbox.ts";
+
+/** A socket that takes at most `room` bytes per write, like a full kernel buffer. */
+class TightSocket implements Writable {
+  received: number[] = [];
+  ended = false;
+  closed = false;
+  constructor(public room: number) {}
+  write(data: Uint8Array): number {
+    if (this.closed) return -1;
+    const n = Math.min(this.room, data.length);
+    this.received.push(...data.subarray(0, n));
+    return n;
+  }
+  end(): void {
+    this.ended = true;
+  }
+}
+
+const bytes = (...values: number[]) => new Uint8Array(values);
+
+describe("Outbox", () => {
+  test("keeps what write() did not accept and sends it, in order, on drain", () => {
+    const socket = new TightSocket(2);
+    const outbox = new Outbox(socket);
+    outbox.send(bytes(1, 2, 3, 4, 5));
+    outbox.send(bytes(6, 7));
+    expect(socket.received).toEqual([1, 2]);
+    expect(outbox.pendingBytes).toBe(5);
+    for (let i = 0; i < 10 && outbox.pendingBytes > 0; i++) outbox.drain();
+    expect(socket.received).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(outbox.pendingBytes).toBe(0);
+  });
+
+  test("nothing overtakes what is already queued, even when the socket has room again", () => {
+    const socket = new TightSocket(1);
+    const outbox = new Outbox(socket);
+    outbox.send(bytes(1, 2));
+    socket.room = 100;
+    outbox.send(bytes(3));
+    expect(socket.received).toEqual([1]);
+    outbox.drain();
+    expect(socket.received).toEqual([1, 2, 3]);
+  });
+
+  test("end() closes only after everything queued has been written", () => {
+    const socket = new TightSocket(1);
+    const outbox = new Outbox(socket);
+    outbox.send(bytes(1, 2, 3));
+    outbox.end();
+    outbox.send(bytes(9)); // after end: dropped
+    expect(socket.ended).toBe(false);
+    outbox.drain();
+    expect(socket.ended).toBe(false);
+    outbox.drain();
+    expect(socket.received).toEqual([1, 2, 3]);
+    expect(socket.ended).toBe(true);
+  });
+
+  test("end() with nothing queued closes at once", () => {
+    const socket = new TightSocket(10);
+    const outbox = new Outbox(socket);
+    outbox.send(bytes(1));
+    outbox.end();
+    expect(socket.ended).toBe(true);
+  });
+
+  test("a closed socket (write returns -1) drops the queue instead of growing it", () => {
+    const socket = new TightSocket(1);
+    const outbox = new Outbox(socket);
+    outbox.send(bytes(1, 2));
+    socket.closed = true;
+    outbox.drain();
+    outbox.send(bytes(3, 4));
+    expect(outbox.pendingBytes).toBe(0);
+    expect(outbox.closed).toBe(true);
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, test } from "bun:test";
+import { decodeEvent, Encoded, encode, parseClientHello, toText } from "../../src/protocol/codec.ts";
+import type { ServerEvent } from "../../src/protocol/events.ts";
+import { sanitizeText } from "../../src/protocol/sanitize.ts";
+
+const ts = 1_700_000_000_000;
+const decoder = new TextDecoder();
+
+// Every event type with its plain-text form: what an nc user reads.
+const cases: [ServerEvent, string][] = [
+  [{ type: "hello", server: "0.1.0", proto: 1, maxLineBytes: 4096, nameMaxLength: 24 }, "Welcome to bunchat 0.1.0."],
+  [{ type: "ask-name" }, "Enter your username:"],
+  [{ type: "public", from: "Sam", text: "hi all", ts }, "Sam: hi all"],
+  [{ type: "private", from: "Eliya", text: "Hello!", ts }, "[pm from Eliya] Hello!"],
+  [{ type: "private-sent", to: "Sam", text: "Hello!", ts }, "[pm to Sam] Hello!"],
+  [{ type: "join", name: "Sam", ts }, "--> Sam joined the chat"],
+  [{ type: "leave", name: "Sam", reason: "quit", ts }, "<-- Sam left the chat (quit)"],
+  [{ type: "leave", name: "Sam", reason: "disconnected", ts }, "<-- Sam left the chat (disconnected)"],
+  [{ type: "users", users: ["Ana", "Sam"] }, "Online (2): Ana, Sam"],
+  [{ type: "pong", token: "abc" }, "pong abc"],
+  [
+    { type: "error", code: "unknown-user", message: 'No user named "Bob" is online.' },
+    '! No user named "Bob" is online.',
+  ],
+  [{ type: "bye", name: "Sam" }, "Goodbye, Sam!"],
+  [{ type: "bye", name: "" }, "Goodbye!"],
+  [{ type: "shutdown" }, "!! The server is shutting down. Goodbye!"],
+];
+
+describe("codecs", () => {
+  test.each(cases)("text form of %o", (event, text) => {
+    expect(toText(event)).toBe(text);
+    expect(decoder.decode(encode(event, "text"))).toBe(`${text}\n`);
+  });
+
+  test.each(cases)("json round trip of %o", (event) => {
+    const line = decoder.decode(encode(event, "json"));
+    expect(line.endsWith("\n")).toBe(true);
+    expect(line.slice(0, -1)).not.toContain("\n");
+    expect(decodeEvent(line.slice(0, -1))).toEqual(event);
+  });
+
+  test("multi-line text events: welcome and help list every command", () => {
+    const welcome = toText({ type: "welcome", name: "Sam", users: ["Ana", "Sam"] });
+    expect(welcome.split("\n")[0]).toBe("Hi Sam, you are in. Type a line and press Enter to send it to everyone.");
+    for (const usage of ["/pm <user> <message>", "/users", "/help", "quit"]) expect(welcome).toContain(usage);
+    expect(welcome.split("\n").at(-1)).toBe("Online (2): Ana, Sam");
+    expect(toText({ type: "help" })).toContain("//text");
+  });
+
+  test("json keeps text that would break a line: newlines and quotes are escaped", () => {
+    const line = decoder.decode(encode({ type: "public", from: "Sam", text: 'a "b"\\ \u2028', ts }, "json"));
+    expect(line.split("\n")).toHaveLength(2);
+    expect(decodeEvent(line.trim())).toMatchObject({ text: 'a "b"\\ \u2028' });
+  });
+
+  test("Encoded computes each mode's bytes once and hands out the same buffer", () => {
+    const encoded = new Encoded({ type: "public", from: "Sam", text: "hi", ts });
+    expect(encoded.bytes("text")).toBe(encoded.bytes("text"));
+    expect(encoded.bytes("json")).toBe(encoded.bytes("json"));
+    expect(encoded.bytes("json")).not.toBe(encoded.bytes("text"));
+  });
+
+  test.each(["not json", "{broken", '{"type":"nope"}', "[]", "null", '"hello"'])("decodeEvent ignores %p", (line) =>
+    expect(decodeEvent(line)).toBeUndefined(),
+  );
+
+  test.each([
+    ["Sam", undefined],
+    ['{"type":"hello","proto":1}', { type: "hello", proto: 1 }],
+    ['{"type":"hello","proto":1,"client":"x"}', { type: "hello", proto: 1, client: "x" }],
+    ["{nope", { error: "The first line looks like JSON but does not parse." }],
+    ['{"type":"hi"}', { error: 'A structured client must start with {"type":"hello","proto":1}.' }],
+    ['{"type":"hello"}', { error: 'The hello needs "proto": 1.' }],
+  ])("parseClientHello(%p)", (line, expected) => {
+    expect(parseClientHello(line)).toEqual(expected as never);
+  });
+});
+
+describe("sanitizeText", () => {
+  test.each([
+    ["plain text", "plain text"],
+    ["émoji 😀 and 中文", "émoji 😀 and 中文"],
+    ["\u001b[31mred\u001b[0m", "[31mred[0m"],
+    ["\u001b]0;pwned\u0007title", "]0;pwnedtitle"],
+    ["\u001b]8;;http://evil\u001b\\link\u001b]8;;\u001b\\", "]8;;http://evil\\link]8;;\\"],
+    ["bell\u0007", "bell"],
+    ["back\bspace", "backspace"],
+    ["over\rwrite", "overwrite"],
+    ["nul\u0000byte", "nulbyte"],
+    ["del\u007f", "del"],
+    ["c1\u009bcsi\u0085nel", "c1csinel"],
+    ["abc\u202edcba\u202c", "abcdcba"],
+    ["iso\u2066late\u2069", "isolate"],
+    ["tab\there", "tab here"],
+    ["lone \ud800 surrogate", "lone \ufffd surrogate"],
+    ["line\u2028sep", "linesep"],
+  ])("%p", (input, output) => {
+    expect(sanitizeText(input)).toBe(output);
+  });
+});

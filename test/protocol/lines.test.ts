@@ -1,0 +1,88 @@
+import { describe, expect, test } from "bun:test";
+import { LineReader } from "../../src/protocol/lines.ts";
+
+const utf8 = new TextEncoder();
+
+/** Feeds `chunks` and returns what came out: lines, and "<overflow>" where a line was too long. */
+function frame(chunks: (string | Uint8Array)[], maxBytes = 16): { out: string[]; pending: number } {
+  const out: string[] = [];
+  const reader = new LineReader(maxBytes, { line: (l) => out.push(l), overflow: () => out.push("<overflow>") });
+  for (const c of chunks) reader.push(typeof c === "string" ? utf8.encode(c) : c);
+  return { out, pending: reader.pendingBytes };
+}
+
+/** Splits bytes into pieces at the given offsets. */
+function cut(text: string, ...offsets: number[]): Uint8Array[] {
+  const bytes = utf8.encode(text);
+  const points = [0, ...offsets, bytes.length];
+  return points.slice(1).map((end, i) => bytes.slice(points[i], end));
+}
+
+describe("LineReader", () => {
+  test.each([
+    ["several lines in one chunk", ["a\nb\nc\n"], ["a", "b", "c"]],
+    ["one line across chunks", ["he", "ll", "o\n"], ["hello"]],
+    ["CRLF and LF alike", ["a\r\nb\n"], ["a", "b"]],
+    ["CR and LF in different chunks", ["a\r", "\nb\r", "\n"], ["a", "b"]],
+    ["empty lines are lines", ["\n\r\n"], ["", ""]],
+    ["an unterminated fragment is held, not emitted", ["abc"], []],
+    ["a CR in the middle stays", ["a\rb\n"], ["a\rb"]],
+    ["exactly the limit is accepted", ["x".repeat(16) + "\n"], ["x".repeat(16)]],
+    ["exactly the limit with CRLF split before LF", ["x".repeat(16) + "\r", "\n"], ["x".repeat(16)]],
+    ["one byte over the limit is refused", ["x".repeat(17) + "\n", "ok\n"], ["<overflow>", "ok"]],
+    [
+      "one byte over the limit, arriving in pieces",
+      ["x".repeat(10), "x".repeat(7), "\n", "ok\n"],
+      ["<overflow>", "ok"],
+    ],
+    ["an over-long line is reported once", ["x".repeat(40), "y".repeat(40), "z\nok\n"], ["<overflow>", "ok"]],
+    ["a line with CR over the limit", ["x".repeat(17) + "\r\n"], ["<overflow>"]],
+  ] as const)("%s", (_name, chunks, expected) => {
+    expect(frame([...chunks]).out).toEqual([...expected]);
+  });
+
+  test("a multi-byte character split at every offset arrives whole", () => {
+    const text = "wörld €😀\n";
+    const size = utf8.encode(text).length;
+    for (let a = 1; a < size; a++) {
+      for (let b = a + 1; b < size; b++) {
+        expect(frame(cut(text, a, b), 64).out).toEqual(["wörld €😀"]);
+      }
+    }
+  });
+
+  test("byte by byte", () => {
+    expect(frame(cut("añ😀\nb\n", 1, 2, 3, 4, 5, 6, 7, 8, 9), 64).out).toEqual(["añ😀", "b"]);
+  });
+
+  test("invalid UTF-8 becomes U+FFFD", () => {
+    expect(frame([new Uint8Array([0x61, 0xff, 0xc3, 0x0a])]).out).toEqual(["a\ufffd\ufffd"]);
+  });
+
+  test("a leading byte-order mark is dropped", () => {
+    expect(frame(["\ufeffhi\n"]).out).toEqual(["hi"]);
+  });
+
+  test("memory stays bounded while a newline never comes", () => {
+    const out: string[] = [];
+    const reader = new LineReader(4096, { line: (l) => out.push(l), overflow: () => out.push("<overflow>") });
+    const chunk = new Uint8Array(64 * 1024).fill(0x41);
+    for (let i = 0; i < 16; i++) {
+      reader.push(chunk); // 1 MiB in all
+      expect(reader.pendingBytes).toBeLessThanOrEqual(4097);
+    }
+    expect(out).toEqual(["<overflow>"]);
+    reader.push(utf8.encode("\nafter\n"));
+    expect(out).toEqual(["<overflow>", "after"]);
+  });
+
+  test("chunks held across calls are copies: reusing the caller's buffer is safe", () => {
+    const out: string[] = [];
+    const reader = new LineReader(64, { line: (l) => out.push(l), overflow: () => {} });
+    const buffer = utf8.encode("abc");
+    reader.push(buffer);
+    buffer.set(utf8.encode("XYZ"));
+    reader.push(utf8.encode("\n"));
+    expect(out).toEqual(["abc"]);
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { checkName, foldName } from "../../src/protocol/names.ts";
+
+describe("checkName", () => {
+  test.each(["Sam", "eliya", "a", "x".repeat(24), "Bob_2", "Anne-Marie", "007", "a-"])("accepts %p", (name) => {
+    expect(checkName(name)).toEqual({ ok: true, name });
+  });
+
+  test("trims surrounding white space", () => {
+    expect(checkName("  Sam \t")).toEqual({ ok: true, name: "Sam" });
+  });
+
+  test.each([
+    ["", /can't be empty/],
+    ["   ", /can't be empty/],
+    ["x".repeat(25), /at most 24 characters; that one has 25/],
+    ["Sam Smith", /can't contain spaces/],
+    ["bell\u0007", /control characters \(U\+0007\)/],
+    ["esc\u001b[31m", /control characters \(U\+001B\)/],
+    ["José", /non-ASCII characters such as "é" \(U\+00E9\)/],
+    ["abc\u202edcba", /invisible or control characters \(U\+202E\)/],
+    ["Sam!", /can't contain "!"/],
+    ["_sam", /must start with a letter or a digit/],
+    ["-sam", /must start with a letter or a digit/],
+    ["/pm", /can't contain "\/"/],
+    ["server", /reserved/],
+    ["SERVER", /reserved/],
+    ["Ser_ver", /reserved/],
+    ["server2", /reserved/],
+    ["System", /reserved/],
+    ["admin", /reserved/],
+    ["bunchat-bot", /reserved/],
+    ["everyone", /reserved/],
+    ["quit", /reserved/],
+  ])("refuses %p", (name, reason) => {
+    const result = checkName(name);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(reason);
+  });
+
+  test("names that differ only by case fold alike", () => {
+    expect(foldName("SaM")).toBe(foldName("sam"));
+    expect(foldName("Sam")).not.toBe(foldName("Sam2"));
+  });
+});

@@ -1,0 +1,62 @@
+import { describe, expect, test } from "bun:test";
+import type { Mode, ServerEvent } from "../../src/protocol/events.ts";
+import { Hub, type Member } from "../../src/server/hub.ts";
+
+/** A member that records what it is given. */
+function member(name: string, mode: Mode = "text"): Member & { got: Uint8Array[] } {
+  const got: Uint8Array[] = [];
+  return { name, mode, got, deliver: (b) => void got.push(b) };
+}
+
+const hi: ServerEvent = { type: "public", from: "Sam", text: "hi", ts: 1 };
+
+describe("Hub", () => {
+  test("names are unique ignoring case", () => {
+    const hub = new Hub();
+    expect(hub.add(member("Sam"))).toBe(true);
+    expect(hub.add(member("sAM"))).toBe(false);
+    expect(hub.find("SAM")?.name).toBe("Sam");
+    expect(hub.size).toBe(1);
+  });
+
+  test("names() is sorted case-insensitively", () => {
+    const hub = new Hub();
+    for (const n of ["bo", "Ana", "Sam", "eliya"]) hub.add(member(n));
+    expect(hub.names()).toEqual(["Ana", "bo", "eliya", "Sam"]);
+  });
+
+  test("remove is true once, and only for the member that holds the name", () => {
+    const hub = new Hub();
+    const sam = member("Sam");
+    hub.add(sam);
+    expect(hub.remove(member("Sam"))).toBe(false); // same name, different member
+    expect(hub.remove(sam)).toBe(true);
+    expect(hub.remove(sam)).toBe(false);
+  });
+
+  test("broadcast skips the sender and encodes once per mode", () => {
+    const hub = new Hub();
+    const sender = member("Sam");
+    const texts = [member("A"), member("B"), member("C")];
+    const jsons = [member("D", "json"), member("E", "json")];
+    for (const m of [sender, ...texts, ...jsons]) hub.add(m);
+    hub.broadcast(hi, sender);
+    expect(sender.got).toEqual([]);
+    for (const m of [...texts, ...jsons]) expect(m.got).toHaveLength(1);
+    // Same buffer object for everyone in a mode: encoded once, not once per recipient.
+    expect(new Set(texts.map((m) => m.got[0])).size).toBe(1);
+    expect(new Set(jsons.map((m) => m.got[0])).size).toBe(1);
+    expect(new TextDecoder().decode(texts[0]!.got[0])).toBe("Sam: hi\n");
+    expect(JSON.parse(new TextDecoder().decode(jsons[0]!.got[0]))).toEqual(hi);
+  });
+
+  test("send reaches exactly one member", () => {
+    const hub = new Hub();
+    const [a, b] = [member("A"), member("B")];
+    hub.add(a);
+    hub.add(b);
+    hub.send(b, hi);
+    expect(a.got).toHaveLength(0);
+    expect(b.got).toHaveLength(1);
+  });
+});

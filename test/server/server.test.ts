@@ -1,0 +1,286 @@
+// The server over real TCP, with peers in plain-text (nc) and structured (JSON) mode.
+
+import { describe, expect, test } from "bun:test";
+import { testServer } from "../helpers/server.ts";
+
+describe("joining", () => {
+  test("a raw line client is greeted, asked for a name and told how to chat and who is online", async () => {
+    const t = testServer();
+    const ana = await t.join("Ana");
+    const sam = await t.connect("text", "Sam");
+    await sam.next("Welcome to bunchat 0.1.0.");
+    await sam.next("Enter your username:");
+    sam.send("Sam");
+    await sam.next("Hi Sam, you are in. Type a line and press Enter to send it to everyone.");
+    for (const usage of ["/pm <user> <message>", "/users", "/help", "quit"]) await sam.next((l) => l.includes(usage));
+    await sam.next("Online (2): Ana, Sam");
+    await ana.next("--> Sam joined the chat");
+    expect(t.log.some((l) => /^\+ Sam joined from 127\.0\.0\.1:\d+, 2 online$/.test(l))).toBe(true);
+  });
+
+  test("the joiner is not told of their own join", async () => {
+    const t = testServer();
+    const sam = await t.join("Sam");
+    await sam.ping();
+    expect(sam.log.all(/joined the chat/)).toEqual([]);
+  });
+
+  test("a taken name (ignoring case) is refused with the reason, and the same connection can try again", async () => {
+    const t = testServer();
+    await t.join("Sam");
+    const other = await t.connect();
+    other.send("sAm");
+    await other.next('! The name "sAm" is taken by Sam.');
+    await other.next("Enter your username:");
+    other.send("Sam2");
+    await other.next(/^Hi Sam2, you are in/);
+  });
+
+  test.each([
+    ["Sam Smith", "spaces"],
+    ["server", "reserved"],
+    ["x".repeat(25), "at most 24"],
+    ["\u001b[31mred", "control characters"],
+  ])("an invalid name %p is refused (%s) and asked again", async (name, reason) => {
+    const t = testServer();
+    const p = await t.connect();
+    p.send(name);
+    const error = await p.next(/^! /);
+    expect(error).toContain(reason);
+    expect(error).not.toContain("\u001b");
+    await p.next("Enter your username:");
+    p.send("Fine");
+    await p.next(/^Hi Fine, you are in/);
+  });
+
+  test("commands before a name are refused; quit before a name says goodbye and closes", async () => {
+    const t = testServer();
+    const p = await t.connect();
+    p.send("/users");
+    await p.next("! Choose a username first; commands work once you have joined.");
+    p.send("quit");
+    await p.next("Goodbye!");
+    await p.closed();
+  });
+});
+
+describe("messages", () => {
+  test("a public line reaches every other user with the sender's name, and is not echoed to the sender", async () => {
+    const t = testServer();
+    const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo", "json")];
+    sam.send("hello everyone");
+    await ana.next("Sam: hello everyone");
+    const event = await bo.event("public");
+    expect(event).toMatchObject({ from: "Sam", text: "hello everyone" });
+    expect(typeof event.ts).toBe("number");
+    await sam.ping();
+    expect(sam.log.all(/hello everyone/)).toEqual([]);
+    expect(t.log).toContain("[Broadcast message from Sam] hello everyone");
+  });
+
+  test("/pm reaches only its target, marked private; the server log does not hold its text", async () => {
+    const t = testServer();
+    const [sam, eliya, ana, bo] = [
+      await t.join("Sam"),
+      await t.join("Eliya"),
+      await t.join("Ana"),
+      await t.join("Bo", "json"),
+    ];
+    eliya.send("/pm sam Hello!");
+    await sam.next("[pm from Eliya] Hello!");
+    await eliya.next("[pm to Sam] Hello!");
+    await ana.ping();
+    await bo.ping();
+    expect(ana.log.all(/Hello!/)).toEqual([]);
+    expect(bo.log.all(/Hello!/)).toEqual([]);
+    expect(t.log).toContain("[Private message from Eliya to Sam]");
+    expect(t.log.join("\n")).not.toContain("Hello!");
+  });
+
+  test("/pm in structured mode is a distinct event type", async () => {
+    const t = testServer();
+    const [sam, eliya] = [await t.join("Sam", "json"), await t.join("Eliya", "json")];
+    eliya.send("/pm Sam Hello!");
+    expect(await sam.event("private")).toMatchObject({ from: "Eliya", text: "Hello!" });
+    expect(await eliya.event("private-sent")).toMatchObject({ to: "Sam", text: "Hello!" });
+  });
+
+  test.each([
+    ["/pm Nobody hi", '! No user named "Nobody" is online. /users shows who is.'],
+    ["/pm Ana", "! Nothing to send to Ana. Usage: /pm <user> <message>"],
+    ["/pm", "! Say who the message is for. Usage: /pm <user> <message>"],
+    ["/pm Sam hi", "! You can't send a private message to yourself."],
+  ])("%p gets an error that names the problem", async (line, error) => {
+    const t = testServer();
+    const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
+    sam.send(line);
+    await sam.next(error);
+    await ana.ping();
+    expect(ana.log.all(/pm from/)).toEqual([]);
+  });
+
+  test("/users lists who is online; /help lists the commands", async () => {
+    const t = testServer();
+    const sam = await t.join("Sam");
+    await t.join("ana");
+    sam.send("/users");
+    await sam.next("Online (2): ana, Sam");
+    sam.send("/help");
+    await sam.next("Commands:");
+    await sam.next(/^ {2}\/pm <user> <message> +send a private message/);
+  });
+
+  test("an unknown command gets an error with a hint and is not broadcast", async () => {
+    const t = testServer();
+    const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
+    sam.send("/pmm Ana hi");
+    await sam.next(/^! Unknown command "\/pmm"\. Did you mean \/pm\? \/help lists the commands/);
+    await ana.ping();
+    expect(ana.log.all(/pmm/)).toEqual([]);
+  });
+
+  test("// sends a message that starts with a slash", async () => {
+    const t = testServer();
+    const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
+    sam.send("//shrug");
+    await ana.next("Sam: /shrug");
+  });
+
+  test("control characters never reach another user's terminal", async () => {
+    const t = testServer();
+    const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
+    sam.send("\u001b]0;owned\u0007\u001b[2Jhi\u202e");
+    await ana.next("Sam: ]0;owned[2Jhi");
+  });
+
+  test("plain and structured users chat together", async () => {
+    const t = testServer();
+    const [text, json] = [await t.join("Txt"), await t.join("Jsn", "json")];
+    text.send("from text");
+    json.send("from json");
+    expect(await json.event("public")).toMatchObject({ from: "Txt", text: "from text" });
+    await text.next("Jsn: from json");
+  });
+});
+
+describe("framing over TCP", () => {
+  test("many lines in one write arrive as many messages, in order", async () => {
+    const t = testServer();
+    const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
+    sam.write("one\ntwo\r\nthree\n");
+    await ana.next("Sam: one");
+    await ana.next("Sam: two");
+    await ana.next("Sam: three");
+  });
+
+  test("a line sent byte by byte, splitting an emoji, arrives whole", async () => {
+    const t = testServer();
+    const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
+    for (const byte of new TextEncoder().encode("wörld 😀\n")) {
+      sam.write(new Uint8Array([byte]));
+      await Bun.sleep(1); // separate TCP segments
+    }
+    await ana.next("Sam: wörld 😀");
+  });
+
+  test("a 1 MiB line with no newline gets one error and is never delivered; others are unaffected", async () => {
+    const t = testServer();
+    const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo")];
+    const slice = new Uint8Array(16 * 1024).fill(0x41);
+    for (let i = 0; i < 64; i++) {
+      sam.write(slice);
+      if (i === 0) await sam.next(/longer than 4096 bytes/); // refused while still arriving
+      if (i === 32) bo.send("meanwhile"); // others keep chatting while it streams in
+    }
+    await ana.next("Bo: meanwhile");
+    sam.send("");
+    sam.send("after");
+    await ana.next("Sam: after");
+    await sam.ping();
+    expect(sam.log.all(/longer than 4096 bytes/)).toHaveLength(1);
+    expect(ana.log.all(/AAAA/)).toEqual([]);
+    expect(t.server.connections).toBe(3);
+  });
+});
+
+describe("leaving", () => {
+  test("quit says goodbye, closes, and everyone else is told once", async () => {
+    const t = testServer();
+    const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
+    sam.send("quit");
+    await sam.next("Goodbye, Sam!");
+    await sam.closed();
+    await ana.next("<-- Sam left the chat (quit)");
+    await ana.ping();
+    expect(ana.log.all(/left the chat/)).toHaveLength(1);
+    expect(t.server.hub.find("Sam")).toBeUndefined();
+  });
+
+  test("/quit and /exit work like quit", async () => {
+    const t = testServer();
+    const [sam, bo] = [await t.join("Sam"), await t.join("Bo")];
+    sam.send("/quit");
+    await sam.next("Goodbye, Sam!");
+    bo.send("/exit");
+    await bo.next("Goodbye, Bo!");
+    await bo.closed();
+  });
+
+  test("an abrupt disconnect (reset) removes the user and is announced exactly once", async () => {
+    const t = testServer();
+    const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
+    sam.kill();
+    await ana.next("<-- Sam left the chat (disconnected)");
+    await ana.ping();
+    expect(ana.log.all(/Sam left/)).toHaveLength(1);
+    ana.send("/users");
+    await ana.next("Online (1): Ana");
+    // The name is free again.
+    await t.join("Sam");
+  });
+
+  test("a client that half-closes (nc -N) still gets its replies and its message is delivered", async () => {
+    const t = testServer();
+    const ana = await t.join("Ana");
+    const p = await t.connect("text", "alice");
+    p.write("alice\nhi\n/ping done\n");
+    p.endInput();
+    await p.next(/^Hi alice, you are in/);
+    await p.next("pong done");
+    await ana.next("alice: hi");
+    await ana.next("<-- alice left the chat (disconnected)");
+    await p.closed();
+  });
+
+  test("a structured client with a wrong protocol version is told why and closed", async () => {
+    const t = testServer();
+    const p = await t.connect("text");
+    p.send('{"type":"hello","proto":99}');
+    const line = await p.next((l) => l.startsWith("{") && l.includes("error"));
+    expect(JSON.parse(line)).toMatchObject({ type: "error", code: "bad-hello" });
+    await p.closed();
+  });
+});
+
+describe("shutdown", () => {
+  test("every client gets the notice, then the connection closes; shutdown resolves", async () => {
+    const t = testServer();
+    const [sam, bo] = [await t.join("Sam"), await t.join("Bo", "json")];
+    const naming = await t.connect();
+    await naming.next("Enter your username:");
+    await t.server.shutdown();
+    await sam.next("!! The server is shutting down. Goodbye!");
+    await bo.event("shutdown");
+    await naming.next("!! The server is shutting down. Goodbye!");
+    for (const p of [sam, bo, naming]) await p.closed();
+    expect(sam.log.all(/left the chat/)).toEqual([]);
+  });
+
+  test("a client that never reads does not hold shutdown past the grace period", async () => {
+    const t = testServer({ shutdownGraceMs: 200 });
+    await t.join("Sam");
+    const started = Date.now();
+    await t.server.shutdown();
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
