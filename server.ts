@@ -50,7 +50,7 @@ await runMain("bunchat-server", async () => {
   const stop = async (signal: string) => {
     consoleLog(`${signal} received`);
     await server.shutdown();
-    consoleLog("bye");
+    consoleLog("stopped");
     process.exit(0);
   };
   let signalled = false;
