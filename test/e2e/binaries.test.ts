@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Binaries, buildBinaries, removeBinaries, run, runServer } from "../helpers/binaries.ts";
 import { Peer } from "../helpers/peer.ts";
+import { hasTmux, Terminal } from "../helpers/tmux.ts";
 
 let bins: Binaries;
 beforeAll(async () => {
@@ -79,20 +80,60 @@ describe("compiled binaries", () => {
     await server.exited();
   }, 20_000);
 
-  test("SIGTERM: clients get the shutdown notice, the server exits 0, the client says so and exits 1", async () => {
-    const { server, port } = await runServer(bins);
-    const sam = run(bins.client, ["--port", String(port), "--name", "Sam"], "Sam");
-    await sam.out.next(joined("Sam"));
-    const dee = await Peer.join(port, "Dee");
-    server.proc.kill("SIGTERM");
-    expect(await server.exited()).toBe(0);
-    await server.out.next(/SIGTERM received$/);
-    await dee.next("!! The server is shutting down. Goodbye!");
-    await dee.closed();
-    await sam.out.next("!! The server is shutting down.");
-    await sam.out.next("The server has shut down.");
-    expect(await sam.exited()).toBe(1);
-  }, 20_000);
+  test.each(["SIGTERM", "SIGINT"] as const)(
+    "%s: clients get the shutdown notice, the server exits 0, the client says so and exits 1",
+    async (signal) => {
+      const { server, port } = await runServer(bins);
+      const sam = run(bins.client, ["--port", String(port), "--name", "Sam"], "Sam");
+      await sam.out.next(joined("Sam"));
+      const dee = await Peer.join(port, "Dee");
+      server.proc.kill(signal);
+      expect(await server.exited()).toBe(0);
+      await server.out.next(new RegExp(`${signal} received$`));
+      await dee.next("!! The server is shutting down. Goodbye!");
+      await dee.closed();
+      await sam.out.next("!! The server is shutting down.");
+      await sam.out.next("The server has shut down.");
+      expect(await sam.exited()).toBe(1);
+    },
+    20_000,
+  );
+
+  test.skipIf(!hasTmux)(
+    "interactive: asks for a name, explains a refusal and asks again; messages print above the half-typed line",
+    async () => {
+      const { server, port } = await runServer(bins);
+      const term = Terminal.start([bins.client, "--port", String(port)]);
+      await term.waitForLine(/^Enter your username:\s*$/); // tmux trims trailing spaces
+      term.type("server", true);
+      await term.waitForLine(/^! The name "server" is reserved/);
+      await term.waitFor((l) => l.filter((x) => x.startsWith("Enter your username:")).length === 2, "a second prompt");
+      term.type("Sam", true);
+      await term.waitForLine(/^Joined as Sam\.$/);
+      await term.waitForLine(/^>\s*$/);
+
+      const eliya = await Peer.join(port, "Eliya");
+      term.type("half a li");
+      await term.waitForLine(/^> half a li$/);
+      eliya.send("hello Sam");
+      eliya.send("/pm Sam psst");
+      const screen = await term.waitForLine(/\[pm from Eliya\] psst$/);
+      // The incoming lines are above the prompt, and the typed text is still on it.
+      const prompt = screen.findLastIndex((l) => l.startsWith("> "));
+      expect(screen[prompt]).toBe("> half a li");
+      expect(screen.findIndex((l) => /\] Eliya: hello Sam$/.test(l))).toBeLessThan(prompt);
+      expect(screen.findIndex((l) => /\[pm from Eliya\] psst$/.test(l))).toBeLessThan(prompt);
+
+      term.type("ne", true); // finish the line and send it
+      await eliya.next("Sam: half a line");
+      term.type("quit", true);
+      await eliya.next("<-- Sam left the chat (quit)");
+      eliya.close();
+      server.proc.kill("SIGTERM");
+      await server.exited();
+    },
+    30_000,
+  );
 
   test("a refused name in pipe mode is explained and the client exits 1", async () => {
     const { server, port } = await runServer(bins);

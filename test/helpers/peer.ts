@@ -79,6 +79,14 @@ export class Peer {
     this.socket.shutdown();
   }
 
+  /** Stop reading (the kernel buffers fill and the server's writes come up short), then resume. */
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    this.socket.resume();
+  }
+
   /** Vanish without a goodbye (RST). */
   kill(): void {
     this.socket.terminate();

@@ -203,6 +203,24 @@ describe("framing over TCP", () => {
   });
 });
 
+describe("delivery", () => {
+  test("a reader that stops reading for a while still gets every message, in order, once it reads again", async () => {
+    const t = testServer();
+    const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo")];
+    ana.pause();
+    const filler = "x".repeat(4000);
+    // 8 MB: loopback kernel buffers hold about 4 MB here, so Bun's write() must come up short.
+    const count = 2000;
+    for (let i = 0; i < count; i++) sam.send(`${i} ${filler}`);
+    sam.send("last");
+    await bo.next("Sam: last", 10_000); // the others are not held up meanwhile
+    ana.resume();
+    await ana.next("Sam: last", 10_000);
+    const got = ana.log.all(/^Sam: \d+ x+$/).map((l) => Number(l.split(" ")[1]));
+    expect(got).toEqual(Array.from({ length: count }, (_, i) => i));
+  }, 20_000);
+});
+
 describe("leaving", () => {
   test("quit says goodbye, closes, and everyone else is told once", async () => {
     const t = testServer();

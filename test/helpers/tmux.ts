@@ -1,0 +1,59 @@
+// Drives a program in a real terminal: a detached tmux session, keys in, screen text out.
+
+import { afterEach } from "bun:test";
+
+export const hasTmux = Bun.which("tmux") !== null;
+
+const sessions = new Set<string>();
+afterEach(() => {
+  for (const s of sessions) Bun.spawnSync(["tmux", "kill-session", "-t", s]);
+  sessions.clear();
+});
+
+function tmux(...args: string[]): string {
+  const r = Bun.spawnSync(["tmux", ...args], { stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`tmux ${args.join(" ")}: ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}
+
+export class Terminal {
+  private constructor(readonly session: string) {}
+
+  /** Starts `argv` in an 80x24 terminal. The environment asks for no colour, so the screen is plain text. */
+  static start(argv: string[]): Terminal {
+    const session = `bunchat-test-${process.pid}-${sessions.size}-${Date.now()}`;
+    const command = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", `NO_COLOR=1 ${command}; sleep 30`);
+    sessions.add(session);
+    return new Terminal(session);
+  }
+
+  /** Types text (literally); `enter` presses Enter after it. */
+  type(text: string, enter = false): void {
+    if (text) tmux("send-keys", "-t", this.session, "-l", text);
+    if (enter) tmux("send-keys", "-t", this.session, "Enter");
+  }
+
+  key(name: string): void {
+    tmux("send-keys", "-t", this.session, name);
+  }
+
+  screen(): string[] {
+    return tmux("capture-pane", "-t", this.session, "-p").split("\n");
+  }
+
+  /** Waits until the screen passes the test; returns it. */
+  async waitFor(test: (lines: string[]) => boolean, what: string, timeoutMs = 5000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const lines = this.screen();
+      if (test(lines)) return lines;
+      if (Date.now() > deadline) throw new Error(`screen never showed ${what}:\n${lines.join("\n")}`);
+      await Bun.sleep(50); // polling a screen: there is no event to wait on
+    }
+  }
+
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string[]> {
+    return this.waitFor((lines) => lines.some((l) => pattern.test(l)), String(pattern), timeoutMs);
+  }
+}
