@@ -23,10 +23,11 @@ export async function runClient(options: ClientOptions): Promise<number> {
   return client.run();
 }
 
-type Phase = "connecting" | "naming" | "chatting" | "leaving";
+/** waiting: for the server (to connect, or to answer a name) · naming: a name is wanted · chatting · leaving. */
+type Phase = "waiting" | "naming" | "chatting" | "leaving";
 
 class ChatClient {
-  private phase: Phase = "connecting";
+  private phase: Phase = "waiting";
   private link?: Link;
   private triedName = false;
   private serverShutdown = false;
@@ -116,7 +117,7 @@ class ChatClient {
       return this.flushPending();
     }
     if (this.phase === "naming") {
-      this.phase = "connecting"; // until the server answers
+      this.phase = "waiting";
       this.rl.setPrompt("");
       return this.link!.send(line);
     }
@@ -129,7 +130,7 @@ class ChatClient {
   private flushPending(): void {
     if (this.options.interactive) return;
     if (this.phase === "naming" && this.pending.length > 0) {
-      this.phase = "connecting";
+      this.phase = "waiting";
       return this.link!.send(this.pending.shift()!);
     }
     while (this.phase === "chatting" && this.pending.length > 0) this.sendChat(this.pending.shift()!);

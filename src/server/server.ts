@@ -44,7 +44,7 @@ export function startServer(options: ServerOptions): ChatServer {
         socket.data = session;
         sessions.add(session);
         if (stopping) session.shutdown();
-        else session.start();
+        else session.greet();
       },
       data(socket, chunk) {
         socket.data.receive(chunk);

@@ -47,14 +47,6 @@ export class Session implements Member, CommandContext {
   get hub(): Hub {
     return this.env.hub;
   }
-  get joined(): boolean {
-    return this.phase === "chatting";
-  }
-
-  /** Greets in plain text: a raw line client sees a prompt; the bundled client skips it. */
-  start(): void {
-    this.greet();
-  }
 
   receive(chunk: Uint8Array): void {
     if (this.phase !== "closed") this.reader.push(chunk);
@@ -112,7 +104,8 @@ export class Session implements Member, CommandContext {
     this.log(`- ${this.name} left (${reason}), ${this.hub.size} online`);
   }
 
-  private greet(): void {
+  /** On connect, in plain text: a raw line client sees a prompt; the bundled client skips it. */
+  greet(): void {
     this.reply({
       type: "hello",
       server: VERSION,
