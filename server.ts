@@ -1,22 +1,27 @@
 #!/usr/bin/env bun
 // bunchat-server: flags, start, signals. The chat itself is in src/server/.
 
-import { parseFlags, parsePort, runMain } from "./src/cli.ts";
-import { DEFAULT_PORT, DEFAULT_SERVER_HOST, LIMITS } from "./src/protocol/limits.ts";
+import { parseCount, parseFlags, parsePort, runMain } from "./src/cli.ts";
+import { DEFAULT_PORT, DEFAULT_SERVER_HOST, LIMITS, SERVER_LIMITS } from "./src/protocol/limits.ts";
 import { consoleLog } from "./src/time.ts";
 import { startServer } from "./src/server/server.ts";
 import { VERSION } from "./src/version.ts";
 
 const HELP = `bunchat-server ${VERSION}: a terminal chat server. Clients: bunchat, nc, telnet.
 
-Usage: bunchat-server [--host <address>] [--port <port>]
+Usage: bunchat-server [--host <address>] [--port <port>] [limits]
 
 Options:
-  --host <address>  address to listen on (default ${DEFAULT_SERVER_HOST}: every interface;
-                    use 127.0.0.1 to accept only this machine)
-  --port <port>     TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
-  -h, --help        show this help
-  -v, --version     show the version
+  --host <address>            address to listen on (default ${DEFAULT_SERVER_HOST}: every interface;
+                              use 127.0.0.1 to accept only this machine)
+  --port <port>               TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
+  --max-clients <n>           open connections in total (default ${SERVER_LIMITS.maxClients}; 0: no cap)
+  --max-per-ip <n>            open connections from one address (default ${SERVER_LIMITS.maxPerIp}; 0: no cap)
+  --register-timeout <s>      seconds to choose a name before being closed (default ${SERVER_LIMITS.registerTimeoutMs / 1000})
+  --max-outbox <KiB>          output queued for a client that is not reading before it is
+                              dropped (default ${SERVER_LIMITS.maxOutboxBytes / 1024})
+  -h, --help                  show this help
+  -v, --version               show the version
 
 Limits: lines up to ${LIMITS.maxLineBytes} bytes; names 1-${LIMITS.nameMaxLength} of A-Z a-z 0-9 _ -.
 SIGINT or SIGTERM: every client is told, output is flushed, exit 0.
@@ -30,6 +35,10 @@ await runMain("bunchat-server", async () => {
   const flags = parseFlags(process.argv.slice(2), {
     host: { type: "string" },
     port: { type: "string" },
+    "max-clients": { type: "string" },
+    "max-per-ip": { type: "string" },
+    "register-timeout": { type: "string" },
+    "max-outbox": { type: "string" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
   });
@@ -38,9 +47,16 @@ await runMain("bunchat-server", async () => {
 
   const host = flags.host ?? DEFAULT_SERVER_HOST;
   const port = parsePort(flags.port, DEFAULT_PORT);
+  const limits = {
+    maxClients: parseCount("--max-clients", flags["max-clients"], SERVER_LIMITS.maxClients, 0),
+    maxPerIp: parseCount("--max-per-ip", flags["max-per-ip"], SERVER_LIMITS.maxPerIp, 0),
+    registerTimeoutMs:
+      parseCount("--register-timeout", flags["register-timeout"], SERVER_LIMITS.registerTimeoutMs / 1000, 1) * 1000,
+    maxOutboxBytes: parseCount("--max-outbox", flags["max-outbox"], SERVER_LIMITS.maxOutboxBytes / 1024, 1) * 1024,
+  };
   let server;
   try {
-    server = startServer({ host, port, log: consoleLog });
+    server = startServer({ host, port, log: consoleLog, limits });
   } catch (err) {
     process.stderr.write(`bunchat-server: can't listen on ${host}:${port}: ${(err as Error).message}\n`);
     process.exit(1);

@@ -24,6 +24,16 @@ export function parsePort(value: string | undefined, fallback: number, allowZero
   return port;
 }
 
+/** A whole number of at least `min` for `flag`, or the fallback when the flag is absent. */
+export function parseCount(flag: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
+    throw new UsageError(`${flag} needs a whole number of at least ${min}, not "${value}".`);
+  }
+  return n;
+}
+
 /** Runs an entry point: usage errors print with a hint and exit 2; anything else is a bug. */
 export async function runMain(program: string, main: () => Promise<void> | void): Promise<void> {
   try {

@@ -56,7 +56,7 @@ class ChatClient {
     try {
       this.link = await openLink(this.options.host, this.options.port, {
         event: (event) => this.onEvent(event),
-        closed: () => this.onClosed(),
+        closed: (refusal) => this.onClosed(refusal),
       });
     } catch (err) {
       this.rl.close();
@@ -172,8 +172,9 @@ class ChatClient {
     this.link?.end();
   }
 
-  private onClosed(): void {
+  private onClosed(refusal: string[]): void {
     if (this.phase === "leaving") return this.finish(0);
+    for (const line of refusal) this.show(this.render({ type: "error", code: "server-full", message: line.slice(2) }));
     this.show(this.serverShutdown ? "The server has shut down." : "Connection to the server lost.");
     this.finish(1);
   }

@@ -12,8 +12,11 @@ const MAX_SERVER_LINE = 1 << 20;
 
 export interface LinkHandlers {
   event(event: ServerEvent): void;
-  /** The connection is gone, whoever closed it. Called once. */
-  closed(): void;
+  /**
+   * The connection is gone, whoever closed it. Called once. `refusal` holds the server's
+   * plain-text error lines if it closed before answering our hello (server full, too many connections).
+   */
+  closed(refusal: string[]): void;
 }
 
 export interface Link {
@@ -32,9 +35,13 @@ export async function openLink(host: string, port: number, handlers: LinkHandler
   let closed = false;
   // Until the server answers our hello it may be greeting nc users in plain text: skip those lines.
   let structured = false;
+  const refusal: string[] = [];
   const reader = new LineReader(MAX_SERVER_LINE, {
     line(line) {
-      if (!structured && !line.startsWith("{")) return;
+      if (!structured && !line.startsWith("{")) {
+        if (line.startsWith("! ") && refusal.length < 5) refusal.push(line);
+        return;
+      }
       structured = true;
       const event = decodeEvent(line);
       if (event) handlers.event(event);
@@ -62,7 +69,7 @@ export async function openLink(host: string, port: number, handlers: LinkHandler
           outbox?.discard();
           if (closed) return;
           closed = true;
-          handlers.closed();
+          handlers.closed(structured ? [] : refusal);
         },
         error() {
           // A reset or similar: close follows and says so.

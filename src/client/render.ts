@@ -2,7 +2,7 @@
 // visibly distinct, colours only when asked for, and nothing from the network unsanitised.
 
 import { createColors } from "picocolors";
-import { helpBlock, helpLines, unreachable, usersLine } from "../protocol/codec.ts";
+import { helpBlock, helpLines, LEAVE_WORDS, unreachable, usersLine } from "../protocol/codec.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
@@ -53,7 +53,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "join":
         return `${stamp(event.ts)}${c.green(`--> ${s(event.name)} joined the chat`)}`;
       case "leave":
-        return `${stamp(event.ts)}${c.yellow(`<-- ${s(event.name)} left the chat (${s(event.reason)})`)}`;
+        return `${stamp(event.ts)}${c.yellow(`<-- ${s(event.name)} left the chat (${s(LEAVE_WORDS[event.reason] ?? event.reason)})`)}`;
       case "users":
         return c.cyan(list(event.users));
       case "help":

@@ -5,6 +5,8 @@
 export interface Writable {
   write(data: Uint8Array): number;
   end(): void;
+  /** Close at once with a reset, dropping what the kernel still holds. */
+  terminate(): void;
 }
 
 export class Outbox {
@@ -13,7 +15,15 @@ export class Outbox {
   private ending = false;
   private done = false;
 
-  constructor(private readonly socket: Writable) {}
+  /**
+   * @param limit bytes that may wait here; past it the queue is dropped, the socket is ended and
+   *   `overflow` is called. A reader that stops reading can't make the server hold more.
+   */
+  constructor(
+    private readonly socket: Writable,
+    private readonly limit = Number.POSITIVE_INFINITY,
+    private readonly overflow: () => void = () => {},
+  ) {}
 
   /** Bytes accepted by send() but not yet taken by the socket. */
   get pendingBytes(): number {
@@ -58,6 +68,12 @@ export class Outbox {
     this.queued = 0;
   }
 
+  /** Gives up on an orderly close: reset the connection now. */
+  terminate(): void {
+    this.discard();
+    this.socket.terminate();
+  }
+
   private writeOrQueue(bytes: Uint8Array): void {
     const written = this.socket.write(bytes);
     if (written < 0) return this.discard(); // the socket is already closed
@@ -65,6 +81,12 @@ export class Outbox {
   }
 
   private enqueue(bytes: Uint8Array): void {
+    if (this.queued + bytes.length > this.limit) {
+      this.discard();
+      this.overflow(); // first: end() may run the socket's close handler right away
+      this.socket.end(); // the FIN waits behind what the kernel holds; a reader that resumes sees it
+      return;
+    }
     this.queue.push(bytes);
     this.queued += bytes.length;
   }

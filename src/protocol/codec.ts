@@ -2,7 +2,7 @@
 // the bundled client. Encoded bytes are shared by every recipient in that mode.
 
 import { COMMANDS } from "./commands.ts";
-import type { ClientHello, Mode, ServerEvent } from "./events.ts";
+import type { ClientHello, LeaveReason, Mode, ServerEvent } from "./events.ts";
 
 const utf8 = new TextEncoder();
 
@@ -39,6 +39,13 @@ export function usersLine(users: readonly string[]): string {
   return `Online (${users.length}): ${users.join(", ")}`;
 }
 
+/** How a leave reason reads in a sentence. */
+export const LEAVE_WORDS: Record<LeaveReason, string> = {
+  quit: "quit",
+  disconnected: "disconnected",
+  "too-slow": "dropped: not reading",
+};
+
 /** The human-readable form of an event: what an nc user sees. */
 export function toText(event: ServerEvent): string {
   switch (event.type) {
@@ -61,7 +68,7 @@ export function toText(event: ServerEvent): string {
     case "join":
       return `--> ${event.name} joined the chat`;
     case "leave":
-      return `<-- ${event.name} left the chat (${event.reason})`;
+      return `<-- ${event.name} left the chat (${LEAVE_WORDS[event.reason]})`;
     case "users":
       return usersLine(event.users);
     case "help":

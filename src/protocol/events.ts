@@ -2,7 +2,8 @@
 
 export type Mode = "text" | "json";
 
-export type LeaveReason = "quit" | "disconnected";
+/** quit: said goodbye · disconnected: the connection closed · too-slow: stopped reading, dropped. */
+export type LeaveReason = "quit" | "disconnected" | "too-slow";
 
 export type ErrorCode =
   | "name-invalid" // the username breaks a rule; choose another
@@ -12,7 +13,10 @@ export type ErrorCode =
   | "unknown-command"
   | "bad-usage" // a command without what it needs
   | "unknown-user" // /pm to someone not online
-  | "bad-hello"; // a structured hello the server can't accept
+  | "bad-hello" // a structured hello the server can't accept
+  | "registration-timeout" // no name chosen in time; the connection closes
+  | "server-full" // --max-clients reached; the connection closes
+  | "too-many-connections"; // --max-per-ip reached for this address; the connection closes
 
 export type ServerEvent =
   | { type: "hello"; server: string; proto: number; maxLineBytes: number; nameMaxLength: number }
@@ -31,6 +35,7 @@ export type ServerEvent =
   | { type: "shutdown" };
 
 export type EventType = ServerEvent["type"];
+export type ErrorEvent = Extract<ServerEvent, { type: "error" }>;
 
 /** The first line a structured client sends, to choose JSON mode. */
 export interface ClientHello {

@@ -2,7 +2,7 @@
 // this is the server's half of it, and the type makes sure no command is left without a handler.
 
 import { type CommandName, COMMANDS, lookupCommand, splitFirst, suggestCommand } from "../protocol/commands.ts";
-import type { ServerEvent } from "../protocol/events.ts";
+import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Hub, Member } from "./hub.ts";
 
@@ -71,6 +71,6 @@ function badUsage(ctx: CommandContext, name: CommandName, problem: string): void
   ctx.reply(error("bad-usage", `${problem} Usage: ${usage(name)}`));
 }
 
-export function error(code: Extract<ServerEvent, { type: "error" }>["code"], message: string): ServerEvent {
+export function error(code: ErrorEvent["code"], message: string): ErrorEvent {
   return { type: "error", code, message };
 }

@@ -1,9 +1,11 @@
 // Wires Bun.listen to sessions: each socket's state lives in socket.data, and the handlers
-// only pass bytes and events through. Also owns the graceful shutdown.
+// only pass bytes and events through. Also owns the connection caps, the once-a-second sweep
+// for deadlines, and the graceful shutdown.
 
 import type { Socket, TCPSocketListener } from "bun";
-import { LIMITS } from "../protocol/limits.ts";
+import { SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
 import { Outbox } from "../net/outbox.ts";
+import { error } from "./commands.ts";
 import { Hub } from "./hub.ts";
 import { Session } from "./session.ts";
 
@@ -13,14 +15,16 @@ export interface ServerOptions {
   /** One line of the server's log (no trailing newline). */
   log(line: string): void;
   now?(): number;
-  shutdownGraceMs?: number;
+  limits?: Partial<ServerLimits>;
+  /** How often deadlines (registration, closing) are checked. */
+  sweepMs?: number;
 }
 
 export interface ChatServer {
   readonly hostname: string;
   readonly port: number;
   readonly hub: Hub;
-  /** Open connections, joined or not. */
+  /** Open connections, joined or not, not counting ones refused at the door. */
   readonly connections: number;
   /** Tells every client, flushes, closes. Resolves when all are closed (or the grace period is over). */
   shutdown(): Promise<void>;
@@ -28,8 +32,11 @@ export interface ChatServer {
 
 export function startServer(options: ServerOptions): ChatServer {
   const hub = new Hub();
-  const env = { hub, log: options.log, now: options.now ?? Date.now };
+  const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
+  const now = options.now ?? Date.now;
+  const env = { hub, limits, log: options.log, now };
   const sessions = new Set<Session>();
+  const perIp = new Map<string, number>();
   let allClosed: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -40,11 +47,21 @@ export function startServer(options: ServerOptions): ChatServer {
     allowHalfOpen: true,
     socket: {
       open(socket) {
-        const session = new Session(env, new Outbox(socket), peerOf(socket));
+        const session: Session = new Session(
+          env,
+          new Outbox(socket, limits.maxOutboxBytes, () => session.tooSlow()),
+          `${socket.remoteAddress}:${socket.remotePort}`,
+        );
         socket.data = session;
+        if (stopping) return session.shutdown();
+        const refusal = admit(socket.remoteAddress);
+        if (refusal) {
+          options.log(`! refused ${session.peer}: ${refusal.code}`);
+          return session.refuse(refusal);
+        }
         sessions.add(session);
-        if (stopping) session.shutdown();
-        else session.greet();
+        perIp.set(socket.remoteAddress, (perIp.get(socket.remoteAddress) ?? 0) + 1);
+        session.greet();
       },
       data(socket, chunk) {
         socket.data.receive(chunk);
@@ -57,7 +74,10 @@ export function startServer(options: ServerOptions): ChatServer {
       },
       close(socket) {
         socket.data.closed();
-        sessions.delete(socket.data);
+        if (!sessions.delete(socket.data)) return; // refused at the door: never counted
+        const left = (perIp.get(socket.remoteAddress) ?? 1) - 1;
+        if (left > 0) perIp.set(socket.remoteAddress, left);
+        else perIp.delete(socket.remoteAddress);
         if (sessions.size === 0) allClosed?.();
       },
       error(socket, err) {
@@ -65,6 +85,25 @@ export function startServer(options: ServerOptions): ChatServer {
       },
     },
   });
+
+  /** The reason to turn a new connection away, if there is one. */
+  function admit(address: string) {
+    if (limits.maxClients > 0 && sessions.size >= limits.maxClients) {
+      return error("server-full", `The server is full (${limits.maxClients} connections); try again later.`);
+    }
+    if (limits.maxPerIp > 0 && (perIp.get(address) ?? 0) >= limits.maxPerIp) {
+      return error(
+        "too-many-connections",
+        `Too many connections from ${address} (the limit is ${limits.maxPerIp}); close one and try again.`,
+      );
+    }
+    return undefined;
+  }
+
+  const sweeper = setInterval(() => {
+    const t = now();
+    for (const session of sessions) session.sweep(t);
+  }, options.sweepMs ?? 1000);
 
   return {
     hostname: listener.hostname,
@@ -75,6 +114,7 @@ export function startServer(options: ServerOptions): ChatServer {
     },
     shutdown() {
       stopping ??= (async () => {
+        clearInterval(sweeper);
         listener.stop(false); // no new connections; existing ones get their notice first
         options.log(`shutting down: telling ${sessions.size} connection(s)`);
         const closed = new Promise<void>((resolve) => {
@@ -82,9 +122,9 @@ export function startServer(options: ServerOptions): ChatServer {
         });
         for (const session of sessions) session.shutdown();
         if (sessions.size > 0) {
-          const grace = options.shutdownGraceMs ?? LIMITS.shutdownGraceMs;
           let timer: Timer | undefined;
-          await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, grace)))]);
+          const grace = new Promise((resolve) => (timer = setTimeout(resolve, limits.shutdownGraceMs)));
+          await Promise.race([closed, grace]);
           clearTimeout(timer);
         }
         listener.stop(true); // whoever did not read their notice in time is cut off
@@ -92,8 +132,4 @@ export function startServer(options: ServerOptions): ChatServer {
       return stopping;
     },
   };
-}
-
-function peerOf(socket: Socket<Session>): string {
-  return `${socket.remoteAddress}:${socket.remotePort}`;
 }

@@ -1,10 +1,10 @@
 // One connection's life: choosing a mode, choosing a name, chatting, leaving (exactly once).
 // Works on lines and events; the socket stays on the other side of the outbox.
 
-import { encode, parseClientHello } from "../protocol/codec.ts";
+import { encode, LEAVE_WORDS, parseClientHello } from "../protocol/codec.ts";
 import { lookupCommand, parseInput } from "../protocol/commands.ts";
 import type { LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
-import { LIMITS, PROTOCOL_VERSION } from "../protocol/limits.ts";
+import { LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";
 import { LineReader } from "../protocol/lines.ts";
 import { checkName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
@@ -15,6 +15,7 @@ import type { Hub, Member } from "./hub.ts";
 
 export interface SessionEnv {
   readonly hub: Hub;
+  readonly limits: ServerLimits;
   log(line: string): void;
   now(): number;
 }
@@ -27,6 +28,9 @@ export class Session implements Member, CommandContext {
   mode: Mode = "text";
   private phase: Phase = "new";
   readonly reader: LineReader;
+  private readonly connectedAt: number;
+  /** When we started closing this connection; it is reset if still open closeGraceMs later. */
+  private closingSince: number | undefined;
 
   constructor(
     private readonly env: SessionEnv,
@@ -34,6 +38,7 @@ export class Session implements Member, CommandContext {
     /** "ip:port" of the peer, for the log. */
     readonly peer: string,
   ) {
+    this.connectedAt = env.now();
     this.reader = new LineReader(LIMITS.maxLineBytes, {
       line: (text) => this.onLine(text),
       overflow: () =>
@@ -72,13 +77,43 @@ export class Session implements Member, CommandContext {
   quit(): void {
     this.reply({ type: "bye", name: this.name });
     this.leave("quit");
-    this.outbox.end();
+    this.closeAfterFlush();
   }
 
   /** The peer half-closed (sent FIN): what it sent has been handled; leave and flush our replies. */
   peerEnded(): void {
     this.leave("disconnected");
-    this.outbox.end();
+    this.closeAfterFlush();
+  }
+
+  /** Refused at the door (server full, too many from one address): one line, then close. */
+  refuse(event: ServerEvent): void {
+    this.phase = "closed";
+    this.reply(event);
+    this.closeAfterFlush();
+  }
+
+  /** Its outbox passed the limit: it has stopped reading. The outbox has already ended the socket. */
+  tooSlow(): void {
+    this.closingSince ??= this.now();
+    this.leave("too-slow");
+  }
+
+  /** Called about once a second: deadlines that no socket event would ever trigger. */
+  sweep(now: number): void {
+    if (this.closingSince !== undefined) {
+      if (now - this.closingSince > this.env.limits.closeGraceMs) this.outbox.terminate();
+      return;
+    }
+    if (
+      (this.phase === "new" || this.phase === "naming") &&
+      now - this.connectedAt > this.env.limits.registerTimeoutMs
+    ) {
+      const seconds = this.env.limits.registerTimeoutMs / 1000;
+      this.reply(error("registration-timeout", `No username chosen within ${seconds} s; closing the connection.`));
+      this.phase = "closed";
+      this.closeAfterFlush();
+    }
   }
 
   /** The socket is closed, for whatever reason. */
@@ -93,6 +128,11 @@ export class Session implements Member, CommandContext {
     this.hub.remove(this);
     this.phase = "closed";
     this.reply({ type: "shutdown" });
+    this.closeAfterFlush();
+  }
+
+  private closeAfterFlush(): void {
+    this.closingSince ??= this.now();
     this.outbox.end();
   }
 
@@ -101,7 +141,7 @@ export class Session implements Member, CommandContext {
     this.phase = "closed";
     if (!wasJoined || !this.hub.remove(this)) return;
     this.hub.broadcast({ type: "leave", name: this.name, reason, ts: this.now() });
-    this.log(`- ${this.name} left (${reason}), ${this.hub.size} online`);
+    this.log(`- ${this.name} left (${LEAVE_WORDS[reason]}), ${this.hub.size} online`);
   }
 
   /** On connect, in plain text: a raw line client sees a prompt; the bundled client skips it. */
@@ -141,7 +181,7 @@ export class Session implements Member, CommandContext {
         "error" in hello ? hello.error : `This server speaks protocol ${PROTOCOL_VERSION}, not ${hello.proto}.`;
       this.reply(error("bad-hello", why));
       this.phase = "closed";
-      this.outbox.end();
+      this.closeAfterFlush();
       return true;
     }
     this.greet();

@@ -165,7 +165,7 @@ describe("compiled binaries", () => {
   }, 20_000);
 
   test.each([
-    ["server", ["--help"], 0, /^Usage: bunchat-server \[--host <address>\] \[--port <port>\]$/],
+    ["server", ["--help"], 0, /^Usage: bunchat-server \[--host <address>\] \[--port <port>\] \[limits\]$/],
     ["server", ["--version"], 0, /^bunchat-server \d+\.\d+\.\d+$/],
     ["client", ["--help"], 0, /^Usage: bunchat \[--host <address>\] \[--port <port>\] \[--name <username>\]$/],
     ["client", ["-v"], 0, /^bunchat \d+\.\d+\.\d+$/],
@@ -178,6 +178,8 @@ describe("compiled binaries", () => {
   test.each([
     ["server", ["--port", "70000"], /--port needs a number from 0 to 65535/],
     ["server", ["--nope"], /Unknown option '--nope'/],
+    ["server", ["--max-outbox", "0"], /--max-outbox needs a whole number of at least 1, not "0"/],
+    ["server", ["--register-timeout", "soon"], /--register-timeout needs a whole number of at least 1/],
     ["client", ["--port", "abc"], /--port needs a number from 1 to 65535/],
     ["client", ["stray"], /stray/],
   ] as const)("%s %p is a usage error (exit 2)", async (which, args, message) => {
@@ -186,6 +188,19 @@ describe("compiled binaries", () => {
     await p.err.next(message);
     await p.err.next(/^Try '.*--help'\.$/);
   });
+
+  test("a client turned away at the door shows the server's reason", async () => {
+    const server = run(bins.server, ["--host", "127.0.0.1", "--port", "0", "--max-clients", "1"], "server");
+    const port = Number((await server.out.next(/listening on 127\.0\.0\.1:\d+$/, 10_000)).split(":").at(-1));
+    const first = await Peer.join(port, "First");
+    const c = run(bins.client, ["--port", String(port), "--name", "Late"], "late");
+    await c.out.next("! The server is full (1 connections); try again later.");
+    await c.out.next("Connection to the server lost.");
+    expect(await c.exited()).toBe(1);
+    first.close();
+    server.proc.kill("SIGTERM");
+    await server.exited();
+  }, 20_000);
 
   test("the server says clearly when its port is taken", async () => {
     const { server, port } = await runServer(bins);

@@ -1,7 +1,7 @@
 // Starts a real server on 127.0.0.1:0 for one test, and always stops it.
 
 import { afterEach } from "bun:test";
-import { type ChatServer, startServer } from "../../src/server/server.ts";
+import { type ChatServer, type ServerOptions, startServer } from "../../src/server/server.ts";
 import { Peer } from "./peer.ts";
 
 export interface TestServer {
@@ -23,7 +23,7 @@ afterEach(async () => {
   }
 });
 
-export function testServer(options: { shutdownGraceMs?: number } = {}): TestServer {
+export function testServer(options: Pick<ServerOptions, "limits" | "sweepMs"> = {}): TestServer {
   const log: string[] = [];
   const server = startServer({ host: "127.0.0.1", port: 0, log: (l) => void log.push(l), ...options });
   const peers: Peer[] = [];

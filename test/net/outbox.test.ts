@@ -16,6 +16,9 @@ class TightSocket implements Writable {
   end(): void {
     this.ended = true;
   }
+  terminate(): void {
+    this.closed = true;
+  }
 }
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -64,6 +67,32 @@ describe("Outbox", () => {
     outbox.send(bytes(1));
     outbox.end();
     expect(socket.ended).toBe(true);
+  });
+
+  test("past its limit the queue is dropped, overflow is reported, then the socket is ended", () => {
+    const socket = new TightSocket(0); // a peer that reads nothing
+    const events: string[] = [];
+    const outbox = new Outbox(socket, 4, () => events.push(`overflow, ended=${socket.ended}`));
+    outbox.send(bytes(1, 2, 3));
+    outbox.send(bytes(4));
+    expect(events).toEqual([]);
+    expect(outbox.pendingBytes).toBe(4);
+    outbox.send(bytes(5));
+    expect(events).toEqual(["overflow, ended=false"]); // reported before end() can run a close handler
+    expect(socket.ended).toBe(true);
+    expect(outbox.pendingBytes).toBe(0);
+    outbox.send(bytes(6));
+    expect(outbox.pendingBytes).toBe(0);
+    expect(events).toHaveLength(1);
+  });
+
+  test("bytes the socket accepted do not count against the limit", () => {
+    const socket = new TightSocket(100);
+    const outbox = new Outbox(socket, 4, () => {
+      throw new Error("must not overflow");
+    });
+    for (let i = 0; i < 10; i++) outbox.send(new Uint8Array(50));
+    expect(socket.received).toHaveLength(500);
   });
 
   test("a closed socket (write returns -1) drops the queue instead of growing it", () => {

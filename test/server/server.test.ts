@@ -205,7 +205,7 @@ describe("framing over TCP", () => {
 
 describe("delivery", () => {
   test("a reader that stops reading for a while still gets every message, in order, once it reads again", async () => {
-    const t = testServer();
+    const t = testServer({ limits: { maxOutboxBytes: 64 * 1024 * 1024 } }); // this test is about order, not the cap
     const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo")];
     ana.pause();
     const filler = "x".repeat(4000);
@@ -219,6 +219,70 @@ describe("delivery", () => {
     const got = ana.log.all(/^Sam: \d+ x+$/).map((l) => Number(l.split(" ")[1]));
     expect(got).toEqual(Array.from({ length: count }, (_, i) => i));
   }, 20_000);
+
+  test("a reader that never reads is dropped at its outbox cap; everyone else gets everything", async () => {
+    const t = testServer({ limits: { maxOutboxBytes: 256 * 1024 } });
+    const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo")];
+    ana.pause();
+    const filler = "x".repeat(4000);
+    const count = 2500; // 10 MB: kernel buffers (~4 MB) plus the 256 KiB cap can't hold it
+    // Paced in 100 KB batches behind a reader that keeps up, as chat is; a single 10 MB burst
+    // would put any reader more than 256 KiB behind for a moment (flood control limits senders).
+    for (let i = 0; i < count; i++) {
+      sam.send(`${i} ${filler}`);
+      if (i % 25 === 24) await bo.next(new RegExp(`^Sam: ${i} x+$`), 10_000);
+    }
+    sam.send("last");
+    await sam.next("<-- Ana left the chat (dropped: not reading)", 10_000);
+    await bo.next("Sam: last", 10_000);
+    expect(bo.log.all("<-- Ana left the chat (dropped: not reading)")).toHaveLength(1);
+    const got = bo.log.all(/^Sam: \d+ x+$/).map((l) => Number(l.split(" ")[1]));
+    expect(got).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(bo.log.all(/Bo left/)).toEqual([]);
+    expect(t.server.hub.find("Ana")).toBeUndefined();
+    expect(t.log.some((l) => l.startsWith("- Ana left (dropped: not reading)"))).toBe(true);
+    // Once it reads again it finds the end of the stream: the server holds nothing more for it.
+    ana.resume();
+    await ana.closed(10_000);
+  }, 20_000);
+});
+
+describe("connection limits", () => {
+  test("past --max-per-ip a new connection gets one line saying why, then is closed", async () => {
+    const t = testServer({ limits: { maxPerIp: 2 } });
+    const sam = await t.join("Sam");
+    await t.join("Ana");
+    const third = await t.connect("text", "third");
+    await third.next("! Too many connections from 127.0.0.1 (the limit is 2); close one and try again.");
+    await third.closed();
+    expect(third.log.all(/Welcome/)).toEqual([]);
+    sam.send("quit");
+    await sam.closed();
+    await Bun.sleep(0);
+    const fourth = await t.join("Dee"); // a slot is free again
+    await fourth.ping();
+  });
+
+  test("past --max-clients a new connection is told the server is full", async () => {
+    const t = testServer({ limits: { maxClients: 1 } });
+    await t.join("Sam");
+    const second = await t.connect("json", "second");
+    await second.next("! The server is full (1 connections); try again later.");
+    await second.closed();
+  });
+
+  test("a connection that never chooses a name is closed at the registration deadline", async () => {
+    const t = testServer({ limits: { registerTimeoutMs: 300 }, sweepMs: 50 });
+    const silent = await t.connect("text", "silent");
+    const dribbler = await t.connect("text", "dribbler");
+    dribbler.write("a"); // a byte now and then does not extend the deadline
+    const member = await t.join("Sam");
+    await silent.next("! No username chosen within 0.3 s; closing the connection.", 2000);
+    await silent.closed(2000);
+    await dribbler.closed(2000);
+    await member.ping(); // joined users are not affected
+    expect(t.server.connections).toBe(1);
+  });
 });
 
 describe("leaving", () => {
@@ -295,7 +359,7 @@ describe("shutdown", () => {
   });
 
   test("a client that never reads does not hold shutdown past the grace period", async () => {
-    const t = testServer({ shutdownGraceMs: 200 });
+    const t = testServer({ limits: { shutdownGraceMs: 200 } });
     await t.join("Sam");
     const started = Date.now();
     await t.server.shutdown();
