@@ -3,7 +3,7 @@
 
 import { parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
 import { runClient } from "./src/client/app.ts";
-import { COMMANDS } from "./src/protocol/commands.ts";
+import { helpLines } from "./src/protocol/codec.ts";
 import { DEFAULT_CLIENT_HOST, DEFAULT_PORT } from "./src/protocol/limits.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -19,8 +19,9 @@ Options:
   -v, --version      show the version
 
 In the chat:
-  <text>                send a line to everyone
-${COMMANDS.map((c) => `  ${c.usage.padEnd(22)}${c.summary}`).join("\n")}
+${helpLines()
+  .map((l) => `  ${l}`)
+  .join("\n")}
   Ctrl-C, Ctrl-D        leave
 
 With stdin not a terminal, each input line is sent (the first is the name unless --name

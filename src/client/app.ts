@@ -4,6 +4,7 @@
 import * as readline from "node:readline";
 import { parseInput, lookupCommand } from "../protocol/commands.ts";
 import type { ServerEvent } from "../protocol/events.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
 import { type Link, openLink } from "./link.ts";
 import { makeRenderer } from "./render.ts";
 
@@ -174,7 +175,7 @@ class ChatClient {
 
   private onClosed(refusal: string[]): void {
     if (this.phase === "leaving") return this.finish(0);
-    for (const line of refusal) this.show(this.render({ type: "error", code: "server-full", message: line.slice(2) }));
+    for (const line of refusal) this.show(sanitizeText(line)); // the server's own "! …" line, as sent
     this.show(this.serverShutdown ? "The server has shut down." : "Connection to the server lost.");
     this.finish(1);
   }
