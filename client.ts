@@ -24,6 +24,8 @@ ${helpLines()
   .join("\n")}
   Ctrl-C, Ctrl-D        leave
 
+If the server needs a password, it is taken from BUNCHAT_PASSWORD, or asked for (not echoed).
+
 With stdin not a terminal, each input line is sent (the first is the name unless --name
 is given), every incoming message is printed as a plain line, and the client exits 0 at
 quit or end of input. Colours are off when NO_COLOR is set or output is not a terminal.
@@ -52,6 +54,7 @@ await runMain("bunchat", async () => {
     host: flags.host ?? DEFAULT_CLIENT_HOST,
     port: parsePort(flags.port, DEFAULT_PORT, false),
     name: flags.name,
+    password: process.env.BUNCHAT_PASSWORD,
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     color: Boolean(process.stdout.isTTY) && !noColor,
     timestamps: Boolean(process.stdout.isTTY),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // bunchat-server: flags, start, signals. The chat itself is in src/server/.
 
-import { parseCount, parseFlags, parsePort, runMain } from "./src/cli.ts";
+import { parseCount, parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
 import { DEFAULT_PORT, DEFAULT_SERVER_HOST, LIMITS, SERVER_LIMITS } from "./src/protocol/limits.ts";
 import { consoleLog } from "./src/time.ts";
 import { startServer } from "./src/server/server.ts";
@@ -20,10 +20,17 @@ Options:
   --register-timeout <s>      seconds to choose a name before being closed (default ${SERVER_LIMITS.registerTimeoutMs / 1000})
   --max-outbox <KiB>          output queued for a client that is not reading before it is
                               dropped (default ${SERVER_LIMITS.maxOutboxBytes / 1024})
+  --flood-rate <lines/s>      lines a client may send per second; faster lines wait, in order
+                              (default ${SERVER_LIMITS.linesPerSecond}; 0: no flood control, for load tests)
+  --flood-burst <lines>       lines a client may send at once before the rate applies (default ${SERVER_LIMITS.burstLines})
+  --ping-interval <s>         ping a silent bundled client after this long; it is dropped if it
+                              does not answer within half as long again (default ${SERVER_LIMITS.pingIdleMs / 1000}; 0: never)
+  --password <text>           users must give this before choosing a name. Visible in ps: prefer
+                              the BUNCHAT_PASSWORD environment variable
   -h, --help                  show this help
   -v, --version               show the version
 
-Limits: lines up to ${LIMITS.maxLineBytes} bytes; names 1-${LIMITS.nameMaxLength} of A-Z a-z 0-9 _ -.
+Limits: lines up to ${LIMITS.maxLineBytes} bytes; names 1-${LIMITS.nameMaxLength} of A-Z a-z 0-9 _ -. README.md lists them all.
 SIGINT or SIGTERM: every client is told, output is flushed, exit 0.
 
 Example:
@@ -39,6 +46,10 @@ await runMain("bunchat-server", async () => {
     "max-per-ip": { type: "string" },
     "register-timeout": { type: "string" },
     "max-outbox": { type: "string" },
+    "flood-rate": { type: "string" },
+    "flood-burst": { type: "string" },
+    "ping-interval": { type: "string" },
+    password: { type: "string" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
   });
@@ -53,15 +64,22 @@ await runMain("bunchat-server", async () => {
     registerTimeoutMs:
       parseCount("--register-timeout", flags["register-timeout"], SERVER_LIMITS.registerTimeoutMs / 1000, 1) * 1000,
     maxOutboxBytes: parseCount("--max-outbox", flags["max-outbox"], SERVER_LIMITS.maxOutboxBytes / 1024, 1) * 1024,
+    linesPerSecond: parseCount("--flood-rate", flags["flood-rate"], SERVER_LIMITS.linesPerSecond, 0),
+    burstLines: parseCount("--flood-burst", flags["flood-burst"], SERVER_LIMITS.burstLines, 1),
+    ...pingLimits(parseCount("--ping-interval", flags["ping-interval"], SERVER_LIMITS.pingIdleMs / 1000, 0)),
   };
+  const password = flags.password ?? process.env.BUNCHAT_PASSWORD;
+  if (password === "") throw new UsageError("The password can't be empty.");
   let server;
   try {
-    server = startServer({ host, port, log: consoleLog, limits });
+    server = startServer({ host, port, log: consoleLog, limits, password });
   } catch (err) {
     process.stderr.write(`bunchat-server: can't listen on ${host}:${port}: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  consoleLog(`bunchat-server ${VERSION} listening on ${server.hostname}:${server.port}`);
+  consoleLog(
+    `bunchat-server ${VERSION} listening on ${server.hostname}:${server.port}${password ? " (password required)" : ""}`,
+  );
 
   const stop = async (signal: string) => {
     consoleLog(`${signal} received`);
@@ -78,3 +96,8 @@ await runMain("bunchat-server", async () => {
     });
   }
 });
+
+/** A silent client is pinged after `seconds`, and dropped after half as long again without an answer. */
+function pingLimits(seconds: number) {
+  return { pingIdleMs: seconds * 1000, pingTimeoutMs: seconds * 500 };
+}

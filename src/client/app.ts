@@ -5,6 +5,7 @@ import * as readline from "node:readline";
 import { parseInput, lookupCommand } from "../protocol/commands.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
+import { FloodBudget } from "../net/bucket.ts";
 import { type Link, openLink } from "./link.ts";
 import { makeRenderer } from "./render.ts";
 
@@ -12,6 +13,8 @@ export interface ClientOptions {
   host: string;
   port: number;
   name?: string;
+  /** The server password, if it asks for one (from BUNCHAT_PASSWORD); otherwise asked for on a terminal. */
+  password?: string;
   /** stdin is a terminal: prompt, edit, redraw. Otherwise each stdin line is sent as is. */
   interactive: boolean;
   color: boolean;
@@ -24,8 +27,11 @@ export async function runClient(options: ClientOptions): Promise<number> {
   return client.run();
 }
 
-/** waiting: for the server (to connect, or to answer a name) · naming: a name is wanted · chatting · leaving. */
-type Phase = "waiting" | "naming" | "chatting" | "leaving";
+/**
+ * waiting: for the server (to connect, or to answer) · password: the server password is wanted ·
+ * naming: a name is wanted · chatting · leaving.
+ */
+type Phase = "waiting" | "password" | "naming" | "chatting" | "leaving";
 
 class ChatClient {
   private phase: Phase = "waiting";
@@ -38,6 +44,12 @@ class ChatClient {
   private readonly pending: string[] = [];
   private inputEnded = false;
   private finish!: (code: number) => void;
+  /** The server's flood budget, mirrored so that we never go over it; lines wait here in order. */
+  private budget?: FloodBudget;
+  private readonly outgoing: string[] = [];
+  private outTimer: Timer | undefined;
+  /** While the password is typed nothing is echoed. */
+  private muted = false;
 
   constructor(private readonly options: ClientOptions) {
     this.render = makeRenderer(options);
@@ -47,6 +59,10 @@ class ChatClient {
       terminal: options.interactive,
       historySize: 500,
     });
+    // Hide the password as it is typed: readline echoes through this method.
+    const rl = this.rl as unknown as { _writeToOutput?: (text: string) => void };
+    const echo = rl._writeToOutput?.bind(this.rl);
+    if (echo) rl._writeToOutput = (text) => echo(this.muted ? text.replace(/[^\r\n]/g, "") : text);
   }
 
   async run(): Promise<number> {
@@ -72,6 +88,13 @@ class ChatClient {
 
   private onEvent(event: ServerEvent): void {
     switch (event.type) {
+      case "hello":
+        if (event.linesPerSecond > 0) this.budget = new FloodBudget(event.burstLines, event.linesPerSecond, Date.now());
+        return;
+      case "ping":
+        return this.send(""); // any line answers; an empty one is ignored
+      case "ask-password":
+        return this.askPassword();
       case "ask-name":
         return this.askName();
       case "welcome":
@@ -95,11 +118,24 @@ class ChatClient {
     if (text !== undefined) this.show(text);
   }
 
+  private askPassword(): void {
+    if (this.options.password !== undefined) return this.send(this.options.password);
+    if (!this.options.interactive) {
+      process.stderr.write("bunchat: the server needs a password; set BUNCHAT_PASSWORD\n");
+      return this.quitNow(1);
+    }
+    this.phase = "password";
+    this.show("This server needs a password (what you type is not shown):");
+    this.rl.setPrompt("Password: ");
+    this.rl.prompt();
+    this.muted = true;
+  }
+
   private askName(): void {
     this.phase = "naming";
     const first = !this.triedName;
     this.triedName = true;
-    if (first && this.options.name !== undefined) return this.link!.send(this.options.name);
+    if (first && this.options.name !== undefined) return this.send(this.options.name);
     if (this.options.interactive) {
       this.rl.setPrompt("Enter your username: ");
       this.rl.prompt();
@@ -117,10 +153,16 @@ class ChatClient {
       this.pending.push(line);
       return this.flushPending();
     }
-    if (this.phase === "naming") {
+    if (this.phase === "password") {
+      this.muted = false;
+      // Keep the password out of the history (Up would show it).
+      const history = (this.rl as unknown as { history?: string[] }).history;
+      if (history?.[0] === line) history.shift();
+    }
+    if (this.phase === "naming" || this.phase === "password") {
       this.phase = "waiting";
       this.rl.setPrompt("");
-      return this.link!.send(line);
+      return this.send(line);
     }
     if (this.phase !== "chatting") return;
     this.sendChat(line);
@@ -132,7 +174,7 @@ class ChatClient {
     if (this.options.interactive) return;
     if (this.phase === "naming" && this.pending.length > 0) {
       this.phase = "waiting";
-      return this.link!.send(this.pending.shift()!);
+      return this.send(this.pending.shift()!);
     }
     while (this.phase === "chatting" && this.pending.length > 0) this.sendChat(this.pending.shift()!);
     if (this.inputEnded && this.pending.length === 0) {
@@ -147,7 +189,32 @@ class ChatClient {
   private sendChat(line: string): void {
     const input = parseInput(line);
     if (input.kind === "command" && lookupCommand(input.word) === "quit") return this.leave();
-    if (input.kind !== "empty") this.link!.send(line);
+    if (input.kind !== "empty") this.send(line);
+  }
+
+  /** Sends a line once the flood budget allows, after any lines still waiting. */
+  private send(line: string): void {
+    this.outgoing.push(line);
+    this.sendWaiting();
+  }
+
+  private sendWaiting(): void {
+    if (this.outTimer !== undefined) return;
+    while (this.outgoing.length > 0) {
+      const line = this.outgoing[0]!;
+      const size = Buffer.byteLength(line);
+      const wait = this.budget?.wait(size, Date.now()) ?? 0;
+      if (wait > 0) {
+        this.outTimer = setTimeout(() => {
+          this.outTimer = undefined;
+          this.sendWaiting();
+        }, wait);
+        return;
+      }
+      this.budget?.take(size, Date.now());
+      this.outgoing.shift();
+      this.link!.send(line);
+    }
   }
 
   private onInputEnd(): void {
@@ -162,13 +229,17 @@ class ChatClient {
     if (this.phase === "leaving") return;
     this.phase = "leaving";
     if (!this.link) return this.finish(0);
-    this.link.send("quit");
-    // If the goodbye never comes, leave anyway.
-    setTimeout(() => this.finish(0), 3000).unref();
+    // On a terminal, leaving drops lines still waiting for the budget (a paste cut short); from a pipe, they go first.
+    if (this.options.interactive) this.outgoing.length = 0;
+    this.send("quit");
+    // If the goodbye never comes, leave anyway (after the waiting lines have had their time).
+    const waitMs = this.budget && this.outgoing.length > 1 ? this.outgoing.length * 1000 : 0;
+    setTimeout(() => this.finish(0), 3000 + waitMs).unref();
   }
 
   private quitNow(code: number): void {
     this.phase = "leaving";
+    clearTimeout(this.outTimer);
     this.finish(code); // first: end() may run the close handler right away
     this.link?.end();
   }
@@ -190,6 +261,6 @@ class ChatClient {
     readline.cursorTo(process.stdout, 0);
     readline.clearLine(process.stdout, 0);
     process.stdout.write(`${text}\n`);
-    if (this.phase === "chatting" || this.phase === "naming") this.rl.prompt(true);
+    if (this.phase === "chatting" || this.phase === "naming" || this.phase === "password") this.rl.prompt(true);
   }
 }

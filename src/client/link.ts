@@ -2,7 +2,7 @@
 
 import { decodeEvent } from "../protocol/codec.ts";
 import type { ClientHello, ServerEvent } from "../protocol/events.ts";
-import { PROTOCOL_VERSION } from "../protocol/limits.ts";
+import { KEEPALIVE_IDLE_MS, PROTOCOL_VERSION } from "../protocol/limits.ts";
 import { LineReader } from "../protocol/lines.ts";
 import { Outbox } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
@@ -36,18 +36,21 @@ export async function openLink(host: string, port: number, handlers: LinkHandler
   // Until the server answers our hello it may be greeting nc users in plain text: skip those lines.
   let structured = false;
   const refusal: string[] = [];
-  const reader = new LineReader(MAX_SERVER_LINE, {
-    line(line) {
-      if (!structured && !line.startsWith("{")) {
-        if (line.startsWith("! ") && refusal.length < 5) refusal.push(line);
-        return;
-      }
-      structured = true;
-      const event = decodeEvent(line);
-      if (event) handlers.event(event);
+  const reader = new LineReader(
+    { maxBytes: MAX_SERVER_LINE },
+    {
+      line(line) {
+        if (!structured && !line.startsWith("{")) {
+          if (line.startsWith("! ") && refusal.length < 5) refusal.push(line);
+          return;
+        }
+        structured = true;
+        const event = decodeEvent(line);
+        if (event) handlers.event(event);
+      },
+      overflow() {},
     },
-    overflow() {},
-  });
+  );
   const hello: ClientHello = { type: "hello", proto: PROTOCOL_VERSION, client: `bunchat/${VERSION}` };
 
   try {
@@ -56,6 +59,7 @@ export async function openLink(host: string, port: number, handlers: LinkHandler
       port,
       socket: {
         open(socket) {
+          socket.setKeepAlive(true, KEEPALIVE_IDLE_MS); // notice a server that vanished without a FIN
           outbox = new Outbox(socket);
           outbox.send(utf8.encode(`${JSON.stringify(hello)}\n`));
         },

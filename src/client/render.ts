@@ -36,8 +36,10 @@ export function makeRenderer(options: RenderOptions): Renderer {
   return (event) => {
     switch (event.type) {
       case "hello":
+      case "ask-password":
       case "ask-name":
-        return undefined; // the client asks for the name itself
+      case "ping":
+        return undefined; // the client asks for the name and password itself, and answers pings
       case "welcome":
         return [
           c.green(`Joined as ${c.bold(s(event.name))}.`),

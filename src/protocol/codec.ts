@@ -44,6 +44,8 @@ export const LEAVE_WORDS: Record<LeaveReason, string> = {
   quit: "quit",
   disconnected: "disconnected",
   "too-slow": "dropped: not reading",
+  "timed-out": "timed out",
+  flooding: "dropped: flooding",
 };
 
 /** The human-readable form of an event: what an nc user sees. */
@@ -51,6 +53,8 @@ export function toText(event: ServerEvent): string {
   switch (event.type) {
     case "hello":
       return `Welcome to bunchat ${event.server}.`;
+    case "ask-password":
+      return "This server needs a password:";
     case "ask-name":
       return "Enter your username:";
     case "welcome":
@@ -75,6 +79,8 @@ export function toText(event: ServerEvent): string {
       return helpBlock().join("\n");
     case "pong":
       return `pong ${event.token}`;
+    case "ping":
+      return "ping";
     case "error":
       return `! ${event.message}`;
     case "bye":
@@ -109,6 +115,7 @@ export function parseClientHello(line: string): ClientHello | { error: string } 
 
 const EVENT_TYPES = new Set<string>([
   "hello",
+  "ask-password",
   "ask-name",
   "welcome",
   "public",
@@ -119,6 +126,7 @@ const EVENT_TYPES = new Set<string>([
   "users",
   "help",
   "pong",
+  "ping",
   "error",
   "bye",
   "shutdown",

@@ -2,14 +2,25 @@
 
 export type Mode = "text" | "json";
 
-/** quit: said goodbye · disconnected: the connection closed · too-slow: stopped reading, dropped. */
-export type LeaveReason = "quit" | "disconnected" | "too-slow";
+/**
+ * quit: said goodbye · disconnected: the connection closed · too-slow: stopped reading, dropped ·
+ * timed-out: stopped answering (dead network, suspended machine) · flooding: sent too much, dropped.
+ */
+export type LeaveReason = "quit" | "disconnected" | "too-slow" | "timed-out" | "flooding";
 
 export type ErrorCode =
   | "name-invalid" // the username breaks a rule; choose another
   | "name-taken" // someone online already has that name (ignoring case)
   | "not-registered" // a command before choosing a name
   | "line-too-long" // an input line over the limit; it was dropped
+  | "bad-encoding" // an input line that is not UTF-8; it was dropped
+  | "no-newline" // 16 KiB without a newline: not a line client; the connection closes
+  | "wrong-protocol" // HTTP or TLS on the plain port; the connection closes
+  | "slow-down" // lines over the rate: they are delayed, in order
+  | "excess-flood" // too many lines waiting; the connection closes
+  | "too-many-attempts" // too many refused names; the connection closes
+  | "bad-password" // wrong server password; the connection closes
+  | "ping-timeout" // no answer to the server's ping; the connection closes
   | "unknown-command"
   | "bad-usage" // a command without what it needs
   | "unknown-user" // /pm to someone not online
@@ -19,7 +30,19 @@ export type ErrorCode =
   | "too-many-connections"; // --max-per-ip reached for this address; the connection closes
 
 export type ServerEvent =
-  | { type: "hello"; server: string; proto: number; maxLineBytes: number; nameMaxLength: number }
+  | {
+      type: "hello";
+      server: string;
+      proto: number;
+      maxLineBytes: number;
+      nameMaxLength: number;
+      /** Lines a client may send at once, then per second; 0 when flood control is off. */
+      burstLines: number;
+      linesPerSecond: number;
+      /** Whether an ask-password comes before ask-name. */
+      password: boolean;
+    }
+  | { type: "ask-password" }
   | { type: "ask-name" }
   | { type: "welcome"; name: string; users: string[] }
   | { type: "public"; from: string; text: string; ts: number }
@@ -30,6 +53,7 @@ export type ServerEvent =
   | { type: "users"; users: string[] }
   | { type: "help" }
   | { type: "pong"; token: string }
+  | { type: "ping" } // structured clients only: answer with any line (an empty one is ignored)
   | { type: "error"; code: ErrorCode; message: string }
   | { type: "bye"; name: string } // name is "" when leaving before choosing one
   | { type: "shutdown" };

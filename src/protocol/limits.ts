@@ -3,6 +3,8 @@
 export const LIMITS = {
   /** Longest accepted input line, in bytes of UTF-8, not counting the line ending. */
   maxLineBytes: 4096,
+  /** This many bytes without any newline and the peer is not sending lines: it is disconnected. */
+  maxRunBytes: 16 * 1024,
   /** Usernames: at least this many characters… */
   nameMinLength: 1,
   /** …and at most this many. */
@@ -19,6 +21,22 @@ export interface ServerLimits {
   maxPerIp: number;
   /** A connection that has not chosen a name by then is closed. */
   registerTimeoutMs: number;
+  /** Lines a connection may send at once (flood control)… */
+  burstLines: number;
+  /** …and then per second; 0 turns flood control off. Bytes are limited alongside: see FLOOD_BYTES_PER_LINE. */
+  linesPerSecond: number;
+  /** Lines that may wait for the flood budget; one more and the sender is disconnected (excess flood). */
+  floodBacklog: number;
+  /** A structured client silent this long is pinged; 0: never. */
+  pingIdleMs: number;
+  /** …and dropped if it sends nothing for this long after the ping. */
+  pingTimeoutMs: number;
+  /** Refused names on one connection before it is closed. */
+  maxNameAttempts: number;
+  /** Failed names or passwords from one address before its attempts are slowed… */
+  attemptBurst: number;
+  /** …to one per this many ms. */
+  attemptEveryMs: number;
   /** A connection we are closing gets this long to take its last lines, then it is reset. */
   closeGraceMs: number;
   /** How long a graceful shutdown waits for clients to receive their notice before closing them. */
@@ -30,9 +48,23 @@ export const SERVER_LIMITS: ServerLimits = {
   maxClients: 5000,
   maxPerIp: 32,
   registerTimeoutMs: 30_000,
+  burstLines: 10,
+  linesPerSecond: 5,
+  floodBacklog: 100,
+  pingIdleMs: 60_000,
+  pingTimeoutMs: 30_000,
+  maxNameAttempts: 5,
+  attemptBurst: 5,
+  attemptEveryMs: 5000,
   closeGraceMs: 5000,
   shutdownGraceMs: 3000,
 };
+
+/** Flood control counts bytes too: each line token buys this many bytes (a burst of 10 lines: 10 KiB). */
+export const FLOOD_BYTES_PER_LINE = 1024;
+
+/** Idle time after which TCP keepalive probes a silent peer (then 10 probes 1 s apart). */
+export const KEEPALIVE_IDLE_MS = 60_000;
 
 export const DEFAULT_PORT = 7878;
 export const DEFAULT_SERVER_HOST = "0.0.0.0";

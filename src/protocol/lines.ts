@@ -5,24 +5,47 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 export interface LineHandlers {
-  /** A complete line, decoded (invalid UTF-8 becomes U+FFFD), without its "\n" or "\r\n". */
-  line(text: string): void;
-  /** A line went over the limit. Called once per over-long line; its bytes are dropped up to the next "\n". */
+  /** A complete line, decoded, without its "\n" or "\r\n"; `bytes` is its size before decoding. */
+  line(text: string, bytes: number): void;
+  /** A line went over maxBytes. Called once per over-long line; its bytes are dropped up to the next "\n". */
   overflow(): void;
+  /**
+   * A complete line that is not valid UTF-8; it is dropped. Without this handler, invalid bytes
+   * become U+FFFD and the line is delivered.
+   */
+  invalid?(): void;
+  /** maxRunBytes passed with no "\n" at all: the peer is not sending lines. The reader stops. */
+  runaway?(): void;
+}
+
+export interface LineLimits {
+  /** Longest line accepted, in bytes, not counting "\r\n". */
+  maxBytes: number;
+  /** Bytes without a "\n" after which the stream is given up on (default: never). */
+  maxRunBytes?: number;
 }
 
 export class LineReader {
   private parts: Uint8Array[] = [];
   /** Bytes held for the line in progress. Never more than maxBytes + 1 (room for a trailing "\r"). */
   private held = 0;
+  /** Bytes since the last "\n", held or discarded. */
+  private run = 0;
   /** Inside an over-long line: drop bytes until the next "\n". */
   private discarding = false;
-  private readonly decoder = new TextDecoder("utf-8");
+  private stopped = false;
+  private readonly strict = new TextDecoder("utf-8", { fatal: true });
+  private readonly lenient = new TextDecoder("utf-8");
+  private readonly maxBytes: number;
+  private readonly maxRunBytes: number;
 
   constructor(
-    private readonly maxBytes: number,
+    limits: LineLimits,
     private readonly handlers: LineHandlers,
-  ) {}
+  ) {
+    this.maxBytes = limits.maxBytes;
+    this.maxRunBytes = limits.maxRunBytes ?? Infinity;
+  }
 
   /** Bytes of an unfinished line held in memory. */
   get pendingBytes(): number {
@@ -31,12 +54,14 @@ export class LineReader {
 
   push(chunk: Uint8Array): void {
     let start = 0;
-    while (start < chunk.length) {
+    while (start < chunk.length && !this.stopped) {
       const nl = chunk.indexOf(LF, start);
       const end = nl === -1 ? chunk.length : nl;
+      if (nl === -1 && (this.run += end - start) > this.maxRunBytes) return this.runaway();
       if (!this.discarding) this.take(chunk, start, end, nl !== -1);
       if (nl === -1) return;
       this.discarding = false;
+      this.run = 0;
       start = nl + 1;
     }
   }
@@ -60,7 +85,19 @@ export class LineReader {
     }
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, -1);
     if (bytes.length > this.maxBytes) return this.overflowed();
-    this.handlers.line(this.decoder.decode(bytes));
+    const text = this.decode(bytes);
+    if (text === undefined) this.handlers.invalid?.();
+    else this.handlers.line(text, bytes.length);
+  }
+
+  /** The line's text, or undefined if it is not UTF-8 and the owner wants to know. */
+  private decode(bytes: Uint8Array): string | undefined {
+    if (!this.handlers.invalid) return this.lenient.decode(bytes);
+    try {
+      return this.strict.decode(bytes);
+    } catch {
+      return undefined;
+    }
   }
 
   private overflowed(): void {
@@ -68,5 +105,12 @@ export class LineReader {
     this.held = 0;
     this.discarding = true;
     this.handlers.overflow();
+  }
+
+  private runaway(): void {
+    this.stopped = true;
+    this.parts = [];
+    this.held = 0;
+    this.handlers.runaway?.();
   }
 }

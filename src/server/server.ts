@@ -2,9 +2,11 @@
 // only pass bytes and events through. Also owns the connection caps, the once-a-second sweep
 // for deadlines, and the graceful shutdown.
 
-import type { Socket, TCPSocketListener } from "bun";
-import { SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { TCPSocketListener } from "bun";
+import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
 import { Outbox } from "../net/outbox.ts";
+import { Attempts } from "./attempts.ts";
 import { error } from "./commands.ts";
 import { Hub } from "./hub.ts";
 import { Session } from "./session.ts";
@@ -16,8 +18,10 @@ export interface ServerOptions {
   log(line: string): void;
   now?(): number;
   limits?: Partial<ServerLimits>;
-  /** How often deadlines (registration, closing) are checked. */
+  /** How often deadlines (registration, closing, pings) are checked. */
   sweepMs?: number;
+  /** Users must give this before choosing a name. */
+  password?: string;
 }
 
 export interface ChatServer {
@@ -34,7 +38,8 @@ export function startServer(options: ServerOptions): ChatServer {
   const hub = new Hub();
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
   const now = options.now ?? Date.now;
-  const env = { hub, limits, log: options.log, now };
+  const attempts = new Attempts(limits.attemptBurst, limits.attemptEveryMs);
+  const env = { hub, limits, attempts, checkPassword: passwordChecker(options.password), log: options.log, now };
   const sessions = new Set<Session>();
   const perIp = new Map<string, number>();
   let allClosed: (() => void) | undefined;
@@ -50,9 +55,12 @@ export function startServer(options: ServerOptions): ChatServer {
         const session: Session = new Session(
           env,
           new Outbox(socket, limits.maxOutboxBytes, () => session.tooSlow()),
+          socket.remoteAddress,
           `${socket.remoteAddress}:${socket.remotePort}`,
         );
         socket.data = session;
+        // A peer that vanished without a FIN (pulled cable, dead Wi-Fi) stops acknowledging probes.
+        socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
         if (stopping) return session.shutdown();
         const refusal = admit(socket.remoteAddress);
         if (refusal) {
@@ -103,6 +111,7 @@ export function startServer(options: ServerOptions): ChatServer {
   const sweeper = setInterval(() => {
     const t = now();
     for (const session of sessions) session.sweep(t);
+    attempts.sweep(t);
   }, options.sweepMs ?? 1000);
 
   return {
@@ -132,4 +141,12 @@ export function startServer(options: ServerOptions): ChatServer {
       return stopping;
     },
   };
+}
+
+/** Compares in constant time: both sides are hashed to the same length first. */
+function passwordChecker(password: string | undefined): ((line: string) => boolean) | undefined {
+  if (password === undefined) return undefined;
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  const expected = digest(password);
+  return (line) => timingSafeEqual(digest(line), expected);
 }

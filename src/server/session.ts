@@ -3,25 +3,42 @@
 
 import { encode, LEAVE_WORDS, parseClientHello } from "../protocol/codec.ts";
 import { lookupCommand, parseInput } from "../protocol/commands.ts";
-import type { LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
+import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
 import { LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";
 import { LineReader } from "../protocol/lines.ts";
 import { checkName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
+import { FloodBudget } from "../net/bucket.ts";
 import type { Outbox } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
+import type { Attempts } from "./attempts.ts";
 import { type CommandContext, error, runCommand } from "./commands.ts";
 import type { Hub, Member } from "./hub.ts";
 
 export interface SessionEnv {
   readonly hub: Hub;
   readonly limits: ServerLimits;
+  /** Failed names and passwords per address. */
+  readonly attempts: Attempts;
+  /** True if `line` is the server password; undefined when the server has none. */
+  readonly checkPassword?: (line: string) => boolean;
   log(line: string): void;
   now(): number;
 }
 
-/** new: nothing received yet · naming: waiting for a free, valid name · chatting · closed: gone or going. */
-type Phase = "new" | "naming" | "chatting" | "closed";
+/**
+ * new: nothing received yet · password: waiting for the server password · naming: waiting for a
+ * free, valid name · chatting · closed: gone or going.
+ */
+type Phase = "new" | "password" | "naming" | "chatting" | "closed";
+
+/** The first bytes of a TLS ClientHello: a handshake record, version 3.x. */
+const TLS_HANDSHAKE = 0x16;
+/** The first line of an HTTP request. */
+const HTTP_REQUEST = /^[A-Z]{3,10} \S+ HTTP\/\d(\.\d)?$/;
+
+/** A line from the reader, or a problem with one (too long, not UTF-8) to answer in its place. */
+type Input = { text: string; bytes: number; problem?: undefined } | { problem: ErrorEvent; bytes: number };
 
 export class Session implements Member, CommandContext {
   name = "";
@@ -31,19 +48,57 @@ export class Session implements Member, CommandContext {
   private readonly connectedAt: number;
   /** When we started closing this connection; it is reset if still open closeGraceMs later. */
   private closingSince: number | undefined;
+  /** Last time anything arrived from the peer, and when we pinged it since (structured clients). */
+  private heardAt: number;
+  private pingedAt: number | undefined;
+  private gotBytes = false;
+  private refusedNames = 0;
+  /** Flood control; undefined when it is off. */
+  private readonly budget: FloodBudget | undefined;
+  /** Lines that arrived faster than the budget (or than failed attempts allow), in order. */
+  private readonly waiting: Input[] = [];
+  private waitTimer: Timer | undefined;
+  /** The peer was told its lines are being delayed (once per backlog). */
+  private toldSlow = false;
+  /** The peer half-closed while lines were waiting: end once they are handled. */
+  private inputEnded = false;
 
   constructor(
     private readonly env: SessionEnv,
     readonly outbox: Outbox,
-    /** "ip:port" of the peer, for the log. */
+    /** The peer's IP address… */
+    readonly address: string,
+    /** …and "ip:port", for the log. */
     readonly peer: string,
   ) {
-    this.connectedAt = env.now();
-    this.reader = new LineReader(LIMITS.maxLineBytes, {
-      line: (text) => this.onLine(text),
-      overflow: () =>
-        this.reply(error("line-too-long", `That line was longer than ${LIMITS.maxLineBytes} bytes; it was not sent.`)),
-    });
+    this.connectedAt = this.heardAt = env.now();
+    const { burstLines, linesPerSecond } = env.limits;
+    if (linesPerSecond > 0) this.budget = new FloodBudget(burstLines, linesPerSecond, this.connectedAt);
+    this.reader = new LineReader(
+      { maxBytes: LIMITS.maxLineBytes, maxRunBytes: LIMITS.maxRunBytes },
+      {
+        line: (text, bytes) => this.onLine({ text, bytes }),
+        // Problems queue behind earlier lines, so that replies keep the order of what was sent.
+        overflow: () =>
+          this.onLine({
+            bytes: LIMITS.maxLineBytes,
+            problem: error("line-too-long", `That line was longer than ${LIMITS.maxLineBytes} bytes; it was not sent.`),
+          }),
+        invalid: () =>
+          this.onLine({
+            bytes: 0,
+            problem: error(
+              "bad-encoding",
+              "That line was not valid UTF-8, so it was not sent. Is your terminal set to UTF-8?",
+            ),
+          }),
+        runaway: () =>
+          this.kick(
+            error("no-newline", `${LIMITS.maxRunBytes} bytes arrived without a newline; bunchat reads lines. Closing.`),
+            "flooding",
+          ),
+      },
+    );
   }
 
   get me(): Member {
@@ -54,7 +109,14 @@ export class Session implements Member, CommandContext {
   }
 
   receive(chunk: Uint8Array): void {
-    if (this.phase !== "closed") this.reader.push(chunk);
+    if (this.phase === "closed") return;
+    this.heardAt = this.now();
+    this.pingedAt = undefined;
+    if (!this.gotBytes && chunk.length > 0) {
+      this.gotBytes = true;
+      if (chunk[0] === TLS_HANDSHAKE) return this.wrongProtocol("TLS");
+    }
+    this.reader.push(chunk);
   }
 
   deliver(bytes: Uint8Array): void {
@@ -80,8 +142,12 @@ export class Session implements Member, CommandContext {
     this.closeAfterFlush();
   }
 
-  /** The peer half-closed (sent FIN): what it sent has been handled; leave and flush our replies. */
+  /** The peer half-closed (sent FIN): once what it sent has been handled, leave and flush our replies. */
   peerEnded(): void {
+    if (this.waiting.length > 0 && this.phase !== "closed") {
+      this.inputEnded = true; // lines still waiting for the flood budget go first
+      return;
+    }
     this.leave("disconnected");
     this.closeAfterFlush();
   }
@@ -101,24 +167,35 @@ export class Session implements Member, CommandContext {
 
   /** Called about once a second: deadlines that no socket event would ever trigger. */
   sweep(now: number): void {
+    const limits = this.env.limits;
     if (this.closingSince !== undefined) {
-      if (now - this.closingSince > this.env.limits.closeGraceMs) this.outbox.terminate();
+      if (now - this.closingSince > limits.closeGraceMs) this.outbox.terminate();
       return;
     }
-    if (
-      (this.phase === "new" || this.phase === "naming") &&
-      now - this.connectedAt > this.env.limits.registerTimeoutMs
-    ) {
-      const seconds = this.env.limits.registerTimeoutMs / 1000;
-      this.reply(error("registration-timeout", `No username chosen within ${seconds} s; closing the connection.`));
-      this.phase = "closed";
-      this.closeAfterFlush();
+    if (this.phase !== "chatting" && now - this.connectedAt > limits.registerTimeoutMs) {
+      const seconds = limits.registerTimeoutMs / 1000;
+      return this.kick(
+        error("registration-timeout", `No username chosen within ${seconds} s; closing the connection.`),
+        "disconnected",
+      );
+    }
+    // Plain clients can't be asked to answer; TCP keepalive watches them (see server.ts).
+    if (this.phase !== "chatting" || this.mode !== "json" || limits.pingIdleMs <= 0) return;
+    if (this.pingedAt === undefined) {
+      if (now - this.heardAt >= limits.pingIdleMs) {
+        this.pingedAt = now;
+        this.reply({ type: "ping" });
+      }
+    } else if (now - this.pingedAt >= limits.pingTimeoutMs) {
+      const seconds = Math.round((now - this.heardAt) / 1000);
+      this.kick(error("ping-timeout", `Nothing heard from you in ${seconds} s; closing the connection.`), "timed-out");
     }
   }
 
   /** The socket is closed, for whatever reason. */
   closed(): void {
     this.leave("disconnected");
+    this.stopWaiting();
     this.outbox.discard();
   }
 
@@ -133,7 +210,31 @@ export class Session implements Member, CommandContext {
 
   private closeAfterFlush(): void {
     this.closingSince ??= this.now();
+    this.stopWaiting();
     this.outbox.end();
+  }
+
+  /** Tells the peer why, announces its leave for `reason`, and closes. */
+  private kick(why: ErrorEvent, reason: LeaveReason): void {
+    if (this.phase === "closed") return;
+    this.reply(why);
+    this.log(`! ${this.name || this.peer}: ${why.code}`);
+    this.leave(reason);
+    this.closeAfterFlush();
+  }
+
+  private wrongProtocol(what: "TLS" | "HTTP"): void {
+    const hint = what === "TLS" ? "connect without TLS, or ask for a TLS port" : "connect with bunchat, nc or telnet";
+    this.kick(
+      error("wrong-protocol", `This port speaks bunchat's plain-text protocol, not ${what}: ${hint}.`),
+      "disconnected",
+    );
+  }
+
+  private stopWaiting(): void {
+    clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+    this.waiting.length = 0;
   }
 
   private leave(reason: LeaveReason): void {
@@ -152,16 +253,98 @@ export class Session implements Member, CommandContext {
       proto: PROTOCOL_VERSION,
       maxLineBytes: LIMITS.maxLineBytes,
       nameMaxLength: LIMITS.nameMaxLength,
+      burstLines: this.budget ? this.env.limits.burstLines : 0,
+      linesPerSecond: this.budget ? this.env.limits.linesPerSecond : 0,
+      password: this.env.checkPassword !== undefined,
     });
-    this.reply({ type: "ask-name" });
+    this.reply({ type: this.env.checkPassword ? "ask-password" : "ask-name" });
   }
 
-  private onLine(line: string): void {
+  /** A line from the reader: handled now if the budget allows and nothing is waiting, else queued in order. */
+  private onLine(input: Input): void {
+    if (this.phase === "closed") return;
+    if (this.waiting.length === 0 && this.delay(input.bytes) === 0) return this.handle(input);
+    if (this.waiting.length >= this.env.limits.floodBacklog) {
+      return this.kick(
+        error(
+          "excess-flood",
+          `More than ${this.env.limits.floodBacklog} lines were waiting to be sent; disconnected for flooding.`,
+        ),
+        "flooding",
+      );
+    }
+    this.waiting.push(input);
+    if (!this.toldSlow) this.tellSlow();
+    this.scheduleWaiting();
+  }
+
+  /** Once per backlog: why the sender's lines are not answered at once. */
+  private tellSlow(): void {
+    const attemptsMs = this.phase === "chatting" ? 0 : this.env.attempts.wait(this.address, this.now());
+    if (attemptsMs > 0) {
+      this.toldSlow = true;
+      const seconds = Math.ceil(attemptsMs / 1000);
+      return this.reply(
+        error("slow-down", `Too many failed attempts from ${this.address}; the next one is answered in ${seconds} s.`),
+      );
+    }
+    if (this.phase !== "chatting" || !this.budget) return;
+    this.toldSlow = true;
+    const { burstLines, linesPerSecond } = this.env.limits;
+    this.reply(
+      error(
+        "slow-down",
+        `You are sending faster than ${linesPerSecond} lines a second (${burstLines} at once); your lines are delayed and sent in order.`,
+      ),
+    );
+  }
+
+  /** Milliseconds the next line of this many bytes must wait: flood budget, and failed attempts while registering. */
+  private delay(bytes: number): number {
+    const now = this.now();
+    let ms = 0;
+    if (this.budget) ms = this.budget.wait(bytes, now);
+    if (this.phase !== "chatting") ms = Math.max(ms, this.env.attempts.wait(this.address, now));
+    return ms;
+  }
+
+  private scheduleWaiting(): void {
+    if (this.waitTimer !== undefined || this.waiting.length === 0) return;
+    this.waitTimer = setTimeout(() => {
+      this.waitTimer = undefined;
+      while (this.waiting.length > 0 && this.phase !== "closed" && this.delay(this.waiting[0]!.bytes) === 0) {
+        this.handle(this.waiting.shift()!);
+      }
+      if (this.waiting.length > 0) return this.scheduleWaiting();
+      this.toldSlow = false;
+      if (this.inputEnded) this.peerEnded();
+    }, this.delay(this.waiting[0]!.bytes));
+  }
+
+  private handle(input: Input): void {
+    this.budget?.take(input.bytes, this.now());
+    if (input.problem === undefined) return this.dispatch(input.text);
+    this.reply(input.problem);
+    this.reprompt();
+  }
+
+  /** While registering, ask again after an error. */
+  private reprompt(): void {
+    if (this.phase === "naming") this.reply({ type: "ask-name" });
+    if (this.phase === "password") this.reply({ type: "ask-password" });
+  }
+
+  private dispatch(line: string): void {
     switch (this.phase) {
-      case "new":
-        this.phase = "naming";
-        if (this.chooseMode(line)) return;
-        return this.onName(line);
+      case "new": {
+        if (HTTP_REQUEST.test(line)) return this.wrongProtocol("HTTP");
+        const hello = this.chooseMode(line);
+        if (hello === "refused") return;
+        this.phase = this.env.checkPassword ? "password" : "naming";
+        return hello === "accepted" ? undefined : this.dispatch(line);
+      }
+      case "password":
+        return this.onPassword(line);
       case "naming":
         return this.onName(line);
       case "chatting":
@@ -171,21 +354,28 @@ export class Session implements Member, CommandContext {
     }
   }
 
-  /** A first line that is a JSON hello switches to structured mode. True if the line was a hello. */
-  private chooseMode(line: string): boolean {
+  private onPassword(line: string): void {
+    if (this.env.checkPassword!(line)) {
+      this.phase = "naming";
+      return this.reply({ type: "ask-name" });
+    }
+    this.env.attempts.failed(this.address, this.now());
+    this.kick(error("bad-password", "Wrong password; closing the connection."), "disconnected");
+  }
+
+  /** A first line that is a JSON hello switches to structured mode; "none" if the line is not a hello. */
+  private chooseMode(line: string): "none" | "accepted" | "refused" {
     const hello = parseClientHello(line);
-    if (hello === undefined) return false;
+    if (hello === undefined) return "none";
     this.mode = "json";
     if ("error" in hello || hello.proto !== PROTOCOL_VERSION) {
       const why =
         "error" in hello ? hello.error : `This server speaks protocol ${PROTOCOL_VERSION}, not ${hello.proto}.`;
-      this.reply(error("bad-hello", why));
-      this.phase = "closed";
-      this.closeAfterFlush();
-      return true;
+      this.kick(error("bad-hello", why), "disconnected");
+      return "refused";
     }
     this.greet();
-    return true;
+    return "accepted";
   }
 
   private onName(line: string): void {
@@ -196,13 +386,14 @@ export class Session implements Member, CommandContext {
       return this.refuseName(error("not-registered", "Choose a username first; commands work once you have joined."));
     }
     const check = checkName(line);
-    if (!check.ok) return this.refuseName(error("name-invalid", check.reason));
+    if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
     const taken = this.hub.find(check.name);
     this.name = check.name;
     if (taken || !this.hub.add(this)) {
       this.name = "";
       return this.refuseName(
         error("name-taken", `The name "${check.name}" is taken${taken ? ` by ${taken.name}` : ""}.`),
+        true,
       );
     }
     this.phase = "chatting";
@@ -211,8 +402,16 @@ export class Session implements Member, CommandContext {
     this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
   }
 
-  private refuseName(event: ServerEvent): void {
+  /** A name attempt that did not work; a failed one counts toward closing and toward slowing this address. */
+  private refuseName(event: ServerEvent, failed = false): void {
     this.reply(event);
+    if (failed) {
+      this.env.attempts.failed(this.address, this.now());
+      const limit = this.env.limits.maxNameAttempts;
+      if (++this.refusedNames >= limit) {
+        return this.kick(error("too-many-attempts", `${limit} names refused; closing the connection.`), "disconnected");
+      }
+    }
     this.reply({ type: "ask-name" });
   }
 

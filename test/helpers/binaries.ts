@@ -43,12 +43,14 @@ afterEach(() => {
   live.clear();
 });
 
-export function run(bin: string, args: string[], label = bin): Running {
+export function run(bin: string, args: string[], label = bin, env: Record<string, string> = {}): Running {
+  const base: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
+  delete base.BUNCHAT_PASSWORD; // only where a test sets it
   const proc = Bun.spawn([bin, ...args], {
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
+    env: { ...base, ...env },
   });
   live.add(proc);
   return {
@@ -78,8 +80,12 @@ export function run(bin: string, args: string[], label = bin): Running {
 }
 
 /** Starts the server binary on 127.0.0.1:0 and reads the port it prints. */
-export async function runServer(b: Binaries): Promise<{ server: Running; port: number }> {
-  const server = run(b.server, ["--host", "127.0.0.1", "--port", "0"], "server");
-  const line = await server.out.next(/listening on 127\.0\.0\.1:\d+$/, 10_000);
-  return { server, port: Number(line.split(":").at(-1)) };
+export async function runServer(
+  b: Binaries,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<{ server: Running; port: number }> {
+  const server = run(b.server, ["--host", "127.0.0.1", "--port", "0", ...args], "server", env);
+  const line = await server.out.next(/listening on 127\.0\.0\.1:\d+\b/, 10_000);
+  return { server, port: Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]) };
 }

@@ -15,6 +15,8 @@ export class LineLog {
   private ended = false;
   private partial = "";
   private readonly decoder = new TextDecoder();
+  /** Called with each complete line as it arrives. */
+  onLine?: (line: string) => void;
 
   constructor(private readonly label: string) {}
 
@@ -23,7 +25,11 @@ export class LineLog {
     this.partial += this.decoder.decode(chunk, { stream: true });
     const parts = this.partial.split("\n");
     this.partial = parts.pop()!;
-    for (const line of parts) this.lines.push(line.replace(/\r$/, ""));
+    for (const part of parts) {
+      const line = part.replace(/\r$/, "");
+      this.lines.push(line);
+      this.onLine?.(line);
+    }
     this.wake();
   }
 
@@ -49,6 +55,18 @@ export class LineLog {
       }
       if (this.ended) throw new Error(`${this.label}: ended without a line matching ${String(test)}\n${this.dump()}`);
       if (!(await this.changed(deadline))) {
+        throw new Error(`${this.label}: no line matching ${String(test)} within ${timeoutMs} ms\n${this.dump()}`);
+      }
+    }
+  }
+
+  /** Waits until some line, anywhere in the log, passes the test; does not move the cursor. */
+  async seen(test: LineTest, timeoutMs = 3000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.lines.find((l) => matches(test, l));
+      if (line !== undefined) return line;
+      if (this.ended || !(await this.changed(deadline))) {
         throw new Error(`${this.label}: no line matching ${String(test)} within ${timeoutMs} ms\n${this.dump()}`);
       }
     }

@@ -12,8 +12,16 @@ export class Peer {
     readonly mode: "text" | "json",
   ) {}
 
-  /** Connects; in json mode sends the hello first. Nothing else is sent. */
-  static async connect(port: number, mode: "text" | "json" = "text", label = "peer"): Promise<Peer> {
+  /**
+   * Connects; in json mode sends the hello first and, like the bundled client, answers the
+   * server's pings (unless told not to, to play a dead peer). Nothing else is sent.
+   */
+  static async connect(
+    port: number,
+    mode: "text" | "json" = "text",
+    label = "peer",
+    answerPings = true,
+  ): Promise<Peer> {
     const log = new LineLog(label);
     const socket = await Bun.connect<Outbox>({
       hostname: "127.0.0.1",
@@ -30,12 +38,20 @@ export class Peer {
     });
     const peer = new Peer(socket, log, mode);
     if (mode === "json") peer.send('{"type":"hello","proto":1}');
+    if (mode === "json" && answerPings) log.onLine = (line) => line === '{"type":"ping"}' && peer.send("");
     return peer;
   }
 
   /** Connects and joins as `name`, waiting for the welcome. */
-  static async join(port: number, name: string, mode: "text" | "json" = "text"): Promise<Peer> {
-    const peer = await Peer.connect(port, mode, name);
+  static async join(
+    port: number,
+    name: string,
+    mode: "text" | "json" = "text",
+    answerPings = true,
+    password?: string,
+  ): Promise<Peer> {
+    const peer = await Peer.connect(port, mode, name, answerPings);
+    if (password !== undefined) peer.send(password);
     peer.send(name);
     if (mode === "json") await peer.event("welcome");
     else await peer.next(/^Hi .*, you are in\./);
@@ -52,6 +68,11 @@ export class Peer {
 
   next(test: LineTest, timeoutMs?: number): Promise<string> {
     return this.log.next(test, timeoutMs);
+  }
+
+  /** Some line so far or to come passes the test, in whatever order it arrived. */
+  seen(test: LineTest, timeoutMs?: number): Promise<string> {
+    return this.log.seen(test, timeoutMs);
   }
 
   /** Json mode: the next event of this type (and passing `where`). */
@@ -89,6 +110,7 @@ export class Peer {
 
   /** Vanish without a goodbye (RST). */
   kill(): void {
+    this.socket.resume(); // Bun does not act on terminate() while the socket is paused
     this.socket.terminate();
   }
 

@@ -10,7 +10,7 @@ export interface TestServer {
   /** The server's log lines so far. */
   log: string[];
   /** Peers opened through this helper are closed after the test. */
-  join(name: string, mode?: "text" | "json"): Promise<Peer>;
+  join(name: string, mode?: "text" | "json", answerPings?: boolean): Promise<Peer>;
   connect(mode?: "text" | "json", label?: string): Promise<Peer>;
 }
 
@@ -23,7 +23,7 @@ afterEach(async () => {
   }
 });
 
-export function testServer(options: Pick<ServerOptions, "limits" | "sweepMs"> = {}): TestServer {
+export function testServer(options: Pick<ServerOptions, "limits" | "sweepMs" | "password"> = {}): TestServer {
   const log: string[] = [];
   const server = startServer({ host: "127.0.0.1", port: 0, log: (l) => void log.push(l), ...options });
   const peers: Peer[] = [];
@@ -33,7 +33,8 @@ export function testServer(options: Pick<ServerOptions, "limits" | "sweepMs"> = 
     server,
     port: server.port,
     log,
-    join: async (name, mode) => track(await Peer.join(server.port, name, mode)),
+    join: async (name, mode, answerPings) =>
+      track(await Peer.join(server.port, name, mode, answerPings, options.password)),
     connect: async (mode, label) => track(await Peer.connect(server.port, mode, label)),
   };
 }

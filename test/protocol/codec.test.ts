@@ -8,7 +8,20 @@ const decoder = new TextDecoder();
 
 // Every event type with its plain-text form: what an nc user reads.
 const cases: [ServerEvent, string][] = [
-  [{ type: "hello", server: "0.1.0", proto: 1, maxLineBytes: 4096, nameMaxLength: 24 }, "Welcome to bunchat 0.1.0."],
+  [
+    {
+      type: "hello",
+      server: "0.1.0",
+      proto: 1,
+      maxLineBytes: 4096,
+      nameMaxLength: 24,
+      burstLines: 10,
+      linesPerSecond: 5,
+      password: false,
+    },
+    "Welcome to bunchat 0.1.0.",
+  ],
+  [{ type: "ask-password" }, "This server needs a password:"],
   [{ type: "ask-name" }, "Enter your username:"],
   [{ type: "public", from: "Sam", text: "hi all", ts }, "Sam: hi all"],
   [{ type: "private", from: "Eliya", text: "Hello!", ts }, "[pm from Eliya] Hello!"],
@@ -16,8 +29,11 @@ const cases: [ServerEvent, string][] = [
   [{ type: "join", name: "Sam", ts }, "--> Sam joined the chat"],
   [{ type: "leave", name: "Sam", reason: "quit", ts }, "<-- Sam left the chat (quit)"],
   [{ type: "leave", name: "Sam", reason: "disconnected", ts }, "<-- Sam left the chat (disconnected)"],
+  [{ type: "leave", name: "Sam", reason: "timed-out", ts }, "<-- Sam left the chat (timed out)"],
+  [{ type: "leave", name: "Sam", reason: "flooding", ts }, "<-- Sam left the chat (dropped: flooding)"],
   [{ type: "users", users: ["Ana", "Sam"] }, "Online (2): Ana, Sam"],
   [{ type: "pong", token: "abc" }, "pong abc"],
+  [{ type: "ping" }, "ping"],
   [
     { type: "error", code: "unknown-user", message: 'No user named "Bob" is online.' },
     '! No user named "Bob" is online.',

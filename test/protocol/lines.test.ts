@@ -6,7 +6,7 @@ const utf8 = new TextEncoder();
 /** Feeds `chunks` and returns what came out: lines, and "<overflow>" where a line was too long. */
 function frame(chunks: (string | Uint8Array)[], maxBytes = 16): { out: string[]; pending: number } {
   const out: string[] = [];
-  const reader = new LineReader(maxBytes, { line: (l) => out.push(l), overflow: () => out.push("<overflow>") });
+  const reader = new LineReader({ maxBytes }, { line: (l) => out.push(l), overflow: () => out.push("<overflow>") });
   for (const c of chunks) reader.push(typeof c === "string" ? utf8.encode(c) : c);
   return { out, pending: reader.pendingBytes };
 }
@@ -59,13 +59,49 @@ describe("LineReader", () => {
     expect(frame([new Uint8Array([0x61, 0xff, 0xc3, 0x0a])]).out).toEqual(["a\ufffd\ufffd"]);
   });
 
+  test("with an invalid handler, a line that is not UTF-8 is reported instead of delivered", () => {
+    const out: string[] = [];
+    const reader = new LineReader(
+      { maxBytes: 64 },
+      { line: (l) => out.push(l), overflow: () => out.push("<overflow>"), invalid: () => out.push("<invalid>") },
+    );
+    for (const bad of [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
+      reader.push(new Uint8Array([0x61, ...bad, 0x0a]));
+    }
+    reader.push(utf8.encode("ok €\n"));
+    expect(out).toEqual(["<invalid>", "<invalid>", "<invalid>", "<invalid>", "ok €"]);
+  });
+
+  test("line sizes are reported in bytes", () => {
+    const sizes: number[] = [];
+    const reader = new LineReader({ maxBytes: 64 }, { line: (_l, n) => sizes.push(n), overflow: () => {} });
+    reader.push(utf8.encode("abc\r\n€\n\n"));
+    expect(sizes).toEqual([3, 3, 0]);
+  });
+
+  test("maxRunBytes without a newline: runaway, once, and nothing after", () => {
+    const out: string[] = [];
+    const reader = new LineReader(
+      { maxBytes: 8, maxRunBytes: 32 },
+      { line: (l) => out.push(l), overflow: () => out.push("<overflow>"), runaway: () => out.push("<runaway>") },
+    );
+    reader.push(utf8.encode("x".repeat(20) + "\nshort\n")); // over maxBytes but has a newline: overflow only
+    reader.push(utf8.encode("y".repeat(30)));
+    reader.push(utf8.encode("y".repeat(3)));
+    reader.push(utf8.encode("\nlater\n"));
+    expect(out).toEqual(["<overflow>", "short", "<overflow>", "<runaway>"]);
+  });
+
   test("a leading byte-order mark is dropped", () => {
     expect(frame(["\ufeffhi\n"]).out).toEqual(["hi"]);
   });
 
   test("memory stays bounded while a newline never comes", () => {
     const out: string[] = [];
-    const reader = new LineReader(4096, { line: (l) => out.push(l), overflow: () => out.push("<overflow>") });
+    const reader = new LineReader(
+      { maxBytes: 4096 },
+      { line: (l) => out.push(l), overflow: () => out.push("<overflow>") },
+    );
     const chunk = new Uint8Array(64 * 1024).fill(0x41);
     for (let i = 0; i < 16; i++) {
       reader.push(chunk); // 1 MiB in all
@@ -78,7 +114,7 @@ describe("LineReader", () => {
 
   test("chunks held across calls are copies: reusing the caller's buffer is safe", () => {
     const out: string[] = [];
-    const reader = new LineReader(64, { line: (l) => out.push(l), overflow: () => {} });
+    const reader = new LineReader({ maxBytes: 64 }, { line: (l) => out.push(l), overflow: () => {} });
     const buffer = utf8.encode("abc");
     reader.push(buffer);
     buffer.set(utf8.encode("XYZ"));

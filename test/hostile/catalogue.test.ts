@@ -1,0 +1,469 @@
+// The hostile catalogue (issue 3): each case does something a careless or malicious client
+// would, then checks three things: the offender got a clear answer or a clean disconnect, the
+// bystanders' chat is unaffected (arena.unaffected), and the server keeps serving newcomers.
+
+import { describe, expect, test } from "bun:test";
+import { arena } from "../helpers/arena.ts";
+import { Peer } from "../helpers/peer.ts";
+
+const bytes = (...b: number[]) => new Uint8Array(b);
+const utf8 = (text: string) => new TextEncoder().encode(text);
+const join = (...parts: Uint8Array[]) => Buffer.concat(parts);
+
+describe("framing", () => {
+  test("a\\nb\\n in one write: two messages, in order", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.write("a\nb\n");
+    await a.ana.next("Mal: a");
+    await a.ana.next("Mal: b");
+    await a.unaffected();
+  });
+
+  test("a line sent byte by byte, splitting an emoji: intact", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    for (const byte of utf8("wörld 😀\n")) {
+      mal.write(bytes(byte));
+      await Bun.sleep(1); // separate TCP segments
+    }
+    await a.ana.next("Mal: wörld 😀");
+    await a.unaffected();
+  });
+
+  test("CRLF and LF alike", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.write("crlf\r\nlf\n");
+    await a.ana.next("Mal: crlf");
+    await a.ana.next("Mal: lf");
+    await a.unaffected();
+  });
+
+  test("exactly the maximum length is accepted; one byte more is an error and the connection stays", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.send("x".repeat(4096));
+    await a.ana.next(`Mal: ${"x".repeat(4096)}`);
+    mal.send("y".repeat(4097));
+    await mal.next("! That line was longer than 4096 bytes; it was not sent.");
+    await mal.ping();
+    expect(a.ana.log.all(/yyyy/)).toEqual([]);
+    await a.unaffected();
+  });
+
+  test("16 KiB with no newline: disconnected with a reason", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.write(new Uint8Array(16 * 1024 + 1).fill(0x41));
+    await mal.next("! 16384 bytes arrived without a newline; bunchat reads lines. Closing.");
+    await mal.closed();
+    await a.ana.next("<-- Mal left the chat (dropped: flooding)");
+    await a.unaffected();
+  });
+
+  test("EOF after an unterminated fragment: the fragment is dropped", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.write("half a line");
+    mal.endInput();
+    await a.ana.next("<-- Mal left the chat (disconnected)");
+    await mal.closed();
+    expect(a.ana.log.all(/half a line/)).toEqual([]);
+    await a.unaffected();
+  });
+
+  test("printf 'alice\\nhi\\n' | nc -N: hi is delivered and the replies still arrive", async () => {
+    const a = await arena();
+    const p = await Peer.connect(a.t.port, "text", "alice");
+    p.write("alice\nhi\n/ping done\n");
+    p.endInput();
+    await p.next(/^Hi alice, you are in/);
+    await p.next("pong done");
+    await a.ana.next("alice: hi");
+    await p.closed();
+    await a.unaffected();
+  });
+});
+
+describe("text that reaches other terminals", () => {
+  test("hi\\rbob: pwned: the CR can't make a line look as if Bob wrote it", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.send("hi\rBo: pwned");
+    await a.ana.next("Mal: hiBo: pwned");
+    expect((await a.bo.event("public")).from).toBe("Mal");
+    await a.unaffected();
+  });
+
+  test.each([
+    ["clear screen (ESC [2J)", "\u001b[2Jclear", "[2Jclear"],
+    ["window title (OSC 0)", "\u001b]0;owned\u0007title", "]0;ownedtitle"],
+    ["clipboard write (OSC 52)", "\u001b]52;c;ZXZpbA==\u0007clip", "]52;c;ZXZpbA==clip"],
+    ["hyperlink (OSC 8)", "\u001b]8;;http://evil\u001b\\link\u001b]8;;\u001b\\", "]8;;http://evil\\link]8;;\\"],
+    ["C1 CSI (C2 9B)", "\u009b31mred", "31mred"],
+    ["DEL and backspaces", "abc\u007f\b\b\bxyz", "abcxyz"],
+    ["NUL", "nu\u0000ll", "null"],
+    ["BOM in the middle", "b\ufeffom", "bom"],
+    ["right-to-left override (U+202E)", "\u202etxt.exe", "txt.exe"],
+    ["bidi isolates (U+2066-2069)", "\u2066a\u2067b\u2068c\u2069", "abc"],
+    ["bell", "ding\u0007", "ding"],
+  ])("%s never reaches another terminal", async (_name, sent, shown) => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.send(sent);
+    await a.ana.next(`Mal: ${shown}`);
+    expect((await a.bo.event("public")).text).toBe(shown);
+    await a.unaffected();
+  });
+
+  test("a line of nothing but control characters is not sent, and the sender is told", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.send("\u001b\u0007\u0008");
+    await mal.next("! Nothing left to send once control characters are removed.");
+    await a.unaffected();
+  });
+
+  test.each([
+    ["a lone FF", bytes(0x61, 0xff, 0x62)],
+    ["overlong C0 AF", bytes(0xc0, 0xaf)],
+    ["an encoded surrogate ED A0 80 (a lone surrogate)", bytes(0x61, 0xed, 0xa0, 0x80)],
+    ["a truncated sequence E2 82", bytes(0x61, 0xe2, 0x82)],
+  ])("invalid UTF-8 (%s): an error, not relayed, connection kept", async (_name, line) => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.write(join(line, utf8("\n")));
+    await mal.next("! That line was not valid UTF-8, so it was not sent. Is your terminal set to UTF-8?");
+    mal.send("fine now");
+    await a.ana.next("Mal: fine now");
+    expect(a.ana.log.all((l) => l.startsWith("Mal: ") && l !== "Mal: fine now")).toEqual([]);
+    await a.unaffected();
+  });
+
+  test("e followed by 5,000 combining marks: refused as too long at once; 2,000 are relayed intact", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.send(`e${"\u0301".repeat(5000)}`);
+    await mal.next(/^! That line was longer than 4096 bytes/);
+    const zalgo = `e${"\u0301".repeat(2000)}`;
+    mal.send(zalgo);
+    await a.ana.next(`Mal: ${zalgo}`);
+    await a.unaffected();
+  });
+
+  test("empty and blank lines are ignored", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.write("\n   \n\r\n");
+    mal.send("after");
+    await a.ana.next("Mal: after");
+    expect(a.ana.log.all(/^Mal: \s*$/)).toEqual([]);
+    await a.unaffected();
+  });
+
+  test("Bo typing 'Ana: hi' is shown as from Bo", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    a.bo.send("Ana: hi");
+    await mal.next("Bo: Ana: hi");
+    await a.unaffected();
+  });
+});
+
+describe("names", () => {
+  test.each([
+    ["starting with a dash", "-x", "! A username must start with a letter or a digit."],
+    ["too long", "x".repeat(25), /at most 24/],
+    ["illegal characters", "a/b", /letters A-Z, digits/],
+  ])("%s: an error and asked again; after 5 refusals the connection is closed", async (_name, name, error) => {
+    // Not slowed per address here (the newcomer of unaffected() shares 127.0.0.1): that is tested below.
+    const a = await arena({ limits: { attemptBurst: 100 } });
+    const p = await Peer.connect(a.t.port, "text", "mal");
+    p.send(name);
+    await p.next(error as string | RegExp);
+    await p.next("Enter your username:");
+    p.send("   "); // an empty answer is not an attempt: just asked again
+    await p.next("Enter your username:");
+    for (let i = 0; i < 4; i++) p.send("bad name");
+    await p.next("! 5 names refused; closing the connection.");
+    await p.closed();
+    await a.unaffected();
+  });
+
+  test("Alice while alice is online: refused", async () => {
+    const a = await arena();
+    await a.t.join("alice");
+    const p = await Peer.connect(a.t.port, "text", "Alice");
+    p.send("Alice");
+    await p.next('! The name "Alice" is taken by alice.');
+    await a.unaffected();
+  });
+
+  test("Cyrillic аlice (non-ASCII): refused", async () => {
+    const a = await arena();
+    const p = await Peer.connect(a.t.port, "text", "cyrillic");
+    p.send("\u0430lice");
+    await p.next(/^! .*letters A-Z, digits/);
+    await a.unaffected();
+  });
+
+  test("two clients claiming one name at the same instant: exactly one wins", async () => {
+    const a = await arena();
+    const [p, q] = await Promise.all([Peer.connect(a.t.port), Peer.connect(a.t.port)]);
+    p.send("Twin");
+    q.send("twin");
+    const outcome = async (peer: Peer) => (await peer.next(/^(Hi Twin|Hi twin|! The name)/)).startsWith("Hi");
+    const wins = await Promise.all([outcome(p), outcome(q)]);
+    expect(wins.filter(Boolean)).toHaveLength(1);
+    await a.unaffected();
+  });
+
+  test.each(["server", "System", "ADMIN", "root", "nobody"])("%p: refused as reserved", async (name) => {
+    const a = await arena();
+    const p = await Peer.connect(a.t.port);
+    p.send(name);
+    await p.next(/^! .*reserved/);
+    await a.unaffected();
+  });
+
+  test("a name is free again right after quit", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.send("quit");
+    await mal.closed();
+    const again = await a.t.join("Mal");
+    await again.ping();
+    await a.unaffected();
+  });
+});
+
+describe("private messages", () => {
+  test.each([
+    ["/pm Mal hi", "! You can't send a private message to yourself."],
+    ["/pm Nobody hi", '! No user named "Nobody" is online. /users shows who is.'],
+    ["/pm Ana", "! Nothing to send to Ana. Usage: /pm <user> <message>"],
+  ])("%p: a defined reply and nobody receives anything", async (line, reply) => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.send(line);
+    await mal.next(reply);
+    await a.unaffected();
+    expect(a.ana.log.all(/pm from Mal/)).toEqual([]);
+  });
+
+  test("/pm BO (other case) and extra spaces reach Bo only", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.send("/pm   BO    hello  there");
+    expect(await a.bo.event("private")).toMatchObject({ from: "Mal", text: "hello  there" });
+    await mal.next("[pm to Bo] hello  there");
+    await a.unaffected();
+    expect(a.ana.log.all(/hello {2}there/)).toEqual([]);
+  });
+});
+
+describe("abuse", () => {
+  test("lines over the rate wait and arrive in order; the sender is told once; others are not delayed", async () => {
+    const a = await arena({ limits: { burstLines: 5, linesPerSecond: 20 } });
+    const mal = await a.t.join("Mal");
+    mal.write(Array.from({ length: 30 }, (_, i) => `line ${i}\n`).join(""));
+    await mal.next(/^! You are sending faster than 20 lines a second \(5 at once\)/);
+    a.bo.send("not held up");
+    await a.ana.next("Bo: not held up");
+    expect(a.ana.log.all(/^Mal: line/).length).toBeLessThan(30); // Bo overtook the backlog
+    await a.ana.next("Mal: line 29", 5000);
+    expect(a.ana.log.all(/^Mal: line/)).toEqual(Array.from({ length: 30 }, (_, i) => `Mal: line ${i}`));
+    expect(mal.log.all(/sending faster/)).toHaveLength(1);
+    await a.unaffected();
+  });
+
+  test("20 lines then a half-close (nc -N): every line is still delivered, at the flood rate", async () => {
+    const a = await arena({ limits: { burstLines: 5, linesPerSecond: 50 } });
+    const p = await Peer.connect(a.t.port, "text", "piper");
+    p.write(`piper\n${Array.from({ length: 20 }, (_, i) => `piped ${i}\n`).join("")}`);
+    p.endInput();
+    await a.ana.next("<-- piper left the chat (disconnected)", 5000);
+    expect(a.ana.log.all(/^piper: /)).toEqual(Array.from({ length: 20 }, (_, i) => `piper: piped ${i}`));
+    await p.closed();
+    await a.unaffected();
+  });
+
+  test("1,000 lines in one write: the burst is handled in order, then the sender is dropped for flooding", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.write(Array.from({ length: 1000 }, (_, i) => `spam ${i}\n`).join(""));
+    await mal.next("! More than 100 lines were waiting to be sent; disconnected for flooding.");
+    await mal.closed();
+    await a.ana.next("<-- Mal left the chat (dropped: flooding)");
+    // The burst (10 lines, one of them spent on the name) went out in order; the rest was dropped.
+    const got = a.ana.log.all(/^Mal: spam/);
+    expect(got).toEqual(Array.from({ length: 9 }, (_, i) => `Mal: spam ${i}`));
+    await a.unaffected();
+  });
+
+  test("100,000 tiny lines: dropped for flooding; nothing piles up", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.write("x\n".repeat(100_000));
+    await mal.next(/disconnected for flooding/);
+    await mal.closed();
+    await a.unaffected();
+    expect(a.ana.log.all("Mal: x")).toHaveLength(9); // the burst, less the name line
+  });
+
+  test("200 connections from one address: past the cap each is refused with a reason", async () => {
+    const a = await arena({ limits: { maxPerIp: 20 } });
+    const peers = await Promise.all(Array.from({ length: 40 }, (_, i) => a.t.connect("text", `c${i}`)));
+    const refused = peers.filter((p) => p.log.lines.some((l) => l.startsWith("! Too many connections")));
+    // Ana, Bo and 18 of these fit under 20; wait for every refusal to arrive.
+    for (const p of peers) await p.next(/^(! Too many connections|Enter your username:)/);
+    const reasons = peers.filter((p) => p.log.all(/^! Too many connections from 127\.0\.0\.1/).length === 1);
+    expect(reasons.length).toBe(22);
+    expect(refused.length).toBeLessThanOrEqual(22);
+    for (const p of reasons) await p.closed();
+    for (const p of peers) p.close();
+    await Bun.sleep(50);
+    await a.unaffected();
+  });
+
+  test("connect and close before a name, 100 times: nothing announced, nothing left open", async () => {
+    const a = await arena();
+    for (let i = 0; i < 100; i++) {
+      const p = await Peer.connect(a.t.port);
+      if (i % 2 === 0) p.kill();
+      else p.endInput();
+    }
+    await a.unaffected();
+    for (let i = 0; i < 50 && a.t.server.connections > 2; i++) await Bun.sleep(20);
+    expect(a.t.server.connections).toBe(2);
+    expect(a.ana.log.all(/joined the chat|left the chat/).filter((l) => !/Late|Bo/.test(l))).toEqual([]);
+  });
+
+  test("connect and stay silent: closed at the registration deadline", async () => {
+    const a = await arena({ limits: { registerTimeoutMs: 300 }, sweepMs: 50 });
+    const p = await Peer.connect(a.t.port);
+    await p.next("! No username chosen within 0.3 s; closing the connection.", 3000);
+    await p.closed();
+    await a.unaffected();
+  });
+
+  test("GET / HTTP/1.1 as the first line on the plain port: told and closed at once", async () => {
+    const a = await arena();
+    const p = await Peer.connect(a.t.port);
+    p.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    await p.next(/^! This port speaks bunchat's plain-text protocol, not HTTP/);
+    await p.closed();
+    await a.unaffected();
+  });
+
+  test("a TLS ClientHello on the plain port: told and closed at once", async () => {
+    const a = await arena();
+    const p = await Peer.connect(a.t.port);
+    p.write(bytes(0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03));
+    await p.next(/^! This port speaks bunchat's plain-text protocol, not TLS/);
+    await p.closed();
+    await a.unaffected();
+  });
+
+  test("failed names from one address are slowed after a few", async () => {
+    const a = await arena({ limits: { attemptBurst: 2, attemptEveryMs: 400 } });
+    const p = await Peer.connect(a.t.port);
+    p.send("bad name");
+    p.send("bad name");
+    await p.next(/^! .*letters A-Z, digits/);
+    await p.next(/^! .*letters A-Z, digits/);
+    const started = Date.now();
+    p.send("Fine");
+    await p.next("! Too many failed attempts from 127.0.0.1; the next one is answered in 1 s.");
+    await p.next(/^Hi Fine, you are in/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    await a.unaffected();
+  });
+});
+
+describe("faults", () => {
+  test("a structured client that stops answering is pinged, dropped, and its leave announced once", async () => {
+    const a = await arena({ limits: { pingIdleMs: 200, pingTimeoutMs: 200 }, sweepMs: 50 });
+    const mal = await a.t.join("Mal", "json", false);
+    await mal.event("ping");
+    const error = await mal.event("error");
+    expect(error).toMatchObject({ code: "ping-timeout" });
+    await mal.closed();
+    await a.ana.next("<-- Mal left the chat (timed out)");
+    expect(a.ana.log.all(/Mal left/)).toHaveLength(1);
+    await a.unaffected();
+    const again = await a.t.join("Mal"); // the name is free again
+    await again.ping();
+  });
+
+  test("a structured client that answers pings stays", async () => {
+    const a = await arena({ limits: { pingIdleMs: 100, pingTimeoutMs: 200 }, sweepMs: 25 });
+    const sam = await a.t.join("Sam", "json"); // answers each ping with an empty line
+    for (let i = 0; i < 3; i++) await sam.event("ping");
+    await sam.ping();
+    expect(a.t.server.hub.find("Sam")).toBeDefined();
+    expect(a.ana.log.all(/Sam left/)).toEqual([]);
+    await a.unaffected();
+  });
+
+  test("a reset in the middle of a broadcast: no crash, a single leave", async () => {
+    const a = await arena({ limits: { linesPerSecond: 0 } });
+    const mal = await a.t.join("Mal");
+    const victim = await a.t.join("Victim");
+    victim.pause();
+    for (let i = 0; i < 200; i++) mal.send(`${i} ${"z".repeat(2000)}`);
+    victim.kill();
+    await a.ana.seen("<-- Victim left the chat (disconnected)");
+    await a.ana.next(/^Mal: 199 z+$/, 5000);
+    expect(a.ana.log.all(/Victim left/)).toHaveLength(1);
+    await a.unaffected();
+  });
+
+  test("quit\\nhello\\n: hello is not broadcast", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.write("quit\nhello\n");
+    await mal.closed();
+    await a.ana.next("<-- Mal left the chat (quit)");
+    await a.unaffected();
+    expect(a.ana.log.all("Mal: hello")).toEqual([]);
+  });
+
+  test("a reader that never reads while others chat: dropped at its outbox cap, nobody stalls", async () => {
+    const a = await arena({ limits: { maxOutboxBytes: 64 * 1024, linesPerSecond: 0 } });
+    const mal = await a.t.join("Mal");
+    mal.pause();
+    const filler = "w".repeat(4000);
+    for (let i = 0; i < 1500 && !a.ana.log.lines.includes("<-- Mal left the chat (dropped: not reading)"); i++) {
+      a.bo.send(`${i} ${filler}`);
+      if (i % 25 === 24) await a.ana.next(new RegExp(`^Bo: ${i} w+$`), 5000);
+    }
+    await a.ana.seen("<-- Mal left the chat (dropped: not reading)", 5000);
+    await a.unaffected();
+  }, 20_000);
+});
+
+describe("password", () => {
+  test("right password: then the name; wrong: told and closed; repeated wrong ones are slowed", async () => {
+    const a = await arena({ password: "s3cret", limits: { attemptBurst: 2, attemptEveryMs: 400 } });
+    const guess = async (password: string) => {
+      const p = await Peer.connect(a.t.port, "text", "guesser");
+      await p.next("This server needs a password:");
+      p.send(password);
+      return p;
+    };
+    for (let i = 0; i < 2; i++) {
+      const p = await guess("wrong");
+      await p.next("! Wrong password; closing the connection.");
+      await p.closed();
+    }
+    const started = Date.now();
+    const slowed = await guess("wrong again");
+    await slowed.next(/^! Too many failed attempts from 127\.0\.0\.1; the next one is answered in 1 s\.$/);
+    await slowed.next("! Wrong password; closing the connection.");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    await slowed.closed();
+    await a.unaffected();
+  });
+});
