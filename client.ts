@@ -3,18 +3,23 @@
 
 import { parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
 import { runClient } from "./src/client/app.ts";
+import type { LinkTls } from "./src/client/link.ts";
 import { helpLines } from "./src/protocol/codec.ts";
 import { DEFAULT_CLIENT_HOST, DEFAULT_PORT } from "./src/protocol/limits.ts";
 import { VERSION } from "./src/version.ts";
 
 const HELP = `bunchat ${VERSION}: the terminal client for bunchat-server.
 
-Usage: bunchat [--host <address>] [--port <port>] [--name <username>]
+Usage: bunchat [--host <address>] [--port <port>] [--name <username>] [--tls [--ca <file>] [--insecure]]
 
 Options:
   --host <address>   server to connect to (default ${DEFAULT_CLIENT_HOST})
   --port <port>      server port (default ${DEFAULT_PORT})
   --name <username>  join with this name instead of being asked
+  --tls              connect with TLS, checking the server's certificate and name
+  --ca <file>        also trust this CA or self-signed certificate (PEM); implies --tls
+  --insecure         TLS without checking the certificate (encrypted, but anyone could
+                     be on the other end); implies --tls
   -h, --help         show this help
   -v, --version      show the version
 
@@ -42,6 +47,9 @@ await runMain("bunchat", async () => {
     host: { type: "string" },
     port: { type: "string" },
     name: { type: "string" },
+    tls: { type: "boolean" },
+    ca: { type: "string" },
+    insecure: { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
   });
@@ -55,6 +63,7 @@ await runMain("bunchat", async () => {
     port: parsePort(flags.port, DEFAULT_PORT, false),
     name: flags.name,
     password: process.env.BUNCHAT_PASSWORD,
+    tls: await readTls(flags),
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     color: Boolean(process.stdout.isTTY) && !noColor,
     timestamps: Boolean(process.stdout.isTTY),
@@ -63,3 +72,14 @@ await runMain("bunchat", async () => {
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
   process.exit(code);
 });
+
+/** --tls, --ca and --insecure, as the link wants them; undefined for plain TCP. */
+async function readTls(flags: { tls?: boolean; ca?: string; insecure?: boolean }): Promise<LinkTls | undefined> {
+  if (!flags.tls && flags.ca === undefined && !flags.insecure) return undefined;
+  if (flags.ca === undefined) return { insecure: Boolean(flags.insecure) };
+  try {
+    return { ca: await Bun.file(flags.ca).text(), insecure: Boolean(flags.insecure) };
+  } catch (err) {
+    throw new UsageError(`--ca: can't read ${flags.ca}: ${(err as Error).message}`);
+  }
+}

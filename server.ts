@@ -27,6 +27,8 @@ Options:
                               does not answer within half as long again (default ${SERVER_LIMITS.pingIdleMs / 1000}; 0: never)
   --password <text>           users must give this before choosing a name. Visible in ps: prefer
                               the BUNCHAT_PASSWORD environment variable
+  --tls-cert <file>           serve TLS with this certificate chain (PEM)…
+  --tls-key <file>            …and this private key (PEM); clients then need bunchat --tls
   -h, --help                  show this help
   -v, --version               show the version
 
@@ -50,6 +52,8 @@ await runMain("bunchat-server", async () => {
     "flood-burst": { type: "string" },
     "ping-interval": { type: "string" },
     password: { type: "string" },
+    "tls-cert": { type: "string" },
+    "tls-key": { type: "string" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
   });
@@ -70,16 +74,21 @@ await runMain("bunchat-server", async () => {
   };
   const password = flags.password ?? process.env.BUNCHAT_PASSWORD;
   if (password === "") throw new UsageError("The password can't be empty.");
+  const tls = await readTls(flags["tls-cert"], flags["tls-key"]);
   let server;
   try {
-    server = startServer({ host, port, log: consoleLog, limits, password });
+    server = startServer({ host, port, log: consoleLog, limits, password, tls });
   } catch (err) {
-    process.stderr.write(`bunchat-server: can't listen on ${host}:${port}: ${(err as Error).message}\n`);
+    const message = (err as Error).message;
+    // OpenSSL's reasons (NO_START_LINE, KEY_VALUES_MISMATCH…) come from the PEM, X.509 and key routines.
+    const why = /PEM|X\.509|KEY_VALUES|EVP|RSA|EC routines/i.test(message)
+      ? `--tls-cert must be a PEM certificate and --tls-key its PEM private key (${message})`
+      : `can't listen on ${host}:${port}: ${message}`;
+    process.stderr.write(`bunchat-server: ${why}\n`);
     process.exit(1);
   }
-  consoleLog(
-    `bunchat-server ${VERSION} listening on ${server.hostname}:${server.port}${password ? " (password required)" : ""}`,
-  );
+  const notes = [tls ? "TLS" : "plain TCP", ...(password ? ["password required"] : [])].join(", ");
+  consoleLog(`bunchat-server ${VERSION} listening on ${server.hostname}:${server.port} (${notes})`);
 
   const stop = async (signal: string) => {
     consoleLog(`${signal} received`);
@@ -100,4 +109,20 @@ await runMain("bunchat-server", async () => {
 /** A silent client is pinged after `seconds`, and dropped after half as long again without an answer. */
 function pingLimits(seconds: number) {
   return { pingIdleMs: seconds * 1000, pingTimeoutMs: seconds * 500 };
+}
+
+/** The certificate and key as PEM text; both flags or neither. */
+async function readTls(certFile: string | undefined, keyFile: string | undefined) {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new UsageError("TLS needs both --tls-cert and --tls-key.");
+  }
+  const read = async (flag: string, file: string) => {
+    try {
+      return await Bun.file(file).text();
+    } catch (err) {
+      throw new UsageError(`${flag}: can't read ${file}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: await read("--tls-cert", certFile), key: await read("--tls-key", keyFile) };
 }

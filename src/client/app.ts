@@ -6,7 +6,7 @@ import { parseInput, lookupCommand } from "../protocol/commands.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
-import { type Link, openLink } from "./link.ts";
+import { type Link, type LinkTls, openLink } from "./link.ts";
 import { makeRenderer } from "./render.ts";
 
 export interface ClientOptions {
@@ -15,6 +15,8 @@ export interface ClientOptions {
   name?: string;
   /** The server password, if it asks for one (from BUNCHAT_PASSWORD); otherwise asked for on a terminal. */
   password?: string;
+  /** Connect with TLS; undefined for plain TCP. */
+  tls?: LinkTls;
   /** stdin is a terminal: prompt, edit, redraw. Otherwise each stdin line is sent as is. */
   interactive: boolean;
   color: boolean;
@@ -71,16 +73,23 @@ class ChatClient {
     this.rl.on("close", () => this.onInputEnd());
     this.rl.on("SIGINT", () => this.leave()); // Ctrl-C in the interactive client
     try {
-      this.link = await openLink(this.options.host, this.options.port, {
-        event: (event) => this.onEvent(event),
-        closed: (refusal) => this.onClosed(refusal),
-      });
+      this.link = await openLink(
+        this.options.host,
+        this.options.port,
+        {
+          event: (event) => this.onEvent(event),
+          closed: (refusal) => this.onClosed(refusal),
+        },
+        this.options.tls,
+      );
     } catch (err) {
       this.rl.close();
       process.stderr.write(`bunchat: ${(err as Error).message}\n`);
       return 1;
     }
-    if (this.options.interactive) this.show(`Connected to ${this.options.host}:${this.options.port}.`);
+    if (this.options.interactive) {
+      this.show(`Connected to ${this.options.host}:${this.options.port}${this.options.tls ? " (TLS)" : ""}.`);
+    }
     const code = await done;
     this.rl.close();
     return code;

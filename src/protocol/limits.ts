@@ -21,6 +21,8 @@ export interface ServerLimits {
   maxPerIp: number;
   /** A connection that has not chosen a name by then is closed. */
   registerTimeoutMs: number;
+  /** A TLS connection that has not finished its handshake by then is reset (a plain client sent under 5 bytes). */
+  handshakeTimeoutMs: number;
   /** Lines a connection may send at once (flood control)… */
   burstLines: number;
   /** …and then per second; 0 turns flood control off. Bytes are limited alongside: see FLOOD_BYTES_PER_LINE. */
@@ -48,6 +50,7 @@ export const SERVER_LIMITS: ServerLimits = {
   maxClients: 5000,
   maxPerIp: 32,
   registerTimeoutMs: 30_000,
+  handshakeTimeoutMs: 10_000,
   burstLines: 10,
   linesPerSecond: 5,
   floodBacklog: 100,

@@ -22,6 +22,8 @@ export interface ServerOptions {
   sweepMs?: number;
   /** Users must give this before choosing a name. */
   password?: string;
+  /** Serve TLS instead of plain TCP: PEM text of the certificate chain and the private key. */
+  tls?: { cert: string; key: string };
 }
 
 export interface ChatServer {
@@ -42,6 +44,8 @@ export function startServer(options: ServerOptions): ChatServer {
   const env = { hub, limits, attempts, checkPassword: passwordChecker(options.password), log: options.log, now };
   const sessions = new Set<Session>();
   const perIp = new Map<string, number>();
+  /** TLS connections still in their handshake, with when they connected. */
+  const handshaking = new Map<Session, number>();
   let allClosed: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -50,6 +54,7 @@ export function startServer(options: ServerOptions): ChatServer {
     port: options.port,
     // Keep writing after the peer's FIN: `printf 'sam\nhi\n' | nc -N` must still get its replies.
     allowHalfOpen: true,
+    ...(options.tls ? { tls: options.tls } : {}),
     socket: {
       open(socket) {
         const session: Session = new Session(
@@ -61,15 +66,16 @@ export function startServer(options: ServerOptions): ChatServer {
         socket.data = session;
         // A peer that vanished without a FIN (pulled cable, dead Wi-Fi) stops acknowledging probes.
         socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
-        if (stopping) return session.shutdown();
-        const refusal = admit(socket.remoteAddress);
-        if (refusal) {
-          options.log(`! refused ${session.peer}: ${refusal.code}`);
-          return session.refuse(refusal);
-        }
-        sessions.add(session);
-        perIp.set(socket.remoteAddress, (perIp.get(socket.remoteAddress) ?? 0) + 1);
-        session.greet();
+        // Over TLS nothing can be said before the handshake: the door opens in handshake().
+        if (options.tls) handshaking.set(session, now());
+        else welcome(session);
+      },
+      handshake(socket, ok, err) {
+        handshaking.delete(socket.data);
+        // On a server, `ok` is false only when the handshake itself failed; Bun then closes the socket.
+        if (ok) return welcome(socket.data);
+        const plain = /WRONG_VERSION_NUMBER|HTTP_REQUEST/.test(err?.message ?? "") ? " (a plain-text client?)" : "";
+        options.log(`! ${socket.data.peer}: TLS handshake failed${plain}: ${err?.message ?? "unknown error"}`);
       },
       data(socket, chunk) {
         socket.data.receive(chunk);
@@ -82,6 +88,7 @@ export function startServer(options: ServerOptions): ChatServer {
       },
       close(socket) {
         socket.data.closed();
+        handshaking.delete(socket.data);
         if (!sessions.delete(socket.data)) return; // refused at the door: never counted
         const left = (perIp.get(socket.remoteAddress) ?? 1) - 1;
         if (left > 0) perIp.set(socket.remoteAddress, left);
@@ -93,6 +100,19 @@ export function startServer(options: ServerOptions): ChatServer {
       },
     },
   });
+
+  /** A connection at the door: turned away with a reason, or counted and greeted. */
+  function welcome(session: Session): void {
+    if (stopping) return session.shutdown();
+    const refusal = admit(session.address);
+    if (refusal) {
+      options.log(`! refused ${session.peer}: ${refusal.code}`);
+      return session.refuse(refusal);
+    }
+    sessions.add(session);
+    perIp.set(session.address, (perIp.get(session.address) ?? 0) + 1);
+    session.greet();
+  }
 
   /** The reason to turn a new connection away, if there is one. */
   function admit(address: string) {
@@ -111,6 +131,7 @@ export function startServer(options: ServerOptions): ChatServer {
   const sweeper = setInterval(() => {
     const t = now();
     for (const session of sessions) session.sweep(t);
+    for (const [session, since] of handshaking) if (t - since > limits.handshakeTimeoutMs) session.outbox.terminate();
     attempts.sweep(t);
   }, options.sweepMs ?? 1000);
 

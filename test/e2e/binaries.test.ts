@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Binaries, buildBinaries, removeBinaries, run, runServer } from "../helpers/binaries.ts";
 import { Peer } from "../helpers/peer.ts";
+import { testTls } from "../helpers/server.ts";
 import { hasTmux, Terminal } from "../helpers/tmux.ts";
 
 let bins: Binaries;
@@ -167,7 +168,12 @@ describe("compiled binaries", () => {
   test.each([
     ["server", ["--help"], 0, /^Usage: bunchat-server \[--host <address>\] \[--port <port>\] \[limits\]$/],
     ["server", ["--version"], 0, /^bunchat-server \d+\.\d+\.\d+$/],
-    ["client", ["--help"], 0, /^Usage: bunchat \[--host <address>\] \[--port <port>\] \[--name <username>\]$/],
+    [
+      "client",
+      ["--help"],
+      0,
+      /^Usage: bunchat \[--host <address>\] \[--port <port>\] \[--name <username>\] \[--tls \[--ca <file>\] \[--insecure\]\]$/,
+    ],
     ["client", ["-v"], 0, /^bunchat \d+\.\d+\.\d+$/],
   ] as const)("%s %p", async (which, args, code, line) => {
     const p = run(which === "server" ? bins.server : bins.client, [...args]);
@@ -190,8 +196,7 @@ describe("compiled binaries", () => {
   });
 
   test("a client turned away at the door shows the server's reason", async () => {
-    const server = run(bins.server, ["--host", "127.0.0.1", "--port", "0", "--max-clients", "1"], "server");
-    const port = Number((await server.out.next(/listening on 127\.0\.0\.1:\d+$/, 10_000)).split(":").at(-1));
+    const { server, port } = await runServer(bins, ["--max-clients", "1"]);
     const first = await Peer.join(port, "First");
     const c = run(bins.client, ["--port", String(port), "--name", "Late"], "late");
     await c.out.next("! The server is full (1 connections); try again later.");
@@ -210,4 +215,82 @@ describe("compiled binaries", () => {
     server.proc.kill("SIGTERM");
     await server.exited();
   }, 20_000);
+});
+
+describe("compiled binaries over TLS", () => {
+  const fixture = (file: string) => `${import.meta.dir}/../fixtures/tls/${file}`;
+  const tlsServer = (cert = "server") =>
+    runServer(bins, ["--tls-cert", fixture(`${cert}.pem`), "--tls-key", fixture(`${cert}.key`)]);
+  const stop = async (server: Awaited<ReturnType<typeof runServer>>["server"]) => {
+    server.proc.kill("SIGTERM");
+    expect(await server.exited()).toBe(0);
+  };
+
+  test("a client with --ca chats with a TLS user; the server says it serves TLS", async () => {
+    const { server, port } = await tlsServer();
+    expect(server.out.all(/listening on 127\.0\.0\.1:\d+ \(TLS\)$/)).toHaveLength(1);
+    const tls = await testTls();
+    const watcher = await Peer.join(port, "Watcher", "text", true, undefined, { ca: tls.ca });
+    // localhost is what the certificate names; 127.0.0.1 is in it too.
+    const c = run(bins.client, ["--host", "localhost", "--port", String(port), "--ca", fixture("ca.pem")], "c");
+    c.send("Sam");
+    c.send("over TLS");
+    await watcher.next("Sam: over TLS");
+    watcher.send("/pm Sam and back");
+    await c.out.next("[pm from Watcher] and back");
+    c.send("quit");
+    expect(await c.exited()).toBe(0);
+    watcher.close();
+    await stop(server);
+  }, 20_000);
+
+  test("--tls without --ca does not trust a private CA: a clear message, exit 1", async () => {
+    const { server, port } = await tlsServer();
+    const c = run(bins.client, ["--port", String(port), "--tls", "--name", "Sam"], "c");
+    expect(await c.exited()).toBe(1);
+    await c.err.next(/TLS with 127\.0\.0\.1:\d+ failed: the server's certificate is not trusted .*pass --ca <file>/);
+    await stop(server);
+  }, 20_000);
+
+  test("a certificate for another name fails hostname verification; --insecure connects anyway", async () => {
+    const { server, port } = await tlsServer("other"); // self-signed for other.example
+    const strict = run(bins.client, ["--port", String(port), "--ca", fixture("other.pem"), "--name", "Sam"], "strict");
+    expect(await strict.exited()).toBe(1);
+    await strict.err.next(/TLS with 127\.0\.0\.1:\d+ failed: the server's certificate is not for "127\.0\.0\.1"/);
+    const loose = run(bins.client, ["--port", String(port), "--insecure", "--name", "Sam"], "loose");
+    await loose.out.next(joined("Sam"));
+    loose.send("quit");
+    expect(await loose.exited()).toBe(0);
+    await stop(server);
+  }, 20_000);
+
+  test("the plain client on a TLS port: told to use --tls, exit 1; the server logs why", async () => {
+    const { server, port } = await tlsServer();
+    const c = run(bins.client, ["--port", String(port), "--name", "Sam"], "c");
+    await c.out.next(/^! 127\.0\.0\.1:\d+ speaks TLS: connect with --tls\.$/);
+    expect(await c.exited()).toBe(1);
+    await server.out.next(/TLS handshake failed \(a plain-text client\?\)/);
+    await stop(server);
+  }, 20_000);
+
+  test("the TLS client on a plain port: told to connect without --tls, exit 1; the server logs why", async () => {
+    const { server, port } = await runServer(bins);
+    const c = run(bins.client, ["--port", String(port), "--tls", "--name", "Sam"], "c");
+    expect(await c.exited()).toBe(1);
+    await c.err.next(/the server does not speak TLS on this port; connect without --tls\./);
+    await server.out.next(/wrong-protocol/);
+    await stop(server);
+  }, 20_000);
+
+  test("--tls-cert without --tls-key is a usage error", async () => {
+    const s = run(bins.server, ["--tls-cert", fixture("server.pem")]);
+    expect(await s.exited()).toBe(2);
+    await s.err.next(/TLS needs both --tls-cert and --tls-key\./);
+  });
+
+  test("a key that does not match the certificate: a clear error, exit 1", async () => {
+    const s = run(bins.server, ["--port", "0", "--tls-cert", fixture("other.pem"), "--tls-key", fixture("server.key")]);
+    expect(await s.exited()).toBe(1);
+    await s.err.next(/--tls-cert must be a PEM certificate and --tls-key its PEM private key \(.*KEY_VALUES_MISMATCH/);
+  });
 });

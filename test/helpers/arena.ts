@@ -3,9 +3,8 @@
 // unsafe in what they received, and a newcomer must still be able to join.
 
 import { expect } from "bun:test";
-import type { ServerOptions } from "../../src/server/server.ts";
 import type { Peer } from "./peer.ts";
-import { type TestServer, testServer } from "./server.ts";
+import { type TestServer, type TestServerOptions, testServer } from "./server.ts";
 
 /** Anything that could drive a terminal: C0 except tab, DEL, C1, bidi controls, line separators. */
 export const TERMINAL_CONTROL =
@@ -21,8 +20,8 @@ export interface Arena {
   unaffected(): Promise<void>;
 }
 
-export async function arena(options: Pick<ServerOptions, "limits" | "sweepMs" | "password"> = {}): Promise<Arena> {
-  const t = testServer(options);
+export async function arena(options: TestServerOptions = {}): Promise<Arena> {
+  const t = await testServer(options);
   const ana = await t.join("Ana");
   const bo = await t.join("Bo", "json");
   let round = 0;

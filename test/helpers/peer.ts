@@ -5,6 +5,12 @@ import { Outbox } from "../../src/net/outbox.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
 import { LineLog, type LineTest } from "./lines.ts";
 
+/** The CA to trust, and the name to check the certificate against (default "localhost"). */
+export interface PeerTls {
+  ca: string;
+  serverName?: string;
+}
+
 export class Peer {
   private constructor(
     private readonly socket: Socket<Outbox>,
@@ -21,21 +27,36 @@ export class Peer {
     mode: "text" | "json" = "text",
     label = "peer",
     answerPings = true,
+    tls?: PeerTls,
   ): Promise<Peer> {
     const log = new LineLog(label);
+    let handshook!: () => void;
+    const ready = new Promise<void>((resolve) => (handshook = resolve));
     const socket = await Bun.connect<Outbox>({
       hostname: "127.0.0.1",
       port,
       allowHalfOpen: true,
+      ...(tls ? { tls: { ca: tls.ca, serverName: tls.serverName ?? "localhost" } } : {}),
       socket: {
-        open: (s) => void (s.data = new Outbox(s)),
+        open: (s) => {
+          s.data = new Outbox(s);
+          if (!tls) handshook();
+        },
+        // Over TLS nothing may be written before the handshake: connect() waits for it (or its failure).
+        ...(tls ? { handshake: (_s: unknown, ok: boolean) => (ok ? handshook() : (log.end(), handshook())) } : {}),
         drain: (s) => s.data.drain(),
         data: (_s, chunk) => log.push(chunk),
-        close: () => log.end(),
-        end: () => log.end(),
+        close: () => (log.end(), handshook()),
+        // Like a real client, close our side once the server has closed its own: over TLS the
+        // server's socket is not closed until both sides have said so.
+        end: (s) => {
+          log.end();
+          s.end();
+        },
         error: () => log.end(),
       },
     });
+    await ready;
     const peer = new Peer(socket, log, mode);
     if (mode === "json") peer.send('{"type":"hello","proto":1}');
     if (mode === "json" && answerPings) log.onLine = (line) => line === '{"type":"ping"}' && peer.send("");
@@ -49,8 +70,9 @@ export class Peer {
     mode: "text" | "json" = "text",
     answerPings = true,
     password?: string,
+    tls?: PeerTls,
   ): Promise<Peer> {
-    const peer = await Peer.connect(port, mode, name, answerPings);
+    const peer = await Peer.connect(port, mode, name, answerPings, tls);
     if (password !== undefined) peer.send(password);
     peer.send(name);
     if (mode === "json") await peer.event("welcome");

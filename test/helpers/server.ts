@@ -2,7 +2,7 @@
 
 import { afterEach } from "bun:test";
 import { type ChatServer, type ServerOptions, startServer } from "../../src/server/server.ts";
-import { Peer } from "./peer.ts";
+import { Peer, type PeerTls } from "./peer.ts";
 
 export interface TestServer {
   server: ChatServer;
@@ -12,6 +12,8 @@ export interface TestServer {
   /** Peers opened through this helper are closed after the test. */
   join(name: string, mode?: "text" | "json", answerPings?: boolean): Promise<Peer>;
   connect(mode?: "text" | "json", label?: string): Promise<Peer>;
+  /** With `tls`, how peers reach it (the test CA); undefined for plain TCP. */
+  peerTls?: PeerTls;
 }
 
 const running: { server: ChatServer; peers: Peer[] }[] = [];
@@ -23,9 +25,29 @@ afterEach(async () => {
   }
 });
 
-export function testServer(options: Pick<ServerOptions, "limits" | "sweepMs" | "password"> = {}): TestServer {
+export type TestServerOptions = Pick<ServerOptions, "limits" | "sweepMs" | "password"> & { tls?: boolean };
+
+/** The test certificate (test/fixtures/tls): signed by the test CA for localhost and 127.0.0.1. */
+export async function testTls() {
+  const dir = `${import.meta.dir}/../fixtures/tls`;
+  return {
+    server: { cert: await Bun.file(`${dir}/server.pem`).text(), key: await Bun.file(`${dir}/server.key`).text() },
+    ca: await Bun.file(`${dir}/ca.pem`).text(),
+    other: { cert: await Bun.file(`${dir}/other.pem`).text(), key: await Bun.file(`${dir}/other.key`).text() },
+  };
+}
+
+export async function testServer(options: TestServerOptions = {}): Promise<TestServer> {
   const log: string[] = [];
-  const server = startServer({ host: "127.0.0.1", port: 0, log: (l) => void log.push(l), ...options });
+  const certs = options.tls ? await testTls() : undefined;
+  const server = startServer({
+    host: "127.0.0.1",
+    port: 0,
+    log: (l) => void log.push(l),
+    ...options,
+    tls: certs?.server,
+  });
+  const peerTls = certs ? { ca: certs.ca } : undefined;
   const peers: Peer[] = [];
   running.push({ server, peers });
   const track = (p: Peer) => (peers.push(p), p);
@@ -33,8 +55,9 @@ export function testServer(options: Pick<ServerOptions, "limits" | "sweepMs" | "
     server,
     port: server.port,
     log,
+    peerTls,
     join: async (name, mode, answerPings) =>
-      track(await Peer.join(server.port, name, mode, answerPings, options.password)),
-    connect: async (mode, label) => track(await Peer.connect(server.port, mode, label)),
+      track(await Peer.join(server.port, name, mode, answerPings, options.password, peerTls)),
+    connect: async (mode, label) => track(await Peer.connect(server.port, mode, label, true, peerTls)),
   };
 }

@@ -5,6 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { arena } from "../helpers/arena.ts";
 import { Peer } from "../helpers/peer.ts";
+import { testTls } from "../helpers/server.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -464,6 +465,45 @@ describe("password", () => {
     await slowed.next("! Wrong password; closing the connection.");
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
     await slowed.closed();
+    await a.unaffected();
+  });
+});
+
+describe("TLS", () => {
+  test("binary garbage instead of a ClientHello on the TLS port: handshake fails, logged, closed", async () => {
+    const a = await arena({ tls: true }); // Ana and Bo chat over TLS
+    const p = await Peer.connect(a.t.port, "text", "garbage");
+    p.write(bytes(...Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256)));
+    await p.closed();
+    expect(a.t.log.some((l) => /^! 127\.0\.0\.1:\d+: TLS handshake failed/.test(l))).toBe(true);
+    expect(a.t.log.filter((l) => l.includes("joined"))).toHaveLength(2);
+    await a.unaffected();
+  });
+
+  test("a plain client on the TLS port: closed at once, and the server log says why", async () => {
+    const a = await arena({ tls: true });
+    const p = await Peer.connect(a.t.port, "text", "plain"); // no TLS
+    p.send("Samantha"); // at least a TLS record header's worth (5 bytes): shorter waits for the deadline
+    await p.closed();
+    expect(p.log.lines.join("")).not.toContain("Welcome");
+    expect(a.t.log.some((l) => /TLS handshake failed \(a plain-text client\?\)/.test(l))).toBe(true);
+    await a.unaffected();
+  });
+
+  test("a client that does not trust the certificate fails its handshake; nobody else notices", async () => {
+    const a = await arena({ tls: true });
+    const tls = await testTls();
+    const p = await Peer.connect(a.t.port, "text", "distrustful", true, { ca: tls.other.cert });
+    await p.closed();
+    expect(p.log.lines).toEqual([]);
+    await a.unaffected();
+  });
+
+  test("a handshake that never starts is reset after the handshake deadline, not held forever", async () => {
+    const a = await arena({ tls: true, sweepMs: 50, limits: { handshakeTimeoutMs: 300 } });
+    const p = await Peer.connect(a.t.port, "text", "silent"); // plain TCP: never sends a ClientHello
+    expect(a.t.server.connections).toBe(2); // not counted before its handshake
+    await p.closed();
     await a.unaffected();
   });
 });

@@ -5,7 +5,7 @@ import { testServer } from "../helpers/server.ts";
 
 describe("joining", () => {
   test("a raw line client is greeted, asked for a name and told how to chat and who is online", async () => {
-    const t = testServer();
+    const t = await testServer();
     const ana = await t.join("Ana");
     const sam = await t.connect("text", "Sam");
     await sam.next("Welcome to bunchat 0.1.0.");
@@ -19,14 +19,14 @@ describe("joining", () => {
   });
 
   test("the joiner is not told of their own join", async () => {
-    const t = testServer();
+    const t = await testServer();
     const sam = await t.join("Sam");
     await sam.ping();
     expect(sam.log.all(/joined the chat/)).toEqual([]);
   });
 
   test("a taken name (ignoring case) is refused with the reason, and the same connection can try again", async () => {
-    const t = testServer();
+    const t = await testServer();
     await t.join("Sam");
     const other = await t.connect();
     other.send("sAm");
@@ -42,7 +42,7 @@ describe("joining", () => {
     ["x".repeat(25), "at most 24"],
     ["\u001b[31mred", "control characters"],
   ])("an invalid name %p is refused (%s) and asked again", async (name, reason) => {
-    const t = testServer();
+    const t = await testServer();
     const p = await t.connect();
     p.send(name);
     const error = await p.next(/^! /);
@@ -54,7 +54,7 @@ describe("joining", () => {
   });
 
   test("commands before a name are refused; quit before a name says goodbye and closes", async () => {
-    const t = testServer();
+    const t = await testServer();
     const p = await t.connect();
     p.send("/users");
     await p.next("! Choose a username first; commands work once you have joined.");
@@ -66,7 +66,7 @@ describe("joining", () => {
 
 describe("messages", () => {
   test("a public line reaches every other user with the sender's name, and is not echoed to the sender", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo", "json")];
     sam.send("hello everyone");
     await ana.next("Sam: hello everyone");
@@ -79,7 +79,7 @@ describe("messages", () => {
   });
 
   test("/pm reaches only its target, marked private; the server log does not hold its text", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, eliya, ana, bo] = [
       await t.join("Sam"),
       await t.join("Eliya"),
@@ -98,7 +98,7 @@ describe("messages", () => {
   });
 
   test("/pm in structured mode is a distinct event type", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, eliya] = [await t.join("Sam", "json"), await t.join("Eliya", "json")];
     eliya.send("/pm Sam Hello!");
     expect(await sam.event("private")).toMatchObject({ from: "Eliya", text: "Hello!" });
@@ -111,7 +111,7 @@ describe("messages", () => {
     ["/pm", "! Say who the message is for. Usage: /pm <user> <message>"],
     ["/pm Sam hi", "! You can't send a private message to yourself."],
   ])("%p gets an error that names the problem", async (line, error) => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
     sam.send(line);
     await sam.next(error);
@@ -120,7 +120,7 @@ describe("messages", () => {
   });
 
   test("/users lists who is online; /help lists the commands", async () => {
-    const t = testServer();
+    const t = await testServer();
     const sam = await t.join("Sam");
     await t.join("ana");
     sam.send("/users");
@@ -131,7 +131,7 @@ describe("messages", () => {
   });
 
   test("an unknown command gets an error with a hint and is not broadcast", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
     sam.send("/pmm Ana hi");
     await sam.next(/^! Unknown command "\/pmm"\. Did you mean \/pm\? \/help lists the commands/);
@@ -140,21 +140,21 @@ describe("messages", () => {
   });
 
   test("// sends a message that starts with a slash", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
     sam.send("//shrug");
     await ana.next("Sam: /shrug");
   });
 
   test("control characters never reach another user's terminal", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
     sam.send("\u001b]0;owned\u0007\u001b[2Jhi\u202e");
     await ana.next("Sam: ]0;owned[2Jhi");
   });
 
   test("plain and structured users chat together", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [text, json] = [await t.join("Txt"), await t.join("Jsn", "json")];
     text.send("from text");
     json.send("from json");
@@ -165,7 +165,7 @@ describe("messages", () => {
 
 describe("framing over TCP", () => {
   test("many lines in one write arrive as many messages, in order", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
     sam.write("one\ntwo\r\nthree\n");
     await ana.next("Sam: one");
@@ -174,7 +174,7 @@ describe("framing over TCP", () => {
   });
 
   test("a line sent byte by byte, splitting an emoji, arrives whole", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
     for (const byte of new TextEncoder().encode("wörld 😀\n")) {
       sam.write(new Uint8Array([byte]));
@@ -184,7 +184,7 @@ describe("framing over TCP", () => {
   });
 
   test("a line over the limit gets one error and is never delivered; the connection stays", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo")];
     const slice = new Uint8Array(4 * 1024).fill(0x41);
     for (let i = 0; i < 3; i++) {
@@ -203,7 +203,7 @@ describe("framing over TCP", () => {
   });
 
   test("1 MiB with no newline: closed after 16 KiB with a reason; the others see a leave", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
     const slice = new Uint8Array(16 * 1024).fill(0x41);
     for (let i = 0; i < 64 && !sam.log.isEnded; i++) sam.write(slice);
@@ -219,7 +219,7 @@ describe("framing over TCP", () => {
 describe("delivery", () => {
   test("a reader that stops reading for a while still gets every message, in order, once it reads again", async () => {
     // This test is about order, not the caps: no outbox cap, no flood control.
-    const t = testServer({ limits: { maxOutboxBytes: 64 * 1024 * 1024, linesPerSecond: 0 } });
+    const t = await testServer({ limits: { maxOutboxBytes: 64 * 1024 * 1024, linesPerSecond: 0 } });
     const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo")];
     ana.pause();
     const filler = "x".repeat(4000);
@@ -235,7 +235,7 @@ describe("delivery", () => {
   }, 20_000);
 
   test("a reader that never reads is dropped at its outbox cap; everyone else gets everything", async () => {
-    const t = testServer({ limits: { maxOutboxBytes: 256 * 1024, linesPerSecond: 0 } });
+    const t = await testServer({ limits: { maxOutboxBytes: 256 * 1024, linesPerSecond: 0 } });
     const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo")];
     ana.pause();
     const filler = "x".repeat(4000);
@@ -264,7 +264,7 @@ describe("delivery", () => {
 
 describe("connection limits", () => {
   test("past --max-per-ip a new connection gets one line saying why, then is closed", async () => {
-    const t = testServer({ limits: { maxPerIp: 2 } });
+    const t = await testServer({ limits: { maxPerIp: 2 } });
     const sam = await t.join("Sam");
     await t.join("Ana");
     const third = await t.connect("text", "third");
@@ -279,7 +279,7 @@ describe("connection limits", () => {
   });
 
   test("past --max-clients a new connection is told the server is full", async () => {
-    const t = testServer({ limits: { maxClients: 1 } });
+    const t = await testServer({ limits: { maxClients: 1 } });
     await t.join("Sam");
     const second = await t.connect("json", "second");
     await second.next("! The server is full (1 connections); try again later.");
@@ -287,7 +287,7 @@ describe("connection limits", () => {
   });
 
   test("a connection that never chooses a name is closed at the registration deadline", async () => {
-    const t = testServer({ limits: { registerTimeoutMs: 300 }, sweepMs: 50 });
+    const t = await testServer({ limits: { registerTimeoutMs: 300 }, sweepMs: 50 });
     const silent = await t.connect("text", "silent");
     const dribbler = await t.connect("text", "dribbler");
     dribbler.write("a"); // a byte now and then does not extend the deadline
@@ -302,7 +302,7 @@ describe("connection limits", () => {
 
 describe("leaving", () => {
   test("quit says goodbye, closes, and everyone else is told once", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
     sam.send("quit");
     await sam.next("Goodbye, Sam!");
@@ -314,7 +314,7 @@ describe("leaving", () => {
   });
 
   test("/quit and /exit work like quit", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, bo] = [await t.join("Sam"), await t.join("Bo")];
     sam.send("/quit");
     await sam.next("Goodbye, Sam!");
@@ -324,7 +324,7 @@ describe("leaving", () => {
   });
 
   test("an abrupt disconnect (reset) removes the user and is announced exactly once", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
     sam.kill();
     await ana.next("<-- Sam left the chat (disconnected)");
@@ -337,7 +337,7 @@ describe("leaving", () => {
   });
 
   test("a client that half-closes (nc -N) still gets its replies and its message is delivered", async () => {
-    const t = testServer();
+    const t = await testServer();
     const ana = await t.join("Ana");
     const p = await t.connect("text", "alice");
     p.write("alice\nhi\n/ping done\n");
@@ -350,7 +350,7 @@ describe("leaving", () => {
   });
 
   test("a structured client with a wrong protocol version is told why and closed", async () => {
-    const t = testServer();
+    const t = await testServer();
     const p = await t.connect("text");
     p.send('{"type":"hello","proto":99}');
     const line = await p.next((l) => l.startsWith("{") && l.includes("error"));
@@ -361,7 +361,7 @@ describe("leaving", () => {
 
 describe("shutdown", () => {
   test("every client gets the notice, then the connection closes; shutdown resolves", async () => {
-    const t = testServer();
+    const t = await testServer();
     const [sam, bo] = [await t.join("Sam"), await t.join("Bo", "json")];
     const naming = await t.connect();
     await naming.next("Enter your username:");
@@ -374,7 +374,7 @@ describe("shutdown", () => {
   });
 
   test("a client that never reads does not hold shutdown past the grace period", async () => {
-    const t = testServer({ limits: { shutdownGraceMs: 200 } });
+    const t = await testServer({ limits: { shutdownGraceMs: 200 } });
     await t.join("Sam");
     const started = Date.now();
     await t.server.shutdown();
@@ -384,7 +384,7 @@ describe("shutdown", () => {
 
 describe("password", () => {
   test("plain: asked before the name; the right one lets you choose a name", async () => {
-    const t = testServer({ password: "correct horse" });
+    const t = await testServer({ password: "correct horse" });
     const p = await t.connect();
     await p.next("This server needs a password:");
     p.send("correct horse");
@@ -395,7 +395,7 @@ describe("password", () => {
   });
 
   test("structured: the hello says so, then ask-password; a wrong one is refused and closed", async () => {
-    const t = testServer({ password: "pw" });
+    const t = await testServer({ password: "pw" });
     const p = await t.connect("json");
     expect(await p.event("hello")).toMatchObject({ password: true });
     await p.event("ask-password");
@@ -406,7 +406,7 @@ describe("password", () => {
   });
 
   test("without a password the hello says none is needed", async () => {
-    const t = testServer();
+    const t = await testServer();
     const p = await t.connect("json");
     expect(await p.event("hello")).toMatchObject({ password: false, burstLines: 10, linesPerSecond: 5 });
     await p.event("ask-name");
