@@ -17,6 +17,9 @@ Options:
   --port <port>               TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
   --max-clients <n>           open connections in total (default ${SERVER_LIMITS.maxClients}; 0: no cap)
   --max-per-ip <n>            open connections from one address (default ${SERVER_LIMITS.maxPerIp}; 0: no cap)
+  --connect-rate <n/s>        new connections one address may open per second (default 10; 0: no
+                              limit, for load tests)
+  --connect-burst <n>         …and at once before the rate applies (default 64)
   --register-timeout <s>      seconds to choose a name before being closed (default ${SERVER_LIMITS.registerTimeoutMs / 1000})
   --max-outbox <KiB>          output queued for a client that is not reading before it is
                               dropped (default ${SERVER_LIMITS.maxOutboxBytes / 1024})
@@ -52,6 +55,8 @@ await runMain("bunchat-server", async () => {
     "flood-burst": { type: "string" },
     "ping-interval": { type: "string" },
     password: { type: "string" },
+    "connect-rate": { type: "string" },
+    "connect-burst": { type: "string" },
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
     help: { type: "boolean", short: "h" },
@@ -65,6 +70,8 @@ await runMain("bunchat-server", async () => {
   const limits = {
     maxClients: parseCount("--max-clients", flags["max-clients"], SERVER_LIMITS.maxClients, 0),
     maxPerIp: parseCount("--max-per-ip", flags["max-per-ip"], SERVER_LIMITS.maxPerIp, 0),
+    connectsPerSecond: parseCount("--connect-rate", flags["connect-rate"], SERVER_LIMITS.connectsPerSecond, 0),
+    connectBurst: parseCount("--connect-burst", flags["connect-burst"], SERVER_LIMITS.connectBurst, 1),
     registerTimeoutMs:
       parseCount("--register-timeout", flags["register-timeout"], SERVER_LIMITS.registerTimeoutMs / 1000, 1) * 1000,
     maxOutboxBytes: parseCount("--max-outbox", flags["max-outbox"], SERVER_LIMITS.maxOutboxBytes / 1024, 1) * 1024,

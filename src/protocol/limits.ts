@@ -39,6 +39,10 @@ export interface ServerLimits {
   attemptBurst: number;
   /** …to one per this many ms. */
   attemptEveryMs: number;
+  /** New connections one address may open at once… */
+  connectBurst: number;
+  /** …and then per second; 0 turns this off. Past it a new connection is refused with a reason. */
+  connectsPerSecond: number;
   /** A connection we are closing gets this long to take its last lines, then it is reset. */
   closeGraceMs: number;
   /** How long a graceful shutdown waits for clients to receive their notice before closing them. */
@@ -59,6 +63,8 @@ export const SERVER_LIMITS: ServerLimits = {
   maxNameAttempts: 5,
   attemptBurst: 5,
   attemptEveryMs: 5000,
+  connectBurst: 64,
+  connectsPerSecond: 10,
   closeGraceMs: 5000,
   shutdownGraceMs: 3000,
 };

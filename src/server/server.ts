@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { TCPSocketListener } from "bun";
 import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
 import { Outbox } from "../net/outbox.ts";
-import { Attempts } from "./attempts.ts";
+import { PerAddress } from "./per-address.ts";
 import { error } from "./commands.ts";
 import { Hub } from "./hub.ts";
 import { Session } from "./session.ts";
@@ -40,7 +40,8 @@ export function startServer(options: ServerOptions): ChatServer {
   const hub = new Hub();
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
   const now = options.now ?? Date.now;
-  const attempts = new Attempts(limits.attemptBurst, limits.attemptEveryMs);
+  const attempts = new PerAddress(limits.attemptBurst, 1000 / limits.attemptEveryMs);
+  const connects = new PerAddress(limits.connectBurst, limits.connectsPerSecond);
   const env = { hub, limits, attempts, checkPassword: passwordChecker(options.password), log: options.log, now };
   const sessions = new Set<Session>();
   const perIp = new Map<string, number>();
@@ -111,6 +112,7 @@ export function startServer(options: ServerOptions): ChatServer {
     }
     sessions.add(session);
     perIp.set(session.address, (perIp.get(session.address) ?? 0) + 1);
+    connects.take(session.address, now());
     session.greet();
   }
 
@@ -125,6 +127,13 @@ export function startServer(options: ServerOptions): ChatServer {
         `Too many connections from ${address} (the limit is ${limits.maxPerIp}); close one and try again.`,
       );
     }
+    const wait = connects.wait(address, now());
+    if (wait > 0) {
+      return error(
+        "connecting-too-fast",
+        `Too many new connections from ${address} (more than ${limits.connectsPerSecond} a second); try again in ${Math.ceil(wait / 1000)} s.`,
+      );
+    }
     return undefined;
   }
 
@@ -133,6 +142,7 @@ export function startServer(options: ServerOptions): ChatServer {
     for (const session of sessions) session.sweep(t);
     for (const [session, since] of handshaking) if (t - since > limits.handshakeTimeoutMs) session.outbox.terminate();
     attempts.sweep(t);
+    connects.sweep(t);
   }, options.sweepMs ?? 1000);
 
   return {

@@ -11,7 +11,7 @@ import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
 import type { Outbox } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
-import type { Attempts } from "./attempts.ts";
+import type { PerAddress } from "./per-address.ts";
 import { type CommandContext, error, runCommand } from "./commands.ts";
 import type { Hub, Member } from "./hub.ts";
 
@@ -19,7 +19,8 @@ export interface SessionEnv {
   readonly hub: Hub;
   readonly limits: ServerLimits;
   /** Failed names and passwords per address. */
-  readonly attempts: Attempts;
+  /** Failed names and passwords per address. */
+  readonly attempts: PerAddress;
   /** True if `line` is the server password; undefined when the server has none. */
   readonly checkPassword?: (line: string) => boolean;
   log(line: string): void;
@@ -359,7 +360,7 @@ export class Session implements Member, CommandContext {
       this.phase = "naming";
       return this.reply({ type: "ask-name" });
     }
-    this.env.attempts.failed(this.address, this.now());
+    this.env.attempts.take(this.address, this.now());
     this.kick(error("bad-password", "Wrong password; closing the connection."), "disconnected");
   }
 
@@ -406,7 +407,7 @@ export class Session implements Member, CommandContext {
   private refuseName(event: ServerEvent, failed = false): void {
     this.reply(event);
     if (failed) {
-      this.env.attempts.failed(this.address, this.now());
+      this.env.attempts.take(this.address, this.now());
       const limit = this.env.limits.maxNameAttempts;
       if (++this.refusedNames >= limit) {
         return this.kick(error("too-many-attempts", `${limit} names refused; closing the connection.`), "disconnected");

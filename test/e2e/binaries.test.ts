@@ -230,7 +230,7 @@ describe("compiled binaries over TLS", () => {
     const { server, port } = await tlsServer();
     expect(server.out.all(/listening on 127\.0\.0\.1:\d+ \(TLS\)$/)).toHaveLength(1);
     const tls = await testTls();
-    const watcher = await Peer.join(port, "Watcher", "text", true, undefined, { ca: tls.ca });
+    const watcher = await Peer.join(port, "Watcher", "text", { tls: { ca: tls.ca } });
     // localhost is what the certificate names; 127.0.0.1 is in it too.
     const c = run(bins.client, ["--host", "localhost", "--port", String(port), "--ca", fixture("ca.pem")], "c");
     c.send("Sam");

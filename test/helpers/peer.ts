@@ -11,6 +11,17 @@ export interface PeerTls {
   serverName?: string;
 }
 
+export interface PeerOptions {
+  /** A json peer answers pings like the bundled client (default); false plays a dead peer. */
+  answerPings?: boolean;
+  /** Connect over TLS. */
+  tls?: PeerTls;
+  /** Local address to connect from (any 127.x.y.z works on Linux): another "machine" to the server. */
+  from?: string;
+  /** Sent before the name, by join(). */
+  password?: string;
+}
+
 export class Peer {
   private constructor(
     private readonly socket: Socket<Outbox>,
@@ -26,8 +37,7 @@ export class Peer {
     port: number,
     mode: "text" | "json" = "text",
     label = "peer",
-    answerPings = true,
-    tls?: PeerTls,
+    { answerPings = true, tls, from }: PeerOptions = {},
   ): Promise<Peer> {
     const log = new LineLog(label);
     let handshook!: () => void;
@@ -36,6 +46,7 @@ export class Peer {
       hostname: "127.0.0.1",
       port,
       allowHalfOpen: true,
+      ...(from ? { localAddress: from } : {}),
       ...(tls ? { tls: { ca: tls.ca, serverName: tls.serverName ?? "localhost" } } : {}),
       socket: {
         open: (s) => {
@@ -68,12 +79,10 @@ export class Peer {
     port: number,
     name: string,
     mode: "text" | "json" = "text",
-    answerPings = true,
-    password?: string,
-    tls?: PeerTls,
+    options: PeerOptions = {},
   ): Promise<Peer> {
-    const peer = await Peer.connect(port, mode, name, answerPings, tls);
-    if (password !== undefined) peer.send(password);
+    const peer = await Peer.connect(port, mode, name, options);
+    if (options.password !== undefined) peer.send(options.password);
     peer.send(name);
     if (mode === "json") await peer.event("welcome");
     else await peer.next(/^Hi .*, you are in\./);

@@ -57,7 +57,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     log,
     peerTls,
     join: async (name, mode, answerPings) =>
-      track(await Peer.join(server.port, name, mode, answerPings, options.password, peerTls)),
-    connect: async (mode, label) => track(await Peer.connect(server.port, mode, label, true, peerTls)),
+      track(await Peer.join(server.port, name, mode, { answerPings, password: options.password, tls: peerTls })),
+    connect: async (mode, label) => track(await Peer.connect(server.port, mode, label, { tls: peerTls })),
   };
 }

@@ -3,6 +3,7 @@
 // bystanders' chat is unaffected (arena.unaffected), and the server keeps serving newcomers.
 
 import { describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
 import { arena } from "../helpers/arena.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testTls } from "../helpers/server.ts";
@@ -314,30 +315,46 @@ describe("abuse", () => {
   });
 
   test("200 connections from one address: past the cap each is refused with a reason", async () => {
-    const a = await arena({ limits: { maxPerIp: 20 } });
-    const peers = await Promise.all(Array.from({ length: 40 }, (_, i) => a.t.connect("text", `c${i}`)));
-    const refused = peers.filter((p) => p.log.lines.some((l) => l.startsWith("! Too many connections")));
-    // Ana, Bo and 18 of these fit under 20; wait for every refusal to arrive.
-    for (const p of peers) await p.next(/^(! Too many connections|Enter your username:)/);
-    const reasons = peers.filter((p) => p.log.all(/^! Too many connections from 127\.0\.0\.1/).length === 1);
-    expect(reasons.length).toBe(22);
-    expect(refused.length).toBeLessThanOrEqual(22);
-    for (const p of reasons) await p.closed();
+    const a = await arena(); // default cap: 32 per address; Ana and Bo are on another address
+    const peers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => Peer.connect(a.t.port, "text", `c${i}`, { from: "127.0.0.2" })),
+    );
+    for (const p of peers) await p.next(/^(! Too many connections|Welcome to bunchat)/);
+    const refused = peers.filter(
+      (p) => p.log.all(/^! Too many connections from 127\.0\.0\.2 \(the limit is 32\)/).length,
+    );
+    expect(refused.length).toBe(200 - 32);
+    for (const p of refused) await p.closed();
+    expect(a.t.server.connections).toBe(2 + 32);
     for (const p of peers) p.close();
-    await Bun.sleep(50);
     await a.unaffected();
   });
 
-  test("connect and close before a name, 100 times: nothing announced, nothing left open", async () => {
+  test("connect and close 100 times as fast as possible: throttled past the burst; nothing announced or left open", async () => {
     const a = await arena();
+    const fds = () => readdirSync("/proc/self/fd").length;
+    const before = fds();
+    const started = performance.now();
+    const outcomes: string[] = [];
     for (let i = 0; i < 100; i++) {
-      const p = await Peer.connect(a.t.port);
+      const p = await Peer.connect(a.t.port, "text", `c${i}`, { from: "127.0.0.3" });
+      outcomes.push(await p.next(/^(! Too many new connections|Welcome to bunchat)/));
       if (i % 2 === 0) p.kill();
       else p.endInput();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const welcomed = outcomes.filter((o) => o.startsWith("Welcome")).length;
+    // A burst of 64, then 10 a second: the rest were told why.
+    expect(welcomed).toBeGreaterThanOrEqual(64);
+    expect(welcomed).toBeLessThanOrEqual(64 + Math.ceil(seconds * 10) + 1);
+    expect(outcomes.slice(welcomed).length).toBeGreaterThan(0);
+    for (const o of outcomes.filter((o) => o.startsWith("!"))) {
+      expect(o).toMatch(/^! Too many new connections from 127\.0\.0\.3 \(more than 10 a second\); try again in 1 s\.$/);
     }
     await a.unaffected();
     for (let i = 0; i < 50 && a.t.server.connections > 2; i++) await Bun.sleep(20);
     expect(a.t.server.connections).toBe(2);
+    expect(fds()).toBeLessThanOrEqual(before + 2); // the late joiner's socket may still be closing
     expect(a.ana.log.all(/joined the chat|left the chat/).filter((l) => !/Late|Bo/.test(l))).toEqual([]);
   });
 
@@ -493,7 +510,7 @@ describe("TLS", () => {
   test("a client that does not trust the certificate fails its handshake; nobody else notices", async () => {
     const a = await arena({ tls: true });
     const tls = await testTls();
-    const p = await Peer.connect(a.t.port, "text", "distrustful", true, { ca: tls.other.cert });
+    const p = await Peer.connect(a.t.port, "text", "distrustful", { tls: { ca: tls.other.cert } });
     await p.closed();
     expect(p.log.lines).toEqual([]);
     await a.unaffected();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { FloodBudget, TokenBucket } from "../../src/net/bucket.ts";
-import { Attempts } from "../../src/server/attempts.ts";
+import { PerAddress } from "../../src/server/per-address.ts";
 
 describe("TokenBucket", () => {
   test("a burst, then the rate", () => {
@@ -49,22 +49,29 @@ describe("FloodBudget", () => {
   });
 });
 
-describe("Attempts", () => {
+describe("PerAddress", () => {
   test("a few failures are free; after that each attempt waits", () => {
-    const a = new Attempts(2, 1000);
-    a.failed("1.2.3.4", 0);
+    const a = new PerAddress(2, 1);
+    a.take("1.2.3.4", 0);
     expect(a.wait("1.2.3.4", 0)).toBe(0);
-    a.failed("1.2.3.4", 0);
+    a.take("1.2.3.4", 0);
     expect(a.wait("1.2.3.4", 0)).toBe(1000);
     expect(a.wait("5.6.7.8", 0)).toBe(0); // other addresses are not affected
   });
 
   test("addresses are forgotten once their attempts are back", () => {
-    const a = new Attempts(2, 1000);
-    a.failed("1.2.3.4", 0);
+    const a = new PerAddress(2, 1);
+    a.take("1.2.3.4", 0);
     a.sweep(500);
     expect(a.size).toBe(1);
     a.sweep(1000);
+    expect(a.size).toBe(0);
+  });
+
+  test("a rate of 0 limits nothing and remembers nothing", () => {
+    const a = new PerAddress(1, 0);
+    for (let i = 0; i < 5; i++) a.take("1.2.3.4", 0);
+    expect(a.wait("1.2.3.4", 0)).toBe(0);
     expect(a.size).toBe(0);
   });
 });
