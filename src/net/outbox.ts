@@ -9,25 +9,45 @@ export interface Writable {
   terminate(): void;
 }
 
+/** Outboxes holding bytes for this turn of the event loop; written once the turn's input is handled. */
+let holding = new Set<Outbox>();
+/** Past this much in one turn, what is held is written at once. */
+const MAX_HELD_BYTES = 64 * 1024;
+let flushScheduled = false;
+
+function flushHeld(): void {
+  flushScheduled = false;
+  const batch = holding;
+  holding = new Set(); // a flush can make more sends (a dropped reader's leave): they go in the next batch
+  for (const outbox of batch) outbox.flush();
+}
+
 export class Outbox {
   private queue: Uint8Array[] = [];
   private queued = 0;
+  /** With `batch`: what send() took this turn, not yet written. */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
   private ending = false;
   private done = false;
 
   /**
    * @param limit bytes that may wait here; past it the queue is dropped, the socket is ended and
    *   `overflow` is called. A reader that stops reading can't make the server hold more.
+   * @param batch hold what is sent during one turn of the event loop and write it in one go at the
+   *   end of the turn: a thousand joins handled in one turn cost each recipient one write, not a
+   *   thousand.
    */
   constructor(
     private readonly socket: Writable,
     private readonly limit = Number.POSITIVE_INFINITY,
     private readonly overflow: () => void = () => {},
+    private readonly batch = false,
   ) {}
 
   /** Bytes accepted by send() but not yet taken by the socket. */
   get pendingBytes(): number {
-    return this.queued;
+    return this.queued + this.heldBytes;
   }
 
   /** True once end() was called or the socket closed: further sends are dropped. */
@@ -37,6 +57,32 @@ export class Outbox {
 
   send(bytes: Uint8Array): void {
     if (this.closed || bytes.length === 0) return;
+    if (this.batch) return this.hold(bytes);
+    this.write(bytes);
+  }
+
+  /** Writes what was held this turn (called at the end of the turn, or before closing). */
+  flush(): void {
+    if (this.heldBytes === 0 || this.done) return;
+    const bytes = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
+    this.held = [];
+    this.heldBytes = 0;
+    this.write(bytes);
+  }
+
+  private hold(bytes: Uint8Array): void {
+    // A big turn (a paste of long lines) is written as it grows: held bytes never reach the limit.
+    if (this.heldBytes + bytes.length > MAX_HELD_BYTES) this.flush();
+    this.held.push(bytes);
+    this.heldBytes += bytes.length;
+    holding.add(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushHeld);
+    }
+  }
+
+  private write(bytes: Uint8Array): void {
     if (this.queue.length > 0) {
       this.enqueue(bytes); // keep order: nothing may overtake what is already waiting
       return;
@@ -57,6 +103,7 @@ export class Outbox {
   /** Sends everything queued, then closes the socket (half-close first; the peer sees EOF). */
   end(): void {
     if (this.closed) return;
+    this.flush();
     this.ending = true;
     if (this.queue.length === 0) this.finish();
   }
@@ -66,6 +113,8 @@ export class Outbox {
     this.done = true;
     this.queue = [];
     this.queued = 0;
+    this.held = [];
+    this.heldBytes = 0;
   }
 
   /** Gives up on an orderly close: reset the connection now. */
@@ -81,14 +130,16 @@ export class Outbox {
   }
 
   private enqueue(bytes: Uint8Array): void {
-    if (this.queued + bytes.length > this.limit) {
-      this.discard();
-      this.overflow(); // first: end() may run the socket's close handler right away
-      this.socket.end(); // the FIN waits behind what the kernel holds; a reader that resumes sees it
-      return;
-    }
+    if (this.queued + bytes.length > this.limit) return this.overflowed();
     this.queue.push(bytes);
     this.queued += bytes.length;
+  }
+
+  /** Over the limit: drop everything, tell the owner, end the connection. */
+  private overflowed(): void {
+    this.discard();
+    this.overflow(); // first: end() may run the socket's close handler right away
+    this.socket.end(); // the FIN waits behind what the kernel holds; a reader that resumes sees it
   }
 
   private finish(): void {

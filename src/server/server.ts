@@ -60,7 +60,7 @@ export function startServer(options: ServerOptions): ChatServer {
       open(socket) {
         const session: Session = new Session(
           env,
-          new Outbox(socket, limits.maxOutboxBytes, () => session.tooSlow()),
+          new Outbox(socket, limits.maxOutboxBytes, () => session.tooSlow(), true),
           socket.remoteAddress,
           `${socket.remoteAddress}:${socket.remotePort}`,
         );

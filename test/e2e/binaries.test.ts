@@ -100,6 +100,77 @@ describe("compiled binaries", () => {
     20_000,
   );
 
+  test.each([
+    ["one SIGTERM: the readers get the notice and the server exits 0 once the grace period cuts the stuck one off", 1],
+    ["a second SIGTERM: the server stops waiting for the stuck reader and exits at once", 2],
+  ] as const)(
+    "100 clients, one not reading: %s",
+    async (_, signals) => {
+      // A large outbox cap keeps the stuck reader connected with megabytes waiting for it.
+      const lifted = ["--max-per-ip", "0", "--connect-rate", "0", "--flood-rate", "0", "--max-outbox", "65536"];
+      const { server, port } = await runServer(bins, lifted);
+      const peers = await Promise.all(Array.from({ length: 99 }, (_, i) => Peer.join(port, `u${i}`)));
+      const stuck = await Peer.join(port, "Stuck");
+      stuck.pause();
+      const pm = `/pm Stuck ${"x".repeat(4000)}`;
+      for (let i = 0; i < 2000; i++) peers[0]!.send(pm); // 8 MB: more than the kernel buffers hold
+      await peers[0]!.ping();
+      const started = performance.now();
+      server.proc.kill("SIGTERM");
+      if (signals === 2) {
+        await server.out.next(/ SIGTERM received$/);
+        server.proc.kill("SIGTERM");
+        expect(await server.exited()).toBe(1);
+        expect(performance.now() - started).toBeLessThan(2500); // the grace period is 3 s
+      } else {
+        expect(await server.exited(8000)).toBe(0);
+        await server.out.next(/ stopped$/);
+        expect(performance.now() - started).toBeGreaterThan(2500); // it did wait for the stuck reader
+      }
+      for (const p of peers.slice(1)) await p.seen("!! The server is shutting down. Goodbye!");
+      for (const p of [...peers, stuck]) p.close();
+    },
+    30_000,
+  );
+
+  test("a bundled client stopped with kill -STOP is pinged, dropped, and its leave announced once", async () => {
+    const { server, port } = await runServer(bins, ["--ping-interval", "1"]);
+    const watcher = await Peer.join(port, "Watcher");
+    const sam = run(bins.client, ["--port", String(port), "--name", "Sam"], "Sam");
+    await watcher.next("--> Sam joined the chat");
+    sam.proc.kill("SIGSTOP");
+    await watcher.next("<-- Sam left the chat (timed out)", 10_000);
+    await server.out.next(/! Sam: ping-timeout/);
+    sam.proc.kill("SIGCONT");
+    // Woken up, it finds the connection gone and says so.
+    await sam.out.next("Connection to the server lost.");
+    expect(await sam.exited()).toBe(1);
+    await watcher.ping();
+    expect(watcher.log.all(/Sam left/)).toHaveLength(1);
+    watcher.close();
+    server.proc.kill("SIGTERM");
+    await server.exited();
+  }, 20_000);
+
+  test("a password from BUNCHAT_PASSWORD lets the client in; a wrong one is explained, exit 1", async () => {
+    const env = { BUNCHAT_PASSWORD: "correct horse" };
+    const { server, port } = await runServer(bins, [], env);
+    expect(server.out.all(/listening on .*\(plain TCP, password required\)$/)).toHaveLength(1);
+    const sam = run(bins.client, ["--port", String(port), "--name", "Sam"], "Sam", env);
+    await sam.out.next(joined("Sam"));
+    const eve = run(bins.client, ["--port", String(port), "--name", "Eve"], "Eve", { BUNCHAT_PASSWORD: "guess" });
+    expect(await eve.exited()).toBe(1);
+    await eve.out.next(/^! Wrong password/);
+    const none = run(bins.client, ["--port", String(port), "--name", "Nobody"], "none");
+    expect(await none.exited()).toBe(1);
+    await none.err.next("bunchat: the server needs a password; set BUNCHAT_PASSWORD");
+    expect(server.out.lines.join("\n")).not.toContain("correct horse");
+    sam.send("quit");
+    expect(await sam.exited()).toBe(0);
+    server.proc.kill("SIGTERM");
+    await server.exited();
+  }, 20_000);
+
   test.skipIf(!hasTmux)(
     "interactive: asks for a name, explains a refusal and asks again; messages print above the half-typed line",
     async () => {

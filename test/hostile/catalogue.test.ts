@@ -366,6 +366,20 @@ describe("abuse", () => {
     await a.unaffected();
   });
 
+  test("one byte every 50 ms before a name: the deadline is absolute, not reset by traffic", async () => {
+    const a = await arena({ limits: { registerTimeoutMs: 500 }, sweepMs: 50 });
+    const p = await Peer.connect(a.t.port);
+    const started = performance.now();
+    for (let i = 0; i < 100 && !p.log.isEnded; i++) {
+      p.write("a"); // a name that never ends
+      await Bun.sleep(50);
+    }
+    await p.seen("! No username chosen within 0.5 s; closing the connection.");
+    await p.closed();
+    expect(performance.now() - started).toBeLessThan(4000); // well before 100 trickled bytes
+    await a.unaffected();
+  });
+
   test("GET / HTTP/1.1 as the first line on the plain port: told and closed at once", async () => {
     const a = await arena();
     const p = await Peer.connect(a.t.port);

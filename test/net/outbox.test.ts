@@ -4,11 +4,13 @@ import { Outbox, type Writable } from "../../src/net/outbox.ts";
 /** A socket that takes at most `room` bytes per write, like a full kernel buffer. */
 class TightSocket implements Writable {
   received: number[] = [];
+  writes = 0;
   ended = false;
   closed = false;
   constructor(public room: number) {}
   write(data: Uint8Array): number {
     if (this.closed) return -1;
+    this.writes++;
     const n = Math.min(this.room, data.length);
     this.received.push(...data.subarray(0, n));
     return n;
@@ -104,5 +106,63 @@ describe("Outbox", () => {
     outbox.send(bytes(3, 4));
     expect(outbox.pendingBytes).toBe(0);
     expect(outbox.closed).toBe(true);
+  });
+});
+
+describe("Outbox with batch", () => {
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+  test("what is sent in one turn is written once, in order, at the end of the turn", async () => {
+    const socket = new TightSocket(100);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, () => {}, true);
+    for (let i = 1; i <= 5; i++) outbox.send(bytes(i));
+    expect(socket.writes).toBe(0);
+    expect(outbox.pendingBytes).toBe(5);
+    await turn();
+    expect(socket.writes).toBe(1);
+    expect(socket.received).toEqual([1, 2, 3, 4, 5]);
+    outbox.send(bytes(6));
+    await turn();
+    expect(socket.writes).toBe(2);
+    expect(socket.received).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  test("held bytes go behind what the socket has not taken yet", async () => {
+    const socket = new TightSocket(1);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, () => {}, true);
+    outbox.send(bytes(1, 2, 3));
+    await turn();
+    outbox.send(bytes(4));
+    socket.room = 100;
+    await turn();
+    expect(socket.received).toEqual([1]); // 2, 3 are queued; 4 may not overtake them
+    outbox.drain();
+    expect(socket.received).toEqual([1, 2, 3, 4]);
+  });
+
+  test("end() writes what is held, then closes, without waiting for the turn", () => {
+    const socket = new TightSocket(100);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, () => {}, true);
+    outbox.send(bytes(1, 2));
+    outbox.end();
+    expect(socket.received).toEqual([1, 2]);
+    expect(socket.ended).toBe(true);
+  });
+
+  test("a turn that holds more than 64 KiB writes as it goes; the limit applies to what the socket refused", async () => {
+    const socket = new TightSocket(100_000);
+    let overflowed = 0;
+    const outbox = new Outbox(socket, 1000, () => overflowed++, true);
+    for (let i = 0; i < 40; i++) outbox.send(new Uint8Array(4000)); // 160 KB in one turn
+    expect(socket.writes).toBe(2); // at 64 KiB and again at 128 KiB
+    expect(overflowed).toBe(0);
+    await turn();
+    expect(socket.received).toHaveLength(160_000);
+    socket.room = 0;
+    for (let i = 0; i < 16; i++) outbox.send(new Uint8Array(4000)); // under 64 KiB: held
+    expect(overflowed).toBe(0); // held, not refused
+    await turn();
+    expect(overflowed).toBe(1); // refused by the socket, and more than the limit
+    expect(socket.ended).toBe(true);
   });
 });
