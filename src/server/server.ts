@@ -4,6 +4,7 @@
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { TCPSocketListener } from "bun";
+import type { ErrorEvent } from "../protocol/events.ts";
 import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
 import { Outbox } from "../net/outbox.ts";
 import { PerAddress } from "./per-address.ts";
@@ -45,8 +46,8 @@ export function startServer(options: ServerOptions): ChatServer {
   const env = { hub, limits, attempts, checkPassword: passwordChecker(options.password), log: options.log, now };
   const sessions = new Set<Session>();
   const perIp = new Map<string, number>();
-  /** TLS connections still in their handshake, with when they connected. */
-  const handshaking = new Map<Session, number>();
+  /** TLS connections still in their handshake: when they connected, and their refusal if they have one. */
+  const handshaking = new Map<Session, { since: number; refusal: ErrorEvent | undefined }>();
   let allClosed: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -67,14 +68,17 @@ export function startServer(options: ServerOptions): ChatServer {
         socket.data = session;
         // A peer that vanished without a FIN (pulled cable, dead Wi-Fi) stops acknowledging probes.
         socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
-        // Over TLS nothing can be said before the handshake: the door opens in handshake().
-        if (options.tls) handshaking.set(session, now());
-        else welcome(session);
+        // Counted at once, so a crowd of handshakes can't get past the caps; but over TLS nothing
+        // can be said before the handshake, so the greeting or refusal waits for it.
+        const refusal = stopping ? undefined : door(session);
+        if (options.tls) handshaking.set(session, { since: now(), refusal });
+        else welcome(session, refusal);
       },
       handshake(socket, ok, err) {
+        const waiting = handshaking.get(socket.data);
         handshaking.delete(socket.data);
         // On a server, `ok` is false only when the handshake itself failed; Bun then closes the socket.
-        if (ok) return welcome(socket.data);
+        if (ok) return welcome(socket.data, waiting?.refusal);
         const plain = /WRONG_VERSION_NUMBER|HTTP_REQUEST/.test(err?.message ?? "") ? " (a plain-text client?)" : "";
         options.log(`! ${socket.data.peer}: TLS handshake failed${plain}: ${err?.message ?? "unknown error"}`);
       },
@@ -102,18 +106,22 @@ export function startServer(options: ServerOptions): ChatServer {
     },
   });
 
-  /** A connection at the door: turned away with a reason, or counted and greeted. */
-  function welcome(session: Session): void {
-    if (stopping) return session.shutdown();
+  /** A new connection: its refusal if it is turned away, otherwise it is counted. */
+  function door(session: Session): ErrorEvent | undefined {
     const refusal = admit(session.address);
-    if (refusal) {
-      options.log(`! refused ${session.peer}: ${refusal.code}`);
-      return session.refuse(refusal);
-    }
+    if (refusal) return refusal;
     sessions.add(session);
     perIp.set(session.address, (perIp.get(session.address) ?? 0) + 1);
     connects.take(session.address, now());
-    session.greet();
+    return undefined;
+  }
+
+  /** The first words to a connection, once it can hear them: a greeting, a refusal, or goodbye. */
+  function welcome(session: Session, refusal: ErrorEvent | undefined): void {
+    if (stopping) return session.shutdown();
+    if (!refusal) return session.greet();
+    options.log(`! refused ${session.peer}: ${refusal.code}`);
+    session.refuse(refusal);
   }
 
   /** The reason to turn a new connection away, if there is one. */
@@ -140,7 +148,9 @@ export function startServer(options: ServerOptions): ChatServer {
   const sweeper = setInterval(() => {
     const t = now();
     for (const session of sessions) session.sweep(t);
-    for (const [session, since] of handshaking) if (t - since > limits.handshakeTimeoutMs) session.outbox.terminate();
+    for (const [session, { since }] of handshaking) {
+      if (t - since > limits.handshakeTimeoutMs) session.outbox.terminate();
+    }
     attempts.sweep(t);
     connects.sweep(t);
   }, options.sweepMs ?? 1000);

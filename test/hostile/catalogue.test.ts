@@ -86,6 +86,18 @@ describe("framing", () => {
     await p.closed();
     await a.unaffected();
   });
+
+  test("connections stuck in their handshake count against the per-address cap", async () => {
+    const a = await arena({ tls: true, limits: { maxPerIp: 3 } }); // Ana and Bo are on 127.0.0.1
+    const silent = await Promise.all(
+      [1, 2, 3].map(() => Peer.connect(a.t.port, "text", "silent", { from: "127.0.0.2" })),
+    );
+    const late = await Peer.connect(a.t.port, "text", "late", { from: "127.0.0.2", tls: a.t.peerTls });
+    await late.next(/^! Too many connections from 127\.0\.0\.2 \(the limit is 3\)/);
+    await late.closed();
+    for (const p of silent) p.close();
+    await a.unaffected();
+  });
 });
 
 describe("text that reaches other terminals", () => {
@@ -533,8 +545,20 @@ describe("TLS", () => {
   test("a handshake that never starts is reset after the handshake deadline, not held forever", async () => {
     const a = await arena({ tls: true, sweepMs: 50, limits: { handshakeTimeoutMs: 300 } });
     const p = await Peer.connect(a.t.port, "text", "silent"); // plain TCP: never sends a ClientHello
-    expect(a.t.server.connections).toBe(2); // not counted before its handshake
+    expect(a.t.server.connections).toBe(3); // counted from the start, handshake or not
     await p.closed();
+    await a.unaffected();
+  });
+
+  test("connections stuck in their handshake count against the per-address cap", async () => {
+    const a = await arena({ tls: true, limits: { maxPerIp: 3 } }); // Ana and Bo are on 127.0.0.1
+    const silent = await Promise.all(
+      [1, 2, 3].map(() => Peer.connect(a.t.port, "text", "silent", { from: "127.0.0.2" })),
+    );
+    const late = await Peer.connect(a.t.port, "text", "late", { from: "127.0.0.2", tls: a.t.peerTls });
+    await late.next(/^! Too many connections from 127\.0\.0\.2 \(the limit is 3\)/);
+    await late.closed();
+    for (const p of silent) p.close();
     await a.unaffected();
   });
 });
