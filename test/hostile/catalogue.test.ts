@@ -292,6 +292,27 @@ describe("abuse", () => {
     await a.unaffected();
   });
 
+  test("sustained sending over the rate: throttled after the burst, then dropped when the backlog is full", async () => {
+    // The catalogue's "10 lines/s for a minute" against 5/s, scaled: 80 lines/s against 20/s.
+    const a = await arena({ limits: { burstLines: 5, linesPerSecond: 20, floodBacklog: 20 } });
+    const mal = await a.t.join("Mal");
+    const started = performance.now();
+    let sent = 0;
+    for (let round = 0; round < 50 && !mal.log.isEnded; round++) {
+      mal.write(Array.from({ length: 8 }, () => `steady ${sent++}\n`).join(""));
+      await Bun.sleep(100);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await mal.seen(/^! More than 20 lines were waiting to be sent; disconnected for flooding\.$/);
+    expect(mal.log.all(/sending faster/).length).toBeGreaterThanOrEqual(1);
+    await a.ana.seen("<-- Mal left the chat (dropped: flooding)");
+    const got = a.ana.log.all(/^Mal: steady/);
+    expect(got).toEqual(Array.from({ length: got.length }, (_, i) => `Mal: steady ${i}`)); // in order, no gaps
+    expect(got.length).toBeLessThanOrEqual(5 + Math.ceil(20 * seconds) + 1); // never faster than the budget
+    expect(sent).toBeLessThan(400); // dropped long before the sender gave up
+    await a.unaffected();
+  });
+
   test("20 lines then a half-close (nc -N): every line is still delivered, at the flood rate", async () => {
     const a = await arena({ limits: { burstLines: 5, linesPerSecond: 50 } });
     const p = await Peer.connect(a.t.port, "text", "piper");
