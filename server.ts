@@ -3,7 +3,7 @@
 
 import { parseCount, parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
 import { DEFAULT_PORT, DEFAULT_SERVER_HOST, LIMITS, SERVER_LIMITS } from "./src/protocol/limits.ts";
-import { consoleLog } from "./src/time.ts";
+import { consoleLog, flushLog } from "./src/time.ts";
 import { startServer } from "./src/server/server.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -101,12 +101,17 @@ await runMain("bunchat-server", async () => {
     consoleLog(`${signal} received`);
     await server.shutdown();
     consoleLog("stopped");
+    await flushLog();
     process.exit(0);
   };
   let signalled = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
-      if (signalled) process.exit(1); // a second signal: stop waiting for slow clients
+      if (signalled) {
+        // A second signal: stop waiting for slow clients (the log gets a moment, not more).
+        void Promise.race([flushLog(), Bun.sleep(100)]).then(() => process.exit(1));
+        return;
+      }
       signalled = true;
       void stop(signal);
     });

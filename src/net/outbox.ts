@@ -10,7 +10,7 @@ export interface Writable {
 }
 
 /** Outboxes holding bytes for this turn of the event loop; written once the turn's input is handled. */
-let holding = new Set<Outbox>();
+let holding: Outbox[] = [];
 /** Past this much in one turn, what is held is written at once. */
 const MAX_HELD_BYTES = 64 * 1024;
 let flushScheduled = false;
@@ -18,8 +18,30 @@ let flushScheduled = false;
 function flushHeld(): void {
   flushScheduled = false;
   const batch = holding;
-  holding = new Set(); // a flush can make more sends (a dropped reader's leave): they go in the next batch
+  holding = []; // a flush can make more sends (a dropped reader's leave): they go in the next batch
   for (const outbox of batch) outbox.flush();
+  joined.length = 0;
+}
+
+/**
+ * This turn's joined batches, newest first, at most two (one per mode). A broadcast hands every
+ * recipient in a mode the same byte arrays, so most outboxes hold the same list: it is joined once
+ * and the one buffer is written to each of them.
+ */
+const joined: { parts: Uint8Array[]; bytes: Uint8Array }[] = [];
+
+function join(parts: Uint8Array[], total: number): Uint8Array {
+  for (const j of joined) if (sameParts(j.parts, parts)) return j.bytes;
+  const bytes = Buffer.concat(parts, total);
+  joined.unshift({ parts, bytes });
+  if (joined.length > 2) joined.pop();
+  return bytes;
+}
+
+function sameParts(a: Uint8Array[], b: Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class Outbox {
@@ -64,7 +86,7 @@ export class Outbox {
   /** Writes what was held this turn (called at the end of the turn, or before closing). */
   flush(): void {
     if (this.heldBytes === 0 || this.done) return;
-    const bytes = this.held.length === 1 ? this.held[0]! : Buffer.concat(this.held, this.heldBytes);
+    const bytes = this.held.length === 1 ? this.held[0]! : join(this.held, this.heldBytes);
     this.held = [];
     this.heldBytes = 0;
     this.write(bytes);
@@ -73,9 +95,9 @@ export class Outbox {
   private hold(bytes: Uint8Array): void {
     // A big turn (a paste of long lines) is written as it grows: held bytes never reach the limit.
     if (this.heldBytes + bytes.length > MAX_HELD_BYTES) this.flush();
+    if (this.held.length === 0) holding.push(this);
     this.held.push(bytes);
     this.heldBytes += bytes.length;
-    holding.add(this);
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flushHeld);

@@ -2,7 +2,6 @@
 // only pass bytes and events through. Also owns the connection caps, the once-a-second sweep
 // for deadlines, and the graceful shutdown.
 
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { TCPSocketListener } from "bun";
 import type { ErrorEvent } from "../protocol/events.ts";
 import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
@@ -187,7 +186,13 @@ export function startServer(options: ServerOptions): ChatServer {
 /** Compares in constant time: both sides are hashed to the same length first. */
 function passwordChecker(password: string | undefined): ((line: string) => boolean) | undefined {
   if (password === undefined) return undefined;
-  const digest = (text: string) => createHash("sha256").update(text).digest();
+  // Bun's hasher rather than node:crypto, whose import alone costs the server 7 MB of RSS.
+  const digest = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest();
   const expected = digest(password);
-  return (line) => timingSafeEqual(digest(line), expected);
+  return (line) => {
+    const given = digest(line);
+    let difference = 0;
+    for (let i = 0; i < expected.length; i++) difference |= given[i]! ^ expected[i]!; // no early exit
+    return difference === 0;
+  };
 }

@@ -1,0 +1,311 @@
+// The load generator of `bun run bench` (bench/run.ts starts one per server under test, on its own
+// core). It holds every client connection and answers the coordinator over IPC:
+//   join      connect and register N users (in the server's own way) → how long it took
+//   fanout    S senders write as fast as the server takes lines, each at most WINDOW lines ahead
+//             of the slowest receiver → deliveries/s, lost, out of order
+//   latency   S senders at a fixed total rate → p50/p99/max from send to receipt
+//   quit      close everything and exit
+// Every payload is "p <sender> <seq> <send time in µs>"; receivers parse it from the raw bytes, so
+// losses and reordering are counted exactly, whatever each server puts around it.
+
+import type { Socket } from "bun";
+import { Outbox } from "../src/net/outbox.ts";
+import type { LoadReply, LoadRequest, Protocol } from "./shared.ts";
+
+const NL = 0x0a;
+const SP = 0x20;
+const QUOTE = 0x22;
+const P = 0x70;
+const encoder = new TextEncoder();
+const micros = () => Math.round(performance.now() * 1000);
+
+/** Latency histogram: 10 µs buckets up to 1 s, and one for everything slower. */
+const BUCKET_US = 10;
+const BUCKETS = 100_000;
+
+interface Conn {
+  index: number;
+  socket: Socket<Conn>;
+  outbox: Outbox;
+  leftover: Uint8Array | undefined;
+  /** Last sequence number heard from each sender (-1: none yet). */
+  last: Int32Array;
+  joined: boolean;
+  onJoin: (() => void) | undefined;
+  closed: boolean;
+}
+
+let protocol: Protocol;
+let port: number;
+let conns: Conn[] = [];
+const stats = {
+  deliveries: 0,
+  lost: 0,
+  reordered: 0,
+  measuring: false,
+  latency: false,
+  maxUs: 0,
+  senders: 0,
+  /** performance.now() of the latest delivery. */
+  lastAt: 0,
+};
+/** Next sequence number per sender; kept across measurements, so late lines from one can't pass for another's. */
+let next = new Int32Array(0);
+const histogram = new Uint32Array(BUCKETS + 1);
+let afterData: (() => void) | undefined;
+let pumpScheduled = false;
+
+/** Parses every complete line in `bytes`; keeps the unfinished tail for the next chunk. */
+function scan(conn: Conn, chunk: Uint8Array): void {
+  let bytes = chunk;
+  if (conn.leftover) {
+    bytes = new Uint8Array(conn.leftover.length + chunk.length);
+    bytes.set(conn.leftover);
+    bytes.set(chunk, conn.leftover.length);
+    conn.leftover = undefined;
+  }
+  let start = 0;
+  for (let nl = bytes.indexOf(NL); nl !== -1; nl = bytes.indexOf(NL, start)) {
+    line(conn, bytes, start, nl);
+    start = nl + 1;
+  }
+  if (start < bytes.length) conn.leftover = bytes.slice(start);
+}
+
+function line(conn: Conn, b: Uint8Array, start: number, end: number): void {
+  if (!conn.joined) return joinLine(conn, b, start, end);
+  // The payload starts with "p " at the line's start or after a space or a quote.
+  for (let i = start; i < end - 2; i++) {
+    if (b[i] !== P || b[i + 1] !== SP) continue;
+    if (i !== start && b[i - 1] !== SP && b[i - 1] !== QUOTE) continue;
+    let j = i + 2;
+    let sender = 0;
+    while (b[j]! >= 48 && b[j]! <= 57) sender = sender * 10 + b[j++]! - 48;
+    if (b[j++] !== SP) return;
+    let seq = 0;
+    while (b[j]! >= 48 && b[j]! <= 57) seq = seq * 10 + b[j++]! - 48;
+    if (b[j++] !== SP) return;
+    let sent = 0;
+    while (b[j]! >= 48 && b[j]! <= 57) sent = sent * 10 + b[j++]! - 48;
+    return record(conn, sender, seq, sent);
+  }
+}
+
+function record(conn: Conn, sender: number, seq: number, sent: number): void {
+  if (!stats.measuring || conn.index < stats.senders) return; // senders hear each other: not counted
+  stats.deliveries++;
+  stats.lastAt = performance.now();
+  const last = conn.last[sender]!;
+  if (seq === last + 1) conn.last[sender] = seq;
+  else if (seq > last + 1) {
+    stats.lost += seq - last - 1; // un-counted if the missing ones show up later
+    conn.last[sender] = seq;
+  } else {
+    stats.reordered++;
+    stats.lost--;
+  }
+  if (stats.latency) {
+    const us = micros() - sent;
+    histogram[Math.min(BUCKETS, Math.floor(us / BUCKET_US))]!++;
+    if (us > stats.maxUs) stats.maxUs = us;
+  }
+}
+
+const text = (b: Uint8Array, s: number, e: number) => Buffer.from(b.buffer, b.byteOffset + s, e - s).toString();
+
+/** Registration: each server says "you are in" its own way. */
+function joinLine(conn: Conn, b: Uint8Array, start: number, end: number): void {
+  const l = text(b, start, end);
+  const welcomed =
+    protocol === "json" ? l.startsWith('{"type":"welcome"') : protocol === "ncat" ? true : l.startsWith("Hi ");
+  if (welcomed) {
+    conn.joined = true;
+    conn.onJoin?.();
+  }
+}
+
+async function connect(index: number): Promise<Conn> {
+  const conn = {
+    index,
+    leftover: undefined,
+    last: new Int32Array(next.length).fill(-1),
+    joined: false,
+    closed: false,
+  } as Conn;
+  const joined = new Promise<void>((resolve) => (conn.onJoin = resolve));
+  conn.socket = await Bun.connect<Conn>({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      open(s) {
+        s.data = conn;
+        conn.outbox = new Outbox(s);
+        const name = `u${index}`;
+        if (protocol === "json") conn.outbox.send(encoder.encode(`{"type":"hello","proto":1}\n${name}\n`));
+        else if (protocol !== "ncat") conn.outbox.send(encoder.encode(`${name}\n`));
+      },
+      data(s, chunk) {
+        scan(s.data, chunk);
+        schedulePump();
+      },
+      drain(s) {
+        s.data.outbox.drain();
+        schedulePump();
+      },
+      close(s) {
+        s.data.closed = true;
+      },
+      error(s) {
+        s.data.closed = true;
+      },
+    },
+  });
+  // ncat has no registration: a connection is in at once (it announces it to the others).
+  if (protocol === "ncat") {
+    conn.joined = true;
+    await Bun.sleep(0);
+  } else await joined;
+  return conn;
+}
+
+function schedulePump(): void {
+  if (pumpScheduled || !afterData) return;
+  pumpScheduled = true;
+  setImmediate(() => {
+    pumpScheduled = false;
+    afterData?.();
+  });
+}
+
+/** Receivers are everyone but the senders (a sender never hears itself). */
+const receivers = (senders: number) => conns.slice(senders).filter((c) => !c.closed);
+
+/** The lowest sequence number from `sender` that every receiver has heard. */
+function slowest(sender: number, rs: Conn[]): number {
+  let min = Number.MAX_SAFE_INTEGER;
+  for (const r of rs) if (r.last[sender]! < min) min = r.last[sender]!;
+  return min;
+}
+
+async function fanout(senders: number, windowDeliveries: number, ms: number) {
+  const rs = receivers(senders);
+  // The window is in deliveries: at 1000 users a line is 1000 of them.
+  const window = Math.max(20, Math.min(2000, Math.floor(windowDeliveries / rs.length / senders)));
+  const first = Int32Array.from(next);
+  Object.assign(stats, { deliveries: 0, lost: 0, reordered: 0, measuring: true, latency: false, senders });
+  const started = performance.now();
+  stats.lastAt = started;
+  let sending = true;
+  const pump = () => {
+    if (!sending) return;
+    if (performance.now() - started >= ms) {
+      sending = false;
+      return;
+    }
+    for (let s = 0; s < senders; s++) {
+      const outstanding = next[s]! - 1 - slowest(s, rs);
+      // Top up in batches of at least half a window, and only once the last batch is written.
+      if (outstanding > window / 2 || conns[s]!.outbox.pendingBytes > 0) continue;
+      let batch = "";
+      for (let k = outstanding; k < window; k++) batch += `p ${s} ${next[s]!++} ${micros()}\n`;
+      conns[s]!.outbox.send(encoder.encode(batch));
+    }
+  };
+  afterData = pump;
+  pump();
+  // Send for `ms`, then wait until every receiver has every line, or nothing has arrived for 1 s.
+  const deadline = started + ms + 10_000;
+  while (performance.now() < deadline) {
+    await Bun.sleep(5);
+    if (sending) pump();
+    else if (caughtUp(rs) || performance.now() - stats.lastAt > 1000) break;
+  }
+  afterData = undefined;
+  sending = false;
+  stats.measuring = false;
+  const sent = next.reduce((sum, n, s) => sum + n - first[s]!, 0);
+  return {
+    sent,
+    window,
+    deliveries: stats.deliveries,
+    seconds: (stats.lastAt - started) / 1000,
+    lost: stats.lost + missing(rs),
+    reordered: stats.reordered,
+    closed: conns.filter((c) => c.closed).length,
+  };
+}
+
+/** Lines sent that some receiver has not heard yet (or never will). */
+function missing(rs: Conn[]): number {
+  let sum = 0;
+  for (const r of rs) for (let s = 0; s < next.length; s++) sum += next[s]! - 1 - r.last[s]!;
+  return sum;
+}
+
+function caughtUp(rs: Conn[]): boolean {
+  for (let s = 0; s < next.length; s++) if (slowest(s, rs) < next[s]! - 1) return false;
+  return true;
+}
+
+async function latency(senders: number, perSecond: number, ms: number) {
+  const rs = receivers(senders);
+  histogram.fill(0);
+  Object.assign(stats, { deliveries: 0, lost: 0, reordered: 0, measuring: true, latency: true, maxUs: 0, senders });
+  const interval = 1000 / perSecond;
+  const started = performance.now();
+  for (let i = 0; performance.now() - started < ms; i++) {
+    const s = i % senders;
+    conns[s]!.outbox.send(encoder.encode(`p ${s} ${next[s]!++} ${micros()}\n`));
+    const due = started + (i + 1) * interval;
+    await Bun.sleep(Math.max(0, due - performance.now()));
+  }
+  const deadline = performance.now() + 10_000;
+  while (!caughtUp(rs) && performance.now() < deadline && performance.now() - stats.lastAt < 1000) await Bun.sleep(5);
+  stats.measuring = false;
+  const percentile = (p: number) => {
+    let seen = 0;
+    for (let i = 0; i <= BUCKETS; i++) {
+      seen += histogram[i]!;
+      if (seen >= stats.deliveries * p) return (i * BUCKET_US) / 1000;
+    }
+    return Number.NaN;
+  };
+  return {
+    deliveries: stats.deliveries,
+    lost: stats.lost + missing(rs),
+    p50: percentile(0.5),
+    p99: percentile(0.99),
+    max: stats.maxUs / 1000,
+  };
+}
+
+function reply(message: LoadReply): void {
+  process.send!(message);
+}
+
+process.on("message", async (request: LoadRequest) => {
+  try {
+    if (request.type === "join") {
+      protocol = request.protocol;
+      port = request.port;
+      if (next.length < request.senders) next = new Int32Array(request.senders);
+      const started = performance.now();
+      const batch = request.batch ?? request.users;
+      for (let i = conns.length; i < request.users; i += batch) {
+        const count = Math.min(batch, request.users - i);
+        conns.push(...(await Promise.all(Array.from({ length: count }, (_, k) => connect(i + k)))));
+      }
+      reply({ type: "joined", seconds: (performance.now() - started) / 1000, users: conns.length });
+    } else if (request.type === "fanout") {
+      reply({ type: "fanout", ...(await fanout(request.senders, request.window, request.ms)) });
+    } else if (request.type === "latency") {
+      reply({ type: "latency", ...(await latency(request.senders, request.perSecond, request.ms)) });
+    } else if (request.type === "quit") {
+      for (const c of conns) c.socket.terminate();
+      conns = [];
+      process.exit(0);
+    }
+  } catch (err) {
+    reply({ type: "failed", message: (err as Error).message });
+  }
+});

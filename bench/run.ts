@@ -1,0 +1,438 @@
+// `bun run bench`: bunchat side by side with what a user would pick instead, on loopback.
+//
+// For each server: fan-out throughput at 10, 100 and 1000 users, latency at 1000 users and a
+// fixed 100 lines/s, time to connect and register 1000 users, and RSS with 10,000 idle users.
+// Each figure is the median of --runs runs (default 3) and a ratio to bunchat (text).
+//
+// Core 0 runs the server under test, core 1 the load generator (bench/load.ts, one process that
+// holds every client), pinned with taskset when it is there. The servers:
+//   bunchat (text) and bunchat (JSON)   server.ts with --flood-rate 0 --max-per-ip 0
+//                                       --connect-rate 0 --max-clients 20000 (load from one address)
+//   ncat --chat                          Debian's ncat; installed with apt-get if missing and root
+//   naive Bun                            bench/baselines/naive.ts: one write per line per recipient
+//   Python threads                       bench/baselines/chat_server.py: thread per client, sendall
+//
+//   bun run bench                   # everything, about 2 minutes; writes bench/RESULTS.md
+//   bun run bench -- --only bunchat-text,ncat --runs 1 --no-write
+
+import { cpus } from "node:os";
+import { parseArgs } from "node:util";
+import type { Subprocess } from "bun";
+import type { LoadReply, LoadRequest, Protocol } from "./shared.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    runs: { type: "string", default: "3" },
+    only: { type: "string" },
+    "no-write": { type: "boolean", default: false },
+    "fanout-ms": { type: "string", default: "1000" },
+    users: { type: "string", default: "10,100,1000" },
+    "no-memory": { type: "boolean", default: false },
+    profile: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (flags.help) {
+  console.log(`Usage: bun bench/run.ts [--runs 3] [--only <id,id>] [--users 10,100,1000] [--fanout-ms 1000] [--no-memory]
+                        [--profile <dir>] [--no-write]
+Servers (ids): bunchat-text, bunchat-json, ncat, naive, python`);
+  process.exit(0);
+}
+const RUNS = Math.max(1, Number(flags.runs));
+const FANOUT_MS = Number(flags["fanout-ms"]);
+const USERS = flags.users.split(",").filter(Boolean).map(Number);
+const SENDERS = (users: number) => (users <= 10 ? 2 : 4);
+/** Deliveries outstanding at most: lines ahead of the slowest receiver × receivers, over all senders. */
+const WINDOW = 200_000;
+const LATENCY = { users: 1000, senders: 10, perSecond: 100, ms: 2000 };
+const IDLE_USERS = 10_000;
+const root = `${import.meta.dir}/..`;
+const bun = process.execPath;
+/** --profile <dir>: bunchat writes a CPU profile (markdown) there when it stops. */
+const PROFILE = flags.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${flags.profile}`] : [];
+const LIFTED = ["--flood-rate", "0", "--max-per-ip", "0", "--connect-rate", "0", "--max-clients", "20000"];
+
+interface Target {
+  id: string;
+  label: string;
+  protocol: Protocol;
+  command: (port: number) => string[];
+  /** Prints "listening on 127.0.0.1:<port>" (with port 0) rather than taking a port. */
+  printsPort: boolean;
+  memory: boolean;
+}
+
+const TARGETS: Target[] = [
+  {
+    id: "bunchat-text",
+    label: "bunchat (text)",
+    protocol: "text",
+    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...LIFTED],
+    printsPort: true,
+    memory: true,
+  },
+  {
+    id: "bunchat-json",
+    label: "bunchat (JSON)",
+    protocol: "json",
+    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...LIFTED],
+    printsPort: true,
+    memory: true,
+  },
+  {
+    id: "ncat",
+    label: "ncat --chat",
+    protocol: "ncat",
+    command: (port) => ["ncat", "-l", "127.0.0.1", String(port), "--chat", "--max-conns", "20000"],
+    printsPort: false,
+    memory: false, // select(): at most 1024 descriptors
+  },
+  {
+    id: "naive",
+    label: "naive Bun",
+    protocol: "text",
+    command: () => [bun, `${import.meta.dir}/baselines/naive.ts`, "0"],
+    printsPort: true,
+    memory: true,
+  },
+  {
+    id: "python",
+    label: "Python threads",
+    protocol: "text",
+    command: () => ["python3", `${import.meta.dir}/baselines/chat_server.py`, "0"],
+    printsPort: true,
+    memory: true,
+  },
+];
+
+const pin = (cpu: number) => (Bun.which("taskset") && cpus().length > 1 ? ["taskset", "-c", String(cpu)] : []);
+const children = new Set<Subprocess>();
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+});
+
+/** A free loopback port, for servers that can't pick their own and tell us. */
+function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
+async function startServer(target: Target): Promise<{ proc: Subprocess<"ignore", "pipe", "inherit">; port: number }> {
+  const fixed = target.printsPort ? 0 : freePort();
+  const proc = Bun.spawn([...pin(0), ...target.command(fixed)], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "inherit",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  children.add(proc);
+  let resolvePort!: (port: number) => void;
+  const printed = new Promise<number>((resolve) => (resolvePort = resolve));
+  void (async () => {
+    let partial = "";
+    for await (const chunk of proc.stdout) {
+      if (partial === undefined) continue; // port found: just drain the log
+      partial += new TextDecoder().decode(chunk);
+      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(partial);
+      if (m) {
+        resolvePort(Number(m[1]));
+        partial = undefined as unknown as string;
+      } else if (partial.length > 4096) partial = partial.slice(-256);
+    }
+  })();
+  const port = target.printsPort ? await timeout(printed, 10_000, `${target.label} did not start`) : fixed;
+  if (!target.printsPort) await waitForPort(port);
+  return { proc, port };
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      const s = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+      s.terminate();
+      await Bun.sleep(50); // let the server forget the probe before the clients arrive
+      return;
+    } catch {
+      await Bun.sleep(50);
+    }
+  }
+  throw new Error(`nothing listening on 127.0.0.1:${port}`);
+}
+
+async function stopServer(proc: Subprocess): Promise<void> {
+  proc.kill("SIGTERM");
+  const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(3000).then(() => false)]);
+  if (!exited) proc.kill("SIGKILL");
+  await proc.exited;
+  children.delete(proc);
+}
+
+function timeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: Timer | undefined;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms))),
+  ]);
+}
+
+/** One load generator process on core 1, spoken to one request at a time. */
+function startLoad() {
+  let pending: ((reply: LoadReply) => void) | undefined;
+  const proc = Bun.spawn([...pin(1), bun, `${import.meta.dir}/load.ts`], {
+    stdout: "inherit",
+    stderr: "inherit",
+    ipc(reply: LoadReply) {
+      pending?.(reply);
+    },
+  });
+  children.add(proc);
+  return {
+    async ask<T extends LoadReply["type"]>(request: LoadRequest, ms: number): Promise<Extract<LoadReply, { type: T }>> {
+      const reply = await timeout(
+        new Promise<LoadReply>((resolve) => {
+          pending = resolve;
+          proc.send(request);
+        }),
+        ms,
+        `load generator: no answer to "${request.type}" within ${ms / 1000} s`,
+      );
+      if (reply.type === "failed") throw new Error(reply.message);
+      return reply as Extract<LoadReply, { type: T }>;
+    },
+    pid: proc.pid,
+    async quit() {
+      proc.send({ type: "quit" } satisfies LoadRequest);
+      await Promise.race([proc.exited, Bun.sleep(2000)]);
+      proc.kill("SIGKILL");
+      children.delete(proc);
+    },
+  };
+}
+
+/** CPU seconds a process has used so far (user + system), from /proc. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  // With taskset in front, the server is taskset's child after exec: same pid.
+  const status = await Bun.file(`/proc/${pid}/status`).text();
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.floor((s.length - 1) / 2)]!;
+};
+
+type Figures = Record<string, number | string>;
+const results = new Map<string, Figures>();
+const notes: string[] = [];
+
+async function measure(target: Target): Promise<Figures> {
+  const figures: Figures = {};
+  for (const users of USERS) {
+    const { proc, port } = await startServer(target);
+    const load = startLoad();
+    const senders = SENDERS(users);
+    try {
+      const joined = await load.ask<"joined">(
+        { type: "join", protocol: target.protocol, port, users, senders, batch: 200 },
+        60_000,
+      );
+      if (users === 1000) figures.setup = joined.seconds * 1000;
+      const rates: number[] = [];
+      let lost = 0;
+      let reordered = 0;
+      const cpu = { server: 0, load: 0, seconds: 0 };
+      for (let run = 0; run < RUNS; run++) {
+        const before = [await cpuSeconds(proc.pid), await cpuSeconds(load.pid), performance.now()] as const;
+        const r = await load.ask<"fanout">(
+          { type: "fanout", senders, window: WINDOW, ms: FANOUT_MS },
+          FANOUT_MS + 30_000,
+        );
+        cpu.server += (await cpuSeconds(proc.pid)) - before[0];
+        cpu.load += (await cpuSeconds(load.pid)) - before[1];
+        cpu.seconds += (performance.now() - before[2]) / 1000;
+        rates.push(r.deliveries / r.seconds);
+        lost += r.lost;
+        reordered += r.reordered;
+      }
+      figures[`fanout${users}`] = median(rates);
+      figures[`cpu${users}`] = `${pct(cpu.server / cpu.seconds)} / ${pct(cpu.load / cpu.seconds)}`;
+      figures[`lost${users}`] = lost;
+      if (reordered > 0) notes.push(`${target.label}, ${users} users: ${reordered} deliveries out of order`);
+      if (users === LATENCY.users) {
+        const p50: number[] = [];
+        const p99: number[] = [];
+        const max: number[] = [];
+        for (let run = 0; run < RUNS; run++) {
+          const r = await load.ask<"latency">(
+            { type: "latency", senders: LATENCY.senders, perSecond: LATENCY.perSecond, ms: LATENCY.ms },
+            LATENCY.ms + 20_000,
+          );
+          p50.push(r.p50);
+          p99.push(r.p99);
+          max.push(r.max);
+          figures.latencyLost = Number(figures.latencyLost ?? 0) + r.lost;
+        }
+        Object.assign(figures, { p50: median(p50), p99: median(p99), max: median(max) });
+      }
+    } catch (err) {
+      figures[`fanout${users}`] = `failed: ${(err as Error).message}`;
+      notes.push(`${target.label}, ${users} users: ${(err as Error).message}`);
+    } finally {
+      await load.quit();
+      await stopServer(proc);
+    }
+    console.log(
+      `  ${target.label}, ${users} users: ${show(figures[`fanout${users}`], "rate")} deliveries/s, CPU server / load ${figures[`cpu${users}`]}`,
+    );
+  }
+  if (target.memory && !flags["no-memory"]) {
+    const { proc, port } = await startServer(target);
+    const load = startLoad();
+    try {
+      await Bun.sleep(500);
+      const idle = await rssMiB(proc.pid);
+      await load.ask(
+        { type: "join", protocol: target.protocol, port, users: IDLE_USERS, senders: 1, batch: 500 },
+        90_000,
+      );
+      await Bun.sleep(1000);
+      const full = await rssMiB(proc.pid);
+      Object.assign(figures, { rssIdle: idle, rss10k: full, perUser: ((full - idle) * 1024 * 1024) / IDLE_USERS });
+    } catch (err) {
+      figures.rss10k = `failed: ${(err as Error).message}`;
+    } finally {
+      await load.quit();
+      await stopServer(proc);
+    }
+    console.log(`  ${target.label}, ${IDLE_USERS} idle: ${show(figures.rss10k, "mib")}`);
+  }
+  return figures;
+}
+
+function show(value: number | string | undefined, kind: "rate" | "ms" | "mib" | "bytes" | "count"): string {
+  if (value === undefined) return "–";
+  if (typeof value === "string") return value.length > 40 ? `${value.slice(0, 40)}…` : value;
+  if (!Number.isFinite(value)) return "–";
+  switch (kind) {
+    case "rate":
+      return value >= 1e6 ? `${(value / 1e6).toFixed(2)}M` : `${(value / 1e3).toFixed(0)}k`;
+    case "ms":
+      return `${value.toFixed(2)} ms`;
+    case "mib":
+      return `${value.toFixed(1)} MiB`;
+    case "bytes":
+      return `${(value / 1024).toFixed(1)} KiB`;
+    case "count":
+      return String(value);
+  }
+}
+
+// ncat comes from Debian's package; install it when we can.
+if (!Bun.which("ncat") && process.getuid?.() === 0 && Bun.which("apt-get")) {
+  console.log("installing ncat (apt-get install -y ncat)…");
+  Bun.spawnSync(["apt-get", "install", "-y", "ncat"], { stdout: "ignore", stderr: "ignore" });
+}
+const only = flags.only?.split(",");
+const targets = TARGETS.filter((t) => !only || only.includes(t.id)).filter((t) => {
+  const missing = t.id === "ncat" ? !Bun.which("ncat") : t.id === "python" ? !Bun.which("python3") : false;
+  if (missing) notes.push(`${t.label}: not installed, skipped`);
+  return !missing;
+});
+
+const started = performance.now();
+for (const target of targets) {
+  console.log(`${target.label}…`);
+  results.set(target.id, await measure(target));
+}
+const elapsed = (performance.now() - started) / 1000;
+
+// The table: one row per figure, one column per server, with the ratio to bunchat (text).
+const base = results.get("bunchat-text");
+type Row = { label: string; key: string; kind: "rate" | "ms" | "mib" | "bytes" | "count"; higherIsBetter: boolean };
+const ROWS: Row[] = [
+  ...USERS.map((u) => ({
+    label: `fan-out, ${u} users (deliveries/s)`,
+    key: `fanout${u}`,
+    kind: "rate" as const,
+    higherIsBetter: true,
+  })),
+  ...USERS.map((u) => ({
+    label: `CPU during fan-out, ${u} users: server / load`,
+    key: `cpu${u}`,
+    kind: "count" as const,
+    higherIsBetter: false,
+  })),
+  ...USERS.map((u) => ({ label: `lost, ${u} users`, key: `lost${u}`, kind: "count" as const, higherIsBetter: false })),
+  { label: "latency p50, 1000 users, 100 lines/s", key: "p50", kind: "ms", higherIsBetter: false },
+  { label: "latency p99", key: "p99", kind: "ms", higherIsBetter: false },
+  { label: "lost in the latency runs", key: "latencyLost", kind: "count", higherIsBetter: false },
+  { label: "latency max", key: "max", kind: "ms", higherIsBetter: false },
+  { label: "connect and register 1000 users", key: "setup", kind: "ms", higherIsBetter: false },
+  { label: "RSS idle", key: "rssIdle", kind: "mib", higherIsBetter: false },
+  {
+    label: `RSS with ${IDLE_USERS.toLocaleString("en")} idle users`,
+    key: "rss10k",
+    kind: "mib",
+    higherIsBetter: false,
+  },
+  { label: "per idle user", key: "perUser", kind: "bytes", higherIsBetter: false },
+];
+const ratio = (row: Row, value: number | string | undefined) => {
+  const b = base?.[row.key];
+  if (typeof value !== "number" || typeof b !== "number" || row.kind === "count" || value === 0 || b === 0) return "";
+  // Always "bunchat is N× better" when positive: rates divide as is, costs the other way round.
+  const r = row.higherIsBetter ? b / value : value / b;
+  return ` (${r >= 10 ? r.toFixed(0) : r.toFixed(1)}×)`;
+};
+const header = `| | ${targets.map((t) => t.label).join(" | ")} |`;
+const lines = [
+  header,
+  `| --- |${targets.map(() => " ---: |").join("")}`,
+  ...ROWS.map(
+    (row) =>
+      `| ${row.label} | ${targets
+        .map((t) => {
+          const v = results.get(t.id)?.[row.key];
+          return `${show(v, row.kind)}${t.id === "bunchat-text" ? "" : ratio(row, v)}`;
+        })
+        .join(" | ")} |`,
+  ),
+];
+const table = lines.join("\n");
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Linux, Bun ${Bun.version}`;
+const report = `# Benchmark results
+
+${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machine}.
+Command: \`bun run bench\` (${RUNS} runs of each figure; the median is shown), ${elapsed.toFixed(0)} s.
+
+${table}
+
+In brackets: how many times better bunchat (text) is on that row (above 1: bunchat wins).
+
+- **Fan-out**: ${SENDERS(10)} senders at 10 users, ${SENDERS(100)} at 100 and 1000, each writing as fast as the server takes
+  lines for ${FANOUT_MS / 1000} s, but never more than ${WINDOW.toLocaleString("en")} deliveries ahead of the slowest receiver in all
+  (2000 lines per sender at 10 users, 500 at 100, 50 at 1000); deliveries counted at the receivers
+  (senders are not counted), over the time from the first line sent to the last one received. Every payload carries sender, sequence number and send time, so
+  "lost" is exact: it counts lines never received and gaps in the sequence.
+- **Latency**: ${LATENCY.senders} senders together at ${LATENCY.perSecond} lines/s for ${LATENCY.ms / 1000} s to ${LATENCY.users} users; from the sender's
+  write to each receiver's read, both in the load generator's process.
+- **Set-up**: ${LATENCY.users} users connecting at once (200 at a time) until each has been welcomed.
+- **Memory**: server RSS with ${IDLE_USERS.toLocaleString("en")} registered users doing nothing, minus RSS before they came.
+- Core 0 runs the server, core 1 the load generator (one process holding every client).
+- bunchat runs with \`${LIFTED.join(" ")}\`: flood control and the per-address caps would
+  otherwise (rightly) stop one address sending this fast. Everything else, sanitising and the outbox
+  cap included, is as shipped.
+${notes.map((n) => `- ${n}`).join("\n")}
+`;
+console.log(`\n${report}`);
+if (!flags["no-write"]) await Bun.write(`${import.meta.dir}/RESULTS.md`, report);
+process.exit(0);

@@ -1,0 +1,27 @@
+// What bench/run.ts and its load generator (bench/load.ts) say to each other.
+
+/** How a client registers and what the server sends around a payload. */
+export type Protocol = "text" | "json" | "ncat";
+
+export type LoadRequest =
+  | { type: "join"; protocol: Protocol; port: number; users: number; senders: number; batch?: number }
+  /** `window`: deliveries that may be outstanding (lines ahead of the slowest receiver × receivers). */
+  | { type: "fanout"; senders: number; window: number; ms: number }
+  | { type: "latency"; senders: number; perSecond: number; ms: number }
+  | { type: "quit" };
+
+export type LoadReply =
+  | { type: "joined"; seconds: number; users: number }
+  | {
+      type: "fanout";
+      sent: number;
+      /** Lines each sender could be ahead of the slowest receiver. */
+      window: number;
+      deliveries: number;
+      seconds: number;
+      lost: number;
+      reordered: number;
+      closed: number;
+    }
+  | { type: "latency"; deliveries: number; lost: number; p50: number; p99: number; max: number }
+  | { type: "failed"; message: string };
