@@ -101,16 +101,15 @@ await runMain("bunchat-server", async () => {
     consoleLog(`${signal} received`);
     await server.shutdown();
     consoleLog("stopped");
-    await flushLog();
+    flushLog();
     process.exit(0);
   };
   let signalled = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       if (signalled) {
-        // A second signal: stop waiting for slow clients (the log gets a moment, not more).
-        void Promise.race([flushLog(), Bun.sleep(100)]).then(() => process.exit(1));
-        return;
+        flushLog();
+        process.exit(1); // a second signal: stop waiting for slow clients
       }
       signalled = true;
       void stop(signal);

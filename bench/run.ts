@@ -217,6 +217,21 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Waits until processes have used no CPU for a second (at most `ms`), then 3 s for memory to be returned. */
+async function settle(pids: number[], ms: number): Promise<void> {
+  const deadline = performance.now() + ms;
+  const used = async () => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+  let last = await used();
+  let quiet = 0;
+  while (quiet < 2 && performance.now() < deadline) {
+    await Bun.sleep(500);
+    const now = await used();
+    quiet = now - last <= 0.02 ? quiet + 1 : 0;
+    last = now;
+  }
+  await Bun.sleep(3000);
+}
+
 async function rssMiB(pid: number): Promise<number> {
   // With taskset in front, the server is taskset's child after exec: same pid.
   const status = await Bun.file(`/proc/${pid}/status`).text();
@@ -302,9 +317,10 @@ async function measure(target: Target): Promise<Figures> {
       const idle = await rssMiB(proc.pid);
       await load.ask(
         { type: "join", protocol: target.protocol, port, users: IDLE_USERS, senders: 1, batch: 500 },
-        90_000,
+        60_000,
       );
-      await Bun.sleep(1000);
+      // 10,000 joins are 50M join notices: measure once the server has delivered them and gone idle.
+      await settle([proc.pid, load.pid], 60_000);
       const full = await rssMiB(proc.pid);
       Object.assign(figures, { rssIdle: idle, rss10k: full, perUser: ((full - idle) * 1024 * 1024) / IDLE_USERS });
     } catch (err) {
@@ -426,7 +442,8 @@ In brackets: how many times better bunchat (text) is on that row (above 1: bunch
 - **Latency**: ${LATENCY.senders} senders together at ${LATENCY.perSecond} lines/s for ${LATENCY.ms / 1000} s to ${LATENCY.users} users; from the sender's
   write to each receiver's read, both in the load generator's process.
 - **Set-up**: ${LATENCY.users} users connecting at once (200 at a time) until each has been welcomed.
-- **Memory**: server RSS with ${IDLE_USERS.toLocaleString("en")} registered users doing nothing, minus RSS before they came.
+- **Memory**: server RSS with ${IDLE_USERS.toLocaleString("en")} registered users doing nothing (joined 500 at a time, measured once
+  the server and the load generator have been idle for a second, and 3 s more), and the difference from before they came.
 - Core 0 runs the server, core 1 the load generator (one process holding every client).
 - bunchat runs with \`${LIFTED.join(" ")}\`: flood control and the per-address caps would
   otherwise (rightly) stop one address sending this fast. Everything else, sanitising and the outbox

@@ -2,7 +2,7 @@
 // visibly distinct, colours only when asked for, and nothing from the network unsanitised.
 
 import { createColors } from "picocolors";
-import { helpBlock, helpLines, LEAVE_WORDS, unreachable, usersLine } from "../protocol/codec.ts";
+import { helpBlock, helpLines, LEAVE_WORDS, unreachable, usersLine, WELCOME_NAMES } from "../protocol/codec.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
@@ -31,7 +31,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
   const s = (value: unknown) => sanitizeText(String(value ?? ""));
   const stamp = (ts: unknown) =>
     options.timestamps ? c.dim(`[${clock(typeof ts === "number" ? ts : now(), false)}] `) : "";
-  const list = (users: unknown) => usersLine(Array.isArray(users) ? users.map(s) : []);
+  const list = (users: unknown, limit?: number) => usersLine(Array.isArray(users) ? users.map(s) : [], limit);
 
   return (event) => {
     switch (event.type) {
@@ -44,7 +44,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return [
           c.green(`Joined as ${c.bold(s(event.name))}.`),
           ...instructions().map((l) => c.dim(l)),
-          list(event.users),
+          list(event.users, WELCOME_NAMES),
         ].join("\n");
       case "public":
         return `${stamp(event.ts)}${c.bold(s(event.from))}: ${s(event.text)}`;

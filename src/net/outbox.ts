@@ -14,6 +14,9 @@ let holding: Outbox[] = [];
 /** Past this much in one turn, what is held is written at once. */
 const MAX_HELD_BYTES = 64 * 1024;
 let flushScheduled = false;
+/** Bytes handed to sockets by every outbox so far: how busy the process has been. */
+let written = 0;
+export const bytesWritten = () => written;
 
 function flushHeld(): void {
   flushScheduled = false;
@@ -44,18 +47,30 @@ function sameParts(a: Uint8Array[], b: Uint8Array[]): boolean {
   return true;
 }
 
+/**
+ * The empty list every idle outbox shares until it has something to keep: 10,000 idle connections
+ * with two empty arrays each are a megabyte. Frozen, so a push to it would throw rather than leak.
+ */
+const NONE: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+
+/** Told when an outbox goes over its limit (a method, not a closure: one less object per connection). */
+export interface OverflowListener {
+  outboxOverflowed(): void;
+}
+const NOBODY: OverflowListener = { outboxOverflowed() {} };
+
 export class Outbox {
-  private queue: Uint8Array[] = [];
+  private queue: Uint8Array[] = NONE;
   private queued = 0;
   /** With `batch`: what send() took this turn, not yet written. */
-  private held: Uint8Array[] = [];
+  private held: Uint8Array[] = NONE;
   private heldBytes = 0;
   private ending = false;
   private done = false;
 
   /**
    * @param limit bytes that may wait here; past it the queue is dropped, the socket is ended and
-   *   `overflow` is called. A reader that stops reading can't make the server hold more.
+   *   `listener` is told. A reader that stops reading can't make the server hold more.
    * @param batch hold what is sent during one turn of the event loop and write it in one go at the
    *   end of the turn: a thousand joins handled in one turn cost each recipient one write, not a
    *   thousand.
@@ -63,7 +78,7 @@ export class Outbox {
   constructor(
     private readonly socket: Writable,
     private readonly limit = Number.POSITIVE_INFINITY,
-    private readonly overflow: () => void = () => {},
+    private readonly listener: OverflowListener = NOBODY,
     private readonly batch = false,
   ) {}
 
@@ -87,7 +102,7 @@ export class Outbox {
   flush(): void {
     if (this.heldBytes === 0 || this.done) return;
     const bytes = this.held.length === 1 ? this.held[0]! : join(this.held, this.heldBytes);
-    this.held = [];
+    this.held = NONE;
     this.heldBytes = 0;
     this.write(bytes);
   }
@@ -95,7 +110,10 @@ export class Outbox {
   private hold(bytes: Uint8Array): void {
     // A big turn (a paste of long lines) is written as it grows: held bytes never reach the limit.
     if (this.heldBytes + bytes.length > MAX_HELD_BYTES) this.flush();
-    if (this.held.length === 0) holding.push(this);
+    if (this.held === NONE) {
+      this.held = [];
+      holding.push(this);
+    }
     this.held.push(bytes);
     this.heldBytes += bytes.length;
     if (!flushScheduled) {
@@ -116,7 +134,7 @@ export class Outbox {
   drain(): void {
     if (this.done || this.queue.length === 0) return;
     const pending = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue, this.queued);
-    this.queue = [];
+    this.queue = NONE;
     this.queued = 0;
     this.writeOrQueue(pending);
     if (this.ending && this.queue.length === 0) this.finish();
@@ -133,9 +151,9 @@ export class Outbox {
   /** The socket is gone: drop what is queued. */
   discard(): void {
     this.done = true;
-    this.queue = [];
+    this.queue = NONE;
     this.queued = 0;
-    this.held = [];
+    this.held = NONE;
     this.heldBytes = 0;
   }
 
@@ -146,13 +164,15 @@ export class Outbox {
   }
 
   private writeOrQueue(bytes: Uint8Array): void {
-    const written = this.socket.write(bytes);
-    if (written < 0) return this.discard(); // the socket is already closed
-    if (written < bytes.length) this.enqueue(bytes.subarray(written));
+    const taken = this.socket.write(bytes);
+    if (taken < 0) return this.discard(); // the socket is already closed
+    written += taken;
+    if (taken < bytes.length) this.enqueue(bytes.subarray(taken));
   }
 
   private enqueue(bytes: Uint8Array): void {
     if (this.queued + bytes.length > this.limit) return this.overflowed();
+    if (this.queue === NONE) this.queue = [];
     this.queue.push(bytes);
     this.queued += bytes.length;
   }
@@ -160,7 +180,7 @@ export class Outbox {
   /** Over the limit: drop everything, tell the owner, end the connection. */
   private overflowed(): void {
     this.discard();
-    this.overflow(); // first: end() may run the socket's close handler right away
+    this.listener.outboxOverflowed(); // first: end() may run the socket's close handler right away
     this.socket.end(); // the FIN waits behind what the kernel holds; a reader that resumes sees it
   }
 

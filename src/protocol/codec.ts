@@ -35,8 +35,13 @@ export function helpBlock(): string[] {
   return ["Commands:", ...helpLines().map((l) => `  ${l}`), "  //text  send a message that starts with /"];
 }
 
-export function usersLine(users: readonly string[]): string {
-  return `Online (${users.length}): ${users.join(", ")}`;
+/** Names shown when joining; /users lists everyone. A 10,000-name welcome is 70 KB nobody reads. */
+export const WELCOME_NAMES = 50;
+
+export function usersLine(users: readonly string[], limit = Number.POSITIVE_INFINITY): string {
+  if (users.length <= limit) return `Online (${users.length}): ${users.join(", ")}`;
+  const more = users.length - limit;
+  return `Online (${users.length}): ${users.slice(0, limit).join(", ")} and ${more} more (/users lists everyone)`;
 }
 
 /** How a leave reason reads in a sentence. */
@@ -61,7 +66,7 @@ export function toText(event: ServerEvent): string {
       return [
         `Hi ${event.name}, you are in. Type a line and press Enter to send it to everyone.`,
         ...helpLines().map((l) => `  ${l}`),
-        usersLine(event.users),
+        usersLine(event.users, WELCOME_NAMES),
       ].join("\n");
     case "public":
       return `${event.from}: ${event.text}`;

@@ -45,13 +45,13 @@ export type ServerEvent =
     }
   | { type: "ask-password" }
   | { type: "ask-name" }
-  | { type: "welcome"; name: string; users: string[] }
+  | { type: "welcome"; name: string; users: readonly string[] }
   | { type: "public"; from: string; text: string; ts: number }
   | { type: "private"; from: string; text: string; ts: number }
   | { type: "private-sent"; to: string; text: string; ts: number }
   | { type: "join"; name: string; ts: number }
   | { type: "leave"; name: string; reason: LeaveReason; ts: number }
-  | { type: "users"; users: string[] }
+  | { type: "users"; users: readonly string[] }
   | { type: "help" }
   | { type: "pong"; token: string }
   | { type: "ping" } // structured clients only: answer with any line (an empty one is ignored)

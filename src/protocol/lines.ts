@@ -30,7 +30,8 @@ export interface LineLimits {
 }
 
 export class LineReader {
-  private parts: Uint8Array[] = [];
+  /** Pieces of the line in progress; undefined between lines (most lines arrive in one chunk). */
+  private parts: Uint8Array[] | undefined;
   /** Bytes held for the line in progress. Never more than maxBytes + 1 (room for a trailing "\r"). */
   private held = 0;
   /** Bytes since the last "\n", held or discarded. */
@@ -74,15 +75,15 @@ export class LineReader {
     if (size > this.maxBytes + 1) return this.overflowed();
     if (!complete) {
       // Copy: the runtime may reuse the chunk's memory once the handler returns.
-      if (end > start) this.parts.push(chunk.slice(start, end));
+      if (end > start) (this.parts ??= []).push(chunk.slice(start, end));
       this.held = size;
       return;
     }
     let bytes = chunk.subarray(start, end);
-    if (this.parts.length > 0) {
+    if (this.parts) {
       this.parts.push(bytes);
       bytes = Buffer.concat(this.parts, size);
-      this.parts = [];
+      this.parts = undefined;
       this.held = 0;
     }
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, -1);
@@ -103,7 +104,7 @@ export class LineReader {
   }
 
   private overflowed(): void {
-    this.parts = [];
+    this.parts = undefined;
     this.held = 0;
     this.discarding = true;
     this.handlers.overflow();
@@ -111,7 +112,7 @@ export class LineReader {
 
   private runaway(): void {
     this.stopped = true;
-    this.parts = [];
+    this.parts = undefined;
     this.held = 0;
     this.handlers.runaway?.();
   }

@@ -13,6 +13,8 @@ export interface Member {
 
 export class Hub {
   private readonly members = new Map<string, Member>();
+  /** Everyone's name, kept sorted as people come and go (not sorted again for every welcome). */
+  private readonly sorted: string[] = [];
 
   get size(): number {
     return this.members.size;
@@ -23,9 +25,22 @@ export class Hub {
     return this.members.get(foldName(name));
   }
 
-  /** Names of everyone online, sorted case-insensitively. */
-  names(): string[] {
-    return [...this.members.values()].map((m) => m.name).sort((a, b) => foldName(a).localeCompare(foldName(b)));
+  /** Names of everyone online, sorted case-insensitively. The hub's own array: encode it before anyone joins or leaves. */
+  names(): readonly string[] {
+    return this.sorted;
+  }
+
+  /** Where `name` is or would go in the sorted list. */
+  private position(name: string): number {
+    const key = foldName(name);
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (foldName(this.sorted[mid]!) < key) low = mid + 1;
+      else high = mid;
+    }
+    return low;
   }
 
   /** Adds a member unless the name is taken; true when added. */
@@ -33,6 +48,7 @@ export class Hub {
     const key = foldName(member.name);
     if (this.members.has(key)) return false;
     this.members.set(key, member);
+    this.sorted.splice(this.position(member.name), 0, member.name);
     return true;
   }
 
@@ -41,6 +57,7 @@ export class Hub {
     const key = foldName(member.name);
     if (this.members.get(key) !== member) return false;
     this.members.delete(key);
+    this.sorted.splice(this.position(member.name), 1);
     return true;
   }
 

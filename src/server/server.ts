@@ -5,7 +5,7 @@
 import type { TCPSocketListener } from "bun";
 import type { ErrorEvent } from "../protocol/events.ts";
 import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
-import { Outbox } from "../net/outbox.ts";
+import { bytesWritten } from "../net/outbox.ts";
 import { PerAddress } from "./per-address.ts";
 import { error } from "./commands.ts";
 import { Hub } from "./hub.ts";
@@ -58,12 +58,7 @@ export function startServer(options: ServerOptions): ChatServer {
     ...(options.tls ? { tls: options.tls } : {}),
     socket: {
       open(socket) {
-        const session: Session = new Session(
-          env,
-          new Outbox(socket, limits.maxOutboxBytes, () => session.tooSlow(), true),
-          socket.remoteAddress,
-          `${socket.remoteAddress}:${socket.remotePort}`,
-        );
+        const session = new Session(env, socket, socket.remoteAddress, socket.remotePort);
         socket.data = session;
         // A peer that vanished without a FIN (pulled cable, dead Wi-Fi) stops acknowledging probes.
         socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
@@ -144,8 +139,21 @@ export function startServer(options: ServerOptions): ChatServer {
     return undefined;
   }
 
+  // A burst (10,000 people joining: 50M join notices) leaves a heap of garbage that the collector,
+  // which runs as memory is allocated, would leave in place once the room goes quiet. Collect it
+  // when traffic stops after that much output, so an idle server gives the memory back.
+  const IDLE_GC_AFTER_BYTES = 64 * 1024 * 1024;
+  let sinceGc = 0;
+  let lastWritten = bytesWritten();
   const sweeper = setInterval(() => {
     const t = now();
+    const delta = bytesWritten() - lastWritten;
+    lastWritten += delta;
+    sinceGc += delta;
+    if (delta === 0 && sinceGc > IDLE_GC_AFTER_BYTES) {
+      sinceGc = 0;
+      Bun.gc(true);
+    }
     for (const session of sessions) session.sweep(t);
     for (const [session, { since }] of handshaking) {
       if (t - since > limits.handshakeTimeoutMs) session.outbox.terminate();

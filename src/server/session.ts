@@ -5,11 +5,11 @@ import { encode, LEAVE_WORDS, parseClientHello } from "../protocol/codec.ts";
 import { lookupCommand, parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
 import { LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";
-import { LineReader } from "../protocol/lines.ts";
+import { type LineHandlers, LineReader } from "../protocol/lines.ts";
 import { checkName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
-import type { Outbox } from "../net/outbox.ts";
+import { Outbox, type OverflowListener, type Writable } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
 import type { PerAddress } from "./per-address.ts";
 import { type CommandContext, error, runCommand } from "./commands.ts";
@@ -41,11 +41,14 @@ const HTTP_REQUEST = /^[A-Z]{3,10} \S+ HTTP\/\d(\.\d)?$/;
 /** A line from the reader, or a problem with one (too long, not UTF-8) to answer in its place. */
 type Input = { text: string; bytes: number; problem?: undefined } | { problem: ErrorEvent; bytes: number };
 
-export class Session implements Member, CommandContext {
+// A session is its reader's handlers and its outbox's listener itself, rather than holding
+// closures for them: 10,000 idle connections must fit in the server's memory budget.
+export class Session implements Member, CommandContext, LineHandlers, OverflowListener {
   name = "";
   mode: Mode = "text";
   private phase: Phase = "new";
   readonly reader: LineReader;
+  readonly outbox: Outbox;
   private readonly connectedAt: number;
   /** When we started closing this connection; it is reset if still open closeGraceMs later. */
   private closingSince: number | undefined;
@@ -66,40 +69,48 @@ export class Session implements Member, CommandContext {
 
   constructor(
     private readonly env: SessionEnv,
-    readonly outbox: Outbox,
-    /** The peer's IP address… */
+    socket: Writable,
+    /** The peer's IP address and port. */
     readonly address: string,
-    /** …and "ip:port", for the log. */
-    readonly peer: string,
+    private readonly port: number,
   ) {
     this.connectedAt = this.heardAt = env.now();
-    const { burstLines, linesPerSecond } = env.limits;
+    const { burstLines, linesPerSecond, maxOutboxBytes } = env.limits;
     if (linesPerSecond > 0) this.budget = new FloodBudget(burstLines, linesPerSecond, this.connectedAt);
-    this.reader = new LineReader(
-      { maxBytes: LIMITS.maxLineBytes, maxRunBytes: LIMITS.maxRunBytes },
-      {
-        line: (text, bytes) => this.onLine({ text, bytes }),
-        // Problems queue behind earlier lines, so that replies keep the order of what was sent.
-        overflow: () =>
-          this.onLine({
-            bytes: LIMITS.maxLineBytes,
-            problem: error("line-too-long", `That line was longer than ${LIMITS.maxLineBytes} bytes; it was not sent.`),
-          }),
-        invalid: () =>
-          this.onLine({
-            bytes: 0,
-            problem: error(
-              "bad-encoding",
-              "That line was not valid UTF-8, so it was not sent. Is your terminal set to UTF-8?",
-            ),
-          }),
-        runaway: () =>
-          this.kick(
-            error("no-newline", `${LIMITS.maxRunBytes} bytes arrived without a newline; bunchat reads lines. Closing.`),
-            "flooding",
-          ),
-      },
+    this.outbox = new Outbox(socket, maxOutboxBytes, this, true);
+    this.reader = new LineReader({ maxBytes: LIMITS.maxLineBytes, maxRunBytes: LIMITS.maxRunBytes }, this);
+  }
+
+  // LineHandlers: what the reader makes of the bytes. Problems queue behind earlier lines, so
+  // that replies keep the order of what was sent.
+  line(text: string, bytes: number): void {
+    this.onLine({ text, bytes });
+  }
+  overflow(): void {
+    this.onLine({
+      bytes: LIMITS.maxLineBytes,
+      problem: error("line-too-long", `That line was longer than ${LIMITS.maxLineBytes} bytes; it was not sent.`),
+    });
+  }
+  invalid(): void {
+    this.onLine({
+      bytes: 0,
+      problem: error(
+        "bad-encoding",
+        "That line was not valid UTF-8, so it was not sent. Is your terminal set to UTF-8?",
+      ),
+    });
+  }
+  runaway(): void {
+    this.kick(
+      error("no-newline", `${LIMITS.maxRunBytes} bytes arrived without a newline; bunchat reads lines. Closing.`),
+      "flooding",
     );
+  }
+
+  /** "ip:port", for the log (made when needed, not kept for every connection). */
+  get peer(): string {
+    return `${this.address}:${this.port}`;
   }
 
   get me(): Member {
@@ -160,8 +171,8 @@ export class Session implements Member, CommandContext {
     this.closeAfterFlush();
   }
 
-  /** Its outbox passed the limit: it has stopped reading. The outbox has already ended the socket. */
-  tooSlow(): void {
+  /** OverflowListener: its outbox passed the limit, so it has stopped reading. The outbox has already ended the socket. */
+  outboxOverflowed(): void {
     this.closingSince ??= this.now();
     this.leave("too-slow");
   }

@@ -74,7 +74,9 @@ describe("Outbox", () => {
   test("past its limit the queue is dropped, overflow is reported, then the socket is ended", () => {
     const socket = new TightSocket(0); // a peer that reads nothing
     const events: string[] = [];
-    const outbox = new Outbox(socket, 4, () => events.push(`overflow, ended=${socket.ended}`));
+    const outbox = new Outbox(socket, 4, {
+      outboxOverflowed: () => void events.push(`overflow, ended=${socket.ended}`),
+    });
     outbox.send(bytes(1, 2, 3));
     outbox.send(bytes(4));
     expect(events).toEqual([]);
@@ -90,8 +92,10 @@ describe("Outbox", () => {
 
   test("bytes the socket accepted do not count against the limit", () => {
     const socket = new TightSocket(100);
-    const outbox = new Outbox(socket, 4, () => {
-      throw new Error("must not overflow");
+    const outbox = new Outbox(socket, 4, {
+      outboxOverflowed() {
+        throw new Error("must not overflow");
+      },
     });
     for (let i = 0; i < 10; i++) outbox.send(new Uint8Array(50));
     expect(socket.received).toHaveLength(500);
@@ -114,7 +118,7 @@ describe("Outbox with batch", () => {
 
   test("what is sent in one turn is written once, in order, at the end of the turn", async () => {
     const socket = new TightSocket(100);
-    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, () => {}, true);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, true);
     for (let i = 1; i <= 5; i++) outbox.send(bytes(i));
     expect(socket.writes).toBe(0);
     expect(outbox.pendingBytes).toBe(5);
@@ -129,7 +133,7 @@ describe("Outbox with batch", () => {
 
   test("held bytes go behind what the socket has not taken yet", async () => {
     const socket = new TightSocket(1);
-    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, () => {}, true);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, true);
     outbox.send(bytes(1, 2, 3));
     await turn();
     outbox.send(bytes(4));
@@ -142,7 +146,7 @@ describe("Outbox with batch", () => {
 
   test("end() writes what is held, then closes, without waiting for the turn", () => {
     const socket = new TightSocket(100);
-    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, () => {}, true);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, true);
     outbox.send(bytes(1, 2));
     outbox.end();
     expect(socket.received).toEqual([1, 2]);
@@ -152,7 +156,7 @@ describe("Outbox with batch", () => {
   test("a turn that holds more than 64 KiB writes as it goes; the limit applies to what the socket refused", async () => {
     const socket = new TightSocket(100_000);
     let overflowed = 0;
-    const outbox = new Outbox(socket, 1000, () => overflowed++, true);
+    const outbox = new Outbox(socket, 1000, { outboxOverflowed: () => void overflowed++ }, true);
     for (let i = 0; i < 40; i++) outbox.send(new Uint8Array(4000)); // 160 KB in one turn
     expect(socket.writes).toBe(2); // at 64 KiB and again at 128 KiB
     expect(overflowed).toBe(0);

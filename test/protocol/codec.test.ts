@@ -64,6 +64,14 @@ describe("codecs", () => {
     expect(toText({ type: "help" })).toContain("//text");
   });
 
+  test("the welcome names the first 50 of a big room; /users lists everyone", () => {
+    const users = Array.from({ length: 1000 }, (_, i) => `u${String(i).padStart(4, "0")}`);
+    const last = toText({ type: "welcome", name: "u0000", users }).split("\n").at(-1)!;
+    expect(last).toStartWith("Online (1000): u0000, u0001,");
+    expect(last).toEndWith("u0049 and 950 more (/users lists everyone)");
+    expect(toText({ type: "users", users }).split(", ")).toHaveLength(1000);
+  });
+
   test("json keeps text that would break a line: newlines and quotes are escaped", () => {
     const line = decoder.decode(encode({ type: "public", from: "Sam", text: 'a "b"\\ \u2028', ts }, "json"));
     expect(line.split("\n")).toHaveLength(2);

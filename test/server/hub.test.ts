@@ -25,6 +25,31 @@ describe("Hub", () => {
     expect(hub.names()).toEqual(["Ana", "bo", "eliya", "Sam"]);
   });
 
+  test("names() stays sorted through 2,000 random joins and leaves", () => {
+    const hub = new Hub();
+    const online = new Map<string, Member>();
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const chars = "abcXYZ019_-";
+    for (let i = 0; i < 2000; i++) {
+      const name = Array.from({ length: 1 + rand(4) }, () => chars[rand(chars.length)]).join("");
+      const key = name.toLowerCase();
+      if (online.has(key) && rand(2) === 0) {
+        expect(hub.remove(online.get(key)!)).toBe(true);
+        online.delete(key);
+      } else if (!online.has(key)) {
+        const m = member(name);
+        expect(hub.add(m)).toBe(true);
+        online.set(key, m);
+      }
+    }
+    const expected = [...online.values()]
+      .map((m) => m.name)
+      .sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+    expect(hub.names()).toEqual(expected);
+    expect(hub.size).toBe(online.size);
+  });
+
   test("remove is true once, and only for the member that holds the name", () => {
     const hub = new Hub();
     const sam = member("Sam");

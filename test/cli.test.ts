@@ -1,0 +1,36 @@
+import { describe, expect, test } from "bun:test";
+import { parseFlags, UsageError } from "../src/cli.ts";
+
+const options = {
+  port: { type: "string" },
+  password: { type: "string" },
+  tls: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+describe("parseFlags", () => {
+  test.each([
+    [["--port", "7878", "--tls"], { port: "7878", tls: true }],
+    [["--port=7878"], { port: "7878" }],
+    [["--password=-starts-with-a-dash"], { password: "-starts-with-a-dash" }],
+    [["--password="], { password: "" }],
+    [["-h"], { help: true }],
+    [[], {}],
+    [["--port", "1", "--port", "2"], { port: "2" }], // the last one wins
+  ] as const)("%p", (argv, expected) => {
+    expect(parseFlags([...argv], options)).toEqual(expected);
+  });
+
+  test.each([
+    [["--nope"], "Unknown option '--nope'"],
+    [["-x"], "Unknown option '-x'"],
+    [["stray"], "Unexpected argument 'stray'. This command does not take positional arguments"],
+    [["--port"], "Option '--port <value>' needs a value (--port=<value> for one that starts with '-')"],
+    [["--port", "--tls"], "Option '--port <value>' needs a value"],
+    [["--tls=yes"], "Option '--tls' does not take a value"],
+    [["--"], "Unexpected argument '--'"],
+  ] as const)("%p is a usage error", (argv, message) => {
+    expect(() => parseFlags([...argv], options)).toThrow(UsageError);
+    expect(() => parseFlags([...argv], options)).toThrow(message);
+  });
+});
