@@ -180,7 +180,7 @@ function timeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T
 /** One load generator process on core 1, spoken to one request at a time. */
 function startLoad() {
   let pending: ((reply: LoadReply) => void) | undefined;
-  const proc = Bun.spawn([...pin(1), bun, `${import.meta.dir}/load.ts`], {
+  const proc = Bun.spawn([...pin(1), bun, ...PROFILE, `${import.meta.dir}/load.ts`], {
     stdout: "inherit",
     stderr: "inherit",
     ipc(reply: LoadReply) {

@@ -27,8 +27,10 @@ export function consoleLog(line: string): void {
     stampSecond = second;
     stamp = clock(now);
   }
-  if (pending === "") setImmediate(flushLog);
-  pending += `${stamp} ${line}\n`;
+  if (pending === "") {
+    setImmediate(flushLog);
+    pending = `${stamp} ${line}`;
+  } else pending += `\n${stamp} ${line}`;
 }
 
 /**
@@ -38,6 +40,6 @@ export function consoleLog(line: string): void {
  */
 export function flushLog(): void {
   if (pending === "") return;
-  console.log(pending.slice(0, -1)); // console.log adds the last newline
+  console.log(pending); // lines joined by newlines: console.log adds the last one
   pending = "";
 }

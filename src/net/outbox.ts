@@ -9,6 +9,11 @@ export interface Writable {
   terminate(): void;
 }
 
+// Batching by turn of the event loop: what a batch outbox is sent while the turn's input is handled
+// is held, and written in one go when the turn ends. Every send gets a sequence number, so that
+// bytes handed over later by someone else (a hub's broadcasts for the turn, below) can be merged
+// into the right place.
+
 /** Outboxes holding bytes for this turn of the event loop; written once the turn's input is handled. */
 let holding: Outbox[] = [];
 /** Past this much in one turn, what is held is written at once. */
@@ -18,8 +23,36 @@ let flushScheduled = false;
 let written = 0;
 export const bytesWritten = () => written;
 
+/** The order of everything sent, across outboxes and hubs. */
+let sequence = 0;
+export const nextSeq = () => ++sequence;
+
+/** Run before any held bytes are written: a hub hands each outbox its share of the turn's broadcasts. */
+let turnHooks: (() => void)[] = [];
+
+/** `hook` runs once, before this turn's held bytes are written (or earlier, if an outbox must write now). */
+export function beforeWrite(hook: () => void): void {
+  turnHooks.push(hook);
+  scheduleFlush();
+}
+
+function runTurnHooks(): void {
+  while (turnHooks.length > 0) {
+    const hooks = turnHooks;
+    turnHooks = [];
+    for (const hook of hooks) hook();
+  }
+}
+
+function scheduleFlush(): void {
+  if (flushScheduled) return;
+  flushScheduled = true;
+  setImmediate(flushHeld);
+}
+
 function flushHeld(): void {
   flushScheduled = false;
+  runTurnHooks();
   const batch = holding;
   holding = []; // a flush can make more sends (a dropped reader's leave): they go in the next batch
   for (const outbox of batch) outbox.flush();
@@ -52,6 +85,7 @@ function sameParts(a: Uint8Array[], b: Uint8Array[]): boolean {
  * with two empty arrays each are a megabyte. Frozen, so a push to it would throw rather than leak.
  */
 const NONE: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
+const NO_SEQS: number[] = Object.freeze([]) as unknown as number[];
 
 /** Told when an outbox goes over its limit (a method, not a closure: one less object per connection). */
 export interface OverflowListener {
@@ -62,8 +96,9 @@ const NOBODY: OverflowListener = { outboxOverflowed() {} };
 export class Outbox {
   private queue: Uint8Array[] = NONE;
   private queued = 0;
-  /** With `batch`: what send() took this turn, not yet written. */
+  /** With `batch`: what send() took this turn, not yet written, and each part's sequence number. */
   private held: Uint8Array[] = NONE;
+  private heldSeqs: number[] = NO_SEQS;
   private heldBytes = 0;
   private ending = false;
   private done = false;
@@ -92,34 +127,65 @@ export class Outbox {
     return this.ending || this.done;
   }
 
-  send(bytes: Uint8Array): void {
-    if (this.closed || bytes.length === 0) return;
-    if (this.batch) return this.hold(bytes);
-    this.write(bytes);
+  /** True while it holds bytes that the end of the turn will write. */
+  get holdingAny(): boolean {
+    return this.heldBytes > 0;
   }
 
-  /** Writes what was held this turn (called at the end of the turn, or before closing). */
+  send(bytes: Uint8Array, seq = nextSeq()): void {
+    if (this.closed || bytes.length === 0) return;
+    if (!this.batch) return this.write(bytes);
+    // A big turn (a paste of long lines) is written as it grows: held bytes never reach the limit.
+    if (this.heldBytes + bytes.length > MAX_HELD_BYTES) this.flush();
+    this.hold(bytes, seq);
+  }
+
+  /**
+   * Parts sent earlier in the turn by someone else (a hub's broadcasts), with their sequence
+   * numbers, in order: merged with what this outbox holds so that everything goes out in the
+   * order it was sent.
+   */
+  sendTurn(parts: Uint8Array[], seqs: number[]): void {
+    if (this.closed) return;
+    if (this.heldBytes === 0) {
+      for (let i = 0; i < parts.length; i++) this.hold(parts[i]!, seqs[i]!);
+      return;
+    }
+    const held = this.held;
+    const heldSeqs = this.heldSeqs;
+    this.held = [];
+    this.heldSeqs = [];
+    let h = 0;
+    for (let i = 0; i < parts.length; i++) {
+      while (h < held.length && heldSeqs[h]! < seqs[i]!) (this.held.push(held[h]!), this.heldSeqs.push(heldSeqs[h++]!));
+      this.held.push(parts[i]!);
+      this.heldSeqs.push(seqs[i]!);
+      this.heldBytes += parts[i]!.length;
+    }
+    while (h < held.length) (this.held.push(held[h]!), this.heldSeqs.push(heldSeqs[h++]!));
+  }
+
+  /** Writes what was held this turn (called at the end of the turn, or when it must go now). */
   flush(): void {
+    runTurnHooks(); // first collect this turn's broadcasts, which may come before what is held
     if (this.heldBytes === 0 || this.done) return;
     const bytes = this.held.length === 1 ? this.held[0]! : join(this.held, this.heldBytes);
     this.held = NONE;
+    this.heldSeqs = NO_SEQS;
     this.heldBytes = 0;
     this.write(bytes);
   }
 
-  private hold(bytes: Uint8Array): void {
-    // A big turn (a paste of long lines) is written as it grows: held bytes never reach the limit.
-    if (this.heldBytes + bytes.length > MAX_HELD_BYTES) this.flush();
+  private hold(bytes: Uint8Array, seq: number): void {
     if (this.held === NONE) {
       this.held = [];
+      this.heldSeqs = [];
       holding.push(this);
     }
     this.held.push(bytes);
+    this.heldSeqs.push(seq);
     this.heldBytes += bytes.length;
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushHeld);
-    }
+    scheduleFlush();
   }
 
   private write(bytes: Uint8Array): void {
@@ -154,6 +220,7 @@ export class Outbox {
     this.queue = NONE;
     this.queued = 0;
     this.held = NONE;
+    this.heldSeqs = NO_SEQS;
     this.heldBytes = 0;
   }
 

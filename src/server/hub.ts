@@ -1,6 +1,14 @@
 // Who is in the chat, and delivery to them. The only state sessions share.
 // Knows nothing of sockets: a member is anything that can take encoded bytes.
+//
+// Broadcasts are the hot path (one line in, N-1 out), so they are not handed to N members as
+// they happen. The hub keeps the turn's broadcasts, and when the turn ends it joins them into one
+// buffer per mode and gives each member that one buffer: per line, the cost no longer grows with
+// the number of members. Members that must see a different sequence (a sender, who does not
+// get its own lines; one that joined or left during the turn; one holding replies that must stay
+// in order) get their share merged in order instead.
 
+import { beforeWrite, nextSeq } from "../net/outbox.ts";
 import { Encoded } from "../protocol/codec.ts";
 import type { Mode, ServerEvent } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
@@ -8,13 +16,32 @@ import { foldName } from "../protocol/names.ts";
 export interface Member {
   readonly name: string;
   readonly mode: Mode;
-  deliver(bytes: Uint8Array): void;
+  /** Set by the hub on joining: broadcasts sent before it are not for this member. */
+  joinedSeq: number;
+  /** True while it holds bytes of its own for this turn (replies, private messages). */
+  readonly holdingAny: boolean;
+  /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
+  deliver(bytes: Uint8Array, seq?: number): void;
+  /** Several parts sent earlier in this turn, each with its place in the order. */
+  deliverTurn(parts: Uint8Array[], seqs: number[]): void;
 }
+
+/** One broadcast of this turn. */
+interface Broadcast {
+  seq: number;
+  encoded: Encoded;
+  except: Member | undefined;
+}
+
+/** A turn with this many broadcasts is handed out at once, without waiting for its end. */
+const MAX_TURN_BROADCASTS = 1024;
 
 export class Hub {
   private readonly members = new Map<string, Member>();
   /** Everyone's name, kept sorted as people come and go (not sorted again for every welcome). */
   private readonly sorted: string[] = [];
+  private turn: Broadcast[] = [];
+  private readonly handOut = () => this.flushTurn();
 
   get size(): number {
     return this.members.size;
@@ -47,6 +74,7 @@ export class Hub {
   add(member: Member): boolean {
     const key = foldName(member.name);
     if (this.members.has(key)) return false;
+    member.joinedSeq = nextSeq();
     this.members.set(key, member);
     this.sorted.splice(this.position(member.name), 0, member.name);
     return true;
@@ -56,20 +84,78 @@ export class Hub {
   remove(member: Member): boolean {
     const key = foldName(member.name);
     if (this.members.get(key) !== member) return false;
+    if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
     this.members.delete(key);
     this.sorted.splice(this.position(member.name), 1);
     return true;
   }
 
-  /** Delivers to every member but one; each mode's bytes are encoded once. */
+  /** Delivers to every member but one, at the end of the turn; each mode's bytes are encoded once. */
   broadcast(event: ServerEvent, except?: Member): void {
-    const encoded = new Encoded(event);
+    if (this.turn.length === 0) beforeWrite(this.handOut);
+    this.turn.push({ seq: nextSeq(), encoded: new Encoded(event), except });
+    if (this.turn.length >= MAX_TURN_BROADCASTS) this.flushTurn();
+  }
+
+  /** Hands this turn's broadcasts out: one shared buffer per mode for nearly everyone. */
+  flushTurn(): void {
+    const turn = this.turn;
+    if (turn.length === 0) return;
+    this.turn = [];
+    const first = turn[0]!.seq;
+    const last = turn[turn.length - 1]!.seq;
+    let senders: Set<Member> | undefined;
+    for (const b of turn) if (b.except) (senders ??= new Set()).add(b.except);
+    const joined: Partial<Record<Mode, Joined>> = {};
     for (const member of this.members.values()) {
-      if (member !== except) member.deliver(encoded.bytes(member.mode));
+      const j = (joined[member.mode] ??= joinTurn(turn, member.mode));
+      if (member.joinedSeq > first || member.holdingAny || senders?.has(member)) this.handOutTo(member, turn, j);
+      else member.deliver(j.bytes, last);
     }
+  }
+
+  /**
+   * One member's share of the turn, merged with what it holds. With the turn's joined bytes, a run
+   * of broadcasts that are all for it is one slice of them (a sender's share is usually everything
+   * before and after its own lines: two slices).
+   */
+  private handOutTo(member: Member, turn: Broadcast[], joined?: Joined): void {
+    const parts: Uint8Array[] = [];
+    const seqs: number[] = [];
+    // Runs only when nothing it holds could belong in the middle of one.
+    const runs = joined !== undefined && !member.holdingAny;
+    let from = -1;
+    for (let i = 0; i <= turn.length; i++) {
+      const b = turn[i];
+      const mine = b !== undefined && b.except !== member && b.seq > member.joinedSeq;
+      if (mine && !runs) {
+        parts.push(b.encoded.bytes(member.mode));
+        seqs.push(b.seq);
+      } else if (mine && from < 0) {
+        from = i;
+      } else if (!mine && from >= 0) {
+        parts.push(joined!.bytes.subarray(joined!.offsets[from], joined!.offsets[i]));
+        seqs.push(turn[i - 1]!.seq);
+        from = -1;
+      }
+    }
+    if (parts.length > 0) member.deliverTurn(parts, seqs);
   }
 
   send(member: Member, event: ServerEvent): void {
     member.deliver(new Encoded(event).bytes(member.mode));
   }
+}
+
+/** A turn's broadcasts in one mode, one after the other, and where each starts (plus the end). */
+interface Joined {
+  bytes: Uint8Array;
+  offsets: number[];
+}
+
+function joinTurn(turn: Broadcast[], mode: Mode): Joined {
+  const parts = turn.map((b) => b.encoded.bytes(mode));
+  const offsets = [0];
+  for (const p of parts) offsets.push(offsets[offsets.length - 1]! + p.length);
+  return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), offsets };
 }

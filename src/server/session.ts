@@ -54,6 +54,8 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   private closingSince: number | undefined;
   /** Last time anything arrived from the peer, and when we pinged it since (structured clients). */
   private heardAt: number;
+  /** While a chunk is being handled: when it arrived. */
+  private receivedAt: number | undefined;
   private pingedAt: number | undefined;
   private gotBytes = false;
   private refusedNames = 0;
@@ -122,25 +124,42 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
 
   receive(chunk: Uint8Array): void {
     if (this.phase === "closed") return;
-    this.heardAt = this.now();
+    this.heardAt = this.env.now();
     this.pingedAt = undefined;
     if (!this.gotBytes && chunk.length > 0) {
       this.gotBytes = true;
       if (chunk[0] === TLS_HANDSHAKE) return this.wrongProtocol("TLS");
     }
-    this.reader.push(chunk);
+    this.receivedAt = this.heardAt;
+    try {
+      this.reader.push(chunk);
+    } finally {
+      this.receivedAt = undefined;
+    }
   }
 
-  deliver(bytes: Uint8Array): void {
-    this.outbox.send(bytes);
+  /** Member: set by the hub when this session joins. */
+  joinedSeq = 0;
+
+  get holdingAny(): boolean {
+    return this.outbox.holdingAny;
+  }
+
+  deliver(bytes: Uint8Array, seq?: number): void {
+    this.outbox.send(bytes, seq);
+  }
+
+  deliverTurn(parts: Uint8Array[], seqs: number[]): void {
+    this.outbox.sendTurn(parts, seqs);
   }
 
   reply(event: ServerEvent): void {
     this.outbox.send(encode(event, this.mode));
   }
 
+  /** The clock, read once per chunk received rather than several times per line. */
   now(): number {
-    return this.env.now();
+    return this.receivedAt ?? this.env.now();
   }
 
   log(line: string): void {

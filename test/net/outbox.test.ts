@@ -169,4 +169,16 @@ describe("Outbox with batch", () => {
     expect(overflowed).toBe(1); // refused by the socket, and more than the limit
     expect(socket.ended).toBe(true);
   });
+
+  test("parts handed over for the turn are merged with what is held, by sequence number", async () => {
+    const socket = new TightSocket(100);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, true);
+    outbox.send(bytes(5), 5);
+    outbox.send(bytes(8), 8);
+    outbox.sendTurn([bytes(3), bytes(6), bytes(9)], [3, 6, 9]);
+    expect(outbox.pendingBytes).toBe(5);
+    await turn();
+    expect(socket.received).toEqual([3, 5, 6, 8, 9]);
+    expect(socket.writes).toBe(1);
+  });
 });

@@ -2,11 +2,22 @@ import { describe, expect, test } from "bun:test";
 import type { Mode, ServerEvent } from "../../src/protocol/events.ts";
 import { Hub, type Member } from "../../src/server/hub.ts";
 
-/** A member that records what it is given. */
-function member(name: string, mode: Mode = "text"): Member & { got: Uint8Array[] } {
+/** A member that records what it is given, each part as it was handed over. */
+function member(name: string, mode: Mode = "text"): Member & { got: Uint8Array[]; text(): string } {
   const got: Uint8Array[] = [];
-  return { name, mode, got, deliver: (b) => void got.push(b) };
+  return {
+    name,
+    mode,
+    got,
+    joinedSeq: 0,
+    holdingAny: false,
+    deliver: (b) => void got.push(b),
+    deliverTurn: (parts) => void got.push(...parts),
+    text: () => got.map((b) => new TextDecoder().decode(b)).join(""),
+  };
 }
+
+const say = (from: string, text: string): ServerEvent => ({ type: "public", from, text, ts: 1 });
 
 const hi: ServerEvent = { type: "public", from: "Sam", text: "hi", ts: 1 };
 
@@ -66,6 +77,8 @@ describe("Hub", () => {
     const jsons = [member("D", "json"), member("E", "json")];
     for (const m of [sender, ...texts, ...jsons]) hub.add(m);
     hub.broadcast(hi, sender);
+    expect(texts[0]!.got).toEqual([]); // handed out when the turn ends
+    hub.flushTurn();
     expect(sender.got).toEqual([]);
     for (const m of [...texts, ...jsons]) expect(m.got).toHaveLength(1);
     // Same buffer object for everyone in a mode: encoded once, not once per recipient.
@@ -83,5 +96,51 @@ describe("Hub", () => {
     hub.send(b, hi);
     expect(a.got).toHaveLength(0);
     expect(b.got).toHaveLength(1);
+  });
+
+  test("a turn's broadcasts reach each member as one buffer, the same one for everyone in a mode", async () => {
+    const hub = new Hub();
+    const [a, b, c] = [member("A"), member("B"), member("C", "json")];
+    for (const m of [a, b, c]) hub.add(m);
+    for (let i = 0; i < 3; i++) hub.broadcast(say("X", `line ${i}`));
+    await new Promise((resolve) => setImmediate(resolve)); // the end of the turn
+    expect(a.got).toHaveLength(1);
+    expect(b.got[0]).toBe(a.got[0]!);
+    expect(a.text()).toBe("X: line 0\nX: line 1\nX: line 2\n");
+    expect(
+      c
+        .text()
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).text),
+    ).toEqual(["line 0", "line 1", "line 2"]);
+  });
+
+  test("senders in a turn get everyone's lines but their own, in order", () => {
+    const hub = new Hub();
+    const [a, b, c] = [member("A"), member("B"), member("C")];
+    for (const m of [a, b, c]) hub.add(m);
+    hub.broadcast(say("A", "1"), a);
+    hub.broadcast(say("B", "2"), b);
+    hub.broadcast(say("A", "3"), a);
+    hub.flushTurn();
+    expect(a.text()).toBe("B: 2\n");
+    expect(b.text()).toBe("A: 1\nA: 3\n");
+    expect(c.text()).toBe("A: 1\nB: 2\nA: 3\n");
+  });
+
+  test("joining mid-turn: only what was broadcast after; leaving mid-turn: only what was broadcast before", () => {
+    const hub = new Hub();
+    const [a, late, gone] = [member("A"), member("Late"), member("Gone")];
+    hub.add(a);
+    hub.add(gone);
+    hub.broadcast(say("X", "before"));
+    hub.add(late);
+    hub.remove(gone);
+    hub.broadcast(say("X", "after"));
+    hub.flushTurn();
+    expect(a.text()).toBe("X: before\nX: after\n");
+    expect(late.text()).toBe("X: after\n");
+    expect(gone.text()).toBe("X: before\n");
   });
 });

@@ -1,6 +1,7 @@
 // The server over real TCP, with peers in plain-text (nc) and structured (JSON) mode.
 
 import { describe, expect, test } from "bun:test";
+import { Peer } from "../helpers/peer.ts";
 import { testServer } from "../helpers/server.ts";
 
 describe("joining", () => {
@@ -217,6 +218,28 @@ describe("framing over TCP", () => {
 });
 
 describe("delivery", () => {
+  test("replies, private messages and broadcasts of one turn keep their order for each reader", async () => {
+    const t = await testServer({ limits: { linesPerSecond: 0 } });
+    const [bo, ana] = [await t.join("Bo"), await t.join("Ana")];
+    // One write: Carl's join (a broadcast), a pm to Bo, a public line, a pm to Ana, and /users:
+    // handled in one turn, and each reader must see its share in that order.
+    const carl = await Peer.connect(t.port, "text", "Carl");
+    carl.write("Carl\n/pm Bo first\nsecond\n/pm Ana third\n/users\n");
+    for (const p of [bo, ana]) await p.seen("Carl: second");
+    await carl.next(/^Online \(3\): /);
+    const order = (p: Peer, lines: string[]) => lines.map((l) => p.log.lines.lastIndexOf(l));
+    const bos = order(bo, ["--> Carl joined the chat", "[pm from Carl] first", "Carl: second"]);
+    const anas = order(ana, ["--> Carl joined the chat", "Carl: second", "[pm from Carl] third"]);
+    for (const idx of [bos, anas]) {
+      expect(idx.every((i) => i >= 0)).toBe(true);
+      expect(idx).toEqual([...idx].sort((x, y) => x - y));
+    }
+    const mine = order(carl, ["[pm to Bo] first", "[pm to Ana] third", "Online (3): Ana, Bo, Carl"]);
+    expect(mine).toEqual([...mine].sort((x, y) => x - y));
+    expect(carl.log.lines).not.toContain("Carl: second"); // not echoed
+    carl.close();
+  });
+
   test("a reader that stops reading for a while still gets every message, in order, once it reads again", async () => {
     // This test is about order, not the caps: no outbox cap, no flood control.
     const t = await testServer({ limits: { maxOutboxBytes: 64 * 1024 * 1024, linesPerSecond: 0 } });
