@@ -127,16 +127,17 @@ export class Outbox {
     return this.ending || this.done;
   }
 
-  /** True while it holds bytes that the end of the turn will write. */
-  get holdingAny(): boolean {
-    return this.heldBytes > 0;
+  /** The sequence number of the newest part it holds for the end of the turn; 0 when it holds none. */
+  get lastHeldSeq(): number {
+    return this.heldBytes === 0 ? 0 : this.heldSeqs[this.heldSeqs.length - 1]!;
   }
 
   send(bytes: Uint8Array, seq = nextSeq()): void {
     if (this.closed || bytes.length === 0) return;
     if (!this.batch) return this.write(bytes);
-    // A big turn (a paste of long lines) is written as it grows: held bytes never reach the limit.
-    if (this.heldBytes + bytes.length > MAX_HELD_BYTES) this.flush();
+    // A big turn (a paste of long lines) is written as it grows, so held bytes stay bounded; one
+    // big part (a welcome to a room of 10,000) is just held.
+    if (this.heldBytes > 0 && this.heldBytes + bytes.length > MAX_HELD_BYTES) this.flush();
     this.hold(bytes, seq);
   }
 
@@ -147,7 +148,8 @@ export class Outbox {
    */
   sendTurn(parts: Uint8Array[], seqs: number[]): void {
     if (this.closed) return;
-    if (this.heldBytes === 0) {
+    if (this.lastHeldSeq < seqs[0]!) {
+      // Everything held comes first: nothing to merge.
       for (let i = 0; i < parts.length; i++) this.hold(parts[i]!, seqs[i]!);
       return;
     }

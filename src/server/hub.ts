@@ -18,8 +18,8 @@ export interface Member {
   readonly mode: Mode;
   /** Set by the hub on joining: broadcasts sent before it are not for this member. */
   joinedSeq: number;
-  /** True while it holds bytes of its own for this turn (replies, private messages). */
-  readonly holdingAny: boolean;
+  /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
+  readonly lastHeldSeq: number;
   /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
   deliver(bytes: Uint8Array, seq?: number): void;
   /** Several parts sent earlier in this turn, each with its place in the order. */
@@ -109,8 +109,10 @@ export class Hub {
     const joined: Partial<Record<Mode, Joined>> = {};
     for (const member of this.members.values()) {
       const j = (joined[member.mode] ??= joinTurn(turn, member.mode));
-      if (member.joinedSeq > first || member.holdingAny || senders?.has(member)) this.handOutTo(member, turn, j);
-      else member.deliver(j.bytes, last);
+      // What a member already holds from before this turn's first broadcast can simply come first.
+      if (member.joinedSeq > first || member.lastHeldSeq > first || senders?.has(member)) {
+        this.handOutTo(member, turn, j);
+      } else member.deliver(j.bytes, last);
     }
   }
 
@@ -123,7 +125,7 @@ export class Hub {
     const parts: Uint8Array[] = [];
     const seqs: number[] = [];
     // Runs only when nothing it holds could belong in the middle of one.
-    const runs = joined !== undefined && !member.holdingAny;
+    const runs = joined !== undefined && member.lastHeldSeq < turn[0]!.seq;
     let from = -1;
     for (let i = 0; i <= turn.length; i++) {
       const b = turn[i];

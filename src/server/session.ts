@@ -141,8 +141,8 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   /** Member: set by the hub when this session joins. */
   joinedSeq = 0;
 
-  get holdingAny(): boolean {
-    return this.outbox.holdingAny;
+  get lastHeldSeq(): number {
+    return this.outbox.lastHeldSeq;
   }
 
   deliver(bytes: Uint8Array, seq?: number): void {

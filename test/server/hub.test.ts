@@ -10,7 +10,7 @@ function member(name: string, mode: Mode = "text"): Member & { got: Uint8Array[]
     mode,
     got,
     joinedSeq: 0,
-    holdingAny: false,
+    lastHeldSeq: 0,
     deliver: (b) => void got.push(b),
     deliverTurn: (parts) => void got.push(...parts),
     text: () => got.map((b) => new TextDecoder().decode(b)).join(""),

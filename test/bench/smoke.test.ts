@@ -1,0 +1,22 @@
+// `bun run bench` must keep working: a short run against bunchat alone (10 users, one run, no
+// memory case). It checks the harness and that nothing is lost, not any speed: timing targets
+// live in bench/, never in tests.
+
+import { expect, test } from "bun:test";
+
+test("the benchmark runs against bunchat and counts every delivery: none lost", async () => {
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      `${import.meta.dir}/../../bench/run.ts`,
+      ...["--only", "bunchat-text", "--users", "10", "--runs", "1", "--fanout-ms", "200", "--no-memory", "--no-write"],
+    ],
+    { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
+  );
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  clearTimeout(timer);
+  expect(code).toBe(0);
+  expect(out).toMatch(/\| fan-out, 10 users \(deliveries\/s\) \| \d+(\.\d+)?[kM] \|/);
+  expect(out).toContain("| lost, 10 users | 0 |");
+}, 70_000);
