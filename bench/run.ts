@@ -25,7 +25,7 @@ const { values: flags } = parseArgs({
     runs: { type: "string", default: "3" },
     only: { type: "string" },
     "no-write": { type: "boolean", default: false },
-    "fanout-ms": { type: "string", default: "1000" },
+    "fanout-ms": { type: "string", default: "800" },
     users: { type: "string", default: "10,100,1000" },
     "no-memory": { type: "boolean", default: false },
     profile: { type: "string" },
@@ -33,7 +33,7 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  console.log(`Usage: bun bench/run.ts [--runs 3] [--only <id,id>] [--users 10,100,1000] [--fanout-ms 1000] [--no-memory]
+  console.log(`Usage: bun bench/run.ts [--runs 3] [--only <id,id>] [--users 10,100,1000] [--fanout-ms 800] [--no-memory]
                         [--profile <dir>] [--no-write]
 Servers (ids): bunchat-text, bunchat-json, ncat, naive, python`);
   process.exit(0);
@@ -42,6 +42,9 @@ const RUNS = Math.max(1, Number(flags.runs));
 const FANOUT_MS = Number(flags["fanout-ms"]);
 const USERS = flags.users.split(",").filter(Boolean).map(Number);
 const SENDERS = (users: number) => (users <= 10 ? 2 : 4);
+/** The window in lines per sender, as bench/load.ts works it out. */
+const windowLines = (users: number) =>
+  Math.max(20, Math.min(2000, Math.floor(WINDOW / (users - SENDERS(users)) / SENDERS(users))));
 /** Deliveries outstanding at most: lines ahead of the slowest receiver × receivers, over all senders. */
 const WINDOW = 1_000_000;
 const LATENCY = { users: 1000, senders: 10, perSecond: 100, ms: 1000 };
@@ -444,7 +447,7 @@ In brackets: how many times better bunchat (text) is on that row (above 1: bunch
 
 - **Fan-out**: ${SENDERS(10)} senders at 10 users, ${SENDERS(100)} at 100 and 1000, each writing as fast as the server takes
   lines for ${FANOUT_MS / 1000} s, but never more than ${WINDOW.toLocaleString("en")} deliveries ahead of the slowest receiver in all
-  (2000 lines per sender at 10 users, 500 at 100, 50 at 1000); deliveries counted at the receivers
+  (${USERS.map((u) => `${windowLines(u)} lines per sender at ${u} users`).join(", ")}); deliveries counted at the receivers
   (senders are not counted), over the time from the first line sent to the last one received.
   A window that stays shut for 50 ms without a delivery is given up on (a server that cuts lines
   would otherwise stall its senders); what never arrives whole is counted lost. Every payload carries sender, sequence number and send time, so
@@ -467,23 +470,26 @@ ${notes.map((n) => `- ${n}`).join("\n")}
   the server had time to spare, so those figures are a floor. "Server CPU per million deliveries"
   compares the servers whoever the bottleneck was: it is the server's CPU time over the fan-out
   runs divided by what it delivered.
-- **ncat --chat** forwards whatever one read() returned, prefixed with \`<userN>\`. Under load a read
-  ends in the middle of a line, so lines are cut and glued to the next sender's prefix: that is its
-  "lost" (lines never received whole). At 1000 users it also stops serving most connections: its
-  low latency figure is for the few lines it did deliver, and its CPU figure stays low because it
-  waits. Its memory was not measured: it uses select(), which can't watch 10,000 descriptors.
+- **ncat --chat** forwards whatever one read() returned, prefixed with \`<userN>\`, in one write per
+  reader: cheap (hence its low CPU per delivery), but under load a read ends in the middle of a
+  line, so lines are cut and glued to the next sender's prefix. That is its "lost": lines that never
+  arrived whole. In the latency runs at 1000 users almost none of its lines arrived whole, so its
+  latency figures describe the few that did. Its memory was not measured: it uses select(), which
+  can't watch 10,000 descriptors.
 - **The naive Bun server** writes each line to each socket separately: one send() per delivery.
   Its memory is Bun's own floor for a socket server (25 MiB idle, 44 MiB with 10,000 idle
   connections: 1.9 KiB each, measured with this benchmark and left out of the default run for time).
   **Python** does the same from a thread per client, and a thread per client can't hold 10,000
   idle users (not measured).
 - **Latency at 1000 users is bounded by send() on this machine.** Every line is 999 send() calls
-  (one per reader, whatever the server), and on this VM one loopback send() costs 10–15 µs: measured
-  from Bun and from Python alike, 74 % of the server's profile in that run is the native write.
-  A line therefore takes 10–15 ms to reach its last reader, which is the p50/p99 shown. The 5 ms
-  p99 target needs send() under about 4 µs (typical on bare metal), or those sends spread over
-  more cores than the one the server gets here. Batching can't help at 100 lines/s: each line is
-  its own turn.
+  (one per reader, whatever the server), and on this VM a loopback send() to an idle reader costs
+  about 10 µs, measured from Bun and from Python alike. In bunchat's profile of the latency run,
+  three quarters of the server's time is that native write and under 5 % is its own code. A line
+  therefore takes about 10 ms to reach its last reader, and the lines queue behind each other.
+  The servers that deliver everything (bunchat, naive Bun, Python) all land there, and their
+  figures swing between runs by 2-3x (p50 from 4 to 30 ms) with the VM's scheduling. The 5 ms p99
+  target needs send() well under 5 µs (usual on bare metal), or the sends spread over more cores
+  than the one the server gets here. Batching can't help at 100 lines/s: each line is its own turn.
 `;
 console.log(`\n${report}`);
 if (!flags["no-write"]) await Bun.write(`${import.meta.dir}/RESULTS.md`, report);
