@@ -357,12 +357,13 @@ function show(value: number | string | undefined, kind: "rate" | "ms" | "mib" | 
   }
 }
 
-// ncat comes from Debian's package; install it when we can.
-if (!Bun.which("ncat") && process.getuid?.() === 0 && Bun.which("apt-get")) {
+const only = flags.only?.split(",");
+// ncat comes from Debian's package; install it when it is wanted and we can.
+const wantsNcat = !only || only.includes("ncat");
+if (wantsNcat && !Bun.which("ncat") && process.getuid?.() === 0 && Bun.which("apt-get")) {
   console.log("installing ncat (apt-get install -y ncat)…");
   Bun.spawnSync(["apt-get", "install", "-y", "ncat"], { stdout: "ignore", stderr: "ignore" });
 }
-const only = flags.only?.split(",");
 const targets = TARGETS.filter((t) => !only || only.includes(t.id)).filter((t) => {
   const missing = t.id === "ncat" ? !Bun.which("ncat") : t.id === "python" ? !Bun.which("python3") : false;
   if (missing) notes.push(`${t.label}: not installed, skipped`);
