@@ -31,7 +31,12 @@ export function makeRenderer(options: RenderOptions): Renderer {
   const s = (value: unknown) => sanitizeText(String(value ?? ""));
   const stamp = (ts: unknown) =>
     options.timestamps ? c.dim(`[${clock(typeof ts === "number" ? ts : now(), false)}] `) : "";
-  const list = (users: unknown, limit?: number) => usersLine(Array.isArray(users) ? users.map(s) : [], limit);
+  const list = (users: unknown, limit?: number, away?: unknown) => {
+    const names = Array.isArray(users) ? users.map(s) : [];
+    const reasons: Record<string, string> = {};
+    if (away && typeof away === "object") for (const [k, v] of Object.entries(away)) reasons[s(k)] = s(v);
+    return usersLine(names, limit, reasons);
+  };
 
   return (event) => {
     switch (event.type) {
@@ -44,7 +49,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return [
           c.green(`Joined as ${c.bold(s(event.name))}.`),
           ...instructions().map((l) => c.dim(l)),
-          list(event.users, WELCOME_NAMES),
+          list(event.users, WELCOME_NAMES, event.away),
         ].join("\n");
       case "public":
         return `${stamp(event.ts)}${c.bold(s(event.from))}: ${s(event.text)}`;
@@ -57,9 +62,17 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "leave":
         return `${stamp(event.ts)}${c.yellow(`<-- ${s(event.name)} left the chat (${s(LEAVE_WORDS[event.reason] ?? event.reason)})`)}`;
       case "users":
-        return c.cyan(list(event.users));
+        return c.cyan(list(event.users, undefined, event.away));
+      case "action":
+        return `${stamp(event.ts)}${c.italic(`* ${c.bold(s(event.from))} ${s(event.text)}`)}`;
+      case "rename":
+        return `${stamp(event.ts)}${c.cyan(`* ${s(event.from)} is now known as ${c.bold(s(event.to))}`)}`;
+      case "away":
+        return c.dim(event.reason === null ? "You are back." : `You are marked as away: ${s(event.reason)}`);
+      case "away-notice":
+        return c.dim(`${s(event.name)} is away: ${s(event.reason)}`);
       case "help":
-        return helpBlock().join("\n");
+        return helpBlock(typeof event.command === "string" ? event.command : undefined).join("\n");
       case "pong":
         return `pong ${s(event.token)}`;
       case "error":

@@ -30,18 +30,27 @@ export function helpLines(): string[] {
   ];
 }
 
-/** The answer to /help. */
-export function helpBlock(): string[] {
+/** The answer to /help, or to /help <command>. */
+export function helpBlock(command?: string): string[] {
+  const spec = command === undefined ? undefined : COMMANDS.find((c) => c.name === command);
+  if (spec) {
+    const aliases = spec.aliases.length > 0 ? ` (also ${spec.aliases.map((a) => `/${a}`).join(", ")})` : "";
+    return [`${spec.usage}${aliases}: ${spec.summary}.`, `  ${spec.about}`, `  Example: ${spec.example}`];
+  }
   return ["Commands:", ...helpLines().map((l) => `  ${l}`), "  //text  send a message that starts with /"];
 }
 
 /** Names shown when joining; /users lists everyone. A 10,000-name welcome is 70 KB nobody reads. */
 export const WELCOME_NAMES = 50;
 
-export function usersLine(users: readonly string[], limit = Number.POSITIVE_INFINITY): string {
-  if (users.length <= limit) return `Online (${users.length}): ${users.join(", ")}`;
-  const more = users.length - limit;
-  return `Online (${users.length}): ${users.slice(0, limit).join(", ")} and ${more} more (/users lists everyone)`;
+export function usersLine(
+  users: readonly string[],
+  limit = Number.POSITIVE_INFINITY,
+  away: Readonly<Record<string, string>> = {},
+): string {
+  const shown = users.slice(0, limit).map((name) => (name in away ? `${name} (away: ${away[name]})` : name));
+  const more = users.length > limit ? ` and ${users.length - limit} more (/users lists everyone)` : "";
+  return `Online (${users.length}): ${shown.join(", ")}${more}`;
 }
 
 /** How a leave reason reads in a sentence. */
@@ -66,7 +75,7 @@ export function toText(event: ServerEvent): string {
       return [
         `Hi ${event.name}, you are in. Type a line and press Enter to send it to everyone.`,
         ...helpLines().map((l) => `  ${l}`),
-        usersLine(event.users, WELCOME_NAMES),
+        usersLine(event.users, WELCOME_NAMES, event.away),
       ].join("\n");
     case "public":
       return `${event.from}: ${event.text}`;
@@ -79,9 +88,17 @@ export function toText(event: ServerEvent): string {
     case "leave":
       return `<-- ${event.name} left the chat (${LEAVE_WORDS[event.reason]})`;
     case "users":
-      return usersLine(event.users);
+      return usersLine(event.users, undefined, event.away);
+    case "action":
+      return `* ${event.from} ${event.text}`;
+    case "rename":
+      return `* ${event.from} is now known as ${event.to}`;
+    case "away":
+      return event.reason === null ? "You are back." : `You are marked as away: ${event.reason}`;
+    case "away-notice":
+      return `${event.name} is away: ${event.reason}`;
     case "help":
-      return helpBlock().join("\n");
+      return helpBlock(event.command).join("\n");
     case "pong":
       return `pong ${event.token}`;
     case "ping":
@@ -119,6 +136,10 @@ export function parseClientHello(line: string): ClientHello | { error: string } 
 }
 
 const EVENT_TYPES = new Set<string>([
+  "action",
+  "rename",
+  "away",
+  "away-notice",
   "hello",
   "ask-password",
   "ask-name",

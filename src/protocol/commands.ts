@@ -7,14 +7,92 @@ export interface CommandSpec {
   readonly aliases: readonly string[];
   readonly usage: string;
   readonly summary: string;
+  /** For /help <command>: what it does in full, and an example. */
+  readonly about: string;
+  readonly example: string;
 }
 
 export const COMMANDS = [
-  { name: "pm", aliases: ["msg"], usage: "/pm <user> <message>", summary: "send a private message to one user" },
-  { name: "users", aliases: ["who"], usage: "/users", summary: "list who is online" },
-  { name: "help", aliases: [], usage: "/help", summary: "list the commands" },
-  { name: "ping", aliases: [], usage: "/ping <token>", summary: "the server answers pong <token> (for scripts)" },
-  { name: "quit", aliases: ["exit"], usage: "quit", summary: "leave the chat (also /quit)" },
+  {
+    name: "pm",
+    aliases: ["msg"],
+    usage: "/pm <user> <message>",
+    summary: "send a private message to one user",
+    about: "Only that user sees it (the server log notes that one was sent, never what). /reply answers one.",
+    example: "/pm Sam see you at 3",
+  },
+  {
+    name: "reply",
+    aliases: ["r"],
+    usage: "/reply <message>",
+    summary: "answer the last private message you got",
+    about: "A private message to whoever last sent you one, so you don't have to type their name.",
+    example: "/reply on my way",
+  },
+  {
+    name: "me",
+    aliases: [],
+    usage: "/me <action>",
+    summary: "say what you are doing",
+    about: "Shown to everyone as an action: /me waves reads * Sam waves.",
+    example: "/me waves",
+  },
+  {
+    name: "nick",
+    aliases: ["name"],
+    usage: "/nick <new name>",
+    summary: "change your name",
+    about: "The same rules as joining (1-24 letters, digits, _ or -, not taken); everyone is told.",
+    example: "/nick Samuel",
+  },
+  {
+    name: "away",
+    aliases: [],
+    usage: "/away [reason]",
+    summary: "mark yourself away",
+    about: "Shown in /users; whoever sends you a private message is told. /back clears it.",
+    example: "/away lunch, back at 2",
+  },
+  {
+    name: "back",
+    aliases: [],
+    usage: "/back",
+    summary: "you are back",
+    about: "Clears /away.",
+    example: "/back",
+  },
+  {
+    name: "users",
+    aliases: ["who"],
+    usage: "/users",
+    summary: "list who is online",
+    about: "Everyone online, sorted, with who is away and why.",
+    example: "/users",
+  },
+  {
+    name: "help",
+    aliases: [],
+    usage: "/help [command]",
+    summary: "list the commands, or explain one",
+    about: "Without a command, lists them all; with one, explains it.",
+    example: "/help pm",
+  },
+  {
+    name: "ping",
+    aliases: [],
+    usage: "/ping <token>",
+    summary: "the server answers pong <token> (for scripts)",
+    about: "Answered to you only, after everything you sent before it: scripts use it as a barrier.",
+    example: "/ping 42",
+  },
+  {
+    name: "quit",
+    aliases: ["exit"],
+    usage: "quit",
+    summary: "leave the chat (also /quit)",
+    about: "Says goodbye and closes the connection; everyone else is told you left.",
+    example: "quit",
+  },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandName = (typeof COMMANDS)[number]["name"];
@@ -40,17 +118,20 @@ export function suggestCommand(word: string): string | undefined {
   return best === undefined ? undefined : `/${BY_NAME.get(best)}`;
 }
 
+/** Edits between two words, a swap of two neighbours counting as one (hepl is one edit from help). */
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
     }
-    prev = row;
   }
-  return prev[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 /** What one typed line means. */

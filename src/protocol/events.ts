@@ -23,7 +23,7 @@ export type ErrorCode =
   | "ping-timeout" // no answer to the server's ping; the connection closes
   | "unknown-command"
   | "bad-usage" // a command without what it needs
-  | "unknown-user" // /pm to someone not online
+  | "unknown-user" // /pm to someone not online, /reply with no one to reply to
   | "bad-hello" // a structured hello the server can't accept
   | "registration-timeout" // no name chosen in time; the connection closes
   | "server-full" // --max-clients reached; the connection closes
@@ -45,14 +45,18 @@ export type ServerEvent =
     }
   | { type: "ask-password" }
   | { type: "ask-name" }
-  | { type: "welcome"; name: string; users: readonly string[] }
+  | { type: "welcome"; name: string; users: readonly string[]; away?: Readonly<Record<string, string>> }
   | { type: "public"; from: string; text: string; ts: number }
   | { type: "private"; from: string; text: string; ts: number }
   | { type: "private-sent"; to: string; text: string; ts: number }
   | { type: "join"; name: string; ts: number }
   | { type: "leave"; name: string; reason: LeaveReason; ts: number }
-  | { type: "users"; users: readonly string[] }
-  | { type: "help" }
+  | { type: "users"; users: readonly string[]; away?: Readonly<Record<string, string>> }
+  | { type: "action"; from: string; text: string; ts: number } // /me
+  | { type: "rename"; from: string; to: string; ts: number } // /nick, to everyone including the renamed
+  | { type: "away"; reason: string | null } // to yourself: /away (reason) or /back (null)
+  | { type: "away-notice"; name: string; reason: string } // your /pm reached someone who is away
+  | { type: "help"; command?: string }
   | { type: "pong"; token: string }
   | { type: "ping" } // structured clients only: answer with any line (an empty one is ignored)
   | { type: "error"; code: ErrorCode; message: string }

@@ -12,6 +12,8 @@ export interface CommandContext {
   readonly hub: Hub;
   reply(event: ServerEvent): void;
   quit(): void;
+  /** /nick: checks the name like a first one, renames, tells everyone. */
+  rename(to: string): void;
   now(): number;
   log(line: string): void;
 }
@@ -30,19 +32,47 @@ const handlers: Record<CommandName, Handler> = {
         error("unknown-user", `No user named "${sanitizeText(target)}" is online. /users shows who is.`),
       );
     }
-    if (to === ctx.me) return ctx.reply(error("bad-usage", "You can't send a private message to yourself."));
-    const text = sanitizeText(rawText);
-    if (text.trim() === "") return badUsage(ctx, "pm", `Nothing to send to ${to.name}.`);
-    const ts = ctx.now();
-    ctx.hub.send(to, { type: "private", from: ctx.me.name, text, ts });
-    ctx.reply({ type: "private-sent", to: to.name, text, ts });
-    ctx.log(`[Private message from ${ctx.me.name} to ${to.name}]`);
+    sendPrivate(ctx, to, rawText, "pm");
+  },
+  reply(ctx, args) {
+    const to = ctx.me.lastPmFrom;
+    if (!to) return ctx.reply(error("unknown-user", "Nobody has sent you a private message yet."));
+    if (ctx.hub.find(to.name) !== to) {
+      return ctx.reply(error("unknown-user", `${to.name} is no longer online.`));
+    }
+    sendPrivate(ctx, to, args, "reply");
+  },
+  me(ctx, args) {
+    const text = sanitizeText(args).trim();
+    if (text === "") return badUsage(ctx, "me", "Say what you are doing.");
+    ctx.hub.broadcast({ type: "action", from: ctx.me.name, text, ts: ctx.now() }, ctx.me);
+    ctx.log(`* ${ctx.me.name} ${text}`);
+  },
+  nick(ctx, args) {
+    if (args === "") return badUsage(ctx, "nick", "Say which name you want.");
+    ctx.rename(args);
+  },
+  away(ctx, args) {
+    const reason = sanitizeText(args).trim().slice(0, 100) || "away";
+    ctx.hub.setAway(ctx.me, reason);
+    ctx.reply({ type: "away", reason });
+  },
+  back(ctx) {
+    ctx.hub.setAway(ctx.me, undefined);
+    ctx.reply({ type: "away", reason: null });
   },
   users(ctx) {
-    ctx.reply({ type: "users", users: ctx.hub.names() });
+    ctx.reply({ type: "users", users: ctx.hub.names(), away: ctx.hub.away() });
   },
-  help(ctx) {
-    ctx.reply({ type: "help" });
+  help(ctx, args) {
+    if (args === "") return ctx.reply({ type: "help" });
+    const name = lookupCommand(args.replace(/^\//, ""));
+    if (!name) {
+      return ctx.reply(
+        error("unknown-command", `There is no command "${sanitizeText(args).slice(0, 32)}". /help lists them.`),
+      );
+    }
+    ctx.reply({ type: "help", command: name });
   },
   ping(ctx, args) {
     ctx.reply({ type: "pong", token: sanitizeText(args) });
@@ -65,6 +95,20 @@ export function runCommand(ctx: CommandContext, word: string, args: string): voi
       `Unknown command "/${shown}".${didYouMean} /help lists the commands; start a message with // to send a leading /.`,
     ),
   );
+}
+
+/** /pm and /reply: to one member only, with the sender's copy; an away member's reason goes back. */
+function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: CommandName): void {
+  if (to === ctx.me) return ctx.reply(error("bad-usage", "You can't send a private message to yourself."));
+  const text = sanitizeText(rawText);
+  if (text.trim() === "") return badUsage(ctx, command, `Nothing to send to ${to.name}.`);
+  const ts = ctx.now();
+  ctx.hub.send(to, { type: "private", from: ctx.me.name, text, ts });
+  to.lastPmFrom = ctx.me;
+  ctx.reply({ type: "private-sent", to: to.name, text, ts });
+  const away = ctx.hub.awayReason(to);
+  if (away !== undefined) ctx.reply({ type: "away-notice", name: to.name, reason: away });
+  ctx.log(`[Private message from ${ctx.me.name} to ${to.name}]`);
 }
 
 function badUsage(ctx: CommandContext, name: CommandName, problem: string): void {

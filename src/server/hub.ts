@@ -18,6 +18,8 @@ export interface Member {
   readonly mode: Mode;
   /** Set by the hub on joining: broadcasts sent before it are not for this member. */
   joinedSeq: number;
+  /** Who last sent it a private message, for /reply. */
+  lastPmFrom?: Member;
   /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
   readonly lastHeldSeq: number;
   /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
@@ -41,6 +43,8 @@ export class Hub {
   /** Everyone's name, kept sorted as people come and go (not sorted again for every welcome). */
   private readonly sorted: string[] = [];
   private turn: Broadcast[] = [];
+  /** Members who said /away, and why (only they: /users and every welcome read this). */
+  private readonly awayReasons = new Map<Member, string>();
   private readonly handOut = () => this.flushTurn();
 
   get size(): number {
@@ -86,8 +90,38 @@ export class Hub {
     if (this.members.get(key) !== member) return false;
     if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
     this.members.delete(key);
+    this.awayReasons.delete(member);
     this.sorted.splice(this.position(member.name), 1);
     return true;
+  }
+
+  /** Gives a member a new name unless someone else has it (ignoring case); true when renamed. */
+  rename(member: Member, to: string): boolean {
+    const holder = this.find(to);
+    if ((holder && holder !== member) || this.members.get(foldName(member.name)) !== member) return false;
+    this.members.delete(foldName(member.name));
+    this.sorted.splice(this.position(member.name), 1);
+    this.members.set(foldName(to), member);
+    this.sorted.splice(this.position(to), 0, to);
+    return true;
+  }
+
+  /** Marks a member away (with a reason) or back (undefined). */
+  setAway(member: Member, reason: string | undefined): void {
+    if (reason === undefined) this.awayReasons.delete(member);
+    else this.awayReasons.set(member, reason);
+  }
+
+  awayReason(member: Member): string | undefined {
+    return this.awayReasons.get(member);
+  }
+
+  /** Name to reason for everyone away; undefined when nobody is. */
+  away(): Record<string, string> | undefined {
+    if (this.awayReasons.size === 0) return undefined;
+    const away: Record<string, string> = {};
+    for (const [member, reason] of this.awayReasons) away[member.name] = reason;
+    return away;
   }
 
   /** Delivers to every member but one, at the end of the turn; each mode's bytes are encoded once. */

@@ -140,6 +140,22 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
 
   /** Member: set by the hub when this session joins. */
   joinedSeq = 0;
+  lastPmFrom?: Member;
+
+  /** /nick: the same checks as a first name, then everyone is told. */
+  rename(wanted: string): void {
+    const check = checkName(wanted);
+    if (!check.ok) return this.reply(error("name-invalid", check.reason));
+    const old = this.name;
+    if (check.name === old) return this.reply(error("bad-usage", `You are already ${old}.`));
+    if (!this.hub.rename(this, check.name)) {
+      const holder = this.hub.find(check.name);
+      return this.reply(error("name-taken", `The name "${check.name}" is taken${holder ? ` by ${holder.name}` : ""}.`));
+    }
+    this.name = check.name;
+    this.hub.broadcast({ type: "rename", from: old, to: this.name, ts: this.now() });
+    this.log(`~ ${old} is now ${this.name}`);
+  }
 
   get lastHeldSeq(): number {
     return this.outbox.lastHeldSeq;
@@ -428,7 +444,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
       );
     }
     this.phase = "chatting";
-    this.reply({ type: "welcome", name: this.name, users: this.hub.names() });
+    this.reply({ type: "welcome", name: this.name, users: this.hub.names(), away: this.hub.away() });
     this.hub.broadcast({ type: "join", name: this.name, ts: this.now() }, this);
     this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
   }

@@ -164,6 +164,96 @@ describe("messages", () => {
   });
 });
 
+describe("more commands: /me, /reply, /nick, /away, /back, /help <command>", () => {
+  test("/me is shown to everyone else as an action; empty /me is a usage error", async () => {
+    const t = await testServer();
+    const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo", "json")];
+    sam.send("/me waves");
+    await ana.next("* Sam waves");
+    expect(await bo.event("action")).toMatchObject({ from: "Sam", text: "waves" });
+    sam.send("/me   ");
+    await sam.next(/^! Say what you are doing\. Usage: \/me <action>$/);
+    expect(sam.log.all(/\* Sam waves/)).toEqual([]); // not echoed
+  });
+
+  test("/reply answers whoever last sent a pm; with nobody, or after they left, it says so", async () => {
+    const t = await testServer();
+    const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo")];
+    sam.send("/reply anyone?");
+    await sam.next("! Nobody has sent you a private message yet.");
+    ana.send("/pm Sam lunch?");
+    await sam.next("[pm from Ana] lunch?");
+    bo.send("/pm Sam coffee?");
+    await sam.next("[pm from Bo] coffee?");
+    sam.send("/reply yes");
+    await bo.next("[pm from Sam] yes");
+    await sam.next("[pm to Bo] yes");
+    await ana.ping();
+    expect(ana.log.all(/yes/)).toEqual([]);
+    bo.send("quit");
+    await sam.next("<-- Bo left the chat (quit)");
+    sam.send("/r still there?");
+    await sam.next("! Bo is no longer online.");
+  });
+
+  test("/nick renames under the joining rules and tells everyone; the old name is free, the new one taken", async () => {
+    const t = await testServer();
+    const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo", "json")];
+    sam.send("/nick Samuel");
+    await ana.next("* Sam is now known as Samuel");
+    await sam.next("* Sam is now known as Samuel");
+    expect(await bo.event("rename")).toMatchObject({ from: "Sam", to: "Samuel" });
+    sam.send("hi");
+    await ana.next("Samuel: hi");
+    sam.send("/nick ana");
+    await sam.next('! The name "ana" is taken by Ana.');
+    sam.send("/nick server");
+    await sam.next(/^! The name "server" is reserved/);
+    sam.send("/nick no spaces");
+    await sam.next(/^! /);
+    ana.send("/pm samuel found you");
+    await sam.next("[pm from Ana] found you");
+    const newcomer = await t.join("Sam"); // the old name is free again
+    newcomer.send("/users");
+    await newcomer.next("Online (4): Ana, Bo, Sam, Samuel");
+    expect(t.log).toContain("~ Sam is now Samuel");
+  });
+
+  test("/away shows in /users and answers a pm with the reason; /back clears it", async () => {
+    const t = await testServer();
+    const [sam, ana] = [await t.join("Sam"), await t.join("Ana", "json")];
+    ana.send("/away lunch");
+    expect(await ana.event("away")).toEqual({ type: "away", reason: "lunch" });
+    sam.send("/users");
+    await sam.next("Online (2): Ana (away: lunch), Sam");
+    sam.send("/pm Ana you there?");
+    await sam.next("[pm to Ana] you there?");
+    await sam.next("Ana is away: lunch");
+    expect(await ana.event("private")).toMatchObject({ from: "Sam", text: "you there?" });
+    const late = await t.join("Late");
+    expect(late.log.lines).toContain("Online (3): Ana (away: lunch), Late, Sam");
+    ana.send("/back");
+    expect(await ana.event("away")).toEqual({ type: "away", reason: null });
+    sam.send("/pm Ana now?");
+    await sam.next("[pm to Ana] now?");
+    await sam.ping();
+    expect(sam.log.all(/is away/)).toHaveLength(1);
+  });
+
+  test("/help <command> explains one command with an example", async () => {
+    const t = await testServer();
+    const sam = await t.join("Sam");
+    sam.send("/help reply");
+    await sam.next("/reply <message> (also /r): answer the last private message you got.");
+    await sam.next(/^ {2}A private message to whoever last sent you one/);
+    await sam.next("  Example: /reply on my way");
+    sam.send("/help /nick");
+    await sam.next(/^\/nick <new name> \(also \/name\): change your name\.$/);
+    sam.send("/help nope");
+    await sam.next('! There is no command "nope". /help lists them.');
+  });
+});
+
 describe("framing over TCP", () => {
   test("many lines in one write arrive as many messages, in order", async () => {
     const t = await testServer();
