@@ -20,6 +20,8 @@ Options:
   --ca <file>        also trust this CA or self-signed certificate (PEM); implies --tls
   --insecure         TLS without checking the certificate (encrypted, but anyone could
                      be on the other end); implies --tls
+  --no-timestamps    don't show the time before each line
+  --no-bell          don't ring the terminal bell when a line mentions your name
   -h, --help         show this help
   -v, --version      show the version
 
@@ -28,6 +30,8 @@ ${helpLines()
   .map((l) => `  ${l}`)
   .join("\n")}
   Ctrl-C, Ctrl-D        leave
+  Tab                   complete a command, or the name of someone online (Sa<Tab> gives "Sam: ")
+  Up, Down              earlier lines you typed
 
 If the server needs a password, it is taken from BUNCHAT_PASSWORD, or asked for (not echoed).
 
@@ -50,6 +54,8 @@ await runMain("bunchat", async () => {
     tls: { type: "boolean" },
     ca: { type: "string" },
     insecure: { type: "boolean" },
+    "no-timestamps": { type: "boolean" },
+    "no-bell": { type: "boolean" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
   });
@@ -66,7 +72,8 @@ await runMain("bunchat", async () => {
     tls: await readTls(flags),
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     color: Boolean(process.stdout.isTTY) && !noColor,
-    timestamps: Boolean(process.stdout.isTTY),
+    timestamps: Boolean(process.stdout.isTTY) && !flags["no-timestamps"],
+    bell: !flags["no-bell"],
   });
   // Let everything printed reach the terminal or pipe before exiting.
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));

@@ -7,7 +7,8 @@ import type { ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
 import { type Link, type LinkTls, openLink } from "./link.ts";
-import { makeRenderer } from "./render.ts";
+import { makeRenderer, mentions } from "./render.ts";
+import { complete, Roster } from "./roster.ts";
 
 export interface ClientOptions {
   host: string;
@@ -21,6 +22,8 @@ export interface ClientOptions {
   interactive: boolean;
   color: boolean;
   timestamps: boolean;
+  /** Ring the terminal bell when a line mentions us (interactive only). */
+  bell: boolean;
 }
 
 /** Exit codes: 0 after quit or end of input; 1 when the server goes away or refuses us. */
@@ -52,14 +55,23 @@ class ChatClient {
   private outTimer: Timer | undefined;
   /** While the password is typed nothing is echoed. */
   private muted = false;
+  /** Who is online (for Tab) and who we are (for mentions). */
+  private readonly roster = new Roster();
 
   constructor(private readonly options: ClientOptions) {
-    this.render = makeRenderer(options);
+    this.render = makeRenderer({ ...options, me: () => this.roster.me });
     this.rl = readline.createInterface({
       input: process.stdin,
       output: options.interactive ? process.stdout : undefined,
       terminal: options.interactive,
       historySize: 500,
+      // Tab: command names, and the names of who is online (kept current from join, leave, rename).
+      ...(options.interactive
+        ? {
+            completer: (line: string) =>
+              this.phase === "chatting" ? complete(line, this.roster.others()) : [[], line],
+          }
+        : {}),
     });
     // Hide the password as it is typed: readline echoes through this method.
     const rl = this.rl as unknown as { _writeToOutput?: (text: string) => void };
@@ -96,6 +108,10 @@ class ChatClient {
   }
 
   private onEvent(event: ServerEvent): void {
+    this.roster.apply(event);
+    if ((event.type === "public" || event.type === "action") && this.options.bell && this.options.interactive) {
+      if (mentions(sanitizeText(String(event.text)), this.roster.me)) process.stdout.write("\x07");
+    }
     switch (event.type) {
       case "hello":
         if (event.linesPerSecond > 0) this.budget = new FloodBudget(event.burstLines, event.linesPerSecond, Date.now());

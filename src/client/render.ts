@@ -12,6 +12,27 @@ export interface RenderOptions {
   timestamps: boolean;
   /** Clock for events that carry no time of their own. */
   now?: () => number;
+  /** Our own name, for highlighting lines that mention it. */
+  me?: () => string | undefined;
+}
+
+/** True when `text` names `me` as a whole word, ignoring case ("sam," yes; "samuel" no). */
+export function mentions(text: string, me: string | undefined): boolean {
+  if (!me) return false;
+  const at = text.toLowerCase().indexOf(me.toLowerCase());
+  if (at === -1) return false;
+  const word = /[A-Za-z0-9_-]/;
+  const before = text[at - 1];
+  const after = text[at + me.length];
+  if ((before === undefined || !word.test(before)) && (after === undefined || !word.test(after))) return true;
+  return mentions(text.slice(at + 1), me); // a later occurrence may be a whole word
+}
+
+/** Each name's colour: the same name always gets the same one (FNV-1a of the folded name). */
+export function nameColor(name: string, palette: number): number {
+  let hash = 0x811c9dc5;
+  for (const ch of name.toLowerCase()) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return hash % palette;
 }
 
 export type Renderer = (event: ServerEvent) => string | undefined;
@@ -31,6 +52,13 @@ export function makeRenderer(options: RenderOptions): Renderer {
   const s = (value: unknown) => sanitizeText(String(value ?? ""));
   const stamp = (ts: unknown) =>
     options.timestamps ? c.dim(`[${clock(typeof ts === "number" ? ts : now(), false)}] `) : "";
+  const palette = [c.cyanBright, c.greenBright, c.yellowBright, c.blueBright, c.magentaBright, c.redBright];
+  const who = (name: unknown) => {
+    const text = s(name);
+    return c.bold(palette[nameColor(text, palette.length)]!(text));
+  };
+  /** A line that mentions us stands out (and the client rings the bell). */
+  const mark = (text: string, line: string) => (mentions(text, options.me?.()) ? c.inverse(line) : line);
   const list = (users: unknown, limit?: number, away?: unknown) => {
     const names = Array.isArray(users) ? users.map(s) : [];
     const reasons: Record<string, string> = {};
@@ -52,7 +80,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
           list(event.users, WELCOME_NAMES, event.away),
         ].join("\n");
       case "public":
-        return `${stamp(event.ts)}${c.bold(s(event.from))}: ${s(event.text)}`;
+        return `${stamp(event.ts)}${who(event.from)}: ${mark(s(event.text), s(event.text))}`;
       case "private":
         return `${stamp(event.ts)}${c.magenta(`${c.bold(`[pm from ${s(event.from)}]`)} ${s(event.text)}`)}`;
       case "private-sent":
@@ -64,7 +92,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "users":
         return c.cyan(list(event.users, undefined, event.away));
       case "action":
-        return `${stamp(event.ts)}${c.italic(`* ${c.bold(s(event.from))} ${s(event.text)}`)}`;
+        return `${stamp(event.ts)}${c.italic(`* ${who(event.from)} ${mark(s(event.text), s(event.text))}`)}`;
       case "rename":
         return `${stamp(event.ts)}${c.cyan(`* ${s(event.from)} is now known as ${c.bold(s(event.to))}`)}`;
       case "away":

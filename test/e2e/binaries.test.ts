@@ -207,6 +207,63 @@ describe("compiled binaries", () => {
     30_000,
   );
 
+  test.skipIf(!hasTmux)(
+    "interactive: Tab completes a name who joined later, Up recalls a line, /me reads as an action",
+    async () => {
+      const { server, port } = await runServer(bins);
+      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
+      await term.waitForLine(/^Joined as Sam\.$/);
+      const eliya = await Peer.join(port, "Eliya"); // after us: known from the join event
+      await term.waitForLine(/^--> Eliya joined the chat$/);
+      term.type("El");
+      term.key("Tab");
+      await term.waitForLine(/^> Eliya: $|^> Eliya:$/);
+      term.type("hi", true);
+      await eliya.next("Sam: Eliya: hi");
+      term.type("/pm E");
+      term.key("Tab");
+      term.type("psst", true);
+      await eliya.next("[pm from Sam] psst");
+      term.key("Up");
+      await term.waitForLine(/^> \/pm Eliya psst$/);
+      term.key("C-u");
+      eliya.send("/me waves");
+      await term.waitForLine(/^\* Eliya waves$/);
+      term.type("quit", true);
+      await eliya.next("<-- Sam left the chat (quit)");
+      eliya.close();
+      server.proc.kill("SIGTERM");
+      await server.exited();
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
+    "interactive, in colour: a line that mentions me is highlighted, names are coloured",
+    async () => {
+      const { server, port } = await runServer(bins);
+      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam"], true);
+      await term.waitForLine(/Joined as/);
+      const ana = await Peer.join(port, "Ana");
+      ana.send("lunch, sam?");
+      ana.send("nothing for you");
+      const lines = await term.waitFor((l) => l.some((x) => x.includes("nothing for you")), "both lines");
+      const escaped = term.screen(true);
+      const mention = escaped.find((l) => l.includes("lunch, sam?"))!;
+      const other = escaped.find((l) => l.includes("nothing for you"))!;
+      expect(mention).toContain("\u001b[7m"); // inverse video
+      expect(other).not.toContain("\u001b[7m");
+      expect(other).toMatch(/\u001b\[[0-9;]*9[0-7]m/); // a bright colour for the name
+      expect(lines.join("\n")).toContain("Ana: lunch, sam?");
+      term.type("quit", true);
+      await ana.next("<-- Sam left the chat (quit)");
+      ana.close();
+      server.proc.kill("SIGTERM");
+      await server.exited();
+    },
+    30_000,
+  );
+
   test("a refused name in pipe mode is explained and the client exits 1", async () => {
     const { server, port } = await runServer(bins);
     const c = run(bins.client, ["--port", String(port), "--name", "Server"], "c");

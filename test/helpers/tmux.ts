@@ -19,11 +19,12 @@ function tmux(...args: string[]): string {
 export class Terminal {
   private constructor(readonly session: string) {}
 
-  /** Starts `argv` in an 80x24 terminal. The environment asks for no colour, so the screen is plain text. */
-  static start(argv: string[]): Terminal {
+  /** Starts `argv` in an 80x24 terminal. Unless `color`, the environment asks for no colour, so the screen is plain text. */
+  static start(argv: string[], color = false): Terminal {
     const session = `bunchat-test-${process.pid}-${sessions.size}-${Date.now()}`;
     const command = argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
-    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", `NO_COLOR=1 ${command}; sleep 30`);
+    const env = color ? "env -u NO_COLOR TERM=xterm-256color" : "NO_COLOR=1";
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", `${env} ${command}; sleep 30`);
     sessions.add(session);
     return new Terminal(session);
   }
@@ -38,8 +39,9 @@ export class Terminal {
     tmux("send-keys", "-t", this.session, name);
   }
 
-  screen(): string[] {
-    return tmux("capture-pane", "-t", this.session, "-p").split("\n");
+  /** The screen's lines; with `escapes`, with the colour and attribute codes in them. */
+  screen(escapes = false): string[] {
+    return tmux("capture-pane", "-t", this.session, "-p", ...(escapes ? ["-e"] : [])).split("\n");
   }
 
   /** Waits until the screen passes the test; returns it. */

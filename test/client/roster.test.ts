@@ -1,0 +1,75 @@
+import { describe, expect, test } from "bun:test";
+import { complete, Roster } from "../../src/client/roster.ts";
+import { makeRenderer, mentions, nameColor } from "../../src/client/render.ts";
+
+describe("Roster", () => {
+  test("follows welcome, join, leave, rename and /users; our own name follows /nick", () => {
+    const r = new Roster();
+    r.apply({ type: "welcome", name: "Sam", users: ["Ana", "Sam"] });
+    r.apply({ type: "join", name: "bo", ts: 1 });
+    expect(r.others()).toEqual(["Ana", "bo"]);
+    r.apply({ type: "leave", name: "ANA", reason: "quit", ts: 1 });
+    r.apply({ type: "rename", from: "Sam", to: "Samuel", ts: 1 });
+    expect(r.me).toBe("Samuel");
+    r.apply({ type: "rename", from: "bo", to: "Bob", ts: 1 });
+    expect(r.others()).toEqual(["Bob"]);
+    r.apply({ type: "users", users: ["Dee", "Samuel"] });
+    expect(r.others()).toEqual(["Dee"]);
+  });
+});
+
+describe("complete", () => {
+  const names = ["Ana", "Sam", "Samira", "bo"];
+  test.each([
+    ["Sa", [["Sam: ", "Samira: "], "Sa"]],
+    ["an", [["Ana: "], "an"]],
+    ["/p", [["/ping ", "/pm "], "/p"]],
+    ["/re", [["/reply "], "/re"]],
+    ["/pm s", [["Sam ", "Samira "], "s"]],
+    ["/msg B", [["bo "], "B"]],
+    ["hello sa", [["Sam", "Samira"], "sa"]],
+    ["hello ", [[], ""]],
+    ["x", [[], "x"]],
+  ] as const)("%p", (line, expected) => {
+    expect(complete(line, names)).toEqual(expected as unknown as [string[], string]);
+  });
+});
+
+describe("renderer", () => {
+  const plain = makeRenderer({ color: false, timestamps: false, me: () => "Sam" });
+  const colored = makeRenderer({ color: true, timestamps: false, me: () => "Sam" });
+
+  test("plain output has no escapes; /me, rename and away read as sentences", () => {
+    expect(plain({ type: "action", from: "Ana", text: "waves", ts: 1 })).toBe("* Ana waves");
+    expect(plain({ type: "rename", from: "Ana", to: "Anna", ts: 1 })).toBe("* Ana is now known as Anna");
+    expect(plain({ type: "away-notice", name: "Bo", reason: "lunch" })).toBe("Bo is away: lunch");
+    expect(plain({ type: "public", from: "Ana", text: "hi Sam", ts: 1 })).toBe("Ana: hi Sam");
+  });
+
+  test("each name has its own stable colour", () => {
+    const line = (from: string) => colored({ type: "public", from, text: "x", ts: 1 })!;
+    expect(line("Ana")).toBe(line("Ana"));
+    expect(nameColor("Ana", 6)).toBe(nameColor("ana", 6));
+    const colours = new Set(["Ana", "Bo", "Sam", "Dee", "Eliya", "Kim", "Lou"].map((n) => nameColor(n, 6)));
+    expect(colours.size).toBeGreaterThan(2);
+  });
+
+  test("a line that mentions us is highlighted; one that does not is not", () => {
+    const mention = colored({ type: "public", from: "Ana", text: "sam, lunch?", ts: 1 })!;
+    const other = colored({ type: "public", from: "Ana", text: "samuel, lunch?", ts: 1 })!;
+    expect(mention).toContain("\u001b[7m"); // inverse
+    expect(other).not.toContain("\u001b[7m");
+  });
+
+  test.each([
+    ["hi Sam", true],
+    ["sam: hi", true],
+    ["(@Sam)", true],
+    ["Samuel", false],
+    ["isam", false],
+    ["Samuel and Sam", true],
+    ["", false],
+  ] as const)("mentions(%p, Sam) is %p", (text, expected) => {
+    expect(mentions(text, "Sam")).toBe(expected);
+  });
+});
