@@ -2,7 +2,7 @@
 // the server stopped with SIGTERM.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Binaries, buildBinaries, removeBinaries, run, runServer } from "../helpers/binaries.ts";
+import { type Binaries, buildBinaries, removeBinaries, type Running, run, runServer } from "../helpers/binaries.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testTls } from "../helpers/server.ts";
 import { hasTmux, Terminal } from "../helpers/tmux.ts";
@@ -14,6 +14,15 @@ beforeAll(async () => {
 afterAll(() => removeBinaries(bins));
 
 const joined = (name: string) => `Joined as ${name}.`;
+
+/** The end of an interactive test: Sam types quit, the watcher sees him go, the server stops. */
+async function quitAndStop(term: Terminal, watcher: Peer, server: Running): Promise<void> {
+  term.type("quit", true);
+  await watcher.next("<-- Sam left the chat (quit)");
+  watcher.close();
+  server.proc.kill("SIGTERM");
+  await server.exited();
+}
 
 describe("compiled binaries", () => {
   test("the README's example session: five users, one of them on nc", async () => {
@@ -198,11 +207,7 @@ describe("compiled binaries", () => {
 
       term.type("ne", true); // finish the line and send it
       await eliya.next("Sam: half a line");
-      term.type("quit", true);
-      await eliya.next("<-- Sam left the chat (quit)");
-      eliya.close();
-      server.proc.kill("SIGTERM");
-      await server.exited();
+      await quitAndStop(term, eliya, server);
     },
     30_000,
   );
@@ -229,11 +234,7 @@ describe("compiled binaries", () => {
       term.key("C-u");
       eliya.send("/me waves");
       await term.waitForLine(/^\* Eliya waves$/);
-      term.type("quit", true);
-      await eliya.next("<-- Sam left the chat (quit)");
-      eliya.close();
-      server.proc.kill("SIGTERM");
-      await server.exited();
+      await quitAndStop(term, eliya, server);
     },
     30_000,
   );
@@ -255,11 +256,7 @@ describe("compiled binaries", () => {
       expect(other).not.toContain("\u001b[7m");
       expect(other).toMatch(/\u001b\[[0-9;]*9[0-7]m/); // a bright colour for the name
       expect(lines.join("\n")).toContain("Ana: lunch, sam?");
-      term.type("quit", true);
-      await ana.next("<-- Sam left the chat (quit)");
-      ana.close();
-      server.proc.kill("SIGTERM");
-      await server.exited();
+      await quitAndStop(term, ana, server);
     },
     30_000,
   );
