@@ -34,12 +34,14 @@ ${helpLines()
   Up, Down              earlier lines you typed
 
 If the server needs a password, it is taken from BUNCHAT_PASSWORD, or asked for (not echoed).
+On a terminal, a lost connection is retried (1, 2, 4… s, at most 30 s apart) and the client
+rejoins with the same name; lines typed meanwhile are refused, not sent late.
 
 With stdin not a terminal, each input line is sent (the first is the name unless --name
 is given), every incoming message is printed as a plain line, and the client exits 0 at
 quit or end of input. Colours are off when NO_COLOR is set or output is not a terminal.
-Exit status: 0 after quit; 1 if the server can't be reached, goes away or refuses the name;
-2 for bad flags.
+Exit status: 0 after quit; 1 if the server can't be reached at start, or (from a pipe) goes
+away or refuses the name; 2 for bad flags.
 
 Examples:
   bunchat --host chat.example.org --name Sam

@@ -26,6 +26,11 @@ export interface ClientOptions {
   bell: boolean;
 }
 
+/** The first reconnection attempt waits about this long, each next one twice as long… */
+const RECONNECT_FIRST_MS = 1000;
+/** …up to this. */
+const RECONNECT_CAP_MS = 30_000;
+
 /** Exit codes: 0 after quit or end of input; 1 when the server goes away or refuses us. */
 export async function runClient(options: ClientOptions): Promise<number> {
   const client = new ChatClient(options);
@@ -57,6 +62,14 @@ class ChatClient {
   private muted = false;
   /** Who is online (for Tab) and who we are (for mentions). */
   private readonly roster = new Roster();
+  /** Interactive reconnection: attempts since we were last in, and the timer of the next one. */
+  private reconnects = 0;
+  private reconnectTimer: Timer | undefined;
+  /** A reconnection is under way: the welcome says we are back rather than repeating the instructions. */
+  private rejoining = false;
+  /** Sent by itself at the next ask-name / ask-password (the name we had; the password we gave). */
+  private autoName: string | undefined;
+  private givenPassword: string | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.render = makeRenderer({ ...options, me: () => this.roster.me });
@@ -85,15 +98,7 @@ class ChatClient {
     this.rl.on("close", () => this.onInputEnd());
     this.rl.on("SIGINT", () => this.leave()); // Ctrl-C in the interactive client
     try {
-      this.link = await openLink(
-        this.options.host,
-        this.options.port,
-        {
-          event: (event) => this.onEvent(event),
-          closed: (refusal) => this.onClosed(refusal),
-        },
-        this.options.tls,
-      );
+      this.link = await this.connect();
     } catch (err) {
       this.rl.close();
       process.stderr.write(`bunchat: ${(err as Error).message}\n`);
@@ -103,8 +108,46 @@ class ChatClient {
       this.show(`Connected to ${this.options.host}:${this.options.port}${this.options.tls ? " (TLS)" : ""}.`);
     }
     const code = await done;
+    clearTimeout(this.reconnectTimer);
     this.rl.close();
     return code;
+  }
+
+  private connect(): Promise<Link> {
+    return openLink(
+      this.options.host,
+      this.options.port,
+      { event: (event) => this.onEvent(event), closed: (refusal) => this.onClosed(refusal) },
+      this.options.tls,
+    );
+  }
+
+  /**
+   * Interactive only: after a lost connection (or a server restart), try again with exponential
+   * backoff and jitter, capped at 30 s, for as long as the user stays; then rejoin with the same
+   * name. Lines typed meanwhile are refused with a notice (Up brings them back), not sent late.
+   */
+  private scheduleReconnect(): void {
+    const base = Math.min(RECONNECT_CAP_MS, RECONNECT_FIRST_MS * 2 ** this.reconnects);
+    const delay = Math.min(RECONNECT_CAP_MS, Math.round(base * (0.5 + Math.random())));
+    this.reconnects++;
+    this.show(`Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s… (Ctrl-C to leave)`);
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
+  }
+
+  private async reconnect(): Promise<void> {
+    this.reconnectTimer = undefined;
+    if (this.phase === "leaving") return;
+    try {
+      this.link = await this.connect();
+    } catch (err) {
+      this.show(`! ${(err as Error).message}`);
+      return this.scheduleReconnect();
+    }
+    if ((this.phase as Phase) === "leaving") return this.link.end(); // Ctrl-C while connecting
+    this.rejoining = true;
+    this.autoName = this.roster.me;
+    this.triedName = true;
   }
 
   private onEvent(event: ServerEvent): void {
@@ -124,7 +167,10 @@ class ChatClient {
         return this.askName();
       case "welcome":
         this.phase = "chatting";
-        this.show(this.render(event));
+        this.reconnects = 0;
+        if (this.rejoining) this.show(`Back in the chat as ${sanitizeText(event.name)}.`);
+        else this.show(this.render(event));
+        this.rejoining = false;
         if (this.options.interactive) {
           this.rl.setPrompt("> ");
           this.rl.prompt();
@@ -144,7 +190,8 @@ class ChatClient {
   }
 
   private askPassword(): void {
-    if (this.options.password !== undefined) return this.send(this.options.password);
+    const known = this.options.password ?? this.givenPassword;
+    if (known !== undefined) return this.send(known);
     if (!this.options.interactive) {
       process.stderr.write("bunchat: the server needs a password; set BUNCHAT_PASSWORD\n");
       return this.quitNow(1);
@@ -158,6 +205,12 @@ class ChatClient {
 
   private askName(): void {
     this.phase = "naming";
+    if (this.autoName !== undefined) {
+      const name = this.autoName;
+      this.autoName = undefined; // once: if it is refused now (taken meanwhile), the user chooses
+      return this.send(name);
+    }
+    if (this.rejoining) this.show("Choose a name to rejoin with.");
     const first = !this.triedName;
     this.triedName = true;
     if (first && this.options.name !== undefined) return this.send(this.options.name);
@@ -180,6 +233,7 @@ class ChatClient {
     }
     if (this.phase === "password") {
       this.muted = false;
+      this.givenPassword = line; // for rejoining after a lost connection
       // Keep the password out of the history (Up would show it).
       const history = (this.rl as unknown as { history?: string[] }).history;
       if (history?.[0] === line) history.shift();
@@ -189,7 +243,13 @@ class ChatClient {
       this.rl.setPrompt("");
       return this.send(line);
     }
-    if (this.phase !== "chatting") return;
+    if (this.phase !== "chatting") {
+      const notice = this.link
+        ? "! Not in the chat yet, so that line was not sent."
+        : "! Not connected, so that line was not sent (Up brings it back).";
+      if (line.trim() !== "" && this.phase !== "leaving") this.show(notice);
+      return;
+    }
     this.sendChat(line);
     if (this.phase === "chatting") this.rl.prompt();
   }
@@ -253,6 +313,7 @@ class ChatClient {
   private leave(): void {
     if (this.phase === "leaving") return;
     this.phase = "leaving";
+    clearTimeout(this.reconnectTimer);
     if (!this.link) return this.finish(0);
     // On a terminal, leaving drops lines still waiting for the budget (a paste cut short); from a pipe, they go first.
     if (this.options.interactive) this.outgoing.length = 0;
@@ -273,7 +334,13 @@ class ChatClient {
     if (this.phase === "leaving") return this.finish(0);
     for (const line of refusal) this.show(sanitizeText(line)); // the server's own "! …" line, as sent
     this.show(this.serverShutdown ? "The server has shut down." : "Connection to the server lost.");
-    this.finish(1);
+    // A script wants to know (exit 1); a person at a terminal wants to be back when the server is.
+    if (!this.options.interactive || this.roster.me === undefined) return this.finish(1);
+    this.link = undefined;
+    this.phase = "waiting";
+    this.serverShutdown = false;
+    this.rl.setPrompt("");
+    this.scheduleReconnect();
   }
 
   /** Prints a line above the prompt, leaving what is being typed intact. */

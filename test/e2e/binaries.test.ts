@@ -261,6 +261,56 @@ describe("compiled binaries", () => {
     30_000,
   );
 
+  test.skipIf(!hasTmux)(
+    "interactive: after the server restarts on the same port the client reconnects with its name; lines typed meanwhile are refused with a notice",
+    async () => {
+      const first = await runServer(bins);
+      const port = first.port;
+      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
+      await term.waitForLine(/^Joined as Sam\.$/);
+      first.server.proc.kill("SIGTERM");
+      await first.server.exited();
+      await term.waitForLine(/^The server has shut down\.$/);
+      await term.waitForLine(/^Reconnecting in \d+ s… \(Ctrl-C to leave\)$/);
+      term.type("anyone there?", true);
+      await term.waitForLine(/^! Not connected, so that line was not sent \(Up brings it back\)\.$/);
+      const second = await runServer(bins, ["--port", String(port)]);
+      const watcher = await Peer.join(port, "Watcher");
+      await term.waitForLine(/^Back in the chat as Sam\.$/, 20_000); // backoff: 1, 2, 4 s… with jitter
+      await watcher.next("--> Sam joined the chat");
+      term.type("back again", true);
+      await watcher.next("Sam: back again");
+      expect(watcher.log.all(/anyone there/)).toEqual([]);
+      await quitAndStop(term, watcher, second.server);
+    },
+    40_000,
+  );
+
+  test.skipIf(!hasTmux)(
+    "interactive: when its name was taken while it was away, the client says so and asks for another",
+    async () => {
+      const first = await runServer(bins);
+      const port = first.port;
+      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
+      await term.waitForLine(/^Joined as Sam\.$/);
+      first.server.proc.kill("SIGTERM");
+      await first.server.exited();
+      const second = await runServer(bins, ["--port", String(port)]);
+      const impostor = await Peer.join(port, "Sam");
+      await term.waitForLine(/^! The name "Sam" is taken by Sam\.$/, 20_000);
+      await term.waitForLine(/^Enter your username:/);
+      term.type("Sam2", true);
+      await term.waitForLine(/^Back in the chat as Sam2\.$/);
+      await impostor.next("--> Sam2 joined the chat");
+      term.type("quit", true);
+      await impostor.next("<-- Sam2 left the chat (quit)");
+      impostor.close();
+      second.server.proc.kill("SIGTERM");
+      await second.server.exited();
+    },
+    40_000,
+  );
+
   test("a refused name in pipe mode is explained and the client exits 1", async () => {
     const { server, port } = await runServer(bins);
     const c = run(bins.client, ["--port", String(port), "--name", "Server"], "c");
