@@ -15,6 +15,16 @@ afterAll(() => removeBinaries(bins));
 
 const joined = (name: string) => `Joined as ${name}.`;
 
+/** Sam joins in a terminal, then his server stops (SIGTERM): the caller starts the next one on `port`. */
+async function samThenRestart(): Promise<{ port: number; term: Terminal }> {
+  const first = await runServer(bins);
+  const term = Terminal.start([bins.client, "--port", String(first.port), "--name", "Sam", "--no-timestamps"]);
+  await term.waitForLine(/^Joined as Sam\.$/);
+  first.server.proc.kill("SIGTERM");
+  await first.server.exited();
+  return { port: first.port, term };
+}
+
 /** The end of an interactive test: Sam types quit, the watcher sees him go, the server stops. */
 async function quitAndStop(term: Terminal, watcher: Peer, server: Running): Promise<void> {
   term.type("quit", true);
@@ -264,12 +274,7 @@ describe("compiled binaries", () => {
   test.skipIf(!hasTmux)(
     "interactive: after the server restarts on the same port the client reconnects with its name; lines typed meanwhile are refused with a notice",
     async () => {
-      const first = await runServer(bins);
-      const port = first.port;
-      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
-      await term.waitForLine(/^Joined as Sam\.$/);
-      first.server.proc.kill("SIGTERM");
-      await first.server.exited();
+      const { port, term } = await samThenRestart();
       await term.waitForLine(/^The server has shut down\.$/);
       await term.waitForLine(/^Reconnecting in \d+ s… \(Ctrl-C to leave\)$/);
       term.type("anyone there?", true);
@@ -289,12 +294,7 @@ describe("compiled binaries", () => {
   test.skipIf(!hasTmux)(
     "interactive: when its name was taken while it was away, the client says so and asks for another",
     async () => {
-      const first = await runServer(bins);
-      const port = first.port;
-      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
-      await term.waitForLine(/^Joined as Sam\.$/);
-      first.server.proc.kill("SIGTERM");
-      await first.server.exited();
+      const { port, term } = await samThenRestart();
       const second = await runServer(bins, ["--port", String(port)]);
       const impostor = await Peer.join(port, "Sam");
       await term.waitForLine(/^! The name "Sam" is taken by Sam\.$/, 20_000);
