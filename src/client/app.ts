@@ -350,9 +350,16 @@ class ChatClient {
       process.stdout.write(`${text}\n`);
       return;
     }
+    // Clear the prompt and the typed line from their first row down: a long line wraps over
+    // several rows, and the cursor may be on any of them.
+    const rows = (this.rl as unknown as { getCursorPos?: () => { rows: number } }).getCursorPos?.().rows ?? 0;
+    if (rows > 0) readline.moveCursor(process.stdout, 0, -rows);
     readline.cursorTo(process.stdout, 0);
-    readline.clearLine(process.stdout, 0);
+    readline.clearScreenDown(process.stdout);
     process.stdout.write(`${text}\n`);
+    // readline redraws by first moving up over the rows it drew last time; we cleared those
+    // already, and moving up now would erase the line just printed.
+    (this.rl as unknown as { prevRows?: number }).prevRows = 0;
     if (this.phase === "chatting" || this.phase === "naming" || this.phase === "password") this.rl.prompt(true);
   }
 }

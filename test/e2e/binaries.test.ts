@@ -15,6 +15,14 @@ afterAll(() => removeBinaries(bins));
 
 const joined = (name: string) => `Joined as ${name}.`;
 
+/** A server, Sam in a terminal (no timestamps), and Eliya over plain TCP who joined after him. */
+async function samWithEliya(): Promise<{ server: Running; term: Terminal; eliya: Peer }> {
+  const { server, port } = await runServer(bins);
+  const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
+  await term.waitForLine(/^Joined as Sam\.$/);
+  return { server, term, eliya: await Peer.join(port, "Eliya") };
+}
+
 /** Sam joins in a terminal, then his server stops (SIGTERM): the caller starts the next one on `port`. */
 async function samThenRestart(): Promise<{ port: number; term: Terminal }> {
   const first = await runServer(bins);
@@ -225,10 +233,7 @@ describe("compiled binaries", () => {
   test.skipIf(!hasTmux)(
     "interactive: Tab completes a name who joined later, Up recalls a line, /me reads as an action",
     async () => {
-      const { server, port } = await runServer(bins);
-      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
-      await term.waitForLine(/^Joined as Sam\.$/);
-      const eliya = await Peer.join(port, "Eliya"); // after us: known from the join event
+      const { server, term, eliya } = await samWithEliya(); // after us: known from the join event
       await term.waitForLine(/^--> Eliya joined the chat$/);
       term.type("El");
       term.key("Tab");
@@ -244,6 +249,55 @@ describe("compiled binaries", () => {
       term.key("C-u");
       eliya.send("/me waves");
       await term.waitForLine(/^\* Eliya waves$/);
+      await quitAndStop(term, eliya, server);
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
+    "interactive: a half-typed line of wide characters (CJK, emoji) stays intact while messages arrive",
+    async () => {
+      const { server, term, eliya } = await samWithEliya();
+      term.type("你好世界 👋 ");
+      await term.waitForLine(/^> 你好世界 👋/);
+      eliya.send("こんにちは Sam");
+      eliya.send("x".repeat(100)); // wraps on an 80-column screen
+      const screen = await term.waitFor((l) => l.some((x) => x.startsWith("Eliya: xxx")), "the long line");
+      const prompt = screen.findLastIndex((l) => l.startsWith("> "));
+      expect(screen[prompt]).toMatch(/^> 你好世界 👋\s*$/);
+      expect(screen.findIndex((l) => l === "Eliya: こんにちは Sam")).toBeLessThan(prompt);
+      term.type("and more", true);
+      await eliya.next("Sam: 你好世界 👋 and more");
+      await quitAndStop(term, eliya, server);
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
+    "interactive: a typed line that wraps over two rows is redrawn whole below incoming messages, wherever the cursor is",
+    async () => {
+      const { server, term, eliya } = await samWithEliya();
+      const typed = `${"a".repeat(90)}${"b".repeat(20)}`; // 112 columns with the prompt: two rows
+      term.type(typed);
+      await term.waitForLine(/b{20}$/);
+      eliya.send("message one");
+      eliya.send("message two");
+      await term.waitForLine(/^Eliya: message two$/);
+      term.key("C-a"); // the cursor to the first row
+      eliya.send("message three");
+      const screen = await term.waitForLine(/^Eliya: message three$/);
+      const first = screen.findIndex((l) => l === "Eliya: message one");
+      expect(screen.slice(first, first + 5)).toEqual([
+        "Eliya: message one",
+        "Eliya: message two",
+        "Eliya: message three",
+        `> ${"a".repeat(78)}`,
+        `${"a".repeat(12)}${"b".repeat(20)}`,
+      ]);
+      expect(screen.filter((l) => l.startsWith("> a")).length).toBe(1); // no leftover rows
+      term.key("End");
+      term.type("!", true);
+      await eliya.next(`Sam: ${typed}!`);
       await quitAndStop(term, eliya, server);
     },
     30_000,
