@@ -5,6 +5,7 @@ import { parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
 import { runClient } from "./src/client/app.ts";
 import type { LinkTls } from "./src/client/link.ts";
 import { helpLines } from "./src/protocol/codec.ts";
+import { COMMANDS } from "./src/protocol/commands.ts";
 import { DEFAULT_CLIENT_HOST, DEFAULT_PORT } from "./src/protocol/limits.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -42,6 +43,11 @@ is given), every incoming message is printed as a plain line, and the client exi
 quit or end of input. Colours are off when NO_COLOR is set or output is not a terminal.
 Exit status: 0 after quit; 1 if the server can't be reached at start, or (from a pipe) goes
 away or refuses the name; 2 for bad flags.
+
+Examples in the chat (/help <command> explains one):
+${COMMANDS.filter((c) => c.example !== c.usage)
+  .map((c) => `  ${c.example}`)
+  .join("\n")}
 
 Examples:
   bunchat --host chat.example.org --name Sam

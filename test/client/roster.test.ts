@@ -72,4 +72,16 @@ describe("renderer", () => {
   ] as const)("mentions(%p, Sam) is %p", (text, expected) => {
     expect(mentions(text, "Sam")).toBe(expected);
   });
+
+  test("nothing from the network reaches the terminal raw: names and text are sanitised", () => {
+    const line = plain({
+      type: "public",
+      from: "A\u001b[2Jna",
+      text: "hi\u0007\u202e there\u001b]0;title\u0007",
+      ts: 1,
+    })!;
+    expect(line).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
+    expect(line).toContain("hi");
+    expect(plain({ type: "action", from: "Bo", text: "\rwaves\b", ts: 1 })).not.toMatch(/[\r\b]/);
+  });
 });

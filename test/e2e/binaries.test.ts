@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Binaries, buildBinaries, removeBinaries, type Running, run, runServer } from "../helpers/binaries.ts";
+import { COMMANDS } from "../../src/protocol/commands.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testTls } from "../helpers/server.ts";
 import { hasTmux, Terminal } from "../helpers/tmux.ts";
@@ -408,6 +409,20 @@ describe("compiled binaries", () => {
     const p = run(which === "server" ? bins.server : bins.client, [...args]);
     expect(await p.exited()).toBe(code);
     await p.out.next(line);
+  });
+
+  test("client --help shows every flag, every command and an example of each", async () => {
+    const p = run(bins.client, ["--help"]);
+    expect(await p.exited()).toBe(0);
+    await p.out.next(/^Examples:$/);
+    const help = p.out.lines.join("\n");
+    for (const flag of ["--host", "--port", "--name", "--tls", "--ca", "--insecure", "--no-timestamps", "--no-bell"]) {
+      expect(help).toContain(`  ${flag}`);
+    }
+    for (const c of COMMANDS) {
+      expect(help).toContain(c.usage);
+      expect(help).toContain(c.example);
+    }
   });
 
   test.each([
