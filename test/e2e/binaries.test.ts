@@ -217,7 +217,12 @@ describe("compiled binaries", () => {
       await term.waitForLine(/^> half a li$/);
       eliya.send("hello Sam");
       eliya.send("/pm Sam psst");
-      const screen = await term.waitForLine(/\[pm from Eliya\] psst$/);
+      // The prompt is redrawn just after each line is printed: wait for both.
+      const screen = await term.waitFor(
+        (l) =>
+          l.some((x) => /\[pm from Eliya\] psst$/.test(x)) && l.at(l.findLastIndex((x) => x !== "")) === "> half a li",
+        "the pm, then the prompt with the half line",
+      );
       // The incoming lines are above the prompt, and the typed text is still on it.
       const prompt = screen.findLastIndex((l) => l.startsWith("> "));
       expect(screen[prompt]).toBe("> half a li");
@@ -263,7 +268,11 @@ describe("compiled binaries", () => {
       await term.waitForLine(/^> 你好世界 👋/);
       eliya.send("こんにちは Sam");
       eliya.send("x".repeat(100)); // wraps on an 80-column screen
-      const screen = await term.waitFor((l) => l.some((x) => x.startsWith("Eliya: xxx")), "the long line");
+      const screen = await term.waitFor(
+        (l) =>
+          l.some((x) => x.startsWith("Eliya: xxx")) && /^> 你好世界/.test(l.at(l.findLastIndex((x) => x !== "")) ?? ""),
+        "the long line, then the prompt",
+      );
       const prompt = screen.findLastIndex((l) => l.startsWith("> "));
       expect(screen[prompt]).toMatch(/^> 你好世界 👋\s*$/);
       expect(screen.findIndex((l) => l === "Eliya: こんにちは Sam")).toBeLessThan(prompt);
@@ -286,7 +295,12 @@ describe("compiled binaries", () => {
       await term.waitForLine(/^Eliya: message two$/);
       term.key("C-a"); // the cursor to the first row
       eliya.send("message three");
-      const screen = await term.waitForLine(/^Eliya: message three$/);
+      const screen = await term.waitFor(
+        (l) =>
+          l.includes("Eliya: message three") &&
+          l.at(l.findLastIndex((x) => x !== "")) === `${"a".repeat(12)}${"b".repeat(20)}`,
+        "message three, then the prompt",
+      );
       const first = screen.findIndex((l) => l === "Eliya: message one");
       expect(screen.slice(first, first + 5)).toEqual([
         "Eliya: message one",
