@@ -323,8 +323,18 @@ describe("compiled binaries", () => {
     async () => {
       const { server, port } = await runServer(bins);
       const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam"], true);
+      const quiet = Terminal.start([bins.client, "--port", String(port), "--name", "Kim", "--no-bell"], true);
       await term.waitForLine(/Joined as/);
+      await quiet.waitForLine(/Joined as/);
       const ana = await Peer.join(port, "Ana");
+      ana.send("nothing for anyone yet");
+      await term.waitForLine(/nothing for anyone yet/);
+      expect(term.rang()).toBe(false);
+      ana.send("sam and kim: lunch?");
+      await quiet.waitForLine(/sam and kim: lunch\?/);
+      await term.waitForLine(/sam and kim: lunch\?/);
+      expect(term.rang()).toBe(true); // a mention rings the bell…
+      expect(quiet.rang()).toBe(false); // …unless --no-bell
       ana.send("lunch, sam?");
       ana.send("nothing for you");
       const lines = await term.waitFor((l) => l.some((x) => x.includes("nothing for you")), "both lines");

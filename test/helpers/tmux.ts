@@ -39,6 +39,11 @@ export class Terminal {
     tmux("send-keys", "-t", this.session, name);
   }
 
+  /** True once the program rang the terminal bell (tmux's window bell flag). */
+  rang(): boolean {
+    return tmux("display-message", "-p", "-t", this.session, "#{window_bell_flag}").trim() === "1";
+  }
+
   /** The screen's lines; with `escapes`, with the colour and attribute codes in them. */
   screen(escapes = false): string[] {
     return tmux("capture-pane", "-t", this.session, "-p", ...(escapes ? ["-e"] : [])).split("\n");
