@@ -7,7 +7,7 @@ import type { ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
 import { type Link, type LinkTls, openLink } from "./link.ts";
-import { makeRenderer, mentions } from "./render.ts";
+import { makeRenderer } from "./render.ts";
 import { complete, Roster } from "./roster.ts";
 
 export interface ClientOptions {
@@ -72,7 +72,13 @@ class ChatClient {
   private givenPassword: string | undefined;
 
   constructor(private readonly options: ClientOptions) {
-    this.render = makeRenderer({ ...options, me: () => this.roster.me });
+    this.render = makeRenderer({
+      ...options,
+      me: () => this.roster.me,
+      onMention: () => {
+        if (options.bell && options.interactive) process.stdout.write("\x07");
+      },
+    });
     this.rl = readline.createInterface({
       input: process.stdin,
       output: options.interactive ? process.stdout : undefined,
@@ -152,9 +158,6 @@ class ChatClient {
 
   private onEvent(event: ServerEvent): void {
     this.roster.apply(event);
-    if ((event.type === "public" || event.type === "action") && this.options.bell && this.options.interactive) {
-      if (mentions(sanitizeText(String(event.text)), this.roster.me)) process.stdout.write("\x07");
-    }
     switch (event.type) {
       case "hello":
         if (event.linesPerSecond > 0) this.budget = new FloodBudget(event.burstLines, event.linesPerSecond, Date.now());

@@ -14,6 +14,8 @@ export interface RenderOptions {
   now?: () => number;
   /** Our own name, for highlighting lines that mention it. */
   me?: () => string | undefined;
+  /** Called when a line is highlighted because it mentions us (the client rings the bell). */
+  onMention?: () => void;
 }
 
 /** True when `text` names `me` as a whole word, ignoring case ("sam," yes; "samuel" no). */
@@ -57,8 +59,13 @@ export function makeRenderer(options: RenderOptions): Renderer {
     const text = s(name);
     return c.bold(palette[nameColor(text, palette.length)]!(text));
   };
-  /** A line that mentions us stands out (and the client rings the bell). */
-  const mark = (text: string, line: string) => (mentions(text, options.me?.()) ? c.inverse(line) : line);
+  /** Sanitised text, standing out if it mentions us. */
+  const said = (value: unknown) => {
+    const text = s(value);
+    if (!mentions(text, options.me?.())) return text;
+    options.onMention?.();
+    return c.inverse(text);
+  };
   const list = (users: unknown, limit?: number, away?: unknown) => {
     const names = Array.isArray(users) ? users.map(s) : [];
     const reasons: Record<string, string> = {};
@@ -80,7 +87,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
           list(event.users, WELCOME_NAMES, event.away),
         ].join("\n");
       case "public":
-        return `${stamp(event.ts)}${who(event.from)}: ${mark(s(event.text), s(event.text))}`;
+        return `${stamp(event.ts)}${who(event.from)}: ${said(event.text)}`;
       case "private":
         return `${stamp(event.ts)}${c.magenta(`${c.bold(`[pm from ${s(event.from)}]`)} ${s(event.text)}`)}`;
       case "private-sent":
@@ -92,7 +99,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "users":
         return c.cyan(list(event.users, undefined, event.away));
       case "action":
-        return `${stamp(event.ts)}${c.italic(`* ${who(event.from)} ${mark(s(event.text), s(event.text))}`)}`;
+        return `${stamp(event.ts)}${c.italic(`* ${who(event.from)} ${said(event.text)}`)}`;
       case "rename":
         return `${stamp(event.ts)}${c.cyan(`* ${s(event.from)} is now known as ${c.bold(s(event.to))}`)}`;
       case "away":

@@ -79,8 +79,7 @@ export class Hub {
     const key = foldName(member.name);
     if (this.members.has(key)) return false;
     member.joinedSeq = nextSeq();
-    this.members.set(key, member);
-    this.sorted.splice(this.position(member.name), 0, member.name);
+    this.index(member, member.name);
     return true;
   }
 
@@ -89,9 +88,8 @@ export class Hub {
     const key = foldName(member.name);
     if (this.members.get(key) !== member) return false;
     if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
-    this.members.delete(key);
+    this.unindex(member.name);
     this.awayReasons.delete(member);
-    this.sorted.splice(this.position(member.name), 1);
     return true;
   }
 
@@ -99,11 +97,20 @@ export class Hub {
   rename(member: Member, to: string): boolean {
     const holder = this.find(to);
     if ((holder && holder !== member) || this.members.get(foldName(member.name)) !== member) return false;
-    this.members.delete(foldName(member.name));
-    this.sorted.splice(this.position(member.name), 1);
-    this.members.set(foldName(to), member);
-    this.sorted.splice(this.position(to), 0, to);
+    this.unindex(member.name);
+    this.index(member, to);
     return true;
+  }
+
+  /** Files a member under a name: found by it, and listed in order. */
+  private index(member: Member, name: string): void {
+    this.members.set(foldName(name), member);
+    this.sorted.splice(this.position(name), 0, name);
+  }
+
+  private unindex(name: string): void {
+    this.members.delete(foldName(name));
+    this.sorted.splice(this.position(name), 1);
   }
 
   /** Marks a member away (with a reason) or back (undefined). */

@@ -142,16 +142,19 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   joinedSeq = 0;
   lastPmFrom?: Member;
 
+  /** The answer when someone online already has `name` (ignoring case), for joining and /nick alike. */
+  private nameTaken(name: string): ErrorEvent {
+    const holder = this.hub.find(name);
+    return error("name-taken", `The name "${name}" is taken${holder ? ` by ${holder.name}` : ""}.`);
+  }
+
   /** /nick: the same checks as a first name, then everyone is told. */
   rename(wanted: string): void {
     const check = checkName(wanted);
     if (!check.ok) return this.reply(error("name-invalid", check.reason));
     const old = this.name;
     if (check.name === old) return this.reply(error("bad-usage", `You are already ${old}.`));
-    if (!this.hub.rename(this, check.name)) {
-      const holder = this.hub.find(check.name);
-      return this.reply(error("name-taken", `The name "${check.name}" is taken${holder ? ` by ${holder.name}` : ""}.`));
-    }
+    if (!this.hub.rename(this, check.name)) return this.reply(this.nameTaken(check.name));
     this.name = check.name;
     this.hub.broadcast({ type: "rename", from: old, to: this.name, ts: this.now() });
     this.log(`~ ${old} is now ${this.name}`);
@@ -434,14 +437,10 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     }
     const check = checkName(line);
     if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
-    const taken = this.hub.find(check.name);
     this.name = check.name;
-    if (taken || !this.hub.add(this)) {
+    if (!this.hub.add(this)) {
       this.name = "";
-      return this.refuseName(
-        error("name-taken", `The name "${check.name}" is taken${taken ? ` by ${taken.name}` : ""}.`),
-        true,
-      );
+      return this.refuseName(this.nameTaken(check.name), true);
     }
     this.phase = "chatting";
     this.reply({ type: "welcome", name: this.name, users: this.hub.names(), away: this.hub.away() });
