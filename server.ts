@@ -4,6 +4,7 @@
 import { parseCount, parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
 import { DEFAULT_PORT, DEFAULT_SERVER_HOST, LIMITS, SERVER_LIMITS } from "./src/protocol/limits.ts";
 import { consoleLog, flushLog } from "./src/time.ts";
+import { Cluster, ClusterError } from "./src/server/cluster.ts";
 import { startServer } from "./src/server/server.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -32,15 +33,22 @@ Options:
                               the BUNCHAT_PASSWORD environment variable
   --tls-cert <file>           serve TLS with this certificate chain (PEM)…
   --tls-key <file>            …and this private key (PEM); clients then need bunchat --tls
+  --redis <url>               cluster mode: share one chat with every server using this Redis
+                              (redis://[:password@]host:port; or the BUNCHAT_REDIS environment
+                              variable). Without it the server runs alone, in memory
+  --node-id <id>              this server's name in the cluster (default: generated)
+  --node-timeout <s>          a cluster node silent this long is dead: its users' leaves are
+                              announced and their names freed (default 10)
   -h, --help                  show this help
   -v, --version               show the version
 
 Limits: lines up to ${LIMITS.maxLineBytes} bytes; names 1-${LIMITS.nameMaxLength} of A-Z a-z 0-9 _ -. README.md lists them all.
 SIGINT or SIGTERM: every client is told, output is flushed, exit 0.
 
-Example:
+Examples:
   bunchat-server --port ${DEFAULT_PORT}
   nc 127.0.0.1 ${DEFAULT_PORT}        # or: bunchat --port ${DEFAULT_PORT} --name Sam
+  bunchat-server --port 7001 --redis redis://10.0.0.5:6379      # on each machine of a cluster
 `;
 
 await runMain("bunchat-server", async () => {
@@ -59,6 +67,9 @@ await runMain("bunchat-server", async () => {
     "connect-burst": { type: "string" },
     "tls-cert": { type: "string" },
     "tls-key": { type: "string" },
+    redis: { type: "string" },
+    "node-id": { type: "string" },
+    "node-timeout": { type: "string" },
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "v" },
   });
@@ -82,9 +93,28 @@ await runMain("bunchat-server", async () => {
   const password = flags.password ?? process.env.BUNCHAT_PASSWORD;
   if (password === "") throw new UsageError("The password can't be empty.");
   const tls = await readTls(flags["tls-cert"], flags["tls-key"]);
+  const redis = flags.redis ?? process.env.BUNCHAT_REDIS;
+  const nodeTimeoutMs = parseCount("--node-timeout", flags["node-timeout"], 10, 1) * 1000;
+  if (redis === undefined && (flags["node-id"] !== undefined || flags["node-timeout"] !== undefined)) {
+    throw new UsageError("--node-id and --node-timeout are for cluster mode: add --redis <url>.");
+  }
+  if (redis !== undefined && !/^rediss?:\/\/./.test(redis)) {
+    throw new UsageError(`--redis needs a redis:// or rediss:// URL, not "${redis}".`);
+  }
+  let cluster: Cluster | undefined;
+  if (redis !== undefined) {
+    try {
+      cluster = await Cluster.start({ url: redis, nodeId: flags["node-id"], nodeTimeoutMs, log: consoleLog });
+    } catch (err) {
+      if (!(err instanceof ClusterError)) throw err;
+      flushLog();
+      process.stderr.write(`bunchat-server: ${err.message}\n`);
+      process.exit(1);
+    }
+  }
   let server;
   try {
-    server = startServer({ host, port, log: consoleLog, limits, password, tls });
+    server = startServer({ host, port, log: consoleLog, limits, password, tls, cluster });
   } catch (err) {
     const message = (err as Error).message;
     // OpenSSL's reasons (NO_START_LINE, KEY_VALUES_MISMATCH…) come from the PEM, X.509 and key routines.
@@ -92,9 +122,14 @@ await runMain("bunchat-server", async () => {
       ? `--tls-cert must be a PEM certificate and --tls-key its PEM private key (${message})`
       : `can't listen on ${host}:${port}: ${message}`;
     process.stderr.write(`bunchat-server: ${why}\n`);
+    await cluster?.stop(); // gives its node id back at once
     process.exit(1);
   }
-  const notes = [tls ? "TLS" : "plain TCP", ...(password ? ["password required"] : [])].join(", ");
+  const notes = [
+    tls ? "TLS" : "plain TCP",
+    ...(password ? ["password required"] : []),
+    ...(cluster ? [`cluster node ${cluster.node}`] : []),
+  ].join(", ");
   consoleLog(`bunchat-server ${VERSION} listening on ${server.hostname}:${server.port} (${notes})`);
 
   const stop = async (signal: string) => {

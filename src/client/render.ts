@@ -108,6 +108,8 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return c.dim(`${s(event.name)} is away: ${s(event.reason)}`);
       case "help":
         return helpBlock(typeof event.command === "string" ? event.command : undefined).join("\n");
+      case "notice":
+        return `${stamp(event.ts)}${c.cyan(`-- ${s(event.text)}`)}`;
       case "pong":
         return `pong ${s(event.token)}`;
       case "error":

@@ -60,6 +60,8 @@ export const LEAVE_WORDS: Record<LeaveReason, string> = {
   "too-slow": "dropped: not reading",
   "timed-out": "timed out",
   flooding: "dropped: flooding",
+  "server-stopped": "their server was stopped",
+  "server-lost": "their server stopped answering",
 };
 
 /** The human-readable form of an event: what an nc user sees. */
@@ -99,6 +101,8 @@ export function toText(event: ServerEvent): string {
       return `${event.name} is away: ${event.reason}`;
     case "help":
       return helpBlock(event.command).join("\n");
+    case "notice":
+      return `-- ${event.text}`;
     case "pong":
       return `pong ${event.token}`;
     case "ping":
@@ -151,6 +155,7 @@ const EVENT_TYPES = new Set<string>([
   "leave",
   "users",
   "help",
+  "notice",
   "pong",
   "ping",
   "error",

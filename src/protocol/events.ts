@@ -4,9 +4,12 @@ export type Mode = "text" | "json";
 
 /**
  * quit: said goodbye · disconnected: the connection closed · too-slow: stopped reading, dropped ·
- * timed-out: stopped answering (dead network, suspended machine) · flooding: sent too much, dropped.
+ * timed-out: stopped answering (dead network, suspended machine) · flooding: sent too much, dropped ·
+ * server-stopped: their server (another node of a cluster) was stopped · server-lost: their server
+ * stopped answering the cluster.
  */
-export type LeaveReason = "quit" | "disconnected" | "too-slow" | "timed-out" | "flooding";
+export type LeaveReason =
+  "quit" | "disconnected" | "too-slow" | "timed-out" | "flooding" | "server-stopped" | "server-lost";
 
 export type ErrorCode =
   | "name-invalid" // the username breaks a rule; choose another
@@ -24,6 +27,7 @@ export type ErrorCode =
   | "unknown-command"
   | "bad-usage" // a command without what it needs
   | "unknown-user" // /pm to someone not online, /reply with no one to reply to
+  | "unreachable" // /pm to someone on another server of the cluster while it can't be reached
   | "bad-hello" // a structured hello the server can't accept
   | "registration-timeout" // no name chosen in time; the connection closes
   | "server-full" // --max-clients reached; the connection closes
@@ -57,6 +61,7 @@ export type ServerEvent =
   | { type: "away"; reason: string | null } // to yourself: /away (reason) or /back (null)
   | { type: "away-notice"; name: string; reason: string } // your /pm reached someone who is away
   | { type: "help"; command?: string }
+  | { type: "notice"; text: string; ts: number } // from the server to everyone here (cluster reachable or not)
   | { type: "pong"; token: string }
   | { type: "ping" } // structured clients only: answer with any line (an empty one is ignored)
   | { type: "error"; code: ErrorCode; message: string }

@@ -7,6 +7,9 @@
 // the number of members. Members that must see a different sequence (a sender, who does not
 // get its own lines; one that joined or left during the turn; one holding replies that must stay
 // in order) get their share merged in order instead.
+//
+// In a cluster, users on other nodes are members too (found by name, listed, unique), but their
+// `node` is set and they are never delivered to: the hub's link carries what concerns them.
 
 import { beforeWrite, nextSeq } from "../net/outbox.ts";
 import { Encoded } from "../protocol/codec.ts";
@@ -15,6 +18,8 @@ import { foldName } from "../protocol/names.ts";
 
 export interface Member {
   readonly name: string;
+  /** The cluster node a remote member is on; undefined for members of this server. */
+  readonly node?: string;
   readonly mode: Mode;
   /** Set by the hub on joining: broadcasts sent before it are not for this member. */
   joinedSeq: number;
@@ -28,6 +33,23 @@ export interface Member {
   deliverTurn(parts: Uint8Array[], seqs: number[]): void;
 }
 
+/**
+ * How a hub reaches users on other nodes (cluster mode; see cluster.ts). Called only for what
+ * happens here: events from other nodes come in through `broadcastHere`.
+ */
+export interface Link {
+  /** Public, action, join, leave and rename events of members here, for every other node. */
+  relay(event: ServerEvent): void;
+  /** A member here went away (reason) or came back (undefined). */
+  relayAway(name: string, reason: string | undefined): void;
+  /** A private message for a member on another node; false if that node can't be reached now. */
+  sendPrivate(to: Member, event: ServerEvent): boolean;
+  /** Claims a name across the cluster for a member here: true (or a promise of true) if it is ours. */
+  claim(name: string): true | Promise<boolean>;
+  /** Gives back a claimed name nobody here ended up using. */
+  unclaim(name: string): void;
+}
+
 /** One broadcast of this turn. */
 interface Broadcast {
   seq: number;
@@ -39,7 +61,12 @@ interface Broadcast {
 const MAX_TURN_BROADCASTS = 1024;
 
 export class Hub {
+  /** Everyone, by folded name: members here and, in a cluster, on other nodes. */
   private readonly members = new Map<string, Member>();
+  /** Members on this server: the ones deliveries go to. */
+  private readonly here = new Set<Member>();
+  /** Other nodes, in cluster mode. */
+  link: Link | undefined;
   /** Everyone's name, kept sorted as people come and go (not sorted again for every welcome). */
   private readonly sorted: string[] = [];
   private turn: Broadcast[] = [];
@@ -74,12 +101,22 @@ export class Hub {
     return low;
   }
 
+  /** Claims a name for a member here before it is added: at once on one node, through Redis in a cluster. */
+  claim(name: string): true | Promise<boolean> {
+    return this.link ? this.link.claim(name) : true;
+  }
+
+  unclaim(name: string): void {
+    this.link?.unclaim(name);
+  }
+
   /** Adds a member unless the name is taken; true when added. */
   add(member: Member): boolean {
     const key = foldName(member.name);
     if (this.members.has(key)) return false;
     member.joinedSeq = nextSeq();
     this.index(member, member.name);
+    if (member.node === undefined) this.here.add(member);
     return true;
   }
 
@@ -89,6 +126,7 @@ export class Hub {
     if (this.members.get(key) !== member) return false;
     if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
     this.unindex(member.name);
+    this.here.delete(member);
     this.awayReasons.delete(member);
     return true;
   }
@@ -117,6 +155,7 @@ export class Hub {
   setAway(member: Member, reason: string | undefined): void {
     if (reason === undefined) this.awayReasons.delete(member);
     else this.awayReasons.set(member, reason);
+    if (member.node === undefined) this.link?.relayAway(member.name, reason);
   }
 
   awayReason(member: Member): string | undefined {
@@ -131,8 +170,14 @@ export class Hub {
     return away;
   }
 
-  /** Delivers to every member but one, at the end of the turn; each mode's bytes are encoded once. */
+  /** An event from a member here: to every member but `except`, here and on other nodes. */
   broadcast(event: ServerEvent, except?: Member): void {
+    this.broadcastHere(event, except);
+    this.link?.relay(event);
+  }
+
+  /** Delivers to every member here but one, at the end of the turn; each mode's bytes are encoded once. */
+  broadcastHere(event: ServerEvent, except?: Member): void {
     if (this.turn.length === 0) beforeWrite(this.handOut);
     this.turn.push({ seq: nextSeq(), encoded: new Encoded(event), except });
     if (this.turn.length >= MAX_TURN_BROADCASTS) this.flushTurn();
@@ -148,7 +193,7 @@ export class Hub {
     let senders: Set<Member> | undefined;
     for (const b of turn) if (b.except) (senders ??= new Set()).add(b.except);
     const joined: Partial<Record<Mode, Joined>> = {};
-    for (const member of this.members.values()) {
+    for (const member of this.here) {
       const j = (joined[member.mode] ??= joinTurn(turn, member.mode));
       // What a member already holds from before this turn's first broadcast can simply come first.
       if (member.joinedSeq > first || member.lastHeldSeq > first || senders?.has(member)) {
@@ -185,8 +230,16 @@ export class Hub {
     if (parts.length > 0) member.deliverTurn(parts, seqs);
   }
 
-  send(member: Member, event: ServerEvent): void {
+  /** One event for one member, here or on another node; false if its node can't be reached now. */
+  send(member: Member, event: ServerEvent): boolean {
+    if (member.node !== undefined) return this.link?.sendPrivate(member, event) ?? false;
     member.deliver(new Encoded(event).bytes(member.mode));
+    return true;
+  }
+
+  /** Members on this server. */
+  locals(): Iterable<Member> {
+    return this.here;
   }
 }
 

@@ -8,6 +8,7 @@ import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol
 import { bytesWritten } from "../net/outbox.ts";
 import { PerAddress } from "./per-address.ts";
 import { error } from "./commands.ts";
+import type { Cluster } from "./cluster.ts";
 import { Hub } from "./hub.ts";
 import { Session } from "./session.ts";
 
@@ -24,6 +25,8 @@ export interface ServerOptions {
   password?: string;
   /** Serve TLS instead of plain TCP: PEM text of the certificate chain and the private key. */
   tls?: { cert: string; key: string };
+  /** Cluster mode: this server is one node of a chat shared through Redis (started already). */
+  cluster?: Cluster;
 }
 
 export interface ChatServer {
@@ -37,7 +40,8 @@ export interface ChatServer {
 }
 
 export function startServer(options: ServerOptions): ChatServer {
-  const hub = new Hub();
+  const cluster = options.cluster;
+  const hub = cluster?.hub ?? new Hub();
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
   const now = options.now ?? Date.now;
   const attempts = new PerAddress(limits.attemptBurst, 1000 / limits.attemptEveryMs);
@@ -173,6 +177,14 @@ export function startServer(options: ServerOptions): ChatServer {
       stopping ??= (async () => {
         clearInterval(sweeper);
         listener.stop(false); // no new connections; existing ones get their notice first
+        if (cluster) {
+          // Other nodes' users see ours leave; only people here hear that this server is stopping.
+          await cluster.stop();
+          const st = cluster.stats;
+          options.log(
+            `cluster: left; envelopes ${st.published} sent, ${st.received} received, ${st.missed} missed, ${st.duplicates} repeated, ${st.unsent} not sent`,
+          );
+        }
         options.log(`shutting down: telling ${sessions.size} connection(s)`);
         const closed = new Promise<void>((resolve) => {
           allClosed = resolve;

@@ -19,7 +19,6 @@ export interface SessionEnv {
   readonly hub: Hub;
   readonly limits: ServerLimits;
   /** Failed names and passwords per address. */
-  /** Failed names and passwords per address. */
   readonly attempts: PerAddress;
   /** True if `line` is the server password; undefined when the server has none. */
   readonly checkPassword?: (line: string) => boolean;
@@ -68,6 +67,8 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   private toldSlow = false;
   /** The peer half-closed while lines were waiting: end once they are handled. */
   private inputEnded = false;
+  /** A name is being claimed across the cluster: lines wait behind the answer, in order. */
+  private claiming = false;
 
   constructor(
     private readonly env: SessionEnv,
@@ -154,10 +155,36 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     if (!check.ok) return this.reply(error("name-invalid", check.reason));
     const old = this.name;
     if (check.name === old) return this.reply(error("bad-usage", `You are already ${old}.`));
-    if (!this.hub.rename(this, check.name)) return this.reply(this.nameTaken(check.name));
-    this.name = check.name;
-    this.hub.broadcast({ type: "rename", from: old, to: this.name, ts: this.now() });
-    this.log(`~ ${old} is now ${this.name}`);
+    const holder = this.hub.find(check.name);
+    if (holder && holder !== this) return this.reply(this.nameTaken(check.name));
+    // A new spelling of our own name needs no claim.
+    const claim = holder === this ? true : this.hub.claim(check.name);
+    this.afterClaim(claim, check.name, (won) => {
+      if (!won || !this.hub.rename(this, check.name)) return this.reply(this.nameTaken(check.name));
+      this.name = check.name;
+      this.hub.broadcast({ type: "rename", from: old, to: this.name, ts: this.now() });
+      this.log(`~ ${old} is now ${this.name}`);
+    });
+  }
+
+  /**
+   * Goes on once a name claim is answered: at once on one node; in a cluster, when Redis has said,
+   * with this connection's lines waiting meanwhile. A name won by a connection that has since
+   * closed is given back.
+   */
+  private afterClaim(claim: true | Promise<boolean>, name: string, then: (won: boolean) => void): void {
+    if (claim === true) return then(true);
+    this.claiming = true;
+    void claim.then((won) => {
+      this.claiming = false;
+      if (this.phase === "closed") {
+        if (won) this.hub.unclaim(name);
+        return;
+      }
+      then(won);
+      if (this.waiting.length > 0) this.scheduleWaiting();
+      else if (this.inputEnded) this.peerEnded();
+    });
   }
 
   get lastHeldSeq(): number {
@@ -194,7 +221,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
 
   /** The peer half-closed (sent FIN): once what it sent has been handled, leave and flush our replies. */
   peerEnded(): void {
-    if (this.waiting.length > 0 && this.phase !== "closed") {
+    if ((this.waiting.length > 0 || this.claiming) && this.phase !== "closed") {
       this.inputEnded = true; // lines still waiting for the flood budget go first
       return;
     }
@@ -313,7 +340,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   /** A line from the reader: handled now if the budget allows and nothing is waiting, else queued in order. */
   private onLine(input: Input): void {
     if (this.phase === "closed") return;
-    if (this.waiting.length === 0 && this.delay(input.bytes) === 0) return this.handle(input);
+    if (this.waiting.length === 0 && !this.claiming && this.delay(input.bytes) === 0) return this.handle(input);
     if (this.waiting.length >= this.env.limits.floodBacklog) {
       return this.kick(
         error(
@@ -324,7 +351,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
       );
     }
     this.waiting.push(input);
-    if (!this.toldSlow) this.tellSlow();
+    if (!this.toldSlow && !this.claiming) this.tellSlow();
     this.scheduleWaiting();
   }
 
@@ -359,12 +386,18 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   }
 
   private scheduleWaiting(): void {
-    if (this.waitTimer !== undefined || this.waiting.length === 0) return;
+    if (this.waitTimer !== undefined || this.waiting.length === 0 || this.claiming) return;
     this.waitTimer = setTimeout(() => {
       this.waitTimer = undefined;
-      while (this.waiting.length > 0 && this.phase !== "closed" && this.delay(this.waiting[0]!.bytes) === 0) {
+      while (
+        this.waiting.length > 0 &&
+        this.phase !== "closed" &&
+        !this.claiming &&
+        this.delay(this.waiting[0]!.bytes) === 0
+      ) {
         this.handle(this.waiting.shift()!);
       }
+      if (this.claiming) return; // goes on when the claim is answered
       if (this.waiting.length > 0) return this.scheduleWaiting();
       this.toldSlow = false;
       if (this.inputEnded) this.peerEnded();
@@ -437,10 +470,18 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     }
     const check = checkName(line);
     if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
-    this.name = check.name;
+    if (this.hub.find(check.name)) return this.refuseName(this.nameTaken(check.name), true);
+    this.afterClaim(this.hub.claim(check.name), check.name, (won) => {
+      if (won) this.join(check.name);
+      else this.refuseName(this.nameTaken(check.name), true);
+    });
+  }
+
+  private join(name: string): void {
+    this.name = name;
     if (!this.hub.add(this)) {
       this.name = "";
-      return this.refuseName(this.nameTaken(check.name), true);
+      return this.refuseName(this.nameTaken(name), true);
     }
     this.phase = "chatting";
     this.reply({ type: "welcome", name: this.name, users: this.hub.names(), away: this.hub.away() });

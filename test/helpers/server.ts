@@ -1,6 +1,7 @@
 // Starts a real server on 127.0.0.1:0 for one test, and always stops it.
 
 import { afterEach } from "bun:test";
+import { Cluster, type ClusterOptions } from "../../src/server/cluster.ts";
 import { type ChatServer, type ServerOptions, startServer } from "../../src/server/server.ts";
 import { Peer, type PeerTls } from "./peer.ts";
 
@@ -25,7 +26,11 @@ afterEach(async () => {
   }
 });
 
-export type TestServerOptions = Pick<ServerOptions, "limits" | "sweepMs" | "password"> & { tls?: boolean };
+export type TestServerOptions = Pick<ServerOptions, "limits" | "sweepMs" | "password"> & {
+  tls?: boolean;
+  /** A node of a cluster through this Redis (its log goes to the server's). */
+  cluster?: Omit<ClusterOptions, "log">;
+};
 
 /** The test certificate (test/fixtures/tls): signed by the test CA for localhost and 127.0.0.1. */
 export async function testTls() {
@@ -40,12 +45,14 @@ export async function testTls() {
 export async function testServer(options: TestServerOptions = {}): Promise<TestServer> {
   const log: string[] = [];
   const certs = options.tls ? await testTls() : undefined;
+  const cluster = options.cluster && (await Cluster.start({ ...options.cluster, log: (l) => void log.push(l) }));
   const server = startServer({
     host: "127.0.0.1",
     port: 0,
     log: (l) => void log.push(l),
     ...options,
     tls: certs?.server,
+    cluster,
   });
   const peerTls = certs ? { ca: certs.ca } : undefined;
   const peers: Peer[] = [];

@@ -1,0 +1,855 @@
+// Cluster mode: several bunchat servers share one chat through Redis (Bun's built-in client).
+//
+// Each node keeps its own hub. What happens here goes out as one envelope per event-loop turn,
+// published on one channel ({node, boot, seq, events}); other nodes apply the events to their
+// hub, where users of other nodes are members that are never delivered to. Redis also holds who
+// is where, which is the truth whenever a node has to catch up:
+//   bunchat:name:<folded>   the node owning a name (SET NX, with an expiry the owner refreshes)
+//   bunchat:users:<node>    that node's users: folded name -> {"name","away"}
+//   bunchat:alive:<node>    the node's heartbeat (expires after the node timeout)
+//   bunchat:nodes           every node that has joined
+//   bunchat:cleanup:<node>  taken by the one survivor that announces a dead node's users leaving
+// Every change to Redis is a Lua script run with the envelope that announces it, so nothing
+// another node reads can be ahead of or behind what it is told.
+//
+// Bun's Redis client, as seen on this machine (../shared/BUN-NOTES.md): its own reconnect gives
+// up after ~31 s and forgets subscriptions, and it queues commands while disconnected unless told
+// not to. So it runs with autoReconnect and the offline queue off, and this file reconnects,
+// resubscribes (unsubscribing first) and resyncs itself.
+
+import { RedisClient } from "bun";
+import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
+import { foldName, checkName } from "../protocol/names.ts";
+import { LIMITS } from "../protocol/limits.ts";
+import { beforeWrite } from "../net/outbox.ts";
+import { Hub, type Link, type Member } from "./hub.ts";
+
+export interface ClusterOptions {
+  /** redis:// or rediss:// URL. */
+  url: string;
+  /** This node's name in the cluster; generated when absent. */
+  nodeId?: string;
+  log(line: string): void;
+  /** A node not heard from for this long is dead: one survivor announces its users leaving, then frees their names. */
+  nodeTimeoutMs?: number;
+  /** The longest wait between attempts to reach Redis again. */
+  retryMaxMs?: number;
+  now?(): number;
+}
+
+export interface ClusterStats {
+  /** Envelopes published, and received from other nodes. */
+  published: number;
+  received: number;
+  /** Envelopes from other nodes that never arrived (sequence numbers skipped), and ones that arrived twice. */
+  missed: number;
+  duplicates: number;
+  /** Envelopes not sent because Redis was unreachable or refused them. */
+  unsent: number;
+  /** Times this node caught up from Redis (after a reconnect, a gap, a conflict). */
+  resyncs: number;
+}
+
+/** Something users of another node did, as carried between nodes. */
+export type ClusterEvent =
+  | Extract<ServerEvent, { type: "public" | "action" | "join" | "leave" | "rename" }>
+  | { type: "away-state"; name: string; reason: string | null }
+  | { type: "pm"; to: string; event: Extract<ServerEvent, { type: "private" }> }
+  /** A node's whole list of users, after it (re)joined: the others reconcile their view of it. */
+  | { type: "roster"; users: RosterEntry[] }
+  /** A dead node's users left: announced by the one survivor that took its cleanup. */
+  | { type: "gone"; node: string; names: string[] };
+
+export interface Envelope {
+  /** Node, its boot (a new one each time the process starts), sequence number, events. */
+  n: string;
+  b: string;
+  s: number;
+  e: ClusterEvent[];
+}
+
+interface RosterEntry {
+  name: string;
+  away?: string;
+}
+
+const P = "bunchat:";
+const CHANNEL = `${P}events`;
+/** Events in one envelope before it is published without waiting for the turn to end. */
+const MAX_ENVELOPE_EVENTS = 1024;
+/** Envelopes kept while catching up; past this, they are dropped and the catch-up itself covers them. */
+const MAX_BUFFERED = 10_000;
+/** Output waiting in the Redis connection past which envelopes are dropped rather than queued. */
+const MAX_REDIS_BUFFER = 16 * 1024 * 1024;
+
+// Lua helpers shared by the scripts. Keys are built from the prefix; one Redis, not Redis Cluster.
+const LUA_SNAPSHOT = `
+local function snapshot(me)
+  local out = {}
+  for _, other in ipairs(redis.call('SMEMBERS', '${P}nodes')) do
+    if other ~= me and redis.call('EXISTS', '${P}alive:' .. other) == 1 then
+      local users = {}
+      local h = redis.call('HGETALL', '${P}users:' .. other)
+      for j = 1, #h, 2 do
+        if redis.call('GET', '${P}name:' .. h[j]) == other then table.insert(users, h[j + 1]) end
+      end
+      table.insert(out, {other, users})
+    end
+  end
+  return out
+end
+`;
+
+/** ARGV: channel, envelope ('' for none), node, then (op, field, value) triples: set a user's record, or del it and free its name. */
+const SCRIPT_TURN = `
+local node = ARGV[3]
+local users = '${P}users:' .. node
+for i = 4, #ARGV, 3 do
+  local op, field = ARGV[i], ARGV[i + 1]
+  if op == 'set' then
+    redis.call('HSET', users, field, ARGV[i + 2])
+  else
+    redis.call('HDEL', users, field)
+    if redis.call('GET', '${P}name:' .. field) == node then redis.call('DEL', '${P}name:' .. field) end
+  end
+end
+if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
+return 1
+`;
+
+/**
+ * ARGV: node, boot, node timeout, claim ttl. Refreshes the heartbeat and our claims; returns
+ * {ours, lost, dead, live}: whether the heartbeat was still ours (else we were taken for dead or
+ * Redis lost its data), names claimed by others meanwhile, dead nodes whose cleanup we took (with
+ * their users) and the nodes alive now.
+ */
+const SCRIPT_BEAT = `
+local node, boot = ARGV[1], ARGV[2]
+local alive = '${P}alive:' .. node
+local ours = redis.call('GET', alive) == boot and 1 or 0
+redis.call('SET', alive, boot, 'PX', ARGV[3])
+redis.call('SADD', '${P}nodes', node)
+local lost = {}
+local users = '${P}users:' .. node
+for _, field in ipairs(redis.call('HKEYS', users)) do
+  local key = '${P}name:' .. field
+  local owner = redis.call('GET', key)
+  if owner == node then redis.call('PEXPIRE', key, ARGV[4])
+  elseif not owner then redis.call('SET', key, node, 'PX', ARGV[4])
+  else table.insert(lost, field); redis.call('HDEL', users, field) end
+end
+local dead, live = {}, {}
+for _, other in ipairs(redis.call('SMEMBERS', '${P}nodes')) do
+  if redis.call('EXISTS', '${P}alive:' .. other) == 1 then
+    table.insert(live, other)
+  elseif redis.call('SET', '${P}cleanup:' .. other, node, 'NX', 'PX', ARGV[3]) then
+    local names = {}
+    for _, record in ipairs(redis.call('HVALS', '${P}users:' .. other)) do table.insert(names, record) end
+    table.insert(dead, {other, names})
+  end
+end
+return {ours, lost, dead, live}
+`;
+
+/** ARGV: node (the survivor), dead node. After its users' leaves went out: free their names and forget the node. */
+const SCRIPT_FREE = `
+local me, dead = ARGV[1], ARGV[2]
+if redis.call('GET', '${P}cleanup:' .. dead) ~= me then return 0 end
+if redis.call('EXISTS', '${P}alive:' .. dead) == 0 then
+  local users = '${P}users:' .. dead
+  for _, field in ipairs(redis.call('HKEYS', users)) do
+    if redis.call('GET', '${P}name:' .. field) == dead then redis.call('DEL', '${P}name:' .. field) end
+  end
+  redis.call('DEL', users)
+  redis.call('SREM', '${P}nodes', dead)
+end
+redis.call('DEL', '${P}cleanup:' .. dead)
+return 1
+`;
+
+/**
+ * ARGV: node, boot, node timeout, claim ttl, then (field, record) pairs: every user here. Claims
+ * each name (a name another node holds now stays with it: returned as lost), rewrites our user
+ * list, and returns {'ok', lost, snapshot of the other nodes}; {'busy'} while a survivor is still
+ * announcing us dead.
+ */
+const SCRIPT_REJOIN = `${LUA_SNAPSHOT}
+local node, boot = ARGV[1], ARGV[2]
+if redis.call('EXISTS', '${P}cleanup:' .. node) == 1 then return {'busy'} end
+redis.call('SET', '${P}alive:' .. node, boot, 'PX', ARGV[3])
+redis.call('SADD', '${P}nodes', node)
+local users = '${P}users:' .. node
+local keep = {}
+for i = 5, #ARGV, 2 do keep[ARGV[i]] = true end
+for _, field in ipairs(redis.call('HKEYS', users)) do
+  if not keep[field] and redis.call('GET', '${P}name:' .. field) == node then redis.call('DEL', '${P}name:' .. field) end
+end
+redis.call('DEL', users)
+local lost = {}
+for i = 5, #ARGV, 2 do
+  local key = '${P}name:' .. ARGV[i]
+  local owner = redis.call('GET', key)
+  if owner == node or not owner then
+    redis.call('SET', key, node, 'PX', ARGV[4])
+    redis.call('HSET', users, ARGV[i], ARGV[i + 1])
+  else
+    table.insert(lost, ARGV[i])
+  end
+end
+return {'ok', lost, snapshot(node)}
+`;
+
+const SCRIPT_SNAPSHOT = `${LUA_SNAPSHOT}
+return snapshot(ARGV[1])
+`;
+
+/** ARGV: channel, envelope, node. Publishes our users' leaves, then frees their names and forgets this node. */
+const SCRIPT_RETIRE = `
+local node = ARGV[3]
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+local users = '${P}users:' .. node
+for _, field in ipairs(redis.call('HKEYS', users)) do
+  if redis.call('GET', '${P}name:' .. field) == node then redis.call('DEL', '${P}name:' .. field) end
+end
+redis.call('DEL', users, '${P}alive:' .. node)
+redis.call('SREM', '${P}nodes', node)
+return 1
+`;
+
+/** A user on another node: listed, found by name, never delivered to here. */
+class RemoteMember implements Member {
+  readonly mode = "text" as const;
+  joinedSeq = 0;
+  lastPmFrom?: Member;
+  readonly lastHeldSeq = 0;
+  constructor(
+    public name: string,
+    readonly node: string,
+  ) {}
+  deliver(): void {}
+  deliverTurn(): void {}
+}
+
+export class ClusterError extends Error {}
+
+/** How long a claim outlives its node's last heartbeat: cleanup frees names sooner; this is for when nobody is left to. */
+const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
+
+export class Cluster implements Link {
+  readonly hub = new Hub();
+  readonly node: string;
+  readonly stats: ClusterStats = { published: 0, received: 0, missed: 0, duplicates: 0, unsent: 0, resyncs: 0 };
+  /** A new one per process, so a node restarted under the same id starts a new sequence. */
+  private readonly boot = Math.random().toString(36).slice(2, 10);
+  private seq = 0;
+  private readonly nodeTimeoutMs: number;
+  private readonly retryMaxMs: number;
+  private readonly now: () => number;
+  /** This turn's envelope: events, and changes to our user list in Redis. */
+  private events: ClusterEvent[] = [];
+  private ops: string[] = [];
+  private readonly flushTurn = () => this.publishTurn();
+  private flushScheduled = false;
+  /** Other nodes' users here, per node; and per node the last envelope seen and when it was last heard of. */
+  private readonly byNode = new Map<string, Set<RemoteMember>>();
+  private readonly seen = new Map<string, { boot: string; seq: number; at: number }>();
+  /** up: chatting with the cluster · syncing: catching up after (re)connecting · down: Redis unreachable · stopped. */
+  private state: "syncing" | "up" | "down" | "stopped" = "syncing";
+  /** Envelopes that arrived while catching up, applied once the snapshot is. */
+  private buffered: Envelope[] = [];
+  private beatTimer: Timer | undefined;
+  private retryTimer: Timer | undefined;
+  private retries = 0;
+  private resyncing = false;
+  private resyncAgain = false;
+  private beatPending = false;
+
+  private constructor(
+    private readonly cmd: RedisClient,
+    private readonly sub: RedisClient,
+    node: string,
+    options: ClusterOptions,
+    private readonly log: (line: string) => void,
+  ) {
+    this.node = node;
+    this.nodeTimeoutMs = options.nodeTimeoutMs ?? 10_000;
+    this.retryMaxMs = options.retryMaxMs ?? 2000;
+    this.now = options.now ?? Date.now;
+    this.hub.link = this;
+  }
+
+  /** Connects, takes the node id, subscribes and reads who is online. Rejects with a ClusterError a person can act on. */
+  static async start(options: ClusterOptions): Promise<Cluster> {
+    const nodeId = options.nodeId ?? `node-${Math.random().toString(36).slice(2, 8)}`;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) {
+      throw new ClusterError(`--node-id must be 1-64 of A-Z a-z 0-9 _ . -, not "${nodeId}".`);
+    }
+    const where = redact(options.url);
+    // Our own reconnection (see the top of the file): Bun's gives up, and would queue commands.
+    const settings = { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 5000 };
+    let cmd: RedisClient;
+    let sub: RedisClient;
+    try {
+      cmd = new RedisClient(options.url, settings);
+      sub = new RedisClient(options.url, settings);
+      await Promise.all([cmd.connect(), sub.connect()]);
+    } catch (err) {
+      throw new ClusterError(`can't reach Redis at ${where}: ${(err as Error).message}`);
+    }
+    const cluster = new Cluster(cmd, sub, nodeId, options, options.log);
+    try {
+      // A heartbeat that is not ours: another process has this id (or had it, less than a timeout ago).
+      const taken = await cmd.send("SET", [
+        `${P}alive:${nodeId}`,
+        cluster.boot,
+        "NX",
+        "PX",
+        String(cluster.nodeTimeoutMs),
+      ]);
+      if (taken === null) {
+        throw new ClusterError(
+          `node id "${nodeId}" is in use by another server in this cluster (or was, less than ${cluster.nodeTimeoutMs / 1000} s ago).`,
+        );
+      }
+      await cluster.rejoin();
+    } catch (err) {
+      cmd.close();
+      sub.close();
+      if (err instanceof ClusterError) throw err;
+      throw new ClusterError(`Redis at ${where} failed while joining the cluster: ${(err as Error).message}`);
+    }
+    cmd.onclose = (err) => cluster.lost(err);
+    sub.onclose = (err) => cluster.lost(err);
+    cluster.beatTimer = setInterval(() => cluster.beat(), cluster.nodeTimeoutMs / 4);
+    options.log(`cluster: node ${nodeId} joined through Redis at ${where}, ${cluster.hub.size} online in all`);
+    return cluster;
+  }
+
+  get connected(): boolean {
+    return this.state === "up" || this.state === "syncing";
+  }
+
+  // Link: what happens here, for the other nodes.
+
+  relay(event: ServerEvent): void {
+    switch (event.type) {
+      case "join":
+        this.record(event.name);
+        break;
+      case "leave":
+        this.ops.push("del", foldName(event.name), "");
+        break;
+      case "rename":
+        if (foldName(event.from) !== foldName(event.to)) this.ops.push("del", foldName(event.from), "");
+        this.record(event.to);
+        break;
+      case "public":
+      case "action":
+        break;
+      default:
+        return;
+    }
+    this.queue(event);
+  }
+
+  relayAway(name: string, reason: string | undefined): void {
+    this.record(name);
+    this.queue({ type: "away-state", name, reason: reason ?? null });
+  }
+
+  sendPrivate(to: Member, event: ServerEvent): boolean {
+    if (this.state !== "up" || event.type !== "private") return false;
+    this.queue({ type: "pm", to: to.name, event });
+    return true;
+  }
+
+  claim(name: string): true | Promise<boolean> {
+    if (!this.connected) return true; // alone for now: claimed when Redis is back (see rejoin)
+    return this.cmd
+      .send("SET", [`${P}name:${foldName(name)}`, this.node, "NX", "PX", String(claimTtl(this.nodeTimeoutMs))])
+      .then(
+        (ok) => ok !== null,
+        () => true, // Redis went away meanwhile: the same as claiming while it is away
+      );
+  }
+
+  unclaim(name: string): void {
+    this.ops.push("del", foldName(name), "");
+    this.schedule();
+  }
+
+  /** Our user's record in Redis (its name as typed, and away reason), set at the end of the turn. */
+  private record(name: string): void {
+    const member = this.hub.find(name);
+    const entry: RosterEntry = { name };
+    const away = member && this.hub.awayReason(member);
+    if (away !== undefined) entry.away = away;
+    this.ops.push("set", foldName(name), JSON.stringify(entry));
+  }
+
+  private queue(event: ClusterEvent): void {
+    this.events.push(event);
+    if (this.events.length >= MAX_ENVELOPE_EVENTS) this.publishTurn();
+    else this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    beforeWrite(this.flushTurn);
+  }
+
+  /** One script per turn: our user list changes, and one envelope with the turn's events. */
+  private publishTurn(): void {
+    this.flushScheduled = false;
+    const events = this.events;
+    const ops = this.ops;
+    this.events = [];
+    this.ops = [];
+    if (events.length === 0 && ops.length === 0) return;
+    // While Redis is away nothing is queued: users here were told, and the catch-up on return
+    // brings the user list up to date. A stale line delivered a minute late is worse.
+    if (!this.connected || this.cmd.bufferedAmount > MAX_REDIS_BUFFER) {
+      if (events.length > 0) this.stats.unsent++;
+      return;
+    }
+    const envelope = events.length > 0 ? this.envelope(events) : "";
+    this.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, ...ops]).then(
+      () => {
+        if (envelope) this.stats.published++;
+      },
+      (err) => {
+        if (envelope) this.stats.unsent++;
+        this.trouble("publish", err);
+      },
+    );
+  }
+
+  private envelope(events: ClusterEvent[]): string {
+    const envelope: Envelope = { n: this.node, b: this.boot, s: ++this.seq, e: events };
+    return JSON.stringify(envelope);
+  }
+
+  // From the other nodes.
+
+  private onMessage(text: string): void {
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(text) as Envelope;
+    } catch {
+      return this.log(`! cluster: an envelope that is not JSON (${text.length} bytes) was ignored`);
+    }
+    if (envelope.n === this.node) return;
+    if (this.state === "syncing") {
+      if (this.buffered.length < MAX_BUFFERED) this.buffered.push(envelope);
+      return;
+    }
+    this.apply(envelope);
+  }
+
+  /** Checks the sender's sequence (gaps and repeats are counted, logged, and a gap triggers a catch-up), then applies the events. */
+  apply(envelope: Envelope): void {
+    if (typeof envelope.n !== "string" || !Array.isArray(envelope.e) || typeof envelope.s !== "number") return;
+    const last = this.seen.get(envelope.n);
+    if (last && last.boot === envelope.b) {
+      if (envelope.s <= last.seq) {
+        this.stats.duplicates++;
+        return this.log(`! cluster: envelope ${envelope.s} from ${envelope.n} arrived again; ignored`);
+      }
+      if (envelope.s > last.seq + 1) {
+        const missed = envelope.s - last.seq - 1;
+        this.stats.missed += missed;
+        this.log(`! cluster: ${missed} envelope(s) from ${envelope.n} never arrived; catching up from Redis`);
+        this.resync();
+      }
+    }
+    this.seen.set(envelope.n, { boot: envelope.b, seq: envelope.s, at: this.now() });
+    this.stats.received++;
+    for (const event of envelope.e) this.applyEvent(envelope.n, event);
+  }
+
+  private applyEvent(node: string, event: ClusterEvent): void {
+    const hub = this.hub;
+    switch (event.type) {
+      case "public":
+      case "action":
+        return hub.broadcastHere(event);
+      case "join":
+        if (this.addRemote(node, { name: event.name })) hub.broadcastHere(event);
+        return;
+      case "leave": {
+        const member = this.remote(node, event.name);
+        if (member) this.removeRemote(member, event.reason, event.ts);
+        return;
+      }
+      case "rename": {
+        const member = this.remote(node, event.from);
+        if (!member || !hub.rename(member, event.to)) return this.resync();
+        member.name = event.to;
+        return hub.broadcastHere(event);
+      }
+      case "away-state": {
+        const member = this.remote(node, event.name);
+        if (member) hub.setAway(member, event.reason ?? undefined);
+        return;
+      }
+      case "pm": {
+        const to = hub.find(event.to);
+        if (!to || to.node !== undefined) return; // left meanwhile
+        hub.send(to, event.event);
+        to.lastPmFrom = this.remote(node, event.event.from) ?? to.lastPmFrom;
+        return;
+      }
+      case "roster":
+        return this.reconcile(node, event.users, "disconnected");
+      case "gone": {
+        const members = this.byNode.get(event.node);
+        if (!members) return;
+        for (const member of [...members]) this.removeRemote(member, "server-lost");
+        this.byNode.delete(event.node);
+        this.log(`cluster: node ${event.node} stopped answering; ${event.names.length} user(s) left with it`);
+        return;
+      }
+    }
+  }
+
+  private remote(node: string, name: string): RemoteMember | undefined {
+    const member = this.hub.find(name);
+    return member instanceof RemoteMember && member.node === node ? member : undefined;
+  }
+
+  /**
+   * Adds a user of another node; false if it was already here. Joins and snapshots come from a
+   * claim that Redis granted, so a name another node held in our view has moved: that member goes.
+   * A name held here means our user lost it while we were cut off: the next heartbeat renames ours.
+   */
+  private addRemote(node: string, entry: RosterEntry): boolean {
+    if (typeof entry?.name !== "string" || !checkName(entry.name).ok) return false;
+    let holder = this.hub.find(entry.name);
+    if (holder instanceof RemoteMember && holder.node !== node) {
+      this.removeRemote(holder, "disconnected");
+      holder = undefined;
+    }
+    if (holder?.node === undefined && holder !== undefined) {
+      this.beatSoon();
+      return false;
+    }
+    if (holder instanceof RemoteMember) {
+      if (holder.name !== entry.name && this.hub.rename(holder, entry.name)) holder.name = entry.name;
+      this.hub.setAway(holder, entry.away);
+      return false;
+    }
+    const member = new RemoteMember(entry.name, node);
+    this.hub.add(member);
+    if (entry.away !== undefined) this.hub.setAway(member, entry.away);
+    let members = this.byNode.get(node);
+    if (!members) this.byNode.set(node, (members = new Set()));
+    members.add(member);
+    this.touch(node);
+    return true;
+  }
+
+  /** Heard of `node` now (an envelope, a snapshot, a heartbeat list). */
+  private touch(node: string): void {
+    const last = this.seen.get(node);
+    if (last) last.at = this.now();
+    else this.seen.set(node, { boot: "", seq: 0, at: this.now() });
+  }
+
+  private beatSoon(): void {
+    if (this.beatPending) return;
+    this.beatPending = true;
+    setTimeout(() => {
+      this.beatPending = false;
+      this.beat();
+    }, 0);
+  }
+
+  private removeRemote(member: RemoteMember, reason: LeaveReason, ts = this.now()): void {
+    this.byNode.get(member.node)?.delete(member);
+    if (this.hub.remove(member)) this.hub.broadcastHere({ type: "leave", name: member.name, reason, ts });
+  }
+
+  /** Makes our view of one node what it says it has: joins and leaves for the differences. */
+  private reconcile(node: string, entries: RosterEntry[], reason: LeaveReason): void {
+    const now = this.now();
+    const present = new Set<string>();
+    for (const entry of entries) {
+      if (typeof entry?.name !== "string") continue;
+      present.add(foldName(entry.name));
+      if (this.addRemote(node, entry)) this.hub.broadcastHere({ type: "join", name: entry.name, ts: now });
+    }
+    for (const member of [...(this.byNode.get(node) ?? [])]) {
+      if (!present.has(foldName(member.name))) this.removeRemote(member, reason, now);
+    }
+  }
+
+  /** Our view of every other node, from a snapshot; nodes missing from it are left to the heartbeat check. */
+  private applySnapshot(snapshot: [string, string[]][]): void {
+    for (const [node, records] of snapshot) {
+      const entries: RosterEntry[] = [];
+      for (const record of records) {
+        try {
+          entries.push(JSON.parse(record) as RosterEntry);
+        } catch {
+          // not ours to fix; the node rewrites its records when it next rejoins
+        }
+      }
+      this.reconcile(node, entries, "disconnected");
+      this.touch(node);
+    }
+  }
+
+  // Keeping in touch.
+
+  /** Redis went away (either connection): tell users here, and keep trying to get back. */
+  private lost(err: Error | undefined): void {
+    if (this.state === "stopped") return;
+    const wasUp = this.state === "up";
+    this.state = "down";
+    if (wasUp) {
+      this.log(
+        `! cluster: lost Redis (${err?.message ?? "connection closed"}); chatting on this server only until it is back`,
+      );
+      this.notice(
+        "The other servers of this chat can't be reached right now. You can keep chatting with people on this server; messages for the others are not delivered until they are back.",
+      );
+    }
+    this.retry();
+  }
+
+  /** A connection can close without `onclose` (seen while Bun reconnects on its own); the heartbeat notices. */
+  private retryIfClosed(): void {
+    if (this.state === "down") this.retry();
+  }
+
+  private retry(): void {
+    if (this.retryTimer !== undefined || this.state === "stopped") return;
+    const delay = Math.min(this.retryMaxMs, 100 * 2 ** Math.min(this.retries++, 10));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.reconnect();
+    }, delay);
+  }
+
+  private async reconnect(): Promise<void> {
+    try {
+      if (!this.cmd.connected) await this.cmd.connect();
+      if (!this.sub.connected) await this.sub.connect();
+      await this.rejoin();
+    } catch (err) {
+      if (this.state === "stopped") return;
+      this.state = "down";
+      this.trouble("reconnect", err);
+      return this.retry();
+    }
+    if (this.state !== "up") return; // busy: a survivor is still announcing us dead; retrying
+    this.retries = 0;
+    this.log(`cluster: back in touch through Redis, ${this.hub.size} online in all`);
+    this.notice(`The other servers of this chat are reachable again: ${this.hub.size} online in all.`);
+  }
+
+  /**
+   * (Re)joins the cluster: subscribe afresh, claim every name here (renaming users whose name another
+   * node took meanwhile), catch up with the other nodes, and tell them who is here.
+   */
+  private async rejoin(): Promise<void> {
+    this.state = "syncing";
+    this.buffered = [];
+    // After a reconnect the old subscription is gone on Redis's side but not in Bun's client:
+    // subscribing again without unsubscribing first would deliver everything twice.
+    try {
+      await this.sub.unsubscribe(CHANNEL);
+    } catch {
+      // nothing was subscribed
+    }
+    await this.sub.subscribe(CHANNEL, (message) => this.onMessage(message));
+    const args: string[] = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
+    for (const member of this.hub.locals()) args.push(foldName(member.name), this.entry(member));
+    const result = (await this.cmd.send("EVAL", [SCRIPT_REJOIN, "0", ...args])) as
+      ["busy"] | ["ok", string[], [string, string[]][]];
+    if (result[0] === "busy") {
+      this.state = "down";
+      return this.retry();
+    }
+    this.stats.resyncs++;
+    const [, lost, snapshot] = result;
+    for (const field of lost) await this.yieldName(field);
+    // Sequences start afresh from here: the snapshot covers what came before.
+    for (const last of this.seen.values()) last.boot = "";
+    this.applySnapshot(snapshot);
+    this.queue({ type: "roster", users: [...this.hub.locals()].map((m) => JSON.parse(this.entry(m))) });
+    this.state = "up";
+    const buffered = this.buffered;
+    this.buffered = [];
+    for (const envelope of buffered) this.apply(envelope);
+  }
+
+  private entry(member: Member): string {
+    const entry: RosterEntry = { name: member.name };
+    const away = this.hub.awayReason(member);
+    if (away !== undefined) entry.away = away;
+    return JSON.stringify(entry);
+  }
+
+  /**
+   * A name of ours that another node holds in Redis now (claimed while we were cut off). The rule:
+   * a name stays with whoever holds it in Redis, so our user takes the first free "name-2",
+   * "name-3"… and is told why.
+   */
+  private async yieldName(field: string): Promise<void> {
+    const member = this.hub.find(field);
+    if (!member || member.node !== undefined) return;
+    const old = member.name;
+    for (let n = 2; n < 100; n++) {
+      const suffix = `-${n}`;
+      const name = old.slice(0, LIMITS.nameMaxLength - suffix.length) + suffix;
+      if (this.hub.find(name)) continue;
+      if ((await this.claim(name)) !== true) continue;
+      if (this.hub.find(old) !== member || !this.hub.rename(member, name)) return this.unclaim(name);
+      (member as { name: string }).name = name;
+      this.hub.send(member, {
+        type: "notice",
+        text: `While this server was cut off from the others, someone there took the name ${old}; you are now ${name} (/nick to choose another).`,
+        ts: this.now(),
+      });
+      this.hub.broadcast({ type: "rename", from: old, to: name, ts: this.now() });
+      this.log(`~ ${old} is now ${name}: the name was taken on another node meanwhile`);
+      return;
+    }
+  }
+
+  /** Catches up with the other nodes from Redis (after a gap or a conflict); one at a time. */
+  private resync(): void {
+    if (this.state !== "up") return;
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return;
+    }
+    this.resyncing = true;
+    this.cmd.send("EVAL", [SCRIPT_SNAPSHOT, "0", this.node]).then(
+      (snapshot: [string, string[]][]) => {
+        this.stats.resyncs++;
+        this.applySnapshot(snapshot);
+        this.resyncing = false;
+        if (this.resyncAgain) {
+          this.resyncAgain = false;
+          this.resync();
+        }
+      },
+      (err) => {
+        this.resyncing = false;
+        this.trouble("resync", err);
+      },
+    );
+  }
+
+  /** Every quarter of the node timeout: our heartbeat and claims, and the other nodes' health. */
+  private beat(): void {
+    if (this.state === "up" && (!this.cmd.connected || !this.sub.connected)) return this.lost(undefined);
+    if (this.state !== "up") return void this.retryIfClosed();
+    const args = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
+    this.cmd.send("EVAL", [SCRIPT_BEAT, "0", ...args]).then(
+      (result: [number, string[], [string, string[]][], string[]]) => void this.afterBeat(...result),
+      (err) => this.trouble("heartbeat", err),
+    );
+  }
+
+  private async afterBeat(ours: number, lost: string[], dead: [string, string[]][], live: string[]): Promise<void> {
+    if (this.state !== "up") return;
+    if (ours === 0) {
+      // Our heartbeat had expired (we were taken for dead) or Redis lost its data: join again.
+      this.log("! cluster: our heartbeat had lapsed in Redis; claiming our users' names again");
+      return this.rejoin().catch((err) => this.trouble("rejoin", err));
+    }
+    for (const field of lost) await this.yieldName(field);
+    if (lost.length > 0) this.resync(); // the users who kept those names, on other nodes
+    for (const [node, records] of dead) await this.bury(node, records);
+    // A node that left Redis's list without anyone announcing it (Redis restarted, and the node
+    // never came back): its users are dropped here once it has been silent for a timeout.
+    const now = this.now();
+    for (const node of live) this.touch(node);
+    for (const [node, members] of this.byNode) {
+      if (live.includes(node) || members.size === 0) continue;
+      const last = this.seen.get(node);
+      if (last && now - last.at < this.nodeTimeoutMs) continue;
+      for (const member of [...members]) this.removeRemote(member, "server-lost", now);
+      this.byNode.delete(node);
+    }
+  }
+
+  /** We took a dead node's cleanup: its users' leaves go out first, and only then are their names freed. */
+  private async bury(node: string, records: string[]): Promise<void> {
+    const names: string[] = [];
+    for (const record of records) {
+      try {
+        names.push((JSON.parse(record) as RosterEntry).name);
+      } catch {
+        // a broken record: its name is freed all the same
+      }
+    }
+    this.log(`cluster: node ${node} stopped answering; announcing that its ${names.length} user(s) left`);
+    this.applyEvent(this.node, { type: "gone", node, names });
+    this.queue({ type: "gone", node, names });
+    this.publishTurn();
+    try {
+      await this.cmd.send("EVAL", [SCRIPT_FREE, "0", this.node, node]);
+    } catch (err) {
+      this.trouble("cleanup", err);
+    }
+  }
+
+  /** A Redis command failed: logged; a closed connection is handled by `lost`. */
+  private trouble(what: string, err: unknown): void {
+    const error = err as Error & { code?: string };
+    if (error?.code === "ERR_REDIS_CONNECTION_CLOSED") {
+      if (!this.cmd.connected || !this.sub.connected) this.lost(error);
+      return;
+    }
+    this.log(`! cluster: ${what} failed: ${error?.message ?? String(err)}`);
+  }
+
+  private notice(text: string): void {
+    this.hub.broadcastHere({ type: "notice", text, ts: this.now() });
+  }
+
+  /**
+   * Leaves the cluster (graceful shutdown): our users' leaves go to the other nodes, their names are
+   * freed, and the connections close. Users here are told by the server, not by this.
+   */
+  async stop(timeoutMs = 2000): Promise<void> {
+    if (this.state === "stopped") return;
+    const wasUp = this.state === "up";
+    this.state = "stopped";
+    clearInterval(this.beatTimer);
+    clearTimeout(this.retryTimer);
+    this.hub.link = undefined;
+    this.cmd.onclose = this.sub.onclose = null;
+    if (wasUp) {
+      const ts = this.now();
+      const leaves: ClusterEvent[] = [...this.hub.locals()].map((m) => ({
+        type: "leave",
+        name: m.name,
+        reason: "server-stopped",
+        ts,
+      }));
+      this.events.push(...leaves);
+      const envelope = this.envelope(this.events);
+      let timer: Timer | undefined;
+      await Promise.race([
+        this.cmd.send("EVAL", [SCRIPT_RETIRE, "0", CHANNEL, envelope, this.node]).catch((err) => {
+          this.log(`! cluster: could not announce our users leaving: ${(err as Error).message}`);
+        }),
+        new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.cmd.close();
+    this.sub.close();
+  }
+}
+
+/** The URL without its password, for logs and errors. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+}

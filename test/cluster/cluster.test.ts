@@ -1,0 +1,360 @@
+// Cluster mode: two or three nodes in this process (and, where a node must die or freeze, one in a
+// child process), one redis-server of the test's own, and users on different nodes.
+
+import { describe, expect, test } from "bun:test";
+import { Cluster, ClusterError } from "../../src/server/cluster.ts";
+import { run } from "../helpers/binaries.ts";
+import { Peer } from "../helpers/peer.ts";
+import { testRedis, type TestRedis } from "../helpers/redis.ts";
+import { type TestServer, testServer } from "../helpers/server.ts";
+
+/** Short timeouts so a dead node is noticed in about a second. */
+const FAST = { nodeTimeoutMs: 1000, retryMaxMs: 100 };
+
+async function nodes(count: number, redis?: TestRedis): Promise<{ redis: TestRedis; nodes: TestServer[] }> {
+  redis ??= await testRedis();
+  const started: TestServer[] = [];
+  for (let i = 0; i < count; i++) {
+    started.push(
+      await testServer({
+        limits: { linesPerSecond: 0 },
+        cluster: { url: redis.url, nodeId: `n${i + 1}`, ...FAST },
+      }),
+    );
+  }
+  return { redis, nodes: started };
+}
+
+/** Two nodes; Sam (plain text) on the first and Kim on the second, who Sam has seen join. */
+async function samAndKim(kimMode: "text" | "json" = "text") {
+  const {
+    redis,
+    nodes: [a, b],
+  } = await nodes(2);
+  const sam = await a!.join("Sam");
+  const kim = await b!.join("Kim", kimMode);
+  await sam.next("--> Kim joined the chat");
+  return { redis, a: a!, b: b!, sam, kim };
+}
+
+/** A node in a child process (to kill -9 or freeze), and the port it listens on. */
+async function childNode(redis: TestRedis, id: string, nodeTimeout = 1) {
+  const node = run(
+    process.execPath,
+    [
+      "server.ts",
+      ...["--host", "127.0.0.1", "--port", "0", "--redis", redis.url, "--node-id", id],
+      ...["--node-timeout", String(nodeTimeout), "--flood-rate", "0"],
+    ],
+    `node ${id}`,
+  );
+  const line = await node.out.next(/listening on/, 10_000);
+  return { node, port: Number(/:(\d+) \(/.exec(line)![1]) };
+}
+
+const byName = (a: string, b: string) => a.toLowerCase().localeCompare(b.toLowerCase());
+
+describe("one chat across nodes", () => {
+  test("public messages, joins and leaves reach users on the other node; /users lists everyone", async () => {
+    const { a, b, sam, kim } = await samAndKim("json");
+    kim.send("hello from b");
+    await sam.next("Kim: hello from b");
+    sam.send("hello from a");
+    expect((await kim.event("public")).text).toBe("hello from a");
+    sam.send("/users");
+    await sam.next("Online (2): Kim, Sam");
+    kim.send("/users");
+    expect((await kim.event("users")).users).toEqual(["Kim", "Sam"]);
+    sam.send("quit");
+    const leave = await kim.event("leave");
+    expect(leave).toMatchObject({ name: "Sam", reason: "quit" });
+    // A sender never gets its own line back from the other node.
+    await sam.closed();
+    expect(sam.log.all(/hello from a$/).filter((l) => l.startsWith("Sam:"))).toEqual([]);
+  });
+
+  test("a welcome lists the users of every node, with away reasons, and /away and /back travel", async () => {
+    const {
+      nodes: [a, b],
+    } = await nodes(2);
+    const sam = await a!.join("Sam");
+    sam.send("/away lunch");
+    await sam.next(/marked as away: lunch/);
+    const kim = await Peer.connect(b!.port, "json", "kim");
+    kim.send("Kim");
+    const welcome = await kim.event("welcome");
+    expect([...welcome.users].sort(byName)).toEqual(["Kim", "Sam"]);
+    expect(welcome.away).toEqual({ Sam: "lunch" });
+    sam.send("/back");
+    await sam.next("You are back.");
+    await sam.ping();
+    // Bounded wait for the other node to apply it: /users until the away mark is gone.
+    for (let i = 0; i < 50; i++) {
+      kim.send("/users");
+      if ((await kim.event("users")).away === undefined) break;
+      await Bun.sleep(20);
+    }
+    kim.send("/users");
+    expect((await kim.event("users")).away).toBeUndefined();
+    kim.close();
+  });
+
+  test("private messages, /reply and away notices cross nodes and reach only their user", async () => {
+    const { a, sam, kim } = await samAndKim();
+    const lee = await a.join("Lee");
+    sam.send("/pm kim psst");
+    await sam.next("[pm to Kim] psst");
+    await kim.next("[pm from Sam] psst");
+    kim.send("/r back at you");
+    await sam.next("[pm from Kim] back at you");
+    kim.send("/away in a meeting");
+    await kim.next(/marked as away/);
+    await kim.ping();
+    await Bun.sleep(50); // the away state is one envelope behind the pong
+    sam.send("/pm Kim are you there?");
+    await sam.next("Kim is away: in a meeting");
+    sam.send("/pm Nobody hi");
+    await sam.next(/No user named "Nobody" is online/);
+    await lee.ping();
+    expect(lee.log.all(/psst|back at you|are you there/)).toEqual([]);
+  });
+
+  test("names are unique across nodes, ignoring case, when both claim at the same moment", async () => {
+    const {
+      nodes: [a, b],
+    } = await nodes(2);
+    const names = Array.from({ length: 10 }, (_, i) => `user${i}`);
+    const [onA, onB] = await Promise.all(
+      [a!, b!].map((node, side) =>
+        Promise.all(
+          names.map(async (name) => {
+            const peer = await Peer.connect(node.port, "json", `${name}@${side}`);
+            peer.send(side === 0 ? name : name.toUpperCase());
+            const answer = await peer.next(/"type":"(welcome|error)"/);
+            peer.close();
+            return JSON.parse(answer).type as string;
+          }),
+        ),
+      ),
+    );
+    for (let i = 0; i < names.length; i++) {
+      expect([onA![i], onB![i]].sort()).toEqual(["error", "welcome"]);
+    }
+  });
+
+  test("/nick across nodes: a name held elsewhere is refused, a new one is seen everywhere and frees the old", async () => {
+    const { a, b, sam, kim } = await samAndKim();
+    kim.send("/nick SAM");
+    await kim.next(/The name "SAM" is taken by Sam/);
+    kim.send("/nick Kimberly");
+    await kim.next("* Kim is now known as Kimberly");
+    await sam.next("* Kim is now known as Kimberly");
+    const newKim = await a.join("Kim"); // the old name is free again, on the other node too
+    await kim.next("--> Kim joined the chat");
+    newKim.send("/pm Kimberly hi");
+    await kim.next("[pm from Kim] hi");
+  });
+
+  test("one sender's lines, public and private, reach a user on another node once each, in order", async () => {
+    const { a, b, sam, kim } = await samAndKim();
+    const count = 300;
+    for (let i = 1; i <= count; i++) sam.send(i % 10 === 0 ? `/pm Kim line ${i}` : `line ${i}`);
+    await kim.next(`Sam: line ${count - 1}`, 10_000);
+    await kim.next(`[pm from Sam] line ${count}`);
+    const got = kim.log.all(/line \d+$/).map((l) => Number(/line (\d+)$/.exec(l)![1]));
+    expect(got).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+  });
+
+  test("a stopped node's users leave for the others, who are not told of a shutdown; their names are free at once", async () => {
+    const { a, b, sam, kim } = await samAndKim();
+    await a.server.shutdown();
+    await sam.seen("!! The server is shutting down. Goodbye!");
+    await kim.next("<-- Sam left the chat (their server was stopped)");
+    await b.join("Sam");
+    expect(kim.log.all(/shutting down/)).toEqual([]);
+    expect(a.log.some((l) => /cluster: left; envelopes \d+ sent/.test(l))).toBe(true);
+  });
+});
+
+describe("starting", () => {
+  test("Redis unreachable: a clear error, and the server exits 1", async () => {
+    const redis = await testRedis();
+    await redis.stop();
+    const attempt = Cluster.start({ url: redis.url, log: () => {} });
+    await expect(attempt).rejects.toThrow(ClusterError);
+    await expect(attempt).rejects.toThrow(`can't reach Redis at ${redis.url}`);
+    const server = run(process.execPath, ["server.ts", "--port", "0", "--redis", redis.url], "server");
+    expect(await server.exited(10_000)).toBe(1);
+    await server.err.seen(new RegExp(`bunchat-server: can't reach Redis at ${redis.url}`));
+  });
+
+  test("a node id in use is refused, and a URL without a password in the log", async () => {
+    const redis = await testRedis();
+    const log: string[] = [];
+    const first = await Cluster.start({ url: redis.url, nodeId: "same", log: (l) => void log.push(l) });
+    try {
+      await expect(Cluster.start({ url: redis.url, nodeId: "same", log: () => {} })).rejects.toThrow(
+        'node id "same" is in use',
+      );
+      await expect(Cluster.start({ url: redis.url, nodeId: "bad id!", log: () => {} })).rejects.toThrow(
+        "--node-id must be",
+      );
+    } finally {
+      await first.stop();
+    }
+    const withPassword = redis.url.replace("//", "//user:secret@");
+    const refused = await Cluster.start({ url: withPassword, log: () => {} }).then(
+      () => "started",
+      (err: Error) => err.message,
+    );
+    expect(refused).toContain(`redis://user:***@127.0.0.1:${redis.port}`);
+    expect(refused).not.toContain("secret");
+  });
+});
+
+describe("when things go wrong", () => {
+  test("Redis restarted under load: users are told, local chat goes on, nothing is sent late, and cross-node chat resumes once", async () => {
+    const { redis, a, b, sam, kim } = await samAndKim();
+    const lee = await a.join("Lee");
+    // Load: Kim talks throughout.
+    let n = 0;
+    const chatter = setInterval(() => kim.send(`chatter ${++n}`), 5);
+    try {
+      await redis.stop();
+      await sam.next(/-- The other servers of this chat can't be reached right now/);
+      sam.send("only for this server");
+      await lee.next("Sam: only for this server");
+      await redis.start();
+      await sam.next(/-- The other servers of this chat are reachable again: 3 online in all/, 5000);
+      await kim.seen(/reachable again/, 5000);
+    } finally {
+      clearInterval(chatter);
+    }
+    sam.send("after the restart");
+    await kim.next("Sam: after the restart");
+    kim.send("done");
+    await sam.next("Kim: done");
+    expect(kim.log.all("Sam: only for this server")).toEqual([]); // not queued and sent late
+    expect(kim.log.all("Sam: after the restart")).toHaveLength(1); // subscribed once, not twice
+    expect(b.server.hub.size).toBe(3);
+    // The names were claimed again: Sam is still taken for a newcomer on the other node.
+    const other = await Peer.connect(b.port, "text", "other");
+    other.send("sam");
+    await other.next(/The name "sam" is taken by Sam/);
+    other.close();
+    const stats = clusterOf(b).stats;
+    expect(stats.duplicates).toBe(0);
+  });
+
+  test("Redis down for longer than Bun's own 20 reconnection attempts: the node keeps trying and comes back", async () => {
+    const { redis, a, b, sam, kim } = await samAndKim();
+    await redis.stop();
+    await sam.next(/can't be reached/);
+    await Bun.sleep(3000); // 100 ms apart: about 30 attempts
+    await redis.start();
+    await sam.next(/reachable again/, 5000);
+    await kim.seen(/reachable again/, 5000);
+    sam.send("still here");
+    await kim.next("Sam: still here");
+  });
+
+  test("a private message to a user on a node that can't be reached is refused, not queued", async () => {
+    const { redis, sam } = await samAndKim();
+    await redis.stop();
+    await sam.next(/can't be reached/);
+    sam.send("/pm Kim hello?");
+    await sam.next("! Kim is on another server, which can't be reached right now; not sent.");
+  });
+
+  test("a node killed with -9: one survivor announces each of its users leaving, once, then frees their names", async () => {
+    const { redis, a, b, sam, kim } = await samAndKim();
+    const { node: c, port } = await childNode(redis, "c");
+    const zed = await Peer.join(port, "Zed");
+    await sam.next("--> Zed joined the chat");
+    expect(a.server.hub.find("Zed")?.node).toBe("c");
+    c.proc.kill("SIGKILL");
+    await zed.closed();
+    await sam.seen("<-- Zed left the chat (their server stopped answering)", 5000);
+    await kim.seen("<-- Zed left the chat (their server stopped answering)", 5000);
+    await b.join("Zed");
+    await sam.seen("--> Zed joined the chat");
+    expect(sam.log.all(/Zed left/)).toHaveLength(1);
+    expect(kim.log.all(/Zed left/)).toHaveLength(1);
+    const announced = [a, b].filter((n) => n.log.some((l) => /node c stopped answering; announcing/.test(l)));
+    expect(announced).toHaveLength(1);
+    expect(await redis.command("SISMEMBER", "bunchat:nodes", "c")).toBe(0);
+  });
+
+  test("a frozen node is cut off by Redis at its pub/sub buffer limit, then catches up and chats again", async () => {
+    const {
+      redis,
+      nodes: [a],
+    } = await nodes(1);
+    const { node: c, port } = await childNode(redis, "c", 30);
+    const zed = await Peer.join(port, "Zed");
+    const sam = await a!.join("Sam");
+    await zed.next("--> Sam joined the chat");
+    await redis.command("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32kb 0 0");
+    c.proc.kill("SIGSTOP");
+    const line = "x".repeat(200);
+    for (let i = 0; i < 400; i++) sam.send(`${i} ${line}`); // 80 KB for a subscriber that reads nothing
+    await sam.ping();
+    await Bun.sleep(300);
+    c.proc.kill("SIGCONT");
+    await zed.seen(/can't be reached/, 5000);
+    await zed.seen(/reachable again/, 5000);
+    sam.send("after the freeze");
+    await zed.seen("Sam: after the freeze");
+    await c.out.seen(/lost Redis/);
+  });
+
+  test("a name taken while its node was cut off stays with the new holder; the returning user becomes name-2", async () => {
+    const {
+      redis,
+      nodes: [a],
+    } = await nodes(1);
+    const { node: c, port } = await childNode(redis, "c");
+    const sam = await Peer.join(port, "Sam");
+    const kim = await a!.join("Kim");
+    await sam.next("--> Kim joined the chat");
+    c.proc.kill("SIGSTOP"); // longer than its node timeout: taken for dead
+    await kim.seen("<-- Sam left the chat (their server stopped answering)", 5000);
+    const newSam = await a!.join("Sam");
+    c.proc.kill("SIGCONT");
+    await sam.seen(/someone there took the name Sam; you are now Sam-2/, 5000);
+    await kim.seen("--> Sam-2 joined the chat", 5000);
+    sam.send("I am back");
+    await newSam.seen("Sam-2: I am back");
+    expect(a!.server.hub.find("Sam")?.node).toBeUndefined(); // still ours, here
+  });
+});
+
+describe("envelopes", () => {
+  test("a repeated envelope is dropped and counted; a gap is counted and logged", async () => {
+    const {
+      nodes: [a],
+    } = await nodes(1);
+    const cluster = clusterOf(a!);
+    const kim = await a!.join("Kim");
+    const envelope = (s: number, text: string) => ({
+      n: "elsewhere",
+      b: "boot1",
+      s,
+      e: [{ type: "public" as const, from: "Zed", text, ts: 0 }],
+    });
+    cluster.apply(envelope(1, "one"));
+    cluster.apply(envelope(1, "one"));
+    cluster.apply(envelope(5, "five"));
+    await kim.next("Zed: one");
+    await kim.next("Zed: five");
+    expect(kim.log.all("Zed: one")).toHaveLength(1);
+    expect(cluster.stats).toMatchObject({ duplicates: 1, missed: 3 });
+    expect(a!.log.some((l) => /3 envelope\(s\) from elsewhere never arrived/.test(l))).toBe(true);
+  });
+});
+
+function clusterOf(node: TestServer): Cluster {
+  const link = node.server.hub.link;
+  if (!(link instanceof Cluster)) throw new Error("not a cluster node");
+  return link;
+}

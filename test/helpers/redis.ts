@@ -1,0 +1,81 @@
+// A redis-server of the test's own, on a free loopback port, with nothing saved to disk. It can be
+// stopped and started again on the same port (a Redis restart), and is always killed after the test.
+
+import { afterEach } from "bun:test";
+import { RedisClient, type Subprocess } from "bun";
+
+export interface TestRedis {
+  port: number;
+  url: string;
+  /** Kills it (SIGKILL unless told otherwise): every connection drops and every key is gone. */
+  stop(signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  start(): Promise<void>;
+  /** One command on a connection of its own. */
+  command(name: string, ...args: string[]): Promise<unknown>;
+}
+
+const live = new Set<Subprocess>();
+afterEach(() => {
+  for (const p of live) p.kill("SIGKILL");
+  live.clear();
+});
+
+/** A loopback port nobody listens on right now. */
+function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
+export async function testRedis(): Promise<TestRedis> {
+  if (!Bun.which("redis-server")) {
+    throw new Error(
+      "The cluster tests need redis-server: apt-get install -y redis-server (brew install redis on macOS).",
+    );
+  }
+  const port = freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let proc: Subprocess | undefined;
+  const command = async (name: string, ...args: string[]) => {
+    const client = new RedisClient(url, { autoReconnect: false, connectionTimeout: 1000 });
+    try {
+      await client.connect();
+      return await client.send(name, args);
+    } finally {
+      client.close();
+    }
+  };
+  const start = async () => {
+    proc = Bun.spawn(
+      ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      { stdout: "ignore", stderr: "inherit" },
+    );
+    live.add(proc);
+    // Up when it answers; bounded: 100 tries, 20 ms apart.
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await command("PING")) === "PONG") return;
+      } catch {
+        // not listening yet
+      }
+      await Bun.sleep(20);
+    }
+    throw new Error(`redis-server on port ${port} did not start within 2 s`);
+  };
+  await start();
+  return {
+    port,
+    url,
+    start,
+    command,
+    async stop(signal = "SIGKILL") {
+      if (!proc) return;
+      proc.kill(signal);
+      await proc.exited;
+      live.delete(proc);
+      proc = undefined;
+    },
+  };
+}
