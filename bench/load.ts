@@ -43,7 +43,8 @@ interface Conn {
 }
 
 let protocol: Protocol;
-let port: number;
+/** The server's ports: users are spread over them in turn (a cluster's nodes). */
+let ports: number[] = [];
 let conns: Conn[] = [];
 const stats = {
   deliveries: 0,
@@ -198,7 +199,7 @@ async function connect(index: number): Promise<Conn> {
   const joined = new Promise<void>((resolve) => (conn.onJoin = resolve));
   conn.socket = await Bun.connect<Conn>({
     hostname: "127.0.0.1",
-    port,
+    port: ports[index % ports.length]!,
     socket: {
       open(s) {
         s.data = conn;
@@ -365,7 +366,7 @@ process.on("message", async (request: LoadRequest) => {
   try {
     if (request.type === "join") {
       protocol = request.protocol;
-      port = request.port;
+      ports = request.ports;
       if (next.length < request.senders) next = new Int32Array(request.senders);
       const started = performance.now();
       const batch = request.batch ?? request.users;

@@ -11,6 +11,8 @@
 //   ncat --chat                          Debian's ncat; installed with apt-get if missing and root
 //   naive Bun                            bench/baselines/naive.ts: one write per line per recipient
 //   Python threads                       bench/baselines/chat_server.py: thread per client, sendall
+//   bunchat, 2 nodes                     two bunchat servers in cluster mode through one redis-server,
+//                                        all three on core 0; users (senders too) split between them
 //
 //   bun run bench                   # everything, about 2 minutes; writes bench/RESULTS.md
 //   bun run bench -- --only bunchat-text,ncat --runs 1 --no-write
@@ -35,7 +37,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`Usage: bun bench/run.ts [--runs 3] [--only <id,id>] [--users 10,100,1000] [--fanout-ms 800] [--no-memory]
                         [--profile <dir>] [--no-write]
-Servers (ids): bunchat-text, bunchat-json, ncat, naive, python`);
+Servers (ids): bunchat-text, bunchat-json, ncat, naive, python, bunchat-cluster`);
   process.exit(0);
 }
 const RUNS = Math.max(1, Number(flags.runs));
@@ -63,6 +65,8 @@ interface Target {
   /** Prints "listening on 127.0.0.1:<port>" (with port 0) rather than taking a port. */
   printsPort: boolean;
   memory: boolean;
+  /** Cluster mode: this many nodes of `command`, joined through a redis-server of the benchmark's own. */
+  nodes?: number;
 }
 
 const TARGETS: Target[] = [
@@ -106,6 +110,15 @@ const TARGETS: Target[] = [
     printsPort: true,
     memory: false, // a thread per client: 10,000 did not register within a minute in a trial
   },
+  {
+    id: "bunchat-cluster",
+    label: "bunchat, 2 nodes",
+    protocol: "text",
+    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...LIFTED],
+    printsPort: true,
+    memory: false,
+    nodes: 2,
+  },
 ];
 
 const pin = (cpu: number) => (Bun.which("taskset") && cpus().length > 1 ? ["taskset", "-c", String(cpu)] : []);
@@ -122,9 +135,53 @@ function freePort(): number {
   return port;
 }
 
-async function startServer(target: Target): Promise<{ proc: Subprocess<"ignore", "pipe", "inherit">; port: number }> {
-  const fixed = target.printsPort ? 0 : freePort();
-  const proc = Bun.spawn([...pin(0), ...target.command(fixed)], {
+/** One server under test (or a cluster's nodes and their Redis), and what the nodes logged about the cluster. */
+interface Running {
+  pids: number[];
+  ports: number[];
+  stop(): Promise<void>;
+  /** Each node's "cluster: left; envelopes …" line, once stopped. */
+  summaries: string[];
+}
+
+async function startTarget(target: Target): Promise<Running> {
+  if (!target.nodes) {
+    const fixed = target.printsPort ? undefined : freePort();
+    const { proc, port } = await startProcess(target.command(fixed ?? 0), target.label, fixed);
+    return { pids: [proc.pid], ports: [port], summaries: [], stop: () => stopServer(proc) };
+  }
+  const redisPort = freePort();
+  const redis = Bun.spawn(
+    [...pin(0), "redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdout: "ignore", stderr: "inherit" },
+  );
+  children.add(redis);
+  await waitForPort(redisPort);
+  const summaries: string[] = [];
+  const nodes: { proc: Subprocess; port: number }[] = [];
+  for (let i = 1; i <= target.nodes; i++) {
+    const args = ["--redis", `redis://127.0.0.1:${redisPort}`, "--node-id", `bench${i}`];
+    nodes.push(await startProcess([...target.command(0), ...args], target.label, undefined, (l) => summaries.push(l)));
+  }
+  return {
+    pids: [...nodes.map((n) => n.proc.pid), redis.pid],
+    ports: nodes.map((n) => n.port),
+    summaries,
+    async stop() {
+      await Promise.all(nodes.map((n) => stopServer(n.proc)));
+      await stopServer(redis);
+    },
+  };
+}
+
+/** Starts a server on core 0 listening on `fixed`, or on the port it prints. `onCluster` gets its "cluster: left" line. */
+async function startProcess(
+  command: string[],
+  label: string,
+  fixed: number | undefined,
+  onCluster?: (line: string) => void,
+): Promise<{ proc: Subprocess<"ignore", "pipe", "inherit">; port: number }> {
+  const proc = Bun.spawn([...pin(0), ...command], {
     stdin: "ignore",
     stdout: "pipe",
     stderr: "inherit",
@@ -135,19 +192,25 @@ async function startServer(target: Target): Promise<{ proc: Subprocess<"ignore",
   const printed = new Promise<number>((resolve) => (resolvePort = resolve));
   void (async () => {
     let partial = "";
+    let found = false;
     for await (const chunk of proc.stdout) {
-      if (partial === undefined) continue; // port found: just drain the log
+      if (found && !onCluster) continue; // port found: just drain the log
       partial += new TextDecoder().decode(chunk);
-      const m = /listening on 127\.0\.0\.1:(\d+)/.exec(partial);
+      const m = found ? null : /listening on 127\.0\.0\.1:(\d+)/.exec(partial);
       if (m) {
         resolvePort(Number(m[1]));
-        partial = undefined as unknown as string;
-      } else if (partial.length > 4096) partial = partial.slice(-256);
+        found = true;
+      }
+      const summary = onCluster && /cluster: left; .*/.exec(partial);
+      if (summary) onCluster!(summary[0]);
+      partial = partial.slice(partial.lastIndexOf("\n") + 1).slice(-4096);
     }
   })();
-  const port = target.printsPort ? await timeout(printed, 10_000, `${target.label} did not start`) : fixed;
-  if (!target.printsPort) await waitForPort(port);
-  return { proc, port };
+  if (fixed !== undefined) {
+    await waitForPort(fixed);
+    return { proc, port: fixed };
+  }
+  return { proc, port: await timeout(printed, 10_000, `${label} did not start`) };
 }
 
 async function waitForPort(port: number): Promise<void> {
@@ -214,6 +277,26 @@ function startLoad() {
   };
 }
 
+/** CPU seconds the server (every node and Redis, for a cluster) has used so far. */
+async function serverCpu(server: Running): Promise<number> {
+  return (await Promise.all(server.pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+}
+
+/** Cluster envelopes missed and repeated over every node, from the line each logs when it stops. */
+function envelopeCounts(summaries: string[]): string {
+  let sent = 0;
+  let missed = 0;
+  let repeated = 0;
+  for (const line of summaries) {
+    const m = /(\d+) sent, \d+ received, (\d+) missed, (\d+) repeated/.exec(line);
+    if (!m) continue;
+    sent += Number(m[1]);
+    missed += Number(m[2]);
+    repeated += Number(m[3]);
+  }
+  return summaries.length === 0 ? "no summary" : `${sent} sent, ${missed} missed, ${repeated} repeated`;
+}
+
 /** CPU seconds a process has used so far (user + system), from /proc. */
 async function cpuSeconds(pid: number): Promise<number> {
   const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]!.split(" ");
@@ -255,12 +338,12 @@ const notes: string[] = [];
 async function measure(target: Target): Promise<Figures> {
   const figures: Figures = {};
   for (const users of USERS) {
-    const { proc, port } = await startServer(target);
+    const server = await startTarget(target);
     const load = startLoad();
     const senders = SENDERS(users);
     try {
       const joined = await load.ask<"joined">(
-        { type: "join", protocol: target.protocol, port, users, senders, batch: 200 },
+        { type: "join", protocol: target.protocol, ports: server.ports, users, senders, batch: 200 },
         60_000,
       );
       if (users === 1000) figures.setup = joined.seconds * 1000;
@@ -269,12 +352,12 @@ async function measure(target: Target): Promise<Figures> {
       let reordered = 0;
       const cpu = { server: 0, load: 0, seconds: 0 };
       for (let run = 0; run < RUNS; run++) {
-        const before = [await cpuSeconds(proc.pid), await cpuSeconds(load.pid), performance.now()] as const;
+        const before = [await serverCpu(server), await cpuSeconds(load.pid), performance.now()] as const;
         const r = await load.ask<"fanout">(
           { type: "fanout", senders, window: WINDOW, ms: FANOUT_MS },
           FANOUT_MS + 30_000,
         );
-        cpu.server += (await cpuSeconds(proc.pid)) - before[0];
+        cpu.server += (await serverCpu(server)) - before[0];
         cpu.load += (await cpuSeconds(load.pid)) - before[1];
         cpu.seconds += (performance.now() - before[2]) / 1000;
         rates.push(r.deliveries / r.seconds);
@@ -308,20 +391,22 @@ async function measure(target: Target): Promise<Figures> {
       notes.push(`${target.label}, ${users} users: ${(err as Error).message}`);
     } finally {
       await load.quit();
-      await stopServer(proc);
+      await server.stop();
+      if (target.nodes) figures[`envelopes${users}`] = envelopeCounts(server.summaries);
     }
     console.log(
       `  ${target.label}, ${users} users: ${show(figures[`fanout${users}`], "rate")} deliveries/s, CPU server / load ${figures[`cpu${users}`]}`,
     );
   }
   if (target.memory && !flags["no-memory"]) {
-    const { proc, port } = await startServer(target);
+    const server = await startTarget(target);
+    const proc = { pid: server.pids[0]! };
     const load = startLoad();
     try {
       await Bun.sleep(500);
       const idle = await rssMiB(proc.pid);
       await load.ask(
-        { type: "join", protocol: target.protocol, port, users: IDLE_USERS, senders: 1, batch: 500 },
+        { type: "join", protocol: target.protocol, ports: server.ports, users: IDLE_USERS, senders: 1, batch: 500 },
         120_000,
       );
       // 10,000 joins are 50M join notices: measure once the server has delivered them and gone idle.
@@ -332,7 +417,7 @@ async function measure(target: Target): Promise<Figures> {
       figures.rss10k = `failed: ${(err as Error).message}`;
     } finally {
       await load.quit();
-      await stopServer(proc);
+      await server.stop();
     }
     console.log(`  ${target.label}, ${IDLE_USERS} idle: ${show(figures.rss10k, "mib")}`);
   }
@@ -365,7 +450,8 @@ if (wantsNcat && !Bun.which("ncat") && process.getuid?.() === 0 && Bun.which("ap
   Bun.spawnSync(["apt-get", "install", "-y", "ncat"], { stdout: "ignore", stderr: "ignore" });
 }
 const targets = TARGETS.filter((t) => !only || only.includes(t.id)).filter((t) => {
-  const missing = t.id === "ncat" ? !Bun.which("ncat") : t.id === "python" ? !Bun.which("python3") : false;
+  const needs = t.id === "ncat" ? "ncat" : t.id === "python" ? "python3" : t.nodes ? "redis-server" : undefined;
+  const missing = needs !== undefined && !Bun.which(needs);
   if (missing) notes.push(`${t.label}: not installed, skipped`);
   return !missing;
 });
@@ -400,6 +486,14 @@ const ROWS: Row[] = [
     higherIsBetter: false,
   })),
   ...USERS.map((u) => ({ label: `lost, ${u} users`, key: `lost${u}`, kind: "count" as const, higherIsBetter: false })),
+  ...(targets.some((t) => t.nodes)
+    ? USERS.map((u) => ({
+        label: `cluster envelopes, ${u} users`,
+        key: `envelopes${u}`,
+        kind: "count" as const,
+        higherIsBetter: false,
+      }))
+    : []),
   { label: "latency p50, 1000 users, 100 lines/s", key: "p50", kind: "ms", higherIsBetter: false },
   { label: "latency p99", key: "p99", kind: "ms", higherIsBetter: false },
   { label: "lost in the latency runs", key: "latencyLost", kind: "count", higherIsBetter: false },
@@ -460,6 +554,11 @@ In brackets: how many times better bunchat (text) is on that row (above 1: bunch
   included): server RSS with ${IDLE_USERS.toLocaleString("en")} registered users doing nothing (joined 500 at a time, measured once
   the server and the load generator have been idle for a second, and 2 s more), and the difference from before they came.
 - Core 0 runs the server, core 1 the load generator (one process holding every client).
+- **bunchat, 2 nodes**: two bunchat servers in cluster mode and their redis-server, all on core 0
+  (the same one core the single server gets), users and senders split between the nodes in turn,
+  so most deliveries cross from one node to the other through Redis. Its server CPU is both nodes'
+  and Redis's together. "Cluster envelopes" adds up what the nodes logged when they stopped:
+  envelopes published, and ones a node found missing or repeated by their sequence numbers.
 - bunchat runs with \`${LIFTED.join(" ")}\`: flood control and the per-address caps would
   otherwise (rightly) stop one address sending this fast. Everything else, sanitising and the outbox
   cap included, is as shipped.

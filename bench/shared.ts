@@ -4,7 +4,8 @@
 export type Protocol = "text" | "json" | "ncat";
 
 export type LoadRequest =
-  | { type: "join"; protocol: Protocol; port: number; users: number; senders: number; batch?: number }
+  /** Users connect to `ports` in turn: user i to ports[i % ports.length] (the senders too). */
+  | { type: "join"; protocol: Protocol; ports: number[]; users: number; senders: number; batch?: number }
   /** `window`: deliveries that may be outstanding (lines ahead of the slowest receiver × receivers). */
   | { type: "fanout"; senders: number; window: number; ms: number }
   | { type: "latency"; senders: number; perSecond: number; ms: number }

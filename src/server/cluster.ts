@@ -465,7 +465,14 @@ export class Cluster implements Link {
     }
     this.seen.set(envelope.n, { boot: envelope.b, seq: envelope.s, at: this.now() });
     this.stats.received++;
-    for (const event of envelope.e) this.applyEvent(envelope.n, event);
+    for (const event of envelope.e) {
+      try {
+        this.applyEvent(envelope.n, event);
+      } catch (err) {
+        // Another node's bug must not take this one down: skip the event, say so.
+        this.log(`! cluster: an event from ${envelope.n} could not be applied: ${(err as Error).message}`);
+      }
+    }
   }
 
   private applyEvent(node: string, event: ClusterEvent): void {

@@ -1,15 +1,26 @@
-// `bun run bench` must keep working: a short run against bunchat alone (10 users, one run, no
-// memory case). It checks the harness and that nothing is lost, not any speed: timing targets
+// `bun run bench` must keep working: a short run against bunchat alone and as a two-node cluster
+// (10 users, one run, no memory case). It checks the harness and that nothing is lost, not any speed: timing targets
 // live in bench/, never in tests.
 
 import { expect, test } from "bun:test";
 
-test("the benchmark runs against bunchat and counts every delivery: none lost", async () => {
+test("the benchmark runs against bunchat, alone and as 2 nodes, and counts every delivery: none lost", async () => {
   const proc = Bun.spawn(
     [
       process.execPath,
       `${import.meta.dir}/../../bench/run.ts`,
-      ...["--only", "bunchat-text", "--users", "10", "--runs", "1", "--fanout-ms", "200", "--no-memory", "--no-write"],
+      ...[
+        "--only",
+        "bunchat-text,bunchat-cluster",
+        "--users",
+        "10",
+        "--runs",
+        "1",
+        "--fanout-ms",
+        "200",
+        "--no-memory",
+        "--no-write",
+      ],
     ],
     { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
   );
@@ -17,6 +28,8 @@ test("the benchmark runs against bunchat and counts every delivery: none lost", 
   const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   clearTimeout(timer);
   expect(code).toBe(0);
-  expect(out).toMatch(/\| fan-out, 10 users \(deliveries\/s\) \| \d+(\.\d+)?[kM] \|/);
-  expect(out).toContain("| lost, 10 users | 0 |");
+  expect(out).toMatch(/\| fan-out, 10 users \(deliveries\/s\) \| \d+(\.\d+)?[kM] \| \d+(\.\d+)?[kM] \(/);
+  expect(out).toContain("| lost, 10 users | 0 | 0 |");
+  // Both nodes published, and neither found an envelope missing or repeated.
+  expect(out).toMatch(/\| cluster envelopes, 10 users \| – \| [1-9]\d* sent, 0 missed, 0 repeated \|/);
 }, 70_000);
