@@ -43,7 +43,8 @@ Options:
   -v, --version               show the version
 
 Limits: lines up to ${LIMITS.maxLineBytes} bytes; names 1-${LIMITS.nameMaxLength} of A-Z a-z 0-9 _ -. README.md lists them all.
-SIGINT or SIGTERM: every client is told, output is flushed, exit 0.
+SIGINT or SIGTERM: every client is told, output is flushed, exit 0 (in a cluster, the users of the
+other servers see ours leave).
 
 Examples:
   bunchat-server --port ${DEFAULT_PORT}

@@ -54,6 +54,12 @@ async function childNode(redis: TestRedis, id: string, nodeTimeout = 1) {
 
 const byName = (a: string, b: string) => a.toLowerCase().localeCompare(b.toLowerCase());
 
+/** Waits (bounded: 100 × 20 ms) for another node to have applied something. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await Bun.sleep(20);
+  expect(done()).toBe(true);
+}
+
 describe("one chat across nodes", () => {
   test("public messages, joins and leaves reach users on the other node; /users lists everyone", async () => {
     const { a, b, sam, kim } = await samAndKim("json");
@@ -80,6 +86,7 @@ describe("one chat across nodes", () => {
     const sam = await a!.join("Sam");
     sam.send("/away lunch");
     await sam.next(/marked as away: lunch/);
+    await until(() => b!.server.hub.awayReason(b!.server.hub.find("Sam")!) === "lunch");
     const kim = await Peer.connect(b!.port, "json", "kim");
     kim.send("Kim");
     const welcome = await kim.event("welcome");
@@ -87,13 +94,7 @@ describe("one chat across nodes", () => {
     expect(welcome.away).toEqual({ Sam: "lunch" });
     sam.send("/back");
     await sam.next("You are back.");
-    await sam.ping();
-    // Bounded wait for the other node to apply it: /users until the away mark is gone.
-    for (let i = 0; i < 50; i++) {
-      kim.send("/users");
-      if ((await kim.event("users")).away === undefined) break;
-      await Bun.sleep(20);
-    }
+    await until(() => b!.server.hub.away() === undefined);
     kim.send("/users");
     expect((await kim.event("users")).away).toBeUndefined();
     kim.close();
@@ -109,8 +110,7 @@ describe("one chat across nodes", () => {
     await sam.next("[pm from Kim] back at you");
     kim.send("/away in a meeting");
     await kim.next(/marked as away/);
-    await kim.ping();
-    await Bun.sleep(50); // the away state is one envelope behind the pong
+    await until(() => a.server.hub.away()?.Kim === "in a meeting");
     sam.send("/pm Kim are you there?");
     await sam.next("Kim is away: in a meeting");
     sam.send("/pm Nobody hi");
@@ -124,19 +124,21 @@ describe("one chat across nodes", () => {
       nodes: [a, b],
     } = await nodes(2);
     const names = Array.from({ length: 10 }, (_, i) => `user${i}`);
+    const peers: Peer[] = [];
     const [onA, onB] = await Promise.all(
       [a!, b!].map((node, side) =>
         Promise.all(
           names.map(async (name) => {
             const peer = await Peer.connect(node.port, "json", `${name}@${side}`);
             peer.send(side === 0 ? name : name.toUpperCase());
-            const answer = await peer.next(/"type":"(welcome|error)"/);
-            peer.close();
-            return JSON.parse(answer).type as string;
+            // Kept open until every answer is in: a winner that left would free its name.
+            peers.push(peer);
+            return JSON.parse(await peer.next(/"type":"(welcome|error)"/)).type as string;
           }),
         ),
       ),
     );
+    for (const peer of peers) peer.close();
     for (let i = 0; i < names.length; i++) {
       expect([onA![i], onB![i]].sort()).toEqual(["error", "welcome"]);
     }
@@ -176,6 +178,20 @@ describe("one chat across nodes", () => {
   });
 });
 
+test("SIGTERM to a node process: its users are told, the others see them leave, and it exits 0", async () => {
+  const { redis, sam, kim } = await samAndKim();
+  const { node: c, port } = await childNode(redis, "c");
+  const zed = await Peer.join(port, "Zed");
+  await sam.next("--> Zed joined the chat");
+  c.proc.kill("SIGTERM");
+  await zed.seen("!! The server is shutting down. Goodbye!");
+  expect(await c.exited(10_000)).toBe(0);
+  await sam.next("<-- Zed left the chat (their server was stopped)");
+  await kim.next("<-- Zed left the chat (their server was stopped)");
+  await c.out.seen(/cluster: left; envelopes \d+ sent, \d+ received, 0 missed, 0 repeated, 0 not sent/);
+  expect(await redis.command("EXISTS", "bunchat:alive:c", "bunchat:users:c", "bunchat:name:zed")).toBe(0);
+});
+
 describe("starting", () => {
   test("Redis unreachable: a clear error, and the server exits 1", async () => {
     const redis = await testRedis();
@@ -186,6 +202,25 @@ describe("starting", () => {
     const server = run(process.execPath, ["server.ts", "--port", "0", "--redis", redis.url], "server");
     expect(await server.exited(10_000)).toBe(1);
     await server.err.seen(new RegExp(`bunchat-server: can't reach Redis at ${redis.url}`));
+  });
+
+  test("cluster flags without --redis, or a URL that is not redis://, are usage errors (exit 2)", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--node-id", "east"], /--node-id and --node-timeout are for cluster mode: add --redis <url>/],
+      [
+        ["--redis", "http://127.0.0.1:6379"],
+        /--redis needs a redis:\/\/ or rediss:\/\/ URL, not "http:\/\/127.0.0.1:6379"/,
+      ],
+      [
+        ["--redis", "redis://127.0.0.1:6379", "--node-timeout", "0"],
+        /--node-timeout needs a whole number of at least 1/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const server = run(process.execPath, ["server.ts", "--port", "0", ...args], "server");
+      expect(await server.exited(10_000)).toBe(2);
+      await server.err.seen(message);
+    }
   });
 
   test("a node id in use is refused, and a URL without a password in the log", async () => {
@@ -244,6 +279,41 @@ describe("when things go wrong", () => {
     other.close();
     const stats = clusterOf(b).stats;
     expect(stats.duplicates).toBe(0);
+  });
+
+  test("after Redis is back, joins and leaves from meanwhile are put right everywhere, and a name taken on both sides stays with one", async () => {
+    const { redis, a, b, sam, kim } = await samAndKim();
+    const lee = await a.join("Lee");
+    await kim.next("--> Lee joined the chat");
+    await redis.stop();
+    await sam.next(/can't be reached/);
+    await kim.next(/can't be reached/);
+    // Meanwhile, each node alone: Lee leaves, Ann joins, and both nodes let a "Max" in.
+    lee.send("quit");
+    await sam.next("<-- Lee left the chat (quit)");
+    await b.join("Ann");
+    const maxA = await a.join("Max");
+    const maxB = await b.join("max");
+    await redis.start();
+    await sam.seen("--> Ann joined the chat", 5000);
+    await kim.seen("<-- Lee left the chat (disconnected)", 5000);
+    // Exactly one of the two keeps the name; the other is renamed and told.
+    const renamed = await Promise.race([
+      maxA.seen(/you are now Max-2/, 5000).then(() => "a"),
+      maxB.seen(/you are now max-2/, 5000).then(() => "b"),
+    ]);
+    const loser = renamed === "a" ? "Max" : "max";
+    const winner = renamed === "a" ? "max" : "Max";
+    const expected = ["Ann", "Kim", `${loser}-2`, winner, "Sam"].sort(byName);
+    for (const [peer, node] of [
+      [sam, a],
+      [kim, b],
+    ] as const) {
+      await until(() => node.server.hub.names().join() === expected.join()); // the other node's rename and roster
+      peer.send("/users");
+      await peer.next(`Online (5): ${expected.join(", ")}`);
+    }
+    expect(maxA.log.all(/you are now/).length + maxB.log.all(/you are now/).length).toBe(1);
   });
 
   test("Redis down for longer than Bun's own 20 reconnection attempts: the node keeps trying and comes back", async () => {
