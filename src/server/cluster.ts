@@ -151,20 +151,29 @@ end
 return {ours, lost, dead, live}
 `;
 
-/** ARGV: node (the survivor), dead node. After its users' leaves went out: free their names and forget the node. */
-const SCRIPT_FREE = `
-local me, dead = ARGV[1], ARGV[2]
-if redis.call('GET', '${P}cleanup:' .. dead) ~= me then return 0 end
-if redis.call('EXISTS', '${P}alive:' .. dead) == 0 then
+/**
+ * ARGV: channel, envelope, the same envelope without its events, node (the survivor), dead node.
+ * Publishes the dead node's users' leaves, then frees their names and forgets the node: in that
+ * order, and nothing can come in between. If the node came back meanwhile (it then rejoins and says
+ * who it has), the empty envelope goes instead, so that no sequence number goes missing.
+ */
+const SCRIPT_BURY = `
+local me, dead = ARGV[4], ARGV[5]
+local buried = 0
+if redis.call('GET', '${P}cleanup:' .. dead) == me and redis.call('EXISTS', '${P}alive:' .. dead) == 0 then
+  buried = 1
+  redis.call('PUBLISH', ARGV[1], ARGV[2])
   local users = '${P}users:' .. dead
   for _, field in ipairs(redis.call('HKEYS', users)) do
     if redis.call('GET', '${P}name:' .. field) == dead then redis.call('DEL', '${P}name:' .. field) end
   end
   redis.call('DEL', users)
   redis.call('SREM', '${P}nodes', dead)
+else
+  redis.call('PUBLISH', ARGV[1], ARGV[3])
 end
-redis.call('DEL', '${P}cleanup:' .. dead)
-return 1
+if redis.call('GET', '${P}cleanup:' .. dead) == me then redis.call('DEL', '${P}cleanup:' .. dead) end
+return buried
 `;
 
 /**
@@ -248,7 +257,7 @@ export class Cluster implements Link {
   /** This turn's envelope: events, and changes to our user list in Redis. */
   private events: ClusterEvent[] = [];
   private ops: string[] = [];
-  private readonly flushTurn = () => this.publishTurn();
+  private readonly flushTurn = () => void this.publishTurn();
   private flushScheduled = false;
   /** Other nodes' users here, per node; and per node the last envelope seen and when it was last heard of. */
   private readonly byNode = new Map<string, Set<RemoteMember>>();
@@ -389,7 +398,7 @@ export class Cluster implements Link {
 
   private queue(event: ClusterEvent): void {
     this.events.push(event);
-    if (this.events.length >= MAX_ENVELOPE_EVENTS) this.publishTurn();
+    if (this.events.length >= MAX_ENVELOPE_EVENTS) void this.publishTurn();
     else this.schedule();
   }
 
@@ -399,34 +408,35 @@ export class Cluster implements Link {
     beforeWrite(this.flushTurn);
   }
 
-  /** One script per turn: our user list changes, and one envelope with the turn's events. */
-  private publishTurn(): void {
+  /** One script per turn: our user list changes, and one envelope with the turn's events. Resolves to whether it went out. */
+  private async publishTurn(): Promise<boolean> {
     this.flushScheduled = false;
     const events = this.events;
     const ops = this.ops;
     this.events = [];
     this.ops = [];
-    if (events.length === 0 && ops.length === 0) return;
+    if (events.length === 0 && ops.length === 0) return true;
     // While Redis is away nothing is queued: users here were told, and the catch-up on return
     // brings the user list up to date. A stale line delivered a minute late is worse.
     if (!this.connected || this.cmd.bufferedAmount > MAX_REDIS_BUFFER) {
       if (events.length > 0) this.stats.unsent++;
-      return;
+      return false;
     }
     const envelope = events.length > 0 ? this.envelope(events) : "";
-    this.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, ...ops]).then(
-      () => {
-        if (envelope) this.stats.published++;
-      },
-      (err) => {
-        if (envelope) this.stats.unsent++;
-        this.trouble("publish", err);
-      },
-    );
+    try {
+      await this.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, ...ops]);
+      if (envelope) this.stats.published++;
+      return true;
+    } catch (err) {
+      if (envelope) this.stats.unsent++;
+      this.trouble("publish", err);
+      return false;
+    }
   }
 
-  private envelope(events: ClusterEvent[]): string {
-    const envelope: Envelope = { n: this.node, b: this.boot, s: ++this.seq, e: events };
+  /** Our next envelope (or, given `seq`, another with that number: one or the other is sent). */
+  private envelope(events: ClusterEvent[], seq?: number): string {
+    const envelope: Envelope = { n: this.node, b: this.boot, s: seq ?? ++this.seq, e: events };
     return JSON.stringify(envelope);
   }
 
@@ -439,7 +449,7 @@ export class Cluster implements Link {
     } catch {
       return this.log(`! cluster: an envelope that is not JSON (${text.length} bytes) was ignored`);
     }
-    if (envelope.n === this.node) return;
+    if (envelope.n === this.node || this.state === "stopped") return;
     if (this.state === "syncing") {
       if (this.buffered.length < MAX_BUFFERED) this.buffered.push(envelope);
       return;
@@ -757,7 +767,8 @@ export class Cluster implements Link {
     if (this.state !== "up") return void this.retryIfClosed();
     const args = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
     this.cmd.send("EVAL", [SCRIPT_BEAT, "0", ...args]).then(
-      (result: [number, string[], [string, string[]][], string[]]) => void this.afterBeat(...result),
+      (result: [number, string[], [string, string[]][], string[]]) =>
+        this.afterBeat(...result).catch((err) => this.trouble("heartbeat", err)),
       (err) => this.trouble("heartbeat", err),
     );
   }
@@ -796,12 +807,17 @@ export class Cluster implements Link {
       }
     }
     this.log(`cluster: node ${node} stopped answering; announcing that its ${names.length} user(s) left`);
-    this.applyEvent(this.node, { type: "gone", node, names });
-    this.queue({ type: "gone", node, names });
-    this.publishTurn();
+    const gone: ClusterEvent = { type: "gone", node, names };
+    const seq = this.seq + 1;
+    const envelopes = [this.envelope([gone]), this.envelope([], seq)];
     try {
-      await this.cmd.send("EVAL", [SCRIPT_FREE, "0", this.node, node]);
+      const buried = await this.cmd.send("EVAL", [SCRIPT_BURY, "0", CHANNEL, ...envelopes, this.node, node]);
+      this.stats.published++;
+      if (buried === 1) this.applyEvent(this.node, gone);
+      else this.log(`cluster: node ${node} is back; not announced`);
     } catch (err) {
+      // Not announced: the names stay claimed, and the lock expires for another try.
+      this.stats.unsent++;
       this.trouble("cleanup", err);
     }
   }

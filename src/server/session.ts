@@ -175,16 +175,18 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   private afterClaim(claim: true | Promise<boolean>, name: string, then: (won: boolean) => void): void {
     if (claim === true) return then(true);
     this.claiming = true;
-    void claim.then((won) => {
-      this.claiming = false;
-      if (this.phase === "closed") {
-        if (won) this.hub.unclaim(name);
-        return;
-      }
-      then(won);
-      if (this.waiting.length > 0) this.scheduleWaiting();
-      else if (this.inputEnded) this.peerEnded();
-    });
+    void claim
+      .then((won) => {
+        this.claiming = false;
+        if (this.phase === "closed") {
+          if (won) this.hub.unclaim(name);
+          return;
+        }
+        then(won);
+        if (this.waiting.length > 0) this.scheduleWaiting();
+        else if (this.inputEnded) this.peerEnded();
+      })
+      .catch((err) => this.log(`! ${this.peer}: ${(err as Error).message}`)); // a bug here must not stop the server
   }
 
   get lastHeldSeq(): number {
