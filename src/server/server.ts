@@ -177,6 +177,7 @@ export function startServer(options: ServerOptions): ChatServer {
       stopping ??= (async () => {
         clearInterval(sweeper);
         listener.stop(false); // no new connections; existing ones get their notice first
+        options.log(`shutting down: telling ${sessions.size} connection(s)`);
         if (cluster) {
           // Other nodes' users see ours leave; only people here hear that this server is stopping.
           await cluster.stop();
@@ -185,7 +186,6 @@ export function startServer(options: ServerOptions): ChatServer {
             `cluster: left; envelopes ${st.published} sent, ${st.received} received, ${st.missed} missed, ${st.duplicates} repeated, ${st.unsent} not sent`,
           );
         }
-        options.log(`shutting down: telling ${sessions.size} connection(s)`);
         const closed = new Promise<void>((resolve) => {
           allClosed = resolve;
         });
