@@ -55,6 +55,8 @@ export type ClusterEvent =
   | Extract<ServerEvent, { type: "public" | "action" | "join" | "leave" | "rename" }>
   | { type: "away-state"; name: string; reason: string | null }
   | { type: "pm"; to: string; event: Extract<ServerEvent, { type: "private" }> }
+  /** A pm's recipient had left when it arrived: its sender, on `node`, is told. */
+  | { type: "undelivered"; node: string; from: string; to: string }
   /** A node's whole list of users, after it (re)joined: the others reconcile their view of it. */
   | { type: "roster"; users: RosterEntry[] }
   /** A dead node's users left: announced by the one survivor that took its cleanup. */
@@ -512,9 +514,21 @@ export class Cluster implements Link {
       }
       case "pm": {
         const to = hub.find(event.to);
-        if (!to || to.node !== undefined) return; // left meanwhile
+        if (!to || to.node !== undefined) {
+          return this.queue({ type: "undelivered", node, from: event.event.from, to: event.to });
+        }
         hub.send(to, event.event);
         to.lastPmFrom = this.remote(node, event.event.from) ?? to.lastPmFrom;
+        return;
+      }
+      case "undelivered": {
+        const from = event.node === this.node ? hub.find(event.from) : undefined;
+        if (!from || from.node !== undefined) return;
+        hub.send(from, {
+          type: "error",
+          code: "unknown-user",
+          message: `${event.to} left before your private message arrived; it was not delivered.`,
+        });
         return;
       }
       case "roster":

@@ -119,6 +119,18 @@ describe("one chat across nodes", () => {
     expect(lee.log.all(/psst|back at you|are you there/)).toEqual([]);
   });
 
+  test("a private message whose recipient left before it arrived comes back to its sender as an error", async () => {
+    const { a, b, sam } = await samAndKim();
+    // What node n1 would send if Sam's /pm crossed Ghost's leave: n2 has no Ghost.
+    clusterOf(b).apply({
+      n: clusterOf(a).node,
+      b: "crossed",
+      s: 1,
+      e: [{ type: "pm", to: "Ghost", event: { type: "private", from: "Sam", text: "still there?", ts: 0 } }],
+    });
+    await sam.next("! Ghost left before your private message arrived; it was not delivered.");
+  });
+
   test("names are unique across nodes, ignoring case, when both claim at the same moment", async () => {
     const {
       nodes: [a, b],
