@@ -1,7 +1,7 @@
 // Compiles the two binaries once per test file, into a temporary folder, and runs them as
 // child processes whose output is read line by line. Every process is killed after its test.
 
-import { afterEach } from "bun:test";
+import { afterEachTest } from "./cleanup.ts";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,7 +38,7 @@ export interface Running {
 }
 
 const live = new Set<Subprocess>();
-afterEach(() => {
+afterEachTest(() => {
   for (const p of live) p.kill("SIGKILL");
   live.clear();
 });

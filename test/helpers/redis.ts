@@ -1,7 +1,7 @@
 // A redis-server of the test's own, on a free loopback port, with nothing saved to disk. It can be
 // stopped and started again on the same port (a Redis restart), and is always killed after the test.
 
-import { afterEach } from "bun:test";
+import { afterEachTest } from "./cleanup.ts";
 import { RedisClient, type Subprocess } from "bun";
 
 export interface TestRedis {
@@ -16,10 +16,10 @@ export interface TestRedis {
 }
 
 const live = new Set<Subprocess>();
-afterEach(() => {
+afterEachTest(() => {
   for (const p of live) p.kill("SIGKILL");
   live.clear();
-});
+}, true);
 
 /** A loopback port nobody listens on right now. */
 function freePort(): number {

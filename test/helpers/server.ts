@@ -1,6 +1,6 @@
 // Starts a real server on 127.0.0.1:0 for one test, and always stops it.
 
-import { afterEach } from "bun:test";
+import { afterEachTest } from "./cleanup.ts";
 import { Cluster, type ClusterOptions } from "../../src/server/cluster.ts";
 import { type ChatServer, type ServerOptions, startServer } from "../../src/server/server.ts";
 import { Peer, type PeerTls } from "./peer.ts";
@@ -19,7 +19,7 @@ export interface TestServer {
 
 const running: { server: ChatServer; peers: Peer[] }[] = [];
 
-afterEach(async () => {
+afterEachTest(async () => {
   for (const { server, peers } of running.splice(0)) {
     for (const p of peers) p.close();
     await server.shutdown();

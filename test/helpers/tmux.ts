@@ -1,11 +1,11 @@
 // Drives a program in a real terminal: a detached tmux session, keys in, screen text out.
 
-import { afterEach } from "bun:test";
+import { afterEachTest } from "./cleanup.ts";
 
 export const hasTmux = Bun.which("tmux") !== null;
 
 const sessions = new Set<string>();
-afterEach(() => {
+afterEachTest(() => {
   for (const s of sessions) Bun.spawnSync(["tmux", "kill-session", "-t", s]);
   sessions.clear();
 });

@@ -1,0 +1,6 @@
+// Preloaded by bunfig.toml before any test file: the one afterEach that covers every file.
+
+import { afterEach } from "bun:test";
+import { runAfterEachTest } from "./helpers/cleanup.ts";
+
+afterEach(runAfterEachTest);
