@@ -388,6 +388,7 @@ describe("when things go wrong", () => {
     sam.send("after the freeze");
     await zed.seen("Sam: after the freeze");
     await c.out.seen(/lost Redis/);
+    await redis.log.seen(/scheduled to be closed ASAP for overcoming of output buffer limits/);
   });
 
   test("a name taken while its node was cut off stays with the new holder; the returning user becomes name-2", async () => {

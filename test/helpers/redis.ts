@@ -3,6 +3,7 @@
 
 import { afterEachTest } from "./cleanup.ts";
 import { RedisClient, type Subprocess } from "bun";
+import { LineLog } from "./lines.ts";
 
 export interface TestRedis {
   port: number;
@@ -13,6 +14,8 @@ export interface TestRedis {
   start(): Promise<void>;
   /** One command on a connection of its own. */
   command(name: string, ...args: string[]): Promise<unknown>;
+  /** What redis-server has logged so far (every run on this port). */
+  log: LineLog;
 }
 
 const live = new Set<Subprocess>();
@@ -38,6 +41,7 @@ export async function testRedis(): Promise<TestRedis> {
   const port = freePort();
   const url = `redis://127.0.0.1:${port}`;
   let proc: Subprocess | undefined;
+  const log = new LineLog(`redis-server ${port}`);
   const command = async (name: string, ...args: string[]) => {
     const client = new RedisClient(url, { autoReconnect: false, connectionTimeout: 1000 });
     try {
@@ -50,9 +54,12 @@ export async function testRedis(): Promise<TestRedis> {
   const start = async () => {
     proc = Bun.spawn(
       ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      { stdout: "ignore", stderr: "inherit" },
+      { stdout: "pipe", stderr: "inherit" },
     );
     live.add(proc);
+    void (async () => {
+      for await (const chunk of (proc as Subprocess<"ignore", "pipe">).stdout) log.push(chunk);
+    })();
     // Up when it answers; bounded: 100 tries, 20 ms apart.
     for (let i = 0; i < 100; i++) {
       try {
@@ -70,6 +77,7 @@ export async function testRedis(): Promise<TestRedis> {
     url,
     start,
     command,
+    log,
     async stop(signal = "SIGKILL") {
       if (!proc) return;
       proc.kill(signal);
