@@ -14,8 +14,10 @@
 //
 // Bun's Redis client, as seen on this machine (../shared/BUN-NOTES.md): its own reconnect gives
 // up after ~31 s and forgets subscriptions, and it queues commands while disconnected unless told
-// not to. So it runs with autoReconnect and the offline queue off, and this file reconnects,
-// resubscribes (unsubscribing first) and resyncs itself.
+// not to; and while it reconnects on its own, `onclose` does not fire, so nothing says Redis is
+// gone. So it runs with autoReconnect and the offline queue off (then `onclose` fires at once and
+// connect() fails fast while Redis is down), and this file reconnects, resubscribes (unsubscribing
+// first) and resyncs itself.
 
 import { RedisClient } from "bun";
 import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
@@ -649,7 +651,7 @@ export class Cluster implements Link {
     this.retry();
   }
 
-  /** A connection can close without `onclose` (seen while Bun reconnects on its own); the heartbeat notices. */
+  /** A retry that is not scheduled while down (defensive: every path to "down" schedules one); the heartbeat checks. */
   private retryIfClosed(): void {
     if (this.state === "down") this.retry();
   }
