@@ -5,7 +5,8 @@ export const BUCKET_MS = 0.01;
 export const BUCKETS = 100_000;
 
 export interface SoakConfig {
-  port: number;
+  /** The server's port, or a cluster's nodes: clients connect to them in turn. */
+  ports: number[];
   worker: number;
   /** Clients that read everything and send; losses are counted between them. */
   healthy: number;

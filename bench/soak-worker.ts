@@ -68,6 +68,9 @@ function onLine(client: Client, line: string): void {
   }
 }
 
+/** Connections made so far: each goes to the next of the ports. */
+let connections = 0;
+
 async function connect(name: string, counts = false): Promise<Client> {
   let joined!: () => void;
   const done = new Promise<void>((resolve) => (joined = resolve));
@@ -75,7 +78,7 @@ async function connect(name: string, counts = false): Promise<Client> {
   client.reader = new LineReader({ maxBytes: 1 << 20 }, { line: (l) => onLine(client, l), overflow: () => {} });
   client.socket = await Bun.connect<Client>({
     hostname: "127.0.0.1",
-    port: config.port,
+    port: config.ports[connections++ % config.ports.length]!,
     socket: {
       open(s) {
         s.data = client;

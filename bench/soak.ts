@@ -4,6 +4,7 @@
 //
 //   bun run bench:soak                       # 500 clients, 100 lines/s, 120 s
 //   bun run bench:soak -- --seconds 600 --write
+//   bun run bench:soak -- --nodes 2         # a two-node cluster through a redis-server of its own
 //
 // The server runs from source on CPU 0, the load generators (two processes) on CPU 1, when
 // taskset is available. The server keeps its defaults except the two limits that a load test
@@ -21,19 +22,22 @@ const { values: flags } = parseArgs({
     churners: { type: "string", default: "20" },
     rate: { type: "string", default: "100" },
     seconds: { type: "string", default: "120" },
+    nodes: { type: "string", default: "1" },
     write: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
 });
 if (flags.help) {
-  console.log(`Usage: bun bench/soak.ts [--clients 500] [--slow 5] [--churners 20] [--rate 100] [--seconds 120] [--write]
+  console.log(`Usage: bun bench/soak.ts [--clients 500] [--slow 5] [--churners 20] [--rate 100] [--seconds 120] [--nodes 1] [--write]
 
   --clients   clients in the room at once: healthy ones plus --slow and --churners
   --slow      clients that stop reading right after joining
   --churners  clients that keep joining and vanishing (half reset, half quit)
   --rate      lines per second from all healthy clients together
   --seconds   how long they chat
-  --write     also write the report to bench/SOAK.md`);
+  --nodes     servers: 1, or a cluster of that many through a redis-server of the soak's own
+              (clients are spread over them in turn; RSS and CPU are the nodes' and Redis's sum)
+  --write     also write the report to bench/SOAK.md (bench/SOAK-CLUSTER.md with --nodes)`);
   process.exit(0);
 }
 const count = (name: keyof typeof flags) => {
@@ -41,12 +45,13 @@ const count = (name: keyof typeof flags) => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} needs a whole number`);
   return n;
 };
-const [clients, slowClients, churners, rate, seconds] = [
+const [clients, slowClients, churners, rate, seconds, nodes] = [
   count("clients"),
   count("slow"),
   count("churners"),
   count("rate"),
   count("seconds"),
+  Math.max(1, count("nodes")),
 ];
 const healthyClients = clients - slowClients - churners;
 if (healthyClients < 2) throw new Error("--clients must leave at least 2 healthy clients");
@@ -60,45 +65,62 @@ process.on("exit", () => {
   for (const c of children) c.kill("SIGKILL");
 });
 
-// The server.
-const server = Bun.spawn(
-  [
-    ...pin(0),
-    process.execPath,
-    `${root}/server.ts`,
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--max-per-ip",
-    "0",
-    "--connect-rate",
-    "0",
-  ],
-  { stdout: "pipe", stderr: "inherit", env: { ...process.env, NO_COLOR: "1" } },
-);
-children.push(server);
+// The server, or a cluster's nodes and their Redis.
 const serverLog = { lines: 0, dropped: 0, timedOut: 0 };
-const port = await new Promise<number>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error("the server did not start within 10 s")), 10_000);
-  void (async () => {
-    let partial = "";
-    for await (const chunk of server.stdout) {
-      partial += new TextDecoder().decode(chunk);
-      const lines = partial.split("\n");
-      partial = lines.pop()!;
-      for (const line of lines) {
-        serverLog.lines++;
-        const m = /listening on 127\.0\.0\.1:(\d+)/.exec(line);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
+const SERVER_FLAGS = ["--host", "127.0.0.1", "--port", "0", "--max-per-ip", "0", "--connect-rate", "0"];
+
+/** Starts one server on CPU 0 and resolves to the port it prints. */
+function startServer(extra: string[]): { proc: Subprocess<"ignore", "pipe", "inherit">; port: Promise<number> } {
+  const proc = Bun.spawn([...pin(0), process.execPath, `${root}/server.ts`, ...SERVER_FLAGS, ...extra], {
+    stdout: "pipe",
+    stderr: "inherit",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  children.push(proc);
+  const port = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the server did not start within 10 s")), 10_000);
+    void (async () => {
+      let partial = "";
+      for await (const chunk of proc.stdout) {
+        partial += new TextDecoder().decode(chunk);
+        const lines = partial.split("\n");
+        partial = lines.pop()!;
+        for (const line of lines) {
+          serverLog.lines++;
+          const m = /listening on 127\.0\.0\.1:(\d+)/.exec(line);
+          if (m) {
+            clearTimeout(timer);
+            resolve(Number(m[1]));
+          }
+          if (line.includes("not-reading")) serverLog.dropped++;
+          if (line.includes("cluster: left;")) clusterSummaries.push(line.replace(/^\S+ /, ""));
         }
-        if (line.includes("not-reading")) serverLog.dropped++;
       }
-    }
-  })();
-});
+    })();
+  });
+  return { proc, port };
+}
+
+const clusterSummaries: string[] = [];
+let redis: Subprocess | undefined;
+const extra: string[][] = [[]];
+if (nodes > 1) {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const redisPort = probe.port;
+  probe.stop(true);
+  redis = Bun.spawn(
+    [...pin(0), "redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdout: "ignore", stderr: "inherit" },
+  );
+  children.push(redis);
+  await Bun.sleep(300);
+  extra.length = 0;
+  for (let i = 1; i <= nodes; i++) extra.push(["--redis", `redis://127.0.0.1:${redisPort}`, "--node-id", `soak${i}`]);
+}
+const servers = extra.map(startServer);
+const ports = await Promise.all(servers.map((s) => s.port));
+/** Every process that serves the chat: the nodes and, in a cluster, Redis. */
+const serving = [...servers.map((s) => s.proc), ...(redis ? [redis] : [])];
 
 // The load generators.
 type Waiter = { type: WorkerMessage["type"]; resolve: (m: WorkerMessage) => void };
@@ -144,24 +166,28 @@ const all = <T extends WorkerMessage["type"]>(type: T, timeoutMs: number) =>
   Promise.all(workers.map((_, w) => receive(w, type, timeoutMs)));
 const share = (n: number, w: number) => Math.floor(n / WORKERS) + (w < n % WORKERS ? 1 : 0);
 
-/** Server RSS (MiB) and CPU seconds so far, from /proc. */
+/** RSS (MiB) and CPU seconds so far of everything serving the chat, from /proc. */
 async function serverUsage(): Promise<{ rssMiB: number; cpuSeconds: number }> {
-  const status = await Bun.file(`/proc/${server.pid}/status`).text();
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const stat = (await Bun.file(`/proc/${server.pid}/stat`).text()).split(") ")[1]!.split(" ");
-  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, fields 14 and 15
+  let rssKiB = 0;
+  let ticks = 0;
+  for (const proc of serving) {
+    const status = await Bun.file(`/proc/${proc.pid}/status`).text();
+    rssKiB += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    const stat = (await Bun.file(`/proc/${proc.pid}/stat`).text()).split(") ")[1]!.split(" ");
+    ticks += Number(stat[11]) + Number(stat[12]); // utime + stime, fields 14 and 15
+  }
   return { rssMiB: rssKiB / 1024, cpuSeconds: ticks / 100 };
 }
 
 console.log(
   `soak: ${clients} clients (${healthyClients} healthy, ${slowClients} not reading, ${churners} churning), ` +
-    `${rate} lines/s for ${seconds} s, server on 127.0.0.1:${port}`,
+    `${rate} lines/s for ${seconds} s, ${nodes > 1 ? `${nodes} nodes on ports ${ports.join(", ")}` : `server on 127.0.0.1:${ports[0]}`}`,
 );
 const idle = await serverUsage();
 const joinStart = performance.now();
 workers.forEach((worker, w) => {
   const config: SoakConfig = {
-    port,
+    ports,
     worker: w,
     healthy: share(healthyClients, w),
     slow: share(slowClients, w),
@@ -196,6 +222,10 @@ const sentTotal = Object.values(finals).reduce((a, b) => a + b, 0);
 for (const worker of workers) worker.send({ type: "finals", finals });
 const reports = await all("report", 60_000);
 const end = await serverUsage();
+// Stopped now, so that a cluster's nodes have said how many envelopes they sent, missed and repeated.
+for (const { proc } of servers) proc.kill("SIGTERM");
+await Promise.all(servers.map(({ proc }) => proc.exited));
+redis?.kill();
 
 const histogram = new Float64Array(BUCKETS + 1);
 for (const r of reports) for (const [i, n] of r.histogram) histogram[i]! += n;
@@ -236,6 +266,14 @@ const rows: [string, string][] = [
   ],
   ["joining", `${clients - churners} clients in ${joinSeconds.toFixed(1)} s (groups of 50 per worker)`],
   ["churn", `${sum("churnCycles")} join/vanish cycles, ${sum("churnErrors")} failed`],
+  ...(nodes > 1
+    ? [
+        ["cluster", `${nodes} nodes; what each logged when it stopped: ${clusterSummaries.join("; ")}`] as [
+          string,
+          string,
+        ],
+      ]
+    : []),
   [
     "readers that stopped",
     `${sum("slowDropped")} of ${slowClients} dropped by the end (they need ~4 MB of kernel buffer plus the 1 MiB outbox to fill)`,
@@ -252,7 +290,11 @@ const report = `# Soak benchmark
 
 ${new Date().toISOString().slice(0, 10)} on ${machine}; server pinned to CPU 0, load on CPU 1.
 Command: \`bun bench/soak.ts --clients ${clients} --slow ${slowClients} --churners ${churners} --rate ${rate} --seconds ${seconds}\`.
-Server flags: \`--max-per-ip 0 --connect-rate 0\` (everything else default, flood control on).
+Server flags: \`--max-per-ip 0 --connect-rate 0\` (everything else default, flood control on).${
+  nodes > 1
+    ? `\n${nodes} nodes in cluster mode with their redis-server, all on CPU 0; clients spread over the nodes in turn. RSS and CPU below are the nodes' and Redis's together.`
+    : ""
+}
 
 ${table}
 
@@ -261,9 +303,7 @@ Server over time:
 ${rssTable}
 `;
 console.log(`\n${report}`);
-if (flags.write) await Bun.write(`${import.meta.dir}/SOAK.md`, report);
+if (flags.write) await Bun.write(`${import.meta.dir}/${nodes > 1 ? "SOAK-CLUSTER.md" : "SOAK.md"}`, report);
 
-server.kill("SIGTERM");
-await server.exited;
 for (const w of workers) w.kill();
 process.exit(sum("lost") === 0 && sum("disconnectedHealthy") === 0 ? 0 : 1);
