@@ -79,6 +79,7 @@ interface RosterEntry {
 
 const P = "bunchat:";
 const CHANNEL = `${P}events`;
+const DEFAULT_NODE_TIMEOUT_MS = 10_000;
 /** Events in one envelope before it is published without waiting for the turn to end. */
 const MAX_ENVELOPE_EVENTS = 1024;
 /** Envelopes kept while catching up; past this, they are dropped and the catch-up itself covers them. */
@@ -285,7 +286,7 @@ export class Cluster implements Link {
     private readonly log: (line: string) => void,
   ) {
     this.node = node;
-    this.nodeTimeoutMs = options.nodeTimeoutMs ?? 10_000;
+    this.nodeTimeoutMs = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
     this.retryMaxMs = options.retryMaxMs ?? 2000;
     this.now = options.now ?? Date.now;
     this.hub.link = this;
@@ -299,7 +300,11 @@ export class Cluster implements Link {
     }
     const where = redact(options.url);
     // Our own reconnection (see the top of the file): Bun's gives up, and would queue commands.
-    const settings = { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 5000 };
+    // idleTimeout: a Redis that stops answering without closing (frozen, or the network between
+    // dropped) is given up on after a node timeout of silence; the heartbeat makes both
+    // connections hear something every quarter of it.
+    const idleTimeout = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
+    const settings = { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 5000, idleTimeout };
     let cmd: RedisClient;
     let sub: RedisClient;
     try {
@@ -782,6 +787,8 @@ export class Cluster implements Link {
     if (this.state === "up" && (!this.cmd.connected || !this.sub.connected)) return this.lost(undefined);
     if (this.state !== "up") return void this.retryIfClosed();
     const args = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
+    // The subscriber may hear nothing in a quiet chat: a ping keeps its idle timer for real silence.
+    this.sub.ping().catch((err) => this.trouble("ping", err));
     this.cmd.send("EVAL", [SCRIPT_BEAT, "0", ...args]).then(
       (result: [number, string[], [string, string[]][], string[]]) =>
         this.afterBeat(...result).catch((err) => this.trouble("heartbeat", err)),
@@ -841,7 +848,7 @@ export class Cluster implements Link {
   /** A Redis command failed: logged; a closed connection is handled by `lost`. */
   private trouble(what: string, err: unknown): void {
     const error = err as Error & { code?: string };
-    if (error?.code === "ERR_REDIS_CONNECTION_CLOSED") {
+    if (error?.code === "ERR_REDIS_CONNECTION_CLOSED" || error?.code === "ERR_REDIS_IDLE_TIMEOUT") {
       if (!this.cmd.connected || !this.sub.connected) this.lost(error);
       return;
     }

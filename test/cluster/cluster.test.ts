@@ -340,6 +340,21 @@ describe("when things go wrong", () => {
     await kim.next("Sam: still here");
   });
 
+  test("Redis that stops answering without closing (frozen): noticed within the node timeout, and chat resumes after", async () => {
+    const { redis, sam, kim } = await samAndKim();
+    redis.freeze(true);
+    try {
+      await sam.next(/-- The other servers of this chat can't be reached right now/, 5000);
+      await kim.next(/can't be reached/, 5000);
+    } finally {
+      redis.freeze(false);
+    }
+    await sam.next(/reachable again/, 5000);
+    await kim.next(/reachable again/, 5000);
+    sam.send("after the freeze");
+    await kim.next("Sam: after the freeze");
+  });
+
   test("a private message to a user on a node that can't be reached is refused, not queued", async () => {
     const { redis, sam } = await samAndKim();
     await redis.stop();

@@ -12,6 +12,8 @@ export interface TestRedis {
   stop(signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** SIGSTOP: it holds every connection open and answers nothing (a dead network, from a client's side); SIGCONT: back. */
+  freeze(frozen: boolean): void;
   /** One command on a connection of its own. */
   command(name: string, ...args: string[]): Promise<unknown>;
   /** What redis-server has logged so far (every run on this port). */
@@ -78,6 +80,9 @@ export async function testRedis(): Promise<TestRedis> {
     start,
     command,
     log,
+    freeze(frozen) {
+      proc?.kill(frozen ? "SIGSTOP" : "SIGCONT");
+    },
     async stop(signal = "SIGKILL") {
       if (!proc) return;
       proc.kill(signal);
