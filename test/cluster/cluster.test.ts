@@ -216,6 +216,38 @@ describe("starting", () => {
     await server.err.seen(new RegExp(`bunchat-server: can't reach Redis at ${redis.url}`));
   });
 
+  test("why Redis can't be reached is said: nothing there, a password wanted or refused, not Redis", async () => {
+    const redis = await testRedis(["--requirepass", "sekrit"]);
+    const why = (url: string) =>
+      Cluster.start({ url, log: () => {} }).then(
+        async (c) => {
+          await c.stop();
+          return "started";
+        },
+        (err: Error) => err.message,
+      );
+    const at = `127.0.0.1:${redis.port}`;
+    expect(await why(`redis://${at}`)).toBe(
+      `can't reach Redis at redis://${at}: it wants a password: redis://:<password>@host:port`,
+    );
+    expect(await why(`redis://:wrong@${at}`)).toBe(
+      `can't reach Redis at redis://:***@${at}: it refused the password (or user) in the URL`,
+    );
+    expect(await why(`redis://:sekrit@${at}`)).toBe("started");
+    const notRedis = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: { data: (socket) => void socket.write("HTTP/1.1 400 Bad Request\r\n\r\n") },
+    });
+    try {
+      expect(await why(`redis://127.0.0.1:${notRedis.port}`)).toEndWith(": what answered is not Redis");
+    } finally {
+      notRedis.stop(true);
+    }
+    await redis.stop();
+    expect(await why(`redis://${at}`)).toEndWith(": nothing is listening there (is redis-server running?)");
+  });
+
   test("cluster flags without --redis, or a URL that is not redis://, are usage errors (exit 2)", async () => {
     const cases: [string[], RegExp][] = [
       [["--node-id", "east"], /--node-id and --node-timeout are for cluster mode: add --redis <url>/],

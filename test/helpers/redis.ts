@@ -3,6 +3,7 @@
 
 import { afterEachTest } from "./cleanup.ts";
 import { RedisClient, type Subprocess } from "bun";
+import { diagnose } from "../../src/server/cluster.ts";
 import { LineLog } from "./lines.ts";
 
 export interface TestRedis {
@@ -34,7 +35,8 @@ function freePort(): number {
   return port;
 }
 
-export async function testRedis(): Promise<TestRedis> {
+/** `args`: more redis-server options, e.g. ["--requirepass", "secret"]. */
+export async function testRedis(args: string[] = []): Promise<TestRedis> {
   if (!Bun.which("redis-server")) {
     throw new Error(
       "The cluster tests need redis-server: apt-get install -y redis-server (brew install redis on macOS).",
@@ -55,20 +57,17 @@ export async function testRedis(): Promise<TestRedis> {
   };
   const start = async () => {
     proc = Bun.spawn(
-      ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...args],
       { stdout: "pipe", stderr: "inherit" },
     );
     live.add(proc);
     void (async () => {
       for await (const chunk of (proc as Subprocess<"ignore", "pipe">).stdout) log.push(chunk);
     })();
-    // Up when it answers; bounded: 100 tries, 20 ms apart.
+    // Up when it answers anything (a password-protected one answers NOAUTH); bounded: 100 tries, 20 ms apart.
     for (let i = 0; i < 100; i++) {
-      try {
-        if ((await command("PING")) === "PONG") return;
-      } catch {
-        // not listening yet
-      }
+      const why = await diagnose(url, 500);
+      if (why?.startsWith("it ")) return;
       await Bun.sleep(20);
     }
     throw new Error(`redis-server on port ${port} did not start within 2 s`);
