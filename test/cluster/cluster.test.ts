@@ -169,6 +169,15 @@ describe("one chat across nodes", () => {
     await kim.next("[pm from Kim] hi");
   });
 
+  test("a name given up and taken back at once (/nick there and back in one write) is not refused", async () => {
+    const { sam, kim } = await samAndKim();
+    sam.write("/nick Sammy\n/nick Sam\n");
+    await kim.next("* Sam is now known as Sammy");
+    await kim.next("* Sammy is now known as Sam");
+    await sam.ping();
+    expect(sam.log.all(/taken/)).toEqual([]);
+  });
+
   test("one sender's lines, public and private, reach a user on another node once each, in order", async () => {
     const { a, b, sam, kim } = await samAndKim();
     const count = 300;
