@@ -448,19 +448,28 @@ export class Cluster implements Link {
   /** Our next envelope (or, given `seq`, another with that number: one or the other is sent). */
   private envelope(events: ClusterEvent[], seq?: number): string {
     const envelope: Envelope = { n: this.node, b: this.boot, s: seq ?? ++this.seq, e: events };
-    return JSON.stringify(envelope);
+    return JSON.stringify(envelope); // starts with ownPrefix: "n" and "b" first
   }
+
+  /** How each of our envelopes starts. */
+  private get ownPrefix(): string {
+    return (this.prefix ??= JSON.stringify({ n: this.node, b: this.boot }).slice(0, -1) + ",");
+  }
+  private prefix: string | undefined;
 
   // From the other nodes.
 
   private onMessage(text: string): void {
+    // Our own envelopes come back on the channel too: known by how they start, without parsing
+    // them (half of what a node would otherwise parse).
+    if (text.startsWith(this.ownPrefix) || this.state === "stopped") return;
     let envelope: Envelope;
     try {
       envelope = JSON.parse(text) as Envelope;
     } catch {
       return this.log(`! cluster: an envelope that is not JSON (${text.length} bytes) was ignored`);
     }
-    if (envelope.n === this.node || this.state === "stopped") return;
+    if (envelope.n === this.node) return;
     if (this.state === "syncing") {
       if (this.buffered.length < MAX_BUFFERED) this.buffered.push(envelope);
       return;
