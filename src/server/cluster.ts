@@ -250,7 +250,7 @@ export class ClusterError extends Error {}
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
 export class Cluster implements Link {
-  readonly hub = new Hub();
+  readonly hub = new Hub(true);
   readonly node: string;
   readonly stats: ClusterStats = { published: 0, received: 0, missed: 0, duplicates: 0, unsent: 0, resyncs: 0 };
   /** A new one per process, so a node restarted under the same id starts a new sequence. */

@@ -63,8 +63,11 @@ const MAX_TURN_BROADCASTS = 1024;
 export class Hub {
   /** Everyone, by folded name: members here and, in a cluster, on other nodes. */
   private readonly members = new Map<string, Member>();
-  /** Members on this server: the ones deliveries go to. */
-  private readonly here = new Set<Member>();
+  /**
+   * Members on this server, the ones deliveries go to, when some members are on other nodes
+   * (cluster mode); on one node they are all of `members`, and 10,000 entries are not kept twice.
+   */
+  private readonly here: Set<Member> | undefined;
   /** Other nodes, in cluster mode. */
   link: Link | undefined;
   /** Everyone's name, kept sorted as people come and go (not sorted again for every welcome). */
@@ -73,6 +76,10 @@ export class Hub {
   /** Members who said /away, and why (only they: /users and every welcome read this). */
   private readonly awayReasons = new Map<Member, string>();
   private readonly handOut = () => this.flushTurn();
+
+  constructor(clustered = false) {
+    if (clustered) this.here = new Set();
+  }
 
   get size(): number {
     return this.members.size;
@@ -116,7 +123,7 @@ export class Hub {
     if (this.members.has(key)) return false;
     member.joinedSeq = nextSeq();
     this.index(member, member.name);
-    if (member.node === undefined) this.here.add(member);
+    if (member.node === undefined) this.here?.add(member);
     return true;
   }
 
@@ -126,7 +133,7 @@ export class Hub {
     if (this.members.get(key) !== member) return false;
     if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
     this.unindex(member.name);
-    this.here.delete(member);
+    this.here?.delete(member);
     this.awayReasons.delete(member);
     return true;
   }
@@ -193,7 +200,7 @@ export class Hub {
     let senders: Set<Member> | undefined;
     for (const b of turn) if (b.except) (senders ??= new Set()).add(b.except);
     const joined: Partial<Record<Mode, Joined>> = {};
-    for (const member of this.here) {
+    for (const member of this.locals()) {
       const j = (joined[member.mode] ??= joinTurn(turn, member.mode));
       // What a member already holds from before this turn's first broadcast can simply come first.
       if (member.joinedSeq > first || member.lastHeldSeq > first || senders?.has(member)) {
@@ -239,7 +246,7 @@ export class Hub {
 
   /** Members on this server. */
   locals(): Iterable<Member> {
-    return this.here;
+    return this.here ?? this.members.values();
   }
 }
 
