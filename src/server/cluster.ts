@@ -36,6 +36,8 @@ export interface ClusterOptions {
   nodeTimeoutMs?: number;
   /** The longest wait between attempts to reach Redis again. */
   retryMaxMs?: number;
+  /** Output waiting for Redis past which envelopes are dropped rather than queued (default 16 MiB). */
+  maxPendingBytes?: number;
   now?(): number;
 }
 
@@ -84,8 +86,7 @@ const DEFAULT_NODE_TIMEOUT_MS = 10_000;
 const MAX_ENVELOPE_EVENTS = 1024;
 /** Envelopes kept while catching up; past this, they are dropped and the catch-up itself covers them. */
 const MAX_BUFFERED = 10_000;
-/** Output waiting in the Redis connection past which envelopes are dropped rather than queued. */
-const MAX_REDIS_BUFFER = 16 * 1024 * 1024;
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
 // Lua helpers shared by the scripts. Keys are built from the prefix; one Redis, not Redis Cluster.
 const LUA_SNAPSHOT = `
@@ -258,6 +259,7 @@ export class Cluster implements Link {
   private seq = 0;
   private readonly nodeTimeoutMs: number;
   private readonly retryMaxMs: number;
+  private readonly maxPendingBytes: number;
   private readonly now: () => number;
   /** This turn's envelope: events, and changes to our user list in Redis. */
   private events: ClusterEvent[] = [];
@@ -288,6 +290,7 @@ export class Cluster implements Link {
     this.node = node;
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
     this.retryMaxMs = options.retryMaxMs ?? 2000;
+    this.maxPendingBytes = options.maxPendingBytes ?? MAX_PENDING_BYTES;
     this.now = options.now ?? Date.now;
     this.hub.link = this;
   }
@@ -429,11 +432,19 @@ export class Cluster implements Link {
     if (events.length === 0 && ops.length === 0) return true;
     // While Redis is away nothing is queued: users here were told, and the catch-up on return
     // brings the user list up to date. A stale line delivered a minute late is worse.
-    if (!this.connected || this.cmd.bufferedAmount > MAX_REDIS_BUFFER) {
+    if (!this.connected) {
       if (events.length > 0) this.stats.unsent++;
       return false;
     }
-    const envelope = events.length > 0 ? this.envelope(events) : "";
+    // Connected but Redis is not taking what we send (busy, or frozen and not yet timed out):
+    // past a bound the events are dropped, not queued. Their sequence number is used up, so the
+    // other nodes see the gap and catch up; our user-list changes still go (they are small).
+    let envelope = "";
+    if (events.length > 0 && this.isCongested()) {
+      this.seq++;
+      this.stats.unsent++;
+    } else if (events.length > 0) envelope = this.envelope(events);
+    if (envelope === "" && ops.length === 0) return false;
     try {
       await this.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, ...ops]);
       if (envelope) this.stats.published++;
@@ -444,6 +455,26 @@ export class Cluster implements Link {
       return false;
     }
   }
+
+  /** Whether Redis has more than the bound waiting for it; users here are told when this starts and ends. */
+  private isCongested(): boolean {
+    const waiting = this.cmd.bufferedAmount;
+    if (!this.congested && waiting > this.maxPendingBytes) {
+      this.congested = true;
+      this.log(
+        `! cluster: Redis is not keeping up (${Math.round(waiting / 1048576)} MiB waiting); messages for other servers are dropped until it does`,
+      );
+      this.notice(
+        "Messages are not reaching the other servers right now (they can't keep up); they are not delivered there.",
+      );
+    } else if (this.congested && waiting < this.maxPendingBytes / 2) {
+      this.congested = false;
+      this.log("cluster: Redis is keeping up again");
+      this.notice("Messages reach the other servers again.");
+    }
+    return this.congested;
+  }
+  private congested = false;
 
   /** Our next envelope (or, given `seq`, another with that number: one or the other is sent). */
   private envelope(events: ClusterEvent[], seq?: number): string {
@@ -798,6 +829,7 @@ export class Cluster implements Link {
     if (this.state === "up" && (!this.cmd.connected || !this.sub.connected)) return this.lost(undefined);
     if (this.state !== "up") return void this.retryIfClosed();
     const args = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
+    if (this.congested) this.isCongested(); // tells users here once Redis has caught up, even if nobody speaks
     // The subscriber may hear nothing in a quiet chat: a ping keeps its idle timer for real silence.
     this.sub.ping().catch((err) => this.trouble("ping", err));
     this.cmd.send("EVAL", [SCRIPT_BEAT, "0", ...args]).then(

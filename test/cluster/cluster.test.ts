@@ -396,6 +396,39 @@ describe("when things go wrong", () => {
     await kim.next("Sam: after the freeze");
   });
 
+  test("while Redis takes nothing (frozen, not yet timed out), what waits for it is bounded: envelopes past the bound are dropped and counted", async () => {
+    const redis = await testRedis();
+    const [a, b] = await Promise.all(
+      ["n1", "n2"].map((nodeId) =>
+        testServer({
+          limits: { linesPerSecond: 0, maxOutboxBytes: 64 * 1024 * 1024 },
+          cluster: { url: redis.url, nodeId, nodeTimeoutMs: 8000, retryMaxMs: 100, maxPendingBytes: 1024 * 1024 },
+        }),
+      ),
+    );
+    const sam = await a!.join("Sam");
+    const kim = await b!.join("Kim");
+    await sam.next("--> Kim joined the chat");
+    redis.freeze(true);
+    try {
+      // 24 MB of lines that can't go anywhere but into the connection to Redis: more than the
+      // kernel's buffers (a few MB) and the 1 MiB bound together.
+      const line = "y".repeat(4000);
+      for (let i = 0; i < 6000; i++) sam.send(`${i} ${line}`);
+      await sam.ping();
+      await sam.seen(/-- Messages are not reaching the other servers right now/);
+      expect(clusterOf(a!).stats.unsent).toBeGreaterThan(0);
+    } finally {
+      redis.freeze(false);
+    }
+    // Redis works through what did go out; once it has, lines cross again, and the other node
+    // has noticed the envelopes that never came.
+    await sam.seen("-- Messages reach the other servers again.", 20_000);
+    sam.send("after the flood");
+    await kim.seen("Sam: after the flood", 10_000);
+    expect(clusterOf(b!).stats.missed).toBeGreaterThan(0);
+  }, 40_000);
+
   test("a private message to a user on a node that can't be reached is refused, not queued", async () => {
     const { redis, sam } = await samAndKim();
     await redis.stop();
