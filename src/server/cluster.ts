@@ -587,6 +587,7 @@ export class Cluster implements Link {
         if (!members) return;
         for (const member of [...members]) this.removeRemote(member, "server-lost");
         this.byNode.delete(event.node);
+        this.seen.delete(event.node);
         this.log(`cluster: node ${event.node} stopped answering; ${event.names.length} user(s) left with it`);
         return;
       }
@@ -859,6 +860,7 @@ export class Cluster implements Link {
       if (last && now - last.at < this.nodeTimeoutMs) continue;
       for (const member of [...members]) this.removeRemote(member, "server-lost", now);
       this.byNode.delete(node);
+      this.seen.delete(node);
     }
   }
 
