@@ -404,10 +404,7 @@ export class Cluster implements Link {
   /** Our user's record in Redis (its name as typed, and away reason), set at the end of the turn. */
   private record(name: string): void {
     const member = this.hub.find(name);
-    const entry: RosterEntry = { name };
-    const away = member && this.hub.awayReason(member);
-    if (away !== undefined) entry.away = away;
-    this.ops.push("set", foldName(name), JSON.stringify(entry));
+    this.ops.push("set", foldName(name), JSON.stringify(member ? this.rosterEntry(member) : { name }));
   }
 
   private queue(event: ClusterEvent): void {
@@ -422,19 +419,19 @@ export class Cluster implements Link {
     beforeWrite(this.flushTurn);
   }
 
-  /** One script per turn: our user list changes, and one envelope with the turn's events. Resolves to whether it went out. */
-  private async publishTurn(): Promise<boolean> {
+  /** One script per turn: our user list changes, and one envelope with the turn's events. */
+  private async publishTurn(): Promise<void> {
     this.flushScheduled = false;
     const events = this.events;
     const ops = this.ops;
     this.events = [];
     this.ops = [];
-    if (events.length === 0 && ops.length === 0) return true;
+    if (events.length === 0 && ops.length === 0) return;
     // While Redis is away nothing is queued: users here were told, and the catch-up on return
     // brings the user list up to date. A stale line delivered a minute late is worse.
     if (!this.connected) {
       if (events.length > 0) this.stats.unsent++;
-      return false;
+      return;
     }
     // Connected but Redis is not taking what we send (busy, or frozen and not yet timed out):
     // past a bound the events are dropped, not queued. Their sequence number is used up, so the
@@ -444,15 +441,13 @@ export class Cluster implements Link {
       this.seq++;
       this.stats.unsent++;
     } else if (events.length > 0) envelope = this.envelope(events);
-    if (envelope === "" && ops.length === 0) return false;
+    if (envelope === "" && ops.length === 0) return;
     try {
       await this.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, ...ops]);
       if (envelope) this.stats.published++;
-      return true;
     } catch (err) {
       if (envelope) this.stats.unsent++;
       this.trouble("publish", err);
-      return false;
     }
   }
 
@@ -668,15 +663,7 @@ export class Cluster implements Link {
   /** Our view of every other node, from a snapshot; nodes missing from it are left to the heartbeat check. */
   private applySnapshot(snapshot: [string, string[]][]): void {
     for (const [node, records] of snapshot) {
-      const entries: RosterEntry[] = [];
-      for (const record of records) {
-        try {
-          entries.push(JSON.parse(record) as RosterEntry);
-        } catch {
-          // not ours to fix; the node rewrites its records when it next rejoins
-        }
-      }
-      this.reconcile(node, entries, "disconnected");
+      this.reconcile(node, parseRecords(records), "disconnected");
       this.touch(node);
     }
   }
@@ -746,7 +733,9 @@ export class Cluster implements Link {
     }
     await this.sub.subscribe(CHANNEL, (message) => this.onMessage(message));
     const args: string[] = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
-    for (const member of this.hub.locals()) args.push(foldName(member.name), this.entry(member));
+    for (const member of this.hub.locals()) {
+      args.push(foldName(member.name), JSON.stringify(this.rosterEntry(member)));
+    }
     const result = (await this.cmd.send("EVAL", [SCRIPT_REJOIN, "0", ...args])) as
       ["busy"] | ["ok", string[], [string, string[]][]];
     if (result[0] === "busy") {
@@ -759,18 +748,19 @@ export class Cluster implements Link {
     // Sequences start afresh from here: the snapshot covers what came before.
     for (const last of this.seen.values()) last.boot = "";
     this.applySnapshot(snapshot);
-    this.queue({ type: "roster", users: [...this.hub.locals()].map((m) => JSON.parse(this.entry(m))) });
+    this.queue({ type: "roster", users: [...this.hub.locals()].map((m) => this.rosterEntry(m)) });
     this.state = "up";
     const buffered = this.buffered;
     this.buffered = [];
     for (const envelope of buffered) this.apply(envelope);
   }
 
-  private entry(member: Member): string {
+  /** A user here as the other nodes see it: the name as typed, and the away reason if any. */
+  private rosterEntry(member: Member): RosterEntry {
     const entry: RosterEntry = { name: member.name };
     const away = this.hub.awayReason(member);
     if (away !== undefined) entry.away = away;
-    return JSON.stringify(entry);
+    return entry;
   }
 
   /**
@@ -866,14 +856,7 @@ export class Cluster implements Link {
 
   /** We took a dead node's cleanup: its users' leaves go out first, and only then are their names freed. */
   private async bury(node: string, records: string[]): Promise<void> {
-    const names: string[] = [];
-    for (const record of records) {
-      try {
-        names.push((JSON.parse(record) as RosterEntry).name);
-      } catch {
-        // a broken record: its name is freed all the same
-      }
-    }
+    const names = parseRecords(records).map((entry) => entry.name); // a broken record's name is freed all the same
     this.log(`cluster: node ${node} stopped answering; announcing that its ${names.length} user(s) left`);
     const gone: ClusterEvent = { type: "gone", node, names };
     const seq = this.seq + 1;
@@ -996,6 +979,19 @@ export async function diagnose(url: string, timeoutMs = 2000): Promise<string | 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Users' records from Redis; a broken one is skipped (its node rewrites its records when it next rejoins). */
+function parseRecords(records: string[]): RosterEntry[] {
+  const entries: RosterEntry[] = [];
+  for (const record of records) {
+    try {
+      entries.push(JSON.parse(record) as RosterEntry);
+    } catch {
+      // skipped
+    }
+  }
+  return entries;
 }
 
 /** The URL without its password, for logs and errors. */
