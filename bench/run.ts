@@ -20,6 +20,7 @@
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
+import { freePort, startRedis } from "./redis.ts";
 import type { LoadReply, LoadRequest, Protocol } from "./shared.ts";
 
 const { values: flags } = parseArgs({
@@ -127,14 +128,6 @@ process.on("exit", () => {
   for (const c of children) c.kill("SIGKILL");
 });
 
-/** A free loopback port, for servers that can't pick their own and tell us. */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
-
 /** One server under test (or a cluster's nodes and their Redis), and what the nodes logged about the cluster. */
 interface Running {
   pids: number[];
@@ -150,17 +143,12 @@ async function startTarget(target: Target): Promise<Running> {
     const { proc, port } = await startProcess(target.command(fixed ?? 0), target.label, fixed);
     return { pids: [proc.pid], ports: [port], summaries: [], stop: () => stopServer(proc) };
   }
-  const redisPort = freePort();
-  const redis = Bun.spawn(
-    [...pin(0), "redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdout: "ignore", stderr: "inherit" },
-  );
+  const { proc: redis, url } = await startRedis(pin(0));
   children.add(redis);
-  await waitForPort(redisPort);
   const summaries: string[] = [];
   const nodes: { proc: Subprocess; port: number }[] = [];
   for (let i = 1; i <= target.nodes; i++) {
-    const args = ["--redis", `redis://127.0.0.1:${redisPort}`, "--node-id", `bench${i}`];
+    const args = ["--redis", url, "--node-id", `bench${i}`];
     nodes.push(await startProcess([...target.command(0), ...args], target.label, undefined, (l) => summaries.push(l)));
   }
   return {

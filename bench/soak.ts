@@ -13,6 +13,7 @@
 import { cpus, hostname } from "node:os";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
+import { startRedis } from "./redis.ts";
 import { BUCKET_MS, BUCKETS, type SoakConfig, type WorkerMessage } from "./soak-shared.ts";
 
 const { values: flags } = parseArgs({
@@ -105,17 +106,11 @@ const clusterSummaries: string[] = [];
 let redis: Subprocess | undefined;
 const extra: string[][] = [[]];
 if (nodes > 1) {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const redisPort = probe.port;
-  probe.stop(true);
-  redis = Bun.spawn(
-    [...pin(0), "redis-server", "--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    { stdout: "ignore", stderr: "inherit" },
-  );
+  const started = await startRedis(pin(0));
+  redis = started.proc;
   children.push(redis);
-  await Bun.sleep(300);
   extra.length = 0;
-  for (let i = 1; i <= nodes; i++) extra.push(["--redis", `redis://127.0.0.1:${redisPort}`, "--node-id", `soak${i}`]);
+  for (let i = 1; i <= nodes; i++) extra.push(["--redis", started.url, "--node-id", `soak${i}`]);
 }
 const servers = extra.map(startServer);
 const ports = await Promise.all(servers.map((s) => s.port));

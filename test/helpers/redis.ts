@@ -3,6 +3,7 @@
 
 import { afterEachTest } from "./cleanup.ts";
 import { RedisClient, type Subprocess } from "bun";
+import { freePort } from "../../bench/redis.ts";
 import { diagnose } from "../../src/server/cluster.ts";
 import { LineLog } from "./lines.ts";
 
@@ -26,14 +27,6 @@ afterEachTest(() => {
   for (const p of live) p.kill("SIGKILL");
   live.clear();
 }, true);
-
-/** A loopback port nobody listens on right now. */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  return port;
-}
 
 /** `args`: more redis-server options, e.g. ["--requirepass", "secret"]. */
 export async function testRedis(args: string[] = []): Promise<TestRedis> {
