@@ -1,4 +1,5 @@
-// Username rules: who may be called what. ASCII only, so no two names can look alike.
+// Username rules: who may be called what. ASCII only, and compared by their look (a skeleton),
+// so no two names online can look alike.
 
 import { LIMITS } from "./limits.ts";
 import { sanitizeText } from "./sanitize.ts";
@@ -33,10 +34,30 @@ const RESERVED = new Set([
 ]);
 const RESERVED_PREFIXES = ["server", "system", "bunchat", "admin", "sysop"];
 
-/** The key names are compared by: two names that fold alike can't both be online. */
+/**
+ * Characters that look alike in common terminal fonts (the idea of Unicode TS #39's skeleton,
+ * restricted to the ASCII a name may hold), and digits read as letters. Case is folded first, so
+ * I (capital i), i, l (lower L) and 1 all become "l".
+ */
+const LOOKS_LIKE: Record<string, string> = { i: "l", "1": "l", "0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b" };
+/** Letter pairs that pass for one letter: "rn" for "m", "vv" for "w", "cl" for "d". */
+const PAIRS = /rn|vv|cl/g;
+const PAIR_LOOKS_LIKE: Record<string, string> = { rn: "m", vv: "w", cl: "d" };
+
+/**
+ * The key names are compared by: two names with the same key can't both be online. It ignores
+ * case and look-alike characters, so "AIice", "alice" and "A1ice" are one name.
+ */
 export function foldName(name: string): string {
-  return name.toLowerCase();
+  let key = "";
+  for (const ch of name.toLowerCase()) key += LOOKS_LIKE[ch] ?? ch;
+  return key.replace(PAIRS, (pair) => PAIR_LOOKS_LIKE[pair]!);
 }
+
+/** Reserved names by their key without "_" and "-": "Adm1n", "r00t" and "sys-0p" are caught too. */
+const bareKey = (name: string) => foldName(name.replace(/[-_]/g, ""));
+const RESERVED_KEYS = new Map([...RESERVED].map((word) => [bareKey(word), word]));
+const RESERVED_PREFIX_KEYS = RESERVED_PREFIXES.map((word) => [bareKey(word), word] as const);
 
 export function checkName(input: string): NameCheck {
   const name = input.trim();
@@ -50,9 +71,12 @@ export function checkName(input: string): NameCheck {
     );
   }
   if (!/^[A-Za-z0-9]/.test(name)) return refuse("A username must start with a letter or a digit.");
-  const bare = foldName(name).replace(/[-_]/g, "");
-  if (RESERVED.has(bare) || RESERVED_PREFIXES.some((p) => bare.startsWith(p))) {
-    return refuse(`The name "${name}" is reserved: it could be mistaken for the server or for everyone.`);
+  const bare = bareKey(name);
+  const reserved = RESERVED_KEYS.get(bare) ?? RESERVED_PREFIX_KEYS.find(([key]) => bare.startsWith(key))?.[1];
+  if (reserved !== undefined) {
+    const spelled = name.toLowerCase().replace(/[-_]/g, "").startsWith(reserved);
+    const like = spelled ? "" : ` (it looks like "${reserved}")`;
+    return refuse(`The name "${name}" is reserved${like}: it could be mistaken for the server or for everyone.`);
   }
   return { ok: true, name };
 }

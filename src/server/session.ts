@@ -143,9 +143,12 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   joinedSeq = 0;
   lastPmFrom?: Member;
 
-  /** The answer when someone online already has `name` (ignoring case), for joining and /nick alike. */
+  /** The answer when someone online already has `name` or one like it, for joining and /nick alike. */
   private nameTaken(name: string): ErrorEvent {
     const holder = this.hub.find(name);
+    if (holder && holder.name.toLowerCase() !== name.toLowerCase()) {
+      return error("name-taken", `The name "${name}" looks too much like ${holder.name}, who is online.`);
+    }
     return error("name-taken", `The name "${name}" is taken${holder ? ` by ${holder.name}` : ""}.`);
   }
 

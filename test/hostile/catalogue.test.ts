@@ -202,6 +202,38 @@ describe("names", () => {
     await a.unaffected();
   });
 
+  test.each([
+    ["AIice", "Alice"],
+    ["B0b", "Bob"],
+    ["Sarn", "Sam"],
+  ])("%s while %s is online: refused as a look-alike, and told whom it looks like", async (fake, real) => {
+    const a = await arena();
+    await a.t.join(real);
+    const p = await Peer.connect(a.t.port, "text", fake);
+    p.send(fake);
+    await p.next(`! The name "${fake}" looks too much like ${real}, who is online.`);
+    await a.unaffected();
+  });
+
+  test("/nick to a look-alike of someone online: refused; to a look-alike of one's own name: allowed", async () => {
+    const a = await arena();
+    await a.t.join("Alice");
+    const mal = await a.t.join("Mal");
+    mal.send("/nick AIice");
+    await mal.next('! The name "AIice" looks too much like Alice, who is online.');
+    mal.send("/nick MaI");
+    await a.ana.next("* Mal is now known as MaI");
+    await a.unaffected();
+  });
+
+  test.each(["S3rver", "Adm1n", "r00t", "sys0p"])("%p: refused as reserved (a look-alike)", async (name) => {
+    const a = await arena();
+    const p = await Peer.connect(a.t.port);
+    p.send(name);
+    await p.next(/^! The name ".*" is reserved \(it looks like ".*"\)/);
+    await a.unaffected();
+  });
+
   test("Cyrillic аlice (non-ASCII): refused", async () => {
     const a = await arena();
     const p = await Peer.connect(a.t.port, "text", "cyrillic");

@@ -42,4 +42,41 @@ describe("checkName", () => {
     expect(foldName("SaM")).toBe(foldName("sam"));
     expect(foldName("Sam")).not.toBe(foldName("Sam2"));
   });
+
+  test.each([
+    ["AIice", "Alice"], // capital i for lower L
+    ["A1ice", "alice"],
+    ["B0b", "Bob"],
+    ["Sarn", "Sam"], // rn for m
+    ["vvendy", "Wendy"],
+    ["CIaire", "claire"],
+    ["cloe", "doe"], // cl for d
+    ["Al3x", "Alex"],
+    ["5am", "Sam"],
+  ])("%p and %p look alike: one key", (a, b) => {
+    expect(foldName(a)).toBe(foldName(b));
+  });
+
+  test.each([
+    ["Sam", "Sam_"],
+    ["Sam", "Sam2"],
+    ["Ann", "Anna"],
+    ["Bob", "Rob"],
+  ])("%p and %p look different: two keys", (a, b) => {
+    expect(foldName(a)).not.toBe(foldName(b));
+  });
+
+  test.each([
+    ["S3rver", "server"],
+    ["Adm1n", "admin"],
+    ["r00t", "root"],
+    ["sys0p", "sysop"],
+    ["5ystem", "system"],
+    ["EVERY0NE", "everyone"],
+  ])("%p is reserved, and the refusal says it looks like %p", (name, like) => {
+    expect(checkName(name)).toEqual({
+      ok: false,
+      reason: `The name "${name}" is reserved (it looks like "${like}"): it could be mistaken for the server or for everyone.`,
+    });
+  });
 });
