@@ -74,6 +74,7 @@ class ChatClient {
   constructor(private readonly options: ClientOptions) {
     this.render = makeRenderer({
       ...options,
+      columns: options.interactive ? () => process.stdout.columns : undefined,
       me: () => this.roster.me,
       onMention: () => {
         if (options.bell && options.interactive) process.stdout.write("\x07");

@@ -16,6 +16,12 @@ export interface RenderOptions {
   me?: () => string | undefined;
   /** Called when a line is highlighted because it mentions us (the client rings the bell). */
   onMention?: () => void;
+  /**
+   * The terminal's width, when drawing on one: a message that wraps is broken into rows here, each
+   * row after the first indented under the text, so spaces can't push a fake "Alice: …" onto a row
+   * of its own.
+   */
+  columns?: () => number | undefined;
 }
 
 /** True when `text` names `me` as a whole word, ignoring case ("sam," yes; "samuel" no). */
@@ -36,6 +42,33 @@ export function nameColor(name: string, palette: number): number {
   for (const ch of name.toLowerCase()) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   return hash % palette;
 }
+
+/**
+ * Breaks text into rows of at most `first` columns, then `rest` columns (at a space when there is
+ * one in the second half of the row), counting wide characters as two and never splitting one.
+ */
+export function wrapRows(text: string, first: number, rest: number): string[] {
+  const rows: string[] = [];
+  let row = "";
+  let width = 0;
+  let limit = Math.max(1, first);
+  for (const { segment } of graphemes.segment(text)) {
+    const w = Bun.stringWidth(segment);
+    if (width + w > limit && row !== "") {
+      const space = row.lastIndexOf(" ");
+      const cut = space > 0 && Bun.stringWidth(row.slice(0, space)) >= limit / 2 ? space + 1 : row.length;
+      rows.push(row.slice(0, cut).trimEnd());
+      row = row.slice(cut);
+      width = Bun.stringWidth(row);
+      limit = Math.max(1, rest);
+    }
+    row += segment;
+    width += w;
+  }
+  rows.push(row);
+  return rows;
+}
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 export type Renderer = (event: ServerEvent) => string | undefined;
 
@@ -59,12 +92,24 @@ export function makeRenderer(options: RenderOptions): Renderer {
     const text = s(name);
     return c.bold(palette[nameColor(text, palette.length)]!(text));
   };
-  /** Sanitised text, standing out if it mentions us. */
-  const said = (value: unknown) => {
+  /**
+   * A message: its head (time, who), then its text; on a terminal, rows after the first are
+   * indented under the text. A long head (a long name on a narrow terminal) indents by two.
+   */
+  const hang = (head: string, text: string, style: (row: string) => string = (row) => row) => {
+    const columns = options.columns?.();
+    if (!columns) return head + style(text);
+    const headWidth = Bun.stringWidth(head);
+    const indent = headWidth <= columns / 2 ? headWidth : 2;
+    const rows = wrapRows(text, columns - headWidth, columns - indent);
+    return head + rows.map(style).join(`\n${" ".repeat(indent)}`);
+  };
+  /** Sanitised text after its head, standing out if it mentions us. */
+  const said = (head: string, value: unknown) => {
     const text = s(value);
-    if (!mentions(text, options.me?.())) return text;
+    if (!mentions(text, options.me?.())) return hang(head, text);
     options.onMention?.();
-    return c.inverse(text);
+    return hang(head, text, c.inverse);
   };
   const list = (users: unknown, limit?: number, away?: unknown) => {
     const names = Array.isArray(users) ? users.map(s) : [];
@@ -87,11 +132,11 @@ export function makeRenderer(options: RenderOptions): Renderer {
           list(event.users, WELCOME_NAMES, event.away),
         ].join("\n");
       case "public":
-        return `${stamp(event.ts)}${who(event.from)}: ${said(event.text)}`;
+        return said(`${stamp(event.ts)}${who(event.from)}: `, event.text);
       case "private":
-        return `${stamp(event.ts)}${c.magenta(`${c.bold(`[pm from ${s(event.from)}]`)} ${s(event.text)}`)}`;
+        return hang(`${stamp(event.ts)}${c.magenta(c.bold(`[pm from ${s(event.from)}]`))} `, s(event.text), c.magenta);
       case "private-sent":
-        return `${stamp(event.ts)}${c.magenta(`[pm to ${s(event.to)}] ${s(event.text)}`)}`;
+        return hang(`${stamp(event.ts)}${c.magenta(`[pm to ${s(event.to)}]`)} `, s(event.text), c.magenta);
       case "join":
         return `${stamp(event.ts)}${c.green(`--> ${s(event.name)} joined the chat`)}`;
       case "leave":
@@ -99,9 +144,9 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "users":
         return c.cyan(list(event.users, undefined, event.away));
       case "action":
-        return `${stamp(event.ts)}${c.italic(`* ${who(event.from)} ${said(event.text)}`)}`;
+        return c.italic(said(`${stamp(event.ts)}* ${who(event.from)} `, event.text));
       case "rename":
-        return `${stamp(event.ts)}${c.cyan(`* ${s(event.from)} is now known as ${c.bold(s(event.to))}`)}`;
+        return `${stamp(event.ts)}${c.cyan(`--- ${s(event.from)} is now known as ${c.bold(s(event.to))}`)}`;
       case "away":
         return c.dim(event.reason === null ? "You are back." : `You are marked as away: ${s(event.reason)}`);
       case "away-notice":

@@ -94,7 +94,7 @@ export function toText(event: ServerEvent): string {
     case "action":
       return `* ${event.from} ${event.text}`;
     case "rename":
-      return `* ${event.from} is now known as ${event.to}`;
+      return `--- ${event.from} is now known as ${event.to}`; // not "* …": /me could write that
     case "away":
       return event.reason === null ? "You are back." : `You are marked as away: ${event.reason}`;
     case "away-notice":

@@ -36,26 +36,28 @@ const RESERVED_PREFIXES = ["server", "system", "bunchat", "admin", "sysop"];
 
 /**
  * Characters that look alike in common terminal fonts (the idea of Unicode TS #39's skeleton,
- * restricted to the ASCII a name may hold), and digits read as letters. Case is folded first, so
- * I (capital i), i, l (lower L) and 1 all become "l".
+ * restricted to the ASCII a name may hold). Case is folded first, so I (capital i), i, l (lower L)
+ * and 1 all become "l".
  */
-const LOOKS_LIKE: Record<string, string> = { i: "l", "1": "l", "0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b" };
+const LOOKS_LIKE: Record<string, string> = { i: "l", "1": "l", "0": "o" };
 /** Letter pairs that pass for one letter: "rn" for "m", "vv" for "w", "cl" for "d". */
 const PAIRS = /rn|vv|cl/g;
 const PAIR_LOOKS_LIKE: Record<string, string> = { rn: "m", vv: "w", cl: "d" };
+/** For reserved names only, digits read as letters too: "S3rver", "4dmin", "sys7em". */
+const LEET: Record<string, string> = { "3": "e", "4": "a", "7": "t" };
 
 /**
  * The key names are compared by: two names with the same key can't both be online. It ignores
  * case and look-alike characters, so "AIice", "alice" and "A1ice" are one name.
  */
-export function foldName(name: string): string {
+export function foldName(name: string, table = LOOKS_LIKE): string {
   let key = "";
-  for (const ch of name.toLowerCase()) key += LOOKS_LIKE[ch] ?? ch;
+  for (const ch of name.toLowerCase()) key += table[ch] ?? LOOKS_LIKE[ch] ?? ch;
   return key.replace(PAIRS, (pair) => PAIR_LOOKS_LIKE[pair]!);
 }
 
-/** Reserved names by their key without "_" and "-": "Adm1n", "r00t" and "sys-0p" are caught too. */
-const bareKey = (name: string) => foldName(name.replace(/[-_]/g, ""));
+/** Reserved names by their key without "_" and "-", digits read as letters: "Adm1n", "r00t", "S3rver", "sys-0p". */
+const bareKey = (name: string) => foldName(name.replace(/[-_]/g, ""), LEET);
 const RESERVED_KEYS = new Map([...RESERVED].map((word) => [bareKey(word), word]));
 const RESERVED_PREFIX_KEYS = RESERVED_PREFIXES.map((word) => [bareKey(word), word] as const);
 

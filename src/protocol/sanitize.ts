@@ -1,15 +1,72 @@
-// Text from one user reaches other people's terminals: nothing in it may drive those terminals.
+// Text from one user reaches other people's terminals: nothing in it may drive those terminals,
+// and nothing in it may be invisible (a name with a zero-width space in it looks like the name).
 
 // C0 controls (ESC, BEL, BS, CR, NUL, …), DEL and the C1 range; bidirectional embeddings,
 // overrides and isolates (U+202A–U+202E, U+2066–U+2069) and marks (U+200E, U+200F, U+061C);
-// line/paragraph separators; and the byte-order mark in the middle of text.
+// line/paragraph separators. Then characters that show as nothing at all: soft hyphen, combining
+// grapheme joiner, Hangul and Khmer fillers, Mongolian vowel separator, zero-width space, word
+// joiner and invisible operators, deprecated format characters, the blank braille pattern, the
+// byte-order mark, interlinear annotation marks and musical formatting characters.
 const UNSAFE =
-  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff9-\ufffb\u{1d173}-\u{1d17a}]/gu;
 
-/** Removes terminal controls and bidi overrides; a tab becomes a space; lone surrogates become U+FFFD. */
+// Invisible characters that emoji and some scripts need: zero-width joiner and non-joiner,
+// variation selectors, and tag characters (flags of England, Scotland, Wales). Kept only where
+// they do that job; see keepJoiner.
+const JOINERS = /[\u200c\u200d\ufe00-\ufe0f\u{e0000}-\u{e007f}]/u;
+
+/**
+ * Removes terminal controls, bidi overrides and invisible characters; a tab becomes a space; lone
+ * surrogates become U+FFFD. Joiners, variation selectors and tags survive only inside emoji
+ * sequences and scripts that need them.
+ */
 export function sanitizeText(text: string): string {
   let out = text.isWellFormed() ? text : text.toWellFormed();
   if (out.includes("\t")) out = out.replaceAll("\t", " ");
   UNSAFE.lastIndex = 0;
-  return UNSAFE.test(out) ? out.replace(UNSAFE, "") : out;
+  if (UNSAFE.test(out)) out = out.replace(UNSAFE, "");
+  return JOINERS.test(out) ? dropStrayJoiners(out) : out;
+}
+
+const isAsciiLetter = (cp: number) => (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a);
+const isJoiner = (cp: number) => cp === 0x200c || cp === 0x200d;
+const isSelector = (cp: number) => cp >= 0xfe00 && cp <= 0xfe0f;
+const isTag = (cp: number) => cp >= 0xe0000 && cp <= 0xe007f;
+/** WAVING BLACK FLAG: tag characters after it spell a subdivision flag (🏴󠁧󠁢󠁳󠁣󠁴󠁿), ended by CANCEL TAG. */
+const BLACK_FLAG = 0x1f3f4;
+const CANCEL_TAG = 0xe007f;
+
+/**
+ * Keeps a joiner (ZWJ, ZWNJ) only between two visible non-ASCII characters (👩‍💻, Indic and
+ * Arabic scripts); a variation selector only after something it can modify (not an ASCII letter:
+ * "A\uFE0Flice" is "Alice" to the eye, while the keycap 1️⃣ keeps its selector); tag characters only
+ * in a flag sequence after the black flag.
+ */
+function dropStrayJoiners(text: string): string {
+  const chars = Array.from(text);
+  let out = "";
+  let prev = -1; // the last code point kept
+  let inFlag = false;
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    const cp = ch.codePointAt(0)!;
+    if (isTag(cp)) {
+      if (inFlag && cp >= 0xe0020) {
+        out += ch;
+        if (cp === CANCEL_TAG) inFlag = false;
+      }
+      continue;
+    }
+    inFlag = cp === BLACK_FLAG;
+    if (isJoiner(cp)) {
+      // What comes before may be an emoji's own selector (🏳️‍🌈 is 🏳 FE0F ZWJ 🌈).
+      const next = chars[i + 1]?.codePointAt(0) ?? -1;
+      if (prev <= 0x7f || isJoiner(prev) || next <= 0x7f || isJoiner(next) || isSelector(next) || isTag(next)) continue;
+    } else if (isSelector(cp) && (prev === -1 || isAsciiLetter(prev) || prev === 0x20 || isSelector(prev))) {
+      continue;
+    }
+    out += ch;
+    prev = cp;
+  }
+  return out;
 }

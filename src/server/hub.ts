@@ -95,14 +95,17 @@ export class Hub {
     return this.sorted;
   }
 
-  /** Where `name` is or would go in the sorted list. */
+  /**
+   * Where `name` is or would go in the list, sorted ignoring case. Names online differ in more than
+   * case (their keys differ), so this is a strict order among them.
+   */
   private position(name: string): number {
-    const key = foldName(name);
+    const key = name.toLowerCase();
     let low = 0;
     let high = this.sorted.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (foldName(this.sorted[mid]!) < key) low = mid + 1;
+      if (this.sorted[mid]!.toLowerCase() < key) low = mid + 1;
       else high = mid;
     }
     return low;

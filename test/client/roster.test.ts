@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { complete, Roster } from "../../src/client/roster.ts";
-import { makeRenderer, mentions, nameColor } from "../../src/client/render.ts";
+import { makeRenderer, mentions, nameColor, wrapRows } from "../../src/client/render.ts";
 
 describe("Roster", () => {
   test("follows welcome, join, leave, rename and /users; our own name follows /nick", () => {
@@ -41,7 +41,7 @@ describe("renderer", () => {
 
   test("plain output has no escapes; /me, rename and away read as sentences", () => {
     expect(plain({ type: "action", from: "Ana", text: "waves", ts: 1 })).toBe("* Ana waves");
-    expect(plain({ type: "rename", from: "Ana", to: "Anna", ts: 1 })).toBe("* Ana is now known as Anna");
+    expect(plain({ type: "rename", from: "Ana", to: "Anna", ts: 1 })).toBe("--- Ana is now known as Anna");
     expect(plain({ type: "away-notice", name: "Bo", reason: "lunch" })).toBe("Bo is away: lunch");
     expect(plain({ type: "public", from: "Ana", text: "hi Sam", ts: 1 })).toBe("Ana: hi Sam");
   });
@@ -59,6 +59,46 @@ describe("renderer", () => {
     const other = colored({ type: "public", from: "Ana", text: "samuel, lunch?", ts: 1 })!;
     expect(mention).toContain("\u001b[7m"); // inverse
     expect(other).not.toContain("\u001b[7m");
+  });
+
+  test("a mention hidden by an invisible character (Al\u200bice) still rings", () => {
+    let rang = 0;
+    const render = makeRenderer({ color: false, timestamps: false, me: () => "Alice", onMention: () => rang++ });
+    expect(render({ type: "public", from: "Mal", text: "hey Al\u200bice", ts: 1 })).toBe("Mal: hey Alice");
+    expect(rang).toBe(1);
+  });
+
+  test("a rename can't be forged with /me: the two read differently, with or without colour", () => {
+    const action = plain({ type: "action", from: "Mal", text: "is now known as Alice", ts: 1 });
+    const rename = plain({ type: "rename", from: "Mal", to: "Alice", ts: 1 });
+    expect(action).toBe("* Mal is now known as Alice");
+    expect(rename).toBe("--- Mal is now known as Alice");
+  });
+
+  test("on a terminal, rows after the first are indented under the text: padding can't fake a new line", () => {
+    const narrow = makeRenderer({ color: false, timestamps: false, me: () => "Sam", columns: () => 30 });
+    const forged = `hi${" ".repeat(23)}Alice: I'm off`;
+    expect(narrow({ type: "public", from: "Mal", text: forged, ts: 1 })!.split("\n")).toEqual([
+      "Mal: hi",
+      "     Alice: I'm off",
+    ]);
+    const long = narrow({ type: "private", from: "Mal", text: "one two three four five six seven", ts: 1 })!;
+    expect(long.split("\n")).toEqual([
+      "[pm from Mal] one two three",
+      "              four five six",
+      "              seven",
+    ]);
+    for (const row of long.split("\n")) expect(Bun.stringWidth(row)).toBeLessThanOrEqual(30);
+  });
+
+  test.each([
+    ["abc def ghi", 5, 5, ["abc", "def", "ghi"]],
+    ["abcdefghij", 4, 3, ["abcd", "efg", "hij"]],
+    ["你好世界", 5, 5, ["你好", "世界"]], // two columns each, never split
+    ["👨\u200d👩\u200d👧 ok", 3, 3, ["👨\u200d👩\u200d👧", "ok"]],
+    ["short", 10, 10, ["short"]],
+  ] as const)("wrapRows(%p, %p, %p)", (text, first, rest, rows) => {
+    expect(wrapRows(text, first, rest)).toEqual([...rows]);
   });
 
   test.each([

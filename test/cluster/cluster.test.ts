@@ -161,8 +161,8 @@ describe("one chat across nodes", () => {
     kim.send("/nick SAM");
     await kim.next(/The name "SAM" is taken by Sam/);
     kim.send("/nick Kimberly");
-    await kim.next("* Kim is now known as Kimberly");
-    await sam.next("* Kim is now known as Kimberly");
+    await kim.next("--- Kim is now known as Kimberly");
+    await sam.next("--- Kim is now known as Kimberly");
     const newKim = await a.join("Kim"); // the old name is free again, on the other node too
     await kim.next("--> Kim joined the chat");
     newKim.send("/pm Kimberly hi");
@@ -172,8 +172,8 @@ describe("one chat across nodes", () => {
   test("a name given up and taken back at once (/nick there and back in one write) is not refused", async () => {
     const { sam, kim } = await samAndKim();
     sam.write("/nick Sammy\n/nick Sam\n");
-    await kim.next("* Sam is now known as Sammy");
-    await kim.next("* Sammy is now known as Sam");
+    await kim.next("--- Sam is now known as Sammy");
+    await kim.next("--- Sammy is now known as Sam");
     await sam.ping();
     expect(sam.log.all(/taken/)).toEqual([]);
   });

@@ -284,6 +284,22 @@ describe("compiled binaries", () => {
   );
 
   test.skipIf(!hasTmux)(
+    "interactive: a message padded with spaces wraps indented under its text, so it can't fake a line from Alice",
+    async () => {
+      const { server, term, eliya } = await samWithEliya();
+      // On 80 columns, "Eliya: hi" and 71 spaces fill the first row; unindented, the rest would
+      // start the next row as if Alice had said it.
+      eliya.send(`hi${" ".repeat(71)}Alice: I quit, bye all`);
+      const screen = await term.waitForLine(/Alice: I quit, bye all$/);
+      const row = screen.find((l) => l.endsWith("Alice: I quit, bye all"))!;
+      expect(row).toBe(`${" ".repeat("Eliya: ".length)}Alice: I quit, bye all`);
+      expect(screen.filter((l) => l.startsWith("Alice:"))).toEqual([]);
+      await quitAndStop(term, eliya, server);
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
     "interactive: a typed line that wraps over two rows is redrawn whole below incoming messages, wherever the cursor is",
     async () => {
       const { server, term, eliya } = await samWithEliya();

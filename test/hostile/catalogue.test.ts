@@ -119,6 +119,36 @@ describe("text that reaches other terminals", () => {
     await a.unaffected();
   });
 
+  test.each([
+    ["a zero-width space", "Al\u200bice", "Alice"],
+    ["a word joiner and a soft hyphen", "Al\u2060i\u00adce", "Alice"],
+    ["a Hangul filler", "\u3164hi", "hi"],
+    ["a zero-width joiner between letters", "Al\u200dice", "Alice"],
+    ["a variation selector after a letter", "A\ufe0flice", "Alice"],
+  ])("%s is removed; emoji sequences are not", async (_name, sent, shown) => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.send(sent);
+    await a.ana.next(`Mal: ${shown}`);
+    expect((await a.bo.event("public")).text).toBe(shown);
+    mal.send("family 👨\u200d👩\u200d👧 flag 🏳\ufe0f\u200d🌈");
+    await a.ana.next("Mal: family 👨\u200d👩\u200d👧 flag 🏳\ufe0f\u200d🌈");
+    await a.unaffected();
+  });
+
+  test("/me is now known as Alice can't pass for a rename, in either mode", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    mal.send("/me is now known as Alice");
+    const forged = await a.ana.next(/is now known as Alice$/);
+    expect((await a.bo.event("action")).from).toBe("Mal");
+    mal.send("/nick Alice");
+    const real = await a.ana.next(/is now known as Alice$/);
+    expect(forged).toBe("* Mal is now known as Alice");
+    expect(real).toBe("--- Mal is now known as Alice");
+    await a.unaffected();
+  });
+
   test("a line of nothing but control characters is not sent, and the sender is told", async () => {
     const a = await arena();
     const mal = await a.t.join("Mal");
@@ -222,7 +252,7 @@ describe("names", () => {
     mal.send("/nick AIice");
     await mal.next('! The name "AIice" looks too much like Alice, who is online.');
     mal.send("/nick MaI");
-    await a.ana.next("* Mal is now known as MaI");
+    await a.ana.next("--- Mal is now known as MaI");
     await a.unaffected();
   });
 

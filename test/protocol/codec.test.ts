@@ -122,4 +122,39 @@ describe("sanitizeText", () => {
   ])("%p", (input, output) => {
     expect(sanitizeText(input)).toBe(output);
   });
+
+  test.each([
+    ["zero-width space", "Al\u200bice", "Alice"],
+    ["word joiner", "Al\u2060ice", "Alice"],
+    ["byte-order mark", "Al\ufeffice", "Alice"],
+    ["soft hyphen", "Al\u00adice", "Alice"],
+    ["combining grapheme joiner", "Al\u034fice", "Alice"],
+    ["Hangul filler", "\u3164Alice", "Alice"],
+    ["halfwidth Hangul filler", "Alice\uffa0", "Alice"],
+    ["blank braille pattern", "\u2800\u2800hi", "hi"],
+    ["interlinear annotation", "\ufff9Al\ufffaice\ufffb", "Alice"],
+    ["invisible operators", "A\u2061l\u2062i\u2063c\u2064e", "Alice"],
+    ["Mongolian vowel separator", "Al\u180eice", "Alice"],
+    ["musical formatting", "Al\u{1d173}ice", "Alice"],
+    ["zero-width joiner between ASCII", "Al\u200dice", "Alice"],
+    ["zero-width non-joiner between ASCII", "Al\u200cice", "Alice"],
+    ["variation selector after a letter", "A\ufe0flice", "Alice"],
+    ["tag characters outside a flag", "Al\u{e0067}ice", "Alice"],
+    ["a line of nothing but invisibles", "\u200b\u2060\u3164", ""],
+  ])("removes %s", (_name, input, output) => {
+    expect(sanitizeText(input)).toBe(output);
+  });
+
+  test.each([
+    ["a family (ZWJ between emoji)", "👨\u200d👩\u200d👧"],
+    ["the rainbow flag (selector, then ZWJ)", "🏳\ufe0f\u200d🌈"],
+    ["a red heart (emoji selector)", "❤\ufe0f"],
+    ["a keycap", "1\ufe0f\u20e3"],
+    ["the flag of Scotland (tag sequence)", "🏴\u{e0067}\u{e0062}\u{e0073}\u{e0063}\u{e0074}\u{e007f}"],
+    ["Devanagari with ZWJ", "क्\u200dष"],
+    ["Persian with ZWNJ", "می\u200cخواهم"],
+    ["a skin tone", "👋🏽"],
+  ])("keeps %s", (_name, text) => {
+    expect(sanitizeText(text)).toBe(text);
+  });
 });

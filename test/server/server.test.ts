@@ -200,8 +200,8 @@ describe("more commands: /me, /reply, /nick, /away, /back, /help <command>", () 
     const t = await testServer();
     const [sam, ana, bo] = [await t.join("Sam"), await t.join("Ana"), await t.join("Bo", "json")];
     sam.send("/nick Samuel");
-    await ana.next("* Sam is now known as Samuel");
-    await sam.next("* Sam is now known as Samuel");
+    await ana.next("--- Sam is now known as Samuel");
+    await sam.next("--- Sam is now known as Samuel");
     expect(await bo.event("rename")).toMatchObject({ from: "Sam", to: "Samuel" });
     sam.send("hi");
     await ana.next("Samuel: hi");
