@@ -18,6 +18,7 @@ export type ErrorCode =
   | "line-too-long" // an input line over the limit; it was dropped
   | "bad-encoding" // an input line that is not UTF-8; it was dropped
   | "no-newline" // 16 KiB without a newline: not a line client; the connection closes
+  | "unfinished-line" // part of a line waited 60 s for its newline; it was dropped
   | "wrong-protocol" // HTTP or TLS on the plain port; the connection closes
   | "slow-down" // lines over the rate: they are delayed, in order
   | "excess-flood" // too many lines waiting; the connection closes

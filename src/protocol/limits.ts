@@ -43,6 +43,8 @@ export interface ServerLimits {
   connectBurst: number;
   /** …and then per second; 0 turns this off. Past it a new connection is refused with a reason. */
   connectsPerSecond: number;
+  /** Part of a line held this long without its newline is dropped, with a notice (the connection stays). */
+  unfinishedLineMs: number;
   /** A connection we are closing gets this long to take its last lines, then it is reset. */
   closeGraceMs: number;
   /** How long a graceful shutdown waits for clients to receive their notice before closing them. */
@@ -65,6 +67,7 @@ export const SERVER_LIMITS: ServerLimits = {
   attemptEveryMs: 5000,
   connectBurst: 64,
   connectsPerSecond: 10,
+  unfinishedLineMs: 60_000,
   closeGraceMs: 5000,
   shutdownGraceMs: 3000,
 };

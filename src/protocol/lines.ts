@@ -29,9 +29,16 @@ export interface LineLimits {
   maxRunBytes?: number;
 }
 
+/** The first buffer for an unfinished line; it doubles as the line grows (up to maxBytes + 1). */
+const FIRST_BUFFER = 256;
+
 export class LineReader {
-  /** Pieces of the line in progress; undefined between lines (most lines arrive in one chunk). */
-  private parts: Uint8Array[] | undefined;
+  /**
+   * The line in progress, in one buffer that grows by doubling: a line trickling in one byte per
+   * TCP segment costs about its own size, not an object per segment. Undefined between lines
+   * (most lines arrive in one chunk).
+   */
+  private buffer: Uint8Array | undefined;
   /** Bytes held for the line in progress. Never more than maxBytes + 1 (room for a trailing "\r"). */
   private held = 0;
   /** Bytes since the last "\n", held or discarded. */
@@ -74,16 +81,15 @@ export class LineReader {
     // The "+ 1" lets a line of exactly maxBytes arrive with its "\r" before the "\n" shows up.
     if (size > this.maxBytes + 1) return this.overflowed();
     if (!complete) {
-      // Copy: the runtime may reuse the chunk's memory once the handler returns.
-      if (end > start) (this.parts ??= []).push(chunk.slice(start, end));
-      this.held = size;
+      // Copied: the runtime may reuse the chunk's memory once the handler returns.
+      if (end > start) this.keep(chunk.subarray(start, end), size);
       return;
     }
     let bytes = chunk.subarray(start, end);
-    if (this.parts) {
-      this.parts.push(bytes);
-      bytes = Buffer.concat(this.parts, size);
-      this.parts = undefined;
+    if (this.buffer) {
+      this.keep(bytes, size);
+      bytes = this.buffer.subarray(0, size);
+      this.buffer = undefined;
       this.held = 0;
     }
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, -1);
@@ -91,6 +97,31 @@ export class LineReader {
     const text = this.decode(bytes);
     if (text === undefined) this.handlers.invalid?.();
     else this.handlers.line(text, bytes.length);
+  }
+
+  /** Appends to the line in progress, growing its buffer by doubling (never past maxBytes + 1). */
+  private keep(bytes: Uint8Array, size: number): void {
+    if (!this.buffer || this.buffer.length < size) {
+      let capacity = this.buffer?.length ?? FIRST_BUFFER;
+      while (capacity < size) capacity *= 2;
+      const grown = new Uint8Array(Math.min(capacity, Math.max(size, this.maxBytes + 1)));
+      if (this.buffer) grown.set(this.buffer.subarray(0, this.held));
+      this.buffer = grown;
+    }
+    this.buffer.set(bytes, this.held);
+    this.held = size;
+  }
+
+  /**
+   * Drops the unfinished line (it waited too long for its end) and whatever of it is still to
+   * come, up to the next "\n". True if there was one.
+   */
+  dropUnfinished(): boolean {
+    if (this.held === 0) return false;
+    this.buffer = undefined;
+    this.held = 0;
+    this.discarding = true;
+    return true;
   }
 
   /** The line's text, or undefined if it is not UTF-8 and the owner wants to know. */
@@ -104,7 +135,7 @@ export class LineReader {
   }
 
   private overflowed(): void {
-    this.parts = undefined;
+    this.buffer = undefined;
     this.held = 0;
     this.discarding = true;
     this.handlers.overflow();
@@ -112,7 +143,7 @@ export class LineReader {
 
   private runaway(): void {
     this.stopped = true;
-    this.parts = undefined;
+    this.buffer = undefined;
     this.held = 0;
     this.handlers.runaway?.();
   }

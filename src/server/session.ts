@@ -34,6 +34,7 @@ type Phase = "new" | "password" | "naming" | "chatting" | "closed";
 
 /** The first bytes of a TLS ClientHello: a handshake record, version 3.x. */
 const TLS_HANDSHAKE = 0x16;
+const LF = 0x0a;
 /** The first line of an HTTP request. */
 const HTTP_REQUEST = /^[A-Z]{3,10} \S+ HTTP\/\d(\.\d)?$/;
 
@@ -57,6 +58,8 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   private receivedAt: number | undefined;
   private pingedAt: number | undefined;
   private gotBytes = false;
+  /** When the unfinished line the reader holds began to arrive; undefined when it holds none. */
+  private unfinishedSince: number | undefined;
   private refusedNames = 0;
   /** Flood control; undefined when it is off. */
   private readonly budget: FloodBudget | undefined;
@@ -132,11 +135,15 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
       if (chunk[0] === TLS_HANDSHAKE) return this.wrongProtocol("TLS");
     }
     this.receivedAt = this.heardAt;
+    const holding = this.reader.pendingBytes > 0;
     try {
       this.reader.push(chunk);
     } finally {
       this.receivedAt = undefined;
     }
+    // The line in progress began in this chunk if nothing was held before or a line ended here.
+    if (this.reader.pendingBytes === 0) this.unfinishedSince = undefined;
+    else if (!holding || chunk.includes(LF)) this.unfinishedSince = this.heardAt;
   }
 
   /** Member: set by the hub when this session joins. */
@@ -253,6 +260,18 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     if (this.closingSince !== undefined) {
       if (now - this.closingSince > limits.closeGraceMs) this.outbox.terminate();
       return;
+    }
+    if (this.unfinishedSince !== undefined && now - this.unfinishedSince > limits.unfinishedLineMs) {
+      this.unfinishedSince = undefined;
+      if (this.reader.dropUnfinished()) {
+        const seconds = limits.unfinishedLineMs / 1000;
+        this.reply(
+          error(
+            "unfinished-line",
+            `Part of a line waited ${seconds} s for its end (a newline); it was dropped, and so is the rest of it.`,
+          ),
+        );
+      }
     }
     if (this.phase !== "chatting" && now - this.connectedAt > limits.registerTimeoutMs) {
       const seconds = limits.registerTimeoutMs / 1000;

@@ -64,6 +64,24 @@ describe("framing", () => {
     await a.unaffected();
   });
 
+  test("part of a line that never ends: dropped with a notice after the limit; the connection stays", async () => {
+    const a = await arena({ limits: { unfinishedLineMs: 300 }, sweepMs: 50 });
+    const mal = await a.t.join("Mal");
+    for (let i = 0; i < 20; i++) {
+      mal.write("z"); // one byte per TCP segment, never a newline
+      await Bun.sleep(1);
+    }
+    await mal.next(
+      "! Part of a line waited 0.3 s for its end (a newline); it was dropped, and so is the rest of it.",
+      3000,
+    );
+    mal.send(" and the rest");
+    mal.send("a fresh line");
+    await a.ana.next("Mal: a fresh line");
+    expect(a.ana.log.all(/zzz|the rest/)).toEqual([]);
+    await a.unaffected();
+  });
+
   test("EOF after an unterminated fragment: the fragment is dropped", async () => {
     const a = await arena();
     const mal = await a.t.join("Mal");

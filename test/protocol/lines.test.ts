@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { LineReader } from "../../src/protocol/lines.ts";
+import { heapStats } from "bun:jsc";
 
 const utf8 = new TextEncoder();
 
@@ -120,5 +121,33 @@ describe("LineReader", () => {
     buffer.set(utf8.encode("XYZ"));
     reader.push(utf8.encode("\n"));
     expect(out).toEqual(["abc"]);
+  });
+});
+
+describe("LineReader memory", () => {
+  test("a line arriving one byte per chunk is held in one buffer, not an object per chunk", () => {
+    const out: string[] = [];
+    const reader = new LineReader({ maxBytes: 4096 }, { line: (l) => out.push(l), overflow: () => {} });
+    const objects = () => {
+      Bun.gc(true);
+      return heapStats().objectTypeCounts.Uint8Array ?? 0;
+    };
+    const before = objects();
+    for (let i = 0; i < 4000; i++) reader.push(new Uint8Array([0x61 + (i % 26)]));
+    expect(objects() - before).toBeLessThan(10);
+    expect(reader.pendingBytes).toBe(4000);
+    reader.push(utf8.encode("\n"));
+    expect(out).toEqual([Array.from({ length: 4000 }, (_, i) => String.fromCharCode(0x61 + (i % 26))).join("")]);
+  });
+
+  test("an unfinished line can be dropped; the rest of it, up to its newline, goes with it", () => {
+    const out: string[] = [];
+    const reader = new LineReader({ maxBytes: 64 }, { line: (l) => out.push(l), overflow: () => {} });
+    expect(reader.dropUnfinished()).toBe(false);
+    reader.push(utf8.encode("half a "));
+    expect(reader.dropUnfinished()).toBe(true);
+    expect(reader.pendingBytes).toBe(0);
+    reader.push(utf8.encode("line\nnext\n"));
+    expect(out).toEqual(["next"]);
   });
 });
