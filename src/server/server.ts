@@ -149,8 +149,15 @@ export function startServer(options: ServerOptions): ChatServer {
   const IDLE_GC_AFTER_BYTES = 64 * 1024 * 1024;
   let sinceGc = 0;
   let lastWritten = bytesWritten();
+  const sweepMs = options.sweepMs ?? 1000;
+  let lastSweep = now();
   const sweeper = setInterval(() => {
     const t = now();
+    // A sweep this late means the process was stopped (SIGSTOP, a suspended VM) or starved: what
+    // clients sent meanwhile is still unread in the sockets. Judge no deadline before reading it;
+    // the next sweep comes after the reads.
+    const gap = t - lastSweep;
+    lastSweep = t;
     const delta = bytesWritten() - lastWritten;
     lastWritten += delta;
     sinceGc += delta;
@@ -158,13 +165,16 @@ export function startServer(options: ServerOptions): ChatServer {
       sinceGc = 0;
       Bun.gc(true);
     }
+    if (gap > Math.max(2 * sweepMs, sweepMs + 1000)) {
+      return options.log(`! the server was stopped or starved for ${gap} ms; deadlines wait until what came meanwhile is read`);
+    }
     for (const session of sessions) session.sweep(t);
     for (const [session, { since }] of handshaking) {
       if (t - since > limits.handshakeTimeoutMs) session.outbox.terminate();
     }
     attempts.sweep(t);
     connects.sweep(t);
-  }, options.sweepMs ?? 1000);
+  }, sweepMs);
 
   return {
     hostname: listener.hostname,

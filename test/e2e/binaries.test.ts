@@ -180,6 +180,24 @@ describe("compiled binaries", () => {
     await server.exited();
   }, 20_000);
 
+  test("a server frozen (SIGSTOP) past the registration deadline reads the name that waited before judging", async () => {
+    const { server, port } = await runServer(bins, ["--register-timeout", "1"]);
+    const early = await Peer.connect(port, "text", "early");
+    await early.next("Enter your username:");
+    const late = await Peer.connect(port, "text", "late"); // sends nothing: the deadline is for it
+    server.proc.kill("SIGSTOP");
+    early.send("Sam"); // at about 0.1 s, well within the deadline; the server is asleep
+    await Bun.sleep(2500);
+    server.proc.kill("SIGCONT");
+    await early.next(/^Hi Sam, you are in\./);
+    await late.next("! No username chosen within 1 s; closing the connection.", 5000);
+    await early.ping();
+    expect(early.log.all(/No username chosen/)).toEqual([]);
+    early.close();
+    server.proc.kill("SIGTERM");
+    await server.exited();
+  }, 20_000);
+
   test("a password from BUNCHAT_PASSWORD lets the client in; a wrong one is explained, exit 1", async () => {
     const env = { BUNCHAT_PASSWORD: "correct horse" };
     const { server, port } = await runServer(bins, [], env);

@@ -467,6 +467,19 @@ describe("abuse", () => {
     await a.unaffected();
   });
 
+  test("a name sent in time while the server was stalled past the deadline is read, not refused", async () => {
+    const a = await arena({ limits: { registerTimeoutMs: 500 }, sweepMs: 50 });
+    const p = await Peer.connect(a.t.port, "text", "patient");
+    await p.next("Enter your username:");
+    p.send("Patient"); // in the kernel's buffer before the stall
+    const until = Date.now() + 1500;
+    while (Date.now() < until); // the server's thread is stopped, as by SIGSTOP or a long GC
+    await p.next(/^Hi Patient, you are in\./);
+    expect(p.log.all(/No username chosen/)).toEqual([]);
+    expect(a.t.log.some((l) => /stopped or starved for \d+ ms/.test(l))).toBe(true);
+    await a.unaffected();
+  });
+
   test("one byte every 50 ms before a name: the deadline is absolute, not reset by traffic", async () => {
     const a = await arena({ limits: { registerTimeoutMs: 500 }, sweepMs: 50 });
     const p = await Peer.connect(a.t.port);
