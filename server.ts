@@ -18,6 +18,11 @@ Options:
   --port <port>               TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
   --max-clients <n>           open connections in total (default ${SERVER_LIMITS.maxClients}; 0: no cap)
   --max-per-ip <n>            open connections from one address (default ${SERVER_LIMITS.maxPerIp}; 0: no cap)
+  --max-per-net <n>           open connections from one network (default ${SERVER_LIMITS.maxPerNet}; 0: no cap): a
+                              crowd of addresses from one provider's block counts together
+  --ipv4-net-bits <n>         what makes a network: the leading bits of an IPv4 address
+                              (default ${SERVER_LIMITS.networkBits.ipv4}, a /${SERVER_LIMITS.networkBits.ipv4})…
+  --ipv6-net-bits <n>         …and of an IPv6 address (default ${SERVER_LIMITS.networkBits.ipv6}, a /${SERVER_LIMITS.networkBits.ipv6})
   --connect-rate <n/s>        new connections one address may open per second (default 10; 0: no
                               limit, for load tests)
   --connect-burst <n>         …and at once before the rate applies (default 64)
@@ -58,6 +63,9 @@ await runMain("bunchat-server", async () => {
     port: { type: "string" },
     "max-clients": { type: "string" },
     "max-per-ip": { type: "string" },
+    "max-per-net": { type: "string" },
+    "ipv4-net-bits": { type: "string" },
+    "ipv6-net-bits": { type: "string" },
     "register-timeout": { type: "string" },
     "max-outbox": { type: "string" },
     "flood-rate": { type: "string" },
@@ -82,6 +90,11 @@ await runMain("bunchat-server", async () => {
   const limits = {
     maxClients: parseCount("--max-clients", flags["max-clients"], SERVER_LIMITS.maxClients, 0),
     maxPerIp: parseCount("--max-per-ip", flags["max-per-ip"], SERVER_LIMITS.maxPerIp, 0),
+    maxPerNet: parseCount("--max-per-net", flags["max-per-net"], SERVER_LIMITS.maxPerNet, 0),
+    networkBits: {
+      ipv4: parseCount("--ipv4-net-bits", flags["ipv4-net-bits"], SERVER_LIMITS.networkBits.ipv4, 8, 32),
+      ipv6: parseCount("--ipv6-net-bits", flags["ipv6-net-bits"], SERVER_LIMITS.networkBits.ipv6, 16, 128),
+    },
     connectsPerSecond: parseCount("--connect-rate", flags["connect-rate"], SERVER_LIMITS.connectsPerSecond, 0),
     connectBurst: parseCount("--connect-burst", flags["connect-burst"], SERVER_LIMITS.connectBurst, 1),
     registerTimeoutMs:

@@ -6,7 +6,7 @@
 //
 // Core 0 runs the server under test, core 1 the load generator (bench/load.ts, one process that
 // holds every client), pinned with taskset when it is there. The servers:
-//   bunchat (text) and bunchat (JSON)   server.ts with --flood-rate 0 --max-per-ip 0
+//   bunchat (text) and bunchat (JSON)   server.ts with --flood-rate 0 --max-per-ip 0 --max-per-net 0
 //                                       --connect-rate 0 --max-clients 20000 (load from one address)
 //   ncat --chat                          Debian's ncat; installed with apt-get if missing and root
 //   naive Bun                            bench/baselines/naive.ts: one write per line per recipient
@@ -56,7 +56,7 @@ const root = `${import.meta.dir}/..`;
 const bun = process.execPath;
 /** --profile <dir>: bunchat writes a CPU profile (markdown) there when it stops. */
 const PROFILE = flags.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${flags.profile}`] : [];
-const LIFTED = ["--flood-rate", "0", "--max-per-ip", "0", "--connect-rate", "0", "--max-clients", "20000"];
+const LIFTED = ["--flood-rate", "0", "--max-per-ip", "0", "--max-per-net", "0", "--connect-rate", "0", "--max-clients", "20000"];
 
 interface Target {
   id: string;

@@ -8,7 +8,7 @@
 //
 // The server runs from source on CPU 0, the load generators (two processes) on CPU 1, when
 // taskset is available. The server keeps its defaults except the two limits that a load test
-// from one address must lift: --max-per-ip 0 and --connect-rate 0. Flood control stays on.
+// from one address must lift: --max-per-ip 0, --max-per-net 0 and --connect-rate 0. Flood control stays on.
 
 import { cpus, hostname } from "node:os";
 import { parseArgs } from "node:util";
@@ -68,7 +68,7 @@ process.on("exit", () => {
 
 // The server, or a cluster's nodes and their Redis.
 const serverLog = { lines: 0, dropped: 0, timedOut: 0 };
-const SERVER_FLAGS = ["--host", "127.0.0.1", "--port", "0", "--max-per-ip", "0", "--connect-rate", "0"];
+const SERVER_FLAGS = ["--host", "127.0.0.1", "--port", "0", "--max-per-ip", "0", "--max-per-net", "0", "--connect-rate", "0"];
 
 /** Starts one server on CPU 0 and resolves to the port it prints. */
 function startServer(extra: string[]): { proc: Subprocess<"ignore", "pipe", "inherit">; port: Promise<number> } {
@@ -285,7 +285,7 @@ const report = `# Soak benchmark
 
 ${new Date().toISOString().slice(0, 10)} on ${machine}; server pinned to CPU 0, load on CPU 1.
 Command: \`bun bench/soak.ts --clients ${clients} --slow ${slowClients} --churners ${churners} --rate ${rate} --seconds ${seconds}\`.
-Server flags: \`--max-per-ip 0 --connect-rate 0\` (everything else default, flood control on).${
+Server flags: \`--max-per-ip 0 --max-per-net 0 --connect-rate 0\` (everything else default, flood control on).${
   nodes > 1
     ? `\n${nodes} nodes in cluster mode with their redis-server, all on CPU 0; clients spread over the nodes in turn. RSS and CPU below are the nodes' and Redis's together.`
     : ""

@@ -55,12 +55,19 @@ export function parsePort(value: string | undefined, fallback: number, allowZero
   return port;
 }
 
-/** A whole number of at least `min` for `flag`, or the fallback when the flag is absent. */
-export function parseCount(flag: string, value: string | undefined, fallback: number, min: number): number {
+/** A whole number from `min` to `max` for `flag`, or the fallback when the flag is absent. */
+export function parseCount(
+  flag: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`${flag} needs a whole number of at least ${min}, not "${value}".`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${flag} needs a whole number ${range}, not "${value}".`);
   }
   return n;
 }

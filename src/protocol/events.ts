@@ -32,7 +32,7 @@ export type ErrorCode =
   | "bad-hello" // a structured hello the server can't accept
   | "registration-timeout" // no name chosen in time; the connection closes
   | "server-full" // --max-clients reached; the connection closes
-  | "too-many-connections" // --max-per-ip reached for this address; the connection closes
+  | "too-many-connections" // --max-per-ip reached for this address, or --max-per-net for its network; the connection closes
   | "connecting-too-fast"; // --connect-rate exceeded by this address; the connection closes
 
 export type ServerEvent =

@@ -19,6 +19,10 @@ export interface ServerLimits {
   maxClients: number;
   /** Open connections from one IP address; 0 for no cap. */
   maxPerIp: number;
+  /** Open connections from one network (see networkBits); 0 for no cap. */
+  maxPerNet: number;
+  /** What makes a network: the leading bits of an IPv4 and of an IPv6 address. */
+  networkBits: { ipv4: number; ipv6: number };
   /** A connection that has not chosen a name by then is closed. */
   registerTimeoutMs: number;
   /** A TLS connection that has not finished its handshake by then is reset (a plain client sent under 5 bytes). */
@@ -55,6 +59,8 @@ export const SERVER_LIMITS: ServerLimits = {
   maxOutboxBytes: 1024 * 1024,
   maxClients: 5000,
   maxPerIp: 32,
+  maxPerNet: 256,
+  networkBits: { ipv4: 24, ipv6: 64 },
   registerTimeoutMs: 30_000,
   handshakeTimeoutMs: 10_000,
   burstLines: 10,

@@ -7,6 +7,8 @@ import type { ErrorEvent } from "../protocol/events.ts";
 import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
 import { bytesWritten } from "../net/outbox.ts";
 import { PerAddress } from "./per-address.ts";
+import { LogDigest, type Repeat } from "./log-digest.ts";
+import { networkOf } from "./network.ts";
 import { error } from "./commands.ts";
 import type { Cluster } from "./cluster.ts";
 import { Hub } from "./hub.ts";
@@ -21,6 +23,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** How often deadlines (registration, closing, pings) are checked. */
   sweepMs?: number;
+  /** Repeated log lines from one network are summed up per this long (default 10 s). */
+  logWindowMs?: number;
   /** Users must give this before choosing a name. */
   password?: string;
   /** Serve TLS instead of plain TCP: PEM text of the certificate chain and the private key. */
@@ -46,9 +50,20 @@ export function startServer(options: ServerOptions): ChatServer {
   const now = options.now ?? Date.now;
   const attempts = new PerAddress(limits.attemptBurst, 1000 / limits.attemptEveryMs);
   const connects = new PerAddress(limits.connectBurst, limits.connectsPerSecond);
-  const env = { hub, limits, attempts, checkPassword: passwordChecker(options.password), log: options.log, now };
+  const digest = new LogDigest(options.log, options.logWindowMs);
+  const network = (address: string) => networkOf(address, limits.networkBits);
+  const env = {
+    hub,
+    limits,
+    attempts,
+    checkPassword: passwordChecker(options.password),
+    log: options.log,
+    logRepeat: (repeat: Repeat, address: string, line: string) => digest.note(repeat, network(address), line, now()),
+    now,
+  };
   const sessions = new Set<Session>();
   const perIp = new Map<string, number>();
+  const perNet = new Map<string, number>();
   /** TLS connections still in their handshake: when they connected, and their refusal if they have one. */
   const handshaking = new Map<Session, { since: number; refusal: ErrorEvent | undefined }>();
   let allClosed: (() => void) | undefined;
@@ -78,7 +93,11 @@ export function startServer(options: ServerOptions): ChatServer {
         // On a server, `ok` is false only when the handshake itself failed; Bun then closes the socket.
         if (ok) return welcome(socket.data, waiting?.refusal);
         const plain = /WRONG_VERSION_NUMBER|HTTP_REQUEST/.test(err?.message ?? "") ? " (a plain-text client?)" : "";
-        options.log(`! ${socket.data.peer}: TLS handshake failed${plain}: ${err?.message ?? "unknown error"}`);
+        env.logRepeat(
+          FAILED_HANDSHAKE,
+          socket.data.address,
+          `! ${socket.data.peer}: TLS handshake failed${plain}: ${err?.message ?? "unknown error"}`,
+        );
       },
       data(socket, chunk) {
         socket.data.receive(chunk);
@@ -93,9 +112,8 @@ export function startServer(options: ServerOptions): ChatServer {
         socket.data.closed();
         handshaking.delete(socket.data);
         if (!sessions.delete(socket.data)) return; // refused at the door: never counted
-        const left = (perIp.get(socket.remoteAddress) ?? 1) - 1;
-        if (left > 0) perIp.set(socket.remoteAddress, left);
-        else perIp.delete(socket.remoteAddress);
+        uncount(perIp, socket.data.address);
+        uncount(perNet, network(socket.data.address));
         if (sessions.size === 0) allClosed?.();
       },
       error(socket, err) {
@@ -110,6 +128,8 @@ export function startServer(options: ServerOptions): ChatServer {
     if (refusal) return refusal;
     sessions.add(session);
     perIp.set(session.address, (perIp.get(session.address) ?? 0) + 1);
+    const net = network(session.address);
+    perNet.set(net, (perNet.get(net) ?? 0) + 1);
     connects.take(session.address, now());
     return undefined;
   }
@@ -118,7 +138,7 @@ export function startServer(options: ServerOptions): ChatServer {
   function welcome(session: Session, refusal: ErrorEvent | undefined): void {
     if (stopping) return session.shutdown();
     if (!refusal) return session.greet();
-    options.log(`! refused ${session.peer}: ${refusal.code}`);
+    env.logRepeat(REFUSED, session.address, `! refused ${session.peer}: ${refusal.code}`);
     session.refuse(refusal);
   }
 
@@ -131,6 +151,13 @@ export function startServer(options: ServerOptions): ChatServer {
       return error(
         "too-many-connections",
         `Too many connections from ${address} (the limit is ${limits.maxPerIp}); close one and try again.`,
+      );
+    }
+    const net = network(address);
+    if (limits.maxPerNet > 0 && (perNet.get(net) ?? 0) >= limits.maxPerNet) {
+      return error(
+        "too-many-connections",
+        `Too many connections from your network ${net} (the limit is ${limits.maxPerNet}); try again later.`,
       );
     }
     const wait = connects.wait(address, now());
@@ -174,6 +201,7 @@ export function startServer(options: ServerOptions): ChatServer {
     }
     attempts.sweep(t);
     connects.sweep(t);
+    digest.sweep(t);
   }, sweepMs);
 
   return {
@@ -211,6 +239,16 @@ export function startServer(options: ServerOptions): ChatServer {
       return stopping;
     },
   };
+}
+
+const FAILED_HANDSHAKE: Repeat = { one: "failed TLS handshake", many: "failed TLS handshakes" };
+const REFUSED: Repeat = { one: "connection refused at the door", many: "connections refused at the door" };
+
+/** One connection fewer for `key`; keys at zero are forgotten. */
+function uncount(counts: Map<string, number>, key: string): void {
+  const left = (counts.get(key) ?? 1) - 1;
+  if (left > 0) counts.set(key, left);
+  else counts.delete(key);
 }
 
 /** Compares in constant time: both sides are hashed to the same length first. */

@@ -11,6 +11,7 @@ import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
 import { Outbox, type OverflowListener, type Writable } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
+import type { Repeat } from "./log-digest.ts";
 import type { PerAddress } from "./per-address.ts";
 import { type CommandContext, error, runCommand } from "./commands.ts";
 import type { Hub, Member } from "./hub.ts";
@@ -23,8 +24,16 @@ export interface SessionEnv {
   /** True if `line` is the server password; undefined when the server has none. */
   readonly checkPassword?: (line: string) => boolean;
   log(line: string): void;
+  /** A line that a storm from one network could repeat thousands of times: summed up past a few. */
+  logRepeat(repeat: Repeat, address: string, line: string): void;
   now(): number;
 }
+
+/** Connections closed before they joined, per reason: a storm of them is summed up in the log. */
+const closedFor = (code: string): Repeat => ({
+  one: `connection closed before joining (${code})`,
+  many: `connections closed before joining (${code})`,
+});
 
 /**
  * new: nothing received yet · password: waiting for the server password · naming: waiting for a
@@ -319,7 +328,8 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   private kick(why: ErrorEvent, reason: LeaveReason): void {
     if (this.phase === "closed") return;
     this.reply(why);
-    this.log(`! ${this.name || this.peer}: ${why.code}`);
+    if (this.phase === "chatting") this.log(`! ${this.name}: ${why.code}`);
+    else this.env.logRepeat(closedFor(why.code), this.address, `! ${this.peer}: ${why.code}`);
     this.leave(reason);
     this.closeAfterFlush();
   }

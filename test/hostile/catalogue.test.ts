@@ -431,6 +431,31 @@ describe("abuse", () => {
     await a.unaffected();
   });
 
+  test("a crowd of addresses from one network: capped per network, each told why; other networks still get in", async () => {
+    // The attack filled --max-clients from 174 addresses of one /24; scaled: 60 addresses, a cap of 20.
+    const a = await arena({ limits: { maxPerNet: 20 }, logWindowMs: 1000, sweepMs: 50 });
+    const peers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => Peer.connect(a.t.port, "text", `c${i}`, { from: `127.0.1.${i + 2}` })),
+    );
+    for (const p of peers) await p.next(/^(! Too many connections|Welcome to bunchat)/);
+    const refused = peers.filter((p) => p.log.lines[0]?.startsWith("! "));
+    expect(refused).toHaveLength(40);
+    for (const p of refused) {
+      expect(p.log.lines[0]).toBe(
+        "! Too many connections from your network 127.0.1.0/24 (the limit is 20); try again later.",
+      );
+      await p.closed();
+    }
+    expect(a.t.server.connections).toBe(2 + 20);
+    await a.unaffected(); // the newcomer is on 127.0.0.1: another network
+    // The log names the first few refusals, then sums up the rest in one line when the window ends.
+    const summary = "! 37 more connections refused at the door from 127.0.1.0/24 in the last 1 s";
+    for (let i = 0; i < 60 && !a.t.log.includes(summary); i++) await Bun.sleep(50);
+    expect(a.t.log).toContain(summary);
+    expect(a.t.log.filter((l) => /^! refused 127\.0\.1\./.test(l))).toHaveLength(3);
+    for (const p of peers) p.close();
+  });
+
   test("connect and close 100 times as fast as possible: throttled past the burst; nothing announced or left open", async () => {
     const a = await arena();
     const fds = () => readdirSync("/proc/self/fd").length;
@@ -622,6 +647,25 @@ describe("TLS", () => {
     await p.closed();
     expect(a.t.log.some((l) => /^! 127\.0\.0\.1:\d+: TLS handshake failed/.test(l))).toBe(true);
     expect(a.t.log.filter((l) => l.includes("joined"))).toHaveLength(2);
+    await a.unaffected();
+  });
+
+  test("a flood of failed TLS handshakes: a few are logged, the rest summed up per network", async () => {
+    const a = await arena({ tls: true, logWindowMs: 2000, sweepMs: 50 });
+    const garbage = bytes(...Array.from({ length: 64 }, (_, i) => (i * 37 + 11) % 256));
+    for (let round = 0; round < 5; round++) {
+      const peers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          Peer.connect(a.t.port, "text", "garbage", { from: `127.0.2.${round * 20 + i + 2}` }),
+        ),
+      );
+      for (const p of peers) p.write(garbage);
+      for (const p of peers) await p.closed();
+    }
+    const summary = /^! (\d+) more failed TLS handshakes from 127\.0\.2\.0\/24 in the last \d+ s$/;
+    for (let i = 0; i < 80 && !a.t.log.some((l) => summary.test(l)); i++) await Bun.sleep(50); // the window ends
+    expect(a.t.log.filter((l) => /^! 127\.0\.2\.\d+:\d+: TLS handshake failed/.test(l))).toHaveLength(3);
+    expect(a.t.log.filter((l) => summary.test(l))).toEqual(["! 97 more failed TLS handshakes from 127.0.2.0/24 in the last 2 s"]);
     await a.unaffected();
   });
 

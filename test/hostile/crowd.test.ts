@@ -10,7 +10,7 @@ const CROWD = 1000;
 const NEWLINE = 10;
 
 test("1,000 clients join at once: all get in, every join is announced, and a bystander's /ping is answered", async () => {
-  const t = await testServer({ limits: { maxPerIp: 0, connectsPerSecond: 0 } });
+  const t = await testServer({ limits: { maxPerIp: 0, maxPerNet: 0, connectsPerSecond: 0 } });
   const watcher = await t.join("Watcher");
   const lines = new Array<number>(CROWD).fill(0);
   const sockets: Socket<number>[] = [];
