@@ -29,6 +29,8 @@ Options:
   --register-timeout <s>      seconds to choose a name before being closed (default ${SERVER_LIMITS.registerTimeoutMs / 1000})
   --max-outbox <KiB>          output queued for a client that is not reading before it is
                               dropped (default ${SERVER_LIMITS.maxOutboxBytes / 1024})
+  --max-outbox-total <MiB>    output queued for all clients together; past it the ones holding
+                              the most are dropped (default ${SERVER_LIMITS.maxOutboxTotalBytes / 1048576})
   --flood-rate <lines/s>      lines a client may send per second; faster lines wait, in order
                               (default ${SERVER_LIMITS.linesPerSecond}; 0: no flood control, for load tests)
   --flood-burst <lines>       lines a client may send at once before the rate applies (default ${SERVER_LIMITS.burstLines})
@@ -68,6 +70,7 @@ await runMain("bunchat-server", async () => {
     "ipv6-net-bits": { type: "string" },
     "register-timeout": { type: "string" },
     "max-outbox": { type: "string" },
+    "max-outbox-total": { type: "string" },
     "flood-rate": { type: "string" },
     "flood-burst": { type: "string" },
     "ping-interval": { type: "string" },
@@ -100,6 +103,9 @@ await runMain("bunchat-server", async () => {
     registerTimeoutMs:
       parseCount("--register-timeout", flags["register-timeout"], SERVER_LIMITS.registerTimeoutMs / 1000, 1) * 1000,
     maxOutboxBytes: parseCount("--max-outbox", flags["max-outbox"], SERVER_LIMITS.maxOutboxBytes / 1024, 1) * 1024,
+    maxOutboxTotalBytes:
+      parseCount("--max-outbox-total", flags["max-outbox-total"], SERVER_LIMITS.maxOutboxTotalBytes / 1048576, 1) *
+      1048576,
     linesPerSecond: parseCount("--flood-rate", flags["flood-rate"], SERVER_LIMITS.linesPerSecond, 0),
     burstLines: parseCount("--flood-burst", flags["flood-burst"], SERVER_LIMITS.burstLines, 1),
     ...pingLimits(parseCount("--ping-interval", flags["ping-interval"], SERVER_LIMITS.pingIdleMs / 1000, 0)),

@@ -111,11 +111,25 @@ export function makeRenderer(options: RenderOptions): Renderer {
     options.onMention?.();
     return hang(head, text, c.inverse);
   };
-  const list = (users: unknown, limit?: number, away?: unknown) => {
-    const names = Array.isArray(users) ? users.map(s) : [];
-    const reasons: Record<string, string> = {};
-    if (away && typeof away === "object") for (const [k, v] of Object.entries(away)) reasons[s(k)] = s(v);
-    return usersLine(names, limit, reasons);
+  /** A welcome's or /users' list, every field checked and sanitised: it came from the network. */
+  const list = (event: Extract<ServerEvent, { type: "welcome" | "users" }>, limit?: number) => {
+    const names = Array.isArray(event.users) ? event.users.map(s) : [];
+    const away: Record<string, string> = {};
+    if (event.away && typeof event.away === "object") {
+      for (const [k, v] of Object.entries(event.away)) away[s(k)] = s(v);
+    }
+    const count = (n: unknown) => (typeof n === "number" && Number.isSafeInteger(n) ? n : undefined);
+    const more = event.type === "users" ? event : undefined;
+    return usersLine(
+      {
+        users: names,
+        away,
+        count: count(more?.count),
+        awayCount: count(more?.awayCount),
+        prefix: typeof more?.prefix === "string" ? s(more.prefix) : undefined,
+      },
+      limit,
+    );
   };
 
   return (event) => {
@@ -129,7 +143,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return [
           c.green(`Joined as ${c.bold(s(event.name))}.`),
           ...instructions().map((l) => c.dim(l)),
-          list(event.users, WELCOME_NAMES, event.away),
+          list(event, WELCOME_NAMES),
         ].join("\n");
       case "public":
         return said(`${stamp(event.ts)}${who(event.from)}: `, event.text);
@@ -142,7 +156,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "leave":
         return `${stamp(event.ts)}${c.yellow(`<-- ${s(event.name)} left the chat (${s(LEAVE_WORDS[event.reason] ?? event.reason)})`)}`;
       case "users":
-        return c.cyan(list(event.users, undefined, event.away));
+        return c.cyan(list(event));
       case "action":
         return c.italic(said(`${stamp(event.ts)}* ${who(event.from)} `, event.text));
       case "rename":

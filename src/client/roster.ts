@@ -19,7 +19,10 @@ export class Roster {
         this.reset(event.users);
         return;
       case "users":
-        return this.reset(event.users);
+        // A summary (a big room) or a search (/users sa) is not everyone: only add what it shows.
+        if (event.prefix === undefined && !(event.count > event.users.length)) return this.reset(event.users);
+        for (const name of event.users) if (typeof name === "string") this.names.set(foldName(name), name);
+        return;
       case "join":
         this.names.set(foldName(event.name), event.name);
         return;

@@ -1,7 +1,7 @@
 // A token bucket: holds up to `burst` tokens and refills at `perSecond`. Used for flood control
 // (lines and bytes per connection) and for slowing failed attempts from one address.
 
-import { FLOOD_BYTES_PER_LINE, LIMITS } from "../protocol/limits.ts";
+import { FLOOD_BYTES_PER_LINE, FLOOD_OUTPUT_PER_LINE, LIMITS } from "../protocol/limits.ts";
 
 export class TokenBucket {
   private tokens: number;
@@ -28,10 +28,13 @@ export class TokenBucket {
     return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.perSecond);
   }
 
-  /** Takes `cost` tokens (capped at the burst); the level may go below zero, which delays what follows. */
-  take(cost: number, now: number): void {
+  /**
+   * Takes `cost` tokens, capped at the burst unless `uncapped`; the level may go below zero, which
+   * delays what follows.
+   */
+  take(cost: number, now: number, uncapped = false): void {
     this.refill(now);
-    this.tokens -= Math.min(cost, this.burst);
+    this.tokens -= uncapped ? cost : Math.min(cost, this.burst);
   }
 
   /** Full again: nothing to remember. */
@@ -45,10 +48,15 @@ export class TokenBucket {
  * Flood control for one connection: lines, and bytes alongside (FLOOD_BYTES_PER_LINE per line
  * token, with room for two full-length lines). The server enforces it; the bundled client paces
  * itself with the same numbers, from the server's hello, so piping a file in never trips it.
+ *
+ * Output is charged too, the way IRC daemons charge penalties for output-heavy commands: what the
+ * server answers one's own commands with (/users, /help) costs FLOOD_OUTPUT_PER_LINE per line
+ * token, with no cap, so asking for a lot of output slows the asker, not the server.
  */
 export class FloodBudget {
   private readonly lines: TokenBucket;
   private readonly bytes: TokenBucket;
+  private readonly output: TokenBucket;
 
   constructor(burstLines: number, linesPerSecond: number, now: number) {
     this.lines = new TokenBucket(burstLines, linesPerSecond, now);
@@ -57,15 +65,26 @@ export class FloodBudget {
       linesPerSecond * FLOOD_BYTES_PER_LINE,
       now,
     );
+    this.output = new TokenBucket(burstLines * FLOOD_OUTPUT_PER_LINE, linesPerSecond * FLOOD_OUTPUT_PER_LINE, now);
   }
 
   /** Milliseconds until a line of `size` bytes may go (0: now). */
   wait(size: number, now: number): number {
-    return Math.max(this.lines.wait(1, now), this.bytes.wait(size + 1, now));
+    return Math.max(this.lines.wait(1, now), this.bytes.wait(size + 1, now), this.outputWait(now));
+  }
+
+  /** Milliseconds the next line waits because of output already asked for (0: none). */
+  outputWait(now: number): number {
+    return this.output.wait(1, now);
   }
 
   take(size: number, now: number): void {
     this.lines.take(1, now);
     this.bytes.take(size + 1, now);
+  }
+
+  /** The server answered with `bytes` of output: charged in full, however much that is. */
+  charge(bytes: number, now: number): void {
+    this.output.take(bytes, now, true);
   }
 }

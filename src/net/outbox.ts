@@ -87,11 +87,64 @@ function sameParts(a: Uint8Array[], b: Uint8Array[]): boolean {
 const NONE: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 const NO_SEQS: number[] = Object.freeze([]) as unknown as number[];
 
-/** Told when an outbox goes over its limit (a method, not a closure: one less object per connection). */
+const NEWLINE = new Uint8Array([0x0a]);
+
+/**
+ * Told when an outbox is dropped (a method, not a closure: one less object per connection): over
+ * its own limit, or the biggest when all of them together held too much (`shared`). What it
+ * returns is written as the connection's last words, if the socket takes them.
+ */
 export interface OverflowListener {
-  outboxOverflowed(): void;
+  outboxOverflowed(held: number, shared: boolean): Uint8Array | undefined;
 }
-const NOBODY: OverflowListener = { outboxOverflowed() {} };
+const NOBODY: OverflowListener = { outboxOverflowed: () => undefined };
+
+/**
+ * What every outbox of a server holds for readers that fell behind, bounded in total on top of
+ * each one's own limit: 2000 connections each just under 1 MiB would be 2 GB. Past the bound the
+ * outboxes holding the most are dropped, until they hold three quarters of it.
+ */
+export class OutboxPool {
+  private total = 0;
+  /** Outboxes with something queued. */
+  private readonly holders = new Set<Outbox>();
+  private shedding = false;
+
+  constructor(
+    readonly limit: number,
+    private readonly log: (line: string) => void = () => {},
+  ) {}
+
+  /** Bytes queued by every outbox of the pool. */
+  get bytes(): number {
+    return this.total;
+  }
+
+  /** An outbox's queue changed by `delta` bytes (it now holds `queued`). */
+  update(outbox: Outbox, delta: number, queued: number): void {
+    this.total += delta;
+    if (queued > 0) this.holders.add(outbox);
+    else this.holders.delete(outbox);
+    if (this.total > this.limit && !this.shedding) this.shed();
+  }
+
+  private shed(): void {
+    this.shedding = true;
+    const before = this.total;
+    const biggest = [...this.holders].sort((a, b) => b.queuedBytes - a.queuedBytes);
+    let dropped = 0;
+    for (const outbox of biggest) {
+      if (this.total <= this.limit * 0.75) break;
+      outbox.overflow(true);
+      dropped++;
+    }
+    this.shedding = false;
+    const size = (n: number) => (n >= 1048576 ? `${Math.round(n / 1048576)} MiB` : `${Math.round(n / 1024)} KiB`);
+    this.log(
+      `! output waiting for slow readers passed ${size(this.limit)} in all: dropped the ${dropped} connection(s) holding the most (${size(before - this.total)})`,
+    );
+  }
+}
 
 export class Outbox {
   private queue: Uint8Array[] = NONE;
@@ -102,6 +155,8 @@ export class Outbox {
   private heldBytes = 0;
   private ending = false;
   private done = false;
+  /** The socket's last accepted byte was not a newline: dropping the queue would cut a line short. */
+  private midLine = false;
 
   /**
    * @param limit bytes that may wait here; past it the queue is dropped, the socket is ended and
@@ -109,13 +164,20 @@ export class Outbox {
    * @param batch hold what is sent during one turn of the event loop and write it in one go at the
    *   end of the turn: a thousand joins handled in one turn cost each recipient one write, not a
    *   thousand.
+   * @param pool the bound on what all of a server's outboxes hold together.
    */
   constructor(
     private readonly socket: Writable,
     private readonly limit = Number.POSITIVE_INFINITY,
     private readonly listener: OverflowListener = NOBODY,
     private readonly batch = false,
+    private readonly pool?: OutboxPool,
   ) {}
+
+  /** Bytes the socket refused, waiting for it to drain. */
+  get queuedBytes(): number {
+    return this.queued;
+  }
 
   /** Bytes accepted by send() but not yet taken by the socket. */
   get pendingBytes(): number {
@@ -202,10 +264,16 @@ export class Outbox {
   drain(): void {
     if (this.done || this.queue.length === 0) return;
     const pending = this.queue.length === 1 ? this.queue[0]! : Buffer.concat(this.queue, this.queued);
-    this.queue = NONE;
-    this.queued = 0;
+    this.clearQueue();
     this.writeOrQueue(pending);
     if (this.ending && this.queue.length === 0) this.finish();
+  }
+
+  private clearQueue(): void {
+    const had = this.queued;
+    this.queue = NONE;
+    this.queued = 0;
+    if (had > 0) this.pool?.update(this, -had, 0);
   }
 
   /** Sends everything queued, then closes the socket (half-close first; the peer sees EOF). */
@@ -219,8 +287,7 @@ export class Outbox {
   /** The socket is gone: drop what is queued. */
   discard(): void {
     this.done = true;
-    this.queue = NONE;
-    this.queued = 0;
+    this.clearQueue();
     this.held = NONE;
     this.heldSeqs = NO_SEQS;
     this.heldBytes = 0;
@@ -236,21 +303,35 @@ export class Outbox {
     const taken = this.socket.write(bytes);
     if (taken < 0) return this.discard(); // the socket is already closed
     written += taken;
+    if (taken > 0) this.midLine = bytes[taken - 1] !== 0x0a;
     if (taken < bytes.length) this.enqueue(bytes.subarray(taken));
   }
 
   private enqueue(bytes: Uint8Array): void {
-    if (this.queued + bytes.length > this.limit) return this.overflowed();
+    if (this.queued + bytes.length > this.limit) return this.overflow(false);
     if (this.queue === NONE) this.queue = [];
     this.queue.push(bytes);
     this.queued += bytes.length;
+    this.pool?.update(this, bytes.length, this.queued); // may drop this very outbox
   }
 
-  /** Over the limit: drop everything, tell the owner, end the connection. */
-  private overflowed(): void {
-    this.discard();
-    this.listener.outboxOverflowed(); // first: end() may run the socket's close handler right away
-    this.socket.end(); // the FIN waits behind what the kernel holds; a reader that resumes sees it
+  /**
+   * Over its limit (or, `shared`, the biggest when the pool is over its own): drops everything,
+   * tells the owner, and ends the connection after the owner's last words, which wait here (a few
+   * hundred bytes instead of a megabyte) for a reader that resumes before its close grace ends.
+   */
+  overflow(shared: boolean): void {
+    if (this.done) return;
+    const held = this.queued;
+    this.clearQueue();
+    this.held = NONE;
+    this.heldSeqs = NO_SEQS;
+    this.heldBytes = 0;
+    this.ending = true; // before the listener, which may send more
+    const last = this.listener.outboxOverflowed(held, shared);
+    // On a line of their own, even after a line the dropped queue cut short.
+    if (last) this.write(this.midLine ? Buffer.concat([NEWLINE, last]) : last);
+    if (this.queue.length === 0) this.finish();
   }
 
   private finish(): void {

@@ -40,17 +40,35 @@ export function helpBlock(command?: string): string[] {
   return ["Commands:", ...helpLines().map((l) => `  ${l}`), "  //text  send a message that starts with /"];
 }
 
-/** Names shown when joining; /users lists everyone. A 10,000-name welcome is 70 KB nobody reads. */
+/** Names shown when joining. A 10,000-name welcome is 70 KB nobody reads. */
 export const WELCOME_NAMES = 50;
+/**
+ * Names a /users reply holds at most: past this it is a summary, and /users <prefix> finds someone.
+ * A full list of 2000 users with away reasons was 236 KB for a 7-byte command.
+ */
+export const USERS_SHOWN = 100;
 
-export function usersLine(
-  users: readonly string[],
-  limit = Number.POSITIVE_INFINITY,
-  away: Readonly<Record<string, string>> = {},
-): string {
-  const shown = users.slice(0, limit).map((name) => (name in away ? `${name} (away: ${away[name]})` : name));
-  const more = users.length > limit ? ` and ${users.length - limit} more (/users lists everyone)` : "";
-  return `Online (${users.length}): ${shown.join(", ")}${more}`;
+/** What a list of who is online says: the names shown, and how many there are in all. */
+export interface UsersList {
+  users: readonly string[];
+  away?: Readonly<Record<string, string>>;
+  /** Everyone in the list, shown or not (default: those shown). */
+  count?: number;
+  awayCount?: number;
+  prefix?: string;
+}
+
+/** "Online (N): …" for the welcome and /users, with "and K more" when not everyone is shown. */
+export function usersLine(list: UsersList, limit = Number.POSITIVE_INFINITY): string {
+  const away = list.away ?? {};
+  const shown = list.users.slice(0, limit).map((name) => (name in away ? `${name} (away: ${away[name]})` : name));
+  const count = Math.max(list.count ?? 0, list.users.length);
+  if (list.prefix !== undefined && count === 0) return `Nobody online has a name starting with "${list.prefix}".`;
+  const more = count - shown.length;
+  const awayNote = list.awayCount ? `; ${list.awayCount} away` : "";
+  const tail = more > 0 ? ` and ${more} more${awayNote} (/users <start of a name> finds someone)` : "";
+  const title = list.prefix === undefined ? "Online" : `Online, starting with "${list.prefix}"`;
+  return `${title} (${count}): ${shown.join(", ")}${tail}`;
 }
 
 /** How a leave reason reads in a sentence. */
@@ -77,7 +95,7 @@ export function toText(event: ServerEvent): string {
       return [
         `Hi ${event.name}, you are in. Type a line and press Enter to send it to everyone.`,
         ...helpLines().map((l) => `  ${l}`),
-        usersLine(event.users, WELCOME_NAMES, event.away),
+        usersLine(event, WELCOME_NAMES),
       ].join("\n");
     case "public":
       return `${event.from}: ${event.text}`;
@@ -90,7 +108,7 @@ export function toText(event: ServerEvent): string {
     case "leave":
       return `<-- ${event.name} left the chat (${LEAVE_WORDS[event.reason]})`;
     case "users":
-      return usersLine(event.users, undefined, event.away);
+      return usersLine(event);
     case "action":
       return `* ${event.from} ${event.text}`;
     case "rename":

@@ -64,10 +64,11 @@ export const COMMANDS = [
   {
     name: "users",
     aliases: ["who"],
-    usage: "/users",
+    usage: "/users [start of a name]",
     summary: "list who is online",
-    about: "Everyone online, sorted, with who is away and why.",
-    example: "/users",
+    about:
+      "Everyone online, sorted, with who is away and why; past 100 people, the first 100 and how many more (and how many are away). With the start of a name, those whose name starts with it.",
+    example: "/users sa",
   },
   {
     name: "help",

@@ -25,6 +25,7 @@ export type ErrorCode =
   | "too-many-attempts" // too many refused names; the connection closes
   | "bad-password" // wrong server password; the connection closes
   | "ping-timeout" // no answer to the server's ping; the connection closes
+  | "too-slow" // output for you piled up past a limit while you read nothing; the connection closes
   | "unknown-command"
   | "bad-usage" // a command without what it needs
   | "unknown-user" // /pm to someone not online, /reply with no one to reply to
@@ -56,7 +57,18 @@ export type ServerEvent =
   | { type: "private-sent"; to: string; text: string; ts: number }
   | { type: "join"; name: string; ts: number }
   | { type: "leave"; name: string; reason: LeaveReason; ts: number }
-  | { type: "users"; users: readonly string[]; away?: Readonly<Record<string, string>> }
+  | {
+      /** /users: everyone, or in a big room the first USERS_SHOWN; with a prefix, those whose name starts with it. */
+      type: "users";
+      users: readonly string[];
+      /** Away reasons of those in `users` who are away. */
+      away?: Readonly<Record<string, string>>;
+      /** How many there are in all (online, or matching the prefix): more than `users` holds when it is a summary. */
+      count: number;
+      /** How many of everyone online are away (without a prefix). */
+      awayCount?: number;
+      prefix?: string;
+    }
   | { type: "action"; from: string; text: string; ts: number } // /me
   | { type: "rename"; from: string; to: string; ts: number } // /nick, to everyone including the renamed
   | { type: "away"; reason: string | null } // to yourself: /away (reason) or /back (null)

@@ -15,6 +15,8 @@ export const LIMITS = {
 export interface ServerLimits {
   /** Bytes queued for one client that is not reading; past this it is disconnected. */
   maxOutboxBytes: number;
+  /** Bytes queued for every client together; past this the ones holding the most are disconnected. */
+  maxOutboxTotalBytes: number;
   /** Open connections in total, joined or not; 0 for no cap. */
   maxClients: number;
   /** Open connections from one IP address; 0 for no cap. */
@@ -57,6 +59,7 @@ export interface ServerLimits {
 
 export const SERVER_LIMITS: ServerLimits = {
   maxOutboxBytes: 1024 * 1024,
+  maxOutboxTotalBytes: 256 * 1024 * 1024,
   maxClients: 5000,
   maxPerIp: 32,
   maxPerNet: 256,
@@ -80,6 +83,12 @@ export const SERVER_LIMITS: ServerLimits = {
 
 /** Flood control counts bytes too: each line token buys this many bytes (a burst of 10 lines: 10 KiB). */
 export const FLOOD_BYTES_PER_LINE = 1024;
+
+/**
+ * …and the output one's own commands ask for: each line token buys this much (a burst of 80 KiB,
+ * then 40 KiB a second at the default rate). More waits, however big one reply was.
+ */
+export const FLOOD_OUTPUT_PER_LINE = 8 * 1024;
 
 /** Idle time after which TCP keepalive probes a silent peer (then 10 probes 1 s apart). */
 export const KEEPALIVE_IDLE_MS = 60_000;

@@ -3,6 +3,7 @@
 
 import { type CommandName, COMMANDS, lookupCommand, splitFirst, suggestCommand } from "../protocol/commands.ts";
 import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
+import type { Encoded } from "../protocol/codec.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Hub, Member } from "./hub.ts";
 
@@ -10,7 +11,8 @@ import type { Hub, Member } from "./hub.ts";
 export interface CommandContext {
   readonly me: Member;
   readonly hub: Hub;
-  reply(event: ServerEvent): void;
+  /** An event for this user only; an Encoded one is shared (the /users reply, encoded once per change). */
+  reply(event: ServerEvent | Encoded): void;
   quit(): void;
   /** /nick: checks the name like a first one, renames, tells everyone. */
   rename(to: string): void;
@@ -61,8 +63,12 @@ const handlers: Record<CommandName, Handler> = {
     ctx.hub.setAway(ctx.me, undefined);
     ctx.reply({ type: "away", reason: null });
   },
-  users(ctx) {
-    ctx.reply({ type: "users", users: ctx.hub.names(), away: ctx.hub.away() });
+  users(ctx, args) {
+    const prefix = args.split(/\s/)[0]!;
+    if (prefix !== "" && !/^[A-Za-z0-9_-]{1,24}$/.test(prefix)) {
+      return badUsage(ctx, "users", `Names hold only A-Z, a-z, 0-9, _ and -, so none starts with that.`);
+    }
+    ctx.reply(ctx.hub.users(prefix));
   },
   help(ctx, args) {
     if (args === "") return ctx.reply({ type: "help" });

@@ -12,7 +12,7 @@
 // `node` is set and they are never delivered to: the hub's link carries what concerns them.
 
 import { beforeWrite, nextSeq } from "../net/outbox.ts";
-import { Encoded } from "../protocol/codec.ts";
+import { Encoded, USERS_SHOWN } from "../protocol/codec.ts";
 import type { Mode, ServerEvent } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
 
@@ -76,6 +76,9 @@ export class Hub {
   /** Members who said /away, and why (only they: /users and every welcome read this). */
   private readonly awayReasons = new Map<Member, string>();
   private readonly handOut = () => this.flushTurn();
+  /** Counts changes to who is online or away: the /users reply is encoded again only after one. */
+  private version = 0;
+  private usersReply: { version: number; encoded: Encoded } | undefined;
 
   constructor(clustered = false) {
     if (clustered) this.here = new Set();
@@ -154,15 +157,44 @@ export class Hub {
   private index(member: Member, name: string): void {
     this.members.set(foldName(name), member);
     this.sorted.splice(this.position(name), 0, name);
+    this.version++;
   }
 
   private unindex(name: string): void {
     this.members.delete(foldName(name));
     this.sorted.splice(this.position(name), 1);
+    this.version++;
+  }
+
+  /**
+   * The /users reply: everyone, or in a big room the first USERS_SHOWN with counts; with a prefix,
+   * those whose name starts with it (ignoring case). Found by binary search, never by scanning
+   * everyone, and without a prefix encoded once per change, however often it is asked for.
+   */
+  users(prefix = ""): Encoded {
+    if (prefix === "" && this.usersReply?.version === this.version) return this.usersReply.encoded;
+    const from = this.position(prefix);
+    const to = prefix === "" ? this.sorted.length : this.position(`${prefix.toLowerCase()}\u{10ffff}`);
+    const users = this.sorted.slice(from, Math.min(to, from + USERS_SHOWN));
+    let away: Record<string, string> | undefined;
+    for (const name of users) {
+      const reason = this.awayReasons.get(this.find(name)!);
+      if (reason !== undefined) (away ??= {})[name] = reason;
+    }
+    const encoded = new Encoded({
+      type: "users",
+      users,
+      ...(away ? { away } : {}),
+      count: to - from,
+      ...(prefix === "" ? { awayCount: this.awayReasons.size } : { prefix }),
+    });
+    if (prefix === "") this.usersReply = { version: this.version, encoded };
+    return encoded;
   }
 
   /** Marks a member away (with a reason) or back (undefined). */
   setAway(member: Member, reason: string | undefined): void {
+    this.version++;
     if (reason === undefined) this.awayReasons.delete(member);
     else this.awayReasons.set(member, reason);
     if (member.node === undefined) this.link?.relayAway(member.name, reason);

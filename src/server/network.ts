@@ -45,7 +45,7 @@ function expandIpv6(address: string): number[] | undefined {
 function compressIpv6(groups: number[]): string {
   let best = -1;
   let bestLength = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

@@ -5,7 +5,7 @@
 import type { TCPSocketListener } from "bun";
 import type { ErrorEvent } from "../protocol/events.ts";
 import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
-import { bytesWritten } from "../net/outbox.ts";
+import { bytesWritten, OutboxPool } from "../net/outbox.ts";
 import { PerAddress } from "./per-address.ts";
 import { LogDigest, type Repeat } from "./log-digest.ts";
 import { networkOf } from "./network.ts";
@@ -56,6 +56,7 @@ export function startServer(options: ServerOptions): ChatServer {
     hub,
     limits,
     attempts,
+    outboxes: new OutboxPool(limits.maxOutboxTotalBytes, options.log),
     checkPassword: passwordChecker(options.password),
     log: options.log,
     logRepeat: (repeat: Repeat, address: string, line: string) => digest.note(repeat, network(address), line, now()),
@@ -193,7 +194,9 @@ export function startServer(options: ServerOptions): ChatServer {
       Bun.gc(true);
     }
     if (gap > Math.max(2 * sweepMs, sweepMs + 1000)) {
-      return options.log(`! the server was stopped or starved for ${gap} ms; deadlines wait until what came meanwhile is read`);
+      return options.log(
+        `! the server was stopped or starved for ${gap} ms; deadlines wait until what came meanwhile is read`,
+      );
     }
     for (const session of sessions) session.sweep(t);
     for (const [session, { since }] of handshaking) {

@@ -1,15 +1,15 @@
 // One connection's life: choosing a mode, choosing a name, chatting, leaving (exactly once).
 // Works on lines and events; the socket stays on the other side of the outbox.
 
-import { encode, LEAVE_WORDS, parseClientHello } from "../protocol/codec.ts";
+import { Encoded, encode, LEAVE_WORDS, parseClientHello } from "../protocol/codec.ts";
 import { lookupCommand, parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
-import { LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";
+import { FLOOD_OUTPUT_PER_LINE, LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";
 import { type LineHandlers, LineReader } from "../protocol/lines.ts";
 import { checkName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
-import { Outbox, type OverflowListener, type Writable } from "../net/outbox.ts";
+import { Outbox, type OutboxPool, type OverflowListener, type Writable } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
 import type { PerAddress } from "./per-address.ts";
@@ -21,6 +21,8 @@ export interface SessionEnv {
   readonly limits: ServerLimits;
   /** Failed names and passwords per address. */
   readonly attempts: PerAddress;
+  /** The bound on what every outbox together holds for slow readers. */
+  readonly outboxes?: OutboxPool;
   /** True if `line` is the server password; undefined when the server has none. */
   readonly checkPassword?: (line: string) => boolean;
   log(line: string): void;
@@ -77,6 +79,8 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   private waitTimer: Timer | undefined;
   /** The peer was told its lines are being delayed (once per backlog). */
   private toldSlow = false;
+  /** Bytes of replies sent to this peer, counted to charge a command's output to its flood budget. */
+  private replied = 0;
   /** The peer half-closed while lines were waiting: end once they are handled. */
   private inputEnded = false;
   /** A name is being claimed across the cluster: lines wait behind the answer, in order. */
@@ -92,7 +96,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     this.connectedAt = this.heardAt = env.now();
     const { burstLines, linesPerSecond, maxOutboxBytes } = env.limits;
     if (linesPerSecond > 0) this.budget = new FloodBudget(burstLines, linesPerSecond, this.connectedAt);
-    this.outbox = new Outbox(socket, maxOutboxBytes, this, true);
+    this.outbox = new Outbox(socket, maxOutboxBytes, this, true, env.outboxes);
     this.reader = new LineReader({ maxBytes: LIMITS.maxLineBytes, maxRunBytes: LIMITS.maxRunBytes }, this);
   }
 
@@ -220,8 +224,10 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     this.outbox.sendTurn(parts, seqs);
   }
 
-  reply(event: ServerEvent): void {
-    this.outbox.send(encode(event, this.mode));
+  reply(event: ServerEvent | Encoded): void {
+    const bytes = event instanceof Encoded ? event.bytes(this.mode) : encode(event, this.mode);
+    this.replied += bytes.length;
+    this.outbox.send(bytes);
   }
 
   /** The clock, read once per chunk received rather than several times per line. */
@@ -257,10 +263,18 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     this.closeAfterFlush();
   }
 
-  /** OverflowListener: its outbox passed the limit, so it has stopped reading. The outbox has already ended the socket. */
-  outboxOverflowed(): void {
+  /**
+   * OverflowListener: its outbox passed its limit, or held the most when all of them together held
+   * too much: it has stopped reading. Leaves, and says why in case it ever reads again.
+   */
+  outboxOverflowed(held: number, shared: boolean): Uint8Array {
     this.closingSince ??= this.now();
+    const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
+    const why = shared
+      ? `The server holds too much for readers that fell behind (${kib(this.env.limits.maxOutboxTotalBytes)} in all), and ${kib(held)} of it was waiting for you; disconnected.`
+      : `You stopped reading: more than ${kib(this.env.limits.maxOutboxBytes)} waited for you; disconnected.`;
     this.leave("too-slow");
+    return encode(error("too-slow", why), this.mode);
   }
 
   /** Called about once a second: deadlines that no socket event would ever trigger. */
@@ -402,6 +416,16 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     if (this.phase !== "chatting" || !this.budget) return;
     this.toldSlow = true;
     const { burstLines, linesPerSecond } = this.env.limits;
+    const outputMs = this.budget.outputWait(this.now());
+    if (outputMs > 0) {
+      const perSecond = Math.round((linesPerSecond * FLOOD_OUTPUT_PER_LINE) / 1024);
+      return this.reply(
+        error(
+          "slow-down",
+          `Your commands asked for more output than ${perSecond} KiB a second (/users in a big room, say); your next lines wait ${Math.ceil(outputMs / 1000)} s and are sent in order.`,
+        ),
+      );
+    }
     this.reply(
       error(
         "slow-down",
@@ -440,9 +464,13 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
 
   private handle(input: Input): void {
     this.budget?.take(input.bytes, this.now());
-    if (input.problem === undefined) return this.dispatch(input.text);
-    this.reply(input.problem);
-    this.reprompt();
+    const before = this.replied;
+    if (input.problem === undefined) this.dispatch(input.text);
+    else {
+      this.reply(input.problem);
+      this.reprompt();
+    }
+    this.budget?.charge(this.replied - before, this.now());
   }
 
   /** While registering, ask again after an error. */

@@ -13,8 +13,17 @@ describe("Roster", () => {
     expect(r.me).toBe("Samuel");
     r.apply({ type: "rename", from: "bo", to: "Bob", ts: 1 });
     expect(r.others()).toEqual(["Bob"]);
-    r.apply({ type: "users", users: ["Dee", "Samuel"] });
+    r.apply({ type: "users", users: ["Dee", "Samuel"], count: 2 });
     expect(r.others()).toEqual(["Dee"]);
+  });
+
+  test("a summary of a big room or a search only adds names: completion keeps the rest", () => {
+    const r = new Roster();
+    r.apply({ type: "welcome", name: "Sam", users: ["Ana", "Bo", "Sam", "Zed"] });
+    r.apply({ type: "users", users: ["Ana", "Cy"], count: 500, awayCount: 3 });
+    expect(r.others()).toEqual(["Ana", "Bo", "Cy", "Zed"]);
+    r.apply({ type: "users", users: ["Zed"], count: 1, prefix: "z" });
+    expect(r.others()).toEqual(["Ana", "Bo", "Cy", "Zed"]);
   });
 });
 

@@ -135,7 +135,18 @@ describe("compiled binaries", () => {
     "100 clients, one not reading: %s",
     async (_, signals) => {
       // A large outbox cap keeps the stuck reader connected with megabytes waiting for it.
-      const lifted = ["--max-per-ip", "0", "--max-per-net", "0", "--connect-rate", "0", "--flood-rate", "0", "--max-outbox", "65536"];
+      const lifted = [
+        "--max-per-ip",
+        "0",
+        "--max-per-net",
+        "0",
+        "--connect-rate",
+        "0",
+        "--flood-rate",
+        "0",
+        "--max-outbox",
+        "65536",
+      ];
       const { server, port } = await runServer(bins, lifted);
       const peers = await Promise.all(Array.from({ length: 99 }, (_, i) => Peer.join(port, `u${i}`)));
       const stuck = await Peer.join(port, "Stuck");

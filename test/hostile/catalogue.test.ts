@@ -7,6 +7,7 @@ import { readdirSync } from "node:fs";
 import { arena } from "../helpers/arena.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testTls } from "../helpers/server.ts";
+import type { Hub, Member } from "../../src/server/hub.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -553,6 +554,89 @@ describe("abuse", () => {
   });
 });
 
+/** `n` users who never read a thing (members of the hub, without sockets), each away with a long reason. */
+function quietCrowd(hub: Hub, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const m: Member = {
+      name: `crowd${String(i).padStart(4, "0")}`,
+      mode: "text",
+      joinedSeq: 0,
+      lastHeldSeq: 0,
+      deliver() {},
+      deliverTurn() {},
+    };
+    hub.add(m);
+    hub.setAway(m, `gone fishing ${"~".repeat(87)}`); // 100 characters, as in the attack
+  }
+}
+
+describe("amplification", () => {
+  test("/users in a big room is a summary with counts; /users <prefix> finds someone", async () => {
+    const a = await arena();
+    quietCrowd(a.t.server.hub, 150);
+    a.ana.send("/users");
+    const summary = await a.ana.next(/^Online \(152\): /);
+    expect(summary).toEndWith("and 52 more; 150 away (/users <start of a name> finds someone)");
+    expect(summary.length).toBeLessThan(12_000); // the whole list was 18 KB here, 236 KB at 2000 users
+    a.ana.send("/users crowd014");
+    await a.ana.next(/^Online, starting with "crowd014" \(10\): crowd0140 \(away: gone fishing/);
+    a.bo.send("/users b");
+    expect(await a.bo.event("users")).toEqual({ type: "users", users: ["Bo"], count: 1, prefix: "b" });
+    a.ana.send("/users *!");
+    await a.ana.next(/^! Names hold only A-Z, a-z, 0-9, _ and -, so none starts with that\. Usage: \/users/);
+    await a.unaffected();
+  });
+
+  test("/users over and over: the asker's own output slows the asker; the room is not held up", async () => {
+    const a = await arena();
+    quietCrowd(a.t.server.hub, 100); // each reply is about 12 KB: the output budget is 80 KiB, then 40 KiB/s
+    const mal = await a.t.join("Mal");
+    mal.write("/users\n".repeat(9)); // within the line budget
+    await mal.next(
+      /^! Your commands asked for more output than 40 KiB a second \(\/users in a big room, say\); your next lines wait \d+ s/,
+    );
+    const delayed = mal.log.all(/^Online \(103\)/).length;
+    expect(delayed).toBeLessThan(9); // the rest wait for the budget
+    a.bo.send("not held up");
+    await a.ana.next("Bo: not held up");
+    await mal.next(/^Online \(103\)/, 5000);
+    await a.unaffected();
+  });
+
+  test("readers that fell behind: past the total bound the one holding the most is dropped and told why; the rest go on", async () => {
+    // The attack: 2000 connections each just under the 1 MiB cap held 1.91 GB. Scaled: a bound of
+    // 4 MiB in all, with room for 64 MiB each.
+    const a = await arena({
+      limits: { maxOutboxTotalBytes: 4 * 1024 * 1024, maxOutboxBytes: 64 * 1024 * 1024, linesPerSecond: 0 },
+    });
+    const early = await a.t.join("Early");
+    const late = await a.t.join("Late");
+    early.pause();
+    const filler = "w".repeat(4000);
+    let i = 0;
+    for (; i < 4000 && !a.ana.log.lines.includes("<-- Early left the chat (dropped: not reading)"); i++) {
+      if (i === 200) late.pause(); // 800 KB after Early: holds less
+      a.bo.send(`${i} ${filler}`);
+      if (i % 25 === 24) await a.ana.next(new RegExp(`^Bo: ${i} w+$`), 5000);
+    }
+    await a.ana.seen("<-- Early left the chat (dropped: not reading)", 5000);
+    expect(a.ana.log.all(/Late left/)).toEqual([]);
+    expect(
+      a.t.log.some((l) => /^! output waiting for slow readers passed 4 MiB in all: dropped the 1 connection/.test(l)),
+    ).toBe(true);
+    early.resume(); // what the kernel held, then why
+    await early.seen(
+      /^! The server holds too much for readers that fell behind \(4096 KiB in all\), and \d+ KiB of it was waiting for you; disconnected\.$/,
+      10_000,
+    );
+    await early.closed();
+    late.resume();
+    await late.next(new RegExp(`^Bo: ${i - 1} w+$`), 10_000);
+    await late.ping();
+    await a.unaffected();
+  }, 30_000);
+});
+
 describe("faults", () => {
   test("a structured client that stops answering is pinged, dropped, and its leave announced once", async () => {
     const a = await arena({ limits: { pingIdleMs: 200, pingTimeoutMs: 200 }, sweepMs: 50 });
@@ -665,7 +749,9 @@ describe("TLS", () => {
     const summary = /^! (\d+) more failed TLS handshakes from 127\.0\.2\.0\/24 in the last \d+ s$/;
     for (let i = 0; i < 80 && !a.t.log.some((l) => summary.test(l)); i++) await Bun.sleep(50); // the window ends
     expect(a.t.log.filter((l) => /^! 127\.0\.2\.\d+:\d+: TLS handshake failed/.test(l))).toHaveLength(3);
-    expect(a.t.log.filter((l) => summary.test(l))).toEqual(["! 97 more failed TLS handshakes from 127.0.2.0/24 in the last 2 s"]);
+    expect(a.t.log.filter((l) => summary.test(l))).toEqual([
+      "! 97 more failed TLS handshakes from 127.0.2.0/24 in the last 2 s",
+    ]);
     await a.unaffected();
   });
 

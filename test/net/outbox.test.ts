@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Outbox, type Writable } from "../../src/net/outbox.ts";
+import { Outbox, OutboxPool, type Writable } from "../../src/net/outbox.ts";
 
 /** A socket that takes at most `room` bytes per write, like a full kernel buffer. */
 class TightSocket implements Writable {
@@ -88,6 +88,20 @@ describe("Outbox", () => {
     outbox.send(bytes(6));
     expect(outbox.pendingBytes).toBe(0);
     expect(events).toHaveLength(1);
+  });
+
+  test("the last words of a dropped outbox wait for the reader, then the socket is ended", () => {
+    const socket = new TightSocket(0);
+    const outbox = new Outbox(socket, 4, { outboxOverflowed: (held) => bytes(0xee, held) });
+    outbox.send(bytes(1, 2, 3, 4));
+    outbox.send(bytes(5)); // over the limit: the 4 held bytes are dropped, the last words wait
+    expect(socket.ended).toBe(false);
+    expect(outbox.pendingBytes).toBe(2);
+    outbox.send(bytes(6)); // closed: nothing more is taken
+    socket.room = 100;
+    outbox.drain();
+    expect(socket.received).toEqual([0xee, 4]);
+    expect(socket.ended).toBe(true);
   });
 
   test("bytes the socket accepted do not count against the limit", () => {
@@ -180,5 +194,36 @@ describe("Outbox with batch", () => {
     await turn();
     expect(socket.received).toEqual([3, 5, 6, 8, 9]);
     expect(socket.writes).toBe(1);
+  });
+});
+
+describe("OutboxPool", () => {
+  test("past the total, the outboxes holding the most are dropped until it holds three quarters; the rest go on", () => {
+    const log: string[] = [];
+    const pool = new OutboxPool(1000, (l) => void log.push(l));
+    const dropped: string[] = [];
+    const make = (label: string) => {
+      const socket = new TightSocket(0);
+      const outbox = new Outbox(socket, 10_000, { outboxOverflowed: () => void dropped.push(label) }, false, pool);
+      return { socket, outbox };
+    };
+    const [a, b, c] = [make("a"), make("b"), make("c")];
+    a.outbox.send(new Uint8Array(500));
+    b.outbox.send(new Uint8Array(300));
+    c.outbox.send(new Uint8Array(150));
+    expect(pool.bytes).toBe(950);
+    expect(dropped).toEqual([]);
+    c.outbox.send(new Uint8Array(100)); // 1050: over; dropping a (500) leaves 550, under 750
+    expect(dropped).toEqual(["a"]);
+    expect(pool.bytes).toBe(550);
+    expect(a.socket.ended).toBe(true);
+    expect(log).toEqual([
+      "! output waiting for slow readers passed 1 KiB in all: dropped the 1 connection(s) holding the most (0 KiB)",
+    ]);
+    b.socket.room = 1000;
+    b.outbox.drain(); // what drains leaves the pool
+    expect(pool.bytes).toBe(250);
+    c.outbox.discard();
+    expect(pool.bytes).toBe(0);
   });
 });

@@ -37,6 +37,51 @@ describe("Hub", () => {
     expect(hub.names()).toEqual(["Ana", "bo", "eliya", "Sam"]);
   });
 
+  test("/users: everyone in a small room; a summary past 100; a prefix finds those it starts", () => {
+    const hub = new Hub();
+    const users = (prefix?: string) => hub.users(prefix).event;
+    for (const n of ["bo", "Ana", "Sam", "samira"]) hub.add(member(n));
+    hub.setAway(hub.find("Sam")!, "lunch");
+    expect(users()).toEqual({
+      type: "users",
+      users: ["Ana", "bo", "Sam", "samira"],
+      away: { Sam: "lunch" },
+      count: 4,
+      awayCount: 1,
+    });
+    expect(users("SA")).toEqual({
+      type: "users",
+      users: ["Sam", "samira"],
+      away: { Sam: "lunch" },
+      count: 2,
+      prefix: "SA",
+    });
+    expect(users("x")).toEqual({ type: "users", users: [], count: 0, prefix: "x" });
+    for (let i = 0; i < 300; i++) hub.add(member(`u${String(i).padStart(3, "0")}`));
+    const big = users();
+    if (big.type !== "users") throw new Error("not a users event");
+    expect(big).toMatchObject({ count: 304, awayCount: 1 });
+    expect(big.users).toHaveLength(100);
+    expect(big.users.slice(0, 3)).toEqual(["Ana", "bo", "Sam"]);
+    expect(users("u2")).toMatchObject({ count: 100, users: expect.arrayContaining(["u200", "u299"]) });
+    expect(users("u29")).toMatchObject({ count: 10 });
+  });
+
+  test("/users without a prefix is encoded once per change, not once per request", () => {
+    const hub = new Hub();
+    const sam = member("Sam");
+    hub.add(sam);
+    const first = hub.users();
+    expect(hub.users()).toBe(first);
+    expect(hub.users().bytes("json")).toBe(first.bytes("json"));
+    hub.setAway(sam, "lunch");
+    const away = hub.users();
+    expect(away).not.toBe(first);
+    hub.add(member("Bo"));
+    expect(hub.users()).not.toBe(away);
+    expect(hub.users("s")).not.toBe(hub.users("s")); // searches are not kept
+  });
+
   test("names() stays sorted through 2,000 random joins and leaves", () => {
     const hub = new Hub();
     const online = new Map<string, Member>();
