@@ -43,7 +43,8 @@ Options:
   --redis <url>               cluster mode: share one chat with every server using this Redis
                               (redis://[:password@]host:port; or the BUNCHAT_REDIS environment
                               variable). Without it the server runs alone, in memory
-  --node-id <id>              this server's name in the cluster (default: generated)
+  --node-id <id>              this server's name in the cluster (default: generated); a server
+                              restarted after a crash takes its id over at once
   --node-timeout <s>          a cluster node silent this long is dead: its users' leaves are
                               announced and their names freed (default 10)
   -h, --help                  show this help

@@ -80,6 +80,7 @@ export const LEAVE_WORDS: Record<LeaveReason, string> = {
   flooding: "dropped: flooding",
   "server-stopped": "their server was stopped",
   "server-lost": "their server stopped answering",
+  "server-restarted": "their server restarted",
 };
 
 /** The human-readable form of an event: what an nc user sees. */

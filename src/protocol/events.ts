@@ -6,10 +6,17 @@ export type Mode = "text" | "json";
  * quit: said goodbye · disconnected: the connection closed · too-slow: stopped reading, dropped ·
  * timed-out: stopped answering (dead network, suspended machine) · flooding: sent too much, dropped ·
  * server-stopped: their server (another node of a cluster) was stopped · server-lost: their server
- * stopped answering the cluster.
+ * stopped answering the cluster · server-restarted: their server died and was started again.
  */
 export type LeaveReason =
-  "quit" | "disconnected" | "too-slow" | "timed-out" | "flooding" | "server-stopped" | "server-lost";
+  | "quit"
+  | "disconnected"
+  | "too-slow"
+  | "timed-out"
+  | "flooding"
+  | "server-stopped"
+  | "server-lost"
+  | "server-restarted";
 
 export type ErrorCode =
   | "name-invalid" // the username breaks a rule; choose another

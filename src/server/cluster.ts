@@ -9,6 +9,7 @@
 //   bunchat:alive:<node>    the node's heartbeat (expires after the node timeout)
 //   bunchat:nodes           every node that has joined
 //   bunchat:cleanup:<node>  taken by the one survivor that announces a dead node's users leaving
+//   bunchat:node:<node>     a channel only that node subscribes to: PUBLISH says whether it is alive
 // Every change to Redis is a Lua script run with the envelope that announces it, so nothing
 // another node reads can be ahead of or behind what it is told.
 //
@@ -34,8 +35,14 @@ export interface ClusterOptions {
   log(line: string): void;
   /** A node not heard from for this long is dead: one survivor announces its users leaving, then frees their names. */
   nodeTimeoutMs?: number;
-  /** The longest wait between attempts to reach Redis again. */
+  /** The longest wait between attempts to reach Redis again (default 1 s). */
   retryMaxMs?: number;
+  /**
+   * A PING unanswered this long on either connection means Redis is gone (frozen, or the network to
+   * it dropped), even though nothing closed (default 1 s; pings go every half second, so a freeze
+   * is noticed within 2 s).
+   */
+  pulseTimeoutMs?: number;
   /** Output waiting for Redis past which envelopes are dropped rather than queued (default 16 MiB). */
   maxPendingBytes?: number;
   now?(): number;
@@ -63,8 +70,11 @@ export type ClusterEvent =
   | { type: "undelivered"; node: string; from: string; to: string }
   /** A node's whole list of users, after it (re)joined: the others reconcile their view of it. */
   | { type: "roster"; users: RosterEntry[] }
-  /** A dead node's users left: announced by the one survivor that took its cleanup. */
-  | { type: "gone"; node: string; names: string[] };
+  /**
+   * A dead node's users left: announced by the one survivor that took its cleanup, or by the node's
+   * own next process taking over its id (reason server-restarted).
+   */
+  | { type: "gone"; node: string; names: string[]; reason?: LeaveReason };
 
 export interface Envelope {
   /** Node, its boot (a new one each time the process starts), sequence number, events. */
@@ -87,6 +97,14 @@ const MAX_ENVELOPE_EVENTS = 1024;
 /** Envelopes kept while catching up; past this, they are dropped and the catch-up itself covers them. */
 const MAX_BUFFERED = 10_000;
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+/** How often both connections are pinged. */
+const PULSE_EVERY_MS = 500;
+const DEFAULT_PULSE_TIMEOUT_MS = 1000;
+/**
+ * An envelope that reaches Redis later than this after it was sent is dropped there, unapplied:
+ * a frozen Redis that wakes must not deliver what the sender was already told did not go.
+ */
+const ENVELOPE_DEADLINE_MS = 1000;
 
 // Lua helpers shared by the scripts. Keys are built from the prefix; one Redis, not Redis Cluster.
 const LUA_SNAPSHOT = `
@@ -106,11 +124,16 @@ local function snapshot(me)
 end
 `;
 
-/** ARGV: channel, envelope ('' for none), node, then (op, field, value) triples: set a user's record, or del it and free its name. */
+/**
+ * ARGV: channel, envelope ('' for none), node, deadline (Redis's clock, ms), then (op, field, value)
+ * triples: set a user's record, or del it and free its name. Past the deadline nothing is done: 0.
+ */
 const SCRIPT_TURN = `
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[4]) then return 0 end
 local node = ARGV[3]
 local users = '${P}users:' .. node
-for i = 4, #ARGV, 3 do
+for i = 5, #ARGV, 3 do
   local op, field = ARGV[i], ARGV[i + 1]
   if op == 'set' then
     redis.call('HSET', users, field, ARGV[i + 2])
@@ -214,6 +237,23 @@ end
 return {'ok', lost, snapshot(node)}
 `;
 
+/**
+ * ARGV: channel, envelope, node, boot, node timeout. A new process taking over its own id from a
+ * dead one (no longer subscribed to its node channel, but its heartbeat not yet expired): publishes
+ * the old users' leaves, frees their names and takes the heartbeat, in that order and atomically.
+ */
+const SCRIPT_TAKEOVER = `
+local node = ARGV[3]
+local users = '${P}users:' .. node
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+for _, field in ipairs(redis.call('HKEYS', users)) do
+  if redis.call('GET', '${P}name:' .. field) == node then redis.call('DEL', '${P}name:' .. field) end
+end
+redis.call('DEL', users)
+redis.call('SET', '${P}alive:' .. node, ARGV[4], 'PX', ARGV[5])
+return 1
+`;
+
 const SCRIPT_SNAPSHOT = `${LUA_SNAPSHOT}
 return snapshot(ARGV[1])
 `;
@@ -259,6 +299,7 @@ export class Cluster implements Link {
   private seq = 0;
   private readonly nodeTimeoutMs: number;
   private readonly retryMaxMs: number;
+  private readonly pulseTimeoutMs: number;
   private readonly maxPendingBytes: number;
   private readonly now: () => number;
   /** This turn's envelope: events, and changes to our user list in Redis. */
@@ -274,22 +315,40 @@ export class Cluster implements Link {
   /** Envelopes that arrived while catching up, applied once the snapshot is. */
   private buffered: Envelope[] = [];
   private beatTimer: Timer | undefined;
+  private pulseTimer: Timer | undefined;
+  /** When the PING now awaited on each connection (commands, subscriber) was sent. */
+  private pingSent: [number | undefined, number | undefined] = [undefined, undefined];
+  /** Redis's clock minus ours, measured at each (re)join: envelope deadlines are on Redis's clock. */
+  private redisOffsetMs = 0;
   private retryTimer: Timer | undefined;
   private retries = 0;
+  /** Senders told that their lines may not have reached the other servers, since lines last went through. */
+  private readonly toldUndelivered = new Set<Member>();
+  /** Users here were told the other servers can't be reached, and not yet that they can again. */
+  private toldDown = false;
+  /** One reconnection at a time, and one rejoin. */
+  private reconnecting = false;
+  private rejoining: Promise<void> | undefined;
   private resyncing = false;
   private resyncAgain = false;
   private beatPending = false;
 
+  /** The connections to Redis: one for commands, one subscribed. Both are replaced on every reconnection. */
+  private cmd: RedisClient;
+  private sub: RedisClient;
+
   private constructor(
-    private readonly cmd: RedisClient,
-    private readonly sub: RedisClient,
+    [cmd, sub]: [RedisClient, RedisClient],
     node: string,
-    options: ClusterOptions,
+    private readonly options: ClusterOptions,
     private readonly log: (line: string) => void,
   ) {
+    this.cmd = cmd;
+    this.sub = sub;
     this.node = node;
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
-    this.retryMaxMs = options.retryMaxMs ?? 2000;
+    this.retryMaxMs = options.retryMaxMs ?? 1000;
+    this.pulseTimeoutMs = options.pulseTimeoutMs ?? DEFAULT_PULSE_TIMEOUT_MS;
     this.maxPendingBytes = options.maxPendingBytes ?? MAX_PENDING_BYTES;
     this.now = options.now ?? Date.now;
     this.hub.link = this;
@@ -302,26 +361,22 @@ export class Cluster implements Link {
       throw new ClusterError(`--node-id must be 1-64 of A-Z a-z 0-9 _ . -, not "${nodeId}".`);
     }
     const where = redact(options.url);
-    // Our own reconnection (see the top of the file): Bun's gives up, and would queue commands.
-    // idleTimeout: a Redis that stops answering without closing (frozen, or the network between
-    // dropped) is given up on after a node timeout of silence; the heartbeat makes both
-    // connections hear something every quarter of it.
-    const idleTimeout = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
-    const settings = { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 5000, idleTimeout };
-    let cmd: RedisClient;
-    let sub: RedisClient;
+    const clients = openClients(options.url);
     try {
-      cmd = new RedisClient(options.url, settings);
-      sub = new RedisClient(options.url, settings);
-      await Promise.all([cmd.connect(), sub.connect()]);
+      await Promise.all(clients.map((c) => c.connect()));
     } catch (err) {
+      for (const c of clients) c.close();
       // Bun says only "Connection closed", whether nothing listens there or Redis refused us.
       const why = (await diagnose(options.url)) ?? (err as Error).message;
       throw new ClusterError(`can't reach Redis at ${where}: ${why}`);
     }
-    const cluster = new Cluster(cmd, sub, nodeId, options, options.log);
+    const [cmd] = clients;
+    const cluster = new Cluster(clients, nodeId, options, options.log);
     try {
-      // A heartbeat that is not ours: another process has this id (or had it, less than a timeout ago).
+      // A heartbeat that is not ours: another process has this id, or had it and died (kill -9, a
+      // crash) less than a node timeout ago. A live one listens on its node channel; a dead one's
+      // connections are gone, so nobody hears the question, and its id is ours to take over at once
+      // (a service manager restarting a crashed server must not be refused for 10 s).
       const taken = await cmd.send("SET", [
         `${P}alive:${nodeId}`,
         cluster.boot,
@@ -330,20 +385,21 @@ export class Cluster implements Link {
         String(cluster.nodeTimeoutMs),
       ]);
       if (taken === null) {
-        throw new ClusterError(
-          `node id "${nodeId}" is in use by another server in this cluster (or was, less than ${cluster.nodeTimeoutMs / 1000} s ago).`,
-        );
+        const listening = await cmd.send("PUBLISH", [nodeChannel(nodeId), cluster.boot]);
+        if (listening > 0) {
+          throw new ClusterError(`node id "${nodeId}" is in use by another server in this cluster.`);
+        }
+        await cluster.takeOver();
       }
       await cluster.rejoin();
     } catch (err) {
-      cmd.close();
-      sub.close();
+      for (const c of clients) c.close();
       if (err instanceof ClusterError) throw err;
       throw new ClusterError(`Redis at ${where} failed while joining the cluster: ${(err as Error).message}`);
     }
-    cmd.onclose = (err) => cluster.lost(err);
-    sub.onclose = (err) => cluster.lost(err);
+    cluster.watch();
     cluster.beatTimer = setInterval(() => cluster.beat(), cluster.nodeTimeoutMs / 4);
+    cluster.pulseTimer = setInterval(() => cluster.pulse(), PULSE_EVERY_MS);
     options.log(`cluster: node ${nodeId} joined through Redis at ${where}, ${cluster.hub.size} online in all`);
     return cluster;
   }
@@ -442,12 +498,53 @@ export class Cluster implements Link {
       this.stats.unsent++;
     } else if (events.length > 0) envelope = this.envelope(events);
     if (envelope === "" && ops.length === 0) return;
+    const deadline = String(Math.round(Date.now() + this.redisOffsetMs + ENVELOPE_DEADLINE_MS));
     try {
-      await this.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, ...ops]);
-      if (envelope) this.stats.published++;
+      const done = await this.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, deadline, ...ops]);
+      if (done === 1) {
+        if (envelope) this.stats.published++;
+        this.toldUndelivered.clear(); // lines go again: a later failure is news
+        return;
+      }
+      // Redis ran it after its deadline (it was frozen or swamped meanwhile) and did nothing: the
+      // senders are told, and our user list in Redis is written afresh.
+      if (envelope) this.stats.unsent++;
+      this.undelivered(events, "Redis took too long to take it");
+      this.log("! cluster: an envelope reached Redis after its deadline and was dropped; rejoining");
+      void this.rejoin().catch((err) => this.trouble("rejoin", err));
     } catch (err) {
       if (envelope) this.stats.unsent++;
+      this.undelivered(events, "Redis stopped answering");
       this.trouble("publish", err);
+    }
+  }
+
+  /**
+   * Tells the senders here of lines and private messages that may not have reached the other
+   * servers: never silent, but once per sender until lines go through again.
+   */
+  private undelivered(events: ClusterEvent[], why: string): void {
+    const lines = new Map<Member, string[]>();
+    for (const event of events) {
+      let from: string;
+      let what: string;
+      if (event.type === "public" || event.type === "action") [from, what] = [event.from, `"${excerpt(event.text)}"`];
+      else if (event.type === "pm") [from, what] = [event.event.from, `your private message to ${event.to}`];
+      else continue;
+      const sender = this.hub.find(from);
+      if (!sender || sender.node !== undefined || this.toldUndelivered.has(sender)) continue;
+      let list = lines.get(sender);
+      if (!list) lines.set(sender, (list = []));
+      list.push(what);
+    }
+    for (const [sender, list] of lines) {
+      this.toldUndelivered.add(sender);
+      const which = list.length === 1 ? list[0]! : `${list.length} of your lines (${list[0]} and after)`;
+      this.hub.send(sender, {
+        type: "error",
+        code: "unreachable",
+        message: `${which[0]!.toUpperCase()}${which.slice(1)} may not have reached the other servers (${why}); people on this server got it.`,
+      });
     }
   }
 
@@ -580,10 +677,12 @@ export class Cluster implements Link {
       case "gone": {
         const members = this.byNode.get(event.node);
         if (!members) return;
-        for (const member of [...members]) this.removeRemote(member, "server-lost");
+        const restarted = event.reason === "server-restarted";
+        for (const member of [...members]) this.removeRemote(member, restarted ? "server-restarted" : "server-lost");
         this.byNode.delete(event.node);
-        this.seen.delete(event.node);
-        this.log(`cluster: node ${event.node} stopped answering; ${event.names.length} user(s) left with it`);
+        if (!restarted) this.seen.delete(event.node); // a restarted node's new boot is already being tracked
+        const what = restarted ? "was restarted" : "stopped answering";
+        this.log(`cluster: node ${event.node} ${what}; ${event.names.length} user(s) left with it`);
         return;
       }
     }
@@ -670,15 +769,22 @@ export class Cluster implements Link {
 
   // Keeping in touch.
 
-  /** Redis went away (either connection): tell users here, and keep trying to get back. */
+  /**
+   * Redis went away (either connection closed, or stopped answering): both connections are closed,
+   * users here are told, and the reconnection loop, the only one, takes over. While it runs
+   * (state down), nothing else closes or opens connections.
+   */
   private lost(err: Error | undefined): void {
-    if (this.state === "stopped") return;
-    const wasUp = this.state === "up";
+    if (this.state !== "up" && this.state !== "syncing") return;
     this.state = "down";
-    if (wasUp) {
-      this.log(
-        `! cluster: lost Redis (${err?.message ?? "connection closed"}); chatting on this server only until it is back`,
-      );
+    this.closeClients();
+    this.log(
+      `! cluster: lost Redis (${err?.message ?? "connection closed"}); chatting on this server only until it is back`,
+    );
+    // Once per outage, however many times a reconnection fails half-way: users hear one "can't be
+    // reached" and, when it is over, one "reachable again".
+    if (!this.toldDown) {
+      this.toldDown = true;
       this.notice(
         "The other servers of this chat can't be reached right now. You can keep chatting with people on this server; messages for the others are not delivered until they are back.",
       );
@@ -701,29 +807,97 @@ export class Cluster implements Link {
   }
 
   private async reconnect(): Promise<void> {
+    if (this.reconnecting || this.state === "stopped") return;
+    this.reconnecting = true;
     try {
-      if (!this.cmd.connected) await this.cmd.connect();
-      if (!this.sub.connected) await this.sub.connect();
+      [this.cmd, this.sub] = openClients(this.options.url);
+      await Promise.all([this.cmd.connect(), this.sub.connect()]);
+      this.watch();
       await this.rejoin();
     } catch (err) {
-      if (this.state === "stopped") return;
+      if ((this.state as string) === "stopped") return; // stop() came while we waited
       this.state = "down";
+      this.closeClients();
       this.trouble("reconnect", err);
       return this.retry();
+    } finally {
+      this.reconnecting = false;
     }
     if (this.state !== "up") return; // busy: a survivor is still announcing us dead; retrying
     this.retries = 0;
     this.log(`cluster: back in touch through Redis, ${this.hub.size} online in all`);
-    this.notice(`The other servers of this chat are reachable again: ${this.hub.size} online in all.`);
+    if (this.toldDown) {
+      this.toldDown = false;
+      this.notice(`The other servers of this chat are reachable again: ${this.hub.size} online in all.`);
+    }
+  }
+
+  /** Both connections heard from: a close, or a PING unanswered too long (see pulse), means Redis is gone. */
+  private watch(): void {
+    const cmd = this.cmd;
+    const sub = this.sub;
+    this.pingSent = [undefined, undefined];
+    cmd.onclose = sub.onclose = (err) => {
+      if (cmd === this.cmd) this.lost(err); // not for connections already replaced
+    };
+  }
+
+  private closeClients(): void {
+    for (const client of [this.cmd, this.sub]) {
+      client.onclose = null;
+      client.close();
+    }
+    this.pingSent = [undefined, undefined];
+  }
+
+  /**
+   * Every half second: a PING on each connection, unless one is still unanswered, and if one has
+   * been for pulseTimeoutMs, Redis is taken as gone. A frozen Redis (or a dead network path) closes
+   * nothing, and would otherwise hold lines for as long as TCP takes to give up.
+   */
+  private pulse(): void {
+    if (this.state !== "up" && this.state !== "syncing") return;
+    const now = Date.now();
+    const clients = [this.cmd, this.sub] as const;
+    for (const i of [0, 1] as const) {
+      const sent = this.pingSent[i];
+      if (sent !== undefined) {
+        if (now - sent <= this.pulseTimeoutMs) continue;
+        const which = i === 0 ? "command" : "subscriber";
+        return this.lost(new Error(`no answer to a PING on the ${which} connection in ${now - sent} ms`));
+      }
+      this.pingSent[i] = now;
+      const client = clients[i];
+      client.ping().then(
+        () => {
+          if (client === this.cmd || client === this.sub) this.pingSent[i] = undefined;
+        },
+        (err) => this.trouble("ping", err),
+      );
+    }
+  }
+
+  /** Redis's clock against ours, halfway through a TIME round trip. */
+  private async measureClock(): Promise<void> {
+    const before = Date.now();
+    const [seconds, micros] = (await this.cmd.send("TIME", [])) as [string, string];
+    const after = Date.now();
+    this.redisOffsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (before + after) / 2;
   }
 
   /**
    * (Re)joins the cluster: subscribe afresh, claim every name here (renaming users whose name another
-   * node took meanwhile), catch up with the other nodes, and tell them who is here.
+   * node took meanwhile), catch up with the other nodes, and tell them who is here. One at a time.
    */
-  private async rejoin(): Promise<void> {
+  private rejoin(): Promise<void> {
+    this.rejoining ??= this.join().finally(() => (this.rejoining = undefined));
+    return this.rejoining;
+  }
+
+  private async join(): Promise<void> {
     this.state = "syncing";
     this.buffered = [];
+    await this.measureClock();
     // After a reconnect the old subscription is gone on Redis's side but not in Bun's client:
     // subscribing again without unsubscribing first would deliver everything twice.
     try {
@@ -732,6 +906,13 @@ export class Cluster implements Link {
       // nothing was subscribed
     }
     await this.sub.subscribe(CHANNEL, (message) => this.onMessage(message));
+    // Heard by nobody but counted: a new process asking whether this id is still alive (start()).
+    try {
+      await this.sub.unsubscribe(nodeChannel(this.node));
+    } catch {
+      // nothing was subscribed
+    }
+    await this.sub.subscribe(nodeChannel(this.node), () => {});
     const args: string[] = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
     for (const member of this.hub.locals()) {
       args.push(foldName(member.name), JSON.stringify(this.rosterEntry(member)));
@@ -753,6 +934,19 @@ export class Cluster implements Link {
     const buffered = this.buffered;
     this.buffered = [];
     for (const envelope of buffered) this.apply(envelope);
+  }
+
+  /** Takes our id over from our dead predecessor: its users leave (their server restarted), their names are freed. */
+  private async takeOver(): Promise<void> {
+    const records = (await this.cmd.send("HVALS", [`${P}users:${this.node}`])) as string[];
+    const names = parseRecords(records).map((entry) => entry.name);
+    const gone: ClusterEvent = { type: "gone", node: this.node, names, reason: "server-restarted" };
+    const args = [CHANNEL, this.envelope([gone]), this.node, this.boot, String(this.nodeTimeoutMs)];
+    await this.cmd.send("EVAL", [SCRIPT_TAKEOVER, "0", ...args]);
+    this.stats.published++;
+    this.log(
+      `cluster: node id ${this.node} taken over from a previous process that stopped answering; its ${names.length} user(s) left`,
+    );
   }
 
   /** A user here as the other nodes see it: the name as typed, and the away reason if any. */
@@ -821,8 +1015,6 @@ export class Cluster implements Link {
     if (this.state !== "up") return void this.retryIfClosed();
     const args = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
     if (this.congested) this.isCongested(); // tells users here once Redis has caught up, even if nobody speaks
-    // The subscriber may hear nothing in a quiet chat: a ping keeps its idle timer for real silence.
-    this.sub.ping().catch((err) => this.trouble("ping", err));
     this.cmd.send("EVAL", [SCRIPT_BEAT, "0", ...args]).then(
       (result: [number, string[], [string, string[]][], string[]]) =>
         this.afterBeat(...result).catch((err) => this.trouble("heartbeat", err)),
@@ -896,6 +1088,7 @@ export class Cluster implements Link {
     const wasUp = this.state === "up";
     this.state = "stopped";
     clearInterval(this.beatTimer);
+    clearInterval(this.pulseTimer);
     clearTimeout(this.retryTimer);
     this.hub.link = undefined;
     this.cmd.onclose = this.sub.onclose = null;
@@ -992,6 +1185,31 @@ function parseRecords(records: string[]): RosterEntry[] {
     }
   }
   return entries;
+}
+
+/**
+ * A node's two connections. Our own reconnection (see the top of the file): Bun's gives up, and
+ * would queue commands. A Redis that stops answering is noticed by the pulse (pings), well before
+ * the idle timeout, which stays as a backstop.
+ */
+function openClients(url: string): [RedisClient, RedisClient] {
+  const settings = {
+    autoReconnect: false,
+    enableOfflineQueue: false,
+    connectionTimeout: 2000,
+    idleTimeout: 10_000,
+  };
+  return [new RedisClient(url, settings), new RedisClient(url, settings)];
+}
+
+/** The start of a line, for a notice about it. */
+function excerpt(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** Each node listens on a channel of its own, so that a new process can tell whether the id is alive. */
+function nodeChannel(node: string): string {
+  return `${P}node:${node}`;
 }
 
 /** The URL without its password, for logs and errors. */

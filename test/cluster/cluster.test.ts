@@ -396,13 +396,56 @@ describe("when things go wrong", () => {
     await kim.next("Sam: after the freeze");
   });
 
+  test("Redis frozen (SIGSTOP): both nodes notice within 2 s, a line said meanwhile is not lost silently, one reconnect each when it wakes", async () => {
+    const redis = await testRedis();
+    // The default node timeout (10 s): noticing the freeze must not wait for it.
+    const [a, b] = await Promise.all(
+      ["n1", "n2"].map((nodeId) =>
+        testServer({ limits: { linesPerSecond: 0 }, cluster: { url: redis.url, nodeId, nodeTimeoutMs: 10_000 } }),
+      ),
+    );
+    const sam = await a!.join("Sam");
+    const kim = await b!.join("Kim");
+    await sam.next("--> Kim joined the chat");
+    redis.freeze(true);
+    try {
+      sam.send("said in the freeze");
+      await sam.seen(/-- The other servers of this chat can't be reached right now/, 4000);
+      await kim.seen(/can't be reached/, 4000);
+      await sam.seen(
+        /^! "said in the freeze" may not have reached the other servers \(Redis stopped answering\); people on this server got it\.$/,
+      );
+    } finally {
+      redis.freeze(false);
+    }
+    await sam.seen(/reachable again/, 4000);
+    await kim.seen(/reachable again/, 4000);
+    sam.send("after the freeze");
+    await kim.next("Sam: after the freeze");
+    await Bun.sleep(500); // a late copy of the frozen line, if Redis were to publish it on waking
+    expect(kim.log.all("Sam: said in the freeze")).toEqual([]);
+    for (const peer of [sam, kim]) {
+      expect(peer.log.all(/can't be reached/)).toHaveLength(1);
+      expect(peer.log.all(/reachable again/)).toHaveLength(1);
+    }
+    for (const node of [a!, b!]) expect(node.log.filter((l) => /back in touch/.test(l))).toHaveLength(1);
+  }, 20_000);
+
   test("while Redis takes nothing (frozen, not yet timed out), what waits for it is bounded: envelopes past the bound are dropped and counted", async () => {
     const redis = await testRedis();
     const [a, b] = await Promise.all(
       ["n1", "n2"].map((nodeId) =>
         testServer({
           limits: { linesPerSecond: 0, maxOutboxBytes: 64 * 1024 * 1024 },
-          cluster: { url: redis.url, nodeId, nodeTimeoutMs: 8000, retryMaxMs: 100, maxPendingBytes: 1024 * 1024 },
+          // The pulse would take the frozen Redis for gone in 1 s: here it must stay "busy".
+          cluster: {
+            url: redis.url,
+            nodeId,
+            nodeTimeoutMs: 8000,
+            retryMaxMs: 100,
+            maxPendingBytes: 1024 * 1024,
+            pulseTimeoutMs: 8000,
+          },
         }),
       ),
     );
@@ -454,6 +497,31 @@ describe("when things go wrong", () => {
     const announced = [a, b].filter((n) => n.log.some((l) => /node c stopped answering; announcing/.test(l)));
     expect(announced).toHaveLength(1);
     expect(await redis.command("SISMEMBER", "bunchat:nodes", "c")).toBe(0);
+  });
+
+  test("a node killed with -9 and started again at once under its id takes it over: no refusal, its users leave once as restarted", async () => {
+    const { redis, sam, kim } = await samAndKim();
+    // A node timeout of 30 s: waiting it out (as before) would fail this test.
+    const first = await childNode(redis, "c", 30);
+    const zed = await Peer.join(first.port, "Zed");
+    await sam.next("--> Zed joined the chat");
+    first.node.proc.kill("SIGKILL");
+    await zed.closed();
+    const started = performance.now();
+    const again = await childNode(redis, "c", 30);
+    expect(performance.now() - started).toBeLessThan(5000);
+    await again.node.out.seen(
+      /node id c taken over from a previous process that stopped answering; its 1 user\(s\) left/,
+    );
+    await sam.seen("<-- Zed left the chat (their server restarted)", 5000);
+    await kim.seen("<-- Zed left the chat (their server restarted)", 5000);
+    const back = await Peer.join(again.port, "Zed"); // the name was freed with the old process
+    await sam.next("--> Zed joined the chat");
+    back.send("hello again");
+    await kim.next("Zed: hello again");
+    expect(sam.log.all(/Zed left/)).toHaveLength(1);
+    expect(kim.log.all(/Zed left/)).toHaveLength(1);
+    back.close();
   });
 
   test("a frozen node is cut off by Redis at its pub/sub buffer limit, then catches up and chats again", async () => {
