@@ -137,11 +137,18 @@ await runMain("bunchat-server", async () => {
   try {
     server = startServer({ host, port, log: consoleLog, limits, password, tls, cluster });
   } catch (err) {
-    const message = (err as Error).message;
+    const { message, code } = err as Error & { code?: string };
+    const where = `can't listen on ${host}:${port}`;
     // OpenSSL's reasons (NO_START_LINE, KEY_VALUES_MISMATCH…) come from the PEM, X.509 and key routines.
     const why = /PEM|X\.509|KEY_VALUES|EVP|RSA|EC routines/i.test(message)
       ? `--tls-cert must be a PEM certificate and --tls-key its PEM private key (${message})`
-      : `can't listen on ${host}:${port}: ${message}`;
+      : code === "EADDRINUSE"
+        ? `${where}: port ${port} is already in use (another bunchat-server?); choose another with --port`
+        : code === "EADDRNOTAVAIL"
+          ? `${where}: ${host} is not an address of this machine; choose one with --host (0.0.0.0: all of them)`
+          : code === "EACCES"
+            ? `${where}: ports below 1024 need privileges; choose another with --port`
+            : `${where}: ${message}`;
     process.stderr.write(`bunchat-server: ${why}\n`);
     await cluster?.stop(); // gives its node id back at once
     process.exit(1);

@@ -520,11 +520,16 @@ describe("compiled binaries", () => {
     await server.exited();
   }, 20_000);
 
-  test("the server says clearly when its port is taken", async () => {
+  test("the server says clearly when its port is taken, or its address is not this machine's", async () => {
     const { server, port } = await runServer(bins);
     const second = run(bins.server, ["--host", "127.0.0.1", "--port", String(port)], "second");
     expect(await second.exited()).toBe(1);
-    await second.err.next(new RegExp(`can't listen on 127\\.0\\.0\\.1:${port}`));
+    await second.err.next(
+      `bunchat-server: can't listen on 127.0.0.1:${port}: port ${port} is already in use (another bunchat-server?); choose another with --port`,
+    );
+    const nowhere = run(bins.server, ["--host", "10.9.9.9", "--port", "0"], "nowhere");
+    expect(await nowhere.exited()).toBe(1);
+    await nowhere.err.next(/10\.9\.9\.9 is not an address of this machine; choose one with --host/);
     server.proc.kill("SIGTERM");
     await server.exited();
   }, 20_000);

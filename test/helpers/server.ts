@@ -51,6 +51,9 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     port: 0,
     log: (l) => void log.push(l),
     ...options,
+    // Every test peer comes from 127.0.0.1: a test that refuses a few names (name races, say) must
+    // not trip the per-address slowdown it is not about. Tests of that limit set it themselves.
+    limits: { attemptBurst: 1000, ...options.limits },
     tls: certs?.server,
     cluster,
   });
