@@ -3,6 +3,7 @@
 
 import { parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
 import { runClient } from "./src/client/app.ts";
+import { checkName } from "./src/protocol/names.ts";
 import type { LinkTls } from "./src/client/link.ts";
 import { helpLines } from "./src/protocol/codec.ts";
 import { COMMANDS } from "./src/protocol/commands.ts";
@@ -70,6 +71,11 @@ await runMain("bunchat", async () => {
   if (flags.help) return void process.stdout.write(HELP);
   if (flags.version) return void process.stdout.write(`bunchat ${VERSION}\n`);
   if (flags.host === "") throw new UsageError("--host can't be empty.");
+  if (flags.name !== undefined) {
+    // The server's rules, checked before connecting, so that every refusal says why.
+    const check = checkName(flags.name);
+    if (!check.ok) throw new UsageError(`--name: ${check.reason}`);
+  }
 
   const noColor = (process.env.NO_COLOR ?? "") !== "";
   const code = await runClient({

@@ -682,7 +682,8 @@ export class Cluster implements Link {
         this.byNode.delete(event.node);
         if (!restarted) this.seen.delete(event.node); // a restarted node's new boot is already being tracked
         const what = restarted ? "was restarted" : "stopped answering";
-        this.log(`cluster: node ${event.node} ${what}; ${event.names.length} user(s) left with it`);
+        const by = node === this.node ? " (announced from here)" : "";
+        this.log(`cluster: node ${event.node} ${what}; ${event.names.length} user(s) left with it${by}`);
         return;
       }
     }
@@ -1049,7 +1050,6 @@ export class Cluster implements Link {
   /** We took a dead node's cleanup: its users' leaves go out first, and only then are their names freed. */
   private async bury(node: string, records: string[]): Promise<void> {
     const names = parseRecords(records).map((entry) => entry.name); // a broken record's name is freed all the same
-    this.log(`cluster: node ${node} stopped answering; announcing that its ${names.length} user(s) left`);
     const gone: ClusterEvent = { type: "gone", node, names };
     const seq = this.seq + 1;
     const envelopes = [this.envelope([gone]), this.envelope([], seq)];

@@ -494,8 +494,11 @@ describe("when things go wrong", () => {
     await sam.seen("--> Zed joined the chat");
     expect(sam.log.all(/Zed left/)).toHaveLength(1);
     expect(kim.log.all(/Zed left/)).toHaveLength(1);
-    const announced = [a, b].filter((n) => n.log.some((l) => /node c stopped answering; announcing/.test(l)));
+    const announced = [a, b].filter((n) =>
+      n.log.some((l) => /node c stopped answering;.*\(announced from here\)$/.test(l)),
+    );
     expect(announced).toHaveLength(1);
+    for (const node of [a, b]) expect(node.log.filter((l) => /node c stopped answering/.test(l))).toHaveLength(1);
     expect(await redis.command("SISMEMBER", "bunchat:nodes", "c")).toBe(0);
   });
 

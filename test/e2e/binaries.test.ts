@@ -437,13 +437,25 @@ describe("compiled binaries", () => {
 
   test("a refused name in pipe mode is explained and the client exits 1", async () => {
     const { server, port } = await runServer(bins);
-    const c = run(bins.client, ["--port", String(port), "--name", "Server"], "c");
-    await c.out.next(/^! The name "Server" is reserved/);
+    const sam = await Peer.join(port, "Sam");
+    const c = run(bins.client, ["--port", String(port), "--name", "SAM"], "c");
+    await c.out.next('! The name "SAM" is taken by Sam.');
     await c.err.next(/the server refused that username/);
     expect(await c.exited()).toBe(1);
+    sam.close();
     server.proc.kill("SIGTERM");
     await server.exited();
   }, 20_000);
+
+  test.each([
+    ["", "--name: A username can't be empty."],
+    ["Server", '--name: The name "Server" is reserved: it could be mistaken for the server or for everyone.'],
+    ["a b", `--name: A username may contain only letters A-Z, digits, "_" and "-"; it can't contain spaces.`],
+  ])("--name %p is refused before connecting, with the reason (exit 2)", async (name, reason) => {
+    const c = run(bins.client, ["--port", "1", "--name", name], "c");
+    expect(await c.exited()).toBe(2);
+    await c.err.next(`bunchat: ${reason}`);
+  });
 
   test("the client says when the server is unreachable and exits 1", async () => {
     const { server, port } = await runServer(bins);
