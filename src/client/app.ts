@@ -31,6 +31,12 @@ const RECONNECT_FIRST_MS = 1000;
 /** …up to this. */
 const RECONNECT_CAP_MS = 30_000;
 
+/** Events that answer one of our own lines (the server charges their size to our budget). */
+const ANSWERS = new Set<ServerEvent["type"]>(["users", "help", "error", "pong", "away", "away-notice", "private-sent"]);
+
+/** Commands whose answer can be long. */
+const LONG_ANSWERS = new Set<string>(["users", "help"]);
+
 /** Exit codes: 0 after quit or end of input; 1 when the server goes away or refuses us. */
 export async function runClient(options: ClientOptions): Promise<number> {
   const client = new ChatClient(options);
@@ -58,6 +64,8 @@ class ChatClient {
   private budget?: FloodBudget;
   private readonly outgoing: string[] = [];
   private outTimer: Timer | undefined;
+  /** A /users or /help was sent: the next lines wait for its answer, whose size the budget must know. */
+  private answerAwaited = false;
   /** While the password is typed nothing is echoed. */
   private muted = false;
   /** Who is online (for Tab) and who we are (for mentions). */
@@ -124,7 +132,7 @@ class ChatClient {
     return openLink(
       this.options.host,
       this.options.port,
-      { event: (event) => this.onEvent(event), closed: (refusal) => this.onClosed(refusal) },
+      { event: (event, bytes) => this.onEvent(event, bytes), closed: (refusal) => this.onClosed(refusal) },
       this.options.tls,
     );
   }
@@ -157,8 +165,16 @@ class ChatClient {
     this.triedName = true;
   }
 
-  private onEvent(event: ServerEvent): void {
+  private onEvent(event: ServerEvent, bytes: number): void {
     this.roster.apply(event);
+    // The server charges the output of our own commands to our flood budget: so does our copy.
+    if (ANSWERS.has(event.type)) {
+      this.budget?.charge(bytes, Date.now());
+      if (this.answerAwaited && (event.type === "users" || event.type === "help" || event.type === "error")) {
+        this.answerAwaited = false;
+        this.sendWaiting();
+      }
+    }
     switch (event.type) {
       case "hello":
         if (event.linesPerSecond > 0) this.budget = new FloodBudget(event.burstLines, event.linesPerSecond, Date.now());
@@ -288,8 +304,8 @@ class ChatClient {
   }
 
   private sendWaiting(): void {
-    if (this.outTimer !== undefined) return;
-    while (this.outgoing.length > 0) {
+    if (this.outTimer !== undefined || this.answerAwaited) return;
+    while (this.outgoing.length > 0 && !this.answerAwaited) {
       const line = this.outgoing[0]!;
       const size = Buffer.byteLength(line);
       const wait = this.budget?.wait(size, Date.now()) ?? 0;
@@ -303,6 +319,12 @@ class ChatClient {
       this.budget?.take(size, Date.now());
       this.outgoing.shift();
       this.link!.send(line);
+      // How much /users or /help answers is known only once it is here (and charged to our
+      // budget by the server): nothing more goes until it is.
+      const input = parseInput(line);
+      if (this.budget && input.kind === "command" && LONG_ANSWERS.has(lookupCommand(input.word) ?? "")) {
+        this.answerAwaited = true;
+      }
     }
   }
 
@@ -341,6 +363,7 @@ class ChatClient {
     // A script wants to know (exit 1); a person at a terminal wants to be back when the server is.
     if (!this.options.interactive || this.roster.me === undefined) return this.finish(1);
     this.link = undefined;
+    this.answerAwaited = false; // that answer will not come
     this.phase = "waiting";
     this.serverShutdown = false;
     this.rl.setPrompt("");

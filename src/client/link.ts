@@ -12,7 +12,8 @@ import { VERSION } from "../version.ts";
 const MAX_SERVER_LINE = 1 << 20;
 
 export interface LinkHandlers {
-  event(event: ServerEvent): void;
+  /** An event, and the bytes its line took (newline included). */
+  event(event: ServerEvent, bytes: number): void;
   /**
    * The connection is gone, whoever closed it. Called once. `refusal` holds the server's
    * plain-text error lines if it closed before answering our hello (server full, too many connections).
@@ -57,14 +58,14 @@ export async function openLink(host: string, port: number, handlers: LinkHandler
   const reader = new LineReader(
     { maxBytes: MAX_SERVER_LINE },
     {
-      line(line) {
+      line(line, bytes) {
         if (!structured && !line.startsWith("{")) {
           if (line.startsWith("! ") && refusal.length < 5) refusal.push(line);
           return;
         }
         structured = true;
         const event = decodeEvent(line);
-        if (event) handlers.event(event);
+        if (event) handlers.event(event, bytes + 1);
       },
       overflow() {},
     },

@@ -73,7 +73,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   private unfinishedSince: number | undefined;
   private refusedNames = 0;
   /** Flood control; undefined when it is off. */
-  private readonly budget: FloodBudget | undefined;
+  private budget: FloodBudget | undefined;
   /** Lines that arrived faster than the budget (or than failed attempts allow), in order. */
   private readonly waiting: Input[] = [];
   private waitTimer: Timer | undefined;
@@ -464,13 +464,15 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
 
   private handle(input: Input): void {
     this.budget?.take(input.bytes, this.now());
+    const chatting = this.phase === "chatting";
     const before = this.replied;
     if (input.problem === undefined) this.dispatch(input.text);
     else {
       this.reply(input.problem);
       this.reprompt();
     }
-    this.budget?.charge(this.replied - before, this.now());
+    // What one's own commands ask for; not the welcome (a big room's list is not the joiner's doing).
+    if (chatting) this.budget?.charge(this.replied - before, this.now());
   }
 
   /** While registering, ask again after an error. */
@@ -546,6 +548,10 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
       return this.refuseName(this.nameTaken(name), true);
     }
     this.phase = "chatting";
+    // The chat starts with a full flood budget, as the bundled client's own copy does: the hello,
+    // a password and the names tried were registration, limited by the failed-attempt rules.
+    const { burstLines, linesPerSecond } = this.env.limits;
+    if (this.budget) this.budget = new FloodBudget(burstLines, linesPerSecond, this.now());
     this.reply({ type: "welcome", name: this.name, users: this.hub.names(), away: this.hub.away() });
     this.hub.broadcast({ type: "join", name: this.name, ts: this.now() }, this);
     this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);

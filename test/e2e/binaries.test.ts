@@ -95,6 +95,21 @@ describe("compiled binaries", () => {
     expect(await server.exited()).toBe(0);
   }, 20_000);
 
+  test("30 lines piped in (cat notes.txt | bunchat): paced by the client, so the server never has to slow it", async () => {
+    const { server, port } = await runServer(bins); // the default budget: 10 lines at once, then 5 a second
+    const watcher = await Peer.join(port, "Watcher");
+    const bot = run(bins.client, ["--port", String(port), "--name", "Bot"], "Bot");
+    for (let i = 0; i < 30; i++) bot.send(`note ${i}`);
+    bot.endInput();
+    expect(await bot.exited(15_000)).toBe(0);
+    await watcher.next("<-- Bot left the chat (quit)", 10_000);
+    expect(watcher.log.all(/^Bot: /)).toEqual(Array.from({ length: 30 }, (_, i) => `Bot: note ${i}`));
+    expect(bot.out.lines.filter((l) => /sending faster|slow/.test(l))).toEqual([]);
+    watcher.close();
+    server.proc.kill("SIGTERM");
+    expect(await server.exited()).toBe(0);
+  }, 30_000);
+
   test("without --name the first piped line is the username", async () => {
     const { server, port } = await runServer(bins);
     const watcher = await Peer.join(port, "Watcher");
@@ -218,7 +233,7 @@ describe("compiled binaries", () => {
     const eve = run(bins.client, ["--port", String(port), "--name", "Eve"], "Eve", { BUNCHAT_PASSWORD: "guess" });
     expect(await eve.exited()).toBe(1);
     await eve.out.next(/^! Wrong password/);
-    const none = run(bins.client, ["--port", String(port), "--name", "Nobody"], "none");
+    const none = run(bins.client, ["--port", String(port), "--name", "Nora"], "none");
     expect(await none.exited()).toBe(1);
     await none.err.next("bunchat: the server needs a password; set BUNCHAT_PASSWORD");
     expect(server.out.lines.join("\n")).not.toContain("correct horse");
