@@ -35,15 +35,19 @@ ${helpLines()
   Tab                   complete a command, or the name of someone online (Sa<Tab> gives "Sam: ")
   Up, Down              earlier lines you typed
 
-If the server needs a password, it is taken from BUNCHAT_PASSWORD, or asked for (not echoed).
-On a terminal, a lost connection is retried (1, 2, 4… s, at most 30 s apart) and the client
-rejoins with the same name; lines typed meanwhile are refused, not sent late.
+If the server needs a password, it is taken from BUNCHAT_PASSWORD, or asked for (not echoed,
+and asked again if it is wrong). On a terminal, a lost connection is retried (about 1, 2, 4, 8…
+s, each ±50 %, at most 30 s apart) and the client rejoins with the same name and says who is
+online; the prompt reads "(offline) >" meanwhile, and lines sent then are refused, not sent late.
+When the server says why it closed (full, wrong password, TLS on that port), the client stops with
+that reason instead of retrying.
 
 With stdin not a terminal, each input line is sent (the first is the name unless --name
 is given), every incoming message is printed as a plain line, and the client exits 0 at
 quit or end of input. Colours are off when NO_COLOR is set or output is not a terminal.
-Exit status: 0 after quit; 1 if the server can't be reached at start, or (from a pipe) goes
-away or refuses the name; 2 for bad flags.
+Exit status: 0 after quit; 1 if the server can't be reached at start, turns us away (full, TLS,
+a wrong password from BUNCHAT_PASSWORD), or (from a pipe) goes away or refuses the name; 2 for bad
+flags, a --name the server would refuse among them.
 
 Examples in the chat (/help <command> explains one):
 ${COMMANDS.filter((c) => c.example !== c.usage)

@@ -3,7 +3,7 @@
 
 import * as readline from "node:readline";
 import { parseInput, lookupCommand } from "../protocol/commands.ts";
-import type { ServerEvent } from "../protocol/events.ts";
+import type { ErrorCode, ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
 import { type Link, type LinkTls, openLink } from "./link.ts";
@@ -33,6 +33,35 @@ const RECONNECT_CAP_MS = 30_000;
 
 /** Events that answer one of our own lines (the server charges their size to our budget). */
 const ANSWERS = new Set<ServerEvent["type"]>(["users", "help", "error", "pong", "away", "away-notice", "private-sent"]);
+
+/** The prompt while the connection is being retried: typed text stays on it, marked as not sendable. */
+const OFFLINE_PROMPT = "(offline) > ";
+
+/** Errors after which the server closes the connection. */
+const CLOSING = new Set<ErrorCode>([
+  "no-newline",
+  "wrong-protocol",
+  "excess-flood",
+  "too-many-attempts",
+  "bad-password",
+  "ping-timeout",
+  "bad-hello",
+  "registration-timeout",
+  "server-full",
+  "too-many-connections",
+  "connecting-too-fast",
+  "too-slow",
+]);
+
+/** Errors after which the server closes, but trying again later can work. */
+const RETRYABLE = new Set<ErrorCode>([
+  "server-full",
+  "too-many-connections",
+  "connecting-too-fast",
+  "ping-timeout",
+  "too-slow",
+  "registration-timeout",
+]);
 
 /** Commands whose answer can be long. */
 const LONG_ANSWERS = new Set<string>(["users", "help"]);
@@ -64,6 +93,8 @@ class ChatClient {
   private budget?: FloodBudget;
   private readonly outgoing: string[] = [];
   private outTimer: Timer | undefined;
+  /** The code of the last error that closes the connection, if the server sent one. */
+  private closedBecause: ErrorCode | undefined;
   /** A /users or /help was sent: the next lines wait for its answer, whose size the budget must know. */
   private answerAwaited = false;
   /** While the password is typed nothing is echoed. */
@@ -132,7 +163,10 @@ class ChatClient {
     return openLink(
       this.options.host,
       this.options.port,
-      { event: (event, bytes) => this.onEvent(event, bytes), closed: (refusal) => this.onClosed(refusal) },
+      {
+        event: (event, bytes) => this.onEvent(event, bytes),
+        closed: (refusal, wrongProtocol) => this.onClosed(refusal, wrongProtocol),
+      },
       this.options.tls,
     );
   }
@@ -150,7 +184,8 @@ class ChatClient {
     this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
   }
 
-  private async reconnect(): Promise<void> {
+  /** Connects again: to rejoin after a lost connection, or (`rejoin` false) to be asked for the password again. */
+  private async reconnect(rejoin = true): Promise<void> {
     this.reconnectTimer = undefined;
     if (this.phase === "leaving") return;
     try {
@@ -160,6 +195,7 @@ class ChatClient {
       return this.scheduleReconnect();
     }
     if ((this.phase as Phase) === "leaving") return this.link.end(); // Ctrl-C while connecting
+    if (!rejoin) return;
     this.rejoining = true;
     this.autoName = this.roster.me;
     this.triedName = true;
@@ -167,6 +203,8 @@ class ChatClient {
 
   private onEvent(event: ServerEvent, bytes: number): void {
     this.roster.apply(event);
+    if (event.type === "error" && CLOSING.has(event.code)) this.closedBecause = event.code;
+    if (event.type === "error" && event.code === "bad-password") this.givenPassword = undefined;
     // The server charges the output of our own commands to our flood budget: so does our copy.
     if (ANSWERS.has(event.type)) {
       this.budget?.charge(bytes, Date.now());
@@ -188,8 +226,11 @@ class ChatClient {
       case "welcome":
         this.phase = "chatting";
         this.reconnects = 0;
-        if (this.rejoining) this.show(`Back in the chat as ${sanitizeText(event.name)}.`);
-        else this.show(this.render(event));
+        // Back: who is here now (people may have come and gone meanwhile).
+        if (this.rejoining) {
+          this.show(`Back in the chat as ${sanitizeText(event.name)}.`);
+          this.show(this.render(event)?.split("\n").at(-1)); // the welcome's "Online (N): …"
+        } else this.show(this.render(event));
         this.rejoining = false;
         if (this.options.interactive) {
           this.rl.setPrompt("> ");
@@ -356,17 +397,31 @@ class ChatClient {
     this.link?.end();
   }
 
-  private onClosed(refusal: string[]): void {
+  private onClosed(refusal: string[], wrongProtocol: boolean): void {
     if (this.phase === "leaving") return this.finish(0);
+    const why = this.closedBecause;
+    this.closedBecause = undefined;
     for (const line of refusal) this.show(sanitizeText(line)); // the server's own "! …" line, as sent
-    this.show(this.serverShutdown ? "The server has shut down." : "Connection to the server lost.");
-    // A script wants to know (exit 1); a person at a terminal wants to be back when the server is.
-    if (!this.options.interactive || this.roster.me === undefined) return this.finish(1);
+    // A wrong password typed at the terminal: asked again on a new connection.
+    if (why === "bad-password" && this.options.interactive && this.options.password === undefined) {
+      this.link = undefined;
+      this.phase = "waiting";
+      return void this.reconnect(false);
+    }
+    // The server said why it closed (it printed above): no "connection lost" after it.
+    const told = why !== undefined || refusal.length > 0;
+    if (!told) this.show(this.serverShutdown ? "The server has shut down." : "Connection to the server lost.");
+    // A script wants to know (exit 1); a person at a terminal wants to be back when the server is,
+    // unless no retry can help (the wrong protocol, a refused password or name).
+    const hopeless = wrongProtocol || (why !== undefined && !RETRYABLE.has(why));
+    if (!this.options.interactive || this.roster.me === undefined || hopeless) return this.finish(1);
     this.link = undefined;
     this.answerAwaited = false; // that answer will not come
     this.phase = "waiting";
     this.serverShutdown = false;
-    this.rl.setPrompt("");
+    // The prompt stays, marked, and so does what was being typed: it can be sent once we are back.
+    this.rl.setPrompt(OFFLINE_PROMPT);
+    this.rl.prompt(true);
     this.scheduleReconnect();
   }
 
@@ -387,6 +442,9 @@ class ChatClient {
     // readline redraws by first moving up over the rows it drew last time; we cleared those
     // already, and moving up now would erase the line just printed.
     (this.rl as unknown as { prevRows?: number }).prevRows = 0;
-    if (this.phase === "chatting" || this.phase === "naming" || this.phase === "password") this.rl.prompt(true);
+    const offline = this.phase === "waiting" && this.rl.getPrompt() === OFFLINE_PROMPT;
+    if (this.phase === "chatting" || this.phase === "naming" || this.phase === "password" || offline) {
+      this.rl.prompt(true);
+    }
   }
 }

@@ -18,7 +18,7 @@ export interface LinkHandlers {
    * The connection is gone, whoever closed it. Called once. `refusal` holds the server's
    * plain-text error lines if it closed before answering our hello (server full, too many connections).
    */
-  closed(refusal: string[]): void;
+  closed(refusal: string[], wrongProtocol: boolean): void;
 }
 
 export interface Link {
@@ -55,6 +55,8 @@ export async function openLink(host: string, port: number, handlers: LinkHandler
   // Until the server answers our hello it may be greeting nc users in plain text: skip those lines.
   let structured = false;
   const refusal: string[] = [];
+  /** The server answered in TLS: no retry can help. */
+  let wrongProtocol = false;
   const reader = new LineReader(
     { maxBytes: MAX_SERVER_LINE },
     {
@@ -112,7 +114,10 @@ export async function openLink(host: string, port: number, handlers: LinkHandler
             }
           : {}),
         data(_socket, chunk) {
-          if (!gotData && !tls && looksLikeTls(chunk)) refusal.push(`! ${where} speaks TLS: connect with --tls.`);
+          if (!gotData && !tls && looksLikeTls(chunk)) {
+            wrongProtocol = true;
+            refusal.push(`! ${where} speaks TLS: connect with --tls.`);
+          }
           gotData = true;
           reader.push(chunk);
         },
@@ -126,7 +131,7 @@ export async function openLink(host: string, port: number, handlers: LinkHandler
           }
           if (closed) return;
           closed = true;
-          handlers.closed(structured ? [] : refusal);
+          handlers.closed(structured ? [] : refusal, wrongProtocol);
         },
         error() {
           // A reset or similar: close follows and says so.

@@ -196,9 +196,10 @@ describe("compiled binaries", () => {
     await watcher.next("<-- Sam left the chat (timed out)", 10_000);
     await server.out.next(/! Sam: ping-timeout/);
     sam.proc.kill("SIGCONT");
-    // Woken up, it finds the connection gone and says so.
-    await sam.out.next("Connection to the server lost.");
+    // Woken up, it reads why the server closed, and says nothing more.
+    await sam.out.next(/^! Nothing heard from you in \d+ s; closing the connection\.$/);
     expect(await sam.exited()).toBe(1);
+    expect(sam.out.all("Connection to the server lost.")).toEqual([]);
     await watcher.ping();
     expect(watcher.log.all(/Sam left/)).toHaveLength(1);
     watcher.close();
@@ -418,9 +419,13 @@ describe("compiled binaries", () => {
       await term.waitForLine(/^Reconnecting in \d+ s… \(Ctrl-C to leave\)$/);
       term.type("anyone there?", true);
       await term.waitForLine(/^! Not connected, so that line was not sent \(Up brings it back\)\.$/);
+      term.type("half typed");
+      await term.waitForLine(/^\(offline\) > half typed$/); // the prompt stays, marked, with what is typed
+      term.key("C-u");
       const second = await runServer(bins, ["--port", String(port)]);
       const watcher = await Peer.join(port, "Watcher");
       await term.waitForLine(/^Back in the chat as Sam\.$/, 20_000); // backoff: 1, 2, 4 s… with jitter
+      await term.waitForLine(/^Online \(2\): Sam, Watcher$/); // who is here now
       await watcher.next("--> Sam joined the chat");
       term.type("back again", true);
       await watcher.next("Sam: back again");
@@ -428,6 +433,46 @@ describe("compiled binaries", () => {
       await quitAndStop(term, watcher, second.server);
     },
     40_000,
+  );
+
+  test.skipIf(!hasTmux)(
+    "interactive: a server that comes back speaking TLS stops the client with the reason, not endless retries",
+    async () => {
+      const { port, term } = await samThenRestart();
+      const fixture = (file: string) => `${import.meta.dir}/../fixtures/tls/${file}`;
+      const second = await runServer(bins, [
+        ...["--port", String(port), "--tls-cert", fixture("server.pem"), "--tls-key", fixture("server.key")],
+      ]);
+      await term.waitForLine(/^! 127\.0\.0\.1:\d+ speaks TLS: connect with --tls\.$/, 20_000);
+      await Bun.sleep(1500); // it would have said "Reconnecting in 1 s" again by now
+      const screen = term.screen();
+      const told = screen.findIndex((l) => l.includes("speaks TLS"));
+      expect(screen.slice(told + 1).filter((l) => /Reconnecting|Connection to the server lost/.test(l))).toEqual([]);
+      expect(second.server.out.all(/TLS handshake failed/)).toHaveLength(1);
+      second.server.proc.kill("SIGTERM");
+      await second.server.exited();
+    },
+    40_000,
+  );
+
+  test.skipIf(!hasTmux)(
+    "interactive: a wrong password is explained and asked again, then the right one lets the user in",
+    async () => {
+      const { server, port } = await runServer(bins, [], { BUNCHAT_PASSWORD: "correct horse" });
+      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
+      await term.waitForLine(/^Password:\s*$/);
+      term.type("wrong", true);
+      await term.waitForLine(/^! Wrong password; closing the connection\.$/);
+      await term.waitFor((l) => l.filter((x) => /^Password:/.test(x)).length === 2, "a second password prompt");
+      term.type("correct horse", true);
+      await term.waitForLine(/^Joined as Sam\.$/);
+      const screen = term.screen().join("\n");
+      expect(screen).not.toContain("Connection to the server lost.");
+      expect(screen).not.toContain("correct horse");
+      const watcher = await Peer.join(port, "Watcher", "text", { password: "correct horse" });
+      await quitAndStop(term, watcher, server);
+    },
+    30_000,
   );
 
   test.skipIf(!hasTmux)(
@@ -540,8 +585,8 @@ describe("compiled binaries", () => {
     const first = await Peer.join(port, "First");
     const c = run(bins.client, ["--port", String(port), "--name", "Late"], "late");
     await c.out.next("! The server is full (1 connections); try again later.");
-    await c.out.next("Connection to the server lost.");
     expect(await c.exited()).toBe(1);
+    expect(c.out.all("Connection to the server lost.")).toEqual([]); // the reason is enough
     first.close();
     server.proc.kill("SIGTERM");
     await server.exited();
@@ -614,6 +659,7 @@ describe("compiled binaries over TLS", () => {
     const c = run(bins.client, ["--port", String(port), "--name", "Sam"], "c");
     await c.out.next(/^! 127\.0\.0\.1:\d+ speaks TLS: connect with --tls\.$/);
     expect(await c.exited()).toBe(1);
+    expect(c.out.all("Connection to the server lost.")).toEqual([]);
     await server.out.next(/TLS handshake failed \(a plain-text client\?\)/);
     await stop(server);
   }, 20_000);
