@@ -607,6 +607,35 @@ describe("compiled binaries", () => {
   }, 20_000);
 });
 
+describe("running it", () => {
+  test("npm start passes SIGTERM to the server: clients are told, the port is free, npm exits", async () => {
+    const npm = run("npm", ["start", "--silent", "--", "--host", "127.0.0.1", "--port", "0"], "npm start");
+    const line = await npm.out.next(/listening on 127\.0\.0\.1:\d+/, 20_000);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
+    const sam = await Peer.join(port, "Sam");
+    npm.proc.kill("SIGTERM"); // npm itself, as a service manager or a terminal would
+    await sam.next("!! The server is shutting down. Goodbye!", 5000);
+    await sam.closed();
+    await npm.exited(10_000);
+    // Nothing is left listening: a new server can have the port.
+    const again = run(bins.server, ["--host", "127.0.0.1", "--port", String(port)], "again");
+    await again.out.next(/listening on/, 10_000);
+    again.proc.kill("SIGTERM");
+    expect(await again.exited()).toBe(0);
+  }, 40_000);
+
+  test.skipIf(!Bun.which("systemd-analyze"))("deploy/bunchat.service passes systemd-analyze verify", async () => {
+    const unit = await Bun.file(`${import.meta.dir}/../../deploy/bunchat.service`).text();
+    expect(unit).toContain("ExecStart=/usr/local/bin/bunchat-server ");
+    // verify wants the binary to exist: point it at the one just built.
+    const path = `${bins.dir}/bunchat.service`;
+    await Bun.write(path, unit.replaceAll("/usr/local/bin/bunchat-server", bins.server));
+    const verify = Bun.spawnSync(["systemd-analyze", "verify", path], { stderr: "pipe" });
+    expect(verify.stderr.toString()).toBe("");
+    expect(verify.exitCode).toBe(0);
+  });
+});
+
 describe("compiled binaries over TLS", () => {
   const fixture = (file: string) => `${import.meta.dir}/../fixtures/tls/${file}`;
   const tlsServer = (cert = "server") =>
