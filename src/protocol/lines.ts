@@ -113,14 +113,15 @@ export class LineReader {
   }
 
   /**
-   * Drops the unfinished line (it waited too long for its end) and whatever of it is still to
-   * come, up to the next "\n". True if there was one.
+   * Drops the unfinished line: with `rest`, also whatever of it is still to come, up to the next
+   * "\n" (it waited too long for its end); without, the next bytes start a new line (the user
+   * interrupted it). True if there was one.
    */
-  dropUnfinished(): boolean {
+  dropUnfinished(rest = true): boolean {
     if (this.held === 0) return false;
     this.buffer = undefined;
     this.held = 0;
-    this.discarding = true;
+    this.discarding = rest;
     return true;
   }
 

@@ -8,6 +8,7 @@ import { FLOOD_OUTPUT_PER_LINE, LIMITS, PROTOCOL_VERSION, type ServerLimits } fr
 import { type LineHandlers, LineReader } from "../protocol/lines.ts";
 import { checkName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
+import { TelnetFilter } from "../protocol/telnet.ts";
 import { FloodBudget } from "../net/bucket.ts";
 import { Outbox, type OutboxPool, type OverflowListener, type Writable } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
@@ -46,6 +47,8 @@ type Phase = "new" | "password" | "naming" | "chatting" | "closed";
 /** The first bytes of a TLS ClientHello: a handshake record, version 3.x. */
 const TLS_HANDSHAKE = 0x16;
 const LF = 0x0a;
+/** telnet's "interpret as command": never part of UTF-8 text. */
+const IAC = 0xff;
 /** The first line of an HTTP request. */
 const HTTP_REQUEST = /^[A-Z]{3,10} \S+ HTTP\/\d(\.\d)?$/;
 
@@ -69,6 +72,8 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   private receivedAt: number | undefined;
   private pingedAt: number | undefined;
   private gotBytes = false;
+  /** Set once a telnet command arrives (a byte 255): telnet's commands are then taken out of the input. */
+  private telnet: TelnetFilter | undefined;
   /** When the unfinished line the reader holds began to arrive; undefined when it holds none. */
   private unfinishedSince: number | undefined;
   private refusedNames = 0;
@@ -150,13 +155,32 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     this.receivedAt = this.heardAt;
     const holding = this.reader.pendingBytes > 0;
     try {
-      this.reader.push(chunk);
+      // telnet's commands (after Ctrl-C, say) come out of the stream; only telnet users pay for it.
+      if (this.telnet || chunk.includes(IAC)) (this.telnet ??= this.speakTelnet()).push(chunk);
+      else this.reader.push(chunk);
     } finally {
       this.receivedAt = undefined;
     }
     // The line in progress began in this chunk if nothing was held before or a line ended here.
     if (this.reader.pendingBytes === 0) this.unfinishedSince = undefined;
     else if (!holding || chunk.includes(LF)) this.unfinishedSince = this.heardAt;
+  }
+
+  /** A telnet user pressed Ctrl-C: the line being typed goes, and the way out is explained. */
+  private speakTelnet(): TelnetFilter {
+    return new TelnetFilter({
+      data: (bytes) => this.reader.push(bytes),
+      answer: (bytes) => this.outbox.send(bytes),
+      interrupt: () => {
+        this.reader.dropUnfinished(false);
+        this.unfinishedSince = undefined;
+        this.reply({
+          type: "notice",
+          text: "Interrupted. Ctrl-C does not leave bunchat: type quit to leave (or Ctrl-] then quit to close telnet).",
+          ts: this.now(),
+        });
+      },
+    });
   }
 
   /** Member: set by the hub when this session joins. */

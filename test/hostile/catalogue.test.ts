@@ -218,6 +218,35 @@ describe("text that reaches other terminals", () => {
   });
 });
 
+describe("telnet", () => {
+  test("Ctrl-C in telnet (IAC IP, IAC DO TIMING-MARK): answered, the half line dropped, the user hears on and is heard", async () => {
+    const a = await arena();
+    const mal = await a.t.join("Mal");
+    // What telnet sends: part of a line, then Ctrl-C, then it shows nothing until the timing mark.
+    mal.write(Buffer.concat([utf8("never fin"), bytes(255, 244, 255, 253, 6)]));
+    await mal.next(/Interrupted\. Ctrl-C does not leave bunchat: type quit to leave/);
+    mal.send("after ctrl-c");
+    await a.ana.next("Mal: after ctrl-c");
+    expect(a.ana.log.all(/never fin/)).toEqual([]);
+    // The timing mark was answered (IAC WILL TIMING-MARK, read here as text: U+FFFD U+FFFD U+0006).
+    mal.send("/ping tm");
+    const pong = await mal.next(/pong tm$/);
+    expect(mal.log.lines.join("\n")).toContain("\ufffd\ufffd\u0006");
+    expect(pong).toBeDefined();
+    await a.unaffected();
+  });
+
+  test("telnet's option requests (IAC DO/WILL) are refused, never shown to anyone, and the chat goes on", async () => {
+    const a = await arena();
+    const p = await Peer.connect(a.t.port, "text", "telnet");
+    p.write(Buffer.concat([bytes(255, 251, 31, 255, 253, 1, 255, 250, 24, 1, 255, 240), utf8("Tel\r\n")]));
+    await p.next(/Hi Tel, you are in\./);
+    p.send("hi from telnet");
+    await a.ana.next("Tel: hi from telnet");
+    await a.unaffected();
+  });
+});
+
 describe("names", () => {
   test.each([
     ["starting with a dash", "-x", "! A username must start with a letter or a digit."],
