@@ -10,7 +10,17 @@ export const PROGRAMS = [
   { entry: "server.ts", name: "bunchat-server" },
   { entry: "client.ts", name: "bunchat" },
 ];
-const RELEASE_TARGETS = ["linux-x64", "linux-arm64", "darwin-x64", "darwin-arm64", "windows-x64"];
+/** What `bun run release` builds, and for what; the README's download table lists the same. */
+export const RELEASE_TARGETS = [
+  { target: "linux-x64", for: "Linux on x86-64 with glibc (Debian, Ubuntu, Fedora…), CPUs from 2013 on (AVX2)" },
+  { target: "linux-x64-baseline", for: "Linux on older x86-64 CPUs, without AVX2" },
+  { target: "linux-arm64", for: "Linux on ARM64 with glibc (Raspberry Pi OS 64-bit, AWS Graviton)" },
+  { target: "linux-x64-musl", for: "Alpine Linux on x86-64 (needs `apk add libstdc++ libgcc`)" },
+  { target: "linux-arm64-musl", for: "Alpine Linux on ARM64 (needs `apk add libstdc++ libgcc`)" },
+  { target: "darwin-x64", for: "macOS on Intel" },
+  { target: "darwin-arm64", for: "macOS on Apple silicon" },
+  { target: "windows-x64", for: "Windows on x86-64" },
+] as const;
 
 export async function compile(entry: string, outfile: string, target?: string, quiet = false): Promise<void> {
   const args = [
@@ -45,7 +55,7 @@ async function main(): Promise<void> {
   await mkdir(outDir, { recursive: true });
 
   const built: string[] = [];
-  for (const target of release ? RELEASE_TARGETS : [undefined]) {
+  for (const target of release ? RELEASE_TARGETS.map((t) => t.target) : [undefined]) {
     for (const { entry, name } of PROGRAMS) {
       const suffix = target ? `-${target}${target.startsWith("windows") ? ".exe" : ""}` : "";
       const outfile = join(outDir, `${name}${suffix}`);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Binaries, buildBinaries, removeBinaries, type Running, run, runServer } from "../helpers/binaries.ts";
 import { COMMANDS } from "../../src/protocol/commands.ts";
+import { compile, RELEASE_TARGETS } from "../../scripts/build.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testTls } from "../helpers/server.ts";
 import { hasTmux, Terminal } from "../helpers/tmux.ts";
@@ -605,6 +606,23 @@ describe("compiled binaries", () => {
     server.proc.kill("SIGTERM");
     await server.exited();
   }, 20_000);
+});
+
+describe("releases", () => {
+  test("the README's table of release targets is the one bun run release builds", async () => {
+    const readme = await Bun.file(`${import.meta.dir}/../../README.md`).text();
+    const section = readme.slice(readme.indexOf("## Building binaries"), readme.indexOf("## Developing"));
+    const rows = [...section.matchAll(/^\| `([a-z0-9-]+)` +\| (.+?) +\|$/gm)].map((m) => ({ target: m[1], for: m[2] }));
+    expect(rows).toEqual(RELEASE_TARGETS.map((t) => ({ target: t.target, for: t.for })));
+  });
+
+  test("a linux-x64-baseline binary (for CPUs without AVX2) cross-compiles and runs", async () => {
+    const out = `${bins.dir}/bunchat-linux-x64-baseline`;
+    await compile("client.ts", out, "linux-x64-baseline", true);
+    const version = run(out, ["--version"], "baseline");
+    expect(await version.exited()).toBe(0);
+    await version.out.next(/^bunchat \d+\.\d+\.\d+$/);
+  }, 60_000);
 });
 
 describe("running it", () => {
