@@ -246,6 +246,9 @@ class ChatClient {
       default:
         break;
     }
+    // Left at the name or password prompt past the server's deadline: a new connection is made
+    // quietly, and the prompt (with what is typed on it) stays.
+    if (event.type === "error" && event.code === "registration-timeout" && this.options.interactive) return;
     const text = this.render(event);
     if (text !== undefined) this.show(text);
   }
@@ -260,7 +263,7 @@ class ChatClient {
     this.phase = "password";
     this.show("This server needs a password (what you type is not shown):");
     this.rl.setPrompt("Password: ");
-    this.rl.prompt();
+    this.rl.prompt(true);
     this.muted = true;
   }
 
@@ -277,7 +280,7 @@ class ChatClient {
     if (first && this.options.name !== undefined) return this.send(this.options.name);
     if (this.options.interactive) {
       this.rl.setPrompt("Enter your username: ");
-      this.rl.prompt();
+      this.rl.prompt(true); // the cursor stays where it was on anything already typed
       return;
     }
     if (!first) {
@@ -300,8 +303,12 @@ class ChatClient {
       if (history?.[0] === line) history.shift();
     }
     if (this.phase === "naming" || this.phase === "password") {
+      const naming = this.phase === "naming";
       this.phase = "waiting";
       this.rl.setPrompt("");
+      // Typed while a new connection is being made (the last one timed out at this prompt): it
+      // goes as soon as the server asks.
+      if (!this.link) return void (naming ? (this.autoName = line) : undefined);
       return this.send(line);
     }
     if (this.phase !== "chatting") {
@@ -345,7 +352,7 @@ class ChatClient {
   }
 
   private sendWaiting(): void {
-    if (this.outTimer !== undefined || this.answerAwaited) return;
+    if (this.outTimer !== undefined || this.answerAwaited || !this.link) return;
     while (this.outgoing.length > 0 && !this.answerAwaited) {
       const line = this.outgoing[0]!;
       const size = Buffer.byteLength(line);
@@ -402,6 +409,10 @@ class ChatClient {
     const why = this.closedBecause;
     this.closedBecause = undefined;
     for (const line of refusal) this.show(sanitizeText(line)); // the server's own "! …" line, as sent
+    if (why === "registration-timeout" && this.options.interactive && this.roster.me === undefined) {
+      this.link = undefined;
+      return void this.reconnect(false);
+    }
     // A wrong password typed at the terminal: asked again on a new connection.
     if (why === "bad-password" && this.options.interactive && this.options.password === undefined) {
       this.link = undefined;

@@ -53,8 +53,7 @@ export class TelnetFilter {
             // as it came so that the line is refused as such.
             out[n++] = IAC;
             out[n++] = byte;
-          }
-          else if (byte >= WILL && byte <= DONT) [this.state, this.verb] = ["option", byte];
+          } else if (byte >= WILL && byte <= DONT) [this.state, this.verb] = ["option", byte];
           else if (byte === SB) this.state = "sub";
           else if (byte === IP || byte === BRK) {
             if (n > from) this.handlers.data(out.subarray(from, n));

@@ -457,6 +457,26 @@ describe("compiled binaries", () => {
   );
 
   test.skipIf(!hasTmux)(
+    "interactive: left at the name prompt past the server's deadline, the client keeps the prompt and what is typed",
+    async () => {
+      const { server, port } = await runServer(bins, ["--register-timeout", "1"]);
+      const term = Terminal.start([bins.client, "--port", String(port), "--no-timestamps"]);
+      await term.waitForLine(/^Enter your username:\s*$/);
+      term.type("Sa");
+      await Bun.sleep(2500); // past the deadline: the server closed that connection
+      await server.out.next(/registration-timeout/);
+      term.type("m", true);
+      await term.waitForLine(/^Joined as Sam\.$/, 10_000);
+      const screen = term.screen().join("\n");
+      expect(screen).not.toContain("No username chosen");
+      expect(screen).not.toContain("Connection to the server lost.");
+      const watcher = await Peer.join(port, "Watcher");
+      await quitAndStop(term, watcher, server);
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
     "interactive: a wrong password is explained and asked again, then the right one lets the user in",
     async () => {
       const { server, port } = await runServer(bins, [], { BUNCHAT_PASSWORD: "correct horse" });
