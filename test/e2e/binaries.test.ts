@@ -674,6 +674,64 @@ describe("running it", () => {
   });
 });
 
+describe("the README's TLS recipe", () => {
+  test.skipIf(!Bun.which("openssl"))(
+    "run as written: a CA and a localhost certificate; the client and openssl s_client check it",
+    async () => {
+      const readme = await Bun.file(`${import.meta.dir}/../../README.md`).text();
+      const block = /```sh\n(# A private CA[\s\S]*?)```/.exec(readme)![1]!;
+      const openssl = block.slice(0, block.indexOf("npm run build"));
+      const dir = `${bins.dir}/recipe`;
+      await Bun.$`mkdir -p ${dir}`.quiet();
+      const made = Bun.spawnSync(["sh", "-ec", openssl], { cwd: dir, stderr: "pipe" });
+      expect(made.exitCode).toBe(0);
+      // The server and client lines of the recipe, with port 0 instead of 7443 (the test picks).
+      expect(block).toContain("./dist/bunchat-server --port 7443 --tls-cert server.pem --tls-key server.key");
+      expect(block).toContain("./dist/bunchat --host localhost --port 7443 --ca ca.pem --name Sam");
+      const env = { BUNCHAT_PASSWORD: "correct horse" };
+      const { server, port } = await runServer(
+        bins,
+        ["--tls-cert", `${dir}/server.pem`, "--tls-key", `${dir}/server.key`],
+        env,
+      );
+      const sam = run(
+        bins.client,
+        ["--host", "localhost", "--port", String(port), "--ca", `${dir}/ca.pem`, "--name", "Sam"],
+        "Sam",
+        env,
+      );
+      await sam.out.next("Joined as Sam.");
+      // The verifying s_client of the recipe: in with the CA, refused without it.
+      const sClient = (ca: string) =>
+        Bun.spawn(
+          [
+            "openssl",
+            "s_client",
+            "-quiet",
+            "-verify_return_error",
+            "-verify_hostname",
+            "localhost",
+            "-CAfile",
+            ca,
+            "-connect",
+            `localhost:${port}`,
+          ],
+          { stdin: new TextEncoder().encode("correct horse\nDee\nquit\n"), stdout: "pipe", stderr: "pipe" },
+        );
+      const good = sClient(`${dir}/ca.pem`);
+      expect(await new Response(good.stdout).text()).toContain("Hi Dee, you are in.");
+      const bad = sClient(`${import.meta.dir}/../fixtures/tls/ca.pem`); // another CA
+      expect(await bad.exited).not.toBe(0);
+      expect(await new Response(bad.stdout).text()).not.toContain("Welcome");
+      sam.send("quit");
+      expect(await sam.exited()).toBe(0);
+      server.proc.kill("SIGTERM");
+      await server.exited();
+    },
+    30_000,
+  );
+});
+
 describe("compiled binaries over TLS", () => {
   const fixture = (file: string) => `${import.meta.dir}/../fixtures/tls/${file}`;
   const tlsServer = (cert = "server") =>
