@@ -20,6 +20,8 @@ export interface PeerOptions {
   from?: string;
   /** Sent before the name, by join(). */
   password?: string;
+  /** Like nc at a terminal: on the server's FIN, do not close our side (stay in CLOSE-WAIT). */
+  keepOpen?: boolean;
 }
 
 export class Peer {
@@ -37,7 +39,7 @@ export class Peer {
     port: number,
     mode: "text" | "json" = "text",
     label = "peer",
-    { answerPings = true, tls, from }: PeerOptions = {},
+    { answerPings = true, tls, from, keepOpen = false }: PeerOptions = {},
   ): Promise<Peer> {
     const log = new LineLog(label);
     let handshook!: () => void;
@@ -62,7 +64,7 @@ export class Peer {
         // server's socket is not closed until both sides have said so.
         end: (s) => {
           log.end();
-          s.end();
+          if (!keepOpen) s.end();
         },
         error: () => log.end(),
       },

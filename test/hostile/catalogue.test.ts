@@ -700,6 +700,20 @@ describe("faults", () => {
     await a.unaffected();
   });
 
+  test("quit from nc, which keeps its side open after Goodbye: the server's side is closed all the same", async () => {
+    const a = await arena();
+    const nc = await Peer.connect(a.t.port, "text", "nc", { keepOpen: true });
+    nc.send("Nc");
+    await nc.next(/^Hi Nc, you are in/);
+    nc.send("quit");
+    await nc.next("Goodbye, Nc!");
+    await nc.closed(); // the server's FIN
+    for (let i = 0; i < 100 && a.t.server.connections > 2; i++) await Bun.sleep(20);
+    expect(a.t.server.connections).toBe(2); // Ana and Bo: nothing of nc's is held
+    await a.unaffected();
+    nc.close();
+  });
+
   test("quit\\nhello\\n: hello is not broadcast", async () => {
     const a = await arena();
     const mal = await a.t.join("Mal");
