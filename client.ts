@@ -4,6 +4,7 @@
 import { parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
 import { runClient } from "./src/client/app.ts";
 import { checkName } from "./src/protocol/names.ts";
+import { CLIENT_FLAGS, helpOptions, parserOptions } from "./src/flags.ts";
 import type { LinkTls } from "./src/client/link.ts";
 import { helpLines } from "./src/protocol/codec.ts";
 import { COMMANDS } from "./src/protocol/commands.ts";
@@ -15,17 +16,7 @@ const HELP = `bunchat ${VERSION}: the terminal client for bunchat-server.
 Usage: bunchat [--host <address>] [--port <port>] [--name <username>] [--tls [--ca <file>] [--insecure]]
 
 Options:
-  --host <address>   server to connect to (default ${DEFAULT_CLIENT_HOST})
-  --port <port>      server port (default ${DEFAULT_PORT})
-  --name <username>  join with this name instead of being asked
-  --tls              connect with TLS, checking the server's certificate and name
-  --ca <file>        also trust this CA or self-signed certificate (PEM); implies --tls
-  --insecure         TLS without checking the certificate (encrypted, but anyone could
-                     be on the other end); implies --tls
-  --no-timestamps    don't show the time before each line
-  --no-bell          don't ring the terminal bell when a line mentions your name
-  -h, --help         show this help
-  -v, --version      show the version
+${helpOptions(CLIENT_FLAGS)}
 
 In the chat:
 ${helpLines()
@@ -60,18 +51,7 @@ Examples:
 `;
 
 await runMain("bunchat", async () => {
-  const flags = parseFlags(process.argv.slice(2), {
-    host: { type: "string" },
-    port: { type: "string" },
-    name: { type: "string" },
-    tls: { type: "boolean" },
-    ca: { type: "string" },
-    insecure: { type: "boolean" },
-    "no-timestamps": { type: "boolean" },
-    "no-bell": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-    version: { type: "boolean", short: "v" },
-  });
+  const flags = parseFlags(process.argv.slice(2), parserOptions(CLIENT_FLAGS));
   if (flags.help) return void process.stdout.write(HELP);
   if (flags.version) return void process.stdout.write(`bunchat ${VERSION}\n`);
   if (flags.host === "") throw new UsageError("--host can't be empty.");

@@ -2,7 +2,8 @@
 // bunchat-server: flags, start, signals. The chat itself is in src/server/.
 
 import { parseCount, parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
-import { DEFAULT_PORT, DEFAULT_SERVER_HOST, LIMITS, SERVER_LIMITS } from "./src/protocol/limits.ts";
+import { DEFAULT_NODE_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_SERVER_HOST, LIMITS, SERVER_LIMITS } from "./src/protocol/limits.ts";
+import { helpOptions, parserOptions, SERVER_FLAGS } from "./src/flags.ts";
 import { consoleLog, flushLog } from "./src/time.ts";
 import { Cluster, ClusterError } from "./src/server/cluster.ts";
 import { startServer } from "./src/server/server.ts";
@@ -13,42 +14,7 @@ const HELP = `bunchat-server ${VERSION}: a terminal chat server. Clients: buncha
 Usage: bunchat-server [--host <address>] [--port <port>] [limits]
 
 Options:
-  --host <address>            address to listen on (default ${DEFAULT_SERVER_HOST}: every interface;
-                              use 127.0.0.1 to accept only this machine)
-  --port <port>               TCP port (default ${DEFAULT_PORT}; 0 picks a free one)
-  --max-clients <n>           open connections in total (default ${SERVER_LIMITS.maxClients}; 0: no cap)
-  --max-per-ip <n>            open connections from one address (default ${SERVER_LIMITS.maxPerIp}; 0: no cap)
-  --max-per-net <n>           open connections from one network (default ${SERVER_LIMITS.maxPerNet}; 0: no cap): a
-                              crowd of addresses from one provider's block counts together
-  --ipv4-net-bits <n>         what makes a network: the leading bits of an IPv4 address
-                              (default ${SERVER_LIMITS.networkBits.ipv4}, a /${SERVER_LIMITS.networkBits.ipv4})…
-  --ipv6-net-bits <n>         …and of an IPv6 address (default ${SERVER_LIMITS.networkBits.ipv6}, a /${SERVER_LIMITS.networkBits.ipv6})
-  --connect-rate <n/s>        new connections one address may open per second (default 10; 0: no
-                              limit, for load tests)
-  --connect-burst <n>         …and at once before the rate applies (default 64)
-  --register-timeout <s>      seconds to choose a name before being closed (default ${SERVER_LIMITS.registerTimeoutMs / 1000})
-  --max-outbox <KiB>          output queued for a client that is not reading before it is
-                              dropped (default ${SERVER_LIMITS.maxOutboxBytes / 1024})
-  --max-outbox-total <MiB>    output queued for all clients together; past it the ones holding
-                              the most are dropped (default ${SERVER_LIMITS.maxOutboxTotalBytes / 1048576})
-  --flood-rate <lines/s>      lines a client may send per second; faster lines wait, in order
-                              (default ${SERVER_LIMITS.linesPerSecond}; 0: no flood control, for load tests)
-  --flood-burst <lines>       lines a client may send at once before the rate applies (default ${SERVER_LIMITS.burstLines})
-  --ping-interval <s>         ping a silent bundled client after this long; it is dropped if it
-                              does not answer within half as long again (default ${SERVER_LIMITS.pingIdleMs / 1000}; 0: never)
-  --password <text>           users must give this before choosing a name. Visible in ps: prefer
-                              the BUNCHAT_PASSWORD environment variable
-  --tls-cert <file>           serve TLS with this certificate chain (PEM)…
-  --tls-key <file>            …and this private key (PEM); clients then need bunchat --tls
-  --redis <url>               cluster mode: share one chat with every server using this Redis
-                              (redis://[:password@]host:port; or the BUNCHAT_REDIS environment
-                              variable). Without it the server runs alone, in memory
-  --node-id <id>              this server's name in the cluster (default: generated); a server
-                              restarted after a crash takes its id over at once
-  --node-timeout <s>          a cluster node silent this long is dead: its users' leaves are
-                              announced and their names freed (default 10)
-  -h, --help                  show this help
-  -v, --version               show the version
+${helpOptions(SERVER_FLAGS)}
 
 Limits: lines up to ${LIMITS.maxLineBytes} bytes; names 1-${LIMITS.nameMaxLength} of A-Z a-z 0-9 _ -. README.md lists them all.
 SIGINT or SIGTERM: every client is told, output is flushed, exit 0 (in a cluster, the users of the
@@ -61,31 +27,7 @@ Examples:
 `;
 
 await runMain("bunchat-server", async () => {
-  const flags = parseFlags(process.argv.slice(2), {
-    host: { type: "string" },
-    port: { type: "string" },
-    "max-clients": { type: "string" },
-    "max-per-ip": { type: "string" },
-    "max-per-net": { type: "string" },
-    "ipv4-net-bits": { type: "string" },
-    "ipv6-net-bits": { type: "string" },
-    "register-timeout": { type: "string" },
-    "max-outbox": { type: "string" },
-    "max-outbox-total": { type: "string" },
-    "flood-rate": { type: "string" },
-    "flood-burst": { type: "string" },
-    "ping-interval": { type: "string" },
-    password: { type: "string" },
-    "connect-rate": { type: "string" },
-    "connect-burst": { type: "string" },
-    "tls-cert": { type: "string" },
-    "tls-key": { type: "string" },
-    redis: { type: "string" },
-    "node-id": { type: "string" },
-    "node-timeout": { type: "string" },
-    help: { type: "boolean", short: "h" },
-    version: { type: "boolean", short: "v" },
-  });
+  const flags = parseFlags(process.argv.slice(2), parserOptions(SERVER_FLAGS));
   if (flags.help) return void process.stdout.write(HELP);
   if (flags.version) return void process.stdout.write(`bunchat-server ${VERSION}\n`);
 
@@ -115,7 +57,7 @@ await runMain("bunchat-server", async () => {
   if (password === "") throw new UsageError("The password can't be empty.");
   const tls = await readTls(flags["tls-cert"], flags["tls-key"]);
   const redis = flags.redis ?? process.env.BUNCHAT_REDIS;
-  const nodeTimeoutMs = parseCount("--node-timeout", flags["node-timeout"], 10, 1) * 1000;
+  const nodeTimeoutMs = parseCount("--node-timeout", flags["node-timeout"], DEFAULT_NODE_TIMEOUT_MS / 1000, 1) * 1000;
   if (redis === undefined && (flags["node-id"] !== undefined || flags["node-timeout"] !== undefined)) {
     throw new UsageError("--node-id and --node-timeout are for cluster mode: add --redis <url>.");
   }

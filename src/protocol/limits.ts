@@ -94,6 +94,8 @@ export const FLOOD_OUTPUT_PER_LINE = 8 * 1024;
 export const KEEPALIVE_IDLE_MS = 60_000;
 
 export const DEFAULT_PORT = 7878;
+/** A cluster node silent this long is dead (--node-timeout). */
+export const DEFAULT_NODE_TIMEOUT_MS = 10_000;
 export const DEFAULT_SERVER_HOST = "0.0.0.0";
 export const DEFAULT_CLIENT_HOST = "127.0.0.1";
 

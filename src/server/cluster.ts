@@ -23,7 +23,7 @@
 import { RedisClient } from "bun";
 import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { foldName, checkName } from "../protocol/names.ts";
-import { LIMITS } from "../protocol/limits.ts";
+import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
 import { beforeWrite } from "../net/outbox.ts";
 import { Hub, type Link, type Member } from "./hub.ts";
 
@@ -91,7 +91,6 @@ interface RosterEntry {
 
 const P = "bunchat:";
 const CHANNEL = `${P}events`;
-const DEFAULT_NODE_TIMEOUT_MS = 10_000;
 /** Events in one envelope before it is published without waiting for the turn to end. */
 const MAX_ENVELOPE_EVENTS = 1024;
 /** Envelopes kept while catching up; past this, they are dropped and the catch-up itself covers them. */

@@ -29,11 +29,7 @@ const handlers: Record<CommandName, Handler> = {
     const [target, rawText] = splitFirst(args);
     if (target === "") return badUsage(ctx, "pm", "Say who the message is for.");
     const to = ctx.hub.find(target);
-    if (!to) {
-      return ctx.reply(
-        error("unknown-user", `No user named "${sanitizeText(target)}" is online. /users shows who is.`),
-      );
-    }
+    if (!to) return ctx.reply(unknownUser(target));
     sendPrivate(ctx, to, rawText, "pm");
   },
   reply(ctx, args) {
@@ -92,15 +88,23 @@ const handlers: Record<CommandName, Handler> = {
 export function runCommand(ctx: CommandContext, word: string, args: string): void {
   const name = lookupCommand(word);
   if (name) return handlers[name](ctx, args);
+  ctx.reply(unknownCommand(word));
+}
+
+/** "/pmm": not a command, and which one was probably meant. */
+export function unknownCommand(word: string): ErrorEvent {
   const shown = sanitizeText(word).slice(0, 32);
   const hint = suggestCommand(word);
   const didYouMean = hint ? ` Did you mean ${hint}?` : "";
-  ctx.reply(
-    error(
-      "unknown-command",
-      `Unknown command "/${shown}".${didYouMean} /help lists the commands; start a message with // to send a leading /.`,
-    ),
+  return error(
+    "unknown-command",
+    `Unknown command "/${shown}".${didYouMean} /help lists the commands; start a message with // to send a leading /.`,
   );
+}
+
+/** A /pm to someone not online. */
+export function unknownUser(target: string): ErrorEvent {
+  return error("unknown-user", `No user named "${sanitizeText(target)}" is online. /users shows who is.`);
 }
 
 /** /pm and /reply: to one member only, with the sender's copy; an away member's reason goes back. */

@@ -55,6 +55,29 @@ const HTTP_REQUEST = /^[A-Z]{3,10} \S+ HTTP\/\d(\.\d)?$/;
 /** A line from the reader, or a problem with one (too long, not UTF-8) to answer in its place. */
 type Input = { text: string; bytes: number; problem?: undefined } | { problem: ErrorEvent; bytes: number };
 
+/** What the server says first, to every connection: its version, the limits a client paces itself by. */
+export function helloEvent(limits: ServerLimits, password: boolean): Extract<ServerEvent, { type: "hello" }> {
+  const flood = limits.linesPerSecond > 0;
+  return {
+    type: "hello",
+    server: VERSION,
+    proto: PROTOCOL_VERSION,
+    maxLineBytes: LIMITS.maxLineBytes,
+    nameMaxLength: LIMITS.nameMaxLength,
+    burstLines: flood ? limits.burstLines : 0,
+    linesPerSecond: flood ? limits.linesPerSecond : 0,
+    password,
+  };
+}
+
+/** A name refused because `holder` is online with it, or with one that looks like it. */
+export function nameTakenError(name: string, holder: string | undefined): ErrorEvent {
+  if (holder && holder.toLowerCase() !== name.toLowerCase()) {
+    return error("name-taken", `The name "${name}" looks too much like ${holder}, who is online.`);
+  }
+  return error("name-taken", `The name "${name}" is taken${holder ? ` by ${holder}` : ""}.`);
+}
+
 // A session is its reader's handlers and its outbox's listener itself, rather than holding
 // closures for them: 10,000 idle connections must fit in the server's memory budget.
 export class Session implements Member, CommandContext, LineHandlers, OverflowListener {
@@ -189,11 +212,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
 
   /** The answer when someone online already has `name` or one like it, for joining and /nick alike. */
   private nameTaken(name: string): ErrorEvent {
-    const holder = this.hub.find(name);
-    if (holder && holder.name.toLowerCase() !== name.toLowerCase()) {
-      return error("name-taken", `The name "${name}" looks too much like ${holder.name}, who is online.`);
-    }
-    return error("name-taken", `The name "${name}" is taken${holder ? ` by ${holder.name}` : ""}.`);
+    return nameTakenError(name, this.hub.find(name)?.name);
   }
 
   /** /nick: the same checks as a first name, then everyone is told. */
@@ -396,16 +415,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
 
   /** On connect, in plain text: a raw line client sees a prompt; the bundled client skips it. */
   greet(): void {
-    this.reply({
-      type: "hello",
-      server: VERSION,
-      proto: PROTOCOL_VERSION,
-      maxLineBytes: LIMITS.maxLineBytes,
-      nameMaxLength: LIMITS.nameMaxLength,
-      burstLines: this.budget ? this.env.limits.burstLines : 0,
-      linesPerSecond: this.budget ? this.env.limits.linesPerSecond : 0,
-      password: this.env.checkPassword !== undefined,
-    });
+    this.reply(helloEvent(this.env.limits, this.env.checkPassword !== undefined));
     this.reply({ type: this.env.checkPassword ? "ask-password" : "ask-name" });
   }
 

@@ -1,0 +1,145 @@
+// bun run docs: rewrites the parts of README.md and PROTOCOL.md that the code can say itself (the
+// flag tables, the example sessions and worked examples), between markers like
+//   <!-- generated: server-flags -->  …  <!-- end generated -->
+// test/docs.test.ts fails when the files differ from what this would write.
+
+import { join } from "node:path";
+import { makeRenderer } from "../src/client/render.ts";
+import { CLIENT_FLAGS, flagTable, SERVER_FLAGS } from "../src/flags.ts";
+import { encode, toText } from "../src/protocol/codec.ts";
+import type { ClientHello, Mode, ServerEvent } from "../src/protocol/events.ts";
+import { PROTOCOL_VERSION, SERVER_LIMITS } from "../src/protocol/limits.ts";
+import { checkName } from "../src/protocol/names.ts";
+import { unknownCommand, unknownUser } from "../src/server/commands.ts";
+import { helloEvent, nameTakenError } from "../src/server/session.ts";
+import { VERSION } from "../src/version.ts";
+
+const ROOT = join(import.meta.dir, "..");
+export const FILES = ["README.md", "PROTOCOL.md"];
+const START = /<!-- generated: ([a-z-]+) -->\n/g;
+const END = "<!-- end generated -->";
+
+/** A fixed clock for the examples' timestamps. */
+const ts = 1_764_040_299_000;
+const hello = helloEvent(SERVER_LIMITS, false);
+
+/** Lines as the server sends them in one mode (several lines for some events). */
+const said = (event: ServerEvent, mode: Mode) => new TextDecoder().decode(encode(event, mode)).trimEnd().split("\n");
+
+/** Dee on nc joins a room of five, sees Sam's line and his leave (README). */
+function ncSession(): string[] {
+  return [
+    ...said(hello, "text"),
+    ...said({ type: "ask-name" }, "text"),
+    "Dee",
+    ...said({ type: "welcome", name: "Dee", users: ["Ana", "Bo", "Dee", "Eliya", "Sam"] }, "text"),
+    ...said({ type: "public", from: "Sam", text: "Hi everyone, Sam here!", ts }, "text"),
+    ...said({ type: "leave", name: "Sam", reason: "quit", ts }, "text"),
+  ];
+}
+
+/** Eliya in the bundled client, output piped (README). */
+function clientSession(): string[] {
+  const render = makeRenderer({ color: false, timestamps: false, me: () => "Eliya" });
+  const events: ServerEvent[] = [
+    { type: "welcome", name: "Eliya", users: ["Eliya", "Sam"] },
+    { type: "join", name: "Ana", ts },
+    { type: "join", name: "Bo", ts },
+    { type: "join", name: "Dee", ts },
+    { type: "public", from: "Sam", text: "Hi everyone, Sam here!", ts },
+    { type: "private-sent", to: "Sam", text: "Hello!", ts },
+    { type: "leave", name: "Sam", reason: "quit", ts },
+  ];
+  return events.flatMap((e) => render(e)?.split("\n") ?? []);
+}
+
+/** The worked example in structured mode (PROTOCOL.md). */
+function structuredExample(): string[] {
+  const S = (event: ServerEvent, mode: Mode = "json") => said(event, mode).map((l) => `S: ${l}`);
+  const clientHello: ClientHello = { type: "hello", proto: PROTOCOL_VERSION, client: `bunchat/${VERSION}` };
+  return [
+    ...S(hello, "text"),
+    ...S({ type: "ask-name" }, "text"),
+    `C: ${JSON.stringify(clientHello)}`,
+    ...S(hello),
+    ...S({ type: "ask-name" }),
+    "C: sam",
+    ...S(nameTakenError("sam", "Sam")),
+    ...S({ type: "ask-name" }),
+    "C: Eliya",
+    ...S({ type: "welcome", name: "Eliya", users: ["Eliya", "Sam"] }),
+    ...S({ type: "public", from: "Sam", text: "Hi everyone, Sam here!", ts }),
+    "C: /pm Sam Hello!",
+    ...S({ type: "private-sent", to: "Sam", text: "Hello!", ts: ts + 1000 }),
+    "C: /pm Bob hi",
+    ...S(unknownUser("Bob")),
+    ...S({ type: "leave", name: "Sam", reason: "quit", ts: ts + 2000 }),
+    "C: /ping 42",
+    ...S({ type: "pong", token: "42" }),
+    "C: quit",
+    ...S({ type: "bye", name: "Eliya" }),
+    "   (server closes the connection)",
+  ];
+}
+
+/** The worked example on nc (PROTOCOL.md). */
+function plainExample(): string[] {
+  const S = (event: ServerEvent) => said(event, "text").map((l) => `S: ${l}`);
+  const refused = checkName("Dee Dee");
+  return [
+    ...S(hello),
+    ...S({ type: "ask-name" }),
+    "C: Dee Dee",
+    ...S({ type: "error", code: "name-invalid", message: refused.ok ? "" : refused.reason }),
+    ...S({ type: "ask-name" }),
+    "C: Dee",
+    ...S({ type: "welcome", name: "Dee", users: ["Dee", "Sam"] }),
+    "C: hello Sam",
+    ...S({ type: "private", from: "Sam", text: "hi Dee, welcome", ts }),
+    "C: /pmm Sam thanks",
+    ...S(unknownCommand("pmm")),
+    "C: quit",
+    ...S({ type: "bye", name: "Dee" }),
+  ];
+}
+
+const fence = (lines: string[]) => ["```", ...lines, "```"].join("\n");
+
+/** Every generated section, by name. */
+export function sections(): Record<string, string> {
+  return {
+    "server-flags": flagTable(SERVER_FLAGS),
+    "client-flags": flagTable(CLIENT_FLAGS),
+    "nc-session": fence(ncSession()),
+    "client-session": fence(clientSession()),
+    "structured-example": fence(structuredExample()),
+    "plain-example": fence(plainExample()),
+  };
+}
+
+/** `text` with every marked section rewritten; throws on a marker with no section or no end. */
+export function regenerate(text: string, generated = sections()): string {
+  return text
+    .replace(START, (marker, name: string, offset: number) => {
+      const body = generated[name];
+      if (body === undefined) throw new Error(`no generated section "${name}"`);
+      if (text.indexOf(END, offset) === -1) throw new Error(`"${name}" has no ${END}`);
+      return `${marker}${body}\n\u0000`; // the old body, up to its end marker, is cut below
+    })
+    .replace(/\u0000[\s\S]*?<!-- end generated -->/g, END);
+}
+
+if (import.meta.main) {
+  const check = process.argv.includes("--check");
+  let stale = 0;
+  for (const file of FILES) {
+    const path = join(ROOT, file);
+    const text = await Bun.file(path).text();
+    const fresh = regenerate(text);
+    if (fresh === text) continue;
+    stale++;
+    if (check) console.error(`${file} is out of date: run bun run docs`);
+    else await Bun.write(path, fresh);
+  }
+  if (check && stale > 0) process.exit(1);
+}

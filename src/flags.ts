@@ -1,0 +1,231 @@
+// Every flag of both programs, written once: parsing (cli.ts), --help and the README's flag
+// tables (scripts/docs.ts) all come from these tables.
+
+import {
+  DEFAULT_CLIENT_HOST,
+  DEFAULT_NODE_TIMEOUT_MS,
+  DEFAULT_PORT,
+  DEFAULT_SERVER_HOST,
+  SERVER_LIMITS,
+} from "./protocol/limits.ts";
+
+export interface FlagSpec {
+  /** Without the dashes. */
+  readonly name: string;
+  /** What follows it, as shown ("<n>"); absent for a switch. */
+  readonly value?: string;
+  readonly short?: string;
+  /** The default as shown ("" for none worth saying). */
+  readonly default: string;
+  /** What it does: one or two sentences, in Markdown (backticks are dropped for --help). */
+  readonly help: string;
+}
+
+const L = SERVER_LIMITS;
+const HELP_FLAGS: readonly FlagSpec[] = [
+  { name: "help", short: "h", default: "", help: "show help" },
+  { name: "version", short: "v", default: "", help: "show the version" },
+];
+
+export const SERVER_FLAGS = [
+  {
+    name: "host",
+    value: "<address>",
+    default: `\`${DEFAULT_SERVER_HOST}\``,
+    help: "address to listen on; every interface by default so your team can join; `127.0.0.1` for this machine only",
+  },
+  {
+    name: "port",
+    value: "<port>",
+    default: `\`${DEFAULT_PORT}\``,
+    help: "TCP port; `0` picks a free one (printed at start)",
+  },
+  {
+    name: "max-clients",
+    value: "<n>",
+    default: `\`${L.maxClients}\``,
+    help: "open connections in total, named or not; `0` for no cap",
+  },
+  {
+    name: "max-per-ip",
+    value: "<n>",
+    default: `\`${L.maxPerIp}\``,
+    help: "open connections from one IP address (a classroom or office behind one NAT address fits); `0` for no cap, e.g. for load tests on loopback",
+  },
+  {
+    name: "max-per-net",
+    value: "<n>",
+    default: `\`${L.maxPerNet}\``,
+    help: "open connections from one network (below): a crowd of addresses from one provider's block counts together; `0` for no cap (load tests on loopback)",
+  },
+  {
+    name: "ipv4-net-bits",
+    value: "<n>",
+    default: `\`${L.networkBits.ipv4}\``,
+    help: "what makes a network, for `--max-per-net` and for log summaries: the leading bits of an IPv4 address…",
+  },
+  { name: "ipv6-net-bits", value: "<n>", default: `\`${L.networkBits.ipv6}\``, help: "…and of an IPv6 address" },
+  {
+    name: "connect-rate",
+    value: "<n/s>",
+    default: `\`${L.connectsPerSecond}\``,
+    help: "new connections one address may open per second once its burst is spent; `0` for no limit (load tests)",
+  },
+  {
+    name: "connect-burst",
+    value: "<n>",
+    default: `\`${L.connectBurst}\``,
+    help: "new connections one address may open at once",
+  },
+  {
+    name: "register-timeout",
+    value: "<s>",
+    default: `\`${L.registerTimeoutMs / 1000}\``,
+    help: "seconds a connection has to choose a name; then it is told and closed",
+  },
+  {
+    name: "max-outbox",
+    value: "<KiB>",
+    default: `\`${L.maxOutboxBytes / 1024}\``,
+    help: "output that may wait for a client that has stopped reading; past it the client is dropped",
+  },
+  {
+    name: "max-outbox-total",
+    value: "<MiB>",
+    default: `\`${L.maxOutboxTotalBytes / 1048576}\``,
+    help: "output that may wait for all clients together; past it the ones holding the most are dropped until a quarter of it is free",
+  },
+  {
+    name: "flood-rate",
+    value: "<lines/s>",
+    default: `\`${L.linesPerSecond}\``,
+    help: "lines a client may send per second; faster lines wait, in order; `0` turns flood control off (load tests)",
+  },
+  {
+    name: "flood-burst",
+    value: "<lines>",
+    default: `\`${L.burstLines}\``,
+    help: "lines a client may send at once before the rate applies",
+  },
+  {
+    name: "ping-interval",
+    value: "<s>",
+    default: `\`${L.pingIdleMs / 1000}\``,
+    help: "a silent `bunchat` is pinged after this long and dropped if it does not answer within half as long again; `0`: never",
+  },
+  {
+    name: "password",
+    value: "<text>",
+    default: "(none)",
+    help: "users must give it before choosing a name. Shows in `ps`: prefer the `BUNCHAT_PASSWORD` environment variable",
+  },
+  {
+    name: "tls-cert",
+    value: "<file>",
+    default: "(none)",
+    help: "serve TLS with this certificate chain (PEM); needs `--tls-key`. Clients then connect with `bunchat --tls`",
+  },
+  { name: "tls-key", value: "<file>", default: "(none)", help: "the certificate's private key (PEM)" },
+  {
+    name: "redis",
+    value: "<url>",
+    default: "(none)",
+    help: "cluster mode: one chat shared by every server using this Redis (`redis://[:password@]host:port`; or `BUNCHAT_REDIS`)",
+  },
+  {
+    name: "node-id",
+    value: "<id>",
+    default: "generated",
+    help: "this server's name in the cluster (1-64 of `A-Z a-z 0-9 _ . -`); two running servers can't share one; a crashed one restarted under it takes it over at once",
+  },
+  {
+    name: "node-timeout",
+    value: "<s>",
+    default: `\`${DEFAULT_NODE_TIMEOUT_MS / 1000}\``,
+    help: "a cluster server silent this long is dead: its users' leaves are announced and their names freed",
+  },
+  ...HELP_FLAGS,
+] as const satisfies readonly FlagSpec[];
+
+export const CLIENT_FLAGS = [
+  { name: "host", value: "<address>", default: `\`${DEFAULT_CLIENT_HOST}\``, help: "server to connect to" },
+  { name: "port", value: "<port>", default: `\`${DEFAULT_PORT}\``, help: "server port" },
+  {
+    name: "name",
+    value: "<username>",
+    default: "(asked)",
+    help: "join with this name instead of being asked (checked against the name rules before connecting)",
+  },
+  {
+    name: "tls",
+    default: "off",
+    help: "connect with TLS; the server's certificate must be trusted by the system and name `--host`",
+  },
+  {
+    name: "ca",
+    value: "<file>",
+    default: "(none)",
+    help: "also trust this CA or self-signed certificate (PEM), for a private CA; implies `--tls`",
+  },
+  {
+    name: "insecure",
+    default: "off",
+    help: 'TLS without checking the certificate: encrypted, but anyone in the middle could be the "server"; implies `--tls`',
+  },
+  {
+    name: "no-timestamps",
+    default: "shown",
+    help: "no `[HH:MM]` before each line (timestamps are only shown on a terminal anyway)",
+  },
+  { name: "no-bell", default: "rings", help: "don't ring the terminal bell when a line mentions your name" },
+  ...HELP_FLAGS,
+] as const satisfies readonly FlagSpec[];
+
+/** What parseFlags takes: each flag's kind and short form. */
+export function parserOptions<F extends readonly FlagSpec[]>(flags: F) {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const f of flags)
+    options[f.name] = { type: f.value ? "string" : "boolean", ...(f.short ? { short: f.short } : {}) };
+  return options as { [K in F[number]["name"]]: { type: "string" | "boolean"; short?: string } };
+}
+
+/** How a flag is written: "-h, --help" or "--port <port>". */
+export function flagUsage(f: FlagSpec): string {
+  return `${f.short ? `-${f.short}, ` : ""}--${f.name}${f.value ? ` ${f.value}` : ""}`;
+}
+
+/** The "Options:" lines of --help, wrapped to `width` columns. */
+export function helpOptions(flags: readonly FlagSpec[], width = 100): string {
+  const column = Math.max(...flags.map((f) => flagUsage(f).length)) + 4;
+  const lines: string[] = [];
+  for (const f of flags) {
+    const shown = f.default.replaceAll("`", "");
+    const plain = f.help.replaceAll("`", "");
+    const text =
+      shown && !["off", "(none)", "(asked)", "shown", "rings"].includes(shown) ? `${plain} (default ${shown})` : plain;
+    let line = `  ${flagUsage(f)}`.padEnd(column);
+    for (const word of text.split(" ")) {
+      if (line.length + word.length + 1 > width && line.trim() !== "") {
+        lines.push(line.trimEnd());
+        line = " ".repeat(column);
+      }
+      line += `${line.endsWith(" ") ? "" : " "}${word}`;
+    }
+    lines.push(line.trimEnd());
+  }
+  return lines.join("\n");
+}
+
+/** The README's table of flags. */
+export function flagTable(flags: readonly FlagSpec[]): string {
+  const rows = flags.map((f) => [
+    f.short ? `\`-${f.short}\`, \`--${f.name}\`` : `\`--${f.name}${f.value ? ` ${f.value}` : ""}\``,
+    f.default,
+    f.help,
+  ]);
+  const widths = [0, 1, 2].map((i) =>
+    Math.max(...[["Flag", "Default", "Meaning"][i]!, ...rows.map((r) => r[i]!)].map((c) => c.length)),
+  );
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(["Flag", "Default", "Meaning"]), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}

@@ -1,0 +1,34 @@
+// The docs say what the code does: the generated parts are what scripts/docs.ts would write now,
+// and the hand-written limits table gives each limit's default as the code has it.
+
+import { describe, expect, test } from "bun:test";
+import { FILES, regenerate } from "../scripts/docs.ts";
+import { SERVER_FLAGS } from "../src/flags.ts";
+
+const root = `${import.meta.dir}/..`;
+
+describe("docs", () => {
+  test.each(FILES)("%s: the generated parts are up to date (bun run docs rewrites them)", async (file) => {
+    const text = await Bun.file(`${root}/${file}`).text();
+    expect(text).toContain("<!-- generated: ");
+    expect(regenerate(text)).toBe(text);
+  });
+
+  test("README's limits table gives each flag's default as --help does", async () => {
+    const readme = await Bun.file(`${root}/README.md`).text();
+    const limits = readme.slice(readme.indexOf("## Limits"), readme.indexOf("## Benchmarks"));
+    const rows = [...limits.matchAll(/^\| [^|]+\| ([^|]*\(`--([a-z-]+)`\)[^|]*)\|/gm)];
+    expect(rows.length).toBeGreaterThan(5);
+    for (const [, cell, flag] of rows) {
+      const spec = SERVER_FLAGS.find((f) => f.name === flag);
+      expect(spec, `--${flag} in the limits table`).toBeDefined();
+      const value = spec!.default.replaceAll("`", "");
+      // "1 MiB (`--max-outbox`)" for 1024 KiB, "30 s (`--register-timeout`)": the number, or its MiB.
+      const shown = [value, `${Number(value) / 1024}`];
+      expect(
+        shown.some((v) => new RegExp(`(^|\\D)${v}(\\D|$)`).test(cell!)),
+        `--${flag}: "${cell}" vs ${value}`,
+      ).toBe(true);
+    }
+  });
+});
