@@ -6,22 +6,11 @@ import { expect, test } from "bun:test";
 import { run } from "../helpers/binaries.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testServer } from "../helpers/server.ts";
-import type { Member } from "../../src/server/hub.ts";
+import { quietCrowd } from "../helpers/crowd.ts";
 
 test("/users asked 15 times from a pipe in a room of 100 away users: answered every time, never slowed by the server", async () => {
   const t = await testServer();
-  for (let i = 0; i < 100; i++) {
-    const m: Member = {
-      name: `crowd${String(i).padStart(3, "0")}`,
-      mode: "text",
-      joinedSeq: 0,
-      lastHeldSeq: 0,
-      deliver() {},
-      deliverTurn() {},
-    };
-    t.server.hub.add(m);
-    t.server.hub.setAway(m, `gone fishing ${"~".repeat(87)}`); // each answer is about 12 KB
-  }
+  quietCrowd(t.server.hub, 100, 3); // each answer is about 12 KB
   const watcher = await Peer.join(t.port, "Watcher");
   const bot = run(process.execPath, [`${import.meta.dir}/../../client.ts`, "--port", String(t.port), "--name", "Bot"]);
   for (let i = 0; i < 15; i++) bot.send("/users");

@@ -7,7 +7,7 @@ import { readdirSync } from "node:fs";
 import { arena } from "../helpers/arena.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testTls } from "../helpers/server.ts";
-import type { Hub, Member } from "../../src/server/hub.ts";
+import { quietCrowd } from "../helpers/crowd.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -578,22 +578,6 @@ describe("abuse", () => {
     await a.unaffected();
   });
 });
-
-/** `n` users who never read a thing (members of the hub, without sockets), each away with a long reason. */
-function quietCrowd(hub: Hub, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const m: Member = {
-      name: `crowd${String(i).padStart(4, "0")}`,
-      mode: "text",
-      joinedSeq: 0,
-      lastHeldSeq: 0,
-      deliver() {},
-      deliverTurn() {},
-    };
-    hub.add(m);
-    hub.setAway(m, `gone fishing ${"~".repeat(87)}`); // 100 characters, as in the attack
-  }
-}
 
 describe("amplification", () => {
   test("/users in a big room is a summary with counts; /users <prefix> finds someone", async () => {

@@ -1,0 +1,19 @@
+// Users without sockets: members of a hub who never read a thing, to make a big room cheaply.
+
+import type { Hub, Member } from "../../src/server/hub.ts";
+
+/** `n` users named `crowd0000`… (padded to `digits`), each away with a 100-character reason. */
+export function quietCrowd(hub: Hub, n: number, digits = 4): void {
+  for (let i = 0; i < n; i++) {
+    const m: Member = {
+      name: `crowd${String(i).padStart(digits, "0")}`,
+      mode: "text",
+      joinedSeq: 0,
+      lastHeldSeq: 0,
+      deliver() {},
+      deliverTurn() {},
+    };
+    hub.add(m);
+    hub.setAway(m, `gone fishing ${"~".repeat(87)}`); // 100 characters, as in the attack of issue 11
+  }
+}
