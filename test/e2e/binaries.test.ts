@@ -669,7 +669,8 @@ describe("running it", () => {
     const path = `${bins.dir}/bunchat.service`;
     await Bun.write(path, unit.replaceAll("/usr/local/bin/bunchat-server", bins.server));
     const verify = Bun.spawnSync(["systemd-analyze", "verify", path], { stderr: "pipe" });
-    expect(verify.stderr.toString()).toBe("");
+    // Whatever it says about our unit is a finding (other lines are about the machine it runs on).
+    expect(verify.stderr.toString().split("\n").filter((l) => l.includes("bunchat.service"))).toEqual([]);
     expect(verify.exitCode).toBe(0);
   });
 });
