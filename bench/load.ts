@@ -6,7 +6,8 @@
 //   latency   S senders at a fixed total rate → p50/p99/max from send to receipt
 //   quit      close everything and exit
 // Every payload is "p <sender> <seq> <send time in µs>"; receivers parse it from the raw bytes, so
-// losses and reordering are counted exactly, whatever each server puts around it.
+// what was lost, reordered, duplicated or corrupted (a line cut or glued to another) is counted
+// exactly and separately, whatever each server puts around it.
 
 import type { Socket } from "bun";
 import { Outbox } from "../src/net/outbox.ts";
@@ -18,6 +19,11 @@ const QUOTE = 0x22;
 const P = 0x70;
 const encoder = new TextEncoder();
 const micros = () => Math.round(performance.now() * 1000);
+
+/** Senders a measurement may have at most (sequence numbers are kept per sender). */
+const MAX_SENDERS = 64;
+/** Gaps tracked per receiver and sender; a bigger one is counted lost at once. */
+const MAX_GAP = 100_000;
 
 /** Latency histogram: 10 µs buckets up to 1 s, and one for everything slower. */
 const BUCKET_US = 10;
@@ -35,8 +41,10 @@ interface Conn {
   n1: number;
   n2: number;
   n3: number;
-  /** Last sequence number heard from each sender (-1: none yet). */
+  /** Highest sequence number heard from each sender (-1: none yet). */
   last: Int32Array;
+  /** Per sender, sequence numbers skipped over and not heard yet: a late one is reordered, not lost. */
+  gaps: Map<number, Set<number>> | undefined;
   joined: boolean;
   onJoin: (() => void) | undefined;
   closed: boolean;
@@ -48,8 +56,12 @@ let ports: number[] = [];
 let conns: Conn[] = [];
 const stats = {
   deliveries: 0,
+  /** Lines a gap was too big to track: lost for good. */
   lost: 0,
   reordered: 0,
+  duplicated: 0,
+  /** Lines that held a payload but not whole: cut, or glued to another. */
+  corrupted: 0,
   measuring: false,
   latency: false,
   maxUs: 0,
@@ -58,7 +70,7 @@ const stats = {
   lastAt: 0,
 };
 /** Next sequence number per sender; kept across measurements, so late lines from one can't pass for another's. */
-let next = new Int32Array(0);
+const next = new Int32Array(MAX_SENDERS);
 const histogram = new Uint32Array(BUCKETS + 1);
 let afterData: (() => void) | undefined;
 let pumpScheduled = false;
@@ -81,7 +93,8 @@ function scan(conn: Conn, b: Uint8Array): void {
   for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
     if (c === NL) {
-      if (state === SENT) record(conn, n1, n2, n3);
+      if (state === SENT && protocol !== "json") record(conn, n1, n2, n3);
+      else if (state === SENDER || state === SEQ || state === SENT) corrupt();
       state = SEEK;
       prev = prev2 = NL;
       continue;
@@ -95,16 +108,26 @@ function scan(conn: Conn, b: Uint8Array): void {
         break;
       case SENDER:
         if (c >= 48 && c <= 57) n1 = n1 * 10 + c - 48;
-        else state = c === SP ? SEQ : SKIP;
+        else if (c === SP) state = SEQ;
+        else {
+          state = SKIP;
+          corrupt();
+        }
         break;
       case SEQ:
         if (c >= 48 && c <= 57) n2 = n2 * 10 + c - 48;
-        else state = c === SP ? SENT : SKIP;
+        else if (c === SP) state = SENT;
+        else {
+          state = SKIP;
+          corrupt();
+        }
         break;
       case SENT:
         if (c >= 48 && c <= 57) n3 = n3 * 10 + c - 48;
         else {
-          record(conn, n1, n2, n3);
+          // The payload ends the line, or (JSON) the string: anything else is a line cut or glued.
+          if (c === QUOTE && protocol === "json") record(conn, n1, n2, n3);
+          else corrupt();
           state = SKIP;
         }
         break;
@@ -148,18 +171,32 @@ function scanJoin(conn: Conn, chunk: Uint8Array): void {
   if (start < bytes.length) conn.leftover = bytes.slice(start);
 }
 
+function corrupt(): void {
+  if (stats.measuring) stats.corrupted++;
+}
+
 function record(conn: Conn, sender: number, seq: number, sent: number): void {
   if (!stats.measuring || conn.index < stats.senders) return; // senders hear each other: not counted
-  stats.deliveries++;
+  if (sender >= MAX_SENDERS) return corrupt();
   const last = conn.last[sender]!;
-  if (seq === last + 1) conn.last[sender] = seq;
-  else if (seq > last + 1) {
-    stats.lost += seq - last - 1; // un-counted if the missing ones show up later
-    conn.last[sender] = seq;
-  } else {
+  if (seq > last + 1) {
+    // Skipped over: missing for now; a late arrival is reordered, one that never comes is lost.
+    if (seq - last - 1 > MAX_GAP) stats.lost += seq - last - 1;
+    else {
+      const gaps = (conn.gaps ??= new Map());
+      let gap = gaps.get(sender);
+      if (!gap) gaps.set(sender, (gap = new Set()));
+      for (let k = last + 1; k < seq; k++) gap.add(k);
+    }
+  } else if (seq <= last) {
+    if (!conn.gaps?.get(sender)?.delete(seq)) {
+      stats.duplicated++;
+      return;
+    }
     stats.reordered++;
-    stats.lost--;
   }
+  if (seq > last) conn.last[sender] = seq;
+  stats.deliveries++;
   if (stats.latency) {
     const us = micros() - sent;
     histogram[Math.min(BUCKETS, Math.floor(us / BUCKET_US))]!++;
@@ -192,7 +229,8 @@ async function connect(index: number): Promise<Conn> {
     n1: 0,
     n2: 0,
     n3: 0,
-    last: new Int32Array(next.length).fill(-1),
+    last: new Int32Array(MAX_SENDERS).fill(-1),
+    gaps: undefined,
     joined: false,
     closed: false,
   } as Conn;
@@ -257,7 +295,11 @@ async function fanout(senders: number, windowDeliveries: number, ms: number) {
   const window = Math.max(20, Math.min(2000, Math.floor(windowDeliveries / rs.length / senders)));
   const first = Int32Array.from(next);
   const missingBefore = missing(rs); // lost in an earlier measurement: not this one's
-  Object.assign(stats, { deliveries: 0, lost: 0, reordered: 0, measuring: true, latency: false, senders });
+  if (senders > MAX_SENDERS) throw new Error(`at most ${MAX_SENDERS} senders`);
+  Object.assign(stats, {
+    ...{ deliveries: 0, lost: 0, reordered: 0, duplicated: 0, corrupted: 0 },
+    ...{ measuring: true, latency: false, senders },
+  });
   seenDeliveries = 0;
   const started = performance.now();
   stats.lastAt = started;
@@ -304,14 +346,19 @@ async function fanout(senders: number, windowDeliveries: number, ms: number) {
     seconds: (stats.lastAt - started) / 1000,
     lost: stats.lost + missing(rs) - missingBefore,
     reordered: stats.reordered,
+    duplicated: stats.duplicated,
+    corrupted: stats.corrupted,
     closed: conns.filter((c) => c.closed).length,
   };
 }
 
-/** Lines sent that some receiver has not heard yet (or never will). */
+/** Lines sent that some receiver has not heard yet (or never will): skipped over, or after its last. */
 function missing(rs: Conn[]): number {
   let sum = 0;
-  for (const r of rs) for (let s = 0; s < next.length; s++) sum += next[s]! - 1 - r.last[s]!;
+  for (const r of rs) {
+    for (let s = 0; s < next.length; s++) sum += next[s]! - 1 - r.last[s]!;
+    for (const gap of r.gaps?.values() ?? []) sum += gap.size;
+  }
   return sum;
 }
 
@@ -322,9 +369,14 @@ function caughtUp(rs: Conn[]): boolean {
 
 async function latency(senders: number, perSecond: number, ms: number) {
   const rs = receivers(senders);
+  if (rs.length === 0) throw new Error(`${senders} senders leave no one to receive: join more users`);
   histogram.fill(0);
   const missingBefore = missing(rs);
-  Object.assign(stats, { deliveries: 0, lost: 0, reordered: 0, measuring: true, latency: true, maxUs: 0, senders });
+  if (senders > MAX_SENDERS) throw new Error(`at most ${MAX_SENDERS} senders`);
+  Object.assign(stats, {
+    ...{ deliveries: 0, lost: 0, reordered: 0, duplicated: 0, corrupted: 0 },
+    ...{ measuring: true, latency: true, maxUs: 0, senders },
+  });
   seenDeliveries = 0;
   const interval = 1000 / perSecond;
   const started = performance.now();
@@ -341,6 +393,7 @@ async function latency(senders: number, perSecond: number, ms: number) {
     noteProgress();
   }
   stats.measuring = false;
+  if (stats.deliveries === 0) throw new Error("no latency line was delivered");
   const percentile = (p: number) => {
     let seen = 0;
     for (let i = 0; i <= BUCKETS; i++) {
@@ -352,6 +405,9 @@ async function latency(senders: number, perSecond: number, ms: number) {
   return {
     deliveries: stats.deliveries,
     lost: stats.lost + missing(rs) - missingBefore,
+    reordered: stats.reordered,
+    duplicated: stats.duplicated,
+    corrupted: stats.corrupted,
     p50: percentile(0.5),
     p99: percentile(0.99),
     max: stats.maxUs / 1000,
@@ -367,7 +423,6 @@ process.on("message", async (request: LoadRequest) => {
     if (request.type === "join") {
       protocol = request.protocol;
       ports = request.ports;
-      if (next.length < request.senders) next = new Int32Array(request.senders);
       const started = performance.now();
       const batch = request.batch ?? request.users;
       for (let i = conns.length; i < request.users; i += batch) {

@@ -31,6 +31,7 @@ const { values: flags } = parseArgs({
     "fanout-ms": { type: "string", default: "800" },
     users: { type: "string", default: "10,100,1000" },
     "no-memory": { type: "boolean", default: false },
+    "latency-users": { type: "string", default: "1000" },
     profile: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
@@ -50,13 +51,24 @@ const windowLines = (users: number) =>
   Math.max(20, Math.min(2000, Math.floor(WINDOW / (users - SENDERS(users)) / SENDERS(users))));
 /** Deliveries outstanding at most: lines ahead of the slowest receiver × receivers, over all senders. */
 const WINDOW = 1_000_000;
-const LATENCY = { users: 1000, senders: 10, perSecond: 100, ms: 1000 };
+const LATENCY = { users: Number(flags["latency-users"]), senders: 10, perSecond: 100, ms: 1000 };
 const IDLE_USERS = 10_000;
 const root = `${import.meta.dir}/..`;
 const bun = process.execPath;
 /** --profile <dir>: bunchat writes a CPU profile (markdown) there when it stops. */
 const PROFILE = flags.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${flags.profile}`] : [];
-const LIFTED = ["--flood-rate", "0", "--max-per-ip", "0", "--max-per-net", "0", "--connect-rate", "0", "--max-clients", "20000"];
+const LIFTED = [
+  "--flood-rate",
+  "0",
+  "--max-per-ip",
+  "0",
+  "--max-per-net",
+  "0",
+  "--connect-rate",
+  "0",
+  "--max-clients",
+  "20000",
+];
 
 interface Target {
   id: string;
@@ -319,6 +331,20 @@ const median = (xs: number[]) => {
   return s.length === 0 ? Number.NaN : s[Math.floor((s.length - 1) / 2)]!;
 };
 
+/** Deliveries out of order, twice, or cut or glued to another line: a note each, when there are any. */
+function noteOdd(
+  target: Target,
+  where: string,
+  odd: { reordered: number; duplicated: number; corrupted: number },
+): void {
+  const parts = [
+    odd.reordered > 0 ? `${odd.reordered} out of order` : "",
+    odd.duplicated > 0 ? `${odd.duplicated} twice` : "",
+    odd.corrupted > 0 ? `${odd.corrupted} cut or glued to another line` : "",
+  ].filter(Boolean);
+  if (parts.length > 0) notes.push(`${target.label}, ${where}: deliveries ${parts.join(", ")}`);
+}
+
 type Figures = Record<string, number | string>;
 const results = new Map<string, Figures>();
 const notes: string[] = [];
@@ -337,7 +363,7 @@ async function measure(target: Target): Promise<Figures> {
       if (users === 1000) figures.setup = joined.seconds * 1000;
       const rates: number[] = [];
       let lost = 0;
-      let reordered = 0;
+      const odd = { reordered: 0, duplicated: 0, corrupted: 0 };
       const cpu = { server: 0, load: 0, seconds: 0 };
       for (let run = 0; run < RUNS; run++) {
         const before = [await serverCpu(server), await cpuSeconds(load.pid), performance.now()] as const;
@@ -350,15 +376,43 @@ async function measure(target: Target): Promise<Figures> {
         cpu.seconds += (performance.now() - before[2]) / 1000;
         rates.push(r.deliveries / r.seconds);
         lost += r.lost;
-        reordered += r.reordered;
+        for (const k of ["reordered", "duplicated", "corrupted"] as const) odd[k] += r[k];
       }
       figures[`fanout${users}`] = median(rates);
       figures[`cpu${users}`] = `${pct(cpu.server / cpu.seconds)} / ${pct(cpu.load / cpu.seconds)}`;
       // Server CPU per million deliveries: what the server spends, whoever was the bottleneck.
       figures[`cost${users}`] = (cpu.server / cpu.seconds / median(rates)) * 1e6 * 1000;
       figures[`lost${users}`] = lost;
-      if (reordered > 0) notes.push(`${target.label}, ${users} users: ${reordered} deliveries out of order`);
-      if (users === LATENCY.users) {
+      noteOdd(target, `${users} users`, odd);
+    } catch (err) {
+      figures[`fanout${users}`] = `failed: ${(err as Error).message}`;
+      notes.push(`${target.label}, ${users} users: ${(err as Error).message}`);
+    } finally {
+      await load.quit();
+      await server.stop();
+      if (target.nodes) figures[`envelopes${users}`] = envelopeCounts(server.summaries);
+    }
+    console.log(
+      `  ${target.label}, ${users} users: ${show(figures[`fanout${users}`], "rate")} deliveries/s, CPU server / load ${figures[`cpu${users}`]}`,
+    );
+  }
+  // Latency on a server and connections of its own: nothing left over from the fan-out runs.
+  if (USERS.includes(LATENCY.users)) {
+    const server = await startTarget(target);
+    const load = startLoad();
+    try {
+      await load.ask<"joined">(
+        {
+          type: "join",
+          protocol: target.protocol,
+          ports: server.ports,
+          users: LATENCY.users,
+          senders: LATENCY.senders,
+          batch: 200,
+        },
+        60_000,
+      );
+      {
         const p50: number[] = [];
         const p99: number[] = [];
         const max: number[] = [];
@@ -371,20 +425,17 @@ async function measure(target: Target): Promise<Figures> {
           p99.push(r.p99);
           max.push(r.max);
           figures.latencyLost = Number(figures.latencyLost ?? 0) + r.lost;
+          noteOdd(target, "latency", r);
         }
         Object.assign(figures, { p50: median(p50), p99: median(p99), max: median(max) });
       }
     } catch (err) {
-      figures[`fanout${users}`] = `failed: ${(err as Error).message}`;
-      notes.push(`${target.label}, ${users} users: ${(err as Error).message}`);
+      figures.p50 = `failed: ${(err as Error).message}`;
+      notes.push(`${target.label}, latency: ${(err as Error).message}`);
     } finally {
       await load.quit();
       await server.stop();
-      if (target.nodes) figures[`envelopes${users}`] = envelopeCounts(server.summaries);
     }
-    console.log(
-      `  ${target.label}, ${users} users: ${show(figures[`fanout${users}`], "rate")} deliveries/s, CPU server / load ${figures[`cpu${users}`]}`,
-    );
   }
   if (target.memory && !flags["no-memory"]) {
     const server = await startTarget(target);
@@ -482,7 +533,7 @@ const ROWS: Row[] = [
         higherIsBetter: false,
       }))
     : []),
-  { label: "latency p50, 1000 users, 100 lines/s", key: "p50", kind: "ms", higherIsBetter: false },
+  { label: `latency p50, ${LATENCY.users} users, ${LATENCY.perSecond} lines/s`, key: "p50", kind: "ms", higherIsBetter: false },
   { label: "latency p99", key: "p99", kind: "ms", higherIsBetter: false },
   { label: "lost in the latency runs", key: "latencyLost", kind: "count", higherIsBetter: false },
   { label: "latency max", key: "max", kind: "ms", higherIsBetter: false },
@@ -533,9 +584,12 @@ In brackets: how many times better bunchat (text) is on that row (above 1: bunch
   (${USERS.map((u) => `${windowLines(u)} lines per sender at ${u} users`).join(", ")}); deliveries counted at the receivers
   (senders are not counted), over the time from the first line sent to the last one received.
   A window that stays shut for 50 ms without a delivery is given up on (a server that cuts lines
-  would otherwise stall its senders); what never arrives whole is counted lost. Every payload carries sender, sequence number and send time, so
-  "lost" is exact: it counts lines never received and gaps in the sequence.
-- **Latency**: ${LATENCY.senders} senders together at ${LATENCY.perSecond} lines/s for ${LATENCY.ms / 1000} s to ${LATENCY.users} users; from the sender's
+  would otherwise stall its senders). Every payload carries sender, sequence number and send time,
+  and every line is checked whole, so four things are counted exactly and apart: lost (never
+  received), out of order (received after a later one), twice, and cut or glued to another line
+  (which does not count as a delivery). The last three are listed under the table when there are any.
+- **Latency**: ${LATENCY.senders} senders together at ${LATENCY.perSecond} lines/s for ${LATENCY.ms / 1000} s to ${LATENCY.users} users, on a server
+  and connections of their own (nothing left over from the fan-out runs); from the sender's
   write to each receiver's read, both in the load generator's process.
 - **Set-up**: ${LATENCY.users} users connecting at once (200 at a time) until each has been welcomed.
 - **Memory** (bunchat in text mode; JSON mode is the same server and measured 60.2 MiB when it was

@@ -20,9 +20,22 @@ export type LoadReply =
       window: number;
       deliveries: number;
       seconds: number;
+      /** Never arrived; arrived late (out of order); arrived twice; arrived cut or glued to another line. */
       lost: number;
       reordered: number;
+      duplicated: number;
+      corrupted: number;
       closed: number;
     }
-  | { type: "latency"; deliveries: number; lost: number; p50: number; p99: number; max: number }
+  | {
+      type: "latency";
+      deliveries: number;
+      lost: number;
+      reordered: number;
+      duplicated: number;
+      corrupted: number;
+      p50: number;
+      p99: number;
+      max: number;
+    }
   | { type: "failed"; message: string };

@@ -1,5 +1,5 @@
 // `bun run bench` must keep working: a short run against bunchat alone and as a two-node cluster
-// (10 users, one run, no memory case). It checks the harness and that nothing is lost, not any speed: timing targets
+// (10 and 20 users, latency at 20, one run, no memory case). It checks the harness and that nothing is lost, not any speed: timing targets
 // live in bench/, never in tests.
 
 import { expect, test } from "bun:test";
@@ -13,7 +13,9 @@ test("the benchmark runs against bunchat, alone and as 2 nodes, and counts every
         "--only",
         "bunchat-text,bunchat-cluster",
         "--users",
-        "10",
+        "10,20",
+        "--latency-users",
+        "20",
         "--runs",
         "1",
         "--fanout-ms",
@@ -30,6 +32,10 @@ test("the benchmark runs against bunchat, alone and as 2 nodes, and counts every
   expect(code).toBe(0);
   expect(out).toMatch(/\| fan-out, 10 users \(deliveries\/s\) \| \d+(\.\d+)?[kM] \| \d+(\.\d+)?[kM] \(/);
   expect(out).toContain("| lost, 10 users | 0 | 0 |");
+  // The latency phase, with its 10 senders, on connections of its own: every line measured, none lost.
+  expect(out).toMatch(/\| latency p50, 20 users, 100 lines\/s \| \d/);
+  expect(out).toContain("| lost in the latency runs | 0 | 0 |");
+  expect(out).not.toMatch(/out of order|twice|cut or glued/);
   // Both nodes published, and neither found an envelope missing or repeated.
   expect(out).toMatch(/\| cluster envelopes, 10 users \| – \| [1-9]\d* sent, 0 missed, 0 repeated \|/);
 }, 70_000);
