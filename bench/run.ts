@@ -11,13 +11,15 @@
 //   ncat --chat                          Debian's ncat; installed with apt-get if missing and root
 //   naive Bun                            bench/baselines/naive.ts: one write per line per recipient
 //   Python threads                       bench/baselines/chat_server.py: thread per client, sendall
+//   C, batched per turn                  bench/baselines/ceiling.c (cc -O2 at bench time): epoll, one
+//                                        writev per client per turn; the ceiling for bunchat's design
 //   bunchat, 2 nodes                     two bunchat servers in cluster mode through one redis-server,
 //                                        all three on core 0; users (senders too) split between them
 //
 //   bun run bench                   # everything, about 2 minutes; writes bench/RESULTS.md
 //   bun run bench -- --only bunchat-text,ncat --runs 1 --no-write
 
-import { cpus } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { freePort, startRedis } from "./redis.ts";
@@ -39,7 +41,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(`Usage: bun bench/run.ts [--runs 3] [--only <id,id>] [--users 10,100,1000] [--fanout-ms 800] [--no-memory]
                         [--profile <dir>] [--no-write]
-Servers (ids): bunchat-text, bunchat-json, ncat, naive, python, bunchat-cluster`);
+Servers (ids): bunchat-text, bunchat-json, ceiling, ncat, naive, python, bunchat-cluster`);
   process.exit(0);
 }
 const RUNS = Math.max(1, Number(flags.runs));
@@ -124,6 +126,15 @@ const TARGETS: Target[] = [
     memory: false, // a thread per client: 10,000 did not register within a minute in a trial
   },
   {
+    id: "ceiling",
+    label: "C, batched per turn",
+    protocol: "text",
+    // Compiled below, before the runs, with the machine's cc.
+    command: () => [CEILING, "0"],
+    printsPort: true,
+    memory: false,
+  },
+  {
     id: "bunchat-cluster",
     label: "bunchat, 2 nodes",
     protocol: "text",
@@ -133,6 +144,9 @@ const TARGETS: Target[] = [
     nodes: 2,
   },
 ];
+
+/** bench/baselines/ceiling.c, compiled for this run: the C server that batches per turn, bunchat's ceiling. */
+const CEILING = `${tmpdir()}/bunchat-bench-ceiling-${process.pid}`;
 
 const pin = (cpu: number) => (Bun.which("taskset") && cpus().length > 1 ? ["taskset", "-c", String(cpu)] : []);
 const children = new Set<Subprocess>();
@@ -489,11 +503,25 @@ if (wantsNcat && !Bun.which("ncat") && process.getuid?.() === 0 && Bun.which("ap
   Bun.spawnSync(["apt-get", "install", "-y", "ncat"], { stdout: "ignore", stderr: "ignore" });
 }
 const targets = TARGETS.filter((t) => !only || only.includes(t.id)).filter((t) => {
-  const needs = t.id === "ncat" ? "ncat" : t.id === "python" ? "python3" : t.nodes ? "redis-server" : undefined;
+  const needs =
+    t.id === "ncat"
+      ? "ncat"
+      : t.id === "python"
+        ? "python3"
+        : t.id === "ceiling"
+          ? "cc"
+          : t.nodes
+            ? "redis-server"
+            : undefined;
   const missing = needs !== undefined && !Bun.which(needs);
-  if (missing) notes.push(`${t.label}: not installed, skipped`);
+  if (missing) notes.push(`${t.label}: ${needs} is not installed, skipped`);
   return !missing;
 });
+if (targets.some((t) => t.id === "ceiling")) {
+  const cc = Bun.spawnSync(["cc", "-O2", "-o", CEILING, `${import.meta.dir}/baselines/ceiling.c`], { stderr: "pipe" });
+  if (cc.exitCode !== 0) throw new Error(`cc could not build bench/baselines/ceiling.c: ${cc.stderr.toString()}`);
+  process.on("exit", () => void Bun.spawnSync(["rm", "-f", CEILING]));
+}
 
 const started = performance.now();
 for (const target of targets) {
@@ -533,7 +561,12 @@ const ROWS: Row[] = [
         higherIsBetter: false,
       }))
     : []),
-  { label: `latency p50, ${LATENCY.users} users, ${LATENCY.perSecond} lines/s`, key: "p50", kind: "ms", higherIsBetter: false },
+  {
+    label: `latency p50, ${LATENCY.users} users, ${LATENCY.perSecond} lines/s`,
+    key: "p50",
+    kind: "ms",
+    higherIsBetter: false,
+  },
   { label: "latency p99", key: "p99", kind: "ms", higherIsBetter: false },
   { label: "lost in the latency runs", key: "latencyLost", kind: "count", higherIsBetter: false },
   { label: "latency max", key: "max", kind: "ms", higherIsBetter: false },
@@ -612,6 +645,11 @@ ${notes.map((n) => `- ${n}`).join("\n")}
   the server had time to spare, so those figures are a floor. "Server CPU per million deliveries"
   compares the servers whoever the bottleneck was: it is the server's CPU time over the fan-out
   runs divided by what it delivered.
+- **C, batched per turn** (bench/baselines/ceiling.c, compiled with \`cc -O2\` for the run) does what
+  bunchat does, per event-loop turn (one epoll_wait): it reads each ready socket once, collects the
+  complete lines, and gives each client one writev of the turn without its own lines, queueing what
+  a socket does not take. It is the ceiling for bunchat's design on this machine: what is left
+  between the two is bunchat's own cost.
 - **ncat --chat** forwards whatever one read() returned, prefixed with \`<userN>\`, in one write per
   reader: cheap (hence its low CPU per delivery), but under load a read ends in the middle of a
   line, so lines are cut and glued to the next sender's prefix. That is its "lost": lines that never

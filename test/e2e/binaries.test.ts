@@ -670,7 +670,12 @@ describe("running it", () => {
     await Bun.write(path, unit.replaceAll("/usr/local/bin/bunchat-server", bins.server));
     const verify = Bun.spawnSync(["systemd-analyze", "verify", path], { stderr: "pipe" });
     // Whatever it says about our unit is a finding (other lines are about the machine it runs on).
-    expect(verify.stderr.toString().split("\n").filter((l) => l.includes("bunchat.service"))).toEqual([]);
+    expect(
+      verify.stderr
+        .toString()
+        .split("\n")
+        .filter((l) => l.includes("bunchat.service")),
+    ).toEqual([]);
     expect(verify.exitCode).toBe(0);
   });
 });
