@@ -378,7 +378,7 @@ async function measure(target: Target): Promise<Figures> {
       const rates: number[] = [];
       let lost = 0;
       const odd = { reordered: 0, duplicated: 0, corrupted: 0 };
-      const cpu = { server: 0, load: 0, seconds: 0 };
+      const cpu = { server: 0, load: 0, seconds: 0, deliveries: 0 };
       for (let run = 0; run < RUNS; run++) {
         const before = [await serverCpu(server), await cpuSeconds(load.pid), performance.now()] as const;
         const r = await load.ask<"fanout">(
@@ -389,13 +389,18 @@ async function measure(target: Target): Promise<Figures> {
         cpu.load += (await cpuSeconds(load.pid)) - before[1];
         cpu.seconds += (performance.now() - before[2]) / 1000;
         rates.push(r.deliveries / r.seconds);
+        cpu.deliveries += r.deliveries;
         lost += r.lost;
         for (const k of ["reordered", "duplicated", "corrupted"] as const) odd[k] += r[k];
       }
       figures[`fanout${users}`] = median(rates);
-      figures[`cpu${users}`] = `${pct(cpu.server / cpu.seconds)} / ${pct(cpu.load / cpu.seconds)}`;
-      // Server CPU per million deliveries: what the server spends, whoever was the bottleneck.
-      figures[`cost${users}`] = (cpu.server / cpu.seconds / median(rates)) * 1e6 * 1000;
+      // Which side was the limit: a side near a whole core of its own (the other then had time spare).
+      const [serverShare, loadShare] = [cpu.server / cpu.seconds, cpu.load / cpu.seconds];
+      const limit = loadShare >= 0.9 ? " (load-bound)" : serverShare >= 0.9 ? " (server-bound)" : "";
+      figures[`cpu${users}`] = `${pct(serverShare)} / ${pct(loadShare)}${limit}`;
+      // Server CPU per million deliveries: CPU seconds over deliveries in the same windows, whoever
+      // was the bottleneck (not an average percentage over a median rate).
+      figures[`cost${users}`] = (cpu.server / cpu.deliveries) * 1e6 * 1000;
       figures[`lost${users}`] = lost;
       noteOdd(target, `${users} users`, odd);
     } catch (err) {
@@ -641,6 +646,8 @@ ${notes.map((n) => `- ${n}`).join("\n")}
 
 ## Reading the table
 
+- **(load-bound)** after a CPU figure marks a run where the load generator used 90 % of its core or
+  more, **(server-bound)** one where the server did: the other side had time to spare.
 - **The load generator is the limit for bunchat at 100 and 1000 users** (its CPU is in the table):
   the server had time to spare, so those figures are a floor. "Server CPU per million deliveries"
   compares the servers whoever the bottleneck was: it is the server's CPU time over the fan-out
