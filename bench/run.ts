@@ -24,6 +24,7 @@ import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { freePort, startRedis } from "./redis.ts";
 import type { LoadReply, LoadRequest, Protocol } from "./shared.ts";
+import { LOAD_TEST_LIFTS } from "../src/flags.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -59,18 +60,7 @@ const root = `${import.meta.dir}/..`;
 const bun = process.execPath;
 /** --profile <dir>: bunchat writes a CPU profile (markdown) there when it stops. */
 const PROFILE = flags.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${flags.profile}`] : [];
-const LIFTED = [
-  "--flood-rate",
-  "0",
-  "--max-per-ip",
-  "0",
-  "--max-per-net",
-  "0",
-  "--connect-rate",
-  "0",
-  "--max-clients",
-  "20000",
-];
+const LIFTED = ["--flood-rate", "0", ...LOAD_TEST_LIFTS, "--max-clients", "20000"];
 
 interface Target {
   id: string;

@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { startRedis } from "./redis.ts";
 import { BUCKET_MS, BUCKETS, type SoakConfig, type WorkerMessage } from "./soak-shared.ts";
+import { LOAD_TEST_LIFTS } from "../src/flags.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -68,7 +69,7 @@ process.on("exit", () => {
 
 // The server, or a cluster's nodes and their Redis.
 const serverLog = { lines: 0, dropped: 0, timedOut: 0 };
-const SERVER_FLAGS = ["--host", "127.0.0.1", "--port", "0", "--max-per-ip", "0", "--max-per-net", "0", "--connect-rate", "0"];
+const SERVER_FLAGS = ["--host", "127.0.0.1", "--port", "0", ...LOAD_TEST_LIFTS];
 
 /** Starts one server on CPU 0 and resolves to the port it prints. */
 function startServer(extra: string[]): { proc: Subprocess<"ignore", "pipe", "inherit">; port: Promise<number> } {

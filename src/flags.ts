@@ -181,6 +181,12 @@ export const CLIENT_FLAGS = [
   ...HELP_FLAGS,
 ] as const satisfies readonly FlagSpec[];
 
+/**
+ * What a load test from one address must lift, or the per-address and per-network caps would
+ * (rightly) refuse it: the benchmarks and the tests that start thousands of clients use this.
+ */
+export const LOAD_TEST_LIFTS = ["--max-per-ip", "0", "--max-per-net", "0", "--connect-rate", "0"] as const;
+
 /** What parseFlags takes: each flag's kind and short form. */
 export function parserOptions<F extends readonly FlagSpec[]>(flags: F) {
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};

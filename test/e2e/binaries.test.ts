@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Binaries, buildBinaries, removeBinaries, type Running, run, runServer } from "../helpers/binaries.ts";
 import { COMMANDS } from "../../src/protocol/commands.ts";
 import { compile, RELEASE_TARGETS } from "../../scripts/build.ts";
+import { LOAD_TEST_LIFTS } from "../../src/flags.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testTls } from "../helpers/server.ts";
 import { hasTmux, Terminal } from "../helpers/tmux.ts";
@@ -151,18 +152,7 @@ describe("compiled binaries", () => {
     "100 clients, one not reading: %s",
     async (_, signals) => {
       // A large outbox cap keeps the stuck reader connected with megabytes waiting for it.
-      const lifted = [
-        "--max-per-ip",
-        "0",
-        "--max-per-net",
-        "0",
-        "--connect-rate",
-        "0",
-        "--flood-rate",
-        "0",
-        "--max-outbox",
-        "65536",
-      ];
+      const lifted = [...LOAD_TEST_LIFTS, "--flood-rate", "0", "--max-outbox", "65536"];
       const { server, port } = await runServer(bins, lifted);
       const peers = await Promise.all(Array.from({ length: 99 }, (_, i) => Peer.join(port, `u${i}`)));
       const stuck = await Peer.join(port, "Stuck");
