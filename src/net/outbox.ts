@@ -287,6 +287,11 @@ export class Outbox {
   /** The socket is gone: drop what is queued. */
   discard(): void {
     this.done = true;
+    this.dropAll();
+  }
+
+  /** Forgets everything queued and held. */
+  private dropAll(): void {
     this.clearQueue();
     this.held = NONE;
     this.heldSeqs = NO_SEQS;
@@ -323,10 +328,7 @@ export class Outbox {
   overflow(shared: boolean): void {
     if (this.done) return;
     const held = this.queued;
-    this.clearQueue();
-    this.held = NONE;
-    this.heldSeqs = NO_SEQS;
-    this.heldBytes = 0;
+    this.dropAll();
     this.ending = true; // before the listener, which may send more
     const last = this.listener.outboxOverflowed(held, shared);
     // On a line of their own, even after a line the dropped queue cut short.

@@ -61,6 +61,11 @@ const bareKey = (name: string) => foldName(name.replace(/[-_]/g, ""), LEET);
 const RESERVED_KEYS = new Map([...RESERVED].map((word) => [bareKey(word), word]));
 const RESERVED_PREFIX_KEYS = RESERVED_PREFIXES.map((word) => [bareKey(word), word] as const);
 
+/** Whether `text` could begin a name (for /users <prefix>): the name characters, no longer than a name. */
+export function isNamePrefix(text: string): boolean {
+  return text.length <= LIMITS.nameMaxLength && ALLOWED.test(text);
+}
+
 export function checkName(input: string): NameCheck {
   const name = input.trim();
   if (name.length < LIMITS.nameMinLength) return refuse("A username can't be empty.");

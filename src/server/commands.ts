@@ -4,6 +4,7 @@
 import { type CommandName, COMMANDS, lookupCommand, splitFirst, suggestCommand } from "../protocol/commands.ts";
 import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
 import type { Encoded } from "../protocol/codec.ts";
+import { isNamePrefix } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Hub, Member } from "./hub.ts";
 
@@ -61,7 +62,7 @@ const handlers: Record<CommandName, Handler> = {
   },
   users(ctx, args) {
     const prefix = args.split(/\s/)[0]!;
-    if (prefix !== "" && !/^[A-Za-z0-9_-]{1,24}$/.test(prefix)) {
+    if (prefix !== "" && !isNamePrefix(prefix)) {
       return badUsage(ctx, "users", `Names hold only A-Z, a-z, 0-9, _ and -, so none starts with that.`);
     }
     ctx.reply(ctx.hub.users(prefix));
