@@ -45,6 +45,8 @@ interface Conn {
   last: Int32Array;
   /** Per sender, sequence numbers skipped over and not heard yet: a late one is reordered, not lost. */
   gaps: Map<number, Set<number>> | undefined;
+  /** Structured (JSON) mode: protocol "json", and every other user of "mixed". */
+  json: boolean;
   joined: boolean;
   onJoin: (() => void) | undefined;
   closed: boolean;
@@ -93,7 +95,7 @@ function scan(conn: Conn, b: Uint8Array): void {
   for (let i = 0; i < b.length; i++) {
     const c = b[i]!;
     if (c === NL) {
-      if (state === SENT && protocol !== "json") record(conn, n1, n2, n3);
+      if (state === SENT && !conn.json) record(conn, n1, n2, n3);
       else if (state === SENDER || state === SEQ || state === SENT) corrupt();
       state = SEEK;
       prev = prev2 = NL;
@@ -126,7 +128,7 @@ function scan(conn: Conn, b: Uint8Array): void {
         if (c >= 48 && c <= 57) n3 = n3 * 10 + c - 48;
         else {
           // The payload ends the line, or (JSON) the string: anything else is a line cut or glued.
-          if (c === QUOTE && protocol === "json") record(conn, n1, n2, n3);
+          if (c === QUOTE && conn.json) record(conn, n1, n2, n3);
           else corrupt();
           state = SKIP;
         }
@@ -210,7 +212,7 @@ const WELCOME = { json: encoder.encode('{"type":"welcome"'), text: encoder.encod
 function joinLine(conn: Conn, b: Uint8Array, start: number, end: number): boolean {
   if (protocol !== "ncat") {
     // Compare bytes: a welcome to a room of 10,000 is a 70 KB line, not worth decoding.
-    const prefix = protocol === "json" ? WELCOME.json : WELCOME.text;
+    const prefix = conn.json ? WELCOME.json : WELCOME.text;
     if (end - start < prefix.length) return false;
     for (let i = 0; i < prefix.length; i++) if (b[start + i] !== prefix[i]) return false;
   }
@@ -231,6 +233,7 @@ async function connect(index: number): Promise<Conn> {
     n3: 0,
     last: new Int32Array(MAX_SENDERS).fill(-1),
     gaps: undefined,
+    json: protocol === "json" || (protocol === "mixed" && index % 2 === 1),
     joined: false,
     closed: false,
   } as Conn;
@@ -243,7 +246,7 @@ async function connect(index: number): Promise<Conn> {
         s.data = conn;
         conn.outbox = new Outbox(s);
         const name = `u${index}`;
-        if (protocol === "json") conn.outbox.send(encoder.encode(`{"type":"hello","proto":1}\n${name}\n`));
+        if (conn.json) conn.outbox.send(encoder.encode(`{"type":"hello","proto":1}\n${name}\n`));
         else if (protocol !== "ncat") conn.outbox.send(encoder.encode(`${name}\n`));
       },
       data(s, chunk) {
@@ -367,7 +370,7 @@ function caughtUp(rs: Conn[]): boolean {
   return true;
 }
 
-async function latency(senders: number, perSecond: number, ms: number) {
+async function latency(senders: number, perSecond: number, ms: number, patienceMs = 500) {
   const rs = receivers(senders);
   if (rs.length === 0) throw new Error(`${senders} senders leave no one to receive: join more users`);
   histogram.fill(0);
@@ -388,7 +391,7 @@ async function latency(senders: number, perSecond: number, ms: number) {
   }
   const deadline = performance.now() + 10_000;
   stats.lastAt = performance.now();
-  while (!caughtUp(rs) && performance.now() < deadline && performance.now() - stats.lastAt < 500) {
+  while (!caughtUp(rs) && performance.now() < deadline && performance.now() - stats.lastAt < patienceMs) {
     await Bun.sleep(5);
     noteProgress();
   }
@@ -433,7 +436,7 @@ process.on("message", async (request: LoadRequest) => {
     } else if (request.type === "fanout") {
       reply({ type: "fanout", ...(await fanout(request.senders, request.window, request.ms)) });
     } else if (request.type === "latency") {
-      reply({ type: "latency", ...(await latency(request.senders, request.perSecond, request.ms)) });
+      reply({ type: "latency", ...(await latency(request.senders, request.perSecond, request.ms, request.patienceMs)) });
     } else if (request.type === "quit") {
       for (const c of conns) c.socket.terminate();
       conns = [];

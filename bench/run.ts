@@ -35,6 +35,7 @@ const { values: flags } = parseArgs({
     users: { type: "string", default: "10,100,1000" },
     "no-memory": { type: "boolean", default: false },
     "latency-users": { type: "string", default: "1000" },
+    "storm-users": { type: "string", default: "10000" },
     profile: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
@@ -56,6 +57,8 @@ const windowLines = (users: number) =>
 const WINDOW = 1_000_000;
 const LATENCY = { users: Number(flags["latency-users"]), senders: 10, perSecond: 100, ms: 1000 };
 const IDLE_USERS = 10_000;
+/** Users connecting at once in the join storm (0: no storm). */
+const STORM = Number(flags["storm-users"]);
 const root = `${import.meta.dir}/..`;
 const bun = process.execPath;
 /** --profile <dir>: bunchat writes a CPU profile (markdown) there when it stops. */
@@ -70,6 +73,8 @@ interface Target {
   /** Prints "listening on 127.0.0.1:<port>" (with port 0) rather than taking a port. */
   printsPort: boolean;
   memory: boolean;
+  /** The join storm: how its users register (bunchat: text and JSON in turn); none if not measured. */
+  storm?: Protocol;
   /** Cluster mode: this many nodes of `command`, joined through a redis-server of the benchmark's own. */
   nodes?: number;
 }
@@ -82,6 +87,7 @@ const TARGETS: Target[] = [
     command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...LIFTED],
     printsPort: true,
     memory: true,
+    storm: "mixed",
   },
   {
     id: "bunchat-json",
@@ -123,6 +129,7 @@ const TARGETS: Target[] = [
     command: () => [CEILING, "0"],
     printsPort: true,
     memory: false,
+    storm: "text",
   },
   {
     id: "bunchat-cluster",
@@ -178,44 +185,48 @@ async function startTarget(target: Target): Promise<Running> {
   };
 }
 
-/** Starts a server on core 0 listening on `fixed`, or on the port it prints. `onCluster` gets its "cluster: left" line. */
+/**
+ * Starts a server on core 0 listening on `fixed`, or on the port it prints. Its log goes to a file
+ * (as it would to journald or a log file), not a pipe this process must keep reading: a reader
+ * that falls behind makes the server's synchronous log writes wait. `onCluster` gets its
+ * "cluster: left" line once it has stopped.
+ */
 async function startProcess(
   command: string[],
   label: string,
   fixed: number | undefined,
   onCluster?: (line: string) => void,
-): Promise<{ proc: Subprocess<"ignore", "pipe", "inherit">; port: number }> {
+): Promise<{ proc: Subprocess; port: number }> {
+  const logFile = `${tmpdir()}/bunchat-bench-${process.pid}-${++logs}.log`;
   const proc = Bun.spawn([...pin(0), ...command], {
     stdin: "ignore",
-    stdout: "pipe",
+    stdout: Bun.file(logFile),
     stderr: "inherit",
     env: { ...process.env, NO_COLOR: "1" },
   });
   children.add(proc);
-  let resolvePort!: (port: number) => void;
-  const printed = new Promise<number>((resolve) => (resolvePort = resolve));
-  void (async () => {
-    let partial = "";
-    let found = false;
-    for await (const chunk of proc.stdout) {
-      if (found && !onCluster) continue; // port found: just drain the log
-      partial += new TextDecoder().decode(chunk);
-      const m = found ? null : /listening on 127\.0\.0\.1:(\d+)/.exec(partial);
-      if (m) {
-        resolvePort(Number(m[1]));
-        found = true;
-      }
-      const summary = onCluster && /cluster: left; .*/.exec(partial);
-      if (summary) onCluster!(summary[0]);
-      partial = partial.slice(partial.lastIndexOf("\n") + 1).slice(-4096);
-    }
-  })();
+  logRead.set(
+    proc,
+    proc.exited.then(async () => {
+      const summary = /cluster: left; .*/.exec(await Bun.file(logFile).text().catch(() => ""));
+      if (summary) onCluster?.(summary[0]);
+      await Bun.file(logFile).delete().catch(() => {});
+    }),
+  );
   if (fixed !== undefined) {
     await waitForPort(fixed);
     return { proc, port: fixed };
   }
-  return { proc, port: await timeout(printed, 10_000, `${label} did not start`) };
+  for (let i = 0; i < 200 && proc.exitCode === null; i++) {
+    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(await Bun.file(logFile).text().catch(() => ""));
+    if (m) return { proc, port: Number(m[1]) };
+    await Bun.sleep(50);
+  }
+  throw new Error(`${label} did not start`);
 }
+let logs = 0;
+/** Per server process: its log read (for the cluster summary) and removed, once it has exited. */
+const logRead = new WeakMap<Subprocess, Promise<void>>();
 
 async function waitForPort(port: number): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -236,6 +247,7 @@ async function stopServer(proc: Subprocess): Promise<void> {
   const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(3000).then(() => false)]);
   if (!exited) proc.kill("SIGKILL");
   await proc.exited;
+  await logRead.get(proc);
   children.delete(proc);
 }
 
@@ -469,6 +481,35 @@ async function measure(target: Target): Promise<Figures> {
     }
     console.log(`  ${target.label}, ${IDLE_USERS} idle: ${show(figures.rss10k, "mib")}`);
   }
+  if (target.storm && STORM > 0) {
+    const server = await startTarget(target);
+    const load = startLoad();
+    try {
+      const before = [await serverCpu(server), await cpuSeconds(load.pid)] as const;
+      const joined = await load.ask<"joined">(
+        { type: "join", protocol: target.storm, ports: server.ports, users: STORM, senders: 1, batch: STORM },
+        120_000,
+      );
+      figures.storm = joined.seconds * 1000;
+      const cpu = [(await serverCpu(server)) - before[0], (await cpuSeconds(load.pid)) - before[1]];
+      figures.stormCpu = `${cpu[0]!.toFixed(1)} s / ${cpu[1]!.toFixed(1)} s`;
+      // Whether they can chat once in: one line from the first user, timed to the last receiver,
+      // behind whatever the storm left queued.
+      const r = await load.ask<"latency">(
+        { type: "latency", senders: 1, perSecond: 1, ms: 1, patienceMs: 30_000 },
+        60_000,
+      );
+      figures.stormLine = r.max;
+      figures.stormLost = r.lost;
+    } catch (err) {
+      figures.storm = `failed: ${(err as Error).message}`;
+      notes.push(`${target.label}, join storm: ${(err as Error).message}`);
+    } finally {
+      await load.quit();
+      await server.stop();
+    }
+    console.log(`  ${target.label}, ${STORM} joining at once: ${show(figures.storm, "ms")}, then a line to all in ${show(figures.stormLine, "ms")}; CPU ${figures.stormCpu}`);
+  }
   return figures;
 }
 
@@ -566,6 +607,14 @@ const ROWS: Row[] = [
   { label: "lost in the latency runs", key: "latencyLost", kind: "count", higherIsBetter: false },
   { label: "latency max", key: "max", kind: "ms", higherIsBetter: false },
   { label: "connect and register 1000 users", key: "setup", kind: "ms", higherIsBetter: false },
+  {
+    label: `join storm: ${STORM.toLocaleString("en")} users connect and register at once`,
+    key: "storm",
+    kind: "ms",
+    higherIsBetter: false,
+  },
+  { label: "CPU during the storm: server / load", key: "stormCpu", kind: "count", higherIsBetter: false },
+  { label: "then one line reaches all of them", key: "stormLine", kind: "ms", higherIsBetter: false },
   { label: "RSS idle", key: "rssIdle", kind: "mib", higherIsBetter: false },
   {
     label: `RSS with ${IDLE_USERS.toLocaleString("en")} idle users`,

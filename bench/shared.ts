@@ -1,14 +1,15 @@
 // What bench/run.ts and its load generator (bench/load.ts) say to each other.
 
-/** How a client registers and what the server sends around a payload. */
-export type Protocol = "text" | "json" | "ncat";
+/** How a client registers and what the server sends around a payload; "mixed": text and JSON in turn. */
+export type Protocol = "text" | "json" | "ncat" | "mixed";
 
 export type LoadRequest =
   /** Users connect to `ports` in turn: user i to ports[i % ports.length] (the senders too). */
   | { type: "join"; protocol: Protocol; ports: number[]; users: number; senders: number; batch?: number }
   /** `window`: deliveries that may be outstanding (lines ahead of the slowest receiver × receivers). */
   | { type: "fanout"; senders: number; window: number; ms: number }
-  | { type: "latency"; senders: number; perSecond: number; ms: number }
+  /** `patienceMs`: how long to wait without a delivery before what is missing is lost (default 500). */
+  | { type: "latency"; senders: number; perSecond: number; ms: number; patienceMs?: number }
   | { type: "quit" };
 
 export type LoadReply =

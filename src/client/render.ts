@@ -2,8 +2,8 @@
 // visibly distinct, colours only when asked for, and nothing from the network unsanitised.
 
 import { createColors } from "picocolors";
-import { helpBlock, helpLines, LEAVE_WORDS, unreachable, usersLine, WELCOME_NAMES } from "../protocol/codec.ts";
-import type { ServerEvent } from "../protocol/events.ts";
+import { andMore, helpBlock, helpLines, LEAVE_WORDS, unreachable, usersLine, WELCOME_NAMES } from "../protocol/codec.ts";
+import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
 
@@ -119,17 +119,24 @@ export function makeRenderer(options: RenderOptions): Renderer {
       for (const [k, v] of Object.entries(event.away)) away[s(k)] = s(v);
     }
     const count = (n: unknown) => (typeof n === "number" && Number.isSafeInteger(n) ? n : undefined);
-    const more = event.type === "users" ? event : undefined;
+    const prefix = event.type === "users" ? event.prefix : undefined;
     return usersLine(
       {
         users: names,
         away,
-        count: count(more?.count),
-        awayCount: count(more?.awayCount),
-        prefix: typeof more?.prefix === "string" ? s(more.prefix) : undefined,
+        count: count(event.count),
+        awayCount: count(event.awayCount),
+        prefix: typeof prefix === "string" ? s(prefix) : undefined,
       },
       limit,
     );
+  };
+
+  /** "10 joined the chat: a, b, c and 7 more" (a batch), its fields checked: it came from the network. */
+  const many = (what: string, names: unknown, total: unknown) => {
+    const shown = Array.isArray(names) ? names.map(s) : [];
+    const count = typeof total === "number" && Number.isSafeInteger(total) ? total : shown.length;
+    return `${count} ${what} the chat: ${andMore(shown, count)}`;
   };
 
   return (event) => {
@@ -155,6 +162,16 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return `${stamp(event.ts)}${c.green(`--> ${s(event.name)} joined the chat`)}`;
       case "leave":
         return `${stamp(event.ts)}${c.yellow(`<-- ${s(event.name)} left the chat (${s(LEAVE_WORDS[event.reason] ?? event.reason)})`)}`;
+      case "joins":
+        return `${stamp(event.ts)}${c.green(`--> ${many("joined", event.names, event.count)}`)}`;
+      case "leaves": {
+        const users = Array.isArray(event.users) ? event.users : [];
+        const shown = users.map((u: { name?: unknown; reason?: unknown } | null) => {
+          const reason = Object.hasOwn(LEAVE_WORDS, String(u?.reason)) ? LEAVE_WORDS[u?.reason as LeaveReason] : u?.reason;
+          return `${s(u?.name)} (${s(reason)})`;
+        });
+        return `${stamp(event.ts)}${c.yellow(`<-- ${many("left", shown, event.count)}`)}`;
+      }
       case "users":
         return c.cyan(list(event));
       case "action":

@@ -15,6 +15,7 @@ export class Roster {
   apply(event: ServerEvent): void {
     switch (event.type) {
       case "welcome":
+        // In a big room, the first names only (as /users shows them); join events add the rest.
         this.me = event.name;
         this.reset(event.users);
         return;
@@ -28,6 +29,17 @@ export class Roster {
         return;
       case "leave":
         this.names.delete(foldName(event.name));
+        return;
+      case "joins":
+        // A batch shows the first names only: the others are found by /users <prefix>.
+        for (const name of Array.isArray(event.names) ? event.names : []) {
+          if (typeof name === "string") this.names.set(foldName(name), name);
+        }
+        return;
+      case "leaves":
+        for (const user of Array.isArray(event.users) ? event.users : []) {
+          if (typeof user?.name === "string") this.names.delete(foldName(user.name));
+        }
         return;
       case "rename":
         this.names.delete(foldName(event.from));

@@ -71,6 +71,12 @@ export function usersLine(list: UsersList, limit = Number.POSITIVE_INFINITY): st
   return `${title} (${count}): ${shown.join(", ")}${tail}`;
 }
 
+/** "a, b, c and 7 more": the names shown, and how many of `count` were not. */
+export function andMore(shown: readonly string[], count: number): string {
+  const more = count - shown.length;
+  return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
+}
+
 /** How a leave reason reads in a sentence. */
 export const LEAVE_WORDS: Record<LeaveReason, string> = {
   quit: "quit",
@@ -108,6 +114,13 @@ export function toText(event: ServerEvent): string {
       return `--> ${event.name} joined the chat`;
     case "leave":
       return `<-- ${event.name} left the chat (${LEAVE_WORDS[event.reason]})`;
+    case "joins":
+      return `--> ${event.count} joined the chat: ${andMore(event.names, event.count)}`;
+    case "leaves":
+      return `<-- ${event.count} left the chat: ${andMore(
+        event.users.map((u) => `${u.name} (${LEAVE_WORDS[u.reason]})`),
+        event.count,
+      )}`;
     case "users":
       return usersLine(event);
     case "action":
@@ -172,6 +185,8 @@ const EVENT_TYPES = new Set<string>([
   "private-sent",
   "join",
   "leave",
+  "joins",
+  "leaves",
   "users",
   "help",
   "notice",

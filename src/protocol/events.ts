@@ -58,12 +58,25 @@ export type ServerEvent =
     }
   | { type: "ask-password" }
   | { type: "ask-name" }
-  | { type: "welcome"; name: string; users: readonly string[]; away?: Readonly<Record<string, string>> }
+  | {
+      /** You are in: who is online, as /users lists it (in a big room the first USERS_SHOWN, with counts). */
+      type: "welcome";
+      name: string;
+      users: readonly string[];
+      away?: Readonly<Record<string, string>>;
+      /** Everyone online, listed or not (default: those listed). */
+      count?: number;
+      awayCount?: number;
+    }
   | { type: "public"; from: string; text: string; ts: number }
   | { type: "private"; from: string; text: string; ts: number }
   | { type: "private-sent"; to: string; text: string; ts: number }
   | { type: "join"; name: string; ts: number }
   | { type: "leave"; name: string; reason: LeaveReason; ts: number }
+  /** Several joined at once (a join storm): the first PRESENCE_NAMES names, and how many joined. */
+  | { type: "joins"; names: readonly string[]; count: number; ts: number }
+  /** Several left at once: the first PRESENCE_NAMES with their reasons, and how many left. */
+  | { type: "leaves"; users: readonly { name: string; reason: LeaveReason }[]; count: number; ts: number }
   | {
       /** /users: everyone, or in a big room the first USERS_SHOWN; with a prefix, those whose name starts with it. */
       type: "users";

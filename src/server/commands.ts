@@ -114,7 +114,7 @@ function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: 
   const text = sanitizeText(rawText);
   if (text.trim() === "") return badUsage(ctx, command, `Nothing to send to ${to.name}.`);
   const ts = ctx.now();
-  if (!ctx.hub.send(to, { type: "private", from: ctx.me.name, text, ts })) {
+  if (!ctx.hub.send(to, { type: "private", from: ctx.me.name, text, ts }, ctx.me)) {
     return ctx.reply(
       error("unreachable", `${to.name} is on another server, which can't be reached right now; not sent.`),
     );

@@ -14,7 +14,10 @@
 import { beforeWrite, nextSeq } from "../net/outbox.ts";
 import { Encoded, USERS_SHOWN } from "../protocol/codec.ts";
 import type { Mode, ServerEvent } from "../protocol/events.ts";
+
+type UsersEvent = Extract<ServerEvent, { type: "users" }>;
 import { foldName } from "../protocol/names.ts";
+import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from "./presence.ts";
 
 export interface Member {
   readonly name: string;
@@ -57,6 +60,19 @@ interface Broadcast {
   except: Member | undefined;
 }
 
+/** The clock and timer presence batching runs on (tests pass their own). */
+export interface HubClock {
+  now(): number;
+  later(ms: number, run: () => void): { cancel(): void };
+}
+const REAL_CLOCK: HubClock = {
+  now: () => performance.now(),
+  later(ms, run) {
+    const timer = setTimeout(run, ms);
+    return { cancel: () => clearTimeout(timer) };
+  },
+};
+
 /** A turn with this many broadcasts is handed out at once, without waiting for its end. */
 const MAX_TURN_BROADCASTS = 1024;
 
@@ -78,9 +94,19 @@ export class Hub {
   private readonly handOut = () => this.flushTurn();
   /** Counts changes to who is online or away: the /users reply is encoded again only after one. */
   private version = 0;
-  private usersReply: { version: number; encoded: Encoded } | undefined;
+  private usersReply: { version: number; event: UsersEvent; encoded: Encoded } | undefined;
+  /** Joins and leaves not announced yet (see presence.ts), and when they will be. */
+  private presence = new PresenceBatch();
+  private presenceDue = false;
+  private presenceTimer: { cancel(): void } | undefined;
+  private lastPresence = Number.NEGATIVE_INFINITY;
+  /** Members here whose join waits to be announced. */
+  private readonly joining = new Set<Member>();
 
-  constructor(clustered = false) {
+  constructor(
+    clustered = false,
+    private readonly clock: HubClock = REAL_CLOCK,
+  ) {
     if (clustered) this.here = new Set();
   }
 
@@ -140,6 +166,7 @@ export class Hub {
     if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
     this.unindex(member.name);
     this.here?.delete(member);
+    this.joining.delete(member);
     this.awayReasons.delete(member);
     return true;
   }
@@ -172,7 +199,16 @@ export class Hub {
    * everyone, and without a prefix encoded once per change, however often it is asked for.
    */
   users(prefix = ""): Encoded {
-    if (prefix === "" && this.usersReply?.version === this.version) return this.usersReply.encoded;
+    return this.usersList(prefix).encoded;
+  }
+
+  /** The /users reply without a prefix, as fields: what a welcome shows. */
+  summary(): UsersEvent {
+    return this.usersList("").event;
+  }
+
+  private usersList(prefix: string): { event: UsersEvent; encoded: Encoded } {
+    if (prefix === "" && this.usersReply?.version === this.version) return this.usersReply;
     const from = this.position(prefix);
     const to = prefix === "" ? this.sorted.length : this.position(`${prefix.toLowerCase()}\u{10ffff}`);
     const users = this.sorted.slice(from, Math.min(to, from + USERS_SHOWN));
@@ -181,15 +217,16 @@ export class Hub {
       const reason = this.awayReasons.get(this.find(name)!);
       if (reason !== undefined) (away ??= {})[name] = reason;
     }
-    const encoded = new Encoded({
+    const event: UsersEvent = {
       type: "users",
       users,
       ...(away ? { away } : {}),
       count: to - from,
       ...(prefix === "" ? { awayCount: this.awayReasons.size } : { prefix }),
-    });
-    if (prefix === "") this.usersReply = { version: this.version, encoded };
-    return encoded;
+    };
+    const reply = { event, encoded: new Encoded(event) };
+    if (prefix === "") this.usersReply = { version: this.version, ...reply };
+    return reply;
   }
 
   /** Marks a member away (with a reason) or back (undefined). */
@@ -218,15 +255,69 @@ export class Hub {
     this.link?.relay(event);
   }
 
-  /** Delivers to every member here but one, at the end of the turn; each mode's bytes are encoded once. */
+  /**
+   * Delivers to every member here but one, at the end of the turn; each mode's bytes are encoded
+   * once. Joins and leaves go through presence batching (`except` is the joiner).
+   */
   broadcastHere(event: ServerEvent, except?: Member): void {
+    if (event.type === "join" || event.type === "leave") {
+      const seq = event.type === "join" && except ? except.joinedSeq : nextSeq(); // the joiner is not told
+      const reason = event.type === "leave" ? event.reason : "quit";
+      if (event.type === "join" && except) this.joining.add(except);
+      return this.presenceChange({ seq, kind: event.type, name: event.name, reason, ts: event.ts });
+    }
+    // Someone is heard from before their join was announced: announce it first (with the rest of
+    // the window). A storm's newcomers who speak at once make the batches smaller, not wrong.
+    if (except && this.joining.has(except)) this.presenceNow();
     if (this.turn.length === 0) beforeWrite(this.handOut);
     this.turn.push({ seq: nextSeq(), encoded: new Encoded(event), except });
     if (this.turn.length >= MAX_TURN_BROADCASTS) this.flushTurn();
   }
 
+  /**
+   * A join or leave: at the end of this turn if none went out within the window, else when the
+   * window ends, with every other change of the window.
+   */
+  private presenceChange(change: Change): void {
+    this.presence.add(change);
+    if (this.presence.size >= MAX_PRESENCE_BATCH) return this.presenceNow();
+    if (this.presenceDue || this.presenceTimer) return;
+    const wait = this.lastPresence + presenceWindowMs(this.members.size) - this.clock.now();
+    if (wait <= 0) return this.presenceNow();
+    this.presenceTimer = this.clock.later(wait, () => {
+      this.presenceTimer = undefined;
+      this.presenceNow();
+    });
+  }
+
+  private presenceNow(): void {
+    this.presenceTimer?.cancel();
+    this.presenceTimer = undefined;
+    if (this.presenceDue) return;
+    this.presenceDue = true;
+    beforeWrite(this.handOut);
+  }
+
+  /** Gives each member here the changes since it joined, as one line per run of joins or leaves. */
+  private handOutPresence(): void {
+    const batch = this.presence;
+    this.presence = new PresenceBatch();
+    this.joining.clear();
+    this.presenceDue = false;
+    this.lastPresence = this.clock.now();
+    for (const member of this.locals()) {
+      const from = batch.after(member.joinedSeq);
+      if (from === batch.size) continue;
+      const { parts, seqs } = batch.partsFrom(from, member.mode);
+      member.deliverTurn(parts, seqs);
+    }
+  }
+
   /** Hands this turn's broadcasts out: one shared buffer per mode for nearly everyone. */
   flushTurn(): void {
+    // Joins and leaves first: their places in the order are earlier than what the turn holds, or
+    // merged into it by sequence number.
+    if (this.presenceDue) this.handOutPresence();
     const turn = this.turn;
     if (turn.length === 0) return;
     this.turn = [];
@@ -272,9 +363,13 @@ export class Hub {
     if (parts.length > 0) member.deliverTurn(parts, seqs);
   }
 
-  /** One event for one member, here or on another node; false if its node can't be reached now. */
-  send(member: Member, event: ServerEvent): boolean {
+  /**
+   * One event for one member, here or on another node; false if its node can't be reached now.
+   * `from`: the member it comes from, whose join is announced first if it is still waiting.
+   */
+  send(member: Member, event: ServerEvent, from?: Member): boolean {
     if (member.node !== undefined) return this.link?.sendPrivate(member, event) ?? false;
+    if (from && this.joining.has(from)) this.presenceNow();
     member.deliver(new Encoded(event).bytes(member.mode));
     return true;
   }

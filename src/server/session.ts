@@ -586,7 +586,10 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     // a password and the names tried were registration, limited by the failed-attempt rules.
     const { burstLines, linesPerSecond } = this.env.limits;
     if (this.budget) this.budget = new FloodBudget(burstLines, linesPerSecond, this.now());
-    this.reply({ type: "welcome", name: this.name, users: this.hub.names(), away: this.hub.away() });
+    // Who is online as /users lists it: in a big room the first names and the counts, not a
+    // 70 KB list to each of 10,000 users reconnecting at once.
+    const { users, away, count, awayCount } = this.hub.summary();
+    this.reply({ type: "welcome", name: this.name, users, away, count, awayCount });
     this.hub.broadcast({ type: "join", name: this.name, ts: this.now() }, this);
     this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
   }

@@ -27,6 +27,22 @@ describe("Roster", () => {
   });
 });
 
+describe("Roster and batched joins and leaves", () => {
+  test("a batch adds or removes the names it shows; the renderer reads it like the server's text", () => {
+    const r = new Roster();
+    r.apply({ type: "welcome", name: "Sam", users: ["Ana", "Sam"], count: 2 });
+    r.apply({ type: "joins", names: ["Bo", "Cy"], count: 2, ts: 1 });
+    expect(r.others()).toEqual(["Ana", "Bo", "Cy"]);
+    r.apply({ type: "leaves", users: [{ name: "ana", reason: "quit" }, { name: "Bo", reason: "timed-out" }], count: 2, ts: 1 });
+    expect(r.others()).toEqual(["Cy"]);
+    const render = makeRenderer({ color: false, timestamps: false });
+    expect(render({ type: "joins", names: ["Bo", "Cy"], count: 7, ts: 0 })).toEndWith("--> 7 joined the chat: Bo, Cy and 5 more");
+    expect(render({ type: "leaves", users: [{ name: "Bo", reason: "timed-out" }], count: 1, ts: 0 })).toEndWith(
+      "<-- 1 left the chat: Bo (timed out)",
+    );
+  });
+});
+
 describe("complete", () => {
   const names = ["Ana", "Sam", "Samira", "bo"];
   test.each([

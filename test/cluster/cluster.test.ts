@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { Cluster, ClusterError } from "../../src/server/cluster.ts";
 import { run } from "../helpers/binaries.ts";
+import { joined, left } from "../helpers/lines.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testRedis, type TestRedis } from "../helpers/redis.ts";
 import { type TestServer, testServer } from "../helpers/server.ts";
@@ -33,7 +34,7 @@ async function samAndKim(kimMode: "text" | "json" = "text") {
   } = await nodes(2);
   const sam = await a!.join("Sam");
   const kim = await b!.join("Kim", kimMode);
-  await sam.next("--> Kim joined the chat");
+  await sam.next(joined("Kim"));
   return { redis, a: a!, b: b!, sam, kim };
 }
 
@@ -164,7 +165,7 @@ describe("one chat across nodes", () => {
     await kim.next("--- Kim is now known as Kimberly");
     await sam.next("--- Kim is now known as Kimberly");
     const newKim = await a.join("Kim"); // the old name is free again, on the other node too
-    await kim.next("--> Kim joined the chat");
+    await kim.next(joined("Kim"));
     newKim.send("/pm Kimberly hi");
     await kim.next("[pm from Kim] hi");
   });
@@ -192,7 +193,7 @@ describe("one chat across nodes", () => {
     const { a, b, sam, kim } = await samAndKim();
     await a.server.shutdown();
     await sam.seen("!! The server is shutting down. Goodbye!");
-    await kim.next("<-- Sam left the chat (their server was stopped)");
+    await kim.next(left("Sam", "their server was stopped"));
     await b.join("Sam");
     expect(kim.log.all(/shutting down/)).toEqual([]);
     expect(a.log.some((l) => /cluster: left; envelopes \d+ sent/.test(l))).toBe(true);
@@ -203,12 +204,12 @@ test("SIGTERM to a node process: its users are told, the others see them leave, 
   const { redis, sam, kim } = await samAndKim();
   const { node: c, port } = await childNode(redis, "c");
   const zed = await Peer.join(port, "Zed");
-  await sam.next("--> Zed joined the chat");
+  await sam.next(joined("Zed"));
   c.proc.kill("SIGTERM");
   await zed.seen("!! The server is shutting down. Goodbye!");
   expect(await c.exited(10_000)).toBe(0);
-  await sam.next("<-- Zed left the chat (their server was stopped)");
-  await kim.next("<-- Zed left the chat (their server was stopped)");
+  await sam.next(left("Zed", "their server was stopped"));
+  await kim.next(left("Zed", "their server was stopped"));
   await c.out.seen(/cluster: left; envelopes \d+ sent, \d+ received, 0 missed, 0 repeated, 0 not sent/);
   expect(await redis.command("EXISTS", "bunchat:alive:c", "bunchat:users:c", "bunchat:name:zed")).toBe(0);
 });
@@ -337,19 +338,19 @@ describe("when things go wrong", () => {
   test("after Redis is back, joins and leaves from meanwhile are put right everywhere, and a name taken on both sides stays with one", async () => {
     const { redis, a, b, sam, kim } = await samAndKim();
     const lee = await a.join("Lee");
-    await kim.next("--> Lee joined the chat");
+    await kim.next(joined("Lee"));
     await redis.stop();
     await sam.next(/can't be reached/);
     await kim.next(/can't be reached/);
     // Meanwhile, each node alone: Lee leaves, Ann joins, and both nodes let a "Max" in.
     lee.send("quit");
-    await sam.next("<-- Lee left the chat (quit)");
+    await sam.next(left("Lee", "quit"));
     await b.join("Ann");
     const maxA = await a.join("Max");
     const maxB = await b.join("max");
     await redis.start();
-    await sam.seen("--> Ann joined the chat", 5000);
-    await kim.seen("<-- Lee left the chat (disconnected)", 5000);
+    await sam.seen(joined("Ann"), 5000);
+    await kim.seen(left("Lee", "disconnected"), 5000);
     // Exactly one of the two keeps the name; the other is renamed and told.
     const renamed = await Promise.race([
       maxA.seen(/you are now Max-2/, 5000).then(() => "a"),
@@ -406,7 +407,7 @@ describe("when things go wrong", () => {
     );
     const sam = await a!.join("Sam");
     const kim = await b!.join("Kim");
-    await sam.next("--> Kim joined the chat");
+    await sam.next(joined("Kim"));
     redis.freeze(true);
     try {
       sam.send("said in the freeze");
@@ -451,7 +452,7 @@ describe("when things go wrong", () => {
     );
     const sam = await a!.join("Sam");
     const kim = await b!.join("Kim");
-    await sam.next("--> Kim joined the chat");
+    await sam.next(joined("Kim"));
     redis.freeze(true);
     try {
       // 24 MB of lines that can't go anywhere but into the connection to Redis: more than the
@@ -484,14 +485,14 @@ describe("when things go wrong", () => {
     const { redis, a, b, sam, kim } = await samAndKim();
     const { node: c, port } = await childNode(redis, "c");
     const zed = await Peer.join(port, "Zed");
-    await sam.next("--> Zed joined the chat");
+    await sam.next(joined("Zed"));
     expect(a.server.hub.find("Zed")?.node).toBe("c");
     c.proc.kill("SIGKILL");
     await zed.closed();
-    await sam.seen("<-- Zed left the chat (their server stopped answering)", 5000);
-    await kim.seen("<-- Zed left the chat (their server stopped answering)", 5000);
+    await sam.seen(left("Zed", "their server stopped answering"), 5000);
+    await kim.seen(left("Zed", "their server stopped answering"), 5000);
     await b.join("Zed");
-    await sam.seen("--> Zed joined the chat");
+    await sam.seen(joined("Zed"));
     expect(sam.log.all(/Zed left/)).toHaveLength(1);
     expect(kim.log.all(/Zed left/)).toHaveLength(1);
     const announced = [a, b].filter((n) =>
@@ -507,7 +508,7 @@ describe("when things go wrong", () => {
     // A node timeout of 30 s: waiting it out (as before) would fail this test.
     const first = await childNode(redis, "c", 30);
     const zed = await Peer.join(first.port, "Zed");
-    await sam.next("--> Zed joined the chat");
+    await sam.next(joined("Zed"));
     first.node.proc.kill("SIGKILL");
     await zed.closed();
     const started = performance.now();
@@ -516,10 +517,10 @@ describe("when things go wrong", () => {
     await again.node.out.seen(
       /node id c taken over from a previous process that stopped answering; its 1 user\(s\) left/,
     );
-    await sam.seen("<-- Zed left the chat (their server restarted)", 5000);
-    await kim.seen("<-- Zed left the chat (their server restarted)", 5000);
+    await sam.seen(left("Zed", "their server restarted"), 5000);
+    await kim.seen(left("Zed", "their server restarted"), 5000);
     const back = await Peer.join(again.port, "Zed"); // the name was freed with the old process
-    await sam.next("--> Zed joined the chat");
+    await sam.next(joined("Zed"));
     back.send("hello again");
     await kim.next("Zed: hello again");
     expect(sam.log.all(/Zed left/)).toHaveLength(1);
@@ -535,7 +536,7 @@ describe("when things go wrong", () => {
     const { node: c, port } = await childNode(redis, "c", 30);
     const zed = await Peer.join(port, "Zed");
     const sam = await a!.join("Sam");
-    await zed.next("--> Sam joined the chat");
+    await zed.next(joined("Sam"));
     await redis.command("CONFIG", "SET", "client-output-buffer-limit", "pubsub 32kb 0 0");
     c.proc.kill("SIGSTOP");
     const line = "x".repeat(200);
@@ -559,13 +560,13 @@ describe("when things go wrong", () => {
     const { node: c, port } = await childNode(redis, "c");
     const sam = await Peer.join(port, "Sam");
     const kim = await a!.join("Kim");
-    await sam.next("--> Kim joined the chat");
+    await sam.next(joined("Kim"));
     c.proc.kill("SIGSTOP"); // longer than its node timeout: taken for dead
-    await kim.seen("<-- Sam left the chat (their server stopped answering)", 5000);
+    await kim.seen(left("Sam", "their server stopped answering"), 5000);
     const newSam = await a!.join("Sam");
     c.proc.kill("SIGCONT");
     await sam.seen(/someone there took the name Sam; you are now Sam-2/, 5000);
-    await kim.seen("--> Sam-2 joined the chat", 5000);
+    await kim.seen(joined("Sam-2"), 5000);
     sam.send("I am back");
     await newSam.seen("Sam-2: I am back");
     expect(a!.server.hub.find("Sam")?.node).toBeUndefined(); // still ours, here

@@ -120,3 +120,23 @@ export function logStream(stream: ReadableStream<Uint8Array>, label: string): Li
   })();
   return log;
 }
+
+/** The part of a batched notice after "N joined the chat: ", as the names (or "name (reason)") it shows. */
+function batchShows(line: string, head: RegExp): string[] | undefined {
+  const m = head.exec(line);
+  if (!m) return undefined;
+  return line.slice(m[0].length).replace(/ and \d+ more$/, "").split(", ");
+}
+
+/** A join notice naming `name`: alone ("--> Sam joined the chat") or in a batch ("--> 3 joined the chat: Ann, Sam, Bo"). */
+export function joined(name: string): (line: string) => boolean {
+  return (line) =>
+    line === `--> ${name} joined the chat` || (batchShows(line, /^--> \d+ joined the chat: /)?.includes(name) ?? false);
+}
+
+/** A leave notice for `name` with these words for its reason, alone or in a batch. */
+export function left(name: string, words: string): (line: string) => boolean {
+  return (line) =>
+    line === `<-- ${name} left the chat (${words})` ||
+    (batchShows(line, /^<-- \d+ left the chat: /)?.includes(`${name} (${words})`) ?? false);
+}
