@@ -28,37 +28,49 @@ import { LOAD_TEST_LIFTS } from "../src/flags.ts";
 
 const { values: flags } = parseArgs({
   options: {
-    runs: { type: "string", default: "3" },
+    quick: { type: "boolean", default: false },
+    runs: { type: "string" },
     only: { type: "string" },
     "no-write": { type: "boolean", default: false },
-    "fanout-ms": { type: "string", default: "800" },
-    users: { type: "string", default: "10,100,1000" },
+    "load-ms": { type: "string" },
+    users: { type: "string" },
     "no-memory": { type: "boolean", default: false },
-    "latency-users": { type: "string", default: "1000" },
-    "storm-users": { type: "string", default: "10000" },
+    "latency-users": { type: "string" },
+    "storm-users": { type: "string" },
     profile: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 if (flags.help) {
-  console.log(`Usage: bun bench/run.ts [--runs 3] [--only <id,id>] [--users 10,100,1000] [--fanout-ms 800] [--no-memory]
-                        [--profile <dir>] [--no-write]
+  console.log(`Usage: bun bench/run.ts [--quick] [--runs 3] [--only <id,id>] [--users 10,100,1000,5000] [--load-ms 1500]
+                        [--latency-users 1000] [--storm-users 10000] [--no-memory] [--profile <dir>] [--no-write]
+  --quick    what CI's smoke test runs: 10 and 100 users, one short run each, storm of 1000, no memory
 Servers (ids): bunchat-text, bunchat-json, ceiling, ncat, naive, python, bunchat-cluster`);
   process.exit(0);
 }
-const RUNS = Math.max(1, Number(flags.runs));
-const FANOUT_MS = Number(flags["fanout-ms"]);
-const USERS = flags.users.split(",").filter(Boolean).map(Number);
+const QUICK = flags.quick;
+const RUNS = Math.max(1, Number(flags.runs ?? (QUICK ? 1 : 3)));
+/** How long each burst and each steady run sends. */
+const LOAD_MS = Number(flags["load-ms"] ?? (QUICK ? 300 : 1500));
+const USERS = (flags.users ?? (QUICK ? "10,100" : "10,100,1000,5000")).split(",").filter(Boolean).map(Number);
 const SENDERS = (users: number) => (users <= 10 ? 2 : 4);
 /** The window in lines per sender, as bench/load.ts works it out. */
 const windowLines = (users: number) =>
   Math.max(20, Math.min(2000, Math.floor(WINDOW / (users - SENDERS(users)) / SENDERS(users))));
-/** Deliveries outstanding at most: lines ahead of the slowest receiver × receivers, over all senders. */
+/** Deliveries outstanding at most in a burst: lines ahead of the slowest receiver × receivers, over all senders. */
 const WINDOW = 1_000_000;
-const LATENCY = { users: Number(flags["latency-users"]), senders: 10, perSecond: 100, ms: 1000 };
+/** A steady chat: lines a second in all, about 500,000 deliveries a second (at most 2000 lines, at least 50). */
+const steadyRate = (users: number) => Math.max(50, Math.min(2000, Math.round(500_000 / users)));
+const LATENCY = {
+  users: Number(flags["latency-users"] ?? (QUICK ? 100 : 1000)),
+  senders: 10,
+  perSecond: 100,
+  ms: QUICK ? 500 : 1000,
+};
 const IDLE_USERS = 10_000;
 /** Users connecting at once in the join storm (0: no storm). */
-const STORM = Number(flags["storm-users"]);
+const STORM = Number(flags["storm-users"] ?? (QUICK ? 1000 : 10_000));
+const MEMORY = !flags["no-memory"] && !QUICK;
 const root = `${import.meta.dir}/..`;
 const bun = process.execPath;
 /** --profile <dir>: bunchat writes a CPU profile (markdown) there when it stops. */
@@ -73,6 +85,10 @@ interface Target {
   /** Prints "listening on 127.0.0.1:<port>" (with port 0) rather than taking a port. */
   printsPort: boolean;
   memory: boolean;
+  /** Rooms bigger than this are not run (and the table says why). */
+  maxUsers?: { users: number; why: string };
+  /** Cuts lines under load (ncat): a burst's senders can't wait for every line to arrive whole. */
+  cutsLines?: boolean;
   /** The join storm: how its users register (bunchat: text and JSON in turn); none if not measured. */
   storm?: Protocol;
   /** Cluster mode: this many nodes of `command`, joined through a redis-server of the benchmark's own. */
@@ -104,6 +120,8 @@ const TARGETS: Target[] = [
     command: (port) => ["ncat", "-l", "127.0.0.1", String(port), "--chat", "--max-conns", "20000"],
     printsPort: false,
     memory: false, // select(): at most 1024 descriptors
+    maxUsers: { users: 1000, why: "ncat uses select(), which can't watch more than 1024 descriptors" },
+    cutsLines: true,
   },
   {
     id: "naive",
@@ -120,6 +138,7 @@ const TARGETS: Target[] = [
     command: () => ["python3", `${import.meta.dir}/baselines/chat_server.py`, "0"],
     printsPort: true,
     memory: false, // a thread per client: 10,000 did not register within a minute in a trial
+    maxUsers: { users: 1000, why: "a thread per client: 5000 threads take longer to start than the run" },
   },
   {
     id: "ceiling",
@@ -358,67 +377,135 @@ function noteOdd(
     odd.duplicated > 0 ? `${odd.duplicated} twice` : "",
     odd.corrupted > 0 ? `${odd.corrupted} cut or glued to another line` : "",
   ].filter(Boolean);
-  if (parts.length > 0) notes.push(`${target.label}, ${where}: deliveries ${parts.join(", ")}`);
+  if (parts.length > 0) notes.add(`${target.label}, ${where}: deliveries ${parts.join(", ")}`);
 }
 
 type Figures = Record<string, number | string>;
 const results = new Map<string, Figures>();
-const notes: string[] = [];
+const notes = new Set<string>();
+
+/** CPU time of the whole machine from /proc/stat, in seconds: busy (all but idle and iowait) and stolen by the hypervisor. */
+async function machineCpu(): Promise<{ busy: number; steal: number }> {
+  const f = (await Bun.file("/proc/stat").text()).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+  return { busy: (user + nice + system + irq + softirq) / 100, steal: (steal ?? 0) / 100 };
+}
+
+/** A window of CPU accounting: the server's, the load generator's, and everyone else's on the machine. */
+async function cpuWindow(server: Running, loadPid: number) {
+  const start = {
+    server: await serverCpu(server),
+    load: await cpuSeconds(loadPid),
+    self: process.cpuUsage(),
+    machine: await machineCpu(),
+    at: performance.now(),
+  };
+  return async () => {
+    const serverUsed = (await serverCpu(server)) - start.server;
+    const loadUsed = (await cpuSeconds(loadPid)) - start.load;
+    const self = process.cpuUsage(start.self);
+    const machine = await machineCpu();
+    const seconds = (performance.now() - start.at) / 1000;
+    const mine = serverUsed + loadUsed + (self.user + self.system) / 1e6;
+    // Other processes and other tenants of the VM, in cores: what made a repetition noisy.
+    const others = Math.max(0, machine.busy - start.machine.busy - mine) + (machine.steal - start.machine.steal);
+    return { server: serverUsed, load: loadUsed, seconds, others: others / seconds };
+  };
+}
+
+/** A repetition is noisy when other processes (or the hypervisor) took this many cores meanwhile. */
+const NOISY_CORES = 0.25;
+
+/** One load shape's figures over the repetitions of one room size. */
+interface Shape {
+  costs: number[];
+  rates: number[];
+  serverShare: number[];
+  loadShare: number[];
+  noisy: number[];
+  lost: number;
+  p50: number[];
+  p99: number[];
+}
+const emptyShape = (): Shape => ({ costs: [], rates: [], serverShare: [], loadShare: [], noisy: [], lost: 0, p50: [], p99: [] });
 
 async function measure(target: Target): Promise<Figures> {
   const figures: Figures = {};
   for (const users of USERS) {
-    const server = await startTarget(target);
-    const load = startLoad();
+    if (target.maxUsers && users > target.maxUsers.users) {
+      figures[`burst${users}`] = figures[`steady${users}`] = "not run";
+      notes.add(`${target.label}: not run above ${target.maxUsers.users} users (${target.maxUsers.why})`);
+      continue;
+    }
     const senders = SENDERS(users);
+    const shapes = { burst: emptyShape(), steady: emptyShape() };
+    const odd = { reordered: 0, duplicated: 0, corrupted: 0 };
     try {
-      const joined = await load.ask<"joined">(
-        { type: "join", protocol: target.protocol, ports: server.ports, users, senders, batch: 200 },
-        60_000,
-      );
-      if (users === 1000) figures.setup = joined.seconds * 1000;
-      const rates: number[] = [];
-      let lost = 0;
-      const odd = { reordered: 0, duplicated: 0, corrupted: 0 };
-      const cpu = { server: 0, load: 0, seconds: 0, deliveries: 0 };
+      // A fresh server and fresh connections for every repetition: nothing carried over.
       for (let run = 0; run < RUNS; run++) {
-        const before = [await serverCpu(server), await cpuSeconds(load.pid), performance.now()] as const;
-        const r = await load.ask<"fanout">(
-          { type: "fanout", senders, window: WINDOW, ms: FANOUT_MS },
-          FANOUT_MS + 30_000,
-        );
-        cpu.server += (await serverCpu(server)) - before[0];
-        cpu.load += (await cpuSeconds(load.pid)) - before[1];
-        cpu.seconds += (performance.now() - before[2]) / 1000;
-        rates.push(r.deliveries / r.seconds);
-        cpu.deliveries += r.deliveries;
-        lost += r.lost;
-        for (const k of ["reordered", "duplicated", "corrupted"] as const) odd[k] += r[k];
+        const server = await startTarget(target);
+        const load = startLoad();
+        try {
+          const joined = await load.ask<"joined">(
+            { type: "join", protocol: target.protocol, ports: server.ports, users, senders, batch: 200 },
+            60_000,
+          );
+          if (users === 1000) (setups[target.id] ??= []).push(joined.seconds * 1000);
+          // Burst: each sender as fast as the server takes lines, a window ahead of the slowest reader.
+          let window = await cpuWindow(server, load.pid);
+          const burst = await load.ask<"fanout">(
+            { type: "fanout", senders, window: WINDOW, ms: LOAD_MS, giveUpMs: target.cutsLines ? 50 : undefined },
+            LOAD_MS + 60_000,
+          );
+          record(shapes.burst, await window(), burst.deliveries, burst.seconds);
+          shapes.burst.lost += burst.lost;
+          for (const k of ["reordered", "duplicated", "corrupted"] as const) odd[k] += burst[k];
+          // Steady: the same senders at a fixed rate, as a busy room chats.
+          window = await cpuWindow(server, load.pid);
+          const steady = await load.ask<"latency">(
+            { type: "latency", senders, perSecond: steadyRate(users), ms: LOAD_MS, patienceMs: 2000 },
+            LOAD_MS + 60_000,
+          );
+          const steadyCpu = await window();
+          record(shapes.steady, steadyCpu, steady.deliveries, steadyCpu.seconds);
+          shapes.steady.lost += steady.lost;
+          shapes.steady.p50.push(steady.p50);
+          shapes.steady.p99.push(steady.p99);
+          for (const k of ["reordered", "duplicated", "corrupted"] as const) odd[k] += steady[k];
+        } finally {
+          await load.quit();
+          await server.stop();
+          if (target.nodes) envelopes.push(server.summaries);
+        }
       }
-      figures[`fanout${users}`] = median(rates);
-      // Which side was the limit: a side near a whole core of its own (the other then had time spare).
-      const [serverShare, loadShare] = [cpu.server / cpu.seconds, cpu.load / cpu.seconds];
-      const limit = loadShare >= 0.9 ? " (load-bound)" : serverShare >= 0.9 ? " (server-bound)" : "";
-      figures[`cpu${users}`] = `${pct(serverShare)} / ${pct(loadShare)}${limit}`;
-      // Server CPU per million deliveries: CPU seconds over deliveries in the same windows, whoever
-      // was the bottleneck (not an average percentage over a median rate).
-      figures[`cost${users}`] = (cpu.server / cpu.deliveries) * 1e6 * 1000;
-      figures[`lost${users}`] = lost;
+      for (const [name, shape] of Object.entries(shapes)) {
+        figures[`${name}${users}`] = median(shape.rates);
+        figures[`${name}Cost${users}`] = median(shape.costs);
+        figures[`${name}Lost${users}`] = shape.lost;
+        const [serverShare, loadShare] = [median(shape.serverShare), median(shape.loadShare)];
+        const limit = loadShare >= 0.9 ? " (load-bound)" : serverShare >= 0.9 ? " (server-bound)" : "";
+        figures[`${name}Cpu${users}`] = `${pct(serverShare)} / ${pct(loadShare)}${limit}`;
+        if (shape.p99.length > 0) figures[`${name}P99${users}`] = median(shape.p99);
+        const noisy = shape.noisy.filter((n) => n >= NOISY_CORES);
+        if (noisy.length > 0) {
+          notes.add(
+            `${target.label}, ${users} users, ${name}: ${noisy.length} of ${RUNS} repetitions noisy (other processes took ${noisy.map((n) => n.toFixed(2)).join(", ")} cores)`,
+          );
+        }
+      }
       noteOdd(target, `${users} users`, odd);
+      if (target.nodes) figures[`envelopes${users}`] = envelopeCounts(envelopes.splice(0).flat());
     } catch (err) {
-      figures[`fanout${users}`] = `failed: ${(err as Error).message}`;
-      notes.push(`${target.label}, ${users} users: ${(err as Error).message}`);
-    } finally {
-      await load.quit();
-      await server.stop();
-      if (target.nodes) figures[`envelopes${users}`] = envelopeCounts(server.summaries);
+      figures[`burst${users}`] = `failed: ${(err as Error).message}`;
+      notes.add(`${target.label}, ${users} users: ${(err as Error).message}`);
     }
     console.log(
-      `  ${target.label}, ${users} users: ${show(figures[`fanout${users}`], "rate")} deliveries/s, CPU server / load ${figures[`cpu${users}`]}`,
+      `  ${target.label}, ${users} users: burst ${show(figures[`burstCost${users}`], "ms")} per million (${figures[`burstCpu${users}`]}), steady ${show(figures[`steadyCost${users}`], "ms")} per million`,
     );
   }
-  // Latency on a server and connections of its own: nothing left over from the fan-out runs.
-  if (USERS.includes(LATENCY.users)) {
+  if (setups[target.id]) figures.setup = median(setups[target.id]!);
+  // Latency on a server and connections of its own: nothing left over from the other runs.
+  if (LATENCY.users > 0 && !(target.maxUsers && LATENCY.users > target.maxUsers.users)) {
     const server = await startTarget(target);
     const load = startLoad();
     try {
@@ -433,32 +520,30 @@ async function measure(target: Target): Promise<Figures> {
         },
         60_000,
       );
-      {
-        const p50: number[] = [];
-        const p99: number[] = [];
-        const max: number[] = [];
-        for (let run = 0; run < RUNS; run++) {
-          const r = await load.ask<"latency">(
-            { type: "latency", senders: LATENCY.senders, perSecond: LATENCY.perSecond, ms: LATENCY.ms },
-            LATENCY.ms + 20_000,
-          );
-          p50.push(r.p50);
-          p99.push(r.p99);
-          max.push(r.max);
-          figures.latencyLost = Number(figures.latencyLost ?? 0) + r.lost;
-          noteOdd(target, "latency", r);
-        }
-        Object.assign(figures, { p50: median(p50), p99: median(p99), max: median(max) });
+      const p50: number[] = [];
+      const p99: number[] = [];
+      const max: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const r = await load.ask<"latency">(
+          { type: "latency", senders: LATENCY.senders, perSecond: LATENCY.perSecond, ms: LATENCY.ms, patienceMs: 2000 },
+          LATENCY.ms + 20_000,
+        );
+        p50.push(r.p50);
+        p99.push(r.p99);
+        max.push(r.max);
+        figures.latencyLost = Number(figures.latencyLost ?? 0) + r.lost;
+        noteOdd(target, "latency", r);
       }
+      Object.assign(figures, { p50: median(p50), p99: median(p99), max: median(max) });
     } catch (err) {
       figures.p50 = `failed: ${(err as Error).message}`;
-      notes.push(`${target.label}, latency: ${(err as Error).message}`);
+      notes.add(`${target.label}, latency: ${(err as Error).message}`);
     } finally {
       await load.quit();
       await server.stop();
     }
   }
-  if (target.memory && !flags["no-memory"]) {
+  if (target.memory && MEMORY) {
     const server = await startTarget(target);
     const proc = { pid: server.pids[0]! };
     const load = startLoad();
@@ -469,7 +554,6 @@ async function measure(target: Target): Promise<Figures> {
         { type: "join", protocol: target.protocol, ports: server.ports, users: IDLE_USERS, senders: 1, batch: 500 },
         120_000,
       );
-      // 10,000 joins are 50M join notices: measure once the server has delivered them and gone idle.
       await settle([proc.pid, load.pid], 60_000);
       const full = await rssMiB(proc.pid);
       Object.assign(figures, { rssIdle: idle, rss10k: full, perUser: ((full - idle) * 1024 * 1024) / IDLE_USERS });
@@ -485,14 +569,14 @@ async function measure(target: Target): Promise<Figures> {
     const server = await startTarget(target);
     const load = startLoad();
     try {
-      const before = [await serverCpu(server), await cpuSeconds(load.pid)] as const;
+      const window = await cpuWindow(server, load.pid);
       const joined = await load.ask<"joined">(
         { type: "join", protocol: target.storm, ports: server.ports, users: STORM, senders: 1, batch: STORM },
         120_000,
       );
       figures.storm = joined.seconds * 1000;
-      const cpu = [(await serverCpu(server)) - before[0], (await cpuSeconds(load.pid)) - before[1]];
-      figures.stormCpu = `${cpu[0]!.toFixed(1)} s / ${cpu[1]!.toFixed(1)} s`;
+      const cpu = await window();
+      figures.stormCpu = `${cpu.server.toFixed(1)} s / ${cpu.load.toFixed(1)} s`;
       // Whether they can chat once in: one line from the first user, timed to the last receiver,
       // behind whatever the storm left queued.
       const r = await load.ask<"latency">(
@@ -503,15 +587,30 @@ async function measure(target: Target): Promise<Figures> {
       figures.stormLost = r.lost;
     } catch (err) {
       figures.storm = `failed: ${(err as Error).message}`;
-      notes.push(`${target.label}, join storm: ${(err as Error).message}`);
+      notes.add(`${target.label}, join storm: ${(err as Error).message}`);
     } finally {
       await load.quit();
       await server.stop();
     }
-    console.log(`  ${target.label}, ${STORM} joining at once: ${show(figures.storm, "ms")}, then a line to all in ${show(figures.stormLine, "ms")}; CPU ${figures.stormCpu}`);
+    console.log(
+      `  ${target.label}, ${STORM} joining at once: ${show(figures.storm, "ms")}, then a line to all in ${show(figures.stormLine, "ms")}; CPU ${figures.stormCpu}`,
+    );
   }
   return figures;
 }
+
+/** Adds one repetition's CPU window to a shape: CPU per million deliveries, rate, shares, noise. */
+function record(shape: Shape, cpu: Awaited<ReturnType<Awaited<ReturnType<typeof cpuWindow>>>>, deliveries: number, seconds: number): void {
+  shape.costs.push(deliveries > 0 ? (cpu.server / deliveries) * 1e9 : Number.NaN);
+  shape.rates.push(seconds > 0 ? deliveries / seconds : Number.NaN);
+  shape.serverShare.push(cpu.server / cpu.seconds);
+  shape.loadShare.push(cpu.load / cpu.seconds);
+  shape.noisy.push(cpu.others);
+}
+
+const setups: Record<string, number[]> = {};
+/** Cluster nodes' summaries, per repetition, until a room size is done. */
+const envelopes: string[][] = [];
 
 function show(value: number | string | undefined, kind: "rate" | "ms" | "mib" | "bytes" | "count"): string {
   if (value === undefined) return "–";
@@ -532,191 +631,218 @@ function show(value: number | string | undefined, kind: "rate" | "ms" | "mib" | 
 }
 
 const only = flags.only?.split(",");
-// ncat comes from Debian's package; install it when it is wanted and we can.
-const wantsNcat = !only || only.includes("ncat");
-if (wantsNcat && !Bun.which("ncat") && process.getuid?.() === 0 && Bun.which("apt-get")) {
-  console.log("installing ncat (apt-get install -y ncat)…");
-  Bun.spawnSync(["apt-get", "install", "-y", "ncat"], { stdout: "ignore", stderr: "ignore" });
+// ncat and redis-server come from Debian's packages; install them when they are wanted and we can.
+for (const [id, command, pkg] of [
+  ["ncat", "ncat", "ncat"],
+  ["bunchat-cluster", "redis-server", "redis-server"],
+] as const) {
+  const wanted = !only || only.includes(id);
+  if (wanted && !Bun.which(command) && process.getuid?.() === 0 && Bun.which("apt-get")) {
+    console.log(`installing ${pkg} (apt-get install -y ${pkg})…`);
+    Bun.spawnSync(["apt-get", "install", "-y", pkg], { stdout: "ignore", stderr: "ignore" });
+  }
 }
-const targets = TARGETS.filter((t) => !only || only.includes(t.id)).filter((t) => {
-  const needs =
-    t.id === "ncat"
-      ? "ncat"
-      : t.id === "python"
-        ? "python3"
-        : t.id === "ceiling"
-          ? "cc"
-          : t.nodes
-            ? "redis-server"
-            : undefined;
-  const missing = needs !== undefined && !Bun.which(needs);
-  if (missing) notes.push(`${t.label}: ${needs} is not installed, skipped`);
-  return !missing;
-});
+const NEEDS: Record<string, string> = { ncat: "ncat", python: "python3", ceiling: "cc", "bunchat-cluster": "redis-server" };
+const chosen = TARGETS.filter((t) => !only || only.includes(t.id));
+/** Servers that can't run here: still a column, saying why. */
+const skipped = new Map<string, string>();
+for (const t of chosen) {
+  const needs = NEEDS[t.id];
+  if (needs !== undefined && !Bun.which(needs)) skipped.set(t.id, `not run: ${needs} is not installed`);
+}
+const targets = chosen.filter((t) => !skipped.has(t.id));
+const CC = targets.some((t) => t.id === "ceiling") || Bun.which("cc") !== null;
 if (targets.some((t) => t.id === "ceiling")) {
   const cc = Bun.spawnSync(["cc", "-O2", "-o", CEILING, `${import.meta.dir}/baselines/ceiling.c`], { stderr: "pipe" });
   if (cc.exitCode !== 0) throw new Error(`cc could not build bench/baselines/ceiling.c: ${cc.stderr.toString()}`);
   process.on("exit", () => void Bun.spawnSync(["rm", "-f", CEILING]));
 }
 
+/** What one loopback send() costs here, on the servers' core with the reader on the load's: the latency floor. */
+function sendCost(): number | undefined {
+  if (!CC) return undefined;
+  const binary = `${tmpdir()}/bunchat-bench-send-cost-${process.pid}`;
+  const cc = Bun.spawnSync(["cc", "-O2", "-o", binary, `${import.meta.dir}/baselines/send_cost.c`], { stderr: "pipe" });
+  if (cc.exitCode !== 0) return undefined;
+  const costs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const out = Bun.spawnSync([...pin(0), binary, cpus().length > 1 ? "1" : "0"], { stdout: "pipe" }).stdout.toString();
+    costs.push(Number(/(\d+) ns per send/.exec(out)?.[1] ?? Number.NaN));
+  }
+  Bun.spawnSync(["rm", "-f", binary]);
+  return median(costs);
+}
+
 const started = performance.now();
+const SEND_NS = sendCost();
 for (const target of targets) {
   console.log(`${target.label}…`);
   results.set(target.id, await measure(target));
 }
 const elapsed = (performance.now() - started) / 1000;
 
-// The table: one row per figure, one column per server, with the ratio to bunchat (text).
-const base = results.get("bunchat-text");
-type Row = { label: string; key: string; kind: "rate" | "ms" | "mib" | "bytes" | "count"; higherIsBetter: boolean };
+// The table: one row per figure, one column per server; in brackets, how many times the C
+// ceiling's figure it is, measured in the same run.
+const CEIL = results.get("ceiling");
+type Kind = "rate" | "ms" | "mib" | "bytes" | "count";
+type Row = { label: string; key: string; kind: Kind; versusCeiling?: boolean };
+const perSize = (label: (u: number) => string, key: string, kind: Kind, versusCeiling = false): Row[] =>
+  USERS.map((u) => ({ label: label(u), key: `${key}${u}`, kind, versusCeiling }));
 const ROWS: Row[] = [
-  ...USERS.map((u) => ({
-    label: `fan-out, ${u} users (deliveries/s)`,
-    key: `fanout${u}`,
-    kind: "rate" as const,
-    higherIsBetter: true,
-  })),
-  ...USERS.map((u) => ({
-    label: `CPU during fan-out, ${u} users: server / load`,
-    key: `cpu${u}`,
-    kind: "count" as const,
-    higherIsBetter: false,
-  })),
-  ...USERS.map((u) => ({
-    label: `server CPU per million deliveries, ${u} users`,
-    key: `cost${u}`,
-    kind: "ms" as const,
-    higherIsBetter: false,
-  })),
-  ...USERS.map((u) => ({ label: `lost, ${u} users`, key: `lost${u}`, kind: "count" as const, higherIsBetter: false })),
-  ...(targets.some((t) => t.nodes)
-    ? USERS.map((u) => ({
-        label: `cluster envelopes, ${u} users`,
-        key: `envelopes${u}`,
-        kind: "count" as const,
-        higherIsBetter: false,
-      }))
-    : []),
+  ...perSize((u) => `**burst, ${u} users**: server CPU per million deliveries`, "burstCost", "ms", true),
+  ...perSize((u) => `**steady, ${u} users** (${steadyRate(u)} lines/s): server CPU per million`, "steadyCost", "ms", true),
+  ...perSize((u) => `burst, ${u} users: CPU server / load`, "burstCpu", "count"),
+  ...perSize((u) => `steady, ${u} users: CPU server / load`, "steadyCpu", "count"),
+  ...perSize((u) => `burst, ${u} users: deliveries/s`, "burst", "rate"),
+  ...perSize((u) => `steady, ${u} users: p99 from send to receipt`, "steadyP99", "ms"),
+  ...perSize((u) => `lost, ${u} users (burst / steady)`, "lost", "count"),
+  ...(targets.some((t) => t.nodes) ? perSize((u) => `cluster envelopes, ${u} users`, "envelopes", "count") : []),
   {
     label: `latency p50, ${LATENCY.users} users, ${LATENCY.perSecond} lines/s`,
     key: "p50",
     kind: "ms",
-    higherIsBetter: false,
+    versusCeiling: true,
   },
-  { label: "latency p99", key: "p99", kind: "ms", higherIsBetter: false },
-  { label: "lost in the latency runs", key: "latencyLost", kind: "count", higherIsBetter: false },
-  { label: "latency max", key: "max", kind: "ms", higherIsBetter: false },
-  { label: "connect and register 1000 users", key: "setup", kind: "ms", higherIsBetter: false },
+  { label: "latency p99", key: "p99", kind: "ms", versusCeiling: true },
+  { label: "latency max", key: "max", kind: "ms" },
+  { label: "lost in the latency runs", key: "latencyLost", kind: "count" },
+  { label: "connect and register 1000 users (200 at a time)", key: "setup", kind: "ms", versusCeiling: true },
   {
-    label: `join storm: ${STORM.toLocaleString("en")} users connect and register at once`,
+    label: `**join storm**: ${STORM.toLocaleString("en")} users connect and register at once`,
     key: "storm",
     kind: "ms",
-    higherIsBetter: false,
+    versusCeiling: true,
   },
-  { label: "CPU during the storm: server / load", key: "stormCpu", kind: "count", higherIsBetter: false },
-  { label: "then one line reaches all of them", key: "stormLine", kind: "ms", higherIsBetter: false },
-  { label: "RSS idle", key: "rssIdle", kind: "mib", higherIsBetter: false },
-  {
-    label: `RSS with ${IDLE_USERS.toLocaleString("en")} idle users`,
-    key: "rss10k",
-    kind: "mib",
-    higherIsBetter: false,
-  },
-  { label: "per idle user", key: "perUser", kind: "bytes", higherIsBetter: false },
+  { label: "join storm: CPU server / load", key: "stormCpu", kind: "count" },
+  { label: "then one line reaches all of them", key: "stormLine", kind: "ms" },
+  { label: "RSS idle", key: "rssIdle", kind: "mib" },
+  { label: `RSS with ${IDLE_USERS.toLocaleString("en")} idle users`, key: "rss10k", kind: "mib" },
+  { label: "per idle user", key: "perUser", kind: "bytes" },
 ];
+for (const figures of results.values()) {
+  for (const u of USERS) {
+    if (figures[`burstLost${u}`] !== undefined) figures[`lost${u}`] = `${figures[`burstLost${u}`]} / ${figures[`steadyLost${u}`] ?? "–"}`;
+  }
+}
 const ratio = (row: Row, value: number | string | undefined) => {
-  const b = base?.[row.key];
-  if (typeof value !== "number" || typeof b !== "number" || row.kind === "count" || value === 0 || b === 0) return "";
-  // Always "bunchat is N× better" when positive: rates divide as is, costs the other way round.
-  const r = row.higherIsBetter ? b / value : value / b;
+  const c = CEIL?.[row.key];
+  if (!row.versusCeiling || typeof value !== "number" || typeof c !== "number" || c === 0) return "";
+  const r = value / c;
   return ` (${r >= 10 ? r.toFixed(0) : r.toFixed(1)}×)`;
 };
-const header = `| | ${targets.map((t) => t.label).join(" | ")} |`;
-const lines = [
-  header,
-  `| --- |${targets.map(() => " ---: |").join("")}`,
-  ...ROWS.map(
-    (row) =>
-      `| ${row.label} | ${targets
-        .map((t) => {
-          const v = results.get(t.id)?.[row.key];
-          return `${show(v, row.kind)}${t.id === "bunchat-text" ? "" : ratio(row, v)}`;
-        })
-        .join(" | ")} |`,
+const columns = [...chosen];
+const cell = (t: Target, row: Row) => {
+  const why = skipped.get(t.id);
+  if (why) return why;
+  const v = results.get(t.id)?.[row.key];
+  return `${show(v, row.kind)}${t.id === "ceiling" ? "" : ratio(row, v)}`;
+};
+const table = [
+  `| | ${columns.map((t) => t.label).join(" | ")} |`,
+  `| --- |${columns.map(() => " ---: |").join("")}`,
+  ...ROWS.filter((row) => [...results.values()].some((f) => f[row.key] !== undefined)).map(
+    (row) => `| ${row.label} | ${columns.map((t) => cell(t, row)).join(" | ")} |`,
   ),
-];
-const table = lines.join("\n");
+].join("\n");
+
+const floorMs = SEND_NS === undefined ? undefined : ((LATENCY.users - 1) * SEND_NS) / 1e6;
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Linux, Bun ${Bun.version}`;
+const when = new Date().toISOString().slice(0, 16).replace("T", " ");
 const report = `# Benchmark results
 
-${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${machine}.
-Command: \`bun run bench\` (${RUNS} runs of each figure; the median is shown), ${elapsed.toFixed(0)} s.
+${when} UTC on ${machine}.
+Command: \`bun run bench${QUICK ? " -- --quick" : ""}\` (${RUNS} repetition${RUNS > 1 ? "s" : ""} of each figure, each on a fresh server; the median is shown), ${elapsed.toFixed(0)} s.
 
 ${table}
 
-In brackets: how many times better bunchat (text) is on that row (above 1: bunchat wins).
-
-- **Fan-out**: ${SENDERS(10)} senders at 10 users, ${SENDERS(100)} at 100 and 1000, each writing as fast as the server takes
-  lines for ${FANOUT_MS / 1000} s, but never more than ${WINDOW.toLocaleString("en")} deliveries ahead of the slowest receiver in all
-  (${USERS.map((u) => `${windowLines(u)} lines per sender at ${u} users`).join(", ")}); deliveries counted at the receivers
-  (senders are not counted), over the time from the first line sent to the last one received.
-  A window that stays shut for 50 ms without a delivery is given up on (a server that cuts lines
-  would otherwise stall its senders). Every payload carries sender, sequence number and send time,
-  and every line is checked whole, so four things are counted exactly and apart: lost (never
-  received), out of order (received after a later one), twice, and cut or glued to another line
-  (which does not count as a delivery). The last three are listed under the table when there are any.
-- **Latency**: ${LATENCY.senders} senders together at ${LATENCY.perSecond} lines/s for ${LATENCY.ms / 1000} s to ${LATENCY.users} users, on a server
-  and connections of their own (nothing left over from the fan-out runs); from the sender's
-  write to each receiver's read, both in the load generator's process.
-- **Set-up**: ${LATENCY.users} users connecting at once (200 at a time) until each has been welcomed.
-- **Memory** (bunchat in text mode; JSON mode is the same server and measured 60.2 MiB when it was
-  included): server RSS with ${IDLE_USERS.toLocaleString("en")} registered users doing nothing (joined 500 at a time, measured once
-  the server and the load generator have been idle for a second, and 2 s more), and the difference from before they came.
-- Core 0 runs the server, core 1 the load generator (one process holding every client).
-- **bunchat, 2 nodes**: two bunchat servers in cluster mode and their redis-server, all on core 0
-  (the same one core the single server gets), users and senders split between the nodes in turn,
-  so most deliveries cross from one node to the other through Redis. Its server CPU is both nodes'
-  and Redis's together. "Cluster envelopes" adds up what the nodes logged when they stopped:
-  envelopes published, and ones a node found missing or repeated by their sequence numbers.
+In brackets: how many times the figure of **C, batched per turn** (the ceiling for bunchat's design,
+measured in the same run) it is; 1.0× is as cheap as the ceiling.
+${SEND_NS === undefined ? "" : `
+**One loopback send() costs ${(SEND_NS / 1000).toFixed(1)} µs here** (bench/baselines/send_cost.c, on the servers' core, the
+reader on the load's), so a line to ${LATENCY.users} users is ${LATENCY.users - 1} sends: its last reader gets it no sooner
+than ${floorMs!.toFixed(1)} ms after it arrives, whoever the server is. That is the floor under the latency rows.
+`}
+- **Burst**: ${SENDERS(10)} senders at 10 users, ${SENDERS(100)} otherwise, each writing as fast as the server takes lines for
+  ${LOAD_MS / 1000} s, never more than ${WINDOW.toLocaleString("en")} deliveries ahead of the slowest receiver in all
+  (${USERS.map((u) => `${windowLines(u)} lines per sender at ${u} users`).join(", ")}). Lines arrive in big
+  reads, which favours servers that batch per turn.
+- **Steady**: the same senders at a fixed rate in all (${USERS.map((u) => `${steadyRate(u)} lines/s at ${u} users`).join(", ")}:
+  about 500,000 deliveries a second, at most 2000 lines), as a busy room chats: most lines are a
+  turn of their own.
+- **Server CPU per million deliveries** is the headline: the server's CPU seconds (from /proc, user
+  and system) over the deliveries of the same window, whoever was the bottleneck. "CPU server /
+  load" says which side was busy: **(load-bound)** marks a load generator at 90 % of its core or
+  more, **(server-bound)** a server there.
+- Every payload carries sender, sequence number and send time, and every line is checked whole, so
+  lost (never received), out of order, twice, and cut or glued to another line (not a delivery) are
+  counted apart; the last three are listed below when there are any. A server that delivers
+  everything is waited for however long it stalls (its time includes the stall); only for ncat,
+  which cuts lines, does a burst move on after 50 ms without a delivery. A run ends when every
+  receiver has every line, or after 2 s without a delivery.
+- **Latency**: ${LATENCY.senders} senders together at ${LATENCY.perSecond} lines/s for ${LATENCY.ms / 1000} s to ${LATENCY.users} users, on a server and connections of
+  their own; from the sender's write to each receiver's read, both in the load generator.
+- **Join storm**: ${STORM.toLocaleString("en")} users connect at once and register (bunchat: half in plain text, half
+  structured; the C server: plain text) until each has been welcomed; then one line from the first
+  is timed to the last receiver, behind whatever the storm left queued.
+- **Memory** (bunchat in text mode): server RSS with ${IDLE_USERS.toLocaleString("en")} registered users doing nothing, measured once
+  the server and the load generator have been idle for a second, and 2 s more.
+- Core 0 runs the server, core 1 the load generator (one process holding every client). The CPU of
+  everything else on the machine, and what the hypervisor stole, is recorded for every window; a
+  repetition where they took ${NOISY_CORES} of a core or more is listed below as noisy.
 - bunchat runs with \`${LIFTED.join(" ")}\`: flood control and the per-address caps would
-  otherwise (rightly) stop one address sending this fast. Everything else, sanitising and the outbox
-  cap included, is as shipped.
-${notes.map((n) => `- ${n}`).join("\n")}
+  otherwise (rightly) stop one address sending this fast. Everything else, sanitising, logging every
+  public line and the outbox cap included, is as shipped. Its log goes to a file.
+${[...notes].map((n) => `- ${n}`).join("\n")}
 
-## Reading the table
+## The servers
 
-- **(load-bound)** after a CPU figure marks a run where the load generator used 90 % of its core or
-  more, **(server-bound)** one where the server did: the other side had time to spare.
-- **The load generator is the limit for bunchat at 100 and 1000 users** (its CPU is in the table):
-  the server had time to spare, so those figures are a floor. "Server CPU per million deliveries"
-  compares the servers whoever the bottleneck was: it is the server's CPU time over the fan-out
-  runs divided by what it delivered.
 - **C, batched per turn** (bench/baselines/ceiling.c, compiled with \`cc -O2\` for the run) does what
   bunchat does, per event-loop turn (one epoll_wait): it reads each ready socket once, collects the
   complete lines, and gives each client one writev of the turn without its own lines, queueing what
-  a socket does not take. It is the ceiling for bunchat's design on this machine: what is left
-  between the two is bunchat's own cost.
+  a socket does not take. It batches its join notices per turn too. The ceiling for bunchat's design
+  on this machine: what is left between the two is bunchat's own cost.
 - **ncat --chat** forwards whatever one read() returned, prefixed with \`<userN>\`, in one write per
-  reader: cheap (hence its low CPU per delivery), but under load a read ends in the middle of a
-  line, so lines are cut and glued to the next sender's prefix. That is its "lost": lines that never
-  arrived whole. In the latency runs at 1000 users almost none of its lines arrived whole, so its
-  latency figures describe the few that did. Its memory was not measured: it uses select(), which
-  can't watch 10,000 descriptors.
-- **The naive Bun server** writes each line to each socket separately: one send() per delivery.
-  Its memory is Bun's own floor for a socket server (25 MiB idle, 44 MiB with 10,000 idle
-  connections: 1.9 KiB each, measured with this benchmark and left out of the default run for time).
-  **Python** does the same from a thread per client, and a thread per client can't hold 10,000
-  idle users (not measured).
-- **Latency at 1000 users is bounded by send() on this machine.** Every line is 999 send() calls
-  (one per reader, whatever the server), and on this VM a loopback send() to an idle reader costs
-  about 10 µs, measured from Bun and from Python alike. In bunchat's profile of the latency run,
-  three quarters of the server's time is that native write and under 5 % is its own code. A line
-  therefore takes about 10 ms to reach its last reader, and the lines queue behind each other.
-  The servers that deliver everything (bunchat, naive Bun, Python) all land there, and their
-  figures swing between runs by 2-3x (p50 from 4 to 30 ms) with the VM's scheduling. The 5 ms p99
-  target needs send() well under 5 µs (usual on bare metal), or the sends spread over more cores
-  than the one the server gets here. Batching can't help at 100 lines/s: each line is its own turn.
+  reader: cheap, but under load a read ends in the middle of a line, so lines are cut and glued to
+  the next sender's prefix; those are its "lost". It uses select(), so it can't hold more than 1024
+  connections.
+- **naive Bun** (bench/baselines/naive.ts) writes each line to each socket separately, one send()
+  per delivery, and keeps what a socket did not take for its drain (a first version that is
+  correct, not tuned).
+- **Python threads** (bench/baselines/chat_server.py): a thread per client, a lock around the client
+  list held while a line is written to everyone (so two senders never interleave on one socket),
+  sendall, TCP_NODELAY.
+- **bunchat, 2 nodes**: two bunchat servers in cluster mode and their redis-server, all on core 0
+  (the same one core the single server gets), users and senders split between the nodes in turn,
+  so most deliveries cross from one node to the other through Redis. Its CPU is both nodes' and
+  Redis's. "Cluster envelopes" adds up what the nodes logged when they stopped: envelopes
+  published, and ones a node found missing or repeated by their sequence numbers.
+
+## Reading it
+
+- **Per-turn batching helps whenever lines queue**, not only in bursts: at 1000 users and more a
+  line takes milliseconds to reach its last reader, so lines arriving meanwhile share the next
+  turn's writes, and the cost per delivery falls as the rate rises.
+- **Latency at 1000 users is bounded by send()**: every line is 999 of them, one per reader, whatever
+  the server. The floor above is what one core of this machine can do; the honest comparison is
+  with the ceiling in the same run, not a fixed number of milliseconds.
 `;
 console.log(`\n${report}`);
-if (!flags["no-write"]) await Bun.write(`${import.meta.dir}/RESULTS.md`, report);
+if (!flags["no-write"]) {
+  await Bun.write(`${import.meta.dir}/RESULTS.md`, report);
+  // The figures the README quotes (scripts/docs.ts renders them), so they can't drift from this run.
+  const json = {
+    when,
+    machine,
+    command: `bun run bench${QUICK ? " -- --quick" : ""}`,
+    runs: RUNS,
+    users: USERS,
+    sendNs: SEND_NS,
+    floorMs,
+    latencyUsers: LATENCY.users,
+    storm: STORM,
+    idleUsers: IDLE_USERS,
+    figures: Object.fromEntries(results),
+  };
+  await Bun.write(`${import.meta.dir}/results.json`, `${JSON.stringify(json, null, 2)}\n`);
+}
 process.exit(0);

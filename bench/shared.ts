@@ -7,7 +7,8 @@ export type LoadRequest =
   /** Users connect to `ports` in turn: user i to ports[i % ports.length] (the senders too). */
   | { type: "join"; protocol: Protocol; ports: number[]; users: number; senders: number; batch?: number }
   /** `window`: deliveries that may be outstanding (lines ahead of the slowest receiver × receivers). */
-  | { type: "fanout"; senders: number; window: number; ms: number }
+  /** `giveUpMs`: for a server that cuts lines, how long without a delivery before the window moves on anyway. */
+  | { type: "fanout"; senders: number; window: number; ms: number; giveUpMs?: number }
   /** `patienceMs`: how long to wait without a delivery before what is missing is lost (default 500). */
   | { type: "latency"; senders: number; perSecond: number; ms: number; patienceMs?: number }
   | { type: "quit" };

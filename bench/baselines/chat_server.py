@@ -1,6 +1,8 @@
 """The textbook chat server: one thread per client, a lock around the client list, and each
 message written to each other client with sendall. The design bunchat replaces; a baseline for
-bench/run.ts, not part of the product.
+bench/run.ts, not part of the product. Correct for what it is: the lock is held while a line goes
+to everyone, so two senders never interleave their bytes on one socket, and TCP_NODELAY is set as
+every other server sets it.
 
     python3 chat_server.py [port]      # first line from a client is its name
 """
@@ -15,12 +17,13 @@ lock = threading.Lock()
 
 def broadcast(data, sender):
     with lock:
-        targets = [c for c in clients if c is not sender]
-    for c in targets:
-        try:
-            c.sendall(data)
-        except OSError:
-            pass
+        for c in list(clients):
+            if c is sender:
+                continue
+            try:
+                c.sendall(data)
+            except OSError:
+                pass
 
 
 def serve(conn):
@@ -54,6 +57,7 @@ def main():
     print(f"listening on 127.0.0.1:{server.getsockname()[1]}", flush=True)
     while True:
         conn, _ = server.accept()
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         threading.Thread(target=serve, args=(conn,), daemon=True).start()
 
 
