@@ -101,6 +101,8 @@ await runMain("bunchat-server", async () => {
     ...(cluster ? [`cluster node ${cluster.node}`] : []),
   ].join(", ");
   consoleLog(`bunchat-server ${VERSION} listening on ${server.hostname}:${server.port} (${notes})`);
+  flushLog(); // at once: scripts and supervisors wait for this line
+  process.on("exit", flushLog); // whatever the way out, the last lines are written
 
   const stop = async (signal: string) => {
     consoleLog(`${signal} received`);

@@ -19,6 +19,7 @@
 //   bun run bench                   # everything, about 2 minutes; writes bench/RESULTS.md
 //   bun run bench -- --only bunchat-text,ncat --runs 1 --no-write
 
+import { readdirSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
@@ -332,10 +333,19 @@ function envelopeCounts(summaries: string[]): string {
   return summaries.length === 0 ? "no summary" : `${sent} sent, ${missed} missed, ${repeated} repeated`;
 }
 
-/** CPU seconds a process has used so far (user + system), from /proc. */
+/**
+ * CPU seconds a process has used so far, every thread of it, from each task's schedstat under /proc/<pid>/task
+ * (nanoseconds; /proc/<pid>/stat counts 10 ms ticks, ±25 % over a short window at low CPU).
+ */
 async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await Bun.file(`/proc/${pid}/stat`).text()).split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const stat = await Bun.file(`/proc/${pid}/task/${task}/schedstat`)
+      .text()
+      .catch(() => "0"); // a thread that just ended
+    ns += Number(stat.split(" ")[0]);
+  }
+  return ns / 1e9;
 }
 
 /** Waits until processes have used no CPU for a second (at most `ms`), then 2 s for memory to be returned. */

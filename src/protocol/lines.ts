@@ -63,7 +63,7 @@ export class LineReader {
   }
 
   push(chunk: Uint8Array): void {
-    let start = 0;
+    let start = this.held === 0 && !this.discarding && !this.stopped ? this.asciiLines(chunk) : 0;
     while (start < chunk.length && !this.stopped) {
       const nl = chunk.indexOf(LF, start);
       const end = nl === -1 ? chunk.length : nl;
@@ -74,6 +74,36 @@ export class LineReader {
       this.run = 0;
       start = nl + 1;
     }
+  }
+
+  /**
+   * The complete lines of a chunk when nothing is held and they are all ASCII (as chat mostly is):
+   * decoded in one call and split as text. A decode per line was a fifth of a busy server's time.
+   * Returns where the byte-by-byte path takes over: 0 when it must do everything.
+   */
+  private asciiLines(chunk: Uint8Array): number {
+    const last = chunk.lastIndexOf(LF);
+    if (last === -1) return 0;
+    let text: string;
+    try {
+      text = strict.decode(chunk.subarray(0, last));
+    } catch {
+      return 0; // not UTF-8 somewhere: each line is judged on its own
+    }
+    if (text.length !== last) return 0; // not all ASCII: byte counts differ from lengths
+    const lines = text.split("\n");
+    for (const line of lines) if (line.length > this.maxBytes + 1) return 0; // one is too long: the slow path says so
+    this.run = 0;
+    for (let line of lines) {
+      if (this.stopped) return chunk.length;
+      if (line.length > 0 && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
+      if (line.length > this.maxBytes) {
+        this.handlers.overflow();
+        continue;
+      }
+      this.handlers.line(line, line.length);
+    }
+    return last + 1;
   }
 
   private take(chunk: Uint8Array, start: number, end: number, complete: boolean): void {
