@@ -101,7 +101,6 @@ await runMain("bunchat-server", async () => {
     ...(cluster ? [`cluster node ${cluster.node}`] : []),
   ].join(", ");
   consoleLog(`bunchat-server ${VERSION} listening on ${server.hostname}:${server.port} (${notes})`);
-  flushLog(); // at once: scripts and supervisors wait for this line
   process.on("exit", flushLog); // whatever the way out, the last lines are written
 
   const stop = async (signal: string) => {
@@ -122,6 +121,8 @@ await runMain("bunchat-server", async () => {
       void stop(signal);
     });
   }
+  // The listening line at once (scripts and supervisors wait for it), once a signal can stop us cleanly.
+  setImmediate(flushLog);
 });
 
 /** A silent client is pinged after `seconds`, and dropped after half as long again without an answer. */

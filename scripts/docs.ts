@@ -3,6 +3,7 @@
 //   <!-- generated: server-flags -->  …  <!-- end generated -->
 // test/docs.test.ts fails when the files differ from what this would write.
 
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeRenderer } from "../src/client/render.ts";
 import { CLIENT_FLAGS, flagTable, SERVER_FLAGS } from "../src/flags.ts";
@@ -105,6 +106,58 @@ function plainExample(): string[] {
 
 const fence = (lines: string[]) => ["```", ...lines, "```"].join("\n");
 
+/** What bench/run.ts wrote for the README (bench/results.json): the figures of the last full run. */
+interface BenchResults {
+  when: string;
+  machine: string;
+  command: string;
+  runs: number;
+  users: number[];
+  sendNs?: number;
+  floorMs?: number;
+  latencyUsers: number;
+  storm: number;
+  idleUsers: number;
+  figures: Record<string, Record<string, number | string>>;
+}
+
+/** README's benchmark figures, from bench/results.json, so they are the run's and can't drift from it. */
+function benchFigures(): string {
+  const r = JSON.parse(readFileSync(join(ROOT, "bench/results.json"), "utf8")) as BenchResults;
+  const ours = r.figures["bunchat-text"] ?? {};
+  const json = r.figures["bunchat-json"] ?? {};
+  const c = r.figures.ceiling ?? {};
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+  const ms = (v: unknown, digits = 1) => (num(v) === undefined ? "–" : `${num(v)!.toFixed(digits)} ms`);
+  const times = (a: unknown, b: unknown) =>
+    num(a) === undefined || !num(b) ? "–" : `${(num(a)! / num(b)!).toFixed(1)}×`;
+  const rows = [
+    "| server CPU per million deliveries | bunchat (text) | bunchat (JSON) | C, batched per turn | bunchat ÷ C |",
+    "| --- | ---: | ---: | ---: | ---: |",
+    ...r.users.flatMap((u) =>
+      (["burst", "steady"] as const).map(
+        (shape) =>
+          `| ${shape}, ${u} users | ${ms(ours[`${shape}Cost${u}`])} | ${ms(json[`${shape}Cost${u}`])} | ${ms(c[`${shape}Cost${u}`])} | ${times(ours[`${shape}Cost${u}`], c[`${shape}Cost${u}`])} |`,
+      ),
+    ),
+  ];
+  const lost = r.users.map((u) => ours[`lost${u}`]).every((l) => l === "0 / 0") && ours.latencyLost === 0;
+  return [
+    `${r.when} UTC, \`${r.command}\` (${r.runs} repetitions, each on a fresh server; medians), ${r.machine}:`,
+    "",
+    ...rows,
+    "",
+    `- **Join storm**: ${r.storm.toLocaleString("en")} users (half plain, half structured) connected and registered in ${ms(ours.storm, 0)} (the C server, plain text only: ${ms(c.storm, 0)}); one line then reached all of them in ${ms(ours.stormLine, 0)}.`,
+    `- **Latency at ${r.latencyUsers} users**, 100 lines/s: p50 ${ms(ours.p50)}, p99 ${ms(ours.p99)} (C: ${ms(c.p50)} and ${ms(c.p99)}).${
+      r.sendNs === undefined
+        ? ""
+        : ` One loopback send() costs ${(r.sendNs / 1000).toFixed(1)} µs here, so a line's last reader gets it ${ms(r.floorMs)} after it arrives at the earliest, whoever the server is.`
+    }`,
+    `- **${r.idleUsers.toLocaleString("en")} idle users**: ${num(ours.rss10k)?.toFixed(0) ?? "–"} MiB RSS in all (${num(ours.rssIdle)?.toFixed(0) ?? "–"} MiB of it the idle server), ${((num(ours.perUser) ?? Number.NaN) / 1024).toFixed(1)} KiB a user.`,
+    `- Lost, in every burst, steady and latency run: ${lost ? "nothing" : "see bench/RESULTS.md"}.`,
+  ].join("\n");
+}
+
 /** Every generated section, by name. */
 export function sections(): Record<string, string> {
   return {
@@ -114,6 +167,7 @@ export function sections(): Record<string, string> {
     "client-session": fence(clientSession()),
     "structured-example": fence(structuredExample()),
     "plain-example": fence(plainExample()),
+    "bench-figures": benchFigures(),
   };
 }
 

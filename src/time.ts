@@ -1,5 +1,7 @@
 // Local wall-clock stamps for logs and chat lines.
 
+import { writeSync } from "node:fs";
+
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /** "HH:MM:SS", or "HH:MM" without seconds, in local time. */
@@ -42,16 +44,22 @@ export function consoleLog(line: string): void {
 }
 
 /**
- * Writes the log lines still waiting. console.log writes synchronously and costs no memory to set
- * up; process.stdout's stream machinery would cost the server 7 MB of RSS, and
- * Bun.stdout.writer() 1.6 MB.
+ * Writes the log lines still waiting, synchronously. process.stdout's stream machinery would cost
+ * the server 7 MB of RSS, and Bun.stdout.writer() 1.6 MB.
  */
 export function flushLog(): void {
   clearTimeout(flushTimer);
   flushTimer = undefined;
   if (pending.length === 0) return;
-  const lines = pending;
+  const bytes = Buffer.from(`${pending.join("\n")}\n`);
   pending = [];
   pendingChars = 0;
-  console.log(lines.join("\n")); // console.log adds the last newline
+  // One write (console.log writes the newline on its own: two system calls per batch).
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written);
+  } catch {
+    // stdout would block (a non-blocking pipe) or is gone: console.log waits or gives up its own way.
+    console.log(bytes.subarray(written).toString().replace(/\n$/, ""));
+  }
 }
