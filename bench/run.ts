@@ -831,6 +831,8 @@ ${[...notes].map((n) => `- ${n}`).join("\n")}
 
 ## Reading it
 
+- Where bunchat's time goes, and what was done about it: [PROFILES.md](PROFILES.md).
+
 - **Per-turn batching helps whenever lines queue**, not only in bursts: at 1000 users and more a
   line takes milliseconds to reach its last reader, so lines arriving meanwhile share the next
   turn's writes, and the cost per delivery falls as the rate rises.
