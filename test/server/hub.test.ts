@@ -1,22 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import type { Mode, ServerEvent } from "../../src/protocol/events.ts";
+import type { ServerEvent } from "../../src/protocol/events.ts";
 import { Hub, type Member } from "../../src/server/hub.ts";
+import { member } from "../helpers/member.ts";
 import { foldName } from "../../src/protocol/names.ts";
-
-/** A member that records what it is given, each part as it was handed over. */
-function member(name: string, mode: Mode = "text"): Member & { got: Uint8Array[]; text(): string } {
-  const got: Uint8Array[] = [];
-  return {
-    name,
-    mode,
-    got,
-    joinedSeq: 0,
-    lastHeldSeq: 0,
-    deliver: (b) => void got.push(b),
-    deliverTurn: (parts) => void got.push(...parts),
-    text: () => got.map((b) => new TextDecoder().decode(b)).join(""),
-  };
-}
 
 const say = (from: string, text: string): ServerEvent => ({ type: "public", from, text, ts: 1 });
 

@@ -2,28 +2,10 @@
 // come thick and fast, in order, and never before a member's own join.
 
 import { describe, expect, test } from "bun:test";
-import type { LeaveReason, Mode } from "../../src/protocol/events.ts";
+import type { LeaveReason } from "../../src/protocol/events.ts";
 import { Hub, type HubClock, type Member } from "../../src/server/hub.ts";
+import { member, type RecordingMember } from "../helpers/member.ts";
 import { presenceWindowMs } from "../../src/server/presence.ts";
-
-function member(name: string, mode: Mode = "text"): Member & { got: Uint8Array[]; lines(): string[] } {
-  const got: Uint8Array[] = [];
-  return {
-    name,
-    mode,
-    got,
-    joinedSeq: 0,
-    lastHeldSeq: 0,
-    deliver: (b) => void got.push(b),
-    deliverTurn: (parts) => void got.push(...parts),
-    lines: () =>
-      got
-        .map((b) => new TextDecoder().decode(b))
-        .join("")
-        .split("\n")
-        .filter(Boolean),
-  };
-}
 
 /** A clock that only moves when told to. */
 function fakeClock(): HubClock & { advance(ms: number): void } {
@@ -48,7 +30,7 @@ function fakeClock(): HubClock & { advance(ms: number): void } {
 function room() {
   const clock = fakeClock();
   const hub = new Hub(false, clock);
-  const join = (m: ReturnType<typeof member>) => {
+  const join = (m: RecordingMember) => {
     hub.add(m);
     hub.broadcastHere({ type: "join", name: m.name, ts: 1 }, m);
     return m;
