@@ -6,18 +6,30 @@ import type { ClientHello, LeaveReason, Mode, ServerEvent } from "./events.ts";
 
 const utf8 = new TextEncoder();
 
+/** The event as one line of the wire, newline included, before it is turned into bytes. */
+export function wireLine(event: ServerEvent, mode: Mode): string {
+  return mode === "json" ? `${JSON.stringify(event)}\n` : `${toText(event)}\n`;
+}
+
 export function encode(event: ServerEvent, mode: Mode): Uint8Array {
-  return utf8.encode(mode === "json" ? `${JSON.stringify(event)}\n` : `${toText(event)}\n`);
+  return utf8.encode(wireLine(event, mode));
 }
 
 /** An event with its encodings computed at most once each, however many recipients it has. */
 export class Encoded {
   private text?: Uint8Array;
   private json?: Uint8Array;
+  private textLine?: string;
+  private jsonLine?: string;
   constructor(readonly event: ServerEvent) {}
   bytes(mode: Mode): Uint8Array {
-    if (mode === "json") return (this.json ??= encode(this.event, "json"));
-    return (this.text ??= encode(this.event, "text"));
+    if (mode === "json") return (this.json ??= utf8.encode(this.line("json")));
+    return (this.text ??= utf8.encode(this.line("text")));
+  }
+  /** The line as text: a turn of many events is joined as text and encoded once. */
+  line(mode: Mode): string {
+    if (mode === "json") return (this.jsonLine ??= wireLine(this.event, "json"));
+    return (this.textLine ??= wireLine(this.event, "text"));
   }
 }
 

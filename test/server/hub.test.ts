@@ -161,6 +161,20 @@ describe("Hub", () => {
     expect(c.text()).toBe("A: 1\nB: 2\nA: 3\n");
   });
 
+  test("a turn with lines beyond ASCII is cut for its senders at byte boundaries, in both modes", () => {
+    const hub = new Hub();
+    const [a, b, c, j] = [member("A"), member("B"), member("C"), member("J", "json")];
+    for (const m of [a, b, c, j]) hub.add(m);
+    hub.broadcast(say("A", "héllo 🎉"), a);
+    hub.broadcast(say("B", "ça va"), b);
+    hub.broadcast(say("A", "日本"), a);
+    hub.flushTurn();
+    expect(a.text()).toBe("B: ça va\n");
+    expect(b.text()).toBe("A: héllo 🎉\nA: 日本\n");
+    expect(c.text()).toBe("A: héllo 🎉\nB: ça va\nA: 日本\n");
+    expect(j.lines().map((l) => JSON.parse(l).text)).toEqual(["héllo 🎉", "ça va", "日本"]);
+  });
+
   test("joining mid-turn: only what was broadcast after; leaving mid-turn: only what was broadcast before", () => {
     const hub = new Hub();
     const [a, late, gone] = [member("A"), member("Late"), member("Gone")];
