@@ -11,6 +11,8 @@
 //   ncat --chat                          Debian's ncat; installed with apt-get if missing and root
 //   naive Bun                            bench/baselines/naive.ts: one write per line per recipient
 //   Python threads                       bench/baselines/chat_server.py: thread per client, sendall
+//   Bun, batched per turn                bench/baselines/batched.ts: bytes in, bytes out, per-turn writes;
+//                                        Bun's own floor for bunchat's design (no checks, no log)
 //   C, batched per turn                  bench/baselines/ceiling.c (cc -O2 at bench time): epoll, one
 //                                        writev per client per turn; the ceiling for bunchat's design
 //   bunchat, 2 nodes                     two bunchat servers in cluster mode through one redis-server,
@@ -46,7 +48,7 @@ if (flags.help) {
   console.log(`Usage: bun bench/run.ts [--quick] [--runs 3] [--only <id,id>] [--users 10,100,1000,5000] [--load-ms 1500]
                         [--latency-users 1000] [--storm-users 10000] [--no-memory] [--profile <dir>] [--no-write]
   --quick    what CI's smoke test runs: 10 and 100 users, one short run each, storm of 1000, no memory
-Servers (ids): bunchat-text, bunchat-json, ceiling, ncat, naive, python, bunchat-cluster`);
+Servers (ids): bunchat-text, bunchat-json, ceiling, bun-batched, ncat, naive, python, bunchat-cluster`);
   process.exit(0);
 }
 const QUICK = flags.quick;
@@ -132,6 +134,14 @@ const TARGETS: Target[] = [
     printsPort: true,
     memory: false, // Bun's own floor: 25 MiB idle, 1.9 KiB a connection (measured once; not rerun for time)
     maxUsers: { users: 1000, why: "one send() per delivery: joining 5000 and a burst to them outlast the run's time limits" },
+  },
+  {
+    id: "bun-batched",
+    label: "Bun, batched per turn",
+    protocol: "text",
+    command: () => [bun, `${import.meta.dir}/baselines/batched.ts`, "0"],
+    printsPort: true,
+    memory: false,
   },
   {
     id: "python",
@@ -813,6 +823,10 @@ ${[...notes].map((n) => `- ${n}`).join("\n")}
   complete lines, and gives each client one writev of the turn without its own lines, queueing what
   a socket does not take. It batches its join notices per turn too. The ceiling for bunchat's design
   on this machine: what is left between the two is bunchat's own cost.
+- **Bun, batched per turn** (bench/baselines/batched.ts) is the least a Bun server can do per line
+  with the same per-turn batching: bytes in, bytes out, one write per client per turn, no strings,
+  no checks, no log. It is Bun's own floor for this design: what lies between it and the C server
+  is the runtime's, what lies between bunchat and it is bunchat's.
 - **ncat --chat** forwards whatever one read() returned, prefixed with \`<userN>\`, in one write per
   reader: cheap, but under load a read ends in the middle of a line, so lines are cut and glued to
   the next sender's prefix; those are its "lost". It uses select(), so it can't hold more than 1024

@@ -127,18 +127,19 @@ function benchFigures(): string {
   const ours = r.figures["bunchat-text"] ?? {};
   const json = r.figures["bunchat-json"] ?? {};
   const c = r.figures.ceiling ?? {};
+  const floor = r.figures["bun-batched"] ?? {};
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
   const ms = (v: unknown, digits = 1) => (num(v) === undefined ? "–" : `${num(v)!.toFixed(digits)} ms`);
   const times = (a: unknown, b: unknown) =>
     num(a) === undefined || !num(b) ? "–" : `${(num(a)! / num(b)!).toFixed(1)}×`;
   const rows = [
-    "| server CPU per million deliveries | bunchat (text) | bunchat (JSON) | C, batched per turn | bunchat ÷ C |",
-    "| --- | ---: | ---: | ---: | ---: |",
+    "| server CPU per million deliveries | bunchat (text) | bunchat (JSON) | Bun, batched per turn | C, batched per turn | bunchat ÷ Bun floor | bunchat ÷ C |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...r.users.flatMap((u) =>
-      (["burst", "steady"] as const).map(
-        (shape) =>
-          `| ${shape}, ${u} users | ${ms(ours[`${shape}Cost${u}`])} | ${ms(json[`${shape}Cost${u}`])} | ${ms(c[`${shape}Cost${u}`])} | ${times(ours[`${shape}Cost${u}`], c[`${shape}Cost${u}`])} |`,
-      ),
+      (["burst", "steady"] as const).map((shape) => {
+        const key = `${shape}Cost${u}`;
+        return `| ${shape}, ${u} users | ${ms(ours[key])} | ${ms(json[key])} | ${ms(floor[key])} | ${ms(c[key])} | ${times(ours[key], floor[key])} | ${times(ours[key], c[key])} |`;
+      }),
     ),
   ];
   const lost = r.users.map((u) => ours[`lost${u}`]).every((l) => l === "0 / 0") && ours.latencyLost === 0;
