@@ -68,7 +68,7 @@ export interface HubClock {
 const REAL_CLOCK: HubClock = {
   now: () => performance.now(),
   later(ms, run) {
-    const timer = setTimeout(run, ms);
+    const timer = setTimeout(run, ms).unref(); // a pending announcement never holds the process open
     return { cancel: () => clearTimeout(timer) };
   },
 };
