@@ -8,16 +8,19 @@
 // get its own lines; one that joined or left during the turn; one holding replies that must stay
 // in order) get their share merged in order instead.
 //
+// Joins and leaves are batched over a window when they come thick and fast (presence.ts): told
+// one by one, 10,000 users reconnecting at once were 50 million lines.
+//
 // In a cluster, users on other nodes are members too (found by name, listed, unique), but their
 // `node` is set and they are never delivered to: the hub's link carries what concerns them.
 
 import { beforeWrite, nextSeq } from "../net/outbox.ts";
 import { Encoded, USERS_SHOWN } from "../protocol/codec.ts";
 import type { Mode, ServerEvent } from "../protocol/events.ts";
-
-type UsersEvent = Extract<ServerEvent, { type: "users" }>;
 import { foldName } from "../protocol/names.ts";
 import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from "./presence.ts";
+
+type UsersEvent = Extract<ServerEvent, { type: "users" }>;
 
 export interface Member {
   readonly name: string;
