@@ -111,6 +111,8 @@ export function makeRenderer(options: RenderOptions): Renderer {
     options.onMention?.();
     return hang(head, text, c.inverse);
   };
+  /** A count from the network, if it is one. */
+  const count = (n: unknown) => (typeof n === "number" && Number.isSafeInteger(n) ? n : undefined);
   /** A welcome's or /users' list, every field checked and sanitised: it came from the network. */
   const list = (event: Extract<ServerEvent, { type: "welcome" | "users" }>, limit?: number) => {
     const names = Array.isArray(event.users) ? event.users.map(s) : [];
@@ -118,7 +120,6 @@ export function makeRenderer(options: RenderOptions): Renderer {
     if (event.away && typeof event.away === "object") {
       for (const [k, v] of Object.entries(event.away)) away[s(k)] = s(v);
     }
-    const count = (n: unknown) => (typeof n === "number" && Number.isSafeInteger(n) ? n : undefined);
     const prefix = event.type === "users" ? event.prefix : undefined;
     return usersLine(
       {
@@ -135,8 +136,8 @@ export function makeRenderer(options: RenderOptions): Renderer {
   /** "10 joined the chat: a, b, c and 7 more" (a batch), its fields checked: it came from the network. */
   const many = (what: string, names: unknown, total: unknown) => {
     const shown = Array.isArray(names) ? names.map(s) : [];
-    const count = typeof total === "number" && Number.isSafeInteger(total) ? total : shown.length;
-    return `${count} ${what} the chat: ${andMore(shown, count)}`;
+    const all = count(total) ?? shown.length;
+    return `${all} ${what} the chat: ${andMore(shown, all)}`;
   };
 
   return (event) => {

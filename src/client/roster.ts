@@ -22,8 +22,7 @@ export class Roster {
       case "users":
         // A summary (a big room) or a search (/users sa) is not everyone: only add what it shows.
         if (event.prefix === undefined && !(event.count > event.users.length)) return this.reset(event.users);
-        for (const name of event.users) if (typeof name === "string") this.names.set(foldName(name), name);
-        return;
+        return this.add(event.users);
       case "join":
         this.names.set(foldName(event.name), event.name);
         return;
@@ -32,10 +31,7 @@ export class Roster {
         return;
       case "joins":
         // A batch shows the first names only: the others are found by /users <prefix>.
-        for (const name of Array.isArray(event.names) ? event.names : []) {
-          if (typeof name === "string") this.names.set(foldName(name), name);
-        }
-        return;
+        return this.add(event.names);
       case "leaves":
         for (const user of Array.isArray(event.users) ? event.users : []) {
           if (typeof user?.name === "string") this.names.delete(foldName(user.name));
@@ -60,9 +56,14 @@ export class Roster {
       .sort((a, b) => (foldName(a) < foldName(b) ? -1 : 1));
   }
 
-  private reset(users: readonly unknown[]): void {
+  private reset(users: unknown): void {
     this.names.clear();
-    for (const name of users) if (typeof name === "string") this.names.set(foldName(name), name);
+    this.add(users);
+  }
+
+  /** Adds the names of a list from the network, skipping anything that is not a name. */
+  private add(users: unknown): void {
+    for (const name of Array.isArray(users) ? users : []) if (typeof name === "string") this.names.set(foldName(name), name);
   }
 }
 
