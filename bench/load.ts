@@ -11,7 +11,7 @@
 
 import type { Socket } from "bun";
 import { Outbox } from "../src/net/outbox.ts";
-import type { LoadReply, LoadRequest, Protocol } from "./shared.ts";
+import { type LoadReply, type LoadRequest, type Protocol, windowLines } from "./shared.ts";
 
 const NL = 0x0a;
 const SP = 0x20;
@@ -295,7 +295,7 @@ function slowest(sender: number, rs: Conn[]): number {
 async function fanout(senders: number, windowDeliveries: number, ms: number, giveUpMs = Number.POSITIVE_INFINITY) {
   const rs = receivers(senders);
   // The window is in deliveries: at 1000 users a line is 1000 of them.
-  const window = Math.max(20, Math.min(2000, Math.floor(windowDeliveries / rs.length / senders)));
+  const window = windowLines(windowDeliveries, rs.length, senders);
   const first = Int32Array.from(next);
   const missingBefore = missing(rs); // lost in an earlier measurement: not this one's
   if (senders > MAX_SENDERS) throw new Error(`at most ${MAX_SENDERS} senders`);

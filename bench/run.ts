@@ -26,7 +26,7 @@ import { cpus, tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { freePort, startRedis } from "./redis.ts";
-import type { LoadReply, LoadRequest, Protocol } from "./shared.ts";
+import { type LoadReply, type LoadRequest, type Protocol, windowLines } from "./shared.ts";
 import { LOAD_TEST_LIFTS } from "../src/flags.ts";
 
 const { values: flags } = parseArgs({
@@ -57,9 +57,6 @@ const RUNS = Math.max(1, Number(flags.runs ?? (QUICK ? 1 : 3)));
 const LOAD_MS = Number(flags["load-ms"] ?? (QUICK ? 300 : 1500));
 const USERS = (flags.users ?? (QUICK ? "10,100" : "10,100,1000,5000")).split(",").filter(Boolean).map(Number);
 const SENDERS = (users: number) => (users <= 10 ? 2 : 4);
-/** The window in lines per sender, as bench/load.ts works it out. */
-const windowLines = (users: number) =>
-  Math.max(20, Math.min(2000, Math.floor(WINDOW / (users - SENDERS(users)) / SENDERS(users))));
 /** Deliveries outstanding at most in a burst: lines ahead of the slowest receiver × receivers, over all senders. */
 const WINDOW = 1_000_000;
 /** A steady chat: lines a second in all, about 500,000 deliveries a second (at most 2000 lines, at least 50). */
@@ -412,8 +409,16 @@ async function machineCpu(): Promise<{ busy: number; steal: number }> {
   return { busy: (user + nice + system + irq + softirq) / 100, steal: (steal ?? 0) / 100 };
 }
 
+/** CPU used over a window, in seconds, and by everything else on the machine, in cores. */
+interface CpuUsed {
+  server: number;
+  load: number;
+  seconds: number;
+  others: number;
+}
+
 /** A window of CPU accounting: the server's, the load generator's, and everyone else's on the machine. */
-async function cpuWindow(server: Running, loadPid: number) {
+async function cpuWindow(server: Running, loadPid: number): Promise<() => Promise<CpuUsed>> {
   const start = {
     server: await serverCpu(server),
     load: await cpuSeconds(loadPid),
@@ -621,7 +626,7 @@ async function measure(target: Target): Promise<Figures> {
 }
 
 /** Adds one repetition's CPU window to a shape: CPU per million deliveries, rate, shares, noise. */
-function record(shape: Shape, cpu: Awaited<ReturnType<Awaited<ReturnType<typeof cpuWindow>>>>, deliveries: number, seconds: number): void {
+function record(shape: Shape, cpu: CpuUsed, deliveries: number, seconds: number): void {
   shape.costs.push(deliveries > 0 ? (cpu.server / deliveries) * 1e9 : Number.NaN);
   shape.rates.push(seconds > 0 ? deliveries / seconds : Number.NaN);
   shape.serverShare.push(cpu.server / cpu.seconds);
@@ -786,7 +791,7 @@ than ${floorMs!.toFixed(1)} ms after it arrives, whoever the server is. That is 
 `}
 - **Burst**: ${SENDERS(10)} senders at 10 users, ${SENDERS(100)} otherwise, each writing as fast as the server takes lines for
   ${LOAD_MS / 1000} s, never more than ${WINDOW.toLocaleString("en")} deliveries ahead of the slowest receiver in all
-  (${USERS.map((u) => `${windowLines(u)} lines per sender at ${u} users`).join(", ")}). Lines arrive in big
+  (${USERS.map((u) => `${windowLines(WINDOW, u - SENDERS(u), SENDERS(u))} lines per sender at ${u} users`).join(", ")}). Lines arrive in big
   reads, which favours servers that batch per turn.
 - **Steady**: the same senders at a fixed rate in all (${USERS.map((u) => `${steadyRate(u)} lines/s at ${u} users`).join(", ")}:
   about 500,000 deliveries a second, at most 2000 lines), as a busy room chats: most lines are a

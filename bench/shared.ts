@@ -41,3 +41,8 @@ export type LoadReply =
       max: number;
     }
   | { type: "failed"; message: string };
+
+/** A burst's window in lines per sender: `deliveries` outstanding at most, shared by all senders (20 to 2000). */
+export function windowLines(deliveries: number, receivers: number, senders: number): number {
+  return Math.max(20, Math.min(2000, Math.floor(deliveries / receivers / senders)));
+}
