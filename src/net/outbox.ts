@@ -1,83 +1,14 @@
 // The only code that writes to a socket. Bun's socket.write can accept fewer bytes than it is
 // given and drops the rest, so whatever it did not take waits here and goes out on "drain".
 
+import { MAX_HELD_BYTES, type Turns } from "./turns.ts";
+
 /** The part of a Bun socket an outbox needs; tests can pass a fake. */
 export interface Writable {
   write(data: Uint8Array): number;
   end(): void;
   /** Close at once with a reset, dropping what the kernel still holds. */
   terminate(): void;
-}
-
-// Batching by turn of the event loop: what a batch outbox is sent while the turn's input is handled
-// is held, and written in one go when the turn ends. Every send gets a sequence number, so that
-// bytes handed over later by someone else (a hub's broadcasts for the turn, below) can be merged
-// into the right place.
-
-/** Outboxes holding bytes for this turn of the event loop; written once the turn's input is handled. */
-let holding: Outbox[] = [];
-/** Past this much in one turn, what is held is written at once. */
-const MAX_HELD_BYTES = 64 * 1024;
-let flushScheduled = false;
-/** Bytes handed to sockets by every outbox so far: how busy the process has been. */
-let written = 0;
-export const bytesWritten = () => written;
-
-/** The order of everything sent, across outboxes and hubs. */
-let sequence = 0;
-export const nextSeq = () => ++sequence;
-
-/** Run before any held bytes are written: a hub hands each outbox its share of the turn's broadcasts. */
-let turnHooks: (() => void)[] = [];
-
-/** `hook` runs once, before this turn's held bytes are written (or earlier, if an outbox must write now). */
-export function beforeWrite(hook: () => void): void {
-  turnHooks.push(hook);
-  scheduleFlush();
-}
-
-function runTurnHooks(): void {
-  while (turnHooks.length > 0) {
-    const hooks = turnHooks;
-    turnHooks = [];
-    for (const hook of hooks) hook();
-  }
-}
-
-function scheduleFlush(): void {
-  if (flushScheduled) return;
-  flushScheduled = true;
-  setImmediate(flushHeld);
-}
-
-function flushHeld(): void {
-  flushScheduled = false;
-  runTurnHooks();
-  const batch = holding;
-  holding = []; // a flush can make more sends (a dropped reader's leave): they go in the next batch
-  for (const outbox of batch) outbox.flush();
-  joined.length = 0;
-}
-
-/**
- * This turn's joined batches, newest first, at most two (one per mode). A broadcast hands every
- * recipient in a mode the same byte arrays, so most outboxes hold the same list: it is joined once
- * and the one buffer is written to each of them.
- */
-const joined: { parts: Uint8Array[]; bytes: Uint8Array }[] = [];
-
-function join(parts: Uint8Array[], total: number): Uint8Array {
-  for (const j of joined) if (sameParts(j.parts, parts)) return j.bytes;
-  const bytes = Buffer.concat(parts, total);
-  joined.unshift({ parts, bytes });
-  if (joined.length > 2) joined.pop();
-  return bytes;
-}
-
-function sameParts(a: Uint8Array[], b: Uint8Array[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /**
@@ -106,6 +37,8 @@ const NOBODY: OverflowListener = { outboxOverflowed: () => undefined };
  */
 export class OutboxPool {
   private total = 0;
+  /** Bytes handed to sockets by every outbox of the pool so far: how busy the server has been. */
+  written = 0;
   /** Outboxes with something queued. */
   private readonly holders = new Set<Outbox>();
   private shedding = false;
@@ -149,7 +82,7 @@ export class OutboxPool {
 export class Outbox {
   private queue: Uint8Array[] = NONE;
   private queued = 0;
-  /** With `batch`: what send() took this turn, not yet written, and each part's sequence number. */
+  /** With `turns`: what send() took this turn, not yet written, and each part's sequence number. */
   private held: Uint8Array[] = NONE;
   private heldSeqs: number[] = NO_SEQS;
   private heldBytes = 0;
@@ -161,16 +94,16 @@ export class Outbox {
   /**
    * @param limit bytes that may wait here; past it the queue is dropped, the socket is ended and
    *   `listener` is told. A reader that stops reading can't make the server hold more.
-   * @param batch hold what is sent during one turn of the event loop and write it in one go at the
+   * @param turns hold what is sent during one turn of the event loop and write it in one go at the
    *   end of the turn: a thousand joins handled in one turn cost each recipient one write, not a
-   *   thousand.
+   *   thousand. Without it every send is written at once.
    * @param pool the bound on what all of a server's outboxes hold together.
    */
   constructor(
     private readonly socket: Writable,
     private readonly limit = Number.POSITIVE_INFINITY,
     private readonly listener: OverflowListener = NOBODY,
-    private readonly batch = false,
+    private readonly turns?: Turns,
     private readonly pool?: OutboxPool,
   ) {}
 
@@ -194,13 +127,13 @@ export class Outbox {
     return this.heldBytes === 0 ? 0 : this.heldSeqs[this.heldSeqs.length - 1]!;
   }
 
-  send(bytes: Uint8Array, seq = nextSeq()): void {
+  send(bytes: Uint8Array, seq?: number): void {
     if (this.closed || bytes.length === 0) return;
-    if (!this.batch) return this.write(bytes);
+    if (!this.turns) return this.write(bytes);
     // A big turn (a paste of long lines) is written as it grows, so held bytes stay bounded; one
     // big part (a welcome to a room of 10,000) is just held.
     if (this.heldBytes > 0 && this.heldBytes + bytes.length > MAX_HELD_BYTES) this.flush();
-    this.hold(bytes, seq);
+    this.hold(bytes, seq ?? this.turns.nextSeq());
   }
 
   /**
@@ -231,9 +164,9 @@ export class Outbox {
 
   /** Writes what was held this turn (called at the end of the turn, or when it must go now). */
   flush(): void {
-    runTurnHooks(); // first collect this turn's broadcasts, which may come before what is held
+    this.turns?.runHooks(); // first collect this turn's broadcasts, which may come before what is held
     if (this.heldBytes === 0 || this.done) return;
-    const bytes = this.held.length === 1 ? this.held[0]! : join(this.held, this.heldBytes);
+    const bytes = this.held.length === 1 ? this.held[0]! : this.turns!.join(this.held, this.heldBytes);
     this.held = NONE;
     this.heldSeqs = NO_SEQS;
     this.heldBytes = 0;
@@ -244,12 +177,11 @@ export class Outbox {
     if (this.held === NONE) {
       this.held = [];
       this.heldSeqs = [];
-      holding.push(this);
+      this.turns!.hold(this);
     }
     this.held.push(bytes);
     this.heldSeqs.push(seq);
     this.heldBytes += bytes.length;
-    scheduleFlush();
   }
 
   private write(bytes: Uint8Array): void {
@@ -307,7 +239,7 @@ export class Outbox {
   private writeOrQueue(bytes: Uint8Array): void {
     const taken = this.socket.write(bytes);
     if (taken < 0) return this.discard(); // the socket is already closed
-    written += taken;
+    if (this.pool) this.pool.written += taken;
     if (taken > 0) this.midLine = bytes[taken - 1] !== 0x0a;
     if (taken < bytes.length) this.enqueue(bytes.subarray(taken));
   }

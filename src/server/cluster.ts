@@ -24,7 +24,6 @@ import { RedisClient } from "bun";
 import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { foldName, checkName } from "../protocol/names.ts";
 import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
-import { beforeWrite } from "../net/outbox.ts";
 import { Hub, type Link, type Member } from "./hub.ts";
 
 export interface ClusterOptions {
@@ -290,7 +289,7 @@ export class ClusterError extends Error {}
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
 export class Cluster implements Link {
-  readonly hub = new Hub(true);
+  readonly hub = new Hub(undefined, true);
   readonly node: string;
   readonly stats: ClusterStats = { published: 0, received: 0, missed: 0, duplicates: 0, unsent: 0, resyncs: 0 };
   /** A new one per process, so a node restarted under the same id starts a new sequence. */
@@ -471,7 +470,7 @@ export class Cluster implements Link {
   private schedule(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    beforeWrite(this.flushTurn);
+    this.hub.turns.beforeWrite(this.flushTurn);
   }
 
   /** One script per turn: our user list changes, and one envelope with the turn's events. */

@@ -14,7 +14,7 @@
 // In a cluster, users on other nodes are members too (found by name, listed, unique), but their
 // `node` is set and they are never delivered to: the hub's link carries what concerns them.
 
-import { beforeWrite, nextSeq } from "../net/outbox.ts";
+import { Turns } from "../net/turns.ts";
 import { Encoded, USERS_SHOWN } from "../protocol/codec.ts";
 import type { Mode, ServerEvent } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
@@ -107,6 +107,8 @@ export class Hub {
   private readonly joining = new Set<Member>();
 
   constructor(
+    /** The server's turns: what the hub hands out goes in the same order as every outbox's replies. */
+    readonly turns: Turns = new Turns(),
     clustered = false,
     private readonly clock: HubClock = REAL_CLOCK,
   ) {
@@ -156,7 +158,7 @@ export class Hub {
   add(member: Member): boolean {
     const key = foldName(member.name);
     if (this.members.has(key)) return false;
-    member.joinedSeq = nextSeq();
+    member.joinedSeq = this.turns.nextSeq();
     this.index(member, member.name);
     if (member.node === undefined) this.here?.add(member);
     return true;
@@ -264,7 +266,7 @@ export class Hub {
    */
   broadcastHere(event: ServerEvent, except?: Member): void {
     if (event.type === "join" || event.type === "leave") {
-      const seq = event.type === "join" && except ? except.joinedSeq : nextSeq(); // the joiner is not told
+      const seq = event.type === "join" && except ? except.joinedSeq : this.turns.nextSeq(); // the joiner is not told
       const reason = event.type === "leave" ? event.reason : "quit";
       if (event.type === "join" && except) this.joining.add(except);
       return this.presenceChange({ seq, kind: event.type, name: event.name, reason, ts: event.ts });
@@ -272,8 +274,8 @@ export class Hub {
     // Someone is heard from before their join was announced: announce it first (with the rest of
     // the window). A storm's newcomers who speak at once make the batches smaller, not wrong.
     if (except && this.joining.has(except)) this.presenceNow();
-    if (this.turn.length === 0) beforeWrite(this.handOut);
-    this.turn.push({ seq: nextSeq(), encoded: new Encoded(event), except });
+    if (this.turn.length === 0) this.turns.beforeWrite(this.handOut);
+    this.turn.push({ seq: this.turns.nextSeq(), encoded: new Encoded(event), except });
     if (this.turn.length >= MAX_TURN_BROADCASTS) this.flushTurn();
   }
 
@@ -298,7 +300,7 @@ export class Hub {
     this.presenceTimer = undefined;
     if (this.presenceDue) return;
     this.presenceDue = true;
-    beforeWrite(this.handOut);
+    this.turns.beforeWrite(this.handOut);
   }
 
   /** Gives each member here the changes since it joined, as one line per run of joins or leaves. */

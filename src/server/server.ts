@@ -5,7 +5,7 @@
 import type { TCPSocketListener } from "bun";
 import type { ErrorEvent } from "../protocol/events.ts";
 import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
-import { bytesWritten, OutboxPool } from "../net/outbox.ts";
+import { OutboxPool } from "../net/outbox.ts";
 import { PerAddress } from "./per-address.ts";
 import { LogDigest, type Repeat } from "./log-digest.ts";
 import { networkOf } from "./network.ts";
@@ -52,11 +52,12 @@ export function startServer(options: ServerOptions): ChatServer {
   const connects = new PerAddress(limits.connectBurst, limits.connectsPerSecond);
   const digest = new LogDigest(options.log, options.logWindowMs);
   const network = (address: string) => networkOf(address, limits.networkBits);
+  const outboxes = new OutboxPool(limits.maxOutboxTotalBytes, options.log);
   const env = {
     hub,
     limits,
     attempts,
-    outboxes: new OutboxPool(limits.maxOutboxTotalBytes, options.log),
+    outboxes,
     checkPassword: passwordChecker(options.password),
     log: options.log,
     logRepeat: (repeat: Repeat, address: string, line: string) => digest.note(repeat, network(address), line, now()),
@@ -176,7 +177,7 @@ export function startServer(options: ServerOptions): ChatServer {
   // when traffic stops after that much output, so an idle server gives the memory back.
   const IDLE_GC_AFTER_BYTES = 64 * 1024 * 1024;
   let sinceGc = 0;
-  let lastWritten = bytesWritten();
+  let lastWritten = outboxes.written;
   const sweepMs = options.sweepMs ?? 1000;
   let lastSweep = now();
   const sweeper = setInterval(() => {
@@ -186,7 +187,7 @@ export function startServer(options: ServerOptions): ChatServer {
     // the next sweep comes after the reads.
     const gap = t - lastSweep;
     lastSweep = t;
-    const delta = bytesWritten() - lastWritten;
+    const delta = outboxes.written - lastWritten;
     lastWritten += delta;
     sinceGc += delta;
     if (delta === 0 && sinceGc > IDLE_GC_AFTER_BYTES) {

@@ -124,7 +124,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     this.connectedAt = this.heardAt = env.now();
     const { burstLines, linesPerSecond, maxOutboxBytes } = env.limits;
     if (linesPerSecond > 0) this.budget = new FloodBudget(burstLines, linesPerSecond, this.connectedAt);
-    this.outbox = new Outbox(socket, maxOutboxBytes, this, true, env.outboxes);
+    this.outbox = new Outbox(socket, maxOutboxBytes, this, env.hub.turns, env.outboxes);
     this.reader = new LineReader({ maxBytes: LIMITS.maxLineBytes, maxRunBytes: LIMITS.maxRunBytes }, this);
   }
 

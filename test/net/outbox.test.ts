@@ -1,5 +1,6 @@
-import { describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { Outbox, OutboxPool, type Writable } from "../../src/net/outbox.ts";
+import { Turns } from "../../src/net/turns.ts";
 
 /** A socket that takes at most `room` bytes per write, like a full kernel buffer. */
 class TightSocket implements Writable {
@@ -127,32 +128,37 @@ describe("Outbox", () => {
   });
 });
 
-describe("Outbox with batch", () => {
-  const turn = () => new Promise((resolve) => setImmediate(resolve));
+describe("Outbox with turns", () => {
+  // The turn ends when the test says so: no waiting on the event loop.
+  let turns = new Turns(() => {});
+  beforeEach(() => {
+    turns = new Turns(() => {});
+  });
+  const turn = () => turns.flushHeld();
 
-  test("what is sent in one turn is written once, in order, at the end of the turn", async () => {
+  test("what is sent in one turn is written once, in order, at the end of the turn", () => {
     const socket = new TightSocket(100);
-    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, true);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, turns);
     for (let i = 1; i <= 5; i++) outbox.send(bytes(i));
     expect(socket.writes).toBe(0);
     expect(outbox.pendingBytes).toBe(5);
-    await turn();
+    turn();
     expect(socket.writes).toBe(1);
     expect(socket.received).toEqual([1, 2, 3, 4, 5]);
     outbox.send(bytes(6));
-    await turn();
+    turn();
     expect(socket.writes).toBe(2);
     expect(socket.received).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  test("held bytes go behind what the socket has not taken yet", async () => {
+  test("held bytes go behind what the socket has not taken yet", () => {
     const socket = new TightSocket(1);
-    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, true);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, turns);
     outbox.send(bytes(1, 2, 3));
-    await turn();
+    turn();
     outbox.send(bytes(4));
     socket.room = 100;
-    await turn();
+    turn();
     expect(socket.received).toEqual([1]); // 2, 3 are queued; 4 may not overtake them
     outbox.drain();
     expect(socket.received).toEqual([1, 2, 3, 4]);
@@ -160,38 +166,38 @@ describe("Outbox with batch", () => {
 
   test("end() writes what is held, then closes, without waiting for the turn", () => {
     const socket = new TightSocket(100);
-    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, true);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, turns);
     outbox.send(bytes(1, 2));
     outbox.end();
     expect(socket.received).toEqual([1, 2]);
     expect(socket.ended).toBe(true);
   });
 
-  test("a turn that holds more than 64 KiB writes as it goes; the limit applies to what the socket refused", async () => {
+  test("a turn that holds more than 64 KiB writes as it goes; the limit applies to what the socket refused", () => {
     const socket = new TightSocket(100_000);
     let overflowed = 0;
-    const outbox = new Outbox(socket, 1000, { outboxOverflowed: () => void overflowed++ }, true);
+    const outbox = new Outbox(socket, 1000, { outboxOverflowed: () => void overflowed++ }, turns);
     for (let i = 0; i < 40; i++) outbox.send(new Uint8Array(4000)); // 160 KB in one turn
     expect(socket.writes).toBe(2); // at 64 KiB and again at 128 KiB
     expect(overflowed).toBe(0);
-    await turn();
+    turn();
     expect(socket.received).toHaveLength(160_000);
     socket.room = 0;
     for (let i = 0; i < 16; i++) outbox.send(new Uint8Array(4000)); // under 64 KiB: held
     expect(overflowed).toBe(0); // held, not refused
-    await turn();
+    turn();
     expect(overflowed).toBe(1); // refused by the socket, and more than the limit
     expect(socket.ended).toBe(true);
   });
 
-  test("parts handed over for the turn are merged with what is held, by sequence number", async () => {
+  test("parts handed over for the turn are merged with what is held, by sequence number", () => {
     const socket = new TightSocket(100);
-    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, true);
+    const outbox = new Outbox(socket, Number.POSITIVE_INFINITY, undefined, turns);
     outbox.send(bytes(5), 5);
     outbox.send(bytes(8), 8);
     outbox.sendTurn([bytes(3), bytes(6), bytes(9)], [3, 6, 9]);
     expect(outbox.pendingBytes).toBe(5);
-    await turn();
+    turn();
     expect(socket.received).toEqual([3, 5, 6, 8, 9]);
     expect(socket.writes).toBe(1);
   });
@@ -204,7 +210,7 @@ describe("OutboxPool", () => {
     const dropped: string[] = [];
     const make = (label: string) => {
       const socket = new TightSocket(0);
-      const outbox = new Outbox(socket, 10_000, { outboxOverflowed: () => void dropped.push(label) }, false, pool);
+      const outbox = new Outbox(socket, 10_000, { outboxOverflowed: () => void dropped.push(label) }, undefined, pool);
       return { socket, outbox };
     };
     const [a, b, c] = [make("a"), make("b"), make("c")];

@@ -29,7 +29,7 @@ function fakeClock(): HubClock & { advance(ms: number): void } {
 
 function room() {
   const clock = fakeClock();
-  const hub = new Hub(false, clock);
+  const hub = new Hub(undefined, false, clock);
   const join = (m: RecordingMember) => {
     hub.add(m);
     hub.broadcastHere({ type: "join", name: m.name, ts: 1 }, m);
