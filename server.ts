@@ -2,7 +2,16 @@
 // bunchat-server: flags, start, signals. The chat itself is in src/server/.
 
 import { parseCount, parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
-import { DEFAULT_NODE_TIMEOUT_MS, DEFAULT_PORT, DEFAULT_SERVER_HOST, LIMITS, SERVER_LIMITS } from "./src/protocol/limits.ts";
+import {
+  DEFAULT_NODE_TIMEOUT_MS,
+  DEFAULT_PORT,
+  DEFAULT_ROOM,
+  DEFAULT_SERVER_HOST,
+  LIMITS,
+  SERVER_LIMITS,
+} from "./src/protocol/limits.ts";
+import { checkRoom } from "./src/protocol/names.ts";
+import { Hub } from "./src/server/hub.ts";
 import { helpOptions, parserOptions, SERVER_FLAGS } from "./src/flags.ts";
 import { consoleLog, flushLog } from "./src/time.ts";
 import { Cluster, ClusterError } from "./src/server/cluster.ts";
@@ -16,7 +25,10 @@ Usage: bunchat-server [--host <address>] [--port <port>] [limits]
 Options:
 ${helpOptions(SERVER_FLAGS)}
 
-Limits: lines up to ${LIMITS.maxLineBytes} bytes; names 1-${LIMITS.nameMaxLength} of A-Z a-z 0-9 _ -. README.md lists them all.
+Everyone starts in ${DEFAULT_ROOM} (--default-room); /join #room, /part, /rooms and /topic work with rooms.
+
+Limits: lines up to ${LIMITS.maxLineBytes} bytes; names 1-${LIMITS.nameMaxLength} of A-Z a-z 0-9 _ -; rooms # and
+1-${LIMITS.roomNameMaxLength} of a-z 0-9 _ -; topics up to ${LIMITS.topicMaxLength} characters. README.md lists them all.
 SIGINT or SIGTERM: every client is told, output is flushed, exit 0 (in a cluster, the users of the
 other servers see ours leave).
 
@@ -52,7 +64,17 @@ await runMain("bunchat-server", async () => {
     linesPerSecond: parseCount("--flood-rate", flags["flood-rate"], SERVER_LIMITS.linesPerSecond, 0),
     burstLines: parseCount("--flood-burst", flags["flood-burst"], SERVER_LIMITS.burstLines, 1),
     ...pingLimits(parseCount("--ping-interval", flags["ping-interval"], SERVER_LIMITS.pingIdleMs / 1000, 0)),
+    maxRooms: parseCount("--max-rooms", flags["max-rooms"], SERVER_LIMITS.maxRooms, 1),
+    maxRoomsPerUser: parseCount("--max-rooms-per-user", flags["max-rooms-per-user"], SERVER_LIMITS.maxRoomsPerUser, 1),
   };
+  const defaultRoom = checkRoom(flags["default-room"] ?? DEFAULT_ROOM);
+  if (!defaultRoom.ok) throw new UsageError(`--default-room: ${defaultRoom.reason}`);
+  const hub = new Hub({
+    clustered: (flags.redis ?? process.env.BUNCHAT_REDIS) !== undefined,
+    defaultRoom: defaultRoom.name,
+    maxRooms: limits.maxRooms,
+    maxRoomsPerUser: limits.maxRoomsPerUser,
+  });
   const password = flags.password ?? process.env.BUNCHAT_PASSWORD;
   if (password === "") throw new UsageError("The password can't be empty.");
   const tls = await readTls(flags["tls-cert"], flags["tls-key"]);
@@ -67,7 +89,7 @@ await runMain("bunchat-server", async () => {
   let cluster: Cluster | undefined;
   if (redis !== undefined) {
     try {
-      cluster = await Cluster.start({ url: redis, nodeId: flags["node-id"], nodeTimeoutMs, log: consoleLog });
+      cluster = await Cluster.start({ url: redis, nodeId: flags["node-id"], nodeTimeoutMs, log: consoleLog, hub });
     } catch (err) {
       if (!(err instanceof ClusterError)) throw err;
       flushLog();
@@ -77,7 +99,7 @@ await runMain("bunchat-server", async () => {
   }
   let server;
   try {
-    server = startServer({ host, port, log: consoleLog, limits, password, tls, cluster });
+    server = startServer({ host, port, log: consoleLog, limits, password, tls, cluster, hub });
   } catch (err) {
     const { message, code } = err as Error & { code?: string };
     const where = `can't listen on ${host}:${port}`;

@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { makeRenderer } from "../src/client/render.ts";
 import { CLIENT_FLAGS, flagTable, SERVER_FLAGS } from "../src/flags.ts";
 import { encode, toText } from "../src/protocol/codec.ts";
-import type { ClientHello, Mode, ServerEvent } from "../src/protocol/events.ts";
-import { PROTOCOL_VERSION, SERVER_LIMITS } from "../src/protocol/limits.ts";
+import type { ClientHello, Mode, ServerEvent, View } from "../src/protocol/events.ts";
+import { DEFAULT_ROOM, PROTOCOL_VERSION, SERVER_LIMITS } from "../src/protocol/limits.ts";
 import { checkName } from "../src/protocol/names.ts";
 import { unknownCommand, unknownUser } from "../src/server/commands.ts";
 import { helloEvent, nameTakenError } from "../src/server/session.ts";
@@ -23,9 +23,10 @@ const END = "<!-- end generated -->";
 /** A fixed clock for the examples' timestamps. */
 const ts = 1_764_040_299_000;
 const hello = helloEvent(SERVER_LIMITS, false);
+const lobby = DEFAULT_ROOM;
 
 /** Lines as the server sends them in one mode (several lines for some events). */
-const said = (event: ServerEvent, mode: Mode) => new TextDecoder().decode(encode(event, mode)).trimEnd().split("\n");
+const said = (event: ServerEvent, mode: View) => new TextDecoder().decode(encode(event, mode)).trimEnd().split("\n");
 
 /** Dee on nc joins a room of five, sees Sam's line and his leave (README). */
 function ncSession(): string[] {
@@ -33,23 +34,39 @@ function ncSession(): string[] {
     ...said(hello, "text"),
     ...said({ type: "ask-name" }, "text"),
     "Dee",
-    ...said({ type: "welcome", name: "Dee", users: ["Ana", "Bo", "Dee", "Eliya", "Sam"] }, "text"),
-    ...said({ type: "public", from: "Sam", text: "Hi everyone, Sam here!", ts }, "text"),
-    ...said({ type: "leave", name: "Sam", reason: "quit", ts }, "text"),
+    ...said({ type: "welcome", name: "Dee", room: lobby, rooms: [lobby], users: ["Ana", "Bo", "Dee", "Eliya", "Sam"] }, "text"),
+    ...said({ type: "public", room: lobby, from: "Sam", text: "Hi everyone, Sam here!", ts }, "text"),
+    ...said({ type: "leave", room: lobby, name: "Sam", reason: "quit", ts }, "text"),
+  ];
+}
+
+/** Sam on nc tries rooms (README, "Rooms"): what he types and what the server answers. */
+function roomsSession(): string[] {
+  const topic = { text: "release on Friday", by: "Sam", ts };
+  return [
+    "/join #dev",
+    ...said({ type: "room", room: "#dev", joined: true, users: ["Ana", "Sam"], count: 2 }, "text"),
+    "/topic release on Friday",
+    ...said({ type: "topic", room: "#dev", ...topic }, "text"),
+    ...said({ type: "public", room: lobby, from: "Bo", text: "anyone for lunch?", ts }, "tagged"),
+    "/rooms",
+    ...said({ type: "rooms", rooms: [{ name: "#dev", count: 2, topic: topic.text }, { name: lobby, count: 5 }], count: 2 }, "text"),
+    "/part #dev see you tomorrow",
+    ...said({ type: "parted", room: "#dev", current: lobby }, "text"),
   ];
 }
 
 /** Eliya in the bundled client, output piped (README). */
 function clientSession(): string[] {
-  const render = makeRenderer({ color: false, timestamps: false, me: () => "Eliya" });
+  const render = makeRenderer({ color: false, timestamps: false, me: () => "Eliya", room: () => lobby });
   const events: ServerEvent[] = [
-    { type: "welcome", name: "Eliya", users: ["Eliya", "Sam"] },
-    { type: "join", name: "Ana", ts },
-    { type: "join", name: "Bo", ts },
-    { type: "join", name: "Dee", ts },
-    { type: "public", from: "Sam", text: "Hi everyone, Sam here!", ts },
+    { type: "welcome", name: "Eliya", room: lobby, rooms: [lobby], users: ["Eliya", "Sam"] },
+    { type: "join", room: lobby, name: "Ana", ts },
+    { type: "join", room: lobby, name: "Bo", ts },
+    { type: "join", room: lobby, name: "Dee", ts },
+    { type: "public", room: lobby, from: "Sam", text: "Hi everyone, Sam here!", ts },
     { type: "private-sent", to: "Sam", text: "Hello!", ts },
-    { type: "leave", name: "Sam", reason: "quit", ts },
+    { type: "leave", room: lobby, name: "Sam", reason: "quit", ts },
   ];
   return events.flatMap((e) => render(e)?.split("\n") ?? []);
 }
@@ -68,13 +85,13 @@ function structuredExample(): string[] {
     ...S(nameTakenError("sam", "Sam")),
     ...S({ type: "ask-name" }),
     "C: Eliya",
-    ...S({ type: "welcome", name: "Eliya", users: ["Eliya", "Sam"] }),
-    ...S({ type: "public", from: "Sam", text: "Hi everyone, Sam here!", ts }),
+    ...S({ type: "welcome", name: "Eliya", room: lobby, rooms: [lobby], users: ["Eliya", "Sam"] }),
+    ...S({ type: "public", room: lobby, from: "Sam", text: "Hi everyone, Sam here!", ts }),
     "C: /pm Sam Hello!",
     ...S({ type: "private-sent", to: "Sam", text: "Hello!", ts: ts + 1000 }),
     "C: /pm Bob hi",
     ...S(unknownUser("Bob")),
-    ...S({ type: "leave", name: "Sam", reason: "quit", ts: ts + 2000 }),
+    ...S({ type: "leave", room: lobby, name: "Sam", reason: "quit", ts: ts + 2000 }),
     "C: /ping 42",
     ...S({ type: "pong", token: "42" }),
     "C: quit",
@@ -94,7 +111,7 @@ function plainExample(): string[] {
     ...S({ type: "error", code: "name-invalid", message: refused.ok ? "" : refused.reason }),
     ...S({ type: "ask-name" }),
     "C: Dee",
-    ...S({ type: "welcome", name: "Dee", users: ["Dee", "Sam"] }),
+    ...S({ type: "welcome", name: "Dee", room: lobby, rooms: [lobby], users: ["Dee", "Sam"] }),
     "C: hello Sam",
     ...S({ type: "private", from: "Sam", text: "hi Dee, welcome", ts }),
     "C: /pmm Sam thanks",
@@ -165,6 +182,7 @@ export function sections(): Record<string, string> {
     "server-flags": flagTable(SERVER_FLAGS),
     "client-flags": flagTable(CLIENT_FLAGS),
     "nc-session": fence(ncSession()),
+    "rooms-session": fence(roomsSession()),
     "client-session": fence(clientSession()),
     "structured-example": fence(structuredExample()),
     "plain-example": fence(plainExample()),

@@ -5,6 +5,7 @@ import {
   DEFAULT_CLIENT_HOST,
   DEFAULT_NODE_TIMEOUT_MS,
   DEFAULT_PORT,
+  DEFAULT_ROOM,
   DEFAULT_SERVER_HOST,
   SERVER_LIMITS,
 } from "./protocol/limits.ts";
@@ -39,6 +40,24 @@ export const SERVER_FLAGS = [
     value: "<port>",
     default: `\`${DEFAULT_PORT}\``,
     help: "TCP port; `0` picks a free one (printed at start)",
+  },
+  {
+    name: "default-room",
+    value: "<#room>",
+    default: `\`${DEFAULT_ROOM}\``,
+    help: "the room everyone starts in",
+  },
+  {
+    name: "max-rooms",
+    value: "<n>",
+    default: `\`${L.maxRooms}\``,
+    help: "rooms on the server at once; a `/join` that would make one more is refused (the default room is always there)",
+  },
+  {
+    name: "max-rooms-per-user",
+    value: "<n>",
+    default: `\`${L.maxRoomsPerUser}\``,
+    help: "rooms one user may be in at once",
   },
   {
     name: "max-clients",

@@ -32,7 +32,19 @@ const RECONNECT_FIRST_MS = 1000;
 const RECONNECT_CAP_MS = 30_000;
 
 /** Events that answer one of our own lines (the server charges their size to our budget). */
-const ANSWERS = new Set<ServerEvent["type"]>(["users", "help", "error", "pong", "away", "away-notice", "private-sent"]);
+const ANSWERS = new Set<ServerEvent["type"]>([
+  "users",
+  "help",
+  "error",
+  "pong",
+  "away",
+  "away-notice",
+  "private-sent",
+  "room",
+  "parted",
+  "topic-is",
+  "rooms",
+]);
 
 /** The prompt while the connection is being retried: typed text stays on it, marked as not sendable. */
 const OFFLINE_PROMPT = "(offline) > ";
@@ -64,7 +76,9 @@ const RETRYABLE = new Set<ErrorCode>([
 ]);
 
 /** Commands whose answer can be long. */
-const LONG_ANSWERS = new Set<string>(["users", "help"]);
+const LONG_ANSWERS = new Set<string>(["users", "help", "rooms", "join"]);
+/** The answers to those. */
+const LONG_ANSWER_EVENTS = new Set<ServerEvent["type"]>(["users", "help", "rooms", "room", "error"]);
 
 /** Exit codes: 0 after quit or end of input; 1 when the server goes away or refuses us. */
 export async function runClient(options: ClientOptions): Promise<number> {
@@ -115,6 +129,7 @@ class ChatClient {
       ...options,
       columns: options.interactive ? () => process.stdout.columns : undefined,
       me: () => this.roster.me,
+      room: () => this.roster.room,
       onMention: () => {
         if (options.bell && options.interactive) process.stdout.write("\x07");
       },
@@ -128,7 +143,7 @@ class ChatClient {
       ...(options.interactive
         ? {
             completer: (line: string) =>
-              this.phase === "chatting" ? complete(line, this.roster.others()) : [[], line],
+              this.phase === "chatting" ? complete(line, this.roster.others(), this.roster.roomNames()) : [[], line],
           }
         : {}),
     });
@@ -202,13 +217,15 @@ class ChatClient {
   }
 
   private onEvent(event: ServerEvent, bytes: number): void {
+    // Back after a reconnection: the rooms we were in are joined again, the current one last.
+    const rejoinRooms = event.type === "welcome" && this.rejoining ? this.roomsToRejoin(event.rooms) : [];
     this.roster.apply(event);
     if (event.type === "error" && CLOSING.has(event.code)) this.closedBecause = event.code;
     if (event.type === "error" && event.code === "bad-password") this.givenPassword = undefined;
     // The server charges the output of our own commands to our flood budget: so does our copy.
     if (ANSWERS.has(event.type)) {
       this.budget?.charge(bytes, Date.now());
-      if (this.answerAwaited && (event.type === "users" || event.type === "help" || event.type === "error")) {
+      if (this.answerAwaited && LONG_ANSWER_EVENTS.has(event.type)) {
         this.answerAwaited = false;
         this.sendWaiting();
       }
@@ -233,10 +250,15 @@ class ChatClient {
         } else this.show(this.render(event));
         this.rejoining = false;
         if (this.options.interactive) {
-          this.rl.setPrompt("> ");
+          this.rl.setPrompt(this.chatPrompt());
           this.rl.prompt();
         }
+        for (const room of rejoinRooms) this.send(`/join ${room}`);
         return this.flushPending();
+      case "room":
+      case "parted":
+        if (this.options.interactive) this.rl.setPrompt(this.chatPrompt()); // before the line redraws it
+        break;
       case "bye":
         this.phase = "leaving";
         break;
@@ -434,6 +456,20 @@ class ChatClient {
     this.rl.setPrompt(OFFLINE_PROMPT);
     this.rl.prompt(true);
     this.scheduleReconnect();
+  }
+
+  /** "#dev> ": where what is typed goes. */
+  private chatPrompt(): string {
+    return `${this.roster.room ?? ""}> `;
+  }
+
+  /** The rooms we were in and the welcome did not put us back in, the current one last. */
+  private roomsToRejoin(welcomed: unknown): string[] {
+    const back = new Set(Array.isArray(welcomed) ? welcomed : []);
+    const current = this.roster.room;
+    const rooms = [...this.roster.rooms].filter((r) => !back.has(r) && r !== current);
+    if (current !== undefined && (rooms.length > 0 || !back.has(current))) rooms.push(current);
+    return rooms;
   }
 
   /** Prints a line above the prompt, leaving what is being typed intact. */

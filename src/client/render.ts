@@ -2,8 +2,17 @@
 // visibly distinct, colours only when asked for, and nothing from the network unsanitised.
 
 import { createColors } from "picocolors";
-import { andMore, helpBlock, helpLines, LEAVE_WORDS, unreachable, usersLine, WELCOME_NAMES } from "../protocol/codec.ts";
-import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
+import {
+  andMore,
+  helpBlock,
+  helpLines,
+  LEAVE_WORDS,
+  roomsLines,
+  unreachable,
+  usersLine,
+  WELCOME_NAMES,
+} from "../protocol/codec.ts";
+import type { LeaveReason, RoomInfo, ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
 
@@ -14,6 +23,8 @@ export interface RenderOptions {
   now?: () => number;
   /** Our own name, for highlighting lines that mention it. */
   me?: () => string | undefined;
+  /** Our current room: lines from other rooms show theirs. */
+  room?: () => string | undefined;
   /** Called when a line is highlighted because it mentions us (the client rings the bell). */
   onMention?: () => void;
   /**
@@ -75,7 +86,7 @@ export type Renderer = (event: ServerEvent) => string | undefined;
 /** The instructions shown after joining. */
 export function instructions(): string[] {
   return [
-    "Type a message and press Enter to send it to everyone.",
+    "Type a message and press Enter to send it to everyone in your room.",
     ...helpLines().map((l) => `  ${l}`),
     "  Ctrl-C or Ctrl-D also leave.",
   ];
@@ -114,15 +125,17 @@ export function makeRenderer(options: RenderOptions): Renderer {
   /** A count from the network, if it is one. */
   const count = (n: unknown) => (typeof n === "number" && Number.isSafeInteger(n) ? n : undefined);
   /** A welcome's or /users' list, every field checked and sanitised: it came from the network. */
-  const list = (event: Extract<ServerEvent, { type: "welcome" | "users" }>, limit?: number) => {
+  const list = (event: Extract<ServerEvent, { type: "welcome" | "users" | "room" }>, limit?: number) => {
     const names = Array.isArray(event.users) ? event.users.map(s) : [];
     const away: Record<string, string> = {};
     if (event.away && typeof event.away === "object") {
       for (const [k, v] of Object.entries(event.away)) away[s(k)] = s(v);
     }
     const prefix = event.type === "users" ? event.prefix : undefined;
+    const room = event.type === "welcome" ? undefined : event.room;
     return usersLine(
       {
+        room: typeof room === "string" ? s(room) : undefined,
         users: names,
         away,
         count: count(event.count),
@@ -133,12 +146,26 @@ export function makeRenderer(options: RenderOptions): Renderer {
     );
   };
 
+  /** "[#dev] " for an event from a room other than ours; "" for ours (or none). */
+  const tag = (room: unknown) => {
+    const r = typeof room === "string" ? s(room) : undefined;
+    return r && r !== options.room?.() ? c.dim(`[${r}] `) : "";
+  };
+  /** Where a join or leave was: "the chat" in our room, the room's name elsewhere. */
+  const where = (room: unknown) => (tag(room) === "" ? "the chat" : s(room));
   /** "10 joined the chat: a, b, c and 7 more" (a batch), its fields checked: it came from the network. */
-  const many = (what: string, names: unknown, total: unknown) => {
+  const many = (what: string, room: unknown, names: unknown, total: unknown) => {
     const shown = Array.isArray(names) ? names.map(s) : [];
     const all = count(total) ?? shown.length;
-    return `${all} ${what} the chat: ${andMore(shown, all)}`;
+    return `${all} ${what} ${where(room)}: ${andMore(shown, all)}`;
   };
+  /** "quit", "parted: see you": a leave's reason, checked, with what was said. */
+  const because = (u: { reason?: unknown; message?: unknown } | null | undefined) => {
+    const reason = Object.hasOwn(LEAVE_WORDS, String(u?.reason)) ? LEAVE_WORDS[u?.reason as LeaveReason] : u?.reason;
+    return typeof u?.message === "string" && u.message !== "" ? `${s(reason)}: ${s(u.message)}` : s(reason);
+  };
+  const topic = (t: { text?: unknown; by?: unknown } | undefined) =>
+    t && typeof t === "object" ? [c.cyan(`Topic: ${s(t.text)} (set by ${s(t.by)})`)] : [];
 
   return (event) => {
     switch (event.type) {
@@ -151,32 +178,56 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return [
           c.green(`Joined as ${c.bold(s(event.name))}.`),
           ...instructions().map((l) => c.dim(l)),
+          ...topic(event.topic),
           list(event, WELCOME_NAMES),
         ].join("\n");
       case "public":
-        return said(`${stamp(event.ts)}${who(event.from)}: `, event.text);
+        return said(`${stamp(event.ts)}${tag(event.room)}${who(event.from)}: `, event.text);
       case "private":
         return hang(`${stamp(event.ts)}${c.magenta(c.bold(`[pm from ${s(event.from)}]`))} `, s(event.text), c.magenta);
       case "private-sent":
         return hang(`${stamp(event.ts)}${c.magenta(`[pm to ${s(event.to)}]`)} `, s(event.text), c.magenta);
       case "join":
-        return `${stamp(event.ts)}${c.green(`--> ${s(event.name)} joined the chat`)}`;
+        return `${stamp(event.ts)}${c.green(`--> ${s(event.name)} joined ${where(event.room)}`)}`;
       case "leave":
-        return `${stamp(event.ts)}${c.yellow(`<-- ${s(event.name)} left the chat (${s(LEAVE_WORDS[event.reason] ?? event.reason)})`)}`;
+        return `${stamp(event.ts)}${c.yellow(`<-- ${s(event.name)} left ${where(event.room)} (${because(event)})`)}`;
       case "joins":
-        return `${stamp(event.ts)}${c.green(`--> ${many("joined", event.names, event.count)}`)}`;
+        return `${stamp(event.ts)}${c.green(`--> ${many("joined", event.room, event.names, event.count)}`)}`;
       case "leaves": {
         const users = Array.isArray(event.users) ? event.users : [];
-        const shown = users.map((u: { name?: unknown; reason?: unknown } | null) => {
-          const reason = Object.hasOwn(LEAVE_WORDS, String(u?.reason)) ? LEAVE_WORDS[u?.reason as LeaveReason] : u?.reason;
-          return `${s(u?.name)} (${s(reason)})`;
+        const shown = users.map((u: { name?: unknown; reason?: unknown; message?: unknown } | null) => {
+          return `${s(u?.name)} (${because(u)})`;
         });
-        return `${stamp(event.ts)}${c.yellow(`<-- ${many("left", shown, event.count)}`)}`;
+        return `${stamp(event.ts)}${c.yellow(`<-- ${many("left", event.room, shown, event.count)}`)}`;
       }
       case "users":
         return c.cyan(list(event));
       case "action":
-        return c.italic(said(`${stamp(event.ts)}* ${who(event.from)} `, event.text));
+        return c.italic(said(`${stamp(event.ts)}${tag(event.room)}* ${who(event.from)} `, event.text));
+      case "room":
+        return [
+          c.green(event.joined ? `--> You joined ${s(event.room)}.` : `-- Your lines go to ${s(event.room)} now.`),
+          ...topic(event.topic),
+          c.cyan(list(event, WELCOME_NAMES)),
+        ].join("\n");
+      case "parted":
+        return c.yellow(
+          typeof event.current === "string"
+            ? `<-- You left ${s(event.room)}; your lines go to ${s(event.current)} now.`
+            : `<-- You left ${s(event.room)}, and you are in no room now: /join a room to talk.`,
+        );
+      case "topic":
+        return `${stamp(event.ts)}${tag(event.room)}${c.cyan(
+          event.text === "" ? `--- ${s(event.by)} cleared the topic` : `--- ${s(event.by)} set the topic: ${s(event.text)}`,
+        )}`;
+      case "topic-is":
+        return c.cyan(
+          event.topic && typeof event.topic === "object"
+            ? `${s(event.room)}: Topic: ${s(event.topic.text)} (set by ${s(event.topic.by)})`
+            : `${s(event.room)} has no topic. /topic <text> sets one.`,
+        );
+      case "rooms":
+        return c.cyan(roomsText(event, s));
       case "rename":
         return `${stamp(event.ts)}${c.cyan(`--- ${s(event.from)} is now known as ${c.bold(s(event.to))}`)}`;
       case "away":
@@ -199,4 +250,15 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return unreachable(event);
     }
   };
+}
+
+/** The /rooms reply, every field checked and sanitised: it came from the network. */
+function roomsText(event: Extract<ServerEvent, { type: "rooms" }>, s: (value: unknown) => string): string {
+  const rooms = (Array.isArray(event.rooms) ? event.rooms : []).map((r: Partial<RoomInfo> | null) => ({
+    name: s(r?.name),
+    count: typeof r?.count === "number" ? r.count : 0,
+    ...(typeof r?.topic === "string" ? { topic: s(r.topic) } : {}),
+  }));
+  const count = typeof event.count === "number" ? event.count : rooms.length;
+  return roomsLines({ rooms, count, ...(typeof event.prefix === "string" ? { prefix: s(event.prefix) } : {}) });
 }

@@ -1,5 +1,6 @@
-// Who is online, as the client sees it: set by the welcome and /users, kept current by join,
-// leave and rename events. It feeds Tab completion (names and commands) and knows our own name.
+// Who is online and which rooms there are, as the client sees it: set by the welcome, /users and
+// /rooms, kept current by join, leave, rename and room events. It feeds Tab completion (names,
+// rooms and commands) and knows our own name, our rooms and the current one.
 
 import { COMMANDS } from "../protocol/commands.ts";
 import type { ServerEvent } from "../protocol/events.ts";
@@ -10,6 +11,11 @@ export class Roster {
   private readonly names = new Map<string, string>();
   /** Our own name, once joined (it follows /nick). */
   me: string | undefined;
+  /** Where our lines go, and every room we are in. */
+  room: string | undefined;
+  readonly rooms = new Set<string>();
+  /** Rooms heard of (ours, /rooms, lines from them), for completion. */
+  private readonly knownRooms = new Set<string>();
 
   /** Updates from an event; anything that is not about who is online is ignored. */
   apply(event: ServerEvent): void {
@@ -18,6 +24,23 @@ export class Roster {
         // In a big room, the first names only (as /users shows them); join events add the rest.
         this.me = event.name;
         this.reset(event.users);
+        this.rooms.clear();
+        this.addRooms(event.rooms);
+        this.room = typeof event.room === "string" ? event.room : undefined;
+        return;
+      case "room":
+        if (typeof event.room !== "string") return;
+        this.room = event.room;
+        this.addRooms([event.room]);
+        return this.add(event.users);
+      case "parted":
+        this.rooms.delete(event.room);
+        this.room = typeof event.current === "string" ? event.current : undefined;
+        return;
+      case "rooms":
+        for (const r of Array.isArray(event.rooms) ? event.rooms : []) {
+          if (typeof r?.name === "string") this.knownRooms.add(r.name);
+        }
         return;
       case "users":
         // A summary (a big room) or a search (/users sa) is not everyone: only add what it shows.
@@ -27,14 +50,14 @@ export class Roster {
         this.names.set(foldName(event.name), event.name);
         return;
       case "leave":
-        this.names.delete(foldName(event.name));
+        if (event.reason !== "parted") this.names.delete(foldName(event.name)); // still online
         return;
       case "joins":
         // A batch shows the first names only: the others are found by /users <prefix>.
         return this.add(event.names);
       case "leaves":
         for (const user of Array.isArray(event.users) ? event.users : []) {
-          if (typeof user?.name === "string") this.names.delete(foldName(user.name));
+          if (typeof user?.name === "string" && user.reason !== "parted") this.names.delete(foldName(user.name));
         }
         return;
       case "rename":
@@ -44,6 +67,20 @@ export class Roster {
         return;
       default:
         return;
+    }
+  }
+
+  /** Rooms we are in or have heard of, sorted. */
+  roomNames(): string[] {
+    return [...new Set([...this.rooms, ...this.knownRooms])].sort();
+  }
+
+  /** Our rooms (from a welcome or a room event), checked: they came from the network. */
+  private addRooms(rooms: unknown): void {
+    for (const room of Array.isArray(rooms) ? rooms : []) {
+      if (typeof room !== "string") continue;
+      this.rooms.add(room);
+      this.knownRooms.add(room);
     }
   }
 
@@ -76,9 +113,9 @@ const COMMAND_WORDS = COMMANDS.flatMap((c) => [c.name, ...c.aliases])
 /**
  * Tab completion, in readline's terms: the candidates for the word before the cursor, and that
  * word. At the start of a line a name becomes "Sam: "; after /pm it becomes "Sam "; a "/" word
- * completes to a command; anywhere else a name (a mention) completes as it is.
+ * completes to a command, a "#" word to a room; anywhere else a name (a mention) completes as it is.
  */
-export function complete(line: string, names: readonly string[]): [string[], string] {
+export function complete(line: string, names: readonly string[], rooms: readonly string[] = []): [string[], string] {
   const words = line.split(" ");
   const word = words[words.length - 1]!;
   const folded = word.toLowerCase();
@@ -86,6 +123,7 @@ export function complete(line: string, names: readonly string[]): [string[], str
   if (words.length === 1 && word.startsWith("/")) {
     return [matching(COMMAND_WORDS).map((c) => `${c} `), word];
   }
+  if (word.startsWith("#")) return [matching(rooms).map((r) => `${r} `), word];
   if (words.length === 1) return [matching(names).map((n) => `${n}: `), word];
   if (words.length === 2 && TAKES_A_NAME.has(words[0]!.toLowerCase())) {
     return [matching(names).map((n) => `${n} `), word];

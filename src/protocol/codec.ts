@@ -2,34 +2,30 @@
 // the bundled client. Encoded bytes are shared by every recipient in that mode.
 
 import { COMMANDS } from "./commands.ts";
-import type { ClientHello, LeaveReason, Mode, ServerEvent } from "./events.ts";
+import type { ClientHello, LeaveReason, RoomInfo, ServerEvent, Topic, View } from "./events.ts";
 
 const utf8 = new TextEncoder();
 
 /** The event as one line of the wire, newline included, before it is turned into bytes. */
-export function wireLine(event: ServerEvent, mode: Mode): string {
-  return mode === "json" ? `${JSON.stringify(event)}\n` : `${toText(event)}\n`;
+export function wireLine(event: ServerEvent, view: View): string {
+  return view === "json" ? `${JSON.stringify(event)}\n` : `${toText(event, view === "tagged")}\n`;
 }
 
-export function encode(event: ServerEvent, mode: Mode): Uint8Array {
-  return utf8.encode(wireLine(event, mode));
+export function encode(event: ServerEvent, view: View): Uint8Array {
+  return utf8.encode(wireLine(event, view));
 }
 
 /** An event with its encodings computed at most once each, however many recipients it has. */
 export class Encoded {
-  private text?: Uint8Array;
-  private json?: Uint8Array;
-  private textLine?: string;
-  private jsonLine?: string;
+  private readonly lines: Partial<Record<View, string>> = {};
+  private readonly encoded: Partial<Record<View, Uint8Array>> = {};
   constructor(readonly event: ServerEvent) {}
-  bytes(mode: Mode): Uint8Array {
-    if (mode === "json") return (this.json ??= utf8.encode(this.line("json")));
-    return (this.text ??= utf8.encode(this.line("text")));
+  bytes(view: View): Uint8Array {
+    return (this.encoded[view] ??= utf8.encode(this.line(view)));
   }
   /** The line as text: a turn of many events is joined as text and encoded once. */
-  line(mode: Mode): string {
-    if (mode === "json") return (this.jsonLine ??= wireLine(this.event, "json"));
-    return (this.textLine ??= wireLine(this.event, "text"));
+  line(view: View): string {
+    return (this.lines[view] ??= wireLine(this.event, view));
   }
 }
 
@@ -37,7 +33,7 @@ export class Encoded {
 export function helpLines(): string[] {
   const width = Math.max(...COMMANDS.map((c) => c.usage.length));
   return [
-    `${"<text>".padEnd(width)}  send a message to everyone`,
+    `${"<text>".padEnd(width)}  send a message to everyone in your current room`,
     ...COMMANDS.map((c) => `${c.usage.padEnd(width)}  ${c.summary}`),
   ];
 }
@@ -70,17 +66,45 @@ export interface UsersList {
   prefix?: string;
 }
 
-/** "Online (N): …" for the welcome and /users, with "and K more" when not everyone is shown. */
-export function usersLine(list: UsersList, limit = Number.POSITIVE_INFINITY): string {
+/** Rooms a /rooms reply lists at most; past this /rooms <prefix> finds one. */
+export const ROOMS_SHOWN = 100;
+
+/**
+ * "Online (N): …" for the welcome and /users *, "In #dev (N): …" for /users in a room, with "and K
+ * more" when not everyone is shown.
+ */
+export function usersLine(list: UsersList & { room?: string }, limit = Number.POSITIVE_INFINITY): string {
   const away = list.away ?? {};
   const shown = list.users.slice(0, limit).map((name) => (name in away ? `${name} (away: ${away[name]})` : name));
   const count = Math.max(list.count ?? 0, list.users.length);
-  if (list.prefix !== undefined && count === 0) return `Nobody online has a name starting with "${list.prefix}".`;
+  const where = list.room === undefined ? "online" : `in ${list.room}`;
+  if (list.prefix !== undefined && count === 0) return `Nobody ${where} has a name starting with "${list.prefix}".`;
   const more = count - shown.length;
   const awayNote = list.awayCount ? `; ${list.awayCount} away` : "";
   const tail = more > 0 ? ` and ${more} more${awayNote} (/users <start of a name> finds someone)` : "";
-  const title = list.prefix === undefined ? "Online" : `Online, starting with "${list.prefix}"`;
-  return `${title} (${count}): ${shown.join(", ")}${tail}`;
+  const title = list.room === undefined ? "Online" : `In ${list.room}`;
+  const starting = list.prefix === undefined ? "" : `, starting with "${list.prefix}"`;
+  return `${title}${starting} (${count}): ${shown.join(", ")}${tail}`;
+}
+
+/** "Topic: … (set by Sam)". */
+function topicLine(topic: Topic): string {
+  return `Topic: ${topic.text} (set by ${topic.by})`;
+}
+
+/** The /rooms reply: a line per room, with its members and topic. */
+export function roomsLines(event: { rooms: readonly RoomInfo[]; count: number; prefix?: string }): string {
+  if (event.count === 0) {
+    return event.prefix === undefined ? "No rooms." : `No room starts with "${event.prefix}".`;
+  }
+  const starting = event.prefix === undefined ? "" : `, starting with "${event.prefix}"`;
+  const width = Math.max(...event.rooms.map((r) => r.name.length));
+  const lines = event.rooms.map(
+    (r) => `  ${r.name.padEnd(width)}  ${String(r.count).padStart(5)} ${r.count === 1 ? "user " : "users"}${r.topic ? `  ${r.topic}` : ""}`,
+  );
+  const more = event.count - event.rooms.length;
+  if (more > 0) lines.push(`  and ${more} more (/rooms <start of a name> finds one)`);
+  return [`Rooms${starting} (${event.count}):`, ...lines].join("\n");
 }
 
 /** "a, b, c and 7 more": the names shown, and how many of `count` were not. */
@@ -93,6 +117,7 @@ export function andMore(shown: readonly string[], count: number): string {
 export const LEAVE_WORDS: Record<LeaveReason, string> = {
   quit: "quit",
   disconnected: "disconnected",
+  parted: "parted",
   "too-slow": "dropped: not reading",
   "timed-out": "timed out",
   flooding: "dropped: flooding",
@@ -101,8 +126,19 @@ export const LEAVE_WORDS: Record<LeaveReason, string> = {
   "server-restarted": "their server restarted",
 };
 
-/** The human-readable form of an event: what an nc user sees. */
-export function toText(event: ServerEvent): string {
+/** "quit", or "parted: see you" for a /part with a message. */
+function leaveWords(user: { reason: LeaveReason; message?: string }): string {
+  return user.message ? `${LEAVE_WORDS[user.reason]}: ${user.message}` : LEAVE_WORDS[user.reason];
+}
+
+/**
+ * The human-readable form of an event: what an nc user sees. `tagged`: the event is from a room
+ * other than the reader's current one, so it says which.
+ */
+export function toText(event: ServerEvent, tagged = false): string {
+  const tag = tagged && "room" in event && event.room !== undefined ? `[${event.room}] ` : "";
+  // Joins and leaves in the current room read as they always have; elsewhere they name the room.
+  const where = tagged && "room" in event ? event.room : "the chat";
   switch (event.type) {
     case "hello":
       return `Welcome to bunchat ${event.server}.`;
@@ -114,29 +150,52 @@ export function toText(event: ServerEvent): string {
       return [
         `Hi ${event.name}, you are in. Type a line and press Enter to send it to everyone.`,
         ...helpLines().map((l) => `  ${l}`),
-        usersLine(event, WELCOME_NAMES),
+        ...(event.topic ? [topicLine(event.topic)] : []),
+        usersLine({ ...event, room: undefined }, WELCOME_NAMES), // "Online (N)", as it always read
       ].join("\n");
     case "public":
-      return `${event.from}: ${event.text}`;
+      return `${tag}${event.from}: ${event.text}`;
     case "private":
       return `[pm from ${event.from}] ${event.text}`;
     case "private-sent":
       return `[pm to ${event.to}] ${event.text}`;
     case "join":
-      return `--> ${event.name} joined the chat`;
+      return `--> ${event.name} joined ${where}`;
     case "leave":
-      return `<-- ${event.name} left the chat (${LEAVE_WORDS[event.reason]})`;
+      return `<-- ${event.name} left ${where} (${leaveWords(event)})`;
     case "joins":
-      return `--> ${event.count} joined the chat: ${andMore(event.names, event.count)}`;
+      return `--> ${event.count} joined ${where}: ${andMore(event.names, event.count)}`;
     case "leaves":
-      return `<-- ${event.count} left the chat: ${andMore(
-        event.users.map((u) => `${u.name} (${LEAVE_WORDS[u.reason]})`),
+      return `<-- ${event.count} left ${where}: ${andMore(
+        event.users.map((u) => `${u.name} (${leaveWords(u)})`),
         event.count,
       )}`;
     case "users":
       return usersLine(event);
     case "action":
-      return `* ${event.from} ${event.text}`;
+      return `${tag}* ${event.from} ${event.text}`;
+    case "room":
+      return [
+        event.joined
+          ? `--> You joined ${event.room}; your lines go there now.`
+          : `-- Your lines go to ${event.room} now.`,
+        ...(event.topic ? [topicLine(event.topic)] : []),
+        usersLine(event, WELCOME_NAMES),
+      ].join("\n");
+    case "parted":
+      return event.current
+        ? `<-- You left ${event.room}; your lines go to ${event.current} now.`
+        : `<-- You left ${event.room}, and you are in no room now: /join a room to talk.`;
+    case "topic":
+      return event.text === ""
+        ? `${tag}--- ${event.by} cleared the topic`
+        : `${tag}--- ${event.by} set the topic: ${event.text}`;
+    case "topic-is":
+      return event.topic
+        ? `-- ${event.room}: ${topicLine(event.topic)}`
+        : `-- ${event.room} has no topic. /topic <text> sets one.`;
+    case "rooms":
+      return roomsLines(event);
     case "rename":
       return `--- ${event.from} is now known as ${event.to}`; // not "* …": /me could write that
     case "away":
@@ -183,31 +242,38 @@ export function parseClientHello(line: string): ClientHello | { error: string } 
   return value as ClientHello;
 }
 
-const EVENT_TYPES = new Set<string>([
-  "action",
-  "rename",
-  "away",
-  "away-notice",
-  "hello",
-  "ask-password",
-  "ask-name",
-  "welcome",
-  "public",
-  "private",
-  "private-sent",
-  "join",
-  "leave",
-  "joins",
-  "leaves",
-  "users",
-  "help",
-  "notice",
-  "pong",
-  "ping",
-  "error",
-  "bye",
-  "shutdown",
-] satisfies ServerEvent["type"][]);
+// A Record, so an event type missing here does not compile.
+const KNOWN_EVENTS: Record<ServerEvent["type"], true> = {
+  action: true,
+  rename: true,
+  away: true,
+  "away-notice": true,
+  hello: true,
+  "ask-password": true,
+  "ask-name": true,
+  welcome: true,
+  public: true,
+  private: true,
+  "private-sent": true,
+  join: true,
+  leave: true,
+  joins: true,
+  leaves: true,
+  room: true,
+  parted: true,
+  topic: true,
+  "topic-is": true,
+  rooms: true,
+  users: true,
+  help: true,
+  notice: true,
+  pong: true,
+  ping: true,
+  error: true,
+  bye: true,
+  shutdown: true,
+};
+const EVENT_TYPES = new Set<string>(Object.keys(KNOWN_EVENTS));
 
 /** Reads one JSON line from the server; undefined for anything that is not a known event. */
 export function decodeEvent(line: string): ServerEvent | undefined {

@@ -34,7 +34,7 @@ export const COMMANDS = [
     aliases: [],
     usage: "/me <action>",
     summary: "say what you are doing",
-    about: "Shown to everyone as an action: /me waves reads * Sam waves.",
+    about: "Shown to everyone in your current room as an action: /me waves reads * Sam waves.",
     example: "/me waves",
   },
   {
@@ -62,13 +62,49 @@ export const COMMANDS = [
     example: "/back",
   },
   {
+    name: "join",
+    aliases: ["j"],
+    usage: "/join <#room>",
+    summary: "join a room (made if it is new) and talk there",
+    about:
+      'Your lines go to the room you joined or switched to last; lines from your other rooms show their room ([#dev] Sam: hi). /join of a room you are in switches to it. A room name is "#" and up to 32 of a-z, 0-9, _ and -; an empty room is gone, with its topic.',
+    example: "/join #dev",
+  },
+  {
+    name: "part",
+    aliases: ["leave"],
+    usage: "/part [#room] [reason]",
+    summary: "leave a room (the current one if you name none)",
+    about:
+      "Everyone in it is told, with your reason. Your lines then go to the room you joined before it. quit leaves every room.",
+    example: "/part #dev see you tomorrow",
+  },
+  {
+    name: "rooms",
+    aliases: ["list"],
+    usage: "/rooms [start of a name]",
+    summary: "list the rooms, how many are in each, and their topics",
+    about:
+      "Sorted by name; past 100 rooms, the first 100 and how many more. With the start of a name, the rooms whose name starts with it.",
+    example: "/rooms dev",
+  },
+  {
+    name: "topic",
+    aliases: [],
+    usage: "/topic [text]",
+    summary: "show or set your current room's topic",
+    about:
+      "Without text, shows it; with text (at most 300 characters), sets it, and everyone in the room is told. /topic - clears it. Joiners see it.",
+    example: "/topic release on Friday",
+  },
+  {
     name: "users",
     aliases: ["who"],
-    usage: "/users [start of a name]",
-    summary: "list who is online",
+    usage: "/users [*] [start of a name]",
+    summary: "list who is in your room (* for everyone online)",
     about:
-      "Everyone online, sorted, with who is away and why; past 100 people, the first 100 and how many more (and how many are away). With the start of a name, those whose name starts with it.",
-    example: "/users sa",
+      "Everyone in your current room, sorted, with who is away and why; /users * lists everyone online. Past 100 people, the first 100 and how many more (and how many are away). With the start of a name, those whose name starts with it.",
+    example: "/users * sa",
   },
   {
     name: "help",

@@ -3,12 +3,20 @@
 export type Mode = "text" | "json";
 
 /**
+ * How a recipient sees an event: in its mode, and in plain text "tagged" when the event is from a
+ * room other than its current one (`[#dev] Sam: hi`).
+ */
+export type View = Mode | "tagged";
+
+/**
  * quit: said goodbye · disconnected: the connection closed · too-slow: stopped reading, dropped ·
  * timed-out: stopped answering (dead network, suspended machine) · flooding: sent too much, dropped ·
  * server-stopped: their server (another node of a cluster) was stopped · server-lost: their server
- * stopped answering the cluster · server-restarted: their server died and was started again.
+ * stopped answering the cluster · server-restarted: their server died and was started again ·
+ * parted: left this room with /part, still online.
  */
 export type LeaveReason =
+  | "parted"
   | "quit"
   | "disconnected"
   | "too-slow"
@@ -38,6 +46,10 @@ export type ErrorCode =
   | "unknown-user" // /pm to someone not online, /reply with no one to reply to
   | "unreachable" // /pm to someone on another server of the cluster while it can't be reached
   | "bad-hello" // a structured hello the server can't accept
+  | "room-invalid" // a room name that breaks the rules
+  | "not-in-room" // /part of a room you are not in, or a line while you are in no room
+  | "too-many-rooms" // --max-rooms-per-user reached for you, or --max-rooms on the server
+  | "topic-too-long"
   | "registration-timeout" // no name chosen in time; the connection closes
   | "server-full" // --max-clients reached; the connection closes
   | "too-many-connections" // --max-per-ip reached for this address, or --max-per-net for its network; the connection closes
@@ -59,27 +71,45 @@ export type ServerEvent =
   | { type: "ask-password" }
   | { type: "ask-name" }
   | {
-      /** You are in: who is online, as /users lists it (in a big room the first USERS_SHOWN, with counts). */
+      /**
+       * You are in, in `room` (the default room): who is in it, as /users lists it (in a big room the
+       * first USERS_SHOWN, with counts), and its topic.
+       */
       type: "welcome";
       name: string;
+      room: string;
+      /** Every room you are in (for now the default room). */
+      rooms: readonly string[];
+      topic?: Topic;
       users: readonly string[];
       away?: Readonly<Record<string, string>>;
       /** Everyone online, listed or not (default: those listed). */
       count?: number;
       awayCount?: number;
     }
-  | { type: "public"; from: string; text: string; ts: number }
+  | { type: "public"; room: string; from: string; text: string; ts: number }
   | { type: "private"; from: string; text: string; ts: number }
   | { type: "private-sent"; to: string; text: string; ts: number }
-  | { type: "join"; name: string; ts: number }
-  | { type: "leave"; name: string; reason: LeaveReason; ts: number }
+  | { type: "join"; room: string; name: string; ts: number }
+  /** `message`: what they said with /part. */
+  | { type: "leave"; room: string; name: string; reason: LeaveReason; message?: string; ts: number }
   /** Several joined at once (a join storm): the first PRESENCE_NAMES names, and how many joined. */
-  | { type: "joins"; names: readonly string[]; count: number; ts: number }
+  | { type: "joins"; room: string; names: readonly string[]; count: number; ts: number }
   /** Several left at once: the first PRESENCE_NAMES with their reasons, and how many left. */
-  | { type: "leaves"; users: readonly { name: string; reason: LeaveReason }[]; count: number; ts: number }
   | {
-      /** /users: everyone, or in a big room the first USERS_SHOWN; with a prefix, those whose name starts with it. */
+      type: "leaves";
+      room: string;
+      users: readonly { name: string; reason: LeaveReason; message?: string }[];
+      count: number;
+      ts: number;
+    }
+  | {
+      /**
+       * /users: everyone in `room` (everyone online without it: /users *), or in a big room the first
+       * USERS_SHOWN; with a prefix, those whose name starts with it.
+       */
       type: "users";
+      room?: string;
       users: readonly string[];
       /** Away reasons of those in `users` who are away. */
       away?: Readonly<Record<string, string>>;
@@ -89,7 +119,29 @@ export type ServerEvent =
       awayCount?: number;
       prefix?: string;
     }
-  | { type: "action"; from: string; text: string; ts: number } // /me
+  | { type: "action"; room: string; from: string; text: string; ts: number } // /me
+  /**
+   * You joined `room` (`joined`) or switched to it, a room you were in: plain lines now go there.
+   * Who is in it as /users lists it, and its topic.
+   */
+  | {
+      type: "room";
+      room: string;
+      joined: boolean;
+      users: readonly string[];
+      away?: Readonly<Record<string, string>>;
+      count: number;
+      awayCount?: number;
+      topic?: Topic;
+    }
+  /** You left `room` (/part); `current` is where plain lines go now (none: you are in no room). */
+  | { type: "parted"; room: string; current?: string }
+  /** Someone set (text) or cleared ("") the topic of a room you are in. */
+  | { type: "topic"; room: string; text: string; by: string; ts: number }
+  /** /topic without text: the current room's topic, if it has one. */
+  | { type: "topic-is"; room: string; topic?: Topic }
+  /** /rooms: the rooms (the first ROOMS_SHOWN), sorted by name, with a prefix those starting with it. */
+  | { type: "rooms"; rooms: readonly RoomInfo[]; count: number; prefix?: string }
   | { type: "rename"; from: string; to: string; ts: number } // /nick, to everyone including the renamed
   | { type: "away"; reason: string | null } // to yourself: /away (reason) or /back (null)
   | { type: "away-notice"; name: string; reason: string } // your /pm reached someone who is away
@@ -100,6 +152,20 @@ export type ServerEvent =
   | { type: "error"; code: ErrorCode; message: string }
   | { type: "bye"; name: string } // name is "" when leaving before choosing one
   | { type: "shutdown" };
+
+/** A room's topic: its text, who set it and when. */
+export interface Topic {
+  text: string;
+  by: string;
+  ts: number;
+}
+
+/** A room as /rooms lists it. */
+export interface RoomInfo {
+  name: string;
+  count: number;
+  topic?: string;
+}
 
 export type EventType = ServerEvent["type"];
 export type ErrorEvent = Extract<ServerEvent, { type: "error" }>;

@@ -9,6 +9,12 @@ export const LIMITS = {
   nameMinLength: 1,
   /** …and at most this many. */
   nameMaxLength: 24,
+  /** Room names: "#" and at most this many of a-z, 0-9, "_" and "-". */
+  roomNameMaxLength: 32,
+  /** A room's topic, in characters. */
+  topicMaxLength: 300,
+  /** A reason given with /away or /part, in characters; the rest is cut. */
+  reasonMaxLength: 100,
 } as const;
 
 /** What the server bounds per connection and in total; each is a flag (README, "Limits"). */
@@ -51,6 +57,10 @@ export interface ServerLimits {
   connectsPerSecond: number;
   /** Part of a line held this long without its newline is dropped, with a notice (the connection stays). */
   unfinishedLineMs: number;
+  /** Rooms on the server at once; /join of a new one past it is refused. */
+  maxRooms: number;
+  /** Rooms one user may be in at once. */
+  maxRoomsPerUser: number;
   /** A connection we are closing gets this long to take its last lines, then it is reset. */
   closeGraceMs: number;
   /** How long a graceful shutdown waits for clients to receive their notice before closing them. */
@@ -77,6 +87,8 @@ export const SERVER_LIMITS: ServerLimits = {
   connectBurst: 64,
   connectsPerSecond: 10,
   unfinishedLineMs: 60_000,
+  maxRooms: 10_000,
+  maxRoomsPerUser: 32,
   closeGraceMs: 5000,
   shutdownGraceMs: 3000,
 };
@@ -94,6 +106,8 @@ export const FLOOD_OUTPUT_PER_LINE = 8 * 1024;
 export const KEEPALIVE_IDLE_MS = 60_000;
 
 export const DEFAULT_PORT = 7878;
+/** The room everyone starts in (--default-room). */
+export const DEFAULT_ROOM = "#lobby";
 /** A cluster node silent this long is dead (--node-timeout). */
 export const DEFAULT_NODE_TIMEOUT_MS = 10_000;
 export const DEFAULT_SERVER_HOST = "0.0.0.0";

@@ -108,3 +108,26 @@ function describe(ch: string): string {
   }
   return `"${ch}"`;
 }
+
+const ROOM = /^#[a-z0-9_-]+$/;
+
+/**
+ * A room name as typed ("#Dev", " #dev "): "#" and 1 to 32 of a-z, 0-9, "_" and "-", compared
+ * ignoring case and written in lower case. Rooms are looked up by foldName, so "#d0cs" is "#docs".
+ */
+export function checkRoom(input: string): NameCheck {
+  const name = input.trim().toLowerCase();
+  if (!name.startsWith("#")) {
+    const hint = checkRoom(`#${name}`).ok ? `: #${name}` : "";
+    return refuse(`A room name starts with "#"${hint}.`);
+  }
+  if (name.length === 1) return refuse('A room name needs at least one letter or digit after the "#".');
+  if (name.length > LIMITS.roomNameMaxLength + 1) {
+    return refuse(`A room name can be at most ${LIMITS.roomNameMaxLength} characters after the "#"; that one has ${name.length - 1}.`);
+  }
+  if (!ROOM.test(name)) {
+    const bad = [...name.slice(1)].find((ch) => !/[a-z0-9_-]/.test(ch)) ?? "";
+    return refuse(`A room name may contain only letters a-z, digits, "_" and "-" after the "#"; it can't contain ${describe(bad)}.`);
+  }
+  return { ok: true, name };
+}

@@ -22,9 +22,11 @@
 
 import { RedisClient } from "bun";
 import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
-import { foldName, checkName } from "../protocol/names.ts";
+import { unreachable } from "../protocol/codec.ts";
+import { foldName, checkName, checkRoom } from "../protocol/names.ts";
 import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
-import { Hub, type Link, type Member } from "./hub.ts";
+import { Hub, type Link, type Member, type RelayEvent } from "./hub.ts";
+import type { Room } from "./room.ts";
 
 export interface ClusterOptions {
   /** redis:// or rediss:// URL. */
@@ -45,6 +47,8 @@ export interface ClusterOptions {
   /** Output waiting for Redis past which envelopes are dropped rather than queued (default 16 MiB). */
   maxPendingBytes?: number;
   now?(): number;
+  /** The hub this node's users are in (built by the server, with its rooms' settings); a default one if absent. */
+  hub?: Hub;
 }
 
 export interface ClusterStats {
@@ -62,7 +66,7 @@ export interface ClusterStats {
 
 /** Something users of another node did, as carried between nodes. */
 export type ClusterEvent =
-  | Extract<ServerEvent, { type: "public" | "action" | "join" | "leave" | "rename" }>
+  | RelayEvent
   | { type: "away-state"; name: string; reason: string | null }
   | { type: "pm"; to: string; event: Extract<ServerEvent, { type: "private" }> }
   /** A pm's recipient had left when it arrived: its sender, on `node`, is told. */
@@ -86,6 +90,8 @@ export interface Envelope {
 interface RosterEntry {
   name: string;
   away?: string;
+  /** The rooms it is in; absent in records written before rooms (then: the default room). */
+  rooms?: string[];
 }
 
 const P = "bunchat:";
@@ -272,7 +278,8 @@ return 1
 /** A user on another node: listed, found by name, never delivered to here. */
 class RemoteMember implements Member {
   readonly mode = "text" as const;
-  joinedSeq = 0;
+  readonly rooms: Room[] = [];
+  room: Room | undefined;
   lastPmFrom?: Member;
   readonly lastHeldSeq = 0;
   constructor(
@@ -289,7 +296,7 @@ export class ClusterError extends Error {}
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
 export class Cluster implements Link {
-  readonly hub = new Hub(undefined, true);
+  readonly hub: Hub;
   readonly node: string;
   readonly stats: ClusterStats = { published: 0, received: 0, missed: 0, duplicates: 0, unsent: 0, resyncs: 0 };
   /** A new one per process, so a node restarted under the same id starts a new sequence. */
@@ -349,6 +356,7 @@ export class Cluster implements Link {
     this.pulseTimeoutMs = options.pulseTimeoutMs ?? DEFAULT_PULSE_TIMEOUT_MS;
     this.maxPendingBytes = options.maxPendingBytes ?? MAX_PENDING_BYTES;
     this.now = options.now ?? Date.now;
+    this.hub = options.hub ?? new Hub({ clustered: true });
     this.hub.link = this;
   }
 
@@ -408,12 +416,13 @@ export class Cluster implements Link {
 
   // Link: what happens here, for the other nodes.
 
-  relay(event: ServerEvent): void {
+  relay(event: RelayEvent): void {
     switch (event.type) {
       case "join":
-        this.record(event.name);
-        break;
       case "leave":
+        this.record(event.name); // its rooms changed
+        break;
+      case "quit":
         this.ops.push("del", foldName(event.name), "");
         break;
       case "rename":
@@ -422,9 +431,10 @@ export class Cluster implements Link {
         break;
       case "public":
       case "action":
+      case "topic":
         break;
       default:
-        return;
+        return unreachable(event);
     }
     this.queue(event);
   }
@@ -630,21 +640,39 @@ export class Cluster implements Link {
     const hub = this.hub;
     switch (event.type) {
       case "public":
-      case "action":
-        return hub.broadcastHere(event);
-      case "join":
-        if (this.addRemote(node, { name: event.name })) hub.broadcastHere(event);
+      case "action": {
+        const member = this.remote(node, event.from);
+        const room = hub.room(event.room);
+        if (!member || !room?.has(member)) return this.resync();
+        return hub.say(room, event, member);
+      }
+      case "topic": {
+        const member = this.remote(node, event.by);
+        const room = hub.room(event.room);
+        if (!member || !room?.has(member)) return this.resync();
+        return hub.setTopic(room, event.text, member, event.ts);
+      }
+      case "join": {
+        if (!this.remote(node, event.name)) this.addRemote(node, { name: event.name, rooms: [] }, event.ts);
+        const member = this.remote(node, event.name);
+        if (member) hub.join(member, event.room, event.ts);
         return;
+      }
       case "leave": {
+        const member = this.remote(node, event.name);
+        const room = hub.room(event.room);
+        if (member && room) hub.part(member, room, event.message, event.ts);
+        return;
+      }
+      case "quit": {
         const member = this.remote(node, event.name);
         if (member) this.removeRemote(member, event.reason, event.ts);
         return;
       }
       case "rename": {
         const member = this.remote(node, event.from);
-        if (!member || !hub.rename(member, event.to)) return this.resync();
-        member.name = event.to;
-        return hub.broadcastHere(event);
+        if (!member || !hub.rename(member, event.to, event.ts)) return this.resync();
+        return;
       }
       case "away-state": {
         const member = this.remote(node, event.name);
@@ -697,30 +725,40 @@ export class Cluster implements Link {
    * claim that Redis granted, so a name another node held in our view has moved: that member goes.
    * A name held here means our user lost it while we were cut off: the next heartbeat renames ours.
    */
-  private addRemote(node: string, entry: RosterEntry): boolean {
-    if (typeof entry?.name !== "string" || !checkName(entry.name).ok) return false;
+  private addRemote(node: string, entry: RosterEntry, ts: number): void {
+    if (typeof entry?.name !== "string" || !checkName(entry.name).ok) return;
     let holder = this.hub.find(entry.name);
     if (holder instanceof RemoteMember && holder.node !== node) {
       this.removeRemote(holder, "disconnected");
       holder = undefined;
     }
-    if (holder?.node === undefined && holder !== undefined) {
-      this.beatSoon();
-      return false;
-    }
+    if (holder?.node === undefined && holder !== undefined) return this.beatSoon();
+    const away = typeof entry.away === "string" ? entry.away : undefined;
     if (holder instanceof RemoteMember) {
-      if (holder.name !== entry.name && this.hub.rename(holder, entry.name)) holder.name = entry.name;
-      this.hub.setAway(holder, entry.away);
-      return false;
+      if (holder.name !== entry.name) this.hub.rename(holder, entry.name, ts);
+      this.hub.setAway(holder, away);
+    } else {
+      holder = new RemoteMember(entry.name, node);
+      this.hub.add(holder);
+      if (away !== undefined) this.hub.setAway(holder, away);
+      let members = this.byNode.get(node);
+      if (!members) this.byNode.set(node, (members = new Set()));
+      members.add(holder as RemoteMember);
+      this.touch(node);
     }
-    const member = new RemoteMember(entry.name, node);
-    this.hub.add(member);
-    if (entry.away !== undefined) this.hub.setAway(member, entry.away);
-    let members = this.byNode.get(node);
-    if (!members) this.byNode.set(node, (members = new Set()));
-    members.add(member);
-    this.touch(node);
-    return true;
+    this.syncRooms(holder, entry.rooms, ts);
+  }
+
+  /** A remote member's rooms made what its node says (joins and parts told here as they happen). */
+  private syncRooms(member: Member, listed: unknown, ts: number): void {
+    const names = Array.isArray(listed) ? listed : [this.hub.lobby];
+    const wanted = new Set<string>();
+    for (const name of names) {
+      const check = typeof name === "string" ? checkRoom(name) : undefined;
+      if (check?.ok) wanted.add(check.name);
+    }
+    for (const room of [...member.rooms]) if (!wanted.has(room.name)) this.hub.part(member, room, undefined, ts);
+    for (const name of wanted) if (!member.rooms.some((r) => r.name === name)) this.hub.join(member, name, ts);
   }
 
   /** Heard of `node` now (an envelope, a snapshot, a heartbeat list). */
@@ -741,7 +779,7 @@ export class Cluster implements Link {
 
   private removeRemote(member: RemoteMember, reason: LeaveReason, ts = this.now()): void {
     this.byNode.get(member.node)?.delete(member);
-    if (this.hub.remove(member)) this.hub.broadcastHere({ type: "leave", name: member.name, reason, ts });
+    this.hub.remove(member, reason, ts);
   }
 
   /** Makes our view of one node what it says it has: joins and leaves for the differences. */
@@ -751,7 +789,7 @@ export class Cluster implements Link {
     for (const entry of entries) {
       if (typeof entry?.name !== "string") continue;
       present.add(foldName(entry.name));
-      if (this.addRemote(node, entry)) this.hub.broadcastHere({ type: "join", name: entry.name, ts: now });
+      this.addRemote(node, entry, now);
     }
     for (const member of [...(this.byNode.get(node) ?? [])]) {
       if (!present.has(foldName(member.name))) this.removeRemote(member, reason, now);
@@ -948,9 +986,9 @@ export class Cluster implements Link {
     );
   }
 
-  /** A user here as the other nodes see it: the name as typed, and the away reason if any. */
+  /** A user here as the other nodes see it: the name as typed, its rooms, and the away reason if any. */
   private rosterEntry(member: Member): RosterEntry {
-    const entry: RosterEntry = { name: member.name };
+    const entry: RosterEntry = { name: member.name, rooms: member.rooms.map((r) => r.name) };
     const away = this.hub.awayReason(member);
     if (away !== undefined) entry.away = away;
     return entry;
@@ -970,14 +1008,12 @@ export class Cluster implements Link {
       const name = old.slice(0, LIMITS.nameMaxLength - suffix.length) + suffix;
       if (this.hub.find(name)) continue;
       if ((await this.claim(name)) !== true) continue;
-      if (this.hub.find(old) !== member || !this.hub.rename(member, name)) return this.unclaim(name);
-      (member as { name: string }).name = name;
+      if (this.hub.find(old) !== member || !this.hub.rename(member, name, this.now())) return this.unclaim(name);
       this.hub.send(member, {
         type: "notice",
         text: `While this server was cut off from the others, someone there took the name ${old}; you are now ${name} (/nick to choose another).`,
         ts: this.now(),
       });
-      this.hub.broadcast({ type: "rename", from: old, to: name, ts: this.now() });
       this.log(`~ ${old} is now ${name}: the name was taken on another node meanwhile`);
       return;
     }
@@ -1074,7 +1110,7 @@ export class Cluster implements Link {
   }
 
   private notice(text: string): void {
-    this.hub.broadcastHere({ type: "notice", text, ts: this.now() });
+    this.hub.notice(text, this.now());
   }
 
   /**
@@ -1093,7 +1129,7 @@ export class Cluster implements Link {
     if (wasUp) {
       const ts = this.now();
       const leaves: ClusterEvent[] = [...this.hub.locals()].map((m) => ({
-        type: "leave",
+        type: "quit",
         name: m.name,
         reason: "server-stopped",
         ts,

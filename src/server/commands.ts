@@ -4,9 +4,11 @@
 import { type CommandName, COMMANDS, lookupCommand, splitFirst, suggestCommand } from "../protocol/commands.ts";
 import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
 import type { Encoded } from "../protocol/codec.ts";
+import { LIMITS } from "../protocol/limits.ts";
 import { isNamePrefix } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Hub, Member } from "./hub.ts";
+import type { Room } from "./room.ts";
 
 /** What a command may touch: the hub, its own session, the clock and the log. */
 export interface CommandContext {
@@ -19,6 +21,8 @@ export interface CommandContext {
   rename(to: string): void;
   now(): number;
   log(line: string): void;
+  /** "" in the default room, " in #room" elsewhere: how the log says where something was said. */
+  inRoom(room: Room): string;
 }
 
 type Handler = (ctx: CommandContext, args: string) => void;
@@ -44,28 +48,77 @@ const handlers: Record<CommandName, Handler> = {
   me(ctx, args) {
     const text = sanitizeText(args).trim();
     if (text === "") return badUsage(ctx, "me", "Say what you are doing.");
-    ctx.hub.broadcast({ type: "action", from: ctx.me.name, text, ts: ctx.now() }, ctx.me);
-    ctx.log(`* ${ctx.me.name} ${text}`);
+    const room = ctx.me.room;
+    if (!room) return ctx.reply(notInRoom());
+    ctx.hub.say(room, { type: "action", room: room.name, from: ctx.me.name, text, ts: ctx.now() }, ctx.me);
+    ctx.log(`* ${ctx.me.name} ${text}${ctx.inRoom(room)}`);
+  },
+  join(ctx, args) {
+    const [name] = splitFirst(args);
+    if (name === "") return badUsage(ctx, "join", "Say which room.");
+    const result = ctx.hub.join(ctx.me, name, ctx.now());
+    if (!result.ok) return ctx.reply(result.error);
+    const { room, joined } = result;
+    ctx.reply(roomEvent(room, joined));
+    if (joined) ctx.log(`+ ${ctx.me.name} joined ${room.name}, ${room.size} in it`);
+  },
+  part(ctx, args) {
+    const [first, rest] = splitFirst(args);
+    const named = first.startsWith("#");
+    const room = named ? ctx.hub.room(first) : ctx.me.room;
+    if (!room || !ctx.me.rooms.includes(room)) {
+      return ctx.reply(named ? error("not-in-room", `You are not in ${sanitizeText(first).slice(0, 40)}.`) : notInRoom());
+    }
+    const message = reason(named ? rest : args);
+    ctx.hub.part(ctx.me, room, message, ctx.now());
+    const current = ctx.me.room;
+    ctx.reply({ type: "parted", room: room.name, ...(current ? { current: current.name } : {}) });
+    ctx.log(`- ${ctx.me.name} left ${room.name}`);
+  },
+  rooms(ctx, args) {
+    const prefix = args.split(/\s/)[0]!.toLowerCase().replace(/^#?/, "#");
+    if (prefix.length > LIMITS.roomNameMaxLength + 1 || !/^#[a-z0-9_-]*$/.test(prefix)) {
+      return badUsage(ctx, "rooms", "Room names hold only a-z, 0-9, _ and - after the #, so none starts with that.");
+    }
+    ctx.reply(ctx.hub.roomList(prefix === "#" ? "" : prefix));
+  },
+  topic(ctx, args) {
+    const room = ctx.me.room;
+    if (!room) return ctx.reply(notInRoom());
+    if (args === "") return ctx.reply({ type: "topic-is", room: room.name, ...(room.topic ? { topic: room.topic } : {}) });
+    const text = args === "-" ? "" : sanitizeText(args).trim();
+    if (text === "" && args !== "-") return badUsage(ctx, "topic", "Nothing left once control characters are removed.");
+    const length = [...text].length;
+    if (length > LIMITS.topicMaxLength) {
+      return ctx.reply(
+        error("topic-too-long", `A topic can be at most ${LIMITS.topicMaxLength} characters; that one has ${length}.`),
+      );
+    }
+    ctx.hub.setTopic(room, text, ctx.me, ctx.now());
+    ctx.log(text === "" ? `~ ${ctx.me.name} cleared the topic of ${room.name}` : `~ ${ctx.me.name} set the topic of ${room.name}: ${text}`);
   },
   nick(ctx, args) {
     if (args === "") return badUsage(ctx, "nick", "Say which name you want.");
     ctx.rename(args);
   },
   away(ctx, args) {
-    const reason = sanitizeText(args).trim().slice(0, 100) || "away";
-    ctx.hub.setAway(ctx.me, reason);
-    ctx.reply({ type: "away", reason });
+    const why = reason(args) ?? "away";
+    ctx.hub.setAway(ctx.me, why);
+    ctx.reply({ type: "away", reason: why });
   },
   back(ctx) {
     ctx.hub.setAway(ctx.me, undefined);
     ctx.reply({ type: "away", reason: null });
   },
   users(ctx, args) {
-    const prefix = args.split(/\s/)[0]!;
+    const [first, rest] = splitFirst(args);
+    const everyone = first === "*";
+    const prefix = (everyone ? rest : first).split(/\s/)[0]!;
     if (prefix !== "" && !isNamePrefix(prefix)) {
       return badUsage(ctx, "users", `Names hold only A-Z, a-z, 0-9, _ and -, so none starts with that.`);
     }
-    ctx.reply(ctx.hub.users(prefix));
+    // In no room, /users lists everyone.
+    ctx.reply(ctx.hub.users(everyone ? undefined : ctx.me.room, prefix));
   },
   help(ctx, args) {
     if (args === "") return ctx.reply({ type: "help" });
@@ -101,6 +154,31 @@ export function unknownCommand(word: string): ErrorEvent {
     "unknown-command",
     `Unknown command "/${shown}".${didYouMean} /help lists the commands; start a message with // to send a leading /.`,
   );
+}
+
+/** A plain line, /me or /topic from someone in no room. */
+export function notInRoom(): ErrorEvent {
+  return error("not-in-room", "You are in no room, so that went nowhere: /join a room (/rooms lists them).");
+}
+
+/** A room as its joiner sees it: who is in and the topic. */
+function roomEvent(room: Room, joined: boolean): ServerEvent {
+  const { users, away, count, awayCount } = room.users().event;
+  return {
+    type: "room",
+    room: room.name,
+    joined,
+    users,
+    ...(away ? { away } : {}),
+    count,
+    ...(awayCount !== undefined ? { awayCount } : {}),
+    ...(room.topic ? { topic: room.topic } : {}),
+  };
+}
+
+/** A reason given with /away or /part, cleaned and cut to size; undefined if none. */
+function reason(text: string): string | undefined {
+  return sanitizeText(text).trim().slice(0, LIMITS.reasonMaxLength) || undefined;
 }
 
 /** A /pm to someone not online. */

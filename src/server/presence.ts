@@ -12,16 +12,19 @@
 // short. Members that joined at the same point share the bytes.
 
 import { Encoded } from "../protocol/codec.ts";
-import type { LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
+import type { LeaveReason, ServerEvent, View } from "../protocol/events.ts";
 
-/** One join or leave, in the order of everything sent (`seq`). */
+/** One join or leave, in the order of everything sent (`seq`); `message` is what a /part said. */
 export interface Change {
   seq: number;
   kind: "join" | "leave";
   name: string;
   reason: LeaveReason;
+  message?: string;
   ts: number;
 }
+
+const VIEWS: readonly View[] = ["text", "tagged", "json"];
 
 /** Names a batched join or leave line shows; the rest are counted. */
 export const PRESENCE_NAMES = 50;
@@ -36,7 +39,7 @@ export function presenceWindowMs(members: number): number {
   return Math.min(1000, Math.max(50, members / 10));
 }
 
-/** The changes of one window, and their encodings per starting point. */
+/** The changes of one room's window, and their encodings per starting point. */
 export class PresenceBatch {
   readonly changes: Change[] = [];
   /** Index of the first change of the run each change is in. */
@@ -45,6 +48,8 @@ export class PresenceBatch {
   private readonly cut = new Map<number, Encoded>();
   private readonly ends = new Map<number, number>();
   private readonly shares = new Map<number, { parts: Uint8Array[]; seqs: number[] }>();
+
+  constructor(readonly room: string) {}
 
   get size(): number {
     return this.changes.length;
@@ -71,17 +76,17 @@ export class PresenceBatch {
 
   /**
    * The lines from change `from` on, one per run (the first cut short), each with its place in the
-   * order: the same arrays for every member told from the same change in the same mode.
+   * order: the same arrays for every member told from the same change in the same view.
    */
-  partsFrom(from: number, mode: Mode): { parts: Uint8Array[]; seqs: number[] } {
-    const key = mode === "json" ? -1 - from : from;
+  partsFrom(from: number, view: View): { parts: Uint8Array[]; seqs: number[] } {
+    const key = from * VIEWS.length + VIEWS.indexOf(view);
     const known = this.shares.get(key);
     if (known) return known;
     const parts: Uint8Array[] = [];
     const seqs: number[] = [];
     for (let i = from; i < this.changes.length; ) {
       const end = this.runEnd(i);
-      parts.push(this.encoded(i, end).bytes(mode));
+      parts.push(this.encoded(i, end).bytes(view));
       seqs.push(this.changes[i]!.seq);
       i = end;
     }
@@ -103,22 +108,29 @@ export class PresenceBatch {
 
   private encoded(from: number, to: number): Encoded {
     let encoded = this.cut.get(from);
-    if (!encoded) this.cut.set(from, (encoded = new Encoded(presenceEvent(this.changes.slice(from, to)))));
+    if (!encoded) this.cut.set(from, (encoded = new Encoded(presenceEvent(this.room, this.changes.slice(from, to)))));
     return encoded;
   }
 }
 
 /** One event for a run of changes of one kind: the classic join or leave for one, a summary for more. */
-export function presenceEvent(run: Change[]): ServerEvent {
+export function presenceEvent(room: string, run: Change[]): ServerEvent {
   const first = run[0]!;
   const ts = run[run.length - 1]!.ts;
+  const said = (c: Change) => (c.message ? { message: c.message } : {});
   if (run.length === 1) {
     return first.kind === "join"
-      ? { type: "join", name: first.name, ts: first.ts }
-      : { type: "leave", name: first.name, reason: first.reason, ts: first.ts };
+      ? { type: "join", room, name: first.name, ts: first.ts }
+      : { type: "leave", room, name: first.name, reason: first.reason, ...said(first), ts: first.ts };
   }
   const shown = run.slice(0, PRESENCE_NAMES);
   return first.kind === "join"
-    ? { type: "joins", names: shown.map((c) => c.name), count: run.length, ts }
-    : { type: "leaves", users: shown.map((c) => ({ name: c.name, reason: c.reason })), count: run.length, ts };
+    ? { type: "joins", room, names: shown.map((c) => c.name), count: run.length, ts }
+    : {
+        type: "leaves",
+        room,
+        users: shown.map((c) => ({ name: c.name, reason: c.reason, ...said(c) })),
+        count: run.length,
+        ts,
+      };
 }

@@ -29,8 +29,12 @@ export interface ServerOptions {
   password?: string;
   /** Serve TLS instead of plain TCP: PEM text of the certificate chain and the private key. */
   tls?: { cert: string; key: string };
-  /** Cluster mode: this server is one node of a chat shared through Redis (started already). */
+  /** Cluster mode: this server is one node of a chat shared through Redis (started already, with `hub`). */
   cluster?: Cluster;
+  /** The hub to use (made from `limits` and `defaultRoom` if absent). */
+  hub?: Hub;
+  /** Where everyone starts (when the server makes its hub). */
+  defaultRoom?: string;
 }
 
 export interface ChatServer {
@@ -45,8 +49,11 @@ export interface ChatServer {
 
 export function startServer(options: ServerOptions): ChatServer {
   const cluster = options.cluster;
-  const hub = cluster?.hub ?? new Hub();
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
+  const hub =
+    options.hub ??
+    cluster?.hub ??
+    new Hub({ defaultRoom: options.defaultRoom, maxRooms: limits.maxRooms, maxRoomsPerUser: limits.maxRoomsPerUser });
   const now = options.now ?? Date.now;
   const attempts = new PerAddress(limits.attemptBurst, 1000 / limits.attemptEveryMs);
   const connects = new PerAddress(limits.connectBurst, limits.connectsPerSecond);

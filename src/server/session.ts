@@ -14,8 +14,9 @@ import { Outbox, type OutboxPool, type OverflowListener, type Writable } from ".
 import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
 import type { PerAddress } from "./per-address.ts";
-import { type CommandContext, error, runCommand } from "./commands.ts";
+import { type CommandContext, error, notInRoom, runCommand } from "./commands.ts";
 import type { Hub, Member } from "./hub.ts";
+import type { Room } from "./room.ts";
 
 export interface SessionEnv {
   readonly hub: Hub;
@@ -206,8 +207,9 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     });
   }
 
-  /** Member: set by the hub when this session joins. */
-  joinedSeq = 0;
+  // Member: kept by the hub.
+  readonly rooms: Room[] = [];
+  room: Room | undefined;
   lastPmFrom?: Member;
 
   /** The answer when someone online already has `name` or one like it, for joining and /nick alike. */
@@ -226,9 +228,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     // A new spelling of our own name needs no claim.
     const claim = holder === this ? true : this.hub.claim(check.name);
     this.afterClaim(claim, check.name, (won) => {
-      if (!won || !this.hub.rename(this, check.name)) return this.reply(this.nameTaken(check.name));
-      this.name = check.name;
-      this.hub.broadcast({ type: "rename", from: old, to: this.name, ts: this.now() });
+      if (!won || !this.hub.rename(this, check.name, this.now())) return this.reply(this.nameTaken(check.name));
       this.log(`~ ${old} is now ${this.name}`);
     });
   }
@@ -366,10 +366,12 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     this.outbox.discard();
   }
 
-  /** Server shutdown: a notice, then close. No leave is announced: everyone is leaving. */
+  /**
+   * Server shutdown: a notice, then close. No leave is announced: everyone is leaving (and the
+   * cluster's other nodes were told already).
+   */
   shutdown(): void {
     if (this.phase === "closed") return;
-    this.hub.remove(this);
     this.phase = "closed";
     this.reply({ type: "shutdown" });
     this.closeAfterFlush();
@@ -408,8 +410,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   private leave(reason: LeaveReason): void {
     const wasJoined = this.phase === "chatting";
     this.phase = "closed";
-    if (!wasJoined || !this.hub.remove(this)) return;
-    this.hub.broadcast({ type: "leave", name: this.name, reason, ts: this.now() });
+    if (!wasJoined || !this.hub.remove(this, reason, this.now())) return;
     this.log(`- ${this.name} left (${LEAVE_WORDS[reason]}), ${this.hub.size} online`);
   }
 
@@ -586,11 +587,23 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     // a password and the names tried were registration, limited by the failed-attempt rules.
     const { burstLines, linesPerSecond } = this.env.limits;
     if (this.budget) this.budget = new FloodBudget(burstLines, linesPerSecond, this.now());
-    // Who is online as /users lists it: in a big room the first names and the counts, not a
-    // 70 KB list to each of 10,000 users reconnecting at once.
-    const { users, away, count, awayCount } = this.hub.summary();
-    this.reply({ type: "welcome", name: this.name, users, away, count, awayCount });
-    this.hub.broadcast({ type: "join", name: this.name, ts: this.now() }, this);
+    const joined = this.hub.join(this, this.hub.lobby, this.now());
+    if (!joined.ok) return this.reply(joined.error); // only if --max-rooms-per-user is 0
+    // Who is in as /users lists it: in a big room the first names and the counts, not a 70 KB
+    // list to each of 10,000 users reconnecting at once.
+    const { room } = joined;
+    const { users, away, count, awayCount } = room.users().event;
+    this.reply({
+      type: "welcome",
+      name: this.name,
+      room: room.name,
+      rooms: [room.name],
+      ...(room.topic ? { topic: room.topic } : {}),
+      users,
+      away,
+      count,
+      awayCount,
+    });
     this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
   }
 
@@ -607,6 +620,11 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     this.reply({ type: "ask-name" });
   }
 
+  /** "" for the default room (its lines are logged as they always were), else " in #room". */
+  inRoom(room: Room): string {
+    return room.name === this.hub.lobby ? "" : ` in ${room.name}`;
+  }
+
   private onChat(line: string): void {
     const input = parseInput(line);
     switch (input.kind) {
@@ -619,8 +637,10 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
         if (text.trim() === "") {
           return this.reply(error("bad-usage", "Nothing left to send once control characters are removed."));
         }
-        this.hub.broadcast({ type: "public", from: this.name, text, ts: this.now() }, this);
-        this.log(`[Broadcast message from ${this.name}] ${text}`);
+        const room = this.room;
+        if (!room) return this.reply(notInRoom());
+        this.hub.say(room, { type: "public", room: room.name, from: this.name, text, ts: this.now() }, this);
+        this.log(`[Broadcast message from ${this.name}${this.inRoom(room)}] ${text}`);
         return;
       }
     }

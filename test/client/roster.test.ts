@@ -5,10 +5,10 @@ import { makeRenderer, mentions, nameColor, wrapRows } from "../../src/client/re
 describe("Roster", () => {
   test("follows welcome, join, leave, rename and /users; our own name follows /nick", () => {
     const r = new Roster();
-    r.apply({ type: "welcome", name: "Sam", users: ["Ana", "Sam"] });
-    r.apply({ type: "join", name: "bo", ts: 1 });
+    r.apply({ type: "welcome", name: "Sam", room: "#lobby", rooms: ["#lobby"], users: ["Ana", "Sam"] });
+    r.apply({ type: "join", room: "#lobby", name: "bo", ts: 1 });
     expect(r.others()).toEqual(["Ana", "bo"]);
-    r.apply({ type: "leave", name: "ANA", reason: "quit", ts: 1 });
+    r.apply({ type: "leave", room: "#lobby", name: "ANA", reason: "quit", ts: 1 });
     r.apply({ type: "rename", from: "Sam", to: "Samuel", ts: 1 });
     expect(r.me).toBe("Samuel");
     r.apply({ type: "rename", from: "bo", to: "Bob", ts: 1 });
@@ -19,7 +19,7 @@ describe("Roster", () => {
 
   test("a summary of a big room or a search only adds names: completion keeps the rest", () => {
     const r = new Roster();
-    r.apply({ type: "welcome", name: "Sam", users: ["Ana", "Bo", "Sam", "Zed"] });
+    r.apply({ type: "welcome", name: "Sam", room: "#lobby", rooms: ["#lobby"], users: ["Ana", "Bo", "Sam", "Zed"] });
     r.apply({ type: "users", users: ["Ana", "Cy"], count: 500, awayCount: 3 });
     expect(r.others()).toEqual(["Ana", "Bo", "Cy", "Zed"]);
     r.apply({ type: "users", users: ["Zed"], count: 1, prefix: "z" });
@@ -30,15 +30,47 @@ describe("Roster", () => {
 describe("Roster and batched joins and leaves", () => {
   test("a batch adds or removes the names it shows; the renderer reads it like the server's text", () => {
     const r = new Roster();
-    r.apply({ type: "welcome", name: "Sam", users: ["Ana", "Sam"], count: 2 });
-    r.apply({ type: "joins", names: ["Bo", "Cy"], count: 2, ts: 1 });
+    r.apply({ type: "welcome", name: "Sam", room: "#lobby", rooms: ["#lobby"], users: ["Ana", "Sam"], count: 2 });
+    r.apply({ type: "joins", room: "#lobby", names: ["Bo", "Cy"], count: 2, ts: 1 });
     expect(r.others()).toEqual(["Ana", "Bo", "Cy"]);
-    r.apply({ type: "leaves", users: [{ name: "ana", reason: "quit" }, { name: "Bo", reason: "timed-out" }], count: 2, ts: 1 });
+    r.apply({ type: "leaves", room: "#lobby", users: [{ name: "ana", reason: "quit" }, { name: "Bo", reason: "timed-out" }], count: 2, ts: 1 });
     expect(r.others()).toEqual(["Cy"]);
-    const render = makeRenderer({ color: false, timestamps: false });
-    expect(render({ type: "joins", names: ["Bo", "Cy"], count: 7, ts: 0 })).toEndWith("--> 7 joined the chat: Bo, Cy and 5 more");
-    expect(render({ type: "leaves", users: [{ name: "Bo", reason: "timed-out" }], count: 1, ts: 0 })).toEndWith(
+    const render = makeRenderer({ color: false, timestamps: false, room: () => "#lobby" });
+    expect(render({ type: "joins", room: "#lobby", names: ["Bo", "Cy"], count: 7, ts: 0 })).toEndWith("--> 7 joined the chat: Bo, Cy and 5 more");
+    expect(render({ type: "leaves", room: "#lobby", users: [{ name: "Bo", reason: "timed-out" }], count: 1, ts: 0 })).toEndWith(
       "<-- 1 left the chat: Bo (timed out)",
+    );
+  });
+});
+
+describe("Roster and rooms", () => {
+  test("knows our rooms and the current one from the welcome, /join, /part and /rooms; a part is not a quit", () => {
+    const r = new Roster();
+    r.apply({ type: "welcome", name: "Sam", room: "#lobby", rooms: ["#lobby"], users: ["Ana", "Sam"] });
+    r.apply({ type: "room", room: "#dev", joined: true, users: ["Bo", "Sam"], count: 2 });
+    expect([r.room, [...r.rooms]]).toEqual(["#dev", ["#lobby", "#dev"]]);
+    expect(r.others()).toEqual(["Ana", "Bo"]);
+    r.apply({ type: "leave", room: "#dev", name: "Bo", reason: "parted", ts: 1 });
+    expect(r.others()).toEqual(["Ana", "Bo"]); // still online
+    r.apply({ type: "rooms", rooms: [{ name: "#ops", count: 3 }], count: 1 });
+    expect(r.roomNames()).toEqual(["#dev", "#lobby", "#ops"]);
+    r.apply({ type: "parted", room: "#dev", current: "#lobby" });
+    expect([r.room, [...r.rooms]]).toEqual(["#lobby", ["#lobby"]]);
+    r.apply({ type: "parted", room: "#lobby" });
+    expect(r.room).toBeUndefined();
+  });
+
+  test("the renderer tags lines from rooms other than ours and names their room in joins and leaves", () => {
+    const render = makeRenderer({ color: false, timestamps: false, room: () => "#lobby" });
+    expect(render({ type: "public", room: "#dev", from: "Bo", text: "hi", ts: 1 })).toBe("[#dev] Bo: hi");
+    expect(render({ type: "public", room: "#lobby", from: "Bo", text: "hi", ts: 1 })).toBe("Bo: hi");
+    expect(render({ type: "join", room: "#dev", name: "Bo", ts: 1 })).toBe("--> Bo joined #dev");
+    expect(render({ type: "leave", room: "#dev", name: "Bo", reason: "parted", message: "bye", ts: 1 })).toBe(
+      "<-- Bo left #dev (parted: bye)",
+    );
+    expect(render({ type: "topic", room: "#dev", text: "ship", by: "Bo", ts: 1 })).toBe("[#dev] --- Bo set the topic: ship");
+    expect(render({ type: "rooms", rooms: [{ name: "#dev", count: 2, topic: "ship" }], count: 1 })).toBe(
+      "Rooms (1):\n  #dev      2 users  ship",
     );
   });
 });
@@ -48,31 +80,34 @@ describe("complete", () => {
   test.each([
     ["Sa", [["Sam: ", "Samira: "], "Sa"]],
     ["an", [["Ana: "], "an"]],
-    ["/p", [["/ping ", "/pm "], "/p"]],
+    ["/p", [["/part ", "/ping ", "/pm "], "/p"]],
     ["/re", [["/reply "], "/re"]],
     ["/pm s", [["Sam ", "Samira "], "s"]],
     ["/msg B", [["bo "], "B"]],
     ["hello sa", [["Sam", "Samira"], "sa"]],
     ["hello ", [[], ""]],
     ["x", [[], "x"]],
+    ["/join #d", [["#dev "], "#d"]],
+    ["#L", [["#lobby "], "#L"]],
+    ["/part #", [["#dev ", "#lobby "], "#"]],
   ] as const)("%p", (line, expected) => {
-    expect(complete(line, names)).toEqual(expected as unknown as [string[], string]);
+    expect(complete(line, names, ["#dev", "#lobby"])).toEqual(expected as unknown as [string[], string]);
   });
 });
 
 describe("renderer", () => {
-  const plain = makeRenderer({ color: false, timestamps: false, me: () => "Sam" });
-  const colored = makeRenderer({ color: true, timestamps: false, me: () => "Sam" });
+  const plain = makeRenderer({ color: false, timestamps: false, me: () => "Sam", room: () => "#lobby" });
+  const colored = makeRenderer({ color: true, timestamps: false, me: () => "Sam", room: () => "#lobby" });
 
   test("plain output has no escapes; /me, rename and away read as sentences", () => {
-    expect(plain({ type: "action", from: "Ana", text: "waves", ts: 1 })).toBe("* Ana waves");
+    expect(plain({ type: "action", room: "#lobby", from: "Ana", text: "waves", ts: 1 })).toBe("* Ana waves");
     expect(plain({ type: "rename", from: "Ana", to: "Anna", ts: 1 })).toBe("--- Ana is now known as Anna");
     expect(plain({ type: "away-notice", name: "Bo", reason: "lunch" })).toBe("Bo is away: lunch");
-    expect(plain({ type: "public", from: "Ana", text: "hi Sam", ts: 1 })).toBe("Ana: hi Sam");
+    expect(plain({ type: "public", room: "#lobby", from: "Ana", text: "hi Sam", ts: 1 })).toBe("Ana: hi Sam");
   });
 
   test("each name has its own stable colour", () => {
-    const line = (from: string) => colored({ type: "public", from, text: "x", ts: 1 })!;
+    const line = (from: string) => colored({ type: "public", room: "#lobby", from, text: "x", ts: 1 })!;
     expect(line("Ana")).toBe(line("Ana"));
     expect(nameColor("Ana", 6)).toBe(nameColor("ana", 6));
     const colours = new Set(["Ana", "Bo", "Sam", "Dee", "Eliya", "Kim", "Lou"].map((n) => nameColor(n, 6)));
@@ -80,30 +115,30 @@ describe("renderer", () => {
   });
 
   test("a line that mentions us is highlighted; one that does not is not", () => {
-    const mention = colored({ type: "public", from: "Ana", text: "sam, lunch?", ts: 1 })!;
-    const other = colored({ type: "public", from: "Ana", text: "samuel, lunch?", ts: 1 })!;
+    const mention = colored({ type: "public", room: "#lobby", from: "Ana", text: "sam, lunch?", ts: 1 })!;
+    const other = colored({ type: "public", room: "#lobby", from: "Ana", text: "samuel, lunch?", ts: 1 })!;
     expect(mention).toContain("\u001b[7m"); // inverse
     expect(other).not.toContain("\u001b[7m");
   });
 
   test("a mention hidden by an invisible character (Al\u200bice) still rings", () => {
     let rang = 0;
-    const render = makeRenderer({ color: false, timestamps: false, me: () => "Alice", onMention: () => rang++ });
-    expect(render({ type: "public", from: "Mal", text: "hey Al\u200bice", ts: 1 })).toBe("Mal: hey Alice");
+    const render = makeRenderer({ color: false, timestamps: false, me: () => "Alice", room: () => "#lobby", onMention: () => rang++ });
+    expect(render({ type: "public", room: "#lobby", from: "Mal", text: "hey Al\u200bice", ts: 1 })).toBe("Mal: hey Alice");
     expect(rang).toBe(1);
   });
 
   test("a rename can't be forged with /me: the two read differently, with or without colour", () => {
-    const action = plain({ type: "action", from: "Mal", text: "is now known as Alice", ts: 1 });
+    const action = plain({ type: "action", room: "#lobby", from: "Mal", text: "is now known as Alice", ts: 1 });
     const rename = plain({ type: "rename", from: "Mal", to: "Alice", ts: 1 });
     expect(action).toBe("* Mal is now known as Alice");
     expect(rename).toBe("--- Mal is now known as Alice");
   });
 
   test("on a terminal, rows after the first are indented under the text: padding can't fake a new line", () => {
-    const narrow = makeRenderer({ color: false, timestamps: false, me: () => "Sam", columns: () => 30 });
+    const narrow = makeRenderer({ color: false, timestamps: false, me: () => "Sam", room: () => "#lobby", columns: () => 30 });
     const forged = `hi${" ".repeat(23)}Alice: I'm off`;
-    expect(narrow({ type: "public", from: "Mal", text: forged, ts: 1 })!.split("\n")).toEqual([
+    expect(narrow({ type: "public", room: "#lobby", from: "Mal", text: forged, ts: 1 })!.split("\n")).toEqual([
       "Mal: hi",
       "     Alice: I'm off",
     ]);
@@ -141,12 +176,13 @@ describe("renderer", () => {
   test("nothing from the network reaches the terminal raw: names and text are sanitised", () => {
     const line = plain({
       type: "public",
+      room: "#lo\u001b[2Jbby",
       from: "A\u001b[2Jna",
       text: "hi\u0007\u202e there\u001b]0;title\u0007",
       ts: 1,
     })!;
     expect(line).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
     expect(line).toContain("hi");
-    expect(plain({ type: "action", from: "Bo", text: "\rwaves\b", ts: 1 })).not.toMatch(/[\r\b]/);
+    expect(plain({ type: "action", room: "#lobby", from: "Bo", text: "\rwaves\b", ts: 1 })).not.toMatch(/[\r\b]/);
   });
 });

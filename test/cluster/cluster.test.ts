@@ -2,7 +2,7 @@
 // child process), one redis-server of the test's own, and users on different nodes.
 
 import { describe, expect, test } from "bun:test";
-import { Cluster, ClusterError } from "../../src/server/cluster.ts";
+import { Cluster, ClusterError, type Envelope } from "../../src/server/cluster.ts";
 import { run } from "../helpers/binaries.ts";
 import { joined, left } from "../helpers/lines.ts";
 import { Peer } from "../helpers/peer.ts";
@@ -69,7 +69,7 @@ describe("one chat across nodes", () => {
     sam.send("hello from a");
     expect((await kim.event("public")).text).toBe("hello from a");
     sam.send("/users");
-    await sam.next("Online (2): Kim, Sam");
+    await sam.next("In #lobby (2): Kim, Sam");
     kim.send("/users");
     expect((await kim.event("users")).users).toEqual(["Kim", "Sam"]);
     sam.send("quit");
@@ -95,7 +95,7 @@ describe("one chat across nodes", () => {
     expect(welcome.away).toEqual({ Sam: "lunch" });
     sam.send("/back");
     await sam.next("You are back.");
-    await until(() => b!.server.hub.away() === undefined);
+    await until(() => b!.server.hub.awayReason(b!.server.hub.find("Sam")!) === undefined);
     kim.send("/users");
     expect((await kim.event("users")).away).toBeUndefined();
     kim.close();
@@ -111,7 +111,7 @@ describe("one chat across nodes", () => {
     await sam.next("[pm from Kim] back at you");
     kim.send("/away in a meeting");
     await kim.next(/marked as away/);
-    await until(() => a.server.hub.away()?.Kim === "in a meeting");
+    await until(() => a.server.hub.awayReason(a.server.hub.find("Kim")!) === "in a meeting");
     sam.send("/pm Kim are you there?");
     await sam.next("Kim is away: in a meeting");
     sam.send("/pm Nobody hi");
@@ -365,7 +365,7 @@ describe("when things go wrong", () => {
     ] as const) {
       await until(() => node.server.hub.names().join() === expected.join()); // the other node's rename and roster
       peer.send("/users");
-      await peer.next(`Online (5): ${expected.join(", ")}`);
+      await peer.next(`In #lobby (5): ${expected.join(", ")}`);
     }
     expect(maxA.log.all(/you are now/).length + maxB.log.all(/you are now/).length).toBe(1);
   });
@@ -580,11 +580,14 @@ describe("envelopes", () => {
     } = await nodes(1);
     const cluster = clusterOf(a!);
     const kim = await a!.join("Kim");
-    const envelope = (s: number, text: string) => ({
+    const envelope = (s: number, text: string): Envelope => ({
       n: "elsewhere",
       b: "boot1",
       s,
-      e: [{ type: "public" as const, from: "Zed", text, ts: 0 }],
+      e: [
+        ...(s === 1 ? [{ type: "join" as const, room: "#lobby", name: "Zed", ts: 0 }] : []),
+        { type: "public" as const, room: "#lobby", from: "Zed", text, ts: 0 },
+      ],
     });
     cluster.apply(envelope(1, "one"));
     cluster.apply(envelope(1, "one"));

@@ -246,22 +246,22 @@ describe("compiled binaries", () => {
       await term.waitFor((l) => l.filter((x) => x.startsWith("Enter your username:")).length === 2, "a second prompt");
       term.type("Sam", true);
       await term.waitForLine(/^Joined as Sam\.$/);
-      await term.waitForLine(/^>\s*$/);
+      await term.waitForLine(/^#lobby>\s*$/);
 
       const eliya = await Peer.join(port, "Eliya");
       term.type("half a li");
-      await term.waitForLine(/^> half a li$/);
+      await term.waitForLine(/^#lobby> half a li$/);
       eliya.send("hello Sam");
       eliya.send("/pm Sam psst");
       // The prompt is redrawn just after each line is printed: wait for both.
       const screen = await term.waitFor(
         (l) =>
-          l.some((x) => /\[pm from Eliya\] psst$/.test(x)) && l.at(l.findLastIndex((x) => x !== "")) === "> half a li",
+          l.some((x) => /\[pm from Eliya\] psst$/.test(x)) && l.at(l.findLastIndex((x) => x !== "")) === "#lobby> half a li",
         "the pm, then the prompt with the half line",
       );
       // The incoming lines are above the prompt, and the typed text is still on it.
-      const prompt = screen.findLastIndex((l) => l.startsWith("> "));
-      expect(screen[prompt]).toBe("> half a li");
+      const prompt = screen.findLastIndex((l) => l.startsWith("#lobby> "));
+      expect(screen[prompt]).toBe("#lobby> half a li");
       expect(screen.findIndex((l) => /\] Eliya: hello Sam$/.test(l))).toBeLessThan(prompt);
       expect(screen.findIndex((l) => /\[pm from Eliya\] psst$/.test(l))).toBeLessThan(prompt);
 
@@ -279,7 +279,7 @@ describe("compiled binaries", () => {
       await term.waitForLine(/^--> Eliya joined the chat$/);
       term.type("El");
       term.key("Tab");
-      await term.waitForLine(/^> Eliya: $|^> Eliya:$/);
+      await term.waitForLine(/^#lobby> Eliya: $|^#lobby> Eliya:$/);
       term.type("hi", true);
       await eliya.next("Sam: Eliya: hi");
       term.type("/pm E");
@@ -287,7 +287,7 @@ describe("compiled binaries", () => {
       term.type("psst", true);
       await eliya.next("[pm from Sam] psst");
       term.key("Up");
-      await term.waitForLine(/^> \/pm Eliya psst$/);
+      await term.waitForLine(/^#lobby> \/pm Eliya psst$/);
       term.key("C-u");
       eliya.send("/me waves");
       await term.waitForLine(/^\* Eliya waves$/);
@@ -301,16 +301,16 @@ describe("compiled binaries", () => {
     async () => {
       const { server, term, eliya } = await samWithEliya();
       term.type("你好世界 👋 ");
-      await term.waitForLine(/^> 你好世界 👋/);
+      await term.waitForLine(/^#lobby> 你好世界 👋/);
       eliya.send("こんにちは Sam");
       eliya.send("x".repeat(100)); // wraps on an 80-column screen
       const screen = await term.waitFor(
         (l) =>
-          l.some((x) => x.startsWith("Eliya: xxx")) && /^> 你好世界/.test(l.at(l.findLastIndex((x) => x !== "")) ?? ""),
+          l.some((x) => x.startsWith("Eliya: xxx")) && /^#lobby> 你好世界/.test(l.at(l.findLastIndex((x) => x !== "")) ?? ""),
         "the long line, then the prompt",
       );
-      const prompt = screen.findLastIndex((l) => l.startsWith("> "));
-      expect(screen[prompt]).toMatch(/^> 你好世界 👋\s*$/);
+      const prompt = screen.findLastIndex((l) => l.startsWith("#lobby> "));
+      expect(screen[prompt]).toMatch(/^#lobby> 你好世界 👋\s*$/);
       expect(screen.findIndex((l) => l === "Eliya: こんにちは Sam")).toBeLessThan(prompt);
       term.type("and more", true);
       await eliya.next("Sam: 你好世界 👋 and more");
@@ -339,7 +339,7 @@ describe("compiled binaries", () => {
     "interactive: a typed line that wraps over two rows is redrawn whole below incoming messages, wherever the cursor is",
     async () => {
       const { server, term, eliya } = await samWithEliya();
-      const typed = `${"a".repeat(90)}${"b".repeat(20)}`; // 112 columns with the prompt: two rows
+      const typed = `${"a".repeat(90)}${"b".repeat(20)}`; // 118 columns with the prompt "#lobby> ": two rows
       term.type(typed);
       await term.waitForLine(/b{20}$/);
       eliya.send("message one");
@@ -350,7 +350,7 @@ describe("compiled binaries", () => {
       const screen = await term.waitFor(
         (l) =>
           l.includes("Eliya: message three") &&
-          l.at(l.findLastIndex((x) => x !== "")) === `${"a".repeat(12)}${"b".repeat(20)}`,
+          l.at(l.findLastIndex((x) => x !== "")) === `${"a".repeat(18)}${"b".repeat(20)}`,
         "message three, then the prompt",
       );
       const first = screen.findIndex((l) => l === "Eliya: message one");
@@ -358,10 +358,10 @@ describe("compiled binaries", () => {
         "Eliya: message one",
         "Eliya: message two",
         "Eliya: message three",
-        `> ${"a".repeat(78)}`,
-        `${"a".repeat(12)}${"b".repeat(20)}`,
+        `#lobby> ${"a".repeat(72)}`,
+        `${"a".repeat(18)}${"b".repeat(20)}`,
       ]);
-      expect(screen.filter((l) => l.startsWith("> a")).length).toBe(1); // no leftover rows
+      expect(screen.filter((l) => l.startsWith("#lobby> a")).length).toBe(1); // no leftover rows
       term.key("End");
       term.type("!", true);
       await eliya.next(`Sam: ${typed}!`);

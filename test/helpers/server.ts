@@ -26,7 +26,7 @@ afterEachTest(async () => {
   }
 });
 
-export type TestServerOptions = Pick<ServerOptions, "limits" | "sweepMs" | "password" | "logWindowMs"> & {
+export type TestServerOptions = Pick<ServerOptions, "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom"> & {
   tls?: boolean;
   /** A node of a cluster through this Redis (its log goes to the server's). */
   cluster?: Omit<ClusterOptions, "log">;

@@ -584,13 +584,13 @@ describe("amplification", () => {
     const a = await arena();
     quietCrowd(a.t.server.hub, 150);
     a.ana.send("/users");
-    const summary = await a.ana.next(/^Online \(152\): /);
+    const summary = await a.ana.next(/^In #lobby \(152\): /);
     expect(summary).toEndWith("and 52 more; 150 away (/users <start of a name> finds someone)");
     expect(summary.length).toBeLessThan(12_000); // the whole list was 18 KB here, 236 KB at 2000 users
     a.ana.send("/users crowd014");
-    await a.ana.next(/^Online, starting with "crowd014" \(10\): crowd0140 \(away: gone fishing/);
+    await a.ana.next(/^In #lobby, starting with "crowd014" \(10\): crowd0140 \(away: gone fishing/);
     a.bo.send("/users b");
-    expect(await a.bo.event("users")).toEqual({ type: "users", users: ["Bo"], count: 1, prefix: "b" });
+    expect(await a.bo.event("users")).toEqual({ type: "users", room: "#lobby", users: ["Bo"], count: 1, prefix: "b" });
     a.ana.send("/users *!");
     await a.ana.next(/^! Names hold only A-Z, a-z, 0-9, _ and -, so none starts with that\. Usage: \/users/);
     await a.unaffected();
@@ -604,11 +604,11 @@ describe("amplification", () => {
     await mal.next(
       /^! Your commands asked for more output than 40 KiB a second \(\/users in a big room, say\); your next lines wait \d+ s/,
     );
-    const delayed = mal.log.all(/^Online \(103\)/).length;
+    const delayed = mal.log.all(/^In #lobby \(103\)/).length;
     expect(delayed).toBeLessThan(9); // the rest wait for the budget
     a.bo.send("not held up");
     await a.ana.next("Bo: not held up");
-    await mal.next(/^Online \(103\)/, 5000);
+    await mal.next(/^In #lobby \(103\)/, 5000);
     await a.unaffected();
   });
 

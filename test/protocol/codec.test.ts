@@ -1,58 +1,142 @@
 import { describe, expect, test } from "bun:test";
-import { decodeEvent, Encoded, encode, parseClientHello, toText } from "../../src/protocol/codec.ts";
+import { decodeEvent, Encoded, encode, helpBlock, helpLines, parseClientHello, toText } from "../../src/protocol/codec.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
 import { sanitizeText } from "../../src/protocol/sanitize.ts";
 
 const ts = 1_700_000_000_000;
 const decoder = new TextDecoder();
 
-// Every event type with its plain-text form: what an nc user reads.
-const cases: [ServerEvent, string][] = [
-  [
-    {
-      type: "hello",
-      server: "0.1.0",
-      proto: 1,
-      maxLineBytes: 4096,
-      nameMaxLength: 24,
-      burstLines: 10,
-      linesPerSecond: 5,
-      password: false,
-    },
-    "Welcome to bunchat 0.1.0.",
+/** One or more examples of every event type (a type left out does not compile), each with its plain-text form. */
+type Cases = { [K in ServerEvent["type"]]: [[Extract<ServerEvent, { type: K }>, string], ...[Extract<ServerEvent, { type: K }>, string][]] };
+const byType: Cases = {
+  hello: [
+    [
+      {
+        type: "hello",
+        server: "0.1.0",
+        proto: 1,
+        maxLineBytes: 4096,
+        nameMaxLength: 24,
+        burstLines: 10,
+        linesPerSecond: 5,
+        password: false,
+      },
+      "Welcome to bunchat 0.1.0.",
+    ],
   ],
-  [{ type: "ask-password" }, "This server needs a password:"],
-  [{ type: "ask-name" }, "Enter your username:"],
-  [{ type: "public", from: "Sam", text: "hi all", ts }, "Sam: hi all"],
-  [{ type: "private", from: "Eliya", text: "Hello!", ts }, "[pm from Eliya] Hello!"],
-  [{ type: "private-sent", to: "Sam", text: "Hello!", ts }, "[pm to Sam] Hello!"],
-  [{ type: "join", name: "Sam", ts }, "--> Sam joined the chat"],
-  [{ type: "leave", name: "Sam", reason: "quit", ts }, "<-- Sam left the chat (quit)"],
-  [{ type: "leave", name: "Sam", reason: "disconnected", ts }, "<-- Sam left the chat (disconnected)"],
-  [{ type: "leave", name: "Sam", reason: "timed-out", ts }, "<-- Sam left the chat (timed out)"],
-  [{ type: "leave", name: "Sam", reason: "flooding", ts }, "<-- Sam left the chat (dropped: flooding)"],
-  [{ type: "users", users: ["Ana", "Sam"], count: 2 }, "Online (2): Ana, Sam"],
-  [
-    { type: "users", users: ["Ana", "Sam"], away: { Sam: "lunch" }, count: 250, awayCount: 7 },
-    "Online (250): Ana, Sam (away: lunch) and 248 more; 7 away (/users <start of a name> finds someone)",
+  "ask-password": [[{ type: "ask-password" }, "This server needs a password:"]],
+  "ask-name": [[{ type: "ask-name" }, "Enter your username:"]],
+  welcome: [
+    [
+      { type: "welcome", name: "Sam", room: "#lobby", rooms: ["#lobby"], users: ["Ana", "Sam"] },
+      ["Hi Sam, you are in. Type a line and press Enter to send it to everyone.", ...helpLines().map((l) => `  ${l}`), "Online (2): Ana, Sam"].join("\n"),
+    ],
   ],
-  [{ type: "users", users: ["Sam", "Samira"], count: 2, prefix: "sa" }, 'Online, starting with "sa" (2): Sam, Samira'],
-  [{ type: "users", users: [], count: 0, prefix: "zz" }, 'Nobody online has a name starting with "zz".'],
-  [{ type: "pong", token: "abc" }, "pong abc"],
-  [{ type: "ping" }, "ping"],
-  [
-    { type: "error", code: "unknown-user", message: 'No user named "Bob" is online.' },
-    '! No user named "Bob" is online.',
+  public: [[{ type: "public", room: "#lobby", from: "Sam", text: "hi all", ts }, "Sam: hi all"]],
+  private: [[{ type: "private", from: "Eliya", text: "Hello!", ts }, "[pm from Eliya] Hello!"]],
+  "private-sent": [[{ type: "private-sent", to: "Sam", text: "Hello!", ts }, "[pm to Sam] Hello!"]],
+  join: [[{ type: "join", room: "#lobby", name: "Sam", ts }, "--> Sam joined the chat"]],
+  leave: [
+    [{ type: "leave", room: "#lobby", name: "Sam", reason: "quit", ts }, "<-- Sam left the chat (quit)"],
+    [{ type: "leave", room: "#lobby", name: "Sam", reason: "disconnected", ts }, "<-- Sam left the chat (disconnected)"],
+    [{ type: "leave", room: "#lobby", name: "Sam", reason: "timed-out", ts }, "<-- Sam left the chat (timed out)"],
+    [{ type: "leave", room: "#lobby", name: "Sam", reason: "flooding", ts }, "<-- Sam left the chat (dropped: flooding)"],
+    [
+      { type: "leave", room: "#dev", name: "Sam", reason: "parted", message: "see you", ts },
+      "<-- Sam left the chat (parted: see you)",
+    ],
   ],
-  [{ type: "bye", name: "Sam" }, "Goodbye, Sam!"],
-  [{ type: "bye", name: "" }, "Goodbye!"],
-  [{ type: "shutdown" }, "!! The server is shutting down. Goodbye!"],
+  joins: [[{ type: "joins", room: "#lobby", names: ["A", "B"], count: 5, ts }, "--> 5 joined the chat: A, B and 3 more"]],
+  leaves: [
+    [
+      { type: "leaves", room: "#lobby", users: [{ name: "A", reason: "quit" }], count: 2, ts },
+      "<-- 2 left the chat: A (quit) and 1 more",
+    ],
+  ],
+  room: [
+    [
+      { type: "room", room: "#dev", joined: true, users: ["Ana", "Sam"], count: 2, topic: { text: "ship it", by: "Ana", ts } },
+      "--> You joined #dev; your lines go there now.\nTopic: ship it (set by Ana)\nIn #dev (2): Ana, Sam",
+    ],
+    [
+      { type: "room", room: "#dev", joined: false, users: ["Sam"], count: 1 },
+      "-- Your lines go to #dev now.\nIn #dev (1): Sam",
+    ],
+  ],
+  parted: [
+    [{ type: "parted", room: "#dev", current: "#lobby" }, "<-- You left #dev; your lines go to #lobby now."],
+    [{ type: "parted", room: "#dev" }, "<-- You left #dev, and you are in no room now: /join a room to talk."],
+  ],
+  topic: [
+    [{ type: "topic", room: "#dev", text: "ship it", by: "Ana", ts }, "--- Ana set the topic: ship it"],
+    [{ type: "topic", room: "#dev", text: "", by: "Ana", ts }, "--- Ana cleared the topic"],
+  ],
+  "topic-is": [
+    [{ type: "topic-is", room: "#dev", topic: { text: "ship it", by: "Ana", ts } }, "-- #dev: Topic: ship it (set by Ana)"],
+    [{ type: "topic-is", room: "#dev" }, "-- #dev has no topic. /topic <text> sets one."],
+  ],
+  rooms: [
+    [
+      { type: "rooms", rooms: [{ name: "#dev", count: 1, topic: "ship it" }, { name: "#lobby", count: 12 }], count: 3 },
+      "Rooms (3):\n  #dev        1 user   ship it\n  #lobby     12 users\n  and 1 more (/rooms <start of a name> finds one)",
+    ],
+    [{ type: "rooms", rooms: [], count: 0, prefix: "#x" }, 'No room starts with "#x".'],
+  ],
+  users: [
+    [{ type: "users", users: ["Ana", "Sam"], count: 2 }, "Online (2): Ana, Sam"],
+    [
+      { type: "users", users: ["Ana", "Sam"], away: { Sam: "lunch" }, count: 250, awayCount: 7 },
+      "Online (250): Ana, Sam (away: lunch) and 248 more; 7 away (/users <start of a name> finds someone)",
+    ],
+    [{ type: "users", users: ["Sam", "Samira"], count: 2, prefix: "sa" }, 'Online, starting with "sa" (2): Sam, Samira'],
+    [{ type: "users", users: [], count: 0, prefix: "zz" }, 'Nobody online has a name starting with "zz".'],
+    [{ type: "users", room: "#dev", users: ["Ana"], count: 1 }, "In #dev (1): Ana"],
+    [{ type: "users", room: "#dev", users: [], count: 0, prefix: "x" }, 'Nobody in #dev has a name starting with "x".'],
+  ],
+  action: [[{ type: "action", room: "#lobby", from: "Sam", text: "waves", ts }, "* Sam waves"]],
+  rename: [[{ type: "rename", from: "Sam", to: "Samuel", ts }, "--- Sam is now known as Samuel"]],
+  away: [
+    [{ type: "away", reason: "lunch" }, "You are marked as away: lunch"],
+    [{ type: "away", reason: null }, "You are back."],
+  ],
+  "away-notice": [[{ type: "away-notice", name: "Sam", reason: "lunch" }, "Sam is away: lunch"]],
+  help: [[{ type: "help", command: "pm" }, helpBlock("pm").join("\n")]],
+  notice: [[{ type: "notice", text: "back in touch", ts }, "-- back in touch"]],
+  pong: [[{ type: "pong", token: "abc" }, "pong abc"]],
+  ping: [[{ type: "ping" }, "ping"]],
+  error: [
+    [
+      { type: "error", code: "unknown-user", message: 'No user named "Bob" is online.' },
+      '! No user named "Bob" is online.',
+    ],
+  ],
+  bye: [
+    [{ type: "bye", name: "Sam" }, "Goodbye, Sam!"],
+    [{ type: "bye", name: "" }, "Goodbye!"],
+  ],
+  shutdown: [[{ type: "shutdown" }, "!! The server is shutting down. Goodbye!"]],
+};
+const cases: [ServerEvent, string][] = Object.values(byType).flat();
+
+// From a room other than the reader's current one: lines say which, joins and leaves name it.
+const tagged: [ServerEvent, string][] = [
+  [{ type: "public", room: "#dev", from: "Sam", text: "hi", ts }, "[#dev] Sam: hi"],
+  [{ type: "action", room: "#dev", from: "Sam", text: "waves", ts }, "[#dev] * Sam waves"],
+  [{ type: "join", room: "#dev", name: "Sam", ts }, "--> Sam joined #dev"],
+  [{ type: "leave", room: "#dev", name: "Sam", reason: "quit", ts }, "<-- Sam left #dev (quit)"],
+  [{ type: "joins", room: "#dev", names: ["A", "B"], count: 2, ts }, "--> 2 joined #dev: A, B"],
+  [{ type: "topic", room: "#dev", text: "ship it", by: "Ana", ts }, "[#dev] --- Ana set the topic: ship it"],
 ];
 
 describe("codecs", () => {
   test.each(cases)("text form of %o", (event, text) => {
     expect(toText(event)).toBe(text);
     expect(decoder.decode(encode(event, "text"))).toBe(`${text}\n`);
+  });
+
+  test.each(tagged)("tagged text form of %o", (event, text) => {
+    expect(toText(event, true)).toBe(text);
+    expect(decoder.decode(encode(event, "tagged"))).toBe(`${text}\n`);
   });
 
   test.each(cases)("json round trip of %o", (event) => {
@@ -63,7 +147,7 @@ describe("codecs", () => {
   });
 
   test("multi-line text events: welcome and help list every command", () => {
-    const welcome = toText({ type: "welcome", name: "Sam", users: ["Ana", "Sam"] });
+    const welcome = toText({ type: "welcome", name: "Sam", room: "#lobby", rooms: ["#lobby"], users: ["Ana", "Sam"] });
     expect(welcome.split("\n")[0]).toBe("Hi Sam, you are in. Type a line and press Enter to send it to everyone.");
     for (const usage of ["/pm <user> <message>", "/users", "/help", "quit"]) expect(welcome).toContain(usage);
     expect(welcome.split("\n").at(-1)).toBe("Online (2): Ana, Sam");
@@ -72,19 +156,19 @@ describe("codecs", () => {
 
   test("the welcome names the first 50 of a big room", () => {
     const users = Array.from({ length: 1000 }, (_, i) => `u${String(i).padStart(4, "0")}`);
-    const last = toText({ type: "welcome", name: "u0000", users }).split("\n").at(-1)!;
+    const last = toText({ type: "welcome", name: "u0000", room: "#lobby", rooms: ["#lobby"], users }).split("\n").at(-1)!;
     expect(last).toStartWith("Online (1000): u0000, u0001,");
     expect(last).toEndWith("u0049 and 950 more (/users <start of a name> finds someone)");
   });
 
   test("json keeps text that would break a line: newlines and quotes are escaped", () => {
-    const line = decoder.decode(encode({ type: "public", from: "Sam", text: 'a "b"\\ \u2028', ts }, "json"));
+    const line = decoder.decode(encode({ type: "public", room: "#lobby", from: "Sam", text: 'a "b"\\ \u2028', ts }, "json"));
     expect(line.split("\n")).toHaveLength(2);
     expect(decodeEvent(line.trim())).toMatchObject({ text: 'a "b"\\ \u2028' });
   });
 
   test("Encoded computes each mode's bytes once and hands out the same buffer", () => {
-    const encoded = new Encoded({ type: "public", from: "Sam", text: "hi", ts });
+    const encoded = new Encoded({ type: "public", room: "#lobby", from: "Sam", text: "hi", ts });
     expect(encoded.bytes("text")).toBe(encoded.bytes("text"));
     expect(encoded.bytes("json")).toBe(encoded.bytes("json"));
     expect(encoded.bytes("json")).not.toBe(encoded.bytes("text"));

@@ -3,44 +3,25 @@
 
 import { describe, expect, test } from "bun:test";
 import type { LeaveReason } from "../../src/protocol/events.ts";
-import { Hub, type HubClock, type Member } from "../../src/server/hub.ts";
+import { Hub, type Member } from "../../src/server/hub.ts";
+import { fakeClock } from "../helpers/clock.ts";
 import { member, type RecordingMember } from "../helpers/member.ts";
 import { presenceWindowMs } from "../../src/server/presence.ts";
-
-/** A clock that only moves when told to. */
-function fakeClock(): HubClock & { advance(ms: number): void } {
-  let now = 1000;
-  let timers: { at: number; run: () => void }[] = [];
-  return {
-    now: () => now,
-    later(ms, run) {
-      const timer = { at: now + ms, run };
-      timers.push(timer);
-      return { cancel: () => void (timers = timers.filter((t) => t !== timer)) };
-    },
-    advance(ms) {
-      now += ms;
-      const due = timers.filter((t) => t.at <= now);
-      timers = timers.filter((t) => t.at > now);
-      for (const t of due) t.run();
-    },
-  };
-}
+import { Turns } from "../../src/net/turns.ts";
 
 function room() {
   const clock = fakeClock();
-  const hub = new Hub(undefined, false, clock);
+  const hub = new Hub({ clock, turns: new Turns(() => {}) });
   const join = (m: RecordingMember) => {
     hub.add(m);
-    hub.broadcastHere({ type: "join", name: m.name, ts: 1 }, m);
+    hub.join(m, "#lobby", 1);
     return m;
   };
   const leave = (m: Member, reason: LeaveReason = "quit") => {
-    hub.remove(m);
-    hub.broadcastHere({ type: "leave", name: m.name, reason, ts: 1 });
+    hub.remove(m, reason, 1);
   };
   /** The end of a turn of the event loop. */
-  const turn = () => hub.flushTurn();
+  const turn = () => hub.turns.flushHeld();
   return { clock, hub, join, leave, turn };
 }
 
@@ -60,7 +41,7 @@ describe("presence batching", () => {
     expect(ann.lines()).toEqual([]); // not before the turn ends
     turn();
     expect(ann.lines()).toEqual(["--> Bo joined the chat"]);
-    expect(JSON.parse(jo.lines()[0]!)).toEqual({ type: "join", name: "Bo", ts: 1 });
+    expect(JSON.parse(jo.lines()[0]!)).toEqual({ type: "join", room: "#lobby", name: "Bo", ts: 1 });
   });
 
   test("changes within the window wait for its end and go out together; a newcomer hears only what came after it", () => {
@@ -126,7 +107,7 @@ describe("presence batching", () => {
     join(member("Bo"));
     turn(); // within Ann's window: waiting
     const cy = join(member("Cy"));
-    hub.broadcastHere({ type: "public", from: "Cy", text: "hello", ts: 1 }, cy);
+    hub.say(cy.room!, { type: "public", room: "#lobby", from: "Cy", text: "hello", ts: 1 }, cy);
     turn();
     expect(ann.lines()).toEqual(["--> 2 joined the chat: Bo, Cy", "Cy: hello"]);
   });

@@ -125,7 +125,7 @@ describe("messages", () => {
     const sam = await t.join("Sam");
     await t.join("ana");
     sam.send("/users");
-    await sam.next("Online (2): ana, Sam");
+    await sam.next("In #lobby (2): ana, Sam");
     sam.send("/help");
     await sam.next("Commands:");
     await sam.next(/^ {2}\/pm <user> <message> +send a private message/);
@@ -225,7 +225,7 @@ describe("more commands: /me, /reply, /nick, /away, /back, /help <command>", () 
     ana.send("/away lunch");
     expect(await ana.event("away")).toEqual({ type: "away", reason: "lunch" });
     sam.send("/users");
-    await sam.next("Online (2): Ana (away: lunch), Sam");
+    await sam.next("In #lobby (2): Ana (away: lunch), Sam");
     sam.send("/pm Ana you there?");
     await sam.next("[pm to Ana] you there?");
     await sam.next("Ana is away: lunch");
@@ -328,7 +328,7 @@ describe("delivery", () => {
       expect(idx.every((i) => i >= 0)).toBe(true);
       expect(idx).toEqual([...idx].sort((x, y) => x - y));
     }
-    const mine = order(carl, ["[pm to Bo] first", "[pm to Ana] third", "Online (3): Ana, Bo, Carl"]);
+    const mine = order(carl, ["[pm to Bo] first", "[pm to Ana] third", "In #lobby (3): Ana, Bo, Carl"]);
     expect(mine).toEqual([...mine].sort((x, y) => x - y));
     expect(carl.log.lines).not.toContain("Carl: second"); // not echoed
     carl.close();
@@ -450,7 +450,7 @@ describe("leaving", () => {
     await ana.ping();
     expect(ana.log.all(/Sam left/)).toHaveLength(1);
     ana.send("/users");
-    await ana.next("Online (1): Ana");
+    await ana.next("In #lobby (1): Ana");
     // The name is free again.
     await t.join("Sam");
   });

@@ -1,0 +1,349 @@
+// One room: who is in it, its topic, and delivery of its lines and its joins and leaves.
+// Knows nothing of sockets: a member is anything that can take encoded bytes (hub.ts).
+//
+// A room's lines are the hot path (one line in, N-1 out), so they are not handed to N members as
+// they happen. The room keeps the turn's broadcasts, and when the turn ends it joins them into one
+// buffer per view (plain text, plain text tagged with the room for members whose current room is
+// another, JSON) and gives each member that one buffer: per line, the cost no longer grows with
+// the number of members. Members that must see a different sequence (a sender, who does not get
+// its own lines; one that joined or left during the turn; one holding replies or another room's
+// lines that must stay in order) get their share merged in order instead.
+//
+// Joins and leaves are batched over a window when they come thick and fast (presence.ts): told
+// one by one, 10,000 users reconnecting at once were 50 million lines.
+//
+// In a cluster, users on other nodes are members too (listed, counted), but their `node` is set
+// and they are never delivered to.
+
+import type { Turns } from "../net/turns.ts";
+import { Encoded, USERS_SHOWN } from "../protocol/codec.ts";
+import type { LeaveReason, RoomInfo, ServerEvent, Topic, View } from "../protocol/events.ts";
+import type { HubClock, Member } from "./hub.ts";
+import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from "./presence.ts";
+import { SortedNames } from "./sorted-names.ts";
+
+export type UsersEvent = Extract<ServerEvent, { type: "users" }>;
+
+/** What a room needs from the hub that holds it. */
+export interface RoomHost {
+  readonly turns: Turns;
+  readonly clock: HubClock;
+  find(name: string): Member | undefined;
+  awayReason(member: Member): string | undefined;
+  /** Members away (for the count in /users): usually few, so counting them in a room is cheap. */
+  awayMembers(): Iterable<Member>;
+  /**
+   * Rooms with lines waiting for the end of this turn (kept by the rooms): when there are several,
+   * a member of more than one gets each line as a part of its own, so the rooms' lines interleave
+   * in the order they were said.
+   */
+  busyRooms: number;
+}
+
+/** One broadcast of this turn. */
+interface Broadcast {
+  seq: number;
+  encoded: Encoded;
+  except: Member | undefined;
+}
+
+/** A turn with this many broadcasts is handed out at once, without waiting for its end. */
+const MAX_TURN_BROADCASTS = 1024;
+
+/** How `member` sees what is said in `room`. */
+export function viewOf(member: Member, room: Room): View {
+  if (member.mode === "json") return "json";
+  return member.room === room ? "text" : "tagged";
+}
+
+export class Room {
+  topic: Topic | undefined;
+  /** Everyone in it (here and on other nodes), and the sequence number each joined at. */
+  private readonly members = new Map<Member, number>();
+  private localCount = 0;
+  readonly names = new SortedNames();
+  private turn: Broadcast[] = [];
+  private readonly handOut = () => this.flushTurn();
+  /** Counts changes to who is in or away: the /users reply is encoded again only after one. */
+  private version = 0;
+  private usersReply: { version: number; event: UsersEvent; encoded: Encoded } | undefined;
+  /** Joins and leaves not announced yet (see presence.ts), and when they will be. */
+  private presence: PresenceBatch;
+  private presenceDue = false;
+  private presenceTimer: { cancel(): void } | undefined;
+  private lastPresence = Number.NEGATIVE_INFINITY;
+  /** Members here whose join waits to be announced. */
+  private readonly joining = new Set<Member>();
+
+  constructor(
+    /** As typed by whoever made it, in lower case ("#dev"). */
+    readonly name: string,
+    private readonly host: RoomHost,
+  ) {
+    this.presence = new PresenceBatch(name);
+  }
+
+  /** Everyone in it, here and on other nodes. */
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** Members on this server. */
+  get locals(): number {
+    return this.localCount;
+  }
+
+  has(member: Member): boolean {
+    return this.members.has(member);
+  }
+
+  /** Its members on this server. */
+  *localMembers(): Iterable<Member> {
+    for (const member of this.members.keys()) if (member.node === undefined) yield member;
+  }
+
+  /** How /rooms lists it. */
+  info(): RoomInfo {
+    return { name: this.name, count: this.members.size, ...(this.topic ? { topic: this.topic.text } : {}) };
+  }
+
+  /** Something about who is in it changed (someone's name or away reason): /users is made again. */
+  touch(): void {
+    this.version++;
+  }
+
+  /**
+   * Adds a member. `announce`: its join is told to the others (the joiner is not told of it);
+   * false for members already there whom this node learns of (a cluster snapshot).
+   */
+  enter(member: Member, announce: boolean, ts: number): void {
+    const seq = this.host.turns.nextSeq();
+    this.members.set(member, seq);
+    if (member.node === undefined) this.localCount++;
+    this.names.add(member.name);
+    this.version++;
+    if (!announce) return;
+    if (member.node === undefined) this.joining.add(member);
+    this.presenceChange({ seq, kind: "join", name: member.name, reason: "quit", ts });
+  }
+
+  /** Removes a member and tells the others why; false if it was not in. */
+  leave(member: Member, reason: LeaveReason, message: string | undefined, ts: number): boolean {
+    if (!this.members.has(member)) return false;
+    if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
+    this.members.delete(member);
+    if (member.node === undefined) this.localCount--;
+    this.names.remove(member.name);
+    this.joining.delete(member);
+    this.version++;
+    const seq = this.host.turns.nextSeq();
+    this.presenceChange({ seq, kind: "leave", name: member.name, reason, ...(message ? { message } : {}), ts });
+    return true;
+  }
+
+  /** A member here changed its name (the hub checked it is free). */
+  renamed(from: string, to: string): void {
+    this.names.remove(from);
+    this.names.add(to);
+    this.version++;
+  }
+
+  /**
+   * An event said in the room, for every member here but `except`, at the end of the turn; each
+   * view's bytes are encoded once.
+   */
+  say(event: ServerEvent, except?: Member): void {
+    // Someone is heard from before their join was announced: announce it first (with the rest of
+    // the window). A storm's newcomers who speak at once make the batches smaller, not wrong.
+    if (except && this.joining.has(except)) this.presenceNow();
+    if (this.turn.length === 0) {
+      this.host.turns.beforeWrite(this.handOut);
+      this.host.busyRooms++;
+    }
+    this.turn.push({ seq: this.host.turns.nextSeq(), encoded: new Encoded(event), except });
+    if (this.turn.length >= MAX_TURN_BROADCASTS) this.flushTurn();
+  }
+
+  /** `member` is about to be heard from outside the room (a /pm): its join here is told first. */
+  announceJoinOf(member: Member): void {
+    if (this.joining.has(member)) this.presenceNow();
+  }
+
+  /** The /users reply for this room: everyone, or the first USERS_SHOWN with counts; with a prefix, those it starts. */
+  users(prefix = ""): { event: UsersEvent; encoded: Encoded } {
+    if (prefix === "" && this.usersReply?.version === this.version) return this.usersReply;
+    const { names, count } = this.names.range(prefix, USERS_SHOWN);
+    const event: UsersEvent = {
+      type: "users",
+      room: this.name,
+      ...usersFields(names, count, prefix, (name) => this.awayOf(name), () => this.awayCount()),
+    };
+    const reply = { event, encoded: new Encoded(event) };
+    if (prefix === "") this.usersReply = { version: this.version, ...reply };
+    return reply;
+  }
+
+  private awayOf(name: string): string | undefined {
+    const member = this.host.find(name);
+    return member && this.host.awayReason(member);
+  }
+
+  private awayCount(): number {
+    let count = 0;
+    for (const member of this.host.awayMembers()) if (this.members.has(member)) count++;
+    return count;
+  }
+
+  /**
+   * A join or leave: at the end of this turn if none went out within the window, else when the
+   * window ends, with every other change of the window.
+   */
+  private presenceChange(change: Change): void {
+    this.presence.add(change);
+    if (this.presence.size >= MAX_PRESENCE_BATCH) return this.presenceNow();
+    if (this.presenceDue || this.presenceTimer) return;
+    const wait = this.lastPresence + presenceWindowMs(this.members.size) - this.host.clock.now();
+    if (wait <= 0) return this.presenceNow();
+    this.presenceTimer = this.host.clock.later(wait, () => {
+      this.presenceTimer = undefined;
+      this.presenceNow();
+    });
+  }
+
+  private presenceNow(): void {
+    this.presenceTimer?.cancel();
+    this.presenceTimer = undefined;
+    if (this.presenceDue) return;
+    this.presenceDue = true;
+    this.host.turns.beforeWrite(this.handOut);
+  }
+
+  /** Gives each member here the changes since it joined, as one line per run of joins or leaves. */
+  private handOutPresence(): void {
+    const batch = this.presence;
+    this.presence = new PresenceBatch(this.name);
+    this.joining.clear();
+    this.presenceDue = false;
+    this.lastPresence = this.host.clock.now();
+    for (const [member, joinedSeq] of this.members) {
+      if (member.node !== undefined) continue;
+      const from = batch.after(joinedSeq);
+      if (from === batch.size) continue;
+      const { parts, seqs } = batch.partsFrom(from, viewOf(member, this));
+      member.deliverTurn(parts, seqs);
+    }
+  }
+
+  /** Stops the presence timer of a room that is gone. */
+  close(): void {
+    this.presenceTimer?.cancel();
+    this.presenceTimer = undefined;
+  }
+
+  /** Hands this turn's broadcasts out: one shared buffer per view for nearly everyone. */
+  flushTurn(): void {
+    // Joins and leaves first: their places in the order are earlier than what the turn holds, or
+    // merged into it by sequence number.
+    if (this.presenceDue) this.handOutPresence();
+    const turn = this.turn;
+    if (turn.length === 0) return;
+    this.turn = [];
+    // Another room's lines of this turn may have to go between these, for members of both.
+    const interleaved = this.host.busyRooms-- > 1;
+    const first = turn[0]!.seq;
+    const last = turn[turn.length - 1]!.seq;
+    let senders: Set<Member> | undefined;
+    for (const b of turn) if (b.except) (senders ??= new Set()).add(b.except);
+    const joined: Partial<Record<View, Joined>> = {};
+    for (const [member, joinedSeq] of this.members) {
+      if (member.node !== undefined) continue;
+      const view = viewOf(member, this);
+      const j = (joined[view] ??= joinTurn(turn, view));
+      // What a member already holds from before this turn's first broadcast can simply come first.
+      if (interleaved && member.rooms.length > 1) this.handOutTo(member, turn);
+      else if (joinedSeq > first || member.lastHeldSeq > first || senders?.has(member)) {
+        this.handOutTo(member, turn, j);
+      } else member.deliver(j.bytes, last);
+    }
+  }
+
+  /**
+   * One member's share of the turn, merged with what it holds. With the turn's joined bytes, a run
+   * of broadcasts that are all for it is one slice of them (a sender's share is usually everything
+   * before and after its own lines: two slices).
+   */
+  private handOutTo(member: Member, turn: Broadcast[], joined?: Joined): void {
+    const joinedSeq = this.members.get(member) ?? 0;
+    const view = viewOf(member, this);
+    const parts: Uint8Array[] = [];
+    const seqs: number[] = [];
+    // Runs only when nothing it holds could belong in the middle of one.
+    const runs = joined !== undefined && member.lastHeldSeq < turn[0]!.seq;
+    let from = -1;
+    for (let i = 0; i <= turn.length; i++) {
+      const b = turn[i];
+      const mine = b !== undefined && b.except !== member && b.seq > joinedSeq;
+      if (mine && !runs) {
+        parts.push(b.encoded.bytes(view));
+        seqs.push(b.seq);
+      } else if (mine && from < 0) {
+        from = i;
+      } else if (!mine && from >= 0) {
+        parts.push(joined!.bytes.subarray(joined!.offsets[from], joined!.offsets[i]));
+        seqs.push(turn[i - 1]!.seq);
+        from = -1;
+      }
+    }
+    if (parts.length > 0) member.deliverTurn(parts, seqs);
+  }
+}
+
+/**
+ * The fields of a /users reply from the names shown and the count: who of them is away (and why),
+ * and, without a prefix, how many are away in all. Shared by a room's list and everyone's.
+ */
+export function usersFields(
+  names: string[],
+  count: number,
+  prefix: string,
+  awayOf: (name: string) => string | undefined,
+  awayCount: () => number,
+): Omit<UsersEvent, "type" | "room"> {
+  let away: Record<string, string> | undefined;
+  for (const name of names) {
+    const reason = awayOf(name);
+    if (reason !== undefined) (away ??= {})[name] = reason;
+  }
+  return {
+    users: names,
+    ...(away ? { away } : {}),
+    count,
+    ...(prefix === "" ? { awayCount: awayCount() } : { prefix }),
+  };
+}
+
+/** A turn's broadcasts in one view, one after the other, and where each starts (plus the end). */
+interface Joined {
+  bytes: Uint8Array;
+  offsets: number[];
+}
+
+/**
+ * A turn's lines joined as text and encoded once: an encoding and a copy per event were a tenth of
+ * a small room's time. Offsets are byte offsets (the same as text lengths when it is all ASCII).
+ */
+function joinTurn(turn: Broadcast[], view: View): Joined {
+  if (turn.length === 1) {
+    const bytes = turn[0]!.encoded.bytes(view);
+    return { bytes, offsets: [0, bytes.length] };
+  }
+  const lines = turn.map((b) => b.encoded.line(view));
+  const text = lines.join("");
+  const bytes = utf8.encode(text);
+  const ascii = bytes.length === text.length;
+  const offsets = [0];
+  for (const line of lines) offsets.push(offsets[offsets.length - 1]! + (ascii ? line.length : Buffer.byteLength(line)));
+  return { bytes, offsets };
+}
+
+const utf8 = new TextEncoder();
