@@ -214,6 +214,56 @@ test("SIGTERM to a node process: its users are told, the others see them leave, 
   expect(await redis.command("EXISTS", "bunchat:alive:c", "bunchat:users:c", "bunchat:name:zed")).toBe(0);
 });
 
+describe("rooms across nodes", () => {
+  test("a room's lines, joins, parts, topic and quits reach its members on every node, and only them", async () => {
+    const { a, b, sam, kim } = await samAndKim();
+    const lee = await b.join("Lee"); // in the lobby only, on Kim's node
+    sam.send("/join #dev");
+    await sam.next("In #dev (1): Sam");
+    kim.send("/join #dev");
+    await kim.next("In #dev (2): Kim, Sam");
+    await sam.next("--> Kim joined the chat");
+    sam.send("/topic ship on Friday");
+    await kim.next("--- Sam set the topic: ship on Friday");
+    kim.send("from b");
+    await sam.next("Kim: from b");
+    sam.send("from a");
+    await kim.next("Sam: from a");
+    lee.send("lunch?");
+    await sam.next("[#lobby] Lee: lunch?");
+    await kim.next("[#lobby] Lee: lunch?");
+    const ana = await a.join("Ana");
+    ana.send("/rooms");
+    await ana.next("Rooms (2):");
+    await ana.next(/^ {2}#dev +2 users {2}ship on Friday$/);
+    await ana.next(/^ {2}#lobby +4 users$/);
+    kim.send("/part #dev back later");
+    await sam.next("<-- Kim left the chat (parted: back later)");
+    kim.send("/join #dev");
+    await sam.next("--> Kim joined the chat");
+    kim.send("quit");
+    await sam.seen("<-- Kim left the chat (quit)");
+    await sam.seen("<-- Kim left #lobby (quit)");
+    await lee.ping();
+    expect(lee.log.lines.filter((l) => /from [ab]|set the topic/.test(l))).toEqual([]);
+    await until(() => a.server.hub.room("#dev")?.size === 1);
+  });
+
+  test("a node that starts later learns who is in which room", async () => {
+    const { redis, nodes: [a] } = await nodes(1);
+    const sam = await a!.join("Sam");
+    sam.send("/join #dev");
+    await sam.next("In #dev (1): Sam");
+    const c = await testServer({ limits: { linesPerSecond: 0 }, cluster: { url: redis.url, nodeId: "n3", ...FAST } });
+    const zoe = await c.join("Zoe");
+    zoe.send("/join #dev");
+    await zoe.next("In #dev (2): Sam, Zoe");
+    await sam.next("--> Zoe joined the chat");
+    zoe.send("hi Sam");
+    await sam.next("Zoe: hi Sam");
+  });
+});
+
 describe("starting", () => {
   test("Redis unreachable: a clear error, and the server exits 1", async () => {
     const redis = await testRedis();
