@@ -62,6 +62,8 @@ export interface ClusterStats {
   unsent: number;
   /** Times this node caught up from Redis (after a reconnect, a gap, a conflict). */
   resyncs: number;
+  /** Attempts to reach Redis again after losing it, in all. */
+  reconnects: number;
 }
 
 /** Something users of another node did, as carried between nodes. */
@@ -298,7 +300,15 @@ const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 export class Cluster implements Link {
   readonly hub: Hub;
   readonly node: string;
-  readonly stats: ClusterStats = { published: 0, received: 0, missed: 0, duplicates: 0, unsent: 0, resyncs: 0 };
+  readonly stats: ClusterStats = {
+    published: 0,
+    received: 0,
+    missed: 0,
+    duplicates: 0,
+    unsent: 0,
+    resyncs: 0,
+    reconnects: 0,
+  };
   /** A new one per process, so a node restarted under the same id starts a new sequence. */
   private readonly boot = Math.random().toString(36).slice(2, 10);
   private seq = 0;
@@ -846,6 +856,7 @@ export class Cluster implements Link {
   private async reconnect(): Promise<void> {
     if (this.reconnecting || this.state === "stopped") return;
     this.reconnecting = true;
+    this.stats.reconnects++;
     try {
       [this.cmd, this.sub] = openClients(this.options.url);
       await Promise.all([this.cmd.connect(), this.sub.connect()]);

@@ -8,6 +8,7 @@ import { joined, left } from "../helpers/lines.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testRedis, type TestRedis } from "../helpers/redis.ts";
 import { type TestServer, testServer } from "../helpers/server.ts";
+import { until } from "../helpers/until.ts";
 
 /** Short timeouts so a dead node is noticed in about a second. */
 const FAST = { nodeTimeoutMs: 1000, retryMaxMs: 100 };
@@ -54,12 +55,6 @@ async function childNode(redis: TestRedis, id: string, nodeTimeout = 1) {
 }
 
 const byName = (a: string, b: string) => a.toLowerCase().localeCompare(b.toLowerCase());
-
-/** Waits (bounded: 100 × 20 ms) for another node to have applied something. */
-async function until(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !done(); i++) await Bun.sleep(20);
-  expect(done()).toBe(true);
-}
 
 describe("one chat across nodes", () => {
   test("public messages, joins and leaves reach users on the other node; /users lists everyone", async () => {
@@ -424,7 +419,8 @@ describe("when things go wrong", () => {
     const { redis, a, b, sam, kim } = await samAndKim();
     await redis.stop();
     await sam.next(/can't be reached/);
-    await Bun.sleep(3000); // 100 ms apart: about 30 attempts
+    // Past the 20 attempts after which Bun's own reconnection would give up (100 ms apart here).
+    await until(() => clusterOf(a).stats.reconnects >= 25, 10_000);
     await redis.start();
     await sam.next(/reachable again/, 5000);
     await kim.seen(/reachable again/, 5000);
@@ -592,14 +588,13 @@ describe("when things go wrong", () => {
     const line = "x".repeat(200);
     for (let i = 0; i < 400; i++) sam.send(`${i} ${line}`); // 80 KB for a subscriber that reads nothing
     await sam.ping();
-    await Bun.sleep(300);
+    await redis.log.seen(/scheduled to be closed ASAP for overcoming of output buffer limits/);
     c.proc.kill("SIGCONT");
     await zed.seen(/can't be reached/, 5000);
     await zed.seen(/reachable again/, 5000);
     sam.send("after the freeze");
     await zed.seen("Sam: after the freeze");
     await c.out.seen(/lost Redis/);
-    await redis.log.seen(/scheduled to be closed ASAP for overcoming of output buffer limits/);
   });
 
   test("a name taken while its node was cut off stays with the new holder; the returning user becomes name-2", async () => {

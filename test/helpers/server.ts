@@ -26,7 +26,10 @@ afterEachTest(async () => {
   }
 });
 
-export type TestServerOptions = Pick<ServerOptions, "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom"> & {
+export type TestServerOptions = Pick<
+  ServerOptions,
+  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now"
+> & {
   tls?: boolean;
   /** A node of a cluster through this Redis (its log goes to the server's). */
   cluster?: Omit<ClusterOptions, "log">;
