@@ -1,6 +1,7 @@
 // The load generator of `bun run bench` (bench/run.ts starts one per server under test, on its own
 // core). It holds every client connection and answers the coordinator over IPC:
-//   join      connect and register N users (in the server's own way) → how long it took
+//   join      connect and register N users (in the server's own way), and put them in R rooms
+//             (user i in room i % R: /join #r<i % R>) → how long it took
 //   fanout    S senders write as fast as the server takes lines, each at most WINDOW lines ahead
 //             of the slowest receiver → deliveries/s, lost, out of order
 //   latency   S senders at a fixed total rate → p50/p99/max from send to receipt
@@ -48,11 +49,19 @@ interface Conn {
   /** Structured (JSON) mode: protocol "json", and every other user of "mixed". */
   json: boolean;
   joined: boolean;
+  /** What registration waits for: the welcome, then (with rooms) the answer to its /join. */
+  awaiting: "welcome" | "room";
+  /** Its room (rooms are numbered), or -1 when the users are not put in rooms. */
+  room: number;
   onJoin: (() => void) | undefined;
   closed: boolean;
 }
 
 let protocol: Protocol;
+/** Rooms the users are in (0: none, everyone hears every sender); sender s talks in room s % rooms. */
+let rooms = 0;
+/** Whether receiver `r` is meant to hear sender `s`. */
+const hears = (r: Conn, s: number) => rooms === 0 || s % rooms === r.room;
 /** The server's ports: users are spread over them in turn (a cluster's nodes). */
 let ports: number[] = [];
 let conns: Conn[] = [];
@@ -179,7 +188,7 @@ function corrupt(): void {
 
 function record(conn: Conn, sender: number, seq: number, sent: number): void {
   if (!stats.measuring || conn.index < stats.senders) return; // senders hear each other: not counted
-  if (sender >= MAX_SENDERS) return corrupt();
+  if (sender >= MAX_SENDERS || !hears(conn, sender)) return corrupt(); // not a delivery: not for it
   const last = conn.last[sender]!;
   if (seq > last + 1) {
     // Skipped over: missing for now; a late arrival is reordered, one that never comes is lost.
@@ -206,13 +215,16 @@ function record(conn: Conn, sender: number, seq: number, sent: number): void {
   }
 }
 
-const WELCOME = { json: encoder.encode('{"type":"welcome"'), text: encoder.encode("Hi ") };
+const WELCOME = {
+  welcome: { json: encoder.encode('{"type":"welcome"'), text: encoder.encode("Hi ") },
+  room: { json: encoder.encode('{"type":"room"'), text: encoder.encode("--> You joined #") },
+};
 
-/** Registration: each server says "you are in" its own way. True once it has. */
+/** Registration: each server says "you are in" its own way (and bunchat "you joined the room"). True once it has. */
 function joinLine(conn: Conn, b: Uint8Array, start: number, end: number): boolean {
   if (protocol !== "ncat") {
     // Compare bytes: a welcome to a room of 10,000 is a 70 KB line, not worth decoding.
-    const prefix = conn.json ? WELCOME.json : WELCOME.text;
+    const prefix = conn.json ? WELCOME[conn.awaiting].json : WELCOME[conn.awaiting].text;
     if (end - start < prefix.length) return false;
     for (let i = 0; i < prefix.length; i++) if (b[start + i] !== prefix[i]) return false;
   }
@@ -235,6 +247,8 @@ async function connect(index: number): Promise<Conn> {
     gaps: undefined,
     json: protocol === "json" || (protocol === "mixed" && index % 2 === 1),
     joined: false,
+    awaiting: "welcome",
+    room: -1,
     closed: false,
   } as Conn;
   const joined = new Promise<void>((resolve) => (conn.onJoin = resolve));
@@ -285,11 +299,28 @@ function schedulePump(): void {
 /** Receivers are everyone but the senders (a sender never hears itself). */
 const receivers = (senders: number) => conns.slice(senders).filter((c) => !c.closed);
 
-/** The lowest sequence number from `sender` that every receiver has heard. */
+/** The lowest sequence number from `sender` that every receiver meant to hear it has heard. */
 function slowest(sender: number, rs: Conn[]): number {
   let min = Number.MAX_SAFE_INTEGER;
-  for (const r of rs) if (r.last[sender]! < min) min = r.last[sender]!;
+  for (const r of rs) if (r.last[sender]! < min && hears(r, sender)) min = r.last[sender]!;
   return min;
+}
+
+/** Puts user i in room i % count (/join #r<n>) and waits until each has been answered. */
+async function enterRooms(count: number, batch: number): Promise<void> {
+  rooms = count;
+  for (let i = 0; i < conns.length; i += batch) {
+    await Promise.all(
+      conns.slice(i, i + batch).map((conn) => {
+        conn.room = conn.index % count;
+        conn.joined = false;
+        conn.awaiting = "room";
+        const answered = new Promise<void>((resolve) => (conn.onJoin = resolve));
+        conn.outbox.send(encoder.encode(`/join #r${conn.room}\n`));
+        return answered;
+      }),
+    );
+  }
 }
 
 async function fanout(senders: number, windowDeliveries: number, ms: number, giveUpMs = Number.POSITIVE_INFINITY) {
@@ -361,7 +392,7 @@ async function fanout(senders: number, windowDeliveries: number, ms: number, giv
 function missing(rs: Conn[]): number {
   let sum = 0;
   for (const r of rs) {
-    for (let s = 0; s < next.length; s++) sum += next[s]! - 1 - r.last[s]!;
+    for (let s = 0; s < next.length; s++) if (hears(r, s)) sum += next[s]! - 1 - r.last[s]!;
     for (const gap of r.gaps?.values() ?? []) sum += gap.size;
   }
   return sum;
@@ -435,6 +466,7 @@ process.on("message", async (request: LoadRequest) => {
         const count = Math.min(batch, request.users - i);
         conns.push(...(await Promise.all(Array.from({ length: count }, (_, k) => connect(i + k)))));
       }
+      if (request.rooms) await enterRooms(request.rooms, batch);
       reply({ type: "joined", seconds: (performance.now() - started) / 1000, users: conns.length });
     } else if (request.type === "fanout") {
       reply({ type: "fanout", ...(await fanout(request.senders, request.window, request.ms, request.giveUpMs)) });

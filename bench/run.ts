@@ -67,6 +67,9 @@ const LATENCY = {
   perSecond: 100,
   ms: QUICK ? 500 : 1000,
 };
+/** Many small rooms: users in rooms of `size`, one sender in each, `perSecond` lines a second in all. */
+const ROOMS = QUICK ? { users: 100, size: 20, perSecond: 100, ms: 500 } : { users: 1000, size: 20, perSecond: 100, ms: 3000 };
+const ROOM_COUNT = ROOMS.users / ROOMS.size;
 const IDLE_USERS = 10_000;
 /** Users connecting at once in the join storm (0: no storm). */
 const STORM = Number(flags["storm-users"] ?? (QUICK ? 1000 : 10_000));
@@ -93,6 +96,8 @@ interface Target {
   storm?: Protocol;
   /** Cluster mode: this many nodes of `command`, joined through a redis-server of the benchmark's own. */
   nodes?: number;
+  /** It has rooms (bunchat): the many-small-rooms figures are measured. */
+  rooms?: boolean;
 }
 
 const TARGETS: Target[] = [
@@ -104,6 +109,7 @@ const TARGETS: Target[] = [
     printsPort: true,
     memory: true,
     storm: "mixed",
+    rooms: true,
   },
   {
     id: "bunchat-json",
@@ -167,6 +173,7 @@ const TARGETS: Target[] = [
     printsPort: true,
     memory: false,
     nodes: 2,
+    rooms: true,
   },
 ];
 
@@ -569,6 +576,58 @@ async function measure(target: Target): Promise<Figures> {
       await server.stop();
     }
   }
+  if (target.rooms && ROOMS.users > 0) {
+    // Many small rooms, as a team uses them: one sender per room, a chat's pace in all.
+    const server = await startTarget(target);
+    const load = startLoad();
+    try {
+      await load.ask<"joined">(
+        {
+          type: "join",
+          protocol: target.protocol,
+          ports: server.ports,
+          users: ROOMS.users,
+          senders: ROOM_COUNT,
+          batch: 200,
+          rooms: ROOM_COUNT,
+        },
+        120_000,
+      );
+      const rates: number[] = [];
+      const p99: number[] = [];
+      const cost: number[] = [];
+      const share: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const window = await cpuWindow(server, load.pid);
+        const r = await load.ask<"latency">(
+          { type: "latency", senders: ROOM_COUNT, perSecond: ROOMS.perSecond, ms: ROOMS.ms, patienceMs: 2000 },
+          ROOMS.ms + 20_000,
+        );
+        const cpu = await window();
+        rates.push(r.deliveries / cpu.seconds);
+        p99.push(r.p99);
+        cost.push((cpu.server / r.deliveries) * 1e9);
+        share.push(cpu.server / cpu.seconds);
+        figures.roomsLost = Number(figures.roomsLost ?? 0) + r.lost;
+        noteOdd(target, "many rooms", r);
+      }
+      Object.assign(figures, {
+        roomsRate: median(rates),
+        roomsP99: median(p99),
+        roomsCost: median(cost),
+        roomsCpu: pct(median(share)),
+      });
+    } catch (err) {
+      figures.roomsRate = `failed: ${(err as Error).message}`;
+      notes.add(`${target.label}, many rooms: ${(err as Error).message}`);
+    } finally {
+      await load.quit();
+      await server.stop();
+    }
+    console.log(
+      `  ${target.label}, ${ROOM_COUNT} rooms of ${ROOMS.size}: ${show(figures.roomsRate, "rate")} deliveries/s, p99 ${show(figures.roomsP99, "ms")}, server ${figures.roomsCpu}`,
+    );
+  }
   if (target.memory && MEMORY) {
     const server = await startTarget(target);
     const proc = { pid: server.pids[0]! };
@@ -735,6 +794,15 @@ const ROWS: Row[] = [
   { label: "lost in the latency runs", key: "latencyLost", kind: "count" },
   { label: "connect and register 1000 users (200 at a time)", key: "setup", kind: "ms", versusCeiling: true },
   {
+    label: `**${ROOM_COUNT} rooms of ${ROOMS.size}** (${ROOMS.users} users), ${ROOMS.perSecond} lines/s in all: deliveries/s`,
+    key: "roomsRate",
+    kind: "rate",
+  },
+  { label: `${ROOM_COUNT} rooms of ${ROOMS.size}: p99 from send to receipt`, key: "roomsP99", kind: "ms" },
+  { label: `${ROOM_COUNT} rooms of ${ROOMS.size}: server CPU (share of a core)`, key: "roomsCpu", kind: "count" },
+  { label: `${ROOM_COUNT} rooms of ${ROOMS.size}: server CPU per million deliveries`, key: "roomsCost", kind: "ms" },
+  { label: `${ROOM_COUNT} rooms of ${ROOMS.size}: lost`, key: "roomsLost", kind: "count" },
+  {
     label: `**join storm**: ${STORM.toLocaleString("en")} users connect and register at once`,
     key: "storm",
     kind: "ms",
@@ -808,6 +876,10 @@ than ${floorMs!.toFixed(1)} ms after it arrives, whoever the server is. That is 
   receiver has every line, or after 2 s without a delivery.
 - **Latency**: ${LATENCY.senders} senders together at ${LATENCY.perSecond} lines/s for ${LATENCY.ms / 1000} s to ${LATENCY.users} users, on a server and connections of
   their own; from the sender's write to each receiver's read, both in the load generator.
+- **Many rooms** (bunchat only: the others have one room): ${ROOMS.users} users, each in the default room and
+  in one of ${ROOM_COUNT} rooms of ${ROOMS.size} (\`/join #r<n>\`), one sender in each room, ${ROOMS.perSecond} lines a second in all for
+  ${ROOMS.ms / 1000} s; a line reaches its room's ${ROOMS.size - 1} other members and nobody else (a line that reached
+  anyone else would be counted as cut or glued: not a delivery). Server CPU over the same window.
 - **Join storm**: ${STORM.toLocaleString("en")} users connect at once and register (bunchat: half in plain text, half
   structured; the C server: plain text) until each has been welcomed; then one line from the first
   is timed to the last receiver, behind whatever the storm left queued.

@@ -4,8 +4,11 @@
 export type Protocol = "text" | "json" | "ncat" | "mixed";
 
 export type LoadRequest =
-  /** Users connect to `ports` in turn: user i to ports[i % ports.length] (the senders too). */
-  | { type: "join"; protocol: Protocol; ports: number[]; users: number; senders: number; batch?: number }
+  /**
+   * Users connect to `ports` in turn: user i to ports[i % ports.length] (the senders too); with
+   * `rooms`, user i then joins room #r<i % rooms>, and sender s talks to its room only.
+   */
+  | { type: "join"; protocol: Protocol; ports: number[]; users: number; senders: number; batch?: number; rooms?: number }
   /** `window`: deliveries that may be outstanding (lines ahead of the slowest receiver × receivers). */
   /** `giveUpMs`: for a server that cuts lines, how long without a delivery before the window moves on anyway. */
   | { type: "fanout"; senders: number; window: number; ms: number; giveUpMs?: number }

@@ -8,7 +8,7 @@ import { expect, test } from "bun:test";
 const ceiling = Bun.which("cc") !== null;
 const none = ceiling ? "| 0 | 0 | 0 |" : "| 0 | 0 |";
 
-test("the benchmark runs against bunchat, alone and as 2 nodes, and the C ceiling, and counts every delivery: none lost", async () => {
+test("the benchmark runs against bunchat, alone and as 2 nodes, and the C ceiling, in one room and in many, and counts every delivery: none lost", async () => {
   const proc = Bun.spawn(
     [
       process.execPath,
@@ -37,6 +37,9 @@ test("the benchmark runs against bunchat, alone and as 2 nodes, and the C ceilin
   // The join storm, and a line through it to everyone.
   expect(out).toMatch(/\| \*\*join storm\*\*: 200 users connect and register at once \| \d/);
   expect(out).toMatch(/\| then one line reaches all of them \| \d/);
+  // Many small rooms, alone and as 2 nodes: each line reached its room, and only it.
+  expect(out).toMatch(/\| \*\*5 rooms of 20\*\* \(100 users\), 100 lines\/s in all: deliveries\/s \| \d/);
+  expect(out).toContain(`| 5 rooms of 20: lost | 0 |${ceiling ? " – |" : ""} 0 |`);
   // Both nodes published, and neither found an envelope missing or repeated.
   expect(out).toMatch(/\| cluster envelopes, 10 users \|( – \|)+ [1-9]\d* sent, 0 missed, 0 repeated \|/);
 }, 100_000);
