@@ -14,7 +14,7 @@ import { checkRoom } from "./src/protocol/names.ts";
 import { Hub } from "./src/server/hub.ts";
 import { helpOptions, parserOptions, SERVER_FLAGS } from "./src/flags.ts";
 import { consoleLog, flushLog } from "./src/time.ts";
-import { Cluster, ClusterError } from "./src/server/cluster.ts";
+import { Cluster, ClusterError } from "./src/cluster/cluster.ts";
 import { startServer } from "./src/server/server.ts";
 import { VERSION } from "./src/version.ts";
 

@@ -1,7 +1,7 @@
 // A redis-server of the benchmark's own, for the cluster runs of bench/run.ts and bench/soak.ts.
 
 import type { Subprocess } from "bun";
-import { diagnose } from "../src/server/cluster.ts";
+import { diagnose } from "../src/cluster/cluster.ts";
 
 /** A loopback port nobody listens on right now. */
 export function freePort(): number {

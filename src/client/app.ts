@@ -6,6 +6,8 @@ import { parseInput, lookupCommand } from "../protocol/commands.ts";
 import type { ErrorCode, ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
+import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
+import { Pacer, type PacerHost } from "../net/pacer.ts";
 import { type Link, type LinkTls, openLink } from "./link.ts";
 import { makeRenderer } from "./render.ts";
 import { complete, Roster } from "./roster.ts";
@@ -24,10 +26,23 @@ export interface ClientOptions {
   timestamps: boolean;
   /** Ring the terminal bell when a line mentions us (interactive only). */
   bell: boolean;
+  /** Time and timers for pacing and reconnecting (tests pass their own). */
+  clock?: Clock;
+  /** For the backoff's jitter: a number in [0, 1). */
+  random?: () => number;
 }
 
 /** The first reconnection attempt waits about this long, each next one twice as long… */
 const RECONNECT_FIRST_MS = 1000;
+
+/**
+ * How long reconnection attempt `attempt` (0, 1, 2…) waits: 1, 2, 4… s up to 30 s, each ±50 %
+ * (`random` in [0, 1)), so that a crowd whose server restarted does not come back all at once.
+ */
+export function backoffMs(attempt: number, random: number): number {
+  const base = Math.min(RECONNECT_CAP_MS, RECONNECT_FIRST_MS * 2 ** attempt);
+  return Math.min(RECONNECT_CAP_MS, Math.round(base * (0.5 + random)));
+}
 /** …up to this. */
 const RECONNECT_CAP_MS = 30_000;
 
@@ -77,6 +92,9 @@ const RETRYABLE = new Set<ErrorCode>([
 
 /** Commands whose answer can be long. */
 const LONG_ANSWERS = new Set<string>(["users", "help", "rooms", "join"]);
+/** What holds the lines to send: no connection, or an answer whose size is not known yet. */
+const OFFLINE = "offline";
+const ANSWER = "answer";
 /** The answers to those. */
 const LONG_ANSWER_EVENTS = new Set<ServerEvent["type"]>(["users", "help", "rooms", "room", "error"]);
 
@@ -92,7 +110,7 @@ export async function runClient(options: ClientOptions): Promise<number> {
  */
 type Phase = "waiting" | "password" | "naming" | "chatting" | "leaving";
 
-class ChatClient {
+class ChatClient implements PacerHost<string> {
   private phase: Phase = "waiting";
   private link?: Link;
   private triedName = false;
@@ -103,21 +121,23 @@ class ChatClient {
   private readonly pending: string[] = [];
   private inputEnded = false;
   private finish!: (code: number) => void;
-  /** The server's flood budget, mirrored so that we never go over it; lines wait here in order. */
+  /** The server's flood budget, mirrored so that we never go over it. */
   private budget?: FloodBudget;
-  private readonly outgoing: string[] = [];
-  private outTimer: Timer | undefined;
+  /**
+   * Lines to send, in order, each when the budget allows. Held while there is no connection, and
+   * after a /users or /help until its answer is in (its size is charged to the budget).
+   */
+  private readonly outgoing: Pacer<string>;
+  private readonly clock: Clock;
   /** The code of the last error that closes the connection, if the server sent one. */
   private closedBecause: ErrorCode | undefined;
-  /** A /users or /help was sent: the next lines wait for its answer, whose size the budget must know. */
-  private answerAwaited = false;
   /** While the password is typed nothing is echoed. */
   private muted = false;
   /** Who is online (for Tab) and who we are (for mentions). */
   private readonly roster = new Roster();
   /** Interactive reconnection: attempts since we were last in, and the timer of the next one. */
   private reconnects = 0;
-  private reconnectTimer: Timer | undefined;
+  private reconnectTimer: { cancel(): void } | undefined;
   /** A reconnection is under way: the welcome says we are back rather than repeating the instructions. */
   private rejoining = false;
   /** Sent by itself at the next ask-name / ask-password (the name we had; the password we gave). */
@@ -125,6 +145,9 @@ class ChatClient {
   private givenPassword: string | undefined;
 
   constructor(private readonly options: ClientOptions) {
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.outgoing = new Pacer<string>(this, this.clock);
+    this.outgoing.hold(OFFLINE);
     this.render = makeRenderer({
       ...options,
       columns: options.interactive ? () => process.stdout.columns : undefined,
@@ -159,7 +182,7 @@ class ChatClient {
     this.rl.on("close", () => this.onInputEnd());
     this.rl.on("SIGINT", () => this.leave()); // Ctrl-C in the interactive client
     try {
-      this.link = await this.connect();
+      this.online(await this.connect());
     } catch (err) {
       this.rl.close();
       process.stderr.write(`bunchat: ${(err as Error).message}\n`);
@@ -169,7 +192,7 @@ class ChatClient {
       this.show(`Connected to ${this.options.host}:${this.options.port}${this.options.tls ? " (TLS)" : ""}.`);
     }
     const code = await done;
-    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer?.cancel();
     this.rl.close();
     return code;
   }
@@ -192,24 +215,37 @@ class ChatClient {
    * name. Lines typed meanwhile are refused with a notice (Up brings them back), not sent late.
    */
   private scheduleReconnect(): void {
-    const base = Math.min(RECONNECT_CAP_MS, RECONNECT_FIRST_MS * 2 ** this.reconnects);
-    const delay = Math.min(RECONNECT_CAP_MS, Math.round(base * (0.5 + Math.random())));
-    this.reconnects++;
+    const delay = backoffMs(this.reconnects++, (this.options.random ?? Math.random)());
     this.show(`Reconnecting in ${Math.max(1, Math.round(delay / 1000))} s… (Ctrl-C to leave)`);
-    this.reconnectTimer = setTimeout(() => void this.reconnect(), delay);
+    this.reconnectTimer = this.clock.later(delay, () => void this.reconnect());
+  }
+
+  /** Connected: lines that waited for a connection may go. */
+  private online(link: Link): void {
+    this.link = link;
+    this.outgoing.release(OFFLINE);
+  }
+
+  /** The connection is gone: lines wait for the next one, and no answer is awaited on it any more. */
+  private offline(): void {
+    this.link = undefined;
+    this.outgoing.hold(OFFLINE);
+    this.outgoing.release(ANSWER);
   }
 
   /** Connects again: to rejoin after a lost connection, or (`rejoin` false) to be asked for the password again. */
   private async reconnect(rejoin = true): Promise<void> {
     this.reconnectTimer = undefined;
     if (this.phase === "leaving") return;
+    let link: Link;
     try {
-      this.link = await this.connect();
+      link = await this.connect();
     } catch (err) {
       this.show(`! ${(err as Error).message}`);
       return this.scheduleReconnect();
     }
-    if ((this.phase as Phase) === "leaving") return this.link.end(); // Ctrl-C while connecting
+    if ((this.phase as Phase) === "leaving") return link.end(); // Ctrl-C while connecting
+    this.online(link);
     if (!rejoin) return;
     this.rejoining = true;
     this.autoName = this.roster.me;
@@ -224,15 +260,14 @@ class ChatClient {
     if (event.type === "error" && event.code === "bad-password") this.givenPassword = undefined;
     // The server charges the output of our own commands to our flood budget: so does our copy.
     if (ANSWERS.has(event.type)) {
-      this.budget?.charge(bytes, Date.now());
-      if (this.answerAwaited && LONG_ANSWER_EVENTS.has(event.type)) {
-        this.answerAwaited = false;
-        this.sendWaiting();
-      }
+      this.budget?.charge(bytes, this.clock.now());
+      if (LONG_ANSWER_EVENTS.has(event.type)) this.outgoing.release(ANSWER);
     }
     switch (event.type) {
       case "hello":
-        if (event.linesPerSecond > 0) this.budget = new FloodBudget(event.burstLines, event.linesPerSecond, Date.now());
+        if (event.linesPerSecond > 0) {
+          this.budget = new FloodBudget(event.burstLines, event.linesPerSecond, this.clock.now());
+        }
         return;
       case "ping":
         return this.send(""); // any line answers; an empty one is ignored
@@ -370,31 +405,25 @@ class ChatClient {
   /** Sends a line once the flood budget allows, after any lines still waiting. */
   private send(line: string): void {
     this.outgoing.push(line);
-    this.sendWaiting();
   }
 
-  private sendWaiting(): void {
-    if (this.outTimer !== undefined || this.answerAwaited || !this.link) return;
-    while (this.outgoing.length > 0 && !this.answerAwaited) {
-      const line = this.outgoing[0]!;
-      const size = Buffer.byteLength(line);
-      const wait = this.budget?.wait(size, Date.now()) ?? 0;
-      if (wait > 0) {
-        this.outTimer = setTimeout(() => {
-          this.outTimer = undefined;
-          this.sendWaiting();
-        }, wait);
-        return;
-      }
-      this.budget?.take(size, Date.now());
-      this.outgoing.shift();
-      this.link!.send(line);
-      // How much /users or /help answers is known only once it is here (and charged to our
-      // budget by the server): nothing more goes until it is.
-      const input = parseInput(line);
-      if (this.budget && input.kind === "command" && LONG_ANSWERS.has(lookupCommand(input.word) ?? "")) {
-        this.answerAwaited = true;
-      }
+  // PacerHost: our copy of the server's flood budget decides when a line goes.
+
+  paceWait(line: string, now: number): number {
+    return this.budget?.wait(Buffer.byteLength(line), now) ?? 0;
+  }
+
+  paceTake(line: string, now: number): void {
+    this.budget?.take(Buffer.byteLength(line), now);
+  }
+
+  paced(line: string): void {
+    this.link?.send(line);
+    // How much /users or /help answers is known only once it is here (and charged to our budget
+    // by the server): nothing more goes until it is.
+    const input = parseInput(line);
+    if (this.budget && input.kind === "command" && LONG_ANSWERS.has(lookupCommand(input.word) ?? "")) {
+      this.outgoing.hold(ANSWER);
     }
   }
 
@@ -409,19 +438,19 @@ class ChatClient {
   private leave(): void {
     if (this.phase === "leaving") return;
     this.phase = "leaving";
-    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer?.cancel();
     if (!this.link) return this.finish(0);
     // On a terminal, leaving drops lines still waiting for the budget (a paste cut short); from a pipe, they go first.
-    if (this.options.interactive) this.outgoing.length = 0;
+    if (this.options.interactive) this.outgoing.clear();
     this.send("quit");
     // If the goodbye never comes, leave anyway (after the waiting lines have had their time).
     const waitMs = this.budget && this.outgoing.length > 1 ? this.outgoing.length * 1000 : 0;
-    setTimeout(() => this.finish(0), 3000 + waitMs).unref();
+    this.clock.later(3000 + waitMs, () => this.finish(0));
   }
 
   private quitNow(code: number): void {
     this.phase = "leaving";
-    clearTimeout(this.outTimer);
+    this.outgoing.clear();
     this.finish(code); // first: end() may run the close handler right away
     this.link?.end();
   }
@@ -432,12 +461,12 @@ class ChatClient {
     this.closedBecause = undefined;
     for (const line of refusal) this.show(sanitizeText(line)); // the server's own "! …" line, as sent
     if (why === "registration-timeout" && this.options.interactive && this.roster.me === undefined) {
-      this.link = undefined;
+      this.offline();
       return void this.reconnect(false);
     }
     // A wrong password typed at the terminal: asked again on a new connection.
     if (why === "bad-password" && this.options.interactive && this.options.password === undefined) {
-      this.link = undefined;
+      this.offline();
       this.phase = "waiting";
       return void this.reconnect(false);
     }
@@ -448,8 +477,7 @@ class ChatClient {
     // unless no retry can help (the wrong protocol, a refused password or name).
     const hopeless = wrongProtocol || (why !== undefined && !RETRYABLE.has(why));
     if (!this.options.interactive || this.roster.me === undefined || hopeless) return this.finish(1);
-    this.link = undefined;
-    this.answerAwaited = false; // that answer will not come
+    this.offline(); // the answer awaited, if any, will not come
     this.phase = "waiting";
     this.serverShutdown = false;
     // The prompt stays, marked, and so does what was being typed: it can be sent once we are back.

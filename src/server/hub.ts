@@ -8,6 +8,7 @@
 // what they do arrives through the same operations (join, part, say, rename, remove) as what users
 // here do, which relay only what was done here.
 
+import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { Turns } from "../net/turns.ts";
 import { Encoded, ROOMS_SHOWN, USERS_SHOWN } from "../protocol/codec.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
@@ -57,25 +58,14 @@ export interface Link {
   unclaim(name: string): void;
 }
 
-/** The clock and timer presence batching runs on (tests pass their own). */
-export interface HubClock {
-  now(): number;
-  later(ms: number, run: () => void): { cancel(): void };
-}
-const REAL_CLOCK: HubClock = {
-  now: () => performance.now(),
-  later(ms, run) {
-    const timer = setTimeout(run, ms).unref(); // a pending announcement never holds the process open
-    return { cancel: () => clearTimeout(timer) };
-  },
-};
 
 export interface HubOptions {
   /** The server's turns: what the hub hands out goes in the same order as every outbox's replies. */
   turns?: Turns;
   /** Some members are on other nodes. */
   clustered?: boolean;
-  clock?: HubClock;
+  /** What presence batching runs on (tests pass their own). */
+  clock?: Clock;
   /** Where everyone starts. */
   defaultRoom?: string;
   maxRooms?: number;
@@ -87,7 +77,7 @@ export type JoinResult = { ok: true; room: Room; joined: boolean } | { ok: false
 
 export class Hub implements RoomHost {
   readonly turns: Turns;
-  readonly clock: HubClock;
+  readonly clock: Clock;
   /** The default room, where everyone starts. */
   readonly lobby: string;
   private readonly maxRooms: number;
@@ -115,7 +105,7 @@ export class Hub implements RoomHost {
 
   constructor(options: HubOptions = {}) {
     this.turns = options.turns ?? new Turns();
-    this.clock = options.clock ?? REAL_CLOCK;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
     this.lobby = options.defaultRoom ?? DEFAULT_ROOM;
     this.maxRooms = options.maxRooms ?? SERVER_LIMITS.maxRooms;
     this.maxRoomsPerUser = options.maxRoomsPerUser ?? SERVER_LIMITS.maxRoomsPerUser;

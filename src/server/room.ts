@@ -18,7 +18,8 @@
 import type { Turns } from "../net/turns.ts";
 import { Encoded, USERS_SHOWN } from "../protocol/codec.ts";
 import type { LeaveReason, RoomInfo, ServerEvent, Topic, View } from "../protocol/events.ts";
-import type { HubClock, Member } from "./hub.ts";
+import type { Clock } from "../net/clock.ts";
+import type { Member } from "./hub.ts";
 import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from "./presence.ts";
 import { SortedNames } from "./sorted-names.ts";
 
@@ -27,7 +28,7 @@ export type UsersEvent = Extract<ServerEvent, { type: "users" }>;
 /** What a room needs from the hub that holds it. */
 export interface RoomHost {
   readonly turns: Turns;
-  readonly clock: HubClock;
+  readonly clock: Clock;
   find(name: string): Member | undefined;
   awayReason(member: Member): string | undefined;
   /** Members away (for the count in /users): usually few, so counting them in a room is cheap. */

@@ -5,12 +5,13 @@
 import type { TCPSocketListener } from "bun";
 import type { ErrorEvent } from "../protocol/events.ts";
 import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
+import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { OutboxPool } from "../net/outbox.ts";
 import { PerAddress } from "./per-address.ts";
 import { LogDigest, type Repeat } from "./log-digest.ts";
 import { networkOf } from "./network.ts";
 import { error } from "./commands.ts";
-import type { Cluster } from "./cluster.ts";
+import type { Cluster } from "../cluster/cluster.ts";
 import { Hub } from "./hub.ts";
 import { Session } from "./session.ts";
 
@@ -55,6 +56,7 @@ export function startServer(options: ServerOptions): ChatServer {
     cluster?.hub ??
     new Hub({ defaultRoom: options.defaultRoom, maxRooms: limits.maxRooms, maxRoomsPerUser: limits.maxRoomsPerUser });
   const now = options.now ?? Date.now;
+  const clock: Clock = { now, later: SYSTEM_CLOCK.later };
   const attempts = new PerAddress(limits.attemptBurst, 1000 / limits.attemptEveryMs);
   const connects = new PerAddress(limits.connectBurst, limits.connectsPerSecond);
   const digest = new LogDigest(options.log, options.logWindowMs);
@@ -68,7 +70,7 @@ export function startServer(options: ServerOptions): ChatServer {
     checkPassword: passwordChecker(options.password),
     log: options.log,
     logRepeat: (repeat: Repeat, address: string, line: string) => digest.note(repeat, network(address), line, now()),
-    now,
+    clock,
   };
   const sessions = new Set<Session>();
   const perIp = new Map<string, number>();

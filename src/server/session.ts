@@ -1,8 +1,8 @@
 // One connection's life: choosing a mode, choosing a name, chatting, leaving (exactly once).
 // Works on lines and events; the socket stays on the other side of the outbox.
 
-import { Encoded, encode, LEAVE_WORDS, parseClientHello } from "../protocol/codec.ts";
-import { lookupCommand, parseInput } from "../protocol/commands.ts";
+import { Encoded, encode, LEAVE_WORDS } from "../protocol/codec.ts";
+import { parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
 import { FLOOD_OUTPUT_PER_LINE, LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";
 import { type LineHandlers, LineReader } from "../protocol/lines.ts";
@@ -10,6 +10,8 @@ import { checkName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { TelnetFilter } from "../protocol/telnet.ts";
 import { FloodBudget } from "../net/bucket.ts";
+import type { Clock } from "../net/clock.ts";
+import { Pacer, type PacerHost } from "../net/pacer.ts";
 import { Outbox, type OutboxPool, type OverflowListener, type Writable } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
@@ -17,6 +19,7 @@ import type { PerAddress } from "./per-address.ts";
 import { type CommandContext, error, notInRoom, runCommand } from "./commands.ts";
 import type { Hub, Member } from "./hub.ts";
 import type { Room } from "./room.ts";
+import { Registration, type RegistrationHost } from "./registration.ts";
 
 export interface SessionEnv {
   readonly hub: Hub;
@@ -30,7 +33,7 @@ export interface SessionEnv {
   log(line: string): void;
   /** A line that a storm from one network could repeat thousands of times: summed up past a few. */
   logRepeat(repeat: Repeat, address: string, line: string): void;
-  now(): number;
+  readonly clock: Clock;
 }
 
 /** Connections closed before they joined, per reason: a storm of them is summed up in the log. */
@@ -39,19 +42,14 @@ const closedFor = (code: string): Repeat => ({
   many: `connections closed before joining (${code})`,
 });
 
-/**
- * new: nothing received yet · password: waiting for the server password · naming: waiting for a
- * free, valid name · chatting · closed: gone or going.
- */
-type Phase = "new" | "password" | "naming" | "chatting" | "closed";
+/** registering: mode, password and name (registration.ts) · chatting · closed: gone or going. */
+type Phase = "registering" | "chatting" | "closed";
 
 /** The first bytes of a TLS ClientHello: a handshake record, version 3.x. */
 const TLS_HANDSHAKE = 0x16;
 const LF = 0x0a;
 /** telnet's "interpret as command": never part of UTF-8 text. */
 const IAC = 0xff;
-/** The first line of an HTTP request. */
-const HTTP_REQUEST = /^[A-Z]{3,10} \S+ HTTP\/\d(\.\d)?$/;
 
 /** A line from the reader, or a problem with one (too long, not UTF-8) to answer in its place. */
 type Input = { text: string; bytes: number; problem?: undefined } | { problem: ErrorEvent; bytes: number };
@@ -79,12 +77,16 @@ export function nameTakenError(name: string, holder: string | undefined): ErrorE
   return error("name-taken", `The name "${name}" is taken${holder ? ` by ${holder}` : ""}.`);
 }
 
-// A session is its reader's handlers and its outbox's listener itself, rather than holding
-// closures for them: 10,000 idle connections must fit in the server's memory budget.
-export class Session implements Member, CommandContext, LineHandlers, OverflowListener {
+// A session is its reader's handlers, its outbox's listener and its pacer's host itself, rather
+// than holding closures for them: 10,000 idle connections must fit in the server's memory budget.
+export class Session
+  implements Member, CommandContext, LineHandlers, OverflowListener, PacerHost<Input>, RegistrationHost
+{
   name = "";
   mode: Mode = "text";
-  private phase: Phase = "new";
+  private phase: Phase = "registering";
+  /** Until the name is accepted; dropped then. */
+  private registration: Registration | undefined = new Registration(this);
   readonly reader: LineReader;
   readonly outbox: Outbox;
   private readonly connectedAt: number;
@@ -100,33 +102,33 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   private telnet: TelnetFilter | undefined;
   /** When the unfinished line the reader holds began to arrive; undefined when it holds none. */
   private unfinishedSince: number | undefined;
-  private refusedNames = 0;
   /** Flood control; undefined when it is off. */
   private budget: FloodBudget | undefined;
-  /** Lines that arrived faster than the budget (or than failed attempts allow), in order. */
-  private readonly waiting: Input[] = [];
-  private waitTimer: Timer | undefined;
+  /**
+   * Lines in order, each handled when the flood budget (or, before the name, the address's failed
+   * attempts) allows; held while a name is claimed across the cluster.
+   */
+  private readonly pacer: Pacer<Input>;
   /** The peer was told its lines are being delayed (once per backlog). */
   private toldSlow = false;
   /** Bytes of replies sent to this peer, counted to charge a command's output to its flood budget. */
   private replied = 0;
   /** The peer half-closed while lines were waiting: end once they are handled. */
   private inputEnded = false;
-  /** A name is being claimed across the cluster: lines wait behind the answer, in order. */
-  private claiming = false;
 
   constructor(
-    private readonly env: SessionEnv,
+    readonly env: SessionEnv,
     socket: Writable,
     /** The peer's IP address and port. */
     readonly address: string,
     private readonly port: number,
   ) {
-    this.connectedAt = this.heardAt = env.now();
+    this.connectedAt = this.heardAt = env.clock.now();
     const { burstLines, linesPerSecond, maxOutboxBytes } = env.limits;
     if (linesPerSecond > 0) this.budget = new FloodBudget(burstLines, linesPerSecond, this.connectedAt);
     this.outbox = new Outbox(socket, maxOutboxBytes, this, env.hub.turns, env.outboxes);
     this.reader = new LineReader({ maxBytes: LIMITS.maxLineBytes, maxRunBytes: LIMITS.maxRunBytes }, this);
+    this.pacer = new Pacer<Input>(this, env.clock);
   }
 
   // LineHandlers: what the reader makes of the bytes. Problems queue behind earlier lines, so
@@ -170,7 +172,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
 
   receive(chunk: Uint8Array): void {
     if (this.phase === "closed") return;
-    this.heardAt = this.env.now();
+    this.heardAt = this.env.clock.now();
     this.pingedAt = undefined;
     if (!this.gotBytes && chunk.length > 0) {
       this.gotBytes = true;
@@ -213,7 +215,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   lastPmFrom?: Member;
 
   /** The answer when someone online already has `name` or one like it, for joining and /nick alike. */
-  private nameTaken(name: string): ErrorEvent {
+  nameTaken(name: string): ErrorEvent {
     return nameTakenError(name, this.hub.find(name)?.name);
   }
 
@@ -238,19 +240,20 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
    * with this connection's lines waiting meanwhile. A name won by a connection that has since
    * closed is given back.
    */
-  private afterClaim(claim: true | Promise<boolean>, name: string, then: (won: boolean) => void): void {
+  afterClaim(claim: true | Promise<boolean>, name: string, then: (won: boolean) => void): void {
     if (claim === true) return then(true);
-    this.claiming = true;
+    this.pacer.hold("claim");
     void claim
       .then((won) => {
-        this.claiming = false;
         if (this.phase === "closed") {
           if (won) this.hub.unclaim(name);
           return;
         }
         then(won);
-        if (this.waiting.length > 0) this.scheduleWaiting();
-        else if (this.inputEnded) this.peerEnded();
+        // The lines that waited go on (and a half-close behind them) once this turn is written:
+        // a name given up this turn is freed in Redis then, and "/nick x" then "/nick back" must
+        // find it free.
+        this.env.clock.later(0, () => this.pacer.release("claim"));
       })
       .catch((err) => this.log(`! ${this.peer}: ${(err as Error).message}`)); // a bug here must not stop the server
   }
@@ -275,7 +278,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
 
   /** The clock, read once per chunk received rather than several times per line. */
   now(): number {
-    return this.receivedAt ?? this.env.now();
+    return this.receivedAt ?? this.env.clock.now();
   }
 
   log(line: string): void {
@@ -291,7 +294,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
 
   /** The peer half-closed (sent FIN): once what it sent has been handled, leave and flush our replies. */
   peerEnded(): void {
-    if ((this.waiting.length > 0 || this.claiming) && this.phase !== "closed") {
+    if ((this.pacer.length > 0 || this.pacer.holding("claim")) && this.phase !== "closed") {
       this.inputEnded = true; // lines still waiting for the flood budget go first
       return;
     }
@@ -384,7 +387,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   }
 
   /** Tells the peer why, announces its leave for `reason`, and closes. */
-  private kick(why: ErrorEvent, reason: LeaveReason): void {
+  kick(why: ErrorEvent, reason: LeaveReason): void {
     if (this.phase === "closed") return;
     this.reply(why);
     if (this.phase === "chatting") this.log(`! ${this.name}: ${why.code}`);
@@ -393,7 +396,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     this.closeAfterFlush();
   }
 
-  private wrongProtocol(what: "TLS" | "HTTP"): void {
+  wrongProtocol(what: "TLS" | "HTTP"): void {
     const hint = what === "TLS" ? "connect without TLS, or ask for a TLS port" : "connect with bunchat, nc or telnet";
     this.kick(
       error("wrong-protocol", `This port speaks bunchat's plain-text protocol, not ${what}: ${hint}.`),
@@ -402,9 +405,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   }
 
   private stopWaiting(): void {
-    clearTimeout(this.waitTimer);
-    this.waitTimer = undefined;
-    this.waiting.length = 0;
+    this.pacer.clear();
   }
 
   private leave(reason: LeaveReason): void {
@@ -423,8 +424,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
   /** A line from the reader: handled now if the budget allows and nothing is waiting, else queued in order. */
   private onLine(input: Input): void {
     if (this.phase === "closed") return;
-    if (this.waiting.length === 0 && !this.claiming && this.delay(input.bytes) === 0) return this.handle(input);
-    if (this.waiting.length >= this.env.limits.floodBacklog) {
+    if (this.pacer.length >= this.env.limits.floodBacklog) {
       return this.kick(
         error(
           "excess-flood",
@@ -433,9 +433,8 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
         "flooding",
       );
     }
-    this.waiting.push(input);
-    if (!this.toldSlow && !this.claiming) this.tellSlow();
-    this.scheduleWaiting();
+    this.pacer.push(input);
+    if (this.pacer.length > 0 && !this.toldSlow && !this.pacer.holding("claim")) this.tellSlow();
   }
 
   /** Once per backlog: why the sender's lines are not answered at once. */
@@ -469,126 +468,71 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
     );
   }
 
-  /** Milliseconds the next line of this many bytes must wait: flood budget, and failed attempts while registering. */
-  private delay(bytes: number): number {
-    const now = this.now();
+  // PacerHost: when a line may be handled, and what it costs.
+
+  /** Milliseconds a line must wait: the flood budget, and failed attempts while registering. */
+  paceWait(input: Input, now: number): number {
     let ms = 0;
-    if (this.budget) ms = this.budget.wait(bytes, now);
+    if (this.budget) ms = this.budget.wait(input.bytes, now);
     if (this.phase !== "chatting") ms = Math.max(ms, this.env.attempts.wait(this.address, now));
     return ms;
   }
 
-  private scheduleWaiting(): void {
-    if (this.waitTimer !== undefined || this.waiting.length === 0 || this.claiming) return;
-    this.waitTimer = setTimeout(() => {
-      this.waitTimer = undefined;
-      while (
-        this.waiting.length > 0 &&
-        this.phase !== "closed" &&
-        !this.claiming &&
-        this.delay(this.waiting[0]!.bytes) === 0
-      ) {
-        this.handle(this.waiting.shift()!);
-      }
-      if (this.claiming) return; // goes on when the claim is answered
-      if (this.waiting.length > 0) return this.scheduleWaiting();
-      this.toldSlow = false;
-      if (this.inputEnded) this.peerEnded();
-    }, this.delay(this.waiting[0]!.bytes));
+  paceTake(input: Input, now: number): void {
+    this.budget?.take(input.bytes, now);
+  }
+
+  paced(input: Input): void {
+    if (this.phase !== "closed") this.handle(input);
+  }
+
+  /** The backlog is handled: a new one is told again, and a half-close that waited for it goes on. */
+  paceDrained(): void {
+    this.toldSlow = false;
+    if (this.inputEnded) this.peerEnded();
   }
 
   private handle(input: Input): void {
-    this.budget?.take(input.bytes, this.now());
     const chatting = this.phase === "chatting";
     const before = this.replied;
     if (input.problem === undefined) this.dispatch(input.text);
     else {
       this.reply(input.problem);
-      this.reprompt();
+      this.registration?.reprompt();
     }
     // What one's own commands ask for; not the welcome (a big room's list is not the joiner's doing).
     if (chatting) this.budget?.charge(this.replied - before, this.now());
   }
 
-  /** While registering, ask again after an error. */
-  private reprompt(): void {
-    if (this.phase === "naming") this.reply({ type: "ask-name" });
-    if (this.phase === "password") this.reply({ type: "ask-password" });
-  }
-
   private dispatch(line: string): void {
-    switch (this.phase) {
-      case "new": {
-        if (HTTP_REQUEST.test(line)) return this.wrongProtocol("HTTP");
-        const hello = this.chooseMode(line);
-        if (hello === "refused") return;
-        this.phase = this.env.checkPassword ? "password" : "naming";
-        return hello === "accepted" ? undefined : this.dispatch(line);
-      }
-      case "password":
-        return this.onPassword(line);
-      case "naming":
-        return this.onName(line);
-      case "chatting":
-        return this.onChat(line);
-      case "closed":
-        return;
-    }
+    if (this.phase === "chatting") this.onChat(line);
+    else if (this.phase === "registering") this.registration?.line(line);
   }
 
-  private onPassword(line: string): void {
-    if (this.env.checkPassword!(line)) {
-      this.phase = "naming";
-      return this.reply({ type: "ask-name" });
-    }
-    this.env.attempts.take(this.address, this.now());
-    this.kick(error("bad-password", "Wrong password; closing the connection."), "disconnected");
-  }
+  // RegistrationHost: what registering needs of the session.
 
-  /** A first line that is a JSON hello switches to structured mode; "none" if the line is not a hello. */
-  private chooseMode(line: string): "none" | "accepted" | "refused" {
-    const hello = parseClientHello(line);
-    if (hello === undefined) return "none";
+  speakJson(): void {
     this.mode = "json";
-    if ("error" in hello || hello.proto !== PROTOCOL_VERSION) {
-      const why =
-        "error" in hello ? hello.error : `This server speaks protocol ${PROTOCOL_VERSION}, not ${hello.proto}.`;
-      this.kick(error("bad-hello", why), "disconnected");
-      return "refused";
-    }
-    this.greet();
-    return "accepted";
   }
 
-  private onName(line: string): void {
-    const input = parseInput(line);
-    if (input.kind === "empty") return this.reply({ type: "ask-name" });
-    if (input.kind === "command") {
-      if (lookupCommand(input.word) === "quit") return this.quit();
-      return this.refuseName(error("not-registered", "Choose a username first; commands work once you have joined."));
-    }
-    const check = checkName(line);
-    if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
-    if (this.hub.find(check.name)) return this.refuseName(this.nameTaken(check.name), true);
-    this.afterClaim(this.hub.claim(check.name), check.name, (won) => {
-      if (won) this.join(check.name);
-      else this.refuseName(this.nameTaken(check.name), true);
-    });
-  }
-
-  private join(name: string): void {
+  /** Joins the chat as `name` (claimed already); false if someone took it meanwhile. */
+  joinAs(name: string): boolean {
     this.name = name;
     if (!this.hub.add(this)) {
       this.name = "";
-      return this.refuseName(this.nameTaken(name), true);
+      return false;
     }
     this.phase = "chatting";
+    this.registration = undefined;
     // The chat starts with a full flood budget, as the bundled client's own copy does: the hello,
     // a password and the names tried were registration, limited by the failed-attempt rules.
     const { burstLines, linesPerSecond } = this.env.limits;
     if (this.budget) this.budget = new FloodBudget(burstLines, linesPerSecond, this.now());
     const joined = this.hub.join(this, this.hub.lobby, this.now());
-    if (!joined.ok) return this.reply(joined.error); // only if --max-rooms-per-user is 0
+    if (!joined.ok) {
+      this.reply(joined.error); // only if --max-rooms-per-user is 0
+      return true;
+    }
     // Who is in as /users lists it: in a big room the first names and the counts, not a 70 KB
     // list to each of 10,000 users reconnecting at once.
     const { room } = joined;
@@ -605,19 +549,7 @@ export class Session implements Member, CommandContext, LineHandlers, OverflowLi
       awayCount,
     });
     this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
-  }
-
-  /** A name attempt that did not work; a failed one counts toward closing and toward slowing this address. */
-  private refuseName(event: ServerEvent, failed = false): void {
-    this.reply(event);
-    if (failed) {
-      this.env.attempts.take(this.address, this.now());
-      const limit = this.env.limits.maxNameAttempts;
-      if (++this.refusedNames >= limit) {
-        return this.kick(error("too-many-attempts", `${limit} names refused; closing the connection.`), "disconnected");
-      }
-    }
-    this.reply({ type: "ask-name" });
+    return true;
   }
 
   /** "" for the default room (its lines are logged as they always were), else " in #room". */

@@ -2,7 +2,7 @@
 // child process), one redis-server of the test's own, and users on different nodes.
 
 import { describe, expect, test } from "bun:test";
-import { Cluster, ClusterError, type Envelope } from "../../src/server/cluster.ts";
+import { Cluster, ClusterError, type Envelope } from "../../src/cluster/cluster.ts";
 import { run } from "../helpers/binaries.ts";
 import { joined, left } from "../helpers/lines.ts";
 import { Peer } from "../helpers/peer.ts";
@@ -122,7 +122,7 @@ describe("one chat across nodes", () => {
       n: clusterOf(a).node,
       b: "crossed",
       s: 1,
-      e: [{ type: "pm", to: "Ghost", event: { type: "private", from: "Sam", text: "still there?", ts: 0 } }],
+      e: [{ type: "pm", to: "Ghost", node: clusterOf(b).node, event: { type: "private", from: "Sam", text: "still there?", ts: 0 } }],
     });
     await sam.next("! Ghost left before your private message arrived; it was not delivered.");
   });

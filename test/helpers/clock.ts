@@ -1,10 +1,13 @@
-// A clock for the hub that only moves when told to: presence windows without waiting.
+// A clock that only moves when told to: presence windows, flood budgets and backoffs without waiting.
 
-import type { HubClock } from "../../src/server/hub.ts";
+import type { Clock } from "../../src/net/clock.ts";
 
-export function fakeClock(): HubClock & { advance(ms: number): void } {
+export function fakeClock(): Clock & { advance(ms: number): void } {
   let now = 1000;
   let timers: { at: number; run: () => void }[] = [];
+  /** The first timer due by `until`. */
+  const next = (until: number) =>
+    timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
   return {
     now: () => now,
     later(ms, run) {
@@ -12,11 +15,15 @@ export function fakeClock(): HubClock & { advance(ms: number): void } {
       timers.push(timer);
       return { cancel: () => void (timers = timers.filter((t) => t !== timer)) };
     },
+    /** Moves on by `ms`, running what falls due in order (timers set meanwhile too, if they fall due). */
     advance(ms) {
-      now += ms;
-      const due = timers.filter((t) => t.at <= now);
-      timers = timers.filter((t) => t.at > now);
-      for (const t of due) t.run();
+      const until = now + ms;
+      for (let due = next(until); due; due = next(until)) {
+        timers = timers.filter((t) => t !== due);
+        now = Math.max(now, due.at);
+        due.run();
+      }
+      now = until;
     },
   };
 }

@@ -4,7 +4,7 @@
 import { afterEachTest } from "./cleanup.ts";
 import { RedisClient, type Subprocess } from "bun";
 import { freePort } from "../../bench/redis.ts";
-import { diagnose } from "../../src/server/cluster.ts";
+import { diagnose } from "../../src/cluster/cluster.ts";
 import { LineLog } from "./lines.ts";
 
 export interface TestRedis {

@@ -1,7 +1,7 @@
 // Starts a real server on 127.0.0.1:0 for one test, and always stops it.
 
 import { afterEachTest } from "./cleanup.ts";
-import { Cluster, type ClusterOptions } from "../../src/server/cluster.ts";
+import { Cluster, type ClusterOptions } from "../../src/cluster/cluster.ts";
 import { type ChatServer, type ServerOptions, startServer } from "../../src/server/server.ts";
 import { Peer, type PeerTls } from "./peer.ts";
 

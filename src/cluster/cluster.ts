@@ -1,17 +1,10 @@
 // Cluster mode: several bunchat servers share one chat through Redis (Bun's built-in client).
 //
 // Each node keeps its own hub. What happens here goes out as one envelope per event-loop turn,
-// published on one channel ({node, boot, seq, events}); other nodes apply the events to their
-// hub, where users of other nodes are members that are never delivered to. Redis also holds who
-// is where, which is the truth whenever a node has to catch up:
-//   bunchat:name:<folded>   the node owning a name (SET NX, with an expiry the owner refreshes)
-//   bunchat:users:<node>    that node's users: folded name -> {"name","away"}
-//   bunchat:alive:<node>    the node's heartbeat (expires after the node timeout)
-//   bunchat:nodes           every node that has joined
-//   bunchat:cleanup:<node>  taken by the one survivor that announces a dead node's users leaving
-//   bunchat:node:<node>     a channel only that node subscribes to: PUBLISH says whether it is alive
-// Every change to Redis is a Lua script run with the envelope that announces it, so nothing
-// another node reads can be ahead of or behind what it is told.
+// published on one channel ({node, boot, seq, events}: envelope.ts); other nodes apply the events
+// to their hub, where users of other nodes are members that are never delivered to (roster.ts).
+// Redis also holds who is where, which is the truth whenever a node has to catch up; every change
+// to it is a Lua script run with the envelope that announces it (scripts.ts).
 //
 // Bun's Redis client, as seen on this machine (../shared/BUN-NOTES.md): its own reconnect gives
 // up after ~31 s and forgets subscriptions, and it queues commands while disconnected unless told
@@ -21,12 +14,31 @@
 // first) and resyncs itself.
 
 import { RedisClient } from "bun";
-import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
+import { within } from "../net/clock.ts";
 import { unreachable } from "../protocol/codec.ts";
-import { foldName, checkName, checkRoom } from "../protocol/names.ts";
+import type { ServerEvent } from "../protocol/events.ts";
 import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
-import { Hub, type Link, type Member, type RelayEvent } from "./hub.ts";
-import type { Room } from "./room.ts";
+import { foldName } from "../protocol/names.ts";
+import { Hub, type Link, type Member, type RelayEvent } from "../server/hub.ts";
+import type { Room } from "../server/room.ts";
+import { diagnose, redact } from "./diagnose.ts";
+import { RemoteRoster, type RosterHost } from "./roster.ts";
+import { type ClusterEvent, type Envelope, parseEnvelope, parseRecords, type RosterEntry, Sequences } from "./envelope.ts";
+import {
+  CHANNEL,
+  nodeChannel,
+  P,
+  SCRIPT_BEAT,
+  SCRIPT_BURY,
+  SCRIPT_REJOIN,
+  SCRIPT_RETIRE,
+  SCRIPT_SNAPSHOT,
+  SCRIPT_TAKEOVER,
+  SCRIPT_TURN,
+} from "./scripts.ts";
+
+export type { ClusterEvent, Envelope } from "./envelope.ts";
+export { diagnose, redact } from "./diagnose.ts";
 
 export interface ClusterOptions {
   /** redis:// or rediss:// URL. */
@@ -66,38 +78,6 @@ export interface ClusterStats {
   reconnects: number;
 }
 
-/** Something users of another node did, as carried between nodes. */
-export type ClusterEvent =
-  | RelayEvent
-  | { type: "away-state"; name: string; reason: string | null }
-  | { type: "pm"; to: string; event: Extract<ServerEvent, { type: "private" }> }
-  /** A pm's recipient had left when it arrived: its sender, on `node`, is told. */
-  | { type: "undelivered"; node: string; from: string; to: string }
-  /** A node's whole list of users, after it (re)joined: the others reconcile their view of it. */
-  | { type: "roster"; users: RosterEntry[] }
-  /**
-   * A dead node's users left: announced by the one survivor that took its cleanup, or by the node's
-   * own next process taking over its id (reason server-restarted).
-   */
-  | { type: "gone"; node: string; names: string[]; reason?: LeaveReason };
-
-export interface Envelope {
-  /** Node, its boot (a new one each time the process starts), sequence number, events. */
-  n: string;
-  b: string;
-  s: number;
-  e: ClusterEvent[];
-}
-
-interface RosterEntry {
-  name: string;
-  away?: string;
-  /** The rooms it is in; absent in records written before rooms (then: the default room). */
-  rooms?: string[];
-}
-
-const P = "bunchat:";
-const CHANNEL = `${P}events`;
 /** Events in one envelope before it is published without waiting for the turn to end. */
 const MAX_ENVELOPE_EVENTS = 1024;
 /** Envelopes kept while catching up; past this, they are dropped and the catch-up itself covers them. */
@@ -112,192 +92,12 @@ const DEFAULT_PULSE_TIMEOUT_MS = 1000;
  */
 const ENVELOPE_DEADLINE_MS = 1000;
 
-// Lua helpers shared by the scripts. Keys are built from the prefix; one Redis, not Redis Cluster.
-const LUA_SNAPSHOT = `
-local function snapshot(me)
-  local out = {}
-  for _, other in ipairs(redis.call('SMEMBERS', '${P}nodes')) do
-    if other ~= me and redis.call('EXISTS', '${P}alive:' .. other) == 1 then
-      local users = {}
-      local h = redis.call('HGETALL', '${P}users:' .. other)
-      for j = 1, #h, 2 do
-        if redis.call('GET', '${P}name:' .. h[j]) == other then table.insert(users, h[j + 1]) end
-      end
-      table.insert(out, {other, users})
-    end
-  end
-  return out
-end
-`;
-
-/**
- * ARGV: channel, envelope ('' for none), node, deadline (Redis's clock, ms), then (op, field, value)
- * triples: set a user's record, or del it and free its name. Past the deadline nothing is done: 0.
- */
-const SCRIPT_TURN = `
-local now = redis.call('TIME')
-if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[4]) then return 0 end
-local node = ARGV[3]
-local users = '${P}users:' .. node
-for i = 5, #ARGV, 3 do
-  local op, field = ARGV[i], ARGV[i + 1]
-  if op == 'set' then
-    redis.call('HSET', users, field, ARGV[i + 2])
-  else
-    redis.call('HDEL', users, field)
-    if redis.call('GET', '${P}name:' .. field) == node then redis.call('DEL', '${P}name:' .. field) end
-  end
-end
-if ARGV[2] ~= '' then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
-return 1
-`;
-
-/**
- * ARGV: node, boot, node timeout, claim ttl. Refreshes the heartbeat and our claims; returns
- * {ours, lost, dead, live}: whether the heartbeat was still ours (else we were taken for dead or
- * Redis lost its data), names claimed by others meanwhile, dead nodes whose cleanup we took (with
- * their users) and the nodes alive now.
- */
-const SCRIPT_BEAT = `
-local node, boot = ARGV[1], ARGV[2]
-local alive = '${P}alive:' .. node
-local ours = redis.call('GET', alive) == boot and 1 or 0
-redis.call('SET', alive, boot, 'PX', ARGV[3])
-redis.call('SADD', '${P}nodes', node)
-local lost = {}
-local users = '${P}users:' .. node
-for _, field in ipairs(redis.call('HKEYS', users)) do
-  local key = '${P}name:' .. field
-  local owner = redis.call('GET', key)
-  if owner == node then redis.call('PEXPIRE', key, ARGV[4])
-  elseif not owner then redis.call('SET', key, node, 'PX', ARGV[4])
-  else table.insert(lost, field); redis.call('HDEL', users, field) end
-end
-local dead, live = {}, {}
-for _, other in ipairs(redis.call('SMEMBERS', '${P}nodes')) do
-  if redis.call('EXISTS', '${P}alive:' .. other) == 1 then
-    table.insert(live, other)
-  elseif redis.call('SET', '${P}cleanup:' .. other, node, 'NX', 'PX', ARGV[3]) then
-    local names = {}
-    for _, record in ipairs(redis.call('HVALS', '${P}users:' .. other)) do table.insert(names, record) end
-    table.insert(dead, {other, names})
-  end
-end
-return {ours, lost, dead, live}
-`;
-
-/**
- * ARGV: channel, envelope, the same envelope without its events, node (the survivor), dead node.
- * Publishes the dead node's users' leaves, then frees their names and forgets the node: in that
- * order, and nothing can come in between. If the node came back meanwhile (it then rejoins and says
- * who it has), the empty envelope goes instead, so that no sequence number goes missing.
- */
-const SCRIPT_BURY = `
-local me, dead = ARGV[4], ARGV[5]
-local buried = 0
-if redis.call('GET', '${P}cleanup:' .. dead) == me and redis.call('EXISTS', '${P}alive:' .. dead) == 0 then
-  buried = 1
-  redis.call('PUBLISH', ARGV[1], ARGV[2])
-  local users = '${P}users:' .. dead
-  for _, field in ipairs(redis.call('HKEYS', users)) do
-    if redis.call('GET', '${P}name:' .. field) == dead then redis.call('DEL', '${P}name:' .. field) end
-  end
-  redis.call('DEL', users)
-  redis.call('SREM', '${P}nodes', dead)
-else
-  redis.call('PUBLISH', ARGV[1], ARGV[3])
-end
-if redis.call('GET', '${P}cleanup:' .. dead) == me then redis.call('DEL', '${P}cleanup:' .. dead) end
-return buried
-`;
-
-/**
- * ARGV: node, boot, node timeout, claim ttl, then (field, record) pairs: every user here. Claims
- * each name (a name another node holds now stays with it: returned as lost), rewrites our user
- * list, and returns {'ok', lost, snapshot of the other nodes}; {'busy'} while a survivor is still
- * announcing us dead.
- */
-const SCRIPT_REJOIN = `${LUA_SNAPSHOT}
-local node, boot = ARGV[1], ARGV[2]
-if redis.call('EXISTS', '${P}cleanup:' .. node) == 1 then return {'busy'} end
-redis.call('SET', '${P}alive:' .. node, boot, 'PX', ARGV[3])
-redis.call('SADD', '${P}nodes', node)
-local users = '${P}users:' .. node
-local keep = {}
-for i = 5, #ARGV, 2 do keep[ARGV[i]] = true end
-for _, field in ipairs(redis.call('HKEYS', users)) do
-  if not keep[field] and redis.call('GET', '${P}name:' .. field) == node then redis.call('DEL', '${P}name:' .. field) end
-end
-redis.call('DEL', users)
-local lost = {}
-for i = 5, #ARGV, 2 do
-  local key = '${P}name:' .. ARGV[i]
-  local owner = redis.call('GET', key)
-  if owner == node or not owner then
-    redis.call('SET', key, node, 'PX', ARGV[4])
-    redis.call('HSET', users, ARGV[i], ARGV[i + 1])
-  else
-    table.insert(lost, ARGV[i])
-  end
-end
-return {'ok', lost, snapshot(node)}
-`;
-
-/**
- * ARGV: channel, envelope, node, boot, node timeout. A new process taking over its own id from a
- * dead one (no longer subscribed to its node channel, but its heartbeat not yet expired): publishes
- * the old users' leaves, frees their names and takes the heartbeat, in that order and atomically.
- */
-const SCRIPT_TAKEOVER = `
-local node = ARGV[3]
-local users = '${P}users:' .. node
-redis.call('PUBLISH', ARGV[1], ARGV[2])
-for _, field in ipairs(redis.call('HKEYS', users)) do
-  if redis.call('GET', '${P}name:' .. field) == node then redis.call('DEL', '${P}name:' .. field) end
-end
-redis.call('DEL', users)
-redis.call('SET', '${P}alive:' .. node, ARGV[4], 'PX', ARGV[5])
-return 1
-`;
-
-const SCRIPT_SNAPSHOT = `${LUA_SNAPSHOT}
-return snapshot(ARGV[1])
-`;
-
-/** ARGV: channel, envelope, node. Publishes our users' leaves, then frees their names and forgets this node. */
-const SCRIPT_RETIRE = `
-local node = ARGV[3]
-redis.call('PUBLISH', ARGV[1], ARGV[2])
-local users = '${P}users:' .. node
-for _, field in ipairs(redis.call('HKEYS', users)) do
-  if redis.call('GET', '${P}name:' .. field) == node then redis.call('DEL', '${P}name:' .. field) end
-end
-redis.call('DEL', users, '${P}alive:' .. node)
-redis.call('SREM', '${P}nodes', node)
-return 1
-`;
-
-/** A user on another node: listed, found by name, never delivered to here. */
-class RemoteMember implements Member {
-  readonly mode = "text" as const;
-  readonly rooms: Room[] = [];
-  room: Room | undefined;
-  lastPmFrom?: Member;
-  readonly lastHeldSeq = 0;
-  constructor(
-    public name: string,
-    readonly node: string,
-  ) {}
-  deliver(): void {}
-  deliverTurn(): void {}
-}
-
 export class ClusterError extends Error {}
 
 /** How long a claim outlives its node's last heartbeat: cleanup frees names sooner; this is for when nobody is left to. */
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
-export class Cluster implements Link {
+export class Cluster implements Link, RosterHost {
   readonly hub: Hub;
   readonly node: string;
   readonly stats: ClusterStats = {
@@ -316,15 +116,15 @@ export class Cluster implements Link {
   private readonly retryMaxMs: number;
   private readonly pulseTimeoutMs: number;
   private readonly maxPendingBytes: number;
-  private readonly now: () => number;
+  readonly now: () => number;
   /** This turn's envelope: events, and changes to our user list in Redis. */
   private events: ClusterEvent[] = [];
   private ops: string[] = [];
   private readonly flushTurn = () => void this.publishTurn();
   private flushScheduled = false;
   /** Other nodes' users here, per node; and per node the last envelope seen and when it was last heard of. */
-  private readonly byNode = new Map<string, Set<RemoteMember>>();
-  private readonly seen = new Map<string, { boot: string; seq: number; at: number }>();
+  private readonly sequences = new Sequences();
+  private readonly remotes = new RemoteRoster(this);
   /** up: chatting with the cluster · syncing: catching up after (re)connecting · down: Redis unreachable · stopped. */
   private state: "syncing" | "up" | "down" | "stopped" = "syncing";
   /** Envelopes that arrived while catching up, applied once the snapshot is. */
@@ -356,7 +156,7 @@ export class Cluster implements Link {
     [cmd, sub]: [RedisClient, RedisClient],
     node: string,
     private readonly options: ClusterOptions,
-    private readonly log: (line: string) => void,
+    readonly log: (line: string) => void,
   ) {
     this.cmd = cmd;
     this.sub = sub;
@@ -456,7 +256,7 @@ export class Cluster implements Link {
 
   sendPrivate(to: Member, event: ServerEvent): boolean {
     if (this.state !== "up" || event.type !== "private") return false;
-    this.queue({ type: "pm", to: to.name, event });
+    this.queue({ type: "pm", to: to.name, node: to.node!, event });
     return true;
   }
 
@@ -604,13 +404,11 @@ export class Cluster implements Link {
     // Our own envelopes come back on the channel too: known by how they start, without parsing
     // them (half of what a node would otherwise parse).
     if (text.startsWith(this.ownPrefix) || this.state === "stopped") return;
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(text) as Envelope;
-    } catch {
-      return this.log(`! cluster: an envelope that is not JSON (${text.length} bytes) was ignored`);
-    }
+    const parsed = parseEnvelope(text);
+    if ("error" in parsed) return this.log(`! cluster: ${parsed.error} was ignored`);
+    const { envelope, dropped } = parsed;
     if (envelope.n === this.node) return;
+    if (dropped > 0) this.log(`! cluster: ${dropped} event(s) from ${envelope.n} we can't read were ignored`);
     if (this.state === "syncing") {
       if (this.buffered.length < MAX_BUFFERED) this.buffered.push(envelope);
       return;
@@ -620,25 +418,20 @@ export class Cluster implements Link {
 
   /** Checks the sender's sequence (gaps and repeats are counted, logged, and a gap triggers a catch-up), then applies the events. */
   apply(envelope: Envelope): void {
-    if (typeof envelope.n !== "string" || !Array.isArray(envelope.e) || typeof envelope.s !== "number") return;
-    const last = this.seen.get(envelope.n);
-    if (last && last.boot === envelope.b) {
-      if (envelope.s <= last.seq) {
-        this.stats.duplicates++;
-        return this.log(`! cluster: envelope ${envelope.s} from ${envelope.n} arrived again; ignored`);
-      }
-      if (envelope.s > last.seq + 1) {
-        const missed = envelope.s - last.seq - 1;
-        this.stats.missed += missed;
-        this.log(`! cluster: ${missed} envelope(s) from ${envelope.n} never arrived; catching up from Redis`);
-        this.resync();
-      }
+    const verdict = this.sequences.see(envelope.n, envelope.b, envelope.s, this.now());
+    if (verdict.kind === "repeated") {
+      this.stats.duplicates++;
+      return this.log(`! cluster: envelope ${envelope.s} from ${envelope.n} arrived again; ignored`);
     }
-    this.seen.set(envelope.n, { boot: envelope.b, seq: envelope.s, at: this.now() });
+    if (verdict.kind === "gap") {
+      this.stats.missed += verdict.missed;
+      this.log(`! cluster: ${verdict.missed} envelope(s) from ${envelope.n} never arrived; catching up from Redis`);
+      this.catchUp();
+    }
     this.stats.received++;
     for (const event of envelope.e) {
       try {
-        this.applyEvent(envelope.n, event);
+        this.remotes.apply(envelope.n, event);
       } catch (err) {
         // Another node's bug must not take this one down: skip the event, say so.
         this.log(`! cluster: an event from ${envelope.n} could not be applied: ${(err as Error).message}`);
@@ -646,136 +439,31 @@ export class Cluster implements Link {
     }
   }
 
-  private applyEvent(node: string, event: ClusterEvent): void {
-    const hub = this.hub;
-    switch (event.type) {
-      case "public":
-      case "action": {
-        const member = this.remote(node, event.from);
-        const room = hub.room(event.room);
-        if (!member || !room?.has(member)) return this.resync();
-        return hub.say(room, event, member);
-      }
-      case "topic": {
-        const member = this.remote(node, event.by);
-        const room = hub.room(event.room);
-        if (!member || !room?.has(member)) return this.resync();
-        return hub.setTopic(room, event.text, member, event.ts);
-      }
-      case "join": {
-        if (!this.remote(node, event.name)) this.addRemote(node, { name: event.name, rooms: [] }, event.ts);
-        const member = this.remote(node, event.name);
-        if (member) hub.join(member, event.room, event.ts);
-        return;
-      }
-      case "leave": {
-        const member = this.remote(node, event.name);
-        const room = hub.room(event.room);
-        if (member && room) hub.part(member, room, event.message, event.ts);
-        return;
-      }
-      case "quit": {
-        const member = this.remote(node, event.name);
-        if (member) this.removeRemote(member, event.reason, event.ts);
-        return;
-      }
-      case "rename": {
-        const member = this.remote(node, event.from);
-        if (!member || !hub.rename(member, event.to, event.ts)) return this.resync();
-        return;
-      }
-      case "away-state": {
-        const member = this.remote(node, event.name);
-        if (member) hub.setAway(member, event.reason ?? undefined);
-        return;
-      }
-      case "pm": {
-        const to = hub.find(event.to);
-        if (!to || to.node !== undefined) {
-          return this.queue({ type: "undelivered", node, from: event.event.from, to: event.to });
-        }
-        hub.send(to, event.event);
-        to.lastPmFrom = this.remote(node, event.event.from) ?? to.lastPmFrom;
-        return;
-      }
-      case "undelivered": {
-        const from = event.node === this.node ? hub.find(event.from) : undefined;
-        if (!from || from.node !== undefined) return;
-        hub.send(from, {
-          type: "error",
-          code: "unknown-user",
-          message: `${event.to} left before your private message arrived; it was not delivered.`,
-        });
-        return;
-      }
-      case "roster":
-        return this.reconcile(node, event.users, "disconnected");
-      case "gone": {
-        const members = this.byNode.get(event.node);
-        if (!members) return;
-        const restarted = event.reason === "server-restarted";
-        for (const member of [...members]) this.removeRemote(member, restarted ? "server-restarted" : "server-lost");
-        this.byNode.delete(event.node);
-        if (!restarted) this.seen.delete(event.node); // a restarted node's new boot is already being tracked
-        const what = restarted ? "was restarted" : "stopped answering";
-        const by = node === this.node ? " (announced from here)" : "";
-        this.log(`cluster: node ${event.node} ${what}; ${event.names.length} user(s) left with it${by}`);
-        return;
-      }
-    }
+  // RosterHost: what applying other nodes' events needs from here.
+
+  /** Our view of the others is off (an event about someone we don't know): catch up from Redis. */
+  resync(): void {
+    this.catchUp();
   }
 
-  private remote(node: string, name: string): RemoteMember | undefined {
-    const member = this.hub.find(name);
-    return member instanceof RemoteMember && member.node === node ? member : undefined;
+  /** To the other nodes, with this turn's envelope. */
+  send(event: ClusterEvent): void {
+    this.queue(event);
   }
 
-  /**
-   * Adds a user of another node; false if it was already here. Joins and snapshots come from a
-   * claim that Redis granted, so a name another node held in our view has moved: that member goes.
-   * A name held here means our user lost it while we were cut off: the next heartbeat renames ours.
-   */
-  private addRemote(node: string, entry: RosterEntry, ts: number): void {
-    if (typeof entry?.name !== "string" || !checkName(entry.name).ok) return;
-    let holder = this.hub.find(entry.name);
-    if (holder instanceof RemoteMember && holder.node !== node) {
-      this.removeRemote(holder, "disconnected");
-      holder = undefined;
-    }
-    if (holder?.node === undefined && holder !== undefined) return this.beatSoon();
-    const away = typeof entry.away === "string" ? entry.away : undefined;
-    if (holder instanceof RemoteMember) {
-      if (holder.name !== entry.name) this.hub.rename(holder, entry.name, ts);
-      this.hub.setAway(holder, away);
-    } else {
-      holder = new RemoteMember(entry.name, node);
-      this.hub.add(holder);
-      if (away !== undefined) this.hub.setAway(holder, away);
-      let members = this.byNode.get(node);
-      if (!members) this.byNode.set(node, (members = new Set()));
-      members.add(holder as RemoteMember);
-      this.touch(node);
-    }
-    this.syncRooms(holder, entry.rooms, ts);
-  }
-
-  /** A remote member's rooms made what its node says (joins and parts told here as they happen). */
-  private syncRooms(member: Member, listed: unknown, ts: number): void {
-    const names = Array.isArray(listed) ? listed : [this.hub.lobby];
-    const wanted = new Set<string>();
-    for (const name of names) {
-      const check = typeof name === "string" ? checkRoom(name) : undefined;
-      if (check?.ok) wanted.add(check.name);
-    }
-    for (const room of [...member.rooms]) if (!wanted.has(room.name)) this.hub.part(member, room, undefined, ts);
-    for (const name of wanted) if (!member.rooms.some((r) => r.name === name)) this.hub.join(member, name, ts);
+  /** A node is gone: its sequence with it, unless it restarted (its new boot is tracked already). */
+  gone(node: string, restarted: boolean): void {
+    if (!restarted) this.sequences.forget(node);
   }
 
   /** Heard of `node` now (an envelope, a snapshot, a heartbeat list). */
-  private touch(node: string): void {
-    const last = this.seen.get(node);
-    if (last) last.at = this.now();
-    else this.seen.set(node, { boot: "", seq: 0, at: this.now() });
+  touch(node: string): void {
+    this.sequences.touch(node, this.now());
+  }
+
+  /** RosterHost: a user here holds a name Redis gave another node; the heartbeat renames ours. */
+  conflict(): void {
+    this.beatSoon();
   }
 
   private beatSoon(): void {
@@ -787,29 +475,10 @@ export class Cluster implements Link {
     }, 0);
   }
 
-  private removeRemote(member: RemoteMember, reason: LeaveReason, ts = this.now()): void {
-    this.byNode.get(member.node)?.delete(member);
-    this.hub.remove(member, reason, ts);
-  }
-
-  /** Makes our view of one node what it says it has: joins and leaves for the differences. */
-  private reconcile(node: string, entries: RosterEntry[], reason: LeaveReason): void {
-    const now = this.now();
-    const present = new Set<string>();
-    for (const entry of entries) {
-      if (typeof entry?.name !== "string") continue;
-      present.add(foldName(entry.name));
-      this.addRemote(node, entry, now);
-    }
-    for (const member of [...(this.byNode.get(node) ?? [])]) {
-      if (!present.has(foldName(member.name))) this.removeRemote(member, reason, now);
-    }
-  }
-
   /** Our view of every other node, from a snapshot; nodes missing from it are left to the heartbeat check. */
   private applySnapshot(snapshot: [string, string[]][]): void {
     for (const [node, records] of snapshot) {
-      this.reconcile(node, parseRecords(records), "disconnected");
+      this.remotes.reconcile(node, parseRecords(records), "disconnected");
       this.touch(node);
     }
   }
@@ -975,7 +644,7 @@ export class Cluster implements Link {
     const [, lost, snapshot] = result;
     for (const field of lost) await this.yieldName(field);
     // Sequences start afresh from here: the snapshot covers what came before.
-    for (const last of this.seen.values()) last.boot = "";
+    this.sequences.restart();
     this.applySnapshot(snapshot);
     this.queue({ type: "roster", users: [...this.hub.locals()].map((m) => this.rosterEntry(m)) });
     this.state = "up";
@@ -1031,7 +700,7 @@ export class Cluster implements Link {
   }
 
   /** Catches up with the other nodes from Redis (after a gap or a conflict); one at a time. */
-  private resync(): void {
+  private catchUp(): void {
     if (this.state !== "up") return;
     if (this.resyncing) {
       this.resyncAgain = true;
@@ -1045,7 +714,7 @@ export class Cluster implements Link {
         this.resyncing = false;
         if (this.resyncAgain) {
           this.resyncAgain = false;
-          this.resync();
+          this.catchUp();
         }
       },
       (err) => {
@@ -1076,19 +745,18 @@ export class Cluster implements Link {
       return this.rejoin().catch((err) => this.trouble("rejoin", err));
     }
     for (const field of lost) await this.yieldName(field);
-    if (lost.length > 0) this.resync(); // the users who kept those names, on other nodes
+    if (lost.length > 0) this.catchUp(); // the users who kept those names, on other nodes
     for (const [node, records] of dead) await this.bury(node, records);
     // A node that left Redis's list without anyone announcing it (Redis restarted, and the node
     // never came back): its users are dropped here once it has been silent for a timeout.
     const now = this.now();
     for (const node of live) this.touch(node);
-    for (const [node, members] of this.byNode) {
+    for (const [node, members] of [...this.remotes.nodes()]) {
       if (live.includes(node) || members.size === 0) continue;
-      const last = this.seen.get(node);
-      if (last && now - last.at < this.nodeTimeoutMs) continue;
-      for (const member of [...members]) this.removeRemote(member, "server-lost", now);
-      this.byNode.delete(node);
-      this.seen.delete(node);
+      const heard = this.sequences.heardAt(node);
+      if (heard !== undefined && now - heard < this.nodeTimeoutMs) continue;
+      this.remotes.forget(node, "server-lost", now);
+      this.sequences.forget(node);
     }
   }
 
@@ -1101,7 +769,7 @@ export class Cluster implements Link {
     try {
       const buried = await this.cmd.send("EVAL", [SCRIPT_BURY, "0", CHANNEL, ...envelopes, this.node, node]);
       this.stats.published++;
-      if (buried === 1) this.applyEvent(this.node, gone);
+      if (buried === 1) this.remotes.apply(this.node, gone);
       else this.log(`cluster: node ${node} is back; not announced`);
     } catch (err) {
       // Not announced: the names stay claimed, and the lock expires for another try.
@@ -1147,89 +815,14 @@ export class Cluster implements Link {
       }));
       this.events.push(...leaves);
       const envelope = this.envelope(this.events);
-      let timer: Timer | undefined;
-      await Promise.race([
-        this.cmd.send("EVAL", [SCRIPT_RETIRE, "0", CHANNEL, envelope, this.node]).catch((err) => {
-          this.log(`! cluster: could not announce our users leaving: ${(err as Error).message}`);
-        }),
-        new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-      ]);
-      clearTimeout(timer);
+      const retired = this.cmd.send("EVAL", [SCRIPT_RETIRE, "0", CHANNEL, envelope, this.node]).catch((err) => {
+        this.log(`! cluster: could not announce our users leaving: ${(err as Error).message}`);
+      });
+      await within(retired, timeoutMs, undefined);
     }
     this.cmd.close();
     this.sub.close();
   }
-}
-
-/**
- * Why a connection to Redis failed, asked of Redis itself over a plain socket: nothing listening,
- * no answer, a password needed or refused. Undefined when it can't tell (TLS, a malformed URL).
- */
-export async function diagnose(url: string, timeoutMs = 2000): Promise<string | undefined> {
-  let target: URL;
-  try {
-    target = new URL(url);
-  } catch {
-    return "that is not a valid URL";
-  }
-  if (target.protocol !== "redis:") return undefined;
-  const password = decodeURIComponent(target.password);
-  const user = decodeURIComponent(target.username);
-  const command = (...words: string[]) =>
-    `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join("")}`;
-  const ask = password ? command("AUTH", ...(user ? [user] : []), password) : command("PING");
-  let answer = "";
-  let timer: Timer | undefined;
-  try {
-    const reply = await Promise.race([
-      new Promise<string>((resolve, reject) => {
-        Bun.connect({
-          hostname: target.hostname.replace(/^\[|\]$/g, ""),
-          port: Number(target.port || 6379),
-          socket: {
-            open: (socket) => void socket.write(ask),
-            data: (socket, chunk) => {
-              answer += chunk.toString();
-              if (answer.includes("\r\n")) {
-                socket.end();
-                resolve(answer.slice(0, answer.indexOf("\r\n")));
-              }
-            },
-            close: () => resolve(answer || "(closed without a word)"),
-            connectError: (_socket, error) => reject(error),
-          },
-        }).catch(reject);
-      }),
-      new Promise<string>((resolve) => (timer = setTimeout(() => resolve(""), timeoutMs))),
-    ]);
-    if (reply === "") return `no answer within ${timeoutMs / 1000} s`;
-    if (/^-NOAUTH/.test(reply)) return "it wants a password: redis://:<password>@host:port";
-    if (/^-(WRONGPASS|ERR invalid password)/.test(reply)) return "it refused the password (or user) in the URL";
-    if (/^-ERR.*without any password configured/.test(reply)) {
-      return "it has no password, but the URL gives one";
-    }
-    if (/^[+-]/.test(reply)) return `it answered "${reply.slice(0, 80)}"`;
-    return "what answered is not Redis";
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === "ECONNREFUSED") return "nothing is listening there (is redis-server running?)";
-    return (err as Error).message;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Users' records from Redis; a broken one is skipped (its node rewrites its records when it next rejoins). */
-function parseRecords(records: string[]): RosterEntry[] {
-  const entries: RosterEntry[] = [];
-  for (const record of records) {
-    try {
-      entries.push(JSON.parse(record) as RosterEntry);
-    } catch {
-      // skipped
-    }
-  }
-  return entries;
 }
 
 /**
@@ -1252,12 +845,4 @@ function excerpt(text: string): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
-/** Each node listens on a channel of its own, so that a new process can tell whether the id is alive. */
-function nodeChannel(node: string): string {
-  return `${P}node:${node}`;
-}
 
-/** The URL without its password, for logs and errors. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
-}

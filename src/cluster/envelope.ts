@@ -1,0 +1,232 @@
+// What nodes say to each other: one envelope per event-loop turn ({node, boot, seq, events}), and
+// each user's record in Redis. Everything read from Redis is checked field by field into these
+// types (no `as`): a node of another version, a bug elsewhere or a hand-edited key must not reach
+// the hub as something it is not. Also the per-node sequence numbers that tell a lost envelope
+// from a repeated one. Pure: no Redis, no clock of its own.
+
+import type { RelayEvent } from "../server/hub.ts";
+import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
+import { LIMITS } from "../protocol/limits.ts";
+import { checkName, checkRoom } from "../protocol/names.ts";
+
+/** Something users of another node did, as carried between nodes. */
+export type ClusterEvent =
+  | RelayEvent
+  | { type: "away-state"; name: string; reason: string | null }
+  /** A private message for `to`, a user of `node` (only that node applies it). */
+  | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" }> }
+  /** A pm's recipient had left when it arrived: its sender, on `node`, is told. */
+  | { type: "undelivered"; node: string; from: string; to: string }
+  /** A node's whole list of users, after it (re)joined: the others reconcile their view of it. */
+  | { type: "roster"; users: RosterEntry[] }
+  /**
+   * A dead node's users left: announced by the one survivor that took its cleanup, or by the node's
+   * own next process taking over its id (reason server-restarted).
+   */
+  | { type: "gone"; node: string; names: string[]; reason?: LeaveReason };
+
+export interface Envelope {
+  /** Node, its boot (a new one each time the process starts), sequence number, events. */
+  n: string;
+  b: string;
+  s: number;
+  e: ClusterEvent[];
+}
+
+/** A user as its node keeps it in Redis: the name as typed, the away reason, the rooms it is in. */
+export interface RosterEntry {
+  name: string;
+  away?: string;
+  /** Absent in records written before rooms: then the default room. */
+  rooms?: string[];
+}
+
+const LEAVE_REASONS = new Set<string>([
+  "parted",
+  "quit",
+  "disconnected",
+  "too-slow",
+  "timed-out",
+  "flooding",
+  "server-stopped",
+  "server-lost",
+  "server-restarted",
+] satisfies LeaveReason[]);
+
+/** Generous bounds on what a well-behaved node sends: text is sanitised and bounded where it was typed. */
+const MAX_TEXT = LIMITS.maxLineBytes * 4;
+
+type Fields = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
+const isName = (v: unknown): v is string => typeof v === "string" && checkName(v).ok;
+const isRoom = (v: unknown): v is string => typeof v === "string" && checkRoom(v).ok && v === v.toLowerCase();
+const isText = (v: unknown, max = MAX_TEXT): v is string => typeof v === "string" && v.length <= max;
+const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const isReason = (v: unknown): v is LeaveReason => typeof v === "string" && LEAVE_REASONS.has(v);
+const isNode = (v: unknown): v is string => typeof v === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(v);
+
+/** One user's record, checked; undefined if it is not one. Unknown fields are dropped. */
+export function rosterEntry(v: unknown): RosterEntry | undefined {
+  if (!isObject(v) || !isName(v.name)) return undefined;
+  const entry: RosterEntry = { name: v.name };
+  if (isText(v.away, LIMITS.reasonMaxLength)) entry.away = v.away;
+  if (Array.isArray(v.rooms)) entry.rooms = v.rooms.filter(isRoom);
+  return entry;
+}
+
+/** Users' records as read from Redis (JSON each); broken ones are skipped: their node rewrites them when it next rejoins. */
+export function parseRecords(records: unknown): RosterEntry[] {
+  const entries: RosterEntry[] = [];
+  for (const record of Array.isArray(records) ? records : []) {
+    if (typeof record !== "string") continue;
+    try {
+      const entry = rosterEntry(JSON.parse(record));
+      if (entry) entries.push(entry);
+    } catch {
+      // skipped
+    }
+  }
+  return entries;
+}
+
+/** One event from another node, checked field by field; undefined if it is not one we know. */
+export function clusterEvent(v: unknown): ClusterEvent | undefined {
+  if (!isObject(v)) return undefined;
+  switch (v.type) {
+    case "public":
+    case "action":
+      return isRoom(v.room) && isName(v.from) && isText(v.text) && isTime(v.ts)
+        ? { type: v.type, room: v.room, from: v.from, text: v.text, ts: v.ts }
+        : undefined;
+    case "join":
+      return isRoom(v.room) && isName(v.name) && isTime(v.ts)
+        ? { type: "join", room: v.room, name: v.name, ts: v.ts }
+        : undefined;
+    case "leave":
+      if (!isRoom(v.room) || !isName(v.name) || !isReason(v.reason) || !isTime(v.ts)) return undefined;
+      if (v.message !== undefined && !isText(v.message, LIMITS.reasonMaxLength)) return undefined;
+      return {
+        type: "leave",
+        room: v.room,
+        name: v.name,
+        reason: v.reason,
+        ...(v.message === undefined ? {} : { message: v.message }),
+        ts: v.ts,
+      };
+    case "quit":
+      return isName(v.name) && isReason(v.reason) && isTime(v.ts)
+        ? { type: "quit", name: v.name, reason: v.reason, ts: v.ts }
+        : undefined;
+    case "rename":
+      return isName(v.from) && isName(v.to) && isTime(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined;
+    case "topic":
+      return isRoom(v.room) && isText(v.text, LIMITS.topicMaxLength) && isName(v.by) && isTime(v.ts)
+        ? { type: "topic", room: v.room, text: v.text, by: v.by, ts: v.ts }
+        : undefined;
+    case "away-state":
+      return isName(v.name) && (v.reason === null || isText(v.reason, LIMITS.reasonMaxLength))
+        ? { type: "away-state", name: v.name, reason: v.reason }
+        : undefined;
+    case "pm": {
+      const e = v.event;
+      if (!isName(v.to) || !isNode(v.node) || !isObject(e) || e.type !== "private") return undefined;
+      return isName(e.from) && isText(e.text) && isTime(e.ts)
+        ? { type: "pm", to: v.to, node: v.node, event: { type: "private", from: e.from, text: e.text, ts: e.ts } }
+        : undefined;
+    }
+    case "undelivered":
+      return isNode(v.node) && isName(v.from) && isName(v.to)
+        ? { type: "undelivered", node: v.node, from: v.from, to: v.to }
+        : undefined;
+    case "roster": {
+      if (!Array.isArray(v.users)) return undefined;
+      const users: RosterEntry[] = [];
+      for (const u of v.users) {
+        const entry = rosterEntry(u);
+        if (entry) users.push(entry);
+      }
+      return { type: "roster", users };
+    }
+    case "gone":
+      if (!isNode(v.node) || !Array.isArray(v.names)) return undefined;
+      if (v.reason !== undefined && !isReason(v.reason)) return undefined;
+      return {
+        type: "gone",
+        node: v.node,
+        names: v.names.filter((n): n is string => typeof n === "string"),
+        ...(v.reason === undefined ? {} : { reason: v.reason }),
+      };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * An envelope as published, checked: its header must be right, or it is refused whole (with why);
+ * an event in it that is not right is dropped and counted, and the rest applied.
+ */
+export function parseEnvelope(text: string): { envelope: Envelope; dropped: number } | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { error: `an envelope that is not JSON (${text.length} bytes)` };
+  }
+  if (!isObject(value) || !isNode(value.n) || typeof value.b !== "string" || !Array.isArray(value.e)) {
+    return { error: `an envelope without a node, boot and events (${text.length} bytes)` };
+  }
+  if (typeof value.s !== "number" || !Number.isSafeInteger(value.s) || value.s < 0) {
+    return { error: `an envelope from ${value.n} without a sequence number` };
+  }
+  const events: ClusterEvent[] = [];
+  for (const e of value.e) {
+    const event = clusterEvent(e);
+    if (event) events.push(event);
+  }
+  return { envelope: { n: value.n, b: value.b, s: value.s, e: events }, dropped: value.e.length - events.length };
+}
+
+/** What an envelope's sequence number says: next in line, already seen, or after a gap. */
+export type SequenceVerdict = { kind: "next" } | { kind: "repeated" } | { kind: "gap"; missed: number };
+
+/**
+ * The last envelope seen from each node (its boot and number), and when the node was last heard of.
+ * A new boot starts a new sequence; a number at or below the last is a repeat; above last + 1, a gap.
+ */
+export class Sequences {
+  private readonly nodes = new Map<string, { boot: string; seq: number; at: number }>();
+
+  /** Judges an envelope's number and, unless it is a repeat, records it. */
+  see(node: string, boot: string, seq: number, now: number): SequenceVerdict {
+    const last = this.nodes.get(node);
+    let verdict: SequenceVerdict = { kind: "next" };
+    if (last && last.boot === boot) {
+      if (seq <= last.seq) return { kind: "repeated" };
+      if (seq > last.seq + 1) verdict = { kind: "gap", missed: seq - last.seq - 1 };
+    }
+    this.nodes.set(node, { boot, seq, at: now });
+    return verdict;
+  }
+
+  /** Heard of `node` now (a snapshot, a heartbeat list) without an envelope. */
+  touch(node: string, now: number): void {
+    const last = this.nodes.get(node);
+    if (last) last.at = now;
+    else this.nodes.set(node, { boot: "", seq: 0, at: now });
+  }
+
+  /** When `node` was last heard of; undefined if never. */
+  heardAt(node: string): number | undefined {
+    return this.nodes.get(node)?.at;
+  }
+
+  forget(node: string): void {
+    this.nodes.delete(node);
+  }
+
+  /** After a catch-up from Redis: every node's next envelope starts its sequence afresh. */
+  restart(): void {
+    for (const last of this.nodes.values()) last.boot = "";
+  }
+}

@@ -1,0 +1,209 @@
+// Users of the other nodes, as this node sees them: members of its hub (found by name, listed, in
+// rooms) that are never delivered to, kept per node so that a node's users can be reconciled with
+// what it says it has, or forgotten together when it dies; and what they do, applied to the hub
+// through the operations users here use. Whatever carries the events (Redis, or memory) uses this.
+
+import type { LeaveReason } from "../protocol/events.ts";
+import { foldName } from "../protocol/names.ts";
+import type { Hub, Member } from "../server/hub.ts";
+import type { Room } from "../server/room.ts";
+import { unreachable } from "../protocol/codec.ts";
+import type { ClusterEvent, RosterEntry } from "./envelope.ts";
+
+/** A user on another node: listed, found by name, never delivered to here. */
+export class RemoteMember implements Member {
+  readonly mode = "text" as const;
+  readonly rooms: Room[] = [];
+  room: Room | undefined;
+  lastPmFrom?: Member;
+  readonly lastHeldSeq = 0;
+  constructor(
+    public name: string,
+    readonly node: string,
+  ) {}
+  deliver(): void {}
+  deliverTurn(): void {}
+}
+
+/** What the roster needs from the node it belongs to (the Redis bus, or the in-memory one). */
+export interface RosterHost {
+  /** This node's id. */
+  readonly node: string;
+  readonly hub: Hub;
+  now(): number;
+  log(line: string): void;
+  /** An event about someone we don't know: our view of the others is off, catch up. */
+  resync(): void;
+  /** To the other nodes (a private message's recipient had left). */
+  send(event: ClusterEvent): void;
+  /** A node is gone (`restarted`: a new process took its id over). */
+  gone(node: string, restarted: boolean): void;
+  /** Heard of `node` now (a snapshot, a join). */
+  touch(node: string): void;
+  /** A user here holds a name another node was granted by Redis: the next heartbeat sorts it out. */
+  conflict(): void;
+}
+
+export class RemoteRoster {
+  private readonly byNode = new Map<string, Set<RemoteMember>>();
+
+  constructor(private readonly host: RosterHost) {}
+
+  /** Nodes with users here. */
+  nodes(): Iterable<[string, ReadonlySet<RemoteMember>]> {
+    return this.byNode;
+  }
+
+  /** The member called `name` if it is a user of `node`. */
+  find(node: string, name: string): RemoteMember | undefined {
+    const member = this.host.hub.find(name);
+    return member instanceof RemoteMember && member.node === node ? member : undefined;
+  }
+
+  /**
+   * Adds a user of another node, or brings one up to date (name, away, rooms). Joins and snapshots
+   * come from a claim that Redis granted, so a name another node held in our view has moved: that
+   * member goes. A name held here means our user lost it while we were cut off: the next heartbeat
+   * renames ours.
+   */
+  add(node: string, entry: RosterEntry, ts: number): RemoteMember | undefined {
+    const { hub } = this.host;
+    const found = hub.find(entry.name);
+    let holder: RemoteMember | undefined;
+    if (found instanceof RemoteMember) {
+      if (found.node === node) holder = found;
+      else this.remove(found, "disconnected", ts);
+    } else if (found) {
+      this.host.conflict();
+      return undefined;
+    }
+    if (holder) {
+      if (holder.name !== entry.name) hub.rename(holder, entry.name, ts);
+      hub.setAway(holder, entry.away);
+    } else {
+      holder = new RemoteMember(entry.name, node);
+      hub.add(holder);
+      if (entry.away !== undefined) hub.setAway(holder, entry.away);
+      let members = this.byNode.get(node);
+      if (!members) this.byNode.set(node, (members = new Set()));
+      members.add(holder);
+      this.host.touch(node);
+    }
+    this.syncRooms(holder, entry.rooms ?? [hub.lobby], ts);
+    return holder;
+  }
+
+  /** A remote member's rooms made what its node says (joins and parts told here as they happen). */
+  private syncRooms(member: RemoteMember, rooms: string[], ts: number): void {
+    const { hub } = this.host;
+    const wanted = new Set(rooms);
+    for (const room of [...member.rooms]) if (!wanted.has(room.name)) hub.part(member, room, undefined, ts);
+    for (const name of wanted) if (!member.rooms.some((r) => r.name === name)) hub.join(member, name, ts);
+  }
+
+  /** A user of another node left the chat, told in each room it was in. */
+  remove(member: RemoteMember, reason: LeaveReason, ts = this.host.now()): void {
+    this.byNode.get(member.node)?.delete(member);
+    this.host.hub.remove(member, reason, ts);
+  }
+
+  /** Makes our view of one node what it says it has: joins and leaves for the differences. */
+  reconcile(node: string, entries: RosterEntry[], reason: LeaveReason): void {
+    const now = this.host.now();
+    const present = new Set<string>();
+    for (const entry of entries) {
+      present.add(foldName(entry.name));
+      this.add(node, entry, now);
+    }
+    for (const member of [...(this.byNode.get(node) ?? [])]) {
+      if (!present.has(foldName(member.name))) this.remove(member, reason, now);
+    }
+  }
+
+  /** A node is gone (dead, stopped answering, restarted): each of its users leaves, once. */
+  forget(node: string, reason: LeaveReason, ts = this.host.now()): number {
+    const members = this.byNode.get(node);
+    this.byNode.delete(node);
+    for (const member of members ?? []) this.remove(member, reason, ts);
+    return members?.size ?? 0;
+  }
+
+  /** What a user of another node did, applied to the hub through the same operations as here. */
+  apply(node: string, event: ClusterEvent): void {
+    const { hub } = this.host;
+    switch (event.type) {
+      case "public":
+      case "action": {
+        const member = this.find(node, event.from);
+        const room = hub.room(event.room);
+        if (!member || !room?.has(member)) return this.host.resync();
+        return hub.say(room, event, member);
+      }
+      case "topic": {
+        const member = this.find(node, event.by);
+        const room = hub.room(event.room);
+        if (!member || !room?.has(member)) return this.host.resync();
+        return hub.setTopic(room, event.text, member, event.ts);
+      }
+      case "join": {
+        const member = this.find(node, event.name) ?? this.add(node, { name: event.name, rooms: [] }, event.ts);
+        if (member) hub.join(member, event.room, event.ts);
+        return;
+      }
+      case "leave": {
+        const member = this.find(node, event.name);
+        const room = hub.room(event.room);
+        if (member && room) hub.part(member, room, event.message, event.ts);
+        return;
+      }
+      case "quit": {
+        const member = this.find(node, event.name);
+        if (member) this.remove(member, event.reason, event.ts);
+        return;
+      }
+      case "rename": {
+        const member = this.find(node, event.from);
+        if (!member || !hub.rename(member, event.to, event.ts)) return this.host.resync();
+        return;
+      }
+      case "away-state": {
+        const member = this.find(node, event.name);
+        if (member) hub.setAway(member, event.reason ?? undefined);
+        return;
+      }
+      case "pm": {
+        if (event.node !== this.host.node) return; // for a user of another node
+        const to = hub.find(event.to);
+        if (!to || to.node !== undefined) {
+          return this.host.send({ type: "undelivered", node, from: event.event.from, to: event.to });
+        }
+        hub.send(to, event.event);
+        to.lastPmFrom = this.find(node, event.event.from) ?? to.lastPmFrom;
+        return;
+      }
+      case "undelivered": {
+        const from = event.node === this.host.node ? hub.find(event.from) : undefined;
+        if (!from || from.node !== undefined) return;
+        hub.send(from, {
+          type: "error",
+          code: "unknown-user",
+          message: `${event.to} left before your private message arrived; it was not delivered.`,
+        });
+        return;
+      }
+      case "roster":
+        return this.reconcile(node, event.users, "disconnected");
+      case "gone": {
+        const restarted = event.reason === "server-restarted";
+        if (this.forget(event.node, restarted ? "server-restarted" : "server-lost") === 0) return;
+        this.host.gone(event.node, restarted);
+        const what = restarted ? "was restarted" : "stopped answering";
+        const by = node === this.host.node ? " (announced from here)" : "";
+        this.host.log(`cluster: node ${event.node} ${what}; ${event.names.length} user(s) left with it${by}`);
+        return;
+      }
+      default:
+        return unreachable(event);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+// Before a connection joins: which mode it speaks (a JSON hello, or plain text), the server
+// password, and a free, valid name. The session holds one of these until the name is accepted and
+// drops it then: what registering needs (the step, the names refused) is not kept for the chat.
+
+import { parseClientHello } from "../protocol/codec.ts";
+import { lookupCommand, parseInput } from "../protocol/commands.ts";
+import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts";
+import { PROTOCOL_VERSION } from "../protocol/limits.ts";
+import { checkName } from "../protocol/names.ts";
+import { error } from "./commands.ts";
+import type { Hub } from "./hub.ts";
+import type { SessionEnv } from "./session.ts";
+
+/** The first line of an HTTP request. */
+const HTTP_REQUEST = /^[A-Z]{3,10} \S+ HTTP\/\d(\.\d)?$/;
+
+/** What registering asks of the session it is for. */
+export interface RegistrationHost {
+  readonly env: SessionEnv;
+  readonly hub: Hub;
+  readonly address: string;
+  now(): number;
+  reply(event: ServerEvent): void;
+  /** Tells the peer why, and closes. */
+  kick(why: ErrorEvent, reason: LeaveReason): void;
+  wrongProtocol(what: "TLS" | "HTTP"): void;
+  quit(): void;
+  /** A structured hello came: JSON from now on. */
+  speakJson(): void;
+  /** The hello and the first question, in the mode chosen. */
+  greet(): void;
+  /** The answer when someone online already has `name` or one like it. */
+  nameTaken(name: string): ErrorEvent;
+  /** Goes on once a name claim is answered (at once on one node, through Redis in a cluster). */
+  afterClaim(claim: true | Promise<boolean>, name: string, then: (won: boolean) => void): void;
+  /** Joins the chat as `name`; false if someone took it meanwhile. */
+  joinAs(name: string): boolean;
+}
+
+/** new: nothing received yet · password: waiting for the server password · naming: waiting for a name. */
+type Step = "new" | "password" | "naming";
+
+export class Registration {
+  private step: Step = "new";
+  private refusedNames = 0;
+
+  constructor(private readonly host: RegistrationHost) {}
+
+  /** One line from the peer while registering. */
+  line(line: string): void {
+    switch (this.step) {
+      case "new": {
+        if (HTTP_REQUEST.test(line)) return this.host.wrongProtocol("HTTP");
+        const hello = this.chooseMode(line);
+        if (hello === "refused") return;
+        this.step = this.host.env.checkPassword ? "password" : "naming";
+        return hello === "accepted" ? undefined : this.line(line);
+      }
+      case "password":
+        return this.onPassword(line);
+      case "naming":
+        return this.onName(line);
+    }
+  }
+
+  /** After an error (a line too long, say): ask again for what is wanted. */
+  reprompt(): void {
+    if (this.step === "naming") this.host.reply({ type: "ask-name" });
+    if (this.step === "password") this.host.reply({ type: "ask-password" });
+  }
+
+  private onPassword(line: string): void {
+    const { env } = this.host;
+    if (env.checkPassword!(line)) {
+      this.step = "naming";
+      return this.host.reply({ type: "ask-name" });
+    }
+    env.attempts.take(this.host.address, this.host.now());
+    this.host.kick(error("bad-password", "Wrong password; closing the connection."), "disconnected");
+  }
+
+  /** A first line that is a JSON hello switches to structured mode; "none" if the line is not a hello. */
+  private chooseMode(line: string): "none" | "accepted" | "refused" {
+    const hello = parseClientHello(line);
+    if (hello === undefined) return "none";
+    this.host.speakJson();
+    if ("error" in hello || hello.proto !== PROTOCOL_VERSION) {
+      const why =
+        "error" in hello ? hello.error : `This server speaks protocol ${PROTOCOL_VERSION}, not ${hello.proto}.`;
+      this.host.kick(error("bad-hello", why), "disconnected");
+      return "refused";
+    }
+    this.host.greet();
+    return "accepted";
+  }
+
+  private onName(line: string): void {
+    const input = parseInput(line);
+    if (input.kind === "empty") return this.host.reply({ type: "ask-name" });
+    if (input.kind === "command") {
+      if (lookupCommand(input.word) === "quit") return this.host.quit();
+      return this.refuseName(error("not-registered", "Choose a username first; commands work once you have joined."));
+    }
+    const check = checkName(line);
+    if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
+    const { hub } = this.host;
+    if (hub.find(check.name)) return this.refuseName(this.host.nameTaken(check.name), true);
+    this.host.afterClaim(hub.claim(check.name), check.name, (won) => {
+      if (!won || !this.host.joinAs(check.name)) this.refuseName(this.host.nameTaken(check.name), true);
+    });
+  }
+
+  /** A name attempt that did not work; a failed one counts toward closing and toward slowing this address. */
+  private refuseName(event: ServerEvent, failed = false): void {
+    const { env } = this.host;
+    this.host.reply(event);
+    if (failed) {
+      env.attempts.take(this.host.address, this.host.now());
+      const limit = env.limits.maxNameAttempts;
+      if (++this.refusedNames >= limit) {
+        return this.host.kick(
+          error("too-many-attempts", `${limit} names refused; closing the connection.`),
+          "disconnected",
+        );
+      }
+    }
+    this.host.reply({ type: "ask-name" });
+  }
+}

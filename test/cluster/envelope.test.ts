@@ -1,0 +1,95 @@
+// What nodes send each other, checked at the door: envelopes and users' records from Redis are
+// read field by field, and sequence numbers tell a lost envelope from a repeated one. No Redis.
+
+import { describe, expect, test } from "bun:test";
+import { clusterEvent, parseEnvelope, parseRecords, Sequences } from "../../src/cluster/envelope.ts";
+
+describe("envelopes", () => {
+  test("a good envelope is read whole", () => {
+    const text = JSON.stringify({
+      n: "n1",
+      b: "boot",
+      s: 7,
+      e: [
+        { type: "join", room: "#dev", name: "Sam", ts: 1 },
+        { type: "public", room: "#dev", from: "Sam", text: "hi", ts: 2 },
+        { type: "leave", room: "#dev", name: "Sam", reason: "parted", message: "bye", ts: 3 },
+        { type: "quit", name: "Sam", reason: "quit", ts: 4 },
+      ],
+    });
+    const parsed = parseEnvelope(text);
+    expect(parsed).toEqual({ envelope: JSON.parse(text), dropped: 0 });
+  });
+
+  test.each([
+    ["not JSON", "{nope", "an envelope that is not JSON (5 bytes)"],
+    ["no node", JSON.stringify({ b: "x", s: 1, e: [] }), "an envelope without a node, boot and events (22 bytes)"],
+    ["a node id that is not one", JSON.stringify({ n: "a b", b: "x", s: 1, e: [] }), "an envelope without a node, boot and events (32 bytes)"],
+    ["no sequence", JSON.stringify({ n: "n1", b: "x", s: "1", e: [] }), "an envelope from n1 without a sequence number"],
+  ])("refused whole: %s", (_, text, error) => {
+    expect(parseEnvelope(text)).toEqual({ error });
+  });
+
+  test.each([
+    ["an unknown type", { type: "explode" }],
+    ["a name that breaks the rules", { type: "join", room: "#dev", name: "server", ts: 1 }],
+    ["a room that is not one", { type: "join", room: "dev", name: "Sam", ts: 1 }],
+    ["a room not in lower case", { type: "public", room: "#Dev", from: "Sam", text: "hi", ts: 1 }],
+    ["text that is not text", { type: "public", room: "#dev", from: "Sam", text: 42, ts: 1 }],
+    ["a leave reason we don't know", { type: "quit", name: "Sam", reason: "vanished", ts: 1 }],
+    ["a topic too long", { type: "topic", room: "#dev", text: "x".repeat(301), by: "Sam", ts: 1 }],
+    ["a pm that is not private", { type: "pm", to: "Kim", node: "n2", event: { type: "public", from: "Sam", text: "hi", ts: 1 } }],
+    ["a time that is not a number", { type: "join", room: "#dev", name: "Sam", ts: "now" }],
+  ] as [string, unknown][])("an event with %s is dropped and counted; the rest is applied", (_, bad) => {
+    const good = { type: "join" as const, room: "#dev", name: "Sam", ts: 1 };
+    const parsed = parseEnvelope(JSON.stringify({ n: "n1", b: "x", s: 1, e: [bad, good] }));
+    expect(parsed).toEqual({ envelope: { n: "n1", b: "x", s: 1, e: [good] }, dropped: 1 });
+  });
+
+  test("fields nobody asked for are not carried in", () => {
+    expect(clusterEvent({ type: "join", room: "#dev", name: "Sam", ts: 1, evil: "x" })).toEqual({
+      type: "join",
+      room: "#dev",
+      name: "Sam",
+      ts: 1,
+    });
+  });
+
+  test("users' records: broken ones skipped; rooms and away checked", () => {
+    const records = [
+      JSON.stringify({ name: "Sam", away: "lunch", rooms: ["#lobby", "#dev", "nope", 3] }),
+      "{broken",
+      JSON.stringify({ name: "a b" }),
+      JSON.stringify({ name: "Kim", away: 5 }),
+      42,
+    ];
+    expect(parseRecords(records)).toEqual([
+      { name: "Sam", away: "lunch", rooms: ["#lobby", "#dev"] },
+      { name: "Kim" },
+    ]);
+    expect(parseRecords("not a list")).toEqual([]);
+  });
+});
+
+describe("Sequences", () => {
+  test("next, repeated, and a gap with how many were missed; a new boot starts afresh", () => {
+    const seq = new Sequences();
+    expect(seq.see("n1", "b1", 1, 0)).toEqual({ kind: "next" });
+    expect(seq.see("n1", "b1", 2, 0)).toEqual({ kind: "next" });
+    expect(seq.see("n1", "b1", 2, 0)).toEqual({ kind: "repeated" });
+    expect(seq.see("n1", "b1", 6, 0)).toEqual({ kind: "gap", missed: 3 });
+    expect(seq.see("n1", "b2", 1, 0)).toEqual({ kind: "next" }); // restarted
+    seq.restart(); // after a catch-up: whatever comes next is taken as is
+    expect(seq.see("n1", "b2", 9, 0)).toEqual({ kind: "next" });
+  });
+
+  test("when a node was last heard of, and forgetting it", () => {
+    const seq = new Sequences();
+    expect(seq.heardAt("n1")).toBeUndefined();
+    seq.touch("n1", 5);
+    seq.see("n1", "b", 1, 9);
+    expect(seq.heardAt("n1")).toBe(9);
+    seq.forget("n1");
+    expect(seq.heardAt("n1")).toBeUndefined();
+  });
+});
