@@ -99,7 +99,7 @@ await runMain("bunchat-server", async () => {
   }
   let server;
   try {
-    server = startServer({ host, port, log: consoleLog, limits, password, tls, cluster, hub });
+    server = startServer({ host, port, log: consoleLog, limits, password, tls, bus: cluster, hub });
   } catch (err) {
     const { message, code } = err as Error & { code?: string };
     const where = `can't listen on ${host}:${port}`;

@@ -19,10 +19,10 @@ import { unreachable } from "../protocol/codec.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
 import { foldName } from "../protocol/names.ts";
-import { Hub, type Link, type Member, type RelayEvent } from "../server/hub.ts";
+import { type Bus, Hub, type Member, type RelayEvent } from "../server/hub.ts";
 import type { Room } from "../server/room.ts";
 import { diagnose, redact } from "./diagnose.ts";
-import { RemoteRoster, type RosterHost } from "./roster.ts";
+import { entryOf, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
 import { type ClusterEvent, type Envelope, parseEnvelope, parseRecords, type RosterEntry, Sequences } from "./envelope.ts";
 import {
   CHANNEL,
@@ -97,7 +97,7 @@ export class ClusterError extends Error {}
 /** How long a claim outlives its node's last heartbeat: cleanup frees names sooner; this is for when nobody is left to. */
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
-export class Cluster implements Link, RosterHost {
+export class Cluster implements NodeBus, RosterHost {
   readonly hub: Hub;
   readonly node: string;
   readonly stats: ClusterStats = {
@@ -167,7 +167,7 @@ export class Cluster implements Link, RosterHost {
     this.maxPendingBytes = options.maxPendingBytes ?? MAX_PENDING_BYTES;
     this.now = options.now ?? Date.now;
     this.hub = options.hub ?? new Hub({ clustered: true });
-    this.hub.link = this;
+    this.hub.bus = this;
   }
 
   /** Connects, takes the node id, subscribes and reads who is online. Rejects with a ClusterError a person can act on. */
@@ -224,7 +224,7 @@ export class Cluster implements Link, RosterHost {
     return this.state === "up" || this.state === "syncing";
   }
 
-  // Link: what happens here, for the other nodes.
+  // Bus: what happens here, for the other nodes.
 
   relay(event: RelayEvent): void {
     switch (event.type) {
@@ -278,7 +278,7 @@ export class Cluster implements Link, RosterHost {
   /** Our user's record in Redis (its name as typed, and away reason), set at the end of the turn. */
   private record(name: string): void {
     const member = this.hub.find(name);
-    this.ops.push("set", foldName(name), JSON.stringify(member ? this.rosterEntry(member) : { name }));
+    this.ops.push("set", foldName(name), JSON.stringify(member ? entryOf(this.hub, member) : { name }));
   }
 
   private queue(event: ClusterEvent): void {
@@ -632,7 +632,7 @@ export class Cluster implements Link, RosterHost {
     await this.sub.subscribe(nodeChannel(this.node), () => {});
     const args: string[] = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
     for (const member of this.hub.locals()) {
-      args.push(foldName(member.name), JSON.stringify(this.rosterEntry(member)));
+      args.push(foldName(member.name), JSON.stringify(entryOf(this.hub, member)));
     }
     const result = (await this.cmd.send("EVAL", [SCRIPT_REJOIN, "0", ...args])) as
       ["busy"] | ["ok", string[], [string, string[]][]];
@@ -646,7 +646,7 @@ export class Cluster implements Link, RosterHost {
     // Sequences start afresh from here: the snapshot covers what came before.
     this.sequences.restart();
     this.applySnapshot(snapshot);
-    this.queue({ type: "roster", users: [...this.hub.locals()].map((m) => this.rosterEntry(m)) });
+    this.queue({ type: "roster", users: [...this.hub.locals()].map((m) => entryOf(this.hub, m)) });
     this.state = "up";
     const buffered = this.buffered;
     this.buffered = [];
@@ -667,12 +667,6 @@ export class Cluster implements Link, RosterHost {
   }
 
   /** A user here as the other nodes see it: the name as typed, its rooms, and the away reason if any. */
-  private rosterEntry(member: Member): RosterEntry {
-    const entry: RosterEntry = { name: member.name, rooms: member.rooms.map((r) => r.name) };
-    const away = this.hub.awayReason(member);
-    if (away !== undefined) entry.away = away;
-    return entry;
-  }
 
   /**
    * A name of ours that another node holds in Redis now (claimed while we were cut off). The rule:
@@ -792,6 +786,11 @@ export class Cluster implements Link, RosterHost {
     this.hub.notice(text, this.now());
   }
 
+  summary(): string {
+    const st = this.stats;
+    return `envelopes ${st.published} sent, ${st.received} received, ${st.missed} missed, ${st.duplicates} repeated, ${st.unsent} not sent`;
+  }
+
   /**
    * Leaves the cluster (graceful shutdown): our users' leaves go to the other nodes, their names are
    * freed, and the connections close. Users here are told by the server, not by this.
@@ -803,7 +802,7 @@ export class Cluster implements Link, RosterHost {
     clearInterval(this.beatTimer);
     clearInterval(this.pulseTimer);
     clearTimeout(this.retryTimer);
-    this.hub.link = undefined;
+    this.hub.bus = undefined;
     this.cmd.onclose = this.sub.onclose = null;
     if (wasUp) {
       const ts = this.now();

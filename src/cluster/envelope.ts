@@ -7,7 +7,6 @@
 import type { RelayEvent } from "../server/hub.ts";
 import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { LIMITS } from "../protocol/limits.ts";
-import { checkName, checkRoom } from "../protocol/names.ts";
 
 /** Something users of another node did, as carried between nodes. */
 export type ClusterEvent =
@@ -59,8 +58,12 @@ const MAX_TEXT = LIMITS.maxLineBytes * 4;
 type Fields = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
-const isName = (v: unknown): v is string => typeof v === "string" && checkName(v).ok;
-const isRoom = (v: unknown): v is string => typeof v === "string" && checkRoom(v).ok && v === v.toLowerCase();
+// Names and rooms in the shape the rules give them (the reserved names and look-alikes were
+// checked where they were claimed): a regular expression, not the full check, for every line.
+const NAME = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_-]{0,${LIMITS.nameMaxLength - 1}}$`);
+const ROOM = new RegExp(`^#[a-z0-9_-]{1,${LIMITS.roomNameMaxLength}}$`);
+const isName = (v: unknown): v is string => typeof v === "string" && NAME.test(v);
+const isRoom = (v: unknown): v is string => typeof v === "string" && ROOM.test(v);
 const isText = (v: unknown, max = MAX_TEXT): v is string => typeof v === "string" && v.length <= max;
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const isReason = (v: unknown): v is LeaveReason => typeof v === "string" && LEAVE_REASONS.has(v);

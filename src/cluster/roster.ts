@@ -5,10 +5,28 @@
 
 import type { LeaveReason } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
-import type { Hub, Member } from "../server/hub.ts";
+import type { Bus, Hub, Member } from "../server/hub.ts";
 import type { Room } from "../server/room.ts";
 import { unreachable } from "../protocol/codec.ts";
 import type { ClusterEvent, RosterEntry } from "./envelope.ts";
+
+/** A bus a server can be handed: it reaches the other nodes, and leaves them when the server stops. */
+export interface NodeBus extends Bus {
+  /** This node's id. */
+  readonly node: string;
+  /** Leaves the other nodes: our users' leaves go to them, their names are freed. */
+  stop(): Promise<void>;
+  /** What it did, for the log when the server stops. */
+  summary(): string;
+}
+
+/** A user here as the other nodes see it: the name as typed, its rooms, and the away reason if any. */
+export function entryOf(hub: Hub, member: Member): RosterEntry {
+  const entry: RosterEntry = { name: member.name, rooms: member.rooms.map((r) => r.name) };
+  const away = hub.awayReason(member);
+  if (away !== undefined) entry.away = away;
+  return entry;
+}
 
 /** A user on another node: listed, found by name, never delivered to here. */
 export class RemoteMember implements Member {
@@ -46,6 +64,8 @@ export interface RosterHost {
 
 export class RemoteRoster {
   private readonly byNode = new Map<string, Set<RemoteMember>>();
+  /** Every remote member by its name as written: the lookup every event makes, without folding. */
+  private readonly byName = new Map<string, RemoteMember>();
 
   constructor(private readonly host: RosterHost) {}
 
@@ -56,8 +76,19 @@ export class RemoteRoster {
 
   /** The member called `name` if it is a user of `node`. */
   find(node: string, name: string): RemoteMember | undefined {
+    const exact = this.byName.get(name);
+    if (exact?.node === node && exact.name === name) return exact;
     const member = this.host.hub.find(name);
     return member instanceof RemoteMember && member.node === node ? member : undefined;
+  }
+
+  /** Renames a remote member (the hub tells everyone who shares a room with it); false if taken. */
+  private rename(member: RemoteMember, to: string, ts: number): boolean {
+    const from = member.name;
+    if (!this.host.hub.rename(member, to, ts)) return false;
+    if (this.byName.get(from) === member) this.byName.delete(from);
+    this.byName.set(to, member);
+    return true;
   }
 
   /**
@@ -78,11 +109,12 @@ export class RemoteRoster {
       return undefined;
     }
     if (holder) {
-      if (holder.name !== entry.name) hub.rename(holder, entry.name, ts);
+      if (holder.name !== entry.name) this.rename(holder, entry.name, ts);
       hub.setAway(holder, entry.away);
     } else {
       holder = new RemoteMember(entry.name, node);
       hub.add(holder);
+      this.byName.set(holder.name, holder);
       if (entry.away !== undefined) hub.setAway(holder, entry.away);
       let members = this.byNode.get(node);
       if (!members) this.byNode.set(node, (members = new Set()));
@@ -104,6 +136,7 @@ export class RemoteRoster {
   /** A user of another node left the chat, told in each room it was in. */
   remove(member: RemoteMember, reason: LeaveReason, ts = this.host.now()): void {
     this.byNode.get(member.node)?.delete(member);
+    if (this.byName.get(member.name) === member) this.byName.delete(member.name);
     this.host.hub.remove(member, reason, ts);
   }
 
@@ -163,7 +196,7 @@ export class RemoteRoster {
       }
       case "rename": {
         const member = this.find(node, event.from);
-        if (!member || !hub.rename(member, event.to, event.ts)) return this.host.resync();
+        if (!member || !this.rename(member, event.to, event.ts)) return this.host.resync();
         return;
       }
       case "away-state": {

@@ -47,11 +47,10 @@ export class Pacer<T> {
     return this.holds !== undefined && this.holds.size > 0;
   }
 
-  /** Queues an item behind the others and lets through whatever may go now. */
-  push(item: T): void {
+  /** Queues an item behind the others and lets through whatever may go now (`now`: if the caller has read the clock). */
+  push(item: T, now = this.clock.now()): void {
     // The common case, a line with nothing before it, goes at once without touching the queue.
     if (this.queue.length === 0 && !this.held && this.timer === undefined) {
-      const now = this.clock.now();
       if (this.host.paceWait(item, now) === 0) {
         this.host.paceTake(item, now);
         this.host.paced(item);

@@ -15,17 +15,29 @@ export function encode(event: ServerEvent, view: View): Uint8Array {
   return utf8.encode(wireLine(event, view));
 }
 
-/** An event with its encodings computed at most once each, however many recipients it has. */
+/**
+ * An event with its encodings computed at most once each, however many recipients it has. Fields
+ * rather than a table per view: one is made for every line said, and a table would be two more
+ * objects each time.
+ */
 export class Encoded {
-  private readonly lines: Partial<Record<View, string>> = {};
-  private readonly encoded: Partial<Record<View, Uint8Array>> = {};
+  private text?: Uint8Array;
+  private tagged?: Uint8Array;
+  private json?: Uint8Array;
+  private textLine?: string;
+  private taggedLine?: string;
+  private jsonLine?: string;
   constructor(readonly event: ServerEvent) {}
   bytes(view: View): Uint8Array {
-    return (this.encoded[view] ??= utf8.encode(this.line(view)));
+    if (view === "text") return (this.text ??= utf8.encode(this.line("text")));
+    if (view === "json") return (this.json ??= utf8.encode(this.line("json")));
+    return (this.tagged ??= utf8.encode(this.line("tagged")));
   }
   /** The line as text: a turn of many events is joined as text and encoded once. */
   line(view: View): string {
-    return (this.lines[view] ??= wireLine(this.event, view));
+    if (view === "text") return (this.textLine ??= wireLine(this.event, "text"));
+    if (view === "json") return (this.jsonLine ??= wireLine(this.event, "json"));
+    return (this.taggedLine ??= wireLine(this.event, "tagged"));
   }
 }
 
@@ -234,12 +246,13 @@ export function parseClientHello(line: string): ClientHello | { error: string } 
   } catch {
     return { error: "The first line looks like JSON but does not parse." };
   }
-  if (typeof value !== "object" || value === null || (value as { type?: unknown }).type !== "hello") {
+  if (typeof value !== "object" || value === null || !("type" in value) || value.type !== "hello") {
     return { error: 'A structured client must start with {"type":"hello","proto":1}.' };
   }
-  const proto = (value as { proto?: unknown }).proto;
+  const proto = "proto" in value ? value.proto : undefined;
   if (typeof proto !== "number") return { error: 'The hello needs "proto": 1.' };
-  return value as ClientHello;
+  const client = "client" in value && typeof value.client === "string" ? value.client : undefined;
+  return { type: "hello", proto, ...(client === undefined ? {} : { client }) };
 }
 
 // A Record, so an event type missing here does not compile.

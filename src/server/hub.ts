@@ -4,7 +4,7 @@
 // everything that is not said in one room (renames, private messages, notices).
 //
 // In a cluster, users on other nodes are members too (found by name, listed, in rooms), but their
-// `node` is set and they are never delivered to: the hub's link carries what concerns them, and
+// `node` is set and they are never delivered to: the hub's bus carries what concerns them, and
 // what they do arrives through the same operations (join, part, say, rename, remove) as what users
 // here do, which relay only what was done here.
 
@@ -43,10 +43,11 @@ export type RelayEvent =
   | { type: "quit"; name: string; reason: LeaveReason; ts: number };
 
 /**
- * How a hub reaches users on other nodes (cluster mode; see cluster.ts). Called only for what
- * members here do.
+ * How a hub reaches users on other nodes: the Redis bus in cluster mode (src/cluster/cluster.ts),
+ * or an in-memory one between servers of one process (src/cluster/memory.ts). Called only for what
+ * members here do; what the others do comes in through the hub's own operations.
  */
-export interface Link {
+export interface Bus {
   relay(event: RelayEvent): void;
   /** A member here went away (reason) or came back (undefined). */
   relayAway(name: string, reason: string | undefined): void;
@@ -89,12 +90,14 @@ export class Hub implements RoomHost {
    * (cluster mode); on one node they are all of `members`, and 10,000 entries are not kept twice.
    */
   private readonly here: Set<Member> | undefined;
-  /** Other nodes, in cluster mode. */
-  link: Link | undefined;
+  /** Other nodes: in cluster mode, the bus that reaches them (Redis, or memory in tests); none alone. */
+  bus: Bus | undefined;
   private readonly everyone = new SortedNames();
   /** Rooms by folded name, and their names in order for /rooms. */
   private readonly rooms = new Map<string, Room>();
   private readonly roomNames = new SortedNames();
+  /** Rooms by their name as written: the lookup every line from another node makes, without folding. */
+  private readonly roomsByName = new Map<string, Room>();
   /** Rooms with lines waiting for the end of this turn. */
   busyRooms = 0;
   /** Members who said /away, and why (only they: /users and every welcome read this). */
@@ -129,7 +132,7 @@ export class Hub implements RoomHost {
 
   /** The room with this name (or one that looks like it). */
   room(name: string): Room | undefined {
-    return this.rooms.get(foldName(name));
+    return this.roomsByName.get(name) ?? this.rooms.get(foldName(name));
   }
 
   /** Names of everyone online, sorted case-insensitively. The hub's own array: encode it before anyone joins or leaves. */
@@ -139,11 +142,11 @@ export class Hub implements RoomHost {
 
   /** Claims a name for a member here before it is added: at once on one node, through Redis in a cluster. */
   claim(name: string): true | Promise<boolean> {
-    return this.link ? this.link.claim(name) : true;
+    return this.bus ? this.bus.claim(name) : true;
   }
 
   unclaim(name: string): void {
-    this.link?.unclaim(name);
+    this.bus?.unclaim(name);
   }
 
   /** Adds a member (in no room yet) unless the name is taken; true when added. */
@@ -172,7 +175,7 @@ export class Hub implements RoomHost {
     this.version++;
     this.here?.delete(member);
     this.awayReasons.delete(member);
-    if (member.node === undefined) this.link?.relay({ type: "quit", name: member.name, reason, ts });
+    if (member.node === undefined) this.bus?.relay({ type: "quit", name: member.name, reason, ts });
     return true;
   }
 
@@ -203,12 +206,13 @@ export class Hub implements RoomHost {
       }
       room = new Room(check.name, this);
       this.rooms.set(foldName(room.name), room);
+      this.roomsByName.set(room.name, room);
       this.roomNames.add(room.name);
     }
     room.enter(member, announce, ts);
     member.rooms.push(room);
     member.room = room;
-    if (member.node === undefined) this.link?.relay({ type: "join", room: room.name, name: member.name, ts });
+    if (member.node === undefined) this.bus?.relay({ type: "join", room: room.name, name: member.name, ts });
     return { ok: true, room, joined: true };
   }
 
@@ -220,7 +224,7 @@ export class Hub implements RoomHost {
     member.rooms.splice(at, 1);
     if (member.room === room) member.room = member.rooms[member.rooms.length - 1];
     if (member.node === undefined) {
-      this.link?.relay({
+      this.bus?.relay({
         type: "leave",
         room: room.name,
         name: member.name,
@@ -238,13 +242,15 @@ export class Hub implements RoomHost {
     if (room.size > 0) return;
     room.close();
     this.rooms.delete(foldName(room.name));
+    this.roomsByName.delete(room.name);
     this.roomNames.remove(room.name);
   }
 
   /** A line or /me said in a room by one of its members: to everyone else in it, here and elsewhere. */
   say(room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>, from: Member): void {
+    if (from.node === undefined) this.bus?.relay(event);
+    else if (room.locals === 0) return; // from another node, for nobody here: not even encoded
     room.say(event, from);
-    if (from.node === undefined) this.link?.relay(event);
   }
 
   /** /topic <text>: set ("" clears it) and told to everyone in the room, the setter too. */
@@ -252,7 +258,7 @@ export class Hub implements RoomHost {
     room.topic = text === "" ? undefined : { text, by: by.name, ts };
     const event = { type: "topic", room: room.name, text, by: by.name, ts } as const;
     room.say(event);
-    if (by.node === undefined) this.link?.relay(event);
+    if (by.node === undefined) this.bus?.relay(event);
   }
 
   /**
@@ -277,7 +283,7 @@ export class Hub implements RoomHost {
     if (member.node === undefined) told.add(member);
     for (const room of member.rooms) for (const m of room.localMembers()) told.add(m);
     this.tell(told, event);
-    if (member.node === undefined) this.link?.relay({ type: "rename", from, to, ts });
+    if (member.node === undefined) this.bus?.relay({ type: "rename", from, to, ts });
     return true;
   }
 
@@ -329,7 +335,7 @@ export class Hub implements RoomHost {
     for (const room of member.rooms) room.touch();
     if (reason === undefined) this.awayReasons.delete(member);
     else this.awayReasons.set(member, reason);
-    if (member.node === undefined) this.link?.relayAway(member.name, reason);
+    if (member.node === undefined) this.bus?.relayAway(member.name, reason);
   }
 
   awayReason(member: Member): string | undefined {
@@ -345,7 +351,7 @@ export class Hub implements RoomHost {
    * `from`: the member it comes from, whose joins are announced first if they are still waiting.
    */
   send(member: Member, event: ServerEvent, from?: Member): boolean {
-    if (member.node !== undefined) return this.link?.sendPrivate(member, event) ?? false;
+    if (member.node !== undefined) return this.bus?.sendPrivate(member, event) ?? false;
     if (from) for (const room of from.rooms) room.announceJoinOf(from);
     member.deliver(new Encoded(event).bytes(member.mode));
     return true;

@@ -255,17 +255,25 @@ export class Room {
     const last = turn[turn.length - 1]!.seq;
     let senders: Set<Member> | undefined;
     for (const b of turn) if (b.except) (senders ??= new Set()).add(b.except);
-    const joined: Partial<Record<View, Joined>> = {};
-    for (const [member, joinedSeq] of this.members) {
-      if (member.node !== undefined) continue;
+    // Joined once per view, when the first member in it is met.
+    let text: Joined | undefined;
+    let tagged: Joined | undefined;
+    let json: Joined | undefined;
+    // forEach: no [member, seq] pair made per member per turn.
+    this.members.forEach((joinedSeq, member) => {
+      if (member.node !== undefined) return;
       const view = viewOf(member, this);
-      const j = (joined[view] ??= joinTurn(turn, view));
-      // What a member already holds from before this turn's first broadcast can simply come first.
+      const j =
+        view === "text"
+          ? (text ??= joinTurn(turn, view))
+          : view === "json"
+            ? (json ??= joinTurn(turn, view))
+            : (tagged ??= joinTurn(turn, view));
       if (interleaved && member.rooms.length > 1) this.handOutTo(member, turn);
-      else if (joinedSeq > first || member.lastHeldSeq > first || senders?.has(member)) {
-        this.handOutTo(member, turn, j);
-      } else member.deliver(j.bytes, last);
-    }
+      // What a member already holds from before this turn's first broadcast can simply come first.
+      else if (joinedSeq > first || member.lastHeldSeq > first || senders?.has(member)) this.handOutTo(member, turn, j);
+      else member.deliver(j.bytes, last);
+    });
   }
 
   /**

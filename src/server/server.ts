@@ -11,7 +11,7 @@ import { PerAddress } from "./per-address.ts";
 import { LogDigest, type Repeat } from "./log-digest.ts";
 import { networkOf } from "./network.ts";
 import { error } from "./commands.ts";
-import type { Cluster } from "../cluster/cluster.ts";
+import type { NodeBus } from "../cluster/roster.ts";
 import { Hub } from "./hub.ts";
 import { Session } from "./session.ts";
 
@@ -30,9 +30,12 @@ export interface ServerOptions {
   password?: string;
   /** Serve TLS instead of plain TCP: PEM text of the certificate chain and the private key. */
   tls?: { cert: string; key: string };
-  /** Cluster mode: this server is one node of a chat shared through Redis (started already, with `hub`). */
-  cluster?: Cluster;
-  /** The hub to use (made from `limits` and `defaultRoom` if absent). */
+  /**
+   * Cluster mode: this server is one node of a chat shared with others, reached through this bus
+   * (Redis, or memory between servers of one process), started already on `hub`.
+   */
+  bus?: NodeBus;
+  /** The hub to use (made from `limits` and `defaultRoom` if absent); the bus's, in cluster mode. */
   hub?: Hub;
   /** Where everyone starts (when the server makes its hub). */
   defaultRoom?: string;
@@ -49,11 +52,10 @@ export interface ChatServer {
 }
 
 export function startServer(options: ServerOptions): ChatServer {
-  const cluster = options.cluster;
+  const bus = options.bus;
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
   const hub =
     options.hub ??
-    cluster?.hub ??
     new Hub({ defaultRoom: options.defaultRoom, maxRooms: limits.maxRooms, maxRoomsPerUser: limits.maxRoomsPerUser });
   const now = options.now ?? Date.now;
   const clock: Clock = { now, later: SYSTEM_CLOCK.later };
@@ -229,13 +231,10 @@ export function startServer(options: ServerOptions): ChatServer {
         clearInterval(sweeper);
         listener.stop(false); // no new connections; existing ones get their notice first
         options.log(`shutting down: telling ${sessions.size} connection(s)`);
-        if (cluster) {
+        if (bus) {
           // Other nodes' users see ours leave; only people here hear that this server is stopping.
-          await cluster.stop();
-          const st = cluster.stats;
-          options.log(
-            `cluster: left; envelopes ${st.published} sent, ${st.received} received, ${st.missed} missed, ${st.duplicates} repeated, ${st.unsent} not sent`,
-          );
+          await bus.stop();
+          options.log(`cluster: left; ${bus.summary()}`);
         }
         const closed = new Promise<void>((resolve) => {
           allClosed = resolve;

@@ -433,7 +433,7 @@ export class Session
         "flooding",
       );
     }
-    this.pacer.push(input);
+    this.pacer.push(input, this.now()); // the clock as read once for the chunk
     if (this.pacer.length > 0 && !this.toldSlow && !this.pacer.holding("claim")) this.tellSlow();
   }
 

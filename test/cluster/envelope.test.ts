@@ -32,7 +32,7 @@ describe("envelopes", () => {
 
   test.each([
     ["an unknown type", { type: "explode" }],
-    ["a name that breaks the rules", { type: "join", room: "#dev", name: "server", ts: 1 }],
+    ["a name that breaks the rules", { type: "join", room: "#dev", name: "Sam Smith", ts: 1 }],
     ["a room that is not one", { type: "join", room: "dev", name: "Sam", ts: 1 }],
     ["a room not in lower case", { type: "public", room: "#Dev", from: "Sam", text: "hi", ts: 1 }],
     ["text that is not text", { type: "public", room: "#dev", from: "Sam", text: 42, ts: 1 }],

@@ -2,6 +2,9 @@
 
 import { afterEachTest } from "./cleanup.ts";
 import { Cluster, type ClusterOptions } from "../../src/cluster/cluster.ts";
+import type { MemoryNetwork } from "../../src/cluster/memory.ts";
+import type { NodeBus } from "../../src/cluster/roster.ts";
+import { Hub } from "../../src/server/hub.ts";
 import { type ChatServer, type ServerOptions, startServer } from "../../src/server/server.ts";
 import { Peer, type PeerTls } from "./peer.ts";
 
@@ -33,6 +36,8 @@ export type TestServerOptions = Pick<
   tls?: boolean;
   /** A node of a cluster through this Redis (its log goes to the server's). */
   cluster?: Omit<ClusterOptions, "log">;
+  /** A node of a cluster of servers in this process, through memory. */
+  memory?: { network: MemoryNetwork; nodeId: string };
 };
 
 /** The test certificate (test/fixtures/tls): signed by the test CA for localhost and 127.0.0.1. */
@@ -48,7 +53,15 @@ export async function testTls() {
 export async function testServer(options: TestServerOptions = {}): Promise<TestServer> {
   const log: string[] = [];
   const certs = options.tls ? await testTls() : undefined;
-  const cluster = options.cluster && (await Cluster.start({ ...options.cluster, log: (l) => void log.push(l) }));
+  let hub: Hub | undefined;
+  let bus: NodeBus | undefined;
+  if (options.cluster || options.memory) {
+    const { maxRooms, maxRoomsPerUser } = options.limits ?? {};
+    hub = new Hub({ clustered: true, defaultRoom: options.defaultRoom, maxRooms, maxRoomsPerUser });
+    const nodeLog = (l: string) => void log.push(l);
+    if (options.cluster) bus = await Cluster.start({ ...options.cluster, hub, log: nodeLog });
+    else if (options.memory) bus = options.memory.network.attach(options.memory.nodeId, hub, nodeLog);
+  }
   const server = startServer({
     host: "127.0.0.1",
     port: 0,
@@ -58,7 +71,8 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     // not trip the per-address slowdown it is not about. Tests of that limit set it themselves.
     limits: { attemptBurst: 1000, ...options.limits },
     tls: certs?.server,
-    cluster,
+    hub,
+    bus,
   });
   const peerTls = certs ? { ca: certs.ca } : undefined;
   const peers: Peer[] = [];
