@@ -98,7 +98,8 @@ describe("compiled binaries", () => {
   }, 20_000);
 
   test("30 lines piped in (cat notes.txt | bunchat): paced by the client, so the server never has to slow it", async () => {
-    const { server, port } = await runServer(bins); // the default budget: 10 lines at once, then 5 a second
+    // A budget of 5 lines at once, then 20 a second: 30 lines are paced for a second and a quarter.
+    const { server, port } = await runServer(bins, ["--flood-burst", "5", "--flood-rate", "20"]);
     const watcher = await Peer.join(port, "Watcher");
     const bot = run(bins.client, ["--port", String(port), "--name", "Bot"], "Bot");
     for (let i = 0; i < 30; i++) bot.send(`note ${i}`);
