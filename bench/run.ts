@@ -539,20 +539,7 @@ async function measure(target: Target): Promise<Figures> {
   if (setups[target.id]) figures.setup = median(setups[target.id]!);
   // Latency on a server and connections of its own: nothing left over from the other runs.
   if (LATENCY.users > 0 && !(target.maxUsers && LATENCY.users > target.maxUsers.users)) {
-    const server = await startTarget(target);
-    const load = startLoad();
-    try {
-      await load.ask<"joined">(
-        {
-          type: "join",
-          protocol: target.protocol,
-          ports: server.ports,
-          users: LATENCY.users,
-          senders: LATENCY.senders,
-          batch: 200,
-        },
-        60_000,
-      );
+    await onFreshServer(target, { users: LATENCY.users, senders: LATENCY.senders }, async (_, load) => {
       const p50: number[] = [];
       const p99: number[] = [];
       const max: number[] = [];
@@ -568,31 +555,15 @@ async function measure(target: Target): Promise<Figures> {
         noteOdd(target, "latency", r);
       }
       Object.assign(figures, { p50: median(p50), p99: median(p99), max: median(max) });
-    } catch (err) {
+    }).catch((err) => {
       figures.p50 = `failed: ${(err as Error).message}`;
       notes.add(`${target.label}, latency: ${(err as Error).message}`);
-    } finally {
-      await load.quit();
-      await server.stop();
-    }
+    });
   }
   if (target.rooms && ROOMS.users > 0) {
     // Many small rooms, as a team uses them: one sender per room, a chat's pace in all.
-    const server = await startTarget(target);
-    const load = startLoad();
-    try {
-      await load.ask<"joined">(
-        {
-          type: "join",
-          protocol: target.protocol,
-          ports: server.ports,
-          users: ROOMS.users,
-          senders: ROOM_COUNT,
-          batch: 200,
-          rooms: ROOM_COUNT,
-        },
-        120_000,
-      );
+    const joining = { users: ROOMS.users, senders: ROOM_COUNT, rooms: ROOM_COUNT };
+    await onFreshServer(target, joining, async (server, load) => {
       const rates: number[] = [];
       const p99: number[] = [];
       const cost: number[] = [];
@@ -617,13 +588,10 @@ async function measure(target: Target): Promise<Figures> {
         roomsCost: median(cost),
         roomsCpu: pct(median(share)),
       });
-    } catch (err) {
+    }).catch((err) => {
       figures.roomsRate = `failed: ${(err as Error).message}`;
       notes.add(`${target.label}, many rooms: ${(err as Error).message}`);
-    } finally {
-      await load.quit();
-      await server.stop();
-    }
+    });
     console.log(
       `  ${target.label}, ${ROOM_COUNT} rooms of ${ROOMS.size}: ${show(figures.roomsRate, "rate")} deliveries/s, p99 ${show(figures.roomsP99, "ms")}, server ${figures.roomsCpu}`,
     );
@@ -682,6 +650,26 @@ async function measure(target: Target): Promise<Figures> {
     );
   }
   return figures;
+}
+
+/**
+ * A server of its own and a load generator with `users` joined (in `rooms`, if given), for one
+ * measurement; both are stopped whatever happens.
+ */
+async function onFreshServer(
+  target: Target,
+  joining: { users: number; senders: number; rooms?: number },
+  run: (server: Running, load: ReturnType<typeof startLoad>) => Promise<void>,
+): Promise<void> {
+  const server = await startTarget(target);
+  const load = startLoad();
+  try {
+    await load.ask<"joined">({ type: "join", protocol: target.protocol, ports: server.ports, batch: 200, ...joining }, 120_000);
+    await run(server, load);
+  } finally {
+    await load.quit();
+    await server.stop();
+  }
 }
 
 /** Adds one repetition's CPU window to a shape: CPU per million deliveries, rate, shares, noise. */
