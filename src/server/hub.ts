@@ -194,14 +194,16 @@ export class Hub implements RoomHost {
       member.room = room;
       return { ok: true, room, joined: false };
     }
-    if (member.rooms.length >= this.maxRoomsPerUser) {
+    // A user of another node was let in there: its node's bounds applied, not ours (ours may differ).
+    const local = member.node === undefined;
+    if (local && member.rooms.length >= this.maxRoomsPerUser) {
       return roomError(
         "too-many-rooms",
         `You are in ${member.rooms.length} rooms, the most there can be; /part one first.`,
       );
     }
     if (!room) {
-      if (this.rooms.size >= this.maxRooms && check.name !== this.lobby) {
+      if (local && this.rooms.size >= this.maxRooms && check.name !== this.lobby) {
         return roomError("too-many-rooms", `The server has ${this.rooms.size} rooms, the most it allows; join one of them.`);
       }
       room = new Room(check.name, this);

@@ -163,6 +163,15 @@ describe("Hub: rooms", () => {
     expect(hub.join(dee, "#lobby", 1)).toMatchObject({ ok: true, joined: true });
   });
 
+  test("a user of another node joins past this node's bounds: its own node applied them", () => {
+    const { hub, joinRoom } = makeHub({ maxRooms: 1, maxRoomsPerUser: 1 });
+    const zed = Object.assign(member("Zed"), { node: "n2" });
+    hub.add(zed);
+    joinRoom(zed, "#a");
+    joinRoom(zed, "#b");
+    expect(zed.rooms.map((r) => r.name)).toEqual(["#a", "#b"]);
+  });
+
   test("/part tells the room with the reason, moves the member's lines to its last room, and an empty room goes with its topic", () => {
     const { hub, enter, joinRoom, say, turn } = makeHub();
     const [sam, ana] = [enter(member("Sam")), enter(member("Ana"))];
