@@ -16,8 +16,10 @@ export type ClusterEvent =
   | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" }> }
   /** A pm's recipient had left when it arrived: its sender, on `node`, is told. */
   | { type: "undelivered"; node: string; from: string; to: string }
-  /** A node's whole list of users, after it (re)joined: the others reconcile their view of it. */
+  /** A node's whole list of users, after it (re)joined: the others reconcile their view of it, and answer with their topics. */
   | { type: "roster"; users: RosterEntry[] }
+  /** The topics of the rooms a node has users in: for a node that joined after they were set. */
+  | { type: "topics"; topics: RoomTopic[] }
   /**
    * A dead node's users left: announced by the one survivor that took its cleanup, or by the node's
    * own next process taking over its id (reason server-restarted).
@@ -30,6 +32,14 @@ export interface Envelope {
   b: string;
   s: number;
   e: ClusterEvent[];
+}
+
+/** A room's topic, as carried between nodes. */
+export interface RoomTopic {
+  room: string;
+  text: string;
+  by: string;
+  ts: number;
 }
 
 /** A user as its node keeps it in Redis: the name as typed, the away reason, the rooms it is in. */
@@ -150,6 +160,16 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         if (entry) users.push(entry);
       }
       return { type: "roster", users };
+    }
+    case "topics": {
+      if (!Array.isArray(v.topics)) return undefined;
+      const topics: RoomTopic[] = [];
+      for (const t of v.topics) {
+        if (isObject(t) && isRoom(t.room) && isText(t.text, LIMITS.topicMaxLength) && isName(t.by) && isTime(t.ts)) {
+          topics.push({ room: t.room, text: t.text, by: t.by, ts: t.ts });
+        }
+      }
+      return { type: "topics", topics };
     }
     case "gone":
       if (!isNode(v.node) || !Array.isArray(v.names)) return undefined;

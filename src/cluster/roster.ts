@@ -224,8 +224,16 @@ export class RemoteRoster {
         });
         return;
       }
-      case "roster":
-        return this.reconcile(node, event.users, "disconnected");
+      case "roster": {
+        this.reconcile(node, event.users, "disconnected");
+        // It has just (re)joined: it may not know the topics set before.
+        const topics = hub.topics();
+        if (topics.length > 0) this.host.send({ type: "topics", topics });
+        return;
+      }
+      case "topics":
+        for (const { room, text, by, ts } of event.topics) hub.room(room)?.learnTopic({ text, by, ts });
+        return;
       case "gone": {
         const restarted = event.reason === "server-restarted";
         if (this.forget(event.node, restarted ? "server-restarted" : "server-lost") === 0) return;

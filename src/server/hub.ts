@@ -319,6 +319,15 @@ export class Hub implements RoomHost {
     return encoded;
   }
 
+  /** The topics of the rooms someone here is in (for a cluster node that joins later). */
+  topics(): { room: string; text: string; by: string; ts: number }[] {
+    const topics = [];
+    for (const room of this.rooms.values()) {
+      if (room.topic && room.locals > 0) topics.push({ room: room.name, ...room.topic });
+    }
+    return topics;
+  }
+
   /** /rooms: the first ROOMS_SHOWN rooms by name (with a prefix, those it starts), and how many there are. */
   roomList(prefix = ""): ServerEvent {
     const { names, count } = this.roomNames.range(prefix, ROOMS_SHOWN);

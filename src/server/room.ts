@@ -103,6 +103,11 @@ export class Room {
     for (const member of this.members.keys()) if (member.node === undefined) yield member;
   }
 
+  /** A topic set elsewhere before this node knew the room (cluster): taken unless it has a newer one. */
+  learnTopic(topic: Topic): void {
+    if (!this.topic || this.topic.ts < topic.ts) this.topic = topic;
+  }
+
   /** How /rooms lists it. */
   info(): RoomInfo {
     return { name: this.name, count: this.members.size, ...(this.topic ? { topic: this.topic.text } : {}) };

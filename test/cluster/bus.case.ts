@@ -192,14 +192,18 @@ export function busBehaviour(label: string, make: MakeCluster): void {
       await until(() => a.server.hub.room("#dev")?.size === 1);
     });
 
-    test("a node that starts later learns who is in which room", async () => {
+    test("a node that starts later learns who is in which room, and the topics set before", async () => {
       const cluster = await make(1);
       const sam = await cluster.nodes[0]!.join("Sam");
       sam.send("/join #dev");
       await sam.next("In #dev (1): Sam");
+      sam.send("/topic ship on Friday");
+      await sam.next("--- Sam set the topic: ship on Friday");
       const c = await cluster.add();
+      await until(() => c.server.hub.room("#dev")?.topic !== undefined);
       const zoe = await c.join("Zoe");
       zoe.send("/join #dev");
+      await zoe.next("Topic: ship on Friday (set by Sam)");
       await zoe.next("In #dev (2): Sam, Zoe");
       await sam.next("--> Zoe joined the chat");
       zoe.send("hi Sam");
