@@ -14,7 +14,7 @@
 // first) and resyncs itself.
 
 import { RedisClient } from "bun";
-import { within } from "../net/clock.ts";
+import { type Clock, every, SYSTEM_CLOCK, within } from "../net/clock.ts";
 import { unreachable } from "../protocol/codec.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
@@ -58,7 +58,10 @@ export interface ClusterOptions {
   pulseTimeoutMs?: number;
   /** Output waiting for Redis past which envelopes are dropped rather than queued (default 16 MiB). */
   maxPendingBytes?: number;
-  now?(): number;
+  /** Time and timers (heartbeats, pings, retries); the system's by default. */
+  clock?: Clock;
+  /** For the boot id and a generated node id: a number in [0, 1). */
+  random?: () => number;
   /** The hub this node's users are in (built by the server, with its rooms' settings); a default one if absent. */
   hub?: Hub;
 }
@@ -94,6 +97,13 @@ const ENVELOPE_DEADLINE_MS = 1000;
 
 export class ClusterError extends Error {}
 
+/** A short random id of base-36 digits. */
+function randomId(random: () => number, length: number): string {
+  let id = "";
+  while (id.length < length) id += Math.floor(random() * 36).toString(36);
+  return id;
+}
+
 /** How long a claim outlives its node's last heartbeat: cleanup frees names sooner; this is for when nobody is left to. */
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
@@ -110,13 +120,14 @@ export class Cluster implements NodeBus, RosterHost {
     reconnects: 0,
   };
   /** A new one per process, so a node restarted under the same id starts a new sequence. */
-  private readonly boot = Math.random().toString(36).slice(2, 10);
+  private readonly boot: string;
   private seq = 0;
   private readonly nodeTimeoutMs: number;
   private readonly retryMaxMs: number;
   private readonly pulseTimeoutMs: number;
   private readonly maxPendingBytes: number;
   readonly now: () => number;
+  private readonly clock: Clock;
   /** This turn's envelope: events, and changes to our user list in Redis. */
   private events: ClusterEvent[] = [];
   private ops: string[] = [];
@@ -129,13 +140,13 @@ export class Cluster implements NodeBus, RosterHost {
   private state: "syncing" | "up" | "down" | "stopped" = "syncing";
   /** Envelopes that arrived while catching up, applied once the snapshot is. */
   private buffered: Envelope[] = [];
-  private beatTimer: Timer | undefined;
-  private pulseTimer: Timer | undefined;
+  private beatTimer: { cancel(): void } | undefined;
+  private pulseTimer: { cancel(): void } | undefined;
   /** When the PING now awaited on each connection (commands, subscriber) was sent. */
   private pingSent: [number | undefined, number | undefined] = [undefined, undefined];
   /** Redis's clock minus ours, measured at each (re)join: envelope deadlines are on Redis's clock. */
   private redisOffsetMs = 0;
-  private retryTimer: Timer | undefined;
+  private retryTimer: { cancel(): void } | undefined;
   private retries = 0;
   /** Senders told that their lines may not have reached the other servers, since lines last went through. */
   private readonly toldUndelivered = new Set<Member>();
@@ -165,14 +176,16 @@ export class Cluster implements NodeBus, RosterHost {
     this.retryMaxMs = options.retryMaxMs ?? 1000;
     this.pulseTimeoutMs = options.pulseTimeoutMs ?? DEFAULT_PULSE_TIMEOUT_MS;
     this.maxPendingBytes = options.maxPendingBytes ?? MAX_PENDING_BYTES;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.now = () => this.clock.now();
+    this.boot = randomId(options.random ?? Math.random, 8);
     this.hub = options.hub ?? new Hub({ clustered: true });
     this.hub.bus = this;
   }
 
   /** Connects, takes the node id, subscribes and reads who is online. Rejects with a ClusterError a person can act on. */
   static async start(options: ClusterOptions): Promise<Cluster> {
-    const nodeId = options.nodeId ?? `node-${Math.random().toString(36).slice(2, 8)}`;
+    const nodeId = options.nodeId ?? `node-${randomId(options.random ?? Math.random, 6)}`;
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) {
       throw new ClusterError(`--node-id must be 1-64 of A-Z a-z 0-9 _ . -, not "${nodeId}".`);
     }
@@ -214,8 +227,8 @@ export class Cluster implements NodeBus, RosterHost {
       throw new ClusterError(`Redis at ${where} failed while joining the cluster: ${(err as Error).message}`);
     }
     cluster.watch();
-    cluster.beatTimer = setInterval(() => cluster.beat(), cluster.nodeTimeoutMs / 4);
-    cluster.pulseTimer = setInterval(() => cluster.pulse(), PULSE_EVERY_MS);
+    cluster.beatTimer = every(cluster.clock, cluster.nodeTimeoutMs / 4, () => cluster.beat());
+    cluster.pulseTimer = every(cluster.clock, PULSE_EVERY_MS, () => cluster.pulse());
     options.log(`cluster: node ${nodeId} joined through Redis at ${where}, ${cluster.hub.size} online in all`);
     return cluster;
   }
@@ -316,7 +329,7 @@ export class Cluster implements NodeBus, RosterHost {
       this.stats.unsent++;
     } else if (events.length > 0) envelope = this.envelope(events);
     if (envelope === "" && ops.length === 0) return;
-    const deadline = String(Math.round(Date.now() + this.redisOffsetMs + ENVELOPE_DEADLINE_MS));
+    const deadline = String(Math.round(this.now() + this.redisOffsetMs + ENVELOPE_DEADLINE_MS));
     try {
       const done = await this.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, deadline, ...ops]);
       if (done === 1) {
@@ -469,10 +482,10 @@ export class Cluster implements NodeBus, RosterHost {
   private beatSoon(): void {
     if (this.beatPending) return;
     this.beatPending = true;
-    setTimeout(() => {
+    this.clock.later(0, () => {
       this.beatPending = false;
       this.beat();
-    }, 0);
+    });
   }
 
   /** Our view of every other node, from a snapshot; nodes missing from it are left to the heartbeat check. */
@@ -516,10 +529,10 @@ export class Cluster implements NodeBus, RosterHost {
   private retry(): void {
     if (this.retryTimer !== undefined || this.state === "stopped") return;
     const delay = Math.min(this.retryMaxMs, 100 * 2 ** Math.min(this.retries++, 10));
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.clock.later(delay, () => {
       this.retryTimer = undefined;
       void this.reconnect();
-    }, delay);
+    });
   }
 
   private async reconnect(): Promise<void> {
@@ -574,7 +587,7 @@ export class Cluster implements NodeBus, RosterHost {
    */
   private pulse(): void {
     if (this.state !== "up" && this.state !== "syncing") return;
-    const now = Date.now();
+    const now = this.now();
     const clients = [this.cmd, this.sub] as const;
     for (const i of [0, 1] as const) {
       const sent = this.pingSent[i];
@@ -596,9 +609,9 @@ export class Cluster implements NodeBus, RosterHost {
 
   /** Redis's clock against ours, halfway through a TIME round trip. */
   private async measureClock(): Promise<void> {
-    const before = Date.now();
+    const before = this.now();
     const [seconds, micros] = (await this.cmd.send("TIME", [])) as [string, string];
-    const after = Date.now();
+    const after = this.now();
     this.redisOffsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (before + after) / 2;
   }
 
@@ -799,9 +812,9 @@ export class Cluster implements NodeBus, RosterHost {
     if (this.state === "stopped") return;
     const wasUp = this.state === "up";
     this.state = "stopped";
-    clearInterval(this.beatTimer);
-    clearInterval(this.pulseTimer);
-    clearTimeout(this.retryTimer);
+    this.beatTimer?.cancel();
+    this.pulseTimer?.cancel();
+    this.retryTimer?.cancel();
     this.hub.bus = undefined;
     this.cmd.onclose = this.sub.onclose = null;
     if (wasUp) {

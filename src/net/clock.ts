@@ -18,6 +18,17 @@ export const SYSTEM_CLOCK: Clock = {
   },
 };
 
+/** Runs `run` every `ms` on `clock` until cancelled. */
+export function every(clock: Clock, ms: number, run: () => void): { cancel(): void } {
+  let timer: { cancel(): void };
+  const tick = () => {
+    timer = clock.later(ms, tick);
+    run();
+  };
+  timer = clock.later(ms, tick);
+  return { cancel: () => timer.cancel() };
+}
+
 /** `promise`'s value, or `late` if it takes longer than `ms` (the timer is cleared either way). */
 export async function within<T, L>(promise: Promise<T>, ms: number, late: L): Promise<T | L> {
   let timer: Timer | undefined;
