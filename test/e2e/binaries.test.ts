@@ -298,6 +298,33 @@ describe("compiled binaries", () => {
   );
 
   test.skipIf(!hasTmux)(
+    "interactive rooms: the prompt shows the current room, Tab completes #rooms, other rooms' lines say which",
+    async () => {
+      const { server, term, eliya } = await samWithEliya();
+      eliya.send("/join #design");
+      await eliya.next(/^In #design/);
+      term.type("/rooms", true); // heard of now: Tab can complete it
+      await term.waitForLine(/^ {2}#design +1 user/);
+      term.type("/join #de");
+      term.key("Tab");
+      await term.waitForLine(/^#lobby> \/join #design ?$/);
+      term.key("Enter");
+      await term.waitForLine(/^#design> $|^#design>$/);
+      await eliya.next("--> Sam joined the chat");
+      eliya.send("in design");
+      await term.waitForLine(/^Eliya: in design$/);
+      eliya.send("/join #lobby");
+      eliya.send("in the lobby");
+      await term.waitForLine(/^\[#lobby\] Eliya: in the lobby$/);
+      term.type("/part", true);
+      await term.waitForLine(/^<-- You left #design; your lines go to #lobby now\.$/);
+      await term.waitForLine(/^#lobby> $|^#lobby>$/);
+      await quitAndStop(term, eliya, server);
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
     "interactive: a half-typed line of wide characters (CJK, emoji) stays intact while messages arrive",
     async () => {
       const { server, term, eliya } = await samWithEliya();
