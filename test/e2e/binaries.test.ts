@@ -455,6 +455,34 @@ describe("compiled binaries", () => {
   );
 
   test.skipIf(!hasTmux)(
+    "interactive: back after a restart, the client is in its rooms again, the current one current",
+    async () => {
+      const first = await runServer(bins);
+      const term = Terminal.start([bins.client, "--port", String(first.port), "--name", "Sam", "--no-timestamps"]);
+      await term.waitForLine(/^Joined as Sam\.$/);
+      term.type("/join #ops", true);
+      term.type("/join #dev", true);
+      await term.waitForLine(/^#dev> $|^#dev>$/);
+      first.server.proc.kill("SIGTERM");
+      await first.server.exited();
+      await term.waitForLine(/^Reconnecting in \d+ s… \(Ctrl-C to leave\)$/);
+      const second = await runServer(bins, ["--port", String(first.port)]);
+      const watcher = await Peer.join(first.port, "Watcher");
+      watcher.send("/join #dev");
+      await watcher.next(/^In #dev/);
+      await term.waitForLine(/^Back in the chat as Sam\.$/, 20_000);
+      await watcher.next("--> Sam joined the chat", 5000);
+      await term.waitForLine(/^#dev> $|^#dev>$/);
+      term.type("still in dev", true);
+      await watcher.next("Sam: still in dev");
+      watcher.send("/rooms");
+      await watcher.next(/^ {2}#ops +1 user/);
+      await quitAndStop(term, watcher, second.server);
+    },
+    40_000,
+  );
+
+  test.skipIf(!hasTmux)(
     "interactive: a server that comes back speaking TLS stops the client with the reason, not endless retries",
     async () => {
       const { port, term } = await samThenRestart();
