@@ -1,6 +1,6 @@
 // The client's connection: Bun.connect, the JSON hello, framing in, the outbox out.
 
-import { decodeEvent } from "../protocol/codec.ts";
+import { decodeEvent } from "../protocol/decode.ts";
 import type { ClientHello, ServerEvent } from "../protocol/events.ts";
 import { KEEPALIVE_IDLE_MS, PROTOCOL_VERSION } from "../protocol/limits.ts";
 import { LineReader } from "../protocol/lines.ts";

@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import {
-  decodeEvent,
   Encoded,
   encode,
   helpBlock,
@@ -9,6 +8,7 @@ import {
   toText,
   wireLine,
 } from "../../src/protocol/codec.ts";
+import { decodeEvent } from "../../src/protocol/decode.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
 import { sanitizeText } from "../../src/protocol/sanitize.ts";
 
@@ -195,9 +195,26 @@ describe("codecs", () => {
     expect(encoded.bytes("json")).not.toBe(encoded.bytes("text"));
   });
 
-  test.each(["not json", "{broken", '{"type":"nope"}', "[]", "null", '"hello"'])("decodeEvent ignores %p", (line) =>
-    expect(decodeEvent(line)).toBeUndefined(),
-  );
+  test.each([
+    "not json",
+    "{broken",
+    '{"type":"nope"}',
+    "[]",
+    "null",
+    '"hello"',
+    '{"type":"public","room":"#lobby","from":"Sam","text":42,"ts":1}',
+    '{"type":"public","from":"Sam","text":"hi","ts":1}',
+    '{"type":"leave","room":"#lobby","name":"Sam","reason":"vanished","ts":1}',
+    '{"type":"error","code":"no-such-code","message":"?"}',
+    '{"type":"users","users":["a",3],"count":2}',
+    '{"type":"rooms","rooms":[{"name":"#a"}],"count":1}',
+    '{"type":"welcome","name":"Sam","room":"#lobby","rooms":["#lobby"],"users":[],"topic":"x"}',
+  ])("decodeEvent skips what is not a well-formed event it knows: %p", (line) => expect(decodeEvent(line)).toBeUndefined());
+
+  test("decodeEvent drops fields it does not know", () => {
+    const line = '{"type":"public","room":"#lobby","from":"Sam","text":"hi","ts":1,"evil":"\\u001b[2J"}';
+    expect(decodeEvent(line)).toEqual({ type: "public", room: "#lobby", from: "Sam", text: "hi", ts: 1 });
+  });
 
   test.each([
     ["Sam", undefined],

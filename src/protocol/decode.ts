@@ -1,0 +1,210 @@
+// A structured client reading the server: each JSON line is checked field by field into a typed
+// event (no cast). A line that is not an event this version knows (a type, or a reason or error
+// code it has no word for) is skipped, as PROTOCOL.md asks of clients; fields it does not know are
+// dropped. The server and the bundled client ship together, and the hello's protocol number
+// guards against a server that speaks another version.
+
+import { LEAVE_WORDS } from "./codec.ts";
+import type { ErrorCode, EventType, LeaveReason, RoomInfo, ServerEvent, Topic } from "./events.ts";
+
+type Fields = Record<string, unknown>;
+type Decoder = (v: Fields) => ServerEvent | undefined;
+
+const ERROR_CODES: Record<ErrorCode, true> = {
+  "name-invalid": true,
+  "name-taken": true,
+  "not-registered": true,
+  "line-too-long": true,
+  "bad-encoding": true,
+  "no-newline": true,
+  "unfinished-line": true,
+  "wrong-protocol": true,
+  "slow-down": true,
+  "excess-flood": true,
+  "too-many-attempts": true,
+  "bad-password": true,
+  "ping-timeout": true,
+  "too-slow": true,
+  "unknown-command": true,
+  "bad-usage": true,
+  "unknown-user": true,
+  unreachable: true,
+  "bad-hello": true,
+  "room-invalid": true,
+  "not-in-room": true,
+  "too-many-rooms": true,
+  "topic-too-long": true,
+  "registration-timeout": true,
+  "server-full": true,
+  "too-many-connections": true,
+  "connecting-too-fast": true,
+};
+
+const isObject = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): v is string => typeof v === "string";
+const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every(str);
+const isReason = (v: unknown): v is LeaveReason => str(v) && Object.hasOwn(LEAVE_WORDS, v);
+const isCode = (v: unknown): v is ErrorCode => str(v) && Object.hasOwn(ERROR_CODES, v);
+
+/** An optional field: absent, or of its kind (then kept). */
+const maybe = <T>(v: unknown, is: (v: unknown) => v is T, key: string): Record<string, T> | undefined =>
+  v === undefined ? {} : is(v) ? { [key]: v } : undefined;
+
+function topic(v: unknown): Topic | undefined {
+  return isObject(v) && str(v.text) && str(v.by) && num(v.ts) ? { text: v.text, by: v.by, ts: v.ts } : undefined;
+}
+
+function away(v: unknown): Record<string, string> | undefined {
+  if (!isObject(v)) return undefined;
+  const out: Record<string, string> = {};
+  for (const [name, reason] of Object.entries(v)) if (str(reason)) out[name] = reason;
+  return out;
+}
+
+/** The list part of welcome, users and room events: names, away reasons, counts. */
+function list(v: Fields): { users: string[]; away?: Record<string, string>; count?: number; awayCount?: number } | undefined {
+  if (!strings(v.users)) return undefined;
+  const a = v.away === undefined ? undefined : away(v.away);
+  if (v.away !== undefined && a === undefined) return undefined;
+  if ((v.count !== undefined && !num(v.count)) || (v.awayCount !== undefined && !num(v.awayCount))) return undefined;
+  return {
+    users: v.users,
+    ...(a ? { away: a } : {}),
+    ...(num(v.count) ? { count: v.count } : {}),
+    ...(num(v.awayCount) ? { awayCount: v.awayCount } : {}),
+  };
+}
+
+/** A line said in a room, or to one person: who, what, when. */
+const said = (v: Fields) => (str(v.from) && str(v.text) && num(v.ts) ? { from: v.from, text: v.text, ts: v.ts } : undefined);
+
+// One decoder per event type: a Record, so a type without one does not compile.
+const DECODERS: Record<EventType, Decoder> = {
+  hello: (v) =>
+    str(v.server) &&
+    num(v.proto) &&
+    num(v.maxLineBytes) &&
+    num(v.nameMaxLength) &&
+    num(v.burstLines) &&
+    num(v.linesPerSecond) &&
+    typeof v.password === "boolean"
+      ? {
+          type: "hello",
+          server: v.server,
+          proto: v.proto,
+          maxLineBytes: v.maxLineBytes,
+          nameMaxLength: v.nameMaxLength,
+          burstLines: v.burstLines,
+          linesPerSecond: v.linesPerSecond,
+          password: v.password,
+        }
+      : undefined,
+  "ask-password": () => ({ type: "ask-password" }),
+  "ask-name": () => ({ type: "ask-name" }),
+  welcome: (v) => {
+    const l = list(v);
+    const t = v.topic === undefined ? undefined : topic(v.topic);
+    if (!l || !str(v.name) || !str(v.room) || !strings(v.rooms) || (v.topic !== undefined && !t)) return undefined;
+    return { type: "welcome", name: v.name, room: v.room, rooms: v.rooms, ...(t ? { topic: t } : {}), ...l };
+  },
+  public: (v) => {
+    const s = said(v);
+    return s && str(v.room) ? { type: "public", room: v.room, ...s } : undefined;
+  },
+  action: (v) => {
+    const s = said(v);
+    return s && str(v.room) ? { type: "action", room: v.room, ...s } : undefined;
+  },
+  private: (v) => {
+    const s = said(v);
+    return s ? { type: "private", ...s } : undefined;
+  },
+  "private-sent": (v) =>
+    str(v.to) && str(v.text) && num(v.ts) ? { type: "private-sent", to: v.to, text: v.text, ts: v.ts } : undefined,
+  join: (v) => (str(v.room) && str(v.name) && num(v.ts) ? { type: "join", room: v.room, name: v.name, ts: v.ts } : undefined),
+  leave: (v) => {
+    const message = maybe(v.message, str, "message");
+    if (!str(v.room) || !str(v.name) || !isReason(v.reason) || !num(v.ts) || !message) return undefined;
+    return { type: "leave", room: v.room, name: v.name, reason: v.reason, ...message, ts: v.ts };
+  },
+  joins: (v) =>
+    str(v.room) && strings(v.names) && num(v.count) && num(v.ts)
+      ? { type: "joins", room: v.room, names: v.names, count: v.count, ts: v.ts }
+      : undefined,
+  leaves: (v) => {
+    if (!str(v.room) || !Array.isArray(v.users) || !num(v.count) || !num(v.ts)) return undefined;
+    const users: { name: string; reason: LeaveReason; message?: string }[] = [];
+    for (const u of v.users) {
+      const message = isObject(u) ? maybe(u.message, str, "message") : undefined;
+      if (!isObject(u) || !str(u.name) || !isReason(u.reason) || !message) return undefined;
+      users.push({ name: u.name, reason: u.reason, ...message });
+    }
+    return { type: "leaves", room: v.room, users, count: v.count, ts: v.ts };
+  },
+  users: (v) => {
+    const l = list(v);
+    const room = maybe(v.room, str, "room");
+    const prefix = maybe(v.prefix, str, "prefix");
+    if (!l || !num(v.count) || !room || !prefix) return undefined;
+    return { type: "users", ...room, ...l, count: v.count, ...prefix };
+  },
+  room: (v) => {
+    const l = list(v);
+    const t = v.topic === undefined ? undefined : topic(v.topic);
+    if (!l || !str(v.room) || typeof v.joined !== "boolean" || !num(v.count) || (v.topic !== undefined && !t)) {
+      return undefined;
+    }
+    return { type: "room", room: v.room, joined: v.joined, ...l, count: v.count, ...(t ? { topic: t } : {}) };
+  },
+  parted: (v) => {
+    const current = maybe(v.current, str, "current");
+    return str(v.room) && current ? { type: "parted", room: v.room, ...current } : undefined;
+  },
+  topic: (v) =>
+    str(v.room) && str(v.text) && str(v.by) && num(v.ts)
+      ? { type: "topic", room: v.room, text: v.text, by: v.by, ts: v.ts }
+      : undefined,
+  "topic-is": (v) => {
+    const t = v.topic === undefined ? undefined : topic(v.topic);
+    if (!str(v.room) || (v.topic !== undefined && !t)) return undefined;
+    return { type: "topic-is", room: v.room, ...(t ? { topic: t } : {}) };
+  },
+  rooms: (v) => {
+    if (!Array.isArray(v.rooms) || !num(v.count)) return undefined;
+    const prefix = maybe(v.prefix, str, "prefix");
+    const rooms: RoomInfo[] = [];
+    for (const r of v.rooms) {
+      if (!isObject(r) || !str(r.name) || !num(r.count) || (r.topic !== undefined && !str(r.topic))) return undefined;
+      rooms.push({ name: r.name, count: r.count, ...(str(r.topic) ? { topic: r.topic } : {}) });
+    }
+    return prefix ? { type: "rooms", rooms, count: v.count, ...prefix } : undefined;
+  },
+  rename: (v) => (str(v.from) && str(v.to) && num(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined),
+  away: (v) => (v.reason === null || str(v.reason) ? { type: "away", reason: v.reason } : undefined),
+  "away-notice": (v) => (str(v.name) && str(v.reason) ? { type: "away-notice", name: v.name, reason: v.reason } : undefined),
+  help: (v) => {
+    const command = maybe(v.command, str, "command");
+    return command ? { type: "help", ...command } : undefined;
+  },
+  notice: (v) => (str(v.text) && num(v.ts) ? { type: "notice", text: v.text, ts: v.ts } : undefined),
+  pong: (v) => (str(v.token) ? { type: "pong", token: v.token } : undefined),
+  ping: () => ({ type: "ping" }),
+  error: (v) => (isCode(v.code) && str(v.message) ? { type: "error", code: v.code, message: v.message } : undefined),
+  bye: (v) => (str(v.name) ? { type: "bye", name: v.name } : undefined),
+  shutdown: () => ({ type: "shutdown" }),
+};
+
+const isEventType = (type: string): type is EventType => Object.hasOwn(DECODERS, type);
+
+/** Reads one JSON line from the server; undefined for anything that is not a known, well-formed event. */
+export function decodeEvent(line: string): ServerEvent | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(value) || !str(value.type) || !isEventType(value.type)) return undefined;
+  return DECODERS[value.type](value);
+}
