@@ -23,7 +23,17 @@ import { type Bus, Hub, type Member, type RelayEvent } from "../server/hub.ts";
 import type { Room } from "../server/room.ts";
 import { diagnose, redact } from "./diagnose.ts";
 import { entryOf, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
-import { type ClusterEvent, type Envelope, parseEnvelope, parseRecords, type RosterEntry, Sequences } from "./envelope.ts";
+import {
+  beatReply,
+  type ClusterEvent,
+  type Envelope,
+  parseEnvelope,
+  parseRecords,
+  rejoinReply,
+  Sequences,
+  snapshotReply,
+  timeReply,
+} from "./envelope.ts";
 import {
   CHANNEL,
   nodeChannel,
@@ -610,9 +620,9 @@ export class Cluster implements NodeBus, RosterHost {
   /** Redis's clock against ours, halfway through a TIME round trip. */
   private async measureClock(): Promise<void> {
     const before = this.now();
-    const [seconds, micros] = (await this.cmd.send("TIME", [])) as [string, string];
+    const redisNow = timeReply(await this.cmd.send("TIME", []));
     const after = this.now();
-    this.redisOffsetMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - (before + after) / 2;
+    this.redisOffsetMs = redisNow - (before + after) / 2;
   }
 
   /**
@@ -647,14 +657,13 @@ export class Cluster implements NodeBus, RosterHost {
     for (const member of this.hub.locals()) {
       args.push(foldName(member.name), JSON.stringify(entryOf(this.hub, member)));
     }
-    const result = (await this.cmd.send("EVAL", [SCRIPT_REJOIN, "0", ...args])) as
-      ["busy"] | ["ok", string[], [string, string[]][]];
-    if (result[0] === "busy") {
+    const result = rejoinReply(await this.cmd.send("EVAL", [SCRIPT_REJOIN, "0", ...args]));
+    if (result.busy) {
       this.state = "down";
       return this.retry();
     }
     this.stats.resyncs++;
-    const [, lost, snapshot] = result;
+    const { lost, snapshot } = result;
     for (const field of lost) await this.yieldName(field);
     // Sequences start afresh from here: the snapshot covers what came before.
     this.sequences.restart();
@@ -668,7 +677,7 @@ export class Cluster implements NodeBus, RosterHost {
 
   /** Takes our id over from our dead predecessor: its users leave (their server restarted), their names are freed. */
   private async takeOver(): Promise<void> {
-    const records = (await this.cmd.send("HVALS", [`${P}users:${this.node}`])) as string[];
+    const records: unknown = await this.cmd.send("HVALS", [`${P}users:${this.node}`]);
     const names = parseRecords(records).map((entry) => entry.name);
     const gone: ClusterEvent = { type: "gone", node: this.node, names, reason: "server-restarted" };
     const args = [CHANNEL, this.envelope([gone]), this.node, this.boot, String(this.nodeTimeoutMs)];
@@ -715,7 +724,8 @@ export class Cluster implements NodeBus, RosterHost {
     }
     this.resyncing = true;
     this.cmd.send("EVAL", [SCRIPT_SNAPSHOT, "0", this.node]).then(
-      (snapshot: [string, string[]][]) => {
+      (reply: unknown) => {
+        const snapshot = snapshotReply(reply);
         this.stats.resyncs++;
         this.applySnapshot(snapshot);
         this.resyncing = false;
@@ -738,15 +748,14 @@ export class Cluster implements NodeBus, RosterHost {
     const args = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
     if (this.congested) this.isCongested(); // tells users here once Redis has caught up, even if nobody speaks
     this.cmd.send("EVAL", [SCRIPT_BEAT, "0", ...args]).then(
-      (result: [number, string[], [string, string[]][], string[]]) =>
-        this.afterBeat(...result).catch((err) => this.trouble("heartbeat", err)),
+      (reply: unknown) => this.afterBeat(beatReply(reply)).catch((err) => this.trouble("heartbeat", err)),
       (err) => this.trouble("heartbeat", err),
     );
   }
 
-  private async afterBeat(ours: number, lost: string[], dead: [string, string[]][], live: string[]): Promise<void> {
+  private async afterBeat({ ours, lost, dead, live }: ReturnType<typeof beatReply>): Promise<void> {
     if (this.state !== "up") return;
-    if (ours === 0) {
+    if (!ours) {
       // Our heartbeat had expired (we were taken for dead) or Redis lost its data: join again.
       this.log("! cluster: our heartbeat had lapsed in Redis; claiming our users' names again");
       return this.rejoin().catch((err) => this.trouble("rejoin", err));

@@ -253,3 +253,43 @@ export class Sequences {
     for (const last of this.nodes.values()) last.boot = "";
   }
 }
+
+// What the Lua scripts (scripts.ts) answer, read as carefully as envelopes: a Redis that is not
+// ours, or a script of another version, must fail loudly, not hand the hub nonsense.
+
+/** Thrown when Redis answers a script in a shape it never returns. */
+export class ReplyError extends Error {}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+
+/** The other nodes and their users' records: [[node, [record, …]], …]. */
+export function snapshotReply(v: unknown): [string, string[]][] {
+  if (!Array.isArray(v)) throw new ReplyError("a snapshot that is not a list");
+  return v.map((entry) => {
+    if (!Array.isArray(entry) || typeof entry[0] !== "string" || !isStrings(entry[1] ?? [])) {
+      throw new ReplyError("a snapshot entry that is not [node, records]");
+    }
+    return [entry[0], entry[1] ?? []];
+  });
+}
+
+/** The heartbeat's answer: whether it was still ours, names lost, dead nodes to bury, live nodes. */
+export function beatReply(v: unknown): { ours: boolean; lost: string[]; dead: [string, string[]][]; live: string[] } {
+  if (!Array.isArray(v) || typeof v[0] !== "number") throw new ReplyError("a heartbeat answer that is not [ours, …]");
+  const [ours, lost = [], dead = [], live = []] = v;
+  if (!isStrings(lost) || !isStrings(live)) throw new ReplyError("a heartbeat answer with names that are not text");
+  return { ours: ours === 1, lost, dead: snapshotReply(dead), live };
+}
+
+/** The rejoin's answer: busy (a survivor is still announcing us dead), or names lost and a snapshot. */
+export function rejoinReply(v: unknown): { busy: true } | { busy: false; lost: string[]; snapshot: [string, string[]][] } {
+  if (Array.isArray(v) && v[0] === "busy") return { busy: true };
+  if (!Array.isArray(v) || v[0] !== "ok" || !isStrings(v[1] ?? [])) throw new ReplyError("a rejoin answer that is not ok or busy");
+  return { busy: false, lost: v[1] ?? [], snapshot: snapshotReply(v[2] ?? []) };
+}
+
+/** TIME's answer: Redis's clock in ms. */
+export function timeReply(v: unknown): number {
+  if (!isStrings(v) || v.length < 2) throw new ReplyError("a TIME answer that is not [seconds, microseconds]");
+  return Number(v[0]) * 1000 + Math.floor(Number(v[1]) / 1000);
+}

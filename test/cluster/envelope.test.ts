@@ -2,7 +2,17 @@
 // read field by field, and sequence numbers tell a lost envelope from a repeated one. No Redis.
 
 import { describe, expect, test } from "bun:test";
-import { clusterEvent, parseEnvelope, parseRecords, Sequences } from "../../src/cluster/envelope.ts";
+import {
+  beatReply,
+  clusterEvent,
+  parseEnvelope,
+  parseRecords,
+  rejoinReply,
+  ReplyError,
+  Sequences,
+  snapshotReply,
+  timeReply,
+} from "../../src/cluster/envelope.ts";
 
 describe("envelopes", () => {
   test("a good envelope is read whole", () => {
@@ -91,5 +101,30 @@ describe("Sequences", () => {
     expect(seq.heardAt("n1")).toBe(9);
     seq.forget("n1");
     expect(seq.heardAt("n1")).toBeUndefined();
+  });
+});
+
+describe("Redis's answers to our scripts", () => {
+  test("read into typed values", () => {
+    expect(snapshotReply([["n2", ['{"name":"Kim"}']]])).toEqual([["n2", ['{"name":"Kim"}']]]);
+    expect(beatReply([1, ["sam"], [["n3", []]], ["n1", "n2"]])).toEqual({
+      ours: true,
+      lost: ["sam"],
+      dead: [["n3", []]],
+      live: ["n1", "n2"],
+    });
+    expect(rejoinReply(["busy"])).toEqual({ busy: true });
+    expect(rejoinReply(["ok", [], []])).toEqual({ busy: false, lost: [], snapshot: [] });
+    expect(timeReply(["1700000000", "250000"])).toBe(1_700_000_000_250);
+  });
+
+  test.each([
+    ["a snapshot that is not a list", () => snapshotReply("nope")],
+    ["a snapshot entry without a node", () => snapshotReply([[3, []]])],
+    ["a heartbeat answer that is not one", () => beatReply(["1"])],
+    ["a rejoin answer that is neither", () => rejoinReply(["maybe"])],
+    ["a TIME answer that is not one", () => timeReply([1])],
+  ])("%s is refused loudly", (_, read) => {
+    expect(read).toThrow(ReplyError);
   });
 });
