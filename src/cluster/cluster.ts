@@ -4,16 +4,11 @@
 // published on one channel ({node, boot, seq, events}: envelope.ts); other nodes apply the events
 // to their hub, where users of other nodes are members that are never delivered to (roster.ts).
 // Redis also holds who is where, which is the truth whenever a node has to catch up; every change
-// to it is a Lua script run with the envelope that announces it (scripts.ts).
-//
-// Bun's Redis client, as seen on this machine (../shared/BUN-NOTES.md): its own reconnect gives
-// up after ~31 s and forgets subscriptions, and it queues commands while disconnected unless told
-// not to; and while it reconnects on its own, `onclose` does not fire, so nothing says Redis is
-// gone. So it runs with autoReconnect and the offline queue off (then `onclose` fires at once and
-// connect() fails fast while Redis is down), and this file reconnects, resubscribes (unsubscribing
-// first) and resyncs itself.
+// to it is a Lua script run with the envelope that announces it (scripts.ts). The connections and
+// their reconnection loop are in connection.ts; this file rejoins (resubscribing, unsubscribing
+// first), catches up, and keeps the heartbeat.
 
-import { RedisClient } from "bun";
+import type { RedisClient } from "bun";
 import { type Clock, every, SYSTEM_CLOCK, within } from "../net/clock.ts";
 import { unreachable } from "../protocol/codec.ts";
 import type { ServerEvent } from "../protocol/events.ts";
@@ -21,6 +16,7 @@ import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
 import { foldName } from "../protocol/names.ts";
 import { type Bus, Hub, type Member, type RelayEvent } from "../server/hub.ts";
 import type { Room } from "../server/room.ts";
+import { type ConnectionHost, openClients, RedisConnection } from "./connection.ts";
 import { diagnose, redact } from "./diagnose.ts";
 import { entryOf, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
 import {
@@ -96,8 +92,6 @@ const MAX_ENVELOPE_EVENTS = 1024;
 /** Envelopes kept while catching up; past this, they are dropped and the catch-up itself covers them. */
 const MAX_BUFFERED = 10_000;
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
-/** How often both connections are pinged. */
-const PULSE_EVERY_MS = 500;
 const DEFAULT_PULSE_TIMEOUT_MS = 1000;
 /**
  * An envelope that reaches Redis later than this after it was sent is dropped there, unapplied:
@@ -117,7 +111,7 @@ function randomId(random: () => number, length: number): string {
 /** How long a claim outlives its node's last heartbeat: cleanup frees names sooner; this is for when nobody is left to. */
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
-export class Cluster implements NodeBus, RosterHost {
+export class Cluster implements NodeBus, RosterHost, ConnectionHost {
   readonly hub: Hub;
   readonly node: string;
   readonly stats: ClusterStats = {
@@ -133,8 +127,6 @@ export class Cluster implements NodeBus, RosterHost {
   private readonly boot: string;
   private seq = 0;
   private readonly nodeTimeoutMs: number;
-  private readonly retryMaxMs: number;
-  private readonly pulseTimeoutMs: number;
   private readonly maxPendingBytes: number;
   readonly now: () => number;
   private readonly clock: Clock;
@@ -146,32 +138,21 @@ export class Cluster implements NodeBus, RosterHost {
   /** Other nodes' users here, per node; and per node the last envelope seen and when it was last heard of. */
   private readonly sequences = new Sequences();
   private readonly remotes = new RemoteRoster(this);
-  /** up: chatting with the cluster · syncing: catching up after (re)connecting · down: Redis unreachable · stopped. */
-  private state: "syncing" | "up" | "down" | "stopped" = "syncing";
   /** Envelopes that arrived while catching up, applied once the snapshot is. */
   private buffered: Envelope[] = [];
   private beatTimer: { cancel(): void } | undefined;
-  private pulseTimer: { cancel(): void } | undefined;
-  /** When the PING now awaited on each connection (commands, subscriber) was sent. */
-  private pingSent: [number | undefined, number | undefined] = [undefined, undefined];
   /** Redis's clock minus ours, measured at each (re)join: envelope deadlines are on Redis's clock. */
   private redisOffsetMs = 0;
-  private retryTimer: { cancel(): void } | undefined;
-  private retries = 0;
   /** Senders told that their lines may not have reached the other servers, since lines last went through. */
   private readonly toldUndelivered = new Set<Member>();
-  /** Users here were told the other servers can't be reached, and not yet that they can again. */
-  private toldDown = false;
-  /** One reconnection at a time, and one rejoin. */
-  private reconnecting = false;
+  /** One rejoin at a time. */
   private rejoining: Promise<void> | undefined;
   private resyncing = false;
   private resyncAgain = false;
   private beatPending = false;
 
-  /** The connections to Redis: one for commands, one subscribed. Both are replaced on every reconnection. */
-  private cmd: RedisClient;
-  private sub: RedisClient;
+  /** The connections to Redis, and their state (connection.ts). */
+  private readonly redis: RedisConnection;
 
   private constructor(
     [cmd, sub]: [RedisClient, RedisClient],
@@ -179,14 +160,17 @@ export class Cluster implements NodeBus, RosterHost {
     private readonly options: ClusterOptions,
     readonly log: (line: string) => void,
   ) {
-    this.cmd = cmd;
-    this.sub = sub;
     this.node = node;
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
-    this.retryMaxMs = options.retryMaxMs ?? 1000;
-    this.pulseTimeoutMs = options.pulseTimeoutMs ?? DEFAULT_PULSE_TIMEOUT_MS;
     this.maxPendingBytes = options.maxPendingBytes ?? MAX_PENDING_BYTES;
     this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.redis = new RedisConnection([cmd, sub], this, {
+      url: options.url,
+      clock: this.clock,
+      retryMaxMs: options.retryMaxMs ?? 1000,
+      pulseTimeoutMs: options.pulseTimeoutMs ?? DEFAULT_PULSE_TIMEOUT_MS,
+      stats: this.stats,
+    });
     this.now = () => this.clock.now();
     this.boot = randomId(options.random ?? Math.random, 8);
     this.hub = options.hub ?? new Hub({ clustered: true });
@@ -236,15 +220,15 @@ export class Cluster implements NodeBus, RosterHost {
       if (err instanceof ClusterError) throw err;
       throw new ClusterError(`Redis at ${where} failed while joining the cluster: ${(err as Error).message}`);
     }
-    cluster.watch();
+    cluster.redis.watch();
     cluster.beatTimer = every(cluster.clock, cluster.nodeTimeoutMs / 4, () => cluster.beat());
-    cluster.pulseTimer = every(cluster.clock, PULSE_EVERY_MS, () => cluster.pulse());
+    cluster.redis.startPulse();
     options.log(`cluster: node ${nodeId} joined through Redis at ${where}, ${cluster.hub.size} online in all`);
     return cluster;
   }
 
   get connected(): boolean {
-    return this.state === "up" || this.state === "syncing";
+    return this.redis.connected;
   }
 
   // Bus: what happens here, for the other nodes.
@@ -278,14 +262,14 @@ export class Cluster implements NodeBus, RosterHost {
   }
 
   sendPrivate(to: Member, event: ServerEvent): boolean {
-    if (this.state !== "up" || event.type !== "private") return false;
+    if (this.redis.state !== "up" || event.type !== "private") return false;
     this.queue({ type: "pm", to: to.name, node: to.node!, event });
     return true;
   }
 
   claim(name: string): true | Promise<boolean> {
     if (!this.connected) return true; // alone for now: claimed when Redis is back (see rejoin)
-    return this.cmd
+    return this.redis.cmd
       .send("SET", [`${P}name:${foldName(name)}`, this.node, "NX", "PX", String(claimTtl(this.nodeTimeoutMs))])
       .then(
         (ok) => ok !== null,
@@ -341,7 +325,7 @@ export class Cluster implements NodeBus, RosterHost {
     if (envelope === "" && ops.length === 0) return;
     const deadline = String(Math.round(this.now() + this.redisOffsetMs + ENVELOPE_DEADLINE_MS));
     try {
-      const done = await this.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, deadline, ...ops]);
+      const done = await this.redis.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, deadline, ...ops]);
       if (done === 1) {
         if (envelope) this.stats.published++;
         this.toldUndelivered.clear(); // lines go again: a later failure is news
@@ -391,7 +375,7 @@ export class Cluster implements NodeBus, RosterHost {
 
   /** Whether Redis has more than the bound waiting for it; users here are told when this starts and ends. */
   private isCongested(): boolean {
-    const waiting = this.cmd.bufferedAmount;
+    const waiting = this.redis.cmd.bufferedAmount;
     if (!this.congested && waiting > this.maxPendingBytes) {
       this.congested = true;
       this.log(
@@ -426,13 +410,13 @@ export class Cluster implements NodeBus, RosterHost {
   private onMessage(text: string): void {
     // Our own envelopes come back on the channel too: known by how they start, without parsing
     // them (half of what a node would otherwise parse).
-    if (text.startsWith(this.ownPrefix) || this.state === "stopped") return;
+    if (text.startsWith(this.ownPrefix) || this.redis.state === "stopped") return;
     const parsed = parseEnvelope(text);
     if ("error" in parsed) return this.log(`! cluster: ${parsed.error} was ignored`);
     const { envelope, dropped } = parsed;
     if (envelope.n === this.node) return;
     if (dropped > 0) this.log(`! cluster: ${dropped} event(s) from ${envelope.n} we can't read were ignored`);
-    if (this.state === "syncing") {
+    if (this.redis.state === "syncing") {
       if (this.buffered.length < MAX_BUFFERED) this.buffered.push(envelope);
       return;
     }
@@ -508,119 +492,10 @@ export class Cluster implements NodeBus, RosterHost {
 
   // Keeping in touch.
 
-  /**
-   * Redis went away (either connection closed, or stopped answering): both connections are closed,
-   * users here are told, and the reconnection loop, the only one, takes over. While it runs
-   * (state down), nothing else closes or opens connections.
-   */
-  private lost(err: Error | undefined): void {
-    if (this.state !== "up" && this.state !== "syncing") return;
-    this.state = "down";
-    this.closeClients();
-    this.log(
-      `! cluster: lost Redis (${err?.message ?? "connection closed"}); chatting on this server only until it is back`,
-    );
-    // Once per outage, however many times a reconnection fails half-way: users hear one "can't be
-    // reached" and, when it is over, one "reachable again".
-    if (!this.toldDown) {
-      this.toldDown = true;
-      this.notice(
-        "The other servers of this chat can't be reached right now. You can keep chatting with people on this server; messages for the others are not delivered until they are back.",
-      );
-    }
-    this.retry();
-  }
-
-  /** A retry that is not scheduled while down (defensive: every path to "down" schedules one); the heartbeat checks. */
-  private retryIfClosed(): void {
-    if (this.state === "down") this.retry();
-  }
-
-  private retry(): void {
-    if (this.retryTimer !== undefined || this.state === "stopped") return;
-    const delay = Math.min(this.retryMaxMs, 100 * 2 ** Math.min(this.retries++, 10));
-    this.retryTimer = this.clock.later(delay, () => {
-      this.retryTimer = undefined;
-      void this.reconnect();
-    });
-  }
-
-  private async reconnect(): Promise<void> {
-    if (this.reconnecting || this.state === "stopped") return;
-    this.reconnecting = true;
-    this.stats.reconnects++;
-    try {
-      [this.cmd, this.sub] = openClients(this.options.url);
-      await Promise.all([this.cmd.connect(), this.sub.connect()]);
-      this.watch();
-      await this.rejoin();
-    } catch (err) {
-      if ((this.state as string) === "stopped") return; // stop() came while we waited
-      this.state = "down";
-      this.closeClients();
-      this.trouble("reconnect", err);
-      return this.retry();
-    } finally {
-      this.reconnecting = false;
-    }
-    if (this.state !== "up") return; // busy: a survivor is still announcing us dead; retrying
-    this.retries = 0;
-    this.log(`cluster: back in touch through Redis, ${this.hub.size} online in all`);
-    if (this.toldDown) {
-      this.toldDown = false;
-      this.notice(`The other servers of this chat are reachable again: ${this.hub.size} online in all.`);
-    }
-  }
-
-  /** Both connections heard from: a close, or a PING unanswered too long (see pulse), means Redis is gone. */
-  private watch(): void {
-    const cmd = this.cmd;
-    const sub = this.sub;
-    this.pingSent = [undefined, undefined];
-    cmd.onclose = sub.onclose = (err) => {
-      if (cmd === this.cmd) this.lost(err); // not for connections already replaced
-    };
-  }
-
-  private closeClients(): void {
-    for (const client of [this.cmd, this.sub]) {
-      client.onclose = null;
-      client.close();
-    }
-    this.pingSent = [undefined, undefined];
-  }
-
-  /**
-   * Every half second: a PING on each connection, unless one is still unanswered, and if one has
-   * been for pulseTimeoutMs, Redis is taken as gone. A frozen Redis (or a dead network path) closes
-   * nothing, and would otherwise hold lines for as long as TCP takes to give up.
-   */
-  private pulse(): void {
-    if (this.state !== "up" && this.state !== "syncing") return;
-    const now = this.now();
-    const clients = [this.cmd, this.sub] as const;
-    for (const i of [0, 1] as const) {
-      const sent = this.pingSent[i];
-      if (sent !== undefined) {
-        if (now - sent <= this.pulseTimeoutMs) continue;
-        const which = i === 0 ? "command" : "subscriber";
-        return this.lost(new Error(`no answer to a PING on the ${which} connection in ${now - sent} ms`));
-      }
-      this.pingSent[i] = now;
-      const client = clients[i];
-      client.ping().then(
-        () => {
-          if (client === this.cmd || client === this.sub) this.pingSent[i] = undefined;
-        },
-        (err) => this.trouble("ping", err),
-      );
-    }
-  }
-
   /** Redis's clock against ours, halfway through a TIME round trip. */
   private async measureClock(): Promise<void> {
     const before = this.now();
-    const redisNow = timeReply(await this.cmd.send("TIME", []));
+    const redisNow = timeReply(await this.redis.cmd.send("TIME", []));
     const after = this.now();
     this.redisOffsetMs = redisNow - (before + after) / 2;
   }
@@ -629,38 +504,38 @@ export class Cluster implements NodeBus, RosterHost {
    * (Re)joins the cluster: subscribe afresh, claim every name here (renaming users whose name another
    * node took meanwhile), catch up with the other nodes, and tell them who is here. One at a time.
    */
-  private rejoin(): Promise<void> {
+  rejoin(): Promise<void> {
     this.rejoining ??= this.join().finally(() => (this.rejoining = undefined));
     return this.rejoining;
   }
 
   private async join(): Promise<void> {
-    this.state = "syncing";
+    this.redis.state = "syncing";
     this.buffered = [];
     await this.measureClock();
     // After a reconnect the old subscription is gone on Redis's side but not in Bun's client:
     // subscribing again without unsubscribing first would deliver everything twice.
     try {
-      await this.sub.unsubscribe(CHANNEL);
+      await this.redis.sub.unsubscribe(CHANNEL);
     } catch {
       // nothing was subscribed
     }
-    await this.sub.subscribe(CHANNEL, (message) => this.onMessage(message));
+    await this.redis.sub.subscribe(CHANNEL, (message) => this.onMessage(message));
     // Heard by nobody but counted: a new process asking whether this id is still alive (start()).
     try {
-      await this.sub.unsubscribe(nodeChannel(this.node));
+      await this.redis.sub.unsubscribe(nodeChannel(this.node));
     } catch {
       // nothing was subscribed
     }
-    await this.sub.subscribe(nodeChannel(this.node), () => {});
+    await this.redis.sub.subscribe(nodeChannel(this.node), () => {});
     const args: string[] = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
     for (const member of this.hub.locals()) {
       args.push(foldName(member.name), JSON.stringify(entryOf(this.hub, member)));
     }
-    const result = rejoinReply(await this.cmd.send("EVAL", [SCRIPT_REJOIN, "0", ...args]));
+    const result = rejoinReply(await this.redis.cmd.send("EVAL", [SCRIPT_REJOIN, "0", ...args]));
     if (result.busy) {
-      this.state = "down";
-      return this.retry();
+      this.redis.state = "down";
+      return this.redis.retry();
     }
     this.stats.resyncs++;
     const { lost, snapshot } = result;
@@ -669,7 +544,7 @@ export class Cluster implements NodeBus, RosterHost {
     this.sequences.restart();
     this.applySnapshot(snapshot);
     this.queue({ type: "roster", users: [...this.hub.locals()].map((m) => entryOf(this.hub, m)) });
-    this.state = "up";
+    this.redis.state = "up";
     const buffered = this.buffered;
     this.buffered = [];
     for (const envelope of buffered) this.apply(envelope);
@@ -677,11 +552,11 @@ export class Cluster implements NodeBus, RosterHost {
 
   /** Takes our id over from our dead predecessor: its users leave (their server restarted), their names are freed. */
   private async takeOver(): Promise<void> {
-    const records: unknown = await this.cmd.send("HVALS", [`${P}users:${this.node}`]);
+    const records: unknown = await this.redis.cmd.send("HVALS", [`${P}users:${this.node}`]);
     const names = parseRecords(records).map((entry) => entry.name);
     const gone: ClusterEvent = { type: "gone", node: this.node, names, reason: "server-restarted" };
     const args = [CHANNEL, this.envelope([gone]), this.node, this.boot, String(this.nodeTimeoutMs)];
-    await this.cmd.send("EVAL", [SCRIPT_TAKEOVER, "0", ...args]);
+    await this.redis.cmd.send("EVAL", [SCRIPT_TAKEOVER, "0", ...args]);
     this.stats.published++;
     this.log(
       `cluster: node id ${this.node} taken over from a previous process that stopped answering; its ${names.length} user(s) left`,
@@ -717,13 +592,13 @@ export class Cluster implements NodeBus, RosterHost {
 
   /** Catches up with the other nodes from Redis (after a gap or a conflict); one at a time. */
   private catchUp(): void {
-    if (this.state !== "up") return;
+    if (this.redis.state !== "up") return;
     if (this.resyncing) {
       this.resyncAgain = true;
       return;
     }
     this.resyncing = true;
-    this.cmd.send("EVAL", [SCRIPT_SNAPSHOT, "0", this.node]).then(
+    this.redis.cmd.send("EVAL", [SCRIPT_SNAPSHOT, "0", this.node]).then(
       (reply: unknown) => {
         const snapshot = snapshotReply(reply);
         this.stats.resyncs++;
@@ -743,18 +618,18 @@ export class Cluster implements NodeBus, RosterHost {
 
   /** Every quarter of the node timeout: our heartbeat and claims, and the other nodes' health. */
   private beat(): void {
-    if (this.state === "up" && (!this.cmd.connected || !this.sub.connected)) return this.lost(undefined);
-    if (this.state !== "up") return void this.retryIfClosed();
+    if (this.redis.state === "up" && (!this.redis.cmd.connected || !this.redis.sub.connected)) return this.redis.lost(undefined);
+    if (this.redis.state !== "up") return void this.redis.retryIfClosed();
     const args = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
     if (this.congested) this.isCongested(); // tells users here once Redis has caught up, even if nobody speaks
-    this.cmd.send("EVAL", [SCRIPT_BEAT, "0", ...args]).then(
+    this.redis.cmd.send("EVAL", [SCRIPT_BEAT, "0", ...args]).then(
       (reply: unknown) => this.afterBeat(beatReply(reply)).catch((err) => this.trouble("heartbeat", err)),
       (err) => this.trouble("heartbeat", err),
     );
   }
 
   private async afterBeat({ ours, lost, dead, live }: ReturnType<typeof beatReply>): Promise<void> {
-    if (this.state !== "up") return;
+    if (this.redis.state !== "up") return;
     if (!ours) {
       // Our heartbeat had expired (we were taken for dead) or Redis lost its data: join again.
       this.log("! cluster: our heartbeat had lapsed in Redis; claiming our users' names again");
@@ -783,7 +658,7 @@ export class Cluster implements NodeBus, RosterHost {
     const seq = this.seq + 1;
     const envelopes = [this.envelope([gone]), this.envelope([], seq)];
     try {
-      const buried = await this.cmd.send("EVAL", [SCRIPT_BURY, "0", CHANNEL, ...envelopes, this.node, node]);
+      const buried = await this.redis.cmd.send("EVAL", [SCRIPT_BURY, "0", CHANNEL, ...envelopes, this.node, node]);
       this.stats.published++;
       if (buried === 1) this.remotes.apply(this.node, gone);
       else this.log(`cluster: node ${node} is back; not announced`);
@@ -795,10 +670,10 @@ export class Cluster implements NodeBus, RosterHost {
   }
 
   /** A Redis command failed: logged; a closed connection is handled by `lost`. */
-  private trouble(what: string, err: unknown): void {
+  trouble(what: string, err: unknown): void {
     const error = err as Error & { code?: string };
     if (error?.code === "ERR_REDIS_CONNECTION_CLOSED" || error?.code === "ERR_REDIS_IDLE_TIMEOUT") {
-      if (!this.cmd.connected || !this.sub.connected) this.lost(error);
+      if (!this.redis.cmd.connected || !this.redis.sub.connected) this.redis.lost(error);
       return;
     }
     this.log(`! cluster: ${what} failed: ${error?.message ?? String(err)}`);
@@ -806,6 +681,19 @@ export class Cluster implements NodeBus, RosterHost {
 
   private notice(text: string): void {
     this.hub.notice(text, this.now());
+  }
+
+  // ConnectionHost: what losing Redis and finding it again mean here.
+
+  outage(): void {
+    this.notice(
+      "The other servers of this chat can't be reached right now. You can keep chatting with people on this server; messages for the others are not delivered until they are back.",
+    );
+  }
+
+  reconnected(told: boolean): void {
+    this.log(`cluster: back in touch through Redis, ${this.hub.size} online in all`);
+    if (told) this.notice(`The other servers of this chat are reachable again: ${this.hub.size} online in all.`);
   }
 
   summary(): string {
@@ -818,14 +706,11 @@ export class Cluster implements NodeBus, RosterHost {
    * freed, and the connections close. Users here are told by the server, not by this.
    */
   async stop(timeoutMs = 2000): Promise<void> {
-    if (this.state === "stopped") return;
-    const wasUp = this.state === "up";
-    this.state = "stopped";
+    if (this.redis.state === "stopped") return;
+    const wasUp = this.redis.state === "up";
+    this.redis.stop();
     this.beatTimer?.cancel();
-    this.pulseTimer?.cancel();
-    this.retryTimer?.cancel();
     this.hub.bus = undefined;
-    this.cmd.onclose = this.sub.onclose = null;
     if (wasUp) {
       const ts = this.now();
       const leaves: ClusterEvent[] = [...this.hub.locals()].map((m) => ({
@@ -836,29 +721,14 @@ export class Cluster implements NodeBus, RosterHost {
       }));
       this.events.push(...leaves);
       const envelope = this.envelope(this.events);
-      const retired = this.cmd.send("EVAL", [SCRIPT_RETIRE, "0", CHANNEL, envelope, this.node]).catch((err) => {
+      const retired = this.redis.cmd.send("EVAL", [SCRIPT_RETIRE, "0", CHANNEL, envelope, this.node]).catch((err) => {
         this.log(`! cluster: could not announce our users leaving: ${(err as Error).message}`);
       });
       await within(retired, timeoutMs, undefined);
     }
-    this.cmd.close();
-    this.sub.close();
+    this.redis.cmd.close();
+    this.redis.sub.close();
   }
-}
-
-/**
- * A node's two connections. Our own reconnection (see the top of the file): Bun's gives up, and
- * would queue commands. A Redis that stops answering is noticed by the pulse (pings), well before
- * the idle timeout, which stays as a backstop.
- */
-function openClients(url: string): [RedisClient, RedisClient] {
-  const settings = {
-    autoReconnect: false,
-    enableOfflineQueue: false,
-    connectionTimeout: 2000,
-    idleTimeout: 10_000,
-  };
-  return [new RedisClient(url, settings), new RedisClient(url, settings)];
 }
 
 /** The start of a line, for a notice about it. */

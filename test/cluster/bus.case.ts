@@ -163,6 +163,8 @@ export function busBehaviour(label: string, make: MakeCluster): void {
       const lee = await b.join("Lee"); // in the lobby only, on Kim's node
       sam.send("/join #dev");
       await sam.next("In #dev (1): Sam");
+      // Kim's node must have heard of Sam's join before Kim's own is answered.
+      await until(() => b.server.hub.room("#dev")?.size === 1);
       kim.send("/join #dev");
       await kim.next("In #dev (2): Kim, Sam");
       await sam.next("--> Kim joined the chat");
