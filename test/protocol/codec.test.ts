@@ -6,7 +6,6 @@ import {
   helpLines,
   parseClientHello,
   toText,
-  wireLine,
 } from "../../src/protocol/codec.ts";
 import { decodeEvent } from "../../src/protocol/decode.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
@@ -168,18 +167,6 @@ describe("codecs", () => {
     const last = toText({ type: "welcome", name: "u0000", room: "#lobby", rooms: ["#lobby"], users }).split("\n").at(-1)!;
     expect(last).toStartWith("Online (1000): u0000, u0001,");
     expect(last).toEndWith("u0049 and 950 more (/users <start of a name> finds someone)");
-  });
-
-  test.each([
-    "plain",
-    'quotes " and \\ backslashes',
-    "new\nline, tab\t, NUL \u0000, LS \u2028",
-    "héllo 🎉 日本 \ud800 lone surrogate",
-  ])("a line said in a room is written field by field exactly as JSON.stringify writes it: %p", (text) => {
-    for (const type of ["public", "action"] as const) {
-      const event: ServerEvent = { type, room: "#dev", from: "Sam", text, ts: 1_764_040_299_123 };
-      expect(wireLine(event, "json")).toBe(`${JSON.stringify(event)}\n`);
-    }
   });
 
   test("json keeps text that would break a line: newlines and quotes are escaped", () => {
