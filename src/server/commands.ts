@@ -21,8 +21,6 @@ export interface CommandContext {
   rename(to: string): void;
   now(): number;
   log(line: string): void;
-  /** "" in the default room, " in #room" elsewhere: how the log says where something was said. */
-  inRoom(room: Room): string;
 }
 
 type Handler = (ctx: CommandContext, args: string) => void;
@@ -51,7 +49,7 @@ const handlers: Record<CommandName, Handler> = {
     const room = ctx.me.room;
     if (!room) return ctx.reply(notInRoom());
     ctx.hub.say(room, { type: "action", room: room.name, from: ctx.me.name, text, ts: ctx.now() }, ctx.me);
-    ctx.log(`* ${ctx.me.name} ${text}${ctx.inRoom(room)}`);
+    ctx.log(`* ${ctx.me.name} ${text}${ctx.hub.inRoom(room)}`);
   },
   join(ctx, args) {
     const [name] = splitFirst(args);

@@ -130,6 +130,11 @@ export class Hub implements RoomHost {
     return this.members.get(foldName(name));
   }
 
+  /** How the log says where a line was said: "" in the default room (logged as it always was), else " in #room". */
+  inRoom(room: Room): string {
+    return room.name === this.lobby ? "" : ` in ${room.name}`;
+  }
+
   /** The room with this name (or one that looks like it). */
   room(name: string): Room | undefined {
     return this.roomsByName.get(name) ?? this.rooms.get(foldName(name));

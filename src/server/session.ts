@@ -552,11 +552,6 @@ export class Session
     return true;
   }
 
-  /** "" for the default room (its lines are logged as they always were), else " in #room". */
-  inRoom(room: Room): string {
-    return room.name === this.hub.lobby ? "" : ` in ${room.name}`;
-  }
-
   private onChat(line: string): void {
     const input = parseInput(line);
     switch (input.kind) {
@@ -572,7 +567,7 @@ export class Session
         const room = this.room;
         if (!room) return this.reply(notInRoom());
         this.hub.say(room, { type: "public", room: room.name, from: this.name, text, ts: this.now() }, this);
-        this.log(`[Broadcast message from ${this.name}${this.inRoom(room)}] ${text}`);
+        this.log(`[Broadcast message from ${this.name}${this.hub.inRoom(room)}] ${text}`);
         return;
       }
     }

@@ -7,7 +7,6 @@ import type { Encoded } from "../../src/protocol/codec.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
 import { type CommandContext, runCommand } from "../../src/server/commands.ts";
 import { Hub } from "../../src/server/hub.ts";
-import type { Room } from "../../src/server/room.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { member, type RecordingMember } from "../helpers/member.ts";
 
@@ -29,7 +28,6 @@ function setup() {
       rename: (to) => void hub.rename(me, to, clock.now()),
       now: () => clock.now(),
       log: (line) => void log.push(line),
-      inRoom: (room: Room) => (room.name === hub.lobby ? "" : ` in ${room.name}`),
     };
     const run = (line: string) => {
       const [, word = "", args = ""] = /^\/(\S+)\s*(.*)$/.exec(line)!;
