@@ -21,6 +21,7 @@ import { diagnose, redact } from "./diagnose.ts";
 import { entryOf, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
 import {
   beatReply,
+  isNodeId,
   type ClusterEvent,
   type Envelope,
   parseEnvelope,
@@ -180,7 +181,7 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost {
   /** Connects, takes the node id, subscribes and reads who is online. Rejects with a ClusterError a person can act on. */
   static async start(options: ClusterOptions): Promise<Cluster> {
     const nodeId = options.nodeId ?? `node-${randomId(options.random ?? Math.random, 6)}`;
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) {
+    if (!isNodeId(nodeId)) {
       throw new ClusterError(`--node-id must be 1-64 of A-Z a-z 0-9 _ . -, not "${nodeId}".`);
     }
     const where = redact(options.url);

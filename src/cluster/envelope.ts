@@ -6,7 +6,10 @@
 
 import type { RelayEvent } from "../server/hub.ts";
 import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
+import { isLeaveReason } from "../protocol/codec.ts";
+import { isObject } from "../protocol/decode.ts";
 import { LIMITS } from "../protocol/limits.ts";
+import { hasNameShape, hasRoomShape } from "../protocol/names.ts";
 
 /** Something users of another node did, as carried between nodes. */
 export type ClusterEvent =
@@ -50,41 +53,23 @@ export interface RosterEntry {
   rooms?: string[];
 }
 
-const LEAVE_REASONS = new Set<string>([
-  "parted",
-  "quit",
-  "disconnected",
-  "too-slow",
-  "timed-out",
-  "flooding",
-  "server-stopped",
-  "server-lost",
-  "server-restarted",
-] satisfies LeaveReason[]);
 
 /** Generous bounds on what a well-behaved node sends: text is sanitised and bounded where it was typed. */
 const MAX_TEXT = LIMITS.maxLineBytes * 4;
 
-type Fields = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
-// Names and rooms in the shape the rules give them (the reserved names and look-alikes were
-// checked where they were claimed): a regular expression, not the full check, for every line.
-const NAME = new RegExp(`^[A-Za-z0-9][A-Za-z0-9_-]{0,${LIMITS.nameMaxLength - 1}}$`);
-const ROOM = new RegExp(`^#[a-z0-9_-]{1,${LIMITS.roomNameMaxLength}}$`);
-const isName = (v: unknown): v is string => typeof v === "string" && NAME.test(v);
-const isRoom = (v: unknown): v is string => typeof v === "string" && ROOM.test(v);
+// Names and rooms are checked for their shape (hasNameShape, hasRoomShape), not the full rules:
+// the reserved names and look-alikes were checked where they were claimed, not on every line.
 const isText = (v: unknown, max = MAX_TEXT): v is string => typeof v === "string" && v.length <= max;
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
-const isReason = (v: unknown): v is LeaveReason => typeof v === "string" && LEAVE_REASONS.has(v);
-const isNode = (v: unknown): v is string => typeof v === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(v);
+/** A node id: 1-64 of A-Z a-z 0-9 _ . - (checked when a node starts, and in everything from one). */
+export const isNodeId = (v: unknown): v is string => typeof v === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(v);
 
 /** One user's record, checked; undefined if it is not one. Unknown fields are dropped. */
 export function rosterEntry(v: unknown): RosterEntry | undefined {
-  if (!isObject(v) || !isName(v.name)) return undefined;
+  if (!isObject(v) || !hasNameShape(v.name)) return undefined;
   const entry: RosterEntry = { name: v.name };
   if (isText(v.away, LIMITS.reasonMaxLength)) entry.away = v.away;
-  if (Array.isArray(v.rooms)) entry.rooms = v.rooms.filter(isRoom);
+  if (Array.isArray(v.rooms)) entry.rooms = v.rooms.filter(hasRoomShape);
   return entry;
 }
 
@@ -109,15 +94,15 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
   switch (v.type) {
     case "public":
     case "action":
-      return isRoom(v.room) && isName(v.from) && isText(v.text) && isTime(v.ts)
+      return hasRoomShape(v.room) && hasNameShape(v.from) && isText(v.text) && isTime(v.ts)
         ? { type: v.type, room: v.room, from: v.from, text: v.text, ts: v.ts }
         : undefined;
     case "join":
-      return isRoom(v.room) && isName(v.name) && isTime(v.ts)
+      return hasRoomShape(v.room) && hasNameShape(v.name) && isTime(v.ts)
         ? { type: "join", room: v.room, name: v.name, ts: v.ts }
         : undefined;
     case "leave":
-      if (!isRoom(v.room) || !isName(v.name) || !isReason(v.reason) || !isTime(v.ts)) return undefined;
+      if (!hasRoomShape(v.room) || !hasNameShape(v.name) || !isLeaveReason(v.reason) || !isTime(v.ts)) return undefined;
       if (v.message !== undefined && !isText(v.message, LIMITS.reasonMaxLength)) return undefined;
       return {
         type: "leave",
@@ -128,28 +113,28 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         ts: v.ts,
       };
     case "quit":
-      return isName(v.name) && isReason(v.reason) && isTime(v.ts)
+      return hasNameShape(v.name) && isLeaveReason(v.reason) && isTime(v.ts)
         ? { type: "quit", name: v.name, reason: v.reason, ts: v.ts }
         : undefined;
     case "rename":
-      return isName(v.from) && isName(v.to) && isTime(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined;
+      return hasNameShape(v.from) && hasNameShape(v.to) && isTime(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined;
     case "topic":
-      return isRoom(v.room) && isText(v.text, LIMITS.topicMaxLength) && isName(v.by) && isTime(v.ts)
+      return hasRoomShape(v.room) && isText(v.text, LIMITS.topicMaxLength) && hasNameShape(v.by) && isTime(v.ts)
         ? { type: "topic", room: v.room, text: v.text, by: v.by, ts: v.ts }
         : undefined;
     case "away-state":
-      return isName(v.name) && (v.reason === null || isText(v.reason, LIMITS.reasonMaxLength))
+      return hasNameShape(v.name) && (v.reason === null || isText(v.reason, LIMITS.reasonMaxLength))
         ? { type: "away-state", name: v.name, reason: v.reason }
         : undefined;
     case "pm": {
       const e = v.event;
-      if (!isName(v.to) || !isNode(v.node) || !isObject(e) || e.type !== "private") return undefined;
-      return isName(e.from) && isText(e.text) && isTime(e.ts)
+      if (!hasNameShape(v.to) || !isNodeId(v.node) || !isObject(e) || e.type !== "private") return undefined;
+      return hasNameShape(e.from) && isText(e.text) && isTime(e.ts)
         ? { type: "pm", to: v.to, node: v.node, event: { type: "private", from: e.from, text: e.text, ts: e.ts } }
         : undefined;
     }
     case "undelivered":
-      return isNode(v.node) && isName(v.from) && isName(v.to)
+      return isNodeId(v.node) && hasNameShape(v.from) && hasNameShape(v.to)
         ? { type: "undelivered", node: v.node, from: v.from, to: v.to }
         : undefined;
     case "roster": {
@@ -165,15 +150,15 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
       if (!Array.isArray(v.topics)) return undefined;
       const topics: RoomTopic[] = [];
       for (const t of v.topics) {
-        if (isObject(t) && isRoom(t.room) && isText(t.text, LIMITS.topicMaxLength) && isName(t.by) && isTime(t.ts)) {
+        if (isObject(t) && hasRoomShape(t.room) && isText(t.text, LIMITS.topicMaxLength) && hasNameShape(t.by) && isTime(t.ts)) {
           topics.push({ room: t.room, text: t.text, by: t.by, ts: t.ts });
         }
       }
       return { type: "topics", topics };
     }
     case "gone":
-      if (!isNode(v.node) || !Array.isArray(v.names)) return undefined;
-      if (v.reason !== undefined && !isReason(v.reason)) return undefined;
+      if (!isNodeId(v.node) || !Array.isArray(v.names)) return undefined;
+      if (v.reason !== undefined && !isLeaveReason(v.reason)) return undefined;
       return {
         type: "gone",
         node: v.node,
@@ -196,7 +181,7 @@ export function parseEnvelope(text: string): { envelope: Envelope; dropped: numb
   } catch {
     return { error: `an envelope that is not JSON (${text.length} bytes)` };
   }
-  if (!isObject(value) || !isNode(value.n) || typeof value.b !== "string" || !Array.isArray(value.e)) {
+  if (!isObject(value) || !isNodeId(value.n) || typeof value.b !== "string" || !Array.isArray(value.e)) {
     return { error: `an envelope without a node, boot and events (${text.length} bytes)` };
   }
   if (typeof value.s !== "number" || !Number.isSafeInteger(value.s) || value.s < 0) {

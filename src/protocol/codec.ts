@@ -125,6 +125,11 @@ export function andMore(shown: readonly string[], count: number): string {
   return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
 }
 
+/** Whether `v` is a leave reason this version knows (LEAVE_WORDS has a word for each). */
+export function isLeaveReason(v: unknown): v is LeaveReason {
+  return typeof v === "string" && Object.hasOwn(LEAVE_WORDS, v);
+}
+
 /** How a leave reason reads in a sentence. */
 export const LEAVE_WORDS: Record<LeaveReason, string> = {
   quit: "quit",

@@ -4,10 +4,10 @@
 // dropped. The server and the bundled client ship together, and the hello's protocol number
 // guards against a server that speaks another version.
 
-import { LEAVE_WORDS } from "./codec.ts";
+import { isLeaveReason } from "./codec.ts";
 import type { ErrorCode, EventType, LeaveReason, RoomInfo, ServerEvent, Topic } from "./events.ts";
 
-type Fields = Record<string, unknown>;
+export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;
 
 const ERROR_CODES: Record<ErrorCode, true> = {
@@ -40,11 +40,10 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "connecting-too-fast": true,
 };
 
-const isObject = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): v is string => typeof v === "string";
 const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every(str);
-const isReason = (v: unknown): v is LeaveReason => str(v) && Object.hasOwn(LEAVE_WORDS, v);
 const isCode = (v: unknown): v is ErrorCode => str(v) && Object.hasOwn(ERROR_CODES, v);
 
 /** An optional field: absent, or of its kind (then kept). */
@@ -125,7 +124,7 @@ const DECODERS: Record<EventType, Decoder> = {
   join: (v) => (str(v.room) && str(v.name) && num(v.ts) ? { type: "join", room: v.room, name: v.name, ts: v.ts } : undefined),
   leave: (v) => {
     const message = maybe(v.message, str, "message");
-    if (!str(v.room) || !str(v.name) || !isReason(v.reason) || !num(v.ts) || !message) return undefined;
+    if (!str(v.room) || !str(v.name) || !isLeaveReason(v.reason) || !num(v.ts) || !message) return undefined;
     return { type: "leave", room: v.room, name: v.name, reason: v.reason, ...message, ts: v.ts };
   },
   joins: (v) =>
@@ -137,7 +136,7 @@ const DECODERS: Record<EventType, Decoder> = {
     const users: { name: string; reason: LeaveReason; message?: string }[] = [];
     for (const u of v.users) {
       const message = isObject(u) ? maybe(u.message, str, "message") : undefined;
-      if (!isObject(u) || !str(u.name) || !isReason(u.reason) || !message) return undefined;
+      if (!isObject(u) || !str(u.name) || !isLeaveReason(u.reason) || !message) return undefined;
       users.push({ name: u.name, reason: u.reason, ...message });
     }
     return { type: "leaves", room: v.room, users, count: v.count, ts: v.ts };

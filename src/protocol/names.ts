@@ -61,6 +61,21 @@ const bareKey = (name: string) => foldName(name.replace(/[-_]/g, ""), LEET);
 const RESERVED_KEYS = new Map([...RESERVED].map((word) => [bareKey(word), word]));
 const RESERVED_PREFIX_KEYS = RESERVED_PREFIXES.map((word) => [bareKey(word), word] as const);
 
+/**
+ * Whether `v` has the shape of a username (the characters, a letter or digit first, the length):
+ * for names checked in full where they came from (another node, the server), not the reserved
+ * words or look-alikes again on every line.
+ */
+export function hasNameShape(v: unknown): v is string {
+  return (
+    typeof v === "string" &&
+    v.length >= LIMITS.nameMinLength &&
+    v.length <= LIMITS.nameMaxLength &&
+    ALLOWED.test(v) &&
+    /^[A-Za-z0-9]/.test(v)
+  );
+}
+
 /** Whether `text` could begin a name (for /users <prefix>): the name characters, no longer than a name. */
 export function isNamePrefix(text: string): boolean {
   return text.length <= LIMITS.nameMaxLength && ALLOWED.test(text);
@@ -110,6 +125,14 @@ function describe(ch: string): string {
 }
 
 const ROOM = /^#[a-z0-9_-]+$/;
+
+/**
+ * Whether `v` has the shape of a room name as the server writes it (lower case, the characters
+ * and length checkRoom allows): for names that were checked where they came from (another node).
+ */
+export function hasRoomShape(v: unknown): v is string {
+  return typeof v === "string" && v.length >= 2 && v.length <= LIMITS.roomNameMaxLength + 1 && ROOM.test(v);
+}
 
 /**
  * A room name as typed ("#Dev", " #dev "): "#" and 1 to 32 of a-z, 0-9, "_" and "-", compared
