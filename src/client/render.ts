@@ -6,13 +6,14 @@ import {
   andMore,
   helpBlock,
   helpLines,
-  LEAVE_WORDS,
+  leaveWords,
   roomsLines,
+  topicLine,
   unreachable,
   usersLine,
   WELCOME_NAMES,
 } from "../protocol/codec.ts";
-import type { LeaveReason, RoomInfo, ServerEvent } from "../protocol/events.ts";
+import type { LeaveReason, RoomInfo, ServerEvent, Topic } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
 
@@ -159,13 +160,9 @@ export function makeRenderer(options: RenderOptions): Renderer {
     const all = count(total) ?? shown.length;
     return `${all} ${what} ${where(room)}: ${andMore(shown, all)}`;
   };
-  /** "quit", "parted: see you": a leave's reason, checked, with what was said. */
-  const because = (u: { reason?: unknown; message?: unknown } | null | undefined) => {
-    const reason = Object.hasOwn(LEAVE_WORDS, String(u?.reason)) ? LEAVE_WORDS[u?.reason as LeaveReason] : u?.reason;
-    return typeof u?.message === "string" && u.message !== "" ? `${s(reason)}: ${s(u.message)}` : s(reason);
-  };
-  const topic = (t: { text?: unknown; by?: unknown } | undefined) =>
-    t && typeof t === "object" ? [c.cyan(`Topic: ${s(t.text)} (set by ${s(t.by)})`)] : [];
+  /** "quit", "parted: see you": the server's words for a leave, sanitised (the message came from a user). */
+  const because = (u: { reason: LeaveReason; message?: string }) => s(leaveWords(u));
+  const topic = (t: Topic | undefined) => (t ? [c.cyan(s(topicLine(t)))] : []);
 
   return (event) => {
     switch (event.type) {
@@ -195,9 +192,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return `${stamp(event.ts)}${c.green(`--> ${many("joined", event.room, event.names, event.count)}`)}`;
       case "leaves": {
         const users = Array.isArray(event.users) ? event.users : [];
-        const shown = users.map((u: { name?: unknown; reason?: unknown; message?: unknown } | null) => {
-          return `${s(u?.name)} (${because(u)})`;
-        });
+        const shown = users.map((u) => `${s(u.name)} (${because(u)})`);
         return `${stamp(event.ts)}${c.yellow(`<-- ${many("left", event.room, shown, event.count)}`)}`;
       }
       case "users":
@@ -222,8 +217,8 @@ export function makeRenderer(options: RenderOptions): Renderer {
         )}`;
       case "topic-is":
         return c.cyan(
-          event.topic && typeof event.topic === "object"
-            ? `${s(event.room)}: Topic: ${s(event.topic.text)} (set by ${s(event.topic.by)})`
+          event.topic
+            ? `${s(event.room)}: ${s(topicLine(event.topic))}`
             : `${s(event.room)} has no topic. /topic <text> sets one.`,
         );
       case "rooms":

@@ -100,7 +100,7 @@ export function usersLine(list: UsersList & { room?: string }, limit = Number.PO
 }
 
 /** "Topic: … (set by Sam)". */
-function topicLine(topic: Topic): string {
+export function topicLine(topic: Topic): string {
   return `Topic: ${topic.text} (set by ${topic.by})`;
 }
 
@@ -144,7 +144,7 @@ export const LEAVE_WORDS: Record<LeaveReason, string> = {
 };
 
 /** "quit", or "parted: see you" for a /part with a message. */
-function leaveWords(user: { reason: LeaveReason; message?: string }): string {
+export function leaveWords(user: { reason: LeaveReason; message?: string }): string {
   return user.message ? `${LEAVE_WORDS[user.reason]}: ${user.message}` : LEAVE_WORDS[user.reason];
 }
 
