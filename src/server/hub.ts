@@ -317,7 +317,7 @@ export class Hub implements RoomHost {
     const { names, count } = this.everyone.range(prefix, USERS_SHOWN);
     const event: UsersEvent = {
       type: "users",
-      ...usersFields(names, count, prefix, (name) => this.awayOfName(name), () => this.awayReasons.size),
+      ...usersFields(names, count, prefix, (name) => this.awayOf(name), () => this.awayReasons.size),
     };
     const encoded = new Encoded(event);
     if (prefix === "") this.usersReply = { version: this.version, encoded };
@@ -340,7 +340,8 @@ export class Hub implements RoomHost {
     return { type: "rooms", rooms, count, ...(prefix === "" ? {} : { prefix }) };
   }
 
-  private awayOfName(name: string): string | undefined {
+  /** RoomHost: the away reason of whoever is online with this name, if they are away. */
+  awayOf(name: string): string | undefined {
     const member = this.find(name);
     return member && this.awayReasons.get(member);
   }

@@ -29,8 +29,8 @@ export type UsersEvent = Extract<ServerEvent, { type: "users" }>;
 export interface RoomHost {
   readonly turns: Turns;
   readonly clock: Clock;
-  find(name: string): Member | undefined;
-  awayReason(member: Member): string | undefined;
+  /** The away reason of whoever is online with this name, if they are away. */
+  awayOf(name: string): string | undefined;
   /** Members away (for the count in /users): usually few, so counting them in a room is cheap. */
   awayMembers(): Iterable<Member>;
   /**
@@ -182,16 +182,11 @@ export class Room {
     const event: UsersEvent = {
       type: "users",
       room: this.name,
-      ...usersFields(names, count, prefix, (name) => this.awayOf(name), () => this.awayCount()),
+      ...usersFields(names, count, prefix, (name) => this.host.awayOf(name), () => this.awayCount()),
     };
     const reply = { event, encoded: new Encoded(event) };
     if (prefix === "") this.usersReply = { version: this.version, ...reply };
     return reply;
-  }
-
-  private awayOf(name: string): string | undefined {
-    const member = this.host.find(name);
-    return member && this.host.awayReason(member);
   }
 
   private awayCount(): number {
