@@ -161,17 +161,7 @@ export function notInRoom(): ErrorEvent {
 
 /** A room as its joiner sees it: who is in and the topic. */
 function roomEvent(room: Room, joined: boolean): ServerEvent {
-  const { users, away, count, awayCount } = room.users().event;
-  return {
-    type: "room",
-    room: room.name,
-    joined,
-    users,
-    ...(away ? { away } : {}),
-    count,
-    ...(awayCount !== undefined ? { awayCount } : {}),
-    ...(room.topic ? { topic: room.topic } : {}),
-  };
+  return { type: "room", room: room.name, joined, ...room.summary() };
 }
 
 /** A reason given with /away or /part, cleaned and cut to size; undefined if none. */

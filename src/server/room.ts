@@ -175,6 +175,21 @@ export class Room {
     if (this.joining.has(member)) this.presenceNow();
   }
 
+  /**
+   * The room as a joiner sees it (in a welcome, or the answer to /join): who is in it as /users
+   * lists it, and its topic.
+   */
+  summary(): { users: readonly string[]; away?: Readonly<Record<string, string>>; count: number; awayCount?: number; topic?: Topic } {
+    const { users, away, count, awayCount } = this.users().event;
+    return {
+      users,
+      ...(away ? { away } : {}),
+      count,
+      ...(awayCount !== undefined ? { awayCount } : {}),
+      ...(this.topic ? { topic: this.topic } : {}),
+    };
+  }
+
   /** The /users reply for this room: everyone, or the first USERS_SHOWN with counts; with a prefix, those it starts. */
   users(prefix = ""): { event: UsersEvent; encoded: Encoded } {
     if (prefix === "" && this.usersReply?.version === this.version) return this.usersReply;

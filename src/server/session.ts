@@ -536,18 +536,7 @@ export class Session
     // Who is in as /users lists it: in a big room the first names and the counts, not a 70 KB
     // list to each of 10,000 users reconnecting at once.
     const { room } = joined;
-    const { users, away, count, awayCount } = room.users().event;
-    this.reply({
-      type: "welcome",
-      name: this.name,
-      room: room.name,
-      rooms: [room.name],
-      ...(room.topic ? { topic: room.topic } : {}),
-      users,
-      away,
-      count,
-      awayCount,
-    });
+    this.reply({ type: "welcome", name: this.name, room: room.name, rooms: [room.name], ...room.summary() });
     this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
     return true;
   }
