@@ -69,12 +69,6 @@ await runMain("bunchat-server", async () => {
   };
   const defaultRoom = checkRoom(flags["default-room"] ?? DEFAULT_ROOM);
   if (!defaultRoom.ok) throw new UsageError(`--default-room: ${defaultRoom.reason}`);
-  const hub = new Hub({
-    clustered: (flags.redis ?? process.env.BUNCHAT_REDIS) !== undefined,
-    defaultRoom: defaultRoom.name,
-    maxRooms: limits.maxRooms,
-    maxRoomsPerUser: limits.maxRoomsPerUser,
-  });
   const password = flags.password ?? process.env.BUNCHAT_PASSWORD;
   if (password === "") throw new UsageError("The password can't be empty.");
   const tls = await readTls(flags["tls-cert"], flags["tls-key"]);
@@ -86,6 +80,12 @@ await runMain("bunchat-server", async () => {
   if (redis !== undefined && !/^rediss?:\/\/./.test(redis)) {
     throw new UsageError(`--redis needs a redis:// or rediss:// URL, not "${redis}".`);
   }
+  const hub = new Hub({
+    clustered: redis !== undefined,
+    defaultRoom: defaultRoom.name,
+    maxRooms: limits.maxRooms,
+    maxRoomsPerUser: limits.maxRoomsPerUser,
+  });
   let cluster: Cluster | undefined;
   if (redis !== undefined) {
     try {
