@@ -270,12 +270,22 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost {
 
   claim(name: string): true | Promise<boolean> {
     if (!this.connected) return true; // alone for now: claimed when Redis is back (see rejoin)
+    const key = foldName(name);
+    // Given up earlier in this turn ("/nick x" then "/nick back")? The turn's script frees it:
+    // send that first, on the same connection, so that Redis has freed it when the claim arrives.
+    if (this.freeing(key)) void this.publishTurn();
     return this.redis.cmd
-      .send("SET", [`${P}name:${foldName(name)}`, this.node, "NX", "PX", String(claimTtl(this.nodeTimeoutMs))])
+      .send("SET", [`${P}name:${key}`, this.node, "NX", "PX", String(claimTtl(this.nodeTimeoutMs))])
       .then(
         (ok) => ok !== null,
         () => true, // Redis went away meanwhile: the same as claiming while it is away
       );
+  }
+
+  /** Whether this turn's changes for Redis free `key`'s name (ops are op, field, value triples). */
+  private freeing(key: string): boolean {
+    for (let i = 0; i < this.ops.length; i += 3) if (this.ops[i] === "del" && this.ops[i + 1] === key) return true;
+    return false;
   }
 
   unclaim(name: string): void {

@@ -250,10 +250,7 @@ export class Session
           return;
         }
         then(won);
-        // The lines that waited go on (and a half-close behind them) once this turn is written:
-        // a name given up this turn is freed in Redis then, and "/nick x" then "/nick back" must
-        // find it free.
-        this.env.clock.later(0, () => this.pacer.release("claim"));
+        this.pacer.release("claim"); // the lines that waited go on, and a half-close behind them
       })
       .catch((err) => this.log(`! ${this.peer}: ${(err as Error).message}`)); // a bug here must not stop the server
   }
