@@ -16,6 +16,9 @@ import { helpOptions, parserOptions, SERVER_FLAGS } from "./src/flags.ts";
 import { consoleLog, flushLog } from "./src/time.ts";
 import { Cluster, ClusterError } from "./src/cluster/cluster.ts";
 import { startServer } from "./src/server/server.ts";
+import { Turns } from "./src/net/turns.ts";
+import { DEFAULT_DB, DEFAULT_REPLAY, DEFAULT_RETENTION, HISTORY_PAGE_MAX } from "./src/store/history.ts";
+import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite.ts";
 import { VERSION } from "./src/version.ts";
 
 const HELP = `bunchat-server ${VERSION}: a terminal chat server. Clients: bunchat, nc, telnet.
@@ -26,6 +29,8 @@ Options:
 ${helpOptions(SERVER_FLAGS)}
 
 Everyone starts in ${DEFAULT_ROOM} (--default-room); /join #room, /part, /rooms and /topic work with rooms.
+Rooms' lines, actions and topics are kept in ${DEFAULT_DB} (--db); joiners see the last ones,
+/history shows more and /search finds them. Private messages are never kept.
 
 Limits: lines up to ${LIMITS.maxLineBytes} bytes; names 1-${LIMITS.nameMaxLength} of A-Z a-z 0-9 _ -; rooms # and
 1-${LIMITS.roomNameMaxLength} of a-z 0-9 _ -; topics up to ${LIMITS.topicMaxLength} characters. README.md lists them all.
@@ -80,11 +85,46 @@ await runMain("bunchat-server", async () => {
   if (redis !== undefined && !/^rediss?:\/\/./.test(redis)) {
     throw new UsageError(`--redis needs a redis:// or rediss:// URL, not "${redis}".`);
   }
+  const replayOnJoin = parseCount("--history-on-join", flags["history-on-join"], DEFAULT_REPLAY, 0, HISTORY_PAGE_MAX);
+  const retention = {
+    linesPerRoom: parseCount("--history-lines", flags["history-lines"], DEFAULT_RETENTION.linesPerRoom, 1),
+    days: parseCount("--history-days", flags["history-days"], DEFAULT_RETENTION.days, 0),
+  };
+  // A cluster keeps history in memory on each server for now (Redis Streams are next): a shared file can't be.
+  const db = flags.db ?? (redis === undefined ? DEFAULT_DB : "none");
+  if (db === "") throw new UsageError("--db needs a file name, or none.");
+  const turns = new Turns();
+  let history: SqliteHistory;
+  try {
+    history = new SqliteHistory({
+      path: db === "none" ? ":memory:" : db,
+      retention,
+      schedule: (flush) => turns.beforeWrite(flush),
+      status: {
+        paused(why) {
+          consoleLog(`history: paused, can't write ${history.where}: ${why}; chat goes on, retrying every 5 s`);
+          hub.notice(`History is paused: the server can't write it (${why}). Chat goes on; what is said now is kept once it can write again.`, Date.now());
+        },
+        resumed() {
+          consoleLog(`history: writing to ${history.where} again`);
+          hub.notice("History is being kept again.", Date.now());
+        },
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof HistoryOpenError)) throw err;
+    process.stderr.write(`bunchat-server: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.on("exit", () => history.close()); // what this turn kept, whatever the way out
   const hub = new Hub({
+    turns,
     clustered: redis !== undefined,
     defaultRoom: defaultRoom.name,
     maxRooms: limits.maxRooms,
     maxRoomsPerUser: limits.maxRoomsPerUser,
+    history,
+    replayOnJoin,
   });
   let cluster: Cluster | undefined;
   if (redis !== undefined) {
@@ -121,6 +161,7 @@ await runMain("bunchat-server", async () => {
     tls ? "TLS" : "plain TCP",
     ...(password ? ["password required"] : []),
     ...(cluster ? [`cluster node ${cluster.node}`] : []),
+    `history in ${history.where}`,
   ].join(", ");
   consoleLog(`bunchat-server ${VERSION} listening on ${server.hostname}:${server.port} (${notes})`);
   process.on("exit", flushLog); // whatever the way out, the last lines are written

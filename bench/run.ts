@@ -78,7 +78,8 @@ const root = `${import.meta.dir}/..`;
 const bun = process.execPath;
 /** --profile <dir>: bunchat writes a CPU profile (markdown) there when it stops. */
 const PROFILE = flags.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${flags.profile}`] : [];
-const LIFTED = ["--flood-rate", "0", ...LOAD_TEST_LIFTS, "--max-clients", "20000"];
+/** History in memory: a file's cost is the "history on" row's to show. */
+const LIFTED = ["--flood-rate", "0", ...LOAD_TEST_LIFTS, "--max-clients", "20000", "--db", "none"];
 
 interface Target {
   id: string;

@@ -69,7 +69,7 @@ process.on("exit", () => {
 
 // The server, or a cluster's nodes and their Redis.
 const serverLog = { lines: 0, dropped: 0, timedOut: 0 };
-const SERVER_FLAGS = ["--host", "127.0.0.1", "--port", "0", ...LOAD_TEST_LIFTS];
+const SERVER_FLAGS = ["--host", "127.0.0.1", "--port", "0", "--db", "none", ...LOAD_TEST_LIFTS];
 
 /** Starts one server on CPU 0 and resolves to the port it prints. */
 function startServer(extra: string[]): { proc: Subprocess<"ignore", "pipe", "inherit">; port: Promise<number> } {

@@ -9,6 +9,7 @@ import {
   DEFAULT_SERVER_HOST,
   SERVER_LIMITS,
 } from "./protocol/limits.ts";
+import { DEFAULT_DB, DEFAULT_REPLAY, DEFAULT_RETENTION, HISTORY_PAGE_MAX } from "./store/history.ts";
 
 export interface FlagSpec {
   /** Without the dashes. */
@@ -58,6 +59,30 @@ export const SERVER_FLAGS = [
     value: "<n>",
     default: `\`${L.maxRoomsPerUser}\``,
     help: "rooms one user may be in at once",
+  },
+  {
+    name: "db",
+    value: "<file>",
+    default: `\`${DEFAULT_DB}\``,
+    help: "where rooms' history is kept (SQLite, made if missing; one server per file); `none`: in memory only, gone at exit. Private messages are never kept",
+  },
+  {
+    name: "history-on-join",
+    value: "<n>",
+    default: `\`${DEFAULT_REPLAY}\``,
+    help: `lines of a room shown to whoever joins it (at most ${HISTORY_PAGE_MAX}); \`0\` for none (\`/history\` still works)`,
+  },
+  {
+    name: "history-lines",
+    value: "<n>",
+    default: `\`${DEFAULT_RETENTION.linesPerRoom}\``,
+    help: "lines kept per room; older ones are deleted as new ones come",
+  },
+  {
+    name: "history-days",
+    value: "<n>",
+    default: `\`${DEFAULT_RETENTION.days}\``,
+    help: "days a line is kept; `0`: as long as `--history-lines` allows",
   },
   {
     name: "max-clients",

@@ -8,12 +8,13 @@ import {
   helpLines,
   leaveWords,
   roomsLines,
+  toText,
   topicLine,
   unreachable,
   usersLine,
   WELCOME_NAMES,
 } from "../protocol/codec.ts";
-import type { LeaveReason, RoomInfo, ServerEvent, Topic } from "../protocol/events.ts";
+import type { KeptEvent, LeaveReason, RoomInfo, ServerEvent, Topic } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
 
@@ -223,6 +224,16 @@ export function makeRenderer(options: RenderOptions): Renderer {
         );
       case "rooms":
         return c.cyan(roomsText(event, s));
+      case "history":
+      case "search": {
+        // The codec's own lines (times, markers), from fields sanitised first: they came from the network.
+        const events = event.events.map((e) => cleanKept(e, s));
+        const clean = event.type === "history" ? { ...event, room: s(event.room), events } : { ...event, query: s(event.query), events };
+        return toText(clean)
+          .split("\n")
+          .map((row) => c.dim(row))
+          .join("\n");
+      }
       case "rename":
         return `${stamp(event.ts)}${c.cyan(`--- ${s(event.from)} is now known as ${c.bold(s(event.to))}`)}`;
       case "away":
@@ -245,6 +256,13 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return unreachable(event);
     }
   };
+}
+
+/** A line from history with every text field sanitised. */
+function cleanKept(e: KeptEvent, s: (value: unknown) => string): KeptEvent {
+  return e.type === "topic"
+    ? { ...e, room: s(e.room), text: s(e.text), by: s(e.by) }
+    : { ...e, room: s(e.room), from: s(e.from), text: s(e.text) };
 }
 
 /** The /rooms reply, every field checked and sanitised: it came from the network. */

@@ -2,7 +2,7 @@
 // the bundled client. Encoded bytes are shared by every recipient in that mode.
 
 import { COMMANDS } from "./commands.ts";
-import type { ClientHello, LeaveReason, RoomInfo, ServerEvent, Topic, View } from "./events.ts";
+import type { ClientHello, KeptEvent, LeaveReason, RoomInfo, ServerEvent, Topic, View } from "./events.ts";
 
 const utf8 = new TextEncoder();
 
@@ -213,6 +213,15 @@ export function toText(event: ServerEvent, tagged = false): string {
         : `-- ${event.room} has no topic. /topic <text> sets one.`;
     case "rooms":
       return roomsLines(event);
+    case "history":
+      return historyText(event);
+    case "search":
+      return event.events.length === 0
+        ? `-- No line in your rooms has "${event.query}".`
+        : [
+            `-- ${event.events.length === 1 ? "1 line has" : `${event.events.length} lines have`} "${event.query}", newest first:`,
+            ...event.events.map((e) => `[${e.room} ${stamp(e.ts, event.ts)}] ${toText(e)}`),
+          ].join("\n");
     case "rename":
       return `--- ${event.from} is now known as ${event.to}`; // not "* …": /me could write that
     case "away":
@@ -236,6 +245,33 @@ export function toText(event: ServerEvent, tagged = false): string {
     default:
       return unreachable(event);
   }
+}
+
+/** A block of earlier lines between markers, each with its time. */
+function historyText(event: Extract<ServerEvent, { type: "history" }>): string {
+  const n = event.events.length;
+  if (n === 0) return `-- No earlier lines in ${event.room}.`;
+  return [
+    `--- ${n === 1 ? "1 earlier line" : `${n} earlier lines`} in ${event.room} ---`,
+    ...event.events.map((e) => keptLine(e, event.ts)),
+    `--- end of earlier lines${event.more ? " (/history for more)" : ""} ---`,
+  ].join("\n");
+}
+
+/** "[14:02] Sam: hi": a line from history as text. */
+export function keptLine(event: KeptEvent, now: number): string {
+  return `[${stamp(event.ts, now)}] ${toText(event)}`;
+}
+
+/** "14:02" for a time of the same day as `now` (local time), "2026-11-29 14:02" for an earlier one. */
+export function stamp(ts: number, now: number): string {
+  const d = new Date(ts);
+  const today = new Date(now);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const sameDay =
+    d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
+  return sameDay ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
 
 export function unreachable(value: never): never {

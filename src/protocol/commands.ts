@@ -98,6 +98,24 @@ export const COMMANDS = [
     example: "/topic release on Friday",
   },
   {
+    name: "history",
+    aliases: [],
+    usage: "/history [n]",
+    summary: "show earlier lines of your current room",
+    about:
+      "The n lines (50 if you give none, at most 200) said in your current room before the earliest you have seen here, with their times. Again for more. Private messages are never kept.",
+    example: "/history 100",
+  },
+  {
+    name: "search",
+    aliases: ["find"],
+    usage: "/search <words>",
+    summary: "find lines with all these words in your rooms",
+    about:
+      "The 20 newest lines of the rooms you are in that hold every word (any case, accents ignored), with room, time and sender. A word ending in * matches the start of words: /search deploy fail*.",
+    example: "/search release friday",
+  },
+  {
     name: "users",
     aliases: ["who"],
     usage: "/users [*] [start of a name]",

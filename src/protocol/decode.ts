@@ -5,7 +5,7 @@
 // guards against a server that speaks another version.
 
 import { isLeaveReason } from "./codec.ts";
-import type { ErrorCode, EventType, LeaveReason, RoomInfo, ServerEvent, Topic } from "./events.ts";
+import type { ErrorCode, EventType, KeptEvent, LeaveReason, RoomInfo, ServerEvent, Topic } from "./events.ts";
 
 export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;
@@ -34,6 +34,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "not-in-room": true,
   "too-many-rooms": true,
   "topic-too-long": true,
+  "no-history": true,
   "registration-timeout": true,
   "server-full": true,
   "too-many-connections": true,
@@ -179,6 +180,17 @@ const DECODERS: Record<EventType, Decoder> = {
     }
     return prefix ? { type: "rooms", rooms, count: v.count, ...prefix } : undefined;
   },
+  history: (v) => {
+    const events = keptEvents(v.events);
+    if (!str(v.room) || (v.why !== "join" && v.why !== "request") || !events || typeof v.more !== "boolean" || !num(v.ts)) {
+      return undefined;
+    }
+    return { type: "history", room: v.room, why: v.why, events, more: v.more, ts: v.ts };
+  },
+  search: (v) => {
+    const events = keptEvents(v.events);
+    return str(v.query) && events && num(v.ts) ? { type: "search", query: v.query, events, ts: v.ts } : undefined;
+  },
   rename: (v) => (str(v.from) && str(v.to) && num(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined),
   away: (v) => (v.reason === null || str(v.reason) ? { type: "away", reason: v.reason } : undefined),
   "away-notice": (v) => (str(v.name) && str(v.reason) ? { type: "away-notice", name: v.name, reason: v.reason } : undefined),
@@ -193,6 +205,20 @@ const DECODERS: Record<EventType, Decoder> = {
   bye: (v) => (str(v.name) ? { type: "bye", name: v.name } : undefined),
   shutdown: () => ({ type: "shutdown" }),
 };
+
+/** Lines from history: each a public line, an action or a topic, whole; one that is not fails them all. */
+function keptEvents(v: unknown): KeptEvent[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: KeptEvent[] = [];
+  for (const item of v) {
+    if (!isObject(item)) return undefined;
+    const type = item.type;
+    const event = type === "public" || type === "action" || type === "topic" ? DECODERS[type](item) : undefined;
+    if (!event || (event.type !== "public" && event.type !== "action" && event.type !== "topic")) return undefined;
+    out.push(event);
+  }
+  return out;
+}
 
 const isEventType = (type: string): type is EventType => Object.hasOwn(DECODERS, type);
 

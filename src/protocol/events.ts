@@ -50,6 +50,7 @@ export type ErrorCode =
   | "not-in-room" // /part of a room you are not in, or a line while you are in no room
   | "too-many-rooms" // --max-rooms-per-user reached for you, or --max-rooms on the server
   | "topic-too-long"
+  | "no-history" // /history or /search on a server that keeps none
   | "registration-timeout" // no name chosen in time; the connection closes
   | "server-full" // --max-clients reached; the connection closes
   | "too-many-connections" // --max-per-ip reached for this address, or --max-per-net for its network; the connection closes
@@ -142,6 +143,15 @@ export type ServerEvent =
   | { type: "topic-is"; room: string; topic?: Topic }
   /** /rooms: the rooms (the first ROOMS_SHOWN), sorted by name, with a prefix those starting with it. */
   | { type: "rooms"; rooms: readonly RoomInfo[]; count: number; prefix?: string }
+  /**
+   * Earlier lines of `room`, oldest first, each as it was said (with its time): on joining it
+   * (`why: "join"`, the last --history-on-join lines) or for /history (`why: "request"`). `more`:
+   * older lines are kept too (/history shows them). `ts`: when this was sent (text mode writes the
+   * date of lines from before that day).
+   */
+  | { type: "history"; room: string; why: "join" | "request"; events: readonly KeptEvent[]; more: boolean; ts: number }
+  /** /search: lines of your rooms holding every word of `query`, newest first (at most 20). */
+  | { type: "search"; query: string; events: readonly KeptEvent[]; ts: number }
   | { type: "rename"; from: string; to: string; ts: number } // /nick, to everyone including the renamed
   | { type: "away"; reason: string | null } // to yourself: /away (reason) or /back (null)
   | { type: "away-notice"; name: string; reason: string } // your /pm reached someone who is away
@@ -152,6 +162,9 @@ export type ServerEvent =
   | { type: "error"; code: ErrorCode; message: string }
   | { type: "bye"; name: string } // name is "" when leaving before choosing one
   | { type: "shutdown" };
+
+/** What history keeps of a room: its lines, actions and topics. */
+export type KeptEvent = Extract<ServerEvent, { type: "public" | "action" | "topic" }>;
 
 /** A room's topic: its text, who set it and when. */
 export interface Topic {

@@ -7,7 +7,8 @@ import type { Encoded } from "../protocol/codec.ts";
 import { LIMITS } from "../protocol/limits.ts";
 import { isNamePrefix } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
-import type { Hub, Member } from "./hub.ts";
+import type { Hub, Member, Replay } from "./hub.ts";
+import { HISTORY_PAGE_MAX, HISTORY_REPLY_BYTES, type Kept, parseSearch, queryText } from "../store/history.ts";
 import type { Room } from "./room.ts";
 
 /** What a command may touch: the hub, its own session, the clock and the log. */
@@ -21,7 +22,12 @@ export interface CommandContext {
   rename(to: string): void;
   now(): number;
   log(line: string): void;
+  /** Per room this user is in: where its /history goes on from (the earliest line it has been shown). */
+  readonly historyFrom: Map<string, number>;
 }
+
+/** Lines /history shows when not told how many. */
+export const HISTORY_DEFAULT = 50;
 
 type Handler = (ctx: CommandContext, args: string) => void;
 
@@ -58,6 +64,7 @@ const handlers: Record<CommandName, Handler> = {
     if (!result.ok) return ctx.reply(result.error);
     const { room, joined } = result;
     ctx.reply(roomEvent(room, joined));
+    showReplay(ctx, room, result.replay);
     if (joined) ctx.log(`+ ${ctx.me.name} joined ${room.name}, ${room.size} in it`);
   },
   part(ctx, args) {
@@ -69,6 +76,7 @@ const handlers: Record<CommandName, Handler> = {
     }
     const message = reason(named ? rest : args);
     ctx.hub.part(ctx.me, room, message, ctx.now());
+    ctx.historyFrom.delete(room.name);
     const current = ctx.me.room;
     ctx.reply({ type: "parted", room: room.name, ...(current ? { current: current.name } : {}) });
     ctx.log(`- ${ctx.me.name} left ${room.name}`);
@@ -94,6 +102,40 @@ const handlers: Record<CommandName, Handler> = {
     }
     ctx.hub.setTopic(room, text, ctx.me, ctx.now());
     ctx.log(text === "" ? `~ ${ctx.me.name} cleared the topic of ${room.name}` : `~ ${ctx.me.name} set the topic of ${room.name}: ${text}`);
+  },
+  history(ctx, args) {
+    const store = ctx.hub.history;
+    if (!store) return ctx.reply(noHistory());
+    const room = ctx.me.room;
+    if (!room) return ctx.reply(notInRoom());
+    const [first] = splitFirst(args);
+    if (first !== "" && !/^[0-9]{1,9}$/.test(first)) return badUsage(ctx, "history", "Say how many lines, as a number.");
+    const count = Math.min(HISTORY_PAGE_MAX, first === "" ? HISTORY_DEFAULT : Math.max(1, Number(first)));
+    const from = ctx.historyFrom.get(room.name) ?? store.nextId();
+    // One more than asked for: whether there are more still.
+    const found = store.before(room.name, count + 1, from);
+    const shown = fitReply(found.slice(Math.max(0, found.length - count)));
+    if (shown.length > 0) ctx.historyFrom.set(room.name, shown[0]!.id);
+    ctx.reply({
+      type: "history",
+      room: room.name,
+      why: "request",
+      events: shown.map((k) => k.event),
+      more: found.length > shown.length,
+      ts: ctx.now(),
+    });
+  },
+  search(ctx, args) {
+    const store = ctx.hub.history;
+    if (!store) return ctx.reply(noHistory());
+    const query = parseSearch(args);
+    if ("error" in query) return badUsage(ctx, "search", query.error);
+    if (ctx.me.rooms.length === 0) return ctx.reply(notInRoom());
+    const found = store.search(
+      ctx.me.rooms.map((r) => r.name),
+      query,
+    );
+    ctx.reply({ type: "search", query: queryText(query), events: fitReply(found.reverse()).reverse().map((k) => k.event), ts: ctx.now() });
   },
   nick(ctx, args) {
     if (args === "") return badUsage(ctx, "nick", "Say which name you want.");
@@ -157,6 +199,33 @@ export function unknownCommand(word: string): ErrorEvent {
 /** A plain line, /me or /topic from someone in no room. */
 export function notInRoom(): ErrorEvent {
   return error("not-in-room", "You are in no room, so that went nowhere: /join a room (/rooms lists them).");
+}
+
+/** The last lines of a room its joiner is shown, after the room itself (or the welcome). */
+export function showReplay(
+  ctx: Pick<CommandContext, "reply" | "historyFrom" | "now">,
+  room: Room,
+  replay: Replay | undefined,
+): void {
+  if (!replay) return;
+  ctx.historyFrom.set(room.name, replay.from);
+  if (replay.kept.length === 0) return;
+  const events = replay.kept.map((k) => k.event);
+  ctx.reply({ type: "history", room: room.name, why: "join", events, more: replay.more, ts: ctx.now() });
+}
+
+/** The newest of `kept` (oldest first) that fit in one reply: a client takes lines of up to 1 MiB. */
+function fitReply(kept: Kept[]): Kept[] {
+  let bytes = 0;
+  for (let i = kept.length - 1; i >= 0; i--) {
+    bytes += kept[i]!.event.text.length * 2 + 100; // escaped JSON at worst, and the fields around it
+    if (bytes > HISTORY_REPLY_BYTES) return kept.slice(i + 1);
+  }
+  return kept;
+}
+
+function noHistory(): ErrorEvent {
+  return error("no-history", "This server keeps no history.");
 }
 
 /** A room as its joiner sees it: who is in and the topic. */

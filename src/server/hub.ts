@@ -14,6 +14,7 @@ import { Encoded, ROOMS_SHOWN, USERS_SHOWN } from "../protocol/codec.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
 import { DEFAULT_ROOM, SERVER_LIMITS } from "../protocol/limits.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
+import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent } from "../store/history.ts";
 import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
 import { SortedNames } from "./sorted-names.ts";
 
@@ -71,10 +72,24 @@ export interface HubOptions {
   defaultRoom?: string;
   maxRooms?: number;
   maxRoomsPerUser?: number;
+  /** Where rooms' lines are kept; none: nothing is kept, /history and /search say so. */
+  history?: HistoryStore;
+  /** Lines of a room shown to whoever joins it (default DEFAULT_REPLAY). */
+  replayOnJoin?: number;
+}
+
+/** What a joiner is shown of a room's past: the last lines, and whether older ones are kept. */
+export interface Replay {
+  kept: Kept[];
+  more: boolean;
+  /** Where /history goes on from: the first line shown, or (none shown) the next one to be said. */
+  from: number;
 }
 
 /** A /join that worked: the room, and whether it was joined (false: it was switched to). */
-export type JoinResult = { ok: true; room: Room; joined: boolean } | { ok: false; error: ErrorEvent };
+export type JoinResult =
+  | { ok: true; room: Room; joined: boolean; replay: Replay | undefined }
+  | { ok: false; error: ErrorEvent };
 
 export class Hub implements RoomHost {
   readonly turns: Turns;
@@ -83,6 +98,8 @@ export class Hub implements RoomHost {
   readonly lobby: string;
   private readonly maxRooms: number;
   private readonly maxRoomsPerUser: number;
+  readonly history: HistoryStore | undefined;
+  private readonly replayOnJoin: number;
   /** Everyone, by folded name: members here and, in a cluster, on other nodes. */
   private readonly members = new Map<string, Member>();
   /**
@@ -112,6 +129,8 @@ export class Hub implements RoomHost {
     this.lobby = options.defaultRoom ?? DEFAULT_ROOM;
     this.maxRooms = options.maxRooms ?? SERVER_LIMITS.maxRooms;
     this.maxRoomsPerUser = options.maxRoomsPerUser ?? SERVER_LIMITS.maxRoomsPerUser;
+    this.history = options.history;
+    this.replayOnJoin = options.replayOnJoin ?? DEFAULT_REPLAY;
     if (options.clustered) this.here = new Set();
   }
 
@@ -197,7 +216,7 @@ export class Hub implements RoomHost {
     }
     if (room?.has(member)) {
       member.room = room;
-      return { ok: true, room, joined: false };
+      return { ok: true, room, joined: false, replay: undefined };
     }
     // A user of another node was let in there: its node's bounds applied, not ours (ours may differ).
     const local = member.node === undefined;
@@ -212,6 +231,11 @@ export class Hub implements RoomHost {
         return roomError("too-many-rooms", `The server has ${this.rooms.size} rooms, the most it allows; join one of them.`);
       }
       room = new Room(check.name, this);
+      if (this.history) {
+        // What it said before it was last empty (or before a restart), and the topic it had.
+        room.topic = this.history.topic(room.name);
+        room.recent = this.history.before(room.name, this.replayOnJoin + 1);
+      }
       this.rooms.set(foldName(room.name), room);
       this.roomsByName.set(room.name, room);
       this.roomNames.add(room.name);
@@ -220,7 +244,22 @@ export class Hub implements RoomHost {
     member.rooms.push(room);
     member.room = room;
     if (member.node === undefined) this.bus?.relay({ type: "join", room: room.name, name: member.name, ts });
-    return { ok: true, room, joined: true };
+    return { ok: true, room, joined: true, replay: this.replayOf(room) };
+  }
+
+  /** The last lines of a room for a joiner (none when history is off), from memory. */
+  private replayOf(room: Room): Replay | undefined {
+    if (!this.history) return undefined;
+    const recent = room.recent;
+    const kept = recent.slice(Math.max(0, recent.length - this.replayOnJoin));
+    return { kept, more: recent.length > kept.length, from: kept[0]?.id ?? this.history.nextId() };
+  }
+
+  /** Kept in history and in the room's last lines for joiners. */
+  private keep(room: Room, event: KeptEvent): void {
+    if (!this.history) return;
+    room.recent.push(this.history.keep(event));
+    if (room.recent.length > this.replayOnJoin + 1) room.recent.shift();
   }
 
   /** /part: leaves one room, told to those in it; the current room becomes the last one joined. */
@@ -258,6 +297,7 @@ export class Hub implements RoomHost {
     if (from.node === undefined) this.bus?.relay(event);
     else if (room.locals === 0) return; // from another node, for nobody here: not even encoded
     room.say(event, from);
+    this.keep(room, event);
   }
 
   /** /topic <text>: set ("" clears it) and told to everyone in the room, the setter too. */
@@ -265,6 +305,7 @@ export class Hub implements RoomHost {
     room.topic = text === "" ? undefined : { text, by: by.name, ts };
     const event = { type: "topic", room: room.name, text, by: by.name, ts } as const;
     room.say(event);
+    this.keep(room, event);
     if (by.node === undefined) this.bus?.relay(event);
   }
 

@@ -16,7 +16,7 @@ import { Outbox, type OutboxPool, type OverflowListener, type Writable } from ".
 import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
 import type { PerAddress } from "./per-address.ts";
-import { type CommandContext, error, notInRoom, runCommand } from "./commands.ts";
+import { type CommandContext, error, notInRoom, runCommand, showReplay } from "./commands.ts";
 import type { Hub, Member } from "./hub.ts";
 import type { Room } from "./room.ts";
 import { Registration, type RegistrationHost } from "./registration.ts";
@@ -211,6 +211,7 @@ export class Session
 
   // Member: kept by the hub.
   readonly rooms: Room[] = [];
+  readonly historyFrom = new Map<string, number>();
   room: Room | undefined;
   lastPmFrom?: Member;
 
@@ -534,6 +535,7 @@ export class Session
     // list to each of 10,000 users reconnecting at once.
     const { room } = joined;
     this.reply({ type: "welcome", name: this.name, room: room.name, rooms: [room.name], ...room.summary() });
+    showReplay(this, room, joined.replay);
     this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
     return true;
   }

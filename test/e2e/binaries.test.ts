@@ -220,7 +220,7 @@ describe("compiled binaries", () => {
   test("a password from BUNCHAT_PASSWORD lets the client in; a wrong one is explained, exit 1", async () => {
     const env = { BUNCHAT_PASSWORD: "correct horse" };
     const { server, port } = await runServer(bins, [], env);
-    expect(server.out.all(/listening on .*\(plain TCP, password required\)$/)).toHaveLength(1);
+    expect(server.out.all(/listening on .*\(plain TCP, password required, history in bunchat\.sqlite\)$/)).toHaveLength(1);
     const sam = run(bins.client, ["--port", String(port), "--name", "Sam"], "Sam", env);
     await sam.out.next(joined("Sam"));
     const eve = run(bins.client, ["--port", String(port), "--name", "Eve"], "Eve", { BUNCHAT_PASSWORD: "guess" });
@@ -795,7 +795,7 @@ describe("compiled binaries over TLS", () => {
 
   test("a client with --ca chats with a TLS user; the server says it serves TLS", async () => {
     const { server, port } = await tlsServer();
-    expect(server.out.all(/listening on 127\.0\.0\.1:\d+ \(TLS\)$/)).toHaveLength(1);
+    expect(server.out.all(/listening on 127\.0\.0\.1:\d+ \(TLS, history in bunchat\.sqlite\)$/)).toHaveLength(1);
     const tls = await testTls();
     const watcher = await Peer.join(port, "Watcher", "text", { tls: { ca: tls.ca } });
     // localhost is what the certificate names; 127.0.0.1 is in it too.

@@ -3,6 +3,7 @@
 
 import { afterEachTest } from "./cleanup.ts";
 import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -38,12 +39,19 @@ export interface Running {
 }
 
 const live = new Set<Subprocess>();
+/** Working directories made for servers (where their default bunchat.sqlite goes), removed after each test. */
+const dirs: string[] = [];
 afterEachTest(() => {
   for (const p of live) p.kill("SIGKILL");
   live.clear();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-export function run(bin: string, args: string[], label = bin, env: Record<string, string> = {}): Running {
+/**
+ * Runs a binary. A server runs in a directory of its own (`cwd`, or a new one), so that its
+ * history file is its own and gone after the test.
+ */
+export function run(bin: string, args: string[], label = bin, env: Record<string, string> = {}, cwd?: string): Running {
   const base: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1" };
   delete base.BUNCHAT_PASSWORD; // only where a test sets it
   const proc = Bun.spawn([bin, ...args], {
@@ -51,6 +59,7 @@ export function run(bin: string, args: string[], label = bin, env: Record<string
     stdout: "pipe",
     stderr: "pipe",
     env: { ...base, ...env },
+    cwd: cwd ?? (bin.endsWith("bunchat-server") ? serverDir() : undefined),
   });
   live.add(proc);
   return {
@@ -79,13 +88,21 @@ export function run(bin: string, args: string[], label = bin, env: Record<string
   };
 }
 
+/** A new empty directory, removed after the test. */
+export function serverDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "bunchat-server-"));
+  dirs.push(dir);
+  return dir;
+}
+
 /** Starts the server binary on 127.0.0.1:0 and reads the port it prints. */
 export async function runServer(
   b: Binaries,
   args: string[] = [],
   env: Record<string, string> = {},
+  cwd?: string,
 ): Promise<{ server: Running; port: number }> {
-  const server = run(b.server, ["--host", "127.0.0.1", "--port", "0", ...args], "server", env);
+  const server = run(b.server, ["--host", "127.0.0.1", "--port", "0", ...args], "server", env, cwd);
   const line = await server.out.next(/listening on 127\.0\.0\.1:\d+\b/, 10_000);
   return { server, port: Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]) };
 }

@@ -12,6 +12,8 @@ import type { ServerEvent } from "../../src/protocol/events.ts";
 import { sanitizeText } from "../../src/protocol/sanitize.ts";
 
 const ts = 1_700_000_000_000;
+/** A time of day in this machine's zone (history's text writes local times). */
+const local = (y: number, month: number, d: number, h: number, m: number) => new Date(y, month - 1, d, h, m).getTime();
 const decoder = new TextDecoder();
 
 /** One or more examples of every event type (a type left out does not compile), each with its plain-text form. */
@@ -102,6 +104,42 @@ const byType: Cases = {
     [{ type: "users", room: "#dev", users: [], count: 0, prefix: "x" }, 'Nobody in #dev has a name starting with "x".'],
   ],
   action: [[{ type: "action", room: "#lobby", from: "Sam", text: "waves", ts }, "* Sam waves"]],
+  history: [
+    [
+      {
+        type: "history",
+        room: "#lobby",
+        why: "join",
+        events: [
+          { type: "public", room: "#lobby", from: "Ana", text: "hi", ts: local(2026, 11, 29, 9, 5) },
+          { type: "action", room: "#lobby", from: "Sam", text: "waves", ts: local(2026, 11, 30, 14, 2) },
+          { type: "topic", room: "#lobby", text: "ship it", by: "Ana", ts: local(2026, 11, 30, 14, 3) },
+        ],
+        more: true,
+        ts: local(2026, 11, 30, 15, 0),
+      },
+      [
+        "--- 3 earlier lines in #lobby ---",
+        "[2026-11-29 09:05] Ana: hi",
+        "[14:02] * Sam waves",
+        "[14:03] --- Ana set the topic: ship it",
+        "--- end of earlier lines (/history for more) ---",
+      ].join("\n"),
+    ],
+    [{ type: "history", room: "#dev", why: "request", events: [], more: false, ts }, "-- No earlier lines in #dev."],
+  ],
+  search: [
+    [
+      {
+        type: "search",
+        query: "ship*",
+        events: [{ type: "public", room: "#dev", from: "Ana", text: "shipped", ts: local(2026, 11, 30, 14, 2) }],
+        ts: local(2026, 11, 30, 15, 0),
+      },
+      '-- 1 line has "ship*", newest first:\n[#dev 14:02] Ana: shipped',
+    ],
+    [{ type: "search", query: "nope", events: [], ts }, '-- No line in your rooms has "nope".'],
+  ],
   rename: [[{ type: "rename", from: "Sam", to: "Samuel", ts }, "--- Sam is now known as Samuel"]],
   away: [
     [{ type: "away", reason: "lunch" }, "You are marked as away: lunch"],

@@ -28,6 +28,7 @@ function setup() {
       rename: (to) => void hub.rename(me, to, clock.now()),
       now: () => clock.now(),
       log: (line) => void log.push(line),
+      historyFrom: new Map(),
     };
     const run = (line: string) => {
       const [, word = "", args = ""] = /^\/(\S+)\s*(.*)$/.exec(line)!;

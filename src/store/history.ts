@@ -1,0 +1,99 @@
+// What is kept of a room's chat, behind one interface: bun:sqlite on one server (sqlite.ts).
+// Public lines, /me actions and topics are kept; private messages never reach a store.
+//
+// A kept line has an id, increasing within its room: the cursor /history pages back from. Lines
+// are handed over as they are said and written together once per event-loop turn, before that
+// turn's bytes go out to anyone: a line someone has seen is on disk (or failed to be, and the
+// store says it is paused).
+
+import type { KeptEvent, Topic } from "../protocol/events.ts";
+
+export type { KeptEvent };
+
+/** A kept event and its place in its room's history. */
+export interface Kept {
+  readonly id: number;
+  readonly event: KeptEvent;
+}
+
+/** Most lines one /history answer holds, and the most one replay on join may be set to. */
+export const HISTORY_PAGE_MAX = 200;
+/** Matches one /search answers with. */
+export const SEARCH_RESULTS = 20;
+/** Bytes of text one history or search answer holds at most (a client's line is 1 MiB at most). */
+export const HISTORY_REPLY_BYTES = 256 * 1024;
+
+/** Where history lives unless --db says otherwise (in the working directory). */
+export const DEFAULT_DB = "bunchat.sqlite";
+/** What a store keeps unless --history-lines and --history-days say otherwise. */
+export const DEFAULT_RETENTION: Retention = { linesPerRoom: 10_000, days: 365 };
+/** Lines replayed on joining a room unless --history-on-join says otherwise. */
+export const DEFAULT_REPLAY = 20;
+
+/** How much a store keeps. */
+export interface Retention {
+  /** Lines per room; older ones are deleted as new ones arrive. */
+  linesPerRoom: number;
+  /** Days a line is kept; 0: as long as linesPerRoom allows. */
+  days: number;
+}
+
+export interface HistoryStore {
+  /** Where it lives, for the log ("bunchat.sqlite", "memory"). */
+  readonly where: string;
+  /** Keeps an event (written with the rest of this turn's); its id, assigned now. */
+  keep(event: KeptEvent): Kept;
+  /** The id the next line will get: everything kept so far is before it. */
+  nextId(): number;
+  /** The newest `count` lines of `room` with an id below `before` (all if absent), oldest first. */
+  before(room: string, count: number, before?: number): Kept[];
+  /** A room's topic, as last set (kept while the room is empty, and across restarts). */
+  topic(room: string): Topic | undefined;
+  /** The newest SEARCH_RESULTS lines in `rooms` matching `query`, newest first. */
+  search(rooms: readonly string[], query: SearchQuery): Kept[];
+  /** Writes what is waiting, and lets go of the store. */
+  close(): void;
+}
+
+/** What a store says when its writes start failing and when they work again. */
+export interface HistoryStatus {
+  paused(why: string): void;
+  resumed(): void;
+}
+
+/** Words to search for, each a whole word or (`pre*`) the start of one; all must be in a line. */
+export interface SearchQuery {
+  terms: { word: string; prefix: boolean }[];
+}
+
+/** Words searched for at most, and the longest word. */
+export const SEARCH_MAX_TERMS = 8;
+const SEARCH_MAX_WORD = 64;
+
+/**
+ * /search's words as a query, or why they can't be one. The user's text is never handed to FTS5
+ * as syntax: quotes, NEAR(, AND/OR, column filters are all just characters of words here.
+ */
+export function parseSearch(text: string): SearchQuery | { error: string } {
+  const words = text.split(/\s+/).filter((w) => w !== "");
+  if (words.length === 0) return { error: "Say what to search for." };
+  if (words.length > SEARCH_MAX_TERMS) return { error: `Search for at most ${SEARCH_MAX_TERMS} words at once.` };
+  const terms: SearchQuery["terms"] = [];
+  for (const raw of words) {
+    const prefix = raw.length > 1 && raw.endsWith("*");
+    // The tokenizer's idea of a word: letters and digits; the rest separates (as it does in lines).
+    const parts = (prefix ? raw.slice(0, -1) : raw).split(/[^\p{L}\p{N}]+/u).filter((p) => p !== "");
+    for (const [i, part] of parts.entries()) {
+      if (part.length > SEARCH_MAX_WORD) return { error: `Words of at most ${SEARCH_MAX_WORD} characters, please.` };
+      terms.push({ word: part, prefix: prefix && i === parts.length - 1 });
+    }
+  }
+  if (terms.length === 0) return { error: "Search for words: letters or digits (a trailing * matches the start of a word)." };
+  if (terms.length > SEARCH_MAX_TERMS) return { error: `Search for at most ${SEARCH_MAX_TERMS} words at once.` };
+  return { terms };
+}
+
+/** How a query reads back to its user ("deploy fail*"). */
+export function queryText(query: SearchQuery): string {
+  return query.terms.map((t) => (t.prefix ? `${t.word}*` : t.word)).join(" ");
+}

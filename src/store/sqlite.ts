@@ -1,0 +1,333 @@
+// History in one bun:sqlite file (or in memory: `--db none`). WAL, synchronous=NORMAL, and the
+// file held with an exclusive lock so that a second server can't write into the same history.
+// A turn's lines are written in one transaction, before the turn's bytes go out; search is FTS5.
+//
+// When a write fails (a full disk, an I/O error), the chat goes on: the lines wait in memory (the
+// newest MAX_BACKLOG of them), the store says it is paused, tries again every RETRY_MS, and says
+// when it has written them.
+
+import { Database, type Statement } from "bun:sqlite";
+import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
+import type { Topic } from "../protocol/events.ts";
+import type { HistoryStatus, HistoryStore, Kept, KeptEvent, Retention, SearchQuery } from "./history.ts";
+import { SEARCH_RESULTS } from "./history.ts";
+
+/** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * MIGRATIONS[v] takes a file at version v to v + 1. A later version adds a step (ALTER TABLE … ADD
+ * COLUMN, a new index) and never rewrites an earlier one: files of every version open.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE lines (
+     id INTEGER PRIMARY KEY,
+     room TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     sender TEXT NOT NULL,
+     text TEXT NOT NULL,
+     ts INTEGER NOT NULL
+   );
+   CREATE INDEX lines_room ON lines (room, id);
+   CREATE INDEX lines_ts ON lines (ts);
+   CREATE VIRTUAL TABLE lines_fts USING fts5 (text, content = 'lines', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
+   CREATE TRIGGER lines_fts_add AFTER INSERT ON lines BEGIN
+     INSERT INTO lines_fts (rowid, text) VALUES (new.id, new.text);
+   END;
+   CREATE TRIGGER lines_fts_delete AFTER DELETE ON lines BEGIN
+     INSERT INTO lines_fts (lines_fts, rowid, text) VALUES ('delete', old.id, old.text);
+   END;
+   CREATE TABLE topics (room TEXT PRIMARY KEY, text TEXT NOT NULL, sender TEXT NOT NULL, ts INTEGER NOT NULL);`,
+];
+
+/** Lines kept in memory while writes fail; past this the oldest of them are not written. */
+export const MAX_BACKLOG = 10_000;
+/** While paused, a write is tried again this often. */
+export const RETRY_MS = 5_000;
+/** Lines deleted at most per pass of the age limit (a pass a minute): never a long pause. */
+const PRUNE_BATCH = 1_000;
+const PRUNE_EVERY_MS = 60_000;
+
+/** Why the history file can't be used; the server exits with it. */
+export class HistoryOpenError extends Error {}
+
+export interface SqliteOptions {
+  /** A file, or ":memory:". */
+  path: string;
+  retention: Retention;
+  /** Runs `flush` once, when this turn's input is handled (before its bytes are written). */
+  schedule(flush: () => void): void;
+  status: HistoryStatus;
+  clock?: Clock;
+  /** Tests: the database handle is theirs to break (a size limit, a failing write). */
+  onOpen?(db: Database): void;
+}
+
+interface Row {
+  id: number;
+  room: string;
+  kind: string;
+  sender: string;
+  text: string;
+  ts: number;
+}
+
+export class SqliteHistory implements HistoryStore {
+  readonly where: string;
+  private readonly db: Database;
+  private readonly clock: Clock;
+  private next: number;
+  /** Kept, not written yet: this turn's lines, or while paused the backlog (oldest first). */
+  private pending: Kept[] = [];
+  private scheduled = false;
+  private pausedSince: number | undefined;
+  private retryTimer: { cancel(): void } | undefined;
+  private readonly pruneTimer: { cancel(): void } | undefined;
+  /** Lines on disk per room, learnt at a room's first write, for the per-room limit. */
+  private readonly counts = new Map<string, number>();
+  private readonly insert: Statement;
+  private readonly countRoom: Statement<{ n: number }>;
+  private readonly trimRoom: Statement;
+  private readonly page: Statement<Row>;
+  private readonly pruneOld: Statement;
+  private readonly setTopic: Statement;
+  private readonly clearTopic: Statement;
+  private readonly getTopic: Statement<{ text: string; sender: string; ts: number }>;
+  private closed = false;
+  private readonly flushNow = () => this.flush();
+
+  constructor(private readonly options: SqliteOptions) {
+    this.clock = options.clock ?? SYSTEM_CLOCK;
+    const memory = options.path === ":memory:";
+    this.where = memory ? "memory" : options.path;
+    this.db = open(options.path, memory);
+    this.next = (this.db.query<{ id: number | null }, []>("SELECT max(id) AS id FROM lines").get()?.id ?? 0) + 1;
+    this.insert = this.db.prepare("INSERT INTO lines (id, room, kind, sender, text, ts) VALUES (?, ?, ?, ?, ?, ?)");
+    this.countRoom = this.db.prepare("SELECT count(*) AS n FROM lines WHERE room = ?");
+    this.trimRoom = this.db.prepare(
+      "DELETE FROM lines WHERE id IN (SELECT id FROM lines WHERE room = ? ORDER BY id LIMIT ?)",
+    );
+    this.page = this.db.prepare(
+      "SELECT id, room, kind, sender, text, ts FROM lines WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?",
+    );
+    this.pruneOld = this.db.prepare(
+      `DELETE FROM lines WHERE id IN (SELECT id FROM lines WHERE ts < ? ORDER BY ts LIMIT ${PRUNE_BATCH})`,
+    );
+    this.setTopic = this.db.prepare("INSERT OR REPLACE INTO topics (room, text, sender, ts) VALUES (?, ?, ?, ?)");
+    this.clearTopic = this.db.prepare("DELETE FROM topics WHERE room = ?");
+    this.getTopic = this.db.prepare("SELECT text, sender, ts FROM topics WHERE room = ?");
+    options.onOpen?.(this.db);
+    if (options.retention.days > 0) {
+      this.pruneTimer = every(this.clock, PRUNE_EVERY_MS, () => this.pruneByAge());
+      this.pruneByAge();
+    }
+  }
+
+  /** Whether writes are failing now. */
+  get paused(): boolean {
+    return this.pausedSince !== undefined;
+  }
+
+  keep(event: KeptEvent): Kept {
+    const kept = { id: this.next++, event };
+    this.pending.push(kept);
+    if (this.pending.length > MAX_BACKLOG) this.pending.shift();
+    if (!this.scheduled && this.pausedSince === undefined) {
+      this.scheduled = true;
+      this.options.schedule(this.flushNow);
+    }
+    return kept;
+  }
+
+  nextId(): number {
+    return this.next;
+  }
+
+  before(room: string, count: number, before = Number.POSITIVE_INFINITY): Kept[] {
+    if (count <= 0) return [];
+    const found: Kept[] = [];
+    // What waits to be written is newer than anything on disk.
+    for (let i = this.pending.length - 1; i >= 0 && found.length < count; i--) {
+      const kept = this.pending[i]!;
+      if (kept.id < before && kept.event.room === room) found.push(kept);
+    }
+    if (found.length < count) {
+      const below = Number.isFinite(before) ? before : Number.MAX_SAFE_INTEGER;
+      for (const row of this.page.all(room, below, count - found.length)) found.push(fromRow(row));
+    }
+    return found.reverse();
+  }
+
+  topic(room: string): Topic | undefined {
+    // One set since the last write wins over the file's.
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const { event } = this.pending[i]!;
+      if (event.type === "topic" && event.room === room) return event.text === "" ? undefined : topicOf(event);
+    }
+    const row = this.getTopic.get(room);
+    return row ? { text: row.text, by: row.sender, ts: row.ts } : undefined;
+  }
+
+  search(rooms: readonly string[], query: SearchQuery): Kept[] {
+    if (rooms.length === 0 || query.terms.length === 0) return [];
+    this.flush(); // a line said in this same turn is found too
+    // Each word is quoted: the user's text is never FTS5 syntax (the words hold letters and digits only).
+    const match = query.terms.map((t) => `"${t.word}"${t.prefix ? "*" : ""}`).join(" ");
+    const rows = this.db
+      .query<Row, (string | number)[]>(
+        `SELECT l.id, l.room, l.kind, l.sender, l.text, l.ts FROM lines_fts JOIN lines l ON l.id = lines_fts.rowid
+         WHERE lines_fts MATCH ? AND l.room IN (${rooms.map(() => "?").join(", ")})
+         ORDER BY lines_fts.rowid DESC LIMIT ${SEARCH_RESULTS}`,
+      )
+      .all(match, ...rooms);
+    return rows.map(fromRow);
+  }
+
+  /** Writes what is waiting, in one transaction. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.closed || this.pending.length === 0) return;
+    const lines = this.pending;
+    try {
+      this.db.transaction(() => {
+        const touched = new Map<string, number>();
+        for (const { id, event } of lines) {
+          const sender = event.type === "topic" ? event.by : event.from;
+          this.insert.run(id, event.room, event.type, sender, event.text, event.ts);
+          if (event.type === "topic" && event.text === "") this.clearTopic.run(event.room);
+          else if (event.type === "topic") this.setTopic.run(event.room, event.text, event.by, event.ts);
+          touched.set(event.room, (touched.get(event.room) ?? 0) + 1);
+        }
+        for (const [room, added] of touched) this.trim(room, added);
+      })();
+    } catch (err) {
+      this.counts.clear(); // the transaction was rolled back: learn them again
+      return this.pause(err);
+    }
+    this.pending = [];
+    if (this.pausedSince !== undefined) this.resume();
+  }
+
+  /** A room past its limit loses its oldest lines, a few at a time as new ones come. */
+  private trim(room: string, added: number): void {
+    const known = this.counts.get(room);
+    const count = known === undefined ? this.countRoom.get(room)!.n : known + added;
+    const limit = this.options.retention.linesPerRoom;
+    // A little over the limit before deleting: one DELETE per many lines, not one per line.
+    const slack = Math.max(8, Math.floor(limit / 100));
+    if (count > limit + slack || (known === undefined && count > limit)) {
+      this.trimRoom.run(room, count - limit);
+      this.counts.set(room, limit);
+    } else {
+      this.counts.set(room, count);
+    }
+  }
+
+  private pruneByAge(): void {
+    if (this.closed || this.pausedSince !== undefined) return;
+    try {
+      const cutoff = this.clock.now() - this.options.retention.days * 86_400_000;
+      if (this.pruneOld.run(cutoff).changes > 0) this.counts.clear();
+    } catch (err) {
+      this.pause(err);
+    }
+  }
+
+  private pause(err: unknown): void {
+    if (this.pausedSince === undefined) {
+      this.pausedSince = this.clock.now();
+      this.options.status.paused(reasonOf(err));
+    }
+    this.retryTimer ??= this.clock.later(RETRY_MS, () => {
+      this.retryTimer = undefined;
+      this.flush();
+    });
+  }
+
+  private resume(): void {
+    this.pausedSince = undefined;
+    this.retryTimer?.cancel();
+    this.retryTimer = undefined;
+    this.options.status.resumed();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.retryTimer?.cancel();
+    this.pruneTimer?.cancel();
+    this.db.close();
+  }
+}
+
+/** Opens (or makes) the file, takes the lock, and brings the schema up to SCHEMA_VERSION. */
+function open(path: string, memory: boolean): Database {
+  let db: Database;
+  try {
+    db = new Database(path, { create: true, strict: true });
+  } catch (err) {
+    throw new HistoryOpenError(`can't open the history file ${path}: ${openReason(err)}`);
+  }
+  try {
+    if (!memory) {
+      db.exec("PRAGMA busy_timeout = 0");
+      // Held from the first transaction until the server stops: a second server on the file fails to start.
+      db.exec("PRAGMA locking_mode = EXCLUSIVE");
+      db.exec("PRAGMA journal_mode = WAL");
+      db.exec("PRAGMA synchronous = NORMAL");
+    }
+    db.transaction(() => {
+      const version = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
+      if (version > SCHEMA_VERSION) {
+        throw new HistoryOpenError(
+          `the history file ${path} is from a newer bunchat (schema ${version}; this one knows up to ${SCHEMA_VERSION})`,
+        );
+      }
+      for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+      if (version < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    }).exclusive();
+  } catch (err) {
+    db.close();
+    if (err instanceof HistoryOpenError) throw err;
+    throw new HistoryOpenError(`can't use the history file ${path}: ${openReason(err)}`);
+  }
+  return db;
+}
+
+function openReason(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  switch (code) {
+    case "SQLITE_CANTOPEN":
+      return `${message} (a directory, a missing directory, or no permission?)`;
+    case "SQLITE_NOTADB":
+      return "it is not a SQLite database (choose another file with --db)";
+    case "SQLITE_BUSY":
+    case "SQLITE_LOCKED":
+      return "another bunchat-server is using it (or another program has it locked)";
+    case "SQLITE_READONLY":
+      return "it is read-only for this user";
+    default:
+      return message;
+  }
+}
+
+function reasonOf(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  const message = err instanceof Error ? err.message : String(err);
+  return code === "SQLITE_FULL" ? "the disk is full" : code ? `${message} (${code})` : message;
+}
+
+function topicOf(event: Extract<KeptEvent, { type: "topic" }>): Topic {
+  return { text: event.text, by: event.by, ts: event.ts };
+}
+
+function fromRow(row: Row): Kept {
+  const { id, room, sender, text, ts } = row;
+  const event: KeptEvent =
+    row.kind === "topic"
+      ? { type: "topic", room, text, by: sender, ts }
+      : { type: row.kind === "action" ? "action" : "public", room, from: sender, text, ts };
+  return { id, event };
+}
