@@ -15,8 +15,7 @@ import { Hub } from "./src/server/hub.ts";
 import { helpOptions, parserOptions, SERVER_FLAGS } from "./src/flags.ts";
 import { consoleLog, flushLog } from "./src/time.ts";
 import { Cluster, ClusterError } from "./src/cluster/cluster.ts";
-import { startServer } from "./src/server/server.ts";
-import { Turns } from "./src/net/turns.ts";
+import { historyStatus, startServer } from "./src/server/server.ts";
 import { DEFAULT_DB, DEFAULT_REPLAY, DEFAULT_RETENTION, HISTORY_PAGE_MAX } from "./src/store/history.ts";
 import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite.ts";
 import { VERSION } from "./src/version.ts";
@@ -93,23 +92,12 @@ await runMain("bunchat-server", async () => {
   // A cluster keeps history in memory on each server for now (Redis Streams are next): a shared file can't be.
   const db = flags.db ?? (redis === undefined ? DEFAULT_DB : "none");
   if (db === "") throw new UsageError("--db needs a file name, or none.");
-  const turns = new Turns();
   let history: SqliteHistory;
   try {
     history = new SqliteHistory({
       path: db === "none" ? ":memory:" : db,
       retention,
-      schedule: (flush) => turns.beforeWrite(flush),
-      status: {
-        paused(why) {
-          consoleLog(`history: paused, can't write ${history.where}: ${why}; chat goes on, retrying every 5 s`);
-          hub.notice(`History is paused: the server can't write it (${why}). Chat goes on; what is said now is kept once it can write again.`, Date.now());
-        },
-        resumed() {
-          consoleLog(`history: writing to ${history.where} again`);
-          hub.notice("History is being kept again.", Date.now());
-        },
-      },
+      status: historyStatus(() => hub, consoleLog),
     });
   } catch (err) {
     if (!(err instanceof HistoryOpenError)) throw err;
@@ -118,7 +106,6 @@ await runMain("bunchat-server", async () => {
   }
   process.on("exit", () => history.close()); // what this turn kept, whatever the way out
   const hub = new Hub({
-    turns,
     clustered: redis !== undefined,
     defaultRoom: defaultRoom.name,
     maxRooms: limits.maxRooms,

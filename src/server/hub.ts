@@ -100,6 +100,11 @@ export class Hub implements RoomHost {
   private readonly maxRoomsPerUser: number;
   readonly history: HistoryStore | undefined;
   private readonly replayOnJoin: number;
+  private historyDue = false;
+  private readonly flushHistory = () => {
+    this.historyDue = false;
+    this.history?.flush();
+  };
   /** Everyone, by folded name: members here and, in a cluster, on other nodes. */
   private readonly members = new Map<string, Member>();
   /**
@@ -255,9 +260,13 @@ export class Hub implements RoomHost {
     return { kept, more: recent.length > kept.length, from: kept[0]?.id ?? this.history.nextId() };
   }
 
-  /** Kept in history and in the room's last lines for joiners. */
+  /** Kept in history (written before this turn's bytes go out) and in the room's last lines for joiners. */
   private keep(room: Room, event: KeptEvent): void {
     if (!this.history) return;
+    if (!this.historyDue) {
+      this.historyDue = true;
+      this.turns.beforeWrite(this.flushHistory);
+    }
     room.recent.push(this.history.keep(event));
     if (room.recent.length > this.replayOnJoin + 1) room.recent.shift();
   }

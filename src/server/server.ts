@@ -14,6 +14,8 @@ import { error } from "./commands.ts";
 import type { NodeBus } from "../cluster/roster.ts";
 import { Hub } from "./hub.ts";
 import { Session } from "./session.ts";
+import type { HistoryStatus, HistoryStore } from "../store/history.ts";
+import { RETRY_MS } from "../store/sqlite.ts";
 
 export interface ServerOptions {
   host: string;
@@ -39,6 +41,9 @@ export interface ServerOptions {
   hub?: Hub;
   /** Where everyone starts (when the server makes its hub). */
   defaultRoom?: string;
+  /** Where rooms' lines are kept, and how many a joiner sees (when the server makes its hub). */
+  history?: HistoryStore;
+  replayOnJoin?: number;
 }
 
 export interface ChatServer {
@@ -56,7 +61,13 @@ export function startServer(options: ServerOptions): ChatServer {
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
   const hub =
     options.hub ??
-    new Hub({ defaultRoom: options.defaultRoom, maxRooms: limits.maxRooms, maxRoomsPerUser: limits.maxRoomsPerUser });
+    new Hub({
+      defaultRoom: options.defaultRoom,
+      maxRooms: limits.maxRooms,
+      maxRoomsPerUser: limits.maxRoomsPerUser,
+      history: options.history,
+      replayOnJoin: options.replayOnJoin,
+    });
   const now = options.now ?? Date.now;
   const clock: Clock = { now, later: SYSTEM_CLOCK.later };
   const attempts = new PerAddress(limits.attemptBurst, 1000 / limits.attemptEveryMs);
@@ -249,6 +260,23 @@ export function startServer(options: ServerOptions): ChatServer {
         listener.stop(true); // whoever did not read their notice in time is cut off
       })();
       return stopping;
+    },
+  };
+}
+
+/** What users and the log are told when history can't be written, and when it can again. */
+export function historyStatus(hub: () => Hub, log: (line: string) => void): HistoryStatus {
+  return {
+    paused(why) {
+      log(`history: paused, can't write: ${why}; chat goes on, retrying every ${RETRY_MS / 1000} s`);
+      hub().notice(
+        `History is paused: the server can't write it (${why}). Chat goes on; what is said meanwhile is written once it can.`,
+        hub().clock.now(),
+      );
+    },
+    resumed() {
+      log("history: written again");
+      hub().notice("History is being kept again.", hub().clock.now());
     },
   };
 }

@@ -2,7 +2,7 @@
 // Public lines, /me actions and topics are kept; private messages never reach a store.
 //
 // A kept line has an id, increasing within its room: the cursor /history pages back from. Lines
-// are handed over as they are said and written together once per event-loop turn, before that
+// are handed over as they are said, and the hub flushes them once per event-loop turn, before that
 // turn's bytes go out to anyone: a line someone has seen is on disk (or failed to be, and the
 // store says it is paused).
 
@@ -41,8 +41,10 @@ export interface Retention {
 export interface HistoryStore {
   /** Where it lives, for the log ("bunchat.sqlite", "memory"). */
   readonly where: string;
-  /** Keeps an event (written with the rest of this turn's); its id, assigned now. */
+  /** Keeps an event (written at the next flush); its id, assigned now. */
   keep(event: KeptEvent): Kept;
+  /** Writes what was kept since the last flush, together (the hub calls it once per turn). */
+  flush(): void;
   /** The id the next line will get: everything kept so far is before it. */
   nextId(): number;
   /** The newest `count` lines of `room` with an id below `before` (all if absent), oldest first. */

@@ -55,10 +55,10 @@ export interface SqliteOptions {
   /** A file, or ":memory:". */
   path: string;
   retention: Retention;
-  /** Runs `flush` once, when this turn's input is handled (before its bytes are written). */
-  schedule(flush: () => void): void;
   status: HistoryStatus;
   clock?: Clock;
+  /** While paused, how often a write is tried again (RETRY_MS). */
+  retryMs?: number;
   /** Tests: the database handle is theirs to break (a size limit, a failing write). */
   onOpen?(db: Database): void;
 }
@@ -79,7 +79,6 @@ export class SqliteHistory implements HistoryStore {
   private next: number;
   /** Kept, not written yet: this turn's lines, or while paused the backlog (oldest first). */
   private pending: Kept[] = [];
-  private scheduled = false;
   private pausedSince: number | undefined;
   private retryTimer: { cancel(): void } | undefined;
   private readonly pruneTimer: { cancel(): void } | undefined;
@@ -94,7 +93,6 @@ export class SqliteHistory implements HistoryStore {
   private readonly clearTopic: Statement;
   private readonly getTopic: Statement<{ text: string; sender: string; ts: number }>;
   private closed = false;
-  private readonly flushNow = () => this.flush();
 
   constructor(private readonly options: SqliteOptions) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
@@ -132,10 +130,6 @@ export class SqliteHistory implements HistoryStore {
     const kept = { id: this.next++, event };
     this.pending.push(kept);
     if (this.pending.length > MAX_BACKLOG) this.pending.shift();
-    if (!this.scheduled && this.pausedSince === undefined) {
-      this.scheduled = true;
-      this.options.schedule(this.flushNow);
-    }
     return kept;
   }
 
@@ -183,9 +177,12 @@ export class SqliteHistory implements HistoryStore {
     return rows.map(fromRow);
   }
 
-  /** Writes what is waiting, in one transaction. */
+  /** Writes what is waiting, in one transaction; while paused, only the retry timer does. */
   flush(): void {
-    this.scheduled = false;
+    if (this.pausedSince === undefined) this.write();
+  }
+
+  private write(): void {
     if (this.closed || this.pending.length === 0) return;
     const lines = this.pending;
     try {
@@ -238,9 +235,9 @@ export class SqliteHistory implements HistoryStore {
       this.pausedSince = this.clock.now();
       this.options.status.paused(reasonOf(err));
     }
-    this.retryTimer ??= this.clock.later(RETRY_MS, () => {
+    this.retryTimer ??= this.clock.later(this.options.retryMs ?? RETRY_MS, () => {
       this.retryTimer = undefined;
-      this.flush();
+      this.write();
     });
   }
 
@@ -253,11 +250,15 @@ export class SqliteHistory implements HistoryStore {
 
   close(): void {
     if (this.closed) return;
-    this.flush();
+    this.write(); // a last try, paused or not
     this.closed = true;
     this.retryTimer?.cancel();
     this.pruneTimer?.cancel();
-    this.db.close();
+    // Statements first: a connection with live statements closes only later, keeping its lock.
+    for (const statement of [this.insert, this.countRoom, this.trimRoom, this.page, this.pruneOld, this.setTopic, this.clearTopic, this.getTopic]) {
+      statement.finalize();
+    }
+    this.db.close(true);
   }
 }
 

@@ -31,7 +31,7 @@ afterEachTest(async () => {
 
 export type TestServerOptions = Pick<
   ServerOptions,
-  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now"
+  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin"
 > & {
   tls?: boolean;
   /** A node of a cluster through this Redis (its log goes to the server's). */
@@ -57,7 +57,8 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
   let bus: NodeBus | undefined;
   if (options.cluster || options.memory) {
     const { maxRooms, maxRoomsPerUser } = options.limits ?? {};
-    hub = new Hub({ clustered: true, defaultRoom: options.defaultRoom, maxRooms, maxRoomsPerUser });
+    const { defaultRoom, history, replayOnJoin } = options;
+    hub = new Hub({ clustered: true, defaultRoom, maxRooms, maxRoomsPerUser, history, replayOnJoin });
     const nodeLog = (l: string) => void log.push(l);
     if (options.cluster) bus = await Cluster.start({ ...options.cluster, hub, log: nodeLog });
     else if (options.memory) bus = options.memory.network.attach(options.memory.nodeId, hub, nodeLog);

@@ -1,0 +1,83 @@
+// History in a real server process: what survives kill -9 under load, what a restart replays, and
+// a history file that can't be used stopping the start with the reason.
+
+import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { run, serverDir, type Running } from "../helpers/binaries.ts";
+import { Peer } from "../helpers/peer.ts";
+import { until } from "../helpers/until.ts";
+
+const SERVER = join(import.meta.dir, "../../server.ts");
+
+async function start(dir: string, args: string[] = []): Promise<{ server: Running; port: number }> {
+  const server = run(process.execPath, [SERVER, "--host", "127.0.0.1", "--port", "0", "--flood-rate", "0", ...args], "server", {}, dir);
+  const line = await server.out.next(/listening on 127\.0\.0\.1:\d+\b/, 10_000);
+  return { server, port: Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]) };
+}
+
+describe("history in a server process", () => {
+  test("kill -9 under load: every line another user had received is kept, in order, once; a restart replays them", async () => {
+    const dir = serverDir();
+    const { server, port } = await start(dir);
+    const sam = await Peer.join(port, "Sam");
+    const ana = await Peer.join(port, "Ana");
+    const peers = [sam, ana];
+    try {
+      // Sam writes 3000 numbered lines in chunks; once Ana has 1000, the server is killed mid-stream.
+      const sending = (async () => {
+        for (let chunk = 0; chunk < 30; chunk++) {
+          sam.write(Array.from({ length: 100 }, (_, i) => `n ${chunk * 100 + i}\n`).join(""));
+          await Bun.sleep(5);
+        }
+      })();
+      const received = () => ana.log.lines.filter((l) => l.startsWith("Sam: n "));
+      await until(() => received().length >= 1000, 10_000);
+      server.proc.kill("SIGKILL");
+      const seen = received().map((l) => l.slice("Sam: ".length));
+      await server.exited();
+      await sending;
+
+      const db = new Database(join(dir, "bunchat.sqlite"));
+      const kept = db.query<{ text: string }, []>("SELECT text FROM lines WHERE room = '#lobby' ORDER BY id").all().map((r) => r.text);
+      db.close();
+      expect(kept.slice(0, seen.length)).toEqual(seen); // everything Ana saw, in order
+      expect(new Set(kept).size).toBe(kept.length); // each once
+      expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `n ${i}`)); // nothing else, no gap
+
+      const again = await start(dir, ["--history-on-join", "3"]);
+      const bo = await Peer.join(again.port, "Bo");
+      peers.push(bo);
+      await bo.seen("--- 3 earlier lines in #lobby ---");
+      await bo.next(new RegExp(`^\\[\\d\\d:\\d\\d\\] Sam: ${kept[kept.length - 3]}$`));
+      again.server.proc.kill("SIGTERM");
+      expect(await again.server.exited()).toBe(0);
+    } finally {
+      for (const p of peers) p.close();
+    }
+  });
+
+  test("a history file that can't be used stops the start: exit 1 with the reason and the path", async () => {
+    const dir = serverDir();
+    const cases: [string[], RegExp][] = [
+      [["--db", dir], new RegExp(`^bunchat-server: can't open the history file ${dir}: unable to open database file`)],
+      [["--db", "server.ts"], /^bunchat-server: can't use the history file server\.ts: it is not a SQLite database/],
+      [["--db", ""], /--db needs a file name, or none/],
+      [["--history-on-join", "201"], /--history-on-join needs a whole number from 0 to 200/],
+    ];
+    for (const [args, message] of cases) {
+      // server.ts as the "not SQLite" file: run from the repository.
+      const s = run(process.execPath, [SERVER, "--port", "0", ...args], "server", {}, join(import.meta.dir, "../.."));
+      expect(await s.exited(10_000)).toBe(args[1] === "" || args[0] === "--history-on-join" ? 2 : 1);
+      await s.err.seen(message);
+    }
+    const first = await start(dir);
+    const second = run(process.execPath, [SERVER, "--port", "0"], "second", {}, dir);
+    expect(await second.exited(10_000)).toBe(1);
+    await second.err.seen(
+      /^bunchat-server: can't use the history file bunchat\.sqlite: another bunchat-server is using it/,
+    );
+    first.server.proc.kill("SIGTERM");
+    expect(await first.server.exited()).toBe(0);
+  });
+});

@@ -1,0 +1,253 @@
+// The bun:sqlite history store on its own: what it keeps and gives back, its bounds, its schema,
+// and what it does when the file can't be used or writes fail.
+
+import { afterEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KeptEvent } from "../../src/protocol/events.ts";
+import { parseSearch, type Retention, type SearchQuery } from "../../src/store/history.ts";
+import { HistoryOpenError, MAX_BACKLOG, RETRY_MS, SCHEMA_VERSION, SqliteHistory } from "../../src/store/sqlite.ts";
+import { fakeClock } from "../helpers/clock.ts";
+
+const dirs: string[] = [];
+const stores: SqliteHistory[] = [];
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "bunchat-store-"));
+  dirs.push(dir);
+  return dir;
+};
+
+const T0 = Date.UTC(2026, 10, 30, 12);
+const say = (room: string, from: string, text: string, ts = T0): KeptEvent => ({ type: "public", room, from, text, ts });
+const texts = (kept: { event: KeptEvent }[]) => kept.map((k) => k.event.text);
+const query = (text: string): SearchQuery => {
+  const q = parseSearch(text);
+  if ("error" in q) throw new Error(q.error);
+  return q;
+};
+
+interface Opened {
+  store: SqliteHistory;
+  paused: string[];
+  resumed: number;
+}
+
+function openStore(
+  path = ":memory:",
+  retention: Retention = { linesPerRoom: 1000, days: 0 },
+  extra: Partial<ConstructorParameters<typeof SqliteHistory>[0]> = {},
+): Opened {
+  const opened: Opened = { store: undefined!, paused: [], resumed: 0 };
+  opened.store = new SqliteHistory({
+    path,
+    retention,
+    status: { paused: (why) => void opened.paused.push(why), resumed: () => void opened.resumed++ },
+    ...extra,
+  });
+  stores.push(opened.store);
+  return opened;
+}
+
+describe("sqlite history", () => {
+  test("lines come back per room, oldest first, paged by id; unwritten ones too", () => {
+    const { store } = openStore();
+    for (let i = 1; i <= 5; i++) store.keep(say("#a", "Sam", `a${i}`));
+    store.keep(say("#b", "Ana", "b1"));
+    store.flush();
+    store.keep(say("#a", "Sam", "a6")); // not written yet
+    expect(texts(store.before("#a", 3))).toEqual(["a4", "a5", "a6"]);
+    const page = store.before("#a", 3);
+    expect(texts(store.before("#a", 10, page[0]!.id))).toEqual(["a1", "a2", "a3"]);
+    expect(texts(store.before("#b", 10))).toEqual(["b1"]);
+    expect(store.before("#nobody", 10)).toEqual([]);
+    expect(store.before("#a", 0)).toEqual([]);
+  });
+
+  test("a file keeps lines, actions and topics across a restart, and ids go on growing", () => {
+    const path = join(tempDir(), "h.sqlite");
+    const first = openStore(path).store;
+    first.keep(say("#a", "Sam", "hello"));
+    first.keep({ type: "action", room: "#a", from: "Sam", text: "waves", ts: T0 });
+    first.keep({ type: "topic", room: "#a", text: "ship it", by: "Ana", ts: T0 + 1 });
+    const lastId = first.keep(say("#a", "Ana", "bye")).id;
+    first.close();
+    const again = openStore(path).store;
+    expect(again.before("#a", 10).map((k) => k.event)).toEqual([
+      say("#a", "Sam", "hello"),
+      { type: "action", room: "#a", from: "Sam", text: "waves", ts: T0 },
+      { type: "topic", room: "#a", text: "ship it", by: "Ana", ts: T0 + 1 },
+      say("#a", "Ana", "bye"),
+    ]);
+    expect(again.topic("#a")).toEqual({ text: "ship it", by: "Ana", ts: T0 + 1 });
+    expect(again.nextId()).toBe(lastId + 1);
+    again.keep({ type: "topic", room: "#a", text: "", by: "Sam", ts: T0 + 2 });
+    expect(again.topic("#a")).toBeUndefined(); // cleared before it is even written
+    again.close();
+    expect(openStore(path).store.topic("#a")).toBeUndefined();
+  });
+
+  test("a room keeps at most its limit of lines, deleting the oldest a few at a time", () => {
+    const path = join(tempDir(), "h.sqlite");
+    const { store } = openStore(path, { linesPerRoom: 50, days: 0 });
+    for (let turn = 0; turn < 40; turn++) {
+      for (let i = 0; i < 5; i++) store.keep(say("#a", "Sam", `line ${turn * 5 + i}`));
+      store.keep(say("#b", "Ana", `b ${turn}`));
+      store.flush();
+    }
+    store.close();
+    const db = new Database(path);
+    const count = (room: string) => db.query<{ n: number }, [string]>("SELECT count(*) AS n FROM lines WHERE room = ?").get(room)!.n;
+    expect(count("#a")).toBeGreaterThanOrEqual(50);
+    expect(count("#a")).toBeLessThanOrEqual(50 + 8);
+    expect(count("#b")).toBe(40);
+    // The search index lost the deleted lines too.
+    const indexed = db.query<{ n: number }, []>(`SELECT count(*) AS n FROM lines_fts WHERE lines_fts MATCH '"line"'`).get()!.n;
+    expect(indexed).toBe(count("#a"));
+    db.close();
+    const reopened = openStore(path, { linesPerRoom: 50, days: 0 }).store;
+    expect(texts(reopened.before("#a", 2))).toEqual(["line 198", "line 199"]);
+  });
+
+  test("lines older than --history-days are deleted as time passes", () => {
+    const clock = fakeClock();
+    const now = clock.now();
+    const { store } = openStore(":memory:", { linesPerRoom: 1000, days: 2 }, { clock });
+    store.keep(say("#a", "Sam", "three days old", now - 3 * 86_400_000));
+    store.keep(say("#a", "Sam", "one day old", now - 86_400_000));
+    store.flush();
+    clock.advance(60_000);
+    expect(texts(store.before("#a", 10))).toEqual(["one day old"]);
+  });
+
+  test("search: every word, any case and accents, word starts, the user's rooms only, newest first", () => {
+    const { store } = openStore();
+    store.keep(say("#dev", "Sam", "Deploy failed on staging"));
+    store.keep(say("#dev", "Ana", "the deploy is fixed"));
+    store.keep(say("#ops", "Bo", "deploy failing again"));
+    store.keep(say("#dev", "Ana", "Café at three"));
+    const hits = (q: string, rooms = ["#dev", "#ops"]) => texts(store.search(rooms, query(q)));
+    expect(hits("deploy")).toEqual(["deploy failing again", "the deploy is fixed", "Deploy failed on staging"]);
+    expect(hits("DEPLOY fail*")).toEqual(["deploy failing again", "Deploy failed on staging"]);
+    expect(hits("deploy", ["#dev"])).toEqual(["the deploy is fixed", "Deploy failed on staging"]);
+    expect(hits("cafe")).toEqual(["Café at three"]);
+    expect(hits("fail")).toEqual([]); // a whole word, unless it ends in *
+    expect(store.search([], query("deploy"))).toEqual([]);
+  });
+
+  test("search answers at most 20, newest first", () => {
+    const { store } = openStore();
+    for (let i = 0; i < 100; i++) store.keep(say("#a", "Sam", `spam ${i}`));
+    const found = texts(store.search(["#a"], query("spam")));
+    expect(found).toHaveLength(20);
+    expect(found[0]).toBe("spam 99");
+  });
+
+  test("the user's words are never FTS5 syntax: quotes, NEAR(, AND/OR, columns, stars", () => {
+    const { store } = openStore();
+    store.keep(say("#a", "Sam", 'she said "near" and OR text:col'));
+    for (const q of ['"near', "NEAR(a b", "a OR", "text:col", "* *", "^start", "a AND NOT b", '""""', "(((", "x*y*"]) {
+      const parsed = parseSearch(q);
+      if ("error" in parsed) continue;
+      expect(() => store.search(["#a"], parsed)).not.toThrow();
+    }
+    expect(texts(store.search(["#a"], query('"near')))).toEqual(['she said "near" and OR text:col']);
+    expect(texts(store.search(["#a"], query("text:col")))).toEqual(['she said "near" and OR text:col']);
+  });
+
+  test("search words are bounded and explained", () => {
+    expect(parseSearch("")).toEqual({ error: "Say what to search for." });
+    expect(parseSearch("a b c d e f g h i")).toMatchObject({ error: expect.stringContaining("at most 8 words") });
+    expect(parseSearch("x".repeat(65))).toMatchObject({ error: expect.stringContaining("at most 64 characters") });
+    expect(parseSearch("*** !!!")).toMatchObject({ error: expect.stringContaining("letters or digits") });
+    expect(parseSearch("deploy fail*")).toEqual({
+      terms: [
+        { word: "deploy", prefix: false },
+        { word: "fail", prefix: true },
+      ],
+    });
+  });
+
+  test("can't be opened: a directory, not SQLite, a missing directory, in use by another server, a newer schema", () => {
+    const dir = tempDir();
+    const fail = (path: string) => {
+      try {
+        openStore(path);
+      } catch (err) {
+        expect(err).toBeInstanceOf(HistoryOpenError);
+        return (err as Error).message;
+      }
+      throw new Error(`${path} opened`);
+    };
+    expect(fail(dir)).toContain(`can't open the history file ${dir}`);
+    const text = join(dir, "notes.txt");
+    writeFileSync(text, "not a database at all\n".repeat(100));
+    expect(fail(text)).toBe(`can't use the history file ${text}: it is not a SQLite database (choose another file with --db)`);
+    expect(fail(join(dir, "missing", "h.sqlite"))).toContain("can't open the history file");
+    const shared = join(dir, "h.sqlite");
+    openStore(shared);
+    expect(fail(shared)).toBe(
+      `can't use the history file ${shared}: another bunchat-server is using it (or another program has it locked)`,
+    );
+    const newer = join(dir, "newer.sqlite");
+    const db = new Database(newer);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(fail(newer)).toContain("is from a newer bunchat");
+  });
+
+  test("a file of an older schema is brought up to date, its lines kept", () => {
+    const path = join(tempDir(), "h.sqlite");
+    openStore(path).store.keep(say("#a", "Sam", "from before"));
+    stores.splice(0).forEach((s) => s.close());
+    const db = new Database(path);
+    expect(db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version).toBe(SCHEMA_VERSION);
+    db.close();
+    expect(texts(openStore(path).store.before("#a", 5))).toEqual(["from before"]);
+  });
+
+  test("writes that fail pause history once; lines wait in memory, and are written when writes work again", () => {
+    const clock = fakeClock();
+    let handle: Database | undefined;
+    const path = join(tempDir(), "h.sqlite");
+    const opened = openStore(path, { linesPerRoom: 1000, days: 0 }, { clock, onOpen: (db) => void (handle = db) });
+    const { store } = opened;
+    store.keep(say("#a", "Sam", "before"));
+    store.flush();
+    // A disk that is full: no page may be added.
+    const pages = handle!.query<{ page_count: number }, []>("PRAGMA page_count").get()!.page_count;
+    handle!.exec(`PRAGMA max_page_count = ${pages}`);
+    const big = "x".repeat(3000);
+    for (let i = 0; i < 5; i++) {
+      store.keep(say("#a", "Sam", `${big} ${i}`));
+      store.flush();
+    }
+    expect(opened.paused).toEqual(["the disk is full"]);
+    expect(store.before("#a", 10)).toHaveLength(6); // still there, from memory
+    clock.advance(RETRY_MS); // still full: still paused, said once
+    expect(opened.paused).toHaveLength(1);
+    expect(opened.resumed).toBe(0);
+    handle!.exec("PRAGMA max_page_count = 1073741823");
+    clock.advance(RETRY_MS);
+    expect(opened.resumed).toBe(1);
+    store.close();
+    expect(texts(openStore(path).store.before("#a", 10))).toEqual(["before", ...[0, 1, 2, 3, 4].map((i) => `${big} ${i}`)]);
+  });
+
+  test("while paused, at most MAX_BACKLOG lines wait: the newest", () => {
+    const clock = fakeClock();
+    let handle: Database | undefined;
+    const { store } = openStore(":memory:", { linesPerRoom: 100_000, days: 0 }, { clock, onOpen: (db) => void (handle = db) });
+    handle!.exec("PRAGMA query_only = 1"); // every write fails
+    for (let i = 0; i < MAX_BACKLOG + 5; i++) store.keep(say("#a", "Sam", `l${i}`));
+    store.flush();
+    const kept = store.before("#a", MAX_BACKLOG + 5);
+    expect(kept).toHaveLength(MAX_BACKLOG);
+    expect(kept[0]!.event.text).toBe("l5");
+  });
+});
