@@ -56,6 +56,41 @@ function roomsSession(): string[] {
   ];
 }
 
+/** Dee joins #dev after the others talked there (README, "History"): what the server sends. */
+function historySession(): string[] {
+  // Local times: "14:02" wherever the docs are made or checked.
+  const at = (h: number, m: number) => new Date(2026, 10, 30, h, m).getTime();
+  return [
+    "/join #dev",
+    ...said({ type: "room", room: "#dev", joined: true, users: ["Ana", "Dee", "Sam"], count: 3 }, "text"),
+    ...said(
+      {
+        type: "history",
+        room: "#dev",
+        why: "join",
+        events: [
+          { type: "public", room: "#dev", from: "Ana", text: "the build is green", ts: at(14, 2) },
+          { type: "action", room: "#dev", from: "Sam", text: "waves", ts: at(14, 3) },
+          { type: "topic", room: "#dev", text: "release on Friday", by: "Ana", ts: at(14, 5) },
+        ],
+        more: true,
+        ts: at(15, 0),
+      },
+      "text",
+    ),
+    "/search green",
+    ...said(
+      {
+        type: "search",
+        query: "green",
+        events: [{ type: "public", room: "#dev", from: "Ana", text: "the build is green", ts: at(14, 2) }],
+        ts: at(15, 0),
+      },
+      "text",
+    ),
+  ];
+}
+
 /** Eliya in the bundled client, output piped (README). */
 function clientSession(): string[] {
   const render = makeRenderer({ color: false, timestamps: false, me: () => "Eliya", room: () => lobby });
@@ -183,6 +218,7 @@ export function sections(): Record<string, string> {
     "client-flags": flagTable(CLIENT_FLAGS),
     "nc-session": fence(ncSession()),
     "rooms-session": fence(roomsSession()),
+    "history-session": fence(historySession()),
     "client-session": fence(clientSession()),
     "structured-example": fence(structuredExample()),
     "plain-example": fence(plainExample()),

@@ -43,6 +43,34 @@ describe("Roster and batched joins and leaves", () => {
   });
 });
 
+describe("history in the client", () => {
+  test("a history block is drawn dimmed, each line with its time, whatever --no-timestamps says; its text is sanitised", () => {
+    const at = new Date(2026, 10, 30, 14, 2).getTime();
+    const color = makeRenderer({ color: true, timestamps: false, room: () => "#lobby" });
+    const plain = makeRenderer({ color: false, timestamps: false, room: () => "#lobby" });
+    const event = {
+      type: "history",
+      room: "#lobby",
+      why: "join",
+      events: [
+        { type: "public", room: "#lobby", from: "Bo", text: "hi\u001b[2J there", ts: at },
+        { type: "action", room: "#lobby", from: "Bo", text: "waves", ts: at },
+      ],
+      more: false,
+      ts: at,
+    } as const;
+    expect(plain(event)).toBe(
+      ["--- 2 earlier lines in #lobby ---", "[14:02] Bo: hi[2J there", "[14:02] * Bo waves", "--- end of earlier lines ---"].join("\n"),
+    );
+    const rows = color(event)!.split("\n");
+    expect(rows).toHaveLength(4);
+    for (const row of rows) expect(row).toMatch(/^\u001b\[2m.*\u001b\[22m$/); // dim, each row
+    expect(plain({ type: "search", query: "hi", events: [event.events[0]], ts: at })).toBe(
+      '-- 1 line has "hi", newest first:\n[#lobby 14:02] Bo: hi[2J there',
+    );
+  });
+});
+
 describe("Roster and rooms", () => {
   test("knows our rooms and the current one from the welcome, /join, /part and /rooms; a part is not a quit", () => {
     const r = new Roster();
