@@ -8,7 +8,15 @@ import { LIMITS } from "../protocol/limits.ts";
 import { isNamePrefix } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Hub, Member, Replay } from "./hub.ts";
-import { HISTORY_PAGE_MAX, HISTORY_REPLY_BYTES, type Kept, parseSearch, queryText } from "../store/history.ts";
+import {
+  type Cursor,
+  HISTORY_PAGE_MAX,
+  HISTORY_REPLY_BYTES,
+  type Kept,
+  type Maybe,
+  parseSearch,
+  queryText,
+} from "../store/history.ts";
 import type { Room } from "./room.ts";
 
 /** What a command may touch: the hub, its own session, the clock and the log. */
@@ -23,7 +31,12 @@ export interface CommandContext {
   now(): number;
   log(line: string): void;
   /** Per room this user is in: where its /history goes on from (the earliest line it has been shown). */
-  readonly historyFrom: Map<string, number>;
+  readonly historyFrom: Map<string, Cursor>;
+  /**
+   * Goes on with `value` at once, or once it comes (a store in Redis): this user's next lines wait
+   * meanwhile, so that answers come in the order asked.
+   */
+  after<T>(value: Maybe<T>, then: (value: T) => void): void;
 }
 
 /** Lines /history shows when not told how many. */
@@ -60,12 +73,18 @@ const handlers: Record<CommandName, Handler> = {
   join(ctx, args) {
     const [name] = splitFirst(args);
     if (name === "") return badUsage(ctx, "join", "Say which room.");
-    const result = ctx.hub.join(ctx.me, name, ctx.now());
-    if (!result.ok) return ctx.reply(result.error);
-    const { room, joined } = result;
-    ctx.reply(roomEvent(room, joined));
-    showReplay(ctx, room, result.replay);
-    if (joined) ctx.log(`+ ${ctx.me.name} joined ${room.name}, ${room.size} in it`);
+    // A room's past is asked for before joining it (Redis answers later: this user's lines wait).
+    const known = ctx.hub.room(name);
+    const replay = known?.has(ctx.me) ? undefined : ctx.hub.replay(name);
+    ctx.after(replay, (past) => {
+      const result = ctx.hub.join(ctx.me, name, ctx.now());
+      if (!result.ok) return ctx.reply(result.error);
+      const { room, joined } = result;
+      ctx.reply(roomEvent(room, joined));
+      if (!joined) return;
+      showReplay(ctx, room, past);
+      ctx.log(`+ ${ctx.me.name} joined ${room.name}, ${room.size} in it`);
+    });
   },
   part(ctx, args) {
     const [first, rest] = splitFirst(args);
@@ -111,18 +130,21 @@ const handlers: Record<CommandName, Handler> = {
     const [first] = splitFirst(args);
     if (first !== "" && !/^[0-9]{1,9}$/.test(first)) return badUsage(ctx, "history", "Say how many lines, as a number.");
     const count = Math.min(HISTORY_PAGE_MAX, first === "" ? HISTORY_DEFAULT : Math.max(1, Number(first)));
-    const from = ctx.historyFrom.get(room.name) ?? store.nextId();
-    // One more than asked for: whether there are more still.
-    const found = store.before(room.name, count + 1, from);
-    const shown = fitReply(found.slice(Math.max(0, found.length - count)));
-    if (shown.length > 0) ctx.historyFrom.set(room.name, shown[0]!.id);
-    ctx.reply({
-      type: "history",
-      room: room.name,
-      why: "request",
-      events: shown.map((k) => k.event),
-      more: found.length > shown.length,
-      ts: ctx.now(),
+    const from = ctx.historyFrom.get(room.name);
+    // One more than asked for: whether there are more still. Nothing shown yet here: the newest.
+    const found = from === undefined ? store.recent(room.name, count + 1) : store.before(room.name, count + 1, from);
+    ctx.after(settled(found), (lines) => {
+      if (!lines) return ctx.reply(storeFailed());
+      const shown = fitReply(lines.slice(Math.max(0, lines.length - count)));
+      if (shown.length > 0 && ctx.me.rooms.includes(room)) ctx.historyFrom.set(room.name, shown[0]!.id);
+      ctx.reply({
+        type: "history",
+        room: room.name,
+        why: "request",
+        events: shown.map((k) => k.event),
+        more: lines.length > shown.length,
+        ts: ctx.now(),
+      });
     });
   },
   search(ctx, args) {
@@ -135,7 +157,11 @@ const handlers: Record<CommandName, Handler> = {
       ctx.me.rooms.map((r) => r.name),
       query,
     );
-    ctx.reply({ type: "search", query: queryText(query), events: fitReply(found.reverse()).reverse().map((k) => k.event), ts: ctx.now() });
+    ctx.after(settled(found), (hits) => {
+      if (!hits) return ctx.reply(storeFailed());
+      const events = fitReply(hits.reverse()).reverse().map((k) => k.event); // newest first, as many as fit
+      ctx.reply({ type: "search", query: queryText(query), events, ts: ctx.now() });
+    });
   },
   nick(ctx, args) {
     if (args === "") return badUsage(ctx, "nick", "Say which name you want.");
@@ -207,9 +233,9 @@ export function showReplay(
   room: Room,
   replay: Replay | undefined,
 ): void {
-  if (!replay) return;
-  ctx.historyFrom.set(room.name, replay.from);
-  if (replay.kept.length === 0) return;
+  ctx.historyFrom.delete(room.name);
+  if (!replay || replay.kept.length === 0) return;
+  ctx.historyFrom.set(room.name, replay.kept[0]!.id);
   const events = replay.kept.map((k) => k.event);
   ctx.reply({ type: "history", room: room.name, why: "join", events, more: replay.more, ts: ctx.now() });
 }
@@ -222,6 +248,15 @@ function fitReply(kept: Kept[]): Kept[] {
     if (bytes > HISTORY_REPLY_BYTES) return kept.slice(i + 1);
   }
   return kept;
+}
+
+/** A store's answer, or undefined if it failed (Redis gone): never a rejection for the session. */
+function settled<T>(value: Maybe<T>): Maybe<T | undefined> {
+  return value instanceof Promise ? value.catch(() => undefined) : value;
+}
+
+function storeFailed(): ErrorEvent {
+  return error("no-history", "History can't be read right now (the server can't reach it); try again in a moment.");
 }
 
 function noHistory(): ErrorEvent {

@@ -14,7 +14,7 @@ import { Encoded, ROOMS_SHOWN, USERS_SHOWN } from "../protocol/codec.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
 import { DEFAULT_ROOM, SERVER_LIMITS } from "../protocol/limits.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
-import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent } from "../store/history.ts";
+import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe, then } from "../store/history.ts";
 import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
 import { SortedNames } from "./sorted-names.ts";
 
@@ -82,14 +82,10 @@ export interface HubOptions {
 export interface Replay {
   kept: Kept[];
   more: boolean;
-  /** Where /history goes on from: the first line shown, or (none shown) the next one to be said. */
-  from: number;
 }
 
 /** A /join that worked: the room, and whether it was joined (false: it was switched to). */
-export type JoinResult =
-  | { ok: true; room: Room; joined: boolean; replay: Replay | undefined }
-  | { ok: false; error: ErrorEvent };
+export type JoinResult = { ok: true; room: Room; joined: boolean } | { ok: false; error: ErrorEvent };
 
 export class Hub implements RoomHost {
   readonly turns: Turns;
@@ -221,7 +217,7 @@ export class Hub implements RoomHost {
     }
     if (room?.has(member)) {
       member.room = room;
-      return { ok: true, room, joined: false, replay: undefined };
+      return { ok: true, room, joined: false };
     }
     // A user of another node was let in there: its node's bounds applied, not ours (ours may differ).
     const local = member.node === undefined;
@@ -236,10 +232,10 @@ export class Hub implements RoomHost {
         return roomError("too-many-rooms", `The server has ${this.rooms.size} rooms, the most it allows; join one of them.`);
       }
       room = new Room(check.name, this);
+      // The topic it had before it was last empty (or before a restart); a newer one set meanwhile wins.
       if (this.history) {
-        // What it said before it was last empty (or before a restart), and the topic it had.
-        room.topic = this.history.topic(room.name);
-        room.recent = this.history.before(room.name, this.replayOnJoin + 1);
+        const made = room;
+        void then(this.history.topic(room.name), (topic) => topic && made.learnTopic(topic));
       }
       this.rooms.set(foldName(room.name), room);
       this.roomsByName.set(room.name, room);
@@ -249,26 +245,31 @@ export class Hub implements RoomHost {
     member.rooms.push(room);
     member.room = room;
     if (member.node === undefined) this.bus?.relay({ type: "join", room: room.name, name: member.name, ts });
-    return { ok: true, room, joined: true, replay: this.replayOf(room) };
+    return { ok: true, room, joined: true };
   }
 
-  /** The last lines of a room for a joiner (none when history is off), from memory. */
-  private replayOf(room: Room): Replay | undefined {
-    if (!this.history) return undefined;
-    const recent = room.recent;
-    const kept = recent.slice(Math.max(0, recent.length - this.replayOnJoin));
-    return { kept, more: recent.length > kept.length, from: kept[0]?.id ?? this.history.nextId() };
+  /**
+   * What whoever joins the room `input` names is shown of its past (undefined: nothing, or history
+   * is off): at once from a store here, or once Redis answers. Asked before the join, so that
+   * nothing said after it comes first; never fails (a store that can't answer shows nothing).
+   */
+  replay(input: string): Maybe<Replay | undefined> {
+    const check = checkRoom(input);
+    if (!this.history || this.replayOnJoin === 0 || !check.ok) return undefined;
+    const count = this.replayOnJoin;
+    const recent = this.history.recent(check.name, count + 1);
+    const replay = (kept: Kept[]) => ({ kept: kept.slice(Math.max(0, kept.length - count)), more: kept.length > count });
+    return recent instanceof Promise ? recent.then(replay, () => undefined) : replay(recent);
   }
 
-  /** Kept in history (written before this turn's bytes go out) and in the room's last lines for joiners. */
-  private keep(room: Room, event: KeptEvent): void {
+  /** A line said here, kept in history: written before this turn's bytes go out. */
+  private keep(event: KeptEvent): void {
     if (!this.history) return;
     if (!this.historyDue) {
       this.historyDue = true;
       this.turns.beforeWrite(this.flushHistory);
     }
-    room.recent.push(this.history.keep(event));
-    if (room.recent.length > this.replayOnJoin + 1) room.recent.shift();
+    this.history.keep(event);
   }
 
   /** /part: leaves one room, told to those in it; the current room becomes the last one joined. */
@@ -303,10 +304,11 @@ export class Hub implements RoomHost {
 
   /** A line or /me said in a room by one of its members: to everyone else in it, here and elsewhere. */
   say(room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>, from: Member): void {
-    if (from.node === undefined) this.bus?.relay(event);
-    else if (room.locals === 0) return; // from another node, for nobody here: not even encoded
+    if (from.node === undefined) {
+      this.keep(event); // kept by the node it was said on
+      this.bus?.relay(event);
+    } else if (room.locals === 0) return; // from another node, for nobody here: not even encoded
     room.say(event, from);
-    this.keep(room, event);
   }
 
   /** /topic <text>: set ("" clears it) and told to everyone in the room, the setter too. */
@@ -314,8 +316,10 @@ export class Hub implements RoomHost {
     room.topic = text === "" ? undefined : { text, by: by.name, ts };
     const event = { type: "topic", room: room.name, text, by: by.name, ts } as const;
     room.say(event);
-    this.keep(room, event);
-    if (by.node === undefined) this.bus?.relay(event);
+    if (by.node === undefined) {
+      this.keep(event);
+      this.bus?.relay(event);
+    }
   }
 
   /**

@@ -2,6 +2,8 @@
 // password, and a free, valid name. The session holds one of these until the name is accepted and
 // drops it then: what registering needs (the step, the names refused) is not kept for the chat.
 
+import type { Replay } from "./hub.ts";
+import type { Maybe } from "../store/history.ts";
 import { parseClientHello } from "../protocol/codec.ts";
 import { lookupCommand, parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts";
@@ -33,8 +35,10 @@ export interface RegistrationHost {
   nameTaken(name: string): ErrorEvent;
   /** Goes on once a name claim is answered (at once on one node, through Redis in a cluster). */
   afterClaim(claim: true | Promise<boolean>, name: string, then: (won: boolean) => void): void;
-  /** Joins the chat as `name`; false if someone took it meanwhile. */
-  joinAs(name: string): boolean;
+  /** Goes on with a value at once, or once it comes; this connection's lines wait meanwhile. */
+  after<T>(value: Maybe<T>, then: (value: T) => void): void;
+  /** Joins the chat as `name`, shown `replay` of the default room; false if someone took the name meanwhile. */
+  joinAs(name: string, replay: Replay | undefined): boolean;
 }
 
 /** new: nothing received yet · password: waiting for the server password · naming: waiting for a name. */
@@ -105,8 +109,12 @@ export class Registration {
     if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
     const { hub } = this.host;
     if (hub.find(check.name)) return this.refuseName(this.host.nameTaken(check.name), true);
-    this.host.afterClaim(hub.claim(check.name), check.name, (won) => {
-      if (!won || !this.host.joinAs(check.name)) this.refuseName(this.host.nameTaken(check.name), true);
+    // The default room's past first (from Redis in a cluster), so that the welcome and it come
+    // before anything said after the join.
+    this.host.after(hub.replay(hub.lobby), (replay) => {
+      this.host.afterClaim(hub.claim(check.name), check.name, (won) => {
+        if (!won || !this.host.joinAs(check.name, replay)) this.refuseName(this.host.nameTaken(check.name), true);
+      });
     });
   }
 

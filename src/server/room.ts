@@ -22,7 +22,6 @@ import type { Clock } from "../net/clock.ts";
 import type { Member } from "./hub.ts";
 import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from "./presence.ts";
 import { SortedNames } from "./sorted-names.ts";
-import type { Kept } from "../store/history.ts";
 
 export type UsersEvent = Extract<ServerEvent, { type: "users" }>;
 
@@ -60,8 +59,6 @@ export function viewOf(member: Member, room: Room): View {
 
 export class Room {
   topic: Topic | undefined;
-  /** Its last lines from history (one more than a joiner is shown, to know whether there are more); kept by the hub. */
-  recent: Kept[] = [];
   /** Everyone in it (here and on other nodes), and the sequence number each joined at. */
   private readonly members = new Map<Member, number>();
   private localCount = 0;

@@ -17,7 +17,8 @@ import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
 import type { PerAddress } from "./per-address.ts";
 import { type CommandContext, error, notInRoom, runCommand, showReplay } from "./commands.ts";
-import type { Hub, Member } from "./hub.ts";
+import type { Hub, Member, Replay } from "./hub.ts";
+import type { Cursor, Maybe } from "../store/history.ts";
 import type { Room } from "./room.ts";
 import { Registration, type RegistrationHost } from "./registration.ts";
 
@@ -211,7 +212,7 @@ export class Session
 
   // Member: kept by the hub.
   readonly rooms: Room[] = [];
-  readonly historyFrom = new Map<string, number>();
+  readonly historyFrom = new Map<string, Cursor>();
   room: Room | undefined;
   lastPmFrom?: Member;
 
@@ -242,16 +243,25 @@ export class Session
    * closed is given back.
    */
   afterClaim(claim: true | Promise<boolean>, name: string, then: (won: boolean) => void): void {
-    if (claim === true) return then(true);
-    this.pacer.hold("claim");
-    void claim
-      .then((won) => {
-        if (this.phase === "closed") {
-          if (won) this.hub.unclaim(name);
-          return;
-        }
-        then(won);
-        this.pacer.release("claim"); // the lines that waited go on, and a half-close behind them
+    this.wait(claim, "claim", then, (won) => won && this.hub.unclaim(name));
+  }
+
+  after<T>(value: Maybe<T>, then: (value: T) => void): void {
+    this.wait(value, "answer", then);
+  }
+
+  /**
+   * Goes on with `value` at once, or once it comes, this connection's lines waiting meanwhile
+   * (hold `why`). `closed`: what to undo if the connection closed before it came.
+   */
+  private wait<T>(value: Maybe<T>, why: "claim" | "answer", then: (value: T) => void, closed?: (value: T) => void): void {
+    if (!(value instanceof Promise)) return then(value);
+    this.pacer.hold(why);
+    void value
+      .then((v) => {
+        if (this.phase === "closed") return void closed?.(v);
+        then(v);
+        this.pacer.release(why); // the lines that waited go on, and a half-close behind them
       })
       .catch((err) => this.log(`! ${this.peer}: ${(err as Error).message}`)); // a bug here must not stop the server
   }
@@ -514,7 +524,7 @@ export class Session
   }
 
   /** Joins the chat as `name` (claimed already); false if someone took it meanwhile. */
-  joinAs(name: string): boolean {
+  joinAs(name: string, replay: Replay | undefined): boolean {
     this.name = name;
     if (!this.hub.add(this)) {
       this.name = "";
@@ -535,7 +545,7 @@ export class Session
     // list to each of 10,000 users reconnecting at once.
     const { room } = joined;
     this.reply({ type: "welcome", name: this.name, room: room.name, rooms: [room.name], ...room.summary() });
-    showReplay(this, room, joined.replay);
+    showReplay(this, room, replay);
     this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
     return true;
   }

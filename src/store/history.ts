@@ -10,10 +10,21 @@ import type { KeptEvent, Topic } from "../protocol/events.ts";
 
 export type { KeptEvent };
 
+/** A line's place in its room's history, as its store numbers them (a row id, a stream id). */
+export type Cursor = number | string;
+
 /** A kept event and its place in its room's history. */
 export interface Kept {
-  readonly id: number;
+  readonly id: Cursor;
   readonly event: KeptEvent;
+}
+
+/** A value now (a store in this process), or once a store elsewhere answers (Redis). */
+export type Maybe<T> = T | Promise<T>;
+
+/** `f` of `value`, at once if it is there, else once it comes. */
+export function then<T, U>(value: Maybe<T>, f: (v: T) => U): Maybe<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
 }
 
 /** Most lines one /history answer holds, and the most one replay on join may be set to. */
@@ -41,18 +52,18 @@ export interface Retention {
 export interface HistoryStore {
   /** Where it lives, for the log ("bunchat.sqlite", "memory"). */
   readonly where: string;
-  /** Keeps an event (written at the next flush); its id, assigned now. */
-  keep(event: KeptEvent): Kept;
+  /** Keeps an event said here (written at the next flush). */
+  keep(event: KeptEvent): void;
   /** Writes what was kept since the last flush, together (the hub calls it once per turn). */
   flush(): void;
-  /** The id the next line will get: everything kept so far is before it. */
-  nextId(): number;
-  /** The newest `count` lines of `room` with an id below `before` (all if absent), oldest first. */
-  before(room: string, count: number, before?: number): Kept[];
+  /** The newest `count` lines of `room`, oldest first: what a joiner is shown. */
+  recent(room: string, count: number): Maybe<Kept[]>;
+  /** The newest `count` lines of `room` before the one at `before`, oldest first. */
+  before(room: string, count: number, before: Cursor): Maybe<Kept[]>;
   /** A room's topic, as last set (kept while the room is empty, and across restarts). */
-  topic(room: string): Topic | undefined;
+  topic(room: string): Maybe<Topic | undefined>;
   /** The newest SEARCH_RESULTS lines in `rooms` matching `query`, newest first. */
-  search(rooms: readonly string[], query: SearchQuery): Kept[];
+  search(rooms: readonly string[], query: SearchQuery): Maybe<Kept[]>;
   /** Writes what is waiting, and lets go of the store. */
   close(): void;
 }

@@ -9,8 +9,8 @@
 import { Database, type Statement } from "bun:sqlite";
 import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import type { Topic } from "../protocol/events.ts";
-import type { HistoryStatus, HistoryStore, Kept, KeptEvent, Retention, SearchQuery } from "./history.ts";
-import { SEARCH_RESULTS } from "./history.ts";
+import type { Cursor, HistoryStatus, HistoryStore, Kept, KeptEvent, Retention, SearchQuery } from "./history.ts";
+import { DEFAULT_REPLAY, SEARCH_RESULTS } from "./history.ts";
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
 export const SCHEMA_VERSION = 1;
@@ -40,6 +40,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE topics (room TEXT PRIMARY KEY, text TEXT NOT NULL, sender TEXT NOT NULL, ts INTEGER NOT NULL);`,
 ];
 
+/** Rooms whose last lines are kept in memory at once (a server holds at most 10,000 rooms by default). */
+const MAX_RINGS = 10_000;
 /** Lines kept in memory while writes fail; past this the oldest of them are not written. */
 export const MAX_BACKLOG = 10_000;
 /** While paused, a write is tried again this often. */
@@ -56,11 +58,18 @@ export interface SqliteOptions {
   path: string;
   retention: Retention;
   status: HistoryStatus;
+  /** Lines of each room kept in memory for joiners (one more than they are shown, to know if there are more). */
+  ringSize?: number;
   clock?: Clock;
   /** While paused, how often a write is tried again (RETRY_MS). */
   retryMs?: number;
   /** Tests: the database handle is theirs to break (a size limit, a failing write). */
   onOpen?(db: Database): void;
+}
+
+/** A kept line as this store numbers them: by row id. */
+interface Line extends Kept {
+  readonly id: number;
 }
 
 interface Row {
@@ -78,10 +87,13 @@ export class SqliteHistory implements HistoryStore {
   private readonly clock: Clock;
   private next: number;
   /** Kept, not written yet: this turn's lines, or while paused the backlog (oldest first). */
-  private pending: Kept[] = [];
+  private pending: Line[] = [];
   private pausedSince: number | undefined;
   private retryTimer: { cancel(): void } | undefined;
   private readonly pruneTimer: { cancel(): void } | undefined;
+  /** The last lines of rooms joined lately (most recently used last), for joiners. */
+  private readonly rings = new Map<string, Line[]>();
+  private readonly ringSize: number;
   /** Lines on disk per room, learnt at a room's first write, for the per-room limit. */
   private readonly counts = new Map<string, number>();
   private readonly insert: Statement;
@@ -98,6 +110,7 @@ export class SqliteHistory implements HistoryStore {
     this.clock = options.clock ?? SYSTEM_CLOCK;
     const memory = options.path === ":memory:";
     this.where = memory ? "memory" : options.path;
+    this.ringSize = options.ringSize ?? DEFAULT_REPLAY + 1;
     this.db = open(options.path, memory);
     this.next = (this.db.query<{ id: number | null }, []>("SELECT max(id) AS id FROM lines").get()?.id ?? 0) + 1;
     this.insert = this.db.prepare("INSERT INTO lines (id, room, kind, sender, text, ts) VALUES (?, ?, ?, ?, ?, ?)");
@@ -126,27 +139,41 @@ export class SqliteHistory implements HistoryStore {
     return this.pausedSince !== undefined;
   }
 
-  keep(event: KeptEvent): Kept {
+  keep(event: KeptEvent): void {
     const kept = { id: this.next++, event };
     this.pending.push(kept);
     if (this.pending.length > MAX_BACKLOG) this.pending.shift();
-    return kept;
+    const ring = this.rings.get(event.room);
+    if (ring) {
+      ring.push(kept);
+      if (ring.length > this.ringSize) ring.shift();
+    }
   }
 
-  nextId(): number {
-    return this.next;
+  /** From memory: a room's ring is read from the file once, then follows what is kept. */
+  recent(room: string, count: number): Line[] {
+    if (count > this.ringSize) return this.before(room, count);
+    let ring = this.rings.get(room);
+    if (ring) {
+      this.rings.delete(room); // most recently used last: the first is the one to forget
+    } else {
+      ring = this.before(room, this.ringSize);
+      if (this.rings.size >= MAX_RINGS) this.rings.delete(this.rings.keys().next().value!);
+    }
+    this.rings.set(room, ring);
+    return ring.slice(Math.max(0, ring.length - count));
   }
 
-  before(room: string, count: number, before = Number.POSITIVE_INFINITY): Kept[] {
+  before(room: string, count: number, before: Cursor = Number.MAX_SAFE_INTEGER): Line[] {
     if (count <= 0) return [];
-    const found: Kept[] = [];
+    const below = typeof before === "number" ? before : Number.MAX_SAFE_INTEGER;
+    const found: Line[] = [];
     // What waits to be written is newer than anything on disk.
     for (let i = this.pending.length - 1; i >= 0 && found.length < count; i--) {
       const kept = this.pending[i]!;
-      if (kept.id < before && kept.event.room === room) found.push(kept);
+      if (kept.id < below && kept.event.room === room) found.push(kept);
     }
     if (found.length < count) {
-      const below = Number.isFinite(before) ? before : Number.MAX_SAFE_INTEGER;
       for (const row of this.page.all(room, below, count - found.length)) found.push(fromRow(row));
     }
     return found.reverse();
@@ -162,7 +189,7 @@ export class SqliteHistory implements HistoryStore {
     return row ? { text: row.text, by: row.sender, ts: row.ts } : undefined;
   }
 
-  search(rooms: readonly string[], query: SearchQuery): Kept[] {
+  search(rooms: readonly string[], query: SearchQuery): Line[] {
     if (rooms.length === 0 || query.terms.length === 0) return [];
     this.flush(); // a line said in this same turn is found too
     // Each word is quoted: the user's text is never FTS5 syntax (the words hold letters and digits only).
@@ -324,7 +351,7 @@ function topicOf(event: Extract<KeptEvent, { type: "topic" }>): Topic {
   return { text: event.text, by: event.by, ts: event.ts };
 }
 
-function fromRow(row: Row): Kept {
+function fromRow(row: Row): Line {
   const { id, room, sender, text, ts } = row;
   const event: KeptEvent =
     row.kind === "topic"

@@ -29,6 +29,7 @@ function setup() {
       now: () => clock.now(),
       log: (line) => void log.push(line),
       historyFrom: new Map(),
+      after: (value, then) => void (value instanceof Promise ? value.then(then) : then(value)),
     };
     const run = (line: string) => {
       const [, word = "", args = ""] = /^\/(\S+)\s*(.*)$/.exec(line)!;

@@ -61,12 +61,25 @@ describe("sqlite history", () => {
     store.keep(say("#b", "Ana", "b1"));
     store.flush();
     store.keep(say("#a", "Sam", "a6")); // not written yet
-    expect(texts(store.before("#a", 3))).toEqual(["a4", "a5", "a6"]);
+    expect(texts(store.recent("#a", 3))).toEqual(["a4", "a5", "a6"]);
     const page = store.before("#a", 3);
     expect(texts(store.before("#a", 10, page[0]!.id))).toEqual(["a1", "a2", "a3"]);
     expect(texts(store.before("#b", 10))).toEqual(["b1"]);
     expect(store.before("#nobody", 10)).toEqual([]);
     expect(store.before("#a", 0)).toEqual([]);
+  });
+
+  test("a room's last lines come from memory once read, following what is kept", () => {
+    const path = join(tempDir(), "h.sqlite");
+    let handle: Database | undefined;
+    const { store } = openStore(path, undefined, { ringSize: 3, onOpen: (db) => void (handle = db) });
+    for (let i = 1; i <= 4; i++) store.keep(say("#a", "Sam", `a${i}`));
+    store.flush();
+    expect(texts(store.recent("#a", 3))).toEqual(["a2", "a3", "a4"]);
+    handle!.exec("DELETE FROM lines"); // the file is no longer read for #a…
+    store.keep(say("#a", "Sam", "a5"));
+    expect(texts(store.recent("#a", 2))).toEqual(["a4", "a5"]); // …its ring follows what is kept
+    expect(store.recent("#b", 3)).toEqual([]);
   });
 
   test("a file keeps lines, actions and topics across a restart, and ids go on growing", () => {
@@ -75,7 +88,8 @@ describe("sqlite history", () => {
     first.keep(say("#a", "Sam", "hello"));
     first.keep({ type: "action", room: "#a", from: "Sam", text: "waves", ts: T0 });
     first.keep({ type: "topic", room: "#a", text: "ship it", by: "Ana", ts: T0 + 1 });
-    const lastId = first.keep(say("#a", "Ana", "bye")).id;
+    first.keep(say("#a", "Ana", "bye"));
+    const lastId = first.before("#a", 1)[0]!.id;
     first.close();
     const again = openStore(path).store;
     expect(again.before("#a", 10).map((k) => k.event)).toEqual([
@@ -84,8 +98,10 @@ describe("sqlite history", () => {
       { type: "topic", room: "#a", text: "ship it", by: "Ana", ts: T0 + 1 },
       say("#a", "Ana", "bye"),
     ]);
+    expect(again.recent("#a", 2).map((k) => k.event.text)).toEqual(["ship it", "bye"]);
     expect(again.topic("#a")).toEqual({ text: "ship it", by: "Ana", ts: T0 + 1 });
-    expect(again.nextId()).toBe(lastId + 1);
+    again.keep(say("#a", "Bo", "after"));
+    expect(again.before("#a", 1)[0]!.id).toBe(lastId + 1);
     again.keep({ type: "topic", room: "#a", text: "", by: "Sam", ts: T0 + 2 });
     expect(again.topic("#a")).toBeUndefined(); // cleared before it is even written
     again.close();
