@@ -16,7 +16,14 @@ import { helpOptions, parserOptions, SERVER_FLAGS } from "./src/flags.ts";
 import { consoleLog, flushLog } from "./src/time.ts";
 import { Cluster, ClusterError } from "./src/cluster/cluster.ts";
 import { historyStatus, startServer } from "./src/server/server.ts";
-import { DEFAULT_DB, DEFAULT_REPLAY, DEFAULT_RETENTION, HISTORY_PAGE_MAX } from "./src/store/history.ts";
+import {
+  DEFAULT_DB,
+  DEFAULT_REPLAY,
+  DEFAULT_RETENTION,
+  HISTORY_PAGE_MAX,
+  type HistoryStore,
+} from "./src/store/history.ts";
+import { RedisHistory } from "./src/store/redis.ts";
 import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -89,22 +96,29 @@ await runMain("bunchat-server", async () => {
     linesPerRoom: parseCount("--history-lines", flags["history-lines"], DEFAULT_RETENTION.linesPerRoom, 1),
     days: parseCount("--history-days", flags["history-days"], DEFAULT_RETENTION.days, 0),
   };
-  // A cluster keeps history in memory on each server for now (Redis Streams are next): a shared file can't be.
-  const db = flags.db ?? (redis === undefined ? DEFAULT_DB : "none");
-  if (db === "") throw new UsageError("--db needs a file name, or none.");
-  let history: SqliteHistory;
-  try {
-    history = new SqliteHistory({
-      path: db === "none" ? ":memory:" : db,
-      retention,
-      status: historyStatus(() => hub, consoleLog),
-    });
-  } catch (err) {
-    if (!(err instanceof HistoryOpenError)) throw err;
-    process.stderr.write(`bunchat-server: ${err.message}\n`);
-    process.exit(1);
+  if (redis !== undefined && flags.db !== undefined) {
+    throw new UsageError("--db is for one server: a cluster keeps its history in Redis.");
   }
-  process.on("exit", () => history.close()); // what this turn kept, whatever the way out
+  const db = flags.db ?? DEFAULT_DB;
+  if (db === "") throw new UsageError("--db needs a file name, or none.");
+  // One server: a file here. A cluster: Redis, once the node has joined (below).
+  let history: HistoryStore | undefined;
+  if (redis === undefined) {
+    try {
+      history = new SqliteHistory({
+        path: db === "none" ? ":memory:" : db,
+        retention,
+        ringSize: replayOnJoin + 1,
+        status: historyStatus(() => hub, consoleLog),
+      });
+    } catch (err) {
+      if (!(err instanceof HistoryOpenError)) throw err;
+      process.stderr.write(`bunchat-server: ${err.message}\n`);
+      process.exit(1);
+    }
+    const store = history;
+    process.on("exit", () => store.close()); // what this turn kept, whatever the way out
+  }
   const hub = new Hub({
     clustered: redis !== undefined,
     defaultRoom: defaultRoom.name,
@@ -117,6 +131,7 @@ await runMain("bunchat-server", async () => {
   if (redis !== undefined) {
     try {
       cluster = await Cluster.start({ url: redis, nodeId: flags["node-id"], nodeTimeoutMs, log: consoleLog, hub });
+      hub.history = new RedisHistory(cluster, retention);
     } catch (err) {
       if (!(err instanceof ClusterError)) throw err;
       flushLog();
@@ -148,7 +163,7 @@ await runMain("bunchat-server", async () => {
     tls ? "TLS" : "plain TCP",
     ...(password ? ["password required"] : []),
     ...(cluster ? [`cluster node ${cluster.node}`] : []),
-    `history in ${history.where}`,
+    `history in ${hub.history?.where}`,
   ].join(", ");
   consoleLog(`bunchat-server ${VERSION} listening on ${server.hostname}:${server.port} (${notes})`);
   process.on("exit", flushLog); // whatever the way out, the last lines are written

@@ -23,6 +23,7 @@
 
 import { readdirSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { freePort, startRedis } from "./redis.ts";
@@ -48,7 +49,7 @@ if (flags.help) {
   console.log(`Usage: bun bench/run.ts [--quick] [--runs 3] [--only <id,id>] [--users 10,100,1000,5000] [--load-ms 1500]
                         [--latency-users 1000] [--storm-users 10000] [--no-memory] [--profile <dir>] [--no-write]
   --quick    what CI's smoke test runs: 10 and 100 users, one short run each, storm of 1000, no memory
-Servers (ids): bunchat-text, bunchat-json, ceiling, bun-batched, ncat, naive, python, bunchat-cluster`);
+Servers (ids): bunchat-text, bunchat-memory, bunchat-json, ceiling, bun-batched, ncat, naive, python, bunchat-cluster`);
   process.exit(0);
 }
 const QUICK = flags.quick;
@@ -78,8 +79,12 @@ const root = `${import.meta.dir}/..`;
 const bun = process.execPath;
 /** --profile <dir>: bunchat writes a CPU profile (markdown) there when it stops. */
 const PROFILE = flags.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${flags.profile}`] : [];
-/** History in memory: a file's cost is the "history on" row's to show. */
-const LIFTED = ["--flood-rate", "0", ...LOAD_TEST_LIFTS, "--max-clients", "20000", "--db", "none"];
+const LIFTED = ["--flood-rate", "0", ...LOAD_TEST_LIFTS, "--max-clients", "20000"];
+/** Where bunchat's history files go: a new file for each server, all removed at the end. */
+const DB_DIR = mkdtempSync(`${tmpdir()}/bunchat-bench-db-`);
+let dbs = 0;
+/** As shipped: history in a file of its own (a fresh one per server). */
+const dbFile = () => ["--db", `${DB_DIR}/history-${++dbs}.sqlite`];
 
 interface Target {
   id: string;
@@ -99,6 +104,8 @@ interface Target {
   nodes?: number;
   /** It has rooms (bunchat): the many-small-rooms figures are measured. */
   rooms?: boolean;
+  /** It keeps history (bunchat): before the join storm its room gets REPLAY_LINES lines, replayed to every joiner. */
+  history?: boolean;
 }
 
 const TARGETS: Target[] = [
@@ -106,17 +113,28 @@ const TARGETS: Target[] = [
     id: "bunchat-text",
     label: "bunchat (text)",
     protocol: "text",
-    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...LIFTED],
+    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...LIFTED, ...dbFile()],
     printsPort: true,
     memory: true,
     storm: "mixed",
     rooms: true,
+    history: true,
+  },
+  {
+    id: "bunchat-memory",
+    label: "bunchat (text, --db none)",
+    protocol: "text",
+    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...LIFTED, "--db", "none"],
+    printsPort: true,
+    memory: false,
+    storm: "mixed",
+    history: true,
   },
   {
     id: "bunchat-json",
     label: "bunchat (JSON)",
     protocol: "json",
-    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...LIFTED],
+    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...LIFTED, ...dbFile()],
     printsPort: true,
     memory: false, // the same server as text mode: 60.2 MiB with 10,000 idle users when measured
   },
@@ -175,6 +193,8 @@ const TARGETS: Target[] = [
     memory: false,
     nodes: 2,
     rooms: true,
+    storm: "mixed",
+    history: true,
   },
 ];
 
@@ -185,6 +205,7 @@ const pin = (cpu: number) => (Bun.which("taskset") && cpus().length > 1 ? ["task
 const children = new Set<Subprocess>();
 process.on("exit", () => {
   for (const c of children) c.kill("SIGKILL");
+  rmSync(DB_DIR, { recursive: true, force: true });
 });
 
 /** One server under test (or a cluster's nodes and their Redis), and what the nodes logged about the cluster. */
@@ -623,6 +644,7 @@ async function measure(target: Target): Promise<Figures> {
     const server = await startTarget(target);
     const load = startLoad();
     try {
+      if (target.history) await seedHistory(server.ports[0]!);
       const window = await cpuWindow(server, load.pid);
       const joined = await load.ask<"joined">(
         { type: "join", protocol: target.storm, ports: server.ports, users: STORM, senders: 1, batch: STORM },
@@ -651,6 +673,23 @@ async function measure(target: Target): Promise<Figures> {
     );
   }
   return figures;
+}
+
+/** Lines said before the join storm, so that each of its users is shown them (bunchat's default replay). */
+const REPLAY_LINES = 20;
+
+/** One user says REPLAY_LINES lines in the default room and quits. */
+async function seedHistory(port: number): Promise<void> {
+  let closed!: () => void;
+  const done = new Promise<void>((resolve) => (closed = resolve));
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: { data() {}, close: () => closed(), error: () => closed() },
+  });
+  const lines = Array.from({ length: REPLAY_LINES }, (_, i) => `history line ${i}\n`).join("");
+  socket.write(`seeder\n${lines}quit\n`);
+  await timeout(done, 10_000, "the history seeder was not let go");
 }
 
 /**

@@ -8,6 +8,8 @@
 // their reconnection loop are in connection.ts; this file rejoins (resubscribing, unsubscribing
 // first), catches up, and keeps the heartbeat.
 
+import { DEFAULT_RETENTION } from "../store/history.ts";
+import type { HistoryLink } from "../store/redis.ts";
 import type { RedisClient } from "bun";
 import { type Clock, every, SYSTEM_CLOCK, within } from "../net/clock.ts";
 import { unreachable } from "../protocol/codec.ts";
@@ -112,7 +114,7 @@ function randomId(random: () => number, length: number): string {
 /** How long a claim outlives its node's last heartbeat: cleanup frees names sooner; this is for when nobody is left to. */
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
-export class Cluster implements NodeBus, RosterHost, ConnectionHost {
+export class Cluster implements NodeBus, RosterHost, ConnectionHost, HistoryLink {
   readonly hub: Hub;
   readonly node: string;
   readonly stats: ClusterStats = {
@@ -154,6 +156,8 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost {
 
   /** The connections to Redis, and their state (connection.ts). */
   private readonly redis: RedisConnection;
+  /** Lines kept per room's stream (XADD MAXLEN ~): set by the history store. */
+  historyLines = DEFAULT_RETENTION.linesPerRoom;
 
   private constructor(
     [cmd, sub]: [RedisClient, RedisClient],
@@ -282,6 +286,18 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost {
       );
   }
 
+  // HistoryLink: the Redis history store writes with this turn's script, and reads on our connection.
+
+  write(op: "hist" | "topic", room: string, value: string): void {
+    this.ops.push(op, room, value);
+    this.schedule();
+  }
+
+  read(command: string, args: string[]): Promise<unknown> {
+    if (!this.connected) return Promise.reject(new Error("Redis can't be reached"));
+    return this.redis.cmd.send(command, args);
+  }
+
   /** Whether this turn's changes for Redis free `key`'s name (ops are op, field, value triples). */
   private freeing(key: string): boolean {
     for (let i = 0; i < this.ops.length; i += 3) if (this.ops[i] === "del" && this.ops[i + 1] === key) return true;
@@ -336,7 +352,16 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost {
     if (envelope === "" && ops.length === 0) return;
     const deadline = String(Math.round(this.now() + this.redisOffsetMs + ENVELOPE_DEADLINE_MS));
     try {
-      const done = await this.redis.cmd.send("EVAL", [SCRIPT_TURN, "0", CHANNEL, envelope, this.node, deadline, ...ops]);
+      const done = await this.redis.cmd.send("EVAL", [
+        SCRIPT_TURN,
+        "0",
+        CHANNEL,
+        envelope,
+        this.node,
+        deadline,
+        String(this.historyLines),
+        ...ops,
+      ]);
       if (done === 1) {
         if (envelope) this.stats.published++;
         this.toldUndelivered.clear(); // lines go again: a later failure is news

@@ -7,6 +7,8 @@
 //   bunchat:nodes           every node that has joined
 //   bunchat:cleanup:<node>  taken by the one survivor that announces a dead node's users leaving
 //   bunchat:node:<node>     a channel only that node subscribes to: PUBLISH says whether it is alive
+//   bunchat:history:<room>  a stream of the room's kept lines (field "e": the line as JSON), oldest first
+//   bunchat:topics          room -> its topic as JSON {text, by, ts}
 
 /** Every key and channel starts with this. */
 export const P = "bunchat:";
@@ -49,18 +51,25 @@ end
 `;
 
 /**
- * ARGV: channel, envelope ('' for none), node, deadline (Redis's clock, ms), then (op, field, value)
- * triples: set a user's record, or del it and free its name. Past the deadline nothing is done: 0.
+ * ARGV: channel, envelope ('' for none), node, deadline (Redis's clock, ms), lines kept per room,
+ * then (op, field, value) triples: set a user's record, or del it and free its name; hist: add a
+ * line to room `field`'s history; topic: set room `field`'s topic ('' clears it). Past the
+ * deadline nothing is done: 0. History is written before the envelope is published: a line anyone
+ * elsewhere has received is in it.
  */
 export const SCRIPT_TURN = `${LUA_FREE_NAMES}
 local now = redis.call('TIME')
 if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[4]) then return 0 end
 local node = ARGV[3]
 local users = '${P}users:' .. node
-for i = 5, #ARGV, 3 do
+for i = 6, #ARGV, 3 do
   local op, field = ARGV[i], ARGV[i + 1]
   if op == 'set' then
     redis.call('HSET', users, field, ARGV[i + 2])
+  elseif op == 'hist' then
+    redis.call('XADD', '${P}history:' .. field, 'MAXLEN', '~', ARGV[5], '*', 'e', ARGV[i + 2])
+  elseif op == 'topic' then
+    if ARGV[i + 2] == '' then redis.call('HDEL', '${P}topics', field) else redis.call('HSET', '${P}topics', field, ARGV[i + 2]) end
   else
     redis.call('HDEL', users, field)
     free_names(node, {field})

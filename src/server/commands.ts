@@ -77,7 +77,7 @@ const handlers: Record<CommandName, Handler> = {
     const known = ctx.hub.room(name);
     const replay = known?.has(ctx.me) ? undefined : ctx.hub.replay(name);
     ctx.after(replay, (past) => {
-      const result = ctx.hub.join(ctx.me, name, ctx.now());
+      const result = ctx.hub.join(ctx.me, name, ctx.now(), true, past);
       if (!result.ok) return ctx.reply(result.error);
       const { room, joined } = result;
       ctx.reply(roomEvent(room, joined));

@@ -11,10 +11,10 @@
 import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { Turns } from "../net/turns.ts";
 import { Encoded, ROOMS_SHOWN, USERS_SHOWN } from "../protocol/codec.ts";
-import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
+import type { ErrorEvent, LeaveReason, Mode, ServerEvent, Topic } from "../protocol/events.ts";
 import { DEFAULT_ROOM, SERVER_LIMITS } from "../protocol/limits.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
-import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe, then } from "../store/history.ts";
+import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe } from "../store/history.ts";
 import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
 import { SortedNames } from "./sorted-names.ts";
 
@@ -78,10 +78,11 @@ export interface HubOptions {
   replayOnJoin?: number;
 }
 
-/** What a joiner is shown of a room's past: the last lines, and whether older ones are kept. */
+/** What a joiner is shown of a room's past: the last lines, whether older ones are kept, and its topic. */
 export interface Replay {
   kept: Kept[];
   more: boolean;
+  topic: Topic | undefined;
 }
 
 /** A /join that worked: the room, and whether it was joined (false: it was switched to). */
@@ -94,7 +95,8 @@ export class Hub implements RoomHost {
   readonly lobby: string;
   private readonly maxRooms: number;
   private readonly maxRoomsPerUser: number;
-  readonly history: HistoryStore | undefined;
+  /** Where rooms' lines are kept: set once before anyone joins (a cluster's comes with its bus). */
+  history: HistoryStore | undefined;
   private readonly replayOnJoin: number;
   private historyDue = false;
   private readonly flushHistory = () => {
@@ -208,7 +210,7 @@ export class Hub implements RoomHost {
    * /join: into a room (made if it does not exist), which becomes the member's current room; a room
    * it is in already is switched to. `announce`: false for members a cluster node learns were there.
    */
-  join(member: Member, input: string, ts: number, announce = true): JoinResult {
+  join(member: Member, input: string, ts: number, announce = true, past?: Replay): JoinResult {
     const check = checkRoom(input);
     if (!check.ok) return roomError("room-invalid", check.reason);
     let room = this.room(check.name);
@@ -232,15 +234,12 @@ export class Hub implements RoomHost {
         return roomError("too-many-rooms", `The server has ${this.rooms.size} rooms, the most it allows; join one of them.`);
       }
       room = new Room(check.name, this);
-      // The topic it had before it was last empty (or before a restart); a newer one set meanwhile wins.
-      if (this.history) {
-        const made = room;
-        void then(this.history.topic(room.name), (topic) => topic && made.learnTopic(topic));
-      }
       this.rooms.set(foldName(room.name), room);
       this.roomsByName.set(room.name, room);
       this.roomNames.add(room.name);
     }
+    // The topic it had before it was last empty (or before a restart), unless a newer one is known.
+    if (past?.topic) room.learnTopic(past.topic);
     room.enter(member, announce, ts);
     member.rooms.push(room);
     member.room = room;
@@ -255,11 +254,17 @@ export class Hub implements RoomHost {
    */
   replay(input: string): Maybe<Replay | undefined> {
     const check = checkRoom(input);
-    if (!this.history || this.replayOnJoin === 0 || !check.ok) return undefined;
+    if (!this.history || !check.ok) return undefined;
     const count = this.replayOnJoin;
-    const recent = this.history.recent(check.name, count + 1);
-    const replay = (kept: Kept[]) => ({ kept: kept.slice(Math.max(0, kept.length - count)), more: kept.length > count });
-    return recent instanceof Promise ? recent.then(replay, () => undefined) : replay(recent);
+    const recent = count > 0 ? this.history.recent(check.name, count + 1) : [];
+    const topic = this.history.topic(check.name);
+    const replay = (kept: Kept[], topic: Topic | undefined): Replay => ({
+      kept: kept.slice(Math.max(0, kept.length - count)),
+      more: kept.length > count,
+      topic,
+    });
+    if (!(recent instanceof Promise) && !(topic instanceof Promise)) return replay(recent, topic);
+    return Promise.all([recent, topic]).then(([k, t]) => replay(k, t), () => undefined);
   }
 
   /** A line said here, kept in history: written before this turn's bytes go out. */

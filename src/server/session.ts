@@ -536,7 +536,7 @@ export class Session
     // a password and the names tried were registration, limited by the failed-attempt rules.
     const { burstLines, linesPerSecond } = this.env.limits;
     if (this.budget) this.budget = new FloodBudget(burstLines, linesPerSecond, this.now());
-    const joined = this.hub.join(this, this.hub.lobby, this.now());
+    const joined = this.hub.join(this, this.hub.lobby, this.now(), true, replay);
     if (!joined.ok) {
       this.reply(joined.error); // only if --max-rooms-per-user is 0
       return true;

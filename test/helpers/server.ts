@@ -5,6 +5,8 @@ import { Cluster, type ClusterOptions } from "../../src/cluster/cluster.ts";
 import type { MemoryNetwork } from "../../src/cluster/memory.ts";
 import type { NodeBus } from "../../src/cluster/roster.ts";
 import { Hub } from "../../src/server/hub.ts";
+import type { Retention } from "../../src/store/history.ts";
+import { RedisHistory } from "../../src/store/redis.ts";
 import { type ChatServer, type ServerOptions, startServer } from "../../src/server/server.ts";
 import { Peer, type PeerTls } from "./peer.ts";
 
@@ -38,6 +40,8 @@ export type TestServerOptions = Pick<
   cluster?: Omit<ClusterOptions, "log">;
   /** A node of a cluster of servers in this process, through memory. */
   memory?: { network: MemoryNetwork; nodeId: string };
+  /** With `cluster`: history in that Redis, kept so (RedisHistory). */
+  redisHistory?: Retention;
 };
 
 /** The test certificate (test/fixtures/tls): signed by the test CA for localhost and 127.0.0.1. */
@@ -60,7 +64,11 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     const { defaultRoom, history, replayOnJoin } = options;
     hub = new Hub({ clustered: true, defaultRoom, maxRooms, maxRoomsPerUser, history, replayOnJoin });
     const nodeLog = (l: string) => void log.push(l);
-    if (options.cluster) bus = await Cluster.start({ ...options.cluster, hub, log: nodeLog });
+    if (options.cluster) {
+      const node = await Cluster.start({ ...options.cluster, hub, log: nodeLog });
+      if (options.redisHistory) hub.history = new RedisHistory(node, options.redisHistory);
+      bus = node;
+    }
     else if (options.memory) bus = options.memory.network.attach(options.memory.nodeId, hub, nodeLog);
   }
   const server = startServer({

@@ -1,0 +1,165 @@
+// History in Redis, for a cluster: one stream per room (bunchat:history:<room>, trimmed with
+// MAXLEN ~ as lines are added) and the topics in one hash, so that every node replays the same
+// lines, those said on other nodes and while it was down included. A node writes only the lines
+// said on it, in the script that publishes its turn (src/cluster/scripts.ts): a line that reached
+// anyone on another node is in its room's stream.
+//
+// Redis has no full-text index here (no RediSearch in Debian's redis-server), so /search reads the
+// newest SEARCH_SCAN lines of each of the user's rooms and matches their words itself: bounded,
+// and said so in the README.
+
+import type { Topic } from "../protocol/events.ts";
+import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
+import { P } from "../cluster/scripts.ts";
+import {
+  type Cursor,
+  type HistoryStore,
+  type Kept,
+  type KeptEvent,
+  type Retention,
+  SEARCH_RESULTS,
+  type SearchQuery,
+} from "./history.ts";
+
+/** What the store needs from the cluster node it belongs to. */
+export interface HistoryLink {
+  /** Adds a change to this turn's script: hist (a line for room's stream) or topic ('' clears it). */
+  write(op: "hist" | "topic", room: string, value: string): void;
+  /** Runs a read on the node's command connection; rejects while Redis can't be reached. */
+  read(command: string, args: string[]): Promise<unknown>;
+  /** Lines kept per room's stream. */
+  historyLines: number;
+}
+
+/** Lines of each room /search reads at most. */
+export const SEARCH_SCAN = 2000;
+const TRIM_EVERY_MS = 60_000;
+
+export const historyKey = (room: string) => `${P}history:${room}`;
+const TOPICS = `${P}topics`;
+
+export class RedisHistory implements HistoryStore {
+  readonly where = "Redis";
+  /** Rooms written to since the last trim by age. */
+  private readonly written = new Set<string>();
+  private readonly trimTimer: { cancel(): void } | undefined;
+
+  constructor(
+    private readonly link: HistoryLink,
+    private readonly retention: Retention,
+    private readonly clock: Clock = SYSTEM_CLOCK,
+  ) {
+    link.historyLines = retention.linesPerRoom;
+    if (retention.days > 0) this.trimTimer = every(clock, TRIM_EVERY_MS, () => this.trimByAge());
+  }
+
+  keep(event: KeptEvent): void {
+    const { type, room, text, ts } = event;
+    const from = type === "topic" ? event.by : event.from;
+    this.link.write("hist", room, JSON.stringify({ type, from, text, ts }));
+    if (type === "topic") this.link.write("topic", room, text === "" ? "" : JSON.stringify({ text, by: from, ts }));
+    if (this.retention.days > 0) this.written.add(room);
+  }
+
+  /** The cluster's turn script writes what was kept. */
+  flush(): void {}
+
+  async recent(room: string, count: number): Promise<Kept[]> {
+    if (count <= 0) return [];
+    return entries(room, await this.link.read("XREVRANGE", [historyKey(room), "+", "-", "COUNT", String(count)])).reverse();
+  }
+
+  async before(room: string, count: number, before: Cursor): Promise<Kept[]> {
+    if (count <= 0) return [];
+    const reply = await this.link.read("XREVRANGE", [historyKey(room), `(${before}`, "-", "COUNT", String(count)]);
+    return entries(room, reply).reverse();
+  }
+
+  async topic(room: string): Promise<Topic | undefined> {
+    const value = await this.link.read("HGET", [TOPICS, room]);
+    const parsed = typeof value === "string" ? parseJson(value) : undefined;
+    if (!isRecord(parsed)) return undefined;
+    const { text, by, ts } = parsed;
+    return typeof text === "string" && typeof by === "string" && typeof ts === "number" ? { text, by, ts } : undefined;
+  }
+
+  async search(rooms: readonly string[], query: SearchQuery): Promise<Kept[]> {
+    const terms = query.terms.map((t) => ({ word: fold(t.word), prefix: t.prefix }));
+    const found: Kept[] = [];
+    const scans = await Promise.all(
+      rooms.map((room) => this.link.read("XREVRANGE", [historyKey(room), "+", "-", "COUNT", String(SEARCH_SCAN)])),
+    );
+    rooms.forEach((room, i) => {
+      for (const kept of entries(room, scans[i])) if (matches(kept.event.text, terms)) found.push(kept);
+    });
+    return found.sort((a, b) => compareIds(b.id, a.id)).slice(0, SEARCH_RESULTS);
+  }
+
+  /** Lines past --history-days go from the rooms written to lately (Redis's ids are its clock in ms). */
+  private trimByAge(): void {
+    const minId = String(this.clock.now() - this.retention.days * 86_400_000);
+    for (const room of this.written) {
+      this.link.read("XTRIM", [historyKey(room), "MINID", "~", minId]).catch(() => {}); // again next minute
+    }
+    this.written.clear();
+  }
+
+  close(): void {
+    this.trimTimer?.cancel();
+  }
+}
+
+/** An XRANGE/XREVRANGE reply as kept lines, in the reply's order; an entry that is not one is skipped. */
+function entries(room: string, reply: unknown): Kept[] {
+  if (!Array.isArray(reply)) return [];
+  const out: Kept[] = [];
+  for (const entry of reply) {
+    if (!Array.isArray(entry) || typeof entry[0] !== "string" || !Array.isArray(entry[1])) continue;
+    const fields: unknown[] = entry[1];
+    const at = fields.indexOf("e");
+    const value = at >= 0 ? fields[at + 1] : undefined;
+    const event = typeof value === "string" ? keptEvent(room, parseJson(value)) : undefined;
+    if (event) out.push({ id: entry[0], event });
+  }
+  return out;
+}
+
+/** A line as the turn script stored it ({type, from, text, ts}), checked field by field. */
+function keptEvent(room: string, value: unknown): KeptEvent | undefined {
+  if (!isRecord(value)) return undefined;
+  const { type, from, text, ts } = value;
+  if (typeof from !== "string" || typeof text !== "string" || typeof ts !== "number") return undefined;
+  if (type === "topic") return { type, room, text, by: from, ts };
+  if (type === "public" || type === "action") return { type, room, from, text, ts };
+  return undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lower case, accents off: how FTS5's unicode61 tokenizer with remove_diacritics compares words. */
+function fold(word: string): string {
+  return word.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+}
+
+/** Whether every term is one of the text's words (or starts one, for a prefix). */
+function matches(text: string, terms: { word: string; prefix: boolean }[]): boolean {
+  const words = fold(text).match(/[\p{L}\p{N}]+/gu) ?? [];
+  return terms.every((t) => words.some((w) => (t.prefix ? w.startsWith(t.word) : w === t.word)));
+}
+
+/** Stream ids ("1764040299000-3") in order: their time, then their sequence. */
+function compareIds(a: Cursor, b: Cursor): number {
+  const [am = 0, as = 0] = String(a).split("-").map(Number);
+  const [bm = 0, bs = 0] = String(b).split("-").map(Number);
+  return am - bm || as - bs;
+}

@@ -1,0 +1,102 @@
+// History in Redis Streams, for a cluster: the shared history suite (test/store/history.case.ts)
+// against a node keeping it in Redis, and what only a cluster has: every node replays the same
+// lines, those said on other nodes and while a node was down; private messages never in Redis.
+
+import { describe, expect, test } from "bun:test";
+import { DEFAULT_RETENTION } from "../../src/store/history.ts";
+import { testRedis } from "../helpers/redis.ts";
+import { testServer } from "../helpers/server.ts";
+import { historyBehaviour } from "../store/history.case.ts";
+
+const FAST = { nodeTimeoutMs: 1000, retryMaxMs: 100 };
+
+async function node(url: string, nodeId: string, replayOnJoin?: number, retention = DEFAULT_RETENTION) {
+  return testServer({
+    limits: { linesPerSecond: 0 },
+    cluster: { url, nodeId, ...FAST },
+    redisHistory: retention,
+    replayOnJoin,
+  });
+}
+
+historyBehaviour("Redis Streams", async (replayOnJoin) => node((await testRedis()).url, "n1", replayOnJoin));
+
+describe("history in a cluster", () => {
+  test("every node replays the same lines: those said on the others, and while it was down", async () => {
+    const redis = await testRedis();
+    const a = await node(redis.url, "a");
+    const sam = await a.join("Sam");
+    sam.send("said on a, before b was up");
+    await sam.ping();
+    const b = await node(redis.url, "b");
+    const kim = await b.join("Kim");
+    await kim.seen("--- 1 earlier line in #lobby ---");
+    await kim.next(/Sam: said on a, before b was up$/);
+    kim.send("said on b");
+    await sam.seen("Kim: said on b");
+    kim.send("quit");
+    await b.server.shutdown(); // b is down…
+    sam.send("said while b was down");
+    await sam.ping();
+    const b2 = await node(redis.url, "b"); // …and back
+    const lee = await b2.join("Lee", "json");
+    expect((await lee.event("history")).events.map((e) => e.text)).toEqual([
+      "said on a, before b was up",
+      "said on b",
+      "said while b was down",
+    ]);
+    const ana = await a.join("Ana", "json"); // the same on a
+    expect((await ana.event("history")).events.map((e) => e.text)).toEqual([
+      "said on a, before b was up",
+      "said on b",
+      "said while b was down",
+    ]);
+    lee.send("/search said");
+    expect((await lee.event("search")).events.map((e) => e.text)).toEqual([
+      "said while b was down",
+      "said on b",
+      "said on a, before b was up",
+    ]);
+  });
+
+  test("a topic set on one node is shown to joiners on another that had nobody in the room", async () => {
+    const redis = await testRedis();
+    const [a, b] = [await node(redis.url, "a"), await node(redis.url, "b")];
+    const sam = await a.join("Sam");
+    sam.send("/join #dev");
+    await sam.next(/^In #dev/);
+    sam.send("/topic ship on friday");
+    await sam.ping();
+    const kim = await b.join("Kim");
+    kim.send("/join #dev");
+    await kim.seen("Topic: ship on friday (set by Sam)");
+  });
+
+  test("streams are trimmed to --history-lines; private messages are never in Redis", async () => {
+    const redis = await testRedis();
+    const a = await node(redis.url, "a", 20, { linesPerRoom: 100, days: 0 });
+    const [sam, ana] = [await a.join("Sam"), await a.join("Ana")];
+    for (let i = 0; i < 400; i++) sam.send(`line ${i}`);
+    sam.send("/pm Ana zebra-quokka-secret");
+    await ana.seen("[pm from Sam] zebra-quokka-secret");
+    const length = Number(await redis.command("XLEN", "bunchat:history:#lobby"));
+    expect(length).toBeGreaterThanOrEqual(100);
+    expect(length).toBeLessThan(400); // MAXLEN ~ trims whole nodes of the stream: about 100
+    const keys = (await redis.command("KEYS", "*")) as string[];
+    let everything = "";
+    for (const key of keys) {
+      const type = await redis.command("TYPE", key);
+      const value =
+        type === "stream"
+          ? await redis.command("XRANGE", key, "-", "+")
+          : type === "hash"
+            ? await redis.command("HGETALL", key)
+            : type === "set"
+              ? await redis.command("SMEMBERS", key)
+              : await redis.command("GET", key);
+      everything += JSON.stringify(value);
+    }
+    expect(everything).toContain("line 399"); // the dump works…
+    expect(everything).not.toContain("zebra-quokka-secret"); // …and holds no private message
+  });
+});
