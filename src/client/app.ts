@@ -1,6 +1,7 @@
 // The bundled client: asks for a name, joins, shows what arrives and sends what is typed.
 // Interactive on a terminal (readline keeps the typed line intact); line by line on a pipe.
 
+import { SeenLines } from "./seen.ts";
 import * as readline from "node:readline";
 import { parseInput, lookupCommand } from "../protocol/commands.ts";
 import type { ErrorCode, ServerEvent } from "../protocol/events.ts";
@@ -135,6 +136,7 @@ class ChatClient implements PacerHost<string> {
   private muted = false;
   /** Who is online (for Tab) and who we are (for mentions). */
   private readonly roster = new Roster();
+  private readonly seen = new SeenLines();
   /** Interactive reconnection: attempts since we were last in, and the timer of the next one. */
   private reconnects = 0;
   private reconnectTimer: { cancel(): void } | undefined;
@@ -306,7 +308,9 @@ class ChatClient implements PacerHost<string> {
     // Left at the name or password prompt past the server's deadline: a new connection is made
     // quietly, and the prompt (with what is typed on it) stays.
     if (event.type === "error" && event.code === "registration-timeout" && this.options.interactive) return;
-    const text = this.render(event);
+    // A room's history replayed on joining it again shows only what we have not shown already.
+    const shown = this.seen.filter(event);
+    const text = shown === undefined ? undefined : this.render(shown);
     if (text !== undefined) this.show(text);
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { complete, Roster } from "../../src/client/roster.ts";
 import { makeRenderer, mentions, nameColor, wrapRows } from "../../src/client/render.ts";
+import { SeenLines } from "../../src/client/seen.ts";
 
 describe("Roster", () => {
   test("follows welcome, join, leave, rename and /users; our own name follows /nick", () => {
@@ -212,5 +213,26 @@ describe("renderer", () => {
     expect(line).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
     expect(line).toContain("hi");
     expect(plain({ type: "action", room: "#lobby", from: "Bo", text: "\rwaves\b", ts: 1 })).not.toMatch(/[\r\b]/);
+  });
+});
+
+describe("lines the client has shown", () => {
+  test("a room's history on joining again shows only what was missed; /history always shows all", () => {
+    const seen = new SeenLines();
+    const said = (text: string, ts: number) => ({ type: "public", room: "#dev", from: "Bo", text, ts }) as const;
+    const replay = (why: "join" | "request", ...events: ReturnType<typeof said>[]) =>
+      ({ type: "history", room: "#dev", why, events, more: false, ts: 9 }) as const;
+    expect(seen.filter(said("one", 1))).toEqual(said("one", 1));
+    seen.filter(said("two", 2));
+    // Back after a reconnection: "three" was said while we were away.
+    expect(seen.filter(replay("join", said("one", 1), said("two", 2), said("three", 3)))).toEqual(
+      replay("join", said("three", 3)),
+    );
+    expect(seen.filter(replay("join", said("two", 2), said("three", 3)))).toBeUndefined(); // all of it on screen
+    expect(seen.filter(replay("request", said("one", 1)))).toEqual(replay("request", said("one", 1)));
+    expect(seen.filter(replay("join", said("two", 2)))).toBeUndefined();
+    // Another room's history is its own.
+    const other = { ...replay("join", said("two", 2)), room: "#ops" };
+    expect(seen.filter(other)).toEqual(other);
   });
 });
