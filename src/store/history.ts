@@ -1,10 +1,11 @@
-// What is kept of a room's chat, behind one interface: bun:sqlite on one server (sqlite.ts).
+// What is kept of a room's chat, behind one interface: bun:sqlite on one server (sqlite.ts), Redis
+// Streams in a cluster (redis.ts, written by the cluster's turn script rather than by flush).
 // Public lines, /me actions and topics are kept; private messages never reach a store.
 //
 // A kept line has an id, increasing within its room: the cursor /history pages back from. Lines
-// are handed over as they are said, and the hub flushes them once per event-loop turn, before that
-// turn's bytes go out to anyone: a line someone has seen is on disk (or failed to be, and the
-// store says it is paused).
+// are handed over as they are said, and the hub flushes them together at most HISTORY_FLUSH_MS
+// (100 ms) later: a line is on disk a tenth of a second after anyone saw it (or failed to be, and
+// the store says it is paused).
 
 import type { KeptEvent, Topic } from "../protocol/events.ts";
 
@@ -54,7 +55,7 @@ export interface HistoryStore {
   readonly where: string;
   /** Keeps an event said here (written at the next flush). */
   keep(event: KeptEvent): void;
-  /** Writes what was kept since the last flush, together (the hub calls it once per turn). */
+  /** Writes what was kept since the last flush, together (the hub calls it every HISTORY_FLUSH_MS while lines come). */
   flush(): void;
   /** The newest `count` lines of `room`, oldest first: what a joiner is shown. */
   recent(room: string, count: number): Maybe<Kept[]>;

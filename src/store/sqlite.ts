@@ -1,6 +1,6 @@
 // History in one bun:sqlite file (or in memory: `--db none`). WAL, synchronous=NORMAL, and the
 // file held with an exclusive lock so that a second server can't write into the same history.
-// A turn's lines are written in one transaction, before the turn's bytes go out; search is FTS5.
+// The lines of up to 100 ms are written in one transaction (the hub's HISTORY_FLUSH_MS); search is FTS5.
 //
 // When a write fails (a full disk, an I/O error), the chat goes on: the lines wait in memory (the
 // newest MAX_BACKLOG of them), the store says it is paused, tries again every RETRY_MS, and says
