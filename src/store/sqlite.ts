@@ -12,8 +12,6 @@ import type { Topic } from "../protocol/events.ts";
 import type { Cursor, HistoryStatus, HistoryStore, Kept, KeptEvent, Retention, SearchQuery } from "./history.ts";
 import { DEFAULT_REPLAY, SEARCH_RESULTS } from "./history.ts";
 
-/** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
-export const SCHEMA_VERSION = 1;
 
 /**
  * The search index (lines_fts) is kept by this code, not by triggers: a turn's lines are indexed
@@ -36,6 +34,9 @@ const MIGRATIONS: readonly string[] = [
    CREATE VIRTUAL TABLE lines_fts USING fts5 (text, content = 'lines', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
    CREATE TABLE topics (room TEXT PRIMARY KEY, text TEXT NOT NULL, sender TEXT NOT NULL, ts INTEGER NOT NULL);`,
 ];
+
+/** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Rooms whose last lines are kept in memory at once (a server holds at most 10,000 rooms by default). */
 const MAX_RINGS = 10_000;
@@ -325,6 +326,27 @@ export class SqliteHistory implements HistoryStore {
   }
 }
 
+/**
+ * Brings a database up to the last of `migrations` (each step once, in order, in one transaction
+ * with the version it reaches); refuses one from a newer bunchat. Exported for the test of a step
+ * a later version adds.
+ */
+export function migrate(db: Database, path: string, migrations: readonly string[]): void {
+  db.transaction(() => {
+    const version = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
+    if (version > migrations.length) {
+      throw new HistoryOpenError(
+        `the history file ${path} is from a newer bunchat (schema ${version}; this one knows up to ${migrations.length})`,
+      );
+    }
+    for (let v = version; v < migrations.length; v++) db.exec(migrations[v]!);
+    if (version < migrations.length) db.exec(`PRAGMA user_version = ${migrations.length}`);
+  }).exclusive();
+}
+
+/** The steps this version knows (a later version appends to it). */
+export const KNOWN_MIGRATIONS = MIGRATIONS;
+
 /** Opens (or makes) the file, takes the lock, and brings the schema up to SCHEMA_VERSION. */
 function open(path: string, memory: boolean): Database {
   let db: Database;
@@ -341,16 +363,7 @@ function open(path: string, memory: boolean): Database {
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
     }
-    db.transaction(() => {
-      const version = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
-      if (version > SCHEMA_VERSION) {
-        throw new HistoryOpenError(
-          `the history file ${path} is from a newer bunchat (schema ${version}; this one knows up to ${SCHEMA_VERSION})`,
-        );
-      }
-      for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
-      if (version < SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
-    }).exclusive();
+    migrate(db, path, MIGRATIONS);
   } catch (err) {
     db.close();
     if (err instanceof HistoryOpenError) throw err;

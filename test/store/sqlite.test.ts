@@ -8,7 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KeptEvent } from "../../src/protocol/events.ts";
 import { parseSearch, type Retention, type SearchQuery } from "../../src/store/history.ts";
-import { HistoryOpenError, MAX_BACKLOG, RETRY_MS, SCHEMA_VERSION, SqliteHistory } from "../../src/store/sqlite.ts";
+import {
+  HistoryOpenError,
+  KNOWN_MIGRATIONS,
+  MAX_BACKLOG,
+  migrate,
+  RETRY_MS,
+  SCHEMA_VERSION,
+  SqliteHistory,
+} from "../../src/store/sqlite.ts";
 import { fakeClock } from "../helpers/clock.ts";
 
 const dirs: string[] = [];
@@ -215,6 +223,21 @@ describe("sqlite history", () => {
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     expect(fail(newer)).toContain("is from a newer bunchat");
+  });
+
+  test("a later version's step (a new column) brings a file up to date without losing its lines", () => {
+    const path = join(tempDir(), "h.sqlite");
+    const { store } = openStore(path);
+    store.keep(say("#a", "Sam", "kept across versions"));
+    stores.splice(0).forEach((s) => s.close());
+    const db = new Database(path);
+    migrate(db, path, [...KNOWN_MIGRATIONS, "ALTER TABLE lines ADD COLUMN edited INTEGER"]);
+    expect(db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version).toBe(SCHEMA_VERSION + 1);
+    expect(db.query("SELECT text, edited FROM lines").all()).toEqual([{ text: "kept across versions", edited: null }]);
+    migrate(db, path, [...KNOWN_MIGRATIONS, "ALTER TABLE lines ADD COLUMN edited INTEGER"]); // once only
+    db.close();
+    // This version refuses the newer file rather than write rows its successor would misread.
+    expect(() => openStore(path)).toThrow("is from a newer bunchat");
   });
 
   test("a file of an older schema is brought up to date, its lines kept", () => {
