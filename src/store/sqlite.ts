@@ -40,6 +40,8 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Rooms whose last lines are kept in memory at once (a server holds at most 10,000 rooms by default). */
 const MAX_RINGS = 10_000;
+/** Lines waiting past which they are written at once (about 3 ms of work), not at the hub's next flush. */
+export const WRITE_AT = 1000;
 /** Lines kept in memory while writes fail; past this the oldest of them are not written. */
 export const MAX_BACKLOG = 10_000;
 /** While paused, a write is tried again this often. */
@@ -150,7 +152,12 @@ export class SqliteHistory implements HistoryStore {
   keep(event: KeptEvent): void {
     const kept = { id: this.next++, event };
     this.pending.push(kept);
-    if (this.pending.length > MAX_BACKLOG) this.pending.shift();
+    if (this.pausedSince === undefined) {
+      // A burst: written now, a few milliseconds' worth at a time, rather than in one long stall.
+      if (this.pending.length >= WRITE_AT) this.write();
+    } else if (this.pending.length > MAX_BACKLOG) {
+      this.pending.splice(0, this.pending.length - MAX_BACKLOG); // paused: the newest wait
+    }
     const ring = this.rings.get(event.room);
     if (ring) {
       ring.push(kept);

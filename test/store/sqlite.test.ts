@@ -278,6 +278,16 @@ describe("sqlite history", () => {
     expect(texts(openStore(path).store.before("#a", 10))).toEqual(["before", ...[0, 1, 2, 3, 4].map((i) => `${big} ${i}`)]);
   });
 
+  test("a burst of more lines than the backlog between two flushes loses none: they are written as they come", () => {
+    const { store } = openStore(":memory:", { linesPerRoom: 100_000, days: 0 });
+    const total = MAX_BACKLOG * 2 + 7;
+    for (let i = 0; i < total; i++) store.keep(say("#a", "Sam", `l${i}`));
+    const kept = store.before("#a", total);
+    expect(kept).toHaveLength(total);
+    expect(kept[0]!.event.text).toBe("l0");
+    expect(kept[total - 1]!.event.text).toBe(`l${total - 1}`);
+  });
+
   test("while paused, at most MAX_BACKLOG lines wait: the newest", () => {
     const clock = fakeClock();
     let handle: Database | undefined;
