@@ -111,3 +111,17 @@ export function parseSearch(text: string): SearchQuery | { error: string } {
 export function queryText(query: SearchQuery): string {
   return query.terms.map((t) => (t.prefix ? `${t.word}*` : t.word)).join(" ");
 }
+
+/** Lower case, accents off: how FTS5's unicode61 tokenizer (remove_diacritics) compares words. */
+function fold(word: string): string {
+  return word.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+}
+
+/** Whether a line holds every word of the query (whole, or as the start of one for `word*`). */
+export function lineMatches(text: string, query: SearchQuery): boolean {
+  const words = fold(text).match(/[\p{L}\p{N}]+/gu) ?? [];
+  return query.terms.every((t) => {
+    const term = fold(t.word);
+    return words.some((w) => (t.prefix ? w.startsWith(term) : w === term));
+  });
+}

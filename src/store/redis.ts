@@ -16,6 +16,7 @@ import {
   type HistoryStore,
   type Kept,
   type KeptEvent,
+  lineMatches,
   type Retention,
   SEARCH_RESULTS,
   type SearchQuery,
@@ -84,13 +85,12 @@ export class RedisHistory implements HistoryStore {
   }
 
   async search(rooms: readonly string[], query: SearchQuery): Promise<Kept[]> {
-    const terms = query.terms.map((t) => ({ word: fold(t.word), prefix: t.prefix }));
     const found: Kept[] = [];
     const scans = await Promise.all(
       rooms.map((room) => this.link.read("XREVRANGE", [historyKey(room), "+", "-", "COUNT", String(SEARCH_SCAN)])),
     );
     rooms.forEach((room, i) => {
-      for (const kept of entries(room, scans[i])) if (matches(kept.event.text, terms)) found.push(kept);
+      for (const kept of entries(room, scans[i])) if (lineMatches(kept.event.text, query)) found.push(kept);
     });
     return found.sort((a, b) => compareIds(b.id, a.id)).slice(0, SEARCH_RESULTS);
   }
@@ -144,17 +144,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** Lower case, accents off: how FTS5's unicode61 tokenizer with remove_diacritics compares words. */
-function fold(word: string): string {
-  return word.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
-}
-
-/** Whether every term is one of the text's words (or starts one, for a prefix). */
-function matches(text: string, terms: { word: string; prefix: boolean }[]): boolean {
-  const words = fold(text).match(/[\p{L}\p{N}]+/gu) ?? [];
-  return terms.every((t) => words.some((w) => (t.prefix ? w.startsWith(t.word) : w === t.word)));
 }
 
 /** Stream ids ("1764040299000-3") in order: their time, then their sequence. */

@@ -2,7 +2,8 @@
 // the server stopped with SIGTERM.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type Binaries, buildBinaries, removeBinaries, type Running, run, runServer } from "../helpers/binaries.ts";
+import { type Binaries, buildBinaries, removeBinaries, type Running, run, runServer, serverDir } from "../helpers/binaries.ts";
+import { join } from "node:path";
 import { COMMANDS } from "../../src/protocol/commands.ts";
 import { compile, RELEASE_TARGETS } from "../../scripts/build.ts";
 import { LOAD_TEST_LIFTS } from "../../src/flags.ts";
@@ -693,7 +694,9 @@ describe("releases", () => {
 
 describe("running it", () => {
   test("npm start passes SIGTERM to the server: clients are told, the port is free, npm exits", async () => {
-    const npm = run("npm", ["start", "--silent", "--", "--host", "127.0.0.1", "--port", "0"], "npm start");
+    // From the repository (npm needs its package.json); history in a directory of the test's own.
+    const db = join(serverDir(), "bunchat.sqlite");
+    const npm = run("npm", ["start", "--silent", "--", "--host", "127.0.0.1", "--port", "0", "--db", db], "npm start");
     const line = await npm.out.next(/listening on 127\.0\.0\.1:\d+/, 20_000);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
     const sam = await Peer.join(port, "Sam");

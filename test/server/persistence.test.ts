@@ -2,7 +2,8 @@
 // a history file that can't be used stopping the start with the reason.
 
 import { describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
+import { DEFAULT_RETENTION } from "../../src/store/history.ts";
+import { SqliteHistory } from "../../src/store/sqlite.ts";
 import { join } from "node:path";
 import { run, serverDir, type Running } from "../helpers/binaries.ts";
 import { Peer } from "../helpers/peer.ts";
@@ -42,9 +43,13 @@ describe("history in a server process", () => {
       await server.exited();
       await writer;
 
-      const db = new Database(join(dir, "bunchat.sqlite"));
-      const kept = db.query<{ text: string }, []>("SELECT text FROM lines WHERE room = '#lobby' ORDER BY id").all().map((r) => r.text);
-      db.close();
+      const file = new SqliteHistory({
+        path: join(dir, "bunchat.sqlite"),
+        retention: DEFAULT_RETENTION,
+        status: { paused: () => {}, resumed: () => {} },
+      });
+      const kept = file.before("#lobby", 100_000).map((k) => k.event.text);
+      file.close();
       expect(kept.slice(0, seen.length)).toEqual(seen); // everything Ana saw, in order
       expect(new Set(kept).size).toBe(kept.length); // each once
       expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `n ${i}`)); // nothing else, no gap
