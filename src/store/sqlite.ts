@@ -52,8 +52,10 @@ export const RETRY_MS = 5_000;
 /** Chunks deleted at most per pass of the age limit (a pass every 10 s): never a long pause. */
 const PRUNE_BATCH = 100;
 const PRUNE_EVERY_MS = 10_000;
-/** Lines /search reads at most, newest chunks first: bounded, however common the words. */
-export const SEARCH_READ = 50_000;
+/** Bytes of chunks /search reads at most, newest first: bounded, however common the words (about 50,000 lines). */
+const SEARCH_READ_BYTES = 2 * 1024 * 1024;
+/** The most line ids one write spans (a write holds at most WRITE_AT lines, or the backlog after a pause). */
+const WRITE_SPAN = MAX_BACKLOG + WRITE_AT;
 
 /** Why the history file can't be used; the server exits with it. */
 export class HistoryOpenError extends Error {}
@@ -234,17 +236,19 @@ export class SqliteHistory implements HistoryStore {
          ORDER BY chunks_fts.rowid DESC`,
       )
       .iterate(match, ...rooms);
-    const found: Line[] = [];
+    let found: Line[] = [];
     let read = 0;
     for (const chunk of chunks) {
-      const lines = linesOf(chunk);
-      for (let i = lines.length - 1; i >= 0 && found.length < SEARCH_RESULTS; i--) {
-        if (lineMatches(lines[i]!.event.text, query)) found.push(lines[i]!);
-      }
-      read += lines.length;
-      if (found.length >= SEARCH_RESULTS || read >= SEARCH_READ) break;
+      // Chunks come by their first line, newest first; one written at the same time for another
+      // room can hold newer lines than the one before it, but never more than a write's span newer.
+      const oldestWanted = found.length >= SEARCH_RESULTS ? found[SEARCH_RESULTS - 1]!.id : undefined;
+      if (oldestWanted !== undefined && chunk.id < oldestWanted - WRITE_SPAN) break;
+      for (const line of linesOf(chunk)) if (lineMatches(line.event.text, query)) found.push(line);
+      found = found.sort((a, b) => b.id - a.id).slice(0, SEARCH_RESULTS);
+      read += chunk.lines.length;
+      if (read >= SEARCH_READ_BYTES) break;
     }
-    return found.sort((a, b) => b.id - a.id); // chunks of several rooms interleave
+    return found;
   }
 
   /** Writes what is waiting, in one transaction; while paused, only the retry timer does. */

@@ -166,6 +166,21 @@ describe("sqlite history", () => {
     expect(store.search([], query("deploy"))).toEqual([]);
   });
 
+  test("search across rooms written together: the newest lines win, whichever room's chunk starts first", () => {
+    const { store } = openStore();
+    store.keep(say("#a", "Sam", "x a0"));
+    for (let i = 1; i <= 25; i++) store.keep(say("#b", "Ana", `x b${i}`));
+    for (let i = 1; i <= 4; i++) store.keep(say("#a", "Sam", `x a${i}`));
+    store.flush(); // one write: #a's chunk starts before #b's but ends after it
+    expect(texts(store.search(["#a", "#b"], query("x")))).toEqual([
+      "x a4",
+      "x a3",
+      "x a2",
+      "x a1",
+      ...Array.from({ length: 16 }, (_, i) => `x b${25 - i}`),
+    ]);
+  });
+
   test("search answers at most 20, newest first", () => {
     const { store } = openStore();
     for (let i = 0; i < 100; i++) store.keep(say("#a", "Sam", `spam ${i}`));
