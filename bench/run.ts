@@ -910,7 +910,8 @@ than ${floorMs!.toFixed(1)} ms after it arrives, whoever the server is. That is 
   anyone else would be counted as cut or glued: not a delivery). Server CPU over the same window.
 - **Join storm**: ${STORM.toLocaleString("en")} users connect at once and register (bunchat: half in plain text, half
   structured; the C server: plain text) until each has been welcomed; then one line from the first
-  is timed to the last receiver, behind whatever the storm left queued.
+  is timed to the last receiver, behind whatever the storm left queued. bunchat's room has ${REPLAY_LINES} lines
+  of history first, so each user is also sent them on joining (a "history" block after the welcome).
 - **Memory** (bunchat in text mode): server RSS with ${IDLE_USERS.toLocaleString("en")} registered users doing nothing, measured once
   the server and the load generator have been idle for a second, and 2 s more.
 - Core 0 runs the server, core 1 the load generator (one process holding every client). The CPU of
@@ -918,7 +919,10 @@ than ${floorMs!.toFixed(1)} ms after it arrives, whoever the server is. That is 
   repetition where they took ${NOISY_CORES} of a core or more is listed below as noisy.
 - bunchat runs with \`${LIFTED.join(" ")}\`: flood control and the per-address caps would
   otherwise (rightly) stop one address sending this fast. Everything else, sanitising, logging every
-  public line and the outbox cap included, is as shipped. Its log goes to a file.
+  public line, keeping history and the outbox cap included, is as shipped. Its log goes to a file.
+- **History**: "bunchat (text)" and "bunchat (JSON)" keep history as shipped, in a SQLite file of
+  their own (a new one per server); "bunchat (text, --db none)" keeps it in memory (the same store,
+  no file); the 2 nodes keep it in Redis streams.
 ${[...notes].map((n) => `- ${n}`).join("\n")}
 
 ## The servers
