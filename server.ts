@@ -23,7 +23,7 @@ import {
   HISTORY_PAGE_MAX,
   type HistoryStore,
 } from "./src/store/history.ts";
-import { RedisHistory } from "./src/store/redis.ts";
+import { RedisAccounts, RedisHistory } from "./src/store/redis.ts";
 import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -125,6 +125,7 @@ await runMain("bunchat-server", async () => {
     maxRooms: limits.maxRooms,
     maxRoomsPerUser: limits.maxRoomsPerUser,
     history,
+    accounts: history instanceof SqliteHistory ? history.accounts : undefined,
     replayOnJoin,
   });
   let cluster: Cluster | undefined;
@@ -132,6 +133,7 @@ await runMain("bunchat-server", async () => {
     try {
       cluster = await Cluster.start({ url: redis, nodeId: flags["node-id"], nodeTimeoutMs, log: consoleLog, hub });
       hub.history = new RedisHistory(cluster, retention);
+      hub.accounts = new RedisAccounts(cluster);
     } catch (err) {
       if (!(err instanceof ClusterError)) throw err;
       flushLog();

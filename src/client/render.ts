@@ -89,7 +89,7 @@ export type Renderer = (event: ServerEvent) => string | undefined;
 export function instructions(): string[] {
   return [
     "Type a message and press Enter to send it to everyone in your room.",
-    ...helpLines().map((l) => `  ${l}`),
+    ...helpLines(true).map((l) => `  ${l}`),
     "  Ctrl-C or Ctrl-D also leave.",
   ];
 }
@@ -169,6 +169,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
     switch (event.type) {
       case "hello":
       case "ask-password":
+      case "ask-login":
       case "ask-name":
       case "ping":
         return undefined; // the client asks for the name and password itself, and answers pings
@@ -233,6 +234,12 @@ export function makeRenderer(options: RenderOptions): Renderer {
           .split("\n")
           .map((row) => c.dim(row))
           .join("\n");
+      }
+      case "whois": {
+        // The codec's own words, from fields sanitised first: they came from the network.
+        const rooms = event.rooms?.map(s);
+        const clean = { ...event, name: s(event.name), ...(event.away === undefined ? {} : { away: s(event.away) }), ...(rooms ? { rooms } : {}) };
+        return c.cyan(toText(clean));
       }
       case "rename":
         return `${stamp(event.ts)}${c.cyan(`--- ${s(event.from)} is now known as ${c.bold(s(event.to))}`)}`;

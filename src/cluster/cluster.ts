@@ -293,9 +293,9 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost, HistoryLink
     this.schedule();
   }
 
-  read(command: string, args: string[]): Promise<unknown> {
+  command(name: string, args: string[]): Promise<unknown> {
     if (!this.connected) return Promise.reject(new Error("Redis can't be reached"));
-    return this.redis.cmd.send(command, args);
+    return this.redis.cmd.send(name, args);
   }
 
   /** Whether this turn's changes for Redis free `key`'s name (ops are op, field, value triples). */

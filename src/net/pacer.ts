@@ -43,7 +43,8 @@ export class Pacer<T> {
     return this.holds?.has(reason) ?? false;
   }
 
-  private get held(): boolean {
+  /** Whether anything holds it (lines then wait for an answer, not for the budget). */
+  get held(): boolean {
     return this.holds !== undefined && this.holds.size > 0;
   }
 

@@ -41,12 +41,20 @@ export class Encoded {
   }
 }
 
-/** Command help as aligned lines, shared by the text mode and the bundled client. */
-export function helpLines(): string[] {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
+/** The commands a welcome shows: the everyday ones (/help lists them all). */
+export const WELCOME_COMMANDS: readonly string[] = ["pm", "me", "join", "rooms", "users", "history", "search", "help", "quit"];
+
+/**
+ * Command help as aligned lines, shared by the text mode and the bundled client: every command,
+ * or (`brief`) the everyday ones a welcome shows, then how to see the rest.
+ */
+export function helpLines(brief = false): string[] {
+  const shown = brief ? COMMANDS.filter((c) => WELCOME_COMMANDS.includes(c.name)) : COMMANDS;
+  const width = Math.max(...shown.map((c) => c.usage.length));
   return [
     `${"<text>".padEnd(width)}  send a message to everyone in your current room`,
-    ...COMMANDS.map((c) => `${c.usage.padEnd(width)}  ${c.summary}`),
+    ...shown.map((c) => `${c.usage.padEnd(width)}  ${c.summary}`),
+    ...(brief ? [`/help lists all ${COMMANDS.length} commands (/register, /whois, /topic, /nick, /away…)`] : []),
   ];
 }
 
@@ -163,10 +171,14 @@ export function toText(event: ServerEvent, tagged = false): string {
       return "This server needs a password:";
     case "ask-name":
       return "Enter your username:";
+    case "ask-login":
+      return event.unencrypted
+        ? `${event.name} is a registered name. Password (this server has no TLS: it travels unencrypted; an empty line picks another name):`
+        : `${event.name} is a registered name. Password:`;
     case "welcome":
       return [
         `Hi ${event.name}, you are in. Type a line and press Enter to send it to everyone.`,
-        ...helpLines().map((l) => `  ${l}`),
+        ...helpLines(true).map((l) => `  ${l}`),
         ...(event.topic ? [topicLine(event.topic)] : []),
         usersLine({ ...event, room: undefined }, WELCOME_NAMES), // "Online (N)", as it always read
       ].join("\n");
@@ -222,6 +234,8 @@ export function toText(event: ServerEvent, tagged = false): string {
             `-- ${event.events.length === 1 ? "1 line has" : `${event.events.length} lines have`} "${event.query}", newest first:`,
             ...event.events.map((e) => `[${e.room} ${stamp(e.ts, event.ts)}] ${toText(e)}`),
           ].join("\n");
+    case "whois":
+      return whoisText(event);
     case "rename":
       return `--- ${event.from} is now known as ${event.to}`; // not "* …": /me could write that
     case "away":
@@ -245,6 +259,20 @@ export function toText(event: ServerEvent, tagged = false): string {
     default:
       return unreachable(event);
   }
+}
+
+/** The /whois answer: who, registered or not, since when, idle, away, where. */
+function whoisText(e: Extract<ServerEvent, { type: "whois" }>): string {
+  const kind = e.registered ? "a registered name" : "a guest";
+  if (!e.online) return `-- ${e.name} is ${kind}, not online now.`;
+  const minutes = (ms: number) => (ms < 60_000 ? "under a minute" : `${Math.floor(ms / 60_000)} min`);
+  return [
+    `-- ${e.name} is ${kind}, online${e.elsewhere ? " on another server of the cluster" : ""}.`,
+    ...(e.since !== undefined ? [`   here since ${new Date(e.since).toISOString().replace("T", " ").slice(0, 16)} UTC`] : []),
+    ...(e.idle !== undefined ? [`   idle ${minutes(e.idle)}`] : []),
+    ...(e.away !== undefined ? [`   away: ${e.away}`] : []),
+    ...(e.rooms ? [`   in ${e.rooms.length === 0 ? "no room" : e.rooms.join(", ")}`] : []),
+  ].join("\n");
 }
 
 /** A block of earlier lines between markers, each with its time. */

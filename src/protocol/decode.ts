@@ -35,6 +35,10 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "too-many-rooms": true,
   "topic-too-long": true,
   "no-history": true,
+  "login-failed": true,
+  "name-registered": true,
+  "no-accounts": true,
+  "server-busy": true,
   "registration-timeout": true,
   "server-full": true,
   "too-many-connections": true,
@@ -102,6 +106,10 @@ const DECODERS: Record<EventType, Decoder> = {
       : undefined,
   "ask-password": () => ({ type: "ask-password" }),
   "ask-name": () => ({ type: "ask-name" }),
+  "ask-login": (v) => {
+    const unencrypted = maybe(v.unencrypted, (x): x is boolean => typeof x === "boolean", "unencrypted");
+    return str(v.name) && unencrypted ? { type: "ask-login", name: v.name, ...unencrypted } : undefined;
+  },
   welcome: (v) => {
     const l = list(v);
     const t = v.topic === undefined ? undefined : topic(v.topic);
@@ -190,6 +198,16 @@ const DECODERS: Record<EventType, Decoder> = {
   search: (v) => {
     const events = keptEvents(v.events);
     return str(v.query) && events && num(v.ts) ? { type: "search", query: v.query, events, ts: v.ts } : undefined;
+  },
+  whois: (v) => {
+    if (!str(v.name) || typeof v.online !== "boolean" || typeof v.registered !== "boolean") return undefined;
+    const since = maybe(v.since, num, "since");
+    const idle = maybe(v.idle, num, "idle");
+    const away = maybe(v.away, str, "away");
+    const rooms = maybe(v.rooms, strings, "rooms");
+    const elsewhere = maybe(v.elsewhere, (x): x is boolean => typeof x === "boolean", "elsewhere");
+    if (!since || !idle || !away || !rooms || !elsewhere) return undefined;
+    return { type: "whois", name: v.name, online: v.online, registered: v.registered, ...since, ...idle, ...away, ...rooms, ...elsewhere };
   },
   rename: (v) => (str(v.from) && str(v.to) && num(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined),
   away: (v) => (v.reason === null || str(v.reason) ? { type: "away", reason: v.reason } : undefined),

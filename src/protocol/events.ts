@@ -51,6 +51,10 @@ export type ErrorCode =
   | "too-many-rooms" // --max-rooms-per-user reached for you, or --max-rooms on the server
   | "topic-too-long"
   | "no-history" // /history or /search on a server that keeps none
+  | "login-failed" // a wrong password for a registered name (asked again), or for /passwd, /unregister
+  | "name-registered" // /register of a name that is registered already
+  | "no-accounts" // /register, /passwd, /unregister on a server that keeps no accounts
+  | "server-busy" // too many logins being checked at once; try again in a moment
   | "registration-timeout" // no name chosen in time; the connection closes
   | "server-full" // --max-clients reached; the connection closes
   | "too-many-connections" // --max-per-ip reached for this address, or --max-per-net for its network; the connection closes
@@ -71,6 +75,11 @@ export type ServerEvent =
     }
   | { type: "ask-password" }
   | { type: "ask-name" }
+  /**
+   * The name chosen is registered: its password, please (an empty line: choose another name).
+   * `unencrypted`: this connection is not TLS, so the password travels in the clear (said once).
+   */
+  | { type: "ask-login"; name: string; unencrypted?: boolean }
   | {
       /**
        * You are in, in `room` (the default room): who is in it, as /users lists it (in a big room the
@@ -152,6 +161,21 @@ export type ServerEvent =
   | { type: "history"; room: string; why: "join" | "request"; events: readonly KeptEvent[]; more: boolean; ts: number }
   /** /search: lines of your rooms holding every word of `query`, newest first (at most 20). */
   | { type: "search"; query: string; events: readonly KeptEvent[]; ts: number }
+  /**
+   * /whois: someone online (`online`), or a registered name that is not. `since`: when they came;
+   * `idle`: ms since their last line; `node`: "another" when they are on another server.
+   */
+  | {
+      type: "whois";
+      name: string;
+      online: boolean;
+      registered: boolean;
+      since?: number;
+      idle?: number;
+      away?: string;
+      rooms?: readonly string[];
+      elsewhere?: boolean;
+    }
   | { type: "rename"; from: string; to: string; ts: number } // /nick, to everyone including the renamed
   | { type: "away"; reason: string | null } // to yourself: /away (reason) or /back (null)
   | { type: "away-notice"; name: string; reason: string } // your /pm reached someone who is away

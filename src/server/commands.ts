@@ -5,7 +5,7 @@ import { type CommandName, COMMANDS, lookupCommand, splitFirst, suggestCommand }
 import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
 import type { Encoded } from "../protocol/codec.ts";
 import { LIMITS } from "../protocol/limits.ts";
-import { isNamePrefix } from "../protocol/names.ts";
+import { foldName, isNamePrefix } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Hub, Member, Replay } from "./hub.ts";
 import {
@@ -163,6 +163,118 @@ const handlers: Record<CommandName, Handler> = {
       ctx.reply({ type: "search", query: queryText(query), events, ts: ctx.now() });
     });
   },
+  register(ctx, args) {
+    const { accounts, passwords } = ctx.hub;
+    if (!accounts) return ctx.reply(noAccounts());
+    const problem = passwordProblem(args);
+    if (problem) return badUsage(ctx, "register", problem);
+    const me = ctx.me;
+    if (me.account !== undefined) {
+      return ctx.reply(error("name-registered", `${me.name} is registered already; /passwd changes its password.`));
+    }
+    const name = me.name;
+    const key = foldName(name);
+    ctx.after(
+      outcome(async () => {
+        const taken = await accounts.get(key);
+        if (taken) return error("name-registered", `${taken.name} was registered meanwhile.`);
+        const hash = await hashed(passwords.hash(args));
+        if (typeof hash !== "string") return hash;
+        await accounts.put(key, { name, hash, created: ctx.now() });
+        return undefined;
+      }),
+      (failed) => {
+        if (failed) return ctx.reply(failed);
+        me.account = key;
+        ctx.reply({ type: "notice", text: `${name} is registered: joining as ${name} asks for this password from now on.`, ts: ctx.now() });
+        ctx.log(`~ ${name} registered their name`);
+      },
+    );
+  },
+  passwd(ctx, args) {
+    const { accounts, passwords } = ctx.hub;
+    if (!accounts) return ctx.reply(noAccounts());
+    const [old, fresh] = splitFirst(args);
+    if (old === "" || fresh === "") return badUsage(ctx, "passwd", "Give your password, then the new one.");
+    const problem = passwordProblem(fresh);
+    if (problem) return badUsage(ctx, "passwd", problem);
+    const me = ctx.me;
+    const key = me.account;
+    if (key === undefined) return ctx.reply(error("login-failed", `${me.name} is not registered: /register makes it yours.`));
+    ctx.after(
+      outcome(async () => {
+        const account = await accounts.get(key);
+        if (!account) return error("login-failed", `${me.name} is no longer registered.`);
+        const ok = await hashed(passwords.verify(old, account.hash));
+        if (ok !== true) return ok === false ? error("login-failed", "That is not your password; nothing changed.") : ok;
+        const hash = await hashed(passwords.hash(fresh));
+        if (typeof hash !== "string") return hash;
+        await accounts.put(key, { ...account, hash });
+        return undefined;
+      }),
+      (failed) => {
+        if (failed) return ctx.reply(failed);
+        ctx.reply({ type: "notice", text: `The password of ${me.name} is changed.`, ts: ctx.now() });
+        ctx.log(`~ ${me.name} changed their password`);
+      },
+    );
+  },
+  unregister(ctx, args) {
+    const { accounts, passwords } = ctx.hub;
+    if (!accounts) return ctx.reply(noAccounts());
+    if (args === "") return badUsage(ctx, "unregister", "Give your password to confirm.");
+    const me = ctx.me;
+    const key = me.account;
+    if (key === undefined) return ctx.reply(error("login-failed", `${me.name} is not registered.`));
+    ctx.after(
+      outcome(async () => {
+        const account = await accounts.get(key);
+        if (!account) return undefined; // gone already
+        const ok = await hashed(passwords.verify(args, account.hash));
+        if (ok !== true) return ok === false ? error("login-failed", "That is not your password; nothing changed.") : ok;
+        await accounts.remove(key);
+        return undefined;
+      }),
+      (failed) => {
+        if (failed) return ctx.reply(failed);
+        me.account = undefined;
+        ctx.reply({ type: "notice", text: `${me.name} is no longer registered: anyone may use it once you leave.`, ts: ctx.now() });
+        ctx.log(`~ ${me.name} gave up their registered name`);
+      },
+    );
+  },
+  whois(ctx, args) {
+    const [wanted] = splitFirst(args);
+    if (wanted === "") return badUsage(ctx, "whois", "Say whose.");
+    const member = ctx.hub.find(wanted);
+    const accounts = ctx.hub.accounts;
+    const key = foldName(wanted);
+    const lookup = async () => {
+      if (member?.account !== undefined) return { registered: true, name: member.name };
+      const account = accounts ? await accounts.get(key) : undefined;
+      return { registered: account !== undefined, name: account?.name ?? member?.name ?? wanted };
+    };
+    ctx.after(outcome(lookup), (found) => {
+      if ("type" in found) return ctx.reply(found);
+      const { registered, name } = found;
+      if (!member) {
+        if (!registered) return ctx.reply(unknownUser(wanted));
+        return ctx.reply({ type: "whois", name, online: false, registered });
+      }
+      const away = ctx.hub.awayReason(member);
+      ctx.reply({
+        type: "whois",
+        name: member.name,
+        online: true,
+        registered,
+        ...(member.since ? { since: member.since } : {}),
+        ...(member.lastActive ? { idle: Math.max(0, ctx.now() - member.lastActive) } : {}),
+        ...(away !== undefined ? { away } : {}),
+        rooms: member.rooms.map((r) => r.name),
+        ...(member.node !== undefined ? { elsewhere: true } : {}),
+      });
+    });
+  },
   nick(ctx, args) {
     if (args === "") return badUsage(ctx, "nick", "Say which name you want.");
     ctx.rename(args);
@@ -257,6 +369,33 @@ function settled<T>(value: Maybe<T>): Maybe<T | undefined> {
 
 function storeFailed(): ErrorEvent {
   return error("no-history", "History can't be read right now (the server can't reach it); try again in a moment.");
+}
+
+/** What is wrong with a new password, if anything. */
+function passwordProblem(password: string): string | undefined {
+  if (/\s/.test(password)) return "A password can't hold spaces.";
+  const length = [...password].length;
+  if (length < 8) return "A password needs at least 8 characters.";
+  if (length > 128) return "A password can have at most 128 characters.";
+  return undefined;
+}
+
+/**
+ * Runs the steps of an account command; its result, or the error for whoever asked when a store
+ * could not answer (never a rejection for the session).
+ */
+function outcome<T>(steps: () => Promise<T>): Promise<T | ErrorEvent> {
+  return steps().catch(() => error("no-accounts", "Registered names can't be reached right now; try again in a moment."));
+}
+
+/** A hash or a check, or the error saying the queue for them is full. */
+async function hashed<T>(work: Promise<T> | "busy"): Promise<T | ErrorEvent> {
+  if (work === "busy") return error("server-busy", "The server is checking many passwords at once; try again in a moment.");
+  return work;
+}
+
+function noAccounts(): ErrorEvent {
+  return error("no-accounts", "This server keeps no registered names.");
 }
 
 function noHistory(): ErrorEvent {

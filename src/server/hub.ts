@@ -16,6 +16,8 @@ import { DEFAULT_ROOM, SERVER_LIMITS } from "../protocol/limits.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe } from "../store/history.ts";
 import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
+import type { AccountStore } from "../store/accounts.ts";
+import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
 
 export interface Member {
@@ -30,6 +32,11 @@ export interface Member {
   room: Room | undefined;
   /** Who last sent it a private message, for /reply. */
   lastPmFrom?: Member;
+  /** A member here: the registered name it logged in to (its key; none: a guest), set by the session. */
+  account?: string;
+  /** A member here: when it joined and when it last sent a line (for /whois). */
+  readonly since?: number;
+  readonly lastActive?: number;
   /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
   readonly lastHeldSeq: number;
   /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
@@ -76,6 +83,10 @@ export interface HubOptions {
   history?: HistoryStore;
   /** Lines of a room shown to whoever joins it (default DEFAULT_REPLAY). */
   replayOnJoin?: number;
+  /** Registered names; none: everyone is a guest, /register says so. */
+  accounts?: AccountStore;
+  /** How account passwords are hashed and checked (a bounded queue). */
+  passwords?: Passwords;
 }
 
 /** Lines kept are written at most this long after they are said: what a crash (kill -9) can lose. */
@@ -100,6 +111,9 @@ export class Hub implements RoomHost {
   private readonly maxRoomsPerUser: number;
   /** Where rooms' lines are kept: set once before anyone joins (a cluster's comes with its bus). */
   history: HistoryStore | undefined;
+  /** Registered names: set once before anyone joins, like `history`. */
+  accounts: AccountStore | undefined;
+  readonly passwords: Passwords;
   private readonly replayOnJoin: number;
   private historyDue = false;
   private readonly flushHistory = () => {
@@ -136,6 +150,8 @@ export class Hub implements RoomHost {
     this.maxRooms = options.maxRooms ?? SERVER_LIMITS.maxRooms;
     this.maxRoomsPerUser = options.maxRoomsPerUser ?? SERVER_LIMITS.maxRoomsPerUser;
     this.history = options.history;
+    this.accounts = options.accounts;
+    this.passwords = options.passwords ?? new Passwords();
     this.replayOnJoin = options.replayOnJoin ?? DEFAULT_REPLAY;
     if (options.clustered) this.here = new Set();
   }

@@ -8,7 +8,8 @@ import { parseClientHello } from "../protocol/codec.ts";
 import { lookupCommand, parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { PROTOCOL_VERSION } from "../protocol/limits.ts";
-import { checkName } from "../protocol/names.ts";
+import { checkName, foldName } from "../protocol/names.ts";
+import type { Account } from "../store/accounts.ts";
 import { error } from "./commands.ts";
 import type { Hub } from "./hub.ts";
 import type { SessionEnv } from "./session.ts";
@@ -37,16 +38,30 @@ export interface RegistrationHost {
   afterClaim(claim: true | Promise<boolean>, name: string, then: (won: boolean) => void): void;
   /** Goes on with a value at once, or once it comes; this connection's lines wait meanwhile. */
   after<T>(value: Maybe<T>, then: (value: T) => void): void;
-  /** Joins the chat as `name`, shown `replay` of the default room; false if someone took the name meanwhile. */
-  joinAs(name: string, replay: Replay | undefined): boolean;
+  /**
+   * Joins the chat as `name`, shown `replay` of the default room, logged in to account `key` (none:
+   * a guest); false if someone took the name meanwhile.
+   */
+  joinAs(name: string, replay: Replay | undefined, account: string | undefined): boolean;
+  log(line: string): void;
 }
 
-/** new: nothing received yet · password: waiting for the server password · naming: waiting for a name. */
-type Step = "new" | "password" | "naming";
+/**
+ * new: nothing received yet · password: waiting for the server password · naming: waiting for a
+ * name · login: waiting for the password of the registered name chosen.
+ */
+type Step = "new" | "password" | "naming" | "login";
+
+/** Wrong passwords for one account, from anywhere, before each next try waits (then one every 5 s). */
+export const LOGIN_BURST = 5;
 
 export class Registration {
   private step: Step = "new";
   private refusedNames = 0;
+  /** The registered name being logged in to, and its account. */
+  private login: { key: string; account: Account } | undefined;
+  /** The connection was told its password travels unencrypted (once). */
+  private warned = false;
 
   constructor(private readonly host: RegistrationHost) {}
 
@@ -64,6 +79,8 @@ export class Registration {
         return this.onPassword(line);
       case "naming":
         return this.onName(line);
+      case "login":
+        return this.onLogin(line);
     }
   }
 
@@ -71,6 +88,55 @@ export class Registration {
   reprompt(): void {
     if (this.step === "naming") this.host.reply({ type: "ask-name" });
     if (this.step === "password") this.host.reply({ type: "ask-password" });
+    if (this.step === "login" && this.login) this.askLogin(this.login.account.name);
+  }
+
+  /** A password is wanted for a registered name; on plain TCP, said once that it travels unencrypted. */
+  private askLogin(name: string): void {
+    const unencrypted = !this.host.env.tls && !this.warned;
+    this.warned = true;
+    this.host.reply({ type: "ask-login", name, ...(unencrypted ? { unencrypted } : {}) });
+  }
+
+  /** A line while a registered name's password is wanted: an empty one goes back to choosing a name. */
+  private onLogin(line: string): void {
+    const login = this.login!;
+    const { env, hub } = this.host;
+    if (line === "") {
+      this.login = undefined;
+      this.step = "naming";
+      return this.host.reply({ type: "ask-name" });
+    }
+    const now = this.host.now();
+    const waitMs = env.logins.wait(login.key, now);
+    if (waitMs > 0) {
+      this.host.reply(
+        error(
+          "slow-down",
+          `Too many wrong passwords for ${login.account.name}; the next one is checked in ${Math.ceil(waitMs / 1000)} s.`,
+        ),
+      );
+      return this.askLogin(login.account.name);
+    }
+    const checked = hub.passwords.verify(line, login.account.hash);
+    if (checked === "busy") {
+      this.host.reply(error("server-busy", "The server is checking many logins at once; send your password again in a moment."));
+      return this.askLogin(login.account.name);
+    }
+    this.host.after(checked, (ok) => {
+      if (ok) return this.enter(login.account.name, login.key);
+      env.attempts.take(this.host.address, this.host.now());
+      env.logins.take(login.key, this.host.now());
+      this.host.log(`! wrong password for ${login.account.name} from ${this.host.address}`);
+      if (++this.refusedNames >= env.limits.maxNameAttempts) {
+        return this.host.kick(
+          error("too-many-attempts", `${env.limits.maxNameAttempts} attempts refused; closing the connection.`),
+          "disconnected",
+        );
+      }
+      this.host.reply(error("login-failed", `Wrong password for ${login.account.name}.`));
+      this.askLogin(login.account.name);
+    });
   }
 
   private onPassword(line: string): void {
@@ -109,11 +175,31 @@ export class Registration {
     if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
     const { hub } = this.host;
     if (hub.find(check.name)) return this.refuseName(this.host.nameTaken(check.name), true);
+    if (!hub.accounts) return this.enter(check.name, undefined);
+    // A registered name (or one that looks like it) is its owner's: the password first.
+    const key = foldName(check.name);
+    this.host.after(settled(hub.accounts.get(key)), (account) => {
+      if (account === null) {
+        return this.refuseName(error("server-busy", "Registered names can't be checked right now; try again in a moment."));
+      }
+      if (!account) return this.enter(check.name, undefined);
+      this.login = { key, account };
+      this.step = "login";
+      this.askLogin(account.name);
+    });
+  }
+
+  /** Joins as `name` (logged in to account `key`, or a guest). */
+  private enter(name: string, key: string | undefined): void {
+    const { hub } = this.host;
     // The default room's past first (from Redis in a cluster), so that the welcome and it come
     // before anything said after the join.
     this.host.after(hub.replay(hub.lobby), (replay) => {
-      this.host.afterClaim(hub.claim(check.name), check.name, (won) => {
-        if (!won || !this.host.joinAs(check.name, replay)) this.refuseName(this.host.nameTaken(check.name), true);
+      this.host.afterClaim(hub.claim(name), name, (won) => {
+        if (won && this.host.joinAs(name, replay, key)) return;
+        this.login = undefined;
+        this.step = "naming";
+        this.refuseName(this.host.nameTaken(name), true);
       });
     });
   }
@@ -134,4 +220,9 @@ export class Registration {
     }
     this.host.reply({ type: "ask-name" });
   }
+}
+
+/** A store's answer, or null if it failed (Redis gone). */
+function settled<T>(value: Maybe<T>): Maybe<T | null> {
+  return value instanceof Promise ? value.catch(() => null) : value;
 }

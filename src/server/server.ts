@@ -14,7 +14,10 @@ import { error } from "./commands.ts";
 import type { NodeBus } from "../cluster/roster.ts";
 import { Hub } from "./hub.ts";
 import { Session } from "./session.ts";
+import { LOGIN_BURST } from "./registration.ts";
 import type { HistoryStatus, HistoryStore } from "../store/history.ts";
+import type { AccountStore } from "../store/accounts.ts";
+import type { Passwords } from "./passwords.ts";
 import { RETRY_MS } from "../store/sqlite.ts";
 
 export interface ServerOptions {
@@ -44,6 +47,9 @@ export interface ServerOptions {
   /** Where rooms' lines are kept, and how many a joiner sees (when the server makes its hub). */
   history?: HistoryStore;
   replayOnJoin?: number;
+  /** Registered names, and how their passwords are hashed (when the server makes its hub). */
+  accounts?: AccountStore;
+  passwords?: Passwords;
 }
 
 export interface ChatServer {
@@ -67,10 +73,14 @@ export function startServer(options: ServerOptions): ChatServer {
       maxRoomsPerUser: limits.maxRoomsPerUser,
       history: options.history,
       replayOnJoin: options.replayOnJoin,
+      accounts: options.accounts,
+      passwords: options.passwords,
     });
   const now = options.now ?? Date.now;
   const clock: Clock = { now, later: SYSTEM_CLOCK.later };
   const attempts = new PerAddress(limits.attemptBurst, 1000 / limits.attemptEveryMs);
+  // Wrong passwords per registered name, from any address: a brute force spread over many is slowed too.
+  const logins = new PerAddress(LOGIN_BURST, 1000 / limits.attemptEveryMs);
   const connects = new PerAddress(limits.connectBurst, limits.connectsPerSecond);
   const digest = new LogDigest(options.log, options.logWindowMs);
   const network = (address: string) => networkOf(address, limits.networkBits);
@@ -79,6 +89,8 @@ export function startServer(options: ServerOptions): ChatServer {
     hub,
     limits,
     attempts,
+    logins,
+    tls: options.tls !== undefined,
     outboxes,
     checkPassword: passwordChecker(options.password),
     log: options.log,
@@ -226,6 +238,7 @@ export function startServer(options: ServerOptions): ChatServer {
       if (t - since > limits.handshakeTimeoutMs) session.outbox.terminate();
     }
     attempts.sweep(t);
+    logins.sweep(t);
     connects.sweep(t);
     digest.sweep(t);
   }, sweepMs);

@@ -27,6 +27,10 @@ export interface SessionEnv {
   readonly limits: ServerLimits;
   /** Failed names and passwords per address. */
   readonly attempts: PerAddress;
+  /** Wrong passwords per registered name (its key), from any address. */
+  readonly logins: PerAddress;
+  /** Connections are TLS (a password does not travel in the clear). */
+  readonly tls: boolean;
   /** The bound on what every outbox together holds for slow readers. */
   readonly outboxes?: OutboxPool;
   /** True if `line` is the server password; undefined when the server has none. */
@@ -212,6 +216,11 @@ export class Session
 
   // Member: kept by the hub.
   readonly rooms: Room[] = [];
+  /** The registered name this connection logged in to (its key), if any: set at joining and by /register. */
+  account: string | undefined;
+  /** When it joined, and when it last sent a line (for /whois). */
+  since = 0;
+  lastActive = 0;
   readonly historyFrom = new Map<string, Cursor>();
   room: Room | undefined;
   lastPmFrom?: Member;
@@ -442,7 +451,8 @@ export class Session
       );
     }
     this.pacer.push(input, this.now()); // the clock as read once for the chunk
-    if (this.pacer.length > 0 && !this.toldSlow && !this.pacer.holding("claim")) this.tellSlow();
+    // Waiting for an answer (a name claim, a store, a password check) is not the sender's doing.
+    if (this.pacer.length > 0 && !this.toldSlow && !this.pacer.held) this.tellSlow();
   }
 
   /** Once per backlog: why the sender's lines are not answered at once. */
@@ -524,8 +534,10 @@ export class Session
   }
 
   /** Joins the chat as `name` (claimed already); false if someone took it meanwhile. */
-  joinAs(name: string, replay: Replay | undefined): boolean {
+  joinAs(name: string, replay: Replay | undefined, account: string | undefined): boolean {
     this.name = name;
+    this.account = account;
+    this.since = this.lastActive = this.now();
     if (!this.hub.add(this)) {
       this.name = "";
       return false;
@@ -551,6 +563,7 @@ export class Session
   }
 
   private onChat(line: string): void {
+    this.lastActive = this.now();
     const input = parseInput(line);
     switch (input.kind) {
       case "empty":

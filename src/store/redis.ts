@@ -9,6 +9,7 @@
 // and said so in the README.
 
 import type { Topic } from "../protocol/events.ts";
+import { type Account, type AccountStore, parseAccount } from "./accounts.ts";
 import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import { P } from "../cluster/scripts.ts";
 import {
@@ -26,8 +27,8 @@ import {
 export interface HistoryLink {
   /** Adds a change to this turn's script: hist (a line for room's stream) or topic ('' clears it). */
   write(op: "hist" | "topic", room: string, value: string): void;
-  /** Runs a read on the node's command connection; rejects while Redis can't be reached. */
-  read(command: string, args: string[]): Promise<unknown>;
+  /** Runs a command on the node's command connection; rejects while Redis can't be reached. */
+  command(name: string, args: string[]): Promise<unknown>;
   /** Lines kept per room's stream. */
   historyLines: number;
 }
@@ -67,17 +68,17 @@ export class RedisHistory implements HistoryStore {
 
   async recent(room: string, count: number): Promise<Kept[]> {
     if (count <= 0) return [];
-    return entries(room, await this.link.read("XREVRANGE", [historyKey(room), "+", "-", "COUNT", String(count)])).reverse();
+    return entries(room, await this.link.command("XREVRANGE", [historyKey(room), "+", "-", "COUNT", String(count)])).reverse();
   }
 
   async before(room: string, count: number, before: Cursor): Promise<Kept[]> {
     if (count <= 0) return [];
-    const reply = await this.link.read("XREVRANGE", [historyKey(room), `(${before}`, "-", "COUNT", String(count)]);
+    const reply = await this.link.command("XREVRANGE", [historyKey(room), `(${before}`, "-", "COUNT", String(count)]);
     return entries(room, reply).reverse();
   }
 
   async topic(room: string): Promise<Topic | undefined> {
-    const value = await this.link.read("HGET", [TOPICS, room]);
+    const value = await this.link.command("HGET", [TOPICS, room]);
     const parsed = typeof value === "string" ? parseJson(value) : undefined;
     if (!isRecord(parsed)) return undefined;
     const { text, by, ts } = parsed;
@@ -87,7 +88,7 @@ export class RedisHistory implements HistoryStore {
   async search(rooms: readonly string[], query: SearchQuery): Promise<Kept[]> {
     const found: Kept[] = [];
     const scans = await Promise.all(
-      rooms.map((room) => this.link.read("XREVRANGE", [historyKey(room), "+", "-", "COUNT", String(SEARCH_SCAN)])),
+      rooms.map((room) => this.link.command("XREVRANGE", [historyKey(room), "+", "-", "COUNT", String(SEARCH_SCAN)])),
     );
     rooms.forEach((room, i) => {
       for (const kept of entries(room, scans[i])) if (lineMatches(kept.event.text, query)) found.push(kept);
@@ -99,7 +100,7 @@ export class RedisHistory implements HistoryStore {
   private trimByAge(): void {
     const minId = String(this.clock.now() - this.retention.days * 86_400_000);
     for (const room of this.written) {
-      this.link.read("XTRIM", [historyKey(room), "MINID", "~", minId]).catch(() => {}); // again next minute
+      this.link.command("XTRIM", [historyKey(room), "MINID", "~", minId]).catch(() => {}); // again next minute
     }
     this.written.clear();
   }
@@ -151,4 +152,23 @@ function compareIds(a: Cursor, b: Cursor): number {
   const [am = 0, as = 0] = String(a).split("-").map(Number);
   const [bm = 0, bs = 0] = String(b).split("-").map(Number);
   return am - bm || as - bs;
+}
+
+const ACCOUNTS = `${P}accounts`;
+
+/** Registered names in Redis (the bunchat:accounts hash: key -> JSON), the same for every node at once. */
+export class RedisAccounts implements AccountStore {
+  constructor(private readonly link: Pick<HistoryLink, "command">) {}
+
+  async get(key: string): Promise<Account | undefined> {
+    return parseAccount(await this.link.command("HGET", [ACCOUNTS, key]));
+  }
+
+  async put(key: string, account: Account): Promise<void> {
+    await this.link.command("HSET", [ACCOUNTS, key, JSON.stringify(account)]);
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.link.command("HDEL", [ACCOUNTS, key]);
+  }
 }

@@ -11,6 +11,7 @@ import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import type { Topic } from "../protocol/events.ts";
 import type { Cursor, HistoryStatus, HistoryStore, Kept, KeptEvent, Retention, SearchQuery } from "./history.ts";
 import { DEFAULT_REPLAY, lineMatches, SEARCH_RESULTS } from "./history.ts";
+import { SqliteAccounts } from "./accounts.ts";
 
 
 /**
@@ -36,6 +37,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX chunks_room ON chunks (room, id);
    CREATE VIRTUAL TABLE chunks_fts USING fts5 (text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
    CREATE TABLE topics (room TEXT PRIMARY KEY, text TEXT NOT NULL, sender TEXT NOT NULL, ts INTEGER NOT NULL);`,
+  // 2: registered names (accounts.ts), by name key.
+  `CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL);`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
@@ -116,6 +119,8 @@ export class SqliteHistory implements HistoryStore {
   private readonly clearTopic: Statement;
   private readonly getTopic: Statement<{ text: string; sender: string; ts: number }>;
   private closed = false;
+  /** Registered names, in the same file. */
+  readonly accounts: SqliteAccounts;
 
   constructor(private readonly options: SqliteOptions) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
@@ -146,6 +151,7 @@ export class SqliteHistory implements HistoryStore {
     this.setTopic = prepare("INSERT OR REPLACE INTO topics (room, text, sender, ts) VALUES (?, ?, ?, ?)");
     this.clearTopic = prepare("DELETE FROM topics WHERE room = ?");
     this.getTopic = prepare("SELECT text, sender, ts FROM topics WHERE room = ?");
+    this.accounts = new SqliteAccounts(this.db);
     options.onOpen?.(this.db);
     if (options.retention.days > 0) {
       this.pruneTimer = every(this.clock, PRUNE_EVERY_MS, () => this.pruneByAge());
@@ -358,6 +364,7 @@ export class SqliteHistory implements HistoryStore {
     this.pruneTimer?.cancel();
     // Statements first: a connection with live statements closes only later, keeping its lock.
     for (const statement of this.statements) statement.finalize();
+    this.accounts.finalize();
     this.db.close(true);
   }
 }

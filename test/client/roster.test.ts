@@ -109,8 +109,8 @@ describe("complete", () => {
   test.each([
     ["Sa", [["Sam: ", "Samira: "], "Sa"]],
     ["an", [["Ana: "], "an"]],
-    ["/p", [["/part ", "/ping ", "/pm "], "/p"]],
-    ["/re", [["/reply "], "/re"]],
+    ["/p", [["/part ", "/passwd ", "/ping ", "/pm "], "/p"]],
+    ["/re", [["/register ", "/reply "], "/re"]],
     ["/pm s", [["Sam ", "Samira "], "s"]],
     ["/msg B", [["bo "], "B"]],
     ["hello sa", [["Sam", "Samira"], "sa"]],

@@ -6,7 +6,11 @@ import type { MemoryNetwork } from "../../src/cluster/memory.ts";
 import type { NodeBus } from "../../src/cluster/roster.ts";
 import { Hub } from "../../src/server/hub.ts";
 import type { Retention } from "../../src/store/history.ts";
-import { RedisHistory } from "../../src/store/redis.ts";
+import { RedisAccounts, RedisHistory } from "../../src/store/redis.ts";
+import { Passwords } from "../../src/server/passwords.ts";
+
+/** Hashes cheap enough for tests (argon2id with 1 MiB, one pass): the server's own take 144 ms each. */
+export const TEST_PASSWORDS = new Passwords({ algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
 import { type ChatServer, type ServerOptions, startServer } from "../../src/server/server.ts";
 import { Peer, type PeerTls } from "./peer.ts";
 
@@ -33,7 +37,7 @@ afterEachTest(async () => {
 
 export type TestServerOptions = Pick<
   ServerOptions,
-  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin"
+  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts"
 > & {
   tls?: boolean;
   /** A node of a cluster through this Redis (its log goes to the server's). */
@@ -61,12 +65,15 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
   let bus: NodeBus | undefined;
   if (options.cluster || options.memory) {
     const { maxRooms, maxRoomsPerUser } = options.limits ?? {};
-    const { defaultRoom, history, replayOnJoin } = options;
-    hub = new Hub({ clustered: true, defaultRoom, maxRooms, maxRoomsPerUser, history, replayOnJoin });
+    const { defaultRoom, history, replayOnJoin, accounts } = options;
+    hub = new Hub({ clustered: true, defaultRoom, maxRooms, maxRoomsPerUser, history, replayOnJoin, accounts, passwords: TEST_PASSWORDS });
     const nodeLog = (l: string) => void log.push(l);
     if (options.cluster) {
       const node = await Cluster.start({ ...options.cluster, hub, log: nodeLog });
-      if (options.redisHistory) hub.history = new RedisHistory(node, options.redisHistory);
+      if (options.redisHistory) {
+        hub.history = new RedisHistory(node, options.redisHistory);
+        hub.accounts = new RedisAccounts(node);
+      }
       bus = node;
     }
     else if (options.memory) bus = options.memory.network.attach(options.memory.nodeId, hub, nodeLog);
@@ -82,6 +89,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     tls: certs?.server,
     hub,
     bus,
+    passwords: TEST_PASSWORDS,
   });
   const peerTls = certs ? { ca: certs.ca } : undefined;
   const peers: Peer[] = [];

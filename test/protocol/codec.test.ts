@@ -36,10 +36,17 @@ const byType: Cases = {
   ],
   "ask-password": [[{ type: "ask-password" }, "This server needs a password:"]],
   "ask-name": [[{ type: "ask-name" }, "Enter your username:"]],
+  "ask-login": [
+    [{ type: "ask-login", name: "Sam" }, "Sam is a registered name. Password:"],
+    [
+      { type: "ask-login", name: "Sam", unencrypted: true },
+      "Sam is a registered name. Password (this server has no TLS: it travels unencrypted; an empty line picks another name):",
+    ],
+  ],
   welcome: [
     [
       { type: "welcome", name: "Sam", room: "#lobby", rooms: ["#lobby"], users: ["Ana", "Sam"] },
-      ["Hi Sam, you are in. Type a line and press Enter to send it to everyone.", ...helpLines().map((l) => `  ${l}`), "Online (2): Ana, Sam"].join("\n"),
+      ["Hi Sam, you are in. Type a line and press Enter to send it to everyone.", ...helpLines(true).map((l) => `  ${l}`), "Online (2): Ana, Sam"].join("\n"),
     ],
   ],
   public: [[{ type: "public", room: "#lobby", from: "Sam", text: "hi all", ts }, "Sam: hi all"]],
@@ -139,6 +146,14 @@ const byType: Cases = {
       '-- 1 line has "ship*", newest first:\n[#dev 14:02] Ana: shipped',
     ],
     [{ type: "search", query: "nope", events: [], ts }, '-- No line in your rooms has "nope".'],
+  ],
+  whois: [
+    [
+      { type: "whois", name: "Ana", online: true, registered: true, since: Date.UTC(2026, 10, 30, 9, 5), idle: 180_000, away: "lunch", rooms: ["#dev", "#lobby"] },
+      "-- Ana is a registered name, online.\n   here since 2026-11-30 09:05 UTC\n   idle 3 min\n   away: lunch\n   in #dev, #lobby",
+    ],
+    [{ type: "whois", name: "Bo", online: true, registered: false, rooms: ["#lobby"], elsewhere: true }, "-- Bo is a guest, online on another server of the cluster.\n   in #lobby"],
+    [{ type: "whois", name: "Cy", online: false, registered: true }, "-- Cy is a registered name, not online now."],
   ],
   rename: [[{ type: "rename", from: "Sam", to: "Samuel", ts }, "--- Sam is now known as Samuel"]],
   away: [

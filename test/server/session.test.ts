@@ -38,6 +38,8 @@ function setup(limits: Partial<ServerLimits> = {}) {
     log: (line: string) => void log.push(line),
     logRepeat: (_: unknown, __: string, line: string) => void log.push(line),
     clock,
+    logins: new PerAddress(5, 0.2),
+    tls: false,
   };
   /** A connection: `say` sends lines, `lines()` is everything written to it so far (at the end of the turn). */
   const connect = (address = "10.0.0.1") => {
