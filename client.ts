@@ -27,7 +27,8 @@ ${helpLines()
   Up, Down              earlier lines you typed
 
 If the server needs a password, it is taken from BUNCHAT_PASSWORD, or asked for (not echoed,
-and asked again if it is wrong). On a terminal, a lost connection is retried (about 1, 2, 4, 8…
+and asked again if it is wrong). A registered name's password (/register) is taken from
+BUNCHAT_USER_PASSWORD, or asked for the same way. On a terminal, a lost connection is retried (about 1, 2, 4, 8…
 s, each ±50 %, at most 30 s apart) and the client rejoins with the same name and says who is
 online; the prompt reads "(offline) >" meanwhile, and lines sent then are refused, not sent late.
 When the server says why it closed (full, wrong password, TLS on that port), the client stops with
@@ -67,6 +68,7 @@ await runMain("bunchat", async () => {
     port: parsePort(flags.port, DEFAULT_PORT, false),
     name: flags.name,
     password: process.env.BUNCHAT_PASSWORD,
+    userPassword: process.env.BUNCHAT_USER_PASSWORD,
     tls: await readTls(flags),
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     color: Boolean(process.stdout.isTTY) && !noColor,

@@ -19,6 +19,8 @@ export interface ClientOptions {
   name?: string;
   /** The server password, if it asks for one (from BUNCHAT_PASSWORD); otherwise asked for on a terminal. */
   password?: string;
+  /** The password of our registered name (from BUNCHAT_USER_PASSWORD); otherwise asked for on a terminal. */
+  userPassword?: string;
   /** Connect with TLS; undefined for plain TCP. */
   tls?: LinkTls;
   /** stdin is a terminal: prompt, edit, redraw. Otherwise each stdin line is sent as is. */
@@ -145,6 +147,10 @@ class ChatClient implements PacerHost<string> {
   /** Sent by itself at the next ask-name / ask-password (the name we had; the password we gave). */
   private autoName: string | undefined;
   private givenPassword: string | undefined;
+  /** Our registered name's password as typed (kept for rejoining), whether the server refused the one sent, and whether it is being typed. */
+  private givenLogin: string | undefined;
+  private loginRefused = false;
+  private loggingIn = false;
 
   constructor(private readonly options: ClientOptions) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
@@ -260,6 +266,7 @@ class ChatClient implements PacerHost<string> {
     this.roster.apply(event);
     if (event.type === "error" && CLOSING.has(event.code)) this.closedBecause = event.code;
     if (event.type === "error" && event.code === "bad-password") this.givenPassword = undefined;
+    if (event.type === "error" && event.code === "login-failed" && this.phase !== "chatting") this.loginRefused = true;
     // The server charges the output of our own commands to our flood budget: so does our copy.
     if (ANSWERS.has(event.type)) {
       this.budget?.charge(bytes, this.clock.now());
@@ -275,6 +282,8 @@ class ChatClient implements PacerHost<string> {
         return this.send(""); // any line answers; an empty one is ignored
       case "ask-password":
         return this.askPassword();
+      case "ask-login":
+        return this.askLogin(event.name, event.unencrypted === true);
       case "ask-name":
         return this.askName();
       case "welcome":
@@ -328,6 +337,27 @@ class ChatClient implements PacerHost<string> {
     this.muted = true;
   }
 
+  /** Our name is registered: its password, from BUNCHAT_USER_PASSWORD or typed (not echoed). */
+  private askLogin(name: string, unencrypted: boolean): void {
+    const known = this.loginRefused ? undefined : (this.options.userPassword ?? this.givenLogin);
+    if (known !== undefined) return this.send(known);
+    if (!this.options.interactive) {
+      process.stderr.write(
+        this.loginRefused
+          ? `bunchat: wrong password for ${sanitizeText(name)} (BUNCHAT_USER_PASSWORD)\n`
+          : `bunchat: ${sanitizeText(name)} is a registered name; set BUNCHAT_USER_PASSWORD to its password\n`,
+      );
+      return this.quitNow(1);
+    }
+    this.phase = "password";
+    this.loggingIn = true;
+    const warning = unencrypted ? " This server has no TLS: the password travels unencrypted." : "";
+    this.show(`${sanitizeText(name)} is a registered name: its password, please (not shown; Enter alone picks another name).${warning}`);
+    this.rl.setPrompt("Password: ");
+    this.rl.prompt(true);
+    this.muted = true;
+  }
+
   private askName(): void {
     this.phase = "naming";
     if (this.autoName !== undefined) {
@@ -358,7 +388,12 @@ class ChatClient implements PacerHost<string> {
     }
     if (this.phase === "password") {
       this.muted = false;
-      this.givenPassword = line; // for rejoining after a lost connection
+      // For rejoining after a lost connection.
+      if (this.loggingIn) {
+        this.givenLogin = line === "" ? undefined : line;
+        this.loginRefused = false;
+        this.loggingIn = false;
+      } else this.givenPassword = line;
       // Keep the password out of the history (Up would show it).
       const history = (this.rl as unknown as { history?: string[] }).history;
       if (history?.[0] === line) history.shift();

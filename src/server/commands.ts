@@ -194,13 +194,13 @@ const handlers: Record<CommandName, Handler> = {
   passwd(ctx, args) {
     const { accounts, passwords } = ctx.hub;
     if (!accounts) return ctx.reply(noAccounts());
+    const me = ctx.me;
+    const key = me.account;
+    if (key === undefined) return ctx.reply(error("login-failed", `${me.name} is not registered: /register makes it yours.`));
     const [old, fresh] = splitFirst(args);
     if (old === "" || fresh === "") return badUsage(ctx, "passwd", "Give your password, then the new one.");
     const problem = passwordProblem(fresh);
     if (problem) return badUsage(ctx, "passwd", problem);
-    const me = ctx.me;
-    const key = me.account;
-    if (key === undefined) return ctx.reply(error("login-failed", `${me.name} is not registered: /register makes it yours.`));
     ctx.after(
       outcome(async () => {
         const account = await accounts.get(key);

@@ -1,0 +1,36 @@
+// Registered names in Redis, for a cluster: the shared suite (test/store/accounts.case.ts) against
+// a node keeping them in Redis, and a name registered on one node owned on every other at once.
+
+import { describe, test } from "bun:test";
+import { DEFAULT_RETENTION } from "../../src/store/history.ts";
+import { testRedis } from "../helpers/redis.ts";
+import { testServer } from "../helpers/server.ts";
+import { accountBehaviour } from "../store/accounts.case.ts";
+
+const node = (url: string, nodeId: string) =>
+  testServer({
+    limits: { linesPerSecond: 0 },
+    cluster: { url, nodeId, nodeTimeoutMs: 1000, retryMaxMs: 100 },
+    redisHistory: DEFAULT_RETENTION,
+  });
+
+accountBehaviour("Redis", async () => node((await testRedis()).url, "n1"));
+
+describe("registered names in a cluster", () => {
+  test("a name registered on one node asks its password on every other, at once", async () => {
+    const redis = await testRedis();
+    const [a, b] = [await node(redis.url, "a"), await node(redis.url, "b")];
+    const sam = await a.join("Sam");
+    sam.send("/register correct-horse");
+    await sam.seen(/^-- Sam is registered/);
+    sam.send("quit");
+    await sam.closed();
+    const p = await b.connect();
+    p.send("Sam");
+    await p.seen(/^Sam is a registered name\. Password/);
+    p.send("correct-horse");
+    await p.seen(/^Hi Sam, you are in\./);
+    p.send("/whois Sam");
+    await p.seen("-- Sam is a registered name, online.");
+  });
+});
