@@ -1,0 +1,101 @@
+// 200 connections logging in to one registered name at once, with the server's real password
+// hashing (argon2id, 64 MiB a hash): at most two hashes run at once and 64 wait, the rest are told
+// the server is busy, the server's memory stays bounded, and a bystander is answered meanwhile.
+
+import { expect, test } from "bun:test";
+import type { Socket } from "bun";
+import { join } from "node:path";
+import { run, serverDir } from "../helpers/binaries.ts";
+import { Peer } from "../helpers/peer.ts";
+import { until } from "../helpers/until.ts";
+
+const LOGINS = 200;
+const SERVER = join(import.meta.dir, "../../server.ts");
+
+/** The server process's resident memory, in MiB. */
+async function rssMiB(pid: number): Promise<number> {
+  const status = await Bun.file(`/proc/${pid}/status`).text();
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+test("200 logins at once: hashing is bounded (memory, queue), the rest are told to retry, and chat stays responsive", async () => {
+  const server = run(
+    process.execPath,
+    [SERVER, "--host", "127.0.0.1", "--port", "0", "--max-per-ip", "0", "--max-per-net", "0", "--connect-rate", "0"],
+    "server",
+    {},
+    serverDir(), // its history file, accounts included, is the test's own
+  );
+  const line = await server.out.next(/listening on 127\.0\.0\.1:\d+\b/, 10_000);
+  const port = Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
+  const sam = await Peer.join(port, "Sam");
+  const bystander = await Peer.join(port, "Bystander");
+  const sockets: Socket<undefined>[] = [];
+  try {
+    sam.send("/register correct-horse");
+    await sam.seen(/^-- Sam is registered/, 5000);
+    sam.send("quit");
+    await sam.closed();
+    const before = await rssMiB(server.proc.pid);
+
+    // Each of the 200 chooses Sam and sends a wrong password as soon as it is asked.
+    let outcomes = { wrong: 0, busy: 0, slowed: 0 };
+    for (let i = 0; i < LOGINS; i++) {
+      let text = "";
+      sockets.push(
+        await Bun.connect({
+          hostname: "127.0.0.1",
+          port,
+          socket: {
+            open: (s) => void s.write("Sam\n"),
+            data: (s, chunk) => {
+              text += new TextDecoder().decode(chunk);
+              if (text.includes("Password (") && !text.includes("#sent")) {
+                text += "#sent";
+                s.write(`wrong-horse-${i}\n`);
+              }
+              if (text.includes("! Wrong password for Sam.") && !text.includes("#wrong")) {
+                text += "#wrong";
+                outcomes = { ...outcomes, wrong: outcomes.wrong + 1 };
+              }
+              if (text.includes("! The server is checking many") && !text.includes("#busy")) {
+                text += "#busy";
+                outcomes = { ...outcomes, busy: outcomes.busy + 1 };
+              }
+              if (text.includes("! Too many wrong passwords for Sam") && !text.includes("#slowed")) {
+                text += "#slowed";
+                outcomes = { ...outcomes, slowed: outcomes.slowed + 1 };
+              }
+            },
+          },
+        }),
+      );
+    }
+    // Meanwhile the bystander pings: each answer timed.
+    const waits: number[] = [];
+    let peak = before;
+    for (let i = 0; i < 40 && outcomes.wrong + outcomes.busy + outcomes.slowed < LOGINS; i++) {
+      const start = performance.now();
+      await bystander.ping();
+      waits.push(performance.now() - start);
+      peak = Math.max(peak, await rssMiB(server.proc.pid));
+      await Bun.sleep(100);
+    }
+    await until(() => outcomes.wrong + outcomes.busy + outcomes.slowed >= LOGINS, 60_000);
+    waits.sort((a, b) => a - b);
+    const p99 = waits[Math.floor(waits.length * 0.99)] ?? waits[waits.length - 1]!;
+    expect(p99).toBeLessThan(500);
+    expect(outcomes.busy).toBeGreaterThan(0); // past 2 running and 64 waiting: told to come back
+    expect(outcomes.wrong).toBeGreaterThanOrEqual(66);
+    // Two hashes of 64 MiB at a time, whatever the crowd: not 200 × 64 MiB.
+    expect(peak - before).toBeLessThan(400);
+    expect(server.err.lines.join("\n")).not.toContain("wrong-horse");
+    expect(server.out.lines.join("\n")).not.toContain("wrong-horse");
+  } finally {
+    for (const s of sockets) s.end();
+    sam.close();
+    bystander.close();
+    server.proc.kill("SIGTERM");
+    await server.exited(10_000);
+  }
+}, 90_000);
