@@ -150,6 +150,23 @@ export const COMMANDS = [
     example: "/unregister correct-horse-battery",
   },
   {
+    name: "ignore",
+    aliases: [],
+    usage: "/ignore [name]",
+    summary: "stop seeing someone's lines and private messages (no name: whom you ignore)",
+    about:
+      "Their public lines, actions and private messages are not sent to you (they are not told). Kept for registered names from one login to the next; at most 100. /unignore undoes it.",
+    example: "/ignore Troll",
+  },
+  {
+    name: "unignore",
+    aliases: [],
+    usage: "/unignore <name>",
+    summary: "see someone's lines again",
+    about: "Undoes /ignore.",
+    example: "/unignore Troll",
+  },
+  {
     name: "whois",
     aliases: [],
     usage: "/whois <name>",

@@ -5,7 +5,7 @@ import { type CommandName, COMMANDS, lookupCommand, splitFirst, suggestCommand }
 import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
 import type { Encoded } from "../protocol/codec.ts";
 import { LIMITS } from "../protocol/limits.ts";
-import { foldName, isNamePrefix } from "../protocol/names.ts";
+import { foldName, hasNameShape, isNamePrefix } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Hub, Member, Replay } from "./hub.ts";
 import {
@@ -243,6 +243,44 @@ const handlers: Record<CommandName, Handler> = {
       },
     );
   },
+  ignore(ctx, args) {
+    const [name] = splitFirst(args);
+    const me = ctx.me;
+    if (name === "") {
+      const list = [...(me.ignoring ?? [])].sort();
+      const text =
+        list.length === 0
+          ? "You ignore nobody. /ignore <name> hides someone's lines and private messages from you."
+          : `You ignore ${list.length}: ${list.join(", ")}. /unignore <name> undoes it.`;
+      return ctx.reply({ type: "notice", text, ts: ctx.now() });
+    }
+    if (!hasNameShape(name)) return badUsage(ctx, "ignore", "Names hold only A-Z, a-z, 0-9, _ and -.");
+    const key = foldName(name);
+    if (key === foldName(me.name)) return badUsage(ctx, "ignore", "You can't ignore yourself.");
+    const ignoring = (me.ignoring ??= new Set());
+    if (!ignoring.has(key) && ignoring.size >= MAX_IGNORES) {
+      return badUsage(ctx, "ignore", `You ignore ${MAX_IGNORES} people already; /unignore one first.`);
+    }
+    ignoring.add(key);
+    const shown = ctx.hub.find(name)?.name ?? name;
+    keepIgnores(ctx);
+    ctx.reply({
+      type: "notice",
+      text: `You ignore ${shown} now: their lines and private messages are not shown to you. /unignore ${shown} undoes it.`,
+      ts: ctx.now(),
+    });
+  },
+  unignore(ctx, args) {
+    const [name] = splitFirst(args);
+    if (name === "") return badUsage(ctx, "unignore", "Say whom.");
+    const me = ctx.me;
+    const key = foldName(name);
+    if (!hasNameShape(name) || !me.ignoring?.delete(key)) {
+      return ctx.reply(error("bad-usage", `You don't ignore ${sanitizeText(name).slice(0, 32)}.`));
+    }
+    keepIgnores(ctx);
+    ctx.reply({ type: "notice", text: `You see ${ctx.hub.find(name)?.name ?? name}'s lines again.`, ts: ctx.now() });
+  },
   whois(ctx, args) {
     const [wanted] = splitFirst(args);
     if (wanted === "") return badUsage(ctx, "whois", "Say whose.");
@@ -369,6 +407,25 @@ function settled<T>(value: Maybe<T>): Maybe<T | undefined> {
 
 function storeFailed(): ErrorEvent {
   return error("no-history", "History can't be read right now (the server can't reach it); try again in a moment.");
+}
+
+/** Users one person may ignore at once. */
+export const MAX_IGNORES = 100;
+
+/** A registered user's ignore list, kept with its account (a guest's lasts as long as its connection). */
+function keepIgnores(ctx: CommandContext): void {
+  const { accounts } = ctx.hub;
+  const key = ctx.me.account;
+  if (!accounts || key === undefined) return;
+  const ignores = [...(ctx.me.ignoring ?? [])];
+  ctx.after(
+    outcome(async () => {
+      const account = await accounts.get(key);
+      if (account) await accounts.put(key, { ...account, ignores });
+      return undefined;
+    }),
+    (failed) => failed && ctx.reply(failed),
+  );
 }
 
 /** What is wrong with a new password, if anything. */

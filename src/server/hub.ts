@@ -34,6 +34,8 @@ export interface Member {
   lastPmFrom?: Member;
   /** A member here: the registered name it logged in to (its key; none: a guest), set by the session. */
   account?: string;
+  /** A member here: name keys of users whose lines and private messages it does not want (/ignore). */
+  ignoring?: Set<string>;
   /** A member here: when it joined and when it last sent a line (for /whois). */
   readonly since?: number;
   readonly lastActive?: number;
@@ -450,6 +452,8 @@ export class Hub implements RoomHost {
    */
   send(member: Member, event: ServerEvent, from?: Member): boolean {
     if (member.node !== undefined) return this.bus?.sendPrivate(member, event) ?? false;
+    // From someone it ignores: dropped here, where it would be delivered (the sender is not told).
+    if (event.type === "private" && member.ignoring?.has(foldName(event.from))) return true;
     if (from) for (const room of from.rooms) room.announceJoinOf(from);
     member.deliver(new Encoded(event).bytes(member.mode));
     return true;

@@ -39,10 +39,10 @@ export interface RegistrationHost {
   /** Goes on with a value at once, or once it comes; this connection's lines wait meanwhile. */
   after<T>(value: Maybe<T>, then: (value: T) => void): void;
   /**
-   * Joins the chat as `name`, shown `replay` of the default room, logged in to account `key` (none:
-   * a guest); false if someone took the name meanwhile.
+   * Joins the chat as `name`, shown `replay` of the default room, logged in to a registered name
+   * (none: a guest); false if someone took the name meanwhile.
    */
-  joinAs(name: string, replay: Replay | undefined, account: string | undefined): boolean;
+  joinAs(name: string, replay: Replay | undefined, login: Login | undefined): boolean;
   log(line: string): void;
 }
 
@@ -51,6 +51,12 @@ export interface RegistrationHost {
  * name · login: waiting for the password of the registered name chosen.
  */
 type Step = "new" | "password" | "naming" | "login";
+
+/** A registered name logged in to: its key, and the name keys it ignores. */
+export interface Login {
+  key: string;
+  ignores: readonly string[];
+}
 
 /** Wrong passwords for one account, from anywhere, before each next try waits (then one every 5 s). */
 export const LOGIN_BURST = 5;
@@ -124,7 +130,7 @@ export class Registration {
       return this.askLogin(login.account.name);
     }
     this.host.after(checked, (ok) => {
-      if (ok) return this.enter(login.account.name, login.key);
+      if (ok) return this.enter(login.account.name, { key: login.key, ignores: login.account.ignores ?? [] });
       env.attempts.take(this.host.address, this.host.now());
       env.logins.take(login.key, this.host.now());
       this.host.log(`! wrong password for ${login.account.name} from ${this.host.address}`);
@@ -189,14 +195,14 @@ export class Registration {
     });
   }
 
-  /** Joins as `name` (logged in to account `key`, or a guest). */
-  private enter(name: string, key: string | undefined): void {
+  /** Joins as `name`, logged in to a registered name (its key, and whom it ignores), or a guest. */
+  private enter(name: string, login: Login | undefined): void {
     const { hub } = this.host;
     // The default room's past first (from Redis in a cluster), so that the welcome and it come
     // before anything said after the join.
     this.host.after(hub.replay(hub.lobby), (replay) => {
       this.host.afterClaim(hub.claim(name), name, (won) => {
-        if (won && this.host.joinAs(name, replay, key)) return;
+        if (won && this.host.joinAs(name, replay, login)) return;
         this.login = undefined;
         this.step = "naming";
         this.refuseName(this.host.nameTaken(name), true);

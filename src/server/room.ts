@@ -22,6 +22,7 @@ import type { Clock } from "../net/clock.ts";
 import type { Member } from "./hub.ts";
 import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from "./presence.ts";
 import { SortedNames } from "./sorted-names.ts";
+import { foldName } from "../protocol/names.ts";
 
 export type UsersEvent = Extract<ServerEvent, { type: "users" }>;
 
@@ -286,7 +287,9 @@ export class Room {
             : (tagged ??= joinTurn(turn, view));
       if (interleaved && member.rooms.length > 1) this.handOutTo(member, turn);
       // What a member already holds from before this turn's first broadcast can simply come first.
-      else if (joinedSeq > first || member.lastHeldSeq > first || senders?.has(member)) this.handOutTo(member, turn, j);
+      else if (joinedSeq > first || member.lastHeldSeq > first || senders?.has(member) || ignoresAny(member, turn)) {
+        this.handOutTo(member, turn, j);
+      }
       else member.deliver(j.bytes, last);
     });
   }
@@ -306,7 +309,7 @@ export class Room {
     let from = -1;
     for (let i = 0; i <= turn.length; i++) {
       const b = turn[i];
-      const mine = b !== undefined && b.except !== member && b.seq > joinedSeq;
+      const mine = b !== undefined && b.except !== member && b.seq > joinedSeq && !ignores(member, b);
       if (mine && !runs) {
         parts.push(b.encoded.bytes(view));
         seqs.push(b.seq);
@@ -320,6 +323,18 @@ export class Room {
     }
     if (parts.length > 0) member.deliverTurn(parts, seqs);
   }
+}
+
+/** Whether `member` ignores (/ignore) whoever said `b`. */
+function ignores(member: Member, b: Broadcast): boolean {
+  return member.ignoring !== undefined && b.except !== undefined && member.ignoring.has(foldName(b.except.name));
+}
+
+/** Whether `member` ignores someone who said something this turn (then it gets its own share). */
+function ignoresAny(member: Member, turn: Broadcast[]): boolean {
+  if (member.ignoring === undefined || member.ignoring.size === 0) return false;
+  for (const b of turn) if (ignores(member, b)) return true;
+  return false;
 }
 
 /**

@@ -20,7 +20,7 @@ import { type CommandContext, error, notInRoom, runCommand, showReplay } from ".
 import type { Hub, Member, Replay } from "./hub.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
 import type { Room } from "./room.ts";
-import { Registration, type RegistrationHost } from "./registration.ts";
+import { type Login, Registration, type RegistrationHost } from "./registration.ts";
 
 export interface SessionEnv {
   readonly hub: Hub;
@@ -218,6 +218,8 @@ export class Session
   readonly rooms: Room[] = [];
   /** The registered name this connection logged in to (its key), if any: set at joining and by /register. */
   account: string | undefined;
+  /** Name keys of users whose lines and private messages it does not want (/ignore). */
+  ignoring: Set<string> | undefined;
   /** When it joined, and when it last sent a line (for /whois). */
   since = 0;
   lastActive = 0;
@@ -534,9 +536,10 @@ export class Session
   }
 
   /** Joins the chat as `name` (claimed already); false if someone took it meanwhile. */
-  joinAs(name: string, replay: Replay | undefined, account: string | undefined): boolean {
+  joinAs(name: string, replay: Replay | undefined, login: Login | undefined): boolean {
     this.name = name;
-    this.account = account;
+    this.account = login?.key;
+    if (login && login.ignores.length > 0) this.ignoring = new Set(login.ignores);
     this.since = this.lastActive = this.now();
     if (!this.hub.add(this)) {
       this.name = "";

@@ -12,6 +12,8 @@ export interface Account {
   hash: string;
   /** When it was registered (ms). */
   created: number;
+  /** Name keys of the users it ignores (/ignore), kept from one login to the next. */
+  ignores?: readonly string[];
 }
 
 export interface AccountStore {
@@ -24,22 +26,25 @@ export interface AccountStore {
 
 /** Registered names in the history file (the `accounts` table, schema 2). */
 export class SqliteAccounts implements AccountStore {
-  private readonly select: Statement<{ name: string; hash: string; created: number }, [string]>;
-  private readonly upsert: Statement<unknown, [string, string, string, number]>;
+  private readonly select: Statement<{ name: string; hash: string; created: number; ignores: string }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string, string, number, string]>;
   private readonly delete: Statement<unknown, [string]>;
 
   constructor(db: Database) {
-    this.select = db.prepare("SELECT name, hash, created FROM accounts WHERE key = ?");
-    this.upsert = db.prepare("INSERT OR REPLACE INTO accounts (key, name, hash, created) VALUES (?, ?, ?, ?)");
+    this.select = db.prepare("SELECT name, hash, created, ignores FROM accounts WHERE key = ?");
+    this.upsert = db.prepare("INSERT OR REPLACE INTO accounts (key, name, hash, created, ignores) VALUES (?, ?, ?, ?, ?)");
     this.delete = db.prepare("DELETE FROM accounts WHERE key = ?");
   }
 
   get(key: string): Account | undefined {
-    return this.select.get(key) ?? undefined;
+    const row = this.select.get(key);
+    if (!row) return undefined;
+    const { name, hash, created } = row;
+    return { name, hash, created, ignores: nameKeys(parseJson(row.ignores)) };
   }
 
   put(key: string, account: Account): void {
-    this.upsert.run(key, account.name, account.hash, account.created);
+    this.upsert.run(key, account.name, account.hash, account.created, JSON.stringify(account.ignores ?? []));
   }
 
   remove(key: string): void {
@@ -55,17 +60,25 @@ export class SqliteAccounts implements AccountStore {
 /** An account as Redis holds it (JSON in the bunchat:accounts hash), checked field by field. */
 export function parseAccount(value: unknown): Account | undefined {
   if (typeof value !== "string") return undefined;
-  let parsed: unknown;
+  const parsed = parseJson(value);
+  if (!isRecord(parsed)) return undefined;
+  const { name, hash, created, ignores } = parsed;
+  return typeof name === "string" && typeof hash === "string" && typeof created === "number"
+    ? { name, hash, created, ignores: nameKeys(ignores) }
+    : undefined;
+}
+
+/** A list of name keys as kept, or none. */
+function nameKeys(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+function parseJson(text: string): unknown {
   try {
-    parsed = JSON.parse(value);
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (!isRecord(parsed)) return undefined;
-  const { name, hash, created } = parsed;
-  return typeof name === "string" && typeof hash === "string" && typeof created === "number"
-    ? { name, hash, created }
-    : undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

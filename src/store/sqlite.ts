@@ -39,6 +39,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE topics (room TEXT PRIMARY KEY, text TEXT NOT NULL, sender TEXT NOT NULL, ts INTEGER NOT NULL);`,
   // 2: registered names (accounts.ts), by name key.
   `CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL);`,
+  // 3: whom a registered user ignores (/ignore): a JSON list of name keys.
+  `ALTER TABLE accounts ADD COLUMN ignores TEXT NOT NULL DEFAULT '[]';`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
