@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // bunchat-server: flags, start, signals. The chat itself is in src/server/.
 
-import { parseCount, parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
+import { allValues, parseCount, parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
 import {
   DEFAULT_NODE_TIMEOUT_MS,
   DEFAULT_PORT,
@@ -10,7 +10,7 @@ import {
   LIMITS,
   SERVER_LIMITS,
 } from "./src/protocol/limits.ts";
-import { checkRoom } from "./src/protocol/names.ts";
+import { checkName, checkRoom } from "./src/protocol/names.ts";
 import { Hub } from "./src/server/hub.ts";
 import { helpOptions, parserOptions, SERVER_FLAGS } from "./src/flags.ts";
 import { consoleLog, flushLog } from "./src/time.ts";
@@ -119,7 +119,13 @@ await runMain("bunchat-server", async () => {
     const store = history;
     process.on("exit", () => store.close()); // what this turn kept, whatever the way out
   }
+  const admins = allValues(process.argv.slice(2), "admin");
+  for (const name of admins) {
+    const check = checkName(name);
+    if (!check.ok) throw new UsageError(`--admin ${name}: ${check.reason}`);
+  }
   const hub = new Hub({
+    admins,
     clustered: redis !== undefined,
     defaultRoom: defaultRoom.name,
     maxRooms: limits.maxRooms,

@@ -46,6 +46,17 @@ export function parseFlags<O extends Options>(argv: string[], options: O): Value
   return values as Values<O>;
 }
 
+/** Every value given to a repeatable flag (`--admin a --admin=b`), in order; parseFlags checked them. */
+export function allValues(argv: string[], name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === `--${name}` && argv[i + 1] !== undefined) values.push(argv[++i]!);
+    else if (arg.startsWith(`--${name}=`)) values.push(arg.slice(name.length + 3));
+  }
+  return values;
+}
+
 export function parsePort(value: string | undefined, fallback: number, allowZero = true): number {
   if (value === undefined) return fallback;
   const port = Number(value);

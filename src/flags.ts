@@ -85,6 +85,12 @@ export const SERVER_FLAGS = [
     help: "days a line is kept; `0`: as long as `--history-lines` allows",
   },
   {
+    name: "admin",
+    value: "<name>",
+    default: "(none)",
+    help: "a server admin (repeat it for several): a registered name, who may `/kick` once logged in",
+  },
+  {
     name: "max-clients",
     value: "<n>",
     default: `\`${L.maxClients}\``,

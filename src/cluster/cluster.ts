@@ -266,6 +266,10 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost, HistoryLink
     this.queue({ type: "away-state", name, reason: reason ?? null });
   }
 
+  kick(member: Member, message: string): void {
+    if (member.node !== undefined) this.queue({ type: "kick", node: member.node, name: member.name, message });
+  }
+
   sendPrivate(to: Member, event: ServerEvent): boolean {
     if (this.redis.state !== "up" || event.type !== "private") return false;
     this.queue({ type: "pm", to: to.name, node: to.node!, event });

@@ -17,6 +17,8 @@ export type ClusterEvent =
   | { type: "away-state"; name: string; reason: string | null }
   /** A private message for `to`, a user of `node` (only that node applies it). */
   | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" }> }
+  /** A server admin put out `name`, a user of `node` (only that node applies it); `message`: by whom and why. */
+  | { type: "kick"; node: string; name: string; message: string }
   /** A pm's recipient had left when it arrived: its sender, on `node`, is told. */
   | { type: "undelivered"; node: string; from: string; to: string }
   /** A node's whole list of users, after it (re)joined: the others reconcile their view of it, and answer with their topics. */
@@ -113,8 +115,13 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         ts: v.ts,
       };
     case "quit":
+      if (v.message !== undefined && !isText(v.message, KICK_MESSAGE_MAX)) return undefined;
       return hasNameShape(v.name) && isLeaveReason(v.reason) && isTime(v.ts)
-        ? { type: "quit", name: v.name, reason: v.reason, ts: v.ts }
+        ? { type: "quit", name: v.name, reason: v.reason, ...(v.message === undefined ? {} : { message: v.message }), ts: v.ts }
+        : undefined;
+    case "kick":
+      return isNodeId(v.node) && hasNameShape(v.name) && isText(v.message, KICK_MESSAGE_MAX)
+        ? { type: "kick", node: v.node, name: v.name, message: v.message }
         : undefined;
     case "rename":
       return hasNameShape(v.from) && hasNameShape(v.to) && isTime(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined;
@@ -278,3 +285,6 @@ export function timeReply(v: unknown): number {
   if (!isStrings(v) || v.length < 2) throw new ReplyError("a TIME answer that is not [seconds, microseconds]");
   return Number(v[0]) * 1000 + Math.floor(Number(v[1]) / 1000);
 }
+
+/** "by Ana: " and a reason: a name and the longest reason. */
+const KICK_MESSAGE_MAX = LIMITS.reasonMaxLength + LIMITS.nameMaxLength + 8;

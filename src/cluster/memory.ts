@@ -62,6 +62,10 @@ export class MemoryBus implements NodeBus, RosterHost {
     this.queue({ type: "away-state", name, reason: reason ?? null });
   }
 
+  kick(member: Member, message: string): void {
+    if (member.node !== undefined) this.queue({ type: "kick", node: member.node, name: member.name, message });
+  }
+
   sendPrivate(to: Member, event: ServerEvent): boolean {
     if (event.type !== "private" || to.node === undefined || !this.network.nodes.has(to.node)) return false;
     this.queue({ type: "pm", to: to.name, node: to.node, event });

@@ -134,10 +134,10 @@ export class RemoteRoster {
   }
 
   /** A user of another node left the chat, told in each room it was in. */
-  remove(member: RemoteMember, reason: LeaveReason, ts = this.host.now()): void {
+  remove(member: RemoteMember, reason: LeaveReason, ts = this.host.now(), message?: string): void {
     this.byNode.get(member.node)?.delete(member);
     if (this.byName.get(member.name) === member) this.byName.delete(member.name);
-    this.host.hub.remove(member, reason, ts);
+    this.host.hub.remove(member, reason, ts, message);
   }
 
   /** Makes our view of one node what it says it has: joins and leaves for the differences. */
@@ -191,7 +191,7 @@ export class RemoteRoster {
       }
       case "quit": {
         const member = this.find(node, event.name);
-        if (member) this.remove(member, event.reason, event.ts);
+        if (member) this.remove(member, event.reason, event.ts, event.message);
         return;
       }
       case "rename": {
@@ -212,6 +212,12 @@ export class RemoteRoster {
         }
         hub.send(to, event.event);
         to.lastPmFrom = this.find(node, event.event.from) ?? to.lastPmFrom;
+        return;
+      }
+      case "kick": {
+        if (event.node !== this.host.node) return; // a user of another node
+        const to = hub.find(event.name);
+        if (to && to.node === undefined) hub.kick(to, event.message);
         return;
       }
       case "undelivered": {

@@ -143,6 +143,7 @@ export const LEAVE_WORDS: Record<LeaveReason, string> = {
   quit: "quit",
   disconnected: "disconnected",
   parted: "parted",
+  kicked: "kicked",
   "too-slow": "dropped: not reading",
   "timed-out": "timed out",
   flooding: "dropped: flooding",
@@ -153,6 +154,7 @@ export const LEAVE_WORDS: Record<LeaveReason, string> = {
 
 /** "quit", or "parted: see you" for a /part with a message. */
 export function leaveWords(user: { reason: LeaveReason; message?: string }): string {
+  if (user.reason === "kicked" && user.message) return `kicked ${user.message}`; // "kicked by Ana: spamming"
   return user.message ? `${LEAVE_WORDS[user.reason]}: ${user.message}` : LEAVE_WORDS[user.reason];
 }
 

@@ -167,6 +167,15 @@ export const COMMANDS = [
     example: "/unignore Troll",
   },
   {
+    name: "kick",
+    aliases: [],
+    usage: "/kick <name> [reason]",
+    summary: "server admins: put someone out of the chat",
+    about:
+      "For server admins (--admin, logged in to their registered name). Everyone in that user's rooms sees who kicked them and why; they can come back (bans come later). Admins can't kick each other.",
+    example: "/kick Troll spamming",
+  },
+  {
     name: "whois",
     aliases: [],
     usage: "/whois <name>",

@@ -39,6 +39,8 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "name-registered": true,
   "no-accounts": true,
   "server-busy": true,
+  "not-allowed": true,
+  kicked: true,
   "registration-timeout": true,
   "server-full": true,
   "too-many-connections": true,

@@ -13,10 +13,12 @@ export type View = Mode | "tagged";
  * timed-out: stopped answering (dead network, suspended machine) · flooding: sent too much, dropped ·
  * server-stopped: their server (another node of a cluster) was stopped · server-lost: their server
  * stopped answering the cluster · server-restarted: their server died and was started again ·
- * parted: left this room with /part, still online.
+ * parted: left this room with /part, still online · kicked: put out by a server admin (/kick; the
+ * leave's message says by whom and why).
  */
 export type LeaveReason =
   | "parted"
+  | "kicked"
   | "quit"
   | "disconnected"
   | "too-slow"
@@ -55,6 +57,8 @@ export type ErrorCode =
   | "name-registered" // /register of a name that is registered already
   | "no-accounts" // /register, /passwd, /unregister on a server that keeps no accounts
   | "server-busy" // too many logins being checked at once; try again in a moment
+  | "not-allowed" // a moderation command from someone who may not use it, or on someone it can't touch
+  | "kicked" // a server admin put you out (/kick); the connection closes
   | "registration-timeout" // no name chosen in time; the connection closes
   | "server-full" // --max-clients reached; the connection closes
   | "too-many-connections" // --max-per-ip reached for this address, or --max-per-net for its network; the connection closes

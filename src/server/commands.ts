@@ -281,6 +281,24 @@ const handlers: Record<CommandName, Handler> = {
     keepIgnores(ctx);
     ctx.reply({ type: "notice", text: `You see ${ctx.hub.find(name)?.name ?? name}'s lines again.`, ts: ctx.now() });
   },
+  kick(ctx, args) {
+    const [name, rest] = splitFirst(args);
+    if (name === "") return badUsage(ctx, "kick", "Say whom.");
+    const me = ctx.me;
+    if (!ctx.hub.isAdmin(me)) {
+      return ctx.reply(error("not-allowed", "Only server admins can kick (--admin, logged in to their registered name)."));
+    }
+    const target = ctx.hub.find(name);
+    if (!target) return ctx.reply(unknownUser(name));
+    if (target === me) return badUsage(ctx, "kick", "You can't kick yourself; quit leaves.");
+    if (ctx.hub.isAdmin(target)) return ctx.reply(error("not-allowed", `${target.name} is a server admin: admins can't kick each other.`));
+    const why = reason(rest);
+    const message = `by ${me.name}${why ? `: ${why}` : ""}`;
+    const who = target.name;
+    ctx.hub.kick(target, message);
+    ctx.reply({ type: "notice", text: `${who} was kicked from the server.`, ts: ctx.now() });
+    ctx.log(`! ${me.name} kicked ${who} from the server${why ? `: ${why}` : ""}`);
+  },
   whois(ctx, args) {
     const [wanted] = splitFirst(args);
     if (wanted === "") return badUsage(ctx, "whois", "Say whose.");

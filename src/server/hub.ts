@@ -39,6 +39,8 @@ export interface Member {
   /** A member here: when it joined and when it last sent a line (for /whois). */
   readonly since?: number;
   readonly lastActive?: number;
+  /** A member here: puts it out of the chat (a server admin's /kick), telling it why. */
+  drop?(why: ErrorEvent, reason: LeaveReason, message: string): void;
   /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
   readonly lastHeldSeq: number;
   /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
@@ -50,7 +52,7 @@ export interface Member {
 /** What a member here did that other nodes must hear of; "quit" is leaving the chat (every room). */
 export type RelayEvent =
   | Extract<ServerEvent, { type: "public" | "action" | "join" | "leave" | "rename" | "topic" }>
-  | { type: "quit"; name: string; reason: LeaveReason; ts: number };
+  | { type: "quit"; name: string; reason: LeaveReason; message?: string; ts: number };
 
 /**
  * How a hub reaches users on other nodes: the Redis bus in cluster mode (src/cluster/cluster.ts),
@@ -67,6 +69,8 @@ export interface Bus {
   claim(name: string): true | Promise<boolean>;
   /** Gives back a claimed name nobody here ended up using. */
   unclaim(name: string): void;
+  /** A server admin here put out `member`, a user of another node (`message`: by whom and why). */
+  kick(member: Member, message: string): void;
 }
 
 
@@ -87,6 +91,8 @@ export interface HubOptions {
   replayOnJoin?: number;
   /** Registered names; none: everyone is a guest, /register says so. */
   accounts?: AccountStore;
+  /** Server admins (--admin): registered names, who act once logged in. */
+  admins?: readonly string[];
   /** How account passwords are hashed and checked (a bounded queue). */
   passwords?: Passwords;
 }
@@ -116,6 +122,8 @@ export class Hub implements RoomHost {
   /** Registered names: set once before anyone joins, like `history`. */
   accounts: AccountStore | undefined;
   readonly passwords: Passwords;
+  /** Server admins' name keys (--admin). */
+  private readonly admins: Set<string>;
   private readonly replayOnJoin: number;
   private historyDue = false;
   private readonly flushHistory = () => {
@@ -154,6 +162,7 @@ export class Hub implements RoomHost {
     this.history = options.history;
     this.accounts = options.accounts;
     this.passwords = options.passwords ?? new Passwords();
+    this.admins = new Set((options.admins ?? []).map((name) => foldName(name)));
     this.replayOnJoin = options.replayOnJoin ?? DEFAULT_REPLAY;
     if (options.clustered) this.here = new Set();
   }
@@ -212,10 +221,10 @@ export class Hub implements RoomHost {
    * Takes a member out of the chat: it leaves every room it is in (one leave told in each) and its
    * name is free. True if it was there, so that a leave is told exactly once.
    */
-  remove(member: Member, reason: LeaveReason, ts: number): boolean {
+  remove(member: Member, reason: LeaveReason, ts: number, message?: string): boolean {
     const key = foldName(member.name);
     if (this.members.get(key) !== member) return false;
-    for (const room of member.rooms) this.leaveRoom(member, room, reason, undefined, ts);
+    for (const room of member.rooms) this.leaveRoom(member, room, reason, message, ts);
     member.rooms.length = 0;
     member.room = undefined;
     this.members.delete(key);
@@ -223,7 +232,9 @@ export class Hub implements RoomHost {
     this.version++;
     this.here?.delete(member);
     this.awayReasons.delete(member);
-    if (member.node === undefined) this.bus?.relay({ type: "quit", name: member.name, reason, ts });
+    if (member.node === undefined) {
+      this.bus?.relay({ type: "quit", name: member.name, reason, ...(message ? { message } : {}), ts });
+    }
     return true;
   }
 
@@ -457,6 +468,25 @@ export class Hub implements RoomHost {
     if (from) for (const room of from.rooms) room.announceJoinOf(from);
     member.deliver(new Encoded(event).bytes(member.mode));
     return true;
+  }
+
+  /** Whether `member` is a server admin: one of --admin, logged in to it (a remote member: by name). */
+  isAdmin(member: Member): boolean {
+    if (member.node !== undefined) return this.admins.has(foldName(member.name));
+    return member.account !== undefined && this.admins.has(member.account);
+  }
+
+  /**
+   * A server admin's /kick: `member` leaves the chat, told why, everyone in its rooms told by whom
+   * (`message`: "by Ana: spamming"). A user of another node is put out there.
+   */
+  kick(member: Member, message: string): void {
+    if (member.node !== undefined) return this.bus?.kick(member, message);
+    member.drop?.(
+      { type: "error", code: "kicked", message: `You were kicked from the server ${message}.` },
+      "kicked",
+      message,
+    );
   }
 
   /** Members on this server. */

@@ -49,6 +49,8 @@ export interface ServerOptions {
   replayOnJoin?: number;
   /** Registered names, and how their passwords are hashed (when the server makes its hub). */
   accounts?: AccountStore;
+  /** Server admins (--admin), when the server makes its hub. */
+  admins?: readonly string[];
   passwords?: Passwords;
 }
 
@@ -74,6 +76,7 @@ export function startServer(options: ServerOptions): ChatServer {
       history: options.history,
       replayOnJoin: options.replayOnJoin,
       accounts: options.accounts,
+      admins: options.admins,
       passwords: options.passwords,
     });
   const now = options.now ?? Date.now;

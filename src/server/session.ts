@@ -406,13 +406,18 @@ export class Session
   }
 
   /** Tells the peer why, announces its leave for `reason`, and closes. */
-  kick(why: ErrorEvent, reason: LeaveReason): void {
+  kick(why: ErrorEvent, reason: LeaveReason, message?: string): void {
     if (this.phase === "closed") return;
     this.reply(why);
     if (this.phase === "chatting") this.log(`! ${this.name}: ${why.code}`);
     else this.env.logRepeat(closedFor(why.code), this.address, `! ${this.peer}: ${why.code}`);
-    this.leave(reason);
+    this.leave(reason, message);
     this.closeAfterFlush();
+  }
+
+  /** Member: put out by a server admin. */
+  drop(why: ErrorEvent, reason: LeaveReason, message: string): void {
+    this.kick(why, reason, message);
   }
 
   wrongProtocol(what: "TLS" | "HTTP"): void {
@@ -427,10 +432,10 @@ export class Session
     this.pacer.clear();
   }
 
-  private leave(reason: LeaveReason): void {
+  private leave(reason: LeaveReason, message?: string): void {
     const wasJoined = this.phase === "chatting";
     this.phase = "closed";
-    if (!wasJoined || !this.hub.remove(this, reason, this.now())) return;
+    if (!wasJoined || !this.hub.remove(this, reason, this.now(), message)) return;
     this.log(`- ${this.name} left (${LEAVE_WORDS[reason]}), ${this.hub.size} online`);
   }
 

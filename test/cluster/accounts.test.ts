@@ -4,6 +4,7 @@
 import { describe, test } from "bun:test";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
 import { testRedis } from "../helpers/redis.ts";
+import { until } from "../helpers/until.ts";
 import { testServer } from "../helpers/server.ts";
 import { accountBehaviour } from "../store/accounts.case.ts";
 
@@ -25,6 +26,7 @@ describe("registered names in a cluster", () => {
     await sam.seen(/^-- Sam is registered/);
     sam.send("quit");
     await sam.closed();
+    await until(() => b.server.hub.find("Sam") === undefined); // b has heard Sam left
     const p = await b.connect();
     p.send("Sam");
     await p.seen(/^Sam is a registered name\. Password/);

@@ -37,7 +37,7 @@ afterEachTest(async () => {
 
 export type TestServerOptions = Pick<
   ServerOptions,
-  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts"
+  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts" | "admins"
 > & {
   tls?: boolean;
   /** A node of a cluster through this Redis (its log goes to the server's). */
@@ -65,8 +65,18 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
   let bus: NodeBus | undefined;
   if (options.cluster || options.memory) {
     const { maxRooms, maxRoomsPerUser } = options.limits ?? {};
-    const { defaultRoom, history, replayOnJoin, accounts } = options;
-    hub = new Hub({ clustered: true, defaultRoom, maxRooms, maxRoomsPerUser, history, replayOnJoin, accounts, passwords: TEST_PASSWORDS });
+    const { defaultRoom, history, replayOnJoin, accounts, admins } = options;
+    hub = new Hub({
+      clustered: true,
+      defaultRoom,
+      maxRooms,
+      maxRoomsPerUser,
+      history,
+      replayOnJoin,
+      accounts,
+      admins,
+      passwords: TEST_PASSWORDS,
+    });
     const nodeLog = (l: string) => void log.push(l);
     if (options.cluster) {
       const node = await Cluster.start({ ...options.cluster, hub, log: nodeLog });

@@ -1,0 +1,95 @@
+// Server admins (--admin) and /kick: only a registered admin who logged in may kick; everyone in
+// the kicked user's rooms is told by whom and why, once; admins can't kick each other; across a
+// cluster the user's own server puts them out.
+
+import { describe, expect, test } from "bun:test";
+import { DEFAULT_RETENTION } from "../../src/store/history.ts";
+import { SqliteHistory } from "../../src/store/sqlite.ts";
+import type { Peer } from "../helpers/peer.ts";
+import { testRedis } from "../helpers/redis.ts";
+import { type TestServer, testServer } from "../helpers/server.ts";
+
+function store() {
+  return new SqliteHistory({ path: ":memory:", retention: DEFAULT_RETENTION, status: { paused: () => {}, resumed: () => {} } });
+}
+
+/** `name` registers (as a guest), leaves, and logs in again: now it is its registered self. */
+async function loggedIn(t: TestServer, name: string): Promise<Peer> {
+  const guest = await t.join(name);
+  guest.send("/register correct-horse");
+  await guest.seen(new RegExp(`^-- ${name} is registered`));
+  guest.send("quit");
+  await guest.closed();
+  const p = await t.connect();
+  p.send(name);
+  await p.seen(/registered name\. Password/);
+  p.send("correct-horse");
+  await p.seen(new RegExp(`^Hi ${name}, you are in`));
+  return p;
+}
+
+describe("/kick", () => {
+  test("a logged-in admin kicks: the user is told and closed, their rooms are told by whom and why, the log says who did it", async () => {
+    const history = store();
+    const t = await testServer({ history, accounts: history.accounts, admins: ["Sam"], limits: { linesPerSecond: 0 } });
+    const sam = await loggedIn(t, "Sam");
+    const [bo, cy] = [await t.join("Bo"), await t.join("Cy", "json")];
+    for (const p of [bo, cy]) {
+      p.send("/join #dev");
+      if (p === cy) await p.event("room");
+      else await p.seen(/^In #dev/);
+    }
+    sam.send("/kick bo spamming the channel");
+    await bo.seen("! You were kicked from the server by Sam: spamming the channel.");
+    await bo.closed();
+    await sam.seen("-- Bo was kicked from the server.");
+    await sam.seen("<-- Bo left the chat (kicked by Sam: spamming the channel)");
+    const leaves = [await cy.event("leave"), await cy.event("leave")];
+    expect(leaves.map((e) => [e.room, e.reason, e.message]).sort()).toEqual([
+      ["#dev", "kicked", "by Sam: spamming the channel"],
+      ["#lobby", "kicked", "by Sam: spamming the channel"],
+    ]);
+    expect(t.log).toContain("! Sam kicked Bo from the server: spamming the channel");
+  });
+
+  test("refused: not an admin, an admin's name not logged in, an admin as target, nobody by that name", async () => {
+    const history = store();
+    const t = await testServer({ history, accounts: history.accounts, admins: ["Sam", "Ana"], limits: { linesPerSecond: 0 } });
+    const guestSam = await t.join("Sam"); // Sam is not registered yet: a guest, not the admin
+    const bo = await t.join("Bo");
+    guestSam.send("/kick Bo");
+    await guestSam.seen(/^! Only server admins can kick/);
+    bo.send("/kick Sam");
+    await bo.seen(/^! Only server admins can kick/);
+    guestSam.send("quit");
+    await guestSam.closed();
+    const sam = await loggedIn(t, "Sam");
+    const ana = await loggedIn(t, "Ana");
+    sam.send("/kick Ana");
+    await sam.seen("! Ana is a server admin: admins can't kick each other.");
+    sam.send("/kick Nobody");
+    await sam.seen(/^! No user named "Nobody"/);
+    sam.send("/kick");
+    await sam.seen(/^! Say whom\./);
+    await ana.ping(); // still here
+  });
+
+  test("in a cluster, an admin on one node kicks a user of another: their own server puts them out", async () => {
+    const redis = await testRedis();
+    const node = (nodeId: string) =>
+      testServer({
+        limits: { linesPerSecond: 0 },
+        cluster: { url: redis.url, nodeId, nodeTimeoutMs: 1000, retryMaxMs: 100 },
+        redisHistory: DEFAULT_RETENTION,
+        admins: ["Sam"],
+      });
+    const [a, b] = [await node("a"), await node("b")];
+    const sam = await loggedIn(a, "Sam");
+    const kim = await b.join("Kim");
+    await sam.seen("--> Kim joined the chat");
+    sam.send("/kick Kim too loud");
+    await kim.seen("! You were kicked from the server by Sam: too loud.");
+    await kim.closed();
+    await sam.seen("<-- Kim left the chat (kicked by Sam: too loud)");
+  });
+});
