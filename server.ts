@@ -23,7 +23,7 @@ import {
   HISTORY_PAGE_MAX,
   type HistoryStore,
 } from "./src/store/history.ts";
-import { RedisAccounts, RedisHistory } from "./src/store/redis.ts";
+import { RedisAccounts, RedisBans, RedisHistory } from "./src/store/redis.ts";
 import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -132,6 +132,7 @@ await runMain("bunchat-server", async () => {
     maxRoomsPerUser: limits.maxRoomsPerUser,
     history,
     accounts: history instanceof SqliteHistory ? history.accounts : undefined,
+    bans: history instanceof SqliteHistory ? history.bans : undefined,
     replayOnJoin,
   });
   let cluster: Cluster | undefined;
@@ -140,6 +141,7 @@ await runMain("bunchat-server", async () => {
       cluster = await Cluster.start({ url: redis, nodeId: flags["node-id"], nodeTimeoutMs, log: consoleLog, hub });
       hub.history = new RedisHistory(cluster, retention);
       hub.accounts = new RedisAccounts(cluster);
+      hub.bans = new RedisBans(cluster);
     } catch (err) {
       if (!(err instanceof ClusterError)) throw err;
       flushLog();

@@ -176,6 +176,31 @@ export const COMMANDS = [
     example: "/kick Troll spamming",
   },
   {
+    name: "ban",
+    aliases: [],
+    usage: "/ban <name> [10m|2h|7d] [reason]",
+    summary: "server admins: keep someone out, for a while or until /unban",
+    about:
+      "For server admins. A registered name is banned by its account; a guest by its name and its network (the /24 or /64 it came from), so a new name from there is refused too. Someone online is put out at once. Kept across restarts; a timed ban lapses by itself.",
+    example: "/ban Troll 7d spamming",
+  },
+  {
+    name: "unban",
+    aliases: [],
+    usage: "/unban <name>",
+    summary: "server admins: lift a ban",
+    about: "Lifts the ban on that name (and the network banned with it).",
+    example: "/unban Troll",
+  },
+  {
+    name: "bans",
+    aliases: [],
+    usage: "/bans",
+    summary: "server admins: list the bans in force",
+    about: "Each with its network, when it lapses, who banned and why.",
+    example: "/bans",
+  },
+  {
     name: "whois",
     aliases: [],
     usage: "/whois <name>",

@@ -41,6 +41,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "server-busy": true,
   "not-allowed": true,
   kicked: true,
+  banned: true,
   "registration-timeout": true,
   "server-full": true,
   "too-many-connections": true,

@@ -59,6 +59,7 @@ export type ErrorCode =
   | "server-busy" // too many logins being checked at once; try again in a moment
   | "not-allowed" // a moderation command from someone who may not use it, or on someone it can't touch
   | "kicked" // a server admin put you out (/kick); the connection closes
+  | "banned" // this name or your network is banned from the server (/ban); the connection closes
   | "registration-timeout" // no name chosen in time; the connection closes
   | "server-full" // --max-clients reached; the connection closes
   | "too-many-connections" // --max-per-ip reached for this address, or --max-per-net for its network; the connection closes

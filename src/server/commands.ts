@@ -8,6 +8,7 @@ import { LIMITS } from "../protocol/limits.ts";
 import { foldName, hasNameShape, isNamePrefix } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Hub, Member, Replay } from "./hub.ts";
+import { type Ban, MAX_BANS, parseDuration } from "../store/bans.ts";
 import {
   type Cursor,
   HISTORY_PAGE_MAX,
@@ -299,6 +300,88 @@ const handlers: Record<CommandName, Handler> = {
     ctx.reply({ type: "notice", text: `${who} was kicked from the server.`, ts: ctx.now() });
     ctx.log(`! ${me.name} kicked ${who} from the server${why ? `: ${why}` : ""}`);
   },
+  ban(ctx, args) {
+    const refused = adminOnly(ctx, "ban");
+    if (refused) return ctx.reply(refused);
+    const store = ctx.hub.bans;
+    if (!store) return ctx.reply(error("no-accounts", "This server keeps no bans."));
+    const [name, rest] = splitFirst(args);
+    if (name === "") return badUsage(ctx, "ban", "Say whom.");
+    if (!hasNameShape(name)) return badUsage(ctx, "ban", "Names hold only A-Z, a-z, 0-9, _ and -.");
+    const [first, afterFirst] = splitFirst(rest);
+    const lasts = parseDuration(first);
+    const why = reason(lasts === undefined ? rest : afterFirst);
+    const me = ctx.me;
+    const target = ctx.hub.find(name);
+    const key = foldName(name);
+    if (key === foldName(me.name)) return badUsage(ctx, "ban", "You can't ban yourself.");
+    if (target && ctx.hub.isAdmin(target)) {
+      return ctx.reply(error("not-allowed", `${target.name} is a server admin: admins can't ban each other.`));
+    }
+    const now = ctx.now();
+    ctx.after(
+      outcome(async () => {
+        const all = await store.list();
+        if (all.length >= MAX_BANS && !all.some((b) => b.key === key)) {
+          return error("bad-usage", `The server keeps at most ${MAX_BANS} bans; /unban some first.`);
+        }
+        const registered = target?.account !== undefined || (ctx.hub.accounts ? (await ctx.hub.accounts.get(key)) !== undefined : false);
+        // A guest here is banned with its network too; a registered name by its account alone.
+        const network = !registered && target?.node === undefined ? target?.network : undefined;
+        const ban: Ban = {
+          key,
+          name: target?.name ?? name,
+          by: me.name,
+          at: now,
+          ...(network ? { network } : {}),
+          ...(lasts !== undefined ? { until: now + lasts } : {}),
+          ...(why ? { reason: why } : {}),
+        };
+        await store.put(ban);
+        return ban;
+      }),
+      (ban) => {
+        if ("type" in ban) return ctx.reply(ban);
+        const until = ban.until === undefined ? "until /unban" : `for ${first}`;
+        const scope = ban.network ? ` and network ${ban.network}` : "";
+        // Someone online goes now: told why, like a kick.
+        const online = ctx.hub.find(ban.name);
+        if (online) ctx.hub.kick(online, `by ${me.name} (banned ${until})${why ? `: ${why}` : ""}`);
+        ctx.reply({ type: "notice", text: `${ban.name}${scope} banned from the server ${until}.`, ts: ctx.now() });
+        ctx.log(`! ${me.name} banned ${ban.name}${scope} ${until}${why ? `: ${why}` : ""}`);
+      },
+    );
+  },
+  unban(ctx, args) {
+    const refused = adminOnly(ctx, "unban");
+    if (refused) return ctx.reply(refused);
+    const store = ctx.hub.bans;
+    if (!store) return ctx.reply(error("no-accounts", "This server keeps no bans."));
+    const [name] = splitFirst(args);
+    if (name === "" || !hasNameShape(name)) return badUsage(ctx, "unban", "Say whom.");
+    ctx.after(outcome(async () => await store.remove(foldName(name))), (removed) => {
+      if (typeof removed !== "boolean") return ctx.reply(removed);
+      if (!removed) return ctx.reply(error("bad-usage", `${name} is not banned.`));
+      ctx.reply({ type: "notice", text: `${name} is no longer banned.`, ts: ctx.now() });
+      ctx.log(`! ${ctx.me.name} lifted the ban on ${name}`);
+    });
+  },
+  bans(ctx) {
+    const refused = adminOnly(ctx, "bans");
+    if (refused) return ctx.reply(refused);
+    const store = ctx.hub.bans;
+    if (!store) return ctx.reply(error("no-accounts", "This server keeps no bans."));
+    ctx.after(outcome(async () => await store.list()), (all) => {
+      if (!Array.isArray(all)) return ctx.reply(all);
+      const now = ctx.now();
+      const live = all.filter((b) => b.until === undefined || b.until > now).sort((a, b) => a.at - b.at);
+      const line = (b: Ban) =>
+        `${b.name}${b.network ? ` (and ${b.network})` : ""} ${b.until === undefined ? "until /unban" : `until ${new Date(b.until).toISOString().slice(0, 16).replace("T", " ")} UTC`}, by ${b.by}${b.reason ? `: ${b.reason}` : ""}`;
+      // A notice a ban: every line of them reads whole in every client.
+      ctx.reply({ type: "notice", text: live.length === 0 ? "Nobody is banned." : `Bans (${live.length}):`, ts: now });
+      for (const b of live) ctx.reply({ type: "notice", text: `  ${line(b)}`, ts: now });
+    });
+  },
   whois(ctx, args) {
     const [wanted] = splitFirst(args);
     if (wanted === "") return badUsage(ctx, "whois", "Say whose.");
@@ -425,6 +508,12 @@ function settled<T>(value: Maybe<T>): Maybe<T | undefined> {
 
 function storeFailed(): ErrorEvent {
   return error("no-history", "History can't be read right now (the server can't reach it); try again in a moment.");
+}
+
+/** The refusal for someone who is not a logged-in server admin; undefined for an admin. */
+function adminOnly(ctx: CommandContext, command: string): ErrorEvent | undefined {
+  if (ctx.hub.isAdmin(ctx.me)) return undefined;
+  return error("not-allowed", `Only server admins can use /${command} (--admin, logged in to their registered name).`);
 }
 
 /** Users one person may ignore at once. */

@@ -17,6 +17,7 @@ import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe } from "../store/history.ts";
 import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
 import type { AccountStore } from "../store/accounts.ts";
+import type { BanStore } from "../store/bans.ts";
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
 
@@ -34,6 +35,8 @@ export interface Member {
   lastPmFrom?: Member;
   /** A member here: the registered name it logged in to (its key; none: a guest), set by the session. */
   account?: string;
+  /** A member here: the network it connects from (for a guest's ban). */
+  readonly network?: string;
   /** A member here: name keys of users whose lines and private messages it does not want (/ignore). */
   ignoring?: Set<string>;
   /** A member here: when it joined and when it last sent a line (for /whois). */
@@ -93,6 +96,8 @@ export interface HubOptions {
   accounts?: AccountStore;
   /** Server admins (--admin): registered names, who act once logged in. */
   admins?: readonly string[];
+  /** Server bans (/ban); none: /ban says bans are not kept. */
+  bans?: BanStore;
   /** How account passwords are hashed and checked (a bounded queue). */
   passwords?: Passwords;
 }
@@ -119,8 +124,9 @@ export class Hub implements RoomHost {
   private readonly maxRoomsPerUser: number;
   /** Where rooms' lines are kept: set once before anyone joins (a cluster's comes with its bus). */
   history: HistoryStore | undefined;
-  /** Registered names: set once before anyone joins, like `history`. */
+  /** Registered names and server bans: set once before anyone joins, like `history`. */
   accounts: AccountStore | undefined;
+  bans: BanStore | undefined;
   readonly passwords: Passwords;
   /** Server admins' name keys (--admin). */
   private readonly admins: Set<string>;
@@ -161,6 +167,7 @@ export class Hub implements RoomHost {
     this.maxRoomsPerUser = options.maxRoomsPerUser ?? SERVER_LIMITS.maxRoomsPerUser;
     this.history = options.history;
     this.accounts = options.accounts;
+    this.bans = options.bans;
     this.passwords = options.passwords ?? new Passwords();
     this.admins = new Set((options.admins ?? []).map((name) => foldName(name)));
     this.replayOnJoin = options.replayOnJoin ?? DEFAULT_REPLAY;

@@ -10,6 +10,8 @@ import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts
 import { PROTOCOL_VERSION } from "../protocol/limits.ts";
 import { checkName, foldName } from "../protocol/names.ts";
 import type { Account } from "../store/accounts.ts";
+import { type Ban, bans } from "../store/bans.ts";
+import { networkOf } from "./network.ts";
 import { error } from "./commands.ts";
 import type { Hub } from "./hub.ts";
 import type { SessionEnv } from "./session.ts";
@@ -181,14 +183,26 @@ export class Registration {
     if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
     const { hub } = this.host;
     if (hub.find(check.name)) return this.refuseName(this.host.nameTaken(check.name), true);
-    if (!hub.accounts) return this.enter(check.name, undefined);
-    // A registered name (or one that looks like it) is its owner's: the password first.
     const key = foldName(check.name);
+    // Banned (this name, or a guest's ban on this network): told until when, and closed.
+    this.host.after(settled(hub.bans?.list() ?? []), (list) => {
+      const now = this.host.now();
+      const network = networkOf(this.host.address, this.host.env.limits.networkBits);
+      const ban = list?.find((b) => bans(b, key, network, now));
+      if (ban) return this.host.kick(error("banned", bannedText(ban)), "disconnected");
+      this.checkAccount(check.name, key);
+    });
+  }
+
+  /** A registered name (or one that looks like it) is its owner's: the password first. */
+  private checkAccount(name: string, key: string): void {
+    const { hub } = this.host;
+    if (!hub.accounts) return this.enter(name, undefined);
     this.host.after(settled(hub.accounts.get(key)), (account) => {
       if (account === null) {
         return this.refuseName(error("server-busy", "Registered names can't be checked right now; try again in a moment."));
       }
-      if (!account) return this.enter(check.name, undefined);
+      if (!account) return this.enter(name, undefined);
       this.login = { key, account };
       this.step = "login";
       this.askLogin(account.name);
@@ -231,4 +245,10 @@ export class Registration {
 /** A store's answer, or null if it failed (Redis gone). */
 function settled<T>(value: Maybe<T>): Maybe<T | null> {
   return value instanceof Promise ? value.catch(() => null) : value;
+}
+
+/** Why a banned name or network is refused: until when, by whom, why. */
+export function bannedText(ban: Ban): string {
+  const until = ban.until === undefined ? "until an admin lifts it" : `until ${new Date(ban.until).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  return `You are banned from this server ${until} (by ${ban.by}${ban.reason ? `: ${ban.reason}` : ""}).`;
 }

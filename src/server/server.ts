@@ -17,6 +17,7 @@ import { Session } from "./session.ts";
 import { LOGIN_BURST } from "./registration.ts";
 import type { HistoryStatus, HistoryStore } from "../store/history.ts";
 import type { AccountStore } from "../store/accounts.ts";
+import type { BanStore } from "../store/bans.ts";
 import type { Passwords } from "./passwords.ts";
 import { RETRY_MS } from "../store/sqlite.ts";
 
@@ -49,8 +50,9 @@ export interface ServerOptions {
   replayOnJoin?: number;
   /** Registered names, and how their passwords are hashed (when the server makes its hub). */
   accounts?: AccountStore;
-  /** Server admins (--admin), when the server makes its hub. */
+  /** Server admins (--admin) and bans, when the server makes its hub. */
   admins?: readonly string[];
+  bans?: BanStore;
   passwords?: Passwords;
 }
 
@@ -77,6 +79,7 @@ export function startServer(options: ServerOptions): ChatServer {
       replayOnJoin: options.replayOnJoin,
       accounts: options.accounts,
       admins: options.admins,
+      bans: options.bans,
       passwords: options.passwords,
     });
   const now = options.now ?? Date.now;

@@ -21,6 +21,7 @@ import type { Hub, Member, Replay } from "./hub.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
 import type { Room } from "./room.ts";
 import { type Login, Registration, type RegistrationHost } from "./registration.ts";
+import { networkOf } from "./network.ts";
 
 export interface SessionEnv {
   readonly hub: Hub;
@@ -220,6 +221,11 @@ export class Session
   account: string | undefined;
   /** Name keys of users whose lines and private messages it does not want (/ignore). */
   ignoring: Set<string> | undefined;
+
+  /** The network it connects from (a guest's ban covers it). */
+  get network(): string {
+    return networkOf(this.address, this.env.limits.networkBits);
+  }
   /** When it joined, and when it last sent a line (for /whois). */
   since = 0;
   lastActive = 0;

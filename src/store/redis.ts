@@ -10,6 +10,7 @@
 
 import type { Topic } from "../protocol/events.ts";
 import { type Account, type AccountStore, parseAccount } from "./accounts.ts";
+import { type Ban, type BanStore, parseBan } from "./bans.ts";
 import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import { P } from "../cluster/scripts.ts";
 import {
@@ -170,5 +171,25 @@ export class RedisAccounts implements AccountStore {
 
   async remove(key: string): Promise<void> {
     await this.link.command("HDEL", [ACCOUNTS, key]);
+  }
+}
+
+const BANS = `${P}bans`;
+
+/** Server bans in Redis (the bunchat:bans hash: key -> JSON), the same for every node at once. */
+export class RedisBans implements BanStore {
+  constructor(private readonly link: Pick<HistoryLink, "command">) {}
+
+  async list(): Promise<Ban[]> {
+    const all = await this.link.command("HVALS", [BANS]);
+    return Array.isArray(all) ? all.flatMap((v) => parseBan(v) ?? []) : [];
+  }
+
+  async put(ban: Ban): Promise<void> {
+    await this.link.command("HSET", [BANS, ban.key, JSON.stringify(ban)]);
+  }
+
+  async remove(key: string): Promise<boolean> {
+    return (await this.link.command("HDEL", [BANS, key])) === 1;
   }
 }

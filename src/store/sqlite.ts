@@ -12,6 +12,7 @@ import type { Topic } from "../protocol/events.ts";
 import type { Cursor, HistoryStatus, HistoryStore, Kept, KeptEvent, Retention, SearchQuery } from "./history.ts";
 import { DEFAULT_REPLAY, lineMatches, SEARCH_RESULTS } from "./history.ts";
 import { SqliteAccounts } from "./accounts.ts";
+import { SqliteBans } from "./bans.ts";
 
 
 /**
@@ -41,6 +42,8 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL);`,
   // 3: whom a registered user ignores (/ignore): a JSON list of name keys.
   `ALTER TABLE accounts ADD COLUMN ignores TEXT NOT NULL DEFAULT '[]';`,
+  // 4: server bans (bans.ts), by the banned name's key.
+  `CREATE TABLE bans (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
@@ -121,8 +124,9 @@ export class SqliteHistory implements HistoryStore {
   private readonly clearTopic: Statement;
   private readonly getTopic: Statement<{ text: string; sender: string; ts: number }>;
   private closed = false;
-  /** Registered names, in the same file. */
+  /** Registered names and server bans, in the same file. */
   readonly accounts: SqliteAccounts;
+  readonly bans: SqliteBans;
 
   constructor(private readonly options: SqliteOptions) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
@@ -154,6 +158,7 @@ export class SqliteHistory implements HistoryStore {
     this.clearTopic = prepare("DELETE FROM topics WHERE room = ?");
     this.getTopic = prepare("SELECT text, sender, ts FROM topics WHERE room = ?");
     this.accounts = new SqliteAccounts(this.db);
+    this.bans = new SqliteBans(this.db);
     options.onOpen?.(this.db);
     if (options.retention.days > 0) {
       this.pruneTimer = every(this.clock, PRUNE_EVERY_MS, () => this.pruneByAge());
@@ -367,6 +372,7 @@ export class SqliteHistory implements HistoryStore {
     // Statements first: a connection with live statements closes only later, keeping its lock.
     for (const statement of this.statements) statement.finalize();
     this.accounts.finalize();
+    this.bans.finalize();
     this.db.close(true);
   }
 }

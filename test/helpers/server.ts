@@ -6,7 +6,7 @@ import type { MemoryNetwork } from "../../src/cluster/memory.ts";
 import type { NodeBus } from "../../src/cluster/roster.ts";
 import { Hub } from "../../src/server/hub.ts";
 import type { Retention } from "../../src/store/history.ts";
-import { RedisAccounts, RedisHistory } from "../../src/store/redis.ts";
+import { RedisAccounts, RedisBans, RedisHistory } from "../../src/store/redis.ts";
 import { Passwords } from "../../src/server/passwords.ts";
 
 /** Hashes cheap enough for tests (argon2id with 1 MiB, one pass): the server's own take 144 ms each. */
@@ -37,7 +37,7 @@ afterEachTest(async () => {
 
 export type TestServerOptions = Pick<
   ServerOptions,
-  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts" | "admins"
+  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts" | "admins" | "bans"
 > & {
   tls?: boolean;
   /** A node of a cluster through this Redis (its log goes to the server's). */
@@ -65,7 +65,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
   let bus: NodeBus | undefined;
   if (options.cluster || options.memory) {
     const { maxRooms, maxRoomsPerUser } = options.limits ?? {};
-    const { defaultRoom, history, replayOnJoin, accounts, admins } = options;
+    const { defaultRoom, history, replayOnJoin, accounts, admins, bans } = options;
     hub = new Hub({
       clustered: true,
       defaultRoom,
@@ -75,6 +75,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
       replayOnJoin,
       accounts,
       admins,
+      bans,
       passwords: TEST_PASSWORDS,
     });
     const nodeLog = (l: string) => void log.push(l);
@@ -83,6 +84,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
       if (options.redisHistory) {
         hub.history = new RedisHistory(node, options.redisHistory);
         hub.accounts = new RedisAccounts(node);
+        hub.bans = new RedisBans(node);
       }
       bus = node;
     }

@@ -91,5 +91,76 @@ describe("/kick", () => {
     await kim.seen("! You were kicked from the server by Sam: too loud.");
     await kim.closed();
     await sam.seen("<-- Kim left the chat (kicked by Sam: too loud)");
+    // A ban on one node holds on the other at once (Redis keeps it).
+    sam.send("/ban Kim 1h");
+    await sam.seen("-- Kim banned from the server for 1h.");
+    const again = await b.connect();
+    again.send("Kim");
+    await again.seen(/^! You are banned from this server until .* \(by Sam\)\.$/);
+  });
+});
+
+describe("/ban", () => {
+  const setup = async () => {
+    const history = store();
+    const t = await testServer({
+      history,
+      accounts: history.accounts,
+      bans: history.bans,
+      admins: ["Sam"],
+      limits: { linesPerSecond: 0, maxPerIp: 0 },
+    });
+    return { t, history, sam: await loggedIn(t, "Sam") };
+  };
+
+  test("a banned guest is put out, and refused again under a new name from the same network; /unban lifts it", async () => {
+    const { t, sam } = await setup();
+    const bo = await t.join("Bo");
+    sam.send("/ban Bo 2h spamming");
+    await bo.seen("! You were kicked from the server by Sam (banned for 2h): spamming.");
+    await bo.closed();
+    await sam.seen("-- Bo and network 127.0.0.0/24 banned from the server for 2h.");
+    const again = await t.connect();
+    again.send("Bo2"); // a new name, the same network
+    await again.seen(/^! You are banned from this server until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(by Sam: spamming\)\.$/);
+    await again.closed();
+    sam.send("/bans");
+    await sam.seen("-- Bans (1):");
+    await sam.seen(/^-- {3}Bo \(and 127\.0\.0\.0\/24\) until .* UTC, by Sam: spamming$/);
+    expect(t.log.some((l) => l.startsWith("! Sam banned Bo and network 127.0.0.0/24 for 2h: spamming"))).toBe(true);
+    sam.send("/unban bo");
+    await sam.seen("-- bo is no longer banned.");
+    const back = await t.join("Bo");
+    await back.ping();
+  });
+
+  test("a registered name is banned by its account (not its network), across a restart of the store; a lapsed ban lets in", async () => {
+    const { t, history, sam } = await setup();
+    const ana = await loggedIn(t, "Ana");
+    sam.send("/ban Ana");
+    await ana.seen("! You were kicked from the server by Sam (banned until /unban).");
+    await sam.seen("-- Ana banned from the server until /unban.");
+    const p = await t.connect();
+    p.send("Ana");
+    await p.seen(/^! You are banned from this server until an admin lifts it \(by Sam\)\.$/);
+    const guest = await t.join("Cy"); // the same network: a registered user's ban does not cover it
+    await guest.ping();
+    expect(history.bans.list().map((b) => [b.name, b.network])).toEqual([["Ana", undefined]]);
+    history.bans.put({ key: "zed", name: "Zed", by: "Sam", at: 0, until: Date.now() - 1 }); // lapsed
+    const zed = await t.join("Zed");
+    await zed.ping();
+  });
+
+  test("only admins ban; not each other, not themselves; a bad duration is read as the reason", async () => {
+    const { t, sam } = await setup();
+    const bo = await t.join("Bo");
+    bo.send("/ban Sam");
+    await bo.seen(/^! Only server admins can use \/ban/);
+    bo.send("/bans");
+    await bo.seen(/^! Only server admins can use \/bans/);
+    sam.send("/ban Sam");
+    await sam.seen(/^! You can't ban yourself\./);
+    sam.send("/ban Bo forever rude");
+    await bo.seen("! You were kicked from the server by Sam (banned until /unban): forever rude.");
   });
 });
