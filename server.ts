@@ -23,7 +23,7 @@ import {
   HISTORY_PAGE_MAX,
   type HistoryStore,
 } from "./src/store/history.ts";
-import { RedisAccounts, RedisBans, RedisHistory } from "./src/store/redis.ts";
+import { RedisAccounts, RedisBans, RedisHistory, RedisRooms } from "./src/store/redis.ts";
 import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -133,6 +133,7 @@ await runMain("bunchat-server", async () => {
     history,
     accounts: history instanceof SqliteHistory ? history.accounts : undefined,
     bans: history instanceof SqliteHistory ? history.bans : undefined,
+    roomStore: history instanceof SqliteHistory ? history.roomRoles : undefined,
     replayOnJoin,
   });
   let cluster: Cluster | undefined;
@@ -142,6 +143,7 @@ await runMain("bunchat-server", async () => {
       hub.history = new RedisHistory(cluster, retention);
       hub.accounts = new RedisAccounts(cluster);
       hub.bans = new RedisBans(cluster);
+      hub.roomStore = new RedisRooms(cluster);
     } catch (err) {
       if (!(err instanceof ClusterError)) throw err;
       flushLog();

@@ -8,6 +8,7 @@
 // their reconnection loop are in connection.ts; this file rejoins (resubscribing, unsubscribing
 // first), catches up, and keeps the heartbeat.
 
+import type { RoomRoles } from "../store/rooms.ts";
 import { DEFAULT_RETENTION } from "../store/history.ts";
 import type { HistoryLink } from "../store/redis.ts";
 import type { RedisClient } from "bun";
@@ -266,8 +267,13 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost, HistoryLink
     this.queue({ type: "away-state", name, reason: reason ?? null });
   }
 
-  kick(member: Member, message: string): void {
-    if (member.node !== undefined) this.queue({ type: "kick", node: member.node, name: member.name, message });
+  kick(member: Member, message: string, room?: string): void {
+    if (member.node === undefined) return;
+    this.queue({ type: "kick", node: member.node, name: member.name, message, ...(room ? { room } : {}) });
+  }
+
+  relayRoles(room: string, roles: RoomRoles, text: string | undefined): void {
+    this.queue({ type: "roles", room, roles, ...(text ? { text } : {}) });
   }
 
   sendPrivate(to: Member, event: ServerEvent): boolean {

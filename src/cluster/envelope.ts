@@ -4,6 +4,7 @@
 // the hub as something it is not. Also the per-node sequence numbers that tell a lost envelope
 // from a repeated one. Pure: no Redis, no clock of its own.
 
+import { parseRoles, type RoomRoles } from "../store/rooms.ts";
 import type { RelayEvent } from "../server/hub.ts";
 import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { isLeaveReason } from "../protocol/codec.ts";
@@ -17,8 +18,13 @@ export type ClusterEvent =
   | { type: "away-state"; name: string; reason: string | null }
   /** A private message for `to`, a user of `node` (only that node applies it). */
   | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" }> }
-  /** A server admin put out `name`, a user of `node` (only that node applies it); `message`: by whom and why. */
-  | { type: "kick"; node: string; name: string; message: string }
+  /**
+   * `name`, a user of `node`, was put out (only that node applies it): of the chat by a server
+   * admin, or (`room`) of a room by its operator; `message`: by whom and why.
+   */
+  | { type: "kick"; node: string; name: string; message: string; room?: string }
+  /** A room's roles changed (owner, operators, mutes, topic lock); `text`: what its members are told. */
+  | { type: "roles"; room: string; roles: RoomRoles; text?: string }
   /** A pm's recipient had left when it arrived: its sender, on `node`, is told. */
   | { type: "undelivered"; node: string; from: string; to: string }
   /** A node's whole list of users, after it (re)joined: the others reconcile their view of it, and answer with their topics. */
@@ -105,7 +111,7 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         : undefined;
     case "leave":
       if (!hasRoomShape(v.room) || !hasNameShape(v.name) || !isLeaveReason(v.reason) || !isTime(v.ts)) return undefined;
-      if (v.message !== undefined && !isText(v.message, LIMITS.reasonMaxLength)) return undefined;
+      if (v.message !== undefined && !isText(v.message, KICK_MESSAGE_MAX)) return undefined;
       return {
         type: "leave",
         room: v.room,
@@ -120,9 +126,15 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         ? { type: "quit", name: v.name, reason: v.reason, ...(v.message === undefined ? {} : { message: v.message }), ts: v.ts }
         : undefined;
     case "kick":
+      if (v.room !== undefined && !hasRoomShape(v.room)) return undefined;
       return isNodeId(v.node) && hasNameShape(v.name) && isText(v.message, KICK_MESSAGE_MAX)
-        ? { type: "kick", node: v.node, name: v.name, message: v.message }
+        ? { type: "kick", node: v.node, name: v.name, message: v.message, ...(v.room === undefined ? {} : { room: v.room }) }
         : undefined;
+    case "roles": {
+      const roles = parseRoles(v.roles);
+      if (!hasRoomShape(v.room) || !roles || (v.text !== undefined && !isText(v.text, 400))) return undefined;
+      return { type: "roles", room: v.room, roles, ...(v.text === undefined ? {} : { text: v.text }) };
+    }
     case "rename":
       return hasNameShape(v.from) && hasNameShape(v.to) && isTime(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined;
     case "topic":

@@ -4,6 +4,7 @@
 // (test/cluster/bus.case.ts), so cross-node logic is tested in milliseconds without redis-server;
 // what only Redis can get wrong (reconnections, freezes, dead nodes) is tested against Redis.
 
+import type { RoomRoles } from "../store/rooms.ts";
 import { foldName } from "../protocol/names.ts";
 import type { Hub, Member, RelayEvent } from "../server/hub.ts";
 import type { ServerEvent } from "../protocol/events.ts";
@@ -62,8 +63,13 @@ export class MemoryBus implements NodeBus, RosterHost {
     this.queue({ type: "away-state", name, reason: reason ?? null });
   }
 
-  kick(member: Member, message: string): void {
-    if (member.node !== undefined) this.queue({ type: "kick", node: member.node, name: member.name, message });
+  kick(member: Member, message: string, room?: string): void {
+    if (member.node === undefined) return;
+    this.queue({ type: "kick", node: member.node, name: member.name, message, ...(room ? { room } : {}) });
+  }
+
+  relayRoles(room: string, roles: RoomRoles, text: string | undefined): void {
+    this.queue({ type: "roles", room, roles, ...(text ? { text } : {}) });
   }
 
   sendPrivate(to: Member, event: ServerEvent): boolean {

@@ -186,7 +186,7 @@ export class RemoteRoster {
       case "leave": {
         const member = this.find(node, event.name);
         const room = hub.room(event.room);
-        if (member && room) hub.part(member, room, event.message, event.ts);
+        if (member && room) hub.part(member, room, event.message, event.ts, event.reason === "kicked" ? "kicked" : "parted");
         return;
       }
       case "quit": {
@@ -217,9 +217,15 @@ export class RemoteRoster {
       case "kick": {
         if (event.node !== this.host.node) return; // a user of another node
         const to = hub.find(event.name);
-        if (to && to.node === undefined) hub.kick(to, event.message);
+        if (!to || to.node !== undefined) return;
+        const room = event.room === undefined ? undefined : hub.room(event.room);
+        if (event.room === undefined) hub.kick(to, event.message);
+        else if (room) hub.kickFromRoom(to, room, event.message);
         return;
       }
+      case "roles":
+        hub.learnRoles(event.room, event.roles, event.text);
+        return;
       case "undelivered": {
         const from = event.node === this.host.node ? hub.find(event.from) : undefined;
         if (!from || from.node !== undefined) return;

@@ -170,10 +170,44 @@ export const COMMANDS = [
     name: "kick",
     aliases: [],
     usage: "/kick <name> [reason]",
-    summary: "server admins: put someone out of the chat",
+    summary: "operators: put someone out of your room (server admins: out of the chat)",
     about:
-      "For server admins (--admin, logged in to their registered name). Everyone in that user's rooms sees who kicked them and why; they can come back (bans come later). Admins can't kick each other.",
+      "A room's operators put someone out of their current room; server admins (--admin, logged in to their registered name) out of the chat. Everyone concerned sees who kicked them and why; they can come back (/ban keeps them out). Nobody can kick a server admin.",
     example: "/kick Troll spamming",
+  },
+  {
+    name: "op",
+    aliases: [],
+    usage: "/op <name>",
+    summary: "room owners: make someone in your room an operator",
+    about:
+      "A room belongs to the registered user who made it; its owner (and server admins) can make registered members of it operators, who may /kick from it, /mute in it and lock its topic. Everyone in the room is told.",
+    example: "/op Ana",
+  },
+  {
+    name: "deop",
+    aliases: [],
+    usage: "/deop <name>",
+    summary: "room owners: take someone's operator status away",
+    about: "Undoes /op; everyone in the room is told.",
+    example: "/deop Ana",
+  },
+  {
+    name: "mute",
+    aliases: [],
+    usage: "/mute <name> [10m|2h|7d]",
+    summary: "room operators: nobody sees someone's lines in this room, for a while or until /unmute",
+    about:
+      "Everyone in the room (the muted user too) is told once; then their lines and actions there go nowhere, and they can't change their name to get out of it.",
+    example: "/mute Troll 10m",
+  },
+  {
+    name: "unmute",
+    aliases: [],
+    usage: "/unmute <name>",
+    summary: "room operators: undo /mute",
+    about: "Their lines reach the room again; everyone in it is told.",
+    example: "/unmute Troll",
   },
   {
     name: "ban",

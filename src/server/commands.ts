@@ -112,6 +112,19 @@ const handlers: Record<CommandName, Handler> = {
     const room = ctx.me.room;
     if (!room) return ctx.reply(notInRoom());
     if (args === "") return ctx.reply({ type: "topic-is", room: room.name, ...(room.topic ? { topic: room.topic } : {}) });
+    if (args === "lock" || args === "unlock") {
+      if (!ctx.hub.isOp(ctx.me, room)) return ctx.reply(error("not-allowed", "Only a room's operators can lock or unlock its topic."));
+      const locked = args === "lock";
+      ctx.hub.setRoles(
+        room,
+        (r) => ({ ...r, locked }),
+        locked ? `${ctx.me.name} locked the topic of ${room.name}: only operators may set it.` : `${ctx.me.name} unlocked the topic of ${room.name}.`,
+      );
+      return;
+    }
+    if (room.roles.locked && !ctx.hub.isOp(ctx.me, room)) {
+      return ctx.reply(error("not-allowed", `The topic of ${room.name} is locked: only its operators may set it.`));
+    }
     const text = args === "-" ? "" : sanitizeText(args).trim();
     if (text === "" && args !== "-") return badUsage(ctx, "topic", "Nothing left once control characters are removed.");
     const length = [...text].length;
@@ -286,8 +299,22 @@ const handlers: Record<CommandName, Handler> = {
     const [name, rest] = splitFirst(args);
     if (name === "") return badUsage(ctx, "kick", "Say whom.");
     const me = ctx.me;
+    const room = me.room;
     if (!ctx.hub.isAdmin(me)) {
-      return ctx.reply(error("not-allowed", "Only server admins can kick (--admin, logged in to their registered name)."));
+      // An operator: out of the current room.
+      if (!room || !ctx.hub.isOp(me, room)) {
+        return ctx.reply(error("not-allowed", "Only a room's operators (and server admins) can kick."));
+      }
+      const target = ctx.hub.find(name);
+      if (!target || !room.has(target)) return ctx.reply(error("not-in-room", `${sanitizeText(name).slice(0, 32)} is not in ${room.name}.`));
+      if (target === me) return badUsage(ctx, "kick", "You can't kick yourself; /part leaves.");
+      if (ctx.hub.isAdmin(target)) return ctx.reply(error("not-allowed", `${target.name} is a server admin: operators can't kick admins.`));
+      const why = reason(rest);
+      const message = `by ${me.name}${why ? `: ${why}` : ""}`;
+      const who = target.name;
+      ctx.hub.kickFromRoom(target, room, message);
+      ctx.log(`! ${me.name} kicked ${who} from ${room.name}${why ? `: ${why}` : ""}`);
+      return;
     }
     const target = ctx.hub.find(name);
     if (!target) return ctx.reply(unknownUser(name));
@@ -299,6 +326,40 @@ const handlers: Record<CommandName, Handler> = {
     ctx.hub.kick(target, message);
     ctx.reply({ type: "notice", text: `${who} was kicked from the server.`, ts: ctx.now() });
     ctx.log(`! ${me.name} kicked ${who} from the server${why ? `: ${why}` : ""}`);
+  },
+  op(ctx, args) {
+    changeOp(ctx, args, "op");
+  },
+  deop(ctx, args) {
+    changeOp(ctx, args, "deop");
+  },
+  mute(ctx, args) {
+    const [name, rest] = splitFirst(args);
+    const checked = moderated(ctx, name, "mute");
+    if ("type" in checked) return ctx.reply(checked);
+    const { room, target } = checked;
+    const [first] = splitFirst(rest);
+    const lasts = first === "" ? undefined : parseDuration(first);
+    if (first !== "" && lasts === undefined) return badUsage(ctx, "mute", "A duration is a number and s, m, h or d: 10m, 2h, 7d.");
+    const key = foldName(target.name);
+    const until = lasts === undefined ? 0 : ctx.now() + lasts;
+    const span = lasts === undefined ? "until /unmute" : `for ${first}`;
+    ctx.hub.setRoles(room, (r) => ({ ...r, muted: { ...r.muted, [key]: until } }), `${ctx.me.name} muted ${target.name} in ${room.name} ${span}.`);
+    ctx.log(`! ${ctx.me.name} muted ${target.name} in ${room.name} ${span}`);
+  },
+  unmute(ctx, args) {
+    const [name] = splitFirst(args);
+    const room = ctx.me.room;
+    if (name === "") return badUsage(ctx, "unmute", "Say whom.");
+    if (!room || !ctx.hub.isOp(ctx.me, room)) return ctx.reply(error("not-allowed", "Only a room's operators (and server admins) can unmute."));
+    const key = foldName(name);
+    if (room.roles.muted[key] === undefined) return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32)} is not muted in ${room.name}.`));
+    ctx.hub.setRoles(
+      room,
+      (r) => ({ ...r, muted: Object.fromEntries(Object.entries(r.muted).filter(([k]) => k !== key)) }),
+      `${ctx.me.name} unmuted ${name} in ${room.name}.`,
+    );
+    ctx.log(`! ${ctx.me.name} unmuted ${name} in ${room.name}`);
   },
   ban(ctx, args) {
     const refused = adminOnly(ctx, "ban");
@@ -416,6 +477,8 @@ const handlers: Record<CommandName, Handler> = {
   },
   nick(ctx, args) {
     if (args === "") return badUsage(ctx, "nick", "Say which name you want.");
+    const muted = ctx.me.rooms.find((r) => ctx.hub.isMutedIn(ctx.me, r));
+    if (muted) return ctx.reply(error("not-allowed", `You are muted in ${muted.name}: you can't change your name meanwhile.`));
     ctx.rename(args);
   },
   away(ctx, args) {
@@ -508,6 +571,56 @@ function settled<T>(value: Maybe<T>): Maybe<T | undefined> {
 
 function storeFailed(): ErrorEvent {
   return error("no-history", "History can't be read right now (the server can't reach it); try again in a moment.");
+}
+
+/**
+ * The room and the member a moderation command acts on: the actor must run its current room, the
+ * target be in it, not be the actor, and not be a server admin.
+ */
+function moderated(ctx: CommandContext, name: string, command: CommandName): { room: Room; target: Member } | ErrorEvent {
+  const room = ctx.me.room;
+  if (name === "") return error("bad-usage", `Say whom. Usage: ${usage(command)}`);
+  if (!room || !ctx.hub.isOp(ctx.me, room)) return error("not-allowed", `Only a room's operators (and server admins) can use /${command}.`);
+  const target = ctx.hub.find(name);
+  if (!target || !room.has(target)) return error("not-in-room", `${sanitizeText(name).slice(0, 32)} is not in ${room.name}.`);
+  if (target === ctx.me) return error("bad-usage", `Not on yourself. Usage: ${usage(command)}`);
+  if (ctx.hub.isAdmin(target)) return error("not-allowed", `${target.name} is a server admin: operators can't act on admins.`);
+  return { room, target };
+}
+
+/** /op and /deop: by the room's owner or a server admin, on a registered member of the room. */
+function changeOp(ctx: CommandContext, args: string, command: "op" | "deop"): void {
+  const [name] = splitFirst(args);
+  const room = ctx.me.room;
+  const me = ctx.me;
+  if (name === "") return badUsage(ctx, command, "Say whom.");
+  const owner = room !== undefined && me.account !== undefined && room.roles.owner === me.account;
+  if (!room || !(owner || ctx.hub.isAdmin(me))) {
+    return ctx.reply(error("not-allowed", `Only a room's owner (and server admins) can use /${command}.`));
+  }
+  const target = ctx.hub.find(name);
+  if (!target || !room.has(target)) return ctx.reply(error("not-in-room", `${sanitizeText(name).slice(0, 32)} is not in ${room.name}.`));
+  const key = foldName(target.name);
+  const accounts = ctx.hub.accounts;
+  ctx.after(
+    outcome(async () => target.account !== undefined || (accounts ? (await accounts.get(key)) !== undefined : false)),
+    (registered) => {
+      if (typeof registered !== "boolean") return ctx.reply(registered);
+      if (command === "op" && !registered) {
+        return ctx.reply(error("not-allowed", `${target.name} is a guest: only registered names can be operators.`));
+      }
+      const has = room.roles.ops.includes(key);
+      if (command === "op" ? has : !has) {
+        return ctx.reply(error("bad-usage", `${target.name} ${command === "op" ? "is an operator already" : "is not an operator"} of ${room.name}.`));
+      }
+      const text =
+        command === "op"
+          ? `${me.name} made ${target.name} an operator of ${room.name}.`
+          : `${me.name} took ${target.name}'s operator status in ${room.name}.`;
+      ctx.hub.setRoles(room, (r) => ({ ...r, ops: command === "op" ? [...r.ops, key] : r.ops.filter((o) => o !== key) }), text);
+      ctx.log(`! ${text}`);
+    },
+  );
 }
 
 /** The refusal for someone who is not a logged-in server admin; undefined for an admin. */

@@ -18,6 +18,7 @@ import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Mayb
 import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { BanStore } from "../store/bans.ts";
+import { isMuted, type RoomRoles, type RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
 
@@ -73,7 +74,9 @@ export interface Bus {
   /** Gives back a claimed name nobody here ended up using. */
   unclaim(name: string): void;
   /** A server admin here put out `member`, a user of another node (`message`: by whom and why). */
-  kick(member: Member, message: string): void;
+  kick(member: Member, message: string, room?: string): void;
+  /** A room's roles changed here (and what to tell its members). */
+  relayRoles(room: string, roles: RoomRoles, text: string | undefined): void;
 }
 
 
@@ -98,6 +101,8 @@ export interface HubOptions {
   admins?: readonly string[];
   /** Server bans (/ban); none: /ban says bans are not kept. */
   bans?: BanStore;
+  /** Who runs each room; none: rooms have no owners or operators. */
+  roomStore?: RoomStore;
   /** How account passwords are hashed and checked (a bounded queue). */
   passwords?: Passwords;
 }
@@ -110,6 +115,8 @@ export interface Replay {
   kept: Kept[];
   more: boolean;
   topic: Topic | undefined;
+  /** Who runs it, as kept. */
+  roles?: RoomRoles;
 }
 
 /** A /join that worked: the room, and whether it was joined (false: it was switched to). */
@@ -127,6 +134,7 @@ export class Hub implements RoomHost {
   /** Registered names and server bans: set once before anyone joins, like `history`. */
   accounts: AccountStore | undefined;
   bans: BanStore | undefined;
+  roomStore: RoomStore | undefined;
   readonly passwords: Passwords;
   /** Server admins' name keys (--admin). */
   private readonly admins: Set<string>;
@@ -168,6 +176,7 @@ export class Hub implements RoomHost {
     this.history = options.history;
     this.accounts = options.accounts;
     this.bans = options.bans;
+    this.roomStore = options.roomStore;
     this.passwords = options.passwords ?? new Passwords();
     this.admins = new Set((options.admins ?? []).map((name) => foldName(name)));
     this.replayOnJoin = options.replayOnJoin ?? DEFAULT_REPLAY;
@@ -279,7 +288,14 @@ export class Hub implements RoomHost {
     }
     // The topic it had before it was last empty (or before a restart), unless a newer one is known.
     if (past?.topic) room.learnTopic(past.topic);
+    if (past?.roles && past.roles.v > room.roles.v) room.roles = past.roles;
     room.enter(member, announce, ts);
+    // Made by a registered user here, with no owner yet: theirs (the default room is the admins').
+    const claimable = room.size === 1 && room.roles.owner === undefined && room.name !== this.lobby;
+    if (claimable && member.node === undefined && member.account !== undefined) {
+      const owner = member.account;
+      this.setRoles(room, (r) => ({ ...r, owner }));
+    }
     member.rooms.push(room);
     member.room = room;
     if (member.node === undefined) this.bus?.relay({ type: "join", room: room.name, name: member.name, ts });
@@ -293,17 +309,53 @@ export class Hub implements RoomHost {
    */
   replay(input: string): Maybe<Replay | undefined> {
     const check = checkRoom(input);
-    if (!this.history || !check.ok) return undefined;
-    const count = this.replayOnJoin;
-    const recent = count > 0 ? this.history.recent(check.name, count + 1) : [];
-    const topic = this.history.topic(check.name);
-    const replay = (kept: Kept[], topic: Topic | undefined): Replay => ({
+    if ((!this.history && !this.roomStore) || !check.ok) return undefined;
+    const count = this.history ? this.replayOnJoin : 0;
+    const recent = count > 0 ? this.history!.recent(check.name, count + 1) : [];
+    const topic = this.history?.topic(check.name);
+    const roles = this.roomStore?.get(check.name);
+    const replay = (kept: Kept[], topic: Topic | undefined, roles: RoomRoles | undefined): Replay => ({
       kept: kept.slice(Math.max(0, kept.length - count)),
       more: kept.length > count,
       topic,
+      ...(roles ? { roles } : {}),
     });
-    if (!(recent instanceof Promise) && !(topic instanceof Promise)) return replay(recent, topic);
-    return Promise.all([recent, topic]).then(([k, t]) => replay(k, t), () => undefined);
+    if (!(recent instanceof Promise) && !(topic instanceof Promise) && !(roles instanceof Promise)) {
+      return replay(recent, topic, roles);
+    }
+    return Promise.all([recent, topic, roles]).then(([k, t, r]) => replay(k, t, r), () => undefined);
+  }
+
+  /** Whether `member` runs `room`: its owner, one of its operators, or a server admin. */
+  isOp(member: Member, room: Room): boolean {
+    if (this.isAdmin(member)) return true;
+    const key = member.node === undefined ? member.account : foldName(member.name);
+    return key !== undefined && (room.roles.owner === key || room.roles.ops.includes(key));
+  }
+
+  /** Whether `member`'s lines in `room` go nowhere (/mute). */
+  isMutedIn(member: Member, room: Room): boolean {
+    return isMuted(room.roles, foldName(member.name), this.clock.now());
+  }
+
+  /**
+   * New roles for a room, changed here: kept, sent to the other nodes, and (`text`) told to
+   * everyone in the room.
+   */
+  setRoles(room: Room, change: (roles: RoomRoles) => Omit<RoomRoles, "v">, text?: string): void {
+    const roles = { ...change(room.roles), v: room.roles.v + 1 };
+    room.roles = roles;
+    void Promise.resolve(this.roomStore?.put(room.name, roles)).catch(() => {}); // the next change writes it whole
+    this.bus?.relayRoles(room.name, roles, text);
+    if (text) this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
+  }
+
+  /** Roles changed on another node (newer than ours wins), told here if it says something. */
+  learnRoles(name: string, roles: RoomRoles, text: string | undefined): void {
+    const room = this.room(name);
+    if (!room) return;
+    if (roles.v > room.roles.v) room.roles = roles;
+    if (text) this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
   }
 
   /**
@@ -320,10 +372,10 @@ export class Hub implements RoomHost {
   }
 
   /** /part: leaves one room, told to those in it; the current room becomes the last one joined. */
-  part(member: Member, room: Room, message: string | undefined, ts: number): boolean {
+  part(member: Member, room: Room, message: string | undefined, ts: number, reason: "parted" | "kicked" = "parted"): boolean {
     const at = member.rooms.indexOf(room);
     if (at < 0) return false;
-    this.leaveRoom(member, room, "parted", message, ts); // what it was sent there first, as it saw it
+    this.leaveRoom(member, room, reason, message, ts); // what it was sent there first, as it saw it
     member.rooms.splice(at, 1);
     if (member.room === room) member.room = member.rooms[member.rooms.length - 1];
     if (member.node === undefined) {
@@ -331,7 +383,7 @@ export class Hub implements RoomHost {
         type: "leave",
         room: room.name,
         name: member.name,
-        reason: "parted",
+        reason,
         ...(message ? { message } : {}),
         ts,
       });
@@ -351,6 +403,7 @@ export class Hub implements RoomHost {
 
   /** A line or /me said in a room by one of its members: to everyone else in it, here and elsewhere. */
   say(room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>, from: Member): void {
+    if (from.node === undefined && this.isMutedIn(from, room)) return; // muted: told once, when it was
     if (from.node === undefined) {
       this.keep(event); // kept by the node it was said on
       this.bus?.relay(event);
@@ -494,6 +547,18 @@ export class Hub implements RoomHost {
       "kicked",
       message,
     );
+  }
+
+  /**
+   * An operator's /kick: `member` leaves `room` (not the chat), everyone in it told by whom and why.
+   * A user of another node is put out there.
+   */
+  kickFromRoom(member: Member, room: Room, message: string): void {
+    if (member.node !== undefined) return this.bus?.kick(member, message, room.name);
+    if (!this.part(member, room, message, this.clock.now(), "kicked")) return;
+    const current = member.room;
+    this.send(member, { type: "parted", room: room.name, ...(current ? { current: current.name } : {}) });
+    this.send(member, { type: "notice", text: `You were kicked from ${room.name} ${message}.`, ts: this.clock.now() });
   }
 
   /** Members on this server. */

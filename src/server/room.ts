@@ -23,6 +23,7 @@ import type { Member } from "./hub.ts";
 import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from "./presence.ts";
 import { SortedNames } from "./sorted-names.ts";
 import { foldName } from "../protocol/names.ts";
+import { NO_ROLES, type RoomRoles } from "../store/rooms.ts";
 
 export type UsersEvent = Extract<ServerEvent, { type: "users" }>;
 
@@ -60,6 +61,8 @@ export function viewOf(member: Member, room: Room): View {
 
 export class Room {
   topic: Topic | undefined;
+  /** Who runs it (owner, operators, mutes, topic lock): kept by the hub. */
+  roles: RoomRoles = NO_ROLES;
   /** Everyone in it (here and on other nodes), and the sequence number each joined at. */
   private readonly members = new Map<Member, number>();
   private localCount = 0;

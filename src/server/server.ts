@@ -18,6 +18,7 @@ import { LOGIN_BURST } from "./registration.ts";
 import type { HistoryStatus, HistoryStore } from "../store/history.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { BanStore } from "../store/bans.ts";
+import type { RoomStore } from "../store/rooms.ts";
 import type { Passwords } from "./passwords.ts";
 import { RETRY_MS } from "../store/sqlite.ts";
 
@@ -53,6 +54,7 @@ export interface ServerOptions {
   /** Server admins (--admin) and bans, when the server makes its hub. */
   admins?: readonly string[];
   bans?: BanStore;
+  roomStore?: RoomStore;
   passwords?: Passwords;
 }
 
@@ -80,6 +82,7 @@ export function startServer(options: ServerOptions): ChatServer {
       accounts: options.accounts,
       admins: options.admins,
       bans: options.bans,
+      roomStore: options.roomStore,
       passwords: options.passwords,
     });
   const now = options.now ?? Date.now;

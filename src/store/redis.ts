@@ -11,6 +11,7 @@
 import type { Topic } from "../protocol/events.ts";
 import { type Account, type AccountStore, parseAccount } from "./accounts.ts";
 import { type Ban, type BanStore, parseBan } from "./bans.ts";
+import { parseRoles, type RoomRoles, type RoomStore } from "./rooms.ts";
 import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import { P } from "../cluster/scripts.ts";
 import {
@@ -191,5 +192,21 @@ export class RedisBans implements BanStore {
 
   async remove(key: string): Promise<boolean> {
     return (await this.link.command("HDEL", [BANS, key])) === 1;
+  }
+}
+
+const ROOMS = `${P}rooms`;
+
+/** Room roles in Redis (the bunchat:rooms hash: room -> JSON). */
+export class RedisRooms implements RoomStore {
+  constructor(private readonly link: Pick<HistoryLink, "command">) {}
+
+  async get(room: string): Promise<RoomRoles | undefined> {
+    const value = await this.link.command("HGET", [ROOMS, room]);
+    return typeof value === "string" ? parseRoles(value) : undefined;
+  }
+
+  async put(room: string, roles: RoomRoles): Promise<void> {
+    await this.link.command("HSET", [ROOMS, room, JSON.stringify(roles)]);
   }
 }

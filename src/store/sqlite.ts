@@ -13,6 +13,7 @@ import type { Cursor, HistoryStatus, HistoryStore, Kept, KeptEvent, Retention, S
 import { DEFAULT_REPLAY, lineMatches, SEARCH_RESULTS } from "./history.ts";
 import { SqliteAccounts } from "./accounts.ts";
 import { SqliteBans } from "./bans.ts";
+import { SqliteRooms } from "./rooms.ts";
 
 
 /**
@@ -44,6 +45,8 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE accounts ADD COLUMN ignores TEXT NOT NULL DEFAULT '[]';`,
   // 4: server bans (bans.ts), by the banned name's key.
   `CREATE TABLE bans (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 5: who runs each room (rooms.ts).
+  `CREATE TABLE rooms (room TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
@@ -127,6 +130,7 @@ export class SqliteHistory implements HistoryStore {
   /** Registered names and server bans, in the same file. */
   readonly accounts: SqliteAccounts;
   readonly bans: SqliteBans;
+  readonly roomRoles: SqliteRooms;
 
   constructor(private readonly options: SqliteOptions) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
@@ -159,6 +163,7 @@ export class SqliteHistory implements HistoryStore {
     this.getTopic = prepare("SELECT text, sender, ts FROM topics WHERE room = ?");
     this.accounts = new SqliteAccounts(this.db);
     this.bans = new SqliteBans(this.db);
+    this.roomRoles = new SqliteRooms(this.db);
     options.onOpen?.(this.db);
     if (options.retention.days > 0) {
       this.pruneTimer = every(this.clock, PRUNE_EVERY_MS, () => this.pruneByAge());
@@ -373,6 +378,7 @@ export class SqliteHistory implements HistoryStore {
     for (const statement of this.statements) statement.finalize();
     this.accounts.finalize();
     this.bans.finalize();
+    this.roomRoles.finalize();
     this.db.close(true);
   }
 }

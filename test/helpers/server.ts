@@ -6,7 +6,7 @@ import type { MemoryNetwork } from "../../src/cluster/memory.ts";
 import type { NodeBus } from "../../src/cluster/roster.ts";
 import { Hub } from "../../src/server/hub.ts";
 import type { Retention } from "../../src/store/history.ts";
-import { RedisAccounts, RedisBans, RedisHistory } from "../../src/store/redis.ts";
+import { RedisAccounts, RedisBans, RedisHistory, RedisRooms } from "../../src/store/redis.ts";
 import { Passwords } from "../../src/server/passwords.ts";
 
 /** Hashes cheap enough for tests (argon2id with 1 MiB, one pass): the server's own take 144 ms each. */
@@ -37,7 +37,7 @@ afterEachTest(async () => {
 
 export type TestServerOptions = Pick<
   ServerOptions,
-  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts" | "admins" | "bans"
+  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore"
 > & {
   tls?: boolean;
   /** A node of a cluster through this Redis (its log goes to the server's). */
@@ -65,7 +65,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
   let bus: NodeBus | undefined;
   if (options.cluster || options.memory) {
     const { maxRooms, maxRoomsPerUser } = options.limits ?? {};
-    const { defaultRoom, history, replayOnJoin, accounts, admins, bans } = options;
+    const { defaultRoom, history, replayOnJoin, accounts, admins, bans, roomStore } = options;
     hub = new Hub({
       clustered: true,
       defaultRoom,
@@ -76,6 +76,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
       accounts,
       admins,
       bans,
+      roomStore,
       passwords: TEST_PASSWORDS,
     });
     const nodeLog = (l: string) => void log.push(l);
@@ -85,6 +86,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
         hub.history = new RedisHistory(node, options.redisHistory);
         hub.accounts = new RedisAccounts(node);
         hub.bans = new RedisBans(node);
+        hub.roomStore = new RedisRooms(node);
       }
       bus = node;
     }

@@ -58,9 +58,9 @@ describe("/kick", () => {
     const guestSam = await t.join("Sam"); // Sam is not registered yet: a guest, not the admin
     const bo = await t.join("Bo");
     guestSam.send("/kick Bo");
-    await guestSam.seen(/^! Only server admins can kick/);
+    await guestSam.seen(/^! Only a room.s operators \(and server admins\) can kick\./);
     bo.send("/kick Sam");
-    await bo.seen(/^! Only server admins can kick/);
+    await bo.seen(/^! Only a room.s operators \(and server admins\) can kick\./);
     guestSam.send("quit");
     await guestSam.closed();
     const sam = await loggedIn(t, "Sam");

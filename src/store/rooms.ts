@@ -1,0 +1,84 @@
+// Who runs a room: its owner (the registered user who made it), its operators, who is muted in it,
+// and whether its topic is locked. Kept with the accounts (the history file, or Redis in a
+// cluster), so that a room keeps its owner while it is empty and across restarts; every change
+// goes to the other nodes at once (a "roles" event), since lines are checked against it as they
+// are said.
+
+import type { Database, Statement } from "bun:sqlite";
+import type { Maybe } from "./history.ts";
+
+export interface RoomRoles {
+  /** Counts changes: a node keeps the newest it has heard of. */
+  v: number;
+  /** The owner's name key: a registered name. */
+  owner?: string;
+  /** Operators' name keys (registered names). */
+  ops: string[];
+  /** Muted name keys, and until when (ms; 0: until /unmute). */
+  muted: Record<string, number>;
+  /** Only operators may set the topic. */
+  locked?: boolean;
+}
+
+export interface RoomStore {
+  get(room: string): Maybe<RoomRoles | undefined>;
+  put(room: string, roles: RoomRoles): Maybe<void>;
+}
+
+export const NO_ROLES: RoomRoles = { v: 0, ops: [], muted: {} };
+
+/** Whether `key` is muted by `roles` at `now`. */
+export function isMuted(roles: RoomRoles | undefined, key: string, now: number): boolean {
+  const until = roles?.muted[key];
+  return until !== undefined && (until === 0 || until > now);
+}
+
+/** Room roles in the history file (the `rooms` table, schema 5). */
+export class SqliteRooms implements RoomStore {
+  private readonly select: Statement<{ value: string }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string]>;
+
+  constructor(db: Database) {
+    this.select = db.prepare("SELECT value FROM rooms WHERE room = ?");
+    this.upsert = db.prepare("INSERT OR REPLACE INTO rooms (room, value) VALUES (?, ?)");
+  }
+
+  get(room: string): RoomRoles | undefined {
+    const row = this.select.get(room);
+    return row ? parseRoles(row.value) : undefined;
+  }
+
+  put(room: string, roles: RoomRoles): void {
+    this.upsert.run(room, JSON.stringify(roles));
+  }
+
+  finalize(): void {
+    for (const s of [this.select, this.upsert]) s.finalize();
+  }
+}
+
+/** Roles as kept or carried (JSON, or an object from an envelope), checked field by field. */
+export function parseRoles(value: unknown): RoomRoles | undefined {
+  let v: unknown = value;
+  if (typeof value === "string") {
+    try {
+      v = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+  const f: Record<string, unknown> = { ...v };
+  if (typeof f.v !== "number" || !Array.isArray(f.ops) || typeof f.muted !== "object" || f.muted === null) return undefined;
+  if (f.owner !== undefined && typeof f.owner !== "string") return undefined;
+  const ops = f.ops.filter((o): o is string => typeof o === "string").slice(0, 1000);
+  const muted: Record<string, number> = {};
+  for (const [k, until] of Object.entries(f.muted)) if (typeof until === "number") muted[k] = until;
+  return {
+    v: f.v,
+    ...(typeof f.owner === "string" ? { owner: f.owner } : {}),
+    ops,
+    muted,
+    ...(f.locked === true ? { locked: true } : {}),
+  };
+}

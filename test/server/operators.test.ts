@@ -1,0 +1,141 @@
+// Room operators: the registered user who makes a room owns it; the owner (and admins) make
+// operators; operators /kick from the room, /mute in it and lock its topic; nobody acts on an
+// admin, nobody ops a guest; roles outlive the room and reach every node of a cluster.
+
+import { describe, expect, test } from "bun:test";
+import { DEFAULT_RETENTION } from "../../src/store/history.ts";
+import { SqliteHistory } from "../../src/store/sqlite.ts";
+import type { Peer } from "../helpers/peer.ts";
+import { testRedis } from "../helpers/redis.ts";
+import { type TestServer, testServer } from "../helpers/server.ts";
+
+async function loggedIn(t: TestServer, name: string, mode: "text" | "json" = "text"): Promise<Peer> {
+  const guest = await t.join(name);
+  guest.send("/register correct-horse");
+  await guest.seen(new RegExp(`^-- ${name} is registered`));
+  guest.send("quit");
+  await guest.closed();
+  const p = await t.connect(mode);
+  p.send(name);
+  if (mode === "json") await p.event("ask-login");
+  else await p.seen(/registered name\. Password/);
+  p.send("correct-horse");
+  if (mode === "json") await p.event("welcome");
+  else await p.seen(new RegExp(`^Hi ${name}, you are in`));
+  return p;
+}
+
+async function server(admins: string[] = []) {
+  const history = new SqliteHistory({ path: ":memory:", retention: DEFAULT_RETENTION, status: { paused: () => {}, resumed: () => {} } });
+  return testServer({
+    history,
+    accounts: history.accounts,
+    bans: history.bans,
+    roomStore: history.roomRoles,
+    admins,
+    limits: { linesPerSecond: 0 },
+  });
+}
+
+async function into(p: Peer, room: string) {
+  p.send(`/join ${room}`);
+  await p.seen(new RegExp(`^In ${room}`));
+}
+
+describe("room operators", () => {
+  test("the owner ops a registered member; operators mute (told once, lines go nowhere, no /nick out of it) and unmute", async () => {
+    const t = await server();
+    const sam = await loggedIn(t, "Sam");
+    const ana = await loggedIn(t, "Ana");
+    const bo = await t.join("Bo");
+    for (const p of [sam, ana, bo]) await into(p, "#dev"); // Sam made it: Sam owns it
+    sam.send("/op Bo");
+    await sam.seen("! Bo is a guest: only registered names can be operators.");
+    sam.send("/op Ana");
+    await bo.seen("-- Sam made Ana an operator of #dev.");
+    ana.send("/mute Bo 10m");
+    await bo.seen("-- Ana muted Bo in #dev for 10m.");
+    bo.send("can anyone hear me");
+    bo.send("/me shouts");
+    bo.send("/nick Bo2");
+    await bo.seen("! You are muted in #dev: you can't change your name meanwhile.");
+    await sam.ping();
+    expect(sam.log.lines.filter((l) => l.includes("hear me") || l.includes("shouts"))).toEqual([]);
+    ana.send("/unmute bo");
+    await bo.seen("-- Ana unmuted bo in #dev.");
+    bo.send("back");
+    await sam.seen("Bo: back");
+  });
+
+  test("an operator kicks from the room only; nobody acts on an admin; non-operators are refused", async () => {
+    const t = await server(["Zed"]);
+    const sam = await loggedIn(t, "Sam");
+    const zed = await loggedIn(t, "Zed");
+    const bo = await t.join("Bo");
+    for (const p of [sam, zed, bo]) await into(p, "#dev");
+    bo.send("/kick Sam");
+    await bo.seen("! Only a room's operators (and server admins) can kick.");
+    bo.send("/mute Sam");
+    await bo.seen("! Only a room's operators (and server admins) can use /mute.");
+    sam.send("/mute Zed");
+    await sam.seen("! Zed is a server admin: operators can't act on admins.");
+    sam.send("/kick Bo rude");
+    await bo.seen("<-- You left #dev; your lines go to #lobby now.");
+    await bo.seen("-- You were kicked from #dev by Sam: rude.");
+    await zed.seen("<-- Bo left the chat (kicked by Sam: rude)");
+    bo.send("/ping still-online");
+    await bo.seen("pong still-online"); // still in the chat
+  });
+
+  test("an operator locks the topic; roles outlive the room", async () => {
+    const t = await server();
+    const sam = await loggedIn(t, "Sam");
+    const bo = await t.join("Bo");
+    for (const p of [sam, bo]) await into(p, "#dev");
+    sam.send("/topic lock");
+    await bo.seen("-- Sam locked the topic of #dev: only operators may set it.");
+    bo.send("/topic mine now");
+    await bo.seen("! The topic of #dev is locked: only its operators may set it.");
+    for (const p of [sam, bo]) {
+      p.send("/part #dev");
+      await p.seen(/^<-- You left #dev/);
+    }
+    await into(bo, "#dev"); // made again, by a guest: still Sam's, still locked
+    bo.send("/topic mine now");
+    await bo.seen("! The topic of #dev is locked: only its operators may set it.");
+  });
+
+  test("in a cluster, roles set on one node hold on the other, and an operator's kick reaches a user of another node", async () => {
+    const redis = await testRedis();
+    const node = (nodeId: string) =>
+      testServer({
+        limits: { linesPerSecond: 0 },
+        cluster: { url: redis.url, nodeId, nodeTimeoutMs: 1000, retryMaxMs: 100 },
+        redisHistory: DEFAULT_RETENTION,
+      });
+    const [a, b] = [await node("a"), await node("b")];
+    const sam = await loggedIn(a, "Sam");
+    await into(sam, "#dev");
+    const kim = await b.join("Kim");
+    await into(kim, "#dev");
+    await sam.seen("--> Kim joined the chat"); // node a knows Kim is in #dev
+    sam.send("/mute Kim");
+    await kim.seen("-- Sam muted Kim in #dev until /unmute.");
+    kim.send("hello?");
+    await kim.ping();
+    sam.send("/kick Kim");
+    await kim.seen("-- You were kicked from #dev by Sam.");
+    await sam.seen("<-- Kim left the chat (kicked by Sam)");
+    expect(sam.log.lines.filter((l) => l.includes("hello?"))).toEqual([]);
+  });
+});
+
+test("the default room has no owner: the first registered user in it can't /op or /mute there", async () => {
+  const t = await server();
+  const sam = await loggedIn(t, "Sam");
+  const bo = await t.join("Bo");
+  sam.send("/mute Bo");
+  await sam.seen("! Only a room's operators (and server admins) can use /mute.");
+  sam.send("/op Bo");
+  await sam.seen("! Only a room's owner (and server admins) can use /op.");
+});
