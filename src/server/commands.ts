@@ -362,6 +362,7 @@ const handlers: Record<CommandName, Handler> = {
     ctx.log(`! ${ctx.me.name} unmuted ${name} in ${room.name}`);
   },
   ban(ctx, args) {
+    if (!ctx.hub.isAdmin(ctx.me) && ctx.me.room && ctx.hub.isOp(ctx.me, ctx.me.room)) return roomBan(ctx, args);
     const refused = adminOnly(ctx, "ban");
     if (refused) return ctx.reply(refused);
     const store = ctx.hub.bans;
@@ -414,6 +415,18 @@ const handlers: Record<CommandName, Handler> = {
     );
   },
   unban(ctx, args) {
+    const room = ctx.me.room;
+    if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.isOp(ctx.me, room)) {
+      const [name] = splitFirst(args);
+      const key = foldName(name);
+      if (name === "" || room.roles.banned?.[key] === undefined) {
+        return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32) || "Nobody"} is not banned from ${room.name}.`));
+      }
+      const text = `${ctx.me.name} lifted the ban on ${name} in ${room.name}.`;
+      ctx.hub.setRoles(room, (r) => ({ ...r, banned: Object.fromEntries(Object.entries(r.banned ?? {}).filter(([k]) => k !== key)) }), text);
+      ctx.log(`! ${text}`);
+      return;
+    }
     const refused = adminOnly(ctx, "unban");
     if (refused) return ctx.reply(refused);
     const store = ctx.hub.bans;
@@ -428,6 +441,17 @@ const handlers: Record<CommandName, Handler> = {
     });
   },
   bans(ctx) {
+    const room = ctx.me.room;
+    if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.isOp(ctx.me, room)) {
+      const now = ctx.now();
+      const live = Object.entries(room.roles.banned ?? {}).filter(([, until]) => until === 0 || until > now);
+      ctx.reply({ type: "notice", text: live.length === 0 ? `Nobody is banned from ${room.name}.` : `Banned from ${room.name} (${live.length}):`, ts: now });
+      for (const [key, until] of live) {
+        const when = until === 0 ? "until /unban" : `until ${new Date(until).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+        ctx.reply({ type: "notice", text: `  ${key} ${when}`, ts: now });
+      }
+      return;
+    }
     const refused = adminOnly(ctx, "bans");
     if (refused) return ctx.reply(refused);
     const store = ctx.hub.bans;
@@ -586,6 +610,27 @@ function moderated(ctx: CommandContext, name: string, command: CommandName): { r
   if (target === ctx.me) return error("bad-usage", `Not on yourself. Usage: ${usage(command)}`);
   if (ctx.hub.isAdmin(target)) return error("not-allowed", `${target.name} is a server admin: operators can't act on admins.`);
   return { room, target };
+}
+
+/** An operator's /ban: out of the current room (if in it), and kept out, for a while or until /unban. */
+function roomBan(ctx: CommandContext, args: string): void {
+  const room = ctx.me.room!;
+  const [name, rest] = splitFirst(args);
+  if (name === "" || !hasNameShape(name)) return badUsage(ctx, "ban", "Say whom.");
+  const key = foldName(name);
+  if (key === foldName(ctx.me.name)) return badUsage(ctx, "ban", "You can't ban yourself.");
+  const target = ctx.hub.find(name);
+  if (target && ctx.hub.isAdmin(target)) return ctx.reply(error("not-allowed", `${target.name} is a server admin: operators can't act on admins.`));
+  const [first, afterFirst] = splitFirst(rest);
+  const lasts = parseDuration(first);
+  const why = reason(lasts === undefined ? rest : afterFirst);
+  const span = lasts === undefined ? "until /unban" : `for ${first}`;
+  const shown = target?.name ?? name;
+  const until = lasts === undefined ? 0 : ctx.now() + lasts;
+  const text = `${ctx.me.name} banned ${shown} from ${room.name} ${span}${why ? `: ${why}` : ""}.`;
+  ctx.hub.setRoles(room, (r) => ({ ...r, banned: { ...r.banned, [key]: until } }), text);
+  if (target && room.has(target)) ctx.hub.kickFromRoom(target, room, `by ${ctx.me.name} (banned ${span})${why ? `: ${why}` : ""}`);
+  ctx.log(`! ${text}`);
 }
 
 /** /op and /deop: by the room's owner or a server admin, on a registered member of the room. */

@@ -18,7 +18,7 @@ import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Mayb
 import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { BanStore } from "../store/bans.ts";
-import { isMuted, type RoomRoles, type RoomStore } from "../store/rooms.ts";
+import { isBannedFrom, isMuted, type RoomRoles, type RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
 
@@ -268,6 +268,11 @@ export class Hub implements RoomHost {
     if (room?.has(member)) {
       member.room = room;
       return { ok: true, room, joined: false };
+    }
+    // Banned from it by its operators (as this node knows the room, or as it was kept).
+    const roles = room && (!past?.roles || room.roles.v >= past.roles.v) ? room.roles : past?.roles;
+    if (isBannedFrom(roles, foldName(member.name), this.clock.now()) && member.node === undefined && !this.isAdmin(member)) {
+      return roomError("not-allowed", `You are banned from ${check.name} by its operators.`);
     }
     // A user of another node was let in there: its node's bounds applied, not ours (ours may differ).
     const local = member.node === undefined;

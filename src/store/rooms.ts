@@ -18,6 +18,8 @@ export interface RoomRoles {
   muted: Record<string, number>;
   /** Only operators may set the topic. */
   locked?: boolean;
+  /** Name keys banned from the room by its operators, and until when (ms; 0: until /unban). */
+  banned?: Record<string, number>;
 }
 
 export interface RoomStore {
@@ -29,7 +31,16 @@ export const NO_ROLES: RoomRoles = { v: 0, ops: [], muted: {} };
 
 /** Whether `key` is muted by `roles` at `now`. */
 export function isMuted(roles: RoomRoles | undefined, key: string, now: number): boolean {
-  const until = roles?.muted[key];
+  return inForce(roles?.muted[key], now);
+}
+
+/** Whether `key` is banned from the room by `roles` at `now`. */
+export function isBannedFrom(roles: RoomRoles | undefined, key: string, now: number): boolean {
+  return inForce(roles?.banned?.[key], now);
+}
+
+/** Whether a mute or ban lasting until `until` (0: until lifted) holds at `now`. */
+function inForce(until: number | undefined, now: number): boolean {
   return until !== undefined && (until === 0 || until > now);
 }
 
@@ -74,11 +85,16 @@ export function parseRoles(value: unknown): RoomRoles | undefined {
   const ops = f.ops.filter((o): o is string => typeof o === "string").slice(0, 1000);
   const muted: Record<string, number> = {};
   for (const [k, until] of Object.entries(f.muted)) if (typeof until === "number") muted[k] = until;
+  const banned: Record<string, number> = {};
+  if (typeof f.banned === "object" && f.banned !== null) {
+    for (const [k, until] of Object.entries(f.banned)) if (typeof until === "number") banned[k] = until;
+  }
   return {
     v: f.v,
     ...(typeof f.owner === "string" ? { owner: f.owner } : {}),
     ops,
     muted,
     ...(f.locked === true ? { locked: true } : {}),
+    ...(Object.keys(banned).length > 0 ? { banned } : {}),
   };
 }
