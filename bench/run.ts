@@ -106,6 +106,8 @@ interface Target {
   rooms?: boolean;
   /** It keeps history (bunchat): before the join storm its room gets REPLAY_LINES lines, replayed to every joiner. */
   history?: boolean;
+  /** It has registered names (bunchat): the cost of logging in is measured. */
+  logins?: boolean;
 }
 
 const TARGETS: Target[] = [
@@ -119,6 +121,7 @@ const TARGETS: Target[] = [
     storm: "mixed",
     rooms: true,
     history: true,
+    logins: true,
   },
   {
     id: "bunchat-memory",
@@ -640,6 +643,21 @@ async function measure(target: Target): Promise<Figures> {
     }
     console.log(`  ${target.label}, ${IDLE_USERS} idle: ${show(figures.rss10k, "mib")}`);
   }
+  if (target.logins && LOGINS > 0) {
+    const server = await startTarget(target);
+    try {
+      const r = await measureLogins(server.ports[0]!, server.pids[0]!);
+      Object.assign(figures, { loginRate: r.perSecond, loginRss: r.peakMiB - r.beforeMiB, loginBusy: r.busy });
+    } catch (err) {
+      figures.loginRate = `failed: ${(err as Error).message}`;
+      notes.add(`${target.label}, logins: ${(err as Error).message}`);
+    } finally {
+      await server.stop();
+    }
+    console.log(
+      `  ${target.label}, ${LOGINS} logins at once: ${show(figures.loginRate, "count")} a second, RSS +${show(figures.loginRss, "mib")}, ${figures.loginBusy} told busy first`,
+    );
+  }
   if (target.storm && STORM > 0) {
     const server = await startTarget(target);
     const load = startLoad();
@@ -673,6 +691,89 @@ async function measure(target: Target): Promise<Figures> {
     );
   }
   return figures;
+}
+
+/** Registered logins at once in the login measurement (each retrying when told the server is busy). */
+const LOGINS = QUICK ? 20 : 200;
+
+/**
+ * LOGINS names are registered (a connection each, a few at a time as the server hashes them); then
+ * LOGINS connections log in to them at once with their password (the server's real argon2id),
+ * each sending it again 200 ms after being told the server is busy, until all are in. Logins a
+ * second, how many were told busy first, and the server's RSS at its peak.
+ */
+async function measureLogins(port: number, pid: number): Promise<{ perSecond: number; busy: number; beforeMiB: number; peakMiB: number }> {
+  const password = "correct-horse-battery";
+  const names = Array.from({ length: LOGINS }, (_, i) => `loginbench${i}`);
+  /** A connection as `name` that hands what it reads to `onText`, with a way to write a line. */
+  const session = (name: string, onText: (text: string, write: (line: string) => void) => void) =>
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open: (s) => void s.write(`${name}\n`),
+        data: (s, chunk) => onText(new TextDecoder().decode(chunk), (line) => void s.write(`${line}\n`)),
+      },
+    });
+  /** Runs `one` for every name, and resolves once each has called its `done`. */
+  const all = async (one: (name: string, done: () => void) => Promise<{ end(): void }>, ms: number, what: string) => {
+    let left = names.length;
+    let finished!: () => void;
+    const over = new Promise<void>((resolve) => (finished = resolve));
+    const sockets = [];
+    for (const name of names) sockets.push(await one(name, () => --left === 0 && finished()));
+    return { sockets, over: timeout(over, ms, what) };
+  };
+  // Register them all (busy answers are retried), then leave.
+  const registering = await all(
+    (name, done) => {
+      let sent = false;
+      return session(name, (text, write) => {
+        if (text.includes("you are in") && !sent) (sent = true), write(`/register ${password}`);
+        if (text.includes("checking many passwords")) setTimeout(() => write(`/register ${password}`), 200);
+        if (text.includes(" is registered")) done();
+      });
+    },
+    120_000,
+    "the names were not all registered",
+  );
+  await registering.over;
+  for (const s of registering.sockets) s.end();
+  await Bun.sleep(500);
+  const beforeMiB = await rssMiB(pid);
+  let peakMiB = beforeMiB;
+  let busy = 0;
+  const start = performance.now();
+  const logging = await all(
+    (name, done) => {
+      let toldBusy = false;
+      let counted = false;
+      return session(name, (text, write) => {
+        const isBusy = text.includes("checking many logins");
+        if (isBusy && !toldBusy) busy++;
+        toldBusy ||= isBusy;
+        // Asked for the password: at once, or 200 ms after being told the server is busy.
+        if (/Password[ :(]/.test(text)) {
+          if (isBusy) setTimeout(() => write(password), 200);
+          else write(password);
+        }
+        if (text.includes("you are in") && !counted) (counted = true), done();
+      });
+    },
+    120_000,
+    "the logins did not all get in",
+  );
+  let finished = false;
+  void logging.over.then(() => (finished = true), () => {});
+  while (!finished) {
+    peakMiB = Math.max(peakMiB, await rssMiB(pid));
+    await Promise.race([logging.over.catch(() => {}), Bun.sleep(100)]);
+    if (!finished && performance.now() - start > 120_000) break;
+  }
+  await logging.over;
+  const seconds = (performance.now() - start) / 1000;
+  for (const s of logging.sockets) s.end();
+  return { perSecond: Math.round((LOGINS / seconds) * 10) / 10, busy, beforeMiB, peakMiB };
 }
 
 /** Lines said before the join storm, so that each of its users is shown them (bunchat's default replay). */
@@ -838,6 +939,9 @@ const ROWS: Row[] = [
   },
   { label: "join storm: CPU server / load", key: "stormCpu", kind: "count" },
   { label: "then one line reaches all of them", key: "stormLine", kind: "ms" },
+  { label: `**logins**: ${LOGINS} logins to a registered name at once (argon2id): logins a second`, key: "loginRate", kind: "count" },
+  { label: "logins: server RSS growth at the peak", key: "loginRss", kind: "mib" },
+  { label: "logins: told busy at first (then retried)", key: "loginBusy", kind: "count" },
   { label: "RSS idle", key: "rssIdle", kind: "mib" },
   { label: `RSS with ${IDLE_USERS.toLocaleString("en")} idle users`, key: "rss10k", kind: "mib" },
   { label: "per idle user", key: "perUser", kind: "bytes" },
@@ -912,6 +1016,10 @@ than ${floorMs!.toFixed(1)} ms after it arrives, whoever the server is. That is 
   structured; the C server: plain text) until each has been welcomed; then one line from the first
   is timed to the last receiver, behind whatever the storm left queued. bunchat's room has ${REPLAY_LINES} lines
   of history first, so each user is also sent them on joining (a "history" block after the welcome).
+- **Logins** (bunchat in text mode): ${LOGINS} names are registered, then ${LOGINS} connections log in
+  to them at once with the server's real password hashing (argon2id, 64 MiB and about 144 ms a
+  hash, 2 at a time, 64 waiting); one told the server is busy sends its password again 200 ms
+  later. Logins a second until all are in, and how much the server's RSS grew at its peak.
 - **Memory** (bunchat in text mode): server RSS with ${IDLE_USERS.toLocaleString("en")} registered users doing nothing, measured once
   the server and the load generator have been idle for a second, and 2 s more.
 - Core 0 runs the server, core 1 the load generator (one process holding every client). The CPU of

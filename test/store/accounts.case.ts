@@ -2,7 +2,7 @@
 // them (the history file: test/server/accounts.test.ts; Redis: test/cluster/accounts.test.ts).
 
 import { describe, expect, test } from "bun:test";
-import type { Peer } from "../helpers/peer.ts";
+import { Peer } from "../helpers/peer.ts";
 import type { TestServer } from "../helpers/server.ts";
 
 export type MakeAccountServer = () => Promise<TestServer>;
@@ -111,18 +111,24 @@ export function accountBehaviour(label: string, make: MakeAccountServer): void {
       await ana.seen(/^! No user named "Nobody"/);
     });
 
-    test("wrong passwords for one name from anywhere slow that name's next tries", async () => {
+    test("wrong passwords for one name from many addresses slow that name's next tries, from any address", async () => {
       const t = await make();
       await registered(t);
       for (let i = 0; i < 5; i++) {
-        const p = await asked(t, "Sam");
+        // Each from an address of its own (127.0.0.x): the per-address limit never trips.
+        const p = await Peer.connect(t.port, "text", `attacker ${i}`, { from: `127.0.0.${10 + i}` });
+        p.send("Sam");
+        await p.seen(/is a registered name\. Password/);
         p.send(`wrong-${i}-horse`);
         await p.next("! Wrong password for Sam.");
         p.close();
       }
-      const p = await asked(t, "Sam");
+      const p = await Peer.connect(t.port, "text", "late", { from: "127.0.0.99" });
+      p.send("Sam");
+      await p.seen(/is a registered name\. Password/);
       p.send("correct-horse");
       await p.seen(/^! Too many wrong passwords for Sam; the next one is checked in \d+ s\.$/);
+      p.close();
     });
   });
 }
