@@ -272,6 +272,10 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost, HistoryLink
     this.queue({ type: "kick", node: member.node, name: member.name, message, ...(room ? { room } : {}) });
   }
 
+  relayBans(): void {
+    this.queue({ type: "bans" });
+  }
+
   relayRoles(room: string, roles: RoomRoles, text: string | undefined): void {
     this.queue({ type: "roles", room, roles, ...(text ? { text } : {}) });
   }

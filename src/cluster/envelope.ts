@@ -23,6 +23,8 @@ export type ClusterEvent =
    * admin, or (`room`) of a room by its operator; `message`: by whom and why.
    */
   | { type: "kick"; node: string; name: string; message: string; room?: string }
+  /** The server bans changed (kept in Redis): read them again before the next join. */
+  | { type: "bans" }
   /** A room's roles changed (owner, operators, mutes, topic lock); `text`: what its members are told. */
   | { type: "roles"; room: string; roles: RoomRoles; text?: string }
   /** A pm's recipient had left when it arrived: its sender, on `node`, is told. */
@@ -130,6 +132,8 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
       return isNodeId(v.node) && hasNameShape(v.name) && isText(v.message, KICK_MESSAGE_MAX)
         ? { type: "kick", node: v.node, name: v.name, message: v.message, ...(v.room === undefined ? {} : { room: v.room }) }
         : undefined;
+    case "bans":
+      return { type: "bans" };
     case "roles": {
       const roles = parseRoles(v.roles);
       if (!hasRoomShape(v.room) || !roles || (v.text !== undefined && !isText(v.text, 400))) return undefined;

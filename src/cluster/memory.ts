@@ -68,6 +68,10 @@ export class MemoryBus implements NodeBus, RosterHost {
     this.queue({ type: "kick", node: member.node, name: member.name, message, ...(room ? { room } : {}) });
   }
 
+  relayBans(): void {
+    this.queue({ type: "bans" });
+  }
+
   relayRoles(room: string, roles: RoomRoles, text: string | undefined): void {
     this.queue({ type: "roles", room, roles, ...(text ? { text } : {}) });
   }

@@ -226,6 +226,9 @@ export class RemoteRoster {
       case "roles":
         hub.learnRoles(event.room, event.roles, event.text);
         return;
+      case "bans":
+        hub.bansChanged(false);
+        return;
       case "undelivered": {
         const from = event.node === this.host.node ? hub.find(event.from) : undefined;
         if (!from || from.node !== undefined) return;

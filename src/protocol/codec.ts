@@ -274,6 +274,8 @@ function whoisText(e: Extract<ServerEvent, { type: "whois" }>): string {
     ...(e.idle !== undefined ? [`   idle ${minutes(e.idle)}`] : []),
     ...(e.away !== undefined ? [`   away: ${e.away}`] : []),
     ...(e.rooms ? [`   in ${e.rooms.length === 0 ? "no room" : e.rooms.join(", ")}`] : []),
+    ...(e.admin ? ["   a server admin"] : []),
+    ...(e.operator && e.operator.length > 0 ? [`   operator of ${e.operator.join(", ")}`] : []),
   ].join("\n");
 }
 

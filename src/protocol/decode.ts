@@ -209,8 +209,22 @@ const DECODERS: Record<EventType, Decoder> = {
     const away = maybe(v.away, str, "away");
     const rooms = maybe(v.rooms, strings, "rooms");
     const elsewhere = maybe(v.elsewhere, (x): x is boolean => typeof x === "boolean", "elsewhere");
-    if (!since || !idle || !away || !rooms || !elsewhere) return undefined;
-    return { type: "whois", name: v.name, online: v.online, registered: v.registered, ...since, ...idle, ...away, ...rooms, ...elsewhere };
+    const admin = maybe(v.admin, (x): x is boolean => typeof x === "boolean", "admin");
+    const operator = maybe(v.operator, strings, "operator");
+    if (!since || !idle || !away || !rooms || !elsewhere || !admin || !operator) return undefined;
+    return {
+      type: "whois",
+      name: v.name,
+      online: v.online,
+      registered: v.registered,
+      ...since,
+      ...idle,
+      ...away,
+      ...rooms,
+      ...elsewhere,
+      ...admin,
+      ...operator,
+    };
   },
   rename: (v) => (str(v.from) && str(v.to) && num(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined),
   away: (v) => (v.reason === null || str(v.reason) ? { type: "away", reason: v.reason } : undefined),

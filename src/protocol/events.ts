@@ -180,6 +180,10 @@ export type ServerEvent =
       away?: string;
       rooms?: readonly string[];
       elsewhere?: boolean;
+      /** A server admin (--admin, logged in). */
+      admin?: boolean;
+      /** The rooms (of `rooms`) they own or operate. */
+      operator?: readonly string[];
     }
   | { type: "rename"; from: string; to: string; ts: number } // /nick, to everyone including the renamed
   | { type: "away"; reason: string | null } // to yourself: /away (reason) or /back (null)

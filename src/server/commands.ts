@@ -400,6 +400,7 @@ const handlers: Record<CommandName, Handler> = {
           ...(why ? { reason: why } : {}),
         };
         await store.put(ban);
+        ctx.hub.bansChanged();
         return ban;
       }),
       (ban) => {
@@ -434,6 +435,7 @@ const handlers: Record<CommandName, Handler> = {
     const [name] = splitFirst(args);
     if (name === "" || !hasNameShape(name)) return badUsage(ctx, "unban", "Say whom.");
     ctx.after(outcome(async () => await store.remove(foldName(name))), (removed) => {
+      ctx.hub.bansChanged();
       if (typeof removed !== "boolean") return ctx.reply(removed);
       if (!removed) return ctx.reply(error("bad-usage", `${name} is not banned.`));
       ctx.reply({ type: "notice", text: `${name} is no longer banned.`, ts: ctx.now() });
@@ -496,6 +498,8 @@ const handlers: Record<CommandName, Handler> = {
         ...(away !== undefined ? { away } : {}),
         rooms: member.rooms.map((r) => r.name),
         ...(member.node !== undefined ? { elsewhere: true } : {}),
+        ...(ctx.hub.isAdmin(member) ? { admin: true } : {}),
+        ...operatorOf(ctx.hub, member),
       });
     });
   },
@@ -672,6 +676,14 @@ function changeOp(ctx: CommandContext, args: string, command: "op" | "deop"): vo
 function adminOnly(ctx: CommandContext, command: string): ErrorEvent | undefined {
   if (ctx.hub.isAdmin(ctx.me)) return undefined;
   return error("not-allowed", `Only server admins can use /${command} (--admin, logged in to their registered name).`);
+}
+
+/** The rooms a member owns or operates (not by being an admin), for /whois. */
+function operatorOf(hub: Hub, member: Member): { operator?: string[] } {
+  const key = member.node === undefined ? member.account : foldName(member.name);
+  if (key === undefined) return {};
+  const rooms = member.rooms.filter((r) => r.roles.owner === key || r.roles.ops.includes(key)).map((r) => r.name);
+  return rooms.length > 0 ? { operator: rooms } : {};
 }
 
 /** Users one person may ignore at once. */

@@ -17,7 +17,7 @@ import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe } from "../store/history.ts";
 import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
 import type { AccountStore } from "../store/accounts.ts";
-import type { BanStore } from "../store/bans.ts";
+import type { Ban, BanStore } from "../store/bans.ts";
 import { isBannedFrom, isMuted, type RoomRoles, type RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
@@ -75,6 +75,8 @@ export interface Bus {
   unclaim(name: string): void;
   /** A server admin here put out `member`, a user of another node (`message`: by whom and why). */
   kick(member: Member, message: string, room?: string): void;
+  /** The server bans changed here: the others read them again. */
+  relayBans(): void;
   /** A room's roles changed here (and what to tell its members). */
   relayRoles(room: string, roles: RoomRoles, text: string | undefined): void;
 }
@@ -106,6 +108,9 @@ export interface HubOptions {
   /** How account passwords are hashed and checked (a bounded queue). */
   passwords?: Passwords;
 }
+
+/** How long a node trusts the server bans it read. */
+const BANS_FRESH_MS = 1000;
 
 /** Lines kept are written at most this long after they are said: what a crash (kill -9) can lose. */
 export const HISTORY_FLUSH_MS = 100;
@@ -140,6 +145,8 @@ export class Hub implements RoomHost {
   private readonly admins: Set<string>;
   private readonly replayOnJoin: number;
   private historyDue = false;
+  /** The server bans as last read, and when. */
+  private bansRead: { at: number; list: Ban[] } | undefined;
   private readonly flushHistory = () => {
     this.historyDue = false;
     this.history?.flush();
@@ -331,6 +338,25 @@ export class Hub implements RoomHost {
     return Promise.all([recent, topic, roles]).then(([k, t, r]) => replay(k, t, r), () => undefined);
   }
 
+  /**
+   * The server bans, read at most once a second (a join storm would otherwise read them from Redis
+   * once per connection), and again as soon as a ban or unban is made here or on another node.
+   */
+  banList(): Maybe<Ban[]> {
+    if (!this.bans) return [];
+    const now = this.clock.now();
+    if (this.bansRead && now - this.bansRead.at < BANS_FRESH_MS) return this.bansRead.list;
+    const list = this.bans.list();
+    const keep = (l: Ban[]) => ((this.bansRead = { at: now, list: l }), l);
+    return list instanceof Promise ? list.then(keep) : keep(list);
+  }
+
+  /** A ban was added or lifted (`here`: on this node, and the others are told): the next look reads them again. */
+  bansChanged(here = true): void {
+    this.bansRead = undefined;
+    if (here) this.bus?.relayBans();
+  }
+
   /** Whether `member` runs `room`: its owner, one of its operators, or a server admin. */
   isOp(member: Member, room: Room): boolean {
     if (this.isAdmin(member)) return true;
@@ -340,7 +366,9 @@ export class Hub implements RoomHost {
 
   /** Whether `member`'s lines in `room` go nowhere (/mute). */
   isMutedIn(member: Member, room: Room): boolean {
-    return isMuted(room.roles, foldName(member.name), this.clock.now());
+    // Every line asks: a room with nobody muted (nearly all of them) answers without folding a name.
+    for (const _ in room.roles.muted) return isMuted(room.roles, foldName(member.name), this.clock.now());
+    return false;
   }
 
   /**

@@ -184,21 +184,17 @@ export class Registration {
     const { hub } = this.host;
     if (hub.find(check.name)) return this.refuseName(this.host.nameTaken(check.name), true);
     const key = foldName(check.name);
-    // Banned (this name, or a guest's ban on this network): told until when, and closed.
-    this.host.after(settled(hub.bans?.list() ?? []), (list) => {
+    const name = check.name;
+    // The bans and the name's account, asked for together (from Redis in a cluster: one wait).
+    const list = settled(hub.banList());
+    const owner = settled(hub.accounts ? hub.accounts.get(key) : undefined);
+    const both = list instanceof Promise || owner instanceof Promise ? Promise.all([list, owner]) : ([list, owner] as const);
+    this.host.after(both, ([list, account]) => {
+      // Banned (this name, or a guest's ban on this network): told until when, and closed.
       const now = this.host.now();
       const network = networkOf(this.host.address, this.host.env.limits.networkBits);
       const ban = list?.find((b) => bans(b, key, network, now));
       if (ban) return this.host.kick(error("banned", bannedText(ban)), "disconnected");
-      this.checkAccount(check.name, key);
-    });
-  }
-
-  /** A registered name (or one that looks like it) is its owner's: the password first. */
-  private checkAccount(name: string, key: string): void {
-    const { hub } = this.host;
-    if (!hub.accounts) return this.enter(name, undefined);
-    this.host.after(settled(hub.accounts.get(key)), (account) => {
       if (account === null) {
         return this.refuseName(error("server-busy", "Registered names can't be checked right now; try again in a moment."));
       }

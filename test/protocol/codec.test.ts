@@ -154,6 +154,10 @@ const byType: Cases = {
     ],
     [{ type: "whois", name: "Bo", online: true, registered: false, rooms: ["#lobby"], elsewhere: true }, "-- Bo is a guest, online on another server of the cluster.\n   in #lobby"],
     [{ type: "whois", name: "Cy", online: false, registered: true }, "-- Cy is a registered name, not online now."],
+    [
+      { type: "whois", name: "Sam", online: true, registered: true, rooms: ["#dev"], admin: true, operator: ["#dev"] },
+      "-- Sam is a registered name, online.\n   in #dev\n   a server admin\n   operator of #dev",
+    ],
   ],
   rename: [[{ type: "rename", from: "Sam", to: "Samuel", ts }, "--- Sam is now known as Samuel"]],
   away: [

@@ -53,6 +53,8 @@ describe("room operators", () => {
     await sam.seen("! Bo is a guest: only registered names can be operators.");
     sam.send("/op Ana");
     await bo.seen("-- Sam made Ana an operator of #dev.");
+    bo.send("/whois Ana");
+    await bo.seen("   operator of #dev");
     ana.send("/mute Bo 10m");
     await bo.seen("-- Ana muted Bo in #dev for 10m.");
     bo.send("can anyone hear me");
