@@ -324,8 +324,12 @@ export class Hub implements RoomHost {
     if ((!this.history && !this.roomStore) || !check.ok) return undefined;
     const count = this.history ? this.replayOnJoin : 0;
     const recent = count > 0 ? this.history!.recent(check.name, count + 1) : [];
-    const topic = this.history?.topic(check.name);
-    const roles = this.roomStore?.get(check.name);
+    // A room with people here already is up to date (its topic and roles changes reach this node):
+    // only one nobody here is in is read from the store (in a cluster, a round trip to Redis each).
+    const known = this.room(check.name);
+    const live = known !== undefined && known.locals > 0;
+    const topic = live ? known.topic : this.history?.topic(check.name);
+    const roles = live ? undefined : this.roomStore?.get(check.name);
     const replay = (kept: Kept[], topic: Topic | undefined, roles: RoomRoles | undefined): Replay => ({
       kept: kept.slice(Math.max(0, kept.length - count)),
       more: kept.length > count,

@@ -1,0 +1,210 @@
+// Registered names and what hangs off them: /register, /passwd, /unregister, /ignore,
+// /unignore, /whois. Passwords are hashed through the hub's bounded queue and never logged.
+
+import { splitFirst } from "../protocol/commands.ts";
+import type { ErrorEvent } from "../protocol/events.ts";
+import { foldName, hasNameShape } from "../protocol/names.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
+import { badUsage, type CommandContext, error, type Handler, outcome, unknownUser } from "./command-kit.ts";
+import type { Hub, Member } from "./hub.ts";
+
+export const accountCommands = {
+  register(ctx, args) {
+    const { accounts, passwords } = ctx.hub;
+    if (!accounts) return ctx.reply(noAccounts());
+    const problem = passwordProblem(args);
+    if (problem) return badUsage(ctx, "register", problem);
+    const me = ctx.me;
+    if (me.account !== undefined) {
+      return ctx.reply(error("name-registered", `${me.name} is registered already; /passwd changes its password.`));
+    }
+    const name = me.name;
+    const key = foldName(name);
+    ctx.after(
+      outcome(async () => {
+        const taken = await accounts.get(key);
+        if (taken) return error("name-registered", `${taken.name} was registered meanwhile.`);
+        const hash = await hashed(passwords.hash(args));
+        if (typeof hash !== "string") return hash;
+        await accounts.put(key, { name, hash, created: ctx.now() });
+        return undefined;
+      }),
+      (failed) => {
+        if (failed) return ctx.reply(failed);
+        me.account = key;
+        ctx.reply({ type: "notice", text: `${name} is registered: joining as ${name} asks for this password from now on.`, ts: ctx.now() });
+        ctx.log(`~ ${name} registered their name`);
+      },
+    );
+  },
+  passwd(ctx, args) {
+    const { accounts, passwords } = ctx.hub;
+    if (!accounts) return ctx.reply(noAccounts());
+    const me = ctx.me;
+    const key = me.account;
+    if (key === undefined) return ctx.reply(error("login-failed", `${me.name} is not registered: /register makes it yours.`));
+    const [old, fresh] = splitFirst(args);
+    if (old === "" || fresh === "") return badUsage(ctx, "passwd", "Give your password, then the new one.");
+    const problem = passwordProblem(fresh);
+    if (problem) return badUsage(ctx, "passwd", problem);
+    ctx.after(
+      outcome(async () => {
+        const account = await accounts.get(key);
+        if (!account) return error("login-failed", `${me.name} is no longer registered.`);
+        const ok = await hashed(passwords.verify(old, account.hash));
+        if (ok !== true) return ok === false ? error("login-failed", "That is not your password; nothing changed.") : ok;
+        const hash = await hashed(passwords.hash(fresh));
+        if (typeof hash !== "string") return hash;
+        await accounts.put(key, { ...account, hash });
+        return undefined;
+      }),
+      (failed) => {
+        if (failed) return ctx.reply(failed);
+        ctx.reply({ type: "notice", text: `The password of ${me.name} is changed.`, ts: ctx.now() });
+        ctx.log(`~ ${me.name} changed their password`);
+      },
+    );
+  },
+  unregister(ctx, args) {
+    const { accounts, passwords } = ctx.hub;
+    if (!accounts) return ctx.reply(noAccounts());
+    if (args === "") return badUsage(ctx, "unregister", "Give your password to confirm.");
+    const me = ctx.me;
+    const key = me.account;
+    if (key === undefined) return ctx.reply(error("login-failed", `${me.name} is not registered.`));
+    ctx.after(
+      outcome(async () => {
+        const account = await accounts.get(key);
+        if (!account) return undefined; // gone already
+        const ok = await hashed(passwords.verify(args, account.hash));
+        if (ok !== true) return ok === false ? error("login-failed", "That is not your password; nothing changed.") : ok;
+        await accounts.remove(key);
+        return undefined;
+      }),
+      (failed) => {
+        if (failed) return ctx.reply(failed);
+        me.account = undefined;
+        ctx.reply({ type: "notice", text: `${me.name} is no longer registered: anyone may use it once you leave.`, ts: ctx.now() });
+        ctx.log(`~ ${me.name} gave up their registered name`);
+      },
+    );
+  },
+  ignore(ctx, args) {
+    const [name] = splitFirst(args);
+    const me = ctx.me;
+    if (name === "") {
+      const list = [...(me.ignoring ?? [])].sort();
+      const text =
+        list.length === 0
+          ? "You ignore nobody. /ignore <name> hides someone's lines and private messages from you."
+          : `You ignore ${list.length}: ${list.join(", ")}. /unignore <name> undoes it.`;
+      return ctx.reply({ type: "notice", text, ts: ctx.now() });
+    }
+    if (!hasNameShape(name)) return badUsage(ctx, "ignore", "Names hold only A-Z, a-z, 0-9, _ and -.");
+    const key = foldName(name);
+    if (key === foldName(me.name)) return badUsage(ctx, "ignore", "You can't ignore yourself.");
+    const ignoring = (me.ignoring ??= new Set());
+    if (!ignoring.has(key) && ignoring.size >= MAX_IGNORES) {
+      return badUsage(ctx, "ignore", `You ignore ${MAX_IGNORES} people already; /unignore one first.`);
+    }
+    ignoring.add(key);
+    const shown = ctx.hub.find(name)?.name ?? name;
+    keepIgnores(ctx);
+    ctx.reply({
+      type: "notice",
+      text: `You ignore ${shown} now: their lines and private messages are not shown to you. /unignore ${shown} undoes it.`,
+      ts: ctx.now(),
+    });
+  },
+  unignore(ctx, args) {
+    const [name] = splitFirst(args);
+    if (name === "") return badUsage(ctx, "unignore", "Say whom.");
+    const me = ctx.me;
+    const key = foldName(name);
+    if (!hasNameShape(name) || !me.ignoring?.delete(key)) {
+      return ctx.reply(error("bad-usage", `You don't ignore ${sanitizeText(name).slice(0, 32)}.`));
+    }
+    keepIgnores(ctx);
+    ctx.reply({ type: "notice", text: `You see ${ctx.hub.find(name)?.name ?? name}'s lines again.`, ts: ctx.now() });
+  },
+  whois(ctx, args) {
+    const [wanted] = splitFirst(args);
+    if (wanted === "") return badUsage(ctx, "whois", "Say whose.");
+    const member = ctx.hub.find(wanted);
+    const accounts = ctx.hub.accounts;
+    const key = foldName(wanted);
+    const lookup = async () => {
+      if (member?.account !== undefined) return { registered: true, name: member.name };
+      const account = accounts ? await accounts.get(key) : undefined;
+      return { registered: account !== undefined, name: account?.name ?? member?.name ?? wanted };
+    };
+    ctx.after(outcome(lookup), (found) => {
+      if ("type" in found) return ctx.reply(found);
+      const { registered, name } = found;
+      if (!member) {
+        if (!registered) return ctx.reply(unknownUser(wanted));
+        return ctx.reply({ type: "whois", name, online: false, registered });
+      }
+      const away = ctx.hub.awayReason(member);
+      ctx.reply({
+        type: "whois",
+        name: member.name,
+        online: true,
+        registered,
+        ...(member.since ? { since: member.since } : {}),
+        ...(member.lastActive ? { idle: Math.max(0, ctx.now() - member.lastActive) } : {}),
+        ...(away !== undefined ? { away } : {}),
+        rooms: member.rooms.map((r) => r.name),
+        ...(member.node !== undefined ? { elsewhere: true } : {}),
+        ...(ctx.hub.isAdmin(member) ? { admin: true } : {}),
+        ...operatorOf(ctx.hub, member),
+      });
+    });
+  },
+} satisfies Record<string, Handler>;
+
+/** Users one person may ignore at once. */
+export const MAX_IGNORES = 100;
+
+/** A registered user's ignore list, kept with its account (a guest's lasts as long as its connection). */
+function keepIgnores(ctx: CommandContext): void {
+  const { accounts } = ctx.hub;
+  const key = ctx.me.account;
+  if (!accounts || key === undefined) return;
+  const ignores = [...(ctx.me.ignoring ?? [])];
+  ctx.after(
+    outcome(async () => {
+      const account = await accounts.get(key);
+      if (account) await accounts.put(key, { ...account, ignores });
+      return undefined;
+    }),
+    (failed) => failed && ctx.reply(failed),
+  );
+}
+
+/** What is wrong with a new password, if anything. */
+function passwordProblem(password: string): string | undefined {
+  if (/\s/.test(password)) return "A password can't hold spaces.";
+  const length = [...password].length;
+  if (length < 8) return "A password needs at least 8 characters.";
+  if (length > 128) return "A password can have at most 128 characters.";
+  return undefined;
+}
+
+/** A hash or a check, or the error saying the queue for them is full. */
+async function hashed<T>(work: Promise<T> | "busy"): Promise<T | ErrorEvent> {
+  if (work === "busy") return error("server-busy", "The server is checking many passwords at once; try again in a moment.");
+  return work;
+}
+
+function noAccounts(): ErrorEvent {
+  return error("no-accounts", "This server keeps no registered names.");
+}
+
+/** The rooms a member owns or operates (not by being an admin), for /whois. */
+function operatorOf(hub: Hub, member: Member): { operator?: string[] } {
+  const key = member.node === undefined ? member.account : foldName(member.name);
+  if (key === undefined) return {};
+  const rooms = member.rooms.filter((r) => r.roles.owner === key || r.roles.ops.includes(key)).map((r) => r.name);
+  return rooms.length > 0 ? { operator: rooms } : {};
+}

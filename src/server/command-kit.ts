@@ -1,0 +1,66 @@
+// What every command handler shares: the context it acts in, and the ways it answers (errors, a
+// usage hint). The handlers themselves are in commands.ts (chat, rooms, history),
+// account-commands.ts (registered names, /ignore, /whois) and moderation.ts (admins, operators).
+
+import { type CommandName, COMMANDS } from "../protocol/commands.ts";
+import type { Encoded } from "../protocol/codec.ts";
+import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
+import { LIMITS } from "../protocol/limits.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
+import type { Cursor, Maybe } from "../store/history.ts";
+import type { Hub, Member } from "./hub.ts";
+
+/** What a command may touch: the hub, its own session, the clock and the log. */
+export interface CommandContext {
+  readonly me: Member;
+  readonly hub: Hub;
+  /** An event for this user only; an Encoded one is shared (the /users reply, encoded once per change). */
+  reply(event: ServerEvent | Encoded): void;
+  quit(): void;
+  /** /nick: checks the name like a first one, renames, tells everyone. */
+  rename(to: string): void;
+  now(): number;
+  log(line: string): void;
+  /** Per room this user is in: where its /history goes on from (the earliest line it has been shown). */
+  readonly historyFrom: Map<string, Cursor>;
+  /**
+   * Goes on with `value` at once, or once it comes (a store in Redis): this user's next lines wait
+   * meanwhile, so that answers come in the order asked.
+   */
+  after<T>(value: Maybe<T>, then: (value: T) => void): void;
+}
+
+export type Handler = (ctx: CommandContext, args: string) => void;
+
+export const usage = (name: CommandName) => COMMANDS.find((c) => c.name === name)!.usage;
+
+export function badUsage(ctx: CommandContext, name: CommandName, problem: string): void {
+  ctx.reply(error("bad-usage", `${problem} Usage: ${usage(name)}`));
+}
+
+export function error(code: ErrorEvent["code"], message: string): ErrorEvent {
+  return { type: "error", code, message };
+}
+
+/** A reason given with /away or /part, cleaned and cut to size; undefined if none. */
+export function reason(text: string): string | undefined {
+  return sanitizeText(text).trim().slice(0, LIMITS.reasonMaxLength) || undefined;
+}
+
+/** A /pm to someone not online. */
+export function unknownUser(target: string): ErrorEvent {
+  return error("unknown-user", `No user named "${sanitizeText(target)}" is online. /users shows who is.`);
+}
+
+/** A plain line, /me or /topic from someone in no room. */
+export function notInRoom(): ErrorEvent {
+  return error("not-in-room", "You are in no room, so that went nowhere: /join a room (/rooms lists them).");
+}
+
+/**
+ * Runs the steps of an account command; its result, or the error for whoever asked when a store
+ * could not answer (never a rejection for the session).
+ */
+export function outcome<T>(steps: () => Promise<T>): Promise<T | ErrorEvent> {
+  return steps().catch(() => error("no-accounts", "Registered names can't be reached right now; try again in a moment."));
+}

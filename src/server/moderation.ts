@@ -1,0 +1,266 @@
+// Moderation: server admins (--admin) kick and ban from the server; a room's owner makes
+// operators, who kick and ban from the room, mute in it and lock its topic. Nobody acts on an
+// admin; every action is told and logged with who did it.
+
+import { type CommandName, splitFirst } from "../protocol/commands.ts";
+import type { ErrorEvent } from "../protocol/events.ts";
+import { foldName, hasNameShape } from "../protocol/names.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
+import { type Ban, MAX_BANS, parseDuration } from "../store/bans.ts";
+import { badUsage, type CommandContext, error, type Handler, outcome, reason, unknownUser, usage } from "./command-kit.ts";
+import type { Member } from "./hub.ts";
+import type { Room } from "./room.ts";
+
+export const moderationCommands = {
+  kick(ctx, args) {
+    const [name, rest] = splitFirst(args);
+    if (name === "") return badUsage(ctx, "kick", "Say whom.");
+    const me = ctx.me;
+    const room = me.room;
+    if (!ctx.hub.isAdmin(me)) {
+      // An operator: out of the current room.
+      if (!room || !ctx.hub.isOp(me, room)) {
+        return ctx.reply(error("not-allowed", "Only a room's operators (and server admins) can kick."));
+      }
+      const target = ctx.hub.find(name);
+      if (!target || !room.has(target)) return ctx.reply(error("not-in-room", `${sanitizeText(name).slice(0, 32)} is not in ${room.name}.`));
+      if (target === me) return badUsage(ctx, "kick", "You can't kick yourself; /part leaves.");
+      if (ctx.hub.isAdmin(target)) return ctx.reply(error("not-allowed", `${target.name} is a server admin: operators can't kick admins.`));
+      const why = reason(rest);
+      const message = `by ${me.name}${why ? `: ${why}` : ""}`;
+      const who = target.name;
+      ctx.hub.kickFromRoom(target, room, message);
+      ctx.log(`! ${me.name} kicked ${who} from ${room.name}${why ? `: ${why}` : ""}`);
+      return;
+    }
+    const target = ctx.hub.find(name);
+    if (!target) return ctx.reply(unknownUser(name));
+    if (target === me) return badUsage(ctx, "kick", "You can't kick yourself; quit leaves.");
+    if (ctx.hub.isAdmin(target)) return ctx.reply(error("not-allowed", `${target.name} is a server admin: admins can't kick each other.`));
+    const why = reason(rest);
+    const message = `by ${me.name}${why ? `: ${why}` : ""}`;
+    const who = target.name;
+    ctx.hub.kick(target, message);
+    ctx.reply({ type: "notice", text: `${who} was kicked from the server.`, ts: ctx.now() });
+    ctx.log(`! ${me.name} kicked ${who} from the server${why ? `: ${why}` : ""}`);
+  },
+  op(ctx, args) {
+    changeOp(ctx, args, "op");
+  },
+  deop(ctx, args) {
+    changeOp(ctx, args, "deop");
+  },
+  mute(ctx, args) {
+    const [name, rest] = splitFirst(args);
+    const checked = moderated(ctx, name, "mute");
+    if ("type" in checked) return ctx.reply(checked);
+    const { room, target } = checked;
+    const [first] = splitFirst(rest);
+    const lasts = first === "" ? undefined : parseDuration(first);
+    if (first !== "" && lasts === undefined) return badUsage(ctx, "mute", "A duration is a number and s, m, h or d: 10m, 2h, 7d.");
+    const key = foldName(target.name);
+    const until = lasts === undefined ? 0 : ctx.now() + lasts;
+    const span = lasts === undefined ? "until /unmute" : `for ${first}`;
+    ctx.hub.setRoles(room, (r) => ({ ...r, muted: { ...r.muted, [key]: until } }), `${ctx.me.name} muted ${target.name} in ${room.name} ${span}.`);
+    ctx.log(`! ${ctx.me.name} muted ${target.name} in ${room.name} ${span}`);
+  },
+  unmute(ctx, args) {
+    const [name] = splitFirst(args);
+    const room = ctx.me.room;
+    if (name === "") return badUsage(ctx, "unmute", "Say whom.");
+    if (!room || !ctx.hub.isOp(ctx.me, room)) return ctx.reply(error("not-allowed", "Only a room's operators (and server admins) can unmute."));
+    const key = foldName(name);
+    if (room.roles.muted[key] === undefined) return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32)} is not muted in ${room.name}.`));
+    ctx.hub.setRoles(
+      room,
+      (r) => ({ ...r, muted: Object.fromEntries(Object.entries(r.muted).filter(([k]) => k !== key)) }),
+      `${ctx.me.name} unmuted ${name} in ${room.name}.`,
+    );
+    ctx.log(`! ${ctx.me.name} unmuted ${name} in ${room.name}`);
+  },
+  ban(ctx, args) {
+    if (!ctx.hub.isAdmin(ctx.me) && ctx.me.room && ctx.hub.isOp(ctx.me, ctx.me.room)) return roomBan(ctx, args);
+    const refused = adminOnly(ctx, "ban");
+    if (refused) return ctx.reply(refused);
+    const store = ctx.hub.bans;
+    if (!store) return ctx.reply(error("no-accounts", "This server keeps no bans."));
+    const [name, rest] = splitFirst(args);
+    if (name === "") return badUsage(ctx, "ban", "Say whom.");
+    if (!hasNameShape(name)) return badUsage(ctx, "ban", "Names hold only A-Z, a-z, 0-9, _ and -.");
+    const [first, afterFirst] = splitFirst(rest);
+    const lasts = parseDuration(first);
+    const why = reason(lasts === undefined ? rest : afterFirst);
+    const me = ctx.me;
+    const target = ctx.hub.find(name);
+    const key = foldName(name);
+    if (key === foldName(me.name)) return badUsage(ctx, "ban", "You can't ban yourself.");
+    if (target && ctx.hub.isAdmin(target)) {
+      return ctx.reply(error("not-allowed", `${target.name} is a server admin: admins can't ban each other.`));
+    }
+    const now = ctx.now();
+    ctx.after(
+      outcome(async () => {
+        const all = await store.list();
+        if (all.length >= MAX_BANS && !all.some((b) => b.key === key)) {
+          return error("bad-usage", `The server keeps at most ${MAX_BANS} bans; /unban some first.`);
+        }
+        const registered = target?.account !== undefined || (ctx.hub.accounts ? (await ctx.hub.accounts.get(key)) !== undefined : false);
+        // A guest here is banned with its network too; a registered name by its account alone.
+        const network = !registered && target?.node === undefined ? target?.network : undefined;
+        const ban: Ban = {
+          key,
+          name: target?.name ?? name,
+          by: me.name,
+          at: now,
+          ...(network ? { network } : {}),
+          ...(lasts !== undefined ? { until: now + lasts } : {}),
+          ...(why ? { reason: why } : {}),
+        };
+        await store.put(ban);
+        ctx.hub.bansChanged();
+        return ban;
+      }),
+      (ban) => {
+        if ("type" in ban) return ctx.reply(ban);
+        const until = ban.until === undefined ? "until /unban" : `for ${first}`;
+        const scope = ban.network ? ` and network ${ban.network}` : "";
+        // Someone online goes now: told why, like a kick.
+        const online = ctx.hub.find(ban.name);
+        if (online) ctx.hub.kick(online, `by ${me.name} (banned ${until})${why ? `: ${why}` : ""}`);
+        ctx.reply({ type: "notice", text: `${ban.name}${scope} banned from the server ${until}.`, ts: ctx.now() });
+        ctx.log(`! ${me.name} banned ${ban.name}${scope} ${until}${why ? `: ${why}` : ""}`);
+      },
+    );
+  },
+  unban(ctx, args) {
+    const room = ctx.me.room;
+    if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.isOp(ctx.me, room)) {
+      const [name] = splitFirst(args);
+      const key = foldName(name);
+      if (name === "" || room.roles.banned?.[key] === undefined) {
+        return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32) || "Nobody"} is not banned from ${room.name}.`));
+      }
+      const text = `${ctx.me.name} lifted the ban on ${name} in ${room.name}.`;
+      ctx.hub.setRoles(room, (r) => ({ ...r, banned: Object.fromEntries(Object.entries(r.banned ?? {}).filter(([k]) => k !== key)) }), text);
+      ctx.log(`! ${text}`);
+      return;
+    }
+    const refused = adminOnly(ctx, "unban");
+    if (refused) return ctx.reply(refused);
+    const store = ctx.hub.bans;
+    if (!store) return ctx.reply(error("no-accounts", "This server keeps no bans."));
+    const [name] = splitFirst(args);
+    if (name === "" || !hasNameShape(name)) return badUsage(ctx, "unban", "Say whom.");
+    ctx.after(outcome(async () => await store.remove(foldName(name))), (removed) => {
+      ctx.hub.bansChanged();
+      if (typeof removed !== "boolean") return ctx.reply(removed);
+      if (!removed) return ctx.reply(error("bad-usage", `${name} is not banned.`));
+      ctx.reply({ type: "notice", text: `${name} is no longer banned.`, ts: ctx.now() });
+      ctx.log(`! ${ctx.me.name} lifted the ban on ${name}`);
+    });
+  },
+  bans(ctx) {
+    const room = ctx.me.room;
+    if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.isOp(ctx.me, room)) {
+      const now = ctx.now();
+      const live = Object.entries(room.roles.banned ?? {}).filter(([, until]) => until === 0 || until > now);
+      ctx.reply({ type: "notice", text: live.length === 0 ? `Nobody is banned from ${room.name}.` : `Banned from ${room.name} (${live.length}):`, ts: now });
+      for (const [key, until] of live) {
+        const when = until === 0 ? "until /unban" : `until ${new Date(until).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+        ctx.reply({ type: "notice", text: `  ${key} ${when}`, ts: now });
+      }
+      return;
+    }
+    const refused = adminOnly(ctx, "bans");
+    if (refused) return ctx.reply(refused);
+    const store = ctx.hub.bans;
+    if (!store) return ctx.reply(error("no-accounts", "This server keeps no bans."));
+    ctx.after(outcome(async () => await store.list()), (all) => {
+      if (!Array.isArray(all)) return ctx.reply(all);
+      const now = ctx.now();
+      const live = all.filter((b) => b.until === undefined || b.until > now).sort((a, b) => a.at - b.at);
+      const line = (b: Ban) =>
+        `${b.name}${b.network ? ` (and ${b.network})` : ""} ${b.until === undefined ? "until /unban" : `until ${new Date(b.until).toISOString().slice(0, 16).replace("T", " ")} UTC`}, by ${b.by}${b.reason ? `: ${b.reason}` : ""}`;
+      // A notice a ban: every line of them reads whole in every client.
+      ctx.reply({ type: "notice", text: live.length === 0 ? "Nobody is banned." : `Bans (${live.length}):`, ts: now });
+      for (const b of live) ctx.reply({ type: "notice", text: `  ${line(b)}`, ts: now });
+    });
+  },
+} satisfies Record<string, Handler>;
+
+/**
+ * The room and the member a moderation command acts on: the actor must run its current room, the
+ * target be in it, not be the actor, and not be a server admin.
+ */
+function moderated(ctx: CommandContext, name: string, command: CommandName): { room: Room; target: Member } | ErrorEvent {
+  const room = ctx.me.room;
+  if (name === "") return error("bad-usage", `Say whom. Usage: ${usage(command)}`);
+  if (!room || !ctx.hub.isOp(ctx.me, room)) return error("not-allowed", `Only a room's operators (and server admins) can use /${command}.`);
+  const target = ctx.hub.find(name);
+  if (!target || !room.has(target)) return error("not-in-room", `${sanitizeText(name).slice(0, 32)} is not in ${room.name}.`);
+  if (target === ctx.me) return error("bad-usage", `Not on yourself. Usage: ${usage(command)}`);
+  if (ctx.hub.isAdmin(target)) return error("not-allowed", `${target.name} is a server admin: operators can't act on admins.`);
+  return { room, target };
+}
+
+/** An operator's /ban: out of the current room (if in it), and kept out, for a while or until /unban. */
+function roomBan(ctx: CommandContext, args: string): void {
+  const room = ctx.me.room!;
+  const [name, rest] = splitFirst(args);
+  if (name === "" || !hasNameShape(name)) return badUsage(ctx, "ban", "Say whom.");
+  const key = foldName(name);
+  if (key === foldName(ctx.me.name)) return badUsage(ctx, "ban", "You can't ban yourself.");
+  const target = ctx.hub.find(name);
+  if (target && ctx.hub.isAdmin(target)) return ctx.reply(error("not-allowed", `${target.name} is a server admin: operators can't act on admins.`));
+  const [first, afterFirst] = splitFirst(rest);
+  const lasts = parseDuration(first);
+  const why = reason(lasts === undefined ? rest : afterFirst);
+  const span = lasts === undefined ? "until /unban" : `for ${first}`;
+  const shown = target?.name ?? name;
+  const until = lasts === undefined ? 0 : ctx.now() + lasts;
+  const text = `${ctx.me.name} banned ${shown} from ${room.name} ${span}${why ? `: ${why}` : ""}.`;
+  ctx.hub.setRoles(room, (r) => ({ ...r, banned: { ...r.banned, [key]: until } }), text);
+  if (target && room.has(target)) ctx.hub.kickFromRoom(target, room, `by ${ctx.me.name} (banned ${span})${why ? `: ${why}` : ""}`);
+  ctx.log(`! ${text}`);
+}
+
+/** /op and /deop: by the room's owner or a server admin, on a registered member of the room. */
+function changeOp(ctx: CommandContext, args: string, command: "op" | "deop"): void {
+  const [name] = splitFirst(args);
+  const room = ctx.me.room;
+  const me = ctx.me;
+  if (name === "") return badUsage(ctx, command, "Say whom.");
+  const owner = room !== undefined && me.account !== undefined && room.roles.owner === me.account;
+  if (!room || !(owner || ctx.hub.isAdmin(me))) {
+    return ctx.reply(error("not-allowed", `Only a room's owner (and server admins) can use /${command}.`));
+  }
+  const target = ctx.hub.find(name);
+  if (!target || !room.has(target)) return ctx.reply(error("not-in-room", `${sanitizeText(name).slice(0, 32)} is not in ${room.name}.`));
+  const key = foldName(target.name);
+  const accounts = ctx.hub.accounts;
+  ctx.after(
+    outcome(async () => target.account !== undefined || (accounts ? (await accounts.get(key)) !== undefined : false)),
+    (registered) => {
+      if (typeof registered !== "boolean") return ctx.reply(registered);
+      if (command === "op" && !registered) {
+        return ctx.reply(error("not-allowed", `${target.name} is a guest: only registered names can be operators.`));
+      }
+      const has = room.roles.ops.includes(key);
+      if (command === "op" ? has : !has) {
+        return ctx.reply(error("bad-usage", `${target.name} ${command === "op" ? "is an operator already" : "is not an operator"} of ${room.name}.`));
+      }
+      const text =
+        command === "op"
+          ? `${me.name} made ${target.name} an operator of ${room.name}.`
+          : `${me.name} took ${target.name}'s operator status in ${room.name}.`;
+      ctx.hub.setRoles(room, (r) => ({ ...r, ops: command === "op" ? [...r.ops, key] : r.ops.filter((o) => o !== key) }), text);
+      ctx.log(`! ${text}`);
+    },
+  );
+}
+
+/** The refusal for someone who is not a logged-in server admin; undefined for an admin. */
+function adminOnly(ctx: CommandContext, command: string): ErrorEvent | undefined {
+  if (ctx.hub.isAdmin(ctx.me)) return undefined;
+  return error("not-allowed", `Only server admins can use /${command} (--admin, logged in to their registered name).`);
+}
