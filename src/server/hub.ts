@@ -145,8 +145,8 @@ export class Hub implements RoomHost {
   private readonly admins: Set<string>;
   private readonly replayOnJoin: number;
   private historyDue = false;
-  /** The server bans as last read, and when. */
-  private bansRead: { at: number; list: Ban[] } | undefined;
+  /** The server bans as last read (or being read), and when. */
+  private bansRead: { at: number; list: Maybe<Ban[]> } | undefined;
   private readonly flushHistory = () => {
     this.historyDue = false;
     this.history?.flush();
@@ -350,9 +350,18 @@ export class Hub implements RoomHost {
     if (!this.bans) return [];
     const now = this.clock.now();
     if (this.bansRead && now - this.bansRead.at < BANS_FRESH_MS) return this.bansRead.list;
+    // One read at a time: 10,000 joins arriving before Redis answers share it.
     const list = this.bans.list();
-    const keep = (l: Ban[]) => ((this.bansRead = { at: now, list: l }), l);
-    return list instanceof Promise ? list.then(keep) : keep(list);
+    if (!(list instanceof Promise)) return (this.bansRead = { at: now, list }).list;
+    const reading = list.then(
+      (l) => l,
+      (err) => {
+        if (this.bansRead?.list === reading) this.bansRead = undefined; // a failed read is not kept
+        throw err;
+      },
+    );
+    this.bansRead = { at: now, list: reading };
+    return reading;
   }
 
   /** A ban was added or lifted (`here`: on this node, and the others are told): the next look reads them again. */
