@@ -12,17 +12,13 @@ import { LogDigest, type Repeat } from "./log-digest.ts";
 import { networkOf } from "./network.ts";
 import { error } from "./commands.ts";
 import type { NodeBus } from "../cluster/roster.ts";
-import { Hub } from "./hub.ts";
+import { Hub, type HubOptions } from "./hub.ts";
 import { Session } from "./session.ts";
 import { LOGIN_BURST } from "./registration.ts";
-import type { HistoryStatus, HistoryStore } from "../store/history.ts";
-import type { AccountStore } from "../store/accounts.ts";
-import type { BanStore } from "../store/bans.ts";
-import type { RoomStore } from "../store/rooms.ts";
-import type { Passwords } from "./passwords.ts";
+import type { HistoryStatus } from "../store/history.ts";
 import { RETRY_MS } from "../store/sqlite.ts";
 
-export interface ServerOptions {
+export interface ServerOptions extends HubParts {
   host: string;
   port: number;
   /** One line of the server's log (no trailing newline). */
@@ -46,17 +42,11 @@ export interface ServerOptions {
   hub?: Hub;
   /** Where everyone starts (when the server makes its hub). */
   defaultRoom?: string;
-  /** Where rooms' lines are kept, and how many a joiner sees (when the server makes its hub). */
-  history?: HistoryStore;
-  replayOnJoin?: number;
-  /** Registered names, and how their passwords are hashed (when the server makes its hub). */
-  accounts?: AccountStore;
-  /** Server admins (--admin) and bans, when the server makes its hub. */
-  admins?: readonly string[];
-  bans?: BanStore;
-  roomStore?: RoomStore;
-  passwords?: Passwords;
 }
+
+/** What the server's hub is made with when the server makes it (history, accounts, moderation). */
+type HubParts = Pick<HubOptions, "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore" | "passwords">;
+
 
 export interface ChatServer {
   readonly hostname: string;
@@ -77,13 +67,7 @@ export function startServer(options: ServerOptions): ChatServer {
       defaultRoom: options.defaultRoom,
       maxRooms: limits.maxRooms,
       maxRoomsPerUser: limits.maxRoomsPerUser,
-      history: options.history,
-      replayOnJoin: options.replayOnJoin,
-      accounts: options.accounts,
-      admins: options.admins,
-      bans: options.bans,
-      roomStore: options.roomStore,
-      passwords: options.passwords,
+      ...pick(options),
     });
   const now = options.now ?? Date.now;
   const clock: Clock = { now, later: SYSTEM_CLOCK.later };
@@ -284,6 +268,12 @@ export function startServer(options: ServerOptions): ChatServer {
       return stopping;
     },
   };
+}
+
+/** The hub's parts among the server's options. */
+function pick(o: HubParts): HubParts {
+  const { history, replayOnJoin, accounts, admins, bans, roomStore, passwords } = o;
+  return { history, replayOnJoin, accounts, admins, bans, roomStore, passwords };
 }
 
 /** What users and the log are told when history can't be written, and when it can again. */

@@ -4,33 +4,15 @@
 
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
-import { SqliteHistory } from "../../src/store/sqlite.ts";
-import type { Peer } from "../helpers/peer.ts";
+import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import { testRedis } from "../helpers/redis.ts";
-import { type TestServer, testServer } from "../helpers/server.ts";
+import { testServer } from "../helpers/server.ts";
 
-function store() {
-  return new SqliteHistory({ path: ":memory:", retention: DEFAULT_RETENTION, status: { paused: () => {}, resumed: () => {} } });
-}
 
-/** `name` registers (as a guest), leaves, and logs in again: now it is its registered self. */
-async function loggedIn(t: TestServer, name: string): Promise<Peer> {
-  const guest = await t.join(name);
-  guest.send("/register correct-horse");
-  await guest.seen(new RegExp(`^-- ${name} is registered`));
-  guest.send("quit");
-  await guest.closed();
-  const p = await t.connect();
-  p.send(name);
-  await p.seen(/registered name\. Password/);
-  p.send("correct-horse");
-  await p.seen(new RegExp(`^Hi ${name}, you are in`));
-  return p;
-}
 
 describe("/kick", () => {
   test("a logged-in admin kicks: the user is told and closed, their rooms are told by whom and why, the log says who did it", async () => {
-    const history = store();
+    const history = memoryStore();
     const t = await testServer({ history, accounts: history.accounts, admins: ["Sam"], limits: { linesPerSecond: 0 } });
     const sam = await loggedIn(t, "Sam");
     const [bo, cy] = [await t.join("Bo"), await t.join("Cy", "json")];
@@ -53,7 +35,7 @@ describe("/kick", () => {
   });
 
   test("refused: not an admin, an admin's name not logged in, an admin as target, nobody by that name", async () => {
-    const history = store();
+    const history = memoryStore();
     const t = await testServer({ history, accounts: history.accounts, admins: ["Sam", "Ana"], limits: { linesPerSecond: 0 } });
     const guestSam = await t.join("Sam"); // Sam is not registered yet: a guest, not the admin
     const bo = await t.join("Bo");
@@ -102,7 +84,7 @@ describe("/kick", () => {
 
 describe("/ban", () => {
   const setup = async () => {
-    const history = store();
+    const history = memoryStore();
     const t = await testServer({
       history,
       accounts: history.accounts,

@@ -4,29 +4,14 @@
 
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
-import { SqliteHistory } from "../../src/store/sqlite.ts";
 import type { Peer } from "../helpers/peer.ts";
+import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import { testRedis } from "../helpers/redis.ts";
-import { type TestServer, testServer } from "../helpers/server.ts";
+import { testServer } from "../helpers/server.ts";
 
-async function loggedIn(t: TestServer, name: string, mode: "text" | "json" = "text"): Promise<Peer> {
-  const guest = await t.join(name);
-  guest.send("/register correct-horse");
-  await guest.seen(new RegExp(`^-- ${name} is registered`));
-  guest.send("quit");
-  await guest.closed();
-  const p = await t.connect(mode);
-  p.send(name);
-  if (mode === "json") await p.event("ask-login");
-  else await p.seen(/registered name\. Password/);
-  p.send("correct-horse");
-  if (mode === "json") await p.event("welcome");
-  else await p.seen(new RegExp(`^Hi ${name}, you are in`));
-  return p;
-}
 
 async function server(admins: string[] = []) {
-  const history = new SqliteHistory({ path: ":memory:", retention: DEFAULT_RETENTION, status: { paused: () => {}, resumed: () => {} } });
+  const history = memoryStore();
   return testServer({
     history,
     accounts: history.accounts,

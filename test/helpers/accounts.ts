@@ -1,0 +1,28 @@
+// Registered users for tests: a store in memory, and a user who registers a name and logs in to it.
+
+import { DEFAULT_RETENTION } from "../../src/store/history.ts";
+import { SqliteHistory } from "../../src/store/sqlite.ts";
+import type { Peer } from "./peer.ts";
+import type { TestServer } from "./server.ts";
+
+/** History, accounts, bans and room roles in memory, as one server keeps them. */
+export function memoryStore(): SqliteHistory {
+  return new SqliteHistory({ path: ":memory:", retention: DEFAULT_RETENTION, status: { paused: () => {}, resumed: () => {} } });
+}
+
+/** `name` registers (as a guest), leaves, and logs in again: now it is its registered self. */
+export async function loggedIn(t: TestServer, name: string, mode: "text" | "json" = "text"): Promise<Peer> {
+  const guest = await t.join(name);
+  guest.send("/register correct-horse");
+  await guest.seen(new RegExp(`^-- ${name} is registered`));
+  guest.send("quit");
+  await guest.closed();
+  const p = await t.connect(mode);
+  p.send(name);
+  if (mode === "json") await p.event("ask-login");
+  else await p.seen(/registered name\. Password/);
+  p.send("correct-horse");
+  if (mode === "json") await p.event("welcome");
+  else await p.seen(new RegExp(`^Hi ${name}, you are in`));
+  return p;
+}
