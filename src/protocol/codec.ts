@@ -263,6 +263,11 @@ export function toText(event: ServerEvent, tagged = false): string {
   }
 }
 
+/** "2026-11-30 14:02": a time as the server's answers write it, in UTC. */
+export function utcMinute(ts: number): string {
+  return new Date(ts).toISOString().slice(0, 16).replace("T", " ");
+}
+
 /** The /whois answer: who, registered or not, since when, idle, away, where. */
 function whoisText(e: Extract<ServerEvent, { type: "whois" }>): string {
   const kind = e.registered ? "a registered name" : "a guest";
@@ -270,7 +275,7 @@ function whoisText(e: Extract<ServerEvent, { type: "whois" }>): string {
   const minutes = (ms: number) => (ms < 60_000 ? "under a minute" : `${Math.floor(ms / 60_000)} min`);
   return [
     `-- ${e.name} is ${kind}, online${e.elsewhere ? " on another server of the cluster" : ""}.`,
-    ...(e.since !== undefined ? [`   here since ${new Date(e.since).toISOString().replace("T", " ").slice(0, 16)} UTC`] : []),
+    ...(e.since !== undefined ? [`   here since ${utcMinute(e.since)} UTC`] : []),
     ...(e.idle !== undefined ? [`   idle ${minutes(e.idle)}`] : []),
     ...(e.away !== undefined ? [`   away: ${e.away}`] : []),
     ...(e.rooms ? [`   in ${e.rooms.length === 0 ? "no room" : e.rooms.join(", ")}`] : []),

@@ -48,6 +48,15 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "connecting-too-fast": true,
 };
 
+/** JSON text as a value to check, or undefined if it does not parse. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export const isObject = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
 const str = (v: unknown): v is string => typeof v === "string";
 const num = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
@@ -259,12 +268,7 @@ const isEventType = (type: string): type is EventType => Object.hasOwn(DECODERS,
 
 /** Reads one JSON line from the server; undefined for anything that is not a known, well-formed event. */
 export function decodeEvent(line: string): ServerEvent | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
+  const value = parseJson(line);
   if (!isObject(value) || !str(value.type) || !isEventType(value.type)) return undefined;
   return DECODERS[value.type](value);
 }

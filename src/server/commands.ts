@@ -13,9 +13,9 @@ import {
   HISTORY_PAGE_MAX,
   HISTORY_REPLY_BYTES,
   type Kept,
-  type Maybe,
   parseSearch,
   queryText,
+  settled,
 } from "../store/history.ts";
 import type { Room } from "./room.ts";
 import {
@@ -251,11 +251,6 @@ function fitReply(kept: Kept[]): Kept[] {
     if (bytes > HISTORY_REPLY_BYTES) return kept.slice(i + 1);
   }
   return kept;
-}
-
-/** A store's answer, or undefined if it failed (Redis gone): never a rejection for the session. */
-function settled<T>(value: Maybe<T>): Maybe<T | undefined> {
-  return value instanceof Promise ? value.catch(() => undefined) : value;
 }
 
 function storeFailed(): ErrorEvent {

@@ -6,6 +6,7 @@ import { type CommandName, splitFirst } from "../protocol/commands.ts";
 import type { ErrorEvent } from "../protocol/events.ts";
 import { foldName, hasNameShape } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
+import { utcMinute } from "../protocol/codec.ts";
 import { type Ban, MAX_BANS, parseDuration } from "../store/bans.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, reason, unknownUser, usage } from "./command-kit.ts";
 import type { Member } from "./hub.ts";
@@ -166,7 +167,7 @@ export const moderationCommands = {
       const live = Object.entries(room.roles.banned ?? {}).filter(([, until]) => until === 0 || until > now);
       ctx.reply({ type: "notice", text: live.length === 0 ? `Nobody is banned from ${room.name}.` : `Banned from ${room.name} (${live.length}):`, ts: now });
       for (const [key, until] of live) {
-        const when = until === 0 ? "until /unban" : `until ${new Date(until).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+        const when = until === 0 ? "until /unban" : `until ${utcMinute(until)} UTC`;
         ctx.reply({ type: "notice", text: `  ${key} ${when}`, ts: now });
       }
       return;
@@ -180,7 +181,7 @@ export const moderationCommands = {
       const now = ctx.now();
       const live = all.filter((b) => b.until === undefined || b.until > now).sort((a, b) => a.at - b.at);
       const line = (b: Ban) =>
-        `${b.name}${b.network ? ` (and ${b.network})` : ""} ${b.until === undefined ? "until /unban" : `until ${new Date(b.until).toISOString().slice(0, 16).replace("T", " ")} UTC`}, by ${b.by}${b.reason ? `: ${b.reason}` : ""}`;
+        `${b.name}${b.network ? ` (and ${b.network})` : ""} ${b.until === undefined ? "until /unban" : `until ${utcMinute(b.until)} UTC`}, by ${b.by}${b.reason ? `: ${b.reason}` : ""}`;
       // A notice a ban: every line of them reads whole in every client.
       ctx.reply({ type: "notice", text: live.length === 0 ? "Nobody is banned." : `Bans (${live.length}):`, ts: now });
       for (const b of live) ctx.reply({ type: "notice", text: `  ${line(b)}`, ts: now });

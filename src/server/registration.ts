@@ -3,8 +3,8 @@
 // drops it then: what registering needs (the step, the names refused) is not kept for the chat.
 
 import type { Replay } from "./hub.ts";
-import type { Maybe } from "../store/history.ts";
-import { parseClientHello } from "../protocol/codec.ts";
+import { type Maybe, settled } from "../store/history.ts";
+import { parseClientHello, utcMinute } from "../protocol/codec.ts";
 import { lookupCommand, parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { PROTOCOL_VERSION } from "../protocol/limits.ts";
@@ -238,13 +238,9 @@ export class Registration {
   }
 }
 
-/** A store's answer, or null if it failed (Redis gone). */
-function settled<T>(value: Maybe<T>): Maybe<T | null> {
-  return value instanceof Promise ? value.catch(() => null) : value;
-}
 
 /** Why a banned name or network is refused: until when, by whom, why. */
 export function bannedText(ban: Ban): string {
-  const until = ban.until === undefined ? "until an admin lifts it" : `until ${new Date(ban.until).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const until = ban.until === undefined ? "until an admin lifts it" : `until ${utcMinute(ban.until)} UTC`;
   return `You are banned from this server ${until} (by ${ban.by}${ban.reason ? `: ${ban.reason}` : ""}).`;
 }

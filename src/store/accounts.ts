@@ -4,6 +4,7 @@
 
 import type { Database, Statement } from "bun:sqlite";
 import type { Maybe } from "./history.ts";
+import { isObject, parseJson } from "../protocol/decode.ts";
 
 export interface Account {
   /** The name as registered. */
@@ -61,7 +62,7 @@ export class SqliteAccounts implements AccountStore {
 export function parseAccount(value: unknown): Account | undefined {
   if (typeof value !== "string") return undefined;
   const parsed = parseJson(value);
-  if (!isRecord(parsed)) return undefined;
+  if (!isObject(parsed)) return undefined;
   const { name, hash, created, ignores } = parsed;
   return typeof name === "string" && typeof hash === "string" && typeof created === "number"
     ? { name, hash, created, ignores: nameKeys(ignores) }
@@ -73,14 +74,3 @@ function nameKeys(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}

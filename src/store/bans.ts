@@ -5,6 +5,7 @@
 
 import type { Database, Statement } from "bun:sqlite";
 import type { Maybe } from "./history.ts";
+import { isObject, parseJson } from "../protocol/decode.ts";
 
 export interface Ban {
   /** The banned name's key (foldName). */
@@ -70,14 +71,8 @@ export class SqliteBans implements BanStore {
 /** A ban as kept (JSON), checked field by field; undefined if it is not one. */
 export function parseBan(value: unknown): Ban | undefined {
   if (typeof value !== "string") return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(value);
-  } catch {
-    return undefined;
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
-  const f: Record<string, unknown> = { ...v };
+  const f = parseJson(value);
+  if (!isObject(f)) return undefined;
   const { key, name, network, until, reason, by, at } = f;
   if (typeof key !== "string" || typeof name !== "string" || typeof by !== "string" || typeof at !== "number") return undefined;
   if (network !== undefined && typeof network !== "string") return undefined;

@@ -23,6 +23,11 @@ export interface Kept {
 /** A value now (a store in this process), or once a store elsewhere answers (Redis). */
 export type Maybe<T> = T | Promise<T>;
 
+/** A store's answer, or null if it failed (Redis gone): never a rejection for whoever waits on it. */
+export function settled<T>(value: Maybe<T>): Maybe<T | null> {
+  return value instanceof Promise ? value.catch(() => null) : value;
+}
+
 /** `f` of `value`, at once if it is there, else once it comes. */
 export function then<T, U>(value: Maybe<T>, f: (v: T) => U): Maybe<U> {
   return value instanceof Promise ? value.then(f) : f(value);

@@ -9,6 +9,7 @@
 // and said so in the README.
 
 import type { Topic } from "../protocol/events.ts";
+import { isObject, parseJson } from "../protocol/decode.ts";
 import { type Account, type AccountStore, parseAccount } from "./accounts.ts";
 import { type Ban, type BanStore, parseBan } from "./bans.ts";
 import { parseRoles, type RoomRoles, type RoomStore } from "./rooms.ts";
@@ -82,7 +83,7 @@ export class RedisHistory implements HistoryStore {
   async topic(room: string): Promise<Topic | undefined> {
     const value = await this.link.command("HGET", [TOPICS, room]);
     const parsed = typeof value === "string" ? parseJson(value) : undefined;
-    if (!isRecord(parsed)) return undefined;
+    if (!isObject(parsed)) return undefined;
     const { text, by, ts } = parsed;
     return typeof text === "string" && typeof by === "string" && typeof ts === "number" ? { text, by, ts } : undefined;
   }
@@ -129,7 +130,7 @@ function entries(room: string, reply: unknown): Kept[] {
 
 /** A line as the turn script stored it ({type, from, text, ts}), checked field by field. */
 function keptEvent(room: string, value: unknown): KeptEvent | undefined {
-  if (!isRecord(value)) return undefined;
+  if (!isObject(value)) return undefined;
   const { type, from, text, ts } = value;
   if (typeof from !== "string" || typeof text !== "string" || typeof ts !== "number") return undefined;
   if (type === "topic") return { type, room, text, by: from, ts };
@@ -137,17 +138,7 @@ function keptEvent(room: string, value: unknown): KeptEvent | undefined {
   return undefined;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Stream ids ("1764040299000-3") in order: their time, then their sequence. */
 function compareIds(a: Cursor, b: Cursor): number {

@@ -6,6 +6,7 @@
 
 import type { Database, Statement } from "bun:sqlite";
 import type { Maybe } from "./history.ts";
+import { isObject, parseJson } from "../protocol/decode.ts";
 
 export interface RoomRoles {
   /** Counts changes: a node keeps the newest it has heard of. */
@@ -70,16 +71,8 @@ export class SqliteRooms implements RoomStore {
 
 /** Roles as kept or carried (JSON, or an object from an envelope), checked field by field. */
 export function parseRoles(value: unknown): RoomRoles | undefined {
-  let v: unknown = value;
-  if (typeof value === "string") {
-    try {
-      v = JSON.parse(value);
-    } catch {
-      return undefined;
-    }
-  }
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
-  const f: Record<string, unknown> = { ...v };
+  const f = typeof value === "string" ? parseJson(value) : value;
+  if (!isObject(f)) return undefined;
   if (typeof f.v !== "number" || !Array.isArray(f.ops) || typeof f.muted !== "object" || f.muted === null) return undefined;
   if (f.owner !== undefined && typeof f.owner !== "string") return undefined;
   const ops = f.ops.filter((o): o is string => typeof o === "string").slice(0, 1000);

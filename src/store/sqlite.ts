@@ -12,6 +12,7 @@ import type { Topic } from "../protocol/events.ts";
 import type { Cursor, HistoryStatus, HistoryStore, Kept, KeptEvent, Retention, SearchQuery } from "./history.ts";
 import { DEFAULT_REPLAY, lineMatches, SEARCH_RESULTS } from "./history.ts";
 import { SqliteAccounts } from "./accounts.ts";
+import { parseJson } from "../protocol/decode.ts";
 import { SqliteBans } from "./bans.ts";
 import { SqliteRooms } from "./rooms.ts";
 
@@ -462,12 +463,7 @@ function topicOf(event: Extract<KeptEvent, { type: "topic" }>): Topic {
  * line that does not read as one is skipped, not trusted.
  */
 function linesOf(chunk: ChunkRow): Line[] {
-  let meta: unknown;
-  try {
-    meta = JSON.parse(chunk.lines);
-  } catch {
-    return [];
-  }
+  const meta = parseJson(chunk.lines);
   if (!Array.isArray(meta)) return [];
   const texts = chunk.text.split("\n");
   const out: Line[] = [];
