@@ -215,7 +215,7 @@ export const COMMANDS = [
     usage: "/ban <name> [10m|2h|7d] [reason]",
     summary: "keep someone out: operators of your room, server admins of the server",
     about:
-      "A room's operators ban from the room (they are put out of it and can't /join it). Server admins ban from the server: a registered name by its account, a guest by its name and its network (the /24 or /64 it came from), so a new name from there is refused too; someone online is put out at once. Kept across restarts; a timed ban lapses by itself.",
+      "A room's operators ban from the room (they are put out of it and can't /join it; a guest's ban covers guests from its network too). Server admins ban from the server: a registered name by its account, a guest by its name and its network (the /24 or /64 it came from), so a new name from there is refused too (a registered name from there still logs in); someone online is put out at once. Kept across restarts; a timed ban lapses by itself.",
     example: "/ban Troll 7d spamming",
   },
   {

@@ -278,7 +278,7 @@ export class Hub implements RoomHost {
     }
     // Banned from it by its operators (as this node knows the room, or as it was kept).
     const roles = room && (!past?.roles || room.roles.v >= past.roles.v) ? room.roles : past?.roles;
-    if (isBannedFrom(roles, foldName(member.name), this.clock.now()) && member.node === undefined && !this.isAdmin(member)) {
+    if (isBannedFrom(roles, foldName(member.name), this.clock.now(), member.account ? undefined : member.network) && member.node === undefined && !this.isAdmin(member)) {
       return roomError("not-allowed", `You are banned from ${check.name} by its operators.`);
     }
     // A user of another node was let in there: its node's bounds applied, not ours (ours may differ).

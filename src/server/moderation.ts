@@ -142,7 +142,7 @@ export const moderationCommands = {
         return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32) || "Nobody"} is not banned from ${room.name}.`));
       }
       const text = `${ctx.me.name} lifted the ban on ${name} in ${room.name}.`;
-      ctx.hub.setRoles(room, (r) => ({ ...r, banned: Object.fromEntries(Object.entries(r.banned ?? {}).filter(([k]) => k !== key)) }), text);
+      ctx.hub.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key) }), text);
       ctx.log(`! ${text}`);
       return;
     }
@@ -168,7 +168,8 @@ export const moderationCommands = {
       ctx.reply({ type: "notice", text: live.length === 0 ? `Nobody is banned from ${room.name}.` : `Banned from ${room.name} (${live.length}):`, ts: now });
       for (const [key, until] of live) {
         const when = until === 0 ? "until /unban" : `until ${utcMinute(until)} UTC`;
-        ctx.reply({ type: "notice", text: `  ${key} ${when}`, ts: now });
+        const network = room.roles.networks?.[key];
+        ctx.reply({ type: "notice", text: `  ${key}${network ? ` (and ${network})` : ""} ${when}`, ts: now });
       }
       return;
     }
@@ -219,8 +220,20 @@ function roomBan(ctx: CommandContext, args: string): void {
   const span = lasts === undefined ? "until /unban" : `for ${first}`;
   const shown = target?.name ?? name;
   const until = lasts === undefined ? 0 : ctx.now() + lasts;
-  const text = `${ctx.me.name} banned ${shown} from ${room.name} ${span}${why ? `: ${why}` : ""}.`;
-  ctx.hub.setRoles(room, (r) => ({ ...r, banned: { ...r.banned, [key]: until } }), text);
+  // A guest here is kept out with its network too (a new name would do otherwise); a registered
+  // name by its account alone.
+  const network = target && target.account === undefined && target.node === undefined ? target.network : undefined;
+  const scope = network ? ` (and network ${network})` : "";
+  const text = `${ctx.me.name} banned ${shown}${scope} from ${room.name} ${span}${why ? `: ${why}` : ""}.`;
+  ctx.hub.setRoles(
+    room,
+    (r) => ({
+      ...r,
+      banned: { ...r.banned, [key]: until },
+      networks: network ? { ...r.networks, [key]: network } : without(r.networks, key),
+    }),
+    text,
+  );
   if (target && room.has(target)) ctx.hub.kickFromRoom(target, room, `by ${ctx.me.name} (banned ${span})${why ? `: ${why}` : ""}`);
   ctx.log(`! ${text}`);
 }
@@ -264,4 +277,11 @@ function changeOp(ctx: CommandContext, args: string, command: "op" | "deop"): vo
 function adminOnly(ctx: CommandContext, command: string): ErrorEvent | undefined {
   if (ctx.hub.isAdmin(ctx.me)) return undefined;
   return error("not-allowed", `Only server admins can use /${command} (--admin, logged in to their registered name).`);
+}
+
+/** `map` without `key` (undefined when nothing is left, so that stored roles stay small). */
+function without<T>(map: Record<string, T> | undefined, key: string): Record<string, T> | undefined {
+  if (!map) return undefined;
+  const rest = Object.fromEntries(Object.entries(map).filter(([k]) => k !== key));
+  return Object.keys(rest).length > 0 ? rest : undefined;
 }

@@ -190,9 +190,9 @@ export class Registration {
     const owner = settled(hub.accounts ? hub.accounts.get(key) : undefined);
     const both = list instanceof Promise || owner instanceof Promise ? Promise.all([list, owner]) : ([list, owner] as const);
     this.host.after(both, ([list, account]) => {
-      // Banned (this name, or a guest's ban on this network): told until when, and closed.
+      // Banned (this name, or, for a guest, a guest's ban on this network): told until when, and closed.
       const now = this.host.now();
-      const network = networkOf(this.host.address, this.host.env.limits.networkBits);
+      const network = account ? undefined : networkOf(this.host.address, this.host.env.limits.networkBits);
       const ban = list?.find((b) => bans(b, key, network, now));
       if (ban) return this.host.kick(error("banned", bannedText(ban)), "disconnected");
       if (account === null) {

@@ -33,8 +33,11 @@ export interface BanStore {
   remove(key: string): Maybe<boolean>;
 }
 
-/** Whether `ban` stops someone choosing the name with `key` from `network`, at `now`. */
-export function bans(ban: Ban, key: string, network: string, now: number): boolean {
+/**
+ * Whether `ban` stops someone choosing the name with `key` from `network`, at `now` (no network:
+ * a registered name, which a guest's network ban does not cover; its owner logs in to use it).
+ */
+export function bans(ban: Ban, key: string, network: string | undefined, now: number): boolean {
   if (ban.until !== undefined && ban.until <= now) return false;
   return ban.key === key || (ban.network !== undefined && ban.network === network);
 }

@@ -21,6 +21,8 @@ export interface RoomRoles {
   locked?: boolean;
   /** Name keys banned from the room by its operators, and until when (ms; 0: until /unban). */
   banned?: Record<string, number>;
+  /** For a banned guest: the network its ban covers too (name key → network), lifted with it. */
+  networks?: Record<string, string>;
 }
 
 export interface RoomStore {
@@ -35,9 +37,17 @@ export function isMuted(roles: RoomRoles | undefined, key: string, now: number):
   return inForce(roles?.muted[key], now);
 }
 
-/** Whether `key` is banned from the room by `roles` at `now`. */
-export function isBannedFrom(roles: RoomRoles | undefined, key: string, now: number): boolean {
-  return inForce(roles?.banned?.[key], now);
+/**
+ * Whether `key` is banned from the room by `roles` at `now`; `network`: a guest's, which a ban on
+ * another guest of that network covers (a registered member is judged by its name alone).
+ */
+export function isBannedFrom(roles: RoomRoles | undefined, key: string, now: number, network?: string): boolean {
+  if (inForce(roles?.banned?.[key], now)) return true;
+  if (network === undefined || !roles?.networks) return false;
+  for (const [banned, net] of Object.entries(roles.networks)) {
+    if (net === network && inForce(roles.banned?.[banned], now)) return true;
+  }
+  return false;
 }
 
 /** Whether a mute or ban lasting until `until` (0: until lifted) holds at `now`. */
@@ -79,9 +89,9 @@ export function parseRoles(value: unknown): RoomRoles | undefined {
   const muted: Record<string, number> = {};
   for (const [k, until] of Object.entries(f.muted)) if (typeof until === "number") muted[k] = until;
   const banned: Record<string, number> = {};
-  if (typeof f.banned === "object" && f.banned !== null) {
-    for (const [k, until] of Object.entries(f.banned)) if (typeof until === "number") banned[k] = until;
-  }
+  if (isObject(f.banned)) for (const [k, until] of Object.entries(f.banned)) if (typeof until === "number") banned[k] = until;
+  const networks: Record<string, string> = {};
+  if (isObject(f.networks)) for (const [k, net] of Object.entries(f.networks)) if (typeof net === "string" && k in banned) networks[k] = net;
   return {
     v: f.v,
     ...(typeof f.owner === "string" ? { owner: f.owner } : {}),
@@ -89,5 +99,6 @@ export function parseRoles(value: unknown): RoomRoles | undefined {
     muted,
     ...(f.locked === true ? { locked: true } : {}),
     ...(Object.keys(banned).length > 0 ? { banned } : {}),
+    ...(Object.keys(networks).length > 0 ? { networks } : {}),
   };
 }

@@ -95,8 +95,9 @@ describe("/ban", () => {
     return { t, history, sam: await loggedIn(t, "Sam") };
   };
 
-  test("a banned guest is put out, and refused again under a new name from the same network; /unban lifts it", async () => {
+  test("a banned guest is put out, and refused again under a new name from the same network (a registered name from it logs in); /unban lifts it", async () => {
     const { t, sam } = await setup();
+    (await loggedIn(t, "Ana")).send("quit");
     const bo = await t.join("Bo");
     sam.send("/ban Bo 2h spamming");
     await bo.seen("! You were kicked from the server by Sam (banned for 2h): spamming.");
@@ -106,6 +107,11 @@ describe("/ban", () => {
     again.send("Bo2"); // a new name, the same network
     await again.seen(/^! You are banned from this server until \d{4}-\d\d-\d\d \d\d:\d\d UTC \(by Sam: spamming\)\.$/);
     await again.closed();
+    const ana = await t.connect();
+    ana.send("Ana"); // registered: the guest's network ban is not hers
+    await ana.seen(/registered name\. Password/);
+    ana.send("correct-horse");
+    await ana.seen(/^Hi Ana, you are in/);
     sam.send("/bans");
     await sam.seen("-- Bans (1):");
     await sam.seen(/^-- {3}Bo \(and 127\.0\.0\.0\/24\) until .* UTC, by Sam: spamming$/);

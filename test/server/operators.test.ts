@@ -127,21 +127,27 @@ test("the default room has no owner: the first registered user in it can't /op o
   await sam.seen("! Only a room's owner (and server admins) can use /op.");
 });
 
-test("an operator bans from the room: put out of it, refused on /join, listed; /unban lets back in; the chat is not affected", async () => {
+test("an operator bans from the room: put out of it, refused on /join (a guest under a new name from its network too), listed; /unban lets back in", async () => {
   const t = await server();
   const sam = await loggedIn(t, "Sam");
+  const ana = await loggedIn(t, "Ana");
   const bo = await t.join("Bo");
   for (const p of [sam, bo]) await into(p, "#dev");
   sam.send("/ban Bo 1h flooding");
-  await bo.seen("-- Sam banned Bo from #dev for 1h: flooding.");
+  await bo.seen("-- Sam banned Bo (and network 127.0.0.0/24) from #dev for 1h: flooding.");
   await bo.seen("-- You were kicked from #dev by Sam (banned for 1h): flooding.");
   bo.send("/join #dev");
   await bo.seen("! You are banned from #dev by its operators.");
+  const bob = await t.join("Bob"); // the same network, a new name
+  bob.send("/join #dev");
+  await bob.seen("! You are banned from #dev by its operators.");
+  await into(ana, "#dev"); // registered: judged by her name alone
   sam.send("/bans");
   await sam.seen("-- Banned from #dev (1):");
-  await sam.seen(/^-- {3}bo until .* UTC$/);
+  await sam.seen(/^-- {3}bo \(and 127\.0\.0\.0\/24\) until .* UTC$/);
   bo.send("still in the lobby");
   sam.send("/unban Bo");
   await sam.seen("-- Sam lifted the ban on Bo in #dev.");
   await into(bo, "#dev");
+  await into(bob, "#dev");
 });
