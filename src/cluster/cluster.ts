@@ -8,7 +8,6 @@
 // their reconnection loop are in connection.ts; this file rejoins (resubscribing, unsubscribing
 // first), catches up, and keeps the heartbeat.
 
-import type { RoomRoles } from "../store/rooms.ts";
 import { DEFAULT_RETENTION } from "../store/history.ts";
 import type { HistoryLink } from "../store/redis.ts";
 import type { RedisClient } from "bun";
@@ -21,7 +20,7 @@ import { type Bus, Hub, type Member, type RelayEvent } from "../server/hub.ts";
 import type { Room } from "../server/room.ts";
 import { type ConnectionHost, openClients, RedisConnection } from "./connection.ts";
 import { diagnose, redact } from "./diagnose.ts";
-import { entryOf, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
+import { entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
 import {
   beatReply,
   isNodeId,
@@ -115,7 +114,7 @@ function randomId(random: () => number, length: number): string {
 /** How long a claim outlives its node's last heartbeat: cleanup frees names sooner; this is for when nobody is left to. */
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
-export class Cluster implements NodeBus, RosterHost, ConnectionHost, HistoryLink {
+export class Cluster extends Moderation implements NodeBus, RosterHost, ConnectionHost, HistoryLink {
   readonly hub: Hub;
   readonly node: string;
   readonly stats: ClusterStats = {
@@ -166,6 +165,7 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost, HistoryLink
     private readonly options: ClusterOptions,
     readonly log: (line: string) => void,
   ) {
+    super();
     this.node = node;
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
     this.maxPendingBytes = options.maxPendingBytes ?? MAX_PENDING_BYTES;
@@ -267,19 +267,6 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost, HistoryLink
     this.queue({ type: "away-state", name, reason: reason ?? null });
   }
 
-  kick(member: Member, message: string, room?: string): void {
-    if (member.node === undefined) return;
-    this.queue({ type: "kick", node: member.node, name: member.name, message, ...(room ? { room } : {}) });
-  }
-
-  relayBans(): void {
-    this.queue({ type: "bans" });
-  }
-
-  relayRoles(room: string, roles: RoomRoles, text: string | undefined): void {
-    this.queue({ type: "roles", room, roles, ...(text ? { text } : {}) });
-  }
-
   sendPrivate(to: Member, event: ServerEvent): boolean {
     if (this.redis.state !== "up" || event.type !== "private") return false;
     this.queue({ type: "pm", to: to.name, node: to.node!, event });
@@ -329,7 +316,7 @@ export class Cluster implements NodeBus, RosterHost, ConnectionHost, HistoryLink
     this.ops.push("set", foldName(name), JSON.stringify(member ? entryOf(this.hub, member) : { name }));
   }
 
-  private queue(event: ClusterEvent): void {
+  protected queue(event: ClusterEvent): void {
     this.events.push(event);
     if (this.events.length >= MAX_ENVELOPE_EVENTS) void this.publishTurn();
     else this.schedule();

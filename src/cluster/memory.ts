@@ -4,12 +4,11 @@
 // (test/cluster/bus.case.ts), so cross-node logic is tested in milliseconds without redis-server;
 // what only Redis can get wrong (reconnections, freezes, dead nodes) is tested against Redis.
 
-import type { RoomRoles } from "../store/rooms.ts";
 import { foldName } from "../protocol/names.ts";
 import type { Hub, Member, RelayEvent } from "../server/hub.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import type { ClusterEvent, RosterEntry } from "./envelope.ts";
-import { entryOf, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
+import { entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
 
 /** The servers of one process that share a chat, and who holds which name (Redis's name claims). */
 export class MemoryNetwork {
@@ -23,7 +22,7 @@ export class MemoryNetwork {
   }
 }
 
-export class MemoryBus implements NodeBus, RosterHost {
+export class MemoryBus extends Moderation implements NodeBus, RosterHost {
   private readonly remotes = new RemoteRoster(this);
   private outgoing: ClusterEvent[] = [];
   private scheduled = false;
@@ -36,6 +35,7 @@ export class MemoryBus implements NodeBus, RosterHost {
     readonly hub: Hub,
     readonly log: (line: string) => void,
   ) {
+    super();
     hub.bus = this;
     this.resync();
     network.nodes.set(node, this);
@@ -61,19 +61,6 @@ export class MemoryBus implements NodeBus, RosterHost {
 
   relayAway(name: string, reason: string | undefined): void {
     this.queue({ type: "away-state", name, reason: reason ?? null });
-  }
-
-  kick(member: Member, message: string, room?: string): void {
-    if (member.node === undefined) return;
-    this.queue({ type: "kick", node: member.node, name: member.name, message, ...(room ? { room } : {}) });
-  }
-
-  relayBans(): void {
-    this.queue({ type: "bans" });
-  }
-
-  relayRoles(room: string, roles: RoomRoles, text: string | undefined): void {
-    this.queue({ type: "roles", room, roles, ...(text ? { text } : {}) });
   }
 
   sendPrivate(to: Member, event: ServerEvent): boolean {
@@ -120,7 +107,7 @@ export class MemoryBus implements NodeBus, RosterHost {
 
   // Carrying events: one batch per turn, to every other node, in order.
 
-  private queue(event: ClusterEvent): void {
+  protected queue(event: ClusterEvent): void {
     this.outgoing.push(event);
     if (this.scheduled) return;
     this.scheduled = true;

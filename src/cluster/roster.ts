@@ -9,6 +9,7 @@ import type { Bus, Hub, Member } from "../server/hub.ts";
 import type { Room } from "../server/room.ts";
 import { unreachable } from "../protocol/codec.ts";
 import type { ClusterEvent, RosterEntry } from "./envelope.ts";
+import type { RoomRoles } from "../store/rooms.ts";
 
 /** A bus a server can be handed: it reaches the other nodes, and leaves them when the server stops. */
 export interface NodeBus extends Bus {
@@ -18,6 +19,30 @@ export interface NodeBus extends Bus {
   stop(): Promise<void>;
   /** What it did, for the log when the server stops. */
   summary(): string;
+}
+
+/**
+ * What moderation tells the other nodes, the same whatever carries it (Redis, or memory): each an
+ * event queued to go with this turn's.
+ */
+export abstract class Moderation {
+  protected abstract queue(event: ClusterEvent): void;
+
+  /** Puts out a user of another node (from `room` only, if given): its own node does it. */
+  kick(member: Member, message: string, room?: string): void {
+    if (member.node === undefined) return;
+    this.queue({ type: "kick", node: member.node, name: member.name, message, ...(room ? { room } : {}) });
+  }
+
+  /** The server bans changed: every node reads them again. */
+  relayBans(): void {
+    this.queue({ type: "bans" });
+  }
+
+  /** A room's roles, as kept after a change here; `text` tells its members there. */
+  relayRoles(room: string, roles: RoomRoles, text: string | undefined): void {
+    this.queue({ type: "roles", room, roles, ...(text ? { text } : {}) });
+  }
 }
 
 /** A user here as the other nodes see it: the name as typed, its rooms, and the away reason if any. */

@@ -14,11 +14,11 @@ import { Encoded, ROOMS_SHOWN, USERS_SHOWN } from "../protocol/codec.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent, Topic } from "../protocol/events.ts";
 import { DEFAULT_ROOM, SERVER_LIMITS } from "../protocol/limits.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
-import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe } from "../store/history.ts";
+import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe, settled, then } from "../store/history.ts";
 import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { Ban, BanStore } from "../store/bans.ts";
-import { isBannedFrom, isMuted, type RoomRoles, type RoomStore } from "../store/rooms.ts";
+import { changed, isBannedFrom, isMuted, type RolesChange, type RoomRoles, type RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
 
@@ -306,7 +306,7 @@ export class Hub implements RoomHost {
     const claimable = room.size === 1 && room.roles.owner === undefined && room.name !== this.lobby;
     if (claimable && member.node === undefined && member.account !== undefined) {
       const owner = member.account;
-      this.setRoles(room, (r) => ({ ...r, owner }));
+      this.setRoles(room, (r) => (r.owner === undefined ? { ...r, owner } : r));
     }
     member.rooms.push(room);
     member.room = room;
@@ -385,15 +385,22 @@ export class Hub implements RoomHost {
   }
 
   /**
-   * New roles for a room, changed here: kept, sent to the other nodes, and (`text`) told to
-   * everyone in the room.
+   * A change to a room's roles, made here: kept, sent to the other nodes, and (`text`) told to
+   * everyone in the room. `change` may be made again on top of another node's (so it is made from
+   * the roles it is given, and gives them back if it has nothing to change).
    */
-  setRoles(room: Room, change: (roles: RoomRoles) => Omit<RoomRoles, "v">, text?: string): void {
-    const roles = { ...change(room.roles), v: room.roles.v + 1 };
-    room.roles = roles;
-    void Promise.resolve(this.roomStore?.put(room.name, roles)).catch(() => {}); // the next change writes it whole
-    this.bus?.relayRoles(room.name, roles, text);
+  setRoles(room: Room, change: RolesChange, text?: string): void {
+    // Made here at once (the room sees it now); then kept, and the roles kept told to every node:
+    // if another node changed the room meanwhile, the store made this change again on top of that.
+    const mine = changed(room.roles, change);
+    if (mine === room.roles) return;
+    room.roles = mine;
     if (text) this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
+    then(settled(this.roomStore ? this.roomStore.update(room.name, change) : mine), (kept) => {
+      const roles = kept ?? mine; // not kept (Redis gone): this node's, until the next change
+      if (roles.v >= room.roles.v) room.roles = roles;
+      this.bus?.relayRoles(room.name, roles, text);
+    });
   }
 
   /** Roles changed on another node (newer than ours wins), told here if it says something. */

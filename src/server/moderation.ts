@@ -74,7 +74,7 @@ export const moderationCommands = {
     if (room.roles.muted[key] === undefined) return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32)} is not muted in ${room.name}.`));
     ctx.hub.setRoles(
       room,
-      (r) => ({ ...r, muted: Object.fromEntries(Object.entries(r.muted).filter(([k]) => k !== key)) }),
+      (r) => ({ ...r, muted: without(r.muted, key) ?? {} }),
       `${ctx.me.name} unmuted ${name} in ${room.name}.`,
     );
     ctx.log(`! ${ctx.me.name} unmuted ${name} in ${room.name}`);
@@ -267,7 +267,7 @@ function changeOp(ctx: CommandContext, args: string, command: "op" | "deop"): vo
         command === "op"
           ? `${me.name} made ${target.name} an operator of ${room.name}.`
           : `${me.name} took ${target.name}'s operator status in ${room.name}.`;
-      ctx.hub.setRoles(room, (r) => ({ ...r, ops: command === "op" ? [...r.ops, key] : r.ops.filter((o) => o !== key) }), text);
+      ctx.hub.setRoles(room, (r) => ({ ...r, ops: command === "op" ? [...r.ops.filter((o) => o !== key), key] : r.ops.filter((o) => o !== key) }), text);
       ctx.log(`! ${text}`);
     },
   );

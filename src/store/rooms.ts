@@ -25,9 +25,24 @@ export interface RoomRoles {
   networks?: Record<string, string>;
 }
 
+/** A change to a room's roles, made from the roles it applies to; `roles` itself back: no change. */
+export type RolesChange = (roles: RoomRoles) => RoomRoles;
+
 export interface RoomStore {
   get(room: string): Maybe<RoomRoles | undefined>;
-  put(room: string, roles: RoomRoles): Maybe<void>;
+  /**
+   * Applies `change` to the roles kept for `room` as one step against every other writer (another
+   * node changing the room at the same time is not overwritten: the change is made again on top
+   * of it), counting it in `v`: the roles kept afterwards.
+   */
+  update(room: string, change: RolesChange): Maybe<RoomRoles>;
+}
+
+/** `change` made to `roles` (undefined: none yet), counted; the same roles if it changes nothing. */
+export function changed(roles: RoomRoles | undefined, change: RolesChange): RoomRoles {
+  const base = roles ?? NO_ROLES;
+  const next = change(base);
+  return next === base ? base : { ...next, v: base.v + 1 };
 }
 
 export const NO_ROLES: RoomRoles = { v: 0, ops: [], muted: {} };
@@ -70,8 +85,11 @@ export class SqliteRooms implements RoomStore {
     return row ? parseRoles(row.value) : undefined;
   }
 
-  put(room: string, roles: RoomRoles): void {
-    this.upsert.run(room, JSON.stringify(roles));
+  update(room: string, change: RolesChange): RoomRoles {
+    const before = this.get(room);
+    const after = changed(before, change);
+    if (after !== before && after !== NO_ROLES) this.upsert.run(room, JSON.stringify(after));
+    return after;
   }
 
   finalize(): void {

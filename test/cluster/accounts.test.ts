@@ -2,18 +2,12 @@
 // a node keeping them in Redis, and a name registered on one node owned on every other at once.
 
 import { describe, test } from "bun:test";
-import { DEFAULT_RETENTION } from "../../src/store/history.ts";
 import { testRedis } from "../helpers/redis.ts";
 import { until } from "../helpers/until.ts";
-import { testServer } from "../helpers/server.ts";
+import { testNode } from "../helpers/server.ts";
 import { accountBehaviour } from "../store/accounts.case.ts";
 
-const node = (url: string, nodeId: string) =>
-  testServer({
-    limits: { linesPerSecond: 0 },
-    cluster: { url, nodeId, nodeTimeoutMs: 1000, retryMaxMs: 100 },
-    redisHistory: DEFAULT_RETENTION,
-  });
+const node = testNode;
 
 accountBehaviour("Redis", async () => node((await testRedis()).url, "n1"));
 

@@ -2,11 +2,10 @@
 
 import { MemoryNetwork } from "../../src/cluster/memory.ts";
 import { testRedis } from "../helpers/redis.ts";
-import { type TestServer, testServer } from "../helpers/server.ts";
+import { FAST_NODE, type TestServer, testServer } from "../helpers/server.ts";
 import { busBehaviour, type MakeCluster } from "./bus.case.ts";
 
 /** Short timeouts so a dead node is noticed in about a second. */
-const FAST = { nodeTimeoutMs: 1000, retryMaxMs: 100 };
 
 /** Nodes of one chat: `start(id)` starts node `id`, and `add` one more later. */
 function cluster(start: (id: string) => Promise<TestServer>): MakeCluster {
@@ -30,6 +29,6 @@ busBehaviour(
 busBehaviour("Redis", async (count) => {
   const redis = await testRedis();
   return cluster((nodeId) =>
-    testServer({ limits: { linesPerSecond: 0 }, cluster: { url: redis.url, nodeId, ...FAST } }),
+    testServer({ limits: { linesPerSecond: 0 }, cluster: { url: redis.url, nodeId, ...FAST_NODE } }),
   )(count);
 });

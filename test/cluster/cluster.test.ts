@@ -7,11 +7,10 @@ import { run } from "../helpers/binaries.ts";
 import { joined, left } from "../helpers/lines.ts";
 import { Peer } from "../helpers/peer.ts";
 import { testRedis, type TestRedis } from "../helpers/redis.ts";
-import { type TestServer, testServer } from "../helpers/server.ts";
+import { FAST_NODE, type TestServer, testServer } from "../helpers/server.ts";
 import { until } from "../helpers/until.ts";
 
 /** Short timeouts so a dead node is noticed in about a second. */
-const FAST = { nodeTimeoutMs: 1000, retryMaxMs: 100 };
 
 async function nodes(count: number, redis?: TestRedis): Promise<{ redis: TestRedis; nodes: TestServer[] }> {
   redis ??= await testRedis();
@@ -20,7 +19,7 @@ async function nodes(count: number, redis?: TestRedis): Promise<{ redis: TestRed
     started.push(
       await testServer({
         limits: { linesPerSecond: 0 },
-        cluster: { url: redis.url, nodeId: `n${i + 1}`, ...FAST },
+        cluster: { url: redis.url, nodeId: `n${i + 1}`, ...FAST_NODE },
       }),
     );
   }

@@ -5,18 +5,11 @@
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
 import { testRedis } from "../helpers/redis.ts";
-import { testServer } from "../helpers/server.ts";
+import { testNode } from "../helpers/server.ts";
 import { historyBehaviour } from "../store/history.case.ts";
 
-const FAST = { nodeTimeoutMs: 1000, retryMaxMs: 100 };
-
-async function node(url: string, nodeId: string, replayOnJoin?: number, retention = DEFAULT_RETENTION) {
-  return testServer({
-    limits: { linesPerSecond: 0 },
-    cluster: { url, nodeId, ...FAST },
-    redisHistory: retention,
-    replayOnJoin,
-  });
+function node(url: string, nodeId: string, replayOnJoin?: number, retention = DEFAULT_RETENTION) {
+  return testNode(url, nodeId, { redisHistory: retention, replayOnJoin });
 }
 
 historyBehaviour("Redis Streams", async (replayOnJoin) => node((await testRedis()).url, "n1", replayOnJoin));

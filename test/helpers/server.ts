@@ -5,7 +5,7 @@ import { Cluster, type ClusterOptions } from "../../src/cluster/cluster.ts";
 import type { MemoryNetwork } from "../../src/cluster/memory.ts";
 import type { NodeBus } from "../../src/cluster/roster.ts";
 import { Hub } from "../../src/server/hub.ts";
-import type { Retention } from "../../src/store/history.ts";
+import { DEFAULT_RETENTION, type Retention } from "../../src/store/history.ts";
 import { RedisAccounts, RedisBans, RedisHistory, RedisRooms } from "../../src/store/redis.ts";
 import { Passwords } from "../../src/server/passwords.ts";
 
@@ -47,6 +47,14 @@ export type TestServerOptions = Pick<
   /** With `cluster`: history in that Redis, kept so (RedisHistory). */
   redisHistory?: Retention;
 };
+
+/** A cluster node's timings for tests: a dead node is noticed within 1 s, Redis tried again within 100 ms. */
+export const FAST_NODE = { nodeTimeoutMs: 1000, retryMaxMs: 100 };
+
+/** A node of a cluster through the Redis at `url`, with its history, names, bans and roles there; no flood limit. */
+export function testNode(url: string, nodeId: string, options: TestServerOptions = {}): Promise<TestServer> {
+  return testServer({ limits: { linesPerSecond: 0 }, cluster: { url, nodeId, ...FAST_NODE }, redisHistory: DEFAULT_RETENTION, ...options });
+}
 
 /** The test certificate (test/fixtures/tls): signed by the test CA for localhost and 127.0.0.1. */
 export async function testTls() {

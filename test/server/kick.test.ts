@@ -3,10 +3,10 @@
 // cluster the user's own server puts them out.
 
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_RETENTION } from "../../src/store/history.ts";
 import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import { testRedis } from "../helpers/redis.ts";
-import { testServer } from "../helpers/server.ts";
+import { until } from "../helpers/until.ts";
+import { testNode, testServer } from "../helpers/server.ts";
 
 
 
@@ -58,17 +58,10 @@ describe("/kick", () => {
 
   test("in a cluster, an admin on one node kicks a user of another: their own server puts them out", async () => {
     const redis = await testRedis();
-    const node = (nodeId: string) =>
-      testServer({
-        limits: { linesPerSecond: 0 },
-        cluster: { url: redis.url, nodeId, nodeTimeoutMs: 1000, retryMaxMs: 100 },
-        redisHistory: DEFAULT_RETENTION,
-        admins: ["Sam"],
-      });
-    const [a, b] = [await node("a"), await node("b")];
+    const [a, b] = [await testNode(redis.url, "a", { admins: ["Sam"] }), await testNode(redis.url, "b", { admins: ["Sam"] })];
     const sam = await loggedIn(a, "Sam");
     const kim = await b.join("Kim");
-    await sam.seen("--> Kim joined the chat");
+    await until(() => a.server.hub.find("Kim") !== undefined); // node a has heard of Kim
     sam.send("/kick Kim too loud");
     await kim.seen("! You were kicked from the server by Sam: too loud.");
     await kim.closed();
