@@ -25,8 +25,13 @@ const NOTHING: never[] = [];
 export class Pacer<T> {
   private queue: T[] = NOTHING;
   private timer: { cancel(): void } | undefined;
-  /** What must happen first (a name claim answered, a long answer read, a connection): nothing goes meanwhile. */
-  private holds: Set<string> | undefined;
+  /**
+   * What must happen first (a name claim answered, a long answer read, a connection), and how many
+   * of each are awaited: nothing goes meanwhile. Counted, because a wait may begin inside another of
+   * the same kind (a store's answer asked for once another has come) and must outlast its release.
+   */
+  private holds: Map<string, number> | undefined;
+  private holdCount = 0;
 
   constructor(
     private readonly host: PacerHost<T>,
@@ -40,12 +45,12 @@ export class Pacer<T> {
 
   /** Whether `reason` holds it. */
   holding(reason: string): boolean {
-    return this.holds?.has(reason) ?? false;
+    return (this.holds?.get(reason) ?? 0) > 0;
   }
 
   /** Whether anything holds it (lines then wait for an answer, not for the budget). */
   get held(): boolean {
-    return this.holds !== undefined && this.holds.size > 0;
+    return this.holdCount > 0;
   }
 
   /** Queues an item behind the others and lets through whatever may go now (`now`: if the caller has read the clock). */
@@ -63,13 +68,20 @@ export class Pacer<T> {
     this.drain();
   }
 
-  /** Nothing goes until `release(reason)`. */
+  /** Nothing goes until `release(reason)`, once for each hold of it. */
   hold(reason: string): void {
-    (this.holds ??= new Set()).add(reason);
+    const holds = (this.holds ??= new Map());
+    holds.set(reason, (holds.get(reason) ?? 0) + 1);
+    this.holdCount++;
   }
 
   release(reason: string): void {
-    if (this.holds?.delete(reason)) this.drain();
+    const count = this.holds?.get(reason) ?? 0;
+    if (count === 0) return;
+    if (count === 1) this.holds!.delete(reason);
+    else this.holds!.set(reason, count - 1);
+    this.holdCount--;
+    this.drain();
   }
 
   /** Forgets what waits (the connection is gone, or the user left). Holds stay. */

@@ -1,7 +1,7 @@
 // Registered names in Redis, for a cluster: the shared suite (test/store/accounts.case.ts) against
 // a node keeping them in Redis, and a name registered on one node owned on every other at once.
 
-import { describe, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { testRedis } from "../helpers/redis.ts";
 import { until } from "../helpers/until.ts";
 import { testNode } from "../helpers/server.ts";
@@ -28,5 +28,17 @@ describe("registered names in a cluster", () => {
     await p.seen(/^Hi Sam, you are in\./);
     p.send("/whois Sam");
     await p.seen("-- Sam is a registered name, online.");
+  });
+
+  test("lines sent right behind a name wait for the join's Redis answers (bans and account, history, the claim), then are said", async () => {
+    const redis = await testRedis();
+    const a = await node(redis.url, "a");
+    const kim = await a.join("Kim");
+    const p = await a.connect();
+    p.write("Sam\nfirst words\nsecond words\n"); // one packet: nothing waits for the welcome
+    await p.seen(/^Hi Sam, you are in/);
+    await kim.seen("Sam: first words");
+    await kim.seen("Sam: second words");
+    expect(p.log.lines.filter((l) => l.startsWith("!"))).toEqual([]); // not taken for names
   });
 });

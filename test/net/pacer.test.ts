@@ -65,6 +65,20 @@ describe("Pacer", () => {
     expect(went.map(([l]) => l)).toEqual(["a"]);
   });
 
+  test("one reason held twice (a wait begun while answering another) goes on only after both releases", () => {
+    const { pacer, went } = paced(10, 10);
+    pacer.hold("answer");
+    pacer.push("a");
+    pacer.hold("answer"); // the first answer came, and asked for a second one
+    pacer.release("answer");
+    expect(went).toEqual([]);
+    expect(pacer.holding("answer")).toBe(true);
+    pacer.release("answer");
+    pacer.release("answer"); // one too many: nothing to release
+    expect(went.map(([l]) => l)).toEqual(["a"]);
+    expect(pacer.held).toBe(false);
+  });
+
   test("clear forgets what waits and its timer", () => {
     const { clock, pacer, went } = paced(1, 1);
     pacer.push("a");
