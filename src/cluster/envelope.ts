@@ -22,7 +22,7 @@ export type ClusterEvent =
    * `name`, a user of `node`, was put out (only that node applies it): of the chat by a server
    * admin, or (`room`) of a room by its operator; `message`: by whom and why.
    */
-  | { type: "kick"; node: string; name: string; message: string; room?: string }
+  | { type: "kick"; node: string; name: string; message: string; room?: string; banned?: true }
   /** The server bans changed (kept in Redis): read them again before the next join. */
   | { type: "bans" }
   /** A room's roles changed (owner, operators, mutes, topic lock); `text`: what its members are told. */
@@ -130,7 +130,14 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
     case "kick":
       if (v.room !== undefined && !hasRoomShape(v.room)) return undefined;
       return isNodeId(v.node) && hasNameShape(v.name) && isText(v.message, KICK_MESSAGE_MAX)
-        ? { type: "kick", node: v.node, name: v.name, message: v.message, ...(v.room === undefined ? {} : { room: v.room }) }
+        ? {
+            type: "kick",
+            node: v.node,
+            name: v.name,
+            message: v.message,
+            ...(v.room === undefined ? {} : { room: v.room }),
+            ...(v.banned === true ? { banned: true as const } : {}),
+          }
         : undefined;
     case "bans":
       return { type: "bans" };

@@ -28,10 +28,13 @@ export interface NodeBus extends Bus {
 export abstract class Moderation {
   protected abstract queue(event: ClusterEvent): void;
 
-  /** Puts out a user of another node (from `room` only, if given): its own node does it. */
-  kick(member: Member, message: string, room?: string): void {
+  /**
+   * Puts out a user of another node (from `room` only, if given): its own node does it, and
+   * (`banned`) makes a guest's ban cover its network, which only that node knows.
+   */
+  kick(member: Member, message: string, room?: string, banned = false): void {
     if (member.node === undefined) return;
-    this.queue({ type: "kick", node: member.node, name: member.name, message, ...(room ? { room } : {}) });
+    this.queue({ type: "kick", node: member.node, name: member.name, message, ...(room ? { room } : {}), ...(banned ? { banned } : {}) });
   }
 
   /** The server bans changed: every node reads them again. */
@@ -244,6 +247,7 @@ export class RemoteRoster {
         const to = hub.find(event.name);
         if (!to || to.node !== undefined) return;
         const room = event.room === undefined ? undefined : hub.room(event.room);
+        if (event.banned && (event.room === undefined || room)) hub.banNetwork(to, room, this.host.log);
         if (event.room === undefined) hub.kick(to, event.message);
         else if (room) hub.kickFromRoom(to, room, event.message);
         return;

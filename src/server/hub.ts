@@ -73,8 +73,11 @@ export interface Bus {
   claim(name: string): true | Promise<boolean>;
   /** Gives back a claimed name nobody here ended up using. */
   unclaim(name: string): void;
-  /** A server admin here put out `member`, a user of another node (`message`: by whom and why). */
-  kick(member: Member, message: string, room?: string): void;
+  /**
+   * Someone here put out `member`, a user of another node, from the server or from `room`
+   * (`message`: by whom and why; `banned`: for a ban, which its node extends to a guest's network).
+   */
+  kick(member: Member, message: string, room?: string, banned?: boolean): void;
   /** The server bans changed here: the others read them again. */
   relayBans(): void;
   /** A room's roles changed here (and what to tell its members). */
@@ -386,20 +389,22 @@ export class Hub implements RoomHost {
 
   /**
    * A change to a room's roles, made here: kept, sent to the other nodes, and (`text`) told to
-   * everyone in the room. `change` may be made again on top of another node's (so it is made from
+   * everyone in the room; `afterwards` once every node has been sent it (what follows from it, such as
+   * a ban's kick, reaches them after it). `change` may be made again on top of another node's (so it is made from
    * the roles it is given, and gives them back if it has nothing to change).
    */
-  setRoles(room: Room, change: RolesChange, text?: string): void {
+  setRoles(room: Room, change: RolesChange, text?: string, afterwards?: () => void): void {
     // Made here at once (the room sees it now); then kept, and the roles kept told to every node:
     // if another node changed the room meanwhile, the store made this change again on top of that.
     const mine = changed(room.roles, change);
-    if (mine === room.roles) return;
+    if (mine === room.roles) return afterwards?.();
     room.roles = mine;
     if (text) this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
     then(settled(this.roomStore ? this.roomStore.update(room.name, change) : mine), (kept) => {
       const roles = kept ?? mine; // not kept (Redis gone): this node's, until the next change
       if (roles.v >= room.roles.v) room.roles = roles;
       this.bus?.relayRoles(room.name, roles, text);
+      afterwards?.();
     });
   }
 
@@ -593,8 +598,8 @@ export class Hub implements RoomHost {
    * A server admin's /kick: `member` leaves the chat, told why, everyone in its rooms told by whom
    * (`message`: "by Ana: spamming"). A user of another node is put out there.
    */
-  kick(member: Member, message: string): void {
-    if (member.node !== undefined) return this.bus?.kick(member, message);
+  kick(member: Member, message: string, banned = false): void {
+    if (member.node !== undefined) return this.bus?.kick(member, message, undefined, banned);
     member.drop?.(
       { type: "error", code: "kicked", message: `You were kicked from the server ${message}.` },
       "kicked",
@@ -606,12 +611,38 @@ export class Hub implements RoomHost {
    * An operator's /kick: `member` leaves `room` (not the chat), everyone in it told by whom and why.
    * A user of another node is put out there.
    */
-  kickFromRoom(member: Member, room: Room, message: string): void {
-    if (member.node !== undefined) return this.bus?.kick(member, message, room.name);
+  kickFromRoom(member: Member, room: Room, message: string, banned = false): void {
+    if (member.node !== undefined) return this.bus?.kick(member, message, room.name, banned);
     if (!this.part(member, room, message, this.clock.now(), "kicked")) return;
     const current = member.room;
     this.send(member, { type: "parted", room: room.name, ...(current ? { current: current.name } : {}) });
     this.send(member, { type: "notice", text: `You were kicked from ${room.name} ${message}.`, ts: this.clock.now() });
+  }
+
+  /**
+   * A guest of this node was banned from another (`room`: from that room; else from the server),
+   * which could not see where it connects from: its ban is made to cover its network too, as it
+   * would have been here. A registered member's ban stays on its name.
+   */
+  banNetwork(member: Member, room: Room | undefined, log: (line: string) => void): void {
+    const network = member.network;
+    if (member.node !== undefined || member.account !== undefined || network === undefined) return;
+    const key = foldName(member.name);
+    if (room) {
+      const covers = (r: RoomRoles) => r.banned?.[key] !== undefined && r.networks?.[key] === undefined;
+      if (!covers(room.roles)) return;
+      this.setRoles(room, (r) => (covers(r) ? { ...r, networks: { ...r.networks, [key]: network } } : r));
+      return log(`! the ban on ${member.name} from ${room.name} covers its network ${network} too (it was online here)`);
+    }
+    const store = this.bans;
+    if (!store) return;
+    void (async () => {
+      const ban = (await store.list()).find((b) => b.key === key && b.network === undefined);
+      if (!ban) return;
+      await store.put({ ...ban, network });
+      this.bansChanged();
+      log(`! the ban on ${ban.name} covers its network ${network} too (it was online here)`);
+    })().catch(() => {}); // Redis gone: the ban holds on the name, as it was made
   }
 
   /** Members on this server. */

@@ -127,7 +127,7 @@ export const moderationCommands = {
         const scope = ban.network ? ` and network ${ban.network}` : "";
         // Someone online goes now: told why, like a kick.
         const online = ctx.hub.find(ban.name);
-        if (online) ctx.hub.kick(online, `by ${me.name} (banned ${until})${why ? `: ${why}` : ""}`);
+        if (online) ctx.hub.kick(online, `by ${me.name} (banned ${until})${why ? `: ${why}` : ""}`, true);
         ctx.reply({ type: "notice", text: `${ban.name}${scope} banned from the server ${until}.`, ts: ctx.now() });
         ctx.log(`! ${me.name} banned ${ban.name}${scope} ${until}${why ? `: ${why}` : ""}`);
       },
@@ -233,8 +233,10 @@ function roomBan(ctx: CommandContext, args: string): void {
       networks: network ? { ...r.networks, [key]: network } : without(r.networks, key),
     }),
     text,
+    () => {
+      if (target && room.has(target)) ctx.hub.kickFromRoom(target, room, `by ${ctx.me.name} (banned ${span})${why ? `: ${why}` : ""}`, true);
+    },
   );
-  if (target && room.has(target)) ctx.hub.kickFromRoom(target, room, `by ${ctx.me.name} (banned ${span})${why ? `: ${why}` : ""}`);
   ctx.log(`! ${text}`);
 }
 

@@ -4,9 +4,10 @@
 
 import { describe, expect, test } from "bun:test";
 import { loggedIn, memoryStore } from "../helpers/accounts.ts";
+import { foldName } from "../../src/protocol/names.ts";
 import { testRedis } from "../helpers/redis.ts";
 import { until } from "../helpers/until.ts";
-import { testNode, testServer } from "../helpers/server.ts";
+import { type TestServer, testNode, testServer } from "../helpers/server.ts";
 
 
 
@@ -69,9 +70,24 @@ describe("/kick", () => {
     // A ban on one node holds on the other at once (Redis keeps it).
     sam.send("/ban Kim 1h");
     await sam.seen("-- Kim banned from the server for 1h.");
+    const heard = async (t: TestServer, key: string, network?: string) =>
+      ((await t.server.hub.banList()) ?? []).some((ban) => ban.key === key && ban.network === network);
+    await until(() => heard(b, foldName("Kim"))); // node b has heard of the ban (a bans event): a join there reads it
     const again = await b.connect();
     again.send("Kim");
     await again.seen(/^! You are banned from this server until .* \(by Sam\)\.$/);
+    // A guest online on the other node: banned there with its network, which only that node sees.
+    const bo = await b.join("Bo");
+    await until(() => a.server.hub.find("Bo") !== undefined);
+    sam.send("/ban Bo 1h");
+    await bo.seen("! You were kicked from the server by Sam (banned for 1h).");
+    await until(() => b.log.some((l) => l === "! the ban on Bo covers its network 127.0.0.0/24 too (it was online here)"));
+    for (const t of [a, b]) await until(() => heard(t, foldName("Bo"), "127.0.0.0/24"));
+    for (const t of [a, b]) {
+      const other = await t.connect();
+      other.send("Bob"); // a new name, the same network, either node
+      await other.seen(/^! You are banned from this server until .* \(by Sam\)\.$/);
+    }
   });
 });
 

@@ -126,6 +126,24 @@ describe("room operators", () => {
     await sam.seen("<-- Kim left the chat (kicked by Sam)");
     expect(sam.log.lines.filter((l) => l.includes("hello?"))).toEqual([]);
   });
+
+  test("in a cluster, an operator's ban of a guest of another node covers the guest's network, which that node sees", async () => {
+    const redis = await testRedis();
+    const [a, b] = [await testNode(redis.url, "a"), await testNode(redis.url, "b")];
+    const sam = await loggedIn(a, "Sam");
+    await into(sam, "#dev");
+    const bo = await b.join("Bo");
+    await into(bo, "#dev");
+    await until(() => a.server.hub.room("#dev")?.has(a.server.hub.find("Bo")!) === true);
+    sam.send("/ban Bo 1h");
+    await bo.seen("-- You were kicked from #dev by Sam (banned for 1h).");
+    for (const t of [a, b]) await until(() => t.server.hub.room("#dev")?.roles.networks?.[foldName("Bo")] === "127.0.0.0/24");
+    for (const t of [a, b]) {
+      const bob = await t.join(`Bob${t === a ? "a" : "b"}`); // a new name from the same network, either node
+      bob.send("/join #dev");
+      await bob.seen("! You are banned from #dev by its operators.");
+    }
+  });
 });
 
 test("the default room has no owner: the first registered user in it can't /op or /mute there", async () => {
