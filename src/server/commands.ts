@@ -105,12 +105,9 @@ const chatCommands = {
     if (args === "lock" || args === "unlock") {
       if (!ctx.hub.isOp(ctx.me, room)) return ctx.reply(error("not-allowed", "Only a room's operators can lock or unlock its topic."));
       const locked = args === "lock";
-      ctx.hub.setRoles(
-        room,
-        (r) => ({ ...r, locked }),
-        locked ? `${ctx.me.name} locked the topic of ${room.name}: only operators may set it.` : `${ctx.me.name} unlocked the topic of ${room.name}.`,
-      );
-      return;
+      const text = locked ? `${ctx.me.name} locked the topic of ${room.name}: only operators may set it.` : `${ctx.me.name} unlocked the topic of ${room.name}.`;
+      ctx.hub.setRoles(room, (r) => ({ ...r, locked }), text);
+      return ctx.log(`! ${text}`);
     }
     if (room.roles.locked && !ctx.hub.isOp(ctx.me, room)) {
       return ctx.reply(error("not-allowed", `The topic of ${room.name} is locked: only its operators may set it.`));

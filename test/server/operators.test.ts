@@ -82,6 +82,7 @@ describe("room operators", () => {
     for (const p of [sam, bo]) await into(p, "#dev");
     sam.send("/topic lock");
     await bo.seen("-- Sam locked the topic of #dev: only operators may set it.");
+    expect(t.log).toContain("! Sam locked the topic of #dev: only operators may set it."); // who did it, in the server's log
     bo.send("/topic mine now");
     await bo.seen("! The topic of #dev is locked: only its operators may set it.");
     for (const p of [sam, bo]) {
