@@ -1,6 +1,7 @@
 // Everything the server tells a client. Each event is encoded once per mode (see codec.ts).
 
-export type Mode = "text" | "json";
+/** How a connection is written to: plain text, JSON lines, or IRC (with server-time tags: "irc-time"). */
+export type Mode = "text" | "json" | "irc" | "irc-time";
 
 /**
  * How a recipient sees an event: in its mode, and in plain text "tagged" when the event is from a

@@ -24,7 +24,7 @@ export interface Change {
   ts: number;
 }
 
-const VIEWS: readonly View[] = ["text", "tagged", "json"];
+const VIEWS: readonly View[] = ["text", "tagged", "json", "irc", "irc-time"];
 
 /** Names a batched join or leave line shows; the rest are counted. */
 export const PRESENCE_NAMES = 50;
@@ -46,6 +46,8 @@ export class PresenceBatch {
   private readonly runStart: number[] = [];
   /** Per starting index: the event for the rest of that run. */
   private readonly cut = new Map<number, Encoded>();
+  /** Per index: the event for that change alone (IRC's views). */
+  private readonly single = new Map<number, Encoded>();
   private readonly ends = new Map<number, number>();
   private readonly shares = new Map<number, { parts: Uint8Array[]; seqs: number[] }>();
 
@@ -84,8 +86,10 @@ export class PresenceBatch {
     if (known) return known;
     const parts: Uint8Array[] = [];
     const seqs: number[] = [];
+    // IRC clients keep a channel's names from its JOINs and PARTs: each change, not a summary.
+    const each = view === "irc" || view === "irc-time";
     for (let i = from; i < this.changes.length; ) {
-      const end = this.runEnd(i);
+      const end = each ? i + 1 : this.runEnd(i);
       parts.push(this.encoded(i, end).bytes(view));
       seqs.push(this.changes[i]!.seq);
       i = end;
@@ -107,8 +111,9 @@ export class PresenceBatch {
   }
 
   private encoded(from: number, to: number): Encoded {
-    let encoded = this.cut.get(from);
-    if (!encoded) this.cut.set(from, (encoded = new Encoded(presenceEvent(this.room, this.changes.slice(from, to)))));
+    const map = to === from + 1 ? this.single : this.cut;
+    let encoded = map.get(from);
+    if (!encoded) map.set(from, (encoded = new Encoded(presenceEvent(this.room, this.changes.slice(from, to)))));
     return encoded;
   }
 }

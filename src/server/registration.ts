@@ -109,33 +109,23 @@ export class Registration {
   /** A line while a registered name's password is wanted: an empty one goes back to choosing a name. */
   private onLogin(line: string): void {
     const login = this.login!;
-    const { env, hub } = this.host;
+    const { env } = this.host;
     if (line === "") {
       this.login = undefined;
       this.step = "naming";
       return this.host.reply({ type: "ask-name" });
     }
-    const now = this.host.now();
-    const waitMs = env.logins.wait(login.key, now);
-    if (waitMs > 0) {
-      this.host.reply(
-        error(
-          "slow-down",
-          `Too many wrong passwords for ${login.account.name}; the next one is checked in ${Math.ceil(waitMs / 1000)} s.`,
-        ),
-      );
-      return this.askLogin(login.account.name);
-    }
-    const checked = hub.passwords.verify(line, login.account.hash);
-    if (checked === "busy") {
-      this.host.reply(error("server-busy", "The server is checking many logins at once; send your password again in a moment."));
-      return this.askLogin(login.account.name);
-    }
-    this.host.after(checked, (ok) => {
-      if (ok) return this.enter(login.account.name, { key: login.key, ignores: login.account.ignores ?? [] });
-      env.attempts.take(this.host.address, this.host.now());
-      env.logins.take(login.key, this.host.now());
-      this.host.log(`! wrong password for ${login.account.name} from ${this.host.address}`);
+    verifyLogin(this.host, login, line, (outcome) => {
+      if (outcome === "ok") return this.enter(login.account.name, { key: login.key, ignores: login.account.ignores ?? [] });
+      if (outcome === "busy") {
+        this.host.reply(error("server-busy", "The server is checking many logins at once; send your password again in a moment."));
+        return this.askLogin(login.account.name);
+      }
+      if (typeof outcome === "number") {
+        const seconds = Math.ceil(outcome / 1000);
+        this.host.reply(error("slow-down", `Too many wrong passwords for ${login.account.name}; the next one is checked in ${seconds} s.`));
+        return this.askLogin(login.account.name);
+      }
       if (++this.refusedNames >= env.limits.maxNameAttempts) {
         return this.host.kick(
           error("too-many-attempts", `${env.limits.maxNameAttempts} attempts refused; closing the connection.`),
@@ -183,25 +173,16 @@ export class Registration {
     if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
     const { hub } = this.host;
     if (hub.find(check.name)) return this.refuseName(this.host.nameTaken(check.name), true);
-    const key = foldName(check.name);
     const name = check.name;
-    // The bans and the name's account, asked for together (from Redis in a cluster: one wait).
-    const list = settled(hub.banList());
-    const owner = settled(hub.accounts ? hub.accounts.get(key) : undefined);
-    const both = list instanceof Promise || owner instanceof Promise ? Promise.all([list, owner]) : ([list, owner] as const);
-    this.host.after(both, ([list, account]) => {
-      // Banned (this name, or, for a guest, a guest's ban on this network): told until when, and closed.
-      const now = this.host.now();
-      const network = account ? undefined : networkOf(this.host.address, this.host.env.limits.networkBits);
-      const ban = list?.find((b) => bans(b, key, network, now));
-      if (ban) return this.host.kick(error("banned", bannedText(ban)), "disconnected");
-      if (account === null) {
+    nameStanding(this.host, name, (standing) => {
+      if ("ban" in standing) return this.host.kick(error("banned", bannedText(standing.ban)), "disconnected");
+      if (standing.account === null) {
         return this.refuseName(error("server-busy", "Registered names can't be checked right now; try again in a moment."));
       }
-      if (!account) return this.enter(name, undefined);
-      this.login = { key, account };
+      if (!standing.account) return this.enter(name, undefined);
+      this.login = { key: foldName(name), account: standing.account };
       this.step = "login";
-      this.askLogin(account.name);
+      this.askLogin(standing.account.name);
     });
   }
 
@@ -243,4 +224,53 @@ export class Registration {
 export function bannedText(ban: Ban): string {
   const until = ban.until === undefined ? "until an admin lifts it" : `until ${utcMinute(ban.until)} UTC`;
   return `You are banned from this server ${until} (by ${ban.by}${ban.reason ? `: ${ban.reason}` : ""}).`;
+}
+
+/**
+ * Where a name stands before anyone joins as it: banned (this name, or for a guest a ban on its
+ * network), registered (its account: a password is wanted), or free (no account). `account` null:
+ * registered names can't be asked about now (Redis gone). The bans and the account are asked for
+ * together (in a cluster: one wait).
+ */
+export function nameStanding(
+  host: Pick<RegistrationHost, "hub" | "env" | "address" | "now" | "after">,
+  name: string,
+  then: (standing: { ban: Ban } | { account: Account | undefined | null }) => void,
+): void {
+  const { hub } = host;
+  const key = foldName(name);
+  const list = settled(hub.banList());
+  const owner = settled(hub.accounts ? hub.accounts.get(key) : undefined);
+  const both = list instanceof Promise || owner instanceof Promise ? Promise.all([list, owner]) : ([list, owner] as const);
+  host.after(both, ([list, account]) => {
+    const now = host.now();
+    const network = account ? undefined : networkOf(host.address, host.env.limits.networkBits);
+    const ban = list?.find((b) => bans(b, key, network, now));
+    then(ban ? { ban } : { account });
+  });
+}
+
+/**
+ * A password for a registered name, checked: "ok", "wrong" (counted against the address and the
+ * name, and logged without the password), "busy" (too many being checked: try again), or how many
+ * ms the name's next try must wait after too many wrong ones.
+ */
+export function verifyLogin(
+  host: Pick<RegistrationHost, "hub" | "env" | "address" | "now" | "after" | "log">,
+  login: { key: string; account: Account },
+  password: string,
+  then: (outcome: "ok" | "wrong" | "busy" | number) => void,
+): void {
+  const { env, hub } = host;
+  const waitMs = env.logins.wait(login.key, host.now());
+  if (waitMs > 0) return then(waitMs);
+  const checked = hub.passwords.verify(password, login.account.hash);
+  if (checked === "busy") return then("busy");
+  host.after(checked, (ok) => {
+    if (ok) return then("ok");
+    env.attempts.take(host.address, host.now());
+    env.logins.take(login.key, host.now());
+    host.log(`! wrong password for ${login.account.name} from ${host.address}`);
+    then("wrong");
+  });
 }

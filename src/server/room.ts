@@ -55,7 +55,7 @@ const MAX_TURN_BROADCASTS = 1024;
 
 /** How `member` sees what is said in `room`. */
 export function viewOf(member: Member, room: Room): View {
-  if (member.mode === "json") return "json";
+  if (member.mode !== "text") return member.mode; // JSON and IRC name the room in every line
   return member.room === room ? "text" : "tagged";
 }
 
@@ -278,6 +278,12 @@ export class Room {
     let text: Joined | undefined;
     let tagged: Joined | undefined;
     let json: Joined | undefined;
+    let irc: Map<View, Joined> | undefined; // the IRC views, rarer
+    const ircJoined = (view: View) => {
+      const joined = (irc ??= new Map()).get(view) ?? joinTurn(turn, view);
+      irc.set(view, joined);
+      return joined;
+    };
     // forEach: no [member, seq] pair made per member per turn.
     this.members.forEach((joinedSeq, member) => {
       if (member.node !== undefined) return;
@@ -287,7 +293,9 @@ export class Room {
           ? (text ??= joinTurn(turn, view))
           : view === "json"
             ? (json ??= joinTurn(turn, view))
-            : (tagged ??= joinTurn(turn, view));
+            : view === "tagged"
+              ? (tagged ??= joinTurn(turn, view))
+              : ircJoined(view);
       if (interleaved && member.rooms.length > 1) this.handOutTo(member, turn);
       // What a member already holds from before this turn's first broadcast can simply come first.
       else if (joinedSeq > first || member.lastHeldSeq > first || senders?.has(member) || ignoresAny(member, turn)) {
