@@ -83,6 +83,9 @@ await runMain("bunchat-server", async () => {
   const password = flags.password ?? process.env.BUNCHAT_PASSWORD;
   if (password === "") throw new UsageError("The password can't be empty.");
   const tls = await readTls(flags["tls-cert"], flags["tls-key"]);
+  const ircPort = flags["irc-port"] === undefined ? undefined : parsePort(flags["irc-port"], 0, true, "--irc-port");
+  const ircTlsPort = flags["irc-tls-port"] === undefined ? undefined : parsePort(flags["irc-tls-port"], 0, true, "--irc-tls-port");
+  if (ircTlsPort !== undefined && !tls) throw new UsageError("--irc-tls-port needs --tls-cert and --tls-key (its certificate).");
   const redis = flags.redis ?? process.env.BUNCHAT_REDIS;
   const nodeTimeoutMs = parseCount("--node-timeout", flags["node-timeout"], DEFAULT_NODE_TIMEOUT_MS / 1000, 1) * 1000;
   if (redis === undefined && (flags["node-id"] !== undefined || flags["node-timeout"] !== undefined)) {
@@ -153,7 +156,7 @@ await runMain("bunchat-server", async () => {
   }
   let server;
   try {
-    server = startServer({ host, port, log: consoleLog, limits, password, tls, bus: cluster, hub });
+    server = startServer({ host, port, ircPort, ircTlsPort, log: consoleLog, limits, password, tls, bus: cluster, hub });
   } catch (err) {
     const { message, code } = err as Error & { code?: string };
     const where = `can't listen on ${host}:${port}`;
@@ -161,7 +164,7 @@ await runMain("bunchat-server", async () => {
     const why = /PEM|X\.509|KEY_VALUES|EVP|RSA|EC routines/i.test(message)
       ? `--tls-cert must be a PEM certificate and --tls-key its PEM private key (${message})`
       : code === "EADDRINUSE"
-        ? `${where}: port ${port} is already in use (another bunchat-server?); choose another with --port`
+        ? `${where}: ${[port, ircPort, ircTlsPort].filter((p) => p !== undefined).length > 1 ? `one of ports ${[port, ircPort, ircTlsPort].filter((p) => p !== undefined).join(", ")}` : `port ${port}`} is already in use (another bunchat-server?); choose another with --port${ircPort !== undefined ? " or --irc-port" : ""}`
         : code === "EADDRNOTAVAIL"
           ? `${where}: ${host} is not an address of this machine; choose one with --host (0.0.0.0: all of them)`
           : code === "EACCES"
@@ -178,6 +181,8 @@ await runMain("bunchat-server", async () => {
     `history in ${hub.history?.where}`,
   ].join(", ");
   consoleLog(`bunchat-server ${VERSION} listening on ${server.hostname}:${server.port} (${notes})`);
+  if (server.ircPort !== undefined) consoleLog(`IRC door on ${server.hostname}:${server.ircPort} (plain TCP)`);
+  if (server.ircTlsPort !== undefined) consoleLog(`IRC door on ${server.hostname}:${server.ircTlsPort} (TLS)`);
   process.on("exit", flushLog); // whatever the way out, the last lines are written
 
   const stop = async (signal: string) => {

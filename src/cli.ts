@@ -57,11 +57,11 @@ export function allValues(argv: string[], name: string): string[] {
   return values;
 }
 
-export function parsePort(value: string | undefined, fallback: number, allowZero = true): number {
+export function parsePort(value: string | undefined, fallback: number, allowZero = true, flag = "--port"): number {
   if (value === undefined) return fallback;
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65535 || (!allowZero && port === 0)) {
-    throw new UsageError(`--port needs a number from ${allowZero ? 0 : 1} to 65535, not "${value}".`);
+    throw new UsageError(`${flag} needs a number from ${allowZero ? 0 : 1} to 65535, not "${value}".`);
   }
   return port;
 }

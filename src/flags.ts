@@ -177,6 +177,18 @@ export const SERVER_FLAGS = [
   },
   { name: "tls-key", value: "<file>", default: "(none)", help: "the certificate's private key (PEM)" },
   {
+    name: "irc-port",
+    value: "<port>",
+    default: "(off)",
+    help: "also speak IRC on this port: irssi, WeeChat and HexChat users join the same rooms (`0`: a free port)",
+  },
+  {
+    name: "irc-tls-port",
+    value: "<port>",
+    default: "(off)",
+    help: "IRC over TLS on this port, with the certificate of `--tls-cert`",
+  },
+  {
     name: "redis",
     value: "<url>",
     default: "(none)",

@@ -179,7 +179,8 @@ const DECODERS: Record<EventType, Decoder> = {
   },
   parted: (v) => {
     const current = maybe(v.current, str, "current");
-    return str(v.room) && current ? { type: "parted", room: v.room, ...current } : undefined;
+    const kicked = maybe(v.kicked, str, "kicked");
+    return str(v.room) && current && kicked ? { type: "parted", room: v.room, ...current, ...kicked } : undefined;
   },
   topic: (v) =>
     str(v.room) && str(v.text) && str(v.by) && num(v.ts)

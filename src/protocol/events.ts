@@ -151,7 +151,8 @@ export type ServerEvent =
       topic?: Topic;
     }
   /** You left `room` (/part); `current` is where plain lines go now (none: you are in no room). */
-  | { type: "parted"; room: string; current?: string }
+  /** `kicked`: put out by an operator (by whom and why, "by Sam: spamming"), not a /part. */
+  | { type: "parted"; room: string; current?: string; kicked?: string }
   /** Someone set (text) or cleared ("") the topic of a room you are in. */
   | { type: "topic"; room: string; text: string; by: string; ts: number }
   /** /topic without text: the current room's topic, if it has one. */

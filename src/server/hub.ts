@@ -45,6 +45,8 @@ export interface Member {
   readonly lastActive?: number;
   /** A member here: puts it out of the chat (a server admin's /kick), telling it why. */
   drop?(why: ErrorEvent, reason: LeaveReason, message: string): void;
+  /** A member here: an event for it alone, in its mode (IRC's lines name their recipient). */
+  render?(event: ServerEvent): Uint8Array;
   /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
   readonly lastHeldSeq: number;
   /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
@@ -584,7 +586,7 @@ export class Hub implements RoomHost {
     // From someone it ignores: dropped here, where it would be delivered (the sender is not told).
     if (event.type === "private" && member.ignoring?.has(foldName(event.from))) return true;
     if (from) for (const room of from.rooms) room.announceJoinOf(from);
-    member.deliver(new Encoded(event).bytes(member.mode));
+    member.deliver(member.render ? member.render(event) : new Encoded(event).bytes(member.mode));
     return true;
   }
 
@@ -615,7 +617,7 @@ export class Hub implements RoomHost {
     if (member.node !== undefined) return this.bus?.kick(member, message, room.name, banned);
     if (!this.part(member, room, message, this.clock.now(), "kicked")) return;
     const current = member.room;
-    this.send(member, { type: "parted", room: room.name, ...(current ? { current: current.name } : {}) });
+    this.send(member, { type: "parted", room: room.name, ...(current ? { current: current.name } : {}), kicked: message });
     this.send(member, { type: "notice", text: `You were kicked from ${room.name} ${message}.`, ts: this.clock.now() });
   }
 

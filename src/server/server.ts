@@ -14,6 +14,7 @@ import { error } from "./commands.ts";
 import type { NodeBus } from "../cluster/roster.ts";
 import { Hub, type HubOptions } from "./hub.ts";
 import { Session } from "./session.ts";
+import { IrcSession } from "./irc.ts";
 import { LOGIN_BURST } from "./registration.ts";
 import type { HistoryStatus } from "../store/history.ts";
 import { RETRY_MS } from "../store/sqlite.ts";
@@ -33,6 +34,9 @@ export interface ServerOptions extends HubParts {
   password?: string;
   /** Serve TLS instead of plain TCP: PEM text of the certificate chain and the private key. */
   tls?: { cert: string; key: string };
+  /** The IRC door: a port for IRC clients (0: any free one), and one for IRC over TLS (with `tls`'s certificate). */
+  ircPort?: number;
+  ircTlsPort?: number;
   /**
    * Cluster mode: this server is one node of a chat shared with others, reached through this bus
    * (Redis, or memory between servers of one process), started already on `hub`.
@@ -51,6 +55,9 @@ type HubParts = Pick<HubOptions, "history" | "replayOnJoin" | "accounts" | "admi
 export interface ChatServer {
   readonly hostname: string;
   readonly port: number;
+  /** The IRC door's ports, when it is open. */
+  readonly ircPort?: number;
+  readonly ircTlsPort?: number;
   readonly hub: Hub;
   /** Open connections, joined or not, not counting ones refused at the door. */
   readonly connections: number;
@@ -83,13 +90,15 @@ export function startServer(options: ServerOptions): ChatServer {
     limits,
     attempts,
     logins,
-    tls: options.tls !== undefined,
+    tls: false,
     outboxes,
     checkPassword: passwordChecker(options.password),
     log: options.log,
     logRepeat: (repeat: Repeat, address: string, line: string) => digest.note(repeat, network(address), line, now()),
     clock,
   };
+  // Connections over TLS (bunchat's port with --tls-cert, or the IRC TLS port) need no warning that a password travels in the clear.
+  const tlsEnv = { ...env, tls: true };
   const sessions = new Set<Session>();
   const perIp = new Map<string, number>();
   const perNet = new Map<string, number>();
@@ -98,58 +107,70 @@ export function startServer(options: ServerOptions): ChatServer {
   let allClosed: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
-  const listener: TCPSocketListener<Session> = Bun.listen<Session>({
-    hostname: options.host,
-    port: options.port,
-    // Keep writing after the peer's FIN: `printf 'sam\nhi\n' | nc -N` must still get its replies.
-    allowHalfOpen: true,
-    ...(options.tls ? { tls: options.tls } : {}),
-    socket: {
-      open(socket) {
-        const session = new Session(env, socket, socket.remoteAddress, socket.remotePort);
-        socket.data = session;
-        // A peer that vanished without a FIN (pulled cable, dead Wi-Fi) stops acknowledging probes.
-        socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
-        // Counted at once, so a crowd of handshakes can't get past the caps; but over TLS nothing
-        // can be said before the handshake, so the greeting or refusal waits for it.
-        const refusal = stopping ? undefined : door(session);
-        if (options.tls) handshaking.set(session, { since: now(), refusal });
-        else welcome(session, refusal);
+  /**
+   * A listening socket for one door: bunchat's own protocol, or IRC; plain or TLS. Every door's
+   * connections share the caps, the deadlines and the shutdown.
+   */
+  const listen = (port: number, tls: ServerOptions["tls"], irc: boolean): TCPSocketListener<Session> =>
+    Bun.listen<Session>({
+      hostname: options.host,
+      port,
+      // Keep writing after the peer's FIN: `printf 'sam\nhi\n' | nc -N` must still get its replies.
+      allowHalfOpen: true,
+      ...(tls ? { tls } : {}),
+      socket: {
+        open(socket) {
+          const doorEnv = tls ? tlsEnv : env;
+          const session = irc
+            ? new IrcSession(doorEnv, socket, socket.remoteAddress, socket.remotePort)
+            : new Session(doorEnv, socket, socket.remoteAddress, socket.remotePort);
+          socket.data = session;
+          // A peer that vanished without a FIN (pulled cable, dead Wi-Fi) stops acknowledging probes.
+          socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
+          // Counted at once, so a crowd of handshakes can't get past the caps; but over TLS nothing
+          // can be said before the handshake, so the greeting or refusal waits for it.
+          const refusal = stopping ? undefined : door(session);
+          if (tls) handshaking.set(session, { since: now(), refusal });
+          else welcome(session, refusal);
+        },
+        handshake(socket, ok, err) {
+          const waiting = handshaking.get(socket.data);
+          handshaking.delete(socket.data);
+          // On a server, `ok` is false only when the handshake itself failed; Bun then closes the socket.
+          if (ok) return welcome(socket.data, waiting?.refusal);
+          const plain = /WRONG_VERSION_NUMBER|HTTP_REQUEST/.test(err?.message ?? "") ? " (a plain-text client?)" : "";
+          env.logRepeat(
+            FAILED_HANDSHAKE,
+            socket.data.address,
+            `! ${socket.data.peer}: TLS handshake failed${plain}: ${err?.message ?? "unknown error"}`,
+          );
+        },
+        data(socket, chunk) {
+          socket.data.receive(chunk);
+        },
+        drain(socket) {
+          socket.data.outbox.drain();
+        },
+        end(socket) {
+          socket.data.peerEnded();
+        },
+        close(socket) {
+          socket.data.closed();
+          handshaking.delete(socket.data);
+          if (!sessions.delete(socket.data)) return; // refused at the door: never counted
+          uncount(perIp, socket.data.address);
+          uncount(perNet, network(socket.data.address));
+          if (sessions.size === 0) allClosed?.();
+        },
+        error(socket, err) {
+          options.log(`! connection ${socket.data?.peer ?? "?"}: ${err.message}`);
+        },
       },
-      handshake(socket, ok, err) {
-        const waiting = handshaking.get(socket.data);
-        handshaking.delete(socket.data);
-        // On a server, `ok` is false only when the handshake itself failed; Bun then closes the socket.
-        if (ok) return welcome(socket.data, waiting?.refusal);
-        const plain = /WRONG_VERSION_NUMBER|HTTP_REQUEST/.test(err?.message ?? "") ? " (a plain-text client?)" : "";
-        env.logRepeat(
-          FAILED_HANDSHAKE,
-          socket.data.address,
-          `! ${socket.data.peer}: TLS handshake failed${plain}: ${err?.message ?? "unknown error"}`,
-        );
-      },
-      data(socket, chunk) {
-        socket.data.receive(chunk);
-      },
-      drain(socket) {
-        socket.data.outbox.drain();
-      },
-      end(socket) {
-        socket.data.peerEnded();
-      },
-      close(socket) {
-        socket.data.closed();
-        handshaking.delete(socket.data);
-        if (!sessions.delete(socket.data)) return; // refused at the door: never counted
-        uncount(perIp, socket.data.address);
-        uncount(perNet, network(socket.data.address));
-        if (sessions.size === 0) allClosed?.();
-      },
-      error(socket, err) {
-        options.log(`! connection ${socket.data?.peer ?? "?"}: ${err.message}`);
-      },
-    },
-  });
+    });
+  const listener = listen(options.port, options.tls, false);
+  const irc = options.ircPort === undefined ? undefined : listen(options.ircPort, undefined, true);
+  const ircTls = options.ircTlsPort === undefined || !options.tls ? undefined : listen(options.ircTlsPort, options.tls, true);
+  const listeners = [listener, irc, ircTls].filter((l) => l !== undefined);
 
   /** A new connection: its refusal if it is turned away, otherwise it is counted. */
   function door(session: Session): ErrorEvent | undefined {
@@ -239,6 +260,8 @@ export function startServer(options: ServerOptions): ChatServer {
   return {
     hostname: listener.hostname,
     port: listener.port,
+    ...(irc ? { ircPort: irc.port } : {}),
+    ...(ircTls ? { ircTlsPort: ircTls.port } : {}),
     hub,
     get connections() {
       return sessions.size;
@@ -246,7 +269,7 @@ export function startServer(options: ServerOptions): ChatServer {
     shutdown() {
       stopping ??= (async () => {
         clearInterval(sweeper);
-        listener.stop(false); // no new connections; existing ones get their notice first
+        for (const l of listeners) l.stop(false); // no new connections; existing ones get their notice first
         options.log(`shutting down: telling ${sessions.size} connection(s)`);
         if (bus) {
           // Other nodes' users see ours leave; only people here hear that this server is stopping.
@@ -263,7 +286,7 @@ export function startServer(options: ServerOptions): ChatServer {
           await Promise.race([closed, grace]);
           clearTimeout(timer);
         }
-        listener.stop(true); // whoever did not read their notice in time is cut off
+        for (const l of listeners) l.stop(true); // whoever did not read their notice in time is cut off
       })();
       return stopping;
     },

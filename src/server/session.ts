@@ -90,9 +90,9 @@ export class Session
 {
   name = "";
   mode: Mode = "text";
-  private phase: Phase = "registering";
-  /** Until the name is accepted; dropped then. */
-  private registration: Registration | undefined = new Registration(this);
+  protected phase: Phase = "registering";
+  /** Until the name is accepted; dropped then (an IRC session registers its own way). */
+  protected registration: Registration | undefined = new Registration(this);
   readonly reader: LineReader;
   readonly outbox: Outbox;
   private readonly connectedAt: number;
@@ -296,9 +296,19 @@ export class Session
   }
 
   reply(event: ServerEvent | Encoded): void {
-    const bytes = event instanceof Encoded ? event.bytes(this.mode) : encode(event, this.mode);
+    const bytes = event instanceof Encoded ? this.renderShared(event) : this.render(event);
     this.replied += bytes.length;
     this.outbox.send(bytes);
+  }
+
+  /** An answer encoded once for everyone who asks (a room's /users), in this connection's mode. */
+  protected renderShared(encoded: Encoded): Uint8Array {
+    return encoded.bytes(this.mode);
+  }
+
+  /** Member: an event for this connection alone, in its mode (IRC's name their recipient). */
+  render(event: ServerEvent): Uint8Array {
+    return encode(event, this.mode);
   }
 
   /** The clock, read once per chunk received rather than several times per line. */
@@ -310,10 +320,10 @@ export class Session
     this.env.log(line);
   }
 
-  /** quit or /quit: goodbye, leave, close once the goodbye is out. */
-  quit(): void {
+  /** quit or /quit: goodbye, leave (with `message`: IRC's QUIT has one), close once the goodbye is out. */
+  quit(message?: string): void {
     this.reply({ type: "bye", name: this.name });
-    this.leave("quit");
+    this.leave("quit", message);
     this.closeAfterFlush();
   }
 
@@ -345,7 +355,7 @@ export class Session
       ? `The server holds too much for readers that fell behind (${kib(this.env.limits.maxOutboxTotalBytes)} in all), and ${kib(held)} of it was waiting for you; disconnected.`
       : `You stopped reading: more than ${kib(this.env.limits.maxOutboxBytes)} waited for you; disconnected.`;
     this.leave("too-slow");
-    return encode(error("too-slow", why), this.mode);
+    return this.render(error("too-slow", why));
   }
 
   /** Called about once a second: deadlines that no socket event would ever trigger. */
@@ -375,7 +385,7 @@ export class Session
       );
     }
     // Plain clients can't be asked to answer; TCP keepalive watches them (see server.ts).
-    if (this.phase !== "chatting" || this.mode !== "json" || limits.pingIdleMs <= 0) return;
+    if (this.phase !== "chatting" || this.mode === "text" || limits.pingIdleMs <= 0) return;
     if (this.pingedAt === undefined) {
       if (now - this.heardAt >= limits.pingIdleMs) {
         this.pingedAt = now;
@@ -535,7 +545,7 @@ export class Session
     if (chatting) this.budget?.charge(this.replied - before, this.now());
   }
 
-  private dispatch(line: string): void {
+  protected dispatch(line: string): void {
     if (this.phase === "chatting") this.onChat(line);
     else if (this.phase === "registering") this.registration?.line(line);
   }
@@ -548,6 +558,23 @@ export class Session
 
   /** Joins the chat as `name` (claimed already); false if someone took it meanwhile. */
   joinAs(name: string, replay: Replay | undefined, login: Login | undefined): boolean {
+    if (!this.enterChat(name, login)) return false;
+    const joined = this.hub.join(this, this.hub.lobby, this.now(), true, replay);
+    if (!joined.ok) {
+      this.reply(joined.error); // only if --max-rooms-per-user is 0
+      return true;
+    }
+    // Who is in as /users lists it: in a big room the first names and the counts, not a 70 KB
+    // list to each of 10,000 users reconnecting at once.
+    const { room } = joined;
+    this.reply({ type: "welcome", name: this.name, room: room.name, rooms: [room.name], ...room.summary() });
+    showReplay(this, room, replay);
+    this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
+    return true;
+  }
+
+  /** In the chat as `name` (claimed already), in no room yet; false if someone took the name meanwhile. */
+  protected enterChat(name: string, login: Login | undefined): boolean {
     this.name = name;
     this.account = login?.key;
     if (login && login.ignores.length > 0) this.ignoring = new Set(login.ignores);
@@ -562,17 +589,6 @@ export class Session
     // a password and the names tried were registration, limited by the failed-attempt rules.
     const { burstLines, linesPerSecond } = this.env.limits;
     if (this.budget) this.budget = new FloodBudget(burstLines, linesPerSecond, this.now());
-    const joined = this.hub.join(this, this.hub.lobby, this.now(), true, replay);
-    if (!joined.ok) {
-      this.reply(joined.error); // only if --max-rooms-per-user is 0
-      return true;
-    }
-    // Who is in as /users lists it: in a big room the first names and the counts, not a 70 KB
-    // list to each of 10,000 users reconnecting at once.
-    const { room } = joined;
-    this.reply({ type: "welcome", name: this.name, room: room.name, rooms: [room.name], ...room.summary() });
-    showReplay(this, room, replay);
-    this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
     return true;
   }
 

@@ -22,6 +22,13 @@ export interface TestServer {
   /** Peers opened through this helper are closed after the test. */
   join(name: string, mode?: "text" | "json", answerPings?: boolean): Promise<Peer>;
   connect(mode?: "text" | "json", label?: string): Promise<Peer>;
+  /**
+   * With `irc`: an IRC client registered as `nick` (asking for `caps` first, if any), once it has
+   * the end of the MOTD.
+   */
+  irc(nick: string, caps?: string[]): Promise<Peer>;
+  /** With `irc`: a raw connection to the IRC port. */
+  ircConnect(label?: string): Promise<Peer>;
   /** With `tls`, how peers reach it (the test CA); undefined for plain TCP. */
   peerTls?: PeerTls;
 }
@@ -40,6 +47,8 @@ export type TestServerOptions = Pick<
   "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore"
 > & {
   tls?: boolean;
+  /** Open the IRC door too (a free port). */
+  irc?: boolean;
   /** A node of a cluster through this Redis (its log goes to the server's). */
   cluster?: Omit<ClusterOptions, "log">;
   /** A node of a cluster of servers in this process, through memory. */
@@ -109,6 +118,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     // not trip the per-address slowdown it is not about. Tests of that limit set it themselves.
     limits: { attemptBurst: 1000, ...options.limits },
     tls: certs?.server,
+    ...(options.irc ? { ircPort: 0 } : {}),
     hub,
     bus,
     passwords: TEST_PASSWORDS,
@@ -125,5 +135,22 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     join: async (name, mode, answerPings) =>
       track(await Peer.join(server.port, name, mode, { answerPings, password: options.password, tls: peerTls })),
     connect: async (mode, label) => track(await Peer.connect(server.port, mode, label, { tls: peerTls })),
+    ircConnect: async (label = "irc") => track(await Peer.connect(ircPort(server), "text", label)),
+    irc: async (nick, caps = []) => {
+      const p = track(await Peer.connect(ircPort(server), "text", nick));
+      if (caps.length > 0) p.send(`CAP LS 302\r\nCAP REQ :${caps.join(" ")}`);
+      p.send(`NICK ${nick}\r\nUSER ${nick} 0 * :${nick}`);
+      if (caps.length > 0) {
+        await p.seen(/ CAP \S+ ACK /);
+        p.send("CAP END");
+      }
+      await p.seen(/^:bunchat (376|422) /);
+      return p;
+    },
   };
+}
+
+function ircPort(server: ChatServer): number {
+  if (server.ircPort === undefined) throw new Error("testServer({ irc: true }) opens the IRC door");
+  return server.ircPort;
 }

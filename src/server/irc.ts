@@ -1,0 +1,767 @@
+// The IRC door: a connection that speaks IRC (RFC 1459/2812 and the IRCv3 capabilities below) to
+// the same hub as everyone else. A Session underneath (flood control, deadlines, the outbox, the
+// commands of bunchat); this class reads IRC's commands into bunchat's, and writes the events that
+// name their recipient (numerics, private messages) as IRC. What a whole room sees is written as
+// IRC once for every IRC member (src/protocol/irc.ts, the "irc" views).
+
+import { type Encoded, toText } from "../protocol/codec.ts";
+import type { ErrorEvent, KeptEvent, ServerEvent } from "../protocol/events.ts";
+import { IRC_LINE_BYTES, IRC_SERVER, ircLine, ircShared, type IrcMessage, mask, parseIrc, privmsgLines, timeTag } from "../protocol/irc.ts";
+import { LIMITS } from "../protocol/limits.ts";
+import { checkName, foldName } from "../protocol/names.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
+import type { Writable } from "../net/outbox.ts";
+import { VERSION } from "../version.ts";
+import { error, runCommand } from "./commands.ts";
+import type { Member } from "./hub.ts";
+import { bannedText, type Login, nameStanding, verifyLogin } from "./registration.ts";
+import type { Room } from "./room.ts";
+import { Session, type SessionEnv } from "./session.ts";
+
+/** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
+const CAPS: Record<string, string> = {
+  "echo-message": "",
+  "message-tags": "",
+  "multi-prefix": "",
+  sasl: "PLAIN",
+  "server-time": "",
+};
+
+/** A channel mode query's answer: bunchat's rooms are all +nt (members only talk, operators set a locked topic). */
+const CHANNEL_MODES = "+nt";
+
+const utf8 = new TextEncoder();
+
+/** Text that may go in an IRC parameter: no line breaks, no NUL. */
+function flat(text: string): string {
+  return text.replace(/[\r\n\0]+/g, " ");
+}
+
+export class IrcSession extends Session {
+  /** Capabilities the client asked for and got. */
+  private readonly caps = new Set<string>();
+  /** While registering: the nick asked for, whether USER came, a CAP negotiation under way, PASS. */
+  private wantedNick: string | undefined;
+  private userGiven = false;
+  private negotiating = false;
+  private pass: string | undefined;
+  /** A name check is under way (bans, account, claim): registration waits for it. */
+  private checking = false;
+  /** SASL PLAIN: waiting for the client's credentials, and the account it logged in to. */
+  private saslWaiting = false;
+  private saslBuffer = "";
+  private saslLogin: { name: string; login: Login } | undefined;
+  /** What the last command was about (a nick, a channel), for the numerics of its answer. */
+  private target = "*";
+  /** The command being answered: IRC answers some events differently per command (WHOIS's end). */
+  private answering = "";
+
+  constructor(env: SessionEnv, socket: Writable, address: string, port: number) {
+    super(env, socket, address, port);
+    this.mode = "irc";
+    this.registration = undefined;
+  }
+
+  /** IRC clients speak first. */
+  override greet(): void {}
+
+  /** The nick as numerics name it: "*" until there is one. */
+  private get shownNick(): string {
+    return this.name || this.wantedNick || "*";
+  }
+
+  /** A numeric reply to this client: `:bunchat 001 nick params…`. */
+  private numeric(code: string, params: readonly string[], trailing = true): string {
+    return ircLine(IRC_SERVER, code, [this.shownNick, ...params], trailing);
+  }
+
+  private send(text: string): void {
+    if (text === "") return;
+    const bytes = utf8.encode(text);
+    this.outbox.send(bytes);
+  }
+
+  private tag(ts: number): string {
+    return this.caps.has("server-time") ? timeTag(ts) : "";
+  }
+
+  // Reading: registration first, then commands.
+
+  protected override dispatch(line: string): void {
+    const message = parseIrc(line);
+    if (!message) return;
+    if (this.phase === "registering") return this.register(message);
+    if (this.phase === "chatting") this.command(message);
+  }
+
+  private register(m: IrcMessage): void {
+    const [first = "", second] = m.params;
+    switch (m.command) {
+      case "CAP":
+        return this.cap(m);
+      case "AUTHENTICATE":
+        return this.authenticate(first);
+      case "PASS":
+        if (first === "") return this.send(this.numeric("461", ["PASS", "Not enough parameters"]));
+        this.pass = first;
+        return;
+      case "NICK":
+        if (first === "") return this.send(this.numeric("431", ["No nickname given"]));
+        this.wantedNick = first;
+        return this.tryRegister();
+      case "USER":
+        if (m.params.length < 4) return this.send(this.numeric("461", ["USER", "Not enough parameters"]));
+        this.userGiven = true;
+        return this.tryRegister();
+      case "PING":
+        return this.send(ircLine(IRC_SERVER, "PONG", [IRC_SERVER, first], true));
+      case "PONG":
+        return;
+      case "QUIT":
+        return this.quit(second);
+      default:
+        return this.send(this.numeric("451", ["You have not registered"]));
+    }
+  }
+
+  private cap(m: IrcMessage): void {
+    const sub = (m.params[0] ?? "").toUpperCase();
+    const who = this.shownNick;
+    switch (sub) {
+      case "LS": {
+        if (this.phase === "registering") this.negotiating = true;
+        const v302 = Number(m.params[1] ?? "0") >= 302;
+        const list = Object.entries(CAPS)
+          .filter(([cap]) => cap !== "sasl" || this.hub.accounts !== undefined)
+          .map(([cap, value]) => (v302 && value ? `${cap}=${value}` : cap));
+        return this.send(ircLine(IRC_SERVER, "CAP", [who, "LS", list.join(" ")], true));
+      }
+      case "LIST":
+        return this.send(ircLine(IRC_SERVER, "CAP", [who, "LIST", [...this.caps].join(" ")], true));
+      case "REQ": {
+        if (this.phase === "registering") this.negotiating = true;
+        const asked = (m.params[1] ?? "").trim().split(/\s+/).filter((c) => c !== "");
+        const known = (c: string) => Object.hasOwn(CAPS, c.replace(/^-/, "")) && (c !== "sasl" || this.hub.accounts !== undefined);
+        if (asked.length === 0 || !asked.every(known)) {
+          return this.send(ircLine(IRC_SERVER, "CAP", [who, "NAK", m.params[1] ?? ""], true));
+        }
+        for (const c of asked) {
+          if (c.startsWith("-")) this.caps.delete(c.slice(1));
+          else this.caps.add(c);
+        }
+        if (this.phase === "chatting") this.mode = this.caps.has("server-time") ? "irc-time" : "irc";
+        return this.send(ircLine(IRC_SERVER, "CAP", [who, "ACK", asked.join(" ")], true));
+      }
+      case "END":
+        if (this.phase !== "registering") return;
+        this.negotiating = false;
+        return this.tryRegister();
+      default:
+        return this.send(this.numeric("410", [sub || "*", "Invalid CAP command"]));
+    }
+  }
+
+  /** SASL PLAIN (the only mechanism): a registered name's password, checked like any login. */
+  private authenticate(arg: string): void {
+    if (!this.caps.has("sasl") || this.saslLogin) {
+      return this.send(this.numeric(this.saslLogin ? "907" : "904", [this.saslLogin ? "You have already authenticated" : "SASL authentication failed"]));
+    }
+    if (arg === "*") {
+      this.saslWaiting = false;
+      this.saslBuffer = "";
+      return this.send(this.numeric("906", ["SASL authentication aborted"]));
+    }
+    if (!this.saslWaiting) {
+      if (arg.toUpperCase() !== "PLAIN") return this.send(this.numeric("908", ["PLAIN", "are available SASL mechanisms"], false));
+      this.saslWaiting = true;
+      return this.send(ircLine(undefined, "AUTHENTICATE", ["+"]));
+    }
+    if (arg.length > 400 || this.saslBuffer.length > 1200) return this.saslFailed("SASL message too long");
+    if (arg !== "+") this.saslBuffer += arg;
+    if (arg.length === 400) return; // more follows
+    this.saslWaiting = false;
+    const decoded = Buffer.from(this.saslBuffer, "base64").toString("utf8");
+    this.saslBuffer = "";
+    const [, authcid = "", password = ""] = decoded.split("\0");
+    const accounts = this.hub.accounts;
+    if (!accounts || authcid === "" || password === "") return this.saslFailed("SASL authentication failed");
+    const key = foldName(authcid);
+    this.after(Promise.resolve(accounts.get(key)).catch(() => null), (account) => {
+      if (!account) return this.saslFailed("SASL authentication failed");
+      verifyLogin(this, { key, account }, password, (outcome) => {
+        if (outcome !== "ok") return this.saslFailed(outcome === "busy" ? "The server is busy checking logins; try again" : "SASL authentication failed");
+        this.saslLogin = { name: account.name, login: { key, ignores: account.ignores ?? [] } };
+        this.send(this.numeric("900", [`${this.shownNick}!${this.shownNick}@${IRC_SERVER}`, account.name, `You are now logged in as ${account.name}`]));
+        this.send(this.numeric("903", ["SASL authentication successful"]));
+      });
+    });
+  }
+
+  private saslFailed(why: string): void {
+    this.saslWaiting = false;
+    this.saslBuffer = "";
+    this.send(this.numeric("904", [why]));
+  }
+
+  /** NICK and USER have come (and CAP END, if capabilities were negotiated): the name is checked, then in. */
+  private tryRegister(): void {
+    if (!this.wantedNick || !this.userGiven || this.negotiating || this.checking) return;
+    const { env } = this;
+    if (env.checkPassword && !(this.pass !== undefined && env.checkPassword(this.pass))) {
+      env.attempts.take(this.address, this.now());
+      this.send(this.numeric("464", ["Password incorrect"]));
+      return this.kick(error("bad-password", "Wrong server password; closing the connection."), "disconnected");
+    }
+    // Logged in with SASL: the account's name, whatever nick was asked for.
+    const name = this.saslLogin?.name ?? this.wantedNick;
+    const check = checkName(name);
+    if (!check.ok) return this.refuseNick(name, "432", check.reason);
+    if (this.hub.find(check.name)) return this.refuseNick(name, "433", "Nickname is already in use");
+    this.checking = true;
+    nameStanding(this, check.name, (standing) => {
+      if ("ban" in standing) return this.kick(error("banned", bannedText(standing.ban)), "disconnected");
+      if (standing.account === null) {
+        this.checking = false;
+        return this.refuseNick(name, "433", "Registered names can't be checked right now; try again in a moment");
+      }
+      const key = foldName(check.name);
+      if (standing.account && this.saslLogin?.login.key !== key) {
+        // No SASL: the server password slot (PASS) may carry the name's password, as many clients send it.
+        if (!env.checkPassword && this.pass !== undefined) {
+          const account = standing.account;
+          return verifyLogin(this, { key, account }, this.pass, (outcome) => {
+            this.pass = undefined;
+            if (outcome === "ok") return this.claimAndEnter(account.name, { key, ignores: account.ignores ?? [] });
+            this.checking = false;
+            this.refuseNick(name, "433", `${account.name} is a registered name and that password is not its: log in with SASL, or choose another nick`);
+          });
+        }
+        this.checking = false;
+        return this.refuseNick(name, "433", `${standing.account.name} is a registered name: log in with SASL (or PASS), or choose another nick`);
+      }
+      this.claimAndEnter(check.name, standing.account ? this.saslLogin!.login : undefined);
+    });
+  }
+
+  private claimAndEnter(name: string, login: Login | undefined): void {
+    this.afterClaim(this.hub.claim(name), name, (won) => {
+      this.checking = false;
+      if (!won || !this.enterChat(name, login)) return this.refuseNick(name, "433", "Nickname is already in use");
+      this.mode = this.caps.has("server-time") ? "irc-time" : "irc";
+      this.welcomeIrc();
+      this.log(`+ ${this.name} joined from ${this.peer} (IRC), ${this.hub.size} online`);
+    });
+  }
+
+  /** A nick that can't be had: told why; the client picks another (it counts as a failed attempt). */
+  private refuseNick(nick: string, code: "432" | "433", why: string): void {
+    this.env.attempts.take(this.address, this.now());
+    this.wantedNick = undefined;
+    this.send(ircLine(IRC_SERVER, code, [this.name || "*", flat(nick).slice(0, 64), why], true));
+  }
+
+  /** 001–005, LUSERS and the MOTD: what a client waits for before it joins its channels. */
+  private welcomeIrc(): void {
+    const nick = this.name;
+    let out = this.numeric("001", [`Welcome to bunchat, ${nick}! Rooms here are channels: /join #lobby`]);
+    out += this.numeric("002", [`Your host is ${IRC_SERVER}, running bunchat ${VERSION}`]);
+    out += this.numeric("003", ["This server speaks IRC as a door to bunchat's rooms"]);
+    out += this.numeric("004", [IRC_SERVER, `bunchat-${VERSION}`, "i", "bmnot"], false);
+    for (const line of isupport()) out += this.numeric("005", [...line, "are supported by this server"]);
+    this.send(out);
+    this.lusers();
+    this.motd();
+  }
+
+  private lusers(): void {
+    const users = this.hub.size;
+    let out = this.numeric("251", [`There are ${users} users and 0 invisible on 1 server`]);
+    out += this.numeric("252", ["0", "operator(s) online"], true);
+    out += this.numeric("254", [String(this.hub.roomCount), "channels formed"]);
+    out += this.numeric("255", [`I have ${users} clients and 0 servers`]);
+    out += this.numeric("265", [String(users), String(users), `Current local users ${users}, max ${users}`]);
+    out += this.numeric("266", [String(users), String(users), `Current global users ${users}, max ${users}`]);
+    this.send(out);
+  }
+
+  private motd(): void {
+    let out = this.numeric("375", [`- ${IRC_SERVER} Message of the day -`]);
+    for (const line of [
+      "This is bunchat: the same rooms for IRC, nc, the bunchat client and the browser.",
+      `Every #channel is a room. Lines up to ${LIMITS.maxLineBytes} bytes; longer IRC lines are cut.`,
+    ]) {
+      out += this.numeric("372", [`- ${line}`]);
+    }
+    out += this.numeric("376", ["End of /MOTD command"]);
+    this.send(out);
+  }
+
+  // Commands once registered.
+
+  private command(m: IrcMessage): void {
+    const p = m.params;
+    this.answering = m.command;
+    this.target = "*";
+    switch (m.command) {
+      case "PING":
+        if (p[0] === undefined) return this.send(this.numeric("409", ["No origin specified"]));
+        return this.send(ircLine(IRC_SERVER, "PONG", [IRC_SERVER, p[0]], true));
+      case "PONG":
+        return;
+      case "CAP":
+        return this.cap(m);
+      case "PASS":
+      case "USER":
+        return this.send(this.numeric("462", ["You may not reregister"]));
+      case "AUTHENTICATE":
+        return this.send(this.numeric("907", ["You have already authenticated"]));
+      case "QUIT":
+        return this.quit(p[0] ? sanitizeText(p[0]).slice(0, LIMITS.reasonMaxLength) : undefined);
+      case "NICK":
+        if (!p[0]) return this.send(this.numeric("431", ["No nickname given"]));
+        this.target = p[0];
+        return this.rename(p[0]);
+      case "JOIN":
+        return this.join(p[0], m);
+      case "PART":
+        return this.part(p[0], p[1]);
+      case "PRIVMSG":
+      case "NOTICE":
+        return this.message(m.command, p[0], p[1]);
+      case "TOPIC":
+        return this.topic(p[0], p[1]);
+      case "NAMES":
+        return this.names(p[0]);
+      case "WHO":
+        return this.who(p[0]);
+      case "WHOIS":
+        return this.whois(p.length > 1 ? p[1] : p[0]);
+      case "WHOWAS":
+        if (!p[0]) return this.send(this.numeric("431", ["No nickname given"]));
+        return this.send(this.numeric("406", [p[0], "There was no such nickname"]) + this.numeric("369", [p[0], "End of WHOWAS"]));
+      case "AWAY":
+        return p[0] ? runCommand(this, "away", p[0]) : runCommand(this, "back", "");
+      case "LIST":
+        return this.list();
+      case "LUSERS":
+        return this.lusers();
+      case "MOTD":
+        return this.motd();
+      case "MODE":
+        return this.modeCommand(p);
+      case "KICK":
+        return this.kickCommand(p[0], p[1], p[2]);
+      case "VERSION":
+        return this.send(this.numeric("351", [`bunchat-${VERSION}`, IRC_SERVER, "IRC door"]) + isupport().map((l) => this.numeric("005", [...l, "are supported by this server"])).join(""));
+      case "TIME":
+        return this.send(this.numeric("391", [IRC_SERVER, new Date(this.now()).toUTCString()]));
+      case "INFO":
+        return this.send(this.numeric("371", [`bunchat ${VERSION}: one chat for IRC, nc, its own client and the browser`]) + this.numeric("374", ["End of INFO list"]));
+      case "HELP":
+      case "HELPOP":
+        return this.help(p[0]);
+      case "USERHOST":
+        return this.send(this.numeric("302", [p.slice(0, 5).map((n) => this.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=+${u.name}@${IRC_SERVER}`).join(" ")]));
+      case "ISON":
+        return this.send(this.numeric("303", [p.join(" ").split(/\s+/).filter((n) => n && this.hub.find(n)).map((n) => this.hub.find(n)!.name).join(" ")]));
+      default:
+        return this.send(this.numeric("421", [m.command, "Unknown command"]));
+    }
+  }
+
+  private join(list: string | undefined, m: IrcMessage): void {
+    if (!list) return this.send(this.numeric("461", [m.command, "Not enough parameters"]));
+    if (list === "0") {
+      for (const room of [...this.rooms]) runCommand(this, "part", room.name);
+      return;
+    }
+    for (const name of list.split(",").filter((n) => n !== "").slice(0, 10)) {
+      this.target = name;
+      if (!name.startsWith("#")) {
+        this.send(this.numeric("403", [name, "No such channel: room names start with #"]));
+        continue;
+      }
+      const room = this.hub.room(name);
+      if (room?.has(this)) continue; // IRC: joining a channel one is in says nothing
+      runCommand(this, "join", name);
+    }
+  }
+
+  private part(list: string | undefined, message: string | undefined): void {
+    if (!list) return this.send(this.numeric("461", ["PART", "Not enough parameters"]));
+    for (const name of list.split(",").filter((n) => n !== "")) {
+      this.target = name;
+      const room = this.hub.room(name);
+      if (!room) {
+        this.send(this.numeric("403", [name, "No such channel"]));
+        continue;
+      }
+      if (!room.has(this)) {
+        this.send(this.numeric("442", [name, "You're not on that channel"]));
+        continue;
+      }
+      runCommand(this, "part", `${room.name}${message ? ` ${message}` : ""}`);
+    }
+  }
+
+  private message(command: "PRIVMSG" | "NOTICE", to: string | undefined, raw: string | undefined): void {
+    const quiet = command === "NOTICE"; // IRC: no automatic reply to a NOTICE, errors included
+    if (!to) return quiet ? undefined : this.send(this.numeric("411", [`No recipient given (${command})`]));
+    if (raw === undefined || raw === "") return quiet ? undefined : this.send(this.numeric("412", ["No text to send"]));
+    const action = /^\u0001ACTION (.*?)\u0001?$/s.exec(raw);
+    if (raw.startsWith("\u0001") && !action) return; // other CTCP (VERSION, PING…): not answered
+    const text = sanitizeText(action ? action[1]! : raw).trim();
+    if (text === "") return;
+    for (const target of to.split(",").slice(0, 4)) {
+      this.target = target;
+      if (target.startsWith("#")) {
+        const room = this.hub.room(target);
+        if (!room) {
+          if (!quiet) this.send(this.numeric("403", [target, "No such channel"]));
+          continue;
+        }
+        if (!room.has(this)) {
+          if (!quiet) this.send(this.numeric("404", [target, "Cannot send to channel: join it first"]));
+          continue;
+        }
+        const ts = this.now();
+        const event = action
+          ? ({ type: "action", room: room.name, from: this.name, text, ts } as const)
+          : ({ type: "public", room: room.name, from: this.name, text, ts } as const);
+        if (this.hub.isMutedIn(this, room)) {
+          if (!quiet) this.send(this.numeric("404", [room.name, `Cannot send to channel: you are muted in ${room.name}`]));
+          continue;
+        }
+        this.hub.say(room, event, this);
+        this.log(action ? `* ${this.name} ${text}${this.hub.inRoom(room)}` : `[Broadcast message from ${this.name}${this.hub.inRoom(room)}] ${text}`);
+        if (this.caps.has("echo-message")) this.send(privmsgLines(this.name, room.name, text, action !== null, this.tag(ts)));
+        continue;
+      }
+      const user = this.hub.find(target);
+      if (!user) {
+        if (!quiet) this.send(this.numeric("401", [target, "No such nick"]));
+        continue;
+      }
+      runCommand(this, "pm", `${user.name} ${action ? `* ${this.name} ${text}` : text}`);
+    }
+  }
+
+  private topic(name: string | undefined, text: string | undefined): void {
+    if (!name) return this.send(this.numeric("461", ["TOPIC", "Not enough parameters"]));
+    this.target = name;
+    const room = this.hub.room(name);
+    if (!room) return this.send(this.numeric("403", [name, "No such channel"]));
+    if (text === undefined) return this.send(this.topicLines(room));
+    if (!room.has(this)) return this.send(this.numeric("442", [room.name, "You're not on that channel"]));
+    const current = this.room;
+    this.room = room;
+    runCommand(this, "topic", text === "" ? "-" : text);
+    if (current && this.rooms.includes(current)) this.room = current;
+  }
+
+  private topicLines(room: Room): string {
+    if (!room.topic) return this.numeric("331", [room.name, "No topic is set"]);
+    return this.numeric("332", [room.name, room.topic.text]) + this.numeric("333", [room.name, room.topic.by, String(Math.floor(room.topic.ts / 1000))], false);
+  }
+
+  /** A channel's members as IRC shows them, operators with "@", as 353 lines that fit, then 366. */
+  private namesLines(room: Room): string {
+    const names = room.names.all().map((n) => {
+      const member = this.hub.find(n);
+      return member && this.hub.isOp(member, room) ? `@${n}` : n;
+    });
+    let out = "";
+    let line: string[] = [];
+    let bytes = 0;
+    const width = IRC_LINE_BYTES - 80 - room.name.length - this.name.length;
+    for (const n of names) {
+      if (bytes + n.length + 1 > width && line.length > 0) {
+        out += this.numeric("353", ["=", room.name, line.join(" ")]);
+        line = [];
+        bytes = 0;
+      }
+      line.push(n);
+      bytes += n.length + 1;
+    }
+    if (line.length > 0) out += this.numeric("353", ["=", room.name, line.join(" ")]);
+    return out + this.numeric("366", [room.name, "End of /NAMES list"]);
+  }
+
+  private names(list: string | undefined): void {
+    if (!list) return this.send(this.numeric("366", ["*", "End of /NAMES list"]));
+    for (const name of list.split(",")) {
+      const room = this.hub.room(name);
+      this.send(room ? this.namesLines(room) : this.numeric("366", [name, "End of /NAMES list"]));
+    }
+  }
+
+  private whoLine(channel: string, member: Member, room?: Room): string {
+    const away = this.hub.awayReason(member) !== undefined ? "G" : "H";
+    const op = room && this.hub.isOp(member, room) ? "@" : "";
+    return this.numeric("352", [channel, member.name, IRC_SERVER, IRC_SERVER, member.name, `${away}${op}`, `0 ${member.name}`]);
+  }
+
+  private who(query: string | undefined): void {
+    const target = query ?? "*";
+    let out = "";
+    if (target.startsWith("#")) {
+      const room = this.hub.room(target);
+      if (room) for (const n of room.names.all()) {
+        const member = this.hub.find(n);
+        if (member) out += this.whoLine(room.name, member, room);
+      }
+    } else {
+      const member = this.hub.find(target);
+      if (member) out += this.whoLine(member.rooms[0]?.name ?? "*", member, member.rooms[0]);
+    }
+    this.send(out + this.numeric("315", [target, "End of WHO list"]));
+  }
+
+  private whois(nick: string | undefined): void {
+    if (!nick) return this.send(this.numeric("431", ["No nickname given"]));
+    this.target = nick;
+    runCommand(this, "whois", nick);
+  }
+
+  private list(): void {
+    runCommand(this, "rooms", "");
+  }
+
+  private modeCommand(p: string[]): void {
+    const [target, change, ...args] = p;
+    if (!target) return this.send(this.numeric("461", ["MODE", "Not enough parameters"]));
+    this.target = target;
+    if (!target.startsWith("#")) {
+      if (foldName(target) !== foldName(this.name)) return this.send(this.numeric("502", ["Can't change mode for other users"]));
+      if (change === undefined) return this.send(this.numeric("221", ["+i"], false));
+      return this.send(this.numeric("501", ["Unknown MODE flag: user modes are not settable here"]));
+    }
+    const room = this.hub.room(target);
+    if (!room) return this.send(this.numeric("403", [target, "No such channel"]));
+    if (change === undefined) {
+      return this.send(this.numeric("324", [room.name, CHANNEL_MODES], false) + this.numeric("329", [room.name, "0"], false));
+    }
+    if (change === "b" || change === "+b" && args.length === 0) {
+      const now = this.now();
+      let out = "";
+      for (const [key, until] of Object.entries(room.roles.banned ?? {})) {
+        if (until === 0 || until > now) out += this.numeric("367", [room.name, `${key}!*@*`, IRC_SERVER, "0"], false);
+      }
+      return this.send(out + this.numeric("368", [room.name, "End of channel ban list"]));
+    }
+    // +o/-o nick, +b/-b mask: bunchat's /op, /deop, /ban, /unban in that room.
+    const flags = /^([+-])([ob])$/.exec(change);
+    if (!flags || !args[0]) return this.send(this.numeric("472", [change.replace(/^[+-]/, "").slice(0, 1) || "?", "is not a mode bunchat rooms have (only +o and +b change)"]));
+    if (!room.has(this)) return this.send(this.numeric("442", [room.name, "You're not on that channel"]));
+    const who = args[0].replace(/!.*$/, "");
+    const current = this.room;
+    this.room = room;
+    const command = flags[2] === "o" ? (flags[1] === "+" ? "op" : "deop") : flags[1] === "+" ? "ban" : "unban";
+    runCommand(this, command, who);
+    if (current && this.rooms.includes(current)) this.room = current;
+  }
+
+  private kickCommand(channel: string | undefined, nick: string | undefined, why: string | undefined): void {
+    if (!channel || !nick) return this.send(this.numeric("461", ["KICK", "Not enough parameters"]));
+    this.target = channel;
+    const room = this.hub.room(channel);
+    if (!room) return this.send(this.numeric("403", [channel, "No such channel"]));
+    if (!room.has(this)) return this.send(this.numeric("442", [room.name, "You're not on that channel"]));
+    const current = this.room;
+    this.room = room;
+    runCommand(this, "kick", `${nick}${why ? ` ${why}` : ""}`);
+    if (current && this.rooms.includes(current)) this.room = current;
+  }
+
+  private help(topic: string | undefined): void {
+    const subject = topic ?? "*";
+    let out = this.numeric("704", [subject, "bunchat's IRC door: JOIN #room, PRIVMSG, PART, TOPIC, NAMES, WHO, WHOIS, AWAY, LIST, NICK, KICK, MODE +o/+b, QUIT"]);
+    out += this.numeric("705", [subject, "Every #channel is a bunchat room, shared with nc, the bunchat client and the browser."]);
+    out += this.numeric("706", [subject, "End of /HELP"]);
+    this.send(out);
+  }
+
+  // Writing: the events for this client alone, as IRC.
+
+  /** A shared answer (a room's /users, encoded once for text and JSON): IRC writes it for this client. */
+  protected override renderShared(encoded: Encoded): Uint8Array {
+    return this.render(encoded.event);
+  }
+
+  override render(event: ServerEvent): Uint8Array {
+    return utf8.encode(this.ircFor(event));
+  }
+
+  private ircFor(event: ServerEvent): string {
+    const time = this.mode === "irc-time";
+    switch (event.type) {
+      case "hello":
+      case "ask-name":
+      case "ask-password":
+      case "ask-login":
+      case "welcome":
+        return "";
+      case "private":
+        return privmsgLines(event.from, this.name, event.text, false, this.tag(event.ts));
+      case "private-sent":
+        return this.caps.has("echo-message") ? privmsgLines(this.name, event.to, event.text, false, this.tag(event.ts)) : "";
+      case "room":
+        if (!event.joined) return "";
+        return this.tag(this.now()) + ircLine(mask(this.name), "JOIN", [event.room]) + this.roomState(event.room);
+      case "parted":
+        if (event.kicked !== undefined) return ircLine(IRC_SERVER, "KICK", [event.room, this.name, `Kicked ${event.kicked}`], true);
+        return ircLine(mask(this.name), "PART", [event.room]);
+      case "topic-is": {
+        const room = this.hub.room(event.room);
+        return room ? this.topicLines(room) : this.numeric("331", [event.room, "No topic is set"]);
+      }
+      case "rooms": {
+        let out = this.numeric("321", ["Channel", "Users  Name"]);
+        for (const r of event.rooms) out += this.numeric("322", [r.name, String(r.count), r.topic ?? ""]);
+        return out + this.numeric("323", ["End of /LIST"]);
+      }
+      case "whois":
+        return this.whoisLines(event);
+      case "away":
+        return event.reason === null
+          ? this.numeric("305", ["You are no longer marked as being away"])
+          : this.numeric("306", ["You have been marked as being away"]);
+      case "away-notice":
+        return this.numeric("301", [event.name, event.reason]);
+      case "history":
+        if (event.why === "join") return this.replayLines(event.room, event.events);
+        return this.asNotices(event);
+      case "pong":
+        return ircLine(IRC_SERVER, "PONG", [IRC_SERVER, event.token], true);
+      case "ping":
+        return ircLine(undefined, "PING", [IRC_SERVER], true);
+      case "error":
+        return this.errorLines(event);
+      case "bye":
+        return ircLine(undefined, "ERROR", [`Closing link: ${this.name || "*"} (Quit)`], true);
+      case "rename":
+      case "public":
+      case "action":
+      case "join":
+      case "joins":
+      case "leave":
+      case "leaves":
+      case "topic":
+      case "shutdown":
+        return ircShared(event, time);
+      case "notice":
+        return this.tag(event.ts) + ircLine(IRC_SERVER, "NOTICE", [this.name || "*", event.text], true);
+      case "users":
+      case "search":
+      case "help":
+        return this.asNotices(event);
+    }
+  }
+
+  /** What a client is sent on joining: the topic and the names (with the JOIN before them). */
+  private roomState(name: string): string {
+    const room = this.hub.room(name);
+    if (!room) return "";
+    return (room.topic ? this.topicLines(room) : "") + this.namesLines(room);
+  }
+
+  /** A room's last lines on joining it: as they were said, with their times (server-time), or dated. */
+  private replayLines(room: string, events: readonly KeptEvent[]): string {
+    const stamped = this.caps.has("server-time");
+    let out = "";
+    for (const e of events) {
+      if (e.type === "topic") continue; // the topic itself follows the JOIN
+      const when = stamped ? "" : `[${new Date(e.ts).toISOString().slice(0, 16).replace("T", " ")}] `;
+      out += privmsgLines(e.from, room, `${when}${e.text}`, e.type === "action", stamped ? timeTag(e.ts) : "");
+    }
+    return out;
+  }
+
+  private whoisLines(w: Extract<ServerEvent, { type: "whois" }>): string {
+    if (!w.online) {
+      return this.numeric("401", [w.name, w.registered ? "No such nick (a registered name, offline)" : "No such nick"]) + this.numeric("318", [w.name, "End of /WHOIS list"]);
+    }
+    let out = this.numeric("311", [w.name, w.name, IRC_SERVER, "*", w.name]);
+    if (w.rooms && w.rooms.length > 0) {
+      const ops = new Set(w.operator ?? []);
+      out += this.numeric("319", [w.name, w.rooms.map((r) => (ops.has(r) ? `@${r}` : r)).join(" ")]);
+    }
+    out += this.numeric("312", [w.name, IRC_SERVER, w.elsewhere ? "on another server of this bunchat cluster" : "bunchat"]);
+    if (w.away !== undefined) out += this.numeric("301", [w.name, w.away]);
+    if (w.registered) out += this.numeric("330", [w.name, w.name, "is logged in as"]);
+    if (w.admin) out += this.numeric("313", [w.name, "is a server admin"]);
+    if (w.idle !== undefined) {
+      out += this.numeric("317", [w.name, String(Math.floor(w.idle / 1000)), String(Math.floor((w.since ?? 0) / 1000)), "seconds idle, signon time"]);
+    }
+    return out + this.numeric("318", [w.name, "End of /WHOIS list"]);
+  }
+
+  /** An error as IRC's numeric for it where there is one, else a NOTICE (closing ones: ERROR). */
+  private errorLines(e: ErrorEvent): string {
+    const t = this.target;
+    switch (e.code) {
+      case "name-invalid":
+        return ircLine(IRC_SERVER, "432", [this.name || "*", t, e.message], true);
+      case "name-taken":
+        return ircLine(IRC_SERVER, "433", [this.name || "*", t, e.message], true);
+      case "unknown-user":
+        return this.answering === "WHOIS" ? this.numeric("401", [t, e.message]) + this.numeric("318", [t, "End of /WHOIS list"]) : this.numeric("401", [t, e.message]);
+      case "not-in-room":
+        return this.numeric("442", [t, e.message]);
+      case "room-invalid":
+        return this.numeric("403", [t, e.message]);
+      case "too-many-rooms":
+        return this.numeric("405", [t, e.message]);
+      case "not-allowed":
+        return this.numeric("482", [t.startsWith("#") ? t : (this.room?.name ?? t), e.message]);
+      case "unknown-command":
+        return this.numeric("421", [this.answering || "?", e.message]);
+      case "bad-password":
+      case "excess-flood":
+      case "too-many-attempts":
+      case "registration-timeout":
+      case "ping-timeout":
+      case "too-slow":
+      case "kicked":
+      case "banned":
+      case "server-full":
+      case "too-many-connections":
+      case "connecting-too-fast":
+      case "no-newline":
+      case "wrong-protocol":
+        return ircLine(undefined, "ERROR", [`Closing link: ${e.message}`], true);
+      default:
+        return ircLine(IRC_SERVER, "NOTICE", [this.name || "*", e.message], true);
+    }
+  }
+
+  /** An event IRC has no reply for, as the plain-text lines nc users read, each a NOTICE. */
+  private asNotices(event: ServerEvent): string {
+    return toText(event, false)
+      .split("\n")
+      .map((line) => ircLine(IRC_SERVER, "NOTICE", [this.name || "*", flat(line) || " "], true))
+      .join("");
+  }
+}
+
+/** ISUPPORT (005) tokens, a few per line. */
+function isupport(): string[][] {
+  const tokens = [
+    "AWAYLEN=100",
+    "CASEMAPPING=ascii",
+    `CHANNELLEN=${LIMITS.roomNameMaxLength + 1}`,
+    "CHANMODES=b,,,mnt",
+    "CHANTYPES=#",
+    `KICKLEN=${LIMITS.reasonMaxLength}`,
+    "MODES=1",
+    "NETWORK=bunchat",
+    `NICKLEN=${LIMITS.nameMaxLength}`,
+    "PREFIX=(o)@",
+    "TARGMAX=JOIN:10,PART:,PRIVMSG:4,NOTICE:4,NAMES:,KICK:1",
+    `TOPICLEN=${LIMITS.topicMaxLength}`,
+    "UTF8ONLY",
+  ];
+  const lines: string[][] = [];
+  for (let i = 0; i < tokens.length; i += 12) lines.push(tokens.slice(i, i + 12));
+  return lines;
+}

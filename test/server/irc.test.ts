@@ -1,0 +1,269 @@
+// The IRC door through real sockets: registration (CAP, PASS, NICK, USER, SASL), a room shared with
+// nc and JSON users in both directions, private messages, nick changes, topics, NAMES/WHO/WHOIS,
+// away, moderation as KICK and MODE, and IRC's own errors.
+
+import { describe, expect, test } from "bun:test";
+import { loggedIn, memoryStore } from "../helpers/accounts.ts";
+import type { Peer } from "../helpers/peer.ts";
+import { testServer } from "../helpers/server.ts";
+
+const irc = (options: Parameters<typeof testServer>[0] = {}) => testServer({ irc: true, limits: { linesPerSecond: 0 }, ...options });
+
+describe("IRC door: registration", () => {
+  test("NICK and USER get 001-005 (ISUPPORT), LUSERS and the MOTD; the user is online for everyone", async () => {
+    const t = await irc();
+    const sam = await t.join("Sam");
+    const p = await t.ircConnect();
+    p.send("NICK Ana\r\nUSER ana 0 * :Ana A");
+    await p.seen(/^:bunchat 001 Ana :Welcome to bunchat, Ana!/);
+    const isupport = (await p.seen(/^:bunchat 005 Ana /)) + (p.log.lines.filter((l) => / 005 /.test(l)).join(" "));
+    for (const token of ["CASEMAPPING=", "CHANTYPES=#", "PREFIX=", "CHANMODES=", "NICKLEN=24", "CHANNELLEN=", "NETWORK=bunchat"]) {
+      expect(isupport).toContain(token);
+    }
+    await p.seen(/^:bunchat 251 Ana :There are 2 users/);
+    await p.seen(/^:bunchat 376 Ana :End of \/MOTD command$/);
+    sam.send("/whois Ana");
+    await sam.seen("-- Ana is a guest, online.");
+  });
+
+  test("a nick outside bunchat's rules gets 432 with the reason; a taken one 433; then another works", async () => {
+    const t = await irc();
+    await t.join("Sam");
+    const p = await t.ircConnect();
+    p.send("NICK b@d\r\nUSER x 0 * :x");
+    await p.seen(/^:bunchat 432 \* b@d :A username may contain only letters/);
+    p.send("NICK sam");
+    await p.seen(/^:bunchat 433 \* sam :Nickname is already in use$/);
+    p.send("NICK Kim");
+    await p.seen(/^:bunchat 001 Kim /);
+  });
+
+  test("CAP LS 302 lists the capabilities; REQ and END; registration waits for END", async () => {
+    const t = await irc({ ...memoryParts() });
+    const p = await t.ircConnect();
+    p.send("CAP LS 302\r\nNICK Ana\r\nUSER ana 0 * :Ana");
+    const ls = await p.seen(/^:bunchat CAP \* LS :/);
+    for (const cap of ["server-time", "echo-message", "message-tags", "multi-prefix", "sasl=PLAIN"]) expect(ls).toContain(cap);
+    p.send("CAP REQ :server-time echo-message");
+    await p.seen(/^:bunchat CAP \S+ ACK :server-time echo-message$/);
+    p.send("CAP REQ :no-such-cap");
+    await p.seen(/^:bunchat CAP \S+ NAK :no-such-cap$/);
+    await sync(p);
+    expect(p.log.lines.some((l) => / 001 /.test(l))).toBe(false);
+    p.send("CAP END");
+    await p.seen(/^:bunchat 001 Ana /);
+  });
+
+  test("a server password: PASS lets in; without it 464 and closed", async () => {
+    const t = await irc({ password: "sesame" });
+    const bad = await t.ircConnect();
+    bad.send("NICK Bo\r\nUSER bo 0 * :Bo");
+    await bad.seen(/^:bunchat 464 Bo :Password incorrect$/);
+    await bad.closed();
+    const good = await t.ircConnect();
+    good.send("PASS sesame\r\nNICK Bo\r\nUSER bo 0 * :Bo");
+    await good.seen(/^:bunchat 001 Bo /);
+  });
+
+  test("a registered name wants its password: SASL PLAIN logs in; without it 433 says why; a wrong SASL password 904", async () => {
+    const t = await irc(memoryParts());
+    (await loggedIn(t, "Sam")).send("quit");
+    const guest = await t.ircConnect();
+    guest.send("NICK Sam\r\nUSER s 0 * :s");
+    await guest.seen(/^:bunchat 433 \* Sam :Sam is a registered name: log in with SASL/);
+    const wrong = await t.ircConnect();
+    wrong.send("CAP REQ :sasl\r\nNICK Sam\r\nUSER s 0 * :s\r\nAUTHENTICATE PLAIN");
+    await wrong.seen("AUTHENTICATE +");
+    wrong.send(`AUTHENTICATE ${btoa("\0Sam\0wrong-horse")}`);
+    await wrong.seen(/^:bunchat 904 /);
+    const p = await t.ircConnect();
+    p.send("CAP REQ :sasl\r\nNICK sam\r\nUSER s 0 * :s\r\nAUTHENTICATE PLAIN");
+    await p.seen("AUTHENTICATE +");
+    p.send(`AUTHENTICATE ${btoa("\0Sam\0correct-horse")}`);
+    await p.seen(/^:bunchat 900 \S+ \S+ Sam :You are now logged in as Sam$/);
+    await p.seen(/^:bunchat 903 /);
+    p.send("CAP END");
+    await p.seen(/^:bunchat 001 Sam /);
+    expect(t.log.join("\n")).not.toContain("horse");
+  });
+
+  test("PASS carries a registered name's password when the server has none", async () => {
+    const t = await irc(memoryParts());
+    (await loggedIn(t, "Sam")).send("quit");
+    const p = await t.ircConnect();
+    p.send("PASS correct-horse\r\nNICK Sam\r\nUSER s 0 * :s");
+    await p.seen(/^:bunchat 001 Sam /);
+  });
+
+  test("commands before registering get 451; PING is answered", async () => {
+    const t = await irc();
+    const p = await t.ircConnect();
+    p.send("JOIN #dev\r\nPING :abc");
+    await p.seen(/^:bunchat 451 \* :You have not registered$/);
+    await p.seen(/^:bunchat PONG bunchat :abc$/);
+  });
+});
+
+describe("IRC door: one room for everyone", () => {
+  test("JOIN: the JOIN, topic and NAMES; lines both ways with nc and JSON users; /me as ACTION", async () => {
+    const t = await irc();
+    const sam = await t.join("Sam");
+    const bo = await t.join("Bo", "json");
+    sam.send("/join #dev");
+    sam.send("/topic builds and coffee");
+    await sam.seen("--- Sam set the topic: builds and coffee");
+    bo.send("/join #dev");
+    await bo.event("room");
+    const ana = await t.irc("Ana");
+    ana.send("JOIN #dev");
+    await ana.seen(":Ana!Ana@bunchat JOIN #dev");
+    await ana.seen(":bunchat 332 Ana #dev :builds and coffee");
+    await ana.seen(/^:bunchat 353 Ana = #dev :(?=.*\bAna\b)(?=.*\bBo\b)(?=.*\bSam\b)/);
+    await ana.seen(":bunchat 366 Ana #dev :End of /NAMES list");
+    await sam.seen(/^--> .*joined the chat.*\bAna\b|^--> Ana joined the chat$/); // #dev is Sam's current room
+    ana.send("PRIVMSG #dev :hello from irssi");
+    await sam.seen("Ana: hello from irssi");
+    expect((await bo.event("public")).text).toBe("hello from irssi");
+    sam.send("hi Ana");
+    await ana.seen(":Sam!Sam@bunchat PRIVMSG #dev :hi Ana");
+    bo.send("/me waves");
+    await ana.seen(":Bo!Bo@bunchat PRIVMSG #dev :\u0001ACTION waves\u0001");
+    ana.send("PRIVMSG #dev :\u0001ACTION nods\u0001");
+    await sam.seen("* Ana nods");
+    expect(ana.log.lines.filter((l) => l.includes("hello from irssi"))).toEqual([]); // no echo without echo-message
+  });
+
+  test("echo-message and server-time: the sender sees its own line, and every line carries its time", async () => {
+    const t = await irc();
+    const sam = await t.join("Sam");
+    sam.send("/join #dev");
+    const ana = await t.irc("Ana", ["echo-message", "server-time"]);
+    ana.send("JOIN #dev");
+    await ana.seen(/ 366 /);
+    ana.send("PRIVMSG #dev :mine");
+    await ana.seen(/^@time=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z :Ana!Ana@bunchat PRIVMSG #dev :mine$/);
+    sam.send("yours");
+    await ana.seen(/^@time=\S+ :Sam!Sam@bunchat PRIVMSG #dev :yours$/);
+  });
+
+  test("history on JOIN: the room's last lines, with their original times (server-time)", async () => {
+    const history = memoryStore();
+    const t = await irc({ history });
+    const sam = await t.join("Sam");
+    sam.send("/join #dev");
+    sam.send("said before Ana came");
+    await sam.ping();
+    await Bun.sleep(150); // kept within 100 ms
+    const ana = await t.irc("Ana", ["server-time"]);
+    ana.send("JOIN #dev");
+    await ana.seen(/^@time=\S+ :Sam!Sam@bunchat PRIVMSG #dev :said before Ana came$/);
+  });
+
+  test("private messages both ways; to nobody 401; to a channel one is not in 404", async () => {
+    const t = await irc();
+    const sam = await t.join("Sam");
+    const ana = await t.irc("Ana");
+    ana.send("PRIVMSG Sam :psst");
+    await sam.seen("[pm from Ana] psst");
+    sam.send("/pm Ana back at you");
+    await ana.seen(":Sam!Sam@bunchat PRIVMSG Ana :back at you");
+    ana.send("PRIVMSG Nobody :hello?");
+    await ana.seen(":bunchat 401 Ana Nobody :No such nick");
+    sam.send("/join #dev");
+    ana.send("PRIVMSG #dev :let me in");
+    await ana.seen(":bunchat 404 Ana #dev :Cannot send to channel: join it first");
+    ana.send("PRIVMSG #nowhere :hm");
+    await ana.seen(":bunchat 403 Ana #nowhere :No such channel");
+  });
+
+  test("NICK, AWAY, PART, TOPIC, WHO, WHOIS, LIST, QUIT as everyone else sees them", async () => {
+    const t = await irc();
+    const sam = await t.join("Sam");
+    sam.send("/join #dev");
+    const ana = await t.irc("Ana");
+    ana.send("JOIN #dev");
+    await ana.seen(/ 366 /);
+    ana.send("NICK Anna");
+    await ana.seen(":Ana!Ana@bunchat NICK Anna");
+    await sam.seen("--- Ana is now known as Anna");
+    ana.send("AWAY :lunch");
+    await ana.seen(":bunchat 306 Anna :You have been marked as being away");
+    sam.send("/pm Anna are you there");
+    ana.send("WHO #dev");
+    await ana.seen(/^:bunchat 352 Anna #dev Anna bunchat bunchat Anna G :0 Anna$/);
+    await ana.seen(":bunchat 315 Anna #dev :End of WHO list");
+    ana.send("WHOIS Sam");
+    await ana.seen(":bunchat 311 Anna Sam Sam bunchat * :Sam");
+    await ana.seen(/^:bunchat 319 Anna Sam :.*#dev/);
+    await ana.seen(":bunchat 318 Anna Sam :End of /WHOIS list");
+    ana.send("WHOIS Nobody");
+    await ana.seen(/^:bunchat 401 Anna Nobody /);
+    await ana.seen(":bunchat 318 Anna Nobody :End of /WHOIS list");
+    ana.send("AWAY");
+    await ana.seen(":bunchat 305 Anna :You are no longer marked as being away");
+    ana.send("TOPIC #dev :release day");
+    await sam.seen(/Anna set the topic of #dev: release day|topic.*release day/);
+    await ana.seen(":Anna!Anna@bunchat TOPIC #dev :release day");
+    ana.send("TOPIC #dev");
+    await ana.seen(":bunchat 332 Anna #dev :release day");
+    ana.send("LIST");
+    await ana.seen(/^:bunchat 322 Anna #dev 2 :release day$/);
+    await ana.seen(":bunchat 323 Anna :End of /LIST");
+    ana.send("PART #dev :bye now");
+    await ana.seen(":Anna!Anna@bunchat PART #dev");
+    await sam.seen("<-- Anna left the chat (parted: bye now)");
+    ana.send("QUIT :off home");
+    await ana.seen(/^ERROR :Closing link/);
+    await ana.closed();
+    await sam.seen(/Anna left the chat/);
+  });
+
+  test("moderation: KICK and MODE +b as an operator, refused (482) for anyone else", async () => {
+    const t = await irc(memoryParts());
+    const sam = await loggedIn(t, "Sam");
+    sam.send("/join #dev"); // Sam owns #dev
+    const bo = await t.irc("Bo");
+    bo.send("JOIN #dev");
+    await bo.seen(/ 366 /);
+    bo.send("KICK #dev Sam :out");
+    await bo.seen(/^:bunchat 482 Bo #dev :Only a room.s operators/);
+    bo.send("MODE #dev");
+    await bo.seen(":bunchat 324 Bo #dev +nt");
+    bo.send("MODE #dev b");
+    await bo.seen(":bunchat 368 Bo #dev :End of channel ban list");
+    sam.send("/kick Bo too loud");
+    await bo.seen(":bunchat KICK #dev Bo :Kicked by Sam: too loud");
+  });
+
+  test("unknown commands 421; lines over 512 bytes to IRC are cut, none lost", async () => {
+    const t = await irc();
+    const sam = await t.join("Sam");
+    sam.send("/join #dev");
+    const ana = await t.irc("Ana");
+    ana.send("FROB x");
+    await ana.seen(":bunchat 421 Ana FROB :Unknown command");
+    ana.send("JOIN #dev");
+    await ana.seen(/ 366 /);
+    const long = "y".repeat(2000);
+    sam.send(long);
+    await ana.seen(/PRIVMSG #dev :y+$/);
+    await sync(ana);
+    const parts = ana.log.lines.filter((l) => /PRIVMSG #dev :y+$/.test(l));
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((l) => Buffer.byteLength(l) <= 510)).toBe(true);
+    expect(parts.map((l) => l.replace(/^.* :/, "")).join("")).toBe(long);
+  });
+});
+
+let syncs = 0;
+/** Everything the server sent before this has arrived (IRC's PING, answered in order). */
+async function sync(p: Peer): Promise<void> {
+  const token = `sync${++syncs}`;
+  p.send(`PING :${token}`);
+  await p.seen(`:bunchat PONG bunchat :${token}`);
+}
+
+function memoryParts() {
+  const history = memoryStore();
+  return { history, accounts: history.accounts, bans: history.bans, roomStore: history.roomRoles };
+}
