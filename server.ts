@@ -86,6 +86,10 @@ await runMain("bunchat-server", async () => {
   const ircPort = flags["irc-port"] === undefined ? undefined : parsePort(flags["irc-port"], 0, true, "--irc-port");
   const ircTlsPort = flags["irc-tls-port"] === undefined ? undefined : parsePort(flags["irc-tls-port"], 0, true, "--irc-tls-port");
   if (ircTlsPort !== undefined && !tls) throw new UsageError("--irc-tls-port needs --tls-cert and --tls-key (its certificate).");
+  const ircName = flags["irc-name"];
+  if (ircName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(ircName)) {
+    throw new UsageError(`--irc-name is a host-like name (letters, digits, "." and "-", at most 63), not "${ircName}".`);
+  }
   const redis = flags.redis ?? process.env.BUNCHAT_REDIS;
   const nodeTimeoutMs = parseCount("--node-timeout", flags["node-timeout"], DEFAULT_NODE_TIMEOUT_MS / 1000, 1) * 1000;
   if (redis === undefined && (flags["node-id"] !== undefined || flags["node-timeout"] !== undefined)) {
@@ -156,7 +160,7 @@ await runMain("bunchat-server", async () => {
   }
   let server;
   try {
-    server = startServer({ host, port, ircPort, ircTlsPort, log: consoleLog, limits, password, tls, bus: cluster, hub });
+    server = startServer({ host, port, ircPort, ircTlsPort, ircName, log: consoleLog, limits, password, tls, bus: cluster, hub });
   } catch (err) {
     const { message, code } = err as Error & { code?: string };
     const where = `can't listen on ${host}:${port}`;

@@ -183,6 +183,12 @@ export const SERVER_FLAGS = [
     help: "also speak IRC on this port: irssi, WeeChat and HexChat users join the same rooms (`0`: a free port)",
   },
   {
+    name: "irc-name",
+    value: "<name>",
+    default: "`bunchat`",
+    help: "the server's name to IRC clients (in numerics and PONGs), e.g. `chat.example.com`",
+  },
+  {
     name: "irc-tls-port",
     value: "<port>",
     default: "(off)",

@@ -104,9 +104,10 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
   switch (v.type) {
     case "public":
     case "action":
-      return hasRoomShape(v.room) && hasNameShape(v.from) && isText(v.text) && isTime(v.ts)
-        ? { type: v.type, room: v.room, from: v.from, text: v.text, ts: v.ts }
-        : undefined;
+      if (!hasRoomShape(v.room) || !hasNameShape(v.from) || !isText(v.text) || !isTime(v.ts)) return undefined;
+      return v.type === "public" && v.notice === true
+        ? { type: "public", room: v.room, from: v.from, text: v.text, ts: v.ts, notice: true }
+        : { type: v.type, room: v.room, from: v.from, text: v.text, ts: v.ts };
     case "join":
       return hasRoomShape(v.room) && hasNameShape(v.name) && isTime(v.ts)
         ? { type: "join", room: v.room, name: v.name, ts: v.ts }

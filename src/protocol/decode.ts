@@ -130,7 +130,8 @@ const DECODERS: Record<EventType, Decoder> = {
   },
   public: (v) => {
     const s = said(v);
-    return s && str(v.room) ? { type: "public", room: v.room, ...s } : undefined;
+    const notice = v.notice === true ? { notice: true as const } : {};
+    return s && str(v.room) ? { type: "public", room: v.room, ...s, ...notice } : undefined;
   },
   action: (v) => {
     const s = said(v);

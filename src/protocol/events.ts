@@ -103,7 +103,8 @@ export type ServerEvent =
       count?: number;
       awayCount?: number;
     }
-  | { type: "public"; room: string; from: string; text: string; ts: number }
+  /** `notice`: said as an IRC NOTICE (a bot's convention: no automatic reply to it). */
+  | { type: "public"; room: string; from: string; text: string; ts: number; notice?: true }
   | { type: "private"; from: string; text: string; ts: number }
   | { type: "private-sent"; to: string; text: string; ts: number }
   | { type: "join"; room: string; name: string; ts: number }

@@ -6,8 +6,10 @@
 import { leaveWords } from "./codec.ts";
 import type { ServerEvent } from "./events.ts";
 
-/** The server's name in prefixes and numerics, and the host part of every user's mask. */
+/** The server's name in numerics unless --irc-name says otherwise, and in what a room is sent (notices, kicks). */
 export const IRC_SERVER = "bunchat";
+/** The host part of every user's mask: bunchat shows no one's address. */
+export const IRC_HOST = "bunchat";
 /** An IRC line the server writes is at most this long, "\r\n" and tags excluded (RFC 1459). */
 export const IRC_LINE_BYTES = 512;
 
@@ -81,7 +83,7 @@ export function ircLine(source: string | undefined, command: string, params: rea
 
 /** A user's mask as IRC shows it: nick!user@host (bunchat has one host for everyone, and no idents). */
 export function mask(nick: string): string {
-  return `${nick}!${nick}@${IRC_SERVER}`;
+  return `${nick}!${nick}@${IRC_HOST}`;
 }
 
 /** The server-time tag of a line said at `ts`, with the space that ends the tags. */
@@ -115,13 +117,14 @@ export function splitText(text: string, overhead: number): string[] {
   return pieces;
 }
 
-/** A PRIVMSG (or an action) from `from` to `target`, cut to fit, each piece a line. */
-export function privmsgLines(from: string, target: string, text: string, action: boolean, tag = ""): string {
+/** A PRIVMSG (or an action, or a NOTICE) from `from` to `target`, cut to fit, each piece a line. */
+export function privmsgLines(from: string, target: string, text: string, action: boolean, tag = "", notice = false): string {
   const source = mask(from);
   const overhead = source.length + target.length + 16 + (action ? 9 : 0);
+  const command = notice ? "NOTICE" : "PRIVMSG";
   let out = "";
   for (const piece of splitText(text, overhead)) {
-    out += tag + ircLine(source, "PRIVMSG", [target, action ? `\u0001ACTION ${piece}\u0001` : piece], true);
+    out += tag + ircLine(source, command, [target, action ? `\u0001ACTION ${piece}\u0001` : piece], true);
   }
   return out;
 }
@@ -134,8 +137,9 @@ export function ircShared(event: ServerEvent, time: boolean): string {
   const tag = time && "ts" in event ? timeTag(event.ts) : "";
   switch (event.type) {
     case "public":
+      return privmsgLines(event.from, event.room, event.text, false, tag, event.notice === true);
     case "action":
-      return privmsgLines(event.from, event.room, event.text, event.type === "action", tag);
+      return privmsgLines(event.from, event.room, event.text, true, tag);
     case "join":
       return tag + ircLine(mask(event.name), "JOIN", [event.room]);
     case "joins":

@@ -6,7 +6,7 @@
 
 import { type Encoded, toText } from "../protocol/codec.ts";
 import type { ErrorEvent, KeptEvent, ServerEvent } from "../protocol/events.ts";
-import { IRC_LINE_BYTES, IRC_SERVER, ircLine, ircShared, type IrcMessage, mask, parseIrc, privmsgLines, timeTag } from "../protocol/irc.ts";
+import { IRC_HOST, IRC_LINE_BYTES, IRC_SERVER, ircLine, ircShared, type IrcMessage, mask, parseIrc, privmsgLines, timeTag } from "../protocol/irc.ts";
 import { LIMITS } from "../protocol/limits.ts";
 import { checkName, foldName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
@@ -51,6 +51,9 @@ export class IrcSession extends Session {
   private saslWaiting = false;
   private saslBuffer = "";
   private saslLogin: { name: string; login: Login } | undefined;
+  /** USER's real name and user name, for WHOIS and WHO. */
+  realname = "";
+  username = "";
   /** What the last command was about (a nick, a channel), for the numerics of its answer. */
   private target = "*";
   /** The command being answered: IRC answers some events differently per command (WHOIS's end). */
@@ -60,6 +63,11 @@ export class IrcSession extends Session {
     super(env, socket, address, port);
     this.mode = "irc";
     this.registration = undefined;
+  }
+
+  /** The server's name in numerics and PONGs (--irc-name). */
+  private get server(): string {
+    return this.env.ircName ?? IRC_SERVER;
   }
 
   /** IRC clients speak first. */
@@ -72,7 +80,7 @@ export class IrcSession extends Session {
 
   /** A numeric reply to this client: `:bunchat 001 nick params…`. */
   private numeric(code: string, params: readonly string[], trailing = true): string {
-    return ircLine(IRC_SERVER, code, [this.shownNick, ...params], trailing);
+    return ircLine(this.server, code, [this.shownNick, ...params], trailing);
   }
 
   private send(text: string): void {
@@ -110,11 +118,15 @@ export class IrcSession extends Session {
         this.wantedNick = first;
         return this.tryRegister();
       case "USER":
-        if (m.params.length < 4) return this.send(this.numeric("461", ["USER", "Not enough parameters"]));
+        if (m.params.length < 4 || m.params[0] === "" || m.params[3] === "") {
+          return this.send(this.numeric("461", ["USER", "Not enough parameters"]));
+        }
         this.userGiven = true;
+        this.realname = sanitizeText(m.params[3]!).slice(0, LIMITS.reasonMaxLength);
+        this.username = sanitizeText(m.params[0]!).replace(/[^\x21-\x7e]/g, "").slice(0, 16) || "user";
         return this.tryRegister();
       case "PING":
-        return this.send(ircLine(IRC_SERVER, "PONG", [IRC_SERVER, first], true));
+        return this.send(ircLine(this.server, "PONG", [this.server, first], true));
       case "PONG":
         return;
       case "QUIT":
@@ -134,23 +146,23 @@ export class IrcSession extends Session {
         const list = Object.entries(CAPS)
           .filter(([cap]) => cap !== "sasl" || this.hub.accounts !== undefined)
           .map(([cap, value]) => (v302 && value ? `${cap}=${value}` : cap));
-        return this.send(ircLine(IRC_SERVER, "CAP", [who, "LS", list.join(" ")], true));
+        return this.send(ircLine(this.server, "CAP", [who, "LS", list.join(" ")], true));
       }
       case "LIST":
-        return this.send(ircLine(IRC_SERVER, "CAP", [who, "LIST", [...this.caps].join(" ")], true));
+        return this.send(ircLine(this.server, "CAP", [who, "LIST", [...this.caps].join(" ")], true));
       case "REQ": {
         if (this.phase === "registering") this.negotiating = true;
         const asked = (m.params[1] ?? "").trim().split(/\s+/).filter((c) => c !== "");
         const known = (c: string) => Object.hasOwn(CAPS, c.replace(/^-/, "")) && (c !== "sasl" || this.hub.accounts !== undefined);
         if (asked.length === 0 || !asked.every(known)) {
-          return this.send(ircLine(IRC_SERVER, "CAP", [who, "NAK", m.params[1] ?? ""], true));
+          return this.send(ircLine(this.server, "CAP", [who, "NAK", m.params[1] ?? ""], true));
         }
         for (const c of asked) {
           if (c.startsWith("-")) this.caps.delete(c.slice(1));
           else this.caps.add(c);
         }
         if (this.phase === "chatting") this.mode = this.caps.has("server-time") ? "irc-time" : "irc";
-        return this.send(ircLine(IRC_SERVER, "CAP", [who, "ACK", asked.join(" ")], true));
+        return this.send(ircLine(this.server, "CAP", [who, "ACK", asked.join(" ")], true));
       }
       case "END":
         if (this.phase !== "registering") return;
@@ -191,7 +203,7 @@ export class IrcSession extends Session {
       verifyLogin(this, { key, account }, password, (outcome) => {
         if (outcome !== "ok") return this.saslFailed(outcome === "busy" ? "The server is busy checking logins; try again" : "SASL authentication failed");
         this.saslLogin = { name: account.name, login: { key, ignores: account.ignores ?? [] } };
-        this.send(this.numeric("900", [`${this.shownNick}!${this.shownNick}@${IRC_SERVER}`, account.name, `You are now logged in as ${account.name}`]));
+        this.send(this.numeric("900", [mask(this.shownNick), account.name, `You are now logged in as ${account.name}`]));
         this.send(this.numeric("903", ["SASL authentication successful"]));
       });
     });
@@ -257,16 +269,16 @@ export class IrcSession extends Session {
   private refuseNick(nick: string, code: "432" | "433", why: string): void {
     this.env.attempts.take(this.address, this.now());
     this.wantedNick = undefined;
-    this.send(ircLine(IRC_SERVER, code, [this.name || "*", flat(nick).slice(0, 64), why], true));
+    this.send(ircLine(this.server, code, [this.name || "*", flat(nick).slice(0, 64), why], true));
   }
 
   /** 001–005, LUSERS and the MOTD: what a client waits for before it joins its channels. */
   private welcomeIrc(): void {
     const nick = this.name;
     let out = this.numeric("001", [`Welcome to bunchat, ${nick}! Rooms here are channels: /join #lobby`]);
-    out += this.numeric("002", [`Your host is ${IRC_SERVER}, running bunchat ${VERSION}`]);
+    out += this.numeric("002", [`Your host is ${this.server}, running bunchat ${VERSION}`]);
     out += this.numeric("003", ["This server speaks IRC as a door to bunchat's rooms"]);
-    out += this.numeric("004", [IRC_SERVER, `bunchat-${VERSION}`, "i", "bmnot"], false);
+    out += this.numeric("004", [this.server, `bunchat-${VERSION}`, "i", "bmnot"], false);
     for (const line of isupport()) out += this.numeric("005", [...line, "are supported by this server"]);
     this.send(out);
     this.lusers();
@@ -285,7 +297,7 @@ export class IrcSession extends Session {
   }
 
   private motd(): void {
-    let out = this.numeric("375", [`- ${IRC_SERVER} Message of the day -`]);
+    let out = this.numeric("375", [`- ${this.server} Message of the day -`]);
     for (const line of [
       "This is bunchat: the same rooms for IRC, nc, the bunchat client and the browser.",
       `Every #channel is a room. Lines up to ${LIMITS.maxLineBytes} bytes; longer IRC lines are cut.`,
@@ -305,7 +317,7 @@ export class IrcSession extends Session {
     switch (m.command) {
       case "PING":
         if (p[0] === undefined) return this.send(this.numeric("409", ["No origin specified"]));
-        return this.send(ircLine(IRC_SERVER, "PONG", [IRC_SERVER, p[0]], true));
+        return this.send(ircLine(this.server, "PONG", [this.server, p[0]], true));
       case "PONG":
         return;
       case "CAP":
@@ -352,16 +364,16 @@ export class IrcSession extends Session {
       case "KICK":
         return this.kickCommand(p[0], p[1], p[2]);
       case "VERSION":
-        return this.send(this.numeric("351", [`bunchat-${VERSION}`, IRC_SERVER, "IRC door"]) + isupport().map((l) => this.numeric("005", [...l, "are supported by this server"])).join(""));
+        return this.send(this.numeric("351", [`bunchat-${VERSION}`, this.server, "IRC door"]) + isupport().map((l) => this.numeric("005", [...l, "are supported by this server"])).join(""));
       case "TIME":
-        return this.send(this.numeric("391", [IRC_SERVER, new Date(this.now()).toUTCString()]));
+        return this.send(this.numeric("391", [this.server, new Date(this.now()).toUTCString()]));
       case "INFO":
         return this.send(this.numeric("371", [`bunchat ${VERSION}: one chat for IRC, nc, its own client and the browser`]) + this.numeric("374", ["End of INFO list"]));
       case "HELP":
       case "HELPOP":
         return this.help(p[0]);
       case "USERHOST":
-        return this.send(this.numeric("302", [p.slice(0, 5).map((n) => this.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=+${u.name}@${IRC_SERVER}`).join(" ")]));
+        return this.send(this.numeric("302", [p.slice(0, 5).map((n) => this.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=+${u.name}@${IRC_HOST}`).join(" ")]));
       case "ISON":
         return this.send(this.numeric("303", [p.join(" ").split(/\s+/).filter((n) => n && this.hub.find(n)).map((n) => this.hub.find(n)!.name).join(" ")]));
       default:
@@ -427,14 +439,14 @@ export class IrcSession extends Session {
         const ts = this.now();
         const event = action
           ? ({ type: "action", room: room.name, from: this.name, text, ts } as const)
-          : ({ type: "public", room: room.name, from: this.name, text, ts } as const);
+          : ({ type: "public" as const, room: room.name, from: this.name, text, ts, ...(quiet ? { notice: true as const } : {}) });
         if (this.hub.isMutedIn(this, room)) {
           if (!quiet) this.send(this.numeric("404", [room.name, `Cannot send to channel: you are muted in ${room.name}`]));
           continue;
         }
         this.hub.say(room, event, this);
         this.log(action ? `* ${this.name} ${text}${this.hub.inRoom(room)}` : `[Broadcast message from ${this.name}${this.hub.inRoom(room)}] ${text}`);
-        if (this.caps.has("echo-message")) this.send(privmsgLines(this.name, room.name, text, action !== null, this.tag(ts)));
+        if (this.caps.has("echo-message")) this.send(privmsgLines(this.name, room.name, text, action !== null, this.tag(ts), quiet && !action));
         continue;
       }
       const user = this.hub.find(target);
@@ -498,7 +510,7 @@ export class IrcSession extends Session {
   private whoLine(channel: string, member: Member, room?: Room): string {
     const away = this.hub.awayReason(member) !== undefined ? "G" : "H";
     const op = room && this.hub.isOp(member, room) ? "@" : "";
-    return this.numeric("352", [channel, member.name, IRC_SERVER, IRC_SERVER, member.name, `${away}${op}`, `0 ${member.name}`]);
+    return this.numeric("352", [channel, userOf(member), IRC_HOST, this.server, member.name, `${away}${op}`, `0 ${member.name}`]);
   }
 
   private who(query: string | undefined): void {
@@ -545,7 +557,7 @@ export class IrcSession extends Session {
       const now = this.now();
       let out = "";
       for (const [key, until] of Object.entries(room.roles.banned ?? {})) {
-        if (until === 0 || until > now) out += this.numeric("367", [room.name, `${key}!*@*`, IRC_SERVER, "0"], false);
+        if (until === 0 || until > now) out += this.numeric("367", [room.name, `${key}!*@*`, this.server, "0"], false);
       }
       return this.send(out + this.numeric("368", [room.name, "End of channel ban list"]));
     }
@@ -609,7 +621,7 @@ export class IrcSession extends Session {
         if (!event.joined) return "";
         return this.tag(this.now()) + ircLine(mask(this.name), "JOIN", [event.room]) + this.roomState(event.room);
       case "parted":
-        if (event.kicked !== undefined) return ircLine(IRC_SERVER, "KICK", [event.room, this.name, `Kicked ${event.kicked}`], true);
+        if (event.kicked !== undefined) return ircLine(this.server, "KICK", [event.room, this.name, `Kicked ${event.kicked}`], true);
         return ircLine(mask(this.name), "PART", [event.room]);
       case "topic-is": {
         const room = this.hub.room(event.room);
@@ -632,9 +644,9 @@ export class IrcSession extends Session {
         if (event.why === "join") return this.replayLines(event.room, event.events);
         return this.asNotices(event);
       case "pong":
-        return ircLine(IRC_SERVER, "PONG", [IRC_SERVER, event.token], true);
+        return ircLine(this.server, "PONG", [this.server, event.token], true);
       case "ping":
-        return ircLine(undefined, "PING", [IRC_SERVER], true);
+        return ircLine(undefined, "PING", [this.server], true);
       case "error":
         return this.errorLines(event);
       case "bye":
@@ -650,7 +662,7 @@ export class IrcSession extends Session {
       case "shutdown":
         return ircShared(event, time);
       case "notice":
-        return this.tag(event.ts) + ircLine(IRC_SERVER, "NOTICE", [this.name || "*", event.text], true);
+        return this.tag(event.ts) + ircLine(this.server, "NOTICE", [this.name || "*", event.text], true);
       case "users":
       case "search":
       case "help":
@@ -681,12 +693,13 @@ export class IrcSession extends Session {
     if (!w.online) {
       return this.numeric("401", [w.name, w.registered ? "No such nick (a registered name, offline)" : "No such nick"]) + this.numeric("318", [w.name, "End of /WHOIS list"]);
     }
-    let out = this.numeric("311", [w.name, w.name, IRC_SERVER, "*", w.name]);
+    const member = this.hub.find(w.name);
+    let out = this.numeric("311", [w.name, member ? userOf(member) : w.name, IRC_HOST, "*", member instanceof IrcSession && member.realname ? member.realname : w.name]);
     if (w.rooms && w.rooms.length > 0) {
       const ops = new Set(w.operator ?? []);
       out += this.numeric("319", [w.name, w.rooms.map((r) => (ops.has(r) ? `@${r}` : r)).join(" ")]);
     }
-    out += this.numeric("312", [w.name, IRC_SERVER, w.elsewhere ? "on another server of this bunchat cluster" : "bunchat"]);
+    out += this.numeric("312", [w.name, this.server, w.elsewhere ? "on another server of this bunchat cluster" : "bunchat"]);
     if (w.away !== undefined) out += this.numeric("301", [w.name, w.away]);
     if (w.registered) out += this.numeric("330", [w.name, w.name, "is logged in as"]);
     if (w.admin) out += this.numeric("313", [w.name, "is a server admin"]);
@@ -701,9 +714,9 @@ export class IrcSession extends Session {
     const t = this.target;
     switch (e.code) {
       case "name-invalid":
-        return ircLine(IRC_SERVER, "432", [this.name || "*", t, e.message], true);
+        return ircLine(this.server, "432", [this.name || "*", t, e.message], true);
       case "name-taken":
-        return ircLine(IRC_SERVER, "433", [this.name || "*", t, e.message], true);
+        return ircLine(this.server, "433", [this.name || "*", t, e.message], true);
       case "unknown-user":
         return this.answering === "WHOIS" ? this.numeric("401", [t, e.message]) + this.numeric("318", [t, "End of /WHOIS list"]) : this.numeric("401", [t, e.message]);
       case "not-in-room":
@@ -716,6 +729,10 @@ export class IrcSession extends Session {
         return this.numeric("482", [t.startsWith("#") ? t : (this.room?.name ?? t), e.message]);
       case "unknown-command":
         return this.numeric("421", [this.answering || "?", e.message]);
+      case "line-too-long":
+        return this.numeric("417", [`Input line was too long (bunchat takes ${LIMITS.maxLineBytes} bytes)`]);
+      case "bad-encoding":
+        return ircLine(this.server, "FAIL", ["*", "INVALID_UTF8", "Message rejected: it was not UTF-8"], true);
       case "bad-password":
       case "excess-flood":
       case "too-many-attempts":
@@ -731,7 +748,7 @@ export class IrcSession extends Session {
       case "wrong-protocol":
         return ircLine(undefined, "ERROR", [`Closing link: ${e.message}`], true);
       default:
-        return ircLine(IRC_SERVER, "NOTICE", [this.name || "*", e.message], true);
+        return ircLine(this.server, "NOTICE", [this.name || "*", e.message], true);
     }
   }
 
@@ -739,7 +756,7 @@ export class IrcSession extends Session {
   private asNotices(event: ServerEvent): string {
     return toText(event, false)
       .split("\n")
-      .map((line) => ircLine(IRC_SERVER, "NOTICE", [this.name || "*", flat(line) || " "], true))
+      .map((line) => ircLine(this.server, "NOTICE", [this.name || "*", flat(line) || " "], true))
       .join("");
   }
 }
@@ -764,4 +781,9 @@ function isupport(): string[][] {
   const lines: string[][] = [];
   for (let i = 0; i < tokens.length; i += 12) lines.push(tokens.slice(i, i + 12));
   return lines;
+}
+
+/** A member's user name as WHO and WHOIS show it: an IRC user's from USER, anyone else's nick. */
+function userOf(member: Member): string {
+  return member instanceof IrcSession && member.username ? `~${member.username}` : member.name;
 }

@@ -37,6 +37,8 @@ export interface ServerOptions extends HubParts {
   /** The IRC door: a port for IRC clients (0: any free one), and one for IRC over TLS (with `tls`'s certificate). */
   ircPort?: number;
   ircTlsPort?: number;
+  /** The server's name to IRC clients (default "bunchat"). */
+  ircName?: string;
   /**
    * Cluster mode: this server is one node of a chat shared with others, reached through this bus
    * (Redis, or memory between servers of one process), started already on `hub`.
@@ -91,6 +93,7 @@ export function startServer(options: ServerOptions): ChatServer {
     attempts,
     logins,
     tls: false,
+    ...(options.ircName ? { ircName: options.ircName } : {}),
     outboxes,
     checkPassword: passwordChecker(options.password),
     log: options.log,

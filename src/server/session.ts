@@ -32,6 +32,8 @@ export interface SessionEnv {
   readonly logins: PerAddress;
   /** Connections are TLS (a password does not travel in the clear). */
   readonly tls: boolean;
+  /** The server's name to IRC clients (--irc-name; default "bunchat"). */
+  readonly ircName?: string;
   /** The bound on what every outbox together holds for slow readers. */
   readonly outboxes?: OutboxPool;
   /** True if `line` is the server password; undefined when the server has none. */
