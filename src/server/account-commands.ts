@@ -6,6 +6,7 @@ import type { ErrorEvent } from "../protocol/events.ts";
 import { foldName, hasNameShape } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, unknownUser } from "./command-kit.ts";
+import type { Room } from "./room.ts";
 import type { Hub, Member } from "./hub.ts";
 
 export const accountCommands = {
@@ -204,7 +205,8 @@ function noAccounts(): ErrorEvent {
 /** The rooms a member owns or operates (not by being an admin), for /whois. */
 function operatorOf(hub: Hub, member: Member): { operator?: string[] } {
   const key = member.node === undefined ? member.account : foldName(member.name);
-  if (key === undefined) return {};
-  const rooms = member.rooms.filter((r) => r.roles.owner === key || r.roles.ops.includes(key)).map((r) => r.name);
+  const runs = (r: Room) =>
+    (key !== undefined && (r.roles.owner === key || r.roles.ops.includes(key))) || (r.maker === member && r.roles.owner === undefined);
+  const rooms = member.rooms.filter(runs).map((r) => r.name);
   return rooms.length > 0 ? { operator: rooms } : {};
 }

@@ -196,6 +196,9 @@ export class Hub implements RoomHost {
   }
 
   /** Everyone online. */
+  /** The most users online at once since the server started (IRC's LUSERS says it). */
+  peak = 0;
+
   get size(): number {
     return this.members.size;
   }
@@ -242,6 +245,7 @@ export class Hub implements RoomHost {
     this.everyone.add(member.name);
     this.version++;
     if (member.node === undefined) this.here?.add(member);
+    this.peak = Math.max(this.peak, this.members.size);
     return true;
   }
 
@@ -307,7 +311,9 @@ export class Hub implements RoomHost {
     if (past?.topic) room.learnTopic(past.topic);
     if (past?.roles && past.roles.v > room.roles.v) room.roles = past.roles;
     room.enter(member, announce, ts);
-    // Made by a registered user here, with no owner yet: theirs (the default room is the admins').
+    // Made here (the first in it anywhere): its maker runs it while in it, as on IRC, and a
+    // registered maker owns it for good (the default room is the admins').
+    if (room.size === 1 && member.node === undefined && room.name !== this.lobby) room.maker = member;
     const claimable = room.size === 1 && room.roles.owner === undefined && room.name !== this.lobby;
     if (claimable && member.node === undefined && member.account !== undefined) {
       const owner = member.account;
@@ -375,9 +381,13 @@ export class Hub implements RoomHost {
     if (here) this.bus?.relayBans();
   }
 
-  /** Whether `member` runs `room`: its owner, one of its operators, or a server admin. */
+  /**
+   * Whether `member` runs `room`: its owner, one of its operators, a server admin, or (a room no
+   * registered user owns) whoever made it, while in it.
+   */
   isOp(member: Member, room: Room): boolean {
     if (this.isAdmin(member)) return true;
+    if (room.maker === member && room.roles.owner === undefined) return true;
     const key = member.node === undefined ? member.account : foldName(member.name);
     return key !== undefined && (room.roles.owner === key || room.roles.ops.includes(key));
   }

@@ -25,10 +25,8 @@ const CAPS: Record<string, string> = {
   "multi-prefix": "",
   sasl: "PLAIN",
   "server-time": "",
+  "userhost-in-names": "",
 };
-
-/** A channel mode query's answer: bunchat's rooms are all +nt (members only talk, operators set a locked topic). */
-const CHANNEL_MODES = "+nt";
 
 const utf8 = new TextEncoder();
 
@@ -51,6 +49,10 @@ export class IrcSession extends Session {
   private saslWaiting = false;
   private saslBuffer = "";
   private saslLogin: { name: string; login: Login } | undefined;
+  /** User mode +i: not shown by a WHO mask to those who share no room with it. */
+  invisible = false;
+  /** The message of the PART being answered (the "parted" answer has none of its own). */
+  private partMessage: string | undefined;
   /** USER's real name and user name, for WHOIS and WHO. */
   realname = "";
   username = "";
@@ -291,8 +293,9 @@ export class IrcSession extends Session {
     out += this.numeric("252", ["0", "operator(s) online"], true);
     out += this.numeric("254", [String(this.hub.roomCount), "channels formed"]);
     out += this.numeric("255", [`I have ${users} clients and 0 servers`]);
-    out += this.numeric("265", [String(users), String(users), `Current local users ${users}, max ${users}`]);
-    out += this.numeric("266", [String(users), String(users), `Current global users ${users}, max ${users}`]);
+    const peak = Math.max(users, this.hub.peak);
+    out += this.numeric("265", [String(users), String(peak), `Current local users ${users}, max ${peak}`]);
+    out += this.numeric("266", [String(users), String(peak), `Current global users ${users}, max ${peak}`]);
     this.send(out);
   }
 
@@ -317,6 +320,7 @@ export class IrcSession extends Session {
     switch (m.command) {
       case "PING":
         if (p[0] === undefined) return this.send(this.numeric("409", ["No origin specified"]));
+        for (const room of this.rooms) room.flushPresence(); // what happened before the PING comes before its PONG
         return this.send(ircLine(this.server, "PONG", [this.server, p[0]], true));
       case "PONG":
         return;
@@ -331,6 +335,7 @@ export class IrcSession extends Session {
         return this.quit(p[0] ? sanitizeText(p[0]).slice(0, LIMITS.reasonMaxLength) : undefined);
       case "NICK":
         if (!p[0]) return this.send(this.numeric("431", ["No nickname given"]));
+        if (p[0] === this.name) return; // IRC: a change to the same nick says nothing
         this.target = p[0];
         return this.rename(p[0]);
       case "JOIN":
@@ -373,7 +378,7 @@ export class IrcSession extends Session {
       case "HELPOP":
         return this.help(p[0]);
       case "USERHOST":
-        return this.send(this.numeric("302", [p.slice(0, 5).map((n) => this.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=+${u.name}@${IRC_HOST}`).join(" ")]));
+        return this.send(this.numeric("302", [p.slice(0, 5).map((n) => this.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=${this.hub.awayReason(u) === undefined ? "+" : "-"}${userOf(u)}@${IRC_HOST}`).join(" ")]));
       case "ISON":
         return this.send(this.numeric("303", [p.join(" ").split(/\s+/).filter((n) => n && this.hub.find(n)).map((n) => this.hub.find(n)!.name).join(" ")]));
       default:
@@ -412,7 +417,9 @@ export class IrcSession extends Session {
         this.send(this.numeric("442", [name, "You're not on that channel"]));
         continue;
       }
+      this.partMessage = message ? sanitizeText(message).slice(0, LIMITS.reasonMaxLength) : undefined;
       runCommand(this, "part", `${room.name}${message ? ` ${message}` : ""}`);
+      this.partMessage = undefined;
     }
   }
 
@@ -476,11 +483,13 @@ export class IrcSession extends Session {
     return this.numeric("332", [room.name, room.topic.text]) + this.numeric("333", [room.name, room.topic.by, String(Math.floor(room.topic.ts / 1000))], false);
   }
 
-  /** A channel's members as IRC shows them, operators with "@", as 353 lines that fit, then 366. */
-  private namesLines(room: Room): string {
+  /** A channel's members as IRC shows them, operators with "@", as 353 lines that fit, then (`end`) 366. */
+  private namesLines(room: Room, end = true): string {
+    const full = this.caps.has("userhost-in-names");
     const names = room.names.all().map((n) => {
       const member = this.hub.find(n);
-      return member && this.hub.isOp(member, room) ? `@${n}` : n;
+      const shown = full && member ? `${n}!${userOf(member)}@${IRC_HOST}` : n;
+      return member && this.hub.isOp(member, room) ? `@${shown}` : shown;
     });
     let out = "";
     let line: string[] = [];
@@ -496,23 +505,29 @@ export class IrcSession extends Session {
       bytes += n.length + 1;
     }
     if (line.length > 0) out += this.numeric("353", ["=", room.name, line.join(" ")]);
-    return out + this.numeric("366", [room.name, "End of /NAMES list"]);
+    return end ? out + this.numeric("366", [room.name, "End of /NAMES list"]) : out;
   }
 
+  /** NAMES #a: its names and 366; NAMES #a,#b: each one's names, then one 366 for the list. */
   private names(list: string | undefined): void {
     if (!list) return this.send(this.numeric("366", ["*", "End of /NAMES list"]));
-    for (const name of list.split(",")) {
+    const names = list.split(",").filter((n) => n !== "").slice(0, 10);
+    let out = "";
+    for (const name of names) {
       const room = this.hub.room(name);
-      this.send(room ? this.namesLines(room) : this.numeric("366", [name, "End of /NAMES list"]));
+      if (room) out += this.namesLines(room, false);
     }
+    this.send(out + this.numeric("366", [list, "End of /NAMES list"]));
   }
 
   private whoLine(channel: string, member: Member, room?: Room): string {
     const away = this.hub.awayReason(member) !== undefined ? "G" : "H";
     const op = room && this.hub.isOp(member, room) ? "@" : "";
-    return this.numeric("352", [channel, userOf(member), IRC_HOST, this.server, member.name, `${away}${op}`, `0 ${member.name}`]);
+    const real = member instanceof IrcSession && member.realname ? member.realname : member.name;
+    return this.numeric("352", [channel, userOf(member), IRC_HOST, this.server, member.name, `${away}${op}`, `0 ${real}`]);
   }
 
+  /** WHO #channel, WHO nick, or WHO mask (* and ? over nicks): at most 200 lines. */
   private who(query: string | undefined): void {
     const target = query ?? "*";
     let out = "";
@@ -522,9 +537,22 @@ export class IrcSession extends Session {
         const member = this.hub.find(n);
         if (member) out += this.whoLine(room.name, member, room);
       }
+    } else if (/[*?]/.test(target)) {
+      const pattern = new RegExp(`^${target.replace(/!.*$/, "").replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+      let shown = 0;
+      for (const n of this.hub.names()) {
+        if (shown >= 200) break;
+        const member = this.hub.find(n);
+        if (!member || !pattern.test(n)) continue;
+        const room = member.rooms.find((r) => this.rooms.includes(r));
+        if (member instanceof IrcSession && member.invisible && member !== this && !room) continue;
+        out += this.whoLine(room?.name ?? "*", member, room);
+        shown++;
+      }
     } else {
       const member = this.hub.find(target);
-      if (member) out += this.whoLine(member.rooms[0]?.name ?? "*", member, member.rooms[0]);
+      const room = member?.rooms.find((r) => this.rooms.includes(r)) ?? member?.rooms[0];
+      if (member) out += this.whoLine(room?.name ?? "*", member, room);
     }
     this.send(out + this.numeric("315", [target, "End of WHO list"]));
   }
@@ -545,13 +573,17 @@ export class IrcSession extends Session {
     this.target = target;
     if (!target.startsWith("#")) {
       if (foldName(target) !== foldName(this.name)) return this.send(this.numeric("502", ["Can't change mode for other users"]));
-      if (change === undefined) return this.send(this.numeric("221", ["+i"], false));
-      return this.send(this.numeric("501", ["Unknown MODE flag: user modes are not settable here"]));
+      if (change === undefined) return this.send(this.numeric("221", [this.invisible ? "+i" : "+"], false));
+      const user = /^([+-])i$/.exec(change);
+      if (!user) return this.send(this.numeric("501", ["Unknown MODE flag: only +i (invisible to WHO masks) is a user mode here"]));
+      if (this.invisible === (user[1] === "+")) return;
+      this.invisible = user[1] === "+";
+      return this.send(ircLine(mask(this.name), "MODE", [this.name, change], true));
     }
     const room = this.hub.room(target);
     if (!room) return this.send(this.numeric("403", [target, "No such channel"]));
     if (change === undefined) {
-      return this.send(this.numeric("324", [room.name, CHANNEL_MODES], false) + this.numeric("329", [room.name, "0"], false));
+      return this.send(this.numeric("324", [room.name, room.roles.locked ? "+nt" : "+n"], false) + this.numeric("329", [room.name, "0"], false));
     }
     if (change === "b" || change === "+b" && args.length === 0) {
       const now = this.now();
@@ -561,15 +593,19 @@ export class IrcSession extends Session {
       }
       return this.send(out + this.numeric("368", [room.name, "End of channel ban list"]));
     }
-    // +o/-o nick, +b/-b mask: bunchat's /op, /deop, /ban, /unban in that room.
-    const flags = /^([+-])([ob])$/.exec(change);
-    if (!flags || !args[0]) return this.send(this.numeric("472", [change.replace(/^[+-]/, "").slice(0, 1) || "?", "is not a mode bunchat rooms have (only +o and +b change)"]));
+    // +o/-o nick, +b/-b mask, +t/-t: bunchat's /op, /deop, /ban, /unban, /topic lock|unlock there.
+    const flags = /^([+-])([obnt])$/.exec(change);
+    const needsArg = flags !== null && (flags[2] === "o" || flags[2] === "b");
+    if (!flags || (needsArg && !args[0])) {
+      return this.send(this.numeric("472", [change.replace(/^[+-]/, "").slice(0, 1) || "?", "is not a mode bunchat rooms have (+o, +b and +t change)"]));
+    }
     if (!room.has(this)) return this.send(this.numeric("442", [room.name, "You're not on that channel"]));
-    const who = args[0].replace(/!.*$/, "");
+    if (flags[2] === "n") return; // always: only members talk in a room
     const current = this.room;
     this.room = room;
-    const command = flags[2] === "o" ? (flags[1] === "+" ? "op" : "deop") : flags[1] === "+" ? "ban" : "unban";
-    runCommand(this, command, who);
+    const plus = flags[1] === "+";
+    if (flags[2] === "t") runCommand(this, "topic", plus ? "lock" : "unlock");
+    else runCommand(this, flags[2] === "o" ? (plus ? "op" : "deop") : plus ? "ban" : "unban", args[0]!.replace(/!.*$/, ""));
     if (current && this.rooms.includes(current)) this.room = current;
   }
 
@@ -622,7 +658,7 @@ export class IrcSession extends Session {
         return this.tag(this.now()) + ircLine(mask(this.name), "JOIN", [event.room]) + this.roomState(event.room);
       case "parted":
         if (event.kicked !== undefined) return ircLine(this.server, "KICK", [event.room, this.name, `Kicked ${event.kicked}`], true);
-        return ircLine(mask(this.name), "PART", [event.room]);
+        return ircLine(mask(this.name), "PART", this.partMessage ? [event.room, this.partMessage] : [event.room], true);
       case "topic-is": {
         const room = this.hub.room(event.room);
         return room ? this.topicLines(room) : this.numeric("331", [event.room, "No topic is set"]);

@@ -63,6 +63,8 @@ export class Room {
   topic: Topic | undefined;
   /** Who runs it (owner, operators, mutes, topic lock): kept by the hub. */
   roles: RoomRoles = NO_ROLES;
+  /** The member here who made it, while in it: an operator of it unless a registered user owns it. */
+  maker: Member | undefined;
   /** Everyone in it (here and on other nodes), and the sequence number each joined at. */
   private readonly members = new Map<Member, number>();
   private localCount = 0;
@@ -142,6 +144,7 @@ export class Room {
     if (!this.members.has(member)) return false;
     if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
     this.members.delete(member);
+    if (this.maker === member) this.maker = undefined;
     if (member.node === undefined) this.localCount--;
     this.names.remove(member.name);
     this.joining.delete(member);
@@ -252,6 +255,18 @@ export class Room {
       const { parts, seqs } = batch.partsFrom(from, viewOf(member, this));
       member.deliverTurn(parts, seqs);
     }
+  }
+
+  /**
+   * The joins and leaves waiting for their window, handed out now: an IRC client's PING is answered
+   * after everything that happened before it (clients and irctest use it to synchronise). Bounded
+   * by the pinger's flood budget.
+   */
+  flushPresence(): void {
+    if (this.presence.size === 0) return;
+    this.presenceTimer?.cancel();
+    this.presenceTimer = undefined;
+    this.handOutPresence();
   }
 
   /** Stops the presence timer of a room that is gone. */
