@@ -190,7 +190,7 @@ describe("IRC door: one room for everyone", () => {
     await ana.seen(":bunchat 306 Anna :You have been marked as being away");
     sam.send("/pm Anna are you there");
     ana.send("WHO #dev");
-    await ana.seen(/^:bunchat 352 Anna #dev Anna bunchat bunchat Anna G :0 Anna$/);
+    await ana.seen(/^:bunchat 352 Anna #dev ~Ana bunchat bunchat Anna G :0 Ana$/); // user and real name from USER
     await ana.seen(":bunchat 315 Anna #dev :End of WHO list");
     ana.send("WHOIS Sam");
     await ana.seen(":bunchat 311 Anna Sam Sam bunchat * :Sam");
@@ -210,7 +210,7 @@ describe("IRC door: one room for everyone", () => {
     await ana.seen(/^:bunchat 322 Anna #dev 2 :release day$/);
     await ana.seen(":bunchat 323 Anna :End of /LIST");
     ana.send("PART #dev :bye now");
-    await ana.seen(":Anna!Anna@bunchat PART #dev");
+    await ana.seen(":Anna!Anna@bunchat PART #dev :bye now");
     await sam.seen("<-- Anna left the chat (parted: bye now)");
     ana.send("QUIT :off home");
     await ana.seen(/^ERROR :Closing link/);
@@ -228,7 +228,7 @@ describe("IRC door: one room for everyone", () => {
     bo.send("KICK #dev Sam :out");
     await bo.seen(/^:bunchat 482 Bo #dev :Only a room.s operators/);
     bo.send("MODE #dev");
-    await bo.seen(":bunchat 324 Bo #dev +nt");
+    await bo.seen(":bunchat 324 Bo #dev +n");
     bo.send("MODE #dev b");
     await bo.seen(":bunchat 368 Bo #dev :End of channel ban list");
     sam.send("/kick Bo too loud");

@@ -181,3 +181,28 @@ test("an operator bans from the room: put out of it, refused on /join (a guest u
   await into(bo, "#dev");
   await into(bob, "#dev");
 });
+
+test("a guest who makes a room runs it while in it (as on IRC), not once gone, and never a registered owner's room", async () => {
+  const t = await server();
+  const [bo, kim] = [await t.join("Bo"), await t.join("Kim")];
+  await into(bo, "#games"); // made by Bo, a guest
+  await into(kim, "#games");
+  bo.send("/whois Bo");
+  await bo.seen("   operator of #games");
+  bo.send("/kick Kim noisy");
+  await kim.seen("-- You were kicked from #games by Bo: noisy.");
+  await into(kim, "#games");
+  bo.send("/part #games");
+  await bo.seen(/^<-- You left #games/);
+  await into(bo, "#games"); // back, but the room was not made by Bo this time
+  bo.send("/kick Kim");
+  await bo.seen("! Only a room's operators (and server admins) can kick.");
+  const sam = await loggedIn(t, "Sam");
+  await into(sam, "#dev"); // Sam's, kept
+  sam.send("/part #dev");
+  await sam.seen(/^<-- You left #dev/);
+  await into(bo, "#dev"); // Bo makes it again, but Sam owns it
+  await into(kim, "#dev");
+  bo.send("/kick Kim");
+  await bo.seen("! Only a room's operators (and server admins) can kick.");
+});
