@@ -7,6 +7,7 @@
 import { type Encoded, toText } from "../protocol/codec.ts";
 import type { ErrorEvent, KeptEvent, ServerEvent } from "../protocol/events.ts";
 import { IRC_HOST, IRC_LINE_BYTES, IRC_SERVER, ircLine, ircShared, type IrcMessage, mask, parseIrc, privmsgLines, timeTag } from "../protocol/irc.ts";
+import { lookupCommand } from "../protocol/commands.ts";
 import { LIMITS } from "../protocol/limits.ts";
 import { checkName, foldName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
@@ -381,8 +382,14 @@ export class IrcSession extends Session {
         return this.send(this.numeric("302", [p.slice(0, 5).map((n) => this.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=${this.hub.awayReason(u) === undefined ? "+" : "-"}${userOf(u)}@${IRC_HOST}`).join(" ")]));
       case "ISON":
         return this.send(this.numeric("303", [p.join(" ").split(/\s+/).filter((n) => n && this.hub.find(n)).map((n) => this.hub.find(n)!.name).join(" ")]));
-      default:
-        return this.send(this.numeric("421", [m.command, "Unknown command"]));
+      default: {
+        // bunchat's own commands (REGISTER, HISTORY, SEARCH, MUTE…), as raw IRC commands.
+        const name = lookupCommand(m.command.toLowerCase());
+        if (!name) return this.send(this.numeric("421", [m.command, "Unknown command"]));
+        // IRCv3's REGISTER <account> <email|*> <password>: the password is the last.
+        const args = name === "register" && p.length >= 3 ? p[2]! : p.join(" ");
+        return runCommand(this, name, args);
+      }
     }
   }
 

@@ -235,6 +235,20 @@ describe("IRC door: one room for everyone", () => {
     await bo.seen(":bunchat KICK #dev Bo :Kicked by Sam: too loud");
   });
 
+  test("bunchat's own commands as raw IRC commands: REGISTER (also IRCv3's form), HISTORY, answers as notices", async () => {
+    const t = await irc(memoryParts());
+    const ana = await t.irc("Ana");
+    ana.send("REGISTER Ana * correct-horse");
+    await ana.seen(":bunchat NOTICE Ana :Ana is registered: joining as Ana asks for this password from now on.");
+    ana.send("JOIN #dev\r\nPRIVMSG #dev :kept line\r\nHISTORY");
+    await ana.seen(/^:bunchat NOTICE Ana :.*kept line/);
+    ana.send("QUIT");
+    await ana.closed();
+    const again = await t.ircConnect();
+    again.send("NICK Ana\r\nUSER a 0 * :a");
+    await again.seen(/^:bunchat 433 \* Ana :Ana is a registered name/);
+  });
+
   test("unknown commands 421; lines over 512 bytes to IRC are cut, none lost", async () => {
     const t = await irc();
     const sam = await t.join("Sam");
