@@ -1,7 +1,8 @@
 // Preloaded by bunfig.toml before any test file: the one afterEach that covers every file, and
 // what some tests need from apt when it is missing and can be installed (root with apt-get, as on
 // CI and a fresh server; elsewhere those tests say how to install it): redis-server for the
-// cluster tests, Debian's pytest for irctest against the IRC door.
+// cluster tests, Debian's pytest for irctest against the IRC door, irssi, WeeChat and tmux for the
+// real IRC clients' tests.
 
 import { afterEach } from "bun:test";
 import { runAfterEachTest } from "./helpers/cleanup.ts";
@@ -12,6 +13,7 @@ const hasPytest = () => Bun.spawnSync(["/usr/bin/python3", "-m", "pytest", "--ve
 const missing = [
   ...(Bun.which("redis-server") ? [] : ["redis-server"]),
   ...(Bun.which("/usr/bin/python3") && hasPytest() ? [] : ["python3-pytest"]),
+  ...["irssi", "weechat-headless", "tmux"].filter((program) => !Bun.which(program)),
 ];
 if (missing.length > 0 && process.getuid?.() === 0 && Bun.which("apt-get")) {
   process.stderr.write(`installing what some tests need (apt-get install -y ${missing.join(" ")})…\n`);

@@ -281,7 +281,7 @@ export class IrcSession extends Session {
     let out = this.numeric("001", [`Welcome to bunchat, ${nick}! Rooms here are channels: /join #lobby`]);
     out += this.numeric("002", [`Your host is ${this.server}, running bunchat ${VERSION}`]);
     out += this.numeric("003", ["This server speaks IRC as a door to bunchat's rooms"]);
-    out += this.numeric("004", [this.server, `bunchat-${VERSION}`, "i", "bmnot"], false);
+    out += this.numeric("004", [this.server, `bunchat-${VERSION}`, "i", "bnot"], false);
     for (const line of isupport()) out += this.numeric("005", [...line, "are supported by this server"]);
     this.send(out);
     this.lusers();
@@ -590,7 +590,7 @@ export class IrcSession extends Session {
     const room = this.hub.room(target);
     if (!room) return this.send(this.numeric("403", [target, "No such channel"]));
     if (change === undefined) {
-      return this.send(this.numeric("324", [room.name, room.roles.locked ? "+nt" : "+n"], false) + this.numeric("329", [room.name, "0"], false));
+      return this.send(this.numeric("324", [room.name, room.roles.locked ? "+nt" : "+n"], false) + this.numeric("329", [room.name, String(Math.floor(room.created / 1000))], false));
     }
     if (change === "b" || change === "+b" && args.length === 0) {
       const now = this.now();
@@ -810,7 +810,7 @@ function isupport(): string[][] {
     "AWAYLEN=100",
     "CASEMAPPING=ascii",
     `CHANNELLEN=${LIMITS.roomNameMaxLength + 1}`,
-    "CHANMODES=b,,,mnt",
+    "CHANMODES=b,,,nt",
     "CHANTYPES=#",
     `KICKLEN=${LIMITS.reasonMaxLength}`,
     "MODES=1",

@@ -88,7 +88,11 @@ export class Room {
     private readonly host: RoomHost,
   ) {
     this.presence = new PresenceBatch(name);
+    this.created = host.clock.now();
   }
+
+  /** When this server made it (ms): IRC's channel creation time. */
+  readonly created: number;
 
   /** Everyone in it, here and on other nodes. */
   get size(): number {
