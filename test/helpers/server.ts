@@ -27,8 +27,8 @@ export interface TestServer {
    * the end of the MOTD.
    */
   irc(nick: string, caps?: string[]): Promise<Peer>;
-  /** With `irc`: a raw connection to the IRC port. */
-  ircConnect(label?: string): Promise<Peer>;
+  /** With `irc`: a raw connection to the IRC port (with `tls` too: `secure`, to the IRC TLS port). */
+  ircConnect(label?: string, secure?: boolean): Promise<Peer>;
   /** With `tls`, how peers reach it (the test CA); undefined for plain TCP. */
   peerTls?: PeerTls;
 }
@@ -118,7 +118,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     // not trip the per-address slowdown it is not about. Tests of that limit set it themselves.
     limits: { attemptBurst: 1000, ...options.limits },
     tls: certs?.server,
-    ...(options.irc ? { ircPort: 0 } : {}),
+    ...(options.irc ? { ircPort: 0, ...(certs ? { ircTlsPort: 0 } : {}) } : {}),
     hub,
     bus,
     passwords: TEST_PASSWORDS,
@@ -135,7 +135,12 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     join: async (name, mode, answerPings) =>
       track(await Peer.join(server.port, name, mode, { answerPings, password: options.password, tls: peerTls })),
     connect: async (mode, label) => track(await Peer.connect(server.port, mode, label, { tls: peerTls })),
-    ircConnect: async (label = "irc") => track(await Peer.connect(ircPort(server), "text", label)),
+    ircConnect: async (label = "irc", secure = false) =>
+      track(
+        secure
+          ? await Peer.connect(server.ircTlsPort ?? 0, "text", label, { tls: peerTls })
+          : await Peer.connect(ircPort(server), "text", label),
+      ),
     irc: async (nick, caps = []) => {
       const p = track(await Peer.connect(ircPort(server), "text", nick));
       if (caps.length > 0) p.send(`CAP LS 302\r\nCAP REQ :${caps.join(" ")}`);

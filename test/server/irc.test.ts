@@ -5,7 +5,9 @@
 import { describe, expect, test } from "bun:test";
 import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import type { Peer } from "../helpers/peer.ts";
-import { testServer } from "../helpers/server.ts";
+import { testRedis } from "../helpers/redis.ts";
+import { testNode, testServer } from "../helpers/server.ts";
+import { until } from "../helpers/until.ts";
 
 const irc = (options: Parameters<typeof testServer>[0] = {}) => testServer({ irc: true, limits: { linesPerSecond: 0 }, ...options });
 
@@ -93,6 +95,18 @@ describe("IRC door: registration", () => {
     const p = await t.ircConnect();
     p.send("PASS correct-horse\r\nNICK Sam\r\nUSER s 0 * :s");
     await p.seen(/^:bunchat 001 Sam /);
+  });
+
+  test("IRC over TLS (--irc-tls-port, the certificate of --tls-cert) beside plain IRC", async () => {
+    const t = await irc({ tls: true });
+    const secure = await t.ircConnect("tls", true);
+    secure.send("NICK Tee\r\nUSER t 0 * :t");
+    await secure.seen(/^:bunchat 001 Tee /);
+    const plain = await t.ircConnect();
+    plain.send("NICK Pat\r\nUSER p 0 * :p\r\nJOIN #dev");
+    await plain.seen(/ 366 Pat #dev /);
+    secure.send("JOIN #dev\r\nPRIVMSG #dev :over TLS");
+    await plain.seen(":Tee!Tee@bunchat PRIVMSG #dev :over TLS");
   });
 
   test("commands before registering get 451; PING is answered", async () => {
@@ -266,6 +280,31 @@ describe("IRC door: one room for everyone", () => {
     expect(parts.length).toBeGreaterThan(1);
     expect(parts.every((l) => Buffer.byteLength(l) <= 510)).toBe(true);
     expect(parts.map((l) => l.replace(/^.* :/, "")).join("")).toBe(long);
+  });
+});
+
+describe("IRC door in a cluster", () => {
+  test("an IRC user on one node and an nc user on another share a room: names, lines both ways, private messages, a quit", async () => {
+    const redis = await testRedis();
+    const [a, b] = [await testNode(redis.url, "a", { irc: true }), await testNode(redis.url, "b")];
+    const sam = await b.join("Sam");
+    sam.send("/join #dev");
+    await sam.seen(/^In #dev/);
+    await until(() => a.server.hub.room("#dev")?.size === 1);
+    const ana = await a.irc("Ana");
+    ana.send("JOIN #dev");
+    await ana.seen(/^:bunchat 353 Ana = #dev :(?=.*\bAna\b)(?=.*\bSam\b)/);
+    await sam.seen(/Ana joined/);
+    ana.send("PRIVMSG #dev :from node a");
+    await sam.seen("Ana: from node a");
+    sam.send("from node b");
+    await ana.seen(":Sam!Sam@bunchat PRIVMSG #dev :from node b");
+    sam.send("/pm Ana across");
+    await ana.seen(":Sam!Sam@bunchat PRIVMSG Ana :across");
+    ana.send("PRIVMSG Sam :and back");
+    await sam.seen("[pm from Ana] and back");
+    sam.send("quit");
+    await ana.seen(/^:Sam!Sam@bunchat QUIT :quit$/);
   });
 });
 
