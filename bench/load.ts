@@ -17,6 +17,8 @@ import { type LoadReply, type LoadRequest, type Protocol, windowLines } from "./
 const NL = 0x0a;
 const SP = 0x20;
 const QUOTE = 0x22;
+const COLON = 0x3a;
+const CR = 0x0d;
 const P = 0x70;
 const encoder = new TextEncoder();
 const micros = () => Math.round(performance.now() * 1000);
@@ -48,6 +50,8 @@ interface Conn {
   gaps: Map<number, Set<number>> | undefined;
   /** Structured (JSON) mode: protocol "json", and every other user of "mixed". */
   json: boolean;
+  /** IRC: protocol "irc", and every third user of "mixed-irc". */
+  irc: boolean;
   joined: boolean;
   /** What registration waits for: the welcome, then (with rooms) the answer to its /join. */
   awaiting: "welcome" | "room";
@@ -112,7 +116,7 @@ function scan(conn: Conn, b: Uint8Array): void {
     }
     switch (state) {
       case SEEK:
-        if (c === SP && prev === P && (prev2 === NL || prev2 === SP || prev2 === QUOTE)) {
+        if (c === SP && prev === P && (prev2 === NL || prev2 === SP || prev2 === QUOTE || prev2 === COLON)) {
           state = SENDER;
           n1 = n2 = n3 = 0;
         }
@@ -136,8 +140,8 @@ function scan(conn: Conn, b: Uint8Array): void {
       case SENT:
         if (c >= 48 && c <= 57) n3 = n3 * 10 + c - 48;
         else {
-          // The payload ends the line, or (JSON) the string: anything else is a line cut or glued.
-          if (c === QUOTE && conn.json) record(conn, n1, n2, n3);
+          // The payload ends the line, or (JSON) the string, or (IRC) at its "\r": anything else is a line cut or glued.
+          if ((c === QUOTE && conn.json) || (c === CR && !conn.json)) record(conn, n1, n2, n3);
           else corrupt();
           state = SKIP;
         }
@@ -216,13 +220,17 @@ function record(conn: Conn, sender: number, seq: number, sent: number): void {
 }
 
 const WELCOME = {
-  welcome: { json: encoder.encode('{"type":"welcome"'), text: encoder.encode("Hi ") },
-  room: { json: encoder.encode('{"type":"room"'), text: encoder.encode("--> You joined #") },
+  welcome: { json: encoder.encode('{"type":"welcome"'), text: encoder.encode("Hi "), irc: " 001 " },
+  room: { json: encoder.encode('{"type":"room"'), text: encoder.encode("--> You joined #"), irc: " 366 " },
 };
+const decoder = new TextDecoder();
 
 /** Registration: each server says "you are in" its own way (and bunchat "you joined the room"). True once it has. */
 function joinLine(conn: Conn, b: Uint8Array, start: number, end: number): boolean {
-  if (protocol !== "ncat") {
+  if (conn.irc) {
+    // IRC's welcome (001) and end of a channel's names (366): a numeric, after the server's name.
+    if (!decoder.decode(b.subarray(start, Math.min(end, start + 200))).includes(WELCOME[conn.awaiting].irc)) return false;
+  } else if (protocol !== "ncat") {
     // Compare bytes: a welcome to a room of 10,000 is a 70 KB line, not worth decoding.
     const prefix = conn.json ? WELCOME[conn.awaiting].json : WELCOME[conn.awaiting].text;
     if (end - start < prefix.length) return false;
@@ -245,7 +253,8 @@ async function connect(index: number): Promise<Conn> {
     n3: 0,
     last: new Int32Array(MAX_SENDERS).fill(-1),
     gaps: undefined,
-    json: protocol === "json" || (protocol === "mixed" && index % 2 === 1),
+    json: protocol === "json" || (protocol === "mixed" && index % 2 === 1) || (protocol === "mixed-irc" && index % 3 === 1),
+    irc: protocol === "irc" || (protocol === "mixed-irc" && index % 3 === 2),
     joined: false,
     awaiting: "welcome",
     room: -1,
@@ -254,13 +263,15 @@ async function connect(index: number): Promise<Conn> {
   const joined = new Promise<void>((resolve) => (conn.onJoin = resolve));
   conn.socket = await Bun.connect<Conn>({
     hostname: "127.0.0.1",
-    port: ports[index % ports.length]!,
+    // "mixed-irc": the bunchat users on the first port, the IRC users on the second.
+    port: protocol === "mixed-irc" ? ports[conn.irc ? 1 : 0]! : ports[index % ports.length]!,
     socket: {
       open(s) {
         s.data = conn;
         conn.outbox = new Outbox(s);
         const name = `u${index}`;
-        if (conn.json) conn.outbox.send(encoder.encode(`{"type":"hello","proto":1}\n${name}\n`));
+        if (conn.irc) conn.outbox.send(encoder.encode(`NICK ${name}\r\nUSER ${name} 0 * :${name}\r\n`));
+        else if (conn.json) conn.outbox.send(encoder.encode(`{"type":"hello","proto":1}\n${name}\n`));
         else if (protocol !== "ncat") conn.outbox.send(encoder.encode(`${name}\n`));
       },
       data(s, chunk) {
@@ -296,6 +307,12 @@ function schedulePump(): void {
   });
 }
 
+/** Sender s's next line: its payload, as a PRIVMSG to its room from an IRC user. */
+function payload(s: number): string {
+  const line = `p ${s} ${next[s]!++} ${micros()}`;
+  return conns[s]!.irc ? `PRIVMSG #r${s % Math.max(1, rooms)} :${line}\r\n` : `${line}\n`;
+}
+
 /** Receivers are everyone but the senders (a sender never hears itself). */
 const receivers = (senders: number) => conns.slice(senders).filter((c) => !c.closed);
 
@@ -316,7 +333,7 @@ async function enterRooms(count: number, batch: number): Promise<void> {
         conn.joined = false;
         conn.awaiting = "room";
         const answered = new Promise<void>((resolve) => (conn.onJoin = resolve));
-        conn.outbox.send(encoder.encode(`/join #r${conn.room}\n`));
+        conn.outbox.send(encoder.encode(conn.irc ? `JOIN #r${conn.room}\r\n` : `/join #r${conn.room}\n`));
         return answered;
       }),
     );
@@ -357,7 +374,7 @@ async function fanout(senders: number, windowDeliveries: number, ms: number, giv
       // Top up in batches of at least half a window, and only once the last batch is written.
       if (outstanding > window / 2 || conns[s]!.outbox.pendingBytes > 0) continue;
       let batch = "";
-      for (let k = outstanding; k < window; k++) batch += `p ${s} ${next[s]!++} ${micros()}\n`;
+      for (let k = outstanding; k < window; k++) batch += payload(s);
       conns[s]!.outbox.send(encoder.encode(batch));
     }
   };
@@ -418,7 +435,7 @@ async function latency(senders: number, perSecond: number, ms: number, patienceM
   const started = performance.now();
   for (let i = 0; performance.now() - started < ms; i++) {
     const s = i % senders;
-    conns[s]!.outbox.send(encoder.encode(`p ${s} ${next[s]!++} ${micros()}\n`));
+    conns[s]!.outbox.send(encoder.encode(payload(s)));
     const due = started + (i + 1) * interval;
     await Bun.sleep(Math.max(0, due - performance.now()));
   }

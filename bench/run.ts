@@ -17,13 +17,17 @@
 //                                        writev per client per turn; the ceiling for bunchat's design
 //   bunchat, 2 nodes                     two bunchat servers in cluster mode through one redis-server,
 //                                        all three on core 0; users (senders too) split between them
+//   bunchat (IRC door)                   server.ts with --irc-port: IRC clients (NICK, USER, JOIN, PRIVMSG)
+//   bunchat (text + JSON + IRC)          one room of nc, JSON and IRC users in turn
+//   ngircd                               Debian's ngircd (a real IRC daemon), limits lifted in its config;
+//                                        installed with apt-get if missing and root
 //
 //   bun run bench                   # everything, about 2 minutes; writes bench/RESULTS.md
 //   bun run bench -- --only bunchat-text,ncat --runs 1 --no-write
 
 import { readdirSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { freePort, startRedis } from "./redis.ts";
@@ -108,6 +112,13 @@ interface Target {
   history?: boolean;
   /** It has registered names (bunchat): the cost of logging in is measured. */
   logins?: boolean;
+  /**
+   * bunchat's IRC door: the clients use the IRC port it prints ("irc"), or (mixed rooms) its own
+   * port and the IRC port ("both").
+   */
+  door?: "irc" | "both";
+  /** Its users must join a channel to talk (IRC): everyone joins #r0. */
+  channel?: boolean;
 }
 
 const TARGETS: Target[] = [
@@ -188,6 +199,35 @@ const TARGETS: Target[] = [
     storm: "text",
   },
   {
+    id: "bunchat-irc",
+    label: "bunchat (IRC door)",
+    protocol: "irc",
+    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", ...LIFTED, ...dbFile()],
+    printsPort: true,
+    memory: true,
+    door: "irc",
+    channel: true,
+  },
+  {
+    id: "bunchat-mixed",
+    label: "bunchat (text + JSON + IRC in one room)",
+    protocol: "mixed-irc",
+    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", ...LIFTED, ...dbFile()],
+    printsPort: true,
+    memory: false,
+    door: "both",
+    channel: true,
+  },
+  {
+    id: "ngircd",
+    label: "ngircd",
+    protocol: "irc",
+    command: (port) => ["ngircd", "--nodaemon", "--config", ngircdConfig(port)],
+    printsPort: false,
+    memory: true,
+    channel: true,
+  },
+  {
     id: "bunchat-cluster",
     label: "bunchat, 2 nodes",
     protocol: "text",
@@ -200,6 +240,36 @@ const TARGETS: Target[] = [
     history: true,
   },
 ];
+
+/**
+ * ngircd (a real IRC daemon, from apt) on `port`, with its limits lifted as bunchat's are for the
+ * benchmark: no connection caps, no DNS or ident lookups, pings that wait as long as the run.
+ */
+function ngircdConfig(port: number): string {
+  const file = `${DB_DIR}/ngircd-${port}.conf`;
+  writeFileSync(
+    file,
+    `[Global]
+  Name = bench.ngircd
+  Info = bunchat benchmark
+  Listen = 127.0.0.1
+  Ports = ${port}
+[Limits]
+  MaxConnections = 0
+  MaxConnectionsIP = 0
+  MaxJoins = 0
+  MaxNickLength = 32
+  PingTimeout = 600
+  PongTimeout = 600
+[Options]
+  DNS = no
+  Ident = no
+  PAM = no
+  MorePrivacy = no
+`,
+  );
+  return file;
+}
 
 /** bench/baselines/ceiling.c, compiled for this run: the C server that batches per turn, bunchat's ceiling. */
 const CEILING = `${tmpdir()}/bunchat-bench-ceiling-${process.pid}`;
@@ -223,8 +293,9 @@ interface Running {
 async function startTarget(target: Target): Promise<Running> {
   if (!target.nodes) {
     const fixed = target.printsPort ? undefined : freePort();
-    const { proc, port } = await startProcess(target.command(fixed ?? 0), target.label, fixed);
-    return { pids: [proc.pid], ports: [port], summaries: [], stop: () => stopServer(proc) };
+    const { proc, port, ircPort } = await startProcess(target.command(fixed ?? 0), target.label, fixed, undefined, target.door !== undefined);
+    const ports = target.door === "irc" ? [ircPort!] : target.door === "both" ? [port, ircPort!] : [port];
+    return { pids: [proc.pid], ports, summaries: [], stop: () => stopServer(proc) };
   }
   const { proc: redis, url } = await startRedis(pin(0));
   children.add(redis);
@@ -256,7 +327,8 @@ async function startProcess(
   label: string,
   fixed: number | undefined,
   onCluster?: (line: string) => void,
-): Promise<{ proc: Subprocess; port: number }> {
+  irc = false,
+): Promise<{ proc: Subprocess; port: number; ircPort?: number }> {
   const logFile = `${tmpdir()}/bunchat-bench-${process.pid}-${++logs}.log`;
   const proc = Bun.spawn([...pin(0), ...command], {
     stdin: "ignore",
@@ -278,8 +350,10 @@ async function startProcess(
     return { proc, port: fixed };
   }
   for (let i = 0; i < 200 && proc.exitCode === null; i++) {
-    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(await Bun.file(logFile).text().catch(() => ""));
-    if (m) return { proc, port: Number(m[1]) };
+    const log = await Bun.file(logFile).text().catch(() => "");
+    const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
+    const door = /IRC door on 127\.0\.0\.1:(\d+)/.exec(log);
+    if (m && (!irc || door)) return { proc, port: Number(m[1]), ...(door ? { ircPort: Number(door[1]) } : {}) };
     await Bun.sleep(50);
   }
   throw new Error(`${label} did not start`);
@@ -505,7 +579,7 @@ async function measure(target: Target): Promise<Figures> {
         const load = startLoad();
         try {
           const joined = await load.ask<"joined">(
-            { type: "join", protocol: target.protocol, ports: server.ports, users, senders, batch: 200 },
+            { type: "join", protocol: target.protocol, ports: server.ports, users, senders, batch: 200, ...(target.channel ? { rooms: 1 } : {}) },
             60_000,
           );
           if (users === 1000) (setups[target.id] ??= []).push(joined.seconds * 1000);
@@ -629,7 +703,7 @@ async function measure(target: Target): Promise<Figures> {
       await Bun.sleep(500);
       const idle = await rssMiB(proc.pid);
       await load.ask(
-        { type: "join", protocol: target.protocol, ports: server.ports, users: IDLE_USERS, senders: 1, batch: 500 },
+        { type: "join", protocol: target.protocol, ports: server.ports, users: IDLE_USERS, senders: 1, batch: 500, ...(target.channel ? { rooms: 1 } : {}) },
         120_000,
       );
       await settle([proc.pid, load.pid], 60_000);
@@ -825,7 +899,8 @@ async function onFreshServer(
   const server = await startTarget(target);
   const load = startLoad();
   try {
-    await load.ask<"joined">({ type: "join", protocol: target.protocol, ports: server.ports, batch: 200, ...joining }, 120_000);
+    const channel = target.channel && joining.rooms === undefined ? { rooms: 1 } : {};
+    await load.ask<"joined">({ type: "join", protocol: target.protocol, ports: server.ports, batch: 200, ...joining, ...channel }, 120_000);
     await run(server, load);
   } finally {
     await load.quit();
@@ -870,6 +945,7 @@ const only = flags.only?.split(",");
 for (const [id, command, pkg] of [
   ["ncat", "ncat", "ncat"],
   ["bunchat-cluster", "redis-server", "redis-server"],
+  ["ngircd", "ngircd", "ngircd"],
 ] as const) {
   const wanted = !only || only.includes(id);
   if (wanted && !Bun.which(command) && process.getuid?.() === 0 && Bun.which("apt-get")) {
@@ -877,7 +953,7 @@ for (const [id, command, pkg] of [
     Bun.spawnSync(["apt-get", "install", "-y", pkg], { stdout: "ignore", stderr: "ignore" });
   }
 }
-const NEEDS: Record<string, string> = { ncat: "ncat", python: "python3", ceiling: "cc", "bunchat-cluster": "redis-server" };
+const NEEDS: Record<string, string> = { ncat: "ncat", python: "python3", ceiling: "cc", "bunchat-cluster": "redis-server", ngircd: "ngircd" };
 const chosen = TARGETS.filter((t) => !only || only.includes(t.id));
 /** Servers that can't run here: still a column, saying why. */
 const skipped = new Map<string, string>();

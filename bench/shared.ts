@@ -1,7 +1,11 @@
 // What bench/run.ts and its load generator (bench/load.ts) say to each other.
 
-/** How a client registers and what the server sends around a payload; "mixed": text and JSON in turn. */
-export type Protocol = "text" | "json" | "ncat" | "mixed";
+/**
+ * How a client registers and what the server sends around a payload; "mixed": text and JSON in
+ * turn; "irc": IRC (NICK, USER, JOIN, PRIVMSG); "mixed-irc": text, JSON and IRC in turn, the IRC
+ * users on the second port.
+ */
+export type Protocol = "text" | "json" | "ncat" | "mixed" | "irc" | "mixed-irc";
 
 export type LoadRequest =
   /**
