@@ -47,6 +47,8 @@ export interface Member {
   drop?(why: ErrorEvent, reason: LeaveReason, message: string): void;
   /** A member here: an event for it alone, in its mode (IRC's lines name their recipient). */
   render?(event: ServerEvent): Uint8Array;
+  /** A member here that follows away states (IRC's away-notify): someone sharing a room went away or came back. */
+  awayChanged?(name: string, reason: string | undefined): void;
   /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
   readonly lastHeldSeq: number;
   /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
@@ -572,11 +574,21 @@ export class Hub implements RoomHost {
 
   /** Marks a member away (with a reason) or back (undefined). */
   setAway(member: Member, reason: string | undefined): void {
+    if (this.awayReasons.get(member) === reason) return;
     this.version++;
     for (const room of member.rooms) room.touch();
     if (reason === undefined) this.awayReasons.delete(member);
     else this.awayReasons.set(member, reason);
     if (member.node === undefined) this.bus?.relayAway(member.name, reason);
+    // Members here who follow away states (IRC's away-notify) are told, once each.
+    const told = new Set<Member>();
+    for (const room of member.rooms) {
+      for (const m of room.localMembers()) {
+        if (m === member || !m.awayChanged || told.has(m)) continue;
+        told.add(m);
+        m.awayChanged(member.name, reason);
+      }
+    }
   }
 
   awayReason(member: Member): string | undefined {

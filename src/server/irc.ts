@@ -25,6 +25,7 @@ const CAPS: Record<string, string> = {
   "message-tags": "",
   "multi-prefix": "",
   sasl: "PLAIN",
+  "away-notify": "",
   "server-time": "",
   "userhost-in-names": "",
 };
@@ -637,6 +638,12 @@ export class IrcSession extends Session {
   }
 
   // Writing: the events for this client alone, as IRC.
+
+  /** Member: someone sharing a room went away (reason) or came back; with away-notify, told as AWAY. */
+  awayChanged(name: string, reason: string | undefined): void {
+    if (!this.caps.has("away-notify") || this.phase !== "chatting") return;
+    this.send(this.tag(this.now()) + ircLine(mask(name), "AWAY", reason === undefined ? [] : [reason], true));
+  }
 
   /** A shared answer (a room's /users, encoded once for text and JSON): IRC writes it for this client. */
   protected override renderShared(encoded: Encoded): Uint8Array {

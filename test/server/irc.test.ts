@@ -160,6 +160,24 @@ describe("IRC door: one room for everyone", () => {
     await ana.seen(/^@time=\S+ :Sam!Sam@bunchat PRIVMSG #dev :yours$/);
   });
 
+  test("away-notify: someone sharing a room goes away and comes back, told once however many rooms are shared", async () => {
+    const t = await irc();
+    const sam = await t.join("Sam");
+    const ana = await t.irc("Ana", ["away-notify"]);
+    for (const room of ["#dev", "#ops"]) {
+      sam.send(`/join ${room}`);
+      await sam.seen(`In ${room} (1): Sam`);
+      ana.send(`JOIN ${room}`);
+      await ana.seen(new RegExp(` 366 Ana ${room} `));
+    }
+    sam.send("/away lunch");
+    await ana.seen(":Sam!Sam@bunchat AWAY :lunch");
+    sam.send("/back");
+    await ana.seen(":Sam!Sam@bunchat AWAY");
+    await sync(ana);
+    expect(ana.log.lines.filter((l) => /^:\S+ AWAY( |$)/.test(l)).length).toBe(2);
+  });
+
   test("history on JOIN: the room's last lines, with their original times (server-time)", async () => {
     const history = memoryStore();
     const t = await irc({ history });
