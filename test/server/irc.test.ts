@@ -301,6 +301,39 @@ describe("IRC door: one room for everyone", () => {
   });
 });
 
+describe("IRC door: bunchat's limits hold", () => {
+  test("no registration in time: ERROR and closed; no answer to the server's PING: ERROR and closed", async () => {
+    const t = await irc({ limits: { linesPerSecond: 0, registerTimeoutMs: 200, pingIdleMs: 200, pingTimeoutMs: 200 }, sweepMs: 50 });
+    const silent = await t.ircConnect("silent");
+    await silent.seen(/^ERROR :Closing link: No username chosen within 0\.2 s/);
+    await silent.closed();
+    const sleepy = await t.irc("Sleepy");
+    await sleepy.seen("PING :bunchat");
+    await sleepy.seen(/^ERROR :Closing link: Nothing heard from you in \d+ s/);
+    await sleepy.closed();
+    const awake = await t.irc("Awake");
+    await awake.seen("PING :bunchat");
+    awake.send("PONG :bunchat");
+    await Bun.sleep(250); // past the ping timeout: still in
+    expect(t.server.hub.find("Awake")).toBeDefined();
+  });
+
+  test("flood control: lines past the budget wait in order; past the backlog, ERROR and closed", async () => {
+    const t = await irc({ limits: { linesPerSecond: 5, burstLines: 5, floodBacklog: 20 } });
+    const sam = await t.join("Sam");
+    sam.send("/join #dev");
+    const ana = await t.irc("Ana");
+    ana.send("JOIN #dev");
+    await ana.seen(/ 366 /);
+    ana.send(Array.from({ length: 8 }, (_, i) => `PRIVMSG #dev :line ${i}`).join("\r\n"));
+    await sam.seen("Ana: line 7", 5000); // all of them, in order, at the flood rate
+    expect(sam.log.lines.filter((l) => l.startsWith("Ana: line ")).map((l) => l.slice(10))).toEqual(["0", "1", "2", "3", "4", "5", "6", "7"]);
+    ana.send(Array.from({ length: 100 }, (_, i) => `PRIVMSG #dev :flood ${i}`).join("\r\n"));
+    await ana.seen(/^ERROR :Closing link: More than 20 lines were waiting/);
+    await ana.closed();
+  });
+});
+
 describe("IRC door in a cluster", () => {
   test("an IRC user on one node and an nc user on another share a room: names, lines both ways, private messages, a quit", async () => {
     const redis = await testRedis();
