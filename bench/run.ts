@@ -72,6 +72,14 @@ const LATENCY = {
   perSecond: 100,
   ms: QUICK ? 500 : 1000,
 };
+/**
+ * A chat as IRC servers carry it: a tenth of the room talks, a line a second each (IRC servers
+ * hold each client to about one line a second: ngircd does), the rest listens. Lines come one at a
+ * time, so every server pays a send() per delivery; half the room talking saturated every server
+ * alike (ngircd and bunchat at 4 µs a delivery: the cost of send() here).
+ */
+const CHAT = QUICK ? { users: 100, ms: 1000 } : { users: 1000, ms: 4000 };
+const CHAT_TALKERS = CHAT.users / 10;
 /** Many small rooms: users in rooms of `size`, one sender in each, `perSecond` lines a second in all. */
 const ROOMS = QUICK ? { users: 100, size: 20, perSecond: 100, ms: 500 } : { users: 1000, size: 20, perSecond: 100, ms: 3000 };
 const ROOM_COUNT = ROOMS.users / ROOMS.size;
@@ -659,6 +667,34 @@ async function measure(target: Target): Promise<Figures> {
       notes.add(`${target.label}, latency: ${(err as Error).message}`);
     });
   }
+  if (target.channel || target.id === "bunchat-text") {
+    // A tenth of the room talking at a line a second each: a pace an IRC server's flood control allows.
+    await onFreshServer(target, { users: CHAT.users, senders: CHAT_TALKERS }, async (server, load) => {
+      const cost: number[] = [];
+      const p99: number[] = [];
+      const rates: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const window = await cpuWindow(server, load.pid);
+        const r = await load.ask<"latency">(
+          { type: "latency", senders: CHAT_TALKERS, perSecond: CHAT_TALKERS, ms: CHAT.ms, patienceMs: 3000 },
+          CHAT.ms + 30_000,
+        );
+        const cpu = await window();
+        cost.push((cpu.server / r.deliveries) * 1e9);
+        p99.push(r.p99);
+        rates.push(r.deliveries / cpu.seconds);
+        figures.chatLost = Number(figures.chatLost ?? 0) + r.lost;
+        noteOdd(target, "chat", r);
+      }
+      Object.assign(figures, { chatCost: median(cost), chatP99: median(p99), chatRate: median(rates) });
+    }).catch((err) => {
+      figures.chatCost = `failed: ${(err as Error).message}`;
+      notes.add(`${target.label}, chat: ${(err as Error).message}`);
+    });
+    console.log(
+      `  ${target.label}, chat of ${CHAT.users} (${CHAT_TALKERS} talking): ${show(figures.chatRate, "rate")} deliveries/s, ${show(figures.chatCost, "ms")} CPU per million, p99 ${show(figures.chatP99, "ms")}, lost ${figures.chatLost}`,
+    );
+  }
   if (target.rooms && ROOMS.users > 0) {
     // Many small rooms, as a team uses them: one sender per room, a chat's pace in all.
     const joining = { users: ROOMS.users, senders: ROOM_COUNT, rooms: ROOM_COUNT };
@@ -1018,6 +1054,14 @@ const ROWS: Row[] = [
   { label: "latency max", key: "max", kind: "ms" },
   { label: "lost in the latency runs", key: "latencyLost", kind: "count" },
   { label: "connect and register 1000 users (200 at a time)", key: "setup", kind: "ms", versusCeiling: true },
+  {
+    label: `**chat of ${CHAT.users}**, ${CHAT_TALKERS} talking a line a second each: server CPU per million deliveries`,
+    key: "chatCost",
+    kind: "ms",
+  },
+  { label: `chat of ${CHAT.users}: deliveries/s`, key: "chatRate", kind: "rate" },
+  { label: `chat of ${CHAT.users}: p99 from send to receipt`, key: "chatP99", kind: "ms" },
+  { label: `chat of ${CHAT.users}: lost`, key: "chatLost", kind: "count" },
   {
     label: `**${ROOM_COUNT} rooms of ${ROOMS.size}** (${ROOMS.users} users), ${ROOMS.perSecond} lines/s in all: deliveries/s`,
     key: "roomsRate",
