@@ -107,7 +107,7 @@ export class IrcSession extends Session {
   }
 
   private register(m: IrcMessage): void {
-    const [first = "", second] = m.params;
+    const [first = ""] = m.params;
     switch (m.command) {
       case "CAP":
         return this.cap(m);
@@ -134,7 +134,7 @@ export class IrcSession extends Session {
       case "PONG":
         return;
       case "QUIT":
-        return this.quit(second);
+        return this.quit(); // not in the chat yet: nobody to tell its message
       default:
         return this.send(this.numeric("451", ["You have not registered"]));
     }
@@ -433,6 +433,7 @@ export class IrcSession extends Session {
 
   private message(command: "PRIVMSG" | "NOTICE", to: string | undefined, raw: string | undefined): void {
     const quiet = command === "NOTICE"; // IRC: no automatic reply to a NOTICE, errors included
+    this.lastActive = this.now(); // for WHOIS's idle time
     if (!to) return quiet ? undefined : this.send(this.numeric("411", [`No recipient given (${command})`]));
     if (raw === undefined || raw === "") return quiet ? undefined : this.send(this.numeric("412", ["No text to send"]));
     const action = /^\u0001ACTION (.*?)\u0001?$/s.exec(raw);
