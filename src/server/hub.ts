@@ -47,6 +47,8 @@ export interface Member {
   drop?(why: ErrorEvent, reason: LeaveReason, message: string): void;
   /** A member here: an event for it alone, in its mode (IRC's lines name their recipient). */
   render?(event: ServerEvent): Uint8Array;
+  /** A member here that follows a room's roles (IRC's channel modes): they changed from `before`. */
+  rolesChanged?(room: Room, before: RoomRoles, after: RoomRoles): void;
   /** A member here that follows away states (IRC's away-notify): someone sharing a room went away or came back. */
   awayChanged?(name: string, reason: string | undefined): void;
   /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
@@ -412,11 +414,11 @@ export class Hub implements RoomHost {
     // if another node changed the room meanwhile, the store made this change again on top of that.
     const mine = changed(room.roles, change);
     if (mine === room.roles) return afterwards?.();
-    room.roles = mine;
+    this.applyRoles(room, mine);
     if (text) this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
     then(settled(this.roomStore ? this.roomStore.update(room.name, change) : mine), (kept) => {
       const roles = kept ?? mine; // not kept (Redis gone): this node's, until the next change
-      if (roles.v >= room.roles.v) room.roles = roles;
+      if (roles.v >= room.roles.v) this.applyRoles(room, roles);
       this.bus?.relayRoles(room.name, roles, text);
       afterwards?.();
     });
@@ -426,8 +428,16 @@ export class Hub implements RoomHost {
   learnRoles(name: string, roles: RoomRoles, text: string | undefined): void {
     const room = this.room(name);
     if (!room) return;
-    if (roles.v > room.roles.v) room.roles = roles;
+    if (roles.v > room.roles.v) this.applyRoles(room, roles);
     if (text) this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
+  }
+
+  /** A room's roles become `roles`; members here that follow them (IRC's MODE) are told what changed. */
+  private applyRoles(room: Room, roles: RoomRoles): void {
+    const before = room.roles;
+    if (before === roles) return;
+    room.roles = roles;
+    for (const m of room.localMembers()) m.rolesChanged?.(room, before, roles);
   }
 
   /**

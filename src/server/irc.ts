@@ -17,6 +17,7 @@ import { error, runCommand } from "./commands.ts";
 import type { Member } from "./hub.ts";
 import { bannedText, type Login, nameStanding, verifyLogin } from "./registration.ts";
 import type { Room } from "./room.ts";
+import type { RoomRoles } from "../store/rooms.ts";
 import { Session, type SessionEnv } from "./session.ts";
 
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
@@ -644,6 +645,33 @@ export class IrcSession extends Session {
   awayChanged(name: string, reason: string | undefined): void {
     if (!this.caps.has("away-notify") || this.phase !== "chatting") return;
     this.send(this.tag(this.now()) + ircLine(mask(name), "AWAY", reason === undefined ? [] : [reason], true));
+  }
+
+  /**
+   * Member: a room's roles changed. IRC clients keep channel modes and who is "@" from MODE lines:
+   * +o/-o for each member whose operator status changed, +t/-t for the topic lock, +b/-b for bans.
+   */
+  rolesChanged(room: Room, before: RoomRoles, after: RoomRoles): void {
+    if (this.phase !== "chatting") return;
+    const runs = (r: RoomRoles, key: string) => r.owner === key || r.ops.includes(key);
+    const changes: string[] = [];
+    for (const name of room.names.all()) {
+      const key = foldName(name);
+      const [was, is] = [runs(before, key), runs(after, key)];
+      if (was !== is) changes.push(`${is ? "+" : "-"}o ${name}`);
+    }
+    if (!before.locked !== !after.locked) changes.push(after.locked ? "+t" : "-t");
+    const now = this.now();
+    const banned = (r: RoomRoles, key: string) => {
+      const until = r.banned?.[key];
+      return until !== undefined && (until === 0 || until > now);
+    };
+    for (const key of new Set([...Object.keys(before.banned ?? {}), ...Object.keys(after.banned ?? {})])) {
+      if (banned(before, key) !== banned(after, key)) changes.push(`${banned(after, key) ? "+" : "-"}b ${key}!*@*`);
+    }
+    let out = "";
+    for (const change of changes.slice(0, 20)) out += this.tag(now) + ircLine(this.server, "MODE", [room.name, ...change.split(" ")]);
+    this.send(out);
   }
 
   /** A shared answer (a room's /users, encoded once for text and JSON): IRC writes it for this client. */

@@ -263,6 +263,15 @@ describe("IRC door: one room for everyone", () => {
     await bo.seen(":bunchat 324 Bo #dev +n");
     bo.send("MODE #dev b");
     await bo.seen(":bunchat 368 Bo #dev :End of channel ban list");
+    const ana = await loggedIn(t, "Ana");
+    ana.send("/join #dev");
+    await ana.seen(/^In #dev/);
+    sam.send("/op Ana"); // IRC clients keep who is @ from MODE lines
+    await bo.seen(":bunchat MODE #dev +o Ana");
+    sam.send("/topic lock");
+    await bo.seen(":bunchat MODE #dev +t");
+    sam.send("/deop Ana");
+    await bo.seen(":bunchat MODE #dev -o Ana");
     sam.send("/kick Bo too loud");
     await bo.seen(":bunchat KICK #dev Bo :Kicked by Sam: too loud");
   });
