@@ -99,7 +99,8 @@ const utf8 = new TextEncoder();
  */
 export function splitText(text: string, overhead: number): string[] {
   const room = Math.max(64, IRC_LINE_BYTES - 2 - overhead);
-  if (utf8.encode(text).length <= room) return [text];
+  // A UTF-16 unit is at most 3 bytes of UTF-8: most lines fit without being encoded to check.
+  if (text.length * 3 <= room || utf8.encode(text).length <= room) return [text];
   const pieces: string[] = [];
   let piece = "";
   let bytes = 0;
@@ -122,8 +123,14 @@ export function privmsgLines(from: string, target: string, text: string, action:
   const source = mask(from);
   const overhead = source.length + target.length + 16 + (action ? 9 : 0);
   const command = notice ? "NOTICE" : "PRIVMSG";
+  const pieces = splitText(text, overhead);
+  // The usual case, one piece of plain text: written straight (a line said to a room is encoded
+  // once for all its IRC members, but once for every line).
+  if (pieces.length === 1 && !action && target !== "" && text !== "" && !text.startsWith(":")) {
+    return `${tag}:${source} ${command} ${target} :${text}\r\n`;
+  }
   let out = "";
-  for (const piece of splitText(text, overhead)) {
+  for (const piece of pieces) {
     out += tag + ircLine(source, command, [target, action ? `\u0001ACTION ${piece}\u0001` : piece], true);
   }
   return out;
