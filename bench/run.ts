@@ -669,28 +669,9 @@ async function measure(target: Target): Promise<Figures> {
   }
   if (target.channel || target.id === "bunchat-text") {
     // A tenth of the room talking at a line a second each: a pace an IRC server's flood control allows.
-    await onFreshServer(target, { users: CHAT.users, senders: CHAT_TALKERS }, async (server, load) => {
-      const cost: number[] = [];
-      const p99: number[] = [];
-      const rates: number[] = [];
-      for (let run = 0; run < RUNS; run++) {
-        const window = await cpuWindow(server, load.pid);
-        const r = await load.ask<"latency">(
-          { type: "latency", senders: CHAT_TALKERS, perSecond: CHAT_TALKERS, ms: CHAT.ms, patienceMs: 3000 },
-          CHAT.ms + 30_000,
-        );
-        const cpu = await window();
-        cost.push((cpu.server / r.deliveries) * 1e9);
-        p99.push(r.p99);
-        rates.push(r.deliveries / cpu.seconds);
-        figures.chatLost = Number(figures.chatLost ?? 0) + r.lost;
-        noteOdd(target, "chat", r);
-      }
-      Object.assign(figures, { chatCost: median(cost), chatP99: median(p99), chatRate: median(rates) });
-    }).catch((err) => {
-      figures.chatCost = `failed: ${(err as Error).message}`;
-      notes.add(`${target.label}, chat: ${(err as Error).message}`);
-    });
+    const r = await pacedChat(target, "chat", { users: CHAT.users, senders: CHAT_TALKERS }, CHAT_TALKERS, CHAT.ms);
+    if (typeof r === "string") figures.chatCost = r;
+    else Object.assign(figures, { chatCost: r.cost, chatP99: r.p99, chatRate: r.rate, chatLost: r.lost });
     console.log(
       `  ${target.label}, chat of ${CHAT.users} (${CHAT_TALKERS} talking): ${show(figures.chatRate, "rate")} deliveries/s, ${show(figures.chatCost, "ms")} CPU per million, p99 ${show(figures.chatP99, "ms")}, lost ${figures.chatLost}`,
     );
@@ -698,35 +679,9 @@ async function measure(target: Target): Promise<Figures> {
   if (target.rooms && ROOMS.users > 0) {
     // Many small rooms, as a team uses them: one sender per room, a chat's pace in all.
     const joining = { users: ROOMS.users, senders: ROOM_COUNT, rooms: ROOM_COUNT };
-    await onFreshServer(target, joining, async (server, load) => {
-      const rates: number[] = [];
-      const p99: number[] = [];
-      const cost: number[] = [];
-      const share: number[] = [];
-      for (let run = 0; run < RUNS; run++) {
-        const window = await cpuWindow(server, load.pid);
-        const r = await load.ask<"latency">(
-          { type: "latency", senders: ROOM_COUNT, perSecond: ROOMS.perSecond, ms: ROOMS.ms, patienceMs: 2000 },
-          ROOMS.ms + 20_000,
-        );
-        const cpu = await window();
-        rates.push(r.deliveries / cpu.seconds);
-        p99.push(r.p99);
-        cost.push((cpu.server / r.deliveries) * 1e9);
-        share.push(cpu.server / cpu.seconds);
-        figures.roomsLost = Number(figures.roomsLost ?? 0) + r.lost;
-        noteOdd(target, "many rooms", r);
-      }
-      Object.assign(figures, {
-        roomsRate: median(rates),
-        roomsP99: median(p99),
-        roomsCost: median(cost),
-        roomsCpu: pct(median(share)),
-      });
-    }).catch((err) => {
-      figures.roomsRate = `failed: ${(err as Error).message}`;
-      notes.add(`${target.label}, many rooms: ${(err as Error).message}`);
-    });
+    const r = await pacedChat(target, "many rooms", joining, ROOMS.perSecond, ROOMS.ms);
+    if (typeof r === "string") figures.roomsRate = r;
+    else Object.assign(figures, { roomsRate: r.rate, roomsP99: r.p99, roomsCost: r.cost, roomsCpu: pct(r.share), roomsLost: r.lost });
     console.log(
       `  ${target.label}, ${ROOM_COUNT} rooms of ${ROOMS.size}: ${show(figures.roomsRate, "rate")} deliveries/s, p99 ${show(figures.roomsP99, "ms")}, server ${figures.roomsCpu}`,
     );
@@ -927,6 +882,44 @@ async function seedHistory(port: number): Promise<void> {
  * A server of its own and a load generator with `users` joined (in `rooms`, if given), for one
  * measurement; both are stopped whatever happens.
  */
+/**
+ * A chat at a fixed pace on a fresh server (`joining`'s senders, `perSecond` lines in all, for
+ * `ms`), RUNS times: medians of deliveries a second, p99, server CPU per million deliveries and its
+ * share of a core, and what was lost in all; or why it failed (the note says so too).
+ */
+async function pacedChat(
+  target: Target,
+  what: string,
+  joining: { users: number; senders: number; rooms?: number },
+  perSecond: number,
+  ms: number,
+): Promise<{ rate: number; p99: number; cost: number; share: number; lost: number } | string> {
+  const rates: number[] = [];
+  const p99: number[] = [];
+  const cost: number[] = [];
+  const share: number[] = [];
+  let lost = 0;
+  try {
+    await onFreshServer(target, joining, async (server, load) => {
+      for (let run = 0; run < RUNS; run++) {
+        const window = await cpuWindow(server, load.pid);
+        const r = await load.ask<"latency">({ type: "latency", senders: joining.senders, perSecond, ms, patienceMs: 3000 }, ms + 30_000);
+        const cpu = await window();
+        rates.push(r.deliveries / cpu.seconds);
+        p99.push(r.p99);
+        cost.push((cpu.server / r.deliveries) * 1e9);
+        share.push(cpu.server / cpu.seconds);
+        lost += r.lost;
+        noteOdd(target, what, r);
+      }
+    });
+  } catch (err) {
+    notes.add(`${target.label}, ${what}: ${(err as Error).message}`);
+    return `failed: ${(err as Error).message}`;
+  }
+  return { rate: median(rates), p99: median(p99), cost: median(cost), share: median(share), lost };
+}
+
 async function onFreshServer(
   target: Target,
   joining: { users: number; senders: number; rooms?: number },
