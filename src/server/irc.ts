@@ -250,7 +250,13 @@ export class IrcSession extends Session {
             this.pass = undefined;
             if (outcome === "ok") return this.claimAndEnter(account.name, { key, ignores: account.ignores ?? [] });
             this.checking = false;
-            this.refuseNick(name, "433", `${account.name} is a registered name and that password is not its: log in with SASL, or choose another nick`);
+            const why =
+              outcome === "wrong"
+                ? "that password is not its"
+                : outcome === "busy"
+                  ? "the server is checking many logins; try again in a moment"
+                  : `too many wrong passwords for it; the next is checked in ${Math.ceil(outcome / 1000)} s`;
+            this.refuseNick(name, "433", `${account.name} is a registered name and ${why}: log in with SASL, or choose another nick`);
           });
         }
         this.checking = false;

@@ -89,9 +89,12 @@ describe("IRC door: registration", () => {
     expect(t.log.join("\n")).not.toContain("horse");
   });
 
-  test("PASS carries a registered name's password when the server has none", async () => {
+  test("PASS carries a registered name's password when the server has none (a wrong one: 433 says so)", async () => {
     const t = await irc(memoryParts());
     (await loggedIn(t, "Sam")).send("quit");
+    const wrong = await t.ircConnect();
+    wrong.send("PASS wrong-horse\r\nNICK Sam\r\nUSER s 0 * :s");
+    await wrong.seen(/^:bunchat 433 \* Sam :Sam is a registered name and that password is not its/);
     const p = await t.ircConnect();
     p.send("PASS correct-horse\r\nNICK Sam\r\nUSER s 0 * :s");
     await p.seen(/^:bunchat 001 Sam /);
