@@ -429,7 +429,7 @@ export class IrcSession extends Session {
         continue;
       }
       if (!room.has(this)) {
-        this.send(this.numeric("442", [name, "You're not on that channel"]));
+        this.send(this.notOn(name));
         continue;
       }
       this.partMessage = message ? sanitizeText(message).slice(0, LIMITS.reasonMaxLength) : undefined;
@@ -487,11 +487,8 @@ export class IrcSession extends Session {
     const room = this.hub.room(name);
     if (!room) return this.send(this.numeric("403", [name, "No such channel"]));
     if (text === undefined) return this.send(this.topicLines(room));
-    if (!room.has(this)) return this.send(this.numeric("442", [room.name, "You're not on that channel"]));
-    const current = this.room;
-    this.room = room;
-    runCommand(this, "topic", text === "" ? "-" : text);
-    if (current && this.rooms.includes(current)) this.room = current;
+    if (!room.has(this)) return this.send(this.notOn(room.name));
+    this.runIn(room, "topic", text === "" ? "-" : text);
   }
 
   private topicLines(room: Room): string {
@@ -539,8 +536,7 @@ export class IrcSession extends Session {
   private whoLine(channel: string, member: Member, room?: Room): string {
     const away = this.hub.awayReason(member) !== undefined ? "G" : "H";
     const op = room && this.hub.isOp(member, room) ? "@" : "";
-    const real = member instanceof IrcSession && member.realname ? member.realname : member.name;
-    return this.numeric("352", [channel, userOf(member), IRC_HOST, this.server, member.name, `${away}${op}`, `0 ${real}`]);
+    return this.numeric("352", [channel, userOf(member), IRC_HOST, this.server, member.name, `${away}${op}`, `0 ${realnameOf(member)}`]);
   }
 
   /** WHO #channel, WHO nick, or WHO mask (* and ? over nicks): at most 200 lines. */
@@ -615,14 +611,11 @@ export class IrcSession extends Session {
     if (!flags || (needsArg && !args[0])) {
       return this.send(this.numeric("472", [change.replace(/^[+-]/, "").slice(0, 1) || "?", "is not a mode bunchat rooms have (+o, +b and +t change)"]));
     }
-    if (!room.has(this)) return this.send(this.numeric("442", [room.name, "You're not on that channel"]));
+    if (!room.has(this)) return this.send(this.notOn(room.name));
     if (flags[2] === "n") return; // always: only members talk in a room
-    const current = this.room;
-    this.room = room;
     const plus = flags[1] === "+";
-    if (flags[2] === "t") runCommand(this, "topic", plus ? "lock" : "unlock");
-    else runCommand(this, flags[2] === "o" ? (plus ? "op" : "deop") : plus ? "ban" : "unban", args[0]!.replace(/!.*$/, ""));
-    if (current && this.rooms.includes(current)) this.room = current;
+    if (flags[2] === "t") this.runIn(room, "topic", plus ? "lock" : "unlock");
+    else this.runIn(room, flags[2] === "o" ? (plus ? "op" : "deop") : plus ? "ban" : "unban", args[0]!.replace(/!.*$/, ""));
   }
 
   private kickCommand(channel: string | undefined, nick: string | undefined, why: string | undefined): void {
@@ -630,11 +623,24 @@ export class IrcSession extends Session {
     this.target = channel;
     const room = this.hub.room(channel);
     if (!room) return this.send(this.numeric("403", [channel, "No such channel"]));
-    if (!room.has(this)) return this.send(this.numeric("442", [room.name, "You're not on that channel"]));
+    if (!room.has(this)) return this.send(this.notOn(room.name));
+    this.runIn(room, "kick", `${nick}${why ? ` ${why}` : ""}`);
+  }
+
+  /**
+   * A bunchat command about `room` (they act on the current room): run with `room` current, then
+   * the current room as it was (IRC has none, but the bunchat commands a client sends raw do).
+   */
+  private runIn(room: Room, command: string, args: string): void {
     const current = this.room;
     this.room = room;
-    runCommand(this, "kick", `${nick}${why ? ` ${why}` : ""}`);
+    runCommand(this, command, args);
     if (current && this.rooms.includes(current)) this.room = current;
+  }
+
+  /** 442: a channel this client is not on. */
+  private notOn(channel: string): string {
+    return this.numeric("442", [channel, "You're not on that channel"]);
   }
 
   private help(topic: string | undefined): void {
@@ -779,7 +785,7 @@ export class IrcSession extends Session {
       return this.numeric("401", [w.name, w.registered ? "No such nick (a registered name, offline)" : "No such nick"]) + this.numeric("318", [w.name, "End of /WHOIS list"]);
     }
     const member = this.hub.find(w.name);
-    let out = this.numeric("311", [w.name, member ? userOf(member) : w.name, IRC_HOST, "*", member instanceof IrcSession && member.realname ? member.realname : w.name]);
+    let out = this.numeric("311", [w.name, member ? userOf(member) : w.name, IRC_HOST, "*", member ? realnameOf(member) : w.name]);
     if (w.rooms && w.rooms.length > 0) {
       const ops = new Set(w.operator ?? []);
       out += this.numeric("319", [w.name, w.rooms.map((r) => (ops.has(r) ? `@${r}` : r)).join(" ")]);
@@ -871,4 +877,9 @@ function isupport(): string[][] {
 /** A member's user name as WHO and WHOIS show it: an IRC user's from USER, anyone else's nick. */
 function userOf(member: Member): string {
   return member instanceof IrcSession && member.username ? `~${member.username}` : member.name;
+}
+
+/** A member's real name as WHO and WHOIS show it: an IRC user's from USER, anyone else's nick. */
+function realnameOf(member: Member): string {
+  return member instanceof IrcSession && member.realname ? member.realname : member.name;
 }
