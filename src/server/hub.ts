@@ -51,6 +51,11 @@ export interface Member {
   rolesChanged?(room: Room, before: RoomRoles, after: RoomRoles): void;
   /** A member here that follows away states (IRC's away-notify): someone sharing a room went away or came back. */
   awayChanged?(name: string, reason: string | undefined): void;
+  /**
+   * A member here that keeps channel state from lines (IRC): `name` has just joined `room` (its join
+   * already sent) and is away (`away`) or runs the room (`op`), which a JOIN line does not say.
+   */
+  joinedAs?(room: Room, name: string, away: string | undefined, op: boolean): void;
   /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
   readonly lastHeldSeq: number;
   /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
@@ -325,8 +330,26 @@ export class Hub implements RoomHost {
     }
     member.rooms.push(room);
     member.room = room;
+    if (announce) this.tellJoinDetails(room, member);
     if (member.node === undefined) this.bus?.relay({ type: "join", room: room.name, name: member.name, ts });
     return { ok: true, room, joined: true };
+  }
+
+  /**
+   * IRC members learn from a MODE and an AWAY line after the JOIN that the joiner runs the room or is
+   * away; for them (rare: an operator or an away user joining), the room's joins go out now, first.
+   */
+  private tellJoinDetails(room: Room, member: Member): void {
+    const away = this.awayReasons.get(member);
+    const op = room.size > 1 && this.isOp(member, room);
+    if (away === undefined && !op) return;
+    let flushed = false;
+    for (const m of room.localMembers()) {
+      if (m === member || !m.joinedAs) continue;
+      if (!flushed) room.flushPresence();
+      flushed = true;
+      m.joinedAs(room, member.name, away, op);
+    }
   }
 
   /**

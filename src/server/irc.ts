@@ -659,6 +659,15 @@ export class IrcSession extends Session {
     this.send(this.tag(this.now()) + ircLine(mask(name), "AWAY", reason === undefined ? [] : [reason], true));
   }
 
+  /** Member: someone joined one of this client's channels away, or as an operator (see Member.joinedAs). */
+  joinedAs(room: Room, name: string, away: string | undefined, op: boolean): void {
+    if (this.phase !== "chatting") return;
+    const tag = this.tag(this.now());
+    let out = op ? tag + ircLine(this.server, "MODE", [room.name, "+o", name]) : "";
+    if (away !== undefined && this.caps.has("away-notify")) out += tag + ircLine(mask(name), "AWAY", [away], true);
+    this.send(out);
+  }
+
   /**
    * Member: a room's roles changed. IRC clients keep channel modes and who is "@" from MODE lines:
    * +o/-o for each member whose operator status changed, +t/-t for the topic lock, +b/-b for bans.

@@ -181,6 +181,30 @@ describe("IRC door: one room for everyone", () => {
     expect(ana.log.lines.filter((l) => /^:\S+ AWAY( |$)/.test(l)).length).toBe(2);
   });
 
+  test("a JOIN says what it can't: an away joiner is followed by AWAY (away-notify), an admin by MODE +o", async () => {
+    const history = memoryStore();
+    const t = await irc({ history, accounts: history.accounts, admins: ["Sam"] });
+    const ana = await t.irc("Ana", ["away-notify"]);
+    ana.send("JOIN #dev");
+    await ana.seen(/ 366 Ana #dev /);
+    const kim = await t.join("Kim");
+    kim.send("/away lunch");
+    await kim.seen(/away/i);
+    kim.send("/join #dev");
+    await ana.seen(":Kim!Kim@bunchat JOIN #dev");
+    await ana.seen(":Kim!Kim@bunchat AWAY :lunch");
+    const sam = await loggedIn(t, "Sam");
+    sam.send("/join #dev");
+    await ana.seen(":Sam!Sam@bunchat JOIN #dev");
+    await ana.seen(":bunchat MODE #dev +o Sam");
+    const lines = ana.log.lines;
+    const at = (what: string) => lines.findIndex((l) => l.includes(what));
+    expect(at("Kim@bunchat AWAY")).toBeGreaterThan(at("Kim@bunchat JOIN"));
+    expect(at("+o Sam")).toBeGreaterThan(at("Sam@bunchat JOIN"));
+    await sync(ana);
+    expect(lines.filter((l) => /^:\S+ AWAY /.test(l)).length).toBe(1); // Sam is not away: no AWAY for him
+  });
+
   test("history on JOIN: the room's last lines, with their original times (server-time)", async () => {
     const history = memoryStore();
     const t = await irc({ history });
