@@ -23,7 +23,7 @@ import {
   HISTORY_PAGE_MAX,
   type HistoryStore,
 } from "./src/store/history.ts";
-import { RedisAccounts, RedisBans, RedisHistory, RedisRooms } from "./src/store/redis.ts";
+import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "./src/store/redis.ts";
 import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite.ts";
 import { VERSION } from "./src/version.ts";
 
@@ -86,6 +86,7 @@ await runMain("bunchat-server", async () => {
   const ircPort = flags["irc-port"] === undefined ? undefined : parsePort(flags["irc-port"], 0, true, "--irc-port");
   const ircTlsPort = flags["irc-tls-port"] === undefined ? undefined : parsePort(flags["irc-tls-port"], 0, true, "--irc-tls-port");
   if (ircTlsPort !== undefined && !tls) throw new UsageError("--irc-tls-port needs --tls-cert and --tls-key (its certificate).");
+  const httpPort = flags["http-port"] === undefined ? undefined : parsePort(flags["http-port"], 0, true, "--http-port");
   const ircName = flags["irc-name"];
   if (ircName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(ircName)) {
     throw new UsageError(`--irc-name is a host-like name (letters, digits, "." and "-", at most 63), not "${ircName}".`);
@@ -141,6 +142,7 @@ await runMain("bunchat-server", async () => {
     accounts: history instanceof SqliteHistory ? history.accounts : undefined,
     bans: history instanceof SqliteHistory ? history.bans : undefined,
     roomStore: history instanceof SqliteHistory ? history.roomRoles : undefined,
+    tokens: history instanceof SqliteHistory ? history.tokens : undefined,
     replayOnJoin,
   });
   let cluster: Cluster | undefined;
@@ -151,6 +153,7 @@ await runMain("bunchat-server", async () => {
       hub.accounts = new RedisAccounts(cluster);
       hub.bans = new RedisBans(cluster);
       hub.roomStore = new RedisRooms(cluster);
+      hub.tokens = new RedisTokens(cluster);
     } catch (err) {
       if (!(err instanceof ClusterError)) throw err;
       flushLog();
@@ -160,15 +163,16 @@ await runMain("bunchat-server", async () => {
   }
   let server;
   try {
-    server = startServer({ host, port, ircPort, ircTlsPort, ircName, log: consoleLog, limits, password, tls, bus: cluster, hub });
+    server = startServer({ host, port, ircPort, ircTlsPort, ircName, httpPort, log: consoleLog, limits, password, tls, bus: cluster, hub });
   } catch (err) {
     const { message, code } = err as Error & { code?: string };
     const where = `can't listen on ${host}:${port}`;
+    const ports = [port, ircPort, ircTlsPort, httpPort].filter((p) => p !== undefined);
     // OpenSSL's reasons (NO_START_LINE, KEY_VALUES_MISMATCH…) come from the PEM, X.509 and key routines.
     const why = /PEM|X\.509|KEY_VALUES|EVP|RSA|EC routines/i.test(message)
       ? `--tls-cert must be a PEM certificate and --tls-key its PEM private key (${message})`
       : code === "EADDRINUSE"
-        ? `${where}: ${[port, ircPort, ircTlsPort].filter((p) => p !== undefined).length > 1 ? `one of ports ${[port, ircPort, ircTlsPort].filter((p) => p !== undefined).join(", ")}` : `port ${port}`} is already in use (another bunchat-server?); choose another with --port${ircPort !== undefined ? " or --irc-port" : ""}`
+        ? `${where}: ${ports.length > 1 ? `one of ports ${ports.join(", ")}` : `port ${port}`} is already in use (another bunchat-server?); choose another with --port${ircPort !== undefined ? " or --irc-port" : ""}${httpPort !== undefined ? " or --http-port" : ""}`
         : code === "EADDRNOTAVAIL"
           ? `${where}: ${host} is not an address of this machine; choose one with --host (0.0.0.0: all of them)`
           : code === "EACCES"
@@ -187,6 +191,11 @@ await runMain("bunchat-server", async () => {
   consoleLog(`bunchat-server ${VERSION} listening on ${server.hostname}:${server.port} (${notes})`);
   if (server.ircPort !== undefined) consoleLog(`IRC door on ${server.hostname}:${server.ircPort} (plain TCP)`);
   if (server.ircTlsPort !== undefined) consoleLog(`IRC door on ${server.hostname}:${server.ircTlsPort} (TLS)`);
+  if (server.httpPort !== undefined && server.page) {
+    const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    const url = `${tls ? "https" : "http"}://${server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname}:${server.httpPort}/`;
+    consoleLog(`web door on ${url} (the page weighs ${kib(server.page.bytes)}, ${kib(server.page.gzipped)} gzipped)`);
+  }
   process.on("exit", flushLog); // whatever the way out, the last lines are written
 
   const stop = async (signal: string) => {

@@ -195,6 +195,12 @@ export const SERVER_FLAGS = [
     help: "IRC over TLS on this port, with the certificate of `--tls-cert`",
   },
   {
+    name: "http-port",
+    value: "<port>",
+    default: "(off)",
+    help: "the web door on this port: the chat in a browser at `/`, the HTTP API for bots (`/api/…`), `/healthz` and `/metrics`; HTTPS with `--tls-cert` (`0`: a free port)",
+  },
+  {
     name: "redis",
     value: "<url>",
     default: "(none)",

@@ -289,6 +289,9 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
 
   // HistoryLink: the Redis history store writes with this turn's script, and reads on our connection.
 
+  /** History lines handed to Redis with a turn's script, and ones lost with a script that failed. */
+  readonly historyWrites = { written: 0, failed: 0 };
+
   write(op: "hist" | "topic", room: string, value: string): void {
     this.ops.push(op, room, value);
     this.schedule();
@@ -338,8 +341,11 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     if (events.length === 0 && ops.length === 0) return;
     // While Redis is away nothing is queued: users here were told, and the catch-up on return
     // brings the user list up to date. A stale line delivered a minute late is worse.
+    let lines = 0;
+    for (let i = 0; i < ops.length; i += 3) if (ops[i] === "hist") lines++;
     if (!this.connected) {
       if (events.length > 0) this.stats.unsent++;
+      this.historyWrites.failed += lines;
       return;
     }
     // Connected but Redis is not taking what we send (busy, or frozen and not yet timed out):
@@ -365,17 +371,20 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
       ]);
       if (done === 1) {
         if (envelope) this.stats.published++;
+        this.historyWrites.written += lines;
         this.toldUndelivered.clear(); // lines go again: a later failure is news
         return;
       }
       // Redis ran it after its deadline (it was frozen or swamped meanwhile) and did nothing: the
       // senders are told, and our user list in Redis is written afresh.
       if (envelope) this.stats.unsent++;
+      this.historyWrites.failed += lines;
       this.undelivered(events, "Redis took too long to take it");
       this.log("! cluster: an envelope reached Redis after its deadline and was dropped; rejoining");
       void this.rejoin().catch((err) => this.trouble("rejoin", err));
     } catch (err) {
       if (envelope) this.stats.unsent++;
+      this.historyWrites.failed += lines;
       this.undelivered(events, "Redis stopped answering");
       this.trouble("publish", err);
     }

@@ -105,9 +105,16 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
     case "public":
     case "action":
       if (!hasRoomShape(v.room) || !hasNameShape(v.from) || !isText(v.text) || !isTime(v.ts)) return undefined;
-      return v.type === "public" && v.notice === true
-        ? { type: "public", room: v.room, from: v.from, text: v.text, ts: v.ts, notice: true }
-        : { type: v.type, room: v.room, from: v.from, text: v.text, ts: v.ts };
+      if (v.type === "action") return { type: v.type, room: v.room, from: v.from, text: v.text, ts: v.ts };
+      return {
+        type: "public",
+        room: v.room,
+        from: v.from,
+        text: v.text,
+        ts: v.ts,
+        ...(v.notice === true ? { notice: true as const } : {}),
+        ...(v.bot === true ? { bot: true as const } : {}),
+      };
     case "join":
       return hasRoomShape(v.room) && hasNameShape(v.name) && isTime(v.ts)
         ? { type: "join", room: v.room, name: v.name, ts: v.ts }

@@ -149,4 +149,8 @@ export class MemoryBus extends Moderation implements NodeBus, RosterHost {
   summary(): string {
     return `${this.turnsDelivered} turns delivered in memory`;
   }
+
+  get connected(): boolean {
+    return this.network.nodes.has(this.node);
+  }
 }

@@ -3,6 +3,7 @@
 // what it says it has, or forgotten together when it dies; and what they do, applied to the hub
 // through the operations users here use. Whatever carries the events (Redis, or memory) uses this.
 
+import type { ClusterStats } from "./cluster.ts";
 import type { LeaveReason } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
 import type { Bus, Hub, Member } from "../server/hub.ts";
@@ -19,6 +20,10 @@ export interface NodeBus extends Bus {
   stop(): Promise<void>;
   /** What it did, for the log when the server stops. */
   summary(): string;
+  /** Whether the other nodes can be reached (Redis is up): /healthz says 503 while not. */
+  readonly connected: boolean;
+  /** Envelopes sent, received, missed and repeated, for /metrics (Redis only). */
+  readonly stats?: ClusterStats;
 }
 
 /**
@@ -195,6 +200,7 @@ export class RemoteRoster {
     switch (event.type) {
       case "public":
       case "action": {
+        if (event.type === "public" && event.bot) return hub.post(event, false); // a bot's: said by no member
         const member = this.find(node, event.from);
         const room = hub.room(event.room);
         if (!member || !room?.has(member)) return this.host.resync();

@@ -39,6 +39,8 @@ export class OutboxPool {
   private total = 0;
   /** Bytes handed to sockets by every outbox of the pool so far: how busy the server has been. */
   written = 0;
+  /** Connections dropped for not reading (their own limit, or the pool's). */
+  dropped = 0;
   /** Outboxes with something queued. */
   private readonly holders = new Set<Outbox>();
   private shedding = false;
@@ -260,6 +262,7 @@ export class Outbox {
   overflow(shared: boolean): void {
     if (this.done) return;
     const held = this.queued;
+    if (this.pool) this.pool.dropped++;
     this.dropAll();
     this.ending = true; // before the listener, which may send more
     const last = this.listener.outboxOverflowed(held, shared);

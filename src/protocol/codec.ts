@@ -195,7 +195,8 @@ export function toText(event: ServerEvent, tagged = false): string {
         usersLine({ ...event, room: undefined }, WELCOME_NAMES), // "Online (N)", as it always read
       ].join("\n");
     case "public":
-      return `${tag}${event.from}: ${event.text}`;
+      // A bot's line: "deploy (bot): text", which no user's line can look like (names hold no space).
+      return `${tag}${event.from}${event.bot ? " (bot)" : ""}: ${event.text}`;
     case "private":
       return `[pm from ${event.from}] ${event.text}`;
     case "private-sent":

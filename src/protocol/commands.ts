@@ -251,6 +251,15 @@ export const COMMANDS = [
     example: "/help pm",
   },
   {
+    name: "token",
+    aliases: [],
+    usage: "/token new <bot> | list | revoke <id>",
+    summary: "server admins: tokens bots and CI post with over the HTTP API",
+    about:
+      "/token new deploy makes a token for a bot named deploy (its name is then held for it, as a registered name is) and shows it once: keep it secret, it is stored hashed. /token list shows every token's id, bot, maker and age; /token revoke <id> stops one at once.",
+    example: "/token new deploy",
+  },
+  {
     name: "ping",
     aliases: [],
     usage: "/ping <token>",

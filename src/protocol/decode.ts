@@ -131,7 +131,8 @@ const DECODERS: Record<EventType, Decoder> = {
   public: (v) => {
     const s = said(v);
     const notice = v.notice === true ? { notice: true as const } : {};
-    return s && str(v.room) ? { type: "public", room: v.room, ...s, ...notice } : undefined;
+    const bot = v.bot === true ? { bot: true as const } : {};
+    return s && str(v.room) ? { type: "public", room: v.room, ...s, ...notice, ...bot } : undefined;
   },
   action: (v) => {
     const s = said(v);

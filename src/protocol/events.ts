@@ -104,7 +104,8 @@ export type ServerEvent =
       awayCount?: number;
     }
   /** `notice`: said as an IRC NOTICE (a bot's convention: no automatic reply to it). */
-  | { type: "public"; room: string; from: string; text: string; ts: number; notice?: true }
+  /** `bot`: posted through the HTTP API with a bot's token (the name is the bot's, held for it). */
+  | { type: "public"; room: string; from: string; text: string; ts: number; notice?: true; bot?: true }
   | { type: "private"; from: string; text: string; ts: number }
   | { type: "private-sent"; to: string; text: string; ts: number }
   | { type: "join"; room: string; name: string; ts: number }

@@ -29,6 +29,7 @@ import {
 } from "./command-kit.ts";
 import { accountCommands } from "./account-commands.ts";
 import { moderationCommands } from "./moderation.ts";
+import { tokenCommands } from "./token-commands.ts";
 
 /** Lines /history shows when not told how many. */
 export const HISTORY_DEFAULT = 50;
@@ -207,7 +208,7 @@ const chatCommands = {
   },} satisfies Record<string, Handler>;
 
 /** Every command's handler: a command without one does not compile. */
-const handlers: Record<CommandName, Handler> = { ...chatCommands, ...accountCommands, ...moderationCommands };
+const handlers: Record<CommandName, Handler> = { ...chatCommands, ...accountCommands, ...moderationCommands, ...tokenCommands };
 
 /** Runs "/word args" for a joined user. */
 export function runCommand(ctx: CommandContext, word: string, args: string): void {

@@ -17,6 +17,7 @@ import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe, settled, then } from "../store/history.ts";
 import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
 import type { AccountStore } from "../store/accounts.ts";
+import type { TokenStore } from "../store/tokens.ts";
 import type { Ban, BanStore } from "../store/bans.ts";
 import { changed, isBannedFrom, isMuted, type RolesChange, type RoomRoles, type RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
@@ -121,6 +122,8 @@ export interface HubOptions {
   roomStore?: RoomStore;
   /** How account passwords are hashed and checked (a bounded queue). */
   passwords?: Passwords;
+  /** Bot tokens for the HTTP API (/token); none: the API has no bots. */
+  tokens?: TokenStore;
 }
 
 /** How long a node trusts the server bans it read. */
@@ -154,6 +157,7 @@ export class Hub implements RoomHost {
   accounts: AccountStore | undefined;
   bans: BanStore | undefined;
   roomStore: RoomStore | undefined;
+  tokens: TokenStore | undefined;
   readonly passwords: Passwords;
   /** Server admins' name keys (--admin). */
   private readonly admins: Set<string>;
@@ -182,6 +186,9 @@ export class Hub implements RoomHost {
   private readonly roomsByName = new Map<string, Room>();
   /** Rooms with lines waiting for the end of this turn. */
   busyRooms = 0;
+  /** Lines said here (by users and bots), and lines handed to members here (per recipient): /metrics. */
+  linesIn = 0;
+  delivered = 0;
   /** Members who said /away, and why (only they: /users and every welcome read this). */
   private readonly awayReasons = new Map<Member, string>();
   /** Counts changes to who is online or away: the /users * reply is encoded again only after one. */
@@ -198,6 +205,7 @@ export class Hub implements RoomHost {
     this.accounts = options.accounts;
     this.bans = options.bans;
     this.roomStore = options.roomStore;
+    this.tokens = options.tokens;
     this.passwords = options.passwords ?? new Passwords();
     this.admins = new Set((options.admins ?? []).map((name) => foldName(name)));
     this.replayOnJoin = options.replayOnJoin ?? DEFAULT_REPLAY;
@@ -510,10 +518,38 @@ export class Hub implements RoomHost {
   say(room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>, from: Member): void {
     if (from.node === undefined && this.isMutedIn(from, room)) return; // muted: told once, when it was
     if (from.node === undefined) {
+      this.linesIn++;
       this.keep(event); // kept by the node it was said on
       this.bus?.relay(event);
     } else if (room.locals === 0) return; // from another node, for nobody here: not even encoded
     room.say(event, from);
+  }
+
+  /**
+   * A bot's line (the HTTP API), said by no member: to everyone in its room, here and on the other
+   * nodes (`here`: posted on this node, so kept and relayed from here), kept like any line.
+   */
+  post(event: Extract<ServerEvent, { type: "public" }>, here = true): void {
+    if (here) {
+      this.linesIn++;
+      this.keep(event);
+      this.bus?.relay(event);
+    }
+    const room = this.room(event.room);
+    if (room && room.locals > 0) room.say(event);
+  }
+
+  /**
+   * Whether a room is known: someone is in it (here or on another node), or it has a past (lines,
+   * a topic, an owner). What a bot may post to.
+   */
+  knownRoom(name: string): Maybe<boolean> {
+    if (this.room(name)) return true;
+    const lines = this.history ? settled(this.history.recent(name, 1)) : [];
+    const roles = this.roomStore ? settled(this.roomStore.get(name)) : undefined;
+    const known = (l: Kept[] | null, r: RoomRoles | undefined | null) => (l?.length ?? 0) > 0 || r?.owner !== undefined;
+    if (lines instanceof Promise || roles instanceof Promise) return Promise.all([lines, roles]).then(([l, r]) => known(l, r));
+    return known(lines, roles);
   }
 
   /** /topic <text>: set ("" clears it) and told to everyone in the room, the setter too. */

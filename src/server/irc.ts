@@ -15,7 +15,7 @@ import type { Writable } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
 import { error, runCommand } from "./commands.ts";
 import type { Member } from "./hub.ts";
-import { bannedText, type Login, nameStanding, verifyLogin } from "./registration.ts";
+import { bannedText, botNameError, type Login, nameStanding, verifyLogin } from "./registration.ts";
 import type { Room } from "./room.ts";
 import type { RoomRoles } from "../store/rooms.ts";
 import { Session, type SessionEnv } from "./session.ts";
@@ -65,7 +65,7 @@ export class IrcSession extends Session {
   private answering = "";
 
   constructor(env: SessionEnv, socket: Writable, address: string, port: number) {
-    super(env, socket, address, port);
+    super(env, socket, address, port, "irc");
     this.mode = "irc";
     this.registration = undefined;
   }
@@ -242,6 +242,10 @@ export class IrcSession extends Session {
         return this.refuseNick(name, "433", "Registered names can't be checked right now; try again in a moment");
       }
       const key = foldName(check.name);
+      if (standing.account?.bot) {
+        this.checking = false;
+        return this.refuseNick(name, "433", botNameError(standing.account.name).message);
+      }
       if (standing.account && this.saslLogin?.login.key !== key) {
         // No SASL: the server password slot (PASS) may carry the name's password, as many clients send it.
         if (!env.checkPassword && this.pass !== undefined) {

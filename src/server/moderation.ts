@@ -276,7 +276,7 @@ function changeOp(ctx: CommandContext, args: string, command: "op" | "deop"): vo
 }
 
 /** The refusal for someone who is not a logged-in server admin; undefined for an admin. */
-function adminOnly(ctx: CommandContext, command: string): ErrorEvent | undefined {
+export function adminOnly(ctx: CommandContext, command: string): ErrorEvent | undefined {
   if (ctx.hub.isAdmin(ctx.me)) return undefined;
   return error("not-allowed", `Only server admins can use /${command} (--admin, logged in to their registered name).`);
 }

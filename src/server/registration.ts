@@ -180,6 +180,7 @@ export class Registration {
         return this.refuseName(error("server-busy", "Registered names can't be checked right now; try again in a moment."));
       }
       if (!standing.account) return this.enter(name, undefined);
+      if (standing.account.bot) return this.refuseName(botNameError(standing.account.name), true);
       this.login = { key: foldName(name), account: standing.account };
       this.step = "login";
       this.askLogin(standing.account.name);
@@ -255,6 +256,11 @@ export function nameStanding(
  * name, and logged without the password), "busy" (too many being checked: try again), or how many
  * ms the name's next try must wait after too many wrong ones.
  */
+/** A name held for a bot of the HTTP API: nobody chooses it or logs in to it. */
+export function botNameError(name: string): ErrorEvent {
+  return error("name-taken", `${name} is a bot's name (its lines come through the HTTP API); choose another.`);
+}
+
 export function verifyLogin(
   host: Pick<RegistrationHost, "hub" | "env" | "address" | "now" | "after" | "log">,
   login: { key: string; account: Account },
@@ -262,6 +268,7 @@ export function verifyLogin(
   then: (outcome: "ok" | "wrong" | "busy" | number) => void,
 ): void {
   const { env, hub } = host;
+  if (login.account.bot) return then("wrong"); // no password opens a bot's name
   const waitMs = env.logins.wait(login.key, host.now());
   if (waitMs > 0) return then(waitMs);
   const checked = hub.passwords.verify(password, login.account.hash);

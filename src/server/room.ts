@@ -41,6 +41,8 @@ export interface RoomHost {
    * in the order they were said.
    */
   busyRooms: number;
+  /** Lines handed to members here, counted per recipient (for /metrics). */
+  delivered: number;
 }
 
 /** One broadcast of this turn. */
@@ -292,7 +294,13 @@ export class Room {
     const first = turn[0]!.seq;
     const last = turn[turn.length - 1]!.seq;
     let senders: Set<Member> | undefined;
-    for (const b of turn) if (b.except) (senders ??= new Set()).add(b.except);
+    let delivered = turn.length * this.localCount;
+    for (const b of turn) {
+      if (!b.except) continue;
+      (senders ??= new Set()).add(b.except);
+      if (b.except.node === undefined) delivered--;
+    }
+    this.host.delivered += delivered;
     // Joined once per view, when the first member in it is met.
     let text: Joined | undefined;
     let tagged: Joined | undefined;

@@ -15,6 +15,11 @@ import type { NodeBus } from "../cluster/roster.ts";
 import { Hub, type HubOptions } from "./hub.ts";
 import { Session } from "./session.ts";
 import { IrcSession } from "./irc.ts";
+import { type HttpRoutes, startWeb } from "./web.ts";
+import { Api, API_MAX_BODY } from "./api.ts";
+import { metricsText } from "./metrics.ts";
+import type { Door } from "./session.ts";
+import { buildPage, type Page } from "../web/page.ts";
 import { LOGIN_BURST } from "./registration.ts";
 import type { HistoryStatus } from "../store/history.ts";
 import { RETRY_MS } from "../store/sqlite.ts";
@@ -39,6 +44,8 @@ export interface ServerOptions extends HubParts {
   ircTlsPort?: number;
   /** The server's name to IRC clients (default "bunchat"). */
   ircName?: string;
+  /** The web door: the browser client, its WebSocket, the HTTP API, /healthz and /metrics (HTTPS with `tls`). */
+  httpPort?: number;
   /**
    * Cluster mode: this server is one node of a chat shared with others, reached through this bus
    * (Redis, or memory between servers of one process), started already on `hub`.
@@ -51,7 +58,7 @@ export interface ServerOptions extends HubParts {
 }
 
 /** What the server's hub is made with when the server makes it (history, accounts, moderation). */
-type HubParts = Pick<HubOptions, "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore" | "passwords">;
+type HubParts = Pick<HubOptions, "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore" | "passwords" | "tokens">;
 
 
 export interface ChatServer {
@@ -60,6 +67,10 @@ export interface ChatServer {
   /** The IRC door's ports, when it is open. */
   readonly ircPort?: number;
   readonly ircTlsPort?: number;
+  /** The web door's port, when it is open. */
+  readonly httpPort?: number;
+  /** The browser client as served (its weight, for the log). */
+  readonly page?: Page;
   readonly hub: Hub;
   /** Open connections, joined or not, not counting ones refused at the door. */
   readonly connections: number;
@@ -158,12 +169,8 @@ export function startServer(options: ServerOptions): ChatServer {
           socket.data.peerEnded();
         },
         close(socket) {
-          socket.data.closed();
           handshaking.delete(socket.data);
-          if (!sessions.delete(socket.data)) return; // refused at the door: never counted
-          uncount(perIp, socket.data.address);
-          uncount(perNet, network(socket.data.address));
-          if (sessions.size === 0) allClosed?.();
+          release(socket.data);
         },
         error(socket, err) {
           options.log(`! connection ${socket.data?.peer ?? "?"}: ${err.message}`);
@@ -173,7 +180,74 @@ export function startServer(options: ServerOptions): ChatServer {
   const listener = listen(options.port, options.tls, false);
   const irc = options.ircPort === undefined ? undefined : listen(options.ircPort, undefined, true);
   const ircTls = options.ircTlsPort === undefined || !options.tls ? undefined : listen(options.ircTlsPort, options.tls, true);
-  const listeners = [listener, irc, ircTls].filter((l) => l !== undefined);
+  const page = options.httpPort === undefined ? undefined : buildPage();
+  const api = options.httpPort === undefined ? undefined : new Api({ hub, limits, clock, attempts, log: options.log });
+  /** Connections turned away at a door, by reason (/metrics). */
+  const refused: Record<string, number> = {};
+  const web =
+    options.httpPort === undefined || !page
+      ? undefined
+      : startWeb({
+          host: options.host,
+          port: options.httpPort,
+          ...(options.tls ? { tls: options.tls } : {}),
+          env: options.tls ? tlsEnv : env,
+          gate: {
+            admit: door,
+            welcome,
+            release,
+            get stopping() {
+              return stopping !== undefined;
+            },
+          },
+          routes: httpRoutes(),
+          page,
+        });
+  const listeners: { stop(force: boolean): unknown }[] = [listener, irc, ircTls, web].filter((l) => l !== undefined);
+
+  /** What the web door answers besides the page and the chat. */
+  function httpRoutes(): HttpRoutes {
+    const health = () =>
+      stopping
+        ? { ok: false, why: "shutting down" }
+        : bus && !bus.connected
+          ? { ok: false, why: "this cluster node has lost Redis" }
+          : { ok: true, why: "ok" };
+    return {
+      api: (req, path, address) => api?.handle(req, path, address),
+      health,
+      refused: (reason) => void (refused[reason] = (refused[reason] ?? 0) + 1),
+      metrics: () => {
+        const users: Record<Door, number> = { tcp: 0, irc: 0, web: 0 };
+        for (const s of sessions) if (s.joined) users[s.door]++;
+        return metricsText({
+          users,
+          everyone: hub.size,
+          rooms: hub.roomCount,
+          connections: sessions.size,
+          linesIn: hub.linesIn,
+          delivered: hub.delivered,
+          bytesOut: outboxes.written,
+          refused,
+          slowDropped: outboxes.dropped,
+          heldBytes: outboxes.bytes,
+          history: hub.history?.writes,
+          cluster: bus?.stats,
+          api: api?.counts,
+          healthy: health().ok,
+        });
+      },
+    };
+  }
+
+  /** A connection is closed, whichever door it came by: it leaves, and is no longer counted. */
+  function release(session: Session): void {
+    session.closed();
+    if (!sessions.delete(session)) return; // refused at the door: never counted
+    uncount(perIp, session.address);
+    uncount(perNet, network(session.address));
+    if (sessions.size === 0) allClosed?.();
+  }
 
   /** A new connection: its refusal if it is turned away, otherwise it is counted. */
   function door(session: Session): ErrorEvent | undefined {
@@ -192,6 +266,7 @@ export function startServer(options: ServerOptions): ChatServer {
     if (stopping) return session.shutdown();
     if (!refusal) return session.greet();
     env.logRepeat(REFUSED, session.address, `! refused ${session.peer}: ${refusal.code}`);
+    refused[refusal.code] = (refused[refusal.code] ?? 0) + 1;
     session.refuse(refusal);
   }
 
@@ -255,6 +330,7 @@ export function startServer(options: ServerOptions): ChatServer {
       if (t - since > limits.handshakeTimeoutMs) session.outbox.terminate();
     }
     attempts.sweep(t);
+    api?.sweep(t);
     logins.sweep(t);
     connects.sweep(t);
     digest.sweep(t);
@@ -265,6 +341,8 @@ export function startServer(options: ServerOptions): ChatServer {
     port: listener.port,
     ...(irc ? { ircPort: irc.port } : {}),
     ...(ircTls ? { ircTlsPort: ircTls.port } : {}),
+    ...(web ? { httpPort: web.port } : {}),
+    ...(page ? { page } : {}),
     hub,
     get connections() {
       return sessions.size;
@@ -298,8 +376,8 @@ export function startServer(options: ServerOptions): ChatServer {
 
 /** The hub's parts among the server's options. */
 function pick(o: HubParts): HubParts {
-  const { history, replayOnJoin, accounts, admins, bans, roomStore, passwords } = o;
-  return { history, replayOnJoin, accounts, admins, bans, roomStore, passwords };
+  const { history, replayOnJoin, accounts, admins, bans, roomStore, passwords, tokens } = o;
+  return { history, replayOnJoin, accounts, admins, bans, roomStore, passwords, tokens };
 }
 
 /** What users and the log are told when history can't be written, and when it can again. */

@@ -6,7 +6,7 @@ import { parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
 import { FLOOD_OUTPUT_PER_LINE, LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";
 import { type LineHandlers, LineReader } from "../protocol/lines.ts";
-import { checkName } from "../protocol/names.ts";
+import { checkName, foldName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { TelnetFilter } from "../protocol/telnet.ts";
 import { FloodBudget } from "../net/bucket.ts";
@@ -20,7 +20,7 @@ import { type CommandContext, error, notInRoom, runCommand, showReplay } from ".
 import type { Hub, Member, Replay } from "./hub.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
 import type { Room } from "./room.ts";
-import { type Login, Registration, type RegistrationHost } from "./registration.ts";
+import { botNameError, type Login, nameStanding, Registration, type RegistrationHost } from "./registration.ts";
 import { networkOf } from "./network.ts";
 
 export interface SessionEnv {
@@ -49,6 +49,9 @@ const closedFor = (code: string): Repeat => ({
   one: `connection closed before joining (${code})`,
   many: `connections closed before joining (${code})`,
 });
+
+/** The ways in: bunchat's own port (nc, telnet, the bundled client), the IRC door, a WebSocket (the browser). */
+export type Door = "tcp" | "irc" | "web";
 
 /** registering: mode, password and name (registration.ts) · chatting · closed: gone or going. */
 type Phase = "registering" | "chatting" | "closed";
@@ -130,6 +133,8 @@ export class Session
     /** The peer's IP address and port. */
     readonly address: string,
     private readonly port: number,
+    /** Which door it came in by: bunchat's TCP port, IRC, or the browser's WebSocket. */
+    readonly door: Door = "tcp",
   ) {
     this.connectedAt = this.heardAt = env.clock.now();
     const { burstLines, linesPerSecond, maxOutboxBytes } = env.limits;
@@ -173,6 +178,11 @@ export class Session
 
   get me(): Member {
     return this;
+  }
+
+  /** In the chat (named), not registering or gone. */
+  get joined(): boolean {
+    return this.phase === "chatting";
   }
   get hub(): Hub {
     return this.env.hub;
@@ -248,10 +258,28 @@ export class Session
     if (check.name === old) return this.reply(error("bad-usage", `You are already ${old}.`));
     const holder = this.hub.find(check.name);
     if (holder && holder !== this) return this.reply(this.nameTaken(check.name));
-    // A new spelling of our own name needs no claim.
-    const claim = holder === this ? true : this.hub.claim(check.name);
-    this.afterClaim(claim, check.name, (won) => {
-      if (!won || !this.hub.rename(this, check.name, this.now())) return this.reply(this.nameTaken(check.name));
+    // A new spelling of our own name needs no claim, nor a look at who owns it.
+    if (holder === this) return this.renameTo(check.name, true);
+    // A registered name (another's, or a bot's) or a banned one is not to be taken by a rename.
+    nameStanding(this, check.name, (standing) => {
+      if (this.phase !== "chatting") return;
+      if ("ban" in standing) return this.reply(error("not-allowed", `${check.name} is banned from this server.`));
+      if (standing.account === null) {
+        return this.reply(error("server-busy", "Registered names can't be checked right now; try again in a moment."));
+      }
+      const account = standing.account;
+      if (account?.bot) return this.reply(botNameError(account.name));
+      if (account && foldName(account.name) !== this.account) {
+        return this.reply(error("name-registered", `${account.name} is a registered name: only its owner can use it (they log in as it).`));
+      }
+      this.renameTo(check.name, this.hub.claim(check.name));
+    });
+  }
+
+  private renameTo(name: string, claim: true | Promise<boolean>): void {
+    const old = this.name;
+    this.afterClaim(claim, name, (won) => {
+      if (!won || !this.hub.rename(this, name, this.now())) return this.reply(this.nameTaken(name));
       this.log(`~ ${old} is now ${this.name}`);
     });
   }

@@ -15,6 +15,8 @@ export interface Account {
   created: number;
   /** Name keys of the users it ignores (/ignore), kept from one login to the next. */
   ignores?: readonly string[];
+  /** A bot's name (held for its HTTP API tokens): nobody logs in to it. */
+  bot?: true;
 }
 
 export interface AccountStore {
@@ -27,13 +29,13 @@ export interface AccountStore {
 
 /** Registered names in the history file (the `accounts` table, schema 2). */
 export class SqliteAccounts implements AccountStore {
-  private readonly select: Statement<{ name: string; hash: string; created: number; ignores: string }, [string]>;
-  private readonly upsert: Statement<unknown, [string, string, string, number, string]>;
+  private readonly select: Statement<{ name: string; hash: string; created: number; ignores: string; bot: number }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string, string, number, string, number]>;
   private readonly delete: Statement<unknown, [string]>;
 
   constructor(db: Database) {
-    this.select = db.prepare("SELECT name, hash, created, ignores FROM accounts WHERE key = ?");
-    this.upsert = db.prepare("INSERT OR REPLACE INTO accounts (key, name, hash, created, ignores) VALUES (?, ?, ?, ?, ?)");
+    this.select = db.prepare("SELECT name, hash, created, ignores, bot FROM accounts WHERE key = ?");
+    this.upsert = db.prepare("INSERT OR REPLACE INTO accounts (key, name, hash, created, ignores, bot) VALUES (?, ?, ?, ?, ?, ?)");
     this.delete = db.prepare("DELETE FROM accounts WHERE key = ?");
   }
 
@@ -41,11 +43,11 @@ export class SqliteAccounts implements AccountStore {
     const row = this.select.get(key);
     if (!row) return undefined;
     const { name, hash, created } = row;
-    return { name, hash, created, ignores: nameKeys(parseJson(row.ignores)) };
+    return { name, hash, created, ignores: nameKeys(parseJson(row.ignores)), ...(row.bot ? { bot: true as const } : {}) };
   }
 
   put(key: string, account: Account): void {
-    this.upsert.run(key, account.name, account.hash, account.created, JSON.stringify(account.ignores ?? []));
+    this.upsert.run(key, account.name, account.hash, account.created, JSON.stringify(account.ignores ?? []), account.bot ? 1 : 0);
   }
 
   remove(key: string): void {
@@ -63,9 +65,9 @@ export function parseAccount(value: unknown): Account | undefined {
   if (typeof value !== "string") return undefined;
   const parsed = parseJson(value);
   if (!isObject(parsed)) return undefined;
-  const { name, hash, created, ignores } = parsed;
+  const { name, hash, created, ignores, bot } = parsed;
   return typeof name === "string" && typeof hash === "string" && typeof created === "number"
-    ? { name, hash, created, ignores: nameKeys(ignores) }
+    ? { name, hash, created, ignores: nameKeys(ignores), ...(bot === true ? { bot } : {}) }
     : undefined;
 }
 

@@ -33,6 +33,19 @@ export function then<T, U>(value: Maybe<T>, f: (v: T) => U): Maybe<U> {
   return value instanceof Promise ? value.then(f) : f(value);
 }
 
+/** How a kept line's kind is stored: its type, or "bot" for a bot's line (a `public` from the HTTP API). */
+export function storedType(event: KeptEvent): string {
+  return event.type === "public" && event.bot ? "bot" : event.type;
+}
+
+/** A kept line from its stored parts; undefined if they are not one. */
+export function storedEvent(type: unknown, room: string, from: string, text: string, ts: number): KeptEvent | undefined {
+  if (type === "topic") return { type, room, text, by: from, ts };
+  if (type === "public" || type === "action") return { type, room, from, text, ts };
+  if (type === "bot") return { type: "public", room, from, text, ts, bot: true };
+  return undefined;
+}
+
 /** Most lines one /history answer holds, and the most one replay on join may be set to. */
 export const HISTORY_PAGE_MAX = 200;
 /** Matches one /search answers with. */
@@ -55,9 +68,16 @@ export interface Retention {
   days: number;
 }
 
+/** What a store did, for /metrics: lines written, and writes that failed. */
+export interface HistoryCounts {
+  written: number;
+  failed: number;
+}
+
 export interface HistoryStore {
   /** Where it lives, for the log ("bunchat.sqlite", "memory"). */
   readonly where: string;
+  readonly writes: HistoryCounts;
   /** Keeps an event said here (written at the next flush). */
   keep(event: KeptEvent): void;
   /** Writes what was kept since the last flush, together (the hub calls it every HISTORY_FLUSH_MS while lines come). */

@@ -17,6 +17,7 @@ import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import { P } from "../cluster/scripts.ts";
 import {
   type Cursor,
+  type HistoryCounts,
   type HistoryStore,
   type Kept,
   type KeptEvent,
@@ -24,12 +25,17 @@ import {
   type Retention,
   SEARCH_RESULTS,
   type SearchQuery,
+  storedEvent,
+  storedType,
 } from "./history.ts";
+import { type BotToken, parseToken, type TokenStore } from "./tokens.ts";
 
 /** What the store needs from the cluster node it belongs to. */
 export interface HistoryLink {
   /** Adds a change to this turn's script: hist (a line for room's stream) or topic ('' clears it). */
   write(op: "hist" | "topic", room: string, value: string): void;
+  /** What its writes came to (lines written by turn scripts, and lost with failed ones). */
+  readonly historyWrites: HistoryCounts;
   /** Runs a command on the node's command connection; rejects while Redis can't be reached. */
   command(name: string, args: string[]): Promise<unknown>;
   /** Lines kept per room's stream. */
@@ -58,10 +64,14 @@ export class RedisHistory implements HistoryStore {
     if (retention.days > 0) this.trimTimer = every(clock, TRIM_EVERY_MS, () => this.trimByAge());
   }
 
+  get writes(): HistoryCounts {
+    return this.link.historyWrites;
+  }
+
   keep(event: KeptEvent): void {
     const { type, room, text, ts } = event;
     const from = type === "topic" ? event.by : event.from;
-    this.link.write("hist", room, JSON.stringify({ type, from, text, ts }));
+    this.link.write("hist", room, JSON.stringify({ type: storedType(event), from, text, ts }));
     if (type === "topic") this.link.write("topic", room, text === "" ? "" : JSON.stringify({ text, by: from, ts }));
     if (this.retention.days > 0) this.written.add(room);
   }
@@ -133,9 +143,7 @@ function keptEvent(room: string, value: unknown): KeptEvent | undefined {
   if (!isObject(value)) return undefined;
   const { type, from, text, ts } = value;
   if (typeof from !== "string" || typeof text !== "string" || typeof ts !== "number") return undefined;
-  if (type === "topic") return { type, room, text, by: from, ts };
-  if (type === "public" || type === "action") return { type, room, from, text, ts };
-  return undefined;
+  return storedEvent(type, room, from, text, ts);
 }
 
 
@@ -183,6 +191,31 @@ export class RedisBans implements BanStore {
 
   async remove(key: string): Promise<boolean> {
     return (await this.link.command("HDEL", [BANS, key])) === 1;
+  }
+}
+
+const TOKENS = `${P}tokens`;
+
+/** Bot tokens in Redis (the bunchat:tokens hash: id -> JSON), seen by every node at once. */
+export class RedisTokens implements TokenStore {
+  constructor(private readonly link: Pick<HistoryLink, "command">) {}
+
+  async list(): Promise<BotToken[]> {
+    const all = await this.link.command("HVALS", [TOKENS]);
+    const tokens = Array.isArray(all) ? all.flatMap((v) => parseToken(v) ?? []) : [];
+    return tokens.sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async get(id: string): Promise<BotToken | undefined> {
+    return parseToken(await this.link.command("HGET", [TOKENS, id]));
+  }
+
+  async put(token: BotToken): Promise<void> {
+    await this.link.command("HSET", [TOKENS, token.id, JSON.stringify(token)]);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return (await this.link.command("HDEL", [TOKENS, id])) === 1;
   }
 }
 

@@ -9,11 +9,12 @@
 import { Database, type Statement } from "bun:sqlite";
 import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import type { Topic } from "../protocol/events.ts";
-import type { Cursor, HistoryStatus, HistoryStore, Kept, KeptEvent, Retention, SearchQuery } from "./history.ts";
+import { type Cursor, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, type Retention, type SearchQuery, storedEvent, storedType } from "./history.ts";
 import { DEFAULT_REPLAY, lineMatches, SEARCH_RESULTS } from "./history.ts";
 import { SqliteAccounts } from "./accounts.ts";
 import { parseJson } from "../protocol/decode.ts";
 import { SqliteBans } from "./bans.ts";
+import { SqliteTokens } from "./tokens.ts";
 import { SqliteRooms } from "./rooms.ts";
 
 
@@ -48,6 +49,9 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE bans (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
   // 5: who runs each room (rooms.ts).
   `CREATE TABLE rooms (room TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 6: bot tokens for the HTTP API (tokens.ts), by id; a bot's name is held as an account marked bot.
+  `CREATE TABLE tokens (id TEXT PRIMARY KEY, value TEXT NOT NULL);
+   ALTER TABLE accounts ADD COLUMN bot INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
@@ -106,6 +110,7 @@ export class SqliteHistory implements HistoryStore {
   /** Kept, not written yet (oldest first); while paused, the backlog. */
   private pending: Line[] = [];
   private pausedSince: number | undefined;
+  readonly writes = { written: 0, failed: 0 };
   private retryTimer: { cancel(): void } | undefined;
   private readonly pruneTimer: { cancel(): void } | undefined;
   /** The last lines of rooms joined lately (most recently used last), for joiners. */
@@ -132,6 +137,7 @@ export class SqliteHistory implements HistoryStore {
   readonly accounts: SqliteAccounts;
   readonly bans: SqliteBans;
   readonly roomRoles: SqliteRooms;
+  readonly tokens: SqliteTokens;
 
   constructor(private readonly options: SqliteOptions) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
@@ -165,6 +171,7 @@ export class SqliteHistory implements HistoryStore {
     this.accounts = new SqliteAccounts(this.db);
     this.bans = new SqliteBans(this.db);
     this.roomRoles = new SqliteRooms(this.db);
+    this.tokens = new SqliteTokens(this.db);
     options.onOpen?.(this.db);
     if (options.retention.days > 0) {
       this.pruneTimer = every(this.clock, PRUNE_EVERY_MS, () => this.pruneByAge());
@@ -290,7 +297,7 @@ export class SqliteHistory implements HistoryStore {
         for (const [room, chunk] of byRoom) {
           const first = chunk[0]!;
           const last = chunk[chunk.length - 1]!;
-          const meta = chunk.map(({ id, event }) => [id, event.type, event.type === "topic" ? event.by : event.from, event.ts]);
+          const meta = chunk.map(({ id, event }) => [id, storedType(event), event.type === "topic" ? event.by : event.from, event.ts]);
           const text = chunk.map((l) => l.event.text).join("\n");
           this.insert.run(first.id, room, last.id, chunk.length, last.event.ts, JSON.stringify(meta), text);
           for (const { event } of chunk) {
@@ -303,8 +310,10 @@ export class SqliteHistory implements HistoryStore {
       })();
     } catch (err) {
       this.counts.clear(); // the transaction was rolled back: learn them again
+      this.writes.failed++;
       return this.pause(err);
     }
+    this.writes.written += lines.length;
     this.pending = [];
     if (this.pausedSince !== undefined) this.resume();
   }
@@ -380,6 +389,7 @@ export class SqliteHistory implements HistoryStore {
     this.accounts.finalize();
     this.bans.finalize();
     this.roomRoles.finalize();
+    this.tokens.finalize();
     this.db.close(true);
   }
 }
@@ -472,9 +482,8 @@ function linesOf(chunk: ChunkRow): Line[] {
     if (!Array.isArray(m) || text === undefined) return;
     const [id, type, from, ts] = m;
     if (typeof id !== "number" || typeof from !== "string" || typeof ts !== "number") return;
-    const room = chunk.room;
-    if (type === "topic") out.push({ id, event: { type, room, text, by: from, ts } });
-    else if (type === "public" || type === "action") out.push({ id, event: { type, room, from, text, ts } });
+    const event = storedEvent(type, chunk.room, from, text, ts);
+    if (event) out.push({ id, event });
   });
   return out;
 }

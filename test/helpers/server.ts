@@ -6,7 +6,7 @@ import type { MemoryNetwork } from "../../src/cluster/memory.ts";
 import type { NodeBus } from "../../src/cluster/roster.ts";
 import { Hub } from "../../src/server/hub.ts";
 import { DEFAULT_RETENTION, type Retention } from "../../src/store/history.ts";
-import { RedisAccounts, RedisBans, RedisHistory, RedisRooms } from "../../src/store/redis.ts";
+import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "../../src/store/redis.ts";
 import { Passwords } from "../../src/server/passwords.ts";
 
 /** Hashes cheap enough for tests (argon2id with 1 MiB, one pass): the server's own take 144 ms each. */
@@ -44,11 +44,13 @@ afterEachTest(async () => {
 
 export type TestServerOptions = Pick<
   ServerOptions,
-  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore"
+  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore" | "tokens"
 > & {
   tls?: boolean;
   /** Open the IRC door too (a free port). */
   irc?: boolean;
+  /** Open the web door too (a free port): the page, the WebSocket, the API. */
+  http?: boolean;
   /** A node of a cluster through this Redis (its log goes to the server's). */
   cluster?: Omit<ClusterOptions, "log">;
   /** A node of a cluster of servers in this process, through memory. */
@@ -82,7 +84,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
   let bus: NodeBus | undefined;
   if (options.cluster || options.memory) {
     const { maxRooms, maxRoomsPerUser } = options.limits ?? {};
-    const { defaultRoom, history, replayOnJoin, accounts, admins, bans, roomStore } = options;
+    const { defaultRoom, history, replayOnJoin, accounts, admins, bans, roomStore, tokens } = options;
     hub = new Hub({
       clustered: true,
       defaultRoom,
@@ -94,6 +96,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
       admins,
       bans,
       roomStore,
+      tokens,
       passwords: TEST_PASSWORDS,
     });
     const nodeLog = (l: string) => void log.push(l);
@@ -104,6 +107,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
         hub.accounts = new RedisAccounts(node);
         hub.bans = new RedisBans(node);
         hub.roomStore = new RedisRooms(node);
+        hub.tokens = new RedisTokens(node);
       }
       bus = node;
     }
@@ -119,6 +123,7 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     limits: { attemptBurst: 1000, ...options.limits },
     tls: certs?.server,
     ...(options.irc ? { ircPort: 0, ...(certs ? { ircTlsPort: 0 } : {}) } : {}),
+    ...(options.http ? { httpPort: 0 } : {}),
     hub,
     bus,
     passwords: TEST_PASSWORDS,

@@ -1,0 +1,181 @@
+// The HTTP API, for bots, CI and scripts: post a line to a room as a bot, read a room's history.
+// Every answer is JSON; every refusal says why (401, 404, 413, 429 with Retry-After).
+//
+//   POST /api/rooms/<room>/messages   {"text": "…"}        → 201 {room, from, text, ts}
+//   GET  /api/rooms/<room>/messages?limit=50&before=<id>   → 200 {room, messages, more, before}
+//
+// `<room>` is the room's name with or without its "#" (`dev`, or `%23dev`).
+
+import { LIMITS, type ServerLimits } from "../protocol/limits.ts";
+import { checkRoom } from "../protocol/names.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
+import type { Clock } from "../net/clock.ts";
+import { type Cursor, HISTORY_PAGE_MAX, type Kept, settled } from "../store/history.ts";
+import { type BotToken, tokenId, tokenMatches } from "../store/tokens.ts";
+import type { Hub } from "./hub.ts";
+import { PerAddress } from "./per-address.ts";
+import { PAGE_HEADERS } from "../web/page.ts";
+
+/** Bytes of a request body read at most (Bun answers 413 past it before the body is read). */
+export const API_MAX_BODY = 64 * 1024;
+const DEFAULT_LIMIT = 50;
+const MESSAGES = /^\/api\/rooms\/([^/]+)\/messages$/;
+
+export interface ApiParts {
+  hub: Hub;
+  limits: ServerLimits;
+  clock: Clock;
+  /** Failed tokens per address: a guesser is slowed like a name guesser. */
+  attempts: PerAddress;
+  log(line: string): void;
+}
+
+/** What the API did, for /metrics. */
+export interface ApiCounts {
+  posted: number;
+  refused: Record<number, number>;
+}
+
+export class Api {
+  /** Lines per token: a bot gets the same budget as a user (--flood-burst, --flood-rate). */
+  private readonly posts: PerAddress;
+  readonly counts: ApiCounts = { posted: 0, refused: {} };
+
+  constructor(private readonly parts: ApiParts) {
+    this.posts = new PerAddress(parts.limits.burstLines, parts.limits.linesPerSecond);
+  }
+
+  /** An /api/ request's answer; undefined for any other path. */
+  handle(req: Request, path: string, address: string): Promise<Response> | undefined {
+    if (!path.startsWith("/api/")) return undefined;
+    return this.answer(req, path, address).then((res) => {
+      if (res.status >= 400) this.counts.refused[res.status] = (this.counts.refused[res.status] ?? 0) + 1;
+      return res;
+    });
+  }
+
+  sweep(now: number): void {
+    this.posts.sweep(now);
+  }
+
+  private async answer(req: Request, path: string, address: string): Promise<Response> {
+    const m = MESSAGES.exec(path);
+    if (!m) return fail(404, "not-found", `No API at ${path}; see README: POST or GET /api/rooms/<room>/messages.`);
+    if (req.method !== "POST" && req.method !== "GET") {
+      return fail(405, "method-not-allowed", `${req.method} is not served here: GET reads a room's lines, POST posts one.`, { allow: "GET, POST" });
+    }
+    const bot = await this.authorize(req, address);
+    if (bot instanceof Response) return bot;
+    let name = m[1]!;
+    try {
+      name = decodeURIComponent(name);
+    } catch {
+      return fail(404, "unknown-room", "That room name is not valid URL encoding.");
+    }
+    const check = checkRoom(name.startsWith("#") ? name : `#${name}`);
+    if (!check.ok) return fail(404, "unknown-room", check.reason);
+    const room = check.name;
+    if (req.method === "GET") return this.read(room, new URL(req.url).searchParams);
+    return this.post(req, room, bot);
+  }
+
+  /** The token's bot, or the refusal: 401 for none or a wrong one, 429 for an address that guessed too often. */
+  private async authorize(req: Request, address: string): Promise<BotToken | Response> {
+    const { hub, clock, attempts } = this.parts;
+    const now = clock.now();
+    const wait = attempts.wait(address, now);
+    if (wait > 0) return tooFast(wait, "Too many wrong tokens from your address");
+    const header = req.headers.get("authorization") ?? "";
+    const given = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    const unauthorized = (message: string) => {
+      attempts.take(address, now);
+      return fail(401, "unauthorized", message, { "www-authenticate": 'Bearer realm="bunchat"' });
+    };
+    if (!given) return unauthorized("Send a bot token: Authorization: Bearer <token> (a server admin makes one with /token new <bot>).");
+    const id = tokenId(given);
+    const store = hub.tokens;
+    if (!id || !store) return unauthorized("That is not a token of this server.");
+    const record = await settled(store.get(id));
+    if (record === null) return fail(503, "unavailable", "Tokens can't be checked right now; try again in a moment.", { "retry-after": "1" });
+    if (!record || !tokenMatches(record, given)) {
+      this.parts.log(`! API: a wrong token from ${address}`);
+      return unauthorized("That token is not valid (revoked, or never made here).");
+    }
+    return record;
+  }
+
+  private async post(req: Request, room: string, bot: BotToken): Promise<Response> {
+    const { hub, clock } = this.parts;
+    let body: unknown;
+    try {
+      body = await req.json();
+    } catch {
+      return fail(400, "bad-request", 'Send JSON: {"text": "…"}.');
+    }
+    const raw = typeof body === "object" && body !== null && "text" in body ? body.text : undefined;
+    if (typeof raw !== "string") return fail(400, "bad-request", 'Send JSON with a text: {"text": "…"}.');
+    // Lines are one line: a script's newlines become spaces; control characters go, as for anyone.
+    const text = sanitizeText(raw.replace(/\r?\n/g, " ")).trim();
+    if (text === "") return fail(400, "bad-request", "Nothing left to post once control characters are removed.");
+    const bytes = Buffer.byteLength(text);
+    if (bytes > LIMITS.maxLineBytes) {
+      return fail(413, "too-long", `A line is at most ${LIMITS.maxLineBytes} bytes; that one has ${bytes}.`);
+    }
+    const now = clock.now();
+    const wait = this.posts.wait(bot.id, now);
+    if (wait > 0) return tooFast(wait, `${bot.bot} posts too fast (${this.parts.limits.linesPerSecond} lines a second after ${this.parts.limits.burstLines})`);
+    const known = await settled(hub.knownRoom(room));
+    if (known === null) return fail(503, "unavailable", "Rooms can't be checked right now; try again in a moment.", { "retry-after": "1" });
+    if (!known) return fail(404, "unknown-room", `There is no room ${room}: nobody is in it and it has no history.`);
+    this.posts.take(bot.id, now);
+    const ts = clock.now();
+    hub.post({ type: "public", room, from: bot.bot, text, ts, bot: true });
+    this.counts.posted++;
+    return json(201, { room, from: bot.bot, text, ts });
+  }
+
+  private async read(room: string, params: URLSearchParams): Promise<Response> {
+    const { hub } = this.parts;
+    const history = hub.history;
+    if (!history) return fail(404, "no-history", "This server keeps no history.");
+    const limitText = params.get("limit");
+    if (limitText !== null && !/^[0-9]{1,4}$/.test(limitText)) return fail(400, "bad-request", `limit is a number of lines, 1 to ${HISTORY_PAGE_MAX}.`);
+    const limit = Math.min(HISTORY_PAGE_MAX, Math.max(1, limitText === null ? DEFAULT_LIMIT : Number(limitText)));
+    const beforeText = params.get("before");
+    let before: Cursor | undefined;
+    if (beforeText !== null) {
+      if (/^[0-9]{1,15}$/.test(beforeText)) before = Number(beforeText);
+      else if (/^[0-9]{1,15}-[0-9]{1,15}$/.test(beforeText)) before = beforeText; // a Redis stream id
+      else return fail(400, "bad-request", "before is a line's id, as a previous answer gave it.");
+    }
+    const known = await settled(hub.knownRoom(room));
+    if (known === null) return fail(503, "unavailable", "History can't be read right now; try again in a moment.", { "retry-after": "1" });
+    if (!known) return fail(404, "unknown-room", `There is no room ${room}: nobody is in it and it has no history.`);
+    const found = await settled(before === undefined ? history.recent(room, limit + 1) : history.before(room, limit + 1, before));
+    if (found === null) return fail(503, "unavailable", "History can't be read right now; try again in a moment.", { "retry-after": "1" });
+    const lines: Kept[] = found.slice(Math.max(0, found.length - limit));
+    const messages = lines.map(({ id, event }) =>
+      event.type === "topic"
+        ? { id, type: "topic", from: event.by, text: event.text, ts: event.ts }
+        : { id, type: event.type, from: event.from, text: event.text, ts: event.ts, ...(event.type === "public" && event.bot ? { bot: true } : {}) },
+    );
+    const more = found.length > lines.length;
+    return json(200, { room, messages, more, ...(more && lines[0] ? { before: lines[0].id } : {}) });
+  }
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(`${JSON.stringify(body)}\n`, {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...PAGE_HEADERS, ...headers },
+  });
+}
+
+function fail(status: number, error: string, message: string, headers: Record<string, string> = {}): Response {
+  return json(status, { error, message }, headers);
+}
+
+function tooFast(waitMs: number, why: string): Response {
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return fail(429, "too-many-requests", `${why}; try again in ${seconds} s.`, { "retry-after": String(seconds) });
+}

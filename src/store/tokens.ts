@@ -1,0 +1,106 @@
+// Bot tokens for the HTTP API: made by a server admin (/token new <bot>), shown once, kept hashed
+// (SHA-256: a token is 256 random bits, so a slow hash would add nothing but cost per request).
+// Kept with the accounts: the history file on one server, Redis in a cluster, where every node
+// sees a new or revoked token at once.
+
+import type { Database, Statement } from "bun:sqlite";
+import type { Maybe } from "./history.ts";
+import { isObject, parseJson } from "../protocol/decode.ts";
+
+export interface BotToken {
+  /** Public: how /token list and /token revoke name it (also the token's second part). */
+  id: string;
+  /** The bot's name as its lines show it (held for it as a registered name is). */
+  bot: string;
+  /** SHA-256 of the whole token, hex. */
+  hash: string;
+  /** Who made it, and when. */
+  by: string;
+  created: number;
+}
+
+/** Tokens the server keeps at most: past this, /token new asks to revoke some first. */
+export const MAX_TOKENS = 1000;
+const PREFIX = "bunchat";
+
+export interface TokenStore {
+  list(): Maybe<BotToken[]>;
+  get(id: string): Maybe<BotToken | undefined>;
+  put(token: BotToken): Maybe<void>;
+  /** False if there was none. */
+  remove(id: string): Maybe<boolean>;
+}
+
+/** A new token for `bot`: the text shown once, and the record kept (without it). */
+export function newToken(bot: string, by: string, now: number): { text: string; record: BotToken } {
+  const id = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex");
+  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const text = `${PREFIX}_${id}_${secret}`;
+  return { text, record: { id, bot, hash: tokenHash(text), by, created: now } };
+}
+
+/** The id a token text names, if it has the shape of one. */
+export function tokenId(text: string): string | undefined {
+  const m = /^bunchat_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/.exec(text);
+  return m?.[1];
+}
+
+export function tokenHash(text: string): string {
+  return new Bun.CryptoHasher("sha256").update(text).digest("hex");
+}
+
+/** Whether `text` is the token `record` was made for, compared in constant time. */
+export function tokenMatches(record: BotToken, text: string): boolean {
+  const given = tokenHash(text);
+  if (given.length !== record.hash.length) return false;
+  let difference = 0;
+  for (let i = 0; i < given.length; i++) difference |= given.charCodeAt(i) ^ record.hash.charCodeAt(i);
+  return difference === 0;
+}
+
+/** Tokens in the history file (the `tokens` table, schema 6). */
+export class SqliteTokens implements TokenStore {
+  private readonly all: Statement<{ value: string }, []>;
+  private readonly one: Statement<{ value: string }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string]>;
+  private readonly delete: Statement<unknown, [string]>;
+
+  constructor(db: Database) {
+    this.all = db.prepare("SELECT value FROM tokens ORDER BY id");
+    this.one = db.prepare("SELECT value FROM tokens WHERE id = ?");
+    this.upsert = db.prepare("INSERT OR REPLACE INTO tokens (id, value) VALUES (?, ?)");
+    this.delete = db.prepare("DELETE FROM tokens WHERE id = ?");
+  }
+
+  list(): BotToken[] {
+    return this.all.all().flatMap((row) => parseToken(row.value) ?? []);
+  }
+
+  get(id: string): BotToken | undefined {
+    const row = this.one.get(id);
+    return row ? parseToken(row.value) : undefined;
+  }
+
+  put(token: BotToken): void {
+    this.upsert.run(token.id, JSON.stringify(token));
+  }
+
+  remove(id: string): boolean {
+    return this.delete.run(id).changes > 0;
+  }
+
+  finalize(): void {
+    for (const s of [this.all, this.one, this.upsert, this.delete]) s.finalize();
+  }
+}
+
+/** A token record as kept (JSON), checked field by field. */
+export function parseToken(value: unknown): BotToken | undefined {
+  if (typeof value !== "string") return undefined;
+  const f = parseJson(value);
+  if (!isObject(f)) return undefined;
+  const { id, bot, hash, by, created } = f;
+  if (typeof id !== "string" || typeof bot !== "string" || typeof hash !== "string") return undefined;
+  if (typeof by !== "string" || typeof created !== "number") return undefined;
+  return { id, bot, hash, by, created };
+}
