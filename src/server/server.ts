@@ -350,7 +350,9 @@ export function startServer(options: ServerOptions): ChatServer {
     shutdown() {
       stopping ??= (async () => {
         clearInterval(sweeper);
-        for (const l of listeners) l.stop(false); // no new connections; existing ones get their notice first
+        // No new connections; existing ones get their notice first. The web door stays open to the
+        // end, so that /healthz says 503 to a load balancer meanwhile (its WebSockets are told goodbye).
+        for (const l of listeners) if (l !== web) l.stop(false);
         options.log(`shutting down: telling ${sessions.size} connection(s)`);
         if (bus) {
           // Other nodes' users see ours leave; only people here hear that this server is stopping.

@@ -1,0 +1,75 @@
+// A browser-like WebSocket user of the web door (/ws), and the bot token a server admin makes:
+// the tests' way to be a page or a bot without a browser.
+
+import type { ServerEvent } from "../../src/protocol/events.ts";
+import { afterEachTest } from "./cleanup.ts";
+import { LineLog, type LineTest } from "./lines.ts";
+import type { Peer } from "./peer.ts";
+
+const open = new Set<WebSocket>();
+afterEachTest(() => {
+  for (const ws of open) ws.close();
+  open.clear();
+});
+
+export class WsPeer {
+  private constructor(
+    private readonly ws: WebSocket,
+    readonly log: LineLog,
+  ) {}
+
+  /** Opens /ws of the web door at `port` (with `origin`, as a page of that site would). */
+  static async connect(port: number, label = "ws", origin?: string): Promise<WsPeer> {
+    const log = new LineLog(label);
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, origin ? { headers: { Origin: origin } } : undefined);
+    ws.binaryType = "arraybuffer";
+    open.add(ws);
+    ws.onmessage = (m) => log.push(typeof m.data === "string" ? new TextEncoder().encode(m.data) : new Uint8Array(m.data as ArrayBuffer));
+    await new Promise<void>((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error(`${label}: the WebSocket did not open`));
+    });
+    ws.onclose = () => log.end();
+    return new WsPeer(ws, log);
+  }
+
+  /** Connects and chooses `name`, once welcomed. */
+  static async join(port: number, name: string): Promise<WsPeer> {
+    const p = await WsPeer.connect(port, name);
+    await p.event("ask-name");
+    p.send(name);
+    await p.event("welcome");
+    return p;
+  }
+
+  send(line: string): void {
+    this.ws.send(line);
+  }
+
+  seen(test: LineTest, timeoutMs?: number): Promise<string> {
+    return this.log.seen(test, timeoutMs);
+  }
+
+  async event<T extends ServerEvent["type"]>(
+    type: T,
+    where: (e: Extract<ServerEvent, { type: T }>) => boolean = () => true,
+  ): Promise<Extract<ServerEvent, { type: T }>> {
+    const line = await this.log.next((l) => {
+      if (!l.startsWith("{")) return false;
+      const e = JSON.parse(l) as ServerEvent;
+      return e.type === type && where(e as Extract<ServerEvent, { type: T }>);
+    });
+    return JSON.parse(line);
+  }
+
+  closed(timeoutMs?: number): Promise<void> {
+    return this.log.closed(timeoutMs);
+  }
+}
+
+/** `admin` (a logged-in server admin) makes a token for `bot`; the token's text. */
+export async function makeToken(admin: Peer, bot: string): Promise<string> {
+  admin.send(`/token new ${bot}`);
+  await admin.seen(new RegExp(`^-- Token [0-9a-f]{12} for the bot ${bot} `));
+  return (await admin.seen(/^-- bunchat_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/)).slice(3);
+}

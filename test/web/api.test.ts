@@ -1,0 +1,148 @@
+// The HTTP API through real requests (fetch): bot tokens made, used and revoked by a server admin;
+// a bot's line reaching nc and JSON users and history; every refusal's status; /healthz, /metrics.
+
+import { describe, expect, test } from "bun:test";
+import { loggedIn, memoryStore } from "../helpers/accounts.ts";
+import { testServer } from "../helpers/server.ts";
+import { makeToken, WsPeer } from "../helpers/web.ts";
+
+async function withBot(options: Parameters<typeof testServer>[0] = {}) {
+  const history = memoryStore();
+  const t = await testServer({ http: true, history, accounts: history.accounts, tokens: history.tokens, admins: ["Sam"], ...options });
+  const base = `http://127.0.0.1:${t.server.httpPort}`;
+  const sam = await loggedIn(t, "Sam");
+  const token = await makeToken(sam, "deploy");
+  const post = (room: string, body: unknown, auth = token) =>
+    fetch(`${base}/api/rooms/${room}/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${auth}`, "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  const get = (room: string, query = "", auth = token) =>
+    fetch(`${base}/api/rooms/${room}/messages${query}`, { headers: { authorization: `Bearer ${auth}` } });
+  return { t, base, sam, token, post, get };
+}
+
+describe("HTTP API", () => {
+  test("a bot's line: 201, seen by nc (as a bot's), JSON and WebSocket users, kept in history and read back", async () => {
+    const { t, sam, post, get } = await withBot();
+    const ana = await t.join("Ana", "json");
+    const web = await WsPeer.join(t.server.httpPort!, "Kim");
+    const res = await post("lobby", { text: "deploy finished\nall green" });
+    expect(res.status).toBe(201);
+    const body = await res.json();
+    expect(body).toMatchObject({ room: "#lobby", from: "deploy", text: "deploy finished all green" });
+    await sam.seen("deploy (bot): deploy finished all green");
+    expect((await ana.event("public")).bot).toBe(true);
+    expect((await web.event("public")).from).toBe("deploy");
+    // By name with its "#" too; history pages back with `before`.
+    for (let i = 1; i <= 3; i++) expect((await post("%23lobby", { text: `line ${i}` })).status).toBe(201);
+    const page = await (await get("lobby", "?limit=2")).json();
+    expect(page.messages.map((m: { text: string }) => m.text)).toEqual(["line 2", "line 3"]);
+    expect(page.more).toBe(true);
+    const older = await (await get("lobby", `?limit=10&before=${page.before}`)).json();
+    expect(older.messages.map((m: { text: string }) => m.text)).toEqual(["deploy finished all green", "line 1"]);
+    expect(older.messages[0].bot).toBe(true);
+    expect(older.more).toBe(false);
+  });
+
+  test("refusals: 401 without or with a wrong token (and a revoked one), 404 unknown room, 400, 413, 405", async () => {
+    const { t, base, sam, token, post, get } = await withBot();
+    const none = await fetch(`${base}/api/rooms/lobby/messages`, { method: "POST", body: '{"text":"x"}' });
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toContain("Bearer");
+    expect((await none.json()).message).toContain("Authorization: Bearer");
+    const forged = token.slice(0, -4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
+    expect((await post("lobby", { text: "x" }, forged)).status).toBe(401);
+    expect((await post("lobby", { text: "x" }, "hunter2")).status).toBe(401);
+    expect((await get("lobby", "", "hunter2")).status).toBe(401);
+    const unknown = await post("nowhere", { text: "x" });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).message).toContain("#nowhere");
+    expect((await post("BAD!", { text: "x" })).status).toBe(404);
+    expect((await post("lobby", "not json")).status).toBe(400);
+    expect((await post("lobby", { words: "x" })).status).toBe(400);
+    expect((await post("lobby", { text: "\u0007\u0001" })).status).toBe(400);
+    const long = await post("lobby", { text: "x".repeat(5000) });
+    expect(long.status).toBe(413);
+    expect((await long.json()).message).toContain("4096");
+    expect((await fetch(`${base}/api/rooms/lobby/messages`, { method: "DELETE" })).status).toBe(405);
+    expect((await fetch(`${base}/api/elsewhere`)).status).toBe(404);
+    expect((await get("lobby", "?limit=x")).status).toBe(400);
+    expect((await get("lobby", "?before=x")).status).toBe(400);
+    // Revoked: posts nothing from then on.
+    sam.send("/token list");
+    const id = (await sam.seen(/^-- {3}[0-9a-f]{12} {2}deploy, made by Sam/)).slice(5, 17);
+    sam.send(`/token revoke ${id}`);
+    await sam.seen(`-- Token ${id} is revoked: it posts nothing from now on.`);
+    expect((await post("lobby", { text: "after" })).status).toBe(401);
+    expect(t.log.some((l) => l.includes(token))).toBe(false); // a token is never logged
+  });
+
+  test("too fast: 429 with Retry-After past the flood budget (the same as a user's)", async () => {
+    const { post } = await withBot({ limits: { burstLines: 3, linesPerSecond: 1 } });
+    for (let i = 0; i < 3; i++) expect((await post("lobby", { text: `n${i}` })).status).toBe(201);
+    const res = await post("lobby", { text: "one too many" });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect((await res.json()).message).toContain("too fast");
+  });
+
+  test("/token is for admins; the bot's name is held: nobody joins as it or takes it with /nick", async () => {
+    const { t } = await withBot();
+    const guest = await t.join("Ana");
+    guest.send("/token new spy");
+    await guest.seen(/^! Only server admins can use \/token/);
+    guest.send("/nick Deploy");
+    await guest.seen(/^! deploy is a bot's name/);
+    const p = await t.connect();
+    p.send("deploy");
+    await p.seen(/^! deploy is a bot's name/);
+  });
+
+  test("/nick can't take someone's registered name while they are away", async () => {
+    const history = memoryStore();
+    const t = await testServer({ history, accounts: history.accounts });
+    const kim = await loggedIn(t, "Kim");
+    kim.send("quit");
+    await kim.closed();
+    const ana = await t.join("Ana");
+    ana.send("/nick Kim");
+    await ana.seen(/^! Kim is a registered name: only its owner can use it/);
+    ana.send("/nick Kimberly");
+    await ana.seen("--- Ana is now known as Kimberly");
+  });
+
+  test("/healthz is 200 while serving and 503 while shutting down; /metrics counts users by door, lines, refusals", async () => {
+    const { t, base, post } = await withBot({ limits: { shutdownGraceMs: 3000, linesPerSecond: 0, maxOutboxBytes: 16 << 20 } });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    await WsPeer.join(t.server.httpPort!, "Kim");
+    await expect(WsPeer.connect(t.server.httpPort!, "evil", "http://evil.example")).rejects.toThrow();
+    await post("lobby", { text: "hi" });
+    await post("lobby", { text: "x" }, "wrong");
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('bunchat_users{door="tcp"} 1'); // Sam
+    expect(metrics).toContain('bunchat_users{door="web"} 1');
+    expect(metrics).toContain('bunchat_connections_refused_total{reason="origin"} 1');
+    expect(metrics).toContain("bunchat_api_posts_total 1");
+    expect(metrics).toContain('bunchat_api_refused_total{status="401"} 1');
+    expect(metrics).toMatch(/^bunchat_lines_in_total [1-9]/m);
+    expect(metrics).toMatch(/^bunchat_lines_out_total [1-9]/m);
+    expect(metrics).toMatch(/^bunchat_history_lines_written_total \d+/m);
+    for (const line of metrics.trim().split("\n")) expect(line).toMatch(/^(# (HELP|TYPE) bunchat_\w+ .+|bunchat_\w+(\{[^}]*\})? \d+)$/);
+    // A user who reads nothing keeps the shutdown in its grace period (what it was sent waits for
+    // it): /healthz says 503 meanwhile.
+    const stuck = await t.join("Stuck");
+    stuck.pause();
+    const talker = await t.join("Talker");
+    const line = "x".repeat(4000);
+    for (let i = 0; i < 1500; i++) talker.send(line); // 6 MB: more than the kernel holds for Stuck
+    await talker.ping();
+    const stopping = t.server.shutdown();
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.text()).toContain("shutting down");
+    stuck.kill();
+    await stopping;
+  });
+});
