@@ -2,7 +2,7 @@
 // what some tests need from apt when it is missing and can be installed (root with apt-get, as on
 // CI and a fresh server; elsewhere those tests say how to install it): redis-server for the
 // cluster tests, Debian's pytest for irctest against the IRC door, irssi, WeeChat and tmux for the
-// real IRC clients' tests.
+// real IRC clients' tests, Chromium for the browser tests (driven by playwright-core).
 
 import { afterEach } from "bun:test";
 import { runAfterEachTest } from "./helpers/cleanup.ts";
@@ -14,6 +14,7 @@ const missing = [
   ...(Bun.which("redis-server") ? [] : ["redis-server"]),
   ...(Bun.which("/usr/bin/python3") && hasPytest() ? [] : ["python3-pytest"]),
   ...["irssi", "weechat-headless", "tmux"].filter((program) => !Bun.which(program)),
+  ...(Bun.which("/usr/bin/chromium") ? [] : ["chromium"]),
 ];
 if (missing.length > 0 && process.getuid?.() === 0 && Bun.which("apt-get")) {
   process.stderr.write(`installing what some tests need (apt-get install -y ${missing.join(" ")})…\n`);

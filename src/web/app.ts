@@ -286,7 +286,10 @@ function welcome(event: Extract<ServerEvent, { type: "welcome" }>): void {
   else show(shown);
   for (const name of rejoin) if (!event.rooms.includes(name)) send(`/join ${name}`);
   if (wasCurrent && wasCurrent !== event.room && rejoin.includes(wasCurrent)) send(`/join ${wasCurrent}`);
-  if (rejoin.length > 0) system(shown, "Reconnected.");
+  if (rejoin.length > 0) {
+    setStatus("reconnected");
+    setTimeout(() => ui.status.textContent === "reconnected" && setStatus(""), 5000);
+  }
   rejoin = [];
   ui.input.focus();
 }

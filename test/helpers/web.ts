@@ -21,7 +21,10 @@ export class WsPeer {
   /** Opens /ws of the web door at `port` (with `origin`, as a page of that site would). */
   static async connect(port: number, label = "ws", origin?: string): Promise<WsPeer> {
     const log = new LineLog(label);
-    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, origin ? { headers: { Origin: origin } } : undefined);
+    // Bun's WebSocket takes headers (a browser's sets Origin itself); the DOM's type, which the web
+    // client's file brings in, knows only protocols.
+    const options = origin ? ({ headers: { Origin: origin } } as unknown as string[]) : undefined;
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, options);
     ws.binaryType = "arraybuffer";
     open.add(ws);
     ws.onmessage = (m) => log.push(typeof m.data === "string" ? new TextEncoder().encode(m.data) : new Uint8Array(m.data as ArrayBuffer));

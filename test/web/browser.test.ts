@@ -1,0 +1,153 @@
+// The browser client in a real browser: Debian's Chromium, driven by playwright-core (no browser
+// download). Pages chat with each other and with nc users, see history, show hostile text as text,
+// switch rooms, reconnect after a restart, and fit a phone.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { memoryStore } from "../helpers/accounts.ts";
+import { Peer } from "../helpers/peer.ts";
+import { afterEachTest } from "../helpers/cleanup.ts";
+import { testServer } from "../helpers/server.ts";
+import { startServer } from "../../src/server/server.ts";
+import { TEST_PASSWORDS } from "../helpers/server.ts";
+
+let browser: Browser;
+const pages: Page[] = [];
+
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEachTest(async () => {
+  for (const page of pages.splice(0)) await page.close();
+});
+
+/** A page of the web door at `port`, signed in as `name` once the chat shows. */
+async function open(port: number, name: string, viewport = { width: 1100, height: 700 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  pages.push(page);
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.fill("#login-input", name);
+  await page.press("#login-input", "Enter");
+  await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 });
+  return page;
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.fill("#input", text);
+  await page.press("#input", "Enter");
+}
+
+/** Waits until the lines shown hold `text`. */
+async function shows(page: Page, text: string): Promise<void> {
+  await page.locator("#lines .line", { hasText: text }).first().waitFor({ timeout: 5000 });
+}
+
+describe("the browser client", () => {
+  test("two pages chat with each other and with an nc user; Up recalls, Tab completes a name", async () => {
+    const t = await testServer({ http: true, limits: { linesPerSecond: 0 } });
+    const port = t.server.httpPort!;
+    const sam = await t.join("Sam");
+    const ana = await open(port, "Ana");
+    const bo = await open(port, "Bo");
+    await say(ana, "hello from Ana's browser");
+    await shows(bo, "hello from Ana's browser");
+    await sam.seen("Ana: hello from Ana's browser");
+    sam.send("hi from nc");
+    await shows(ana, "hi from nc");
+    await shows(bo, "hi from nc");
+    await say(bo, "/pm Ana psst");
+    await ana.locator("#room-list button", { hasText: "@Bo" }).waitFor();
+    await ana.locator("#room-list button", { hasText: "@Bo" }).click();
+    await shows(ana, "psst");
+    await ana.locator("#room-list button", { hasText: "#lobby" }).click();
+    await ana.press("#input", "ArrowUp");
+    expect(await ana.inputValue("#input")).toBe("hello from Ana's browser");
+    await ana.fill("#input", "Sa");
+    await ana.press("#input", "Tab");
+    expect(await ana.inputValue("#input")).toBe("Sam: ");
+    await expect(ana.locator("#people-list li").allTextContents()).resolves.toEqual(["Ana", "Bo", "Sam"]);
+  }, 20_000);
+
+  test("history shows on load; a hostile line from nc is text: no element made, no script run", async () => {
+    const history = memoryStore();
+    const t = await testServer({ http: true, history, limits: { linesPerSecond: 0 } });
+    const sam = await t.join("Sam");
+    sam.send("said before the page came");
+    await sam.ping();
+    await Bun.sleep(150); // written within 100 ms
+    const page = await open(t.server.httpPort!, "Ana");
+    let dialogs = 0;
+    page.on("dialog", (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await shows(page, "said before the page came");
+    const hostile = "<img src=x onerror=alert(1)><script>alert(2)</script>";
+    sam.send(hostile);
+    await shows(page, "<img src=x onerror=alert(1)>");
+    expect(await page.locator("#lines img, #lines script").count()).toBe(0);
+    expect(await page.locator("#lines .line", { hasText: hostile }).count()).toBe(1);
+    await page.waitForTimeout(200);
+    expect(dialogs).toBe(0);
+  }, 20_000);
+
+  test("rooms: joining one, unread counts for the others, switching back", async () => {
+    const t = await testServer({ http: true, limits: { linesPerSecond: 0 } });
+    const sam = await t.join("Sam");
+    const page = await open(t.server.httpPort!, "Ana");
+    await say(page, "/join #dev");
+    await page.locator("#room-list button[aria-current=true]", { hasText: "#dev" }).waitFor();
+    expect(await page.textContent("#view-name")).toBe("#dev");
+    sam.send("news in the lobby");
+    const lobby = page.locator("#room-list button", { hasText: "#lobby" });
+    await lobby.locator(".badge", { hasText: "1" }).waitFor();
+    await lobby.click();
+    await shows(page, "news in the lobby");
+    expect(await lobby.locator(".badge").count()).toBe(0);
+    await say(page, "back in the lobby");
+    await sam.seen("Ana: back in the lobby");
+  }, 20_000);
+
+  test("a server restart: the page reconnects by itself, signs in again and rejoins its rooms", async () => {
+    const t = await testServer({ http: true, limits: { linesPerSecond: 0 } });
+    const port = t.server.httpPort!;
+    const page = await open(port, "Ana");
+    await say(page, "/join #dev");
+    await page.locator("#room-list button[aria-current=true]", { hasText: "#dev" }).waitFor();
+    await t.server.shutdown();
+    await page.locator("#status", { hasText: "disconnected" }).waitFor({ timeout: 5000 });
+    const log: string[] = [];
+    const again = startServer({ host: "127.0.0.1", port: 0, httpPort: port, log: (l) => void log.push(l), limits: { linesPerSecond: 0 }, passwords: TEST_PASSWORDS });
+    try {
+      await page.locator("#status", { hasText: "reconnected" }).waitFor({ timeout: 5000 });
+      await page.locator("#room-list button[aria-current=true]", { hasText: "#dev" }).waitFor({ timeout: 5000 });
+      const sam = await Peer.join(again.port, "Sam");
+      sam.send("/join #dev");
+      await sam.seen(/^In #dev \(2\): Ana, Sam/);
+      await say(page, "still here");
+      await sam.seen("Ana: still here");
+      sam.close();
+    } finally {
+      await again.shutdown();
+    }
+  }, 20_000);
+
+  test("a phone-sized screen (375 px): nothing wider than the screen, rooms and people behind buttons", async () => {
+    const t = await testServer({ http: true });
+    await t.join("Sam");
+    const page = await open(t.server.httpPort!, "Ana", { width: 375, height: 667 });
+    await say(page, "a line long enough to wrap on a small screen, with a-very-long-word-that-has-no-spaces-in-it-at-all");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await page.isVisible("#input")).toBe(true);
+    expect(await page.isVisible("#rooms")).toBe(false);
+    await page.click("#rooms-toggle");
+    expect(await page.isVisible("#rooms")).toBe(true);
+    await page.locator("#room-list button", { hasText: "#lobby" }).click();
+    expect(await page.isVisible("#rooms")).toBe(false);
+    await page.click("#people-toggle");
+    await expect(page.locator("#people-list li").allTextContents()).resolves.toEqual(["Ana", "Sam"]);
+  }, 20_000);
+});
