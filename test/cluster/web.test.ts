@@ -1,0 +1,64 @@
+// The HTTP API and the web door in a cluster: a token made on one node works on every other (kept
+// in Redis), a bot's line posted on one node reaches users of another and the shared history, and
+// /healthz says 503 while a node has lost Redis.
+
+import { describe, expect, test } from "bun:test";
+import { testRedis } from "../helpers/redis.ts";
+import { testNode } from "../helpers/server.ts";
+import { until } from "../helpers/until.ts";
+import { makeToken, WsPeer } from "../helpers/web.ts";
+import type { TestServer } from "../helpers/server.ts";
+
+async function loggedInAdmin(t: TestServer) {
+  const guest = await t.join("Sam");
+  guest.send("/register correct-horse");
+  await guest.seen(/^-- Sam is registered/);
+  guest.send("quit");
+  await guest.closed();
+  const p = await t.connect();
+  p.send("Sam");
+  await p.seen(/registered name\. Password/);
+  p.send("correct-horse");
+  await p.seen(/^Hi Sam, you are in/);
+  return p;
+}
+
+describe("the HTTP API in a cluster", () => {
+  test("a token made on one node posts on another; the line reaches both nodes' users and Redis history", async () => {
+    const redis = await testRedis();
+    const a = await testNode(redis.url, "a", { http: true, admins: ["Sam"] });
+    const b = await testNode(redis.url, "b", { http: true });
+    const sam = await loggedInAdmin(a);
+    const token = await makeToken(sam, "deploy");
+    const kim = await WsPeer.join(b.server.httpPort!, "Kim");
+    await until(() => a.server.hub.find("Kim") !== undefined);
+    const res = await fetch(`http://127.0.0.1:${b.server.httpPort}/api/rooms/lobby/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify({ text: "built on b" }),
+    });
+    expect(res.status).toBe(201);
+    await sam.seen("deploy (bot): built on b"); // on node a
+    const line = await kim.event("public"); // on node b
+    expect(line).toMatchObject({ from: "deploy", text: "built on b", bot: true });
+    const read = await fetch(`http://127.0.0.1:${a.server.httpPort}/api/rooms/lobby/messages`, { headers: { authorization: `Bearer ${token}` } });
+    const body = await read.json();
+    expect(body.messages.at(-1)).toMatchObject({ from: "deploy", text: "built on b", bot: true });
+    expect(typeof body.messages.at(-1).id).toBe("string"); // a stream id: what `before` pages back from
+    // The bot's name is held on every node.
+    const p = await b.connect();
+    p.send("deploy");
+    await p.seen(/^! deploy is a bot's name/);
+  });
+
+  test("/healthz: 503 while the node has lost Redis, 200 once it is back", async () => {
+    const redis = await testRedis();
+    const a = await testNode(redis.url, "a", { http: true });
+    const health = async () => (await fetch(`http://127.0.0.1:${a.server.httpPort}/healthz`)).status;
+    expect(await health()).toBe(200);
+    await redis.stop();
+    await until(async () => (await health()) === 503, 5000);
+    await redis.start();
+    await until(async () => (await health()) === 200, 5000);
+  });
+});
