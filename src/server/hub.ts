@@ -540,11 +540,11 @@ export class Hub implements RoomHost {
   }
 
   /**
-   * Whether a room is known: someone is in it (here or on another node), or it has a past (lines,
-   * a topic, an owner). What a bot may post to.
+   * Whether a room is known: the default room, one someone is in (here or on another node), or one
+   * with a past (lines, a topic, an owner). What a bot may post to.
    */
   knownRoom(name: string): Maybe<boolean> {
-    if (this.room(name)) return true;
+    if (name === this.lobby || this.room(name)) return true;
     const lines = this.history ? settled(this.history.recent(name, 1)) : [];
     const roles = this.roomStore ? settled(this.roomStore.get(name)) : undefined;
     const known = (l: Kept[] | null, r: RoomRoles | undefined | null) => (l?.length ?? 0) > 0 || r?.owner !== undefined;

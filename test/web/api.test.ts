@@ -56,6 +56,13 @@ describe("HTTP API", () => {
     expect((await post("lobby", { text: "x" }, forged)).status).toBe(401);
     expect((await post("lobby", { text: "x" }, "hunter2")).status).toBe(401);
     expect((await get("lobby", "", "hunter2")).status).toBe(401);
+    // The default room is always there, even empty; another while someone is in it, or with history.
+    sam.send("/join #dev");
+    sam.send("/part #lobby");
+    await sam.ping();
+    expect(t.server.hub.room("#lobby")).toBeUndefined();
+    expect((await post("lobby", { text: "to the empty lobby" })).status).toBe(201);
+    expect((await post("dev", { text: "to #dev" })).status).toBe(201);
     const unknown = await post("nowhere", { text: "x" });
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).message).toContain("#nowhere");

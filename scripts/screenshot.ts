@@ -1,0 +1,66 @@
+// The README's picture of the browser client: a server on a free loopback port, a few users (one
+// on nc, one a bot through the HTTP API) and a page in Debian's Chromium, saved as
+// docs/screenshot.png. Run: bun scripts/screenshot.ts (needs /usr/bin/chromium; no network).
+
+import { chromium } from "playwright-core";
+import { startServer } from "../src/server/server.ts";
+import { SqliteHistory } from "../src/store/sqlite.ts";
+import { DEFAULT_RETENTION } from "../src/store/history.ts";
+import { newToken } from "../src/store/tokens.ts";
+
+const history = new SqliteHistory({ path: ":memory:", retention: DEFAULT_RETENTION, status: { paused() {}, resumed() {} } });
+const server = startServer({
+  host: "127.0.0.1",
+  port: 0,
+  httpPort: 0,
+  log: () => {},
+  history,
+  accounts: history.accounts,
+  tokens: history.tokens,
+  limits: { linesPerSecond: 0 },
+});
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
+try {
+  /** A line client on the server's TCP port: its lines, sent in order, with a pause between them. */
+  const nc = async (lines: string[]) => {
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port: server.port, socket: { data() {} } });
+    for (const line of lines) {
+      socket.write(`${line}\n`);
+      await Bun.sleep(60);
+    }
+    return socket;
+  };
+  const sam = await nc(["Sam", "/join #dev", "/topic Friday's release: 2.4", "morning! the staging deploy is green", "/join #lobby"]);
+  const page = await browser.newPage({ viewport: { width: 1000, height: 560 }, deviceScaleFactor: 1 });
+  await page.goto(`http://127.0.0.1:${server.httpPort}/`);
+  await page.fill("#login-input", "Ana");
+  await page.press("#login-input", "Enter");
+  await page.waitForSelector("#chat:not([hidden])");
+  await page.fill("#input", "/join #dev");
+  await page.press("#input", "Enter");
+  await Bun.sleep(300);
+  const bo = await nc(["Bo", "/join #dev", "/me grabs a coffee", "Ana: can you look at the flaky test before noon?"]);
+  // A CI job's line, as a bot through the HTTP API (its token made here as /token new ci would).
+  const ci = newToken("ci", "Sam", Date.now());
+  history.accounts.put("cl", { name: "ci", hash: "", created: Date.now(), bot: true });
+  history.tokens.put(ci.record);
+  await fetch(`http://127.0.0.1:${server.httpPort}/api/rooms/dev/messages`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ci.text}` },
+    body: JSON.stringify({ text: "build #812 passed: 880 tests, 0 failed" }),
+  });
+  await page.fill("#input", "sure, on it after standup");
+  await page.press("#input", "Enter");
+  sam.write("/join #dev\n@Ana thanks, ping me when it's fixed\n");
+  await Bun.sleep(300);
+  bo.write("/join #lobby\nlunch at 12:30?\n");
+  await Bun.sleep(500);
+  await page.screenshot({ path: `${import.meta.dir}/../docs/screenshot.png` });
+  sam.end();
+  bo.end();
+  console.log("docs/screenshot.png written");
+} finally {
+  await browser.close();
+  await server.shutdown();
+  history.close();
+}
