@@ -34,8 +34,8 @@ const BUCKETS = 100_000;
 
 interface Conn {
   index: number;
-  socket: Socket<Conn>;
-  outbox: Outbox;
+  socket: Pick<Socket<Conn>, "terminate">;
+  outbox: Pick<Outbox, "send" | "drain" | "pendingBytes">;
   leftover: Uint8Array | undefined;
   /** Parser state inside the current line (see scan), the last two bytes, and the numbers so far. */
   state: number;
@@ -242,6 +242,7 @@ function joinLine(conn: Conn, b: Uint8Array, start: number, end: number): boolea
 }
 
 async function connect(index: number): Promise<Conn> {
+  if (protocol === "ws") return connectWs(index);
   const conn = {
     index,
     leftover: undefined,
@@ -295,6 +296,48 @@ async function connect(index: number): Promise<Conn> {
     conn.joined = true;
     await Bun.sleep(0);
   } else await joined;
+  return conn;
+}
+
+/** A user of the web door: JSON lines over a WebSocket (binary messages in, one message per batch out). */
+async function connectWs(index: number): Promise<Conn> {
+  const ws = new WebSocket(`ws://127.0.0.1:${ports[index % ports.length]}/ws`);
+  ws.binaryType = "arraybuffer";
+  const conn = {
+    index,
+    leftover: undefined,
+    state: SEEK,
+    prev: NL,
+    prev2: NL,
+    n1: 0,
+    n2: 0,
+    n3: 0,
+    last: new Int32Array(MAX_SENDERS).fill(-1),
+    gaps: undefined,
+    json: true,
+    irc: false,
+    joined: false,
+    awaiting: "welcome",
+    room: -1,
+    closed: false,
+    socket: { terminate: () => ws.close() },
+    outbox: {
+      send: (bytes: Uint8Array) => ws.send(bytes as Uint8Array<ArrayBuffer>),
+      drain: () => {},
+      get pendingBytes() {
+        return ws.bufferedAmount;
+      },
+    },
+  } as Conn;
+  const joined = new Promise<void>((resolve) => (conn.onJoin = resolve));
+  ws.onmessage = (m) => {
+    scan(conn, new Uint8Array(m.data as ArrayBuffer));
+    schedulePump();
+  };
+  ws.onclose = () => (conn.closed = true);
+  // The door speaks JSON at once (hello, ask-name): the name is all a user sends.
+  ws.onopen = () => ws.send(`u${index}`);
+  await joined;
   return conn;
 }
 

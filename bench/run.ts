@@ -19,6 +19,8 @@
 //                                        all three on core 0; users (senders too) split between them
 //   bunchat (IRC door)                   server.ts with --irc-port: IRC clients (NICK, USER, JOIN, PRIVMSG)
 //   bunchat (text + JSON + IRC)          one room of nc, JSON and IRC users in turn
+//   bunchat (WebSocket)                  server.ts with --http-port: the browser's JSON over /ws; and bots
+//                                        posting over the HTTP API (posts a second, CPU per post)
 //   ngircd                               Debian's ngircd (a real IRC daemon), limits lifted in its config;
 //                                        installed with apt-get if missing and root
 //
@@ -124,7 +126,9 @@ interface Target {
    * bunchat's IRC door: the clients use the IRC port it prints ("irc"), or (mixed rooms) its own
    * port and the IRC port ("both").
    */
-  door?: "irc" | "both";
+  door?: "irc" | "both" | "web";
+  /** It has the HTTP API (bunchat's web door): bots' posts a second are measured. */
+  api?: boolean;
   /** Its users must join a channel to talk (IRC): everyone joins #r0. */
   channel?: boolean;
 }
@@ -159,6 +163,16 @@ const TARGETS: Target[] = [
     command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...LIFTED, ...dbFile()],
     printsPort: true,
     memory: false, // the same server as text mode: 60.2 MiB with 10,000 idle users when measured
+  },
+  {
+    id: "bunchat-ws",
+    label: "bunchat (WebSocket)",
+    protocol: "ws",
+    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", "--http-port", "0", ...LIFTED, ...dbFile(), "--admin", API_ADMIN],
+    printsPort: true,
+    memory: false,
+    door: "web",
+    api: true,
   },
   {
     id: "ncat",
@@ -296,6 +310,8 @@ process.on("exit", () => {
 interface Running {
   pids: number[];
   ports: number[];
+  /** bunchat's own TCP port, when the load uses another door. */
+  tcpPort?: number;
   stop(): Promise<void>;
   /** Each node's "cluster: left; envelopes …" line, once stopped. */
   summaries: string[];
@@ -304,9 +320,10 @@ interface Running {
 async function startTarget(target: Target): Promise<Running> {
   if (!target.nodes) {
     const fixed = target.printsPort ? undefined : freePort();
-    const { proc, port, ircPort } = await startProcess(target.command(fixed ?? 0), target.label, fixed, undefined, target.door !== undefined);
-    const ports = target.door === "irc" ? [ircPort!] : target.door === "both" ? [port, ircPort!] : [port];
-    return { pids: [proc.pid], ports, summaries: [], stop: () => stopServer(proc) };
+    const door = target.door === "web" ? "web" : target.door ? "irc" : undefined;
+    const { proc, port, doorPort } = await startProcess(target.command(fixed ?? 0), target.label, fixed, undefined, door);
+    const ports = target.door === "irc" || target.door === "web" ? [doorPort!] : target.door === "both" ? [port, doorPort!] : [port];
+    return { pids: [proc.pid], ports, tcpPort: port, summaries: [], stop: () => stopServer(proc) };
   }
   const { proc: redis, url } = await startRedis(pin(0));
   children.add(redis);
@@ -338,8 +355,8 @@ async function startProcess(
   label: string,
   fixed: number | undefined,
   onCluster?: (line: string) => void,
-  irc = false,
-): Promise<{ proc: Subprocess; port: number; ircPort?: number }> {
+  door?: "irc" | "web",
+): Promise<{ proc: Subprocess; port: number; doorPort?: number }> {
   const logFile = `${tmpdir()}/bunchat-bench-${process.pid}-${++logs}.log`;
   const proc = Bun.spawn([...pin(0), ...command], {
     stdin: "ignore",
@@ -363,8 +380,8 @@ async function startProcess(
   for (let i = 0; i < 200 && proc.exitCode === null; i++) {
     const log = await Bun.file(logFile).text().catch(() => "");
     const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
-    const door = /IRC door on 127\.0\.0\.1:(\d+)/.exec(log);
-    if (m && (!irc || door)) return { proc, port: Number(m[1]), ...(door ? { ircPort: Number(door[1]) } : {}) };
+    const opened = door === "web" ? /web door on http:\/\/127\.0\.0\.1:(\d+)/.exec(log) : /IRC door on 127\.0\.0\.1:(\d+)/.exec(log);
+    if (m && (!door || opened)) return { proc, port: Number(m[1]), ...(door && opened ? { doorPort: Number(opened[1]) } : {}) };
     await Bun.sleep(50);
   }
   throw new Error(`${label} did not start`);
@@ -726,6 +743,21 @@ async function measure(target: Target): Promise<Figures> {
       `  ${target.label}, ${LOGINS} logins at once: ${show(figures.loginRate, "count")} a second, RSS +${show(figures.loginRss, "mib")}, ${figures.loginBusy} told busy first, a bystander's /ping p99 ${show(figures.loginPing, "ms")}`,
     );
   }
+  if (target.api && API_POSTS > 0) {
+    const server = await startTarget(target);
+    try {
+      const r = await measureApi(server, server.tcpPort!, server.ports[0]!);
+      Object.assign(figures, { apiRate: r.rate, apiCost: r.cost, apiP99: r.p99, apiRefused: r.refused });
+    } catch (err) {
+      figures.apiRate = `failed: ${(err as Error).message}`;
+      notes.add(`${target.label}, API: ${(err as Error).message}`);
+    } finally {
+      await server.stop();
+    }
+    console.log(
+      `  ${target.label}, HTTP API: ${show(figures.apiRate, "count")} posts a second (${API_AT_ONCE} at once), ${show(figures.apiCost, "ms")} server CPU per thousand, p99 ${show(figures.apiP99, "ms")}, ${figures.apiRefused} refused`,
+    );
+  }
   if (target.storm && STORM > 0) {
     const server = await startTarget(target);
     const load = startLoad();
@@ -759,6 +791,82 @@ async function measure(target: Target): Promise<Figures> {
     );
   }
   return figures;
+}
+
+/** The server admin who makes the API measurement's bot token, and the posts it makes, so many at once. */
+const API_ADMIN = "apibench";
+const API_POSTS = QUICK ? 2000 : 20_000;
+const API_AT_ONCE = 32;
+const API_LISTENERS = 10;
+
+/**
+ * Bots posting over the HTTP API: an admin registers, logs in and makes a token (/token new), with
+ * API_LISTENERS users in the default room; then API_POSTS posts, API_AT_ONCE at a time, on kept-alive
+ * connections. Posts a second, the server's CPU per thousand, each post's p99, and refusals.
+ */
+async function measureApi(server: Running, tcpPort: number, httpPort: number): Promise<{ rate: number; cost: number; p99: number; refused: number }> {
+  const password = "correct-horse-battery";
+  /** A line session on the TCP port: what it reads goes to `on`, with a way to write a line. */
+  const session = (first: string, on: (text: string, write: (line: string) => void) => void) =>
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port: tcpPort,
+      socket: {
+        open: (s) => void s.write(`${first}\n`),
+        data: (s, chunk) => on(new TextDecoder().decode(chunk), (line) => void s.write(`${line}\n`)),
+      },
+    });
+  let registered!: () => void;
+  const registering = new Promise<void>((resolve) => (registered = resolve));
+  const guest = await session(API_ADMIN, (text, write) => {
+    if (text.includes("you are in")) write(`/register ${password}`);
+    if (text.includes(" is registered")) registered();
+  });
+  await timeout(registering, 30_000, "the API admin could not register");
+  guest.end();
+  await Bun.sleep(300);
+  let gotToken!: (token: string) => void;
+  const tokenMade = new Promise<string>((resolve) => (gotToken = resolve));
+  let asked = false;
+  const admin = await session(API_ADMIN, (text, write) => {
+    if (/Password[ :(]/.test(text)) write(password);
+    if (text.includes("you are in") && !asked) (asked = true), write("/token new apibot");
+    const m = /bunchat_[0-9a-f]{12}_[A-Za-z0-9_-]{43}/.exec(text);
+    if (m) gotToken(m[0]);
+  });
+  const token = await timeout(tokenMade, 30_000, "no token was made");
+  const listeners = [];
+  for (let i = 0; i < API_LISTENERS - 1; i++) listeners.push(await session(`apilistener${i}`, () => {}));
+  await Bun.sleep(300);
+  const url = `http://127.0.0.1:${httpPort}/api/rooms/lobby/messages`;
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const waits: number[] = [];
+  let refused = 0;
+  let nextPost = 0;
+  const window = await cpuWindow(server, process.pid);
+  const start = performance.now();
+  const worker = async () => {
+    while (nextPost < API_POSTS) {
+      const n = nextPost++;
+      const sent = performance.now();
+      const res = await fetch(url, { method: "POST", headers, body: `{"text":"build ${n} passed"}` });
+      await res.arrayBuffer();
+      if (res.status !== 201) refused++;
+      waits.push(performance.now() - sent);
+    }
+  };
+  await timeout(Promise.all(Array.from({ length: API_AT_ONCE }, worker)), 120_000, "the posts did not all finish");
+  const seconds = (performance.now() - start) / 1000;
+  const used = await window();
+  for (const s of [admin, ...listeners]) s.end();
+  waits.sort((a, b) => a - b);
+  const p99 = waits[Math.min(waits.length - 1, Math.floor(waits.length * 0.99))] ?? 0;
+  return {
+    rate: Math.round(API_POSTS / seconds),
+    cost: Math.round(((used.server * 1000) / API_POSTS) * 1000 * 100) / 100,
+    p99: Math.round(p99 * 100) / 100,
+    refused,
+  };
 }
 
 /** Registered logins at once in the login measurement (each retrying when told the server is busy). */
@@ -1079,6 +1187,10 @@ const ROWS: Row[] = [
   { label: "logins: server RSS growth at the peak", key: "loginRss", kind: "mib" },
   { label: "logins: told busy at first (then retried)", key: "loginBusy", kind: "count" },
   { label: "logins: a bystander's /ping p99 meanwhile (goal: under 500 ms)", key: "loginPing", kind: "ms" },
+  { label: `**HTTP API**: bots' posts a second (${API_AT_ONCE} at once, ${API_LISTENERS} users in the room)`, key: "apiRate", kind: "count" },
+  { label: "HTTP API: server CPU per thousand posts", key: "apiCost", kind: "ms" },
+  { label: "HTTP API: p99 of a post", key: "apiP99", kind: "ms" },
+  { label: "HTTP API: posts refused", key: "apiRefused", kind: "count" },
   { label: "RSS idle", key: "rssIdle", kind: "mib" },
   { label: `RSS with ${IDLE_USERS.toLocaleString("en")} idle users`, key: "rss10k", kind: "mib" },
   { label: "per idle user", key: "perUser", kind: "bytes" },
@@ -1192,6 +1304,11 @@ ${[...notes].map((n) => `- ${n}`).join("\n")}
 - **Python threads** (bench/baselines/chat_server.py): a thread per client, a lock around the client
   list held while a line is written to everyone (so two senders never interleave on one socket),
   sendall, TCP_NODELAY.
+- **bunchat (WebSocket)**: the web door (`--http-port`), its users speaking JSON over a WebSocket
+  at `/ws` as the browser client does (Bun's WebSocket client in the load generator), beside
+  **bunchat (JSON)**, the same events over plain TCP. Its HTTP API rows: an admin makes a bot
+  token, then bots post lines to a room of ${API_LISTENERS} users, ${API_AT_ONCE} posts at a time
+  on kept-alive connections.
 - **bunchat, 2 nodes**: two bunchat servers in cluster mode and their redis-server, all on core 0
   (the same one core the single server gets), users and senders split between the nodes in turn,
   so most deliveries cross from one node to the other through Redis. Its CPU is both nodes' and

@@ -3,9 +3,9 @@
 /**
  * How a client registers and what the server sends around a payload; "mixed": text and JSON in
  * turn; "irc": IRC (NICK, USER, JOIN, PRIVMSG); "mixed-irc": text, JSON and IRC in turn, the IRC
- * users on the second port.
+ * users on the second port; "ws": JSON over the web door's WebSocket (/ws), as the browser speaks it.
  */
-export type Protocol = "text" | "json" | "ncat" | "mixed" | "irc" | "mixed-irc";
+export type Protocol = "text" | "json" | "ncat" | "mixed" | "irc" | "mixed-irc" | "ws";
 
 export type LoadRequest =
   /**

@@ -43,3 +43,23 @@ test("the benchmark runs against bunchat, alone and as 2 nodes, and the C ceilin
   // Both nodes published, and neither found an envelope missing or repeated.
   expect(out).toMatch(/\| cluster envelopes, 10 users \|( – \|)+ [1-9]\d* sent, 0 missed, 0 repeated \|/);
 }, 100_000);
+
+test("the benchmark runs WebSocket users (the web door) and bots posting over the HTTP API: none lost, none refused", async () => {
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      `${import.meta.dir}/../../bench/run.ts`,
+      ...["--quick", "--only", "bunchat-ws", "--users", "10,20", "--latency-users", "20", "--load-ms", "200", "--no-write"],
+    ],
+    { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } },
+  );
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 90_000);
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  clearTimeout(timer);
+  expect(code).toBe(0);
+  expect(out).toMatch(/\| \*\*burst, 20 users\*\*: server CPU per million deliveries \| \d/);
+  expect(out).toContain("| lost, 10 users (burst / steady) | 0 / 0 |");
+  expect(out).toContain("| lost, 20 users (burst / steady) | 0 / 0 |");
+  expect(out).toMatch(/\| \*\*HTTP API\*\*: bots' posts a second \(32 at once, 10 users in the room\) \| [1-9]\d* \|/);
+  expect(out).toContain("| HTTP API: posts refused | 0 |");
+}, 100_000);
