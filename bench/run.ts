@@ -1304,8 +1304,8 @@ ${[...notes].map((n) => `- ${n}`).join("\n")}
 - **Python threads** (bench/baselines/chat_server.py): a thread per client, a lock around the client
   list held while a line is written to everyone (so two senders never interleave on one socket),
   sendall, TCP_NODELAY.
-- **bunchat (WebSocket)**: the web door (`--http-port`), its users speaking JSON over a WebSocket
-  at `/ws` as the browser client does (Bun's WebSocket client in the load generator), beside
+- **bunchat (WebSocket)**: the web door (\`--http-port\`), its users speaking JSON over a WebSocket
+  at \`/ws\` as the browser client does (Bun's WebSocket client in the load generator), beside
   **bunchat (JSON)**, the same events over plain TCP. Its HTTP API rows: an admin makes a bot
   token, then bots post lines to a room of ${API_LISTENERS} users, ${API_AT_ONCE} posts at a time
   on kept-alive connections.
