@@ -71,14 +71,21 @@ describe("the browser client", () => {
     await expect(ana.locator("#people-list li").allTextContents()).resolves.toEqual(["Ana", "Bo", "Sam"]);
   }, 20_000);
 
-  test("history shows on load; a hostile line from nc is text: no element made, no script run", async () => {
+  test("history shows on load, earlier lines when asked; a hostile line from nc is text: no element made, no script run", async () => {
     const history = memoryStore();
     const t = await testServer({ http: true, history, limits: { linesPerSecond: 0 } });
     const sam = await t.join("Sam");
+    for (let i = 1; i <= 30; i++) sam.send(`old line ${i}`);
     sam.send("said before the page came");
     await sam.ping();
     await Bun.sleep(150); // written within 100 ms
     const page = await open(t.server.httpPort!, "Ana");
+    // The last 20 on opening; the rest when asked (scrolling up, or the button at the top).
+    await shows(page, "old line 12");
+    expect(await page.locator("#lines .line", { hasText: /old line 11$/ }).count()).toBe(0);
+    await page.click("#lines .older");
+    await page.locator("#lines .line", { hasText: /old line 1$/ }).waitFor({ timeout: 5000 });
+    expect(await page.locator("#lines .older").count()).toBe(0); // nothing older is kept
     let dialogs = 0;
     page.on("dialog", (d) => {
       dialogs++;

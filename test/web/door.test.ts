@@ -56,6 +56,15 @@ describe("web door", () => {
     await sam.seen(/^<-- Ana left the chat \(quit\)/);
   });
 
+  test("the per-address cap counts WebSockets with every other connection: one too many is refused, in JSON", async () => {
+    const t = await web({ limits: { maxPerIp: 2 } });
+    await t.join("Sam");
+    await WsPeer.join(t.server.httpPort!, "Ana");
+    const third = await WsPeer.connect(t.server.httpPort!, "third");
+    expect((await third.event("error")).code).toBe("too-many-connections");
+    await third.closed();
+  });
+
   test("a page of another site can't open the WebSocket (Origin); the same site can", async () => {
     const t = await web();
     const port = t.server.httpPort!;
