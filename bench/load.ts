@@ -241,9 +241,9 @@ function joinLine(conn: Conn, b: Uint8Array, start: number, end: number): boolea
   return true;
 }
 
-async function connect(index: number): Promise<Conn> {
-  if (protocol === "ws") return connectWs(index);
-  const conn = {
+/** A connection's state before it has a socket: nothing heard yet, waiting for its welcome. */
+function freshConn(index: number, json: boolean, irc: boolean): Conn {
+  return {
     index,
     leftover: undefined,
     state: SEEK,
@@ -254,13 +254,19 @@ async function connect(index: number): Promise<Conn> {
     n3: 0,
     last: new Int32Array(MAX_SENDERS).fill(-1),
     gaps: undefined,
-    json: protocol === "json" || (protocol === "mixed" && index % 2 === 1) || (protocol === "mixed-irc" && index % 3 === 1),
-    irc: protocol === "irc" || (protocol === "mixed-irc" && index % 3 === 2),
+    json,
+    irc,
     joined: false,
     awaiting: "welcome",
     room: -1,
     closed: false,
   } as Conn;
+}
+
+async function connect(index: number): Promise<Conn> {
+  if (protocol === "ws") return connectWs(index);
+  const json = protocol === "json" || (protocol === "mixed" && index % 2 === 1) || (protocol === "mixed-irc" && index % 3 === 1);
+  const conn = freshConn(index, json, protocol === "irc" || (protocol === "mixed-irc" && index % 3 === 2));
   const joined = new Promise<void>((resolve) => (conn.onJoin = resolve));
   conn.socket = await Bun.connect<Conn>({
     hostname: "127.0.0.1",
@@ -303,32 +309,15 @@ async function connect(index: number): Promise<Conn> {
 async function connectWs(index: number): Promise<Conn> {
   const ws = new WebSocket(`ws://127.0.0.1:${ports[index % ports.length]}/ws`);
   ws.binaryType = "arraybuffer";
-  const conn = {
-    index,
-    leftover: undefined,
-    state: SEEK,
-    prev: NL,
-    prev2: NL,
-    n1: 0,
-    n2: 0,
-    n3: 0,
-    last: new Int32Array(MAX_SENDERS).fill(-1),
-    gaps: undefined,
-    json: true,
-    irc: false,
-    joined: false,
-    awaiting: "welcome",
-    room: -1,
-    closed: false,
-    socket: { terminate: () => ws.close() },
-    outbox: {
-      send: (bytes: Uint8Array) => ws.send(bytes as Uint8Array<ArrayBuffer>),
-      drain: () => {},
-      get pendingBytes() {
-        return ws.bufferedAmount;
-      },
+  const conn = freshConn(index, true, false);
+  conn.socket = { terminate: () => ws.close() };
+  conn.outbox = {
+    send: (bytes: Uint8Array) => ws.send(bytes as Uint8Array<ArrayBuffer>),
+    drain: () => {},
+    get pendingBytes() {
+      return ws.bufferedAmount;
     },
-  } as Conn;
+  };
   const joined = new Promise<void>((resolve) => (conn.onJoin = resolve));
   ws.onmessage = (m) => {
     scan(conn, new Uint8Array(m.data as ArrayBuffer));

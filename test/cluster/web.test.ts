@@ -3,32 +3,18 @@
 // /healthz says 503 while a node has lost Redis.
 
 import { describe, expect, test } from "bun:test";
+import { loggedIn } from "../helpers/accounts.ts";
 import { testRedis } from "../helpers/redis.ts";
 import { testNode } from "../helpers/server.ts";
 import { until } from "../helpers/until.ts";
 import { makeToken, WsPeer } from "../helpers/web.ts";
-import type { TestServer } from "../helpers/server.ts";
-
-async function loggedInAdmin(t: TestServer) {
-  const guest = await t.join("Sam");
-  guest.send("/register correct-horse");
-  await guest.seen(/^-- Sam is registered/);
-  guest.send("quit");
-  await guest.closed();
-  const p = await t.connect();
-  p.send("Sam");
-  await p.seen(/registered name\. Password/);
-  p.send("correct-horse");
-  await p.seen(/^Hi Sam, you are in/);
-  return p;
-}
 
 describe("the HTTP API in a cluster", () => {
   test("a token made on one node posts on another; the line reaches both nodes' users and Redis history", async () => {
     const redis = await testRedis();
     const a = await testNode(redis.url, "a", { http: true, admins: ["Sam"] });
     const b = await testNode(redis.url, "b", { http: true });
-    const sam = await loggedInAdmin(a);
+    const sam = await loggedIn(a, "Sam");
     const token = await makeToken(sam, "deploy");
     const kim = await WsPeer.join(b.server.httpPort!, "Kim");
     await until(() => a.server.hub.find("Kim") !== undefined);

@@ -1,5 +1,7 @@
 // Collects lines as they arrive (from a socket or a process) and waits on conditions, never on sleeps.
 
+import type { ServerEvent } from "../../src/protocol/events.ts";
+
 export type LineTest = string | RegExp | ((line: string) => boolean);
 
 function matches(test: LineTest, line: string): boolean {
@@ -139,4 +141,35 @@ export function left(name: string, words: string): (line: string) => boolean {
   return (line) =>
     line === `<-- ${name} left the chat (${words})` ||
     (batchShows(line, /^<-- \d+ left the chat: /)?.includes(`${name} (${words})`) ?? false);
+}
+
+/** What a test's client reads, whatever carries it (a TCP socket, a WebSocket): lines and events, waited for. */
+export class LineReader {
+  constructor(readonly log: LineLog) {}
+
+  next(test: LineTest, timeoutMs?: number): Promise<string> {
+    return this.log.next(test, timeoutMs);
+  }
+
+  /** Some line so far or to come passes the test, in whatever order it arrived. */
+  seen(test: LineTest, timeoutMs?: number): Promise<string> {
+    return this.log.seen(test, timeoutMs);
+  }
+
+  /** Json mode: the next event of this type (and passing `where`). */
+  async event<T extends ServerEvent["type"]>(
+    type: T,
+    where: (e: Extract<ServerEvent, { type: T }>) => boolean = () => true,
+  ): Promise<Extract<ServerEvent, { type: T }>> {
+    const line = await this.log.next((l) => {
+      if (!l.startsWith("{")) return false;
+      const e = JSON.parse(l) as ServerEvent;
+      return e.type === type && where(e as Extract<ServerEvent, { type: T }>);
+    });
+    return JSON.parse(line);
+  }
+
+  closed(timeoutMs?: number): Promise<void> {
+    return this.log.closed(timeoutMs);
+  }
 }

@@ -3,7 +3,7 @@
 import type { Socket } from "bun";
 import { Outbox } from "../../src/net/outbox.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
-import { LineLog, type LineTest } from "./lines.ts";
+import { LineLog, LineReader } from "./lines.ts";
 
 /** The CA to trust, and the name to check the certificate against (default "localhost"). */
 export interface PeerTls {
@@ -24,12 +24,14 @@ export interface PeerOptions {
   keepOpen?: boolean;
 }
 
-export class Peer {
+export class Peer extends LineReader {
   private constructor(
     private readonly socket: Socket<Outbox>,
-    readonly log: LineLog,
+    log: LineLog,
     readonly mode: "text" | "json",
-  ) {}
+  ) {
+    super(log);
+  }
 
   /**
    * Connects; in json mode sends the hello first and, like the bundled client, answers the
@@ -99,28 +101,6 @@ export class Peer {
     this.socket.data.send(typeof data === "string" ? new TextEncoder().encode(data) : data);
   }
 
-  next(test: LineTest, timeoutMs?: number): Promise<string> {
-    return this.log.next(test, timeoutMs);
-  }
-
-  /** Some line so far or to come passes the test, in whatever order it arrived. */
-  seen(test: LineTest, timeoutMs?: number): Promise<string> {
-    return this.log.seen(test, timeoutMs);
-  }
-
-  /** Json mode: the next event of this type (and passing `where`). */
-  async event<T extends ServerEvent["type"]>(
-    type: T,
-    where: (e: Extract<ServerEvent, { type: T }>) => boolean = () => true,
-  ): Promise<Extract<ServerEvent, { type: T }>> {
-    const line = await this.next((l) => {
-      if (!l.startsWith("{")) return false;
-      const e = JSON.parse(l) as ServerEvent;
-      return e.type === type && where(e as Extract<ServerEvent, { type: T }>);
-    });
-    return JSON.parse(line);
-  }
-
   /** A barrier: once the pong is back, the server has handled everything sent before it. */
   async ping(token = `t${Math.random().toString(36).slice(2)}`): Promise<void> {
     this.send(`/ping ${token}`);
@@ -147,9 +127,6 @@ export class Peer {
     this.socket.terminate();
   }
 
-  closed(timeoutMs?: number): Promise<void> {
-    return this.log.closed(timeoutMs);
-  }
 
   close(): void {
     if (!this.log.isEnded) this.socket.terminate();

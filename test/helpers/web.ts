@@ -1,9 +1,8 @@
 // A browser-like WebSocket user of the web door (/ws), and the bot token a server admin makes:
 // the tests' way to be a page or a bot without a browser.
 
-import type { ServerEvent } from "../../src/protocol/events.ts";
 import { afterEachTest } from "./cleanup.ts";
-import { LineLog, type LineTest } from "./lines.ts";
+import { LineLog, LineReader } from "./lines.ts";
 import type { Peer } from "./peer.ts";
 
 const open = new Set<WebSocket>();
@@ -12,11 +11,13 @@ afterEachTest(() => {
   open.clear();
 });
 
-export class WsPeer {
+export class WsPeer extends LineReader {
   private constructor(
     private readonly ws: WebSocket,
-    readonly log: LineLog,
-  ) {}
+    log: LineLog,
+  ) {
+    super(log);
+  }
 
   /** Opens /ws of the web door at `port` (with `origin`, as a page of that site would). */
   static async connect(port: number, label = "ws", origin?: string): Promise<WsPeer> {
@@ -49,25 +50,6 @@ export class WsPeer {
     this.ws.send(line);
   }
 
-  seen(test: LineTest, timeoutMs?: number): Promise<string> {
-    return this.log.seen(test, timeoutMs);
-  }
-
-  async event<T extends ServerEvent["type"]>(
-    type: T,
-    where: (e: Extract<ServerEvent, { type: T }>) => boolean = () => true,
-  ): Promise<Extract<ServerEvent, { type: T }>> {
-    const line = await this.log.next((l) => {
-      if (!l.startsWith("{")) return false;
-      const e = JSON.parse(l) as ServerEvent;
-      return e.type === type && where(e as Extract<ServerEvent, { type: T }>);
-    });
-    return JSON.parse(line);
-  }
-
-  closed(timeoutMs?: number): Promise<void> {
-    return this.log.closed(timeoutMs);
-  }
 }
 
 /** `admin` (a logged-in server admin) makes a token for `bot`; the token's text. */
