@@ -2,7 +2,6 @@
 
 import type { Socket } from "bun";
 import { Outbox } from "../../src/net/outbox.ts";
-import type { ServerEvent } from "../../src/protocol/events.ts";
 import { LineLog, LineReader } from "./lines.ts";
 
 /** The CA to trust, and the name to check the certificate against (default "localhost"). */
