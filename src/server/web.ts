@@ -70,7 +70,9 @@ class WebSocketLink implements Writable {
 
 interface WebData {
   session: Session | undefined;
+  /** The browser's address and port, as the HTTP request came (Bun's WebSocket does not say them). */
   address: string;
+  port: number;
 }
 
 export function startWeb(options: WebOptions): Server<WebData> {
@@ -84,14 +86,15 @@ export function startWeb(options: WebOptions): Server<WebData> {
     fetch(req, server) {
       const url = new URL(req.url);
       const path = url.pathname;
-      const address = server.requestIP(req)?.address ?? "";
+      const peer = server.requestIP(req);
+      const address = peer?.address ?? "";
       if (path === "/ws") {
         const origin = req.headers.get("origin");
         if (origin !== null && !sameOrigin(origin, req.headers.get("host"))) {
           routes.refused("origin");
           return text(403, `This WebSocket takes pages from ${req.headers.get("host")} only, not ${origin}.\n`);
         }
-        if (server.upgrade(req, { data: { session: undefined, address } })) return undefined;
+        if (server.upgrade(req, { data: { session: undefined, address, port: peer?.port ?? 0 } })) return undefined;
         return text(426, "This is bunchat's WebSocket: connect with a WebSocket client, or open / in a browser.\n");
       }
       const api = routes.api(req, path, address);
@@ -116,7 +119,7 @@ export function startWeb(options: WebOptions): Server<WebData> {
       backpressureLimit: 4 * WS_HIGH_WATER + WS_MAX_MESSAGE,
       closeOnBackpressureLimit: false,
       open(ws) {
-        const session = new Session(env, new WebSocketLink(ws), ws.data.address, 0, "web");
+        const session = new Session(env, new WebSocketLink(ws), ws.data.address, ws.data.port, "web");
         session.speakJson(); // a WebSocket speaks JSON from its first line: no plain-text greeting
         ws.data.session = session;
         gate.welcome(session, gate.stopping ? undefined : gate.admit(session));
@@ -151,6 +154,6 @@ function sameOrigin(origin: string, host: string | null): boolean {
 }
 
 /** A short plain-text answer. */
-export function text(status: number, body: string, headers: Record<string, string> = {}): Response {
+function text(status: number, body: string, headers: Record<string, string> = {}): Response {
   return new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8", ...PAGE_HEADERS, ...headers } });
 }

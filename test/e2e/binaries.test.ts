@@ -8,6 +8,7 @@ import { COMMANDS } from "../../src/protocol/commands.ts";
 import { compile, RELEASE_TARGETS } from "../../scripts/build.ts";
 import { LOAD_TEST_LIFTS } from "../../src/flags.ts";
 import { Peer } from "../helpers/peer.ts";
+import { WsPeer } from "../helpers/web.ts";
 import { testTls } from "../helpers/server.ts";
 import { hasTmux, Terminal } from "../helpers/tmux.ts";
 
@@ -47,6 +48,24 @@ async function quitAndStop(term: Terminal, watcher: Peer, server: Running): Prom
 }
 
 describe("compiled binaries", () => {
+  test("the server binary serves the browser client and its WebSocket from inside itself, run in an empty directory", async () => {
+    const { server } = await runServer(bins, ["--http-port", "0", "--db", "none"]);
+    const line = await server.out.next(/web door on http:\/\/127\.0\.0\.1:\d+\/ \(the page weighs [\d.]+ KiB, [\d.]+ KiB gzipped\)/);
+    const port = Number(/:(\d+)\//.exec(line)![1]);
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const script = /src="(\/app\.[a-z0-9]+\.js)"/.exec(await page.text())![1];
+    const js = await fetch(`http://127.0.0.1:${port}${script}`);
+    expect(js.status).toBe(200);
+    expect(await js.text()).toContain("WebSocket");
+    const ana = await WsPeer.join(port, "Ana");
+    ana.send("hello from a page");
+    await server.out.next(/ \[Broadcast message from Ana\] hello from a page$/);
+    server.proc.kill("SIGTERM");
+    await server.exited();
+  });
+
   test("the README's example session: five users, one of them on nc", async () => {
     const { server, port } = await runServer(bins);
     const client = (name: string) => run(bins.client, ["--port", String(port), "--name", name], name);

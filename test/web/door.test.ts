@@ -32,6 +32,13 @@ describe("web door", () => {
     expect((await fetch(`${base}/ws`)).status).toBe(426); // not a WebSocket request
   });
 
+  test("with --tls-cert the web door speaks HTTPS (the same certificate as the chat port)", async () => {
+    const t = await web({ tls: true });
+    const res = await fetch(`https://localhost:${t.server.httpPort}/healthz`, { tls: { ca: t.peerTls!.ca } });
+    expect(res.status).toBe(200);
+    await expect(fetch(`http://127.0.0.1:${t.server.httpPort}/healthz`)).rejects.toThrow();
+  });
+
   test("a WebSocket user: JSON from the first line, then the same chat as nc users, both ways", async () => {
     const t = await web();
     const sam = await t.join("Sam");
