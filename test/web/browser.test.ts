@@ -101,6 +101,37 @@ describe("the browser client", () => {
     expect(dialogs).toBe(0);
   }, 20_000);
 
+  test("a server password, then a registered name's password: asked in turn, a wrong one said, the right one lets in", async () => {
+    const history = memoryStore();
+    const t = await testServer({ http: true, history, accounts: history.accounts, password: "sesame" });
+    const kim = await t.join("Kim");
+    kim.send("/register correct-horse");
+    await kim.seen(/^-- Kim is registered/);
+    kim.send("quit");
+    await kim.closed();
+    const page = await browser.newPage();
+    pages.push(page);
+    await page.goto(`http://127.0.0.1:${t.server.httpPort}/`);
+    await page.locator("#login-label", { hasText: "The server's password" }).waitFor();
+    expect(await page.getAttribute("#login-input", "type")).toBe("password");
+    await page.fill("#login-input", "sesame");
+    await page.press("#login-input", "Enter");
+    await page.locator("#login-label", { hasText: "Your name" }).waitFor();
+    await page.fill("#login-input", "Kim");
+    await page.press("#login-input", "Enter");
+    await page.locator("#login-label", { hasText: "Kim is a registered name" }).waitFor();
+    await page.fill("#login-input", "wrong-horse");
+    await page.press("#login-input", "Enter");
+    await page.locator("#login-error", { hasText: "Wrong password for Kim" }).waitFor();
+    await page.fill("#login-input", "correct-horse");
+    await page.press("#login-input", "Enter");
+    await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 });
+    const sam = await t.join("Sam");
+    await shows(page, "Sam joined");
+    sam.send("hi Kim");
+    await page.locator("#lines .line.mention", { hasText: "hi Kim" }).waitFor(); // a mention, highlighted
+  }, 20_000);
+
   test("rooms: joining one, unread counts for the others, switching back", async () => {
     const t = await testServer({ http: true, limits: { linesPerSecond: 0 } });
     const sam = await t.join("Sam");
