@@ -17,7 +17,7 @@ import { error, runCommand } from "./commands.ts";
 import type { Member } from "./hub.ts";
 import { bannedText, botNameError, type Login, nameStanding, verifyLogin } from "./registration.ts";
 import type { Room } from "./room.ts";
-import type { RoomRoles } from "../store/rooms.ts";
+import { bannedName, type RoomRoles } from "../store/rooms.ts";
 import { Session, type SessionEnv } from "./session.ts";
 
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
@@ -605,7 +605,7 @@ export class IrcSession extends Session {
       const now = this.now();
       let out = "";
       for (const [key, until] of Object.entries(room.roles.banned ?? {})) {
-        if (until === 0 || until > now) out += this.numeric("367", [room.name, `${key}!*@*`, this.server, "0"], false);
+        if (until === 0 || until > now) out += this.numeric("367", [room.name, `${bannedName(room.roles, key)}!*@*`, this.server, "0"], false);
       }
       return this.send(out + this.numeric("368", [room.name, "End of channel ban list"]));
     }
@@ -692,7 +692,7 @@ export class IrcSession extends Session {
       return until !== undefined && (until === 0 || until > now);
     };
     for (const key of new Set([...Object.keys(before.banned ?? {}), ...Object.keys(after.banned ?? {})])) {
-      if (banned(before, key) !== banned(after, key)) changes.push(`${banned(after, key) ? "+" : "-"}b ${key}!*@*`);
+      if (banned(before, key) !== banned(after, key)) changes.push(`${banned(after, key) ? "+" : "-"}b ${bannedName(banned(after, key) ? after : before, key)}!*@*`);
     }
     let out = "";
     for (const change of changes.slice(0, 20)) out += this.tag(now) + ircLine(this.server, "MODE", [room.name, ...change.split(" ")]);

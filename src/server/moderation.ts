@@ -8,6 +8,7 @@ import { foldName, hasNameShape } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { utcMinute } from "../protocol/codec.ts";
 import { type Ban, MAX_BANS, parseDuration } from "../store/bans.ts";
+import { bannedName } from "../store/rooms.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, reason, unknownUser, usage } from "./command-kit.ts";
 import type { Member } from "./hub.ts";
 import type { Room } from "./room.ts";
@@ -142,7 +143,7 @@ export const moderationCommands = {
         return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32) || "Nobody"} is not banned from ${room.name}.`));
       }
       const text = `${ctx.me.name} lifted the ban on ${name} in ${room.name}.`;
-      ctx.hub.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key) }), text);
+      ctx.hub.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key), names: without(r.names, key) }), text);
       ctx.log(`! ${text}`);
       return;
     }
@@ -169,7 +170,7 @@ export const moderationCommands = {
       for (const [key, until] of live) {
         const when = until === 0 ? "until /unban" : `until ${utcMinute(until)} UTC`;
         const network = room.roles.networks?.[key];
-        ctx.reply({ type: "notice", text: `  ${key}${network ? ` (and ${network})` : ""} ${when}`, ts: now });
+        ctx.reply({ type: "notice", text: `  ${bannedName(room.roles, key)}${network ? ` (and ${network})` : ""} ${when}`, ts: now });
       }
       return;
     }
@@ -231,6 +232,7 @@ function roomBan(ctx: CommandContext, args: string): void {
       ...r,
       banned: { ...r.banned, [key]: until },
       networks: network ? { ...r.networks, [key]: network } : without(r.networks, key),
+      names: { ...r.names, [key]: shown },
     }),
     text,
     () => {

@@ -23,6 +23,13 @@ export interface RoomRoles {
   banned?: Record<string, number>;
   /** For a banned guest: the network its ban covers too (name key → network), lifted with it. */
   networks?: Record<string, string>;
+  /** How each banned name was written (name key → name), for /bans and IRC's ban list. */
+  names?: Record<string, string>;
+}
+
+/** A banned name as its ban wrote it (its key for a ban kept before names were). */
+export function bannedName(roles: RoomRoles, key: string): string {
+  return roles.names?.[key] ?? key;
 }
 
 /** A change to a room's roles, made from the roles it applies to; `roles` itself back: no change. */
@@ -110,6 +117,8 @@ export function parseRoles(value: unknown): RoomRoles | undefined {
   if (isObject(f.banned)) for (const [k, until] of Object.entries(f.banned)) if (typeof until === "number") banned[k] = until;
   const networks: Record<string, string> = {};
   if (isObject(f.networks)) for (const [k, net] of Object.entries(f.networks)) if (typeof net === "string" && k in banned) networks[k] = net;
+  const names: Record<string, string> = {};
+  if (isObject(f.names)) for (const [k, name] of Object.entries(f.names)) if (typeof name === "string" && k in banned) names[k] = name;
   return {
     v: f.v,
     ...(typeof f.owner === "string" ? { owner: f.owner } : {}),
@@ -118,5 +127,6 @@ export function parseRoles(value: unknown): RoomRoles | undefined {
     ...(f.locked === true ? { locked: true } : {}),
     ...(Object.keys(banned).length > 0 ? { banned } : {}),
     ...(Object.keys(networks).length > 0 ? { networks } : {}),
+    ...(Object.keys(names).length > 0 ? { names } : {}),
   };
 }

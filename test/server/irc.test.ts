@@ -301,6 +301,17 @@ describe("IRC door: one room for everyone", () => {
     await bo.seen(":bunchat MODE #dev -o Ana");
     sam.send("/kick Bo too loud");
     await bo.seen(":bunchat KICK #dev Bo :Kicked by Sam: too loud");
+    // Bans read as the name was written (Kim, whose key is "klm"), in MODE lines and the ban list.
+    // (Kim is not online: the ban is her name's alone, not her network's, which Wes shares.)
+    sam.send("/ban Kim 1h");
+    await ana.seen(/^-- Sam banned Kim from #dev for 1h/);
+    const watcher = await t.irc("Wes");
+    watcher.send("JOIN #dev");
+    await watcher.seen(/ 366 Wes #dev /);
+    watcher.send("MODE #dev b");
+    await watcher.seen(":bunchat 367 Wes #dev Kim!*@* bunchat 0");
+    sam.send("/unban Kim");
+    await watcher.seen(":bunchat MODE #dev -b Kim!*@*");
   });
 
   test("bunchat's own commands as raw IRC commands: REGISTER (also IRCv3's form), HISTORY, answers as notices", async () => {

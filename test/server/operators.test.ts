@@ -174,7 +174,7 @@ test("an operator bans from the room: put out of it, refused on /join (a guest u
   await into(ana, "#dev"); // registered: judged by her name alone
   sam.send("/bans");
   await sam.seen("-- Banned from #dev (1):");
-  await sam.seen(/^-- {3}bo \(and 127\.0\.0\.0\/24\) until .* UTC$/);
+  await sam.seen(/^-- {3}Bo \(and 127\.0\.0\.0\/24\) until .* UTC$/);
   bo.send("still in the lobby");
   sam.send("/unban Bo");
   await sam.seen("-- Sam lifted the ban on Bo in #dev.");
