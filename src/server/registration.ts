@@ -251,16 +251,16 @@ export function nameStanding(
   });
 }
 
-/**
- * A password for a registered name, checked: "ok", "wrong" (counted against the address and the
- * name, and logged without the password), "busy" (too many being checked: try again), or how many
- * ms the name's next try must wait after too many wrong ones.
- */
 /** A name held for a bot of the HTTP API: nobody chooses it or logs in to it. */
 export function botNameError(name: string): ErrorEvent {
   return error("name-taken", `${name} is a bot's name (its lines come through the HTTP API); choose another.`);
 }
 
+/**
+ * A password for a registered name, checked: "ok", "wrong" (counted against the address and the
+ * name, and logged without the password), "busy" (too many being checked: try again), or how many
+ * ms the name's next try must wait after too many wrong ones.
+ */
 export function verifyLogin(
   host: Pick<RegistrationHost, "hub" | "env" | "address" | "now" | "after" | "log">,
   login: { key: string; account: Account },
