@@ -517,12 +517,16 @@ export class Hub implements RoomHost {
   /** A line or /me said in a room by one of its members: to everyone else in it, here and elsewhere. */
   say(room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>, from: Member): void {
     if (from.node === undefined && this.isMutedIn(from, room)) return; // muted: told once, when it was
-    if (from.node === undefined) {
-      this.linesIn++;
-      this.keep(event); // kept by the node it was said on
-      this.bus?.relay(event);
-    } else if (room.locals === 0) return; // from another node, for nobody here: not even encoded
+    if (from.node === undefined) this.saidHere(event);
+    else if (room.locals === 0) return; // from another node, for nobody here: not even encoded
     room.say(event, from);
+  }
+
+  /** A line said on this node (a member's or a bot's): counted, kept by this node, told to the others. */
+  private saidHere(event: Extract<ServerEvent, { type: "public" | "action" }>): void {
+    this.linesIn++;
+    this.keep(event);
+    this.bus?.relay(event);
   }
 
   /**
@@ -530,11 +534,7 @@ export class Hub implements RoomHost {
    * nodes (`here`: posted on this node, so kept and relayed from here), kept like any line.
    */
   post(event: Extract<ServerEvent, { type: "public" }>, here = true): void {
-    if (here) {
-      this.linesIn++;
-      this.keep(event);
-      this.bus?.relay(event);
-    }
+    if (here) this.saidHere(event);
     const room = this.room(event.room);
     if (room && room.locals > 0) room.say(event);
   }
