@@ -6,7 +6,7 @@ import { chromium } from "playwright-core";
 import { startServer } from "../src/server/server.ts";
 import { SqliteHistory } from "../src/store/sqlite.ts";
 import { DEFAULT_RETENTION } from "../src/store/history.ts";
-import { newToken } from "../src/store/tokens.ts";
+import { newToken } from "../src/server/secrets.ts";
 
 const history = new SqliteHistory({ path: ":memory:", retention: DEFAULT_RETENTION, status: { paused() {}, resumed() {} } });
 const server = startServer({

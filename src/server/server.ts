@@ -21,6 +21,7 @@ import { metricsText } from "./metrics.ts";
 import type { Door } from "./session.ts";
 import { buildPage, type Page } from "../web/page.ts";
 import { LOGIN_BURST } from "./registration.ts";
+import { sameDigest, sha256 } from "./secrets.ts";
 import type { HistoryStatus } from "../store/history.ts";
 import { RETRY_MS } from "../store/sqlite.ts";
 
@@ -412,13 +413,6 @@ function uncount(counts: Map<string, number>, key: string): void {
 /** Compares in constant time: both sides are hashed to the same length first. */
 function passwordChecker(password: string | undefined): ((line: string) => boolean) | undefined {
   if (password === undefined) return undefined;
-  // Bun's hasher rather than node:crypto, whose import alone costs the server 7 MB of RSS.
-  const digest = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest();
-  const expected = digest(password);
-  return (line) => {
-    const given = digest(line);
-    let difference = 0;
-    for (let i = 0; i < expected.length; i++) difference |= given[i]! ^ expected[i]!; // no early exit
-    return difference === 0;
-  };
+  const expected = sha256(password);
+  return (line) => sameDigest(sha256(line), expected);
 }

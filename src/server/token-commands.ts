@@ -5,7 +5,8 @@
 import { splitFirst } from "../protocol/commands.ts";
 import { checkName, foldName } from "../protocol/names.ts";
 import { utcMinute } from "../protocol/codec.ts";
-import { MAX_TOKENS, newToken } from "../store/tokens.ts";
+import { MAX_TOKENS } from "../store/tokens.ts";
+import { newToken } from "./secrets.ts";
 import { badUsage, error, type Handler, outcome } from "./command-kit.ts";
 import { adminOnly } from "./moderation.ts";
 

@@ -1,7 +1,6 @@
-// Bot tokens for the HTTP API: made by a server admin (/token new <bot>), shown once, kept hashed
-// (SHA-256: a token is 256 random bits, so a slow hash would add nothing but cost per request).
-// Kept with the accounts: the history file on one server, Redis in a cluster, where every node
-// sees a new or revoked token at once.
+// Bot tokens for the HTTP API as kept: made by a server admin (/token new <bot>; the text is made
+// in src/server/secrets.ts), shown once, kept as their SHA-256 only. Kept with the accounts: the
+// history file on one server, Redis in a cluster, where every node sees a new or revoked token at once.
 
 import type { Database, Statement } from "bun:sqlite";
 import type { Maybe } from "./history.ts";
@@ -21,7 +20,6 @@ export interface BotToken {
 
 /** Tokens the server keeps at most: past this, /token new asks to revoke some first. */
 export const MAX_TOKENS = 1000;
-const PREFIX = "bunchat";
 
 export interface TokenStore {
   list(): Maybe<BotToken[]>;
@@ -29,33 +27,6 @@ export interface TokenStore {
   put(token: BotToken): Maybe<void>;
   /** False if there was none. */
   remove(id: string): Maybe<boolean>;
-}
-
-/** A new token for `bot`: the text shown once, and the record kept (without it). */
-export function newToken(bot: string, by: string, now: number): { text: string; record: BotToken } {
-  const id = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex");
-  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-  const text = `${PREFIX}_${id}_${secret}`;
-  return { text, record: { id, bot, hash: tokenHash(text), by, created: now } };
-}
-
-/** The id a token text names, if it has the shape of one. */
-export function tokenId(text: string): string | undefined {
-  const m = /^bunchat_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/.exec(text);
-  return m?.[1];
-}
-
-export function tokenHash(text: string): string {
-  return new Bun.CryptoHasher("sha256").update(text).digest("hex");
-}
-
-/** Whether `text` is the token `record` was made for, compared in constant time. */
-export function tokenMatches(record: BotToken, text: string): boolean {
-  const given = tokenHash(text);
-  if (given.length !== record.hash.length) return false;
-  let difference = 0;
-  for (let i = 0; i < given.length; i++) difference |= given.charCodeAt(i) ^ record.hash.charCodeAt(i);
-  return difference === 0;
 }
 
 /** Tokens in the history file (the `tokens` table, schema 6). */
