@@ -729,31 +729,19 @@ async function measure(target: Target): Promise<Figures> {
     console.log(`  ${target.label}, ${IDLE_USERS} idle: ${show(figures.rss10k, "mib")}`);
   }
   if (target.logins && LOGINS > 0) {
-    const server = await startTarget(target);
-    try {
+    await tryOnServer(target, "logins", "loginRate", figures, async (server) => {
       const r = await measureLogins(server.ports[0]!, server.pids[0]!);
       Object.assign(figures, { loginRate: r.perSecond, loginRss: r.peakMiB - r.beforeMiB, loginBusy: r.busy, loginPing: r.pingP99 });
-    } catch (err) {
-      figures.loginRate = `failed: ${(err as Error).message}`;
-      notes.add(`${target.label}, logins: ${(err as Error).message}`);
-    } finally {
-      await server.stop();
-    }
+    });
     console.log(
       `  ${target.label}, ${LOGINS} logins at once: ${show(figures.loginRate, "count")} a second, RSS +${show(figures.loginRss, "mib")}, ${figures.loginBusy} told busy first, a bystander's /ping p99 ${show(figures.loginPing, "ms")}`,
     );
   }
   if (target.api && API_POSTS > 0) {
-    const server = await startTarget(target);
-    try {
+    await tryOnServer(target, "API", "apiRate", figures, async (server) => {
       const r = await measureApi(server, server.tcpPort!, server.ports[0]!);
       Object.assign(figures, { apiRate: r.rate, apiCost: r.cost, apiP99: r.p99, apiRefused: r.refused });
-    } catch (err) {
-      figures.apiRate = `failed: ${(err as Error).message}`;
-      notes.add(`${target.label}, API: ${(err as Error).message}`);
-    } finally {
-      await server.stop();
-    }
+    });
     console.log(
       `  ${target.label}, HTTP API: ${show(figures.apiRate, "count")} posts a second (${API_AT_ONCE} at once), ${show(figures.apiCost, "ms")} server CPU per thousand, p99 ${show(figures.apiP99, "ms")}, ${figures.apiRefused} refused`,
     );
@@ -791,6 +779,22 @@ async function measure(target: Target): Promise<Figures> {
     );
   }
   return figures;
+}
+
+/**
+ * One measurement on a server of its own, stopped whatever happens; if it fails, the figure under
+ * `key` says why, and so does a note.
+ */
+async function tryOnServer(target: Target, what: string, key: string, figures: Figures, measure: (server: Running) => Promise<void>): Promise<void> {
+  const server = await startTarget(target);
+  try {
+    await measure(server);
+  } catch (err) {
+    figures[key] = `failed: ${(err as Error).message}`;
+    notes.add(`${target.label}, ${what}: ${(err as Error).message}`);
+  } finally {
+    await server.stop();
+  }
 }
 
 /** The server admin who makes the API measurement's bot token, and the posts it makes, so many at once. */
