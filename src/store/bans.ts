@@ -3,7 +3,8 @@
 // too. Kept with the accounts (the history file, or Redis in a cluster: every node sees a ban at
 // once). Timed bans lapse by themselves.
 
-import type { Database, Statement } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
+import { type RecordKind, SqliteRecords } from "./records.ts";
 import type { Maybe } from "./history.ts";
 import { isObject, parseJson } from "../protocol/decode.ts";
 
@@ -42,32 +43,13 @@ export function bans(ban: Ban, key: string, network: string | undefined, now: nu
   return ban.key === key || (ban.network !== undefined && ban.network === network);
 }
 
+/** How a ban is kept: by the banned name's key. */
+export const BAN_RECORDS: RecordKind<Ban> = { keyOf: (ban) => ban.key, parse: parseBan };
+
 /** Bans in the history file (the `bans` table, schema 4). */
-export class SqliteBans implements BanStore {
-  private readonly all: Statement<{ value: string }, []>;
-  private readonly upsert: Statement<unknown, [string, string]>;
-  private readonly delete: Statement<unknown, [string]>;
-
+export class SqliteBans extends SqliteRecords<Ban> implements BanStore {
   constructor(db: Database) {
-    this.all = db.prepare("SELECT value FROM bans");
-    this.upsert = db.prepare("INSERT OR REPLACE INTO bans (key, value) VALUES (?, ?)");
-    this.delete = db.prepare("DELETE FROM bans WHERE key = ?");
-  }
-
-  list(): Ban[] {
-    return this.all.all().flatMap((row) => parseBan(row.value) ?? []);
-  }
-
-  put(ban: Ban): void {
-    this.upsert.run(ban.key, JSON.stringify(ban));
-  }
-
-  remove(key: string): boolean {
-    return this.delete.run(key).changes > 0;
-  }
-
-  finalize(): void {
-    for (const s of [this.all, this.upsert, this.delete]) s.finalize();
+    super(db, "bans", "key", BAN_RECORDS);
   }
 }
 

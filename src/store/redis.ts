@@ -11,7 +11,8 @@
 import type { Topic } from "../protocol/events.ts";
 import { isObject, parseJson } from "../protocol/decode.ts";
 import { type Account, type AccountStore, parseAccount } from "./accounts.ts";
-import { type Ban, type BanStore, parseBan } from "./bans.ts";
+import { BAN_RECORDS, type Ban, type BanStore } from "./bans.ts";
+import { RedisRecords } from "./records.ts";
 import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type RoomStore } from "./rooms.ts";
 import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import { P } from "../cluster/scripts.ts";
@@ -28,7 +29,7 @@ import {
   storedEvent,
   storedType,
 } from "./history.ts";
-import { type BotToken, parseToken, type TokenStore } from "./tokens.ts";
+import { type BotToken, TOKEN_RECORDS, type TokenStore } from "./tokens.ts";
 
 /** What the store needs from the cluster node it belongs to. */
 export interface HistoryLink {
@@ -177,45 +178,18 @@ export class RedisAccounts implements AccountStore {
 const BANS = `${P}bans`;
 
 /** Server bans in Redis (the bunchat:bans hash: key -> JSON), the same for every node at once. */
-export class RedisBans implements BanStore {
-  constructor(private readonly link: Pick<HistoryLink, "command">) {}
-
-  async list(): Promise<Ban[]> {
-    const all = await this.link.command("HVALS", [BANS]);
-    return Array.isArray(all) ? all.flatMap((v) => parseBan(v) ?? []) : [];
-  }
-
-  async put(ban: Ban): Promise<void> {
-    await this.link.command("HSET", [BANS, ban.key, JSON.stringify(ban)]);
-  }
-
-  async remove(key: string): Promise<boolean> {
-    return (await this.link.command("HDEL", [BANS, key])) === 1;
+export class RedisBans extends RedisRecords<Ban> implements BanStore {
+  constructor(link: Pick<HistoryLink, "command">) {
+    super(link, BANS, BAN_RECORDS);
   }
 }
 
 const TOKENS = `${P}tokens`;
 
 /** Bot tokens in Redis (the bunchat:tokens hash: id -> JSON), seen by every node at once. */
-export class RedisTokens implements TokenStore {
-  constructor(private readonly link: Pick<HistoryLink, "command">) {}
-
-  async list(): Promise<BotToken[]> {
-    const all = await this.link.command("HVALS", [TOKENS]);
-    const tokens = Array.isArray(all) ? all.flatMap((v) => parseToken(v) ?? []) : [];
-    return tokens.sort((a, b) => (a.id < b.id ? -1 : 1));
-  }
-
-  async get(id: string): Promise<BotToken | undefined> {
-    return parseToken(await this.link.command("HGET", [TOKENS, id]));
-  }
-
-  async put(token: BotToken): Promise<void> {
-    await this.link.command("HSET", [TOKENS, token.id, JSON.stringify(token)]);
-  }
-
-  async remove(id: string): Promise<boolean> {
-    return (await this.link.command("HDEL", [TOKENS, id])) === 1;
+export class RedisTokens extends RedisRecords<BotToken> implements TokenStore {
+  constructor(link: Pick<HistoryLink, "command">) {
+    super(link, TOKENS, TOKEN_RECORDS);
   }
 }
 

@@ -2,7 +2,8 @@
 // in src/server/secrets.ts), shown once, kept as their SHA-256 only. Kept with the accounts: the
 // history file on one server, Redis in a cluster, where every node sees a new or revoked token at once.
 
-import type { Database, Statement } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
+import { type RecordKind, SqliteRecords } from "./records.ts";
 import type { Maybe } from "./history.ts";
 import { isObject, parseJson } from "../protocol/decode.ts";
 
@@ -29,39 +30,13 @@ export interface TokenStore {
   remove(id: string): Maybe<boolean>;
 }
 
+/** How a token is kept: by its id. */
+export const TOKEN_RECORDS: RecordKind<BotToken> = { keyOf: (token) => token.id, parse: parseToken };
+
 /** Tokens in the history file (the `tokens` table, schema 6). */
-export class SqliteTokens implements TokenStore {
-  private readonly all: Statement<{ value: string }, []>;
-  private readonly one: Statement<{ value: string }, [string]>;
-  private readonly upsert: Statement<unknown, [string, string]>;
-  private readonly delete: Statement<unknown, [string]>;
-
+export class SqliteTokens extends SqliteRecords<BotToken> implements TokenStore {
   constructor(db: Database) {
-    this.all = db.prepare("SELECT value FROM tokens ORDER BY id");
-    this.one = db.prepare("SELECT value FROM tokens WHERE id = ?");
-    this.upsert = db.prepare("INSERT OR REPLACE INTO tokens (id, value) VALUES (?, ?)");
-    this.delete = db.prepare("DELETE FROM tokens WHERE id = ?");
-  }
-
-  list(): BotToken[] {
-    return this.all.all().flatMap((row) => parseToken(row.value) ?? []);
-  }
-
-  get(id: string): BotToken | undefined {
-    const row = this.one.get(id);
-    return row ? parseToken(row.value) : undefined;
-  }
-
-  put(token: BotToken): void {
-    this.upsert.run(token.id, JSON.stringify(token));
-  }
-
-  remove(id: string): boolean {
-    return this.delete.run(id).changes > 0;
-  }
-
-  finalize(): void {
-    for (const s of [this.all, this.one, this.upsert, this.delete]) s.finalize();
+    super(db, "tokens", "id", TOKEN_RECORDS);
   }
 }
 
