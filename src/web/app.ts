@@ -5,11 +5,13 @@
 
 import type { KeptEvent, ServerEvent } from "../protocol/events.ts";
 
-/** The command table and help text, put in the page by the server (page.ts) as JSON data. */
+/** The command table, help text and leave words, put in the page by the server (page.ts) as JSON data. */
 interface PageData {
   commands: { name: string; aliases: string[]; usage: string; summary: string }[];
   /** The /help answer's lines, for no command ("") and for each command. */
   help: Record<string, string[]>;
+  /** How each leave reason reads (the server's LEAVE_WORDS). */
+  leaveWords: Record<string, string>;
 }
 
 /** A room ("#dev") or a private conversation ("@Sam"): its lines, who is in it, what is unread. */
@@ -571,27 +573,11 @@ function mentions(text: string): boolean {
   return new RegExp(`(^|[^A-Za-z0-9_-])@?${escaped}($|[^A-Za-z0-9_-])`, "i").test(text);
 }
 
+/** "quit", "parted: see you", "kicked by Sam: spamming": as the server's plain text words a leave. */
 function leaveWords(reason: string, message?: string): string {
-  switch (reason) {
-    case "parted":
-      return message ? `parted: ${message}` : "parted";
-    case "kicked":
-      return `kicked ${message ?? ""}`.trim();
-    case "too-slow":
-      return "dropped: not reading";
-    case "timed-out":
-      return "timed out";
-    case "flooding":
-      return "dropped: flooding";
-    case "server-stopped":
-      return "their server was stopped";
-    case "server-lost":
-      return "their server stopped answering";
-    case "server-restarted":
-      return "their server restarted";
-    default:
-      return reason;
-  }
+  const words = data.leaveWords[reason] ?? reason;
+  if (reason === "kicked" && message) return `kicked ${message}`;
+  return message ? `${words}: ${message}` : words;
 }
 
 // ---- Signing in ----

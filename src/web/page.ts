@@ -7,7 +7,7 @@ import css from "./style.css" with { type: "text" };
 // @ts-ignore: TypeScript types a module by its file, not by the import's `type: "text"` (Bun's).
 import appSource from "./app.ts" with { type: "text" };
 import { COMMANDS } from "../protocol/commands.ts";
-import { helpBlock } from "../protocol/codec.ts";
+import { helpBlock, LEAVE_WORDS } from "../protocol/codec.ts";
 
 /**
  * Every answer the web door gives carries these. The page may load only its own script, style
@@ -64,14 +64,14 @@ export function buildPage(): Page {
 }
 
 /**
- * The command table and /help's text for the page's script (a JSON data block, which the CSP lets
+ * The command table, /help's text and how leaves read, for the page's script (a JSON data block, which the CSP lets
  * be: it is never run). "<" is escaped so that no text can close the block.
  */
 function pageData(): string {
   const commands = COMMANDS.map(({ name, aliases, usage, summary }) => ({ name, aliases, usage, summary }));
   const help: Record<string, string[]> = { "": helpBlock() };
   for (const c of COMMANDS) help[c.name] = helpBlock(c.name);
-  return JSON.stringify({ commands, help }).replaceAll("<", "\\u003c");
+  return JSON.stringify({ commands, help, leaveWords: LEAVE_WORDS }).replaceAll("<", "\\u003c");
 }
 
 function asset(text: string, type: string, cache: string): Asset {
