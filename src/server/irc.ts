@@ -666,10 +666,8 @@ export class IrcSession extends Session {
   /** Member: someone joined one of this client's channels away, or as an operator (see Member.joinedAs). */
   joinedAs(room: Room, name: string, away: string | undefined, op: boolean): void {
     if (this.phase !== "chatting") return;
-    const tag = this.tag(this.now());
-    let out = op ? tag + ircLine(this.server, "MODE", [room.name, "+o", name]) : "";
-    if (away !== undefined && this.caps.has("away-notify")) out += tag + ircLine(mask(name), "AWAY", [away], true);
-    this.send(out);
+    if (op) this.send(this.tag(this.now()) + ircLine(this.server, "MODE", [room.name, "+o", name]));
+    if (away !== undefined) this.awayChanged(name, away);
   }
 
   /**
