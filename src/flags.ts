@@ -88,7 +88,7 @@ export const SERVER_FLAGS = [
     name: "admin",
     value: "<name>",
     default: "(none)",
-    help: "a server admin (repeat it for several): a registered name, who may `/kick` once logged in",
+    help: "a server admin (repeat it for several): a registered name, who may `/kick`, `/ban` and make bot tokens once logged in to it. A name not registered yet registers only with the setup code the server prints in its log at start",
   },
   {
     name: "max-clients",

@@ -267,6 +267,11 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     this.queue({ type: "away-state", name, reason: reason ?? null });
   }
 
+  relayAccount(name: string, account: string | undefined): void {
+    this.record(name);
+    this.queue({ type: "account", name, account: account ?? null });
+  }
+
   sendPrivate(to: Member, event: ServerEvent): boolean {
     if (this.redis.state !== "up" || event.type !== "private") return false;
     this.queue({ type: "pm", to: to.name, node: to.node!, event });

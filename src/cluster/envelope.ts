@@ -16,6 +16,8 @@ import { hasNameShape, hasRoomShape } from "../protocol/names.ts";
 export type ClusterEvent =
   | RelayEvent
   | { type: "away-state"; name: string; reason: string | null }
+  /** `name` logged in to the account with this key (null: it is a guest now, after /unregister). */
+  | { type: "account"; name: string; account: string | null }
   /** A private message for `to`, a user of `node` (only that node applies it). */
   | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" }> }
   /**
@@ -61,6 +63,8 @@ export interface RosterEntry {
   away?: string;
   /** Absent in records written before rooms: then the default room. */
   rooms?: string[];
+  /** The key of the account it logged in to; absent for a guest. */
+  account?: string;
 }
 
 
@@ -71,6 +75,8 @@ const MAX_TEXT = LIMITS.maxLineBytes * 4;
 // the reserved names and look-alikes were checked where they were claimed, not on every line.
 const isText = (v: unknown, max = MAX_TEXT): v is string => typeof v === "string" && v.length <= max;
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+/** An account's key: a folded name (foldName), so a name's shape. */
+const isAccountKey = (v: unknown): v is string => hasNameShape(v);
 /** A node id: 1-64 of A-Z a-z 0-9 _ . - (checked when a node starts, and in everything from one). */
 export const isNodeId = (v: unknown): v is string => typeof v === "string" && /^[A-Za-z0-9_.-]{1,64}$/.test(v);
 
@@ -80,6 +86,7 @@ export function rosterEntry(v: unknown): RosterEntry | undefined {
   const entry: RosterEntry = { name: v.name };
   if (isText(v.away, LIMITS.reasonMaxLength)) entry.away = v.away;
   if (Array.isArray(v.rooms)) entry.rooms = v.rooms.filter(hasRoomShape);
+  if (isAccountKey(v.account)) entry.account = v.account;
   return entry;
 }
 
@@ -159,6 +166,10 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
     case "topic":
       return hasRoomShape(v.room) && isText(v.text, LIMITS.topicMaxLength) && hasNameShape(v.by) && isTime(v.ts)
         ? { type: "topic", room: v.room, text: v.text, by: v.by, ts: v.ts }
+        : undefined;
+    case "account":
+      return hasNameShape(v.name) && (v.account === null || isAccountKey(v.account))
+        ? { type: "account", name: v.name, account: v.account }
         : undefined;
     case "away-state":
       return hasNameShape(v.name) && (v.reason === null || isText(v.reason, LIMITS.reasonMaxLength))

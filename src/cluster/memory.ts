@@ -63,6 +63,10 @@ export class MemoryBus extends Moderation implements NodeBus, RosterHost {
     this.queue({ type: "away-state", name, reason: reason ?? null });
   }
 
+  relayAccount(name: string, account: string | undefined): void {
+    this.queue({ type: "account", name, account: account ?? null });
+  }
+
   sendPrivate(to: Member, event: ServerEvent): boolean {
     if (event.type !== "private" || to.node === undefined || !this.network.nodes.has(to.node)) return false;
     this.queue({ type: "pm", to: to.name, node: to.node, event });

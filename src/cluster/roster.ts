@@ -58,6 +58,7 @@ export function entryOf(hub: Hub, member: Member): RosterEntry {
   const entry: RosterEntry = { name: member.name, rooms: member.rooms.map((r) => r.name) };
   const away = hub.awayReason(member);
   if (away !== undefined) entry.away = away;
+  if (member.account !== undefined) entry.account = member.account;
   return entry;
 }
 
@@ -67,6 +68,8 @@ export class RemoteMember implements Member {
   readonly rooms: Room[] = [];
   room: Room | undefined;
   lastPmFrom?: Member;
+  /** The account it logged in to, as its node says. */
+  account?: string;
   readonly lastHeldSeq = 0;
   constructor(
     public name: string,
@@ -154,6 +157,7 @@ export class RemoteRoster {
       members.add(holder);
       this.host.touch(node);
     }
+    holder.account = entry.account;
     this.syncRooms(holder, entry.rooms ?? [hub.lobby], ts);
     return holder;
   }
@@ -231,6 +235,14 @@ export class RemoteRoster {
       case "rename": {
         const member = this.find(node, event.from);
         if (!member || !this.rename(member, event.to, event.ts)) return this.host.resync();
+        return;
+      }
+      case "account": {
+        // Said before its first join (the same envelope): then it is new here.
+        const account = event.account ?? undefined;
+        const member = this.find(node, event.name);
+        if (member) member.account = account;
+        else this.add(node, { name: event.name, rooms: [], ...(account ? { account } : {}) }, this.host.now());
         return;
       }
       case "away-state": {

@@ -13,26 +13,39 @@ export const accountCommands = {
   register(ctx, args) {
     const { accounts, passwords } = ctx.hub;
     if (!accounts) return ctx.reply(noAccounts());
-    const problem = passwordProblem(args);
-    if (problem) return badUsage(ctx, "register", problem);
     const me = ctx.me;
     if (me.account !== undefined) {
       return ctx.reply(error("name-registered", `${me.name} is registered already; /passwd changes its password.`));
     }
     const name = me.name;
     const key = foldName(name);
+    // A server admin's name (or one like it) is the server's to give: with the code in its log.
+    const admin = ctx.hub.admins.has(key);
+    const [password, code] = admin ? splitFirst(args) : [args, ""];
+    const problem = passwordProblem(password);
+    if (problem) return badUsage(ctx, "register", problem);
+    if (admin && !ctx.hub.admins.opens(key, code)) {
+      const what = code === "" ? "needs" : "needs the right code:";
+      return ctx.reply(
+        error(
+          "not-allowed",
+          `${name} is a server admin's name (--admin): registering it ${what} the setup code the server printed in its log. /register <password> <code>`,
+        ),
+      );
+    }
     ctx.after(
       outcome(async () => {
         const taken = await accounts.get(key);
         if (taken) return error("name-registered", `${taken.name} was registered meanwhile.`);
-        const hash = await hashed(passwords.hash(args));
+        const hash = await hashed(passwords.hash(password));
         if (typeof hash !== "string") return hash;
         await accounts.put(key, { name, hash, created: ctx.now() });
+        if (admin) ctx.hub.admins.spend(key);
         return undefined;
       }),
       (failed) => {
         if (failed) return ctx.reply(failed);
-        me.account = key;
+        ctx.hub.setAccount(me, key);
         ctx.reply({ type: "notice", text: `${name} is registered: joining as ${name} asks for this password from now on.`, ts: ctx.now() });
         ctx.log(`~ ${name} registered their name`);
       },
@@ -84,7 +97,8 @@ export const accountCommands = {
       }),
       (failed) => {
         if (failed) return ctx.reply(failed);
-        me.account = undefined;
+        ctx.hub.setAccount(me, undefined);
+        ctx.hub.admins.unregistered(key);
         ctx.reply({ type: "notice", text: `${me.name} is no longer registered: anyone may use it once you leave.`, ts: ctx.now() });
         ctx.log(`~ ${me.name} gave up their registered name`);
       },

@@ -22,6 +22,7 @@ import type { Ban, BanStore } from "../store/bans.ts";
 import { changed, isBannedFrom, isMuted, type RolesChange, type RoomRoles, type RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
+import { Admins } from "./admins.ts";
 
 export interface Member {
   /** Changed by the hub only (rename). */
@@ -35,7 +36,10 @@ export interface Member {
   room: Room | undefined;
   /** Who last sent it a private message, for /reply. */
   lastPmFrom?: Member;
-  /** A member here: the registered name it logged in to (its key; none: a guest), set by the session. */
+  /**
+   * The registered name it logged in to (its key; none: a guest): set by the session for a member
+   * here (setAccount), by its node's word for a member of another node.
+   */
   account?: string;
   /** A member here: the network it connects from (for a guest's ban). */
   readonly network?: string;
@@ -79,6 +83,8 @@ export interface Bus {
   relay(event: RelayEvent): void;
   /** A member here went away (reason) or came back (undefined). */
   relayAway(name: string, reason: string | undefined): void;
+  /** A member here is logged in to the account with this key (undefined: a guest, after /unregister). */
+  relayAccount(name: string, account: string | undefined): void;
   /** A private message for a member on another node; false if that node can't be reached now. */
   sendPrivate(to: Member, event: ServerEvent): boolean;
   /** Claims a name across the cluster for a member here: true (or a promise of true) if it is ours. */
@@ -159,8 +165,8 @@ export class Hub implements RoomHost {
   roomStore: RoomStore | undefined;
   tokens: TokenStore | undefined;
   readonly passwords: Passwords;
-  /** Server admins' name keys (--admin). */
-  private readonly admins: Set<string>;
+  /** Server admins (--admin), and the setup codes of their names not registered yet. */
+  readonly admins: Admins;
   private readonly replayOnJoin: number;
   private historyDue = false;
   /** The server bans as last read (or being read), and when. */
@@ -207,7 +213,7 @@ export class Hub implements RoomHost {
     this.roomStore = options.roomStore;
     this.tokens = options.tokens;
     this.passwords = options.passwords ?? new Passwords();
-    this.admins = new Set((options.admins ?? []).map((name) => foldName(name)));
+    this.admins = new Admins(options.admins);
     this.replayOnJoin = options.replayOnJoin ?? DEFAULT_REPLAY;
     if (options.clustered) this.here = new Set();
   }
@@ -261,9 +267,19 @@ export class Hub implements RoomHost {
     this.members.set(key, member);
     this.everyone.add(member.name);
     this.version++;
-    if (member.node === undefined) this.here?.add(member);
+    if (member.node === undefined) {
+      this.here?.add(member);
+      // Before its first join, in the same envelope: the other nodes judge it by its account.
+      if (member.account !== undefined) this.bus?.relayAccount(member.name, member.account);
+    }
     this.peak = Math.max(this.peak, this.members.size);
     return true;
+  }
+
+  /** A member here registered its name (`key`) or gave it up (undefined): the other nodes are told. */
+  setAccount(member: Member, key: string | undefined): void {
+    member.account = key;
+    if (member.node === undefined) this.bus?.relayAccount(member.name, key);
   }
 
   /**
@@ -681,10 +697,12 @@ export class Hub implements RoomHost {
     return true;
   }
 
-  /** Whether `member` is a server admin: one of --admin, logged in to it (a remote member: by name). */
+  /**
+   * Whether `member` is a server admin: logged in to an --admin account (a member of another node:
+   * as its node says, never by its name alone).
+   */
   isAdmin(member: Member): boolean {
-    if (member.node !== undefined) return this.admins.has(foldName(member.name));
-    return member.account !== undefined && this.admins.has(member.account);
+    return this.admins.has(member.account);
   }
 
   /**

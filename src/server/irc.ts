@@ -15,7 +15,7 @@ import type { Writable } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
 import { error, runCommand } from "./commands.ts";
 import type { Member } from "./hub.ts";
-import { bannedText, botNameError, type Login, nameStanding, verifyLogin } from "./registration.ts";
+import { bannedText, botNameError, type Login, looksLikeHttp, nameStanding, verifyLogin } from "./registration.ts";
 import type { Room } from "./room.ts";
 import { bannedName, type RoomRoles } from "../store/rooms.ts";
 import { Session, type SessionEnv } from "./session.ts";
@@ -39,6 +39,7 @@ function flat(text: string): string {
 }
 
 export class IrcSession extends Session {
+  protected override readonly speaks = { protocol: "IRC", clients: "an IRC client" };
   /** Capabilities the client asked for and got. */
   private readonly caps = new Set<string>();
   /** While registering: the nick asked for, whether USER came, a CAP negotiation under way, PASS. */
@@ -103,7 +104,11 @@ export class IrcSession extends Session {
   protected override dispatch(line: string): void {
     const message = parseIrc(line);
     if (!message) return;
-    if (this.phase === "registering") return this.register(message);
+    if (this.phase === "registering") {
+      // A browser made to POST IRC lines here sends its request and headers first.
+      if (looksLikeHttp(line)) return this.wrongProtocol("HTTP");
+      return this.register(message);
+    }
     if (this.phase === "chatting") this.command(message);
   }
 

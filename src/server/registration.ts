@@ -16,8 +16,13 @@ import { error } from "./commands.ts";
 import type { Hub } from "./hub.ts";
 import type { SessionEnv } from "./session.ts";
 
-/** The first line of an HTTP request. */
-const HTTP_REQUEST = /^[A-Z]{3,10} \S+ HTTP\/\d(\.\d)?$/;
+/**
+ * Whether a line is HTTP's: a request line or a header line. A web page can make a visitor's
+ * browser POST lines to any port; no door takes them as chat.
+ */
+export function looksLikeHttp(line: string): boolean {
+  return /^[A-Z]{3,10} \S+ HTTP\/\d(\.\d)?$/.test(line) || /^[A-Za-z][A-Za-z0-9-]*: /.test(line);
+}
 
 /** What registering asks of the session it is for. */
 export interface RegistrationHost {
@@ -77,7 +82,7 @@ export class Registration {
   line(line: string): void {
     switch (this.step) {
       case "new": {
-        if (HTTP_REQUEST.test(line)) return this.host.wrongProtocol("HTTP");
+        if (looksLikeHttp(line)) return this.host.wrongProtocol("HTTP");
         const hello = this.chooseMode(line);
         if (hello === "refused") return;
         this.step = this.host.env.checkPassword ? "password" : "naming";

@@ -22,7 +22,7 @@ import type { Door } from "./session.ts";
 import { buildPage, type Page } from "../web/page.ts";
 import { LOGIN_BURST } from "./registration.ts";
 import { sameDigest, sha256 } from "./secrets.ts";
-import type { HistoryStatus } from "../store/history.ts";
+import { type HistoryStatus, then } from "../store/history.ts";
 import { RETRY_MS } from "../store/sqlite.ts";
 
 export interface ServerOptions extends HubParts {
@@ -90,6 +90,9 @@ export function startServer(options: ServerOptions): ChatServer {
       maxRoomsPerUser: limits.maxRoomsPerUser,
       ...pick(options),
     });
+  // An admin name nobody has registered yet must not go to whoever registers it first.
+  const accounts = hub.accounts;
+  if (accounts) void hub.admins.announce((key) => then(accounts.get(key), (a) => a !== undefined), options.log);
   const now = options.now ?? Date.now;
   const clock: Clock = { now, later: SYSTEM_CLOCK.later };
   const attempts = new PerAddress(limits.attemptBurst, 1000 / limits.attemptEveryMs);

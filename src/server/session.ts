@@ -466,12 +466,12 @@ export class Session
     this.kick(why, reason, message);
   }
 
+  /** What this door speaks, and what to connect with, for someone who came with another protocol. */
+  protected readonly speaks = { protocol: "bunchat's plain-text protocol", clients: "bunchat, nc or telnet" };
+
   wrongProtocol(what: "TLS" | "HTTP"): void {
-    const hint = what === "TLS" ? "connect without TLS, or ask for a TLS port" : "connect with bunchat, nc or telnet";
-    this.kick(
-      error("wrong-protocol", `This port speaks bunchat's plain-text protocol, not ${what}: ${hint}.`),
-      "disconnected",
-    );
+    const hint = what === "TLS" ? "connect without TLS, or ask for a TLS port" : `connect with ${this.speaks.clients}`;
+    this.kick(error("wrong-protocol", `This port speaks ${this.speaks.protocol}, not ${what}: ${hint}.`), "disconnected");
   }
 
   private stopWaiting(): void {

@@ -13,7 +13,8 @@ export function memoryStore(): SqliteHistory {
 /** `name` registers (as a guest), leaves, and logs in again: now it is its registered self. */
 export async function loggedIn(t: TestServer, name: string, mode: "text" | "json" = "text"): Promise<Peer> {
   const guest = await t.join(name);
-  guest.send("/register correct-horse");
+  const code = await t.setupCode(name);
+  guest.send(`/register correct-horse${code ? ` ${code}` : ""}`);
   await guest.seen(new RegExp(`^-- ${name} is registered`));
   guest.send("quit");
   await guest.closed();

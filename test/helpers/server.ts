@@ -13,6 +13,8 @@ import { Passwords } from "../../src/server/passwords.ts";
 export const TEST_PASSWORDS = new Passwords({ algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
 import { type ChatServer, type ServerOptions, startServer } from "../../src/server/server.ts";
 import { Peer, type PeerTls } from "./peer.ts";
+import { until } from "./until.ts";
+import { foldName } from "../../src/protocol/names.ts";
 
 export interface TestServer {
   server: ChatServer;
@@ -31,6 +33,8 @@ export interface TestServer {
   ircConnect(label?: string, secure?: boolean): Promise<Peer>;
   /** With `tls`, how peers reach it (the test CA); undefined for plain TCP. */
   peerTls?: PeerTls;
+  /** For a name given as an admin and not registered yet: the setup code the server logged for it. */
+  setupCode(name: string): Promise<string | undefined>;
 }
 
 const running: { server: ChatServer; peers: Peer[] }[] = [];
@@ -137,6 +141,12 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     port: server.port,
     log,
     peerTls,
+    setupCode: async (name) => {
+      if (!options.admins?.some((admin) => foldName(admin) === foldName(name))) return undefined;
+      let code: string | undefined;
+      await until(() => (code = setupCodeIn(log, name)) !== undefined);
+      return code;
+    },
     join: async (name, mode, answerPings) =>
       track(await Peer.join(server.port, name, mode, { answerPings, password: options.password, tls: peerTls })),
     connect: async (mode, label) => track(await Peer.connect(server.port, mode, label, { tls: peerTls })),
@@ -158,6 +168,16 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
       return p;
     },
   };
+}
+
+/** The newest setup code the log gives for `name`, an admin name not registered. */
+export function setupCodeIn(log: readonly string[], name: string): string | undefined {
+  const pattern = new RegExp(`^! --admin ${name} is not registered: .* /register <password> (\\S+) `, "i");
+  for (let i = log.length - 1; i >= 0; i--) {
+    const code = pattern.exec(log[i]!)?.[1];
+    if (code) return code;
+  }
+  return undefined;
 }
 
 function ircPort(server: ChatServer): number {

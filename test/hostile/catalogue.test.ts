@@ -9,6 +9,7 @@ import { Peer } from "../helpers/peer.ts";
 import { testTls } from "../helpers/server.ts";
 import { quietCrowd } from "../helpers/crowd.ts";
 import { until } from "../helpers/until.ts";
+import { memoryStore } from "../helpers/accounts.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -565,6 +566,40 @@ describe("abuse", () => {
     p.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     await p.next(/^! This port speaks bunchat's plain-text protocol, not HTTP/);
     await p.closed();
+    await a.unaffected();
+  });
+
+  test("a browser made to POST IRC lines to the IRC door (cross-protocol): closed at the request line, nothing said", async () => {
+    const a = await arena({ irc: true });
+    const p = await a.t.ircConnect("webevil");
+    const body = "NICK webevil\r\nUSER a 0 * :b\r\nJOIN #lobby\r\nPRIVMSG #lobby :hi\r\n";
+    p.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    await p.next(/^ERROR :.*This port speaks IRC, not HTTP: connect with an IRC client/);
+    await p.closed();
+    // Headers alone, with no request line first, are HTTP too.
+    const q = await a.t.ircConnect("headers");
+    q.write("Host: 127.0.0.1\r\nNICK webevil2\r\nUSER a 0 * :b\r\n");
+    await q.next(/^ERROR :.*not HTTP/);
+    await q.closed();
+    await a.unaffected();
+    expect(a.ana.log.all(/webevil|hi$/)).toEqual([]);
+    expect(a.t.server.hub.find("webevil")).toBeUndefined();
+  });
+
+  test("anyone who connects first as an admin's name not registered yet can't register it, nor become admin", async () => {
+    const history = memoryStore();
+    const a = await arena({ history, accounts: history.accounts, tokens: history.tokens, admins: ["Boss", "Chief"] });
+    for (const name of ["Boss", "Ch1ef"]) {
+      const mal = await a.t.join(name);
+      mal.send("/register correct-horse");
+      await mal.next(/server admin's name \(--admin\): registering it needs the setup code/);
+      mal.send("/register correct-horse AAAA-AAAA-AAAA");
+      await mal.next(/needs the right code/);
+      mal.send("/token new evil");
+      await mal.next(/^! Only server admins can use \/token/);
+      mal.send("/kick Ana");
+      await mal.next(/^! Only a room.s operators \(and server admins\) can kick/);
+    }
     await a.unaffected();
   });
 
