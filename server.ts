@@ -22,6 +22,7 @@ import {
   DEFAULT_RETENTION,
   HISTORY_PAGE_MAX,
   type HistoryStore,
+  REPLAY_MEMORY,
 } from "./src/store/history.ts";
 import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "./src/store/redis.ts";
 import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite.ts";
@@ -107,6 +108,9 @@ await runMain("bunchat-server", async () => {
   if (redis !== undefined && flags.db !== undefined) {
     throw new UsageError("--db is for one server: a cluster keeps its history in Redis.");
   }
+  if (redis !== undefined && flags["replay-memory"] !== undefined) {
+    throw new UsageError("--replay-memory is for one server: a cluster reads what joiners are shown from Redis.");
+  }
   const db = flags.db ?? DEFAULT_DB;
   if (db === "") throw new UsageError("--db needs a file name, or none.");
   // One server: a file here. A cluster: Redis, once the node has joined (below).
@@ -117,6 +121,7 @@ await runMain("bunchat-server", async () => {
         path: db === "none" ? ":memory:" : db,
         retention,
         ringSize: replayOnJoin + 1,
+        ringBytes: parseCount("--replay-memory", flags["replay-memory"], REPLAY_MEMORY / 1048576, 1) * 1048576,
         status: historyStatus(() => hub, consoleLog),
       });
     } catch (err) {

@@ -9,7 +9,7 @@ import {
   DEFAULT_SERVER_HOST,
   SERVER_LIMITS,
 } from "./protocol/limits.ts";
-import { DEFAULT_DB, DEFAULT_REPLAY, DEFAULT_RETENTION, HISTORY_PAGE_MAX } from "./store/history.ts";
+import { DEFAULT_DB, DEFAULT_REPLAY, DEFAULT_RETENTION, HISTORY_PAGE_MAX, REPLAY_MEMORY } from "./store/history.ts";
 
 export interface FlagSpec {
   /** Without the dashes. */
@@ -71,6 +71,12 @@ export const SERVER_FLAGS = [
     value: "<n>",
     default: `\`${DEFAULT_REPLAY}\``,
     help: `lines of a room shown to whoever joins it (at most ${HISTORY_PAGE_MAX}); \`0\` for none (\`/history\` still works)`,
+  },
+  {
+    name: "replay-memory",
+    value: "<MiB>",
+    default: `\`${REPLAY_MEMORY / 1048576}\``,
+    help: "memory for the lines shown to joiners, kept for the rooms joined lately; past it, the rooms joined longest ago are read from `--db` again when next joined",
   },
   {
     name: "history-lines",

@@ -46,6 +46,18 @@ export function storedEvent(type: unknown, room: string, from: string, text: str
   return undefined;
 }
 
+/** Bytes the lines kept in memory for replay on join may take unless --replay-memory says otherwise. */
+export const REPLAY_MEMORY = 32 * 1024 * 1024;
+
+/**
+ * What a kept line takes in memory, about: its strings at two bytes a character (what the engine
+ * uses for text beyond Latin-1; less for ASCII) and the objects around them.
+ */
+export function lineBytes(kept: Kept): number {
+  const { event } = kept;
+  return 96 + 2 * (event.text.length + (event.type === "topic" ? event.by : event.from).length);
+}
+
 /** Most lines one /history answer holds, and the most one replay on join may be set to. */
 export const HISTORY_PAGE_MAX = 200;
 /** Matches one /search answers with. */

@@ -10,7 +10,7 @@ import { Database, type Statement } from "bun:sqlite";
 import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import type { Topic } from "../protocol/events.ts";
 import { type Cursor, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, type Retention, type SearchQuery, storedEvent, storedType } from "./history.ts";
-import { DEFAULT_REPLAY, lineMatches, SEARCH_RESULTS } from "./history.ts";
+import { DEFAULT_REPLAY, lineBytes, lineMatches, REPLAY_MEMORY, SEARCH_RESULTS } from "./history.ts";
 import { SqliteAccounts } from "./accounts.ts";
 import { parseJson } from "../protocol/decode.ts";
 import { SqliteBans } from "./bans.ts";
@@ -57,8 +57,6 @@ const MIGRATIONS: readonly string[] = [
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Rooms whose last lines are kept in memory at once (a server holds at most 10,000 rooms by default). */
-const MAX_RINGS = 10_000;
 /** Lines waiting past which they are written at once (a few milliseconds of work), not at the hub's next flush. */
 export const WRITE_AT = 1000;
 /** Lines kept in memory while writes fail; past this the oldest of them are not written. */
@@ -83,6 +81,8 @@ export interface SqliteOptions {
   status: HistoryStatus;
   /** Lines of each room kept in memory for joiners (one more than they are shown, to know if there are more). */
   ringSize?: number;
+  /** Bytes those lines may take in all (REPLAY_MEMORY): past it, the rooms joined longest ago are read from the file again. */
+  ringBytes?: number;
   clock?: Clock;
   /** While paused, how often a write is tried again (RETRY_MS). */
   retryMs?: number;
@@ -93,6 +93,12 @@ export interface SqliteOptions {
 /** A kept line as this store numbers them. */
 interface Line extends Kept {
   readonly id: number;
+}
+
+/** A room's last lines in memory, and what they take. */
+interface Ring {
+  readonly lines: Line[];
+  bytes: number;
 }
 
 interface ChunkRow {
@@ -113,9 +119,12 @@ export class SqliteHistory implements HistoryStore {
   readonly writes = { written: 0, failed: 0 };
   private retryTimer: { cancel(): void } | undefined;
   private readonly pruneTimer: { cancel(): void } | undefined;
-  /** The last lines of rooms joined lately (most recently used last), for joiners. */
-  private readonly rings = new Map<string, Line[]>();
+  /** The last lines of rooms joined lately (most recently used last), for joiners; bounded in bytes. */
+  private readonly rings = new Map<string, Ring>();
   private readonly ringSize: number;
+  private readonly ringBytes: number;
+  /** What every ring holds, in bytes (lineBytes). */
+  private ringsHeld = 0;
   /** Lines on disk per room, learnt at a room's first write, for the per-room limit. */
   private readonly counts = new Map<string, number>();
   private readonly statements: Statement[] = [];
@@ -144,6 +153,7 @@ export class SqliteHistory implements HistoryStore {
     const memory = options.path === ":memory:";
     this.where = memory ? "memory" : options.path;
     this.ringSize = options.ringSize ?? DEFAULT_REPLAY + 1;
+    this.ringBytes = options.ringBytes ?? REPLAY_MEMORY;
     this.db = open(options.path, memory);
     this.next = (this.db.query<{ last: number | null }, []>("SELECT max(last) AS last FROM chunks").get()?.last ?? 0) + 1;
     const prepare = <R>(sql: string) => {
@@ -195,23 +205,46 @@ export class SqliteHistory implements HistoryStore {
     }
     const ring = this.rings.get(event.room);
     if (ring) {
-      ring.push(kept);
-      if (ring.length > this.ringSize) ring.shift();
+      ring.lines.push(kept);
+      this.held(ring, lineBytes(kept));
+      if (ring.lines.length > this.ringSize) this.held(ring, -lineBytes(ring.lines.shift()!));
+      if (this.ringsHeld > this.ringBytes) this.evict();
     }
   }
 
-  /** From memory: a room's ring is read from the file once, then follows what is kept. */
+  /** From memory: a room's ring is read from the file once, then follows what is kept (while there is room for it). */
   recent(room: string, count: number): Line[] {
     if (count > this.ringSize) return this.before(room, count);
     let ring = this.rings.get(room);
     if (ring) {
       this.rings.delete(room); // most recently used last: the first is the one to forget
     } else {
-      ring = this.before(room, this.ringSize);
-      if (this.rings.size >= MAX_RINGS) this.rings.delete(this.rings.keys().next().value!);
+      ring = { lines: this.before(room, this.ringSize), bytes: 0 };
+      this.held(ring, ring.lines.reduce((sum, line) => sum + lineBytes(line), 0));
     }
     this.rings.set(room, ring);
-    return ring.slice(Math.max(0, ring.length - count));
+    const shown = ring.lines.slice(Math.max(0, ring.lines.length - count));
+    if (this.ringsHeld > this.ringBytes) this.evict();
+    return shown;
+  }
+
+  /** Bytes the replay rings hold now. */
+  get ringMemory(): number {
+    return this.ringsHeld;
+  }
+
+  private held(ring: Ring, bytes: number): void {
+    ring.bytes += bytes;
+    this.ringsHeld += bytes;
+  }
+
+  /** Forgets the rings used longest ago until they fit (a room forgotten is read from the file when next joined). */
+  private evict(): void {
+    for (const [room, ring] of this.rings) {
+      if (this.ringsHeld <= this.ringBytes) return;
+      this.rings.delete(room);
+      this.ringsHeld -= ring.bytes;
+    }
   }
 
   before(room: string, count: number, before: Cursor = Number.MAX_SAFE_INTEGER): Line[] {

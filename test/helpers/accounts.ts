@@ -6,8 +6,13 @@ import type { Peer } from "./peer.ts";
 import type { TestServer } from "./server.ts";
 
 /** History, accounts, bans and room roles in memory, as one server keeps them. */
-export function memoryStore(): SqliteHistory {
-  return new SqliteHistory({ path: ":memory:", retention: DEFAULT_RETENTION, status: { paused: () => {}, resumed: () => {} } });
+export function memoryStore(ringBytes?: number): SqliteHistory {
+  return new SqliteHistory({
+    path: ":memory:",
+    retention: DEFAULT_RETENTION,
+    status: { paused: () => {}, resumed: () => {} },
+    ...(ringBytes === undefined ? {} : { ringBytes }),
+  });
 }
 
 /** `name` registers (as a guest), leaves, and logs in again: now it is its registered self. */

@@ -696,6 +696,27 @@ describe("amplification", () => {
 });
 
 describe("rooms", () => {
+  test("rooms filled with long lines to be replayed: what is held for joiners stays in its byte budget, evicted rooms replay from the file", async () => {
+    // The attack: 5000 rooms × 21 lines × 4000 bytes held 954 MB for replay. Scaled: 40 rooms, a budget of 1 MiB.
+    const budget = 1024 * 1024;
+    const history = memoryStore(budget);
+    const a = await arena({ history, limits: { linesPerSecond: 0, maxRoomsPerUser: 100 } });
+    const mal = await a.t.join("Mal");
+    const filler = "m".repeat(3990);
+    for (let room = 0; room < 40; room++) {
+      mal.send(`/join #fill${room}`);
+      mal.write(Array.from({ length: 21 }, (_, i) => `${room}:${i}:${filler}\n`).join(""));
+      mal.send("/ping filled");
+      await mal.next("pong filled", 5000);
+      expect(history.ringMemory).toBeLessThanOrEqual(budget);
+    }
+    await a.unaffected();
+    // The first room's ring is long gone: a joiner is shown its lines from the file.
+    a.ana.send("/join #fill0");
+    await a.ana.seen(new RegExp(`^\\[\\d\\d:\\d\\d\\] Mal: 0:20:m+$`));
+    expect(history.ringMemory).toBeLessThanOrEqual(budget);
+  }, 20_000);
+
   test("join/part storms from many addresses: flooders throttled then dropped, bystanders hear none of it, no room is left behind", async () => {
     const a = await arena();
     const churners = await Promise.all(

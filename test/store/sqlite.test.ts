@@ -90,6 +90,24 @@ describe("sqlite history", () => {
     expect(store.recent("#b", 3)).toEqual([]);
   });
 
+  test("the rings are bounded in bytes: the rooms joined longest ago are forgotten, then read from the file again", () => {
+    const budget = 512 * 1024; // three rooms of 21 long lines
+    const { store } = openStore(":memory:", undefined, { ringSize: 21, ringBytes: budget });
+    const long = (room: number, i: number) => `${room}:${i}:${"x".repeat(3990)}`;
+    for (let room = 0; room < 50; room++) {
+      for (let i = 0; i < 21; i++) store.keep(say(`#r${room}`, "Mal", long(room, i)));
+      store.recent(`#r${room}`, 20); // joined: its ring is read
+      expect(store.ringMemory).toBeLessThanOrEqual(budget);
+    }
+    store.flush();
+    // A room whose ring was forgotten long ago is read from the file, and its ring follows the next lines.
+    expect(texts(store.recent("#r0", 20))).toEqual(Array.from({ length: 20 }, (_, i) => long(0, i + 1)));
+    store.keep(say("#r0", "Sam", "newest"));
+    expect(texts(store.recent("#r0", 2))).toEqual([long(0, 20), "newest"]);
+    expect(store.ringMemory).toBeLessThanOrEqual(budget);
+    expect(store.ringMemory).toBeGreaterThan(0);
+  });
+
   test("a file keeps lines, actions and topics across a restart, and ids go on growing", () => {
     const path = join(tempDir(), "h.sqlite");
     const first = openStore(path).store;
