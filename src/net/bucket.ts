@@ -37,6 +37,12 @@ export class TokenBucket {
     this.tokens -= uncapped ? cost : Math.min(cost, this.burst);
   }
 
+  /** Gives back `cost` tokens taken for something that turned out not to count (never past the burst). */
+  give(cost: number, now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.burst, this.tokens + cost);
+  }
+
   /** Full again: nothing to remember. */
   full(now: number): boolean {
     this.refill(now);

@@ -33,6 +33,11 @@ export class PerAddress {
     bucket.take(1, now);
   }
 
+  /** An attempt taken beforehand did not count after all (a right password). */
+  give(address: string, now: number): void {
+    this.byAddress.get(address)?.give(1, now);
+  }
+
   /** Forgets addresses that have earned their whole burst back. */
   sweep(now: number): void {
     for (const [address, bucket] of this.byAddress) if (bucket.full(now)) this.byAddress.delete(address);

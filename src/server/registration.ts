@@ -276,12 +276,20 @@ export function verifyLogin(
   if (login.account.bot) return then("wrong"); // no password opens a bot's name
   const waitMs = env.logins.wait(login.key, host.now());
   if (waitMs > 0) return then(waitMs);
+  // Charged before the check: guesses sent together must not all pass the wait above while the
+  // first ones are being checked (and then lock the owner out for as long as they took).
+  env.logins.take(login.key, host.now());
   const checked = hub.passwords.verify(password, login.account.hash);
-  if (checked === "busy") return then("busy");
+  if (checked === "busy") {
+    env.logins.give(login.key, host.now());
+    return then("busy");
+  }
   host.after(checked, (ok) => {
-    if (ok) return then("ok");
+    if (ok) {
+      env.logins.give(login.key, host.now());
+      return then("ok");
+    }
     env.attempts.take(host.address, host.now());
-    env.logins.take(login.key, host.now());
     host.log(`! wrong password for ${login.account.name} from ${host.address}`);
     then("wrong");
   });

@@ -9,7 +9,7 @@ import { Peer } from "../helpers/peer.ts";
 import { testTls } from "../helpers/server.ts";
 import { quietCrowd } from "../helpers/crowd.ts";
 import { until } from "../helpers/until.ts";
-import { memoryStore } from "../helpers/accounts.ts";
+import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -584,6 +584,21 @@ describe("abuse", () => {
     await a.unaffected();
     expect(a.ana.log.all(/webevil|hi$/)).toEqual([]);
     expect(a.t.server.hub.find("webevil")).toBeUndefined();
+  });
+
+  test("50 guesses at one registered name at once: 5 are checked, the rest told to wait; the owner waits no longer than the rate says", async () => {
+    const history = memoryStore();
+    const a = await arena({ history, accounts: history.accounts, limits: { maxPerIp: 0, maxPerNet: 0, connectsPerSecond: 0 } });
+    (await loggedIn(a.t, "Sam")).close();
+    await until(() => a.t.server.hub.find("Sam") === undefined);
+    const guessers = await Promise.all(Array.from({ length: 50 }, (_, i) => Peer.connect(a.t.port, "text", `guess${i}`)));
+    for (const [i, p] of guessers.entries()) p.write(`Sam\nwrong-horse-${i}\n`);
+    const answers = await Promise.all(guessers.map((p) => p.next(/^! (Wrong password for Sam\.|Too many wrong passwords for Sam; the next one is checked in (\d+) s\.)$/, 5000)));
+    expect(answers.filter((l) => l.startsWith("! Wrong password")).length).toBe(5);
+    const waits = answers.map((l) => Number(/checked in (\d+) s/.exec(l)?.[1] ?? 0));
+    expect(Math.max(...waits)).toBeLessThanOrEqual(5); // one attempt's worth (one every 5 s), not 45 of them
+    for (const p of guessers) p.close();
+    await a.unaffected();
   });
 
   test("anyone who connects first as an admin's name not registered yet can't register it, nor become admin", async () => {
