@@ -181,7 +181,8 @@ export function makeRenderer(options: RenderOptions): Renderer {
           list(event, WELCOME_NAMES),
         ].join("\n");
       case "public":
-        return said(`${stamp(event.ts)}${tag(event.room)}${who(event.from)}: `, event.text);
+        // A bot's line reads as nc shows it: "deploy (bot): …" (no user's name holds a space).
+        return said(`${stamp(event.ts)}${tag(event.room)}${who(event.from)}${event.bot ? c.dim(" (bot)") : ""}: `, event.text);
       case "private":
         return hang(`${stamp(event.ts)}${c.magenta(c.bold(`[pm from ${s(event.from)}]`))} `, s(event.text), c.magenta);
       case "private-sent":

@@ -15,6 +15,7 @@ import type { BotToken } from "../store/tokens.ts";
 import { tokenId, tokenMatches } from "./secrets.ts";
 import type { Hub } from "./hub.ts";
 import { PerAddress } from "./per-address.ts";
+import type { Repeat } from "./log-digest.ts";
 import { PAGE_HEADERS } from "../web/page.ts";
 
 /** Bytes of a request body read at most (Bun answers 413 past it before the body is read). */
@@ -29,7 +30,11 @@ export interface ApiParts {
   /** Failed tokens per address: a guesser is slowed like a name guesser. */
   attempts: PerAddress;
   log(line: string): void;
+  /** A line that may repeat from many addresses: summed up per network under a storm. */
+  logRepeat(repeat: Repeat, address: string, line: string): void;
 }
+
+const WRONG_TOKEN: Repeat = { one: "wrong API token", many: "wrong API tokens" };
 
 /** What the API did, for /metrics. */
 export interface ApiCounts {
@@ -99,7 +104,7 @@ export class Api {
     const record = await settled(store.get(id));
     if (record === null) return fail(503, "unavailable", "Tokens can't be checked right now; try again in a moment.", { "retry-after": "1" });
     if (!record || !tokenMatches(record, given)) {
-      this.parts.log(`! API: a wrong token from ${address}`);
+      this.parts.logRepeat(WRONG_TOKEN, address, `! API: a wrong token from ${address}`);
       return unauthorized("That token is not valid (revoked, or never made here).");
     }
     return record;
@@ -132,6 +137,8 @@ export class Api {
     const ts = clock.now();
     hub.post({ type: "public", room, from: bot.bot, text, ts, bot: true });
     this.counts.posted++;
+    // Every public line is in the log, a bot's too (as nc shows it).
+    this.parts.log(`[Broadcast message from ${bot.bot} (bot)${room === hub.lobby ? "" : ` in ${room}`}] ${text}`);
     return json(201, { room, from: bot.bot, text, ts });
   }
 

@@ -185,7 +185,7 @@ export function startServer(options: ServerOptions): ChatServer {
   const irc = options.ircPort === undefined ? undefined : listen(options.ircPort, undefined, true);
   const ircTls = options.ircTlsPort === undefined || !options.tls ? undefined : listen(options.ircTlsPort, options.tls, true);
   const page = options.httpPort === undefined ? undefined : buildPage();
-  const api = options.httpPort === undefined ? undefined : new Api({ hub, limits, clock, attempts, log: options.log });
+  const api = options.httpPort === undefined ? undefined : new Api({ hub, limits, clock, attempts, log: options.log, logRepeat: env.logRepeat });
   /** Connections turned away at a door, by reason (/metrics). */
   const refused: Record<string, number> = {};
   const web =

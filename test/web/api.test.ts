@@ -2,6 +2,7 @@
 // a bot's line reaching nc and JSON users and history; every refusal's status; /healthz, /metrics.
 
 import { describe, expect, test } from "bun:test";
+import { makeRenderer } from "../../src/client/render.ts";
 import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import { testServer } from "../helpers/server.ts";
 import { makeToken, WsPeer } from "../helpers/web.ts";
@@ -33,7 +34,11 @@ describe("HTTP API", () => {
     const body = await res.json();
     expect(body).toMatchObject({ room: "#lobby", from: "deploy", text: "deploy finished all green" });
     await sam.seen("deploy (bot): deploy finished all green");
-    expect((await ana.event("public")).bot).toBe(true);
+    expect(t.log).toContain("[Broadcast message from deploy (bot)] deploy finished all green"); // every public line is logged
+    const bot = await ana.event("public");
+    expect(bot.bot).toBe(true);
+    // The bundled client shows it as nc does.
+    expect(makeRenderer({ color: false, timestamps: false, room: () => "#lobby" })(bot)).toBe("deploy (bot): deploy finished all green");
     expect((await web.event("public")).from).toBe("deploy");
     // By name with its "#" too; history pages back with `before`.
     for (let i = 1; i <= 3; i++) expect((await post("%23lobby", { text: `line ${i}` })).status).toBe(201);
@@ -44,6 +49,16 @@ describe("HTTP API", () => {
     expect(older.messages.map((m: { text: string }) => m.text)).toEqual(["deploy finished all green", "line 1"]);
     expect(older.messages[0].bot).toBe(true);
     expect(older.more).toBe(false);
+  });
+
+  test("wrong tokens from many addresses are summed up in the log per network, not a line each", async () => {
+    const { t, base } = await withBot({ limits: { attemptBurst: 1000 } });
+    const wrong = `bunchat_000000000000_${"A".repeat(43)}`;
+    for (let i = 0; i < 20; i++) {
+      const res = await fetch(`${base}/api/rooms/lobby/messages`, { headers: { authorization: `Bearer ${wrong}` } });
+      expect(res.status).toBe(401);
+    }
+    expect(t.log.filter((l) => l.startsWith("! API: a wrong token from"))).toHaveLength(3);
   });
 
   test("refusals: 401 without or with a wrong token (and a revoked one), 404 unknown room, 400, 413, 405", async () => {
