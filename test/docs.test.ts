@@ -4,6 +4,8 @@
 import { describe, expect, test } from "bun:test";
 import { FILES, regenerate } from "../scripts/docs.ts";
 import { SERVER_FLAGS } from "../src/flags.ts";
+import { HISTORY_FLUSH_MS } from "../src/server/hub.ts";
+import { WRITE_AT } from "../src/store/sqlite.ts";
 
 const root = `${import.meta.dir}/..`;
 
@@ -30,5 +32,15 @@ describe("docs", () => {
         `--${flag}: "${cell}" vs ${value}`,
       ).toBe(true);
     }
+  });
+});
+
+describe("what a crash can lose", () => {
+  test("README's bound is the store's: lines wait at most a flush (HISTORY_FLUSH_MS), and never more than WRITE_AT of them", async () => {
+    const readme = (await Bun.file(`${root}/README.md`).text()).replace(/\s+/g, " ");
+    expect(HISTORY_FLUSH_MS).toBe(100);
+    expect(readme).toContain("Lines are written together every tenth of a second while people talk");
+    expect(readme).toContain(`(at once when ${WRITE_AT} are waiting)`);
+    expect(readme).toContain(`loses what was not written yet: the lines of the last tenth of a second or so, at most ${WRITE_AT},`);
   });
 });
