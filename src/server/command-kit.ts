@@ -9,6 +9,8 @@ import { LIMITS } from "../protocol/limits.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
 import type { Hub, Member } from "./hub.ts";
+import type { Room } from "./room.ts";
+import { utcMinute } from "../protocol/codec.ts";
 
 /** What a command may touch: the hub, its own session, the clock and the log. */
 export interface CommandContext {
@@ -53,6 +55,23 @@ export function unknownUser(target: string): ErrorEvent {
 }
 
 /** A plain line, /me or /topic from someone in no room. */
+/**
+ * A line or /me from `ctx.me` to `room`: said, counted, kept and logged; or, for someone muted
+ * there, not sent and they are told so (each line, as IRC's 404 does; flood control paces them).
+ * Undefined when said, else the refusal (the IRC door words its own).
+ */
+export function say(ctx: CommandContext, room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>): ErrorEvent | undefined {
+  const until = ctx.hub.mutedUntil(ctx.me, room);
+  if (until !== undefined) {
+    const span = until === 0 ? "until an operator lifts it" : `until ${utcMinute(until)} UTC`;
+    return error("not-allowed", `You are muted in ${room.name} (${span}): that was not sent.`);
+  }
+  ctx.hub.say(room, event, ctx.me);
+  const where = ctx.hub.inRoom(room);
+  ctx.log(event.type === "action" ? `* ${event.from} ${event.text}${where}` : `[Broadcast message from ${event.from}${where}] ${event.text}`);
+  return undefined;
+}
+
 export function notInRoom(): ErrorEvent {
   return error("not-in-room", "You are in no room, so that went nowhere: /join a room (/rooms lists them).");
 }

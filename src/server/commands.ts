@@ -25,6 +25,7 @@ import {
   type Handler,
   notInRoom,
   reason,
+  say,
   unknownUser,
 } from "./command-kit.ts";
 import { accountCommands } from "./account-commands.ts";
@@ -35,7 +36,7 @@ import { tokenCommands } from "./token-commands.ts";
 export const HISTORY_DEFAULT = 50;
 
 export type { CommandContext } from "./command-kit.ts";
-export { error, notInRoom, unknownUser } from "./command-kit.ts";
+export { error, notInRoom, say, unknownUser } from "./command-kit.ts";
 export { MAX_IGNORES } from "./account-commands.ts";
 
 const chatCommands = {
@@ -59,8 +60,8 @@ const chatCommands = {
     if (text === "") return badUsage(ctx, "me", "Say what you are doing.");
     const room = ctx.me.room;
     if (!room) return ctx.reply(notInRoom());
-    ctx.hub.say(room, { type: "action", room: room.name, from: ctx.me.name, text, ts: ctx.now() }, ctx.me);
-    ctx.log(`* ${ctx.me.name} ${text}${ctx.hub.inRoom(room)}`);
+    const refused = say(ctx, room, { type: "action", room: room.name, from: ctx.me.name, text, ts: ctx.now() });
+    if (refused) ctx.reply(refused);
   },
   join(ctx, args) {
     const [name] = splitFirst(args);

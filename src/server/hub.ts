@@ -445,9 +445,17 @@ export class Hub implements RoomHost {
 
   /** Whether `member`'s lines in `room` go nowhere (/mute). */
   isMutedIn(member: Member, room: Room): boolean {
+    return this.mutedUntil(member, room) !== undefined;
+  }
+
+  /** Until when `member` is muted in `room` (0: until /unmute); undefined if it is not. */
+  mutedUntil(member: Member, room: Room): number | undefined {
     // Every line asks: a room with nobody muted (nearly all of them) answers without folding a name.
-    for (const _ in room.roles.muted) return isMuted(room.roles, foldName(member.name), this.clock.now());
-    return false;
+    for (const _ in room.roles.muted) {
+      const key = foldName(member.name);
+      return isMuted(room.roles, key, this.clock.now()) ? room.roles.muted[key] : undefined;
+    }
+    return undefined;
   }
 
   /**
@@ -532,7 +540,7 @@ export class Hub implements RoomHost {
 
   /** A line or /me said in a room by one of its members: to everyone else in it, here and elsewhere. */
   say(room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>, from: Member): void {
-    if (from.node === undefined && this.isMutedIn(from, room)) return; // muted: told once, when it was
+    // Whoever lets a member here speak has checked it is not muted (say in command-kit.ts).
     if (from.node === undefined) this.saidHere(event);
     else if (room.locals === 0) return; // from another node, for nobody here: not even encoded
     room.say(event, from);

@@ -13,7 +13,7 @@ import { checkName, foldName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import type { Writable } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
-import { error, runCommand } from "./commands.ts";
+import { error, runCommand, say } from "./commands.ts";
 import type { Member } from "./hub.ts";
 import { bannedText, botNameError, type Login, looksLikeHttp, nameStanding, verifyLogin } from "./registration.ts";
 import type { Room } from "./room.ts";
@@ -472,12 +472,10 @@ export class IrcSession extends Session {
         const event = action
           ? ({ type: "action", room: room.name, from: this.name, text, ts } as const)
           : ({ type: "public" as const, room: room.name, from: this.name, text, ts, ...(quiet ? { notice: true as const } : {}) });
-        if (this.hub.isMutedIn(this, room)) {
+        if (say(this, room, event)) {
           if (!quiet) this.send(this.numeric("404", [room.name, `Cannot send to channel: you are muted in ${room.name}`]));
           continue;
         }
-        this.hub.say(room, event, this);
-        this.log(action ? `* ${this.name} ${text}${this.hub.inRoom(room)}` : `[Broadcast message from ${this.name}${this.hub.inRoom(room)}] ${text}`);
         if (this.caps.has("echo-message")) this.send(privmsgLines(this.name, room.name, text, action !== null, this.tag(ts), quiet && !action));
         continue;
       }

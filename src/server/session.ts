@@ -16,7 +16,7 @@ import { Outbox, type OutboxPool, type OverflowListener, type Writable } from ".
 import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
 import type { PerAddress } from "./per-address.ts";
-import { type CommandContext, error, notInRoom, runCommand, showReplay } from "./commands.ts";
+import { type CommandContext, error, notInRoom, runCommand, say, showReplay } from "./commands.ts";
 import type { Hub, Member, Replay } from "./hub.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
 import type { Room } from "./room.ts";
@@ -637,8 +637,8 @@ export class Session
         }
         const room = this.room;
         if (!room) return this.reply(notInRoom());
-        this.hub.say(room, { type: "public", room: room.name, from: this.name, text, ts: this.now() }, this);
-        this.log(`[Broadcast message from ${this.name}${this.hub.inRoom(room)}] ${text}`);
+        const refused = say(this, room, { type: "public", room: room.name, from: this.name, text, ts: this.now() });
+        if (refused) this.reply(refused);
         return;
       }
     }

@@ -44,11 +44,14 @@ describe("room operators", () => {
     ana.send("/mute Bo 10m");
     await bo.seen("-- Ana muted Bo in #dev for 10m.");
     bo.send("can anyone hear me");
+    await bo.next(/^! You are muted in #dev \(until \d{4}-\d\d-\d\d \d\d:\d\d UTC\): that was not sent\.$/); // each time, not only once
     bo.send("/me shouts");
+    await bo.next(/^! You are muted in #dev \(until .* UTC\): that was not sent\.$/);
     bo.send("/nick Bo2");
     await bo.seen("! You are muted in #dev: you can't change your name meanwhile.");
     await sam.ping();
     expect(sam.log.lines.filter((l) => l.includes("hear me") || l.includes("shouts"))).toEqual([]);
+    expect(t.log.filter((l) => l.includes("hear me") || l.includes("shouts"))).toEqual([]); // nobody heard it: not logged as said
     ana.send("/unmute bo");
     await bo.seen("-- Ana unmuted bo in #dev.");
     bo.send("back");
@@ -121,7 +124,7 @@ describe("room operators", () => {
     sam.send("/mute Kim");
     await kim.seen("-- Sam muted Kim in #dev until /unmute.");
     kim.send("hello?");
-    await kim.ping();
+    await kim.next("! You are muted in #dev (until an operator lifts it): that was not sent.");
     sam.send("/kick Kim");
     await kim.seen("-- You were kicked from #dev by Sam.");
     await sam.seen("<-- Kim left the chat (kicked by Sam)");
