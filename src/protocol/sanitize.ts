@@ -10,13 +10,21 @@
 const UNSAFE =
   /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff9-\ufffb\u{1d173}-\u{1d17a}]/gu;
 
+// Whole terminal escape sequences, not only their ESC (which would leave "[31mred[0m" behind):
+// CSI (ESC [ or C1 CSI, parameters, intermediates, a final byte); OSC, DCS, SOS, PM and APC
+// strings (ESC ] P X ^ _ or their C1 forms) up to BEL or the string terminator (ESC \ or C1 ST),
+// or to the end of the text when unterminated, as a terminal would swallow it; and any other ESC
+// with its intermediates and final byte (ESC c, ESC 7, ESC ( B).
+const ESCAPES =
+  /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d\u009e\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
+
 // Invisible characters that emoji and some scripts need: zero-width joiner and non-joiner,
 // variation selectors, and tag characters (flags of England, Scotland, Wales). Kept only where
 // they do that job; see keepJoiner.
 const JOINERS = /[\u200c\u200d\ufe00-\ufe0f\u{e0000}-\u{e007f}]/u;
 
 /**
- * Removes terminal controls, bidi overrides and invisible characters; a tab becomes a space; lone
+ * Removes terminal escape sequences whole, terminal controls, bidi overrides and invisible characters; a tab becomes a space; lone
  * surrogates become U+FFFD. Joiners, variation selectors and tags survive only inside emoji
  * sequences and scripts that need them.
  */
@@ -24,7 +32,10 @@ export function sanitizeText(text: string): string {
   let out = text.isWellFormed() ? text : text.toWellFormed();
   if (out.includes("\t")) out = out.replaceAll("\t", " ");
   UNSAFE.lastIndex = 0;
-  if (UNSAFE.test(out)) out = out.replace(UNSAFE, "");
+  if (UNSAFE.test(out)) {
+    if (/[\u001b\u0090-\u009f]/.test(out)) out = out.replace(ESCAPES, "");
+    out = out.replace(UNSAFE, "");
+  }
   return JOINERS.test(out) ? dropStrayJoiners(out) : out;
 }
 

@@ -61,13 +61,13 @@ describe("history in the client", () => {
       ts: at,
     } as const;
     expect(plain(event)).toBe(
-      ["--- 2 earlier lines in #lobby ---", "[14:02] Bo: hi[2J there", "[14:02] * Bo waves", "--- end of earlier lines ---"].join("\n"),
+      ["--- 2 earlier lines in #lobby ---", "[14:02] Bo: hi there", "[14:02] * Bo waves", "--- end of earlier lines ---"].join("\n"),
     );
     const rows = color(event)!.split("\n");
     expect(rows).toHaveLength(4);
     for (const row of rows) expect(row).toMatch(/^\u001b\[2m.*\u001b\[22m$/); // dim, each row
     expect(plain({ type: "search", query: "hi", events: [event.events[0]], ts: at })).toBe(
-      '-- 1 line has "hi", newest first:\n[#lobby 14:02] Bo: hi[2J there',
+      '-- 1 line has "hi", newest first:\n[#lobby 14:02] Bo: hi there',
     );
   });
 });

@@ -133,11 +133,13 @@ describe("text that reaches other terminals", () => {
   });
 
   test.each([
-    ["clear screen (ESC [2J)", "\u001b[2Jclear", "[2Jclear"],
-    ["window title (OSC 0)", "\u001b]0;owned\u0007title", "]0;ownedtitle"],
-    ["clipboard write (OSC 52)", "\u001b]52;c;ZXZpbA==\u0007clip", "]52;c;ZXZpbA==clip"],
-    ["hyperlink (OSC 8)", "\u001b]8;;http://evil\u001b\\link\u001b]8;;\u001b\\", "]8;;http://evil\\link]8;;\\"],
-    ["C1 CSI (C2 9B)", "\u009b31mred", "31mred"],
+    ["clear screen (ESC [2J), removed whole", "\u001b[2Jclear", "clear"],
+    ["colours (ESC [31m … ESC [0m), removed whole", "\u001b[31mred\u001b[0m", "red"],
+    ["window title (OSC 0), its text too", "\u001b]0;owned\u0007title", "title"],
+    ["clipboard write (OSC 52), its text too", "\u001b]52;c;ZXZpbA==\u0007clip", "clip"],
+    ["hyperlink (OSC 8), its address too", "\u001b]8;;http://evil\u001b\\link\u001b]8;;\u001b\\", "link"],
+    ["a device control string (DCS)", "\u001bP1$r0m\u001b\\dcs", "dcs"],
+    ["C1 CSI (C2 9B)", "\u009b31mred", "red"],
     ["DEL and backspaces", "abc\u007f\b\b\bxyz", "abcxyz"],
     ["NUL", "nu\u0000ll", "null"],
     ["BOM in the middle", "b\ufeffom", "bom"],

@@ -62,14 +62,14 @@ describe("rooms", () => {
     sam.send("/topic");
     await sam.next("-- #dev has no topic. /topic <text> sets one.");
     sam.send("/topic release \u001b[31mFriday");
-    await sam.next("--- Sam set the topic: release [31mFriday");
+    await sam.next("--- Sam set the topic: release Friday");
     ana.send("/join #dev");
-    expect(await ana.event("room")).toMatchObject({ topic: { text: "release [31mFriday", by: "Sam" } });
+    expect(await ana.event("room")).toMatchObject({ topic: { text: "release Friday", by: "Sam" } });
     ana.send("/rooms");
     expect(await ana.event("rooms")).toEqual({
       type: "rooms",
       rooms: [
-        { name: "#dev", count: 2, topic: "release [31mFriday" },
+        { name: "#dev", count: 2, topic: "release Friday" },
         { name: "#lobby", count: 2 },
       ],
       count: 2,
