@@ -11,7 +11,7 @@ import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { Pacer, type PacerHost } from "../net/pacer.ts";
 import { type Link, type LinkTls, openLink } from "./link.ts";
 import { makeRenderer } from "./render.ts";
-import { complete, Roster } from "./roster.ts";
+import { complete, Completer, Roster } from "./roster.ts";
 
 export interface ClientOptions {
   host: string;
@@ -93,6 +93,9 @@ const RETRYABLE = new Set<ErrorCode>([
   "registration-timeout",
 ]);
 
+/** Commands whose arguments are passwords: not left on the screen or in the history. */
+const SECRET_ARGS = new Set<string>(["register", "passwd", "unregister"]);
+
 /** Commands whose answer can be long. */
 const LONG_ANSWERS = new Set<string>(["users", "help", "rooms", "join"]);
 /** What holds the lines to send: no connection, or an answer whose size is not known yet. */
@@ -138,6 +141,12 @@ class ChatClient implements PacerHost<string> {
   private muted = false;
   /** Who is online (for Tab) and who we are (for mentions). */
   private readonly roster = new Roster();
+  /** Tab: commands, names and rooms, cycling through several matches. */
+  private readonly completer = new Completer((line) =>
+    this.phase === "chatting" ? complete(line, this.roster.others(), this.roster.roomNames()) : [[], line],
+  );
+  /** The server's longest line (from its hello): a longer one is not sent. */
+  private maxLineBytes = Number.POSITIVE_INFINITY;
   private readonly seen = new SeenLines();
   /** Interactive reconnection: attempts since we were last in, and the timer of the next one. */
   private reconnects = 0;
@@ -171,12 +180,7 @@ class ChatClient implements PacerHost<string> {
       terminal: options.interactive,
       historySize: 500,
       // Tab: command names, and the names of who is online (kept current from join, leave, rename).
-      ...(options.interactive
-        ? {
-            completer: (line: string) =>
-              this.phase === "chatting" ? complete(line, this.roster.others(), this.roster.roomNames()) : [[], line],
-          }
-        : {}),
+      ...(options.interactive ? { completer: (line: string) => this.completer.next(line) } : {}),
     });
     // Hide the password as it is typed: readline echoes through this method.
     const rl = this.rl as unknown as { _writeToOutput?: (text: string) => void };
@@ -188,7 +192,8 @@ class ChatClient implements PacerHost<string> {
     const done = new Promise<number>((resolve) => (this.finish = resolve));
     this.rl.on("line", (line) => this.onInput(line));
     this.rl.on("close", () => this.onInputEnd());
-    this.rl.on("SIGINT", () => this.leave()); // Ctrl-C in the interactive client
+    // Ctrl-C clears a half-typed line first, as shells and irssi do; on an empty line it leaves.
+    this.rl.on("SIGINT", () => (this.rl.line === "" ? this.leave() : this.clearTyped()));
     try {
       this.online(await this.connect());
     } catch (err) {
@@ -274,6 +279,7 @@ class ChatClient implements PacerHost<string> {
     }
     switch (event.type) {
       case "hello":
+        this.maxLineBytes = event.maxLineBytes;
         if (event.linesPerSecond > 0) {
           this.budget = new FloodBudget(event.burstLines, event.linesPerSecond, this.clock.now());
         }
@@ -394,9 +400,7 @@ class ChatClient implements PacerHost<string> {
         this.loginRefused = false;
         this.loggingIn = false;
       } else this.givenPassword = line;
-      // Keep the password out of the history (Up would show it).
-      const history = (this.rl as unknown as { history?: string[] }).history;
-      if (history?.[0] === line) history.shift();
+      this.forget(line); // Up would show the password
     }
     if (this.phase === "naming" || this.phase === "password") {
       const naming = this.phase === "naming";
@@ -414,8 +418,46 @@ class ChatClient implements PacerHost<string> {
       if (line.trim() !== "" && this.phase !== "leaving") this.show(notice);
       return;
     }
+    const input = parseInput(line);
+    if (input.kind === "command") {
+      const command = lookupCommand(input.word);
+      if (command !== undefined && SECRET_ARGS.has(command)) {
+        // A password stays neither on the screen nor in the history (Up).
+        this.retype(`${this.rl.getPrompt()}/${input.word} ${"•".repeat(8)}`, line);
+        this.forget(line);
+      } else if (command === "me" && this.roster.me !== undefined && Buffer.byteLength(line) <= this.maxLineBytes) {
+        // Our own /me, as the others see it (a line of text stays on the screen as typed).
+        const text = sanitizeText(input.args).trim();
+        const shown = text === "" ? undefined : this.render({ type: "action", room: this.roster.room ?? "", from: this.roster.me, text, ts: this.clock.now() });
+        if (shown !== undefined) this.retype(shown, line);
+      }
+    }
     this.sendChat(line);
     if (this.phase === "chatting") this.rl.prompt();
+  }
+
+  /** Replaces the line just entered (still on the screen, after the prompt) with `shown`. */
+  private retype(shown: string, typed: string): void {
+    const columns = process.stdout.columns || 80;
+    const rows = Math.max(1, Math.ceil((this.rl.getPrompt().length + [...typed].length) / columns));
+    readline.moveCursor(process.stdout, 0, -rows);
+    readline.cursorTo(process.stdout, 0);
+    readline.clearScreenDown(process.stdout);
+    process.stdout.write(`${shown}\n`);
+  }
+
+  /** Takes `line` out of readline's history. */
+  private forget(line: string): void {
+    const history = (this.rl as unknown as { history?: string[] }).history;
+    if (history?.[0] === line) history.shift();
+  }
+
+  /** Ctrl-C on a half-typed line: the line goes, the prompt stays. */
+  private clearTyped(): void {
+    const rl = this.rl as unknown as { line: string; cursor: number };
+    rl.line = "";
+    rl.cursor = 0;
+    this.rl.prompt(true);
   }
 
   /** Pipe mode: send what was read once the server can take it. */
@@ -438,7 +480,13 @@ class ChatClient implements PacerHost<string> {
   private sendChat(line: string): void {
     const input = parseInput(line);
     if (input.kind === "command" && lookupCommand(input.word) === "quit") return this.leave();
-    if (input.kind !== "empty") this.send(line);
+    if (input.kind === "empty") return;
+    const bytes = Buffer.byteLength(line);
+    if (bytes > this.maxLineBytes) {
+      const again = this.options.interactive ? " (Up brings it back to shorten it)" : "";
+      return this.show(`! That line is ${bytes} bytes, over the server's ${this.maxLineBytes}: it was not sent${again}.`);
+    }
+    this.send(line);
   }
 
   /** Sends a line once the flood budget allows, after any lines still waiting. */

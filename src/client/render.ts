@@ -90,7 +90,7 @@ export function instructions(): string[] {
   return [
     "Type a message and press Enter to send it to everyone in your room.",
     ...helpLines(true).map((l) => `  ${l}`),
-    "  Ctrl-C or Ctrl-D also leave.",
+    "  Ctrl-D, or Ctrl-C on an empty line, also leaves (Ctrl-C clears a half-typed one).",
   ];
 }
 

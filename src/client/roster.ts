@@ -130,3 +130,33 @@ export function complete(line: string, names: readonly string[], rooms: readonly
   }
   return [word === "" ? [] : matching(names), word];
 }
+
+/**
+ * Tab that cycles, as irssi's does: several matches complete to the first, and each next Tab (the
+ * line untouched since) replaces it with the next, round again after the last. `/wh` Tab gives
+ * `/who `, Tab again `/whois `.
+ */
+export class Completer {
+  /** The last completion: the line it left, the word it replaced and its matches. */
+  private last: { line: string; word: string; matches: string[]; index: number } | undefined;
+
+  constructor(private readonly candidates: (line: string) => [string[], string]) {}
+
+  next(line: string): [string[], string] {
+    const last = this.last;
+    if (last && line === last.line) {
+      const index = (last.index + 1) % last.matches.length;
+      const shown = last.matches[last.index]!;
+      const fresh = last.matches[index]!;
+      this.last = { ...last, line: line.slice(0, line.length - shown.length) + fresh, index };
+      return [[fresh], shown];
+    }
+    const [matches, word] = this.candidates(line);
+    if (matches.length < 2) {
+      this.last = undefined;
+      return [matches, word];
+    }
+    this.last = { line: line.slice(0, line.length - word.length) + matches[0]!, word, matches, index: 0 };
+    return [[matches[0]!], word];
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { complete, Roster } from "../../src/client/roster.ts";
+import { complete, Completer, Roster } from "../../src/client/roster.ts";
 import { makeRenderer, mentions, nameColor, wrapRows } from "../../src/client/render.ts";
 import { SeenLines } from "../../src/client/seen.ts";
 
@@ -234,5 +234,32 @@ describe("lines the client has shown", () => {
     // Another room's history is its own.
     const other = { ...replay("join", said("two", 2)), room: "#ops" };
     expect(seen.filter(other)).toEqual(other);
+  });
+});
+
+describe("Tab that cycles", () => {
+  /** What the line becomes when readline replaces the word it was given with the one match. */
+  const tab = (completer: Completer, line: string) => {
+    const [[match], word] = completer.next(line);
+    return match === undefined ? line : line.slice(0, line.length - word.length) + match;
+  };
+
+  test("/wh reaches /who, then /whois, then /who again; an edit starts over", () => {
+    const c = new Completer((line) => complete(line, ["Sam"], []));
+    let line = tab(c, "/wh");
+    expect(line).toBe("/who ");
+    line = tab(c, line);
+    expect(line).toBe("/whois ");
+    line = tab(c, line);
+    expect(line).toBe("/who ");
+    expect(tab(c, "/he")).toBe("/help ");
+  });
+
+  test("names too: Ana, Anton, Ana…; a single match completes at once", () => {
+    const c = new Completer((line) => complete(line, ["Ana", "Anton", "Bo"], []));
+    expect(tab(c, "an")).toBe("Ana: ");
+    expect(tab(c, "Ana: ")).toBe("Anton: ");
+    expect(tab(c, "Anton: ")).toBe("Ana: ");
+    expect(tab(c, "hi b")).toBe("hi Bo");
   });
 });

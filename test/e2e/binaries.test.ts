@@ -318,6 +318,37 @@ describe("compiled binaries", () => {
   );
 
   test.skipIf(!hasTmux)(
+    "interactive: Tab cycles through matches, Ctrl-C clears a half line, /me shows as an action, a password is masked, an over-long line is not sent",
+    async () => {
+      const { server, term, eliya } = await samWithEliya();
+      term.type("/wh");
+      term.key("Tab");
+      await term.waitForLine(/^#lobby> \/who ?$/);
+      term.key("Tab");
+      await term.waitForLine(/^#lobby> \/whois ?$/);
+      term.key("C-c"); // a half-typed line: cleared, still here
+      await term.waitForLine(/^#lobby>$/);
+      term.type("/me waves", true);
+      await eliya.next("* Sam waves");
+      await term.waitForLine(/^\* Sam waves$/);
+      term.type("/register secret-horse", true);
+      await term.waitForLine(/^-- Sam is registered/);
+      expect(term.screen().join("\n")).not.toContain("secret-horse");
+      expect(term.screen()).toContain("#lobby> /register ••••••••");
+      term.key("Up"); // the password is not in the history either
+      await term.waitForLine(/^#lobby> \/me waves$/);
+      term.key("C-u");
+      term.type("y".repeat(4100), true);
+      await term.waitFor((l) => l.join("").includes("! That line is 4100 bytes, over the server's 4096: it was not sent"), "the refusal");
+      eliya.send("/ping after");
+      await eliya.next("pong after");
+      expect(eliya.log.all(/yyyy/)).toEqual([]);
+      await quitAndStop(term, eliya, server);
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
     "interactive rooms: the prompt shows the current room, Tab completes #rooms, other rooms' lines say which",
     async () => {
       const { server, term, eliya } = await samWithEliya();
