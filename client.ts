@@ -11,6 +11,14 @@ import { COMMANDS } from "./src/protocol/commands.ts";
 import { DEFAULT_CLIENT_HOST, DEFAULT_PORT } from "./src/protocol/limits.ts";
 import { VERSION } from "./src/version.ts";
 
+/** The keys of the interactive client, in the table of commands. */
+const KEYS = [
+  ["Ctrl-C", "clear the line being typed; on an empty line, leave"],
+  ["Ctrl-D", "leave"],
+  ["Tab", 'complete a command, a #room or someone\'s name (Sa<Tab>: "Sam: "); again: the next match'],
+  ["Up, Down", "earlier lines you typed (passwords are not kept)"],
+] as const;
+
 const HELP = `bunchat ${VERSION}: the terminal client for bunchat-server.
 
 Usage: bunchat [--host <address>] [--port <port>] [--name <username>] [--tls [--ca <file>] [--insecure]]
@@ -19,18 +27,16 @@ Options:
 ${helpOptions(CLIENT_FLAGS)}
 
 In the chat:
-${helpLines()
+${helpLines(false, KEYS)
   .map((l) => `  ${l}`)
   .join("\n")}
-  Ctrl-C, Ctrl-D        leave
-  Tab                   complete a command, or the name of someone online (Sa<Tab> gives "Sam: ")
-  Up, Down              earlier lines you typed
 
 If the server needs a password, it is taken from BUNCHAT_PASSWORD, or asked for (not echoed,
 and asked again if it is wrong). A registered name's password (/register) is taken from
-BUNCHAT_USER_PASSWORD, or asked for the same way. On a terminal, a lost connection is retried (about 1, 2, 4, 8…
-s, each ±50 %, at most 30 s apart) and the client rejoins with the same name and says who is
-online; the prompt reads "(offline) >" meanwhile, and lines sent then are refused, not sent late.
+BUNCHAT_USER_PASSWORD, or asked for the same way. On a terminal, a lost connection is retried
+(about 1, 2, 4, 8… s, each ±50 %, at most 30 s apart) and the client rejoins with the same name
+and says who is online; the prompt reads "(offline) >" meanwhile, and lines sent then are refused,
+not sent late.
 When the server says why it closed (full, wrong password, TLS on that port), the client stops with
 that reason instead of retrying.
 

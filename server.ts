@@ -28,7 +28,8 @@ import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from 
 import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite.ts";
 import { VERSION } from "./src/version.ts";
 
-const HELP = `bunchat-server ${VERSION}: a terminal chat server. Clients: bunchat, nc, telnet.
+const HELP = `bunchat-server ${VERSION}: a team chat server. Clients: bunchat, nc or telnet; IRC clients
+(--irc-port); a browser and bots over HTTP (--http-port).
 
 Usage: bunchat-server [--host <address>] [--port <port>] [limits]
 

@@ -288,7 +288,8 @@ export function helpOptions(flags: readonly FlagSpec[], width = 100): string {
     const shown = f.default.replaceAll("`", "");
     const plain = f.help.replaceAll("`", "");
     const text =
-      shown && !["off", "(none)", "(asked)", "shown", "rings"].includes(shown) ? `${plain} (default ${shown})` : plain;
+      // "(off)", "(none)": nothing worth a "(default …)".
+      shown && !shown.startsWith("(") && !["off", "shown", "rings"].includes(shown) ? `${plain} (default ${shown})` : plain;
     let line = `  ${flagUsage(f)}`.padEnd(column);
     for (const word of text.split(" ")) {
       if (line.length + word.length + 1 > width && line.trim() !== "") {

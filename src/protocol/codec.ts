@@ -58,12 +58,13 @@ export const WELCOME_COMMANDS: readonly string[] = ["pm", "me", "join", "rooms",
  * Command help as aligned lines, shared by the text mode and the bundled client: every command,
  * or (`brief`) the everyday ones a welcome shows, then how to see the rest.
  */
-export function helpLines(brief = false): string[] {
+export function helpLines(brief = false, more: readonly (readonly [string, string])[] = []): string[] {
   const shown = brief ? COMMANDS.filter((c) => WELCOME_COMMANDS.includes(c.name)) : COMMANDS;
-  const width = Math.max(...shown.map((c) => c.usage.length));
+  const width = Math.max(...shown.map((c) => c.usage.length), ...more.map(([what]) => what.length));
   return [
     `${"<text>".padEnd(width)}  send a message to everyone in your current room`,
     ...shown.map((c) => `${c.usage.padEnd(width)}  ${c.summary}`),
+    ...more.map(([what, does]) => `${what.padEnd(width)}  ${does}`),
     ...(brief ? [`/help lists all ${COMMANDS.length} commands (/register, /whois, /topic, /nick, /away…)`] : []),
   ];
 }

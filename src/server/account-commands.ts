@@ -108,7 +108,7 @@ export const accountCommands = {
     const [name] = splitFirst(args);
     const me = ctx.me;
     if (name === "") {
-      const list = [...(me.ignoring ?? [])].sort();
+      const list = [...(me.ignoring?.values() ?? [])].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase()));
       const text =
         list.length === 0
           ? "You ignore nobody. /ignore <name> hides someone's lines and private messages from you."
@@ -118,12 +118,12 @@ export const accountCommands = {
     if (!hasNameShape(name)) return badUsage(ctx, "ignore", "Names hold only A-Z, a-z, 0-9, _ and -.");
     const key = foldName(name);
     if (key === foldName(me.name)) return badUsage(ctx, "ignore", "You can't ignore yourself.");
-    const ignoring = (me.ignoring ??= new Set());
+    const ignoring = (me.ignoring ??= new Map());
     if (!ignoring.has(key) && ignoring.size >= MAX_IGNORES) {
       return badUsage(ctx, "ignore", `You ignore ${MAX_IGNORES} people already; /unignore one first.`);
     }
-    ignoring.add(key);
     const shown = ctx.hub.find(name)?.name ?? name;
+    ignoring.set(key, shown);
     keepIgnores(ctx);
     ctx.reply({
       type: "notice",
@@ -136,11 +136,11 @@ export const accountCommands = {
     if (name === "") return badUsage(ctx, "unignore", "Say whom.");
     const me = ctx.me;
     const key = foldName(name);
-    if (!hasNameShape(name) || !me.ignoring?.delete(key)) {
-      return ctx.reply(error("bad-usage", `You don't ignore ${sanitizeText(name).slice(0, 32)}.`));
-    }
+    const ignored = hasNameShape(name) ? me.ignoring?.get(key) : undefined;
+    if (ignored === undefined) return ctx.reply(error("bad-usage", `You don't ignore ${sanitizeText(name).slice(0, 32)}.`));
+    me.ignoring!.delete(key);
     keepIgnores(ctx);
-    ctx.reply({ type: "notice", text: `You see ${ctx.hub.find(name)?.name ?? name}'s lines again.`, ts: ctx.now() });
+    ctx.reply({ type: "notice", text: `You see ${ctx.hub.find(name)?.name ?? ignored}'s lines again.`, ts: ctx.now() });
   },
   whois(ctx, args) {
     const [wanted] = splitFirst(args);
@@ -156,6 +156,10 @@ export const accountCommands = {
     ctx.after(outcome(lookup), (found) => {
       if ("type" in found) return ctx.reply(found);
       const { registered, name } = found;
+      // Asked by a look-alike ("Sarn" for Sam): say whose answer this is.
+      if ((member || registered) && name.toLowerCase() !== wanted.toLowerCase()) {
+        ctx.reply({ type: "notice", text: `Nobody is called ${sanitizeText(wanted).slice(0, 32)}; it looks like ${name}, who is:`, ts: ctx.now() });
+      }
       if (!member) {
         if (!registered) return ctx.reply(unknownUser(wanted));
         return ctx.reply({ type: "whois", name, online: false, registered });
@@ -178,6 +182,14 @@ export const accountCommands = {
   },
 } satisfies Record<string, Handler>;
 
+/**
+ * An ignore list as kept (names as they were ignored; lists kept before that hold name keys, shown
+ * as such), by key.
+ */
+export function ignoreList(names: readonly string[]): Map<string, string> {
+  return new Map(names.map((name) => [foldName(name), name]));
+}
+
 /** Users one person may ignore at once. */
 export const MAX_IGNORES = 100;
 
@@ -186,7 +198,7 @@ function keepIgnores(ctx: CommandContext): void {
   const { accounts } = ctx.hub;
   const key = ctx.me.account;
   if (!accounts || key === undefined) return;
-  const ignores = [...(ctx.me.ignoring ?? [])];
+  const ignores = [...(ctx.me.ignoring?.values() ?? [])];
   ctx.after(
     outcome(async () => {
       const account = await accounts.get(key);

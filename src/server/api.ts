@@ -146,9 +146,10 @@ export class Api {
     const { hub } = this.parts;
     const history = hub.history;
     if (!history) return fail(404, "no-history", "This server keeps no history.");
+    // One rule: a whole number of lines from 1 to HISTORY_PAGE_MAX; anything else is refused (not clamped).
     const limitText = params.get("limit");
-    if (limitText !== null && !/^[0-9]{1,4}$/.test(limitText)) return fail(400, "bad-request", `limit is a number of lines, 1 to ${HISTORY_PAGE_MAX}.`);
-    const limit = Math.min(HISTORY_PAGE_MAX, Math.max(1, limitText === null ? DEFAULT_LIMIT : Number(limitText)));
+    const limit = limitText === null ? DEFAULT_LIMIT : /^[0-9]{1,3}$/.test(limitText) ? Number(limitText) : 0;
+    if (limit < 1 || limit > HISTORY_PAGE_MAX) return fail(400, "bad-request", `limit is a number of lines, 1 to ${HISTORY_PAGE_MAX}.`);
     const beforeText = params.get("before");
     let before: Cursor | undefined;
     if (beforeText !== null) {

@@ -37,7 +37,7 @@ export const HISTORY_DEFAULT = 50;
 
 export type { CommandContext } from "./command-kit.ts";
 export { error, notInRoom, say, unknownUser } from "./command-kit.ts";
-export { MAX_IGNORES } from "./account-commands.ts";
+export { ignoreList, MAX_IGNORES } from "./account-commands.ts";
 
 const chatCommands = {
   pm(ctx, args) {

@@ -44,7 +44,7 @@ export interface Member {
   /** A member here: the network it connects from (for a guest's ban). */
   readonly network?: string;
   /** A member here: name keys of users whose lines and private messages it does not want (/ignore). */
-  ignoring?: Set<string>;
+  ignoring?: Map<string, string>;
   /** A member here: when it joined and when it last sent a line (for /whois). */
   readonly since?: number;
   readonly lastActive?: number;

@@ -307,7 +307,9 @@ export class IrcSession extends Session {
 
   private lusers(): void {
     const users = this.hub.size;
-    let out = this.numeric("251", [`There are ${users} users and 0 invisible on 1 server`]);
+    let invisible = 0;
+    for (const member of this.hub.locals()) if (member instanceof IrcSession && member.invisible) invisible++;
+    let out = this.numeric("251", [`There are ${users - invisible} users and ${invisible} invisible on 1 server`]);
     out += this.numeric("252", ["0", "operator(s) online"], true);
     out += this.numeric("254", [String(this.hub.roomCount), "channels formed"]);
     out += this.numeric("255", [`I have ${users} clients and 0 servers`]);
@@ -321,7 +323,8 @@ export class IrcSession extends Session {
     let out = this.numeric("375", [`- ${this.server} Message of the day -`]);
     for (const line of [
       "This is bunchat: the same rooms for IRC, nc, the bunchat client and the browser.",
-      `Every #channel is a room. Lines up to ${LIMITS.maxLineBytes} bytes; longer IRC lines are cut.`,
+      `Every #channel is a room. You may send lines of up to ${LIMITS.maxLineBytes} bytes (a longer one is refused: 417);`,
+      "others' lines longer than IRC's 512 bytes reach you split over several, none of their text lost.",
     ]) {
       out += this.numeric("372", [`- ${line}`]);
     }
@@ -500,7 +503,7 @@ export class IrcSession extends Session {
 
   private topicLines(room: Room): string {
     if (!room.topic) return this.numeric("331", [room.name, "No topic is set"]);
-    return this.numeric("332", [room.name, room.topic.text]) + this.numeric("333", [room.name, room.topic.by, String(Math.floor(room.topic.ts / 1000))], false);
+    return this.numeric("332", [room.name, room.topic.text]) + this.numeric("333", [room.name, mask(room.topic.by), String(Math.floor(room.topic.ts / 1000))], false); // a mask: clients show "by Sam [Sam@host]"
   }
 
   /** A channel's members as IRC shows them, operators with "@", as 353 lines that fit, then (`end`) 366. */

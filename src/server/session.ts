@@ -16,7 +16,7 @@ import { Outbox, type OutboxPool, type OverflowListener, type Writable } from ".
 import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
 import type { PerAddress } from "./per-address.ts";
-import { type CommandContext, error, notInRoom, runCommand, say, showReplay } from "./commands.ts";
+import { type CommandContext, error, ignoreList, notInRoom, runCommand, say, showReplay } from "./commands.ts";
 import type { Hub, Member, Replay } from "./hub.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
 import type { Room } from "./room.ts";
@@ -218,6 +218,8 @@ export class Session
       interrupt: () => {
         this.reader.dropUnfinished(false);
         this.unfinishedSince = undefined;
+      },
+      interrupted: () => {
         this.reply({
           type: "notice",
           text: "Interrupted. Ctrl-C does not leave bunchat: type quit to leave (or Ctrl-] then quit to close telnet).",
@@ -232,7 +234,7 @@ export class Session
   /** The registered name this connection logged in to (its key), if any: set at joining and by /register. */
   account: string | undefined;
   /** Name keys of users whose lines and private messages it does not want (/ignore). */
-  ignoring: Set<string> | undefined;
+  ignoring: Map<string, string> | undefined;
 
   /** The network it connects from (a guest's ban covers it). */
   get network(): string {
@@ -599,7 +601,8 @@ export class Session
     const { room } = joined;
     this.reply({ type: "welcome", name: this.name, room: room.name, rooms: [room.name], ...room.summary() });
     showReplay(this, room, replay);
-    this.log(`+ ${this.name} joined from ${this.peer}, ${this.hub.size} online`);
+    // The log says the door when it is not bunchat's own port, as for IRC: "(web)".
+    this.log(`+ ${this.name} joined from ${this.peer}${this.door === "web" ? " (web)" : ""}, ${this.hub.size} online`);
     return true;
   }
 
@@ -607,7 +610,7 @@ export class Session
   protected enterChat(name: string, login: Login | undefined): boolean {
     this.name = name;
     this.account = login?.key;
-    if (login && login.ignores.length > 0) this.ignoring = new Set(login.ignores);
+    if (login && login.ignores.length > 0) this.ignoring = ignoreList(login.ignores);
     this.since = this.lastActive = this.now();
     if (!this.hub.add(this)) {
       this.name = "";

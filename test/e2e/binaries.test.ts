@@ -682,6 +682,21 @@ describe("compiled binaries", () => {
       expect(help).toContain(c.usage);
       expect(help).toContain(c.example);
     }
+    // The keys' rows line up with the commands' (one column for what each does).
+    const column = (row: string) => /^ {2}.*?\S {2,}/.exec(row)?.[0].length;
+    const rows = p.out.lines.filter((l) => /^ {2}(\/whois <name>|Ctrl-C|Ctrl-D|Tab|Up, Down) /.test(l));
+    expect(rows).toHaveLength(5);
+    expect(new Set(rows.map(column)).size).toBe(1);
+  });
+
+  test("server --help: every door in its header, no empty defaults", async () => {
+    const p = run(bins.server, ["--help"]);
+    expect(await p.exited()).toBe(0);
+    await p.out.next(/^Examples:$/);
+    const help = p.out.lines.join("\n");
+    expect(help).toContain("IRC clients");
+    expect(help).toContain("a browser");
+    expect(help).not.toContain("(default (");
   });
 
   test.each([

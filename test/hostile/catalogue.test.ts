@@ -241,15 +241,14 @@ describe("telnet", () => {
     const mal = await a.t.join("Mal");
     // What telnet sends: part of a line, then Ctrl-C, then it shows nothing until the timing mark.
     mal.write(Buffer.concat([utf8("never fin"), bytes(255, 244, 255, 253, 6)]));
-    await mal.next(/Interrupted\. Ctrl-C does not leave bunchat: type quit to leave/);
+    // The timing mark is answered first (IAC WILL TIMING-MARK, read here as text: U+FFFD U+FFFD
+    // U+0006), then the notice: telnet throws away whatever comes before that answer.
+    await mal.next(/^\ufffd\ufffd\u0006-- Interrupted\. Ctrl-C does not leave bunchat: type quit to leave/);
     mal.send("after ctrl-c");
     await a.ana.next("Mal: after ctrl-c");
     expect(a.ana.log.all(/never fin/)).toEqual([]);
-    // The timing mark was answered (IAC WILL TIMING-MARK, read here as text: U+FFFD U+FFFD U+0006).
     mal.send("/ping tm");
-    const pong = await mal.next(/pong tm$/);
-    expect(mal.log.lines.join("\n")).toContain("\ufffd\ufffd\u0006");
-    expect(pong).toBeDefined();
+    await mal.next("pong tm");
     await a.unaffected();
   });
 

@@ -5,13 +5,14 @@ const IAC = 255;
 
 /** Runs chunks through a filter: the data that comes out, the answers, and the interrupts. */
 function run(...chunks: number[][]) {
-  const answers: number[][] = [];
+  const answers: (number | string)[][] = [];
   const data: number[] = [];
   let interrupts = 0;
   const filter = new TelnetFilter({
     data: (b) => void data.push(...b),
     answer: (b) => void answers.push([...b]),
     interrupt: () => void (interrupts++, data.push(0x7c)), // "|" marks where, in the data, it came
+    interrupted: () => void answers.push(["told"]), // where, among the answers, the user is told
   });
   for (const c of chunks) filter.push(new Uint8Array(c));
   return { data: String.fromCharCode(...data), answers, interrupts };
@@ -26,13 +27,19 @@ describe("TelnetFilter", () => {
   test("Ctrl-C: IAC IP is an interrupt, IAC DO TIMING-MARK is answered WILL, and the stream goes on", () => {
     expect(run([...bytes("ab"), IAC, 244, IAC, 253, 6, ...bytes("cd\n")])).toEqual({
       data: "ab|cd\n",
-      answers: [[IAC, 251, 6]],
+      answers: [[IAC, 251, 6], ["told"]], // told after the answer: telnet drops what comes before it
       interrupts: 1,
     });
   });
 
+  test("an interrupt with no TIMING-MARK is told at the end of its chunk, or of the next when it ended the chunk", () => {
+    expect(run([...bytes("ab"), IAC, 244, ...bytes("c")]).answers).toEqual([["told"]]);
+    expect(run([IAC, 244], [IAC, 253, 6]).answers).toEqual([[IAC, 251, 6], ["told"]]);
+    expect(run([IAC, 244], bytes("x")).answers).toEqual([["told"]]);
+  });
+
   test("Break is an interrupt too", () => {
-    expect(run([IAC, 243]).interrupts).toBe(1);
+    expect(run([IAC, 243], []).interrupts).toBe(1);
   });
 
   test("options are refused: DO gets WONT, WILL gets DONT; WONT and DONT get nothing", () => {
@@ -59,7 +66,7 @@ describe("TelnetFilter", () => {
     for (let cut = 1; cut < stream.length; cut++) {
       expect(run(stream.slice(0, cut), stream.slice(cut))).toEqual({
         data: "x|y\n",
-        answers: [[IAC, 251, 6]],
+        answers: [[IAC, 251, 6], ["told"]],
         interrupts: 1,
       });
     }

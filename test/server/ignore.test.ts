@@ -21,7 +21,7 @@ describe("/ignore", () => {
     await ana.ping();
     expect(ana.log.lines.filter((l) => l.includes("spam"))).toEqual([]);
     ana.send("/ignore");
-    await ana.seen("-- You ignore 1: bo. /unignore <name> undoes it.");
+    await ana.seen("-- You ignore 1: Bo. /unignore <name> undoes it."); // the name, not its folded key
     ana.send("/unignore Bo");
     await ana.seen("-- You see Bo's lines again.");
     bo.send("back to normal");
@@ -67,7 +67,7 @@ describe("/ignore", () => {
     const bo = await t.join("Bo");
     bo.send("still ignored?");
     again.send("/ignore");
-    await again.seen("-- You ignore 1: bo. /unignore <name> undoes it.");
+    await again.seen("-- You ignore 1: Bo. /unignore <name> undoes it."); // kept as written
     await again.ping();
     expect(again.log.lines.filter((l) => l.includes("still ignored"))).toEqual([]);
   });

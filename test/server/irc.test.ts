@@ -22,8 +22,11 @@ describe("IRC door: registration", () => {
     for (const token of ["CASEMAPPING=", "CHANTYPES=#", "PREFIX=", "CHANMODES=", "NICKLEN=24", "CHANNELLEN=", "NETWORK=bunchat"]) {
       expect(isupport).toContain(token);
     }
-    await p.seen(/^:bunchat 251 Ana :There are 2 users/);
+    await p.seen(/^:bunchat 251 Ana :There are 2 users and 0 invisible/);
+    await p.seen(/^:bunchat 372 Ana :- .*a longer one is refused: 417/); // as it is: not cut
     await p.seen(/^:bunchat 376 Ana :End of \/MOTD command$/);
+    p.send("MODE Ana +i\r\nLUSERS");
+    await p.seen(/^:bunchat 251 Ana :There are 1 users and 1 invisible on 1 server$/);
     sam.send("/whois Ana");
     await sam.seen("-- Ana is a guest, online.");
   });
@@ -135,6 +138,7 @@ describe("IRC door: one room for everyone", () => {
     ana.send("JOIN #dev");
     await ana.seen(":Ana!Ana@bunchat JOIN #dev");
     await ana.seen(":bunchat 332 Ana #dev :builds and coffee");
+    await ana.seen(/^:bunchat 333 Ana #dev Sam!Sam@bunchat \d+$/); // a mask, so clients don't show "by Sam []"
     await ana.seen(/^:bunchat 353 Ana = #dev :(?=.*\bAna\b)(?=.*\bBo\b)(?=.*\bSam\b)/);
     await ana.seen(":bunchat 366 Ana #dev :End of /NAMES list");
     await sam.seen(/^--> .*joined the chat.*\bAna\b|^--> Ana joined the chat$/); // #dev is Sam's current room

@@ -109,6 +109,10 @@ export function accountBehaviour(label: string, make: MakeAccountServer): void {
       await ana.seen("   in #lobby");
       ana.send("/whois Nobody");
       await ana.seen(/^! No user named "Nobody"/);
+      // A look-alike's answer says whose it is.
+      ana.send("/whois Sarn");
+      await ana.next("-- Nobody is called Sarn; it looks like Sam, who is:");
+      await ana.next("-- Sam is a registered name, not online now.");
     });
 
     test("wrong passwords for one name from many addresses slow that name's next tries, from any address", async () => {

@@ -90,7 +90,8 @@ describe("HTTP API", () => {
     expect((await long.json()).message).toContain("4096");
     expect((await fetch(`${base}/api/rooms/lobby/messages`, { method: "DELETE" })).status).toBe(405);
     expect((await fetch(`${base}/api/elsewhere`)).status).toBe(404);
-    expect((await get("lobby", "?limit=x")).status).toBe(400);
+    for (const limit of ["x", "0", "-5", "201", "500", "1.5", ""]) expect((await get("lobby", `?limit=${limit}`)).status).toBe(400);
+    expect((await get("lobby", "?limit=200")).status).toBe(200);
     expect((await get("lobby", "?before=x")).status).toBe(400);
     // Revoked: posts nothing from then on.
     sam.send("/token list");

@@ -49,6 +49,7 @@ describe("web door", () => {
     const welcome = await p.event("welcome");
     expect(welcome.users).toEqual(["Ana", "Sam"]);
     await sam.seen("--> Ana joined the chat");
+    expect(t.log.some((l) => /^\+ Ana joined from 127\.0\.0\.1:\d+ \(web\), 2 online$/.test(l))).toBe(true); // the door, as IRC's
     p.send("hello from a browser");
     await sam.seen("Ana: hello from a browser");
     sam.send("hi Ana");
