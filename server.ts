@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // bunchat-server: flags, start, signals. The chat itself is in src/server/.
 
-import { allValues, parseCount, parseFlags, parsePort, runMain, UsageError } from "./src/cli.ts";
+import { allValues, parseCount, parseFlags, parsePort, runMain, stopSignals, UsageError } from "./src/cli.ts";
 import {
   DEFAULT_NODE_TIMEOUT_MS,
   DEFAULT_PORT,
@@ -211,17 +211,15 @@ await runMain("bunchat-server", async () => {
     flushLog();
     process.exit(0);
   };
-  let signalled = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-      if (signalled) {
-        flushLog();
-        process.exit(1); // a second signal: stop waiting for slow clients
-      }
-      signalled = true;
-      void stop(signal);
-    });
-  }
+  const signals = stopSignals({
+    stop: (signal) => void stop(signal),
+    hurry: () => {
+      flushLog();
+      process.exit(1); // a second Ctrl-C: stop waiting for slow clients
+    },
+    now: Date.now,
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => signals(signal));
   // The listening line at once (scripts and supervisors wait for it), once a signal can stop us cleanly.
   setImmediate(flushLog);
 });

@@ -93,3 +93,22 @@ export async function runMain(program: string, main: () => Promise<void> | void)
     process.exit(2);
   }
 }
+
+/** Signals this close after the first are the same one delivered twice. */
+export const SAME_SIGNAL_MS = 1000;
+
+/**
+ * What SIGINT and SIGTERM do: the first stops gracefully; a later one hurries (stops waiting for
+ * slow clients). One Ctrl-C can arrive twice, from the terminal to its whole process group and
+ * again forwarded by npm: a copy within SAME_SIGNAL_MS of the first is that same one.
+ */
+export function stopSignals(on: { stop(signal: string): void; hurry(): void; now(): number }): (signal: string) => void {
+  let first: number | undefined;
+  return (signal) => {
+    if (first === undefined) {
+      first = on.now();
+      return on.stop(signal);
+    }
+    if (on.now() - first >= SAME_SIGNAL_MS) on.hurry();
+  };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseFlags, UsageError } from "../src/cli.ts";
+import { parseFlags, SAME_SIGNAL_MS, stopSignals, UsageError } from "../src/cli.ts";
 
 const options = {
   port: { type: "string" },
@@ -32,5 +32,30 @@ describe("parseFlags", () => {
   ] as const)("%p is a usage error", (argv, message) => {
     expect(() => parseFlags([...argv], options)).toThrow(UsageError);
     expect(() => parseFlags([...argv], options)).toThrow(message);
+  });
+});
+
+describe("stop signals", () => {
+  const make = () => {
+    let t = 0;
+    const did: string[] = [];
+    const signal = stopSignals({ stop: (s) => void did.push(`stop ${s}`), hurry: () => void did.push("hurry"), now: () => t });
+    return { did, signal, at: (ms: number) => void (t = ms) };
+  };
+
+  test("one Ctrl-C delivered twice (the terminal's to its process group, then npm's copy) is one graceful stop", () => {
+    const { did, signal, at } = make();
+    signal("SIGINT");
+    at(30);
+    signal("SIGINT");
+    expect(did).toEqual(["stop SIGINT"]);
+  });
+
+  test("a second Ctrl-C a moment later hurries the stop (no more waiting for slow clients)", () => {
+    const { did, signal, at } = make();
+    signal("SIGTERM");
+    at(SAME_SIGNAL_MS);
+    signal("SIGINT");
+    expect(did).toEqual(["stop SIGTERM", "hurry"]);
   });
 });

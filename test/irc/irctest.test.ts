@@ -3,6 +3,8 @@
 // with its reason), run with Debian's pytest. Every test run must pass; the counts are printed.
 
 import { expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 const ROOT = join(import.meta.dir, "../..");
@@ -41,6 +43,9 @@ test(
     const files = (await listed("selection.txt")).map(({ id }) => `irctest/server_tests/${id}.py`);
     const skipped = await listed("skip.txt");
     expect(skipped.every(({ why }) => why.length > 0)).toBe(true);
+    // irctest keeps its list of ports taken in one unlocked file of the temporary directory: a
+    // directory of this run's own, so that another irctest run on the machine can't corrupt it.
+    const temporary = mkdtempSync(join(tmpdir(), "bunchat-irctest-"));
     const proc = Bun.spawn(
       [
         python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--tb=short", "-rfE",
@@ -54,6 +59,7 @@ test(
           ...process.env,
           PYTHONPATH: join(ROOT, "test/irctest"),
           PYTHONDONTWRITEBYTECODE: "1",
+          TMPDIR: temporary,
           BUN: process.execPath, // the controller starts the server with this Bun
           PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
         },
@@ -65,6 +71,9 @@ test(
     const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
     clearTimeout(timer);
     await proc.exited;
+    const ownPorts = existsSync(join(temporary, "irctest_ports.json"));
+    rmSync(temporary, { recursive: true, force: true });
+    expect(ownPorts).toBe(true); // irctest used this run's directory
     const summary = out.trim().split("\n").at(-1) ?? "";
     const count = (what: string) => Number(new RegExp(`(\\d+) ${what}`).exec(summary)?.[1] ?? 0);
     const [passed, failed, errors] = [count("passed"), count("failed"), count("errors?")];
