@@ -1,4 +1,4 @@
-// The whole of irctest's server suite against the IRC door, one file at a time (a file that hangs
+// The whole of irctest's server suite (server_tests and its folders) against the IRC door, one file at a time (a file that hangs
 // or crashes costs only itself), with the markers the suite's selection uses: the figure README
 // gives for conformance beyond test/irctest/selection.txt. Takes a few minutes.
 //
@@ -18,8 +18,8 @@ const perFileMs = Number(values.timeout) * 1000;
 const files =
   positionals.length > 0
     ? positionals
-    : readdirSync(join(SUITE, "irctest/server_tests"))
-        .filter((f) => f.endsWith(".py") && f !== "__init__.py")
+    : readdirSync(join(SUITE, "irctest/server_tests"), { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".py") && !f.endsWith("__init__.py"))
         .map((f) => f.replace(/\.py$/, ""))
         .sort();
 

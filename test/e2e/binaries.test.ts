@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Binaries, buildBinaries, removeBinaries, type Running, run, runServer, serverDir } from "../helpers/binaries.ts";
 import { join } from "node:path";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { COMMANDS } from "../../src/protocol/commands.ts";
 import { compile, RELEASE_TARGETS } from "../../scripts/build.ts";
 import { LOAD_TEST_LIFTS } from "../../src/flags.ts";
@@ -792,6 +794,42 @@ describe("running it", () => {
     ).toEqual([]);
     expect(verify.exitCode).toBe(0);
   });
+});
+
+describe("deploy/bunchat.service", () => {
+  test.skipIf(process.getuid?.() !== 0 || !Bun.which("setpriv"))(
+    "its ExecStart runs as an unprivileged user in the directory the unit gives it, and keeps its history there",
+    async () => {
+      const unit = await Bun.file(`${import.meta.dir}/../../deploy/bunchat.service`).text();
+      const setting = (key: string) => new RegExp(`^${key}=(.*)$`, "m").exec(unit)?.[1];
+      expect(setting("StateDirectory")).toBe("bunchat");
+      expect(setting("WorkingDirectory")).toBe("/var/lib/bunchat");
+      const [binary, ...args] = setting("ExecStart")!.split(/\s+/);
+      expect(binary).toBe("/usr/local/bin/bunchat-server");
+      // What systemd makes: a state directory owned by the service's user (nobody, here), mode 700.
+      const root = mkdtempSync(join(tmpdir(), "bunchat-unit-"));
+      chmodSync(root, 0o755);
+      const state = join(root, "state");
+      mkdirSync(state, { mode: 0o700 });
+      chownSync(state, 65534, 65534);
+      const server = join(root, "bunchat-server");
+      copyFileSync(bins.server, server);
+      chmodSync(server, 0o755);
+      try {
+        // The unit's own arguments, its directory standing for /var/lib/bunchat, a free loopback port for 7878.
+        const given = args.map((a) => a.replace("/var/lib/bunchat", state));
+        given[given.indexOf("--port") + 1] = "0";
+        const p = run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", server, ...given, "--host", "127.0.0.1"], "unit", {}, state);
+        await p.out.next(/listening on 127\.0\.0\.1:\d+ .*history in .*state\/bunchat\.sqlite/, 10_000);
+        expect(existsSync(join(state, "bunchat.sqlite"))).toBe(true);
+        p.proc.kill("SIGTERM");
+        expect(await p.exited(10_000)).toBe(0);
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+    30_000,
+  );
 });
 
 describe("the README's TLS recipe", () => {
