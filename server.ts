@@ -89,6 +89,13 @@ await runMain("bunchat-server", async () => {
   const ircTlsPort = flags["irc-tls-port"] === undefined ? undefined : parsePort(flags["irc-tls-port"], 0, true, "--irc-tls-port");
   if (ircTlsPort !== undefined && !tls) throw new UsageError("--irc-tls-port needs --tls-cert and --tls-key (its certificate).");
   const httpPort = flags["http-port"] === undefined ? undefined : parsePort(flags["http-port"], 0, true, "--http-port");
+  const webHosts = allValues(process.argv.slice(2), "web-host");
+  for (const name of webHosts) {
+    if (!/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/.test(name)) {
+      throw new UsageError(`--web-host is a host name as browsers use it (chat.example.org), not "${name}".`);
+    }
+  }
+  if (webHosts.length > 0 && httpPort === undefined) throw new UsageError("--web-host is for the web door: add --http-port.");
   const ircName = flags["irc-name"];
   if (ircName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(ircName)) {
     throw new UsageError(`--irc-name is a host-like name (letters, digits, "." and "-", at most 63), not "${ircName}".`);
@@ -169,7 +176,7 @@ await runMain("bunchat-server", async () => {
   }
   let server;
   try {
-    server = startServer({ host, port, ircPort, ircTlsPort, ircName, httpPort, log: consoleLog, limits, password, tls, bus: cluster, hub });
+    server = startServer({ host, port, ircPort, ircTlsPort, ircName, httpPort, webHosts, log: consoleLog, limits, password, tls, bus: cluster, hub });
   } catch (err) {
     const { message, code } = err as Error & { code?: string };
     const where = `can't listen on ${host}:${port}`;

@@ -315,15 +315,18 @@ interface Running {
   stop(): Promise<void>;
   /** Each node's "cluster: left; envelopes …" line, once stopped. */
   summaries: string[];
+  /** A single server's log so far (its admins' setup codes are there). */
+  log?(): Promise<string>;
 }
 
 async function startTarget(target: Target): Promise<Running> {
   if (!target.nodes) {
     const fixed = target.printsPort ? undefined : freePort();
     const door = target.door === "web" ? "web" : target.door ? "irc" : undefined;
-    const { proc, port, doorPort } = await startProcess(target.command(fixed ?? 0), target.label, fixed, undefined, door);
+    const { proc, port, doorPort, logFile } = await startProcess(target.command(fixed ?? 0), target.label, fixed, undefined, door);
     const ports = target.door === "irc" || target.door === "web" ? [doorPort!] : target.door === "both" ? [port, doorPort!] : [port];
-    return { pids: [proc.pid], ports, tcpPort: port, summaries: [], stop: () => stopServer(proc) };
+    const log = () => Bun.file(logFile).text().catch(() => "");
+    return { pids: [proc.pid], ports, tcpPort: port, summaries: [], stop: () => stopServer(proc), log };
   }
   const { proc: redis, url } = await startRedis(pin(0));
   children.add(redis);
@@ -356,7 +359,7 @@ async function startProcess(
   fixed: number | undefined,
   onCluster?: (line: string) => void,
   door?: "irc" | "web",
-): Promise<{ proc: Subprocess; port: number; doorPort?: number }> {
+): Promise<{ proc: Subprocess; port: number; doorPort?: number; logFile: string }> {
   const logFile = `${tmpdir()}/bunchat-bench-${process.pid}-${++logs}.log`;
   const proc = Bun.spawn([...pin(0), ...command], {
     stdin: "ignore",
@@ -375,13 +378,13 @@ async function startProcess(
   );
   if (fixed !== undefined) {
     await waitForPort(fixed);
-    return { proc, port: fixed };
+    return { proc, port: fixed, logFile };
   }
   for (let i = 0; i < 200 && proc.exitCode === null; i++) {
     const log = await Bun.file(logFile).text().catch(() => "");
     const m = /listening on 127\.0\.0\.1:(\d+)/.exec(log);
     const opened = door === "web" ? /web door on http:\/\/127\.0\.0\.1:(\d+)/.exec(log) : /IRC door on 127\.0\.0\.1:(\d+)/.exec(log);
-    if (m && (!door || opened)) return { proc, port: Number(m[1]), ...(door && opened ? { doorPort: Number(opened[1]) } : {}) };
+    if (m && (!door || opened)) return { proc, port: Number(m[1]), logFile, ...(door && opened ? { doorPort: Number(opened[1]) } : {}) };
     await Bun.sleep(50);
   }
   throw new Error(`${label} did not start`);
@@ -822,8 +825,10 @@ async function measureApi(server: Running, tcpPort: number, httpPort: number): P
     });
   let registered!: () => void;
   const registering = new Promise<void>((resolve) => (registered = resolve));
+  // An admin's name registers with the setup code the server printed in its log.
+  const code = /--admin \S+ is not registered: .* \/register <password> (\S+) /.exec((await server.log?.()) ?? "")?.[1] ?? "";
   const guest = await session(API_ADMIN, (text, write) => {
-    if (text.includes("you are in")) write(`/register ${password}`);
+    if (text.includes("you are in")) write(`/register ${password} ${code}`);
     if (text.includes(" is registered")) registered();
   });
   await timeout(registering, 30_000, "the API admin could not register");

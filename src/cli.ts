@@ -94,21 +94,23 @@ export async function runMain(program: string, main: () => Promise<void> | void)
   }
 }
 
-/** Signals this close after the first are the same one delivered twice. */
-export const SAME_SIGNAL_MS = 1000;
+/** A SIGINT this soon after the first is the same Ctrl-C delivered twice. */
+export const SAME_SIGNAL_MS = 500;
 
 /**
- * What SIGINT and SIGTERM do: the first stops gracefully; a later one hurries (stops waiting for
- * slow clients). One Ctrl-C can arrive twice, from the terminal to its whole process group and
- * again forwarded by npm: a copy within SAME_SIGNAL_MS of the first is that same one.
+ * What SIGINT and SIGTERM do: the first stops gracefully; another hurries (stops waiting for slow
+ * clients). One Ctrl-C can arrive twice, from the terminal to its whole process group and again
+ * forwarded by npm: a SIGINT within SAME_SIGNAL_MS of a first SIGINT is that same one. A second
+ * SIGTERM is always meant (kill, a service manager).
  */
 export function stopSignals(on: { stop(signal: string): void; hurry(): void; now(): number }): (signal: string) => void {
-  let first: number | undefined;
+  let first: { signal: string; at: number } | undefined;
   return (signal) => {
     if (first === undefined) {
-      first = on.now();
+      first = { signal, at: on.now() };
       return on.stop(signal);
     }
-    if (on.now() - first >= SAME_SIGNAL_MS) on.hurry();
+    const copy = signal === "SIGINT" && first.signal === "SIGINT" && on.now() - first.at < SAME_SIGNAL_MS;
+    if (!copy) on.hurry();
   };
 }

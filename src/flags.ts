@@ -207,6 +207,12 @@ export const SERVER_FLAGS = [
     help: "the web door on this port: the chat in a browser at `/`, the HTTP API for bots (`/api/…`), `/healthz` and `/metrics`; HTTPS with `--tls-cert` (`0`: a free port)",
   },
   {
+    name: "web-host",
+    value: "<name>",
+    default: "(none)",
+    help: "a name the web door answers to (repeat it for several), as browsers reach it: `chat.example.org`. IP addresses and `localhost` always work; a request for any other name is refused (421), so that a web page can't reach the door through a name of its own (DNS rebinding)",
+  },
+  {
     name: "redis",
     value: "<url>",
     default: "(none)",

@@ -51,11 +51,16 @@ describe("stop signals", () => {
     expect(did).toEqual(["stop SIGINT"]);
   });
 
-  test("a second Ctrl-C a moment later hurries the stop (no more waiting for slow clients)", () => {
-    const { did, signal, at } = make();
-    signal("SIGTERM");
-    at(SAME_SIGNAL_MS);
-    signal("SIGINT");
-    expect(did).toEqual(["stop SIGTERM", "hurry"]);
+  test("a second Ctrl-C a moment later hurries the stop (no more waiting for slow clients); so does any second SIGTERM", () => {
+    const later = make();
+    later.signal("SIGINT");
+    later.at(SAME_SIGNAL_MS);
+    later.signal("SIGINT");
+    expect(later.did).toEqual(["stop SIGINT", "hurry"]);
+    const terms = make();
+    terms.signal("SIGTERM");
+    terms.at(10);
+    terms.signal("SIGTERM");
+    expect(terms.did).toEqual(["stop SIGTERM", "hurry"]);
   });
 });

@@ -35,6 +35,11 @@ export interface ServerLimits {
   registerTimeoutMs: number;
   /** A TLS connection that has not finished its handshake by then is reset (a plain client sent under 5 bytes). */
   handshakeTimeoutMs: number;
+  /**
+   * The web door: a request's head and body must have come this long after the connection began
+   * waiting for them (it opened, or its last answer went); an idle kept-alive connection is closed then.
+   */
+  httpRequestMs: number;
   /** Lines a connection may send at once (flood control)… */
   burstLines: number;
   /** …and then per second; 0 turns flood control off. Bytes are limited alongside: see FLOOD_BYTES_PER_LINE. */
@@ -76,6 +81,7 @@ export const SERVER_LIMITS: ServerLimits = {
   networkBits: { ipv4: 24, ipv6: 64 },
   registerTimeoutMs: 30_000,
   handshakeTimeoutMs: 10_000,
+  httpRequestMs: 10_000,
   burstLines: 10,
   linesPerSecond: 5,
   floodBacklog: 100,

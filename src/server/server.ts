@@ -15,7 +15,7 @@ import type { NodeBus } from "../cluster/roster.ts";
 import { Hub, type HubOptions } from "./hub.ts";
 import { Session } from "./session.ts";
 import { IrcSession } from "./irc.ts";
-import { type HttpRoutes, startWeb } from "./web.ts";
+import { type HttpRoutes, startWeb, type WebPeer } from "./web.ts";
 import { Api, API_MAX_BODY } from "./api.ts";
 import { metricsText } from "./metrics.ts";
 import type { Door } from "./session.ts";
@@ -47,6 +47,8 @@ export interface ServerOptions extends HubParts {
   ircName?: string;
   /** The web door: the browser client, its WebSocket, the HTTP API, /healthz and /metrics (HTTPS with `tls`). */
   httpPort?: number;
+  /** Names the web door answers to besides IP addresses and localhost (--web-host). */
+  webHosts?: readonly string[];
   /**
    * Cluster mode: this server is one node of a chat shared with others, reached through this bus
    * (Redis, or memory between servers of one process), started already on `hub`.
@@ -118,6 +120,8 @@ export function startServer(options: ServerOptions): ChatServer {
   // Connections over TLS (bunchat's port with --tls-cert, or the IRC TLS port) need no warning that a password travels in the clear.
   const tlsEnv = { ...env, tls: true };
   const sessions = new Set<Session>();
+  /** The web door's connections that are not sessions: plain HTTP requests, counted like any connection. */
+  const webPeers = new Set<WebPeer>();
   const perIp = new Map<string, number>();
   const perNet = new Map<string, number>();
   /** TLS connections still in their handshake: when they connected, and their refusal if they have one. */
@@ -181,33 +185,63 @@ export function startServer(options: ServerOptions): ChatServer {
         },
       },
     });
-  const listener = listen(options.port, options.tls, false);
-  const irc = options.ircPort === undefined ? undefined : listen(options.ircPort, undefined, true);
-  const ircTls = options.ircTlsPort === undefined || !options.tls ? undefined : listen(options.ircTlsPort, options.tls, true);
+  const listeners: { stop(force: boolean): unknown }[] = [];
+  /** Opens one door; when one can't be (its port taken), those opened already are closed again. */
+  const open = <L extends { stop(force: boolean): unknown }>(make: () => L): L => {
+    try {
+      const door = make();
+      listeners.push(door);
+      return door;
+    } catch (err) {
+      for (const l of listeners) l.stop(true);
+      throw err;
+    }
+  };
+  const listener = open(() => listen(options.port, options.tls, false));
+  const irc = options.ircPort === undefined ? undefined : open(() => listen(options.ircPort!, undefined, true));
+  const ircTls = options.ircTlsPort === undefined || !options.tls ? undefined : open(() => listen(options.ircTlsPort!, options.tls, true));
   const page = options.httpPort === undefined ? undefined : buildPage();
   const api = options.httpPort === undefined ? undefined : new Api({ hub, limits, clock, attempts, log: options.log, logRepeat: env.logRepeat });
   /** Connections turned away at a door, by reason (/metrics). */
   const refused: Record<string, number> = {};
+  const httpPort = options.httpPort;
   const web =
-    options.httpPort === undefined || !page
+    httpPort === undefined || !page
       ? undefined
-      : startWeb({
+      : open(() => startWeb({
           host: options.host,
-          port: options.httpPort,
+          port: httpPort,
           ...(options.tls ? { tls: options.tls } : {}),
           env: options.tls ? tlsEnv : env,
           gate: {
-            admit: door,
-            welcome,
-            release,
+            admit(peer) {
+              const refusal = admit(peer.address);
+              if (refusal) return refusal;
+              webPeers.add(peer);
+              counted(peer.address);
+              return undefined;
+            },
+            refusedAtDoor(peer, port, refusal) {
+              env.logRepeat(REFUSED, peer.address, `! refused ${peer.address}:${port} (web): ${refusal.code}`);
+              refused[refusal.code] = (refused[refusal.code] ?? 0) + 1;
+            },
+            release(peer) {
+              if (webPeers.delete(peer)) uncounted(peer.address);
+            },
+            upgrade(peer, session) {
+              webPeers.delete(peer); // counted from now on as the session it became
+              sessions.add(session);
+            },
+            welcome: (session) => welcome(session, undefined),
+            closed: release,
             get stopping() {
               return stopping !== undefined;
             },
           },
           routes: httpRoutes(),
           page,
-        });
-  const listeners: { stop(force: boolean): unknown }[] = [listener, irc, ircTls, web].filter((l) => l !== undefined);
+          names: options.webHosts ?? [],
+        }));
 
   /** What the web door answers besides the page and the chat. */
   function httpRoutes(): HttpRoutes {
@@ -248,8 +282,7 @@ export function startServer(options: ServerOptions): ChatServer {
   function release(session: Session): void {
     session.closed();
     if (!sessions.delete(session)) return; // refused at the door: never counted
-    uncount(perIp, session.address);
-    uncount(perNet, network(session.address));
+    uncounted(session.address);
     if (sessions.size === 0) allClosed?.();
   }
 
@@ -258,11 +291,21 @@ export function startServer(options: ServerOptions): ChatServer {
     const refusal = admit(session.address);
     if (refusal) return refusal;
     sessions.add(session);
-    perIp.set(session.address, (perIp.get(session.address) ?? 0) + 1);
-    const net = network(session.address);
-    perNet.set(net, (perNet.get(net) ?? 0) + 1);
-    connects.take(session.address, now());
+    counted(session.address);
     return undefined;
+  }
+
+  /** One more connection from `address`, whichever door: its address, its network, its connect rate. */
+  function counted(address: string): void {
+    perIp.set(address, (perIp.get(address) ?? 0) + 1);
+    const net = network(address);
+    perNet.set(net, (perNet.get(net) ?? 0) + 1);
+    connects.take(address, now());
+  }
+
+  function uncounted(address: string): void {
+    uncount(perIp, address);
+    uncount(perNet, network(address));
   }
 
   /** The first words to a connection, once it can hear them: a greeting, a refusal, or goodbye. */
@@ -276,7 +319,7 @@ export function startServer(options: ServerOptions): ChatServer {
 
   /** The reason to turn a new connection away, if there is one. */
   function admit(address: string) {
-    if (limits.maxClients > 0 && sessions.size >= limits.maxClients) {
+    if (limits.maxClients > 0 && sessions.size + webPeers.size >= limits.maxClients) {
       return error("server-full", `The server is full (${limits.maxClients} connections); try again later.`);
     }
     if (limits.maxPerIp > 0 && (perIp.get(address) ?? 0) >= limits.maxPerIp) {
@@ -330,6 +373,7 @@ export function startServer(options: ServerOptions): ChatServer {
       );
     }
     for (const session of sessions) session.sweep(t);
+    web?.sweep(t);
     for (const [session, { since }] of handshaking) {
       if (t - since > limits.handshakeTimeoutMs) session.outbox.terminate();
     }

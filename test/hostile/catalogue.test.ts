@@ -10,6 +10,7 @@ import { testTls } from "../helpers/server.ts";
 import { quietCrowd } from "../helpers/crowd.ts";
 import { until } from "../helpers/until.ts";
 import { loggedIn, memoryStore } from "../helpers/accounts.ts";
+import { RawWebSocket } from "../helpers/web.ts";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 const utf8 = (text: string) => new TextEncoder().encode(text);
@@ -600,6 +601,41 @@ describe("abuse", () => {
     expect(Math.max(...waits)).toBeLessThanOrEqual(5); // one attempt's worth (one every 5 s), not 45 of them
     for (const p of guessers) p.close();
     await a.unaffected();
+  });
+
+  test("unfinished HTTP requests to the web port count against the caps (503 past them); bystanders chat on and a newcomer gets in", async () => {
+    const a = await arena({ http: true, limits: { maxPerIp: 32, connectsPerSecond: 0, httpRequestMs: 60_000 } });
+    const port = a.t.server.httpPort!;
+    // 40 unfinished requests from one address: its 32 are held, the rest refused at once.
+    const hogs = await Promise.all(Array.from({ length: 40 }, (_, i) => Peer.connect(port, "text", `hog${i}`, { from: "127.0.0.9" })));
+    for (const h of hogs) h.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+    await until(() => hogs.filter((h) => h.log.lines.some((l) => l.startsWith("HTTP/1.1 503 "))).length === 8, 5000);
+    expect(a.t.log.some((l) => /^! refused 127\.0\.0\.9:\d+ \(web\): too-many-connections$/.test(l))).toBe(true);
+    await a.unaffected();
+    for (const h of hogs) h.close();
+  });
+
+  test("a rebound page (its own name pointing here, Origin and Host agreeing) can't open the WebSocket or read /metrics", async () => {
+    const a = await arena({ http: true });
+    const port = a.t.server.httpPort!;
+    for (const path of ["/ws", "/metrics"]) {
+      const p = await Peer.connect(port, "text", "rebound");
+      p.write(
+        `GET ${path} HTTP/1.1\r\nHost: evil.example:${port}\r\nOrigin: http://evil.example:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+      await p.next(/^HTTP\/1\.1 421 /);
+      p.close();
+    }
+    await a.unaffected();
+  });
+
+  test("WebSocket messages begun and never finished hold no more than a line's bound each, and go at the registration deadline", async () => {
+    const a = await arena({ http: true, limits: { registerTimeoutMs: 800, maxPerIp: 0 }, sweepMs: 50 });
+    const held = await Promise.all(Array.from({ length: 30 }, () => RawWebSocket.open(a.t.server.httpPort!)));
+    for (const ws of held) ws.frame(2, "q".repeat(15_000), false); // under the 16 KiB run bound: held, never ended
+    await a.unaffected();
+    await until(() => held.every((ws) => ws.closed), 5000);
+    expect(a.ana.log.all(/qqqq/)).toEqual([]);
   });
 
   test("anyone who connects first as an admin's name not registered yet can't register it, nor become admin", async () => {

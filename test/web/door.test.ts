@@ -5,7 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import { testServer } from "../helpers/server.ts";
 import { until } from "../helpers/until.ts";
-import { WsPeer } from "../helpers/web.ts";
+import { RawWebSocket, WsPeer } from "../helpers/web.ts";
+import { startServer } from "../../src/server/server.ts";
 
 const web = (options: Parameters<typeof testServer>[0] = {}) => testServer({ http: true, ...options });
 
@@ -129,4 +130,123 @@ describe("web door", () => {
     await until(() => t.server.connections === 1, 3000); // closed once its last words' grace is over
     raw.terminate();
   }, 30_000);
+});
+
+describe("web door: every connection, and only this server's names", () => {
+  /** A raw connection to the web port that sends nothing (or `first`). */
+  const raw = (port: number, first?: string) =>
+    Bun.connect({ hostname: "127.0.0.1", port, socket: { open: (s) => void (first && s.write(first)), data() {} } });
+
+  test("plain HTTP connections count against the per-address cap like any other; refused ones get 503 and are summed up in the log", async () => {
+    const t = await web({ limits: { maxPerIp: 2 } });
+    const port = t.server.httpPort!;
+    const idle = [await raw(port), await raw(port)]; // two unfinished requests: the address's cap
+    await until(() => t.server.connections === 0); // they are not sessions…
+    const refused = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(refused.status).toBe(503); // …but they count
+    expect(await refused.text()).toContain("Too many connections from 127.0.0.1 (the limit is 2)");
+    // A WebSocket turned away is told why in its own terms: JSON, then a close.
+    const ws = await WsPeer.connect(port, "third");
+    expect((await ws.event("error")).code).toBe("too-many-connections");
+    await ws.closed();
+    expect(t.log.filter((l) => /^! refused 127\.0\.0\.1:\d+ \(web\): too-many-connections$/.test(l)).length).toBeGreaterThan(0);
+    for (const s of idle) s.end();
+    await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200);
+  });
+
+  test("a request that does not come whole in time is refused (408) and closed; an idle kept-alive connection is closed", async () => {
+    const t = await web({ limits: { httpRequestMs: 300 }, sweepMs: 50 });
+    const port = t.server.httpPort!;
+    let answer = "";
+    let closed = false;
+    const slow = await Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: { data: (_s, c) => void (answer += new TextDecoder().decode(c)), close: () => void (closed = true) },
+    });
+    slow.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"); // never the blank line
+    await until(() => closed, 3000);
+    expect(answer).toStartWith("HTTP/1.1 408 ");
+    let idleClosed = false;
+    await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {}, close: () => void (idleClosed = true) } });
+    await until(() => idleClosed, 3000);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  });
+
+  test("DNS rebinding: a Host that is not this server's is refused with the flag to set; --web-host names, IP addresses and localhost are served", async () => {
+    const t = await web({ webHosts: ["chat.example.org"] });
+    const port = t.server.httpPort!;
+    const as = (host: string, path = "/healthz", headers: Record<string, string> = {}) =>
+      new Promise<string>((resolve) => {
+        let text = "";
+        void Bun.connect({
+          hostname: "127.0.0.1",
+          port,
+          socket: {
+            open: (s) => void s.write(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`),
+            data: (_s, c) => void (text += new TextDecoder().decode(c)),
+            close: () => resolve(text),
+          },
+        });
+      });
+    const evil = await as(`evil.example:${port}`);
+    expect(evil).toStartWith("HTTP/1.1 421 ");
+    expect(evil).toContain("start it with --web-host evil.example");
+    // The WebSocket of a rebound page: Origin and Host agree, and both are the attacker's name.
+    const rebound = await as(`evil.example:${port}`, "/ws", {
+      Origin: `http://evil.example:${port}`,
+      Upgrade: "websocket",
+      Connection: "Upgrade",
+      "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "Sec-WebSocket-Version": "13",
+    });
+    expect(rebound).toStartWith("HTTP/1.1 421 ");
+    for (const host of [`chat.example.org:${port}`, "CHAT.example.org", `localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+      expect(await as(host)).toStartWith("HTTP/1.1 200 ");
+    }
+    // The scheme counts too: a page served over https is not this plain-HTTP door's.
+    await expect(WsPeer.connect(port, "https page", `https://127.0.0.1:${port}`)).rejects.toThrow();
+    expect(t.log.join("\n")).not.toContain("evil.example");
+  });
+
+  test("a second server can't take the web port of a running one (it is refused, not shared)", async () => {
+    const t = await web();
+    expect(() =>
+      startServer({ host: "127.0.0.1", port: 0, httpPort: t.server.httpPort!, log: () => {} }),
+    ).toThrow();
+  });
+
+  test("a WebSocket message in fragments: its lines go as they come (nothing is held for the rest); a run with no newline is bounded as on any door", async () => {
+    const t = await web({ limits: { linesPerSecond: 0 } });
+    const sam = await t.join("Sam");
+    const ws = await RawWebSocket.open(t.server.httpPort!);
+    ws.frame(1, "Frag\n"); // its name
+    await sam.seen("--> Frag joined the chat");
+    ws.frame(1, "first line\nsecond ", false); // a message begun…
+    await sam.seen("Frag: first line"); // …whose first line is said before it ends
+    ws.frame(9, "are you there?"); // a ping between fragments is answered
+    await until(() => ws.text().includes("are you there?"));
+    ws.frame(0, "line", true); // …and ended
+    await sam.seen("Frag: second line");
+    ws.frame(2, "z".repeat(20_000), false); // a run past 16 KiB without a newline: closed, as on the TCP port
+    await sam.seen(/^<-- Frag left the chat \(dropped: flooding\)/);
+    await until(() => ws.closed);
+  });
+
+  test("WebSocket protocol errors close with their code: an unmasked frame (1002), a message over 64 KiB (1009)", async () => {
+    const t = await web();
+    const closeCode = (raw: RawWebSocket) => {
+      const bytes = Buffer.concat(raw.received);
+      const at = bytes.lastIndexOf(0x88); // a close frame: FIN + opcode 8
+      return at >= 0 ? (bytes[at + 2]! << 8) | bytes[at + 3]! : undefined;
+    };
+    const unmasked = await RawWebSocket.open(t.server.httpPort!);
+    unmasked.frame(1, "hi\n", true, false);
+    await until(() => unmasked.closed);
+    expect(closeCode(unmasked)).toBe(1002);
+    const big = await RawWebSocket.open(t.server.httpPort!);
+    for (let i = 0; i < 5; i++) big.frame(i === 0 ? 1 : 0, `${"y".repeat(15_000)}\n`, false);
+    await until(() => big.closed);
+    expect(closeCode(big)).toBe(1009);
+  });
 });
