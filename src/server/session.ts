@@ -309,8 +309,12 @@ export class Session
     void value
       .then((v) => {
         if (this.phase === "closed") return void closed?.(v);
+        // An answer that came later (history or search from Redis) is charged as one at once is.
+        const before = this.replied;
         then(v);
+        if (this.phase === "chatting") this.budget?.charge(this.replied - before, this.now());
         this.pacer.release(why); // the lines that waited go on, and a half-close behind them
+        this.tellIfSlowed(); // …unless that answer used up the asker's output budget
       })
       .catch((err) => this.log(`! ${this.peer}: ${(err as Error).message}`)); // a bug here must not stop the server
   }
@@ -506,7 +510,11 @@ export class Session
       );
     }
     this.pacer.push(input, this.now()); // the clock as read once for the chunk
-    // Waiting for an answer (a name claim, a store, a password check) is not the sender's doing.
+    this.tellIfSlowed();
+  }
+
+  /** Lines wait for the sender's budget (not for an answer, which is not the sender's doing): say why, once. */
+  private tellIfSlowed(): void {
     if (this.pacer.length > 0 && !this.toldSlow && !this.pacer.held) this.tellSlow();
   }
 

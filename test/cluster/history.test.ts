@@ -8,11 +8,11 @@ import { testRedis } from "../helpers/redis.ts";
 import { testNode } from "../helpers/server.ts";
 import { historyBehaviour } from "../store/history.case.ts";
 
-function node(url: string, nodeId: string, replayOnJoin?: number, retention = DEFAULT_RETENTION) {
-  return testNode(url, nodeId, { redisHistory: retention, replayOnJoin });
+function node(url: string, nodeId: string, replayOnJoin?: number, retention = DEFAULT_RETENTION, flood = false) {
+  return testNode(url, nodeId, { redisHistory: retention, replayOnJoin, ...(flood ? { limits: {} } : {}) });
 }
 
-historyBehaviour("Redis Streams", async (replayOnJoin) => node((await testRedis()).url, "n1", replayOnJoin));
+historyBehaviour("Redis Streams", async (replayOnJoin, flood) => node((await testRedis()).url, "n1", replayOnJoin, DEFAULT_RETENTION, flood));
 
 describe("history in a cluster", () => {
   test("every node replays the same lines: those said on the others, and while it was down", async () => {

@@ -32,15 +32,15 @@ function store(options: { path?: string; retention?: Retention; onOpen?: (db: Da
   return { history, log, setHub: (h: Hub) => void (hub = h) };
 }
 
-async function historyServer(options: Parameters<typeof store>[0] & { replayOnJoin?: number } = {}) {
+async function historyServer(options: Parameters<typeof store>[0] & { replayOnJoin?: number; flood?: boolean } = {}) {
   const s = store(options);
-  // Flood control off: tests say many lines at once.
-  const t = await testServer({ history: s.history, replayOnJoin: options.replayOnJoin, limits: { linesPerSecond: 0 } });
+  // Flood control off unless asked for: tests say many lines at once.
+  const t = await testServer({ history: s.history, replayOnJoin: options.replayOnJoin, limits: options.flood ? {} : { linesPerSecond: 0 } });
   s.setHub(t.server.hub);
   return { ...t, storeLog: s.log, history: s.history };
 }
 
-historyBehaviour("bun:sqlite", async (replayOnJoin) => (await historyServer({ replayOnJoin })) as TestServer);
+historyBehaviour("bun:sqlite", async (replayOnJoin, flood) => (await historyServer({ replayOnJoin, flood })) as TestServer);
 
 describe("history in a file", () => {
   test("a private message is never written to the history file, its WAL, or the log", async () => {

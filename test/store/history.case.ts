@@ -6,11 +6,29 @@
 import { describe, expect, test } from "bun:test";
 import type { TestServer } from "../helpers/server.ts";
 
-/** A server (or a cluster node) keeping history in the store under test, showing `replayOnJoin` lines to joiners. */
-export type MakeHistoryServer = (replayOnJoin?: number) => Promise<TestServer>;
+/**
+ * A server (or a cluster node) keeping history in the store under test, showing `replayOnJoin`
+ * lines to joiners; with flood control off unless `flood` (then the server's defaults).
+ */
+export type MakeHistoryServer = (replayOnJoin?: number, flood?: boolean) => Promise<TestServer>;
 
 export function historyBehaviour(label: string, make: MakeHistoryServer): void {
   describe(`history (${label})`, () => {
+    test("/history answers are charged to the asker's output budget, as /users is, whenever the store answers", async () => {
+      const t = await make(0, true); // the server's own flood control
+      // 24 lines of 3900 bytes, two from each of 12 users (each one's burst holds two full lines).
+      for (let i = 0; i < 12; i++) {
+        const p = await t.join(`Filler${i}`);
+        p.send(`${i}a ${"f".repeat(3900)}`);
+        p.send(`${i}b ${"f".repeat(3900)}`);
+        await p.ping();
+      }
+      const asker = await t.join("Asker");
+      asker.write("/history 200\n/ping after\n"); // about 94 KB of answer: past the output budget's 80 KiB
+      await asker.seen(/^! Your commands asked for more output than 40 KiB a second .*; your next lines wait \d+ s/, 5000);
+      await asker.seen("pong after", 10_000);
+    }, 20_000);
+
     test("joining shows the room's last lines between markers, with their times; then the chat goes on", async () => {
       const t = await make(3);
       const sam = await t.join("Sam");
