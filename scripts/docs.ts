@@ -96,9 +96,9 @@ function clientSession(): string[] {
   const render = makeRenderer({ color: false, timestamps: false, me: () => "Eliya", room: () => lobby });
   const events: ServerEvent[] = [
     { type: "welcome", name: "Eliya", room: lobby, rooms: [lobby], users: ["Eliya", "Sam"] },
-    { type: "join", room: lobby, name: "Ana", ts },
-    { type: "join", room: lobby, name: "Bo", ts },
-    { type: "join", room: lobby, name: "Dee", ts },
+    { type: "join", room: lobby, name: "Ana", arrived: true, ts },
+    { type: "join", room: lobby, name: "Bo", arrived: true, ts },
+    { type: "join", room: lobby, name: "Dee", arrived: true, ts },
     { type: "public", room: lobby, from: "Sam", text: "Hi everyone, Sam here!", ts },
     { type: "private-sent", to: "Sam", text: "Hello!", ts },
     { type: "leave", room: lobby, name: "Sam", reason: "quit", ts },

@@ -3,10 +3,8 @@
 
 import { createColors } from "picocolors";
 import {
-  andMore,
   helpBlock,
   helpLines,
-  leaveWords,
   roomsLines,
   toText,
   topicLine,
@@ -14,7 +12,7 @@ import {
   usersLine,
   WELCOME_NAMES,
 } from "../protocol/codec.ts";
-import type { KeptEvent, LeaveReason, RoomInfo, ServerEvent, Topic } from "../protocol/events.ts";
+import type { KeptEvent, RoomInfo, ServerEvent, Topic } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
 
@@ -153,16 +151,6 @@ export function makeRenderer(options: RenderOptions): Renderer {
     const r = typeof room === "string" ? s(room) : undefined;
     return r && r !== options.room?.() ? c.dim(`[${r}] `) : "";
   };
-  /** Where a join or leave was: "the chat" in our room, the room's name elsewhere. */
-  const where = (room: unknown) => (tag(room) === "" ? "the chat" : s(room));
-  /** "10 joined the chat: a, b, c and 7 more" (a batch), its fields checked: it came from the network. */
-  const many = (what: string, room: unknown, names: unknown, total: unknown) => {
-    const shown = Array.isArray(names) ? names.map(s) : [];
-    const all = count(total) ?? shown.length;
-    return `${all} ${what} ${where(room)}: ${andMore(shown, all)}`;
-  };
-  /** "quit", "parted: see you": the server's words for a leave, sanitised (the message came from a user). */
-  const because = (u: { reason: LeaveReason; message?: string }) => s(leaveWords(u));
   const topic = (t: Topic | undefined) => (t ? [c.cyan(s(topicLine(t)))] : []);
 
   return (event) => {
@@ -187,17 +175,14 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return hang(`${stamp(event.ts)}${c.magenta(c.bold(`[pm from ${s(event.from)}]`))} `, s(event.text), c.magenta);
       case "private-sent":
         return hang(`${stamp(event.ts)}${c.magenta(`[pm to ${s(event.to)}]`)} `, s(event.text), c.magenta);
+      // The server's own words for joins and leaves (the chat's, or a room's), sanitised: names and
+      // messages came from users.
       case "join":
-        return `${stamp(event.ts)}${c.green(`--> ${s(event.name)} joined ${where(event.room)}`)}`;
-      case "leave":
-        return `${stamp(event.ts)}${c.yellow(`<-- ${s(event.name)} left ${where(event.room)} (${because(event)})`)}`;
       case "joins":
-        return `${stamp(event.ts)}${c.green(`--> ${many("joined", event.room, event.names, event.count)}`)}`;
-      case "leaves": {
-        const users = Array.isArray(event.users) ? event.users : [];
-        const shown = users.map((u) => `${s(u.name)} (${because(u)})`);
-        return `${stamp(event.ts)}${c.yellow(`<-- ${many("left", event.room, shown, event.count)}`)}`;
-      }
+        return `${stamp(event.ts)}${c.green(s(toText(event)))}`;
+      case "leave":
+      case "leaves":
+        return `${stamp(event.ts)}${c.yellow(s(toText(event)))}`;
       case "users":
         return c.cyan(list(event));
       case "action":

@@ -5,6 +5,7 @@
 import { COMMANDS } from "../protocol/commands.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
+import { leftRoomOnly } from "../protocol/codec.ts";
 
 export class Roster {
   /** Folded name to name as written. */
@@ -50,14 +51,14 @@ export class Roster {
         this.names.set(foldName(event.name), event.name);
         return;
       case "leave":
-        if (event.reason !== "parted") this.names.delete(foldName(event.name)); // still online
+        if (!leftRoomOnly(event.reason)) this.names.delete(foldName(event.name)); // else still online
         return;
       case "joins":
         // A batch shows the first names only: the others are found by /users <prefix>.
         return this.add(event.names);
       case "leaves":
         for (const user of Array.isArray(event.users) ? event.users : []) {
-          if (typeof user?.name === "string" && user.reason !== "parted") this.names.delete(foldName(user.name));
+          if (typeof user?.name === "string" && !leftRoomOnly(user.reason)) this.names.delete(foldName(user.name));
         }
         return;
       case "rename":

@@ -124,7 +124,7 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
       };
     case "join":
       return hasRoomShape(v.room) && hasNameShape(v.name) && isTime(v.ts)
-        ? { type: "join", room: v.room, name: v.name, ts: v.ts }
+        ? { type: "join", room: v.room, name: v.name, ...(v.arrived === true ? { arrived: true as const } : {}), ts: v.ts }
         : undefined;
     case "leave":
       if (!hasRoomShape(v.room) || !hasNameShape(v.name) || !isLeaveReason(v.reason) || !isTime(v.ts)) return undefined;

@@ -144,6 +144,7 @@ export class RemoteRoster {
       this.host.conflict();
       return undefined;
     }
+    const isNew = holder === undefined;
     if (holder) {
       if (holder.name !== entry.name) this.rename(holder, entry.name, ts);
       hub.setAway(holder, entry.away);
@@ -158,16 +159,22 @@ export class RemoteRoster {
       this.host.touch(node);
     }
     holder.account = entry.account;
-    this.syncRooms(holder, entry.rooms ?? [hub.lobby], ts);
+    this.syncRooms(holder, entry.rooms ?? [hub.lobby], ts, isNew);
     return holder;
   }
 
   /** A remote member's rooms made what its node says (joins and parts told here as they happen). */
-  private syncRooms(member: RemoteMember, rooms: string[], ts: number): void {
+  private syncRooms(member: RemoteMember, rooms: string[], ts: number, isNew = false): void {
     const { hub } = this.host;
     const wanted = new Set(rooms);
     for (const room of [...member.rooms]) if (!wanted.has(room.name)) hub.part(member, room, undefined, ts);
-    for (const name of wanted) if (!member.rooms.some((r) => r.name === name)) hub.join(member, name, ts);
+    // Someone this node learns of now came into the chat, as far as its users can tell: its first room says so.
+    let first = isNew;
+    for (const name of wanted) {
+      if (member.rooms.some((r) => r.name === name)) continue;
+      hub.join(member, name, ts, true, undefined, first);
+      first = false;
+    }
   }
 
   /** A user of another node left the chat, told in each room it was in. */
@@ -218,13 +225,13 @@ export class RemoteRoster {
       }
       case "join": {
         const member = this.find(node, event.name) ?? this.add(node, { name: event.name, rooms: [] }, event.ts);
-        if (member) hub.join(member, event.room, event.ts);
+        if (member) hub.join(member, event.room, event.ts, true, undefined, event.arrived === true);
         return;
       }
       case "leave": {
         const member = this.find(node, event.name);
         const room = hub.room(event.room);
-        if (member && room) hub.part(member, room, event.message, event.ts, event.reason === "kicked" ? "kicked" : "parted");
+        if (member && room) hub.part(member, room, event.message, event.ts, event.reason === "removed" ? "removed" : "parted");
         return;
       }
       case "quit": {

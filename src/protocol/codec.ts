@@ -154,7 +154,8 @@ export const LEAVE_WORDS: Record<LeaveReason, string> = {
   quit: "quit",
   disconnected: "disconnected",
   parted: "parted",
-  kicked: "kicked",
+  removed: "kicked",
+  kicked: "kicked from the server",
   "too-slow": "dropped: not reading",
   "timed-out": "timed out",
   flooding: "dropped: flooding",
@@ -165,8 +166,23 @@ export const LEAVE_WORDS: Record<LeaveReason, string> = {
 
 /** "quit", or "parted: see you" for a /part with a message. */
 export function leaveWords(user: { reason: LeaveReason; message?: string }): string {
-  if (user.reason === "kicked" && user.message) return `kicked ${user.message}`; // "kicked by Ana: spamming"
+  // "kicked by Ana: spamming", "kicked from the server by Sam: spamming"
+  if ((user.reason === "kicked" || user.reason === "removed") && user.message) return `${LEAVE_WORDS[user.reason]} ${user.message}`;
   return user.message ? `${LEAVE_WORDS[user.reason]}: ${user.message}` : LEAVE_WORDS[user.reason];
+}
+
+/** Whether a leave is of one room only (the user is still online), not of the chat. */
+export function leftRoomOnly(reason: LeaveReason): boolean {
+  return reason === "parted" || reason === "removed";
+}
+
+/**
+ * How a leave reads after "left #dev": nothing for a plain /part, ": see you" for one with a
+ * message, " (kicked by Ana)" for an operator's kick.
+ */
+function partWords(user: { reason: LeaveReason; message?: string }): string {
+  if (user.reason === "removed") return ` (${leaveWords(user)})`;
+  return user.message ? `: ${user.message}` : "";
 }
 
 /**
@@ -175,8 +191,7 @@ export function leaveWords(user: { reason: LeaveReason; message?: string }): str
  */
 export function toText(event: ServerEvent, tagged = false): string {
   const tag = tagged && "room" in event && event.room !== undefined ? `[${event.room}] ` : "";
-  // Joins and leaves in the current room read as they always have; elsewhere they name the room.
-  const where = tagged && "room" in event ? event.room : "the chat";
+
   switch (event.type) {
     case "hello":
       return `Welcome to bunchat ${event.server}.`;
@@ -202,17 +217,28 @@ export function toText(event: ServerEvent, tagged = false): string {
       return `[pm from ${event.from}] ${event.text}`;
     case "private-sent":
       return `[pm to ${event.to}] ${event.text}`;
+    // Coming into and leaving the chat read as the chat's; joining and leaving one room name it.
     case "join":
-      return `--> ${event.name} joined ${where}`;
+      return `--> ${event.name} joined ${event.arrived ? "the chat" : event.room}`;
     case "leave":
-      return `<-- ${event.name} left ${where} (${leaveWords(event)})`;
+      return leftRoomOnly(event.reason)
+        ? `<-- ${event.name} left ${event.room}${partWords(event)}`
+        : `<-- ${event.name} left the chat (${leaveWords(event)})`;
     case "joins":
-      return `--> ${event.count} joined ${where}: ${andMore(event.names, event.count)}`;
-    case "leaves":
-      return `<-- ${event.count} left ${where}: ${andMore(
-        event.users.map((u) => `${u.name} (${leaveWords(u)})`),
-        event.count,
-      )}`;
+      return `--> ${event.count} joined ${event.arrived ? "the chat" : event.room}: ${andMore(event.names, event.count)}`;
+    case "leaves": {
+      // A batch is all of one kind (presence.ts): leaves of the room, or of the chat.
+      const room = event.users.length > 0 && event.users.every((u) => leftRoomOnly(u.reason));
+      return room
+        ? `<-- ${event.count} left ${event.room}: ${andMore(
+            event.users.map((u) => `${u.name}${partWords(u)}`),
+            event.count,
+          )}`
+        : `<-- ${event.count} left the chat: ${andMore(
+            event.users.map((u) => `${u.name} (${leaveWords(u)})`),
+            event.count,
+          )}`;
+    }
     case "users":
       return usersLine(event);
     case "action":

@@ -144,7 +144,10 @@ const DECODERS: Record<EventType, Decoder> = {
   },
   "private-sent": (v) =>
     str(v.to) && str(v.text) && num(v.ts) ? { type: "private-sent", to: v.to, text: v.text, ts: v.ts } : undefined,
-  join: (v) => (str(v.room) && str(v.name) && num(v.ts) ? { type: "join", room: v.room, name: v.name, ts: v.ts } : undefined),
+  join: (v) =>
+    str(v.room) && str(v.name) && num(v.ts)
+      ? { type: "join", room: v.room, name: v.name, ...(v.arrived === true ? { arrived: true as const } : {}), ts: v.ts }
+      : undefined,
   leave: (v) => {
     const message = maybe(v.message, str, "message");
     if (!str(v.room) || !str(v.name) || !isLeaveReason(v.reason) || !num(v.ts) || !message) return undefined;
@@ -152,7 +155,7 @@ const DECODERS: Record<EventType, Decoder> = {
   },
   joins: (v) =>
     str(v.room) && strings(v.names) && num(v.count) && num(v.ts)
-      ? { type: "joins", room: v.room, names: v.names, count: v.count, ts: v.ts }
+      ? { type: "joins", room: v.room, names: v.names, count: v.count, ...(v.arrived === true ? { arrived: true as const } : {}), ts: v.ts }
       : undefined,
   leaves: (v) => {
     if (!str(v.room) || !Array.isArray(v.users) || !num(v.count) || !num(v.ts)) return undefined;

@@ -14,11 +14,14 @@ export type View = Mode | "tagged";
  * timed-out: stopped answering (dead network, suspended machine) · flooding: sent too much, dropped ·
  * server-stopped: their server (another node of a cluster) was stopped · server-lost: their server
  * stopped answering the cluster · server-restarted: their server died and was started again ·
- * parted: left this room with /part, still online · kicked: put out by a server admin (/kick; the
- * leave's message says by whom and why).
+ * parted: left this room with /part, still online · removed: put out of this room by one of its
+ * operators (/kick), still online · kicked: put out of the chat by a server admin (/kick; the
+ * leave's message says by whom and why). parted and removed are a room's; the others mean the user
+ * left the chat, and a leave of the chat reaches each person once, from one room they shared.
  */
 export type LeaveReason =
   | "parted"
+  | "removed"
   | "kicked"
   | "quit"
   | "disconnected"
@@ -108,11 +111,12 @@ export type ServerEvent =
   | { type: "public"; room: string; from: string; text: string; ts: number; notice?: true; bot?: true }
   | { type: "private"; from: string; text: string; ts: number }
   | { type: "private-sent"; to: string; text: string; ts: number }
-  | { type: "join"; room: string; name: string; ts: number }
+  /** `arrived`: the user has just come into the chat (this is its first room), not online already. */
+  | { type: "join"; room: string; name: string; arrived?: true; ts: number }
   /** `message`: what they said with /part. */
   | { type: "leave"; room: string; name: string; reason: LeaveReason; message?: string; ts: number }
   /** Several joined at once (a join storm): the first PRESENCE_NAMES names, and how many joined. */
-  | { type: "joins"; room: string; names: readonly string[]; count: number; ts: number }
+  | { type: "joins"; room: string; names: readonly string[]; count: number; arrived?: true; ts: number }
   /** Several left at once: the first PRESENCE_NAMES with their reasons, and how many left. */
   | {
       type: "leaves";

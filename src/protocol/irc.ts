@@ -172,6 +172,6 @@ export function ircShared(event: ServerEvent, time: boolean): string {
 /** Someone left a room: PART for a /part, KICK for a kick, QUIT for leaving the chat. */
 function leaveLine(room: string, user: { name: string; reason: Parameters<typeof leaveWords>[0]["reason"]; message?: string }): string {
   if (user.reason === "parted") return ircLine(mask(user.name), "PART", user.message ? [room, user.message] : [room], true);
-  if (user.reason === "kicked") return ircLine(IRC_SERVER, "KICK", [room, user.name, `Kicked ${user.message ?? ""}`.trim()], true);
+  if (user.reason === "removed") return ircLine(IRC_SERVER, "KICK", [room, user.name, `Kicked ${user.message ?? ""}`.trim()], true);
   return ircLine(mask(user.name), "QUIT", [leaveWords(user)], true);
 }

@@ -135,15 +135,13 @@ export function hasRoomShape(v: unknown): v is string {
 }
 
 /**
- * A room name as typed ("#Dev", " #dev "): "#" and 1 to 32 of a-z, 0-9, "_" and "-", compared
- * ignoring case and written in lower case. Rooms are looked up by foldName, so "#d0cs" is "#docs".
+ * A room name as typed ("#Dev", " #dev ", "dev"): "#" and 1 to 32 of a-z, 0-9, "_" and "-",
+ * compared ignoring case and written in lower case; the "#" may be left out. Rooms are looked up by
+ * foldName, so "#d0cs" is "#docs".
  */
 export function checkRoom(input: string): NameCheck {
-  const name = input.trim().toLowerCase();
-  if (!name.startsWith("#")) {
-    const hint = checkRoom(`#${name}`).ok ? `: #${name}` : "";
-    return refuse(`A room name starts with "#"${hint}.`);
-  }
+  const typed = input.trim().toLowerCase();
+  const name = typed.startsWith("#") ? typed : `#${typed}`;
   if (name.length === 1) return refuse('A room name needs at least one letter or digit after the "#".');
   if (name.length > LIMITS.roomNameMaxLength + 1) {
     return refuse(`A room name can be at most ${LIMITS.roomNameMaxLength} characters after the "#"; that one has ${name.length - 1}.`);

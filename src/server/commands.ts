@@ -64,8 +64,9 @@ const chatCommands = {
     if (refused) ctx.reply(refused);
   },
   join(ctx, args) {
-    const [name] = splitFirst(args);
-    if (name === "") return badUsage(ctx, "join", "Say which room.");
+    const [typed] = splitFirst(args);
+    if (typed === "") return badUsage(ctx, "join", "Say which room.");
+    const name = typed.startsWith("#") ? typed : `#${typed}`; // "/join dev" is #dev
     // A room's past is asked for before joining it (Redis answers later: this user's lines wait).
     const known = ctx.hub.room(name);
     const replay = known?.has(ctx.me) ? undefined : ctx.hub.replay(name);
@@ -84,7 +85,8 @@ const chatCommands = {
     const named = first.startsWith("#");
     const room = named ? ctx.hub.room(first) : ctx.me.room;
     if (!room || !ctx.me.rooms.includes(room)) {
-      return ctx.reply(named ? error("not-in-room", `You are not in ${sanitizeText(first).slice(0, 40)}.`) : notInRoom());
+      const none = "You are in no room, so there is none to leave: /join one (/rooms lists them).";
+      return ctx.reply(error("not-in-room", named ? `You are not in ${sanitizeText(first).slice(0, 40)}.` : none));
     }
     const message = reason(named ? rest : args);
     ctx.hub.part(ctx.me, room, message, ctx.now());

@@ -195,6 +195,8 @@ export class Hub implements RoomHost {
   /** Lines said here (by users and bots), and lines handed to members here (per recipient): /metrics. */
   linesIn = 0;
   delivered = 0;
+  /** Members here that have joined a room since they came into the chat (their next joins are not arrivals). */
+  private readonly arrived = new WeakSet<Member>();
   /** Members who said /away, and why (only they: /users and every welcome read this). */
   private readonly awayReasons = new Map<Member, string>();
   /** Counts changes to who is online or away: the /users * reply is encoded again only after one. */
@@ -289,7 +291,8 @@ export class Hub implements RoomHost {
   remove(member: Member, reason: LeaveReason, ts: number, message?: string): boolean {
     const key = foldName(member.name);
     if (this.members.get(key) !== member) return false;
-    for (const room of member.rooms) this.leaveRoom(member, room, reason, message, ts);
+    // Left in the order they were joined: whoever shares several of them hears it in the first.
+    member.rooms.forEach((room, i) => this.leaveRoom(member, room, reason, message, ts, member.rooms.slice(0, i)));
     member.rooms.length = 0;
     member.room = undefined;
     this.members.delete(key);
@@ -307,7 +310,7 @@ export class Hub implements RoomHost {
    * /join: into a room (made if it does not exist), which becomes the member's current room; a room
    * it is in already is switched to. `announce`: false for members a cluster node learns were there.
    */
-  join(member: Member, input: string, ts: number, announce = true, past?: Replay): JoinResult {
+  join(member: Member, input: string, ts: number, announce = true, past?: Replay, arrivedThere?: boolean): JoinResult {
     const check = checkRoom(input);
     if (!check.ok) return roomError("room-invalid", check.reason);
     let room = this.room(check.name);
@@ -343,7 +346,11 @@ export class Hub implements RoomHost {
     // The topic it had before it was last empty (or before a restart), unless a newer one is known.
     if (past?.topic) room.learnTopic(past.topic);
     if (past?.roles && past.roles.v > room.roles.v) room.roles = past.roles;
-    room.enter(member, announce, ts);
+    // Its first room since it came into the chat: its arrival, as everyone there is told (a user of
+    // another node: as its node says).
+    const arrived = arrivedThere ?? (member.node === undefined && !this.arrived.has(member));
+    if (member.node === undefined) this.arrived.add(member);
+    room.enter(member, announce, ts, arrived);
     // Made here (the first in it anywhere): its maker runs it while in it, as on IRC, and a
     // registered maker owns it for good (the default room is the admins').
     if (room.size === 1 && member.node === undefined && room.name !== this.lobby) room.maker = member;
@@ -355,7 +362,7 @@ export class Hub implements RoomHost {
     member.rooms.push(room);
     member.room = room;
     if (announce) this.tellJoinDetails(room, member);
-    if (member.node === undefined) this.bus?.relay({ type: "join", room: room.name, name: member.name, ts });
+    if (member.node === undefined) this.bus?.relay({ type: "join", room: room.name, name: member.name, ...(arrived ? { arrived: true as const } : {}), ts });
     return { ok: true, room, joined: true };
   }
 
@@ -509,7 +516,7 @@ export class Hub implements RoomHost {
   }
 
   /** /part: leaves one room, told to those in it; the current room becomes the last one joined. */
-  part(member: Member, room: Room, message: string | undefined, ts: number, reason: "parted" | "kicked" = "parted"): boolean {
+  part(member: Member, room: Room, message: string | undefined, ts: number, reason: "parted" | "removed" = "parted"): boolean {
     const at = member.rooms.indexOf(room);
     if (at < 0) return false;
     this.leaveRoom(member, room, reason, message, ts); // what it was sent there first, as it saw it
@@ -529,8 +536,8 @@ export class Hub implements RoomHost {
   }
 
   /** Out of one room; an empty room is gone, and its topic with it. */
-  private leaveRoom(member: Member, room: Room, reason: LeaveReason, message: string | undefined, ts: number): void {
-    room.leave(member, reason, message, ts);
+  private leaveRoom(member: Member, room: Room, reason: LeaveReason, message: string | undefined, ts: number, before?: readonly Room[]): void {
+    room.leave(member, reason, message, ts, before);
     if (room.size > 0) return;
     room.close();
     this.rooms.delete(foldName(room.name));
@@ -732,7 +739,7 @@ export class Hub implements RoomHost {
    */
   kickFromRoom(member: Member, room: Room, message: string, banned = false): void {
     if (member.node !== undefined) return this.bus?.kick(member, message, room.name, banned);
-    if (!this.part(member, room, message, this.clock.now(), "kicked")) return;
+    if (!this.part(member, room, message, this.clock.now(), "removed")) return;
     const current = member.room;
     this.send(member, { type: "parted", room: room.name, ...(current ? { current: current.name } : {}), kicked: message });
     this.send(member, { type: "notice", text: `You were kicked from ${room.name} ${message}.`, ts: this.clock.now() });

@@ -11,10 +11,15 @@
 // welcome already shows who is in): it gets the runs from its own join on, the first of them cut
 // short. Members that joined at the same point share the bytes.
 
-import { Encoded } from "../protocol/codec.ts";
+import { Encoded, leftRoomOnly } from "../protocol/codec.ts";
 import type { LeaveReason, ServerEvent, View } from "../protocol/events.ts";
 
-/** One join or leave, in the order of everything sent (`seq`); `message` is what a /part said. */
+/**
+ * One join or leave, in the order of everything sent (`seq`); `message` is what a /part said.
+ * `arrived`: a join that is the user's coming into the chat. `alsoIn`: a leave of the chat (not of
+ * this room alone), and the rooms the user left before this one: whoever is in one of them was told
+ * there, and is not told again here.
+ */
 export interface Change {
   seq: number;
   kind: "join" | "leave";
@@ -22,6 +27,13 @@ export interface Change {
   reason: LeaveReason;
   message?: string;
   ts: number;
+  arrived?: boolean;
+  alsoIn?: readonly object[];
+}
+
+/** What a run of changes is all of: coming into the chat, joining the room, leaving it, leaving the chat. */
+function runKind(c: Change): string {
+  return c.kind === "join" ? (c.arrived ? "arrive" : "join") : leftRoomOnly(c.reason) ? "part" : "quit";
 }
 
 const VIEWS: readonly View[] = ["text", "tagged", "json", "irc", "irc-time"];
@@ -51,7 +63,34 @@ export class PresenceBatch {
   private readonly ends = new Map<number, number>();
   private readonly shares = new Map<number, { parts: Uint8Array[]; seqs: number[] }>();
 
+  /** Some change is a leave of the chat that some members were told of in another room. */
+  private told = false;
+
   constructor(readonly room: string) {}
+
+  /**
+   * For a member in several rooms: the changes from `from` on less the leaves of the chat it was
+   * told of in a room it shares with the leaver, encoded for it alone; undefined when there are
+   * none (the shared parts serve).
+   */
+  partsWithout(from: number, view: View, rooms: readonly object[]): { parts: Uint8Array[]; seqs: number[] } | undefined {
+    if (!this.told) return undefined;
+    const toldElsewhere = (c: Change) => c.alsoIn !== undefined && c.alsoIn.some((r) => rooms.includes(r));
+    const rest = this.changes.slice(from);
+    if (!rest.some(toldElsewhere)) return undefined;
+    const kept = rest.filter((c) => !toldElsewhere(c));
+    const parts: Uint8Array[] = [];
+    const seqs: number[] = [];
+    const each = view === "irc" || view === "irc-time";
+    for (let i = 0; i < kept.length; ) {
+      let end = i + 1;
+      if (!each) while (end < kept.length && runKind(kept[end]!) === runKind(kept[i]!)) end++;
+      parts.push(new Encoded(presenceEvent(this.room, kept.slice(i, end))).bytes(view));
+      seqs.push(kept[i]!.seq);
+      i = end;
+    }
+    return { parts, seqs };
+  }
 
   get size(): number {
     return this.changes.length;
@@ -60,7 +99,8 @@ export class PresenceBatch {
   add(change: Change): void {
     const i = this.changes.length;
     const previous = this.changes[i - 1];
-    this.runStart.push(previous && previous.kind === change.kind ? this.runStart[i - 1]! : i);
+    this.runStart.push(previous && runKind(previous) === runKind(change) ? this.runStart[i - 1]! : i);
+    if (change.alsoIn && change.alsoIn.length > 0) this.told = true;
     this.changes.push(change);
   }
 
@@ -123,14 +163,15 @@ export function presenceEvent(room: string, run: Change[]): ServerEvent {
   const first = run[0]!;
   const ts = run[run.length - 1]!.ts;
   const said = (c: Change) => (c.message ? { message: c.message } : {});
+  const arrived = first.arrived ? { arrived: true as const } : {};
   if (run.length === 1) {
     return first.kind === "join"
-      ? { type: "join", room, name: first.name, ts: first.ts }
+      ? { type: "join", room, name: first.name, ...arrived, ts: first.ts }
       : { type: "leave", room, name: first.name, reason: first.reason, ...said(first), ts: first.ts };
   }
   const shown = run.slice(0, PRESENCE_NAMES);
   return first.kind === "join"
-    ? { type: "joins", room, names: shown.map((c) => c.name), count: run.length, ts }
+    ? { type: "joins", room, names: shown.map((c) => c.name), count: run.length, ...arrived, ts }
     : {
         type: "leaves",
         room,

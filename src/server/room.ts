@@ -134,7 +134,7 @@ export class Room {
    * Adds a member. `announce`: its join is told to the others (the joiner is not told of it);
    * false for members already there whom this node learns of (a cluster snapshot).
    */
-  enter(member: Member, announce: boolean, ts: number): void {
+  enter(member: Member, announce: boolean, ts: number, arrived = false): void {
     const seq = this.host.turns.nextSeq();
     this.members.set(member, seq);
     if (member.node === undefined) this.localCount++;
@@ -142,11 +142,14 @@ export class Room {
     this.version++;
     if (!announce) return;
     if (member.node === undefined) this.joining.add(member);
-    this.presenceChange({ seq, kind: "join", name: member.name, reason: "quit", ts });
+    this.presenceChange({ seq, kind: "join", name: member.name, reason: "quit", ts, ...(arrived ? { arrived } : {}) });
   }
 
-  /** Removes a member and tells the others why; false if it was not in. */
-  leave(member: Member, reason: LeaveReason, message: string | undefined, ts: number): boolean {
+  /**
+   * Removes a member and tells the others why; false if it was not in. `alsoIn`: it is leaving the
+   * chat, and was told leaving these rooms first (whoever is in one of them heard it there).
+   */
+  leave(member: Member, reason: LeaveReason, message: string | undefined, ts: number, alsoIn?: readonly Room[]): boolean {
     if (!this.members.has(member)) return false;
     if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
     this.members.delete(member);
@@ -156,7 +159,7 @@ export class Room {
     this.joining.delete(member);
     this.version++;
     const seq = this.host.turns.nextSeq();
-    this.presenceChange({ seq, kind: "leave", name: member.name, reason, ...(message ? { message } : {}), ts });
+    this.presenceChange({ seq, kind: "leave", name: member.name, reason, ...(message ? { message } : {}), ts, ...(alsoIn ? { alsoIn } : {}) });
     return true;
   }
 
@@ -258,7 +261,11 @@ export class Room {
       if (member.node !== undefined) continue;
       const from = batch.after(joinedSeq);
       if (from === batch.size) continue;
-      const { parts, seqs } = batch.partsFrom(from, viewOf(member, this));
+      const view = viewOf(member, this);
+      // In another room too: a leave of the chat it heard there is not told again here.
+      const own = member.rooms.length > 1 ? batch.partsWithout(from, view, member.rooms) : undefined;
+      const { parts, seqs } = own ?? batch.partsFrom(from, view);
+      if (parts.length === 0) continue;
       member.deliverTurn(parts, seqs);
     }
   }

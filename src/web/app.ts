@@ -179,16 +179,22 @@ function handle(event: ServerEvent): void {
       return privateLine(event.from, event.from, event.text, event.ts, true);
     case "private-sent":
       return privateLine(event.to, me, event.text, event.ts, false);
+    // Coming into the chat and leaving it are the chat's events (told once, in one room); joining
+    // or leaving one room is that room's.
     case "join":
-      return presence(event.room, [event.name], [], `${event.name} joined`, event.ts);
-    case "joins":
-      return presence(event.room, event.names, [], `${event.count} joined: ${event.names.join(", ")}${event.count > event.names.length ? ` and ${event.count - event.names.length} more` : ""}`, event.ts, event.count - event.names.length);
+      return presence(event.room, [event.name], [], `${event.name} joined ${event.arrived ? "the chat" : event.room}`, event.ts);
+    case "joins": {
+      const more = event.count > event.names.length ? ` and ${event.count - event.names.length} more` : "";
+      const where = event.arrived ? "the chat" : event.room;
+      return presence(event.room, event.names, [], `${event.count} joined ${where}: ${event.names.join(", ")}${more}`, event.ts, event.count - event.names.length);
+    }
     case "leave":
-      return presence(event.room, [], [event.name], `${event.name} left (${leaveWords(event.reason, event.message)})`, event.ts);
+      return presence(event.room, [], [event.name], `${event.name} left ${leftWhere(event.room, event.reason, event.message)}`, event.ts, 0, !leftRoomOnly(event.reason));
     case "leaves": {
-      const words = event.users.map((u) => `${u.name} (${leaveWords(u.reason, u.message)})`).join(", ");
+      const room = event.users.every((u) => leftRoomOnly(u.reason));
+      const words = event.users.map((u) => (room ? `${u.name}${partWords(u.reason, u.message)}` : `${u.name} (${leaveWords(u.reason, u.message)})`)).join(", ");
       const more = event.count > event.users.length ? ` and ${event.count - event.users.length} more` : "";
-      return presence(event.room, [], event.users.map((u) => u.name), `${event.count} left: ${words}${more}`, event.ts, -(event.count - event.users.length));
+      return presence(event.room, [], event.users.map((u) => u.name), `${event.count} left ${room ? event.room : "the chat"}: ${words}${more}`, event.ts, -(event.count - event.users.length), !room);
     }
     case "rename":
       return renamed(event.from, event.to, event.ts);
@@ -320,13 +326,20 @@ function privateLine(peer: string, from: string, text: string, ts: number, incom
   if (incoming) arrived(view, true, `${from} (private)`, text);
 }
 
-function presence(room: string, joined: readonly string[], left: readonly string[], text: string, ts: number, unlisted = 0): void {
+function presence(room: string, joined: readonly string[], left: readonly string[], text: string, ts: number, unlisted = 0, chat = false): void {
   const view = views.get(room);
   if (!view) return;
   for (const name of joined) view.members.set(name, undefined);
   for (const name of left) view.members.delete(name);
   view.count = Math.max(view.members.size, view.count + joined.length - left.length + unlisted);
-  if (view === shown) showPeople();
+  // Someone who left the chat is told of once, in one room: they are gone from the others too.
+  if (chat) {
+    for (const other of views.values()) {
+      if (other === view || !other.room) continue;
+      for (const name of left) if (other.members.delete(name)) other.count = Math.max(other.members.size, other.count - 1);
+    }
+  }
+  if (view === shown || chat) showPeople();
   system(view, text, "system", ts);
 }
 
@@ -576,8 +589,24 @@ function mentions(text: string): boolean {
 /** "quit", "parted: see you", "kicked by Sam: spamming": as the server's plain text words a leave. */
 function leaveWords(reason: string, message?: string): string {
   const words = data.leaveWords[reason] ?? reason;
-  if (reason === "kicked" && message) return `kicked ${message}`;
+  if ((reason === "kicked" || reason === "removed") && message) return `${words} ${message}`;
   return message ? `${words}: ${message}` : words;
+}
+
+/** A /part or an operator's kick: the user left that room only, and is still online. */
+function leftRoomOnly(reason: string): boolean {
+  return reason === "parted" || reason === "removed";
+}
+
+/** After "left #dev": nothing, ": see you", or " (kicked by Ana)". */
+function partWords(reason: string, message?: string): string {
+  if (reason === "removed") return ` (${leaveWords(reason, message)})`;
+  return message ? `: ${message}` : "";
+}
+
+/** "#dev: see you" for a room's leave, "the chat (quit)" for leaving the chat. */
+function leftWhere(room: string, reason: string, message?: string): string {
+  return leftRoomOnly(reason) ? `${room}${partWords(reason, message)}` : `the chat (${leaveWords(reason, message)})`;
 }
 
 // ---- Signing in ----

@@ -37,7 +37,8 @@ describe("Roster and batched joins and leaves", () => {
     r.apply({ type: "leaves", room: "#lobby", users: [{ name: "ana", reason: "quit" }, { name: "Bo", reason: "timed-out" }], count: 2, ts: 1 });
     expect(r.others()).toEqual(["Cy"]);
     const render = makeRenderer({ color: false, timestamps: false, room: () => "#lobby" });
-    expect(render({ type: "joins", room: "#lobby", names: ["Bo", "Cy"], count: 7, ts: 0 })).toEndWith("--> 7 joined the chat: Bo, Cy and 5 more");
+    expect(render({ type: "joins", room: "#lobby", names: ["Bo", "Cy"], count: 7, arrived: true, ts: 0 })).toEndWith("--> 7 joined the chat: Bo, Cy and 5 more");
+    expect(render({ type: "joins", room: "#lobby", names: ["Bo", "Cy"], count: 7, ts: 0 })).toEndWith("--> 7 joined #lobby: Bo, Cy and 5 more"); // online already
     expect(render({ type: "leaves", room: "#lobby", users: [{ name: "Bo", reason: "timed-out" }], count: 1, ts: 0 })).toEndWith(
       "<-- 1 left the chat: Bo (timed out)",
     );
@@ -95,7 +96,7 @@ describe("Roster and rooms", () => {
     expect(render({ type: "public", room: "#lobby", from: "Bo", text: "hi", ts: 1 })).toBe("Bo: hi");
     expect(render({ type: "join", room: "#dev", name: "Bo", ts: 1 })).toBe("--> Bo joined #dev");
     expect(render({ type: "leave", room: "#dev", name: "Bo", reason: "parted", message: "bye", ts: 1 })).toBe(
-      "<-- Bo left #dev (parted: bye)",
+      "<-- Bo left #dev: bye",
     );
     expect(render({ type: "topic", room: "#dev", text: "ship", by: "Bo", ts: 1 })).toBe("[#dev] --- Bo set the topic: ship");
     expect(render({ type: "rooms", rooms: [{ name: "#dev", count: 2, topic: "ship" }], count: 1 })).toBe(

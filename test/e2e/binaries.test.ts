@@ -363,7 +363,7 @@ describe("compiled binaries", () => {
       await term.waitForLine(/^#lobby> \/join #design ?$/);
       term.key("Enter");
       await term.waitForLine(/^#design> $|^#design>$/);
-      await eliya.next("--> Sam joined the chat");
+      await eliya.next("--> Sam joined #design");
       eliya.send("in design");
       await term.waitForLine(/^Eliya: in design$/);
       eliya.send("/join #lobby");

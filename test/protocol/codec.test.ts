@@ -52,7 +52,10 @@ const byType: Cases = {
   public: [[{ type: "public", room: "#lobby", from: "Sam", text: "hi all", ts }, "Sam: hi all"]],
   private: [[{ type: "private", from: "Eliya", text: "Hello!", ts }, "[pm from Eliya] Hello!"]],
   "private-sent": [[{ type: "private-sent", to: "Sam", text: "Hello!", ts }, "[pm to Sam] Hello!"]],
-  join: [[{ type: "join", room: "#lobby", name: "Sam", ts }, "--> Sam joined the chat"]],
+  join: [
+    [{ type: "join", room: "#lobby", name: "Sam", arrived: true, ts }, "--> Sam joined the chat"],
+    [{ type: "join", room: "#dev", name: "Sam", ts }, "--> Sam joined #dev"], // online already: the room's event
+  ],
   leave: [
     [{ type: "leave", room: "#lobby", name: "Sam", reason: "quit", ts }, "<-- Sam left the chat (quit)"],
     [{ type: "leave", room: "#lobby", name: "Sam", reason: "disconnected", ts }, "<-- Sam left the chat (disconnected)"],
@@ -60,10 +63,13 @@ const byType: Cases = {
     [{ type: "leave", room: "#lobby", name: "Sam", reason: "flooding", ts }, "<-- Sam left the chat (dropped: flooding)"],
     [
       { type: "leave", room: "#dev", name: "Sam", reason: "parted", message: "see you", ts },
-      "<-- Sam left the chat (parted: see you)",
+      "<-- Sam left #dev: see you",
     ],
   ],
-  joins: [[{ type: "joins", room: "#lobby", names: ["A", "B"], count: 5, ts }, "--> 5 joined the chat: A, B and 3 more"]],
+  joins: [
+    [{ type: "joins", room: "#lobby", names: ["A", "B"], count: 5, arrived: true, ts }, "--> 5 joined the chat: A, B and 3 more"],
+    [{ type: "joins", room: "#dev", names: ["A", "B"], count: 5, ts }, "--> 5 joined #dev: A, B and 3 more"],
+  ],
   leaves: [
     [
       { type: "leaves", room: "#lobby", users: [{ name: "A", reason: "quit" }], count: 2, ts },
@@ -188,7 +194,7 @@ const tagged: [ServerEvent, string][] = [
   [{ type: "public", room: "#dev", from: "Sam", text: "hi", ts }, "[#dev] Sam: hi"],
   [{ type: "action", room: "#dev", from: "Sam", text: "waves", ts }, "[#dev] * Sam waves"],
   [{ type: "join", room: "#dev", name: "Sam", ts }, "--> Sam joined #dev"],
-  [{ type: "leave", room: "#dev", name: "Sam", reason: "quit", ts }, "<-- Sam left #dev (quit)"],
+  [{ type: "leave", room: "#dev", name: "Sam", reason: "quit", ts }, "<-- Sam left the chat (quit)"], // the chat's event, wherever told
   [{ type: "joins", room: "#dev", names: ["A", "B"], count: 2, ts }, "--> 2 joined #dev: A, B"],
   [{ type: "topic", room: "#dev", text: "ship it", by: "Ana", ts }, "[#dev] --- Ana set the topic: ship it"],
 ];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { checkName, foldName } from "../../src/protocol/names.ts";
+import { checkName, checkRoom, foldName } from "../../src/protocol/names.ts";
 
 describe("checkName", () => {
   test.each(["Sam", "eliya", "a", "x".repeat(24), "Bob_2", "Anne-Marie", "007", "a-"])("accepts %p", (name) => {
@@ -79,5 +79,16 @@ describe("checkName", () => {
       ok: false,
       reason: `The name "${name}" is reserved (it looks like "${like}"): it could be mistaken for the server or for everyone.`,
     });
+  });
+});
+
+describe("checkRoom", () => {
+  test.each([
+    ["#dev", "#dev"],
+    [" #Dev ", "#dev"],
+    ["dev", "#dev"], // /join dev, --default-room lobby: the "#" may be left out
+    ["LOBBY", "#lobby"],
+  ])("%p is %p", (input, name) => {
+    expect(checkRoom(input)).toEqual({ ok: true, name });
   });
 });

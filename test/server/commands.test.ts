@@ -57,7 +57,7 @@ describe("commands", () => {
     sam.run("/j #lobby");
     expect(sam.answers.at(-1)).toMatchObject({ type: "room", room: "#lobby", joined: false });
     turn();
-    expect(lines(ana.me)).toEqual(["--> Sam joined the chat"]);
+    expect(lines(ana.me)).toEqual(["--> Sam joined #dev"]);
   });
 
   test("/part with and without a room, with a reason; of a room one is not in, an error and nothing else", () => {
@@ -70,7 +70,7 @@ describe("commands", () => {
     sam.run("/part gone fishing");
     expect(sam.answers.at(-1)).toEqual({ type: "parted", room: "#dev", current: "#lobby" });
     turn();
-    expect(lines(ana.me)).toContain("<-- Sam left the chat (parted: gone fishing)");
+    expect(lines(ana.me)).toContain("<-- Sam left #dev: gone fishing");
     sam.run("/leave #lobby");
     expect(sam.answers.at(-1)).toEqual({ type: "parted", room: "#lobby" });
     expect(log).toContain("- Sam left #dev");

@@ -185,6 +185,28 @@ describe("IRC door: one room for everyone", () => {
     expect(ana.log.lines.filter((l) => /^:\S+ AWAY( |$)/.test(l)).length).toBe(2);
   });
 
+  test("a quit reaches an IRC client as one QUIT however many channels are shared; an operator's kick as KICK", async () => {
+    const t = await irc();
+    const sam = await t.join("Sam");
+    const bo = await t.join("Bo");
+    const ana = await t.irc("Ana");
+    for (const room of ["#dev", "#ops"]) {
+      sam.send(`/join ${room}`); // Sam makes them: an operator there while in them
+      await sam.seen(`In ${room} (1): Sam`);
+    }
+    for (const room of ["#lobby", "#dev", "#ops"]) {
+      ana.send(`JOIN ${room}`);
+      await ana.seen(new RegExp(` 366 Ana ${room} `));
+    }
+    sam.send("/kick Ana being tested"); // from #ops, Sam's current room
+    await ana.seen(/^:bunchat KICK #ops Ana :Kicked by Sam: being tested$/);
+    sam.send("quit");
+    await ana.seen(":Sam!Sam@bunchat QUIT :quit");
+    await sync(ana);
+    expect(ana.log.lines.filter((l) => / QUIT /.test(l))).toHaveLength(1); // #lobby and #dev shared: once
+    await bo.ping();
+  });
+
   test("a JOIN says what it can't: an away joiner is followed by AWAY (away-notify), an admin by MODE +o", async () => {
     const history = memoryStore();
     const t = await irc({ history, accounts: history.accounts, admins: ["Sam"] });
@@ -274,11 +296,13 @@ describe("IRC door: one room for everyone", () => {
     await ana.seen(":bunchat 323 Anna :End of /LIST");
     ana.send("PART #dev :bye now");
     await ana.seen(":Anna!Anna@bunchat PART #dev :bye now");
-    await sam.seen("<-- Anna left the chat (parted: bye now)");
+    await sam.seen("<-- Anna left #dev: bye now");
     ana.send("QUIT :off home");
     await ana.seen(/^ERROR :Closing link/);
     await ana.closed();
-    await sam.seen(/Anna left the chat/);
+    // In no room with Sam any more: nobody is told, and she is gone.
+    sam.send("/whois Anna");
+    await sam.seen(/^! No user named "Anna"/);
   });
 
   test("moderation: KICK and MODE +b as an operator, refused (482) for anyone else", async () => {

@@ -73,7 +73,7 @@ describe("room operators", () => {
     sam.send("/kick Bo rude");
     await bo.seen("<-- You left #dev; your lines go to #lobby now.");
     await bo.seen("-- You were kicked from #dev by Sam: rude.");
-    await zed.seen("<-- Bo left the chat (kicked by Sam: rude)");
+    await zed.seen("<-- Bo left #dev (kicked by Sam: rude)");
     bo.send("/ping still-online");
     await bo.seen("pong still-online"); // still in the chat
   });
@@ -127,7 +127,7 @@ describe("room operators", () => {
     await kim.next("! You are muted in #dev (until an operator lifts it): that was not sent.");
     sam.send("/kick Kim");
     await kim.seen("-- You were kicked from #dev by Sam.");
-    await sam.seen("<-- Kim left the chat (kicked by Sam)");
+    await sam.seen("<-- Kim left #dev (kicked by Sam)");
     expect(sam.log.lines.filter((l) => l.includes("hello?"))).toEqual([]);
   });
 

@@ -41,7 +41,7 @@ describe("presence batching", () => {
     expect(ann.lines()).toEqual([]); // not before the turn ends
     turn();
     expect(ann.lines()).toEqual(["--> Bo joined the chat"]);
-    expect(JSON.parse(jo.lines()[0]!)).toEqual({ type: "join", room: "#lobby", name: "Bo", ts: 1 });
+    expect(JSON.parse(jo.lines()[0]!)).toEqual({ type: "join", room: "#lobby", name: "Bo", arrived: true, ts: 1 }); // its first room: it came into the chat
   });
 
   test("changes within the window wait for its end and go out together; a newcomer hears only what came after it", () => {
