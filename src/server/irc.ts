@@ -4,7 +4,7 @@
 // name their recipient (numerics, private messages) as IRC. What a whole room sees is written as
 // IRC once for every IRC member (src/protocol/irc.ts, the "irc" views).
 
-import { type Encoded, toText } from "../protocol/codec.ts";
+import { type Encoded, stamp, toText } from "../protocol/codec.ts";
 import type { ErrorEvent, KeptEvent, ServerEvent } from "../protocol/events.ts";
 import { IRC_HOST, IRC_LINE_BYTES, IRC_SERVER, ircLine, ircShared, type IrcMessage, mask, parseIrc, privmsgLines, timeTag } from "../protocol/irc.ts";
 import { lookupCommand } from "../protocol/commands.ts";
@@ -785,14 +785,19 @@ export class IrcSession extends Session {
     return (room.topic ? this.topicLines(room) : "") + this.namesLines(room);
   }
 
-  /** A room's last lines on joining it: as they were said, with their times (server-time), or dated. */
+  /**
+   * A room's last lines on joining it, dated in their text as the plain door dates them ("[14:02]",
+   * "[2026-11-29 14:02]" before today), and with their times as tags for server-time. Both: irssi
+   * asks for server-time but shows its own clock unless `/set show_server_time on`, so by default
+   * every replayed line read as said the moment one joined.
+   */
   private replayLines(room: string, events: readonly KeptEvent[]): string {
     const stamped = this.caps.has("server-time");
+    const now = this.now();
     let out = "";
     for (const e of events) {
       if (e.type === "topic") continue; // the topic itself follows the JOIN
-      const when = stamped ? "" : `[${new Date(e.ts).toISOString().slice(0, 16).replace("T", " ")}] `;
-      out += privmsgLines(e.from, room, `${when}${e.text}`, e.type === "action", stamped ? timeTag(e.ts) : "");
+      out += privmsgLines(e.from, room, `[${stamp(e.ts, now)}] ${e.text}`, e.type === "action", stamped ? timeTag(e.ts) : "");
     }
     return out;
   }

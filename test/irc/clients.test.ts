@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { memoryStore } from "../helpers/accounts.ts";
+import { stamp } from "../../src/protocol/codec.ts";
 import { testServer } from "../helpers/server.ts";
 import { Terminal } from "../helpers/tmux.ts";
 import { until } from "../helpers/until.ts";
@@ -57,11 +58,17 @@ describe("real IRC clients", () => {
 };
 `,
     );
+    // A line said three hours ago: irssi, as configured by default (server-time asked for, but its
+    // own clock shown: show_server_time is off), must still show when it was said.
+    const then = Date.now() - 3 * 3600_000;
+    t.server.hub.history!.keep({ type: "public", room: "#dev", from: "Bo", text: "said three hours ago", ts: then });
+    t.server.hub.history!.flush();
     const irssi = Terminal.start(["irssi", `--home=${home}`, "-c", "127.0.0.1", "-p", String(t.server.ircPort), "-n", "Ana"]);
     await until(() => t.server.hub.find("Ana") !== undefined, 10_000);
     irssi.type("/join #dev", true);
     await until(() => inDev("Ana"), 5000);
     await irssi.waitForLine(/said before the IRC client came/, 5000); // history, on joining
+    await irssi.waitForLine(new RegExp(`Bo.*\\[${stamp(then, Date.now())}\\] said three hours ago`), 5000);
     await irssi.waitForLine(/Join to #dev was synced/, 5000); // MODE, WHO and the ban list answered
     irssi.type("hello from irssi", true);
     await sam.seen("Ana: hello from irssi");
