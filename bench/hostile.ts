@@ -1,20 +1,27 @@
-// `bun run bench:hostile`: the attacks of issue 11 against a real server, measured from outside.
+// `bun run bench:hostile`: attacks against a real server, measured from outside.
 //
-//   users-stalled  2000 registered connections from 67 addresses set /away with a 100-character
-//                  reason, stop reading, and send /users 4 times a second for 25 s
-//   users-reading  the same with 500 connections that do read everything
-//   trickle        500 registered connections each send 4000 one-byte TCP segments, never a newline
+//   users-stalled    2000 registered connections from 67 addresses set /away with a 100-character
+//                    reason, stop reading, and send /users 4 times a second (issue 11)
+//   users-reading    the same with 500 connections that do read everything (issue 11)
+//   trickle          500 registered connections each send 4000 one-byte TCP segments, never a newline (issue 11)
+//   replay-fill      5000 rooms filled with 21 lines of 4000 bytes, then joined again (issue 27, item 3)
+//   http-unfinished  20,000 unfinished HTTP requests to the web port from 2 addresses (item 4)
+//   wrong-tokens     12,000 API requests with wrong tokens from 2000 addresses in 6 s (item 6)
+//   ws-fragments     5000 WebSockets each holding an unfinished fragmented message (item 9)
+//   history-storm    50 users paging /history 200 as fast as the server lets them, defaults on (item 10)
 //
 // Meanwhile a bystander on 127.0.0.1 sends /ping every 250 ms: its round trips (p50, p99, max, and
 // pings never answered) say whether the server still serves everyone. The server's RSS is sampled
-// every 200 ms from /proc. The server runs on core 0, the attacker and the bystander on core 1
-// (taskset, when it is there). Every loop is bounded in count and time.
+// every 200 ms from /proc, and its log lines are counted. The server runs on core 0, the attacker
+// and the bystander on core 1 (taskset, when it is there). Every loop is bounded in count and time.
 //
-//   bun run bench:hostile                               # all three; writes bench/HOSTILE.md
+//   bun run bench:hostile                               # all of them; writes bench/HOSTILE.md
 //   bun run bench:hostile -- --only trickle --no-write
 //   bun run bench:hostile -- --before /path/to/checkout # also against another version, side by side
 
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Socket } from "bun";
 
@@ -26,18 +33,68 @@ const { values: flags } = parseArgs({
     "no-write": { type: "boolean", default: false },
     role: { type: "string" },
     port: { type: "string" },
+    "web-port": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
 
-type Scenario = "users-stalled" | "users-reading" | "trickle";
-const SCENARIOS: Record<Scenario, { connections: number; what: string }> = {
+type Scenario =
+  | "users-stalled"
+  | "users-reading"
+  | "trickle"
+  | "replay-fill"
+  | "http-unfinished"
+  | "wrong-tokens"
+  | "ws-fragments"
+  | "history-storm";
+interface ScenarioSpec {
+  what: string;
+  /** The server's flags for it, beyond the host and port. */
+  flags: string[];
+  /** It needs the web door (its port goes to the attacker). */
+  web?: boolean;
+  /** It needs a history file of its own. */
+  db?: boolean;
+  /** The measurement ends when the attacker says "done" (else after --seconds). */
+  untilDone?: boolean;
+}
+/** Flood control and the per-address caps off: to measure what gets through a crowd. */
+const LIFTED = ["--flood-rate", "0", "--max-per-ip", "0", "--max-per-net", "0", "--connect-rate", "0", "--max-clients", "10000"];
+const SCENARIOS: Record<Scenario, ScenarioSpec> = {
   "users-stalled": {
-    connections: 2000,
     what: "2000 connections from 67 addresses, away with 100-character reasons, not reading, /users 4 times a second",
+    flags: ["--max-per-net", "0", "--max-clients", "10000"],
   },
-  "users-reading": { connections: 500, what: "500 connections that read, away, /users 4 times a second" },
-  trickle: { connections: 500, what: "500 connections each sending 4000 one-byte segments, no newline" },
+  "users-reading": { what: "500 connections that read, away, /users 4 times a second", flags: ["--max-per-net", "0", "--max-clients", "10000"] },
+  trickle: { what: "500 connections each sending 4000 one-byte segments, no newline", flags: ["--max-per-net", "0", "--max-clients", "10000"], untilDone: true },
+  "replay-fill": {
+    what: "250 connections (flood control off) fill 5000 rooms with 21 lines of 4000 bytes each, then each joins 20 of the others' rooms (their lines replayed); history in a file",
+    flags: LIFTED,
+    db: true,
+    untilDone: true,
+  },
+  "http-unfinished": {
+    what: "20,000 connections to the web port from 2 addresses, each an unfinished request (default caps), held 10 s",
+    flags: ["--http-port", "0"],
+    web: true,
+    untilDone: true,
+  },
+  "wrong-tokens": {
+    what: "2000 addresses in 40 /24s each send 6 API requests with a wrong token over 6 s (default caps)",
+    flags: ["--http-port", "0"],
+    web: true,
+    untilDone: true,
+  },
+  "ws-fragments": {
+    what: "5000 WebSockets from 50 addresses (caps off), each sends 15,000 bytes of a message in a fragment that never ends",
+    flags: [...LIFTED, "--http-port", "0"],
+    web: true,
+  },
+  "history-storm": {
+    what: "50 users page /history 200 back and forth through a room of 2000 lines as fast as the server lets them (flood control as shipped); history in a file",
+    flags: ["--max-per-net", "0"],
+    db: true,
+  },
 };
 const ADDRESSES = 67;
 const REASON = `gone fishing ${"~".repeat(87)}`; // 100 characters
@@ -52,14 +109,31 @@ if (flags.help) {
   process.exit(0);
 }
 
-if (flags.role !== undefined) await attacker(flags.role as Scenario, Number(flags.port));
+if (flags.role !== undefined) await attacker(flags.role as Scenario, Number(flags.port), Number(flags["web-port"] ?? 0));
 else await main();
 
 // The attacker: one process holding every hostile connection; says "ready" once all are in,
 // then attacks until its stdin closes.
 
-async function attacker(scenario: Scenario, port: number): Promise<void> {
-  const n = SCENARIOS[scenario].connections;
+async function attacker(scenario: Scenario, port: number, webPort: number): Promise<void> {
+  switch (scenario) {
+    case "replay-fill":
+      return replayFill(port);
+    case "http-unfinished":
+      return httpUnfinished(webPort);
+    case "wrong-tokens":
+      return wrongTokens(webPort);
+    case "ws-fragments":
+      return wsFragments(webPort);
+    case "history-storm":
+      return historyStorm(port);
+    default:
+      return usersOrTrickle(scenario, port);
+  }
+}
+
+async function usersOrTrickle(scenario: Scenario, port: number): Promise<void> {
+  const n = { "users-stalled": 2000, "users-reading": 500, trickle: 500 }[scenario as string] ?? 0;
   const sockets: Socket<{ seen: string; joined: () => void }>[] = [];
   const stalled = scenario === "users-stalled";
   for (let start = 0; start < n; start += 100) {
@@ -123,6 +197,198 @@ async function attacker(scenario: Scenario, port: number): Promise<void> {
   process.exit(0);
 }
 
+// The round-3 attackers (issue 27).
+
+/** True once the parent closes our stdin (its way of stopping us). */
+function stopSignal(): () => boolean {
+  let stop = false;
+  void (async () => {
+    for await (const _ of Bun.stdin.stream()) {
+      // nothing: we only wait for the end
+    }
+    stop = true;
+  })();
+  return () => stop;
+}
+
+/** The attack is over (says `done` when it ends by itself): the connections are held until the parent stops us. */
+async function finish(stopped: () => boolean, clients: readonly Client[], done?: "done"): Promise<void> {
+  if (done) console.log(done);
+  for (let i = 0; i < 36_000 && !stopped(); i++) await Bun.sleep(100); // an hour at most
+  for (const c of clients) c.end();
+  process.exit(0);
+}
+
+/** A line-protocol connection from `address`: what it reads is kept (the last 64 KiB), and waited on. */
+class Client {
+  private tail = "";
+  closed = false;
+  private constructor(private readonly socket: Socket<Client>) {}
+
+  static async open(port: number, address: string, first?: string): Promise<Client> {
+    let client: Client | undefined;
+    const socket = await Bun.connect<Client>({
+      hostname: "127.0.0.1",
+      port,
+      ...{ localAddress: address }, // not in Bun's types; Peer in test/ uses it too
+      socket: {
+        data(s, chunk) {
+          s.data.tail = (s.data.tail + chunk.toString()).slice(-65536);
+        },
+        close(s) {
+          if (s.data) s.data.closed = true;
+        },
+      },
+    });
+    client = new Client(socket);
+    socket.data = client;
+    if (first !== undefined) socket.write(first);
+    return client;
+  }
+
+  write(data: string | Uint8Array): void {
+    this.socket.write(data);
+  }
+
+  /** Waits (bounded) until what it read holds `text`, then forgets what came before it. */
+  async until(text: string, timeoutMs = 30_000): Promise<boolean> {
+    for (let i = 0; i < timeoutMs / 10; i++) {
+      const at = this.tail.indexOf(text);
+      if (at >= 0) {
+        this.tail = this.tail.slice(at + text.length);
+        return true;
+      }
+      if (this.closed) return false;
+      await Bun.sleep(10);
+    }
+    return false;
+  }
+
+  end(): void {
+    this.socket.terminate();
+  }
+}
+
+/** 5000 rooms of 21 lines of 4000 bytes, by 250 connections of 20 rooms each; then each joins 10 others' rooms. */
+async function replayFill(port: number): Promise<void> {
+  const stopped = stopSignal();
+  const filler = "x".repeat(3990);
+  console.log("ready");
+  const users = await Promise.all(
+    Array.from({ length: 250 }, (_, i) => Client.open(port, `127.0.${10 + (i % 5)}.${1 + (i % 50)}`, `fill${i}\n`)),
+  );
+  await Promise.all(
+    users.map(async (u, i) => {
+      if (!(await u.until("you are in"))) return;
+      for (let r = 0; r < 20 && !stopped(); r++) {
+        u.write(`/join #f${i}-${r}\n${Array.from({ length: 21 }, (_, k) => `${k} ${filler}\n`).join("")}/ping ${r}\n`);
+        if (!(await u.until(`pong ${r}`, 60_000))) return;
+      }
+      for (let r = 0; r < 10 && !stopped(); r++) {
+        u.write(`/join #f${(i + 1 + r) % 250}-${r}\n/ping again${r}\n`);
+        if (!(await u.until(`pong again${r}`, 60_000))) return;
+      }
+    }),
+  );
+  return finish(stopped, users, "done");
+}
+
+/** 20,000 connections to the web port from 2 addresses, each an unfinished request, 500 at a time. */
+async function httpUnfinished(webPort: number): Promise<void> {
+  const stopped = stopSignal();
+  console.log("ready");
+  const held: Client[] = [];
+  for (let start = 0; start < 20_000 && !stopped(); start += 500) {
+    const batch = await Promise.all(
+      Array.from({ length: 500 }, (_, k) =>
+        Client.open(webPort, `127.0.20.${1 + ((start + k) % 2)}`, "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n").catch(() => undefined),
+      ),
+    );
+    for (const c of batch) if (c) held.push(c);
+    await Bun.sleep(10);
+  }
+  const open = held.filter((c) => !c.closed).length;
+  console.error(`http-unfinished: ${open} of ${held.length} connections still open`);
+  await Bun.sleep(10_000); // held, the bystander still pinging
+  console.error(`http-unfinished: ${held.filter((c) => !c.closed).length} still open 10 s later`);
+  return finish(stopped, held, "done");
+}
+
+/** 2000 addresses in 40 /24s, 6 API requests each with a wrong token, one a second on a kept-alive connection. */
+async function wrongTokens(webPort: number): Promise<void> {
+  const stopped = stopSignal();
+  const token = `bunchat_000000000000_${"A".repeat(43)}`;
+  const request = `GET /api/rooms/lobby/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n\r\n`;
+  const clients = (
+    await Promise.all(
+      Array.from({ length: 2000 }, (_, i) => Client.open(webPort, `127.0.${30 + Math.floor(i / 50)}.${1 + (i % 50)}`).catch(() => undefined)),
+    )
+  ).filter((c) => c !== undefined);
+  console.log("ready");
+  for (let round = 0; round < 6 && !stopped(); round++) {
+    for (const c of clients) c.write(request);
+    await Bun.sleep(1000);
+  }
+  return finish(stopped, clients, "done");
+}
+
+/** 5000 WebSockets from 50 addresses, each 15,000 bytes into a message that never ends. */
+async function wsFragments(webPort: number): Promise<void> {
+  const stopped = stopSignal();
+  const payload = new Uint8Array(15_000).fill(0x71); // "q", masked with zeros: as it is
+  const frame = new Uint8Array([0x02, 0x80 | 126, payload.length >> 8, payload.length & 255, 0, 0, 0, 0, ...payload]); // binary, not final
+  const handshake = `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+  const held: Client[] = [];
+  for (let start = 0; start < 5000 && !stopped(); start += 250) {
+    const batch = await Promise.all(
+      Array.from({ length: 250 }, async (_, k) => {
+        const i = start + k;
+        const c = await Client.open(webPort, `127.0.${60 + (i % 10)}.${1 + (i % 5)}`, handshake).catch(() => undefined);
+        if (c && (await c.until("101 Switching Protocols", 10_000))) c.write(frame);
+        return c;
+      }),
+    );
+    for (const c of batch) if (c) held.push(c);
+  }
+  console.error(`ws-fragments: ${held.filter((c) => !c.closed).length} WebSockets holding a fragment`);
+  console.log("ready");
+  return finish(stopped, held);
+}
+
+/** 2000 lines in the lobby, then 50 users paging /history 200 through them, each as soon as the last answer is in. */
+async function historyStorm(port: number): Promise<void> {
+  const stopped = stopSignal();
+  // 200 fillers of 10 lines each (their flood burst), from 10 addresses.
+  const fillers = await Promise.all(Array.from({ length: 200 }, (_, i) => Client.open(port, `127.0.40.${1 + (i % 10)}`, `filler${i}\n`)));
+  await Promise.all(
+    fillers.map(async (f, i) => {
+      if (!(await f.until("you are in"))) return;
+      f.write(Array.from({ length: 10 }, (_, k) => `line ${i}.${k} of the history the storm pages through\n`).join(""));
+      f.write("/ping filled\n");
+      await f.until("pong filled", 60_000);
+      f.write("quit\n");
+    }),
+  );
+  const users = await Promise.all(Array.from({ length: 50 }, (_, i) => Client.open(port, `127.0.41.${1 + (i % 5)}`, `pager${i}\n`)));
+  for (const u of users) await u.until("you are in");
+  console.log("ready");
+  await Promise.all(
+    users.map(async (u) => {
+      for (let n = 0; n < 100_000 && !stopped() && !u.closed; n++) {
+        u.write("/history 200\n/ping page\n");
+        if (!(await u.until("pong page", 60_000))) return;
+        if (u.closed) return;
+        // At the start of the room: from the newest again (a part forgets where /history was).
+        if (n % 10 === 9) {
+          u.write("/part\n/join #lobby\n/ping back\n");
+          await u.until("pong back", 60_000);
+        }
+      }
+    }),
+  );
+  return finish(stopped, users);
+}
+
 // The bench: server, attacker, bystander, RSS.
 
 interface Result {
@@ -137,6 +403,10 @@ interface Result {
   rssBefore: number;
   rssPeak: number;
   rssAfter: number;
+  /** Lines the server logged while it was attacked. */
+  logLines: number;
+  /** How long the attack ran (ms). */
+  tookMs: number;
 }
 
 async function main(): Promise<void> {
@@ -158,51 +428,55 @@ async function main(): Promise<void> {
 }
 
 async function attack(scenario: Scenario, root: string, label: string, seconds: number): Promise<Result> {
+  const spec = SCENARIOS[scenario];
   const pin = (core: number) => (Bun.which("taskset") ? ["taskset", "-c", String(core)] : []);
   const help = Bun.spawnSync([process.execPath, `${root}/server.ts`, "--help"]).stdout.toString();
-  // The attack came from 67 addresses of one /24: a per-network cap (issue 11) would stop it at the
-  // door, so it is lifted here to measure what gets through.
-  const lift = help.includes("--max-per-net") ? ["--max-per-net", "0"] : [];
-  // History is measured by bench/run.ts; here every version runs without a file.
-  if (help.includes("--db")) lift.push("--db", "none");
-  const server = Bun.spawn(
-    [
-      ...pin(0),
-      process.execPath,
-      `${root}/server.ts`,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--max-clients",
-      "10000",
-      ...lift,
-    ],
-    { stdout: "pipe", stderr: "inherit" },
-  );
-  const port = await listeningPort(server.stdout);
+  // Flags an older version does not have are left out (with their values).
+  const given: string[] = [];
+  for (let i = 0; i < spec.flags.length; i += 2) {
+    if (help.includes(spec.flags[i]!)) given.push(spec.flags[i]!, spec.flags[i + 1]!);
+  }
+  // History: a file of its own where the attack is about history; else none (bench/run.ts measures it).
+  const dir = mkdtempSync(join(tmpdir(), "bunchat-hostile-"));
+  if (help.includes("--db")) given.push("--db", spec.db ? join(dir, "history.sqlite") : "none");
+  // Its log goes to a file, as it would to journald or a log file: not a pipe this process must
+  // keep up with (a full pipe makes the server's log writes wait).
+  const logFile = join(dir, "server.log");
+  const server = Bun.spawn([...pin(0), process.execPath, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", ...given], {
+    stdout: Bun.file(logFile),
+    stderr: "inherit",
+    cwd: dir,
+  });
+  const out = logOf(logFile);
+  const port = Number(/127\.0\.0\.1:(\d+)/.exec(await out.wait(/listening on 127\.0\.0\.1:\d+/, 10_000))![1]);
+  const webPort = spec.web ? Number(/:(\d+)\//.exec(await out.wait(/web door on http:\/\/127\.0\.0\.1:\d+\//, 10_000))![1]) : 0;
   const rss = new RssSampler(server.pid);
   const bystander = await Bystander.join(port);
   const rssBefore = rss.now();
   const hostile = Bun.spawn(
-    [...pin(1), process.execPath, import.meta.path, "--role", scenario, "--port", String(port)],
+    [...pin(1), process.execPath, import.meta.path, "--role", scenario, "--port", String(port), "--web-port", String(webPort)],
     { stdin: "pipe", stdout: "pipe", stderr: "inherit" },
   );
   const said = lines(hostile.stdout);
-  await said.wait("ready", 120_000);
-  console.error(`${scenario}: attackers in; measuring for ${seconds} s`);
+  await said.wait("ready", 180_000);
+  console.error(`${scenario}: attackers in; measuring ${spec.untilDone ? "until the attack is done" : `for ${seconds} s`}`);
   rss.reset();
+  const logBefore = await out.count();
+  const started = performance.now();
   bystander.start();
-  if (scenario === "trickle") await said.wait("done", seconds * 1000 + 60_000);
+  if (spec.untilDone) await said.wait("done", 600_000);
   else await Bun.sleep(seconds * 1000);
+  const tookMs = performance.now() - started;
   const pings = await bystander.stop();
   const rssPeak = rss.peak;
   const rssAfter = rss.now();
+  const logLines = (await out.count()) - logBefore;
   hostile.stdin.end();
   await hostile.exited;
   rss.stop();
   server.kill("SIGKILL");
   await server.exited;
+  rmSync(dir, { recursive: true, force: true });
   const sorted = pings.filter((p) => p >= 0).sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
   const result: Result = {
@@ -216,6 +490,8 @@ async function attack(scenario: Scenario, root: string, label: string, seconds: 
     rssBefore,
     rssPeak,
     rssAfter,
+    logLines,
+    tookMs,
   };
   console.error(JSON.stringify(result));
   return result;
@@ -226,28 +502,40 @@ function report(results: Result[]): string {
   const ms = (n: number) => (Number.isNaN(n) ? "–" : n < 10 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`);
   const rows = results.map(
     (r) =>
-      `| ${r.scenario} | ${r.server} | ${r.pings} | ${r.unanswered} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${mib(r.rssBefore)} | ${mib(r.rssPeak)} | ${mib(r.rssAfter)} |`,
+      `| ${r.scenario} | ${r.server} | ${(r.tookMs / 1000).toFixed(1)} s | ${r.pings} | ${r.unanswered} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${mib(r.rssBefore)} | ${mib(r.rssPeak)} | ${mib(r.rssAfter)} | ${r.logLines} |`,
   );
   return `# Hostile benchmark (bench/hostile.ts)
 
 \`bun run bench:hostile${flags.before ? " -- --before <checkout>" : ""}\`: each server on core 0, the attacker and the bystander on core 1, one after the other in one run.
 The bystander sends /ping every ${PING_EVERY_MS} ms (within its flood budget) while the attack runs; an unanswered ping counts as lost.
+"log lines": what the server logged while attacked.
 
 ${Object.entries(SCENARIOS)
   .map(([id, s]) => `- **${id}**: ${s.what}.`)
   .join("\n")}
 
-| attack | server | pings | unanswered | p50 | p99 | max | RSS before | RSS peak | RSS after |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| attack | server | attack ran | pings | unanswered | p50 | p99 | max | RSS before | RSS peak | RSS after | log lines |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
 `;
 }
 
-/** The port a server prints as "listening on 127.0.0.1:<port>". */
-async function listeningPort(stdout: ReadableStream<Uint8Array>): Promise<number> {
-  const out = lines(stdout);
-  const line = await out.wait(/listening on 127\.0\.0\.1:\d+/, 10_000);
-  return Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]);
+/** A server's log file: a line waited for, and how many lines it has. */
+function logOf(file: string) {
+  const read = () => Bun.file(file).text().catch(() => "");
+  return {
+    async count(): Promise<number> {
+      return (await read()).split("\n").length - 1;
+    },
+    async wait(test: RegExp, timeoutMs: number): Promise<string> {
+      for (let i = 0; i < timeoutMs / 50; i++) {
+        const line = (await read()).split("\n").find((l) => test.test(l));
+        if (line !== undefined) return line;
+        await Bun.sleep(50);
+      }
+      throw new Error(`no line ${String(test)} within ${timeoutMs} ms`);
+    },
+  };
 }
 
 /** Lines of a stream, and a way to wait for one. */
@@ -265,6 +553,8 @@ function lines(stream: ReadableStream<Uint8Array>) {
     }
   })();
   return {
+    /** Lines read so far. */
+    count: () => seen.length,
     async wait(test: string | RegExp, timeoutMs: number): Promise<string> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

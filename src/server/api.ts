@@ -16,6 +16,7 @@ import { tokenId, tokenMatches } from "./secrets.ts";
 import type { Hub } from "./hub.ts";
 import { PerAddress } from "./per-address.ts";
 import type { Repeat } from "./log-digest.ts";
+import { logged } from "./command-kit.ts";
 import { PAGE_HEADERS } from "../web/page.ts";
 
 /** Bytes of a request body read at most (Bun answers 413 past it before the body is read). */
@@ -138,7 +139,7 @@ export class Api {
     hub.post({ type: "public", room, from: bot.bot, text, ts, bot: true });
     this.counts.posted++;
     // Every public line is in the log, a bot's too (as nc shows it).
-    this.parts.log(`[Broadcast message from ${bot.bot} (bot)${room === hub.lobby ? "" : ` in ${room}`}] ${text}`);
+    this.parts.log(`[Broadcast message from ${bot.bot} (bot)${room === hub.lobby ? "" : ` in ${room}`}] ${logged(text)}`);
     return json(201, { room, from: bot.bot, text, ts });
   }
 

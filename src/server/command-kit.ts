@@ -68,8 +68,17 @@ export function say(ctx: CommandContext, room: Room, event: Extract<ServerEvent,
   }
   ctx.hub.say(room, event, ctx.me);
   const where = ctx.hub.inRoom(room);
-  ctx.log(event.type === "action" ? `* ${event.from} ${event.text}${where}` : `[Broadcast message from ${event.from}${where}] ${event.text}`);
+  const text = logged(event.text);
+  ctx.log(event.type === "action" ? `* ${event.from} ${text}${where}` : `[Broadcast message from ${event.from}${where}] ${text}`);
   return undefined;
+}
+
+/** Characters of a line the log keeps: a room flooded with 4000-byte lines must not write gigabytes of log. */
+export const LOG_TEXT_MAX = 300;
+
+/** A line's text as the log keeps it: whole, or its start and how much more there was. */
+export function logged(text: string): string {
+  return text.length <= LOG_TEXT_MAX ? text : `${text.slice(0, LOG_TEXT_MAX)}… (${text.length - LOG_TEXT_MAX} more characters)`;
 }
 
 export function notInRoom(): ErrorEvent {

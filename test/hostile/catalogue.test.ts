@@ -638,6 +638,42 @@ describe("abuse", () => {
     expect(a.ana.log.all(/qqqq/)).toEqual([]);
   });
 
+  test("wrong API tokens from many addresses: 401s, then 429s per address, and the log sums them up per network", async () => {
+    const history = memoryStore(); // where tokens are kept
+    const a = await arena({ http: true, history, tokens: history.tokens, limits: { attemptBurst: 5 } });
+    const port = a.t.server.httpPort!;
+    const token = `bunchat_000000000000_${"A".repeat(43)}`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      // 6 requests from each of 10 addresses of one /24, on a kept-alive connection each.
+      const p = await Peer.connect(port, "text", `guess${i}`, { from: `127.0.5.${2 + (i % 10)}` });
+      p.write(`GET /api/rooms/lobby/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`);
+      statuses.push(Number(/^HTTP\/1\.1 (\d+)/.exec(await p.next(/^HTTP\/1\.1 /))![1]));
+      p.close();
+    }
+    expect(statuses.filter((s) => s === 401).length).toBe(50); // 5 per address, then…
+    expect(statuses.filter((s) => s === 429).length).toBe(10); // …slowed
+    expect(a.t.log.filter((l) => l.startsWith("! API: a wrong token from")).length).toBe(3); // per /24, then a sum
+    await a.unaffected();
+  });
+
+  test("/history paged as fast as the server lets ten users (flood control as shipped): the askers are slowed, the bystanders are not", async () => {
+    const history = memoryStore();
+    const a = await arena({ history });
+    // 200 lines of 300 characters to page through, from 20 users of their 10-line burst each.
+    for (let i = 0; i < 20; i++) {
+      const f = await a.t.join(`Filler${i}`);
+      f.write(Array.from({ length: 10 }, (_, k) => `line ${i}.${k} ${"h".repeat(290)}\n`).join(""));
+      await f.ping();
+      f.close();
+    }
+    const pagers = await Promise.all(Array.from({ length: 10 }, (_, i) => Peer.join(a.t.port, `Pager${i}`, "text", { from: `127.0.6.${2 + i}` })));
+    for (const p of pagers) p.write("/history 200\n/history 200\n/part\n/join #lobby\n".repeat(5));
+    await a.unaffected();
+    await Promise.all(pagers.map((p) => p.seen(/^! Your commands asked for more output than 40 KiB a second/, 10_000)));
+    await a.unaffected();
+  }, 20_000);
+
   test("anyone who connects first as an admin's name not registered yet can't register it, nor become admin", async () => {
     const history = memoryStore();
     const a = await arena({ history, accounts: history.accounts, tokens: history.tokens, admins: ["Boss", "Chief"] });

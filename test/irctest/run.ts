@@ -1,0 +1,86 @@
+// irctest (vendored, vendor/irctest) against the IRC door, run with Debian's pytest: how, once, for
+// the suite's selection (test/irc/irctest.test.ts) and for the whole suite (scripts/irctest-all.ts).
+
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+const ROOT = join(import.meta.dir, "../..");
+const SUITE = join(ROOT, "vendor/irctest");
+/** The markers every run uses: tests of one server's own features, deprecated or strict ones, and services are left out. */
+const MARKERS = "not Ergo and not deprecated and not strict and not services";
+/** Debian's python3-pytest (the machines reach no Python package index); another python3 with pytest works too. */
+const PYTHON = ["/usr/bin/python3", "python3"];
+
+export interface IrctestRun {
+  passed: number;
+  failed: number;
+  errors: number;
+  skipped: number;
+  /** pytest's output, and its FAILED and ERROR lines. */
+  out: string;
+  err: string;
+  failures: string[];
+  timedOut: boolean;
+  /** irctest kept its list of ports in this run's own temporary directory. */
+  ownPorts: boolean;
+}
+
+export async function pythonWithPytest(): Promise<string> {
+  for (const python of PYTHON) {
+    const found = python.startsWith("/") ? python : Bun.which(python);
+    if (!found) continue;
+    const check = Bun.spawnSync([found, "-m", "pytest", "--version"], { stdout: "ignore", stderr: "ignore" });
+    if (check.exitCode === 0) return found;
+  }
+  throw new Error("irctest needs pytest: apt-get install -y python3-pytest");
+}
+
+/** pytest on these test files or ids (paths in the suite), less `deselect`, killed after `timeoutMs`. */
+export async function runIrctest(files: string[], deselect: string[], timeoutMs: number): Promise<IrctestRun> {
+  const python = await pythonWithPytest();
+  // irctest keeps its list of ports taken in one unlocked file of the temporary directory: a
+  // directory of this run's own, so that another irctest run on the machine can't corrupt it.
+  const temporary = mkdtempSync(join(tmpdir(), "bunchat-irctest-"));
+  const proc = Bun.spawn(
+    [
+      python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--tb=short", "-rfE",
+      "--controller", "bunchat_controller", "-m", MARKERS,
+      ...deselect.flatMap((id) => ["--deselect", id]),
+      ...files,
+    ],
+    {
+      cwd: SUITE,
+      env: {
+        ...process.env,
+        PYTHONPATH: join(ROOT, "test/irctest"),
+        PYTHONDONTWRITEBYTECODE: "1",
+        TMPDIR: temporary,
+        BUN: process.execPath, // the controller starts the server with this Bun
+        PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  let timedOut = false;
+  const timer = setTimeout(() => ((timedOut = true), proc.kill("SIGKILL")), timeoutMs);
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  clearTimeout(timer);
+  await proc.exited;
+  const ownPorts = existsSync(join(temporary, "irctest_ports.json"));
+  rmSync(temporary, { recursive: true, force: true });
+  const summary = out.trim().split("\n").at(-1) ?? "";
+  const count = (what: string) => Number(new RegExp(`(\\d+) ${what}`).exec(summary)?.[1] ?? 0);
+  return {
+    passed: count("passed"),
+    failed: count("failed"),
+    errors: count("errors?"),
+    skipped: count("skipped"),
+    out,
+    err,
+    failures: out.split("\n").filter((l) => /^(FAILED|ERROR) /.test(l)),
+    timedOut,
+    ownPorts,
+  };
+}
