@@ -262,7 +262,7 @@ export function startServer(options: ServerOptions): ChatServer {
           users,
           everyone: hub.size,
           rooms: hub.roomCount,
-          connections: sessions.size,
+          connections: sessions.size + webPeers.size,
           linesIn: hub.linesIn,
           delivered: hub.delivered,
           bytesOut: outboxes.written,
@@ -393,7 +393,7 @@ export function startServer(options: ServerOptions): ChatServer {
     ...(page ? { page } : {}),
     hub,
     get connections() {
-      return sessions.size;
+      return sessions.size + webPeers.size;
     },
     shutdown() {
       stopping ??= (async () => {
