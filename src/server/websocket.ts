@@ -176,6 +176,17 @@ export function closePayload(code: number, reason = ""): Uint8Array {
 }
 
 /**
+ * Bytes as one binary frame. A room's turn is one buffer shared by every member (encoded once per
+ * view): it is framed once for all of them, not copied again for each.
+ */
+const framedBuffers = new WeakMap<Uint8Array, Uint8Array>();
+function framedOnce(data: Uint8Array): Uint8Array {
+  let whole = framedBuffers.get(data);
+  if (!whole) framedBuffers.set(data, (whole = frame(OPCODE.binary, data)));
+  return whole;
+}
+
+/**
  * A session's socket as its outbox sees it: each write goes out as a binary frame. The socket may
  * take part of a frame; the rest of that frame then goes first, raw, whatever the next write
  * holds, so the outbox's own bookkeeping (bytes taken of what it gave) holds unchanged. Control
@@ -210,20 +221,18 @@ export class FrameWriter implements Writable {
       if (this.owed > 0) return taken;
       rest = rest.subarray(n);
     }
-    this.flushControl(); // a control frame only the socket's taking can have cut short goes first
+    if (this.control.length > 0) this.flushControl(); // what waited for the frame under way goes first
     if (rest.length === 0 || this.closing || !this.idle) return taken;
-    const header = frameHeader(OPCODE.binary, rest.length);
-    const whole = new Uint8Array(header.length + rest.length);
-    whole.set(header);
-    whole.set(rest, header.length);
+    const whole = framedOnce(rest);
+    const headerLength = whole.length - rest.length;
     const n = this.socket.write(whole);
     if (n < 0) return taken > 0 ? taken : -1;
-    if (n < header.length) {
-      this.headerLeft = header.subarray(n);
+    if (n < headerLength) {
+      this.headerLeft = whole.subarray(n, headerLength);
       this.owed = rest.length;
       return taken;
     }
-    const sent = n - header.length;
+    const sent = n - headerLength;
     this.owed = rest.length - sent;
     return taken + sent;
   }
