@@ -10,9 +10,8 @@
 
 import type { Socket, TCPSocketListener } from "bun";
 import type { ErrorEvent } from "../protocol/events.ts";
-import { LIMITS } from "../protocol/limits.ts";
+import { KEEPALIVE_IDLE_MS, LIMITS } from "../protocol/limits.ts";
 import type { Writable } from "../net/outbox.ts";
-import { KEEPALIVE_IDLE_MS } from "../protocol/limits.ts";
 import { Session, type SessionEnv } from "./session.ts";
 import { API_MAX_BODY } from "./api.ts";
 import { assetResponse, PAGE_HEADERS, type Page } from "../web/page.ts";

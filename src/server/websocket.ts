@@ -22,7 +22,7 @@ export function isWebSocketKey(key: string | undefined): key is string {
 export const OPCODE = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
 
 /** Close codes we send. */
-export const CLOSE = { normal: 1000, goingAway: 1001, protocol: 1002, tooBig: 1009 } as const;
+export const CLOSE = { normal: 1000, protocol: 1002, tooBig: 1009 } as const;
 
 /** What the frame reader hands on. */
 export interface FrameHandlers {
@@ -267,7 +267,7 @@ export class FrameWriter implements Writable {
     this.socket.terminate();
   }
 
-  /** Closes with `code` (a protocol error, a message too big, going away), after the frame under way if any. */
+  /** Closes with `code` (a protocol error, a message too big), after the frame under way if any. */
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
