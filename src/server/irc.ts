@@ -8,6 +8,7 @@ import { type Encoded, stamp, toText } from "../protocol/codec.ts";
 import type { ErrorEvent, KeptEvent, ServerEvent } from "../protocol/events.ts";
 import { IRC_HOST, IRC_LINE_BYTES, IRC_SERVER, ircLine, ircShared, type IrcMessage, mask, parseIrc, privmsgLines, timeTag } from "../protocol/irc.ts";
 import { lookupCommand } from "../protocol/commands.ts";
+import { NUMERIC as N, type Numeric } from "../protocol/irc-numerics.ts";
 import { LIMITS } from "../protocol/limits.ts";
 import { checkName, foldName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
@@ -85,7 +86,12 @@ export class IrcSession extends Session {
   }
 
   /** A numeric reply to this client: `:bunchat 001 nick params…`. */
-  private numeric(code: string, params: readonly string[], trailing = true): string {
+  /** ERR_NEEDMOREPARAMS for `command`: one place for what every command answers when it lacks a parameter. */
+  private needMoreParams(command: string): string {
+    return this.numeric(N.ERR_NEEDMOREPARAMS, [command, "Not enough parameters"]);
+  }
+
+  private numeric(code: Numeric, params: readonly string[], trailing = true): string {
     return ircLine(this.server, code, [this.shownNick, ...params], trailing);
   }
 
@@ -120,16 +126,16 @@ export class IrcSession extends Session {
       case "AUTHENTICATE":
         return this.authenticate(first);
       case "PASS":
-        if (first === "") return this.send(this.numeric("461", ["PASS", "Not enough parameters"]));
+        if (first === "") return this.send(this.needMoreParams("PASS"));
         this.pass = first;
         return;
       case "NICK":
-        if (first === "") return this.send(this.numeric("431", ["No nickname given"]));
+        if (first === "") return this.send(this.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]));
         this.wantedNick = first;
         return this.tryRegister();
       case "USER":
         if (m.params.length < 4 || m.params[0] === "" || m.params[3] === "") {
-          return this.send(this.numeric("461", ["USER", "Not enough parameters"]));
+          return this.send(this.needMoreParams("USER"));
         }
         this.userGiven = true;
         this.realname = sanitizeText(m.params[3]!).slice(0, LIMITS.reasonMaxLength);
@@ -142,7 +148,7 @@ export class IrcSession extends Session {
       case "QUIT":
         return this.quit(); // not in the chat yet: nobody to tell its message
       default:
-        return this.send(this.numeric("451", ["You have not registered"]));
+        return this.send(this.numeric(N.ERR_NOTREGISTERED, ["You have not registered"]));
     }
   }
 
@@ -179,22 +185,22 @@ export class IrcSession extends Session {
         this.negotiating = false;
         return this.tryRegister();
       default:
-        return this.send(this.numeric("410", [sub || "*", "Invalid CAP command"]));
+        return this.send(this.numeric(N.ERR_INVALIDCAPCMD, [sub || "*", "Invalid CAP command"]));
     }
   }
 
   /** SASL PLAIN (the only mechanism): a registered name's password, checked like any login. */
   private authenticate(arg: string): void {
     if (!this.caps.has("sasl") || this.saslLogin) {
-      return this.send(this.numeric(this.saslLogin ? "907" : "904", [this.saslLogin ? "You have already authenticated" : "SASL authentication failed"]));
+      return this.send(this.numeric(this.saslLogin ? N.ERR_SASLALREADY : N.ERR_SASLFAIL, [this.saslLogin ? "You have already authenticated" : "SASL authentication failed"]));
     }
     if (arg === "*") {
       this.saslWaiting = false;
       this.saslBuffer = "";
-      return this.send(this.numeric("906", ["SASL authentication aborted"]));
+      return this.send(this.numeric(N.ERR_SASLABORTED, ["SASL authentication aborted"]));
     }
     if (!this.saslWaiting) {
-      if (arg.toUpperCase() !== "PLAIN") return this.send(this.numeric("908", ["PLAIN", "are available SASL mechanisms"], false));
+      if (arg.toUpperCase() !== "PLAIN") return this.send(this.numeric(N.RPL_SASLMECHS, ["PLAIN", "are available SASL mechanisms"], false));
       this.saslWaiting = true;
       return this.send(ircLine(undefined, "AUTHENTICATE", ["+"]));
     }
@@ -213,8 +219,8 @@ export class IrcSession extends Session {
       verifyLogin(this, { key, account }, password, (outcome) => {
         if (outcome !== "ok") return this.saslFailed(outcome === "busy" ? "The server is busy checking logins; try again" : "SASL authentication failed");
         this.saslLogin = { name: account.name, login: { key, ignores: account.ignores ?? [] } };
-        this.send(this.numeric("900", [mask(this.shownNick), account.name, `You are now logged in as ${account.name}`]));
-        this.send(this.numeric("903", ["SASL authentication successful"]));
+        this.send(this.numeric(N.RPL_LOGGEDIN, [mask(this.shownNick), account.name, `You are now logged in as ${account.name}`]));
+        this.send(this.numeric(N.RPL_SASLSUCCESS, ["SASL authentication successful"]));
       });
     });
   }
@@ -222,7 +228,7 @@ export class IrcSession extends Session {
   private saslFailed(why: string): void {
     this.saslWaiting = false;
     this.saslBuffer = "";
-    this.send(this.numeric("904", [why]));
+    this.send(this.numeric(N.ERR_SASLFAIL, [why]));
   }
 
   /** NICK and USER have come (and CAP END, if capabilities were negotiated): the name is checked, then in. */
@@ -231,25 +237,25 @@ export class IrcSession extends Session {
     const { env } = this;
     if (env.checkPassword && !(this.pass !== undefined && env.checkPassword(this.pass))) {
       env.attempts.take(this.address, this.now());
-      this.send(this.numeric("464", ["Password incorrect"]));
+      this.send(this.numeric(N.ERR_PASSWDMISMATCH, ["Password incorrect"]));
       return this.kick(error("bad-password", "Wrong server password; closing the connection."), "disconnected");
     }
     // Logged in with SASL: the account's name, whatever nick was asked for.
     const name = this.saslLogin?.name ?? this.wantedNick;
     const check = checkName(name);
-    if (!check.ok) return this.refuseNick(name, "432", check.reason);
-    if (this.hub.find(check.name)) return this.refuseNick(name, "433", "Nickname is already in use");
+    if (!check.ok) return this.refuseNick(name, N.ERR_ERRONEUSNICKNAME, check.reason);
+    if (this.hub.find(check.name)) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, "Nickname is already in use");
     this.checking = true;
     nameStanding(this, check.name, (standing) => {
       if ("ban" in standing) return this.kick(error("banned", bannedText(standing.ban)), "disconnected");
       if (standing.account === null) {
         this.checking = false;
-        return this.refuseNick(name, "433", "Registered names can't be checked right now; try again in a moment");
+        return this.refuseNick(name, N.ERR_NICKNAMEINUSE, "Registered names can't be checked right now; try again in a moment");
       }
       const key = foldName(check.name);
       if (standing.account?.bot) {
         this.checking = false;
-        return this.refuseNick(name, "433", botNameError(standing.account.name).message);
+        return this.refuseNick(name, N.ERR_NICKNAMEINUSE, botNameError(standing.account.name).message);
       }
       if (standing.account && this.saslLogin?.login.key !== key) {
         // No SASL: the server password slot (PASS) may carry the name's password, as many clients send it.
@@ -265,11 +271,11 @@ export class IrcSession extends Session {
                 : outcome === "busy"
                   ? "the server is checking many logins; try again in a moment"
                   : `too many wrong passwords for it; the next is checked in ${Math.ceil(outcome / 1000)} s`;
-            this.refuseNick(name, "433", `${account.name} is a registered name and ${why}: log in with SASL, or choose another nick`);
+            this.refuseNick(name, N.ERR_NICKNAMEINUSE, `${account.name} is a registered name and ${why}: log in with SASL, or choose another nick`);
           });
         }
         this.checking = false;
-        return this.refuseNick(name, "433", `${standing.account.name} is a registered name: log in with SASL (or PASS), or choose another nick`);
+        return this.refuseNick(name, N.ERR_NICKNAMEINUSE, `${standing.account.name} is a registered name: log in with SASL (or PASS), or choose another nick`);
       }
       this.claimAndEnter(check.name, standing.account ? this.saslLogin!.login : undefined);
     });
@@ -278,7 +284,7 @@ export class IrcSession extends Session {
   private claimAndEnter(name: string, login: Login | undefined): void {
     this.afterClaim(this.hub.claim(name), name, (won) => {
       this.checking = false;
-      if (!won || !this.enterChat(name, login)) return this.refuseNick(name, "433", "Nickname is already in use");
+      if (!won || !this.enterChat(name, login)) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, "Nickname is already in use");
       this.mode = this.caps.has("server-time") ? "irc-time" : "irc";
       this.welcomeIrc();
       this.log(`+ ${this.name} joined from ${this.peer} (IRC), ${this.hub.size} online`);
@@ -286,7 +292,7 @@ export class IrcSession extends Session {
   }
 
   /** A nick that can't be had: told why; the client picks another (it counts as a failed attempt). */
-  private refuseNick(nick: string, code: "432" | "433", why: string): void {
+  private refuseNick(nick: string, code: typeof N.ERR_ERRONEUSNICKNAME | typeof N.ERR_NICKNAMEINUSE, why: string): void {
     this.env.attempts.take(this.address, this.now());
     this.wantedNick = undefined;
     this.send(ircLine(this.server, code, [this.name || "*", flat(nick).slice(0, 64), why], true));
@@ -295,11 +301,11 @@ export class IrcSession extends Session {
   /** 001–005, LUSERS and the MOTD: what a client waits for before it joins its channels. */
   private welcomeIrc(): void {
     const nick = this.name;
-    let out = this.numeric("001", [`Welcome to bunchat, ${nick}! Rooms here are channels: /join #lobby`]);
-    out += this.numeric("002", [`Your host is ${this.server}, running bunchat ${VERSION}`]);
-    out += this.numeric("003", ["This server speaks IRC as a door to bunchat's rooms"]);
-    out += this.numeric("004", [this.server, `bunchat-${VERSION}`, "i", "bnot"], false);
-    for (const line of isupport()) out += this.numeric("005", [...line, "are supported by this server"]);
+    let out = this.numeric(N.RPL_WELCOME, [`Welcome to bunchat, ${nick}! Rooms here are channels: /join #lobby`]);
+    out += this.numeric(N.RPL_YOURHOST, [`Your host is ${this.server}, running bunchat ${VERSION}`]);
+    out += this.numeric(N.RPL_CREATED, ["This server speaks IRC as a door to bunchat's rooms"]);
+    out += this.numeric(N.RPL_MYINFO, [this.server, `bunchat-${VERSION}`, "i", "bnot"], false);
+    for (const line of isupport()) out += this.numeric(N.RPL_ISUPPORT, [...line, "are supported by this server"]);
     this.send(out);
     this.lusers();
     this.motd();
@@ -309,26 +315,26 @@ export class IrcSession extends Session {
     const users = this.hub.size;
     let invisible = 0;
     for (const member of this.hub.locals()) if (member instanceof IrcSession && member.invisible) invisible++;
-    let out = this.numeric("251", [`There are ${users - invisible} users and ${invisible} invisible on 1 server`]);
-    out += this.numeric("252", ["0", "operator(s) online"], true);
-    out += this.numeric("254", [String(this.hub.roomCount), "channels formed"]);
-    out += this.numeric("255", [`I have ${users} clients and 0 servers`]);
+    let out = this.numeric(N.RPL_LUSERCLIENT, [`There are ${users - invisible} users and ${invisible} invisible on 1 server`]);
+    out += this.numeric(N.RPL_LUSEROP, ["0", "operator(s) online"], true);
+    out += this.numeric(N.RPL_LUSERCHANNELS, [String(this.hub.roomCount), "channels formed"]);
+    out += this.numeric(N.RPL_LUSERME, [`I have ${users} clients and 0 servers`]);
     const peak = Math.max(users, this.hub.peak);
-    out += this.numeric("265", [String(users), String(peak), `Current local users ${users}, max ${peak}`]);
-    out += this.numeric("266", [String(users), String(peak), `Current global users ${users}, max ${peak}`]);
+    out += this.numeric(N.RPL_LOCALUSERS, [String(users), String(peak), `Current local users ${users}, max ${peak}`]);
+    out += this.numeric(N.RPL_GLOBALUSERS, [String(users), String(peak), `Current global users ${users}, max ${peak}`]);
     this.send(out);
   }
 
   private motd(): void {
-    let out = this.numeric("375", [`- ${this.server} Message of the day -`]);
+    let out = this.numeric(N.RPL_MOTDSTART, [`- ${this.server} Message of the day -`]);
     for (const line of [
       "This is bunchat: the same rooms for IRC, nc, the bunchat client and the browser.",
       `Every #channel is a room. You may send lines of up to ${LIMITS.maxLineBytes} bytes (a longer one is refused: 417);`,
       "others' lines longer than IRC's 512 bytes reach you split over several, none of their text lost.",
     ]) {
-      out += this.numeric("372", [`- ${line}`]);
+      out += this.numeric(N.RPL_MOTD, [`- ${line}`]);
     }
-    out += this.numeric("376", ["End of /MOTD command"]);
+    out += this.numeric(N.RPL_ENDOFMOTD, ["End of /MOTD command"]);
     this.send(out);
   }
 
@@ -340,7 +346,7 @@ export class IrcSession extends Session {
     this.target = "*";
     switch (m.command) {
       case "PING":
-        if (p[0] === undefined) return this.send(this.numeric("409", ["No origin specified"]));
+        if (p[0] === undefined) return this.send(this.numeric(N.ERR_NOORIGIN, ["No origin specified"]));
         for (const room of this.rooms) room.flushPresence(); // what happened before the PING comes before its PONG
         return this.send(ircLine(this.server, "PONG", [this.server, p[0]], true));
       case "PONG":
@@ -349,13 +355,13 @@ export class IrcSession extends Session {
         return this.cap(m);
       case "PASS":
       case "USER":
-        return this.send(this.numeric("462", ["You may not reregister"]));
+        return this.send(this.numeric(N.ERR_ALREADYREGISTERED, ["You may not reregister"]));
       case "AUTHENTICATE":
-        return this.send(this.numeric("907", ["You have already authenticated"]));
+        return this.send(this.numeric(N.ERR_SASLALREADY, ["You have already authenticated"]));
       case "QUIT":
         return this.quit(p[0] ? sanitizeText(p[0]).slice(0, LIMITS.reasonMaxLength) : undefined);
       case "NICK":
-        if (!p[0]) return this.send(this.numeric("431", ["No nickname given"]));
+        if (!p[0]) return this.send(this.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]));
         if (p[0] === this.name) return; // IRC: a change to the same nick says nothing
         this.target = p[0];
         return this.rename(p[0]);
@@ -375,8 +381,8 @@ export class IrcSession extends Session {
       case "WHOIS":
         return this.whois(p.length > 1 ? p[1] : p[0]);
       case "WHOWAS":
-        if (!p[0]) return this.send(this.numeric("431", ["No nickname given"]));
-        return this.send(this.numeric("406", [p[0], "There was no such nickname"]) + this.numeric("369", [p[0], "End of WHOWAS"]));
+        if (!p[0]) return this.send(this.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]));
+        return this.send(this.numeric(N.ERR_WASNOSUCHNICK, [p[0], "There was no such nickname"]) + this.numeric(N.RPL_ENDOFWHOWAS, [p[0], "End of WHOWAS"]));
       case "AWAY":
         return p[0] ? runCommand(this, "away", p[0]) : runCommand(this, "back", "");
       case "LIST":
@@ -390,22 +396,22 @@ export class IrcSession extends Session {
       case "KICK":
         return this.kickCommand(p[0], p[1], p[2]);
       case "VERSION":
-        return this.send(this.numeric("351", [`bunchat-${VERSION}`, this.server, "IRC door"]) + isupport().map((l) => this.numeric("005", [...l, "are supported by this server"])).join(""));
+        return this.send(this.numeric(N.RPL_VERSION, [`bunchat-${VERSION}`, this.server, "IRC door"]) + isupport().map((l) => this.numeric(N.RPL_ISUPPORT, [...l, "are supported by this server"])).join(""));
       case "TIME":
-        return this.send(this.numeric("391", [this.server, new Date(this.now()).toUTCString()]));
+        return this.send(this.numeric(N.RPL_TIME, [this.server, new Date(this.now()).toUTCString()]));
       case "INFO":
-        return this.send(this.numeric("371", [`bunchat ${VERSION}: one chat for IRC, nc, its own client and the browser`]) + this.numeric("374", ["End of INFO list"]));
+        return this.send(this.numeric(N.RPL_INFO, [`bunchat ${VERSION}: one chat for IRC, nc, its own client and the browser`]) + this.numeric(N.RPL_ENDOFINFO, ["End of INFO list"]));
       case "HELP":
       case "HELPOP":
         return this.help(p[0]);
       case "USERHOST":
-        return this.send(this.numeric("302", [p.slice(0, 5).map((n) => this.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=${this.hub.awayReason(u) === undefined ? "+" : "-"}${userOf(u)}@${IRC_HOST}`).join(" ")]));
+        return this.send(this.numeric(N.RPL_USERHOST, [p.slice(0, 5).map((n) => this.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=${this.hub.awayReason(u) === undefined ? "+" : "-"}${userOf(u)}@${IRC_HOST}`).join(" ")]));
       case "ISON":
-        return this.send(this.numeric("303", [p.join(" ").split(/\s+/).filter((n) => n && this.hub.find(n)).map((n) => this.hub.find(n)!.name).join(" ")]));
+        return this.send(this.numeric(N.RPL_ISON, [p.join(" ").split(/\s+/).filter((n) => n && this.hub.find(n)).map((n) => this.hub.find(n)!.name).join(" ")]));
       default: {
         // bunchat's own commands (REGISTER, HISTORY, SEARCH, MUTE…), as raw IRC commands.
         const name = lookupCommand(m.command.toLowerCase());
-        if (!name) return this.send(this.numeric("421", [m.command, "Unknown command"]));
+        if (!name) return this.send(this.numeric(N.ERR_UNKNOWNCOMMAND, [m.command, "Unknown command"]));
         // IRCv3's REGISTER <account> <email|*> <password>: the password is the last.
         const args = name === "register" && p.length >= 3 ? p[2]! : p.join(" ");
         return runCommand(this, name, args);
@@ -414,7 +420,7 @@ export class IrcSession extends Session {
   }
 
   private join(list: string | undefined, m: IrcMessage): void {
-    if (!list) return this.send(this.numeric("461", [m.command, "Not enough parameters"]));
+    if (!list) return this.send(this.needMoreParams(m.command));
     if (list === "0") {
       for (const room of [...this.rooms]) runCommand(this, "part", room.name);
       return;
@@ -422,7 +428,7 @@ export class IrcSession extends Session {
     for (const name of list.split(",").filter((n) => n !== "").slice(0, 10)) {
       this.target = name;
       if (!name.startsWith("#")) {
-        this.send(this.numeric("403", [name, "No such channel: room names start with #"]));
+        this.send(this.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel: room names start with #"]));
         continue;
       }
       const room = this.hub.room(name);
@@ -432,12 +438,12 @@ export class IrcSession extends Session {
   }
 
   private part(list: string | undefined, message: string | undefined): void {
-    if (!list) return this.send(this.numeric("461", ["PART", "Not enough parameters"]));
+    if (!list) return this.send(this.needMoreParams("PART"));
     for (const name of list.split(",").filter((n) => n !== "")) {
       this.target = name;
       const room = this.hub.room(name);
       if (!room) {
-        this.send(this.numeric("403", [name, "No such channel"]));
+        this.send(this.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel"]));
         continue;
       }
       if (!room.has(this)) {
@@ -453,8 +459,8 @@ export class IrcSession extends Session {
   private message(command: "PRIVMSG" | "NOTICE", to: string | undefined, raw: string | undefined): void {
     const quiet = command === "NOTICE"; // IRC: no automatic reply to a NOTICE, errors included
     this.lastActive = this.now(); // for WHOIS's idle time
-    if (!to) return quiet ? undefined : this.send(this.numeric("411", [`No recipient given (${command})`]));
-    if (raw === undefined || raw === "") return quiet ? undefined : this.send(this.numeric("412", ["No text to send"]));
+    if (!to) return quiet ? undefined : this.send(this.numeric(N.ERR_NORECIPIENT, [`No recipient given (${command})`]));
+    if (raw === undefined || raw === "") return quiet ? undefined : this.send(this.numeric(N.ERR_NOTEXTTOSEND, ["No text to send"]));
     const action = /^\u0001ACTION (.*?)\u0001?$/s.exec(raw);
     if (raw.startsWith("\u0001") && !action) return; // other CTCP (VERSION, PING…): not answered
     const text = sanitizeText(action ? action[1]! : raw).trim();
@@ -464,11 +470,11 @@ export class IrcSession extends Session {
       if (target.startsWith("#")) {
         const room = this.hub.room(target);
         if (!room) {
-          if (!quiet) this.send(this.numeric("403", [target, "No such channel"]));
+          if (!quiet) this.send(this.numeric(N.ERR_NOSUCHCHANNEL, [target, "No such channel"]));
           continue;
         }
         if (!room.has(this)) {
-          if (!quiet) this.send(this.numeric("404", [target, "Cannot send to channel: join it first"]));
+          if (!quiet) this.send(this.numeric(N.ERR_CANNOTSENDTOCHAN, [target, "Cannot send to channel: join it first"]));
           continue;
         }
         const ts = this.now();
@@ -476,7 +482,7 @@ export class IrcSession extends Session {
           ? ({ type: "action", room: room.name, from: this.name, text, ts } as const)
           : ({ type: "public" as const, room: room.name, from: this.name, text, ts, ...(quiet ? { notice: true as const } : {}) });
         if (say(this, room, event)) {
-          if (!quiet) this.send(this.numeric("404", [room.name, `Cannot send to channel: you are muted in ${room.name}`]));
+          if (!quiet) this.send(this.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, `Cannot send to channel: you are muted in ${room.name}`]));
           continue;
         }
         if (this.caps.has("echo-message")) this.send(privmsgLines(this.name, room.name, text, action !== null, this.tag(ts), quiet && !action));
@@ -484,7 +490,7 @@ export class IrcSession extends Session {
       }
       const user = this.hub.find(target);
       if (!user) {
-        if (!quiet) this.send(this.numeric("401", [target, "No such nick"]));
+        if (!quiet) this.send(this.numeric(N.ERR_NOSUCHNICK, [target, "No such nick"]));
         continue;
       }
       runCommand(this, "pm", `${user.name} ${action ? `* ${this.name} ${text}` : text}`);
@@ -492,18 +498,18 @@ export class IrcSession extends Session {
   }
 
   private topic(name: string | undefined, text: string | undefined): void {
-    if (!name) return this.send(this.numeric("461", ["TOPIC", "Not enough parameters"]));
+    if (!name) return this.send(this.needMoreParams("TOPIC"));
     this.target = name;
     const room = this.hub.room(name);
-    if (!room) return this.send(this.numeric("403", [name, "No such channel"]));
+    if (!room) return this.send(this.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel"]));
     if (text === undefined) return this.send(this.topicLines(room));
     if (!room.has(this)) return this.send(this.notOn(room.name));
     this.runIn(room, "topic", text === "" ? "-" : text);
   }
 
   private topicLines(room: Room): string {
-    if (!room.topic) return this.numeric("331", [room.name, "No topic is set"]);
-    return this.numeric("332", [room.name, room.topic.text]) + this.numeric("333", [room.name, mask(room.topic.by), String(Math.floor(room.topic.ts / 1000))], false); // a mask: clients show "by Sam [Sam@host]"
+    if (!room.topic) return this.numeric(N.RPL_NOTOPIC, [room.name, "No topic is set"]);
+    return this.numeric(N.RPL_TOPIC, [room.name, room.topic.text]) + this.numeric(N.RPL_TOPICWHOTIME, [room.name, mask(room.topic.by), String(Math.floor(room.topic.ts / 1000))], false); // a mask: clients show "by Sam [Sam@host]"
   }
 
   /** A channel's members as IRC shows them, operators with "@", as 353 lines that fit, then (`end`) 366. */
@@ -520,33 +526,33 @@ export class IrcSession extends Session {
     const width = IRC_LINE_BYTES - 80 - room.name.length - this.name.length;
     for (const n of names) {
       if (bytes + n.length + 1 > width && line.length > 0) {
-        out += this.numeric("353", ["=", room.name, line.join(" ")]);
+        out += this.numeric(N.RPL_NAMREPLY, ["=", room.name, line.join(" ")]);
         line = [];
         bytes = 0;
       }
       line.push(n);
       bytes += n.length + 1;
     }
-    if (line.length > 0) out += this.numeric("353", ["=", room.name, line.join(" ")]);
-    return end ? out + this.numeric("366", [room.name, "End of /NAMES list"]) : out;
+    if (line.length > 0) out += this.numeric(N.RPL_NAMREPLY, ["=", room.name, line.join(" ")]);
+    return end ? out + this.numeric(N.RPL_ENDOFNAMES, [room.name, "End of /NAMES list"]) : out;
   }
 
   /** NAMES #a: its names and 366; NAMES #a,#b: each one's names, then one 366 for the list. */
   private names(list: string | undefined): void {
-    if (!list) return this.send(this.numeric("366", ["*", "End of /NAMES list"]));
+    if (!list) return this.send(this.numeric(N.RPL_ENDOFNAMES, ["*", "End of /NAMES list"]));
     const names = list.split(",").filter((n) => n !== "").slice(0, 10);
     let out = "";
     for (const name of names) {
       const room = this.hub.room(name);
       if (room) out += this.namesLines(room, false);
     }
-    this.send(out + this.numeric("366", [list, "End of /NAMES list"]));
+    this.send(out + this.numeric(N.RPL_ENDOFNAMES, [list, "End of /NAMES list"]));
   }
 
   private whoLine(channel: string, member: Member, room?: Room): string {
     const away = this.hub.awayReason(member) !== undefined ? "G" : "H";
     const op = room && this.hub.isOp(member, room) ? "@" : "";
-    return this.numeric("352", [channel, userOf(member), IRC_HOST, this.server, member.name, `${away}${op}`, `0 ${realnameOf(member)}`]);
+    return this.numeric(N.RPL_WHOREPLY, [channel, userOf(member), IRC_HOST, this.server, member.name, `${away}${op}`, `0 ${realnameOf(member)}`]);
   }
 
   /** WHO #channel, WHO nick, or WHO mask (* and ? over nicks): at most 200 lines. */
@@ -576,11 +582,11 @@ export class IrcSession extends Session {
       const room = member?.rooms.find((r) => this.rooms.includes(r)) ?? member?.rooms[0];
       if (member) out += this.whoLine(room?.name ?? "*", member, room);
     }
-    this.send(out + this.numeric("315", [target, "End of WHO list"]));
+    this.send(out + this.numeric(N.RPL_ENDOFWHO, [target, "End of WHO list"]));
   }
 
   private whois(nick: string | undefined): void {
-    if (!nick) return this.send(this.numeric("431", ["No nickname given"]));
+    if (!nick) return this.send(this.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]));
     this.target = nick;
     runCommand(this, "whois", nick);
   }
@@ -591,35 +597,35 @@ export class IrcSession extends Session {
 
   private modeCommand(p: string[]): void {
     const [target, change, ...args] = p;
-    if (!target) return this.send(this.numeric("461", ["MODE", "Not enough parameters"]));
+    if (!target) return this.send(this.needMoreParams("MODE"));
     this.target = target;
     if (!target.startsWith("#")) {
-      if (foldName(target) !== foldName(this.name)) return this.send(this.numeric("502", ["Can't change mode for other users"]));
-      if (change === undefined) return this.send(this.numeric("221", [this.invisible ? "+i" : "+"], false));
+      if (foldName(target) !== foldName(this.name)) return this.send(this.numeric(N.ERR_USERSDONTMATCH, ["Can't change mode for other users"]));
+      if (change === undefined) return this.send(this.numeric(N.RPL_UMODEIS, [this.invisible ? "+i" : "+"], false));
       const user = /^([+-])i$/.exec(change);
-      if (!user) return this.send(this.numeric("501", ["Unknown MODE flag: only +i (invisible to WHO masks) is a user mode here"]));
+      if (!user) return this.send(this.numeric(N.ERR_UMODEUNKNOWNFLAG, ["Unknown MODE flag: only +i (invisible to WHO masks) is a user mode here"]));
       if (this.invisible === (user[1] === "+")) return;
       this.invisible = user[1] === "+";
       return this.send(ircLine(mask(this.name), "MODE", [this.name, change], true));
     }
     const room = this.hub.room(target);
-    if (!room) return this.send(this.numeric("403", [target, "No such channel"]));
+    if (!room) return this.send(this.numeric(N.ERR_NOSUCHCHANNEL, [target, "No such channel"]));
     if (change === undefined) {
-      return this.send(this.numeric("324", [room.name, room.roles.locked ? "+nt" : "+n"], false) + this.numeric("329", [room.name, String(Math.floor(room.created / 1000))], false));
+      return this.send(this.numeric(N.RPL_CHANNELMODEIS, [room.name, room.roles.locked ? "+nt" : "+n"], false) + this.numeric(N.RPL_CREATIONTIME, [room.name, String(Math.floor(room.created / 1000))], false));
     }
     if (change === "b" || change === "+b" && args.length === 0) {
       const now = this.now();
       let out = "";
       for (const [key, until] of Object.entries(room.roles.banned ?? {})) {
-        if (until === 0 || until > now) out += this.numeric("367", [room.name, `${bannedName(room.roles, key)}!*@*`, this.server, "0"], false);
+        if (until === 0 || until > now) out += this.numeric(N.RPL_BANLIST, [room.name, `${bannedName(room.roles, key)}!*@*`, this.server, "0"], false);
       }
-      return this.send(out + this.numeric("368", [room.name, "End of channel ban list"]));
+      return this.send(out + this.numeric(N.RPL_ENDOFBANLIST, [room.name, "End of channel ban list"]));
     }
     // +o/-o nick, +b/-b mask, +t/-t: bunchat's /op, /deop, /ban, /unban, /topic lock|unlock there.
     const flags = /^([+-])([obnt])$/.exec(change);
     const needsArg = flags !== null && (flags[2] === "o" || flags[2] === "b");
     if (!flags || (needsArg && !args[0])) {
-      return this.send(this.numeric("472", [change.replace(/^[+-]/, "").slice(0, 1) || "?", "is not a mode bunchat rooms have (+o, +b and +t change)"]));
+      return this.send(this.numeric(N.ERR_UNKNOWNMODE, [change.replace(/^[+-]/, "").slice(0, 1) || "?", "is not a mode bunchat rooms have (+o, +b and +t change)"]));
     }
     if (!room.has(this)) return this.send(this.notOn(room.name));
     if (flags[2] === "n") return; // always: only members talk in a room
@@ -629,10 +635,10 @@ export class IrcSession extends Session {
   }
 
   private kickCommand(channel: string | undefined, nick: string | undefined, why: string | undefined): void {
-    if (!channel || !nick) return this.send(this.numeric("461", ["KICK", "Not enough parameters"]));
+    if (!channel || !nick) return this.send(this.needMoreParams("KICK"));
     this.target = channel;
     const room = this.hub.room(channel);
-    if (!room) return this.send(this.numeric("403", [channel, "No such channel"]));
+    if (!room) return this.send(this.numeric(N.ERR_NOSUCHCHANNEL, [channel, "No such channel"]));
     if (!room.has(this)) return this.send(this.notOn(room.name));
     this.runIn(room, "kick", `${nick}${why ? ` ${why}` : ""}`);
   }
@@ -650,14 +656,14 @@ export class IrcSession extends Session {
 
   /** 442: a channel this client is not on. */
   private notOn(channel: string): string {
-    return this.numeric("442", [channel, "You're not on that channel"]);
+    return this.numeric(N.ERR_NOTONCHANNEL, [channel, "You're not on that channel"]);
   }
 
   private help(topic: string | undefined): void {
     const subject = topic ?? "*";
-    let out = this.numeric("704", [subject, "bunchat's IRC door: JOIN #room, PRIVMSG, PART, TOPIC, NAMES, WHO, WHOIS, AWAY, LIST, NICK, KICK, MODE +o/+b, QUIT"]);
-    out += this.numeric("705", [subject, "Every #channel is a bunchat room, shared with nc, the bunchat client and the browser."]);
-    out += this.numeric("706", [subject, "End of /HELP"]);
+    let out = this.numeric(N.RPL_HELPSTART, [subject, "bunchat's IRC door: JOIN #room, PRIVMSG, PART, TOPIC, NAMES, WHO, WHOIS, AWAY, LIST, NICK, KICK, MODE +o/+b, QUIT"]);
+    out += this.numeric(N.RPL_HELPTXT, [subject, "Every #channel is a bunchat room, shared with nc, the bunchat client and the browser."]);
+    out += this.numeric(N.RPL_ENDOFHELP, [subject, "End of /HELP"]);
     this.send(out);
   }
 
@@ -733,21 +739,21 @@ export class IrcSession extends Session {
         return ircLine(mask(this.name), "PART", this.partMessage ? [event.room, this.partMessage] : [event.room], true);
       case "topic-is": {
         const room = this.hub.room(event.room);
-        return room ? this.topicLines(room) : this.numeric("331", [event.room, "No topic is set"]);
+        return room ? this.topicLines(room) : this.numeric(N.RPL_NOTOPIC, [event.room, "No topic is set"]);
       }
       case "rooms": {
-        let out = this.numeric("321", ["Channel", "Users  Name"]);
-        for (const r of event.rooms) out += this.numeric("322", [r.name, String(r.count), r.topic ?? ""]);
-        return out + this.numeric("323", ["End of /LIST"]);
+        let out = this.numeric(N.RPL_LISTSTART, ["Channel", "Users  Name"]);
+        for (const r of event.rooms) out += this.numeric(N.RPL_LIST, [r.name, String(r.count), r.topic ?? ""]);
+        return out + this.numeric(N.RPL_LISTEND, ["End of /LIST"]);
       }
       case "whois":
         return this.whoisLines(event);
       case "away":
         return event.reason === null
-          ? this.numeric("305", ["You are no longer marked as being away"])
-          : this.numeric("306", ["You have been marked as being away"]);
+          ? this.numeric(N.RPL_UNAWAY, ["You are no longer marked as being away"])
+          : this.numeric(N.RPL_NOWAWAY, ["You have been marked as being away"]);
       case "away-notice":
-        return this.numeric("301", [event.name, event.reason]);
+        return this.numeric(N.RPL_AWAY, [event.name, event.reason]);
       case "history":
         if (event.why === "join") return this.replayLines(event.room, event.events);
         return this.asNotices(event);
@@ -804,22 +810,22 @@ export class IrcSession extends Session {
 
   private whoisLines(w: Extract<ServerEvent, { type: "whois" }>): string {
     if (!w.online) {
-      return this.numeric("401", [w.name, w.registered ? "No such nick (a registered name, offline)" : "No such nick"]) + this.numeric("318", [w.name, "End of /WHOIS list"]);
+      return this.numeric(N.ERR_NOSUCHNICK, [w.name, w.registered ? "No such nick (a registered name, offline)" : "No such nick"]) + this.numeric(N.RPL_ENDOFWHOIS, [w.name, "End of /WHOIS list"]);
     }
     const member = this.hub.find(w.name);
-    let out = this.numeric("311", [w.name, member ? userOf(member) : w.name, IRC_HOST, "*", member ? realnameOf(member) : w.name]);
+    let out = this.numeric(N.RPL_WHOISUSER, [w.name, member ? userOf(member) : w.name, IRC_HOST, "*", member ? realnameOf(member) : w.name]);
     if (w.rooms && w.rooms.length > 0) {
       const ops = new Set(w.operator ?? []);
-      out += this.numeric("319", [w.name, w.rooms.map((r) => (ops.has(r) ? `@${r}` : r)).join(" ")]);
+      out += this.numeric(N.RPL_WHOISCHANNELS, [w.name, w.rooms.map((r) => (ops.has(r) ? `@${r}` : r)).join(" ")]);
     }
-    out += this.numeric("312", [w.name, this.server, w.elsewhere ? "on another server of this bunchat cluster" : "bunchat"]);
-    if (w.away !== undefined) out += this.numeric("301", [w.name, w.away]);
-    if (w.registered) out += this.numeric("330", [w.name, w.name, "is logged in as"]);
-    if (w.admin) out += this.numeric("313", [w.name, "is a server admin"]);
+    out += this.numeric(N.RPL_WHOISSERVER, [w.name, this.server, w.elsewhere ? "on another server of this bunchat cluster" : "bunchat"]);
+    if (w.away !== undefined) out += this.numeric(N.RPL_AWAY, [w.name, w.away]);
+    if (w.registered) out += this.numeric(N.RPL_WHOISACCOUNT, [w.name, w.name, "is logged in as"]);
+    if (w.admin) out += this.numeric(N.RPL_WHOISOPERATOR, [w.name, "is a server admin"]);
     if (w.idle !== undefined) {
-      out += this.numeric("317", [w.name, String(Math.floor(w.idle / 1000)), String(Math.floor((w.since ?? 0) / 1000)), "seconds idle, signon time"]);
+      out += this.numeric(N.RPL_WHOISIDLE, [w.name, String(Math.floor(w.idle / 1000)), String(Math.floor((w.since ?? 0) / 1000)), "seconds idle, signon time"]);
     }
-    return out + this.numeric("318", [w.name, "End of /WHOIS list"]);
+    return out + this.numeric(N.RPL_ENDOFWHOIS, [w.name, "End of /WHOIS list"]);
   }
 
   /** An error as IRC's numeric for it where there is one, else a NOTICE (closing ones: ERROR). */
@@ -827,23 +833,23 @@ export class IrcSession extends Session {
     const t = this.target;
     switch (e.code) {
       case "name-invalid":
-        return ircLine(this.server, "432", [this.name || "*", t, e.message], true);
+        return ircLine(this.server, N.ERR_ERRONEUSNICKNAME, [this.name || "*", t, e.message], true);
       case "name-taken":
-        return ircLine(this.server, "433", [this.name || "*", t, e.message], true);
+        return ircLine(this.server, N.ERR_NICKNAMEINUSE, [this.name || "*", t, e.message], true);
       case "unknown-user":
-        return this.answering === "WHOIS" ? this.numeric("401", [t, e.message]) + this.numeric("318", [t, "End of /WHOIS list"]) : this.numeric("401", [t, e.message]);
+        return this.answering === "WHOIS" ? this.numeric(N.ERR_NOSUCHNICK, [t, e.message]) + this.numeric(N.RPL_ENDOFWHOIS, [t, "End of /WHOIS list"]) : this.numeric(N.ERR_NOSUCHNICK, [t, e.message]);
       case "not-in-room":
-        return this.numeric("442", [t, e.message]);
+        return this.numeric(N.ERR_NOTONCHANNEL, [t, e.message]);
       case "room-invalid":
-        return this.numeric("403", [t, e.message]);
+        return this.numeric(N.ERR_NOSUCHCHANNEL, [t, e.message]);
       case "too-many-rooms":
-        return this.numeric("405", [t, e.message]);
+        return this.numeric(N.ERR_TOOMANYCHANNELS, [t, e.message]);
       case "not-allowed":
-        return this.numeric("482", [t.startsWith("#") ? t : (this.room?.name ?? t), e.message]);
+        return this.numeric(N.ERR_CHANOPRIVSNEEDED, [t.startsWith("#") ? t : (this.room?.name ?? t), e.message]);
       case "unknown-command":
-        return this.numeric("421", [this.answering || "?", e.message]);
+        return this.numeric(N.ERR_UNKNOWNCOMMAND, [this.answering || "?", e.message]);
       case "line-too-long":
-        return this.numeric("417", [`Input line was too long (bunchat takes ${LIMITS.maxLineBytes} bytes)`]);
+        return this.numeric(N.ERR_INPUTTOOLONG, [`Input line was too long (bunchat takes ${LIMITS.maxLineBytes} bytes)`]);
       case "bad-encoding":
         return ircLine(this.server, "FAIL", ["*", "INVALID_UTF8", "Message rejected: it was not UTF-8"], true);
       case "bad-password":
