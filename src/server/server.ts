@@ -5,7 +5,7 @@
 import type { TCPSocketListener } from "bun";
 import type { ErrorEvent } from "../protocol/events.ts";
 import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol/limits.ts";
-import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
+import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import { OutboxPool } from "../net/outbox.ts";
 import { PerAddress } from "./per-address.ts";
 import { LogDigest, type Repeat } from "./log-digest.ts";
@@ -31,6 +31,8 @@ export interface ServerOptions extends HubParts {
   /** One line of the server's log (no trailing newline). */
   log(line: string): void;
   now?(): number;
+  /** Time and timers for every deadline and the sweep (and the hub's, when the server makes it); `now` alone: the wall clock's timers. */
+  clock?: Clock;
   limits?: Partial<ServerLimits>;
   /** How often deadlines (registration, closing, pings) are checked. */
   sweepMs?: number;
@@ -90,13 +92,15 @@ export function startServer(options: ServerOptions): ChatServer {
       defaultRoom: options.defaultRoom,
       maxRooms: limits.maxRooms,
       maxRoomsPerUser: limits.maxRoomsPerUser,
+      ...(options.clock ? { clock: options.clock } : {}),
       ...pick(options),
     });
   // An admin name nobody has registered yet must not go to whoever registers it first.
   const accounts = hub.accounts;
   if (accounts) void hub.admins.announce((key) => then(accounts.get(key), (a) => a !== undefined), options.log);
-  const now = options.now ?? Date.now;
-  const clock: Clock = { now, later: SYSTEM_CLOCK.later };
+  // Every deadline runs on this clock (the sweep too): tests move it instead of sleeping.
+  const clock: Clock = options.clock ?? { now: options.now ?? Date.now, later: SYSTEM_CLOCK.later };
+  const now = () => clock.now();
   const attempts = new PerAddress(limits.attemptBurst, 1000 / limits.attemptEveryMs);
   // Wrong passwords per registered name, from any address: a brute force spread over many is slowed too.
   const logins = new PerAddress(LOGIN_BURST, 1000 / limits.attemptEveryMs);
@@ -353,7 +357,7 @@ export function startServer(options: ServerOptions): ChatServer {
   let lastWritten = outboxes.written;
   const sweepMs = options.sweepMs ?? 1000;
   let lastSweep = now();
-  const sweeper = setInterval(() => {
+  const sweeper = every(clock, sweepMs, () => {
     const t = now();
     // A sweep this late means the process was stopped (SIGSTOP, a suspended VM) or starved: what
     // clients sent meanwhile is still unread in the sockets. Judge no deadline before reading it;
@@ -382,7 +386,7 @@ export function startServer(options: ServerOptions): ChatServer {
     logins.sweep(t);
     connects.sweep(t);
     digest.sweep(t);
-  }, sweepMs);
+  });
 
   return {
     hostname: listener.hostname,
@@ -397,7 +401,7 @@ export function startServer(options: ServerOptions): ChatServer {
     },
     shutdown() {
       stopping ??= (async () => {
-        clearInterval(sweeper);
+        sweeper.cancel();
         // No new connections; existing ones get their notice first. The web door stays open to the
         // end, so that /healthz says 503 to a load balancer meanwhile (its WebSockets are told goodbye).
         for (const l of listeners) if (l !== web) l.stop(false);

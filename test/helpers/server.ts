@@ -48,7 +48,7 @@ afterEachTest(async () => {
 
 export type TestServerOptions = Pick<
   ServerOptions,
-  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore" | "tokens" | "webHosts"
+  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "clock" | "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore" | "tokens" | "webHosts"
 > & {
   tls?: boolean;
   /** Open the IRC door too (a free port). */

@@ -3,6 +3,7 @@
 // away, moderation as KICK and MODE, and IRC's own errors.
 
 import { describe, expect, test } from "bun:test";
+import { fakeClock } from "../helpers/clock.ts";
 import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import type { Peer } from "../helpers/peer.ts";
 import { testRedis } from "../helpers/redis.ts";
@@ -378,20 +379,23 @@ describe("IRC door: one room for everyone", () => {
 });
 
 describe("IRC door: bunchat's limits hold", () => {
-  test("no registration in time: ERROR and closed; no answer to the server's PING: ERROR and closed", async () => {
-    const t = await irc({ limits: { linesPerSecond: 0, registerTimeoutMs: 200, pingIdleMs: 200, pingTimeoutMs: 200 }, sweepMs: 50 });
+  test("no registration in time: ERROR and closed; no answer to the server's PING: ERROR and closed (on the server's own deadlines, a fake clock)", async () => {
+    const clock = fakeClock();
+    const t = await irc({ clock }); // as shipped: 30 s to register; pinged after 60 s of silence, 30 s to answer
     const silent = await t.ircConnect("silent");
-    await silent.seen(/^ERROR :Closing link: No username chosen within 0\.2 s/);
+    const [sleepy, awake] = [await t.irc("Sleepy"), await t.irc("Awake")];
+    clock.advance(31_000);
+    await silent.seen(/^ERROR :Closing link: No username chosen within 30 s/);
     await silent.closed();
-    const sleepy = await t.irc("Sleepy");
-    await sleepy.seen("PING :bunchat");
+    clock.advance(30_000);
+    for (const p of [sleepy, awake]) await p.seen("PING :bunchat");
+    awake.send("PONG :bunchat");
+    await sync(awake); // its answer is in
+    clock.advance(31_000); // past the ping timeout
     await sleepy.seen(/^ERROR :Closing link: Nothing heard from you in \d+ s/);
     await sleepy.closed();
-    const awake = await t.irc("Awake");
-    await awake.seen("PING :bunchat");
-    awake.send("PONG :bunchat");
-    await Bun.sleep(250); // past the ping timeout: still in
     expect(t.server.hub.find("Awake")).toBeDefined();
+    expect(t.server.hub.find("Sleepy")).toBeUndefined();
   });
 
   test("flood control: lines past the budget wait in order; past the backlog, ERROR and closed", async () => {
