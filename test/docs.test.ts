@@ -3,6 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { FILES, regenerate } from "../scripts/docs.ts";
+import { BUNDLE, bundlePage } from "../scripts/page.ts";
 import { SERVER_FLAGS } from "../src/flags.ts";
 import { HISTORY_FLUSH_MS } from "../src/server/hub.ts";
 import { WRITE_AT } from "../src/store/sqlite.ts";
@@ -42,5 +43,11 @@ describe("what a crash can lose", () => {
     expect(readme).toContain("Lines are written together every tenth of a second while people talk");
     expect(readme).toContain(`(at once when ${WRITE_AT} are waiting)`);
     expect(readme).toContain(`loses what was not written yet: the lines of the last tenth of a second or so, at most ${WRITE_AT},`);
+  });
+});
+
+describe("the page's bundle", () => {
+  test("src/web/app.bundle.js is what scripts/page.ts makes now from app.ts and the protocol (bun run page rewrites it)", async () => {
+    expect(await Bun.file(BUNDLE).text()).toBe(await bundlePage());
   });
 });

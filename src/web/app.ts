@@ -1,17 +1,23 @@
 /// <reference lib="dom" />
 // The browser client: the chat over a WebSocket (/ws), the same JSON events as the bundled client.
-// One file with type-only imports, made into JavaScript by Bun's transpiler when the server starts
-// (page.ts). User text only ever reaches the page as text nodes (textContent), never as markup.
+// Bundled with the protocol's own decoder, command table and sentences (scripts/page.ts makes
+// app.bundle.js, which the server serves), so the page says what the server and the terminal
+// client say. User text only ever reaches the page as text nodes (textContent), never as markup.
 
 import type { KeptEvent, ServerEvent } from "../protocol/events.ts";
+import { decodeEvent } from "../protocol/decode.ts";
+import { COMMANDS } from "../protocol/commands.ts";
+import { leftRoomOnly, toText } from "../protocol/codec.ts";
 
-/** The command table, help text and leave words, put in the page by the server (page.ts) as JSON data. */
-interface PageData {
-  commands: { name: string; aliases: string[]; usage: string; summary: string }[];
-  /** The /help answer's lines, for no command ("") and for each command. */
-  help: Record<string, string[]>;
-  /** How each leave reason reads (the server's LEAVE_WORDS). */
-  leaveWords: Record<string, string>;
+/**
+ * The server's own words for an event, as its plain-text users read them, without the markers a
+ * terminal needs ("--> ", "<-- ", "-- ", "--- ", "! "): the page shows them as system lines.
+ */
+function words(event: ServerEvent): string {
+  return toText(event)
+    .split("\n")
+    .map((l) => l.replace(/^(-->|<--|---|--|!!|!) /, ""))
+    .join("\n");
 }
 
 /** A room ("#dev") or a private conversation ("@Sam"): its lines, who is in it, what is unread. */
@@ -32,7 +38,6 @@ interface View {
 }
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const data: PageData = JSON.parse($("commands").textContent ?? "{}");
 const ui = {
   login: $("login"),
   loginForm: $<HTMLFormElement>("login-form"),
@@ -104,7 +109,9 @@ function connect(): void {
     while ((end = pending.indexOf("\n")) >= 0) {
       const line = pending.slice(0, end);
       pending = pending.slice(end + 1);
-      if (line.startsWith("{")) handle(JSON.parse(line) as ServerEvent);
+      // Checked field by field, as every client of the protocol does: nothing unchecked is rendered.
+      const event = line.startsWith("{") ? decodeEvent(line) : undefined;
+      if (event) handle(event);
     }
   };
   ws.onclose = (close) => {
@@ -182,20 +189,13 @@ function handle(event: ServerEvent): void {
     // Coming into the chat and leaving it are the chat's events (told once, in one room); joining
     // or leaving one room is that room's.
     case "join":
-      return presence(event.room, [event.name], [], `${event.name} joined ${event.arrived ? "the chat" : event.room}`, event.ts);
-    case "joins": {
-      const more = event.count > event.names.length ? ` and ${event.count - event.names.length} more` : "";
-      const where = event.arrived ? "the chat" : event.room;
-      return presence(event.room, event.names, [], `${event.count} joined ${where}: ${event.names.join(", ")}${more}`, event.ts, event.count - event.names.length);
-    }
+      return presence(event.room, [event.name], [], words(event), event.ts);
+    case "joins":
+      return presence(event.room, event.names, [], words(event), event.ts, event.count - event.names.length);
     case "leave":
-      return presence(event.room, [], [event.name], `${event.name} left ${leftWhere(event.room, event.reason, event.message)}`, event.ts, 0, !leftRoomOnly(event.reason));
-    case "leaves": {
-      const room = event.users.every((u) => leftRoomOnly(u.reason));
-      const words = event.users.map((u) => (room ? `${u.name}${partWords(u.reason, u.message)}` : `${u.name} (${leaveWords(u.reason, u.message)})`)).join(", ");
-      const more = event.count > event.users.length ? ` and ${event.count - event.users.length} more` : "";
-      return presence(event.room, [], event.users.map((u) => u.name), `${event.count} left ${room ? event.room : "the chat"}: ${words}${more}`, event.ts, -(event.count - event.users.length), !room);
-    }
+      return presence(event.room, [], [event.name], words(event), event.ts, 0, !leftRoomOnly(event.reason));
+    case "leaves":
+      return presence(event.room, [], event.users.map((u) => u.name), words(event), event.ts, -(event.count - event.users.length), !event.users.every((u) => leftRoomOnly(u.reason)));
     case "rename":
       return renamed(event.from, event.to, event.ts);
     case "room":
@@ -214,21 +214,17 @@ function handle(event: ServerEvent): void {
       if (!view) return;
       view.topic = event.text;
       if (view === shown) showTopic();
-      return system(view, event.text === "" ? `${event.by} cleared the topic` : `${event.by} set the topic: ${event.text}`, "system", event.ts);
+      return system(view, words({ ...event, room: "" }), "system", event.ts); // in the room's own view: no [#room] tag
     }
     case "topic-is":
-      return system(shown, event.topic ? `${event.room}: ${event.topic.text} (set by ${event.topic.by})` : `${event.room} has no topic. /topic <text> sets one.`);
-    case "rooms": {
-      const list = event.rooms.map((r) => `${r.name} (${r.count})${r.topic ? ` ${r.topic}` : ""}`);
-      const more = event.count > event.rooms.length ? [`and ${event.count - event.rooms.length} more (/rooms <start of a name> finds one)`] : [];
-      return system(shown, [`Rooms (${event.count}):`, ...list, ...more].join("\n"));
-    }
-    case "users": {
-      const where = event.room ? `In ${event.room}` : "Online";
-      const names = event.users.map((n) => (event.away?.[n] !== undefined ? `${n} (away)` : n)).join(", ");
-      const more = event.count > event.users.length ? ` and ${event.count - event.users.length} more` : "";
-      return system(shown, `${where}${event.prefix ? `, starting with "${event.prefix}"` : ""} (${event.count}): ${names}${more}`);
-    }
+    case "rooms":
+    case "users":
+    case "whois":
+    case "away":
+    case "away-notice":
+    case "help":
+    case "pong":
+      return system(event.type === "away-notice" ? (views.get(`@${event.name.toLowerCase()}`) ?? shown) : shown, words(event));
     case "history":
       return history(event);
     case "search": {
@@ -237,29 +233,8 @@ function handle(event: ServerEvent): void {
       for (const e of event.events) line(shown!, e.type === "topic" ? `${e.by} set the topic: ${e.text}` : e.text, e.ts, e.type === "topic" ? undefined : e.from, "system", `${e.room} `);
       return;
     }
-    case "whois": {
-      const bits = [
-        `${event.name} is ${event.registered ? "a registered name" : "a guest"}, ${event.online ? "online" : "not online now"}`,
-        event.since !== undefined ? `here since ${new Date(event.since).toLocaleString()}` : "",
-        event.idle !== undefined ? `idle ${Math.round(event.idle / 60000)} min` : "",
-        event.away ? `away: ${event.away}` : "",
-        event.rooms?.length ? `in ${event.rooms.join(", ")}` : "",
-        event.admin ? "a server admin" : "",
-        event.operator?.length ? `operator of ${event.operator.join(", ")}` : "",
-        event.elsewhere ? "on another server of the cluster" : "",
-      ];
-      return system(shown, bits.filter((b) => b !== "").join("; "));
-    }
-    case "away":
-      return system(shown, event.reason === null ? "You are back." : `You are marked as away: ${event.reason}`);
-    case "away-notice":
-      return system(views.get(`@${event.name.toLowerCase()}`) ?? shown, `${event.name} is away: ${event.reason}`);
-    case "help":
-      return system(shown, (data.help[event.command ?? ""] ?? data.help[""] ?? []).join("\n"));
     case "notice":
       return system(shown, event.text, "system", event.ts);
-    case "pong":
-      return system(shown, `pong ${event.token}`);
     case "ping":
       return send("");
     case "bye":
@@ -586,29 +561,6 @@ function mentions(text: string): boolean {
   return new RegExp(`(^|[^A-Za-z0-9_-])@?${escaped}($|[^A-Za-z0-9_-])`, "i").test(text);
 }
 
-/** "quit", "parted: see you", "kicked by Sam: spamming": as the server's plain text words a leave. */
-function leaveWords(reason: string, message?: string): string {
-  const words = data.leaveWords[reason] ?? reason;
-  if ((reason === "kicked" || reason === "removed") && message) return `${words} ${message}`;
-  return message ? `${words}: ${message}` : words;
-}
-
-/** A /part or an operator's kick: the user left that room only, and is still online. */
-function leftRoomOnly(reason: string): boolean {
-  return reason === "parted" || reason === "removed";
-}
-
-/** After "left #dev": nothing, ": see you", or " (kicked by Ana)". */
-function partWords(reason: string, message?: string): string {
-  if (reason === "removed") return ` (${leaveWords(reason, message)})`;
-  return message ? `: ${message}` : "";
-}
-
-/** "#dev: see you" for a room's leave, "the chat (quit)" for leaving the chat. */
-function leftWhere(room: string, reason: string, message?: string): string {
-  return leftRoomOnly(reason) ? `${room}${partWords(reason, message)}` : `the chat (${leaveWords(reason, message)})`;
-}
-
 // ---- Signing in ----
 
 function ask(step: "password" | "name" | "login", label: string, note: string, autocomplete = "username"): void {
@@ -697,7 +649,7 @@ function complete(): boolean {
     if (stem === "") return false;
     const lower = stem.toLowerCase().replace(/^@/, "");
     const candidates = stem.startsWith("/") && start === 0
-      ? data.commands.flatMap((c) => [c.name, ...c.aliases]).map((c) => `/${c}`).filter((c) => c.startsWith(stem.toLowerCase()))
+      ? COMMANDS.flatMap((c) => [c.name, ...c.aliases]).map((c) => `/${c}`).filter((c) => c.startsWith(stem.toLowerCase()))
       : [...new Set([...(shown?.members.keys() ?? []), ...[...views.values()].filter((v) => !v.room).map((v) => v.title)])]
           .filter((n) => n !== me && n.toLowerCase().startsWith(lower))
           .sort((a, b) => a.localeCompare(b));

@@ -1,13 +1,11 @@
-// The browser client as the server serves it: index.html, the client script (app.ts, made into
-// JavaScript once at start by Bun's transpiler) and the style sheet. All three are text imports,
-// so `bun build --compile` puts them inside the server binary: nothing is read from disk.
+// The browser client as the server serves it: index.html, the client script (app.bundle.js: app.ts
+// and the protocol code it imports, bundled by scripts/page.ts) and the style sheet. All three are
+// text imports, so `bun build --compile` puts them inside the server binary: nothing is read from disk.
 
 import htmlText from "./index.html" with { type: "text" };
 import css from "./style.css" with { type: "text" };
 // @ts-ignore: TypeScript types a module by its file, not by the import's `type: "text"` (Bun's).
-import appSource from "./app.ts" with { type: "text" };
-import { COMMANDS } from "../protocol/commands.ts";
-import { helpBlock, LEAVE_WORDS } from "../protocol/codec.ts";
+import bundleText from "./app.bundle.js" with { type: "text" };
 
 /**
  * Every answer the web door gives carries these. The page may load only its own script, style
@@ -37,17 +35,16 @@ export interface Page {
 }
 
 const utf8 = new TextEncoder();
-// What `type: "text"` gives; TypeScript takes the .html for an HTMLBundle, and app.ts for its exports.
+// What `type: "text"` gives; TypeScript takes the .html for an HTMLBundle, and the script for its exports.
 const html = htmlText as unknown as string;
-const source = appSource as unknown as string;
+const js = bundleText as unknown as string;
 
-/** Builds the page once (about 10 ms): the script transpiled and minified, names carrying a content hash. */
+/** Builds the page once: the names of the script and style sheet carry a hash of their content. */
 export function buildPage(): Page {
-  const js = new Bun.Transpiler({ loader: "ts", target: "browser", minifyWhitespace: true }).transformSync(source);
   const hash = (text: string) => Bun.hash(text).toString(36).slice(0, 10);
   const script = `/app.${hash(js)}.js`;
   const style = `/app.${hash(css)}.css`;
-  const index = html.replace("%SCRIPT%", script).replace("%STYLE%", style).replace("%COMMANDS%", pageData());
+  const index = html.replace("%SCRIPT%", script).replace("%STYLE%", style);
   const immutable = "public, max-age=31536000, immutable";
   const assets = new Map<string, Asset>([
     ["/", asset(index, "text/html; charset=utf-8", "no-cache")],
@@ -61,17 +58,6 @@ export function buildPage(): Page {
     gzipped += gzip.length;
   }
   return { assets, bytes, gzipped };
-}
-
-/**
- * The command table, /help's text and how leaves read, for the page's script (a JSON data block, which the CSP lets
- * be: it is never run). "<" is escaped so that no text can close the block.
- */
-function pageData(): string {
-  const commands = COMMANDS.map(({ name, aliases, usage, summary }) => ({ name, aliases, usage, summary }));
-  const help: Record<string, string[]> = { "": helpBlock() };
-  for (const c of COMMANDS) help[c.name] = helpBlock(c.name);
-  return JSON.stringify({ commands, help, leaveWords: LEAVE_WORDS }).replaceAll("<", "\\u003c");
 }
 
 function asset(text: string, type: string, cache: string): Asset {
