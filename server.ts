@@ -145,35 +145,40 @@ await runMain("bunchat-server", async () => {
     const check = checkName(name);
     if (!check.ok) throw new UsageError(`--admin ${name}: ${check.reason}`);
   }
+  // Built top down: the bus (a cluster's Redis connection), the stores (Redis through it, or the
+  // file), the hub on both, then the node joins the others.
+  const leaveOnError = (err: unknown): never => {
+    if (!(err instanceof ClusterError)) throw err;
+    flushLog();
+    process.stderr.write(`bunchat-server: ${err.message}\n`);
+    process.exit(1);
+  };
+  const cluster =
+    redis === undefined
+      ? undefined
+      : await Cluster.connect({ url: redis, nodeId: flags["node-id"], nodeTimeoutMs, log: consoleLog }).catch(leaveOnError);
+  const stores = cluster
+    ? {
+        history: new RedisHistory(cluster, retention),
+        accounts: new RedisAccounts(cluster),
+        bans: new RedisBans(cluster),
+        roomStore: new RedisRooms(cluster),
+        tokens: new RedisTokens(cluster),
+      }
+    : history instanceof SqliteHistory
+      ? { history, accounts: history.accounts, bans: history.bans, roomStore: history.roomRoles, tokens: history.tokens }
+      : { history };
   const hub = new Hub({
     admins,
-    clustered: redis !== undefined,
+    clustered: cluster !== undefined,
+    bus: cluster,
     defaultRoom: defaultRoom.name,
     maxRooms: limits.maxRooms,
     maxRoomsPerUser: limits.maxRoomsPerUser,
-    history,
-    accounts: history instanceof SqliteHistory ? history.accounts : undefined,
-    bans: history instanceof SqliteHistory ? history.bans : undefined,
-    roomStore: history instanceof SqliteHistory ? history.roomRoles : undefined,
-    tokens: history instanceof SqliteHistory ? history.tokens : undefined,
     replayOnJoin,
+    ...stores,
   });
-  let cluster: Cluster | undefined;
-  if (redis !== undefined) {
-    try {
-      cluster = await Cluster.start({ url: redis, nodeId: flags["node-id"], nodeTimeoutMs, log: consoleLog, hub });
-      hub.history = new RedisHistory(cluster, retention);
-      hub.accounts = new RedisAccounts(cluster);
-      hub.bans = new RedisBans(cluster);
-      hub.roomStore = new RedisRooms(cluster);
-      hub.tokens = new RedisTokens(cluster);
-    } catch (err) {
-      if (!(err instanceof ClusterError)) throw err;
-      flushLog();
-      process.stderr.write(`bunchat-server: ${err.message}\n`);
-      process.exit(1);
-    }
-  }
+  if (cluster) await cluster.join(hub).catch(leaveOnError);
   let server;
   try {
     server = startServer({ host, port, ircPort, ircTlsPort, ircName, httpPort, webHosts, log: consoleLog, limits, password, tls, bus: cluster, hub });

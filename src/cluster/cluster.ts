@@ -71,8 +71,6 @@ export interface ClusterOptions {
   clock?: Clock;
   /** For the boot id and a generated node id: a number in [0, 1). */
   random?: () => number;
-  /** The hub this node's users are in (built by the server, with its rooms' settings); a default one if absent. */
-  hub?: Hub;
 }
 
 export interface ClusterStats {
@@ -115,7 +113,8 @@ function randomId(random: () => number, length: number): string {
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
 export class Cluster extends Moderation implements NodeBus, RosterHost, ConnectionHost, HistoryLink {
-  readonly hub: Hub;
+  /** The hub this node's users are in: built on this bus (and its stores), then given to join(). */
+  hub!: Hub;
   readonly node: string;
   readonly stats: ClusterStats = {
     published: 0,
@@ -160,7 +159,8 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
   historyLines = DEFAULT_RETENTION.linesPerRoom;
 
   private constructor(
-    [cmd, sub]: [RedisClient, RedisClient],
+    /** The command connection and the subscriber's. */
+    private readonly clients: [RedisClient, RedisClient],
     node: string,
     private readonly options: ClusterOptions,
     readonly log: (line: string) => void,
@@ -170,7 +170,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     this.nodeTimeoutMs = options.nodeTimeoutMs ?? DEFAULT_NODE_TIMEOUT_MS;
     this.maxPendingBytes = options.maxPendingBytes ?? MAX_PENDING_BYTES;
     this.clock = options.clock ?? SYSTEM_CLOCK;
-    this.redis = new RedisConnection([cmd, sub], this, {
+    this.redis = new RedisConnection(clients, this, {
       url: options.url,
       clock: this.clock,
       retryMaxMs: options.retryMaxMs ?? 1000,
@@ -179,12 +179,23 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     });
     this.now = () => this.clock.now();
     this.boot = randomId(options.random ?? Math.random, 8);
-    this.hub = options.hub ?? new Hub({ clustered: true });
-    this.hub.bus = this;
   }
 
-  /** Connects, takes the node id, subscribes and reads who is online. Rejects with a ClusterError a person can act on. */
+  /**
+   * A node on its own hub (the default settings), joined: for tools and tests that need no server
+   * of their own. A server connects, builds its hub on the bus and its Redis stores, then joins.
+   */
   static async start(options: ClusterOptions): Promise<Cluster> {
+    const cluster = await Cluster.connect(options);
+    await cluster.join(new Hub({ clustered: true, bus: cluster }));
+    return cluster;
+  }
+
+  /**
+   * Connects to Redis; rejects with a ClusterError a person can act on. The node is not in the
+   * cluster yet: the stores can be made on it, then the hub, then join().
+   */
+  static async connect(options: ClusterOptions): Promise<Cluster> {
     const nodeId = options.nodeId ?? `node-${randomId(options.random ?? Math.random, 6)}`;
     if (!isNodeId(nodeId)) {
       throw new ClusterError(`--node-id must be 1-64 of A-Z a-z 0-9 _ . -, not "${nodeId}".`);
@@ -199,8 +210,16 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
       const why = (await diagnose(options.url)) ?? (err as Error).message;
       throw new ClusterError(`can't reach Redis at ${where}: ${why}`);
     }
-    const [cmd] = clients;
-    const cluster = new Cluster(clients, nodeId, options, options.log);
+    return new Cluster(clients, nodeId, options, options.log);
+  }
+
+  /** Takes the node id, subscribes and reads who is online, into `hub` (built on this bus). */
+  async join(hub: Hub): Promise<void> {
+    this.hub = hub;
+    const cluster = this;
+    const nodeId = this.node;
+    const where = redact(this.options.url);
+    const [cmd] = this.clients;
     try {
       // A heartbeat that is not ours: another process has this id, or had it and died (kill -9, a
       // crash) less than a node timeout ago. A live one listens on its node channel; a dead one's
@@ -222,15 +241,14 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
       }
       await cluster.rejoin();
     } catch (err) {
-      for (const c of clients) c.close();
+      for (const c of this.clients) c.close();
       if (err instanceof ClusterError) throw err;
       throw new ClusterError(`Redis at ${where} failed while joining the cluster: ${(err as Error).message}`);
     }
     cluster.redis.watch();
     cluster.beatTimer = every(cluster.clock, cluster.nodeTimeoutMs / 4, () => cluster.beat());
     cluster.redis.startPulse();
-    options.log(`cluster: node ${nodeId} joined through Redis at ${where}, ${cluster.hub.size} online in all`);
-    return cluster;
+    this.options.log(`cluster: node ${nodeId} joined through Redis at ${where}, ${cluster.hub.size} online in all`);
   }
 
   get connected(): boolean {
@@ -556,11 +574,11 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
    * node took meanwhile), catch up with the other nodes, and tell them who is here. One at a time.
    */
   rejoin(): Promise<void> {
-    this.rejoining ??= this.join().finally(() => (this.rejoining = undefined));
+    this.rejoining ??= this.subscribeAndSync().finally(() => (this.rejoining = undefined));
     return this.rejoining;
   }
 
-  private async join(): Promise<void> {
+  private async subscribeAndSync(): Promise<void> {
     this.redis.state = "syncing";
     this.buffered = [];
     await this.measureClock();

@@ -15,10 +15,10 @@ export class MemoryNetwork {
   readonly nodes = new Map<string, MemoryBus>();
   readonly names = new Map<string, string>();
 
-  /** A new node on `hub`: it learns who is on the others, and they learn who is on it. */
-  attach(node: string, hub: Hub, log: (line: string) => void = () => {}): MemoryBus {
+  /** A new node: a hub is made on it, then it joins (it learns who is on the others, and they who is on it). */
+  node(node: string, log: (line: string) => void = () => {}): MemoryBus {
     if (this.nodes.has(node)) throw new Error(`node id "${node}" is in use`);
-    return new MemoryBus(this, node, hub, log);
+    return new MemoryBus(this, node, log);
   }
 }
 
@@ -29,16 +29,22 @@ export class MemoryBus extends Moderation implements NodeBus, RosterHost {
   private readonly flush = () => this.deliver();
   private turnsDelivered = 0;
 
+  /** The hub this node's users are in: built on this bus, then given to join(). */
+  hub!: Hub;
+
   constructor(
     private readonly network: MemoryNetwork,
     readonly node: string,
-    readonly hub: Hub,
     readonly log: (line: string) => void,
   ) {
     super();
-    hub.bus = this;
+  }
+
+  /** Into the others' chat with `hub` (built on this bus). */
+  join(hub: Hub): void {
+    this.hub = hub;
     this.resync();
-    network.nodes.set(node, this);
+    this.network.nodes.set(this.node, this);
     this.queue({ type: "roster", users: this.entries() });
   }
 

@@ -108,6 +108,8 @@ export interface HubOptions {
   turns?: Turns;
   /** Some members are on other nodes. */
   clustered?: boolean;
+  /** What reaches them (Redis, or memory between servers of one process): made first, joined once the hub is made on it. */
+  bus?: Bus;
   /** What presence batching runs on (tests pass their own). */
   clock?: Clock;
   /** Where everyone starts. */
@@ -157,13 +159,13 @@ export class Hub implements RoomHost {
   readonly lobby: string;
   private readonly maxRooms: number;
   private readonly maxRoomsPerUser: number;
-  /** Where rooms' lines are kept: set once before anyone joins (a cluster's comes with its bus). */
-  history: HistoryStore | undefined;
-  /** Registered names and server bans: set once before anyone joins, like `history`. */
-  accounts: AccountStore | undefined;
-  bans: BanStore | undefined;
-  roomStore: RoomStore | undefined;
-  tokens: TokenStore | undefined;
+  /** Where rooms' lines are kept (a cluster's in Redis, through its bus). */
+  readonly history: HistoryStore | undefined;
+  /** Registered names, server bans, rooms' roles, bot tokens: kept with the history. */
+  readonly accounts: AccountStore | undefined;
+  readonly bans: BanStore | undefined;
+  readonly roomStore: RoomStore | undefined;
+  readonly tokens: TokenStore | undefined;
   readonly passwords: Passwords;
   /** Server admins (--admin), and the setup codes of their names not registered yet. */
   readonly admins: Admins;
@@ -182,7 +184,7 @@ export class Hub implements RoomHost {
    * (cluster mode); on one node they are all of `members`, and 10,000 entries are not kept twice.
    */
   private readonly here: Set<Member> | undefined;
-  /** Other nodes: in cluster mode, the bus that reaches them (Redis, or memory in tests); none alone. */
+  /** Other nodes: in cluster mode, the bus that reaches them (Redis, or memory in tests); none alone. Gone once it stops. */
   bus: Bus | undefined;
   private readonly everyone = new SortedNames();
   /** Rooms by folded name, and their names in order for /rooms. */
@@ -214,6 +216,7 @@ export class Hub implements RoomHost {
     this.bans = options.bans;
     this.roomStore = options.roomStore;
     this.tokens = options.tokens;
+    this.bus = options.bus;
     this.passwords = options.passwords ?? new Passwords();
     this.admins = new Admins(options.admins);
     this.replayOnJoin = options.replayOnJoin ?? DEFAULT_REPLAY;

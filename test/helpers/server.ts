@@ -89,33 +89,34 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
   if (options.cluster || options.memory) {
     const { maxRooms, maxRoomsPerUser } = options.limits ?? {};
     const { defaultRoom, history, replayOnJoin, accounts, admins, bans, roomStore, tokens } = options;
+    const nodeLog = (l: string) => void log.push(l);
+    // The bus first, then the stores (in Redis, through its connection), then the hub on both; then it joins.
+    const node = options.cluster
+      ? await Cluster.connect({ ...options.cluster, log: nodeLog })
+      : options.memory!.network.node(options.memory!.nodeId, nodeLog);
+    const stores =
+      options.cluster && options.redisHistory && node instanceof Cluster
+        ? {
+            history: new RedisHistory(node, options.redisHistory),
+            accounts: new RedisAccounts(node),
+            bans: new RedisBans(node),
+            roomStore: new RedisRooms(node),
+            tokens: new RedisTokens(node),
+          }
+        : { history, accounts, bans, roomStore, tokens };
     hub = new Hub({
       clustered: true,
+      bus: node,
       defaultRoom,
       maxRooms,
       maxRoomsPerUser,
-      history,
       replayOnJoin,
-      accounts,
       admins,
-      bans,
-      roomStore,
-      tokens,
       passwords: TEST_PASSWORDS,
+      ...stores,
     });
-    const nodeLog = (l: string) => void log.push(l);
-    if (options.cluster) {
-      const node = await Cluster.start({ ...options.cluster, hub, log: nodeLog });
-      if (options.redisHistory) {
-        hub.history = new RedisHistory(node, options.redisHistory);
-        hub.accounts = new RedisAccounts(node);
-        hub.bans = new RedisBans(node);
-        hub.roomStore = new RedisRooms(node);
-        hub.tokens = new RedisTokens(node);
-      }
-      bus = node;
-    }
-    else if (options.memory) bus = options.memory.network.attach(options.memory.nodeId, hub, nodeLog);
+    await node.join(hub);
+    bus = node;
   }
   const server = startServer({
     host: "127.0.0.1",
