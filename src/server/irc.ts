@@ -39,6 +39,15 @@ function flat(text: string): string {
   return text.replace(/[\r\n\0]+/g, " ");
 }
 
+/** An IRC command once registered (IrcSession.COMMANDS). */
+interface IrcCommand {
+  /** Parameters it can't do without. */
+  min: number;
+  /** What IRC answers when they are missing, if not ERR_NEEDMOREPARAMS. */
+  missing?(session: IrcSession, command: string): string;
+  run(session: IrcSession, params: string[], message: IrcMessage): void;
+}
+
 export class IrcSession extends Session {
   protected override readonly speaks = { protocol: "IRC", clients: "an IRC client" };
   /** Capabilities the client asked for and got. */
@@ -341,86 +350,99 @@ export class IrcSession extends Session {
   // Commands once registered.
 
   private command(m: IrcMessage): void {
-    const p = m.params;
     this.answering = m.command;
     this.target = "*";
-    switch (m.command) {
-      case "PING":
-        if (p[0] === undefined) return this.send(this.numeric(N.ERR_NOORIGIN, ["No origin specified"]));
-        for (const room of this.rooms) room.flushPresence(); // what happened before the PING comes before its PONG
-        return this.send(ircLine(this.server, "PONG", [this.server, p[0]], true));
-      case "PONG":
-        return;
-      case "CAP":
-        return this.cap(m);
-      case "PASS":
-      case "USER":
-        return this.send(this.numeric(N.ERR_ALREADYREGISTERED, ["You may not reregister"]));
-      case "AUTHENTICATE":
-        return this.send(this.numeric(N.ERR_SASLALREADY, ["You have already authenticated"]));
-      case "QUIT":
-        return this.quit(p[0] ? sanitizeText(p[0]).slice(0, LIMITS.reasonMaxLength) : undefined);
-      case "NICK":
-        if (!p[0]) return this.send(this.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]));
-        if (p[0] === this.name) return; // IRC: a change to the same nick says nothing
-        this.target = p[0];
-        return this.rename(p[0]);
-      case "JOIN":
-        return this.join(p[0], m);
-      case "PART":
-        return this.part(p[0], p[1]);
-      case "PRIVMSG":
-      case "NOTICE":
-        return this.message(m.command, p[0], p[1]);
-      case "TOPIC":
-        return this.topic(p[0], p[1]);
-      case "NAMES":
-        return this.names(p[0]);
-      case "WHO":
-        return this.who(p[0]);
-      case "WHOIS":
-        return this.whois(p.length > 1 ? p[1] : p[0]);
-      case "WHOWAS":
-        if (!p[0]) return this.send(this.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]));
-        return this.send(this.numeric(N.ERR_WASNOSUCHNICK, [p[0], "There was no such nickname"]) + this.numeric(N.RPL_ENDOFWHOWAS, [p[0], "End of WHOWAS"]));
-      case "AWAY":
-        return p[0] ? runCommand(this, "away", p[0]) : runCommand(this, "back", "");
-      case "LIST":
-        return this.list();
-      case "LUSERS":
-        return this.lusers();
-      case "MOTD":
-        return this.motd();
-      case "MODE":
-        return this.modeCommand(p);
-      case "KICK":
-        return this.kickCommand(p[0], p[1], p[2]);
-      case "VERSION":
-        return this.send(this.numeric(N.RPL_VERSION, [`bunchat-${VERSION}`, this.server, "IRC door"]) + isupport().map((l) => this.numeric(N.RPL_ISUPPORT, [...l, "are supported by this server"])).join(""));
-      case "TIME":
-        return this.send(this.numeric(N.RPL_TIME, [this.server, new Date(this.now()).toUTCString()]));
-      case "INFO":
-        return this.send(this.numeric(N.RPL_INFO, [`bunchat ${VERSION}: one chat for IRC, nc, its own client and the browser`]) + this.numeric(N.RPL_ENDOFINFO, ["End of INFO list"]));
-      case "HELP":
-      case "HELPOP":
-        return this.help(p[0]);
-      case "USERHOST":
-        return this.send(this.numeric(N.RPL_USERHOST, [p.slice(0, 5).map((n) => this.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=${this.hub.awayReason(u) === undefined ? "+" : "-"}${userOf(u)}@${IRC_HOST}`).join(" ")]));
-      case "ISON":
-        return this.send(this.numeric(N.RPL_ISON, [p.join(" ").split(/\s+/).filter((n) => n && this.hub.find(n)).map((n) => this.hub.find(n)!.name).join(" ")]));
-      default: {
-        // bunchat's own commands (REGISTER, HISTORY, SEARCH, MUTE…), as raw IRC commands.
-        const name = lookupCommand(m.command.toLowerCase());
-        if (!name) return this.send(this.numeric(N.ERR_UNKNOWNCOMMAND, [m.command, "Unknown command"]));
-        // IRCv3's REGISTER <account> <email|*> <password>: the password is the last.
-        const args = name === "register" && p.length >= 3 ? p[2]! : p.join(" ");
-        return runCommand(this, name, args);
-      }
+    const spec = IrcSession.COMMANDS[m.command];
+    if (!spec) return this.bunchatCommand(m);
+    // One place for what a command lacks: ERR_NEEDMOREPARAMS, or the numeric IRC has for it.
+    if (m.params.length < spec.min || m.params.slice(0, spec.min).some((p) => p === "")) {
+      return this.send(spec.missing ? spec.missing(this, m.command) : this.needMoreParams(m.command));
     }
+    spec.run(this, [...m.params], m);
   }
 
-  private join(list: string | undefined, m: IrcMessage): void {
-    if (!list) return this.send(this.needMoreParams(m.command));
+  /** bunchat's own commands (REGISTER, HISTORY, SEARCH, MUTE…) as raw IRC commands; else ERR_UNKNOWNCOMMAND. */
+  private bunchatCommand(m: IrcMessage): void {
+    const name = lookupCommand(m.command.toLowerCase());
+    if (!name) return this.send(this.numeric(N.ERR_UNKNOWNCOMMAND, [m.command, "Unknown command"]));
+    // IRCv3's REGISTER <account> <email|*> <password>: the password is the last.
+    const p = m.params;
+    const args = name === "register" && p.length >= 3 ? p[2]! : p.join(" ");
+    return runCommand(this, name, args);
+  }
+
+  /**
+   * The IRC commands once registered, ergo's way: each with the parameters it can't do without
+   * (`min`; when fewer come, ERR_NEEDMOREPARAMS unless `missing` says what IRC answers instead)
+   * and what it does. Anything else is one of bunchat's own commands, or unknown.
+   */
+  private static readonly COMMANDS: Record<string, IrcCommand> = {
+    PING: {
+      min: 0, // "PING :" (an empty token) is answered; only none at all is ERR_NOORIGIN
+      run(s, p) {
+        if (p[0] === undefined) return s.send(s.numeric(N.ERR_NOORIGIN, ["No origin specified"]));
+        for (const room of s.rooms) room.flushPresence(); // what happened before the PING comes before its PONG
+        s.send(ircLine(s.server, "PONG", [s.server, p[0]], true));
+      },
+    },
+    PONG: { min: 0, run() {} },
+    CAP: { min: 0, run: (s, _p, m) => s.cap(m) },
+    PASS: { min: 0, run: (s) => s.send(s.numeric(N.ERR_ALREADYREGISTERED, ["You may not reregister"])) },
+    USER: { min: 0, run: (s) => s.send(s.numeric(N.ERR_ALREADYREGISTERED, ["You may not reregister"])) },
+    AUTHENTICATE: { min: 0, run: (s) => s.send(s.numeric(N.ERR_SASLALREADY, ["You have already authenticated"])) },
+    QUIT: { min: 0, run: (s, p) => s.quit(p[0] ? sanitizeText(p[0]).slice(0, LIMITS.reasonMaxLength) : undefined) },
+    NICK: {
+      min: 1,
+      missing: (s) => s.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]),
+      run(s, p) {
+        if (p[0] === s.name) return; // IRC: a change to the same nick says nothing
+        s.target = p[0]!;
+        s.rename(p[0]!);
+      },
+    },
+    JOIN: { min: 1, run: (s, p) => s.join(p[0]!) },
+    PART: { min: 1, run: (s, p) => s.part(p[0]!, p[1]) },
+    // Their own numerics for what is missing, and none at all for a NOTICE: in message().
+    PRIVMSG: { min: 0, run: (s, p) => s.message("PRIVMSG", p[0], p[1]) },
+    NOTICE: { min: 0, run: (s, p) => s.message("NOTICE", p[0], p[1]) },
+    TOPIC: { min: 1, run: (s, p) => s.topic(p[0]!, p[1]) },
+    NAMES: { min: 0, run: (s, p) => s.names(p[0]) },
+    WHO: { min: 0, run: (s, p) => s.who(p[0]) },
+    WHOIS: { min: 0, run: (s, p) => s.whois(p.length > 1 ? p[1] : p[0]) },
+    WHOWAS: {
+      min: 1,
+      missing: (s) => s.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]),
+      run: (s, p) => s.send(s.numeric(N.ERR_WASNOSUCHNICK, [p[0]!, "There was no such nickname"]) + s.numeric(N.RPL_ENDOFWHOWAS, [p[0]!, "End of WHOWAS"])),
+    },
+    AWAY: { min: 0, run: (s, p) => (p[0] ? runCommand(s, "away", p[0]) : runCommand(s, "back", "")) },
+    LIST: { min: 0, run: (s) => s.list() },
+    LUSERS: { min: 0, run: (s) => s.lusers() },
+    MOTD: { min: 0, run: (s) => s.motd() },
+    MODE: { min: 1, run: (s, p) => s.modeCommand(p) },
+    KICK: { min: 2, run: (s, p) => s.kickCommand(p[0]!, p[1]!, p[2]) },
+    VERSION: {
+      min: 0,
+      run: (s) => s.send(s.numeric(N.RPL_VERSION, [`bunchat-${VERSION}`, s.server, "IRC door"]) + isupport().map((l) => s.numeric(N.RPL_ISUPPORT, [...l, "are supported by this server"])).join("")),
+    },
+    TIME: { min: 0, run: (s) => s.send(s.numeric(N.RPL_TIME, [s.server, new Date(s.now()).toUTCString()])) },
+    INFO: {
+      min: 0,
+      run: (s) => s.send(s.numeric(N.RPL_INFO, [`bunchat ${VERSION}: one chat for IRC, nc, its own client and the browser`]) + s.numeric(N.RPL_ENDOFINFO, ["End of INFO list"])),
+    },
+    HELP: { min: 0, run: (s, p) => s.help(p[0]) },
+    HELPOP: { min: 0, run: (s, p) => s.help(p[0]) },
+    USERHOST: {
+      min: 0,
+      run: (s, p) =>
+        s.send(s.numeric(N.RPL_USERHOST, [p.slice(0, 5).map((n) => s.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=${s.hub.awayReason(u) === undefined ? "+" : "-"}${userOf(u)}@${IRC_HOST}`).join(" ")])),
+    },
+    ISON: {
+      min: 0,
+      run: (s, p) => s.send(s.numeric(N.RPL_ISON, [p.join(" ").split(/\s+/).filter((n) => n && s.hub.find(n)).map((n) => s.hub.find(n)!.name).join(" ")])),
+    },
+  };
+
+  private join(list: string): void {
     if (list === "0") {
       for (const room of [...this.rooms]) runCommand(this, "part", room.name);
       return;
@@ -437,8 +459,7 @@ export class IrcSession extends Session {
     }
   }
 
-  private part(list: string | undefined, message: string | undefined): void {
-    if (!list) return this.send(this.needMoreParams("PART"));
+  private part(list: string, message: string | undefined): void {
     for (const name of list.split(",").filter((n) => n !== "")) {
       this.target = name;
       const room = this.hub.room(name);
@@ -497,8 +518,7 @@ export class IrcSession extends Session {
     }
   }
 
-  private topic(name: string | undefined, text: string | undefined): void {
-    if (!name) return this.send(this.needMoreParams("TOPIC"));
+  private topic(name: string, text: string | undefined): void {
     this.target = name;
     const room = this.hub.room(name);
     if (!room) return this.send(this.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel"]));
@@ -596,8 +616,7 @@ export class IrcSession extends Session {
   }
 
   private modeCommand(p: string[]): void {
-    const [target, change, ...args] = p;
-    if (!target) return this.send(this.needMoreParams("MODE"));
+    const [target = "", change, ...args] = p;
     this.target = target;
     if (!target.startsWith("#")) {
       if (foldName(target) !== foldName(this.name)) return this.send(this.numeric(N.ERR_USERSDONTMATCH, ["Can't change mode for other users"]));
@@ -634,8 +653,7 @@ export class IrcSession extends Session {
     else this.runIn(room, flags[2] === "o" ? (plus ? "op" : "deop") : plus ? "ban" : "unban", args[0]!.replace(/!.*$/, ""));
   }
 
-  private kickCommand(channel: string | undefined, nick: string | undefined, why: string | undefined): void {
-    if (!channel || !nick) return this.send(this.needMoreParams("KICK"));
+  private kickCommand(channel: string, nick: string, why: string | undefined): void {
     this.target = channel;
     const room = this.hub.room(channel);
     if (!room) return this.send(this.numeric(N.ERR_NOSUCHCHANNEL, [channel, "No such channel"]));
