@@ -3,7 +3,7 @@
 //   <!-- generated: server-flags -->  …  <!-- end generated -->
 // test/docs.test.ts fails when the files differ from what this would write.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeRenderer } from "../src/client/render.ts";
 import { CLIENT_FLAGS, flagTable, SERVER_FLAGS } from "../src/flags.ts";
@@ -212,6 +212,51 @@ function benchFigures(): string {
 }
 
 /** Every generated section, by name. */
+/** What each folder of src/ is for; a folder missing here stops `bun run docs` (and fails the docs test). */
+const FOLDERS: Record<string, string> = {
+  "": "the entry points' helpers: flags (parsed, --help and README's tables from one table), the log's clock",
+  protocol: "what every door and client speak, with no sockets: events, the command table, names, limits, sanitising, line framing, the encodings and their decoder, IRC's wire format",
+  net: "what moves bytes and time: the outbox (the only code that writes to a socket), turn batching, flood pacing, token buckets, the clock",
+  server: "the chat (hub, rooms, presence, commands, moderation, admins) and its doors (TCP, IRC, the web door with its HTTP, WebSocket and API), sessions and what guards them",
+  store: "what is kept, behind interfaces: history, accounts, bans, rooms' roles, bot tokens; in SQLite on one server, in Redis in a cluster",
+  cluster: "several servers as one chat through Redis (or memory, in tests): envelopes, the roster of other nodes' users, node liveness",
+  client: "the terminal client: its connection, screen, Tab completion and what it has shown",
+  web: "the browser client (bundled into app.bundle.js by scripts/page.ts) and how the server serves it",
+};
+
+/** The first sentence of a file's top comment. */
+function purpose(file: string): string {
+  const lines = readFileSync(file, "utf8").split("\n");
+  const comment: string[] = [];
+  for (const line of lines) {
+    if (line.startsWith("///")) continue;
+    if (!line.startsWith("//")) break;
+    comment.push(line.replace(/^\/\/ ?/, ""));
+  }
+  const text = comment.join(" ").trim();
+  const end = text.search(/\.(\s|$)/);
+  let sentence = end === -1 ? text : text.slice(0, end);
+  if (sentence.length > 160) sentence = `${sentence.slice(0, sentence.lastIndexOf(" ", 157))} …`;
+  return sentence.replaceAll("|", "\\|");
+}
+
+/** src/ folder by folder, file by file, each with the first sentence of its own top comment (README). */
+function codeLayout(): string {
+  const src = join(ROOT, "src");
+  const rows = ["| File | What it is for |", "| --- | --- |"];
+  const folders = ["", ...readdirSync(src, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()];
+  for (const folder of folders) {
+    const what = FOLDERS[folder];
+    if (what === undefined) throw new Error(`src/${folder}/ has no description in scripts/docs.ts (FOLDERS)`);
+    rows.push(`| **\`src/${folder}${folder ? "/" : ""}\`** | ${what} |`);
+    const dir = join(src, folder);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")).sort()) {
+      rows.push(`| \`${file}\` | ${purpose(join(dir, file))} |`);
+    }
+  }
+  return rows.join("\n");
+}
+
 export function sections(): Record<string, string> {
   return {
     "server-flags": flagTable(SERVER_FLAGS),
@@ -223,6 +268,7 @@ export function sections(): Record<string, string> {
     "structured-example": fence(structuredExample()),
     "plain-example": fence(plainExample()),
     "bench-figures": benchFigures(),
+    "code-layout": codeLayout(),
   };
 }
 
