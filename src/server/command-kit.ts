@@ -54,7 +54,6 @@ export function unknownUser(target: string): ErrorEvent {
   return error("unknown-user", `No user named "${sanitizeText(target)}" is online. /users shows who is.`);
 }
 
-/** A plain line, /me or /topic from someone in no room. */
 /**
  * A line or /me from `ctx.me` to `room`: said, counted, kept and logged; or, for someone muted
  * there, not sent and they are told so (each line, as IRC's 404 does; flood control paces them).
@@ -81,6 +80,7 @@ export function logged(text: string): string {
   return text.length <= LOG_TEXT_MAX ? text : `${text.slice(0, LOG_TEXT_MAX)}… (${text.length - LOG_TEXT_MAX} more characters)`;
 }
 
+/** A plain line, /me or /topic from someone in no room. */
 export function notInRoom(): ErrorEvent {
   return error("not-in-room", "You are in no room, so that went nowhere: /join a room (/rooms lists them).");
 }
