@@ -237,9 +237,17 @@ export class FrameWriter implements Writable {
     return taken + sent;
   }
 
-  /** A pong or a close: now, or once the frame under way is out. */
+  /**
+   * A pong or a close: now, or once the frame under way is out. While one waits, a client that
+   * keeps pinging and never reads must not grow the queue: a newer pong takes the waiting one's
+   * place (RFC 6455 §5.5.3 lets a server answer only the latest ping), so at most a pong and a
+   * close wait.
+   */
   sendControl(opcode: number, payload: Uint8Array): void {
-    this.control.push(frame(opcode, payload));
+    const framed = frame(opcode, payload);
+    const waiting = opcode === OPCODE.pong ? this.control.findIndex((f) => (f[0]! & 0x0f) === OPCODE.pong) : -1;
+    if (waiting === -1) this.control.push(framed);
+    else this.control[waiting] = framed;
     if (this.idle) this.flushControl();
   }
 

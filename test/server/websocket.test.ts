@@ -150,4 +150,27 @@ describe("WebSocket frames to a client", () => {
     expect(frames.filter((f) => f.opcode === OPCODE.binary).map((f) => f.payload).join("")).toBe(`{"a":1}\n${"y".repeat(300)}\n`);
     expect(frames.filter((f) => f.opcode === OPCODE.pong)).toEqual([{ opcode: OPCODE.pong, payload: "p" }]);
   });
+
+  test("pings while a frame is stuck: one pong waits, the latest, whatever the count", () => {
+    let open = 3; // the socket takes 3 bytes, then nothing until it drains
+    const taken: number[] = [];
+    const writer = new FrameWriter({
+      write(data: Uint8Array) {
+        const n = Math.min(open, data.length);
+        open -= n;
+        taken.push(...data.subarray(0, n));
+        return n;
+      },
+      end() {},
+      terminate() {},
+    });
+    writer.write(utf8.encode("hello\n"));
+    for (let i = 0; i < 1000; i++) writer.sendControl(OPCODE.pong, utf8.encode(`p${i}`));
+    expect((writer as unknown as { control: Uint8Array[] }).control.length).toBe(1);
+    open = 1_000_000;
+    writer.write(utf8.encode("hello\n").subarray(1));
+    writer.drain();
+    const frames = unframe(taken);
+    expect(frames.filter((f) => f.opcode === OPCODE.pong)).toEqual([{ opcode: OPCODE.pong, payload: "p999" }]);
+  });
 });
