@@ -45,7 +45,7 @@ interface IrcCommand {
   min: number;
   /** What IRC answers when they are missing, if not ERR_NEEDMOREPARAMS. */
   missing?(session: IrcSession, command: string): string;
-  run(session: IrcSession, params: string[], message: IrcMessage): void;
+  run(session: IrcSession, params: readonly string[], message: IrcMessage): void;
 }
 
 export class IrcSession extends Session {
@@ -358,7 +358,7 @@ export class IrcSession extends Session {
     if (m.params.length < spec.min || m.params.slice(0, spec.min).some((p) => p === "")) {
       return this.send(spec.missing ? spec.missing(this, m.command) : this.needMoreParams(m.command));
     }
-    spec.run(this, [...m.params], m);
+    spec.run(this, m.params, m);
   }
 
   /** bunchat's own commands (REGISTER, HISTORY, SEARCH, MUTE…) as raw IRC commands; else ERR_UNKNOWNCOMMAND. */
@@ -615,7 +615,7 @@ export class IrcSession extends Session {
     runCommand(this, "rooms", "");
   }
 
-  private modeCommand(p: string[]): void {
+  private modeCommand(p: readonly string[]): void {
     const [target = "", change, ...args] = p;
     this.target = target;
     if (!target.startsWith("#")) {
