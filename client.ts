@@ -6,7 +6,7 @@ import { runClient } from "./src/client/app.ts";
 import { checkName } from "./src/protocol/names.ts";
 import { CLIENT_FLAGS, helpOptions, parserOptions } from "./src/flags.ts";
 import type { LinkTls } from "./src/client/link.ts";
-import { helpLines } from "./src/protocol/codec.ts";
+import { helpLines } from "./src/render/text.ts";
 import { COMMANDS } from "./src/protocol/commands.ts";
 import { DEFAULT_CLIENT_HOST, DEFAULT_PORT } from "./src/protocol/limits.ts";
 import { VERSION } from "./src/version.ts";

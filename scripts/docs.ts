@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { makeRenderer } from "../src/client/render.ts";
 import { CLIENT_FLAGS, flagTable, SERVER_FLAGS } from "../src/flags.ts";
-import { encode, toText } from "../src/protocol/codec.ts";
+import { encode } from "../src/render/codec.ts";
+import { toText } from "../src/render/text.ts";
 import type { ClientHello, Mode, ServerEvent, View } from "../src/protocol/events.ts";
 import { DEFAULT_ROOM, PROTOCOL_VERSION, SERVER_LIMITS } from "../src/protocol/limits.ts";
 import { checkName } from "../src/protocol/names.ts";
@@ -211,11 +212,11 @@ function benchFigures(): string {
   ].join("\n");
 }
 
-/** Every generated section, by name. */
 /** What each folder of src/ is for; a folder missing here stops `bun run docs` (and fails the docs test). */
 const FOLDERS: Record<string, string> = {
   "": "the entry points' helpers: flags (parsed, --help and README's tables from one table), the log's clock",
-  protocol: "what every door and client speak, with no sockets: events, the command table, names, limits, sanitising, line framing, the encodings and their decoder, IRC's wire format",
+  protocol: "what every door and client speak, with no sockets: events, the command table, names, limits, sanitising, line framing, the decoder, IRC's wire format and numerics",
+  render: "how an event is written, once for every door and client: its sentences (text.ts: nc, the terminal client and the page show the same words), its encodings per view, its IRC lines",
   net: "what moves bytes and time: the outbox (the only code that writes to a socket), turn batching, flood pacing, token buckets, the clock",
   server: "the chat (hub, rooms, presence, commands, moderation, admins) and its doors (TCP, IRC, the web door with its HTTP, WebSocket and API), sessions and what guards them",
   store: "what is kept, behind interfaces: history, accounts, bans, rooms' roles, bot tokens; in SQLite on one server, in Redis in a cluster",
@@ -244,8 +245,16 @@ function purpose(file: string): string {
 function codeLayout(): string {
   const src = join(ROOT, "src");
   const rows = ["| File | What it is for |", "| --- | --- |"];
-  const folders = ["", ...readdirSync(src, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()];
-  for (const folder of folders) {
+  /** Every folder under src/, depth first in name order ("" is src/ itself, "doors/irc" a nested one). */
+  const folders = (rel: string): string[] => [
+    rel,
+    ...readdirSync(join(src, rel), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort()
+      .flatMap((name) => folders(rel ? `${rel}/${name}` : name)),
+  ];
+  for (const folder of folders("")) {
     const what = FOLDERS[folder];
     if (what === undefined) throw new Error(`src/${folder}/ has no description in scripts/docs.ts (FOLDERS)`);
     rows.push(`| **\`src/${folder}${folder ? "/" : ""}\`** | ${what} |`);

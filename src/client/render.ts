@@ -2,16 +2,9 @@
 // visibly distinct, colours only when asked for, and nothing from the network unsanitised.
 
 import { createColors } from "picocolors";
-import {
-  helpBlock,
-  helpLines,
-  roomsLines,
-  toText,
-  topicLine,
-  unreachable,
-  usersLine,
-  WELCOME_NAMES,
-} from "../protocol/codec.ts";
+import { helpBlock, helpLines, roomsLines, toText, topicLine, usersLine } from "../render/text.ts";
+import { unreachable } from "../protocol/events.ts";
+import { WELCOME_NAMES } from "../protocol/limits.ts";
 import type { KeptEvent, RoomInfo, ServerEvent, Topic } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";

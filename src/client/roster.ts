@@ -5,7 +5,7 @@
 import { COMMANDS } from "../protocol/commands.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
-import { leftRoomOnly } from "../protocol/codec.ts";
+import { leftRoomOnly } from "../render/text.ts";
 
 export class Roster {
   /** Folded name to name as written. */

@@ -12,7 +12,7 @@ import { DEFAULT_RETENTION } from "../store/history.ts";
 import type { HistoryLink } from "../store/redis.ts";
 import type { RedisClient } from "bun";
 import { type Clock, every, SYSTEM_CLOCK, within } from "../net/clock.ts";
-import { unreachable } from "../protocol/codec.ts";
+import { unreachable } from "../protocol/events.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
 import { foldName } from "../protocol/names.ts";

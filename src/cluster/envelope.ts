@@ -7,7 +7,7 @@
 import { parseRoles, type RoomRoles } from "../store/rooms.ts";
 import type { RelayEvent } from "../server/hub.ts";
 import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
-import { isLeaveReason } from "../protocol/codec.ts";
+import { isLeaveReason } from "../protocol/events.ts";
 import { isObject } from "../protocol/decode.ts";
 import { LIMITS } from "../protocol/limits.ts";
 import { hasNameShape, hasRoomShape } from "../protocol/names.ts";

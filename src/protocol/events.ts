@@ -1,4 +1,4 @@
-// Everything the server tells a client. Each event is encoded once per mode (see codec.ts).
+// Everything the server tells a client. Each event is encoded once per mode (src/render/codec.ts).
 
 /** How a connection is written to: plain text, JSON lines, or IRC (with server-time tags: "irc-time"). */
 export type Mode = "text" | "json" | "irc" | "irc-time";
@@ -19,18 +19,25 @@ export type View = Mode | "tagged";
  * leave's message says by whom and why). parted and removed are a room's; the others mean the user
  * left the chat, and a leave of the chat reaches each person once, from one room they shared.
  */
-export type LeaveReason =
-  | "parted"
-  | "removed"
-  | "kicked"
-  | "quit"
-  | "disconnected"
-  | "too-slow"
-  | "timed-out"
-  | "flooding"
-  | "server-stopped"
-  | "server-lost"
-  | "server-restarted";
+export const LEAVE_REASONS = [
+  "parted",
+  "removed",
+  "kicked",
+  "quit",
+  "disconnected",
+  "too-slow",
+  "timed-out",
+  "flooding",
+  "server-stopped",
+  "server-lost",
+  "server-restarted",
+] as const;
+export type LeaveReason = (typeof LEAVE_REASONS)[number];
+
+/** Whether `v` is a leave reason this version knows. */
+export function isLeaveReason(v: unknown): v is LeaveReason {
+  return typeof v === "string" && (LEAVE_REASONS as readonly string[]).includes(v);
+}
 
 export type ErrorCode =
   | "name-invalid" // the username breaks a rule; choose another
@@ -229,4 +236,9 @@ export interface ClientHello {
   type: "hello";
   proto: number;
   client?: string;
+}
+
+/** For the default of a switch that names every case: the compiler refuses one left out. */
+export function unreachable(value: never): never {
+  throw new Error(`unhandled event: ${JSON.stringify(value)}`);
 }

@@ -121,3 +121,13 @@ export const DEFAULT_CLIENT_HOST = "127.0.0.1";
 
 /** Version of the structured (JSON lines) protocol; see PROTOCOL.md. */
 export const PROTOCOL_VERSION = 1;
+
+/** Names shown when joining. A 10,000-name welcome is 70 KB nobody reads. */
+export const WELCOME_NAMES = 50;
+/**
+ * Names a /users reply holds at most: past this it is a summary, and /users <prefix> finds someone.
+ * A full list of 2000 users with away reasons was 236 KB for a 7-byte command.
+ */
+export const USERS_SHOWN = 100;
+/** Rooms a /rooms reply lists at most; past this /rooms <prefix> finds one. */
+export const ROOMS_SHOWN = 100;

@@ -10,7 +10,8 @@
 
 import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { Turns } from "../net/turns.ts";
-import { Encoded, ROOMS_SHOWN, USERS_SHOWN } from "../protocol/codec.ts";
+import { Encoded } from "../render/codec.ts";
+import { ROOMS_SHOWN, USERS_SHOWN } from "../protocol/limits.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent, Topic } from "../protocol/events.ts";
 import { DEFAULT_ROOM, SERVER_LIMITS } from "../protocol/limits.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";

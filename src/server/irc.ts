@@ -2,11 +2,13 @@
 // the same hub as everyone else. A Session underneath (flood control, deadlines, the outbox, the
 // commands of bunchat); this class reads IRC's commands into bunchat's, and writes the events that
 // name their recipient (numerics, private messages) as IRC. What a whole room sees is written as
-// IRC once for every IRC member (src/protocol/irc.ts, the "irc" views).
+// IRC once for every IRC member (src/render/irc.ts, the "irc" views).
 
-import { type Encoded, stamp, toText } from "../protocol/codec.ts";
+import type { Encoded } from "../render/codec.ts";
+import { stamp, toText } from "../render/text.ts";
 import type { ErrorEvent, KeptEvent, ServerEvent } from "../protocol/events.ts";
-import { IRC_HOST, IRC_LINE_BYTES, IRC_SERVER, ircLine, ircShared, type IrcMessage, mask, parseIrc, privmsgLines, timeTag } from "../protocol/irc.ts";
+import { IRC_HOST, IRC_LINE_BYTES, IRC_SERVER, ircLine, type IrcMessage, mask, parseIrc } from "../protocol/irc.ts";
+import { ircShared, privmsgLines, timeTag } from "../render/irc.ts";
 import { lookupCommand } from "../protocol/commands.ts";
 import { NUMERIC as N, type Numeric } from "../protocol/irc-numerics.ts";
 import { LIMITS } from "../protocol/limits.ts";

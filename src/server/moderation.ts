@@ -6,7 +6,7 @@ import { type CommandName, splitFirst } from "../protocol/commands.ts";
 import type { ErrorEvent } from "../protocol/events.ts";
 import { foldName, hasNameShape } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
-import { utcMinute } from "../protocol/codec.ts";
+import { utcMinute } from "../render/text.ts";
 import { type Ban, MAX_BANS, parseDuration } from "../store/bans.ts";
 import { bannedName } from "../store/rooms.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, reason, unknownUser, usage } from "./command-kit.ts";

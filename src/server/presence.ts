@@ -11,7 +11,8 @@
 // welcome already shows who is in): it gets the runs from its own join on, the first of them cut
 // short. Members that joined at the same point share the bytes.
 
-import { Encoded, leftRoomOnly } from "../protocol/codec.ts";
+import { Encoded } from "../render/codec.ts";
+import { leftRoomOnly } from "../render/text.ts";
 import type { LeaveReason, ServerEvent, View } from "../protocol/events.ts";
 
 /**

@@ -4,7 +4,8 @@
 
 import type { Replay } from "./hub.ts";
 import { type Maybe, settled } from "../store/history.ts";
-import { parseClientHello, utcMinute } from "../protocol/codec.ts";
+import { parseClientHello } from "../protocol/hello.ts";
+import { utcMinute } from "../render/text.ts";
 import { lookupCommand, parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { PROTOCOL_VERSION } from "../protocol/limits.ts";

@@ -16,7 +16,8 @@
 // and they are never delivered to.
 
 import type { Turns } from "../net/turns.ts";
-import { Encoded, USERS_SHOWN } from "../protocol/codec.ts";
+import { Encoded } from "../render/codec.ts";
+import { USERS_SHOWN } from "../protocol/limits.ts";
 import type { LeaveReason, RoomInfo, ServerEvent, Topic, View } from "../protocol/events.ts";
 import type { Clock } from "../net/clock.ts";
 import type { Member } from "./hub.ts";

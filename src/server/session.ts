@@ -1,7 +1,8 @@
 // One connection's life: choosing a mode, choosing a name, chatting, leaving (exactly once).
 // Works on lines and events; the socket stays on the other side of the outbox.
 
-import { Encoded, encode, LEAVE_WORDS } from "../protocol/codec.ts";
+import { Encoded, encode } from "../render/codec.ts";
+import { LEAVE_WORDS } from "../render/text.ts";
 import { parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
 import { FLOOD_OUTPUT_PER_LINE, LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";

@@ -4,7 +4,7 @@
 
 import { splitFirst } from "../protocol/commands.ts";
 import { checkName, foldName } from "../protocol/names.ts";
-import { utcMinute } from "../protocol/codec.ts";
+import { utcMinute } from "../render/text.ts";
 import { MAX_TOKENS } from "../store/tokens.ts";
 import { newToken } from "./secrets.ts";
 import { badUsage, error, type Handler, outcome } from "./command-kit.ts";

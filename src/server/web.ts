@@ -17,7 +17,7 @@ import { API_MAX_BODY } from "./api.ts";
 import { assetResponse, PAGE_HEADERS, type Page } from "../web/page.ts";
 import { type BadRequest, HEAD_MAX_BYTES, headEnd, keepsAlive, parseHead, plainBytes, type RequestHead, responseBytes } from "./http.ts";
 import { acceptKey, FrameReader, FrameWriter, isWebSocketKey, OPCODE } from "./websocket.ts";
-import { Encoded } from "../protocol/codec.ts";
+import { Encoded } from "../render/codec.ts";
 
 /**
  * Connections turned away at the door that may still send their request, to be told why in its

@@ -7,7 +7,7 @@
 import type { KeptEvent, ServerEvent } from "../protocol/events.ts";
 import { decodeEvent } from "../protocol/decode.ts";
 import { COMMANDS } from "../protocol/commands.ts";
-import { leftRoomOnly, toText } from "../protocol/codec.ts";
+import { leftRoomOnly, toText } from "../render/text.ts";
 
 /**
  * The server's own words for an event, as its plain-text users read them, without the markers a

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { memoryStore } from "../helpers/accounts.ts";
-import { stamp } from "../../src/protocol/codec.ts";
+import { stamp } from "../../src/render/text.ts";
 import { testServer } from "../helpers/server.ts";
 import { Terminal } from "../helpers/tmux.ts";
 import { until } from "../helpers/until.ts";

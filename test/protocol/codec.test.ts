@@ -1,12 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import {
-  Encoded,
-  encode,
-  helpBlock,
-  helpLines,
-  parseClientHello,
-  toText,
-} from "../../src/protocol/codec.ts";
+import { Encoded, encode } from "../../src/render/codec.ts";
+import { helpBlock, helpLines, toText } from "../../src/render/text.ts";
+import { parseClientHello } from "../../src/protocol/hello.ts";
 import { decodeEvent } from "../../src/protocol/decode.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
 import { sanitizeText } from "../../src/protocol/sanitize.ts";

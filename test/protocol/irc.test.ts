@@ -2,7 +2,8 @@
 // cutting long texts to IRC's 512 bytes at character boundaries, with nothing lost.
 
 import { describe, expect, test } from "bun:test";
-import { IRC_LINE_BYTES, ircLine, ircShared, parseIrc, privmsgLines, splitText } from "../../src/protocol/irc.ts";
+import { IRC_LINE_BYTES, ircLine, parseIrc } from "../../src/protocol/irc.ts";
+import { ircShared, privmsgLines, splitText } from "../../src/render/irc.ts";
 
 describe("parseIrc", () => {
   test("command, parameters and trailing; case of the command; spaces", () => {

@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { Turns } from "../../src/net/turns.ts";
-import type { Encoded } from "../../src/protocol/codec.ts";
+import type { Encoded } from "../../src/render/codec.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
 import { type CommandContext, runCommand } from "../../src/server/commands.ts";
 import { Hub } from "../../src/server/hub.ts";

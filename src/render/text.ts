@@ -1,55 +1,9 @@
-// The wire encodings of a server event: plain text for people on nc/telnet, JSON lines for the
-// bundled client, and (from irc.ts) IRC for what every member of a room is sent. Encoded bytes are
-// shared by every recipient in that mode.
+// Every sentence the chat says, written once: what nc and telnet users read, what the terminal
+// client shows and what the page shows (each styles it its own way: colours, the DOM).
 
-import { COMMANDS } from "./commands.ts";
-import { ircShared } from "./irc.ts";
-import type { ClientHello, KeptEvent, LeaveReason, RoomInfo, ServerEvent, Topic, View } from "./events.ts";
-
-const utf8 = new TextEncoder();
-
-/** The event as one line of the wire, newline included, before it is turned into bytes. */
-export function wireLine(event: ServerEvent, view: View): string {
-  if (view === "json") return `${JSON.stringify(event)}\n`;
-  if (view === "irc" || view === "irc-time") return ircShared(event, view === "irc-time");
-  return `${toText(event, view === "tagged")}\n`;
-}
-
-export function encode(event: ServerEvent, view: View): Uint8Array {
-  return utf8.encode(wireLine(event, view));
-}
-
-/**
- * An event with its encodings computed at most once each, however many recipients it has. Fields
- * rather than a table per view: one is made for every line said, and a table would be two more
- * objects each time.
- */
-export class Encoded {
-  private text?: Uint8Array;
-  private tagged?: Uint8Array;
-  private json?: Uint8Array;
-  private textLine?: string;
-  private taggedLine?: string;
-  private jsonLine?: string;
-  /** IRC's two views (with and without server-time), rarer: one object for both when needed. */
-  private irc?: { bytes: Partial<Record<"irc" | "irc-time", Uint8Array>>; lines: Partial<Record<"irc" | "irc-time", string>> };
-  constructor(readonly event: ServerEvent) {}
-  bytes(view: View): Uint8Array {
-    if (view === "text") return (this.text ??= utf8.encode(this.line("text")));
-    if (view === "json") return (this.json ??= utf8.encode(this.line("json")));
-    if (view === "tagged") return (this.tagged ??= utf8.encode(this.line("tagged")));
-    const irc = (this.irc ??= { bytes: {}, lines: {} });
-    return (irc.bytes[view] ??= utf8.encode(this.line(view)));
-  }
-  /** The line as text: a turn of many events is joined as text and encoded once. */
-  line(view: View): string {
-    if (view === "text") return (this.textLine ??= wireLine(this.event, "text"));
-    if (view === "json") return (this.jsonLine ??= wireLine(this.event, "json"));
-    if (view === "tagged") return (this.taggedLine ??= wireLine(this.event, "tagged"));
-    const irc = (this.irc ??= { bytes: {}, lines: {} });
-    return (irc.lines[view] ??= wireLine(this.event, view));
-  }
-}
+import { COMMANDS } from "../protocol/commands.ts";
+import { type KeptEvent, type LeaveReason, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { WELCOME_NAMES } from "../protocol/limits.ts";
 
 /** The commands a welcome shows: the everyday ones (/help lists them all). */
 export const WELCOME_COMMANDS: readonly string[] = ["pm", "me", "join", "rooms", "users", "history", "search", "help", "quit"];
@@ -79,13 +33,6 @@ export function helpBlock(command?: string): string[] {
   return ["Commands:", ...helpLines().map((l) => `  ${l}`), "  //text  send a message that starts with /"];
 }
 
-/** Names shown when joining. A 10,000-name welcome is 70 KB nobody reads. */
-export const WELCOME_NAMES = 50;
-/**
- * Names a /users reply holds at most: past this it is a summary, and /users <prefix> finds someone.
- * A full list of 2000 users with away reasons was 236 KB for a 7-byte command.
- */
-export const USERS_SHOWN = 100;
 
 /** What a list of who is online says: the names shown, and how many there are in all. */
 export interface UsersList {
@@ -96,9 +43,6 @@ export interface UsersList {
   awayCount?: number;
   prefix?: string;
 }
-
-/** Rooms a /rooms reply lists at most; past this /rooms <prefix> finds one. */
-export const ROOMS_SHOWN = 100;
 
 /**
  * "Online (N): …" for the welcome and /users *, "In #dev (N): …" for /users in a room, with "and K
@@ -142,11 +86,6 @@ export function roomsLines(event: { rooms: readonly RoomInfo[]; count: number; p
 export function andMore(shown: readonly string[], count: number): string {
   const more = count - shown.length;
   return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
-}
-
-/** Whether `v` is a leave reason this version knows (LEAVE_WORDS has a word for each). */
-export function isLeaveReason(v: unknown): v is LeaveReason {
-  return typeof v === "string" && Object.hasOwn(LEAVE_WORDS, v);
 }
 
 /** How a leave reason reads in a sentence. */
@@ -348,26 +287,3 @@ export function stamp(ts: number, now: number): string {
     d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate();
   return sameDay ? time : `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}`;
 }
-
-export function unreachable(value: never): never {
-  throw new Error(`unhandled event: ${JSON.stringify(value)}`);
-}
-
-/** Reads the first line of a structured client; undefined if it is not a hello at all. */
-export function parseClientHello(line: string): ClientHello | { error: string } | undefined {
-  if (!line.startsWith("{")) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return { error: "The first line looks like JSON but does not parse." };
-  }
-  if (typeof value !== "object" || value === null || !("type" in value) || value.type !== "hello") {
-    return { error: 'A structured client must start with {"type":"hello","proto":1}.' };
-  }
-  const proto = "proto" in value ? value.proto : undefined;
-  if (typeof proto !== "number") return { error: 'The hello needs "proto": 1.' };
-  const client = "client" in value && typeof value.client === "string" ? value.client : undefined;
-  return { type: "hello", proto, ...(client === undefined ? {} : { client }) };
-}
-

@@ -1,0 +1,97 @@
+// IRC as what a room is sent: the events every member of a room sees written as IRC once for all
+// of them (a line, a join, a leave, a topic, a rename). What only one user sees (numerics naming
+// their nick) is written by the IRC door (src/doors/irc/).
+
+import type { ServerEvent } from "../protocol/events.ts";
+import { IRC_LINE_BYTES, IRC_SERVER, ircLine, mask } from "../protocol/irc.ts";
+import { leaveWords } from "./text.ts";
+
+/** The server-time tag of a line said at `ts`, with the space that ends the tags. */
+export function timeTag(ts: number): string {
+  return `@time=${new Date(ts).toISOString()} `;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * A text cut into pieces that each fit an IRC line after `overhead` bytes (the prefix, command and
+ * target), at character boundaries: a 4 KiB bunchat line reaches an IRC client as several lines.
+ */
+export function splitText(text: string, overhead: number): string[] {
+  const room = Math.max(64, IRC_LINE_BYTES - 2 - overhead);
+  // A UTF-16 unit is at most 3 bytes of UTF-8: most lines fit without being encoded to check.
+  if (text.length * 3 <= room || utf8.encode(text).length <= room) return [text];
+  const pieces: string[] = [];
+  let piece = "";
+  let bytes = 0;
+  for (const ch of text) {
+    const size = utf8.encode(ch).length;
+    if (bytes + size > room) {
+      pieces.push(piece);
+      piece = "";
+      bytes = 0;
+    }
+    piece += ch;
+    bytes += size;
+  }
+  if (piece !== "") pieces.push(piece);
+  return pieces;
+}
+
+/** A PRIVMSG (or an action, or a NOTICE) from `from` to `target`, cut to fit, each piece a line. */
+export function privmsgLines(from: string, target: string, text: string, action: boolean, tag = "", notice = false): string {
+  const source = mask(from);
+  const overhead = source.length + target.length + 16 + (action ? 9 : 0);
+  const command = notice ? "NOTICE" : "PRIVMSG";
+  const pieces = splitText(text, overhead);
+  // The usual case, one piece of plain text: written straight (a line said to a room is encoded
+  // once for all its IRC members, but once for every line).
+  if (pieces.length === 1 && !action && target !== "" && text !== "" && !text.startsWith(":")) {
+    return `${tag}:${source} ${command} ${target} :${text}\r\n`;
+  }
+  let out = "";
+  for (const piece of pieces) {
+    out += tag + ircLine(source, command, [target, action ? `\u0001ACTION ${piece}\u0001` : piece], true);
+  }
+  return out;
+}
+
+/**
+ * An event every member of a room is sent, as IRC lines (with the server-time tag if `time`); ""
+ * for an event that is never shared (those name their recipient: the door writes them).
+ */
+export function ircShared(event: ServerEvent, time: boolean): string {
+  const tag = time && "ts" in event ? timeTag(event.ts) : "";
+  switch (event.type) {
+    case "public":
+      return privmsgLines(event.from, event.room, event.text, false, tag, event.notice === true);
+    case "action":
+      return privmsgLines(event.from, event.room, event.text, true, tag);
+    case "join":
+      return tag + ircLine(mask(event.name), "JOIN", [event.room]);
+    case "joins":
+      // IRC clients keep a channel's names from its JOINs: every one of them, not a summary.
+      return event.names.map((name) => tag + ircLine(mask(name), "JOIN", [event.room])).join("");
+    case "leave":
+      return tag + leaveLine(event.room, event);
+    case "leaves":
+      return event.users.map((user) => tag + leaveLine(event.room, user)).join("");
+    case "topic":
+      return tag + ircLine(mask(event.by), "TOPIC", [event.room, event.text], true);
+    case "rename":
+      return tag + ircLine(mask(event.from), "NICK", [event.to]);
+    case "notice":
+      return tag + ircLine(IRC_SERVER, "NOTICE", ["*", event.text], true);
+    case "shutdown":
+      return ircLine(undefined, "ERROR", ["The server is shutting down. Goodbye!"], true);
+    default:
+      return "";
+  }
+}
+
+/** Someone left a room: PART for a /part, KICK for a kick, QUIT for leaving the chat. */
+function leaveLine(room: string, user: { name: string; reason: Parameters<typeof leaveWords>[0]["reason"]; message?: string }): string {
+  if (user.reason === "parted") return ircLine(mask(user.name), "PART", user.message ? [room, user.message] : [room], true);
+  if (user.reason === "removed") return ircLine(IRC_SERVER, "KICK", [room, user.name, `Kicked ${user.message ?? ""}`.trim()], true);
+  return ircLine(mask(user.name), "QUIT", [leaveWords(user)], true);
+}
