@@ -1,5 +1,5 @@
 #!/usr/bin/env bun
-// bunchat-server: flags, start, signals. The chat itself is in src/server/.
+// bunchat-server: flags, start, signals. The chat itself is in src/ (README: "How the code is laid out").
 
 import { allValues, parseCount, parseFlags, parsePort, runMain, stopSignals, UsageError } from "./src/cli.ts";
 import {
@@ -11,11 +11,11 @@ import {
   SERVER_LIMITS,
 } from "./src/protocol/limits.ts";
 import { checkName, checkRoom } from "./src/protocol/names.ts";
-import { Hub } from "./src/server/hub.ts";
+import { Hub } from "./src/core/hub.ts";
 import { helpOptions, parserOptions, SERVER_FLAGS } from "./src/flags.ts";
 import { consoleLog, flushLog } from "./src/time.ts";
 import { Cluster, ClusterError } from "./src/cluster/cluster.ts";
-import { historyStatus, startServer } from "./src/server/server.ts";
+import { historyStatus, startServer } from "./src/doors/server.ts";
 import {
   DEFAULT_DB,
   DEFAULT_REPLAY,
@@ -24,8 +24,8 @@ import {
   type HistoryStore,
   REPLAY_MEMORY,
 } from "./src/store/history.ts";
-import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "./src/store/redis.ts";
-import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite.ts";
+import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "./src/store/redis/stores.ts";
+import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite/history.ts";
 import { VERSION } from "./src/version.ts";
 
 const HELP = `bunchat-server ${VERSION}: a team chat server. Clients: bunchat, nc or telnet; IRC clients

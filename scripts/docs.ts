@@ -12,8 +12,8 @@ import { toText } from "../src/render/text.ts";
 import type { ClientHello, Mode, ServerEvent, View } from "../src/protocol/events.ts";
 import { DEFAULT_ROOM, PROTOCOL_VERSION, SERVER_LIMITS } from "../src/protocol/limits.ts";
 import { checkName } from "../src/protocol/names.ts";
-import { unknownCommand, unknownUser } from "../src/server/commands.ts";
-import { helloEvent, nameTakenError } from "../src/server/session.ts";
+import { unknownCommand, unknownUser } from "../src/core/commands/chat.ts";
+import { helloEvent, nameTakenError } from "../src/session/session.ts";
 import { VERSION } from "../src/version.ts";
 
 const ROOT = join(import.meta.dir, "..");
@@ -217,9 +217,16 @@ const FOLDERS: Record<string, string> = {
   "": "the entry points' helpers: flags (parsed, --help and README's tables from one table), the log's clock",
   protocol: "what every door and client speak, with no sockets: events, the command table, names, limits, sanitising, line framing, the decoder, IRC's wire format and numerics",
   render: "how an event is written, once for every door and client: its sentences (text.ts: nc, the terminal client and the page show the same words), its encodings per view, its IRC lines",
-  net: "what moves bytes and time: the outbox (the only code that writes to a socket), turn batching, flood pacing, token buckets, the clock",
-  server: "the chat (hub, rooms, presence, commands, moderation, admins) and its doors (TCP, IRC, the web door with its HTTP, WebSocket and API), sessions and what guards them",
+  net: "what moves bytes and time: the outbox (the only code that writes to a socket), flood pacing, token buckets, the clock",
+  core: "the chat itself, knowing no wire: the hub (who is online, claims), rooms and their delivery, presence batching, turn batching, admins and passwords",
+  "core/commands": "what each command does, one handler per entry of src/protocol/commands.ts, and the kit they share",
+  session: "one connection's life whatever its door: registration, the flood budget, deadlines, and what guards a connection (per-address budgets, networks, secrets, the log under a storm)",
+  doors: "how people reach the chat: the listeners and their caps (server.ts), IRC (irc/), the web (web/); each turns a wire into sessions",
+  "doors/irc": "the IRC door: registration, CAP and SASL, IRC's commands and numeric replies, over the same hub as everyone",
+  "doors/web": "the web door: HTTP/1.1 and WebSocket over Bun.listen, the page, the HTTP API for bots, /healthz and /metrics",
   store: "what is kept, behind interfaces: history, accounts, bans, rooms' roles, bot tokens; in SQLite on one server, in Redis in a cluster",
+  "store/sqlite": "the stores in one bun:sqlite file (or in memory: --db none), for a server on its own",
+  "store/redis": "the stores in Redis, for a cluster",
   cluster: "several servers as one chat through Redis (or memory, in tests): envelopes, the roster of other nodes' users, node liveness",
   client: "the terminal client: its connection, screen, Tab completion and what it has shown",
   web: "the browser client (bundled into app.bundle.js by scripts/page.ts) and how the server serves it",

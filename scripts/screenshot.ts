@@ -3,10 +3,10 @@
 // docs/screenshot.png. Run: bun scripts/screenshot.ts (needs /usr/bin/chromium; no network).
 
 import { chromium } from "playwright-core";
-import { startServer } from "../src/server/server.ts";
-import { SqliteHistory } from "../src/store/sqlite.ts";
+import { startServer } from "../src/doors/server.ts";
+import { SqliteHistory } from "../src/store/sqlite/history.ts";
 import { DEFAULT_RETENTION } from "../src/store/history.ts";
-import { newToken } from "../src/server/secrets.ts";
+import { newToken } from "../src/session/secrets.ts";
 
 const history = new SqliteHistory({ path: ":memory:", retention: DEFAULT_RETENTION, status: { paused() {}, resumed() {} } });
 const server = startServer({

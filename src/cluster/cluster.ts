@@ -9,15 +9,15 @@
 // first), catches up, and keeps the heartbeat.
 
 import { DEFAULT_RETENTION } from "../store/history.ts";
-import type { HistoryLink } from "../store/redis.ts";
+import type { HistoryLink } from "../store/redis/stores.ts";
 import type { RedisClient } from "bun";
 import { type Clock, every, SYSTEM_CLOCK, within } from "../net/clock.ts";
 import { unreachable } from "../protocol/events.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
 import { foldName } from "../protocol/names.ts";
-import { type Bus, Hub, type Member, type RelayEvent } from "../server/hub.ts";
-import type { Room } from "../server/room.ts";
+import { type Bus, Hub, type Member, type RelayEvent } from "../core/hub.ts";
+import type { Room } from "../core/room.ts";
 import { type ConnectionHost, openClients, RedisConnection } from "./connection.ts";
 import { diagnose, redact } from "./diagnose.ts";
 import { entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";

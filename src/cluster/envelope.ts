@@ -5,7 +5,7 @@
 // from a repeated one. Pure: no Redis, no clock of its own.
 
 import { parseRoles, type RoomRoles } from "../store/rooms.ts";
-import type { RelayEvent } from "../server/hub.ts";
+import type { RelayEvent } from "../core/hub.ts";
 import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { isLeaveReason } from "../protocol/events.ts";
 import { isObject } from "../protocol/decode.ts";

@@ -5,7 +5,7 @@
 // what only Redis can get wrong (reconnections, freezes, dead nodes) is tested against Redis.
 
 import { foldName } from "../protocol/names.ts";
-import type { Hub, Member, RelayEvent } from "../server/hub.ts";
+import type { Hub, Member, RelayEvent } from "../core/hub.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import type { ClusterEvent, RosterEntry } from "./envelope.ts";
 import { entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";

@@ -6,8 +6,8 @@
 import type { ClusterStats } from "./cluster.ts";
 import type { LeaveReason } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
-import type { Bus, Hub, Member } from "../server/hub.ts";
-import type { Room } from "../server/room.ts";
+import type { Bus, Hub, Member } from "../core/hub.ts";
+import type { Room } from "../core/room.ts";
 import { unreachable } from "../protocol/events.ts";
 import type { ClusterEvent, RosterEntry } from "./envelope.ts";
 import type { RoomRoles } from "../store/rooms.ts";

@@ -1,7 +1,7 @@
 // The only code that writes to a socket. Bun's socket.write can accept fewer bytes than it is
 // given and drops the rest, so whatever it did not take waits here and goes out on "drain".
 
-import { MAX_HELD_BYTES, type Turns } from "./turns.ts";
+import { MAX_HELD_BYTES, type Turns } from "../core/turns.ts";
 
 /** The part of a Bun socket an outbox needs; tests can pass a fake. */
 export interface Writable {

@@ -1,5 +1,5 @@
-// What is kept of a room's chat, behind one interface: bun:sqlite on one server (sqlite.ts), Redis
-// Streams in a cluster (redis.ts, written by the cluster's turn script rather than by flush).
+// What is kept of a room's chat, behind one interface: bun:sqlite on one server (sqlite/), Redis
+// Streams in a cluster (redis/, written by the cluster's turn script rather than by flush).
 // Public lines, /me actions and topics are kept; private messages never reach a store.
 //
 // A kept line has an id, increasing within its room: the cursor /history pages back from. Lines

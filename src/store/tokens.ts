@@ -1,5 +1,5 @@
 // Bot tokens for the HTTP API as kept: made by a server admin (/token new <bot>; the text is made
-// in src/server/secrets.ts), shown once, kept as their SHA-256 only. Kept with the accounts: the
+// in src/session/secrets.ts), shown once, kept as their SHA-256 only. Kept with the accounts: the
 // history file on one server, Redis in a cluster, where every node sees a new or revoked token at once.
 
 import type { Database } from "bun:sqlite";

@@ -1,7 +1,7 @@
 // Registered users for tests: a store in memory, and a user who registers a name and logs in to it.
 
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
-import { SqliteHistory } from "../../src/store/sqlite.ts";
+import { SqliteHistory } from "../../src/store/sqlite/history.ts";
 import type { Peer } from "./peer.ts";
 import type { TestServer } from "./server.ts";
 

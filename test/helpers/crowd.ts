@@ -1,6 +1,6 @@
 // Users without sockets: members of a hub who never read a thing, to make a big room cheaply.
 
-import type { Hub, Member } from "../../src/server/hub.ts";
+import type { Hub, Member } from "../../src/core/hub.ts";
 
 /** `n` users named `crowd0000`… (padded to `digits`) in the default room, each away with a 100-character reason. */
 export function quietCrowd(hub: Hub, n: number, digits = 4): void {

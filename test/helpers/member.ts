@@ -3,7 +3,7 @@
 // into place, as an outbox does).
 
 import type { Mode } from "../../src/protocol/events.ts";
-import type { Member } from "../../src/server/hub.ts";
+import type { Member } from "../../src/core/hub.ts";
 
 export type RecordingMember = Member & { got: Uint8Array[]; text(): string; lines(): string[] };
 

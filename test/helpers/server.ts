@@ -4,14 +4,14 @@ import { afterEachTest } from "./cleanup.ts";
 import { Cluster, type ClusterOptions } from "../../src/cluster/cluster.ts";
 import type { MemoryNetwork } from "../../src/cluster/memory.ts";
 import type { NodeBus } from "../../src/cluster/roster.ts";
-import { Hub } from "../../src/server/hub.ts";
+import { Hub } from "../../src/core/hub.ts";
 import { DEFAULT_RETENTION, type Retention } from "../../src/store/history.ts";
-import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "../../src/store/redis.ts";
-import { Passwords } from "../../src/server/passwords.ts";
+import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "../../src/store/redis/stores.ts";
+import { Passwords } from "../../src/core/passwords.ts";
 
 /** Hashes cheap enough for tests (argon2id with 1 MiB, one pass): the server's own take 144 ms each. */
 export const TEST_PASSWORDS = new Passwords({ algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
-import { type ChatServer, type ServerOptions, startServer } from "../../src/server/server.ts";
+import { type ChatServer, type ServerOptions, startServer } from "../../src/doors/server.ts";
 import { Peer, type PeerTls } from "./peer.ts";
 import { until } from "./until.ts";
 import { foldName } from "../../src/protocol/names.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { FloodBudget, TokenBucket } from "../../src/net/bucket.ts";
-import { PerAddress } from "../../src/server/per-address.ts";
+import { PerAddress } from "../../src/session/per-address.ts";
 
 describe("TokenBucket", () => {
   test("a burst, then the rate", () => {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { Outbox, OutboxPool, type Writable } from "../../src/net/outbox.ts";
-import { Turns } from "../../src/net/turns.ts";
+import { Turns } from "../../src/core/turns.ts";
 
 /** A socket that takes at most `room` bytes per write, like a full kernel buffer. */
 class TightSocket implements Writable {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Turns } from "../../src/net/turns.ts";
+import { Turns } from "../../src/core/turns.ts";
 
 describe("Turns", () => {
   test("the end of a turn runs the hooks (and hooks they add) before any holder writes", () => {

@@ -1,6 +1,6 @@
 // Registered names on one server, kept in the history file (the shared suite: test/store/accounts.case.ts).
 
-import { SqliteHistory } from "../../src/store/sqlite.ts";
+import { SqliteHistory } from "../../src/store/sqlite/history.ts";
 import { testServer } from "../helpers/server.ts";
 import { accountBehaviour } from "../store/accounts.case.ts";
 

@@ -2,11 +2,11 @@
 // member, read what it was answered and what the others received.
 
 import { describe, expect, test } from "bun:test";
-import { Turns } from "../../src/net/turns.ts";
+import { Turns } from "../../src/core/turns.ts";
 import type { Encoded } from "../../src/render/codec.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
-import { type CommandContext, runCommand } from "../../src/server/commands.ts";
-import { Hub } from "../../src/server/hub.ts";
+import { type CommandContext, runCommand } from "../../src/core/commands/chat.ts";
+import { Hub } from "../../src/core/hub.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { member, type RecordingMember } from "../helpers/member.ts";
 

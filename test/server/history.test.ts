@@ -7,9 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Retention } from "../../src/store/history.ts";
-import { SqliteHistory } from "../../src/store/sqlite.ts";
-import { historyStatus } from "../../src/server/server.ts";
-import type { Hub } from "../../src/server/hub.ts";
+import { SqliteHistory } from "../../src/store/sqlite/history.ts";
+import { historyStatus } from "../../src/doors/server.ts";
+import type { Hub } from "../../src/core/hub.ts";
 import { type TestServer, testServer } from "../helpers/server.ts";
 import { historyBehaviour } from "../store/history.case.ts";
 

@@ -2,11 +2,11 @@
 // (who gets what, in which view, in what order, encoded how many times).
 
 import { describe, expect, test } from "bun:test";
-import { Turns } from "../../src/net/turns.ts";
+import { Turns } from "../../src/core/turns.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
 import { foldName } from "../../src/protocol/names.ts";
-import { Hub, type HubOptions, type Member } from "../../src/server/hub.ts";
-import type { Room } from "../../src/server/room.ts";
+import { Hub, type HubOptions, type Member } from "../../src/core/hub.ts";
+import type { Room } from "../../src/core/room.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { member, type RecordingMember } from "../helpers/member.ts";
 

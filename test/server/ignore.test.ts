@@ -2,7 +2,7 @@
 // the server, so nc users have it; a registered user's list is kept from one login to the next.
 
 import { describe, expect, test } from "bun:test";
-import { SqliteHistory } from "../../src/store/sqlite.ts";
+import { SqliteHistory } from "../../src/store/sqlite/history.ts";
 import { testServer } from "../helpers/server.ts";
 
 describe("/ignore", () => {

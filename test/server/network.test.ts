@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { LogDigest } from "../../src/server/log-digest.ts";
-import { networkOf } from "../../src/server/network.ts";
+import { LogDigest } from "../../src/session/log-digest.ts";
+import { networkOf } from "../../src/session/network.ts";
 
 describe("networkOf", () => {
   test.each([

@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
-import { SqliteHistory } from "../../src/store/sqlite.ts";
+import { SqliteHistory } from "../../src/store/sqlite/history.ts";
 import { join } from "node:path";
 import { run, serverDir, type Running } from "../helpers/binaries.ts";
 import { Peer } from "../helpers/peer.ts";

@@ -3,11 +3,11 @@
 
 import { describe, expect, test } from "bun:test";
 import type { LeaveReason } from "../../src/protocol/events.ts";
-import { Hub, type Member } from "../../src/server/hub.ts";
+import { Hub, type Member } from "../../src/core/hub.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { member, type RecordingMember } from "../helpers/member.ts";
-import { presenceWindowMs } from "../../src/server/presence.ts";
-import { Turns } from "../../src/net/turns.ts";
+import { presenceWindowMs } from "../../src/core/presence.ts";
+import { Turns } from "../../src/core/turns.ts";
 
 function room() {
   const clock = fakeClock();

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { Peer } from "../helpers/peer.ts";
 import { until } from "../helpers/until.ts";
 import { testServer } from "../helpers/server.ts";
-import type { Session } from "../../src/server/session.ts";
+import type { Session } from "../../src/session/session.ts";
 
 describe("joining", () => {
   test("a raw line client is greeted, asked for a name and told how to chat and who is online", async () => {

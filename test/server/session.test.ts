@@ -2,12 +2,12 @@
 // Registration, flood control and the deadlines that no socket event triggers.
 
 import { describe, expect, test } from "bun:test";
-import { Turns } from "../../src/net/turns.ts";
+import { Turns } from "../../src/core/turns.ts";
 import type { Writable } from "../../src/net/outbox.ts";
 import { SERVER_LIMITS, type ServerLimits } from "../../src/protocol/limits.ts";
-import { Hub } from "../../src/server/hub.ts";
-import { PerAddress } from "../../src/server/per-address.ts";
-import { Session } from "../../src/server/session.ts";
+import { Hub } from "../../src/core/hub.ts";
+import { PerAddress } from "../../src/session/per-address.ts";
+import { Session } from "../../src/session/session.ts";
 import { fakeClock } from "../helpers/clock.ts";
 
 /** A socket that takes everything and remembers it. */

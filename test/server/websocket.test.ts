@@ -3,8 +3,8 @@
 // whatever part of a frame the socket takes at a time.
 
 import { describe, expect, test } from "bun:test";
-import { headEnd, parseHead } from "../../src/server/http.ts";
-import { acceptKey, FrameReader, FrameWriter, OPCODE } from "../../src/server/websocket.ts";
+import { headEnd, parseHead } from "../../src/doors/web/http.ts";
+import { acceptKey, FrameReader, FrameWriter, OPCODE } from "../../src/doors/web/websocket.ts";
 
 const utf8 = new TextEncoder();
 

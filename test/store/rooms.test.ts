@@ -3,7 +3,7 @@
 // other's), and a change that changes nothing writes nothing.
 
 import { describe, expect, test } from "bun:test";
-import { RedisRooms } from "../../src/store/redis.ts";
+import { RedisRooms } from "../../src/store/redis/stores.ts";
 import { type RoomStore, SqliteRooms } from "../../src/store/rooms.ts";
 import { memoryStore } from "../helpers/accounts.ts";
 import { testRedis } from "../helpers/redis.ts";

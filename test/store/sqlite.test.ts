@@ -16,7 +16,7 @@ import {
   RETRY_MS,
   SCHEMA_VERSION,
   SqliteHistory,
-} from "../../src/store/sqlite.ts";
+} from "../../src/store/sqlite/history.ts";
 import { fakeClock } from "../helpers/clock.ts";
 
 const dirs: string[] = [];

@@ -8,7 +8,7 @@ import { memoryStore } from "../helpers/accounts.ts";
 import { Peer } from "../helpers/peer.ts";
 import { afterEachTest } from "../helpers/cleanup.ts";
 import { testServer } from "../helpers/server.ts";
-import { startServer } from "../../src/server/server.ts";
+import { startServer } from "../../src/doors/server.ts";
 import { TEST_PASSWORDS } from "../helpers/server.ts";
 
 let browser: Browser;

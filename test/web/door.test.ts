@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { testServer } from "../helpers/server.ts";
 import { until } from "../helpers/until.ts";
 import { RawWebSocket, WsPeer } from "../helpers/web.ts";
-import { startServer } from "../../src/server/server.ts";
+import { startServer } from "../../src/doors/server.ts";
 import { fakeClock } from "../helpers/clock.ts";
 
 const web = (options: Parameters<typeof testServer>[0] = {}) => testServer({ http: true, ...options });

@@ -4,24 +4,24 @@
 // name their recipient (numerics, private messages) as IRC. What a whole room sees is written as
 // IRC once for every IRC member (src/render/irc.ts, the "irc" views).
 
-import type { Encoded } from "../render/codec.ts";
-import { stamp, toText } from "../render/text.ts";
-import type { ErrorEvent, KeptEvent, ServerEvent } from "../protocol/events.ts";
-import { IRC_HOST, IRC_LINE_BYTES, IRC_SERVER, ircLine, type IrcMessage, mask, parseIrc } from "../protocol/irc.ts";
-import { ircShared, privmsgLines, timeTag } from "../render/irc.ts";
-import { lookupCommand } from "../protocol/commands.ts";
-import { NUMERIC as N, type Numeric } from "../protocol/irc-numerics.ts";
-import { LIMITS } from "../protocol/limits.ts";
-import { checkName, foldName } from "../protocol/names.ts";
-import { sanitizeText } from "../protocol/sanitize.ts";
-import type { Writable } from "../net/outbox.ts";
-import { VERSION } from "../version.ts";
-import { error, runCommand, say } from "./commands.ts";
-import type { Member } from "./hub.ts";
-import { bannedText, botNameError, type Login, looksLikeHttp, nameStanding, verifyLogin } from "./registration.ts";
-import type { Room } from "./room.ts";
-import { bannedName, type RoomRoles } from "../store/rooms.ts";
-import { Session, type SessionEnv } from "./session.ts";
+import type { Encoded } from "../../render/codec.ts";
+import { stamp, toText } from "../../render/text.ts";
+import type { ErrorEvent, KeptEvent, ServerEvent } from "../../protocol/events.ts";
+import { IRC_HOST, IRC_LINE_BYTES, IRC_SERVER, ircLine, type IrcMessage, mask, parseIrc } from "../../protocol/irc.ts";
+import { ircShared, privmsgLines, timeTag } from "../../render/irc.ts";
+import { lookupCommand } from "../../protocol/commands.ts";
+import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
+import { LIMITS } from "../../protocol/limits.ts";
+import { checkName, foldName } from "../../protocol/names.ts";
+import { sanitizeText } from "../../protocol/sanitize.ts";
+import type { Writable } from "../../net/outbox.ts";
+import { VERSION } from "../../version.ts";
+import { error, runCommand, say } from "../../core/commands/chat.ts";
+import type { Member } from "../../core/hub.ts";
+import { bannedText, botNameError, type Login, looksLikeHttp, nameStanding, verifyLogin } from "../../session/registration.ts";
+import type { Room } from "../../core/room.ts";
+import { bannedName, type RoomRoles } from "../../store/rooms.ts";
+import { Session, type SessionEnv } from "../../session/session.ts";
 
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
 const CAPS: Record<string, string> = {

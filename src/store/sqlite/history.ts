@@ -7,15 +7,15 @@
 // when it has written them.
 
 import { Database, type Statement } from "bun:sqlite";
-import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
-import type { Topic } from "../protocol/events.ts";
-import { type Cursor, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, type Retention, type SearchQuery, storedEvent, storedType } from "./history.ts";
-import { DEFAULT_REPLAY, lineBytes, lineMatches, REPLAY_MEMORY, SEARCH_RESULTS } from "./history.ts";
-import { SqliteAccounts } from "./accounts.ts";
-import { parseJson } from "../protocol/decode.ts";
-import { SqliteBans } from "./bans.ts";
-import { SqliteTokens } from "./tokens.ts";
-import { SqliteRooms } from "./rooms.ts";
+import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
+import type { Topic } from "../../protocol/events.ts";
+import { type Cursor, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, type Retention, type SearchQuery, storedEvent, storedType } from "../history.ts";
+import { DEFAULT_REPLAY, lineBytes, lineMatches, REPLAY_MEMORY, SEARCH_RESULTS } from "../history.ts";
+import { SqliteAccounts } from "../accounts.ts";
+import { parseJson } from "../../protocol/decode.ts";
+import { SqliteBans } from "../bans.ts";
+import { SqliteTokens } from "../tokens.ts";
+import { SqliteRooms } from "../rooms.ts";
 
 
 /**

@@ -8,14 +8,14 @@
 // newest SEARCH_SCAN lines of each of the user's rooms and matches their words itself: bounded,
 // and said so in the README.
 
-import type { Topic } from "../protocol/events.ts";
-import { isObject, parseJson } from "../protocol/decode.ts";
-import { type Account, type AccountStore, parseAccount } from "./accounts.ts";
-import { BAN_RECORDS, type Ban, type BanStore } from "./bans.ts";
-import { RedisRecords } from "./records.ts";
-import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type RoomStore } from "./rooms.ts";
-import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
-import { P } from "../cluster/scripts.ts";
+import type { Topic } from "../../protocol/events.ts";
+import { isObject, parseJson } from "../../protocol/decode.ts";
+import { type Account, type AccountStore, parseAccount } from "../accounts.ts";
+import { BAN_RECORDS, type Ban, type BanStore } from "../bans.ts";
+import { RedisRecords } from "../records.ts";
+import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type RoomStore } from "../rooms.ts";
+import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
+import { P } from "../../cluster/scripts.ts";
 import {
   type Cursor,
   type HistoryCounts,
@@ -28,8 +28,8 @@ import {
   type SearchQuery,
   storedEvent,
   storedType,
-} from "./history.ts";
-import { type BotToken, TOKEN_RECORDS, type TokenStore } from "./tokens.ts";
+} from "../history.ts";
+import { type BotToken, TOKEN_RECORDS, type TokenStore } from "../tokens.ts";
 
 /** What the store needs from the cluster node it belongs to. */
 export interface HistoryLink {

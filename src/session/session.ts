@@ -17,10 +17,10 @@ import { Outbox, type OutboxPool, type OverflowListener, type Writable } from ".
 import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
 import type { PerAddress } from "./per-address.ts";
-import { type CommandContext, error, ignoreList, notInRoom, runCommand, say, showReplay } from "./commands.ts";
-import type { Hub, Member, Replay } from "./hub.ts";
+import { type CommandContext, error, ignoreList, notInRoom, runCommand, say, showReplay } from "../core/commands/chat.ts";
+import type { Hub, Member, Replay } from "../core/hub.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
-import type { Room } from "./room.ts";
+import type { Room } from "../core/room.ts";
 import { botNameError, type Login, nameStanding, Registration, type RegistrationHost } from "./registration.ts";
 import { networkOf } from "./network.ts";
 

@@ -2,16 +2,16 @@
 // operators, who kick and ban from the room, mute in it and lock its topic. Nobody acts on an
 // admin; every action is told and logged with who did it.
 
-import { type CommandName, splitFirst } from "../protocol/commands.ts";
-import type { ErrorEvent } from "../protocol/events.ts";
-import { foldName, hasNameShape } from "../protocol/names.ts";
-import { sanitizeText } from "../protocol/sanitize.ts";
-import { utcMinute } from "../render/text.ts";
-import { type Ban, MAX_BANS, parseDuration } from "../store/bans.ts";
-import { bannedName } from "../store/rooms.ts";
-import { badUsage, type CommandContext, error, type Handler, outcome, reason, unknownUser, usage } from "./command-kit.ts";
-import type { Member } from "./hub.ts";
-import type { Room } from "./room.ts";
+import { type CommandName, splitFirst } from "../../protocol/commands.ts";
+import type { ErrorEvent } from "../../protocol/events.ts";
+import { foldName, hasNameShape } from "../../protocol/names.ts";
+import { sanitizeText } from "../../protocol/sanitize.ts";
+import { utcMinute } from "../../render/text.ts";
+import { type Ban, MAX_BANS, parseDuration } from "../../store/bans.ts";
+import { bannedName } from "../../store/rooms.ts";
+import { badUsage, type CommandContext, error, type Handler, outcome, reason, unknownUser, usage } from "./kit.ts";
+import type { Member } from "../hub.ts";
+import type { Room } from "../room.ts";
 
 export const moderationCommands = {
   kick(ctx, args) {

@@ -1,13 +1,13 @@
 // /token: server admins make, list and revoke the tokens bots and CI post with over the HTTP API
-// (src/server/api.ts). A token is shown once, to its maker, and kept hashed; the bot's name is held
+// (src/doors/web/api.ts). A token is shown once, to its maker, and kept hashed; the bot's name is held
 // for it like a registered name, so no user can speak as the bot.
 
-import { splitFirst } from "../protocol/commands.ts";
-import { checkName, foldName } from "../protocol/names.ts";
-import { utcMinute } from "../render/text.ts";
-import { MAX_TOKENS } from "../store/tokens.ts";
-import { newToken } from "./secrets.ts";
-import { badUsage, error, type Handler, outcome } from "./command-kit.ts";
+import { splitFirst } from "../../protocol/commands.ts";
+import { checkName, foldName } from "../../protocol/names.ts";
+import { utcMinute } from "../../render/text.ts";
+import { MAX_TOKENS } from "../../store/tokens.ts";
+import { newToken } from "../../session/secrets.ts";
+import { badUsage, error, type Handler, outcome } from "./kit.ts";
 import { adminOnly } from "./moderation.ts";
 
 export const tokenCommands = {

@@ -5,7 +5,7 @@
 
 import { foldName } from "../protocol/names.ts";
 import type { Maybe } from "../store/history.ts";
-import { sameDigest, sha256 } from "./secrets.ts";
+import { sameDigest, sha256 } from "../session/secrets.ts";
 
 /** Letters of a setup code: no 0/O or 1/I/L to misread from a log. */
 const CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";

@@ -3,12 +3,12 @@
 // Chat, rooms and history are here; registered names in account-commands.ts, moderation in
 // moderation.ts; what they share in command-kit.ts.
 
-import { type CommandName, lookupCommand, splitFirst, suggestCommand } from "../protocol/commands.ts";
-import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
-import { LIMITS } from "../protocol/limits.ts";
-import { isNamePrefix } from "../protocol/names.ts";
-import { sanitizeText } from "../protocol/sanitize.ts";
-import type { Member, Replay } from "./hub.ts";
+import { type CommandName, lookupCommand, splitFirst, suggestCommand } from "../../protocol/commands.ts";
+import type { ErrorEvent, ServerEvent } from "../../protocol/events.ts";
+import { LIMITS } from "../../protocol/limits.ts";
+import { isNamePrefix } from "../../protocol/names.ts";
+import { sanitizeText } from "../../protocol/sanitize.ts";
+import type { Member, Replay } from "../hub.ts";
 import {
   HISTORY_PAGE_MAX,
   HISTORY_REPLY_BYTES,
@@ -16,8 +16,8 @@ import {
   parseSearch,
   queryText,
   settled,
-} from "../store/history.ts";
-import type { Room } from "./room.ts";
+} from "../../store/history.ts";
+import type { Room } from "../room.ts";
 import {
   badUsage,
   type CommandContext,
@@ -27,17 +27,17 @@ import {
   reason,
   say,
   unknownUser,
-} from "./command-kit.ts";
-import { accountCommands } from "./account-commands.ts";
+} from "./kit.ts";
+import { accountCommands } from "./accounts.ts";
 import { moderationCommands } from "./moderation.ts";
-import { tokenCommands } from "./token-commands.ts";
+import { tokenCommands } from "./tokens.ts";
 
 /** Lines /history shows when not told how many. */
 export const HISTORY_DEFAULT = 50;
 
-export type { CommandContext } from "./command-kit.ts";
-export { error, notInRoom, say, unknownUser } from "./command-kit.ts";
-export { ignoreList, MAX_IGNORES } from "./account-commands.ts";
+export type { CommandContext } from "./kit.ts";
+export { error, notInRoom, say, unknownUser } from "./kit.ts";
+export { ignoreList, MAX_IGNORES } from "./accounts.ts";
 
 const chatCommands = {
   pm(ctx, args) {

@@ -4,7 +4,7 @@
 // the session's own line reader holds (bounded by its line limits); a message is still bounded as
 // a whole (WS_MAX_MESSAGE), and closing past it says why (1009).
 
-import type { Writable } from "../net/outbox.ts";
+import type { Writable } from "../../net/outbox.ts";
 
 /** The key a handshake's answer is made from (RFC 6455 §1.3). */
 const ACCEPT_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";

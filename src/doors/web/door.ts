@@ -9,15 +9,15 @@
 // other doors.
 
 import type { Socket, TCPSocketListener } from "bun";
-import type { ErrorEvent } from "../protocol/events.ts";
-import { KEEPALIVE_IDLE_MS, LIMITS } from "../protocol/limits.ts";
-import type { Writable } from "../net/outbox.ts";
-import { Session, type SessionEnv } from "./session.ts";
+import type { ErrorEvent } from "../../protocol/events.ts";
+import { KEEPALIVE_IDLE_MS, LIMITS } from "../../protocol/limits.ts";
+import type { Writable } from "../../net/outbox.ts";
+import { Session, type SessionEnv } from "../../session/session.ts";
 import { API_MAX_BODY } from "./api.ts";
-import { assetResponse, PAGE_HEADERS, type Page } from "../web/page.ts";
+import { assetResponse, PAGE_HEADERS, type Page } from "../../web/page.ts";
 import { type BadRequest, HEAD_MAX_BYTES, headEnd, keepsAlive, parseHead, plainBytes, type RequestHead, responseBytes } from "./http.ts";
 import { acceptKey, FrameReader, FrameWriter, isWebSocketKey, OPCODE } from "./websocket.ts";
-import { Encoded } from "../render/codec.ts";
+import { Encoded } from "../../render/codec.ts";
 
 /**
  * Connections turned away at the door that may still send their request, to be told why in its

@@ -2,15 +2,15 @@
 // usage hint). The handlers themselves are in commands.ts (chat, rooms, history),
 // account-commands.ts (registered names, /ignore, /whois) and moderation.ts (admins, operators).
 
-import { type CommandName, COMMANDS } from "../protocol/commands.ts";
-import type { Encoded } from "../render/codec.ts";
-import type { ErrorEvent, ServerEvent } from "../protocol/events.ts";
-import { LIMITS } from "../protocol/limits.ts";
-import { sanitizeText } from "../protocol/sanitize.ts";
-import type { Cursor, Maybe } from "../store/history.ts";
-import type { Hub, Member } from "./hub.ts";
-import type { Room } from "./room.ts";
-import { utcMinute } from "../render/text.ts";
+import { type CommandName, COMMANDS } from "../../protocol/commands.ts";
+import type { Encoded } from "../../render/codec.ts";
+import type { ErrorEvent, ServerEvent } from "../../protocol/events.ts";
+import { LIMITS } from "../../protocol/limits.ts";
+import { sanitizeText } from "../../protocol/sanitize.ts";
+import type { Cursor, Maybe } from "../../store/history.ts";
+import type { Hub, Member } from "../hub.ts";
+import type { Room } from "../room.ts";
+import { utcMinute } from "../../render/text.ts";
 
 /** What a command may touch: the hub, its own session, the clock and the log. */
 export interface CommandContext {

@@ -1,13 +1,13 @@
 // Registered names and what hangs off them: /register, /passwd, /unregister, /ignore,
 // /unignore, /whois. Passwords are hashed through the hub's bounded queue and never logged.
 
-import { splitFirst } from "../protocol/commands.ts";
-import type { ErrorEvent } from "../protocol/events.ts";
-import { foldName, hasNameShape } from "../protocol/names.ts";
-import { sanitizeText } from "../protocol/sanitize.ts";
-import { badUsage, type CommandContext, error, type Handler, outcome, unknownUser } from "./command-kit.ts";
-import type { Room } from "./room.ts";
-import type { Hub, Member } from "./hub.ts";
+import { splitFirst } from "../../protocol/commands.ts";
+import type { ErrorEvent } from "../../protocol/events.ts";
+import { foldName, hasNameShape } from "../../protocol/names.ts";
+import { sanitizeText } from "../../protocol/sanitize.ts";
+import { badUsage, type CommandContext, error, type Handler, outcome, unknownUser } from "./kit.ts";
+import type { Room } from "../room.ts";
+import type { Hub, Member } from "../hub.ts";
 
 export const accountCommands = {
   register(ctx, args) {

@@ -2,7 +2,7 @@
 // password, and a free, valid name. The session holds one of these until the name is accepted and
 // drops it then: what registering needs (the step, the names refused) is not kept for the chat.
 
-import type { Replay } from "./hub.ts";
+import type { Replay } from "../core/hub.ts";
 import { type Maybe, settled } from "../store/history.ts";
 import { parseClientHello } from "../protocol/hello.ts";
 import { utcMinute } from "../render/text.ts";
@@ -13,8 +13,8 @@ import { checkName, foldName } from "../protocol/names.ts";
 import type { Account } from "../store/accounts.ts";
 import { type Ban, bans } from "../store/bans.ts";
 import { networkOf } from "./network.ts";
-import { error } from "./commands.ts";
-import type { Hub } from "./hub.ts";
+import { error } from "../core/commands/chat.ts";
+import type { Hub } from "../core/hub.ts";
 import type { SessionEnv } from "./session.ts";
 
 /**

@@ -6,18 +6,18 @@
 //
 // `<room>` is the room's name with or without its "#" (`dev`, or `%23dev`).
 
-import { LIMITS, type ServerLimits } from "../protocol/limits.ts";
-import { checkRoom } from "../protocol/names.ts";
-import { sanitizeText } from "../protocol/sanitize.ts";
-import type { Clock } from "../net/clock.ts";
-import { type Cursor, HISTORY_PAGE_MAX, type Kept, settled } from "../store/history.ts";
-import type { BotToken } from "../store/tokens.ts";
-import { tokenId, tokenMatches } from "./secrets.ts";
-import type { Hub } from "./hub.ts";
-import { PerAddress } from "./per-address.ts";
-import type { Repeat } from "./log-digest.ts";
-import { logged } from "./command-kit.ts";
-import { PAGE_HEADERS } from "../web/page.ts";
+import { LIMITS, type ServerLimits } from "../../protocol/limits.ts";
+import { checkRoom } from "../../protocol/names.ts";
+import { sanitizeText } from "../../protocol/sanitize.ts";
+import type { Clock } from "../../net/clock.ts";
+import { type Cursor, HISTORY_PAGE_MAX, type Kept, settled } from "../../store/history.ts";
+import type { BotToken } from "../../store/tokens.ts";
+import { tokenId, tokenMatches } from "../../session/secrets.ts";
+import type { Hub } from "../../core/hub.ts";
+import { PerAddress } from "../../session/per-address.ts";
+import type { Repeat } from "../../session/log-digest.ts";
+import { logged } from "../../core/commands/kit.ts";
+import { PAGE_HEADERS } from "../../web/page.ts";
 
 /** Bytes of a request body read at most (Bun answers 413 past it before the body is read). */
 export const API_MAX_BODY = 64 * 1024;

@@ -9,7 +9,7 @@
 // here do, which relay only what was done here.
 
 import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
-import { Turns } from "../net/turns.ts";
+import { Turns } from "./turns.ts";
 import { Encoded } from "../render/codec.ts";
 import { ROOMS_SHOWN, USERS_SHOWN } from "../protocol/limits.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent, Topic } from "../protocol/events.ts";

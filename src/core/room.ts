@@ -15,7 +15,7 @@
 // In a cluster, users on other nodes are members too (listed, counted), but their `node` is set
 // and they are never delivered to.
 
-import type { Turns } from "../net/turns.ts";
+import type { Turns } from "./turns.ts";
 import { Encoded } from "../render/codec.ts";
 import { USERS_SHOWN } from "../protocol/limits.ts";
 import type { LeaveReason, RoomInfo, ServerEvent, Topic, View } from "../protocol/events.ts";
