@@ -11,21 +11,12 @@ import {
   SERVER_LIMITS,
 } from "./src/protocol/limits.ts";
 import { checkName, checkRoom } from "./src/protocol/names.ts";
-import { Hub } from "./src/core/hub.ts";
 import { helpOptions, parserOptions, SERVER_FLAGS } from "./src/flags.ts";
 import { consoleLog, flushLog } from "./src/time.ts";
-import { Cluster, ClusterError } from "./src/cluster/cluster.ts";
-import { historyStatus, startServer } from "./src/doors/server.ts";
-import {
-  DEFAULT_DB,
-  DEFAULT_REPLAY,
-  DEFAULT_RETENTION,
-  HISTORY_PAGE_MAX,
-  type HistoryStore,
-  REPLAY_MEMORY,
-} from "./src/store/history.ts";
-import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "./src/store/redis/stores.ts";
-import { HistoryOpenError, SqliteHistory } from "./src/store/sqlite/history.ts";
+import { ClusterError } from "./src/cluster/cluster.ts";
+import { buildServer } from "./src/app.ts";
+import { DEFAULT_DB, DEFAULT_REPLAY, DEFAULT_RETENTION, HISTORY_PAGE_MAX, REPLAY_MEMORY } from "./src/store/history.ts";
+import { HistoryOpenError } from "./src/store/sqlite/history.ts";
 import { VERSION } from "./src/version.ts";
 
 const HELP = `bunchat-server ${VERSION}: a team chat server. Clients: bunchat, nc or telnet; IRC clients
@@ -121,69 +112,41 @@ await runMain("bunchat-server", async () => {
   }
   const db = flags.db ?? DEFAULT_DB;
   if (db === "") throw new UsageError("--db needs a file name, or none.");
-  // One server: a file here. A cluster: Redis, once the node has joined (below).
-  let history: HistoryStore | undefined;
-  if (redis === undefined) {
-    try {
-      history = new SqliteHistory({
-        path: db === "none" ? ":memory:" : db,
-        retention,
-        ringSize: replayOnJoin + 1,
-        ringBytes: parseCount("--replay-memory", flags["replay-memory"], REPLAY_MEMORY / 1048576, 1) * 1048576,
-        status: historyStatus(() => hub, consoleLog),
-      });
-    } catch (err) {
-      if (!(err instanceof HistoryOpenError)) throw err;
-      process.stderr.write(`bunchat-server: ${err.message}\n`);
-      process.exit(1);
-    }
-    const store = history;
-    process.on("exit", () => store.close()); // what this turn kept, whatever the way out
-  }
   const admins = allValues(process.argv.slice(2), "admin");
   for (const name of admins) {
     const check = checkName(name);
     if (!check.ok) throw new UsageError(`--admin ${name}: ${check.reason}`);
   }
-  // Built top down: the bus (a cluster's Redis connection), the stores (Redis through it, or the
-  // file), the hub on both, then the node joins the others.
-  const leaveOnError = (err: unknown): never => {
-    if (!(err instanceof ClusterError)) throw err;
-    flushLog();
-    process.stderr.write(`bunchat-server: ${err.message}\n`);
-    process.exit(1);
-  };
-  const cluster =
-    redis === undefined
-      ? undefined
-      : await Cluster.connect({ url: redis, nodeId: flags["node-id"], nodeTimeoutMs, log: consoleLog }).catch(leaveOnError);
-  const stores = cluster
-    ? {
-        history: new RedisHistory(cluster, retention),
-        accounts: new RedisAccounts(cluster),
-        bans: new RedisBans(cluster),
-        roomStore: new RedisRooms(cluster),
-        tokens: new RedisTokens(cluster),
-      }
-    : history instanceof SqliteHistory
-      ? { history, accounts: history.accounts, bans: history.bans, roomStore: history.roomRoles, tokens: history.tokens }
-      : { history };
-  const hub = new Hub({
-    admins,
-    clustered: cluster !== undefined,
-    bus: cluster,
-    defaultRoom: defaultRoom.name,
-    maxRooms: limits.maxRooms,
-    maxRoomsPerUser: limits.maxRoomsPerUser,
-    replayOnJoin,
-    ...stores,
-  });
-  if (cluster) await cluster.join(hub).catch(leaveOnError);
+  const ringBytes = parseCount("--replay-memory", flags["replay-memory"], REPLAY_MEMORY / 1048576, 1) * 1048576;
   let server;
   try {
-    server = startServer({ host, port, ircPort, ircTlsPort, ircName, httpPort, webHosts, log: consoleLog, limits, password, tls, bus: cluster, hub });
+    server = await buildServer({
+      host,
+      port,
+      ircPort,
+      ircTlsPort,
+      ircName,
+      httpPort,
+      webHosts,
+      log: consoleLog,
+      limits,
+      password,
+      tls,
+      admins,
+      defaultRoom: defaultRoom.name,
+      replayOnJoin,
+      // One server: a file here. A cluster: Redis, through the node's connection.
+      ...(redis === undefined
+        ? { sqlite: { path: db === "none" ? ":memory:" : db, retention, ringSize: replayOnJoin + 1, ringBytes } }
+        : { cluster: { redis: { url: redis, nodeId: flags["node-id"], nodeTimeoutMs }, retention } }),
+    });
   } catch (err) {
     const { message, code } = err as Error & { code?: string };
+    if (err instanceof ClusterError || err instanceof HistoryOpenError) {
+      flushLog();
+      process.stderr.write(`bunchat-server: ${message}\n`);
+      process.exit(1);
+    }
     const where = `can't listen on ${host}:${port}`;
     const ports = [port, ircPort, ircTlsPort, httpPort].filter((p) => p !== undefined);
     // OpenSSL's reasons (NO_START_LINE, KEY_VALUES_MISMATCH…) come from the PEM, X.509 and key routines.
@@ -197,14 +160,13 @@ await runMain("bunchat-server", async () => {
             ? `${where}: ports below 1024 need privileges; choose another with --port`
             : `${where}: ${message}`;
     process.stderr.write(`bunchat-server: ${why}\n`);
-    await cluster?.stop(); // gives its node id back at once
     process.exit(1);
   }
   const notes = [
     tls ? "TLS" : "plain TCP",
     ...(password ? ["password required"] : []),
-    ...(cluster ? [`cluster node ${cluster.node}`] : []),
-    `history in ${hub.history?.where}`,
+    ...(server.node ? [`cluster node ${server.node}`] : []),
+    `history in ${server.hub.history?.where}`,
   ].join(", ");
   consoleLog(`bunchat-server ${VERSION} listening on ${server.hostname}:${server.port} (${notes})`);
   if (server.ircPort !== undefined) consoleLog(`IRC door on ${server.hostname}:${server.ircPort} (plain TCP)`);
@@ -215,6 +177,8 @@ await runMain("bunchat-server", async () => {
     consoleLog(`web door on ${url} (the page weighs ${kib(server.page.bytes)}, ${kib(server.page.gzipped)} gzipped)`);
   }
   process.on("exit", flushLog); // whatever the way out, the last lines are written
+  // What this turn kept, whatever the way out.
+  if (redis === undefined) process.on("exit", () => server.hub.history?.close());
 
   const stop = async (signal: string) => {
     consoleLog(`${signal} received`);

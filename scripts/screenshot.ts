@@ -3,20 +3,16 @@
 // docs/screenshot.png. Run: bun scripts/screenshot.ts (needs /usr/bin/chromium; no network).
 
 import { chromium } from "playwright-core";
-import { startServer } from "../src/doors/server.ts";
-import { SqliteHistory } from "../src/store/sqlite/history.ts";
+import { buildServer } from "../src/app.ts";
 import { DEFAULT_RETENTION } from "../src/store/history.ts";
 import { newToken } from "../src/session/secrets.ts";
 
-const history = new SqliteHistory({ path: ":memory:", retention: DEFAULT_RETENTION, status: { paused() {}, resumed() {} } });
-const server = startServer({
+const server = await buildServer({
   host: "127.0.0.1",
   port: 0,
   httpPort: 0,
   log: () => {},
-  history,
-  accounts: history.accounts,
-  tokens: history.tokens,
+  sqlite: { path: ":memory:", retention: DEFAULT_RETENTION },
   limits: { linesPerSecond: 0 },
 });
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
@@ -42,8 +38,8 @@ try {
   const bo = await nc(["Bo", "/join #dev", "/me grabs a coffee", "Ana: can you look at the flaky test before noon?"]);
   // A CI job's line, as a bot through the HTTP API (its token made here as /token new ci would).
   const ci = newToken("ci", "Sam", Date.now());
-  history.accounts.put("cl", { name: "ci", hash: "", created: Date.now(), bot: true });
-  history.tokens.put(ci.record);
+  server.hub.accounts!.put("cl", { name: "ci", hash: "", created: Date.now(), bot: true });
+  server.hub.tokens!.put(ci.record);
   await fetch(`http://127.0.0.1:${server.httpPort}/api/rooms/dev/messages`, {
     method: "POST",
     headers: { authorization: `Bearer ${ci.text}` },
@@ -62,5 +58,5 @@ try {
 } finally {
   await browser.close();
   await server.shutdown();
-  history.close();
+  server.hub.history!.close();
 }

@@ -16,11 +16,11 @@ import { unreachable } from "../protocol/events.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
 import { foldName } from "../protocol/names.ts";
-import { type Bus, Hub, type Member, type RelayEvent } from "../core/hub.ts";
+import type { Bus, Hub, Member, RelayEvent } from "../core/hub.ts";
 import type { Room } from "../core/room.ts";
 import { type ConnectionHost, openClients, RedisConnection } from "./connection.ts";
 import { diagnose, redact } from "./diagnose.ts";
-import { entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
+import { type ClusterStats, entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
 import {
   beatReply,
   isNodeId,
@@ -71,21 +71,6 @@ export interface ClusterOptions {
   clock?: Clock;
   /** For the boot id and a generated node id: a number in [0, 1). */
   random?: () => number;
-}
-
-export interface ClusterStats {
-  /** Envelopes published, and received from other nodes. */
-  published: number;
-  received: number;
-  /** Envelopes from other nodes that never arrived (sequence numbers skipped), and ones that arrived twice. */
-  missed: number;
-  duplicates: number;
-  /** Envelopes not sent because Redis was unreachable or refused them. */
-  unsent: number;
-  /** Times this node caught up from Redis (after a reconnect, a gap, a conflict). */
-  resyncs: number;
-  /** Attempts to reach Redis again after losing it, in all. */
-  reconnects: number;
 }
 
 /** Events in one envelope before it is published without waiting for the turn to end. */
@@ -179,16 +164,6 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     });
     this.now = () => this.clock.now();
     this.boot = randomId(options.random ?? Math.random, 8);
-  }
-
-  /**
-   * A node on its own hub (the default settings), joined: for tools and tests that need no server
-   * of their own. A server connects, builds its hub on the bus and its Redis stores, then joins.
-   */
-  static async start(options: ClusterOptions): Promise<Cluster> {
-    const cluster = await Cluster.connect(options);
-    await cluster.join(new Hub({ clustered: true, bus: cluster }));
-    return cluster;
   }
 
   /**

@@ -3,7 +3,6 @@
 // what it says it has, or forgotten together when it dies; and what they do, applied to the hub
 // through the operations users here use. Whatever carries the events (Redis, or memory) uses this.
 
-import type { ClusterStats } from "./cluster.ts";
 import type { LeaveReason } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
 import type { Bus, Hub, Member } from "../core/hub.ts";
@@ -11,6 +10,22 @@ import type { Room } from "../core/room.ts";
 import { unreachable } from "../protocol/events.ts";
 import type { ClusterEvent, RosterEntry } from "./envelope.ts";
 import type { RoomRoles } from "../store/rooms.ts";
+
+/** What a Redis node counts of its traffic with the others (/metrics). */
+export interface ClusterStats {
+  /** Envelopes published, and received from other nodes. */
+  published: number;
+  received: number;
+  /** Envelopes from other nodes that never arrived (sequence numbers skipped), and ones that arrived twice. */
+  missed: number;
+  duplicates: number;
+  /** Envelopes not sent because Redis was unreachable or refused them. */
+  unsent: number;
+  /** Times this node caught up from Redis (after a reconnect, a gap, a conflict). */
+  resyncs: number;
+  /** Attempts to reach Redis again after losing it, in all. */
+  reconnects: number;
+}
 
 /** A bus a server can be handed: it reaches the other nodes, and leaves them when the server stops. */
 export interface NodeBus extends Bus {

@@ -25,13 +25,13 @@ import { sameDigest, sha256 } from "../session/secrets.ts";
 import { type HistoryStatus, then } from "../store/history.ts";
 import { RETRY_MS } from "../store/sqlite/history.ts";
 
-export interface ServerOptions extends HubParts {
+export interface ServerOptions {
   host: string;
   port: number;
   /** One line of the server's log (no trailing newline). */
   log(line: string): void;
   now?(): number;
-  /** Time and timers for every deadline and the sweep (and the hub's, when the server makes it); `now` alone: the wall clock's timers. */
+  /** Time and timers for every deadline and the sweep; `now` alone: the wall clock's timers. */
   clock?: Clock;
   limits?: Partial<ServerLimits>;
   /** How often deadlines (registration, closing, pings) are checked. */
@@ -56,15 +56,9 @@ export interface ServerOptions extends HubParts {
    * (Redis, or memory between servers of one process), started already on `hub`.
    */
   bus?: NodeBus;
-  /** The hub to use (made from `limits` and `defaultRoom` if absent); the bus's, in cluster mode. */
-  hub?: Hub;
-  /** Where everyone starts (when the server makes its hub). */
-  defaultRoom?: string;
+  /** The chat these doors lead to (src/app.ts builds it with its stores and bus). */
+  hub: Hub;
 }
-
-/** What the server's hub is made with when the server makes it (history, accounts, moderation). */
-type HubParts = Pick<HubOptions, "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore" | "passwords" | "tokens">;
-
 
 export interface ChatServer {
   readonly hostname: string;
@@ -77,6 +71,8 @@ export interface ChatServer {
   /** The browser client as served (its weight, for the log). */
   readonly page?: Page;
   readonly hub: Hub;
+  /** This server's node id, when it is a node of a cluster. */
+  readonly node?: string;
   /** Open connections, joined or not, not counting ones refused at the door. */
   readonly connections: number;
   /** Tells every client, flushes, closes. Resolves when all are closed (or the grace period is over). */
@@ -86,15 +82,7 @@ export interface ChatServer {
 export function startServer(options: ServerOptions): ChatServer {
   const bus = options.bus;
   const limits: ServerLimits = { ...SERVER_LIMITS, ...options.limits };
-  const hub =
-    options.hub ??
-    new Hub({
-      defaultRoom: options.defaultRoom,
-      maxRooms: limits.maxRooms,
-      maxRoomsPerUser: limits.maxRoomsPerUser,
-      ...(options.clock ? { clock: options.clock } : {}),
-      ...pick(options),
-    });
+  const hub = options.hub;
   // An admin name nobody has registered yet must not go to whoever registers it first.
   const accounts = hub.accounts;
   if (accounts) void hub.admins.announce((key) => then(accounts.get(key), (a) => a !== undefined), options.log);
@@ -395,6 +383,7 @@ export function startServer(options: ServerOptions): ChatServer {
     ...(ircTls ? { ircTlsPort: ircTls.port } : {}),
     ...(web ? { httpPort: web.port } : {}),
     ...(page ? { page } : {}),
+    ...(bus ? { node: bus.node } : {}),
     hub,
     get connections() {
       return sessions.size + webPeers.size;
@@ -426,12 +415,6 @@ export function startServer(options: ServerOptions): ChatServer {
       return stopping;
     },
   };
-}
-
-/** The hub's parts among the server's options. */
-function pick(o: HubParts): HubParts {
-  const { history, replayOnJoin, accounts, admins, bans, roomStore, passwords, tokens } = o;
-  return { history, replayOnJoin, accounts, admins, bans, roomStore, passwords, tokens };
 }
 
 /** What users and the log are told when history can't be written, and when it can again. */

@@ -2,7 +2,8 @@
 // child process), one redis-server of the test's own, and users on different nodes.
 
 import { describe, expect, test } from "bun:test";
-import { Cluster, ClusterError, type Envelope } from "../../src/cluster/cluster.ts";
+import { Cluster, ClusterError, type ClusterOptions, type Envelope } from "../../src/cluster/cluster.ts";
+import { Hub } from "../../src/core/hub.ts";
 import { run } from "../helpers/binaries.ts";
 import { joined, left } from "../helpers/lines.ts";
 import { Peer } from "../helpers/peer.ts";
@@ -88,7 +89,7 @@ describe("starting", () => {
   test("Redis unreachable: a clear error, and the server exits 1", async () => {
     const redis = await testRedis();
     await redis.stop();
-    const attempt = Cluster.start({ url: redis.url, log: () => {} });
+    const attempt = startNode({ url: redis.url, log: () => {} });
     await expect(attempt).rejects.toThrow(ClusterError);
     await expect(attempt).rejects.toThrow(`can't reach Redis at ${redis.url}`);
     const server = run(process.execPath, ["server.ts", "--port", "0", "--redis", redis.url], "server");
@@ -99,7 +100,7 @@ describe("starting", () => {
   test("why Redis can't be reached is said: nothing there, a password wanted or refused, not Redis", async () => {
     const redis = await testRedis(["--requirepass", "sekrit"]);
     const why = (url: string) =>
-      Cluster.start({ url, log: () => {} }).then(
+      startNode({ url, log: () => {} }).then(
         async (c) => {
           await c.stop();
           return "started";
@@ -150,19 +151,19 @@ describe("starting", () => {
   test("a node id in use is refused, and a URL without a password in the log", async () => {
     const redis = await testRedis();
     const log: string[] = [];
-    const first = await Cluster.start({ url: redis.url, nodeId: "same", log: (l) => void log.push(l) });
+    const first = await startNode({ url: redis.url, nodeId: "same", log: (l) => void log.push(l) });
     try {
-      await expect(Cluster.start({ url: redis.url, nodeId: "same", log: () => {} })).rejects.toThrow(
+      await expect(startNode({ url: redis.url, nodeId: "same", log: () => {} })).rejects.toThrow(
         'node id "same" is in use',
       );
-      await expect(Cluster.start({ url: redis.url, nodeId: "bad id!", log: () => {} })).rejects.toThrow(
+      await expect(startNode({ url: redis.url, nodeId: "bad id!", log: () => {} })).rejects.toThrow(
         "--node-id must be",
       );
     } finally {
       await first.stop();
     }
     const withPassword = redis.url.replace("//", "//user:secret@");
-    const refused = await Cluster.start({ url: withPassword, log: () => {} }).then(
+    const refused = await startNode({ url: withPassword, log: () => {} }).then(
       () => "started",
       (err: Error) => err.message,
     );
@@ -474,4 +475,11 @@ function clusterOf(node: TestServer): Cluster {
   const link = node.server.hub.bus;
   if (!(link instanceof Cluster)) throw new Error("not a cluster node");
   return link;
+}
+
+/** A node on a hub of its own (the default settings), joined: for tests that need no server. */
+async function startNode(options: ClusterOptions): Promise<Cluster> {
+  const cluster = await Cluster.connect(options);
+  await cluster.join(new Hub({ clustered: true, bus: cluster }));
+  return cluster;
 }

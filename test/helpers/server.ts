@@ -1,17 +1,15 @@
 // Starts a real server on 127.0.0.1:0 for one test, and always stops it.
 
 import { afterEachTest } from "./cleanup.ts";
-import { Cluster, type ClusterOptions } from "../../src/cluster/cluster.ts";
+import type { ClusterOptions } from "../../src/cluster/cluster.ts";
 import type { MemoryNetwork } from "../../src/cluster/memory.ts";
-import type { NodeBus } from "../../src/cluster/roster.ts";
-import { Hub } from "../../src/core/hub.ts";
+import { type AppConfig, buildServer } from "../../src/app.ts";
 import { DEFAULT_RETENTION, type Retention } from "../../src/store/history.ts";
-import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "../../src/store/redis/stores.ts";
 import { Passwords } from "../../src/core/passwords.ts";
 
 /** Hashes cheap enough for tests (argon2id with 1 MiB, one pass): the server's own take 144 ms each. */
 export const TEST_PASSWORDS = new Passwords({ algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
-import { type ChatServer, type ServerOptions, startServer } from "../../src/doors/server.ts";
+import type { ChatServer } from "../../src/doors/server.ts";
 import { Peer, type PeerTls } from "./peer.ts";
 import { until } from "./until.ts";
 import { foldName } from "../../src/protocol/names.ts";
@@ -47,7 +45,7 @@ afterEachTest(async () => {
 });
 
 export type TestServerOptions = Pick<
-  ServerOptions,
+  AppConfig,
   "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "clock" | "history" | "replayOnJoin" | "accounts" | "admins" | "bans" | "roomStore" | "tokens" | "webHosts"
 > & {
   tls?: boolean;
@@ -84,41 +82,7 @@ export async function testTls() {
 export async function testServer(options: TestServerOptions = {}): Promise<TestServer> {
   const log: string[] = [];
   const certs = options.tls ? await testTls() : undefined;
-  let hub: Hub | undefined;
-  let bus: NodeBus | undefined;
-  if (options.cluster || options.memory) {
-    const { maxRooms, maxRoomsPerUser } = options.limits ?? {};
-    const { defaultRoom, history, replayOnJoin, accounts, admins, bans, roomStore, tokens } = options;
-    const nodeLog = (l: string) => void log.push(l);
-    // The bus first, then the stores (in Redis, through its connection), then the hub on both; then it joins.
-    const node = options.cluster
-      ? await Cluster.connect({ ...options.cluster, log: nodeLog })
-      : options.memory!.network.node(options.memory!.nodeId, nodeLog);
-    const stores =
-      options.cluster && options.redisHistory && node instanceof Cluster
-        ? {
-            history: new RedisHistory(node, options.redisHistory),
-            accounts: new RedisAccounts(node),
-            bans: new RedisBans(node),
-            roomStore: new RedisRooms(node),
-            tokens: new RedisTokens(node),
-          }
-        : { history, accounts, bans, roomStore, tokens };
-    hub = new Hub({
-      clustered: true,
-      bus: node,
-      defaultRoom,
-      maxRooms,
-      maxRoomsPerUser,
-      replayOnJoin,
-      admins,
-      passwords: TEST_PASSWORDS,
-      ...stores,
-    });
-    await node.join(hub);
-    bus = node;
-  }
-  const server = startServer({
+  const server = await buildServer({
     host: "127.0.0.1",
     port: 0,
     log: (l) => void log.push(l),
@@ -129,8 +93,9 @@ export async function testServer(options: TestServerOptions = {}): Promise<TestS
     tls: certs?.server,
     ...(options.irc ? { ircPort: 0, ...(certs ? { ircTlsPort: 0 } : {}) } : {}),
     ...(options.http ? { httpPort: 0 } : {}),
-    hub,
-    bus,
+    cluster: options.cluster
+      ? { redis: options.cluster, ...(options.redisHistory ? { retention: options.redisHistory } : {}) }
+      : options.memory && { memory: options.memory.network, nodeId: options.memory.nodeId },
     passwords: TEST_PASSWORDS,
   });
   const peerTls = certs ? { ca: certs.ca } : undefined;

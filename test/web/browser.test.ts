@@ -8,7 +8,7 @@ import { memoryStore } from "../helpers/accounts.ts";
 import { Peer } from "../helpers/peer.ts";
 import { afterEachTest } from "../helpers/cleanup.ts";
 import { testServer } from "../helpers/server.ts";
-import { startServer } from "../../src/doors/server.ts";
+import { buildServer } from "../../src/app.ts";
 import { TEST_PASSWORDS } from "../helpers/server.ts";
 
 let browser: Browser;
@@ -158,7 +158,7 @@ describe("the browser client", () => {
     await t.server.shutdown();
     await page.locator("#status", { hasText: "disconnected" }).waitFor({ timeout: 5000 });
     const log: string[] = [];
-    const again = startServer({ host: "127.0.0.1", port: 0, httpPort: port, log: (l) => void log.push(l), limits: { linesPerSecond: 0 }, passwords: TEST_PASSWORDS });
+    const again = await buildServer({ host: "127.0.0.1", port: 0, httpPort: port, log: (l) => void log.push(l), limits: { linesPerSecond: 0 }, passwords: TEST_PASSWORDS });
     try {
       await page.locator("#status", { hasText: "reconnected" }).waitFor({ timeout: 5000 });
       await page.locator("#room-list button[aria-current=true]", { hasText: "#dev" }).waitFor({ timeout: 5000 });

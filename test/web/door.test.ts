@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { testServer } from "../helpers/server.ts";
 import { until } from "../helpers/until.ts";
 import { RawWebSocket, WsPeer } from "../helpers/web.ts";
-import { startServer } from "../../src/doors/server.ts";
+import { buildServer } from "../../src/app.ts";
 import { fakeClock } from "../helpers/clock.ts";
 
 const web = (options: Parameters<typeof testServer>[0] = {}) => testServer({ http: true, ...options });
@@ -216,9 +216,7 @@ describe("web door: every connection, and only this server's names", () => {
 
   test("a second server can't take the web port of a running one (it is refused, not shared)", async () => {
     const t = await web();
-    expect(() =>
-      startServer({ host: "127.0.0.1", port: 0, httpPort: t.server.httpPort!, log: () => {} }),
-    ).toThrow();
+    await expect(buildServer({ host: "127.0.0.1", port: 0, httpPort: t.server.httpPort!, log: () => {} })).rejects.toThrow();
   });
 
   test("a WebSocket message in fragments: its lines go as they come (nothing is held for the rest); a run with no newline is bounded as on any door", async () => {

@@ -1,7 +1,7 @@
 // /metrics in Prometheus's text format (version 0.0.4): what a server is doing, read from the
 // counters its parts keep anyway. Nothing here runs unless /metrics is asked for.
 
-import type { ClusterStats } from "../../cluster/cluster.ts";
+import type { ClusterStats } from "../../cluster/roster.ts";
 import type { HistoryCounts } from "../../store/history.ts";
 import type { ApiCounts } from "./api.ts";
 import type { Door } from "../../session/session.ts";

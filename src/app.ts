@@ -1,0 +1,80 @@
+// The composition root: a whole server built in the order its parts depend on each other (the
+// stores, the bus, the hub on both, then the doors), so that nothing is assigned after it is made.
+// server.ts builds its server here from flags, and the tests from their options.
+
+import { Cluster, type ClusterOptions } from "./cluster/cluster.ts";
+import type { MemoryBus, MemoryNetwork } from "./cluster/memory.ts";
+import { Hub, type HubOptions } from "./core/hub.ts";
+import { type ChatServer, historyStatus, type ServerOptions, startServer } from "./doors/server.ts";
+import { SERVER_LIMITS } from "./protocol/limits.ts";
+import type { Retention } from "./store/history.ts";
+import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "./store/redis/stores.ts";
+import { SqliteHistory, type SqliteOptions } from "./store/sqlite/history.ts";
+
+/** What the hub keeps, and where. */
+export type Stores = Pick<HubOptions, "history" | "accounts" | "bans" | "roomStore" | "tokens">;
+
+export interface AppConfig extends Omit<ServerOptions, "hub" | "bus">, Stores, Pick<HubOptions, "admins" | "replayOnJoin" | "passwords"> {
+  /** Where everyone starts. */
+  defaultRoom?: string;
+  /**
+   * One server's stores in a bun:sqlite file (":memory:" for --db none): history, names, bans,
+   * rooms' roles and bot tokens. Stores given one by one (tests) are used as they are instead.
+   */
+  sqlite?: Omit<SqliteOptions, "status">;
+  /**
+   * A node of a cluster: through Redis (its stores there too when `retention` is given), or
+   * through memory between servers of one process (tests).
+   */
+  cluster?: { redis: Omit<ClusterOptions, "log">; retention?: Retention } | { memory: MemoryNetwork; nodeId: string };
+}
+
+/**
+ * The server `config` describes, listening. Rejects with a ClusterError when Redis can't be
+ * reached or the node can't join, a HistoryOpenError when the file can't be opened, or the
+ * listener's error when a door can't open (the node has then left the cluster again).
+ */
+export async function buildServer(config: AppConfig): Promise<ChatServer> {
+  const { sqlite, cluster, defaultRoom, admins, replayOnJoin, passwords, history, accounts, bans, roomStore, tokens, ...doors } = config;
+  const limits = { ...SERVER_LIMITS, ...config.limits };
+  // The hub is made below; history's status reaches it once it is.
+  let hub: Hub | undefined;
+  const file = sqlite && !cluster ? new SqliteHistory({ ...sqlite, status: historyStatus(() => hub!, config.log) }) : undefined;
+  const bus: Cluster | MemoryBus | undefined = !cluster
+    ? undefined
+    : "redis" in cluster
+      ? await Cluster.connect({ ...cluster.redis, log: config.log })
+      : cluster.memory.node(cluster.nodeId, config.log);
+  const stores: Stores =
+    bus instanceof Cluster && cluster && "redis" in cluster && cluster.retention
+      ? {
+          history: new RedisHistory(bus, cluster.retention),
+          accounts: new RedisAccounts(bus),
+          bans: new RedisBans(bus),
+          roomStore: new RedisRooms(bus),
+          tokens: new RedisTokens(bus),
+        }
+      : file
+        ? { history: file, accounts: file.accounts, bans: file.bans, roomStore: file.roomRoles, tokens: file.tokens }
+        : { history, accounts, bans, roomStore, tokens };
+  hub = new Hub({
+    clustered: bus !== undefined,
+    ...(bus ? { bus } : {}),
+    ...(config.clock ? { clock: config.clock } : {}),
+    defaultRoom,
+    maxRooms: limits.maxRooms,
+    maxRoomsPerUser: limits.maxRoomsPerUser,
+    replayOnJoin,
+    admins,
+    passwords,
+    ...stores,
+  });
+  if (bus) await bus.join(hub);
+  try {
+    return startServer({ ...doors, hub, ...(bus ? { bus } : {}) });
+  } catch (err) {
+    await bus?.stop(); // gives its node id back at once
+    hub.history?.close();
+    throw err;
+  }
+}
