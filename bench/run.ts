@@ -27,9 +27,8 @@
 //   bun run bench                   # everything, about 2 minutes; writes bench/RESULTS.md
 //   bun run bench -- --only bunchat-text,ncat --runs 1 --no-write
 
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { freePort, startRedis } from "./redis.ts";

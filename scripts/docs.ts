@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { makeRenderer } from "../src/client/render.ts";
 import { CLIENT_FLAGS, flagTable, SERVER_FLAGS } from "../src/flags.ts";
 import { encode } from "../src/render/codec.ts";
-import { toText } from "../src/render/text.ts";
 import type { ClientHello, Mode, ServerEvent, View } from "../src/protocol/events.ts";
 import { DEFAULT_ROOM, PROTOCOL_VERSION, SERVER_LIMITS } from "../src/protocol/limits.ts";
 import { checkName } from "../src/protocol/names.ts";

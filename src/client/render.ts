@@ -3,9 +3,8 @@
 
 import { createColors } from "picocolors";
 import { helpBlock, helpLines, roomsLines, toText, topicLine, usersLine } from "../render/text.ts";
-import { unreachable } from "../protocol/events.ts";
+import { type KeptEvent, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
-import type { KeptEvent, RoomInfo, ServerEvent, Topic } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
 

@@ -3,9 +3,8 @@
 // rooms and commands) and knows our own name, our rooms and the current one.
 
 import { COMMANDS } from "../protocol/commands.ts";
-import type { ServerEvent } from "../protocol/events.ts";
+import { leftRoomOnly, type ServerEvent } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
-import { leftRoomOnly } from "../render/text.ts";
 
 export class Roster {
   /** Folded name to name as written. */

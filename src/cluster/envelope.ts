@@ -5,9 +5,8 @@
 // from a repeated one. Pure: no Redis, no clock of its own.
 
 import { parseRoles, type RoomRoles } from "../store/rooms.ts";
-import type { RelayEvent } from "../core/hub.ts";
-import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
-import { isLeaveReason } from "../protocol/events.ts";
+import type { RelayEvent } from "../core/bus.ts";
+import { isLeaveReason, type LeaveReason, type ServerEvent } from "../protocol/events.ts";
 import { isObject } from "../protocol/decode.ts";
 import { LIMITS } from "../protocol/limits.ts";
 import { hasNameShape, hasRoomShape } from "../protocol/names.ts";

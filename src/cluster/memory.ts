@@ -5,7 +5,9 @@
 // what only Redis can get wrong (reconnections, freezes, dead nodes) is tested against Redis.
 
 import { foldName } from "../protocol/names.ts";
-import type { Hub, Member, RelayEvent } from "../core/hub.ts";
+import type { Hub } from "../core/hub.ts";
+import type { Member } from "../core/room.ts";
+import type { RelayEvent } from "../core/bus.ts";
 import type { ServerEvent } from "../protocol/events.ts";
 import type { ClusterEvent, RosterEntry } from "./envelope.ts";
 import { entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";

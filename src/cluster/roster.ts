@@ -3,11 +3,11 @@
 // what it says it has, or forgotten together when it dies; and what they do, applied to the hub
 // through the operations users here use. Whatever carries the events (Redis, or memory) uses this.
 
-import type { LeaveReason } from "../protocol/events.ts";
+import { type LeaveReason, unreachable } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
-import type { Bus, Hub, Member } from "../core/hub.ts";
-import type { Room } from "../core/room.ts";
-import { unreachable } from "../protocol/events.ts";
+import type { Bus } from "../core/bus.ts";
+import type { Hub } from "../core/hub.ts";
+import type { Member, Room } from "../core/room.ts";
 import type { ClusterEvent, RosterEntry } from "./envelope.ts";
 import type { RoomRoles } from "../store/rooms.ts";
 
@@ -92,6 +92,7 @@ export class RemoteMember implements Member {
   ) {}
   deliver(): void {}
   deliverTurn(): void {}
+  tell(): void {}
 }
 
 /** What the roster needs from the node it belongs to (the Redis bus, or the in-memory one). */

@@ -11,12 +11,12 @@
 import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { Turns } from "./turns.ts";
 import { Encoded } from "../render/codec.ts";
-import { ROOMS_SHOWN, USERS_SHOWN } from "../protocol/limits.ts";
-import type { ErrorEvent, LeaveReason, Mode, ServerEvent, Topic } from "../protocol/events.ts";
-import { DEFAULT_ROOM, SERVER_LIMITS } from "../protocol/limits.ts";
+import { DEFAULT_ROOM, ROOMS_SHOWN, SERVER_LIMITS, USERS_SHOWN } from "../protocol/limits.ts";
+import type { ErrorEvent, LeaveReason, ServerEvent, Topic } from "../protocol/events.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe, settled, then } from "../store/history.ts";
-import { Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
+import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
+import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
 import type { Ban, BanStore } from "../store/bans.ts";
@@ -24,85 +24,6 @@ import { changed, isBannedFrom, isMuted, type RolesChange, type RoomRoles, type 
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
 import { Admins } from "./admins.ts";
-
-export interface Member {
-  /** Changed by the hub only (rename). */
-  name: string;
-  /** The cluster node a remote member is on; undefined for members of this server. */
-  readonly node?: string;
-  readonly mode: Mode;
-  /** The rooms it is in, in the order it joined them (kept by the hub). */
-  readonly rooms: Room[];
-  /** Where its plain lines go: one of `rooms`, or none (kept by the hub). */
-  room: Room | undefined;
-  /** Who last sent it a private message, for /reply. */
-  lastPmFrom?: Member;
-  /**
-   * The registered name it logged in to (its key; none: a guest): set by the session for a member
-   * here (setAccount), by its node's word for a member of another node.
-   */
-  account?: string;
-  /** A member here: the network it connects from (for a guest's ban). */
-  readonly network?: string;
-  /** A member here: name keys of users whose lines and private messages it does not want (/ignore). */
-  ignoring?: Map<string, string>;
-  /** A member here: when it joined and when it last sent a line (for /whois). */
-  readonly since?: number;
-  readonly lastActive?: number;
-  /** A member here: puts it out of the chat (a server admin's /kick), telling it why. */
-  drop?(why: ErrorEvent, reason: LeaveReason, message: string): void;
-  /** A member here: an event for it alone, in its mode (IRC's lines name their recipient). */
-  render?(event: ServerEvent): Uint8Array;
-  /** A member here that follows a room's roles (IRC's channel modes): they changed from `before`. */
-  rolesChanged?(room: Room, before: RoomRoles, after: RoomRoles): void;
-  /** A member here that follows away states (IRC's away-notify): someone sharing a room went away or came back. */
-  awayChanged?(name: string, reason: string | undefined): void;
-  /**
-   * A member here that keeps channel state from lines (IRC): `name` has just joined `room` (its join
-   * already sent) and is away (`away`) or runs the room (`op`), which a JOIN line does not say.
-   */
-  joinedAs?(room: Room, name: string, away: string | undefined, op: boolean): void;
-  /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
-  readonly lastHeldSeq: number;
-  /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
-  deliver(bytes: Uint8Array, seq?: number): void;
-  /** Several parts sent earlier in this turn, each with its place in the order. */
-  deliverTurn(parts: Uint8Array[], seqs: number[]): void;
-}
-
-/** What a member here did that other nodes must hear of; "quit" is leaving the chat (every room). */
-export type RelayEvent =
-  | Extract<ServerEvent, { type: "public" | "action" | "join" | "leave" | "rename" | "topic" }>
-  | { type: "quit"; name: string; reason: LeaveReason; message?: string; ts: number };
-
-/**
- * How a hub reaches users on other nodes: the Redis bus in cluster mode (src/cluster/cluster.ts),
- * or an in-memory one between servers of one process (src/cluster/memory.ts). Called only for what
- * members here do; what the others do comes in through the hub's own operations.
- */
-export interface Bus {
-  relay(event: RelayEvent): void;
-  /** A member here went away (reason) or came back (undefined). */
-  relayAway(name: string, reason: string | undefined): void;
-  /** A member here is logged in to the account with this key (undefined: a guest, after /unregister). */
-  relayAccount(name: string, account: string | undefined): void;
-  /** A private message for a member on another node; false if that node can't be reached now. */
-  sendPrivate(to: Member, event: ServerEvent): boolean;
-  /** Claims a name across the cluster for a member here: true (or a promise of true) if it is ours. */
-  claim(name: string): true | Promise<boolean>;
-  /** Gives back a claimed name nobody here ended up using. */
-  unclaim(name: string): void;
-  /**
-   * Someone here put out `member`, a user of another node, from the server or from `room`
-   * (`message`: by whom and why; `banned`: for a ban, which its node extends to a guest's network).
-   */
-  kick(member: Member, message: string, room?: string, banned?: boolean): void;
-  /** The server bans changed here: the others read them again. */
-  relayBans(): void;
-  /** A room's roles changed here (and what to tell its members). */
-  relayRoles(room: string, roles: RoomRoles, text: string | undefined): void;
-}
-
 
 export interface HubOptions {
   /** The server's turns: what the hub hands out goes in the same order as every outbox's replies. */
@@ -379,11 +300,12 @@ export class Hub implements RoomHost {
     const op = room.size > 1 && this.isOp(member, room);
     if (away === undefined && !op) return;
     let flushed = false;
+    const note: MemberNote = { type: "joined", room, name: member.name, away, op };
     for (const m of room.localMembers()) {
-      if (m === member || !m.joinedAs) continue;
+      if (m === member || !m.note) continue;
       if (!flushed) room.flushPresence();
       flushed = true;
-      m.joinedAs(room, member.name, away, op);
+      m.note(note);
     }
   }
 
@@ -503,7 +425,8 @@ export class Hub implements RoomHost {
     const before = room.roles;
     if (before === roles) return;
     room.roles = roles;
-    for (const m of room.localMembers()) m.rolesChanged?.(room, before, roles);
+    const note: MemberNote = { type: "roles", room, before, after: roles };
+    for (const m of room.localMembers()) m.note?.(note);
   }
 
   /**
@@ -686,11 +609,12 @@ export class Hub implements RoomHost {
     if (member.node === undefined) this.bus?.relayAway(member.name, reason);
     // Members here who follow away states (IRC's away-notify) are told, once each.
     const told = new Set<Member>();
+    const note: MemberNote = { type: "away", name: member.name, reason };
     for (const room of member.rooms) {
       for (const m of room.localMembers()) {
-        if (m === member || !m.awayChanged || told.has(m)) continue;
+        if (m === member || !m.note || told.has(m)) continue;
         told.add(m);
-        m.awayChanged(member.name, reason);
+        m.note(note);
       }
     }
   }
@@ -712,7 +636,7 @@ export class Hub implements RoomHost {
     // From someone it ignores: dropped here, where it would be delivered (the sender is not told).
     if (event.type === "private" && member.ignoring?.has(foldName(event.from))) return true;
     if (from) for (const room of from.rooms) room.announceJoinOf(from);
-    member.deliver(member.render ? member.render(event) : new Encoded(event).bytes(member.mode));
+    member.tell(event);
     return true;
   }
 

@@ -11,9 +11,8 @@
 // welcome already shows who is in): it gets the runs from its own join on, the first of them cut
 // short. Members that joined at the same point share the bytes.
 
-import { Encoded } from "../render/codec.ts";
-import { leftRoomOnly } from "../render/text.ts";
-import type { LeaveReason, ServerEvent, View } from "../protocol/events.ts";
+import { Encoded, summarisesPresence, VIEWS } from "../render/codec.ts";
+import { type LeaveReason, leftRoomOnly, type ServerEvent, type View } from "../protocol/events.ts";
 
 /**
  * One join or leave, in the order of everything sent (`seq`); `message` is what a /part said.
@@ -36,8 +35,6 @@ export interface Change {
 function runKind(c: Change): string {
   return c.kind === "join" ? (c.arrived ? "arrive" : "join") : leftRoomOnly(c.reason) ? "part" : "quit";
 }
-
-const VIEWS: readonly View[] = ["text", "tagged", "json", "irc", "irc-time"];
 
 /** Names a batched join or leave line shows; the rest are counted. */
 export const PRESENCE_NAMES = 50;
@@ -82,7 +79,7 @@ export class PresenceBatch {
     const kept = rest.filter((c) => !toldElsewhere(c));
     const parts: Uint8Array[] = [];
     const seqs: number[] = [];
-    const each = view === "irc" || view === "irc-time";
+    const each = !summarisesPresence(view);
     for (let i = 0; i < kept.length; ) {
       let end = i + 1;
       if (!each) while (end < kept.length && runKind(kept[end]!) === runKind(kept[i]!)) end++;
@@ -127,8 +124,7 @@ export class PresenceBatch {
     if (known) return known;
     const parts: Uint8Array[] = [];
     const seqs: number[] = [];
-    // IRC clients keep a channel's names from its JOINs and PARTs: each change, not a summary.
-    const each = view === "irc" || view === "irc-time";
+    const each = !summarisesPresence(view);
     for (let i = from; i < this.changes.length; ) {
       const end = each ? i + 1 : this.runEnd(i);
       parts.push(this.encoded(i, end).bytes(view));

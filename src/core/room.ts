@@ -1,5 +1,6 @@
 // One room: who is in it, its topic, and delivery of its lines and its joins and leaves.
-// Knows nothing of sockets: a member is anything that can take encoded bytes (hub.ts).
+// Knows nothing of sockets or doors: a member (below) is anything that can take encoded bytes and
+// be told an event; sessions of every door are members, and so are users of other nodes.
 //
 // A room's lines are the hot path (one line in, N-1 out), so they are not handed to N members as
 // they happen. The room keeps the turn's broadcasts, and when the turn ends it joins them into one
@@ -18,13 +19,66 @@
 import type { Turns } from "./turns.ts";
 import { Encoded } from "../render/codec.ts";
 import { USERS_SHOWN } from "../protocol/limits.ts";
-import type { LeaveReason, RoomInfo, ServerEvent, Topic, View } from "../protocol/events.ts";
+import type { ErrorEvent, LeaveReason, Mode, RoomInfo, ServerEvent, Topic, View } from "../protocol/events.ts";
 import type { Clock } from "../net/clock.ts";
-import type { Member } from "./hub.ts";
 import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from "./presence.ts";
 import { SortedNames } from "./sorted-names.ts";
 import { foldName } from "../protocol/names.ts";
 import { NO_ROLES, type RoomRoles } from "../store/rooms.ts";
+
+export interface Member {
+  /** Changed by the hub only (rename). */
+  name: string;
+  /** The cluster node a remote member is on; undefined for members of this server. */
+  readonly node?: string;
+  readonly mode: Mode;
+  /** The rooms it is in, in the order it joined them (kept by the hub). */
+  readonly rooms: Room[];
+  /** Where its plain lines go: one of `rooms`, or none (kept by the hub). */
+  room: Room | undefined;
+  /** Who last sent it a private message, for /reply. */
+  lastPmFrom?: Member;
+  /**
+   * The registered name it logged in to (its key; none: a guest): set by the session for a member
+   * here (setAccount), by its node's word for a member of another node.
+   */
+  account?: string;
+  /** A member here: the network it connects from (for a guest's ban). */
+  readonly network?: string;
+  /** A member here: name keys of users whose lines and private messages it does not want (/ignore). */
+  ignoring?: Map<string, string>;
+  /** A member here: when it joined and when it last sent a line (for /whois). */
+  readonly since?: number;
+  readonly lastActive?: number;
+  /** A member here: puts it out of the chat (a server admin's /kick), telling it why. */
+  drop?(why: ErrorEvent, reason: LeaveReason, message: string): void;
+  /**
+   * An event for this member alone, written in its own words by its door (IRC's lines name their
+   * recipient); never called for a member of another node.
+   */
+  tell(event: ServerEvent): void;
+  /**
+   * A member here that keeps state from what it is sent (a door whose client tracks who runs a room
+   * or who is away) is told each change the lines themselves do not say; a member without it costs
+   * nothing.
+   */
+  note?(note: MemberNote): void;
+  /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
+  readonly lastHeldSeq: number;
+  /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
+  deliver(bytes: Uint8Array, seq?: number): void;
+  /** Several parts sent earlier in this turn, each with its place in the order. */
+  deliverTurn(parts: Uint8Array[], seqs: number[]): void;
+}
+
+/** What a member that follows a room's state is told besides the lines (Member.note). */
+export type MemberNote =
+  /** A room's roles (owner, operators, topic lock, bans) changed from `before` to `after`. */
+  | { readonly type: "roles"; readonly room: Room; readonly before: RoomRoles; readonly after: RoomRoles }
+  /** Someone sharing a room went away (`reason`) or came back (undefined). */
+  | { readonly type: "away"; readonly name: string; readonly reason: string | undefined }
+  /** `name` has just joined `room` (its join already sent) away (`away`) or running the room (`op`). */
+  | { readonly type: "joined"; readonly room: Room; readonly name: string; readonly away: string | undefined; readonly op: boolean };
 
 export type UsersEvent = Extract<ServerEvent, { type: "users" }>;
 
@@ -310,27 +364,12 @@ export class Room {
     }
     this.host.delivered += delivered;
     // Joined once per view, when the first member in it is met.
-    let text: Joined | undefined;
-    let tagged: Joined | undefined;
-    let json: Joined | undefined;
-    let irc: Map<View, Joined> | undefined; // the IRC views, rarer
-    const ircJoined = (view: View) => {
-      const joined = (irc ??= new Map()).get(view) ?? joinTurn(turn, view);
-      irc.set(view, joined);
-      return joined;
-    };
+    const joined: Partial<Record<View, Joined>> = {};
     // forEach: no [member, seq] pair made per member per turn.
     this.members.forEach((joinedSeq, member) => {
       if (member.node !== undefined) return;
       const view = viewOf(member, this);
-      const j =
-        view === "text"
-          ? (text ??= joinTurn(turn, view))
-          : view === "json"
-            ? (json ??= joinTurn(turn, view))
-            : view === "tagged"
-              ? (tagged ??= joinTurn(turn, view))
-              : ircJoined(view);
+      const j = (joined[view] ??= joinTurn(turn, view));
       if (interleaved && member.rooms.length > 1) this.handOutTo(member, turn);
       // What a member already holds from before this turn's first broadcast can simply come first.
       else if (joinedSeq > first || member.lastHeldSeq > first || senders?.has(member) || ignoresAny(member, turn)) {

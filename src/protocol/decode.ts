@@ -4,8 +4,7 @@
 // dropped. The server and the bundled client ship together, and the hello's protocol number
 // guards against a server that speaks another version.
 
-import { isLeaveReason } from "./events.ts";
-import type { ErrorCode, EventType, KeptEvent, LeaveReason, RoomInfo, ServerEvent, Topic } from "./events.ts";
+import { type ErrorCode, type EventType, isLeaveReason, type KeptEvent, type LeaveReason, type RoomInfo, type ServerEvent, type Topic } from "./events.ts";
 
 export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;

@@ -238,6 +238,11 @@ export interface ClientHello {
   client?: string;
 }
 
+/** Whether a leave is of one room only (the user is still online), not of the chat. */
+export function leftRoomOnly(reason: LeaveReason): boolean {
+  return reason === "parted" || reason === "removed";
+}
+
 /** For the default of a switch that names every case: the compiler refuses one left out. */
 export function unreachable(value: never): never {
   throw new Error(`unhandled event: ${JSON.stringify(value)}`);

@@ -8,6 +8,17 @@ import { toText } from "./text.ts";
 
 const utf8 = new TextEncoder();
 
+/** Every view an event is encoded in. */
+export const VIEWS: readonly View[] = ["text", "tagged", "json", "irc", "irc-time"];
+
+/**
+ * Whether a view says a run of joins or leaves in one line ("Ana, Sam and 3 more joined"). IRC's
+ * clients keep a channel's names from its JOINs and PARTs, so its views state each change.
+ */
+export function summarisesPresence(view: View): boolean {
+  return view !== "irc" && view !== "irc-time";
+}
+
 /** The event as one line of the wire, newline included, before it is turned into bytes. */
 export function wireLine(event: ServerEvent, view: View): string {
   if (view === "json") return `${JSON.stringify(event)}\n`;

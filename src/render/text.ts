@@ -2,7 +2,7 @@
 // client shows and what the page shows (each styles it its own way: colours, the DOM).
 
 import { COMMANDS } from "../protocol/commands.ts";
-import { type KeptEvent, type LeaveReason, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { type KeptEvent, type LeaveReason, leftRoomOnly, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 
 /** The commands a welcome shows: the everyday ones (/help lists them all). */
@@ -108,11 +108,6 @@ export function leaveWords(user: { reason: LeaveReason; message?: string }): str
   // "kicked by Ana: spamming", "kicked from the server by Sam: spamming"
   if ((user.reason === "kicked" || user.reason === "removed") && user.message) return `${LEAVE_WORDS[user.reason]} ${user.message}`;
   return user.message ? `${LEAVE_WORDS[user.reason]}: ${user.message}` : LEAVE_WORDS[user.reason];
-}
-
-/** Whether a leave is of one room only (the user is still online), not of the chat. */
-export function leftRoomOnly(reason: LeaveReason): boolean {
-  return reason === "parted" || reason === "removed";
 }
 
 /**

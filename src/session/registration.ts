@@ -2,7 +2,7 @@
 // password, and a free, valid name. The session holds one of these until the name is accepted and
 // drops it then: what registering needs (the step, the names refused) is not kept for the chat.
 
-import type { Replay } from "../core/hub.ts";
+import type { Hub, Replay } from "../core/hub.ts";
 import { type Maybe, settled } from "../store/history.ts";
 import { parseClientHello } from "../protocol/hello.ts";
 import { utcMinute } from "../render/text.ts";
@@ -14,8 +14,7 @@ import type { Account } from "../store/accounts.ts";
 import { type Ban, bans } from "../store/bans.ts";
 import { networkOf } from "./network.ts";
 import { error } from "../core/commands/chat.ts";
-import type { Hub } from "../core/hub.ts";
-import type { SessionEnv } from "./session.ts";
+import type { SessionEnv } from "./env.ts";
 
 /**
  * Whether a line is HTTP's: a request line or a header line. A web page can make a visitor's

@@ -11,48 +11,23 @@ import { checkName, foldName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { TelnetFilter } from "../protocol/telnet.ts";
 import { FloodBudget } from "../net/bucket.ts";
-import type { Clock } from "../net/clock.ts";
 import { Pacer, type PacerHost } from "../net/pacer.ts";
-import { Outbox, type OutboxPool, type OverflowListener, type Writable } from "../net/outbox.ts";
+import { Outbox, type OverflowListener, type Writable } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
-import type { PerAddress } from "./per-address.ts";
 import { type CommandContext, error, ignoreList, notInRoom, runCommand, say, showReplay } from "../core/commands/chat.ts";
-import type { Hub, Member, Replay } from "../core/hub.ts";
+import type { Hub, Replay } from "../core/hub.ts";
+import type { Member, Room } from "../core/room.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
-import type { Room } from "../core/room.ts";
 import { botNameError, type Login, nameStanding, Registration, type RegistrationHost } from "./registration.ts";
 import { networkOf } from "./network.ts";
-
-export interface SessionEnv {
-  readonly hub: Hub;
-  readonly limits: ServerLimits;
-  /** Failed names and passwords per address. */
-  readonly attempts: PerAddress;
-  /** Wrong passwords per registered name (its key), from any address. */
-  readonly logins: PerAddress;
-  /** Connections are TLS (a password does not travel in the clear). */
-  readonly tls: boolean;
-  /** The server's name to IRC clients (--irc-name; default "bunchat"). */
-  readonly ircName?: string;
-  /** The bound on what every outbox together holds for slow readers. */
-  readonly outboxes?: OutboxPool;
-  /** True if `line` is the server password; undefined when the server has none. */
-  readonly checkPassword?: (line: string) => boolean;
-  log(line: string): void;
-  /** A line that a storm from one network could repeat thousands of times: summed up past a few. */
-  logRepeat(repeat: Repeat, address: string, line: string): void;
-  readonly clock: Clock;
-}
+import type { Door, SessionEnv } from "./env.ts";
 
 /** Connections closed before they joined, per reason: a storm of them is summed up in the log. */
 const closedFor = (code: string): Repeat => ({
   one: `connection closed before joining (${code})`,
   many: `connections closed before joining (${code})`,
 });
-
-/** The ways in: bunchat's own port (nc, telnet, the bundled client), the IRC door, a WebSocket (the browser). */
-export type Door = "tcp" | "irc" | "web";
 
 /** registering: mode, password and name (registration.ts) · chatting · closed: gone or going. */
 type Phase = "registering" | "chatting" | "closed";
@@ -330,6 +305,11 @@ export class Session
 
   deliverTurn(parts: Uint8Array[], seqs: number[]): void {
     this.outbox.sendTurn(parts, seqs);
+  }
+
+  /** Member: an event for this connection alone (a private message, a notice), in its own words. */
+  tell(event: ServerEvent): void {
+    this.outbox.send(this.render(event));
   }
 
   reply(event: ServerEvent | Encoded): void {

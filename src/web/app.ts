@@ -4,10 +4,10 @@
 // app.bundle.js, which the server serves), so the page says what the server and the terminal
 // client say. User text only ever reaches the page as text nodes (textContent), never as markup.
 
-import type { KeptEvent, ServerEvent } from "../protocol/events.ts";
+import { type KeptEvent, leftRoomOnly, type ServerEvent } from "../protocol/events.ts";
 import { decodeEvent } from "../protocol/decode.ts";
 import { COMMANDS } from "../protocol/commands.ts";
-import { leftRoomOnly, toText } from "../render/text.ts";
+import { toText } from "../render/text.ts";
 
 /**
  * The server's own words for an event, as its plain-text users read them, without the markers a

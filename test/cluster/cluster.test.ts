@@ -242,7 +242,7 @@ describe("when things go wrong", () => {
   });
 
   test("Redis down for longer than Bun's own 20 reconnection attempts: the node keeps trying and comes back", async () => {
-    const { redis, a, b, sam, kim } = await samAndKim();
+    const { redis, a, sam, kim } = await samAndKim();
     await redis.stop();
     await sam.next(/can't be reached/);
     // Past the 20 attempts after which Bun's own reconnection would give up (100 ms apart here).

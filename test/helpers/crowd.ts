@@ -1,6 +1,7 @@
 // Users without sockets: members of a hub who never read a thing, to make a big room cheaply.
 
-import type { Hub, Member } from "../../src/core/hub.ts";
+import type { Hub } from "../../src/core/hub.ts";
+import type { Member } from "../../src/core/room.ts";
 
 /** `n` users named `crowd0000`… (padded to `digits`) in the default room, each away with a 100-character reason. */
 export function quietCrowd(hub: Hub, n: number, digits = 4): void {
@@ -13,6 +14,7 @@ export function quietCrowd(hub: Hub, n: number, digits = 4): void {
       lastHeldSeq: 0,
       deliver() {},
       deliverTurn() {},
+      tell() {},
     };
     hub.add(m);
     hub.join(m, hub.lobby, 0, false);

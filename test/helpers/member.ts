@@ -3,7 +3,8 @@
 // into place, as an outbox does).
 
 import type { Mode } from "../../src/protocol/events.ts";
-import type { Member } from "../../src/core/hub.ts";
+import type { Member } from "../../src/core/room.ts";
+import { Encoded } from "../../src/render/codec.ts";
 
 export type RecordingMember = Member & { got: Uint8Array[]; text(): string; lines(): string[] };
 
@@ -30,6 +31,7 @@ export function member(name: string, mode: Mode = "text"): RecordingMember {
     },
     deliver: (b, seq) => put(b, seq),
     deliverTurn: (parts, partSeqs) => parts.forEach((p, i) => put(p, partSeqs[i])),
+    tell: (event) => put(new Encoded(event).bytes(mode), undefined),
     text,
     lines: () => text().split("\n").filter(Boolean),
   };

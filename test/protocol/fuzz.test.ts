@@ -6,7 +6,6 @@
 import { describe, expect, test } from "bun:test";
 import { type Input, parseInput, splitFirst } from "../../src/protocol/commands.ts";
 import { LineReader } from "../../src/protocol/lines.ts";
-import { Peer } from "../helpers/peer.ts";
 import { testServer } from "../helpers/server.ts";
 
 /** mulberry32: a small, fast, seeded generator; the same seed gives the same run everywhere. */

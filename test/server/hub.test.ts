@@ -5,8 +5,8 @@ import { describe, expect, test } from "bun:test";
 import { Turns } from "../../src/core/turns.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
 import { foldName } from "../../src/protocol/names.ts";
-import { Hub, type HubOptions, type Member } from "../../src/core/hub.ts";
-import type { Room } from "../../src/core/room.ts";
+import { Hub, type HubOptions } from "../../src/core/hub.ts";
+import type { Member, Room } from "../../src/core/room.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { member, type RecordingMember } from "../helpers/member.ts";
 

@@ -153,7 +153,7 @@ describe("room operators", () => {
 test("the default room has no owner: the first registered user in it can't /op or /mute there", async () => {
   const t = await server();
   const sam = await loggedIn(t, "Sam");
-  const bo = await t.join("Bo");
+  await t.join("Bo");
   sam.send("/mute Bo");
   await sam.seen("! Only a room's operators (and server admins) can use /mute.");
   sam.send("/op Bo");

@@ -3,7 +3,8 @@
 
 import { describe, expect, test } from "bun:test";
 import type { LeaveReason } from "../../src/protocol/events.ts";
-import { Hub, type Member } from "../../src/core/hub.ts";
+import { Hub } from "../../src/core/hub.ts";
+import type { Member } from "../../src/core/room.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { member, type RecordingMember } from "../helpers/member.ts";
 import { presenceWindowMs } from "../../src/core/presence.ts";

@@ -7,9 +7,8 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { memoryStore } from "../helpers/accounts.ts";
 import { Peer } from "../helpers/peer.ts";
 import { afterEachTest } from "../helpers/cleanup.ts";
-import { testServer } from "../helpers/server.ts";
+import { TEST_PASSWORDS, testServer } from "../helpers/server.ts";
 import { buildServer } from "../../src/app.ts";
-import { TEST_PASSWORDS } from "../helpers/server.ts";
 
 let browser: Browser;
 const pages: Page[] = [];

@@ -6,8 +6,8 @@ import type { ErrorEvent } from "../../protocol/events.ts";
 import { foldName, hasNameShape } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, unknownUser } from "./kit.ts";
-import type { Room } from "../room.ts";
-import type { Hub, Member } from "../hub.ts";
+import type { Member, Room } from "../room.ts";
+import type { Hub } from "../hub.ts";
 
 export const accountCommands = {
   register(ctx, args) {

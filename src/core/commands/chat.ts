@@ -8,7 +8,8 @@ import type { ErrorEvent, ServerEvent } from "../../protocol/events.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { isNamePrefix } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
-import type { Member, Replay } from "../hub.ts";
+import type { Member, Room } from "../room.ts";
+import type { Replay } from "../hub.ts";
 import {
   HISTORY_PAGE_MAX,
   HISTORY_REPLY_BYTES,
@@ -17,7 +18,6 @@ import {
   queryText,
   settled,
 } from "../../store/history.ts";
-import type { Room } from "../room.ts";
 import {
   badUsage,
   type CommandContext,

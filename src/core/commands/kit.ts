@@ -8,8 +8,8 @@ import type { ErrorEvent, ServerEvent } from "../../protocol/events.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { Cursor, Maybe } from "../../store/history.ts";
-import type { Hub, Member } from "../hub.ts";
-import type { Room } from "../room.ts";
+import type { Hub } from "../hub.ts";
+import type { Member, Room } from "../room.ts";
 import { utcMinute } from "../../render/text.ts";
 
 /** What a command may touch: the hub, its own session, the clock and the log. */

@@ -10,8 +10,7 @@ import { utcMinute } from "../../render/text.ts";
 import { type Ban, MAX_BANS, parseDuration } from "../../store/bans.ts";
 import { bannedName } from "../../store/rooms.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, reason, unknownUser, usage } from "./kit.ts";
-import type { Member } from "../hub.ts";
-import type { Room } from "../room.ts";
+import type { Member, Room } from "../room.ts";
 
 export const moderationCommands = {
   kick(ctx, args) {

@@ -6,7 +6,7 @@
 
 import type { Encoded } from "../../render/codec.ts";
 import { stamp, toText } from "../../render/text.ts";
-import type { ErrorEvent, KeptEvent, ServerEvent } from "../../protocol/events.ts";
+import { type ErrorEvent, type KeptEvent, type ServerEvent, unreachable } from "../../protocol/events.ts";
 import { IRC_HOST, IRC_LINE_BYTES, IRC_SERVER, ircLine, type IrcMessage, mask, parseIrc } from "../../protocol/irc.ts";
 import { ircShared, privmsgLines, timeTag } from "../../render/irc.ts";
 import { lookupCommand } from "../../protocol/commands.ts";
@@ -17,11 +17,11 @@ import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { Writable } from "../../net/outbox.ts";
 import { VERSION } from "../../version.ts";
 import { error, runCommand, say } from "../../core/commands/chat.ts";
-import type { Member } from "../../core/hub.ts";
 import { bannedText, botNameError, type Login, looksLikeHttp, nameStanding, verifyLogin } from "../../session/registration.ts";
-import type { Room } from "../../core/room.ts";
+import type { Member, MemberNote, Room } from "../../core/room.ts";
 import { bannedName, type RoomRoles } from "../../store/rooms.ts";
-import { Session, type SessionEnv } from "../../session/session.ts";
+import { Session } from "../../session/session.ts";
+import type { SessionEnv } from "../../session/env.ts";
 
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
 const CAPS: Record<string, string> = {
@@ -689,25 +689,38 @@ export class IrcSession extends Session {
 
   // Writing: the events for this client alone, as IRC.
 
-  /** Member: someone sharing a room went away (reason) or came back; with away-notify, told as AWAY. */
-  awayChanged(name: string, reason: string | undefined): void {
-    if (!this.caps.has("away-notify") || this.phase !== "chatting") return;
+  /** Member: what IRC clients keep from lines and a line does not say (see Member.note). */
+  note(note: MemberNote): void {
+    if (this.phase !== "chatting") return;
+    switch (note.type) {
+      case "away":
+        return this.awayChanged(note.name, note.reason);
+      case "joined":
+        return this.joinedAs(note.room, note.name, note.away, note.op);
+      case "roles":
+        return this.rolesChanged(note.room, note.before, note.after);
+      default:
+        return unreachable(note);
+    }
+  }
+
+  /** Someone sharing a room went away (reason) or came back; with away-notify, told as AWAY. */
+  private awayChanged(name: string, reason: string | undefined): void {
+    if (!this.caps.has("away-notify")) return;
     this.send(this.tag(this.now()) + ircLine(mask(name), "AWAY", reason === undefined ? [] : [reason], true));
   }
 
-  /** Member: someone joined one of this client's channels away, or as an operator (see Member.joinedAs). */
-  joinedAs(room: Room, name: string, away: string | undefined, op: boolean): void {
-    if (this.phase !== "chatting") return;
+  /** Someone joined one of this client's channels away, or as an operator: a MODE, then an AWAY. */
+  private joinedAs(room: Room, name: string, away: string | undefined, op: boolean): void {
     if (op) this.send(this.tag(this.now()) + ircLine(this.server, "MODE", [room.name, "+o", name]));
     if (away !== undefined) this.awayChanged(name, away);
   }
 
   /**
-   * Member: a room's roles changed. IRC clients keep channel modes and who is "@" from MODE lines:
+   * A room's roles changed. IRC clients keep channel modes and who is "@" from MODE lines:
    * +o/-o for each member whose operator status changed, +t/-t for the topic lock, +b/-b for bans.
    */
-  rolesChanged(room: Room, before: RoomRoles, after: RoomRoles): void {
-    if (this.phase !== "chatting") return;
+  private rolesChanged(room: Room, before: RoomRoles, after: RoomRoles): void {
     const runs = (r: RoomRoles, key: string) => r.owner === key || r.ops.includes(key);
     const changes: string[] = [];
     for (const name of room.names.all()) {

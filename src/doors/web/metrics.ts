@@ -4,7 +4,7 @@
 import type { ClusterStats } from "../../cluster/roster.ts";
 import type { HistoryCounts } from "../../store/history.ts";
 import type { ApiCounts } from "./api.ts";
-import type { Door } from "../../session/session.ts";
+import type { Door } from "../../session/env.ts";
 
 export interface MetricsSource {
   /** Users chatting on this server, by the door they came in by. */

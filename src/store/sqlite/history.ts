@@ -9,8 +9,7 @@
 import { Database, type Statement } from "bun:sqlite";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import type { Topic } from "../../protocol/events.ts";
-import { type Cursor, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, type Retention, type SearchQuery, storedEvent, storedType } from "../history.ts";
-import { DEFAULT_REPLAY, lineBytes, lineMatches, REPLAY_MEMORY, SEARCH_RESULTS } from "../history.ts";
+import { type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, lineBytes, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType } from "../history.ts";
 import { SqliteAccounts } from "../accounts.ts";
 import { parseJson } from "../../protocol/decode.ts";
 import { SqliteBans } from "../bans.ts";
