@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { FILES, regenerate } from "../scripts/docs.ts";
 import { BUNDLE, bundlePage } from "../scripts/page.ts";
 import { SERVER_FLAGS } from "../src/flags.ts";
-import { HISTORY_FLUSH_MS } from "../src/core/hub.ts";
+import { HISTORY_FLUSH_MS } from "../src/core/keeping.ts";
 import { WRITE_AT } from "../src/store/sqlite/history.ts";
 
 const root = `${import.meta.dir}/..`;

@@ -288,16 +288,16 @@ export class RemoteRoster {
         const to = hub.find(event.name);
         if (!to || to.node !== undefined) return;
         const room = event.room === undefined ? undefined : hub.room(event.room);
-        if (event.banned && (event.room === undefined || room)) hub.banNetwork(to, room, this.host.log);
+        if (event.banned && (event.room === undefined || room)) hub.rules.banNetwork(to, room, this.host.log);
         if (event.room === undefined) hub.kick(to, event.message);
         else if (room) hub.kickFromRoom(to, room, event.message);
         return;
       }
       case "roles":
-        hub.learnRoles(event.room, event.roles, event.text);
+        hub.rules.learnRoles(event.room, event.roles, event.text);
         return;
       case "bans":
-        hub.bansChanged(false);
+        hub.rules.bansChanged(false);
         return;
       case "undelivered": {
         const from = event.node === this.host.node ? hub.find(event.from) : undefined;

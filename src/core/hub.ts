@@ -12,15 +12,17 @@ import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { Turns } from "./turns.ts";
 import { Encoded } from "../render/codec.ts";
 import { DEFAULT_ROOM, ROOMS_SHOWN, SERVER_LIMITS, USERS_SHOWN } from "../protocol/limits.ts";
-import type { ErrorEvent, LeaveReason, ServerEvent, Topic } from "../protocol/events.ts";
+import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
-import { DEFAULT_REPLAY, type HistoryStore, type Kept, type KeptEvent, type Maybe, settled, then } from "../store/history.ts";
+import { DEFAULT_REPLAY, type HistoryStore } from "../store/history.ts";
 import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
+import { Rules, type RulesHost } from "./rules.ts";
+import { Keeping, type KeepingHost, type Replay } from "./keeping.ts";
 import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
-import type { Ban, BanStore } from "../store/bans.ts";
-import { changed, isBannedFrom, isMuted, type RolesChange, type RoomRoles, type RoomStore } from "../store/rooms.ts";
+import type { BanStore } from "../store/bans.ts";
+import { isBannedFrom, type RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
 import { Admins } from "./admins.ts";
@@ -56,25 +58,10 @@ export interface HubOptions {
   tokens?: TokenStore;
 }
 
-/** How long a node trusts the server bans it read. */
-const BANS_FRESH_MS = 1000;
-
-/** Lines kept are written at most this long after they are said: what a crash (kill -9) can lose. */
-export const HISTORY_FLUSH_MS = 100;
-
-/** What a joiner is shown of a room's past: the last lines, whether older ones are kept, and its topic. */
-export interface Replay {
-  kept: Kept[];
-  more: boolean;
-  topic: Topic | undefined;
-  /** Who runs it, as kept. */
-  roles?: RoomRoles;
-}
-
 /** A /join that worked: the room, and whether it was joined (false: it was switched to). */
 export type JoinResult = { ok: true; room: Room; joined: boolean } | { ok: false; error: ErrorEvent };
 
-export class Hub implements RoomHost {
+export class Hub implements RoomHost, RulesHost, KeepingHost {
   readonly turns: Turns;
   readonly clock: Clock;
   /** The default room, where everyone starts. */
@@ -91,14 +78,10 @@ export class Hub implements RoomHost {
   readonly passwords: Passwords;
   /** Server admins (--admin), and the setup codes of their names not registered yet. */
   readonly admins: Admins;
-  private readonly replayOnJoin: number;
-  private historyDue = false;
-  /** The server bans as last read (or being read), and when. */
-  private bansRead: { at: number; list: Maybe<Ban[]> } | undefined;
-  private readonly flushHistory = () => {
-    this.historyDue = false;
-    this.history?.flush();
-  };
+  /** Who may do what: server bans, who runs a room, mutes, and changes to a room's roles. */
+  readonly rules: Rules;
+  /** What is kept of rooms' chat, and what a joiner is shown of it. */
+  readonly keeping: Keeping;
   /** Everyone, by folded name: members here and, in a cluster, on other nodes. */
   private readonly members = new Map<string, Member>();
   /**
@@ -141,8 +124,9 @@ export class Hub implements RoomHost {
     this.bus = options.bus;
     this.passwords = options.passwords ?? new Passwords();
     this.admins = new Admins(options.admins);
-    this.replayOnJoin = options.replayOnJoin ?? DEFAULT_REPLAY;
     if (options.clustered) this.here = new Set();
+    this.rules = new Rules(this);
+    this.keeping = new Keeping(this, options.replayOnJoin ?? DEFAULT_REPLAY);
   }
 
   /** Everyone online. */
@@ -282,7 +266,7 @@ export class Hub implements RoomHost {
     const claimable = room.size === 1 && room.roles.owner === undefined && room.name !== this.lobby;
     if (claimable && member.node === undefined && member.account !== undefined) {
       const owner = member.account;
-      this.setRoles(room, (r) => (r.owner === undefined ? { ...r, owner } : r));
+      this.rules.setRoles(room, (r) => (r.owner === undefined ? { ...r, owner } : r));
     }
     member.rooms.push(room);
     member.room = room;
@@ -297,7 +281,7 @@ export class Hub implements RoomHost {
    */
   private tellJoinDetails(room: Room, member: Member): void {
     const away = this.awayReasons.get(member);
-    const op = room.size > 1 && this.isOp(member, room);
+    const op = room.size > 1 && this.rules.isOp(member, room);
     if (away === undefined && !op) return;
     let flushed = false;
     const note: MemberNote = { type: "joined", room, name: member.name, away, op };
@@ -307,139 +291,6 @@ export class Hub implements RoomHost {
       flushed = true;
       m.note(note);
     }
-  }
-
-  /**
-   * What whoever joins the room `input` names is shown of its past (undefined: nothing, or history
-   * is off): at once from a store here, or once Redis answers. Asked before the join, so that
-   * nothing said after it comes first; never fails (a store that can't answer shows nothing).
-   */
-  replay(input: string): Maybe<Replay | undefined> {
-    const check = checkRoom(input);
-    if ((!this.history && !this.roomStore) || !check.ok) return undefined;
-    const count = this.history ? this.replayOnJoin : 0;
-    const recent = count > 0 ? this.history!.recent(check.name, count + 1) : [];
-    // A room with people here already is up to date (its topic and roles changes reach this node):
-    // only one nobody here is in is read from the store (in a cluster, a round trip to Redis each).
-    const known = this.room(check.name);
-    const live = known !== undefined && known.locals > 0;
-    const topic = live ? known.topic : this.history?.topic(check.name);
-    const roles = live ? undefined : this.roomStore?.get(check.name);
-    const replay = (kept: Kept[], topic: Topic | undefined, roles: RoomRoles | undefined): Replay => ({
-      kept: kept.slice(Math.max(0, kept.length - count)),
-      more: kept.length > count,
-      topic,
-      ...(roles ? { roles } : {}),
-    });
-    if (!(recent instanceof Promise) && !(topic instanceof Promise) && !(roles instanceof Promise)) {
-      return replay(recent, topic, roles);
-    }
-    return Promise.all([recent, topic, roles]).then(([k, t, r]) => replay(k, t, r), () => undefined);
-  }
-
-  /**
-   * The server bans, read at most once a second (a join storm would otherwise read them from Redis
-   * once per connection), and again as soon as a ban or unban is made here or on another node.
-   */
-  banList(): Maybe<Ban[]> {
-    if (!this.bans) return [];
-    const now = this.clock.now();
-    if (this.bansRead && now - this.bansRead.at < BANS_FRESH_MS) return this.bansRead.list;
-    // One read at a time: 10,000 joins arriving before Redis answers share it.
-    const list = this.bans.list();
-    if (!(list instanceof Promise)) return (this.bansRead = { at: now, list }).list;
-    const reading = list.then(
-      (l) => l,
-      (err) => {
-        if (this.bansRead?.list === reading) this.bansRead = undefined; // a failed read is not kept
-        throw err;
-      },
-    );
-    this.bansRead = { at: now, list: reading };
-    return reading;
-  }
-
-  /** A ban was added or lifted (`here`: on this node, and the others are told): the next look reads them again. */
-  bansChanged(here = true): void {
-    this.bansRead = undefined;
-    if (here) this.bus?.relayBans();
-  }
-
-  /**
-   * Whether `member` runs `room`: its owner, one of its operators, a server admin, or (a room no
-   * registered user owns) whoever made it, while in it.
-   */
-  isOp(member: Member, room: Room): boolean {
-    if (this.isAdmin(member)) return true;
-    if (room.maker === member && room.roles.owner === undefined) return true;
-    const key = member.node === undefined ? member.account : foldName(member.name);
-    return key !== undefined && (room.roles.owner === key || room.roles.ops.includes(key));
-  }
-
-  /** Whether `member`'s lines in `room` go nowhere (/mute). */
-  isMutedIn(member: Member, room: Room): boolean {
-    return this.mutedUntil(member, room) !== undefined;
-  }
-
-  /** Until when `member` is muted in `room` (0: until /unmute); undefined if it is not. */
-  mutedUntil(member: Member, room: Room): number | undefined {
-    // Every line asks: a room with nobody muted (nearly all of them) answers without folding a name.
-    for (const _ in room.roles.muted) {
-      const key = foldName(member.name);
-      return isMuted(room.roles, key, this.clock.now()) ? room.roles.muted[key] : undefined;
-    }
-    return undefined;
-  }
-
-  /**
-   * A change to a room's roles, made here: kept, sent to the other nodes, and (`text`) told to
-   * everyone in the room; `afterwards` once every node has been sent it (what follows from it, such as
-   * a ban's kick, reaches them after it). `change` may be made again on top of another node's (so it is made from
-   * the roles it is given, and gives them back if it has nothing to change).
-   */
-  setRoles(room: Room, change: RolesChange, text?: string, afterwards?: () => void): void {
-    // Made here at once (the room sees it now); then kept, and the roles kept told to every node:
-    // if another node changed the room meanwhile, the store made this change again on top of that.
-    const mine = changed(room.roles, change);
-    if (mine === room.roles) return afterwards?.();
-    this.applyRoles(room, mine);
-    if (text) this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
-    then(settled(this.roomStore ? this.roomStore.update(room.name, change) : mine), (kept) => {
-      const roles = kept ?? mine; // not kept (Redis gone): this node's, until the next change
-      if (roles.v >= room.roles.v) this.applyRoles(room, roles);
-      this.bus?.relayRoles(room.name, roles, text);
-      afterwards?.();
-    });
-  }
-
-  /** Roles changed on another node (newer than ours wins), told here if it says something. */
-  learnRoles(name: string, roles: RoomRoles, text: string | undefined): void {
-    const room = this.room(name);
-    if (!room) return;
-    if (roles.v > room.roles.v) this.applyRoles(room, roles);
-    if (text) this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
-  }
-
-  /** A room's roles become `roles`; members here that follow them (IRC's MODE) are told what changed. */
-  private applyRoles(room: Room, roles: RoomRoles): void {
-    const before = room.roles;
-    if (before === roles) return;
-    room.roles = roles;
-    const note: MemberNote = { type: "roles", room, before, after: roles };
-    for (const m of room.localMembers()) m.note?.(note);
-  }
-
-  /**
-   * A line said here, kept in history: written within HISTORY_FLUSH_MS, with every other line of
-   * that time in one transaction (a transaction per line, in a steady chat one a turn, cost 50 µs).
-   */
-  private keep(event: KeptEvent): void {
-    if (!this.history) return;
-    if (!this.historyDue) {
-      this.historyDue = true;
-      this.clock.later(HISTORY_FLUSH_MS, this.flushHistory);
-    }
-    this.history.keep(event);
   }
 
   /** /part: leaves one room, told to those in it; the current room becomes the last one joined. */
@@ -483,7 +334,7 @@ export class Hub implements RoomHost {
   /** A line said on this node (a member's or a bot's): counted, kept by this node, told to the others. */
   private saidHere(event: Extract<ServerEvent, { type: "public" | "action" }>): void {
     this.linesIn++;
-    this.keep(event);
+    this.keeping.keep(event);
     this.bus?.relay(event);
   }
 
@@ -497,26 +348,13 @@ export class Hub implements RoomHost {
     if (room && room.locals > 0) room.say(event);
   }
 
-  /**
-   * Whether a room is known: the default room, one someone is in (here or on another node), or one
-   * with a past (lines, a topic, an owner). What a bot may post to.
-   */
-  knownRoom(name: string): Maybe<boolean> {
-    if (name === this.lobby || this.room(name)) return true;
-    const lines = this.history ? settled(this.history.recent(name, 1)) : [];
-    const roles = this.roomStore ? settled(this.roomStore.get(name)) : undefined;
-    const known = (l: Kept[] | null, r: RoomRoles | undefined | null) => (l?.length ?? 0) > 0 || r?.owner !== undefined;
-    if (lines instanceof Promise || roles instanceof Promise) return Promise.all([lines, roles]).then(([l, r]) => known(l, r));
-    return known(lines, roles);
-  }
-
   /** /topic <text>: set ("" clears it) and told to everyone in the room, the setter too. */
   setTopic(room: Room, text: string, by: Member, ts: number): void {
     room.topic = text === "" ? undefined : { text, by: by.name, ts };
     const event = { type: "topic", room: room.name, text, by: by.name, ts } as const;
     room.say(event);
     if (by.node === undefined) {
-      this.keep(event);
+      this.keeping.keep(event);
       this.bus?.relay(event);
     }
   }
@@ -552,6 +390,11 @@ export class Hub implements RoomHost {
     const encoded = new Encoded(event);
     const seq = this.turns.nextSeq();
     for (const m of members) m.deliver(encoded.bytes(m.mode), seq);
+  }
+
+  /** RulesHost: a notice from the server to everyone here in `room`. */
+  noticeIn(room: Room, text: string): void {
+    this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
   }
 
   /** A notice from the server to everyone here (the cluster's state). */
@@ -671,32 +514,6 @@ export class Hub implements RoomHost {
     const current = member.room;
     this.send(member, { type: "parted", room: room.name, ...(current ? { current: current.name } : {}), kicked: message });
     this.send(member, { type: "notice", text: `You were kicked from ${room.name} ${message}.`, ts: this.clock.now() });
-  }
-
-  /**
-   * A guest of this node was banned from another (`room`: from that room; else from the server),
-   * which could not see where it connects from: its ban is made to cover its network too, as it
-   * would have been here. A registered member's ban stays on its name.
-   */
-  banNetwork(member: Member, room: Room | undefined, log: (line: string) => void): void {
-    const network = member.network;
-    if (member.node !== undefined || member.account !== undefined || network === undefined) return;
-    const key = foldName(member.name);
-    if (room) {
-      const covers = (r: RoomRoles) => r.banned?.[key] !== undefined && r.networks?.[key] === undefined;
-      if (!covers(room.roles)) return;
-      this.setRoles(room, (r) => (covers(r) ? { ...r, networks: { ...r.networks, [key]: network } } : r));
-      return log(`! the ban on ${member.name} from ${room.name} covers its network ${network} too (it was online here)`);
-    }
-    const store = this.bans;
-    if (!store) return;
-    void (async () => {
-      const ban = (await store.list()).find((b) => b.key === key && b.network === undefined);
-      if (!ban) return;
-      await store.put({ ...ban, network });
-      this.bansChanged();
-      log(`! the ban on ${ban.name} covers its network ${network} too (it was online here)`);
-    })().catch(() => {}); // Redis gone: the ban holds on the name, as it was made
   }
 
   /** Members on this server. */

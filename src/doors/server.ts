@@ -14,7 +14,8 @@ import { error } from "../core/commands/chat.ts";
 import type { NodeBus } from "../cluster/roster.ts";
 import type { Hub } from "../core/hub.ts";
 import { Session } from "../session/session.ts";
-import { IrcSession } from "./irc/door.ts";
+import { ircAdapter } from "./irc/door.ts";
+import { native } from "../session/native.ts";
 import { type HttpRoutes, startWeb, type WebPeer } from "./web/door.ts";
 import { Api } from "./web/api.ts";
 import { metricsText } from "./web/metrics.ts";
@@ -136,8 +137,8 @@ export function startServer(options: ServerOptions): ChatServer {
         open(socket) {
           const doorEnv = tls ? tlsEnv : env;
           const session = irc
-            ? new IrcSession(doorEnv, socket, socket.remoteAddress, socket.remotePort)
-            : new Session(doorEnv, socket, socket.remoteAddress, socket.remotePort);
+            ? new Session(doorEnv, socket, socket.remoteAddress, socket.remotePort, "irc", ircAdapter)
+            : new Session(doorEnv, socket, socket.remoteAddress, socket.remotePort, "tcp", native);
           socket.data = session;
           // A peer that vanished without a FIN (pulled cable, dead Wi-Fi) stops acknowledging probes.
           socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);

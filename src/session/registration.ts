@@ -2,7 +2,8 @@
 // password, and a free, valid name. The session holds one of these until the name is accepted and
 // drops it then: what registering needs (the step, the names refused) is not kept for the chat.
 
-import type { Hub, Replay } from "../core/hub.ts";
+import type { Hub } from "../core/hub.ts";
+import type { Replay } from "../core/keeping.ts";
 import { type Maybe, settled } from "../store/history.ts";
 import { parseClientHello } from "../protocol/hello.ts";
 import { utcMinute } from "../render/text.ts";
@@ -197,7 +198,7 @@ export class Registration {
     const { hub } = this.host;
     // The default room's past first (from Redis in a cluster), so that the welcome and it come
     // before anything said after the join.
-    this.host.after(hub.replay(hub.lobby), (replay) => {
+    this.host.after(hub.keeping.replay(hub.lobby), (replay) => {
       this.host.afterClaim(hub.claim(name), name, (won) => {
         if (won && this.host.joinAs(name, replay, login)) return;
         this.login = undefined;
@@ -245,7 +246,7 @@ export function nameStanding(
 ): void {
   const { hub } = host;
   const key = foldName(name);
-  const list = settled(hub.banList());
+  const list = settled(hub.rules.banList());
   const owner = settled(hub.accounts ? hub.accounts.get(key) : undefined);
   const both = list instanceof Promise || owner instanceof Promise ? Promise.all([list, owner]) : ([list, owner] as const);
   host.after(both, ([list, account]) => {

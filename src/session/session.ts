@@ -1,25 +1,25 @@
 // One connection's life: choosing a mode, choosing a name, chatting, leaving (exactly once).
 // Works on lines and events; the socket stays on the other side of the outbox.
 
-import { Encoded, encode } from "../render/codec.ts";
+import { Encoded } from "../render/codec.ts";
 import { LEAVE_WORDS } from "../render/text.ts";
-import { parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
 import { FLOOD_OUTPUT_PER_LINE, LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";
 import { type LineHandlers, LineReader } from "../protocol/lines.ts";
 import { checkName, foldName } from "../protocol/names.ts";
-import { sanitizeText } from "../protocol/sanitize.ts";
 import { TelnetFilter } from "../protocol/telnet.ts";
 import { FloodBudget } from "../net/bucket.ts";
 import { Pacer, type PacerHost } from "../net/pacer.ts";
 import { Outbox, type OverflowListener, type Writable } from "../net/outbox.ts";
 import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
-import { type CommandContext, error, ignoreList, notInRoom, runCommand, say, showReplay } from "../core/commands/chat.ts";
-import type { Hub, Replay } from "../core/hub.ts";
-import type { Member, Room } from "../core/room.ts";
+import { type CommandContext, error, ignoreList, showReplay } from "../core/commands/chat.ts";
+import type { Hub } from "../core/hub.ts";
+import type { Replay } from "../core/keeping.ts";
+import type { Member, MemberNote, Room } from "../core/room.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
-import { botNameError, type Login, nameStanding, Registration, type RegistrationHost } from "./registration.ts";
+import { botNameError, type Login, nameStanding, type RegistrationHost } from "./registration.ts";
+import type { Adapter } from "./adapter.ts";
 import { networkOf } from "./network.ts";
 import type { Door, SessionEnv } from "./env.ts";
 
@@ -71,9 +71,12 @@ export class Session
 {
   name = "";
   mode: Mode = "text";
-  protected phase: Phase = "registering";
-  /** Until the name is accepted; dropped then (an IRC session registers its own way). */
-  protected registration: Registration | undefined = new Registration(this);
+  /** Where it is in its life: registering, chatting, closed (its adapter reads it). */
+  phase: Phase = "registering";
+  /** The door's language: reads the peer's lines, writes events in the door's words. */
+  readonly adapter: Adapter;
+  /** Member.note, for a door whose clients keep state from lines (IRC); absent for the others, who cost nothing. */
+  readonly note?: (note: MemberNote) => void;
   readonly reader: LineReader;
   readonly outbox: Outbox;
   private readonly connectedAt: number;
@@ -110,7 +113,9 @@ export class Session
     readonly address: string,
     private readonly port: number,
     /** Which door it came in by: bunchat's TCP port, IRC, or the browser's WebSocket. */
-    readonly door: Door = "tcp",
+    readonly door: Door,
+    /** Makes the door's adapter for it (src/session/native.ts: bunchat's own protocol). */
+    adapter: (session: Session) => Adapter,
   ) {
     this.connectedAt = this.heardAt = env.clock.now();
     const { burstLines, linesPerSecond, maxOutboxBytes } = env.limits;
@@ -118,6 +123,9 @@ export class Session
     this.outbox = new Outbox(socket, maxOutboxBytes, this, env.hub.turns, env.outboxes);
     this.reader = new LineReader({ maxBytes: LIMITS.maxLineBytes, maxRunBytes: LIMITS.maxRunBytes }, this);
     this.pacer = new Pacer<Input>(this, env.clock);
+    this.adapter = adapter(this);
+    const follows = this.adapter;
+    if (follows.note) this.note = (note) => follows.note!(note);
   }
 
   // LineHandlers: what the reader makes of the bytes. Problems queue behind earlier lines, so
@@ -309,23 +317,13 @@ export class Session
 
   /** Member: an event for this connection alone (a private message, a notice), in its own words. */
   tell(event: ServerEvent): void {
-    this.outbox.send(this.render(event));
+    this.outbox.send(this.adapter.render(event));
   }
 
   reply(event: ServerEvent | Encoded): void {
-    const bytes = event instanceof Encoded ? this.renderShared(event) : this.render(event);
+    const bytes = event instanceof Encoded ? this.adapter.renderShared(event) : this.adapter.render(event);
     this.replied += bytes.length;
     this.outbox.send(bytes);
-  }
-
-  /** An answer encoded once for everyone who asks (a room's /users), in this connection's mode. */
-  protected renderShared(encoded: Encoded): Uint8Array {
-    return encoded.bytes(this.mode);
-  }
-
-  /** Member: an event for this connection alone, in its mode (IRC's name their recipient). */
-  render(event: ServerEvent): Uint8Array {
-    return encode(event, this.mode);
   }
 
   /** The clock, read once per chunk received rather than several times per line. */
@@ -372,7 +370,7 @@ export class Session
       ? `The server holds too much for readers that fell behind (${kib(this.env.limits.maxOutboxTotalBytes)} in all), and ${kib(held)} of it was waiting for you; disconnected.`
       : `You stopped reading: more than ${kib(this.env.limits.maxOutboxBytes)} waited for you; disconnected.`;
     this.leave("too-slow");
-    return this.render(error("too-slow", why));
+    return this.adapter.render(error("too-slow", why));
   }
 
   /** Called about once a second: deadlines that no socket event would ever trigger. */
@@ -453,12 +451,10 @@ export class Session
     this.kick(why, reason, message);
   }
 
-  /** What this door speaks, and what to connect with, for someone who came with another protocol. */
-  protected readonly speaks = { protocol: "bunchat's plain-text protocol", clients: "bunchat, nc or telnet" };
-
   wrongProtocol(what: "TLS" | "HTTP"): void {
-    const hint = what === "TLS" ? "connect without TLS, or ask for a TLS port" : `connect with ${this.speaks.clients}`;
-    this.kick(error("wrong-protocol", `This port speaks ${this.speaks.protocol}, not ${what}: ${hint}.`), "disconnected");
+    const { speaks } = this.adapter;
+    const hint = what === "TLS" ? "connect without TLS, or ask for a TLS port" : `connect with ${speaks.clients}`;
+    this.kick(error("wrong-protocol", `This port speaks ${speaks.protocol}, not ${what}: ${hint}.`), "disconnected");
   }
 
   private stopWaiting(): void {
@@ -472,10 +468,9 @@ export class Session
     this.log(`- ${this.name} left (${LEAVE_WORDS[reason]}), ${this.hub.size} online`);
   }
 
-  /** On connect, in plain text: a raw line client sees a prompt; the bundled client skips it. */
+  /** On connect: the door's first words (a prompt in plain text; nothing on IRC). */
   greet(): void {
-    this.reply(helloEvent(this.env.limits, this.env.checkPassword !== undefined));
-    this.reply({ type: this.env.checkPassword ? "ask-password" : "ask-name" });
+    this.adapter.greet();
   }
 
   /** A line from the reader: handled now if the budget allows and nothing is waiting, else queued in order. */
@@ -557,18 +552,13 @@ export class Session
   private handle(input: Input): void {
     const chatting = this.phase === "chatting";
     const before = this.replied;
-    if (input.problem === undefined) this.dispatch(input.text);
+    if (input.problem === undefined) this.adapter.line(input.text);
     else {
       this.reply(input.problem);
-      this.registration?.reprompt();
+      if (this.phase === "registering") this.adapter.reprompt?.();
     }
     // What one's own commands ask for; not the welcome (a big room's list is not the joiner's doing).
     if (chatting) this.budget?.charge(this.replied - before, this.now());
-  }
-
-  protected dispatch(line: string): void {
-    if (this.phase === "chatting") this.onChat(line);
-    else if (this.phase === "registering") this.registration?.line(line);
   }
 
   // RegistrationHost: what registering needs of the session.
@@ -596,7 +586,7 @@ export class Session
   }
 
   /** In the chat as `name` (claimed already), in no room yet; false if someone took the name meanwhile. */
-  protected enterChat(name: string, login: Login | undefined): boolean {
+  enterChat(name: string, login: Login | undefined): boolean {
     this.name = name;
     this.account = login?.key;
     if (login && login.ignores.length > 0) this.ignoring = ignoreList(login.ignores);
@@ -606,33 +596,11 @@ export class Session
       return false;
     }
     this.phase = "chatting";
-    this.registration = undefined;
+    this.adapter.joined?.();
     // The chat starts with a full flood budget, as the bundled client's own copy does: the hello,
     // a password and the names tried were registration, limited by the failed-attempt rules.
     const { burstLines, linesPerSecond } = this.env.limits;
     if (this.budget) this.budget = new FloodBudget(burstLines, linesPerSecond, this.now());
     return true;
-  }
-
-  private onChat(line: string): void {
-    this.lastActive = this.now();
-    const input = parseInput(line);
-    switch (input.kind) {
-      case "empty":
-        return;
-      case "command":
-        return runCommand(this, input.word, input.args);
-      case "text": {
-        const text = sanitizeText(input.text);
-        if (text.trim() === "") {
-          return this.reply(error("bad-usage", "Nothing left to send once control characters are removed."));
-        }
-        const room = this.room;
-        if (!room) return this.reply(notInRoom());
-        const refused = say(this, room, { type: "public", room: room.name, from: this.name, text, ts: this.now() });
-        if (refused) this.reply(refused);
-        return;
-      }
-    }
   }
 }

@@ -71,7 +71,7 @@ describe("/kick", () => {
     sam.send("/ban Kim 1h");
     await sam.seen("-- Kim banned from the server for 1h.");
     const heard = async (t: TestServer, key: string, network?: string) =>
-      ((await t.server.hub.banList()) ?? []).some((ban) => ban.key === key && ban.network === network);
+      ((await t.server.hub.rules.banList()) ?? []).some((ban) => ban.key === key && ban.network === network);
     await until(() => heard(b, foldName("Kim"))); // node b has heard of the ban (a bans event): a join there reads it
     const again = await b.connect();
     again.send("Kim");

@@ -8,6 +8,7 @@ import { SERVER_LIMITS, type ServerLimits } from "../../src/protocol/limits.ts";
 import { Hub } from "../../src/core/hub.ts";
 import { PerAddress } from "../../src/session/per-address.ts";
 import { Session } from "../../src/session/session.ts";
+import { native } from "../../src/session/native.ts";
 import { fakeClock } from "../helpers/clock.ts";
 
 /** A socket that takes everything and remembers it. */
@@ -44,7 +45,7 @@ function setup(limits: Partial<ServerLimits> = {}) {
   /** A connection: `say` sends lines, `lines()` is everything written to it so far (at the end of the turn). */
   const connect = (address = "10.0.0.1") => {
     const socket = new FakeSocket();
-    const session = new Session(env, socket, address, 40000);
+    const session = new Session(env, socket, address, 40000, "tcp", native);
     session.greet();
     return {
       session,

@@ -9,7 +9,7 @@ import { LIMITS } from "../../protocol/limits.ts";
 import { isNamePrefix } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { Member, Room } from "../room.ts";
-import type { Replay } from "../hub.ts";
+import type { Replay } from "../keeping.ts";
 import {
   HISTORY_PAGE_MAX,
   HISTORY_REPLY_BYTES,
@@ -69,7 +69,7 @@ const chatCommands = {
     const name = typed.startsWith("#") ? typed : `#${typed}`; // "/join dev" is #dev
     // A room's past is asked for before joining it (Redis answers later: this user's lines wait).
     const known = ctx.hub.room(name);
-    const replay = known?.has(ctx.me) ? undefined : ctx.hub.replay(name);
+    const replay = known?.has(ctx.me) ? undefined : ctx.hub.keeping.replay(name);
     ctx.after(replay, (past) => {
       const result = ctx.hub.join(ctx.me, name, ctx.now(), true, past);
       if (!result.ok) return ctx.reply(result.error);
@@ -107,13 +107,13 @@ const chatCommands = {
     if (!room) return ctx.reply(notInRoom());
     if (args === "") return ctx.reply({ type: "topic-is", room: room.name, ...(room.topic ? { topic: room.topic } : {}) });
     if (args === "lock" || args === "unlock") {
-      if (!ctx.hub.isOp(ctx.me, room)) return ctx.reply(error("not-allowed", "Only a room's operators can lock or unlock its topic."));
+      if (!ctx.hub.rules.isOp(ctx.me, room)) return ctx.reply(error("not-allowed", "Only a room's operators can lock or unlock its topic."));
       const locked = args === "lock";
       const text = locked ? `${ctx.me.name} locked the topic of ${room.name}: only operators may set it.` : `${ctx.me.name} unlocked the topic of ${room.name}.`;
-      ctx.hub.setRoles(room, (r) => ({ ...r, locked }), text);
+      ctx.hub.rules.setRoles(room, (r) => ({ ...r, locked }), text);
       return ctx.log(`! ${text}`);
     }
-    if (room.roles.locked && !ctx.hub.isOp(ctx.me, room)) {
+    if (room.roles.locked && !ctx.hub.rules.isOp(ctx.me, room)) {
       return ctx.reply(error("not-allowed", `The topic of ${room.name} is locked: only its operators may set it.`));
     }
     const text = args === "-" ? "" : sanitizeText(args).trim();
@@ -170,7 +170,7 @@ const chatCommands = {
   },
   nick(ctx, args) {
     if (args === "") return badUsage(ctx, "nick", "Say which name you want.");
-    const muted = ctx.me.rooms.find((r) => ctx.hub.isMutedIn(ctx.me, r));
+    const muted = ctx.me.rooms.find((r) => ctx.hub.rules.isMutedIn(ctx.me, r));
     if (muted) return ctx.reply(error("not-allowed", `You are muted in ${muted.name}: you can't change your name meanwhile.`));
     ctx.rename(args);
   },

@@ -60,7 +60,7 @@ export function unknownUser(target: string): ErrorEvent {
  * Undefined when said, else the refusal (the IRC door words its own).
  */
 export function say(ctx: CommandContext, room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>): ErrorEvent | undefined {
-  const until = ctx.hub.mutedUntil(ctx.me, room);
+  const until = ctx.hub.rules.mutedUntil(ctx.me, room);
   if (until !== undefined) {
     const span = until === 0 ? "until an operator lifts it" : `until ${utcMinute(until)} UTC`;
     return error("not-allowed", `You are muted in ${room.name} (${span}): that was not sent.`);

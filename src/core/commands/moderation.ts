@@ -20,7 +20,7 @@ export const moderationCommands = {
     const room = me.room;
     if (!ctx.hub.isAdmin(me)) {
       // An operator: out of the current room.
-      if (!room || !ctx.hub.isOp(me, room)) {
+      if (!room || !ctx.hub.rules.isOp(me, room)) {
         return ctx.reply(error("not-allowed", "Only a room's operators (and server admins) can kick."));
       }
       const target = ctx.hub.find(name);
@@ -62,17 +62,17 @@ export const moderationCommands = {
     const key = foldName(target.name);
     const until = lasts === undefined ? 0 : ctx.now() + lasts;
     const span = lasts === undefined ? "until /unmute" : `for ${first}`;
-    ctx.hub.setRoles(room, (r) => ({ ...r, muted: { ...r.muted, [key]: until } }), `${ctx.me.name} muted ${target.name} in ${room.name} ${span}.`);
+    ctx.hub.rules.setRoles(room, (r) => ({ ...r, muted: { ...r.muted, [key]: until } }), `${ctx.me.name} muted ${target.name} in ${room.name} ${span}.`);
     ctx.log(`! ${ctx.me.name} muted ${target.name} in ${room.name} ${span}`);
   },
   unmute(ctx, args) {
     const [name] = splitFirst(args);
     const room = ctx.me.room;
     if (name === "") return badUsage(ctx, "unmute", "Say whom.");
-    if (!room || !ctx.hub.isOp(ctx.me, room)) return ctx.reply(error("not-allowed", "Only a room's operators (and server admins) can unmute."));
+    if (!room || !ctx.hub.rules.isOp(ctx.me, room)) return ctx.reply(error("not-allowed", "Only a room's operators (and server admins) can unmute."));
     const key = foldName(name);
     if (room.roles.muted[key] === undefined) return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32)} is not muted in ${room.name}.`));
-    ctx.hub.setRoles(
+    ctx.hub.rules.setRoles(
       room,
       (r) => ({ ...r, muted: without(r.muted, key) ?? {} }),
       `${ctx.me.name} unmuted ${name} in ${room.name}.`,
@@ -80,7 +80,7 @@ export const moderationCommands = {
     ctx.log(`! ${ctx.me.name} unmuted ${name} in ${room.name}`);
   },
   ban(ctx, args) {
-    if (!ctx.hub.isAdmin(ctx.me) && ctx.me.room && ctx.hub.isOp(ctx.me, ctx.me.room)) return roomBan(ctx, args);
+    if (!ctx.hub.isAdmin(ctx.me) && ctx.me.room && ctx.hub.rules.isOp(ctx.me, ctx.me.room)) return roomBan(ctx, args);
     const refused = adminOnly(ctx, "ban");
     if (refused) return ctx.reply(refused);
     const store = ctx.hub.bans;
@@ -118,7 +118,7 @@ export const moderationCommands = {
           ...(why ? { reason: why } : {}),
         };
         await store.put(ban);
-        ctx.hub.bansChanged();
+        ctx.hub.rules.bansChanged();
         return ban;
       }),
       (ban) => {
@@ -135,14 +135,14 @@ export const moderationCommands = {
   },
   unban(ctx, args) {
     const room = ctx.me.room;
-    if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.isOp(ctx.me, room)) {
+    if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.rules.isOp(ctx.me, room)) {
       const [name] = splitFirst(args);
       const key = foldName(name);
       if (name === "" || room.roles.banned?.[key] === undefined) {
         return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32) || "Nobody"} is not banned from ${room.name}.`));
       }
       const text = `${ctx.me.name} lifted the ban on ${name} in ${room.name}.`;
-      ctx.hub.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key), names: without(r.names, key) }), text);
+      ctx.hub.rules.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key), names: without(r.names, key) }), text);
       ctx.log(`! ${text}`);
       return;
     }
@@ -153,7 +153,7 @@ export const moderationCommands = {
     const [name] = splitFirst(args);
     if (name === "" || !hasNameShape(name)) return badUsage(ctx, "unban", "Say whom.");
     ctx.after(outcome(async () => await store.remove(foldName(name))), (removed) => {
-      ctx.hub.bansChanged();
+      ctx.hub.rules.bansChanged();
       if (typeof removed !== "boolean") return ctx.reply(removed);
       if (!removed) return ctx.reply(error("bad-usage", `${name} is not banned.`));
       ctx.reply({ type: "notice", text: `${name} is no longer banned.`, ts: ctx.now() });
@@ -162,7 +162,7 @@ export const moderationCommands = {
   },
   bans(ctx) {
     const room = ctx.me.room;
-    if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.isOp(ctx.me, room)) {
+    if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.rules.isOp(ctx.me, room)) {
       const now = ctx.now();
       const live = Object.entries(room.roles.banned ?? {}).filter(([, until]) => until === 0 || until > now);
       ctx.reply({ type: "notice", text: live.length === 0 ? `Nobody is banned from ${room.name}.` : `Banned from ${room.name} (${live.length}):`, ts: now });
@@ -197,7 +197,7 @@ export const moderationCommands = {
 function moderated(ctx: CommandContext, name: string, command: CommandName): { room: Room; target: Member } | ErrorEvent {
   const room = ctx.me.room;
   if (name === "") return error("bad-usage", `Say whom. Usage: ${usage(command)}`);
-  if (!room || !ctx.hub.isOp(ctx.me, room)) return error("not-allowed", `Only a room's operators (and server admins) can use /${command}.`);
+  if (!room || !ctx.hub.rules.isOp(ctx.me, room)) return error("not-allowed", `Only a room's operators (and server admins) can use /${command}.`);
   const target = ctx.hub.find(name);
   if (!target || !room.has(target)) return error("not-in-room", `${sanitizeText(name).slice(0, 32)} is not in ${room.name}.`);
   if (target === ctx.me) return error("bad-usage", `Not on yourself. Usage: ${usage(command)}`);
@@ -225,7 +225,7 @@ function roomBan(ctx: CommandContext, args: string): void {
   const network = target && target.account === undefined && target.node === undefined ? target.network : undefined;
   const scope = network ? ` (and network ${network})` : "";
   const text = `${ctx.me.name} banned ${shown}${scope} from ${room.name} ${span}${why ? `: ${why}` : ""}.`;
-  ctx.hub.setRoles(
+  ctx.hub.rules.setRoles(
     room,
     (r) => ({
       ...r,
@@ -270,7 +270,7 @@ function changeOp(ctx: CommandContext, args: string, command: "op" | "deop"): vo
         command === "op"
           ? `${me.name} made ${target.name} an operator of ${room.name}.`
           : `${me.name} took ${target.name}'s operator status in ${room.name}.`;
-      ctx.hub.setRoles(room, (r) => ({ ...r, ops: command === "op" ? [...r.ops.filter((o) => o !== key), key] : r.ops.filter((o) => o !== key) }), text);
+      ctx.hub.rules.setRoles(room, (r) => ({ ...r, ops: command === "op" ? [...r.ops.filter((o) => o !== key), key] : r.ops.filter((o) => o !== key) }), text);
       ctx.log(`! ${text}`);
     },
   );

@@ -131,7 +131,7 @@ export class Api {
     const now = clock.now();
     const wait = this.posts.wait(bot.id, now);
     if (wait > 0) return tooFast(wait, `${bot.bot} posts too fast (${this.parts.limits.linesPerSecond} lines a second after ${this.parts.limits.burstLines})`);
-    const known = await settled(hub.knownRoom(room));
+    const known = await settled(hub.keeping.knownRoom(room));
     if (known === null) return fail(503, "unavailable", "Rooms can't be checked right now; try again in a moment.", { "retry-after": "1" });
     if (!known) return fail(404, "unknown-room", `There is no room ${room}: nobody is in it and it has no history.`);
     this.posts.take(bot.id, now);
@@ -158,7 +158,7 @@ export class Api {
       else if (/^[0-9]{1,15}-[0-9]{1,15}$/.test(beforeText)) before = beforeText; // a Redis stream id
       else return fail(400, "bad-request", "before is a line's id, as a previous answer gave it.");
     }
-    const known = await settled(hub.knownRoom(room));
+    const known = await settled(hub.keeping.knownRoom(room));
     if (known === null) return fail(503, "unavailable", "History can't be read right now; try again in a moment.", { "retry-after": "1" });
     if (!known) return fail(404, "unknown-room", `There is no room ${room}: nobody is in it and it has no history.`);
     const found = await settled(before === undefined ? history.recent(room, limit + 1) : history.before(room, limit + 1, before));

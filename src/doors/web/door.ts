@@ -13,6 +13,7 @@ import type { ErrorEvent } from "../../protocol/events.ts";
 import { KEEPALIVE_IDLE_MS, LIMITS } from "../../protocol/limits.ts";
 import type { Writable } from "../../net/outbox.ts";
 import { Session } from "../../session/session.ts";
+import { native } from "../../session/native.ts";
 import type { SessionEnv } from "../../session/env.ts";
 import { API_MAX_BODY } from "./api.ts";
 import { assetResponse, PAGE_HEADERS, type Page } from "../../web/page.ts";
@@ -322,7 +323,7 @@ class WebConnection implements WebPeer, Writable {
     this.send(handshakeBytes(key));
     const { env, gate } = this.options;
     this.link = new FrameWriter(this);
-    const session = new Session(env, this.link, this.address, this.port, "web");
+    const session = new Session(env, this.link, this.address, this.port, "web", native);
     this.session = session;
     this.frames = new FrameReader(
       {

@@ -1,0 +1,99 @@
+// What is kept of rooms' chat, as the hub uses it: each line said here handed to the store and
+// flushed together within HISTORY_FLUSH_MS, what a joiner is shown of a room's past, and whether a
+// room is known at all (has a past) for a bot that posts to it.
+
+import type { Clock } from "../net/clock.ts";
+import type { Topic } from "../protocol/events.ts";
+import { checkRoom } from "../protocol/names.ts";
+import { type HistoryStore, type Kept, type KeptEvent, type Maybe, settled } from "../store/history.ts";
+import type { RoomRoles, RoomStore } from "../store/rooms.ts";
+import type { Room } from "./room.ts";
+
+/** Lines kept are written at most this long after they are said: what a crash (kill -9) can lose. */
+export const HISTORY_FLUSH_MS = 100;
+
+/** What a joiner is shown of a room's past: the last lines, whether older ones are kept, and its topic. */
+export interface Replay {
+  kept: Kept[];
+  more: boolean;
+  topic: Topic | undefined;
+  /** Who runs it, as kept. */
+  roles?: RoomRoles;
+}
+
+/** What keeping needs of the hub. */
+export interface KeepingHost {
+  readonly clock: Clock;
+  readonly lobby: string;
+  readonly history: HistoryStore | undefined;
+  readonly roomStore: RoomStore | undefined;
+  room(name: string): Room | undefined;
+}
+
+export class Keeping {
+  private historyDue = false;
+  private readonly flushHistory = () => {
+    this.historyDue = false;
+    this.host.history?.flush();
+  };
+
+  constructor(
+    private readonly host: KeepingHost,
+    /** Lines of a room shown to whoever joins it. */
+    private readonly replayOnJoin: number,
+  ) {}
+
+  /**
+   * What whoever joins the room `input` names is shown of its past (undefined: nothing, or history
+   * is off): at once from a store here, or once Redis answers. Asked before the join, so that
+   * nothing said after it comes first; never fails (a store that can't answer shows nothing).
+   */
+  replay(input: string): Maybe<Replay | undefined> {
+    const check = checkRoom(input);
+    if ((!this.host.history && !this.host.roomStore) || !check.ok) return undefined;
+    const count = this.host.history ? this.replayOnJoin : 0;
+    const recent = count > 0 ? this.host.history!.recent(check.name, count + 1) : [];
+    // A room with people here already is up to date (its topic and roles changes reach this node):
+    // only one nobody here is in is read from the store (in a cluster, a round trip to Redis each).
+    const known = this.host.room(check.name);
+    const live = known !== undefined && known.locals > 0;
+    const topic = live ? known.topic : this.host.history?.topic(check.name);
+    const roles = live ? undefined : this.host.roomStore?.get(check.name);
+    const replay = (kept: Kept[], topic: Topic | undefined, roles: RoomRoles | undefined): Replay => ({
+      kept: kept.slice(Math.max(0, kept.length - count)),
+      more: kept.length > count,
+      topic,
+      ...(roles ? { roles } : {}),
+    });
+    if (!(recent instanceof Promise) && !(topic instanceof Promise) && !(roles instanceof Promise)) {
+      return replay(recent, topic, roles);
+    }
+    return Promise.all([recent, topic, roles]).then(([k, t, r]) => replay(k, t, r), () => undefined);
+  }
+
+  /**
+   * A line said here, kept in history: written within HISTORY_FLUSH_MS, with every other line of
+   * that time in one transaction (a transaction per line, in a steady chat one a turn, cost 50 µs).
+   */
+  keep(event: KeptEvent): void {
+    if (!this.host.history) return;
+    if (!this.historyDue) {
+      this.historyDue = true;
+      this.host.clock.later(HISTORY_FLUSH_MS, this.flushHistory);
+    }
+    this.host.history.keep(event);
+  }
+
+  /**
+   * Whether a room is known: the default room, one someone is in (here or on another node), or one
+   * with a past (lines, a topic, an owner). What a bot may post to.
+   */
+  knownRoom(name: string): Maybe<boolean> {
+    if (name === this.host.lobby || this.host.room(name)) return true;
+    const lines = this.host.history ? settled(this.host.history.recent(name, 1)) : [];
+    const roles = this.host.roomStore ? settled(this.host.roomStore.get(name)) : undefined;
+    const known = (l: Kept[] | null, r: RoomRoles | undefined | null) => (l?.length ?? 0) > 0 || r?.owner !== undefined;
+    if (lines instanceof Promise || roles instanceof Promise) return Promise.all([lines, roles]).then(([l, r]) => known(l, r));
+    return known(lines, roles);
+  }
+}

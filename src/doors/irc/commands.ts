@@ -1,0 +1,353 @@
+// The IRC door's commands once a client is registered, ergo's way: a table of records, each with
+// the parameters it can't do without (when fewer come, ERR_NEEDMOREPARAMS, or the numeric IRC has
+// for it) and what it does, mostly by running bunchat's own command (src/core/commands/). Anything
+// else is one of bunchat's commands sent raw (REGISTER, HISTORY, MUTE…), or unknown.
+
+import { runCommand, say } from "../../core/commands/chat.ts";
+import type { Hub } from "../../core/hub.ts";
+import type { Member, Room } from "../../core/room.ts";
+import { lookupCommand } from "../../protocol/commands.ts";
+import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
+import { IRC_HOST, ircLine, type IrcMessage, mask } from "../../protocol/irc.ts";
+import { foldName } from "../../protocol/names.ts";
+import { LIMITS } from "../../protocol/limits.ts";
+import { sanitizeText } from "../../protocol/sanitize.ts";
+import { privmsgLines } from "../../render/irc.ts";
+import type { PeerUser } from "../../session/adapter.ts";
+import type { Session } from "../../session/session.ts";
+import { bannedName } from "../../store/rooms.ts";
+import { VERSION } from "../../version.ts";
+import { type IrcReplies, isInvisible, isupport, userOf } from "./replies.ts";
+
+/** What the commands act on: the IRC client's session, its replies, and what an answer is about. */
+export interface IrcCommandHost {
+  readonly session: Session;
+  readonly hub: Hub;
+  readonly out: IrcReplies;
+  /** The server's name (--irc-name), and the client's nick. */
+  readonly server: string;
+  readonly name: string;
+  readonly caps: ReadonlySet<string>;
+  readonly user: PeerUser;
+  /** What the command being answered is about (a nick, a channel), the command, a PART's message. */
+  target: string;
+  answering: string;
+  partMessage: string | undefined;
+  now(): number;
+  send(text: string): void;
+  /** CAP, in either phase (the door's). */
+  cap(m: IrcMessage): void;
+}
+
+/** An IRC command once registered. */
+interface IrcCommand {
+  /** Parameters it can't do without. */
+  min: number;
+  /** What IRC answers when they are missing, if not ERR_NEEDMOREPARAMS. */
+  missing?(c: IrcCommandHost, command: string): string;
+  run(c: IrcCommandHost, params: readonly string[], message: IrcMessage): void;
+}
+
+export function command(c: IrcCommandHost, m: IrcMessage): void {
+  c.answering = m.command;
+  c.target = "*";
+  const spec = COMMANDS[m.command];
+  if (!spec) return bunchatCommand(c, m);
+  // One place for what a command lacks: ERR_NEEDMOREPARAMS, or the numeric IRC has for it.
+  if (m.params.length < spec.min || m.params.slice(0, spec.min).some((p) => p === "")) {
+    return c.send(spec.missing ? spec.missing(c, m.command) : c.out.needMoreParams(m.command));
+  }
+  spec.run(c, m.params, m);
+}
+
+/** bunchat's own commands (REGISTER, HISTORY, SEARCH, MUTE…) as raw IRC commands; else ERR_UNKNOWNCOMMAND. */
+function bunchatCommand(c: IrcCommandHost, m: IrcMessage): void {
+  const name = lookupCommand(m.command.toLowerCase());
+  if (!name) return c.send(c.out.numeric(N.ERR_UNKNOWNCOMMAND, [m.command, "Unknown command"]));
+  // IRCv3's REGISTER <account> <email|*> <password>: the password is the last.
+  const p = m.params;
+  const args = name === "register" && p.length >= 3 ? p[2]! : p.join(" ");
+  return runCommand(c.session, name, args);
+}
+
+/**
+ * The IRC commands once registered, ergo's way: each with the parameters it can't do without
+ * (`min`; when fewer come, ERR_NEEDMOREPARAMS unless `missing` says what IRC answers instead)
+ * and what it does. Anything else is one of bunchat's own commands, or unknown.
+ */
+const COMMANDS: Record<string, IrcCommand> = {
+  PING: {
+    min: 0, // "PING :" (an empty token) is answered; only none at all is ERR_NOORIGIN
+    run(s, p) {
+      if (p[0] === undefined) return s.send(s.out.numeric(N.ERR_NOORIGIN, ["No origin specified"]));
+      for (const room of s.session.rooms) room.flushPresence(); // what happened before the PING comes before its PONG
+      s.send(ircLine(s.server, "PONG", [s.server, p[0]], true));
+    },
+  },
+  PONG: { min: 0, run() {} },
+  CAP: { min: 0, run: (s, _p, m) => s.cap(m) },
+  PASS: { min: 0, run: (s) => s.send(s.out.numeric(N.ERR_ALREADYREGISTERED, ["You may not reregister"])) },
+  USER: { min: 0, run: (s) => s.send(s.out.numeric(N.ERR_ALREADYREGISTERED, ["You may not reregister"])) },
+  AUTHENTICATE: { min: 0, run: (s) => s.send(s.out.numeric(N.ERR_SASLALREADY, ["You have already authenticated"])) },
+  QUIT: { min: 0, run: (s, p) => s.session.quit(p[0] ? sanitizeText(p[0]).slice(0, LIMITS.reasonMaxLength) : undefined) },
+  NICK: {
+    min: 1,
+    missing: (s) => s.out.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]),
+    run(s, p) {
+      if (p[0] === s.name) return; // IRC: a change to the same nick says nothing
+      s.target = p[0]!;
+      s.session.rename(p[0]!);
+    },
+  },
+  JOIN: { min: 1, run: (s, p) => joinChannels(s, p[0]!) },
+  PART: { min: 1, run: (s, p) => partChannels(s, p[0]!, p[1]) },
+  // Their own numerics for what is missing, and none at all for a NOTICE: in message().
+  PRIVMSG: { min: 0, run: (s, p) => sendMessage(s, "PRIVMSG", p[0], p[1]) },
+  NOTICE: { min: 0, run: (s, p) => sendMessage(s, "NOTICE", p[0], p[1]) },
+  TOPIC: { min: 1, run: (s, p) => topicCommand(s, p[0]!, p[1]) },
+  NAMES: { min: 0, run: (s, p) => namesCommand(s, p[0]) },
+  WHO: { min: 0, run: (s, p) => whoCommand(s, p[0]) },
+  WHOIS: { min: 0, run: (s, p) => whoisCommand(s, p.length > 1 ? p[1] : p[0]) },
+  WHOWAS: {
+    min: 1,
+    missing: (s) => s.out.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]),
+    run: (s, p) => s.send(s.out.numeric(N.ERR_WASNOSUCHNICK, [p[0]!, "There was no such nickname"]) + s.out.numeric(N.RPL_ENDOFWHOWAS, [p[0]!, "End of WHOWAS"])),
+  },
+  AWAY: { min: 0, run: (s, p) => (p[0] ? runCommand(s.session, "away", p[0]) : runCommand(s.session, "back", "")) },
+  LIST: { min: 0, run: (s) => listCommand(s, ) },
+  LUSERS: { min: 0, run: (s) => s.send(s.out.lusers()) },
+  MOTD: { min: 0, run: (s) => s.send(s.out.motd()) },
+  MODE: { min: 1, run: (s, p) => modeCommand(s, p) },
+  KICK: { min: 2, run: (s, p) => kickCommand(s, p[0]!, p[1]!, p[2]) },
+  VERSION: {
+    min: 0,
+    run: (s) => s.send(s.out.numeric(N.RPL_VERSION, [`bunchat-${VERSION}`, s.server, "IRC door"]) + isupport().map((l) => s.out.numeric(N.RPL_ISUPPORT, [...l, "are supported by c server"])).join("")),
+  },
+  TIME: { min: 0, run: (s) => s.send(s.out.numeric(N.RPL_TIME, [s.server, new Date(s.now()).toUTCString()])) },
+  INFO: {
+    min: 0,
+    run: (s) => s.send(s.out.numeric(N.RPL_INFO, [`bunchat ${VERSION}: one chat for IRC, nc, its own client and the browser`]) + s.out.numeric(N.RPL_ENDOFINFO, ["End of INFO list"])),
+  },
+  HELP: { min: 0, run: (s, p) => helpCommand(s, p[0]) },
+  HELPOP: { min: 0, run: (s, p) => helpCommand(s, p[0]) },
+  USERHOST: {
+    min: 0,
+    run: (s, p) =>
+      s.send(s.out.numeric(N.RPL_USERHOST, [p.slice(0, 5).map((n) => s.hub.find(n)).filter((u): u is Member => u !== undefined).map((u) => `${u.name}=${s.hub.awayReason(u) === undefined ? "+" : "-"}${userOf(u)}@${IRC_HOST}`).join(" ")])),
+  },
+  ISON: {
+    min: 0,
+    run: (s, p) => s.send(s.out.numeric(N.RPL_ISON, [p.join(" ").split(/\s+/).filter((n) => n && s.hub.find(n)).map((n) => s.hub.find(n)!.name).join(" ")])),
+  },
+};
+
+function joinChannels(c: IrcCommandHost, list: string): void {
+  if (list === "0") {
+    for (const room of [...c.session.rooms]) runCommand(c.session, "part", room.name);
+    return;
+  }
+  for (const name of list.split(",").filter((n) => n !== "").slice(0, 10)) {
+    c.target = name;
+    if (!name.startsWith("#")) {
+      c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel: room names start with #"]));
+      continue;
+    }
+    const room = c.hub.room(name);
+    if (room?.has(c.session)) continue; // IRC: joining a channel one is in says nothing
+    runCommand(c.session, "join", name);
+  }
+}
+
+function partChannels(c: IrcCommandHost, list: string, message: string | undefined): void {
+  for (const name of list.split(",").filter((n) => n !== "")) {
+    c.target = name;
+    const room = c.hub.room(name);
+    if (!room) {
+      c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel"]));
+      continue;
+    }
+    if (!room.has(c.session)) {
+      c.send(notOn(c, name));
+      continue;
+    }
+    c.partMessage = message ? sanitizeText(message).slice(0, LIMITS.reasonMaxLength) : undefined;
+    runCommand(c.session, "part", `${room.name}${message ? ` ${message}` : ""}`);
+    c.partMessage = undefined;
+  }
+}
+
+function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: string | undefined, raw: string | undefined): void {
+  const quiet = command === "NOTICE"; // IRC: no automatic reply to a NOTICE, errors included
+  c.session.lastActive = c.now(); // for WHOIS's idle time
+  if (!to) return quiet ? undefined : c.send(c.out.numeric(N.ERR_NORECIPIENT, [`No recipient given (${command})`]));
+  if (raw === undefined || raw === "") return quiet ? undefined : c.send(c.out.numeric(N.ERR_NOTEXTTOSEND, ["No text to send"]));
+  const action = /^\u0001ACTION (.*?)\u0001?$/s.exec(raw);
+  if (raw.startsWith("\u0001") && !action) return; // other CTCP (VERSION, PING…): not answered
+  const text = sanitizeText(action ? action[1]! : raw).trim();
+  if (text === "") return;
+  for (const target of to.split(",").slice(0, 4)) {
+    c.target = target;
+    if (target.startsWith("#")) {
+      const room = c.hub.room(target);
+      if (!room) {
+        if (!quiet) c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [target, "No such channel"]));
+        continue;
+      }
+      if (!room.has(c.session)) {
+        if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [target, "Cannot send to channel: join it first"]));
+        continue;
+      }
+      const ts = c.now();
+      const event = action
+        ? ({ type: "action", room: room.name, from: c.name, text, ts } as const)
+        : ({ type: "public" as const, room: room.name, from: c.name, text, ts, ...(quiet ? { notice: true as const } : {}) });
+      if (say(c.session, room, event)) {
+        if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, `Cannot send to channel: you are muted in ${room.name}`]));
+        continue;
+      }
+      if (c.caps.has("echo-message")) c.send(privmsgLines(c.name, room.name, text, action !== null, c.out.tag(ts), quiet && !action));
+      continue;
+    }
+    const user = c.hub.find(target);
+    if (!user) {
+      if (!quiet) c.send(c.out.numeric(N.ERR_NOSUCHNICK, [target, "No such nick"]));
+      continue;
+    }
+    runCommand(c.session, "pm", `${user.name} ${action ? `* ${c.name} ${text}` : text}`);
+  }
+}
+
+function topicCommand(c: IrcCommandHost, name: string, text: string | undefined): void {
+  c.target = name;
+  const room = c.hub.room(name);
+  if (!room) return c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel"]));
+  if (text === undefined) return c.send(c.out.topicLines(room));
+  if (!room.has(c.session)) return c.send(notOn(c, room.name));
+  runIn(c, room, "topic", text === "" ? "-" : text);
+}
+
+
+
+/** NAMES #a: its names and 366; NAMES #a,#b: each one's names, then one 366 for the list. */
+function namesCommand(c: IrcCommandHost, list: string | undefined): void {
+  if (!list) return c.send(c.out.numeric(N.RPL_ENDOFNAMES, ["*", "End of /NAMES list"]));
+  const names = list.split(",").filter((n) => n !== "").slice(0, 10);
+  let out = "";
+  for (const name of names) {
+    const room = c.hub.room(name);
+    if (room) out += c.out.namesLines(room, false);
+  }
+  c.send(out + c.out.numeric(N.RPL_ENDOFNAMES, [list, "End of /NAMES list"]));
+}
+
+
+/** WHO #channel, WHO nick, or WHO mask (* and ? over nicks): at most 200 lines. */
+function whoCommand(c: IrcCommandHost, query: string | undefined): void {
+  const target = query ?? "*";
+  let out = "";
+  if (target.startsWith("#")) {
+    const room = c.hub.room(target);
+    if (room) for (const n of room.names.all()) {
+      const member = c.hub.find(n);
+      if (member) out += c.out.whoLine(room.name, member, room);
+    }
+  } else if (/[*?]/.test(target)) {
+    const pattern = new RegExp(`^${target.replace(/!.*$/, "").replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+    let shown = 0;
+    for (const n of c.hub.names()) {
+      if (shown >= 200) break;
+      const member = c.hub.find(n);
+      if (!member || !pattern.test(n)) continue;
+      const room = member.rooms.find((r) => c.session.rooms.includes(r));
+      if (isInvisible(member) && member !== c.session && !room) continue;
+      out += c.out.whoLine(room?.name ?? "*", member, room);
+      shown++;
+    }
+  } else {
+    const member = c.hub.find(target);
+    const room = member?.rooms.find((r) => c.session.rooms.includes(r)) ?? member?.rooms[0];
+    if (member) out += c.out.whoLine(room?.name ?? "*", member, room);
+  }
+  c.send(out + c.out.numeric(N.RPL_ENDOFWHO, [target, "End of WHO list"]));
+}
+
+function whoisCommand(c: IrcCommandHost, nick: string | undefined): void {
+  if (!nick) return c.send(c.out.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]));
+  c.target = nick;
+  runCommand(c.session, "whois", nick);
+}
+
+function listCommand(c: IrcCommandHost): void {
+  runCommand(c.session, "rooms", "");
+}
+
+function modeCommand(c: IrcCommandHost, p: readonly string[]): void {
+  const [target = "", change, ...args] = p;
+  c.target = target;
+  if (!target.startsWith("#")) {
+    if (foldName(target) !== foldName(c.name)) return c.send(c.out.numeric(N.ERR_USERSDONTMATCH, ["Can't change mode for other users"]));
+    if (change === undefined) return c.send(c.out.numeric(N.RPL_UMODEIS, [c.user.invisible ? "+i" : "+"], false));
+    const user = /^([+-])i$/.exec(change);
+    if (!user) return c.send(c.out.numeric(N.ERR_UMODEUNKNOWNFLAG, ["Unknown MODE flag: only +i (invisible to WHO masks) is a user mode here"]));
+    if (c.user.invisible === (user[1] === "+")) return;
+    c.user.invisible = user[1] === "+";
+    return c.send(ircLine(mask(c.name), "MODE", [c.name, change], true));
+  }
+  const room = c.hub.room(target);
+  if (!room) return c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [target, "No such channel"]));
+  if (change === undefined) {
+    return c.send(c.out.numeric(N.RPL_CHANNELMODEIS, [room.name, room.roles.locked ? "+nt" : "+n"], false) + c.out.numeric(N.RPL_CREATIONTIME, [room.name, String(Math.floor(room.created / 1000))], false));
+  }
+  if (change === "b" || change === "+b" && args.length === 0) {
+    const now = c.now();
+    let out = "";
+    for (const [key, until] of Object.entries(room.roles.banned ?? {})) {
+      if (until === 0 || until > now) out += c.out.numeric(N.RPL_BANLIST, [room.name, `${bannedName(room.roles, key)}!*@*`, c.server, "0"], false);
+    }
+    return c.send(out + c.out.numeric(N.RPL_ENDOFBANLIST, [room.name, "End of channel ban list"]));
+  }
+  // +o/-o nick, +b/-b mask, +t/-t: bunchat's /op, /deop, /ban, /unban, /topic lock|unlock there.
+  const flags = /^([+-])([obnt])$/.exec(change);
+  const needsArg = flags !== null && (flags[2] === "o" || flags[2] === "b");
+  if (!flags || (needsArg && !args[0])) {
+    return c.send(c.out.numeric(N.ERR_UNKNOWNMODE, [change.replace(/^[+-]/, "").slice(0, 1) || "?", "is not a mode bunchat rooms have (+o, +b and +t change)"]));
+  }
+  if (!room.has(c.session)) return c.send(notOn(c, room.name));
+  if (flags[2] === "n") return; // always: only members talk in a room
+  const plus = flags[1] === "+";
+  if (flags[2] === "t") runIn(c, room, "topic", plus ? "lock" : "unlock");
+  else runIn(c, room, flags[2] === "o" ? (plus ? "op" : "deop") : plus ? "ban" : "unban", args[0]!.replace(/!.*$/, ""));
+}
+
+function kickCommand(c: IrcCommandHost, channel: string, nick: string, why: string | undefined): void {
+  c.target = channel;
+  const room = c.hub.room(channel);
+  if (!room) return c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [channel, "No such channel"]));
+  if (!room.has(c.session)) return c.send(notOn(c, room.name));
+  runIn(c, room, "kick", `${nick}${why ? ` ${why}` : ""}`);
+}
+
+/**
+ * A bunchat command about `room` (they act on the current room): run with `room` current, then
+ * the current room as it was (IRC has none, but the bunchat commands a client sends raw do).
+ */
+function runIn(c: IrcCommandHost, room: Room, command: string, args: string): void {
+  const session = c.session;
+  const current = session.room;
+  session.room = room;
+  runCommand(session, command, args);
+  if (current && session.rooms.includes(current)) session.room = current;
+}
+
+/** 442: a channel c client is not on. */
+function notOn(c: IrcCommandHost, channel: string): string {
+  return c.out.numeric(N.ERR_NOTONCHANNEL, [channel, "You're not on that channel"]);
+}
+
+function helpCommand(c: IrcCommandHost, topic: string | undefined): void {
+  const subject = topic ?? "*";
+  let out = c.out.numeric(N.RPL_HELPSTART, [subject, "bunchat's IRC door: JOIN #room, PRIVMSG, PART, TOPIC, NAMES, WHO, WHOIS, AWAY, LIST, NICK, KICK, MODE +o/+b, QUIT"]);
+  out += c.out.numeric(N.RPL_HELPTXT, [subject, "Every #channel is a bunchat room, shared with nc, the bunchat client and the browser."]);
+  out += c.out.numeric(N.RPL_ENDOFHELP, [subject, "End of /HELP"]);
+  c.send(out);
+}

@@ -1,0 +1,389 @@
+// What one IRC client is sent, written for it: numerics naming its nick, the events it alone sees,
+// and the lines that describe a channel (topic, names, modes). Pure rendering: it reads the client's
+// state and the hub, and returns lines; the door (door.ts) decides when to send them.
+
+import type { Hub } from "../../core/hub.ts";
+import type { Member, MemberNote, Room } from "../../core/room.ts";
+import { type ErrorEvent, type KeptEvent, type Mode, type ServerEvent, unreachable } from "../../protocol/events.ts";
+import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
+import { IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
+import { LIMITS } from "../../protocol/limits.ts";
+import { foldName } from "../../protocol/names.ts";
+import { ircShared, privmsgLines, timeTag } from "../../render/irc.ts";
+import { stamp, toText } from "../../render/text.ts";
+import { bannedName, type RoomRoles } from "../../store/rooms.ts";
+import { VERSION } from "../../version.ts";
+import { Session } from "../../session/session.ts";
+import type { PeerUser } from "../../session/adapter.ts";
+
+/** What the replies read of the client they are written for. */
+export interface IrcClient {
+  /** The server's name (--irc-name). */
+  readonly server: string;
+  /** Its nick once it has one ("" before). */
+  readonly name: string;
+  /** The nick numerics name: "*" until there is one. */
+  readonly shownNick: string;
+  readonly caps: ReadonlySet<string>;
+  readonly mode: Mode;
+  readonly room: Room | undefined;
+  readonly hub: Hub;
+  now(): number;
+  /** The message of the PART being answered (the "parted" event has none of its own). */
+  readonly partMessage: string | undefined;
+  /** What the command being answered was about (a nick, a channel), and the command. */
+  readonly target: string;
+  readonly answering: string;
+}
+
+export class IrcReplies {
+  constructor(private readonly c: IrcClient) {}
+
+  /** A numeric reply to this client: `:bunchat 001 nick params…`. */
+  /** ERR_NEEDMOREPARAMS for `command`: one place for what every command answers when it lacks a parameter. */
+  needMoreParams(command: string): string {
+    return this.numeric(N.ERR_NEEDMOREPARAMS, [command, "Not enough parameters"]);
+  }
+
+  numeric(code: Numeric, params: readonly string[], trailing = true): string {
+    return ircLine(this.c.server, code, [this.c.shownNick, ...params], trailing);
+  }
+
+  tag(ts: number): string {
+    return this.c.caps.has("server-time") ? timeTag(ts) : "";
+  }
+
+  /** 001–005, LUSERS and the MOTD: what a client waits for before it joins its channels. */
+  /** 001 to 005, then LUSERS and the MOTD: what a client is sent once it is registered. */
+  welcome(): string {
+    const nick = this.c.name;
+    let out = this.numeric(N.RPL_WELCOME, [`Welcome to bunchat, ${nick}! Rooms here are channels: /join #lobby`]);
+    out += this.numeric(N.RPL_YOURHOST, [`Your host is ${this.c.server}, running bunchat ${VERSION}`]);
+    out += this.numeric(N.RPL_CREATED, ["This server speaks IRC as a door to bunchat's rooms"]);
+    out += this.numeric(N.RPL_MYINFO, [this.c.server, `bunchat-${VERSION}`, "i", "bnot"], false);
+    for (const line of isupport()) out += this.numeric(N.RPL_ISUPPORT, [...line, "are supported by this server"]);
+    return out + this.lusers() + this.motd();
+  }
+
+  lusers(): string {
+    const users = this.c.hub.size;
+    let invisible = 0;
+    for (const member of this.c.hub.locals()) if (isInvisible(member)) invisible++;
+    let out = this.numeric(N.RPL_LUSERCLIENT, [`There are ${users - invisible} users and ${invisible} invisible on 1 server`]);
+    out += this.numeric(N.RPL_LUSEROP, ["0", "operator(s) online"], true);
+    out += this.numeric(N.RPL_LUSERCHANNELS, [String(this.c.hub.roomCount), "channels formed"]);
+    out += this.numeric(N.RPL_LUSERME, [`I have ${users} clients and 0 servers`]);
+    const peak = Math.max(users, this.c.hub.peak);
+    out += this.numeric(N.RPL_LOCALUSERS, [String(users), String(peak), `Current local users ${users}, max ${peak}`]);
+    out += this.numeric(N.RPL_GLOBALUSERS, [String(users), String(peak), `Current global users ${users}, max ${peak}`]);
+    return out;
+  }
+
+  motd(): string {
+    let out = this.numeric(N.RPL_MOTDSTART, [`- ${this.c.server} Message of the day -`]);
+    for (const line of [
+      "This is bunchat: the same rooms for IRC, nc, the bunchat client and the browser.",
+      `Every #channel is a room. You may send lines of up to ${LIMITS.maxLineBytes} bytes (a longer one is refused: 417);`,
+      "others' lines longer than IRC's 512 bytes reach you split over several, none of their text lost.",
+    ]) {
+      out += this.numeric(N.RPL_MOTD, [`- ${line}`]);
+    }
+    out += this.numeric(N.RPL_ENDOFMOTD, ["End of /MOTD command"]);
+    return out;
+  }
+
+  topicLines(room: Room): string {
+    if (!room.topic) return this.numeric(N.RPL_NOTOPIC, [room.name, "No topic is set"]);
+    return this.numeric(N.RPL_TOPIC, [room.name, room.topic.text]) + this.numeric(N.RPL_TOPICWHOTIME, [room.name, mask(room.topic.by), String(Math.floor(room.topic.ts / 1000))], false); // a mask: clients show "by Sam [Sam@host]"
+  }
+
+  /** A channel's members as IRC shows them, operators with "@", as 353 lines that fit, then (`end`) 366. */
+  namesLines(room: Room, end = true): string {
+    const full = this.c.caps.has("userhost-in-names");
+    const names = room.names.all().map((n) => {
+      const member = this.c.hub.find(n);
+      const shown = full && member ? `${n}!${userOf(member)}@${IRC_HOST}` : n;
+      return member && this.c.hub.rules.isOp(member, room) ? `@${shown}` : shown;
+    });
+    let out = "";
+    let line: string[] = [];
+    let bytes = 0;
+    const width = IRC_LINE_BYTES - 80 - room.name.length - this.c.name.length;
+    for (const n of names) {
+      if (bytes + n.length + 1 > width && line.length > 0) {
+        out += this.numeric(N.RPL_NAMREPLY, ["=", room.name, line.join(" ")]);
+        line = [];
+        bytes = 0;
+      }
+      line.push(n);
+      bytes += n.length + 1;
+    }
+    if (line.length > 0) out += this.numeric(N.RPL_NAMREPLY, ["=", room.name, line.join(" ")]);
+    return end ? out + this.numeric(N.RPL_ENDOFNAMES, [room.name, "End of /NAMES list"]) : out;
+  }
+
+  whoLine(channel: string, member: Member, room?: Room): string {
+    const away = this.c.hub.awayReason(member) !== undefined ? "G" : "H";
+    const op = room && this.c.hub.rules.isOp(member, room) ? "@" : "";
+    return this.numeric(N.RPL_WHOREPLY, [channel, userOf(member), IRC_HOST, this.c.server, member.name, `${away}${op}`, `0 ${realnameOf(member)}`]);
+  }
+
+  /** An event for this client as IRC lines ("" for one IRC does not show). */
+  event(event: ServerEvent): string {
+    const time = this.c.mode === "irc-time";
+    switch (event.type) {
+      case "hello":
+      case "ask-name":
+      case "ask-password":
+      case "ask-login":
+      case "welcome":
+        return "";
+      case "private":
+        return privmsgLines(event.from, this.c.name, event.text, false, this.tag(event.ts));
+      case "private-sent":
+        return this.c.caps.has("echo-message") ? privmsgLines(this.c.name, event.to, event.text, false, this.tag(event.ts)) : "";
+      case "room":
+        if (!event.joined) return "";
+        return this.tag(this.c.now()) + ircLine(mask(this.c.name), "JOIN", [event.room]) + this.roomState(event.room);
+      case "parted":
+        if (event.kicked !== undefined) return ircLine(this.c.server, "KICK", [event.room, this.c.name, `Kicked ${event.kicked}`], true);
+        return ircLine(mask(this.c.name), "PART", this.c.partMessage ? [event.room, this.c.partMessage] : [event.room], true);
+      case "topic-is": {
+        const room = this.c.hub.room(event.room);
+        return room ? this.topicLines(room) : this.numeric(N.RPL_NOTOPIC, [event.room, "No topic is set"]);
+      }
+      case "rooms": {
+        let out = this.numeric(N.RPL_LISTSTART, ["Channel", "Users  Name"]);
+        for (const r of event.rooms) out += this.numeric(N.RPL_LIST, [r.name, String(r.count), r.topic ?? ""]);
+        return out + this.numeric(N.RPL_LISTEND, ["End of /LIST"]);
+      }
+      case "whois":
+        return this.whoisLines(event);
+      case "away":
+        return event.reason === null
+          ? this.numeric(N.RPL_UNAWAY, ["You are no longer marked as being away"])
+          : this.numeric(N.RPL_NOWAWAY, ["You have been marked as being away"]);
+      case "away-notice":
+        return this.numeric(N.RPL_AWAY, [event.name, event.reason]);
+      case "history":
+        if (event.why === "join") return this.replayLines(event.room, event.events);
+        return this.asNotices(event);
+      case "pong":
+        return ircLine(this.c.server, "PONG", [this.c.server, event.token], true);
+      case "ping":
+        return ircLine(undefined, "PING", [this.c.server], true);
+      case "error":
+        return this.errorLines(event);
+      case "bye":
+        return ircLine(undefined, "ERROR", [`Closing link: ${this.c.name || "*"} (Quit)`], true);
+      case "rename":
+      case "public":
+      case "action":
+      case "join":
+      case "joins":
+      case "leave":
+      case "leaves":
+      case "topic":
+      case "shutdown":
+        return ircShared(event, time);
+      case "notice":
+        return this.tag(event.ts) + ircLine(this.c.server, "NOTICE", [this.c.name || "*", event.text], true);
+      case "users":
+      case "search":
+      case "help":
+        return this.asNotices(event);
+    }
+  }
+
+  /** What a client is sent on joining: the topic and the names (with the JOIN before them). */
+  roomState(name: string): string {
+    const room = this.c.hub.room(name);
+    if (!room) return "";
+    return (room.topic ? this.topicLines(room) : "") + this.namesLines(room);
+  }
+
+  /**
+   * A room's last lines on joining it, dated in their text as the plain door dates them ("[14:02]",
+   * "[2026-11-29 14:02]" before today), and with their times as tags for server-time. Both: irssi
+   * asks for server-time but shows its own clock unless `/set show_server_time on`, so by default
+   * every replayed line read as said the moment one joined.
+   */
+  replayLines(room: string, events: readonly KeptEvent[]): string {
+    const stamped = this.c.caps.has("server-time");
+    const now = this.c.now();
+    let out = "";
+    for (const e of events) {
+      if (e.type === "topic") continue; // the topic itself follows the JOIN
+      out += privmsgLines(e.from, room, `[${stamp(e.ts, now)}] ${e.text}`, e.type === "action", stamped ? timeTag(e.ts) : "");
+    }
+    return out;
+  }
+
+  whoisLines(w: Extract<ServerEvent, { type: "whois" }>): string {
+    if (!w.online) {
+      return this.numeric(N.ERR_NOSUCHNICK, [w.name, w.registered ? "No such nick (a registered name, offline)" : "No such nick"]) + this.numeric(N.RPL_ENDOFWHOIS, [w.name, "End of /WHOIS list"]);
+    }
+    const member = this.c.hub.find(w.name);
+    let out = this.numeric(N.RPL_WHOISUSER, [w.name, member ? userOf(member) : w.name, IRC_HOST, "*", member ? realnameOf(member) : w.name]);
+    if (w.rooms && w.rooms.length > 0) {
+      const ops = new Set(w.operator ?? []);
+      out += this.numeric(N.RPL_WHOISCHANNELS, [w.name, w.rooms.map((r) => (ops.has(r) ? `@${r}` : r)).join(" ")]);
+    }
+    out += this.numeric(N.RPL_WHOISSERVER, [w.name, this.c.server, w.elsewhere ? "on another server of this bunchat cluster" : "bunchat"]);
+    if (w.away !== undefined) out += this.numeric(N.RPL_AWAY, [w.name, w.away]);
+    if (w.registered) out += this.numeric(N.RPL_WHOISACCOUNT, [w.name, w.name, "is logged in as"]);
+    if (w.admin) out += this.numeric(N.RPL_WHOISOPERATOR, [w.name, "is a server admin"]);
+    if (w.idle !== undefined) {
+      out += this.numeric(N.RPL_WHOISIDLE, [w.name, String(Math.floor(w.idle / 1000)), String(Math.floor((w.since ?? 0) / 1000)), "seconds idle, signon time"]);
+    }
+    return out + this.numeric(N.RPL_ENDOFWHOIS, [w.name, "End of /WHOIS list"]);
+  }
+
+  /** An error as IRC's numeric for it where there is one, else a NOTICE (closing ones: ERROR). */
+  errorLines(e: ErrorEvent): string {
+    const t = this.c.target;
+    switch (e.code) {
+      case "name-invalid":
+        return ircLine(this.c.server, N.ERR_ERRONEUSNICKNAME, [this.c.name || "*", t, e.message], true);
+      case "name-taken":
+        return ircLine(this.c.server, N.ERR_NICKNAMEINUSE, [this.c.name || "*", t, e.message], true);
+      case "unknown-user":
+        return this.c.answering === "WHOIS" ? this.numeric(N.ERR_NOSUCHNICK, [t, e.message]) + this.numeric(N.RPL_ENDOFWHOIS, [t, "End of /WHOIS list"]) : this.numeric(N.ERR_NOSUCHNICK, [t, e.message]);
+      case "not-in-room":
+        return this.numeric(N.ERR_NOTONCHANNEL, [t, e.message]);
+      case "room-invalid":
+        return this.numeric(N.ERR_NOSUCHCHANNEL, [t, e.message]);
+      case "too-many-rooms":
+        return this.numeric(N.ERR_TOOMANYCHANNELS, [t, e.message]);
+      case "not-allowed":
+        return this.numeric(N.ERR_CHANOPRIVSNEEDED, [t.startsWith("#") ? t : (this.c.room?.name ?? t), e.message]);
+      case "unknown-command":
+        return this.numeric(N.ERR_UNKNOWNCOMMAND, [this.c.answering || "?", e.message]);
+      case "line-too-long":
+        return this.numeric(N.ERR_INPUTTOOLONG, [`Input line was too long (bunchat takes ${LIMITS.maxLineBytes} bytes)`]);
+      case "bad-encoding":
+        return ircLine(this.c.server, "FAIL", ["*", "INVALID_UTF8", "Message rejected: it was not UTF-8"], true);
+      case "bad-password":
+      case "excess-flood":
+      case "too-many-attempts":
+      case "registration-timeout":
+      case "ping-timeout":
+      case "too-slow":
+      case "kicked":
+      case "banned":
+      case "server-full":
+      case "too-many-connections":
+      case "connecting-too-fast":
+      case "no-newline":
+      case "wrong-protocol":
+        return ircLine(undefined, "ERROR", [`Closing link: ${e.message}`], true);
+      default:
+        return ircLine(this.c.server, "NOTICE", [this.c.name || "*", e.message], true);
+    }
+  }
+
+  /** An event IRC has no reply for, as the plain-text lines nc users read, each a NOTICE. */
+  asNotices(event: ServerEvent): string {
+    return toText(event, false)
+      .split("\n")
+      .map((line) => ircLine(this.c.server, "NOTICE", [this.c.name || "*", flat(line) || " "], true))
+      .join("");
+  }
+  /** What a note (Member.note) is as IRC lines: an AWAY (with away-notify), a MODE. */
+  note(note: MemberNote): string {
+    switch (note.type) {
+      case "away":
+        return this.away(note.name, note.reason);
+      case "joined":
+        // A JOIN line can't say that the joiner runs the room or is away: a MODE, then an AWAY.
+        return (
+          (note.op ? this.tag(this.c.now()) + ircLine(this.c.server, "MODE", [note.room.name, "+o", note.name]) : "") +
+          (note.away !== undefined ? this.away(note.name, note.away) : "")
+        );
+      case "roles":
+        return this.modeLines(note.room, note.before, note.after);
+      default:
+        return unreachable(note);
+    }
+  }
+
+  /** Someone sharing a room went away (reason) or came back: AWAY, for clients with away-notify. */
+  private away(name: string, reason: string | undefined): string {
+    if (!this.c.caps.has("away-notify")) return "";
+    return this.tag(this.c.now()) + ircLine(mask(name), "AWAY", reason === undefined ? [] : [reason], true);
+  }
+
+  /**
+   * A room's roles changed, as MODE lines. IRC clients keep channel modes and who is "@" from MODE lines:
+   * +o/-o for each member whose operator status changed, +t/-t for the topic lock, +b/-b for bans.
+   */
+  private modeLines(room: Room, before: RoomRoles, after: RoomRoles): string {
+    const runs = (r: RoomRoles, key: string) => r.owner === key || r.ops.includes(key);
+    const changes: string[] = [];
+    for (const name of room.names.all()) {
+      const key = foldName(name);
+      const [was, is] = [runs(before, key), runs(after, key)];
+      if (was !== is) changes.push(`${is ? "+" : "-"}o ${name}`);
+    }
+    if (!before.locked !== !after.locked) changes.push(after.locked ? "+t" : "-t");
+    const now = this.c.now();
+    const banned = (r: RoomRoles, key: string) => {
+      const until = r.banned?.[key];
+      return until !== undefined && (until === 0 || until > now);
+    };
+    for (const key of new Set([...Object.keys(before.banned ?? {}), ...Object.keys(after.banned ?? {})])) {
+      if (banned(before, key) !== banned(after, key)) changes.push(`${banned(after, key) ? "+" : "-"}b ${bannedName(banned(after, key) ? after : before, key)}!*@*`);
+    }
+    let out = "";
+    for (const change of changes.slice(0, 20)) out += this.tag(now) + ircLine(this.c.server, "MODE", [room.name, ...change.split(" ")]);
+    return out;
+  }
+}
+
+/** Text that may go in an IRC parameter: no line breaks, no NUL. */
+export function flat(text: string): string {
+  return text.replace(/[\r\n\0]+/g, " ");
+}
+
+/** ISUPPORT (005) tokens, a few per line. */
+export function isupport(): string[][] {
+  const tokens = [
+    "AWAYLEN=100",
+    "CASEMAPPING=ascii",
+    `CHANNELLEN=${LIMITS.roomNameMaxLength + 1}`,
+    "CHANMODES=b,,,nt",
+    "CHANTYPES=#",
+    `KICKLEN=${LIMITS.reasonMaxLength}`,
+    "MODES=1",
+    "NETWORK=bunchat",
+    `NICKLEN=${LIMITS.nameMaxLength}`,
+    "PREFIX=(o)@",
+    "TARGMAX=JOIN:10,PART:,PRIVMSG:4,NOTICE:4,NAMES:,KICK:1",
+    `TOPICLEN=${LIMITS.topicMaxLength}`,
+    "UTF8ONLY",
+  ];
+  const lines: string[][] = [];
+  for (let i = 0; i < tokens.length; i += 12) lines.push(tokens.slice(i, i + 12));
+  return lines;
+}
+
+/** A member's user name as WHO and WHOIS show it: an IRC user's from USER, anyone else's nick. */
+export function userOf(member: Member): string {
+  const irc = ircUserOf(member);
+  return irc?.username ? `~${irc.username}` : member.name;
+}
+
+/** A member's real name as WHO and WHOIS show it: an IRC user's from USER, anyone else's nick. */
+function realnameOf(member: Member): string {
+  return ircUserOf(member)?.realname || member.name;
+}
+
+/** What a member said of itself (an IRC client: USER, user mode +i); undefined for anyone else. */
+function ircUserOf(member: Member): PeerUser | undefined {
+  return member instanceof Session ? member.adapter.user : undefined;
+}
+
+/** A member with user mode +i: not shown by a WHO mask to those who share no room with it. */
+export function isInvisible(member: Member): boolean {
+  return ircUserOf(member)?.invisible === true;
+}

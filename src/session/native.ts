@@ -1,0 +1,76 @@
+// bunchat's own protocol, the adapter of the TCP door and the browser's WebSocket: plain text for
+// nc and telnet (a prompt, then lines and /commands), JSON lines for the bundled client and the page
+// (after a JSON hello). Registration (registration.ts) first, then chat.
+
+import { parseInput } from "../protocol/commands.ts";
+import type { ServerEvent } from "../protocol/events.ts";
+import { sanitizeText } from "../protocol/sanitize.ts";
+import { type Encoded, encode } from "../render/codec.ts";
+import { error, notInRoom, runCommand, say } from "../core/commands/chat.ts";
+import type { Adapter } from "./adapter.ts";
+import { Registration } from "./registration.ts";
+import { helloEvent, type Session } from "./session.ts";
+
+export class NativeAdapter implements Adapter {
+  readonly speaks = { protocol: "bunchat's plain-text protocol", clients: "bunchat, nc or telnet" };
+  /** Until the name is accepted; dropped then. */
+  private registration: Registration | undefined;
+
+  constructor(private readonly session: Session) {
+    this.registration = new Registration(session);
+  }
+
+  /** On connect, in plain text: a raw line client sees a prompt; the bundled client skips it. */
+  greet(): void {
+    const { env } = this.session;
+    this.session.reply(helloEvent(env.limits, env.checkPassword !== undefined));
+    this.session.reply({ type: env.checkPassword ? "ask-password" : "ask-name" });
+  }
+
+  line(text: string): void {
+    if (this.session.joined) this.chat(text);
+    else this.registration?.line(text);
+  }
+
+  reprompt(): void {
+    this.registration?.reprompt();
+  }
+
+  joined(): void {
+    this.registration = undefined;
+  }
+
+  render(event: ServerEvent): Uint8Array {
+    return encode(event, this.session.mode);
+  }
+
+  renderShared(encoded: Encoded): Uint8Array {
+    return encoded.bytes(this.session.mode);
+  }
+
+  private chat(line: string): void {
+    const session = this.session;
+    session.lastActive = session.now();
+    const input = parseInput(line);
+    switch (input.kind) {
+      case "empty":
+        return;
+      case "command":
+        return runCommand(session, input.word, input.args);
+      case "text": {
+        const text = sanitizeText(input.text);
+        if (text.trim() === "") {
+          return session.reply(error("bad-usage", "Nothing left to send once control characters are removed."));
+        }
+        const room = session.room;
+        if (!room) return session.reply(notInRoom());
+        const refused = say(session, room, { type: "public", room: room.name, from: session.name, text, ts: session.now() });
+        if (refused) session.reply(refused);
+        return;
+      }
+    }
+  }
+}
+
+/** The adapter of bunchat's own doors (the default of a Session). */
+export const native = (session: Session): Adapter => new NativeAdapter(session);
