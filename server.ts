@@ -16,7 +16,7 @@ import { consoleLog, flushLog } from "./src/time.ts";
 import { ClusterError } from "./src/cluster/cluster.ts";
 import { buildServer } from "./src/app.ts";
 import { DEFAULT_DB, DEFAULT_REPLAY, DEFAULT_RETENTION, HISTORY_PAGE_MAX, REPLAY_MEMORY } from "./src/store/history.ts";
-import { HistoryOpenError } from "./src/store/sqlite/history.ts";
+import { HistoryOpenError } from "./src/store/sqlite/file.ts";
 import { VERSION } from "./src/version.ts";
 
 const HELP = `bunchat-server ${VERSION}: a team chat server. Clients: bunchat, nc or telnet; IRC clients

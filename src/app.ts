@@ -8,8 +8,10 @@ import { Hub, type HubOptions } from "./core/hub.ts";
 import { type ChatServer, historyStatus, type ServerOptions, startServer } from "./doors/server.ts";
 import { SERVER_LIMITS } from "./protocol/limits.ts";
 import type { Retention } from "./store/history.ts";
-import { RedisAccounts, RedisBans, RedisHistory, RedisRooms, RedisTokens } from "./store/redis/stores.ts";
-import { SqliteHistory, type SqliteOptions } from "./store/sqlite/history.ts";
+import { RedisAccounts, RedisBans, RedisRooms, RedisTokens } from "./store/redis/records.ts";
+import { RedisHistory } from "./store/redis/history.ts";
+import { SqliteFile } from "./store/sqlite/file.ts";
+import type { SqliteOptions } from "./store/sqlite/history.ts";
 
 /** What the hub keeps, and where. */
 export type Stores = Pick<HubOptions, "history" | "accounts" | "bans" | "roomStore" | "tokens">;
@@ -39,7 +41,7 @@ export async function buildServer(config: AppConfig): Promise<ChatServer> {
   const limits = { ...SERVER_LIMITS, ...config.limits };
   // The hub is made below; history's status reaches it once it is.
   let hub: Hub | undefined;
-  const file = sqlite && !cluster ? new SqliteHistory({ ...sqlite, status: historyStatus(() => hub!, config.log) }) : undefined;
+  const file = sqlite && !cluster ? new SqliteFile({ ...sqlite, status: historyStatus(() => hub!, config.log) }) : undefined;
   const bus: Cluster | MemoryBus | undefined = !cluster
     ? undefined
     : "redis" in cluster
@@ -55,7 +57,7 @@ export async function buildServer(config: AppConfig): Promise<ChatServer> {
           tokens: new RedisTokens(bus),
         }
       : file
-        ? { history: file, accounts: file.accounts, bans: file.bans, roomStore: file.roomRoles, tokens: file.tokens }
+        ? { history: file.history, accounts: file.accounts, bans: file.bans, roomStore: file.roomStore, tokens: file.tokens }
         : { history, accounts, bans, roomStore, tokens };
   hub = new Hub({
     clustered: bus !== undefined,

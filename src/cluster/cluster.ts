@@ -9,7 +9,7 @@
 // first), catches up, and keeps the heartbeat.
 
 import { DEFAULT_RETENTION } from "../store/history.ts";
-import type { HistoryLink } from "../store/redis/stores.ts";
+import type { HistoryLink } from "../store/redis/history.ts";
 import type { RedisClient } from "bun";
 import { type Clock, every, SYSTEM_CLOCK, within } from "../net/clock.ts";
 import { type ServerEvent, unreachable } from "../protocol/events.ts";
@@ -36,7 +36,6 @@ import {
 import {
   CHANNEL,
   nodeChannel,
-  P,
   SCRIPT_BEAT,
   SCRIPT_BURY,
   SCRIPT_REJOIN,
@@ -45,6 +44,7 @@ import {
   SCRIPT_TAKEOVER,
   SCRIPT_TURN,
 } from "./scripts.ts";
+import { P } from "../store/redis/keys.ts";
 
 export type { ClusterEvent, Envelope } from "./envelope.ts";
 export { diagnose, redact } from "./diagnose.ts";

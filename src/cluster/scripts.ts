@@ -10,8 +10,8 @@
 //   bunchat:history:<room>  a stream of the room's kept lines (field "e": the line as JSON), oldest first
 //   bunchat:topics          room -> its topic as JSON {text, by, ts}
 
-/** Every key and channel starts with this. */
-export const P = "bunchat:";
+import { P } from "../store/redis/keys.ts";
+
 /** The channel every envelope is published on. */
 export const CHANNEL = `${P}events`;
 

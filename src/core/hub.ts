@@ -16,13 +16,13 @@ import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts
 import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore } from "../store/history.ts";
 import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
-import { Rules, type RulesHost } from "./rules.ts";
+import { isBannedFrom, Rules, type RulesHost } from "./rules.ts";
 import { Keeping, type KeepingHost, type Replay } from "./keeping.ts";
 import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
 import type { BanStore } from "../store/bans.ts";
-import { isBannedFrom, type RoomStore } from "../store/rooms.ts";
+import type { RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
 import { Admins } from "./admins.ts";

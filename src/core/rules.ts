@@ -5,7 +5,7 @@
 import type { Clock } from "../net/clock.ts";
 import { type Maybe, settled, then } from "../store/history.ts";
 import type { Ban, BanStore } from "../store/bans.ts";
-import { changed, isMuted, type RolesChange, type RoomRoles, type RoomStore } from "../store/rooms.ts";
+import { changed, type RolesChange, type RoomRoles, type RoomStore } from "../store/rooms.ts";
 import { foldName } from "../protocol/names.ts";
 import type { Bus } from "./bus.ts";
 import type { Member, MemberNote, Room } from "./room.ts";
@@ -148,4 +148,27 @@ export class Rules {
       log(`! the ban on ${ban.name} covers its network ${network} too (it was online here)`);
     })().catch(() => {}); // Redis gone: the ban holds on the name, as it was made
   }
+}
+
+/** Whether `key` is muted by `roles` at `now`. */
+export function isMuted(roles: RoomRoles | undefined, key: string, now: number): boolean {
+  return inForce(roles?.muted[key], now);
+}
+
+/**
+ * Whether `key` is banned from the room by `roles` at `now`; `network`: a guest's, which a ban on
+ * another guest of that network covers (a registered member is judged by its name alone).
+ */
+export function isBannedFrom(roles: RoomRoles | undefined, key: string, now: number, network?: string): boolean {
+  if (inForce(roles?.banned?.[key], now)) return true;
+  if (network === undefined || !roles?.networks) return false;
+  for (const [banned, net] of Object.entries(roles.networks)) {
+    if (net === network && inForce(roles.banned?.[banned], now)) return true;
+  }
+  return false;
+}
+
+/** Whether a mute or ban lasting until `until` (0: until lifted) holds at `now`. */
+function inForce(until: number | undefined, now: number): boolean {
+  return until !== undefined && (until === 0 || until > now);
 }

@@ -3,8 +3,7 @@
 // too. Kept with the accounts (the history file, or Redis in a cluster: every node sees a ban at
 // once). Timed bans lapse by themselves.
 
-import type { Database } from "bun:sqlite";
-import { type RecordKind, SqliteRecords } from "./records.ts";
+import type { RecordKind } from "./records.ts";
 import type { Maybe } from "./history.ts";
 import { isObject, parseJson } from "../protocol/decode.ts";
 
@@ -45,13 +44,6 @@ export function bans(ban: Ban, key: string, network: string | undefined, now: nu
 
 /** How a ban is kept: by the banned name's key. */
 export const BAN_RECORDS: RecordKind<Ban> = { keyOf: (ban) => ban.key, parse: parseBan };
-
-/** Bans in the history file (the `bans` table, schema 4). */
-export class SqliteBans extends SqliteRecords<Ban> implements BanStore {
-  constructor(db: Database) {
-    super(db, "bans", "key", BAN_RECORDS);
-  }
-}
 
 /** A ban as kept (JSON), checked field by field; undefined if it is not one. */
 export function parseBan(value: unknown): Ban | undefined {

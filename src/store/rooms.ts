@@ -4,7 +4,6 @@
 // goes to the other nodes at once (a "roles" event), since lines are checked against it as they
 // are said.
 
-import type { Database, Statement } from "bun:sqlite";
 import type { Maybe } from "./history.ts";
 import { isObject, parseJson } from "../protocol/decode.ts";
 
@@ -53,56 +52,6 @@ export function changed(roles: RoomRoles | undefined, change: RolesChange): Room
 }
 
 export const NO_ROLES: RoomRoles = { v: 0, ops: [], muted: {} };
-
-/** Whether `key` is muted by `roles` at `now`. */
-export function isMuted(roles: RoomRoles | undefined, key: string, now: number): boolean {
-  return inForce(roles?.muted[key], now);
-}
-
-/**
- * Whether `key` is banned from the room by `roles` at `now`; `network`: a guest's, which a ban on
- * another guest of that network covers (a registered member is judged by its name alone).
- */
-export function isBannedFrom(roles: RoomRoles | undefined, key: string, now: number, network?: string): boolean {
-  if (inForce(roles?.banned?.[key], now)) return true;
-  if (network === undefined || !roles?.networks) return false;
-  for (const [banned, net] of Object.entries(roles.networks)) {
-    if (net === network && inForce(roles.banned?.[banned], now)) return true;
-  }
-  return false;
-}
-
-/** Whether a mute or ban lasting until `until` (0: until lifted) holds at `now`. */
-function inForce(until: number | undefined, now: number): boolean {
-  return until !== undefined && (until === 0 || until > now);
-}
-
-/** Room roles in the history file (the `rooms` table, schema 5). */
-export class SqliteRooms implements RoomStore {
-  private readonly select: Statement<{ value: string }, [string]>;
-  private readonly upsert: Statement<unknown, [string, string]>;
-
-  constructor(db: Database) {
-    this.select = db.prepare("SELECT value FROM rooms WHERE room = ?");
-    this.upsert = db.prepare("INSERT OR REPLACE INTO rooms (room, value) VALUES (?, ?)");
-  }
-
-  get(room: string): RoomRoles | undefined {
-    const row = this.select.get(room);
-    return row ? parseRoles(row.value) : undefined;
-  }
-
-  update(room: string, change: RolesChange): RoomRoles {
-    const before = this.get(room);
-    const after = changed(before, change);
-    if (after !== before && after !== NO_ROLES) this.upsert.run(room, JSON.stringify(after));
-    return after;
-  }
-
-  finalize(): void {
-    for (const s of [this.select, this.upsert]) s.finalize();
-  }
-}
 
 /** Roles as kept or carried (JSON, or an object from an envelope), checked field by field. */
 export function parseRoles(value: unknown): RoomRoles | undefined {

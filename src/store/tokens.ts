@@ -2,8 +2,7 @@
 // in src/session/secrets.ts), shown once, kept as their SHA-256 only. Kept with the accounts: the
 // history file on one server, Redis in a cluster, where every node sees a new or revoked token at once.
 
-import type { Database } from "bun:sqlite";
-import { type RecordKind, SqliteRecords } from "./records.ts";
+import type { RecordKind } from "./records.ts";
 import type { Maybe } from "./history.ts";
 import { isObject, parseJson } from "../protocol/decode.ts";
 
@@ -32,13 +31,6 @@ export interface TokenStore {
 
 /** How a token is kept: by its id. */
 export const TOKEN_RECORDS: RecordKind<BotToken> = { keyOf: (token) => token.id, parse: parseToken };
-
-/** Tokens in the history file (the `tokens` table, schema 6). */
-export class SqliteTokens extends SqliteRecords<BotToken> implements TokenStore {
-  constructor(db: Database) {
-    super(db, "tokens", "id", TOKEN_RECORDS);
-  }
-}
 
 /** A token record as kept (JSON), checked field by field. */
 export function parseToken(value: unknown): BotToken | undefined {

@@ -1,13 +1,13 @@
 // Registered users for tests: a store in memory, and a user who registers a name and logs in to it.
 
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
-import { SqliteHistory } from "../../src/store/sqlite/history.ts";
+import { SqliteFile } from "../../src/store/sqlite/file.ts";
 import type { Peer } from "./peer.ts";
 import type { TestServer } from "./server.ts";
 
 /** History, accounts, bans and room roles in memory, as one server keeps them. */
-export function memoryStore(ringBytes?: number): SqliteHistory {
-  return new SqliteHistory({
+export function memoryStore(ringBytes?: number): SqliteFile {
+  return new SqliteFile({
     path: ":memory:",
     retention: DEFAULT_RETENTION,
     status: { paused: () => {}, resumed: () => {} },

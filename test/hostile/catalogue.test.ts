@@ -589,8 +589,8 @@ describe("abuse", () => {
   });
 
   test("50 guesses at one registered name at once: 5 are checked, the rest told to wait; the owner waits no longer than the rate says", async () => {
-    const history = memoryStore();
-    const a = await arena({ history, accounts: history.accounts, limits: { maxPerIp: 0, maxPerNet: 0, connectsPerSecond: 0 } });
+    const file = memoryStore();
+    const a = await arena({ history: file.history, accounts: file.accounts, limits: { maxPerIp: 0, maxPerNet: 0, connectsPerSecond: 0 } });
     (await loggedIn(a.t, "Sam")).close();
     await until(() => a.t.server.hub.find("Sam") === undefined);
     const guessers = await Promise.all(Array.from({ length: 50 }, (_, i) => Peer.connect(a.t.port, "text", `guess${i}`)));
@@ -639,8 +639,8 @@ describe("abuse", () => {
   });
 
   test("wrong API tokens from many addresses: 401s, then 429s per address, and the log sums them up per network", async () => {
-    const history = memoryStore(); // where tokens are kept
-    const a = await arena({ http: true, history, tokens: history.tokens, limits: { attemptBurst: 5 } });
+    const file = memoryStore(); // where tokens are kept
+    const a = await arena({ http: true, history: file.history, tokens: file.tokens, limits: { attemptBurst: 5 } });
     const port = a.t.server.httpPort!;
     const token = `bunchat_000000000000_${"A".repeat(43)}`;
     const statuses: number[] = [];
@@ -658,8 +658,8 @@ describe("abuse", () => {
   });
 
   test("/history paged as fast as the server lets ten users (flood control as shipped): the askers are slowed, the bystanders are not", async () => {
-    const history = memoryStore();
-    const a = await arena({ history });
+    const file = memoryStore();
+    const a = await arena({ history: file.history });
     // 200 lines of 300 characters to page through, from 20 users of their 10-line burst each.
     for (let i = 0; i < 20; i++) {
       const f = await a.t.join(`Filler${i}`);
@@ -675,8 +675,8 @@ describe("abuse", () => {
   }, 20_000);
 
   test("anyone who connects first as an admin's name not registered yet can't register it, nor become admin", async () => {
-    const history = memoryStore();
-    const a = await arena({ history, accounts: history.accounts, tokens: history.tokens, admins: ["Boss", "Chief"] });
+    const file = memoryStore();
+    const a = await arena({ history: file.history, accounts: file.accounts, tokens: file.tokens, admins: ["Boss", "Chief"] });
     for (const name of ["Boss", "Ch1ef"]) {
       const mal = await a.t.join(name);
       mal.send("/register correct-horse");
@@ -787,8 +787,8 @@ describe("rooms", () => {
   test("rooms filled with long lines to be replayed: what is held for joiners stays in its byte budget, evicted rooms replay from the file", async () => {
     // The attack: 5000 rooms × 21 lines × 4000 bytes held 954 MB for replay. Scaled: 40 rooms, a budget of 1 MiB.
     const budget = 1024 * 1024;
-    const history = memoryStore(budget);
-    const a = await arena({ history, limits: { linesPerSecond: 0, maxRoomsPerUser: 100 } });
+    const file = memoryStore(budget);
+    const a = await arena({ history: file.history, limits: { linesPerSecond: 0, maxRoomsPerUser: 100 } });
     const mal = await a.t.join("Mal");
     const filler = "m".repeat(3990);
     for (let room = 0; room < 40; room++) {
@@ -796,13 +796,13 @@ describe("rooms", () => {
       mal.write(Array.from({ length: 21 }, (_, i) => `${room}:${i}:${filler}\n`).join(""));
       mal.send("/ping filled");
       await mal.next("pong filled", 5000);
-      expect(history.ringMemory).toBeLessThanOrEqual(budget);
+      expect(file.history.ringMemory).toBeLessThanOrEqual(budget);
     }
     await a.unaffected();
     // The first room's ring is long gone: a joiner is shown its lines from the file.
     a.ana.send("/join #fill0");
     await a.ana.seen(new RegExp(`^\\[\\d\\d:\\d\\d\\] Mal: 0:20:m+$`));
-    expect(history.ringMemory).toBeLessThanOrEqual(budget);
+    expect(file.history.ringMemory).toBeLessThanOrEqual(budget);
   }, 20_000);
 
   test("join/part storms from many addresses: flooders throttled then dropped, bystanders hear none of it, no room is left behind", async () => {

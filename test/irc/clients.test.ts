@@ -19,7 +19,7 @@ for (const [program, apt] of [["irssi", "irssi"], ["weechat-headless", "weechat-
 
 /** A server with the IRC door and history, an nc user (Sam) and a JSON user (Bo) in #dev, and a line said there. */
 async function room() {
-  const t = await testServer({ irc: true, history: memoryStore(), limits: { linesPerSecond: 0 } });
+  const t = await testServer({ irc: true, history: memoryStore().history, limits: { linesPerSecond: 0 } });
   const sam = await t.join("Sam");
   const bo = await t.join("Bo", "json");
   for (const p of [sam, bo]) p.send("/join #dev");

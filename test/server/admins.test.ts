@@ -9,15 +9,15 @@ import { until } from "../helpers/until.ts";
 import { setupCodeIn, testNode, testServer } from "../helpers/server.ts";
 
 const adminServer = async (admins: string[]) => {
-  const history = memoryStore();
-  return testServer({ history, accounts: history.accounts, tokens: history.tokens, admins, limits: { linesPerSecond: 0 } });
+  const file = memoryStore();
+  return testServer({ history: file.history, accounts: file.accounts, tokens: file.tokens, admins, limits: { linesPerSecond: 0 } });
 };
 
 describe("an admin name not registered yet", () => {
   test("the log warns with a setup code for it (not for an admin name registered already)", async () => {
-    const history = memoryStore();
-    history.accounts.put("ana", { name: "Ana", hash: "x", created: 0 });
-    const t = await testServer({ history, accounts: history.accounts, admins: ["Boss", "Ana"] });
+    const file = memoryStore();
+    file.accounts.put("ana", { name: "Ana", hash: "x", created: 0 });
+    const t = await testServer({ history: file.history, accounts: file.accounts, admins: ["Boss", "Ana"] });
     await until(() => setupCodeIn(t.log, "Boss") !== undefined);
     expect(setupCodeIn(t.log, "Boss")).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
     expect(t.log.some((l) => l.includes("--admin Ana"))).toBe(false);

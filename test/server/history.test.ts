@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Retention } from "../../src/store/history.ts";
-import { SqliteHistory } from "../../src/store/sqlite/history.ts";
+import { SqliteFile } from "../../src/store/sqlite/file.ts";
 import { historyStatus } from "../../src/doors/server.ts";
 import type { Hub } from "../../src/core/hub.ts";
 import { type TestServer, testServer } from "../helpers/server.ts";
@@ -22,13 +22,13 @@ afterEach(() => {
 function store(options: { path?: string; retention?: Retention; onOpen?: (db: Database) => void; retryMs?: number } = {}) {
   const log: string[] = [];
   let hub: Hub | undefined;
-  const history = new SqliteHistory({
+  const history = new SqliteFile({
     path: options.path ?? ":memory:",
     retention: options.retention ?? { linesPerRoom: 1000, days: 0 },
     status: historyStatus(() => hub!, (l) => void log.push(l)),
     onOpen: options.onOpen,
     retryMs: options.retryMs,
-  });
+  }).history;
   return { history, log, setHub: (h: Hub) => void (hub = h) };
 }
 

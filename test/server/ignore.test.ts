@@ -2,7 +2,7 @@
 // the server, so nc users have it; a registered user's list is kept from one login to the next.
 
 import { describe, expect, test } from "bun:test";
-import { SqliteHistory } from "../../src/store/sqlite/history.ts";
+import { SqliteFile } from "../../src/store/sqlite/file.ts";
 import { testServer } from "../helpers/server.ts";
 
 describe("/ignore", () => {
@@ -46,12 +46,12 @@ describe("/ignore", () => {
   });
 
   test("a registered user's ignores are kept from one login to the next", async () => {
-    const history = new SqliteHistory({
+    const file = new SqliteFile({
       path: ":memory:",
       retention: { linesPerRoom: 1000, days: 0 },
       status: { paused: () => {}, resumed: () => {} },
     });
-    const t = await testServer({ history, accounts: history.accounts, limits: { linesPerSecond: 0 } });
+    const t = await testServer({ history: file.history, accounts: file.accounts, limits: { linesPerSecond: 0 } });
     const ana = await t.join("Ana");
     ana.send("/register correct-horse");
     await ana.seen(/^-- Ana is registered/);

@@ -209,8 +209,8 @@ describe("IRC door: one room for everyone", () => {
   });
 
   test("a JOIN says what it can't: an away joiner is followed by AWAY (away-notify), an admin by MODE +o", async () => {
-    const history = memoryStore();
-    const t = await irc({ history, accounts: history.accounts, admins: ["Sam"] });
+    const file = memoryStore();
+    const t = await irc({ history: file.history, accounts: file.accounts, admins: ["Sam"] });
     const ana = await t.irc("Ana", ["away-notify"]);
     ana.send("JOIN #dev");
     await ana.seen(/ 366 Ana #dev /);
@@ -233,8 +233,8 @@ describe("IRC door: one room for everyone", () => {
   });
 
   test("history on JOIN: the room's last lines, with their original times (server-time)", async () => {
-    const history = memoryStore();
-    const t = await irc({ history });
+    const file = memoryStore();
+    const t = await irc({ history: file.history });
     const sam = await t.join("Sam");
     sam.send("/join #dev");
     sam.send("said before Ana came");
@@ -448,6 +448,6 @@ async function sync(p: Peer): Promise<void> {
 }
 
 function memoryParts() {
-  const history = memoryStore();
-  return { history, accounts: history.accounts, bans: history.bans, roomStore: history.roomRoles };
+  const file = memoryStore();
+  return { history: file.history, accounts: file.accounts, bans: file.bans, roomStore: file.roomStore };
 }

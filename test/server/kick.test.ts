@@ -13,8 +13,8 @@ import { type TestServer, testNode, testServer } from "../helpers/server.ts";
 
 describe("/kick", () => {
   test("a logged-in admin kicks: the user is told and closed, their rooms are told by whom and why, the log says who did it", async () => {
-    const history = memoryStore();
-    const t = await testServer({ history, accounts: history.accounts, admins: ["Sam"], limits: { linesPerSecond: 0 } });
+    const file = memoryStore();
+    const t = await testServer({ history: file.history, accounts: file.accounts, admins: ["Sam"], limits: { linesPerSecond: 0 } });
     const sam = await loggedIn(t, "Sam");
     const [bo, cy] = [await t.join("Bo"), await t.join("Cy", "json")];
     for (const p of [bo, cy]) {
@@ -36,8 +36,8 @@ describe("/kick", () => {
   });
 
   test("refused: not an admin, an admin's name not logged in, an admin as target, nobody by that name", async () => {
-    const history = memoryStore();
-    const t = await testServer({ history, accounts: history.accounts, admins: ["Sam", "Ana"], limits: { linesPerSecond: 0 } });
+    const file = memoryStore();
+    const t = await testServer({ history: file.history, accounts: file.accounts, admins: ["Sam", "Ana"], limits: { linesPerSecond: 0 } });
     const guestSam = await t.join("Sam"); // Sam is not registered yet: a guest, not the admin
     const bo = await t.join("Bo");
     guestSam.send("/kick Bo");
@@ -93,15 +93,15 @@ describe("/kick", () => {
 
 describe("/ban", () => {
   const setup = async () => {
-    const history = memoryStore();
+    const file = memoryStore();
     const t = await testServer({
-      history,
-      accounts: history.accounts,
-      bans: history.bans,
+      history: file.history,
+      accounts: file.accounts,
+      bans: file.bans,
       admins: ["Sam"],
       limits: { linesPerSecond: 0, maxPerIp: 0 },
     });
-    return { t, history, sam: await loggedIn(t, "Sam") };
+    return { t, file, sam: await loggedIn(t, "Sam") };
   };
 
   test("a banned guest is put out, and refused again under a new name from the same network (a registered name from it logs in); /unban lifts it", async () => {
@@ -132,7 +132,7 @@ describe("/ban", () => {
   });
 
   test("a registered name is banned by its account (not its network), across a restart of the store; a lapsed ban lets in", async () => {
-    const { t, history, sam } = await setup();
+    const { t, file, sam } = await setup();
     const ana = await loggedIn(t, "Ana");
     sam.send("/ban Ana");
     await ana.seen("! You were kicked from the server by Sam (banned until /unban).");
@@ -142,8 +142,8 @@ describe("/ban", () => {
     await p.seen(/^! You are banned from this server until an admin lifts it \(by Sam\)\.$/);
     const guest = await t.join("Cy"); // the same network: a registered user's ban does not cover it
     await guest.ping();
-    expect(history.bans.list().map((b) => [b.name, b.network])).toEqual([["Ana", undefined]]);
-    history.bans.put({ key: "zed", name: "Zed", by: "Sam", at: 0, until: Date.now() - 1 }); // lapsed
+    expect(file.bans.list().map((b) => [b.name, b.network])).toEqual([["Ana", undefined]]);
+    file.bans.put({ key: "zed", name: "Zed", by: "Sam", at: 0, until: Date.now() - 1 }); // lapsed
     const zed = await t.join("Zed");
     await zed.ping();
   });

@@ -12,12 +12,12 @@ import { type TestServer, testNode, testServer } from "../helpers/server.ts";
 
 
 async function server(admins: string[] = []) {
-  const history = memoryStore();
+  const file = memoryStore();
   return testServer({
-    history,
-    accounts: history.accounts,
-    bans: history.bans,
-    roomStore: history.roomRoles,
+    history: file.history,
+    accounts: file.accounts,
+    bans: file.bans,
+    roomStore: file.roomStore,
     admins,
     limits: { linesPerSecond: 0 },
   });

@@ -3,7 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
-import { SqliteHistory } from "../../src/store/sqlite/history.ts";
+import { SqliteFile } from "../../src/store/sqlite/file.ts";
 import { join } from "node:path";
 import { run, serverDir, type Running } from "../helpers/binaries.ts";
 import { Peer } from "../helpers/peer.ts";
@@ -43,11 +43,11 @@ describe("history in a server process", () => {
       await server.exited();
       await writer;
 
-      const file = new SqliteHistory({
+      const file = new SqliteFile({
         path: join(dir, "bunchat.sqlite"),
         retention: DEFAULT_RETENTION,
         status: { paused: () => {}, resumed: () => {} },
-      });
+      }).history;
       const kept = file.before("#lobby", 100_000).map((k) => k.event.text);
       file.close();
       expect(kept.slice(0, seen.length)).toEqual(seen); // everything Ana saw, in order

@@ -3,8 +3,9 @@
 // other's), and a change that changes nothing writes nothing.
 
 import { describe, expect, test } from "bun:test";
-import { RedisRooms } from "../../src/store/redis/stores.ts";
-import { type RoomStore, SqliteRooms } from "../../src/store/rooms.ts";
+import { RedisRooms } from "../../src/store/redis/records.ts";
+import type { RoomStore } from "../../src/store/rooms.ts";
+import { SqliteRooms } from "../../src/store/sqlite/records.ts";
 import { memoryStore } from "../helpers/accounts.ts";
 import { testRedis } from "../helpers/redis.ts";
 
@@ -12,7 +13,7 @@ const mute = (key: string) => (r: Parameters<Parameters<RoomStore["update"]>[1]>
 
 describe("room roles kept", () => {
   test("in the history file: changes count up, build on each other, and a change of nothing writes nothing", async () => {
-    const rooms: SqliteRooms = memoryStore().roomRoles;
+    const rooms: SqliteRooms = memoryStore().roomStore;
     expect(rooms.update("#dev", (r) => r)).toEqual({ v: 0, ops: [], muted: {} });
     expect(rooms.get("#dev")).toBeUndefined();
     rooms.update("#dev", (r) => ({ ...r, owner: "sam" }));

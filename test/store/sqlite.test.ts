@@ -8,15 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KeptEvent } from "../../src/protocol/events.ts";
 import { parseSearch, type Retention, type SearchQuery } from "../../src/store/history.ts";
-import {
-  HistoryOpenError,
-  KNOWN_MIGRATIONS,
-  MAX_BACKLOG,
-  migrate,
-  RETRY_MS,
-  SCHEMA_VERSION,
-  SqliteHistory,
-} from "../../src/store/sqlite/history.ts";
+import { HistoryOpenError, KNOWN_MIGRATIONS, migrate, SCHEMA_VERSION, SqliteFile } from "../../src/store/sqlite/file.ts";
+import { MAX_BACKLOG, RETRY_MS, SqliteHistory } from "../../src/store/sqlite/history.ts";
 import { fakeClock } from "../helpers/clock.ts";
 
 const dirs: string[] = [];
@@ -49,15 +42,15 @@ interface Opened {
 function openStore(
   path = ":memory:",
   retention: Retention = { linesPerRoom: 1000, days: 0 },
-  extra: Partial<ConstructorParameters<typeof SqliteHistory>[0]> = {},
+  extra: Partial<ConstructorParameters<typeof SqliteFile>[0]> = {},
 ): Opened {
   const opened: Opened = { store: undefined!, paused: [], resumed: 0 };
-  opened.store = new SqliteHistory({
+  opened.store = new SqliteFile({
     path,
     retention,
     status: { paused: (why) => void opened.paused.push(why), resumed: () => void opened.resumed++ },
     ...extra,
-  });
+  }).history;
   stores.push(opened.store);
   return opened;
 }

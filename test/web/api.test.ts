@@ -8,8 +8,8 @@ import { testServer } from "../helpers/server.ts";
 import { makeToken, WsPeer } from "../helpers/web.ts";
 
 async function withBot(options: Parameters<typeof testServer>[0] = {}) {
-  const history = memoryStore();
-  const t = await testServer({ http: true, history, accounts: history.accounts, tokens: history.tokens, admins: ["Sam"], ...options });
+  const file = memoryStore();
+  const t = await testServer({ http: true, history: file.history, accounts: file.accounts, tokens: file.tokens, admins: ["Sam"], ...options });
   const base = `http://127.0.0.1:${t.server.httpPort}`;
   const sam = await loggedIn(t, "Sam");
   const token = await makeToken(sam, "deploy");
@@ -124,8 +124,8 @@ describe("HTTP API", () => {
   });
 
   test("/nick can't take someone's registered name while they are away", async () => {
-    const history = memoryStore();
-    const t = await testServer({ history, accounts: history.accounts });
+    const file = memoryStore();
+    const t = await testServer({ history: file.history, accounts: file.accounts });
     const kim = await loggedIn(t, "Kim");
     kim.send("quit");
     await kim.closed();

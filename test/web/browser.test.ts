@@ -71,8 +71,8 @@ describe("the browser client", () => {
   }, 20_000);
 
   test("history shows on load, earlier lines when asked; a hostile line from nc is text: no element made, no script run", async () => {
-    const history = memoryStore();
-    const t = await testServer({ http: true, history, limits: { linesPerSecond: 0 } });
+    const file = memoryStore();
+    const t = await testServer({ http: true, history: file.history, limits: { linesPerSecond: 0 } });
     const sam = await t.join("Sam");
     for (let i = 1; i <= 30; i++) sam.send(`old line ${i}`);
     sam.send("said before the page came");
@@ -101,8 +101,8 @@ describe("the browser client", () => {
   }, 20_000);
 
   test("a server password, then a registered name's password: asked in turn, a wrong one said, the right one lets in", async () => {
-    const history = memoryStore();
-    const t = await testServer({ http: true, history, accounts: history.accounts, password: "sesame" });
+    const file = memoryStore();
+    const t = await testServer({ http: true, history: file.history, accounts: file.accounts, password: "sesame" });
     const kim = await t.join("Kim");
     kim.send("/register correct-horse");
     await kim.seen(/^-- Kim is registered/);

@@ -1,60 +1,15 @@
-// History in one bun:sqlite file (or in memory: `--db none`). WAL, synchronous=NORMAL, and the
-// file held with an exclusive lock so that a second server can't write into the same history.
+// History in the bun:sqlite file (file.ts opens it; or in memory: `--db none`).
 // The lines of up to 100 ms are written in one transaction (the hub's HISTORY_FLUSH_MS); search is FTS5.
 //
 // When a write fails (a full disk, an I/O error), the chat goes on: the lines wait in memory (the
 // newest MAX_BACKLOG of them), the store says it is paused, tries again every RETRY_MS, and says
 // when it has written them.
 
-import { Database, type Statement } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import type { Topic } from "../../protocol/events.ts";
 import { type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, lineBytes, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType } from "../history.ts";
-import { SqliteAccounts } from "../accounts.ts";
 import { parseJson } from "../../protocol/decode.ts";
-import { SqliteBans } from "../bans.ts";
-import { SqliteTokens } from "../tokens.ts";
-import { SqliteRooms } from "../rooms.ts";
-
-
-/**
- * Lines are stored a chunk at a time: the lines of one room written together (up to 100 ms of
- * them, at most WRITE_AT) are one row, and one document of the search index. A row and an index
- * entry per line cost about 3 µs a line, most of it per row; a chunk costs about 1 µs a line in a
- * burst (PROFILES.md). A line's id (the cursor /history pages by) grows across every room; a
- * chunk's id is its first line's.
- *
- * MIGRATIONS[v] takes a file at version v to v + 1. A later version adds a step (ALTER TABLE … ADD
- * COLUMN, a new index) and never rewrites an earlier one: files of every version open.
- */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE chunks (
-     id INTEGER PRIMARY KEY, -- the id of its first line
-     room TEXT NOT NULL,
-     last INTEGER NOT NULL,  -- the id of its last line
-     count INTEGER NOT NULL, -- its lines
-     ts INTEGER NOT NULL,    -- when its last line was said
-     lines TEXT NOT NULL,    -- JSON: [[id, type, from, ts], …], one per line, in order
-     text TEXT NOT NULL      -- the lines' texts, a newline between them (a text never holds one)
-   );
-   CREATE INDEX chunks_room ON chunks (room, id);
-   CREATE VIRTUAL TABLE chunks_fts USING fts5 (text, content = 'chunks', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2');
-   CREATE TABLE topics (room TEXT PRIMARY KEY, text TEXT NOT NULL, sender TEXT NOT NULL, ts INTEGER NOT NULL);`,
-  // 2: registered names (accounts.ts), by name key.
-  `CREATE TABLE accounts (key TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL);`,
-  // 3: whom a registered user ignores (/ignore): a JSON list of name keys.
-  `ALTER TABLE accounts ADD COLUMN ignores TEXT NOT NULL DEFAULT '[]';`,
-  // 4: server bans (bans.ts), by the banned name's key.
-  `CREATE TABLE bans (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
-  // 5: who runs each room (rooms.ts).
-  `CREATE TABLE rooms (room TEXT PRIMARY KEY, value TEXT NOT NULL);`,
-  // 6: bot tokens for the HTTP API (tokens.ts), by id; a bot's name is held as an account marked bot.
-  `CREATE TABLE tokens (id TEXT PRIMARY KEY, value TEXT NOT NULL);
-   ALTER TABLE accounts ADD COLUMN bot INTEGER NOT NULL DEFAULT 0;`,
-];
-
-/** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Lines waiting past which they are written at once (a few milliseconds of work), not at the hub's next flush. */
 export const WRITE_AT = 1000;
@@ -71,7 +26,7 @@ const SEARCH_READ_BYTES = 2 * 1024 * 1024;
 const WRITE_SPAN = MAX_BACKLOG + WRITE_AT;
 
 /** Why the history file can't be used; the server exits with it. */
-export class HistoryOpenError extends Error {}
+
 
 export interface SqliteOptions {
   /** A file, or ":memory:". */
@@ -109,7 +64,6 @@ interface ChunkRow {
 
 export class SqliteHistory implements HistoryStore {
   readonly where: string;
-  private readonly db: Database;
   private readonly clock: Clock;
   private next: number;
   /** Kept, not written yet (oldest first); while paused, the backlog. */
@@ -141,19 +95,18 @@ export class SqliteHistory implements HistoryStore {
   private readonly clearTopic: Statement;
   private readonly getTopic: Statement<{ text: string; sender: string; ts: number }>;
   private closed = false;
-  /** Registered names and server bans, in the same file. */
-  readonly accounts: SqliteAccounts;
-  readonly bans: SqliteBans;
-  readonly roomRoles: SqliteRooms;
-  readonly tokens: SqliteTokens;
 
-  constructor(private readonly options: SqliteOptions) {
+  constructor(
+    /** The open file (file.ts), schema current. */
+    private readonly db: Database,
+    private readonly options: SqliteOptions,
+    /** Closes the rest of the file once the history is written and its statements are gone. */
+    private readonly closeFile: () => void,
+  ) {
     this.clock = options.clock ?? SYSTEM_CLOCK;
-    const memory = options.path === ":memory:";
-    this.where = memory ? "memory" : options.path;
+    this.where = options.path === ":memory:" ? "memory" : options.path;
     this.ringSize = options.ringSize ?? DEFAULT_REPLAY + 1;
     this.ringBytes = options.ringBytes ?? REPLAY_MEMORY;
-    this.db = open(options.path, memory);
     this.next = (this.db.query<{ last: number | null }, []>("SELECT max(last) AS last FROM chunks").get()?.last ?? 0) + 1;
     const prepare = <R>(sql: string) => {
       const statement = this.db.prepare<R, (string | number)[]>(sql);
@@ -177,11 +130,6 @@ export class SqliteHistory implements HistoryStore {
     this.setTopic = prepare("INSERT OR REPLACE INTO topics (room, text, sender, ts) VALUES (?, ?, ?, ?)");
     this.clearTopic = prepare("DELETE FROM topics WHERE room = ?");
     this.getTopic = prepare("SELECT text, sender, ts FROM topics WHERE room = ?");
-    this.accounts = new SqliteAccounts(this.db);
-    this.bans = new SqliteBans(this.db);
-    this.roomRoles = new SqliteRooms(this.db);
-    this.tokens = new SqliteTokens(this.db);
-    options.onOpen?.(this.db);
     if (options.retention.days > 0) {
       this.pruneTimer = every(this.clock, PRUNE_EVERY_MS, () => this.pruneByAge());
       this.pruneByAge();
@@ -418,75 +366,7 @@ export class SqliteHistory implements HistoryStore {
     this.pruneTimer?.cancel();
     // Statements first: a connection with live statements closes only later, keeping its lock.
     for (const statement of this.statements) statement.finalize();
-    this.accounts.finalize();
-    this.bans.finalize();
-    this.roomRoles.finalize();
-    this.tokens.finalize();
-    this.db.close(true);
-  }
-}
-
-/**
- * Brings a database up to the last of `migrations` (each step once, in order, in one transaction
- * with the version it reaches); refuses one from a newer bunchat. Exported for the test of a step
- * a later version adds.
- */
-export function migrate(db: Database, path: string, migrations: readonly string[]): void {
-  db.transaction(() => {
-    const version = db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
-    if (version > migrations.length) {
-      throw new HistoryOpenError(
-        `the history file ${path} is from a newer bunchat (schema ${version}; this one knows up to ${migrations.length})`,
-      );
-    }
-    for (let v = version; v < migrations.length; v++) db.exec(migrations[v]!);
-    if (version < migrations.length) db.exec(`PRAGMA user_version = ${migrations.length}`);
-  }).exclusive();
-}
-
-/** The steps this version knows (a later version appends to it). */
-export const KNOWN_MIGRATIONS = MIGRATIONS;
-
-/** Opens (or makes) the file, takes the lock, and brings the schema up to SCHEMA_VERSION. */
-function open(path: string, memory: boolean): Database {
-  let db: Database;
-  try {
-    db = new Database(path, { create: true, strict: true });
-  } catch (err) {
-    throw new HistoryOpenError(`can't open the history file ${path}: ${openReason(err)}`);
-  }
-  try {
-    if (!memory) {
-      db.exec("PRAGMA busy_timeout = 0");
-      // Held from the first transaction until the server stops: a second server on the file fails to start.
-      db.exec("PRAGMA locking_mode = EXCLUSIVE");
-      db.exec("PRAGMA journal_mode = WAL");
-      db.exec("PRAGMA synchronous = NORMAL");
-    }
-    migrate(db, path, MIGRATIONS);
-  } catch (err) {
-    db.close();
-    if (err instanceof HistoryOpenError) throw err;
-    throw new HistoryOpenError(`can't use the history file ${path}: ${openReason(err)}`);
-  }
-  return db;
-}
-
-function openReason(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  const message = err instanceof Error ? err.message : String(err);
-  switch (code) {
-    case "SQLITE_CANTOPEN":
-      return `${message} (a directory, a missing directory, or no permission?)`;
-    case "SQLITE_NOTADB":
-      return "it is not a SQLite database (choose another file with --db)";
-    case "SQLITE_BUSY":
-    case "SQLITE_LOCKED":
-      return "another bunchat-server is using it (or another program has it locked)";
-    case "SQLITE_READONLY":
-      return "it is read-only for this user";
-    default:
-      return message;
+    this.closeFile();
   }
 }
 

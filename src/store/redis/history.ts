@@ -10,12 +10,8 @@
 
 import type { Topic } from "../../protocol/events.ts";
 import { isObject, parseJson } from "../../protocol/decode.ts";
-import { type Account, type AccountStore, parseAccount } from "../accounts.ts";
-import { BAN_RECORDS, type Ban, type BanStore } from "../bans.ts";
-import { RedisRecords } from "../records.ts";
-import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type RoomStore } from "../rooms.ts";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
-import { P } from "../../cluster/scripts.ts";
+import { historyKey, TOPICS } from "./keys.ts";
 import {
   type Cursor,
   type HistoryCounts,
@@ -29,7 +25,6 @@ import {
   storedEvent,
   storedType,
 } from "../history.ts";
-import { type BotToken, TOKEN_RECORDS, type TokenStore } from "../tokens.ts";
 
 /** What the store needs from the cluster node it belongs to. */
 export interface HistoryLink {
@@ -47,8 +42,6 @@ export interface HistoryLink {
 export const SEARCH_SCAN = 2000;
 const TRIM_EVERY_MS = 60_000;
 
-export const historyKey = (room: string) => `${P}history:${room}`;
-const TOPICS = `${P}topics`;
 
 export class RedisHistory implements HistoryStore {
   readonly where = "Redis";
@@ -155,94 +148,3 @@ function compareIds(a: Cursor, b: Cursor): number {
   const [bm = 0, bs = 0] = String(b).split("-").map(Number);
   return am - bm || as - bs;
 }
-
-const ACCOUNTS = `${P}accounts`;
-
-/** Registered names in Redis (the bunchat:accounts hash: key -> JSON), the same for every node at once. */
-export class RedisAccounts implements AccountStore {
-  constructor(private readonly link: Pick<HistoryLink, "command">) {}
-
-  async get(key: string): Promise<Account | undefined> {
-    return parseAccount(await this.link.command("HGET", [ACCOUNTS, key]));
-  }
-
-  async put(key: string, account: Account): Promise<void> {
-    await this.link.command("HSET", [ACCOUNTS, key, JSON.stringify(account)]);
-  }
-
-  async remove(key: string): Promise<void> {
-    await this.link.command("HDEL", [ACCOUNTS, key]);
-  }
-}
-
-const BANS = `${P}bans`;
-
-/** Server bans in Redis (the bunchat:bans hash: key -> JSON), the same for every node at once. */
-export class RedisBans extends RedisRecords<Ban> implements BanStore {
-  constructor(link: Pick<HistoryLink, "command">) {
-    super(link, BANS, BAN_RECORDS);
-  }
-}
-
-const TOKENS = `${P}tokens`;
-
-/** Bot tokens in Redis (the bunchat:tokens hash: id -> JSON), seen by every node at once. */
-export class RedisTokens extends RedisRecords<BotToken> implements TokenStore {
-  constructor(link: Pick<HistoryLink, "command">) {
-    super(link, TOKENS, TOKEN_RECORDS);
-  }
-}
-
-const ROOMS = `${P}rooms`;
-
-/** Room roles in Redis (the bunchat:rooms hash: room -> JSON). */
-export class RedisRooms implements RoomStore {
-  /** Per room, the last change of this node's under way: the next one waits for it. */
-  private readonly pending = new Map<string, Promise<unknown>>();
-
-  constructor(private readonly link: Pick<HistoryLink, "command">) {}
-
-  async get(room: string): Promise<RoomRoles | undefined> {
-    const value = await this.link.command("HGET", [ROOMS, room]);
-    return typeof value === "string" ? parseRoles(value) : undefined;
-  }
-
-  update(room: string, change: RolesChange): Promise<RoomRoles> {
-    // One change of a room at a time from this node (in the order made), so that only other nodes'
-    // can come in between a read and its write.
-    const before = this.pending.get(room) ?? Promise.resolve();
-    const made = before.then(() => this.compareAndSet(room, change));
-    const done = made.catch(() => {});
-    this.pending.set(room, done);
-    void done.then(() => {
-      if (this.pending.get(room) === done) this.pending.delete(room);
-    });
-    return made;
-  }
-
-  /** Reads, changes, and writes only if nobody wrote in between (the script compares "v"); if someone did, again. */
-  private async compareAndSet(room: string, change: RolesChange): Promise<RoomRoles> {
-    for (let tries = 1; tries <= ROLES_TRIES; tries++) {
-      const before = await this.get(room);
-      const after = changed(before, change);
-      if (after === before || after === NO_ROLES) return after;
-      const written = await this.link.command("EVAL", [SCRIPT_ROLES, "1", ROOMS, room, String(before?.v ?? 0), JSON.stringify(after)]);
-      if (written === 1) return after;
-      await Bun.sleep(Math.random() * 5 * tries); // another node won: apart, so that the two do not meet again
-    }
-    throw new Error(`the roles of ${room} changed ${ROLES_TRIES} times while being changed`);
-  }
-}
-
-/** Tries of a roles change before it gives up (each lost to another node's change of the room). */
-const ROLES_TRIES = 8;
-
-/** KEYS: the rooms hash; ARGV: room, the "v" the change was made from, the new roles: 1 if written. */
-const SCRIPT_ROLES = `
-local kept = redis.call('HGET', KEYS[1], ARGV[1])
-local v = 0
-if kept then v = cjson.decode(kept).v or 0 end
-if v ~= tonumber(ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-return 1
-`;

@@ -1,0 +1,16 @@
+// Every key bunchat keeps in Redis, and the prefix every key and channel starts with (the cluster's
+// own keys and channel are in src/cluster/scripts.ts, from the same prefix).
+//
+//   bunchat:history:<room>  a room's lines (a stream)   bunchat:topics    room -> topic JSON
+//   bunchat:accounts        key -> account JSON         bunchat:bans      key -> ban JSON
+//   bunchat:tokens          id -> token JSON            bunchat:rooms     room -> roles JSON
+
+/** Every key and channel starts with this. */
+export const P = "bunchat:";
+
+export const historyKey = (room: string) => `${P}history:${room}`;
+export const TOPICS = `${P}topics`;
+export const ACCOUNTS = `${P}accounts`;
+export const BANS = `${P}bans`;
+export const TOKENS = `${P}tokens`;
+export const ROOMS = `${P}rooms`;

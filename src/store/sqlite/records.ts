@@ -1,0 +1,128 @@
+// The small stores in the history file: registered names, server bans, rooms' roles and bot
+// tokens, each a table made by a migration (file.ts); bans and tokens as records kept by key as JSON.
+
+import type { Database, Statement } from "bun:sqlite";
+import { parseJson } from "../../protocol/decode.ts";
+import { type Account, type AccountStore, nameKeys } from "../accounts.ts";
+import { BAN_RECORDS, type Ban, type BanStore } from "../bans.ts";
+import type { RecordKind } from "../records.ts";
+import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type RoomStore } from "../rooms.ts";
+import { type BotToken, TOKEN_RECORDS, type TokenStore } from "../tokens.ts";
+
+/** In the history file: `table` (`column` TEXT PRIMARY KEY, value TEXT), made by a migration. */
+export class SqliteRecords<T> {
+  private readonly all: Statement<{ value: string }, []>;
+  private readonly one: Statement<{ value: string }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string]>;
+  private readonly delete: Statement<unknown, [string]>;
+
+  constructor(
+    db: Database,
+    table: string,
+    column: string,
+    private readonly kind: RecordKind<T>,
+  ) {
+    this.all = db.prepare(`SELECT value FROM ${table} ORDER BY ${column}`);
+    this.one = db.prepare(`SELECT value FROM ${table} WHERE ${column} = ?`);
+    this.upsert = db.prepare(`INSERT OR REPLACE INTO ${table} (${column}, value) VALUES (?, ?)`);
+    this.delete = db.prepare(`DELETE FROM ${table} WHERE ${column} = ?`);
+  }
+
+  /** Every record, by key. */
+  list(): T[] {
+    return this.all.all().flatMap((row) => this.kind.parse(row.value) ?? []);
+  }
+
+  get(key: string): T | undefined {
+    const row = this.one.get(key);
+    return row ? this.kind.parse(row.value) : undefined;
+  }
+
+  put(record: T): void {
+    this.upsert.run(this.kind.keyOf(record), JSON.stringify(record));
+  }
+
+  /** False if there was none. */
+  remove(key: string): boolean {
+    return this.delete.run(key).changes > 0;
+  }
+
+  /** Before the database closes. */
+  finalize(): void {
+    for (const s of [this.all, this.one, this.upsert, this.delete]) s.finalize();
+  }
+}
+
+/** Registered names in the history file (the `accounts` table, schema 2). */
+export class SqliteAccounts implements AccountStore {
+  private readonly select: Statement<{ name: string; hash: string; created: number; ignores: string; bot: number }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string, string, number, string, number]>;
+  private readonly delete: Statement<unknown, [string]>;
+
+  constructor(db: Database) {
+    this.select = db.prepare("SELECT name, hash, created, ignores, bot FROM accounts WHERE key = ?");
+    this.upsert = db.prepare("INSERT OR REPLACE INTO accounts (key, name, hash, created, ignores, bot) VALUES (?, ?, ?, ?, ?, ?)");
+    this.delete = db.prepare("DELETE FROM accounts WHERE key = ?");
+  }
+
+  get(key: string): Account | undefined {
+    const row = this.select.get(key);
+    if (!row) return undefined;
+    const { name, hash, created } = row;
+    return { name, hash, created, ignores: nameKeys(parseJson(row.ignores)), ...(row.bot ? { bot: true as const } : {}) };
+  }
+
+  put(key: string, account: Account): void {
+    this.upsert.run(key, account.name, account.hash, account.created, JSON.stringify(account.ignores ?? []), account.bot ? 1 : 0);
+  }
+
+  remove(key: string): void {
+    this.delete.run(key);
+  }
+
+  /** Before the database closes. */
+  finalize(): void {
+    for (const s of [this.select, this.upsert, this.delete]) s.finalize();
+  }
+}
+
+/** Bans in the history file (the `bans` table, schema 4). */
+export class SqliteBans extends SqliteRecords<Ban> implements BanStore {
+  constructor(db: Database) {
+    super(db, "bans", "key", BAN_RECORDS);
+  }
+}
+
+/** Room roles in the history file (the `rooms` table, schema 5). */
+export class SqliteRooms implements RoomStore {
+  private readonly select: Statement<{ value: string }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string]>;
+
+  constructor(db: Database) {
+    this.select = db.prepare("SELECT value FROM rooms WHERE room = ?");
+    this.upsert = db.prepare("INSERT OR REPLACE INTO rooms (room, value) VALUES (?, ?)");
+  }
+
+  get(room: string): RoomRoles | undefined {
+    const row = this.select.get(room);
+    return row ? parseRoles(row.value) : undefined;
+  }
+
+  update(room: string, change: RolesChange): RoomRoles {
+    const before = this.get(room);
+    const after = changed(before, change);
+    if (after !== before && after !== NO_ROLES) this.upsert.run(room, JSON.stringify(after));
+    return after;
+  }
+
+  finalize(): void {
+    for (const s of [this.select, this.upsert]) s.finalize();
+  }
+}
+
+/** Tokens in the history file (the `tokens` table, schema 6). */
+export class SqliteTokens extends SqliteRecords<BotToken> implements TokenStore {
+  constructor(db: Database) {
+    super(db, "tokens", "id", TOKEN_RECORDS);
+  }
+}
