@@ -42,9 +42,9 @@ import {
   SCRIPT_RETIRE,
   SCRIPT_SNAPSHOT,
   SCRIPT_TAKEOVER,
-  SCRIPT_TURN,
 } from "./scripts.ts";
 import { P } from "../store/redis/keys.ts";
+import { Outbound, type OutboundHost } from "./outbound.ts";
 
 export type { ClusterEvent, Envelope } from "./envelope.ts";
 export { diagnose, redact } from "./diagnose.ts";
@@ -73,17 +73,10 @@ export interface ClusterOptions {
   random?: () => number;
 }
 
-/** Events in one envelope before it is published without waiting for the turn to end. */
-const MAX_ENVELOPE_EVENTS = 1024;
 /** Envelopes kept while catching up; past this, they are dropped and the catch-up itself covers them. */
 const MAX_BUFFERED = 10_000;
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 const DEFAULT_PULSE_TIMEOUT_MS = 1000;
-/**
- * An envelope that reaches Redis later than this after it was sent is dropped there, unapplied:
- * a frozen Redis that wakes must not deliver what the sender was already told did not go.
- */
-const ENVELOPE_DEADLINE_MS = 1000;
 
 export class ClusterError extends Error {}
 
@@ -97,7 +90,7 @@ function randomId(random: () => number, length: number): string {
 /** How long a claim outlives its node's last heartbeat: cleanup frees names sooner; this is for when nobody is left to. */
 const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
-export class Cluster extends Moderation implements NodeBus, RosterHost, ConnectionHost, HistoryLink {
+export class Cluster extends Moderation implements NodeBus, RosterHost, ConnectionHost, HistoryLink, OutboundHost {
   /** The hub this node's users are in: built on this bus (and its stores), then given to join(). */
   hub!: Hub;
   readonly node: string;
@@ -110,18 +103,12 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     resyncs: 0,
     reconnects: 0,
   };
-  /** A new one per process, so a node restarted under the same id starts a new sequence. */
-  private readonly boot: string;
-  private seq = 0;
   private readonly nodeTimeoutMs: number;
-  private readonly maxPendingBytes: number;
+  readonly maxPendingBytes: number;
   readonly now: () => number;
   private readonly clock: Clock;
-  /** This turn's envelope: events, and changes to our user list in Redis. */
-  private events: ClusterEvent[] = [];
-  private ops: string[] = [];
-  private readonly flushTurn = () => void this.publishTurn();
-  private flushScheduled = false;
+  /** What this node tells the others, a turn at a time (outbound.ts). */
+  private readonly out: Outbound;
   /** Other nodes' users here, per node; and per node the last envelope seen and when it was last heard of. */
   private readonly sequences = new Sequences();
   private readonly remotes = new RemoteRoster(this);
@@ -129,9 +116,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
   private buffered: Envelope[] = [];
   private beatTimer: { cancel(): void } | undefined;
   /** Redis's clock minus ours, measured at each (re)join: envelope deadlines are on Redis's clock. */
-  private redisOffsetMs = 0;
-  /** Senders told that their lines may not have reached the other servers, since lines last went through. */
-  private readonly toldUndelivered = new Set<Member>();
+  redisOffsetMs = 0;
   /** One rejoin at a time. */
   private rejoining: Promise<void> | undefined;
   private resyncing = false;
@@ -163,7 +148,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
       stats: this.stats,
     });
     this.now = () => this.clock.now();
-    this.boot = randomId(options.random ?? Math.random, 8);
+    this.out = new Outbound(this, randomId(options.random ?? Math.random, 8));
   }
 
   /**
@@ -202,13 +187,13 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
       // (a service manager restarting a crashed server must not be refused for 10 s).
       const taken = await cmd.send("SET", [
         `${P}alive:${nodeId}`,
-        cluster.boot,
+        cluster.out.boot,
         "NX",
         "PX",
         String(cluster.nodeTimeoutMs),
       ]);
       if (taken === null) {
-        const listening = await cmd.send("PUBLISH", [nodeChannel(nodeId), cluster.boot]);
+        const listening = await cmd.send("PUBLISH", [nodeChannel(nodeId), cluster.out.boot]);
         if (listening > 0) {
           throw new ClusterError(`node id "${nodeId}" is in use by another server in this cluster.`);
         }
@@ -230,20 +215,25 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     return this.redis.connected;
   }
 
+  /** OutboundHost: the command connection. */
+  get cmd(): RedisClient {
+    return this.redis.cmd;
+  }
+
   // Bus: what happens here, for the other nodes.
 
   relay(event: RelayEvent): void {
     switch (event.type) {
       case "join":
       case "leave":
-        this.record(event.name); // its rooms changed
+        this.out.record(event.name); // its rooms changed
         break;
       case "quit":
-        this.ops.push("del", foldName(event.name), "");
+        this.out.op("del", foldName(event.name));
         break;
       case "rename":
-        if (foldName(event.from) !== foldName(event.to)) this.ops.push("del", foldName(event.from), "");
-        this.record(event.to);
+        if (foldName(event.from) !== foldName(event.to)) this.out.op("del", foldName(event.from));
+        this.out.record(event.to);
         break;
       case "public":
       case "action":
@@ -252,22 +242,22 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
       default:
         return unreachable(event);
     }
-    this.queue(event);
+    this.out.queue(event);
   }
 
   relayAway(name: string, reason: string | undefined): void {
-    this.record(name);
-    this.queue({ type: "away-state", name, reason: reason ?? null });
+    this.out.record(name);
+    this.out.queue({ type: "away-state", name, reason: reason ?? null });
   }
 
   relayAccount(name: string, account: string | undefined): void {
-    this.record(name);
-    this.queue({ type: "account", name, account: account ?? null });
+    this.out.record(name);
+    this.out.queue({ type: "account", name, account: account ?? null });
   }
 
   sendPrivate(to: Member, event: ServerEvent): boolean {
     if (this.redis.state !== "up" || event.type !== "private") return false;
-    this.queue({ type: "pm", to: to.name, node: to.node!, event });
+    this.out.queue({ type: "pm", to: to.name, node: to.node!, event });
     return true;
   }
 
@@ -276,7 +266,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     const key = foldName(name);
     // Given up earlier in this turn ("/nick x" then "/nick back")? The turn's script frees it:
     // send that first, on the same connection, so that Redis has freed it when the claim arrives.
-    if (this.freeing(key)) void this.publishTurn();
+    if (this.out.freeing(key)) void this.out.publishTurn();
     return this.redis.cmd
       .send("SET", [`${P}name:${key}`, this.node, "NX", "PX", String(claimTtl(this.nodeTimeoutMs))])
       .then(
@@ -287,12 +277,12 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
 
   // HistoryLink: the Redis history store writes with this turn's script, and reads on our connection.
 
-  /** History lines handed to Redis with a turn's script, and ones lost with a script that failed. */
-  readonly historyWrites = { written: 0, failed: 0 };
+  get historyWrites(): { written: number; failed: number } {
+    return this.out.historyWrites;
+  }
 
   write(op: "hist" | "topic", room: string, value: string): void {
-    this.ops.push(op, room, value);
-    this.schedule();
+    this.out.write(op, room, value);
   }
 
   command(name: string, args: string[]): Promise<unknown> {
@@ -300,161 +290,21 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     return this.redis.cmd.send(name, args);
   }
 
-  /** Whether this turn's changes for Redis free `key`'s name (ops are op, field, value triples). */
-  private freeing(key: string): boolean {
-    for (let i = 0; i < this.ops.length; i += 3) if (this.ops[i] === "del" && this.ops[i + 1] === key) return true;
-    return false;
-  }
-
   unclaim(name: string): void {
-    this.ops.push("del", foldName(name), "");
-    this.schedule();
-  }
-
-  /** Our user's record in Redis (its name as typed, and away reason), set at the end of the turn. */
-  private record(name: string): void {
-    const member = this.hub.find(name);
-    this.ops.push("set", foldName(name), JSON.stringify(member ? entryOf(this.hub, member) : { name }));
+    this.out.op("del", foldName(name));
+    this.out.schedule();
   }
 
   protected queue(event: ClusterEvent): void {
-    this.events.push(event);
-    if (this.events.length >= MAX_ENVELOPE_EVENTS) void this.publishTurn();
-    else this.schedule();
+    this.out.queue(event);
   }
-
-  private schedule(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    this.hub.turns.beforeWrite(this.flushTurn);
-  }
-
-  /** One script per turn: our user list changes, and one envelope with the turn's events. */
-  private async publishTurn(): Promise<void> {
-    this.flushScheduled = false;
-    const events = this.events;
-    const ops = this.ops;
-    this.events = [];
-    this.ops = [];
-    if (events.length === 0 && ops.length === 0) return;
-    // While Redis is away nothing is queued: users here were told, and the catch-up on return
-    // brings the user list up to date. A stale line delivered a minute late is worse.
-    let lines = 0;
-    for (let i = 0; i < ops.length; i += 3) if (ops[i] === "hist") lines++;
-    if (!this.connected) {
-      if (events.length > 0) this.stats.unsent++;
-      this.historyWrites.failed += lines;
-      return;
-    }
-    // Connected but Redis is not taking what we send (busy, or frozen and not yet timed out):
-    // past a bound the events are dropped, not queued. Their sequence number is used up, so the
-    // other nodes see the gap and catch up; our user-list changes still go (they are small).
-    let envelope = "";
-    if (events.length > 0 && this.isCongested()) {
-      this.seq++;
-      this.stats.unsent++;
-    } else if (events.length > 0) envelope = this.envelope(events);
-    if (envelope === "" && ops.length === 0) return;
-    const deadline = String(Math.round(this.now() + this.redisOffsetMs + ENVELOPE_DEADLINE_MS));
-    try {
-      const done = await this.redis.cmd.send("EVAL", [
-        SCRIPT_TURN,
-        "0",
-        CHANNEL,
-        envelope,
-        this.node,
-        deadline,
-        String(this.historyLines),
-        ...ops,
-      ]);
-      if (done === 1) {
-        if (envelope) this.stats.published++;
-        this.historyWrites.written += lines;
-        this.toldUndelivered.clear(); // lines go again: a later failure is news
-        return;
-      }
-      // Redis ran it after its deadline (it was frozen or swamped meanwhile) and did nothing: the
-      // senders are told, and our user list in Redis is written afresh.
-      if (envelope) this.stats.unsent++;
-      this.historyWrites.failed += lines;
-      this.undelivered(events, "Redis took too long to take it");
-      this.log("! cluster: an envelope reached Redis after its deadline and was dropped; rejoining");
-      void this.rejoin().catch((err) => this.trouble("rejoin", err));
-    } catch (err) {
-      if (envelope) this.stats.unsent++;
-      this.historyWrites.failed += lines;
-      this.undelivered(events, "Redis stopped answering");
-      this.trouble("publish", err);
-    }
-  }
-
-  /**
-   * Tells the senders here of lines and private messages that may not have reached the other
-   * servers: never silent, but once per sender until lines go through again.
-   */
-  private undelivered(events: ClusterEvent[], why: string): void {
-    const lines = new Map<Member, string[]>();
-    for (const event of events) {
-      let from: string;
-      let what: string;
-      if (event.type === "public" || event.type === "action") [from, what] = [event.from, `"${excerpt(event.text)}"`];
-      else if (event.type === "pm") [from, what] = [event.event.from, `your private message to ${event.to}`];
-      else continue;
-      const sender = this.hub.find(from);
-      if (!sender || sender.node !== undefined || this.toldUndelivered.has(sender)) continue;
-      let list = lines.get(sender);
-      if (!list) lines.set(sender, (list = []));
-      list.push(what);
-    }
-    for (const [sender, list] of lines) {
-      this.toldUndelivered.add(sender);
-      const which = list.length === 1 ? list[0]! : `${list.length} of your lines (${list[0]} and after)`;
-      this.hub.send(sender, {
-        type: "error",
-        code: "unreachable",
-        message: `${which[0]!.toUpperCase()}${which.slice(1)} may not have reached the other servers (${why}); people on this server got it.`,
-      });
-    }
-  }
-
-  /** Whether Redis has more than the bound waiting for it; users here are told when this starts and ends. */
-  private isCongested(): boolean {
-    const waiting = this.redis.cmd.bufferedAmount;
-    if (!this.congested && waiting > this.maxPendingBytes) {
-      this.congested = true;
-      this.log(
-        `! cluster: Redis is not keeping up (${Math.round(waiting / 1048576)} MiB waiting); messages for other servers are dropped until it does`,
-      );
-      this.notice(
-        "Messages are not reaching the other servers right now (they can't keep up); they are not delivered there.",
-      );
-    } else if (this.congested && waiting < this.maxPendingBytes / 2) {
-      this.congested = false;
-      this.log("cluster: Redis is keeping up again");
-      this.notice("Messages reach the other servers again.");
-    }
-    return this.congested;
-  }
-  private congested = false;
-
-  /** Our next envelope (or, given `seq`, another with that number: one or the other is sent). */
-  private envelope(events: ClusterEvent[], seq?: number): string {
-    const envelope: Envelope = { n: this.node, b: this.boot, s: seq ?? ++this.seq, e: events };
-    return JSON.stringify(envelope); // starts with ownPrefix: "n" and "b" first
-  }
-
-  /** How each of our envelopes starts. */
-  private get ownPrefix(): string {
-    return (this.prefix ??= JSON.stringify({ n: this.node, b: this.boot }).slice(0, -1) + ",");
-  }
-  private prefix: string | undefined;
 
   // From the other nodes.
 
   private onMessage(text: string): void {
     // Our own envelopes come back on the channel too: known by how they start, without parsing
     // them (half of what a node would otherwise parse).
-    if (text.startsWith(this.ownPrefix) || this.redis.state === "stopped") return;
+    if (text.startsWith(this.out.ownPrefix) || this.redis.state === "stopped") return;
     const parsed = parseEnvelope(text);
     if ("error" in parsed) return this.log(`! cluster: ${parsed.error} was ignored`);
     const { envelope, dropped } = parsed;
@@ -499,7 +349,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
 
   /** To the other nodes, with this turn's envelope. */
   send(event: ClusterEvent): void {
-    this.queue(event);
+    this.out.queue(event);
   }
 
   /** A node is gone: its sequence with it, unless it restarted (its new boot is tracked already). */
@@ -572,7 +422,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
       // nothing was subscribed
     }
     await this.redis.sub.subscribe(nodeChannel(this.node), () => {});
-    const args: string[] = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
+    const args: string[] = [this.node, this.out.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
     for (const member of this.hub.locals()) {
       args.push(foldName(member.name), JSON.stringify(entryOf(this.hub, member)));
     }
@@ -587,7 +437,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     // Sequences start afresh from here: the snapshot covers what came before.
     this.sequences.restart();
     this.applySnapshot(snapshot);
-    this.queue({ type: "roster", users: [...this.hub.locals()].map((m) => entryOf(this.hub, m)) });
+    this.out.queue({ type: "roster", users: [...this.hub.locals()].map((m) => entryOf(this.hub, m)) });
     this.redis.state = "up";
     const buffered = this.buffered;
     this.buffered = [];
@@ -599,7 +449,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     const records: unknown = await this.redis.cmd.send("HVALS", [`${P}users:${this.node}`]);
     const names = parseRecords(records).map((entry) => entry.name);
     const gone: ClusterEvent = { type: "gone", node: this.node, names, reason: "server-restarted" };
-    const args = [CHANNEL, this.envelope([gone]), this.node, this.boot, String(this.nodeTimeoutMs)];
+    const args = [CHANNEL, this.out.envelope([gone]), this.node, this.out.boot, String(this.nodeTimeoutMs)];
     await this.redis.cmd.send("EVAL", [SCRIPT_TAKEOVER, "0", ...args]);
     this.stats.published++;
     this.log(
@@ -664,8 +514,8 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
   private beat(): void {
     if (this.redis.state === "up" && (!this.redis.cmd.connected || !this.redis.sub.connected)) return this.redis.lost(undefined);
     if (this.redis.state !== "up") return void this.redis.retryIfClosed();
-    const args = [this.node, this.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
-    if (this.congested) this.isCongested(); // tells users here once Redis has caught up, even if nobody speaks
+    const args = [this.node, this.out.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
+    if (this.out.congested) this.out.isCongested(); // tells users here once Redis has caught up, even if nobody speaks
     this.redis.cmd.send("EVAL", [SCRIPT_BEAT, "0", ...args]).then(
       (reply: unknown) => this.afterBeat(beatReply(reply)).catch((err) => this.trouble("heartbeat", err)),
       (err) => this.trouble("heartbeat", err),
@@ -699,8 +549,8 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
   private async bury(node: string, records: string[]): Promise<void> {
     const names = parseRecords(records).map((entry) => entry.name); // a broken record's name is freed all the same
     const gone: ClusterEvent = { type: "gone", node, names };
-    const seq = this.seq + 1;
-    const envelopes = [this.envelope([gone]), this.envelope([], seq)];
+    const seq = this.out.nextSeq;
+    const envelopes = [this.out.envelope([gone]), this.out.envelope([], seq)];
     try {
       const buried = await this.redis.cmd.send("EVAL", [SCRIPT_BURY, "0", CHANNEL, ...envelopes, this.node, node]);
       this.stats.published++;
@@ -723,7 +573,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     this.log(`! cluster: ${what} failed: ${error?.message ?? String(err)}`);
   }
 
-  private notice(text: string): void {
+  notice(text: string): void {
     this.hub.notice(text, this.now());
   }
 
@@ -763,8 +613,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
         reason: "server-stopped",
         ts,
       }));
-      this.events.push(...leaves);
-      const envelope = this.envelope(this.events);
+      const envelope = this.out.last(leaves);
       const retired = this.redis.cmd.send("EVAL", [SCRIPT_RETIRE, "0", CHANNEL, envelope, this.node]).catch((err) => {
         this.log(`! cluster: could not announce our users leaving: ${(err as Error).message}`);
       });
@@ -773,11 +622,6 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     this.redis.cmd.close();
     this.redis.sub.close();
   }
-}
-
-/** The start of a line, for a notice about it. */
-function excerpt(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
 
