@@ -1,0 +1,130 @@
+// What every store must do, called through its interface with no server in between: the history
+// (HistoryStore) and registered names (AccountStore), run against bun:sqlite (stores.test.ts) and
+// Redis (test/cluster/stores.test.ts). The same behaviours seen by users through real sockets are
+// in history.case.ts and accounts.case.ts.
+
+import { describe, expect, test } from "bun:test";
+import type { KeptEvent } from "../../src/protocol/events.ts";
+import type { Account, AccountStore } from "../../src/store/accounts.ts";
+import type { HistoryStore, Kept } from "../../src/store/history.ts";
+import { until } from "../helpers/until.ts";
+
+/** A history store under test; `settle` waits until what was kept can be read back (Redis writes a turn later). */
+export type MakeHistoryStore = () => Promise<{ store: HistoryStore; settle(room: string, count: number): Promise<void> }>;
+export type MakeAccountStore = () => Promise<AccountStore>;
+
+const line = (room: string, from: string, text: string, ts: number): KeptEvent => ({ type: "public", room, from, text, ts });
+const texts = (kept: readonly Kept[]) => kept.map((k) => ("text" in k.event ? k.event.text : ""));
+
+/** Waits until `store` holds `count` lines of `room` (bounded: `until`'s 2 s). */
+export function settleBy(store: HistoryStore) {
+  return (room: string, count: number) => until(async () => (await store.recent(room, count + 1)).length >= count);
+}
+
+export function historyStoreBehaviour(label: string, make: MakeHistoryStore): void {
+  describe(`HistoryStore (${label})`, () => {
+    test("recent: the newest lines of one room, oldest first; other rooms' lines are not in it", async () => {
+      const { store, settle } = await make();
+      for (let i = 1; i <= 5; i++) store.keep(line("#dev", "Sam", `dev ${i}`, 1000 + i));
+      store.keep(line("#ops", "Kim", "ops 1", 2000));
+      store.flush();
+      await settle("#dev", 5);
+      await settle("#ops", 1);
+      expect(texts(await store.recent("#dev", 3))).toEqual(["dev 3", "dev 4", "dev 5"]);
+      expect(texts(await store.recent("#dev", 10))).toEqual(["dev 1", "dev 2", "dev 3", "dev 4", "dev 5"]);
+      expect(texts(await store.recent("#ops", 10))).toEqual(["ops 1"]);
+      expect(await store.recent("#nowhere", 10)).toEqual([]);
+    });
+
+    test("before: pages back from a line's cursor, oldest first, to the start of the room", async () => {
+      const { store, settle } = await make();
+      for (let i = 1; i <= 7; i++) store.keep(line("#dev", "Sam", `n${i}`, 1000 + i));
+      store.flush();
+      await settle("#dev", 7);
+      const newest = await store.recent("#dev", 2);
+      expect(texts(newest)).toEqual(["n6", "n7"]);
+      const page = await store.before("#dev", 3, newest[0]!.id);
+      expect(texts(page)).toEqual(["n3", "n4", "n5"]);
+      expect(texts(await store.before("#dev", 10, page[0]!.id))).toEqual(["n1", "n2"]);
+      expect(await store.before("#dev", 10, (await store.recent("#dev", 7))[0]!.id)).toEqual([]);
+    });
+
+    test("each kind of line comes back as it was kept: a line, an action, a topic (with who and when)", async () => {
+      const { store, settle } = await make();
+      const kept: KeptEvent[] = [
+        line("#dev", "Sam", "hello", 1001),
+        { type: "action", room: "#dev", from: "Ana", text: "waves", ts: 1002 },
+        { type: "topic", room: "#dev", by: "Kim", text: "release day", ts: 1003 },
+      ];
+      for (const e of kept) store.keep(e);
+      store.flush();
+      await settle("#dev", 3);
+      expect((await store.recent("#dev", 3)).map((k) => k.event)).toEqual(kept);
+    });
+
+    test("topic: the last one set, kept while nobody is in the room; an empty topic clears it", async () => {
+      const { store, settle } = await make();
+      store.keep({ type: "topic", room: "#dev", by: "Kim", text: "first", ts: 1001 });
+      store.keep({ type: "topic", room: "#dev", by: "Ana", text: "second", ts: 1002 });
+      store.flush();
+      await settle("#dev", 2);
+      await until(async () => (await store.topic("#dev"))?.text === "second");
+      expect(await store.topic("#dev")).toEqual({ text: "second", by: "Ana", ts: 1002 });
+      expect(await store.topic("#ops")).toBeUndefined();
+      store.keep({ type: "topic", room: "#dev", by: "Ana", text: "", ts: 1003 });
+      store.flush();
+      await until(async () => (await store.topic("#dev")) === undefined);
+    });
+
+    test("search: whole words and prefixes, every word in the line, only in the rooms asked, newest first", async () => {
+      const { store, settle } = await make();
+      store.keep(line("#dev", "Sam", "the deploy failed", 1001));
+      store.keep(line("#dev", "Ana", "deployment fixed", 1002));
+      store.keep(line("#dev", "Kim", "lunch?", 1003));
+      store.keep(line("#ops", "Bo", "deploy on ops", 1004));
+      store.flush();
+      await settle("#dev", 3);
+      await settle("#ops", 1);
+      const find = async (rooms: string[], ...terms: [string, boolean][]) =>
+        texts(await store.search(rooms, { terms: terms.map(([word, prefix]) => ({ word, prefix })) }));
+      expect(await find(["#dev"], ["deploy", false])).toEqual(["the deploy failed"]);
+      expect(await find(["#dev"], ["deploy", true])).toEqual(["deployment fixed", "the deploy failed"]);
+      expect(await find(["#dev", "#ops"], ["deploy", false])).toEqual(["deploy on ops", "the deploy failed"]);
+      expect(await find(["#dev"], ["deploy", false], ["failed", false])).toEqual(["the deploy failed"]);
+      expect(await find(["#dev"], ["nothing", false])).toEqual([]);
+    });
+  });
+}
+
+export function accountStoreBehaviour(label: string, make: MakeAccountStore): void {
+  describe(`AccountStore (${label})`, () => {
+    const sam: Account = { name: "Sam", hash: "$argon2id$v=19$…", created: 1_700_000_000_000 };
+
+    test("an account put is got back by its key, field by field; a key never put is undefined", async () => {
+      const store = await make();
+      expect(await store.get("sam")).toBeUndefined();
+      await store.put("sam", sam);
+      expect(await store.get("sam")).toEqual({ ...sam, ignores: [] });
+      expect(await store.get("ana")).toBeUndefined();
+    });
+
+    test("put again replaces it (a new password, an ignore list); a bot's mark is kept", async () => {
+      const store = await make();
+      await store.put("sam", sam);
+      await store.put("sam", { ...sam, hash: "new", ignores: ["bo", "kim"] });
+      expect(await store.get("sam")).toEqual({ ...sam, hash: "new", ignores: ["bo", "kim"] });
+      await store.put("ci", { name: "ci", hash: "", created: 1, bot: true });
+      expect((await store.get("ci"))?.bot).toBe(true);
+    });
+
+    test("remove: gone, and the name can be put again", async () => {
+      const store = await make();
+      await store.put("sam", sam);
+      await store.remove("sam");
+      expect(await store.get("sam")).toBeUndefined();
+      await store.remove("sam"); // removing what is gone is no error
+      await store.put("sam", { ...sam, name: "SAM" });
+      expect((await store.get("sam"))?.name).toBe("SAM");
+    });
+  });
+}

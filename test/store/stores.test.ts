@@ -1,0 +1,24 @@
+// The store suites (stores.case.ts) against bun:sqlite, in memory, called through their interfaces.
+
+import { afterEachTest } from "../helpers/cleanup.ts";
+import { memoryStore } from "../helpers/accounts.ts";
+import type { SqliteFile } from "../../src/store/sqlite/file.ts";
+import { accountStoreBehaviour, historyStoreBehaviour, settleBy } from "./stores.case.ts";
+
+const open: SqliteFile[] = [];
+afterEachTest(() => {
+  for (const file of open.splice(0)) file.close();
+});
+
+function file(): SqliteFile {
+  const f = memoryStore();
+  open.push(f);
+  return f;
+}
+
+historyStoreBehaviour("bun:sqlite", async () => {
+  const { history } = file();
+  return { store: history, settle: settleBy(history) };
+});
+
+accountStoreBehaviour("bun:sqlite", async () => file().accounts);
