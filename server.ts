@@ -12,7 +12,7 @@ import {
 } from "./src/protocol/limits.ts";
 import { checkName, checkRoom } from "./src/protocol/names.ts";
 import { helpOptions, parserOptions, SERVER_FLAGS } from "./src/flags.ts";
-import { consoleLog, flushLog } from "./src/time.ts";
+import { StdoutLog } from "./src/log.ts";
 import { ClusterError } from "./src/cluster/cluster.ts";
 import { buildServer } from "./src/app.ts";
 import { DEFAULT_DB, DEFAULT_REPLAY, DEFAULT_RETENTION, HISTORY_PAGE_MAX, REPLAY_MEMORY } from "./src/store/history.ts";
@@ -41,6 +41,11 @@ Examples:
   nc 127.0.0.1 ${DEFAULT_PORT}        # or: bunchat --port ${DEFAULT_PORT} --name Sam
   bunchat-server --port 7001 --redis redis://10.0.0.5:6379      # on each machine of a cluster
 `;
+
+/** The server's log on stdout; flushLog() on every way out. */
+const stdoutLog = new StdoutLog();
+const consoleLog = stdoutLog.line;
+const flushLog = () => stdoutLog.flush();
 
 await runMain("bunchat-server", async () => {
   const flags = parseFlags(process.argv.slice(2), parserOptions(SERVER_FLAGS));
