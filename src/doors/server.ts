@@ -8,9 +8,9 @@ import { KEEPALIVE_IDLE_MS, SERVER_LIMITS, type ServerLimits } from "../protocol
 import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import { OutboxPool } from "../net/outbox.ts";
 import { PerAddress } from "../session/per-address.ts";
+import { Admission } from "./admission.ts";
 import { LogDigest, type Repeat } from "../session/log-digest.ts";
 import { networkOf } from "../session/network.ts";
-import { error } from "../core/commands/chat.ts";
 import type { NodeBus } from "../cluster/roster.ts";
 import type { Hub } from "../core/hub.ts";
 import { Session } from "../session/session.ts";
@@ -93,7 +93,6 @@ export function startServer(options: ServerOptions): ChatServer {
   const attempts = new PerAddress(limits.attemptBurst, 1000 / limits.attemptEveryMs);
   // Wrong passwords per registered name, from any address: a brute force spread over many is slowed too.
   const logins = new PerAddress(LOGIN_BURST, 1000 / limits.attemptEveryMs);
-  const connects = new PerAddress(limits.connectBurst, limits.connectsPerSecond);
   const digest = new LogDigest(options.log, options.logWindowMs);
   const network = (address: string) => networkOf(address, limits.networkBits);
   const outboxes = new OutboxPool(limits.maxOutboxTotalBytes, options.log);
@@ -115,8 +114,8 @@ export function startServer(options: ServerOptions): ChatServer {
   const sessions = new Set<Session>();
   /** The web door's connections that are not sessions: plain HTTP requests, counted like any connection. */
   const webPeers = new Set<WebPeer>();
-  const perIp = new Map<string, number>();
-  const perNet = new Map<string, number>();
+  /** The caps every door shares: connections in all, per address, per network, new ones a second. */
+  const admission = new Admission(limits, network, now);
   /** TLS connections still in their handshake: when they connected, and their refusal if they have one. */
   const handshaking = new Map<Session, { since: number; refusal: ErrorEvent | undefined }>();
   let allClosed: (() => void) | undefined;
@@ -208,10 +207,10 @@ export function startServer(options: ServerOptions): ChatServer {
           env: options.tls ? tlsEnv : env,
           gate: {
             admit(peer) {
-              const refusal = admit(peer.address);
+              const refusal = admission.refusal(peer.address, sessions.size + webPeers.size);
               if (refusal) return refusal;
               webPeers.add(peer);
-              counted(peer.address);
+              admission.counted(peer.address);
               return undefined;
             },
             refusedAtDoor(peer, port, refusal) {
@@ -219,7 +218,7 @@ export function startServer(options: ServerOptions): ChatServer {
               refused[refusal.code] = (refused[refusal.code] ?? 0) + 1;
             },
             release(peer) {
-              if (webPeers.delete(peer)) uncounted(peer.address);
+              if (webPeers.delete(peer)) admission.uncounted(peer.address);
             },
             upgrade(peer, session) {
               webPeers.delete(peer); // counted from now on as the session it became
@@ -275,30 +274,17 @@ export function startServer(options: ServerOptions): ChatServer {
   function release(session: Session): void {
     session.closed();
     if (!sessions.delete(session)) return; // refused at the door: never counted
-    uncounted(session.address);
+    admission.uncounted(session.address);
     if (sessions.size === 0) allClosed?.();
   }
 
   /** A new connection: its refusal if it is turned away, otherwise it is counted. */
   function door(session: Session): ErrorEvent | undefined {
-    const refusal = admit(session.address);
+    const refusal = admission.refusal(session.address, sessions.size + webPeers.size);
     if (refusal) return refusal;
     sessions.add(session);
-    counted(session.address);
+    admission.counted(session.address);
     return undefined;
-  }
-
-  /** One more connection from `address`, whichever door: its address, its network, its connect rate. */
-  function counted(address: string): void {
-    perIp.set(address, (perIp.get(address) ?? 0) + 1);
-    const net = network(address);
-    perNet.set(net, (perNet.get(net) ?? 0) + 1);
-    connects.take(address, now());
-  }
-
-  function uncounted(address: string): void {
-    uncount(perIp, address);
-    uncount(perNet, network(address));
   }
 
   /** The first words to a connection, once it can hear them: a greeting, a refusal, or goodbye. */
@@ -308,34 +294,6 @@ export function startServer(options: ServerOptions): ChatServer {
     env.logRepeat(REFUSED, session.address, `! refused ${session.peer}: ${refusal.code}`);
     refused[refusal.code] = (refused[refusal.code] ?? 0) + 1;
     session.refuse(refusal);
-  }
-
-  /** The reason to turn a new connection away, if there is one. */
-  function admit(address: string) {
-    if (limits.maxClients > 0 && sessions.size + webPeers.size >= limits.maxClients) {
-      return error("server-full", `The server is full (${limits.maxClients} connections); try again later.`);
-    }
-    if (limits.maxPerIp > 0 && (perIp.get(address) ?? 0) >= limits.maxPerIp) {
-      return error(
-        "too-many-connections",
-        `Too many connections from ${address} (the limit is ${limits.maxPerIp}); close one and try again.`,
-      );
-    }
-    const net = network(address);
-    if (limits.maxPerNet > 0 && (perNet.get(net) ?? 0) >= limits.maxPerNet) {
-      return error(
-        "too-many-connections",
-        `Too many connections from your network ${net} (the limit is ${limits.maxPerNet}); try again later.`,
-      );
-    }
-    const wait = connects.wait(address, now());
-    if (wait > 0) {
-      return error(
-        "connecting-too-fast",
-        `Too many new connections from ${address} (more than ${limits.connectsPerSecond} a second); try again in ${Math.ceil(wait / 1000)} s.`,
-      );
-    }
-    return undefined;
   }
 
   // A burst (10,000 people joining: 50M join notices) leaves a heap of garbage that the collector,
@@ -373,7 +331,7 @@ export function startServer(options: ServerOptions): ChatServer {
     attempts.sweep(t);
     api?.sweep(t);
     logins.sweep(t);
-    connects.sweep(t);
+    admission.sweep(t);
     digest.sweep(t);
   });
 
@@ -437,13 +395,6 @@ export function historyStatus(hub: () => Hub, log: (line: string) => void): Hist
 
 const FAILED_HANDSHAKE: Repeat = { one: "failed TLS handshake", many: "failed TLS handshakes" };
 const REFUSED: Repeat = { one: "connection refused at the door", many: "connections refused at the door" };
-
-/** One connection fewer for `key`; keys at zero are forgotten. */
-function uncount(counts: Map<string, number>, key: string): void {
-  const left = (counts.get(key) ?? 1) - 1;
-  if (left > 0) counts.set(key, left);
-  else counts.delete(key);
-}
 
 /** Compares in constant time: both sides are hashed to the same length first. */
 function passwordChecker(password: string | undefined): ((line: string) => boolean) | undefined {
