@@ -11,6 +11,7 @@ import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { Pacer, type PacerHost } from "../net/pacer.ts";
 import { type Link, type LinkTls, openLink } from "./link.ts";
 import { makeRenderer } from "./render.ts";
+import { backoffMs } from "./backoff.ts";
 import { complete, Completer, Roster } from "./roster.ts";
 
 export interface ClientOptions {
@@ -35,19 +36,6 @@ export interface ClientOptions {
   random?: () => number;
 }
 
-/** The first reconnection attempt waits about this long, each next one twice as long… */
-const RECONNECT_FIRST_MS = 1000;
-
-/**
- * How long reconnection attempt `attempt` (0, 1, 2…) waits: 1, 2, 4… s up to 30 s, each ±50 %
- * (`random` in [0, 1)), so that a crowd whose server restarted does not come back all at once.
- */
-export function backoffMs(attempt: number, random: number): number {
-  const base = Math.min(RECONNECT_CAP_MS, RECONNECT_FIRST_MS * 2 ** attempt);
-  return Math.min(RECONNECT_CAP_MS, Math.round(base * (0.5 + random)));
-}
-/** …up to this. */
-const RECONNECT_CAP_MS = 30_000;
 
 /** Events that answer one of our own lines (the server charges their size to our budget). */
 const ANSWERS = new Set<ServerEvent["type"]>([
@@ -58,6 +46,7 @@ const ANSWERS = new Set<ServerEvent["type"]>([
   "away",
   "away-notice",
   "private-sent",
+  "invite-sent",
   "room",
   "parted",
   "topic-is",

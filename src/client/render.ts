@@ -225,6 +225,10 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return c.dim(event.reason === null ? "You are back." : `You are marked as away: ${s(event.reason)}`);
       case "away-notice":
         return c.dim(`${s(event.name)} is away: ${s(event.reason)}`);
+      case "invite":
+        return `${stamp(event.ts)}${c.cyan(c.bold(s(toText(event))))}`;
+      case "invite-sent":
+        return c.cyan(s(toText(event)));
       case "help":
         return helpBlock(typeof event.command === "string" ? event.command : undefined).join("\n");
       case "notice":

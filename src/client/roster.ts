@@ -105,14 +105,14 @@ export class Roster {
 }
 
 /** Commands that take a user name next. */
-const TAKES_A_NAME = new Set(["/pm", "/msg"]);
+const TAKES_A_NAME = new Set(["/pm", "/msg", "/invite"]);
 const COMMAND_WORDS = COMMANDS.flatMap((c) => [c.name, ...c.aliases])
   .map((w) => `/${w}`)
   .sort();
 
 /**
  * Tab completion, in readline's terms: the candidates for the word before the cursor, and that
- * word. At the start of a line a name becomes "Sam: "; after /pm it becomes "Sam "; a "/" word
+ * word. At the start of a line a name becomes "Sam: "; after /pm or /invite it becomes "Sam "; a "/" word
  * completes to a command, a "#" word to a room; anywhere else a name (a mention) completes as it is.
  */
 export function complete(line: string, names: readonly string[], rooms: readonly string[] = []): [string[], string] {

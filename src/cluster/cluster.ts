@@ -256,7 +256,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
   }
 
   sendPrivate(to: Member, event: ServerEvent): boolean {
-    if (this.redis.state !== "up" || event.type !== "private") return false;
+    if (this.redis.state !== "up" || (event.type !== "private" && event.type !== "invite")) return false;
     this.out.queue({ type: "pm", to: to.name, node: to.node!, event });
     return true;
   }

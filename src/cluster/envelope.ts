@@ -17,8 +17,8 @@ export type ClusterEvent =
   | { type: "away-state"; name: string; reason: string | null }
   /** `name` logged in to the account with this key (null: it is a guest now, after /unregister). */
   | { type: "account"; name: string; account: string | null }
-  /** A private message for `to`, a user of `node` (only that node applies it). */
-  | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" }> }
+  /** A private message or an invite for `to`, a user of `node` (only that node applies it). */
+  | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" | "invite" }> }
   /**
    * `name`, a user of `node`, was put out (only that node applies it): of the chat by a server
    * admin, or (`room`) of a room by its operator; `message`: by whom and why.
@@ -29,7 +29,7 @@ export type ClusterEvent =
   /** A room's roles changed (owner, operators, mutes, topic lock); `text`: what its members are told. */
   | { type: "roles"; room: string; roles: RoomRoles; text?: string }
   /** A pm's recipient had left when it arrived: its sender, on `node`, is told. */
-  | { type: "undelivered"; node: string; from: string; to: string }
+  | { type: "undelivered"; node: string; from: string; to: string; invite?: true }
   /** A node's whole list of users, after it (re)joined: the others reconcile their view of it, and answer with their topics. */
   | { type: "roster"; users: RosterEntry[] }
   /** The topics of the rooms a node has users in: for a node that joined after they were set. */
@@ -176,14 +176,17 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         : undefined;
     case "pm": {
       const e = v.event;
-      if (!hasNameShape(v.to) || !isNodeId(v.node) || !isObject(e) || e.type !== "private") return undefined;
-      return hasNameShape(e.from) && isText(e.text) && isTime(e.ts)
+      if (!hasNameShape(v.to) || !isNodeId(v.node) || !isObject(e) || !hasNameShape(e.from) || !isTime(e.ts)) return undefined;
+      if (e.type === "invite") {
+        return hasRoomShape(e.room) ? { type: "pm", to: v.to, node: v.node, event: { type: "invite", from: e.from, room: e.room, ts: e.ts } } : undefined;
+      }
+      return e.type === "private" && isText(e.text)
         ? { type: "pm", to: v.to, node: v.node, event: { type: "private", from: e.from, text: e.text, ts: e.ts } }
         : undefined;
     }
     case "undelivered":
       return isNodeId(v.node) && hasNameShape(v.from) && hasNameShape(v.to)
-        ? { type: "undelivered", node: v.node, from: v.from, to: v.to }
+        ? { type: "undelivered", node: v.node, from: v.from, to: v.to, ...(v.invite === true ? { invite: true as const } : {}) }
         : undefined;
     case "roster": {
       if (!Array.isArray(v.users)) return undefined;

@@ -76,7 +76,7 @@ export class MemoryBus extends Moderation implements NodeBus, RosterHost {
   }
 
   sendPrivate(to: Member, event: ServerEvent): boolean {
-    if (event.type !== "private" || to.node === undefined || !this.network.nodes.has(to.node)) return false;
+    if ((event.type !== "private" && event.type !== "invite") || to.node === undefined || !this.network.nodes.has(to.node)) return false;
     this.queue({ type: "pm", to: to.name, node: to.node, event });
     return true;
   }

@@ -176,7 +176,7 @@ export class Outbound {
       let from: string;
       let what: string;
       if (event.type === "public" || event.type === "action") [from, what] = [event.from, `"${excerpt(event.text)}"`];
-      else if (event.type === "pm") [from, what] = [event.event.from, `your private message to ${event.to}`];
+      else if (event.type === "pm") [from, what] = [event.event.from, `your ${event.event.type === "invite" ? "invite" : "private message"} to ${event.to}`];
       else continue;
       const sender = this.host.hub.find(from);
       if (!sender || sender.node !== undefined || this.toldUndelivered.has(sender)) continue;

@@ -277,10 +277,10 @@ export class RemoteRoster {
         if (event.node !== this.host.node) return; // for a user of another node
         const to = hub.find(event.to);
         if (!to || to.node !== undefined) {
-          return this.host.send({ type: "undelivered", node, from: event.event.from, to: event.to });
+          return this.host.send({ type: "undelivered", node, from: event.event.from, to: event.to, ...(event.event.type === "invite" ? { invite: true as const } : {}) });
         }
         hub.send(to, event.event);
-        to.lastPmFrom = this.find(node, event.event.from) ?? to.lastPmFrom;
+        if (event.event.type === "private") to.lastPmFrom = this.find(node, event.event.from) ?? to.lastPmFrom;
         return;
       }
       case "kick": {
@@ -305,7 +305,7 @@ export class RemoteRoster {
         hub.send(from, {
           type: "error",
           code: "unknown-user",
-          message: `${event.to} left before your private message arrived; it was not delivered.`,
+          message: `${event.to} left before your ${event.invite ? "invite" : "private message"} arrived; it was not delivered.`,
         });
         return;
       }

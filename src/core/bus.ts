@@ -21,7 +21,7 @@ export interface Bus {
   relayAway(name: string, reason: string | undefined): void;
   /** A member here is logged in to the account with this key (undefined: a guest, after /unregister). */
   relayAccount(name: string, account: string | undefined): void;
-  /** A private message for a member on another node; false if that node can't be reached now. */
+  /** A private message or an invite for a member on another node; false if that node can't be reached now (or the event is neither). */
   sendPrivate(to: Member, event: ServerEvent): boolean;
   /** Claims a name across the cluster for a member here: true (or a promise of true) if it is ours. */
   claim(name: string): true | Promise<boolean>;

@@ -477,7 +477,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   send(member: Member, event: ServerEvent, from?: Member): boolean {
     if (member.node !== undefined) return this.bus?.sendPrivate(member, event) ?? false;
     // From someone it ignores: dropped here, where it would be delivered (the sender is not told).
-    if (event.type === "private" && member.ignoring?.has(foldName(event.from))) return true;
+    if ((event.type === "private" || event.type === "invite") && member.ignoring?.has(foldName(event.from))) return true;
     if (from) for (const room of from.rooms) room.announceJoinOf(from);
     member.tell(event);
     return true;

@@ -235,6 +235,14 @@ export const COMMANDS = [
     example: "/bans",
   },
   {
+    name: "invite",
+    aliases: [],
+    usage: "/invite <name> [#room]",
+    summary: "ask someone online to join a room you are in (your current one if you name none)",
+    about: "They are told who asks them and where (/join takes them there); you are told it reached them.",
+    example: "/invite Kim #dev",
+  },
+  {
     name: "whois",
     aliases: [],
     usage: "/whois <name>",

@@ -31,6 +31,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "bad-hello": true,
   "room-invalid": true,
   "not-in-room": true,
+  "already-in-room": true,
   "too-many-rooms": true,
   "topic-too-long": true,
   "no-history": true,
@@ -141,6 +142,8 @@ const DECODERS: Record<EventType, Decoder> = {
     const s = said(v);
     return s ? { type: "private", ...s } : undefined;
   },
+  invite: (v) => (str(v.from) && str(v.room) && num(v.ts) ? { type: "invite", from: v.from, room: v.room, ts: v.ts } : undefined),
+  "invite-sent": (v) => (str(v.to) && str(v.room) ? { type: "invite-sent", to: v.to, room: v.room } : undefined),
   "private-sent": (v) =>
     str(v.to) && str(v.text) && num(v.ts) ? { type: "private-sent", to: v.to, text: v.text, ts: v.ts } : undefined,
   join: (v) =>

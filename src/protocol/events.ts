@@ -61,6 +61,7 @@ export type ErrorCode =
   | "bad-hello" // a structured hello the server can't accept
   | "room-invalid" // a room name that breaks the rules
   | "not-in-room" // /part of a room you are not in, or a line while you are in no room
+  | "already-in-room" // /invite of someone who is in that room already
   | "too-many-rooms" // --max-rooms-per-user reached for you, or --max-rooms on the server
   | "topic-too-long"
   | "no-history" // /history or /search on a server that keeps none
@@ -118,6 +119,10 @@ export type ServerEvent =
   | { type: "public"; room: string; from: string; text: string; ts: number; notice?: true; bot?: true }
   | { type: "private"; from: string; text: string; ts: number }
   | { type: "private-sent"; to: string; text: string; ts: number }
+  /** Someone asks you to join a room they are in (/invite); you join it or not. */
+  | { type: "invite"; from: string; room: string; ts: number }
+  /** Your /invite reached them. */
+  | { type: "invite-sent"; to: string; room: string }
   /** `arrived`: the user has just come into the chat (this is its first room), not online already. */
   | { type: "join"; room: string; name: string; arrived?: true; ts: number }
   /** `message`: what they said with /part. */

@@ -151,6 +151,10 @@ export function toText(event: ServerEvent, tagged = false): string {
       return `[pm from ${event.from}] ${event.text}`;
     case "private-sent":
       return `[pm to ${event.to}] ${event.text}`;
+    case "invite":
+      return `-- ${event.from} invites you to ${event.room}: /join ${event.room} to go there.`;
+    case "invite-sent":
+      return `-- You invited ${event.to} to ${event.room}.`;
     // Coming into and leaving the chat read as the chat's; joining and leaving one room name it.
     case "join":
       return `--> ${event.name} joined ${event.arrived ? "the chat" : event.room}`;

@@ -1,7 +1,7 @@
 // The client's reconnection backoff: 1, 2, 4… s up to 30 s, each ±50 %.
 
 import { expect, test } from "bun:test";
-import { backoffMs } from "../../src/client/app.ts";
+import { backoffMs } from "../../src/client/backoff.ts";
 
 test.each([
   [0, 0.5, 1000],

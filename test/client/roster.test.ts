@@ -113,6 +113,7 @@ describe("complete", () => {
     ["/p", [["/part ", "/passwd ", "/ping ", "/pm "], "/p"]],
     ["/re", [["/register ", "/reply "], "/re"]],
     ["/pm s", [["Sam ", "Samira "], "s"]],
+    ["/invite s", [["Sam ", "Samira "], "s"]],
     ["/msg B", [["bo "], "B"]],
     ["hello sa", [["Sam", "Samira"], "sa"]],
     ["hello ", [[], ""]],

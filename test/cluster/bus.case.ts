@@ -158,6 +158,17 @@ export function busBehaviour(label: string, make: MakeCluster): void {
   });
 
   describe(`${label}: rooms across nodes`, () => {
+    test("/invite reaches a user of another node, who is told who asks and where; the inviter that it reached them", async () => {
+      const { sam, kim } = await samAndKim();
+      sam.send("/join #dev");
+      await sam.seen("In #dev (1): Sam");
+      sam.send("/invite Kim");
+      await sam.seen("-- You invited Kim to #dev.");
+      await kim.seen("-- Sam invites you to #dev: /join #dev to go there.");
+      kim.send("/join #dev");
+      await sam.seen("--> Kim joined #dev");
+    });
+
     test("a room's lines, joins, parts, topic and quits reach its members on every node, and only them", async () => {
       const { a, b, sam, kim } = await samAndKim();
       const lee = await b.join("Lee"); // in the lobby only, on Kim's node

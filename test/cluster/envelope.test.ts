@@ -25,6 +25,9 @@ describe("envelopes", () => {
         { type: "public", room: "#dev", from: "Sam", text: "hi", ts: 2 },
         { type: "leave", room: "#dev", name: "Sam", reason: "parted", message: "bye", ts: 3 },
         { type: "quit", name: "Sam", reason: "quit", ts: 4 },
+        { type: "pm", to: "Kim", node: "n2", event: { type: "private", from: "Sam", text: "psst", ts: 5 } },
+        { type: "pm", to: "Kim", node: "n2", event: { type: "invite", from: "Sam", room: "#dev", ts: 6 } },
+        { type: "undelivered", node: "n2", from: "Sam", to: "Kim", invite: true },
       ],
     });
     const parsed = parseEnvelope(text);
@@ -49,6 +52,7 @@ describe("envelopes", () => {
     ["a leave reason we don't know", { type: "quit", name: "Sam", reason: "vanished", ts: 1 }],
     ["a topic too long", { type: "topic", room: "#dev", text: "x".repeat(301), by: "Sam", ts: 1 }],
     ["a pm that is not private", { type: "pm", to: "Kim", node: "n2", event: { type: "public", from: "Sam", text: "hi", ts: 1 } }],
+    ["an invite to a room that is not one", { type: "pm", to: "Kim", node: "n2", event: { type: "invite", from: "Sam", room: "dev", ts: 1 } }],
     ["a time that is not a number", { type: "join", room: "#dev", name: "Sam", ts: "now" }],
   ] as [string, unknown][])("an event with %s is dropped and counted; the rest is applied", (_, bad) => {
     const good = { type: "join" as const, room: "#dev", name: "Sam", ts: 1 };

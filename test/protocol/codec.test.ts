@@ -47,6 +47,8 @@ const byType: Cases = {
   public: [[{ type: "public", room: "#lobby", from: "Sam", text: "hi all", ts }, "Sam: hi all"]],
   private: [[{ type: "private", from: "Eliya", text: "Hello!", ts }, "[pm from Eliya] Hello!"]],
   "private-sent": [[{ type: "private-sent", to: "Sam", text: "Hello!", ts }, "[pm to Sam] Hello!"]],
+  invite: [[{ type: "invite", from: "Sam", room: "#dev", ts }, "-- Sam invites you to #dev: /join #dev to go there."]],
+  "invite-sent": [[{ type: "invite-sent", to: "Kim", room: "#dev" }, "-- You invited Kim to #dev."]],
   join: [
     [{ type: "join", room: "#lobby", name: "Sam", arrived: true, ts }, "--> Sam joined the chat"],
     [{ type: "join", room: "#dev", name: "Sam", ts }, "--> Sam joined #dev"], // online already: the room's event

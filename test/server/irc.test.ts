@@ -263,6 +263,33 @@ describe("IRC door: one room for everyone", () => {
     await ana.seen(":bunchat 403 Ana #nowhere :No such channel");
   });
 
+  test("INVITE both ways: 341 to the inviter, an INVITE line to the invitee; 401, 403, 442, 443 and 461 for what can't be", async () => {
+    const t = await irc();
+    const sam = await t.join("Sam");
+    const ana = await t.irc("Ana");
+    ana.send("JOIN #dev");
+    await ana.seen(/^:bunchat 366 Ana #dev /);
+    ana.send("INVITE Sam #dev");
+    await ana.seen(":bunchat 341 Ana Sam #dev");
+    await sam.seen("-- Ana invites you to #dev: /join #dev to go there.");
+    sam.send("/join #ops");
+    await sam.seen("In #ops (1): Sam");
+    sam.send("/invite Ana");
+    await ana.seen(":Sam!Sam@bunchat INVITE Ana #ops");
+    ana.send("INVITE Nobody #dev");
+    await ana.seen(":bunchat 401 Ana Nobody :No such nick");
+    ana.send("INVITE Sam #nowhere");
+    await ana.seen(":bunchat 403 Ana #nowhere :No such channel");
+    ana.send("INVITE Sam #ops");
+    await ana.seen(/^:bunchat 442 Ana #ops :/);
+    sam.send("/join #dev");
+    await sam.seen(/^In #dev \(2\)/);
+    ana.send("INVITE Sam #dev");
+    await ana.seen(":bunchat 443 Ana Sam #dev :is already on channel");
+    ana.send("INVITE Sam");
+    await ana.seen(":bunchat 461 Ana INVITE :Not enough parameters");
+  });
+
   test("NICK, AWAY, PART, TOPIC, WHO, WHOIS, LIST, QUIT as everyone else sees them", async () => {
     const t = await irc();
     const sam = await t.join("Sam");

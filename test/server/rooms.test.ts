@@ -31,6 +31,48 @@ describe("rooms", () => {
     expect(t.log).toContain("[Broadcast message from Bo] lunch?");
   });
 
+  test("/invite: the invitee is told who asks and where, the inviter that it reached them, with their away reason", async () => {
+    const t = await testServer({ limits: { linesPerSecond: 0 } });
+    const [sam, kim, jo] = [await t.join("Sam"), await t.join("Kim"), await t.join("Jo", "json")];
+    sam.send("/join #dev");
+    await sam.next("In #dev (1): Sam");
+    sam.send("/invite kim");
+    await sam.next("-- You invited Kim to #dev.");
+    await kim.seen("-- Sam invites you to #dev: /join #dev to go there.");
+    jo.send("/away lunch");
+    await jo.event("away");
+    sam.send("/invite Jo #dev");
+    expect(await jo.event("invite")).toMatchObject({ type: "invite", from: "Sam", room: "#dev" });
+    await sam.next("-- You invited Jo to #dev.");
+    await sam.next("Jo is away: lunch");
+    kim.send("/join #dev"); // the invite is a way in, as any /join
+    await sam.seen("--> Kim joined #dev");
+    expect(t.log.join("\n")).not.toContain("invite"); // who invites whom is nobody else's business
+  });
+
+  test("/invite refuses what can't be: no name, someone offline, a room one is not in, someone in it already; an ignorer is not told", async () => {
+    const t = await testServer({ limits: { linesPerSecond: 0 } });
+    const [sam, kim] = [await t.join("Sam"), await t.join("Kim")];
+    sam.send("/invite");
+    await sam.next(/^! Say whom to invite\. Usage: \/invite <name> \[#room\]/);
+    sam.send("/invite Ghost");
+    await sam.next('! No user named "Ghost" is online. /users shows who is.');
+    sam.send("/invite Kim #dev");
+    await sam.next("! You are not in #dev: invite people to a room you are in.");
+    sam.send("/invite Kim");
+    await sam.next("! Kim is in #lobby already.");
+    sam.send("/invite Sam");
+    await sam.next("! You are in #lobby already.");
+    kim.send("/ignore Sam");
+    await kim.next(/^-- You ignore Sam/);
+    sam.send("/join #dev");
+    await sam.next("In #dev (1): Sam");
+    sam.send("/invite Kim");
+    await sam.next("-- You invited Kim to #dev."); // as for a private message, the sender is not told
+    await kim.ping();
+    expect(kim.log.all(/invites you/)).toEqual([]);
+  });
+
   test("/part tells the room; quit leaves every room, told once to each person, however many rooms they shared", async () => {
     const t = await testServer();
     const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];

@@ -47,6 +47,23 @@ const chatCommands = {
     if (!to) return ctx.reply(unknownUser(target));
     sendPrivate(ctx, to, rawText, "pm");
   },
+  invite(ctx, args) {
+    const [target, rest] = splitFirst(args);
+    if (target === "") return badUsage(ctx, "invite", "Say whom to invite.");
+    const named = rest.trim();
+    const room = named === "" ? ctx.me.room : ctx.hub.room(named);
+    if (!room) return ctx.reply(named === "" ? notInRoom() : error("not-in-room", `You are not in ${named}: invite people to a room you are in.`));
+    if (!room.has(ctx.me)) return ctx.reply(error("not-in-room", `You are not in ${room.name}: invite people to a room you are in.`));
+    const to = ctx.hub.find(target);
+    if (!to) return ctx.reply(unknownUser(target));
+    if (room.has(to)) return ctx.reply(error("already-in-room", `${to === ctx.me ? "You are" : `${to.name} is`} in ${room.name} already.`));
+    if (!ctx.hub.send(to, { type: "invite", from: ctx.me.name, room: room.name, ts: ctx.now() }, ctx.me)) {
+      return ctx.reply(error("unreachable", `${to.name} is on another server, which can't be reached right now; not sent.`));
+    }
+    ctx.reply({ type: "invite-sent", to: to.name, room: room.name });
+    const away = ctx.hub.awayReason(to);
+    if (away !== undefined) ctx.reply({ type: "away-notice", name: to.name, reason: away });
+  },
   reply(ctx, args) {
     const to = ctx.me.lastPmFrom;
     if (!to) return ctx.reply(error("unknown-user", "Nobody has sent you a private message yet."));

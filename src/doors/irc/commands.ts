@@ -118,6 +118,7 @@ const COMMANDS: Record<string, IrcCommand> = {
   LUSERS: { min: 0, run: (s) => s.send(s.out.lusers()) },
   MOTD: { min: 0, run: (s) => s.send(s.out.motd()) },
   MODE: { min: 1, run: (s, p) => modeCommand(s, p) },
+  INVITE: { min: 2, run: (s, p) => inviteCommand(s, p[0]!, p[1]!) },
   KICK: { min: 2, run: (s, p) => kickCommand(s, p[0]!, p[1]!, p[2]) },
   VERSION: {
     min: 0,
@@ -317,6 +318,18 @@ function modeCommand(c: IrcCommandHost, p: readonly string[]): void {
   const plus = flags[1] === "+";
   if (flags[2] === "t") runIn(c, room, "topic", plus ? "lock" : "unlock");
   else runIn(c, room, flags[2] === "o" ? (plus ? "op" : "deop") : plus ? "ban" : "unban", args[0]!.replace(/!.*$/, ""));
+}
+
+/** INVITE nick #channel: IRC's numerics for what is wrong (in its order), else bunchat's /invite. */
+function inviteCommand(c: IrcCommandHost, nick: string, channel: string): void {
+  c.target = nick;
+  const to = c.hub.find(nick);
+  if (!to) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [nick, "No such nick"]));
+  const room = c.hub.room(channel);
+  if (!room) return c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [channel, "No such channel"]));
+  if (!room.has(c.session)) return c.send(notOn(c, room.name));
+  if (room.has(to)) return c.send(c.out.numeric(N.ERR_USERONCHANNEL, [to.name, room.name, "is already on channel"]));
+  runCommand(c.session, "invite", `${to.name} ${room.name}`);
 }
 
 function kickCommand(c: IrcCommandHost, channel: string, nick: string, why: string | undefined): void {

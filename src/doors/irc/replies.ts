@@ -142,6 +142,10 @@ export class IrcReplies {
         return privmsgLines(event.from, this.c.name, event.text, false, this.tag(event.ts));
       case "private-sent":
         return this.c.caps.has("echo-message") ? privmsgLines(this.c.name, event.to, event.text, false, this.tag(event.ts)) : "";
+      case "invite":
+        return this.tag(event.ts) + ircLine(mask(event.from), "INVITE", [this.c.name, event.room]);
+      case "invite-sent":
+        return this.numeric(N.RPL_INVITING, [event.to, event.room], false);
       case "room":
         if (!event.joined) return "";
         return this.tag(this.c.now()) + ircLine(mask(this.c.name), "JOIN", [event.room]) + this.roomState(event.room);
@@ -249,6 +253,8 @@ export class IrcReplies {
         return ircLine(this.c.server, N.ERR_NICKNAMEINUSE, [this.c.name || "*", t, e.message], true);
       case "unknown-user":
         return this.c.answering === "WHOIS" ? this.numeric(N.ERR_NOSUCHNICK, [t, e.message]) + this.numeric(N.RPL_ENDOFWHOIS, [t, "End of /WHOIS list"]) : this.numeric(N.ERR_NOSUCHNICK, [t, e.message]);
+      case "already-in-room":
+        return this.numeric(N.ERR_USERONCHANNEL, [t, "*", e.message]);
       case "not-in-room":
         return this.numeric(N.ERR_NOTONCHANNEL, [t, e.message]);
       case "room-invalid":

@@ -1,0 +1,264 @@
+/// <reference lib="dom" />
+// The page's views: a room ("#dev") or a private conversation ("@Sam") each, with its lines, who
+// is in it and what is unread; which one is shown, and the room the server takes plain lines to.
+
+import type { KeptEvent, ServerEvent } from "../protocol/events.ts";
+import { divider, type Kind, makeLine, type Ui } from "./dom.ts";
+
+/** A room ("#dev") or a private conversation ("@Sam"): its lines, who is in it, what is unread. */
+export interface View {
+  key: string;
+  /** "#dev", or the other person's name. */
+  title: string;
+  room: boolean;
+  lines: HTMLElement;
+  unread: number;
+  mentioned: boolean;
+  members: Map<string, string | undefined>; // name → away reason
+  count: number;
+  topic: string;
+  /** Older lines are kept (scrolling to the top asks for them). */
+  more: boolean;
+  asking: boolean;
+}
+
+/** What the views need of the page around them. */
+export interface ViewsHost {
+  send(line: string): void;
+  /** Signed in and chatting (not signing in, not closed). */
+  readonly chatting: boolean;
+  /** A line for the sign-in form, when no view can show it. */
+  loginError(text: string): void;
+}
+
+/** Lines kept per view; older ones leave the page (the server keeps history). */
+const MAX_LINES = 2000;
+
+export class Views {
+  readonly views = new Map<string, View>();
+  shown: View | undefined;
+  /** Where plain lines go on the server: the current room. */
+  currentRoom: string | undefined;
+  /** The user's name, once in. */
+  me = "";
+
+  constructor(
+    private readonly ui: Ui,
+    private readonly host: ViewsHost,
+  ) {}
+
+  viewFor(key: string, room: boolean, title = key): View {
+    let view = this.views.get(key);
+    if (view) return view;
+    const lines = document.createElement("div");
+    view = { key, title, room, lines, unread: 0, mentioned: false, members: new Map(), count: 0, topic: "", more: false, asking: false };
+    if (!room) {
+      view.members.set(title, undefined);
+      view.members.set(this.me, undefined);
+      view.count = 2;
+    }
+    this.views.set(key, view);
+    this.showRooms();
+    return view;
+  }
+
+  removeView(view: View): void {
+    this.views.delete(view.key);
+    if (this.shown === view) this.shown = undefined;
+    this.showRooms();
+  }
+
+  show(view: View | undefined): void {
+    if (!view) {
+      this.ui.lines.replaceChildren();
+      this.ui.viewName.textContent = "no room";
+      this.ui.topic.textContent = "";
+      this.ui.peopleList.replaceChildren();
+      return;
+    }
+    this.shown = view;
+    view.unread = 0;
+    view.mentioned = false;
+    this.ui.lines.replaceChildren(view.lines);
+    this.ui.viewName.textContent = view.room ? view.key : `${view.title} (private)`;
+    this.ui.input.placeholder = view.room ? `Message ${view.key} (/help for commands)` : `Private message to ${view.title}`;
+    this.showTopic();
+    this.showPeople();
+    this.showRooms();
+    this.ui.chat.classList.remove("show-rooms", "show-people");
+    this.scrollDown();
+    // The server's current room follows the room shown: plain lines go where the user is looking.
+    if (view.room && this.currentRoom !== view.key && this.host.chatting) this.host.send(`/join ${view.key}`);
+  }
+
+  showTopic(): void {
+    this.ui.topic.textContent = this.shown?.topic ?? "";
+    this.ui.topic.title = this.shown?.topic ?? "";
+  }
+
+  showRooms(): void {
+    const items = [...this.views.values()]
+      .sort((a, b) => Number(b.room) - Number(a.room) || a.title.localeCompare(b.title))
+      .map((view) => {
+        const li = document.createElement("li");
+        const button = document.createElement("button");
+        button.type = "button";
+        button.setAttribute("aria-current", String(view === this.shown));
+        const name = document.createElement("span");
+        name.className = "name";
+        name.textContent = view.room ? view.key : `@${view.title}`;
+        button.append(name);
+        if (view.unread > 0) {
+          const badge = document.createElement("span");
+          badge.className = view.mentioned ? "badge mention" : "badge";
+          badge.textContent = String(view.unread);
+          badge.setAttribute("aria-label", `${view.unread} unread`);
+          button.append(badge);
+        }
+        button.onclick = () => this.show(view);
+        li.append(button);
+        return li;
+      });
+    this.ui.roomList.replaceChildren(...items);
+    const unread = [...this.views.values()].reduce((n, v) => n + v.unread, 0);
+    document.title = unread > 0 ? `(${unread}) bunchat` : "bunchat";
+  }
+
+  showPeople(): void {
+    const view = this.shown;
+    if (!view) return;
+    const names = [...view.members.keys()].sort((a, b) => a.localeCompare(b, undefined, { sensitivity: "base" }));
+    this.ui.peopleTitle.textContent = view.room ? `People (${view.count})` : "People";
+    const items = names.map((name) => {
+      const li = document.createElement("li");
+      const away = view.members.get(name);
+      li.textContent = name;
+      if (away !== undefined) {
+        li.className = "away";
+        li.title = `away: ${away}`;
+      }
+      return li;
+    });
+    if (view.count > names.length) {
+      const li = document.createElement("li");
+      li.className = "more";
+      li.textContent = `and ${view.count - names.length} more`;
+      items.push(li);
+    }
+    this.ui.peopleList.replaceChildren(...items);
+  }
+
+  setMembers(view: View, users: readonly string[], away: Readonly<Record<string, string>> | undefined, count: number): void {
+    view.members = new Map(users.map((n) => [n, away?.[n]]));
+    view.count = count;
+    if (view === this.shown) this.showPeople();
+  }
+
+  presence(room: string, joined: readonly string[], left: readonly string[], text: string, ts: number, unlisted = 0, chat = false): void {
+    const view = this.views.get(room);
+    if (!view) return;
+    for (const name of joined) view.members.set(name, undefined);
+    for (const name of left) view.members.delete(name);
+    view.count = Math.max(view.members.size, view.count + joined.length - left.length + unlisted);
+    // Someone who left the chat is told of once, in one room: they are gone from the others too.
+    if (chat) {
+      for (const other of this.views.values()) {
+        if (other === view || !other.room) continue;
+        for (const name of left) if (other.members.delete(name)) other.count = Math.max(other.members.size, other.count - 1);
+      }
+    }
+    if (view === this.shown || chat) this.showPeople();
+    this.system(view, text, "system", ts);
+  }
+
+  renamed(from: string, to: string, ts: number): void {
+    if (from === this.me) this.me = to;
+    for (const view of this.views.values()) {
+      if (!view.members.has(from)) continue;
+      const away = view.members.get(from);
+      view.members.delete(from);
+      view.members.set(to, away);
+      this.system(view, `${from} is now known as ${to}`, "system", ts);
+      if (view === this.shown) this.showPeople();
+    }
+  }
+
+  history(event: Extract<ServerEvent, { type: "history" }>): void {
+    const view = this.views.get(event.room) ?? this.shown;
+    if (!view) return;
+    view.more = event.more;
+    view.asking = false;
+    const keepScroll = this.ui.lines.scrollHeight - this.ui.lines.scrollTop;
+    const block = document.createDocumentFragment();
+    const holder = view.lines;
+    const older = holder.querySelector(".older");
+    older?.remove();
+    const first = holder.firstChild;
+    for (const e of event.events) block.append(this.keptLine(e));
+    if (event.why === "join" && event.events.length > 0) block.append(divider("earlier lines above"));
+    holder.insertBefore(block, first);
+    if (view.more) holder.prepend(this.olderButton(view));
+    if (view === this.shown) {
+      if (event.why === "request") this.ui.lines.scrollTop = this.ui.lines.scrollHeight - keepScroll;
+      else this.scrollDown();
+    }
+  }
+
+  keptLine(e: KeptEvent): HTMLElement {
+    if (e.type === "topic") return makeLine(e.text === "" ? `${e.by} cleared the topic` : `${e.by} set the topic: ${e.text}`, e.ts, undefined, "system");
+    return makeLine(e.text, e.ts, e.from, e.type === "action" ? "action" : "said", "", this.mentions(e.text), e.type === "public" && e.bot === true);
+  }
+
+  line(view: View, text: string, ts: number | undefined, from: string | undefined, kind: Kind, prefix = "", mention = false, bot = false): void {
+    const atBottom = view === this.shown && this.ui.lines.scrollHeight - this.ui.lines.scrollTop - this.ui.lines.clientHeight < 40;
+    view.lines.append(makeLine(text, ts, from, kind, prefix, mention, bot));
+    while (view.lines.childElementCount > MAX_LINES) view.lines.firstElementChild?.remove();
+    if (atBottom) this.scrollDown();
+  }
+
+  system(view: View | undefined, text: string, kind: Kind = "system", ts?: number): void {
+    const target = view ?? this.shown;
+    if (!target) return this.host.loginError(text);
+    this.line(target, text, ts, undefined, kind);
+  }
+
+  olderButton(view: View): HTMLElement {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "older";
+    button.textContent = "Earlier lines";
+    button.onclick = () => this.askOlder(view);
+    return button;
+  }
+
+  /** Earlier lines of the room shown, from the server's history (the room must be the current one). */
+  askOlder(view: View): void {
+    if (!view.room || !view.more || view.asking || view !== this.shown || this.currentRoom !== view.key) return;
+    view.asking = true;
+    this.host.send("/history 50");
+  }
+
+  scrollDown(): void {
+    this.ui.lines.scrollTop = this.ui.lines.scrollHeight;
+  }
+
+  /** A line arrived in `view`: counted as unread unless it is shown, and notified when it mentions the user. */
+  arrived(view: View, mention: boolean, title: string, text: string): void {
+    if (view !== this.shown || document.hidden) {
+      if (view !== this.shown) {
+        view.unread++;
+        view.mentioned ||= mention;
+        this.showRooms();
+      }
+      if (mention && document.hidden && "Notification" in window && Notification.permission === "granted") {
+        new Notification(title, { body: text, tag: view.key });
+      }
+    }
+  }
+
+  mentions(text: string): boolean {
+    if (this.me === "") return false;
+    const escaped = this.me.replace(/[-_]/g, "\\$&");
+    return new RegExp(`(^|[^A-Za-z0-9_-])@?${escaped}($|[^A-Za-z0-9_-])`, "i").test(text);
+  }
+}
