@@ -12,7 +12,7 @@ import type { ClientHello, Mode, ServerEvent, View } from "../src/protocol/event
 import { DEFAULT_ROOM, PROTOCOL_VERSION, SERVER_LIMITS } from "../src/protocol/limits.ts";
 import { checkName } from "../src/protocol/names.ts";
 import { unknownCommand, unknownUser } from "../src/core/commands/chat.ts";
-import { helloEvent, nameTakenError } from "../src/session/session.ts";
+import { helloEvent, nameTakenError } from "../src/session/registration.ts";
 import { VERSION } from "../src/version.ts";
 
 const ROOT = join(import.meta.dir, "..");

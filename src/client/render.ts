@@ -144,6 +144,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
     return r && r !== options.room?.() ? c.dim(`[${r}] `) : "";
   };
   const topic = (t: Topic | undefined) => (t ? [c.cyan(s(topicLine(t)))] : []);
+  const firstLine = (text: string) => text.split("\n", 1)[0] ?? "";
 
   return (event) => {
     switch (event.type) {
@@ -181,26 +182,16 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return c.italic(said(`${stamp(event.ts)}${tag(event.room)}* ${who(event.from)} `, event.text));
       case "room":
         return [
-          c.green(event.joined ? `--> You joined ${s(event.room)}.` : `-- Your lines go to ${s(event.room)} now.`),
+          c.green(s(firstLine(toText(event)))), // the server's words; the topic and the list styled apart
           ...topic(event.topic),
           c.cyan(list(event, WELCOME_NAMES)),
         ].join("\n");
       case "parted":
-        return c.yellow(
-          typeof event.current === "string"
-            ? `<-- You left ${s(event.room)}; your lines go to ${s(event.current)} now.`
-            : `<-- You left ${s(event.room)}, and you are in no room now: /join a room to talk.`,
-        );
+        return c.yellow(s(toText(event)));
       case "topic":
-        return `${stamp(event.ts)}${tag(event.room)}${c.cyan(
-          event.text === "" ? `--- ${s(event.by)} cleared the topic` : `--- ${s(event.by)} set the topic: ${s(event.text)}`,
-        )}`;
+        return `${stamp(event.ts)}${tag(event.room)}${c.cyan(s(toText(event)))}`;
       case "topic-is":
-        return c.cyan(
-          event.topic
-            ? `${s(event.room)}: ${s(topicLine(event.topic))}`
-            : `${s(event.room)} has no topic. /topic <text> sets one.`,
-        );
+        return c.cyan(s(toText(event)));
       case "rooms":
         return c.cyan(roomsText(event, s));
       case "history":
@@ -220,11 +211,10 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return c.cyan(toText(clean));
       }
       case "rename":
-        return `${stamp(event.ts)}${c.cyan(`--- ${s(event.from)} is now known as ${c.bold(s(event.to))}`)}`;
+        return `${stamp(event.ts)}${c.cyan(s(toText(event)))}`;
       case "away":
-        return c.dim(event.reason === null ? "You are back." : `You are marked as away: ${s(event.reason)}`);
       case "away-notice":
-        return c.dim(`${s(event.name)} is away: ${s(event.reason)}`);
+        return c.dim(s(toText(event)));
       case "invite":
         return `${stamp(event.ts)}${c.cyan(c.bold(s(toText(event))))}`;
       case "invite-sent":
@@ -232,15 +222,15 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "help":
         return helpBlock(typeof event.command === "string" ? event.command : undefined).join("\n");
       case "notice":
-        return `${stamp(event.ts)}${c.cyan(`-- ${s(event.text)}`)}`;
+        return `${stamp(event.ts)}${c.cyan(s(toText(event)))}`;
       case "pong":
-        return `pong ${s(event.token)}`;
+        return s(toText(event));
       case "error":
-        return c.red(`! ${s(event.message)}`);
+        return c.red(s(toText(event)));
       case "bye":
-        return c.dim(event.name ? `Goodbye, ${s(event.name)}!` : "Goodbye!");
+        return c.dim(s(toText(event)));
       case "shutdown":
-        return c.red(c.bold("!! The server is shutting down."));
+        return c.red(c.bold(toText(event)));
       default:
         return unreachable(event);
     }

@@ -13,7 +13,7 @@ import type { HistoryLink } from "../store/redis/history.ts";
 import type { RedisClient } from "bun";
 import { type Clock, every, SYSTEM_CLOCK, within } from "../net/clock.ts";
 import { type ServerEvent, unreachable } from "../protocol/events.ts";
-import { DEFAULT_NODE_TIMEOUT_MS, LIMITS } from "../protocol/limits.ts";
+import { DEFAULT_NODE_TIMEOUT_MS } from "../protocol/limits.ts";
 import { foldName } from "../protocol/names.ts";
 import type { RelayEvent } from "../core/bus.ts";
 import type { Hub } from "../core/hub.ts";
@@ -22,7 +22,6 @@ import { type ConnectionHost, openClients, RedisConnection } from "./connection.
 import { diagnose, redact } from "./diagnose.ts";
 import { type ClusterStats, entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
 import {
-  beatReply,
   isNodeId,
   type ClusterEvent,
   type Envelope,
@@ -30,21 +29,18 @@ import {
   parseRecords,
   rejoinReply,
   Sequences,
-  snapshotReply,
   timeReply,
 } from "./envelope.ts";
 import {
   CHANNEL,
   nodeChannel,
-  SCRIPT_BEAT,
-  SCRIPT_BURY,
   SCRIPT_REJOIN,
   SCRIPT_RETIRE,
-  SCRIPT_SNAPSHOT,
   SCRIPT_TAKEOVER,
 } from "./scripts.ts";
 import { P } from "../store/redis/keys.ts";
 import { Outbound, type OutboundHost } from "./outbound.ts";
+import { claimTtl, Liveness, type LivenessHost } from "./liveness.ts";
 
 export type { ClusterEvent, Envelope } from "./envelope.ts";
 export { diagnose, redact } from "./diagnose.ts";
@@ -87,10 +83,8 @@ function randomId(random: () => number, length: number): string {
   return id;
 }
 
-/** How long a claim outlives its node's last heartbeat: cleanup frees names sooner; this is for when nobody is left to. */
-const claimTtl = (nodeTimeoutMs: number) => 2 * nodeTimeoutMs;
 
-export class Cluster extends Moderation implements NodeBus, RosterHost, ConnectionHost, HistoryLink, OutboundHost {
+export class Cluster extends Moderation implements NodeBus, RosterHost, ConnectionHost, HistoryLink, OutboundHost, LivenessHost {
   /** The hub this node's users are in: built on this bus (and its stores), then given to join(). */
   hub!: Hub;
   readonly node: string;
@@ -103,15 +97,17 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     resyncs: 0,
     reconnects: 0,
   };
-  private readonly nodeTimeoutMs: number;
+  readonly nodeTimeoutMs: number;
   readonly maxPendingBytes: number;
   readonly now: () => number;
   private readonly clock: Clock;
   /** What this node tells the others, a turn at a time (outbound.ts). */
-  private readonly out: Outbound;
+  readonly out: Outbound;
+  /** Heartbeats, names taken meanwhile, dead nodes (liveness.ts). */
+  private readonly liveness: Liveness;
   /** Other nodes' users here, per node; and per node the last envelope seen and when it was last heard of. */
-  private readonly sequences = new Sequences();
-  private readonly remotes = new RemoteRoster(this);
+  readonly sequences = new Sequences();
+  readonly remotes = new RemoteRoster(this);
   /** Envelopes that arrived while catching up, applied once the snapshot is. */
   private buffered: Envelope[] = [];
   private beatTimer: { cancel(): void } | undefined;
@@ -119,12 +115,10 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
   redisOffsetMs = 0;
   /** One rejoin at a time. */
   private rejoining: Promise<void> | undefined;
-  private resyncing = false;
-  private resyncAgain = false;
   private beatPending = false;
 
   /** The connections to Redis, and their state (connection.ts). */
-  private readonly redis: RedisConnection;
+  readonly redis: RedisConnection;
   /** Lines kept per room's stream (XADD MAXLEN ~): set by the history store. */
   historyLines = DEFAULT_RETENTION.linesPerRoom;
 
@@ -149,6 +143,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     });
     this.now = () => this.clock.now();
     this.out = new Outbound(this, randomId(options.random ?? Math.random, 8));
+    this.liveness = new Liveness(this);
   }
 
   /**
@@ -206,7 +201,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
       throw new ClusterError(`Redis at ${where} failed while joining the cluster: ${(err as Error).message}`);
     }
     cluster.redis.watch();
-    cluster.beatTimer = every(cluster.clock, cluster.nodeTimeoutMs / 4, () => cluster.beat());
+    cluster.beatTimer = every(cluster.clock, cluster.nodeTimeoutMs / 4, () => cluster.liveness.beat());
     cluster.redis.startPulse();
     this.options.log(`cluster: node ${nodeId} joined through Redis at ${where}, ${cluster.hub.size} online in all`);
   }
@@ -327,7 +322,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     if (verdict.kind === "gap") {
       this.stats.missed += verdict.missed;
       this.log(`! cluster: ${verdict.missed} envelope(s) from ${envelope.n} never arrived; catching up from Redis`);
-      this.catchUp();
+      this.liveness.catchUp();
     }
     this.stats.received++;
     for (const event of envelope.e) {
@@ -344,7 +339,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
 
   /** Our view of the others is off (an event about someone we don't know): catch up from Redis. */
   resync(): void {
-    this.catchUp();
+    this.liveness.catchUp();
   }
 
   /** To the other nodes, with this turn's envelope. */
@@ -372,12 +367,12 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     this.beatPending = true;
     this.clock.later(0, () => {
       this.beatPending = false;
-      this.beat();
+      this.liveness.beat();
     });
   }
 
   /** Our view of every other node, from a snapshot; nodes missing from it are left to the heartbeat check. */
-  private applySnapshot(snapshot: [string, string[]][]): void {
+  applySnapshot(snapshot: [string, string[]][]): void {
     for (const [node, records] of snapshot) {
       this.remotes.reconcile(node, parseRecords(records), "disconnected");
       this.touch(node);
@@ -433,7 +428,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     }
     this.stats.resyncs++;
     const { lost, snapshot } = result;
-    for (const field of lost) await this.yieldName(field);
+    for (const field of lost) await this.liveness.yieldName(field);
     // Sequences start afresh from here: the snapshot covers what came before.
     this.sequences.restart();
     this.applySnapshot(snapshot);
@@ -458,110 +453,6 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
   }
 
   /** A user here as the other nodes see it: the name as typed, its rooms, and the away reason if any. */
-
-  /**
-   * A name of ours that another node holds in Redis now (claimed while we were cut off). The rule:
-   * a name stays with whoever holds it in Redis, so our user takes the first free "name-2",
-   * "name-3"… and is told why.
-   */
-  private async yieldName(field: string): Promise<void> {
-    const member = this.hub.find(field);
-    if (!member || member.node !== undefined) return;
-    const old = member.name;
-    for (let n = 2; n < 100; n++) {
-      const suffix = `-${n}`;
-      const name = old.slice(0, LIMITS.nameMaxLength - suffix.length) + suffix;
-      if (this.hub.find(name)) continue;
-      if ((await this.claim(name)) !== true) continue;
-      if (this.hub.find(old) !== member || !this.hub.rename(member, name, this.now())) return this.unclaim(name);
-      this.hub.send(member, {
-        type: "notice",
-        text: `While this server was cut off from the others, someone there took the name ${old}; you are now ${name} (/nick to choose another).`,
-        ts: this.now(),
-      });
-      this.log(`~ ${old} is now ${name}: the name was taken on another node meanwhile`);
-      return;
-    }
-  }
-
-  /** Catches up with the other nodes from Redis (after a gap or a conflict); one at a time. */
-  private catchUp(): void {
-    if (this.redis.state !== "up") return;
-    if (this.resyncing) {
-      this.resyncAgain = true;
-      return;
-    }
-    this.resyncing = true;
-    this.redis.cmd.send("EVAL", [SCRIPT_SNAPSHOT, "0", this.node]).then(
-      (reply: unknown) => {
-        const snapshot = snapshotReply(reply);
-        this.stats.resyncs++;
-        this.applySnapshot(snapshot);
-        this.resyncing = false;
-        if (this.resyncAgain) {
-          this.resyncAgain = false;
-          this.catchUp();
-        }
-      },
-      (err) => {
-        this.resyncing = false;
-        this.trouble("resync", err);
-      },
-    );
-  }
-
-  /** Every quarter of the node timeout: our heartbeat and claims, and the other nodes' health. */
-  private beat(): void {
-    if (this.redis.state === "up" && (!this.redis.cmd.connected || !this.redis.sub.connected)) return this.redis.lost(undefined);
-    if (this.redis.state !== "up") return void this.redis.retryIfClosed();
-    const args = [this.node, this.out.boot, String(this.nodeTimeoutMs), String(claimTtl(this.nodeTimeoutMs))];
-    if (this.out.congested) this.out.isCongested(); // tells users here once Redis has caught up, even if nobody speaks
-    this.redis.cmd.send("EVAL", [SCRIPT_BEAT, "0", ...args]).then(
-      (reply: unknown) => this.afterBeat(beatReply(reply)).catch((err) => this.trouble("heartbeat", err)),
-      (err) => this.trouble("heartbeat", err),
-    );
-  }
-
-  private async afterBeat({ ours, lost, dead, live }: ReturnType<typeof beatReply>): Promise<void> {
-    if (this.redis.state !== "up") return;
-    if (!ours) {
-      // Our heartbeat had expired (we were taken for dead) or Redis lost its data: join again.
-      this.log("! cluster: our heartbeat had lapsed in Redis; claiming our users' names again");
-      return this.rejoin().catch((err) => this.trouble("rejoin", err));
-    }
-    for (const field of lost) await this.yieldName(field);
-    if (lost.length > 0) this.catchUp(); // the users who kept those names, on other nodes
-    for (const [node, records] of dead) await this.bury(node, records);
-    // A node that left Redis's list without anyone announcing it (Redis restarted, and the node
-    // never came back): its users are dropped here once it has been silent for a timeout.
-    const now = this.now();
-    for (const node of live) this.touch(node);
-    for (const [node, members] of [...this.remotes.nodes()]) {
-      if (live.includes(node) || members.size === 0) continue;
-      const heard = this.sequences.heardAt(node);
-      if (heard !== undefined && now - heard < this.nodeTimeoutMs) continue;
-      this.remotes.forget(node, "server-lost", now);
-      this.sequences.forget(node);
-    }
-  }
-
-  /** We took a dead node's cleanup: its users' leaves go out first, and only then are their names freed. */
-  private async bury(node: string, records: string[]): Promise<void> {
-    const names = parseRecords(records).map((entry) => entry.name); // a broken record's name is freed all the same
-    const gone: ClusterEvent = { type: "gone", node, names };
-    const seq = this.out.nextSeq;
-    const envelopes = [this.out.envelope([gone]), this.out.envelope([], seq)];
-    try {
-      const buried = await this.redis.cmd.send("EVAL", [SCRIPT_BURY, "0", CHANNEL, ...envelopes, this.node, node]);
-      this.stats.published++;
-      if (buried === 1) this.remotes.apply(this.node, gone);
-      else this.log(`cluster: node ${node} is back; not announced`);
-    } catch (err) {
-      // Not announced: the names stay claimed, and the lock expires for another try.
-      this.stats.unsent++;
-      this.trouble("cleanup", err);
-    }
-  }
 
   /** A Redis command failed: logged; a closed connection is handled by `lost`. */
   trouble(what: string, err: unknown): void {

@@ -11,12 +11,13 @@
 import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { Turns } from "./turns.ts";
 import { Encoded } from "../render/codec.ts";
-import { DEFAULT_ROOM, ROOMS_SHOWN, SERVER_LIMITS, USERS_SHOWN } from "../protocol/limits.ts";
+import { DEFAULT_ROOM, SERVER_LIMITS, USERS_SHOWN } from "../protocol/limits.ts";
 import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore } from "../store/history.ts";
 import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
 import { isBannedFrom, Rules, type RulesHost } from "./rules.ts";
+import { Rooms } from "./rooms.ts";
 import { Keeping, type KeepingHost, type Replay } from "./keeping.ts";
 import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
@@ -66,7 +67,6 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   readonly clock: Clock;
   /** The default room, where everyone starts. */
   readonly lobby: string;
-  private readonly maxRooms: number;
   private readonly maxRoomsPerUser: number;
   /** Where rooms' lines are kept (a cluster's in Redis, through its bus). */
   readonly history: HistoryStore | undefined;
@@ -92,11 +92,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   /** Other nodes: in cluster mode, the bus that reaches them (Redis, or memory in tests); none alone. Gone once it stops. */
   bus: Bus | undefined;
   private readonly everyone = new SortedNames();
-  /** Rooms by folded name, and their names in order for /rooms. */
-  private readonly rooms = new Map<string, Room>();
-  private readonly roomNames = new SortedNames();
-  /** Rooms by their name as written: the lookup every line from another node makes, without folding. */
-  private readonly roomsByName = new Map<string, Room>();
+  /** The rooms there are (rooms.ts). */
+  private readonly rooms: Rooms;
   /** Rooms with lines waiting for the end of this turn. */
   busyRooms = 0;
   /** Lines said here (by users and bots), and lines handed to members here (per recipient): /metrics. */
@@ -114,7 +111,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     this.turns = options.turns ?? new Turns();
     this.clock = options.clock ?? SYSTEM_CLOCK;
     this.lobby = options.defaultRoom ?? DEFAULT_ROOM;
-    this.maxRooms = options.maxRooms ?? SERVER_LIMITS.maxRooms;
+    this.rooms = new Rooms(options.maxRooms ?? SERVER_LIMITS.maxRooms);
     this.maxRoomsPerUser = options.maxRoomsPerUser ?? SERVER_LIMITS.maxRoomsPerUser;
     this.history = options.history;
     this.accounts = options.accounts;
@@ -154,7 +151,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
 
   /** The room with this name (or one that looks like it). */
   room(name: string): Room | undefined {
-    return this.roomsByName.get(name) ?? this.rooms.get(foldName(name));
+    return this.rooms.find(name);
   }
 
   /** Names of everyone online, sorted case-insensitively. The hub's own array: encode it before anyone joins or leaves. */
@@ -244,13 +241,11 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
       );
     }
     if (!room) {
-      if (local && this.rooms.size >= this.maxRooms && check.name !== this.lobby) {
+      if (local && this.rooms.full && check.name !== this.lobby) {
         return roomError("too-many-rooms", `The server has ${this.rooms.size} rooms, the most it allows; join one of them.`);
       }
       room = new Room(check.name, this);
-      this.rooms.set(foldName(room.name), room);
-      this.roomsByName.set(room.name, room);
-      this.roomNames.add(room.name);
+      this.rooms.add(room);
     }
     // The topic it had before it was last empty (or before a restart), unless a newer one is known.
     if (past?.topic) room.learnTopic(past.topic);
@@ -318,9 +313,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     room.leave(member, reason, message, ts, before);
     if (room.size > 0) return;
     room.close();
-    this.rooms.delete(foldName(room.name));
-    this.roomsByName.delete(room.name);
-    this.roomNames.remove(room.name);
+    this.rooms.delete(room);
   }
 
   /** A line or /me said in a room by one of its members: to everyone else in it, here and elsewhere. */
@@ -431,9 +424,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
 
   /** /rooms: the first ROOMS_SHOWN rooms by name (with a prefix, those it starts), and how many there are. */
   roomList(prefix = ""): ServerEvent {
-    const { names, count } = this.roomNames.range(prefix, ROOMS_SHOWN);
-    const rooms = names.map((name) => this.rooms.get(foldName(name))!.info());
-    return { type: "rooms", rooms, count, ...(prefix === "" ? {} : { prefix }) };
+    return this.rooms.list(prefix);
   }
 
   /** RoomHost: the away reason of whoever is online with this name, if they are away. */

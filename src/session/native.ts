@@ -8,8 +8,8 @@ import { sanitizeText } from "../protocol/sanitize.ts";
 import { type Encoded, encode } from "../render/codec.ts";
 import { error, notInRoom, runCommand, say } from "../core/commands/chat.ts";
 import type { Adapter } from "./adapter.ts";
-import { Registration } from "./registration.ts";
-import { helloEvent, type Session } from "./session.ts";
+import { helloEvent, Registration } from "./registration.ts";
+import type { Session } from "./session.ts";
 
 export class NativeAdapter implements Adapter {
   readonly speaks = { protocol: "bunchat's plain-text protocol", clients: "bunchat, nc or telnet" };

@@ -9,7 +9,8 @@ import { parseClientHello } from "../protocol/hello.ts";
 import { utcMinute } from "../render/text.ts";
 import { lookupCommand, parseInput } from "../protocol/commands.ts";
 import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts";
-import { PROTOCOL_VERSION } from "../protocol/limits.ts";
+import { LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";
+import { VERSION } from "../version.ts";
 import { checkName, foldName } from "../protocol/names.ts";
 import type { Account } from "../store/accounts.ts";
 import { type Ban, bans } from "../store/bans.ts";
@@ -294,4 +295,27 @@ export function verifyLogin(
     host.log(`! wrong password for ${login.account.name} from ${host.address}`);
     then("wrong");
   });
+}
+
+/** What the server says first, to every connection: its version, the limits a client paces itself by. */
+export function helloEvent(limits: ServerLimits, password: boolean): Extract<ServerEvent, { type: "hello" }> {
+  const flood = limits.linesPerSecond > 0;
+  return {
+    type: "hello",
+    server: VERSION,
+    proto: PROTOCOL_VERSION,
+    maxLineBytes: LIMITS.maxLineBytes,
+    nameMaxLength: LIMITS.nameMaxLength,
+    burstLines: flood ? limits.burstLines : 0,
+    linesPerSecond: flood ? limits.linesPerSecond : 0,
+    password,
+  };
+}
+
+/** A name refused because `holder` is online with it, or with one that looks like it. */
+export function nameTakenError(name: string, holder: string | undefined): ErrorEvent {
+  if (holder && holder.toLowerCase() !== name.toLowerCase()) {
+    return error("name-taken", `The name "${name}" looks too much like ${holder}, who is online.`);
+  }
+  return error("name-taken", `The name "${name}" is taken${holder ? ` by ${holder}` : ""}.`);
 }

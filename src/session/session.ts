@@ -4,21 +4,20 @@
 import { Encoded } from "../render/codec.ts";
 import { LEAVE_WORDS } from "../render/text.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
-import { FLOOD_OUTPUT_PER_LINE, LIMITS, PROTOCOL_VERSION, type ServerLimits } from "../protocol/limits.ts";
+import { FLOOD_OUTPUT_PER_LINE, LIMITS } from "../protocol/limits.ts";
 import { type LineHandlers, LineReader } from "../protocol/lines.ts";
 import { checkName, foldName } from "../protocol/names.ts";
 import { TelnetFilter } from "../protocol/telnet.ts";
 import { FloodBudget } from "../net/bucket.ts";
 import { Pacer, type PacerHost } from "../net/pacer.ts";
 import { Outbox, type OverflowListener, type Writable } from "../net/outbox.ts";
-import { VERSION } from "../version.ts";
 import type { Repeat } from "./log-digest.ts";
 import { type CommandContext, error, ignoreList, showReplay } from "../core/commands/chat.ts";
 import type { Hub } from "../core/hub.ts";
 import type { Replay } from "../core/keeping.ts";
 import type { Member, MemberNote, Room } from "../core/room.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
-import { botNameError, type Login, nameStanding, type RegistrationHost } from "./registration.ts";
+import { botNameError, type Login, nameStanding, nameTakenError, type RegistrationHost } from "./registration.ts";
 import type { Adapter } from "./adapter.ts";
 import { networkOf } from "./network.ts";
 import type { Door, SessionEnv } from "./env.ts";
@@ -40,29 +39,6 @@ const IAC = 0xff;
 
 /** A line from the reader, or a problem with one (too long, not UTF-8) to answer in its place. */
 type Input = { text: string; bytes: number; problem?: undefined } | { problem: ErrorEvent; bytes: number };
-
-/** What the server says first, to every connection: its version, the limits a client paces itself by. */
-export function helloEvent(limits: ServerLimits, password: boolean): Extract<ServerEvent, { type: "hello" }> {
-  const flood = limits.linesPerSecond > 0;
-  return {
-    type: "hello",
-    server: VERSION,
-    proto: PROTOCOL_VERSION,
-    maxLineBytes: LIMITS.maxLineBytes,
-    nameMaxLength: LIMITS.nameMaxLength,
-    burstLines: flood ? limits.burstLines : 0,
-    linesPerSecond: flood ? limits.linesPerSecond : 0,
-    password,
-  };
-}
-
-/** A name refused because `holder` is online with it, or with one that looks like it. */
-export function nameTakenError(name: string, holder: string | undefined): ErrorEvent {
-  if (holder && holder.toLowerCase() !== name.toLowerCase()) {
-    return error("name-taken", `The name "${name}" looks too much like ${holder}, who is online.`);
-  }
-  return error("name-taken", `The name "${name}" is taken${holder ? ` by ${holder}` : ""}.`);
-}
 
 // A session is its reader's handlers, its outbox's listener and its pacer's host itself, rather
 // than holding closures for them: 10,000 idle connections must fit in the server's memory budget.

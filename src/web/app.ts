@@ -25,6 +25,11 @@ function words(event: ServerEvent): string {
     .join("\n");
 }
 
+/** The first line of a text: what the page shows of an answer whose other lines it shows its own way. */
+function firstLine(text: string): string {
+  return text.split("\n", 1)[0] ?? "";
+}
+
 const ui = findUi(document);
 
 const RECALL_MAX = 100;
@@ -178,8 +183,7 @@ function handle(event: ServerEvent): void {
       page.currentRoom = event.current;
       const next = event.current ? page.views.get(event.current) : undefined;
       page.show(next ?? [...page.views.values()][0]);
-      const why = event.kicked ? `You were put out of ${event.room} ${event.kicked}.` : `You left ${event.room}.`;
-      return page.system(page.shown, event.current ? why : `${why} You are in no room now: /join #room to talk.`, event.kicked ? "error" : "system");
+      return page.system(page.shown, words(event), event.kicked ? "error" : "system"); // a kick's why follows, in a notice
     }
     case "topic": {
       const view = page.views.get(event.room);
@@ -201,8 +205,8 @@ function handle(event: ServerEvent): void {
     case "history":
       return page.history(event);
     case "search": {
-      if (event.events.length === 0) return page.system(page.shown, `No line in your rooms has "${event.query}".`);
-      page.system(page.shown, `${event.events.length} page.line(s) with "${event.query}", newest first:`);
+      // The server's heading ("2 lines have …"), then each line as the page shows lines.
+      page.system(page.shown, firstLine(words(event)));
       for (const e of event.events) page.line(page.shown!, e.type === "topic" ? `${e.by} set the topic: ${e.text}` : e.text, e.ts, e.type === "topic" ? undefined : e.from, "system", `${e.room} `);
       return;
     }
@@ -218,7 +222,8 @@ function handle(event: ServerEvent): void {
       leaving = true;
       return;
     case "shutdown":
-      return page.system(page.shown, "The server is shutting down; this page will reconnect when it is back.", "error");
+      page.system(page.shown, words(event), "error");
+      return page.system(page.shown, "This page reconnects by itself when the server is back.");
     default:
       return event satisfies never;
   }
@@ -267,7 +272,7 @@ function enteredRoom(event: Extract<ServerEvent, { type: "room" }>): void {
   page.currentRoom = event.room;
   if (event.joined) view.lines.replaceChildren(); // its history follows
   page.show(view);
-  if (event.joined) page.system(view, `You joined ${event.room}.${view.topic ? ` Topic: ${view.topic}` : ""}`);
+  if (event.joined) page.system(view, firstLine(words(event))); // the topic and who is in it show in their places
 }
 
 function said(event: Extract<ServerEvent, { type: "public" | "action" }>): void {

@@ -161,7 +161,7 @@ describe("compiled binaries", () => {
       await server.out.next(new RegExp(`${signal} received$`));
       await dee.next("!! The server is shutting down. Goodbye!");
       await dee.closed();
-      await sam.out.next("!! The server is shutting down.");
+      await sam.out.next("!! The server is shutting down. Goodbye!");
       await sam.out.next("The server has shut down.");
       expect(await sam.exited()).toBe(1);
     },

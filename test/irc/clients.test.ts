@@ -27,7 +27,6 @@ async function room() {
   await bo.event("room");
   sam.send("said before the IRC client came");
   await bo.event("public");
-  await Bun.sleep(150); // history is written within 100 ms
   const inDev = (name: string) => {
     const [dev, member] = [t.server.hub.room("#dev"), t.server.hub.find(name)];
     return dev !== undefined && member !== undefined && dev.has(member);

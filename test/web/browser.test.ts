@@ -77,7 +77,6 @@ describe("the browser client", () => {
     for (let i = 1; i <= 30; i++) sam.send(`old line ${i}`);
     sam.send("said before the page came");
     await sam.ping();
-    await Bun.sleep(150); // written within 100 ms
     const page = await open(t.server.httpPort!, "Ana");
     // The last 20 on opening; the rest when asked (scrolling up, or the button at the top).
     await shows(page, "old line 12");

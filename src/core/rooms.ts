@@ -1,0 +1,58 @@
+// The rooms there are, by name: found by their name as written (the lookup every line from another
+// node makes) or by their key (look-alikes are one room), listed in order for /rooms, and bounded
+// in number (--max-rooms).
+
+import type { ServerEvent } from "../protocol/events.ts";
+import { ROOMS_SHOWN } from "../protocol/limits.ts";
+import { foldName } from "../protocol/names.ts";
+import type { Room } from "./room.ts";
+import { SortedNames } from "./sorted-names.ts";
+
+export class Rooms {
+  /** By folded name, and their names in order for /rooms. */
+  private readonly byKey = new Map<string, Room>();
+  private readonly names = new SortedNames();
+  /** By their name as written, without folding. */
+  private readonly byName = new Map<string, Room>();
+
+  /** `max`: rooms there may be at most (--max-rooms), the default room aside. */
+  constructor(readonly max: number) {}
+
+  /** Rooms with someone in them. */
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** The room with this name (or one that looks like it). */
+  find(name: string): Room | undefined {
+    return this.byName.get(name) ?? this.byKey.get(foldName(name));
+  }
+
+  /** Whether another room may be made. */
+  get full(): boolean {
+    return this.byKey.size >= this.max;
+  }
+
+  add(room: Room): void {
+    this.byKey.set(foldName(room.name), room);
+    this.byName.set(room.name, room);
+    this.names.add(room.name);
+  }
+
+  delete(room: Room): void {
+    this.byKey.delete(foldName(room.name));
+    this.byName.delete(room.name);
+    this.names.remove(room.name);
+  }
+
+  values(): Iterable<Room> {
+    return this.byKey.values();
+  }
+
+  /** /rooms: the first ROOMS_SHOWN rooms by name (with a prefix, those it starts), and how many there are. */
+  list(prefix = ""): ServerEvent {
+    const { names, count } = this.names.range(prefix, ROOMS_SHOWN);
+    const rooms = names.map((name) => this.byKey.get(foldName(name))!.info());
+    return { type: "rooms", rooms, count, ...(prefix === "" ? {} : { prefix }) };
+  }
+}

@@ -1,0 +1,430 @@
+// One connection of the web door, from its first byte: a request's head and body read within the
+// deadline, routed (the page, the API, /healthz, /metrics), answered whole; or upgraded to a
+// WebSocket, then a Session like any other whose bytes go out as binary frames.
+
+import type { Socket } from "bun";
+import type { ErrorEvent } from "../../protocol/events.ts";
+import { LIMITS } from "../../protocol/limits.ts";
+import type { Writable } from "../../net/outbox.ts";
+import { Session } from "../../session/session.ts";
+import { native } from "../../session/native.ts";
+import type { SessionEnv } from "../../session/env.ts";
+import { API_MAX_BODY } from "./api.ts";
+import { assetResponse, PAGE_HEADERS, type Page } from "../../web/page.ts";
+import { type BadRequest, HEAD_MAX_BYTES, headEnd, keepsAlive, parseHead, plainBytes, type RequestHead, responseBytes } from "./http.ts";
+import { acceptKey, FrameReader, FrameWriter, isWebSocketKey, OPCODE } from "./websocket.ts";
+import { Encoded } from "../../render/codec.ts";
+
+/**
+ * Connections turned away at the door that may still send their request, to be told why in its
+ * own terms (a WebSocket's JSON error, a plain 503): at most this many at once, for at most
+ * REFUSED_WAIT_MS each, uncounted. Past that a refusal is a bare 503 at once: a storm of them
+ * can't hold descriptors.
+ */
+const REFUSED_WAITING = 256;
+const REFUSED_WAIT_MS = 2000;
+
+/** The biggest message a browser may send: a few full lines (each line is still held to 4096 bytes). */
+export const WS_MAX_MESSAGE = 4 * LIMITS.maxRunBytes;
+const NEWLINE = new Uint8Array([0x0a]);
+
+/** A connection of the web door as the server counts it (before it is a session, if ever). */
+export interface WebPeer {
+  readonly address: string;
+}
+
+/** How the web door reaches the server's connection bookkeeping (shared with the TCP doors). */
+export interface Gate {
+  /** A new connection: its refusal, or undefined once it is counted (until `release`). */
+  admit(peer: WebPeer): ErrorEvent | undefined;
+  /** A connection refused at the door: logged and counted, like the other doors' refusals. */
+  refusedAtDoor(peer: WebPeer, port: number, refusal: ErrorEvent): void;
+  /** It closed (a plain HTTP connection; a session is released as a session). */
+  release(peer: WebPeer): void;
+  /** It became a WebSocket session, counted from now on in its place. */
+  upgrade(peer: WebPeer, session: Session): void;
+  /** A session's first words: a greeting, or goodbye when the server is stopping. */
+  welcome(session: Session): void;
+  /** A session closed. */
+  closed(session: Session): void;
+  readonly stopping: boolean;
+}
+
+/** What the HTTP side answers besides the page and the WebSocket: the API, health, metrics. */
+export interface HttpRoutes {
+  /** An /api/ request; undefined: not an API path. */
+  api(req: Request, path: string, address: string): Promise<Response> | Response | undefined;
+  health(): { ok: boolean; why: string };
+  /** A request turned away before any route saw it (a page of another site: "origin"; a name not ours: "host"). */
+  refused(reason: string): void;
+  metrics(): string;
+}
+
+export interface WebOptions {
+  host: string;
+  port: number;
+  tls?: { cert: string; key: string };
+  env: SessionEnv;
+  gate: Gate;
+  routes: HttpRoutes;
+  page: Page;
+  /** Names the server answers to besides IP addresses and localhost (--web-host): a DNS rebinding's name is refused. */
+  names: readonly string[];
+}
+
+/**
+ * head: waiting for a request's head · body: for its body · answering: a route is at work ·
+ * websocket: a session now · closing: answered, closing.
+ */
+type Phase = "head" | "body" | "answering" | "websocket" | "closing";
+
+/** One connection to the web door: HTTP requests one at a time, or a WebSocket session. */
+export class WebConnection implements WebPeer, Writable {
+  readonly address: string;
+  private readonly port: number;
+  refusal: ErrorEvent | undefined;
+  private phase: Phase = "head";
+  /** Bytes read and not yet used (a head, a body, what came after them). */
+  private pending = new Uint8Array(0);
+  /** When the current wait for a request (its head, its body) began. */
+  private since: number;
+  private head: RequestHead | undefined;
+  private headLength = 0;
+  private bodyLength = 0;
+  /** Answer bytes the socket has not taken yet; once they are out, close if `endAfter`. */
+  private out: Uint8Array[] = [];
+  private endAfter = false;
+  private peerDone = false;
+  private counted = false;
+  /** Refused at the door, waiting (briefly) for its request to be told why in its terms. */
+  private waitingToBeRefused = false;
+  private session: Session | undefined;
+  private frames: FrameReader | undefined;
+  private link: FrameWriter | undefined;
+  /** The last byte of the WebSocket message being read (a message that does not end a line does). */
+  private lastByte = 0x0a;
+
+  constructor(
+    private readonly socket: Socket<WebConnection>,
+    private readonly options: WebOptions,
+    private readonly all: Set<WebConnection>,
+    /** Refused connections waiting to be told why (REFUSED_WAITING at most). */
+    private readonly door: { refusedWaiting: number },
+  ) {
+    this.address = socket.remoteAddress;
+    this.port = socket.remotePort;
+    this.since = options.env.clock.now();
+  }
+
+  /** It can hear us now: turned away, or counted. */
+  opened(): void {
+    this.since = this.options.env.clock.now();
+    if (this.refusal === undefined) {
+      this.counted = true;
+      return;
+    }
+    this.options.gate.refusedAtDoor(this, this.port, this.refusal);
+    // Told in its own terms once its request is here, if few wait so; else at once.
+    if (this.door.refusedWaiting < REFUSED_WAITING) {
+      this.door.refusedWaiting++;
+      this.waitingToBeRefused = true;
+    } else this.refused();
+  }
+
+  /** Turned away: a WebSocket's handshake gets the refusal as its first (JSON) line, anything else a 503. */
+  private refused(head?: RequestHead): void {
+    const refusal = this.refusal!;
+    const key = head?.headers.get("sec-websocket-key") ?? undefined;
+    if (head && new URL(head.target, "http://x").pathname === "/ws" && isWebSocketKey(key)) {
+      this.send(handshakeBytes(key));
+      this.phase = "closing";
+      const link = new FrameWriter(this);
+      link.write(new Encoded(refusal).bytes("json"));
+      return link.end();
+    }
+    this.reply(plainBytes(503, refusal.message, true, { "retry-after": "10" }), true);
+  }
+
+  receive(chunk: Uint8Array): void {
+    if (this.phase === "websocket") return this.frames!.push(chunk);
+    if (this.phase === "closing" || (!this.counted && !this.waitingToBeRefused)) return;
+    this.pending = this.pending.length === 0 ? chunk.slice() : Buffer.concat([this.pending, chunk]);
+    // What a client may send ahead of an answer is bounded: a head and a body.
+    if (this.pending.length > HEAD_MAX_BYTES + API_MAX_BODY) return this.refuse({ status: 413, why: "Too much sent at once." });
+    this.next();
+  }
+
+  /** Reads as far as what is here allows: a head, then its body, then its answer. */
+  private next(): void {
+    if (this.phase === "head") {
+      const end = headEnd(this.pending);
+      if (end === -1) {
+        if (this.pending.length > HEAD_MAX_BYTES) this.refuse({ status: 431, why: `A request's head is at most ${HEAD_MAX_BYTES} bytes.` });
+        else if (this.peerDone && this.pending.length === 0) this.close();
+        return;
+      }
+      if (end > HEAD_MAX_BYTES) return this.refuse({ status: 431, why: `A request's head is at most ${HEAD_MAX_BYTES} bytes.` });
+      const head = parseHead(this.pending.subarray(0, end));
+      if (this.waitingToBeRefused) return this.refused("status" in head ? undefined : head);
+      if ("status" in head) return this.refuse(head);
+      if (head.headers.has("transfer-encoding")) return this.refuse({ status: 411, why: "Send a body with a Content-Length." });
+      const length = head.headers.get("content-length");
+      if (length !== null && !/^\d{1,9}$/.test(length)) return this.refuse({ status: 400, why: "Content-Length is a number of bytes." });
+      this.bodyLength = length === null ? 0 : Number(length);
+      if (this.bodyLength > API_MAX_BODY) return this.refuse({ status: 413, why: `A request's body is at most ${API_MAX_BODY} bytes.` });
+      this.head = head;
+      this.headLength = end;
+      this.phase = "body";
+      const waiting = this.pending.length - end < this.bodyLength;
+      if (waiting && head.headers.get("expect")?.toLowerCase() === "100-continue") this.send(new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n"));
+    }
+    if (this.phase !== "body") return;
+    const end = this.headLength + this.bodyLength;
+    if (this.pending.length < end) return;
+    const head = this.head!;
+    const body = new Uint8Array(this.pending.subarray(this.headLength, end));
+    this.pending = this.pending.subarray(end);
+    this.phase = "answering";
+    void this.answer(head, body);
+  }
+
+  private async answer(head: RequestHead, body: Uint8Array<ArrayBuffer>): Promise<void> {
+    let res: Response | "upgraded";
+    try {
+      res = await this.route(head, body);
+    } catch (err) {
+      this.options.env.log(`! web: ${(err as Error).message}`);
+      res = new Response("Something went wrong on the server.\n", { status: 500 });
+    }
+    if (res === "upgraded" || (this.phase as Phase) === "closing") return;
+    const close = !keepsAlive(head) || this.peerDone || this.options.gate.stopping;
+    const bytes = await responseBytes(res, close, head.method === "HEAD");
+    if ((this.phase as Phase) === "closing") return;
+    this.reply(bytes, close);
+    if (close) return;
+    this.phase = "head";
+    this.head = undefined;
+    this.since = this.options.env.clock.now();
+    this.next(); // a request sent right behind it (pipelined)
+  }
+
+  private async route(head: RequestHead, body: Uint8Array<ArrayBuffer>): Promise<Response | "upgraded"> {
+    const { routes, page } = this.options;
+    const host = head.headers.get("host") ?? "";
+    if (!this.knownHost(host)) {
+      routes.refused("host");
+      const name = hostName(host);
+      return text(
+        421,
+        `This server does not answer to the name ${name || "(none)"}. If it is this server's name, start it with --web-host ${name || "<name>"}; IP addresses and localhost always work.`,
+      );
+    }
+    const url = new URL(head.target, `${this.options.tls ? "https" : "http"}://${host}`);
+    const path = url.pathname;
+    if (path === "/ws") return this.upgrade(head, host);
+    const req = new Request(url, {
+      method: head.method,
+      headers: head.headers,
+      ...(body.length > 0 && head.method !== "GET" && head.method !== "HEAD" ? { body } : {}),
+    });
+    const api = routes.api(req, path, this.address);
+    if (api) return api;
+    if (head.method !== "GET" && head.method !== "HEAD") return text(405, "Only GET here.", { allow: "GET, HEAD" });
+    const asset = page.assets.get(path);
+    if (asset) return assetResponse(asset, head.headers.get("accept-encoding"));
+    if (path === "/healthz") {
+      const health = routes.health();
+      return text(health.ok ? 200 : 503, health.why);
+    }
+    if (path === "/metrics") {
+      return new Response(routes.metrics(), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+    }
+    return text(404, `Nothing at ${path}.`);
+  }
+
+  /** /ws: the handshake checked and answered, and a session from now on. */
+  private upgrade(head: RequestHead, host: string): Response | "upgraded" {
+    const { headers } = head;
+    const origin = headers.get("origin");
+    const scheme = this.options.tls ? "https" : "http";
+    if (origin !== null && !sameOrigin(origin, scheme, host)) {
+      this.options.routes.refused("origin");
+      return text(403, `This WebSocket takes pages from ${scheme}://${host} only, not ${origin}.`);
+    }
+    const wanted = (name: string, token: string) => (headers.get(name) ?? "").toLowerCase().split(",").some((t) => t.trim() === token);
+    if (head.method !== "GET" || !wanted("upgrade", "websocket") || !wanted("connection", "upgrade")) {
+      return text(426, "This is bunchat's WebSocket: connect with a WebSocket client, or open / in a browser.", { upgrade: "websocket" });
+    }
+    if (headers.get("sec-websocket-version") !== "13") {
+      return text(426, "Only WebSocket version 13 is spoken here.", { "sec-websocket-version": "13" });
+    }
+    const key = headers.get("sec-websocket-key") ?? undefined;
+    if (!isWebSocketKey(key)) return text(400, "The WebSocket handshake needs a Sec-WebSocket-Key.");
+    this.send(handshakeBytes(key));
+    const { env, gate } = this.options;
+    this.link = new FrameWriter(this);
+    const session = new Session(env, this.link, this.address, this.port, "web", native);
+    this.session = session;
+    this.frames = new FrameReader(
+      {
+        data: (bytes, end) => {
+          if (bytes.length > 0) {
+            session.receive(bytes);
+            this.lastByte = bytes[bytes.length - 1]!;
+          }
+          // A message is a line, or several; its last line needs no "\n".
+          if (end && this.lastByte !== 0x0a) session.receive(NEWLINE);
+          if (end) this.lastByte = 0x0a;
+        },
+        ping: (payload) => this.link!.sendControl(OPCODE.pong, payload),
+        close: () => session.peerEnded(), // the close frame answers it, once what it sent is handled
+        fail: (code, why) => {
+          this.link!.close(code, why);
+          this.endSocket();
+        },
+      },
+      WS_MAX_MESSAGE,
+    );
+    this.phase = "websocket";
+    gate.upgrade(this, session);
+    session.speakJson(); // a WebSocket speaks JSON from its first line: no plain-text greeting
+    gate.welcome(session);
+    const early = this.pending; // a first message sent right behind the handshake
+    this.pending = new Uint8Array(0);
+    if (early.length > 0) this.frames.push(early);
+    return "upgraded";
+  }
+
+  /** Whether the Host header names this server: an IP address, localhost, or a --web-host name. */
+  private knownHost(host: string): boolean {
+    const name = hostName(host);
+    if (name === "") return false;
+    if (name === "localhost" || /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || name.startsWith("[")) return true;
+    return this.options.names.some((n) => n.toLowerCase() === name);
+  }
+
+  // Writing. Answers go whole, or wait for the socket's drain; a session's bytes go through its link.
+
+  /** Writable, for the session's frames: whatever answer bytes wait go first. */
+  write(data: Uint8Array): number {
+    if (this.out.length > 0 && !this.flush()) return 0;
+    return this.socket.write(data);
+  }
+
+  end(): void {
+    this.endSocket();
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private send(bytes: Uint8Array): void {
+    if (this.out.length > 0) return void this.out.push(bytes);
+    const n = this.socket.write(bytes);
+    if (n >= 0 && n < bytes.length) this.out.push(bytes.subarray(n));
+  }
+
+  /** Writes what waits; true once nothing does. */
+  private flush(): boolean {
+    while (this.out.length > 0) {
+      const next = this.out[0]!;
+      const n = this.socket.write(next);
+      if (n < 0) {
+        this.out = [];
+        return true;
+      }
+      if (n < next.length) {
+        this.out[0] = next.subarray(n);
+        return false;
+      }
+      this.out.shift();
+    }
+    if (this.endAfter) this.socket.end();
+    return true;
+  }
+
+  /** An answer; `close`: the last one, the connection closes once it is out. */
+  private reply(bytes: Uint8Array, close: boolean): void {
+    if (close) {
+      this.phase = "closing";
+      this.endAfter = true;
+    }
+    this.send(bytes);
+    if (close && this.out.length === 0) this.socket.end();
+  }
+
+  private refuse(bad: BadRequest): void {
+    this.reply(plainBytes(bad.status, bad.why), true);
+  }
+
+  private endSocket(): void {
+    this.endAfter = true;
+    if (this.out.length === 0) this.socket.end();
+  }
+
+  private close(): void {
+    this.phase = "closing";
+    this.endSocket();
+  }
+
+  drain(): void {
+    this.flush();
+    this.link?.drain();
+    this.session?.outbox.drain();
+  }
+
+  /** The peer sent its FIN: a request in progress is still answered; a session leaves. */
+  peerEnded(): void {
+    this.peerDone = true;
+    if (this.session) return this.session.peerEnded();
+    if (this.phase === "head" && this.pending.length === 0) this.close();
+  }
+
+  closed(): void {
+    this.all.delete(this);
+    if (this.waitingToBeRefused) this.door.refusedWaiting--;
+    this.waitingToBeRefused = false;
+    this.phase = "closing";
+    if (this.session) this.options.gate.closed(this.session);
+    else if (this.counted) this.options.gate.release(this);
+    this.counted = false;
+  }
+
+  /** Once a second: a request that has not come in time is refused (408); an idle kept-alive connection closed. */
+  sweep(now: number): void {
+    if (this.phase !== "head" && this.phase !== "body") return;
+    if (this.waitingToBeRefused && now - this.since > REFUSED_WAIT_MS) return this.refused();
+    if (now - this.since <= this.options.env.limits.httpRequestMs) return;
+    if (this.phase === "head" && this.pending.length === 0) return this.close();
+    this.refuse({ status: 408, why: `A request must come whole within ${this.options.env.limits.httpRequestMs / 1000} s.` });
+  }
+}
+
+/** The answer to a WebSocket handshake with this key. */
+function handshakeBytes(key: string): Uint8Array {
+  return new TextEncoder().encode(
+    `HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${acceptKey(key)}\r\n\r\n`,
+  );
+}
+
+/** The name in a Host header, lower case, without its port ("[::1]" for IPv6). */
+function hostName(host: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+)(?::\d{1,5})?$/.exec(host.trim());
+  return m ? m[1]!.toLowerCase() : "";
+}
+
+/** Whether a page at `origin` came from this server: the same scheme, and the Host the browser sent. */
+function sameOrigin(origin: string, scheme: "http" | "https", host: string): boolean {
+  try {
+    const url = new URL(origin);
+    return url.protocol === `${scheme}:` && url.host === new URL(`${scheme}://${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
+/** A short plain-text answer. */
+function text(status: number, body: string, headers: Record<string, string> = {}): Response {
+  return new Response(`${body}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8", ...PAGE_HEADERS, ...headers } });
+}
