@@ -13,6 +13,8 @@ import { type Link, type LinkTls, openLink } from "./link.ts";
 import { makeRenderer } from "./render.ts";
 import { backoffMs } from "./backoff.ts";
 import { complete, Completer, Roster } from "./roster.ts";
+import { Terminal } from "./terminal.ts";
+import { ANSWERS, CLOSING, LONG_ANSWER_EVENTS, LONG_ANSWERS, RETRYABLE, SECRET_ARGS } from "./answers.ts";
 
 export interface ClientOptions {
   host: string;
@@ -37,61 +39,11 @@ export interface ClientOptions {
 }
 
 
-/** Events that answer one of our own lines (the server charges their size to our budget). */
-const ANSWERS = new Set<ServerEvent["type"]>([
-  "users",
-  "help",
-  "error",
-  "pong",
-  "away",
-  "away-notice",
-  "private-sent",
-  "invite-sent",
-  "room",
-  "parted",
-  "topic-is",
-  "rooms",
-]);
-
 /** The prompt while the connection is being retried: typed text stays on it, marked as not sendable. */
 const OFFLINE_PROMPT = "(offline) > ";
-
-/** Errors after which the server closes the connection. */
-const CLOSING = new Set<ErrorCode>([
-  "no-newline",
-  "wrong-protocol",
-  "excess-flood",
-  "too-many-attempts",
-  "bad-password",
-  "ping-timeout",
-  "bad-hello",
-  "registration-timeout",
-  "server-full",
-  "too-many-connections",
-  "connecting-too-fast",
-  "too-slow",
-]);
-
-/** Errors after which the server closes, but trying again later can work. */
-const RETRYABLE = new Set<ErrorCode>([
-  "server-full",
-  "too-many-connections",
-  "connecting-too-fast",
-  "ping-timeout",
-  "too-slow",
-  "registration-timeout",
-]);
-
-/** Commands whose arguments are passwords: not left on the screen or in the history. */
-const SECRET_ARGS = new Set<string>(["register", "passwd", "unregister"]);
-
-/** Commands whose answer can be long. */
-const LONG_ANSWERS = new Set<string>(["users", "help", "rooms", "join"]);
 /** What holds the lines to send: no connection, or an answer whose size is not known yet. */
 const OFFLINE = "offline";
 const ANSWER = "answer";
-/** The answers to those. */
-const LONG_ANSWER_EVENTS = new Set<ServerEvent["type"]>(["users", "help", "rooms", "room", "error"]);
 
 /** Exit codes: 0 after quit or end of input; 1 when the server goes away or refuses us. */
 export async function runClient(options: ClientOptions): Promise<number> {
@@ -111,6 +63,7 @@ class ChatClient implements PacerHost<string> {
   private triedName = false;
   private serverShutdown = false;
   private readonly render;
+  private readonly term: Terminal;
   private readonly rl: readline.Interface;
   /** Pipe mode: input lines waiting for the join (or, before it, for the name). */
   private readonly pending: string[] = [];
@@ -126,8 +79,6 @@ class ChatClient implements PacerHost<string> {
   private readonly clock: Clock;
   /** The code of the last error that closes the connection, if the server sent one. */
   private closedBecause: ErrorCode | undefined;
-  /** While the password is typed nothing is echoed. */
-  private muted = false;
   /** Who is online (for Tab) and who we are (for mentions). */
   private readonly roster = new Roster();
   /** Tab: commands, names and rooms, cycling through several matches. */
@@ -163,18 +114,8 @@ class ChatClient implements PacerHost<string> {
         if (options.bell && options.interactive) process.stdout.write("\x07");
       },
     });
-    this.rl = readline.createInterface({
-      input: process.stdin,
-      output: options.interactive ? process.stdout : undefined,
-      terminal: options.interactive,
-      historySize: 500,
-      // Tab: command names, and the names of who is online (kept current from join, leave, rename).
-      ...(options.interactive ? { completer: (line: string) => this.completer.next(line) } : {}),
-    });
-    // Hide the password as it is typed: readline echoes through this method.
-    const rl = this.rl as unknown as { _writeToOutput?: (text: string) => void };
-    const echo = rl._writeToOutput?.bind(this.rl);
-    if (echo) rl._writeToOutput = (text) => echo(this.muted ? text.replace(/[^\r\n]/g, "") : text);
+    this.term = new Terminal(options.interactive, (line) => this.completer.next(line));
+    this.rl = this.term.rl;
   }
 
   async run(): Promise<number> {
@@ -182,7 +123,7 @@ class ChatClient implements PacerHost<string> {
     this.rl.on("line", (line) => this.onInput(line));
     this.rl.on("close", () => this.onInputEnd());
     // Ctrl-C clears a half-typed line first, as shells and irssi do; on an empty line it leaves.
-    this.rl.on("SIGINT", () => (this.rl.line === "" ? this.leave() : this.clearTyped()));
+    this.rl.on("SIGINT", () => (this.rl.line === "" ? this.leave() : this.term.clearTyped()));
     try {
       this.online(await this.connect());
     } catch (err) {
@@ -327,9 +268,7 @@ class ChatClient implements PacerHost<string> {
     }
     this.phase = "password";
     this.show("This server needs a password (what you type is not shown):");
-    this.rl.setPrompt("Password: ");
-    this.rl.prompt(true);
-    this.muted = true;
+    this.term.askSecret("Password: ");
   }
 
   /** Our name is registered: its password, from BUNCHAT_USER_PASSWORD or typed (not echoed). */
@@ -348,9 +287,7 @@ class ChatClient implements PacerHost<string> {
     this.loggingIn = true;
     const warning = unencrypted ? " This server has no TLS: the password travels unencrypted." : "";
     this.show(`${sanitizeText(name)} is a registered name: its password, please (not shown; Enter alone picks another name).${warning}`);
-    this.rl.setPrompt("Password: ");
-    this.rl.prompt(true);
-    this.muted = true;
+    this.term.askSecret("Password: ");
   }
 
   private askName(): void {
@@ -365,8 +302,7 @@ class ChatClient implements PacerHost<string> {
     this.triedName = true;
     if (first && this.options.name !== undefined) return this.send(this.options.name);
     if (this.options.interactive) {
-      this.rl.setPrompt("Enter your username: ");
-      this.rl.prompt(true); // the cursor stays where it was on anything already typed
+      this.term.ask("Enter your username: ");
       return;
     }
     if (!first) {
@@ -382,14 +318,13 @@ class ChatClient implements PacerHost<string> {
       return this.flushPending();
     }
     if (this.phase === "password") {
-      this.muted = false;
+      this.term.secretEntered(line);
       // For rejoining after a lost connection.
       if (this.loggingIn) {
         this.givenLogin = line === "" ? undefined : line;
         this.loginRefused = false;
         this.loggingIn = false;
       } else this.givenPassword = line;
-      this.forget(line); // Up would show the password
     }
     if (this.phase === "naming" || this.phase === "password") {
       const naming = this.phase === "naming";
@@ -412,42 +347,21 @@ class ChatClient implements PacerHost<string> {
       const command = lookupCommand(input.word);
       if (command !== undefined && SECRET_ARGS.has(command)) {
         // A password stays neither on the screen nor in the history (Up).
-        this.retype(`${this.rl.getPrompt()}/${input.word} ${"•".repeat(8)}`, line);
-        this.forget(line);
+        this.term.retype(`${this.rl.getPrompt()}/${input.word} ${"•".repeat(8)}`, line);
+        this.term.forget(line);
       } else if (command === "me" && this.roster.me !== undefined && Buffer.byteLength(line) <= this.maxLineBytes) {
         // Our own /me, as the others see it (a line of text stays on the screen as typed).
         const text = sanitizeText(input.args).trim();
         const shown = text === "" ? undefined : this.render({ type: "action", room: this.roster.room ?? "", from: this.roster.me, text, ts: this.clock.now() });
-        if (shown !== undefined) this.retype(shown, line);
+        if (shown !== undefined) this.term.retype(shown, line);
       }
     }
     this.sendChat(line);
     if (this.phase === "chatting") this.rl.prompt();
   }
 
-  /** Replaces the line just entered (still on the screen, after the prompt) with `shown`. */
-  private retype(shown: string, typed: string): void {
-    const columns = process.stdout.columns || 80;
-    const rows = Math.max(1, Math.ceil((this.rl.getPrompt().length + [...typed].length) / columns));
-    readline.moveCursor(process.stdout, 0, -rows);
-    readline.cursorTo(process.stdout, 0);
-    readline.clearScreenDown(process.stdout);
-    process.stdout.write(`${shown}\n`);
-  }
 
-  /** Takes `line` out of readline's history. */
-  private forget(line: string): void {
-    const history = (this.rl as unknown as { history?: string[] }).history;
-    if (history?.[0] === line) history.shift();
-  }
 
-  /** Ctrl-C on a half-typed line: the line goes, the prompt stays. */
-  private clearTyped(): void {
-    const rl = this.rl as unknown as { line: string; cursor: number };
-    rl.line = "";
-    rl.cursor = 0;
-    this.rl.prompt(true);
-  }
 
   /** Pipe mode: send what was read once the server can take it. */
   private flushPending(): void {
@@ -557,8 +471,7 @@ class ChatClient implements PacerHost<string> {
     this.phase = "waiting";
     this.serverShutdown = false;
     // The prompt stays, marked, and so does what was being typed: it can be sent once we are back.
-    this.rl.setPrompt(OFFLINE_PROMPT);
-    this.rl.prompt(true);
+    this.term.ask(OFFLINE_PROMPT);
     this.scheduleReconnect();
   }
 
@@ -579,23 +492,7 @@ class ChatClient implements PacerHost<string> {
   /** Prints a line above the prompt, leaving what is being typed intact. */
   private show(text: string | undefined): void {
     if (text === undefined) return;
-    if (!this.options.interactive) {
-      process.stdout.write(`${text}\n`);
-      return;
-    }
-    // Clear the prompt and the typed line from their first row down: a long line wraps over
-    // several rows, and the cursor may be on any of them.
-    const rows = (this.rl as unknown as { getCursorPos?: () => { rows: number } }).getCursorPos?.().rows ?? 0;
-    if (rows > 0) readline.moveCursor(process.stdout, 0, -rows);
-    readline.cursorTo(process.stdout, 0);
-    readline.clearScreenDown(process.stdout);
-    process.stdout.write(`${text}\n`);
-    // readline redraws by first moving up over the rows it drew last time; we cleared those
-    // already, and moving up now would erase the line just printed.
-    (this.rl as unknown as { prevRows?: number }).prevRows = 0;
     const offline = this.phase === "waiting" && this.rl.getPrompt() === OFFLINE_PROMPT;
-    if (this.phase === "chatting" || this.phase === "naming" || this.phase === "password" || offline) {
-      this.rl.prompt(true);
-    }
+    this.term.show(text, this.phase === "chatting" || this.phase === "naming" || this.phase === "password" || offline);
   }
 }
