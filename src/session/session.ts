@@ -4,7 +4,7 @@
 import { Encoded } from "../render/codec.ts";
 import { LEAVE_WORDS } from "../render/text.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
-import { FLOOD_OUTPUT_PER_LINE, LIMITS } from "../protocol/limits.ts";
+import { LIMITS } from "../protocol/limits.ts";
 import { type LineHandlers, LineReader } from "../protocol/lines.ts";
 import { checkName, foldName } from "../protocol/names.ts";
 import { TelnetFilter } from "../protocol/telnet.ts";
@@ -19,6 +19,7 @@ import type { Member, MemberNote, Room } from "../core/room.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
 import { botNameError, type Login, nameStanding, nameTakenError, type RegistrationHost } from "./registration.ts";
 import type { Adapter } from "./adapter.ts";
+import * as refusals from "./refusals.ts";
 import { networkOf } from "./network.ts";
 import type { Door, SessionEnv } from "./env.ts";
 
@@ -110,25 +111,13 @@ export class Session
     this.onLine({ text, bytes });
   }
   overflow(): void {
-    this.onLine({
-      bytes: LIMITS.maxLineBytes,
-      problem: error("line-too-long", `That line was longer than ${LIMITS.maxLineBytes} bytes; it was not sent.`),
-    });
+    this.onLine({ bytes: LIMITS.maxLineBytes, problem: refusals.lineTooLong() });
   }
   invalid(): void {
-    this.onLine({
-      bytes: 0,
-      problem: error(
-        "bad-encoding",
-        "That line was not valid UTF-8, so it was not sent. Is your terminal set to UTF-8?",
-      ),
-    });
+    this.onLine({ bytes: 0, problem: refusals.badEncoding() });
   }
   runaway(): void {
-    this.kick(
-      error("no-newline", `${LIMITS.maxRunBytes} bytes arrived without a newline; bunchat reads lines. Closing.`),
-      "flooding",
-    );
+    this.kick(refusals.noNewline(), "flooding");
   }
 
   /** "ip:port", for the log (made when needed, not kept for every connection). */
@@ -341,12 +330,8 @@ export class Session
    */
   outboxOverflowed(held: number, shared: boolean): Uint8Array {
     this.closingSince ??= this.now();
-    const kib = (n: number) => `${Math.round(n / 1024)} KiB`;
-    const why = shared
-      ? `The server holds too much for readers that fell behind (${kib(this.env.limits.maxOutboxTotalBytes)} in all), and ${kib(held)} of it was waiting for you; disconnected.`
-      : `You stopped reading: more than ${kib(this.env.limits.maxOutboxBytes)} waited for you; disconnected.`;
     this.leave("too-slow");
-    return this.adapter.render(error("too-slow", why));
+    return this.adapter.render(refusals.tooSlow(this.env.limits, held, shared));
   }
 
   /** Called about once a second: deadlines that no socket event would ever trigger. */
@@ -358,22 +343,10 @@ export class Session
     }
     if (this.unfinishedSince !== undefined && now - this.unfinishedSince > limits.unfinishedLineMs) {
       this.unfinishedSince = undefined;
-      if (this.reader.dropUnfinished()) {
-        const seconds = limits.unfinishedLineMs / 1000;
-        this.reply(
-          error(
-            "unfinished-line",
-            `Part of a line waited ${seconds} s for its end (a newline); it was dropped, and so is the rest of it.`,
-          ),
-        );
-      }
+      if (this.reader.dropUnfinished()) this.reply(refusals.unfinishedLine(limits));
     }
     if (this.phase !== "chatting" && now - this.connectedAt > limits.registerTimeoutMs) {
-      const seconds = limits.registerTimeoutMs / 1000;
-      return this.kick(
-        error("registration-timeout", `No username chosen within ${seconds} s; closing the connection.`),
-        "disconnected",
-      );
+      return this.kick(refusals.registrationTimeout(limits), "disconnected");
     }
     // Plain clients can't be asked to answer; TCP keepalive watches them (see server.ts).
     if (this.phase !== "chatting" || this.mode === "text" || limits.pingIdleMs <= 0) return;
@@ -383,8 +356,7 @@ export class Session
         this.reply({ type: "ping" });
       }
     } else if (now - this.pingedAt >= limits.pingTimeoutMs) {
-      const seconds = Math.round((now - this.heardAt) / 1000);
-      this.kick(error("ping-timeout", `Nothing heard from you in ${seconds} s; closing the connection.`), "timed-out");
+      this.kick(refusals.pingTimeout(now - this.heardAt), "timed-out");
     }
   }
 
@@ -428,9 +400,7 @@ export class Session
   }
 
   wrongProtocol(what: "TLS" | "HTTP"): void {
-    const { speaks } = this.adapter;
-    const hint = what === "TLS" ? "connect without TLS, or ask for a TLS port" : `connect with ${speaks.clients}`;
-    this.kick(error("wrong-protocol", `This port speaks ${speaks.protocol}, not ${what}: ${hint}.`), "disconnected");
+    this.kick(refusals.wrongProtocol(this.adapter.speaks, what), "disconnected");
   }
 
   private stopWaiting(): void {
@@ -453,13 +423,7 @@ export class Session
   private onLine(input: Input): void {
     if (this.phase === "closed") return;
     if (this.pacer.length >= this.env.limits.floodBacklog) {
-      return this.kick(
-        error(
-          "excess-flood",
-          `More than ${this.env.limits.floodBacklog} lines were waiting to be sent; disconnected for flooding.`,
-        ),
-        "flooding",
-      );
+      return this.kick(refusals.excessFlood(this.env.limits), "flooding");
     }
     this.pacer.push(input, this.now()); // the clock as read once for the chunk
     this.tellIfSlowed();
@@ -475,30 +439,11 @@ export class Session
     const attemptsMs = this.phase === "chatting" ? 0 : this.env.attempts.wait(this.address, this.now());
     if (attemptsMs > 0) {
       this.toldSlow = true;
-      const seconds = Math.ceil(attemptsMs / 1000);
-      return this.reply(
-        error("slow-down", `Too many failed attempts from ${this.address}; the next one is answered in ${seconds} s.`),
-      );
+      return this.reply(refusals.tooManyAttempts(this.address, attemptsMs));
     }
     if (this.phase !== "chatting" || !this.budget) return;
     this.toldSlow = true;
-    const { burstLines, linesPerSecond } = this.env.limits;
-    const outputMs = this.budget.outputWait(this.now());
-    if (outputMs > 0) {
-      const perSecond = Math.round((linesPerSecond * FLOOD_OUTPUT_PER_LINE) / 1024);
-      return this.reply(
-        error(
-          "slow-down",
-          `Your commands asked for more output than ${perSecond} KiB a second (/users in a big room, say); your next lines wait ${Math.ceil(outputMs / 1000)} s and are sent in order.`,
-        ),
-      );
-    }
-    this.reply(
-      error(
-        "slow-down",
-        `You are sending faster than ${linesPerSecond} lines a second (${burstLines} at once); your lines are delayed and sent in order.`,
-      ),
-    );
+    this.reply(refusals.slowDown(this.env.limits, this.budget.outputWait(this.now())));
   }
 
   // PacerHost: when a line may be handled, and what it costs.
