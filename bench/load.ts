@@ -23,8 +23,8 @@ const P = 0x70;
 const encoder = new TextEncoder();
 const micros = () => Math.round(performance.now() * 1000);
 
-/** Senders a measurement may have at most (sequence numbers are kept per sender): half of a 1000-user IRC chat. */
-const MAX_SENDERS = 512;
+/** Senders a measurement may have at most (sequence numbers are kept per sender): one in each of 1000 rooms. */
+const MAX_SENDERS = 1024;
 /** Gaps tracked per receiver and sender; a bigger one is counted lost at once. */
 const MAX_GAP = 100_000;
 

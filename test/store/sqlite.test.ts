@@ -269,6 +269,28 @@ describe("sqlite history", () => {
     expect(() => openStore(path)).toThrow("is from a newer bunchat");
   });
 
+  test("a file from before the contentless index (schema 6): its lines are found by /search after the upgrade, and trimmed from the index", () => {
+    const path = join(tempDir(), "h.sqlite");
+    const db = new Database(path);
+    migrate(db, path, KNOWN_MIGRATIONS.slice(0, 6));
+    // A chunk as schema 6 wrote it: the row, then its text in the external-content index.
+    const meta = (id: number) => JSON.stringify([[id, "public", "Sam", T0]]);
+    for (const [id, text] of [[1, "deploy on friday"], [2, "lunch anyone"], [3, "deploy done"]] as const) {
+      db.run("INSERT INTO chunks (id, room, last, count, ts, lines, text) VALUES (?, '#a', ?, 1, ?, ?, ?)", [id, id, T0, meta(id), text]);
+    }
+    db.run("INSERT INTO chunks_fts (rowid, text) SELECT id, text FROM chunks");
+    db.close();
+    const { store } = openStore(path, { linesPerRoom: 2, days: 0 });
+    expect(texts(store.search(["#a"], query("deploy")))).toEqual(["deploy done", "deploy on friday"]); // newest first
+    store.keep(say("#a", "Sam", "deploy again"));
+    store.flush(); // the room is over its 2 lines: its oldest chunks go, from the index too
+    expect(texts(store.search(["#a"], query("deploy")))).toEqual(["deploy again", "deploy done"]);
+    stores.splice(0).forEach((s) => s.close());
+    const after = new Database(path);
+    expect(after.query("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH '\"deploy\"' ORDER BY rowid").all()).toEqual([{ rowid: 3 }, { rowid: 4 }]);
+    after.close();
+  });
+
   test("a file of an older schema is brought up to date, its lines kept", () => {
     const path = join(tempDir(), "h.sqlite");
     openStore(path).store.keep(say("#a", "Sam", "from before"));

@@ -117,14 +117,10 @@ export class SqliteHistory implements HistoryStore {
     this.index = prepare("INSERT INTO chunks_fts (rowid, text) SELECT id, text FROM chunks WHERE id >= ?");
     this.countRoom = prepare("SELECT sum(count) AS n FROM chunks WHERE room = ?");
     this.oldestOfRoom = prepare(`SELECT id, count FROM chunks WHERE room = ? ORDER BY id LIMIT ${PRUNE_BATCH}`);
-    this.unindexRoom = prepare(
-      "INSERT INTO chunks_fts (chunks_fts, rowid, text) SELECT 'delete', id, text FROM chunks WHERE room = ? AND id <= ?",
-    );
+    this.unindexRoom = prepare("DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE room = ? AND id <= ?)");
     this.deleteRoom = prepare("DELETE FROM chunks WHERE room = ? AND id <= ?");
     this.oldest = prepare(`SELECT id, ts FROM chunks ORDER BY id LIMIT ${PRUNE_BATCH}`);
-    this.unindexUpTo = prepare(
-      "INSERT INTO chunks_fts (chunks_fts, rowid, text) SELECT 'delete', id, text FROM chunks WHERE id <= ?",
-    );
+    this.unindexUpTo = prepare("DELETE FROM chunks_fts WHERE rowid <= ?");
     this.deleteUpTo = prepare("DELETE FROM chunks WHERE id <= ?");
     this.page = prepare("SELECT id, room, lines, text FROM chunks WHERE room = ? AND id < ? ORDER BY id DESC");
     this.setTopic = prepare("INSERT OR REPLACE INTO topics (room, text, sender, ts) VALUES (?, ?, ?, ?)");
