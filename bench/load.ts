@@ -465,9 +465,11 @@ async function latency(senders: number, perSecond: number, ms: number, patienceM
   seenDeliveries = 0;
   const interval = 1000 / perSecond;
   const started = performance.now();
+  let sent = 0;
   for (let i = 0; performance.now() - started < ms; i++) {
     const s = i % senders;
     conns[s]!.outbox.send(encoder.encode(payload(s)));
+    sent++;
     const due = started + (i + 1) * interval;
     await Bun.sleep(Math.max(0, due - performance.now()));
   }
@@ -489,6 +491,7 @@ async function latency(senders: number, perSecond: number, ms: number, patienceM
     return Number.NaN;
   };
   return {
+    sent,
     deliveries: stats.deliveries,
     lost: stats.lost + missing(rs) - missingBefore,
     reordered: stats.reordered,

@@ -81,9 +81,21 @@ const LATENCY = {
  */
 const CHAT = QUICK ? { users: 100, ms: 1000 } : { users: 1000, ms: 4000 };
 const CHAT_TALKERS = CHAT.users / 10;
-/** Many small rooms: users in rooms of `size`, one sender in each, `perSecond` lines a second in all. */
-const ROOMS = QUICK ? { users: 100, size: 20, perSecond: 100, ms: 500 } : { users: 1000, size: 20, perSecond: 100, ms: 3000 };
-const ROOM_COUNT = ROOMS.users / ROOMS.size;
+/**
+ * Many small rooms: users in rooms of `size`, one sender in each, `perSecond` lines a second in all;
+ * each beside one room of the same size carrying the same lines a second, to tell what a line costs
+ * for being in one of many rooms. `key` names their figures.
+ */
+const ROOM_SHAPES = (
+  QUICK
+    ? [{ key: "rooms", users: 100, size: 20, perSecond: 100, ms: 500 }]
+    : [
+        { key: "rooms", users: 1000, size: 20, perSecond: 100, ms: 3000 },
+        { key: "smallRooms", users: 10_000, size: 10, perSecond: 1000, ms: 3000 },
+      ]
+).map((shape) => ({ ...shape, count: shape.users / shape.size }));
+/** The idle server's CPU is measured over this long, once its 10,000 users are in and it has settled. */
+const IDLE_CPU_MS = QUICK ? 0 : 5000;
 const IDLE_USERS = 10_000;
 /** Users connecting at once in the join storm (0: no storm). */
 const STORM = Number(flags["storm-users"] ?? (QUICK ? 1000 : 10_000));
@@ -698,14 +710,27 @@ async function measure(target: Target): Promise<Figures> {
       `  ${target.label}, chat of ${CHAT.users} (${CHAT_TALKERS} talking): ${show(figures.chatRate, "rate")} deliveries/s, ${show(figures.chatCost, "ms")} CPU per million, p99 ${show(figures.chatP99, "ms")}, lost ${figures.chatLost}`,
     );
   }
-  if (target.rooms && ROOMS.users > 0) {
-    // Many small rooms, as a team uses them: one sender per room, a chat's pace in all.
-    const joining = { users: ROOMS.users, senders: ROOM_COUNT, rooms: ROOM_COUNT };
-    const r = await pacedChat(target, "many rooms", joining, ROOMS.perSecond, ROOMS.ms);
-    if (typeof r === "string") figures.roomsRate = r;
-    else Object.assign(figures, { roomsRate: r.rate, roomsP99: r.p99, roomsCost: r.cost, roomsCpu: pct(r.share), roomsLost: r.lost });
+  for (const shape of target.rooms ? ROOM_SHAPES : []) {
+    // Many small rooms, as a team uses them: one sender per room, a chat's pace in all; then one
+    // room of that size carrying the same lines a second.
+    const { key, count, size, perSecond, ms } = shape;
+    const many = await pacedChat(target, `${count} rooms`, { users: shape.users, senders: count, rooms: count }, perSecond, ms);
+    const one = await pacedChat(target, `one room of ${size}`, { users: size, senders: SENDERS(size) }, perSecond, ms);
+    if (typeof many === "string") figures[`${key}Rate`] = many;
+    else {
+      Object.assign(figures, {
+        [`${key}Rate`]: many.rate,
+        [`${key}P99`]: many.p99,
+        [`${key}Cost`]: many.cost,
+        [`${key}Cpu`]: pct(many.share),
+        [`${key}Lost`]: many.lost,
+        [`${key}Line`]: many.perLine,
+      });
+    }
+    if (typeof one !== "string") figures[`${key}OneLine`] = one.perLine;
+    if (typeof many !== "string" && typeof one !== "string") figures[`${key}Ratio`] = `${(many.perLine / one.perLine).toFixed(2)}×`;
     console.log(
-      `  ${target.label}, ${ROOM_COUNT} rooms of ${ROOMS.size}: ${show(figures.roomsRate, "rate")} deliveries/s, p99 ${show(figures.roomsP99, "ms")}, server ${figures.roomsCpu}`,
+      `  ${target.label}, ${count} rooms of ${size}: ${show(figures[`${key}Rate`], "rate")} deliveries/s, p99 ${show(figures[`${key}P99`], "ms")}, server ${figures[`${key}Cpu`]}, ${show(figures[`${key}Line`], "us")} a line (one room of ${size}: ${show(figures[`${key}OneLine`], "us")})`,
     );
   }
   if (target.memory && MEMORY) {
@@ -722,6 +747,13 @@ async function measure(target: Target): Promise<Figures> {
       await settle([proc.pid, load.pid], 60_000);
       const full = await rssMiB(proc.pid);
       Object.assign(figures, { rssIdle: idle, rss10k: full, perUser: ((full - idle) * 1024 * 1024) / IDLE_USERS });
+      if (IDLE_CPU_MS > 0) {
+        // What keeping 10,000 quiet connections costs: the sweep, timers, keepalives.
+        const before = await cpuSeconds(proc.pid);
+        const at = performance.now();
+        await Bun.sleep(IDLE_CPU_MS);
+        figures.idleCpu = `${(((await cpuSeconds(proc.pid)) - before) / ((performance.now() - at) / 1000) * 100).toFixed(2)} %`;
+      }
     } catch (err) {
       figures.rss10k = `failed: ${(err as Error).message}`;
     } finally {
@@ -1012,8 +1044,9 @@ async function pacedChat(
   joining: { users: number; senders: number; rooms?: number },
   perSecond: number,
   ms: number,
-): Promise<{ rate: number; p99: number; cost: number; share: number; lost: number } | string> {
+): Promise<{ rate: number; p99: number; cost: number; share: number; lost: number; perLine: number } | string> {
   const rates: number[] = [];
+  const perLine: number[] = [];
   const p99: number[] = [];
   const cost: number[] = [];
   const share: number[] = [];
@@ -1027,6 +1060,7 @@ async function pacedChat(
         rates.push(r.deliveries / cpu.seconds);
         p99.push(r.p99);
         cost.push((cpu.server / r.deliveries) * 1e9);
+        perLine.push((cpu.server / r.sent) * 1e6);
         share.push(cpu.server / cpu.seconds);
         lost += r.lost;
         noteOdd(target, what, r);
@@ -1036,7 +1070,7 @@ async function pacedChat(
     notes.add(`${target.label}, ${what}: ${(err as Error).message}`);
     return `failed: ${(err as Error).message}`;
   }
-  return { rate: median(rates), p99: median(p99), cost: median(cost), share: median(share), lost };
+  return { rate: median(rates), p99: median(p99), cost: median(cost), share: median(share), lost, perLine: median(perLine) };
 }
 
 async function onFreshServer(
@@ -1069,7 +1103,7 @@ const setups: Record<string, number[]> = {};
 /** Cluster nodes' summaries, per repetition, until a room size is done. */
 const envelopes: string[][] = [];
 
-function show(value: number | string | undefined, kind: "rate" | "ms" | "mib" | "bytes" | "count"): string {
+function show(value: number | string | undefined, kind: Kind): string {
   if (value === undefined) return "–";
   if (typeof value === "string") return value.length > 40 ? `${value.slice(0, 40)}…` : value;
   if (value === Number.POSITIVE_INFINITY && kind === "ms") return "over 1 s";
@@ -1079,6 +1113,8 @@ function show(value: number | string | undefined, kind: "rate" | "ms" | "mib" | 
       return value >= 1e6 ? `${(value / 1e6).toFixed(2)}M` : `${(value / 1e3).toFixed(0)}k`;
     case "ms":
       return `${value.toFixed(2)} ms`;
+    case "us":
+      return `${value.toFixed(0)} µs`;
     case "mib":
       return `${value.toFixed(1)} MiB`;
     case "bytes":
@@ -1143,7 +1179,7 @@ const elapsed = (performance.now() - started) / 1000;
 // The table: one row per figure, one column per server; in brackets, how many times the C
 // ceiling's figure it is, measured in the same run.
 const CEIL = results.get("ceiling");
-type Kind = "rate" | "ms" | "mib" | "bytes" | "count";
+type Kind = "rate" | "ms" | "us" | "mib" | "bytes" | "count";
 type Row = { label: string; key: string; kind: Kind; versusCeiling?: boolean };
 const perSize = (label: (u: number) => string, key: string, kind: Kind, versusCeiling = false): Row[] =>
   USERS.map((u) => ({ label: label(u), key: `${key}${u}`, kind, versusCeiling }));
@@ -1174,15 +1210,16 @@ const ROWS: Row[] = [
   { label: `chat of ${CHAT.users}: deliveries/s`, key: "chatRate", kind: "rate" },
   { label: `chat of ${CHAT.users}: p99 from send to receipt`, key: "chatP99", kind: "ms" },
   { label: `chat of ${CHAT.users}: lost`, key: "chatLost", kind: "count" },
-  {
-    label: `**${ROOM_COUNT} rooms of ${ROOMS.size}** (${ROOMS.users} users), ${ROOMS.perSecond} lines/s in all: deliveries/s`,
-    key: "roomsRate",
-    kind: "rate",
-  },
-  { label: `${ROOM_COUNT} rooms of ${ROOMS.size}: p99 from send to receipt`, key: "roomsP99", kind: "ms" },
-  { label: `${ROOM_COUNT} rooms of ${ROOMS.size}: server CPU (share of a core)`, key: "roomsCpu", kind: "count" },
-  { label: `${ROOM_COUNT} rooms of ${ROOMS.size}: server CPU per million deliveries`, key: "roomsCost", kind: "ms" },
-  { label: `${ROOM_COUNT} rooms of ${ROOMS.size}: lost`, key: "roomsLost", kind: "count" },
+  ...ROOM_SHAPES.flatMap(({ key, count, size, users, perSecond }): Row[] => [
+    { label: `**${count} rooms of ${size}** (${users.toLocaleString("en")} users), ${perSecond} lines/s in all: deliveries/s`, key: `${key}Rate`, kind: "rate" },
+    { label: `${count} rooms of ${size}: p99 from send to receipt`, key: `${key}P99`, kind: "ms" },
+    { label: `${count} rooms of ${size}: server CPU (share of a core)`, key: `${key}Cpu`, kind: "count" },
+    { label: `${count} rooms of ${size}: server CPU per million deliveries`, key: `${key}Cost`, kind: "ms" },
+    { label: `${count} rooms of ${size}: server CPU per line`, key: `${key}Line`, kind: "us" },
+    { label: `one room of ${size}, the same ${perSecond} lines/s: server CPU per line`, key: `${key}OneLine`, kind: "us" },
+    { label: `${count} rooms of ${size}: a line's CPU ÷ one room's (goal: at most 2×)`, key: `${key}Ratio`, kind: "count" },
+    { label: `${count} rooms of ${size}: lost`, key: `${key}Lost`, kind: "count" },
+  ]),
   {
     label: `**join storm**: ${STORM.toLocaleString("en")} users connect and register at once`,
     key: "storm",
@@ -1202,6 +1239,7 @@ const ROWS: Row[] = [
   { label: "RSS idle", key: "rssIdle", kind: "mib" },
   { label: `RSS with ${IDLE_USERS.toLocaleString("en")} idle users`, key: "rss10k", kind: "mib" },
   { label: "per idle user", key: "perUser", kind: "bytes" },
+  { label: `server CPU with ${IDLE_USERS.toLocaleString("en")} idle users (share of a core; goal: under 1 %)`, key: "idleCpu", kind: "count" },
 ];
 for (const figures of results.values()) {
   for (const u of USERS) {
@@ -1265,11 +1303,13 @@ than ${floorMs!.toFixed(1)} ms after it arrives, whoever the server is. That is 
   receiver has every line, or after 2 s without a delivery.
 - **Latency**: ${LATENCY.senders} senders together at ${LATENCY.perSecond} lines/s for ${LATENCY.ms / 1000} s to ${LATENCY.users} users, on a server and connections of
   their own; from the sender's write to each receiver's read, both in the load generator.
-- **Many rooms** (bunchat only: the others have one room): ${ROOMS.users} users, each in the default room and
-  in one of ${ROOM_COUNT} rooms of ${ROOMS.size} (\`/join #r<n>\`), one sender in each room, ${ROOMS.perSecond} lines a second in all for
-  ${ROOMS.ms / 1000} s; a line reaches its room's ${ROOMS.size - 1} other members and nobody else (a line that reached
+- **Many rooms** (bunchat only: the others have one room): ${ROOM_SHAPES.map((r) => `${r.users.toLocaleString("en")} users in ${r.count} rooms of ${r.size}, ${r.perSecond} lines a second in all`).join("; ")};
+  each user is in the default room and one of the rooms (\`/join #r<n>\`), one sender in each room,
+  for ${(ROOM_SHAPES[0]?.ms ?? 0) / 1000} s; a line reaches its room's other members and nobody else (a line that reached
   anyone else would be counted as cut or glued: not a delivery). Server CPU over the same window.
-- **Join storm**: ${STORM.toLocaleString("en")} users connect at once and register (bunchat: half in plain text, half
+  Beside each, one room of the same size carrying the same lines a second (2 to 4 senders), on a
+  server of its own: the goal is that a line costs at most twice as much for being in one of many rooms.
+${MEMORY ? `- **Idle**: with ${IDLE_USERS.toLocaleString("en")} users in and quiet (after the RSS figure), the server's CPU over ${IDLE_CPU_MS / 1000} s.\n` : ""}- **Join storm**: ${STORM.toLocaleString("en")} users connect at once and register (bunchat: half in plain text, half
   structured; the C server: plain text) until each has been welcomed; then one line from the first
   is timed to the last receiver, behind whatever the storm left queued. bunchat's room has ${REPLAY_LINES} lines
   of history first, so each user is also sent them on joining (a "history" block after the welcome).
@@ -1349,6 +1389,7 @@ if (!flags["no-write"]) {
     latencyUsers: LATENCY.users,
     storm: STORM,
     idleUsers: IDLE_USERS,
+    roomShapes: ROOM_SHAPES.map(({ key, count, size, perSecond }) => ({ key, count, size, perSecond })),
     figures: Object.fromEntries(results),
   };
   await Bun.write(`${import.meta.dir}/results.json`, `${JSON.stringify(json, null, 2)}\n`);

@@ -38,6 +38,8 @@ export type LoadReply =
     }
   | {
       type: "latency";
+      /** Lines sent, over every sender. */
+      sent: number;
       deliveries: number;
       lost: number;
       reordered: number;

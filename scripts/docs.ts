@@ -170,6 +170,8 @@ interface BenchResults {
   latencyUsers: number;
   storm: number;
   idleUsers: number;
+  /** The many-rooms rows (absent from runs before they were added). */
+  roomShapes?: { key: string; count: number; size: number; perSecond: number }[];
   figures: Record<string, Record<string, number | string>>;
 }
 
@@ -180,17 +182,19 @@ function benchFigures(): string {
   const json = r.figures["bunchat-json"] ?? {};
   const c = r.figures.ceiling ?? {};
   const floor = r.figures["bun-batched"] ?? {};
+  const memory = r.figures["bunchat-memory"] ?? {};
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
   const ms = (v: unknown, digits = 1) => (num(v) === undefined ? "–" : `${num(v)!.toFixed(digits)} ms`);
+  const us = (v: unknown) => (num(v) === undefined ? "–" : `${num(v)!.toFixed(0)} µs`);
   const times = (a: unknown, b: unknown) =>
     num(a) === undefined || !num(b) ? "–" : `${(num(a)! / num(b)!).toFixed(1)}×`;
   const rows = [
-    "| server CPU per million deliveries | bunchat (text) | bunchat (JSON) | Bun, batched per turn | C, batched per turn | bunchat ÷ Bun floor | bunchat ÷ C |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| server CPU per million deliveries | bunchat (text) | bunchat (JSON) | bunchat `--db none` | Bun, batched per turn | C, batched per turn | bunchat ÷ Bun floor | `--db none` ÷ Bun floor | bunchat ÷ C |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...r.users.flatMap((u) =>
       (["burst", "steady"] as const).map((shape) => {
         const key = `${shape}Cost${u}`;
-        return `| ${shape}, ${u} users | ${ms(ours[key])} | ${ms(json[key])} | ${ms(floor[key])} | ${ms(c[key])} | ${times(ours[key], floor[key])} | ${times(ours[key], c[key])} |`;
+        return `| ${shape}, ${u} users | ${ms(ours[key])} | ${ms(json[key])} | ${ms(memory[key])} | ${ms(floor[key])} | ${ms(c[key])} | ${times(ours[key], floor[key])} | ${times(memory[key], floor[key])} | ${times(ours[key], c[key])} |`;
       }),
     ),
   ];
@@ -207,6 +211,11 @@ function benchFigures(): string {
         : ` One loopback send() costs ${(r.sendNs / 1000).toFixed(1)} µs here, so a line's last reader gets it ${ms(r.floorMs)} after it arrives at the earliest, whoever the server is.`
     }`,
     `- **${r.idleUsers.toLocaleString("en")} idle users**: ${num(ours.rss10k)?.toFixed(0) ?? "–"} MiB RSS in all (${num(ours.rssIdle)?.toFixed(0) ?? "–"} MiB of it the idle server), ${((num(ours.perUser) ?? Number.NaN) / 1024).toFixed(1)} KiB a user.`,
+    ...(r.roomShapes ?? []).map(
+      ({ key, count, size, perSecond }) =>
+        `- **${count} rooms of ${size}**, ${perSecond} lines/s in all: ${us(ours[`${key}Line`])} of server CPU a line (${ours[`${key}Cpu`] ?? "–"} of a core); one room of ${size} carrying the same lines: ${us(ours[`${key}OneLine`])} a line (${ours[`${key}Ratio`] ?? "–"}).`,
+    ),
+    ...(ours.idleCpu === undefined ? [] : [`- **An idle server** with ${r.idleUsers.toLocaleString("en")} users in: ${ours.idleCpu} of a core.`]),
     `- Lost, in every burst, steady and latency run: ${lost ? "nothing" : "see bench/RESULTS.md"}.`,
   ].join("\n");
 }
