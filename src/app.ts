@@ -11,6 +11,7 @@ import type { Retention } from "./store/history.ts";
 import { RedisAccounts, RedisBans, RedisRooms, RedisTokens } from "./store/redis/records.ts";
 import { RedisHistory } from "./store/redis/history.ts";
 import { SqliteFile } from "./store/sqlite/file.ts";
+import { MemoryHistory } from "./store/memory/history.ts";
 import type { SqliteOptions } from "./store/sqlite/history.ts";
 
 /** What the hub keeps, and where. */
@@ -20,8 +21,9 @@ export interface AppConfig extends Omit<ServerOptions, "hub" | "bus">, Stores, P
   /** Where everyone starts. */
   defaultRoom?: string;
   /**
-   * One server's stores in a bun:sqlite file (":memory:" for --db none): history, names, bans,
-   * rooms' roles and bot tokens. Stores given one by one (tests) are used as they are instead.
+   * One server's stores in a bun:sqlite file: history, names, bans, rooms' roles and bot tokens.
+   * ":memory:" (--db none): the records in an in-memory database, history in MemoryHistory (no
+   * search index; bounded by `ringBytes`). Stores given one by one (tests) are used as they are instead.
    */
   sqlite?: Omit<SqliteOptions, "status">;
   /**
@@ -57,7 +59,21 @@ export async function buildServer(config: AppConfig): Promise<ChatServer> {
           tokens: new RedisTokens(bus),
         }
       : file
-        ? { history: file.history, accounts: file.accounts, bans: file.bans, roomStore: file.roomStore, tokens: file.tokens }
+        ? {
+            history:
+              sqlite?.path === ":memory:"
+                ? new MemoryHistory({
+                    retention: sqlite.retention,
+                    ...(sqlite.ringBytes !== undefined ? { maxBytes: sqlite.ringBytes } : {}),
+                    ...(config.clock ? { clock: config.clock } : {}),
+                    onClose: () => file.close(), // the records' database, and its own unused history
+                  })
+                : file.history,
+            accounts: file.accounts,
+            bans: file.bans,
+            roomStore: file.roomStore,
+            tokens: file.tokens,
+          }
         : { history, accounts, bans, roomStore, tokens };
   hub = new Hub({
     clustered: bus !== undefined,

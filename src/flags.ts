@@ -64,7 +64,7 @@ export const SERVER_FLAGS = [
     name: "db",
     value: "<file>",
     default: `\`${DEFAULT_DB}\``,
-    help: "where rooms' history is kept (SQLite, made if missing; one server per file); `none`: in memory only, gone at exit. Private messages are never kept",
+    help: "where rooms' history is kept (SQLite, made if missing; one server per file); `none`: in memory only (up to `--replay-memory`; `/search` reads the newest 2 MiB of your rooms' lines), gone at exit. Private messages are never kept",
   },
   {
     name: "history-on-join",
@@ -76,7 +76,7 @@ export const SERVER_FLAGS = [
     name: "replay-memory",
     value: "<MiB>",
     default: `\`${REPLAY_MEMORY / 1048576}\``,
-    help: "memory for the lines shown to joiners, kept for the rooms joined lately; past it, the rooms joined longest ago are read from `--db` again when next joined",
+    help: "memory for the lines shown to joiners, kept for the rooms joined lately; past it, the rooms joined longest ago are read from `--db` again when next joined. With `--db none`, the memory for all the history: past it, the server's oldest lines go first",
   },
   {
     name: "history-lines",

@@ -1,8 +1,10 @@
-// The store suites (stores.case.ts) against bun:sqlite, in memory, called through their interfaces.
+// The store suites (stores.case.ts) against bun:sqlite (in memory) and MemoryHistory (--db none),
+// called through their interfaces.
 
 import { afterEachTest } from "../helpers/cleanup.ts";
 import { memoryStore } from "../helpers/accounts.ts";
 import type { SqliteFile } from "../../src/store/sqlite/file.ts";
+import { MemoryHistory } from "../../src/store/memory/history.ts";
 import { accountStoreBehaviour, historyStoreBehaviour, settleBy } from "./stores.case.ts";
 
 const open: SqliteFile[] = [];
@@ -19,6 +21,11 @@ function file(): SqliteFile {
 historyStoreBehaviour("bun:sqlite", async () => {
   const { history } = file();
   return { store: history, settle: settleBy(history) };
+});
+
+historyStoreBehaviour("memory (--db none)", async () => {
+  const store = new MemoryHistory({ retention: { linesPerRoom: 1000, days: 0 } });
+  return { store, settle: settleBy(store) };
 });
 
 accountStoreBehaviour("bun:sqlite", async () => file().accounts);
