@@ -269,6 +269,30 @@ describe("sqlite history", () => {
     expect(() => openStore(path)).toThrow("is from a newer bunchat");
   });
 
+  test("a chunk's facts come back exactly (ids, kinds, senders, times), and a damaged one is skipped, not trusted", () => {
+    const path = join(tempDir(), "h.sqlite");
+    const { store } = openStore(path);
+    const kept: KeptEvent[] = [
+      say("#a", "Zoë", "plain", T0 + 1),
+      { type: "action", room: "#a", from: "O'Brien", text: "waves", ts: T0 + 2 },
+      { type: "public", room: "#a", from: "deploy", text: "build green", ts: T0 + 3, bot: true },
+      { type: "topic", room: "#a", by: "Zoë", text: "release day", ts: T0 + 4 },
+      say("#a", "O'Brien", "again", T0 + 5),
+    ];
+    for (const event of kept) store.keep(event);
+    store.flush();
+    stores.splice(0).forEach((s) => s.close());
+    const reopened = openStore(path).store;
+    expect(reopened.before("#a", 10).map((k) => k.event)).toEqual(kept);
+    const ids = reopened.before("#a", 10).map((k) => k.id);
+    expect(ids).toEqual([...ids].sort((a, b) => Number(a) - Number(b)));
+    stores.splice(0).forEach((s) => s.close());
+    const db = new Database(path);
+    db.run("UPDATE chunks SET lines = x'0102'");
+    db.close();
+    expect(openStore(path).store.before("#a", 10)).toEqual([]);
+  });
+
   test("a file from before the contentless index (schema 6): its lines are found by /search after the upgrade, and trimmed from the index", () => {
     const path = join(tempDir(), "h.sqlite");
     const db = new Database(path);

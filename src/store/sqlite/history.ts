@@ -8,8 +8,8 @@
 import type { Database, Statement } from "bun:sqlite";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import type { Topic } from "../../protocol/events.ts";
-import { type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, lineBytes, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType } from "../history.ts";
-import { parseJson } from "../../protocol/decode.ts";
+import { type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, lineBytes, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent } from "../history.ts";
+import { decodeFacts, encodeFacts } from "./chunk.ts";
 
 /** Lines waiting past which they are written at once (a few milliseconds of work), not at the hub's next flush. */
 export const WRITE_AT = 1000;
@@ -58,7 +58,9 @@ interface Ring {
 interface ChunkRow {
   id: number;
   room: string;
-  lines: string;
+  count: number;
+  /** chunk.ts: a BLOB (schema 7 on), or JSON text (before). */
+  lines: string | Uint8Array;
   text: string;
 }
 
@@ -122,7 +124,7 @@ export class SqliteHistory implements HistoryStore {
     this.oldest = prepare(`SELECT id, ts FROM chunks ORDER BY id LIMIT ${PRUNE_BATCH}`);
     this.unindexUpTo = prepare("DELETE FROM chunks_fts WHERE rowid <= ?");
     this.deleteUpTo = prepare("DELETE FROM chunks WHERE id <= ?");
-    this.page = prepare("SELECT id, room, lines, text FROM chunks WHERE room = ? AND id < ? ORDER BY id DESC");
+    this.page = prepare("SELECT id, room, count, lines, text FROM chunks WHERE room = ? AND id < ? ORDER BY id DESC");
     this.setTopic = prepare("INSERT OR REPLACE INTO topics (room, text, sender, ts) VALUES (?, ?, ?, ?)");
     this.clearTopic = prepare("DELETE FROM topics WHERE room = ?");
     this.getTopic = prepare("SELECT text, sender, ts FROM topics WHERE room = ?");
@@ -233,7 +235,7 @@ export class SqliteHistory implements HistoryStore {
     const match = query.terms.map((t) => `"${t.word}"${t.prefix ? "*" : ""}`).join(" ");
     const chunks = this.db
       .query<ChunkRow, (string | number)[]>(
-        `SELECT c.id, c.room, c.lines, c.text FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+        `SELECT c.id, c.room, c.count, c.lines, c.text FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
          WHERE chunks_fts MATCH ? AND c.room IN (${rooms.map(() => "?").join(", ")})
          ORDER BY chunks_fts.rowid DESC`,
       )
@@ -273,9 +275,8 @@ export class SqliteHistory implements HistoryStore {
         for (const [room, chunk] of byRoom) {
           const first = chunk[0]!;
           const last = chunk[chunk.length - 1]!;
-          const meta = chunk.map(({ id, event }) => [id, storedType(event), event.type === "topic" ? event.by : event.from, event.ts]);
           const text = chunk.map((l) => l.event.text).join("\n");
-          this.insert.run(first.id, room, last.id, chunk.length, last.event.ts, JSON.stringify(meta), text);
+          this.insert.run(first.id, room, last.id, chunk.length, last.event.ts, encodeFacts(chunk), text);
           for (const { event } of chunk) {
             if (event.type === "topic" && event.text === "") this.clearTopic.run(room);
             else if (event.type === "topic") this.setTopic.run(room, event.text, event.by, event.ts);
@@ -377,21 +378,17 @@ function topicOf(event: Extract<KeptEvent, { type: "topic" }>): Topic {
 }
 
 /**
- * A chunk's lines, as written (see MIGRATIONS). A file is ours, but it is read back with care: a
- * line that does not read as one is skipped, not trusted.
+ * A chunk's lines, as written (chunk.ts: either format). A file is ours, but it is read back with
+ * care: a line that does not read as one is skipped, not trusted.
  */
 function linesOf(chunk: ChunkRow): Line[] {
-  const meta = parseJson(chunk.lines);
-  if (!Array.isArray(meta)) return [];
   const texts = chunk.text.split("\n");
   const out: Line[] = [];
-  meta.forEach((m: unknown, i) => {
+  decodeFacts(chunk.lines, chunk.count).forEach((facts, i) => {
     const text = texts[i];
-    if (!Array.isArray(m) || text === undefined) return;
-    const [id, type, from, ts] = m;
-    if (typeof id !== "number" || typeof from !== "string" || typeof ts !== "number") return;
-    const event = storedEvent(type, chunk.room, from, text, ts);
-    if (event) out.push({ id, event });
+    if (facts === undefined || text === undefined) return;
+    const event = storedEvent(facts.type, chunk.room, facts.from, text, facts.ts);
+    if (event) out.push({ id: facts.id, event });
   });
   return out;
 }
