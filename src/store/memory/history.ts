@@ -1,12 +1,16 @@
 // History in memory (`--db none`): each room's lines in an array, gone when the server stops.
 // Bounded twice: per room by --history-lines (and --history-days), and in all by --replay-memory,
 // past which the oldest lines of the whole server go first. Keeping a line is an array push: no
-// table, no search index. /search reads the user's rooms newest first, at most SEARCH_READ_BYTES
+// table, no search index. /search reads the user's rooms newest first, at most MEMORY_SEARCH_BYTES
 // of lines (about the last 30,000), rather than everything an index would find.
+//
+// A line is kept as columns (its id and time in typed arrays, its kind, sender and text in arrays
+// of their own), not as an object: a flood keeps a million lines a second, and objects that live
+// for thousands of lines were half of what keeping a line cost the garbage collector.
 
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import type { Topic } from "../../protocol/events.ts";
-import { type Cursor, type HistoryStore, type Kept, type KeptEvent, lineBytes, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery } from "../history.ts";
+import { type Cursor, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType } from "../history.ts";
 
 /** Bytes of lines /search reads at most (their text), newest first over the rooms asked about. */
 export const MEMORY_SEARCH_BYTES = 2 * 1024 * 1024;
@@ -22,48 +26,66 @@ export interface MemoryHistoryOptions {
   onClose?: () => void;
 }
 
-interface Line extends Kept {
-  readonly id: number;
-}
+/** What lineBytes counts for a line (see there), from its columns. */
+const bytesOf = (text: string, from: string) => 96 + 2 * (text.length + from.length);
 
-/** A kept line where the store holds it: its room, and whether it has been let go. */
-interface Entry {
-  readonly line: Line;
-  readonly room: RoomLines;
-  gone: boolean;
-}
-
-/** Drops the first `start` items of `items` once they are most of it (a queue's front, in bulk). */
-function compacted<T>(items: T[], start: number): T[] | undefined {
-  return start >= 1024 && start * 2 >= items.length ? items.slice(start) : undefined;
-}
-
-/** A room's lines, oldest first from `start` (the ones before it are gone, and dropped in bulk). */
-class RoomLines {
-  entries: Entry[] = [];
+/**
+ * A queue of lines in columns, oldest first from `start`; the ones before it are gone and given
+ * back in bulk, once they are most of it.
+ */
+class Lines {
+  ids: number[] = [];
+  times: number[] = [];
+  kinds: string[] = [];
+  froms: string[] = [];
+  texts: string[] = [];
   start = 0;
 
+  constructor(readonly room: string) {}
+
   get count(): number {
-    return this.entries.length - this.start;
+    return this.ids.length - this.start;
   }
 
-  /** Lets its oldest line go. */
-  dropOldest(): Entry {
-    const entry = this.entries[this.start]!;
-    entry.gone = true;
-    this.entries[this.start++] = undefined as unknown as Entry; // let it go now, not at the next compaction
-    const rest = compacted(this.entries, this.start);
-    if (rest) [this.entries, this.start] = [rest, 0];
-    return entry;
+  /** The id of its oldest line, or -1. */
+  get oldestId(): number {
+    return this.start < this.ids.length ? this.ids[this.start]! : -1;
   }
 
-  /** The index of the first line at or after `id` (entries.length if none). */
+  push(id: number, event: KeptEvent): void {
+    this.ids.push(id);
+    this.times.push(event.ts);
+    this.kinds.push(storedType(event));
+    this.froms.push(event.type === "topic" ? event.by : event.from);
+    this.texts.push(event.text);
+  }
+
+  /** Lets its oldest line go; the bytes it took. */
+  shift(): number {
+    const i = this.start++;
+    const bytes = bytesOf(this.texts[i]!, this.froms[i]!);
+    this.texts[i] = ""; // the text goes now, not at the next compaction
+    if (this.start >= 1024 && this.start * 2 >= this.ids.length) {
+      for (const column of ["ids", "times", "kinds", "froms", "texts"] as const) {
+        (this[column] as unknown[]) = this[column].slice(this.start);
+      }
+      this.start = 0;
+    }
+    return bytes;
+  }
+
+  line(i: number): Kept | undefined {
+    const event = storedEvent(this.kinds[i], this.room, this.froms[i]!, this.texts[i]!, this.times[i]!);
+    return event && { id: this.ids[i]!, event };
+  }
+
+  /** The index of the first line at or after `id` (ids.length if none). */
   indexOf(id: number): number {
     let lo = this.start;
-    let hi = this.entries.length;
+    let hi = this.ids.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.entries[mid]!.line.id < id) lo = mid + 1;
+      if (this.ids[mid]! < id) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -74,13 +96,15 @@ export class MemoryHistory implements HistoryStore {
   readonly where = "memory";
   readonly writes = { written: 0, failed: 0 };
   private next = 1;
-  private readonly rooms = new Map<string, RoomLines>();
+  private readonly rooms = new Map<string, Lines>();
   /**
-   * Every line kept, in the order said: the server's oldest go first past maxBytes. A line its room
-   * let go (over --history-lines) stays here, marked gone, until they are most of it.
+   * Every line kept, by id and room, in the order said: the server's oldest go first past maxBytes.
+   * A line its room let go (over --history-lines) stays here until such lines are most of it.
    */
-  private order: Entry[] = [];
+  private orderIds: number[] = [];
+  private orderRooms: Lines[] = [];
   private orderStart = 0;
+  /** Lines in the order that their room let go already. */
   private goneInOrder = 0;
   private bytes = 0;
   private readonly maxBytes: number;
@@ -100,9 +124,9 @@ export class MemoryHistory implements HistoryStore {
     return this.bytes;
   }
 
-  /** Entries the store holds in all, gone or not (bounded: twice the lines kept, give or take 1024). */
+  /** Places the store holds in its order of lines, kept or not (bounded: about twice the lines kept). */
   get entries(): number {
-    return this.order.length - this.orderStart;
+    return this.orderIds.length - this.orderStart;
   }
 
   keep(event: KeptEvent): void {
@@ -112,45 +136,54 @@ export class MemoryHistory implements HistoryStore {
       else this.topics.set(event.room, { text: event.text, by: event.by, ts: event.ts });
     }
     let room = this.rooms.get(event.room);
-    if (!room) this.rooms.set(event.room, (room = new RoomLines()));
-    const entry: Entry = { line: { id: this.next++, event }, room, gone: false };
-    room.entries.push(entry);
-    this.order.push(entry);
-    this.bytes += lineBytes(entry.line);
+    if (!room) this.rooms.set(event.room, (room = new Lines(event.room)));
+    const id = this.next++;
+    room.push(id, event);
+    this.orderIds.push(id);
+    this.orderRooms.push(room);
+    this.bytes += bytesOf(event.text, event.type === "topic" ? event.by : event.from);
     this.writes.written++;
-    if (room.count > this.options.retention.linesPerRoom) this.letGo(room.dropOldest(), false);
+    if (room.count > this.options.retention.linesPerRoom) {
+      this.bytes -= room.shift();
+      if (++this.goneInOrder >= 1024 && this.goneInOrder * 2 >= this.entries) this.compactOrder();
+    }
     while (this.bytes > this.maxBytes && this.dropOldest()) {
       // the server's oldest lines go until the rest fit
     }
   }
 
-  /** A line is no longer kept: its bytes are free; its place in `order` is given up in bulk. */
-  private letGo(entry: Entry, popped: boolean): void {
-    this.bytes -= lineBytes(entry.line);
-    if (popped) return;
-    if (++this.goneInOrder >= 1024 && this.goneInOrder * 2 >= this.entries) {
-      this.order = this.order.slice(this.orderStart).filter((e) => !e.gone);
-      this.orderStart = 0;
-      this.goneInOrder = 0;
+  /** Forgets the places of lines their rooms let go already. */
+  private compactOrder(): void {
+    const ids: number[] = [];
+    const rooms: Lines[] = [];
+    for (let i = this.orderStart; i < this.orderIds.length; i++) {
+      const room = this.orderRooms[i]!;
+      const id = this.orderIds[i]!;
+      if (id >= room.oldestId && room.oldestId !== -1) {
+        ids.push(id);
+        rooms.push(room);
+      }
     }
-  }
-
-  /** Takes the server's oldest entry out of `order` (gone or not); undefined when there is none. */
-  private popOldest(): Entry | undefined {
-    if (this.orderStart >= this.order.length) return undefined;
-    const entry = this.order[this.orderStart]!;
-    this.order[this.orderStart++] = undefined as unknown as Entry;
-    const rest = compacted(this.order, this.orderStart);
-    if (rest) [this.order, this.orderStart] = [rest, 0];
-    if (entry.gone) this.goneInOrder--;
-    return entry;
+    [this.orderIds, this.orderRooms, this.orderStart, this.goneInOrder] = [ids, rooms, 0, 0];
   }
 
   /** Lets go of the server's oldest line still kept; false when none is. A room's lines go oldest first. */
   private dropOldest(): boolean {
-    for (let entry = this.popOldest(); entry; entry = this.popOldest()) {
-      if (entry.gone) continue;
-      this.letGo(entry.room.dropOldest(), true);
+    while (this.orderStart < this.orderIds.length) {
+      const i = this.orderStart++;
+      const room = this.orderRooms[i]!;
+      const kept = this.orderIds[i] === room.oldestId;
+      this.orderRooms[i] = undefined as unknown as Lines;
+      if (this.orderStart >= 1024 && this.orderStart * 2 >= this.orderIds.length) {
+        this.orderIds = this.orderIds.slice(this.orderStart);
+        this.orderRooms = this.orderRooms.slice(this.orderStart);
+        this.orderStart = 0;
+      }
+      if (!kept) {
+        this.goneInOrder--;
+        continue;
+      }
+      this.bytes -= room.shift();
       return true;
     }
     return false;
@@ -159,9 +192,10 @@ export class MemoryHistory implements HistoryStore {
   /** Lines past --history-days go (the server's oldest first: ids grow with time). */
   private pruneByAge(): void {
     const cutoff = this.clock.now() - this.options.retention.days * 86_400_000;
-    while (this.orderStart < this.order.length) {
-      const entry = this.order[this.orderStart]!;
-      if (!entry.gone && entry.line.event.ts >= cutoff) return;
+    while (this.orderStart < this.orderIds.length) {
+      const room = this.orderRooms[this.orderStart]!;
+      const kept = this.orderIds[this.orderStart] === room.oldestId;
+      if (kept && room.times[room.start]! >= cutoff) return;
       if (!this.dropOldest()) return;
     }
   }
@@ -178,7 +212,12 @@ export class MemoryHistory implements HistoryStore {
     const lines = this.rooms.get(room);
     if (!lines || count <= 0) return [];
     const end = lines.indexOf(typeof before === "number" ? before : Number.MAX_SAFE_INTEGER);
-    return lines.entries.slice(Math.max(lines.start, end - count), end).map((e) => e.line);
+    const out: Kept[] = [];
+    for (let i = Math.max(lines.start, end - count); i < end; i++) {
+      const line = lines.line(i);
+      if (line) out.push(line);
+    }
+    return out;
   }
 
   topic(room: string): Topic | undefined {
@@ -189,19 +228,22 @@ export class MemoryHistory implements HistoryStore {
   search(rooms: readonly string[], query: SearchQuery): Kept[] {
     const cursors = [...new Set(rooms)]
       .map((name) => this.rooms.get(name))
-      .filter((r): r is RoomLines => r !== undefined)
-      .map((room) => ({ room, at: room.entries.length - 1 }));
+      .filter((r): r is Lines => r !== undefined)
+      .map((lines) => ({ lines, at: lines.ids.length - 1 }));
     const found: Kept[] = [];
     let read = 0;
     while (found.length < SEARCH_RESULTS && read < MEMORY_SEARCH_BYTES) {
       let newest: (typeof cursors)[number] | undefined;
       for (const c of cursors) {
-        if (c.at >= c.room.start && (!newest || c.room.entries[c.at]!.line.id > newest.room.entries[newest.at]!.line.id)) newest = c;
+        if (c.at >= c.lines.start && (!newest || c.lines.ids[c.at]! > newest.lines.ids[newest.at]!)) newest = c;
       }
       if (!newest) break;
-      const { line } = newest.room.entries[newest.at--]!;
-      read += line.event.text.length;
-      if (lineMatches(line.event.text, query)) found.push(line);
+      const i = newest.at--;
+      const text = newest.lines.texts[i]!;
+      read += text.length;
+      if (!lineMatches(text, query)) continue;
+      const line = newest.lines.line(i);
+      if (line) found.push(line);
     }
     return found;
   }
@@ -211,7 +253,8 @@ export class MemoryHistory implements HistoryStore {
     this.closed = true;
     this.pruneTimer?.cancel();
     this.rooms.clear();
-    this.order = [];
+    this.orderIds = [];
+    this.orderRooms = [];
     this.orderStart = this.goneInOrder = this.bytes = 0;
     this.options.onClose?.();
   }
