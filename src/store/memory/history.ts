@@ -144,8 +144,13 @@ export class MemoryHistory implements HistoryStore {
     this.bytes += bytesOf(event.text, event.type === "topic" ? event.by : event.from);
     this.writes.written++;
     if (room.count > this.options.retention.linesPerRoom) {
-      this.bytes -= room.shift();
-      if (++this.goneInOrder >= 1024 && this.goneInOrder * 2 >= this.entries) this.compactOrder();
+      // Its oldest line is often the server's oldest too (always, on a server of one busy room):
+      // then it leaves the order at once, and nothing is left there to compact.
+      if (this.orderRooms[this.orderStart] === room && this.orderIds[this.orderStart] === room.oldestId) this.dropOldest();
+      else {
+        this.bytes -= room.shift();
+        if (++this.goneInOrder >= 1024 && this.goneInOrder * 2 >= this.entries) this.compactOrder();
+      }
     }
     while (this.bytes > this.maxBytes && this.dropOldest()) {
       // the server's oldest lines go until the rest fit
