@@ -14,6 +14,7 @@ import { checkName } from "../src/protocol/names.ts";
 import { unknownCommand, unknownUser } from "../src/core/commands/chat.ts";
 import { helloEvent, nameTakenError } from "../src/session/registration.ts";
 import { VERSION } from "../src/version.ts";
+import { CHAT_LOG_PER_SECOND, ChatLog } from "../src/session/log-digest.ts";
 
 const ROOT = join(import.meta.dir, "..");
 export const FILES = ["README.md", "PROTOCOL.md"];
@@ -220,6 +221,19 @@ function benchFigures(): string {
   ].join("\n");
 }
 
+/** README's words on which rooms' lines the log writes, with the server's own budget and summary line. */
+function chatLogParagraph(): string {
+  const summary: string[] = [];
+  const log = new ChatLog((line) => void summary.push(line));
+  for (let i = 0; i < CHAT_LOG_PER_SECOND + 4210; i++) log.take(0); // a flood's second
+  log.sweep(1000);
+  return [
+    `Every public line is logged, up to ${CHAT_LOG_PER_SECOND} a second in all rooms (under journald's default limit,`,
+    "which would drop the rest silently); past that, a flood's lines are counted and one line a second",
+    `says how many were not written one by one (\`${summary.at(-1)}\`).`,
+  ].join("\n");
+}
+
 /** What each folder of src/ is for; a folder missing here stops `bun run docs` (and fails the docs test). */
 const FOLDERS: Record<string, string> = {
   "": "the entry points' helpers: flags (parsed, --help and README's tables from one table), the log's clock",
@@ -293,6 +307,7 @@ export function sections(): Record<string, string> {
     "structured-example": fence(structuredExample()),
     "plain-example": fence(plainExample()),
     "bench-figures": benchFigures(),
+    "chat-log": chatLogParagraph(),
     "code-layout": codeLayout(),
   };
 }

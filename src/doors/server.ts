@@ -9,7 +9,7 @@ import { type Clock, every, SYSTEM_CLOCK } from "../net/clock.ts";
 import { OutboxPool } from "../net/outbox.ts";
 import { PerAddress } from "../session/per-address.ts";
 import { Admission } from "./admission.ts";
-import { LogDigest, type Repeat } from "../session/log-digest.ts";
+import { ChatLog, LogDigest, type Repeat } from "../session/log-digest.ts";
 import { networkOf } from "../session/network.ts";
 import type { NodeBus } from "../cluster/roster.ts";
 import type { Hub } from "../core/hub.ts";
@@ -95,6 +95,7 @@ export function startServer(options: ServerOptions): ChatServer {
   // Wrong passwords per registered name, from any address: a brute force spread over many is slowed too.
   const logins = new PerAddress(LOGIN_BURST, 1000 / limits.attemptEveryMs);
   const digest = new LogDigest(options.log, options.logWindowMs);
+  const chatLog = new ChatLog(options.log);
   const network = (address: string) => networkOf(address, limits.networkBits);
   const outboxes = new OutboxPool(limits.maxOutboxTotalBytes, options.log);
   const env = {
@@ -108,6 +109,7 @@ export function startServer(options: ServerOptions): ChatServer {
     checkPassword: passwordChecker(options.password),
     log: options.log,
     logRepeat: (repeat: Repeat, address: string, line: string) => digest.note(repeat, network(address), line, now()),
+    chatLog,
     clock,
   };
   // Connections over TLS (bunchat's port with --tls-cert, or the IRC TLS port) need no warning that a password travels in the clear.
@@ -194,7 +196,7 @@ export function startServer(options: ServerOptions): ChatServer {
   const irc = options.ircPort === undefined ? undefined : open(() => listen(options.ircPort!, undefined, true));
   const ircTls = options.ircTlsPort === undefined || !options.tls ? undefined : open(() => listen(options.ircTlsPort!, options.tls, true));
   const page = options.httpPort === undefined ? undefined : buildPage();
-  const api = options.httpPort === undefined ? undefined : new Api({ hub, limits, clock, attempts, log: options.log, logRepeat: env.logRepeat });
+  const api = options.httpPort === undefined ? undefined : new Api({ hub, limits, clock, attempts, log: options.log, logRepeat: env.logRepeat, chatLog });
   /** Connections turned away at a door, by reason (/metrics). */
   const refused: Record<string, number> = {};
   const httpPort = options.httpPort;
@@ -334,6 +336,7 @@ export function startServer(options: ServerOptions): ChatServer {
     logins.sweep(t);
     admission.sweep(t);
     digest.sweep(t);
+    chatLog.sweep(t);
   });
 
   return {

@@ -5,7 +5,7 @@ import type { Clock } from "../net/clock.ts";
 import type { OutboxPool } from "../net/outbox.ts";
 import type { ServerLimits } from "../protocol/limits.ts";
 import type { Hub } from "../core/hub.ts";
-import type { Repeat } from "./log-digest.ts";
+import type { ChatLog, Repeat } from "./log-digest.ts";
 import type { PerAddress } from "./per-address.ts";
 
 export interface SessionEnv {
@@ -26,6 +26,8 @@ export interface SessionEnv {
   log(line: string): void;
   /** A line that a storm from one network could repeat thousands of times: summed up past a few. */
   logRepeat(repeat: Repeat, address: string, line: string): void;
+  /** Which rooms' lines the log writes (all but a flood's). */
+  readonly chatLog: ChatLog;
   readonly clock: Clock;
 }
 

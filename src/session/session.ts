@@ -300,6 +300,10 @@ export class Session
     this.env.log(line);
   }
 
+  logsChatLine(): boolean {
+    return this.env.chatLog.take(this.now());
+  }
+
   /** quit or /quit: goodbye, leave (with `message`: IRC's QUIT has one), close once the goodbye is out. */
   quit(message?: string): void {
     this.reply({ type: "bye", name: this.name });

@@ -28,6 +28,7 @@ function setup() {
       rename: (to) => void hub.rename(me, to, clock.now()),
       now: () => clock.now(),
       log: (line) => void log.push(line),
+      logsChatLine: () => true,
       historyFrom: new Map(),
       after: (value, then) => void (value instanceof Promise ? value.then(then) : then(value)),
     };

@@ -7,6 +7,7 @@ import type { Writable } from "../../src/net/outbox.ts";
 import { SERVER_LIMITS, type ServerLimits } from "../../src/protocol/limits.ts";
 import { Hub } from "../../src/core/hub.ts";
 import { PerAddress } from "../../src/session/per-address.ts";
+import { ChatLog } from "../../src/session/log-digest.ts";
 import { Session } from "../../src/session/session.ts";
 import { native } from "../../src/session/native.ts";
 import { fakeClock } from "../helpers/clock.ts";
@@ -27,7 +28,7 @@ class FakeSocket implements Writable {
   }
 }
 
-function setup(limits: Partial<ServerLimits> = {}) {
+function setup(limits: Partial<ServerLimits> = {}, chatLogPerSecond?: number) {
   const clock = fakeClock();
   const hub = new Hub({ clock, turns: new Turns(() => {}) });
   const all = { ...SERVER_LIMITS, attemptBurst: 100, ...limits };
@@ -38,6 +39,7 @@ function setup(limits: Partial<ServerLimits> = {}) {
     attempts: new PerAddress(all.attemptBurst, 1000 / all.attemptEveryMs),
     log: (line: string) => void log.push(line),
     logRepeat: (_: unknown, __: string, line: string) => void log.push(line),
+    chatLog: new ChatLog((line) => void log.push(line), chatLogPerSecond),
     clock,
     logins: new PerAddress(5, 0.2),
     tls: false,
@@ -91,6 +93,25 @@ describe("Session", () => {
     clock.advance(500);
     expect(ana.lines().filter((l) => l.startsWith("Sam:")).at(-1)).toBe("Sam: 5");
     expect(sam.lines().filter((l) => l.startsWith("!"))).toHaveLength(1);
+  });
+
+  test("the log writes rooms' lines up to its budget a second; a flood past it is counted, summed up once the second is over, and delivered whole", () => {
+    const { clock, log, connect } = setup({ linesPerSecond: 0 }, 3);
+    const sam = connect();
+    sam.say("Sam");
+    const ana = connect("10.0.0.2");
+    ana.say("Ana");
+    sam.say("1", "2", "3", "4", "5");
+    ana.say("6");
+    const chat = () => log.filter((l) => l.startsWith("[Broadcast message"));
+    expect(chat()).toEqual(["[Broadcast message from Sam] 1", "[Broadcast message from Sam] 2", "[Broadcast message from Sam] 3"]);
+    expect(ana.lines().filter((l) => l.startsWith("Sam:"))).toEqual(["Sam: 1", "Sam: 2", "Sam: 3", "Sam: 4", "Sam: 5"]);
+    clock.advance(1000);
+    sam.say("7"); // a new second: written again, after the count of the last one
+    expect(log.filter((l) => l.startsWith("[Broadcast message") || l.startsWith("…")).slice(3)).toEqual([
+      "… 3 more lines in rooms in the last 1 s, past 3 a second: not logged one by one (the history keeps them)",
+      "[Broadcast message from Sam] 7",
+    ]);
   });
 
   test("the registration deadline, on the session's clock: closed with the reason, however much it trickled", () => {

@@ -23,6 +23,8 @@ export interface CommandContext {
   rename(to: string): void;
   now(): number;
   log(line: string): void;
+  /** Whether a line said in a room now goes in the log (the first CHAT_LOG_PER_SECOND a second do). */
+  logsChatLine(): boolean;
   /** Per room this user is in: where its /history goes on from (the earliest line it has been shown). */
   readonly historyFrom: Map<string, Cursor>;
   /**
@@ -66,6 +68,7 @@ export function say(ctx: CommandContext, room: Room, event: Extract<ServerEvent,
     return error("not-allowed", `You are muted in ${room.name} (${span}): that was not sent.`);
   }
   ctx.hub.say(room, event, ctx.me);
+  if (!ctx.logsChatLine()) return undefined; // a flood: counted, not worded
   const where = ctx.hub.inRoom(room);
   const text = logged(event.text);
   ctx.log(event.type === "action" ? `* ${event.from} ${text}${where}` : `[Broadcast message from ${event.from}${where}] ${text}`);

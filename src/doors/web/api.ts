@@ -15,7 +15,7 @@ import type { BotToken } from "../../store/tokens.ts";
 import { tokenId, tokenMatches } from "../../session/secrets.ts";
 import type { Hub } from "../../core/hub.ts";
 import { PerAddress } from "../../session/per-address.ts";
-import type { Repeat } from "../../session/log-digest.ts";
+import type { ChatLog, Repeat } from "../../session/log-digest.ts";
 import { logged } from "../../core/commands/kit.ts";
 import { PAGE_HEADERS } from "../../web/page.ts";
 
@@ -33,6 +33,8 @@ export interface ApiParts {
   log(line: string): void;
   /** A line that may repeat from many addresses: summed up per network under a storm. */
   logRepeat(repeat: Repeat, address: string, line: string): void;
+  /** Which rooms' lines the log writes (a bot's too). */
+  chatLog: ChatLog;
 }
 
 const WRONG_TOKEN: Repeat = { one: "wrong API token", many: "wrong API tokens" };
@@ -138,8 +140,8 @@ export class Api {
     const ts = clock.now();
     hub.post({ type: "public", room, from: bot.bot, text, ts, bot: true });
     this.counts.posted++;
-    // Every public line is in the log, a bot's too (as nc shows it).
-    this.parts.log(`[Broadcast message from ${bot.bot} (bot)${room === hub.lobby ? "" : ` in ${room}`}] ${logged(text)}`);
+    // Every public line is in the log, a bot's too (as nc shows it), unless rooms are flooding it.
+    if (this.parts.chatLog.take(ts)) this.parts.log(`[Broadcast message from ${bot.bot} (bot)${room === hub.lobby ? "" : ` in ${room}`}] ${logged(text)}`);
     return json(201, { room, from: bot.bot, text, ts });
   }
 
