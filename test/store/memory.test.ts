@@ -43,6 +43,9 @@ describe("memory history", () => {
     expect(store.recent("#a", 100)).toEqual([]);
     expect(store.recent("#b", 100)).toEqual([]);
     expect(texts(store.recent("#c", 100))).toHaveLength(10);
+    expect(store.roomCount).toBe(1); // the emptied rooms are forgotten
+    store.keep(say("#a", "back")); // …and a room can come back
+    expect(texts(store.recent("#a", 10))).toEqual(["back"]);
     store.close();
   });
 

@@ -119,6 +119,11 @@ export class MemoryHistory implements HistoryStore {
     if (options.retention.days > 0) this.pruneTimer = every(this.clock, PRUNE_EVERY_MS, () => this.pruneByAge());
   }
 
+  /** Rooms with lines kept. */
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
   /** Bytes the lines take now (lineBytes), for tests and /metrics. */
   get memory(): number {
     return this.bytes;
@@ -189,6 +194,9 @@ export class MemoryHistory implements HistoryStore {
         continue;
       }
       this.bytes -= room.shift();
+      // A room with nothing left is forgotten (a server that sees many rooms come and go keeps no
+      // trace of each); entries still naming it are passed over like any line let go.
+      if (room.count === 0 && this.rooms.get(room.room) === room) this.rooms.delete(room.room);
       return true;
     }
     return false;

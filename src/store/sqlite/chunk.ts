@@ -68,8 +68,8 @@ export function decodeFacts(lines: unknown, count: number): (LineFacts | undefin
     });
   }
   if (!(lines instanceof Uint8Array) || lines.length < count * 19) return [];
-  // Copied to a buffer of its own: the typed arrays need their 8-byte alignment.
-  const bytes = lines.slice();
+  // Copied to a buffer of its own, at offset 0: the typed arrays need their 8-byte alignment.
+  const bytes = new Uint8Array(lines);
   const ids = new Float64Array(bytes.buffer, 0, count);
   const times = new Float64Array(bytes.buffer, count * 8, count);
   const senders = new Uint16Array(bytes.buffer, count * 16, count);
