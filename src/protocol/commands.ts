@@ -331,7 +331,7 @@ export type Input =
 export function parseInput(line: string): Input {
   const trimmed = line.trim();
   if (trimmed === "") return { kind: "empty" };
-  if (trimmed.toLowerCase() === "quit") return { kind: "command", word: "quit", args: "" };
+  if (trimmed.length === 4 && trimmed.toLowerCase() === "quit") return { kind: "command", word: "quit", args: "" };
   // "//" escapes a message that starts with a slash: "//shrug" sends "/shrug".
   if (trimmed.startsWith("//")) return { kind: "text", text: trimmed.slice(1) };
   if (!trimmed.startsWith("/")) return { kind: "text", text: trimmed };

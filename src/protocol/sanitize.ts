@@ -29,6 +29,7 @@ const JOINERS = /[\u200c\u200d\ufe00-\ufe0f\u{e0000}-\u{e007f}]/u;
  * sequences and scripts that need them.
  */
 export function sanitizeText(text: string): string {
+  if (PRINTABLE_ASCII.test(text)) return text; // most chat: nothing to take out, one pass to know it
   let out = text.isWellFormed() ? text : text.toWellFormed();
   if (out.includes("\t")) out = out.replaceAll("\t", " ");
   UNSAFE.lastIndex = 0;
@@ -38,6 +39,9 @@ export function sanitizeText(text: string): string {
   }
   return JOINERS.test(out) ? dropStrayJoiners(out) : out;
 }
+
+/** Printable ASCII only (space to tilde): nothing in it is unsafe, invisible, a joiner or a tab. */
+const PRINTABLE_ASCII = /^[\u0020-\u007e]*$/;
 
 const isAsciiLetter = (cp: number) => (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a);
 const isJoiner = (cp: number) => cp === 0x200c || cp === 0x200d;
