@@ -30,6 +30,22 @@ describe("memory history", () => {
     store.close();
   });
 
+  test("paging back through a room whose lines span many blocks and whose oldest went: every line once, in order", () => {
+    const store = new MemoryHistory({ retention: { linesPerRoom: 1000, days: 0 } });
+    for (let i = 0; i < 1700; i++) store.keep(say(i % 3 ? "#a" : "#b", `${i}`));
+    const expected = Array.from({ length: 1700 }, (_, i) => i).filter((i) => i % 3).slice(-1000).map(String);
+    const seen: string[] = [];
+    let cursor: number | string = Number.MAX_SAFE_INTEGER;
+    for (let page = 0; page < 20; page++) {
+      const lines = store.before("#a", 97, cursor);
+      if (lines.length === 0) break;
+      seen.unshift(...texts(lines));
+      cursor = lines[0]!.id;
+    }
+    expect(seen).toEqual(expected);
+    store.close();
+  });
+
   test("past its bytes, the server's oldest lines go first, whichever room they are in", () => {
     const one = lineBytes({ id: 0, event: say("#a", "x0") });
     const store = new MemoryHistory({ retention: { linesPerRoom: 1000, days: 0 }, maxBytes: 10 * one });
