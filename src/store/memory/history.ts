@@ -124,7 +124,7 @@ export class MemoryHistory implements HistoryStore {
     return this.rooms.size;
   }
 
-  /** Bytes the lines take now (lineBytes), for tests and /metrics. */
+  /** Bytes the lines take now (lineBytes). */
   get memory(): number {
     return this.bytes;
   }
