@@ -55,7 +55,12 @@ export const REPLAY_MEMORY = 32 * 1024 * 1024;
  */
 export function lineBytes(kept: Kept): number {
   const { event } = kept;
-  return 96 + 2 * (event.text.length + (event.type === "topic" ? event.by : event.from).length);
+  return textBytes(event.text, event.type === "topic" ? event.by : event.from);
+}
+
+/** lineBytes from a line's text and its sender (or setter), for a store that keeps no Kept objects. */
+export function textBytes(text: string, from: string): number {
+  return 96 + 2 * (text.length + from.length);
 }
 
 /** Most lines one /history answer holds, and the most one replay on join may be set to. */

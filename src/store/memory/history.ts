@@ -10,7 +10,7 @@
 
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import type { Topic } from "../../protocol/events.ts";
-import { type Cursor, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType } from "../history.ts";
+import { type Cursor, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes } from "../history.ts";
 
 /** Bytes of lines /search reads at most (their text), newest first over the rooms asked about. */
 export const MEMORY_SEARCH_BYTES = 2 * 1024 * 1024;
@@ -25,9 +25,6 @@ export interface MemoryHistoryOptions {
   /** Runs once, when the store is closed (the rest of the in-memory database goes with it). */
   onClose?: () => void;
 }
-
-/** What lineBytes counts for a line (see there), from its columns. */
-const bytesOf = (text: string, from: string) => 96 + 2 * (text.length + from.length);
 
 /**
  * A queue of lines in columns, oldest first from `start`; the ones before it are gone and given
@@ -63,7 +60,7 @@ class Lines {
   /** Lets its oldest line go; the bytes it took. */
   shift(): number {
     const i = this.start++;
-    const bytes = bytesOf(this.texts[i]!, this.froms[i]!);
+    const bytes = textBytes(this.texts[i]!, this.froms[i]!);
     this.texts[i] = ""; // the text goes now, not at the next compaction
     if (this.start >= 1024 && this.start * 2 >= this.ids.length) {
       for (const column of ["ids", "times", "kinds", "froms", "texts"] as const) {
@@ -146,7 +143,7 @@ export class MemoryHistory implements HistoryStore {
     room.push(id, event);
     this.orderIds.push(id);
     this.orderRooms.push(room);
-    this.bytes += bytesOf(event.text, event.type === "topic" ? event.by : event.from);
+    this.bytes += textBytes(event.text, event.type === "topic" ? event.by : event.from);
     this.writes.written++;
     if (room.count > this.options.retention.linesPerRoom) {
       // Its oldest line is often the server's oldest too (always, on a server of one busy room):
