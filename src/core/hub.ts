@@ -145,8 +145,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   }
 
   /** How the log says where a line was said: "" in the default room (logged as it always was), else " in #room". */
-  inRoom(room: Room): string {
-    return room.name === this.lobby ? "" : ` in ${room.name}`;
+  inRoom(room: string): string {
+    return room === this.lobby ? "" : ` in ${room}`;
   }
 
   /** The room with this name (or one that looks like it). */

@@ -68,11 +68,16 @@ export function say(ctx: CommandContext, room: Room, event: Extract<ServerEvent,
     return error("not-allowed", `You are muted in ${room.name} (${span}): that was not sent.`);
   }
   ctx.hub.say(room, event, ctx.me);
-  if (!ctx.logsChatLine()) return undefined; // a flood: counted, not worded
-  const where = ctx.hub.inRoom(room);
-  const text = logged(event.text);
-  ctx.log(event.type === "action" ? `* ${event.from} ${text}${where}` : `[Broadcast message from ${event.from}${where}] ${text}`);
+  if (ctx.logsChatLine()) ctx.log(saidLogLine(ctx.hub, event)); // in a flood, counted rather than worded
   return undefined;
+}
+
+/** How the log words a line said in a room: a bot's marked, the room named unless it is the default one. */
+export function saidLogLine(hub: Hub, event: Extract<ServerEvent, { type: "public" | "action" }>): string {
+  const where = hub.inRoom(event.room);
+  const text = logged(event.text);
+  if (event.type === "action") return `* ${event.from} ${text}${where}`;
+  return `[Broadcast message from ${event.from}${event.bot ? " (bot)" : ""}${where}] ${text}`;
 }
 
 /** Characters of a line the log keeps: a room flooded with 4000-byte lines must not write gigabytes of log. */

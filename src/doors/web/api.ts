@@ -16,7 +16,8 @@ import { tokenId, tokenMatches } from "../../session/secrets.ts";
 import type { Hub } from "../../core/hub.ts";
 import { PerAddress } from "../../session/per-address.ts";
 import type { ChatLog, Repeat } from "../../session/log-digest.ts";
-import { logged } from "../../core/commands/kit.ts";
+import type { ServerEvent } from "../../protocol/events.ts";
+import { saidLogLine } from "../../core/commands/kit.ts";
 import { PAGE_HEADERS } from "../../web/page.ts";
 
 /** Bytes of a request body read at most (Bun answers 413 past it before the body is read). */
@@ -138,10 +139,11 @@ export class Api {
     if (!known) return fail(404, "unknown-room", `There is no room ${room}: nobody is in it and it has no history.`);
     this.posts.take(bot.id, now);
     const ts = clock.now();
-    hub.post({ type: "public", room, from: bot.bot, text, ts, bot: true });
+    const event: Extract<ServerEvent, { type: "public" }> = { type: "public", room, from: bot.bot, text, ts, bot: true };
+    hub.post(event);
     this.counts.posted++;
     // Every public line is in the log, a bot's too (as nc shows it), unless rooms are flooding it.
-    if (this.parts.chatLog.take(ts)) this.parts.log(`[Broadcast message from ${bot.bot} (bot)${room === hub.lobby ? "" : ` in ${room}`}] ${logged(text)}`);
+    if (this.parts.chatLog.take(ts)) this.parts.log(saidLogLine(hub, event));
     return json(201, { room, from: bot.bot, text, ts });
   }
 
