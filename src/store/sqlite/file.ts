@@ -43,9 +43,10 @@ const MIGRATIONS: readonly string[] = [
   // 6: bot tokens for the HTTP API (tokens.ts), by id; a bot's name is held as an account marked bot.
   `CREATE TABLE tokens (id TEXT PRIMARY KEY, value TEXT NOT NULL);
    ALTER TABLE accounts ADD COLUMN bot INTEGER NOT NULL DEFAULT 0;`,
-  // 7 (and from it on, chunks' `lines` are a BLOB: chunk.ts): the search index holds which chunks have a word, not where in them (detail = none: a line is
-  // matched on its own once read) nor their text (contentless): a chunk is taken out by its id,
+  // 7: the search index holds which chunks have a word, not where in them (detail = none: a line
+  // is matched on its own once read) nor their text (contentless): a chunk is taken out by its id,
   // without reading and tokenising its text again. Writing and trimming a line cost half as much.
+  // From this version on, a chunk's `lines` are a BLOB (chunk.ts); older rows keep their JSON.
   `DROP TABLE chunks_fts;
    CREATE VIRTUAL TABLE chunks_fts USING fts5 (text, content = '', contentless_delete = 1, detail = none, tokenize = 'unicode61 remove_diacritics 2');
    INSERT INTO chunks_fts (rowid, text) SELECT id, text FROM chunks;`,
