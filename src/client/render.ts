@@ -2,7 +2,7 @@
 // visibly distinct, colours only when asked for, and nothing from the network unsanitised.
 
 import { createColors } from "picocolors";
-import { helpBlock, helpLines, roomsLines, toText, topicLine, usersLine } from "../render/text.ts";
+import { firstLine, helpBlock, helpLines, roomsLines, toText, topicLine, usersLine } from "../render/text.ts";
 import { type KeptEvent, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
@@ -144,7 +144,6 @@ export function makeRenderer(options: RenderOptions): Renderer {
     return r && r !== options.room?.() ? c.dim(`[${r}] `) : "";
   };
   const topic = (t: Topic | undefined) => (t ? [c.cyan(s(topicLine(t)))] : []);
-  const firstLine = (text: string) => text.split("\n", 1)[0] ?? "";
 
   return (event) => {
     switch (event.type) {

@@ -119,6 +119,11 @@ function partWords(user: { reason: LeaveReason; message?: string }): string {
   return user.message ? `: ${user.message}` : "";
 }
 
+/** The first line of a sentence: what a client shows of an answer whose other lines it shows its own way. */
+export function firstLine(text: string): string {
+  return text.split("\n", 1)[0] ?? "";
+}
+
 /**
  * The human-readable form of an event: what an nc user sees. `tagged`: the event is from a room
  * other than the reader's current one, so it says which.

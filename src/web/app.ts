@@ -10,7 +10,7 @@ import { backoffMs } from "../client/backoff.ts";
 import { complete, Completer } from "../client/roster.ts";
 import { decodeEvent } from "../protocol/decode.ts";
 import { leftRoomOnly, type ServerEvent } from "../protocol/events.ts";
-import { toText } from "../render/text.ts";
+import { firstLine, toText } from "../render/text.ts";
 import { findUi } from "./dom.ts";
 import { Views } from "./views.ts";
 
@@ -23,11 +23,6 @@ function words(event: ServerEvent): string {
     .split("\n")
     .map((l) => l.replace(/^(-->|<--|---|--|!!|!) /, ""))
     .join("\n");
-}
-
-/** The first line of a text: what the page shows of an answer whose other lines it shows its own way. */
-function firstLine(text: string): string {
-  return text.split("\n", 1)[0] ?? "";
 }
 
 const ui = findUi(document);
