@@ -66,7 +66,7 @@ export async function buildServer(config: AppConfig): Promise<ChatServer> {
                     retention: sqlite.retention,
                     ...(sqlite.ringBytes !== undefined ? { maxBytes: sqlite.ringBytes } : {}),
                     ...(config.clock ? { clock: config.clock } : {}),
-                    onClose: () => file.close(), // the records' database, and its own unused history
+                    onClose: () => file.close(), // the records' database
                   })
                 : file.history,
             accounts: file.accounts,

@@ -56,29 +56,44 @@ const MIGRATIONS: readonly string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export class SqliteFile {
-  readonly history: SqliteHistory;
   readonly accounts: SqliteAccounts;
   readonly bans: SqliteBans;
   readonly roomStore: SqliteRooms;
   readonly tokens: SqliteTokens;
+  private readonly db: Database;
+  private madeHistory: SqliteHistory | undefined;
+  private closed = false;
 
   /** Opens (or makes) the file; throws a HistoryOpenError a person can act on. */
-  constructor(options: SqliteOptions) {
-    const db = open(options.path, options.path === ":memory:");
-    const accounts = (this.accounts = new SqliteAccounts(db));
-    const bans = (this.bans = new SqliteBans(db));
-    const roomStore = (this.roomStore = new SqliteRooms(db));
-    const tokens = (this.tokens = new SqliteTokens(db));
-    this.history = new SqliteHistory(db, options, () => {
-      for (const store of [accounts, bans, roomStore, tokens]) store.finalize();
-      db.close(true);
-    });
+  constructor(private readonly options: SqliteOptions) {
+    const db = (this.db = open(options.path, options.path === ":memory:"));
+    this.accounts = new SqliteAccounts(db);
+    this.bans = new SqliteBans(db);
+    this.roomStore = new SqliteRooms(db);
+    this.tokens = new SqliteTokens(db);
     options.onOpen?.(db);
+  }
+
+  /**
+   * The history in this file, made when first asked for: `--db none` keeps its history in memory
+   * (store/memory/) and never asks, so no statements or pruning timer are made for it.
+   */
+  get history(): SqliteHistory {
+    return (this.madeHistory ??= new SqliteHistory(this.db, this.options, () => this.closeRecords()));
   }
 
   /** Writes what waits, and closes the file (as the history's own close does). */
   close(): void {
-    this.history.close();
+    if (this.madeHistory) this.madeHistory.close();
+    else this.closeRecords();
+  }
+
+  /** The records' statements, then the file: once the history (if any) has let go of its own. */
+  private closeRecords(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const store of [this.accounts, this.bans, this.roomStore, this.tokens]) store.finalize();
+    this.db.close(true);
   }
 }
 
