@@ -218,6 +218,8 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return `${stamp(event.ts)}${c.cyan(c.bold(s(toText(event))))}`;
       case "invite-sent":
         return c.cyan(s(toText(event)));
+      case "settings":
+        return undefined; // state (the change itself came as a notice)
       case "help":
         return helpBlock(typeof event.command === "string" ? event.command : undefined).join("\n");
       case "notice":

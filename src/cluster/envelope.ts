@@ -64,6 +64,8 @@ export interface RosterEntry {
   rooms?: string[];
   /** The key of the account it logged in to; absent for a guest. */
   account?: string;
+  /** Its stay in the chat (Member.visit). */
+  visit?: string;
 }
 
 
@@ -74,6 +76,8 @@ const MAX_TEXT = LIMITS.maxLineBytes * 4;
 // the reserved names and look-alikes were checked where they were claimed, not on every line.
 const isText = (v: unknown, max = MAX_TEXT): v is string => typeof v === "string" && v.length <= max;
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+/** A member's stay (Member.visit): what a node makes of it. */
+const isVisit = (v: unknown): v is string => typeof v === "string" && /^[a-z0-9.]{1,40}$/.test(v);
 /** An account's key: a folded name (foldName), so a name's shape. */
 const isAccountKey = (v: unknown): v is string => hasNameShape(v);
 /** A node id: 1-64 of A-Z a-z 0-9 _ . - (checked when a node starts, and in everything from one). */
@@ -86,6 +90,7 @@ export function rosterEntry(v: unknown): RosterEntry | undefined {
   if (isText(v.away, LIMITS.reasonMaxLength)) entry.away = v.away;
   if (Array.isArray(v.rooms)) entry.rooms = v.rooms.filter(hasRoomShape);
   if (isAccountKey(v.account)) entry.account = v.account;
+  if (isVisit(v.visit)) entry.visit = v.visit;
   return entry;
 }
 
@@ -123,7 +128,7 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
       };
     case "join":
       return hasRoomShape(v.room) && hasNameShape(v.name) && isTime(v.ts)
-        ? { type: "join", room: v.room, name: v.name, ...(v.arrived === true ? { arrived: true as const } : {}), ts: v.ts }
+        ? { type: "join", room: v.room, name: v.name, ...(v.arrived === true ? { arrived: true as const } : {}), ...(isVisit(v.visit) ? { visit: v.visit } : {}), ts: v.ts }
         : undefined;
     case "leave":
       if (!hasRoomShape(v.room) || !hasNameShape(v.name) || !isLeaveReason(v.reason) || !isTime(v.ts)) return undefined;

@@ -74,6 +74,7 @@ export function entryOf(hub: Hub, member: Member): RosterEntry {
   const away = hub.awayReason(member);
   if (away !== undefined) entry.away = away;
   if (member.account !== undefined) entry.account = member.account;
+  if (member.visit !== undefined) entry.visit = member.visit;
   return entry;
 }
 
@@ -83,8 +84,9 @@ export class RemoteMember implements Member {
   readonly rooms: Room[] = [];
   room: Room | undefined;
   lastPmFrom?: Member;
-  /** The account it logged in to, as its node says. */
+  /** The account it logged in to, and its stay, as its node says. */
   account?: string;
+  visit?: string;
   readonly lastHeldSeq = 0;
   constructor(
     public name: string,
@@ -175,6 +177,7 @@ export class RemoteRoster {
       this.host.touch(node);
     }
     holder.account = entry.account;
+    holder.visit = entry.visit;
     this.syncRooms(holder, entry.rooms ?? [hub.lobby], ts, isNew);
     return holder;
   }
@@ -241,6 +244,7 @@ export class RemoteRoster {
       }
       case "join": {
         const member = this.find(node, event.name) ?? this.add(node, { name: event.name, rooms: [] }, event.ts);
+        if (member && event.visit !== undefined) member.visit = event.visit;
         if (member) hub.join(member, event.room, event.ts, true, undefined, event.arrived === true);
         return;
       }

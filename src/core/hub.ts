@@ -16,14 +16,15 @@ import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts
 import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore } from "../store/history.ts";
 import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
-import { isBannedFrom, Rules, type RulesHost } from "./rules.ts";
+import { Rules, type RulesHost, runs } from "./rules.ts";
+import { freshStart, settingsOf, withoutInvite } from "./settings.ts";
 import { Rooms } from "./rooms.ts";
 import { Keeping, type KeepingHost, type Replay } from "./keeping.ts";
 import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
 import type { BanStore } from "../store/bans.ts";
-import type { RoomStore } from "../store/rooms.ts";
+import { roleKey, type RoomRoles, type RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
 import { Admins } from "./admins.ts";
@@ -216,7 +217,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
    * /join: into a room (made if it does not exist), which becomes the member's current room; a room
    * it is in already is switched to. `announce`: false for members a cluster node learns were there.
    */
-  join(member: Member, input: string, ts: number, announce = true, past?: Replay, arrivedThere?: boolean): JoinResult {
+  join(member: Member, input: string, ts: number, announce = true, past?: Replay, arrivedThere?: boolean, key?: string): JoinResult {
     const check = checkRoom(input);
     if (!check.ok) return roomError("room-invalid", check.reason);
     let room = this.room(check.name);
@@ -227,13 +228,12 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
       member.room = room;
       return { ok: true, room, joined: false };
     }
-    // Banned from it by its operators (as this node knows the room, or as it was kept).
-    const roles = room && (!past?.roles || room.roles.v >= past.roles.v) ? room.roles : past?.roles;
-    if (isBannedFrom(roles, foldName(member.name), this.clock.now(), member.account ? undefined : member.network) && member.node === undefined && !this.isAdmin(member)) {
-      return roomError("not-allowed", `You are banned from ${check.name} by its operators.`);
-    }
     // A user of another node was let in there: its node's bounds applied, not ours (ours may differ).
     const local = member.node === undefined;
+    // Banned, invite-only, a key, a limit (as this node knows the room, or as it was kept).
+    const roles = room && (!past?.roles || room.roles.v >= past.roles.v) ? room.roles : past?.roles;
+    const entry = local ? this.rules.entry(member, check.name, roles, room?.size ?? 0, key) : { invited: false };
+    if ("refused" in entry) return { ok: false, error: entry.refused };
     if (local && member.rooms.length >= this.maxRoomsPerUser) {
       return roomError(
         "too-many-rooms",
@@ -255,19 +255,35 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     const arrived = arrivedThere ?? (member.node === undefined && !this.arrived.has(member));
     if (member.node === undefined) this.arrived.add(member);
     room.enter(member, announce, ts, arrived);
-    // Made here (the first in it anywhere): its maker runs it while in it, as on IRC, and a
-    // registered maker owns it for good (the default room is the admins').
-    if (room.size === 1 && member.node === undefined && room.name !== this.lobby) room.maker = member;
-    const claimable = room.size === 1 && room.roles.owner === undefined && room.name !== this.lobby;
-    if (claimable && member.node === undefined && member.account !== undefined) {
-      const owner = member.account;
-      this.rules.setRoles(room, (r) => (r.owner === undefined ? { ...r, owner } : r));
-    }
+    if (local) this.madeOrInvited(member, room, entry.invited);
     member.rooms.push(room);
     member.room = room;
     if (announce) this.tellJoinDetails(room, member);
-    if (member.node === undefined) this.bus?.relay({ type: "join", room: room.name, name: member.name, ...(arrived ? { arrived: true as const } : {}), ts });
+    if (member.node === undefined) {
+      const visit = arrived && member.visit !== undefined ? { visit: member.visit } : {};
+      this.bus?.relay({ type: "join", room: room.name, name: member.name, ...(arrived ? { arrived: true as const } : {}), ...visit, ts });
+    }
     return { ok: true, room, joined: true };
+  }
+
+  /**
+   * A member here has just come into `room`. Made here (the first in it anywhere): what its last
+   * members set goes (a room nobody owns starts afresh, as on IRC), and its maker runs it: a guest
+   * while it stays, a registered maker for good, as its owner (the default room is the admins').
+   * Let in by an invitation: the invitation is used up.
+   */
+  private madeOrInvited(member: Member, room: Room, invited: boolean): void {
+    const rk = roleKey(member);
+    if (room.size === 1 && room.name !== this.lobby && room.roles.owner === undefined) {
+      const owner = member.account;
+      this.rules.setRoles(room, (r) => {
+        if (r.owner !== undefined) return r;
+        const fresh = freshStart(r);
+        return owner !== undefined ? { ...fresh, owner } : runs(fresh, rk) ? fresh : { ...fresh, ops: [...fresh.ops, rk] };
+      });
+    } else if (invited || room.roles.invites?.[rk] !== undefined) {
+      this.rules.setRoles(room, (r) => withoutInvite(r, rk));
+    }
   }
 
   /**
@@ -311,6 +327,12 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   /** Out of one room; an empty room is gone, and its topic with it. */
   private leaveRoom(member: Member, room: Room, reason: LeaveReason, message: string | undefined, ts: number, before?: readonly Room[]): void {
     room.leave(member, reason, message, ts, before);
+    // A guest's operator status and voice last while it stays (its node takes them away; any node
+    // does for the guests of a node that is gone).
+    if (member.account === undefined && (member.node === undefined || GONE_WITH_NODE.has(reason))) {
+      const rk = roleKey(member);
+      if (room.roles.ops.includes(rk) || room.roles.voiced?.includes(rk)) this.rules.setRoles(room, (r) => withoutRoleKey(r, rk));
+    }
     if (room.size > 0) return;
     room.close();
     this.rooms.delete(room);
@@ -368,7 +390,15 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     this.everyone.add(to);
     this.version++;
     for (const room of member.rooms) room.renamed(from, to);
+    const before = roleKey(member);
     member.name = to;
+    // A guest's operator status and voice follow its new name (a registered member's are its account's).
+    const after = roleKey(member);
+    if (member.node === undefined && before !== after) {
+      for (const room of member.rooms) {
+        if (room.roles.ops.includes(before) || room.roles.voiced?.includes(before)) this.rules.setRoles(room, (r) => renameRoleKey(r, before, after));
+      }
+    }
     const event: ServerEvent = { type: "rename", from, to, ts };
     const told = new Set<Member>();
     if (member.node === undefined) told.add(member);
@@ -388,6 +418,12 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   /** RulesHost: a notice from the server to everyone here in `room`. */
   noticeIn(room: Room, text: string): void {
     this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
+  }
+
+  /** RulesHost: the settings of `room` changed; its structured members here are sent them (the others read the notice). */
+  settingsChanged(room: Room): void {
+    const json = [...room.localMembers()].filter((m) => m.mode === "json");
+    if (json.length > 0) this.tell(json, { type: "settings", room: room.name, settings: settingsOf(room.roles, true) ?? {} });
   }
 
   /** A notice from the server to everyone here (the cluster's state). */
@@ -423,8 +459,16 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   }
 
   /** /rooms: the first ROOMS_SHOWN rooms by name (with a prefix, those it starts), and how many there are. */
-  roomList(prefix = ""): ServerEvent {
-    return this.rooms.list(prefix);
+  roomList(viewer: Member, prefix = ""): ServerEvent {
+    return this.rooms.list(prefix, viewer, (room) => this.visibleTo(room, viewer));
+  }
+
+  /**
+   * Whether `viewer` may know of `room`: any room but a secret one, which only its members (and
+   * server admins) see; to anyone else it is answered about as a room that does not exist.
+   */
+  visibleTo(room: Room, viewer: Member): boolean {
+    return !room.roles.secret || room.has(viewer) || this.isAdmin(viewer);
   }
 
   /** RoomHost: the away reason of whoever is online with this name, if they are away. */
@@ -511,6 +555,23 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   locals(): Iterable<Member> {
     return this.here ?? this.members.values();
   }
+}
+
+/** Leaves of users whose node is gone: the other nodes take away what a guest of theirs held. */
+const GONE_WITH_NODE = new Set<LeaveReason>(["server-stopped", "server-lost", "server-restarted"]);
+
+/** `roles` without `key` among the operators and the voiced (the same roles if it is in neither). */
+function withoutRoleKey(roles: RoomRoles, key: string): RoomRoles {
+  if (!roles.ops.includes(key) && !roles.voiced?.includes(key)) return roles;
+  const voiced = roles.voiced?.filter((k) => k !== key);
+  const { voiced: _, ...rest } = roles;
+  return { ...rest, ops: roles.ops.filter((k) => k !== key), ...(voiced && voiced.length > 0 ? { voiced } : {}) };
+}
+
+/** `roles` with `from`'s operator status and voice under `to`. */
+function renameRoleKey(roles: RoomRoles, from: string, to: string): RoomRoles {
+  const swap = (keys: string[]) => keys.map((k) => (k === from ? to : k));
+  return { ...roles, ops: swap(roles.ops), ...(roles.voiced ? { voiced: swap(roles.voiced) } : {}) };
 }
 
 function roomError(code: ErrorEvent["code"], message: string): JoinResult {

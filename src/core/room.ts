@@ -25,6 +25,7 @@ import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from
 import { SortedNames } from "./sorted-names.ts";
 import { foldName } from "../protocol/names.ts";
 import { NO_ROLES, type RoomRoles } from "../store/rooms.ts";
+import { settingsOf } from "./settings.ts";
 
 export interface Member {
   /** Changed by the hub only (rename). */
@@ -47,6 +48,12 @@ export interface Member {
   readonly network?: string;
   /** A member here: name keys of users whose lines and private messages it does not want (/ignore). */
   ignoring?: Map<string, string>;
+  /**
+   * One stay in the chat (a connection, from its name to its leaving), unique: a guest's
+   * invitations hold for it alone, not for whoever takes the name later. A member of another node:
+   * as its node says.
+   */
+  visit?: string;
   /** A member here: when it joined and when it last sent a line (for /whois). */
   readonly since?: number;
   readonly lastActive?: number;
@@ -118,10 +125,8 @@ export function viewOf(member: Member, room: Room): View {
 
 export class Room {
   topic: Topic | undefined;
-  /** Who runs it (owner, operators, mutes, topic lock): kept by the hub. */
+  /** Who runs it (owner, operators, mutes, topic lock) and its settings: kept by the hub. */
   roles: RoomRoles = NO_ROLES;
-  /** The member here who made it, while in it: an operator of it unless a registered user owns it. */
-  maker: Member | undefined;
   /** Everyone in it (here and on other nodes), and the sequence number each joined at. */
   private readonly members = new Map<Member, number>();
   private localCount = 0;
@@ -175,9 +180,10 @@ export class Room {
     if (!this.topic || this.topic.ts < topic.ts) this.topic = topic;
   }
 
-  /** How /rooms lists it. */
-  info(): RoomInfo {
-    return { name: this.name, count: this.members.size, ...(this.topic ? { topic: this.topic.text } : {}) };
+  /** How /rooms lists it (`member`: to one of its members, who sees its key). */
+  info(member = false): RoomInfo {
+    const settings = settingsOf(this.roles, member);
+    return { name: this.name, count: this.members.size, ...(this.topic ? { topic: this.topic.text } : {}), ...(settings ? { settings } : {}) };
   }
 
   /** Something about who is in it changed (someone's name or away reason): /users is made again. */
@@ -208,7 +214,6 @@ export class Room {
     if (!this.members.has(member)) return false;
     if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
     this.members.delete(member);
-    if (this.maker === member) this.maker = undefined;
     if (member.node === undefined) this.localCount--;
     this.names.remove(member.name);
     this.joining.delete(member);

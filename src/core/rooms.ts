@@ -2,10 +2,10 @@
 // node makes) or by their key (look-alikes are one room), listed in order for /rooms, and bounded
 // in number (--max-rooms).
 
-import type { ServerEvent } from "../protocol/events.ts";
+import type { RoomInfo, ServerEvent } from "../protocol/events.ts";
 import { ROOMS_SHOWN } from "../protocol/limits.ts";
 import { foldName } from "../protocol/names.ts";
-import type { Room } from "./room.ts";
+import type { Member, Room } from "./room.ts";
 import { SortedNames } from "./sorted-names.ts";
 
 export class Rooms {
@@ -49,10 +49,20 @@ export class Rooms {
     return this.byKey.values();
   }
 
-  /** /rooms: the first ROOMS_SHOWN rooms by name (with a prefix, those it starts), and how many there are. */
-  list(prefix = ""): ServerEvent {
-    const { names, count } = this.names.range(prefix, ROOMS_SHOWN);
-    const rooms = names.map((name) => this.byKey.get(foldName(name))!.info());
-    return { type: "rooms", rooms, count, ...(prefix === "" ? {} : { prefix }) };
+  /**
+   * /rooms: the first ROOMS_SHOWN rooms by name (with a prefix, those it starts), and how many there
+   * are, as `viewer` sees them: a secret room only if it may (`sees`), its key only if it is in it.
+   */
+  list(prefix: string, viewer: Member, sees: (room: Room) => boolean): ServerEvent {
+    // Secret rooms are few: counted apart, and asked for on top so that as many are shown.
+    let hidden = 0;
+    for (const room of this.byKey.values()) if (room.roles.secret && room.name.startsWith(prefix) && !sees(room)) hidden++;
+    const { names, count } = this.names.range(prefix, ROOMS_SHOWN + hidden);
+    const rooms: RoomInfo[] = [];
+    for (const name of names) {
+      const room = this.byKey.get(foldName(name))!;
+      if (rooms.length < ROOMS_SHOWN && (!room.roles.secret || sees(room))) rooms.push(room.info(room.has(viewer)));
+    }
+    return { type: "rooms", rooms, count: count - hidden, ...(prefix === "" ? {} : { prefix }) };
   }
 }

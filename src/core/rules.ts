@@ -3,15 +3,24 @@
 // changes to a room's roles, made here at once, kept, and told to the other nodes.
 
 import type { Clock } from "../net/clock.ts";
+import { TokenBucket } from "../net/bucket.ts";
+import type { ErrorEvent } from "../protocol/events.ts";
+import { inviteFor, needsInvite, settingsChanged } from "./settings.ts";
 import { type Maybe, settled, then } from "../store/history.ts";
 import type { Ban, BanStore } from "../store/bans.ts";
-import { changed, type RolesChange, type RoomRoles, type RoomStore } from "../store/rooms.ts";
+import { changed, type RolesChange, roleKey, type RoomRoles, type RoomStore } from "../store/rooms.ts";
 import { foldName } from "../protocol/names.ts";
 import type { Bus } from "./bus.ts";
 import type { Member, MemberNote, Room } from "./room.ts";
 
 /** How long a node trusts the server bans it read. */
 const BANS_FRESH_MS = 1000;
+/** Wrong keys a room takes at once, then one every KEY_REFILL_S (from everyone: many addresses guess as slowly as one). */
+export const KEY_GUESSES = 10;
+const KEY_REFILL_S = 6;
+/** Rooms whose wrong keys are counted at most; past it, those that have forgotten theirs are dropped. */
+const KEY_BUCKETS_MAX = 10_000;
+
 
 /** What the rules need of the hub. */
 export interface RulesHost {
@@ -23,11 +32,15 @@ export interface RulesHost {
   room(name: string): Room | undefined;
   /** A notice from the server to everyone here in `room`. */
   noticeIn(room: Room, text: string): void;
+  /** The settings of `room` changed: its structured members here are sent them. */
+  settingsChanged(room: Room): void;
 }
 
 export class Rules {
   /** The server bans as last read (or being read), and when. */
   private bansRead: { at: number; list: Maybe<Ban[]> } | undefined;
+  /** Per room with a key: how many more wrong keys it takes now. */
+  private readonly keyGuesses = new Map<string, TokenBucket>();
 
   constructor(private readonly host: RulesHost) {}
 
@@ -60,14 +73,66 @@ export class Rules {
   }
 
   /**
-   * Whether `member` runs `room`: its owner, one of its operators, a server admin, or (a room no
-   * registered user owns) whoever made it, while in it.
+   * Whether `member` runs `room`: its owner, one of its operators (in a room no registered user
+   * owns, whoever made it and whom they made operators, while they stay), or a server admin.
    */
   isOp(member: Member, room: Room): boolean {
-    if (this.host.isAdmin(member)) return true;
-    if (room.maker === member && room.roles.owner === undefined) return true;
-    const key = member.node === undefined ? member.account : foldName(member.name);
-    return key !== undefined && (room.roles.owner === key || room.roles.ops.includes(key));
+    return this.host.isAdmin(member) || runs(room.roles, roleKey(member));
+  }
+
+  /** Whether `member` has voice in `room` (+v): it may speak when the room is moderated. */
+  isVoiced(member: Member, room: Room): boolean {
+    return room.roles.voiced?.includes(roleKey(member)) === true;
+  }
+
+  /**
+   * Whether `member` here may come into the room `name` (`roles`: its roles as this node knows them;
+   * `size`: who is in it now) giving `key`: the refusal if not, else whether an invitation let it in.
+   * A room no registered user owns and nobody is in starts afresh (settings.ts, freshStart).
+   */
+  entry(member: Member, name: string, roles: RoomRoles | undefined, size: number, key: string | undefined): { refused: ErrorEvent } | { invited: boolean } {
+    const now = this.host.clock.now();
+    if (this.host.isAdmin(member)) return { invited: false };
+    if (isBannedFrom(roles, foldName(member.name), now, member.account ? undefined : member.network)) {
+      return { refused: refusal("banned-from-room", `You are banned from ${name} by its operators.`) };
+    }
+    if (!roles || (size === 0 && roles.owner === undefined)) return { invited: false };
+    const rk = roleKey(member);
+    if (runs(roles, rk)) return { invited: false };
+    // An invitation lets in past an invite-only room, its key and its limit (as on IRC).
+    if (inviteFor(roles, rk, now, member.visit)) return { invited: true };
+    if (needsInvite(roles)) {
+      return { refused: refusal("invite-only", `${name} is invite-only: one of its members can let you in with /invite ${member.name} ${name}.`) };
+    }
+    if (roles.key !== undefined) {
+      // Past its budget of wrong keys a room takes no key at all for a while: guessing from many
+      // addresses is as slow as from one.
+      const guesses = this.keyBucket(name, now);
+      if (key !== undefined && guesses.wait(1, now) > 0) {
+        return { refused: refusal("bad-key", `Too many wrong keys were tried for ${name} lately: try again in a minute, or ask one of its members for an invite.`) };
+      }
+      if (!sameKey(key, roles.key)) {
+        if (key !== undefined) guesses.take(1, now);
+        return { refused: refusal("bad-key", key === undefined ? `${name} needs a key: /join ${name} <key>.` : `That is not the key of ${name}.`) };
+      }
+    }
+    if (roles.limit !== undefined && size >= roles.limit) {
+      return { refused: refusal("room-full", `${name} is full (its limit is ${roles.limit}): ask one of its members for an invite, or try later.`) };
+    }
+    return { invited: false };
+  }
+
+  /** The wrong-key budget of a room (made full when first asked for; bounded in rooms). */
+  private keyBucket(name: string, now: number): TokenBucket {
+    let bucket = this.keyGuesses.get(name);
+    if (bucket) return bucket;
+    if (this.keyGuesses.size >= KEY_BUCKETS_MAX) {
+      for (const [room, b] of this.keyGuesses) if (b.full(now)) this.keyGuesses.delete(room);
+      if (this.keyGuesses.size >= KEY_BUCKETS_MAX) this.keyGuesses.delete(this.keyGuesses.keys().next().value!);
+    }
+    bucket = new TokenBucket(KEY_GUESSES, 1 / KEY_REFILL_S, now);
+    this.keyGuesses.set(name, bucket);
+    return bucket;
   }
 
   /** Whether `member`'s lines in `room` go nowhere (/mute). */
@@ -121,6 +186,7 @@ export class Rules {
     room.roles = roles;
     const note: MemberNote = { type: "roles", room, before, after: roles };
     for (const m of room.localMembers()) m.note?.(note);
+    if (settingsChanged(before, roles)) this.host.settingsChanged(room);
   }
 
   /**
@@ -148,6 +214,23 @@ export class Rules {
       log(`! the ban on ${ban.name} covers its network ${network} too (it was online here)`);
     })().catch(() => {}); // Redis gone: the ban holds on the name, as it was made
   }
+}
+
+/** Whether the role key `key` runs a room with these roles: its owner or one of its operators. */
+export function runs(roles: RoomRoles, key: string): boolean {
+  return roles.owner === key || roles.ops.includes(key);
+}
+
+function refusal(code: ErrorEvent["code"], message: string): ErrorEvent {
+  return { type: "error", code, message };
+}
+
+/** Whether the key given is the room's, compared in time that does not depend on where they differ. */
+function sameKey(given: string | undefined, key: string): boolean {
+  if (given === undefined || given.length !== key.length) return false;
+  let diff = 0;
+  for (let i = 0; i < key.length; i++) diff |= given.charCodeAt(i) ^ key.charCodeAt(i);
+  return diff === 0;
 }
 
 /** Whether `key` is muted by `roles` at `now`. */

@@ -1,9 +1,19 @@
 // The command language typed by every user, whichever client they use. One table drives
 // the server's dispatch, /help, the client's instructions and the README's command list.
 
+/**
+ * Who may run a command: anyone; the operators of one's current room (and server admins); its
+ * owner (in a room no registered user owns, its operators; and server admins); server admins only.
+ */
+export type Who = "anyone" | "operators" | "owners" | "admins";
+
 export interface CommandSpec {
   /** Without the slash. */
   readonly name: string;
+  /** Who may run it (the server checks it before the command runs). */
+  readonly who: Who;
+  /** With no arguments anyone may run it (it only shows something). */
+  readonly showsToAnyone?: boolean;
   readonly aliases: readonly string[];
   readonly usage: string;
   readonly summary: string;
@@ -14,6 +24,7 @@ export interface CommandSpec {
 
 export const COMMANDS = [
   {
+    who: "anyone",
     name: "pm",
     aliases: ["msg"],
     usage: "/pm <user> <message>",
@@ -22,6 +33,7 @@ export const COMMANDS = [
     example: "/pm Sam see you at 3",
   },
   {
+    who: "anyone",
     name: "reply",
     aliases: ["r"],
     usage: "/reply <message>",
@@ -30,6 +42,7 @@ export const COMMANDS = [
     example: "/reply on my way",
   },
   {
+    who: "anyone",
     name: "me",
     aliases: [],
     usage: "/me <action>",
@@ -38,6 +51,7 @@ export const COMMANDS = [
     example: "/me waves",
   },
   {
+    who: "anyone",
     name: "nick",
     aliases: ["name"],
     usage: "/nick <new name>",
@@ -46,6 +60,7 @@ export const COMMANDS = [
     example: "/nick Samuel",
   },
   {
+    who: "anyone",
     name: "away",
     aliases: [],
     usage: "/away [reason]",
@@ -54,6 +69,7 @@ export const COMMANDS = [
     example: "/away lunch, back at 2",
   },
   {
+    who: "anyone",
     name: "back",
     aliases: [],
     usage: "/back",
@@ -62,15 +78,17 @@ export const COMMANDS = [
     example: "/back",
   },
   {
+    who: "anyone",
     name: "join",
     aliases: ["j"],
-    usage: "/join <#room>",
+    usage: "/join <#room> [key]",
     summary: "join a room (made if it is new) and talk there",
     about:
-      'Your lines go to the room you joined or switched to last; lines from your other rooms show their room ([#dev] Sam: hi). /join of a room you are in switches to it. A room name is "#" and up to 32 of a-z, 0-9, _ and -; an empty room is gone, with its topic.',
+      'Your lines go to the room you joined or switched to last; lines from your other rooms show their room ([#dev] Sam: hi). /join of a room you are in switches to it. A room name is "#" and up to 32 of a-z, 0-9, _ and -; an empty room is gone, with its topic (a room a registered user made keeps its owner and settings). A room with a key needs it after the name; an invite-only one an /invite.',
     example: "/join #dev",
   },
   {
+    who: "anyone",
     name: "part",
     aliases: ["leave"],
     usage: "/part [#room] [reason]",
@@ -80,6 +98,7 @@ export const COMMANDS = [
     example: "/part #dev see you tomorrow",
   },
   {
+    who: "anyone",
     name: "rooms",
     aliases: ["list"],
     usage: "/rooms [start of a name]",
@@ -89,6 +108,7 @@ export const COMMANDS = [
     example: "/rooms dev",
   },
   {
+    who: "anyone",
     name: "topic",
     aliases: [],
     usage: "/topic [text]",
@@ -98,6 +118,7 @@ export const COMMANDS = [
     example: "/topic release on Friday",
   },
   {
+    who: "anyone",
     name: "history",
     aliases: [],
     usage: "/history [n]",
@@ -107,6 +128,7 @@ export const COMMANDS = [
     example: "/history 100",
   },
   {
+    who: "anyone",
     name: "search",
     aliases: ["find"],
     usage: "/search <words>",
@@ -116,6 +138,7 @@ export const COMMANDS = [
     example: "/search release friday",
   },
   {
+    who: "anyone",
     name: "users",
     aliases: ["who"],
     usage: "/users [*] [start of a name]",
@@ -125,6 +148,7 @@ export const COMMANDS = [
     example: "/users * sa",
   },
   {
+    who: "anyone",
     name: "register",
     aliases: [],
     usage: "/register <password>",
@@ -134,6 +158,7 @@ export const COMMANDS = [
     example: "/register correct-horse-battery",
   },
   {
+    who: "anyone",
     name: "passwd",
     aliases: [],
     usage: "/passwd <old password> <new password>",
@@ -142,6 +167,7 @@ export const COMMANDS = [
     example: "/passwd correct-horse-battery staple-9-horses",
   },
   {
+    who: "anyone",
     name: "unregister",
     aliases: [],
     usage: "/unregister <password>",
@@ -150,6 +176,7 @@ export const COMMANDS = [
     example: "/unregister correct-horse-battery",
   },
   {
+    who: "anyone",
     name: "ignore",
     aliases: [],
     usage: "/ignore [name]",
@@ -159,6 +186,7 @@ export const COMMANDS = [
     example: "/ignore Troll",
   },
   {
+    who: "anyone",
     name: "unignore",
     aliases: [],
     usage: "/unignore <name>",
@@ -167,6 +195,7 @@ export const COMMANDS = [
     example: "/unignore Troll",
   },
   {
+    who: "operators",
     name: "kick",
     aliases: [],
     usage: "/kick <name> [reason]",
@@ -176,15 +205,17 @@ export const COMMANDS = [
     example: "/kick Troll spamming",
   },
   {
+    who: "owners",
     name: "op",
     aliases: [],
     usage: "/op <name>",
     summary: "room owners: make someone in your room an operator",
     about:
-      "A room belongs to the registered user who made it; its owner (and server admins) can make registered members of it operators, who may /kick from it, /mute in it and lock its topic. Everyone in the room is told.",
+      "A room belongs to the registered user who made it; its owner (and server admins) can make registered members of it operators, who may /kick from it, /mute in it, /invite to it and change its /room settings. A room a guest made is run by its operators while they stay, as on IRC: they can make anyone in it an operator. Everyone in the room is told.",
     example: "/op Ana",
   },
   {
+    who: "owners",
     name: "deop",
     aliases: [],
     usage: "/deop <name>",
@@ -193,6 +224,7 @@ export const COMMANDS = [
     example: "/deop Ana",
   },
   {
+    who: "operators",
     name: "mute",
     aliases: [],
     usage: "/mute <name> [10m|2h|7d]",
@@ -202,6 +234,7 @@ export const COMMANDS = [
     example: "/mute Troll 10m",
   },
   {
+    who: "operators",
     name: "unmute",
     aliases: [],
     usage: "/unmute <name>",
@@ -210,6 +243,7 @@ export const COMMANDS = [
     example: "/unmute Troll",
   },
   {
+    who: "operators",
     name: "ban",
     aliases: [],
     usage: "/ban <name> [10m|2h|7d] [reason]",
@@ -219,6 +253,7 @@ export const COMMANDS = [
     example: "/ban Troll 7d spamming",
   },
   {
+    who: "operators",
     name: "unban",
     aliases: [],
     usage: "/unban <name>",
@@ -227,6 +262,7 @@ export const COMMANDS = [
     example: "/unban Troll",
   },
   {
+    who: "operators",
     name: "bans",
     aliases: [],
     usage: "/bans",
@@ -235,14 +271,46 @@ export const COMMANDS = [
     example: "/bans",
   },
   {
+    who: "anyone",
     name: "invite",
     aliases: [],
     usage: "/invite <name> [#room]",
-    summary: "ask someone online to join a room you are in (your current one if you name none)",
-    about: "They are told who asks them and where (/join takes them there); you are told it reached them.",
+    summary: "let someone into a room you are in (your current one if you name none)",
+    about:
+      "They are told who asks them and where; their next /join of it gets in past invite-only, its key and its limit (not a ban), once, within 24 hours. A registered name may be invited while offline. In an invite-only or secret room only its operators invite.",
     example: "/invite Kim #dev",
   },
   {
+    who: "operators",
+    showsToAnyone: true,
+    name: "room",
+    aliases: [],
+    usage: "/room [invite-only|secret|moderated|topic-lock on|off] [key <key>|off] [limit <n>|off]",
+    summary: "show your room's settings; its operators change them",
+    about:
+      "Without words, shows them. invite-only: only those invited (/invite) and its operators join. secret: not listed, and answered about as if it did not exist, to anyone not in it; joined by invitation only. key: /join must give it. limit: at most that many members. moderated: only operators and members with /voice speak. topic-lock: only operators set the topic. A room a registered user made keeps them across restarts; one a guest made loses them when it is empty. Several at once: /room invite-only on limit 20.",
+    example: "/room invite-only on",
+  },
+  {
+    who: "operators",
+    name: "voice",
+    aliases: [],
+    usage: "/voice <name>",
+    summary: "room operators: let someone speak in your moderated room",
+    about: "In a moderated room only operators and members with voice speak. A guest's voice lasts while it stays; a registered name's is kept. /devoice takes it back.",
+    example: "/voice Kim",
+  },
+  {
+    who: "operators",
+    name: "devoice",
+    aliases: [],
+    usage: "/devoice <name>",
+    summary: "room operators: take someone's voice away",
+    about: "Undoes /voice; everyone in the room is told.",
+    example: "/devoice Kim",
+  },
+  {
+    who: "anyone",
     name: "whois",
     aliases: [],
     usage: "/whois <name>",
@@ -251,6 +319,7 @@ export const COMMANDS = [
     example: "/whois Sam",
   },
   {
+    who: "anyone",
     name: "help",
     aliases: [],
     usage: "/help [command]",
@@ -259,6 +328,7 @@ export const COMMANDS = [
     example: "/help pm",
   },
   {
+    who: "admins",
     name: "token",
     aliases: [],
     usage: "/token new <bot> | list | revoke <id>",
@@ -268,6 +338,7 @@ export const COMMANDS = [
     example: "/token new deploy",
   },
   {
+    who: "anyone",
     name: "ping",
     aliases: [],
     usage: "/ping <token>",
@@ -276,6 +347,7 @@ export const COMMANDS = [
     example: "/ping 42",
   },
   {
+    who: "anyone",
     name: "quit",
     aliases: ["exit"],
     usage: "quit",
@@ -289,6 +361,11 @@ export type CommandName = (typeof COMMANDS)[number]["name"];
 
 const BY_NAME = new Map<string, CommandName>();
 for (const c of COMMANDS) for (const n of [c.name, ...c.aliases]) BY_NAME.set(n, c.name);
+
+/** A command's entry in the table. */
+export function commandSpec(name: CommandName): CommandSpec {
+  return COMMANDS.find((c) => c.name === name)!;
+}
 
 /** A command name or alias, case-insensitive, to its command; undefined when there is none. */
 export function lookupCommand(word: string): CommandName | undefined {

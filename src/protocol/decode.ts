@@ -4,7 +4,7 @@
 // dropped. The server and the bundled client ship together, and the hello's protocol number
 // guards against a server that speaks another version.
 
-import { type ErrorCode, type EventType, isLeaveReason, type KeptEvent, type LeaveReason, type RoomInfo, type ServerEvent, type Topic } from "./events.ts";
+import { type ErrorCode, type EventType, isLeaveReason, type KeptEvent, type LeaveReason, type RoomInfo, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
 
 export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;
@@ -40,6 +40,10 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "no-accounts": true,
   "server-busy": true,
   "not-allowed": true,
+  "invite-only": true,
+  "bad-key": true,
+  "room-full": true,
+  "banned-from-room": true,
   kicked: true,
   banned: true,
   "registration-timeout": true,
@@ -76,6 +80,20 @@ function away(v: unknown): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const [name, reason] of Object.entries(v)) if (str(reason)) out[name] = reason;
   return out;
+}
+
+/** A room's settings: the switches and values this version knows (others dropped). */
+function settings(v: unknown): RoomSettings | undefined {
+  if (!isObject(v)) return undefined;
+  return {
+    ...(v.inviteOnly === true ? { inviteOnly: true as const } : {}),
+    ...(v.secret === true ? { secret: true as const } : {}),
+    ...(v.keyed === true ? { keyed: true as const } : {}),
+    ...(str(v.key) ? { key: v.key } : {}),
+    ...(num(v.limit) ? { limit: v.limit } : {}),
+    ...(v.moderated === true ? { moderated: true as const } : {}),
+    ...(v.topicLocked === true ? { topicLocked: true as const } : {}),
+  };
 }
 
 /** The list part of welcome, users and room events: names, away reasons, counts. */
@@ -179,10 +197,15 @@ const DECODERS: Record<EventType, Decoder> = {
   room: (v) => {
     const l = list(v);
     const t = v.topic === undefined ? undefined : topic(v.topic);
-    if (!l || !str(v.room) || typeof v.joined !== "boolean" || !num(v.count) || (v.topic !== undefined && !t)) {
+    const s = v.settings === undefined ? undefined : settings(v.settings);
+    if (!l || !str(v.room) || typeof v.joined !== "boolean" || !num(v.count) || (v.topic !== undefined && !t) || (v.settings !== undefined && !s)) {
       return undefined;
     }
-    return { type: "room", room: v.room, joined: v.joined, ...l, count: v.count, ...(t ? { topic: t } : {}) };
+    return { type: "room", room: v.room, joined: v.joined, ...l, count: v.count, ...(t ? { topic: t } : {}), ...(s ? { settings: s } : {}) };
+  },
+  settings: (v) => {
+    const s = settings(v.settings);
+    return str(v.room) && s ? { type: "settings", room: v.room, settings: s } : undefined;
   },
   parted: (v) => {
     const current = maybe(v.current, str, "current");
@@ -203,8 +226,9 @@ const DECODERS: Record<EventType, Decoder> = {
     const prefix = maybe(v.prefix, str, "prefix");
     const rooms: RoomInfo[] = [];
     for (const r of v.rooms) {
-      if (!isObject(r) || !str(r.name) || !num(r.count) || (r.topic !== undefined && !str(r.topic))) return undefined;
-      rooms.push({ name: r.name, count: r.count, ...(str(r.topic) ? { topic: r.topic } : {}) });
+      const s = r === null || !isObject(r) || r.settings === undefined ? undefined : settings(r.settings);
+      if (!isObject(r) || !str(r.name) || !num(r.count) || (r.topic !== undefined && !str(r.topic)) || (r.settings !== undefined && !s)) return undefined;
+      rooms.push({ name: r.name, count: r.count, ...(str(r.topic) ? { topic: r.topic } : {}), ...(s ? { settings: s } : {}) });
     }
     return prefix ? { type: "rooms", rooms, count: v.count, ...prefix } : undefined;
   },

@@ -70,6 +70,10 @@ export type ErrorCode =
   | "no-accounts" // /register, /passwd, /unregister on a server that keeps no accounts
   | "server-busy" // too many logins being checked at once; try again in a moment
   | "not-allowed" // a moderation command from someone who may not use it, or on someone it can't touch
+  | "invite-only" // /join of an invite-only or secret room without an invitation
+  | "bad-key" // /join of a room with a key, without it or with a wrong one
+  | "room-full" // /join of a room at its member limit
+  | "banned-from-room" // /join of a room whose operators banned you
   | "kicked" // a server admin put you out (/kick); the connection closes
   | "banned" // this name or your network is banned from the server (/ban); the connection closes
   | "registration-timeout" // no name chosen in time; the connection closes
@@ -167,7 +171,13 @@ export type ServerEvent =
       count: number;
       awayCount?: number;
       topic?: Topic;
+      settings?: RoomSettings;
     }
+  /**
+   * The settings of a room you are in are now these (structured clients, to show them; everyone is
+   * also told the change in words, as a notice).
+   */
+  | { type: "settings"; room: string; settings: RoomSettings }
   /** You left `room` (/part); `current` is where plain lines go now (none: you are in no room). */
   /** `kicked`: put out by an operator (by whom and why, "by Sam: spamming"), not a /part. */
   | { type: "parted"; room: string; current?: string; kicked?: string }
@@ -231,6 +241,21 @@ export interface RoomInfo {
   name: string;
   count: number;
   topic?: string;
+  settings?: RoomSettings;
+}
+
+/**
+ * Who may come into a room and speak there (/room; IRC's channel modes). Empty: a public room.
+ * `key` itself is shown to its members only; anyone sees `keyed`.
+ */
+export interface RoomSettings {
+  inviteOnly?: true;
+  secret?: true;
+  keyed?: true;
+  key?: string;
+  limit?: number;
+  moderated?: true;
+  topicLocked?: true;
 }
 
 export type EventType = ServerEvent["type"];

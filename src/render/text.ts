@@ -2,7 +2,7 @@
 // client shows and what the page shows (each styles it its own way: colours, the DOM).
 
 import { COMMANDS } from "../protocol/commands.ts";
-import { type KeptEvent, type LeaveReason, leftRoomOnly, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { type KeptEvent, type LeaveReason, leftRoomOnly, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 
 /** The commands a welcome shows: the everyday ones (/help lists them all). */
@@ -75,11 +75,24 @@ export function roomsLines(event: { rooms: readonly RoomInfo[]; count: number; p
   const starting = event.prefix === undefined ? "" : `, starting with "${event.prefix}"`;
   const width = Math.max(...event.rooms.map((r) => r.name.length));
   const lines = event.rooms.map(
-    (r) => `  ${r.name.padEnd(width)}  ${String(r.count).padStart(5)} ${r.count === 1 ? "user " : "users"}${r.topic ? `  ${r.topic}` : ""}`,
+    (r) =>
+      `  ${r.name.padEnd(width)}  ${String(r.count).padStart(5)} ${r.count === 1 ? "user " : "users"}${r.settings ? `  (${settingsWords(r.settings)})` : ""}${r.topic ? `  ${r.topic}` : ""}`,
   );
   const more = event.count - event.rooms.length;
   if (more > 0) lines.push(`  and ${more} more (/rooms <start of a name> finds one)`);
   return [`Rooms${starting} (${event.count}):`, ...lines].join("\n");
+}
+
+/** A room's settings in words: "invite-only, key, limit 20" (the key itself where it is given). */
+export function settingsWords(s: RoomSettings): string {
+  const words: string[] = [];
+  if (s.inviteOnly) words.push("invite-only");
+  if (s.secret) words.push("secret");
+  if (s.keyed) words.push(s.key !== undefined ? `key ${s.key}` : "key");
+  if (s.limit !== undefined) words.push(`limit ${s.limit}`);
+  if (s.moderated) words.push("moderated");
+  if (s.topicLocked) words.push("topic-lock");
+  return words.join(", ");
 }
 
 /** "a, b, c and 7 more": the names shown, and how many of `count` were not. */
@@ -192,8 +205,13 @@ export function toText(event: ServerEvent, tagged = false): string {
           ? `--> You joined ${event.room}; your lines go there now.`
           : `-- Your lines go to ${event.room} now.`,
         ...(event.topic ? [topicLine(event.topic)] : []),
+        ...(event.settings ? [`-- ${event.room} is ${settingsWords(event.settings)} (/room shows what that means).`] : []),
         usersLine(event, WELCOME_NAMES),
       ].join("\n");
+    case "settings": {
+      const words = settingsWords(event.settings);
+      return `${tag}-- ${event.room} ${words === "" ? "is a public room" : `is ${words}`}.`;
+    }
     case "parted":
       return event.current
         ? `<-- You left ${event.room}; your lines go to ${event.current} now.`

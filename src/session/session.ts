@@ -191,6 +191,7 @@ export class Session
   }
   /** When it joined, and when it last sent a line (for /whois). */
   since = 0;
+  visit: string | undefined;
   lastActive = 0;
   readonly historyFrom = new Map<string, Cursor>();
   room: Room | undefined;
@@ -516,6 +517,7 @@ export class Session
     this.account = login?.key;
     if (login && login.ignores.length > 0) this.ignoring = ignoreList(login.ignores);
     this.since = this.lastActive = this.now();
+    this.visit = newVisit();
     if (!this.hub.add(this)) {
       this.name = "";
       return false;
@@ -528,4 +530,9 @@ export class Session
     if (this.budget) this.budget = new FloodBudget(burstLines, linesPerSecond, this.now());
     return true;
   }
+}
+
+/** A stay's id (Member.visit): unique across nodes and restarts in practice (time and 48 random bits). */
+function newVisit(): string {
+  return `${Date.now().toString(36)}.${crypto.getRandomValues(new Uint32Array(2)).join(".")}`;
 }

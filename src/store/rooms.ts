@@ -1,11 +1,12 @@
 // Who runs a room: its owner (the registered user who made it), its operators, who is muted in it,
-// and whether its topic is locked. Kept with the accounts (the history file, or Redis in a
+// whether its topic is locked, and who may come in and speak (its settings: core/settings.ts). Kept with the accounts (the history file, or Redis in a
 // cluster), so that a room keeps its owner while it is empty and across restarts; every change
 // goes to the other nodes at once (a "roles" event), since lines are checked against it as they
 // are said.
 
 import type { Maybe } from "./history.ts";
 import { isObject, parseJson } from "../protocol/decode.ts";
+import { foldName } from "../protocol/names.ts";
 
 export interface RoomRoles {
   /** Counts changes: a node keeps the newest it has heard of. */
@@ -24,6 +25,47 @@ export interface RoomRoles {
   networks?: Record<string, string>;
   /** How each banned name was written (name key → name), for /bans and IRC's ban list. */
   names?: Record<string, string>;
+  /** Only the invited (and its operators) may join (+i). */
+  inviteOnly?: boolean;
+  /** Listed, and answered about, only to its members; joined only by invitation (+s). */
+  secret?: boolean;
+  /** The password a /join must give (+k). */
+  key?: string;
+  /** At most this many members (+l). */
+  limit?: number;
+  /** Only operators and voiced members speak (+m). */
+  moderated?: boolean;
+  /** Name keys with voice (+v). */
+  voiced?: string[];
+  /** Invitations waiting to be used: name key → who invited, when, and until when. */
+  invites?: Record<string, Invite>;
+}
+
+/**
+ * An invitation, kept under the invited one's role key, until it lapses. A guest's holds only for
+ * the stay of the guest who was online when it was made (`visit`: Member.visit), not for whoever
+ * takes the name later.
+ */
+export interface Invite {
+  /** Who invited, and whom (the name as written). */
+  by: string;
+  name: string;
+  at: number;
+  until: number;
+  visit?: string;
+}
+
+/**
+ * The key a member's operator status, voice and invitations are kept under: its account, or a
+ * guest's "~name" (a guest's last while it stays: they are taken away when it leaves).
+ */
+export function roleKey(member: { account?: string; name: string }): string {
+  return member.account ?? `~${foldName(member.name)}`;
+}
+
+/** Whether a role key is a guest's. */
+export function isGuestKey(key: string): boolean {
+  return key.startsWith("~");
 }
 
 /** A banned name as its ban wrote it (its key for a ban kept before names were). */
@@ -68,6 +110,15 @@ export function parseRoles(value: unknown): RoomRoles | undefined {
   if (isObject(f.networks)) for (const [k, net] of Object.entries(f.networks)) if (typeof net === "string" && k in banned) networks[k] = net;
   const names: Record<string, string> = {};
   if (isObject(f.names)) for (const [k, name] of Object.entries(f.names)) if (typeof name === "string" && k in banned) names[k] = name;
+  const voiced = Array.isArray(f.voiced) ? f.voiced.filter((o): o is string => typeof o === "string").slice(0, 1000) : [];
+  const invites: Record<string, Invite> = {};
+  if (isObject(f.invites)) {
+    for (const [k, i] of Object.entries(f.invites)) {
+      if (!isObject(i) || typeof i.by !== "string" || typeof i.name !== "string" || typeof i.at !== "number" || typeof i.until !== "number") continue;
+      invites[k] = { by: i.by, name: i.name, at: i.at, until: i.until, ...(typeof i.visit === "string" ? { visit: i.visit } : {}) };
+    }
+  }
+  const limit = typeof f.limit === "number" && Number.isSafeInteger(f.limit) && f.limit > 0 ? f.limit : undefined;
   return {
     v: f.v,
     ...(typeof f.owner === "string" ? { owner: f.owner } : {}),
@@ -77,5 +128,12 @@ export function parseRoles(value: unknown): RoomRoles | undefined {
     ...(Object.keys(banned).length > 0 ? { banned } : {}),
     ...(Object.keys(networks).length > 0 ? { networks } : {}),
     ...(Object.keys(names).length > 0 ? { names } : {}),
+    ...(f.inviteOnly === true ? { inviteOnly: true } : {}),
+    ...(f.secret === true ? { secret: true } : {}),
+    ...(typeof f.key === "string" && f.key !== "" ? { key: f.key } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    ...(f.moderated === true ? { moderated: true } : {}),
+    ...(voiced.length > 0 ? { voiced } : {}),
+    ...(Object.keys(invites).length > 0 ? { invites } : {}),
   };
 }

@@ -187,6 +187,10 @@ function handle(event: ServerEvent): void {
       if (view === page.shown) page.showTopic();
       return page.system(view, words({ ...event, room: "" }), "system", event.ts); // in the room's own view: no [#room] tag
     }
+    case "settings": {
+      const view = page.views.get(event.room);
+      return view ? page.setSettings(view, event.settings) : undefined;
+    }
     case "topic-is":
     case "rooms":
     case "users":
@@ -264,6 +268,7 @@ function enteredRoom(event: Extract<ServerEvent, { type: "room" }>): void {
   const view = page.viewFor(event.room, true);
   page.setMembers(view, event.users, event.away, event.count);
   view.topic = event.topic?.text ?? "";
+  page.setSettings(view, event.settings);
   page.currentRoom = event.room;
   if (event.joined) view.lines.replaceChildren(); // its history follows
   page.show(view);

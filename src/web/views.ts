@@ -2,7 +2,8 @@
 // The page's views: a room ("#dev") or a private conversation ("@Sam") each, with its lines, who
 // is in it and what is unread; which one is shown, and the room the server takes plain lines to.
 
-import type { KeptEvent, ServerEvent } from "../protocol/events.ts";
+import type { KeptEvent, RoomSettings, ServerEvent } from "../protocol/events.ts";
+import { settingsWords } from "../render/text.ts";
 import { divider, type Kind, makeLine, type Ui } from "./dom.ts";
 
 /** A room ("#dev") or a private conversation ("@Sam"): its lines, who is in it, what is unread. */
@@ -17,6 +18,8 @@ export interface View {
   members: Map<string, string | undefined>; // name → away reason
   count: number;
   topic: string;
+  /** A room's settings (invite-only, key…), as the server last said. */
+  settings: RoomSettings | undefined;
   /** Older lines are kept (scrolling to the top asks for them). */
   more: boolean;
   asking: boolean;
@@ -51,7 +54,7 @@ export class Views {
     let view = this.views.get(key);
     if (view) return view;
     const lines = document.createElement("div");
-    view = { key, title, room, lines, unread: 0, mentioned: false, members: new Map(), count: 0, topic: "", more: false, asking: false };
+    view = { key, title, room, lines, unread: 0, mentioned: false, members: new Map(), count: 0, topic: "", settings: undefined, more: false, asking: false };
     if (!room) {
       view.members.set(title, undefined);
       view.members.set(this.me, undefined);
@@ -80,7 +83,7 @@ export class Views {
     view.unread = 0;
     view.mentioned = false;
     this.ui.lines.replaceChildren(view.lines);
-    this.ui.viewName.textContent = view.room ? view.key : `${view.title} (private)`;
+    this.ui.viewName.replaceChildren(view.room ? view.key : `${view.title} (private)`, ...marks(view));
     this.ui.input.placeholder = view.room ? `Message ${view.key} (/help for commands)` : `Private message to ${view.title}`;
     this.showTopic();
     this.showPeople();
@@ -89,6 +92,13 @@ export class Views {
     this.scrollDown();
     // The server's current room follows the room shown: plain lines go where the user is looking.
     if (view.room && this.currentRoom !== view.key && this.host.chatting) this.host.send(`/join ${view.key}`);
+  }
+
+  /** A room's settings changed (or were first said): its marks follow. */
+  setSettings(view: View, settings: RoomSettings | undefined): void {
+    view.settings = settings && Object.keys(settings).length > 0 ? settings : undefined;
+    if (view === this.shown) this.ui.viewName.replaceChildren(view.key, ...marks(view));
+    this.showRooms();
   }
 
   showTopic(): void {
@@ -107,7 +117,7 @@ export class Views {
         const name = document.createElement("span");
         name.className = "name";
         name.textContent = view.room ? view.key : `@${view.title}`;
-        button.append(name);
+        button.append(name, ...marks(view));
         if (view.unread > 0) {
           const badge = document.createElement("span");
           badge.className = view.mentioned ? "badge mention" : "badge";
@@ -261,4 +271,17 @@ export class Views {
     const escaped = this.me.replace(/[-_]/g, "\\$&");
     return new RegExp(`(^|[^A-Za-z0-9_-])@?${escaped}($|[^A-Za-z0-9_-])`, "i").test(text);
   }
+}
+
+/** A lock for a room one must be invited to, a key for one with a password; their words on hover and for screen readers. */
+function marks(view: View): HTMLElement[] {
+  const s = view.settings;
+  if (!s) return [];
+  const symbols = `${s.inviteOnly || s.secret ? "\u{1F512}" : ""}${s.keyed ? "\u{1F511}" : ""}`;
+  const mark = document.createElement("span");
+  mark.className = "marks";
+  mark.textContent = symbols || "\u2699";
+  mark.title = settingsWords(s);
+  mark.setAttribute("aria-label", settingsWords(s));
+  return [mark];
 }

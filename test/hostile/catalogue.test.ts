@@ -686,7 +686,7 @@ describe("abuse", () => {
       mal.send("/token new evil");
       await mal.next(/^! Only server admins can use \/token/);
       mal.send("/kick Ana");
-      await mal.next(/^! Only a room.s operators \(and server admins\) can kick/);
+      await mal.next(/^! Only a room.s operators \(and server admins\) can use \/kick/);
     }
     await a.unaffected();
   });

@@ -82,6 +82,14 @@ const byType: Cases = {
       { type: "room", room: "#dev", joined: false, users: ["Sam"], count: 1 },
       "-- Your lines go to #dev now.\nIn #dev (1): Sam",
     ],
+    [
+      { type: "room", room: "#ops", joined: true, users: ["Sam"], count: 1, settings: { inviteOnly: true, keyed: true, key: "k3y", limit: 20 } },
+      "--> You joined #ops; your lines go there now.\n-- #ops is invite-only, key k3y, limit 20 (/room shows what that means).\nIn #ops (1): Sam",
+    ],
+  ],
+  settings: [
+    [{ type: "settings", room: "#ops", settings: { secret: true, moderated: true } }, "-- #ops is secret, moderated."],
+    [{ type: "settings", room: "#ops", settings: {} }, "-- #ops is a public room."],
   ],
   parted: [
     [{ type: "parted", room: "#dev", current: "#lobby" }, "<-- You left #dev; your lines go to #lobby now."],

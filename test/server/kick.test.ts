@@ -41,9 +41,9 @@ describe("/kick", () => {
     const guestSam = await t.join("Sam"); // Sam is not registered yet: a guest, not the admin
     const bo = await t.join("Bo");
     guestSam.send("/kick Bo");
-    await guestSam.seen(/^! Only a room.s operators \(and server admins\) can kick\./);
+    await guestSam.seen(/^! Only a room.s operators \(and server admins\) can use \/kick\./);
     bo.send("/kick Sam");
-    await bo.seen(/^! Only a room.s operators \(and server admins\) can kick\./);
+    await bo.seen(/^! Only a room.s operators \(and server admins\) can use \/kick\./);
     guestSam.send("quit");
     await guestSam.closed();
     const sam = await loggedIn(t, "Sam");
@@ -152,9 +152,9 @@ describe("/ban", () => {
     const { t, sam } = await setup();
     const bo = await t.join("Bo");
     bo.send("/ban Sam");
-    await bo.seen(/^! Only server admins can use \/ban/);
+    await bo.seen(/^! Only a room.s operators \(and server admins\) can use \/ban\./);
     bo.send("/bans");
-    await bo.seen(/^! Only server admins can use \/bans/);
+    await bo.seen(/^! Only a room.s operators \(and server admins\) can use \/bans\./);
     sam.send("/ban Sam");
     await sam.seen(/^! You can't ban yourself\./);
     sam.send("/ban Bo forever rude");

@@ -36,7 +36,7 @@ describe("room operators", () => {
     const bo = await t.join("Bo");
     for (const p of [sam, ana, bo]) await into(p, "#dev"); // Sam made it: Sam owns it
     sam.send("/op Bo");
-    await sam.seen("! Bo is a guest: only registered names can be operators.");
+    await sam.seen("! Bo is a guest: only registered names can be operators of a room a registered user owns.");
     sam.send("/op Ana");
     await bo.seen("-- Sam made Ana an operator of #dev.");
     bo.send("/whois Ana");
@@ -65,7 +65,7 @@ describe("room operators", () => {
     const bo = await t.join("Bo");
     for (const p of [sam, zed, bo]) await into(p, "#dev");
     bo.send("/kick Sam");
-    await bo.seen("! Only a room's operators (and server admins) can kick.");
+    await bo.seen("! Only a room's operators (and server admins) can use /kick.");
     bo.send("/mute Sam");
     await bo.seen("! Only a room's operators (and server admins) can use /mute.");
     sam.send("/mute Zed");
@@ -199,7 +199,7 @@ test("a guest who makes a room runs it while in it (as on IRC), not once gone, a
   await bo.seen(/^<-- You left #games/);
   await into(bo, "#games"); // back, but the room was not made by Bo this time
   bo.send("/kick Kim");
-  await bo.seen("! Only a room's operators (and server admins) can kick.");
+  await bo.seen("! Only a room's operators (and server admins) can use /kick.");
   const sam = await loggedIn(t, "Sam");
   await into(sam, "#dev"); // Sam's, kept
   sam.send("/part #dev");
@@ -207,5 +207,5 @@ test("a guest who makes a room runs it while in it (as on IRC), not once gone, a
   await into(bo, "#dev"); // Bo makes it again, but Sam owns it
   await into(kim, "#dev");
   bo.send("/kick Kim");
-  await bo.seen("! Only a room's operators (and server admins) can kick.");
+  await bo.seen("! Only a room's operators (and server admins) can use /kick.");
 });

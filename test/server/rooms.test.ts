@@ -144,7 +144,7 @@ describe("rooms", () => {
 
 describe("rooms: bad input gets its reason, and nothing else changes", () => {
   test.each([
-    ["/join", '! Say which room. Usage: /join <#room>'],
+    ["/join", '! Say which room. Usage: /join <#room> [key]'],
     ["/join dev", "In #dev (1): Sam"], // the "#" may be left out
     ["/join #no way", "In #no (1): Sam"], // the name ends at the space, as in IRC
     ["/join #caf\u00e9", '! A room name may contain only letters a-z, digits, "_" and "-" after the "#"; it can\'t contain non-ASCII characters such as "é" (U+00E9).'],

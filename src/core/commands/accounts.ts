@@ -7,7 +7,8 @@ import { foldName, hasNameShape } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, unknownUser } from "./kit.ts";
 import type { Member, Room } from "../room.ts";
-import type { Hub } from "../hub.ts";
+import { runs } from "../rules.ts";
+import { roleKey } from "../../store/rooms.ts";
 
 export const accountCommands = {
   register(ctx, args) {
@@ -165,6 +166,7 @@ export const accountCommands = {
         return ctx.reply({ type: "whois", name, online: false, registered });
       }
       const away = ctx.hub.awayReason(member);
+      const seen = member.rooms.filter((r) => ctx.hub.visibleTo(r, ctx.me)); // a secret room, to its members only
       ctx.reply({
         type: "whois",
         name: member.name,
@@ -173,10 +175,10 @@ export const accountCommands = {
         ...(member.since ? { since: member.since } : {}),
         ...(member.lastActive ? { idle: Math.max(0, ctx.now() - member.lastActive) } : {}),
         ...(away !== undefined ? { away } : {}),
-        rooms: member.rooms.map((r) => r.name),
+        rooms: seen.map((r) => r.name),
         ...(member.node !== undefined ? { elsewhere: true } : {}),
         ...(ctx.hub.isAdmin(member) ? { admin: true } : {}),
-        ...operatorOf(ctx.hub, member),
+        ...operatorOf(member, seen),
       });
     });
   },
@@ -228,11 +230,9 @@ function noAccounts(): ErrorEvent {
   return error("no-accounts", "This server keeps no registered names.");
 }
 
-/** The rooms a member owns or operates (not by being an admin), for /whois. */
-function operatorOf(hub: Hub, member: Member): { operator?: string[] } {
-  const key = member.node === undefined ? member.account : foldName(member.name);
-  const runs = (r: Room) =>
-    (key !== undefined && (r.roles.owner === key || r.roles.ops.includes(key))) || (r.maker === member && r.roles.owner === undefined);
-  const rooms = member.rooms.filter(runs).map((r) => r.name);
-  return rooms.length > 0 ? { operator: rooms } : {};
+/** Which of `rooms` a member owns or operates (not by being an admin), for /whois. */
+function operatorOf(member: Member, rooms: readonly Room[]): { operator?: string[] } {
+  const key = roleKey(member);
+  const run = rooms.filter((r) => runs(r.roles, key)).map((r) => r.name);
+  return run.length > 0 ? { operator: run } : {};
 }

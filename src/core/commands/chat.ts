@@ -23,6 +23,7 @@ import {
   type CommandContext,
   error,
   type Handler,
+  mayRun,
   notInRoom,
   reason,
   say,
@@ -31,6 +32,8 @@ import {
 import { accountCommands } from "./accounts.ts";
 import { moderationCommands } from "./moderation.ts";
 import { tokenCommands } from "./tokens.ts";
+import { roomCommands } from "./rooms.ts";
+import { settingsOf } from "../settings.ts";
 
 /** Lines /history shows when not told how many. */
 export const HISTORY_DEFAULT = 50;
@@ -46,23 +49,6 @@ const chatCommands = {
     const to = ctx.hub.find(target);
     if (!to) return ctx.reply(unknownUser(target));
     sendPrivate(ctx, to, rawText, "pm");
-  },
-  invite(ctx, args) {
-    const [target, rest] = splitFirst(args);
-    if (target === "") return badUsage(ctx, "invite", "Say whom to invite.");
-    const named = rest.trim();
-    const room = named === "" ? ctx.me.room : ctx.hub.room(named);
-    if (!room) return ctx.reply(named === "" ? notInRoom() : error("not-in-room", `You are not in ${named}: invite people to a room you are in.`));
-    if (!room.has(ctx.me)) return ctx.reply(error("not-in-room", `You are not in ${room.name}: invite people to a room you are in.`));
-    const to = ctx.hub.find(target);
-    if (!to) return ctx.reply(unknownUser(target));
-    if (room.has(to)) return ctx.reply(error("already-in-room", `${to === ctx.me ? "You are" : `${to.name} is`} in ${room.name} already.`));
-    if (!ctx.hub.send(to, { type: "invite", from: ctx.me.name, room: room.name, ts: ctx.now() }, ctx.me)) {
-      return ctx.reply(error("unreachable", `${to.name} is on another server, which can't be reached right now; not sent.`));
-    }
-    ctx.reply({ type: "invite-sent", to: to.name, room: room.name });
-    const away = ctx.hub.awayReason(to);
-    if (away !== undefined) ctx.reply({ type: "away-notice", name: to.name, reason: away });
   },
   reply(ctx, args) {
     const to = ctx.me.lastPmFrom;
@@ -81,14 +67,15 @@ const chatCommands = {
     if (refused) ctx.reply(refused);
   },
   join(ctx, args) {
-    const [typed] = splitFirst(args);
+    const [typed, rest] = splitFirst(args);
+    const [key] = splitFirst(rest);
     if (typed === "") return badUsage(ctx, "join", "Say which room.");
     const name = typed.startsWith("#") ? typed : `#${typed}`; // "/join dev" is #dev
     // A room's past is asked for before joining it (Redis answers later: this user's lines wait).
     const known = ctx.hub.room(name);
     const replay = known?.has(ctx.me) ? undefined : ctx.hub.keeping.replay(name);
     ctx.after(replay, (past) => {
-      const result = ctx.hub.join(ctx.me, name, ctx.now(), true, past);
+      const result = ctx.hub.join(ctx.me, name, ctx.now(), true, past, undefined, key === "" ? undefined : key);
       if (!result.ok) return ctx.reply(result.error);
       const { room, joined } = result;
       ctx.reply(roomEvent(room, joined));
@@ -117,7 +104,7 @@ const chatCommands = {
     if (prefix.length > LIMITS.roomNameMaxLength + 1 || !/^#[a-z0-9_-]*$/.test(prefix)) {
       return badUsage(ctx, "rooms", "Room names hold only a-z, 0-9, _ and - after the #, so none starts with that.");
     }
-    ctx.reply(ctx.hub.roomList(prefix === "#" ? "" : prefix));
+    ctx.reply(ctx.hub.roomList(ctx.me, prefix === "#" ? "" : prefix));
   },
   topic(ctx, args) {
     const room = ctx.me.room;
@@ -228,13 +215,15 @@ const chatCommands = {
   },} satisfies Record<string, Handler>;
 
 /** Every command's handler: a command without one does not compile. */
-const handlers: Record<CommandName, Handler> = { ...chatCommands, ...accountCommands, ...moderationCommands, ...tokenCommands };
+const handlers: Record<CommandName, Handler> = { ...chatCommands, ...accountCommands, ...moderationCommands, ...roomCommands, ...tokenCommands };
 
 /** Runs "/word args" for a joined user. */
 export function runCommand(ctx: CommandContext, word: string, args: string): void {
   const name = lookupCommand(word);
-  if (name) return handlers[name](ctx, args);
-  ctx.reply(unknownCommand(word));
+  if (!name) return ctx.reply(unknownCommand(word));
+  const refused = mayRun(ctx, name, args);
+  if (refused) return ctx.reply(refused);
+  handlers[name](ctx, args);
 }
 
 /** "/pmm": not a command, and which one was probably meant. */
@@ -281,7 +270,8 @@ function noHistory(): ErrorEvent {
 
 /** A room as its joiner sees it: who is in and the topic. */
 function roomEvent(room: Room, joined: boolean): ServerEvent {
-  return { type: "room", room: room.name, joined, ...room.summary() };
+  const settings = settingsOf(room.roles, true);
+  return { type: "room", room: room.name, joined, ...room.summary(), ...(settings ? { settings } : {}) };
 }
 
 /** /pm and /reply: to one member only, with the sender's copy; an away member's reason goes back. */

@@ -2,7 +2,7 @@
 // usage hint). The handlers themselves are in commands.ts (chat, rooms, history),
 // account-commands.ts (registered names, /ignore, /whois) and moderation.ts (admins, operators).
 
-import { type CommandName, COMMANDS } from "../../protocol/commands.ts";
+import { type CommandName, COMMANDS, commandSpec } from "../../protocol/commands.ts";
 import type { Encoded } from "../../render/codec.ts";
 import type { ErrorEvent, ServerEvent } from "../../protocol/events.ts";
 import { LIMITS } from "../../protocol/limits.ts";
@@ -57,15 +57,36 @@ export function unknownUser(target: string): ErrorEvent {
 }
 
 /**
+ * Whether `ctx.me` may run `name` with `args`, by the command table's "who": the refusal if not.
+ * Operators and owners are of one's current room; server admins may run everything.
+ */
+export function mayRun(ctx: CommandContext, name: CommandName, args: string): ErrorEvent | undefined {
+  const spec = commandSpec(name);
+  if (spec.who === "anyone" || (spec.showsToAnyone && args.trim() === "") || ctx.hub.isAdmin(ctx.me)) return undefined;
+  if (spec.who === "admins") return error("not-allowed", `Only server admins can use /${name} (--admin, logged in to their registered name).`);
+  const room = ctx.me.room;
+  const rules = ctx.hub.rules;
+  const owner = (r: Room) => r.roles.owner !== undefined && r.roles.owner === ctx.me.account;
+  // A room no registered user owns is run by its operators, owners' commands included.
+  if (room && (spec.who === "operators" || room.roles.owner === undefined ? rules.isOp(ctx.me, room) : owner(room))) return undefined;
+  const whose = spec.who === "owners" ? "owner" : "operators";
+  return error("not-allowed", `Only a room's ${whose} (and server admins) can use /${name}.`);
+}
+
+/**
  * A line or /me from `ctx.me` to `room`: said, counted, kept and logged; or, for someone muted
- * there, not sent and they are told so (each line, as IRC's 404 does; flood control paces them).
- * Undefined when said, else the refusal (the IRC door words its own).
+ * there (or without voice in a moderated room), not sent and they are told so (each line, as IRC's
+ * 404 does; flood control paces them). Undefined when said, else the refusal (the IRC door words
+ * its own).
  */
 export function say(ctx: CommandContext, room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>): ErrorEvent | undefined {
   const until = ctx.hub.rules.mutedUntil(ctx.me, room);
   if (until !== undefined) {
     const span = until === 0 ? "until an operator lifts it" : `until ${utcMinute(until)} UTC`;
     return error("not-allowed", `You are muted in ${room.name} (${span}): that was not sent.`);
+  }
+  if (room.roles.moderated && !ctx.hub.rules.isOp(ctx.me, room) && !ctx.hub.rules.isVoiced(ctx.me, room)) {
+    return error("not-allowed", `${room.name} is moderated: only its operators and those with voice speak (ask one of its operators for /voice). That was not sent.`);
   }
   ctx.hub.say(room, event, ctx.me);
   if (ctx.logsChatLine()) ctx.log(saidLogLine(ctx.hub, event)); // in a flood, counted rather than worded

@@ -8,7 +8,8 @@ import { foldName, hasNameShape } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import { utcMinute } from "../../render/text.ts";
 import { type Ban, MAX_BANS, parseDuration } from "../../store/bans.ts";
-import { bannedName } from "../../store/rooms.ts";
+import { bannedName, isGuestKey, roleKey } from "../../store/rooms.ts";
+import { runs } from "../rules.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, reason, unknownUser, usage } from "./kit.ts";
 import type { Member, Room } from "../room.ts";
 
@@ -241,34 +242,38 @@ function roomBan(ctx: CommandContext, args: string): void {
   ctx.log(`! ${text}`);
 }
 
-/** /op and /deop: by the room's owner or a server admin, on a registered member of the room. */
+/**
+ * /op and /deop, by the room's owner or a server admin (mayRun; in a room no registered user owns,
+ * by its operators), on a member of the room: a registered one in an owned room (its status is
+ * kept with its account), anyone in a room a guest made (a guest's lasts while it stays).
+ */
 function changeOp(ctx: CommandContext, args: string, command: "op" | "deop"): void {
   const [name] = splitFirst(args);
   const room = ctx.me.room;
   const me = ctx.me;
   if (name === "") return badUsage(ctx, command, "Say whom.");
-  const owner = room !== undefined && me.account !== undefined && room.roles.owner === me.account;
-  if (!room || !(owner || ctx.hub.isAdmin(me))) {
-    return ctx.reply(error("not-allowed", `Only a room's owner (and server admins) can use /${command}.`));
-  }
+  if (!room) return ctx.reply(error("not-in-room", "You are in no room: /op and /deop act on your current room."));
   const target = ctx.hub.find(name);
   if (!target || !room.has(target)) return ctx.reply(error("not-in-room", `${sanitizeText(name).slice(0, 32)} is not in ${room.name}.`));
-  const key = foldName(target.name);
   const accounts = ctx.hub.accounts;
   ctx.after(
-    outcome(async () => target.account !== undefined || (accounts ? (await accounts.get(key)) !== undefined : false)),
+    outcome(async () => target.account !== undefined || (accounts ? (await accounts.get(foldName(target.name))) !== undefined : false)),
     (registered) => {
       if (typeof registered !== "boolean") return ctx.reply(registered);
-      if (command === "op" && !registered) {
-        return ctx.reply(error("not-allowed", `${target.name} is a guest: only registered names can be operators.`));
+      const owned = room.roles.owner !== undefined;
+      if (command === "op" && owned && !registered) {
+        return ctx.reply(error("not-allowed", `${target.name} is a guest: only registered names can be operators of a room a registered user owns.`));
       }
-      const has = room.roles.ops.includes(key);
+      // A registered name not logged in (a guest of another node can't be told apart): by its name.
+      const key = target.account ?? (registered ? foldName(target.name) : roleKey(target));
+      const has = runs(room.roles, key);
       if (command === "op" ? has : !has) {
         return ctx.reply(error("bad-usage", `${target.name} ${command === "op" ? "is an operator already" : "is not an operator"} of ${room.name}.`));
       }
+      if (command === "deop" && room.roles.owner === key) return ctx.reply(error("not-allowed", `${target.name} owns ${room.name}: an owner stays its operator.`));
       const text =
         command === "op"
-          ? `${me.name} made ${target.name} an operator of ${room.name}.`
+          ? `${me.name} made ${target.name} an operator of ${room.name}${isGuestKey(key) ? " (while they stay)" : ""}.`
           : `${me.name} took ${target.name}'s operator status in ${room.name}.`;
       ctx.hub.rules.setRoles(room, (r) => ({ ...r, ops: command === "op" ? [...r.ops.filter((o) => o !== key), key] : r.ops.filter((o) => o !== key) }), text);
       ctx.log(`! ${text}`);

@@ -146,6 +146,8 @@ export class IrcReplies {
         return this.tag(event.ts) + ircLine(mask(event.from), "INVITE", [this.c.name, event.room]);
       case "invite-sent":
         return this.numeric(N.RPL_INVITING, [event.to, event.room], false);
+      case "settings":
+        return ""; // IRC clients learn them from MODE lines (note)
       case "room":
         if (!event.joined) return "";
         return this.tag(this.c.now()) + ircLine(mask(this.c.name), "JOIN", [event.room]) + this.roomState(event.room);
