@@ -27,7 +27,7 @@ export type ClusterEvent =
   /** The server bans changed (kept in Redis): read them again before the next join. */
   | { type: "bans" }
   /** A room's roles changed (owner, operators, mutes, topic lock); `text`: what its members are told. */
-  | { type: "roles"; room: string; roles: RoomRoles; text?: string }
+  | { type: "roles"; room: string; roles: RoomRoles; text?: string; by?: string; mode?: boolean }
   /** A pm's recipient had left when it arrived: its sender, on `node`, is told. */
   | { type: "undelivered"; node: string; from: string; to: string; invite?: true }
   /** A node's whole list of users, after it (re)joined: the others reconcile their view of it, and answer with their topics. */
@@ -163,7 +163,14 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
     case "roles": {
       const roles = parseRoles(v.roles);
       if (!hasRoomShape(v.room) || !roles || (v.text !== undefined && !isText(v.text, 400))) return undefined;
-      return { type: "roles", room: v.room, roles, ...(v.text === undefined ? {} : { text: v.text }) };
+      return {
+        type: "roles",
+        room: v.room,
+        roles,
+        ...(v.text === undefined ? {} : { text: v.text }),
+        ...(hasNameShape(v.by) ? { by: v.by } : {}),
+        ...(v.mode === true ? { mode: true } : {}),
+      };
     }
     case "rename":
       return hasNameShape(v.from) && hasNameShape(v.to) && isTime(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined;

@@ -9,7 +9,7 @@ import type { Bus } from "../core/bus.ts";
 import type { Hub } from "../core/hub.ts";
 import type { Member, Room } from "../core/room.ts";
 import type { ClusterEvent, RosterEntry } from "./envelope.ts";
-import type { RoomRoles } from "../store/rooms.ts";
+import type { RolesNews, RoomRoles } from "../store/rooms.ts";
 
 /** What a Redis node counts of its traffic with the others (/metrics). */
 export interface ClusterStats {
@@ -62,9 +62,9 @@ export abstract class Moderation {
     this.queue({ type: "bans" });
   }
 
-  /** A room's roles, as kept after a change here; `text` tells its members there. */
-  relayRoles(room: string, roles: RoomRoles, text: string | undefined): void {
-    this.queue({ type: "roles", room, roles, ...(text ? { text } : {}) });
+  /** A room's roles, as kept after a change here; `news` tells its members there. */
+  relayRoles(room: string, roles: RoomRoles, news: RolesNews): void {
+    this.queue({ type: "roles", room, roles, ...news });
   }
 }
 
@@ -298,7 +298,7 @@ export class RemoteRoster {
         return;
       }
       case "roles":
-        hub.rules.learnRoles(event.room, event.roles, event.text);
+        hub.rules.learnRoles(event.room, event.roles, { ...(event.text ? { text: event.text } : {}), ...(event.by ? { by: event.by } : {}), ...(event.mode ? { mode: true } : {}) });
         return;
       case "bans":
         hub.rules.bansChanged(false);

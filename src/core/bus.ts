@@ -2,7 +2,7 @@
 // (src/app.ts) and is handed to it; Redis (src/cluster/cluster.ts) and memory (src/cluster/memory.ts) are two.
 
 import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
-import type { RoomRoles } from "../store/rooms.ts";
+import type { RolesNews, RoomRoles } from "../store/rooms.ts";
 import type { Member } from "./room.ts";
 
 /** What a member here did that other nodes must hear of; "quit" is leaving the chat (every room). */
@@ -36,6 +36,6 @@ export interface Bus {
   kick(member: Member, message: string, room?: string, banned?: boolean): void;
   /** The server bans changed here: the others read them again. */
   relayBans(): void;
-  /** A room's roles changed here (and what to tell its members). */
-  relayRoles(room: string, roles: RoomRoles, text: string | undefined): void;
+  /** A room's roles changed here (and what to tell its members, who made it). */
+  relayRoles(room: string, roles: RoomRoles, news: RolesNews): void;
 }

@@ -276,11 +276,15 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     const rk = roleKey(member);
     if (room.size === 1 && room.name !== this.lobby && room.roles.owner === undefined) {
       const owner = member.account;
-      this.rules.setRoles(room, (r) => {
-        if (r.owner !== undefined) return r;
-        const fresh = freshStart(r);
-        return owner !== undefined ? { ...fresh, owner } : runs(fresh, rk) ? fresh : { ...fresh, ops: [...fresh.ops, rk] };
-      });
+      this.rules.setRoles(
+        room,
+        (r) => {
+          if (r.owner !== undefined) return r;
+          const fresh = freshStart(r);
+          return owner !== undefined ? { ...fresh, owner } : runs(fresh, rk) ? fresh : { ...fresh, ops: [...fresh.ops, rk] };
+        },
+        { quiet: true },
+      );
     } else if (invited || room.roles.invites?.[rk] !== undefined) {
       this.rules.setRoles(room, (r) => withoutInvite(r, rk));
     }
@@ -293,9 +297,10 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   private tellJoinDetails(room: Room, member: Member): void {
     const away = this.awayReasons.get(member);
     const op = room.size > 1 && this.rules.isOp(member, room);
-    if (away === undefined && !op) return;
+    const voiced = room.size > 1 && this.rules.isVoiced(member, room);
+    if (away === undefined && !op && !voiced) return;
     let flushed = false;
-    const note: MemberNote = { type: "joined", room, name: member.name, away, op };
+    const note: MemberNote = { type: "joined", room, name: member.name, away, op, voiced };
     for (const m of room.localMembers()) {
       if (m === member || !m.note) continue;
       if (!flushed) room.flushPresence();
@@ -415,9 +420,10 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     for (const m of members) m.deliver(encoded.bytes(m.mode), seq);
   }
 
-  /** RulesHost: a notice from the server to everyone here in `room`. */
-  noticeIn(room: Room, text: string): void {
-    this.tell(room.localMembers(), { type: "notice", text, ts: this.clock.now() });
+  /** RulesHost: a notice from the server to everyone here in `room` (`notFollowers`: but those who follow its state from MODE lines). */
+  noticeIn(room: Room, text: string, notFollowers = false): void {
+    const members = notFollowers ? [...room.localMembers()].filter((m) => !m.note) : room.localMembers();
+    this.tell(members, { type: "notice", text, ts: this.clock.now() });
   }
 
   /** RulesHost: the settings of `room` changed; its structured members here are sent them (the others read the notice). */
@@ -461,6 +467,11 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   /** /rooms: the first ROOMS_SHOWN rooms by name (with a prefix, those it starts), and how many there are. */
   roomList(viewer: Member, prefix = ""): ServerEvent {
     return this.rooms.list(prefix, viewer, (room) => this.visibleTo(room, viewer));
+  }
+
+  /** The rooms here holding invitations (IRC's INVITE list). */
+  *roomsWithInvites(): Iterable<Room> {
+    for (const room of this.rooms.values()) if (room.roles.invites !== undefined) yield room;
   }
 
   /**

@@ -80,12 +80,12 @@ export interface Member {
 
 /** What a member that follows a room's state is told besides the lines (Member.note). */
 export type MemberNote =
-  /** A room's roles (owner, operators, topic lock, bans) changed from `before` to `after`. */
-  | { readonly type: "roles"; readonly room: Room; readonly before: RoomRoles; readonly after: RoomRoles }
+  /** A room's roles (owner, operators, settings, bans) changed from `before` to `after` (`by`: who changed them). */
+  | { readonly type: "roles"; readonly room: Room; readonly before: RoomRoles; readonly after: RoomRoles; readonly by?: string }
   /** Someone sharing a room went away (`reason`) or came back (undefined). */
   | { readonly type: "away"; readonly name: string; readonly reason: string | undefined }
-  /** `name` has just joined `room` (its join already sent) away (`away`) or running the room (`op`). */
-  | { readonly type: "joined"; readonly room: Room; readonly name: string; readonly away: string | undefined; readonly op: boolean };
+  /** `name` has just joined `room` (its join already sent) away (`away`), running the room (`op`) or with voice. */
+  | { readonly type: "joined"; readonly room: Room; readonly name: string; readonly away: string | undefined; readonly op: boolean; readonly voiced: boolean };
 
 export type UsersEvent = Extract<ServerEvent, { type: "users" }>;
 

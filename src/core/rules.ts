@@ -8,7 +8,7 @@ import type { ErrorEvent } from "../protocol/events.ts";
 import { inviteFor, needsInvite, settingsChanged } from "./settings.ts";
 import { type Maybe, settled, then } from "../store/history.ts";
 import type { Ban, BanStore } from "../store/bans.ts";
-import { changed, type RolesChange, roleKey, type RoomRoles, type RoomStore } from "../store/rooms.ts";
+import { changed, type RolesChange, type RolesNews, roleKey, type RoomRoles, type RoomStore } from "../store/rooms.ts";
 import { foldName } from "../protocol/names.ts";
 import type { Bus } from "./bus.ts";
 import type { Member, MemberNote, Room } from "./room.ts";
@@ -30,8 +30,8 @@ export interface RulesHost {
   readonly roomStore: RoomStore | undefined;
   isAdmin(member: Member): boolean;
   room(name: string): Room | undefined;
-  /** A notice from the server to everyone here in `room`. */
-  noticeIn(room: Room, text: string): void;
+  /** A notice from the server to everyone here in `room` (`notFollowers`: but those who keep its state from MODE lines). */
+  noticeIn(room: Room, text: string, notFollowers?: boolean): void;
   /** The settings of `room` changed: its structured members here are sent them. */
   settingsChanged(room: Room): void;
 }
@@ -151,40 +151,44 @@ export class Rules {
   }
 
   /**
-   * A change to a room's roles, made here: kept, sent to the other nodes, and (`text`) told to
-   * everyone in the room; `afterwards` once every node has been sent it (what follows from it, such as
-   * a ban's kick, reaches them after it). `change` may be made again on top of another node's (so it is made from
-   * the roles it is given, and gives them back if it has nothing to change).
+   * A change to a room's roles, made here: kept, sent to the other nodes, and told to everyone in
+   * the room (`news`: its text, by whom, whether IRC clients see it as a MODE line); `afterwards`
+   * once every node has been sent it (what follows from it, such as a ban's kick, reaches them after
+   * it). `change` may be made again on top of another node's (so it is made from the roles it is
+   * given, and gives them back if it has nothing to change).
    */
-  setRoles(room: Room, change: RolesChange, text?: string, afterwards?: () => void): void {
+  setRoles(room: Room, change: RolesChange, news: string | RolesNews = {}, afterwards?: () => void): void {
+    const told = typeof news === "string" ? { text: news } : news;
     // Made here at once (the room sees it now); then kept, and the roles kept told to every node:
     // if another node changed the room meanwhile, the store made this change again on top of that.
     const mine = changed(room.roles, change);
     if (mine === room.roles) return afterwards?.();
-    this.applyRoles(room, mine);
-    if (text) this.host.noticeIn(room, text);
+    this.applyRoles(room, mine, told.by, told.quiet);
+    if (told.text) this.host.noticeIn(room, told.text, told.mode);
     then(settled(this.host.roomStore ? this.host.roomStore.update(room.name, change) : mine), (kept) => {
       const roles = kept ?? mine; // not kept (Redis gone): this node's, until the next change
-      if (roles.v >= room.roles.v) this.applyRoles(room, roles);
-      this.host.bus?.relayRoles(room.name, roles, text);
+      if (roles.v >= room.roles.v) this.applyRoles(room, roles, told.by, told.quiet);
+      const { quiet: _, ...news } = told; // the other nodes' members are told
+      this.host.bus?.relayRoles(room.name, roles, news);
       afterwards?.();
     });
   }
 
   /** Roles changed on another node (newer than ours wins), told here if it says something. */
-  learnRoles(name: string, roles: RoomRoles, text: string | undefined): void {
+  learnRoles(name: string, roles: RoomRoles, news: RolesNews): void {
     const room = this.host.room(name);
     if (!room) return;
-    if (roles.v > room.roles.v) this.applyRoles(room, roles);
-    if (text) this.host.noticeIn(room, text);
+    if (roles.v > room.roles.v) this.applyRoles(room, roles, news.by);
+    if (news.text) this.host.noticeIn(room, news.text, news.mode);
   }
 
   /** A room's roles become `roles`; members here that follow them (IRC's MODE) are told what changed. */
-  private applyRoles(room: Room, roles: RoomRoles): void {
+  private applyRoles(room: Room, roles: RoomRoles, by?: string, quiet = false): void {
     const before = room.roles;
     if (before === roles) return;
     room.roles = roles;
-    const note: MemberNote = { type: "roles", room, before, after: roles };
+    if (quiet) return;
+    const note: MemberNote = { type: "roles", room, before, after: roles, ...(by !== undefined ? { by } : {}) };
     for (const m of room.localMembers()) m.note?.(note);
     if (settingsChanged(before, roles)) this.host.settingsChanged(room);
   }

@@ -19,6 +19,8 @@ export const LIMIT_MAX = 100_000;
 export interface Setting {
   readonly word: string;
   readonly letter: string;
+  /** The IRC mode is on when the setting is off (+n: no lines from outside, the default). */
+  readonly inverted?: boolean;
   /** What it takes when set ("on" for a switch). */
   readonly takes: "switch" | "key" | "number";
   /** For /help and /room: what it does. */
@@ -30,12 +32,20 @@ export interface Setting {
 }
 
 /** A setting kept as an optional field of the roles: `true` for a switch, else its value. */
-function setting(word: string, letter: string, field: "inviteOnly" | "secret" | "moderated" | "locked" | "key" | "limit", takes: Setting["takes"], about: string): Setting {
+function setting(
+  word: string,
+  letter: string,
+  field: "inviteOnly" | "secret" | "moderated" | "locked" | "key" | "limit" | "external",
+  takes: Setting["takes"],
+  about: string,
+  inverted = false,
+): Setting {
   const valueOf = (v: unknown) =>
     takes === "switch" ? (v === true ? true : undefined) : typeof v === (takes === "key" ? "string" : "number") ? (v as string | number) : undefined;
   return {
     word,
     letter,
+    ...(inverted ? { inverted } : {}),
     takes,
     about,
     get: (r) => valueOf(r[field]) ?? (takes === "switch" ? false : undefined),
@@ -52,11 +62,12 @@ function setting(word: string, letter: string, field: "inviteOnly" | "secret" | 
 
 export const SETTINGS: readonly Setting[] = [
   setting("invite-only", "i", "inviteOnly", "switch", "only those invited (/invite) and its operators may join"),
-  setting("secret", "s", "secret", "switch", "not listed, and answered about as if it did not exist, to anyone not in it; joined by invitation only"),
+  setting("secret", "s", "secret", "switch", "not listed, and answered about as if it did not exist, to anyone not in it (/room secret on makes it invite-only too)"),
   setting("key", "k", "key", "key", "a password /join must give: /join #room <key>"),
   setting("limit", "l", "limit", "number", "at most this many members (those in already stay)"),
   setting("moderated", "m", "moderated", "switch", "only operators and members with voice (/voice) may speak"),
   setting("topic-lock", "t", "locked", "switch", "only operators may set the topic"),
+  setting("external", "n", "external", "switch", "anyone online may send it lines without joining it (IRC's -n)", true),
 ];
 
 export const SETTING_BY_WORD = new Map(SETTINGS.map((s) => [s.word, s]));
@@ -91,6 +102,7 @@ export function settingsOf(roles: RoomRoles, member: boolean): RoomSettings | un
     ...(roles.limit !== undefined ? { limit: roles.limit } : {}),
     ...(roles.moderated ? { moderated: true as const } : {}),
     ...(roles.locked ? { topicLocked: true as const } : {}),
+    ...(roles.external ? { external: true as const } : {}),
   };
   return Object.keys(s).length > 0 ? s : undefined;
 }
@@ -102,21 +114,21 @@ export function settingsChanged(a: RoomRoles, b: RoomRoles): boolean {
 
 /** IRC's view: "+nt", "+iklnt key 20" (the key to members only, as IRC shows it). */
 export function modeString(roles: RoomRoles, member: boolean): string {
-  let letters = "n";
+  let letters = "";
   const args: string[] = [];
   for (const s of SETTINGS) {
     const v = s.get(roles);
-    if (v === undefined || v === false) continue;
+    if ((v === undefined || v === false) !== (s.inverted === true)) continue;
     letters += s.letter;
     if (s.takes === "key") args.push(member ? String(v) : "*");
     else if (s.takes === "number") args.push(String(v));
   }
-  return [`+${[...letters].sort().join("")}`, ...args].join(" ");
+  return [`+${letters}`, ...args].join(" ");
 }
 
-/** Whether someone must be invited to come in (invite-only, or secret). */
+/** Whether someone must be invited to come in. */
 export function needsInvite(roles: RoomRoles): boolean {
-  return roles.inviteOnly === true || roles.secret === true;
+  return roles.inviteOnly === true;
 }
 
 /**
@@ -152,7 +164,7 @@ export function withoutInvite(roles: RoomRoles, key: string): RoomRoles {
  */
 export function freshStart(roles: RoomRoles): RoomRoles {
   if (roles.owner !== undefined) return roles;
-  const { inviteOnly, secret, key, limit, moderated, voiced, invites, ...rest } = roles;
-  const had = inviteOnly || secret || key !== undefined || limit !== undefined || moderated || voiced || invites || roles.ops.length > 0;
+  const { inviteOnly, secret, key, limit, moderated, external, voiced, invites, ...rest } = roles;
+  const had = inviteOnly || secret || key !== undefined || limit !== undefined || moderated || external || voiced || invites || roles.ops.length > 0;
   return had ? { ...rest, ops: [] } : roles;
 }

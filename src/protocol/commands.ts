@@ -277,7 +277,7 @@ export const COMMANDS = [
     usage: "/invite <name> [#room]",
     summary: "let someone into a room you are in (your current one if you name none)",
     about:
-      "They are told who asks them and where; their next /join of it gets in past invite-only, its key and its limit (not a ban), once, within 24 hours. A registered name may be invited while offline. In an invite-only or secret room only its operators invite.",
+      "They are told who asks them and where; their next /join of it gets in past invite-only, its key and its limit (not a ban), once, within 24 hours. A registered name may be invited while offline. In an invite-only room only its operators invite.",
     example: "/invite Kim #dev",
   },
   {
@@ -285,10 +285,10 @@ export const COMMANDS = [
     showsToAnyone: true,
     name: "room",
     aliases: [],
-    usage: "/room [invite-only|secret|moderated|topic-lock on|off] [key <key>|off] [limit <n>|off]",
+    usage: "/room [invite-only|secret|moderated|topic-lock|external on|off] [key <key>|off] [limit <n>|off]",
     summary: "show your room's settings; its operators change them",
     about:
-      "Without words, shows them. invite-only: only those invited (/invite) and its operators join. secret: not listed, and answered about as if it did not exist, to anyone not in it; joined by invitation only. key: /join must give it. limit: at most that many members. moderated: only operators and members with /voice speak. topic-lock: only operators set the topic. A room a registered user made keeps them across restarts; one a guest made loses them when it is empty. Several at once: /room invite-only on limit 20.",
+      "Without words, shows them. invite-only: only those invited (/invite) and its operators join. secret: not listed, and answered about as if it did not exist, to anyone not in it; invite-only too. key: /join must give it. limit: at most that many members. moderated: only operators and members with /voice speak. topic-lock: only operators set the topic. external: anyone online may send it lines without joining (an IRC client's PRIVMSG to it). A room a registered user made keeps them across restarts; one a guest made loses them when it is empty. Several at once: /room invite-only on limit 20.",
     example: "/room invite-only on",
   },
   {

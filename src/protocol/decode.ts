@@ -93,6 +93,7 @@ function settings(v: unknown): RoomSettings | undefined {
     ...(num(v.limit) ? { limit: v.limit } : {}),
     ...(v.moderated === true ? { moderated: true as const } : {}),
     ...(v.topicLocked === true ? { topicLocked: true as const } : {}),
+    ...(v.external === true ? { external: true as const } : {}),
   };
 }
 

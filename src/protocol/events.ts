@@ -256,6 +256,8 @@ export interface RoomSettings {
   limit?: number;
   moderated?: true;
   topicLocked?: true;
+  /** Anyone online may send it lines without joining (IRC's -n). */
+  external?: true;
 }
 
 export type EventType = ServerEvent["type"];

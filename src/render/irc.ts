@@ -92,6 +92,14 @@ export function ircShared(event: ServerEvent, time: boolean): string {
 /** Someone left a room: PART for a /part, KICK for a kick, QUIT for leaving the chat. */
 function leaveLine(room: string, user: { name: string; reason: Parameters<typeof leaveWords>[0]["reason"]; message?: string }): string {
   if (user.reason === "parted") return ircLine(mask(user.name), "PART", user.message ? [room, user.message] : [room], true);
-  if (user.reason === "removed") return ircLine(IRC_SERVER, "KICK", [room, user.name, `Kicked ${user.message ?? ""}`.trim()], true);
+  if (user.reason === "removed") return kickLine(room, user.name, user.message ?? "", IRC_SERVER);
   return ircLine(mask(user.name), "QUIT", [leaveWords(user)], true);
+}
+
+/** A kick as IRC sends it: from the kicker, with its reason (the kicker's nick when none was given). */
+export function kickLine(room: string, kicked: string, message: string, server: string): string {
+  const by = /^by ([^\s:(]+)/.exec(message)?.[1];
+  if (by === undefined) return ircLine(server, "KICK", [room, kicked, message], true);
+  const reason = message.slice(3 + by.length).replace(/^:\s*/, "").trim();
+  return ircLine(mask(by), "KICK", [room, kicked, reason || by], true);
 }

@@ -92,6 +92,7 @@ export function settingsWords(s: RoomSettings): string {
   if (s.limit !== undefined) words.push(`limit ${s.limit}`);
   if (s.moderated) words.push("moderated");
   if (s.topicLocked) words.push("topic-lock");
+  if (s.external) words.push("external");
   return words.join(", ");
 }
 

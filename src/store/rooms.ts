@@ -33,6 +33,8 @@ export interface RoomRoles {
   key?: string;
   /** At most this many members (+l). */
   limit?: number;
+  /** Anyone online may send it lines without joining it (IRC's -n). */
+  external?: boolean;
   /** Only operators and voiced members speak (+m). */
   moderated?: boolean;
   /** Name keys with voice (+v). */
@@ -71,6 +73,18 @@ export function isGuestKey(key: string): boolean {
 /** A banned name as its ban wrote it (its key for a ban kept before names were). */
 export function bannedName(roles: RoomRoles, key: string): string {
   return roles.names?.[key] ?? key;
+}
+
+/**
+ * What a change to a room's roles tells: `text`, to its members; `by`, who made it; `mode`: IRC
+ * clients see it as a MODE line (from `by`), so they are not told the text as well.
+ */
+export interface RolesNews {
+  text?: string;
+  by?: string;
+  mode?: boolean;
+  /** Nobody here is told (a room made this moment: its maker runs it, as its JOIN reply shows). */
+  quiet?: boolean;
 }
 
 /** A change to a room's roles, made from the roles it applies to; `roles` itself back: no change. */
@@ -133,6 +147,7 @@ export function parseRoles(value: unknown): RoomRoles | undefined {
     ...(typeof f.key === "string" && f.key !== "" ? { key: f.key } : {}),
     ...(limit !== undefined ? { limit } : {}),
     ...(f.moderated === true ? { moderated: true } : {}),
+    ...(f.external === true ? { external: true } : {}),
     ...(voiced.length > 0 ? { voiced } : {}),
     ...(Object.keys(invites).length > 0 ? { invites } : {}),
   };

@@ -67,13 +67,13 @@ describe("private rooms", () => {
     const [sam, kim] = [await t.join("Sam"), await t.join("Kim")];
     await into(sam, "#hidden");
     sam.send("/room secret on");
-    await sam.seen(/^-- Sam changed the settings of #hidden: it is secret/);
+    await sam.seen("-- Sam changed the settings of #hidden: it is invite-only, secret.");
     kim.send("/rooms");
     await kim.seen("Rooms (1):");
     await kim.next(/^ {2}#lobby /);
     sam.send("/rooms hid");
     await sam.seen('Rooms, starting with "#hid" (1):');
-    await sam.next(/^ {2}#hidden +1 user +\(secret\)$/);
+    await sam.next(/^ {2}#hidden +1 user +\(invite-only, secret\)$/);
     kim.send("/whois Sam");
     await kim.seen("   in #lobby");
     sam.send("/whois Sam");
@@ -149,7 +149,7 @@ describe("private rooms", () => {
     await into(sam, "#x");
     await into(kim, "#x");
     for (const [line, answer] of [
-      ["/room colour blue", '! "colour" is not a setting (invite-only, secret, key, limit, moderated, topic-lock). Usage: /room [invite-only|secret|moderated|topic-lock on|off] [key <key>|off] [limit <n>|off]'],
+      ["/room colour blue", '! "colour" is not a setting (invite-only, secret, key, limit, moderated, topic-lock, external). Usage: /room [invite-only|secret|moderated|topic-lock|external on|off] [key <key>|off] [limit <n>|off]'],
       ["/room limit 0", /^! A limit is a whole number from 1 to 100000\./],
       ["/room limit many", /^! A limit is a whole number/],
       ["/room key", /^! Say a value or off after key\./],

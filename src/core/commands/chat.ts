@@ -114,7 +114,7 @@ const chatCommands = {
       if (!ctx.hub.rules.isOp(ctx.me, room)) return ctx.reply(error("not-allowed", "Only a room's operators can lock or unlock its topic."));
       const locked = args === "lock";
       const text = locked ? `${ctx.me.name} locked the topic of ${room.name}: only operators may set it.` : `${ctx.me.name} unlocked the topic of ${room.name}.`;
-      ctx.hub.rules.setRoles(room, (r) => ({ ...r, locked }), text);
+      ctx.hub.rules.setRoles(room, (r) => ({ ...r, locked }), { text, by: ctx.me.name, mode: true });
       return ctx.log(`! ${text}`);
     }
     if (room.roles.locked && !ctx.hub.rules.isOp(ctx.me, room)) {

@@ -143,7 +143,7 @@ export const moderationCommands = {
         return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32) || "Nobody"} is not banned from ${room.name}.`));
       }
       const text = `${ctx.me.name} lifted the ban on ${name} in ${room.name}.`;
-      ctx.hub.rules.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key), names: without(r.names, key) }), text);
+      ctx.hub.rules.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key), names: without(r.names, key) }), { text, by: ctx.me.name, mode: true });
       ctx.log(`! ${text}`);
       return;
     }
@@ -234,7 +234,7 @@ function roomBan(ctx: CommandContext, args: string): void {
       networks: network ? { ...r.networks, [key]: network } : without(r.networks, key),
       names: { ...r.names, [key]: shown },
     }),
-    text,
+    { text, by: ctx.me.name, mode: true },
     () => {
       if (target && room.has(target)) ctx.hub.kickFromRoom(target, room, `by ${ctx.me.name} (banned ${span})${why ? `: ${why}` : ""}`, true);
     },
@@ -275,7 +275,7 @@ function changeOp(ctx: CommandContext, args: string, command: "op" | "deop"): vo
         command === "op"
           ? `${me.name} made ${target.name} an operator of ${room.name}${isGuestKey(key) ? " (while they stay)" : ""}.`
           : `${me.name} took ${target.name}'s operator status in ${room.name}.`;
-      ctx.hub.rules.setRoles(room, (r) => ({ ...r, ops: command === "op" ? [...r.ops.filter((o) => o !== key), key] : r.ops.filter((o) => o !== key) }), text);
+      ctx.hub.rules.setRoles(room, (r) => ({ ...r, ops: command === "op" ? [...r.ops.filter((o) => o !== key), key] : r.ops.filter((o) => o !== key) }), { text, by: me.name, mode: true });
       ctx.log(`! ${text}`);
     },
   );

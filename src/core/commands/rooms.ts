@@ -22,7 +22,7 @@ export const roomCommands = {
     if (args.trim() === "") return ctx.reply({ type: "notice", text: describe(room), ts: ctx.now() });
     const changes = parseChanges(args);
     if ("problem" in changes) return badUsage(ctx, "room", changes.problem);
-    changeSettings(ctx, room, changes);
+    if (!changeSettings(ctx, room, changes)) ctx.reply({ type: "notice", text: `${room.name} is like that already.`, ts: ctx.now() });
   },
   voice(ctx, args) {
     changeVoice(ctx, args, true);
@@ -95,7 +95,7 @@ function describe(room: Room): string {
   return `${room.name} is ${words}:\n${on.map((s) => `  ${s.word}: ${s.about}`).join("\n")}`;
 }
 
-type Changes = { setting: Setting; value: true | string | number | undefined }[];
+export type Changes = { setting: Setting; value: true | string | number | undefined }[];
 
 /** "invite-only on limit 20 key off": each setting's word and its value. */
 function parseChanges(args: string): Changes | { problem: string } {
@@ -110,19 +110,22 @@ function parseChanges(args: string): Changes | { problem: string } {
     const parsed = parseValue(setting, setting.takes === "key" ? typed : typed.toLowerCase());
     if ("problem" in parsed) return parsed;
     changes.push({ setting, value: parsed.value });
+    // A secret room is joined by invitation (IRC's +s alone hides a room and no more: MODE +s).
+    if (setting.word === "secret" && parsed.value !== undefined) changes.push({ setting: SETTING_BY_WORD.get("invite-only")!, value: true });
   }
   return changes;
 }
 
-/** Settings changed by an operator: kept, sent to every node, and told to everyone in the room. */
-export function changeSettings(ctx: CommandContext, room: Room, changes: Changes): void {
+/** Settings changed by an operator: kept, sent to every node, and told to everyone in the room; false if they were so already. */
+export function changeSettings(ctx: CommandContext, room: Room, changes: Changes): boolean {
   const apply = (r: RoomRoles) => changes.reduce((roles, c) => c.setting.put(roles, c.value), r);
   const after = apply(room.roles);
-  if (after === room.roles) return ctx.reply({ type: "notice", text: `${room.name} is like that already.`, ts: ctx.now() });
+  if (after === room.roles) return false;
   const words = settingsWords(settingsOf(after, false) ?? {});
   const text = `${ctx.me.name} changed the settings of ${room.name}: ${words === "" ? "it is a public room now" : `it is ${words}`}.`;
-  ctx.hub.rules.setRoles(room, apply, text);
+  ctx.hub.rules.setRoles(room, apply, { text, by: ctx.me.name, mode: true });
   ctx.log(`! ${text}`);
+  return true;
 }
 
 /** /voice and /devoice: on someone in the operator's current room. */
@@ -149,7 +152,7 @@ function changeVoice(ctx: CommandContext, args: string, give: boolean): void {
       const { voiced: _, ...rest } = r;
       return voiced.length > 0 ? { ...rest, voiced } : rest;
     },
-    text,
+    { text, by: ctx.me.name, mode: true },
   );
   ctx.log(`! ${text}`);
 }

@@ -15,9 +15,11 @@ import { sanitizeText } from "../../protocol/sanitize.ts";
 import { privmsgLines } from "../../render/irc.ts";
 import type { PeerUser } from "../../session/adapter.ts";
 import type { Session } from "../../session/session.ts";
-import { bannedName } from "../../store/rooms.ts";
+import { bannedName, roleKey } from "../../store/rooms.ts";
+import { inviteFor, KEY_MAX, LIMIT_MAX, modeString, parseValue, SETTING_BY_LETTER, SETTINGS, validKey } from "../../core/settings.ts";
+import { type Changes, changeSettings } from "../../core/commands/rooms.ts";
 import { VERSION } from "../../version.ts";
-import { type IrcReplies, isInvisible, isupport, userOf } from "./replies.ts";
+import { type IrcReplies, isInvisible, isupport, type ModeChange, userOf } from "./replies.ts";
 
 /** What the commands act on: the IRC client's session, its replies, and what an answer is about. */
 export interface IrcCommandHost {
@@ -99,7 +101,7 @@ const COMMANDS: Record<string, IrcCommand> = {
       s.session.rename(p[0]!);
     },
   },
-  JOIN: { min: 1, run: (s, p) => joinChannels(s, p[0]!) },
+  JOIN: { min: 1, run: (s, p) => joinChannels(s, p[0]!, p[1]) },
   PART: { min: 1, run: (s, p) => partChannels(s, p[0]!, p[1]) },
   // Their own numerics for what is missing, and none at all for a NOTICE: in message().
   PRIVMSG: { min: 0, run: (s, p) => sendMessage(s, "PRIVMSG", p[0], p[1]) },
@@ -118,7 +120,7 @@ const COMMANDS: Record<string, IrcCommand> = {
   LUSERS: { min: 0, run: (s) => s.send(s.out.lusers()) },
   MOTD: { min: 0, run: (s) => s.send(s.out.motd()) },
   MODE: { min: 1, run: (s, p) => modeCommand(s, p) },
-  INVITE: { min: 2, run: (s, p) => inviteCommand(s, p[0]!, p[1]!) },
+  INVITE: { min: 0, run: (s, p) => (p.length === 0 ? inviteList(s) : p.length < 2 ? s.send(s.out.needMoreParams("INVITE")) : inviteCommand(s, p[0]!, p[1]!)) },
   KICK: { min: 2, run: (s, p) => kickCommand(s, p[0]!, p[1]!, p[2]) },
   VERSION: {
     min: 0,
@@ -142,29 +144,44 @@ const COMMANDS: Record<string, IrcCommand> = {
   },
 };
 
-function joinChannels(c: IrcCommandHost, list: string): void {
+/** JOIN #a,#b key-a,key-b: each with its key (a key is never part of a room name: no space, no comma). */
+function joinChannels(c: IrcCommandHost, list: string, keyList: string | undefined): void {
   if (list === "0") {
     for (const room of [...c.session.rooms]) runCommand(c.session, "part", room.name);
     return;
   }
-  for (const name of list.split(",").filter((n) => n !== "").slice(0, 10)) {
+  const keys = keyList?.split(",") ?? [];
+  list.split(",").slice(0, 10).forEach((name, i) => {
+    if (name === "") return;
     c.target = name;
-    if (!name.startsWith("#")) {
-      c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel: room names start with #"]));
-      continue;
-    }
+    if (!name.startsWith("#")) return c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel: room names start with #"]));
     const room = c.hub.room(name);
-    if (room?.has(c.session)) continue; // IRC: joining a channel one is in says nothing
-    runCommand(c.session, "join", name);
-  }
+    if (room?.has(c.session)) return; // IRC: joining a channel one is in says nothing
+    const key = keys[i];
+    runCommand(c.session, "join", key && !/\s/.test(key) ? `${name} ${key}` : name);
+  });
+}
+
+/**
+ * The channel `name` as this client may know of it: undefined for one that does not exist, and
+ * for a secret one it is not in, which is answered about in the same words (403).
+ */
+function channel(c: IrcCommandHost, name: string): Room | undefined {
+  const room = c.hub.room(name);
+  return room && c.hub.visibleTo(room, c.session) ? room : undefined;
+}
+
+/** 403 for a channel that does not exist (or is secret, to a non-member). */
+function noSuchChannel(c: IrcCommandHost, name: string): void {
+  c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel"]));
 }
 
 function partChannels(c: IrcCommandHost, list: string, message: string | undefined): void {
   for (const name of list.split(",").filter((n) => n !== "")) {
     c.target = name;
-    const room = c.hub.room(name);
+    const room = channel(c, name);
     if (!room) {
-      c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel"]));
+      noSuchChannel(c, name);
       continue;
     }
     if (!room.has(c.session)) {
@@ -189,21 +206,23 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
   for (const target of to.split(",").slice(0, 4)) {
     c.target = target;
     if (target.startsWith("#")) {
-      const room = c.hub.room(target);
+      const room = channel(c, target);
       if (!room) {
-        if (!quiet) c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [target, "No such channel"]));
+        if (!quiet) noSuchChannel(c, target);
         continue;
       }
-      if (!room.has(c.session)) {
-        if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [target, "Cannot send to channel: join it first"]));
+      // +n (every room but those set "external"): only members send lines to it.
+      if (!room.has(c.session) && !room.roles.external) {
+        if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, "Cannot send to channel (+n): join it first"]));
         continue;
       }
       const ts = c.now();
       const event = action
         ? ({ type: "action", room: room.name, from: c.name, text, ts } as const)
         : ({ type: "public" as const, room: room.name, from: c.name, text, ts, ...(quiet ? { notice: true as const } : {}) });
-      if (say(c.session, room, event)) {
-        if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, `Cannot send to channel: you are muted in ${room.name}`]));
+      const refused = say(c.session, room, event);
+      if (refused) {
+        if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, `Cannot send to channel: ${refused.message}`]));
         continue;
       }
       if (c.caps.has("echo-message")) c.send(privmsgLines(c.name, room.name, text, action !== null, c.out.tag(ts), quiet && !action));
@@ -220,8 +239,8 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
 
 function topicCommand(c: IrcCommandHost, name: string, text: string | undefined): void {
   c.target = name;
-  const room = c.hub.room(name);
-  if (!room) return c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel"]));
+  const room = channel(c, name);
+  if (!room) return noSuchChannel(c, name);
   if (text === undefined) return c.send(c.out.topicLines(room));
   if (!room.has(c.session)) return c.send(notOn(c, room.name));
   runIn(c, room, "topic", text === "" ? "-" : text);
@@ -235,7 +254,7 @@ function namesCommand(c: IrcCommandHost, list: string | undefined): void {
   const names = list.split(",").filter((n) => n !== "").slice(0, 10);
   let out = "";
   for (const name of names) {
-    const room = c.hub.room(name);
+    const room = channel(c, name);
     if (room) out += c.out.namesLines(room, false);
   }
   c.send(out + c.out.numeric(N.RPL_ENDOFNAMES, [list, "End of /NAMES list"]));
@@ -247,7 +266,7 @@ function whoCommand(c: IrcCommandHost, query: string | undefined): void {
   const target = query ?? "*";
   let out = "";
   if (target.startsWith("#")) {
-    const room = c.hub.room(target);
+    const room = channel(c, target);
     if (room) for (const n of room.names.all()) {
       const member = c.hub.find(n);
       if (member) out += c.out.whoLine(room.name, member, room);
@@ -266,7 +285,7 @@ function whoCommand(c: IrcCommandHost, query: string | undefined): void {
     }
   } else {
     const member = c.hub.find(target);
-    const room = member?.rooms.find((r) => c.session.rooms.includes(r)) ?? member?.rooms[0];
+    const room = member?.rooms.find((r) => c.session.rooms.includes(r)) ?? member?.rooms.find((r) => c.hub.visibleTo(r, c.session));
     if (member) out += c.out.whoLine(room?.name ?? "*", member, room);
   }
   c.send(out + c.out.numeric(N.RPL_ENDOFWHO, [target, "End of WHO list"]));
@@ -294,50 +313,139 @@ function modeCommand(c: IrcCommandHost, p: readonly string[]): void {
     c.user.invisible = user[1] === "+";
     return c.send(ircLine(mask(c.name), "MODE", [c.name, change], true));
   }
-  const room = c.hub.room(target);
-  if (!room) return c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [target, "No such channel"]));
+  const room = channel(c, target);
+  if (!room) return noSuchChannel(c, target);
   if (change === undefined) {
-    return c.send(c.out.numeric(N.RPL_CHANNELMODEIS, [room.name, room.roles.locked ? "+nt" : "+n"], false) + c.out.numeric(N.RPL_CREATIONTIME, [room.name, String(Math.floor(room.created / 1000))], false));
+    const mode = modeString(room.roles, room.has(c.session)).split(" ");
+    return c.send(c.out.numeric(N.RPL_CHANNELMODEIS, [room.name, ...mode], false) + c.out.numeric(N.RPL_CREATIONTIME, [room.name, String(Math.floor(room.created / 1000))], false));
   }
-  if (change === "b" || change === "+b" && args.length === 0) {
-    const now = c.now();
-    let out = "";
-    for (const [key, until] of Object.entries(room.roles.banned ?? {})) {
-      if (until === 0 || until > now) out += c.out.numeric(N.RPL_BANLIST, [room.name, `${bannedName(room.roles, key)}!*@*`, c.server, "0"], false);
-    }
-    return c.send(out + c.out.numeric(N.RPL_ENDOFBANLIST, [room.name, "End of channel ban list"]));
-  }
-  // +o/-o nick, +b/-b mask, +t/-t: bunchat's /op, /deop, /ban, /unban, /topic lock|unlock there.
-  const flags = /^([+-])([obnt])$/.exec(change);
-  const needsArg = flags !== null && (flags[2] === "o" || flags[2] === "b");
-  if (!flags || (needsArg && !args[0])) {
-    return c.send(c.out.numeric(N.ERR_UNKNOWNMODE, [change.replace(/^[+-]/, "").slice(0, 1) || "?", "is not a mode bunchat rooms have (+o, +b and +t change)"]));
-  }
-  if (!room.has(c.session)) return c.send(notOn(c, room.name));
-  if (flags[2] === "n") return; // always: only members talk in a room
-  const plus = flags[1] === "+";
-  if (flags[2] === "t") runIn(c, room, "topic", plus ? "lock" : "unlock");
-  else runIn(c, room, flags[2] === "o" ? (plus ? "op" : "deop") : plus ? "ban" : "unban", args[0]!.replace(/!.*$/, ""));
+  channelModes(c, room, change, args);
 }
 
+/**
+ * MODE #channel changes…: each letter on its own (one unknown letter is 472 for it alone, as
+ * InspIRCd answers), with its parameter where it takes one; the room's settings in one change (so
+ * one MODE line tells it), +o/+v/+b as bunchat's /op, /voice and /ban.
+ */
+function channelModes(c: IrcCommandHost, room: Room, change: string, args: readonly string[]): void {
+  const settings: Changes = [];
+  const others: ModeChange[] = [];
+  let plus = true;
+  let next = 0;
+  let listBans = false;
+  let out = "";
+  for (const letter of change) {
+    if (letter === "+" || letter === "-") {
+      plus = letter === "+";
+      continue;
+    }
+    const setting = SETTING_BY_LETTER.get(letter);
+    if (letter === "o" || letter === "v" || letter === "b") {
+      const arg = args[next++];
+      if (arg === undefined || arg === "") {
+        if (letter === "b") listBans = true;
+        continue;
+      }
+      others.push({ plus, letter, arg });
+    } else if (setting?.takes === "key") {
+      const arg = args[next++]; // -k takes one too, whatever it is
+      if (!plus) settings.push({ setting, value: undefined });
+      else if (arg === undefined) out += c.out.needMoreParams("MODE");
+      else if (!validKey(arg)) out += c.out.numeric(N.ERR_INVALIDMODEPARAM, [room.name, "k", "*", `Invalid key: 1 to ${KEY_MAX} printable ASCII characters without spaces or commas`]);
+      else settings.push({ setting, value: arg });
+    } else if (setting?.takes === "number") {
+      if (!plus) {
+        settings.push({ setting, value: undefined });
+        continue;
+      }
+      const arg = args[next++];
+      const parsed = arg === undefined ? undefined : parseValue(setting, arg);
+      if (parsed === undefined) out += c.out.needMoreParams("MODE");
+      else if ("problem" in parsed || parsed.value === undefined) out += c.out.numeric(N.ERR_INVALIDMODEPARAM, [room.name, "l", arg!, `Invalid limit: a whole number from 1 to ${LIMIT_MAX}`]);
+      else settings.push({ setting, value: parsed.value });
+    } else if (setting) {
+      // A switch; n is the other way round: +n is the default, -n lets lines in from outside.
+      settings.push({ setting, value: plus !== (setting.inverted === true) ? true : undefined });
+    } else {
+      out += c.out.numeric(N.ERR_UNKNOWNMODE, [letter, `is not a mode bunchat rooms have (${CHANNEL_MODE_LETTERS})`]);
+    }
+  }
+  if (listBans) out += banList(c, room);
+  if (settings.length > 0 || others.length > 0) {
+    if (!room.has(c.session)) return c.send(out + notOn(c, room.name));
+    if (!c.hub.rules.isOp(c.session, room)) return c.send(out + c.out.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not a channel operator"]));
+  }
+  if (out) c.send(out);
+  if (settings.length > 0) changeSettings(c.session, room, settings);
+  for (const m of others) {
+    if (m.letter === "b") {
+      runIn(c, room, m.plus ? "ban" : "unban", m.arg!.replace(/!.*$/, ""));
+      continue;
+    }
+    const target = c.hub.find(m.arg!);
+    if (!target) {
+      c.send(c.out.numeric(N.ERR_NOSUCHNICK, [m.arg!, "No such nick"]));
+      continue;
+    }
+    if (!room.has(target)) {
+      c.send(c.out.numeric(N.ERR_USERNOTINCHANNEL, [target.name, room.name, "They aren't on that channel"]));
+      continue;
+    }
+    // A change to what is so already says nothing, as on IRC.
+    const has = m.letter === "o" ? c.hub.rules.isOp(target, room) : c.hub.rules.isVoiced(target, room);
+    if (has === m.plus) continue;
+    const command = m.letter === "o" ? (m.plus ? "op" : "deop") : m.plus ? "voice" : "devoice";
+    runIn(c, room, command, target.name);
+  }
+}
+
+/** 367s and 368: the bans in force. */
+function banList(c: IrcCommandHost, room: Room): string {
+  const now = c.now();
+  let out = "";
+  for (const [key, until] of Object.entries(room.roles.banned ?? {})) {
+    if (until === 0 || until > now) out += c.out.numeric(N.RPL_BANLIST, [room.name, `${bannedName(room.roles, key)}!*@*`, c.server, "0"], false);
+  }
+  return out + c.out.numeric(N.RPL_ENDOFBANLIST, [room.name, "End of channel ban list"]);
+}
+
+/** The mode letters bunchat rooms have, for 472's text. */
+const CHANNEL_MODE_LETTERS = `+${["b", "o", "v", ...SETTINGS.map((s) => s.letter)].join("")}`;
+
 /** INVITE nick #channel: IRC's numerics for what is wrong (in its order), else bunchat's /invite. */
-function inviteCommand(c: IrcCommandHost, nick: string, channel: string): void {
+function inviteCommand(c: IrcCommandHost, nick: string, name: string): void {
   c.target = nick;
   const to = c.hub.find(nick);
   if (!to) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [nick, "No such nick"]));
-  const room = c.hub.room(channel);
-  if (!room) return c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [channel, "No such channel"]));
+  const room = channel(c, name);
+  if (!room) return noSuchChannel(c, name);
   if (!room.has(c.session)) return c.send(notOn(c, room.name));
   if (room.has(to)) return c.send(c.out.numeric(N.ERR_USERONCHANNEL, [to.name, room.name, "is already on channel"]));
+  c.target = room.name;
   runCommand(c.session, "invite", `${to.name} ${room.name}`);
 }
 
-function kickCommand(c: IrcCommandHost, channel: string, nick: string, why: string | undefined): void {
-  c.target = channel;
-  const room = c.hub.room(channel);
-  if (!room) return c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [channel, "No such channel"]));
+/** INVITE alone: the invitations this client holds (336), then 337. */
+function inviteList(c: IrcCommandHost): void {
+  const key = roleKey(c.session);
+  const now = c.now();
+  let out = "";
+  for (const room of c.hub.roomsWithInvites()) {
+    if (inviteFor(room.roles, key, now, c.session.visit)) out += c.out.numeric(N.RPL_INVITELIST, [room.name], false);
+  }
+  c.send(out + c.out.numeric(N.RPL_ENDOFINVITELIST, ["End of /INVITE list"]));
+}
+
+function kickCommand(c: IrcCommandHost, name: string, nick: string, why: string | undefined): void {
+  c.target = name;
+  const room = channel(c, name);
+  if (!room) return noSuchChannel(c, name);
   if (!room.has(c.session)) return c.send(notOn(c, room.name));
-  runIn(c, room, "kick", `${nick}${why ? ` ${why}` : ""}`);
+  if (!c.hub.rules.isOp(c.session, room)) return c.send(c.out.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not a channel operator"]));
+  const target = c.hub.find(nick);
+  if (!target) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [nick, "No such nick"]));
+  if (!room.has(target)) return c.send(c.out.numeric(N.ERR_USERNOTINCHANNEL, [target.name, room.name, "They aren't on that channel"]));
+  runIn(c, room, "kick", `${target.name}${why ? ` ${why}` : ""}`);
 }
 
 /**

@@ -8,10 +8,11 @@ import { type ErrorEvent, type KeptEvent, type Mode, type ServerEvent, unreachab
 import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
 import { IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
-import { foldName } from "../../protocol/names.ts";
-import { ircShared, privmsgLines, timeTag } from "../../render/irc.ts";
+import { ircShared, kickLine, privmsgLines, timeTag } from "../../render/irc.ts";
 import { stamp, toText } from "../../render/text.ts";
-import { bannedName, type RoomRoles } from "../../store/rooms.ts";
+import { bannedName, roleKey, type RoomRoles } from "../../store/rooms.ts";
+import { runs } from "../../core/rules.ts";
+import { type Setting, SETTINGS } from "../../core/settings.ts";
 import { VERSION } from "../../version.ts";
 import { Session } from "../../session/session.ts";
 import type { PeerUser } from "../../session/adapter.ts";
@@ -60,7 +61,7 @@ export class IrcReplies {
     let out = this.numeric(N.RPL_WELCOME, [`Welcome to bunchat, ${nick}! Rooms here are channels: /join #lobby`]);
     out += this.numeric(N.RPL_YOURHOST, [`Your host is ${this.c.server}, running bunchat ${VERSION}`]);
     out += this.numeric(N.RPL_CREATED, ["This server speaks IRC as a door to bunchat's rooms"]);
-    out += this.numeric(N.RPL_MYINFO, [this.c.server, `bunchat-${VERSION}`, "i", "bnot"], false);
+    out += this.numeric(N.RPL_MYINFO, [this.c.server, `bunchat-${VERSION}`, "i", CHANNEL_MODES, "bklov"], false);
     for (const line of isupport()) out += this.numeric(N.RPL_ISUPPORT, [...line, "are supported by this server"]);
     return out + this.lusers() + this.motd();
   }
@@ -97,35 +98,44 @@ export class IrcReplies {
     return this.numeric(N.RPL_TOPIC, [room.name, room.topic.text]) + this.numeric(N.RPL_TOPICWHOTIME, [room.name, mask(room.topic.by), String(Math.floor(room.topic.ts / 1000))], false); // a mask: clients show "by Sam [Sam@host]"
   }
 
-  /** A channel's members as IRC shows them, operators with "@", as 353 lines that fit, then (`end`) 366. */
+  /** What a member's nick is shown with in a channel: "@" an operator, "+" voiced (both, with multi-prefix). */
+  prefix(member: Member, room: Room): string {
+    const rules = this.c.hub.rules;
+    const op = rules.isOp(member, room) ? "@" : "";
+    const voiced = rules.isVoiced(member, room) ? "+" : "";
+    return this.c.caps.has("multi-prefix") ? op + voiced : op || voiced;
+  }
+
+  /** A channel's members as IRC shows them, "@" operators and "+" the voiced, as 353 lines that fit, then (`end`) 366. */
   namesLines(room: Room, end = true): string {
     const full = this.c.caps.has("userhost-in-names");
     const names = room.names.all().map((n) => {
       const member = this.c.hub.find(n);
       const shown = full && member ? `${n}!${userOf(member)}@${IRC_HOST}` : n;
-      return member && this.c.hub.rules.isOp(member, room) ? `@${shown}` : shown;
+      return member ? this.prefix(member, room) + shown : shown;
     });
+    const kind = room.roles.secret ? "@" : "="; // 353's channel type: "@" secret
     let out = "";
     let line: string[] = [];
     let bytes = 0;
     const width = IRC_LINE_BYTES - 80 - room.name.length - this.c.name.length;
     for (const n of names) {
       if (bytes + n.length + 1 > width && line.length > 0) {
-        out += this.numeric(N.RPL_NAMREPLY, ["=", room.name, line.join(" ")]);
+        out += this.numeric(N.RPL_NAMREPLY, [kind, room.name, line.join(" ")]);
         line = [];
         bytes = 0;
       }
       line.push(n);
       bytes += n.length + 1;
     }
-    if (line.length > 0) out += this.numeric(N.RPL_NAMREPLY, ["=", room.name, line.join(" ")]);
+    if (line.length > 0) out += this.numeric(N.RPL_NAMREPLY, [kind, room.name, line.join(" ")]);
     return end ? out + this.numeric(N.RPL_ENDOFNAMES, [room.name, "End of /NAMES list"]) : out;
   }
 
   whoLine(channel: string, member: Member, room?: Room): string {
     const away = this.c.hub.awayReason(member) !== undefined ? "G" : "H";
-    const op = room && this.c.hub.rules.isOp(member, room) ? "@" : "";
-    return this.numeric(N.RPL_WHOREPLY, [channel, userOf(member), IRC_HOST, this.c.server, member.name, `${away}${op}`, `0 ${realnameOf(member)}`]);
+    const prefix = room ? this.prefix(member, room) : "";
+    return this.numeric(N.RPL_WHOREPLY, [channel, userOf(member), IRC_HOST, this.c.server, member.name, `${away}${prefix}`, `0 ${realnameOf(member)}`]);
   }
 
   /** An event for this client as IRC lines ("" for one IRC does not show). */
@@ -152,7 +162,7 @@ export class IrcReplies {
         if (!event.joined) return "";
         return this.tag(this.c.now()) + ircLine(mask(this.c.name), "JOIN", [event.room]) + this.roomState(event.room);
       case "parted":
-        if (event.kicked !== undefined) return ircLine(this.c.server, "KICK", [event.room, this.c.name, `Kicked ${event.kicked}`], true);
+        if (event.kicked !== undefined) return kickLine(event.room, this.c.name, event.kicked, this.c.server);
         return ircLine(mask(this.c.name), "PART", this.c.partMessage ? [event.room, this.c.partMessage] : [event.room], true);
       case "topic-is": {
         const room = this.c.hub.room(event.room);
@@ -265,6 +275,14 @@ export class IrcReplies {
         return this.numeric(N.ERR_TOOMANYCHANNELS, [t, e.message]);
       case "not-allowed":
         return this.numeric(N.ERR_CHANOPRIVSNEEDED, [t.startsWith("#") ? t : (this.c.room?.name ?? t), e.message]);
+      case "invite-only":
+        return this.numeric(N.ERR_INVITEONLYCHAN, [t, `Cannot join channel (+i): ${e.message}`]);
+      case "bad-key":
+        return this.numeric(N.ERR_BADCHANNELKEY, [t, `Cannot join channel (+k): ${e.message}`]);
+      case "room-full":
+        return this.numeric(N.ERR_CHANNELISFULL, [t, `Cannot join channel (+l): ${e.message}`]);
+      case "banned-from-room":
+        return this.numeric(N.ERR_BANNEDFROMCHAN, [t, `Cannot join channel (+b): ${e.message}`]);
       case "unknown-command":
         return this.numeric(N.ERR_UNKNOWNCOMMAND, [this.c.answering || "?", e.message]);
       case "line-too-long":
@@ -306,10 +324,11 @@ export class IrcReplies {
         // A JOIN line can't say that the joiner runs the room or is away: a MODE, then an AWAY.
         return (
           (note.op ? this.tag(this.c.now()) + ircLine(this.c.server, "MODE", [note.room.name, "+o", note.name]) : "") +
+          (note.voiced ? this.tag(this.c.now()) + ircLine(this.c.server, "MODE", [note.room.name, "+v", note.name]) : "") +
           (note.away !== undefined ? this.away(note.name, note.away) : "")
         );
       case "roles":
-        return this.modeLines(note.room, note.before, note.after);
+        return this.modeLines(note.room, note.before, note.after, note.by) + this.inviteNotices(note.room, note.before, note.after);
       default:
         return unreachable(note);
     }
@@ -322,30 +341,87 @@ export class IrcReplies {
   }
 
   /**
-   * A room's roles changed, as MODE lines. IRC clients keep channel modes and who is "@" from MODE lines:
-   * +o/-o for each member whose operator status changed, +t/-t for the topic lock, +b/-b for bans.
+   * A room's roles changed, as MODE lines from whoever changed them: IRC clients keep a channel's
+   * modes, and who is "@" and "+", from MODE lines. One line for one change (+int, +ov a b), as
+   * IRC daemons send it.
    */
-  private modeLines(room: Room, before: RoomRoles, after: RoomRoles): string {
-    const runs = (r: RoomRoles, key: string) => r.owner === key || r.ops.includes(key);
-    const changes: string[] = [];
-    for (const name of room.names.all()) {
-      const key = foldName(name);
-      const [was, is] = [runs(before, key), runs(after, key)];
-      if (was !== is) changes.push(`${is ? "+" : "-"}o ${name}`);
+  private modeLines(room: Room, before: RoomRoles, after: RoomRoles, by: string | undefined): string {
+    const changes: ModeChange[] = [];
+    for (const s of SETTINGS) {
+      const [was, is] = [modeOn(s, before), modeOn(s, after)];
+      const value = s.get(after);
+      if (was !== is) changes.push({ plus: is, letter: s.letter, ...(s.takes === "key" ? { arg: is ? String(value) : "*" } : s.takes === "number" && is ? { arg: String(value) } : {}) });
+      else if (is && s.takes !== "switch" && s.get(before) !== value) changes.push({ plus: true, letter: s.letter, arg: String(value) });
     }
-    if (!before.locked !== !after.locked) changes.push(after.locked ? "+t" : "-t");
+    for (const name of room.names.all()) {
+      const member = this.c.hub.find(name);
+      if (!member) continue;
+      const key = roleKey(member);
+      if (runs(before, key) !== runs(after, key)) changes.push({ plus: runs(after, key), letter: "o", arg: name });
+      const voiced = (r: RoomRoles) => r.voiced?.includes(key) === true;
+      if (voiced(before) !== voiced(after)) changes.push({ plus: voiced(after), letter: "v", arg: name });
+    }
     const now = this.c.now();
     const banned = (r: RoomRoles, key: string) => {
       const until = r.banned?.[key];
       return until !== undefined && (until === 0 || until > now);
     };
     for (const key of new Set([...Object.keys(before.banned ?? {}), ...Object.keys(after.banned ?? {})])) {
-      if (banned(before, key) !== banned(after, key)) changes.push(`${banned(after, key) ? "+" : "-"}b ${bannedName(banned(after, key) ? after : before, key)}!*@*`);
+      const is = banned(after, key);
+      if (banned(before, key) !== is) changes.push({ plus: is, letter: "b", arg: `${bannedName(is ? after : before, key)}!*@*` });
     }
+    const source = by !== undefined ? mask(by) : this.c.server;
     let out = "";
-    for (const change of changes.slice(0, 20)) out += this.tag(now) + ircLine(this.c.server, "MODE", [room.name, ...change.split(" ")]);
+    for (let i = 0; i < changes.length && i < 60; i += MODES_PER_LINE) {
+      out += this.tag(now) + ircLine(source, "MODE", [room.name, ...modeParams(changes.slice(i, i + MODES_PER_LINE))]);
+    }
     return out;
   }
+
+  /** invite-notify: an invitation made to a room this client is in (not by it, not to it). */
+  private inviteNotices(room: Room, before: RoomRoles, after: RoomRoles): string {
+    if (!this.c.caps.has("invite-notify") || after.invites === undefined) return "";
+    let out = "";
+    for (const [key, invite] of Object.entries(after.invites)) {
+      const earlier = before.invites?.[key];
+      if (earlier !== undefined && earlier.at === invite.at) continue;
+      if (invite.by === this.c.name || invite.name === this.c.name) continue;
+      out += this.tag(invite.at) + ircLine(mask(invite.by), "INVITE", [invite.name, room.name]);
+    }
+    return out;
+  }
+}
+
+/** Channel modes as 004 and CHANMODES say them. */
+const CHANNEL_MODES = `b${SETTINGS.map((s) => s.letter).join("")}`;
+/** Mode changes a MODE line carries at most (ISUPPORT's MODES). */
+const MODES_PER_LINE = 12;
+
+/** One mode change: +o nick, -k *, +i. */
+export interface ModeChange {
+  plus: boolean;
+  letter: string;
+  arg?: string;
+}
+
+/** Whether a setting's IRC mode letter is on in `roles` (+n is on when lines from outside are not let in). */
+export function modeOn(s: Setting, roles: RoomRoles): boolean {
+  const v = s.get(roles);
+  return (v !== undefined && v !== false) !== (s.inverted === true);
+}
+
+/** MODE's parameters for some changes: "+it-k+o", "*", "Sam". */
+export function modeParams(changes: readonly ModeChange[]): string[] {
+  let letters = "";
+  let sign: boolean | undefined;
+  const args: string[] = [];
+  for (const c of changes) {
+    if (c.plus !== sign) letters += c.plus ? "+" : "-";
+    sign = c.plus;
+    letters += c.letter;
+    if (c.arg !== undefined) args.push(c.arg);
+  }
+  return [letters, ...args];
 }
 
 /** Text that may go in an IRC parameter: no line breaks, no NUL. */
@@ -359,13 +435,13 @@ export function isupport(): string[][] {
     "AWAYLEN=100",
     "CASEMAPPING=ascii",
     `CHANNELLEN=${LIMITS.roomNameMaxLength + 1}`,
-    "CHANMODES=b,,,nt",
+    "CHANMODES=b,k,l,imnst",
     "CHANTYPES=#",
     `KICKLEN=${LIMITS.reasonMaxLength}`,
-    "MODES=1",
+    `MODES=${MODES_PER_LINE}`,
     "NETWORK=bunchat",
     `NICKLEN=${LIMITS.nameMaxLength}`,
-    "PREFIX=(o)@",
+    "PREFIX=(ov)@+",
     "TARGMAX=JOIN:10,PART:,PRIVMSG:4,NOTICE:4,NAMES:,KICK:1",
     `TOPICLEN=${LIMITS.topicMaxLength}`,
     "UTF8ONLY",
