@@ -20,10 +20,10 @@ import { type IrcClient, IrcReplies } from "./replies.ts";
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
 const CAPS: Record<string, string> = {
   "echo-message": "",
-  "message-tags": "",
   "multi-prefix": "",
   sasl: "PLAIN",
   "away-notify": "",
+  "invite-notify": "",
   "server-time": "",
   "userhost-in-names": "",
 };
