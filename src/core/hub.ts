@@ -559,7 +559,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     if (!this.part(member, room, message, this.clock.now(), "removed")) return;
     const current = member.room;
     this.send(member, { type: "parted", room: room.name, ...(current ? { current: current.name } : {}), kicked: message });
-    this.send(member, { type: "notice", text: `You were kicked from ${room.name} ${message}.`, ts: this.clock.now() });
+    // Why, in words (an IRC client's KICK line says it already).
+    if (!member.note) this.send(member, { type: "notice", text: `You were kicked from ${room.name} ${message}.`, ts: this.clock.now() });
   }
 
   /** Members on this server. */

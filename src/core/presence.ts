@@ -100,6 +100,12 @@ export class PresenceBatch {
     this.runStart.push(previous && runKind(previous) === runKind(change) ? this.runStart[i - 1]! : i);
     if (change.alsoIn && change.alsoIn.length > 0) this.told = true;
     this.changes.push(change);
+    // Handed out early to a member leaving meanwhile: the runs it was given end here no longer.
+    if (this.shares.size > 0 || this.ends.size > 0) {
+      this.shares.clear();
+      this.ends.clear();
+      this.cut.clear();
+    }
   }
 
   /** Index of the first change after `seq` (a member's join): what that member is told. */
@@ -136,7 +142,7 @@ export class PresenceBatch {
     return share;
   }
 
-  /** Where the run holding change `i` ends (the batch no longer grows once it is handed out). */
+  /** Where the run holding change `i` ends (as the batch is now: add forgets it). */
   private runEnd(i: number): number {
     const start = this.runStart[i]!;
     let end = this.ends.get(start);

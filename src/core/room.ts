@@ -212,7 +212,10 @@ export class Room {
    */
   leave(member: Member, reason: LeaveReason, message: string | undefined, ts: number, alsoIn?: readonly Room[]): boolean {
     if (!this.members.has(member)) return false;
-    if (this.turn.length > 0) this.handOutTo(member, this.turn); // what it was sent before it left
+    // What it was sent before it left: the joins and leaves waiting for their window (a kick of
+    // someone else a moment before its own), and this turn's lines.
+    if (member.node === undefined && this.presence.size > 0) this.handOutPresenceTo(member);
+    if (this.turn.length > 0) this.handOutTo(member, this.turn);
     this.members.delete(member);
     if (member.node === undefined) this.localCount--;
     this.names.remove(member.name);
@@ -318,16 +321,19 @@ export class Room {
     this.presenceDue = false;
     this.lastPresence = this.host.clock.now();
     for (const [member, joinedSeq] of this.members) {
-      if (member.node !== undefined) continue;
-      const from = batch.after(joinedSeq);
-      if (from === batch.size) continue;
-      const view = viewOf(member, this);
-      // In another room too: a leave of the chat it heard there is not told again here.
-      const own = member.rooms.length > 1 ? batch.partsWithout(from, view, member.rooms) : undefined;
-      const { parts, seqs } = own ?? batch.partsFrom(from, view);
-      if (parts.length === 0) continue;
-      member.deliverTurn(parts, seqs);
+      if (member.node === undefined) this.handOutPresenceTo(member, batch, joinedSeq);
     }
+  }
+
+  /** One member's share of a batch of joins and leaves: those since it joined. */
+  private handOutPresenceTo(member: Member, batch = this.presence, joinedSeq = this.members.get(member) ?? 0): void {
+    const from = batch.after(joinedSeq);
+    if (from === batch.size) return;
+    const view = viewOf(member, this);
+    // In another room too: a leave of the chat it heard there is not told again here.
+    const own = member.rooms.length > 1 ? batch.partsWithout(from, view, member.rooms) : undefined;
+    const { parts, seqs } = own ?? batch.partsFrom(from, view);
+    if (parts.length > 0) member.deliverTurn(parts, seqs);
   }
 
   /**

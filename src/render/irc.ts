@@ -38,10 +38,23 @@ export function splitText(text: string, overhead: number): string[] {
   return pieces;
 }
 
+/** What a PRIVMSG from `from` to `target` takes besides its text (the source, the command, an action's CTCP). */
+function privmsgOverhead(from: string, target: string, action: boolean): number {
+  return mask(from).length + target.length + 16 + (action ? 9 : 0);
+}
+
+/**
+ * As much of `text` as one PRIVMSG from `from` to `target` carries within IRC's 512 bytes: what
+ * an IRC daemon keeps of a client's full-length line once its source is put before it.
+ */
+export function oneIrcLine(from: string, target: string, text: string, action: boolean): string {
+  return splitText(text, privmsgOverhead(from, target, action))[0] ?? "";
+}
+
 /** A PRIVMSG (or an action, or a NOTICE) from `from` to `target`, cut to fit, each piece a line. */
 export function privmsgLines(from: string, target: string, text: string, action: boolean, tag = "", notice = false): string {
   const source = mask(from);
-  const overhead = source.length + target.length + 16 + (action ? 9 : 0);
+  const overhead = privmsgOverhead(from, target, action);
   const command = notice ? "NOTICE" : "PRIVMSG";
   const pieces = splitText(text, overhead);
   // The usual case, one piece of plain text: written straight (a line said to a room is encoded

@@ -25,6 +25,8 @@ export interface RoomRoles {
   networks?: Record<string, string>;
   /** How each banned name was written (name key → name), for /bans and IRC's ban list. */
   names?: Record<string, string>;
+  /** Who banned each name, and when (name key → [name, ms]), for IRC's ban list. */
+  banners?: Record<string, [string, number]>;
   /** Only the invited (and its operators) may join (+i). */
   inviteOnly?: boolean;
   /** Listed, and answered about, only to its members; joined only by invitation (+s). */
@@ -124,6 +126,10 @@ export function parseRoles(value: unknown): RoomRoles | undefined {
   if (isObject(f.networks)) for (const [k, net] of Object.entries(f.networks)) if (typeof net === "string" && k in banned) networks[k] = net;
   const names: Record<string, string> = {};
   if (isObject(f.names)) for (const [k, name] of Object.entries(f.names)) if (typeof name === "string" && k in banned) names[k] = name;
+  const banners: Record<string, [string, number]> = {};
+  if (isObject(f.banners)) {
+    for (const [k, b] of Object.entries(f.banners)) if (k in banned && Array.isArray(b) && typeof b[0] === "string" && typeof b[1] === "number") banners[k] = [b[0], b[1]];
+  }
   const voiced = Array.isArray(f.voiced) ? f.voiced.filter((o): o is string => typeof o === "string").slice(0, 1000) : [];
   const invites: Record<string, Invite> = {};
   if (isObject(f.invites)) {
@@ -142,6 +148,7 @@ export function parseRoles(value: unknown): RoomRoles | undefined {
     ...(Object.keys(banned).length > 0 ? { banned } : {}),
     ...(Object.keys(networks).length > 0 ? { networks } : {}),
     ...(Object.keys(names).length > 0 ? { names } : {}),
+    ...(Object.keys(banners).length > 0 ? { banners } : {}),
     ...(f.inviteOnly === true ? { inviteOnly: true } : {}),
     ...(f.secret === true ? { secret: true } : {}),
     ...(typeof f.key === "string" && f.key !== "" ? { key: f.key } : {}),

@@ -143,7 +143,7 @@ export const moderationCommands = {
         return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32) || "Nobody"} is not banned from ${room.name}.`));
       }
       const text = `${ctx.me.name} lifted the ban on ${name} in ${room.name}.`;
-      ctx.hub.rules.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key), names: without(r.names, key) }), { text, by: ctx.me.name, mode: true });
+      ctx.hub.rules.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key), names: without(r.names, key), banners: without(r.banners, key) }), { text, by: ctx.me.name, mode: true });
       ctx.log(`! ${text}`);
       return;
     }
@@ -233,6 +233,7 @@ function roomBan(ctx: CommandContext, args: string): void {
       banned: { ...r.banned, [key]: until },
       networks: network ? { ...r.networks, [key]: network } : without(r.networks, key),
       names: { ...r.names, [key]: shown },
+      banners: { ...r.banners, [key]: [ctx.me.name, ctx.now()] },
     }),
     { text, by: ctx.me.name, mode: true },
     () => {

@@ -8,11 +8,11 @@ import type { Hub } from "../../core/hub.ts";
 import type { Member, Room } from "../../core/room.ts";
 import { lookupCommand } from "../../protocol/commands.ts";
 import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
-import { IRC_HOST, ircLine, type IrcMessage, mask } from "../../protocol/irc.ts";
+import { IRC_HOST, IRC_LINE_BYTES, ircLine, type IrcMessage, mask } from "../../protocol/irc.ts";
 import { foldName } from "../../protocol/names.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
-import { privmsgLines } from "../../render/irc.ts";
+import { oneIrcLine, privmsgLines } from "../../render/irc.ts";
 import type { PeerUser } from "../../session/adapter.ts";
 import type { Session } from "../../session/session.ts";
 import { bannedName, roleKey } from "../../store/rooms.ts";
@@ -35,6 +35,8 @@ export interface IrcCommandHost {
   target: string;
   answering: string;
   partMessage: string | undefined;
+  /** Bytes of the line being answered, its tags aside, with its CRLF (IRC's 512 counts them so). */
+  readonly lineBytes: number;
   now(): number;
   send(text: string): void;
   /** CAP, in either phase (the door's). */
@@ -201,10 +203,14 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
   if (raw === undefined || raw === "") return quiet ? undefined : c.send(c.out.numeric(N.ERR_NOTEXTTOSEND, ["No text to send"]));
   const action = /^\u0001ACTION (.*?)\u0001?$/s.exec(raw);
   if (raw.startsWith("\u0001") && !action) return; // other CTCP (VERSION, PING…): not answered
-  const text = sanitizeText(action ? action[1]! : raw).trim();
-  if (text === "") return;
+  const said = sanitizeText(action ? action[1]! : raw).trim();
+  if (said === "") return;
   for (const target of to.split(",").slice(0, 4)) {
     c.target = target;
+    // A line within IRC's 512 bytes is relayed in one line, as IRC daemons do: what its source
+    // adds past 512 is cut, for everyone alike. A longer one (bunchat takes 4096) arrives whole,
+    // split over several lines for IRC readers.
+    const text = c.lineBytes <= IRC_LINE_BYTES ? oneIrcLine(c.name, c.hub.find(target)?.name ?? target, said, action !== null) : said;
     if (target.startsWith("#")) {
       const room = channel(c, target);
       if (!room) {
@@ -361,7 +367,7 @@ function channelModes(c: IrcCommandHost, room: Room, change: string, args: reado
       const arg = args[next++];
       const parsed = arg === undefined ? undefined : parseValue(setting, arg);
       if (parsed === undefined) out += c.out.needMoreParams("MODE");
-      else if ("problem" in parsed || parsed.value === undefined) out += c.out.numeric(N.ERR_INVALIDMODEPARAM, [room.name, "l", arg!, `Invalid limit: a whole number from 1 to ${LIMIT_MAX}`]);
+      else if ("problem" in parsed || parsed.value === undefined) out += c.out.numeric(N.ERR_INVALIDMODEPARAM, [room.name, "l", arg || "*", `Invalid limit: a whole number from 1 to ${LIMIT_MAX}`]);
       else settings.push({ setting, value: parsed.value });
     } else if (setting) {
       // A switch; n is the other way round: +n is the default, -n lets lines in from outside.
@@ -404,7 +410,8 @@ function banList(c: IrcCommandHost, room: Room): string {
   const now = c.now();
   let out = "";
   for (const [key, until] of Object.entries(room.roles.banned ?? {})) {
-    if (until === 0 || until > now) out += c.out.numeric(N.RPL_BANLIST, [room.name, `${bannedName(room.roles, key)}!*@*`, c.server, "0"], false);
+    const [by, at] = room.roles.banners?.[key] ?? [c.server, 0];
+    if (until === 0 || until > now) out += c.out.numeric(N.RPL_BANLIST, [room.name, `${bannedName(room.roles, key)}!*@*`, by, String(Math.floor(at / 1000))], false);
   }
   return out + c.out.numeric(N.RPL_ENDOFBANLIST, [room.name, "End of channel ban list"]);
 }

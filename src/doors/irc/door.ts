@@ -36,6 +36,8 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
   readonly caps = new Set<string>();
   /** The message of the PART being answered (the "parted" answer has none of its own). */
   partMessage: string | undefined;
+  /** IrcCommandHost: the size of the line being answered. */
+  lineBytes = 0;
   /** What the client said of itself: USER's user and real names (WHO, WHOIS), user mode +i. */
   readonly user: PeerUser = { username: "", realname: "", invisible: false };
   /** What the last command was about (a nick, a channel), for the numerics of its answer. */
@@ -93,6 +95,8 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
   line(line: string): void {
     const message = parseIrc(line);
     if (!message) return;
+    const tagless = line.startsWith("@") ? line.slice(line.indexOf(" ") + 1) : line;
+    this.lineBytes = Buffer.byteLength(tagless) + 2;
     if (this.session.phase === "registering") {
       // A browser made to POST IRC lines here sends its request and headers first.
       if (looksLikeHttp(line)) return this.session.wrongProtocol("HTTP");

@@ -1,0 +1,134 @@
+// Private rooms through the IRC door: channel modes as bunchat's room settings (one MODE line per
+// change, each letter on its own), JOIN with keys and its refusals, INVITE, +m with voice, +s
+// hidden from non-members, KICK from the kicker; and what nc users see of the same changes.
+
+import { describe, expect, test } from "bun:test";
+import { memoryStore } from "../helpers/accounts.ts";
+import type { Peer } from "../helpers/peer.ts";
+import { testServer } from "../helpers/server.ts";
+
+function irc() {
+  const file = memoryStore();
+  return testServer({ irc: true, limits: { linesPerSecond: 0 }, history: file.history, accounts: file.accounts, bans: file.bans, roomStore: file.roomStore });
+}
+
+let syncs = 0;
+/** Everything before it has been answered. */
+async function sync(p: Peer): Promise<void> {
+  const token = `sync${++syncs}`;
+  p.send(`PING :${token}`);
+  await p.next(`:bunchat PONG bunchat :${token}`);
+}
+
+async function joined(p: Peer, channel: string, key = ""): Promise<void> {
+  p.send(`JOIN ${channel}${key ? ` ${key}` : ""}`);
+  await p.next(new RegExp(` 366 \\S+ ${channel} `));
+}
+
+describe("IRC door: channel modes", () => {
+  test("a guest who makes a channel runs it: +ik in one MODE line, 324 with the key to members, JOIN refused without it and let in with it", async () => {
+    const t = await irc();
+    const ana = await t.irc("Ana");
+    ana.send("JOIN #ops");
+    await ana.next(/^:Ana!Ana@bunchat JOIN #ops$/); // the JOIN first: no MODE +o before it
+    await ana.next(":bunchat 353 Ana = #ops :@Ana");
+    await sync(ana);
+    ana.send("MODE #ops +ixk s3cret");
+    await ana.next(":bunchat 472 Ana x :is not a mode bunchat rooms have (+bovisklmtn)");
+    await ana.next(":Ana!Ana@bunchat MODE #ops +ik s3cret");
+    ana.send("MODE #ops");
+    await ana.next(":bunchat 324 Ana #ops +ikn s3cret");
+    const bo = await t.irc("Bo");
+    bo.send("MODE #ops");
+    await bo.next(":bunchat 324 Bo #ops +ikn *");
+    bo.send("JOIN #ops");
+    await bo.next(/^:bunchat 473 Bo #ops :Cannot join channel \(\+i\): #ops is invite-only/);
+    ana.send("MODE #ops -i");
+    await ana.next(":Ana!Ana@bunchat MODE #ops -i");
+    bo.send("JOIN #ops nope");
+    await bo.next(/^:bunchat 475 Bo #ops :Cannot join channel \(\+k\): That is not the key of #ops\.$/);
+    await joined(bo, "#ops", "s3cret");
+    bo.send("MODE #ops +k other");
+    await bo.next(":bunchat 482 Bo #ops :You're not a channel operator");
+    for (const [mode, answer] of [
+      ["+k :two words", ":bunchat 696 Ana #ops k * :Invalid key: 1 to 32 printable ASCII characters without spaces or commas"],
+      ["+l 0", ":bunchat 696 Ana #ops l 0 :Invalid limit: a whole number from 1 to 100000"],
+      ["+l", ":bunchat 461 Ana MODE :Not enough parameters"],
+    ]) {
+      ana.send(`MODE #ops ${mode}`);
+      await ana.next(answer!);
+    }
+    await sync(ana);
+    expect(ana.log.lines.filter((l) => / MODE #ops [+-]l/.test(l))).toEqual([]);
+  });
+
+  test("+l, INVITE past it, +m with +v, and the nc user's view of the same room", async () => {
+    const t = await irc();
+    const ana = await t.irc("Ana");
+    await joined(ana, "#room");
+    const nc = await t.join("Nc");
+    nc.send("/join #room");
+    await nc.seen(/^In #room/);
+    ana.send("MODE #room +l 2");
+    await ana.next(":Ana!Ana@bunchat MODE #room +l 2");
+    await nc.seen("-- Ana changed the settings of #room: it is limit 2.");
+    const bo = await t.irc("Bo");
+    bo.send("JOIN #room");
+    await bo.next(/^:bunchat 471 Bo #room :Cannot join channel \(\+l\)/);
+    ana.send("INVITE Bo #room");
+    await ana.next(":bunchat 341 Ana Bo #room");
+    await bo.next(":Ana!Ana@bunchat INVITE Bo #room");
+    bo.send("INVITE");
+    await bo.next(":bunchat 336 Bo #room");
+    await bo.next(":bunchat 337 Bo :End of /INVITE list");
+    await joined(bo, "#room");
+    ana.send("MODE #room +m");
+    await bo.next(":Ana!Ana@bunchat MODE #room +m");
+    bo.send("PRIVMSG #room :may I?");
+    await bo.next(/^:bunchat 404 Bo #room :Cannot send to channel: #room is moderated/);
+    ana.send("MODE #room +v Bo");
+    await bo.next(":Ana!Ana@bunchat MODE #room +v Bo");
+    await nc.seen("-- Ana gave Bo voice in #room (while they stay).");
+    bo.send("NAMES #room");
+    await bo.next(/^:bunchat 353 Bo = #room :(?=.*@Ana)(?=.*\+Bo)/);
+    bo.send("PRIVMSG #room :thanks");
+    await nc.seen("Bo: thanks");
+    ana.send("MODE #room +v Nobody");
+    await ana.next(":bunchat 401 Ana Nobody :No such nick");
+    const cy = await t.irc("Cy");
+    ana.send("MODE #room +o Cy");
+    await ana.next(":bunchat 441 Ana Cy #room :They aren't on that channel");
+    ana.send("KICK #room Cy");
+    await ana.next(":bunchat 441 Ana Cy #room :They aren't on that channel");
+    ana.send("KICK #room Bo :enough");
+    await bo.next(":Ana!Ana@bunchat KICK #room Bo :enough");
+    await sync(cy);
+  });
+
+  test("+s: hidden from LIST, NAMES and WHO of non-members, answered 403 like a channel that does not exist; joinable, as on IRC", async () => {
+    const t = await irc();
+    const ana = await t.irc("Ana");
+    await joined(ana, "#hid");
+    ana.send("MODE #hid +s");
+    await ana.next(":Ana!Ana@bunchat MODE #hid +s");
+    const bo = await t.irc("Bo");
+    const asks = ["TOPIC #X", "MODE #X", "PRIVMSG #X :hi", "KICK #X Ana", "PART #X", "INVITE Ana #X", "NAMES #X", "WHO #X"];
+    const answers = async (channel: string) => {
+      const got: string[] = [];
+      for (const ask of asks) {
+        bo.send(ask.replace("#X", channel));
+        const mark = bo.log.lines.length;
+        await sync(bo);
+        got.push(bo.log.lines.slice(mark).filter((l) => !l.includes("PONG")).join("\n").replaceAll(channel, "#X"));
+      }
+      return got;
+    };
+    expect(await answers("#hid")).toEqual(await answers("#none"));
+    bo.send("LIST");
+    await bo.next(/ 323 /);
+    expect(bo.log.lines.filter((l) => / 322 /.test(l)).join("\n")).not.toContain("#hid");
+    await joined(bo, "#hid");
+    bo.send("NAMES #hid");
+    await bo.next(/^:bunchat 353 Bo @ #hid :/);
+  });
+});
