@@ -91,6 +91,12 @@ export const SERVER_FLAGS = [
     help: "days a line is kept; `0`: as long as `--history-lines` allows",
   },
   {
+    name: "password-memory",
+    value: "<MiB>",
+    default: "`64`",
+    help: "memory one password hash takes (argon2id, 2 passes): more makes a stolen account file slower to guess, less suits a small machine (OWASP's least is 19); hashes made before keep their own cost",
+  },
+  {
     name: "admin",
     value: "<name>",
     default: "(none)",

@@ -19,6 +19,7 @@ import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, use
 import { Rules, type RulesHost, runs } from "./rules.ts";
 import { freshStart, settingsOf, withoutInvite } from "./settings.ts";
 import { Rooms } from "./rooms.ts";
+import { Whowas } from "./whowas.ts";
 import { Keeping, type KeepingHost, type Replay } from "./keeping.ts";
 import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
@@ -81,6 +82,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   readonly admins: Admins;
   /** Who may do what: server bans, who runs a room, mutes, and changes to a room's roles. */
   readonly rules: Rules;
+  /** Who left the chat lately (IRC's WHOWAS). */
+  readonly whowas = new Whowas();
   /** What is kept of rooms' chat, and what a joiner is shown of it. */
   readonly keeping: Keeping;
   /** Everyone, by folded name: members here and, in a cluster, on other nodes. */
@@ -198,6 +201,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   remove(member: Member, reason: LeaveReason, ts: number, message?: string): boolean {
     const key = foldName(member.name);
     if (this.members.get(key) !== member) return false;
+    const ident = member.ident?.();
+    this.whowas.left(key, { name: member.name, user: ident?.user ?? member.name, realname: ident?.realname || member.name, at: ts });
     // Left in the order they were joined: whoever shares several of them hears it in the first.
     member.rooms.forEach((room, i) => this.leaveRoom(member, room, reason, message, ts, member.rooms.slice(0, i)));
     member.rooms.length = 0;
@@ -534,7 +539,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
    * as its node says, never by its name alone).
    */
   isAdmin(member: Member): boolean {
-    return this.admins.has(member.account);
+    return this.admins.has(member.account) || (member.oper !== undefined && this.admins.has(member.oper));
   }
 
   /**

@@ -28,6 +28,20 @@ export class Passwords {
     return this.run(() => Bun.password.verify(password, hash).catch(() => false));
   }
 
+  /**
+   * A check that fails, as long as a real one (against a hash of this server's cost, made once):
+   * a name with no password to check is answered no sooner than one with a wrong password.
+   */
+  decoy(password: string): Promise<boolean> | "busy" {
+    return this.run(async () => {
+      this.decoyHash ??= Bun.password.hash(crypto.randomUUID(), this.options);
+      await Bun.password.verify(password, await this.decoyHash).catch(() => false);
+      return false;
+    });
+  }
+
+  private decoyHash: Promise<string> | undefined;
+
   /** Hashes running and waiting now. */
   get load(): number {
     return this.active + this.waiting.length;

@@ -54,6 +54,10 @@ export interface Member {
    * as its node says.
    */
   visit?: string;
+  /** A member here that proved itself a server admin with IRC's OPER: that admin's name key (for this connection only). */
+  oper?: string;
+  /** What its client said of itself (IRC's USER: user name and real name), if anything. */
+  ident?(): { user: string; realname: string } | undefined;
   /** A member here: when it joined and when it last sent a line (for /whois). */
   readonly since?: number;
   readonly lastActive?: number;

@@ -33,4 +33,6 @@ export interface PeerUser {
   realname: string;
   /** Not shown by a search of everyone (IRC's WHO mask) to those who share no room with it. */
   invisible: boolean;
+  /** Takes WALLOPS (user mode +w). */
+  wallops?: boolean;
 }

@@ -192,6 +192,8 @@ export class Session
   /** When it joined, and when it last sent a line (for /whois). */
   since = 0;
   visit: string | undefined;
+  /** Member.oper: the admin whose rights IRC's OPER gave this connection. */
+  oper: string | undefined;
   lastActive = 0;
   readonly historyFrom = new Map<string, Cursor>();
   room: Room | undefined;
@@ -290,6 +292,12 @@ export class Session
     const bytes = event instanceof Encoded ? this.adapter.renderShared(event) : this.adapter.render(event);
     this.replied += bytes.length;
     this.outbox.send(bytes);
+  }
+
+  /** Member.ident: what an IRC client said of itself with USER. */
+  ident(): { user: string; realname: string } | undefined {
+    const user = this.adapter.user;
+    return user?.username ? { user: `~${user.username}`, realname: user.realname } : undefined;
   }
 
   /** The clock, read once per chunk received rather than several times per line. */

@@ -1,9 +1,14 @@
 """irctest's controller for bunchat's IRC door: starts bunchat-server (from this checkout, with
 Bun) with --irc-port on the port irctest chose, history in memory and flood control off (irctest
-sends its bursts as fast as it can, from one address)."""
+sends its bursts as fast as it can, from one address). irctest's IRC operator (OPER operuser
+operpassword) is a bunchat admin: the name is given --admin, and registered with the setup code
+the server logs, through its plain port, before irctest connects."""
 
 import os
+import re
 import shutil
+import socket
+import time
 from pathlib import Path
 from typing import Optional, Set, Type
 
@@ -11,6 +16,9 @@ from irctest.basecontrollers import BaseServerController, DirectoryBasedControll
 from irctest.runner import NotImplementedByController
 
 ROOT = Path(__file__).resolve().parents[2]
+# irctest's IRC operator credentials (its config's defaults).
+OPER_NAME = "operuser"
+OPER_PASSWORD = "operpassword"
 
 
 class BunchatController(BaseServerController, DirectoryBasedController):
@@ -53,7 +61,39 @@ class BunchatController(BaseServerController, DirectoryBasedController):
             command += ["--irc-port", str(port)]
         if password is not None:
             command += ["--password", password]
-        self.proc = self.execute(command, cwd=self.directory)
+        # A cheap hash: the oper's name is registered before every test (the default takes 64 MiB and ~150 ms).
+        command += ["--admin", OPER_NAME, "--password-memory", "1"]
+        log_path = self.directory / "server.log"
+        log = open(log_path, "wb")
+        self.proc = self.execute(command, cwd=self.directory, stdout=log, stderr=log)
+        log.close()
+        self.register_oper(hostname, chat_port, log_path, password)
+
+    def register_oper(self, hostname: str, port: int, log_path: Path, password: Optional[str]) -> None:
+        """The admin name gets its password through bunchat's own /register and the setup code."""
+        code = None
+        for _ in range(300):
+            text = log_path.read_text(errors="replace")
+            found = re.search(r"--admin %s is not registered: .* /register <password> (\S+) " % OPER_NAME, text)
+            if found and "listening on" in text:
+                code = found.group(1)
+                break
+            time.sleep(0.05)
+        if code is None:
+            raise RuntimeError("bunchat-server did not start: " + log_path.read_text(errors="replace")[-2000:])
+        with socket.create_connection((hostname, port), timeout=10) as conn:
+            lines = [OPER_NAME, f"/register {OPER_PASSWORD} {code}", "quit"]
+            if password is not None:
+                lines.insert(0, password)
+            conn.sendall(("\n".join(lines) + "\n").encode())
+            seen = b""
+            while b"Goodbye" not in seen:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                seen += chunk
+        if f"{OPER_NAME} is registered".encode() not in seen:
+            raise RuntimeError("could not register the oper's name: " + seen.decode(errors="replace")[-2000:])
 
 
 def get_irctest_controller_class() -> Type[BunchatController]:

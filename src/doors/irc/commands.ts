@@ -14,7 +14,8 @@ import { LIMITS } from "../../protocol/limits.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import { oneIrcLine, privmsgLines } from "../../render/irc.ts";
 import type { PeerUser } from "../../session/adapter.ts";
-import type { Session } from "../../session/session.ts";
+import { Session } from "../../session/session.ts";
+import { verifyLogin } from "../../session/registration.ts";
 import { bannedName, roleKey } from "../../store/rooms.ts";
 import { inviteFor, KEY_MAX, LIMIT_MAX, modeString, parseValue, SETTING_BY_LETTER, SETTINGS, validKey } from "../../core/settings.ts";
 import { type Changes, changeSettings } from "../../core/commands/rooms.ts";
@@ -115,7 +116,7 @@ const COMMANDS: Record<string, IrcCommand> = {
   WHOWAS: {
     min: 1,
     missing: (s) => s.out.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]),
-    run: (s, p) => s.send(s.out.numeric(N.ERR_WASNOSUCHNICK, [p[0]!, "There was no such nickname"]) + s.out.numeric(N.RPL_ENDOFWHOWAS, [p[0]!, "End of WHOWAS"])),
+    run: (s, p) => whowasCommand(s, p[0]!, p[1]),
   },
   AWAY: { min: 0, run: (s, p) => (p[0] ? runCommand(s.session, "away", p[0]) : runCommand(s.session, "back", "")) },
   LIST: { min: 0, run: (s) => listCommand(s, ) },
@@ -124,6 +125,9 @@ const COMMANDS: Record<string, IrcCommand> = {
   MODE: { min: 1, run: (s, p) => modeCommand(s, p) },
   INVITE: { min: 0, run: (s, p) => (p.length === 0 ? inviteList(s) : p.length < 2 ? s.send(s.out.needMoreParams("INVITE")) : inviteCommand(s, p[0]!, p[1]!)) },
   KICK: { min: 2, run: (s, p) => kickCommand(s, p[0]!, p[1]!, p[2]) },
+  OPER: { min: 2, run: (s, p) => operCommand(s, p[0]!, p[1]!) },
+  KILL: { min: 1, run: (s, p) => killCommand(s, p[0]!, p[1]) },
+  WALLOPS: { min: 1, run: (s, p) => wallopsCommand(s, p[0]!) },
   VERSION: {
     min: 0,
     run: (s) => s.send(s.out.numeric(N.RPL_VERSION, [`bunchat-${VERSION}`, s.server, "IRC door"]) + isupport().map((l) => s.out.numeric(N.RPL_ISUPPORT, [...l, "are supported by c server"])).join("")),
@@ -297,6 +301,17 @@ function whoCommand(c: IrcCommandHost, query: string | undefined): void {
   c.send(out + c.out.numeric(N.RPL_ENDOFWHO, [target, "End of WHO list"]));
 }
 
+/** WHOWAS nick [count]: its last stays, most recent first (314, 312), then 369; none: 406. */
+function whowasCommand(c: IrcCommandHost, nick: string, count: string | undefined): void {
+  const stays = c.hub.whowas.of(foldName(nick), Number.parseInt(count ?? "0", 10) || 0);
+  let out = stays.length === 0 ? c.out.numeric(N.ERR_WASNOSUCHNICK, [nick, "There was no such nickname"]) : "";
+  for (const gone of stays) {
+    out += c.out.numeric(N.RPL_WHOWASUSER, [gone.name, gone.user, IRC_HOST, "*", gone.realname]);
+    out += c.out.numeric(N.RPL_WHOISSERVER, [gone.name, c.server, new Date(gone.at).toUTCString()]);
+  }
+  c.send(out + c.out.numeric(N.RPL_ENDOFWHOWAS, [nick, "End of WHOWAS"]));
+}
+
 function whoisCommand(c: IrcCommandHost, nick: string | undefined): void {
   if (!nick) return c.send(c.out.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]));
   c.target = nick;
@@ -312,12 +327,8 @@ function modeCommand(c: IrcCommandHost, p: readonly string[]): void {
   c.target = target;
   if (!target.startsWith("#")) {
     if (foldName(target) !== foldName(c.name)) return c.send(c.out.numeric(N.ERR_USERSDONTMATCH, ["Can't change mode for other users"]));
-    if (change === undefined) return c.send(c.out.numeric(N.RPL_UMODEIS, [c.user.invisible ? "+i" : "+"], false));
-    const user = /^([+-])i$/.exec(change);
-    if (!user) return c.send(c.out.numeric(N.ERR_UMODEUNKNOWNFLAG, ["Unknown MODE flag: only +i (invisible to WHO masks) is a user mode here"]));
-    if (c.user.invisible === (user[1] === "+")) return;
-    c.user.invisible = user[1] === "+";
-    return c.send(ircLine(mask(c.name), "MODE", [c.name, change], true));
+    if (change === undefined) return c.send(c.out.numeric(N.RPL_UMODEIS, [userModes(c)], false));
+    return userModeChange(c, change);
   }
   const room = channel(c, target);
   if (!room) return noSuchChannel(c, target);
@@ -418,6 +429,79 @@ function banList(c: IrcCommandHost, room: Room): string {
 
 /** The mode letters bunchat rooms have, for 472's text. */
 const CHANNEL_MODE_LETTERS = `+${["b", "o", "v", ...SETTINGS.map((s) => s.letter)].join("")}`;
+
+/** User modes: +i (invisible to WHO masks), +w (takes WALLOPS), +o (an admin who used OPER). */
+function userModes(c: IrcCommandHost): string {
+  return `+${c.user.invisible ? "i" : ""}${c.user.wallops ? "w" : ""}${c.session.oper !== undefined ? "o" : ""}`;
+}
+
+/** MODE nick +iw-o: each letter on its own; +o comes from OPER alone, -o gives it up. */
+function userModeChange(c: IrcCommandHost, change: string): void {
+  let plus = true;
+  let made = "";
+  let sign = "";
+  let out = "";
+  for (const letter of change) {
+    if (letter === "+" || letter === "-") {
+      plus = letter === "+";
+      continue;
+    }
+    let changed = false;
+    if (letter === "i" && c.user.invisible !== plus) [c.user.invisible, changed] = [plus, true];
+    else if (letter === "w" && (c.user.wallops === true) !== plus) [c.user.wallops, changed] = [plus, true];
+    else if (letter === "o" && !plus && c.session.oper !== undefined) [c.session.oper, changed] = [undefined, true];
+    else if (!"iwo".includes(letter)) out += c.out.numeric(N.ERR_UMODEUNKNOWNFLAG, [`Unknown MODE flag ${letter}: user modes here are +i (invisible to WHO masks), +w (WALLOPS) and +o (from OPER)`]);
+    if (!changed) continue;
+    const s = plus ? "+" : "-";
+    made += (s === sign ? "" : s) + letter;
+    sign = s;
+  }
+  c.send(out + (made ? ircLine(mask(c.name), "MODE", [c.name, made], true) : ""));
+}
+
+/**
+ * OPER name password: a server admin (--admin, a registered name) proves it with that name's
+ * password, and this connection has an admin's rights until it leaves (or MODE -o). A name that
+ * is not an admin's is answered as a wrong password, after as long, so admins' names don't show.
+ */
+function operCommand(c: IrcCommandHost, name: string, password: string): void {
+  const key = foldName(name);
+  const wrong = () => c.send(c.out.numeric(N.ERR_PASSWDMISMATCH, ["Password incorrect"]));
+  const accounts = c.hub.accounts;
+  if (!accounts) return wrong();
+  c.session.after(accounts.get(key), (account) => {
+    if (!c.hub.admins.has(key) || !account) {
+      const spent = c.hub.passwords.decoy(password);
+      return c.session.after(spent === "busy" ? false : spent, wrong);
+    }
+    verifyLogin(c.session, { key, account }, password, (outcome) => {
+      if (outcome !== "ok") return wrong();
+      c.session.oper = key;
+      c.session.log(`! ${c.name} is an IRC operator, as the admin ${account.name}`);
+      c.send(c.out.numeric(N.RPL_YOUREOPER, [`You are now an IRC operator (${account.name}'s admin rights)`]) + ircLine(mask(c.name), "MODE", [c.name, "+o"], true));
+    });
+  });
+}
+
+/** KILL nick [reason]: an admin puts someone out of the chat (bunchat's /kick as an admin). */
+function killCommand(c: IrcCommandHost, nick: string, why: string | undefined): void {
+  if (!c.hub.isAdmin(c.session)) return c.send(c.out.numeric(N.ERR_NOPRIVILEGES, ["Permission Denied- You're not an IRC operator"]));
+  c.target = nick;
+  const target = c.hub.find(nick);
+  if (!target) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [nick, "No such nick"]));
+  runCommand(c.session, "kick", `${target.name}${why ? ` ${why}` : ""}`);
+}
+
+/** WALLOPS text: from an admin to every IRC client here with user mode +w. */
+function wallopsCommand(c: IrcCommandHost, text: string): void {
+  if (!c.hub.isAdmin(c.session)) return c.send(c.out.numeric(N.ERR_NOPRIVILEGES, ["Permission Denied- You're not an IRC operator"]));
+  const line = utf8.encode(ircLine(mask(c.name), "WALLOPS", [sanitizeText(text).slice(0, LIMITS.maxLineBytes)], true));
+  for (const member of c.hub.locals()) {
+    if (member instanceof Session && member.adapter.user?.wallops) member.deliver(line);
+  }
+}
+
+const utf8 = new TextEncoder();
 
 /** INVITE nick #channel: IRC's numerics for what is wrong (in its order), else bunchat's /invite. */
 function inviteCommand(c: IrcCommandHost, nick: string, name: string): void {

@@ -69,9 +69,13 @@ export class IrcReplies {
   lusers(): string {
     const users = this.c.hub.size;
     let invisible = 0;
-    for (const member of this.c.hub.locals()) if (isInvisible(member)) invisible++;
+    let admins = 0;
+    for (const member of this.c.hub.locals()) {
+      if (isInvisible(member)) invisible++;
+      if (this.c.hub.isAdmin(member)) admins++;
+    }
     let out = this.numeric(N.RPL_LUSERCLIENT, [`There are ${users - invisible} users and ${invisible} invisible on 1 server`]);
-    out += this.numeric(N.RPL_LUSEROP, ["0", "operator(s) online"], true);
+    out += this.numeric(N.RPL_LUSEROP, [String(admins), "operator(s) online"], true);
     out += this.numeric(N.RPL_LUSERCHANNELS, [String(this.c.hub.roomCount), "channels formed"]);
     out += this.numeric(N.RPL_LUSERME, [`I have ${users} clients and 0 servers`]);
     const peak = Math.max(users, this.c.hub.peak);
@@ -135,7 +139,8 @@ export class IrcReplies {
   whoLine(channel: string, member: Member, room?: Room): string {
     const away = this.c.hub.awayReason(member) !== undefined ? "G" : "H";
     const prefix = room ? this.prefix(member, room) : "";
-    return this.numeric(N.RPL_WHOREPLY, [channel, userOf(member), IRC_HOST, this.c.server, member.name, `${away}${prefix}`, `0 ${realnameOf(member)}`]);
+    const admin = this.c.hub.isAdmin(member) ? "*" : ""; // an IRC operator: a server admin
+    return this.numeric(N.RPL_WHOREPLY, [channel, userOf(member), IRC_HOST, this.c.server, member.name, `${away}${admin}${prefix}`, `0 ${realnameOf(member)}`]);
   }
 
   /** An event for this client as IRC lines ("" for one IRC does not show). */
