@@ -3,7 +3,7 @@
 // hidden from non-members, KICK from the kicker; and what nc users see of the same changes.
 
 import { describe, expect, test } from "bun:test";
-import { memoryStore } from "../helpers/accounts.ts";
+import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import type { Peer } from "../helpers/peer.ts";
 import { testServer } from "../helpers/server.ts";
 
@@ -130,5 +130,69 @@ describe("IRC door: channel modes", () => {
     await joined(bo, "#hid");
     bo.send("NAMES #hid");
     await bo.next(/^:bunchat 353 Bo @ #hid :/);
+  });
+});
+
+describe("IRC door: operators and the past", () => {
+  test("OPER: an admin's name and password give this connection an admin's rights (KILL, WALLOPS, *); anything else is a wrong password", async () => {
+    const file = memoryStore();
+    const t = await testServer({ irc: true, limits: { linesPerSecond: 0 }, history: file.history, accounts: file.accounts, admins: ["Boss"] });
+    const boss = await loggedIn(t, "Boss"); // registered with the setup code
+    boss.send("quit");
+    await boss.closed();
+    const sam = await loggedIn(t, "Sam"); // registered, but no admin
+    const wes = await t.irc("Wes");
+    const bo = await t.irc("Bo");
+    bo.send("MODE Bo +w");
+    await bo.next(":Bo!Bo@bunchat MODE Bo :+w");
+    wes.send("KILL Bo :go");
+    await wes.next(":bunchat 481 Wes :Permission Denied- You're not an IRC operator");
+    for (const tried of ["OPER Boss wrong-password", "OPER Sam correct-horse", "OPER Nobody correct-horse"]) {
+      wes.send(tried);
+      await wes.next(":bunchat 464 Wes :Password incorrect"); // the same answer whatever is wrong
+    }
+    wes.send("OPER Boss correct-horse");
+    await wes.next(/^:bunchat 381 Wes :You are now an IRC operator/);
+    await wes.next(":Wes!Wes@bunchat MODE Wes :+o");
+    wes.send("MODE Wes");
+    await wes.next(":bunchat 221 Wes +o");
+    wes.send("WHO Wes");
+    await wes.next(/^:bunchat 352 Wes \* \S+ \S+ bunchat Wes H\* /);
+    wes.send("WALLOPS :maintenance at 5");
+    await bo.next(":Wes!Wes@bunchat WALLOPS :maintenance at 5");
+    sam.send("/whois Wes");
+    await sam.seen("   a server admin");
+    wes.send("KILL Bo :enough");
+    await bo.closed();
+    expect(t.log.some((l) => l.startsWith("! Wes is an IRC operator, as the admin Boss"))).toBe(true);
+    wes.send("MODE Wes -o");
+    await wes.next(":Wes!Wes@bunchat MODE Wes :-o");
+    wes.send("WALLOPS :again");
+    await wes.next(":bunchat 481 Wes :Permission Denied- You're not an IRC operator");
+  });
+
+  test("WHOWAS: the last stays of a name that left, most recent first; a name never seen is 406", async () => {
+    const t = await irc();
+    const ana = await t.irc("Ana");
+    for (const realname of ["First Ana", "Second Ana"]) {
+      const p = await t.ircConnect();
+      p.send(`NICK Cy\r\nUSER cy 0 * :${realname}`);
+      await p.seen(/ 376 /);
+      p.send("QUIT :bye");
+      await p.closed();
+    }
+    ana.send("WHOWAS Cy");
+    await ana.next(":bunchat 314 Ana Cy ~cy bunchat * :Second Ana");
+    await ana.next(/^:bunchat 312 Ana Cy bunchat :/);
+    await ana.next(":bunchat 314 Ana Cy ~cy bunchat * :First Ana");
+    await ana.next(/^:bunchat 312 Ana Cy bunchat :/);
+    await ana.next(":bunchat 369 Ana Cy :End of WHOWAS");
+    ana.send("WHOWAS Cy 1");
+    await ana.next(":bunchat 314 Ana Cy ~cy bunchat * :Second Ana");
+    await ana.next(/^:bunchat 312 /);
+    await ana.next(":bunchat 369 Ana Cy :End of WHOWAS");
+    ana.send("WHOWAS Zed");
+    await ana.next(":bunchat 406 Ana Zed :There was no such nickname");
+    await ana.next(":bunchat 369 Ana Zed :End of WHOWAS");
   });
 });
