@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // bunchat-server: flags, start, signals. The chat itself is in src/ (README: "How the code is laid out").
 
-import { Passwords } from "./src/core/passwords.ts";
+import { PASSWORD_MIN, Passwords } from "./src/core/passwords.ts";
 import { allValues, parseCount, parseFlags, parsePort, runMain, stopSignals, UsageError } from "./src/cli.ts";
 import {
   DEFAULT_NODE_TIMEOUT_MS,
@@ -125,6 +125,7 @@ await runMain("bunchat-server", async () => {
   }
   const ringBytes = parseCount("--replay-memory", flags["replay-memory"], REPLAY_MEMORY / 1048576, 1) * 1048576;
   const hashMiB = parseCount("--password-memory", flags["password-memory"], 64, 1, 4096);
+  const passwordMin = parseCount("--password-min", flags["password-min"], PASSWORD_MIN, 1, 128);
   let server;
   try {
     server = await buildServer({
@@ -140,7 +141,7 @@ await runMain("bunchat-server", async () => {
       password,
       tls,
       admins,
-      ...(hashMiB !== 64 ? { passwords: new Passwords({ algorithm: "argon2id", memoryCost: hashMiB * 1024, timeCost: 2 }) } : {}),
+      passwords: new Passwords({ algorithm: "argon2id", memoryCost: hashMiB * 1024, timeCost: 2 }, undefined, undefined, passwordMin),
       defaultRoom: defaultRoom.name,
       replayOnJoin,
       // One server: a file here. A cluster: Redis, through the node's connection.

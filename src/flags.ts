@@ -91,6 +91,12 @@ export const SERVER_FLAGS = [
     help: "days a line is kept; `0`: as long as `--history-lines` allows",
   },
   {
+    name: "password-min",
+    value: "<n>",
+    default: "`8`",
+    help: "fewest characters of a new account password",
+  },
+  {
     name: "password-memory",
     value: "<MiB>",
     default: "`64`",

@@ -8,6 +8,9 @@ export type HashOptions = Parameters<typeof Bun.password.hash>[1];
 /** The server's cost for a hash: Bun's argon2id defaults (64 MiB, 2 passes). */
 export const DEFAULT_HASH: HashOptions = { algorithm: "argon2id" };
 
+/** Fewest characters of a new password (--password-min). */
+export const PASSWORD_MIN = 8;
+
 export class Passwords {
   private active = 0;
   private readonly waiting: (() => void)[] = [];
@@ -16,6 +19,8 @@ export class Passwords {
     private readonly options: HashOptions = DEFAULT_HASH,
     private readonly running = 2,
     private readonly queued = 64,
+    /** Fewest characters a new password may have. */
+    readonly minLength = PASSWORD_MIN,
   ) {}
 
   /** The hash of `password`, or "busy" when too many wait already. */

@@ -7,8 +7,15 @@ import { dirname, join } from "node:path";
 
 const ROOT = join(import.meta.dir, "../..");
 const SUITE = join(ROOT, "vendor/irctest");
-/** The markers every run uses: tests of one server's own features, deprecated or strict ones, and services are left out. */
-const MARKERS = "not Ergo and not deprecated and not strict and not services";
+/**
+ * The markers of a run: tests of one server's own features, deprecated and strict ones are left
+ * out; so are those that need services (accounts), unless `services` (bunchat registers accounts
+ * itself: the controller's registerUser). The table beside other daemons leaves them out, as those
+ * run without services.
+ */
+export function markers(services: boolean): string {
+  return `not Ergo and not deprecated and not strict${services ? "" : " and not services"}`;
+}
 /** Debian's python3-pytest (the machines reach no Python package index); another python3 with pytest works too. */
 const PYTHON = ["/usr/bin/python3", "python3"];
 
@@ -37,7 +44,7 @@ export async function pythonWithPytest(): Promise<string> {
 }
 
 /** pytest on these test files or ids (paths in the suite), less `deselect`, killed after `timeoutMs`. */
-export async function runIrctest(files: string[], deselect: string[], timeoutMs: number): Promise<IrctestRun> {
+export async function runIrctest(files: string[], deselect: string[], timeoutMs: number, services = false): Promise<IrctestRun> {
   const python = await pythonWithPytest();
   // irctest keeps its list of ports taken in one unlocked file of the temporary directory: a
   // directory of this run's own, so that another irctest run on the machine can't corrupt it.
@@ -45,7 +52,7 @@ export async function runIrctest(files: string[], deselect: string[], timeoutMs:
   const proc = Bun.spawn(
     [
       python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--tb=short", "-rfE",
-      "--controller", "bunchat_controller", "-m", MARKERS,
+      "--controller", "bunchat_controller", "-m", markers(services),
       ...deselect.flatMap((id) => ["--deselect", id]),
       ...files,
     ],

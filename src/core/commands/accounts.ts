@@ -23,7 +23,7 @@ export const accountCommands = {
     // A server admin's name (or one like it) is the server's to give: with the code in its log.
     const admin = ctx.hub.admins.has(key);
     const [password, code] = admin ? splitFirst(args) : [args, ""];
-    const problem = passwordProblem(password);
+    const problem = passwordProblem(password, ctx.hub.passwords.minLength);
     if (problem) return badUsage(ctx, "register", problem);
     if (admin && !ctx.hub.admins.opens(key, code)) {
       const what = code === "" ? "needs" : "needs the right code:";
@@ -60,7 +60,7 @@ export const accountCommands = {
     if (key === undefined) return ctx.reply(error("login-failed", `${me.name} is not registered: /register makes it yours.`));
     const [old, fresh] = splitFirst(args);
     if (old === "" || fresh === "") return badUsage(ctx, "passwd", "Give your password, then the new one.");
-    const problem = passwordProblem(fresh);
+    const problem = passwordProblem(fresh, ctx.hub.passwords.minLength);
     if (problem) return badUsage(ctx, "passwd", problem);
     ctx.after(
       outcome(async () => {
@@ -211,11 +211,11 @@ function keepIgnores(ctx: CommandContext): void {
   );
 }
 
-/** What is wrong with a new password, if anything. */
-function passwordProblem(password: string): string | undefined {
+/** What is wrong with a new password (`min`: the server's fewest characters), if anything. */
+function passwordProblem(password: string, min: number): string | undefined {
   if (/\s/.test(password)) return "A password can't hold spaces.";
   const length = [...password].length;
-  if (length < 8) return "A password needs at least 8 characters.";
+  if (length < min) return `A password needs at least ${min} characters.`;
   if (length > 128) return "A password can have at most 128 characters.";
   return undefined;
 }
