@@ -154,7 +154,7 @@ export const COMMANDS = [
     usage: "/register <password>",
     summary: "make your name yours: joining as it will ask for this password",
     about:
-      "A password is 8 (or the server's --password-min) to 128 characters without spaces. From then on nobody else can use your name (or one that looks like it), online or not. Use it on a TLS server if you can: on plain TCP it travels unencrypted. A server admin's name (--admin) registers only with the setup code the server printed in its log: /register <password> <code>.",
+      "A password is 8 (or the server's --password-min) to 1024 characters without spaces. From then on nobody else can use your name (or one that looks like it), online or not. Use it on a TLS server if you can: on plain TCP it travels unencrypted. A server admin's name (--admin) registers only with the setup code the server printed in its log: /register <password> <code>.",
     example: "/register correct-horse-battery",
   },
   {
@@ -163,7 +163,7 @@ export const COMMANDS = [
     aliases: [],
     usage: "/passwd <old password> <new password>",
     summary: "change your registered name's password",
-    about: "Give the password you have, then the new one (8, or the server's --password-min, to 128 characters without spaces).",
+    about: "Give the password you have, then the new one (8, or the server's --password-min, to 1024 characters without spaces).",
     example: "/passwd correct-horse-battery staple-9-horses",
   },
   {

@@ -61,8 +61,8 @@ class BunchatController(BaseServerController, DirectoryBasedController):
         if password is not None:
             command += ["--password", password]
         # A cheap hash: the oper's name is registered before every test (the default takes 64 MiB and ~150 ms).
-        # irctest's accounts have 6-letter passwords ("sesame"): bunchat's least is 8 unless told.
-        command += ["--admin", OPER_NAME, "--password-memory", "1", "--password-min", "4"]
+        # irctest's accounts have passwords as short as "bar": bunchat's least is 8 unless told.
+        command += ["--admin", OPER_NAME, "--password-memory", "1", "--password-min", "1"]
         log_path = self.directory / "server.log"
         log = open(log_path, "wb")
         self.proc = self.execute(command, cwd=self.directory, stdout=log, stderr=log)

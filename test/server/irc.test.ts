@@ -91,7 +91,15 @@ describe("IRC door: registration", () => {
     await p.seen(/^:bunchat 903 /);
     p.send("CAP END");
     await p.seen(/^:bunchat 001 Sam /);
+    p.send("AUTHENTICATE PLAIN"); // after registration: not offered, as IRCv3 allows
+    await p.seen(":bunchat 462 Sam :You may not reregister: SASL is for while connecting");
     expect(t.log.join("\n")).not.toContain("horse");
+    const odd = await t.ircConnect();
+    odd.send("CAP REQ :sasl\r\nNICK Kim\r\nUSER k 0 * :k\r\nAUTHENTICATE FOO");
+    await odd.next(":bunchat 908 Kim PLAIN :are available SASL mechanisms");
+    await odd.next(/^:bunchat 904 Kim :SASL authentication failed/);
+    odd.send(`AUTHENTICATE PLAIN\r\nAUTHENTICATE ${"A".repeat(401)}`);
+    await odd.next(":bunchat 905 Kim :SASL message too long: 400 bytes a line at most");
   });
 
   test("PASS carries a registered name's password when the server has none (a wrong one: 433 says so)", async () => {

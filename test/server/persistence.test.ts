@@ -73,11 +73,13 @@ describe("history in a server process", () => {
       [["--db", "server.ts"], /^bunchat-server: can't use the history file server\.ts: it is not a SQLite database/],
       [["--db", ""], /--db needs a file name, or none/],
       [["--history-on-join", "201"], /--history-on-join needs a whole number from 0 to 200/],
+      [["--password-min", "0"], /--password-min needs a whole number from 1 to 128/],
+      [["--password-memory", "5000"], /--password-memory needs a whole number from 1 to 4096/],
     ];
     for (const [args, message] of cases) {
       // server.ts as the "not SQLite" file: run from the repository.
       const s = run(process.execPath, [SERVER, "--port", "0", ...args], "server", {}, join(import.meta.dir, "../.."));
-      expect(await s.exited(10_000)).toBe(args[1] === "" || args[0] === "--history-on-join" ? 2 : 1);
+      expect(await s.exited(10_000)).toBe(args[1] === "" || args[0] !== "--db" ? 2 : 1);
       await s.err.seen(message);
     }
     const first = await start(dir);

@@ -65,6 +65,7 @@ export function accountBehaviour(label: string, make: MakeAccountServer): void {
       for (const [line, message] of [
         ["/register short", "A password needs at least 8 characters."],
         ["/register has a space", "A password can't hold spaces."],
+        [`/register ${"x".repeat(1025)}`, "A password can have at most 1024 characters."],
         ["/passwd a b", "Sam is not registered"],
       ] as const) {
         sam.send(line);

@@ -211,12 +211,15 @@ function keepIgnores(ctx: CommandContext): void {
   );
 }
 
+/** Most characters of a password (a passphrase fits; argon2id's cost does not grow with it). */
+const PASSWORD_MAX = 1024;
+
 /** What is wrong with a new password (`min`: the server's fewest characters), if anything. */
 function passwordProblem(password: string, min: number): string | undefined {
   if (/\s/.test(password)) return "A password can't hold spaces.";
   const length = [...password].length;
   if (length < min) return `A password needs at least ${min} characters.`;
-  if (length > 128) return "A password can have at most 128 characters.";
+  if (length > PASSWORD_MAX) return `A password can have at most ${PASSWORD_MAX} characters.`;
   return undefined;
 }
 

@@ -93,7 +93,8 @@ const COMMANDS: Record<string, IrcCommand> = {
   CAP: { min: 0, run: (s, _p, m) => s.cap(m) },
   PASS: { min: 0, run: (s) => s.send(s.out.numeric(N.ERR_ALREADYREGISTERED, ["You may not reregister"])) },
   USER: { min: 0, run: (s) => s.send(s.out.numeric(N.ERR_ALREADYREGISTERED, ["You may not reregister"])) },
-  AUTHENTICATE: { min: 0, run: (s) => s.send(s.out.numeric(N.ERR_SASLALREADY, ["You have already authenticated"])) },
+  // SASL after registration is not offered (IRCv3 allows 462 for it): one logs in while connecting.
+  AUTHENTICATE: { min: 0, run: (s) => s.send(s.out.numeric(N.ERR_ALREADYREGISTERED, ["You may not reregister: SASL is for while connecting"])) },
   QUIT: { min: 0, run: (s, p) => s.session.quit(p[0] ? sanitizeText(p[0]).slice(0, LIMITS.reasonMaxLength) : undefined) },
   NICK: {
     min: 1,

@@ -29,6 +29,9 @@ export interface IrcRegistrationHost {
   cap(m: IrcMessage): void;
 }
 
+/** Base64 of a PLAIN response at most: two names and a password of up to 1024 characters. */
+const SASL_MAX = 4 * Math.ceil((2 * 32 + 2 + 4096) / 3);
+
 export class IrcRegistration {
   /** The nick asked for, whether USER came, a CAP negotiation under way, PASS. */
   wantedNick: string | undefined;
@@ -102,11 +105,17 @@ export class IrcRegistration {
       return this.c.send(this.c.out.numeric(N.ERR_SASLABORTED, ["SASL authentication aborted"]));
     }
     if (!this.saslWaiting) {
-      if (arg.toUpperCase() !== "PLAIN") return this.c.send(this.c.out.numeric(N.RPL_SASLMECHS, ["PLAIN", "are available SASL mechanisms"], false));
+      // Another mechanism: which there are (908), and that this try failed (904).
+      if (arg.toUpperCase() !== "PLAIN") return this.c.send(this.c.out.numeric(N.RPL_SASLMECHS, ["PLAIN", "are available SASL mechanisms"]) + this.c.out.numeric(N.ERR_SASLFAIL, ["SASL authentication failed: PLAIN is the mechanism here"]));
       this.saslWaiting = true;
       return this.c.send(ircLine(undefined, "AUTHENTICATE", ["+"]));
     }
-    if (arg.length > 400 || this.saslBuffer.length > 1200) return this.saslFailed("SASL message too long");
+    if (arg.length > 400) {
+      this.saslWaiting = false;
+      this.saslBuffer = "";
+      return this.c.send(this.c.out.numeric(N.ERR_SASLTOOLONG, ["SASL message too long: 400 bytes a line at most"]));
+    }
+    if (this.saslBuffer.length + arg.length > SASL_MAX) return this.saslFailed("SASL message too long");
     if (arg !== "+") this.saslBuffer += arg;
     if (arg.length === 400) return; // more follows
     this.saslWaiting = false;
