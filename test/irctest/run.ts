@@ -1,7 +1,7 @@
 // irctest (vendored, vendor/irctest) against the IRC door, run with Debian's pytest: how, once, for
 // the suite's selection (test/irc/irctest.test.ts) and for the whole suite (scripts/irctest-all.ts).
 
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -90,4 +90,48 @@ export async function runIrctest(files: string[], deselect: string[], timeoutMs:
     timedOut,
     ownPorts,
   };
+}
+
+/** Every server test file of the suite ("chmodes/key", "who", …), sorted. */
+export function suiteFiles(): string[] {
+  return readdirSync(join(SUITE, "irctest/server_tests"), { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".py") && !f.endsWith("__init__.py"))
+    .map((f) => f.replace(/\.py$/, ""))
+    .sort();
+}
+
+/** A skip list's entries ("file.py::Case::test  # why"), each with its reason. */
+export async function skipList(path: string): Promise<{ id: string; why: string }[]> {
+  return (await Bun.file(path).text())
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#"))
+    .map((line) => {
+      const [id = "", why = ""] = line.split(/\s+#\s+/);
+      return { id: id.trim(), why: why.trim() };
+    });
+}
+
+export const SKIP_LIST = join(ROOT, "test/irctest/skip.txt");
+
+/**
+ * The files given, one pytest each (a file that hangs costs only itself), `jobs` at once, less
+ * the ids of `skip`: each file's run, in the files' order.
+ */
+export async function runFiles(
+  files: readonly string[],
+  options: { skip?: readonly string[]; jobs?: number; perFileMs?: number; services?: boolean } = {},
+): Promise<{ file: string; run: IrctestRun }[]> {
+  const runs: IrctestRun[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const i = next++;
+      const file = files[i]!;
+      const mine = (options.skip ?? []).filter((id) => id.startsWith(`${file}.py::`)).map((id) => `irctest/server_tests/${id}`);
+      runs[i] = await runIrctest([`irctest/server_tests/${file}.py`], mine, options.perFileMs ?? 180_000, options.services ?? false);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.jobs ?? 1) }, worker));
+  return files.map((file, i) => ({ file, run: runs[i]! }));
 }
