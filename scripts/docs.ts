@@ -296,6 +296,19 @@ function codeLayout(): string {
   return rows.join("\n");
 }
 
+/** README's irctest table, from bench/irctest.json (scripts/irctest-table.ts): the three servers of one run. */
+function irctestTable(): string {
+  const r = JSON.parse(readFileSync(join(ROOT, "bench/irctest.json"), "utf8")) as {
+    date: string;
+    rows: { server: string; version: string; passed: number; failed: number; skipped: number }[];
+  };
+  return [
+    `| irctest's server suite, ${r.date} (bench/IRC.md) | passed | failed | skipped |`,
+    "| --- | ---: | ---: | ---: |",
+    ...r.rows.map((row) => `| ${row.version} | ${row.passed} | ${row.failed} | ${row.skipped} |`),
+  ].join("\n");
+}
+
 export function sections(): Record<string, string> {
   return {
     "server-flags": flagTable(SERVER_FLAGS),
@@ -307,6 +320,7 @@ export function sections(): Record<string, string> {
     "structured-example": fence(structuredExample()),
     "plain-example": fence(plainExample()),
     "bench-figures": benchFigures(),
+    "irctest-table": irctestTable(),
     "chat-log": chatLogParagraph(),
     "code-layout": codeLayout(),
   };

@@ -42,10 +42,11 @@ class BunchatController(BaseServerController, DirectoryBasedController):
             raise NotImplementedByController("Websocket")
         # Services: bunchat keeps accounts itself (registerUser below); nothing else to start.
         assert self.proc is None
+        hostname = loopback(hostname)
         self.port = port
         self.hostname = hostname
         self.create_config()
-        (_, chat_port) = self.get_hostname_and_port()
+        (_, chat_port) = self.get_hostname_and_port()  # on loopback too, as every port here
         bun = os.environ.get("BUN") or shutil.which("bun") or str(ROOT / "node_modules" / ".bin" / "bun")
         command = [
             bun, str(ROOT / "server.ts"),
@@ -66,6 +67,7 @@ class BunchatController(BaseServerController, DirectoryBasedController):
         log_path = self.directory / "server.log"
         log = open(log_path, "wb")
         self.proc = self.execute(command, cwd=self.directory, stdout=log, stderr=log)
+        remember(self.proc)
         log.close()
         self.register_oper(hostname, chat_port, log_path, password)
 
@@ -117,6 +119,18 @@ class BunchatController(BaseServerController, DirectoryBasedController):
                 seen += chunk
         if f"{OPER_NAME} is registered".encode() not in seen:
             raise RuntimeError("could not register the oper's name: " + seen.decode(errors="replace")[-2000:])
+
+
+def remember(proc) -> None:  # type: ignore[no-untyped-def]
+    """irctest leaves a server running when a test is skipped during its setup: each server's pid
+    goes in the run's own temporary directory, and the run (test/irctest/run.ts) ends them all."""
+    with open(Path(os.environ.get("TMPDIR", "/tmp")) / "irctest-servers.pids", "a") as pids:
+        pids.write(f"{proc.pid}\n")
+
+
+def loopback(hostname: str) -> str:
+    """irctest picks "0.0.0.0" (every interface): the servers here listen on loopback only."""
+    return "127.0.0.1" if hostname in ("", "0.0.0.0") else hostname
 
 
 def get_irctest_controller_class() -> Type[BunchatController]:

@@ -1,7 +1,7 @@
 // irctest (vendored, vendor/irctest) against the IRC door, run with Debian's pytest: how, once, for
 // the suite's selection (test/irc/irctest.test.ts) and for the whole suite (scripts/irctest-all.ts).
 
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -44,7 +44,7 @@ export async function pythonWithPytest(): Promise<string> {
 }
 
 /** pytest on these test files or ids (paths in the suite), less `deselect`, killed after `timeoutMs`. */
-export async function runIrctest(files: string[], deselect: string[], timeoutMs: number, services = false): Promise<IrctestRun> {
+export async function runIrctest(files: string[], deselect: string[], timeoutMs: number, services = false, controller = "bunchat_controller"): Promise<IrctestRun> {
   const python = await pythonWithPytest();
   // irctest keeps its list of ports taken in one unlocked file of the temporary directory: a
   // directory of this run's own, so that another irctest run on the machine can't corrupt it.
@@ -52,7 +52,7 @@ export async function runIrctest(files: string[], deselect: string[], timeoutMs:
   const proc = Bun.spawn(
     [
       python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--tb=short", "-rfE",
-      "--controller", "bunchat_controller", "-m", markers(services),
+      "--controller", controller, "-m", markers(services),
       ...deselect.flatMap((id) => ["--deselect", id]),
       ...files,
     ],
@@ -76,6 +76,15 @@ export async function runIrctest(files: string[], deselect: string[], timeoutMs:
   clearTimeout(timer);
   await proc.exited;
   const ownPorts = existsSync(join(temporary, "irctest_ports.json"));
+  // The servers the run started (the controllers list them): one a skipped test left running too.
+  const pids = join(temporary, "irctest-servers.pids");
+  if (existsSync(pids)) {
+    for (const pid of readFileSync(pids, "utf8").split("\n").filter(Boolean).map(Number)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {} // gone already, as it should be
+    }
+  }
   rmSync(temporary, { recursive: true, force: true });
   const summary = out.trim().split("\n").at(-1) ?? "";
   const count = (what: string) => Number(new RegExp(`(\\d+) ${what}`).exec(summary)?.[1] ?? 0);
@@ -120,7 +129,7 @@ export const SKIP_LIST = join(ROOT, "test/irctest/skip.txt");
  */
 export async function runFiles(
   files: readonly string[],
-  options: { skip?: readonly string[]; jobs?: number; perFileMs?: number; services?: boolean } = {},
+  options: { skip?: readonly string[]; jobs?: number; perFileMs?: number; services?: boolean; controller?: string } = {},
 ): Promise<{ file: string; run: IrctestRun }[]> {
   const runs: IrctestRun[] = [];
   let next = 0;
@@ -129,7 +138,7 @@ export async function runFiles(
       const i = next++;
       const file = files[i]!;
       const mine = (options.skip ?? []).filter((id) => id.startsWith(`${file}.py::`)).map((id) => `irctest/server_tests/${id}`);
-      runs[i] = await runIrctest([`irctest/server_tests/${file}.py`], mine, options.perFileMs ?? 180_000, options.services ?? false);
+      runs[i] = await runIrctest([`irctest/server_tests/${file}.py`], mine, options.perFileMs ?? 180_000, options.services ?? false, options.controller);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.jobs ?? 1) }, worker));

@@ -147,6 +147,23 @@ describe("the browser client", () => {
     await sam.seen("Ana: back in the lobby");
   }, 20_000);
 
+  test("a private room: a lock and a key beside its name, in the list and the heading, as its settings change", async () => {
+    const t = await testServer({ http: true, limits: { linesPerSecond: 0 } });
+    const page = await open(t.server.httpPort!, "Ana");
+    await say(page, "/join #ops");
+    const ops = page.locator("#room-list button", { hasText: "#ops" });
+    await ops.waitFor();
+    expect(await ops.locator(".marks").count()).toBe(0);
+    await say(page, "/room invite-only on key s3cret");
+    const marks = ops.locator(".marks");
+    await marks.waitFor();
+    expect(await marks.textContent()).toBe("\u{1F512}\u{1F511}");
+    expect(await marks.getAttribute("aria-label")).toBe("invite-only, key s3cret");
+    expect(await page.textContent("#view-name")).toBe("#ops\u{1F512}\u{1F511}");
+    await say(page, "/room invite-only off key off");
+    await page.waitForFunction(() => document.querySelectorAll("#room-list .marks").length === 0, undefined, { timeout: 5000 });
+  }, 20_000);
+
   test("a server restart: the page reconnects by itself, signs in again and rejoins its rooms", async () => {
     const t = await testServer({ http: true, limits: { linesPerSecond: 0 } });
     const port = t.server.httpPort!;
