@@ -185,7 +185,15 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
       if (member.account !== undefined) this.bus?.relayAccount(member.name, member.account);
     }
     this.peak = Math.max(this.peak, this.members.size);
+    for (const watcher of this.watchers) watcher(member, true, member.name);
     return true;
+  }
+
+  /** Who is told when a name comes online or goes (IRC's MONITOR): each is called with the member, whether it came, and the name. */
+  private readonly watchers: ((member: Member, online: boolean, name: string) => void)[] = [];
+
+  watch(watcher: (member: Member, online: boolean, name: string) => void): void {
+    this.watchers.push(watcher);
   }
 
   /** A member here registered its name (`key`) or gave it up (undefined): the other nodes are told. */
@@ -212,6 +220,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     this.version++;
     this.here?.delete(member);
     this.awayReasons.delete(member);
+    for (const watcher of this.watchers) watcher(member, false, member.name);
     if (member.node === undefined) {
       this.bus?.relay({ type: "quit", name: member.name, reason, ...(message ? { message } : {}), ts });
     }
@@ -415,6 +424,13 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     for (const room of member.rooms) for (const m of room.localMembers()) told.add(m);
     this.tell(told, event);
     if (member.node === undefined) this.bus?.relay({ type: "rename", from, to, ts });
+    // A new name (not the same one in other letters): the one goes and the other comes.
+    if (foldName(from) !== foldName(to)) {
+      for (const watcher of this.watchers) {
+        watcher(member, false, from);
+        watcher(member, true, to);
+      }
+    }
     return true;
   }
 

@@ -196,3 +196,39 @@ describe("IRC door: operators and the past", () => {
     await ana.next(":bunchat 369 Ana Zed :End of WHOWAS");
   });
 });
+
+describe("IRC door: MONITOR and WHOX", () => {
+  test("MONITOR: online and offline now, then as it changes (a rename too, not a change of case); the list is bounded, listed, cleared", async () => {
+    const t = await irc();
+    const ana = await t.irc("Ana");
+    await t.join("Sam");
+    ana.send("MONITOR + Sam,Kim");
+    await ana.next(/^:bunchat 730 Ana :Sam!Sam@bunchat$/);
+    await ana.next(":bunchat 731 Ana :Kim");
+    const kim = await t.join("Kim");
+    await ana.next(/^:bunchat 730 Ana :Kim!Kim@bunchat$/);
+    kim.send("/nick KIM");
+    await kim.seen(/is now known as KIM/);
+    kim.send("/nick Kimberly");
+    await ana.next(":bunchat 731 Ana :KIM");
+    ana.send("NICK Anna"); // a monitoring client's own rename keeps its list
+    await ana.next(/ NICK :?Anna$/);
+    ana.send("MONITOR L");
+    await ana.next(":bunchat 732 Anna :Sam,Kim");
+    await ana.next(":bunchat 733 Anna :End of MONITOR list");
+    ana.send(`MONITOR + ${Array.from({ length: 120 }, (_, i) => `n${i}`).join(",")}`);
+    await ana.next(/^:bunchat 734 Anna 100 n98,n99,.*n119 :Monitor list is full$/);
+    ana.send("MONITOR C");
+    ana.send("MONITOR L");
+    await ana.next(":bunchat 733 Anna :End of MONITOR list");
+  });
+
+  test("WHOX: the fields asked for, in WHOX's order, with the token", async () => {
+    const t = await irc();
+    const ana = await t.irc("Ana");
+    await joined(ana, "#dev");
+    ana.send("WHO #dev %tcnfr,42");
+    await ana.next(":bunchat 354 Ana 42 #dev Ana H@ :Ana");
+    await ana.next(":bunchat 315 Ana #dev :End of WHO list");
+  });
+});

@@ -15,12 +15,13 @@ import { sanitizeText } from "../../protocol/sanitize.ts";
 import { oneIrcLine, privmsgLines } from "../../render/irc.ts";
 import type { PeerUser } from "../../session/adapter.ts";
 import { Session } from "../../session/session.ts";
+import { monitorsOf } from "./monitor.ts";
 import { verifyLogin } from "../../session/registration.ts";
 import { bannedName, roleKey } from "../../store/rooms.ts";
 import { inviteFor, KEY_MAX, LIMIT_MAX, modeString, parseValue, SETTING_BY_LETTER, SETTINGS, validKey } from "../../core/settings.ts";
 import { type Changes, changeSettings } from "../../core/commands/rooms.ts";
 import { VERSION } from "../../version.ts";
-import { type IrcReplies, isInvisible, isupport, type ModeChange, userOf } from "./replies.ts";
+import { type IrcReplies, isInvisible, isupport, type ModeChange, parseWhox, userOf, type Whox } from "./replies.ts";
 
 /** What the commands act on: the IRC client's session, its replies, and what an answer is about. */
 export interface IrcCommandHost {
@@ -112,7 +113,7 @@ const COMMANDS: Record<string, IrcCommand> = {
   NOTICE: { min: 0, run: (s, p) => sendMessage(s, "NOTICE", p[0], p[1]) },
   TOPIC: { min: 1, run: (s, p) => topicCommand(s, p[0]!, p[1]) },
   NAMES: { min: 0, run: (s, p) => namesCommand(s, p[0]) },
-  WHO: { min: 0, run: (s, p) => whoCommand(s, p[0]) },
+  WHO: { min: 0, run: (s, p) => whoCommand(s, p[0], parseWhox(p[1])) },
   WHOIS: { min: 0, run: (s, p) => whoisCommand(s, p.length > 1 ? p[1] : p[0]) },
   WHOWAS: {
     min: 1,
@@ -127,6 +128,7 @@ const COMMANDS: Record<string, IrcCommand> = {
   INVITE: { min: 0, run: (s, p) => (p.length === 0 ? inviteList(s) : p.length < 2 ? s.send(s.out.needMoreParams("INVITE")) : inviteCommand(s, p[0]!, p[1]!)) },
   KICK: { min: 2, run: (s, p) => kickCommand(s, p[0]!, p[1]!, p[2]) },
   OPER: { min: 2, run: (s, p) => operCommand(s, p[0]!, p[1]!) },
+  MONITOR: { min: 1, run: (s, p) => monitorCommand(s, p[0]!, p[1]) },
   KILL: { min: 1, run: (s, p) => killCommand(s, p[0]!, p[1]) },
   WALLOPS: { min: 1, run: (s, p) => wallopsCommand(s, p[0]!) },
   VERSION: {
@@ -273,14 +275,14 @@ function namesCommand(c: IrcCommandHost, list: string | undefined): void {
 
 
 /** WHO #channel, WHO nick, or WHO mask (* and ? over nicks): at most 200 lines. */
-function whoCommand(c: IrcCommandHost, query: string | undefined): void {
+function whoCommand(c: IrcCommandHost, query: string | undefined, whox: Whox | undefined): void {
   const target = query ?? "*";
   let out = "";
   if (target.startsWith("#")) {
     const room = channel(c, target);
     if (room) for (const n of room.names.all()) {
       const member = c.hub.find(n);
-      if (member) out += c.out.whoLine(room.name, member, room);
+      if (member) out += c.out.whoLine(room.name, member, room, whox);
     }
   } else if (/[*?]/.test(target)) {
     const pattern = new RegExp(`^${target.replace(/!.*$/, "").replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
@@ -291,13 +293,13 @@ function whoCommand(c: IrcCommandHost, query: string | undefined): void {
       if (!member || !pattern.test(n)) continue;
       const room = member.rooms.find((r) => c.session.rooms.includes(r));
       if (isInvisible(member) && member !== c.session && !room) continue;
-      out += c.out.whoLine(room?.name ?? "*", member, room);
+      out += c.out.whoLine(room?.name ?? "*", member, room, whox);
       shown++;
     }
   } else {
     const member = c.hub.find(target);
     const room = member?.rooms.find((r) => c.session.rooms.includes(r)) ?? member?.rooms.find((r) => c.hub.visibleTo(r, c.session));
-    if (member) out += c.out.whoLine(room?.name ?? "*", member, room);
+    if (member) out += c.out.whoLine(room?.name ?? "*", member, room, whox);
   }
   c.send(out + c.out.numeric(N.RPL_ENDOFWHO, [target, "End of WHO list"]));
 }
@@ -430,6 +432,29 @@ function banList(c: IrcCommandHost, room: Room): string {
 
 /** The mode letters bunchat rooms have, for 472's text. */
 const CHANNEL_MODE_LETTERS = `+${["b", "o", "v", ...SETTINGS.map((s) => s.letter)].join("")}`;
+
+/** MONITOR +|- nicks, C, L, S (IRCv3). */
+function monitorCommand(c: IrcCommandHost, sub: string, list: string | undefined): void {
+  const monitors = monitorsOf(c.hub);
+  const client = { member: c.session, out: c.out, send: (text: string) => c.send(text) };
+  const targets = (list ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
+  switch (sub.toUpperCase()) {
+    case "+":
+      if (targets.length === 0) return c.send(c.out.needMoreParams("MONITOR"));
+      return monitors.add(client, targets);
+    case "-":
+      if (targets.length === 0) return c.send(c.out.needMoreParams("MONITOR"));
+      return monitors.remove(client, targets);
+    case "C":
+      return monitors.clear(client);
+    case "L":
+      return monitors.list(client);
+    case "S":
+      return monitors.status(client);
+    default:
+      return c.send(c.out.numeric(N.ERR_UNKNOWNCOMMAND, ["MONITOR", "MONITOR takes +, -, C, L or S"]));
+  }
+}
 
 /** User modes: +i (invisible to WHO masks), +w (takes WALLOPS), +o (an admin who used OPER). */
 function userModes(c: IrcCommandHost): string {

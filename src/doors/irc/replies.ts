@@ -13,6 +13,7 @@ import { stamp, toText } from "../../render/text.ts";
 import { bannedName, roleKey, type RoomRoles } from "../../store/rooms.ts";
 import { runs } from "../../core/rules.ts";
 import { type Setting, SETTINGS } from "../../core/settings.ts";
+import { MONITOR_LIMIT } from "./monitor.ts";
 import { VERSION } from "../../version.ts";
 import { Session } from "../../session/session.ts";
 import type { PeerUser } from "../../session/adapter.ts";
@@ -136,11 +137,31 @@ export class IrcReplies {
     return end ? out + this.numeric(N.RPL_ENDOFNAMES, [room.name, "End of /NAMES list"]) : out;
   }
 
-  whoLine(channel: string, member: Member, room?: Room): string {
+  /** One WHO reply: 352, or with WHOX (`%fields,token`) 354 with the fields asked for, in WHOX's order. */
+  whoLine(channel: string, member: Member, room?: Room, whox?: Whox): string {
     const away = this.c.hub.awayReason(member) !== undefined ? "G" : "H";
     const prefix = room ? this.prefix(member, room) : "";
     const admin = this.c.hub.isAdmin(member) ? "*" : ""; // an IRC operator: a server admin
-    return this.numeric(N.RPL_WHOREPLY, [channel, userOf(member), IRC_HOST, this.c.server, member.name, `${away}${admin}${prefix}`, `0 ${realnameOf(member)}`]);
+    const flags = `${away}${admin}${prefix}`;
+    if (!whox) return this.numeric(N.RPL_WHOREPLY, [channel, userOf(member), IRC_HOST, this.c.server, member.name, flags, `0 ${realnameOf(member)}`]);
+    const idle = member.lastActive !== undefined ? Math.max(0, Math.floor((this.c.now() - member.lastActive) / 1000)) : 0;
+    const field: Record<string, () => string> = {
+      t: () => whox.token,
+      c: () => channel,
+      u: () => userOf(member),
+      i: () => "255.255.255.255", // addresses are not shown
+      h: () => IRC_HOST,
+      s: () => this.c.server,
+      n: () => member.name,
+      f: () => flags,
+      d: () => "0",
+      l: () => String(idle),
+      a: () => member.account !== undefined ? member.name : "0",
+      o: () => "n/a",
+      r: () => realnameOf(member),
+    };
+    const params = [...WHOX_FIELDS].filter((f) => whox.fields.includes(f)).map((f) => field[f]!());
+    return this.numeric(N.RPL_WHOSPCRPL, params, whox.fields.includes("r"));
   }
 
   /** An event for this client as IRC lines ("" for one IRC does not show). */
@@ -397,6 +418,21 @@ export class IrcReplies {
   }
 }
 
+/** WHO's WHOX form: the fields asked for ("%cnf") and the token to give back ("%tn,42"). */
+export interface Whox {
+  fields: string;
+  token: string;
+}
+
+/** WHOX's fields, in the order its replies give them. */
+const WHOX_FIELDS = "tcuihsnfdlaor";
+
+/** WHO's second parameter as WHOX, if it is one: "%fields[,token]". */
+export function parseWhox(param: string | undefined): Whox | undefined {
+  const m = param === undefined ? null : /^%([a-z]*)(?:,(\d{1,3}))?$/.exec(param);
+  return m ? { fields: m[1]!, token: m[2] ?? "0" } : undefined;
+}
+
 /** Channel modes as 004 and CHANMODES say them. */
 const CHANNEL_MODES = `b${SETTINGS.map((s) => s.letter).join("")}`;
 /** Mode changes a MODE line carries at most (ISUPPORT's MODES). */
@@ -449,7 +485,9 @@ export function isupport(): string[][] {
     "PREFIX=(ov)@+",
     "TARGMAX=JOIN:10,PART:,PRIVMSG:4,NOTICE:4,NAMES:,KICK:1",
     `TOPICLEN=${LIMITS.topicMaxLength}`,
+    `MONITOR=${MONITOR_LIMIT}`,
     "UTF8ONLY",
+    "WHOX",
   ];
   const lines: string[][] = [];
   for (let i = 0; i < tokens.length; i += 12) lines.push(tokens.slice(i, i + 12));
