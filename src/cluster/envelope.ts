@@ -124,6 +124,7 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         text: v.text,
         ts: v.ts,
         ...(v.notice === true ? { notice: true as const } : {}),
+        ...(v.only === "operators" || v.only === "voiced" ? { only: v.only } : {}),
         ...(v.bot === true ? { bot: true as const } : {}),
       };
     case "join":

@@ -15,7 +15,7 @@ import { DEFAULT_ROOM, SERVER_LIMITS, USERS_SHOWN } from "../protocol/limits.ts"
 import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore } from "../store/history.ts";
-import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields } from "./room.ts";
+import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields, viewOf } from "./room.ts";
 import { Rules, type RulesHost, runs } from "./rules.ts";
 import { freshStart, settingsOf, withoutInvite } from "./settings.ts";
 import { Rooms } from "./rooms.ts";
@@ -359,10 +359,28 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
 
   /** A line or /me said in a room by one of its members: to everyone else in it, here and elsewhere. */
   say(room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>, from: Member): void {
+    if (event.type === "public" && event.only) return this.sayToSome(room, event, from);
     // Whoever lets a member here speak has checked it is not muted (say in command-kit.ts).
     if (from.node === undefined) this.saidHere(event);
     else if (room.locals === 0) return; // from another node, for nobody here: not even encoded
     room.say(event, from);
+  }
+
+  /**
+   * A line for some of a room (IRC's STATUSMSG): its operators, or its voiced members and
+   * operators, here and on the other nodes; not kept (history is for everyone in the room).
+   */
+  private sayToSome(room: Room, event: Extract<ServerEvent, { type: "public" }>, from: Member): void {
+    if (from.node === undefined) {
+      this.linesIn++;
+      this.bus?.relay(event);
+    }
+    const encoded = new Encoded(event);
+    const seq = this.turns.nextSeq();
+    for (const m of room.localMembers()) {
+      if (m === from || !(this.rules.isOp(m, room) || (event.only === "voiced" && this.rules.isVoiced(m, room)))) continue;
+      m.deliver(encoded.bytes(viewOf(m, room)), seq);
+    }
   }
 
   /** A line said on this node (a member's or a bot's): counted, kept by this node, told to the others. */

@@ -4,7 +4,7 @@
 // dropped. The server and the bundled client ship together, and the hello's protocol number
 // guards against a server that speaks another version.
 
-import { type ErrorCode, type EventType, isLeaveReason, type KeptEvent, type LeaveReason, type RoomInfo, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
+import { type ErrorCode, type EventType, isLeaveReason, type KeptEvent, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
 
 export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;
@@ -151,7 +151,9 @@ const DECODERS: Record<EventType, Decoder> = {
     const s = said(v);
     const notice = v.notice === true ? { notice: true as const } : {};
     const bot = v.bot === true ? { bot: true as const } : {};
-    return s && str(v.room) ? { type: "public", room: v.room, ...s, ...notice, ...bot } : undefined;
+    const o = v.only;
+    const only: { only?: Only } = o === "operators" || o === "voiced" ? { only: o } : {};
+    return s && str(v.room) ? { type: "public", room: v.room, ...s, ...notice, ...bot, ...only } : undefined;
   },
   action: (v) => {
     const s = said(v);

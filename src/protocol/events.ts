@@ -120,7 +120,8 @@ export type ServerEvent =
     }
   /** `notice`: said as an IRC NOTICE (a bot's convention: no automatic reply to it). */
   /** `bot`: posted through the HTTP API with a bot's token (the name is the bot's, held for it). */
-  | { type: "public"; room: string; from: string; text: string; ts: number; notice?: true; bot?: true }
+  /** `only`: for the room's operators (IRC's PRIVMSG @#room), or its voiced members and operators (+#room); never kept. */
+  | { type: "public"; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only }
   | { type: "private"; from: string; text: string; ts: number }
   | { type: "private-sent"; to: string; text: string; ts: number }
   /** Someone asks you to join a room they are in (/invite); you join it or not. */
@@ -225,6 +226,9 @@ export type ServerEvent =
   | { type: "error"; code: ErrorCode; message: string }
   | { type: "bye"; name: string } // name is "" when leaving before choosing one
   | { type: "shutdown" };
+
+/** Who in a room a line is for, when not everyone: its operators, or its voiced members and operators. */
+export type Only = "operators" | "voiced";
 
 /** What history keeps of a room: its lines, actions and topics. */
 export type KeptEvent = Extract<ServerEvent, { type: "public" | "action" | "topic" }>;

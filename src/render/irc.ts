@@ -6,6 +6,9 @@ import type { ServerEvent } from "../protocol/events.ts";
 import { IRC_LINE_BYTES, IRC_SERVER, ircLine, mask } from "../protocol/irc.ts";
 import { leaveWords } from "./text.ts";
 
+/** IRC's STATUSMSG prefix of a line for some of a room. */
+export const ONLY_PREFIX = { operators: "@", voiced: "+" } as const;
+
 /** The server-time tag of a line said at `ts`, with the space that ends the tags. */
 export function timeTag(ts: number): string {
   return `@time=${new Date(ts).toISOString()} `;
@@ -77,7 +80,8 @@ export function ircShared(event: ServerEvent, time: boolean): string {
   const tag = time && "ts" in event ? timeTag(event.ts) : "";
   switch (event.type) {
     case "public":
-      return privmsgLines(event.from, event.room, event.text, false, tag, event.notice === true);
+      // A line for some of the room (STATUSMSG): to "@#room" or "+#room".
+      return privmsgLines(event.from, `${event.only ? ONLY_PREFIX[event.only] : ""}${event.room}`, event.text, false, tag, event.notice === true);
     case "action":
       return privmsgLines(event.from, event.room, event.text, true, tag);
     case "join":

@@ -83,6 +83,9 @@ export function roomsLines(event: { rooms: readonly RoomInfo[]; count: number; p
   return [`Rooms${starting} (${event.count}):`, ...lines].join("\n");
 }
 
+/** Whom a line for some of a room is for, in words ("Sam (to operators): …"). */
+export const ONLY_WORDS = { operators: "operators", voiced: "voiced and operators" } as const;
+
 /** A room's settings in words: "invite-only, key, limit 20" (the key itself where it is given). */
 export function settingsWords(s: RoomSettings): string {
   const words: string[] = [];
@@ -165,7 +168,7 @@ export function toText(event: ServerEvent, tagged = false): string {
       ].join("\n");
     case "public":
       // A bot's line: "deploy (bot): text", which no user's line can look like (names hold no space).
-      return `${tag}${event.from}${event.bot ? " (bot)" : ""}: ${event.text}`;
+      return `${tag}${event.from}${event.bot ? " (bot)" : ""}${event.only ? ` (to ${ONLY_WORDS[event.only]})` : ""}: ${event.text}`;
     case "private":
       return `[pm from ${event.from}] ${event.text}`;
     case "private-sent":

@@ -10,7 +10,7 @@ import { backoffMs } from "../client/backoff.ts";
 import { complete, Completer } from "../client/roster.ts";
 import { decodeEvent } from "../protocol/decode.ts";
 import { leftRoomOnly, type ServerEvent } from "../protocol/events.ts";
-import { firstLine, toText } from "../render/text.ts";
+import { firstLine, ONLY_WORDS, toText } from "../render/text.ts";
 import { findUi } from "./dom.ts";
 import { Views } from "./views.ts";
 
@@ -279,7 +279,8 @@ function said(event: Extract<ServerEvent, { type: "public" | "action" }>): void 
   const view = page.viewFor(event.room, true);
   const mention = page.mentions(event.text);
   const kind = event.type === "action" ? "action" : "said";
-  page.line(view, event.text, event.ts, event.from, kind, "", mention, event.type === "public" && event.bot === true);
+  const only = event.type === "public" && event.only ? `(to ${ONLY_WORDS[event.only]}) ` : "";
+  page.line(view, only + event.text, event.ts, event.from, kind, "", mention, event.type === "public" && event.bot === true);
   page.arrived(view, mention, `${event.from} in ${event.room}`, event.text);
 }
 

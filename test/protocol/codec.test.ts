@@ -44,7 +44,10 @@ const byType: Cases = {
       ["Hi Sam, you are in. Type a line and press Enter to send it to everyone.", ...helpLines(true).map((l) => `  ${l}`), "Online (2): Ana, Sam"].join("\n"),
     ],
   ],
-  public: [[{ type: "public", room: "#lobby", from: "Sam", text: "hi all", ts }, "Sam: hi all"]],
+  public: [
+    [{ type: "public", room: "#lobby", from: "Sam", text: "hi all", ts }, "Sam: hi all"],
+    [{ type: "public", room: "#lobby", from: "Sam", text: "psst", ts, only: "operators" }, "Sam (to operators): psst"],
+  ],
   private: [[{ type: "private", from: "Eliya", text: "Hello!", ts }, "[pm from Eliya] Hello!"]],
   "private-sent": [[{ type: "private-sent", to: "Sam", text: "Hello!", ts }, "[pm to Sam] Hello!"]],
   invite: [[{ type: "invite", from: "Sam", room: "#dev", ts }, "-- Sam invites you to #dev: /join #dev to go there."]],

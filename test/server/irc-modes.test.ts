@@ -232,3 +232,46 @@ describe("IRC door: MONITOR and WHOX", () => {
     await ana.next(":bunchat 315 Ana #dev :End of WHO list");
   });
 });
+
+describe("IRC door: STATUSMSG and SETNAME", () => {
+  test("PRIVMSG @#room reaches its operators alone, in every door, and is not kept; +#room its voiced members too", async () => {
+    const t = await irc();
+    const ana = await t.irc("Ana");
+    await joined(ana, "#dev"); // Ana made it: its operator
+    const bo = await t.irc("Bo");
+    await joined(bo, "#dev");
+    const nc = await t.join("Nc");
+    nc.send("/join #dev");
+    await nc.seen(/^In #dev/);
+    ana.send("MODE #dev +o Nc");
+    await bo.next(":Ana!Ana@bunchat MODE #dev +o Nc");
+    bo.send("PRIVMSG @#dev :psst, operators");
+    await ana.next(":Bo!Bo@bunchat PRIVMSG @#dev :psst, operators");
+    await nc.seen("Bo (to operators): psst, operators"); // #dev is its current room
+    ana.send("MODE #dev -o Nc");
+    await nc.seen(/took Nc's operator status/);
+    bo.send("PRIVMSG @#dev :again");
+    await ana.next(":Bo!Bo@bunchat PRIVMSG @#dev :again");
+    nc.send("/history");
+    await nc.seen(/^-- No earlier lines in #dev\.|^--- end of earlier lines/);
+    expect(nc.log.lines.some((l) => l.includes("again"))).toBe(false);
+    ana.send("MODE #dev +v Nc");
+    await nc.seen(/gave Nc voice/);
+    bo.send("PRIVMSG +#dev :voices too");
+    await nc.seen("Bo (to voiced and operators): voices too");
+  });
+
+  test("SETNAME: the new real name in WHOIS; every client sharing a room that asked for setname is told, no one else", async () => {
+    const t = await irc();
+    const [ana, bo, cy] = [await t.irc("Ana", ["setname"]), await t.irc("Bo", ["setname"]), await t.irc("Cy")];
+    for (const p of [ana, bo, cy]) await joined(p, "#dev");
+    ana.send("SETNAME :Ana Lovelace");
+    await ana.next(":Ana!Ana@bunchat SETNAME :Ana Lovelace");
+    await bo.next(":Ana!Ana@bunchat SETNAME :Ana Lovelace");
+    cy.send("WHOIS Ana");
+    await cy.next(/^:bunchat 311 Cy Ana \S+ bunchat \* :Ana Lovelace$/);
+    expect(cy.log.lines.some((l) => l.includes("SETNAME"))).toBe(false);
+    ana.send(`SETNAME :${"x".repeat(101)}`);
+    await ana.next(":bunchat FAIL SETNAME INVALID_REALNAME :A real name is 1 to 100 characters");
+  });
+});

@@ -7,6 +7,7 @@ import { runCommand, say } from "../../core/commands/chat.ts";
 import type { Hub } from "../../core/hub.ts";
 import type { Member, Room } from "../../core/room.ts";
 import { lookupCommand } from "../../protocol/commands.ts";
+import type { Only } from "../../protocol/events.ts";
 import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
 import { IRC_HOST, IRC_LINE_BYTES, ircLine, type IrcMessage, mask } from "../../protocol/irc.ts";
 import { foldName } from "../../protocol/names.ts";
@@ -129,6 +130,7 @@ const COMMANDS: Record<string, IrcCommand> = {
   KICK: { min: 2, run: (s, p) => kickCommand(s, p[0]!, p[1]!, p[2]) },
   OPER: { min: 2, run: (s, p) => operCommand(s, p[0]!, p[1]!) },
   MONITOR: { min: 1, run: (s, p) => monitorCommand(s, p[0]!, p[1]) },
+  SETNAME: { min: 1, run: (s, p) => setnameCommand(s, p[0]!) },
   KILL: { min: 1, run: (s, p) => killCommand(s, p[0]!, p[1]) },
   WALLOPS: { min: 1, run: (s, p) => wallopsCommand(s, p[0]!) },
   VERSION: {
@@ -218,10 +220,13 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
     // adds past 512 is cut, for everyone alike. A longer one (bunchat takes 4096) arrives whole,
     // split over several lines for IRC readers.
     const text = c.lineBytes <= IRC_LINE_BYTES ? oneIrcLine(c.name, c.hub.find(target)?.name ?? target, said, action !== null) : said;
-    if (target.startsWith("#")) {
-      const room = channel(c, target);
+    // STATUSMSG: "@#room" for its operators, "+#room" for its voiced members and operators.
+    const only: Only | undefined = target.startsWith("@#") ? "operators" : target.startsWith("+#") ? "voiced" : undefined;
+    if (target.startsWith("#") || only) {
+      const name = only ? target.slice(1) : target;
+      const room = channel(c, name);
       if (!room) {
-        if (!quiet) noSuchChannel(c, target);
+        if (!quiet) noSuchChannel(c, name);
         continue;
       }
       // +n (every room but those set "external"): only members send lines to it.
@@ -230,15 +235,15 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
         continue;
       }
       const ts = c.now();
-      const event = action
+      const event = action && !only
         ? ({ type: "action", room: room.name, from: c.name, text, ts } as const)
-        : ({ type: "public" as const, room: room.name, from: c.name, text, ts, ...(quiet ? { notice: true as const } : {}) });
+        : ({ type: "public" as const, room: room.name, from: c.name, text, ts, ...(quiet ? { notice: true as const } : {}), ...(only ? { only } : {}) });
       const refused = say(c.session, room, event);
       if (refused) {
         if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, `Cannot send to channel: ${refused.message}`]));
         continue;
       }
-      if (c.caps.has("echo-message")) c.send(privmsgLines(c.name, room.name, text, action !== null, c.out.tag(ts), quiet && !action));
+      if (c.caps.has("echo-message")) c.send(privmsgLines(c.name, `${only ? target[0] : ""}${room.name}`, text, action !== null, c.out.tag(ts), quiet && !action));
       continue;
     }
     const user = c.hub.find(target);
@@ -432,6 +437,31 @@ function banList(c: IrcCommandHost, room: Room): string {
 
 /** The mode letters bunchat rooms have, for 472's text. */
 const CHANNEL_MODE_LETTERS = `+${["b", "o", "v", ...SETTINGS.map((s) => s.letter)].join("")}`;
+
+/** Longest real name (USER's, SETNAME's). */
+const REALNAME_MAX = 100;
+
+/**
+ * SETNAME :real name (IRCv3 setname): the client's real name changes; it and every IRC client
+ * sharing a room with it that asked for setname are told.
+ */
+function setnameCommand(c: IrcCommandHost, raw: string): void {
+  const realname = sanitizeText(raw).trim();
+  if (realname === "" || realname.length > REALNAME_MAX) {
+    return c.send(ircLine(c.server, "FAIL", ["SETNAME", "INVALID_REALNAME", `A real name is 1 to ${REALNAME_MAX} characters`], true));
+  }
+  c.user.realname = realname;
+  const line = utf8.encode(ircLine(mask(c.name), "SETNAME", [realname], true));
+  const told = new Set<Member>([c.session]);
+  for (const room of c.session.rooms) for (const m of room.localMembers()) told.add(m);
+  for (const m of told) if (m instanceof Session && hasCap(m, "setname")) m.deliver(line);
+}
+
+/** Whether an IRC client asked for a capability (false for any other member). */
+function hasCap(member: Session, cap: string): boolean {
+  const caps = (member.adapter as { caps?: ReadonlySet<string> }).caps;
+  return caps?.has(cap) === true;
+}
 
 /** MONITOR +|- nicks, C, L, S (IRCv3). */
 function monitorCommand(c: IrcCommandHost, sub: string, list: string | undefined): void {

@@ -24,6 +24,7 @@ const CAPS: Record<string, string> = {
   sasl: "PLAIN",
   "away-notify": "",
   "invite-notify": "",
+  setname: "",
   "server-time": "",
   "userhost-in-names": "",
 };

@@ -486,6 +486,7 @@ export function isupport(): string[][] {
     "TARGMAX=JOIN:10,PART:,PRIVMSG:4,NOTICE:4,NAMES:,KICK:1",
     `TOPICLEN=${LIMITS.topicMaxLength}`,
     `MONITOR=${MONITOR_LIMIT}`,
+    "STATUSMSG=@+",
     "UTF8ONLY",
     "WHOX",
   ];
