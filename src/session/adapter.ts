@@ -35,4 +35,6 @@ export interface PeerUser {
   invisible: boolean;
   /** Takes WALLOPS (user mode +w). */
   wallops?: boolean;
+  /** Says it is a bot (user mode +B, IRCv3 bot mode). */
+  bot?: boolean;
 }

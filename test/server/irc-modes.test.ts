@@ -223,6 +223,18 @@ describe("IRC door: MONITOR and WHOX", () => {
     await ana.next(":bunchat 733 Anna :End of MONITOR list");
   });
 
+  test("bot mode: MODE +B, 335 in WHOIS, B in WHO's flags", async () => {
+    const t = await irc();
+    const bot = await t.irc("Deploy");
+    bot.send("MODE Deploy +B");
+    await bot.next(":Deploy!Deploy@bunchat MODE Deploy :+B");
+    const ana = await t.irc("Ana");
+    ana.send("WHOIS Deploy");
+    await ana.next(":bunchat 335 Ana Deploy :is a bot");
+    ana.send("WHO Deploy");
+    await ana.next(/^:bunchat 352 Ana \* \S+ \S+ bunchat Deploy HB /);
+  });
+
   test("WHOX: the fields asked for, in WHOX's order, with the token", async () => {
     const t = await irc();
     const ana = await t.irc("Ana");

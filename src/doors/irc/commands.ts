@@ -486,9 +486,9 @@ function monitorCommand(c: IrcCommandHost, sub: string, list: string | undefined
   }
 }
 
-/** User modes: +i (invisible to WHO masks), +w (takes WALLOPS), +o (an admin who used OPER). */
+/** User modes: +i (invisible to WHO masks), +w (takes WALLOPS), +B (a bot), +o (an admin who used OPER). */
 function userModes(c: IrcCommandHost): string {
-  return `+${c.user.invisible ? "i" : ""}${c.user.wallops ? "w" : ""}${c.session.oper !== undefined ? "o" : ""}`;
+  return `+${c.user.invisible ? "i" : ""}${c.user.wallops ? "w" : ""}${c.user.bot ? "B" : ""}${c.session.oper !== undefined ? "o" : ""}`;
 }
 
 /** MODE nick +iw-o: each letter on its own; +o comes from OPER alone, -o gives it up. */
@@ -505,8 +505,9 @@ function userModeChange(c: IrcCommandHost, change: string): void {
     let changed = false;
     if (letter === "i" && c.user.invisible !== plus) [c.user.invisible, changed] = [plus, true];
     else if (letter === "w" && (c.user.wallops === true) !== plus) [c.user.wallops, changed] = [plus, true];
+    else if (letter === "B" && (c.user.bot === true) !== plus) [c.user.bot, changed] = [plus, true];
     else if (letter === "o" && !plus && c.session.oper !== undefined) [c.session.oper, changed] = [undefined, true];
-    else if (!"iwo".includes(letter)) out += c.out.numeric(N.ERR_UMODEUNKNOWNFLAG, [`Unknown MODE flag ${letter}: user modes here are +i (invisible to WHO masks), +w (WALLOPS) and +o (from OPER)`]);
+    else if (!"iwBo".includes(letter)) out += c.out.numeric(N.ERR_UMODEUNKNOWNFLAG, [`Unknown MODE flag ${letter}: user modes here are +i (invisible to WHO masks), +w (WALLOPS), +B (a bot) and +o (from OPER)`]);
     if (!changed) continue;
     const s = plus ? "+" : "-";
     made += (s === sign ? "" : s) + letter;

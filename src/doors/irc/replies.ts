@@ -62,7 +62,7 @@ export class IrcReplies {
     let out = this.numeric(N.RPL_WELCOME, [`Welcome to bunchat, ${nick}! Rooms here are channels: /join #lobby`]);
     out += this.numeric(N.RPL_YOURHOST, [`Your host is ${this.c.server}, running bunchat ${VERSION}`]);
     out += this.numeric(N.RPL_CREATED, ["This server speaks IRC as a door to bunchat's rooms"]);
-    out += this.numeric(N.RPL_MYINFO, [this.c.server, `bunchat-${VERSION}`, "i", CHANNEL_MODES, "bklov"], false);
+    out += this.numeric(N.RPL_MYINFO, [this.c.server, `bunchat-${VERSION}`, "Biow", CHANNEL_MODES, "bklov"], false);
     for (const line of isupport()) out += this.numeric(N.RPL_ISUPPORT, [...line, "are supported by this server"]);
     return out + this.lusers() + this.motd();
   }
@@ -142,7 +142,7 @@ export class IrcReplies {
     const away = this.c.hub.awayReason(member) !== undefined ? "G" : "H";
     const prefix = room ? this.prefix(member, room) : "";
     const admin = this.c.hub.isAdmin(member) ? "*" : ""; // an IRC operator: a server admin
-    const flags = `${away}${admin}${prefix}`;
+    const flags = `${away}${admin}${prefix}${ircUserOf(member)?.bot ? "B" : ""}`;
     if (!whox) return this.numeric(N.RPL_WHOREPLY, [channel, userOf(member), IRC_HOST, this.c.server, member.name, flags, `0 ${realnameOf(member)}`]);
     const idle = member.lastActive !== undefined ? Math.max(0, Math.floor((this.c.now() - member.lastActive) / 1000)) : 0;
     const field: Record<string, () => string> = {
@@ -275,6 +275,7 @@ export class IrcReplies {
     if (w.away !== undefined) out += this.numeric(N.RPL_AWAY, [w.name, w.away]);
     if (w.registered) out += this.numeric(N.RPL_WHOISACCOUNT, [w.name, w.name, "is logged in as"]);
     if (w.admin) out += this.numeric(N.RPL_WHOISOPERATOR, [w.name, "is a server admin"]);
+    if (member && ircUserOf(member)?.bot) out += this.numeric(N.RPL_WHOISBOT, [w.name, "is a bot"]);
     if (w.idle !== undefined) {
       out += this.numeric(N.RPL_WHOISIDLE, [w.name, String(Math.floor(w.idle / 1000)), String(Math.floor((w.since ?? 0) / 1000)), "seconds idle, signon time"]);
     }
@@ -486,6 +487,7 @@ export function isupport(): string[][] {
     "TARGMAX=JOIN:10,PART:,PRIVMSG:4,NOTICE:4,NAMES:,KICK:1",
     `TOPICLEN=${LIMITS.topicMaxLength}`,
     `MONITOR=${MONITOR_LIMIT}`,
+    "BOT=B",
     "STATUSMSG=@+",
     "UTF8ONLY",
     "WHOX",
