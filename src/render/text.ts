@@ -28,11 +28,19 @@ export function helpBlock(command?: string): string[] {
   const spec = command === undefined ? undefined : COMMANDS.find((c) => c.name === command);
   if (spec) {
     const aliases = spec.aliases.length > 0 ? ` (also ${spec.aliases.map((a) => `/${a}`).join(", ")})` : "";
-    return [`${spec.usage}${aliases}: ${spec.summary}.`, `  ${spec.about}`, `  Example: ${spec.example}`];
+    const who: string[] = spec.who === "anyone" ? [] : [`  Who may: ${WHO_WORDS[spec.who]}${"showsToAnyone" in spec && spec.showsToAnyone ? " (anyone may look, without words)" : ""}.`];
+    return [`${spec.usage}${aliases}: ${spec.summary}.`, `  ${spec.about}`, ...who, `  Example: ${spec.example}`];
   }
   return ["Commands:", ...helpLines().map((l) => `  ${l}`), "  //text  send a message that starts with /"];
 }
 
+
+/** Who may run a command, as /help says it (the command table's "who"). */
+const WHO_WORDS = {
+  operators: "the operators of your current room, and server admins",
+  owners: "the owner of your current room (in a room a guest made, its operators), and server admins",
+  admins: "server admins",
+} as const;
 
 /** What a list of who is online says: the names shown, and how many there are in all. */
 export interface UsersList {

@@ -163,6 +163,8 @@ describe("private rooms", () => {
     await kim.seen("! Only a room's operators (and server admins) can use /room.");
     kim.send("/room");
     await kim.seen("-- #x is a public room: anyone may join it and speak. Its operators change that with /room (/help room).");
+    kim.send("/help room"); // who may run it, from the command table
+    await kim.seen("  Who may: the operators of your current room, and server admins (anyone may look, without words).");
     sam.send("/room invite-only on");
     sam.send("/room invite-only on");
     await sam.seen("-- #x is like that already.");
