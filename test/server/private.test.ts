@@ -185,6 +185,14 @@ describe("private rooms", () => {
     await into(sam, "#team");
     sam.send("/room invite-only on key k1");
     await sam.seen(/^-- Sam changed the settings of #team/);
+    // A moderated room of Sam's where Ana, registered, has voice, and a limit and a secret.
+    const ana = await loggedIn(t, "Ana");
+    await into(sam, "#talk");
+    await into(ana, "#talk");
+    sam.send("/room moderated on limit 3 secret on invite-only off");
+    await ana.seen(/^-- Sam changed the settings of #talk/);
+    sam.send("/voice Ana");
+    await ana.seen("-- Sam gave Ana voice in #talk.");
     bo.send("/part #guests");
     await bo.seen(/^<-- You left #guests/);
     const kim = await t.join("Kim");
@@ -205,6 +213,21 @@ describe("private rooms", () => {
     await sam2.seen(/^Hi Sam, you are in/);
     await into(sam2, "#team"); // its owner comes in
     await sam2.seen(/^-- #team is invite-only, key k1 /);
+    await into(sam2, "#talk");
+    await sam2.seen(/^-- #talk is secret, limit 3, moderated /);
+    kim2.send("/rooms");
+    await kim2.seen("Rooms (2):"); // #lobby and #team: #talk is secret
+    const ana2 = await t.connect();
+    ana2.send("Ana");
+    await ana2.seen(/^Ana is a registered name/);
+    ana2.send("correct-horse");
+    await ana2.seen(/^Hi Ana, you are in/);
+    await into(ana2, "#talk");
+    ana2.send("still voiced");
+    await sam2.seen("Ana: still voiced");
+    await into(kim2, "#talk");
+    kim2.send("and me?");
+    await kim2.seen(/^! #talk is moderated/);
     await t.server.shutdown();
     file.close();
   });
