@@ -256,6 +256,11 @@ const DECODERS: Record<EventType, Decoder> = {
     const admin = maybe(v.admin, (x): x is boolean => typeof x === "boolean", "admin");
     const operator = maybe(v.operator, strings, "operator");
     if (!since || !idle || !away || !rooms || !elsewhere || !admin || !operator) return undefined;
+    const roomSettings: Record<string, RoomSettings> = {};
+    if (isObject(v.settings)) for (const [room, s] of Object.entries(v.settings)) {
+      const known = settings(s);
+      if (known) roomSettings[room] = known;
+    }
     return {
       type: "whois",
       name: v.name,
@@ -268,6 +273,7 @@ const DECODERS: Record<EventType, Decoder> = {
       ...elsewhere,
       ...admin,
       ...operator,
+      ...(Object.keys(roomSettings).length > 0 ? { settings: roomSettings } : {}),
     };
   },
   rename: (v) => (str(v.from) && str(v.to) && num(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined),

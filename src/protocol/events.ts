@@ -215,6 +215,8 @@ export type ServerEvent =
       admin?: boolean;
       /** The rooms (of `rooms`) they own or operate. */
       operator?: readonly string[];
+      /** The settings of those of `rooms` that have any (the key itself only to their members). */
+      settings?: Readonly<Record<string, RoomSettings>>;
     }
   | { type: "rename"; from: string; to: string; ts: number } // /nick, to everyone including the renamed
   | { type: "away"; reason: string | null } // to yourself: /away (reason) or /back (null)

@@ -289,7 +289,7 @@ function whoisText(e: Extract<ServerEvent, { type: "whois" }>): string {
     ...(e.since !== undefined ? [`   here since ${utcMinute(e.since)} UTC`] : []),
     ...(e.idle !== undefined ? [`   idle ${minutes(e.idle)}`] : []),
     ...(e.away !== undefined ? [`   away: ${e.away}`] : []),
-    ...(e.rooms ? [`   in ${e.rooms.length === 0 ? "no room" : e.rooms.join(", ")}`] : []),
+    ...(e.rooms ? [`   in ${e.rooms.length === 0 ? "no room" : e.rooms.map((r) => (e.settings?.[r] ? `${r} (${settingsWords(e.settings[r])})` : r)).join(", ")}`] : []),
     ...(e.admin ? ["   a server admin"] : []),
     ...(e.operator && e.operator.length > 0 ? [`   operator of ${e.operator.join(", ")}`] : []),
   ].join("\n");

@@ -77,7 +77,7 @@ describe("private rooms", () => {
     kim.send("/whois Sam");
     await kim.seen("   in #lobby");
     sam.send("/whois Sam");
-    await sam.seen("   in #lobby, #hidden");
+    await sam.seen("   in #lobby, #hidden (invite-only, secret)"); // its settings, to a member
     // Asked about by a non-member: the same words as for a room nobody made.
     kim.send("/invite Sam #hidden");
     const secret = await kim.next(/^! /);

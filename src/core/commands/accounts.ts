@@ -2,12 +2,13 @@
 // /unignore, /whois. Passwords are hashed through the hub's bounded queue and never logged.
 
 import { splitFirst } from "../../protocol/commands.ts";
-import type { ErrorEvent } from "../../protocol/events.ts";
+import type { ErrorEvent, RoomSettings } from "../../protocol/events.ts";
 import { foldName, hasNameShape } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, unknownUser } from "./kit.ts";
 import type { Member, Room } from "../room.ts";
 import { runs } from "../rules.ts";
+import { settingsOf } from "../settings.ts";
 import { roleKey } from "../../store/rooms.ts";
 
 export const accountCommands = {
@@ -179,6 +180,7 @@ export const accountCommands = {
         ...(member.node !== undefined ? { elsewhere: true } : {}),
         ...(ctx.hub.isAdmin(member) ? { admin: true } : {}),
         ...operatorOf(member, seen),
+        ...settingsOfRooms(seen, ctx.me),
       });
     });
   },
@@ -231,6 +233,16 @@ async function hashed<T>(work: Promise<T> | "busy"): Promise<T | ErrorEvent> {
 
 function noAccounts(): ErrorEvent {
   return error("no-accounts", "This server keeps no registered names.");
+}
+
+/** The settings of those of `rooms` that have any, as `asker` may see them (the key: in rooms it is in). */
+function settingsOfRooms(rooms: readonly Room[], asker: Member): { settings?: Record<string, RoomSettings> } {
+  const settings: Record<string, RoomSettings> = {};
+  for (const room of rooms) {
+    const s = settingsOf(room.roles, room.has(asker));
+    if (s) settings[room.name] = s;
+  }
+  return Object.keys(settings).length > 0 ? { settings } : {};
 }
 
 /** Which of `rooms` a member owns or operates (not by being an admin), for /whois. */
