@@ -305,6 +305,28 @@ describe("private rooms, hostile", () => {
   });
 });
 
+describe("private rooms, bad input", () => {
+  test("every private-room command with hostile arguments gets its answer, and the room is as it was", async () => {
+    const t = await server();
+    const sam = await t.join("Sam");
+    await into(sam, "#x");
+    const before = JSON.stringify(t.server.hub.room("#x")!.roles);
+    const junk = ["\u0000\u001b[2J", "x".repeat(3000), "🔒🔑", "#", "key", "limit 999999999999", "key a,b", "secret on key", "-", "on off on"];
+    let asked = 0;
+    for (const command of ["/room", "/voice", "/devoice", "/invite", "/join #x"]) {
+      for (const args of junk) {
+        sam.send(`${command} ${args}`);
+        asked++;
+      }
+    }
+    await sam.ping(); // everything before it was answered
+    const answers = sam.log.lines.filter((l) => l.startsWith("! ") || l.startsWith("-- "));
+    expect(answers.length).toBeGreaterThanOrEqual(asked - junk.length); // /join #x of a room one is in switches to it, quietly
+    expect(sam.log.lines.join("\n")).not.toContain("\u001b");
+    expect(JSON.stringify(t.server.hub.room("#x")!.roles)).toBe(before);
+  });
+});
+
 describe("private rooms in a cluster", () => {
   test("settings made on one node hold on the other; an invite made on one lets a user of the other in", async () => {
     const redis = await testRedis();
