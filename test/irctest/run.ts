@@ -1,5 +1,6 @@
 // irctest (vendored, vendor/irctest) against the IRC door, run with Debian's pytest: how, once, for
-// the suite's selection (test/irc/irctest.test.ts) and for the whole suite (scripts/irctest-all.ts).
+// the suite (test/irc/irctest.test.ts), scripts/irctest-all.ts and the table beside other daemons
+// (scripts/irctest-table.ts).
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
