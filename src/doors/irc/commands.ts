@@ -5,24 +5,23 @@
 
 import { runCommand, say } from "../../core/commands/chat.ts";
 import type { Hub } from "../../core/hub.ts";
-import type { Member, Room } from "../../core/room.ts";
+import type { Member } from "../../core/room.ts";
+import { inviteFor } from "../../core/settings.ts";
 import { lookupCommand } from "../../protocol/commands.ts";
 import type { Only } from "../../protocol/events.ts";
 import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
-import { IRC_HOST, IRC_LINE_BYTES, ircLine, type IrcMessage, mask } from "../../protocol/irc.ts";
-import { foldName } from "../../protocol/names.ts";
+import { IRC_HOST, IRC_LINE_BYTES, ircLine, type IrcMessage } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import { oneIrcLine, privmsgLines } from "../../render/irc.ts";
 import type { PeerUser } from "../../session/adapter.ts";
-import { Session } from "../../session/session.ts";
-import { monitorsOf } from "./monitor.ts";
-import { verifyLogin } from "../../session/registration.ts";
-import { bannedName, roleKey } from "../../store/rooms.ts";
-import { inviteFor, KEY_MAX, LIMIT_MAX, modeString, parseValue, SETTING_BY_LETTER, SETTINGS, validKey } from "../../core/settings.ts";
-import { type Changes, changeSettings } from "../../core/commands/rooms.ts";
+import type { Session } from "../../session/session.ts";
+import { roleKey } from "../../store/rooms.ts";
 import { VERSION } from "../../version.ts";
-import { type IrcReplies, isInvisible, isupport, type ModeChange, parseWhox, userOf, type Whox } from "./replies.ts";
+import { channel, noSuchChannel, notOn, runIn } from "./channel.ts";
+import { modeCommand } from "./modes.ts";
+import { killCommand, monitorCommand, operCommand, setnameCommand, wallopsCommand, whowasCommand } from "./operators.ts";
+import { type IrcReplies, isInvisible, isupport, parseWhox, userOf, type Whox } from "./replies.ts";
 
 /** What the commands act on: the IRC client's session, its replies, and what an answer is about. */
 export interface IrcCommandHost {
@@ -173,20 +172,6 @@ function joinChannels(c: IrcCommandHost, list: string, keyList: string | undefin
   });
 }
 
-/**
- * The channel `name` as this client may know of it: undefined for one that does not exist, and
- * for a secret one it is not in, which is answered about in the same words (403).
- */
-function channel(c: IrcCommandHost, name: string): Room | undefined {
-  const room = c.hub.room(name);
-  return room && c.hub.visibleTo(room, c.session) ? room : undefined;
-}
-
-/** 403 for a channel that does not exist (or is secret, to a non-member). */
-function noSuchChannel(c: IrcCommandHost, name: string): void {
-  c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel"]));
-}
-
 function partChannels(c: IrcCommandHost, list: string, message: string | undefined): void {
   for (const name of list.split(",").filter((n) => n !== "")) {
     c.target = name;
@@ -309,17 +294,6 @@ function whoCommand(c: IrcCommandHost, query: string | undefined, whox: Whox | u
   c.send(out + c.out.numeric(N.RPL_ENDOFWHO, [target, "End of WHO list"]));
 }
 
-/** WHOWAS nick [count]: its last stays, most recent first (314, 312), then 369; none: 406. */
-function whowasCommand(c: IrcCommandHost, nick: string, count: string | undefined): void {
-  const stays = c.hub.whowas.of(foldName(nick), Number.parseInt(count ?? "0", 10) || 0);
-  let out = stays.length === 0 ? c.out.numeric(N.ERR_WASNOSUCHNICK, [nick, "There was no such nickname"]) : "";
-  for (const gone of stays) {
-    out += c.out.numeric(N.RPL_WHOWASUSER, [gone.name, gone.user, IRC_HOST, "*", gone.realname]);
-    out += c.out.numeric(N.RPL_WHOISSERVER, [gone.name, c.server, new Date(gone.at).toUTCString()]);
-  }
-  c.send(out + c.out.numeric(N.RPL_ENDOFWHOWAS, [nick, "End of WHOWAS"]));
-}
-
 function whoisCommand(c: IrcCommandHost, nick: string | undefined): void {
   if (!nick) return c.send(c.out.numeric(N.ERR_NONICKNAMEGIVEN, ["No nickname given"]));
   c.target = nick;
@@ -329,236 +303,6 @@ function whoisCommand(c: IrcCommandHost, nick: string | undefined): void {
 function listCommand(c: IrcCommandHost): void {
   runCommand(c.session, "rooms", "");
 }
-
-function modeCommand(c: IrcCommandHost, p: readonly string[]): void {
-  const [target = "", change, ...args] = p;
-  c.target = target;
-  if (!target.startsWith("#")) {
-    if (foldName(target) !== foldName(c.name)) return c.send(c.out.numeric(N.ERR_USERSDONTMATCH, ["Can't change mode for other users"]));
-    if (change === undefined) return c.send(c.out.numeric(N.RPL_UMODEIS, [userModes(c)], false));
-    return userModeChange(c, change);
-  }
-  const room = channel(c, target);
-  if (!room) return noSuchChannel(c, target);
-  if (change === undefined) {
-    const mode = modeString(room.roles, room.has(c.session)).split(" ");
-    return c.send(c.out.numeric(N.RPL_CHANNELMODEIS, [room.name, ...mode], false) + c.out.numeric(N.RPL_CREATIONTIME, [room.name, String(Math.floor(room.created / 1000))], false));
-  }
-  channelModes(c, room, change, args);
-}
-
-/**
- * MODE #channel changes…: each letter on its own (one unknown letter is 472 for it alone, as
- * InspIRCd answers), with its parameter where it takes one; the room's settings in one change (so
- * one MODE line tells it), +o/+v/+b as bunchat's /op, /voice and /ban.
- */
-function channelModes(c: IrcCommandHost, room: Room, change: string, args: readonly string[]): void {
-  const settings: Changes = [];
-  const others: ModeChange[] = [];
-  let plus = true;
-  let next = 0;
-  let listBans = false;
-  let out = "";
-  for (const letter of change) {
-    if (letter === "+" || letter === "-") {
-      plus = letter === "+";
-      continue;
-    }
-    const setting = SETTING_BY_LETTER.get(letter);
-    if (letter === "o" || letter === "v" || letter === "b") {
-      const arg = args[next++];
-      if (arg === undefined || arg === "") {
-        if (letter === "b") listBans = true;
-        continue;
-      }
-      others.push({ plus, letter, arg });
-    } else if (setting?.takes === "key") {
-      const arg = args[next++]; // -k takes one too, whatever it is
-      if (!plus) settings.push({ setting, value: undefined });
-      else if (arg === undefined) out += c.out.needMoreParams("MODE");
-      else if (!validKey(arg)) out += c.out.numeric(N.ERR_INVALIDMODEPARAM, [room.name, "k", "*", `Invalid key: 1 to ${KEY_MAX} printable ASCII characters without spaces or commas`]);
-      else settings.push({ setting, value: arg });
-    } else if (setting?.takes === "number") {
-      if (!plus) {
-        settings.push({ setting, value: undefined });
-        continue;
-      }
-      const arg = args[next++];
-      const parsed = arg === undefined ? undefined : parseValue(setting, arg);
-      if (parsed === undefined) out += c.out.needMoreParams("MODE");
-      else if ("problem" in parsed || parsed.value === undefined) out += c.out.numeric(N.ERR_INVALIDMODEPARAM, [room.name, "l", arg || "*", `Invalid limit: a whole number from 1 to ${LIMIT_MAX}`]);
-      else settings.push({ setting, value: parsed.value });
-    } else if (setting) {
-      // A switch; n is the other way round: +n is the default, -n lets lines in from outside.
-      settings.push({ setting, value: plus !== (setting.inverted === true) ? true : undefined });
-    } else {
-      out += c.out.numeric(N.ERR_UNKNOWNMODE, [letter, `is not a mode bunchat rooms have (${CHANNEL_MODE_LETTERS})`]);
-    }
-  }
-  if (listBans) out += banList(c, room);
-  if (settings.length > 0 || others.length > 0) {
-    if (!room.has(c.session)) return c.send(out + notOn(c, room.name));
-    if (!c.hub.rules.isOp(c.session, room)) return c.send(out + c.out.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not a channel operator"]));
-  }
-  if (out) c.send(out);
-  if (settings.length > 0) changeSettings(c.session, room, settings);
-  for (const m of others) {
-    if (m.letter === "b") {
-      runIn(c, room, m.plus ? "ban" : "unban", m.arg!.replace(/!.*$/, ""));
-      continue;
-    }
-    const target = c.hub.find(m.arg!);
-    if (!target) {
-      c.send(c.out.numeric(N.ERR_NOSUCHNICK, [m.arg!, "No such nick"]));
-      continue;
-    }
-    if (!room.has(target)) {
-      c.send(c.out.numeric(N.ERR_USERNOTINCHANNEL, [target.name, room.name, "They aren't on that channel"]));
-      continue;
-    }
-    // A change to what is so already says nothing, as on IRC.
-    const has = m.letter === "o" ? c.hub.rules.isOp(target, room) : c.hub.rules.isVoiced(target, room);
-    if (has === m.plus) continue;
-    const command = m.letter === "o" ? (m.plus ? "op" : "deop") : m.plus ? "voice" : "devoice";
-    runIn(c, room, command, target.name);
-  }
-}
-
-/** 367s and 368: the bans in force. */
-function banList(c: IrcCommandHost, room: Room): string {
-  const now = c.now();
-  let out = "";
-  for (const [key, until] of Object.entries(room.roles.banned ?? {})) {
-    const [by, at] = room.roles.banners?.[key] ?? [c.server, 0];
-    if (until === 0 || until > now) out += c.out.numeric(N.RPL_BANLIST, [room.name, `${bannedName(room.roles, key)}!*@*`, by, String(Math.floor(at / 1000))], false);
-  }
-  return out + c.out.numeric(N.RPL_ENDOFBANLIST, [room.name, "End of channel ban list"]);
-}
-
-/** The mode letters bunchat rooms have, for 472's text. */
-const CHANNEL_MODE_LETTERS = `+${["b", "o", "v", ...SETTINGS.map((s) => s.letter)].join("")}`;
-
-/** Longest real name (USER's, SETNAME's). */
-const REALNAME_MAX = 100;
-
-/**
- * SETNAME :real name (IRCv3 setname): the client's real name changes; it and every IRC client
- * sharing a room with it that asked for setname are told.
- */
-function setnameCommand(c: IrcCommandHost, raw: string): void {
-  const realname = sanitizeText(raw).trim();
-  if (realname === "" || realname.length > REALNAME_MAX) {
-    return c.send(ircLine(c.server, "FAIL", ["SETNAME", "INVALID_REALNAME", `A real name is 1 to ${REALNAME_MAX} characters`], true));
-  }
-  c.user.realname = realname;
-  const line = utf8.encode(ircLine(mask(c.name), "SETNAME", [realname], true));
-  const told = new Set<Member>([c.session]);
-  for (const room of c.session.rooms) for (const m of room.localMembers()) told.add(m);
-  for (const m of told) if (m instanceof Session && hasCap(m, "setname")) m.deliver(line);
-}
-
-/** Whether an IRC client asked for a capability (false for any other member). */
-function hasCap(member: Session, cap: string): boolean {
-  const caps = (member.adapter as { caps?: ReadonlySet<string> }).caps;
-  return caps?.has(cap) === true;
-}
-
-/** MONITOR +|- nicks, C, L, S (IRCv3). */
-function monitorCommand(c: IrcCommandHost, sub: string, list: string | undefined): void {
-  const monitors = monitorsOf(c.hub);
-  const client = { member: c.session, out: c.out, send: (text: string) => c.send(text) };
-  const targets = (list ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
-  switch (sub.toUpperCase()) {
-    case "+":
-      if (targets.length === 0) return c.send(c.out.needMoreParams("MONITOR"));
-      return monitors.add(client, targets);
-    case "-":
-      if (targets.length === 0) return c.send(c.out.needMoreParams("MONITOR"));
-      return monitors.remove(client, targets);
-    case "C":
-      return monitors.clear(client);
-    case "L":
-      return monitors.list(client);
-    case "S":
-      return monitors.status(client);
-    default:
-      return c.send(c.out.numeric(N.ERR_UNKNOWNCOMMAND, ["MONITOR", "MONITOR takes +, -, C, L or S"]));
-  }
-}
-
-/** User modes: +i (invisible to WHO masks), +w (takes WALLOPS), +B (a bot), +o (an admin who used OPER). */
-function userModes(c: IrcCommandHost): string {
-  return `+${c.user.invisible ? "i" : ""}${c.user.wallops ? "w" : ""}${c.user.bot ? "B" : ""}${c.session.oper !== undefined ? "o" : ""}`;
-}
-
-/** MODE nick +iw-o: each letter on its own; +o comes from OPER alone, -o gives it up. */
-function userModeChange(c: IrcCommandHost, change: string): void {
-  let plus = true;
-  let made = "";
-  let sign = "";
-  let out = "";
-  for (const letter of change) {
-    if (letter === "+" || letter === "-") {
-      plus = letter === "+";
-      continue;
-    }
-    let changed = false;
-    if (letter === "i" && c.user.invisible !== plus) [c.user.invisible, changed] = [plus, true];
-    else if (letter === "w" && (c.user.wallops === true) !== plus) [c.user.wallops, changed] = [plus, true];
-    else if (letter === "B" && (c.user.bot === true) !== plus) [c.user.bot, changed] = [plus, true];
-    else if (letter === "o" && !plus && c.session.oper !== undefined) [c.session.oper, changed] = [undefined, true];
-    else if (!"iwBo".includes(letter)) out += c.out.numeric(N.ERR_UMODEUNKNOWNFLAG, [`Unknown MODE flag ${letter}: user modes here are +i (invisible to WHO masks), +w (WALLOPS), +B (a bot) and +o (from OPER)`]);
-    if (!changed) continue;
-    const s = plus ? "+" : "-";
-    made += (s === sign ? "" : s) + letter;
-    sign = s;
-  }
-  c.send(out + (made ? ircLine(mask(c.name), "MODE", [c.name, made], true) : ""));
-}
-
-/**
- * OPER name password: a server admin (--admin, a registered name) proves it with that name's
- * password, and this connection has an admin's rights until it leaves (or MODE -o). A name that
- * is not an admin's is answered as a wrong password, after as long, so admins' names don't show.
- */
-function operCommand(c: IrcCommandHost, name: string, password: string): void {
-  const key = foldName(name);
-  const wrong = () => c.send(c.out.numeric(N.ERR_PASSWDMISMATCH, ["Password incorrect"]));
-  const accounts = c.hub.accounts;
-  if (!accounts) return wrong();
-  c.session.after(accounts.get(key), (account) => {
-    if (!c.hub.admins.has(key) || !account) {
-      const spent = c.hub.passwords.decoy(password);
-      return c.session.after(spent === "busy" ? false : spent, wrong);
-    }
-    verifyLogin(c.session, { key, account }, password, (outcome) => {
-      if (outcome !== "ok") return wrong();
-      c.session.oper = key;
-      c.session.log(`! ${c.name} is an IRC operator, as the admin ${account.name}`);
-      c.send(c.out.numeric(N.RPL_YOUREOPER, [`You are now an IRC operator (${account.name}'s admin rights)`]) + ircLine(mask(c.name), "MODE", [c.name, "+o"], true));
-    });
-  });
-}
-
-/** KILL nick [reason]: an admin puts someone out of the chat (bunchat's /kick as an admin). */
-function killCommand(c: IrcCommandHost, nick: string, why: string | undefined): void {
-  if (!c.hub.isAdmin(c.session)) return c.send(c.out.numeric(N.ERR_NOPRIVILEGES, ["Permission Denied- You're not an IRC operator"]));
-  c.target = nick;
-  const target = c.hub.find(nick);
-  if (!target) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [nick, "No such nick"]));
-  runCommand(c.session, "kick", `${target.name}${why ? ` ${why}` : ""}`);
-}
-
-/** WALLOPS text: from an admin to every IRC client here with user mode +w. */
-function wallopsCommand(c: IrcCommandHost, text: string): void {
-  if (!c.hub.isAdmin(c.session)) return c.send(c.out.numeric(N.ERR_NOPRIVILEGES, ["Permission Denied- You're not an IRC operator"]));
-  const line = utf8.encode(ircLine(mask(c.name), "WALLOPS", [sanitizeText(text).slice(0, LIMITS.maxLineBytes)], true));
-  for (const member of c.hub.locals()) {
-    if (member instanceof Session && member.adapter.user?.wallops) member.deliver(line);
-  }
-}
-
-const utf8 = new TextEncoder();
 
 /** INVITE nick #channel: IRC's numerics for what is wrong (in its order), else bunchat's /invite. */
 function inviteCommand(c: IrcCommandHost, nick: string, name: string): void {
@@ -594,23 +338,6 @@ function kickCommand(c: IrcCommandHost, name: string, nick: string, why: string 
   if (!target) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [nick, "No such nick"]));
   if (!room.has(target)) return c.send(c.out.numeric(N.ERR_USERNOTINCHANNEL, [target.name, room.name, "They aren't on that channel"]));
   runIn(c, room, "kick", `${target.name}${why ? ` ${why}` : ""}`);
-}
-
-/**
- * A bunchat command about `room` (they act on the current room): run with `room` current, then
- * the current room as it was (IRC has none, but the bunchat commands a client sends raw do).
- */
-function runIn(c: IrcCommandHost, room: Room, command: string, args: string): void {
-  const session = c.session;
-  const current = session.room;
-  session.room = room;
-  runCommand(session, command, args);
-  if (current && session.rooms.includes(current)) session.room = current;
-}
-
-/** 442: a channel c client is not on. */
-function notOn(c: IrcCommandHost, channel: string): string {
-  return c.out.numeric(N.ERR_NOTONCHANNEL, [channel, "You're not on that channel"]);
 }
 
 function helpCommand(c: IrcCommandHost, topic: string | undefined): void {
