@@ -16,8 +16,8 @@ import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts
 import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore } from "../store/history.ts";
 import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields, viewOf } from "./room.ts";
-import { Rules, type RulesHost, runs } from "./rules.ts";
-import { freshStart, settingsOf, withoutInvite } from "./settings.ts";
+import { Rules, type RulesHost } from "./rules.ts";
+import { settingsOf } from "./settings.ts";
 import { Rooms } from "./rooms.ts";
 import { Whowas } from "./whowas.ts";
 import { Keeping, type KeepingHost, type Replay } from "./keeping.ts";
@@ -25,7 +25,7 @@ import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
 import type { BanStore } from "../store/bans.ts";
-import { roleKey, type RoomRoles, type RoomStore } from "../store/rooms.ts";
+import { roleKey, type RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
 import { SortedNames } from "./sorted-names.ts";
 import { Admins } from "./admins.ts";
@@ -269,7 +269,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     const arrived = arrivedThere ?? (member.node === undefined && !this.arrived.has(member));
     if (member.node === undefined) this.arrived.add(member);
     room.enter(member, announce, ts, arrived);
-    if (local) this.madeOrInvited(member, room, entry.invited);
+    if (local) this.rules.entered(member, room, entry.invited, this.lobby);
     member.rooms.push(room);
     member.room = room;
     if (announce) this.tellJoinDetails(room, member);
@@ -278,30 +278,6 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
       this.bus?.relay({ type: "join", room: room.name, name: member.name, ...(arrived ? { arrived: true as const } : {}), ...visit, ts });
     }
     return { ok: true, room, joined: true };
-  }
-
-  /**
-   * A member here has just come into `room`. Made here (the first in it anywhere): what its last
-   * members set goes (a room nobody owns starts afresh, as on IRC), and its maker runs it: a guest
-   * while it stays, a registered maker for good, as its owner (the default room is the admins').
-   * Let in by an invitation: the invitation is used up.
-   */
-  private madeOrInvited(member: Member, room: Room, invited: boolean): void {
-    const rk = roleKey(member);
-    if (room.size === 1 && room.name !== this.lobby && room.roles.owner === undefined) {
-      const owner = member.account;
-      this.rules.setRoles(
-        room,
-        (r) => {
-          if (r.owner !== undefined) return r;
-          const fresh = freshStart(r);
-          return owner !== undefined ? { ...fresh, owner } : runs(fresh, rk) ? fresh : { ...fresh, ops: [...fresh.ops, rk] };
-        },
-        { quiet: true },
-      );
-    } else if (invited || room.roles.invites?.[rk] !== undefined) {
-      this.rules.setRoles(room, (r) => withoutInvite(r, rk));
-    }
   }
 
   /**
@@ -346,12 +322,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   /** Out of one room; an empty room is gone, and its topic with it. */
   private leaveRoom(member: Member, room: Room, reason: LeaveReason, message: string | undefined, ts: number, before?: readonly Room[]): void {
     room.leave(member, reason, message, ts, before);
-    // A guest's operator status and voice last while it stays (its node takes them away; any node
-    // does for the guests of a node that is gone).
-    if (member.account === undefined && (member.node === undefined || GONE_WITH_NODE.has(reason))) {
-      const rk = roleKey(member);
-      if (room.roles.ops.includes(rk) || room.roles.voiced?.includes(rk)) this.rules.setRoles(room, (r) => withoutRoleKey(r, rk));
-    }
+    this.rules.left(member, room, reason);
     if (room.size > 0) return;
     room.close();
     this.rooms.delete(room);
@@ -429,13 +400,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     for (const room of member.rooms) room.renamed(from, to);
     const before = roleKey(member);
     member.name = to;
-    // A guest's operator status and voice follow its new name (a registered member's are its account's).
-    const after = roleKey(member);
-    if (member.node === undefined && before !== after) {
-      for (const room of member.rooms) {
-        if (room.roles.ops.includes(before) || room.roles.voiced?.includes(before)) this.rules.setRoles(room, (r) => renameRoleKey(r, before, after));
-      }
-    }
+    this.rules.renamed(member, before);
     const event: ServerEvent = { type: "rename", from, to, ts };
     const told = new Set<Member>();
     if (member.node === undefined) told.add(member);
@@ -606,23 +571,6 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   locals(): Iterable<Member> {
     return this.here ?? this.members.values();
   }
-}
-
-/** Leaves of users whose node is gone: the other nodes take away what a guest of theirs held. */
-const GONE_WITH_NODE = new Set<LeaveReason>(["server-stopped", "server-lost", "server-restarted"]);
-
-/** `roles` without `key` among the operators and the voiced (the same roles if it is in neither). */
-function withoutRoleKey(roles: RoomRoles, key: string): RoomRoles {
-  if (!roles.ops.includes(key) && !roles.voiced?.includes(key)) return roles;
-  const voiced = roles.voiced?.filter((k) => k !== key);
-  const { voiced: _, ...rest } = roles;
-  return { ...rest, ops: roles.ops.filter((k) => k !== key), ...(voiced && voiced.length > 0 ? { voiced } : {}) };
-}
-
-/** `roles` with `from`'s operator status and voice under `to`. */
-function renameRoleKey(roles: RoomRoles, from: string, to: string): RoomRoles {
-  const swap = (keys: string[]) => keys.map((k) => (k === from ? to : k));
-  return { ...roles, ops: swap(roles.ops), ...(roles.voiced ? { voiced: swap(roles.voiced) } : {}) };
 }
 
 function roomError(code: ErrorEvent["code"], message: string): JoinResult {

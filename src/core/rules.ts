@@ -4,8 +4,8 @@
 
 import type { Clock } from "../net/clock.ts";
 import { TokenBucket } from "../net/bucket.ts";
-import type { ErrorEvent } from "../protocol/events.ts";
-import { inviteFor, needsInvite, settingsChanged } from "./settings.ts";
+import type { ErrorEvent, LeaveReason } from "../protocol/events.ts";
+import { freshStart, inviteFor, needsInvite, settingsChanged, withoutInvite } from "./settings.ts";
 import { type Maybe, settled, then } from "../store/history.ts";
 import type { Ban, BanStore } from "../store/bans.ts";
 import { changed, type RolesChange, type RolesNews, roleKey, type RoomRoles, type RoomStore } from "../store/rooms.ts";
@@ -120,6 +120,49 @@ export class Rules {
       return { refused: refusal("room-full", `${name} is full (its limit is ${roles.limit}): ask one of its members for an invite, or try later.`) };
     }
     return { invited: false };
+  }
+
+  /**
+   * A member here has just come into `room`. Made here (the first in it anywhere): what its last
+   * members set goes (a room nobody owns starts afresh, as on IRC), and its maker runs it: a guest
+   * while it stays, a registered maker for good, as its owner (the default room, `lobby`, is the
+   * admins'). Let in by an invitation: the invitation is used up.
+   */
+  entered(member: Member, room: Room, invited: boolean, lobby: string): void {
+    const rk = roleKey(member);
+    if (room.size === 1 && room.name !== lobby && room.roles.owner === undefined) {
+      const owner = member.account;
+      this.setRoles(
+        room,
+        (r) => {
+          if (r.owner !== undefined) return r;
+          const fresh = freshStart(r);
+          return owner !== undefined ? { ...fresh, owner } : runs(fresh, rk) ? fresh : { ...fresh, ops: [...fresh.ops, rk] };
+        },
+        { quiet: true },
+      );
+    } else if (invited || room.roles.invites?.[rk] !== undefined) {
+      this.setRoles(room, (r) => withoutInvite(r, rk));
+    }
+  }
+
+  /**
+   * `member` left `room` (`reason`): a guest's operator status and voice last while it stays (its
+   * node takes them away; any node does for the guests of a node that is gone).
+   */
+  left(member: Member, room: Room, reason: LeaveReason): void {
+    if (member.account !== undefined || !(member.node === undefined || GONE_WITH_NODE.has(reason))) return;
+    const rk = roleKey(member);
+    if (room.roles.ops.includes(rk) || room.roles.voiced?.includes(rk)) this.setRoles(room, (r) => withoutRoleKey(r, rk));
+  }
+
+  /** A member here was renamed from a name whose role key was `before`: a guest's operator status and voice follow it. */
+  renamed(member: Member, before: string): void {
+    const after = roleKey(member);
+    if (member.node !== undefined || before === after) return;
+    for (const room of member.rooms) {
+      if (room.roles.ops.includes(before) || room.roles.voiced?.includes(before)) this.setRoles(room, (r) => renameRoleKey(r, before, after));
+    }
   }
 
   /** The wrong-key budget of a room (made full when first asked for; bounded in rooms). */
@@ -258,4 +301,21 @@ export function isBannedFrom(roles: RoomRoles | undefined, key: string, now: num
 /** Whether a mute or ban lasting until `until` (0: until lifted) holds at `now`. */
 function inForce(until: number | undefined, now: number): boolean {
   return until !== undefined && (until === 0 || until > now);
+}
+
+/** Leaves of users whose node is gone: the other nodes take away what a guest of theirs held. */
+const GONE_WITH_NODE = new Set<LeaveReason>(["server-stopped", "server-lost", "server-restarted"]);
+
+/** `roles` without `key` among the operators and the voiced (the same roles if it is in neither). */
+function withoutRoleKey(roles: RoomRoles, key: string): RoomRoles {
+  if (!roles.ops.includes(key) && !roles.voiced?.includes(key)) return roles;
+  const voiced = roles.voiced?.filter((k) => k !== key);
+  const { voiced: _, ...rest } = roles;
+  return { ...rest, ops: roles.ops.filter((k) => k !== key), ...(voiced && voiced.length > 0 ? { voiced } : {}) };
+}
+
+/** `roles` with `from`'s operator status and voice under `to`. */
+function renameRoleKey(roles: RoomRoles, from: string, to: string): RoomRoles {
+  const swap = (keys: string[]) => keys.map((k) => (k === from ? to : k));
+  return { ...roles, ops: swap(roles.ops), ...(roles.voiced ? { voiced: swap(roles.voiced) } : {}) };
 }
