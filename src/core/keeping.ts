@@ -85,14 +85,20 @@ export class Keeping {
   }
 
   /**
-   * Whether a room is known: the default room, one someone is in (here or on another node), or one
-   * with a past (lines, a topic, an owner). What a bot may post to.
+   * Whether a room is known to someone who is not in it (a bot, through the HTTP API): the default
+   * room, one someone is in (here or on another node), or one with a past (lines, a topic, an
+   * owner); but never a secret one, which is answered about as one that does not exist. Its past is
+   * read whatever the room, so that a secret room's answer takes as long as a missing one's.
    */
   knownRoom(name: string): Maybe<boolean> {
-    if (name === this.host.lobby || this.host.room(name)) return true;
+    const live = this.host.room(name);
     const lines = this.host.history ? settled(this.host.history.recent(name, 1)) : [];
     const roles = this.host.roomStore ? settled(this.host.roomStore.get(name)) : undefined;
-    const known = (l: Kept[] | null, r: RoomRoles | undefined | null) => (l?.length ?? 0) > 0 || r?.owner !== undefined;
+    const known = (l: Kept[] | null, r: RoomRoles | undefined | null) => {
+      if (live) return !live.roles.secret;
+      if (r?.secret) return false;
+      return name === this.host.lobby || (l?.length ?? 0) > 0 || r?.owner !== undefined;
+    };
     if (lines instanceof Promise || roles instanceof Promise) return Promise.all([lines, roles]).then(([l, r]) => known(l, r));
     return known(lines, roles);
   }

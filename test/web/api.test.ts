@@ -51,6 +51,25 @@ describe("HTTP API", () => {
     expect(older.more).toBe(false);
   });
 
+  test("a secret room is, to a bot, a room that does not exist: the same 404 to GET and POST; an invite-only one takes its posts", async () => {
+    const { sam, post, get } = await withBot({ roomStore: memoryStore().roomStore });
+    sam.send("/join #hidden");
+    await sam.seen(/^In #hidden/);
+    sam.send("hello in the dark");
+    sam.send("/room secret on");
+    await sam.seen(/^-- Sam changed the settings of #hidden/);
+    const answers = async (room: string) => {
+      const [g, p] = [await get(room), await post(room, { text: "found you?" })];
+      return [g.status, (await g.text()).replace(`#${room}`, "#X"), p.status, (await p.text()).replace(`#${room}`, "#X")];
+    };
+    expect(await answers("hidden")).toEqual(await answers("nowhere"));
+    expect((await answers("hidden"))[0]).toBe(404);
+    sam.send("/room secret off");
+    await sam.seen(/^-- Sam changed the settings of #hidden: it is invite-only/);
+    expect((await post("hidden", { text: "for the invite-only room" })).status).toBe(201);
+    await sam.seen("deploy (bot): for the invite-only room");
+  });
+
   test("wrong tokens from many addresses are summed up in the log per network, not a line each", async () => {
     const { t, base } = await withBot({ limits: { attemptBurst: 1000 } });
     const wrong = `bunchat_000000000000_${"A".repeat(43)}`;
