@@ -62,6 +62,27 @@ describe("private rooms", () => {
     await into(bo2, "#ops");
   });
 
+  test("a registered name invited while offline comes in at its next /join; a name nobody has is unknown", async () => {
+    const t = await server();
+    const ana = await loggedIn(t, "Ana");
+    ana.send("quit");
+    await ana.closed();
+    const sam = await t.join("Sam");
+    await into(sam, "#ops");
+    sam.send("/room invite-only on");
+    await sam.seen(/^-- Sam changed the settings of #ops/);
+    sam.send("/invite Ana");
+    await sam.seen("-- Ana is not online: your invite to #ops holds for 24 hours, for their next /join of it.");
+    sam.send("/invite Nobody");
+    await sam.seen(/^! No user named "Nobody" is online/);
+    const back = await t.connect();
+    back.send("Ana");
+    await back.seen(/^Ana is a registered name/);
+    back.send("correct-horse");
+    await back.seen(/^Hi Ana, you are in/);
+    await into(back, "#ops");
+  });
+
   test("secret: invisible to non-members in /rooms and /whois, answered as a room that does not exist; members see it", async () => {
     const t = await server();
     const [sam, kim] = [await t.join("Sam"), await t.join("Kim")];
