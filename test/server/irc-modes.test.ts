@@ -158,8 +158,12 @@ describe("IRC door: operators and the past", () => {
     await wes.next(":bunchat 221 Wes +o");
     wes.send("WHO Wes");
     await wes.next(/^:bunchat 352 Wes \* \S+ \S+ bunchat Wes H\* /);
+    await joined(bo, "#ops");
+    await joined(wes, "#ops");
+    wes.send("KICK #ops Bo :out of the channel only");
+    await bo.next(":Wes!Wes@bunchat KICK #ops Bo :out of the channel only"); // an admin's KICK is of the channel, not the server
     wes.send("WALLOPS :maintenance at 5");
-    await bo.next(":Wes!Wes@bunchat WALLOPS :maintenance at 5");
+    await bo.next(":Wes!Wes@bunchat WALLOPS :maintenance at 5"); // still here
     sam.send("/whois Wes");
     await sam.seen("   a server admin");
     wes.send("KILL Bo :enough");

@@ -26,14 +26,7 @@ export const moderationCommands = {
       }
       const target = ctx.hub.find(name);
       if (!target || !room.has(target)) return ctx.reply(error("not-in-room", `${sanitizeText(name).slice(0, 32)} is not in ${room.name}.`));
-      if (target === me) return badUsage(ctx, "kick", "You can't kick yourself; /part leaves.");
-      if (ctx.hub.isAdmin(target)) return ctx.reply(error("not-allowed", `${target.name} is a server admin: operators can't kick admins.`));
-      const why = reason(rest);
-      const message = `by ${me.name}${why ? `: ${why}` : ""}`;
-      const who = target.name;
-      ctx.hub.kickFromRoom(target, room, message);
-      ctx.log(`! ${me.name} kicked ${who} from ${room.name}${why ? `: ${why}` : ""}`);
-      return;
+      return kickFromRoom(ctx, room, target, rest);
     }
     const target = ctx.hub.find(name);
     if (!target) return ctx.reply(unknownUser(name));
@@ -190,6 +183,20 @@ export const moderationCommands = {
     });
   },
 } satisfies Record<string, Handler>;
+
+/**
+ * An operator's kick of `target` out of `room` (IRC's KICK always: even an admin's is of the
+ * channel alone): never oneself, never a server admin; told to everyone concerned, and logged.
+ */
+export function kickFromRoom(ctx: CommandContext, room: Room, target: Member, rest: string): void {
+  const me = ctx.me;
+  if (target === me) return badUsage(ctx, "kick", "You can't kick yourself; /part leaves.");
+  if (ctx.hub.isAdmin(target)) return ctx.reply(error("not-allowed", `${target.name} is a server admin: operators can't kick admins.`));
+  const why = reason(rest);
+  const who = target.name;
+  ctx.hub.kickFromRoom(target, room, `by ${me.name}${why ? `: ${why}` : ""}`);
+  ctx.log(`! ${me.name} kicked ${who} from ${room.name}${why ? `: ${why}` : ""}`);
+}
 
 /**
  * The room and the member a moderation command acts on: the actor must run its current room, the

@@ -4,6 +4,7 @@
 // else is one of bunchat's commands sent raw (REGISTER, HISTORY, MUTE…), or unknown.
 
 import { runCommand, say } from "../../core/commands/chat.ts";
+import { kickFromRoom } from "../../core/commands/moderation.ts";
 import type { Hub } from "../../core/hub.ts";
 import type { Member } from "../../core/room.ts";
 import { inviteFor } from "../../core/settings.ts";
@@ -337,7 +338,8 @@ function kickCommand(c: IrcCommandHost, name: string, nick: string, why: string 
   const target = c.hub.find(nick);
   if (!target) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [nick, "No such nick"]));
   if (!room.has(target)) return c.send(c.out.numeric(N.ERR_USERNOTINCHANNEL, [target.name, room.name, "They aren't on that channel"]));
-  runIn(c, room, "kick", `${target.name}${why ? ` ${why}` : ""}`);
+  c.target = room.name;
+  kickFromRoom(c.session, room, target, why ?? ""); // of the channel alone, an admin's too (bunchat's /kick by an admin is of the server)
 }
 
 function helpCommand(c: IrcCommandHost, topic: string | undefined): void {
