@@ -162,6 +162,10 @@ describe("IRC door: operators and the past", () => {
     await joined(wes, "#ops");
     wes.send("KICK #ops Bo :out of the channel only");
     await bo.next(":Wes!Wes@bunchat KICK #ops Bo :out of the channel only"); // an admin's KICK is of the channel, not the server
+    wes.send("MODE #ops +b Bo");
+    await wes.next(":Wes!Wes@bunchat MODE #ops +b Bo!*@*"); // a ban from the channel, not the server
+    bo.send("JOIN #ops");
+    await bo.next(/^:bunchat 474 Bo #ops /);
     wes.send("WALLOPS :maintenance at 5");
     await bo.next(":Wes!Wes@bunchat WALLOPS :maintenance at 5"); // still here
     sam.send("/whois Wes");

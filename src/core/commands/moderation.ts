@@ -74,7 +74,7 @@ export const moderationCommands = {
     ctx.log(`! ${ctx.me.name} unmuted ${name} in ${room.name}`);
   },
   ban(ctx, args) {
-    if (!ctx.hub.isAdmin(ctx.me) && ctx.me.room && ctx.hub.rules.isOp(ctx.me, ctx.me.room)) return roomBan(ctx, args);
+    if (!ctx.hub.isAdmin(ctx.me) && ctx.me.room && ctx.hub.rules.isOp(ctx.me, ctx.me.room)) return roomBan(ctx, args, ctx.me.room);
     const refused = adminOnly(ctx, "ban");
     if (refused) return ctx.reply(refused);
     const store = ctx.hub.bans;
@@ -129,17 +129,7 @@ export const moderationCommands = {
   },
   unban(ctx, args) {
     const room = ctx.me.room;
-    if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.rules.isOp(ctx.me, room)) {
-      const [name] = splitFirst(args);
-      const key = foldName(name);
-      if (name === "" || room.roles.banned?.[key] === undefined) {
-        return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32) || "Nobody"} is not banned from ${room.name}.`));
-      }
-      const text = `${ctx.me.name} lifted the ban on ${name} in ${room.name}.`;
-      ctx.hub.rules.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key), names: without(r.names, key), banners: without(r.banners, key) }), { text, by: ctx.me.name, mode: true });
-      ctx.log(`! ${text}`);
-      return;
-    }
+    if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.rules.isOp(ctx.me, room)) return roomUnban(ctx, room, args);
     const refused = adminOnly(ctx, "unban");
     if (refused) return ctx.reply(refused);
     const store = ctx.hub.bans;
@@ -213,9 +203,23 @@ function moderated(ctx: CommandContext, name: string, command: CommandName): { r
   return { room, target };
 }
 
-/** An operator's /ban: out of the current room (if in it), and kept out, for a while or until /unban. */
-function roomBan(ctx: CommandContext, args: string): void {
-  const room = ctx.me.room!;
+/** An operator's /unban (IRC's MODE -b, an admin's too): the ban on that name in `room` is lifted. */
+export function roomUnban(ctx: CommandContext, room: Room, args: string): void {
+  const [name] = splitFirst(args);
+  const key = foldName(name);
+  if (name === "" || room.roles.banned?.[key] === undefined) {
+    return ctx.reply(error("bad-usage", `${sanitizeText(name).slice(0, 32) || "Nobody"} is not banned from ${room.name}.`));
+  }
+  const text = `${ctx.me.name} lifted the ban on ${name} in ${room.name}.`;
+  ctx.hub.rules.setRoles(room, (r) => ({ ...r, banned: without(r.banned, key), networks: without(r.networks, key), names: without(r.names, key), banners: without(r.banners, key) }), { text, by: ctx.me.name, mode: true });
+  ctx.log(`! ${text}`);
+}
+
+/**
+ * An operator's /ban (IRC's MODE +b, an admin's too: of the channel, not the server): out of
+ * `room` (if in it), and kept out, for a while or until /unban.
+ */
+export function roomBan(ctx: CommandContext, args: string, room = ctx.me.room!): void {
   const [name, rest] = splitFirst(args);
   if (name === "" || !hasNameShape(name)) return badUsage(ctx, "ban", "Say whom.");
   const key = foldName(name);

@@ -2,6 +2,7 @@
 // bans, each letter taken on its own; and a client's own user modes (+i, +w, +B, +o).
 
 import { type Changes, changeSettings } from "../../core/commands/rooms.ts";
+import { roomBan, roomUnban } from "../../core/commands/moderation.ts";
 import type { Room } from "../../core/room.ts";
 import { KEY_MAX, LIMIT_MAX, modeString, parseValue, SETTING_BY_LETTER, SETTINGS, validKey } from "../../core/settings.ts";
 import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
@@ -86,7 +87,10 @@ function channelModes(c: IrcCommandHost, room: Room, change: string, args: reado
   if (settings.length > 0) changeSettings(c.session, room, settings);
   for (const m of others) {
     if (m.letter === "b") {
-      runIn(c, room, m.plus ? "ban" : "unban", m.arg!.replace(/!.*$/, ""));
+      // Of the channel alone, an admin's too (bunchat's /ban by an admin is of the server).
+      const name = m.arg!.replace(/!.*$/, "");
+      if (m.plus) roomBan(c.session, name, room);
+      else roomUnban(c.session, room, name);
       continue;
     }
     const target = c.hub.find(m.arg!);
