@@ -65,7 +65,7 @@ describe("HTTP API", () => {
     expect(await answers("hidden")).toEqual(await answers("nowhere"));
     expect((await answers("hidden"))[0]).toBe(404);
     sam.send("/room secret off");
-    await sam.seen(/^-- Sam changed the settings of #hidden: it is invite-only/);
+    await sam.seen("-- Sam changed the settings of #hidden: it is invite-only.");
     expect((await post("hidden", { text: "for the invite-only room" })).status).toBe(201);
     await sam.seen("deploy (bot): for the invite-only room");
   });
