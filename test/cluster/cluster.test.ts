@@ -418,6 +418,11 @@ describe("when things go wrong", () => {
     c.proc.kill("SIGCONT");
     await zed.seen(/can't be reached/, 10_000);
     await zed.seen(/reachable again/, 10_000);
+    // Node c knows who is where again once its catch-up is applied: Zed's /users says so (bounded).
+    for (let i = 0; i < 50 && !zed.log.lines.some((l) => /^In #lobby \(\d+\): .*\bSam\b/.test(l) || /^Online \(\d+\): .*\bSam\b/.test(l)); i++) {
+      zed.send("/users");
+      await Bun.sleep(100);
+    }
     sam.send("after the freeze");
     await zed.seen("Sam: after the freeze", 10_000); // behind the catch-up of 400 lines, on a busy machine
     await c.out.seen(/lost Redis/);
