@@ -19,7 +19,7 @@
 import type { Turns } from "./turns.ts";
 import { Encoded } from "../render/codec.ts";
 import { USERS_SHOWN } from "../protocol/limits.ts";
-import type { ErrorEvent, LeaveReason, Mode, RoomInfo, ServerEvent, Topic, View } from "../protocol/events.ts";
+import { type ErrorEvent, type LeaveReason, leftRoomOnly, type Mode, type RoomInfo, type ServerEvent, type Topic, type View } from "../protocol/events.ts";
 import type { Clock } from "../net/clock.ts";
 import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from "./presence.ts";
 import { SortedNames } from "./sorted-names.ts";
@@ -217,8 +217,9 @@ export class Room {
   leave(member: Member, reason: LeaveReason, message: string | undefined, ts: number, alsoIn?: readonly Room[]): boolean {
     if (!this.members.has(member)) return false;
     // What it was sent before it left: the joins and leaves waiting for their window (a kick of
-    // someone else a moment before its own), and this turn's lines.
-    if (member.node === undefined && this.presence.size > 0) this.handOutPresenceTo(member);
+    // someone else a moment before its own; only for one that stays online: a crowd leaving the
+    // chat at once would each be handed the others' leaves), and this turn's lines.
+    if (member.node === undefined && this.presence.size > 0 && leftRoomOnly(reason)) this.handOutPresenceTo(member);
     if (this.turn.length > 0) this.handOutTo(member, this.turn);
     this.members.delete(member);
     if (member.node === undefined) this.localCount--;
