@@ -246,8 +246,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     const local = member.node === undefined;
     // Banned, invite-only, a key, a limit (as this node knows the room, or as it was kept).
     const roles = room && (!past?.roles || room.roles.v >= past.roles.v) ? room.roles : past?.roles;
-    const entry = local ? this.rules.entry(member, check.name, roles, room?.size ?? 0, key) : { invited: false };
-    if ("refused" in entry) return { ok: false, error: entry.refused };
+    const refused = local ? this.rules.entry(member, check.name, roles, room?.size ?? 0, key) : undefined;
+    if (refused) return { ok: false, error: refused };
     if (local && member.rooms.length >= this.maxRoomsPerUser) {
       return roomError(
         "too-many-rooms",
@@ -269,7 +269,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     const arrived = arrivedThere ?? (member.node === undefined && !this.arrived.has(member));
     if (member.node === undefined) this.arrived.add(member);
     room.enter(member, announce, ts, arrived);
-    if (local) this.rules.entered(member, room, entry.invited, this.lobby);
+    if (local) this.rules.entered(member, room, this.lobby);
     member.rooms.push(room);
     member.room = room;
     if (announce) this.tellJoinDetails(room, member);
@@ -394,7 +394,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     const from = member.name;
     this.members.delete(key);
     this.everyone.remove(from);
-    this.members.set(foldName(to), member);
+    const toKey = foldName(to);
+    this.members.set(toKey, member);
     this.everyone.add(to);
     this.version++;
     for (const room of member.rooms) room.renamed(from, to);
@@ -408,7 +409,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     this.tell(told, event);
     if (member.node === undefined) this.bus?.relay({ type: "rename", from, to, ts });
     // A new name (not the same one in other letters): the one goes and the other comes.
-    if (foldName(from) !== foldName(to)) {
+    if (key !== toKey) {
       for (const watcher of this.watchers) {
         watcher(member, false, from);
         watcher(member, true, to);

@@ -4,6 +4,7 @@
 
 import type { Clock } from "../net/clock.ts";
 import { TokenBucket } from "../net/bucket.ts";
+import { error } from "./commands/kit.ts";
 import type { ErrorEvent, LeaveReason } from "../protocol/events.ts";
 import { freshStart, inviteFor, needsInvite, settingsChanged, withoutInvite } from "./settings.ts";
 import { type Maybe, settled, then } from "../store/history.ts";
@@ -87,48 +88,48 @@ export class Rules {
 
   /**
    * Whether `member` here may come into the room `name` (`roles`: its roles as this node knows them;
-   * `size`: who is in it now) giving `key`: the refusal if not, else whether an invitation let it in.
+   * `size`: who is in it now) giving `key`: the refusal if not.
    * A room no registered user owns and nobody is in starts afresh (settings.ts, freshStart).
    */
-  entry(member: Member, name: string, roles: RoomRoles | undefined, size: number, key: string | undefined): { refused: ErrorEvent } | { invited: boolean } {
+  entry(member: Member, name: string, roles: RoomRoles | undefined, size: number, key: string | undefined): ErrorEvent | undefined {
     const now = this.host.clock.now();
-    if (this.host.isAdmin(member)) return { invited: false };
+    if (this.host.isAdmin(member)) return undefined;
     if (isBannedFrom(roles, foldName(member.name), now, member.account ? undefined : member.network)) {
-      return { refused: refusal("banned-from-room", `You are banned from ${name} by its operators.`) };
+      return error("banned-from-room", `You are banned from ${name} by its operators.`);
     }
-    if (!roles || (size === 0 && roles.owner === undefined)) return { invited: false };
+    if (!roles || (size === 0 && roles.owner === undefined)) return undefined;
     const rk = roleKey(member);
-    if (runs(roles, rk)) return { invited: false };
+    if (runs(roles, rk)) return undefined;
     // An invitation lets in past an invite-only room, its key and its limit (as on IRC).
-    if (inviteFor(roles, rk, now, member.visit)) return { invited: true };
+    if (inviteFor(roles, rk, now, member.visit)) return undefined;
     if (needsInvite(roles)) {
-      return { refused: refusal("invite-only", `${name} is invite-only: one of its members can let you in with /invite ${member.name} ${name}.`) };
+      return error("invite-only", `${name} is invite-only: one of its members can let you in with /invite ${member.name} ${name}.`);
     }
     if (roles.key !== undefined) {
       // Past its budget of wrong keys a room takes no key at all for a while: guessing from many
       // addresses is as slow as from one.
       const guesses = this.keyBucket(name, now);
       if (key !== undefined && guesses.wait(1, now) > 0) {
-        return { refused: refusal("bad-key", `Too many wrong keys were tried for ${name} lately: try again in a minute, or ask one of its members for an invite.`) };
+        return error("bad-key", `Too many wrong keys were tried for ${name} lately: try again in a minute, or ask one of its members for an invite.`);
       }
       if (!sameKey(key, roles.key)) {
         if (key !== undefined) guesses.take(1, now);
-        return { refused: refusal("bad-key", key === undefined ? `${name} needs a key: /join ${name} <key>.` : `That is not the key of ${name}.`) };
+        return error("bad-key", key === undefined ? `${name} needs a key: /join ${name} <key>.` : `That is not the key of ${name}.`);
       }
     }
     if (roles.limit !== undefined && size >= roles.limit) {
-      return { refused: refusal("room-full", `${name} is full (its limit is ${roles.limit}): ask one of its members for an invite, or try later.`) };
+      return error("room-full", `${name} is full (its limit is ${roles.limit}): ask one of its members for an invite, or try later.`);
     }
-    return { invited: false };
+    return undefined;
   }
 
   /**
    * A member here has just come into `room`. Made here (the first in it anywhere): what its last
    * members set goes (a room nobody owns starts afresh, as on IRC), and its maker runs it: a guest
    * while it stays, a registered maker for good, as its owner (the default room, `lobby`, is the
-   * admins'). Let in by an invitation: the invitation is used up.
+   * admins'). Holding an invitation: it is used up (or, lapsed, let go).
    */
-  entered(member: Member, room: Room, invited: boolean, lobby: string): void {
+  entered(member: Member, room: Room, lobby: string): void {
     const rk = roleKey(member);
     if (room.size === 1 && room.name !== lobby && room.roles.owner === undefined) {
       const owner = member.account;
@@ -141,7 +142,7 @@ export class Rules {
         },
         { quiet: true },
       );
-    } else if (invited || room.roles.invites?.[rk] !== undefined) {
+    } else if (room.roles.invites?.[rk] !== undefined) {
       this.setRoles(room, (r) => withoutInvite(r, rk));
     }
   }
@@ -268,10 +269,6 @@ export function runs(roles: RoomRoles, key: string): boolean {
   return roles.owner === key || roles.ops.includes(key);
 }
 
-function refusal(code: ErrorEvent["code"], message: string): ErrorEvent {
-  return { type: "error", code, message };
-}
-
 /** Whether the key given is the room's, compared in time that does not depend on where they differ. */
 function sameKey(given: string | undefined, key: string): boolean {
   if (given === undefined || given.length !== key.length) return false;
@@ -299,7 +296,7 @@ export function isBannedFrom(roles: RoomRoles | undefined, key: string, now: num
 }
 
 /** Whether a mute or ban lasting until `until` (0: until lifted) holds at `now`. */
-function inForce(until: number | undefined, now: number): boolean {
+export function inForce(until: number | undefined, now: number): boolean {
   return until !== undefined && (until === 0 || until > now);
 }
 

@@ -25,8 +25,8 @@ export interface Setting {
   readonly takes: "switch" | "key" | "number";
   /** For /help and /room: what it does. */
   readonly about: string;
-  /** Its value in `roles` (undefined: off). */
-  get(roles: RoomRoles): boolean | string | number | undefined;
+  /** Its value in `roles`: `true` for a switch that is on; undefined: off. */
+  get(roles: RoomRoles): true | string | number | undefined;
   /** `roles` with it set to `value` (undefined: off); the same roles if nothing changes. */
   put(roles: RoomRoles, value: true | string | number | undefined): RoomRoles;
 }
@@ -48,7 +48,7 @@ function setting(
     ...(inverted ? { inverted } : {}),
     takes,
     about,
-    get: (r) => valueOf(r[field]) ?? (takes === "switch" ? false : undefined),
+    get: (r) => valueOf(r[field]),
     put: (r, value) => {
       const v = valueOf(value);
       if (valueOf(r[field]) === v) return r;
@@ -109,7 +109,12 @@ export function settingsOf(roles: RoomRoles, member: boolean): RoomSettings | un
 
 /** Whether two rooms' roles differ in a setting. */
 export function settingsChanged(a: RoomRoles, b: RoomRoles): boolean {
-  return SETTINGS.some((s) => (s.get(a) || undefined) !== (s.get(b) || undefined));
+  return SETTINGS.some((s) => s.get(a) !== s.get(b));
+}
+
+/** Whether a setting's IRC mode letter is on in `roles` (+n is on when lines from outside are not let in). */
+export function modeOn(s: Setting, roles: RoomRoles): boolean {
+  return (s.get(roles) !== undefined) !== (s.inverted === true);
 }
 
 /** IRC's view: "+nt", "+iklnt key 20" (the key to members only, as IRC shows it). */
@@ -117,8 +122,8 @@ export function modeString(roles: RoomRoles, member: boolean): string {
   let letters = "";
   const args: string[] = [];
   for (const s of SETTINGS) {
+    if (!modeOn(s, roles)) continue;
     const v = s.get(roles);
-    if ((v === undefined || v === false) !== (s.inverted === true)) continue;
     letters += s.letter;
     if (s.takes === "key") args.push(member ? String(v) : "*");
     else if (s.takes === "number") args.push(String(v));

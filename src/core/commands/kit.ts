@@ -65,10 +65,8 @@ export function mayRun(ctx: CommandContext, name: CommandName, args: string): Er
   if (spec.who === "anyone" || (spec.showsToAnyone && args.trim() === "") || ctx.hub.isAdmin(ctx.me)) return undefined;
   if (spec.who === "admins") return error("not-allowed", `Only server admins can use /${name} (--admin, logged in to their registered name).`);
   const room = ctx.me.room;
-  const rules = ctx.hub.rules;
-  const owner = (r: Room) => r.roles.owner !== undefined && r.roles.owner === ctx.me.account;
   // A room no registered user owns is run by its operators, owners' commands included.
-  if (room && (spec.who === "operators" || room.roles.owner === undefined ? rules.isOp(ctx.me, room) : owner(room))) return undefined;
+  if (room && (spec.who === "operators" || room.roles.owner === undefined ? ctx.hub.rules.isOp(ctx.me, room) : room.roles.owner === ctx.me.account)) return undefined;
   const whose = spec.who === "owners" ? "owner" : "operators";
   return error("not-allowed", `Only a room's ${whose} (and server admins) can use /${name}.`);
 }

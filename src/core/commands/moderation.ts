@@ -9,7 +9,7 @@ import { sanitizeText } from "../../protocol/sanitize.ts";
 import { utcMinute } from "../../render/text.ts";
 import { type Ban, MAX_BANS, parseDuration } from "../../store/bans.ts";
 import { bannedName, isGuestKey, roleKey } from "../../store/rooms.ts";
-import { runs } from "../rules.ts";
+import { inForce, runs } from "../rules.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, reason, unknownUser, usage } from "./kit.ts";
 import type { Member, Room } from "../room.ts";
 
@@ -148,7 +148,7 @@ export const moderationCommands = {
     const room = ctx.me.room;
     if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.rules.isOp(ctx.me, room)) {
       const now = ctx.now();
-      const live = Object.entries(room.roles.banned ?? {}).filter(([, until]) => until === 0 || until > now);
+      const live = Object.entries(room.roles.banned ?? {}).filter(([, until]) => inForce(until, now));
       ctx.reply({ type: "notice", text: live.length === 0 ? `Nobody is banned from ${room.name}.` : `Banned from ${room.name} (${live.length}):`, ts: now });
       for (const [key, until] of live) {
         const when = until === 0 ? "until /unban" : `until ${utcMinute(until)} UTC`;

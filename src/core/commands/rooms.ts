@@ -88,10 +88,7 @@ function invited(ctx: CommandContext, room: Room, key: string, name: string, vis
 function describe(room: Room): string {
   const words = settingsWords(settingsOf(room.roles, true) ?? {});
   if (words === "") return `${room.name} is a public room: anyone may join it and speak. Its operators change that with /room (/help room).`;
-  const on = SETTINGS.filter((s) => {
-    const v = s.get(room.roles);
-    return v !== undefined && v !== false;
-  });
+  const on = SETTINGS.filter((s) => s.get(room.roles) !== undefined);
   return `${room.name} is ${words}:\n${on.map((s) => `  ${s.word}: ${s.about}`).join("\n")}`;
 }
 

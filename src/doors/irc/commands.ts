@@ -200,12 +200,12 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
   if (raw.startsWith("\u0001") && !action) return; // other CTCP (VERSION, PING…): not answered
   const said = sanitizeText(action ? action[1]! : raw).trim();
   if (said === "") return;
+  // A line within IRC's 512 bytes is relayed in one line, as IRC daemons do: what its source adds
+  // past 512 is cut, for everyone alike. A longer one (bunchat takes 4096) arrives whole, split over
+  // several lines for IRC readers.
+  const fit = (relayedTo: string) => (c.lineBytes <= IRC_LINE_BYTES ? oneIrcLine(c.name, relayedTo, said, action !== null) : said);
   for (const target of to.split(",").slice(0, 4)) {
     c.target = target;
-    // A line within IRC's 512 bytes is relayed in one line, as IRC daemons do: what its source
-    // adds past 512 is cut, for everyone alike. A longer one (bunchat takes 4096) arrives whole,
-    // split over several lines for IRC readers.
-    const text = c.lineBytes <= IRC_LINE_BYTES ? oneIrcLine(c.name, c.hub.find(target)?.name ?? target, said, action !== null) : said;
     // STATUSMSG: "@#room" for its operators, "+#room" for its voiced members and operators.
     const only: Only | undefined = target.startsWith("@#") ? "operators" : target.startsWith("+#") ? "voiced" : undefined;
     if (target.startsWith("#") || only) {
@@ -221,6 +221,7 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
         continue;
       }
       const ts = c.now();
+      const text = fit(`${only ? target[0] : ""}${room.name}`);
       const event = action && !only
         ? ({ type: "action", room: room.name, from: c.name, text, ts } as const)
         : ({ type: "public" as const, room: room.name, from: c.name, text, ts, ...(quiet ? { notice: true as const } : {}), ...(only ? { only } : {}) });
@@ -237,6 +238,7 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
       if (!quiet) c.send(c.out.numeric(N.ERR_NOSUCHNICK, [target, "No such nick"]));
       continue;
     }
+    const text = fit(user.name);
     runCommand(c.session, "pm", `${user.name} ${action ? `* ${c.name} ${text}` : text}`);
   }
 }

@@ -9,6 +9,7 @@ import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
 import { ircLine, mask } from "../../protocol/irc.ts";
 import { foldName } from "../../protocol/names.ts";
 import { bannedName } from "../../store/rooms.ts";
+import { inForce } from "../../core/rules.ts";
 import { channel, noSuchChannel, notOn, runIn } from "./channel.ts";
 import type { IrcCommandHost } from "./commands.ts";
 import type { ModeChange } from "./replies.ts";
@@ -116,7 +117,7 @@ function banList(c: IrcCommandHost, room: Room): string {
   let out = "";
   for (const [key, until] of Object.entries(room.roles.banned ?? {})) {
     const [by, at] = room.roles.banners?.[key] ?? [c.server, 0];
-    if (until === 0 || until > now) out += c.out.numeric(N.RPL_BANLIST, [room.name, `${bannedName(room.roles, key)}!*@*`, by, String(Math.floor(at / 1000))], false);
+    if (inForce(until, now)) out += c.out.numeric(N.RPL_BANLIST, [room.name, `${bannedName(room.roles, key)}!*@*`, by, String(Math.floor(at / 1000))], false);
   }
   return out + c.out.numeric(N.RPL_ENDOFBANLIST, [room.name, "End of channel ban list"]);
 }

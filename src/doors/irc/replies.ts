@@ -11,8 +11,8 @@ import { LIMITS } from "../../protocol/limits.ts";
 import { ircShared, kickLine, privmsgLines, timeTag } from "../../render/irc.ts";
 import { stamp, toText } from "../../render/text.ts";
 import { bannedName, roleKey, type RoomRoles } from "../../store/rooms.ts";
-import { runs } from "../../core/rules.ts";
-import { type Setting, SETTINGS } from "../../core/settings.ts";
+import { inForce, runs } from "../../core/rules.ts";
+import { modeOn, SETTINGS } from "../../core/settings.ts";
 import { MONITOR_LIMIT } from "./monitor.ts";
 import { VERSION } from "../../version.ts";
 import { Session } from "../../session/session.ts";
@@ -389,10 +389,7 @@ export class IrcReplies {
       if (voiced(before) !== voiced(after)) changes.push({ plus: voiced(after), letter: "v", arg: name });
     }
     const now = this.c.now();
-    const banned = (r: RoomRoles, key: string) => {
-      const until = r.banned?.[key];
-      return until !== undefined && (until === 0 || until > now);
-    };
+    const banned = (r: RoomRoles, key: string) => inForce(r.banned?.[key], now);
     for (const key of new Set([...Object.keys(before.banned ?? {}), ...Object.keys(after.banned ?? {})])) {
       const is = banned(after, key);
       if (banned(before, key) !== is) changes.push({ plus: is, letter: "b", arg: `${bannedName(is ? after : before, key)}!*@*` });
@@ -444,12 +441,6 @@ export interface ModeChange {
   plus: boolean;
   letter: string;
   arg?: string;
-}
-
-/** Whether a setting's IRC mode letter is on in `roles` (+n is on when lines from outside are not let in). */
-export function modeOn(s: Setting, roles: RoomRoles): boolean {
-  const v = s.get(roles);
-  return (v !== undefined && v !== false) !== (s.inverted === true);
 }
 
 /** MODE's parameters for some changes: "+it-k+o", "*", "Sam". */
