@@ -352,7 +352,7 @@ class ChatClient implements PacerHost<string> {
       } else if (command === "me" && this.roster.me !== undefined && Buffer.byteLength(line) <= this.maxLineBytes) {
         // Our own /me, as the others see it (a line of text stays on the screen as typed).
         const text = sanitizeText(input.args).trim();
-        const shown = text === "" ? undefined : this.render({ type: "action", room: this.roster.room ?? "", from: this.roster.me, text, ts: this.clock.now() });
+        const shown = text === "" ? undefined : this.render({ type: "action", id: "", room: this.roster.room ?? "", from: this.roster.me, text, ts: this.clock.now() });
         if (shown !== undefined) this.term.retype(shown, line);
       }
     }

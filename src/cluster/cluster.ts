@@ -38,7 +38,8 @@ import {
   SCRIPT_RETIRE,
   SCRIPT_TAKEOVER,
 } from "./scripts.ts";
-import { P } from "../store/redis/keys.ts";
+import { HISTORY_SEQ, P } from "../store/redis/keys.ts";
+import { type IdsHost, LeasedIds } from "./ids.ts";
 import { Outbound, type OutboundHost } from "./outbound.ts";
 import { claimTtl, Liveness, type LivenessHost } from "./liveness.ts";
 
@@ -84,7 +85,7 @@ function randomId(random: () => number, length: number): string {
 }
 
 
-export class Cluster extends Moderation implements NodeBus, RosterHost, ConnectionHost, HistoryLink, OutboundHost, LivenessHost {
+export class Cluster extends Moderation implements NodeBus, RosterHost, ConnectionHost, HistoryLink, OutboundHost, LivenessHost, IdsHost {
   /** The hub this node's users are in: built on this bus (and its stores), then given to join(). */
   hub!: Hub;
   readonly node: string;
@@ -103,6 +104,8 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
   private readonly clock: Clock;
   /** What this node tells the others, a turn at a time (outbound.ts). */
   readonly out: Outbound;
+  /** The ids this node gives lines (ids.ts). */
+  private readonly ids: LeasedIds;
   /** Heartbeats, names taken meanwhile, dead nodes (liveness.ts). */
   private readonly liveness: Liveness;
   /** Other nodes' users here, per node; and per node the last envelope seen and when it was last heard of. */
@@ -143,6 +146,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     });
     this.now = () => this.clock.now();
     this.out = new Outbound(this, randomId(options.random ?? Math.random, 8));
+    this.ids = new LeasedIds(this, this.out.boot);
     this.liveness = new Liveness(this);
   }
 
@@ -195,6 +199,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
         await cluster.takeOver();
       }
       await cluster.rejoin();
+      await cluster.ids.start();
     } catch (err) {
       for (const c of this.clients) c.close();
       if (err instanceof ClusterError) throw err;
@@ -278,6 +283,17 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
 
   write(op: "hist" | "topic", room: string, value: string): void {
     this.out.write(op, room, value);
+  }
+
+  nextId(): string {
+    return this.ids.nextId();
+  }
+
+  lease(count: number): Promise<number> {
+    return this.redis.cmd.send("INCRBY", [HISTORY_SEQ, String(count)]).then((last) => {
+      if (typeof last !== "number") throw new Error(`INCRBY answered ${String(last)}`);
+      return last;
+    });
   }
 
   command(name: string, args: string[]): Promise<unknown> {

@@ -75,6 +75,8 @@ const MAX_TEXT = LIMITS.maxLineBytes * 4;
 // Names and rooms are checked for their shape (hasNameShape, hasRoomShape), not the full rules:
 // the reserved names and look-alikes were checked where they were claimed, not on every line.
 const isText = (v: unknown, max = MAX_TEXT): v is string => typeof v === "string" && v.length <= max;
+/** A line id as nodes give them (ids.ts: <ms>-<n>, or <ms>-<boot>.<n>). */
+const isMessageId = (v: unknown): v is string => typeof v === "string" && /^\d{1,16}-[\w.]{1,40}$/.test(v);
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 /** A member's stay (Member.visit): what a node makes of it. */
 const isVisit = (v: unknown): v is string => typeof v === "string" && /^[a-z0-9.]{1,40}$/.test(v);
@@ -115,10 +117,11 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
   switch (v.type) {
     case "public":
     case "action":
-      if (!hasRoomShape(v.room) || !hasNameShape(v.from) || !isText(v.text) || !isTime(v.ts)) return undefined;
-      if (v.type === "action") return { type: v.type, room: v.room, from: v.from, text: v.text, ts: v.ts };
+      if (!isMessageId(v.id) || !hasRoomShape(v.room) || !hasNameShape(v.from) || !isText(v.text) || !isTime(v.ts)) return undefined;
+      if (v.type === "action") return { type: v.type, id: v.id, room: v.room, from: v.from, text: v.text, ts: v.ts };
       return {
         type: "public",
+        id: v.id,
         room: v.room,
         from: v.from,
         text: v.text,
@@ -176,8 +179,8 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
     case "rename":
       return hasNameShape(v.from) && hasNameShape(v.to) && isTime(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined;
     case "topic":
-      return hasRoomShape(v.room) && isText(v.text, LIMITS.topicMaxLength) && hasNameShape(v.by) && isTime(v.ts)
-        ? { type: "topic", room: v.room, text: v.text, by: v.by, ts: v.ts }
+      return isMessageId(v.id) && hasRoomShape(v.room) && isText(v.text, LIMITS.topicMaxLength) && hasNameShape(v.by) && isTime(v.ts)
+        ? { type: "topic", id: v.id, room: v.room, text: v.text, by: v.by, ts: v.ts }
         : undefined;
     case "account":
       return hasNameShape(v.name) && (v.account === null || isAccountKey(v.account))
@@ -193,8 +196,8 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
       if (e.type === "invite") {
         return hasRoomShape(e.room) ? { type: "pm", to: v.to, node: v.node, event: { type: "invite", from: e.from, room: e.room, ts: e.ts } } : undefined;
       }
-      return e.type === "private" && isText(e.text)
-        ? { type: "pm", to: v.to, node: v.node, event: { type: "private", from: e.from, text: e.text, ts: e.ts } }
+      return e.type === "private" && isMessageId(e.id) && isText(e.text)
+        ? { type: "pm", to: v.to, node: v.node, event: { type: "private", id: e.id, from: e.from, text: e.text, ts: e.ts } }
         : undefined;
     }
     case "undelivered":

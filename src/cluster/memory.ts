@@ -16,6 +16,13 @@ import { entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from
 export class MemoryNetwork {
   readonly nodes = new Map<string, MemoryBus>();
   readonly names = new Map<string, string>();
+  /** What every node's line ids count from (Redis's sequence, as ids.ts leases it). */
+  private lastId = 0;
+
+  /** A line id no node of this network gave before, in the form a Redis cluster's take. */
+  nextId(): string {
+    return `${Date.now()}-${++this.lastId}`;
+  }
 
   /** A new node: a hub is made on it, then it joins (it learns who is on the others, and they who is on it). */
   node(node: string, log: (line: string) => void = () => {}): MemoryBus {
@@ -60,6 +67,10 @@ export class MemoryBus extends Moderation implements NodeBus, RosterHost {
   }
 
   // Bus: what happens here, for the other nodes.
+
+  nextId(): string {
+    return this.network.nextId();
+  }
 
   relay(event: RelayEvent): void {
     if (event.type === "quit") this.free(event.name);

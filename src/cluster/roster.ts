@@ -240,7 +240,7 @@ export class RemoteRoster {
         const member = this.find(node, event.by);
         const room = hub.room(event.room);
         if (!member || !room?.has(member)) return this.host.resync();
-        return hub.setTopic(room, event.text, member, event.ts);
+        return hub.setTopic(room, event.text, member, event.ts, event.id);
       }
       case "join": {
         const member = this.find(node, event.name) ?? this.add(node, { name: event.name, rooms: [] }, event.ts);

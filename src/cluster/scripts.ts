@@ -7,12 +7,12 @@
 //   bunchat:nodes           every node that has joined
 //   bunchat:cleanup:<node>  taken by the one survivor that announces a dead node's users leaving
 //   bunchat:node:<node>     a channel only that node subscribes to: PUBLISH says whether it is alive
-//   bunchat:history:<room>  a stream of the room's kept lines (field "e": the line as JSON), oldest first;
-//                           ids <ms>-<n>, n from bunchat:history-seq, so that ids order lines across rooms
-//   bunchat:history-clock   the newest time in those ids (a clock that goes back does not make them go back)
+//   bunchat:history:<room>  a stream of the room's kept lines (field "e": the line as JSON), oldest first,
+//                           each under its id (<ms>-<n>, ids.ts), or with it in field "i"
+//   bunchat:history-seq     the cluster's sequence that nodes lease the <n> of ids from, in blocks
 //   bunchat:topics          room -> its topic as JSON {text, by, ts}
 
-import { HISTORY_CLOCK, HISTORY_SEQ, P } from "../store/redis/keys.ts";
+import { P } from "../store/redis/keys.ts";
 
 /** The channel every envelope is published on. */
 export const CHANNEL = `${P}events`;
@@ -55,10 +55,11 @@ end
 /**
  * ARGV: channel, envelope ('' for none), node, deadline (Redis's clock, ms), lines kept per room,
  * then (op, field, value) triples: set a user's record, or del it and free its name; hist: add a
- * line to room `field`'s history; topic: set room `field`'s topic ('' clears it). Past the
- * deadline nothing is done: 0. History is written before the envelope is published: a line anyone
- * elsewhere has received is in it. A line's id is <ms>-<n>, n counted across every room, so that
- * lines of several rooms (a /search) are ordered as they were said even within one millisecond.
+ * line to room `field`'s history (value: its id, a space, the line as JSON); topic: set room
+ * `field`'s topic ('' clears it). Past the deadline nothing is done: 0. History is written before
+ * the envelope is published: a line anyone elsewhere has received is in it. A line is stored under
+ * its own id (ids.ts); one that would not come after the newest in its stream (said on another
+ * node in the same millisecond) goes just after it, with its id in field "i".
  */
 export const SCRIPT_TURN = `${LUA_FREE_NAMES}
 local now = redis.call('TIME')
@@ -66,21 +67,17 @@ local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 if ms > tonumber(ARGV[4]) then return 0 end
 local node = ARGV[3]
 local users = '${P}users:' .. node
-local clock
 for i = 6, #ARGV, 3 do
   local op, field = ARGV[i], ARGV[i + 1]
   if op == 'set' then
     redis.call('HSET', users, field, ARGV[i + 2])
   elseif op == 'hist' then
-    -- One order for every room's lines: the id's time never goes back, its sequence is global
-    if not clock then
-      clock = math.max(ms, tonumber(redis.call('GET', '${HISTORY_CLOCK}') or '0'))
-      redis.call('SET', '${HISTORY_CLOCK}', clock)
-    end
+    local v = ARGV[i + 2]
+    local sp = string.find(v, ' ', 1, true)
+    local id, line = string.sub(v, 1, sp - 1), string.sub(v, sp + 1)
     local key = '${P}history:' .. field
-    local id = clock .. '-' .. redis.call('INCR', '${HISTORY_SEQ}')
-    if redis.pcall('XADD', key, 'MAXLEN', '~', ARGV[5], id, 'e', ARGV[i + 2])['err'] then
-      redis.call('XADD', key, 'MAXLEN', '~', ARGV[5], '*', 'e', ARGV[i + 2]) -- a stream ahead of us (an older bunchat's ids)
+    if redis.pcall('XADD', key, 'MAXLEN', '~', ARGV[5], id, 'e', line)['err'] then
+      redis.call('XADD', key, 'MAXLEN', '~', ARGV[5], '*', 'e', line, 'i', id)
     end
   elseif op == 'topic' then
     if ARGV[i + 2] == '' then redis.call('HDEL', '${P}topics', field) else redis.call('HSET', '${P}topics', field, ARGV[i + 2]) end

@@ -1,7 +1,7 @@
 // How a hub reaches users on other nodes, and what it tells them: the bus is made before the hub
 // (src/app.ts) and is handed to it; Redis (src/cluster/cluster.ts) and memory (src/cluster/memory.ts) are two.
 
-import type { LeaveReason, ServerEvent } from "../protocol/events.ts";
+import type { LeaveReason, MessageId, ServerEvent } from "../protocol/events.ts";
 import type { RolesNews, RoomRoles } from "../store/rooms.ts";
 import type { Member } from "./room.ts";
 
@@ -18,6 +18,8 @@ export type RelayEvent =
  * members here do; what the others do comes in through the hub's own operations.
  */
 export interface Bus {
+  /** The id of the next line said here: unique across the cluster (a history in Redis gives the same ones). */
+  nextId(): MessageId;
   relay(event: RelayEvent): void;
   /** A member here went away (reason) or came back (undefined). */
   relayAway(name: string, reason: string | undefined): void;

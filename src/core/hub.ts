@@ -12,7 +12,7 @@ import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { Turns } from "./turns.ts";
 import { Encoded } from "../render/codec.ts";
 import { DEFAULT_ROOM, SERVER_LIMITS, USERS_SHOWN } from "../protocol/limits.ts";
-import type { ErrorEvent, LeaveReason, ServerEvent } from "../protocol/events.ts";
+import type { ErrorEvent, LeaveReason, MessageId, ServerEvent } from "../protocol/events.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore } from "../store/history.ts";
 import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields, viewOf } from "./room.ts";
@@ -328,6 +328,11 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     this.rooms.delete(room);
   }
 
+  /** The id of the next line said here (keeping.ts). */
+  nextId(): MessageId {
+    return this.keeping.nextId();
+  }
+
   /** A line or /me said in a room by one of its members: to everyone else in it, here and elsewhere. */
   say(room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>, from: Member): void {
     if (event.type === "public" && event.only) return this.sayToSome(room, event, from);
@@ -372,9 +377,9 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   }
 
   /** /topic <text>: set ("" clears it) and told to everyone in the room, the setter too. */
-  setTopic(room: Room, text: string, by: Member, ts: number): void {
+  setTopic(room: Room, text: string, by: Member, ts: number, id = this.nextId()): void {
     room.topic = text === "" ? undefined : { text, by: by.name, ts };
-    const event = { type: "topic", room: room.name, text, by: by.name, ts } as const;
+    const event = { type: "topic", id, room: room.name, text, by: by.name, ts } as const;
     room.say(event);
     if (by.node === undefined) {
       this.keeping.keep(event);

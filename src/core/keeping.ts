@@ -3,10 +3,11 @@
 // room is known at all (has a past) for a bot that posts to it.
 
 import type { Clock } from "../net/clock.ts";
-import type { Topic } from "../protocol/events.ts";
+import type { MessageId, Topic } from "../protocol/events.ts";
 import { checkRoom } from "../protocol/names.ts";
-import { type HistoryStore, type Kept, type KeptEvent, type Maybe, settled } from "../store/history.ts";
+import { freshIds, type HistoryStore, type Kept, type KeptEvent, type Maybe, settled } from "../store/history.ts";
 import type { RoomRoles, RoomStore } from "../store/rooms.ts";
+import type { Bus } from "./bus.ts";
 import type { Room } from "./room.ts";
 
 /** Lines kept are written at most this long after they are said: what a crash (kill -9) can lose. */
@@ -26,6 +27,8 @@ export interface KeepingHost {
   readonly clock: Clock;
   readonly lobby: string;
   readonly history: HistoryStore | undefined;
+  /** Other nodes: ids are the cluster's when no store gives them. */
+  readonly bus: Bus | undefined;
   readonly roomStore: RoomStore | undefined;
   room(name: string): Room | undefined;
 }
@@ -37,11 +40,21 @@ export class Keeping {
     this.host.history?.flush();
   };
 
+  /** Ids when no store gives them (no history). */
+  private readonly ownIds: { next(): number };
+
   constructor(
     private readonly host: KeepingHost,
     /** Lines of a room shown to whoever joins it. */
     private readonly replayOnJoin: number,
-  ) {}
+  ) {
+    this.ownIds = freshIds(host.clock);
+  }
+
+  /** The id of the next line said here: the store's (a file's row numbers, a cluster's ids), the cluster's, or counted here. */
+  nextId(): MessageId {
+    return this.host.history?.nextId() ?? this.host.bus?.nextId() ?? String(this.ownIds.next());
+  }
 
   /**
    * What whoever joins the room `input` names is shown of its past (undefined: nothing, or history

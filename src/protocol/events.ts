@@ -1,7 +1,10 @@
 // Everything the server tells a client. Each event is encoded once per mode (src/render/codec.ts).
 
-/** How a connection is written to: plain text, JSON lines, or IRC (with server-time tags: "irc-time"). */
-export type Mode = "text" | "json" | "irc" | "irc-time";
+/**
+ * How a connection is written to: plain text, JSON lines, or IRC: without tags, with server-time's
+ * ("irc-time"), or with every tag (message-tags: "irc-tags", the time, a line's msgid, clients' tags).
+ */
+export type Mode = "text" | "json" | "irc" | "irc-time" | "irc-tags";
 
 /**
  * How a recipient sees an event: in its mode, and in plain text "tagged" when the event is from a
@@ -121,9 +124,10 @@ export type ServerEvent =
   /** `notice`: said as an IRC NOTICE (a bot's convention: no automatic reply to it). */
   /** `bot`: posted through the HTTP API with a bot's token (the name is the bot's, held for it). */
   /** `only`: for the room's operators (IRC's PRIVMSG @#room), or its voiced members and operators (+#room); never kept. */
-  | { type: "public"; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only }
-  | { type: "private"; from: string; text: string; ts: number }
-  | { type: "private-sent"; to: string; text: string; ts: number }
+  /** `id`: the line's identity (MessageId), given when the server accepted it. */
+  | { type: "public"; id: MessageId; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only }
+  | { type: "private"; id: MessageId; from: string; text: string; ts: number }
+  | { type: "private-sent"; id: MessageId; to: string; text: string; ts: number }
   /** Someone asks you to join a room they are in (/invite); you join it or not. */
   | { type: "invite"; from: string; room: string; ts: number }
   /** Your /invite reached them. */
@@ -158,7 +162,7 @@ export type ServerEvent =
       awayCount?: number;
       prefix?: string;
     }
-  | { type: "action"; room: string; from: string; text: string; ts: number } // /me
+  | { type: "action"; id: MessageId; room: string; from: string; text: string; ts: number } // /me
   /**
    * You joined `room` (`joined`) or switched to it, a room you were in: plain lines now go there.
    * Who is in it as /users lists it, and its topic.
@@ -183,7 +187,7 @@ export type ServerEvent =
   /** `kicked`: put out by an operator (by whom and why, "by Sam: spamming"), not a /part. */
   | { type: "parted"; room: string; current?: string; kicked?: string }
   /** Someone set (text) or cleared ("") the topic of a room you are in. */
-  | { type: "topic"; room: string; text: string; by: string; ts: number }
+  | { type: "topic"; id: MessageId; room: string; text: string; by: string; ts: number }
   /** /topic without text: the current room's topic, if it has one. */
   | { type: "topic-is"; room: string; topic?: Topic }
   /** /rooms: the rooms (the first ROOMS_SHOWN), sorted by name, with a prefix those starting with it. */
@@ -228,6 +232,13 @@ export type ServerEvent =
   | { type: "error"; code: ErrorCode; message: string }
   | { type: "bye"; name: string } // name is "" when leaving before choosing one
   | { type: "shutdown" };
+
+/**
+ * A line's identity: given by the server when it accepts the line (room lines, actions, topics,
+ * bots' posts, private messages), unique on the server and across a cluster, and increasing within
+ * a room in the order its history holds the lines. Opaque to clients: compare them for equality.
+ */
+export type MessageId = string;
 
 /** Who in a room a line is for, when not everyone: its operators, or its voiced members and operators. */
 export type Only = "operators" | "voiced";

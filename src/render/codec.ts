@@ -8,21 +8,28 @@ import { toText } from "./text.ts";
 
 const utf8 = new TextEncoder();
 
+type IrcView = "irc" | "irc-time" | "irc-tags";
+
 /** Every view an event is encoded in. */
-export const VIEWS: readonly View[] = ["text", "tagged", "json", "irc", "irc-time"];
+export const VIEWS: readonly View[] = ["text", "tagged", "json", "irc", "irc-time", "irc-tags"];
 
 /**
  * Whether a view says a run of joins or leaves in one line ("Ana, Sam and 3 more joined"). IRC's
  * clients keep a channel's names from its JOINs and PARTs, so its views state each change.
  */
 export function summarisesPresence(view: View): boolean {
-  return view !== "irc" && view !== "irc-time";
+  return !isIrc(view);
+}
+
+/** Whether a view is one of IRC's. */
+export function isIrc(view: View): view is "irc" | "irc-time" | "irc-tags" {
+  return view === "irc" || view === "irc-time" || view === "irc-tags";
 }
 
 /** The event as one line of the wire, newline included, before it is turned into bytes. */
 export function wireLine(event: ServerEvent, view: View): string {
   if (view === "json") return `${JSON.stringify(event)}\n`;
-  if (view === "irc" || view === "irc-time") return ircShared(event, view === "irc-time");
+  if (isIrc(view)) return ircShared(event, view);
   return `${toText(event, view === "tagged")}\n`;
 }
 
@@ -42,8 +49,8 @@ export class Encoded {
   private textLine?: string;
   private taggedLine?: string;
   private jsonLine?: string;
-  /** IRC's two views (with and without server-time), rarer: one object for both when needed. */
-  private irc?: { bytes: Partial<Record<"irc" | "irc-time", Uint8Array>>; lines: Partial<Record<"irc" | "irc-time", string>> };
+  /** IRC's views (without tags, with server-time's, with every tag), rarer: one object for them when needed. */
+  private irc?: { bytes: Partial<Record<IrcView, Uint8Array>>; lines: Partial<Record<IrcView, string>> };
   constructor(readonly event: ServerEvent) {}
   bytes(view: View): Uint8Array {
     if (view === "text") return (this.text ??= utf8.encode(this.line("text")));

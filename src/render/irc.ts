@@ -14,6 +14,16 @@ export function timeTag(ts: number): string {
   return `@time=${new Date(ts).toISOString()} `;
 }
 
+/**
+ * The tags an IRC view is sent before a line said at `ts` (and, for a line with one, its msgid):
+ * none, server-time's, or every tag (message-tags). Ends with the space that ends the tags.
+ */
+export function lineTags(view: "irc" | "irc-time" | "irc-tags", ts: number, id?: string): string {
+  if (view === "irc") return "";
+  if (view === "irc-time" || id === undefined) return timeTag(ts);
+  return `@time=${new Date(ts).toISOString()};msgid=${id} `;
+}
+
 const utf8 = new TextEncoder();
 
 /**
@@ -73,11 +83,11 @@ export function privmsgLines(from: string, target: string, text: string, action:
 }
 
 /**
- * An event every member of a room is sent, as IRC lines (with the server-time tag if `time`); ""
- * for an event that is never shared (those name their recipient: the door writes them).
+ * An event every member of a room is sent, as IRC lines in `view` (with the tags it takes); "" for
+ * an event that is never shared (those name their recipient: the door writes them).
  */
-export function ircShared(event: ServerEvent, time: boolean): string {
-  const tag = time && "ts" in event ? timeTag(event.ts) : "";
+export function ircShared(event: ServerEvent, view: "irc" | "irc-time" | "irc-tags"): string {
+  const tag = "ts" in event ? lineTags(view, event.ts, "id" in event ? event.id : undefined) : "";
   switch (event.type) {
     case "public":
       // A line for some of the room (STATUSMSG): to "@#room" or "+#room".

@@ -64,7 +64,7 @@ export class NativeAdapter implements Adapter {
         }
         const room = session.room;
         if (!room) return session.reply(notInRoom());
-        const refused = say(session, room, { type: "public", room: room.name, from: session.name, text, ts: session.now() });
+        const refused = say(session, room, { type: "public", id: session.hub.nextId(), room: room.name, from: session.name, text, ts: session.now() });
         if (refused) session.reply(refused);
         return;
       }

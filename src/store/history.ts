@@ -7,7 +7,7 @@
 // (100 ms) later: a line is on disk a tenth of a second after anyone saw it (or failed to be, and
 // the store says it is paused).
 
-import type { KeptEvent, Topic } from "../protocol/events.ts";
+import type { KeptEvent, MessageId, Topic } from "../protocol/events.ts";
 
 export type { KeptEvent };
 
@@ -39,11 +39,21 @@ export function storedType(event: KeptEvent): string {
 }
 
 /** A kept line from its stored parts; undefined if they are not one. */
-export function storedEvent(type: unknown, room: string, from: string, text: string, ts: number): KeptEvent | undefined {
-  if (type === "topic") return { type, room, text, by: from, ts };
-  if (type === "public" || type === "action") return { type, room, from, text, ts };
-  if (type === "bot") return { type: "public", room, from, text, ts, bot: true };
+export function storedEvent(type: unknown, id: MessageId, room: string, from: string, text: string, ts: number): KeptEvent | undefined {
+  if (type === "topic") return { type, id, room, text, by: from, ts };
+  if (type === "public" || type === "action") return { type, id, room, from, text, ts };
+  if (type === "bot") return { type: "public", id, room, from, text, ts, bot: true };
   return undefined;
+}
+
+/**
+ * Ids for a server whose ids are not a file's row numbers (`--db none`, no history): counted from
+ * the start time in microseconds, so that a restarted server never gives an id a client may still
+ * hold from before (unless it said more than a million lines a second).
+ */
+export function freshIds(clock: { now(): number }): { next(): number } {
+  let next = Math.floor(clock.now()) * 1000;
+  return { next: () => next++ };
 }
 
 /** Bytes the lines kept in memory for replay on join may take unless --replay-memory says otherwise. */
@@ -95,7 +105,9 @@ export interface HistoryStore {
   /** Where it lives, for the log ("bunchat.sqlite", "memory"). */
   readonly where: string;
   readonly writes: HistoryCounts;
-  /** Keeps an event said here (written at the next flush). */
+  /** The id of the next line said here (kept or not: a private message takes one too), increasing. */
+  nextId(): MessageId;
+  /** Keeps an event said here (its id from nextId, in the order they were given). */
   keep(event: KeptEvent): void;
   /** Writes what was kept since the last flush, together (the hub calls it every HISTORY_FLUSH_MS while lines come). */
   flush(): void;

@@ -64,7 +64,7 @@ describe("one chat across nodes, through Redis (the rest is in bus.case.ts, for 
       n: clusterOf(a).node,
       b: "crossed",
       s: 1,
-      e: [{ type: "pm", to: "Ghost", node: clusterOf(b).node, event: { type: "private", from: "Sam", text: "still there?", ts: 0 } }],
+      e: [{ type: "pm", to: "Ghost", node: clusterOf(b).node, event: { type: "private", id: "1", from: "Sam", text: "still there?", ts: 0 } }],
     });
     await sam.next("! Ghost left before your private message arrived; it was not delivered.");
   });
@@ -462,7 +462,7 @@ describe("envelopes", () => {
       s,
       e: [
         ...(s === 1 ? [{ type: "join" as const, room: "#lobby", name: "Zed", ts: 0 }] : []),
-        { type: "public" as const, room: "#lobby", from: "Zed", text, ts: 0 },
+        { type: "public" as const, id: "2", room: "#lobby", from: "Zed", text, ts: 0 },
       ],
     });
     cluster.apply(envelope(1, "one"));

@@ -60,7 +60,7 @@ describe("real IRC clients", () => {
     // A line said three hours ago: irssi, as configured by default (server-time asked for, but its
     // own clock shown: show_server_time is off), must still show when it was said.
     const then = Date.now() - 3 * 3600_000;
-    t.server.hub.history!.keep({ type: "public", room: "#dev", from: "Bo", text: "said three hours ago", ts: then });
+    t.server.hub.history!.keep({ type: "public", id: t.server.hub.nextId(), room: "#dev", from: "Bo", text: "said three hours ago", ts: then });
     t.server.hub.history!.flush();
     const irssi = Terminal.start(["irssi", `--home=${home}`, "-c", "127.0.0.1", "-p", String(t.server.ircPort), "-n", "Ana"]);
     await until(() => t.server.hub.find("Ana") !== undefined, 10_000);

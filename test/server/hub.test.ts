@@ -26,7 +26,7 @@ function makeHub(options: HubOptions = {}) {
     return result.room;
   };
   const say = (from: Member, text: string, room = from.room!) =>
-    hub.say(room, { type: "public", room: room.name, from: from.name, text, ts: 1 }, from);
+    hub.say(room, { type: "public", id: hub.nextId(), room: room.name, from: from.name, text, ts: 1 }, from);
   const turn = () => {
     clock.advance(1000);
     hub.turns.flushHeld();
@@ -211,7 +211,7 @@ describe("Hub: rooms", () => {
     turn();
     expect(here.lines()).toEqual(["Sam: hi"]);
     expect(away.lines()).toEqual(["[#dev] Sam: hi"]);
-    expect(JSON.parse(json.lines()[0]!)).toEqual({ type: "public", room: "#dev", from: "Sam", text: "hi", ts: 1 });
+    expect(JSON.parse(json.lines()[0]!)).toEqual({ type: "public", id: expect.stringMatching(/^\d+$/), room: "#dev", from: "Sam", text: "hi", ts: 1 });
     expect(outside.got).toEqual([]);
     expect(sam.got).toEqual([]);
   });
@@ -340,7 +340,7 @@ describe("Hub: delivery in a turn", () => {
   test("send reaches exactly one member", () => {
     const { hub, enter } = makeHub();
     const [a, b] = [enter(member("A")), enter(member("B"))];
-    hub.send(b, { type: "private", from: "A", text: "psst", ts: 1 });
+    hub.send(b, { type: "private", id: "3", from: "A", text: "psst", ts: 1 });
     expect(a.got).toHaveLength(0);
     expect(b.lines()).toEqual(["[pm from A] psst"]);
   });

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KeptEvent } from "../../src/protocol/events.ts";
+import { keepIn, type Unsaid } from "../helpers/kept.ts";
 import { parseSearch, type Retention, type SearchQuery } from "../../src/store/history.ts";
 import { HistoryOpenError, KNOWN_MIGRATIONS, migrate, SCHEMA_VERSION, SqliteFile } from "../../src/store/sqlite/file.ts";
 import { MAX_BACKLOG, RETRY_MS, SqliteHistory } from "../../src/store/sqlite/history.ts";
@@ -25,7 +26,7 @@ const tempDir = () => {
 };
 
 const T0 = Date.UTC(2026, 10, 30, 12);
-const say = (room: string, from: string, text: string, ts = T0): KeptEvent => ({ type: "public", room, from, text, ts });
+const say = (room: string, from: string, text: string, ts = T0): Unsaid => ({ type: "public", room, from, text, ts });
 const texts = (kept: { event: KeptEvent }[]) => kept.map((k) => k.event.text);
 const query = (text: string): SearchQuery => {
   const q = parseSearch(text);
@@ -58,10 +59,10 @@ function openStore(
 describe("sqlite history", () => {
   test("lines come back per room, oldest first, paged by id; unwritten ones too", () => {
     const { store } = openStore();
-    for (let i = 1; i <= 5; i++) store.keep(say("#a", "Sam", `a${i}`));
-    store.keep(say("#b", "Ana", "b1"));
+    for (let i = 1; i <= 5; i++) keepIn(store, say("#a", "Sam", `a${i}`));
+    keepIn(store, say("#b", "Ana", "b1"));
     store.flush();
-    store.keep(say("#a", "Sam", "a6")); // not written yet
+    keepIn(store, say("#a", "Sam", "a6")); // not written yet
     expect(texts(store.recent("#a", 3))).toEqual(["a4", "a5", "a6"]);
     const page = store.before("#a", 3);
     expect(texts(store.before("#a", 10, page[0]!.id))).toEqual(["a1", "a2", "a3"]);
@@ -74,11 +75,11 @@ describe("sqlite history", () => {
     const path = join(tempDir(), "h.sqlite");
     let handle: Database | undefined;
     const { store } = openStore(path, undefined, { ringSize: 3, onOpen: (db) => void (handle = db) });
-    for (let i = 1; i <= 4; i++) store.keep(say("#a", "Sam", `a${i}`));
+    for (let i = 1; i <= 4; i++) keepIn(store, say("#a", "Sam", `a${i}`));
     store.flush();
     expect(texts(store.recent("#a", 3))).toEqual(["a2", "a3", "a4"]);
     handle!.exec("DELETE FROM chunks"); // the file is no longer read for #a…
-    store.keep(say("#a", "Sam", "a5"));
+    keepIn(store, say("#a", "Sam", "a5"));
     expect(texts(store.recent("#a", 2))).toEqual(["a4", "a5"]); // …its ring follows what is kept
     expect(store.recent("#b", 3)).toEqual([]);
   });
@@ -88,14 +89,14 @@ describe("sqlite history", () => {
     const { store } = openStore(":memory:", undefined, { ringSize: 21, ringBytes: budget });
     const long = (room: number, i: number) => `${room}:${i}:${"x".repeat(3990)}`;
     for (let room = 0; room < 50; room++) {
-      for (let i = 0; i < 21; i++) store.keep(say(`#r${room}`, "Mal", long(room, i)));
+      for (let i = 0; i < 21; i++) keepIn(store, say(`#r${room}`, "Mal", long(room, i)));
       store.recent(`#r${room}`, 20); // joined: its ring is read
       expect(store.ringMemory).toBeLessThanOrEqual(budget);
     }
     store.flush();
     // A room whose ring was forgotten long ago is read from the file, and its ring follows the next lines.
     expect(texts(store.recent("#r0", 20))).toEqual(Array.from({ length: 20 }, (_, i) => long(0, i + 1)));
-    store.keep(say("#r0", "Sam", "newest"));
+    keepIn(store, say("#r0", "Sam", "newest"));
     expect(texts(store.recent("#r0", 2))).toEqual([long(0, 20), "newest"]);
     expect(store.ringMemory).toBeLessThanOrEqual(budget);
     expect(store.ringMemory).toBeGreaterThan(0);
@@ -104,24 +105,21 @@ describe("sqlite history", () => {
   test("a file keeps lines, actions and topics across a restart, and ids go on growing", () => {
     const path = join(tempDir(), "h.sqlite");
     const first = openStore(path).store;
-    first.keep(say("#a", "Sam", "hello"));
-    first.keep({ type: "action", room: "#a", from: "Sam", text: "waves", ts: T0 });
-    first.keep({ type: "topic", room: "#a", text: "ship it", by: "Ana", ts: T0 + 1 });
-    first.keep(say("#a", "Ana", "bye"));
+    const kept = [
+      keepIn(first, say("#a", "Sam", "hello")),
+      keepIn(first, { type: "action", room: "#a", from: "Sam", text: "waves", ts: T0 }),
+      keepIn(first, { type: "topic", room: "#a", text: "ship it", by: "Ana", ts: T0 + 1 }),
+      keepIn(first, say("#a", "Ana", "bye")),
+    ];
     const lastId = first.before("#a", 1)[0]!.id;
     first.close();
     const again = openStore(path).store;
-    expect(again.before("#a", 10).map((k) => k.event)).toEqual([
-      say("#a", "Sam", "hello"),
-      { type: "action", room: "#a", from: "Sam", text: "waves", ts: T0 },
-      { type: "topic", room: "#a", text: "ship it", by: "Ana", ts: T0 + 1 },
-      say("#a", "Ana", "bye"),
-    ]);
+    expect(again.before("#a", 10).map((k) => k.event)).toEqual(kept);
     expect(again.recent("#a", 2).map((k) => k.event.text)).toEqual(["ship it", "bye"]);
     expect(again.topic("#a")).toEqual({ text: "ship it", by: "Ana", ts: T0 + 1 });
-    again.keep(say("#a", "Bo", "after"));
+    keepIn(again, say("#a", "Bo", "after"));
     expect(again.before("#a", 1)[0]!.id).toBe(lastId + 1);
-    again.keep({ type: "topic", room: "#a", text: "", by: "Sam", ts: T0 + 2 });
+    keepIn(again, { type: "topic", room: "#a", text: "", by: "Sam", ts: T0 + 2 });
     expect(again.topic("#a")).toBeUndefined(); // cleared before it is even written
     again.close();
     expect(openStore(path).store.topic("#a")).toBeUndefined();
@@ -131,8 +129,8 @@ describe("sqlite history", () => {
     const path = join(tempDir(), "h.sqlite");
     const { store } = openStore(path, { linesPerRoom: 50, days: 0 });
     for (let turn = 0; turn < 40; turn++) {
-      for (let i = 0; i < 5; i++) store.keep(say("#a", "Sam", `line ${turn * 5 + i}`));
-      store.keep(say("#b", "Ana", `b ${turn}`));
+      for (let i = 0; i < 5; i++) keepIn(store, say("#a", "Sam", `line ${turn * 5 + i}`));
+      keepIn(store, say("#b", "Ana", `b ${turn}`));
       store.flush();
     }
     store.close();
@@ -154,9 +152,9 @@ describe("sqlite history", () => {
     const clock = fakeClock();
     const now = clock.now();
     const { store } = openStore(":memory:", { linesPerRoom: 1000, days: 2 }, { clock });
-    store.keep(say("#a", "Sam", "three days old", now - 3 * 86_400_000));
+    keepIn(store, say("#a", "Sam", "three days old", now - 3 * 86_400_000));
     store.flush();
-    store.keep(say("#a", "Sam", "one day old", now - 86_400_000));
+    keepIn(store, say("#a", "Sam", "one day old", now - 86_400_000));
     store.flush();
     clock.advance(60_000);
     expect(texts(store.before("#a", 10))).toEqual(["one day old"]);
@@ -164,10 +162,10 @@ describe("sqlite history", () => {
 
   test("search: every word, any case and accents, word starts, the user's rooms only, newest first", () => {
     const { store } = openStore();
-    store.keep(say("#dev", "Sam", "Deploy failed on staging"));
-    store.keep(say("#dev", "Ana", "the deploy is fixed"));
-    store.keep(say("#ops", "Bo", "deploy failing again"));
-    store.keep(say("#dev", "Ana", "Café at three"));
+    keepIn(store, say("#dev", "Sam", "Deploy failed on staging"));
+    keepIn(store, say("#dev", "Ana", "the deploy is fixed"));
+    keepIn(store, say("#ops", "Bo", "deploy failing again"));
+    keepIn(store, say("#dev", "Ana", "Café at three"));
     const hits = (q: string, rooms = ["#dev", "#ops"]) => texts(store.search(rooms, query(q)));
     expect(hits("deploy")).toEqual(["deploy failing again", "the deploy is fixed", "Deploy failed on staging"]);
     expect(hits("DEPLOY fail*")).toEqual(["deploy failing again", "Deploy failed on staging"]);
@@ -179,9 +177,9 @@ describe("sqlite history", () => {
 
   test("search across rooms written together: the newest lines win, whichever room's chunk starts first", () => {
     const { store } = openStore();
-    store.keep(say("#a", "Sam", "x a0"));
-    for (let i = 1; i <= 25; i++) store.keep(say("#b", "Ana", `x b${i}`));
-    for (let i = 1; i <= 4; i++) store.keep(say("#a", "Sam", `x a${i}`));
+    keepIn(store, say("#a", "Sam", "x a0"));
+    for (let i = 1; i <= 25; i++) keepIn(store, say("#b", "Ana", `x b${i}`));
+    for (let i = 1; i <= 4; i++) keepIn(store, say("#a", "Sam", `x a${i}`));
     store.flush(); // one write: #a's chunk starts before #b's but ends after it
     expect(texts(store.search(["#a", "#b"], query("x")))).toEqual([
       "x a4",
@@ -194,7 +192,7 @@ describe("sqlite history", () => {
 
   test("search answers at most 20, newest first", () => {
     const { store } = openStore();
-    for (let i = 0; i < 100; i++) store.keep(say("#a", "Sam", `spam ${i}`));
+    for (let i = 0; i < 100; i++) keepIn(store, say("#a", "Sam", `spam ${i}`));
     const found = texts(store.search(["#a"], query("spam")));
     expect(found).toHaveLength(20);
     expect(found[0]).toBe("spam 99");
@@ -202,7 +200,7 @@ describe("sqlite history", () => {
 
   test("the user's words are never FTS5 syntax: quotes, NEAR(, AND/OR, columns, stars", () => {
     const { store } = openStore();
-    store.keep(say("#a", "Sam", 'she said "near" and OR text:col'));
+    keepIn(store, say("#a", "Sam", 'she said "near" and OR text:col'));
     for (const q of ['"near', "NEAR(a b", "a OR", "text:col", "* *", "^start", "a AND NOT b", '""""', "(((", "x*y*"]) {
       const parsed = parseSearch(q);
       if ("error" in parsed) continue;
@@ -256,7 +254,7 @@ describe("sqlite history", () => {
   test("a later version's step (a new column) brings a file up to date without losing its lines", () => {
     const path = join(tempDir(), "h.sqlite");
     const { store } = openStore(path);
-    store.keep(say("#a", "Sam", "kept across versions"));
+    keepIn(store, say("#a", "Sam", "kept across versions"));
     stores.splice(0).forEach((s) => s.close());
     const db = new Database(path);
     const next = [...KNOWN_MIGRATIONS, "ALTER TABLE chunks ADD COLUMN edited INTEGER"];
@@ -272,14 +270,14 @@ describe("sqlite history", () => {
   test("a chunk's facts come back exactly (ids, kinds, senders, times), and a damaged one is skipped, not trusted", () => {
     const path = join(tempDir(), "h.sqlite");
     const { store } = openStore(path);
-    const kept: KeptEvent[] = [
+    const unsaid: Unsaid[] = [
       say("#a", "Zoë", "plain", T0 + 1),
       { type: "action", room: "#a", from: "O'Brien", text: "waves", ts: T0 + 2 },
       { type: "public", room: "#a", from: "deploy", text: "build green", ts: T0 + 3, bot: true },
       { type: "topic", room: "#a", by: "Zoë", text: "release day", ts: T0 + 4 },
       say("#a", "O'Brien", "again", T0 + 5),
     ];
-    for (const event of kept) store.keep(event);
+    const kept = unsaid.map((event) => keepIn(store, event));
     store.flush();
     stores.splice(0).forEach((s) => s.close());
     const reopened = openStore(path).store;
@@ -306,7 +304,7 @@ describe("sqlite history", () => {
     db.close();
     const { store } = openStore(path, { linesPerRoom: 2, days: 0 });
     expect(texts(store.search(["#a"], query("deploy")))).toEqual(["deploy done", "deploy on friday"]); // newest first
-    store.keep(say("#a", "Sam", "deploy again"));
+    keepIn(store, say("#a", "Sam", "deploy again"));
     store.flush(); // the room is over its 2 lines: its oldest chunks go, from the index too
     expect(texts(store.search(["#a"], query("deploy")))).toEqual(["deploy again", "deploy done"]);
     stores.splice(0).forEach((s) => s.close());
@@ -317,7 +315,7 @@ describe("sqlite history", () => {
 
   test("a file of an older schema is brought up to date, its lines kept", () => {
     const path = join(tempDir(), "h.sqlite");
-    openStore(path).store.keep(say("#a", "Sam", "from before"));
+    keepIn(openStore(path).store, say("#a", "Sam", "from before"));
     stores.splice(0).forEach((s) => s.close());
     const db = new Database(path);
     expect(db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version).toBe(SCHEMA_VERSION);
@@ -331,14 +329,14 @@ describe("sqlite history", () => {
     const path = join(tempDir(), "h.sqlite");
     const opened = openStore(path, { linesPerRoom: 1000, days: 0 }, { clock, onOpen: (db) => void (handle = db) });
     const { store } = opened;
-    store.keep(say("#a", "Sam", "before"));
+    keepIn(store, say("#a", "Sam", "before"));
     store.flush();
     // A disk that is full: no page may be added.
     const pages = handle!.query<{ page_count: number }, []>("PRAGMA page_count").get()!.page_count;
     handle!.exec(`PRAGMA max_page_count = ${pages}`);
     const big = "x".repeat(3000);
     for (let i = 0; i < 5; i++) {
-      store.keep(say("#a", "Sam", `${big} ${i}`));
+      keepIn(store, say("#a", "Sam", `${big} ${i}`));
       store.flush();
     }
     expect(opened.paused).toEqual(["the disk is full"]);
@@ -356,7 +354,7 @@ describe("sqlite history", () => {
   test("a burst of more lines than the backlog between two flushes loses none: they are written as they come", () => {
     const { store } = openStore(":memory:", { linesPerRoom: 100_000, days: 0 });
     const total = MAX_BACKLOG * 2 + 7;
-    for (let i = 0; i < total; i++) store.keep(say("#a", "Sam", `l${i}`));
+    for (let i = 0; i < total; i++) keepIn(store, say("#a", "Sam", `l${i}`));
     const kept = store.before("#a", total);
     expect(kept).toHaveLength(total);
     expect(kept[0]!.event.text).toBe("l0");
@@ -368,7 +366,7 @@ describe("sqlite history", () => {
     let handle: Database | undefined;
     const { store } = openStore(":memory:", { linesPerRoom: 100_000, days: 0 }, { clock, onOpen: (db) => void (handle = db) });
     handle!.exec("PRAGMA query_only = 1"); // every write fails
-    for (let i = 0; i < MAX_BACKLOG + 5; i++) store.keep(say("#a", "Sam", `l${i}`));
+    for (let i = 0; i < MAX_BACKLOG + 5; i++) keepIn(store, say("#a", "Sam", `l${i}`));
     store.flush();
     const kept = store.before("#a", MAX_BACKLOG + 5);
     expect(kept).toHaveLength(MAX_BACKLOG);

@@ -4,7 +4,7 @@
 // in history.case.ts and accounts.case.ts.
 
 import { describe, expect, test } from "bun:test";
-import type { KeptEvent } from "../../src/protocol/events.ts";
+import { keepIn, type Unsaid } from "../helpers/kept.ts";
 import type { Account, AccountStore } from "../../src/store/accounts.ts";
 import type { HistoryStore, Kept } from "../../src/store/history.ts";
 import { until } from "../helpers/until.ts";
@@ -13,7 +13,7 @@ import { until } from "../helpers/until.ts";
 export type MakeHistoryStore = () => Promise<{ store: HistoryStore; settle(room: string, count: number): Promise<void> }>;
 export type MakeAccountStore = () => Promise<AccountStore>;
 
-const line = (room: string, from: string, text: string, ts: number): KeptEvent => ({ type: "public", room, from, text, ts });
+const line = (room: string, from: string, text: string, ts: number): Unsaid => ({ type: "public", room, from, text, ts });
 const texts = (kept: readonly Kept[]) => kept.map((k) => ("text" in k.event ? k.event.text : ""));
 
 /** Waits until `store` holds `count` lines of `room` (bounded: `until`'s 2 s). */
@@ -25,8 +25,8 @@ export function historyStoreBehaviour(label: string, make: MakeHistoryStore): vo
   describe(`HistoryStore (${label})`, () => {
     test("recent: the newest lines of one room, oldest first; other rooms' lines are not in it", async () => {
       const { store, settle } = await make();
-      for (let i = 1; i <= 5; i++) store.keep(line("#dev", "Sam", `dev ${i}`, 1000 + i));
-      store.keep(line("#ops", "Kim", "ops 1", 2000));
+      for (let i = 1; i <= 5; i++) keepIn(store, line("#dev", "Sam", `dev ${i}`, 1000 + i));
+      keepIn(store, line("#ops", "Kim", "ops 1", 2000));
       store.flush();
       await settle("#dev", 5);
       await settle("#ops", 1);
@@ -38,7 +38,7 @@ export function historyStoreBehaviour(label: string, make: MakeHistoryStore): vo
 
     test("before: pages back from a line's cursor, oldest first, to the start of the room", async () => {
       const { store, settle } = await make();
-      for (let i = 1; i <= 7; i++) store.keep(line("#dev", "Sam", `n${i}`, 1000 + i));
+      for (let i = 1; i <= 7; i++) keepIn(store, line("#dev", "Sam", `n${i}`, 1000 + i));
       store.flush();
       await settle("#dev", 7);
       const newest = await store.recent("#dev", 2);
@@ -51,12 +51,12 @@ export function historyStoreBehaviour(label: string, make: MakeHistoryStore): vo
 
     test("each kind of line comes back as it was kept: a line, an action, a topic (with who and when)", async () => {
       const { store, settle } = await make();
-      const kept: KeptEvent[] = [
+      const unsaid: Unsaid[] = [
         line("#dev", "Sam", "hello", 1001),
         { type: "action", room: "#dev", from: "Ana", text: "waves", ts: 1002 },
         { type: "topic", room: "#dev", by: "Kim", text: "release day", ts: 1003 },
       ];
-      for (const e of kept) store.keep(e);
+      const kept = unsaid.map((e) => keepIn(store, e));
       store.flush();
       await settle("#dev", 3);
       expect((await store.recent("#dev", 3)).map((k) => k.event)).toEqual(kept);
@@ -64,24 +64,24 @@ export function historyStoreBehaviour(label: string, make: MakeHistoryStore): vo
 
     test("topic: the last one set, kept while nobody is in the room; an empty topic clears it", async () => {
       const { store, settle } = await make();
-      store.keep({ type: "topic", room: "#dev", by: "Kim", text: "first", ts: 1001 });
-      store.keep({ type: "topic", room: "#dev", by: "Ana", text: "second", ts: 1002 });
+      keepIn(store, { type: "topic", room: "#dev", by: "Kim", text: "first", ts: 1001 });
+      keepIn(store, { type: "topic", room: "#dev", by: "Ana", text: "second", ts: 1002 });
       store.flush();
       await settle("#dev", 2);
       await until(async () => (await store.topic("#dev"))?.text === "second");
       expect(await store.topic("#dev")).toEqual({ text: "second", by: "Ana", ts: 1002 });
       expect(await store.topic("#ops")).toBeUndefined();
-      store.keep({ type: "topic", room: "#dev", by: "Ana", text: "", ts: 1003 });
+      keepIn(store, { type: "topic", room: "#dev", by: "Ana", text: "", ts: 1003 });
       store.flush();
       await until(async () => (await store.topic("#dev")) === undefined);
     });
 
     test("search: whole words and prefixes, every word in the line, only in the rooms asked, newest first", async () => {
       const { store, settle } = await make();
-      store.keep(line("#dev", "Sam", "the deploy failed", 1001));
-      store.keep(line("#dev", "Ana", "deployment fixed", 1002));
-      store.keep(line("#dev", "Kim", "lunch?", 1003));
-      store.keep(line("#ops", "Bo", "deploy on ops", 1004));
+      keepIn(store, line("#dev", "Sam", "the deploy failed", 1001));
+      keepIn(store, line("#dev", "Ana", "deployment fixed", 1002));
+      keepIn(store, line("#dev", "Kim", "lunch?", 1003));
+      keepIn(store, line("#ops", "Bo", "deploy on ops", 1004));
       store.flush();
       await settle("#dev", 3);
       await settle("#ops", 1);

@@ -63,7 +63,7 @@ const chatCommands = {
     if (text === "") return badUsage(ctx, "me", "Say what you are doing.");
     const room = ctx.me.room;
     if (!room) return ctx.reply(notInRoom());
-    const refused = say(ctx, room, { type: "action", room: room.name, from: ctx.me.name, text, ts: ctx.now() });
+    const refused = say(ctx, room, { type: "action", id: ctx.hub.nextId(), room: room.name, from: ctx.me.name, text, ts: ctx.now() });
     if (refused) ctx.reply(refused);
   },
   join(ctx, args) {
@@ -280,13 +280,14 @@ function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: 
   const text = sanitizeText(rawText);
   if (text.trim() === "") return badUsage(ctx, command, `Nothing to send to ${to.name}.`);
   const ts = ctx.now();
-  if (!ctx.hub.send(to, { type: "private", from: ctx.me.name, text, ts }, ctx.me)) {
+  const id = ctx.hub.nextId();
+  if (!ctx.hub.send(to, { type: "private", id, from: ctx.me.name, text, ts }, ctx.me)) {
     return ctx.reply(
       error("unreachable", `${to.name} is on another server, which can't be reached right now; not sent.`),
     );
   }
   to.lastPmFrom = ctx.me;
-  ctx.reply({ type: "private-sent", to: to.name, text, ts });
+  ctx.reply({ type: "private-sent", id, to: to.name, text, ts });
   const away = ctx.hub.awayReason(to);
   if (away !== undefined) ctx.reply({ type: "away-notice", name: to.name, reason: away });
   ctx.log(`[Private message from ${ctx.me.name} to ${to.name}]`);

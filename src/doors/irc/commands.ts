@@ -223,14 +223,14 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
       const ts = c.now();
       const text = fit(`${only ? target[0] : ""}${room.name}`);
       const event = action && !only
-        ? ({ type: "action", room: room.name, from: c.name, text, ts } as const)
-        : ({ type: "public" as const, room: room.name, from: c.name, text, ts, ...(quiet ? { notice: true as const } : {}), ...(only ? { only } : {}) });
+        ? ({ type: "action", id: c.hub.nextId(), room: room.name, from: c.name, text, ts } as const)
+        : ({ type: "public" as const, id: c.hub.nextId(), room: room.name, from: c.name, text, ts, ...(quiet ? { notice: true as const } : {}), ...(only ? { only } : {}) });
       const refused = say(c.session, room, event);
       if (refused) {
         if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, `Cannot send to channel: ${refused.message}`]));
         continue;
       }
-      if (c.caps.has("echo-message")) c.send(privmsgLines(c.name, `${only ? target[0] : ""}${room.name}`, text, action !== null, c.out.tag(ts), quiet && !action));
+      if (c.caps.has("echo-message")) c.send(privmsgLines(c.name, `${only ? target[0] : ""}${room.name}`, text, action !== null, c.out.tag(ts, event.id), quiet && !action));
       continue;
     }
     const user = c.hub.find(target);

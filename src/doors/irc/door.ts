@@ -15,7 +15,7 @@ import { looksLikeHttp } from "../../session/registration.ts";
 import type { Session } from "../../session/session.ts";
 import { command, type IrcCommandHost } from "./commands.ts";
 import { IrcRegistration, type IrcRegistrationHost } from "./registration.ts";
-import { type IrcClient, IrcReplies } from "./replies.ts";
+import { type IrcClient, IrcReplies, ircView } from "./replies.ts";
 
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
 const CAPS: Record<string, string> = {
@@ -136,7 +136,7 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
           if (c.startsWith("-")) this.caps.delete(c.slice(1));
           else this.caps.add(c);
         }
-        if (this.session.phase === "chatting") this.session.mode = this.caps.has("server-time") ? "irc-time" : "irc";
+        if (this.session.phase === "chatting") this.session.mode = ircView(this.caps);
         return this.send(ircLine(this.server, "CAP", [who, "ACK", asked.join(" ")], true));
       }
       case "END":

@@ -12,7 +12,7 @@ import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { PeerUser } from "../../session/adapter.ts";
 import { bannedText, botNameError, type Login, nameStanding, verifyLogin } from "../../session/registration.ts";
 import type { Session } from "../../session/session.ts";
-import { flat, type IrcReplies } from "./replies.ts";
+import { flat, ircView, type IrcReplies } from "./replies.ts";
 
 /** What registration needs of the door. */
 export interface IrcRegistrationHost {
@@ -196,7 +196,7 @@ export class IrcRegistration {
     this.c.session.afterClaim(this.c.hub.claim(name), name, (won) => {
       this.checking = false;
       if (!won || !this.c.session.enterChat(name, login)) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, "Nickname is already in use");
-      this.c.session.mode = this.c.caps.has("server-time") ? "irc-time" : "irc";
+      this.c.session.mode = ircView(this.c.caps);
       this.c.send(this.c.out.welcome());
       this.c.session.log(`+ ${this.c.name} joined from ${this.c.session.peer} (IRC), ${this.c.hub.size} online`);
     });

@@ -8,7 +8,7 @@ import { type ErrorEvent, type KeptEvent, type Mode, type ServerEvent, unreachab
 import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
 import { IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
-import { ircShared, kickLine, privmsgLines, timeTag } from "../../render/irc.ts";
+import { ircShared, kickLine, lineTags, privmsgLines } from "../../render/irc.ts";
 import { stamp, toText } from "../../render/text.ts";
 import { bannedName, roleKey, type RoomRoles } from "../../store/rooms.ts";
 import { inForce, runs } from "../../core/rules.ts";
@@ -17,6 +17,11 @@ import { MONITOR_LIMIT } from "./monitor.ts";
 import { VERSION } from "../../version.ts";
 import { Session } from "../../session/session.ts";
 import type { PeerUser } from "../../session/adapter.ts";
+
+/** How an IRC client with these caps is written to: with every tag (message-tags), server-time's, or none. */
+export function ircView(caps: ReadonlySet<string>): "irc" | "irc-time" | "irc-tags" {
+  return caps.has("message-tags") ? "irc-tags" : caps.has("server-time") ? "irc-time" : "irc";
+}
 
 /** What the replies read of the client they are written for. */
 export interface IrcClient {
@@ -51,8 +56,9 @@ export class IrcReplies {
     return ircLine(this.c.server, code, [this.c.shownNick, ...params], trailing);
   }
 
-  tag(ts: number): string {
-    return this.c.caps.has("server-time") ? timeTag(ts) : "";
+  /** The tags of a line to this client said at `ts` (and its msgid, for a line that has one). */
+  tag(ts: number, id?: string): string {
+    return lineTags(ircView(this.c.caps), ts, id);
   }
 
   /** 001–005, LUSERS and the MOTD: what a client waits for before it joins its channels. */
@@ -166,7 +172,6 @@ export class IrcReplies {
 
   /** An event for this client as IRC lines ("" for one IRC does not show). */
   event(event: ServerEvent): string {
-    const time = this.c.mode === "irc-time";
     switch (event.type) {
       case "hello":
       case "ask-name":
@@ -175,9 +180,9 @@ export class IrcReplies {
       case "welcome":
         return "";
       case "private":
-        return privmsgLines(event.from, this.c.name, event.text, false, this.tag(event.ts));
+        return privmsgLines(event.from, this.c.name, event.text, false, this.tag(event.ts, event.id));
       case "private-sent":
-        return this.c.caps.has("echo-message") ? privmsgLines(this.c.name, event.to, event.text, false, this.tag(event.ts)) : "";
+        return this.c.caps.has("echo-message") ? privmsgLines(this.c.name, event.to, event.text, false, this.tag(event.ts, event.id)) : "";
       case "invite":
         return this.tag(event.ts) + ircLine(mask(event.from), "INVITE", [this.c.name, event.room]);
       case "invite-sent":
@@ -227,7 +232,7 @@ export class IrcReplies {
       case "leaves":
       case "topic":
       case "shutdown":
-        return ircShared(event, time);
+        return ircShared(event, ircView(this.c.caps));
       case "notice":
         return this.tag(event.ts) + ircLine(this.c.server, "NOTICE", [this.c.name || "*", event.text], true);
       case "users":
@@ -251,12 +256,11 @@ export class IrcReplies {
    * every replayed line read as said the moment one joined.
    */
   replayLines(room: string, events: readonly KeptEvent[]): string {
-    const stamped = this.c.caps.has("server-time");
     const now = this.c.now();
     let out = "";
     for (const e of events) {
       if (e.type === "topic") continue; // the topic itself follows the JOIN
-      out += privmsgLines(e.from, room, `[${stamp(e.ts, now)}] ${e.text}`, e.type === "action", stamped ? timeTag(e.ts) : "");
+      out += privmsgLines(e.from, room, `[${stamp(e.ts, now)}] ${e.text}`, e.type === "action", this.tag(e.ts, e.id));
     }
     return out;
   }

@@ -139,12 +139,12 @@ export class Api {
     if (!known) return fail(404, "unknown-room", `There is no room ${room}: nobody is in it and it has no history.`);
     this.posts.take(bot.id, now);
     const ts = clock.now();
-    const event: Extract<ServerEvent, { type: "public" }> = { type: "public", room, from: bot.bot, text, ts, bot: true };
+    const event: Extract<ServerEvent, { type: "public" }> = { type: "public", id: hub.nextId(), room, from: bot.bot, text, ts, bot: true };
     hub.post(event);
     this.counts.posted++;
     // Every public line is in the log, a bot's too (as nc shows it), unless rooms are flooding it.
     if (this.parts.chatLog.take(ts)) this.parts.log(saidLogLine(hub, event));
-    return json(201, { room, from: bot.bot, text, ts });
+    return json(201, { id: event.id, room, from: bot.bot, text, ts });
   }
 
   private async read(room: string, params: URLSearchParams): Promise<Response> {
@@ -158,8 +158,8 @@ export class Api {
     const beforeText = params.get("before");
     let before: Cursor | undefined;
     if (beforeText !== null) {
-      if (/^[0-9]{1,15}$/.test(beforeText)) before = Number(beforeText);
-      else if (/^[0-9]{1,15}-[0-9]{1,15}$/.test(beforeText)) before = beforeText; // a Redis stream id
+      if (/^[0-9]{1,16}$/.test(beforeText)) before = Number(beforeText);
+      else if (/^[0-9]{1,16}-[0-9]{1,16}$/.test(beforeText)) before = beforeText; // a cluster's id
       else return fail(400, "bad-request", "before is a line's id, as a previous answer gave it.");
     }
     const known = await settled(hub.keeping.knownRoom(room));
@@ -168,13 +168,13 @@ export class Api {
     const found = await settled(before === undefined ? history.recent(room, limit + 1) : history.before(room, limit + 1, before));
     if (found === null) return fail(503, "unavailable", "History can't be read right now; try again in a moment.", { "retry-after": "1" });
     const lines: Kept[] = found.slice(Math.max(0, found.length - limit));
-    const messages = lines.map(({ id, event }) =>
+    const messages = lines.map(({ event }) =>
       event.type === "topic"
-        ? { id, type: "topic", from: event.by, text: event.text, ts: event.ts }
-        : { id, type: event.type, from: event.from, text: event.text, ts: event.ts, ...(event.type === "public" && event.bot ? { bot: true } : {}) },
+        ? { id: event.id, type: "topic", from: event.by, text: event.text, ts: event.ts }
+        : { id: event.id, type: event.type, from: event.from, text: event.text, ts: event.ts, ...(event.type === "public" && event.bot ? { bot: true } : {}) },
     );
     const more = found.length > lines.length;
-    return json(200, { room, messages, more, ...(more && lines[0] ? { before: lines[0].id } : {}) });
+    return json(200, { room, messages, more, ...(more && lines[0] ? { before: lines[0].event.id } : {}) });
   }
 }
 

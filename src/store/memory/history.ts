@@ -10,7 +10,7 @@
 
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import type { Topic } from "../../protocol/events.ts";
-import { type Cursor, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes } from "../history.ts";
+import { type Cursor, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes, freshIds } from "../history.ts";
 
 /** Bytes of lines /search reads at most (their text), newest first over the rooms asked about. */
 export const MEMORY_SEARCH_BYTES = 2 * 1024 * 1024;
@@ -72,7 +72,7 @@ class Lines {
   }
 
   line(i: number): Kept | undefined {
-    const event = storedEvent(this.kinds[i], this.room, this.froms[i]!, this.texts[i]!, this.times[i]!);
+    const event = storedEvent(this.kinds[i], String(this.ids[i]!), this.room, this.froms[i]!, this.texts[i]!, this.times[i]!);
     return event && { id: this.ids[i]!, event };
   }
 
@@ -92,7 +92,7 @@ class Lines {
 export class MemoryHistory implements HistoryStore {
   readonly where = "memory";
   readonly writes = { written: 0, failed: 0 };
-  private next = 1;
+  private readonly ids: { next(): number };
   private readonly rooms = new Map<string, Lines>();
   /**
    * Every line kept, by id and room, in the order said: the server's oldest go first past maxBytes.
@@ -113,6 +113,7 @@ export class MemoryHistory implements HistoryStore {
   constructor(private readonly options: MemoryHistoryOptions) {
     this.maxBytes = options.maxBytes ?? REPLAY_MEMORY;
     this.clock = options.clock ?? SYSTEM_CLOCK;
+    this.ids = freshIds(this.clock);
     if (options.retention.days > 0) this.pruneTimer = every(this.clock, PRUNE_EVERY_MS, () => this.pruneByAge());
   }
 
@@ -131,6 +132,10 @@ export class MemoryHistory implements HistoryStore {
     return this.orderIds.length - this.orderStart;
   }
 
+  nextId(): string {
+    return String(this.ids.next());
+  }
+
   keep(event: KeptEvent): void {
     if (this.closed) return;
     if (event.type === "topic") {
@@ -139,7 +144,7 @@ export class MemoryHistory implements HistoryStore {
     }
     let room = this.rooms.get(event.room);
     if (!room) this.rooms.set(event.room, (room = new Lines(event.room)));
-    const id = this.next++;
+    const id = Number(event.id); // from nextId: increasing
     room.push(id, event);
     this.orderIds.push(id);
     this.orderRooms.push(room);

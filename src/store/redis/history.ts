@@ -28,7 +28,9 @@ import {
 
 /** What the store needs from the cluster node it belongs to. */
 export interface HistoryLink {
-  /** Adds a change to this turn's script: hist (a line for room's stream) or topic ('' clears it). */
+  /** The next line id this node gives (src/cluster/ids.ts). */
+  nextId(): string;
+  /** Adds a change to this turn's script: hist (a line for room's stream: its id, a space, the line) or topic ('' clears it). */
   write(op: "hist" | "topic", room: string, value: string): void;
   /** What its writes came to (lines written by turn scripts, and lost with failed ones). */
   readonly historyWrites: HistoryCounts;
@@ -62,10 +64,14 @@ export class RedisHistory implements HistoryStore {
     return this.link.historyWrites;
   }
 
+  nextId(): string {
+    return this.link.nextId();
+  }
+
   keep(event: KeptEvent): void {
     const { type, room, text, ts } = event;
     const from = type === "topic" ? event.by : event.from;
-    this.link.write("hist", room, JSON.stringify({ type: storedType(event), from, text, ts }));
+    this.link.write("hist", room, `${event.id} ${JSON.stringify({ type: storedType(event), from, text, ts })}`);
     if (type === "topic") this.link.write("topic", room, text === "" ? "" : JSON.stringify({ text, by: from, ts }));
     if (this.retention.days > 0) this.written.add(room);
   }
@@ -124,20 +130,26 @@ function entries(room: string, reply: unknown): Kept[] {
   for (const entry of reply) {
     if (!Array.isArray(entry) || typeof entry[0] !== "string" || !Array.isArray(entry[1])) continue;
     const fields: unknown[] = entry[1];
-    const at = fields.indexOf("e");
-    const value = at >= 0 ? fields[at + 1] : undefined;
-    const event = typeof value === "string" ? keptEvent(room, parseJson(value)) : undefined;
+    const value = field(fields, "e");
+    const own = field(fields, "i"); // a line stored under another id than its own (scripts.ts)
+    const event = typeof value === "string" ? keptEvent(typeof own === "string" ? own : entry[0], room, parseJson(value)) : undefined;
     if (event) out.push({ id: entry[0], event });
   }
   return out;
 }
 
+/** A stream entry's field by name (fields are name, value, name, value…). */
+function field(fields: unknown[], name: string): unknown {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
 /** A line as the turn script stored it ({type, from, text, ts}), checked field by field. */
-function keptEvent(room: string, value: unknown): KeptEvent | undefined {
+function keptEvent(id: string, room: string, value: unknown): KeptEvent | undefined {
   if (!isObject(value)) return undefined;
   const { type, from, text, ts } = value;
   if (typeof from !== "string" || typeof text !== "string" || typeof ts !== "number") return undefined;
-  return storedEvent(type, room, from, text, ts);
+  return storedEvent(type, id, room, from, text, ts);
 }
 
 

@@ -4,15 +4,14 @@
 //   bunchat:history:<room>  a room's lines (a stream)   bunchat:topics    room -> topic JSON
 //   bunchat:accounts        key -> account JSON         bunchat:bans      key -> ban JSON
 //   bunchat:tokens          id -> token JSON            bunchat:rooms     room -> roles JSON
-//   bunchat:history-seq, bunchat:history-clock: what line ids are made of (src/cluster/scripts.ts)
+//   bunchat:history-seq     what nodes lease line ids from (src/cluster/ids.ts)
 
 /** Every key and channel starts with this. */
 export const P = "bunchat:";
 
 export const historyKey = (room: string) => `${P}history:${room}`;
-/** The sequence of every room's line ids, and the newest time in them (see SCRIPT_TURN). */
+/** The sequence every node leases the numbers in line ids from (src/cluster/ids.ts). */
 export const HISTORY_SEQ = `${P}history-seq`;
-export const HISTORY_CLOCK = `${P}history-clock`;
 export const TOPICS = `${P}topics`;
 export const ACCOUNTS = `${P}accounts`;
 export const BANS = `${P}bans`;

@@ -139,8 +139,12 @@ export class SqliteHistory implements HistoryStore {
     return this.pausedSince !== undefined;
   }
 
+  nextId(): string {
+    return String(this.next++);
+  }
+
   keep(event: KeptEvent): void {
-    const kept = { id: this.next++, event };
+    const kept = { id: Number(event.id), event }; // from nextId: increasing
     this.pending.push(kept);
     if (this.pausedSince === undefined) {
       // A burst: written now, a few milliseconds' worth at a time, rather than in one long stall.
@@ -387,7 +391,7 @@ function linesOf(chunk: ChunkRow): Line[] {
   decodeFacts(chunk.lines, chunk.count).forEach((facts, i) => {
     const text = texts[i];
     if (facts === undefined || text === undefined) return;
-    const event = storedEvent(facts.type, chunk.room, facts.from, text, facts.ts);
+    const event = storedEvent(facts.type, String(facts.id), chunk.room, facts.from, text, facts.ts);
     if (event) out.push({ id: facts.id, event });
   });
   return out;
