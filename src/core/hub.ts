@@ -128,6 +128,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     if (options.clustered) this.here = new Set();
     this.rules = new Rules(this);
     this.keeping = new Keeping(this, options.replayOnJoin ?? DEFAULT_REPLAY);
+    const history = this.history;
+    if (history) this.turns.beforeBytes(() => history.commit());
   }
 
   /** Everyone online. */

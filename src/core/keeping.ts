@@ -10,7 +10,7 @@ import type { RoomRoles, RoomStore } from "../store/rooms.ts";
 import type { Bus } from "./bus.ts";
 import type { Room } from "./room.ts";
 
-/** Lines kept are written at most this long after they are said: what a crash (kill -9) can lose. */
+/** Lines kept are written together at most this long after they are said (committed before they go out: Turns.beforeBytes). */
 export const HISTORY_FLUSH_MS = 100;
 
 /** What a joiner is shown of a room's past: the last lines, whether older ones are kept, and its topic. */
@@ -95,6 +95,11 @@ export class Keeping {
       this.host.clock.later(HISTORY_FLUSH_MS, this.flushHistory);
     }
     this.host.history.keep(event);
+  }
+
+  /** Makes what was kept survive a crash now, for an answer that goes out before the turn ends (the HTTP API's). */
+  commit(): void {
+    this.host.history?.commit();
   }
 
   /**

@@ -19,6 +19,8 @@ export class Turns {
   private sequence = 0;
   /** Run before any held bytes are written: a hub hands each outbox its share of the turn's broadcasts. */
   private hooks: (() => void)[] = [];
+  /** Run after the hooks, every time, before any bytes go out: what was kept is made to survive a crash first. */
+  private commit: (() => void) | undefined;
   /**
    * This turn's joined batches, newest first, at most two (one per mode). A broadcast hands every
    * recipient in a mode the same byte arrays, so most outboxes hold the same list: it is joined
@@ -47,13 +49,22 @@ export class Turns {
     this.scheduleFlush();
   }
 
-  /** Runs the hooks waiting for this turn (they may add more, which run too). */
+  /**
+   * `commit` runs before any bytes held in a turn are written (at its end, or when an outbox must
+   * write early): nothing anyone is sent is ahead of what keeps it.
+   */
+  beforeBytes(commit: () => void): void {
+    this.commit = commit;
+  }
+
+  /** Runs the hooks waiting for this turn (they may add more, which run too), then the commit. */
   runHooks(): void {
     while (this.hooks.length > 0) {
       const hooks = this.hooks;
       this.hooks = [];
       for (const hook of hooks) hook();
     }
+    this.commit?.();
   }
 
   /** The parts as one buffer, shared with every other holder of the same parts this turn. */

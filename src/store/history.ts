@@ -2,10 +2,10 @@
 // Streams in a cluster (redis/, written by the cluster's turn script rather than by flush).
 // Public lines, /me actions and topics are kept; private messages never reach a store.
 //
-// A kept line has an id, increasing within its room: the cursor /history pages back from. Lines
-// are handed over as they are said, and the hub flushes them together at most HISTORY_FLUSH_MS
-// (100 ms) later: a line is on disk a tenth of a second after anyone saw it (or failed to be, and
-// the store says it is paused).
+// A kept line has an id (nextId), increasing within its room, and a place in its room's history:
+// the cursor /history pages back from. Lines are handed over as they are said; before anyone is sent
+// them the hub has the store commit them (made to survive a crash), and it flushes them together at
+// most HISTORY_FLUSH_MS (100 ms) later.
 
 import type { KeptEvent, MessageId, Topic } from "../protocol/events.ts";
 
@@ -109,6 +109,11 @@ export interface HistoryStore {
   nextId(): MessageId;
   /** Keeps an event said here (its id from nextId, in the order they were given). */
   keep(event: KeptEvent): void;
+  /**
+   * Makes what was kept since the last commit survive a crash (kill -9) of the server: the hub
+   * calls it before any bytes of a turn go out, so that a line anyone received is in history.
+   */
+  commit(): void;
   /** Writes what was kept since the last flush, together (the hub calls it every HISTORY_FLUSH_MS while lines come). */
   flush(): void;
   /** The newest `count` lines of `room`, oldest first: what a joiner is shown. */

@@ -267,6 +267,30 @@ describe("sqlite history", () => {
     expect(() => openStore(path)).toThrow("is from a newer bunchat");
   });
 
+  test("lines a killed server sent but had not written are read back from its journal on opening, once; a torn record is skipped", () => {
+    const path = join(tempDir(), "h.sqlite");
+    const first = openStore(path).store;
+    const written = keepIn(first, say("#a", "Sam", "written"));
+    first.flush();
+    first.close();
+    // As a kill -9 leaves it: two records committed after the last write (the first of them a
+    // line the file has already, from before a write that did not empty the journal), one cut short.
+    const id = Number(written.id);
+    writeFileSync(
+      `${path}-kept`,
+      `${id}\tpublic\t#a\tSam\t${T0}\twritten\n${id + 1}\taction\t#a\tAna\t${T0 + 1}\twaves\n${id + 2}\tpublic\t#a\tBo\t${T0 + 2}\tsaid when killed\n${id + 3}\tpublic\t#a\tBo\t${T0 + 3}\tcut sh`,
+    );
+    const again = openStore(path).store;
+    expect(again.before("#a", 10).map((k) => [k.event.id, k.event.type, k.event.text])).toEqual([
+      [String(id), "public", "written"],
+      [String(id + 1), "action", "waves"],
+      [String(id + 2), "public", "said when killed"],
+    ]);
+    expect(again.nextId()).toBe(String(id + 3)); // ids go on after them
+    again.close();
+    expect(Bun.file(`${path}-kept`).size).toBe(0); // the file has them: the journal is emptied
+  });
+
   test("a chunk's facts come back exactly (ids, kinds, senders, times), and a damaged one is skipped, not trusted", () => {
     const path = join(tempDir(), "h.sqlite");
     const { store } = openStore(path);

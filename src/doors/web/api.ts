@@ -141,6 +141,7 @@ export class Api {
     const ts = clock.now();
     const event: Extract<ServerEvent, { type: "public" }> = { type: "public", id: hub.nextId(), room, from: bot.bot, text, ts, bot: true };
     hub.post(event);
+    hub.keeping.commit(); // the bot is answered now, not at the end of the turn: the line is kept first
     this.counts.posted++;
     // Every public line is in the log, a bot's too (as nc shows it), unless rooms are flooding it.
     if (this.parts.chatLog.take(ts)) this.parts.log(saidLogLine(hub, event));

@@ -215,6 +215,9 @@ export class MemoryHistory implements HistoryStore {
     }
   }
 
+  /** Nothing to make last: lines in memory go with the server. */
+  commit(): void {}
+
   flush(): void {
     // Nothing waits: a line is kept as it is said.
   }

@@ -76,6 +76,9 @@ export class RedisHistory implements HistoryStore {
     if (this.retention.days > 0) this.written.add(room);
   }
 
+  /** The cluster's turn script writes what was kept, before it publishes them to the other nodes. */
+  commit(): void {}
+
   /** The cluster's turn script writes what was kept. */
   flush(): void {}
 

@@ -1,5 +1,7 @@
 // History in the bun:sqlite file (file.ts opens it; or in memory: `--db none`).
 // The lines of up to 100 ms are written in one transaction (the hub's HISTORY_FLUSH_MS); search is FTS5.
+// Before anyone is sent a line, it is in the journal beside the file (journal.ts), which is emptied
+// once the file has it: a line anyone received survives kill -9.
 //
 // When a write fails (a full disk, an I/O error), the chat goes on: the lines wait in memory (the
 // newest MAX_BACKLOG of them), the store says it is paused, tries again every RETRY_MS, and says
@@ -10,6 +12,7 @@ import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import type { Topic } from "../../protocol/events.ts";
 import { type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, lineBytes, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent } from "../history.ts";
 import { decodeFacts, encodeFacts } from "./chunk.ts";
+import { Journal } from "./journal.ts";
 
 /** Lines waiting past which they are written at once (a few milliseconds of work), not at the hub's next flush. */
 export const WRITE_AT = 1000;
@@ -24,6 +27,8 @@ const PRUNE_EVERY_MS = 10_000;
 const SEARCH_READ_BYTES = 2 * 1024 * 1024;
 /** The most line ids one write spans (a write holds at most WRITE_AT lines, or the backlog after a pause). */
 const WRITE_SPAN = MAX_BACKLOG + WRITE_AT;
+/** Bytes the journal may grow to while writes to the file fail; past it, it is written afresh with the backlog. */
+const JOURNAL_PAUSED_BYTES = 16 * 1024 * 1024;
 
 /** Why the history file can't be used; the server exits with it. */
 
@@ -97,6 +102,8 @@ export class SqliteHistory implements HistoryStore {
   private readonly clearTopic: Statement;
   private readonly getTopic: Statement<{ text: string; sender: string; ts: number }>;
   private closed = false;
+  /** Lines kept and not yet in the file, made to survive a crash (none for a database in memory). */
+  private readonly journal: Journal | undefined;
 
   constructor(
     /** The open file (file.ts), schema current. */
@@ -128,6 +135,17 @@ export class SqliteHistory implements HistoryStore {
     this.setTopic = prepare("INSERT OR REPLACE INTO topics (room, text, sender, ts) VALUES (?, ?, ?, ?)");
     this.clearTopic = prepare("DELETE FROM topics WHERE room = ?");
     this.getTopic = prepare("SELECT text, sender, ts FROM topics WHERE room = ?");
+    if (options.path !== ":memory:") {
+      const { journal, recovered } = Journal.open(`${options.path}-kept`);
+      this.journal = journal;
+      // Lines a killed server had sent but not written: written now, in their places (ids go on from them).
+      const missing = recovered.filter((r) => r.id >= this.next);
+      for (const { id, event } of missing) this.pending.push({ id, event });
+      if (missing.length > 0) {
+        this.next = missing[missing.length - 1]!.id + 1;
+        this.write();
+      } else journal.clear();
+    }
     if (options.retention.days > 0) {
       this.pruneTimer = every(this.clock, PRUNE_EVERY_MS, () => this.pruneByAge());
       this.pruneByAge();
@@ -146,11 +164,16 @@ export class SqliteHistory implements HistoryStore {
   keep(event: KeptEvent): void {
     const kept = { id: Number(event.id), event }; // from nextId: increasing
     this.pending.push(kept);
+    this.journal?.append(kept.id, event);
     if (this.pausedSince === undefined) {
       // A burst: written now, a few milliseconds' worth at a time, rather than in one long stall.
       if (this.pending.length >= WRITE_AT) this.write();
     } else if (this.pending.length > MAX_BACKLOG) {
       this.pending.splice(0, this.pending.length - MAX_BACKLOG); // paused: the newest wait
+      if (this.journal && this.journal.bytes > JOURNAL_PAUSED_BYTES) {
+        this.journal.clear();
+        for (const line of this.pending) this.journal.append(line.id, line.event);
+      }
     }
     const ring = this.rings.get(event.room);
     if (ring) {
@@ -259,6 +282,11 @@ export class SqliteHistory implements HistoryStore {
     return found;
   }
 
+  /** What was kept since the last commit, into the journal: before anyone is sent it. */
+  commit(): void {
+    this.journal?.commit();
+  }
+
   /** Writes what is waiting, in one transaction; while paused, only the retry timer does. */
   flush(): void {
     if (this.pausedSince === undefined) this.write();
@@ -296,6 +324,7 @@ export class SqliteHistory implements HistoryStore {
     }
     this.writes.written += lines.length;
     this.pending = [];
+    this.journal?.clear(); // the file has every line kept so far
     if (this.pausedSince !== undefined) this.resume();
   }
 
@@ -365,6 +394,7 @@ export class SqliteHistory implements HistoryStore {
     this.closed = true;
     this.retryTimer?.cancel();
     this.pruneTimer?.cancel();
+    this.journal?.close();
     // Statements first: a connection with live statements closes only later, keeping its lock.
     for (const statement of this.statements) statement.finalize();
     this.closeFile();
