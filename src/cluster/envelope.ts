@@ -6,7 +6,7 @@
 
 import { parseRoles, type RoomRoles } from "../store/rooms.ts";
 import type { RelayEvent } from "../core/bus.ts";
-import { isLeaveReason, type LeaveReason, type ServerEvent } from "../protocol/events.ts";
+import { isLeaveReason, type LeaveReason, messageIdOf, type ServerEvent } from "../protocol/events.ts";
 import { isObject } from "../protocol/decode.ts";
 import { LIMITS } from "../protocol/limits.ts";
 import { hasNameShape, hasRoomShape } from "../protocol/names.ts";
@@ -76,7 +76,7 @@ const MAX_TEXT = LIMITS.maxLineBytes * 4;
 // the reserved names and look-alikes were checked where they were claimed, not on every line.
 const isText = (v: unknown, max = MAX_TEXT): v is string => typeof v === "string" && v.length <= max;
 /** A line id as nodes give them (ids.ts: <ms>-<n>, or <ms>-<boot>.<n>). */
-const isMessageId = (v: unknown): v is string => typeof v === "string" && /^\d{1,16}-[\w.]{1,40}$/.test(v);
+const isMessageId = (v: unknown): v is string => typeof v === "string" && messageIdOf(v) === v;
 const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 /** A member's stay (Member.visit): what a node makes of it. */
 const isVisit = (v: unknown): v is string => typeof v === "string" && /^[a-z0-9.]{1,40}$/.test(v);

@@ -53,7 +53,7 @@ export class Keeping {
 
   /** The id of the next line said here: the store's (a file's row numbers, a cluster's ids), the cluster's, or counted here. */
   nextId(): MessageId {
-    return this.host.history?.nextId() ?? this.host.bus?.nextId() ?? String(this.ownIds.next());
+    return this.host.history?.nextId() ?? this.host.bus?.nextId() ?? this.ownIds.next();
   }
 
   /**

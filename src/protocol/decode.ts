@@ -4,7 +4,7 @@
 // dropped. The server and the bundled client ship together, and the hello's protocol number
 // guards against a server that speaks another version.
 
-import { type ErrorCode, type EventType, isLeaveReason, type KeptEvent, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
+import { type ErrorCode, type EventType, isLeaveReason, messageIdOf, type KeptEvent, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
 
 export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;
@@ -112,7 +112,10 @@ function list(v: Fields): { users: string[]; away?: Record<string, string>; coun
 }
 
 /** A line said in a room, or to one person: who, what, when. */
-const said = (v: Fields) => (str(v.id) && str(v.from) && str(v.text) && num(v.ts) ? { id: v.id, from: v.from, text: v.text, ts: v.ts } : undefined);
+const said = (v: Fields) => {
+  const id = messageIdOf(v.id);
+  return id !== undefined && str(v.from) && str(v.text) && num(v.ts) ? { id, from: v.from, text: v.text, ts: v.ts } : undefined;
+};
 
 // One decoder per event type: a Record, so a type without one does not compile.
 const DECODERS: Record<EventType, Decoder> = {
@@ -166,7 +169,7 @@ const DECODERS: Record<EventType, Decoder> = {
   invite: (v) => (str(v.from) && str(v.room) && num(v.ts) ? { type: "invite", from: v.from, room: v.room, ts: v.ts } : undefined),
   "invite-sent": (v) => (str(v.to) && str(v.room) ? { type: "invite-sent", to: v.to, room: v.room } : undefined),
   "private-sent": (v) =>
-    str(v.id) && str(v.to) && str(v.text) && num(v.ts) ? { type: "private-sent", id: v.id, to: v.to, text: v.text, ts: v.ts } : undefined,
+    messageIdOf(v.id) !== undefined && str(v.to) && str(v.text) && num(v.ts) ? { type: "private-sent", id: messageIdOf(v.id)!, to: v.to, text: v.text, ts: v.ts } : undefined,
   join: (v) =>
     str(v.room) && str(v.name) && num(v.ts)
       ? { type: "join", room: v.room, name: v.name, ...(v.arrived === true ? { arrived: true as const } : {}), ts: v.ts }
@@ -216,8 +219,8 @@ const DECODERS: Record<EventType, Decoder> = {
     return str(v.room) && current && kicked ? { type: "parted", room: v.room, ...current, ...kicked } : undefined;
   },
   topic: (v) =>
-    str(v.id) && str(v.room) && str(v.text) && str(v.by) && num(v.ts)
-      ? { type: "topic", id: v.id, room: v.room, text: v.text, by: v.by, ts: v.ts }
+    messageIdOf(v.id) !== undefined && str(v.room) && str(v.text) && str(v.by) && num(v.ts)
+      ? { type: "topic", id: messageIdOf(v.id)!, room: v.room, text: v.text, by: v.by, ts: v.ts }
       : undefined,
   "topic-is": (v) => {
     const t = v.topic === undefined ? undefined : topic(v.topic);

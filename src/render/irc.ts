@@ -2,7 +2,7 @@
 // of them (a line, a join, a leave, a topic, a rename). What only one user sees (numerics naming
 // their nick) is written by the IRC door (src/doors/irc/).
 
-import type { ServerEvent } from "../protocol/events.ts";
+import type { MessageId, ServerEvent } from "../protocol/events.ts";
 import { IRC_LINE_BYTES, IRC_SERVER, ircLine, mask } from "../protocol/irc.ts";
 import { leaveWords } from "./text.ts";
 
@@ -18,7 +18,7 @@ export function timeTag(ts: number): string {
  * The tags an IRC view is sent before a line said at `ts` (and, for a line with one, its msgid):
  * none, server-time's, or every tag (message-tags). Ends with the space that ends the tags.
  */
-export function lineTags(view: "irc" | "irc-time" | "irc-tags", ts: number, id?: string): string {
+export function lineTags(view: "irc" | "irc-time" | "irc-tags", ts: number, id?: MessageId): string {
   if (view === "irc") return "";
   if (view === "irc-time" || id === undefined) return timeTag(ts);
   return `@time=${new Date(ts).toISOString()};msgid=${id} `;

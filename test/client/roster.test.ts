@@ -55,8 +55,8 @@ describe("history in the client", () => {
       room: "#lobby",
       why: "join",
       events: [
-        { type: "public", id: "1", room: "#lobby", from: "Bo", text: "hi\u001b[2J there", ts: at },
-        { type: "action", id: "2", room: "#lobby", from: "Bo", text: "waves", ts: at },
+        { type: "public", id: 1, room: "#lobby", from: "Bo", text: "hi\u001b[2J there", ts: at },
+        { type: "action", id: 2, room: "#lobby", from: "Bo", text: "waves", ts: at },
       ],
       more: false,
       ts: at,
@@ -92,13 +92,13 @@ describe("Roster and rooms", () => {
 
   test("the renderer tags lines from rooms other than ours and names their room in joins and leaves", () => {
     const render = makeRenderer({ color: false, timestamps: false, room: () => "#lobby" });
-    expect(render({ type: "public", id: "3", room: "#dev", from: "Bo", text: "hi", ts: 1 })).toBe("[#dev] Bo: hi");
-    expect(render({ type: "public", id: "4", room: "#lobby", from: "Bo", text: "hi", ts: 1 })).toBe("Bo: hi");
+    expect(render({ type: "public", id: 3, room: "#dev", from: "Bo", text: "hi", ts: 1 })).toBe("[#dev] Bo: hi");
+    expect(render({ type: "public", id: 4, room: "#lobby", from: "Bo", text: "hi", ts: 1 })).toBe("Bo: hi");
     expect(render({ type: "join", room: "#dev", name: "Bo", ts: 1 })).toBe("--> Bo joined #dev");
     expect(render({ type: "leave", room: "#dev", name: "Bo", reason: "parted", message: "bye", ts: 1 })).toBe(
       "<-- Bo left #dev: bye",
     );
-    expect(render({ type: "topic", id: "5", room: "#dev", text: "ship", by: "Bo", ts: 1 })).toBe("[#dev] --- Bo set the topic: ship");
+    expect(render({ type: "topic", id: 5, room: "#dev", text: "ship", by: "Bo", ts: 1 })).toBe("[#dev] --- Bo set the topic: ship");
     expect(render({ type: "rooms", rooms: [{ name: "#dev", count: 2, topic: "ship" }], count: 1 })).toBe(
       "Rooms (1):\n  #dev      2 users  ship",
     );
@@ -131,14 +131,14 @@ describe("renderer", () => {
   const colored = makeRenderer({ color: true, timestamps: false, me: () => "Sam", room: () => "#lobby" });
 
   test("plain output has no escapes; /me, rename and away read as sentences", () => {
-    expect(plain({ type: "action", id: "6", room: "#lobby", from: "Ana", text: "waves", ts: 1 })).toBe("* Ana waves");
+    expect(plain({ type: "action", id: 6, room: "#lobby", from: "Ana", text: "waves", ts: 1 })).toBe("* Ana waves");
     expect(plain({ type: "rename", from: "Ana", to: "Anna", ts: 1 })).toBe("--- Ana is now known as Anna");
     expect(plain({ type: "away-notice", name: "Bo", reason: "lunch" })).toBe("Bo is away: lunch");
-    expect(plain({ type: "public", id: "7", room: "#lobby", from: "Ana", text: "hi Sam", ts: 1 })).toBe("Ana: hi Sam");
+    expect(plain({ type: "public", id: 7, room: "#lobby", from: "Ana", text: "hi Sam", ts: 1 })).toBe("Ana: hi Sam");
   });
 
   test("each name has its own stable colour", () => {
-    const line = (from: string) => colored({ type: "public", id: "8", room: "#lobby", from, text: "x", ts: 1 })!;
+    const line = (from: string) => colored({ type: "public", id: 8, room: "#lobby", from, text: "x", ts: 1 })!;
     expect(line("Ana")).toBe(line("Ana"));
     expect(nameColor("Ana", 6)).toBe(nameColor("ana", 6));
     const colours = new Set(["Ana", "Bo", "Sam", "Dee", "Eliya", "Kim", "Lou"].map((n) => nameColor(n, 6)));
@@ -146,8 +146,8 @@ describe("renderer", () => {
   });
 
   test("a line that mentions us is highlighted; one that does not is not", () => {
-    const mention = colored({ type: "public", id: "9", room: "#lobby", from: "Ana", text: "sam, lunch?", ts: 1 })!;
-    const other = colored({ type: "public", id: "10", room: "#lobby", from: "Ana", text: "samuel, lunch?", ts: 1 })!;
+    const mention = colored({ type: "public", id: 9, room: "#lobby", from: "Ana", text: "sam, lunch?", ts: 1 })!;
+    const other = colored({ type: "public", id: 10, room: "#lobby", from: "Ana", text: "samuel, lunch?", ts: 1 })!;
     expect(mention).toContain("\u001b[7m"); // inverse
     expect(other).not.toContain("\u001b[7m");
   });
@@ -155,12 +155,12 @@ describe("renderer", () => {
   test("a mention hidden by an invisible character (Al\u200bice) still rings", () => {
     let rang = 0;
     const render = makeRenderer({ color: false, timestamps: false, me: () => "Alice", room: () => "#lobby", onMention: () => rang++ });
-    expect(render({ type: "public", id: "11", room: "#lobby", from: "Mal", text: "hey Al\u200bice", ts: 1 })).toBe("Mal: hey Alice");
+    expect(render({ type: "public", id: 11, room: "#lobby", from: "Mal", text: "hey Al\u200bice", ts: 1 })).toBe("Mal: hey Alice");
     expect(rang).toBe(1);
   });
 
   test("a rename can't be forged with /me: the two read differently, with or without colour", () => {
-    const action = plain({ type: "action", id: "12", room: "#lobby", from: "Mal", text: "is now known as Alice", ts: 1 });
+    const action = plain({ type: "action", id: 12, room: "#lobby", from: "Mal", text: "is now known as Alice", ts: 1 });
     const rename = plain({ type: "rename", from: "Mal", to: "Alice", ts: 1 });
     expect(action).toBe("* Mal is now known as Alice");
     expect(rename).toBe("--- Mal is now known as Alice");
@@ -169,11 +169,11 @@ describe("renderer", () => {
   test("on a terminal, rows after the first are indented under the text: padding can't fake a new line", () => {
     const narrow = makeRenderer({ color: false, timestamps: false, me: () => "Sam", room: () => "#lobby", columns: () => 30 });
     const forged = `hi${" ".repeat(23)}Alice: I'm off`;
-    expect(narrow({ type: "public", id: "13", room: "#lobby", from: "Mal", text: forged, ts: 1 })!.split("\n")).toEqual([
+    expect(narrow({ type: "public", id: 13, room: "#lobby", from: "Mal", text: forged, ts: 1 })!.split("\n")).toEqual([
       "Mal: hi",
       "     Alice: I'm off",
     ]);
-    const long = narrow({ type: "private", id: "14", from: "Mal", text: "one two three four five six seven", ts: 1 })!;
+    const long = narrow({ type: "private", id: 14, from: "Mal", text: "one two three four five six seven", ts: 1 })!;
     expect(long.split("\n")).toEqual([
       "[pm from Mal] one two three",
       "              four five six",
@@ -207,7 +207,7 @@ describe("renderer", () => {
   test("nothing from the network reaches the terminal raw: names and text are sanitised", () => {
     const line = plain({
       type: "public",
-      id: "9",
+      id: 9,
       room: "#lo\u001b[2Jbby",
       from: "A\u001b[2Jna",
       text: "hi\u0007\u202e there\u001b]0;title\u0007",
@@ -215,14 +215,14 @@ describe("renderer", () => {
     })!;
     expect(line).not.toMatch(/[\u0000-\u001f\u007f\u202e]/);
     expect(line).toContain("hi");
-    expect(plain({ type: "action", id: "15", room: "#lobby", from: "Bo", text: "\rwaves\b", ts: 1 })).not.toMatch(/[\r\b]/);
+    expect(plain({ type: "action", id: 15, room: "#lobby", from: "Bo", text: "\rwaves\b", ts: 1 })).not.toMatch(/[\r\b]/);
   });
 });
 
 describe("lines the client has shown", () => {
   test("a room's history on joining again shows only what was missed; /history always shows all", () => {
     const seen = new SeenLines();
-    const said = (text: string, ts: number) => ({ type: "public", id: "16", room: "#dev", from: "Bo", text, ts }) as const;
+    const said = (text: string, ts: number) => ({ type: "public", id: 16, room: "#dev", from: "Bo", text, ts }) as const;
     const replay = (why: "join" | "request", ...events: ReturnType<typeof said>[]) =>
       ({ type: "history", room: "#dev", why, events, more: false, ts: 9 }) as const;
     expect(seen.filter(said("one", 1))).toEqual(said("one", 1));

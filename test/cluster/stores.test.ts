@@ -3,6 +3,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { Cluster } from "../../src/cluster/cluster.ts";
+import type { MessageId } from "../../src/protocol/events.ts";
 import { Hub } from "../../src/core/hub.ts";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
 import { RedisHistory } from "../../src/store/redis/history.ts";
@@ -43,7 +44,7 @@ describe("Redis history: line ids", () => {
       }),
     );
     const [a, b] = nodes as [RedisHistory, RedisHistory];
-    const ids = new Set<string>();
+    const ids = new Set<MessageId>();
     for (let i = 0; i < 50; i++) {
       for (const [store, name] of [[a, "Ana"], [b, "Bo"]] as const) ids.add(keepIn(store, { type: "public", room: "#dev", from: name, text: `${name} ${i}`, ts: i }).id);
     }

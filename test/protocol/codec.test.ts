@@ -45,11 +45,11 @@ const byType: Cases = {
     ],
   ],
   public: [
-    [{ type: "public", id: "1", room: "#lobby", from: "Sam", text: "hi all", ts }, "Sam: hi all"],
-    [{ type: "public", id: "2", room: "#lobby", from: "Sam", text: "psst", ts, only: "operators" }, "Sam (to operators): psst"],
+    [{ type: "public", id: 1, room: "#lobby", from: "Sam", text: "hi all", ts }, "Sam: hi all"],
+    [{ type: "public", id: 2, room: "#lobby", from: "Sam", text: "psst", ts, only: "operators" }, "Sam (to operators): psst"],
   ],
-  private: [[{ type: "private", id: "3", from: "Eliya", text: "Hello!", ts }, "[pm from Eliya] Hello!"]],
-  "private-sent": [[{ type: "private-sent", id: "4", to: "Sam", text: "Hello!", ts }, "[pm to Sam] Hello!"]],
+  private: [[{ type: "private", id: 3, from: "Eliya", text: "Hello!", ts }, "[pm from Eliya] Hello!"]],
+  "private-sent": [[{ type: "private-sent", id: 4, to: "Sam", text: "Hello!", ts }, "[pm to Sam] Hello!"]],
   invite: [[{ type: "invite", from: "Sam", room: "#dev", ts }, "-- Sam invites you to #dev: /join #dev to go there."]],
   "invite-sent": [[{ type: "invite-sent", to: "Kim", room: "#dev" }, "-- You invited Kim to #dev."]],
   join: [
@@ -99,8 +99,8 @@ const byType: Cases = {
     [{ type: "parted", room: "#dev" }, "<-- You left #dev, and you are in no room now: /join a room to talk."],
   ],
   topic: [
-    [{ type: "topic", id: "5", room: "#dev", text: "ship it", by: "Ana", ts }, "--- Ana set the topic: ship it"],
-    [{ type: "topic", id: "6", room: "#dev", text: "", by: "Ana", ts }, "--- Ana cleared the topic"],
+    [{ type: "topic", id: 5, room: "#dev", text: "ship it", by: "Ana", ts }, "--- Ana set the topic: ship it"],
+    [{ type: "topic", id: 6, room: "#dev", text: "", by: "Ana", ts }, "--- Ana cleared the topic"],
   ],
   "topic-is": [
     [{ type: "topic-is", room: "#dev", topic: { text: "ship it", by: "Ana", ts } }, "-- #dev: Topic: ship it (set by Ana)"],
@@ -124,7 +124,7 @@ const byType: Cases = {
     [{ type: "users", room: "#dev", users: ["Ana"], count: 1 }, "In #dev (1): Ana"],
     [{ type: "users", room: "#dev", users: [], count: 0, prefix: "x" }, 'Nobody in #dev has a name starting with "x".'],
   ],
-  action: [[{ type: "action", id: "7", room: "#lobby", from: "Sam", text: "waves", ts }, "* Sam waves"]],
+  action: [[{ type: "action", id: 7, room: "#lobby", from: "Sam", text: "waves", ts }, "* Sam waves"]],
   history: [
     [
       {
@@ -132,9 +132,9 @@ const byType: Cases = {
         room: "#lobby",
         why: "join",
         events: [
-          { type: "public", id: "8", room: "#lobby", from: "Ana", text: "hi", ts: local(2026, 11, 29, 9, 5) },
-          { type: "action", id: "9", room: "#lobby", from: "Sam", text: "waves", ts: local(2026, 11, 30, 14, 2) },
-          { type: "topic", id: "10", room: "#lobby", text: "ship it", by: "Ana", ts: local(2026, 11, 30, 14, 3) },
+          { type: "public", id: 8, room: "#lobby", from: "Ana", text: "hi", ts: local(2026, 11, 29, 9, 5) },
+          { type: "action", id: 9, room: "#lobby", from: "Sam", text: "waves", ts: local(2026, 11, 30, 14, 2) },
+          { type: "topic", id: 10, room: "#lobby", text: "ship it", by: "Ana", ts: local(2026, 11, 30, 14, 3) },
         ],
         more: true,
         ts: local(2026, 11, 30, 15, 0),
@@ -154,7 +154,7 @@ const byType: Cases = {
       {
         type: "search",
         query: "ship*",
-        events: [{ type: "public", id: "11", room: "#dev", from: "Ana", text: "shipped", ts: local(2026, 11, 30, 14, 2) }],
+        events: [{ type: "public", id: 11, room: "#dev", from: "Ana", text: "shipped", ts: local(2026, 11, 30, 14, 2) }],
         ts: local(2026, 11, 30, 15, 0),
       },
       '-- 1 line has "ship*", newest first:\n[#dev 14:02] Ana: shipped',
@@ -199,12 +199,12 @@ const cases: [ServerEvent, string][] = Object.values(byType).flat();
 
 // From a room other than the reader's current one: lines say which, joins and leaves name it.
 const tagged: [ServerEvent, string][] = [
-  [{ type: "public", id: "12", room: "#dev", from: "Sam", text: "hi", ts }, "[#dev] Sam: hi"],
-  [{ type: "action", id: "13", room: "#dev", from: "Sam", text: "waves", ts }, "[#dev] * Sam waves"],
+  [{ type: "public", id: 12, room: "#dev", from: "Sam", text: "hi", ts }, "[#dev] Sam: hi"],
+  [{ type: "action", id: 13, room: "#dev", from: "Sam", text: "waves", ts }, "[#dev] * Sam waves"],
   [{ type: "join", room: "#dev", name: "Sam", ts }, "--> Sam joined #dev"],
   [{ type: "leave", room: "#dev", name: "Sam", reason: "quit", ts }, "<-- Sam left the chat (quit)"], // the chat's event, wherever told
   [{ type: "joins", room: "#dev", names: ["A", "B"], count: 2, ts }, "--> 2 joined #dev: A, B"],
-  [{ type: "topic", id: "14", room: "#dev", text: "ship it", by: "Ana", ts }, "[#dev] --- Ana set the topic: ship it"],
+  [{ type: "topic", id: 14, room: "#dev", text: "ship it", by: "Ana", ts }, "[#dev] --- Ana set the topic: ship it"],
 ];
 
 describe("codecs", () => {
@@ -241,13 +241,13 @@ describe("codecs", () => {
   });
 
   test("json keeps text that would break a line: newlines and quotes are escaped", () => {
-    const line = decoder.decode(encode({ type: "public", id: "15", room: "#lobby", from: "Sam", text: 'a "b"\\ \u2028', ts }, "json"));
+    const line = decoder.decode(encode({ type: "public", id: 15, room: "#lobby", from: "Sam", text: 'a "b"\\ \u2028', ts }, "json"));
     expect(line.split("\n")).toHaveLength(2);
     expect(decodeEvent(line.trim())).toMatchObject({ text: 'a "b"\\ \u2028' });
   });
 
   test("Encoded computes each mode's bytes once and hands out the same buffer", () => {
-    const encoded = new Encoded({ type: "public", id: "16", room: "#lobby", from: "Sam", text: "hi", ts });
+    const encoded = new Encoded({ type: "public", id: 16, room: "#lobby", from: "Sam", text: "hi", ts });
     expect(encoded.bytes("text")).toBe(encoded.bytes("text"));
     expect(encoded.bytes("json")).toBe(encoded.bytes("json"));
     expect(encoded.bytes("json")).not.toBe(encoded.bytes("text"));
@@ -271,7 +271,7 @@ describe("codecs", () => {
 
   test("decodeEvent drops fields it does not know", () => {
     const line = '{"type":"public","id":"17","room":"#lobby","from":"Sam","text":"hi","ts":1,"evil":"\\u001b[2J"}';
-    expect(decodeEvent(line)).toEqual({ type: "public", id: "17", room: "#lobby", from: "Sam", text: "hi", ts: 1 });
+    expect(decodeEvent(line)).toEqual({ type: "public", id: 17, room: "#lobby", from: "Sam", text: "hi", ts: 1 });
   });
 
   test.each([

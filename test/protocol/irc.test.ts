@@ -51,17 +51,17 @@ describe("writing", () => {
 
   test("a room's shared events as IRC, with the time tag when asked", () => {
     const ts = Date.UTC(2026, 0, 2, 3, 4, 5);
-    expect(ircShared({ type: "public", id: "1", room: "#dev", from: "Sam", text: "hi", ts }, "irc")).toBe(":Sam!Sam@bunchat PRIVMSG #dev :hi\r\n");
-    expect(ircShared({ type: "public", id: "2", room: "#dev", from: "Sam", text: "hi", ts, notice: true }, "irc-time")).toBe(
+    expect(ircShared({ type: "public", id: 1, room: "#dev", from: "Sam", text: "hi", ts }, "irc")).toBe(":Sam!Sam@bunchat PRIVMSG #dev :hi\r\n");
+    expect(ircShared({ type: "public", id: 2, room: "#dev", from: "Sam", text: "hi", ts, notice: true }, "irc-time")).toBe(
       "@time=2026-01-02T03:04:05.000Z :Sam!Sam@bunchat NOTICE #dev :hi\r\n",
     );
-    expect(ircShared({ type: "action", id: "3", room: "#dev", from: "Sam", text: "waves", ts }, "irc")).toBe(":Sam!Sam@bunchat PRIVMSG #dev :\u0001ACTION waves\u0001\r\n");
+    expect(ircShared({ type: "action", id: 3, room: "#dev", from: "Sam", text: "waves", ts }, "irc")).toBe(":Sam!Sam@bunchat PRIVMSG #dev :\u0001ACTION waves\u0001\r\n");
     expect(ircShared({ type: "leave", room: "#dev", name: "Bo", reason: "parted", message: "bye", ts }, "irc")).toBe(":Bo!Bo@bunchat PART #dev :bye\r\n");
     expect(ircShared({ type: "leave", room: "#dev", name: "Bo", reason: "quit", ts }, "irc")).toBe(":Bo!Bo@bunchat QUIT :quit\r\n");
     expect(ircShared({ type: "joins", room: "#dev", names: ["A", "B"], count: 2, ts }, "irc")).toBe(":A!A@bunchat JOIN #dev\r\n:B!B@bunchat JOIN #dev\r\n");
     expect(ircShared({ type: "pong", token: "x" }, "irc")).toBe(""); // one client's, not shared
     // With message-tags, a line carries its id beside its time; a join has no id, so only the time.
-    expect(ircShared({ type: "public", id: "42", room: "#dev", from: "Sam", text: "hi", ts }, "irc-tags")).toBe(
+    expect(ircShared({ type: "public", id: 42, room: "#dev", from: "Sam", text: "hi", ts }, "irc-tags")).toBe(
       "@time=2026-01-02T03:04:05.000Z;msgid=42 :Sam!Sam@bunchat PRIVMSG #dev :hi\r\n",
     );
     expect(ircShared({ type: "join", room: "#dev", name: "Bo", ts }, "irc-tags")).toBe("@time=2026-01-02T03:04:05.000Z :Bo!Bo@bunchat JOIN #dev\r\n");

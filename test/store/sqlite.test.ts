@@ -282,11 +282,11 @@ describe("sqlite history", () => {
     );
     const again = openStore(path).store;
     expect(again.before("#a", 10).map((k) => [k.event.id, k.event.type, k.event.text])).toEqual([
-      [String(id), "public", "written"],
-      [String(id + 1), "action", "waves"],
-      [String(id + 2), "public", "said when killed"],
+      [id, "public", "written"],
+      [id + 1, "action", "waves"],
+      [id + 2, "public", "said when killed"],
     ]);
-    expect(again.nextId()).toBe(String(id + 3)); // ids go on after them
+    expect(again.nextId()).toBe(id + 3); // ids go on after them
     again.close();
     expect(Bun.file(`${path}-kept`).size).toBe(0); // the file has them: the journal is emptied
   });

@@ -4,7 +4,7 @@
 
 import type { Hub } from "../../core/hub.ts";
 import type { Member, MemberNote, Room } from "../../core/room.ts";
-import { type ErrorEvent, type KeptEvent, type Mode, type ServerEvent, unreachable } from "../../protocol/events.ts";
+import { type ErrorEvent, type KeptEvent, type MessageId, type Mode, type ServerEvent, unreachable } from "../../protocol/events.ts";
 import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
 import { IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
@@ -57,7 +57,7 @@ export class IrcReplies {
   }
 
   /** The tags of a line to this client said at `ts` (and its msgid, for a line that has one). */
-  tag(ts: number, id?: string): string {
+  tag(ts: number, id?: MessageId): string {
     return lineTags(ircView(this.c.caps), ts, id);
   }
 

@@ -16,7 +16,7 @@ import { tokenId, tokenMatches } from "../../session/secrets.ts";
 import type { Hub } from "../../core/hub.ts";
 import { PerAddress } from "../../session/per-address.ts";
 import type { ChatLog, Repeat } from "../../session/log-digest.ts";
-import type { ServerEvent } from "../../protocol/events.ts";
+import { messageIdOf, type ServerEvent } from "../../protocol/events.ts";
 import { saidLogLine } from "../../core/commands/kit.ts";
 import { PAGE_HEADERS } from "../../web/page.ts";
 
@@ -159,9 +159,8 @@ export class Api {
     const beforeText = params.get("before");
     let before: Cursor | undefined;
     if (beforeText !== null) {
-      if (/^[0-9]{1,16}$/.test(beforeText)) before = Number(beforeText);
-      else if (/^[0-9]{1,16}-[0-9]{1,16}$/.test(beforeText)) before = beforeText; // a cluster's id
-      else return fail(400, "bad-request", "before is a line's id, as a previous answer gave it.");
+      before = messageIdOf(beforeText);
+      if (before === undefined) return fail(400, "bad-request", "before is a line's id, as a previous answer gave it.");
     }
     const known = await settled(hub.keeping.knownRoom(room));
     if (known === null) return fail(503, "unavailable", "History can't be read right now; try again in a moment.", { "retry-after": "1" });

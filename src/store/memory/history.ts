@@ -72,7 +72,7 @@ class Lines {
   }
 
   line(i: number): Kept | undefined {
-    const event = storedEvent(this.kinds[i], String(this.ids[i]!), this.room, this.froms[i]!, this.texts[i]!, this.times[i]!);
+    const event = storedEvent(this.kinds[i], this.ids[i]!, this.room, this.froms[i]!, this.texts[i]!, this.times[i]!);
     return event && { id: this.ids[i]!, event };
   }
 
@@ -132,8 +132,8 @@ export class MemoryHistory implements HistoryStore {
     return this.orderIds.length - this.orderStart;
   }
 
-  nextId(): string {
-    return String(this.ids.next());
+  nextId(): number {
+    return this.ids.next();
   }
 
   keep(event: KeptEvent): void {

@@ -157,12 +157,12 @@ export class SqliteHistory implements HistoryStore {
     return this.pausedSince !== undefined;
   }
 
-  nextId(): string {
-    return String(this.next++);
+  nextId(): number {
+    return this.next++;
   }
 
   keep(event: KeptEvent): void {
-    const kept = { id: Number(event.id), event }; // from nextId: increasing
+    const kept = { id: Number(event.id), event }; // from nextId: a number, increasing
     this.pending.push(kept);
     this.journal?.append(kept.id, event);
     if (this.pausedSince === undefined) {
@@ -421,7 +421,7 @@ function linesOf(chunk: ChunkRow): Line[] {
   decodeFacts(chunk.lines, chunk.count).forEach((facts, i) => {
     const text = texts[i];
     if (facts === undefined || text === undefined) return;
-    const event = storedEvent(facts.type, String(facts.id), chunk.room, facts.from, text, facts.ts);
+    const event = storedEvent(facts.type, facts.id, chunk.room, facts.from, text, facts.ts);
     if (event) out.push({ id: facts.id, event });
   });
   return out;

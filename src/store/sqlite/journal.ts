@@ -101,7 +101,7 @@ function parse(text: string): Recovered[] {
     const id = Number(idText);
     const ts = Number(tsText);
     if (!Number.isSafeInteger(id) || id <= 0 || !Number.isFinite(ts) || !room.startsWith("#") || from === "") continue;
-    const event = storedEvent(kind, String(id), room, from, fields.slice(5).join("\t"), ts);
+    const event = storedEvent(kind, id, room, from, fields.slice(5).join("\t"), ts);
     if (event) out.push({ id, event });
   }
   return out;
