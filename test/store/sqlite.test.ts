@@ -278,7 +278,12 @@ describe("sqlite history", () => {
     const id = Number(written.id);
     writeFileSync(
       `${path}-kept`,
-      `${id}\tpublic\t#a\tSam\t${T0}\twritten\n${id + 1}\taction\t#a\tAna\t${T0 + 1}\twaves\n${id + 2}\tpublic\t#a\tBo\t${T0 + 2}\tsaid when killed\n${id + 3}\tpublic\t#a\tBo\t${T0 + 3}\tcut sh`,
+      [
+        "B", `T${T0}`, `I${id}`, "R#a", "Kpublic", "Sam\twritten",
+        `T${T0 + 1}`, "Kaction", "Ana\twaves",
+        `T${T0 + 2}`, "Kpublic", "Bo\tsaid when killed",
+        "B", `T${T0 + 3}`, `I${id + 3}`, "R#a", "Kpublic", "Bo\tcut sh",
+      ].join("\n"),
     );
     const again = openStore(path).store;
     expect(again.before("#a", 10).map((k) => [k.event.id, k.event.type, k.event.text])).toEqual([

@@ -104,6 +104,8 @@ export class SqliteHistory implements HistoryStore {
   private closed = false;
   /** Lines kept and not yet in the file, made to survive a crash (none for a database in memory). */
   private readonly journal: Journal | undefined;
+  /** How many of `pending` (from the start) are in the journal. */
+  private journaled = 0;
 
   constructor(
     /** The open file (file.ts), schema current. */
@@ -164,15 +166,16 @@ export class SqliteHistory implements HistoryStore {
   keep(event: KeptEvent): void {
     const kept = { id: Number(event.id), event }; // from nextId: a number, increasing
     this.pending.push(kept);
-    this.journal?.append(kept.id, event);
     if (this.pausedSince === undefined) {
       // A burst: written now, a few milliseconds' worth at a time, rather than in one long stall.
       if (this.pending.length >= WRITE_AT) this.write();
     } else if (this.pending.length > MAX_BACKLOG) {
-      this.pending.splice(0, this.pending.length - MAX_BACKLOG); // paused: the newest wait
+      const dropped = this.pending.length - MAX_BACKLOG;
+      this.pending.splice(0, dropped); // paused: the newest wait
+      this.journaled = Math.max(0, this.journaled - dropped);
       if (this.journal && this.journal.bytes > JOURNAL_PAUSED_BYTES) {
-        this.journal.clear();
-        for (const line of this.pending) this.journal.append(line.id, line.event);
+        this.journal.clear(); // what it held past the backlog is written afresh at the next commit
+        this.journaled = 0;
       }
     }
     const ring = this.rings.get(event.room);
@@ -284,7 +287,9 @@ export class SqliteHistory implements HistoryStore {
 
   /** What was kept since the last commit, into the journal: before anyone is sent it. */
   commit(): void {
-    this.journal?.commit();
+    if (!this.journal || this.journaled === this.pending.length) return;
+    this.journal.commit(this.pending, this.journaled);
+    this.journaled = this.pending.length;
   }
 
   /** Writes what is waiting, in one transaction; while paused, only the retry timer does. */
@@ -324,6 +329,7 @@ export class SqliteHistory implements HistoryStore {
     }
     this.writes.written += lines.length;
     this.pending = [];
+    this.journaled = 0;
     this.journal?.clear(); // the file has every line kept so far
     if (this.pausedSince !== undefined) this.resume();
   }

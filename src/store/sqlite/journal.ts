@@ -5,8 +5,10 @@
 // machine losing power: neither does SQLite's WAL with synchronous=NORMAL). Emptied each time the
 // history file has the lines; read back, and its lines written to the file, when the file is opened.
 //
-// One record a line: id, kind, room, sender, time, text, separated by tabs, ending in a newline.
-// Names and rooms have neither; text has had its tabs and newlines made spaces (sanitize.ts).
+// Each write is a block: "B", then a line per kept line, "<sender>\t<text>", with what it shares
+// with the line before said only when it changes ("T<time>", "I<id>" when not the last id plus one,
+// "R<room>", "K<kind>"): turning numbers into text is most of what a record costs. Names and rooms
+// have no tabs or newlines; text has had them made spaces (sanitize.ts), and any left are here.
 
 import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
 import { storedEvent, storedType } from "../history.ts";
@@ -20,8 +22,6 @@ export interface Recovered {
 
 export class Journal {
   private readonly fd: number;
-  /** Records appended since the last commit. */
-  private waiting = "";
   /** Bytes in the file since it was last emptied (about: string length). */
   private size = 0;
   /** Commits that failed (a full disk): the lines were still delivered, and the history says it is paused. */
@@ -42,34 +42,37 @@ export class Journal {
     return { journal: new Journal(path, text.length), recovered: parse(text) };
   }
 
-  /** A line kept: in the file at the next commit. */
-  append(id: number, event: KeptEvent): void {
-    const from = event.type === "topic" ? event.by : event.from;
-    const text = event.text.includes("\n") ? event.text.replaceAll("\n", " ") : event.text;
-    this.waiting += `${id}\t${storedType(event)}\t${event.room}\t${from}\t${event.ts}\t${text}\n`;
-  }
-
-  /** Whether lines wait for a commit. */
-  get pending(): boolean {
-    return this.waiting !== "";
-  }
-
-  /** Writes what was appended since the last commit, in one write (before the turn's bytes go out). */
-  commit(): void {
-    if (this.waiting === "") return;
-    const records = this.waiting;
-    this.waiting = "";
+  /**
+   * Writes `lines` from `from` on, in one write: before a turn's bytes go out. Lines the history
+   * file took meanwhile (a burst writes every 1000) are no longer waiting, and cost nothing here.
+   */
+  commit(lines: readonly { id: number; event: KeptEvent }[], from: number): void {
+    if (from >= lines.length) return;
+    let out = "B\n";
+    let ts = Number.NaN;
+    let next = Number.NaN;
+    let room = "";
+    let kind = "";
+    for (let i = from; i < lines.length; i++) {
+      const { id, event } = lines[i]!;
+      if (event.ts !== ts) out += `T${(ts = event.ts)}\n`;
+      if (id !== next) out += `I${id}\n`;
+      next = id + 1;
+      if (event.room !== room) out += `R${(room = event.room)}\n`;
+      const k = storedType(event);
+      if (k !== kind) out += `K${(kind = k)}\n`;
+      const text = event.text.includes("\n") || event.text.includes("\r") ? event.text.replace(/[\r\n]/g, " ") : event.text;
+      out += `${event.type === "topic" ? event.by : event.from}\t${text}\n`;
+    }
     try {
-      writeSync(this.fd, records);
-      this.size += records.length;
+      this.size += writeSync(this.fd, out);
     } catch {
       this.failed++;
     }
   }
 
-  /** The history file has every line appended so far: the journal is emptied (their text with it). */
+  /** The history file has every line committed so far: the journal is emptied (their text with it). */
   clear(): void {
-    this.waiting = "";
     if (this.size === 0) return;
     try {
       ftruncateSync(this.fd, 0);
@@ -89,19 +92,30 @@ export class Journal {
   }
 }
 
-/** A journal's records, checked one by one: a torn last record (killed mid-write) is skipped. */
+/** A journal's records, checked one by one: a record cut short (killed mid-write) is skipped. */
 function parse(text: string): Recovered[] {
   const out: Recovered[] = [];
   const records = text.split("\n");
   records.pop(); // "" after the last newline, or a record cut short by a kill mid-write
+  let ts = Number.NaN;
+  let next = Number.NaN;
+  let room = "";
+  let kind = "";
   for (const record of records) {
-    const fields = record.split("\t");
-    if (fields.length < 6) continue;
-    const [idText, kind, room, from, tsText] = fields as [string, string, string, string, string];
-    const id = Number(idText);
-    const ts = Number(tsText);
+    const tab = record.indexOf("\t");
+    if (tab < 0) {
+      const value = record.slice(1);
+      if (record === "B") [ts, next, room, kind] = [Number.NaN, Number.NaN, "", ""];
+      else if (record[0] === "T") ts = Number(value);
+      else if (record[0] === "I") next = Number(value);
+      else if (record[0] === "R") room = value;
+      else if (record[0] === "K") kind = value;
+      continue;
+    }
+    const id = next++;
+    const from = record.slice(0, tab);
     if (!Number.isSafeInteger(id) || id <= 0 || !Number.isFinite(ts) || !room.startsWith("#") || from === "") continue;
-    const event = storedEvent(kind, id, room, from, fields.slice(5).join("\t"), ts);
+    const event = storedEvent(kind, id, room, from, record.slice(tab + 1), ts);
     if (event) out.push({ id, event });
   }
   return out;
