@@ -2,7 +2,7 @@
 // visibly distinct, colours only when asked for, and nothing from the network unsanitised.
 
 import { createColors } from "picocolors";
-import { firstLine, helpBlock, helpLines, ONLY_WORDS, roomsLines, toText, topicLine, usersLine } from "../render/text.ts";
+import { firstLine, helpBlock, helpLines, ONLY_WORDS, quoteWords, roomsLines, stateWords, toText, topicLine, usersLine } from "../render/text.ts";
 import { type KeptEvent, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
@@ -162,7 +162,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
         ].join("\n");
       case "public":
         // A bot's line reads as nc shows it: "deploy (bot): …" (no user's name holds a space).
-        return said(`${stamp(event.ts)}${tag(event.room)}${who(event.from)}${event.bot ? c.dim(" (bot)") : ""}${event.only ? c.dim(` (to ${ONLY_WORDS[event.only]})`) : ""}: `, event.text);
+        return said(`${stamp(event.ts)}${tag(event.room)}${who(event.from)}${event.bot ? c.dim(" (bot)") : ""}${event.only ? c.dim(` (to ${ONLY_WORDS[event.only]})`) : ""}${c.dim(s(quoteWords(event.reply)))}: `, event.text) + c.dim(s(stateWords(event)));
       case "private":
         return hang(`${stamp(event.ts)}${c.magenta(c.bold(`[pm from ${s(event.from)}]`))} `, s(event.text), c.magenta);
       case "private-sent":
@@ -178,7 +178,14 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "users":
         return c.cyan(list(event));
       case "action":
-        return c.italic(said(`${stamp(event.ts)}${tag(event.room)}* ${who(event.from)} `, event.text));
+        return c.italic(said(`${stamp(event.ts)}${tag(event.room)}* ${who(event.from)}${c.dim(s(quoteWords(event.reply)))} `, event.text)) + c.dim(s(stateWords(event)));
+      // Changes to lines already on the screen, which a terminal can't redraw: said as nc says them.
+      case "edit":
+      case "delete":
+      case "react":
+        return `${stamp(event.ts)}${tag(event.room)}${c.dim(s(toText(event)))}`;
+      case "reactions":
+        return c.cyan(s(toText(event)));
       case "room":
         return [
           c.green(s(firstLine(toText(event)))), // the server's words; the topic and the list styled apart

@@ -238,6 +238,9 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
       case "public":
       case "action":
       case "topic":
+      case "edit":
+      case "delete":
+      case "react":
         break;
       default:
         return unreachable(event);

@@ -111,6 +111,20 @@ export function parseRecords(records: unknown): RosterEntry[] {
   return entries;
 }
 
+/** An edit, a delete or a reaction made on another node, checked field by field. */
+function lineChange(v: Record<string, unknown>): ClusterEvent | undefined {
+  if (!isMessageId(v.id) || !hasRoomShape(v.room) || !hasNameShape(v.of) || !isTime(v.at) || !isTime(v.ts)) return undefined;
+  const about = { room: v.room, id: v.id, of: v.of, at: v.at, ts: v.ts };
+  if (v.type === "edit") return hasNameShape(v.by) && isText(v.text) ? { type: "edit", ...about, text: v.text, by: v.by } : undefined;
+  if (v.type === "delete") {
+    if (!hasNameShape(v.by) || (v.reason !== undefined && !isText(v.reason, LIMITS.reasonMaxLength))) return undefined;
+    return { type: "delete", ...about, by: v.by, ...(typeof v.reason === "string" ? { reason: v.reason } : {}) };
+  }
+  return hasNameShape(v.from) && isText(v.emoji, 64) && typeof v.on === "boolean" && typeof v.count === "number" && isText(v.excerpt, 200)
+    ? { type: "react", ...about, emoji: v.emoji, from: v.from, on: v.on, count: v.count, excerpt: v.excerpt }
+    : undefined;
+}
+
 /** One event from another node, checked field by field; undefined if it is not one we know. */
 export function clusterEvent(v: unknown): ClusterEvent | undefined {
   if (!isObject(v)) return undefined;
@@ -178,6 +192,10 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
     }
     case "rename":
       return hasNameShape(v.from) && hasNameShape(v.to) && isTime(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined;
+    case "edit":
+    case "delete":
+    case "react":
+      return lineChange(v);
     case "topic":
       return isMessageId(v.id) && hasRoomShape(v.room) && isText(v.text, LIMITS.topicMaxLength) && hasNameShape(v.by) && isTime(v.ts)
         ? { type: "topic", id: v.id, room: v.room, text: v.text, by: v.by, ts: v.ts }

@@ -236,6 +236,11 @@ export class RemoteRoster {
         if (!member || !room?.has(member)) return this.host.resync();
         return hub.say(room, event, member);
       }
+      case "edit":
+      case "delete":
+      case "react":
+        // Changed in Redis by the node it was made on, before it told us: only told here.
+        return hub.messages.tell(hub.room(event.room), event, false);
       case "topic": {
         const member = this.find(node, event.by);
         const room = hub.room(event.room);

@@ -10,7 +10,7 @@
 
 import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
 import { Turns } from "./turns.ts";
-import { Encoded } from "../render/codec.ts";
+import { Encoded, isIrc } from "../render/codec.ts";
 import { DEFAULT_ROOM, SERVER_LIMITS, USERS_SHOWN } from "../protocol/limits.ts";
 import type { ErrorEvent, LeaveReason, MessageId, ServerEvent } from "../protocol/events.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
@@ -21,6 +21,7 @@ import { settingsOf } from "./settings.ts";
 import { Rooms } from "./rooms.ts";
 import { Whowas } from "./whowas.ts";
 import { Keeping, type KeepingHost, type Replay } from "./keeping.ts";
+import { Messages } from "./messages.ts";
 import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
@@ -86,6 +87,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   readonly whowas = new Whowas();
   /** What is kept of rooms' chat, and what a joiner is shown of it. */
   readonly keeping: Keeping;
+  /** Answering, editing, deleting and reacting to lines (messages.ts). */
+  readonly messages: Messages = new Messages(this);
   /** Everyone, by folded name: members here and, in a cluster, on other nodes. */
   private readonly members = new Map<string, Member>();
   /**
@@ -426,6 +429,22 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   }
 
   /** An event for each of these members here, encoded once per mode, in the order of everything sent. */
+  /**
+   * An event about a room for everyone here in it, in order with its lines: in the room's view for
+   * most (tagged when it is not their current room), in its own words for IRC clients (who differ
+   * by what they asked for). Those who ignore `from` are not told.
+   */
+  tellRoom(room: Room, event: ServerEvent, from?: string): void {
+    const encoded = new Encoded(event);
+    const seq = this.turns.nextSeq();
+    const key = from === undefined ? undefined : foldName(from);
+    for (const m of room.localMembers()) {
+      if (key !== undefined && m.ignoring?.has(key)) continue;
+      if (isIrc(m.mode)) m.tell(event);
+      else m.deliver(encoded.bytes(viewOf(m, room)), seq);
+    }
+  }
+
   private tell(members: Iterable<Member>, event: ServerEvent): void {
     const encoded = new Encoded(event);
     const seq = this.turns.nextSeq();

@@ -4,8 +4,9 @@
 
 import type { Clock } from "../net/clock.ts";
 import type { MessageId, Topic } from "../protocol/events.ts";
+import { quoteOf } from "./messages.ts";
 import { checkRoom } from "../protocol/names.ts";
-import { freshIds, type HistoryStore, type Kept, type KeptEvent, type Maybe, settled } from "../store/history.ts";
+import { chain, freshIds, type HistoryStore, type Kept, type KeptEvent, type Maybe, settled } from "../store/history.ts";
 import type { RoomRoles, RoomStore } from "../store/rooms.ts";
 import type { Bus } from "./bus.ts";
 import type { Room } from "./room.ts";
@@ -65,7 +66,7 @@ export class Keeping {
     const check = checkRoom(input);
     if ((!this.host.history && !this.host.roomStore) || !check.ok) return undefined;
     const count = this.host.history ? this.replayOnJoin : 0;
-    const recent = count > 0 ? this.host.history!.recent(check.name, count + 1) : [];
+    const recent = count > 0 ? chain(this.host.history!.recent(check.name, count + 1), (kept) => this.quoted(check.name, kept)) : [];
     // A room with people here already is up to date (its topic and roles changes reach this node):
     // only one nobody here is in is read from the store (in a cluster, a round trip to Redis each).
     const known = this.host.room(check.name);
@@ -95,6 +96,40 @@ export class Keeping {
       this.host.clock.later(HISTORY_FLUSH_MS, this.flushHistory);
     }
     this.host.history.keep(event);
+  }
+
+  /**
+   * The replies among `lines` of `room` with their quotes made from the lines they answer now (in
+   * the same lines, or read from the store): a line answered that is gone is quoted as gone.
+   */
+  quoted(room: string, lines: Kept[]): Maybe<Kept[]> {
+    const history = this.host.history;
+    const wanted = lines.filter((l) => l.event.type !== "topic" && l.event.reply && l.event.reply.from === undefined);
+    if (!history || wanted.length === 0) return lines;
+    const known = new Map<MessageId, KeptEvent>(lines.map((l) => [l.event.id, l.event]));
+    const ids = [...new Set(wanted.map((l) => (l.event as Extract<KeptEvent, { type: "public" | "action" }>).reply!.id))].filter((id) => !known.has(id));
+    const looked = ids.map((id) => settled(history.find(room, id)));
+    const apply = (found: (Kept | undefined | null)[]) => {
+      for (const k of found) if (k) known.set(k.event.id, k.event);
+      return lines.map((l) => {
+        if (l.event.type === "topic" || !l.event.reply || l.event.reply.from !== undefined) return l;
+        const parent = known.get(l.event.reply.id);
+        return { id: l.id, event: { ...l.event, reply: parent ? quoteOf(parent) : { id: l.event.reply.id } } };
+      });
+    };
+    return looked.some((f) => f instanceof Promise) ? Promise.all(looked).then(apply) : apply(looked as (Kept | undefined | null)[]);
+  }
+
+  /** The lines of several rooms (a /search) with their quotes, as quoted() makes them. */
+  quotedAll(lines: Kept[]): Maybe<Kept[]> {
+    const rooms = [...new Set(lines.filter((l) => l.event.type !== "topic" && l.event.reply).map((l) => l.event.room))];
+    if (rooms.length === 0) return lines;
+    const each = rooms.map((room) => this.quoted(room, lines.filter((l) => l.event.room === room)));
+    const merge = (done: Kept[][]) => {
+      const byId = new Map(done.flat().map((l) => [l.event.id, l]));
+      return lines.map((l) => byId.get(l.event.id) ?? l);
+    };
+    return each.some((e) => e instanceof Promise) ? Promise.all(each).then(merge) : merge(each as Kept[][]);
   }
 
   /** Makes what was kept survive a crash now, for an answer that goes out before the turn ends (the HTTP API's). */

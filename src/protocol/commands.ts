@@ -43,6 +43,55 @@ export const COMMANDS = [
   },
   {
     who: "anyone",
+    name: "answer",
+    aliases: [],
+    usage: "/answer <line> <message>",
+    summary: "answer a line of your current room",
+    about:
+      "Said to everyone in the room like any line, shown with the line it answers (who and how it starts). Name the line as ^ (the last line), ^3 (three lines back), @Sam (Sam's last line here) or its id. /reply is for private messages.",
+    example: "/answer @Sam sounds good",
+  },
+  {
+    who: "anyone",
+    name: "react",
+    aliases: [],
+    usage: "/react <line> <emoji>",
+    summary: "put an emoji on a line (again: take it back)",
+    about:
+      "Everyone in the room sees it, and a count. The line as for /answer; :+1: :heart: :tada: :joy: :eyes: :rocket: :fire: :check: and a few more stand for their emoji. /reactions <line> says who reacted.",
+    example: "/react ^ :+1:",
+  },
+  {
+    who: "anyone",
+    name: "reactions",
+    aliases: [],
+    usage: "/reactions <line>",
+    summary: "who put which emoji on a line",
+    about: "The line as for /answer.",
+    example: "/reactions @Sam",
+  },
+  {
+    who: "anyone",
+    name: "edit",
+    aliases: [],
+    usage: "/edit [line] <new text>",
+    summary: "change the text of one of your lines",
+    about:
+      "Without a line, your last line in the current room. Everyone in the room is told the new text; history and /search keep only it. The line as for /answer (it must be yours).",
+    example: "/edit the build is green now",
+  },
+  {
+    who: "anyone",
+    name: "delete",
+    aliases: ["del"],
+    usage: "/delete [line] [reason]",
+    summary: "take back one of your lines (operators: anyone's)",
+    about:
+      "Without a line, your last line in the current room. Everyone in the room is told it went; it is gone from history, /search and the server's files. A room's operators and server admins can delete anyone's line there. The line as for /answer.",
+    example: "/delete ^2",
+  },
+  {
+    who: "anyone",
     name: "me",
     aliases: [],
     usage: "/me <action>",

@@ -4,7 +4,7 @@
 // dropped. The server and the bundled client ship together, and the hello's protocol number
 // guards against a server that speaks another version.
 
-import { type ErrorCode, type EventType, isLeaveReason, messageIdOf, type KeptEvent, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
+import { type ErrorCode, type EventType, isLeaveReason, type LineState, messageIdOf, type Quote, type Reaction, type KeptEvent, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
 
 export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;
@@ -40,6 +40,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "no-accounts": true,
   "server-busy": true,
   "not-allowed": true,
+  "unknown-line": true,
   "invite-only": true,
   "bad-key": true,
   "room-full": true,
@@ -111,6 +112,27 @@ function list(v: Fields): { users: string[]; away?: Record<string, string>; coun
   };
 }
 
+/** A list of reactions ([{emoji, names}]): those that read as one are kept. */
+function reactions(v: unknown): Reaction[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  return v.filter((r): r is Reaction => isObject(r) && str(r.emoji) && strings(r.names));
+}
+
+/** What a room line carries besides (LineState): what it answers, when edited, its reactions; those that do not read as such are dropped. */
+function lineState(v: Fields): LineState {
+  const r = isObject(v.reply) ? v.reply : undefined;
+  const replyId = r ? messageIdOf(r.id) : undefined;
+  const reply: Quote | undefined = r && replyId !== undefined ? { id: replyId, ...(str(r.from) ? { from: r.from } : {}), ...(str(r.text) ? { text: r.text } : {}) } : undefined;
+  const rs = reactions(v.reactions);
+  return { ...(reply ? { reply } : {}), ...(num(v.edited) ? { edited: v.edited } : {}), ...(rs && rs.length > 0 ? { reactions: rs } : {}) };
+}
+
+/** The line an edit, a delete or a reaction is about: its room and id, who said it and when. */
+const about = (v: Fields) => {
+  const id = messageIdOf(v.id);
+  return id !== undefined && str(v.room) && str(v.of) && num(v.at) ? { room: v.room, id, of: v.of, at: v.at } : undefined;
+};
+
 /** A line said in a room, or to one person: who, what, when. */
 const said = (v: Fields) => {
   const id = messageIdOf(v.id);
@@ -156,11 +178,31 @@ const DECODERS: Record<EventType, Decoder> = {
     const bot = v.bot === true ? { bot: true as const } : {};
     const o = v.only;
     const only: { only?: Only } = o === "operators" || o === "voiced" ? { only: o } : {};
-    return s && str(v.room) ? { type: "public", room: v.room, ...s, ...notice, ...bot, ...only } : undefined;
+    return s && str(v.room) ? { type: "public", room: v.room, ...s, ...notice, ...bot, ...only, ...lineState(v) } : undefined;
   },
   action: (v) => {
     const s = said(v);
-    return s && str(v.room) ? { type: "action", room: v.room, ...s } : undefined;
+    return s && str(v.room) ? { type: "action", room: v.room, ...s, ...lineState(v) } : undefined;
+  },
+  edit: (v) => {
+    const a = about(v);
+    return a && str(v.text) && str(v.by) && num(v.ts) ? { type: "edit", ...a, text: v.text, by: v.by, ts: v.ts } : undefined;
+  },
+  delete: (v) => {
+    const a = about(v);
+    const reason = maybe(v.reason, str, "reason");
+    return a && reason && str(v.by) && num(v.ts) ? { type: "delete", ...a, by: v.by, ...reason, ts: v.ts } : undefined;
+  },
+  react: (v) => {
+    const a = about(v);
+    return a && str(v.emoji) && str(v.from) && typeof v.on === "boolean" && num(v.count) && str(v.excerpt) && num(v.ts)
+      ? { type: "react", ...a, emoji: v.emoji, from: v.from, on: v.on, count: v.count, excerpt: v.excerpt, ts: v.ts }
+      : undefined;
+  },
+  reactions: (v) => {
+    const a = about(v);
+    const rs = reactions(v.reactions);
+    return a && rs && str(v.excerpt) ? { type: "reactions", ...a, excerpt: v.excerpt, reactions: rs } : undefined;
   },
   private: (v) => {
     const s = said(v);

@@ -73,6 +73,7 @@ export type ErrorCode =
   | "no-accounts" // /register, /passwd, /unregister on a server that keeps no accounts
   | "server-busy" // too many logins being checked at once; try again in a moment
   | "not-allowed" // a moderation command from someone who may not use it, or on someone it can't touch
+  | "unknown-line" // /answer, /edit, /delete, /react of a line there is not (or that you can't see)
   | "invite-only" // /join of an invite-only or secret room without an invitation
   | "bad-key" // /join of a room with a key, without it or with a wrong one
   | "room-full" // /join of a room at its member limit
@@ -124,8 +125,11 @@ export type ServerEvent =
   /** `notice`: said as an IRC NOTICE (a bot's convention: no automatic reply to it). */
   /** `bot`: posted through the HTTP API with a bot's token (the name is the bot's, held for it). */
   /** `only`: for the room's operators (IRC's PRIVMSG @#room), or its voiced members and operators (+#room); never kept. */
-  /** `id`: the line's identity (MessageId), given when the server accepted it. */
-  | { type: "public"; id: MessageId; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only }
+  /**
+   * `id`: the line's identity (MessageId), given when the server accepted it. `reply`: the line it
+   * answers; `edited`: when its text was last changed; `reactions`: emoji on it (LineState).
+   */
+  | ({ type: "public"; id: MessageId; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only } & LineState)
   | { type: "private"; id: MessageId; from: string; text: string; ts: number }
   | { type: "private-sent"; id: MessageId; to: string; text: string; ts: number }
   /** Someone asks you to join a room they are in (/invite); you join it or not. */
@@ -162,7 +166,24 @@ export type ServerEvent =
       awayCount?: number;
       prefix?: string;
     }
-  | { type: "action"; id: MessageId; room: string; from: string; text: string; ts: number } // /me
+  | ({ type: "action"; id: MessageId; room: string; from: string; text: string; ts: number } & LineState) // /me
+  /**
+   * A line of `room` (`id`, said by `of` at `at`) now reads `text`: `by` edited it (its sender).
+   * History holds only the new text.
+   */
+  | { type: "edit"; room: string; id: MessageId; text: string; by: string; of: string; at: number; ts: number }
+  /**
+   * A line of `room` (`id`, said by `of` at `at`) is gone: `by` deleted it (its sender, one of the
+   * room's operators, or a server admin), with `reason` if they gave one. Never shown again.
+   */
+  | { type: "delete"; room: string; id: MessageId; by: string; of: string; at: number; reason?: string; ts: number }
+  /**
+   * `from` put `emoji` on a line of `room` (`on`), or took it back: the line `id`, said by `of` at
+   * `at`, starting `excerpt`. `count`: how many have that emoji on it now.
+   */
+  | { type: "react"; room: string; id: MessageId; emoji: string; from: string; on: boolean; count: number; of: string; at: number; excerpt: string; ts: number }
+  /** /reactions: who put which emoji on a line (of `of`, at `at`, starting `excerpt`). */
+  | { type: "reactions"; room: string; id: MessageId; of: string; at: number; excerpt: string; reactions: readonly Reaction[] }
   /**
    * You joined `room` (`joined`) or switched to it, a room you were in: plain lines now go there.
    * Who is in it as /users lists it, and its topic.
@@ -251,7 +272,30 @@ export function messageIdOf(v: unknown): MessageId | undefined {
   return /^[0-9]{1,16}-[\w.]{1,40}$/.test(v) ? v : undefined;
 }
 
-/** Who in a room a line is for, when not everyone: its operators, or its voiced members and operators. */
+/** What a room line carries besides what was said: what it answers, whether it was edited, its reactions. */
+export interface LineState {
+  reply?: Quote;
+  edited?: number;
+  reactions?: readonly Reaction[];
+}
+
+/**
+ * The line a reply answers, as shown with it: its id, and who said it and how it starts (QUOTE_CHARS
+ * characters) unless it is gone (deleted, or older than history keeps).
+ */
+export interface Quote {
+  id: MessageId;
+  from?: string;
+  text?: string;
+}
+
+/** One emoji on a line, and who put it there, first first. */
+export interface Reaction {
+  emoji: string;
+  names: readonly string[];
+}
+
+/** Who in a room a line is for: its operators, or its voiced members and operators. */
 export type Only = "operators" | "voiced";
 
 /** What history keeps of a room: its lines, actions and topics. */

@@ -59,6 +59,11 @@ export function parseIrc(line: string): IrcMessage | undefined {
   return { ...(tags ? { tags } : {}), ...(source !== undefined ? { source } : {}), command, params };
 }
 
+/** A tag's value as the wire carries it (message-tags: ; space \ CR LF escaped). */
+export function escapeTag(value: string): string {
+  return value.replace(/[;\s\\\r\n]/g, (c) => ({ ";": "\\:", " ": "\\s", "\\": "\\\\", "\r": "\\r", "\n": "\\n" })[c] ?? "");
+}
+
 function unescapeTag(value: string): string {
   return value.replace(/\\(.?)/g, (_, c: string) => ({ ":": ";", s: " ", r: "\r", n: "\n", "\\": "\\" })[c] ?? c);
 }

@@ -2,7 +2,8 @@
 // client shows and what the page shows (each styles it its own way: colours, the DOM).
 
 import { COMMANDS } from "../protocol/commands.ts";
-import { type KeptEvent, type LeaveReason, leftRoomOnly, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { type KeptEvent, type LeaveReason, leftRoomOnly, type LineState, type Quote, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { excerpt } from "../protocol/messages.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 
 /** The commands a welcome shows: the everyday ones (/help lists them all). */
@@ -176,7 +177,7 @@ export function toText(event: ServerEvent, tagged = false): string {
       ].join("\n");
     case "public":
       // A bot's line: "deploy (bot): text", which no user's line can look like (names hold no space).
-      return `${tag}${event.from}${event.bot ? " (bot)" : ""}${event.only ? ` (to ${ONLY_WORDS[event.only]})` : ""}: ${event.text}`;
+      return `${tag}${event.from}${event.bot ? " (bot)" : ""}${event.only ? ` (to ${ONLY_WORDS[event.only]})` : ""}${quoteWords(event.reply)}: ${event.text}${stateWords(event)}`;
     case "private":
       return `[pm from ${event.from}] ${event.text}`;
     case "private-sent":
@@ -210,7 +211,17 @@ export function toText(event: ServerEvent, tagged = false): string {
     case "users":
       return usersLine(event);
     case "action":
-      return `${tag}* ${event.from} ${event.text}`;
+      return `${tag}* ${event.from}${quoteWords(event.reply)} ${event.text}${stateWords(event)}`;
+    case "edit":
+      return `${tag}-- ${event.by} edited ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}: ${event.text}`;
+    case "delete":
+      return `${tag}-- ${event.by} deleted ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}${event.reason ? ` (${event.reason})` : ""}.`;
+    case "react":
+      return `${tag}-- ${event.from} ${event.on ? "reacted" : "took back"} ${event.emoji} ${event.on ? "to" : "from"} ${whose(event.from, event.of)} line from ${stamp(event.at, event.ts)} ("${event.excerpt}")${event.count > 1 ? ` (${event.count} now)` : ""}`;
+    case "reactions":
+      return event.reactions.length === 0
+        ? `-- Nobody has reacted to ${event.of}'s line "${event.excerpt}".`
+        : `-- Reactions to ${event.of}'s line "${event.excerpt}": ${event.reactions.map((r) => `${r.emoji} ${r.names.join(", ")}`).join("; ")}`;
     case "room":
       return [
         event.joined
@@ -272,6 +283,24 @@ export function toText(event: ServerEvent, tagged = false): string {
     default:
       return unreachable(event);
   }
+}
+
+/** "their" when someone acts on their own line, else "Sam's". */
+function whose(by: string, of: string): string {
+  return by === of ? "their" : `${of}'s`;
+}
+
+/** What a reply shows of the line it answers: ` (re Sam "the build is…")`, or that it is gone. */
+export function quoteWords(reply: Quote | undefined): string {
+  if (!reply) return "";
+  return reply.from === undefined ? " (re a line no longer kept)" : ` (re ${reply.from} "${excerpt(reply.text ?? "")}")`;
+}
+
+/** What a line shown again carries: ` (edited)`, and its reactions ` [👍 2, 🎉 1]`. */
+export function stateWords(event: LineState): string {
+  const edited = event.edited !== undefined ? " (edited)" : "";
+  const reactions = event.reactions?.length ? ` [${event.reactions.map((r) => `${r.emoji} ${r.names.length}`).join(", ")}]` : "";
+  return edited + reactions;
 }
 
 /** "2026-11-30 14:02": a time as the server's answers write it, in UTC. */

@@ -7,7 +7,7 @@
 // them the hub has the store commit them (made to survive a crash), and it flushes them together at
 // most HISTORY_FLUSH_MS (100 ms) later.
 
-import type { KeptEvent, MessageId, Topic } from "../protocol/events.ts";
+import type { KeptEvent, LineState, MessageId, Reaction, Topic } from "../protocol/events.ts";
 
 export type { KeptEvent };
 
@@ -33,16 +33,21 @@ export function then<T, U>(value: Maybe<T>, f: (v: T) => U): Maybe<U> {
   return value instanceof Promise ? value.then(f) : f(value);
 }
 
+/** `f` of `value` where `f` may itself wait (a second read): one value or one promise, never a promise of one. */
+export function chain<T, U>(value: Maybe<T>, f: (v: T) => Maybe<U>): Maybe<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
+
 /** How a kept line's kind is stored: its type, or "bot" for a bot's line (a `public` from the HTTP API). */
 export function storedType(event: KeptEvent): string {
   return event.type === "public" && event.bot ? "bot" : event.type;
 }
 
-/** A kept line from its stored parts; undefined if they are not one. */
-export function storedEvent(type: unknown, id: MessageId, room: string, from: string, text: string, ts: number): KeptEvent | undefined {
+/** A kept line from its stored parts (and what it answers, whether it was edited); undefined if they are not one. */
+export function storedEvent(type: unknown, id: MessageId, room: string, from: string, text: string, ts: number, state?: LineState): KeptEvent | undefined {
   if (type === "topic") return { type, id, room, text, by: from, ts };
-  if (type === "public" || type === "action") return { type, id, room, from, text, ts };
-  if (type === "bot") return { type: "public", id, room, from, text, ts, bot: true };
+  if (type === "public" || type === "action") return { type, id, room, from, text, ts, ...state };
+  if (type === "bot") return { type: "public", id, room, from, text, ts, bot: true, ...state };
   return undefined;
 }
 
@@ -56,6 +61,22 @@ export function freshIds(clock: { now(): number }): { next(): number } {
   return { next: () => next++ };
 }
 
+/** `reactions` with `name`'s `emoji` put on (`on`) or taken back: emoji in the order first put on, names likewise. */
+export function toggled(reactions: readonly Reaction[], name: string, emoji: string, on: boolean): Reaction[] {
+  const out: Reaction[] = [];
+  let found = false;
+  for (const r of reactions) {
+    if (r.emoji !== emoji) out.push(r);
+    else {
+      found = true;
+      const names = on ? (r.names.includes(name) ? r.names : [...r.names, name]) : r.names.filter((n) => n !== name);
+      if (names.length > 0) out.push({ emoji, names });
+    }
+  }
+  if (!found && on) out.push({ emoji, names: [name] });
+  return out;
+}
+
 /** Bytes the lines kept in memory for replay on join may take unless --replay-memory says otherwise. */
 export const REPLAY_MEMORY = 32 * 1024 * 1024;
 
@@ -65,7 +86,10 @@ export const REPLAY_MEMORY = 32 * 1024 * 1024;
  */
 export function lineBytes(kept: Kept): number {
   const { event } = kept;
-  return textBytes(event.text, event.type === "topic" ? event.by : event.from);
+  if (event.type === "topic") return textBytes(event.text, event.by);
+  let bytes = textBytes(event.text, event.from);
+  for (const r of event.reactions ?? []) for (const name of r.names) bytes += 48 + 2 * (r.emoji.length + name.length);
+  return bytes;
 }
 
 /** lineBytes from a line's text and its sender (or setter), for a store that keeps no Kept objects. */
@@ -120,6 +144,23 @@ export interface HistoryStore {
   recent(room: string, count: number): Maybe<Kept[]>;
   /** The newest `count` lines of `room` before the one at `before`, oldest first. */
   before(room: string, count: number, before: Cursor): Maybe<Kept[]>;
+  /** Line `id` of `room` as it is now (text, reactions); undefined if there is none (never was, deleted, or older than is kept). */
+  find(room: string, id: MessageId): Maybe<Kept | undefined>;
+  /**
+   * Line `id` of `room` now reads `text` (edited at `ts`): history and search hold only the new
+   * text. The line as it is now; undefined if there is none; null if the store can't change it now.
+   */
+  edit(room: string, id: MessageId, text: string, ts: number): Maybe<Kept | undefined | null>;
+  /**
+   * Line `id` of `room` is gone, with its reactions, and its text from every file the store keeps
+   * (overwritten, not marked free). The line as it was; undefined if there is none; null if the store can't now.
+   */
+  remove(room: string, id: MessageId): Maybe<Kept | undefined | null>;
+  /**
+   * `name` puts `emoji` on line `id` of `room` (`on`), or takes it back. The line with its
+   * reactions now; undefined if there is none; null if the store can't now.
+   */
+  react(room: string, id: MessageId, name: string, emoji: string, on: boolean, ts: number): Maybe<Kept | undefined | null>;
   /** A room's topic, as last set (kept while the room is empty, and across restarts). */
   topic(room: string): Maybe<Topic | undefined>;
   /** The newest SEARCH_RESULTS lines in `rooms` matching `query`, newest first. */

@@ -191,6 +191,11 @@ function handle(event: ServerEvent): void {
       const view = page.views.get(event.room);
       return view ? page.setSettings(view, event.settings) : undefined;
     }
+    case "edit":
+    case "delete":
+    case "react":
+      return page.system(page.views.get(event.room), words({ ...event, room: "" }), "system", event.ts);
+    case "reactions":
     case "topic-is":
     case "rooms":
     case "users":

@@ -124,7 +124,34 @@ const byType: Cases = {
     [{ type: "users", room: "#dev", users: ["Ana"], count: 1 }, "In #dev (1): Ana"],
     [{ type: "users", room: "#dev", users: [], count: 0, prefix: "x" }, 'Nobody in #dev has a name starting with "x".'],
   ],
-  action: [[{ type: "action", id: 7, room: "#lobby", from: "Sam", text: "waves", ts }, "* Sam waves"]],
+  action: [
+    [{ type: "action", id: 7, room: "#lobby", from: "Sam", text: "waves", ts }, "* Sam waves"],
+    [{ type: "action", id: 8, room: "#lobby", from: "Sam", text: "agrees", ts, reply: { id: 7, from: "Ana", text: "lunch?" } }, '* Sam (re Ana "lunch?") agrees'],
+  ],
+  edit: [
+    [{ type: "edit", room: "#dev", id: 9, text: "the build is green", by: "Sam", of: "Sam", at: local(2026, 11, 30, 14, 2), ts: local(2026, 11, 30, 14, 5) }, "-- Sam edited their line from 14:02: the build is green"],
+  ],
+  delete: [
+    [{ type: "delete", room: "#dev", id: 9, by: "Sam", of: "Sam", at: local(2026, 11, 30, 14, 2), ts: local(2026, 11, 30, 14, 5) }, "-- Sam deleted their line from 14:02."],
+    [{ type: "delete", room: "#dev", id: 9, by: "Ana", of: "Mal", at: local(2026, 11, 29, 9, 0), reason: "spam", ts: local(2026, 11, 30, 14, 5) }, "-- Ana deleted Mal's line from 2026-11-29 09:00 (spam)."],
+  ],
+  react: [
+    [
+      { type: "react", room: "#dev", id: 9, emoji: "👍", from: "Ana", on: true, count: 2, of: "Sam", at: local(2026, 11, 30, 14, 2), excerpt: "the build is green", ts: local(2026, 11, 30, 14, 5) },
+      '-- Ana reacted 👍 to Sam\'s line from 14:02 ("the build is green") (2 now)',
+    ],
+    [
+      { type: "react", room: "#dev", id: 9, emoji: "👍", from: "Sam", on: false, count: 0, of: "Sam", at: local(2026, 11, 30, 14, 2), excerpt: "the build…", ts: local(2026, 11, 30, 14, 5) },
+      '-- Sam took back 👍 from their line from 14:02 ("the build…")',
+    ],
+  ],
+  reactions: [
+    [
+      { type: "reactions", room: "#dev", id: 9, of: "Sam", at: 1, excerpt: "the build", reactions: [{ emoji: "👍", names: ["Ana", "Kim"] }, { emoji: "🎉", names: ["Bo"] }] },
+      '-- Reactions to Sam\'s line "the build": 👍 Ana, Kim; 🎉 Bo',
+    ],
+    [{ type: "reactions", room: "#dev", id: 9, of: "Sam", at: 1, excerpt: "the build", reactions: [] }, '-- Nobody has reacted to Sam\'s line "the build".'],
+  ],
   history: [
     [
       {

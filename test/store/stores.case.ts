@@ -96,6 +96,70 @@ export function historyStoreBehaviour(label: string, make: MakeHistoryStore): vo
   });
 }
 
+
+export function messageStoreBehaviour(label: string, make: MakeHistoryStore): void {
+  describe(`HistoryStore: lines with identity (${label})`, () => {
+    const said = async () => {
+      const { store, settle } = await make();
+      const first = keepIn(store, line("#dev", "Sam", "the bild is green", 1001));
+      const answer = keepIn(store, { type: "public", room: "#dev", from: "Ana", text: "great", ts: 1002, reply: { id: first.id, from: "Sam", text: "the bild" } });
+      const other = keepIn(store, line("#ops", "Bo", "ops line", 1003));
+      store.flush();
+      await settle("#dev", 2);
+      await settle("#ops", 1);
+      return { store, settle, first, answer, other };
+    };
+
+    test("find: a line by its id, with what it answers (its id only: the quote is made when shown); another room's id is not found", async () => {
+      const { store, first, answer, other } = await said();
+      expect((await store.find("#dev", first.id))?.event).toEqual(first);
+      expect((await store.find("#dev", answer.id))?.event as unknown).toEqual({ ...answer, reply: { id: first.id } });
+      expect((await store.recent("#dev", 2))[1]!.event as unknown).toEqual({ ...answer, reply: { id: first.id } });
+      expect(await store.find("#dev", other.id)).toBeUndefined(); // a line of #ops, asked of #dev
+      expect(await store.find("#dev", typeof first.id === "number" ? 999_999 : "1-999999")).toBeUndefined();
+    });
+
+    test("edit: the new text is read back, marked with when; search finds the new words and not the old", async () => {
+      const { store, first } = await said();
+      const edited = await store.edit("#dev", first.id, "the build is green", 2000);
+      expect(edited?.event as unknown).toEqual({ ...first, text: "the build is green", edited: 2000 });
+      expect((await store.find("#dev", first.id))?.event as unknown).toEqual({ ...first, text: "the build is green", edited: 2000 });
+      expect(texts(await store.recent("#dev", 2))).toEqual(["the build is green", "great"]);
+      expect(texts(await store.search(["#dev"], { terms: [{ word: "build", prefix: false }] }))).toEqual(["the build is green"]);
+      expect(await store.search(["#dev"], { terms: [{ word: "bild", prefix: false }] })).toEqual([]);
+    });
+
+    test("remove: the line is gone from recent, find and search, with its reactions; the others stay", async () => {
+      const { store, first, answer } = await said();
+      await store.react("#dev", first.id, "Kim", "👍", true, 3000);
+      const removed = await store.remove("#dev", first.id);
+      expect(removed?.event.text).toBe("the bild is green");
+      expect(await store.find("#dev", first.id)).toBeUndefined();
+      expect(texts(await store.recent("#dev", 5))).toEqual(["great"]);
+      expect(await store.search(["#dev"], { terms: [{ word: "bild", prefix: false }] })).toEqual([]);
+      expect(await store.remove("#dev", first.id)).toBeUndefined(); // gone already
+      expect((await store.find("#dev", answer.id))?.event.text).toBe("great");
+    });
+
+    test("react: put on, by another, taken back; read back with the line, emoji and names first first", async () => {
+      const { store, first } = await said();
+      await store.react("#dev", first.id, "Kim", "👍", true, 3000);
+      await store.react("#dev", first.id, "Bo", "🎉", true, 3001);
+      const now = await store.react("#dev", first.id, "Ana", "👍", true, 3002);
+      const both = [{ emoji: "👍", names: ["Kim", "Ana"] }, { emoji: "🎉", names: ["Bo"] }];
+      expect(now?.event as unknown).toEqual({ ...first, reactions: both });
+      expect((await store.recent("#dev", 2))[0]!.event as unknown).toEqual({ ...first, reactions: both });
+      const back = await store.react("#dev", first.id, "Kim", "👍", false, 3003);
+      // Which of the emoji left comes first is the store's (by when first put on, or by the earliest still there).
+      const left = back?.event.type === "topic" ? [] : [...(back?.event.reactions ?? [])].sort((a, b) => a.emoji.localeCompare(b.emoji));
+      expect(left).toEqual([{ emoji: "🎉", names: ["Bo"] }, { emoji: "👍", names: ["Ana"] }].sort((a, b) => a.emoji.localeCompare(b.emoji)));
+      await store.react("#dev", first.id, "Ana", "👍", false, 3004);
+      await store.react("#dev", first.id, "Bo", "🎉", false, 3005);
+      expect((await store.find("#dev", first.id))?.event).toEqual(first); // none left: no reactions field
+    });
+  });
+}
+
 export function accountStoreBehaviour(label: string, make: MakeAccountStore): void {
   describe(`AccountStore (${label})`, () => {
     const sam: Account = { name: "Sam", hash: "$argon2id$v=19$…", created: 1_700_000_000_000 };

@@ -5,7 +5,7 @@ import { afterEachTest } from "../helpers/cleanup.ts";
 import { memoryStore } from "../helpers/accounts.ts";
 import type { SqliteFile } from "../../src/store/sqlite/file.ts";
 import { MemoryHistory } from "../../src/store/memory/history.ts";
-import { accountStoreBehaviour, historyStoreBehaviour, settleBy } from "./stores.case.ts";
+import { accountStoreBehaviour, historyStoreBehaviour, messageStoreBehaviour, settleBy } from "./stores.case.ts";
 
 const open: SqliteFile[] = [];
 afterEachTest(() => {
@@ -24,6 +24,16 @@ historyStoreBehaviour("bun:sqlite", async () => {
 });
 
 historyStoreBehaviour("memory (--db none)", async () => {
+  const store = new MemoryHistory({ retention: { linesPerRoom: 1000, days: 0 } });
+  return { store, settle: settleBy(store) };
+});
+
+messageStoreBehaviour("bun:sqlite", async () => {
+  const { history } = file();
+  return { store: history, settle: settleBy(history) };
+});
+
+messageStoreBehaviour("memory (--db none)", async () => {
   const store = new MemoryHistory({ retention: { linesPerRoom: 1000, days: 0 } });
   return { store, settle: settleBy(store) };
 });

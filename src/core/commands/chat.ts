@@ -11,6 +11,7 @@ import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { Member, Room } from "../room.ts";
 import type { Replay } from "../keeping.ts";
 import {
+  chain,
   HISTORY_PAGE_MAX,
   HISTORY_REPLY_BYTES,
   type Kept,
@@ -30,6 +31,7 @@ import {
   unknownUser,
 } from "./kit.ts";
 import { accountCommands } from "./accounts.ts";
+import { lineCommands } from "./lines.ts";
 import { moderationCommands } from "./moderation.ts";
 import { tokenCommands } from "./tokens.ts";
 import { roomCommands } from "./rooms.ts";
@@ -141,7 +143,8 @@ const chatCommands = {
     const count = Math.min(HISTORY_PAGE_MAX, first === "" ? HISTORY_DEFAULT : Math.max(1, Number(first)));
     const from = ctx.historyFrom.get(room.name);
     // One more than asked for: whether there are more still. Nothing shown yet here: the newest.
-    const found = from === undefined ? store.recent(room.name, count + 1) : store.before(room.name, count + 1, from);
+    const read = from === undefined ? store.recent(room.name, count + 1) : store.before(room.name, count + 1, from);
+    const found = chain(read, (lines) => ctx.hub.keeping.quoted(room.name, lines));
     ctx.after(settled(found), (lines) => {
       if (!lines) return ctx.reply(storeFailed());
       const shown = fitReply(lines.slice(Math.max(0, lines.length - count)));
@@ -162,9 +165,12 @@ const chatCommands = {
     const query = parseSearch(args);
     if ("error" in query) return badUsage(ctx, "search", query.error);
     if (ctx.me.rooms.length === 0) return ctx.reply(notInRoom());
-    const found = store.search(
-      ctx.me.rooms.map((r) => r.name),
-      query,
+    const found = chain(
+      store.search(
+        ctx.me.rooms.map((r) => r.name),
+        query,
+      ),
+      (hits) => ctx.hub.keeping.quotedAll(hits),
     );
     ctx.after(settled(found), (hits) => {
       if (!hits) return ctx.reply(storeFailed());
@@ -215,7 +221,7 @@ const chatCommands = {
   },} satisfies Record<string, Handler>;
 
 /** Every command's handler: a command without one does not compile. */
-const handlers: Record<CommandName, Handler> = { ...chatCommands, ...accountCommands, ...moderationCommands, ...roomCommands, ...tokenCommands };
+const handlers: Record<CommandName, Handler> = { ...chatCommands, ...lineCommands, ...accountCommands, ...moderationCommands, ...roomCommands, ...tokenCommands };
 
 /** Runs "/word args" for a joined user. */
 export function runCommand(ctx: CommandContext, word: string, args: string): void {

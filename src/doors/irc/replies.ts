@@ -6,7 +6,7 @@ import type { Hub } from "../../core/hub.ts";
 import type { Member, MemberNote, Room } from "../../core/room.ts";
 import { type ErrorEvent, type KeptEvent, type MessageId, type Mode, type ServerEvent, unreachable } from "../../protocol/events.ts";
 import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
-import { IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
+import { escapeTag, IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { ircShared, kickLine, lineTags, privmsgLines } from "../../render/irc.ts";
 import { stamp, toText } from "../../render/text.ts";
@@ -17,6 +17,9 @@ import { MONITOR_LIMIT } from "./monitor.ts";
 import { VERSION } from "../../version.ts";
 import { Session } from "../../session/session.ts";
 import type { PeerUser } from "../../session/adapter.ts";
+
+/** The capability under which a client is sent REDACT (IRCv3 draft/message-redaction). */
+export const REDACTION_CAP = "draft/message-redaction";
 
 /** How an IRC client with these caps is written to: with every tag (message-tags), server-time's, or none. */
 export function ircView(caps: ReadonlySet<string>): "irc" | "irc-time" | "irc-tags" {
@@ -238,8 +241,31 @@ export class IrcReplies {
       case "users":
       case "search":
       case "help":
+      case "reactions":
         return this.asNotices(event);
+      case "edit":
+      case "delete":
+      case "react":
+        return this.lineChange(event);
     }
+  }
+
+  /**
+   * An edit, a delete or a reaction, in the words this client understands: REDACT for one that asked
+   * for draft/message-redaction, a TAGMSG with +draft/react for one with message-tags; for the
+   * others (and for edits, which IRC has no spec for), a notice to the channel saying what changed.
+   */
+  private lineChange(event: Extract<ServerEvent, { type: "edit" | "delete" | "react" }>): string {
+    const tags = ircView(this.c.caps) === "irc-tags";
+    if (event.type === "delete" && this.c.caps.has(REDACTION_CAP)) {
+      return this.tag(event.ts) + ircLine(mask(event.by), "REDACT", event.reason ? [event.room, String(event.id), event.reason] : [event.room, String(event.id)], event.reason !== undefined);
+    }
+    if (event.type === "react" && tags) {
+      const which = event.on ? "+draft/react" : "+draft/unreact";
+      return `${this.tag(event.ts).slice(0, -1)};${which}=${escapeTag(event.emoji)};+draft/reply=${escapeTag(String(event.id))} ${ircLine(mask(event.from), "TAGMSG", [event.room])}`;
+    }
+    const reply = tags ? `${this.tag(event.ts).slice(0, -1)};+draft/reply=${escapeTag(String(event.id))} ` : this.tag(event.ts);
+    return reply + ircLine(this.c.server, "NOTICE", [event.room, toText(event)], true);
   }
 
   /** What a client is sent on joining: the topic and the names (with the JOIN before them). */

@@ -10,7 +10,7 @@ import { LIMITS, type ServerLimits } from "../../protocol/limits.ts";
 import { checkRoom } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { Clock } from "../../net/clock.ts";
-import { type Cursor, HISTORY_PAGE_MAX, type Kept, settled } from "../../store/history.ts";
+import { chain, type Cursor, HISTORY_PAGE_MAX, type Kept, settled } from "../../store/history.ts";
 import type { BotToken } from "../../store/tokens.ts";
 import { tokenId, tokenMatches } from "../../session/secrets.ts";
 import type { Hub } from "../../core/hub.ts";
@@ -165,7 +165,8 @@ export class Api {
     const known = await settled(hub.keeping.knownRoom(room));
     if (known === null) return fail(503, "unavailable", "History can't be read right now; try again in a moment.", { "retry-after": "1" });
     if (!known) return fail(404, "unknown-room", `There is no room ${room}: nobody is in it and it has no history.`);
-    const found = await settled(before === undefined ? history.recent(room, limit + 1) : history.before(room, limit + 1, before));
+    const read = before === undefined ? history.recent(room, limit + 1) : history.before(room, limit + 1, before);
+    const found = await settled(chain(read, (lines) => hub.keeping.quoted(room, lines)));
     if (found === null) return fail(503, "unavailable", "History can't be read right now; try again in a moment.", { "retry-after": "1" });
     const lines: Kept[] = found.slice(Math.max(0, found.length - limit));
     const messages = lines.map(({ event }) =>

@@ -9,11 +9,18 @@
 // for thousands of lines were half of what keeping a line cost the garbage collector.
 
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
-import type { Topic } from "../../protocol/events.ts";
-import { type Cursor, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes, freshIds } from "../history.ts";
+import type { LineState, MessageId, Topic } from "../../protocol/events.ts";
+import { type Cursor, freshIds, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes, toggled } from "../history.ts";
 
 /** Bytes of lines /search reads at most (their text), newest first over the rooms asked about. */
 export const MEMORY_SEARCH_BYTES = 2 * 1024 * 1024;
+/** What a line's state takes besides its text (as lineBytes counts reactions). */
+function stateBytes(state: LineState | undefined): number {
+  let bytes = 0;
+  for (const r of state?.reactions ?? []) for (const name of r.names) bytes += 48 + 2 * (r.emoji.length + name.length);
+  return bytes;
+}
+
 /** How often lines past --history-days are let go. */
 const PRUNE_EVERY_MS = 10_000;
 
@@ -36,6 +43,8 @@ class Lines {
   kinds: string[] = [];
   froms: string[] = [];
   texts: string[] = [];
+  /** What the few lines that answer another, were edited or have reactions carry besides, by id. */
+  readonly states = new Map<number, LineState>();
   start = 0;
 
   constructor(readonly room: string) {}
@@ -50,6 +59,7 @@ class Lines {
   }
 
   push(id: number, event: KeptEvent): void {
+    if (event.type !== "topic" && event.reply) this.states.set(id, { reply: { id: event.reply.id } });
     this.ids.push(id);
     this.times.push(event.ts);
     this.kinds.push(storedType(event));
@@ -60,7 +70,8 @@ class Lines {
   /** Lets its oldest line go; the bytes it took. */
   shift(): number {
     const i = this.start++;
-    const bytes = textBytes(this.texts[i]!, this.froms[i]!);
+    const bytes = textBytes(this.texts[i]!, this.froms[i]!) + stateBytes(this.states.get(this.ids[i]!));
+    this.states.delete(this.ids[i]!);
     this.texts[i] = ""; // the text goes now, not at the next compaction
     if (this.start >= 1024 && this.start * 2 >= this.ids.length) {
       for (const column of ["ids", "times", "kinds", "froms", "texts"] as const) {
@@ -72,7 +83,7 @@ class Lines {
   }
 
   line(i: number): Kept | undefined {
-    const event = storedEvent(this.kinds[i], this.ids[i]!, this.room, this.froms[i]!, this.texts[i]!, this.times[i]!);
+    const event = storedEvent(this.kinds[i], this.ids[i]!, this.room, this.froms[i]!, this.texts[i]!, this.times[i]!, this.states.get(this.ids[i]!));
     return event && { id: this.ids[i]!, event };
   }
 
@@ -229,13 +240,62 @@ export class MemoryHistory implements HistoryStore {
   before(room: string, count: number, before: Cursor): Kept[] {
     const lines = this.rooms.get(room);
     if (!lines || count <= 0) return [];
-    const end = lines.indexOf(typeof before === "number" ? before : Number.MAX_SAFE_INTEGER);
     const out: Kept[] = [];
-    for (let i = Math.max(lines.start, end - count); i < end; i++) {
+    // Newest first, past lines taken back (their places stay, empty).
+    for (let i = lines.indexOf(typeof before === "number" ? before : Number.MAX_SAFE_INTEGER) - 1; i >= lines.start && out.length < count; i--) {
       const line = lines.line(i);
       if (line) out.push(line);
     }
-    return out;
+    return out.reverse();
+  }
+
+  find(room: string, id: MessageId): Kept | undefined {
+    const at = this.at(room, id);
+    return at && at.lines.line(at.i);
+  }
+
+  edit(room: string, id: MessageId, text: string, ts: number): Kept | undefined {
+    const at = this.at(room, id);
+    if (!at || at.lines.kinds[at.i] === "topic") return at && at.lines.line(at.i);
+    const { lines, i } = at;
+    this.bytes += 2 * (text.length - lines.texts[i]!.length);
+    lines.texts[i] = text;
+    lines.states.set(lines.ids[i]!, { ...lines.states.get(lines.ids[i]!), edited: ts });
+    return lines.line(i);
+  }
+
+  remove(room: string, id: MessageId): Kept | undefined {
+    const at = this.at(room, id);
+    if (!at) return undefined;
+    const { lines, i } = at;
+    const was = lines.line(i);
+    this.bytes -= 2 * lines.texts[i]!.length + stateBytes(lines.states.get(lines.ids[i]!));
+    // Its place stays (the order of lines is by position), empty: no kind, no sender, no text.
+    lines.kinds[i] = lines.froms[i] = lines.texts[i] = "";
+    lines.states.delete(lines.ids[i]!);
+    return was;
+  }
+
+  react(room: string, id: MessageId, name: string, emoji: string, on: boolean): Kept | undefined {
+    const at = this.at(room, id);
+    if (!at || at.lines.kinds[at.i] === "topic") return undefined;
+    const { lines, i } = at;
+    const state = lines.states.get(lines.ids[i]!) ?? {};
+    this.bytes -= stateBytes(state);
+    const reactions = toggled(state.reactions ?? [], name, emoji, on);
+    const { reactions: _, ...rest } = state;
+    const now: LineState = reactions.length > 0 ? { ...rest, reactions } : rest;
+    lines.states.set(lines.ids[i]!, now);
+    this.bytes += stateBytes(now);
+    return lines.line(i);
+  }
+
+  /** Where line `id` of `room` is, if it is kept (and not taken back). */
+  private at(room: string, id: MessageId): { lines: Lines; i: number } | undefined {
+    const lines = this.rooms.get(room);
+    if (!lines || typeof id !== "number") return undefined;
+    const i = lines.indexOf(id);
+    return i < lines.ids.length && i >= lines.start && lines.ids[i] === id && lines.kinds[i] !== "" ? { lines, i } : undefined;
   }
 
   topic(room: string): Topic | undefined {

@@ -8,10 +8,10 @@
 // newest SEARCH_SCAN lines of each of the user's rooms and matches their words itself: bounded,
 // and said so in the README.
 
-import type { Topic } from "../../protocol/events.ts";
+import { type MessageId, messageIdOf, type Reaction, type Topic } from "../../protocol/events.ts";
 import { isObject, parseJson } from "../../protocol/decode.ts";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
-import { historyKey, TOPICS } from "./keys.ts";
+import { historyKey, reactionsKey, TOPICS } from "./keys.ts";
 import {
   type Cursor,
   type HistoryCounts,
@@ -71,7 +71,8 @@ export class RedisHistory implements HistoryStore {
   keep(event: KeptEvent): void {
     const { type, room, text, ts } = event;
     const from = type === "topic" ? event.by : event.from;
-    this.link.write("hist", room, `${event.id} ${JSON.stringify({ type: storedType(event), from, text, ts })}`);
+    const reply = type !== "topic" && event.reply ? { r: event.reply.id } : {};
+    this.link.write("hist", room, `${event.id} ${JSON.stringify({ type: storedType(event), from, text, ts, ...reply })}`);
     if (type === "topic") this.link.write("topic", room, text === "" ? "" : JSON.stringify({ text, by: from, ts }));
     if (this.retention.days > 0) this.written.add(room);
   }
@@ -84,13 +85,73 @@ export class RedisHistory implements HistoryStore {
 
   async recent(room: string, count: number): Promise<Kept[]> {
     if (count <= 0) return [];
-    return entries(room, await this.link.command("XREVRANGE", [historyKey(room), "+", "-", "COUNT", String(count)])).reverse();
+    return this.withReactions(room, entries(room, await this.link.command("XREVRANGE", [historyKey(room), "+", "-", "COUNT", String(count)])).reverse());
   }
 
   async before(room: string, count: number, before: Cursor): Promise<Kept[]> {
     if (count <= 0) return [];
     const reply = await this.link.command("XREVRANGE", [historyKey(room), `(${before}`, "-", "COUNT", String(count)]);
-    return entries(room, reply).reverse();
+    return this.withReactions(room, entries(room, reply).reverse());
+  }
+
+  async find(room: string, id: MessageId): Promise<Kept | undefined> {
+    const found = await this.entryOf(room, id);
+    return found && (await this.withReactions(room, [found]))[0];
+  }
+
+  async edit(room: string, id: MessageId, text: string, ts: number): Promise<Kept | undefined> {
+    const found = await this.entryOf(room, id);
+    if (!found || found.event.type === "topic") return found;
+    const event = { ...found.event, text, edited: ts };
+    await this.link.command("EVAL", [SCRIPT_REWRITE, "1", historyKey(room), String(found.id), storedValue(event)]);
+    return (await this.withReactions(room, [{ id: found.id, event }]))[0];
+  }
+
+  async remove(room: string, id: MessageId): Promise<Kept | undefined> {
+    const found = await this.entryOf(room, id);
+    if (!found) return undefined;
+    const [gone] = await this.withReactions(room, [found]);
+    await this.link.command("EVAL", [SCRIPT_REWRITE, "2", historyKey(room), reactionsKey(room), String(found.id), "", String(found.event.id)]);
+    return gone;
+  }
+
+  async react(room: string, id: MessageId, name: string, emoji: string, on: boolean): Promise<Kept | undefined> {
+    const found = await this.entryOf(room, id);
+    if (!found || found.event.type === "topic") return undefined;
+    const reply = await this.link.command("EVAL", [SCRIPT_REACT, "1", reactionsKey(room), String(found.event.id), name, emoji, on ? "1" : "0"]);
+    const reactions = typeof reply === "string" ? reactionsOf(parseJson(reply)) : [];
+    const { reactions: _, ...event } = found.event;
+    return { id: found.id, event: reactions.length > 0 ? { ...event, reactions } : event };
+  }
+
+  /**
+   * Line `id` of `room` as its stream holds it: under its own id, or (said on two nodes in one
+   * millisecond) just after it with its id in field "i" (a few entries on, at most SCAN_AFTER).
+   */
+  private async entryOf(room: string, id: MessageId): Promise<Kept | undefined> {
+    if (typeof id !== "string") return undefined;
+    const own = entries(room, await this.link.command("XRANGE", [historyKey(room), id, id]));
+    if (own[0]) return own[0];
+    const after = entries(room, await this.link.command("XRANGE", [historyKey(room), `(${id}`, "+", "COUNT", String(SCAN_AFTER)]));
+    return after.find((k) => k.event.id === id);
+  }
+
+  /** `lines` of `room` with their reactions (one HMGET for all of them). */
+  private async withReactions(room: string, lines: Kept[]): Promise<Kept[]> {
+    const said = lines.filter((l) => l.event.type !== "topic");
+    if (said.length === 0) return lines;
+    const reply = await this.link.command("HMGET", [reactionsKey(room), ...said.map((l) => String(l.event.id))]);
+    if (!Array.isArray(reply) || reply.every((r) => r === null)) return lines;
+    const byId = new Map<MessageId, Reaction[]>();
+    said.forEach((l, i) => {
+      const value = reply[i];
+      const reactions = typeof value === "string" ? reactionsOf(parseJson(value)) : [];
+      if (reactions.length > 0) byId.set(l.event.id, reactions);
+    });
+    return lines.map((l) => {
+      const reactions = byId.get(l.event.id);
+      return reactions && l.event.type !== "topic" ? { id: l.id, event: { ...l.event, reactions } } : l;
+    });
   }
 
   async topic(room: string): Promise<Topic | undefined> {
@@ -109,14 +170,19 @@ export class RedisHistory implements HistoryStore {
     rooms.forEach((room, i) => {
       for (const kept of entries(room, scans[i])) if (lineMatches(kept.event.text, query)) found.push(kept);
     });
-    return found.sort((a, b) => compareIds(b.id, a.id)).slice(0, SEARCH_RESULTS);
+    const newest = found.sort((a, b) => compareIds(b.id, a.id)).slice(0, SEARCH_RESULTS);
+    return Promise.all(newest.map(async (k) => (await this.withReactions(k.event.room, [k]))[0]!));
   }
 
-  /** Lines past --history-days go from the rooms written to lately (Redis's ids are its clock in ms). */
+  /**
+   * Lines past --history-days go from the rooms written to lately (Redis's ids are its clock in
+   * ms), and reactions to lines no longer kept (trimmed by age or by --history-lines).
+   */
   private trimByAge(): void {
     const minId = String(this.clock.now() - this.retention.days * 86_400_000);
     for (const room of this.written) {
       this.link.command("XTRIM", [historyKey(room), "MINID", "~", minId]).catch(() => {}); // again next minute
+      this.link.command("EVAL", [SCRIPT_FORGET_REACTIONS, "2", historyKey(room), reactionsKey(room)]).catch(() => {});
     }
     this.written.clear();
   }
@@ -125,6 +191,105 @@ export class RedisHistory implements HistoryStore {
     this.trimTimer?.cancel();
   }
 }
+
+/** Entries after a line's own id that are looked through for it (one stored under the next id). */
+const SCAN_AFTER = 200;
+
+/** A line as the turn script and a rewrite store it: {type, from, text, ts, r: what it answers, e: when edited}. */
+function storedValue(event: KeptEvent): string {
+  const from = event.type === "topic" ? event.by : event.from;
+  const state = event.type === "topic" ? {} : { ...(event.reply ? { r: event.reply.id } : {}), ...(event.edited !== undefined ? { e: event.edited } : {}) };
+  return JSON.stringify({ type: storedType(event), from, text: event.text, ts: event.ts, ...state });
+}
+
+/** Reactions as a script keeps them ([{emoji, names}], first first), checked field by field. */
+function reactionsOf(value: unknown): Reaction[] {
+  if (!Array.isArray(value)) return [];
+  const out: Reaction[] = [];
+  for (const r of value) {
+    if (!isObject(r) || typeof r.emoji !== "string" || !Array.isArray(r.names)) continue;
+    const names = r.names.filter((n): n is string => typeof n === "string");
+    if (names.length > 0) out.push({ emoji: r.emoji, names });
+  }
+  return out;
+}
+
+/**
+ * KEYS: the room's stream (and its reactions). ARGV: the entry's stream id, its new value ("" to
+ * take it out), and (taking out) the line's own id. Streams never overwrite an entry, and one
+ * deleted (XDEL) stays in Redis's memory and its dumps until every entry of its node goes: the
+ * stream is written afresh without the old text, under the same ids, its last id kept.
+ */
+const SCRIPT_REWRITE = `
+local key, target, value = KEYS[1], ARGV[1], ARGV[2]
+local info = redis.pcall('XINFO', 'STREAM', key)
+if info['err'] then return 0 end
+local last
+for i = 1, #info, 2 do if info[i] == 'last-generated-id' then last = info[i + 1] end end
+local all = redis.call('XRANGE', key, '-', '+')
+local found = false
+for _, e in ipairs(all) do if e[1] == target then found = true end end
+if not found then return 0 end
+redis.call('DEL', key)
+for _, e in ipairs(all) do
+  local id, fields = e[1], e[2]
+  if id ~= target then
+    redis.call('XADD', key, id, unpack(fields))
+  elseif value ~= '' then
+    for j = 1, #fields, 2 do if fields[j] == 'e' then fields[j + 1] = value end end
+    redis.call('XADD', key, id, unpack(fields))
+  end
+end
+if redis.call('EXISTS', key) == 1 then redis.call('XSETID', key, last)
+else redis.call('XADD', key, last, 'gone', '1'); redis.call('XDEL', key, last) end
+if value == '' and KEYS[2] then redis.call('HDEL', KEYS[2], ARGV[3]) end
+return 1
+`;
+
+/**
+ * KEYS: a room's reactions (line id -> JSON [{emoji, names}]). ARGV: line id, name, emoji, 1 to
+ * put it on or 0 to take it back. The line's reactions after, as JSON ('' for none).
+ */
+const SCRIPT_REACT = `
+local key, line, name, emoji, on = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
+local raw = redis.call('HGET', key, line)
+local list = raw and cjson.decode(raw) or {}
+local out, found = {}, false
+for _, r in ipairs(list) do
+  if r.emoji ~= emoji then table.insert(out, r) else
+    found = true
+    local names, has = {}, false
+    for _, n in ipairs(r.names) do if n == name then has = true; if on then table.insert(names, n) end else table.insert(names, n) end end
+    if on and not has then table.insert(names, name) end
+    if #names > 0 then table.insert(out, {emoji = emoji, names = names}) end
+  end
+end
+if not found and on then table.insert(out, {emoji = emoji, names = {name}}) end
+if #out == 0 then redis.call('HDEL', key, line); return '' end
+local encoded = cjson.encode(out)
+redis.call('HSET', key, line, encoded)
+return encoded
+`;
+
+/**
+ * KEYS: a room's stream and its reactions. Reactions to lines older than the stream's oldest go
+ * (its lines trimmed by --history-lines or --history-days).
+ */
+const SCRIPT_FORGET_REACTIONS = `
+local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)[1]
+local lines = redis.call('HKEYS', KEYS[2])
+local function before(a, b)
+  local am, as = string.match(a, '^(%d+)-(.*)$')
+  local bm, bs = string.match(b, '^(%d+)-(.*)$')
+  if not am or not bm then return false end
+  if tonumber(am) ~= tonumber(bm) then return tonumber(am) < tonumber(bm) end
+  return (tonumber(as) or 0) < (tonumber(bs) or 0)
+end
+for _, line in ipairs(lines) do
+  if not first or before(line, first[1]) then redis.call('HDEL', KEYS[2], line) end
+end
+return 1
+`;
 
 /** An XRANGE/XREVRANGE reply as kept lines, in the reply's order; an entry that is not one is skipped. */
 function entries(room: string, reply: unknown): Kept[] {
@@ -147,12 +312,14 @@ function field(fields: unknown[], name: string): unknown {
   return undefined;
 }
 
-/** A line as the turn script stored it ({type, from, text, ts}), checked field by field. */
+/** A line as the turn script stored it ({type, from, text, ts, r, e}), checked field by field. */
 function keptEvent(id: string, room: string, value: unknown): KeptEvent | undefined {
   if (!isObject(value)) return undefined;
   const { type, from, text, ts } = value;
   if (typeof from !== "string" || typeof text !== "string" || typeof ts !== "number") return undefined;
-  return storedEvent(type, id, room, from, text, ts);
+  const reply = messageIdOf(value.r);
+  const edited = typeof value.e === "number" ? value.e : undefined;
+  return storedEvent(type, id, room, from, text, ts, { ...(reply !== undefined ? { reply: { id: reply } } : {}), ...(edited !== undefined ? { edited } : {}) });
 }
 
 

@@ -2,6 +2,7 @@
 // own keys and channel are in src/cluster/scripts.ts, from the same prefix).
 //
 //   bunchat:history:<room>  a room's lines (a stream)   bunchat:topics    room -> topic JSON
+//   bunchat:reactions:<room>  line id -> its reactions (JSON)
 //   bunchat:accounts        key -> account JSON         bunchat:bans      key -> ban JSON
 //   bunchat:tokens          id -> token JSON            bunchat:rooms     room -> roles JSON
 //   bunchat:history-seq     what nodes lease line ids from (src/cluster/ids.ts)
@@ -13,6 +14,8 @@ export const historyKey = (room: string) => `${P}history:${room}`;
 /** The sequence every node leases the numbers in line ids from (src/cluster/ids.ts). */
 export const HISTORY_SEQ = `${P}history-seq`;
 export const TOPICS = `${P}topics`;
+/** A room's reactions: line id -> JSON [{emoji, names}] (store/redis/history.ts). */
+export const reactionsKey = (room: string) => `${P}reactions:${room}`;
 export const ACCOUNTS = `${P}accounts`;
 export const BANS = `${P}bans`;
 export const TOKENS = `${P}tokens`;

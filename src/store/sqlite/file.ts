@@ -50,6 +50,20 @@ const MIGRATIONS: readonly string[] = [
   `DROP TABLE chunks_fts;
    CREATE VIRTUAL TABLE chunks_fts USING fts5 (text, content = '', contentless_delete = 1, detail = none, tokenize = 'unicode61 remove_diacritics 2');
    INSERT INTO chunks_fts (rowid, text) SELECT id, text FROM chunks;`,
+  // 8: messages with identity. A chunk's lines that answer another or were edited say so in
+  // `extra` (JSON by line id: {"r": the line answered, "e": when edited}; NULL for most chunks);
+  // reactions are rows of their own (they come and go far more often than lines change); and a
+  // deleted line's words leave the search index at once (secure-delete), not at its next merge.
+  `ALTER TABLE chunks ADD COLUMN extra TEXT;
+   CREATE TABLE reactions (
+     room TEXT NOT NULL,
+     line INTEGER NOT NULL,
+     emoji TEXT NOT NULL,
+     name TEXT NOT NULL,
+     ts INTEGER NOT NULL,
+     PRIMARY KEY (room, line, emoji, name)
+   ) WITHOUT ROWID;
+   INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('secure-delete', 1);`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
@@ -134,6 +148,8 @@ function open(path: string, memory: boolean): Database {
       db.exec("PRAGMA journal_mode = WAL");
       db.exec("PRAGMA synchronous = NORMAL");
     }
+    // What is deleted (a line taken back, a trimmed chunk) is overwritten with zeros, not left in free pages.
+    db.exec("PRAGMA secure_delete = ON");
     migrate(db, path, MIGRATIONS);
   } catch (err) {
     db.close();

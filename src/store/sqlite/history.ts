@@ -9,7 +9,8 @@
 
 import type { Database, Statement } from "bun:sqlite";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
-import type { Topic } from "../../protocol/events.ts";
+import { type LineState, type MessageId, messageIdOf, type Reaction, type Topic } from "../../protocol/events.ts";
+import { isObject, parseJson } from "../../protocol/decode.ts";
 import { type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, lineBytes, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent } from "../history.ts";
 import { decodeFacts, encodeFacts } from "./chunk.ts";
 import { Journal } from "./journal.ts";
@@ -67,6 +68,8 @@ interface ChunkRow {
   /** chunk.ts: a BLOB (schema 7 on), or JSON text (before). */
   lines: string | Uint8Array;
   text: string;
+  /** Lines that answer another or were edited (schema 8): JSON by line id, {"r", "e"}; null for most. */
+  extra: string | null;
 }
 
 export class SqliteHistory implements HistoryStore {
@@ -98,6 +101,17 @@ export class SqliteHistory implements HistoryStore {
   private readonly unindexUpTo: Statement;
   private readonly deleteUpTo: Statement;
   private readonly page: Statement<ChunkRow>;
+  private readonly chunkOf: Statement<ChunkRow>;
+  private readonly rewrite: Statement;
+  private readonly dropChunk: Statement;
+  private readonly unindexChunk: Statement;
+  private readonly indexChunk: Statement;
+  private readonly reactionsOf: Statement<{ line: number; emoji: string; name: string }>;
+  private readonly addReaction: Statement;
+  private readonly takeReaction: Statement;
+  private readonly dropReactions: Statement;
+  private readonly trimReactions: Statement;
+  private readonly pruneReactions: Statement;
   private readonly setTopic: Statement;
   private readonly clearTopic: Statement;
   private readonly getTopic: Statement<{ text: string; sender: string; ts: number }>;
@@ -124,7 +138,7 @@ export class SqliteHistory implements HistoryStore {
       this.statements.push(statement);
       return statement;
     };
-    this.insert = prepare("INSERT INTO chunks (id, room, last, count, ts, lines, text) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    this.insert = prepare("INSERT INTO chunks (id, room, last, count, ts, lines, text, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     this.index = prepare("INSERT INTO chunks_fts (rowid, text) SELECT id, text FROM chunks WHERE id >= ?");
     this.countRoom = prepare("SELECT sum(count) AS n FROM chunks WHERE room = ?");
     this.oldestOfRoom = prepare(`SELECT id, count FROM chunks WHERE room = ? ORDER BY id LIMIT ${PRUNE_BATCH}`);
@@ -133,7 +147,18 @@ export class SqliteHistory implements HistoryStore {
     this.oldest = prepare(`SELECT id, ts FROM chunks ORDER BY id LIMIT ${PRUNE_BATCH}`);
     this.unindexUpTo = prepare("DELETE FROM chunks_fts WHERE rowid <= ?");
     this.deleteUpTo = prepare("DELETE FROM chunks WHERE id <= ?");
-    this.page = prepare("SELECT id, room, count, lines, text FROM chunks WHERE room = ? AND id < ? ORDER BY id DESC");
+    this.page = prepare("SELECT id, room, count, lines, text, extra FROM chunks WHERE room = ? AND id < ? ORDER BY id DESC");
+    this.chunkOf = prepare("SELECT id, room, count, lines, text, extra FROM chunks WHERE room = ? AND id <= ? ORDER BY id DESC LIMIT 1");
+    this.rewrite = prepare("UPDATE chunks SET count = ?, lines = ?, text = ?, extra = ? WHERE id = ?");
+    this.dropChunk = prepare("DELETE FROM chunks WHERE id = ?");
+    this.unindexChunk = prepare("DELETE FROM chunks_fts WHERE rowid = ?");
+    this.indexChunk = prepare("INSERT INTO chunks_fts (rowid, text) VALUES (?, ?)");
+    this.reactionsOf = prepare("SELECT line, emoji, name FROM reactions WHERE room = ? AND line >= ? AND line <= ? ORDER BY ts, emoji, name");
+    this.addReaction = prepare("INSERT OR IGNORE INTO reactions (room, line, emoji, name, ts) VALUES (?, ?, ?, ?, ?)");
+    this.takeReaction = prepare("DELETE FROM reactions WHERE room = ? AND line = ? AND emoji = ? AND name = ?");
+    this.dropReactions = prepare("DELETE FROM reactions WHERE room = ? AND line >= ? AND line <= ?");
+    this.trimReactions = prepare("DELETE FROM reactions WHERE room = ?1 AND line < coalesce((SELECT min(id) FROM chunks WHERE room = ?1), ?2)");
+    this.pruneReactions = prepare("DELETE FROM reactions WHERE line < coalesce((SELECT min(id) FROM chunks), ?1)");
     this.setTopic = prepare("INSERT OR REPLACE INTO topics (room, text, sender, ts) VALUES (?, ?, ?, ?)");
     this.clearTopic = prepare("DELETE FROM topics WHERE room = ?");
     this.getTopic = prepare("SELECT text, sender, ts FROM topics WHERE room = ?");
@@ -163,7 +188,9 @@ export class SqliteHistory implements HistoryStore {
     return this.next++;
   }
 
-  keep(event: KeptEvent): void {
+  keep(said: KeptEvent): void {
+    // A reply keeps what it answers by id only: the quote is made when it is shown (the line answered may change or go).
+    const event = said.type !== "topic" && said.reply && said.reply.from !== undefined ? { ...said, reply: { id: said.reply.id } } : said;
     const kept = { id: Number(event.id), event }; // from nextId: a number, increasing
     this.pending.push(kept);
     if (this.pausedSince === undefined) {
@@ -241,7 +268,7 @@ export class SqliteHistory implements HistoryStore {
         if (found.length >= count) break;
       }
     }
-    return found.reverse();
+    return this.withReactions(room, found.reverse());
   }
 
   topic(room: string): Topic | undefined {
@@ -265,7 +292,7 @@ export class SqliteHistory implements HistoryStore {
     const match = query.terms.map((t) => `"${t.word}"${t.prefix ? "*" : ""}`).join(" ");
     const chunks = this.db
       .query<ChunkRow, (string | number)[]>(
-        `SELECT c.id, c.room, c.count, c.lines, c.text FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+        `SELECT c.id, c.room, c.count, c.lines, c.text, c.extra FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
          WHERE chunks_fts MATCH ? AND c.room IN (${rooms.map(() => "?").join(", ")})
          ORDER BY chunks_fts.rowid DESC`,
       )
@@ -282,7 +309,125 @@ export class SqliteHistory implements HistoryStore {
       read += chunk.lines.length;
       if (read >= SEARCH_READ_BYTES) break;
     }
-    return found;
+    return found.map((line) => this.withReactions(line.event.room, [line])[0]!);
+  }
+
+  find(room: string, id: MessageId): Line | undefined {
+    if (typeof id !== "number") return undefined;
+    const waiting = this.pending.find((l) => l.id === id && l.event.room === room);
+    if (waiting) return this.withReactions(room, [waiting])[0];
+    const chunk = this.chunkOf.get(room, id);
+    const line = chunk ? linesOf(chunk).find((l) => l.id === id) : undefined;
+    return line && this.withReactions(room, [line])[0];
+  }
+
+  edit(room: string, id: MessageId, text: string, ts: number): Line | undefined | null {
+    return this.change(room, id, (line) => {
+      if (line.event.type === "topic") return line;
+      return { id: line.id, event: { ...line.event, text, edited: ts } };
+    });
+  }
+
+  remove(room: string, id: MessageId): Line | undefined | null {
+    let removed: Line | undefined;
+    const done = this.change(room, id, (line) => {
+      removed = line;
+      return undefined;
+    });
+    if (done === null || removed === undefined) return done === null ? null : undefined;
+    try {
+      this.dropReactions.run(room, removed.id, removed.id);
+      // The old pages are in the WAL until a checkpoint copies them back; TRUNCATE empties it too.
+      this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (err) {
+      this.pause(err);
+    }
+    return this.withReactions(room, [removed])[0]!;
+  }
+
+  react(room: string, id: MessageId, name: string, emoji: string, on: boolean, ts: number): Line | undefined | null {
+    const line = this.find(room, id);
+    if (!line || line.event.type === "topic") return undefined;
+    try {
+      if (on) this.addReaction.run(room, line.id, emoji, name, ts);
+      else this.takeReaction.run(room, line.id, emoji, name);
+    } catch (err) {
+      this.pause(err);
+      return null;
+    }
+    const now = this.withReactions(room, [{ id: line.id, event: withoutReactions(line.event) }])[0]!;
+    this.inRing(room, line.id, () => now);
+    return now;
+  }
+
+  /**
+   * Line `id` of `room` made into what `change` gives (undefined: taken out), on disk and in the
+   * replay ring. Lines waiting are written first, so that the journal never holds an old text.
+   */
+  private change(room: string, id: MessageId, change: (line: Line) => Line | undefined): Line | undefined | null {
+    if (typeof id !== "number") return undefined;
+    this.flush();
+    if (this.pausedSince !== undefined) return null;
+    const chunk = this.chunkOf.get(room, id);
+    const lines = chunk ? linesOf(chunk) : [];
+    const at = lines.findIndex((l) => l.id === id);
+    if (!chunk || at < 0) return undefined;
+    const changed = change(lines[at]!);
+    const kept = changed ? lines.with(at, changed) : lines.toSpliced(at, 1);
+    try {
+      this.db.transaction(() => {
+        this.unindexChunk.run(chunk.id);
+        if (kept.length === 0) {
+          this.dropChunk.run(chunk.id);
+          return;
+        }
+        const text = kept.map((l) => l.event.text).join("\n");
+        this.rewrite.run(kept.length, encodeFacts(kept), text, extraOf(kept), chunk.id);
+        this.indexChunk.run(chunk.id, text);
+      })();
+    } catch (err) {
+      this.pause(err);
+      return null;
+    }
+    if (!changed) this.counts.set(room, (this.counts.get(room) ?? 1) - 1);
+    this.inRing(room, id, () => changed && this.withReactions(room, [changed])[0]);
+    return changed ?? lines[at]!;
+  }
+
+  /** Line `id` in `room`'s replay ring, if it is there, made into what `f` gives (undefined: taken out). */
+  private inRing(room: string, id: number, f: () => Line | undefined): void {
+    const ring = this.rings.get(room);
+    const at = ring ? ring.lines.findIndex((l) => l.id === id) : -1;
+    if (!ring || at < 0) return;
+    const now = f();
+    this.held(ring, -lineBytes(ring.lines[at]!));
+    if (now) {
+      ring.lines[at] = now;
+      this.held(ring, lineBytes(now));
+    } else ring.lines.splice(at, 1);
+  }
+
+  /** `lines` of `room` with their reactions (one query for all of them; none for a room without any). */
+  private withReactions(room: string, lines: Line[]): Line[] {
+    if (lines.length === 0) return lines;
+    let lo = Number.MAX_SAFE_INTEGER;
+    let hi = 0;
+    for (const { id } of lines) [lo, hi] = [Math.min(lo, id), Math.max(hi, id)];
+    const byLine = new Map<number, Map<string, string[]>>();
+    for (const { line, emoji, name } of this.reactionsOf.iterate(room, lo, hi)) {
+      let emojis = byLine.get(line);
+      if (!emojis) byLine.set(line, (emojis = new Map()));
+      let names = emojis.get(emoji);
+      if (!names) emojis.set(emoji, (names = []));
+      names.push(name);
+    }
+    if (byLine.size === 0) return lines;
+    return lines.map((line) => {
+      const emojis = byLine.get(line.id);
+      if (!emojis || line.event.type === "topic") return line;
+      const reactions: Reaction[] = [...emojis].map(([emoji, names]) => ({ emoji, names }));
+      return { id: line.id, event: { ...line.event, reactions } };
+    });
   }
 
   /** What was kept since the last commit, into the journal: before anyone is sent it. */
@@ -313,7 +458,7 @@ export class SqliteHistory implements HistoryStore {
           const first = chunk[0]!;
           const last = chunk[chunk.length - 1]!;
           const text = chunk.map((l) => l.event.text).join("\n");
-          this.insert.run(first.id, room, last.id, chunk.length, last.event.ts, encodeFacts(chunk), text);
+          this.insert.run(first.id, room, last.id, chunk.length, last.event.ts, encodeFacts(chunk), text, extraOf(chunk));
           for (const { event } of chunk) {
             if (event.type === "topic" && event.text === "") this.clearTopic.run(room);
             else if (event.type === "topic") this.setTopic.run(room, event.text, event.by, event.ts);
@@ -350,6 +495,7 @@ export class SqliteHistory implements HistoryStore {
     if (upTo !== undefined) {
       this.unindexRoom.run(room, upTo);
       this.deleteRoom.run(room, upTo);
+      this.trimReactions.run(room, this.next);
     }
     this.counts.set(room, count);
   }
@@ -369,6 +515,7 @@ export class SqliteHistory implements HistoryStore {
       this.db.transaction(() => {
         this.unindexUpTo.run(upTo);
         this.deleteUpTo.run(upTo);
+        this.pruneReactions.run(this.pending[0]?.id ?? this.next);
       })();
       this.counts.clear();
     } catch (err) {
@@ -413,6 +560,13 @@ function reasonOf(err: unknown): string {
   return code === "SQLITE_FULL" ? "the disk is full" : code ? `${message} (${code})` : message;
 }
 
+/** A line's event without its reactions (they are read afresh). */
+function withoutReactions(event: KeptEvent): KeptEvent {
+  if (event.type === "topic" || event.reactions === undefined) return event;
+  const { reactions: _, ...rest } = event;
+  return rest;
+}
+
 function topicOf(event: Extract<KeptEvent, { type: "topic" }>): Topic {
   return { text: event.text, by: event.by, ts: event.ts };
 }
@@ -423,12 +577,31 @@ function topicOf(event: Extract<KeptEvent, { type: "topic" }>): Topic {
  */
 function linesOf(chunk: ChunkRow): Line[] {
   const texts = chunk.text.split("\n");
+  const extra = chunk.extra === null ? undefined : parseJson(chunk.extra);
   const out: Line[] = [];
   decodeFacts(chunk.lines, chunk.count).forEach((facts, i) => {
     const text = texts[i];
     if (facts === undefined || text === undefined) return;
-    const event = storedEvent(facts.type, facts.id, chunk.room, facts.from, text, facts.ts);
+    const event = storedEvent(facts.type, facts.id, chunk.room, facts.from, text, facts.ts, isObject(extra) ? lineExtra(extra[facts.id]) : undefined);
     if (event) out.push({ id: facts.id, event });
   });
   return out;
+}
+
+/** One line's entry in a chunk's `extra`: what it answers, when it was edited (checked, not trusted). */
+function lineExtra(value: unknown): LineState | undefined {
+  if (!isObject(value)) return undefined;
+  const reply = messageIdOf(value.r);
+  const edited = typeof value.e === "number" && Number.isFinite(value.e) ? value.e : undefined;
+  return { ...(reply !== undefined ? { reply: { id: reply } } : {}), ...(edited !== undefined ? { edited } : {}) };
+}
+
+/** A chunk's `extra`: its lines that answer another or were edited; null when none does (most chunks). */
+function extraOf(lines: readonly Kept[]): string | null {
+  let extra: Record<string, { r?: MessageId; e?: number }> | undefined;
+  for (const { id, event } of lines) {
+    if (event.type === "topic" || (event.reply === undefined && event.edited === undefined)) continue;
+    (extra ??= {})[String(id)] = { ...(event.reply ? { r: event.reply.id } : {}), ...(event.edited !== undefined ? { e: event.edited } : {}) };
+  }
+  return extra ? JSON.stringify(extra) : null;
 }

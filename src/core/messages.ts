@@ -1,0 +1,156 @@
+// Lines with identity, as the hub acts on them: finding the line a person names, answering it,
+// editing or deleting it, and reactions. Every door comes here (nc's /answer, JSON, the page, IRC's
+// tags, REDACT and TAGMSG, the HTTP API); what is changed is changed in the store first, then told
+// to the room here and on the other nodes.
+//
+// A line someone can't see (of a room they are not in, a secret room, an id guessed) is answered
+// exactly as one that does not exist.
+
+import type { ErrorEvent, KeptEvent, Quote, Reaction, ServerEvent } from "../protocol/events.ts";
+import { EMOJI_PER_LINE, EMOJI_PER_PERSON, excerpt, LINES_BACK, type LineRef, REACTIONS_PER_LINE } from "../protocol/messages.ts";
+import { foldName } from "../protocol/names.ts";
+import { type Kept, type Maybe, settled, then } from "../store/history.ts";
+import type { Member, Room } from "./room.ts";
+import type { Hub } from "./hub.ts";
+
+/** An edit, a delete or a reaction: told to a room's members (and relayed to the other nodes). */
+export type LineChange = Extract<ServerEvent, { type: "edit" | "delete" | "react" }>;
+
+/** A room line a change can be about (not a topic). */
+type Said = Extract<KeptEvent, { type: "public" | "action" }>;
+
+/** A line someone named, and the room it is in. */
+export interface FoundLine {
+  room: Room;
+  line: Kept & { event: Said };
+}
+
+const error = (code: ErrorEvent["code"], message: string): ErrorEvent => ({ type: "error", code, message });
+
+/** The one answer to a line that does not exist, or that this person can't see. */
+export function noSuchLine(): ErrorEvent {
+  return error("unknown-line", "There is no such line in this room (or it is no longer kept).");
+}
+
+const storeFailed = () => error("no-history", "History can't be reached right now; try again in a moment.");
+
+/** The quote a reply carries of the line it answers. */
+export function quoteOf(event: KeptEvent): Quote {
+  const from = event.type === "topic" ? event.by : event.from;
+  return { id: event.id, from, text: excerpt(event.text) };
+}
+
+/** Whether `member` said `event`: the same name, and for a guest during this stay (a later guest of that name did not). */
+export function ownsLine(member: Member, event: Said): boolean {
+  if (foldName(event.from) !== foldName(member.name) || event.type === "public" && event.bot) return false;
+  return member.account !== undefined || member.since === undefined || event.ts >= member.since;
+}
+
+export class Messages {
+  constructor(private readonly hub: Hub) {}
+
+  /**
+   * The room line `ref` names in `room`, which `me` must be in: by id, the n-th line back, or
+   * someone's last line there (a topic is not a line one can answer). The refusal otherwise.
+   */
+  find(me: Member, room: Room | undefined, ref: LineRef): Maybe<FoundLine | ErrorEvent> {
+    const history = this.hub.history;
+    if (!history) return error("no-history", "This server keeps no history, so its lines can't be answered, edited or reacted to.");
+    if (!room || !room.has(me)) return ref.kind === "id" ? noSuchLine() : error("not-in-room", "You are in no room: /join one first.");
+    const found: Maybe<Kept | undefined | null> =
+      ref.kind === "id"
+        ? settled(history.find(room.name, ref.id))
+        : then(settled(history.recent(room.name, LINES_BACK)), (lines) => {
+            if (lines === null) return null;
+            const said = lines.filter((l) => l.event.type !== "topic");
+            if (ref.kind === "back") return said[said.length - ref.n];
+            const name = foldName(ref.name);
+            return said.findLast((l) => l.event.type !== "topic" && foldName(l.event.from) === name);
+          });
+    return then(found, (line) => {
+      if (line === null) return storeFailed();
+      if (!line || line.event.type === "topic") {
+        if (ref.kind === "last-of") return error("unknown-line", `${ref.name} has said nothing in ${room.name} lately.`);
+        if (ref.kind === "back") return error("unknown-line", `${room.name} has no line ${ref.n} back.`);
+        return noSuchLine();
+      }
+      return { room, line: line as Kept & { event: Said } };
+    });
+  }
+
+  /** `me` edits their own `line` of `room` to read `text`: kept, then told to the room. */
+  edit(me: Member, room: Room, line: Kept & { event: Said }, text: string, ts: number): Maybe<ErrorEvent | undefined> {
+    if (!ownsLine(me, line.event)) return error("not-allowed", `That line is ${line.event.from}'s: you can edit only your own.`);
+    if (text === line.event.text) return undefined;
+    return then(settled(this.hub.history!.edit(room.name, line.event.id, text, ts)), (now) => {
+      if (now === null) return storeFailed();
+      if (now === undefined) return noSuchLine();
+      this.tell(room, { type: "edit", room: room.name, id: line.event.id, text, by: me.name, of: line.event.from, at: line.event.ts, ts }, true);
+      return undefined;
+    });
+  }
+
+  /** `me` deletes `line` of `room`: their own, or anyone's as one of its operators or a server admin. */
+  remove(me: Member, room: Room, line: Kept & { event: Said }, reason: string | undefined, ts: number): Maybe<ErrorEvent | undefined> {
+    const own = ownsLine(me, line.event);
+    if (!own && !this.hub.rules.isOp(me, room) && !this.hub.isAdmin(me)) {
+      return error("not-allowed", `That line is ${line.event.from}'s: only they, ${room.name}'s operators and server admins can delete it.`);
+    }
+    return then(settled(this.hub.history!.remove(room.name, line.event.id)), (gone) => {
+      if (gone === null) return storeFailed();
+      if (gone === undefined) return noSuchLine();
+      const event: LineChange = { type: "delete", room: room.name, id: line.event.id, by: me.name, of: line.event.from, at: line.event.ts, ...(reason ? { reason } : {}), ts };
+      this.tell(room, event, true);
+      return undefined;
+    });
+  }
+
+  /**
+   * `me` puts `emoji` on `line` of `room`, or takes it back if it is theirs already (`on`: only
+   * put on, or only taken back, as IRC's react and unreact say). Bounded per line and per person.
+   */
+  react(me: Member, room: Room, line: Kept & { event: Said }, emoji: string, ts: number, on?: boolean): Maybe<ErrorEvent | undefined> {
+    const reactions = line.event.reactions ?? [];
+    const mine = reactions.find((r) => r.emoji === emoji)?.names.includes(me.name) ?? false;
+    const put = on ?? !mine;
+    if (put === mine) return undefined; // nothing changes
+    if (put) {
+      const refusal = tooMany(reactions, me.name, emoji);
+      if (refusal) return refusal;
+    }
+    return then(settled(this.hub.history!.react(room.name, line.event.id, me.name, emoji, put, ts)), (now) => {
+      if (now === null) return storeFailed();
+      if (now === undefined || now.event.type === "topic") return noSuchLine();
+      const count = now.event.reactions?.find((r) => r.emoji === emoji)?.names.length ?? 0;
+      this.tell(room, { type: "react", room: room.name, id: line.event.id, emoji, from: me.name, on: put, count, of: line.event.from, at: line.event.ts, excerpt: excerpt(line.event.text), ts }, true);
+      return undefined;
+    });
+  }
+
+  /** /reactions: who put which emoji on `line`. */
+  reactions(room: Room, line: Kept & { event: Said }): ServerEvent {
+    return { type: "reactions", room: room.name, id: line.event.id, of: line.event.from, at: line.event.ts, excerpt: excerpt(line.event.text), reactions: line.event.reactions ?? [] };
+  }
+
+  /**
+   * A change told to everyone here in its room (`here`: made on this node, so relayed to the
+   * others too). IRC clients get it in their own words (a REDACT for those that asked for it).
+   */
+  tell(room: Room | undefined, event: LineChange, here: boolean): void {
+    if (here) this.hub.bus?.relay(event);
+    if (room) this.hub.tellRoom(room, event, event.type === "react" ? event.from : undefined);
+  }
+}
+
+/** Why one more reaction by `name` of `emoji` would be too many on a line, if it would. */
+function tooMany(reactions: readonly Reaction[], name: string, emoji: string): ErrorEvent | undefined {
+  const total = reactions.reduce((n, r) => n + r.names.length, 0);
+  if (total >= REACTIONS_PER_LINE) return error("not-allowed", `That line has as many reactions as it can hold (${REACTIONS_PER_LINE}).`);
+  if (!reactions.some((r) => r.emoji === emoji) && reactions.length >= EMOJI_PER_LINE) {
+    return error("not-allowed", `That line has ${EMOJI_PER_LINE} different reactions already: add one of those.`);
+  }
+  if (reactions.filter((r) => r.names.includes(name)).length >= EMOJI_PER_PERSON) {
+    return error("not-allowed", `You have ${EMOJI_PER_PERSON} reactions on that line already: take one back first.`);
+  }
+  return undefined;
+}

@@ -1,0 +1,72 @@
+// Lines with identity, as every door and client reads them: how a quote or an excerpt is cut, the
+// bounds on reactions, what an emoji may be, and how a person names a line without its id
+// (`^`, `^3`, `@Sam`), shared by the server and the clients bundled with it.
+
+import { type MessageId, messageIdOf } from "./events.ts";
+
+/** Characters of a line a reply quotes, and a notice about a line shows. */
+export const QUOTE_CHARS = 48;
+/** Different emoji on one line at most. */
+export const EMOJI_PER_LINE = 20;
+/** Emoji one person may have on one line at once. */
+export const EMOJI_PER_PERSON = 5;
+/** Reactions on one line at most, everyone's together (a line in a room of thousands). */
+export const REACTIONS_PER_LINE = 500;
+/** Bytes one reaction may take (an emoji, or a short word an IRC client sends). */
+export const EMOJI_MAX_BYTES = 32;
+/** Lines back that `^N` and `@name` look through. */
+export const LINES_BACK = 100;
+
+/** The start of a line's text, cut at a character boundary with an ellipsis. */
+export function excerpt(text: string, chars = QUOTE_CHARS): string {
+  const all = [...text];
+  return all.length <= chars ? text : `${all.slice(0, chars - 1).join("")}…`;
+}
+
+/** Short names for a few emoji, for those who can't type one (`/react ^ :+1:`). */
+export const SHORTCODES: Readonly<Record<string, string>> = {
+  ":+1:": "👍",
+  ":thumbsup:": "👍",
+  ":-1:": "👎",
+  ":heart:": "❤️",
+  ":joy:": "😂",
+  ":smile:": "😄",
+  ":tada:": "🎉",
+  ":eyes:": "👀",
+  ":rocket:": "🚀",
+  ":fire:": "🔥",
+  ":100:": "💯",
+  ":pray:": "🙏",
+  ":check:": "✅",
+  ":x:": "❌",
+  ":thinking:": "🤔",
+};
+
+/**
+ * What a person typed as a reaction, as it is kept: a shortcode made its emoji, anything else as
+ * typed if it is one short run of visible characters; or why it can't be one.
+ */
+export function reactionOf(typed: string): { emoji: string } | { error: string } {
+  const emoji = SHORTCODES[typed.toLowerCase()] ?? typed;
+  if (emoji === "") return { error: "Say which emoji (or :+1:, :heart:, :tada:… for those who can't type one)." };
+  if (Buffer.byteLength(emoji) > EMOJI_MAX_BYTES) return { error: `A reaction is one emoji or a short word, at most ${EMOJI_MAX_BYTES} bytes.` };
+  // Letters, digits, symbols and the joiners and selectors emoji are made of; no spaces, no controls.
+  if (!/^[\p{L}\p{N}\p{S}\p{P}\p{M}\u200d\ufe0f]+$/u.test(emoji)) return { error: "A reaction is one emoji or a short word, without spaces." };
+  return { emoji };
+}
+
+/** How a person names a line: by its id, the n-th line back in the room (`^`, `^3`), or someone's last line there (`@Sam`). */
+export type LineRef = { kind: "id"; id: MessageId } | { kind: "back"; n: number } | { kind: "last-of"; name: string };
+
+/** `word` as a line reference, or undefined if it is not one. */
+export function lineRefOf(word: string): LineRef | undefined {
+  if (word === "^") return { kind: "back", n: 1 };
+  const back = /^\^([1-9][0-9]{0,2})$/.exec(word);
+  if (back) return Number(back[1]) <= LINES_BACK ? { kind: "back", n: Number(back[1]) } : undefined;
+  if (word.length > 1 && word.startsWith("@")) return { kind: "last-of", name: word.slice(1) };
+  const id = messageIdOf(word);
+  return id === undefined ? undefined : { kind: "id", id };
+}
+
+/** How the usage of the commands that take a line reads the reference. */
+export const LINE_REF_HELP = "^ (the last line), ^3 (three lines back), @Sam (Sam's last line) or a line's id";
