@@ -186,6 +186,8 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return `${stamp(event.ts)}${tag(event.room)}${c.dim(s(toText(event)))}`;
       case "reactions":
         return c.cyan(s(toText(event)));
+      case "tagmsg":
+        return undefined;
       case "room":
         return [
           c.green(s(firstLine(toText(event)))), // the server's words; the topic and the list styled apart

@@ -6,7 +6,7 @@
 
 import { parseRoles, type RoomRoles } from "../store/rooms.ts";
 import type { RelayEvent } from "../core/bus.ts";
-import { isLeaveReason, type LeaveReason, messageIdOf, type ServerEvent } from "../protocol/events.ts";
+import { isLeaveReason, type LeaveReason, messageIdOf, type Quote, type ServerEvent } from "../protocol/events.ts";
 import { isObject } from "../protocol/decode.ts";
 import { LIMITS } from "../protocol/limits.ts";
 import { hasNameShape, hasRoomShape } from "../protocol/names.ts";
@@ -111,6 +111,16 @@ export function parseRecords(records: unknown): RosterEntry[] {
   return entries;
 }
 
+/** What a line said on another node may carry besides: what it answers (quoted), its IRC client's own tags. */
+function extras(v: Record<string, unknown>): { reply?: Quote; tags?: string } {
+  const r = isObject(v.reply) ? v.reply : undefined;
+  const reply: Quote | undefined =
+    r && isMessageId(r.id)
+      ? { id: r.id, ...(hasNameShape(r.from) ? { from: r.from } : {}), ...(isText(r.text, 200) ? { text: r.text } : {}) }
+      : undefined;
+  return { ...(reply ? { reply } : {}), ...(isText(v.tags, 4096) ? { tags: v.tags } : {}) };
+}
+
 /** An edit, a delete or a reaction made on another node, checked field by field. */
 function lineChange(v: Record<string, unknown>): ClusterEvent | undefined {
   if (!isMessageId(v.id) || !hasRoomShape(v.room) || !hasNameShape(v.of) || !isTime(v.at) || !isTime(v.ts)) return undefined;
@@ -132,7 +142,7 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
     case "public":
     case "action":
       if (!isMessageId(v.id) || !hasRoomShape(v.room) || !hasNameShape(v.from) || !isText(v.text) || !isTime(v.ts)) return undefined;
-      if (v.type === "action") return { type: v.type, id: v.id, room: v.room, from: v.from, text: v.text, ts: v.ts };
+      if (v.type === "action") return { type: v.type, id: v.id, room: v.room, from: v.from, text: v.text, ts: v.ts, ...extras(v) };
       return {
         type: "public",
         id: v.id,
@@ -140,6 +150,7 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         from: v.from,
         text: v.text,
         ts: v.ts,
+        ...extras(v),
         ...(v.notice === true ? { notice: true as const } : {}),
         ...(v.only === "operators" || v.only === "voiced" ? { only: v.only } : {}),
         ...(v.bot === true ? { bot: true as const } : {}),
@@ -215,7 +226,7 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         return hasRoomShape(e.room) ? { type: "pm", to: v.to, node: v.node, event: { type: "invite", from: e.from, room: e.room, ts: e.ts } } : undefined;
       }
       return e.type === "private" && isMessageId(e.id) && isText(e.text)
-        ? { type: "pm", to: v.to, node: v.node, event: { type: "private", id: e.id, from: e.from, text: e.text, ts: e.ts } }
+        ? { type: "pm", to: v.to, node: v.node, event: { type: "private", id: e.id, from: e.from, text: e.text, ts: e.ts, ...(isText(e.tags, 4096) ? { tags: e.tags } : {}) } }
         : undefined;
     }
     case "undelivered":

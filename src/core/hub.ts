@@ -414,9 +414,11 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     this.rules.renamed(member, before);
     const event: ServerEvent = { type: "rename", from, to, ts };
     const told = new Set<Member>();
-    if (member.node === undefined) told.add(member);
     for (const room of member.rooms) for (const m of room.localMembers()) told.add(m);
+    told.delete(member);
     this.tell(told, event);
+    // Itself in its own words: the answer to its NICK (an IRC client's labeled command).
+    if (member.node === undefined) member.tell(event);
     if (member.node === undefined) this.bus?.relay({ type: "rename", from, to, ts });
     // A new name (not the same one in other letters): the one goes and the other comes.
     if (key !== toKey) {
@@ -432,16 +434,16 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   /**
    * An event about a room for everyone here in it, in order with its lines: in the room's view for
    * most (tagged when it is not their current room), in its own words for IRC clients (who differ
-   * by what they asked for). Those who ignore `from` are not told.
+   * by what they asked for). Those who ignore `from` are not told, nor `except`; with `ircOnly`, only IRC clients are.
    */
-  tellRoom(room: Room, event: ServerEvent, from?: string): void {
+  tellRoom(room: Room, event: ServerEvent, options: { from?: string; except?: Member; ircOnly?: boolean } = {}): void {
     const encoded = new Encoded(event);
     const seq = this.turns.nextSeq();
-    const key = from === undefined ? undefined : foldName(from);
+    const key = options.from === undefined ? undefined : foldName(options.from);
     for (const m of room.localMembers()) {
-      if (key !== undefined && m.ignoring?.has(key)) continue;
+      if (m === options.except || (key !== undefined && m.ignoring?.has(key))) continue;
       if (isIrc(m.mode)) m.tell(event);
-      else m.deliver(encoded.bytes(viewOf(m, room)), seq);
+      else if (!options.ircOnly) m.deliver(encoded.bytes(viewOf(m, room)), seq);
     }
   }
 

@@ -138,7 +138,7 @@ export class Messages {
    */
   tell(room: Room | undefined, event: LineChange, here: boolean): void {
     if (here) this.hub.bus?.relay(event);
-    if (room) this.hub.tellRoom(room, event, event.type === "react" ? event.from : undefined);
+    if (room) this.hub.tellRoom(room, event, { ...(event.type === "react" ? { from: event.from } : {}) });
   }
 }
 

@@ -199,6 +199,12 @@ const DECODERS: Record<EventType, Decoder> = {
       ? { type: "react", ...a, emoji: v.emoji, from: v.from, on: v.on, count: v.count, excerpt: v.excerpt, ts: v.ts }
       : undefined;
   },
+  tagmsg: (v) => {
+    const id = messageIdOf(v.id);
+    const room = maybe(v.room, str, "room");
+    const to = maybe(v.to, str, "to");
+    return id !== undefined && room && to && str(v.from) && str(v.tags) && num(v.ts) ? { type: "tagmsg", id, ...room, ...to, from: v.from, tags: v.tags, ts: v.ts } : undefined;
+  },
   reactions: (v) => {
     const a = about(v);
     const rs = reactions(v.reactions);

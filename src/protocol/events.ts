@@ -129,9 +129,15 @@ export type ServerEvent =
    * `id`: the line's identity (MessageId), given when the server accepted it. `reply`: the line it
    * answers; `edited`: when its text was last changed; `reactions`: emoji on it (LineState).
    */
-  | ({ type: "public"; id: MessageId; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only } & LineState)
-  | { type: "private"; id: MessageId; from: string; text: string; ts: number }
-  | { type: "private-sent"; id: MessageId; to: string; text: string; ts: number }
+  | ({ type: "public"; id: MessageId; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only; tags?: string } & LineState)
+  /** `tags` (here and on public, action, private-sent): an IRC client's own tags on the line (message-tags' "+…"), for IRC clients that take tags. */
+  | { type: "private"; id: MessageId; from: string; text: string; ts: number; notice?: true; tags?: string }
+  | { type: "private-sent"; id: MessageId; to: string; text: string; ts: number; notice?: true; tags?: string }
+  /**
+   * An IRC client's TAGMSG (tags and no text: a "+typing", a client's own kind of message) to a
+   * room or to one user, for the IRC clients there that take tags; nobody else is shown it.
+   */
+  | { type: "tagmsg"; id: MessageId; room?: string; to?: string; from: string; tags: string; ts: number }
   /** Someone asks you to join a room they are in (/invite); you join it or not. */
   | { type: "invite"; from: string; room: string; ts: number }
   /** Your /invite reached them. */
@@ -166,7 +172,7 @@ export type ServerEvent =
       awayCount?: number;
       prefix?: string;
     }
-  | ({ type: "action"; id: MessageId; room: string; from: string; text: string; ts: number } & LineState) // /me
+  | ({ type: "action"; id: MessageId; room: string; from: string; text: string; ts: number; tags?: string } & LineState) // /me
   /**
    * A line of `room` (`id`, said by `of` at `at`) now reads `text`: `by` edited it (its sender).
    * History holds only the new text.

@@ -2,8 +2,8 @@
 // of them (a line, a join, a leave, a topic, a rename). What only one user sees (numerics naming
 // their nick) is written by the IRC door (src/doors/irc/).
 
-import type { MessageId, ServerEvent } from "../protocol/events.ts";
-import { IRC_LINE_BYTES, IRC_SERVER, ircLine, mask } from "../protocol/irc.ts";
+import type { MessageId, Quote, ServerEvent } from "../protocol/events.ts";
+import { escapeTag, IRC_LINE_BYTES, IRC_SERVER, ircLine, mask } from "../protocol/irc.ts";
 import { leaveWords } from "./text.ts";
 
 /** IRC's STATUSMSG prefix of a line for some of a room. */
@@ -18,10 +18,27 @@ export function timeTag(ts: number): string {
  * The tags an IRC view is sent before a line said at `ts` (and, for a line with one, its msgid):
  * none, server-time's, or every tag (message-tags). Ends with the space that ends the tags.
  */
-export function lineTags(view: "irc" | "irc-time" | "irc-tags", ts: number, id?: MessageId): string {
+export function lineTags(view: "irc" | "irc-time" | "irc-tags", ts: number, id?: MessageId, client?: string): string {
   if (view === "irc") return "";
   if (view === "irc-time" || id === undefined) return timeTag(ts);
-  return `@time=${new Date(ts).toISOString()};msgid=${id} `;
+  return `@time=${new Date(ts).toISOString()};msgid=${escapeTag(String(id))}${client ? `;${client}` : ""} `;
+}
+
+/** A line's own tags for clients that take them: what its IRC sender put on it, and +draft/reply for a reply. */
+export function clientTags(event: { tags?: string; reply?: Quote; bot?: true }): string | undefined {
+  const reply = event.reply && !event.tags?.includes("+draft/reply=") ? `+draft/reply=${escapeTag(String(event.reply.id))}` : undefined;
+  // A bot posting through the HTTP API is a bot to IRC clients too (IRCv3 bot mode's tag).
+  const all = [event.bot ? "bot" : undefined, event.tags, reply].filter(Boolean);
+  return all.length > 0 ? all.join(";") : undefined;
+}
+
+/**
+ * A reply's text for an IRC client that takes no tags: addressed to whom it answers ("Ana: …"),
+ * the way IRC users answer, unless it already starts with their name.
+ */
+function addressed(event: { text: string; reply?: Quote }, view: "irc" | "irc-time" | "irc-tags"): string {
+  const to = event.reply?.from;
+  return view === "irc-tags" || to === undefined || event.text.startsWith(to) ? event.text : `${to}: ${event.text}`;
 }
 
 const utf8 = new TextEncoder();
@@ -89,11 +106,13 @@ export function privmsgLines(from: string, target: string, text: string, action:
 export function ircShared(event: ServerEvent, view: "irc" | "irc-time" | "irc-tags"): string {
   const tag = "ts" in event ? lineTags(view, event.ts, "id" in event ? event.id : undefined) : "";
   switch (event.type) {
-    case "public":
+    case "public": {
       // A line for some of the room (STATUSMSG): to "@#room" or "+#room".
-      return privmsgLines(event.from, `${event.only ? ONLY_PREFIX[event.only] : ""}${event.room}`, event.text, false, tag, event.notice === true);
+      const tags = lineTags(view, event.ts, event.id, clientTags(event));
+      return privmsgLines(event.from, `${event.only ? ONLY_PREFIX[event.only] : ""}${event.room}`, addressed(event, view), false, tags, event.notice === true);
+    }
     case "action":
-      return privmsgLines(event.from, event.room, event.text, true, tag);
+      return privmsgLines(event.from, event.room, addressed(event, view), true, lineTags(view, event.ts, event.id, clientTags(event)));
     case "join":
       return tag + ircLine(mask(event.name), "JOIN", [event.room]);
     case "joins":

@@ -218,6 +218,8 @@ export function toText(event: ServerEvent, tagged = false): string {
       return `${tag}-- ${event.by} deleted ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}${event.reason ? ` (${event.reason})` : ""}.`;
     case "react":
       return `${tag}-- ${event.from} ${event.on ? "reacted" : "took back"} ${event.emoji} ${event.on ? "to" : "from"} ${whose(event.from, event.of)} line from ${stamp(event.at, event.ts)} ("${event.excerpt}")${event.count > 1 ? ` (${event.count} now)` : ""}`;
+    case "tagmsg":
+      return ""; // for IRC clients only (the hub hands it to no one else)
     case "reactions":
       return event.reactions.length === 0
         ? `-- Nobody has reacted to ${event.of}'s line "${event.excerpt}".`

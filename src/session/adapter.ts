@@ -26,6 +26,14 @@ export interface Adapter {
   note?(note: MemberNote): void;
   /** What the peer said of itself beyond its name, where its door asks (IRC's USER, user mode +i). */
   readonly user?: PeerUser;
+  /** The client's own tags on the line being answered (IRC's message-tags "+…"), carried with what it says. */
+  readonly clientTags?: string;
+  /** The line being answered is a notice (IRC's NOTICE), and so is what it says. */
+  readonly answeringNotice?: boolean;
+  /** The longest line it reads (IRC's take tags besides); LIMITS.maxLineBytes if not said. */
+  readonly maxLineBytes?: number;
+  /** An answer the session waited for (a store in Redis) has come, and what it held goes on. */
+  settled?(): void;
 }
 
 export interface PeerUser {

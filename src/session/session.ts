@@ -98,9 +98,9 @@ export class Session
     const { burstLines, linesPerSecond, maxOutboxBytes } = env.limits;
     if (linesPerSecond > 0) this.budget = new FloodBudget(burstLines, linesPerSecond, this.connectedAt);
     this.outbox = new Outbox(socket, maxOutboxBytes, this, env.hub.turns, env.outboxes);
-    this.reader = new LineReader({ maxBytes: LIMITS.maxLineBytes, maxRunBytes: LIMITS.maxRunBytes }, this);
     this.pacer = new Pacer<Input>(this, env.clock);
     this.adapter = adapter(this);
+    this.reader = new LineReader({ maxBytes: this.adapter.maxLineBytes ?? LIMITS.maxLineBytes, maxRunBytes: LIMITS.maxRunBytes }, this);
     const follows = this.adapter;
     if (follows.note) this.note = (note) => follows.note!(note);
   }
@@ -111,7 +111,7 @@ export class Session
     this.onLine({ text, bytes });
   }
   overflow(): void {
-    this.onLine({ bytes: LIMITS.maxLineBytes, problem: refusals.lineTooLong() });
+    this.onLine({ bytes: this.adapter.maxLineBytes ?? LIMITS.maxLineBytes, problem: refusals.lineTooLong() });
   }
   invalid(): void {
     this.onLine({ bytes: 0, problem: refusals.badEncoding() });
@@ -247,6 +247,21 @@ export class Session
     this.wait(claim, "claim", then, (won) => won && this.hub.unclaim(name));
   }
 
+  /** CommandContext.tags: the client's own tags on the line being answered. */
+  get tags(): string | undefined {
+    return this.adapter.clientTags;
+  }
+
+  /** CommandContext.notice: the line being answered was a notice (IRC's NOTICE). */
+  get notice(): boolean {
+    return this.adapter.answeringNotice === true;
+  }
+
+  /** Whether an answer is awaited (a store in Redis) and this connection's lines wait for it. */
+  get waiting(): boolean {
+    return this.pacer.held;
+  }
+
   after<T>(value: Maybe<T>, then: (value: T) => void): void {
     this.wait(value, "answer", then);
   }
@@ -265,6 +280,7 @@ export class Session
         const before = this.replied;
         then(v);
         if (this.phase === "chatting") this.budget?.charge(this.replied - before, this.now());
+        this.adapter.settled?.(); // before the lines that waited: an IRC label's answer is complete
         this.pacer.release(why); // the lines that waited go on, and a half-close behind them
         this.tellIfSlowed(); // …unless that answer used up the asker's output budget
       })

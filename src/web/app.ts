@@ -195,6 +195,8 @@ function handle(event: ServerEvent): void {
     case "delete":
     case "react":
       return page.system(page.views.get(event.room), words({ ...event, room: "" }), "system", event.ts);
+    case "tagmsg":
+      return;
     case "reactions":
     case "topic-is":
     case "rooms":

@@ -145,6 +145,7 @@ const byType: Cases = {
       '-- Sam took back 👍 from their line from 14:02 ("the build…")',
     ],
   ],
+  tagmsg: [[{ type: "tagmsg", id: 10, room: "#dev", from: "Sam", tags: "+typing=active", ts }, ""]],
   reactions: [
     [
       { type: "reactions", room: "#dev", id: 9, of: "Sam", at: 1, excerpt: "the build", reactions: [{ emoji: "👍", names: ["Ana", "Kim"] }, { emoji: "🎉", names: ["Bo"] }] },

@@ -49,8 +49,9 @@ describe("IRC door: registration", () => {
     const p = await t.ircConnect();
     p.send("CAP LS 302\r\nNICK Ana\r\nUSER ana 0 * :Ana");
     const ls = await p.seen(/^:bunchat CAP \* LS :/);
-    for (const cap of ["server-time", "echo-message", "multi-prefix", "invite-notify", "sasl=PLAIN"]) expect(ls).toContain(cap);
-    expect(ls).not.toContain("message-tags"); // not until client tags are relayed and lines have a msgid
+    for (const cap of ["server-time", "echo-message", "multi-prefix", "invite-notify", "sasl=PLAIN", "message-tags", "labeled-response", "batch", "draft/message-redaction"]) {
+      expect(ls).toContain(cap);
+    }
     p.send("CAP REQ :server-time echo-message");
     await p.seen(/^:bunchat CAP \S+ ACK :server-time echo-message$/);
     p.send("CAP REQ :no-such-cap");

@@ -287,13 +287,14 @@ function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: 
   if (text.trim() === "") return badUsage(ctx, command, `Nothing to send to ${to.name}.`);
   const ts = ctx.now();
   const id = ctx.hub.nextId();
-  if (!ctx.hub.send(to, { type: "private", id, from: ctx.me.name, text, ts }, ctx.me)) {
+  const tags = { ...(ctx.notice ? { notice: true as const } : {}), ...(ctx.tags ? { tags: ctx.tags } : {}) };
+  if (!ctx.hub.send(to, { type: "private", id, from: ctx.me.name, text, ts, ...tags }, ctx.me)) {
     return ctx.reply(
       error("unreachable", `${to.name} is on another server, which can't be reached right now; not sent.`),
     );
   }
   to.lastPmFrom = ctx.me;
-  ctx.reply({ type: "private-sent", id, to: to.name, text, ts });
+  ctx.reply({ type: "private-sent", id, to: to.name, text, ts, ...tags });
   const away = ctx.hub.awayReason(to);
   if (away !== undefined) ctx.reply({ type: "away-notice", name: to.name, reason: away });
   ctx.log(`[Private message from ${ctx.me.name} to ${to.name}]`);

@@ -23,6 +23,10 @@ export interface CommandContext {
   rename(to: string): void;
   now(): number;
   log(line: string): void;
+  /** An IRC client's own tags on the line being run ("+…", escaped), carried with what it says. */
+  readonly tags?: string;
+  /** The line being run was an IRC NOTICE: what it says is a notice (not to be answered automatically). */
+  readonly notice?: boolean;
   /** Whether a line said in a room now goes in the log (the first CHAT_LOG_PER_SECOND a second do). */
   logsChatLine(): boolean;
   /** Per room this user is in: where its /history goes on from (the earliest line it has been shown). */

@@ -9,12 +9,14 @@ import type { Hub } from "../../core/hub.ts";
 import type { Member } from "../../core/room.ts";
 import { inviteFor } from "../../core/settings.ts";
 import { lookupCommand } from "../../protocol/commands.ts";
-import type { Only } from "../../protocol/events.ts";
+import type { Only, ServerEvent } from "../../protocol/events.ts";
 import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
 import { IRC_HOST, IRC_LINE_BYTES, ircLine, type IrcMessage } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
-import { oneIrcLine, privmsgLines } from "../../render/irc.ts";
+import { clientTags, oneIrcLine, privmsgLines } from "../../render/irc.ts";
+import { quoteOf } from "../../core/messages.ts";
+import { redactCommand, taggedLine, tagmsgCommand } from "./tags.ts";
 import type { PeerUser } from "../../session/adapter.ts";
 import type { Session } from "../../session/session.ts";
 import { roleKey } from "../../store/rooms.ts";
@@ -40,6 +42,10 @@ export interface IrcCommandHost {
   partMessage: string | undefined;
   /** Bytes of the line being answered, its tags aside, with its CRLF (IRC's 512 counts them so). */
   readonly lineBytes: number;
+  /** The client's own tags ("+…") on the line being answered, escaped as they are relayed. */
+  readonly clientTags: string | undefined;
+  /** An event for this client now, outside any labeled answer (a message to oneself, as delivered). */
+  tellDirect(event: ServerEvent): void;
   now(): number;
   send(text: string): void;
   /** CAP, in either phase (the door's). */
@@ -110,8 +116,10 @@ const COMMANDS: Record<string, IrcCommand> = {
   JOIN: { min: 1, run: (s, p) => joinChannels(s, p[0]!, p[1]) },
   PART: { min: 1, run: (s, p) => partChannels(s, p[0]!, p[1]) },
   // Their own numerics for what is missing, and none at all for a NOTICE: in message().
-  PRIVMSG: { min: 0, run: (s, p) => sendMessage(s, "PRIVMSG", p[0], p[1]) },
-  NOTICE: { min: 0, run: (s, p) => sendMessage(s, "NOTICE", p[0], p[1]) },
+  PRIVMSG: { min: 0, run: (s, p, m) => sendMessage(s, "PRIVMSG", p[0], p[1], m) },
+  NOTICE: { min: 0, run: (s, p, m) => sendMessage(s, "NOTICE", p[0], p[1], m) },
+  TAGMSG: { min: 1, run: (s, p, m) => tagmsgCommand(s, p[0]!, m) },
+  REDACT: { min: 2, run: (s, p) => redactCommand(s, p[0]!, p[1]!, p[2]) },
   TOPIC: { min: 1, run: (s, p) => topicCommand(s, p[0]!, p[1]) },
   NAMES: { min: 0, run: (s, p) => namesCommand(s, p[0]) },
   WHO: { min: 0, run: (s, p) => whoCommand(s, p[0], parseWhox(p[1])) },
@@ -191,7 +199,7 @@ function partChannels(c: IrcCommandHost, list: string, message: string | undefin
   }
 }
 
-function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: string | undefined, raw: string | undefined): void {
+function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: string | undefined, raw: string | undefined, m: IrcMessage): void {
   const quiet = command === "NOTICE"; // IRC: no automatic reply to a NOTICE, errors included
   c.session.lastActive = c.now(); // for WHOIS's idle time
   if (!to) return quiet ? undefined : c.send(c.out.numeric(N.ERR_NORECIPIENT, [`No recipient given (${command})`]));
@@ -222,15 +230,23 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
       }
       const ts = c.now();
       const text = fit(`${only ? target[0] : ""}${room.name}`);
-      const event = action && !only
-        ? ({ type: "action", id: c.hub.nextId(), room: room.name, from: c.name, text, ts } as const)
-        : ({ type: "public" as const, id: c.hub.nextId(), room: room.name, from: c.name, text, ts, ...(quiet ? { notice: true as const } : {}), ...(only ? { only } : {}) });
-      const refused = say(c.session, room, event);
-      if (refused) {
-        if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, `Cannot send to channel: ${refused.message}`]));
-        continue;
-      }
-      if (c.caps.has("echo-message")) c.send(privmsgLines(c.name, `${only ? target[0] : ""}${room.name}`, text, action !== null, c.out.tag(ts, event.id), quiet && !action));
+      const tags = c.clientTags;
+      const own = tags ? { tags } : {};
+      // A line that answers another (+draft/reply) carries its quote when the line is found here.
+      const ref = taggedLine(m);
+      const found = ref && c.hub.history && !only ? c.hub.messages.find(c.session, room, ref) : undefined;
+      c.session.after(found, (line) => {
+        const reply = line && !("type" in line) ? { reply: quoteOf(line.line.event) } : {};
+        const event = action && !only
+          ? ({ type: "action", id: c.hub.nextId(), room: room.name, from: c.name, text, ts, ...own, ...reply } as const)
+          : ({ type: "public" as const, id: c.hub.nextId(), room: room.name, from: c.name, text, ts, ...(quiet ? { notice: true as const } : {}), ...(only ? { only } : {}), ...own, ...reply });
+        const refused = say(c.session, room, event);
+        if (refused) {
+          if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, `Cannot send to channel: ${refused.message}`]));
+          return;
+        }
+        if (c.caps.has("echo-message")) c.send(privmsgLines(c.name, `${only ? target[0] : ""}${room.name}`, text, action !== null, c.out.tag(ts, event.id, clientTags(event)), quiet && !action));
+      });
       continue;
     }
     const user = c.hub.find(target);
@@ -239,6 +255,13 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
       continue;
     }
     const text = fit(user.name);
+    if (user === c.session) {
+      // To oneself, as IRC allows: delivered, and echoed (the echo answers a labeled command).
+      const said = { id: c.hub.nextId(), text: action ? `* ${c.name} ${text}` : text, ts: c.now(), ...(quiet ? { notice: true as const } : {}), ...(c.clientTags ? { tags: c.clientTags } : {}) };
+      c.tellDirect({ type: "private", from: c.name, ...said });
+      c.session.tell({ type: "private-sent", to: c.name, ...said });
+      continue;
+    }
     runCommand(c.session, "pm", `${user.name} ${action ? `* ${c.name} ${text}` : text}`);
   }
 }

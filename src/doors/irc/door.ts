@@ -8,18 +8,24 @@ import type { Hub } from "../../core/hub.ts";
 import type { MemberNote, Room } from "../../core/room.ts";
 import type { Mode, ServerEvent } from "../../protocol/events.ts";
 import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
-import { IRC_SERVER, ircLine, type IrcMessage, parseIrc } from "../../protocol/irc.ts";
+import { escapeTag, IRC_SERVER, ircLine, type IrcMessage, parseIrc } from "../../protocol/irc.ts";
+import { LIMITS } from "../../protocol/limits.ts";
+import { lineTooLong } from "../../session/refusals.ts";
 import type { Encoded } from "../../render/codec.ts";
 import type { Adapter, PeerUser } from "../../session/adapter.ts";
 import { looksLikeHttp } from "../../session/registration.ts";
 import type { Session } from "../../session/session.ts";
 import { command, type IrcCommandHost } from "./commands.ts";
 import { IrcRegistration, type IrcRegistrationHost } from "./registration.ts";
-import { type IrcClient, IrcReplies, ircView } from "./replies.ts";
+import { type IrcClient, IrcReplies, ircView, REDACTION_CAP } from "./replies.ts";
 
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
 const CAPS: Record<string, string> = {
+  batch: "",
   "echo-message": "",
+  "labeled-response": "",
+  "message-tags": "",
+  [REDACTION_CAP]: "",
   "multi-prefix": "",
   sasl: "PLAIN",
   "away-notify": "",
@@ -30,6 +36,10 @@ const CAPS: Record<string, string> = {
 };
 
 const utf8 = new TextEncoder();
+const NOTHING = new Uint8Array(0);
+
+/** Bytes of tags a client's line may carry, its "@" and the space after them counted (message-tags). */
+export const IRC_TAGS_MAX = 4096;
 
 export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegistrationHost {
   readonly speaks = { protocol: "IRC", clients: "an IRC client" };
@@ -45,6 +55,16 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
   target = "*";
   /** The command being answered: IRC answers some events differently per command (WHOIS's end). */
   answering = "";
+  /** The client's own tags ("+…") on the line being answered, as they are relayed; none if it had none. */
+  clientTags: string | undefined;
+  /** The line being answered is a NOTICE. */
+  answeringNotice = false;
+  /** The label of the command being answered (labeled-response) and what it was answered so far. */
+  private labeled: { label: string; out: string } | undefined;
+  /** Tags and text together: an IRC line with tags may be longer than bunchat's lines. */
+  readonly maxLineBytes = IRC_TAGS_MAX + LIMITS.maxLineBytes;
+  /** Numbers the batches of labeled answers. */
+  private batches = 0;
 
   /** What this client is sent, written for it. */
   readonly out: IrcReplies = new IrcReplies(this);
@@ -87,6 +107,10 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
 
   send(text: string): void {
     if (text === "") return;
+    if (this.labeled) {
+      this.labeled.out += text;
+      return;
+    }
     const bytes = utf8.encode(text);
     this.session.outbox.send(bytes);
   }
@@ -96,14 +120,39 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
   line(line: string): void {
     const message = parseIrc(line);
     if (!message) return;
-    const tagless = line.startsWith("@") ? line.slice(line.indexOf(" ") + 1) : line;
+    const space = line.startsWith("@") ? line.indexOf(" ") : -1;
+    const tagless = space >= 0 ? line.slice(space + 1) : line;
     this.lineBytes = Buffer.byteLength(tagless) + 2;
+    // Tags and text each have their bound: 4094 bytes of tags (message-tags), bunchat's line for the rest.
+    if ((space >= 0 && Buffer.byteLength(line.slice(0, space + 1)) > IRC_TAGS_MAX) || this.lineBytes - 2 > LIMITS.maxLineBytes) {
+      return this.send(this.out.event(lineTooLong()));
+    }
     if (this.session.phase === "registering") {
       // A browser made to POST IRC lines here sends its request and headers first.
       if (looksLikeHttp(line)) return this.session.wrongProtocol("HTTP");
       return this.registration?.line(message);
     }
-    if (this.session.phase === "chatting") command(this, message);
+    if (this.session.phase !== "chatting") return;
+    const label = this.caps.has("labeled-response") ? message.tags?.get("label") : undefined;
+    if (label) this.labeled = { label: label.slice(0, 64), out: "" };
+    // IRCv3 bot mode: what a +B client says carries the "bot" tag.
+    this.clientTags = [this.user.bot ? "bot" : undefined, clientTagsOf(message.tags)].filter(Boolean).join(";") || undefined;
+    this.answeringNotice = message.command === "NOTICE";
+    try {
+      command(this, message);
+    } finally {
+      this.clientTags = undefined;
+      this.answeringNotice = false;
+    }
+    if (!this.session.waiting) this.settled();
+  }
+
+  /** The command being answered is done (at once, or once a store answered): its labeled answer goes. */
+  settled(): void {
+    const labeled = this.labeled;
+    if (!labeled) return;
+    this.labeled = undefined;
+    this.send(labeledAnswer(labeled.label, labeled.out, this.server, `l${(++this.batches).toString(36)}`));
   }
 
   joined(): void {
@@ -159,9 +208,43 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
     return this.render(encoded.event);
   }
 
-  render(event: ServerEvent): Uint8Array {
-    return utf8.encode(this.out.event(event));
+  /** An event written to this client now, never part of a labeled answer (a message to oneself, as delivered). */
+  tellDirect(event: ServerEvent): void {
+    const text = this.out.event(event);
+    if (text !== "") this.session.outbox.send(utf8.encode(text));
   }
+
+  render(event: ServerEvent): Uint8Array {
+    const text = this.out.event(event);
+    if (!this.labeled) return utf8.encode(text);
+    this.labeled.out += text; // part of a labeled command's answer: sent with it
+    return NOTHING;
+  }
+}
+
+/** A line's own tags ("+…", as message-tags calls a client's), escaped again as they are relayed; undefined if none. */
+export function clientTagsOf(tags: ReadonlyMap<string, string> | undefined): string | undefined {
+  if (!tags) return undefined;
+  const own: string[] = [];
+  for (const [key, value] of tags) if (key.startsWith("+") && key.length > 1) own.push(value === "" ? key : `${key}=${escapeTag(value)}`);
+  return own.length > 0 ? own.join(";") : undefined;
+}
+
+/**
+ * What answered a labeled command (labeled-response), labeled: ACK for nothing, the label on the
+ * one line, or a labeled-response batch around several.
+ */
+export function labeledAnswer(label: string, out: string, server: string, batch: string): string {
+  const lines = out.split("\r\n").filter((l) => l !== "");
+  const tagged = (line: string, tag: string) => (line.startsWith("@") ? `@${tag};${line.slice(1)}` : `@${tag} ${line}`);
+  const labelTag = `label=${escapeTag(label)}`;
+  if (lines.length === 0) return `${tagged(ircLine(server, "ACK", []), labelTag)}`;
+  if (lines.length === 1) return `${tagged(lines[0]!, labelTag)}\r\n`;
+  return (
+    tagged(ircLine(server, "BATCH", [`+${batch}`, "labeled-response"]), labelTag) +
+    lines.map((l) => `${tagged(l, `batch=${batch}`)}\r\n`).join("") +
+    ircLine(server, "BATCH", [`-${batch}`])
+  );
 }
 
 /** The IRC door's adapter for a new connection. */

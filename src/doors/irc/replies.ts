@@ -59,9 +59,9 @@ export class IrcReplies {
     return ircLine(this.c.server, code, [this.c.shownNick, ...params], trailing);
   }
 
-  /** The tags of a line to this client said at `ts` (and its msgid, for a line that has one). */
-  tag(ts: number, id?: MessageId): string {
-    return lineTags(ircView(this.c.caps), ts, id);
+  /** The tags of a line to this client said at `ts` (and its msgid, and its sender's own tags, for a line that has them). */
+  tag(ts: number, id?: MessageId, client?: string): string {
+    return lineTags(ircView(this.c.caps), ts, id, client);
   }
 
   /** 001–005, LUSERS and the MOTD: what a client waits for before it joins its channels. */
@@ -183,9 +183,11 @@ export class IrcReplies {
       case "welcome":
         return "";
       case "private":
-        return privmsgLines(event.from, this.c.name, event.text, false, this.tag(event.ts, event.id));
+        return privmsgLines(event.from, this.c.name, event.text, false, this.tag(event.ts, event.id, event.tags), event.notice);
       case "private-sent":
-        return this.c.caps.has("echo-message") ? privmsgLines(this.c.name, event.to, event.text, false, this.tag(event.ts, event.id)) : "";
+        return this.c.caps.has("echo-message") ? privmsgLines(this.c.name, event.to, event.text, false, this.tag(event.ts, event.id, event.tags), event.notice) : "";
+      case "tagmsg":
+        return ircView(this.c.caps) === "irc-tags" ? this.tag(event.ts, event.id, event.tags) + ircLine(mask(event.from), "TAGMSG", [event.room ?? event.to ?? this.c.name]) : "";
       case "invite":
         return this.tag(event.ts) + ircLine(mask(event.from), "INVITE", [this.c.name, event.room]);
       case "invite-sent":
