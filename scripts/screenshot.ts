@@ -1,6 +1,7 @@
-// The README's picture of the browser client: a server on a free loopback port, a few users (one
+// The README's pictures of the browser client: a server on a free loopback port, a few users (one
 // on nc, one a bot through the HTTP API) and a page in Debian's Chromium, saved as
-// docs/screenshot.png. Run: bun scripts/screenshot.ts (needs /usr/bin/chromium; no network).
+// docs/screenshot.png (answers quoting the line they answer, reactions) and docs/thread.png (a
+// line's thread). Run: bun scripts/screenshot.ts (needs /usr/bin/chromium; no network).
 
 import { chromium } from "playwright-core";
 import { buildServer } from "../src/app.ts";
@@ -45,16 +46,26 @@ try {
     headers: { authorization: `Bearer ${ci.text}` },
     body: JSON.stringify({ text: "build #812 passed: 880 tests, 0 failed" }),
   });
+  // Ana answers Bo's question from its button; the others react to the build and to her answer.
+  const question = page.locator("#lines .line", { hasText: "flaky test" }).first();
+  await question.hover();
+  await question.locator("[data-action=reply]").click();
   await page.fill("#input", "sure, on it after standup");
   await page.press("#input", "Enter");
-  sam.write("/join #dev\n@Ana thanks, ping me when it's fixed\n");
+  sam.write("/join #dev\n/react @ci :tada:\n/answer @Bo it fails on the ARM runner only\n/react @Ana :+1:\n");
   await Bun.sleep(300);
-  bo.write("/join #lobby\nlunch at 12:30?\n");
-  await Bun.sleep(500);
+  bo.write("/react @ci :rocket:\n/react @ci :tada:\n/join #lobby\nlunch at 12:30?\n");
+  await Bun.sleep(600);
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: `${import.meta.dir}/../docs/screenshot.png` });
+  await question.hover();
+  await question.locator("[data-action=thread]").click();
+  await page.waitForSelector("#thread[open]");
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: `${import.meta.dir}/../docs/thread.png` });
   sam.end();
   bo.end();
-  console.log("docs/screenshot.png written");
+  console.log("docs/screenshot.png and docs/thread.png written");
 } finally {
   await browser.close();
   await server.shutdown();

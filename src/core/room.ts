@@ -54,6 +54,8 @@ export interface Member {
    * as its node says.
    */
   visit?: string;
+  /** A member here that is sent its own lines back, as others get them, with their ids (the page: /ws?echo=1). */
+  echo?: boolean;
   /** A member here that proved itself a server admin with IRC's OPER: that admin's name key (for this connection only). */
   oper?: string;
   /** What its client said of itself (IRC's USER: user name and real name), if anything. */

@@ -2,7 +2,7 @@
 // bounds on reactions, what an emoji may be, and how a person names a line without its id
 // (`^`, `^3`, `@Sam`), shared by the server and the clients bundled with it.
 
-import { type MessageId, messageIdOf } from "./events.ts";
+import { type MessageId, messageIdOf, type Reaction } from "./events.ts";
 
 /** Characters of a line a reply quotes, and a notice about a line shows. */
 export const QUOTE_CHARS = 48;
@@ -22,6 +22,9 @@ export function excerpt(text: string, chars = QUOTE_CHARS): string {
   const all = [...text];
   return all.length <= chars ? text : `${all.slice(0, chars - 1).join("")}…`;
 }
+
+// TextEncoder rather than Buffer: this module is bundled into the page, and Buffer would bring its polyfill.
+const utf8 = new TextEncoder();
 
 /** Short names for a few emoji, for those who can't type one (`/react ^ :+1:`). */
 export const SHORTCODES: Readonly<Record<string, string>> = {
@@ -49,7 +52,7 @@ export const SHORTCODES: Readonly<Record<string, string>> = {
 export function reactionOf(typed: string): { emoji: string } | { error: string } {
   const emoji = SHORTCODES[typed.toLowerCase()] ?? typed;
   if (emoji === "") return { error: "Say which emoji (or :+1:, :heart:, :tada:… for those who can't type one)." };
-  if (Buffer.byteLength(emoji) > EMOJI_MAX_BYTES) return { error: `A reaction is one emoji or a short word, at most ${EMOJI_MAX_BYTES} bytes.` };
+  if (utf8.encode(emoji).length > EMOJI_MAX_BYTES) return { error: `A reaction is one emoji or a short word, at most ${EMOJI_MAX_BYTES} bytes.` };
   // Letters, digits, symbols and the joiners and selectors emoji are made of; no spaces, no controls.
   if (!/^[\p{L}\p{N}\p{S}\p{P}\p{M}\u200d\ufe0f]+$/u.test(emoji)) return { error: "A reaction is one emoji or a short word, without spaces." };
   return { emoji };
@@ -70,3 +73,19 @@ export function lineRefOf(word: string): LineRef | undefined {
 
 /** How the usage of the commands that take a line reads the reference. */
 export const LINE_REF_HELP = "^ (the last line), ^3 (three lines back), @Sam (Sam's last line) or a line's id";
+
+/** `reactions` with `name`'s `emoji` put on (`on`) or taken back: emoji in the order first put on, names likewise. */
+export function toggled(reactions: readonly Reaction[], name: string, emoji: string, on: boolean): Reaction[] {
+  const out: Reaction[] = [];
+  let found = false;
+  for (const r of reactions) {
+    if (r.emoji !== emoji) out.push(r);
+    else {
+      found = true;
+      const names = on ? (r.names.includes(name) ? r.names : [...r.names, name]) : r.names.filter((n) => n !== name);
+      if (names.length > 0) out.push({ emoji, names });
+    }
+  }
+  if (!found && on) out.push({ emoji, names: [name] });
+  return out;
+}

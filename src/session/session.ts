@@ -194,6 +194,8 @@ export class Session
   visit: string | undefined;
   /** Member.oper: the admin whose rights IRC's OPER gave this connection. */
   oper: string | undefined;
+  /** Member.echo: its own lines come back to it (the page asks, with /ws?echo=1). */
+  echo = false;
   lastActive = 0;
   readonly historyFrom = new Map<string, Cursor>();
   room: Room | undefined;

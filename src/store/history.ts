@@ -7,7 +7,7 @@
 // them the hub has the store commit them (made to survive a crash), and it flushes them together at
 // most HISTORY_FLUSH_MS (100 ms) later.
 
-import type { KeptEvent, LineState, MessageId, Reaction, Topic } from "../protocol/events.ts";
+import type { KeptEvent, LineState, MessageId, Topic } from "../protocol/events.ts";
 
 export type { KeptEvent };
 
@@ -59,22 +59,6 @@ export function storedEvent(type: unknown, id: MessageId, room: string, from: st
 export function freshIds(clock: { now(): number }): { next(): number } {
   let next = Math.floor(clock.now()) * 1000;
   return { next: () => next++ };
-}
-
-/** `reactions` with `name`'s `emoji` put on (`on`) or taken back: emoji in the order first put on, names likewise. */
-export function toggled(reactions: readonly Reaction[], name: string, emoji: string, on: boolean): Reaction[] {
-  const out: Reaction[] = [];
-  let found = false;
-  for (const r of reactions) {
-    if (r.emoji !== emoji) out.push(r);
-    else {
-      found = true;
-      const names = on ? (r.names.includes(name) ? r.names : [...r.names, name]) : r.names.filter((n) => n !== name);
-      if (names.length > 0) out.push({ emoji, names });
-    }
-  }
-  if (!found && on) out.push({ emoji, names: [name] });
-  return out;
 }
 
 /** Bytes the lines kept in memory for replay on join may take unless --replay-memory says otherwise. */

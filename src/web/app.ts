@@ -11,7 +11,7 @@ import { complete, Completer } from "../client/roster.ts";
 import { decodeEvent } from "../protocol/decode.ts";
 import { leftRoomOnly, type ServerEvent } from "../protocol/events.ts";
 import { firstLine, ONLY_WORDS, toText } from "../render/text.ts";
-import { findUi } from "./dom.ts";
+import { findUi, QUICK_REACTIONS } from "./dom.ts";
 import { Views } from "./views.ts";
 
 /**
@@ -68,7 +68,7 @@ function connect(): void {
   clearTimeout(retryTimer);
   phase = "connecting";
   setStatus("connecting…");
-  const url = new URL("/ws", location.href);
+  const url = new URL("/ws?echo=1", location.href); // our own lines come back, with their ids
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
@@ -194,7 +194,7 @@ function handle(event: ServerEvent): void {
     case "edit":
     case "delete":
     case "react":
-      return page.system(page.views.get(event.room), words({ ...event, room: "" }), "system", event.ts);
+      return page.changed(event, words({ ...event, room: "" }));
     case "tagmsg":
       return;
     case "reactions":
@@ -284,11 +284,12 @@ function enteredRoom(event: Extract<ServerEvent, { type: "room" }>): void {
 
 function said(event: Extract<ServerEvent, { type: "public" | "action" }>): void {
   const view = page.viewFor(event.room, true);
-  const mention = page.mentions(event.text);
+  const mine = event.from === page.me;
+  const mention = !mine && page.mentions(event.text);
   const kind = event.type === "action" ? "action" : "said";
   const only = event.type === "public" && event.only ? `(to ${ONLY_WORDS[event.only]}) ` : "";
-  page.line(view, only + event.text, event.ts, event.from, kind, "", mention, event.type === "public" && event.bot === true);
-  page.arrived(view, mention, `${event.from} in ${event.room}`, event.text);
+  page.line(view, only + event.text, event.ts, event.from, kind, "", mention, event.type === "public" && event.bot === true, page.meta(event));
+  if (!mine) page.arrived(view, mention, `${event.from} in ${event.room}`, event.text);
 }
 
 function privateLine(peer: string, from: string, text: string, ts: number, incoming: boolean): void {
@@ -351,13 +352,93 @@ ui.sendForm.onsubmit = (e) => {
   if (view && !view.room && !text.startsWith("/")) return send(`/pm ${view.title} ${text}`);
   if (view?.room && page.currentRoom !== view.key) send(`/join ${view.key}`);
   if (/^\/quit\b|^\/exit\b|^quit$/i.test(text.trim())) leaving = true;
-  send(text);
-  // The server never sends a sender its own line: it is shown here ("//x" is the line "/x").
-  if (view?.room && !text.startsWith("/")) page.line(view, text.trim(), Date.now(), page.me, "said");
-  else if (view?.room && text.startsWith("//")) page.line(view, text.trim().slice(1), Date.now(), page.me, "said");
-  else if (view?.room && /^\/me\s/i.test(text)) page.line(view, text.replace(/^\/me\s+/i, ""), Date.now(), page.me, "action");
+  // Answering or editing a line: the text goes as /answer or /edit of it. Our own lines come back
+  // from the server (/ws?echo=1), with their ids, and are shown then.
+  const composing = compose;
+  setCompose(undefined);
+  if (composing && view?.room && !text.startsWith("/")) send(`/${composing.kind === "reply" ? "answer" : "edit"} ${composing.id} ${text}`);
+  else send(text);
   page.scrollDown();
 };
+
+// ---- Answering, reacting to, editing and deleting lines ----
+
+/** A line being answered or edited: what the next text sent does. */
+let compose: { kind: "reply" | "edit"; id: string } | undefined;
+
+function setCompose(next: { kind: "reply" | "edit"; id: string; words: string } | undefined): void {
+  compose = next && { kind: next.kind, id: next.id };
+  ui.composeNote.hidden = next === undefined;
+  ui.composeText.textContent = next?.words ?? "";
+}
+
+ui.composeCancel.onclick = () => {
+  if (compose?.kind === "edit") ui.input.value = "";
+  setCompose(undefined);
+  ui.input.focus();
+};
+
+/** The line a click was on, and what it asked for (the buttons a line shows). */
+ui.lines.onclick = (e) => {
+  const target = e.target instanceof HTMLElement ? e.target.closest<HTMLElement>("[data-action]") : null;
+  const row = target?.closest<HTMLElement>(".line");
+  const id = row?.dataset.id;
+  const view = page.shown;
+  if (!target || !row || id === undefined || !view?.room) return;
+  const from = row.querySelector(".from")?.textContent?.replace(/^\* /, "") ?? "";
+  const text = row.querySelector(".text")?.textContent ?? "";
+  switch (target.dataset.action) {
+    case "reply":
+      setCompose({ kind: "reply", id, words: `Answering ${from}: ${text}` });
+      return ui.input.focus();
+    case "edit":
+      setCompose({ kind: "edit", id, words: "Editing your line (Enter saves it)" });
+      ui.input.value = text;
+      return ui.input.focus();
+    case "delete":
+      if (confirm(`Delete your line "${text.slice(0, 60)}"? Everyone sees it go, and it is gone from history.`)) send(`/delete ${id}`);
+      return;
+    case "react":
+      return pickReaction(row, id);
+    case "toggle":
+      return send(`/react ${id} ${target.dataset.emoji ?? ""}`);
+    case "thread":
+      return page.thread(view, target.dataset.target ?? id);
+    case "goto": {
+      const line = page.lineOf(view.key, target.dataset.target ?? "");
+      if (!line) return page.thread(view, target.dataset.target ?? id);
+      line.scrollIntoView({ block: "center" });
+      line.classList.add("flash");
+      setTimeout(() => line.classList.remove("flash"), 1200);
+      return;
+    }
+  }
+};
+
+/** The quick reactions, over the line: one click puts it on (or takes it back). */
+function pickReaction(row: HTMLElement, id: string): void {
+  document.querySelector(".picker")?.remove();
+  const picker = document.createElement("div");
+  picker.className = "picker";
+  picker.setAttribute("role", "menu");
+  for (const emoji of QUICK_REACTIONS) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = emoji;
+    button.setAttribute("aria-label", `React ${emoji}`);
+    button.onclick = (e) => {
+      e.stopPropagation();
+      picker.remove();
+      send(`/react ${id} ${emoji}`);
+    };
+    picker.append(button);
+  }
+  row.append(picker);
+  picker.querySelector("button")?.focus();
+  setTimeout(() => document.addEventListener("click", () => picker.remove(), { once: true }));
+}
+
+ui.threadClose.onclick = () => ui.thread.close();
 
 ui.input.onkeydown = (e) => {
   if (e.key === "ArrowUp" || e.key === "ArrowDown") {

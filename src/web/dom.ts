@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import type { MessageId, Quote, Reaction } from "../protocol/events.ts";
 // The page's elements, found once, and the DOM a chat line is made of. User text only ever
 // reaches the page as text nodes (textContent, append of a string), never as markup.
 
@@ -25,6 +26,12 @@ export function findUi(doc: Document) {
     roomList: $("room-list"),
     lines: $("lines"),
     peopleTitle: $("people-title"),
+    composeNote: $("compose-note"),
+    composeText: $("compose-text"),
+    composeCancel: $<HTMLButtonElement>("compose-cancel"),
+    thread: $<HTMLDialogElement>("thread"),
+    threadLines: $("thread-lines"),
+    threadClose: $<HTMLButtonElement>("thread-close"),
     peopleList: $("people-list"),
     sendForm: $<HTMLFormElement>("send-form"),
     input: $<HTMLInputElement>("input"),
@@ -38,7 +45,21 @@ export type Ui = ReturnType<typeof findUi>;
 /** How a line reads: said, an action, private, the server's, an error. */
 export type Kind = "said" | "action" | "private" | "system" | "error";
 
-export function makeLine(text: string, ts: number | undefined, from: string | undefined, kind: Kind, prefix = "", mention = false, bot = false): HTMLElement {
+/** What a room line that has an id carries: what it answers, whether edited, its reactions, and whether it is ours. */
+export interface LineMeta {
+  id: MessageId;
+  reply?: Quote;
+  edited?: number;
+  reactions?: readonly Reaction[];
+  /** Who we are (our reactions stand out), and whether the line is ours (edit, delete). */
+  me: string;
+  mine: boolean;
+}
+
+/** The emoji the page offers to react with (any other can be typed: /react <line> <emoji>). */
+export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "👀", "🚀"] as const;
+
+export function makeLine(text: string, ts: number | undefined, from: string | undefined, kind: Kind, prefix = "", mention = false, bot = false, meta?: LineMeta): HTMLElement {
   const row = document.createElement("div");
   row.className = `line ${kind}${mention ? " mention" : ""}`;
   const time = document.createElement("time");
@@ -64,9 +85,113 @@ export function makeLine(text: string, ts: number | undefined, from: string | un
     }
     body.append(kind === "action" ? " " : ": ");
   }
-  body.append(text);
-  row.append(time, body);
+  if (!meta) {
+    body.append(text);
+    row.append(time, body);
+    return row;
+  }
+  row.dataset.id = String(meta.id);
+  if (meta.mine) row.classList.add("mine");
+  if (meta.reply) body.prepend(quoteButton(meta.reply));
+  const said = document.createElement("span");
+  said.className = "text";
+  said.textContent = text;
+  body.append(said);
+  if (meta.edited !== undefined) markEdited(row);
+  const reactions = document.createElement("span");
+  reactions.className = "reactions";
+  body.append(reactions);
+  row.append(time, body, actions(meta.mine));
+  setReactions(row, meta.reactions ?? [], meta.me);
   return row;
+}
+
+/** A reply's quote of the line it answers: a button that shows that line (or says it is gone). */
+function quoteButton(reply: Quote): HTMLElement {
+  const quote = document.createElement("button");
+  quote.type = "button";
+  quote.className = "quote";
+  quote.dataset.action = "goto";
+  quote.dataset.target = String(reply.id);
+  quote.textContent = reply.from === undefined ? "↪ a line no longer kept" : `↪ ${reply.from}: ${reply.text ?? ""}`;
+  quote.title = "Show the line this answers";
+  return quote;
+}
+
+/** The buttons a line shows on hover or focus: answer, react, its thread; edit and delete for one's own. */
+function actions(mine: boolean): HTMLElement {
+  const bar = document.createElement("span");
+  bar.className = "actions";
+  // Their symbols are drawn by the style sheet: the line's text (copied, searched) stays the line's.
+  const add = (action: string, title: string) => {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.dataset.action = action;
+    button.title = title;
+    button.setAttribute("aria-label", title);
+    bar.append(button);
+  };
+  add("reply", "Answer this line");
+  add("react", "React to this line");
+  add("thread", "This line and its answers");
+  if (mine) {
+    add("edit", "Edit your line");
+    add("delete", "Delete your line");
+  }
+  return bar;
+}
+
+/** A line's text is now `text`, marked edited. */
+export function setText(row: HTMLElement, text: string): void {
+  const said = row.querySelector(".text");
+  if (said) said.textContent = text;
+  markEdited(row);
+}
+
+function markEdited(row: HTMLElement): void {
+  if (row.querySelector(".edited")) return;
+  const mark = document.createElement("span");
+  mark.className = "edited";
+  mark.textContent = " (edited)";
+  row.querySelector(".text")?.after(mark);
+}
+
+/** A line that was deleted: its text goes, a marker stays where it was. */
+export function markDeleted(row: HTMLElement, words: string): void {
+  row.classList.add("deleted");
+  const body = row.querySelector(".body");
+  if (body) body.textContent = words;
+  row.querySelector(".actions")?.remove();
+  delete row.dataset.id;
+}
+
+/** A line's reactions: a chip per emoji with its count, who on hover; ours stand out. Clicking one toggles ours. */
+export function setReactions(row: HTMLElement, reactions: readonly Reaction[], me: string): void {
+  const holder = row.querySelector(".reactions");
+  if (!holder) return;
+  row.dataset.reactions = JSON.stringify(reactions);
+  holder.replaceChildren(
+    ...reactions.map((r) => {
+      const chip = document.createElement("button");
+      chip.type = "button";
+      chip.className = r.names.includes(me) ? "reaction mine" : "reaction";
+      chip.dataset.action = "toggle";
+      chip.dataset.emoji = r.emoji;
+      chip.textContent = `${r.emoji} ${r.names.length}`;
+      chip.title = r.names.join(", ");
+      return chip;
+    }),
+  );
+}
+
+/** The reactions a line shows now (as setReactions left them). */
+export function reactionsOf(row: HTMLElement): Reaction[] {
+  try {
+    const value: unknown = JSON.parse(row.dataset.reactions ?? "[]");
+    return Array.isArray(value) ? (value as Reaction[]) : [];
+  } catch {
+    return [];
+  }
 }
 
 export function divider(text: string): HTMLElement {

@@ -2,9 +2,10 @@
 // The page's views: a room ("#dev") or a private conversation ("@Sam") each, with its lines, who
 // is in it and what is unread; which one is shown, and the room the server takes plain lines to.
 
-import type { KeptEvent, RoomSettings, ServerEvent } from "../protocol/events.ts";
+import type { KeptEvent, MessageId, RoomSettings, ServerEvent } from "../protocol/events.ts";
 import { settingsWords } from "../render/text.ts";
-import { divider, type Kind, makeLine, type Ui } from "./dom.ts";
+import { excerpt, toggled } from "../protocol/messages.ts";
+import { divider, type Kind, type LineMeta, makeLine, markDeleted, reactionsOf, setReactions, setText, type Ui } from "./dom.ts";
 
 /** A room ("#dev") or a private conversation ("@Sam"): its lines, who is in it, what is unread. */
 export interface View {
@@ -216,14 +217,56 @@ export class Views {
 
   keptLine(e: KeptEvent): HTMLElement {
     if (e.type === "topic") return makeLine(e.text === "" ? `${e.by} cleared the topic` : `${e.by} set the topic: ${e.text}`, e.ts, undefined, "system");
-    return makeLine(e.text, e.ts, e.from, e.type === "action" ? "action" : "said", "", this.mentions(e.text), e.type === "public" && e.bot === true);
+    return makeLine(e.text, e.ts, e.from, e.type === "action" ? "action" : "said", "", this.mentions(e.text), e.type === "public" && e.bot === true, this.meta(e));
   }
 
-  line(view: View, text: string, ts: number | undefined, from: string | undefined, kind: Kind, prefix = "", mention = false, bot = false): void {
+  /** What a room line shows besides its text: what it answers, edited, its reactions, whether it is ours. */
+  meta(e: Extract<KeptEvent, { type: "public" | "action" }>): LineMeta {
+    return { id: e.id, ...(e.reply ? { reply: e.reply } : {}), ...(e.edited !== undefined ? { edited: e.edited } : {}), ...(e.reactions ? { reactions: e.reactions } : {}), me: this.me, mine: e.from === this.me && !(e.type === "public" && e.bot) };
+  }
+
+  line(view: View, text: string, ts: number | undefined, from: string | undefined, kind: Kind, prefix = "", mention = false, bot = false, meta?: LineMeta): void {
     const atBottom = view === this.shown && this.ui.lines.scrollHeight - this.ui.lines.scrollTop - this.ui.lines.clientHeight < 40;
-    view.lines.append(makeLine(text, ts, from, kind, prefix, mention, bot));
+    view.lines.append(makeLine(text, ts, from, kind, prefix, mention, bot, meta));
     while (view.lines.childElementCount > MAX_LINES) view.lines.firstElementChild?.remove();
     if (atBottom) this.scrollDown();
+  }
+
+  /** Line `id` of room `room`, if the page shows it. */
+  lineOf(room: string, id: MessageId): HTMLElement | undefined {
+    const view = this.views.get(room);
+    return view?.lines.querySelector<HTMLElement>(`.line[data-id="${CSS.escape(String(id))}"]`) ?? undefined;
+  }
+
+  /** An edit, a delete or a reaction: the line changes where it is shown, and the room is told in words. */
+  changed(event: Extract<ServerEvent, { type: "edit" | "delete" | "react" }>, words: string): void {
+    const row = this.lineOf(event.room, event.id);
+    if (row && event.type === "edit") setText(row, event.text);
+    if (row && event.type === "delete") markDeleted(row, event.by === event.of ? "(deleted)" : `(deleted by ${event.by})`);
+    if (row && event.type === "react") {
+      const now = toggled(reactionsOf(row), event.from, event.emoji, event.on);
+      setReactions(row, now, this.me);
+    }
+    // Answers on the page quote the line as it is now (or say it is gone).
+    if (event.type !== "react") {
+      const view = this.views.get(event.room);
+      for (const quote of view?.lines.querySelectorAll<HTMLElement>(`.quote[data-target="${CSS.escape(String(event.id))}"]`) ?? []) {
+        quote.textContent = event.type === "edit" ? `↪ ${event.of}: ${excerpt(event.text)}` : "↪ a line no longer kept";
+      }
+    }
+    // The change shows on the line itself; said in words only when the line is not on the page.
+    if (!row) this.system(this.views.get(event.room), words, "system", event.ts);
+  }
+
+  /** A line and every answer to it the page holds, in a dialog. */
+  thread(view: View, id: MessageId): void {
+    const parent = view.lines.querySelector<HTMLElement>(`.line[data-id="${CSS.escape(String(id))}"]`);
+    const answers = [...view.lines.querySelectorAll<HTMLElement>(`.line .quote[data-target="${CSS.escape(String(id))}"]`)].map((q) => q.closest<HTMLElement>(".line")!);
+    const copies = [parent, ...answers].filter((l): l is HTMLElement => l !== null).map((l) => l.cloneNode(true) as HTMLElement);
+    for (const copy of copies) copy.querySelector(".actions")?.remove();
+    this.ui.threadLines.replaceChildren(...copies);
+    if (copies.length === 0) this.ui.threadLines.textContent = "That line is no longer on the page.";
+    if (!this.ui.thread.open) this.ui.thread.showModal();
   }
 
   system(view: View | undefined, text: string, kind: Kind = "system", ts?: number): void {

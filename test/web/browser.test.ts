@@ -99,6 +99,54 @@ describe("the browser client", () => {
     expect(dialogs).toBe(0);
   }, 20_000);
 
+  test("lines with identity: answer from a line's button (quoted), react from the picker, edit and delete your own, open a thread", async () => {
+    const file = memoryStore();
+    const t = await testServer({ http: true, history: file.history, limits: { linesPerSecond: 0 } });
+    const port = t.server.httpPort!;
+    const sam = await t.join("Sam");
+    const ana = await open(port, "Ana");
+    const bo = await open(port, "Bo");
+    await say(ana, "the bild is green");
+    await shows(bo, "the bild is green");
+    // Bo answers Ana's line from its button: the answer shows the line it answers, on every page and on nc.
+    const line = bo.locator("#lines .line", { hasText: "the bild is green" }).first();
+    await line.hover();
+    await line.locator("[data-action=reply]").click();
+    await bo.locator("#compose-note:not([hidden])", { hasText: "Answering Ana: the bild is green" }).waitFor();
+    await say(bo, "great news");
+    await ana.locator("#lines .line", { hasText: "great news" }).locator(".quote", { hasText: "↪ Ana: the bild is green" }).waitFor({ timeout: 5000 });
+    await sam.seen('Bo (re Ana "the bild is green"): great news');
+    // Ana reacts from the picker: a chip with the count on both pages; again on the chip takes it back.
+    const mine = ana.locator("#lines .line", { hasText: "the bild is green" }).first();
+    await mine.hover();
+    await mine.locator("[data-action=react]").click();
+    await ana.locator(".picker button", { hasText: "🎉" }).click();
+    await bo.locator("#lines .line .reaction", { hasText: "🎉 1" }).waitFor({ timeout: 5000 });
+    await sam.seen(/^-- Ana reacted 🎉 to their line from \d\d:\d\d \("the bild is green"\)$/);
+    // Ana edits her line: the new text on both pages, marked edited; history keeps only it.
+    await mine.hover();
+    await mine.locator("[data-action=edit]").click();
+    expect(await ana.inputValue("#input")).toBe("the bild is green");
+    await say(ana, "the build is green");
+    await bo.locator("#lines .line", { hasText: "the build is green" }).locator(".edited").waitFor({ timeout: 5000 });
+    await sam.seen(/^-- Ana edited their line from \d\d:\d\d: the build is green$/);
+    // The thread: the line and its answer together.
+    const edited = bo.locator("#lines .line", { hasText: "the build is green" }).first();
+    await edited.hover();
+    await edited.locator("[data-action=thread]").click();
+    await bo.locator("#thread[open] #thread-lines .line", { hasText: "great news" }).waitFor({ timeout: 5000 });
+    expect(await bo.locator("#thread-lines .line").count()).toBe(2);
+    await bo.click("#thread-close");
+    // Ana deletes her line: a marker where it was on Bo's page, its text gone.
+    ana.on("dialog", (d) => void d.accept());
+    const again = ana.locator("#lines .line", { hasText: "the build is green" }).first();
+    await again.hover();
+    await again.locator("[data-action=delete]").click();
+    await bo.locator("#lines .line.deleted", { hasText: "(deleted)" }).waitFor({ timeout: 5000 });
+    expect(await bo.locator("#lines .line", { hasText: "the build is green" }).count()).toBe(0);
+    await sam.seen(/^-- Ana deleted their line from \d\d:\d\d\.$/);
+  }, 20_000);
+
   test("a server password, then a registered name's password: asked in turn, a wrong one said, the right one lets in", async () => {
     const file = memoryStore();
     const t = await testServer({ http: true, history: file.history, accounts: file.accounts, password: "sesame" });

@@ -288,6 +288,8 @@ export class WebConnection implements WebPeer, Writable {
     this.phase = "websocket";
     gate.upgrade(this, session);
     session.speakJson(); // a WebSocket speaks JSON from its first line: no plain-text greeting
+    // "/ws?echo=1" (the page): its own lines come back to it as everyone else gets them, with their ids.
+    if (new URL(head.target, "http://x").searchParams.get("echo") === "1") session.echo = true;
     gate.welcome(session);
     const early = this.pending; // a first message sent right behind the handshake
     this.pending = new Uint8Array(0);

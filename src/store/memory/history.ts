@@ -10,7 +10,8 @@
 
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import type { LineState, MessageId, Topic } from "../../protocol/events.ts";
-import { type Cursor, freshIds, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes, toggled } from "../history.ts";
+import { type Cursor, freshIds, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes } from "../history.ts";
+import { toggled } from "../../protocol/messages.ts";
 
 /** Bytes of lines /search reads at most (their text), newest first over the rooms asked about. */
 export const MEMORY_SEARCH_BYTES = 2 * 1024 * 1024;
