@@ -51,6 +51,35 @@ describe("HTTP API", () => {
     expect(older.more).toBe(false);
   });
 
+  test("a bot answers a line (reply_to) and reads ids, answers, edits and reactions back; a line of another room is not found", async () => {
+    const { t, sam, post, get } = await withBot();
+    const ana = await t.join("Ana");
+    ana.send("did the deploy work?");
+    await sam.seen("Ana: did the deploy work?");
+    const first = (await (await get("lobby", "?limit=1")).json()).messages[0];
+    expect(first).toMatchObject({ type: "public", from: "Ana", text: "did the deploy work?" });
+    const res = await post("lobby", { text: "yes: build 812 is live", reply_to: first.id });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ text: "yes: build 812 is live", reply: { id: first.id, from: "Ana", text: "did the deploy work?" } });
+    await ana.seen('deploy (bot) (re Ana "did the deploy work?"): yes: build 812 is live');
+    ana.send("/react ^ 🎉");
+    await ana.seen(/^-- Ana reacted 🎉 to deploy's line/);
+    ana.send("/edit ^2 did the deploy work on staging?");
+    await ana.seen(/^-- Ana edited their line from/);
+    const read = (await (await get("lobby", "?limit=2")).json()).messages;
+    expect(read[0]).toMatchObject({ id: first.id, text: "did the deploy work on staging?", edited: expect.any(Number) });
+    expect(read[1]).toMatchObject({ bot: true, reply: { id: first.id, from: "Ana", text: "did the deploy work on staging?" }, reactions: [{ emoji: "🎉", names: ["Ana"] }] });
+    // An id of another room's line, a guessed one, one that is not an id: refused as for a line there is not.
+    sam.send("/join #ops");
+    sam.send("ops only");
+    await sam.seen(/^In #ops/);
+    await sam.ping(); // the line is said before what follows
+    const ops = (await (await get("ops", "?limit=1")).json()).messages[0];
+    expect((await post("lobby", { text: "x", reply_to: ops.id })).status).toBe(404);
+    expect((await post("lobby", { text: "x", reply_to: 987654 })).status).toBe(404);
+    expect((await post("lobby", { text: "x", reply_to: "not an id" })).status).toBe(400);
+  });
+
   test("a secret room is, to a bot, a room that does not exist: the same 404 to GET and POST; an invite-only one takes its posts", async () => {
     const { sam, post, get } = await withBot({ roomStore: memoryStore().roomStore });
     sam.send("/join #hidden");

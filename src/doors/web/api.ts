@@ -16,7 +16,8 @@ import { tokenId, tokenMatches } from "../../session/secrets.ts";
 import type { Hub } from "../../core/hub.ts";
 import { PerAddress } from "../../session/per-address.ts";
 import type { ChatLog, Repeat } from "../../session/log-digest.ts";
-import { messageIdOf, type ServerEvent } from "../../protocol/events.ts";
+import { messageIdOf, type Quote, type ServerEvent } from "../../protocol/events.ts";
+import { quoteOf } from "../../core/messages.ts";
 import { saidLogLine } from "../../core/commands/kit.ts";
 import { PAGE_HEADERS } from "../../web/page.ts";
 
@@ -124,6 +125,9 @@ export class Api {
     }
     const raw = typeof body === "object" && body !== null && "text" in body ? body.text : undefined;
     if (typeof raw !== "string") return fail(400, "bad-request", 'Send JSON with a text: {"text": "…"}.');
+    const replyTo = typeof body === "object" && body !== null && "reply_to" in body ? body.reply_to : undefined;
+    const answers = replyTo === undefined ? undefined : messageIdOf(replyTo);
+    if (replyTo !== undefined && answers === undefined) return fail(400, "bad-request", "reply_to is a line's id, as the API or an event gave it.");
     // Lines are one line: a script's newlines become spaces; control characters go, as for anyone.
     const text = sanitizeText(raw.replace(/\r?\n/g, " ")).trim();
     if (text === "") return fail(400, "bad-request", "Nothing left to post once control characters are removed.");
@@ -137,15 +141,23 @@ export class Api {
     const known = await settled(hub.keeping.knownRoom(room));
     if (known === null) return fail(503, "unavailable", "Rooms can't be checked right now; try again in a moment.", { "retry-after": "1" });
     if (!known) return fail(404, "unknown-room", `There is no room ${room}: nobody is in it and it has no history.`);
+    let reply: Quote | undefined;
+    if (answers !== undefined) {
+      // The line answered must be one of this room's (an id of another room is one that does not exist).
+      const found = hub.history ? await settled(hub.history.find(room, answers)) : undefined;
+      if (found === null) return fail(503, "unavailable", "History can't be read right now; try again in a moment.", { "retry-after": "1" });
+      if (!found || found.event.type === "topic") return fail(404, "unknown-line", `There is no line ${String(answers)} in ${room} (or it is no longer kept).`);
+      reply = quoteOf(found.event);
+    }
     this.posts.take(bot.id, now);
     const ts = clock.now();
-    const event: Extract<ServerEvent, { type: "public" }> = { type: "public", id: hub.nextId(), room, from: bot.bot, text, ts, bot: true };
+    const event: Extract<ServerEvent, { type: "public" }> = { type: "public", id: hub.nextId(), room, from: bot.bot, text, ts, bot: true, ...(reply ? { reply } : {}) };
     hub.post(event);
     hub.keeping.commit(); // the bot is answered now, not at the end of the turn: the line is kept first
     this.counts.posted++;
     // Every public line is in the log, a bot's too (as nc shows it), unless rooms are flooding it.
     if (this.parts.chatLog.take(ts)) this.parts.log(saidLogLine(hub, event));
-    return json(201, { id: event.id, room, from: bot.bot, text, ts });
+    return json(201, { id: event.id, room, from: bot.bot, text, ts, ...(reply ? { reply } : {}) });
   }
 
   private async read(room: string, params: URLSearchParams): Promise<Response> {
@@ -172,7 +184,17 @@ export class Api {
     const messages = lines.map(({ event }) =>
       event.type === "topic"
         ? { id: event.id, type: "topic", from: event.by, text: event.text, ts: event.ts }
-        : { id: event.id, type: event.type, from: event.from, text: event.text, ts: event.ts, ...(event.type === "public" && event.bot ? { bot: true } : {}) },
+        : {
+            id: event.id,
+            type: event.type,
+            from: event.from,
+            text: event.text,
+            ts: event.ts,
+            ...(event.type === "public" && event.bot ? { bot: true } : {}),
+            ...(event.reply ? { reply: event.reply } : {}),
+            ...(event.edited !== undefined ? { edited: event.edited } : {}),
+            ...(event.reactions ? { reactions: event.reactions } : {}),
+          },
     );
     const more = found.length > lines.length;
     return json(200, { room, messages, more, ...(more && lines[0] ? { before: lines[0].event.id } : {}) });
