@@ -28,6 +28,9 @@ const PRUNE_EVERY_MS = 10_000;
 const SEARCH_READ_BYTES = 2 * 1024 * 1024;
 /** The most line ids one write spans (a write holds at most WRITE_AT lines, or the backlog after a pause). */
 const WRITE_SPAN = MAX_BACKLOG + WRITE_AT;
+/** Pages of the search index one step of a purge writes (purge()), and the pause between steps. */
+const PURGE_PAGES = 50;
+const PURGE_PAUSE_MS = 5;
 /** Bytes the journal may grow to while writes to the file fail; past it, it is written afresh with the backlog. */
 const JOURNAL_PAUSED_BYTES = 16 * 1024 * 1024;
 
@@ -120,6 +123,11 @@ export class SqliteHistory implements HistoryStore {
   private readonly journal: Journal | undefined;
   /** How many of `pending` (from the start) are in the journal. */
   private journaled = 0;
+  /** The next step of a purge of edited and deleted text (purge()), while one is under way. */
+  private purging: { cancel(): void } | undefined;
+  private readonly purgeWaiters: (() => void)[] = [];
+  private readonly mergeStep: Statement;
+  private readonly totalChanges: Statement<{ n: number }>;
 
   constructor(
     /** The open file (file.ts), schema current. */
@@ -157,6 +165,8 @@ export class SqliteHistory implements HistoryStore {
     this.addReaction = prepare("INSERT OR IGNORE INTO reactions (room, line, emoji, name, ts) VALUES (?, ?, ?, ?, ?)");
     this.takeReaction = prepare("DELETE FROM reactions WHERE room = ? AND line = ? AND emoji = ? AND name = ?");
     this.dropReactions = prepare("DELETE FROM reactions WHERE room = ? AND line >= ? AND line <= ?");
+    this.mergeStep = prepare(`INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('merge', ${-PURGE_PAGES})`);
+    this.totalChanges = prepare("SELECT total_changes() AS n");
     this.trimReactions = prepare("DELETE FROM reactions WHERE room = ?1 AND line < coalesce((SELECT min(id) FROM chunks WHERE room = ?1), ?2)");
     this.pruneReactions = prepare("DELETE FROM reactions WHERE line < coalesce((SELECT min(id) FROM chunks), ?1)");
     this.setTopic = prepare("INSERT OR REPLACE INTO topics (room, text, sender, ts) VALUES (?, ?, ?, ?)");
@@ -172,6 +182,8 @@ export class SqliteHistory implements HistoryStore {
         this.next = missing[missing.length - 1]!.id + 1;
         this.write();
       } else journal.clear();
+      // A server stopped in the middle of a purge (a kill -9) left words it was taking out: on.
+      this.purge();
     }
     if (options.retention.days > 0) {
       this.pruneTimer = every(this.clock, PRUNE_EVERY_MS, () => this.pruneByAge());
@@ -337,8 +349,6 @@ export class SqliteHistory implements HistoryStore {
     if (done === null || removed === undefined) return done === null ? null : undefined;
     try {
       this.dropReactions.run(room, removed.id, removed.id);
-      // The old pages are in the WAL until a checkpoint copies them back; TRUNCATE empties it too.
-      this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     } catch (err) {
       this.pause(err);
     }
@@ -391,7 +401,46 @@ export class SqliteHistory implements HistoryStore {
     }
     if (!changed) this.counts.set(room, (this.counts.get(room) ?? 1) - 1);
     this.inRing(room, id, () => changed && this.withReactions(room, [changed])[0]);
+    this.purge();
     return changed ?? lines[at]!;
+  }
+
+  /**
+   * The old text's words out of the search index, then the WAL emptied: a chunk taken out of a
+   * contentless index leaves its words in the index's segments until they are merged (the
+   * secure-delete option does not reach them), so they are merged, PURGE_PAGES at a time with a
+   * pause between (a million lines take about 50 steps of at most 13 ms), then a TRUNCATE
+   * checkpoint copies the pages back and empties the WAL. Edits and deletes meanwhile join the
+   * purge under way.
+   */
+  private purge(): void {
+    if (this.purging) return;
+    this.purging = this.clock.later(PURGE_PAUSE_MS, () => this.purgeStep());
+  }
+
+  private purgeStep(): void {
+    this.purging = undefined;
+    if (this.closed) return;
+    try {
+      const before = this.totalChanges.get()!.n;
+      this.mergeStep.run();
+      if (this.totalChanges.get()!.n - before > 1) {
+        this.purging = this.clock.later(PURGE_PAUSE_MS, () => this.purgeStep());
+        return;
+      }
+      this.flush();
+      this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (err) {
+      this.pause(err);
+      return;
+    }
+    for (const done of this.purgeWaiters.splice(0)) done();
+  }
+
+  /** Resolves once no edited or deleted text is left on disk (the purge has run to its end). */
+  purged(): Promise<void> {
+    if (!this.purging) return Promise.resolve();
+    return new Promise((resolve) => this.purgeWaiters.push(resolve));
   }
 
   /** Line `id` in `room`'s replay ring, if it is there, made into what `f` gives (undefined: taken out). */
@@ -544,9 +593,15 @@ export class SqliteHistory implements HistoryStore {
   close(): void {
     if (this.closed) return;
     this.write(); // a last try, paused or not
+    // A purge under way is finished now: a deleted line's words must not wait for the next start.
+    for (let step = 0; this.purging && step < 100_000; step++) {
+      this.purging.cancel();
+      this.purgeStep();
+    }
     this.closed = true;
     this.retryTimer?.cancel();
     this.pruneTimer?.cancel();
+    this.purging?.cancel();
     this.journal?.close();
     // Statements first: a connection with live statements closes only later, keeping its lock.
     for (const statement of this.statements) statement.finalize();
