@@ -52,8 +52,8 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO chunks_fts (rowid, text) SELECT id, text FROM chunks;`,
   // 8: messages with identity. A chunk's lines that answer another or were edited say so in
   // `extra` (JSON by line id: {"r": the line answered, "e": when edited}; NULL for most chunks);
-  // reactions are rows of their own (they come and go far more often than lines change); and a
-  // deleted line's words leave the search index at once (secure-delete), not at its next merge.
+  // reactions are rows of their own (they come and go far more often than lines change). (A
+  // deleted line's words leave the search index by a purge: history.ts.)
   `ALTER TABLE chunks ADD COLUMN extra TEXT;
    CREATE TABLE reactions (
      room TEXT NOT NULL,
@@ -62,8 +62,7 @@ const MIGRATIONS: readonly string[] = [
      name TEXT NOT NULL,
      ts INTEGER NOT NULL,
      PRIMARY KEY (room, line, emoji, name)
-   ) WITHOUT ROWID;
-   INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('secure-delete', 1);`,
+   ) WITHOUT ROWID;`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
