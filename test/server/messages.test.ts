@@ -4,11 +4,17 @@
 // does not exist; the bounds on reactions.
 
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { EMOJI_PER_PERSON } from "../../src/protocol/messages.ts";
+import { DEFAULT_RETENTION } from "../../src/store/history.ts";
+import { SqliteFile } from "../../src/store/sqlite/file.ts";
+import { testRedis } from "../helpers/redis.ts";
 import type { Peer } from "../helpers/peer.ts";
 import { memoryStore } from "../helpers/accounts.ts";
 import { until } from "../helpers/until.ts";
-import { testServer } from "../helpers/server.ts";
+import { testNode, testServer } from "../helpers/server.ts";
 
 function server(file = memoryStore()) {
   return testServer({ history: file.history, accounts: file.accounts, bans: file.bans, roomStore: file.roomStore, limits: { linesPerSecond: 0 } });
@@ -153,5 +159,77 @@ describe("lines with identity from JSON", () => {
     await sam.seen(/"type":"history","room":"#lobby","why":"request"/);
     const history = events(sam, "history").find((e) => e.why === "request")!;
     expect((history.events as Record<string, unknown>[]).map((e) => [e.id, e.text, e.edited !== undefined])).toEqual([[first.id, "first, edited", true]]);
+  });
+});
+
+describe("lines with identity in a cluster", () => {
+  test("answered, reacted to, edited and deleted on one node, seen so on the other; a new node and a restart replay them", async () => {
+    const redis = await testRedis();
+    const [a, b] = [await testNode(redis.url, "a"), await testNode(redis.url, "b")];
+    const sam = await a.join("Sam");
+    const kim = await b.join("Kim", "json");
+    await kim.seen(/"type":"welcome"/);
+    await until(() => a.server.hub.find("Kim") !== undefined && b.server.hub.find("Sam") !== undefined);
+    sam.send("the bild is green");
+    await kim.seen(/"text":"the bild is green"/);
+    const said = events(kim, "public").find((e) => e.text === "the bild is green")!;
+    expect(typeof said.id).toBe("string"); // a cluster's ids
+    kim.send(`/answer ${said.id} great`);
+    await sam.seen('Kim (re Sam "the bild is green"): great');
+    kim.send(`/react ${said.id} 🎉`);
+    await sam.seen(/^-- Kim reacted 🎉 to Sam's line from \d\d:\d\d \("the bild is green"\)$/);
+    sam.send(`/edit ${said.id} the build is green`);
+    await kim.seen(/"type":"edit".*"text":"the build is green"/);
+    sam.send("a line to take back");
+    await kim.seen(/"text":"a line to take back"/);
+    sam.send("/delete");
+    await kim.seen(/"type":"delete"/);
+    // Bo comes to a third node later: history from Redis, as it is now.
+    const c = await testNode(redis.url, "c");
+    const bo = await c.join("Bo");
+    await bo.seen(/^\[\d\d:\d\d\] Sam: the build is green \(edited\) \[🎉 1\]$/);
+    await bo.seen(/^\[\d\d:\d\d\] Kim \(re Sam "the build is green"\): great$/);
+    await bo.seen("--- end of earlier lines ---");
+    expect(bo.log.lines.some((l) => l.includes("take back"))).toBe(false);
+    // Every node stopped and started again: Redis keeps it all the same.
+    for (const t of [a, b, c]) await t.server.shutdown();
+    const again = await testNode(redis.url, "d");
+    const eli = await again.join("Eli");
+    await eli.seen(/^\[\d\d:\d\d\] Sam: the build is green \(edited\) \[🎉 1\]$/);
+    await eli.seen(/^\[\d\d:\d\d\] Kim \(re Sam "the build is green"\): great$/);
+  }, 20_000);
+});
+
+describe("lines with identity kept across a restart", () => {
+  test("a file-backed server stopped and started: answers, edits, reactions and deletes replayed as they were", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bunchat-messages-"));
+    try {
+      const path = join(dir, "h.sqlite");
+      const open = () => new SqliteFile({ path, retention: DEFAULT_RETENTION, status: { paused: () => {}, resumed: () => {} } });
+      const first = open();
+      const t = await server(first);
+      const [sam, ana] = [await t.join("Sam"), await t.join("Ana")];
+      sam.send("the bild is green");
+      await ana.seen("Sam: the bild is green");
+      ana.send("/answer ^ great");
+      ana.send("/react @Sam 👍");
+      sam.send("/edit the build is green");
+      sam.send("oops");
+      sam.send("/delete");
+      await ana.seen(/^-- Sam deleted their line/);
+      await t.server.shutdown();
+      first.close();
+      const second = open();
+      const u = await server(second);
+      const bo = await u.join("Bo");
+      await bo.seen(/^\[\d\d:\d\d\] Sam: the build is green \(edited\) \[👍 1\]$/);
+      await bo.seen(/^\[\d\d:\d\d\] Ana \(re Sam "the build is green"\): great$/);
+      await bo.seen("--- end of earlier lines ---");
+      expect(bo.log.lines.some((l) => l.includes("oops"))).toBe(false);
+      await u.server.shutdown();
+      second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
