@@ -1019,3 +1019,80 @@ describe("TLS", () => {
     await a.unaffected();
   });
 });
+
+describe("lines with identity", () => {
+  /** An arena with history in a file (lines kept, found, changed), flood control as shipped. */
+  async function keeping() {
+    const file = memoryStore();
+    return arena({ history: file.history, accounts: file.accounts, bans: file.bans, roomStore: file.roomStore });
+  }
+
+  test("a reaction storm on one line from many users: bounded per person and per line, each told why; bystanders chat on", async () => {
+    const a = await keeping();
+    a.ana.send("react to this");
+    await a.bo.event("public", (e) => e.text === "react to this");
+    const mals = await Promise.all(Array.from({ length: 8 }, (_, i) => a.t.join(`Mal${i}`)));
+    const emoji = ["👍", "🎉", "😂", "👀", "🚀", "🔥", "💯", "🙏", "✅", "❌", "🤔", "❤️"];
+    for (const mal of mals) for (const e of emoji) mal.send(`/react @Ana ${e}`);
+    for (const mal of mals) await mal.next(/^! You have 5 reactions on that line already/);
+    await a.unaffected();
+    // Each holds 5 of them; the line holds at most 20 different ones.
+    const line = (a.t.server.hub.history!.recent("#lobby", 5) as { event: { text: string; reactions?: { names: string[] }[] } }[]).find((k) => k.event.text === "react to this")!;
+    const reactions = line.event.reactions ?? [];
+    expect(reactions.length).toBeLessThanOrEqual(20);
+    expect(reactions.reduce((n, r) => n + r.names.length, 0)).toBe(8 * 5);
+  });
+
+  test("reactions that are not one short emoji (a long ZWJ sequence, a paragraph, controls) are refused with why", async () => {
+    const a = await keeping();
+    const mal = await a.t.join("Mal");
+    a.ana.send("hello");
+    await mal.next("Ana: hello");
+    mal.send(`/react ^ ${"👨‍👩‍👧‍👦".repeat(4)}`); // 25 bytes each
+    await mal.next(/^! A reaction is one emoji or a short word, at most 32 bytes/);
+    mal.send(`/react ^ ${"a".repeat(4000)}`);
+    await mal.next(/^! A reaction is one emoji or a short word, at most 32 bytes/);
+    mal.send("/react ^ \u202egnp.exe");
+    await mal.next(/^! A reaction is one emoji or a short word/);
+    await a.unaffected();
+    expect(a.ana.log.all(/reacted/)).toEqual([]);
+  });
+
+  test("edits of 4096 bytes are taken like a line of 4096; one byte more is refused; nobody else's line can be edited", async () => {
+    const a = await keeping();
+    const mal = await a.t.join("Mal");
+    mal.send("short");
+    await a.ana.next("Mal: short");
+    mal.send(`/edit ${"x".repeat(4096 - "/edit ".length)}`);
+    await a.ana.next(new RegExp(`^-- Mal edited their line from \\d\\d:\\d\\d: x{${4096 - 6}}$`));
+    mal.send(`/edit ${"y".repeat(4096)}`);
+    await mal.next("! That line was longer than 4096 bytes; it was not sent.");
+    mal.send("/edit @Ana mine now");
+    await mal.next(/^! There is no such line|^! Ana has said nothing/);
+    a.ana.send("mine");
+    await mal.next("Ana: mine");
+    mal.send("/edit @Ana mine now");
+    await mal.next("! That line is Ana's: you can edit only your own.");
+    await a.unaffected();
+  });
+
+  test("deletes of lines older than history keeps, of guessed ids, of others' lines: refused; an edit storm is paced like lines", async () => {
+    const file = memoryStore();
+    const a = await arena({ history: file.history, accounts: file.accounts, bans: file.bans, roomStore: file.roomStore, limits: { burstLines: 5, linesPerSecond: 5 } });
+    const mal = await a.t.join("Mal");
+    mal.send("/delete 1"); // the first line ever: long gone, or never Mal's to see
+    await mal.next(/^! There is no such line/);
+    mal.send("/delete 99999999");
+    await mal.next(/^! There is no such line/);
+    a.ana.send("keep this");
+    await mal.next("Ana: keep this");
+    mal.send("/delete @Ana");
+    await mal.next(/^! That line is Ana's: only they/);
+    mal.send("spam");
+    await a.ana.next("Mal: spam");
+    for (let i = 0; i < 30; i++) mal.send(`/edit spam ${i}`);
+    await mal.next(/^! You are sending faster than 5 lines a second/); // edits are paced as lines are
+    await a.unaffected();
+    expect(a.ana.log.all(/deleted/)).toEqual([]);
+  });
+});
