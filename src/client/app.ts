@@ -2,6 +2,7 @@
 // Interactive on a terminal (readline keeps the typed line intact); line by line on a pipe.
 
 import { SeenLines } from "./seen.ts";
+import { Picker } from "./pick.ts";
 import * as readline from "node:readline";
 import { parseInput, lookupCommand } from "../protocol/commands.ts";
 import type { ErrorCode, ServerEvent } from "../protocol/events.ts";
@@ -88,6 +89,8 @@ class ChatClient implements PacerHost<string> {
   /** The server's longest line (from its hello): a longer one is not sent. */
   private maxLineBytes = Number.POSITIVE_INFINITY;
   private readonly seen = new SeenLines();
+  /** A line picked with Alt+Up / Alt+Down, which what is typed next acts on (pick.ts). */
+  private readonly picker = new Picker();
   /** Interactive reconnection: attempts since we were last in, and the timer of the next one. */
   private reconnects = 0;
   private reconnectTimer: { cancel(): void } | undefined;
@@ -124,6 +127,7 @@ class ChatClient implements PacerHost<string> {
     this.rl.on("close", () => this.onInputEnd());
     // Ctrl-C clears a half-typed line first, as shells and irssi do; on an empty line it leaves.
     this.rl.on("SIGINT", () => (this.rl.line === "" ? this.leave() : this.term.clearTyped()));
+    if (this.options.interactive) process.stdin.on("keypress", (_text, key: { name?: string; meta?: boolean } | undefined) => this.onKey(key));
     try {
       this.online(await this.connect());
     } catch (err) {
@@ -239,7 +243,18 @@ class ChatClient implements PacerHost<string> {
         return this.flushPending();
       case "room":
       case "parted":
+        this.picker.release();
         if (this.options.interactive) this.rl.setPrompt(this.chatPrompt()); // before the line redraws it
+        break;
+      case "public":
+      case "action":
+      case "edit":
+      case "delete":
+        this.picker.follow(event);
+        if (this.options.interactive && this.picker.current()) this.rl.setPrompt(this.chatPrompt());
+        // Our own line, back with its id (for picking it): it is on the screen already as typed,
+        // unless it answers another (then it shows, with the line it answers).
+        if ((event.type === "public" || event.type === "action") && event.from === this.roster.me && !event.reply) return;
         break;
       case "bye":
         this.phase = "leaving";
@@ -341,6 +356,13 @@ class ChatClient implements PacerHost<string> {
         : "! Not connected, so that line was not sent (Up brings it back).";
       if (line.trim() !== "" && this.phase !== "leaving") this.show(notice);
       return;
+    }
+    // A picked line: what was typed acts on it (answers it, or /react, /edit… it).
+    const picked = line.trim() === "" ? undefined : this.picker.current();
+    if (picked) {
+      line = Picker.rewrite(line, picked);
+      this.picker.release();
+      if (this.options.interactive) this.rl.setPrompt(this.chatPrompt());
     }
     const input = parseInput(line);
     if (input.kind === "command") {
@@ -477,7 +499,18 @@ class ChatClient implements PacerHost<string> {
 
   /** "#dev> ": where what is typed goes. */
   private chatPrompt(): string {
-    return `${this.roster.room ?? ""}> `;
+    const picked = this.picker.current();
+    return picked ? Picker.promptOf(picked) : `${this.roster.room ?? ""}> `;
+  }
+
+  /** Alt+Up / Alt+Down pick a line of the current room (shown in the prompt); Esc lets go. */
+  private onKey(key: { name?: string; meta?: boolean } | undefined): void {
+    if (this.phase !== "chatting" || !key) return;
+    if (key.meta && (key.name === "up" || key.name === "down")) this.picker.step(this.roster.room, key.name === "up");
+    else if (key.name === "escape" && this.picker.current()) this.picker.release();
+    else return;
+    this.rl.setPrompt(this.chatPrompt());
+    this.rl.prompt(true);
   }
 
   /** The rooms we were in and the welcome did not put us back in, the current one last. */

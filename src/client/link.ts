@@ -72,7 +72,8 @@ export async function openLink(host: string, port: number, handlers: LinkHandler
       overflow() {},
     },
   );
-  const hello: ClientHello = { type: "hello", proto: PROTOCOL_VERSION, client: `bunchat/${VERSION}` };
+  // Our own lines come back with their ids: a line picked to answer, edit or delete may be ours.
+  const hello: ClientHello = { type: "hello", proto: PROTOCOL_VERSION, client: `bunchat/${VERSION}`, echo: true };
   const where = `${host}:${port}`;
 
   // Over TLS we are connected once the handshake is done, not when TCP is.

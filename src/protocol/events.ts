@@ -346,6 +346,8 @@ export interface ClientHello {
   type: "hello";
   proto: number;
   client?: string;
+  /** Its own lines come back to it, with their ids (to answer, edit or delete them). */
+  echo?: boolean;
 }
 
 /** Whether a leave is of one room only (the user is still online), not of the chat. */

@@ -17,6 +17,7 @@ export function parseClientHello(line: string): ClientHello | { error: string } 
   const proto = "proto" in value ? value.proto : undefined;
   if (typeof proto !== "number") return { error: 'The hello needs "proto": 1.' };
   const client = "client" in value && typeof value.client === "string" ? value.client : undefined;
-  return { type: "hello", proto, ...(client === undefined ? {} : { client }) };
+  const echo = "echo" in value && value.echo === true;
+  return { type: "hello", proto, ...(client === undefined ? {} : { client }), ...(echo ? { echo } : {}) };
 }
 

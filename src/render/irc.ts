@@ -36,7 +36,7 @@ export function clientTags(event: { tags?: string; reply?: Quote; bot?: true }):
  * A reply's text for an IRC client that takes no tags: addressed to whom it answers ("Ana: …"),
  * the way IRC users answer, unless it already starts with their name.
  */
-function addressed(event: { text: string; reply?: Quote }, view: "irc" | "irc-time" | "irc-tags"): string {
+export function addressed(event: { text: string; reply?: Quote }, view: "irc" | "irc-time" | "irc-tags"): string {
   const to = event.reply?.from;
   return view === "irc-tags" || to === undefined || event.text.startsWith(to) ? event.text : `${to}: ${event.text}`;
 }

@@ -39,6 +39,8 @@ export interface RegistrationHost {
   quit(): void;
   /** A structured hello came: JSON from now on. */
   speakJson(): void;
+  /** Member.echo: its own lines come back to it (a structured client's hello asks). */
+  echo: boolean;
   /** The hello and the first question, in the mode chosen. */
   greet(): void;
   /** The answer when someone online already has `name` or one like it. */
@@ -165,6 +167,7 @@ export class Registration {
       this.host.kick(error("bad-hello", why), "disconnected");
       return "refused";
     }
+    if (hello.echo) this.host.echo = true;
     this.host.greet();
     return "accepted";
   }

@@ -56,9 +56,10 @@ export function storedEvent(type: unknown, id: MessageId, room: string, from: st
  * the start time in microseconds, so that a restarted server never gives an id a client may still
  * hold from before (unless it said more than a million lines a second).
  */
-export function freshIds(clock: { now(): number }): { next(): number } {
-  let next = Math.floor(clock.now()) * 1000;
-  return { next: () => next++ };
+export function freshIds(clock: { now(): number }): { readonly base: number; next(): number } {
+  const base = Math.floor(clock.now()) * 1000;
+  let next = base;
+  return { base, next: () => next++ };
 }
 
 /** Bytes the lines kept in memory for replay on join may take unless --replay-memory says otherwise. */

@@ -320,6 +320,40 @@ describe("compiled binaries", () => {
   );
 
   test.skipIf(!hasTmux)(
+    "interactive: Alt+Up picks a line (shown in the prompt), text answers it, /react and /edit act on it, Esc lets go",
+    async () => {
+      const { server, term, eliya } = await samWithEliya();
+      eliya.send("the bild is green");
+      await term.waitForLine(/^Eliya: the bild is green$/);
+      eliya.send("second line");
+      await term.waitForLine(/^Eliya: second line$/);
+      term.key("M-Up");
+      await term.waitForLine(/^↩ Eliya: second line >/);
+      term.key("M-Up");
+      await term.waitForLine(/^↩ Eliya: the bild is green >/);
+      term.type("great news", true);
+      await eliya.next('Sam (re Eliya "the bild is green"): great news');
+      await term.waitForLine(/^#lobby>/); // answered: nothing picked now
+      term.key("M-Up");
+      term.key("M-Up");
+      term.key("M-Up"); // past our own answer and "second line"
+      await term.waitForLine(/^↩ Eliya: the bild is green >/);
+      term.type("/react :tada:", true);
+      await eliya.next(/^-- Sam reacted 🎉 to Eliya's line from \d\d:\d\d \("the bild is green"\)$/);
+      term.key("M-Up"); // our own answer, back from the server with its id
+      await term.waitForLine(/^↩ Sam: great news >/);
+      term.type("/edit great news indeed", true);
+      await eliya.next(/^-- Sam edited their line from \d\d:\d\d: great news indeed$/);
+      term.key("M-Up");
+      await term.waitForLine(/^↩ /);
+      term.key("Escape");
+      await term.waitForLine(/^#lobby>/);
+      await quitAndStop(term, eliya, server);
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
     "interactive: Tab cycles through matches, Ctrl-C clears a half line, /me shows as an action, a password is masked, an over-long line is not sent",
     async () => {
       const { server, term, eliya } = await samWithEliya();

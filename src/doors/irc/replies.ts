@@ -8,8 +8,8 @@ import { type ErrorEvent, type KeptEvent, type MessageId, type Mode, type Server
 import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
 import { escapeTag, IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
-import { ircShared, kickLine, lineTags, privmsgLines } from "../../render/irc.ts";
-import { stamp, toText } from "../../render/text.ts";
+import { addressed, clientTags, ircShared, kickLine, lineTags, privmsgLines } from "../../render/irc.ts";
+import { stamp, stateWords, toText } from "../../render/text.ts";
 import { bannedName, roleKey, type RoomRoles } from "../../store/rooms.ts";
 import { inForce, runs } from "../../core/rules.ts";
 import { modeOn, SETTINGS } from "../../core/settings.ts";
@@ -288,7 +288,8 @@ export class IrcReplies {
     let out = "";
     for (const e of events) {
       if (e.type === "topic") continue; // the topic itself follows the JOIN
-      out += privmsgLines(e.from, room, `[${stamp(e.ts, now)}] ${e.text}`, e.type === "action", this.tag(e.ts, e.id));
+      // As it is now: whom it answers (a tag, or "Ana: " for a client without), edited, its reactions.
+      out += privmsgLines(e.from, room, `[${stamp(e.ts, now)}] ${addressed(e, ircView(this.c.caps))}${stateWords(e)}`, e.type === "action", this.tag(e.ts, e.id, clientTags(e)));
     }
     return out;
   }
