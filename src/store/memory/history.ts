@@ -48,17 +48,13 @@ class Lines {
   readonly states = new Map<number, LineState>();
   start = 0;
 
-  constructor(
-    readonly room: string,
-    /** What every id here is counted from: ids are kept as their distance from it, small whole numbers (see MemoryHistory.base). */
-    private readonly base: number,
-  ) {}
+  constructor(readonly room: string) {}
 
   get count(): number {
     return this.ids.length - this.start;
   }
 
-  /** The id of its oldest line (from the base), or -1. */
+  /** The id of its oldest line, or -1. */
   get oldestId(): number {
     return this.start < this.ids.length ? this.ids[this.start]! : -1;
   }
@@ -88,12 +84,11 @@ class Lines {
   }
 
   line(i: number): Kept | undefined {
-    const id = this.ids[i]! + this.base;
-    const event = storedEvent(this.kinds[i], id, this.room, this.froms[i]!, this.texts[i]!, this.times[i]!, this.states.get(this.ids[i]!));
-    return event && { id, event };
+    const event = storedEvent(this.kinds[i], this.ids[i]!, this.room, this.froms[i]!, this.texts[i]!, this.times[i]!, this.states.get(this.ids[i]!));
+    return event && { id: this.ids[i]!, event };
   }
 
-  /** The index of the first line at or after `id` (from the base; ids.length if none). */
+  /** The index of the first line at or after `id` (ids.length if none). */
   indexOf(id: number): number {
     let lo = this.start;
     let hi = this.ids.length;
@@ -109,12 +104,7 @@ class Lines {
 export class MemoryHistory implements HistoryStore {
   readonly where = "memory";
   readonly writes = { written: 0, failed: 0 };
-  /**
-   * Line ids, counted from the start time (freshIds): kept in the columns as their distance from
-   * `base`, small whole numbers, as ids of 16 digits made every array of them one of doubles, and a
-   * 10-user burst 20 % slower.
-   */
-  private readonly ids: { readonly base: number; next(): number };
+  private readonly ids: { next(): number };
   private readonly rooms = new Map<string, Lines>();
   /**
    * Every line kept, by id and room, in the order said: the server's oldest go first past maxBytes.
@@ -165,8 +155,8 @@ export class MemoryHistory implements HistoryStore {
       else this.topics.set(event.room, { text: event.text, by: event.by, ts: event.ts });
     }
     let room = this.rooms.get(event.room);
-    if (!room) this.rooms.set(event.room, (room = new Lines(event.room, this.ids.base)));
-    const id = Number(event.id) - this.ids.base; // from nextId: increasing
+    if (!room) this.rooms.set(event.room, (room = new Lines(event.room)));
+    const id = Number(event.id); // from nextId: increasing
     room.push(id, event);
     this.orderIds.push(id);
     this.orderRooms.push(room);
@@ -253,7 +243,7 @@ export class MemoryHistory implements HistoryStore {
     if (!lines || count <= 0) return [];
     const out: Kept[] = [];
     // Newest first, past lines taken back (their places stay, empty).
-    for (let i = lines.indexOf(typeof before === "number" ? before - this.ids.base : Number.MAX_SAFE_INTEGER) - 1; i >= lines.start && out.length < count; i--) {
+    for (let i = lines.indexOf(typeof before === "number" ? before : Number.MAX_SAFE_INTEGER) - 1; i >= lines.start && out.length < count; i--) {
       const line = lines.line(i);
       if (line) out.push(line);
     }
@@ -305,9 +295,8 @@ export class MemoryHistory implements HistoryStore {
   private at(room: string, id: MessageId): { lines: Lines; i: number } | undefined {
     const lines = this.rooms.get(room);
     if (!lines || typeof id !== "number") return undefined;
-    const local = id - this.ids.base;
-    const i = lines.indexOf(local);
-    return i < lines.ids.length && i >= lines.start && lines.ids[i] === local && lines.kinds[i] !== "" ? { lines, i } : undefined;
+    const i = lines.indexOf(id);
+    return i < lines.ids.length && i >= lines.start && lines.ids[i] === id && lines.kinds[i] !== "" ? { lines, i } : undefined;
   }
 
   topic(room: string): Topic | undefined {
