@@ -3,7 +3,7 @@
 // their nick) is written by the IRC door (src/doors/irc/).
 
 import type { MessageId, Quote, ServerEvent } from "../protocol/events.ts";
-import { escapeTag, IRC_LINE_BYTES, IRC_SERVER, ircLine, mask } from "../protocol/irc.ts";
+import { IRC_LINE_BYTES, IRC_SERVER, ircLine, mask } from "../protocol/irc.ts";
 import { leaveWords } from "./text.ts";
 
 /** IRC's STATUSMSG prefix of a line for some of a room. */
@@ -21,12 +21,14 @@ export function timeTag(ts: number): string {
 export function lineTags(view: "irc" | "irc-time" | "irc-tags", ts: number, id?: MessageId, client?: string): string {
   if (view === "irc") return "";
   if (view === "irc-time" || id === undefined) return timeTag(ts);
-  return `@time=${new Date(ts).toISOString()};msgid=${escapeTag(String(id))}${client ? `;${client}` : ""} `;
+  // An id is digits, or <ms>-<n> of word characters and dots: nothing a tag's value escapes.
+  return `@time=${new Date(ts).toISOString()};msgid=${id}${client ? `;${client}` : ""} `;
 }
 
 /** A line's own tags for clients that take them: what its IRC sender put on it, and +draft/reply for a reply. */
 export function clientTags(event: { tags?: string; reply?: Quote; bot?: true }): string | undefined {
-  const reply = event.reply && !event.tags?.includes("+draft/reply=") ? `+draft/reply=${escapeTag(String(event.reply.id))}` : undefined;
+  if (!event.reply && !event.bot) return event.tags; // most lines: as their sender tagged them, or not
+  const reply = event.reply && !event.tags?.includes("+draft/reply=") ? `+draft/reply=${event.reply.id}` : undefined;
   // A bot posting through the HTTP API is a bot to IRC clients too (IRCv3 bot mode's tag).
   const all = [event.bot ? "bot" : undefined, event.tags, reply].filter(Boolean);
   return all.length > 0 ? all.join(";") : undefined;

@@ -177,7 +177,7 @@ export function toText(event: ServerEvent, tagged = false): string {
       ].join("\n");
     case "public":
       // A bot's line: "deploy (bot): text", which no user's line can look like (names hold no space).
-      return `${tag}${event.from}${event.bot ? " (bot)" : ""}${event.only ? ` (to ${ONLY_WORDS[event.only]})` : ""}${quoteWords(event.reply)}: ${event.text}${stateWords(event)}`;
+      return `${tag}${event.from}${event.bot ? " (bot)" : ""}${event.only ? ` (to ${ONLY_WORDS[event.only]})` : ""}${event.reply ? quoteWords(event.reply) : ""}: ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
     case "private":
       return `[pm from ${event.from}] ${event.text}`;
     case "private-sent":
@@ -211,7 +211,7 @@ export function toText(event: ServerEvent, tagged = false): string {
     case "users":
       return usersLine(event);
     case "action":
-      return `${tag}* ${event.from}${quoteWords(event.reply)} ${event.text}${stateWords(event)}`;
+      return `${tag}* ${event.from}${event.reply ? quoteWords(event.reply) : ""} ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
     case "edit":
       return `${tag}-- ${event.by} edited ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}: ${event.text}`;
     case "delete":

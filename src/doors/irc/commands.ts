@@ -9,7 +9,7 @@ import type { Hub } from "../../core/hub.ts";
 import type { Member } from "../../core/room.ts";
 import { inviteFor } from "../../core/settings.ts";
 import { lookupCommand } from "../../protocol/commands.ts";
-import type { Only, ServerEvent } from "../../protocol/events.ts";
+import type { Only, Quote, ServerEvent } from "../../protocol/events.ts";
 import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
 import { IRC_HOST, IRC_LINE_BYTES, ircLine, type IrcMessage } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
@@ -231,22 +231,25 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
       const ts = c.now();
       const text = fit(`${only ? target[0] : ""}${room.name}`);
       const tags = c.clientTags;
-      const own = tags ? { tags } : {};
-      // A line that answers another (+draft/reply) carries its quote when the line is found here.
-      const ref = taggedLine(m);
-      const found = ref && c.hub.history && !only ? c.hub.messages.find(c.session, room, ref) : undefined;
-      c.session.after(found, (line) => {
-        const reply = line && !("type" in line) ? { reply: quoteOf(line.line.event) } : {};
-        const event = action && !only
-          ? ({ type: "action", id: c.hub.nextId(), room: room.name, from: c.name, text, ts, ...own, ...reply } as const)
-          : ({ type: "public" as const, id: c.hub.nextId(), room: room.name, from: c.name, text, ts, ...(quiet ? { notice: true as const } : {}), ...(only ? { only } : {}), ...own, ...reply });
+      const say1 = (reply: Quote | undefined) => {
+        // Built plain, its rarer fields added when there: a line is said thousands of times a second.
+        const event: Extract<ServerEvent, { type: "public" | "action" }> =
+          action && !only ? { type: "action", id: c.hub.nextId(), room: room.name, from: c.name, text, ts } : { type: "public", id: c.hub.nextId(), room: room.name, from: c.name, text, ts };
+        if (event.type === "public" && quiet) event.notice = true;
+        if (event.type === "public" && only) event.only = only;
+        if (tags) event.tags = tags;
+        if (reply) event.reply = reply;
         const refused = say(c.session, room, event);
         if (refused) {
           if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, `Cannot send to channel: ${refused.message}`]));
           return;
         }
         if (c.caps.has("echo-message")) c.send(privmsgLines(c.name, `${only ? target[0] : ""}${room.name}`, text, action !== null, c.out.tag(ts, event.id, clientTags(event)), quiet && !action));
-      });
+      };
+      // A line that answers another (+draft/reply) carries its quote when the line is found here.
+      const ref = taggedLine(m);
+      if (!ref || !c.hub.history || only) say1(undefined);
+      else c.session.after(c.hub.messages.find(c.session, room, ref), (line) => say1("type" in line ? undefined : quoteOf(line.line.event)));
       continue;
     }
     const user = c.hub.find(target);

@@ -133,10 +133,14 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
       return this.registration?.line(message);
     }
     if (this.session.phase !== "chatting") return;
-    const label = this.caps.has("labeled-response") ? message.tags?.get("label") : undefined;
-    if (label) this.labeled = { label: label.slice(0, 64), out: "" };
+    // Tags cost nothing to a line without them: most lines.
+    if (message.tags) {
+      const label = this.caps.has("labeled-response") ? message.tags.get("label") : undefined;
+      if (label) this.labeled = { label: label.slice(0, 64), out: "" };
+    }
     // IRCv3 bot mode: what a +B client says carries the "bot" tag.
-    this.clientTags = [this.user.bot ? "bot" : undefined, clientTagsOf(message.tags)].filter(Boolean).join(";") || undefined;
+    const own = message.tags ? clientTagsOf(message.tags) : undefined;
+    this.clientTags = this.user.bot ? (own ? `bot;${own}` : "bot") : own;
     this.answeringNotice = message.command === "NOTICE";
     try {
       command(this, message);
@@ -144,7 +148,7 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
       this.clientTags = undefined;
       this.answeringNotice = false;
     }
-    if (!this.session.waiting) this.settled();
+    if (this.labeled && !this.session.waiting) this.settled();
   }
 
   /** The command being answered is done (at once, or once a store answered): its labeled answer goes. */
