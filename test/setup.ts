@@ -7,7 +7,7 @@
 import { afterEach } from "bun:test";
 import { runAfterEachTest } from "./helpers/cleanup.ts";
 
-afterEach(runAfterEachTest);
+afterEach(runAfterEachTest, 20_000); // stopping servers and pages on a loaded machine: more than a test's 5 s
 
 const hasPytest = () => Bun.spawnSync(["/usr/bin/python3", "-m", "pytest", "--version"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
 const missing = [

@@ -13,9 +13,10 @@ import { buildServer } from "../../src/app.ts";
 let browser: Browser;
 const pages: Page[] = [];
 
+// A first launch on a loaded machine (CI runs the suite two files at a time) can take longer than a test's 5 s.
 beforeAll(async () => {
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] });
-});
+}, 30_000);
 afterAll(async () => {
   await browser?.close();
 });
