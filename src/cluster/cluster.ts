@@ -292,6 +292,10 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     return this.ids.nextId();
   }
 
+  sentLines(): boolean {
+    return this.out.sentLines();
+  }
+
   lease(count: number): Promise<number> {
     return this.redis.cmd.send("INCRBY", [HISTORY_SEQ, String(count)]).then((last) => {
       if (typeof last !== "number") throw new Error(`INCRBY answered ${String(last)}`);

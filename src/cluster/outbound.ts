@@ -73,6 +73,16 @@ export class Outbound {
     return this.envelope(events);
   }
 
+  /** A script with lines to keep was handed to the client since sentLines() was last asked. */
+  private linesSent = false;
+
+  /** Whether a script with lines to keep was handed to Redis's client since last asked (and no more). */
+  sentLines(): boolean {
+    const sent = this.linesSent;
+    this.linesSent = false;
+    return sent;
+  }
+
   /** History lines handed to Redis with a turn's script, and ones lost with a script that failed. */
   readonly historyWrites = { written: 0, failed: 0 };
 
@@ -134,6 +144,7 @@ export class Outbound {
     } else if (events.length > 0) envelope = this.envelope(events);
     if (envelope === "" && ops.length === 0) return;
     const deadline = String(Math.round(this.host.now() + this.host.redisOffsetMs + ENVELOPE_DEADLINE_MS));
+    if (lines > 0) this.linesSent = true;
     try {
       const done = await this.host.cmd.send("EVAL", [
         SCRIPT_TURN,

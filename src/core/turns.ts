@@ -19,8 +19,14 @@ export class Turns {
   private sequence = 0;
   /** Run before any held bytes are written: a hub hands each outbox its share of the turn's broadcasts. */
   private hooks: (() => void)[] = [];
-  /** Run after the hooks, every time, before any bytes go out: what was kept is made to survive a crash first. */
-  private commit: (() => void) | undefined;
+  /**
+   * Run after the hooks, every time, before any bytes go out: what was kept is made to survive a
+   * crash first. True when it was handed to something that writes it only a moment later (Bun's
+   * Redis client, at the next turn of the event loop): the turn's bytes then wait for that turn.
+   */
+  private commit: (() => boolean | void) | undefined;
+  /** The commit asked the turn's bytes to wait a turn of the event loop. */
+  private waitForCommit = false;
   /**
    * This turn's joined batches, newest first, at most two (one per mode). A broadcast hands every
    * recipient in a mode the same byte arrays, so most outboxes hold the same list: it is joined
@@ -53,7 +59,7 @@ export class Turns {
    * `commit` runs before any bytes held in a turn are written (at its end, or when an outbox must
    * write early): nothing anyone is sent is ahead of what keeps it.
    */
-  beforeBytes(commit: () => void): void {
+  beforeBytes(commit: () => boolean | void): void {
     this.commit = commit;
   }
 
@@ -64,7 +70,7 @@ export class Turns {
       this.hooks = [];
       for (const hook of hooks) hook();
     }
-    this.commit?.();
+    if (this.commit?.()) this.waitForCommit = true;
   }
 
   /** The parts as one buffer, shared with every other holder of the same parts this turn. */
@@ -82,12 +88,23 @@ export class Turns {
     this.schedule(this.endTurn);
   }
 
-  /** The end of the turn: hooks, then every holder writes. */
+  /** The end of the turn: hooks, then every holder writes (a turn of the event loop later, when the commit asks). */
   flushHeld(): void {
     this.scheduled = false;
     this.runHooks();
     const batch = this.holding;
     this.holding = []; // a flush can make more sends (a dropped reader's leave): they go in the next batch
+    if (this.waitForCommit) {
+      // What a holder is sent meanwhile joins what it holds (a reply, never a kept line: those are
+      // handed out at the end of their own turn), and goes with it.
+      this.waitForCommit = false;
+      this.schedule(() => this.write(batch));
+      return;
+    }
+    this.write(batch);
+  }
+
+  private write(batch: Holder[]): void {
     for (const holder of batch) holder.flush();
     this.joined.length = 0;
   }

@@ -122,8 +122,10 @@ export interface HistoryStore {
   /**
    * Makes what was kept since the last commit survive a crash (kill -9) of the server: the hub
    * calls it before any bytes of a turn go out, so that a line anyone received is in history.
+   * True when the lines are handed to a writer that puts them on the wire only at the next turn of
+   * the event loop (Bun's Redis client): the turn's bytes then wait for it.
    */
-  commit(): void;
+  commit(): boolean | void;
   /** Writes what was kept since the last flush, together (the hub calls it every HISTORY_FLUSH_MS while lines come). */
   flush(): void;
   /** The newest `count` lines of `room`, oldest first: what a joiner is shown. */

@@ -16,6 +16,29 @@ describe("Turns", () => {
     expect(order).toEqual(["hook", "hook added by a hook", "holder"]);
   });
 
+  test("the commit runs after the hooks; when it says its writer writes a turn later (Redis), the turn's bytes wait a turn", () => {
+    const scheduled: (() => void)[] = [];
+    const turns = new Turns((run) => void scheduled.push(run));
+    const order: string[] = [];
+    let later = false;
+    turns.beforeBytes(() => {
+      order.push("commit");
+      return later;
+    });
+    turns.hold({ flush: () => void order.push("holder") });
+    turns.beforeWrite(() => void order.push("hook"));
+    scheduled.shift()!();
+    expect(order).toEqual(["hook", "commit", "holder"]); // a file's journal: written now, bytes go now
+    order.length = 0;
+    later = true;
+    turns.hold({ flush: () => void order.push("holder") });
+    scheduled.shift()!();
+    expect(order).toEqual(["commit"]); // handed to Redis's client: the bytes wait…
+    expect(scheduled).toHaveLength(1);
+    scheduled.shift()!();
+    expect(order).toEqual(["commit", "holder"]); // …for the next turn of the loop, when it has written
+  });
+
   test("two servers in one process keep their own order and their own turns", () => {
     const a = new Turns(() => {});
     const b = new Turns(() => {});

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { run, serverDir, type Running } from "../helpers/binaries.ts";
 import { Peer } from "../helpers/peer.ts";
 import { until } from "../helpers/until.ts";
+import { testRedis } from "../helpers/redis.ts";
 
 const SERVER = join(import.meta.dir, "../../server.ts");
 
@@ -65,6 +66,38 @@ describe("history in a server process", () => {
       for (const p of peers) p.close();
     }
   });
+
+  test("kill -9 of a cluster node under load: every line a user of that node received is in Redis's stream", async () => {
+    const redis = await testRedis();
+    const dir = serverDir();
+    const { server, port } = await start(dir, ["--redis", redis.url, "--node-id", "killed"]);
+    const sam = await Peer.join(port, "Sam");
+    const ana = await Peer.join(port, "Ana");
+    try {
+      let sending = true;
+      const writer = (async () => {
+        for (let chunk = 0; sending && chunk < 400; chunk++) {
+          sam.write(Array.from({ length: 50 }, (_, i) => `n ${chunk * 50 + i}\n`).join(""));
+          await Bun.sleep(5);
+        }
+      })();
+      const received = () => ana.log.lines.filter((l) => l.startsWith("Sam: n "));
+      await until(() => received().length >= 1000, 10_000);
+      server.proc.kill("SIGKILL");
+      sending = false;
+      await server.exited();
+      await writer;
+      await ana.log.closed();
+      const seen = received().map((l) => l.slice("Sam: ".length));
+      const stream = (await redis.command("XRANGE", "bunchat:history:#lobby", "-", "+")) as [string, string[]][];
+      const kept = stream.map(([, fields]) => (JSON.parse(fields[fields.indexOf("e") + 1]!) as { text: string }).text);
+      expect(kept.slice(0, seen.length)).toEqual(seen); // everything Ana saw, in order
+      expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `n ${i}`)); // nothing else, no gap
+    } finally {
+      sam.close();
+      ana.close();
+    }
+  }, 20_000);
 
   test("a history file that can't be used stops the start: exit 1 with the reason and the path", async () => {
     const dir = serverDir();

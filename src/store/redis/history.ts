@@ -30,6 +30,8 @@ import {
 export interface HistoryLink {
   /** The next line id this node gives (src/cluster/ids.ts). */
   nextId(): string;
+  /** Whether a script with lines to keep was handed to Redis's client since last asked. */
+  sentLines(): boolean;
   /** Adds a change to this turn's script: hist (a line for room's stream: its id, a space, the line) or topic ('' clears it). */
   write(op: "hist" | "topic", room: string, value: string): void;
   /** What its writes came to (lines written by turn scripts, and lost with failed ones). */
@@ -77,8 +79,14 @@ export class RedisHistory implements HistoryStore {
     if (this.retention.days > 0) this.written.add(room);
   }
 
-  /** The cluster's turn script writes what was kept, before it publishes them to the other nodes. */
-  commit(): void {}
+  /**
+   * The cluster's turn script writes what was kept, before it publishes them to the other nodes;
+   * Bun's client puts it on the wire at the next turn of the event loop, so a turn that kept lines
+   * has its bytes wait for that (a kill -9 meanwhile would have shown users here lines Redis never got).
+   */
+  commit(): boolean {
+    return this.link.sentLines();
+  }
 
   /** The cluster's turn script writes what was kept. */
   flush(): void {}
