@@ -73,8 +73,8 @@ export class RedisHistory implements HistoryStore {
   keep(event: KeptEvent): void {
     const { type, room, text, ts } = event;
     const from = type === "topic" ? event.by : event.from;
-    const reply = type !== "topic" && event.reply ? { r: event.reply.id } : {};
-    this.link.write("hist", room, `${event.id} ${JSON.stringify({ type: storedType(event), from, text, ts, ...reply })}`);
+    const stored = type !== "topic" && event.reply ? { type: storedType(event), from, text, ts, r: event.reply.id } : { type: storedType(event), from, text, ts };
+    this.link.write("hist", room, `${event.id} ${JSON.stringify(stored)}`);
     if (type === "topic") this.link.write("topic", room, text === "" ? "" : JSON.stringify({ text, by: from, ts }));
     if (this.retention.days > 0) this.written.add(room);
   }
