@@ -32,7 +32,10 @@ export function noSuchLine(): ErrorEvent {
   return error("unknown-line", "There is no such line in this room (or it is no longer kept).");
 }
 
-const storeFailed = () => error("no-history", "History can't be reached right now; try again in a moment.");
+/** History is kept, but the store can't be reached now (Redis away, a file refusing reads). */
+export function storeFailed(): ErrorEvent {
+  return error("no-history", "History can't be read right now (the server can't reach it); try again in a moment.");
+}
 
 /** The quote a reply carries of the line it answers. */
 export function quoteOf(event: KeptEvent): Quote {
@@ -138,7 +141,7 @@ export class Messages {
    */
   tell(room: Room | undefined, event: LineChange, here: boolean): void {
     if (here) this.hub.bus?.relay(event);
-    if (room) this.hub.tellRoom(room, event, { ...(event.type === "react" ? { from: event.from } : {}) });
+    if (room) this.hub.tellRoom(room, event, event.type === "react" ? { from: event.from } : {});
   }
 }
 

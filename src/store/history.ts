@@ -7,7 +7,7 @@
 // them the hub has the store commit them (made to survive a crash), and it flushes them together at
 // most HISTORY_FLUSH_MS (100 ms) later.
 
-import type { KeptEvent, LineState, MessageId, Topic } from "../protocol/events.ts";
+import { type KeptEvent, type LineState, type MessageId, messageIdOf, type Reaction, type Topic } from "../protocol/events.ts";
 
 export type { KeptEvent };
 
@@ -51,6 +51,28 @@ export function storedEvent(type: unknown, id: MessageId, room: string, from: st
   return undefined;
 }
 
+/** How a store keeps what a line carries besides its text: `r` what it answers, `e` when edited; undefined for most lines. */
+export function stateFields(event: KeptEvent): { r?: MessageId; e?: number } | undefined {
+  if (event.type === "topic" || (event.reply === undefined && event.edited === undefined)) return undefined;
+  return { ...(event.reply ? { r: event.reply.id } : {}), ...(event.edited !== undefined ? { e: event.edited } : {}) };
+}
+
+/** What stateFields kept, read back (checked, not trusted): what a line answers, when it was edited. */
+export function stateOf(value: unknown): LineState {
+  if (typeof value !== "object" || value === null) return {};
+  const { r, e } = value as { r?: unknown; e?: unknown };
+  const reply = messageIdOf(r);
+  const edited = typeof e === "number" && Number.isFinite(e) ? e : undefined;
+  return { ...(reply !== undefined ? { reply: { id: reply } } : {}), ...(edited !== undefined ? { edited } : {}) };
+}
+
+/** What a line's reactions take in memory (as lineBytes counts them). */
+export function reactionBytes(reactions: readonly Reaction[] | undefined): number {
+  let bytes = 0;
+  for (const r of reactions ?? []) for (const name of r.names) bytes += 48 + 2 * (r.emoji.length + name.length);
+  return bytes;
+}
+
 /**
  * Ids for a server whose ids are not a file's row numbers (`--db none`, no history): counted from
  * the start time in seconds, so that a restarted server does not give the ids it gave before
@@ -73,9 +95,7 @@ export const REPLAY_MEMORY = 32 * 1024 * 1024;
 export function lineBytes(kept: Kept): number {
   const { event } = kept;
   if (event.type === "topic") return textBytes(event.text, event.by);
-  let bytes = textBytes(event.text, event.from);
-  for (const r of event.reactions ?? []) for (const name of r.names) bytes += 48 + 2 * (r.emoji.length + name.length);
-  return bytes;
+  return textBytes(event.text, event.from) + reactionBytes(event.reactions);
 }
 
 /** lineBytes from a line's text and its sender (or setter), for a store that keeps no Kept objects. */

@@ -18,6 +18,28 @@ async function start(dir: string, args: string[] = []): Promise<{ server: Runnin
   return { server, port: Number(/127\.0\.0\.1:(\d+)/.exec(line)![1]) };
 }
 
+/**
+ * Sam writes numbered lines in chunks for up to 2 s; once Ana has 1000 (Sam still writing), the
+ * server is killed. Returns what Ana received up to the end of her connection: all of it must be kept.
+ */
+async function killUnderLoad(server: Running, sam: Peer, ana: Peer): Promise<string[]> {
+  let sending = true;
+  const writer = (async () => {
+    for (let chunk = 0; sending && chunk < 400; chunk++) {
+      sam.write(Array.from({ length: 50 }, (_, i) => `n ${chunk * 50 + i}\n`).join(""));
+      await Bun.sleep(5);
+    }
+  })();
+  const received = () => ana.log.lines.filter((l) => l.startsWith("Sam: n "));
+  await until(() => received().length >= 1000, 10_000);
+  server.proc.kill("SIGKILL");
+  sending = false;
+  await server.exited();
+  await writer;
+  await ana.log.closed();
+  return received().map((l) => l.slice("Sam: ".length));
+}
+
 describe("history in a server process", () => {
   test("kill -9 under load: every line another user received is kept, in order, once; a restart replays them", async () => {
     const dir = serverDir();
@@ -26,23 +48,7 @@ describe("history in a server process", () => {
     const ana = await Peer.join(port, "Ana");
     const peers = [sam, ana];
     try {
-      // Sam writes numbered lines in chunks for 2 s; once Ana has 1000 (Sam still writing), the
-      // server is killed. Everything Ana received up to the end of her connection must be kept.
-      let sending = true;
-      const writer = (async () => {
-        for (let chunk = 0; sending && chunk < 400; chunk++) {
-          sam.write(Array.from({ length: 50 }, (_, i) => `n ${chunk * 50 + i}\n`).join(""));
-          await Bun.sleep(5);
-        }
-      })();
-      const received = () => ana.log.lines.filter((l) => l.startsWith("Sam: n "));
-      await until(() => received().length >= 1000, 10_000);
-      server.proc.kill("SIGKILL");
-      sending = false;
-      await server.exited();
-      await writer;
-      await ana.log.closed();
-      const seen = received().map((l) => l.slice("Sam: ".length));
+      const seen = await killUnderLoad(server, sam, ana);
 
       const file = new SqliteFile({
         path: join(dir, "bunchat.sqlite"),
@@ -74,21 +80,7 @@ describe("history in a server process", () => {
     const sam = await Peer.join(port, "Sam");
     const ana = await Peer.join(port, "Ana");
     try {
-      let sending = true;
-      const writer = (async () => {
-        for (let chunk = 0; sending && chunk < 400; chunk++) {
-          sam.write(Array.from({ length: 50 }, (_, i) => `n ${chunk * 50 + i}\n`).join(""));
-          await Bun.sleep(5);
-        }
-      })();
-      const received = () => ana.log.lines.filter((l) => l.startsWith("Sam: n "));
-      await until(() => received().length >= 1000, 10_000);
-      server.proc.kill("SIGKILL");
-      sending = false;
-      await server.exited();
-      await writer;
-      await ana.log.closed();
-      const seen = received().map((l) => l.slice("Sam: ".length));
+      const seen = await killUnderLoad(server, sam, ana);
       const stream = (await redis.command("XRANGE", "bunchat:history:#lobby", "-", "+")) as [string, string[]][];
       const kept = stream.map(([, fields]) => (JSON.parse(fields[fields.indexOf("e") + 1]!) as { text: string }).text);
       expect(kept.slice(0, seen.length)).toEqual(seen); // everything Ana saw, in order

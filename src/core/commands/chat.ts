@@ -32,6 +32,7 @@ import {
 } from "./kit.ts";
 import { accountCommands } from "./accounts.ts";
 import { lineCommands } from "./lines.ts";
+import { storeFailed } from "../messages.ts";
 import { moderationCommands } from "./moderation.ts";
 import { tokenCommands } from "./tokens.ts";
 import { roomCommands } from "./rooms.ts";
@@ -264,10 +265,6 @@ function fitReply(kept: Kept[]): Kept[] {
     if (bytes > HISTORY_REPLY_BYTES) return kept.slice(i + 1);
   }
   return kept;
-}
-
-function storeFailed(): ErrorEvent {
-  return error("no-history", "History can't be read right now (the server can't reach it); try again in a moment.");
 }
 
 function noHistory(): ErrorEvent {

@@ -10,18 +10,11 @@
 
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import type { LineState, MessageId, Topic } from "../../protocol/events.ts";
-import { type Cursor, freshIds, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes } from "../history.ts";
+import { type Cursor, freshIds, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes, reactionBytes } from "../history.ts";
 import { toggled } from "../../protocol/messages.ts";
 
 /** Bytes of lines /search reads at most (their text), newest first over the rooms asked about. */
 export const MEMORY_SEARCH_BYTES = 2 * 1024 * 1024;
-/** What a line's state takes besides its text (as lineBytes counts reactions). */
-function stateBytes(state: LineState | undefined): number {
-  let bytes = 0;
-  for (const r of state?.reactions ?? []) for (const name of r.names) bytes += 48 + 2 * (r.emoji.length + name.length);
-  return bytes;
-}
-
 /** How often lines past --history-days are let go. */
 const PRUNE_EVERY_MS = 10_000;
 
@@ -71,7 +64,7 @@ class Lines {
   /** Lets its oldest line go; the bytes it took. */
   shift(): number {
     const i = this.start++;
-    const bytes = textBytes(this.texts[i]!, this.froms[i]!) + stateBytes(this.states.get(this.ids[i]!));
+    const bytes = textBytes(this.texts[i]!, this.froms[i]!) + reactionBytes(this.states.get(this.ids[i]!)?.reactions);
     this.states.delete(this.ids[i]!);
     this.texts[i] = ""; // the text goes now, not at the next compaction
     if (this.start >= 1024 && this.start * 2 >= this.ids.length) {
@@ -270,7 +263,7 @@ export class MemoryHistory implements HistoryStore {
     if (!at) return undefined;
     const { lines, i } = at;
     const was = lines.line(i);
-    this.bytes -= 2 * lines.texts[i]!.length + stateBytes(lines.states.get(lines.ids[i]!));
+    this.bytes -= 2 * lines.texts[i]!.length + reactionBytes(lines.states.get(lines.ids[i]!)?.reactions);
     // Its place stays (the order of lines is by position), empty: no kind, no sender, no text.
     lines.kinds[i] = lines.froms[i] = lines.texts[i] = "";
     lines.states.delete(lines.ids[i]!);
@@ -282,12 +275,12 @@ export class MemoryHistory implements HistoryStore {
     if (!at || at.lines.kinds[at.i] === "topic") return undefined;
     const { lines, i } = at;
     const state = lines.states.get(lines.ids[i]!) ?? {};
-    this.bytes -= stateBytes(state);
+    this.bytes -= reactionBytes(state.reactions);
     const reactions = toggled(state.reactions ?? [], name, emoji, on);
     const { reactions: _, ...rest } = state;
     const now: LineState = reactions.length > 0 ? { ...rest, reactions } : rest;
     lines.states.set(lines.ids[i]!, now);
-    this.bytes += stateBytes(now);
+    this.bytes += reactionBytes(now.reactions);
     return lines.line(i);
   }
 

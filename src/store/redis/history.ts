@@ -8,7 +8,7 @@
 // newest SEARCH_SCAN lines of each of the user's rooms and matches their words itself: bounded,
 // and said so in the README.
 
-import { type MessageId, messageIdOf, type Reaction, type Topic } from "../../protocol/events.ts";
+import { type MessageId, type Reaction, type Topic } from "../../protocol/events.ts";
 import { isObject, parseJson } from "../../protocol/decode.ts";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import { historyKey, reactionsKey, TOPICS } from "./keys.ts";
@@ -22,6 +22,8 @@ import {
   type Retention,
   SEARCH_RESULTS,
   type SearchQuery,
+  stateFields,
+  stateOf,
   storedEvent,
   storedType,
 } from "../history.ts";
@@ -73,8 +75,7 @@ export class RedisHistory implements HistoryStore {
   keep(event: KeptEvent): void {
     const { type, room, text, ts } = event;
     const from = type === "topic" ? event.by : event.from;
-    const stored = type !== "topic" && event.reply ? { type: storedType(event), from, text, ts, r: event.reply.id } : { type: storedType(event), from, text, ts };
-    this.link.write("hist", room, `${event.id} ${JSON.stringify(stored)}`);
+    this.link.write("hist", room, `${event.id} ${storedValue(event)}`);
     if (type === "topic") this.link.write("topic", room, text === "" ? "" : JSON.stringify({ text, by: from, ts }));
     if (this.retention.days > 0) this.written.add(room);
   }
@@ -205,9 +206,9 @@ const SCAN_AFTER = 200;
 
 /** A line as the turn script and a rewrite store it: {type, from, text, ts, r: what it answers, e: when edited}. */
 function storedValue(event: KeptEvent): string {
-  const from = event.type === "topic" ? event.by : event.from;
-  const state = event.type === "topic" ? {} : { ...(event.reply ? { r: event.reply.id } : {}), ...(event.edited !== undefined ? { e: event.edited } : {}) };
-  return JSON.stringify({ type: storedType(event), from, text: event.text, ts: event.ts, ...state });
+  const stored = { type: storedType(event), from: event.type === "topic" ? event.by : event.from, text: event.text, ts: event.ts };
+  const state = stateFields(event); // most lines: none, and no spread made for them (every line said)
+  return JSON.stringify(state ? Object.assign(stored, state) : stored);
 }
 
 /** Reactions as a script keeps them ([{emoji, names}], first first), checked field by field. */
@@ -325,9 +326,7 @@ function keptEvent(id: string, room: string, value: unknown): KeptEvent | undefi
   if (!isObject(value)) return undefined;
   const { type, from, text, ts } = value;
   if (typeof from !== "string" || typeof text !== "string" || typeof ts !== "number") return undefined;
-  const reply = messageIdOf(value.r);
-  const edited = typeof value.e === "number" ? value.e : undefined;
-  return storedEvent(type, id, room, from, text, ts, { ...(reply !== undefined ? { reply: { id: reply } } : {}), ...(edited !== undefined ? { edited } : {}) });
+  return storedEvent(type, id, room, from, text, ts, stateOf(value));
 }
 
 

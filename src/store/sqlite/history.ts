@@ -9,9 +9,9 @@
 
 import type { Database, Statement } from "bun:sqlite";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
-import { type LineState, type MessageId, messageIdOf, type Reaction, type Topic } from "../../protocol/events.ts";
+import { type MessageId, type Reaction, type Topic } from "../../protocol/events.ts";
 import { isObject, parseJson } from "../../protocol/decode.ts";
-import { type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, lineBytes, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent } from "../history.ts";
+import { type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, lineBytes, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, stateFields, stateOf, storedEvent } from "../history.ts";
 import { decodeFacts, encodeFacts } from "./chunk.ts";
 import { Journal } from "./journal.ts";
 
@@ -602,7 +602,6 @@ export class SqliteHistory implements HistoryStore {
     this.retryTimer?.cancel();
     this.pruneTimer?.cancel();
     this.purging?.cancel();
-    this.journal?.close();
     // Statements first: a connection with live statements closes only later, keeping its lock.
     for (const statement of this.statements) statement.finalize();
     this.closeFile();
@@ -637,26 +636,18 @@ function linesOf(chunk: ChunkRow): Line[] {
   decodeFacts(chunk.lines, chunk.count).forEach((facts, i) => {
     const text = texts[i];
     if (facts === undefined || text === undefined) return;
-    const event = storedEvent(facts.type, facts.id, chunk.room, facts.from, text, facts.ts, isObject(extra) ? lineExtra(extra[facts.id]) : undefined);
+    const event = storedEvent(facts.type, facts.id, chunk.room, facts.from, text, facts.ts, isObject(extra) ? stateOf(extra[facts.id]) : undefined);
     if (event) out.push({ id: facts.id, event });
   });
   return out;
-}
-
-/** One line's entry in a chunk's `extra`: what it answers, when it was edited (checked, not trusted). */
-function lineExtra(value: unknown): LineState | undefined {
-  if (!isObject(value)) return undefined;
-  const reply = messageIdOf(value.r);
-  const edited = typeof value.e === "number" && Number.isFinite(value.e) ? value.e : undefined;
-  return { ...(reply !== undefined ? { reply: { id: reply } } : {}), ...(edited !== undefined ? { edited } : {}) };
 }
 
 /** A chunk's `extra`: its lines that answer another or were edited; null when none does (most chunks). */
 function extraOf(lines: readonly Kept[]): string | null {
   let extra: Record<string, { r?: MessageId; e?: number }> | undefined;
   for (const { id, event } of lines) {
-    if (event.type === "topic" || (event.reply === undefined && event.edited === undefined)) continue;
-    (extra ??= {})[String(id)] = { ...(event.reply ? { r: event.reply.id } : {}), ...(event.edited !== undefined ? { e: event.edited } : {}) };
+    const state = stateFields(event);
+    if (state) (extra ??= {})[String(id)] = state;
   }
   return extra ? JSON.stringify(extra) : null;
 }

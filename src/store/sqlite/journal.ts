@@ -30,8 +30,6 @@ export class Journal {
   private map: Uint8Array;
   /** Where the next record goes: the bytes before it hold records, the rest zeros. */
   private end = 0;
-  /** Commits that failed (a full disk): the lines were still delivered, and the history says it is paused. */
-  failed = 0;
 
   private constructor(
     readonly path: string,
@@ -81,7 +79,8 @@ export class Journal {
       }
       this.end += written.written;
     } catch {
-      this.failed++;
+      // The file could not grow (a full disk): these lines are delivered unjournaled, and the
+      // history file, which the same disk refuses too, says it is paused and keeps them waiting.
     }
   }
 
@@ -101,10 +100,6 @@ export class Journal {
     let size = this.map.length;
     while (size < needed) size *= 2;
     this.map = mapped(this.path, size);
-  }
-
-  close(): void {
-    // The mapping goes with its last reference; what it holds is in the file already.
   }
 }
 
