@@ -59,6 +59,7 @@ await runMain("bunchat-server", async () => {
     maxClients: parseCount("--max-clients", flags["max-clients"], SERVER_LIMITS.maxClients, 0),
     maxPerIp: parseCount("--max-per-ip", flags["max-per-ip"], SERVER_LIMITS.maxPerIp, 0),
     maxPerNet: parseCount("--max-per-net", flags["max-per-net"], SERVER_LIMITS.maxPerNet, 0),
+    maxDevices: parseCount("--max-devices", flags["max-devices"], SERVER_LIMITS.maxDevices, 1),
     networkBits: {
       ipv4: parseCount("--ipv4-net-bits", flags["ipv4-net-bits"], SERVER_LIMITS.networkBits.ipv4, 8, 32),
       ipv6: parseCount("--ipv6-net-bits", flags["ipv6-net-bits"], SERVER_LIMITS.networkBits.ipv6, 16, 128),

@@ -121,6 +121,12 @@ export const SERVER_FLAGS = [
     help: "open connections from one IP address (a classroom or office behind one NAT address fits); `0` for no cap, e.g. for load tests on loopback",
   },
   {
+    name: "max-devices",
+    value: "<n>",
+    default: `\`${L.maxDevices}\``,
+    help: "connections one registered user may have at once, from any doors (the page at work, the terminal client at home, an IRC client): one name in every room, each device told everything; past it a new login is refused with the reason; `1`: one at a time. Guests always have one",
+  },
+  {
     name: "max-per-net",
     value: "<n>",
     default: `\`${L.maxPerNet}\``,

@@ -206,8 +206,9 @@ class ChatClient implements PacerHost<string> {
     if (event.type === "error" && CLOSING.has(event.code)) this.closedBecause = event.code;
     if (event.type === "error" && event.code === "bad-password") this.givenPassword = undefined;
     if (event.type === "error" && event.code === "login-failed" && this.phase !== "chatting") this.loginRefused = true;
-    // The server charges the output of our own commands to our flood budget: so does our copy.
-    if (ANSWERS.has(event.type)) {
+    // The server charges the output of our own commands to our flood budget: so does our copy (not
+    // what another device of ours did, which it tells us of).
+    if (ANSWERS.has(event.type) && !("elsewhere" in event && event.elsewhere === true)) {
       this.budget?.charge(bytes, this.clock.now());
       if (LONG_ANSWER_EVENTS.has(event.type)) this.outgoing.release(ANSWER);
     }

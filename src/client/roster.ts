@@ -30,7 +30,7 @@ export class Roster {
         return;
       case "room":
         if (typeof event.room !== "string") return;
-        this.room = event.room;
+        if (event.elsewhere !== true) this.room = event.room; // joined from another device: lines here still go where they went
         this.addRooms([event.room]);
         return this.add(event.users);
       case "parted":

@@ -7,7 +7,7 @@ import { type LeaveReason, unreachable } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
 import type { Bus } from "../core/bus.ts";
 import type { Hub } from "../core/hub.ts";
-import type { Member, Room } from "../core/room.ts";
+import { type Member, NO_DEVICES, type Room } from "../core/room.ts";
 import type { ClusterEvent, RosterEntry } from "./envelope.ts";
 import type { RolesNews, RoomRoles } from "../store/rooms.ts";
 
@@ -80,21 +80,16 @@ export function entryOf(hub: Hub, member: Member): RosterEntry {
 
 /** A user on another node: listed, found by name, never delivered to here. */
 export class RemoteMember implements Member {
-  readonly mode = "text" as const;
+  readonly devices = NO_DEVICES;
   readonly rooms: Room[] = [];
-  room: Room | undefined;
   lastPmFrom?: Member;
   /** The account it logged in to, and its stay, as its node says. */
   account?: string;
   visit?: string;
-  readonly lastHeldSeq = 0;
   constructor(
     public name: string,
     readonly node: string,
   ) {}
-  deliver(): void {}
-  deliverTurn(): void {}
-  tell(): void {}
 }
 
 /** What the roster needs from the node it belongs to (the Redis bus, or the in-memory one). */

@@ -15,7 +15,7 @@ import { DEFAULT_ROOM, SERVER_LIMITS, USERS_SHOWN } from "../protocol/limits.ts"
 import type { ErrorEvent, LeaveReason, MessageId, ServerEvent } from "../protocol/events.ts";
 import { checkRoom, foldName } from "../protocol/names.ts";
 import { DEFAULT_REPLAY, type HistoryStore } from "../store/history.ts";
-import { type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields, viewOf } from "./room.ts";
+import { type Device, type Member, type MemberNote, Room, type RoomHost, type UsersEvent, usersFields, viewOf } from "./room.ts";
 import { Rules, type RulesHost } from "./rules.ts";
 import { settingsOf } from "./settings.ts";
 import { Rooms } from "./rooms.ts";
@@ -219,7 +219,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     // Left in the order they were joined: whoever shares several of them hears it in the first.
     member.rooms.forEach((room, i) => this.leaveRoom(member, room, reason, message, ts, member.rooms.slice(0, i)));
     member.rooms.length = 0;
-    member.room = undefined;
+    for (const device of member.devices) device.room = undefined;
     this.members.delete(key);
     this.everyone.remove(member.name);
     this.version++;
@@ -236,7 +236,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
    * /join: into a room (made if it does not exist), which becomes the member's current room; a room
    * it is in already is switched to. `announce`: false for members a cluster node learns were there.
    */
-  join(member: Member, input: string, ts: number, announce = true, past?: Replay, arrivedThere?: boolean, key?: string): JoinResult {
+  join(member: Member, input: string, ts: number, announce = true, past?: Replay, arrivedThere?: boolean, key?: string, device?: Device): JoinResult {
     const check = checkRoom(input);
     if (!check.ok) return roomError("room-invalid", check.reason);
     let room = this.room(check.name);
@@ -244,7 +244,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
       return roomError("room-invalid", `${check.name} looks too much like ${room.name}; /join ${room.name} to go there.`);
     }
     if (room?.has(member)) {
-      member.room = room;
+      current(member, room, device);
       return { ok: true, room, joined: false };
     }
     // A user of another node was let in there: its node's bounds applied, not ours (ours may differ).
@@ -276,8 +276,10 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     room.enter(member, announce, ts, arrived);
     if (local) this.rules.entered(member, room, this.lobby);
     member.rooms.push(room);
-    member.room = room;
+    current(member, room, device);
     if (announce) this.tellJoinDetails(room, member);
+    // Its other connections are in it too (one name in every room), and are told so.
+    if (device) for (const d of member.devices) if (d !== device) d.tell(room.event(true, true));
     if (member.node === undefined) {
       const visit = arrived && member.visit !== undefined ? { visit: member.visit } : {};
       this.bus?.relay({ type: "join", room: room.name, name: member.name, ...(arrived ? { arrived: true as const } : {}), ...visit, ts });
@@ -297,20 +299,27 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     let flushed = false;
     const note: MemberNote = { type: "joined", room, name: member.name, away, op, voiced };
     for (const m of room.localMembers()) {
-      if (m === member || !m.note) continue;
-      if (!flushed) room.flushPresence();
-      flushed = true;
-      m.note(note);
+      if (m === member) continue;
+      for (const device of m.devices) {
+        if (!device.note) continue;
+        if (!flushed) room.flushPresence();
+        flushed = true;
+        device.note(note);
+      }
     }
   }
 
   /** /part: leaves one room, told to those in it; the current room becomes the last one joined. */
-  part(member: Member, room: Room, message: string | undefined, ts: number, reason: "parted" | "removed" = "parted"): boolean {
+  part(member: Member, room: Room, message: string | undefined, ts: number, reason: "parted" | "removed" = "parted", device?: Device): boolean {
     const at = member.rooms.indexOf(room);
     if (at < 0) return false;
     this.leaveRoom(member, room, reason, message, ts); // what it was sent there first, as it saw it
     member.rooms.splice(at, 1);
-    if (member.room === room) member.room = member.rooms[member.rooms.length - 1];
+    for (const d of member.devices) if (d.room === room) d.room = member.rooms[member.rooms.length - 1];
+    // Left from one connection: its others are out of it too, and told so.
+    if (device) {
+      for (const d of member.devices) if (d !== device) d.tell({ type: "parted", room: room.name, ...(d.room ? { current: d.room.name } : {}), elsewhere: true });
+    }
     if (member.node === undefined) {
       this.bus?.relay({
         type: "leave",
@@ -339,19 +348,19 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   }
 
   /** A line or /me said in a room by one of its members: to everyone else in it, here and elsewhere. */
-  say(room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>, from: Member): void {
-    if (event.type === "public" && event.only) return this.sayToSome(room, event, from);
+  say(room: Room, event: Extract<ServerEvent, { type: "public" | "action" }>, from: Member, device?: Device): void {
+    if (event.type === "public" && event.only) return this.sayToSome(room, event, from, device);
     // Whoever lets a member here speak has checked it is not muted (say in command-kit.ts).
     if (from.node === undefined) this.saidHere(event);
     else if (room.locals === 0) return; // from another node, for nobody here: not even encoded
-    room.say(event, from);
+    room.say(event, from, device);
   }
 
   /**
    * A line for some of a room (IRC's STATUSMSG): its operators, or its voiced members and
    * operators, here and on the other nodes; not kept (history is for everyone in the room).
    */
-  private sayToSome(room: Room, event: Extract<ServerEvent, { type: "public" }>, from: Member): void {
+  private sayToSome(room: Room, event: Extract<ServerEvent, { type: "public" }>, from: Member, except: Device | undefined): void {
     if (from.node === undefined) {
       this.linesIn++;
       this.bus?.relay(event);
@@ -359,8 +368,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     const encoded = new Encoded(event);
     const seq = this.turns.nextSeq();
     for (const m of room.localMembers()) {
-      if (m === from || !(this.rules.isOp(m, room) || (event.only === "voiced" && this.rules.isVoiced(m, room)))) continue;
-      m.deliver(encoded.bytes(viewOf(m, room)), seq);
+      if (!(this.rules.isOp(m, room) || (event.only === "voiced" && this.rules.isVoiced(m, room)))) continue;
+      for (const device of m.devices) if (device !== except) device.deliver(encoded.bytes(viewOf(device, room)), seq);
     }
   }
 
@@ -413,12 +422,12 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     member.name = to;
     this.rules.renamed(member, before);
     const event: ServerEvent = { type: "rename", from, to, ts };
-    const told = new Set<Member>();
-    for (const room of member.rooms) for (const m of room.localMembers()) told.add(m);
-    told.delete(member);
+    const told = new Set<Device>();
+    for (const room of member.rooms) for (const d of room.localDevices()) told.add(d);
+    for (const d of member.devices) told.delete(d);
     this.tell(told, event);
     // Itself in its own words: the answer to its NICK (an IRC client's labeled command).
-    if (member.node === undefined) member.tell(event);
+    for (const d of member.devices) d.tell(event);
     if (member.node === undefined) this.bus?.relay({ type: "rename", from, to, ts });
     // A new name (not the same one in other letters): the one goes and the other comes.
     if (key !== toKey) {
@@ -436,38 +445,42 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
    * most (tagged when it is not their current room), in its own words for IRC clients (who differ
    * by what they asked for). Those who ignore `from` are not told, nor `except`; with `ircOnly`, only IRC clients are.
    */
-  tellRoom(room: Room, event: ServerEvent, options: { from?: string; except?: Member; ircOnly?: boolean } = {}): void {
+  tellRoom(room: Room, event: ServerEvent, options: { from?: string; except?: Device; ircOnly?: boolean } = {}): void {
     const encoded = new Encoded(event);
     const seq = this.turns.nextSeq();
     const key = options.from === undefined ? undefined : foldName(options.from);
     for (const m of room.localMembers()) {
-      if (m === options.except || (key !== undefined && m.ignoring?.has(key))) continue;
-      if (isIrc(m.mode)) m.tell(event);
-      else if (!options.ircOnly) m.deliver(encoded.bytes(viewOf(m, room)), seq);
+      if (key !== undefined && m.ignoring?.has(key)) continue;
+      for (const d of m.devices) {
+        if (d === options.except) continue;
+        if (isIrc(d.mode)) d.tell(event);
+        else if (!options.ircOnly) d.deliver(encoded.bytes(viewOf(d, room)), seq);
+      }
     }
   }
 
-  private tell(members: Iterable<Member>, event: ServerEvent): void {
+  /** An event for each of these connections, encoded once per mode, in the order of everything sent. */
+  private tell(devices: Iterable<Device>, event: ServerEvent): void {
     const encoded = new Encoded(event);
     const seq = this.turns.nextSeq();
-    for (const m of members) m.deliver(encoded.bytes(m.mode), seq);
+    for (const d of devices) d.deliver(encoded.bytes(d.mode), seq);
   }
 
   /** RulesHost: a notice from the server to everyone here in `room` (`notFollowers`: but those who follow its state from MODE lines). */
   noticeIn(room: Room, text: string, notFollowers = false): void {
-    const members = notFollowers ? [...room.localMembers()].filter((m) => !m.note) : room.localMembers();
-    this.tell(members, { type: "notice", text, ts: this.clock.now() });
+    const devices = notFollowers ? [...room.localDevices()].filter((d) => !d.note) : room.localDevices();
+    this.tell(devices, { type: "notice", text, ts: this.clock.now() });
   }
 
   /** RulesHost: the settings of `room` changed; its structured members here are sent them (the others read the notice). */
   settingsChanged(room: Room): void {
-    const json = [...room.localMembers()].filter((m) => m.mode === "json");
+    const json = [...room.localDevices()].filter((d) => d.mode === "json");
     if (json.length > 0) this.tell(json, { type: "settings", room: room.name, settings: settingsOf(room.roles, true) ?? {} });
   }
 
   /** A notice from the server to everyone here (the cluster's state). */
   notice(text: string, ts: number): void {
-    this.tell(this.locals(), { type: "notice", text, ts });
+    this.tell(this.localDevices(), { type: "notice", text, ts });
   }
 
   /**
@@ -530,13 +543,16 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     else this.awayReasons.set(member, reason);
     if (member.node === undefined) this.bus?.relayAway(member.name, reason);
     // Members here who follow away states (IRC's away-notify) are told, once each.
-    const told = new Set<Member>();
+    const told = new Set<Device>();
     const note: MemberNote = { type: "away", name: member.name, reason };
     for (const room of member.rooms) {
       for (const m of room.localMembers()) {
-        if (m === member || !m.note || told.has(m)) continue;
-        told.add(m);
-        m.note(note);
+        if (m === member) continue;
+        for (const d of m.devices) {
+          if (!d.note || told.has(d)) continue;
+          told.add(d);
+          d.note(note);
+        }
       }
     }
   }
@@ -558,7 +574,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     // From someone it ignores: dropped here, where it would be delivered (the sender is not told).
     if ((event.type === "private" || event.type === "invite") && member.ignoring?.has(foldName(event.from))) return true;
     if (from) for (const room of from.rooms) room.announceJoinOf(from);
-    member.tell(event);
+    for (const d of member.devices) d.tell(event);
     return true;
   }
 
@@ -590,16 +606,32 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   kickFromRoom(member: Member, room: Room, message: string, banned = false): void {
     if (member.node !== undefined) return this.bus?.kick(member, message, room.name, banned);
     if (!this.part(member, room, message, this.clock.now(), "removed")) return;
-    const current = member.room;
-    this.send(member, { type: "parted", room: room.name, ...(current ? { current: current.name } : {}), kicked: message });
-    // Why, in words (an IRC client's KICK line says it already).
-    if (!member.note) this.send(member, { type: "notice", text: `You were kicked from ${room.name} ${message}.`, ts: this.clock.now() });
+    for (const d of member.devices) {
+      const current = d.room;
+      d.tell({ type: "parted", room: room.name, ...(current ? { current: current.name } : {}), kicked: message });
+      // Why, in words (an IRC client's KICK line says it already).
+      if (!d.note) d.tell({ type: "notice", text: `You were kicked from ${room.name} ${message}.`, ts: this.clock.now() });
+    }
   }
 
   /** Members on this server. */
   locals(): Iterable<Member> {
     return this.here ?? this.members.values();
   }
+
+  /** The connections of members on this server. */
+  *localDevices(): Iterable<Device> {
+    for (const m of this.locals()) yield* m.devices;
+  }
+}
+
+/**
+ * A room joined or switched to becomes the current room of the connection that asked (every
+ * connection of the member when none did, as for a member of another node), and of any of its
+ * connections in no room.
+ */
+function current(member: Member, room: Room, device: Device | undefined): void {
+  for (const d of member.devices) if (d === device || device === undefined || d.room === undefined) d.room = room;
 }
 
 function roomError(code: ErrorEvent["code"], message: string): JoinResult {

@@ -19,7 +19,7 @@
 import type { Turns } from "./turns.ts";
 import { Encoded } from "../render/codec.ts";
 import { USERS_SHOWN } from "../protocol/limits.ts";
-import { type ErrorEvent, type LeaveReason, leftRoomOnly, type Mode, type RoomInfo, type ServerEvent, type Topic, type View } from "../protocol/events.ts";
+import { type Door, type ErrorEvent, type LeaveReason, leftRoomOnly, type Mode, type RoomInfo, type ServerEvent, type Topic, type View } from "../protocol/events.ts";
 import type { Clock } from "../net/clock.ts";
 import { type Change, MAX_PRESENCE_BATCH, PresenceBatch, presenceWindowMs } from "./presence.ts";
 import { SortedNames } from "./sorted-names.ts";
@@ -27,16 +27,52 @@ import { foldName } from "../protocol/names.ts";
 import { NO_ROLES, type RoomRoles } from "../store/rooms.ts";
 import { settingsOf } from "./settings.ts";
 
+/**
+ * One connection of a member here, of any door: what the core writes to. A member has one for each
+ * connection it has (a registered user on several devices has several), none on another node.
+ */
+export interface Device {
+  readonly mode: Mode;
+  /** Where its plain lines go: one of its member's rooms, or none (kept by the hub). */
+  room: Room | undefined;
+  /** Sent its own lines back, as others get them, with their ids (the page: /ws?echo=1). */
+  readonly echo?: boolean;
+  /**
+   * A connection that keeps state from what it is sent (a door whose client tracks who runs a room
+   * or who is away) is told each change the lines themselves do not say; one without it costs
+   * nothing.
+   */
+  note?(note: MemberNote): void;
+  /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
+  readonly lastHeldSeq: number;
+  /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
+  deliver(bytes: Uint8Array, seq?: number): void;
+  /** Several parts sent earlier in this turn, each with its place in the order. */
+  deliverTurn(parts: Uint8Array[], seqs: number[]): void;
+  /** An event for this connection alone, written in its own words by its door (IRC's lines name their recipient). */
+  tell(event: ServerEvent): void;
+  /** Puts it out of the chat, telling it why. */
+  drop?(why: ErrorEvent, reason: LeaveReason, message: string): void;
+  /** The network it connects from (for a guest's ban). */
+  readonly network?: string;
+  /** Which door it came in by (/whois lists them). */
+  readonly door?: Door;
+  /** What its client said of itself (IRC's USER: user name and real name), if anything. */
+  ident?(): { user: string; realname: string } | undefined;
+}
+
+/** A member with no connection here: one on another node (or, later, one who stays while away from every device). */
+export const NO_DEVICES: readonly Device[] = Object.freeze([]);
+
 export interface Member {
   /** Changed by the hub only (rename). */
   name: string;
   /** The cluster node a remote member is on; undefined for members of this server. */
   readonly node?: string;
-  readonly mode: Mode;
+  /** Its connections here, in the order they came (none: a member of another node). */
+  readonly devices: readonly Device[];
   /** The rooms it is in, in the order it joined them (kept by the hub). */
   readonly rooms: Room[];
-  /** Where its plain lines go: one of `rooms`, or none (kept by the hub). */
-  room: Room | undefined;
   /** Who last sent it a private message, for /reply. */
   lastPmFrom?: Member;
   /**
@@ -54,9 +90,7 @@ export interface Member {
    * as its node says.
    */
   visit?: string;
-  /** A member here that is sent its own lines back, as others get them, with their ids (the page: /ws?echo=1). */
-  echo?: boolean;
-  /** A member here that proved itself a server admin with IRC's OPER: that admin's name key (for this connection only). */
+  /** A member here that proved itself a server admin with IRC's OPER: that admin's name key. */
   oper?: string;
   /** What its client said of itself (IRC's USER: user name and real name), if anything. */
   ident?(): { user: string; realname: string } | undefined;
@@ -65,26 +99,9 @@ export interface Member {
   readonly lastActive?: number;
   /** A member here: puts it out of the chat (a server admin's /kick), telling it why. */
   drop?(why: ErrorEvent, reason: LeaveReason, message: string): void;
-  /**
-   * An event for this member alone, written in its own words by its door (IRC's lines name their
-   * recipient); never called for a member of another node.
-   */
-  tell(event: ServerEvent): void;
-  /**
-   * A member here that keeps state from what it is sent (a door whose client tracks who runs a room
-   * or who is away) is told each change the lines themselves do not say; a member without it costs
-   * nothing.
-   */
-  note?(note: MemberNote): void;
-  /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
-  readonly lastHeldSeq: number;
-  /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
-  deliver(bytes: Uint8Array, seq?: number): void;
-  /** Several parts sent earlier in this turn, each with its place in the order. */
-  deliverTurn(parts: Uint8Array[], seqs: number[]): void;
 }
 
-/** What a member that follows a room's state is told besides the lines (Member.note). */
+/** What a connection that follows a room's state is told besides the lines (Device.note). */
 export type MemberNote =
   /** A room's roles (owner, operators, settings, bans) changed from `before` to `after` (`by`: who changed them). */
   | { readonly type: "roles"; readonly room: Room; readonly before: RoomRoles; readonly after: RoomRoles; readonly by?: string }
@@ -117,16 +134,18 @@ export interface RoomHost {
 interface Broadcast {
   seq: number;
   encoded: Encoded;
-  except: Member | undefined;
+  /** Who said it (whose ignorers are not sent it), and the connection it came from (not sent it either). */
+  from: Member | undefined;
+  except: Device | undefined;
 }
 
 /** A turn with this many broadcasts is handed out at once, without waiting for its end. */
 const MAX_TURN_BROADCASTS = 1024;
 
 /** How `member` sees what is said in `room`. */
-export function viewOf(member: Member, room: Room): View {
-  if (member.mode !== "text") return member.mode; // JSON and IRC name the room in every line
-  return member.room === room ? "text" : "tagged";
+export function viewOf(device: Device, room: Room): View {
+  if (device.mode !== "text") return device.mode; // JSON and IRC name the room in every line
+  return device.room === room ? "text" : "tagged";
 }
 
 export class Room {
@@ -181,6 +200,11 @@ export class Room {
     for (const member of this.members.keys()) if (member.node === undefined) yield member;
   }
 
+  /** The connections of its members on this server. */
+  *localDevices(): Iterable<Device> {
+    for (const member of this.members.keys()) yield* member.devices;
+  }
+
   /** A topic set elsewhere before this node knew the room (cluster): taken unless it has a newer one. */
   learnTopic(topic: Topic): void {
     if (!this.topic || this.topic.ts < topic.ts) this.topic = topic;
@@ -222,7 +246,7 @@ export class Room {
     // someone else a moment before its own; only for one that stays online: a crowd leaving the
     // chat at once would each be handed the others' leaves), and this turn's lines.
     if (member.node === undefined && this.presence.size > 0 && leftRoomOnly(reason)) this.handOutPresenceTo(member);
-    if (this.turn.length > 0) this.handOutTo(member, this.turn);
+    if (this.turn.length > 0) for (const device of member.devices) this.handOutTo(member, device, this.turn);
     this.members.delete(member);
     if (member.node === undefined) this.localCount--;
     this.names.remove(member.name);
@@ -241,19 +265,26 @@ export class Room {
   }
 
   /**
-   * An event said in the room, for every member here but `except`, at the end of the turn; each
+   * An event said in the room by `from`, for every connection here but the one it came from
+   * (`except`; the speaker's other devices get it as everyone does), at the end of the turn; each
    * view's bytes are encoded once.
    */
-  say(event: ServerEvent, except?: Member): void {
+  say(event: ServerEvent, from?: Member, except?: Device): void {
     // Someone is heard from before their join was announced: announce it first (with the rest of
     // the window). A storm's newcomers who speak at once make the batches smaller, not wrong.
-    if (except && this.joining.has(except)) this.presenceNow();
+    if (from && this.joining.has(from)) this.presenceNow();
     if (this.turn.length === 0) {
       this.host.turns.beforeWrite(this.handOut);
       this.host.busyRooms++;
     }
-    this.turn.push({ seq: this.host.turns.nextSeq(), encoded: new Encoded(event), except });
+    this.turn.push({ seq: this.host.turns.nextSeq(), encoded: new Encoded(event), from, except });
     if (this.turn.length >= MAX_TURN_BROADCASTS) this.flushTurn();
+  }
+
+  /** The room as a joiner sees it (the answer to /join): `joined`, or switched to; `elsewhere`: joined from another connection. */
+  event(joined: boolean, elsewhere = false): Extract<ServerEvent, { type: "room" }> {
+    const settings = settingsOf(this.roles, true);
+    return { type: "room", room: this.name, joined, ...this.summary(), ...(settings ? { settings } : {}), ...(elsewhere ? { elsewhere } : {}) };
   }
 
   /** `member` is about to be heard from outside the room (a /pm): its join here is told first. */
@@ -332,15 +363,17 @@ export class Room {
     }
   }
 
-  /** One member's share of a batch of joins and leaves: those since it joined. */
+  /** One member's share of a batch of joins and leaves: those since it joined, to each of its connections. */
   private handOutPresenceTo(member: Member, batch = this.presence, joinedSeq = this.members.get(member) ?? 0): void {
     const from = batch.after(joinedSeq);
     if (from === batch.size) return;
-    const view = viewOf(member, this);
-    // In another room too: a leave of the chat it heard there is not told again here.
-    const own = member.rooms.length > 1 ? batch.partsWithout(from, view, member.rooms) : undefined;
-    const { parts, seqs } = own ?? batch.partsFrom(from, view);
-    if (parts.length > 0) member.deliverTurn(parts, seqs);
+    for (const device of member.devices) {
+      const view = viewOf(device, this);
+      // In another room too: a leave of the chat it heard there is not told again here.
+      const own = member.rooms.length > 1 ? batch.partsWithout(from, view, member.rooms) : undefined;
+      const { parts, seqs } = own ?? batch.partsFrom(from, view);
+      if (parts.length > 0) device.deliverTurn(parts, seqs);
+    }
   }
 
   /**
@@ -373,27 +406,30 @@ export class Room {
     const interleaved = this.host.busyRooms-- > 1;
     const first = turn[0]!.seq;
     const last = turn[turn.length - 1]!.seq;
-    let senders: Set<Member> | undefined;
+    let senders: Set<Device> | undefined;
     let delivered = turn.length * this.localCount;
     for (const b of turn) {
       if (!b.except) continue;
       (senders ??= new Set()).add(b.except);
-      if (b.except.node === undefined) delivered--;
+      delivered--;
     }
     this.host.delivered += delivered;
     // Joined once per view, when the first member in it is met.
     const joined: Partial<Record<View, Joined>> = {};
     // forEach: no [member, seq] pair made per member per turn.
     this.members.forEach((joinedSeq, member) => {
-      if (member.node !== undefined) return;
-      const view = viewOf(member, this);
-      const j = (joined[view] ??= joinTurn(turn, view));
-      if (interleaved && member.rooms.length > 1) this.handOutTo(member, turn);
-      // What a member already holds from before this turn's first broadcast can simply come first.
-      else if (joinedSeq > first || member.lastHeldSeq > first || senders?.has(member) || ignoresAny(member, turn)) {
-        this.handOutTo(member, turn, j);
+      const devices = member.devices; // none for a member of another node
+      for (let i = 0; i < devices.length; i++) {
+        const device = devices[i]!;
+        const view = viewOf(device, this);
+        const j = (joined[view] ??= joinTurn(turn, view));
+        if (interleaved && member.rooms.length > 1) this.handOutTo(member, device, turn);
+        // What a connection already holds from before this turn's first broadcast can simply come first.
+        else if (joinedSeq > first || device.lastHeldSeq > first || senders?.has(device) || ignoresAny(member, turn)) {
+          this.handOutTo(member, device, turn, j);
+        }
+        else device.deliver(j.bytes, last);
       }
-      else member.deliver(j.bytes, last);
     });
   }
 
@@ -402,17 +438,17 @@ export class Room {
    * of broadcasts that are all for it is one slice of them (a sender's share is usually everything
    * before and after its own lines: two slices).
    */
-  private handOutTo(member: Member, turn: Broadcast[], joined?: Joined): void {
+  private handOutTo(member: Member, device: Device, turn: Broadcast[], joined?: Joined): void {
     const joinedSeq = this.members.get(member) ?? 0;
-    const view = viewOf(member, this);
+    const view = viewOf(device, this);
     const parts: Uint8Array[] = [];
     const seqs: number[] = [];
     // Runs only when nothing it holds could belong in the middle of one.
-    const runs = joined !== undefined && member.lastHeldSeq < turn[0]!.seq;
+    const runs = joined !== undefined && device.lastHeldSeq < turn[0]!.seq;
     let from = -1;
     for (let i = 0; i <= turn.length; i++) {
       const b = turn[i];
-      const mine = b !== undefined && b.except !== member && b.seq > joinedSeq && !ignores(member, b);
+      const mine = b !== undefined && b.except !== device && b.seq > joinedSeq && !ignores(member, b);
       if (mine && !runs) {
         parts.push(b.encoded.bytes(view));
         seqs.push(b.seq);
@@ -424,13 +460,13 @@ export class Room {
         from = -1;
       }
     }
-    if (parts.length > 0) member.deliverTurn(parts, seqs);
+    if (parts.length > 0) device.deliverTurn(parts, seqs);
   }
 }
 
 /** Whether `member` ignores (/ignore) whoever said `b`. */
 function ignores(member: Member, b: Broadcast): boolean {
-  return member.ignoring !== undefined && b.except !== undefined && member.ignoring.has(foldName(b.except.name));
+  return member.ignoring !== undefined && b.from !== undefined && member.ignoring.has(foldName(b.from.name));
 }
 
 /** Whether `member` ignores someone who said something this turn (then it gets its own share). */

@@ -233,7 +233,7 @@ export class Rules {
     room.roles = roles;
     if (quiet) return;
     const note: MemberNote = { type: "roles", room, before, after: roles, ...(by !== undefined ? { by } : {}) };
-    for (const m of room.localMembers()) m.note?.(note);
+    for (const d of room.localDevices()) d.note?.(note);
     if (settingsChanged(before, roles)) this.host.settingsChanged(room);
   }
 

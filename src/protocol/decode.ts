@@ -4,10 +4,13 @@
 // dropped. The server and the bundled client ship together, and the hello's protocol number
 // guards against a server that speaks another version.
 
-import { type ErrorCode, type EventType, isLeaveReason, type LineState, messageIdOf, type Quote, type Reaction, type KeptEvent, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
+import { type Door, type ErrorCode, type EventType, isLeaveReason, type LineState, messageIdOf, type Quote, type Reaction, type KeptEvent, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
 
 export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;
+
+/** Done from another connection of the same user (another device): `elsewhere`, if it says so. */
+const elsewhereOf = (v: Fields): { elsewhere?: true } => (v.elsewhere === true ? { elsewhere: true } : {});
 
 const ERROR_CODES: Record<ErrorCode, true> = {
   "name-invalid": true,
@@ -21,6 +24,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "slow-down": true,
   "excess-flood": true,
   "too-many-attempts": true,
+  "too-many-devices": true,
   "bad-password": true,
   "ping-timeout": true,
   "too-slow": true,
@@ -217,7 +221,7 @@ const DECODERS: Record<EventType, Decoder> = {
   invite: (v) => (str(v.from) && str(v.room) && num(v.ts) ? { type: "invite", from: v.from, room: v.room, ts: v.ts } : undefined),
   "invite-sent": (v) => (str(v.to) && str(v.room) ? { type: "invite-sent", to: v.to, room: v.room } : undefined),
   "private-sent": (v) =>
-    messageIdOf(v.id) !== undefined && str(v.to) && str(v.text) && num(v.ts) ? { type: "private-sent", id: messageIdOf(v.id)!, to: v.to, text: v.text, ts: v.ts } : undefined,
+    messageIdOf(v.id) !== undefined && str(v.to) && str(v.text) && num(v.ts) ? { type: "private-sent", id: messageIdOf(v.id)!, to: v.to, text: v.text, ts: v.ts, ...elsewhereOf(v) } : undefined,
   join: (v) =>
     str(v.room) && str(v.name) && num(v.ts)
       ? { type: "join", room: v.room, name: v.name, ...(v.arrived === true ? { arrived: true as const } : {}), ts: v.ts }
@@ -255,7 +259,7 @@ const DECODERS: Record<EventType, Decoder> = {
     if (!l || !str(v.room) || typeof v.joined !== "boolean" || !num(v.count) || (v.topic !== undefined && !t) || (v.settings !== undefined && !s)) {
       return undefined;
     }
-    return { type: "room", room: v.room, joined: v.joined, ...l, count: v.count, ...(t ? { topic: t } : {}), ...(s ? { settings: s } : {}) };
+    return { type: "room", room: v.room, joined: v.joined, ...l, count: v.count, ...(t ? { topic: t } : {}), ...(s ? { settings: s } : {}), ...elsewhereOf(v) };
   },
   settings: (v) => {
     const s = settings(v.settings);
@@ -264,7 +268,7 @@ const DECODERS: Record<EventType, Decoder> = {
   parted: (v) => {
     const current = maybe(v.current, str, "current");
     const kicked = maybe(v.kicked, str, "kicked");
-    return str(v.room) && current && kicked ? { type: "parted", room: v.room, ...current, ...kicked } : undefined;
+    return str(v.room) && current && kicked ? { type: "parted", room: v.room, ...current, ...kicked, ...elsewhereOf(v) } : undefined;
   },
   topic: (v) =>
     messageIdOf(v.id) !== undefined && str(v.room) && str(v.text) && str(v.by) && num(v.ts)
@@ -322,6 +326,7 @@ const DECODERS: Record<EventType, Decoder> = {
       ...away,
       ...rooms,
       ...elsewhere,
+      ...(Array.isArray(v.doors) ? { doors: v.doors.filter((d): d is Door => d === "tcp" || d === "irc" || d === "web") } : {}),
       ...admin,
       ...operator,
       ...(Object.keys(roomSettings).length > 0 ? { settings: roomSettings } : {}),

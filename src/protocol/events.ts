@@ -54,6 +54,7 @@ export type ErrorCode =
   | "slow-down" // lines over the rate: they are delayed, in order
   | "excess-flood" // too many lines waiting; the connection closes
   | "too-many-attempts" // too many refused names; the connection closes
+  | "too-many-devices" // a login to a registered name already online from --max-devices connections
   | "bad-password" // wrong server password; the connection closes
   | "ping-timeout" // no answer to the server's ping; the connection closes
   | "too-slow" // output for you piled up past a limit while you read nothing; the connection closes
@@ -84,6 +85,9 @@ export type ErrorCode =
   | "server-full" // --max-clients reached; the connection closes
   | "too-many-connections" // --max-per-ip reached for this address, or --max-per-net for its network; the connection closes
   | "connecting-too-fast"; // --connect-rate exceeded by this address; the connection closes
+
+/** The ways in: bunchat's own port (nc, telnet, the bundled client), the IRC door, a WebSocket (the browser). */
+export type Door = "tcp" | "irc" | "web";
 
 export type ServerEvent =
   | {
@@ -132,7 +136,8 @@ export type ServerEvent =
   | ({ type: "public"; id: MessageId; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only; tags?: string } & LineState)
   /** `tags` (here and on public, action, private-sent): an IRC client's own tags on the line (message-tags' "+…"), for IRC clients that take tags. */
   | { type: "private"; id: MessageId; from: string; text: string; ts: number; notice?: true; tags?: string }
-  | { type: "private-sent"; id: MessageId; to: string; text: string; ts: number; notice?: true; tags?: string }
+  /** `elsewhere`: sent from another connection of yours (another device), told to this one. */
+  | { type: "private-sent"; id: MessageId; to: string; text: string; ts: number; notice?: true; tags?: string; elsewhere?: true }
   /**
    * An IRC client's TAGMSG (tags and no text: a "+typing", a client's own kind of message) to a
    * room or to one user, for the IRC clients there that take tags; nobody else is shown it.
@@ -192,7 +197,8 @@ export type ServerEvent =
   | { type: "reactions"; room: string; id: MessageId; of: string; at: number; excerpt: string; reactions: readonly Reaction[] }
   /**
    * You joined `room` (`joined`) or switched to it, a room you were in: plain lines now go there.
-   * Who is in it as /users lists it, and its topic.
+   * Who is in it as /users lists it, and its topic. `elsewhere`: you joined it from another
+   * connection (or were in it when this one came): this one is in it too, its plain lines go where they went.
    */
   | {
       type: "room";
@@ -204,6 +210,7 @@ export type ServerEvent =
       awayCount?: number;
       topic?: Topic;
       settings?: RoomSettings;
+      elsewhere?: true;
     }
   /**
    * The settings of a room you are in are now these (structured clients, to show them; everyone is
@@ -211,8 +218,8 @@ export type ServerEvent =
    */
   | { type: "settings"; room: string; settings: RoomSettings }
   /** You left `room` (/part); `current` is where plain lines go now (none: you are in no room). */
-  /** `kicked`: put out by an operator (by whom and why, "by Sam: spamming"), not a /part. */
-  | { type: "parted"; room: string; current?: string; kicked?: string }
+  /** `kicked`: put out by an operator (by whom and why, "by Sam: spamming"), not a /part. `elsewhere`: you left it from another connection. */
+  | { type: "parted"; room: string; current?: string; kicked?: string; elsewhere?: true }
   /** Someone set (text) or cleared ("") the topic of a room you are in. */
   | { type: "topic"; id: MessageId; room: string; text: string; by: string; ts: number }
   /** /topic without text: the current room's topic, if it has one. */
@@ -242,6 +249,8 @@ export type ServerEvent =
       away?: string;
       rooms?: readonly string[];
       elsewhere?: boolean;
+      /** The doors of their connections to this server, one each ("tcp", "irc", "web"): several for a registered user on several devices. */
+      doors?: readonly Door[];
       /** A server admin (--admin, logged in). */
       admin?: boolean;
       /** The rooms (of `rooms`) they own or operate. */

@@ -52,6 +52,8 @@ export interface ServerLimits {
   pingTimeoutMs: number;
   /** Refused names on one connection before it is closed. */
   maxNameAttempts: number;
+  /** Connections one registered user may have at once (devices, from any doors); 1: one at a time. */
+  maxDevices: number;
   /** Failed names or passwords from one address before its attempts are slowed… */
   attemptBurst: number;
   /** …to one per this many ms. */
@@ -88,6 +90,7 @@ export const SERVER_LIMITS: ServerLimits = {
   pingIdleMs: 60_000,
   pingTimeoutMs: 30_000,
   maxNameAttempts: 5,
+  maxDevices: 10,
   attemptBurst: 5,
   attemptEveryMs: 5000,
   connectBurst: 64,

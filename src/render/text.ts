@@ -2,7 +2,7 @@
 // client shows and what the page shows (each styles it its own way: colours, the DOM).
 
 import { COMMANDS } from "../protocol/commands.ts";
-import { type KeptEvent, type LeaveReason, leftRoomOnly, type LineState, type Quote, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { type Door, type KeptEvent, type LeaveReason, leftRoomOnly, type LineState, type Quote, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { excerpt } from "../protocol/messages.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 
@@ -181,7 +181,7 @@ export function toText(event: ServerEvent, tagged = false): string {
     case "private":
       return `[pm from ${event.from}] ${event.text}`;
     case "private-sent":
-      return `[pm to ${event.to}] ${event.text}`;
+      return `[pm to ${event.to}${event.elsewhere ? ", from another of your connections" : ""}] ${event.text}`;
     case "invite":
       return `-- ${event.from} invites you to ${event.room}: /join ${event.room} to go there.`;
     case "invite-sent":
@@ -226,9 +226,11 @@ export function toText(event: ServerEvent, tagged = false): string {
         : `-- Reactions to ${event.of}'s line "${event.excerpt}": ${event.reactions.map((r) => `${r.emoji} ${r.names.join(", ")}`).join("; ")}`;
     case "room":
       return [
-        event.joined
-          ? `--> You joined ${event.room}; your lines go there now.`
-          : `-- Your lines go to ${event.room} now.`,
+        event.elsewhere
+          ? `--> You are in ${event.room} (joined from another of your connections); /join ${event.room} to send your lines there.`
+          : event.joined
+            ? `--> You joined ${event.room}; your lines go there now.`
+            : `-- Your lines go to ${event.room} now.`,
         ...(event.topic ? [topicLine(event.topic)] : []),
         ...(event.settings ? [`-- ${event.room} is ${settingsWords(event.settings)} (/room shows what that means).`] : []),
         usersLine(event, WELCOME_NAMES),
@@ -238,6 +240,7 @@ export function toText(event: ServerEvent, tagged = false): string {
       return `${tag}-- ${event.room} ${words === "" ? "is a public room" : `is ${words}`}.`;
     }
     case "parted":
+      if (event.elsewhere) return `<-- You left ${event.room} from another of your connections${event.current ? `; your lines go to ${event.current}` : ", and you are in no room now: /join a room to talk"}.`;
       return event.current
         ? `<-- You left ${event.room}; your lines go to ${event.current} now.`
         : `<-- You left ${event.room}, and you are in no room now: /join a room to talk.`;
@@ -311,6 +314,9 @@ export function utcMinute(ts: number): string {
 }
 
 /** The /whois answer: who, registered or not, since when, idle, away, where. */
+/** A connection's door, as /whois says it. */
+export const DOOR_WORDS: Record<Door, string> = { tcp: "bunchat's port (nc, the terminal client)", irc: "IRC", web: "the web page" };
+
 function whoisText(e: Extract<ServerEvent, { type: "whois" }>): string {
   const kind = e.registered ? "a registered name" : "a guest";
   if (!e.online) return `-- ${e.name} is ${kind}, not online now.`;
@@ -321,6 +327,7 @@ function whoisText(e: Extract<ServerEvent, { type: "whois" }>): string {
     ...(e.idle !== undefined ? [`   idle ${minutes(e.idle)}`] : []),
     ...(e.away !== undefined ? [`   away: ${e.away}`] : []),
     ...(e.rooms ? [`   in ${e.rooms.length === 0 ? "no room" : e.rooms.map((r) => (e.settings?.[r] ? `${r} (${settingsWords(e.settings[r])})` : r)).join(", ")}`] : []),
+    ...(e.doors && e.doors.length > 1 ? [`   connected ${e.doors.length} times: ${e.doors.map((d) => DOOR_WORDS[d]).join(", ")}`] : []),
     ...(e.admin ? ["   a server admin"] : []),
     ...(e.operator && e.operator.length > 0 ? [`   operator of ${e.operator.join(", ")}`] : []),
   ].join("\n");

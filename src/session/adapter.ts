@@ -18,6 +18,8 @@ export interface Adapter {
   reprompt?(): void;
   /** The session has joined the chat: what registering needed can go. */
   joined?(): void;
+  /** Its connection left the chat (its member may stay on another device): what it alone held goes. */
+  left?(): void;
   /** An event for this peer alone, in the door's words. */
   render(event: ServerEvent): Uint8Array;
   /** An answer encoded once for everyone who asks (a room's /users), for this peer. */

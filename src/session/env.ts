@@ -31,5 +31,4 @@ export interface SessionEnv {
   readonly clock: Clock;
 }
 
-/** The ways in: bunchat's own port (nc, telnet, the bundled client), the IRC door, a WebSocket (the browser). */
-export type Door = "tcp" | "irc" | "web";
+export type { Door } from "../protocol/events.ts";

@@ -50,7 +50,7 @@ export class NativeAdapter implements Adapter {
 
   private chat(line: string): void {
     const session = this.session;
-    session.lastActive = session.now();
+    session.member!.lastActive = session.now();
     const input = parseInput(line);
     switch (input.kind) {
       case "empty":

@@ -3,6 +3,7 @@
 // drops it then: what registering needs (the step, the names refused) is not kept for the chat.
 
 import type { Hub } from "../core/hub.ts";
+import type { Member } from "../core/room.ts";
 import type { Replay } from "../core/keeping.ts";
 import { type Maybe, settled } from "../store/history.ts";
 import { parseClientHello } from "../protocol/hello.ts";
@@ -53,7 +54,8 @@ export interface RegistrationHost {
    * Joins the chat as `name`, shown `replay` of the default room, logged in to a registered name
    * (none: a guest); false if someone took the name meanwhile.
    */
-  joinAs(name: string, replay: Replay | undefined, login: Login | undefined): boolean;
+  /** Joins the chat as `name` (claimed already): undefined, or why it can't (the name was taken meanwhile, its devices are all in use). */
+  joinAs(name: string, replay: Replay | undefined, login: Login | undefined): ErrorEvent | undefined;
   log(line: string): void;
 }
 
@@ -182,7 +184,8 @@ export class Registration {
     const check = checkName(line);
     if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
     const { hub } = this.host;
-    if (hub.find(check.name)) return this.refuseName(this.host.nameTaken(check.name), true);
+    // Online already: taken, unless it is a registered user's (another device of theirs logs in to it).
+    if (!mayJoinAgain(hub.find(check.name), check.name)) return this.refuseName(this.host.nameTaken(check.name), true);
     const name = check.name;
     nameStanding(this.host, name, (standing) => {
       if ("ban" in standing) return this.host.kick(error("banned", bannedText(standing.ban)), "disconnected");
@@ -204,10 +207,11 @@ export class Registration {
     // before anything said after the join.
     this.host.after(hub.keeping.replay(hub.lobby), (replay) => {
       this.host.afterClaim(hub.claim(name), name, (won) => {
-        if (won && this.host.joinAs(name, replay, login)) return;
+        const refused = won ? this.host.joinAs(name, replay, login) : this.host.nameTaken(name);
+        if (!refused) return;
         this.login = undefined;
         this.step = "naming";
-        this.refuseName(this.host.nameTaken(name), true);
+        this.refuseName(refused, true);
       });
     });
   }
@@ -230,6 +234,14 @@ export class Registration {
   }
 }
 
+
+/**
+ * Whether `name`, online as `holder`, may be joined as once more: the registered name of a user on
+ * this server, whose password is then asked (another of their devices); a guest's name never is.
+ */
+export function mayJoinAgain(holder: Member | undefined, name: string): boolean {
+  return holder === undefined || (holder.node === undefined && holder.account !== undefined && holder.account === foldName(name));
+}
 
 /** Why a banned name or network is refused: until when, by whom, why. */
 export function bannedText(ban: Ban): string {

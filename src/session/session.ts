@@ -15,7 +15,8 @@ import type { Repeat } from "./log-digest.ts";
 import { type CommandContext, error, ignoreList, showReplay } from "../core/commands/chat.ts";
 import type { Hub } from "../core/hub.ts";
 import type { Replay } from "../core/keeping.ts";
-import type { Member, MemberNote, Room } from "../core/room.ts";
+import type { Device, Member, MemberNote, Room } from "../core/room.ts";
+import { Person } from "../core/person.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
 import { botNameError, type Login, nameStanding, nameTakenError, type RegistrationHost } from "./registration.ts";
 import type { Adapter } from "./adapter.ts";
@@ -44,9 +45,10 @@ type Input = { text: string; bytes: number; problem?: undefined } | { problem: E
 // A session is its reader's handlers, its outbox's listener and its pacer's host itself, rather
 // than holding closures for them: 10,000 idle connections must fit in the server's memory budget.
 export class Session
-  implements Member, CommandContext, LineHandlers, OverflowListener, PacerHost<Input>, RegistrationHost
+  implements Device, CommandContext, LineHandlers, OverflowListener, PacerHost<Input>, RegistrationHost
 {
-  name = "";
+  /** Who it is in the chat, once it is in (several connections of one account share one). */
+  member: Person | undefined;
   mode: Mode = "text";
   /** Where it is in its life: registering, chatting, closed (its adapter reads it). */
   phase: Phase = "registering";
@@ -125,7 +127,18 @@ export class Session
     return `${this.address}:${this.port}`;
   }
 
+  /** Its name in the chat ("" before it has one). */
+  get name(): string {
+    return this.member?.name ?? "";
+  }
+
+  /** CommandContext.me: the member it is (commands run only once it is in the chat). */
   get me(): Member {
+    return this.member!;
+  }
+
+  /** CommandContext.device: this connection. */
+  get device(): Device {
     return this;
   }
 
@@ -178,28 +191,17 @@ export class Session
     });
   }
 
-  // Member: kept by the hub.
-  readonly rooms: Room[] = [];
-  /** The registered name this connection logged in to (its key), if any: set at joining and by /register. */
-  account: string | undefined;
-  /** Name keys of users whose lines and private messages it does not want (/ignore). */
-  ignoring: Map<string, string> | undefined;
+  // Device: kept by the hub.
 
   /** The network it connects from (a guest's ban covers it). */
   get network(): string {
     return networkOf(this.address, this.env.limits.networkBits);
   }
-  /** When it joined, and when it last sent a line (for /whois). */
-  since = 0;
-  visit: string | undefined;
-  /** Member.oper: the admin whose rights IRC's OPER gave this connection. */
-  oper: string | undefined;
-  /** Member.echo: its own lines come back to it (the page asks, with /ws?echo=1). */
+  /** Device.echo: its own lines come back to it (the page asks, with /ws?echo=1). */
   echo = false;
-  lastActive = 0;
   readonly historyFrom = new Map<string, Cursor>();
+  /** Its current room: where its plain lines go. */
   room: Room | undefined;
-  lastPmFrom?: Member;
 
   /** The answer when someone online already has `name` or one like it, for joining and /nick alike. */
   nameTaken(name: string): ErrorEvent {
@@ -213,9 +215,9 @@ export class Session
     const old = this.name;
     if (check.name === old) return this.reply(error("bad-usage", `You are already ${old}.`));
     const holder = this.hub.find(check.name);
-    if (holder && holder !== this) return this.reply(this.nameTaken(check.name));
+    if (holder && holder !== this.member) return this.reply(this.nameTaken(check.name));
     // A new spelling of our own name needs no claim, nor a look at who owns it.
-    if (holder === this) return this.renameTo(check.name, true);
+    if (holder === this.member) return this.renameTo(check.name, true);
     // A registered name (another's, or a bot's) or a banned one is not to be taken by a rename.
     nameStanding(this, check.name, (standing) => {
       if (this.phase !== "chatting") return;
@@ -225,7 +227,7 @@ export class Session
       }
       const account = standing.account;
       if (account?.bot) return this.reply(botNameError(account.name));
-      if (account && foldName(account.name) !== this.account) {
+      if (account && foldName(account.name) !== this.member?.account) {
         return this.reply(error("name-registered", `${account.name} is a registered name: only its owner can use it (they log in as it).`));
       }
       this.renameTo(check.name, this.hub.claim(check.name));
@@ -235,7 +237,7 @@ export class Session
   private renameTo(name: string, claim: true | Promise<boolean>): void {
     const old = this.name;
     this.afterClaim(claim, name, (won) => {
-      if (!won || !this.hub.rename(this, name, this.now())) return this.reply(this.nameTaken(name));
+      if (!won || !this.member || !this.hub.rename(this.member, name, this.now())) return this.reply(this.nameTaken(name));
       this.log(`~ ${old} is now ${this.name}`);
     });
   }
@@ -301,7 +303,7 @@ export class Session
     this.outbox.sendTurn(parts, seqs);
   }
 
-  /** Member: an event for this connection alone (a private message, a notice), in its own words. */
+  /** Device: an event for this connection alone (a private message, a notice), in its own words. */
   tell(event: ServerEvent): void {
     this.outbox.send(this.adapter.render(event));
   }
@@ -425,7 +427,7 @@ export class Session
     this.closeAfterFlush();
   }
 
-  /** Member: put out by a server admin. */
+  /** Device: put out by a server admin. */
   drop(why: ErrorEvent, reason: LeaveReason, message: string): void {
     this.kick(why, reason, message);
   }
@@ -441,8 +443,17 @@ export class Session
   private leave(reason: LeaveReason, message?: string): void {
     const wasJoined = this.phase === "chatting";
     this.phase = "closed";
-    if (!wasJoined || !this.hub.remove(this, reason, this.now(), message)) return;
-    this.log(`- ${this.name} left (${LEAVE_WORDS[reason]}), ${this.hub.size} online`);
+    const member = this.member;
+    if (!wasJoined || !member) return;
+    this.adapter.left?.();
+    // Another device of the same account stays: only this connection goes.
+    if (member.devices.length > 1) {
+      member.detach(this);
+      return this.log(`- ${member.name}: a connection closed (${LEAVE_WORDS[reason]}), ${member.devices.length} left`);
+    }
+    const removed = this.hub.remove(member, reason, this.now(), message); // what it said of itself still there (WHOWAS)
+    member.detach(this);
+    if (removed) this.log(`- ${member.name} left (${LEAVE_WORDS[reason]}), ${this.hub.size} online`);
   }
 
   /** On connect: the door's first words (a prompt in plain text; nothing on IRC). */
@@ -519,13 +530,17 @@ export class Session
     this.mode = "json";
   }
 
-  /** Joins the chat as `name` (claimed already); false if someone took it meanwhile. */
-  joinAs(name: string, replay: Replay | undefined, login: Login | undefined): boolean {
-    if (!this.enterChat(name, login)) return false;
-    const joined = this.hub.join(this, this.hub.lobby, this.now(), true, replay);
+  /** Joins the chat as `name` (claimed already): undefined, or why it can't (someone took the name meanwhile, its devices are all in use). */
+  joinAs(name: string, replay: Replay | undefined, login: Login | undefined): ErrorEvent | undefined {
+    const refused = this.enterChat(name, login);
+    if (refused) return refused;
+    const member = this.member!;
+    // Another device of someone in rooms already: welcomed to where they are, not to the lobby.
+    if (member.devices.length > 1 && member.rooms.length > 0) return this.welcomeAnother(replay);
+    const joined = this.hub.join(member, this.hub.lobby, this.now(), true, replay, undefined, undefined, this);
     if (!joined.ok) {
       this.reply(joined.error); // only if --max-rooms-per-user is 0
-      return true;
+      return undefined;
     }
     // Who is in as /users lists it: in a big room the first names and the counts, not a 70 KB
     // list to each of 10,000 users reconnecting at once.
@@ -534,27 +549,63 @@ export class Session
     showReplay(this, room, replay);
     // The log says the door when it is not bunchat's own port, as for IRC: "(web)".
     this.log(`+ ${this.name} joined from ${this.peer}${this.door === "web" ? " (web)" : ""}, ${this.hub.size} online`);
-    return true;
+    return undefined;
   }
 
-  /** In the chat as `name` (claimed already), in no room yet; false if someone took the name meanwhile. */
-  enterChat(name: string, login: Login | undefined): boolean {
-    this.name = name;
-    this.account = login?.key;
-    if (login && login.ignores.length > 0) this.ignoring = ignoreList(login.ignores);
-    this.since = this.lastActive = this.now();
-    this.visit = newVisit();
-    if (!this.hub.add(this)) {
-      this.name = "";
-      return false;
+  /**
+   * A device of a user who is in the chat already: welcomed to the lobby if they are in it (else
+   * their newest room), with every other room they are in after it; nobody else is told.
+   */
+  private welcomeAnother(replay: Replay | undefined): undefined {
+    const member = this.member!;
+    const lobby = this.hub.room(this.hub.lobby);
+    const room = lobby && member.rooms.includes(lobby) ? lobby : member.rooms[member.rooms.length - 1]!;
+    this.room = room;
+    this.reply({ type: "welcome", name: member.name, room: room.name, rooms: member.rooms.map((r) => r.name), ...room.summary() });
+    if (room === lobby) showReplay(this, room, replay);
+    this.showRoomsOf(room);
+    return undefined;
+  }
+
+  /** A device of a user in rooms already is told of each (IRC: a JOIN each), but `shown` (its welcome's). */
+  showRoomsOf(shown?: Room): void {
+    const member = this.member!;
+    if (member.devices.length < 2) return;
+    for (const room of member.rooms) if (room !== shown) this.reply(room.event(true, true));
+    this.log(`+ ${member.name}: another connection from ${this.peer} (${this.door}), ${member.devices.length} in all`);
+  }
+
+  /**
+   * In the chat as `name` (claimed already), in no room yet: a new member, or another device of a
+   * registered user online already (`login` proves it is theirs). Undefined, or why not.
+   */
+  enterChat(name: string, login: Login | undefined): ErrorEvent | undefined {
+    const holder = this.hub.find(name);
+    let member: Person;
+    if (holder) {
+      if (!(holder instanceof Person) || login === undefined || holder.account !== login.key) return this.nameTaken(name);
+      const most = this.env.limits.maxDevices;
+      if (holder.devices.length >= most) {
+        return error("too-many-devices", `${holder.name} is online from ${holder.devices.length} connections, the most one user may have here; close one of them first.`);
+      }
+      member = holder;
+    } else {
+      member = new Person(name, this.now());
+      member.account = login?.key;
+      if (login && login.ignores.length > 0) member.ignoring = ignoreList(login.ignores);
+      member.visit = newVisit();
+      member.attach(this); // before it is added: a member here has a connection
+      if (!this.hub.add(member)) return this.nameTaken(name);
     }
+    member.attach(this);
+    this.member = member;
     this.phase = "chatting";
     this.adapter.joined?.();
     // The chat starts with a full flood budget, as the bundled client's own copy does: the hello,
     // a password and the names tried were registration, limited by the failed-attempt rules.
     const { burstLines, linesPerSecond } = this.env.limits;
     if (this.budget) this.budget = new FloodBudget(burstLines, linesPerSecond, this.now());
-    return true;
+    return undefined;
   }
 }
 

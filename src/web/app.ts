@@ -276,8 +276,9 @@ function enteredRoom(event: Extract<ServerEvent, { type: "room" }>): void {
   page.setMembers(view, event.users, event.away, event.count);
   view.topic = event.topic?.text ?? "";
   page.setSettings(view, event.settings);
-  page.currentRoom = event.room;
   if (event.joined) view.lines.replaceChildren(); // its history follows
+  if (event.elsewhere) return page.system(view, firstLine(words(event))); // joined from another device: this page stays where it is
+  page.currentRoom = event.room;
   page.show(view);
   if (event.joined) page.system(view, firstLine(words(event))); // the topic and who is in it show in their places
 }

@@ -48,7 +48,7 @@ export function hubsBehaviour(label: string, make: MakeHubs): void {
       await seen(a, "Kim");
       await seen(b, "Sam");
       const room = a.room(a.lobby)!;
-      a.say(room, { type: "public", id: a.nextId(), room: room.name, from: "Sam", text: "hello from a", ts: Date.now() }, sam);
+      a.say(room, { type: "public", id: a.nextId(), room: room.name, from: "Sam", text: "hello from a", ts: Date.now() }, sam, sam);
       await until(() => kim.text().includes("Sam: hello from a"));
       await Bun.sleep(50); // anything more would have come in the same envelope
       expect(kim.lines().filter((l) => l.endsWith("hello from a"))).toEqual(["Sam: hello from a"]);

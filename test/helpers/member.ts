@@ -3,10 +3,11 @@
 // into place, as an outbox does).
 
 import type { Mode } from "../../src/protocol/events.ts";
-import type { Member } from "../../src/core/room.ts";
+import type { Device, Member } from "../../src/core/room.ts";
 import { Encoded } from "../../src/render/codec.ts";
 
-export type RecordingMember = Member & { got: Uint8Array[]; text(): string; lines(): string[] };
+/** A member with one connection, itself: what it is sent, and its current room, are on the one object. */
+export type RecordingMember = Member & Device & { got: Uint8Array[]; text(): string; lines(): string[] };
 
 export function member(name: string, mode: Mode = "text"): RecordingMember {
   const got: Uint8Array[] = [];
@@ -20,10 +21,11 @@ export function member(name: string, mode: Mode = "text"): RecordingMember {
     seqs.splice(i, 0, at);
   };
   const text = () => got.map((b) => new TextDecoder().decode(b)).join("");
-  return {
+  const m: RecordingMember = {
     name,
     mode,
     got,
+    devices: [],
     rooms: [],
     room: undefined,
     get lastHeldSeq() {
@@ -35,4 +37,6 @@ export function member(name: string, mode: Mode = "text"): RecordingMember {
     text,
     lines: () => text().split("\n").filter(Boolean),
   };
+  (m.devices as Device[]).push(m);
+  return m;
 }

@@ -22,6 +22,7 @@ function setup() {
     const answers: ServerEvent[] = [];
     const ctx: CommandContext = {
       me,
+      device: me,
       hub,
       reply: (event: ServerEvent | Encoded) => void answers.push("event" in event ? event.event : event),
       quit: () => void hub.remove(me, "quit", clock.now()),

@@ -25,8 +25,8 @@ function makeHub(options: HubOptions = {}) {
     if (!result.ok) throw new Error(result.error.message);
     return result.room;
   };
-  const say = (from: Member, text: string, room = from.room!) =>
-    hub.say(room, { type: "public", id: hub.nextId(), room: room.name, from: from.name, text, ts: 1 }, from);
+  const say = (from: RecordingMember, text: string, room = from.room!) =>
+    hub.say(room, { type: "public", id: hub.nextId(), room: room.name, from: from.name, text, ts: 1 }, from, from);
   const turn = () => {
     clock.advance(1000);
     hub.turns.flushHeld();

@@ -108,7 +108,7 @@ describe("presence batching", () => {
     join(member("Bo"));
     turn(); // within Ann's window: waiting
     const cy = join(member("Cy"));
-    hub.say(cy.room!, { type: "public", id: "1", room: "#lobby", from: "Cy", text: "hello", ts: 1 }, cy);
+    hub.say(cy.room!, { type: "public", id: "1", room: "#lobby", from: "Cy", text: "hello", ts: 1 }, cy, cy);
     turn();
     expect(ann.lines()).toEqual(["--> 2 joined the chat: Bo, Cy", "Cy: hello"]);
   });

@@ -406,7 +406,7 @@ describe("shutdown", () => {
     // can't go out. Only the grace period ends his wait. (The kernel's buffers vary: 200 KB at a
     // time, up to 20 MB, not a fixed amount that one machine's buffers might swallow whole.)
     sam.pause();
-    const stuck = (t.server.hub.find("Sam") as Session).outbox;
+    const stuck = (t.server.hub.find("Sam")!.devices[0] as Session).outbox;
     const filler = "x".repeat(4000);
     let said = 0;
     for (let batch = 0; batch < 100 && stuck.queuedBytes === 0; batch++) {

@@ -54,9 +54,13 @@ export function accountBehaviour(label: string, make: MakeAccountServer): void {
       const json = await asked(t, "sam", "json");
       json.send("correct-horse");
       expect(await json.event("welcome")).toMatchObject({ name: "Sam" }); // as registered, not as typed
+      // Online: its password is asked all the same (the right one makes another device of Sam's), and only it lets in.
       const other = await t.connect();
       other.send("Sam");
-      await other.seen('! The name "Sam" is taken by Sam.'); // online: taken, as any name
+      await other.seen(/^Sam is a registered name\. Password/);
+      other.send("wrong-horse");
+      await other.seen("! Wrong password for Sam.");
+      expect(t.server.hub.find("Sam")?.devices).toHaveLength(1);
     });
 
     test("/register, /passwd and /unregister check what they are given; the new password works, the old does not", async () => {

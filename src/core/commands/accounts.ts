@@ -2,7 +2,7 @@
 // /unignore, /whois. Passwords are hashed through the hub's bounded queue and never logged.
 
 import { splitFirst } from "../../protocol/commands.ts";
-import type { ErrorEvent, RoomSettings } from "../../protocol/events.ts";
+import type { Door, ErrorEvent, RoomSettings } from "../../protocol/events.ts";
 import { foldName, hasNameShape } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, unknownUser } from "./kit.ts";
@@ -178,6 +178,7 @@ export const accountCommands = {
         ...(away !== undefined ? { away } : {}),
         rooms: seen.map((r) => r.name),
         ...(member.node !== undefined ? { elsewhere: true } : {}),
+        ...doorsOf(member),
         ...(ctx.hub.isAdmin(member) ? { admin: true } : {}),
         ...operatorOf(member, seen),
         ...settingsOfRooms(seen, ctx.me),
@@ -250,4 +251,10 @@ function operatorOf(member: Member, rooms: readonly Room[]): { operator?: string
   const key = roleKey(member);
   const run = rooms.filter((r) => runs(r.roles, key)).map((r) => r.name);
   return run.length > 0 ? { operator: run } : {};
+}
+
+/** The doors of a member's connections here, for /whois (none for one on another node). */
+function doorsOf(member: Member): { doors?: Door[] } {
+  const doors = member.devices.flatMap((d) => (d.door ? [d.door] : []));
+  return doors.length > 0 ? { doors } : {};
 }

@@ -4,7 +4,7 @@
 // moderation.ts; what they share in command-kit.ts.
 
 import { type CommandName, lookupCommand, splitFirst, suggestCommand } from "../../protocol/commands.ts";
-import type { ErrorEvent, ServerEvent } from "../../protocol/events.ts";
+import type { ErrorEvent } from "../../protocol/events.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { isNamePrefix } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
@@ -36,7 +36,6 @@ import { storeFailed } from "../messages.ts";
 import { moderationCommands } from "./moderation.ts";
 import { tokenCommands } from "./tokens.ts";
 import { roomCommands } from "./rooms.ts";
-import { settingsOf } from "../settings.ts";
 
 /** Lines /history shows when not told how many. */
 export const HISTORY_DEFAULT = 50;
@@ -64,7 +63,7 @@ const chatCommands = {
   me(ctx, args) {
     const text = sanitizeText(args).trim();
     if (text === "") return badUsage(ctx, "me", "Say what you are doing.");
-    const room = ctx.me.room;
+    const room = ctx.device.room;
     if (!room) return ctx.reply(notInRoom());
     const refused = say(ctx, room, { type: "action", id: ctx.hub.nextId(), room: room.name, from: ctx.me.name, text, ts: ctx.now() });
     if (refused) ctx.reply(refused);
@@ -78,10 +77,10 @@ const chatCommands = {
     const known = ctx.hub.room(name);
     const replay = known?.has(ctx.me) ? undefined : ctx.hub.keeping.replay(name);
     ctx.after(replay, (past) => {
-      const result = ctx.hub.join(ctx.me, name, ctx.now(), true, past, undefined, key === "" ? undefined : key);
+      const result = ctx.hub.join(ctx.me, name, ctx.now(), true, past, undefined, key === "" ? undefined : key, ctx.device);
       if (!result.ok) return ctx.reply(result.error);
       const { room, joined } = result;
-      ctx.reply(roomEvent(room, joined));
+      ctx.reply(room.event(joined));
       if (!joined) return;
       showReplay(ctx, room, past);
       ctx.log(`+ ${ctx.me.name} joined ${room.name}, ${room.size} in it`);
@@ -90,15 +89,15 @@ const chatCommands = {
   part(ctx, args) {
     const [first, rest] = splitFirst(args);
     const named = first.startsWith("#");
-    const room = named ? ctx.hub.room(first) : ctx.me.room;
+    const room = named ? ctx.hub.room(first) : ctx.device.room;
     if (!room || !ctx.me.rooms.includes(room)) {
       const none = "You are in no room, so there is none to leave: /join one (/rooms lists them).";
       return ctx.reply(error("not-in-room", named ? `You are not in ${sanitizeText(first).slice(0, 40)}.` : none));
     }
     const message = reason(named ? rest : args);
-    ctx.hub.part(ctx.me, room, message, ctx.now());
+    ctx.hub.part(ctx.me, room, message, ctx.now(), "parted", ctx.device);
     ctx.historyFrom.delete(room.name);
-    const current = ctx.me.room;
+    const current = ctx.device.room;
     ctx.reply({ type: "parted", room: room.name, ...(current ? { current: current.name } : {}) });
     ctx.log(`- ${ctx.me.name} left ${room.name}`);
   },
@@ -110,7 +109,7 @@ const chatCommands = {
     ctx.reply(ctx.hub.roomList(ctx.me, prefix === "#" ? "" : prefix));
   },
   topic(ctx, args) {
-    const room = ctx.me.room;
+    const room = ctx.device.room;
     if (!room) return ctx.reply(notInRoom());
     if (args === "") return ctx.reply({ type: "topic-is", room: room.name, ...(room.topic ? { topic: room.topic } : {}) });
     if (args === "lock" || args === "unlock") {
@@ -137,7 +136,7 @@ const chatCommands = {
   history(ctx, args) {
     const store = ctx.hub.history;
     if (!store) return ctx.reply(noHistory());
-    const room = ctx.me.room;
+    const room = ctx.device.room;
     if (!room) return ctx.reply(notInRoom());
     const [first] = splitFirst(args);
     if (first !== "" && !/^[0-9]{1,9}$/.test(first)) return badUsage(ctx, "history", "Say how many lines, as a number.");
@@ -202,7 +201,7 @@ const chatCommands = {
       return badUsage(ctx, "users", `Names hold only A-Z, a-z, 0-9, _ and -, so none starts with that.`);
     }
     // In no room, /users lists everyone.
-    ctx.reply(ctx.hub.users(everyone ? undefined : ctx.me.room, prefix));
+    ctx.reply(ctx.hub.users(everyone ? undefined : ctx.device.room, prefix));
   },
   help(ctx, args) {
     if (args === "") return ctx.reply({ type: "help" });
@@ -271,11 +270,6 @@ function noHistory(): ErrorEvent {
   return error("no-history", "This server keeps no history.");
 }
 
-/** A room as its joiner sees it: who is in and the topic. */
-function roomEvent(room: Room, joined: boolean): ServerEvent {
-  const settings = settingsOf(room.roles, true);
-  return { type: "room", room: room.name, joined, ...room.summary(), ...(settings ? { settings } : {}) };
-}
 
 /** /pm and /reply: to one member only, with the sender's copy; an away member's reason goes back. */
 function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: CommandName): void {
@@ -291,7 +285,9 @@ function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: 
     );
   }
   to.lastPmFrom = ctx.me;
-  ctx.reply({ type: "private-sent", id, to: to.name, text, ts, ...tags });
+  const sent = { type: "private-sent", id, to: to.name, text, ts, ...tags } as const;
+  ctx.reply(sent);
+  for (const d of ctx.me.devices) if (d !== ctx.device) d.tell({ ...sent, elsewhere: true }); // the sender's other devices
   const away = ctx.hub.awayReason(to);
   if (away !== undefined) ctx.reply({ type: "away-notice", name: to.name, reason: away });
   ctx.log(`[Private message from ${ctx.me.name} to ${to.name}]`);

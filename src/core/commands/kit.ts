@@ -9,12 +9,15 @@ import { LIMITS } from "../../protocol/limits.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { Cursor, Maybe } from "../../store/history.ts";
 import type { Hub } from "../hub.ts";
-import type { Member, Room } from "../room.ts";
+import type { Device, Member, Room } from "../room.ts";
 import { utcMinute } from "../../render/text.ts";
 
 /** What a command may touch: the hub, its own session, the clock and the log. */
 export interface CommandContext {
+  /** Who runs the command: the member, whichever of its connections it came from. */
   readonly me: Member;
+  /** The connection it came from: its current room, and where its answers go. */
+  readonly device: Device;
   readonly hub: Hub;
   /** An event for this user only; an Encoded one is shared (the /users reply, encoded once per change). */
   reply(event: ServerEvent | Encoded): void;
@@ -68,7 +71,7 @@ export function mayRun(ctx: CommandContext, name: CommandName, args: string): Er
   const spec = commandSpec(name);
   if (spec.who === "anyone" || (spec.showsToAnyone && args.trim() === "") || ctx.hub.isAdmin(ctx.me)) return undefined;
   if (spec.who === "admins") return error("not-allowed", `Only server admins can use /${name} (--admin, logged in to their registered name).`);
-  const room = ctx.me.room;
+  const room = ctx.device.room;
   // A room no registered user owns is run by its operators, owners' commands included.
   if (room && (spec.who === "operators" || room.roles.owner === undefined ? ctx.hub.rules.isOp(ctx.me, room) : room.roles.owner === ctx.me.account)) return undefined;
   const whose = spec.who === "owners" ? "owner" : "operators";
@@ -90,8 +93,8 @@ export function say(ctx: CommandContext, room: Room, event: Extract<ServerEvent,
   if (room.roles.moderated && !ctx.hub.rules.isOp(ctx.me, room) && !ctx.hub.rules.isVoiced(ctx.me, room)) {
     return error("not-allowed", `${room.name} is moderated: only its operators and those with voice speak (ask one of its operators for /voice). That was not sent.`);
   }
-  ctx.hub.say(room, event, ctx.me);
-  if (ctx.me.echo) ctx.reply(event); // its own line back, with its id (the page shows it from this)
+  ctx.hub.say(room, event, ctx.me, ctx.device);
+  if (ctx.device.echo) ctx.reply(event); // its own line back, with its id (the page shows it from this)
   if (ctx.logsChatLine()) ctx.log(saidLogLine(ctx.hub, event)); // in a flood, counted rather than worded
   return undefined;
 }

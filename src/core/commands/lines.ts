@@ -11,7 +11,7 @@ import { badUsage, type CommandContext, type Handler, reason, say } from "./kit.
 
 /** The line `ref` names in `ctx.me`'s current room, then `then` with it; the refusal goes back to them. */
 function withLine(ctx: CommandContext, ref: LineRef, then: (found: FoundLine) => void): void {
-  ctx.after(ctx.hub.messages.find(ctx.me, ctx.me.room, ref), (result) => ("type" in result ? ctx.reply(result) : then(result)));
+  ctx.after(ctx.hub.messages.find(ctx.me, ctx.device.room, ref), (result) => ("type" in result ? ctx.reply(result) : then(result)));
 }
 
 /** A line's reference and the rest, or the usage hint for `command` when the first word is not one. */

@@ -18,7 +18,7 @@ export const moderationCommands = {
     const [name, rest] = splitFirst(args);
     if (name === "") return badUsage(ctx, "kick", "Say whom.");
     const me = ctx.me;
-    const room = me.room;
+    const room = ctx.device.room;
     if (!ctx.hub.isAdmin(me)) {
       // An operator: out of the current room.
       if (!room || !ctx.hub.rules.isOp(me, room)) {
@@ -61,7 +61,7 @@ export const moderationCommands = {
   },
   unmute(ctx, args) {
     const [name] = splitFirst(args);
-    const room = ctx.me.room;
+    const room = ctx.device.room;
     if (name === "") return badUsage(ctx, "unmute", "Say whom.");
     if (!room || !ctx.hub.rules.isOp(ctx.me, room)) return ctx.reply(error("not-allowed", "Only a room's operators (and server admins) can unmute."));
     const key = foldName(name);
@@ -74,7 +74,7 @@ export const moderationCommands = {
     ctx.log(`! ${ctx.me.name} unmuted ${name} in ${room.name}`);
   },
   ban(ctx, args) {
-    if (!ctx.hub.isAdmin(ctx.me) && ctx.me.room && ctx.hub.rules.isOp(ctx.me, ctx.me.room)) return roomBan(ctx, args, ctx.me.room);
+    if (!ctx.hub.isAdmin(ctx.me) && ctx.device.room && ctx.hub.rules.isOp(ctx.me, ctx.device.room)) return roomBan(ctx, args, ctx.device.room);
     const refused = adminOnly(ctx, "ban");
     if (refused) return ctx.reply(refused);
     const store = ctx.hub.bans;
@@ -128,7 +128,7 @@ export const moderationCommands = {
     );
   },
   unban(ctx, args) {
-    const room = ctx.me.room;
+    const room = ctx.device.room;
     if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.rules.isOp(ctx.me, room)) return roomUnban(ctx, room, args);
     const refused = adminOnly(ctx, "unban");
     if (refused) return ctx.reply(refused);
@@ -145,7 +145,7 @@ export const moderationCommands = {
     });
   },
   bans(ctx) {
-    const room = ctx.me.room;
+    const room = ctx.device.room;
     if (!ctx.hub.isAdmin(ctx.me) && room && ctx.hub.rules.isOp(ctx.me, room)) {
       const now = ctx.now();
       const live = Object.entries(room.roles.banned ?? {}).filter(([, until]) => inForce(until, now));
@@ -193,7 +193,7 @@ export function kickFromRoom(ctx: CommandContext, room: Room, target: Member, re
  * target be in it, not be the actor, and not be a server admin.
  */
 function moderated(ctx: CommandContext, name: string, command: CommandName): { room: Room; target: Member } | ErrorEvent {
-  const room = ctx.me.room;
+  const room = ctx.device.room;
   if (name === "") return error("bad-usage", `Say whom. Usage: ${usage(command)}`);
   if (!room || !ctx.hub.rules.isOp(ctx.me, room)) return error("not-allowed", `Only a room's operators (and server admins) can use /${command}.`);
   const target = ctx.hub.find(name);
@@ -219,7 +219,7 @@ export function roomUnban(ctx: CommandContext, room: Room, args: string): void {
  * An operator's /ban (IRC's MODE +b, an admin's too: of the channel, not the server): out of
  * `room` (if in it), and kept out, for a while or until /unban.
  */
-export function roomBan(ctx: CommandContext, args: string, room = ctx.me.room!): void {
+export function roomBan(ctx: CommandContext, args: string, room = ctx.device.room!): void {
   const [name, rest] = splitFirst(args);
   if (name === "" || !hasNameShape(name)) return badUsage(ctx, "ban", "Say whom.");
   const key = foldName(name);
@@ -261,7 +261,7 @@ export function roomBan(ctx: CommandContext, args: string, room = ctx.me.room!):
  */
 function changeOp(ctx: CommandContext, args: string, command: "op" | "deop"): void {
   const [name] = splitFirst(args);
-  const room = ctx.me.room;
+  const room = ctx.device.room;
   const me = ctx.me;
   if (name === "") return badUsage(ctx, command, "Say whom.");
   if (!room) return ctx.reply(error("not-in-room", "You are in no room: /op and /deop act on your current room."));

@@ -17,7 +17,7 @@ export const INVITE_AGAIN_MS = 60_000;
 
 export const roomCommands = {
   room(ctx, args) {
-    const room = ctx.me.room;
+    const room = ctx.device.room;
     if (!room) return ctx.reply(notInRoom());
     if (args.trim() === "") return ctx.reply({ type: "notice", text: describe(room), ts: ctx.now() });
     const changes = parseChanges(args);
@@ -34,7 +34,7 @@ export const roomCommands = {
     const [target, rest] = splitFirst(args);
     if (target === "") return badUsage(ctx, "invite", "Say whom to invite.");
     const named = rest.trim();
-    const room = named === "" ? ctx.me.room : ctx.hub.room(named);
+    const room = named === "" ? ctx.device.room : ctx.hub.room(named);
     // A room one is not in reads the same whether it exists or not (a secret one must not show).
     if (!room || !room.has(ctx.me)) {
       return ctx.reply(named === "" ? notInRoom() : error("not-in-room", `You are not in ${sanitizeText(named).slice(0, 40)}: invite people to a room you are in.`));
@@ -130,7 +130,7 @@ function changeVoice(ctx: CommandContext, args: string, give: boolean): void {
   const command = give ? "voice" : "devoice";
   const [name] = splitFirst(args);
   if (name === "") return badUsage(ctx, command, "Say whom.");
-  const room = ctx.me.room; // mayRun: an operator of it, or an admin
+  const room = ctx.device.room; // mayRun: an operator of it, or an admin
   if (!room) return ctx.reply(notInRoom());
   const target = ctx.hub.find(name);
   if (!target || !room.has(target)) return ctx.reply(error("not-in-room", `${sanitizeText(name).slice(0, 32)} is not in ${room.name}.`));

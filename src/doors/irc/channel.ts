@@ -12,7 +12,7 @@ import type { IrcCommandHost } from "./commands.ts";
  */
 export function channel(c: IrcCommandHost, name: string): Room | undefined {
   const room = c.hub.room(name);
-  return room && c.hub.visibleTo(room, c.session) ? room : undefined;
+  return room && c.hub.visibleTo(room, c.session.me) ? room : undefined;
 }
 
 /** 403 for a channel that does not exist (or is secret, to a non-member). */
@@ -29,7 +29,7 @@ export function runIn(c: IrcCommandHost, room: Room, command: string, args: stri
   const current = session.room;
   session.room = room;
   runCommand(session, command, args);
-  if (current && session.rooms.includes(current)) session.room = current;
+  if (current && session.me.rooms.includes(current)) session.room = current;
 }
 
 /** 442: a channel c client is not on. */

@@ -93,7 +93,7 @@ const COMMANDS: Record<string, IrcCommand> = {
     min: 0, // "PING :" (an empty token) is answered; only none at all is ERR_NOORIGIN
     run(s, p) {
       if (p[0] === undefined) return s.send(s.out.numeric(N.ERR_NOORIGIN, ["No origin specified"]));
-      for (const room of s.session.rooms) room.flushPresence(); // what happened before the PING comes before its PONG
+      for (const room of s.session.me.rooms) room.flushPresence(); // what happened before the PING comes before its PONG
       s.send(ircLine(s.server, "PONG", [s.server, p[0]], true));
     },
   },
@@ -166,7 +166,7 @@ const COMMANDS: Record<string, IrcCommand> = {
 /** JOIN #a,#b key-a,key-b: each with its key (a key is never part of a room name: no space, no comma). */
 function joinChannels(c: IrcCommandHost, list: string, keyList: string | undefined): void {
   if (list === "0") {
-    for (const room of [...c.session.rooms]) runCommand(c.session, "part", room.name);
+    for (const room of [...c.session.me.rooms]) runCommand(c.session, "part", room.name);
     return;
   }
   const keys = keyList?.split(",") ?? [];
@@ -175,7 +175,7 @@ function joinChannels(c: IrcCommandHost, list: string, keyList: string | undefin
     c.target = name;
     if (!name.startsWith("#")) return c.send(c.out.numeric(N.ERR_NOSUCHCHANNEL, [name, "No such channel: room names start with #"]));
     const room = c.hub.room(name);
-    if (room?.has(c.session)) return; // IRC: joining a channel one is in says nothing
+    if (room?.has(c.session.me)) return; // IRC: joining a channel one is in says nothing
     const key = keys[i];
     runCommand(c.session, "join", key && !/\s/.test(key) ? `${name} ${key}` : name);
   });
@@ -189,7 +189,7 @@ function partChannels(c: IrcCommandHost, list: string, message: string | undefin
       noSuchChannel(c, name);
       continue;
     }
-    if (!room.has(c.session)) {
+    if (!room.has(c.session.me)) {
       c.send(notOn(c, name));
       continue;
     }
@@ -201,7 +201,7 @@ function partChannels(c: IrcCommandHost, list: string, message: string | undefin
 
 function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: string | undefined, raw: string | undefined, m: IrcMessage): void {
   const quiet = command === "NOTICE"; // IRC: no automatic reply to a NOTICE, errors included
-  c.session.lastActive = c.now(); // for WHOIS's idle time
+  c.session.member!.lastActive = c.now(); // for WHOIS's idle time
   if (!to) return quiet ? undefined : c.send(c.out.numeric(N.ERR_NORECIPIENT, [`No recipient given (${command})`]));
   if (raw === undefined || raw === "") return quiet ? undefined : c.send(c.out.numeric(N.ERR_NOTEXTTOSEND, ["No text to send"]));
   const action = /^\u0001ACTION (.*?)\u0001?$/s.exec(raw);
@@ -224,7 +224,7 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
         continue;
       }
       // +n (every room but those set "external"): only members send lines to it.
-      if (!room.has(c.session) && !room.roles.external) {
+      if (!room.has(c.session.me) && !room.roles.external) {
         if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, "Cannot send to channel (+n): join it first"]));
         continue;
       }
@@ -249,7 +249,7 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
       // A line that answers another (+draft/reply) carries its quote when the line is found here.
       const ref = taggedLine(m);
       if (!ref || !c.hub.history || only) say1(undefined);
-      else c.session.after(c.hub.messages.find(c.session, room, ref), (line) => say1("type" in line ? undefined : quoteOf(line.line.event)));
+      else c.session.after(c.hub.messages.find(c.session.me, room, ref), (line) => say1("type" in line ? undefined : quoteOf(line.line.event)));
       continue;
     }
     const user = c.hub.find(target);
@@ -258,7 +258,7 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
       continue;
     }
     const text = fit(user.name);
-    if (user === c.session) {
+    if (user === c.session.me) {
       // To oneself, as IRC allows: delivered, and echoed (the echo answers a labeled command).
       const said = { id: c.hub.nextId(), text: action ? `* ${c.name} ${text}` : text, ts: c.now(), ...(quiet ? { notice: true as const } : {}), ...(c.clientTags ? { tags: c.clientTags } : {}) };
       c.tellDirect({ type: "private", from: c.name, ...said });
@@ -274,7 +274,7 @@ function topicCommand(c: IrcCommandHost, name: string, text: string | undefined)
   const room = channel(c, name);
   if (!room) return noSuchChannel(c, name);
   if (text === undefined) return c.send(c.out.topicLines(room));
-  if (!room.has(c.session)) return c.send(notOn(c, room.name));
+  if (!room.has(c.session.me)) return c.send(notOn(c, room.name));
   runIn(c, room, "topic", text === "" ? "-" : text);
 }
 
@@ -310,14 +310,14 @@ function whoCommand(c: IrcCommandHost, query: string | undefined, whox: Whox | u
       if (shown >= 200) break;
       const member = c.hub.find(n);
       if (!member || !pattern.test(n)) continue;
-      const room = member.rooms.find((r) => c.session.rooms.includes(r));
-      if (isInvisible(member) && member !== c.session && !room) continue;
+      const room = member.rooms.find((r) => c.session.me.rooms.includes(r));
+      if (isInvisible(member) && member !== c.session.me && !room) continue;
       out += c.out.whoLine(room?.name ?? "*", member, room, whox);
       shown++;
     }
   } else {
     const member = c.hub.find(target);
-    const room = member?.rooms.find((r) => c.session.rooms.includes(r)) ?? member?.rooms.find((r) => c.hub.visibleTo(r, c.session));
+    const room = member?.rooms.find((r) => c.session.me.rooms.includes(r)) ?? member?.rooms.find((r) => c.hub.visibleTo(r, c.session.me));
     if (member) out += c.out.whoLine(room?.name ?? "*", member, room, whox);
   }
   c.send(out + c.out.numeric(N.RPL_ENDOFWHO, [target, "End of WHO list"]));
@@ -340,7 +340,7 @@ function inviteCommand(c: IrcCommandHost, nick: string, name: string): void {
   if (!to) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [nick, "No such nick"]));
   const room = channel(c, name);
   if (!room) return noSuchChannel(c, name);
-  if (!room.has(c.session)) return c.send(notOn(c, room.name));
+  if (!room.has(c.session.me)) return c.send(notOn(c, room.name));
   if (room.has(to)) return c.send(c.out.numeric(N.ERR_USERONCHANNEL, [to.name, room.name, "is already on channel"]));
   c.target = room.name;
   runCommand(c.session, "invite", `${to.name} ${room.name}`);
@@ -352,7 +352,7 @@ function inviteList(c: IrcCommandHost): void {
   const now = c.now();
   let out = "";
   for (const room of c.hub.roomsWithInvites()) {
-    if (inviteFor(room.roles, key, now, c.session.visit)) out += c.out.numeric(N.RPL_INVITELIST, [room.name], false);
+    if (inviteFor(room.roles, key, now, c.session.me.visit)) out += c.out.numeric(N.RPL_INVITELIST, [room.name], false);
   }
   c.send(out + c.out.numeric(N.RPL_ENDOFINVITELIST, ["End of /INVITE list"]));
 }
@@ -361,8 +361,8 @@ function kickCommand(c: IrcCommandHost, name: string, nick: string, why: string 
   c.target = name;
   const room = channel(c, name);
   if (!room) return noSuchChannel(c, name);
-  if (!room.has(c.session)) return c.send(notOn(c, room.name));
-  if (!c.hub.rules.isOp(c.session, room)) return c.send(c.out.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not a channel operator"]));
+  if (!room.has(c.session.me)) return c.send(notOn(c, room.name));
+  if (!c.hub.rules.isOp(c.session.me, room)) return c.send(c.out.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not a channel operator"]));
   const target = c.hub.find(nick);
   if (!target) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [nick, "No such nick"]));
   if (!room.has(target)) return c.send(c.out.numeric(N.ERR_USERNOTINCHANNEL, [target.name, room.name, "They aren't on that channel"]));

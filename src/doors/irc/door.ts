@@ -17,6 +17,7 @@ import { looksLikeHttp } from "../../session/registration.ts";
 import type { Session } from "../../session/session.ts";
 import { command, type IrcCommandHost } from "./commands.ts";
 import { IrcRegistration, type IrcRegistrationHost } from "./registration.ts";
+import { monitorLeft } from "./monitor.ts";
 import { type IrcClient, IrcReplies, ircView, REDACTION_CAP } from "./replies.ts";
 
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
@@ -161,6 +162,11 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
 
   joined(): void {
     this.registration = undefined;
+  }
+
+  /** Its MONITOR list is this connection's: it goes with it. */
+  left(): void {
+    monitorLeft(this.hub, this.session);
   }
 
   /** CAP, before registering and after: LS, LIST, REQ, END. */

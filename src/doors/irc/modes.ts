@@ -25,7 +25,7 @@ export function modeCommand(c: IrcCommandHost, p: readonly string[]): void {
   const room = channel(c, target);
   if (!room) return noSuchChannel(c, target);
   if (change === undefined) {
-    const mode = modeString(room.roles, room.has(c.session)).split(" ");
+    const mode = modeString(room.roles, room.has(c.session.me)).split(" ");
     return c.send(c.out.numeric(N.RPL_CHANNELMODEIS, [room.name, ...mode], false) + c.out.numeric(N.RPL_CREATIONTIME, [room.name, String(Math.floor(room.created / 1000))], false));
   }
   channelModes(c, room, change, args);
@@ -81,8 +81,8 @@ function channelModes(c: IrcCommandHost, room: Room, change: string, args: reado
   }
   if (listBans) out += banList(c, room);
   if (settings.length > 0 || others.length > 0) {
-    if (!room.has(c.session)) return c.send(out + notOn(c, room.name));
-    if (!c.hub.rules.isOp(c.session, room)) return c.send(out + c.out.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not a channel operator"]));
+    if (!room.has(c.session.me)) return c.send(out + notOn(c, room.name));
+    if (!c.hub.rules.isOp(c.session.me, room)) return c.send(out + c.out.numeric(N.ERR_CHANOPRIVSNEEDED, [room.name, "You're not a channel operator"]));
   }
   if (out) c.send(out);
   if (settings.length > 0) changeSettings(c.session, room, settings);
@@ -127,7 +127,7 @@ const CHANNEL_MODE_LETTERS = `+${["b", "o", "v", ...SETTINGS.map((s) => s.letter
 
 /** User modes: +i (invisible to WHO masks), +w (takes WALLOPS), +B (a bot), +o (an admin who used OPER). */
 function userModes(c: IrcCommandHost): string {
-  return `+${c.user.invisible ? "i" : ""}${c.user.wallops ? "w" : ""}${c.user.bot ? "B" : ""}${c.session.oper !== undefined ? "o" : ""}`;
+  return `+${c.user.invisible ? "i" : ""}${c.user.wallops ? "w" : ""}${c.user.bot ? "B" : ""}${c.session.me.oper !== undefined ? "o" : ""}`;
 }
 
 /** MODE nick +iw-o: each letter on its own; +o comes from OPER alone, -o gives it up. */
@@ -145,7 +145,7 @@ function userModeChange(c: IrcCommandHost, change: string): void {
     if (letter === "i" && c.user.invisible !== plus) [c.user.invisible, changed] = [plus, true];
     else if (letter === "w" && (c.user.wallops === true) !== plus) [c.user.wallops, changed] = [plus, true];
     else if (letter === "B" && (c.user.bot === true) !== plus) [c.user.bot, changed] = [plus, true];
-    else if (letter === "o" && !plus && c.session.oper !== undefined) [c.session.oper, changed] = [undefined, true];
+    else if (letter === "o" && !plus && c.session.me.oper !== undefined) [c.session.me.oper, changed] = [undefined, true];
     else if (!"iwBo".includes(letter)) out += c.out.numeric(N.ERR_UMODEUNKNOWNFLAG, [`Unknown MODE flag ${letter}: user modes here are +i (invisible to WHO masks), +w (WALLOPS), +B (a bot) and +o (from OPER)`]);
     if (!changed) continue;
     const s = plus ? "+" : "-";

@@ -1,9 +1,10 @@
 // IRC's MONITOR (IRCv3): each client's list of nicks whose coming online and going it is told of
 // (730/731), bounded per client; one registry per hub, told by the hub when a name comes or goes
-// (a rename is the one name going and the other coming). A client's list goes when it leaves.
+// (a rename is the one name going and the other coming). A client's list is its connection's, and
+// goes when that connection leaves (the IRC adapter's left()).
 
 import type { Hub } from "../../core/hub.ts";
-import type { Member } from "../../core/room.ts";
+import type { Device, Member } from "../../core/room.ts";
 import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
 import { IRC_HOST } from "../../protocol/irc.ts";
 import { foldName } from "../../protocol/names.ts";
@@ -15,7 +16,8 @@ export const MONITOR_LIMIT = 100;
 
 /** What the registry needs of a monitoring client. */
 export interface Monitoring {
-  /** Its session, as the hub knows it: its list goes when it leaves. */
+  /** Its connection (whose list it is) and who it is in the chat (not told of its own name). */
+  readonly device: Device;
   readonly member: Member;
   readonly out: IrcReplies;
   send(text: string): void;
@@ -23,8 +25,8 @@ export interface Monitoring {
 
 export class Monitors {
   /** Who monitors each name key, and each client's name keys (with the names as given). */
-  private readonly byKey = new Map<string, Set<Member>>();
-  private readonly byClient = new Map<Member, { client: Monitoring; names: Map<string, string> }>();
+  private readonly byKey = new Map<string, Set<Device>>();
+  private readonly byClient = new Map<Device, { client: Monitoring; names: Map<string, string> }>();
 
   constructor(private readonly hub: Hub) {
     hub.watch((member, online, name) => this.changed(member, online, name));
@@ -32,8 +34,8 @@ export class Monitors {
 
   /** MONITOR + a,b: added (up to the limit; past it 734 with those left out), told who is online (730) and who not (731). */
   add(client: Monitoring, targets: string[]): void {
-    let entry = this.byClient.get(client.member);
-    if (!entry) this.byClient.set(client.member, (entry = { client, names: new Map() }));
+    let entry = this.byClient.get(client.device);
+    if (!entry) this.byClient.set(client.device, (entry = { client, names: new Map() }));
     const online: string[] = [];
     const offline: string[] = [];
     const full: string[] = [];
@@ -46,7 +48,7 @@ export class Monitors {
       entry.names.set(key, name);
       let clients = this.byKey.get(key);
       if (!clients) this.byKey.set(key, (clients = new Set()));
-      clients.add(client.member);
+      clients.add(client.device);
       const member = this.hub.find(name);
       if (member && foldName(member.name) === key) online.push(`${member.name}!${userOf(member)}@${IRC_HOST}`);
       else offline.push(name);
@@ -60,22 +62,28 @@ export class Monitors {
 
   /** MONITOR - a,b: no longer told of them (nothing said). */
   remove(client: Monitoring, targets: string[]): void {
-    const entry = this.byClient.get(client.member);
+    const entry = this.byClient.get(client.device);
     if (!entry) return;
-    for (const name of targets) this.forget(client.member, entry.names, foldName(name));
+    for (const name of targets) this.forget(client.device, entry.names, foldName(name));
   }
 
   /** MONITOR C: the whole list goes. */
   clear(client: Monitoring): void {
-    const entry = this.byClient.get(client.member);
+    const entry = this.byClient.get(client.device);
     if (!entry) return;
-    for (const key of [...entry.names.keys()]) this.forget(client.member, entry.names, key);
-    this.byClient.delete(client.member);
+    for (const key of [...entry.names.keys()]) this.forget(client.device, entry.names, key);
+    this.byClient.delete(client.device);
+  }
+
+  /** Its connection left: its list goes. */
+  left(device: Device): void {
+    const entry = this.byClient.get(device);
+    if (entry) this.clear(entry.client);
   }
 
   /** MONITOR L: the names as given (732s), then 733. */
   list(client: Monitoring): void {
-    const names = [...(this.byClient.get(client.member)?.names.values() ?? [])];
+    const names = [...(this.byClient.get(client.device)?.names.values() ?? [])];
     let out = "";
     for (let i = 0; i < names.length; i += 20) out += client.out.numeric(N.RPL_MONLIST, [names.slice(i, i + 20).join(",")]);
     client.send(out + client.out.numeric(N.RPL_ENDOFMONLIST, ["End of MONITOR list"]));
@@ -83,26 +91,24 @@ export class Monitors {
 
   /** MONITOR S: who of the list is online and who not, now. */
   status(client: Monitoring): void {
-    const names = [...(this.byClient.get(client.member)?.names.values() ?? [])];
+    const names = [...(this.byClient.get(client.device)?.names.values() ?? [])];
     this.add(client, names);
   }
 
-  private forget(member: Member, names: Map<string, string>, key: string): void {
+  private forget(device: Device, names: Map<string, string>, key: string): void {
     names.delete(key);
     const clients = this.byKey.get(key);
-    clients?.delete(member);
+    clients?.delete(device);
     if (clients?.size === 0) this.byKey.delete(key);
   }
 
-  /** The hub's news: a name came online or went; a client that left loses its list. */
+  /** The hub's news: a name came online or went. */
   private changed(member: Member, online: boolean, name: string): void {
-    // Gone from the chat (not renamed: then it is still there under its new name): its list goes.
-    if (!online && this.byClient.has(member) && this.hub.find(member.name) !== member) this.clear(this.byClient.get(member)!.client);
     const clients = this.byKey.get(foldName(name));
     if (!clients) return;
     for (const watcher of clients) {
       const client = this.byClient.get(watcher)?.client;
-      if (!client || watcher === member) continue;
+      if (!client || client.member === member) continue;
       client.send(
         online
           ? client.out.numeric(N.RPL_MONONLINE, [`${name}!${userOf(member)}@${IRC_HOST}`])
@@ -113,6 +119,11 @@ export class Monitors {
 }
 
 const registries = new WeakMap<Hub, Monitors>();
+
+/** A connection left (its member may stay, on another device): its MONITOR list goes. */
+export function monitorLeft(hub: Hub, device: Device): void {
+  registries.get(hub)?.left(device);
+}
 
 /** The hub's MONITOR registry, made when first asked for. */
 export function monitorsOf(hub: Hub): Monitors {

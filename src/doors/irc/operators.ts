@@ -7,7 +7,7 @@ import { IRC_HOST, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { foldName } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
-import type { Member } from "../../core/room.ts";
+import type { Device } from "../../core/room.ts";
 import { verifyLogin } from "../../session/registration.ts";
 import { Session } from "../../session/session.ts";
 import type { IrcCommandHost } from "./commands.ts";
@@ -38,9 +38,9 @@ export function setnameCommand(c: IrcCommandHost, raw: string): void {
   }
   c.user.realname = realname;
   const line = utf8.encode(ircLine(mask(c.name), "SETNAME", [realname], true));
-  const told = new Set<Member>([c.session]);
-  for (const room of c.session.rooms) for (const m of room.localMembers()) told.add(m);
-  for (const m of told) if (m instanceof Session && hasCap(m, "setname")) m.deliver(line);
+  const told = new Set<Device>(c.session.me.devices);
+  for (const room of c.session.me.rooms) for (const d of room.localDevices()) told.add(d);
+  for (const d of told) if (d instanceof Session && hasCap(d, "setname")) d.deliver(line);
 }
 
 /** Whether an IRC client asked for a capability (false for any other member). */
@@ -52,7 +52,7 @@ function hasCap(member: Session, cap: string): boolean {
 /** MONITOR +|- nicks, C, L, S (IRCv3). */
 export function monitorCommand(c: IrcCommandHost, sub: string, list: string | undefined): void {
   const monitors = monitorsOf(c.hub);
-  const client = { member: c.session, out: c.out, send: (text: string) => c.send(text) };
+  const client = { device: c.session, member: c.session.me, out: c.out, send: (text: string) => c.send(text) };
   const targets = (list ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
   switch (sub.toUpperCase()) {
     case "+":
@@ -89,7 +89,7 @@ export function operCommand(c: IrcCommandHost, name: string, password: string): 
     }
     verifyLogin(c.session, { key, account }, password, (outcome) => {
       if (outcome !== "ok") return wrong();
-      c.session.oper = key;
+      c.session.me.oper = key;
       c.session.log(`! ${c.name} is an IRC operator, as the admin ${account.name}`);
       c.send(c.out.numeric(N.RPL_YOUREOPER, [`You are now an IRC operator (${account.name}'s admin rights)`]) + ircLine(mask(c.name), "MODE", [c.name, "+o"], true));
     });
@@ -98,7 +98,7 @@ export function operCommand(c: IrcCommandHost, name: string, password: string): 
 
 /** KILL nick [reason]: an admin puts someone out of the chat (bunchat's /kick as an admin). */
 export function killCommand(c: IrcCommandHost, nick: string, why: string | undefined): void {
-  if (!c.hub.isAdmin(c.session)) return c.send(c.out.numeric(N.ERR_NOPRIVILEGES, ["Permission Denied- You're not an IRC operator"]));
+  if (!c.hub.isAdmin(c.session.me)) return c.send(c.out.numeric(N.ERR_NOPRIVILEGES, ["Permission Denied- You're not an IRC operator"]));
   c.target = nick;
   const target = c.hub.find(nick);
   if (!target) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [nick, "No such nick"]));
@@ -107,10 +107,10 @@ export function killCommand(c: IrcCommandHost, nick: string, why: string | undef
 
 /** WALLOPS text: from an admin to every IRC client here with user mode +w. */
 export function wallopsCommand(c: IrcCommandHost, text: string): void {
-  if (!c.hub.isAdmin(c.session)) return c.send(c.out.numeric(N.ERR_NOPRIVILEGES, ["Permission Denied- You're not an IRC operator"]));
+  if (!c.hub.isAdmin(c.session.me)) return c.send(c.out.numeric(N.ERR_NOPRIVILEGES, ["Permission Denied- You're not an IRC operator"]));
   const line = utf8.encode(ircLine(mask(c.name), "WALLOPS", [sanitizeText(text).slice(0, LIMITS.maxLineBytes)], true));
-  for (const member of c.hub.locals()) {
-    if (member instanceof Session && member.adapter.user?.wallops) member.deliver(line);
+  for (const device of c.hub.localDevices()) {
+    if (device instanceof Session && device.adapter.user?.wallops) device.deliver(line);
   }
 }
 

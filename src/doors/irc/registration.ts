@@ -10,7 +10,7 @@ import { LIMITS } from "../../protocol/limits.ts";
 import { checkName, foldName } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { PeerUser } from "../../session/adapter.ts";
-import { bannedText, botNameError, type Login, nameStanding, verifyLogin } from "../../session/registration.ts";
+import { bannedText, botNameError, type Login, mayJoinAgain, nameStanding, verifyLogin } from "../../session/registration.ts";
 import type { Session } from "../../session/session.ts";
 import { flat, ircView, type IrcReplies } from "./replies.ts";
 
@@ -155,7 +155,7 @@ export class IrcRegistration {
     const name = this.saslLogin?.name ?? this.wantedNick;
     const check = checkName(name);
     if (!check.ok) return this.refuseNick(name, N.ERR_ERRONEUSNICKNAME, check.reason);
-    if (this.c.hub.find(check.name)) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, "Nickname is already in use");
+    if (!mayJoinAgain(this.c.hub.find(check.name), check.name)) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, "Nickname is already in use");
     this.checking = true;
     nameStanding(this.c.session, check.name, (standing) => {
       if ("ban" in standing) return this.c.session.kick(error("banned", bannedText(standing.ban)), "disconnected");
@@ -195,9 +195,11 @@ export class IrcRegistration {
   private claimAndEnter(name: string, login: Login | undefined): void {
     this.c.session.afterClaim(this.c.hub.claim(name), name, (won) => {
       this.checking = false;
-      if (!won || !this.c.session.enterChat(name, login)) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, "Nickname is already in use");
+      const refused = won ? this.c.session.enterChat(name, login) : this.c.session.nameTaken(name);
+      if (refused) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, refused.code === "too-many-devices" ? refused.message : "Nickname is already in use");
       this.c.session.mode = ircView(this.c.caps);
       this.c.send(this.c.out.welcome());
+      this.c.session.showRoomsOf(); // another device of a user who is in rooms already
       this.c.session.log(`+ ${this.c.name} joined from ${this.c.session.peer} (IRC), ${this.c.hub.size} online`);
     });
   }

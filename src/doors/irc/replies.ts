@@ -9,7 +9,7 @@ import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
 import { escapeTag, IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { addressed, clientTags, ircShared, kickLine, lineTags, privmsgLines } from "../../render/irc.ts";
-import { stamp, stateWords, toText } from "../../render/text.ts";
+import { DOOR_WORDS, stamp, stateWords, toText } from "../../render/text.ts";
 import { bannedName, roleKey, type RoomRoles } from "../../store/rooms.ts";
 import { inForce, runs } from "../../core/rules.ts";
 import { modeOn, SETTINGS } from "../../core/settings.ts";
@@ -185,7 +185,8 @@ export class IrcReplies {
       case "private":
         return privmsgLines(event.from, this.c.name, event.text, false, this.tag(event.ts, event.id, event.tags), event.notice);
       case "private-sent":
-        return this.c.caps.has("echo-message") ? privmsgLines(this.c.name, event.to, event.text, false, this.tag(event.ts, event.id, event.tags), event.notice) : "";
+        // From another connection of this user: shown as its own line, whatever it asked for (as ergo does for multiclient).
+        return this.c.caps.has("echo-message") || event.elsewhere ? privmsgLines(this.c.name, event.to, event.text, false, this.tag(event.ts, event.id, event.tags), event.notice) : "";
       case "tagmsg":
         return ircView(this.c.caps) === "irc-tags" ? this.tag(event.ts, event.id, event.tags) + ircLine(mask(event.from), "TAGMSG", [event.room ?? event.to ?? this.c.name]) : "";
       case "invite":
@@ -308,6 +309,7 @@ export class IrcReplies {
     if (w.away !== undefined) out += this.numeric(N.RPL_AWAY, [w.name, w.away]);
     if (w.registered) out += this.numeric(N.RPL_WHOISACCOUNT, [w.name, w.name, "is logged in as"]);
     if (w.admin) out += this.numeric(N.RPL_WHOISOPERATOR, [w.name, "is a server admin"]);
+    if (w.doors && w.doors.length > 1) out += this.numeric(N.RPL_WHOISSPECIAL, [w.name, `is connected ${w.doors.length} times: ${w.doors.map((d) => DOOR_WORDS[d]).join(", ")}`]);
     if (member && ircUserOf(member)?.bot) out += this.numeric(N.RPL_WHOISBOT, [w.name, "is a bot"]);
     if (w.idle !== undefined) {
       out += this.numeric(N.RPL_WHOISIDLE, [w.name, String(Math.floor(w.idle / 1000)), String(Math.floor((w.since ?? 0) / 1000)), "seconds idle, signon time"]);
@@ -532,9 +534,10 @@ function realnameOf(member: Member): string {
   return ircUserOf(member)?.realname || member.name;
 }
 
-/** What a member said of itself (an IRC client: USER, user mode +i); undefined for anyone else. */
+/** What a member said of itself (its first IRC connection: USER, user mode +i); undefined for anyone else. */
 function ircUserOf(member: Member): PeerUser | undefined {
-  return member instanceof Session ? member.adapter.user : undefined;
+  for (const d of member.devices) if (d instanceof Session && d.adapter.user) return d.adapter.user;
+  return undefined;
 }
 
 /** A member with user mode +i: not shown by a WHO mask to those who share no room with it. */

@@ -29,7 +29,7 @@ export function tagmsgCommand(c: IrcCommandHost, target: string, m: IrcMessage):
   if (target.startsWith("#")) {
     const room = channel(c, target);
     if (!room) return noSuchChannel(c, target);
-    if (!room.has(c.session)) return c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, "Cannot send to channel: join it first"]));
+    if (!room.has(c.session.me)) return c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, "Cannot send to channel: join it first"]));
     const reaction = emoji === undefined ? undefined : reactionOf(emoji);
     if (line && reaction && "emoji" in reaction && c.hub.history) return react(c, room, line, reaction.emoji, m.tags?.has("+draft/react") ?? false);
     return relay(c, room, tags);
@@ -37,17 +37,17 @@ export function tagmsgCommand(c: IrcCommandHost, target: string, m: IrcMessage):
   const user = c.hub.find(target);
   if (!user) return c.send(c.out.numeric(N.ERR_NOSUCHNICK, [target, "No such nick"]));
   const event = { type: "tagmsg", id: c.hub.nextId(), to: user.name, from: c.name, tags, ts: c.now() } as const;
-  if (user === c.session) c.tellDirect(event); // to oneself: delivered as to anyone (the echo answers the label)
-  else if (user.node === undefined) user.tell(event); // one of another node's users: a TAGMSG is not carried between nodes
+  if (user === c.session.me) c.tellDirect(event); // to oneself: delivered as to anyone (the echo answers the label)
+  else for (const d of user.devices) d.tell(event); // one of another node's users has none here: a TAGMSG is not carried between nodes
   if (c.caps.has("echo-message")) c.session.tell(event);
 }
 
 /** A reaction to a line of `room` (put on, or taken back), as /react makes it. */
 function react(c: IrcCommandHost, room: Room, ref: LineRef, emoji: string, on: boolean): void {
   const ts = c.now();
-  c.session.after(c.hub.messages.find(c.session, room, ref), (found) => {
+  c.session.after(c.hub.messages.find(c.session.me, room, ref), (found) => {
     if ("type" in found) return c.send(fail(c, "TAGMSG", "UNKNOWN_MSGID", room.name, found));
-    c.session.after(c.hub.messages.react(c.session, room, found.line, emoji, ts, on), (refused) => {
+    c.session.after(c.hub.messages.react(c.session.me, room, found.line, emoji, ts, on), (refused) => {
       if (refused) c.send(fail(c, "TAGMSG", "REACT_REFUSED", room.name, refused));
     });
   });
@@ -63,7 +63,7 @@ function relay(c: IrcCommandHost, room: Room, tags: string): void {
 export function redactCommand(c: IrcCommandHost, target: string, msgid: string, why: string | undefined): void {
   c.target = target;
   const room = target.startsWith("#") ? channel(c, target) : undefined;
-  if (!room || !room.has(c.session)) {
+  if (!room || !room.has(c.session.me)) {
     // Private messages are not kept (yet), so none can be taken back.
     if (target.startsWith("#")) return c.send(ircLine(c.server, "FAIL", ["REDACT", "INVALID_TARGET", target, "You are not in that channel"], true));
     return c.send(ircLine(c.server, "FAIL", ["REDACT", "UNKNOWN_MSGID", target, msgid, "Private messages are not kept, so they can't be redacted"], true));
@@ -72,9 +72,9 @@ export function redactCommand(c: IrcCommandHost, target: string, msgid: string, 
   const unknown = () => c.send(ircLine(c.server, "FAIL", ["REDACT", "UNKNOWN_MSGID", room.name, msgid, "There is no such message in this channel (or it is no longer kept)"], true));
   if (id === undefined || !c.hub.history) return unknown();
   const ts = c.now();
-  c.session.after(c.hub.messages.find(c.session, room, { kind: "id", id }), (found) => {
+  c.session.after(c.hub.messages.find(c.session.me, room, { kind: "id", id }), (found) => {
     if ("type" in found) return unknown();
-    c.session.after(c.hub.messages.remove(c.session, room, found.line, reason(why ?? ""), ts), (refused) => {
+    c.session.after(c.hub.messages.remove(c.session.me, room, found.line, reason(why ?? ""), ts), (refused) => {
       if (!refused) return;
       const code = refused.code === "not-allowed" ? "REDACT_FORBIDDEN" : refused.code === "unknown-line" ? "UNKNOWN_MSGID" : "TEMPORARILY_UNAVAILABLE";
       c.send(ircLine(c.server, "FAIL", ["REDACT", code, room.name, msgid, refused.message], true));

@@ -1,0 +1,205 @@
+// One account on several devices at once (issue 32), through real sockets: one name in every room
+// with one join and one leave, lines and private messages on every device, the rooms joined and
+// left from one shown on the others, /whois listing the doors, guests kept to one connection, the
+// cap on connections per account, and IRC clients as devices of the same user.
+
+import { describe, expect, test } from "bun:test";
+import type { ServerEvent } from "../../src/protocol/events.ts";
+import { loggedIn, memoryStore } from "../helpers/accounts.ts";
+import type { Peer } from "../helpers/peer.ts";
+import { testServer, type TestServerOptions } from "../helpers/server.ts";
+
+function server(options: TestServerOptions = {}) {
+  const file = memoryStore();
+  return testServer({ history: file.history, accounts: file.accounts, bans: file.bans, roomStore: file.roomStore, ...options, limits: { linesPerSecond: 0, ...options.limits } });
+}
+
+type Server = Awaited<ReturnType<typeof server>>;
+
+/** Another device of `name` (registered already, password correct-horse), logged in through bunchat's port. */
+async function device(t: Server, name: string, mode: "text" | "json" = "json"): Promise<Peer> {
+  const p = await t.connect(mode, `${name}'s ${mode} device`);
+  p.send(name);
+  if (mode === "json") await p.event("ask-login");
+  else await p.seen(/registered name\. Password/);
+  p.send("correct-horse");
+  if (mode === "json") await p.event("welcome");
+  else await p.seen(new RegExp(`^Hi ${name}, you are in`));
+  return p;
+}
+
+/** The JSON events `p` has been sent so far of this type. */
+function events<T extends ServerEvent["type"]>(p: Peer, type: T): Extract<ServerEvent, { type: T }>[] {
+  return p.log.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as ServerEvent).filter((e): e is Extract<ServerEvent, { type: T }> => e.type === type);
+}
+
+/** An IRC client logged in to `name` with SASL, registered once it has the MOTD's end. */
+async function ircDevice(t: Server, name: string, caps: string[] = []): Promise<Peer> {
+  const p = await t.ircConnect(`${name} (IRC)`);
+  p.send(`CAP REQ :${["sasl", ...caps].join(" ")}\r\nNICK ${name}\r\nUSER u 0 * :${name}\r\nAUTHENTICATE PLAIN`);
+  await p.seen("AUTHENTICATE +");
+  p.send(`AUTHENTICATE ${btoa(`\0${name}\0correct-horse`)}`);
+  await p.seen(/^:bunchat 903 /);
+  p.send("CAP END");
+  await p.seen(/^:bunchat 376 /);
+  return p;
+}
+
+describe("one account on several devices", () => {
+  test("a second device joins the same member: one join for others, lines and private messages on both, one leave when the last goes", async () => {
+    const t = await server();
+    const home = await loggedIn(t, "Ana", "json");
+    const sam = await t.join("Sam", "json");
+    await sam.ping();
+    const work = await device(t, "Ana");
+    const welcome = JSON.parse(work.log.lines.find((l) => l.includes('"welcome"'))!) as Extract<ServerEvent, { type: "welcome" }>;
+    expect(welcome.name).toBe("Ana");
+    expect(welcome.rooms).toEqual(["#lobby"]);
+    await sam.ping();
+    expect(events(sam, "join").filter((e) => e.name === "Ana")).toHaveLength(0); // Ana was in already: nothing new for Sam
+    expect(t.server.hub.size).toBe(2);
+
+    // A line from one device reaches the other (as Ana's) and Sam, not the device it came from.
+    work.send("from work");
+    await sam.event("public", (e) => e.from === "Ana" && e.text === "from work");
+    await home.event("public", (e) => e.from === "Ana" && e.text === "from work");
+    await work.ping();
+    expect(events(work, "public").filter((e) => e.text === "from work")).toHaveLength(0);
+
+    // A private message to Ana reaches both devices; one Ana sends shows on her other device.
+    sam.send("/pm Ana hi both");
+    await home.event("private", (e) => e.text === "hi both");
+    await work.event("private", (e) => e.text === "hi both");
+    home.send("/pm Sam from home");
+    await sam.event("private", (e) => e.text === "from home");
+    const echoed = await work.event("private-sent", (e) => e.text === "from home");
+    expect(echoed.elsewhere).toBe(true);
+    expect(echoed.to).toBe("Sam");
+
+    // /whois lists both connections.
+    sam.send("/whois Ana");
+    const whois = await sam.event("whois");
+    expect(whois.doors).toEqual(["tcp", "tcp"]);
+
+    // One device leaves: nobody is told; the last one leaves: one leave.
+    home.send("quit");
+    await home.closed();
+    await sam.ping();
+    expect(events(sam, "leave").filter((e) => e.name === "Ana")).toHaveLength(0);
+    expect(t.server.hub.find("Ana")?.devices).toHaveLength(1);
+    work.send("still here");
+    await sam.event("public", (e) => e.text === "still here");
+    work.send("quit");
+    await work.closed();
+    await sam.event("leave", (e) => e.name === "Ana" && e.reason === "quit");
+    expect(t.server.hub.find("Ana")).toBeUndefined();
+  });
+
+  test("a room joined or left on one device is joined or left on every one, told to them; others see one join and one leave", async () => {
+    const t = await server();
+    const a1 = await loggedIn(t, "Ana", "json");
+    const a2 = await device(t, "Ana");
+    const kim = await t.join("Kim", "json");
+    kim.send("/join #dev");
+    await kim.event("room");
+    a1.send("/join #dev");
+    const mine = await a1.event("room", (e) => e.room === "#dev");
+    expect(mine.elsewhere).toBeUndefined();
+    const other = await a2.event("room", (e) => e.room === "#dev");
+    expect(other.elsewhere).toBe(true);
+    expect(other.users).toContain("Kim");
+    await kim.event("join", (e) => e.room === "#dev" && e.name === "Ana");
+
+    // Plain lines from a2 still go to its own current room (#lobby), not #dev.
+    a2.send("in the lobby");
+    expect((await kim.event("public", (e) => e.text === "in the lobby")).room).toBe("#lobby");
+    expect((await a1.event("public", (e) => e.text === "in the lobby")).room).toBe("#lobby");
+    // Lines in #dev reach both devices.
+    kim.send("hello dev");
+    await a1.event("public", (e) => e.room === "#dev" && e.text === "hello dev");
+    await a2.event("public", (e) => e.room === "#dev" && e.text === "hello dev");
+
+    a2.send("/part #dev");
+    const left = await a2.event("parted", (e) => e.room === "#dev");
+    expect(left.elsewhere).toBeUndefined();
+    const told = await a1.event("parted", (e) => e.room === "#dev");
+    expect(told.elsewhere).toBe(true);
+    expect(told.current).toBe("#lobby"); // a1's lines go back to the room it was in before
+    await kim.event("leave", (e) => e.room === "#dev" && e.name === "Ana");
+    kim.send("after");
+    await kim.ping();
+    await a1.ping();
+    expect(events(a1, "public").filter((e) => e.text === "after")).toHaveLength(0);
+    expect(events(kim, "join").filter((e) => e.name === "Ana")).toHaveLength(1);
+  });
+
+  test("a device that comes while its user is in several rooms is welcomed to them all (text: told of each)", async () => {
+    const t = await server();
+    const a1 = await loggedIn(t, "Ana", "json");
+    a1.send("/join #dev");
+    await a1.event("room");
+    a1.send("/join #ops");
+    await a1.event("room", (e) => e.room === "#ops");
+    const a2 = await device(t, "Ana", "text");
+    await a2.seen(/^--> You are in #dev \(joined from another of your connections\)/);
+    await a2.seen(/^--> You are in #ops \(joined from another of your connections\)/);
+    a2.send("/whois Ana");
+    await a2.seen(/^ {3}in #lobby, #dev, #ops$/);
+    await a2.seen(/^ {3}connected 2 times: bunchat's port \(nc, the terminal client\), bunchat's port/);
+  });
+
+  test("guests stay one connection per name; past --max-devices a login is refused with the reason", async () => {
+    const t = await server({ limits: { maxDevices: 2 } });
+    const guest = await t.join("Bo", "json");
+    const again = await t.connect("json", "another Bo");
+    again.send("Bo");
+    const taken = await again.event("error");
+    expect(taken.code).toBe("name-taken");
+    guest.send("still the only Bo");
+
+    await loggedIn(t, "Ana", "json");
+    await device(t, "Ana");
+    const third = await t.connect("json", "Ana's third");
+    third.send("Ana");
+    await third.event("ask-login");
+    third.send("correct-horse");
+    const refused = await third.event("error");
+    expect(refused.code).toBe("too-many-devices");
+    expect(refused.message).toContain("Ana is online from 2 connections");
+    await third.event("ask-name"); // may still come in under another name
+    expect(t.server.hub.find("Ana")?.devices).toHaveLength(2);
+  });
+
+  test("IRC clients as devices: the second is sent JOINs of the user's channels; a line from one shows on the other; WHOIS says so", async () => {
+    const t = await server({ irc: true });
+    (await loggedIn(t, "Ana")).send("quit");
+    const kim = await t.irc("Kim");
+    kim.send("JOIN #dev");
+    await kim.seen(/ JOIN #dev$/);
+    const one = await ircDevice(t, "Ana");
+    one.send("JOIN #dev");
+    await one.seen(/^:Ana!\S+ JOIN #dev$/);
+    await kim.seen(/^:Ana!\S+ JOIN #dev$/);
+    const two = await ircDevice(t, "Ana");
+    await two.seen(/^:Ana!\S+ JOIN #dev$/);
+    await two.seen(/^:bunchat 366 Ana #dev /);
+    one.send("PRIVMSG #dev :from one");
+    await kim.seen(/^:Ana!\S+ PRIVMSG #dev :from one$/);
+    await two.seen(/^:Ana!\S+ PRIVMSG #dev :from one$/);
+    kim.send("PRIVMSG Ana :to both");
+    await one.seen(/^:Kim!\S+ PRIVMSG Ana :to both$/);
+    await two.seen(/^:Kim!\S+ PRIVMSG Ana :to both$/);
+    two.send("PRIVMSG Kim :back from two");
+    await kim.seen(/PRIVMSG Kim :back from two$/);
+    await one.seen(/^:Ana!\S+ PRIVMSG Kim :back from two$/); // without echo-message: another device's own line still shows
+    kim.send("WHOIS Ana");
+    await kim.seen(/^:bunchat 320 Kim Ana :is connected 2 times: IRC, IRC$/);
+    two.send("QUIT :bye");
+    await two.closed();
+    kim.send("PING sync");
+    await kim.seen(/PONG/);
+    expect(kim.log.lines.some((l) => /^:Ana!\S+ QUIT/.test(l))).toBe(false);
+    one.send("QUIT :bye");
+    await kim.seen(/^:Ana!\S+ QUIT :/);
+  });
+});
