@@ -17,6 +17,7 @@ export const ANSWERS = new Set<ServerEvent["type"]>([
   "parted",
   "topic-is",
   "rooms",
+  "marker",
 ]);
 
 /** Errors after which the server closes the connection. */

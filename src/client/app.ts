@@ -58,6 +58,9 @@ export async function runClient(options: ClientOptions): Promise<number> {
  */
 type Phase = "waiting" | "password" | "naming" | "chatting" | "leaving";
 
+/** The client moves a room's read marker at most this often (on switching to it, and typing in it). */
+const READ_EVERY_MS = 10_000;
+
 class ChatClient implements PacerHost<string> {
   private phase: Phase = "waiting";
   private link?: Link;
@@ -246,6 +249,12 @@ class ChatClient implements PacerHost<string> {
       case "parted":
         this.picker.release();
         if (this.options.interactive) this.rl.setPrompt(this.chatPrompt()); // before the line redraws it
+        if (event.type === "room" && !event.elsewhere) this.readSoon(event.room); // switched to it: read
+        break;
+      case "marker":
+        // Another device's reading, or the answer to one of our own automatic /reads: not worth a line.
+        if (event.elsewhere) return;
+        if (this.autoReads > 0) return void this.autoReads--;
         break;
       case "public":
       case "action":
@@ -380,7 +389,27 @@ class ChatClient implements PacerHost<string> {
       }
     }
     this.sendChat(line);
+    // Typing in a room: what is in it has been read.
+    if (input.kind === "text" && this.roster.room !== undefined) this.readSoon(this.roster.room);
     if (this.phase === "chatting") this.rl.prompt();
+  }
+
+  /** Automatic /reads sent whose answers are not shown yet, and when each room was last marked read. */
+  private autoReads = 0;
+  private readAt = new Map<string, number>();
+
+  /**
+   * Moves `room`'s read marker (interactive only: a script reads nothing), at most every
+   * READ_EVERY_MS per room, so that reading costs the flood budget little.
+   */
+  private readSoon(room: string): void {
+    if (!this.options.interactive) return;
+    const now = this.clock.now();
+    if (now - (this.readAt.get(room) ?? Number.NEGATIVE_INFINITY) < READ_EVERY_MS) return;
+    if (this.readAt.size >= 256) this.readAt.clear(); // bounded: a marker too many is harmless
+    this.readAt.set(room, now);
+    this.autoReads++;
+    this.send(`/read ${room}`);
   }
 
 

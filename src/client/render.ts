@@ -27,17 +27,8 @@ export interface RenderOptions {
   columns?: () => number | undefined;
 }
 
-/** True when `text` names `me` as a whole word, ignoring case ("sam," yes; "samuel" no). */
-export function mentions(text: string, me: string | undefined): boolean {
-  if (!me) return false;
-  const at = text.toLowerCase().indexOf(me.toLowerCase());
-  if (at === -1) return false;
-  const word = /[A-Za-z0-9_-]/;
-  const before = text[at - 1];
-  const after = text[at + me.length];
-  if ((before === undefined || !word.test(before)) && (after === undefined || !word.test(after))) return true;
-  return mentions(text.slice(at + 1), me); // a later occurrence may be a whole word
-}
+import { mentions } from "../protocol/names.ts";
+export { mentions };
 
 /** Each name's colour: the same name always gets the same one (FNV-1a of the folded name). */
 export function nameColor(name: string, palette: number): number {
@@ -187,7 +178,10 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "reactions":
         return c.cyan(s(toText(event)));
       case "tagmsg":
+      case "markers":
         return undefined;
+      case "marker":
+        return c.dim(s(toText(event)));
       case "room":
         return [
           c.green(s(firstLine(toText(event)))), // the server's words; the topic and the list styled apart

@@ -25,6 +25,8 @@ import { Messages } from "./messages.ts";
 import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
+import type { MarkerStore } from "../store/markers.ts";
+import { Markers } from "./markers.ts";
 import type { BanStore } from "../store/bans.ts";
 import { roleKey, type RoomStore } from "../store/rooms.ts";
 import { Passwords } from "./passwords.ts";
@@ -60,6 +62,10 @@ export interface HubOptions {
   passwords?: Passwords;
   /** Bot tokens for the HTTP API (/token); none: the API has no bots. */
   tokens?: TokenStore;
+  /** Registered users' read markers; none: they last while the user is online. */
+  markers?: MarkerStore;
+  /** Where the hub's own troubles go (the server's log). */
+  log?: (line: string) => void;
 }
 
 /** A /join that worked: the room, and whether it was joined (false: it was switched to). */
@@ -78,6 +84,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   readonly bans: BanStore | undefined;
   readonly roomStore: RoomStore | undefined;
   readonly tokens: TokenStore | undefined;
+  /** Read markers (markers.ts). */
+  readonly markers: Markers;
   readonly passwords: Passwords;
   /** Server admins (--admin), and the setup codes of their names not registered yet. */
   readonly admins: Admins;
@@ -125,6 +133,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     this.bans = options.bans;
     this.roomStore = options.roomStore;
     this.tokens = options.tokens;
+    this.markers = new Markers({ log: options.log ?? (() => {}) }, options.markers);
     this.bus = options.bus;
     this.passwords = options.passwords ?? new Passwords();
     this.admins = new Admins(options.admins);

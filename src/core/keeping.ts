@@ -6,7 +6,7 @@ import type { Clock } from "../net/clock.ts";
 import type { MessageId, Topic } from "../protocol/events.ts";
 import { quoteOf } from "./messages.ts";
 import { checkRoom } from "../protocol/names.ts";
-import { chain, freshIds, type HistoryStore, type Kept, type KeptEvent, type Maybe, settled } from "../store/history.ts";
+import { chain, freshIds, HISTORY_PAGE_MAX, type HistoryStore, type Kept, type KeptEvent, type Maybe, settled } from "../store/history.ts";
 import type { RoomRoles, RoomStore } from "../store/rooms.ts";
 import type { Bus } from "./bus.ts";
 import type { Room } from "./room.ts";
@@ -21,6 +21,8 @@ export interface Replay {
   topic: Topic | undefined;
   /** Who runs it, as kept. */
   roles?: RoomRoles;
+  /** `kept` is what was said since this read marker (more than a join shows): catch-up. */
+  since?: number;
 }
 
 /** What keeping needs of the hub. */
@@ -32,6 +34,13 @@ export interface KeepingHost {
   readonly bus: Bus | undefined;
   readonly roomStore: RoomStore | undefined;
   room(name: string): Room | undefined;
+}
+
+/** How many of `kept` (oldest first) were said after `since`. */
+function countAfter(kept: readonly Kept[], since: number): number {
+  let n = 0;
+  for (let i = kept.length - 1; i >= 0 && kept[i]!.event.ts > since; i--) n++;
+  return n;
 }
 
 export class Keeping {
@@ -62,10 +71,11 @@ export class Keeping {
    * is off): at once from a store here, or once Redis answers. Asked before the join, so that
    * nothing said after it comes first; never fails (a store that can't answer shows nothing).
    */
-  replay(input: string): Maybe<Replay | undefined> {
+  replay(input: string, since?: number): Maybe<Replay | undefined> {
     const check = checkRoom(input);
     if ((!this.host.history && !this.host.roomStore) || !check.ok) return undefined;
-    const count = this.host.history ? this.replayOnJoin : 0;
+    // With a read marker: up to a page of what was said since it (catch-up), read in one go.
+    const count = !this.host.history ? 0 : since === undefined ? this.replayOnJoin : Math.max(this.replayOnJoin, HISTORY_PAGE_MAX);
     const recent = count > 0 ? chain(this.host.history!.recent(check.name, count + 1), (kept) => this.quoted(check.name, kept)) : [];
     // A room with people here already is up to date (its topic and roles changes reach this node):
     // only one nobody here is in is read from the store (in a cluster, a round trip to Redis each).
@@ -73,12 +83,18 @@ export class Keeping {
     const live = known !== undefined && known.locals > 0;
     const topic = live ? known.topic : this.host.history?.topic(check.name);
     const roles = live ? undefined : this.host.roomStore?.get(check.name);
-    const replay = (kept: Kept[], topic: Topic | undefined, roles: RoomRoles | undefined): Replay => ({
-      kept: kept.slice(Math.max(0, kept.length - count)),
-      more: kept.length > count,
-      topic,
-      ...(roles ? { roles } : {}),
-    });
+    const replay = (kept: Kept[], topic: Topic | undefined, roles: RoomRoles | undefined): Replay => {
+      const missed = since === undefined ? 0 : countAfter(kept, since);
+      // Catch-up when more was said since the marker than a join shows; else the last lines, as for anyone.
+      const shown = missed > this.replayOnJoin ? Math.min(missed, count) : this.replayOnJoin;
+      return {
+        kept: kept.slice(Math.max(0, kept.length - shown)),
+        more: kept.length > shown,
+        topic,
+        ...(roles ? { roles } : {}),
+        ...(missed > this.replayOnJoin ? { since: since! } : {}),
+      };
+    };
     if (!(recent instanceof Promise) && !(topic instanceof Promise) && !(roles instanceof Promise)) {
       return replay(recent, topic, roles);
     }

@@ -10,6 +10,8 @@ import type { Device, Member, Room } from "./room.ts";
 export class Person implements Member {
   readonly rooms: Room[] = [];
   readonly devices: Device[] = [];
+  /** Read markers: target -> the time of the newest line read (loaded from the store for a registered user). */
+  readonly markers = new Map<string, number>();
   lastPmFrom?: Member;
   account: string | undefined;
   ignoring: Map<string, string> | undefined;

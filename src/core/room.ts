@@ -99,6 +99,8 @@ export interface Member {
   readonly lastActive?: number;
   /** A member here: puts it out of the chat (a server admin's /kick), telling it why. */
   drop?(why: ErrorEvent, reason: LeaveReason, message: string): void;
+  /** A member here: its read markers, target -> time (markers.ts), as far as they are known here. */
+  readonly markers?: Map<string, number>;
 }
 
 /** What a connection that follows a room's state is told besides the lines (Device.note). */

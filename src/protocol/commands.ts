@@ -397,6 +397,16 @@ export const COMMANDS = [
   },
   {
     who: "anyone",
+    name: "read",
+    aliases: [],
+    usage: "/read [#room|user] [time]",
+    summary: "mark a room (or a conversation) read, up to now or a line's time",
+    about:
+      "Your read marker of it moves to that time (ms since 1970, or 2026-12-07T14:02:00Z), never back; every device of yours is told, and a registered name's markers are kept: unread counts and what you missed start from them. The page and the client move it as you read.",
+    example: "/read #dev",
+  },
+  {
+    who: "anyone",
     name: "quit",
     aliases: ["exit"],
     usage: "quit",

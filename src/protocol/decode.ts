@@ -4,7 +4,7 @@
 // dropped. The server and the bundled client ship together, and the hello's protocol number
 // guards against a server that speaks another version.
 
-import { type Door, type ErrorCode, type EventType, isLeaveReason, type LineState, messageIdOf, type Quote, type Reaction, type KeptEvent, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
+import { type Door, type ErrorCode, type Unread, type EventType, isLeaveReason, type LineState, messageIdOf, type Quote, type Reaction, type KeptEvent, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
 
 export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;
@@ -286,7 +286,8 @@ const DECODERS: Record<EventType, Decoder> = {
     for (const r of v.rooms) {
       const s = r === null || !isObject(r) || r.settings === undefined ? undefined : settings(r.settings);
       if (!isObject(r) || !str(r.name) || !num(r.count) || (r.topic !== undefined && !str(r.topic)) || (r.settings !== undefined && !s)) return undefined;
-      rooms.push({ name: r.name, count: r.count, ...(str(r.topic) ? { topic: r.topic } : {}), ...(s ? { settings: s } : {}) });
+      const unread = isObject(r.unread) && num(r.unread.count) && num(r.unread.mentions) ? { count: r.unread.count, mentions: r.unread.mentions, ...(r.unread.more === true ? { more: true as const } : {}) } : undefined;
+      rooms.push({ name: r.name, count: r.count, ...(str(r.topic) ? { topic: r.topic } : {}), ...(s ? { settings: s } : {}), ...(unread ? { unread } : {}) });
     }
     return prefix ? { type: "rooms", rooms, count: v.count, ...prefix } : undefined;
   },
@@ -295,7 +296,7 @@ const DECODERS: Record<EventType, Decoder> = {
     if (!str(v.room) || (v.why !== "join" && v.why !== "request") || !events || typeof v.more !== "boolean" || !num(v.ts)) {
       return undefined;
     }
-    return { type: "history", room: v.room, why: v.why, events, more: v.more, ts: v.ts };
+    return { type: "history", room: v.room, why: v.why, events, more: v.more, ts: v.ts, ...(num(v.since) ? { since: v.since } : {}) };
   },
   search: (v) => {
     const events = keptEvents(v.events);
@@ -331,6 +332,19 @@ const DECODERS: Record<EventType, Decoder> = {
       ...operator,
       ...(Object.keys(roomSettings).length > 0 ? { settings: roomSettings } : {}),
     };
+  },
+  marker: (v) => (str(v.target) && (v.at === null || num(v.at)) ? { type: "marker", target: v.target, at: v.at, ...elsewhereOf(v) } : undefined),
+  markers: (v) => {
+    if (!isObject(v.markers)) return undefined;
+    const markers: Record<string, number> = {};
+    for (const [target, at] of Object.entries(v.markers)) if (num(at)) markers[target] = at;
+    const unread: Record<string, Unread> = {};
+    if (isObject(v.unread)) {
+      for (const [room, u] of Object.entries(v.unread)) {
+        if (isObject(u) && num(u.count) && num(u.mentions)) unread[room] = { count: u.count, mentions: u.mentions, ...(u.more === true ? { more: true as const } : {}) };
+      }
+    }
+    return { type: "markers", markers, ...(Object.keys(unread).length > 0 ? { unread } : {}) };
   },
   rename: (v) => (str(v.from) && str(v.to) && num(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined),
   away: (v) => (v.reason === null || str(v.reason) ? { type: "away", reason: v.reason } : undefined),

@@ -230,9 +230,10 @@ export type ServerEvent =
    * Earlier lines of `room`, oldest first, each as it was said (with its time): on joining it
    * (`why: "join"`, the last --history-on-join lines) or for /history (`why: "request"`). `more`:
    * older lines are kept too (/history shows them). `ts`: when this was sent (text mode writes the
-   * date of lines from before that day).
+   * date of lines from before that day). `since`: on joining, these are what was said since your
+   * read marker (its time): up to 200 of them, rather than the last few.
    */
-  | { type: "history"; room: string; why: "join" | "request"; events: readonly KeptEvent[]; more: boolean; ts: number }
+  | { type: "history"; room: string; why: "join" | "request"; events: readonly KeptEvent[]; more: boolean; ts: number; since?: number }
   /** /search: lines of your rooms holding every word of `query`, newest first (at most 20). */
   | { type: "search"; query: string; events: readonly KeptEvent[]; ts: number }
   /**
@@ -259,6 +260,17 @@ export type ServerEvent =
       settings?: Readonly<Record<string, RoomSettings>>;
     }
   | { type: "rename"; from: string; to: string; ts: number } // /nick, to everyone including the renamed
+  /**
+   * Your read marker of `target` (a room, or `@name`: a private conversation) is `at` (the time of
+   * the newest line read; null: none): the answer to /read, and to every other device of yours when
+   * one of them moves it.
+   */
+  | { type: "marker"; target: string; at: number | null; elsewhere?: true }
+  /**
+   * Your read markers, after the welcome: target -> time (registered names: kept; a guest's: of
+   * this stay), and what is unread in each of your rooms that has one.
+   */
+  | { type: "markers"; markers: Readonly<Record<string, number>>; unread?: Readonly<Record<string, Unread>> }
   | { type: "away"; reason: string | null } // to yourself: /away (reason) or /back (null)
   | { type: "away-notice"; name: string; reason: string } // your /pm reached someone who is away
   | { type: "help"; command?: string }
@@ -329,6 +341,18 @@ export interface RoomInfo {
   count: number;
   topic?: string;
   settings?: RoomSettings;
+  /** A room you are in with a read marker: what is unread in it (Unread). */
+  unread?: Unread;
+}
+
+/**
+ * What is unread in a room: lines of others after your read marker (`count`), those of them that
+ * mention you (`mentions`), and `more`: the count stopped at the lines looked through (200).
+ */
+export interface Unread {
+  count: number;
+  mentions: number;
+  more?: true;
 }
 
 /**

@@ -152,3 +152,18 @@ export function checkRoom(input: string): NameCheck {
   }
   return { ok: true, name };
 }
+
+/**
+ * True when `text` names `me` as a whole word, ignoring case ("sam," yes; "samuel" no): a mention,
+ * as the client rings for it, the page badges it and the server counts unread ones.
+ */
+export function mentions(text: string, me: string | undefined): boolean {
+  if (!me) return false;
+  const at = text.toLowerCase().indexOf(me.toLowerCase());
+  if (at === -1) return false;
+  const word = /[A-Za-z0-9_-]/;
+  const before = text[at - 1];
+  const after = text[at + me.length];
+  if ((before === undefined || !word.test(before)) && (after === undefined || !word.test(after))) return true;
+  return mentions(text.slice(at + 1), me); // a later occurrence may be a whole word
+}

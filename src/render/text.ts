@@ -2,7 +2,7 @@
 // client shows and what the page shows (each styles it its own way: colours, the DOM).
 
 import { COMMANDS } from "../protocol/commands.ts";
-import { type Door, type KeptEvent, type LeaveReason, leftRoomOnly, type LineState, type Quote, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { type Door, type KeptEvent, type Unread, type LeaveReason, leftRoomOnly, type LineState, type Quote, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { excerpt } from "../protocol/messages.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 
@@ -85,11 +85,17 @@ export function roomsLines(event: { rooms: readonly RoomInfo[]; count: number; p
   const width = Math.max(...event.rooms.map((r) => r.name.length));
   const lines = event.rooms.map(
     (r) =>
-      `  ${r.name.padEnd(width)}  ${String(r.count).padStart(5)} ${r.count === 1 ? "user " : "users"}${r.settings ? `  (${settingsWords(r.settings)})` : ""}${r.topic ? `  ${r.topic}` : ""}`,
+      `  ${r.name.padEnd(width)}  ${String(r.count).padStart(5)} ${r.count === 1 ? "user " : "users"}${r.unread && r.unread.count > 0 ? `  [${unreadWords(r.unread)}]` : ""}${r.settings ? `  (${settingsWords(r.settings)})` : ""}${r.topic ? `  ${r.topic}` : ""}`,
   );
   const more = event.count - event.rooms.length;
   if (more > 0) lines.push(`  and ${more} more (/rooms <start of a name> finds one)`);
   return [`Rooms${starting} (${event.count}):`, ...lines].join("\n");
+}
+
+/** "3 unread, 1 mentions you" ("200+ unread" past the lines counted). */
+export function unreadWords(u: Unread): string {
+  const mentions = u.mentions === 0 ? "" : `, ${u.mentions} ${u.mentions === 1 ? "mentions" : "mention"} you`;
+  return `${u.count}${u.more ? "+" : ""} unread${mentions}`;
 }
 
 /** Whom a line for some of a room is for, in words ("Sam (to operators): …"). */
@@ -220,6 +226,10 @@ export function toText(event: ServerEvent, tagged = false): string {
       return `${tag}-- ${event.from} ${event.on ? "reacted" : "took back"} ${event.emoji} ${event.on ? "to" : "from"} ${whose(event.from, event.of)} line from ${stamp(event.at, event.ts)} ("${event.excerpt}")${event.count > 1 ? ` (${event.count} now)` : ""}`;
     case "tagmsg":
       return ""; // for IRC clients only (the hub hands it to no one else)
+    case "marker":
+      return event.at === null ? `-- You have no read marker in ${event.target}.` : `-- ${event.target} is read up to ${utcMinute(event.at)} UTC.`;
+    case "markers":
+      return ""; // for structured clients (the server sends it to no one else)
     case "reactions":
       return event.reactions.length === 0
         ? `-- Nobody has reacted to ${event.of}'s line "${event.excerpt}".`
@@ -313,10 +323,10 @@ export function utcMinute(ts: number): string {
   return new Date(ts).toISOString().slice(0, 16).replace("T", " ");
 }
 
-/** The /whois answer: who, registered or not, since when, idle, away, where. */
 /** A connection's door, as /whois says it. */
 export const DOOR_WORDS: Record<Door, string> = { tcp: "bunchat's port (nc, the terminal client)", irc: "IRC", web: "the web page" };
 
+/** The /whois answer: who, registered or not, since when, idle, away, where. */
 function whoisText(e: Extract<ServerEvent, { type: "whois" }>): string {
   const kind = e.registered ? "a registered name" : "a guest";
   if (!e.online) return `-- ${e.name} is ${kind}, not online now.`;
@@ -337,8 +347,11 @@ function whoisText(e: Extract<ServerEvent, { type: "whois" }>): string {
 function historyText(event: Extract<ServerEvent, { type: "history" }>): string {
   const n = event.events.length;
   if (n === 0) return `-- No earlier lines in ${event.room}.`;
+  const lines = n === 1 ? "1 line" : `${n} lines`;
   return [
-    `--- ${n === 1 ? "1 earlier line" : `${n} earlier lines`} in ${event.room} ---`,
+    event.since === undefined
+      ? `--- ${n === 1 ? "1 earlier line" : `${n} earlier lines`} in ${event.room} ---`
+      : `--- ${lines} in ${event.room} since you last read it (${stamp(event.since, event.ts)}) ---`,
     ...event.events.map((e) => keptLine(e, event.ts)),
     `--- end of earlier lines${event.more ? " (/history for more)" : ""} ---`,
   ].join("\n");

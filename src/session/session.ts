@@ -17,6 +17,7 @@ import type { Hub } from "../core/hub.ts";
 import type { Replay } from "../core/keeping.ts";
 import type { Device, Member, MemberNote, Room } from "../core/room.ts";
 import { Person } from "../core/person.ts";
+import { unreadIn } from "../core/markers.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
 import { botNameError, type Login, nameStanding, nameTakenError, type RegistrationHost } from "./registration.ts";
 import type { Adapter } from "./adapter.ts";
@@ -534,45 +535,86 @@ export class Session
   joinAs(name: string, replay: Replay | undefined, login: Login | undefined): ErrorEvent | undefined {
     const refused = this.enterChat(name, login);
     if (refused) return refused;
+    this.afterMarkers(() => this.welcome(replay));
+    return undefined;
+  }
+
+  /** A registered user's read markers, read from the store when its first device comes (its lines wait meanwhile), then `then`. */
+  afterMarkers(then: () => void): void {
     const member = this.member!;
+    this.after(member.devices.length === 1 ? this.hub.markers.load(member) : undefined, then);
+  }
+
+  /** In the chat: welcomed to the lobby (or, another device of someone in rooms already, to where they are), and its read markers. */
+  private welcome(replay: Replay | undefined): void {
+    const member = this.member!;
+    const markers = this.hub.markers.all(member);
     // Another device of someone in rooms already: welcomed to where they are, not to the lobby.
-    if (member.devices.length > 1 && member.rooms.length > 0) return this.welcomeAnother(replay);
-    const joined = this.hub.join(member, this.hub.lobby, this.now(), true, replay, undefined, undefined, this);
-    if (!joined.ok) {
-      this.reply(joined.error); // only if --max-rooms-per-user is 0
-      return undefined;
+    if (member.devices.length > 1 && member.rooms.length > 0) {
+      this.welcomeAnother();
+      return this.tellMarkers(markers);
     }
+    // Back with a read marker of the lobby: what was said since it, rather than its last lines.
+    const since = this.hub.markers.get(member, this.hub.lobby);
+    if (since !== undefined && replay !== undefined) return this.after(this.hub.keeping.replay(this.hub.lobby, since), (r) => this.welcomeTo(r ?? replay, markers));
+    this.welcomeTo(replay, markers);
+  }
+
+  /** Into the lobby (a member's first device), with what it is shown of it. */
+  private welcomeTo(replay: Replay | undefined, markers: Record<string, number> | undefined): void {
+    const member = this.member!;
+    const joined = this.hub.join(member, this.hub.lobby, this.now(), true, replay, undefined, undefined, this);
+    if (!joined.ok) return this.reply(joined.error); // only if --max-rooms-per-user is 0
     // Who is in as /users lists it: in a big room the first names and the counts, not a 70 KB
     // list to each of 10,000 users reconnecting at once.
     const { room } = joined;
     this.reply({ type: "welcome", name: this.name, room: room.name, rooms: [room.name], ...room.summary() });
+    this.tellMarkers(markers);
     showReplay(this, room, replay);
     // The log says the door when it is not bunchat's own port, as for IRC: "(web)".
     this.log(`+ ${this.name} joined from ${this.peer}${this.door === "web" ? " (web)" : ""}, ${this.hub.size} online`);
-    return undefined;
+  }
+
+  /** A structured client is told its read markers after the welcome, and what is unread since them in its rooms. */
+  private tellMarkers(markers: Record<string, number> | undefined): void {
+    if (!markers || this.mode !== "json") return;
+    this.after(unreadIn(this.member!, this.hub.history, this.member!.rooms), (unread) => {
+      this.reply({ type: "markers", markers, ...(Object.keys(unread).length > 0 ? { unread } : {}) });
+    });
   }
 
   /**
    * A device of a user who is in the chat already: welcomed to the lobby if they are in it (else
    * their newest room), with every other room they are in after it; nobody else is told.
    */
-  private welcomeAnother(replay: Replay | undefined): undefined {
+  private welcomeAnother(): void {
     const member = this.member!;
     const lobby = this.hub.room(this.hub.lobby);
     const room = lobby && member.rooms.includes(lobby) ? lobby : member.rooms[member.rooms.length - 1]!;
     this.room = room;
     this.reply({ type: "welcome", name: member.name, room: room.name, rooms: member.rooms.map((r) => r.name), ...room.summary() });
-    if (room === lobby) showReplay(this, room, replay);
+    this.catchUp(room);
     this.showRoomsOf(room);
-    return undefined;
   }
 
-  /** A device of a user in rooms already is told of each (IRC: a JOIN each), but `shown` (its welcome's). */
+  /**
+   * A device of a user in rooms already is told of each (IRC: a JOIN each), but `shown` (its
+   * welcome's), with what was said there since the user's read marker (or its last lines).
+   */
   showRoomsOf(shown?: Room): void {
     const member = this.member!;
     if (member.devices.length < 2) return;
-    for (const room of member.rooms) if (room !== shown) this.reply(room.event(true, true));
+    for (const room of member.rooms) {
+      if (room === shown) continue;
+      this.reply(room.event(true, true));
+      this.catchUp(room);
+    }
     this.log(`+ ${member.name}: another connection from ${this.peer} (${this.door}), ${member.devices.length} in all`);
+  }
+
+  /** What this device is shown of a room its user is in: since the read marker, or the last lines (this connection's lines wait for it). */
+  private catchUp(room: Room): void {
+    this.after(this.hub.keeping.replay(room.name, this.hub.markers.get(this.member!, room.name)), (replay) => showReplay(this, room, replay));
   }
 
   /**

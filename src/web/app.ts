@@ -197,6 +197,10 @@ function handle(event: ServerEvent): void {
       return page.changed(event, words({ ...event, room: "" }));
     case "tagmsg":
       return;
+    case "markers":
+      return page.setMarkers(event.markers, event.unread);
+    case "marker":
+      return page.readElsewhere(event.target, event.at);
     case "reactions":
     case "topic-is":
     case "rooms":

@@ -62,6 +62,7 @@ export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "👀", "🚀"
 export function makeLine(text: string, ts: number | undefined, from: string | undefined, kind: Kind, prefix = "", mention = false, bot = false, meta?: LineMeta): HTMLElement {
   const row = document.createElement("div");
   row.className = `line ${kind}${mention ? " mention" : ""}`;
+  if (ts !== undefined && from !== undefined) row.dataset.ts = String(ts); // someone's line: where "new since" goes
   const time = document.createElement("time");
   const when = new Date(ts ?? Date.now());
   time.dateTime = when.toISOString();

@@ -2,9 +2,10 @@
 // The page's views: a room ("#dev") or a private conversation ("@Sam") each, with its lines, who
 // is in it and what is unread; which one is shown, and the room the server takes plain lines to.
 
-import type { KeptEvent, MessageId, RoomSettings, ServerEvent } from "../protocol/events.ts";
+import type { KeptEvent, MessageId, RoomSettings, ServerEvent, Unread } from "../protocol/events.ts";
 import { settingsWords } from "../render/text.ts";
 import { excerpt, toggled } from "../protocol/messages.ts";
+import { mentions } from "../protocol/names.ts";
 import { divider, type Kind, type LineMeta, makeLine, markDeleted, reactionsOf, setReactions, setText, type Ui } from "./dom.ts";
 
 /** A room ("#dev") or a private conversation ("@Sam"): its lines, who is in it, what is unread. */
@@ -24,7 +25,14 @@ export interface View {
   /** Older lines are kept (scrolling to the top asks for them). */
   more: boolean;
   asking: boolean;
+  /** The time of the newest line read here (the read marker, as the server keeps it). */
+  marker?: number;
+  /** Its read marker was moved lately (at most one /read a view every READ_EVERY_MS), and lines came since. */
+  reading?: { timer: ReturnType<typeof setTimeout>; again: boolean };
 }
+
+/** The page moves a view's read marker at most this often while lines come into it on screen. */
+const READ_EVERY_MS = 2000;
 
 /** What the views need of the page around them. */
 export interface ViewsHost {
@@ -81,6 +89,7 @@ export class Views {
       return;
     }
     this.shown = view;
+    if (view.unread > 0) this.newSince(view);
     view.unread = 0;
     view.mentioned = false;
     this.ui.lines.replaceChildren(view.lines);
@@ -93,6 +102,69 @@ export class Views {
     this.scrollDown();
     // The server's current room follows the room shown: plain lines go where the user is looking.
     if (view.room && this.currentRoom !== view.key && this.host.chatting) this.host.send(`/join ${view.key}`);
+    this.markRead(view);
+  }
+
+  /**
+   * `view` is on screen: its read marker moves to now (every device of the user is told), at once
+   * and then at most every READ_EVERY_MS while lines keep coming into it. Not while the tab is hidden.
+   */
+  markRead(view: View): void {
+    if (!this.host.chatting || document.hidden || view !== this.shown) return;
+    if (view.reading) {
+      view.reading.again = true;
+      return;
+    }
+    this.host.send(`/read ${view.room ? view.key : view.title}`);
+    const reading = { again: false, timer: setTimeout(() => {
+      view.reading = undefined;
+      if (reading.again) this.markRead(view);
+    }, READ_EVERY_MS) };
+    view.reading = reading;
+  }
+
+  /** Another device of the user read `target` (a room, or "@name") up to `at`: nothing is unread there any more. */
+  readElsewhere(target: string, at: number | null): void {
+    const view = this.views.get(target);
+    if (!view) return;
+    if (at !== null) view.marker = Math.max(view.marker ?? at, at);
+    if (view.unread === 0 && !view.mentioned) return;
+    view.unread = 0;
+    view.mentioned = false;
+    this.showRooms();
+  }
+
+  /**
+   * The read markers after the welcome, and what is unread since them: the room list counts it, and
+   * a room shown (now or later) with unread lines has a "new since" line above the first of them.
+   */
+  setMarkers(markers: Readonly<Record<string, number>>, unread: Readonly<Record<string, Unread>> | undefined): void {
+    for (const [key, at] of Object.entries(markers)) {
+      const view = this.views.get(key);
+      if (view) view.marker = at;
+    }
+    for (const [key, u] of Object.entries(unread ?? {})) {
+      const view = this.views.get(key);
+      if (!view || u.count === 0) continue;
+      if (view === this.shown) this.newSince(view);
+      else {
+        view.unread = u.count;
+        view.mentioned = u.mentions > 0;
+      }
+    }
+    this.showRooms();
+  }
+
+  /** The "new since" line of `view`, above its first line after its read marker (where it is in what the page holds). */
+  private newSince(view: View): void {
+    view.lines.querySelector(".new-since")?.remove();
+    const at = view.marker;
+    if (at === undefined) return;
+    const first = [...view.lines.querySelectorAll<HTMLElement>(".line[data-ts]")].find((l) => Number(l.dataset.ts) > at);
+    if (!first) return;
+    const line = divider(`new since ${new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}`);
+    line.classList.add("new-since");
+    first.before(line);
   }
 
   /** A room's settings changed (or were first said): its marks follow. */
@@ -297,6 +369,7 @@ export class Views {
 
   /** A line arrived in `view`: counted as unread unless it is shown, and notified when it mentions the user. */
   arrived(view: View, mention: boolean, title: string, text: string): void {
+    this.markRead(view); // read as it comes, when it is on screen
     if (view !== this.shown || document.hidden) {
       if (view !== this.shown) {
         view.unread++;
@@ -310,9 +383,7 @@ export class Views {
   }
 
   mentions(text: string): boolean {
-    if (this.me === "") return false;
-    const escaped = this.me.replace(/[-_]/g, "\\$&");
-    return new RegExp(`(^|[^A-Za-z0-9_-])@?${escaped}($|[^A-Za-z0-9_-])`, "i").test(text);
+    return mentions(text, this.me);
   }
 }
 

@@ -111,7 +111,7 @@ describe("complete", () => {
     ["Sa", [["Sam: ", "Samira: "], "Sa"]],
     ["an", [["Ana: "], "an"]],
     ["/p", [["/part ", "/passwd ", "/ping ", "/pm "], "/p"]],
-    ["/re", [["/react ", "/reactions ", "/register ", "/reply "], "/re"]],
+    ["/re", [["/react ", "/reactions ", "/read ", "/register ", "/reply "], "/re"]],
     ["/pm s", [["Sam ", "Samira "], "s"]],
     ["/invite s", [["Sam ", "Samira "], "s"]],
     ["/msg B", [["bo "], "B"]],

@@ -202,6 +202,11 @@ const byType: Cases = {
     ],
   ],
   rename: [[{ type: "rename", from: "Sam", to: "Samuel", ts }, "--- Sam is now known as Samuel"]],
+  marker: [
+    [{ type: "marker", target: "#dev", at: Date.UTC(2026, 11, 7, 14, 2) }, "-- #dev is read up to 2026-12-07 14:02 UTC."],
+    [{ type: "marker", target: "@sam", at: null }, "-- You have no read marker in @sam."],
+  ],
+  markers: [[{ type: "markers", markers: { "#dev": 1, "@sam": 2 } }, ""]],
   away: [
     [{ type: "away", reason: "lunch" }, "You are marked as away: lunch"],
     [{ type: "away", reason: null }, "You are back."],

@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { keepIn, type Unsaid } from "../helpers/kept.ts";
 import type { Account, AccountStore } from "../../src/store/accounts.ts";
 import type { HistoryStore, Kept } from "../../src/store/history.ts";
+import { MARKERS_PER_ACCOUNT, type MarkerStore } from "../../src/store/markers.ts";
 import { until } from "../helpers/until.ts";
 
 /** A history store under test; `settle` waits until what was kept can be read back (Redis writes a turn later). */
@@ -189,6 +190,34 @@ export function accountStoreBehaviour(label: string, make: MakeAccountStore): vo
       await store.remove("sam"); // removing what is gone is no error
       await store.put("sam", { ...sam, name: "SAM" });
       expect((await store.get("sam"))?.name).toBe("SAM");
+    });
+  });
+}
+
+export function markerStoreBehaviour(label: string, make: () => Promise<MarkerStore>): void {
+  describe(`MarkerStore (${label})`, () => {
+    test("markers per account and target: set, read back all at once, moved forward only; other accounts' are apart", async () => {
+      const store = await make();
+      expect(await store.all("sam")).toEqual({});
+      await store.set("sam", "#dev", 2000);
+      await store.set("sam", "@kim", 1500);
+      await store.set("ana", "#dev", 9000);
+      await store.set("sam", "#dev", 1000); // older: nothing moves
+      expect(await store.all("sam")).toEqual({ "#dev": 2000, "@kim": 1500 });
+      await store.set("sam", "#dev", 3000);
+      expect(await store.all("sam")).toEqual({ "#dev": 3000, "@kim": 1500 });
+      expect(await store.all("ana")).toEqual({ "#dev": 9000 });
+    });
+
+    test(`at most ${MARKERS_PER_ACCOUNT} targets an account: past it, the one read longest ago goes`, async () => {
+      const store = await make();
+      for (let i = 0; i < MARKERS_PER_ACCOUNT; i++) await store.set("sam", `#r${i}`, 10_000 + i);
+      await store.set("sam", "#new", 1); // the oldest time of all, but the one just read stays
+      const all = await store.all("sam");
+      expect(Object.keys(all)).toHaveLength(MARKERS_PER_ACCOUNT);
+      expect(all["#new"]).toBe(1);
+      expect(all["#r0"]).toBeUndefined();
+      expect(all["#r1"]).toBe(10_001);
     });
   });
 }

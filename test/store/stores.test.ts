@@ -5,7 +5,7 @@ import { afterEachTest } from "../helpers/cleanup.ts";
 import { memoryStore } from "../helpers/accounts.ts";
 import type { SqliteFile } from "../../src/store/sqlite/file.ts";
 import { MemoryHistory } from "../../src/store/memory/history.ts";
-import { accountStoreBehaviour, historyStoreBehaviour, messageStoreBehaviour, settleBy } from "./stores.case.ts";
+import { accountStoreBehaviour, historyStoreBehaviour, markerStoreBehaviour, messageStoreBehaviour, settleBy } from "./stores.case.ts";
 
 const open: SqliteFile[] = [];
 afterEachTest(() => {
@@ -39,3 +39,5 @@ messageStoreBehaviour("memory (--db none)", async () => {
 });
 
 accountStoreBehaviour("bun:sqlite", async () => file().accounts);
+
+markerStoreBehaviour("bun:sqlite", async () => file().markers);

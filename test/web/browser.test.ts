@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { memoryStore } from "../helpers/accounts.ts";
+import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import { Peer } from "../helpers/peer.ts";
 import { afterEachTest } from "../helpers/cleanup.ts";
 import { TEST_PASSWORDS, testServer } from "../helpers/server.ts";
@@ -194,6 +194,56 @@ describe("the browser client", () => {
     expect(await lobby.locator(".badge").count()).toBe(0);
     await say(page, "back in the lobby");
     await sam.seen("Ana: back in the lobby");
+  }, 20_000);
+
+  test("one account on the page and another device: one user; what one reads is read on the other; unread counts and a 'new since' line from the marker", async () => {
+    const file = memoryStore();
+    const t = await testServer({ http: true, history: file.history, accounts: file.accounts, markers: file.markers, limits: { linesPerSecond: 0 } });
+    const kim = await loggedIn(t, "Kim", "json");
+    kim.send("/join #dev");
+    await kim.event("room");
+    kim.send("/read #dev");
+    await kim.event("marker");
+    const sam = await t.join("Sam");
+    sam.send("/join #dev");
+    await sam.seen(/^--> You joined #dev/);
+    await Bun.sleep(5); // the lines below come after the marker's millisecond
+    for (const text of ["one for the page", "two, Kim?", "three"]) sam.send(text);
+    await kim.event("public", (e) => e.text === "three");
+
+    // The page signs in to Kim: the same user (Sam sees no new join), in both rooms, #dev counted unread.
+    const page = await browser.newPage();
+    pages.push(page);
+    await page.goto(`http://127.0.0.1:${t.server.httpPort}/`);
+    await page.fill("#login-input", "Kim");
+    await page.press("#login-input", "Enter");
+    await page.locator("#login-label", { hasText: "Kim is a registered name" }).waitFor();
+    await page.fill("#login-input", "correct-horse");
+    await page.press("#login-input", "Enter");
+    await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 });
+    const dev = page.locator("#room-list button", { hasText: "#dev" });
+    await dev.locator(".badge.mention", { hasText: "3" }).waitFor(); // three unread, one of them mentions Kim
+    expect(sam.log.lines.some((l) => l.includes("Kim joined"))).toBe(false);
+    expect(t.server.hub.find("Kim")?.devices).toHaveLength(2);
+
+    // Shown on the page: read there, and the other device is told; the lines after the marker have a "new since" line above them.
+    await dev.click();
+    await shows(page, "three");
+    await kim.event("marker", (e) => e.target === "#dev" && e.elsewhere === true);
+    await page.locator("#lines .new-since + .line", { hasText: "one for the page" }).waitFor();
+
+    // Read on the other device: the page's count goes.
+    sam.send("/join #lobby");
+    sam.send("news in the lobby"); // the page shows #dev: the lobby counts it
+    const lobby = page.locator("#room-list button", { hasText: "#lobby" });
+    await lobby.locator(".badge", { hasText: "1" }).waitFor();
+    await kim.event("public", (e) => e.text === "news in the lobby");
+    kim.send("/read #lobby");
+    await lobby.locator(".badge").waitFor({ state: "detached" });
+
+    // A line from the page shows on the other device as Kim's.
+    await say(page, "from the page");
+    await kim.event("public", (e) => e.text === "from the page" && e.from === "Kim" && e.room === "#dev");
   }, 20_000);
 
   test("a private room: a lock and a key beside its name, in the list and the heading, as its settings change", async () => {

@@ -35,6 +35,8 @@ import { lineCommands } from "./lines.ts";
 import { storeFailed } from "../messages.ts";
 import { moderationCommands } from "./moderation.ts";
 import { tokenCommands } from "./tokens.ts";
+import { markerCommands } from "./markers.ts";
+import { unreadIn } from "../markers.ts";
 import { roomCommands } from "./rooms.ts";
 
 /** Lines /history shows when not told how many. */
@@ -75,7 +77,7 @@ const chatCommands = {
     const name = typed.startsWith("#") ? typed : `#${typed}`; // "/join dev" is #dev
     // A room's past is asked for before joining it (Redis answers later: this user's lines wait).
     const known = ctx.hub.room(name);
-    const replay = known?.has(ctx.me) ? undefined : ctx.hub.keeping.replay(name);
+    const replay = known?.has(ctx.me) ? undefined : ctx.hub.keeping.replay(name, ctx.hub.markers.get(ctx.me, name));
     ctx.after(replay, (past) => {
       const result = ctx.hub.join(ctx.me, name, ctx.now(), true, past, undefined, key === "" ? undefined : key, ctx.device);
       if (!result.ok) return ctx.reply(result.error);
@@ -106,7 +108,13 @@ const chatCommands = {
     if (prefix.length > LIMITS.roomNameMaxLength + 1 || !/^#[a-z0-9_-]*$/.test(prefix)) {
       return badUsage(ctx, "rooms", "Room names hold only a-z, 0-9, _ and - after the #, so none starts with that.");
     }
-    ctx.reply(ctx.hub.roomList(ctx.me, prefix === "#" ? "" : prefix));
+    const list = ctx.hub.roomList(ctx.me, prefix === "#" ? "" : prefix);
+    if (list.type !== "rooms") return ctx.reply(list);
+    // What is unread in one's own rooms among them (those with a read marker).
+    const mine = ctx.me.rooms.filter((r) => list.rooms.some((info) => info.name === r.name));
+    ctx.after(unreadIn(ctx.me, ctx.hub.history, mine), (unread) => {
+      ctx.reply({ ...list, rooms: list.rooms.map((info) => (unread[info.name] ? { ...info, unread: unread[info.name] } : info)) });
+    });
   },
   topic(ctx, args) {
     const room = ctx.device.room;
@@ -221,7 +229,7 @@ const chatCommands = {
   },} satisfies Record<string, Handler>;
 
 /** Every command's handler: a command without one does not compile. */
-const handlers: Record<CommandName, Handler> = { ...chatCommands, ...lineCommands, ...accountCommands, ...moderationCommands, ...roomCommands, ...tokenCommands };
+const handlers: Record<CommandName, Handler> = { ...chatCommands, ...lineCommands, ...accountCommands, ...moderationCommands, ...roomCommands, ...tokenCommands, ...markerCommands };
 
 /** Runs "/word args" for a joined user. */
 export function runCommand(ctx: CommandContext, word: string, args: string): void {
@@ -253,7 +261,7 @@ export function showReplay(
   if (!replay || replay.kept.length === 0) return;
   ctx.historyFrom.set(room.name, replay.kept[0]!.id);
   const events = replay.kept.map((k) => k.event);
-  ctx.reply({ type: "history", room: room.name, why: "join", events, more: replay.more, ts: ctx.now() });
+  ctx.reply({ type: "history", room: room.name, why: "join", events, more: replay.more, ts: ctx.now(), ...(replay.since !== undefined ? { since: replay.since } : {}) });
 }
 
 /** The newest of `kept` (oldest first) that fit in one reply: a client takes lines of up to 1 MiB. */

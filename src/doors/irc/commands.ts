@@ -17,6 +17,7 @@ import { sanitizeText } from "../../protocol/sanitize.ts";
 import { clientTags, oneIrcLine, privmsgLines } from "../../render/irc.ts";
 import { quoteOf } from "../../core/messages.ts";
 import { redactCommand, taggedLine, tagmsgCommand } from "./tags.ts";
+import { markreadCommand } from "./markread.ts";
 import type { PeerUser } from "../../session/adapter.ts";
 import type { Session } from "../../session/session.ts";
 import { roleKey } from "../../store/rooms.ts";
@@ -120,6 +121,7 @@ const COMMANDS: Record<string, IrcCommand> = {
   NOTICE: { min: 0, run: (s, p, m) => sendMessage(s, "NOTICE", p[0], p[1], m) },
   TAGMSG: { min: 1, run: (s, p, m) => tagmsgCommand(s, p[0]!, m) },
   REDACT: { min: 2, run: (s, p) => redactCommand(s, p[0]!, p[1]!, p[2]) },
+  MARKREAD: { min: 0, run: (s, p) => markreadCommand(s, p[0], p[1]) },
   TOPIC: { min: 1, run: (s, p) => topicCommand(s, p[0]!, p[1]) },
   NAMES: { min: 0, run: (s, p) => namesCommand(s, p[0]) },
   WHO: { min: 0, run: (s, p) => whoCommand(s, p[0], parseWhox(p[1])) },

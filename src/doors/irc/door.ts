@@ -18,7 +18,7 @@ import type { Session } from "../../session/session.ts";
 import { command, type IrcCommandHost } from "./commands.ts";
 import { IrcRegistration, type IrcRegistrationHost } from "./registration.ts";
 import { monitorLeft } from "./monitor.ts";
-import { type IrcClient, IrcReplies, ircView, REDACTION_CAP } from "./replies.ts";
+import { type IrcClient, IrcReplies, ircView, READ_MARKER_CAP, REDACTION_CAP } from "./replies.ts";
 
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
 const CAPS: Record<string, string> = {
@@ -27,6 +27,7 @@ const CAPS: Record<string, string> = {
   "labeled-response": "",
   "message-tags": "",
   [REDACTION_CAP]: "",
+  [READ_MARKER_CAP]: "",
   "multi-prefix": "",
   sasl: "PLAIN",
   "away-notify": "",

@@ -198,8 +198,10 @@ export class IrcRegistration {
       const refused = won ? this.c.session.enterChat(name, login) : this.c.session.nameTaken(name);
       if (refused) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, refused.code === "too-many-devices" ? refused.message : "Nickname is already in use");
       this.c.session.mode = ircView(this.c.caps);
-      this.c.send(this.c.out.welcome());
-      this.c.session.showRoomsOf(); // another device of a user who is in rooms already
+      this.c.session.afterMarkers(() => {
+        this.c.send(this.c.out.welcome());
+        this.c.session.showRoomsOf(); // another device of a user who is in rooms already
+      });
       this.c.session.log(`+ ${this.c.name} joined from ${this.c.session.peer} (IRC), ${this.c.hub.size} online`);
     });
   }

@@ -20,6 +20,14 @@ import type { PeerUser } from "../../session/adapter.ts";
 
 /** The capability under which a client is sent REDACT (IRCv3 draft/message-redaction). */
 export const REDACTION_CAP = "draft/message-redaction";
+/** IRCv3 draft/read-marker: MARKREAD. */
+export const READ_MARKER_CAP = "draft/read-marker";
+
+/** `MARKREAD <target> timestamp=…` (or `*`: none), from the server; a conversation's target is the nick. */
+export function markreadLine(server: string, target: string, at: number | null | undefined): string {
+  const shown = target.startsWith("@") ? target.slice(1) : target;
+  return ircLine(server, "MARKREAD", [shown, at === null || at === undefined ? "*" : `timestamp=${new Date(at).toISOString()}`]);
+}
 
 /** How an IRC client with these caps is written to: with every tag (message-tags), server-time's, or none. */
 export function ircView(caps: ReadonlySet<string>): "irc" | "irc-time" | "irc-tags" {
@@ -187,6 +195,10 @@ export class IrcReplies {
       case "private-sent":
         // From another connection of this user: shown as its own line, whatever it asked for (as ergo does for multiclient).
         return this.c.caps.has("echo-message") || event.elsewhere ? privmsgLines(this.c.name, event.to, event.text, false, this.tag(event.ts, event.id, event.tags), event.notice) : "";
+      case "marker":
+        return this.c.caps.has(READ_MARKER_CAP) ? markreadLine(this.c.server, event.target, event.at) : "";
+      case "markers":
+        return ""; // IRC clients are told a channel's marker when they join it, and MARKREAD asks
       case "tagmsg":
         return ircView(this.c.caps) === "irc-tags" ? this.tag(event.ts, event.id, event.tags) + ircLine(mask(event.from), "TAGMSG", [event.room ?? event.to ?? this.c.name]) : "";
       case "invite":
@@ -275,7 +287,9 @@ export class IrcReplies {
   roomState(name: string): string {
     const room = this.c.hub.room(name);
     if (!room) return "";
-    return (room.topic ? this.topicLines(room) : "") + this.namesLines(room);
+    // draft/read-marker: the channel's marker before the end of NAMES.
+    const marker = this.c.caps.has(READ_MARKER_CAP) ? markreadLine(this.c.server, room.name, this.c.hub.find(this.c.name)?.markers?.get(room.name)) : "";
+    return (room.topic ? this.topicLines(room) : "") + marker + this.namesLines(room);
   }
 
   /**

@@ -6,6 +6,7 @@
 //   bunchat:accounts        key -> account JSON         bunchat:bans      key -> ban JSON
 //   bunchat:tokens          id -> token JSON            bunchat:rooms     room -> roles JSON
 //   bunchat:history-seq     what nodes lease line ids from (src/cluster/ids.ts)
+//   bunchat:markers:<account>  target -> the time of the newest line read (store/markers.ts)
 
 /** Every key and channel starts with this. */
 export const P = "bunchat:";
@@ -20,3 +21,5 @@ export const ACCOUNTS = `${P}accounts`;
 export const BANS = `${P}bans`;
 export const TOKENS = `${P}tokens`;
 export const ROOMS = `${P}rooms`;
+/** A registered user's read markers: target -> time (ms) (store/markers.ts). */
+export const markersKey = (account: string) => `${P}markers:${account}`;

@@ -7,7 +7,8 @@ import type { RecordKind } from "../records.ts";
 import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type RoomStore } from "../rooms.ts";
 import { type BotToken, TOKEN_RECORDS, type TokenStore } from "../tokens.ts";
 import type { HistoryLink } from "./history.ts";
-import { ACCOUNTS, BANS, ROOMS, TOKENS } from "./keys.ts";
+import { ACCOUNTS, BANS, markersKey, ROOMS, TOKENS } from "./keys.ts";
+import { MARKERS_PER_ACCOUNT, type MarkerStore, parseMarkers } from "../markers.ts";
 
 /** In Redis: the hash `hash`, through the cluster node's connection. */
 export class RedisRecords<T> {
@@ -54,6 +55,41 @@ export class RedisAccounts implements AccountStore {
     await this.link.command("HDEL", [ACCOUNTS, key]);
   }
 }
+
+/**
+ * Read markers in Redis (a hash per account: target -> time), the same for every node at once;
+ * moved forward only, by one script, and held to MARKERS_PER_ACCOUNT (the oldest go).
+ */
+export class RedisMarkers implements MarkerStore {
+  constructor(private readonly link: Pick<HistoryLink, "command">) {}
+
+  async all(account: string): Promise<Record<string, number>> {
+    const flat = await this.link.command("HGETALL", [markersKey(account)]);
+    const pairs: [unknown, unknown][] = [];
+    if (Array.isArray(flat)) for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
+    else if (flat && typeof flat === "object") pairs.push(...Object.entries(flat));
+    return parseMarkers(pairs);
+  }
+
+  async set(account: string, target: string, ts: number): Promise<void> {
+    await this.link.command("EVAL", [SCRIPT_MARK, "1", markersKey(account), target, String(ts), String(MARKERS_PER_ACCOUNT)]);
+  }
+}
+
+/** KEYS: the account's markers. ARGV: target, time, most kept. Forward only; past the most, the oldest go. */
+const SCRIPT_MARK = `
+local old = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+if tonumber(ARGV[2]) > old then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if redis.call('HLEN', KEYS[1]) > tonumber(ARGV[3]) then
+  local all = redis.call('HGETALL', KEYS[1])
+  local oldest, at = nil, nil
+  for i = 1, #all, 2 do
+    if all[i] ~= ARGV[1] and (at == nil or tonumber(all[i + 1]) < at) then oldest, at = all[i], tonumber(all[i + 1]) end
+  end
+  if oldest then redis.call('HDEL', KEYS[1], oldest) end
+end
+return 1
+`;
 
 /** Server bans in Redis (the bunchat:bans hash: key -> JSON), the same for every node at once. */
 export class RedisBans extends RedisRecords<Ban> implements BanStore {

@@ -5,7 +5,7 @@
 
 import { Database } from "bun:sqlite";
 import { SqliteHistory, type SqliteOptions } from "./history.ts";
-import { SqliteAccounts, SqliteBans, SqliteRooms, SqliteTokens } from "./records.ts";
+import { SqliteAccounts, SqliteBans, SqliteMarkers, SqliteRooms, SqliteTokens } from "./records.ts";
 
 export class HistoryOpenError extends Error {}
 
@@ -63,6 +63,8 @@ const MIGRATIONS: readonly string[] = [
      ts INTEGER NOT NULL,
      PRIMARY KEY (room, line, emoji, name)
    ) WITHOUT ROWID;`,
+  // 9: read markers (markers.ts): per account and target, the time of the newest line read.
+  `CREATE TABLE markers (account TEXT NOT NULL, target TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (account, target)) WITHOUT ROWID;`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
@@ -73,6 +75,7 @@ export class SqliteFile {
   readonly bans: SqliteBans;
   readonly roomStore: SqliteRooms;
   readonly tokens: SqliteTokens;
+  readonly markers: SqliteMarkers;
   private readonly db: Database;
   private madeHistory: SqliteHistory | undefined;
   private closed = false;
@@ -84,6 +87,7 @@ export class SqliteFile {
     this.bans = new SqliteBans(db);
     this.roomStore = new SqliteRooms(db);
     this.tokens = new SqliteTokens(db);
+    this.markers = new SqliteMarkers(db);
     options.onOpen?.(db);
   }
 
@@ -105,7 +109,7 @@ export class SqliteFile {
   private closeRecords(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const store of [this.accounts, this.bans, this.roomStore, this.tokens]) store.finalize();
+    for (const store of [this.accounts, this.bans, this.roomStore, this.tokens, this.markers]) store.finalize();
     this.db.close(true);
   }
 }

@@ -8,6 +8,7 @@ import { BAN_RECORDS, type Ban, type BanStore } from "../bans.ts";
 import type { RecordKind } from "../records.ts";
 import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type RoomStore } from "../rooms.ts";
 import { type BotToken, TOKEN_RECORDS, type TokenStore } from "../tokens.ts";
+import { MARKERS_PER_ACCOUNT, type MarkerStore, parseMarkers } from "../markers.ts";
 
 /** In the history file: `table` (`column` TEXT PRIMARY KEY, value TEXT), made by a migration. */
 export class SqliteRecords<T> {
@@ -117,6 +118,36 @@ export class SqliteRooms implements RoomStore {
 
   finalize(): void {
     for (const s of [this.select, this.upsert]) s.finalize();
+  }
+}
+
+/** Read markers in the history file (the `markers` table, schema 9). */
+export class SqliteMarkers implements MarkerStore {
+  private readonly select: Statement<{ target: string; ts: number }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string, number]>;
+  private readonly count: Statement<{ n: number }, [string]>;
+  private readonly oldest: Statement<unknown, [string, string, number]>;
+
+  constructor(db: Database) {
+    this.select = db.prepare("SELECT target, ts FROM markers WHERE account = ?");
+    // Forward only: a marker older than the one kept changes nothing.
+    this.upsert = db.prepare("INSERT INTO markers (account, target, ts) VALUES (?1, ?2, ?3) ON CONFLICT (account, target) DO UPDATE SET ts = max(ts, excluded.ts)");
+    this.count = db.prepare("SELECT count(*) AS n FROM markers WHERE account = ?");
+    this.oldest = db.prepare("DELETE FROM markers WHERE account = ?1 AND target IN (SELECT target FROM markers WHERE account = ?1 AND target != ?2 ORDER BY ts LIMIT ?3)");
+  }
+
+  all(account: string): Record<string, number> {
+    return parseMarkers(this.select.all(account).map((r) => [r.target, r.ts]));
+  }
+
+  set(account: string, target: string, ts: number): void {
+    this.upsert.run(account, target, ts);
+    const n = this.count.get(account)!.n;
+    if (n > MARKERS_PER_ACCOUNT) this.oldest.run(account, target, n - MARKERS_PER_ACCOUNT);
+  }
+
+  finalize(): void {
+    for (const s of [this.select, this.upsert, this.count, this.oldest]) s.finalize();
   }
 }
 

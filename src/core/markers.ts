@@ -1,0 +1,141 @@
+// Read markers as the hub keeps them: per member and target (a room, or a private conversation),
+// the time of the newest line read. Moved forward only (IRC's draft/read-marker: "MUST only ever
+// increase"), by reading: /read from the page and the client, MARKREAD from IRC. Every device of
+// the member is told at once. A registered user's are kept (store/markers.ts) and loaded when their
+// first device comes; a guest's last while it is online.
+
+import { MARKERS_PER_ACCOUNT, type MarkerStore } from "../store/markers.ts";
+import { type HistoryStore, type Kept, type Maybe, settled, then } from "../store/history.ts";
+import type { Device, Member, Room } from "./room.ts";
+import type { Unread } from "../protocol/events.ts";
+import { foldName, mentions } from "../protocol/names.ts";
+
+/** What markers need of the hub. */
+export interface MarkersHost {
+  log(line: string): void;
+}
+
+/**
+ * How a target is kept: a room by its name ("#dev"), a private conversation by the other's name
+ * in lower case with "@" before it ("@sam"), as the page names its conversations.
+ */
+export function markerKey(target: string): string {
+  return target.startsWith("#") ? target.toLowerCase() : `@${target.toLowerCase()}`;
+}
+
+export class Markers {
+  constructor(
+    private readonly host: MarkersHost,
+    private readonly store: MarkerStore | undefined,
+  ) {}
+
+  /** Whether markers outlive a member's stay (a registered user's, with a store). */
+  kept(member: Member): boolean {
+    return this.store !== undefined && member.account !== undefined;
+  }
+
+  /** A registered member's kept markers, read before its first device is welcomed; nothing for a guest. */
+  load(member: Member): Maybe<void> {
+    const markers = member.markers;
+    if (!this.store || member.account === undefined || !markers) return;
+    return then(settled(this.store.all(member.account)), (all) => {
+      if (!all) return this.host.log(`! read markers of ${member.name} could not be read`);
+      for (const [target, ts] of Object.entries(all)) if (!((markers.get(target) ?? -1) >= ts)) markers.set(target, ts);
+    });
+  }
+
+  /**
+   * `member` read `target` up to `ts` (from its connection `from`): the marker as it is now. When it
+   * moved, every other device of the member is told (the asker is answered by its caller).
+   */
+  move(member: Member, target: string, ts: number, from?: Device): number {
+    const moved = this.mark(member, target, ts);
+    if (moved.moved) {
+      const event = { type: "marker", target: markerKey(target), at: moved.ts, elsewhere: true } as const;
+      for (const d of member.devices) if (d !== from) d.tell(event);
+    }
+    return moved.ts;
+  }
+
+  /** `member`'s markers, for the `markers` event after a welcome; undefined when it has none. */
+  all(member: Member): Record<string, number> | undefined {
+    return member.markers && member.markers.size > 0 ? Object.fromEntries(member.markers) : undefined;
+  }
+
+  /** `member`'s marker of `target` (a room or a name), if it has one. */
+  get(member: Member, target: string): number | undefined {
+    return member.markers?.get(markerKey(target));
+  }
+
+  /**
+   * Moves `member`'s marker of `target` to `ts`, unless it is there or later already: the marker as
+   * it is now, and whether it moved (then it is kept, for a registered member).
+   */
+  mark(member: Member, target: string, ts: number): { ts: number; moved: boolean } {
+    const markers = member.markers;
+    if (!markers) return { ts, moved: false };
+    const key = markerKey(target);
+    const old = markers.get(key);
+    if (old !== undefined && old >= ts) return { ts: old, moved: false };
+    if (old === undefined && markers.size >= MARKERS_PER_ACCOUNT) markers.delete(oldest(markers));
+    markers.set(key, ts);
+    if (this.store && member.account !== undefined) {
+      const failed = () => this.host.log(`! a read marker of ${member.name} could not be kept`);
+      try {
+        const done = settled(this.store.set(member.account, key, ts));
+        if (done instanceof Promise) void done.then((v) => v === null && failed());
+      } catch {
+        failed(); // the file could not be written: the marker holds while the user is online
+      }
+    }
+    return { ts, moved: true };
+  }
+}
+
+/** Lines of a room looked through to count what is unread in it: past them, the count says `more`. */
+export const UNREAD_SCAN = 200;
+
+/**
+ * What is unread in each of `rooms` that `member` has a marker of: others' lines after it, and those
+ * mentioning it, from the newest UNREAD_SCAN lines the store keeps (none without a store).
+ */
+export function unreadIn(member: Member, history: HistoryStore | undefined, rooms: readonly Room[]): Maybe<Record<string, Unread>> {
+  const markers = member.markers;
+  const marked = history && markers ? rooms.filter((r) => markers.has(r.name)) : [];
+  if (marked.length === 0) return {};
+  const scans = marked.map((r) => settled(history!.recent(r.name, UNREAD_SCAN + 1)));
+  const count = (found: (Kept[] | null)[]) => {
+    const out: Record<string, Unread> = {};
+    marked.forEach((room, i) => {
+      const lines = found[i];
+      if (!lines) return; // the store could not answer: no count rather than a wrong one
+      const since = markers!.get(room.name)!;
+      const unread: Unread = { count: 0, mentions: 0 };
+      for (const { event } of lines.slice(-UNREAD_SCAN)) {
+        if (event.ts <= since || event.type === "topic" || foldName(event.from) === foldName(member.name)) continue;
+        unread.count++;
+        if (mentions(event.text, member.name)) unread.mentions++;
+      }
+      if (lines.length > UNREAD_SCAN && lines[0]!.event.ts > since) unread.more = true;
+      out[room.name] = unread;
+    });
+    return out;
+  };
+  return scans.some((s) => s instanceof Promise) ? Promise.all(scans).then(count) : count(scans as (Kept[] | null)[]);
+}
+
+/** A marker's time as given: ms since 1970, or an ISO 8601 time (IRC's "2019-01-04T14:33:26.123Z"); undefined if neither. */
+export function parseMarkerTime(text: string): number | undefined {
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The target read longest ago. */
+function oldest(markers: Map<string, number>): string {
+  let key = "";
+  let at = Number.POSITIVE_INFINITY;
+  for (const [k, ts] of markers) if (ts < at) [key, at] = [k, ts];
+  return key;
+}
