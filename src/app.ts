@@ -8,14 +8,14 @@ import { Hub, type HubOptions } from "./core/hub.ts";
 import { type ChatServer, historyStatus, type ServerOptions, startServer } from "./doors/server.ts";
 import { SERVER_LIMITS } from "./protocol/limits.ts";
 import type { Retention } from "./store/history.ts";
-import { RedisAccounts, RedisBans, RedisMarkers, RedisRooms, RedisTokens } from "./store/redis/records.ts";
+import { RedisAccounts, RedisBans, RedisMarkers, RedisRooms, RedisSessions, RedisTokens } from "./store/redis/records.ts";
 import { RedisHistory } from "./store/redis/history.ts";
 import { SqliteFile } from "./store/sqlite/file.ts";
 import { MemoryHistory } from "./store/memory/history.ts";
 import type { SqliteOptions } from "./store/sqlite/history.ts";
 
 /** What the hub keeps, and where. */
-export type Stores = Pick<HubOptions, "history" | "accounts" | "bans" | "roomStore" | "tokens" | "markers">;
+export type Stores = Pick<HubOptions, "history" | "accounts" | "bans" | "roomStore" | "tokens" | "markers" | "sessions">;
 
 export interface AppConfig extends Omit<ServerOptions, "hub" | "bus">, Stores, Pick<HubOptions, "admins" | "replayOnJoin" | "passwords"> {
   /** Where everyone starts. */
@@ -39,7 +39,7 @@ export interface AppConfig extends Omit<ServerOptions, "hub" | "bus">, Stores, P
  * listener's error when a door can't open (the node has then left the cluster again).
  */
 export async function buildServer(config: AppConfig): Promise<ChatServer> {
-  const { sqlite, cluster, defaultRoom, admins, replayOnJoin, passwords, history, accounts, bans, roomStore, tokens, markers, ...doors } = config;
+  const { sqlite, cluster, defaultRoom, admins, replayOnJoin, passwords, history, accounts, bans, roomStore, tokens, markers, sessions, ...doors } = config;
   const limits = { ...SERVER_LIMITS, ...config.limits };
   // The hub is made below; history's status reaches it once it is.
   let hub: Hub | undefined;
@@ -58,6 +58,7 @@ export async function buildServer(config: AppConfig): Promise<ChatServer> {
           roomStore: new RedisRooms(bus),
           tokens: new RedisTokens(bus),
           markers: new RedisMarkers(bus),
+          sessions: new RedisSessions(bus),
         }
       : file
         ? {
@@ -75,8 +76,9 @@ export async function buildServer(config: AppConfig): Promise<ChatServer> {
             roomStore: file.roomStore,
             tokens: file.tokens,
             markers: file.markers,
+            sessions: file.sessions,
           }
-        : { history, accounts, bans, roomStore, tokens, markers };
+        : { history, accounts, bans, roomStore, tokens, markers, sessions };
   hub = new Hub({
     clustered: bus !== undefined,
     ...(bus ? { bus } : {}),

@@ -179,7 +179,10 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return c.cyan(s(toText(event)));
       case "tagmsg":
       case "markers":
+      case "session":
         return undefined;
+      case "sessions":
+        return c.dim(s(toText(event)));
       case "marker":
         return c.dim(s(toText(event)));
       case "room":

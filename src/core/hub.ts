@@ -26,6 +26,7 @@ import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
 import type { MarkerStore } from "../store/markers.ts";
+import type { SessionStore } from "../store/sessions.ts";
 import { Markers } from "./markers.ts";
 import type { BanStore } from "../store/bans.ts";
 import { roleKey, type RoomStore } from "../store/rooms.ts";
@@ -64,6 +65,8 @@ export interface HubOptions {
   tokens?: TokenStore;
   /** Registered users' read markers; none: they last while the user is online. */
   markers?: MarkerStore;
+  /** The page's sessions (a reload stays signed in); none: the page asks for the password again. */
+  sessions?: SessionStore;
   /** Where the hub's own troubles go (the server's log). */
   log?: (line: string) => void;
 }
@@ -86,6 +89,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   readonly tokens: TokenStore | undefined;
   /** Read markers (markers.ts). */
   readonly markers: Markers;
+  readonly sessions: SessionStore | undefined;
   readonly passwords: Passwords;
   /** Server admins (--admin), and the setup codes of their names not registered yet. */
   readonly admins: Admins;
@@ -134,6 +138,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     this.roomStore = options.roomStore;
     this.tokens = options.tokens;
     this.markers = new Markers({ log: options.log ?? (() => {}) }, options.markers);
+    this.sessions = options.sessions;
     this.bus = options.bus;
     this.passwords = options.passwords ?? new Passwords();
     this.admins = new Admins(options.admins);

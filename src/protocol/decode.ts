@@ -25,6 +25,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   "excess-flood": true,
   "too-many-attempts": true,
   "too-many-devices": true,
+  "session-expired": true,
   "bad-password": true,
   "ping-timeout": true,
   "too-slow": true,
@@ -345,6 +346,16 @@ const DECODERS: Record<EventType, Decoder> = {
       }
     }
     return { type: "markers", markers, ...(Object.keys(unread).length > 0 ? { unread } : {}) };
+  },
+  session: (v) => (str(v.id) && str(v.token) && num(v.expires) ? { type: "session", id: v.id, token: v.token, expires: v.expires } : undefined),
+  sessions: (v) => {
+    if (!Array.isArray(v.sessions)) return undefined;
+    const sessions: { id: string; created: number; used: number; expires: number; current?: true }[] = [];
+    for (const s of v.sessions) {
+      if (!isObject(s) || !str(s.id) || !num(s.created) || !num(s.used) || !num(s.expires)) return undefined;
+      sessions.push({ id: s.id, created: s.created, used: s.used, expires: s.expires, ...(s.current === true ? { current: true as const } : {}) });
+    }
+    return { type: "sessions", sessions };
   },
   rename: (v) => (str(v.from) && str(v.to) && num(v.ts) ? { type: "rename", from: v.from, to: v.to, ts: v.ts } : undefined),
   away: (v) => (v.reason === null || str(v.reason) ? { type: "away", reason: v.reason } : undefined),

@@ -55,6 +55,7 @@ export type ErrorCode =
   | "excess-flood" // too many lines waiting; the connection closes
   | "too-many-attempts" // too many refused names; the connection closes
   | "too-many-devices" // a login to a registered name already online from --max-devices connections
+  | "session-expired" // /resume with a session that no longer signs in (expired, signed out, password changed)
   | "bad-password" // wrong server password; the connection closes
   | "ping-timeout" // no answer to the server's ping; the connection closes
   | "too-slow" // output for you piled up past a limit while you read nothing; the connection closes
@@ -266,6 +267,14 @@ export type ServerEvent =
    * one of them moves it.
    */
   | { type: "marker"; target: string; at: number | null; elsewhere?: true }
+  /**
+   * The page signed in with a password: a session for its next load (`/resume <token>` at the name
+   * question signs in as the same user). `token` is shown this once; `expires`: when it stops
+   * signing in unless used before (each use moves it 30 days on).
+   */
+  | { type: "session"; id: string; token: string; expires: number }
+  /** /sessions: your page sessions (`current`: the one this connection signed in with). */
+  | { type: "sessions"; sessions: readonly { id: string; created: number; used: number; expires: number; current?: true }[] }
   /**
    * Your read markers, after the welcome: target -> time (registered names: kept; a guest's: of
    * this stay), and what is unread in each of your rooms that has one.

@@ -229,7 +229,15 @@ export function toText(event: ServerEvent, tagged = false): string {
     case "marker":
       return event.at === null ? `-- You have no read marker in ${event.target}.` : `-- ${event.target} is read up to ${utcMinute(event.at)} UTC.`;
     case "markers":
-      return ""; // for structured clients (the server sends it to no one else)
+    case "session":
+      return ""; // for structured clients (the server sends them to no one else)
+    case "sessions":
+      return event.sessions.length === 0
+        ? "-- You have no page sessions: the page asks for your password when it loads."
+        : [
+            `-- Your page sessions (${event.sessions.length}); /logout <id> signs one out, /logout all every one:`,
+            ...event.sessions.map((s) => `   ${s.id}  since ${utcMinute(s.created)} UTC, last used ${utcMinute(s.used)} UTC, until ${utcMinute(s.expires)} UTC${s.current ? " (this one)" : ""}`),
+          ].join("\n");
     case "reactions":
       return event.reactions.length === 0
         ? `-- Nobody has reacted to ${event.of}'s line "${event.excerpt}".`

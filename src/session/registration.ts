@@ -16,6 +16,9 @@ import { checkName, foldName } from "../protocol/names.ts";
 import type { Account } from "../store/accounts.ts";
 import { type Ban, bans } from "../store/bans.ts";
 import { networkOf } from "./network.ts";
+import { sessionId, sessionMatches } from "./secrets.ts";
+import { SESSION_LASTS_MS } from "../store/sessions.ts";
+import type { Door } from "../protocol/events.ts";
 import { error } from "../core/commands/chat.ts";
 import type { SessionEnv } from "./env.ts";
 
@@ -51,12 +54,18 @@ export interface RegistrationHost {
   /** Goes on with a value at once, or once it comes; this connection's lines wait meanwhile. */
   after<T>(value: Maybe<T>, then: (value: T) => void): void;
   /**
-   * Joins the chat as `name`, shown `replay` of the default room, logged in to a registered name
-   * (none: a guest); false if someone took the name meanwhile.
+   * Joins the chat as `name` (claimed already), shown `replay` of the default room, logged in to a
+   * registered name (none: a guest): undefined, or why it can't (the name was taken meanwhile, its
+   * devices are all in use).
    */
-  /** Joins the chat as `name` (claimed already): undefined, or why it can't (the name was taken meanwhile, its devices are all in use). */
   joinAs(name: string, replay: Replay | undefined, login: Login | undefined): ErrorEvent | undefined;
   log(line: string): void;
+  /** Which door it came in by: the page (web) is given a session when it signs in with a password. */
+  readonly door: Door;
+  /** A session for the page that signed in to `account` with its password (told to it once it is in). */
+  issueSession(account: string): void;
+  /** The page's session this connection signed in with (for /logout). */
+  signedInWith: string | undefined;
 }
 
 /**
@@ -127,7 +136,7 @@ export class Registration {
       return this.host.reply({ type: "ask-name" });
     }
     verifyLogin(this.host, login, line, (outcome) => {
-      if (outcome === "ok") return this.enter(login.account.name, { key: login.key, ignores: login.account.ignores ?? [] });
+      if (outcome === "ok") return this.enter(login.account.name, { key: login.key, ignores: login.account.ignores ?? [] }, this.host.door === "web");
       if (outcome === "busy") {
         this.host.reply(error("server-busy", "The server is checking many logins at once; send your password again in a moment."));
         return this.askLogin(login.account.name);
@@ -179,6 +188,7 @@ export class Registration {
     if (input.kind === "empty") return this.host.reply({ type: "ask-name" });
     if (input.kind === "command") {
       if (lookupCommand(input.word) === "quit") return this.host.quit();
+      if (input.word.toLowerCase() === "resume") return this.resume(input.args);
       return this.refuseName(error("not-registered", "Choose a username first; commands work once you have joined."));
     }
     const check = checkName(line);
@@ -200,15 +210,47 @@ export class Registration {
     });
   }
 
-  /** Joins as `name`, logged in to a registered name (its key, and whom it ignores), or a guest. */
-  private enter(name: string, login: Login | undefined): void {
+  /**
+   * `/resume <token>` at the name question: the page's session signs in as its user (as the right
+   * password does), unless it expired, was signed out, or its password changed since.
+   */
+  private resume(text: string): void {
+    const { hub } = this.host;
+    const token = text.trim();
+    const id = sessionId(token);
+    const sessions = hub.sessions;
+    // Counted as a failed attempt: a stream of guessed tokens is slowed like guessed passwords.
+    const expired = () => this.refuseName(error("session-expired", "That session no longer signs in (it expired, or was signed out): choose your name and give its password."), true);
+    if (id === undefined || !sessions) return expired();
+    this.host.after(settled(sessions.get(id)), (session) => {
+      if (session === null) return this.refuseName(error("server-busy", "Sessions can't be checked right now; try again in a moment."));
+      const now = this.host.now();
+      if (!session || !sessionMatches(session, token) || session.expires <= now) return expired();
+      nameStanding(this.host, session.account, (standing) => {
+        if ("ban" in standing) return this.host.kick(error("banned", bannedText(standing.ban)), "disconnected");
+        if (standing.account === null) return this.refuseName(error("server-busy", "Registered names can't be checked right now; try again in a moment."));
+        const account = standing.account;
+        if (!account || account.bot) {
+          void settled(sessions.remove(session.id)); // its name was given up
+          return expired();
+        }
+        void settled(sessions.put({ ...session, used: now, expires: now + SESSION_LASTS_MS }));
+        this.host.signedInWith = session.id;
+        this.enter(account.name, { key: session.account, ignores: account.ignores ?? [] });
+      });
+    });
+  }
+
+  /** Joins as `name`, logged in to a registered name (its key, and whom it ignores), or a guest; `issue`: the page signed in with a password, and is given a session. */
+  private enter(name: string, login: Login | undefined, issue = false): void {
     const { hub } = this.host;
     // The default room's past first (from Redis in a cluster), so that the welcome and it come
     // before anything said after the join.
     this.host.after(hub.keeping.replay(hub.lobby), (replay) => {
       this.host.afterClaim(hub.claim(name), name, (won) => {
         const refused = won ? this.host.joinAs(name, replay, login) : this.host.nameTaken(name);
-        if (!refused) return;
+        if (!refused) return void (issue && login && this.host.issueSession(login.key));
+        this.host.signedInWith = undefined;
         this.login = undefined;
         this.step = "naming";
         this.refuseName(refused, true);

@@ -3,6 +3,7 @@
 // import alone costs the server 7 MB of RSS.
 
 import type { BotToken } from "../store/tokens.ts";
+import { type Session, SESSION_LASTS_MS } from "../store/sessions.ts";
 
 export function sha256(text: string): Uint8Array {
   return new Bun.CryptoHasher("sha256").update(text).digest();
@@ -17,23 +18,56 @@ export function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * A new bot token for `bot`: the text shown once, `bunchat_<id>_<secret>` (an id of 12 hex digits
- * that /token list and revoke name it by, 256 random bits), and the record kept, with its SHA-256
- * only. A token is too random for a slow hash to add anything but cost on every request.
+ * A new secret: the text shown once, `<kind>_<id>_<secret>` (an id of 12 hex digits that lists and
+ * revocations name it by, 256 random bits), its id and its SHA-256 (hex), which is all that is kept.
+ * Too random for a slow hash to add anything but cost on every use.
  */
-export function newToken(bot: string, by: string, now: number): { text: string; record: BotToken } {
+function newSecret(kind: string): { text: string; id: string; hash: string } {
   const id = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex");
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
-  const text = `bunchat_${id}_${secret}`;
-  return { text, record: { id, bot, hash: Buffer.from(sha256(text)).toString("hex"), by, created: now } };
+  const text = `${kind}_${id}_${secret}`;
+  return { text, id, hash: Buffer.from(sha256(text)).toString("hex") };
 }
 
-/** The id a token's text names, if it has the shape of one. */
+/** The id a secret's text names, if it has the shape of one of this kind. */
+function secretId(kind: string, text: string): string | undefined {
+  const m = /^([a-z]+)_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/.exec(text);
+  return m && m[1] === kind ? m[2] : undefined;
+}
+
+/** Whether `text` is the secret whose SHA-256 `hash` was kept (compared in constant time). */
+function secretMatches(hash: string, text: string): boolean {
+  return sameDigest(sha256(text), Buffer.from(hash, "hex"));
+}
+
+/** A new bot token for `bot` (`bunchat_<id>_<secret>`), and the record kept. */
+export function newToken(bot: string, by: string, now: number): { text: string; record: BotToken } {
+  const { text, id, hash } = newSecret("bunchat");
+  return { text, record: { id, bot, hash, by, created: now } };
+}
+
+/** The id a bot token's text names, if it has the shape of one. */
 export function tokenId(text: string): string | undefined {
-  return /^bunchat_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/.exec(text)?.[1];
+  return secretId("bunchat", text);
 }
 
 /** Whether `text` is the token `record` was made for. */
 export function tokenMatches(record: BotToken, text: string): boolean {
-  return sameDigest(sha256(text), Buffer.from(record.hash, "hex"));
+  return secretMatches(record.hash, text);
+}
+
+/** A new session of the page for `account` (`bcsession_<id>_<secret>`), and the record kept. */
+export function newSession(account: string, now: number): { text: string; record: Session } {
+  const { text, id, hash } = newSecret("bcsession");
+  return { text, record: { id, account, hash, created: now, expires: now + SESSION_LASTS_MS, used: now } };
+}
+
+/** The id a session's text names, if it has the shape of one. */
+export function sessionId(text: string): string | undefined {
+  return secretId("bcsession", text);
+}
+
+/** Whether `text` is the session `record` was made for. */
+export function sessionMatches(record: Session, text: string): boolean {
+  return secretMatches(record.hash, text);
 }

@@ -18,6 +18,8 @@ import type { Replay } from "../core/keeping.ts";
 import type { Device, Member, MemberNote, Room } from "../core/room.ts";
 import { Person } from "../core/person.ts";
 import { unreadIn } from "../core/markers.ts";
+import { newSession } from "./secrets.ts";
+import { SESSIONS_PER_ACCOUNT } from "../store/sessions.ts";
 import type { Cursor, Maybe } from "../store/history.ts";
 import { botNameError, type Login, nameStanding, nameTakenError, type RegistrationHost } from "./registration.ts";
 import type { Adapter } from "./adapter.ts";
@@ -203,6 +205,8 @@ export class Session
   readonly historyFrom = new Map<string, Cursor>();
   /** Its current room: where its plain lines go. */
   room: Room | undefined;
+  /** The page's session it signed in with, or was given (what /logout alone signs out). */
+  signedInWith: string | undefined;
 
   /** The answer when someone online already has `name` or one like it, for joining and /nick alike. */
   nameTaken(name: string): ErrorEvent {
@@ -573,6 +577,31 @@ export class Session
     showReplay(this, room, replay);
     // The log says the door when it is not bunchat's own port, as for IRC: "(web)".
     this.log(`+ ${this.name} joined from ${this.peer}${this.door === "web" ? " (web)" : ""}, ${this.hub.size} online`);
+  }
+
+  /**
+   * The page signed in to `account` with its password: a session for its next load, told to it
+   * (the token this once; only its SHA-256 is kept). Past SESSIONS_PER_ACCOUNT, the one used longest
+   * ago goes.
+   */
+  issueSession(account: string): void {
+    const sessions = this.hub.sessions;
+    if (!sessions || this.mode !== "json") return;
+    const made = newSession(account, this.now());
+    const keep = async () => {
+      const all = await sessions.of(account);
+      const over = all.sort((a, b) => a.used - b.used).slice(0, Math.max(0, all.length - SESSIONS_PER_ACCOUNT + 1));
+      for (const old of over) await sessions.remove(old.id);
+      await sessions.put(made.record);
+    };
+    this.after(
+      keep().then(() => true, () => false),
+      (kept) => {
+        if (!kept) return this.log(`! a session for ${this.name} could not be kept`);
+        this.signedInWith = made.record.id;
+        this.reply({ type: "session", id: made.record.id, token: made.text, expires: made.record.expires });
+      },
+    );
   }
 
   /** A structured client is told its read markers after the welcome, and what is unread since them in its rooms. */

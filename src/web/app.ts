@@ -73,6 +73,7 @@ function connect(): void {
   const ws = new WebSocket(url);
   ws.binaryType = "arraybuffer";
   socket = ws;
+  resumed = false;
   const decoder = new TextDecoder();
   let pending = "";
   // The WebSocket speaks JSON from its first line: the server's hello and question come unasked.
@@ -104,6 +105,31 @@ function connect(): void {
   };
 }
 
+/** Where the page keeps its session (localStorage: this origin only; never a cookie another site's page could make the browser send). */
+const SESSION_KEY = "bunchat-session";
+/** This connection tried the kept session already. */
+let resumed = false;
+
+function storedSession(): string | undefined {
+  try {
+    return localStorage.getItem(SESSION_KEY) ?? undefined;
+  } catch {
+    return undefined; // storage off (a private window that refuses it): the password is asked
+  }
+}
+
+function keepSession(token: string): void {
+  try {
+    localStorage.setItem(SESSION_KEY, token);
+  } catch {}
+}
+
+function forgetSession(): void {
+  try {
+    localStorage.removeItem(SESSION_KEY);
+  } catch {}
+}
+
 function send(line: string): void {
   if (socket?.readyState === WebSocket.OPEN) socket.send(line);
 }
@@ -123,12 +149,20 @@ function handle(event: ServerEvent): void {
     case "ask-password":
       if (serverPassword !== undefined) return send(serverPassword);
       return ask("password", "The server's password", "", "current-password");
-    case "ask-name":
+    case "ask-name": {
+      // A session kept from an earlier load (or connection) signs in without the password, once a connection.
+      const session = storedSession();
+      if (session !== undefined && !resumed && phase !== "name") {
+        resumed = true;
+        phase = "name";
+        return send(`/resume ${session}`);
+      }
       if (phase === "chat" || (phase === "connecting" && wantedName !== "")) {
         phase = "name";
         return send(wantedName);
       }
       return ask("name", "Your name", "");
+    }
     case "ask-login":
       if (phase === "name" && secret !== undefined && event.name.toLowerCase() === wantedName.toLowerCase()) {
         phase = "login";
@@ -144,6 +178,7 @@ function handle(event: ServerEvent): void {
     case "welcome":
       return welcome(event);
     case "error":
+      if (event.code === "session-expired") forgetSession();
       if (phase !== "chat") {
         if (phase === "login") secret = undefined;
         if (phase === "password") serverPassword = undefined;
@@ -199,6 +234,10 @@ function handle(event: ServerEvent): void {
       return;
     case "markers":
       return page.setMarkers(event.markers, event.unread);
+    case "session":
+      return keepSession(event.token);
+    case "sessions":
+      return page.system(page.shown ?? undefined, words(event));
     case "marker":
       return page.readElsewhere(event.target, event.at);
     case "reactions":
@@ -357,6 +396,13 @@ ui.sendForm.onsubmit = (e) => {
   if (view && !view.room && !text.startsWith("/")) return send(`/pm ${view.title} ${text}`);
   if (view?.room && page.currentRoom !== view.key) send(`/join ${view.key}`);
   if (/^\/quit\b|^\/exit\b|^quit$/i.test(text.trim())) leaving = true;
+  // Signing out: this page's session goes (the server's answer says which), and it leaves.
+  if (/^\/logout(\s+all)?\s*$/i.test(text.trim())) {
+    forgetSession();
+    send(text);
+    leaving = true;
+    return send("/quit");
+  }
   // Answering or editing a line: the text goes as /answer or /edit of it. Our own lines come back
   // from the server (/ws?echo=1), with their ids, and are shown then.
   const composing = compose;

@@ -7,12 +7,12 @@ import type { MessageId } from "../../src/protocol/events.ts";
 import { Hub } from "../../src/core/hub.ts";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
 import { RedisHistory } from "../../src/store/redis/history.ts";
-import { RedisAccounts, RedisMarkers } from "../../src/store/redis/records.ts";
+import { RedisAccounts, RedisMarkers, RedisSessions } from "../../src/store/redis/records.ts";
 import { afterEachTest } from "../helpers/cleanup.ts";
 import { keepIn } from "../helpers/kept.ts";
 import { testRedis } from "../helpers/redis.ts";
 import { FAST_NODE } from "../helpers/server.ts";
-import { accountStoreBehaviour, historyStoreBehaviour, markerStoreBehaviour, messageStoreBehaviour, settleBy } from "../store/stores.case.ts";
+import { accountStoreBehaviour, historyStoreBehaviour, markerStoreBehaviour, messageStoreBehaviour, sessionStoreBehaviour, settleBy } from "../store/stores.case.ts";
 
 /** A node joined on a hub of its own, its history in Redis; stopped after the test. */
 async function node() {
@@ -37,6 +37,8 @@ messageStoreBehaviour("Redis", async () => {
 accountStoreBehaviour("Redis", async () => new RedisAccounts((await node()).cluster));
 
 markerStoreBehaviour("Redis", async () => new RedisMarkers((await node()).cluster));
+
+sessionStoreBehaviour("Redis", async () => new RedisSessions((await node()).cluster));
 
 describe("Redis history: line ids", () => {
   test("two nodes give ids that never collide; each line is kept under its own, and read back with it", async () => {

@@ -207,6 +207,14 @@ const byType: Cases = {
     [{ type: "marker", target: "@sam", at: null }, "-- You have no read marker in @sam."],
   ],
   markers: [[{ type: "markers", markers: { "#dev": 1, "@sam": 2 } }, ""]],
+  session: [[{ type: "session", id: "0123456789ab", token: "bcsession_0123456789ab_xyz", expires: 1 }, ""]],
+  sessions: [
+    [{ type: "sessions", sessions: [] }, "-- You have no page sessions: the page asks for your password when it loads."],
+    [
+      { type: "sessions", sessions: [{ id: "0123456789ab", created: Date.UTC(2026, 11, 1, 9), used: Date.UTC(2026, 11, 7, 9), expires: Date.UTC(2027, 0, 6, 9), current: true }] },
+      "-- Your page sessions (1); /logout <id> signs one out, /logout all every one:\n   0123456789ab  since 2026-12-01 09:00 UTC, last used 2026-12-07 09:00 UTC, until 2027-01-06 09:00 UTC (this one)",
+    ],
+  ],
   away: [
     [{ type: "away", reason: "lunch" }, "You are marked as away: lunch"],
     [{ type: "away", reason: null }, "You are back."],

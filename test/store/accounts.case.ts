@@ -82,7 +82,7 @@ export function accountBehaviour(label: string, make: MakeAccountServer): void {
       sam.send("/passwd wrong-horse new-horse-1");
       await sam.seen("! That is not your password; nothing changed.");
       sam.send("/passwd correct-horse new-horse-1");
-      await sam.seen("-- The password of Sam is changed.");
+      await sam.seen("-- The password of Sam is changed; every page session of it is signed out.");
       sam.send("quit");
       await sam.closed();
       const p = await asked(t, "Sam");

@@ -8,6 +8,7 @@ import { keepIn, type Unsaid } from "../helpers/kept.ts";
 import type { Account, AccountStore } from "../../src/store/accounts.ts";
 import type { HistoryStore, Kept } from "../../src/store/history.ts";
 import { MARKERS_PER_ACCOUNT, type MarkerStore } from "../../src/store/markers.ts";
+import type { Session, SessionStore } from "../../src/store/sessions.ts";
 import { until } from "../helpers/until.ts";
 
 /** A history store under test; `settle` waits until what was kept can be read back (Redis writes a turn later). */
@@ -218,6 +219,30 @@ export function markerStoreBehaviour(label: string, make: () => Promise<MarkerSt
       expect(all["#new"]).toBe(1);
       expect(all["#r0"]).toBeUndefined();
       expect(all["#r1"]).toBe(10_001);
+    });
+  });
+}
+
+export function sessionStoreBehaviour(label: string, make: () => Promise<SessionStore>): void {
+  describe(`SessionStore (${label})`, () => {
+    const session = (id: string, account: string, used = 1): Session => ({ id, account, hash: "ab".repeat(32), created: 1, expires: 10, used });
+
+    test("sessions by id and by account; removed one by one or all of an account at once", async () => {
+      const store = await make();
+      await store.put(session("000000000001", "sam"));
+      await store.put(session("000000000002", "sam", 5));
+      await store.put(session("000000000003", "kim"));
+      expect(await store.get("000000000002")).toEqual(session("000000000002", "sam", 5));
+      expect((await store.of("sam")).map((s) => s.id)).toEqual(["000000000001", "000000000002"]);
+      expect(await store.remove("000000000001")).toBe(true);
+      expect(await store.remove("000000000001")).toBe(false);
+      expect((await store.of("sam")).map((s) => s.id)).toEqual(["000000000002"]);
+      await store.put({ ...session("000000000002", "sam"), used: 9, expires: 99 }); // renewed in place
+      expect(await store.get("000000000002")).toMatchObject({ used: 9, expires: 99 });
+      await store.removeAll("sam");
+      expect(await store.of("sam")).toEqual([]);
+      expect(await store.get("000000000002")).toBeUndefined();
+      expect((await store.of("kim")).map((s) => s.id)).toEqual(["000000000003"]);
     });
   });
 }

@@ -5,7 +5,7 @@ import { afterEachTest } from "../helpers/cleanup.ts";
 import { memoryStore } from "../helpers/accounts.ts";
 import type { SqliteFile } from "../../src/store/sqlite/file.ts";
 import { MemoryHistory } from "../../src/store/memory/history.ts";
-import { accountStoreBehaviour, historyStoreBehaviour, markerStoreBehaviour, messageStoreBehaviour, settleBy } from "./stores.case.ts";
+import { accountStoreBehaviour, historyStoreBehaviour, markerStoreBehaviour, messageStoreBehaviour, sessionStoreBehaviour, settleBy } from "./stores.case.ts";
 
 const open: SqliteFile[] = [];
 afterEachTest(() => {
@@ -41,3 +41,5 @@ messageStoreBehaviour("memory (--db none)", async () => {
 accountStoreBehaviour("bun:sqlite", async () => file().accounts);
 
 markerStoreBehaviour("bun:sqlite", async () => file().markers);
+
+sessionStoreBehaviour("bun:sqlite", async () => file().sessions);

@@ -246,6 +246,32 @@ describe("the browser client", () => {
     await kim.event("public", (e) => e.text === "from the page" && e.from === "Kim" && e.room === "#dev");
   }, 20_000);
 
+  test("a reload stays signed in (the page's session, not a cookie); /logout signs out, and the next load asks again", async () => {
+    const file = memoryStore();
+    const t = await testServer({ http: true, history: file.history, accounts: file.accounts, sessions: file.sessions, limits: { linesPerSecond: 0 } });
+    (await loggedIn(t, "Kim")).send("quit");
+    const page = await browser.newPage();
+    pages.push(page);
+    await page.goto(`http://127.0.0.1:${t.server.httpPort}/`);
+    await page.fill("#login-input", "Kim");
+    await page.press("#login-input", "Enter");
+    await page.locator("#login-label", { hasText: "Kim is a registered name" }).waitFor();
+    await page.fill("#login-input", "correct-horse");
+    await page.press("#login-input", "Enter");
+    await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 });
+    await page.waitForFunction(() => localStorage.getItem("bunchat-session") !== null);
+    expect((await page.context().cookies()).length).toBe(0);
+    await page.reload();
+    await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 }); // no name, no password asked
+    await say(page, "after the reload");
+    await shows(page, "after the reload");
+    await say(page, "/logout");
+    await page.locator("#status", { hasText: "You left the chat" }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem("bunchat-session"))).toBeNull();
+    await page.reload();
+    await page.locator("#login-label", { hasText: "Your name" }).waitFor();
+  }, 20_000);
+
   test("a private room: a lock and a key beside its name, in the list and the heading, as its settings change", async () => {
     const t = await testServer({ http: true, limits: { linesPerSecond: 0 } });
     const page = await open(t.server.httpPort!, "Ana");

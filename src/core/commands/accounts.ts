@@ -72,11 +72,12 @@ export const accountCommands = {
         const hash = await hashed(passwords.hash(fresh));
         if (typeof hash !== "string") return hash;
         await accounts.put(key, { ...account, hash });
+        await ctx.hub.sessions?.removeAll(key); // a page signed in with the old one signs in no more
         return undefined;
       }),
       (failed) => {
         if (failed) return ctx.reply(failed);
-        ctx.reply({ type: "notice", text: `The password of ${me.name} is changed.`, ts: ctx.now() });
+        ctx.reply({ type: "notice", text: `The password of ${me.name} is changed; every page session of it is signed out.`, ts: ctx.now() });
         ctx.log(`~ ${me.name} changed their password`);
       },
     );
@@ -95,6 +96,7 @@ export const accountCommands = {
         const ok = await hashed(passwords.verify(args, account.hash));
         if (ok !== true) return ok === false ? error("login-failed", "That is not your password; nothing changed.") : ok;
         await accounts.remove(key);
+        await ctx.hub.sessions?.removeAll(key);
         return undefined;
       }),
       (failed) => {
@@ -103,6 +105,46 @@ export const accountCommands = {
         ctx.hub.admins.unregistered(key);
         ctx.reply({ type: "notice", text: `${me.name} is no longer registered: anyone may use it once you leave.`, ts: ctx.now() });
         ctx.log(`~ ${me.name} gave up their registered name`);
+      },
+    );
+  },
+  sessions(ctx) {
+    const sessions = ctx.hub.sessions;
+    const key = ctx.me.account;
+    if (!sessions) return ctx.reply(error("no-accounts", "This server keeps no sessions: the page asks for your password when it loads."));
+    if (key === undefined) return ctx.reply(error("login-failed", `${ctx.me.name} is not registered: sessions are for registered names.`));
+    ctx.after(outcome(async () => await sessions.of(key)), (all) => {
+      if ("type" in all) return ctx.reply(all);
+      const now = ctx.now();
+      const current = ctx.signedInWith;
+      ctx.reply({
+        type: "sessions",
+        sessions: all.filter((s) => s.expires > now).map((s) => ({ id: s.id, created: s.created, used: s.used, expires: s.expires, ...(s.id === current ? { current: true as const } : {}) })),
+      });
+    });
+  },
+  logout(ctx, args) {
+    const sessions = ctx.hub.sessions;
+    const key = ctx.me.account;
+    if (!sessions) return ctx.reply(error("no-accounts", "This server keeps no sessions."));
+    if (key === undefined) return ctx.reply(error("login-failed", `${ctx.me.name} is not registered: sessions are for registered names.`));
+    const which = args.trim() || ctx.signedInWith;
+    if (which === undefined) return badUsage(ctx, "logout", "This connection did not sign in with a session: say which (/sessions lists them), or all.");
+    if (which !== "all" && !/^[0-9a-f]{12}$/.test(which)) return badUsage(ctx, "logout", "Say a session's id as /sessions shows it, or all.");
+    ctx.after(
+      outcome(async () => {
+        if (which === "all") return void (await sessions.removeAll(key));
+        const session = await sessions.get(which);
+        // Another account's session reads as one that does not exist.
+        if (!session || session.account !== key) return error("bad-usage", `You have no session ${which}; /sessions lists yours.`);
+        await sessions.remove(which);
+        return undefined;
+      }),
+      (failed) => {
+        if (failed) return ctx.reply(failed);
+        const text = which === "all" ? "Every page session of yours is signed out." : `Session ${which} is signed out: it signs in no more.`;
+        ctx.reply({ type: "notice", text, ts: ctx.now() });
+        ctx.log(`~ ${ctx.me.name} signed out ${which === "all" ? "every session" : `session ${which}`}`);
       },
     );
   },

@@ -32,6 +32,8 @@ export interface CommandContext {
   readonly notice?: boolean;
   /** Whether a line said in a room now goes in the log (the first CHAT_LOG_PER_SECOND a second do). */
   logsChatLine(): boolean;
+  /** The page's session this connection signed in with, or was given (what /logout alone signs out). */
+  readonly signedInWith?: string;
   /** Per room this user is in: where its /history goes on from (the earliest line it has been shown). */
   readonly historyFrom: Map<string, Cursor>;
   /**

@@ -198,7 +198,9 @@ export class IrcReplies {
       case "marker":
         return this.c.caps.has(READ_MARKER_CAP) ? markreadLine(this.c.server, event.target, event.at) : "";
       case "markers":
-        return ""; // IRC clients are told a channel's marker when they join it, and MARKREAD asks
+      case "session":
+        return ""; // IRC clients are told a channel's marker when they join it, and MARKREAD asks; sessions are the page's
+
       case "tagmsg":
         return ircView(this.c.caps) === "irc-tags" ? this.tag(event.ts, event.id, event.tags) + ircLine(mask(event.from), "TAGMSG", [event.room ?? event.to ?? this.c.name]) : "";
       case "invite":
@@ -257,6 +259,7 @@ export class IrcReplies {
       case "search":
       case "help":
       case "reactions":
+      case "sessions":
         return this.asNotices(event);
       case "edit":
       case "delete":

@@ -7,6 +7,7 @@
 //   bunchat:tokens          id -> token JSON            bunchat:rooms     room -> roles JSON
 //   bunchat:history-seq     what nodes lease line ids from (src/cluster/ids.ts)
 //   bunchat:markers:<account>  target -> the time of the newest line read (store/markers.ts)
+//   bunchat:sessions        id -> the page's session JSON   bunchat:sessions-of:<account>  its ids
 
 /** Every key and channel starts with this. */
 export const P = "bunchat:";
@@ -21,5 +22,8 @@ export const ACCOUNTS = `${P}accounts`;
 export const BANS = `${P}bans`;
 export const TOKENS = `${P}tokens`;
 export const ROOMS = `${P}rooms`;
+/** The page's sessions: id -> JSON; and each account's ids (store/sessions.ts). */
+export const SESSIONS = `${P}sessions`;
+export const sessionsOfKey = (account: string) => `${P}sessions-of:${account}`;
 /** A registered user's read markers: target -> time (ms) (store/markers.ts). */
 export const markersKey = (account: string) => `${P}markers:${account}`;

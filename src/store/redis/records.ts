@@ -7,7 +7,8 @@ import type { RecordKind } from "../records.ts";
 import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type RoomStore } from "../rooms.ts";
 import { type BotToken, TOKEN_RECORDS, type TokenStore } from "../tokens.ts";
 import type { HistoryLink } from "./history.ts";
-import { ACCOUNTS, BANS, markersKey, ROOMS, TOKENS } from "./keys.ts";
+import { ACCOUNTS, BANS, markersKey, P, ROOMS, SESSIONS, sessionsOfKey, TOKENS } from "./keys.ts";
+import { parseSession, type Session, type SessionStore } from "../sessions.ts";
 import { MARKERS_PER_ACCOUNT, type MarkerStore, parseMarkers } from "../markers.ts";
 
 /** In Redis: the hash `hash`, through the cluster node's connection. */
@@ -88,6 +89,50 @@ if redis.call('HLEN', KEYS[1]) > tonumber(ARGV[3]) then
   end
   if oldest then redis.call('HDEL', KEYS[1], oldest) end
 end
+return 1
+`;
+
+/** The page's sessions in Redis (bunchat:sessions: id -> JSON; bunchat:sessions-of:<account>: its ids), seen by every node at once. */
+export class RedisSessions implements SessionStore {
+  constructor(private readonly link: Pick<HistoryLink, "command">) {}
+
+  async get(id: string): Promise<Session | undefined> {
+    return parseSession(await this.link.command("HGET", [SESSIONS, id]));
+  }
+
+  async of(account: string): Promise<Session[]> {
+    const ids = await this.link.command("SMEMBERS", [sessionsOfKey(account)]);
+    if (!Array.isArray(ids) || ids.length === 0) return [];
+    const values = await this.link.command("HMGET", [SESSIONS, ...ids.map(String)]);
+    return (Array.isArray(values) ? values : []).flatMap((v) => parseSession(v) ?? []).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async put(session: Session): Promise<void> {
+    await this.link.command("EVAL", [SCRIPT_PUT_SESSION, "2", SESSIONS, sessionsOfKey(session.account), session.id, JSON.stringify(session)]);
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return (await this.link.command("EVAL", [SCRIPT_REMOVE_SESSIONS, "1", SESSIONS, id])) === 1;
+  }
+
+  async removeAll(account: string): Promise<void> {
+    await this.link.command("EVAL", [SCRIPT_REMOVE_ACCOUNT_SESSIONS, "2", SESSIONS, sessionsOfKey(account)]);
+  }
+}
+
+const SCRIPT_PUT_SESSION = `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); redis.call('SADD', KEYS[2], ARGV[1]); return 1`;
+/** KEYS: the sessions hash. ARGV: the id. Out of its account's set too. */
+const SCRIPT_REMOVE_SESSIONS = `
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+if not value then return 0 end
+local ok, session = pcall(cjson.decode, value)
+if ok and type(session) == 'table' and session.account then redis.call('SREM', '${P}sessions-of:' .. session.account, ARGV[1]) end
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1
+`;
+const SCRIPT_REMOVE_ACCOUNT_SESSIONS = `
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do redis.call('HDEL', KEYS[1], id) end
+redis.call('DEL', KEYS[2])
 return 1
 `;
 

@@ -5,7 +5,7 @@
 
 import { Database } from "bun:sqlite";
 import { SqliteHistory, type SqliteOptions } from "./history.ts";
-import { SqliteAccounts, SqliteBans, SqliteMarkers, SqliteRooms, SqliteTokens } from "./records.ts";
+import { SqliteAccounts, SqliteBans, SqliteMarkers, SqliteRooms, SqliteSessions, SqliteTokens } from "./records.ts";
 
 export class HistoryOpenError extends Error {}
 
@@ -65,6 +65,9 @@ const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;`,
   // 9: read markers (markers.ts): per account and target, the time of the newest line read.
   `CREATE TABLE markers (account TEXT NOT NULL, target TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (account, target)) WITHOUT ROWID;`,
+  // 10: the page's sessions (sessions.ts), by id, found by account too.
+  `CREATE TABLE sessions (id TEXT PRIMARY KEY, account TEXT NOT NULL, value TEXT NOT NULL);
+   CREATE INDEX sessions_account ON sessions (account);`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
@@ -76,6 +79,7 @@ export class SqliteFile {
   readonly roomStore: SqliteRooms;
   readonly tokens: SqliteTokens;
   readonly markers: SqliteMarkers;
+  readonly sessions: SqliteSessions;
   private readonly db: Database;
   private madeHistory: SqliteHistory | undefined;
   private closed = false;
@@ -88,6 +92,7 @@ export class SqliteFile {
     this.roomStore = new SqliteRooms(db);
     this.tokens = new SqliteTokens(db);
     this.markers = new SqliteMarkers(db);
+    this.sessions = new SqliteSessions(db);
     options.onOpen?.(db);
   }
 
@@ -109,7 +114,7 @@ export class SqliteFile {
   private closeRecords(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const store of [this.accounts, this.bans, this.roomStore, this.tokens, this.markers]) store.finalize();
+    for (const store of [this.accounts, this.bans, this.roomStore, this.tokens, this.markers, this.sessions]) store.finalize();
     this.db.close(true);
   }
 }

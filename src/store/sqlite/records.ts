@@ -9,6 +9,7 @@ import type { RecordKind } from "../records.ts";
 import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type RoomStore } from "../rooms.ts";
 import { type BotToken, TOKEN_RECORDS, type TokenStore } from "../tokens.ts";
 import { MARKERS_PER_ACCOUNT, type MarkerStore, parseMarkers } from "../markers.ts";
+import { parseSession, type Session, type SessionStore } from "../sessions.ts";
 
 /** In the history file: `table` (`column` TEXT PRIMARY KEY, value TEXT), made by a migration. */
 export class SqliteRecords<T> {
@@ -148,6 +149,48 @@ export class SqliteMarkers implements MarkerStore {
 
   finalize(): void {
     for (const s of [this.select, this.upsert, this.count, this.oldest]) s.finalize();
+  }
+}
+
+/** The page's sessions in the history file (the `sessions` table, schema 10). */
+export class SqliteSessions implements SessionStore {
+  private readonly one: Statement<{ value: string }, [string]>;
+  private readonly byAccount: Statement<{ value: string }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string, string]>;
+  private readonly delete: Statement<unknown, [string]>;
+  private readonly deleteAll: Statement<unknown, [string]>;
+
+  constructor(db: Database) {
+    this.one = db.prepare("SELECT value FROM sessions WHERE id = ?");
+    this.byAccount = db.prepare("SELECT value FROM sessions WHERE account = ? ORDER BY id");
+    this.upsert = db.prepare("INSERT OR REPLACE INTO sessions (id, account, value) VALUES (?, ?, ?)");
+    this.delete = db.prepare("DELETE FROM sessions WHERE id = ?");
+    this.deleteAll = db.prepare("DELETE FROM sessions WHERE account = ?");
+  }
+
+  get(id: string): Session | undefined {
+    const row = this.one.get(id);
+    return row ? parseSession(row.value) : undefined;
+  }
+
+  of(account: string): Session[] {
+    return this.byAccount.all(account).flatMap((r) => parseSession(r.value) ?? []);
+  }
+
+  put(session: Session): void {
+    this.upsert.run(session.id, session.account, JSON.stringify(session));
+  }
+
+  remove(id: string): boolean {
+    return this.delete.run(id).changes > 0;
+  }
+
+  removeAll(account: string): void {
+    this.deleteAll.run(account);
+  }
+
+  finalize(): void {
+    for (const s of [this.one, this.byAccount, this.upsert, this.delete, this.deleteAll]) s.finalize();
   }
 }
 
