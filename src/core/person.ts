@@ -18,6 +18,10 @@ export class Person implements Member {
   visit: string | undefined;
   oper: string | undefined;
   lastActive: number;
+  /** Stays online, in its rooms, when its last connection goes (/always-on); away meanwhile. */
+  alwaysOn = false;
+  /** Its away reason is the one staying on without a connection set (taken back when a device comes). */
+  awayWhileGone = false;
 
   constructor(
     public name: string,

@@ -407,6 +407,16 @@ export const COMMANDS = [
   },
   {
     who: "anyone",
+    name: "always-on",
+    aliases: [],
+    usage: "/always-on [on|off]",
+    summary: "stay online, in your rooms, when your last connection goes (registered names)",
+    about:
+      "Others see you away (not connected) instead of leaving; lines said meanwhile wait for you: your next device is shown what you missed since your read marker. Kept with your name. Without a word, says whether it is on.",
+    example: "/always-on on",
+  },
+  {
+    who: "anyone",
     name: "sessions",
     aliases: [],
     usage: "/sessions",

@@ -74,10 +74,16 @@ export interface RegistrationHost {
  */
 type Step = "new" | "password" | "naming" | "login";
 
-/** A registered name logged in to: its key, and the name keys it ignores. */
+/** A registered name logged in to: its key, the name keys it ignores, and whether it stays online without a connection (/always-on). */
 export interface Login {
   key: string;
   ignores: readonly string[];
+  alwaysOn?: boolean;
+}
+
+/** What logging in to `account` (by its key) brings. */
+export function loginOf(key: string, account: Account): Login {
+  return { key, ignores: account.ignores ?? [], ...(account.alwaysOn ? { alwaysOn: true } : {}) };
 }
 
 /** Wrong passwords for one account, from anywhere, before each next try waits (then one every 5 s). */
@@ -136,7 +142,7 @@ export class Registration {
       return this.host.reply({ type: "ask-name" });
     }
     verifyLogin(this.host, login, line, (outcome) => {
-      if (outcome === "ok") return this.enter(login.account.name, { key: login.key, ignores: login.account.ignores ?? [] }, this.host.door === "web");
+      if (outcome === "ok") return this.enter(login.account.name, loginOf(login.key, login.account), this.host.door === "web");
       if (outcome === "busy") {
         this.host.reply(error("server-busy", "The server is checking many logins at once; send your password again in a moment."));
         return this.askLogin(login.account.name);
@@ -236,7 +242,7 @@ export class Registration {
         }
         void settled(sessions.put({ ...session, used: now, expires: now + SESSION_LASTS_MS }));
         this.host.signedInWith = session.id;
-        this.enter(account.name, { key: session.account, ignores: account.ignores ?? [] });
+        this.enter(account.name, loginOf(session.account, account));
       });
     });
   }

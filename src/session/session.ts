@@ -456,6 +456,15 @@ export class Session
       member.detach(this);
       return this.log(`- ${member.name}: a connection closed (${LEAVE_WORDS[reason]}), ${member.devices.length} left`);
     }
+    // Always on: the last connection goes, the user stays in its rooms, away, and reads later what was said.
+    if (member.alwaysOn && STAYS_ONLINE.has(reason)) {
+      member.detach(this);
+      if (this.hub.awayReason(member) === undefined) {
+        this.hub.setAway(member, ALWAYS_ON_AWAY);
+        member.awayWhileGone = true;
+      }
+      return this.log(`- ${member.name}: the last connection closed (${LEAVE_WORDS[reason]}); always on, stays online`);
+    }
     const removed = this.hub.remove(member, reason, this.now(), message); // what it said of itself still there (WHOWAS)
     member.detach(this);
     if (removed) this.log(`- ${member.name} left (${LEAVE_WORDS[reason]}), ${this.hub.size} online`);
@@ -553,8 +562,8 @@ export class Session
   private welcome(replay: Replay | undefined): void {
     const member = this.member!;
     const markers = this.hub.markers.all(member);
-    // Another device of someone in rooms already: welcomed to where they are, not to the lobby.
-    if (member.devices.length > 1 && member.rooms.length > 0) {
+    // Another device of someone in rooms already (or back to one who stayed on): welcomed to where they are, not to the lobby.
+    if (member.rooms.length > 0) {
       this.welcomeAnother();
       return this.tellMarkers(markers);
     }
@@ -627,12 +636,13 @@ export class Session
   }
 
   /**
-   * A device of a user in rooms already is told of each (IRC: a JOIN each), but `shown` (its
-   * welcome's), with what was said there since the user's read marker (or its last lines).
+   * A device of a user in rooms already (another device, or back to one who stayed on) is told of
+   * each (IRC: a JOIN each), but `shown` (its welcome's), with what was said there since the user's
+   * read marker (or its last lines).
    */
   showRoomsOf(shown?: Room): void {
     const member = this.member!;
-    if (member.devices.length < 2) return;
+    if (member.rooms.length === 0) return;
     for (const room of member.rooms) {
       if (room === shown) continue;
       this.reply(room.event(true, true));
@@ -660,11 +670,17 @@ export class Session
         return error("too-many-devices", `${holder.name} is online from ${holder.devices.length} connections, the most one user may have here; close one of them first.`);
       }
       member = holder;
+      // Back to a user who stayed on without a connection: not away any more.
+      if (holder.devices.length === 0 && holder.awayWhileGone) {
+        holder.awayWhileGone = false;
+        this.hub.setAway(holder, undefined);
+      }
     } else {
       member = new Person(name, this.now());
       member.account = login?.key;
       if (login && login.ignores.length > 0) member.ignoring = ignoreList(login.ignores);
       member.visit = newVisit();
+      member.alwaysOn = login?.alwaysOn === true;
       member.attach(this); // before it is added: a member here has a connection
       if (!this.hub.add(member)) return this.nameTaken(name);
     }
@@ -679,6 +695,12 @@ export class Session
     return undefined;
   }
 }
+
+/** How a user who stays on without a connection shows in /users and /whois. */
+export const ALWAYS_ON_AWAY = "not connected (always on)";
+
+/** Leaving for these, an always-on user stays online (a kick or a server's stop take it out). */
+const STAYS_ONLINE = new Set<LeaveReason>(["quit", "disconnected", "timed-out", "too-slow", "flooding"]);
 
 /** A stay's id (Member.visit): unique across nodes and restarts in practice (time and 48 random bits). */
 function newVisit(): string {

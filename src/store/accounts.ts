@@ -16,6 +16,8 @@ export interface Account {
   ignores?: readonly string[];
   /** A bot's name (held for its HTTP API tokens): nobody logs in to it. */
   bot?: true;
+  /** Stays online, in its rooms, when its last connection goes (/always-on). */
+  alwaysOn?: true;
 }
 
 export interface AccountStore {
@@ -31,9 +33,9 @@ export function parseAccount(value: unknown): Account | undefined {
   if (typeof value !== "string") return undefined;
   const parsed = parseJson(value);
   if (!isObject(parsed)) return undefined;
-  const { name, hash, created, ignores, bot } = parsed;
+  const { name, hash, created, ignores, bot, alwaysOn } = parsed;
   return typeof name === "string" && typeof hash === "string" && typeof created === "number"
-    ? { name, hash, created, ignores: nameKeys(ignores), ...(bot === true ? { bot } : {}) }
+    ? { name, hash, created, ignores: nameKeys(ignores), ...(bot === true ? { bot } : {}), ...(alwaysOn === true ? { alwaysOn } : {}) }
     : undefined;
 }
 

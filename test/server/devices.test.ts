@@ -203,3 +203,46 @@ describe("one account on several devices", () => {
     await kim.seen(/^:Ana!\S+ QUIT :/);
   });
 });
+
+describe("always on", () => {
+  test("/always-on on: the last connection goes, the user stays in its rooms, away; back, it is in them again and shown what it missed", async () => {
+    const t = await server();
+    const ana = await loggedIn(t, "Ana", "json");
+    ana.send("/join #dev");
+    await ana.event("room");
+    ana.send("/always-on");
+    expect((await ana.event("notice")).text).toContain("leaves the chat when its last connection goes");
+    ana.send("/always-on on");
+    expect((await ana.event("notice", (e) => e.text.includes("always on now"))).text).toBe("Ana is always on now: you stay in your rooms when your last connection goes.");
+    ana.send("/read #dev");
+    await ana.event("marker");
+    const sam = await t.join("Sam", "json");
+    sam.send("/join #dev");
+    await sam.event("room");
+    ana.send("quit");
+    await ana.closed();
+    sam.send("/users");
+    const users = await sam.event("users", (e) => e.room === "#dev");
+    expect(users.users).toContain("Ana");
+    expect(users.away).toEqual({ Ana: "not connected (always on)" });
+    expect(events(sam, "leave").filter((e) => e.name === "Ana")).toHaveLength(0);
+    await Bun.sleep(5);
+    sam.send("said while Ana was gone");
+    sam.send("/pm Ana are you there?");
+    expect((await sam.event("away-notice")).reason).toBe("not connected (always on)");
+
+    const back = await device(t, "Ana");
+    expect(JSON.parse(back.log.lines.find((l) => l.includes('"welcome"'))!).rooms).toEqual(["#lobby", "#dev"]);
+    const missed = await back.event("history", (e) => e.room === "#dev");
+    expect(missed.events.map((e) => e.text)).toContain("said while Ana was gone");
+    sam.send("/users");
+    expect((await sam.event("users", (e) => e.room === "#dev" && !e.away)).users).toContain("Ana"); // not away any more
+    expect(events(sam, "join").filter((e) => e.name === "Ana")).toHaveLength(0); // never left, never joined again
+
+    // /always-on off: the last connection's going is a leave again.
+    back.send("/always-on off");
+    await back.event("notice", (e) => e.text.includes("leaves the chat with its last connection"));
+    back.send("quit");
+    await sam.event("leave", (e) => e.name === "Ana");
+  });
+});

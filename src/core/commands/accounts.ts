@@ -7,6 +7,7 @@ import { foldName, hasNameShape } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import { badUsage, type CommandContext, error, type Handler, outcome, unknownUser } from "./kit.ts";
 import type { Member, Room } from "../room.ts";
+import { Person } from "../person.ts";
 import { runs } from "../rules.ts";
 import { settingsOf } from "../settings.ts";
 import { roleKey } from "../../store/rooms.ts";
@@ -105,6 +106,36 @@ export const accountCommands = {
         ctx.hub.admins.unregistered(key);
         ctx.reply({ type: "notice", text: `${me.name} is no longer registered: anyone may use it once you leave.`, ts: ctx.now() });
         ctx.log(`~ ${me.name} gave up their registered name`);
+      },
+    );
+  },
+  "always-on"(ctx, args) {
+    const accounts = ctx.hub.accounts;
+    const me = ctx.me;
+    const key = me.account;
+    if (!accounts) return ctx.reply(noAccounts());
+    if (key === undefined || !(me instanceof Person)) return ctx.reply(error("login-failed", `${me.name} is not registered: only a registered name stays online without a connection.`));
+    const word = args.trim().toLowerCase();
+    if (word === "") {
+      const text = me.alwaysOn
+        ? `${me.name} is always on: when your last connection goes you stay in your rooms, away, and see what you missed when you come back. /always-on off to leave with it.`
+        : `${me.name} leaves the chat when its last connection goes. /always-on on keeps you in your rooms meanwhile.`;
+      return ctx.reply({ type: "notice", text, ts: ctx.now() });
+    }
+    if (word !== "on" && word !== "off") return badUsage(ctx, "always-on", "Say on or off.");
+    const on = word === "on";
+    ctx.after(
+      outcome(async () => {
+        const account = await accounts.get(key);
+        if (!account) return error("login-failed", `${me.name} is no longer registered.`);
+        const { alwaysOn: _, ...rest } = account;
+        await accounts.put(key, on ? { ...rest, alwaysOn: true } : rest);
+        return undefined;
+      }),
+      (failed) => {
+        if (failed) return ctx.reply(failed);
+        me.alwaysOn = on;
+        ctx.reply({ type: "notice", text: on ? `${me.name} is always on now: you stay in your rooms when your last connection goes.` : `${me.name} leaves the chat with its last connection now.`, ts: ctx.now() });
       },
     );
   },

@@ -10,7 +10,7 @@ import { LIMITS } from "../../protocol/limits.ts";
 import { checkName, foldName } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { PeerUser } from "../../session/adapter.ts";
-import { bannedText, botNameError, type Login, mayJoinAgain, nameStanding, verifyLogin } from "../../session/registration.ts";
+import { bannedText, botNameError, type Login, loginOf, mayJoinAgain, nameStanding, verifyLogin } from "../../session/registration.ts";
 import type { Session } from "../../session/session.ts";
 import { flat, ircView, type IrcReplies } from "./replies.ts";
 
@@ -129,7 +129,7 @@ export class IrcRegistration {
       if (!account) return this.saslFailed("SASL authentication failed");
       verifyLogin(this.c.session, { key, account }, password, (outcome) => {
         if (outcome !== "ok") return this.saslFailed(outcome === "busy" ? "The server is busy checking logins; try again" : "SASL authentication failed");
-        this.saslLogin = { name: account.name, login: { key, ignores: account.ignores ?? [] } };
+        this.saslLogin = { name: account.name, login: loginOf(key, account) };
         this.c.send(this.c.out.numeric(N.RPL_LOGGEDIN, [mask(this.c.shownNick), account.name, `You are now logged in as ${account.name}`]));
         this.c.send(this.c.out.numeric(N.RPL_SASLSUCCESS, ["SASL authentication successful"]));
       });
@@ -174,7 +174,7 @@ export class IrcRegistration {
           const account = standing.account;
           return verifyLogin(this.c.session, { key, account }, this.pass, (outcome) => {
             this.pass = undefined;
-            if (outcome === "ok") return this.claimAndEnter(account.name, { key, ignores: account.ignores ?? [] });
+            if (outcome === "ok") return this.claimAndEnter(account.name, loginOf(key, account));
             this.checking = false;
             const why =
               outcome === "wrong"

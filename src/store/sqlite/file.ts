@@ -68,6 +68,8 @@ const MIGRATIONS: readonly string[] = [
   // 10: the page's sessions (sessions.ts), by id, found by account too.
   `CREATE TABLE sessions (id TEXT PRIMARY KEY, account TEXT NOT NULL, value TEXT NOT NULL);
    CREATE INDEX sessions_account ON sessions (account);`,
+  // 11: a registered user who stays online without a connection (/always-on).
+  `ALTER TABLE accounts ADD COLUMN always_on INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */

@@ -57,13 +57,13 @@ export class SqliteRecords<T> {
 
 /** Registered names in the history file (the `accounts` table, schema 2). */
 export class SqliteAccounts implements AccountStore {
-  private readonly select: Statement<{ name: string; hash: string; created: number; ignores: string; bot: number }, [string]>;
-  private readonly upsert: Statement<unknown, [string, string, string, number, string, number]>;
+  private readonly select: Statement<{ name: string; hash: string; created: number; ignores: string; bot: number; always_on: number }, [string]>;
+  private readonly upsert: Statement<unknown, [string, string, string, number, string, number, number]>;
   private readonly delete: Statement<unknown, [string]>;
 
   constructor(db: Database) {
-    this.select = db.prepare("SELECT name, hash, created, ignores, bot FROM accounts WHERE key = ?");
-    this.upsert = db.prepare("INSERT OR REPLACE INTO accounts (key, name, hash, created, ignores, bot) VALUES (?, ?, ?, ?, ?, ?)");
+    this.select = db.prepare("SELECT name, hash, created, ignores, bot, always_on FROM accounts WHERE key = ?");
+    this.upsert = db.prepare("INSERT OR REPLACE INTO accounts (key, name, hash, created, ignores, bot, always_on) VALUES (?, ?, ?, ?, ?, ?, ?)");
     this.delete = db.prepare("DELETE FROM accounts WHERE key = ?");
   }
 
@@ -71,11 +71,11 @@ export class SqliteAccounts implements AccountStore {
     const row = this.select.get(key);
     if (!row) return undefined;
     const { name, hash, created } = row;
-    return { name, hash, created, ignores: nameKeys(parseJson(row.ignores)), ...(row.bot ? { bot: true as const } : {}) };
+    return { name, hash, created, ignores: nameKeys(parseJson(row.ignores)), ...(row.bot ? { bot: true as const } : {}), ...(row.always_on ? { alwaysOn: true as const } : {}) };
   }
 
   put(key: string, account: Account): void {
-    this.upsert.run(key, account.name, account.hash, account.created, JSON.stringify(account.ignores ?? []), account.bot ? 1 : 0);
+    this.upsert.run(key, account.name, account.hash, account.created, JSON.stringify(account.ignores ?? []), account.bot ? 1 : 0, account.alwaysOn ? 1 : 0);
   }
 
   remove(key: string): void {
