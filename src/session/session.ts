@@ -287,7 +287,12 @@ export class Session
         if (this.phase === "closed") return void closed?.(v);
         // An answer that came later (history or search from Redis) is charged as one at once is.
         const before = this.replied;
-        then(v);
+        this.charging = this.phase === "chatting";
+        try {
+          then(v);
+        } finally {
+          this.charging = false;
+        }
         if (this.phase === "chatting") this.budget?.charge(this.replied - before, this.now());
         this.adapter.settled?.(); // before the lines that waited: an IRC label's answer is complete
         this.pacer.release(why); // the lines that waited go on, and a half-close behind them
@@ -529,14 +534,22 @@ export class Session
   private handle(input: Input): void {
     const chatting = this.phase === "chatting";
     const before = this.replied;
-    if (input.problem === undefined) this.adapter.line(input.text);
-    else {
-      this.reply(input.problem);
-      if (this.phase === "registering") this.adapter.reprompt?.();
+    this.charging = chatting;
+    try {
+      if (input.problem === undefined) this.adapter.line(input.text);
+      else {
+        this.reply(input.problem);
+        if (this.phase === "registering") this.adapter.reprompt?.();
+      }
+    } finally {
+      this.charging = false;
     }
     // What one's own commands ask for; not the welcome (a big room's list is not the joiner's doing).
     if (chatting) this.budget?.charge(this.replied - before, this.now());
   }
+
+  /** The replies being made now are charged to the output budget when they are done (a command's answers). */
+  private charging = false;
 
   // RegistrationHost: what registering needs of the session.
 
@@ -583,7 +596,7 @@ export class Session
     const { room } = joined;
     this.reply({ type: "welcome", name: this.name, room: room.name, rooms: [room.name], ...room.summary() });
     this.tellMarkers(markers);
-    showReplay(this, room, replay);
+    this.showMissed(room, replay);
     // The log says the door when it is not bunchat's own port, as for IRC: "(web)".
     this.log(`+ ${this.name} joined from ${this.peer}${this.door === "web" ? " (web)" : ""}, ${this.hub.size} online`);
   }
@@ -653,7 +666,18 @@ export class Session
 
   /** What this device is shown of a room its user is in: since the read marker, or the last lines (this connection's lines wait for it). */
   private catchUp(room: Room): void {
-    this.after(this.hub.keeping.replay(room.name, this.hub.markers.get(this.member!, room.name)), (replay) => showReplay(this, room, replay));
+    this.after(this.hub.keeping.replay(room.name, this.hub.markers.get(this.member!, room.name)), (replay) => this.showMissed(room, replay));
+  }
+
+  /**
+   * What a joiner is shown of `room`: what was missed since the read marker (up to 200 lines) is
+   * charged to the output budget as /history is, so that a flood of reconnects can't make the
+   * server repeat a backlog for free; the usual last lines are not.
+   */
+  private showMissed(room: Room, replay: Replay | undefined): void {
+    const before = this.replied;
+    showReplay(this, room, replay);
+    if (replay?.since !== undefined && this.phase === "chatting" && !this.charging) this.budget?.charge(this.replied - before, this.now());
   }
 
   /**

@@ -11,6 +11,7 @@ import { SqliteFile } from "../../src/store/sqlite/file.ts";
 import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import type { Peer } from "../helpers/peer.ts";
 import { testServer, type TestServerOptions } from "../helpers/server.ts";
+import { WsPeer } from "../helpers/web.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -108,6 +109,33 @@ describe("read markers", () => {
     // A guest, and a registered user without a marker, get the last 20 as before.
     const bo = await t.join("Bo", "json");
     expect((await bo.event("history")).events).toHaveLength(20);
+  });
+
+  test("what was missed is charged to the output budget, as /history is: a reconnect flood can't have a backlog repeated for free", async () => {
+    const file = memoryStore();
+    const t = await testServer({ http: true, history: file.history, accounts: file.accounts, markers: file.markers, sessions: file.sessions, limits: { linesPerSecond: 5, burstLines: 10 } });
+    (await loggedIn(t, "Ana")).send("quit");
+    // The page signs in (a session for it), reads the lobby and goes.
+    const page = await WsPeer.connect(t.server.httpPort!);
+    await page.event("ask-name");
+    page.send("Ana");
+    await page.event("ask-login");
+    page.send("correct-horse");
+    const { token } = await page.event("session");
+    page.send("/read #lobby");
+    const { at } = await page.event("marker");
+    page.send("quit");
+    await page.closed();
+    await Bun.sleep(Math.max(0, at! + 2 - Date.now()));
+    for (let i = 0; i < 150; i++) t.server.hub.post({ type: "public", id: t.server.hub.nextId(), room: "#lobby", from: "deploy", text: `${i} ${"x".repeat(1000)}`, ts: Date.now(), bot: true });
+    // Back with the session (no password, so no wait for a hash: the welcome is in the same turn).
+    const back = await WsPeer.connect(t.server.httpPort!);
+    await back.event("ask-name");
+    back.send(`/resume ${token}`);
+    expect((await back.event("history")).events.length).toBeGreaterThan(100); // ~150 KB: past the 80 KiB of output a burst buys
+    back.send("/ping after");
+    const told = await back.event("error", (e) => e.code === "slow-down");
+    expect(told.message).toContain("asked for more output");
   });
 
   test("IRC: MARKREAD from an IRC device moves the marker the page and the client see; theirs reach it as MARKREAD", async () => {
