@@ -1,7 +1,8 @@
 // The README's pictures of the browser client: a server on a free loopback port, a few users (one
 // on nc, one a bot through the HTTP API) and a page in Debian's Chromium, saved as
-// docs/screenshot.png (answers quoting the line they answer, reactions) and docs/thread.png (a
-// line's thread). Run: bun scripts/screenshot.ts (needs /usr/bin/chromium; no network).
+// docs/screenshot.png (answers quoting the line they answer, reactions, unread counts and the
+// "new since" line of a registered user back after a while) and docs/thread.png (a line's thread).
+// Run: bun scripts/screenshot.ts (needs /usr/bin/chromium; no network).
 
 import { chromium } from "playwright-core";
 import { buildServer } from "../src/app.ts";
@@ -27,14 +28,21 @@ try {
     }
     return socket;
   };
-  const sam = await nc(["Sam", "/join #dev", "/topic Friday's release: 2.4", "morning! the staging deploy is green", "/join #lobby"]);
+  // Ana registered yesterday, stays on (always on), and read #dev and #ops before she left.
+  const ana = await nc(["Ana", "/register correct-horse", "/always-on on", "/join #ops", "/join #dev", "/topic Friday's release: 2.4", "/read #ops", "/read #dev", "quit"]);
+  await Bun.sleep(200);
+  ana.end();
+  const sam = await nc(["Sam", "/join #dev", "morning! the staging deploy is green", "/join #ops", "the pager rotation moves to Kim on Monday", "Ana, can you hand over the runbook?", "/join #lobby"]);
   const page = await browser.newPage({ viewport: { width: 1000, height: 560 }, deviceScaleFactor: 1 });
   await page.goto(`http://127.0.0.1:${server.httpPort}/`);
   await page.fill("#login-input", "Ana");
   await page.press("#login-input", "Enter");
+  await page.waitForSelector("#login-label:has-text('registered name')");
+  await page.fill("#login-input", "correct-horse");
+  await page.press("#login-input", "Enter");
   await page.waitForSelector("#chat:not([hidden])");
-  await page.fill("#input", "/join #dev");
-  await page.press("#input", "Enter");
+  await Bun.sleep(300);
+  await page.locator("#room-list button", { hasText: "#dev" }).click();
   await Bun.sleep(300);
   const bo = await nc(["Bo", "/join #dev", "/me grabs a coffee", "Ana: can you look at the flaky test before noon?"]);
   // A CI job's line, as a bot through the HTTP API (its token made here as /token new ci would).

@@ -245,7 +245,7 @@ export function toText(event: ServerEvent, tagged = false): string {
     case "room":
       return [
         event.elsewhere
-          ? `--> You are in ${event.room} (joined from another of your connections); /join ${event.room} to send your lines there.`
+          ? `--> You are in ${event.room} too (from another of your connections); /join ${event.room} to send your lines there.`
           : event.joined
             ? `--> You joined ${event.room}; your lines go there now.`
             : `-- Your lines go to ${event.room} now.`,

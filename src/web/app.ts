@@ -320,7 +320,7 @@ function enteredRoom(event: Extract<ServerEvent, { type: "room" }>): void {
   view.topic = event.topic?.text ?? "";
   page.setSettings(view, event.settings);
   if (event.joined) view.lines.replaceChildren(); // its history follows
-  if (event.elsewhere) return page.system(view, firstLine(words(event))); // joined from another device: this page stays where it is
+  if (event.elsewhere) return page.showRooms(); // in it from another device too: listed; this page stays where it is
   page.currentRoom = event.room;
   page.show(view);
   if (event.joined) page.system(view, firstLine(words(event))); // the topic and who is in it show in their places

@@ -141,8 +141,8 @@ describe("one account on several devices", () => {
     a1.send("/join #ops");
     await a1.event("room", (e) => e.room === "#ops");
     const a2 = await device(t, "Ana", "text");
-    await a2.seen(/^--> You are in #dev \(joined from another of your connections\)/);
-    await a2.seen(/^--> You are in #ops \(joined from another of your connections\)/);
+    await a2.seen(/^--> You are in #dev too \(from another of your connections\)/);
+    await a2.seen(/^--> You are in #ops too \(from another of your connections\)/);
     a2.send("/whois Ana");
     await a2.seen(/^ {3}in #lobby, #dev, #ops$/);
     await a2.seen(/^ {3}connected 2 times: bunchat's port \(nc, the terminal client\), bunchat's port/);
