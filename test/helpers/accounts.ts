@@ -23,7 +23,12 @@ export async function loggedIn(t: TestServer, name: string, mode: "text" | "json
   await guest.seen(new RegExp(`^-- ${name} is registered`));
   guest.send("quit");
   await guest.closed();
-  const p = await t.connect(mode);
+  return logIn(t, name, mode);
+}
+
+/** A connection that logs in to `name` (registered already, password correct-horse), once welcomed: another device if it is online. */
+export async function logIn(t: TestServer, name: string, mode: "text" | "json" = "text", label = `${name} (${mode})`): Promise<Peer> {
+  const p = await t.connect(mode, label);
   p.send(name);
   if (mode === "json") await p.event("ask-login");
   else await p.seen(/registered name\. Password/);

@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import type { ServerEvent } from "../../src/protocol/events.ts";
-import { loggedIn, memoryStore } from "../helpers/accounts.ts";
+import { loggedIn, logIn, memoryStore } from "../helpers/accounts.ts";
 import type { Peer } from "../helpers/peer.ts";
 import { testServer, type TestServerOptions } from "../helpers/server.ts";
 
@@ -16,17 +16,8 @@ function server(options: TestServerOptions = {}) {
 
 type Server = Awaited<ReturnType<typeof server>>;
 
-/** Another device of `name` (registered already, password correct-horse), logged in through bunchat's port. */
-async function device(t: Server, name: string, mode: "text" | "json" = "json"): Promise<Peer> {
-  const p = await t.connect(mode, `${name}'s ${mode} device`);
-  p.send(name);
-  if (mode === "json") await p.event("ask-login");
-  else await p.seen(/registered name\. Password/);
-  p.send("correct-horse");
-  if (mode === "json") await p.event("welcome");
-  else await p.seen(new RegExp(`^Hi ${name}, you are in`));
-  return p;
-}
+/** Another device of `name` (registered already), through bunchat's port. */
+const device = (t: Server, name: string, mode: "text" | "json" = "json"): Promise<Peer> => logIn(t, name, mode, `${name}'s ${mode} device`);
 
 /** The JSON events `p` has been sent so far of this type. */
 function events<T extends ServerEvent["type"]>(p: Peer, type: T): Extract<ServerEvent, { type: T }>[] {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
 import { SqliteFile } from "../../src/store/sqlite/file.ts";
-import { loggedIn, memoryStore } from "../helpers/accounts.ts";
+import { loggedIn, logIn, memoryStore } from "../helpers/accounts.ts";
 import type { Peer } from "../helpers/peer.ts";
 import { testServer, type TestServerOptions } from "../helpers/server.ts";
 import { WsPeer } from "../helpers/web.ts";
@@ -22,15 +22,8 @@ function server(file: SqliteFile = memoryStore(), options: TestServerOptions = {
   return testServer({ history: file.history, accounts: file.accounts, markers: file.markers, limits: { linesPerSecond: 0 }, ...options });
 }
 
-/** Logs in to `name` (registered already, password correct-horse) in JSON; the welcome and what follows it are in its log. */
-async function login(t: Awaited<ReturnType<typeof server>>, name: string): Promise<Peer> {
-  const p = await t.connect("json", name);
-  p.send(name);
-  await p.event("ask-login");
-  p.send("correct-horse");
-  await p.event("welcome");
-  return p;
-}
+/** Logs in to `name` (registered already) in JSON; the welcome and what follows it are in its log. */
+const login = (t: Awaited<ReturnType<typeof server>>, name: string): Promise<Peer> => logIn(t, name, "json");
 
 const T = Date.UTC(2026, 11, 7, 14, 2);
 

@@ -35,6 +35,20 @@ async function open(port: number, name: string, viewport = { width: 1100, height
   return page;
 }
 
+/** A page signed in to the registered name `name` with its password (correct-horse), once the chat shows. */
+async function signIn(port: number, name: string): Promise<Page> {
+  const page = await browser.newPage();
+  pages.push(page);
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.fill("#login-input", name);
+  await page.press("#login-input", "Enter");
+  await page.locator("#login-label", { hasText: `${name} is a registered name` }).waitFor();
+  await page.fill("#login-input", "correct-horse");
+  await page.press("#login-input", "Enter");
+  await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 });
+  return page;
+}
+
 async function say(page: Page, text: string): Promise<void> {
   await page.fill("#input", text);
   await page.press("#input", "Enter");
@@ -212,15 +226,7 @@ describe("the browser client", () => {
     await kim.event("public", (e) => e.text === "three");
 
     // The page signs in to Kim: the same user (Sam sees no new join), in both rooms, #dev counted unread.
-    const page = await browser.newPage();
-    pages.push(page);
-    await page.goto(`http://127.0.0.1:${t.server.httpPort}/`);
-    await page.fill("#login-input", "Kim");
-    await page.press("#login-input", "Enter");
-    await page.locator("#login-label", { hasText: "Kim is a registered name" }).waitFor();
-    await page.fill("#login-input", "correct-horse");
-    await page.press("#login-input", "Enter");
-    await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 });
+    const page = await signIn(t.server.httpPort!, "Kim");
     const dev = page.locator("#room-list button", { hasText: "#dev" });
     await dev.locator(".badge.mention", { hasText: "3" }).waitFor(); // three unread, one of them mentions Kim
     expect(sam.log.lines.some((l) => l.includes("Kim joined"))).toBe(false);
@@ -250,15 +256,7 @@ describe("the browser client", () => {
     const file = memoryStore();
     const t = await testServer({ http: true, history: file.history, accounts: file.accounts, sessions: file.sessions, limits: { linesPerSecond: 0 } });
     (await loggedIn(t, "Kim")).send("quit");
-    const page = await browser.newPage();
-    pages.push(page);
-    await page.goto(`http://127.0.0.1:${t.server.httpPort}/`);
-    await page.fill("#login-input", "Kim");
-    await page.press("#login-input", "Enter");
-    await page.locator("#login-label", { hasText: "Kim is a registered name" }).waitFor();
-    await page.fill("#login-input", "correct-horse");
-    await page.press("#login-input", "Enter");
-    await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 });
+    const page = await signIn(t.server.httpPort!, "Kim");
     await page.waitForFunction(() => localStorage.getItem("bunchat-session") !== null);
     expect((await page.context().cookies()).length).toBe(0);
     await page.reload();
