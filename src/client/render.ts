@@ -2,7 +2,7 @@
 // visibly distinct, colours only when asked for, and nothing from the network unsanitised.
 
 import { createColors } from "picocolors";
-import { firstLine, helpBlock, helpLines, ONLY_WORDS, quoteWords, roomsLines, stateWords, toText, topicLine, usersLine } from "../render/text.ts";
+import { firstLine, helpBlock, helpLines, ONLY_WORDS, quoteWords, roomsLines, stateWords, toText, topicLine, unreadSummary, usersLine } from "../render/text.ts";
 import { type KeptEvent, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
@@ -178,9 +178,12 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "reactions":
         return c.cyan(s(toText(event)));
       case "tagmsg":
-      case "markers":
       case "session":
         return undefined;
+      case "markers": {
+        const line = unreadSummary(event);
+        return line === undefined ? undefined : c.cyan(s(line));
+      }
       case "sessions":
         return c.dim(s(toText(event)));
       case "marker":

@@ -606,6 +606,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
    */
   kick(member: Member, message: string, banned = false): void {
     if (member.node !== undefined) return this.bus?.kick(member, message, undefined, banned);
+    // Always on with no connection: nobody to tell, it is simply out.
+    if (member.devices.length === 0) return void this.remove(member, "kicked", this.clock.now(), message);
     member.drop?.(
       { type: "error", code: "kicked", message: `You were kicked from the server ${message}.` },
       "kicked",

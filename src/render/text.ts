@@ -98,6 +98,13 @@ export function unreadWords(u: Unread): string {
   return `${u.count}${u.more ? "+" : ""} unread${mentions}`;
 }
 
+/** After the welcome, what is unread in one's rooms: "-- Unread: #dev 12 unread, 1 mentions you; #ops 3 unread." (undefined: nothing). */
+export function unreadSummary(event: Extract<ServerEvent, { type: "markers" }>): string | undefined {
+  const rooms = Object.entries(event.unread ?? {}).filter(([, u]) => u.count > 0);
+  if (rooms.length === 0) return undefined;
+  return `-- Since you last read them: ${rooms.map(([room, u]) => `${room} ${unreadWords(u)}`).join("; ")}.`;
+}
+
 /** Whom a line for some of a room is for, in words ("Sam (to operators): …"). */
 export const ONLY_WORDS = { operators: "operators", voiced: "voiced and operators" } as const;
 

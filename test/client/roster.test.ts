@@ -137,6 +137,14 @@ describe("renderer", () => {
     expect(plain({ type: "public", id: 7, room: "#lobby", from: "Ana", text: "hi Sam", ts: 1 })).toBe("Ana: hi Sam");
   });
 
+  test("after the welcome, what is unread since one's markers is one line (nothing when nothing is); markers alone show nothing", () => {
+    expect(plain({ type: "markers", markers: { "#dev": 1, "#ops": 1 }, unread: { "#dev": { count: 12, mentions: 1 }, "#ops": { count: 200, mentions: 0, more: true }, "#lobby": { count: 0, mentions: 0 } } })).toBe(
+      "-- Since you last read them: #dev 12 unread, 1 mentions you; #ops 200+ unread.",
+    );
+    expect(plain({ type: "markers", markers: { "#dev": 1 }, unread: { "#dev": { count: 0, mentions: 0 } } })).toBeUndefined();
+    expect(plain({ type: "marker", target: "#dev", at: null, elsewhere: true })).toBe("-- You have no read marker in #dev.");
+  });
+
   test("each name has its own stable colour", () => {
     const line = (from: string) => colored({ type: "public", id: 8, room: "#lobby", from, text: "x", ts: 1 })!;
     expect(line("Ana")).toBe(line("Ana"));

@@ -197,7 +197,7 @@ describe("one account on several devices", () => {
 
 describe("always on", () => {
   test("/always-on on: the last connection goes, the user stays in its rooms, away; back, it is in them again and shown what it missed", async () => {
-    const t = await server();
+    const t = await server({ admins: ["Boss"] });
     const ana = await loggedIn(t, "Ana", "json");
     ana.send("/join #dev");
     await ana.event("room");
@@ -229,6 +229,18 @@ describe("always on", () => {
     sam.send("/users");
     expect((await sam.event("users", (e) => e.room === "#dev" && !e.away)).users).toContain("Ana"); // not away any more
     expect(events(sam, "join").filter((e) => e.name === "Ana")).toHaveLength(0); // never left, never joined again
+
+    // A server admin's /kick takes an always-on user out, connected or not.
+    const boss = await loggedIn(t, "Boss", "json");
+    const kim = await loggedIn(t, "Kim", "json");
+    kim.send("/always-on on");
+    await kim.event("notice", (e) => e.text.includes("always on now"));
+    kim.send("quit");
+    await kim.closed();
+    expect(t.server.hub.find("Kim")?.devices).toHaveLength(0);
+    boss.send("/kick Kim enough");
+    await sam.event("leave", (e) => e.name === "Kim" && e.reason === "kicked");
+    expect(t.server.hub.find("Kim")).toBeUndefined();
 
     // /always-on off: the last connection's going is a leave again.
     back.send("/always-on off");
