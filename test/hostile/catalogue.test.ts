@@ -603,6 +603,24 @@ describe("abuse", () => {
     await a.unaffected();
   });
 
+  test("one account logged in to from 200 addresses at once: 5 logins are checked (the name's rate), the rest told to wait; no more than --max-devices get in, the others told why; one user, and bystanders chat on", async () => {
+    const file = memoryStore();
+    const a = await arena({ history: file.history, accounts: file.accounts, limits: { maxPerIp: 0, maxPerNet: 0, connectsPerSecond: 0, maxDevices: 3 } });
+    (await loggedIn(a.t, "Sam")).send("/join #lobby");
+    const crowd = await Promise.all(Array.from({ length: 200 }, (_, i) => Peer.connect(a.t.port, "json", `device${i}`, { from: `127.0.${1 + Math.floor(i / 100)}.${1 + (i % 100)}` })));
+    for (const p of crowd) p.send("Sam");
+    await Promise.all(crowd.map((p) => p.event("ask-login")));
+    for (const p of crowd) p.send("correct-horse");
+    const answers = await Promise.all(crowd.map((p) => p.next((l) => /"welcome"|"too-many-devices"|"slow-down"/.test(l), 10_000)));
+    expect(answers.filter((l) => l.includes('"slow-down"'))).toHaveLength(195); // "Too many wrong passwords for Sam": counted before checked
+    expect(answers.filter((l) => l.includes('"welcome"'))).toHaveLength(2); // with the first one: 3
+    expect(answers.filter((l) => l.includes("Sam is online from 3 connections"))).toHaveLength(3);
+    expect(a.t.server.hub.find("Sam")?.devices).toHaveLength(3);
+    expect(a.t.server.hub.size).toBe(3); // Ana, Bo and Sam: one user however many connections
+    for (const p of crowd) p.close();
+    await a.unaffected();
+  }, 30_000);
+
   test("unfinished HTTP requests to the web port count against the caps (503 past them); bystanders chat on and a newcomer gets in", async () => {
     const a = await arena({ http: true, limits: { maxPerIp: 32, connectsPerSecond: 0, httpRequestMs: 60_000 } });
     const port = a.t.server.httpPort!;
