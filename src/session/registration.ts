@@ -149,7 +149,7 @@ export class Registration {
       }
       if (typeof outcome === "number") {
         const seconds = Math.ceil(outcome / 1000);
-        this.host.reply(error("slow-down", `Too many wrong passwords for ${login.account.name}; the next one is checked in ${seconds} s.`));
+        this.host.reply(error("slow-down", `Too many passwords tried for ${login.account.name} lately (right or wrong, from anywhere); the next one is checked in ${seconds} s.`));
         return this.askLogin(login.account.name);
       }
       if (++this.refusedNames >= env.limits.maxNameAttempts) {

@@ -595,7 +595,7 @@ describe("abuse", () => {
     await until(() => a.t.server.hub.find("Sam") === undefined);
     const guessers = await Promise.all(Array.from({ length: 50 }, (_, i) => Peer.connect(a.t.port, "text", `guess${i}`)));
     for (const [i, p] of guessers.entries()) p.write(`Sam\nwrong-horse-${i}\n`);
-    const answers = await Promise.all(guessers.map((p) => p.next(/^! (Wrong password for Sam\.|Too many wrong passwords for Sam; the next one is checked in (\d+) s\.)$/, 5000)));
+    const answers = await Promise.all(guessers.map((p) => p.next(/^! (Wrong password for Sam\.|Too many passwords tried for Sam lately \(right or wrong, from anywhere\); the next one is checked in (\d+) s\.)$/, 5000)));
     expect(answers.filter((l) => l.startsWith("! Wrong password")).length).toBe(5);
     const waits = answers.map((l) => Number(/checked in (\d+) s/.exec(l)?.[1] ?? 0));
     expect(Math.max(...waits)).toBeLessThanOrEqual(5); // one attempt's worth (one every 5 s), not 45 of them
@@ -612,7 +612,7 @@ describe("abuse", () => {
     await Promise.all(crowd.map((p) => p.event("ask-login")));
     for (const p of crowd) p.send("correct-horse");
     const answers = await Promise.all(crowd.map((p) => p.next((l) => /"welcome"|"too-many-devices"|"slow-down"/.test(l), 10_000)));
-    expect(answers.filter((l) => l.includes('"slow-down"'))).toHaveLength(195); // "Too many wrong passwords for Sam": counted before checked
+    expect(answers.filter((l) => l.includes('"slow-down"'))).toHaveLength(195); // "Too many passwords tried for Sam lately": counted before checked, right or wrong
     expect(answers.filter((l) => l.includes('"welcome"'))).toHaveLength(2); // with the first one: 3
     expect(answers.filter((l) => l.includes("Sam is online from 3 connections"))).toHaveLength(3);
     expect(a.t.server.hub.find("Sam")?.devices).toHaveLength(3);

@@ -136,7 +136,7 @@ export function accountBehaviour(label: string, make: MakeAccountServer): void {
       p.send("Sam");
       await p.seen(/is a registered name\. Password/);
       p.send("correct-horse");
-      await p.seen(/^! Too many wrong passwords for Sam; the next one is checked in \d+ s\.$/);
+      await p.seen(/^! Too many passwords tried for Sam lately \(right or wrong, from anywhere\); the next one is checked in \d+ s\.$/);
       p.close();
     });
   });

@@ -181,7 +181,7 @@ export class IrcRegistration {
                 ? "that password is not its"
                 : outcome === "busy"
                   ? "the server is checking many logins; try again in a moment"
-                  : `too many wrong passwords for it; the next is checked in ${Math.ceil(outcome / 1000)} s`;
+                  : `too many passwords were tried for it lately; the next is checked in ${Math.ceil(outcome / 1000)} s`;
             this.refuseNick(name, N.ERR_NICKNAMEINUSE, `${account.name} is a registered name and ${why}: log in with SASL, or choose another nick`);
           });
         }
