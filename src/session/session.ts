@@ -565,10 +565,15 @@ export class Session
     return undefined;
   }
 
-  /** A registered user's read markers, read from the store when its first device comes (its lines wait meanwhile), then `then`. */
+  /**
+   * A registered user's read markers, read from the store when it comes into the chat (its lines
+   * wait meanwhile), then `then`. A device of a user in rooms already (another one, or back to one
+   * who stayed on) has them here, and goes on at once: its rooms' lines are handed to it from now,
+   * and its welcome must come first.
+   */
   afterMarkers(then: () => void): void {
     const member = this.member!;
-    this.after(member.devices.length === 1 ? this.hub.markers.load(member) : undefined, then);
+    this.after(member.rooms.length === 0 ? this.hub.markers.load(member) : undefined, then);
   }
 
   /** In the chat: welcomed to the lobby (or, another device of someone in rooms already, to where they are), and its read markers. */
