@@ -185,6 +185,12 @@ describe("one account on several devices", () => {
     await one.seen(/^:Ana!\S+ PRIVMSG Kim :back from two$/); // without echo-message: another device's own line still shows
     kim.send("WHOIS Ana");
     await kim.seen(/^:bunchat 320 Kim Ana :is connected 2 times: IRC, IRC$/);
+    // A channel joined and left on one is joined and left on the other, as its own JOIN and PART.
+    one.send("JOIN #ops");
+    await two.seen(/^:Ana!\S+ JOIN #ops$/);
+    await two.seen(/^:bunchat 366 Ana #ops /);
+    two.send("PART #ops");
+    await one.seen(/^:Ana!\S+ PART :?#ops$/);
     two.send("QUIT :bye");
     await two.closed();
     kim.send("PING sync");
