@@ -178,7 +178,11 @@ function handle(event: ServerEvent): void {
     case "welcome":
       return welcome(event);
     case "error":
-      if (event.code === "session-expired") forgetSession();
+      if (event.code === "session-expired") {
+        forgetSession();
+        // A reconnect whose session was signed out meanwhile: the name and password it knows go next.
+        if (wantedName !== "") phase = "connecting";
+      }
       if (phase !== "chat") {
         if (phase === "login") secret = undefined;
         if (phase === "password") serverPassword = undefined;

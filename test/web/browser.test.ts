@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { loggedIn, memoryStore } from "../helpers/accounts.ts";
+import { loggedIn, logIn, memoryStore } from "../helpers/accounts.ts";
 import { Peer } from "../helpers/peer.ts";
 import { afterEachTest } from "../helpers/cleanup.ts";
 import { TEST_PASSWORDS, testServer } from "../helpers/server.ts";
@@ -306,6 +306,30 @@ describe("the browser client", () => {
       await say(page, "still here");
       await sam.seen("Ana: still here");
       sam.close();
+    } finally {
+      await again.shutdown();
+    }
+  }, 20_000);
+
+  test("a restart after the page's session was signed out elsewhere: it signs in again with the password it holds, and is given a new session", async () => {
+    const file = memoryStore();
+    const stores = { history: file.history, accounts: file.accounts, sessions: file.sessions, markers: file.markers };
+    const t = await testServer({ http: true, ...stores, limits: { linesPerSecond: 0 } });
+    (await loggedIn(t, "Kim")).send("quit");
+    const port = t.server.httpPort!;
+    const page = await signIn(port, "Kim");
+    const first = await page.evaluate(() => localStorage.getItem("bunchat-session"));
+    expect(first).not.toBeNull();
+    const other = await logIn(t, "Kim", "json");
+    other.send("/logout all");
+    await other.event("notice", (e) => e.text.startsWith("Every page session"));
+    await t.server.shutdown();
+    await page.locator("#status", { hasText: "disconnected" }).waitFor({ timeout: 5000 });
+    const again = await buildServer({ host: "127.0.0.1", port: 0, httpPort: port, log: () => {}, limits: { linesPerSecond: 0 }, passwords: TEST_PASSWORDS, ...stores });
+    try {
+      await page.waitForFunction((old) => { const now = localStorage.getItem("bunchat-session"); return now !== null && now !== old; }, first, { timeout: 8000 });
+      await say(page, "back with the password");
+      await shows(page, "back with the password");
     } finally {
       await again.shutdown();
     }
