@@ -31,7 +31,7 @@ async function open(port: number, name: string, viewport = { width: 1100, height
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.fill("#login-input", name);
   await page.press("#login-input", "Enter");
-  await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 });
+  await page.waitForSelector("#chat:not([hidden])", { timeout: 10_000 });
   return page;
 }
 
@@ -45,7 +45,7 @@ async function signIn(port: number, name: string): Promise<Page> {
   await page.locator("#login-label", { hasText: `${name} is a registered name` }).waitFor();
   await page.fill("#login-input", "correct-horse");
   await page.press("#login-input", "Enter");
-  await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 });
+  await page.waitForSelector("#chat:not([hidden])", { timeout: 10_000 });
   return page;
 }
 
@@ -56,7 +56,7 @@ async function say(page: Page, text: string): Promise<void> {
 
 /** Waits until the lines shown hold `text`. */
 async function shows(page: Page, text: string): Promise<void> {
-  await page.locator("#lines .line", { hasText: text }).first().waitFor({ timeout: 5000 });
+  await page.locator("#lines .line", { hasText: text }).first().waitFor({ timeout: 10_000 });
 }
 
 describe("the browser client", () => {
@@ -186,7 +186,7 @@ describe("the browser client", () => {
     await page.locator("#login-error", { hasText: "Wrong password for Kim" }).waitFor();
     await page.fill("#login-input", "correct-horse");
     await page.press("#login-input", "Enter");
-    await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 });
+    await page.waitForSelector("#chat:not([hidden])", { timeout: 10_000 });
     const sam = await t.join("Sam");
     await shows(page, "Sam joined");
     sam.send("hi Kim");
@@ -260,7 +260,7 @@ describe("the browser client", () => {
     await page.waitForFunction(() => localStorage.getItem("bunchat-session") !== null);
     expect((await page.context().cookies()).length).toBe(0);
     await page.reload();
-    await page.waitForSelector("#chat:not([hidden])", { timeout: 5000 }); // no name, no password asked
+    await page.waitForSelector("#chat:not([hidden])", { timeout: 10_000 }); // no name, no password asked
     await say(page, "after the reload");
     await shows(page, "after the reload");
     await say(page, "/logout");
