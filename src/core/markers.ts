@@ -5,7 +5,7 @@
 // first device comes; a guest's last while it is online.
 
 import { MARKERS_PER_ACCOUNT, type MarkerStore } from "../store/markers.ts";
-import { type HistoryStore, type Kept, type Maybe, settled, then } from "../store/history.ts";
+import { type HistoryStore, type Kept, type Maybe, settled, then, writeAside } from "../store/history.ts";
 import type { Device, Member, Room } from "./room.ts";
 import type { Unread } from "../protocol/events.ts";
 import { foldName, mentions } from "../protocol/names.ts";
@@ -44,19 +44,6 @@ export class Markers {
     });
   }
 
-  /**
-   * `member` read `target` up to `ts` (from its connection `from`): the marker as it is now. When it
-   * moved, every other device of the member is told (the asker is answered by its caller).
-   */
-  move(member: Member, target: string, ts: number, from?: Device): number {
-    const moved = this.mark(member, target, ts);
-    if (moved.moved) {
-      const event = { type: "marker", target: markerKey(target), at: moved.ts, elsewhere: true } as const;
-      for (const d of member.devices) if (d !== from) d.tell(event);
-    }
-    return moved.ts;
-  }
-
   /** `member`'s markers, for the `markers` event after a welcome; undefined when it has none. */
   all(member: Member): Record<string, number> | undefined {
     return member.markers && member.markers.size > 0 ? Object.fromEntries(member.markers) : undefined;
@@ -68,27 +55,26 @@ export class Markers {
   }
 
   /**
-   * Moves `member`'s marker of `target` to `ts`, unless it is there or later already: the marker as
-   * it is now, and whether it moved (then it is kept, for a registered member).
+   * `member` read `target` up to `ts` (from its connection `from`): its marker moves there unless it
+   * is there or later already, and the marker as it is now is the answer. When it moved, it is kept
+   * (a registered member's) and every other device of the member is told (the asker is answered by
+   * its caller).
    */
-  mark(member: Member, target: string, ts: number): { ts: number; moved: boolean } {
+  move(member: Member, target: string, ts: number, from?: Device): number {
     const markers = member.markers;
-    if (!markers) return { ts, moved: false };
+    if (!markers) return ts;
     const key = markerKey(target);
     const old = markers.get(key);
-    if (old !== undefined && old >= ts) return { ts: old, moved: false };
+    if (old !== undefined && old >= ts) return old;
     if (old === undefined && markers.size >= MARKERS_PER_ACCOUNT) markers.delete(oldest(markers));
     markers.set(key, ts);
-    if (this.store && member.account !== undefined) {
-      const failed = () => this.host.log(`! a read marker of ${member.name} could not be kept`);
-      try {
-        const done = settled(this.store.set(member.account, key, ts));
-        if (done instanceof Promise) void done.then((v) => v === null && failed());
-      } catch {
-        failed(); // the file could not be written: the marker holds while the user is online
-      }
-    }
-    return { ts, moved: true };
+    const store = this.store;
+    const account = member.account;
+    // Not written: the marker holds while the user is online.
+    if (store && account !== undefined) writeAside(() => store.set(account, key, ts), () => this.host.log(`! a read marker of ${member.name} could not be kept`));
+    const event = { type: "marker", target: key, at: ts, elsewhere: true } as const;
+    for (const d of member.devices) if (d !== from) d.tell(event);
+    return ts;
   }
 }
 

@@ -5,7 +5,7 @@
 import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/room.ts";
 import type { Replay } from "../core/keeping.ts";
-import { type Maybe, settled } from "../store/history.ts";
+import { type Maybe, settled, writeAside } from "../store/history.ts";
 import { parseClientHello } from "../protocol/hello.ts";
 import { utcMinute } from "../render/text.ts";
 import { lookupCommand, parseInput } from "../protocol/commands.ts";
@@ -236,11 +236,12 @@ export class Registration {
         if ("ban" in standing) return this.host.kick(error("banned", bannedText(standing.ban)), "disconnected");
         if (standing.account === null) return this.refuseName(error("server-busy", "Registered names can't be checked right now; try again in a moment."));
         const account = standing.account;
+        const failed = () => this.host.log(`! a session of ${session.account} could not be written`);
         if (!account || account.bot) {
-          void settled(sessions.remove(session.id)); // its name was given up
+          writeAside(() => sessions.remove(session.id), failed); // its name was given up
           return expired();
         }
-        void settled(sessions.put({ ...session, used: now, expires: now + SESSION_LASTS_MS }));
+        writeAside(() => sessions.put({ ...session, used: now, expires: now + SESSION_LASTS_MS }), failed);
         this.host.signedInWith = session.id;
         this.enter(account.name, loginOf(session.account, account));
       });

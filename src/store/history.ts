@@ -28,6 +28,19 @@ export function settled<T>(value: Maybe<T>): Maybe<T | null> {
   return value instanceof Promise ? value.catch(() => null) : value;
 }
 
+/**
+ * A write nobody waits on (a read marker, a session used): `failed` if it throws (a file that can't
+ * be written) or rejects (Redis gone), never an error for whoever asked.
+ */
+export function writeAside(write: () => Maybe<unknown>, failed: () => void): void {
+  try {
+    const done = write();
+    if (done instanceof Promise) void done.catch(failed);
+  } catch {
+    failed();
+  }
+}
+
 /** `f` of `value`, at once if it is there, else once it comes. */
 export function then<T, U>(value: Maybe<T>, f: (v: T) => U): Maybe<U> {
   return value instanceof Promise ? value.then(f) : f(value);
