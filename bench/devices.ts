@@ -26,6 +26,7 @@ import { SqliteFile } from "../src/store/sqlite/file.ts";
 import { DEFAULT_RETENTION } from "../src/store/history.ts";
 import { newSession } from "../src/session/secrets.ts";
 import { foldName } from "../src/protocol/names.ts";
+import { percentile, pin } from "./shared.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const ROOMS = 50;
@@ -39,7 +40,6 @@ const room = (i: number) => `#room${String(i).padStart(2, "0")}`;
 const roomsOf = (u: number) => Array.from({ length: ROOMS_EACH }, (_, k) => room((u * ROOMS_EACH + k) % ROOMS));
 const name = (u: number) => `user${String(u).padStart(4, "0")}`;
 const markerAt = Date.now() - 3_600_000;
-const taskset = (core: number) => (Bun.which("taskset") ? ["taskset", "-c", String(core)] : []);
 
 /** A history file as a server left it: `users` accounts (one hash for all: a login with the password is not what is measured), `sessions` page sessions each (their tokens, by user), and for `rooms` > 0 markers in each user's rooms with `missed` lines said in every room after them. */
 async function prepare(path: string, users: number, sessions: number, rooms: boolean): Promise<string[][]> {
@@ -81,7 +81,7 @@ interface Running {
 /** The server on `path`, on core 0, with the load-test lifts; once it says where it listens. */
 async function start(path: string): Promise<Running> {
   const proc = Bun.spawn(
-    [...taskset(0), process.execPath, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--db", path,
+    [...pin(0), process.execPath, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--db", path,
       "--flood-rate", "0", ...LOAD_TEST_LIFTS, "--max-clients", "30000", "--max-devices", "2"],
     { stdout: "pipe", stderr: "inherit" },
   );
@@ -206,8 +206,6 @@ function page(httpPort: number, token: string, label: string): Promise<{ ws: Web
   });
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-
 /** Catch-up: the table's rows and what did not work. */
 async function catchUp(dir: string): Promise<{ rows: string[][]; failures: string[] }> {
   const path = join(dir, "catchup.sqlite");
@@ -250,7 +248,7 @@ async function catchUp(dir: string): Promise<{ rows: string[][]; failures: strin
       ["lines shown as missed, in all (the ones said before, and the crowd's own said meanwhile)", String(missed), `at least ${CATCH_UP_USERS * ROOMS_EACH * MISSED_PER_ROOM}`],
       ["time until the last was caught up and had said a line", `${seconds.toFixed(2)} s`, "under 5 s"],
       ["server RSS: before, and at its peak", `${before.now.toFixed(1)} MiB, ${peak.toFixed(1)} MiB`, "peak under 400 MB"],
-      ["bystander /ping round trips meanwhile: median, p99, most", `${pct(pings, 50).toFixed(1)} ms, ${pct(pings, 99).toFixed(1)} ms, ${pings.at(-1)?.toFixed(1)} ms (${pings.length} pings)`, "p99 under 500 ms"],
+      ["bystander /ping round trips meanwhile: median, p99, most", `${percentile(pings, 50).toFixed(1)} ms, ${percentile(pings, 99).toFixed(1)} ms, ${pings.at(-1)?.toFixed(1)} ms (${pings.length} pings)`, "p99 under 500 ms"],
     ],
     failures,
   };

@@ -24,6 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Socket } from "bun";
+import { pin } from "./shared.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -429,7 +430,6 @@ async function main(): Promise<void> {
 
 async function attack(scenario: Scenario, root: string, label: string, seconds: number): Promise<Result> {
   const spec = SCENARIOS[scenario];
-  const pin = (core: number) => (Bun.which("taskset") ? ["taskset", "-c", String(core)] : []);
   const help = Bun.spawnSync([process.execPath, `${root}/server.ts`, "--help"]).stdout.toString();
   // Flags an older version does not have are left out (with their values).
   const given: string[] = [];

@@ -12,6 +12,7 @@
 
 import { connect, type Socket } from "bun";
 import { join } from "node:path";
+import { percentile, pin } from "./shared.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const PROBES = 2000;
@@ -72,11 +73,10 @@ class Client {
   }
 }
 
-const taskset = (core: number) => (Bun.which("taskset") ? ["taskset", "-c", String(core)] : []);
 
 async function startServer(): Promise<{ port: number; ircPort: number; stop(): Promise<void> }> {
   const proc = Bun.spawn(
-    [...taskset(0), process.execPath, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--db", "none",
+    [...pin(0), process.execPath, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", "0", "--irc-port", "0", "--db", "none",
       "--flood-rate", "0", "--max-per-ip", "0", "--max-per-net", "0", "--connect-rate", "0", "--max-clients", "10000"],
     { stdout: "pipe", stderr: "inherit" },
   );
@@ -95,10 +95,6 @@ async function startServer(): Promise<{ port: number; ircPort: number; stop(): P
     for (;;) if ((await reader.read()).done) return; // keep the pipe drained
   })();
   return { port, ircPort, stop: async () => (proc.kill("SIGTERM"), void (await proc.exited)) };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 const stats = (ms: number[]) => {

@@ -55,3 +55,13 @@ export type LoadReply =
 export function windowLines(deliveries: number, receivers: number, senders: number): number {
   return Math.max(20, Math.min(2000, Math.floor(deliveries / receivers / senders)));
 }
+
+/** Runs a process on one core with taskset, when the machine has it (nothing in front otherwise). */
+export function pin(core: number): string[] {
+  return Bun.which("taskset") ? ["taskset", "-c", String(core)] : [];
+}
+
+/** The `p`th percentile (0–100) of ascending `sorted` numbers; NaN for none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}

@@ -16,6 +16,7 @@ import type { Subprocess } from "bun";
 import { startRedis } from "./redis.ts";
 import { BUCKET_MS, BUCKETS, type SoakConfig, type WorkerMessage } from "./soak-shared.ts";
 import { LOAD_TEST_LIFTS } from "../src/flags.ts";
+import { pin } from "./shared.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -60,7 +61,6 @@ if (healthyClients < 2) throw new Error("--clients must leave at least 2 healthy
 const WORKERS = 2;
 const SAMPLE_MS = 5000;
 const root = `${import.meta.dir}/..`;
-const pin = (cpu: number) => (Bun.which("taskset") ? ["taskset", "-c", String(cpu)] : []);
 
 const children: Subprocess[] = [];
 process.on("exit", () => {
