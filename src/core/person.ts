@@ -48,7 +48,7 @@ export class Person implements Member {
 
   /** A connection more (another device of the same account). */
   attach(device: Device): void {
-    if (!this.devices.includes(device)) this.devices.push(device);
+    this.devices.push(device);
   }
 
   /** A connection gone: how many are left. */

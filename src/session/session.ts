@@ -704,6 +704,7 @@ export class Session
         holder.awayWhileGone = false;
         this.hub.setAway(holder, undefined);
       }
+      holder.attach(this);
     } else {
       member = new Person(name, this.now());
       member.account = login?.key;
@@ -713,7 +714,6 @@ export class Session
       member.attach(this); // before it is added: a member here has a connection
       if (!this.hub.add(member)) return this.nameTaken(name);
     }
-    member.attach(this);
     this.member = member;
     this.phase = "chatting";
     this.adapter.joined?.();
@@ -726,7 +726,7 @@ export class Session
 }
 
 /** How a user who stays on without a connection shows in /users and /whois. */
-export const ALWAYS_ON_AWAY = "not connected (always on)";
+const ALWAYS_ON_AWAY = "not connected (always on)";
 
 /** Leaving for these, an always-on user stays online (a kick or a server's stop take it out). */
 const STAYS_ONLINE = new Set<LeaveReason>(["quit", "disconnected", "timed-out", "too-slow", "flooding"]);
