@@ -117,6 +117,8 @@ await runMain("bunchat-server", async () => {
   if (redis !== undefined && flags["replay-memory"] !== undefined) {
     throw new UsageError("--replay-memory is for one server: a cluster reads what joiners are shown from Redis.");
   }
+  const keepPrivate = flags["keep-private"] ?? "on";
+  if (keepPrivate !== "on" && keepPrivate !== "off") throw new UsageError(`--keep-private is on or off, not "${keepPrivate}".`);
   const db = flags.db ?? DEFAULT_DB;
   if (db === "") throw new UsageError("--db needs a file name, or none.");
   const admins = allValues(process.argv.slice(2), "admin");
@@ -145,6 +147,7 @@ await runMain("bunchat-server", async () => {
       passwords: new Passwords({ algorithm: "argon2id", memoryCost: hashMiB * 1024, timeCost: 2 }, undefined, undefined, passwordMin),
       defaultRoom: defaultRoom.name,
       replayOnJoin,
+      keepPrivate: keepPrivate === "on",
       // One server: a file here. A cluster: Redis, through the node's connection.
       ...(redis === undefined
         ? { sqlite: { path: db === "none" ? ":memory:" : db, retention, ringSize: replayOnJoin + 1, ringBytes } }

@@ -17,7 +17,7 @@ import type { SqliteOptions } from "./store/sqlite/history.ts";
 /** What the hub keeps, and where. */
 export type Stores = Pick<HubOptions, "history" | "accounts" | "bans" | "roomStore" | "tokens" | "markers" | "sessions">;
 
-export interface AppConfig extends Omit<ServerOptions, "hub" | "bus">, Stores, Pick<HubOptions, "admins" | "replayOnJoin" | "passwords"> {
+export interface AppConfig extends Omit<ServerOptions, "hub" | "bus">, Stores, Pick<HubOptions, "admins" | "replayOnJoin" | "passwords" | "keepPrivate"> {
   /** Where everyone starts. */
   defaultRoom?: string;
   /**
@@ -39,7 +39,7 @@ export interface AppConfig extends Omit<ServerOptions, "hub" | "bus">, Stores, P
  * listener's error when a door can't open (the node has then left the cluster again).
  */
 export async function buildServer(config: AppConfig): Promise<ChatServer> {
-  const { sqlite, cluster, defaultRoom, admins, replayOnJoin, passwords, history, accounts, bans, roomStore, tokens, markers, sessions, ...doors } = config;
+  const { sqlite, cluster, defaultRoom, admins, replayOnJoin, keepPrivate, passwords, history, accounts, bans, roomStore, tokens, markers, sessions, ...doors } = config;
   const limits = { ...SERVER_LIMITS, ...config.limits };
   // The hub is made below; history's status reaches it once it is.
   let hub: Hub | undefined;
@@ -87,6 +87,7 @@ export async function buildServer(config: AppConfig): Promise<ChatServer> {
     maxRooms: limits.maxRooms,
     maxRoomsPerUser: limits.maxRoomsPerUser,
     replayOnJoin,
+    keepPrivate,
     admins,
     passwords,
     ...stores,

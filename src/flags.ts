@@ -64,7 +64,13 @@ export const SERVER_FLAGS = [
     name: "db",
     value: "<file>",
     default: `\`${DEFAULT_DB}\``,
-    help: "where rooms' history is kept (SQLite, made if missing; one server per file); `none`: in memory only (up to `--replay-memory`; `/search` reads the newest 2 MiB of your rooms' lines), gone at exit. Private messages are never kept",
+    help: "where rooms' history is kept (SQLite, made if missing; one server per file), and registered users' private conversations (`--keep-private`); `none`: in memory only (up to `--replay-memory`; `/search` reads the newest 2 MiB of your rooms' lines), gone at exit",
+  },
+  {
+    name: "keep-private",
+    value: "<on|off>",
+    default: "`on`",
+    help: "keep private messages between two registered users with the history (guests' never are), so that each of the two sees them on every device, is shown what came while away, and finds them with `/history <name>` and `/search`; the two may `/edit` and `/delete` their own. `off`: they are delivered and forgotten. The log never holds their text either way",
   },
   {
     name: "history-on-join",

@@ -3,7 +3,7 @@
 
 import { createColors } from "picocolors";
 import { firstLine, helpBlock, helpLines, ONLY_WORDS, quoteWords, roomsLines, stateWords, toText, topicLine, unreadSummary, usersLine } from "../render/text.ts";
-import { type KeptEvent, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { type HistoryLine, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
@@ -248,10 +248,17 @@ export function makeRenderer(options: RenderOptions): Renderer {
 }
 
 /** A line from history with every text field sanitised. */
-function cleanKept(e: KeptEvent, s: (value: unknown) => string): KeptEvent {
-  return e.type === "topic"
-    ? { ...e, room: s(e.room), text: s(e.text), by: s(e.by) }
-    : { ...e, room: s(e.room), from: s(e.from), text: s(e.text) };
+function cleanKept(e: HistoryLine, s: (value: unknown) => string): HistoryLine {
+  switch (e.type) {
+    case "topic":
+      return { ...e, room: s(e.room), text: s(e.text), by: s(e.by) };
+    case "private":
+      return { ...e, from: s(e.from), text: s(e.text) };
+    case "private-sent":
+      return { ...e, to: s(e.to), text: s(e.text) };
+    default:
+      return { ...e, room: s(e.room), from: s(e.from), text: s(e.text) };
+  }
 }
 
 /** The /rooms reply, every field checked and sanitised: it came from the network. */

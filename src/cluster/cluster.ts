@@ -19,6 +19,7 @@ import type { RelayEvent } from "../core/bus.ts";
 import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/room.ts";
 import { type ConnectionHost, openClients, RedisConnection } from "./connection.ts";
+import { carriedPrivately } from "./envelope.ts";
 import { diagnose, redact } from "./diagnose.ts";
 import { type ClusterStats, entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
 import {
@@ -259,7 +260,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
   }
 
   sendPrivate(to: Member, event: ServerEvent): boolean {
-    if (this.redis.state !== "up" || (event.type !== "private" && event.type !== "invite")) return false;
+    if (this.redis.state !== "up" || !carriedPrivately(event)) return false;
     this.out.queue({ type: "pm", to: to.name, node: to.node!, event });
     return true;
   }
@@ -284,7 +285,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
     return this.out.historyWrites;
   }
 
-  write(op: "hist" | "topic", room: string, value: string): void {
+  write(op: "hist" | "topic" | "talk", room: string, value: string): void {
     this.out.write(op, room, value);
   }
 

@@ -17,8 +17,11 @@ export type ClusterEvent =
   | { type: "away-state"; name: string; reason: string | null }
   /** `name` logged in to the account with this key (null: it is a guest now, after /unregister). */
   | { type: "account"; name: string; account: string | null }
-  /** A private message or an invite for `to`, a user of `node` (only that node applies it). */
-  | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" | "invite" }> }
+  /**
+   * A private message or an invite for `to`, a user of `node` (only that node applies it); or an
+   * edit or delete of a line of their kept conversation with the sender (its `room`: "@" and the sender's name).
+   */
+  | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" | "invite" | "edit" | "delete" }> }
   /**
    * `name`, a user of `node`, was put out (only that node applies it): of the chat by a server
    * admin, or (`room`) of a room by its operator; `message`: by whom and why.
@@ -122,8 +125,9 @@ function extras(v: Record<string, unknown>): { reply?: Quote; tags?: string } {
 }
 
 /** An edit, a delete or a reaction made on another node, checked field by field. */
-function lineChange(v: Record<string, unknown>): ClusterEvent | undefined {
-  if (!isMessageId(v.id) || !hasRoomShape(v.room) || !hasNameShape(v.of) || !isTime(v.at) || !isTime(v.ts)) return undefined;
+function lineChange(v: Record<string, unknown>): Extract<ClusterEvent, { type: "edit" | "delete" | "react" }> | undefined {
+  const place = hasRoomShape(v.room) || (typeof v.room === "string" && v.room.startsWith("@") && hasNameShape(v.room.slice(1)));
+  if (!isMessageId(v.id) || !place || typeof v.room !== "string" || !hasNameShape(v.of) || !isTime(v.at) || !isTime(v.ts)) return undefined;
   const about = { room: v.room, id: v.id, of: v.of, at: v.at, ts: v.ts };
   if (v.type === "edit") return hasNameShape(v.by) && isText(v.text) ? { type: "edit", ...about, text: v.text, by: v.by } : undefined;
   if (v.type === "delete") {
@@ -205,7 +209,7 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
     case "edit":
     case "delete":
     case "react":
-      return lineChange(v);
+      return hasRoomShape(v.room) ? lineChange(v) : undefined; // a private line's change goes in a "pm", to one node
     case "topic":
       return isMessageId(v.id) && hasRoomShape(v.room) && isText(v.text, LIMITS.topicMaxLength) && hasNameShape(v.by) && isTime(v.ts)
         ? { type: "topic", id: v.id, room: v.room, text: v.text, by: v.by, ts: v.ts }
@@ -223,6 +227,10 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
       if (!hasNameShape(v.to) || !isNodeId(v.node) || !isObject(e) || !hasNameShape(e.from) || !isTime(e.ts)) return undefined;
       if (e.type === "invite") {
         return hasRoomShape(e.room) ? { type: "pm", to: v.to, node: v.node, event: { type: "invite", from: e.from, room: e.room, ts: e.ts } } : undefined;
+      }
+      if (e.type === "edit" || e.type === "delete") {
+        const change = lineChange(e);
+        return change && change.type !== "react" && change.room.startsWith("@") ? { type: "pm", to: v.to, node: v.node, event: change } : undefined;
       }
       return e.type === "private" && isMessageId(e.id) && isText(e.text)
         ? { type: "pm", to: v.to, node: v.node, event: { type: "private", id: e.id, from: e.from, text: e.text, ts: e.ts, ...(isText(e.tags, 4096) ? { tags: e.tags } : {}) } }
@@ -376,3 +384,8 @@ export function timeReply(v: unknown): number {
 
 /** "by Ana: " and a reason: a name and the longest reason. */
 const KICK_MESSAGE_MAX = LIMITS.reasonMaxLength + LIMITS.nameMaxLength + 8;
+
+/** Whether `event` goes to one user of another node in a "pm": a private message, an invite, a change to a line of a kept conversation. */
+export function carriedPrivately(event: ServerEvent): event is Extract<ClusterEvent, { type: "pm" }>["event"] {
+  return event.type === "private" || event.type === "invite" || ((event.type === "edit" || event.type === "delete") && event.room.startsWith("@"));
+}

@@ -9,7 +9,7 @@ import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/room.ts";
 import type { RelayEvent } from "../core/bus.ts";
 import type { ServerEvent } from "../protocol/events.ts";
-import type { ClusterEvent, RosterEntry } from "./envelope.ts";
+import { carriedPrivately, type ClusterEvent, type RosterEntry } from "./envelope.ts";
 import { entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
 
 /** The servers of one process that share a chat, and who holds which name (Redis's name claims). */
@@ -87,7 +87,7 @@ export class MemoryBus extends Moderation implements NodeBus, RosterHost {
   }
 
   sendPrivate(to: Member, event: ServerEvent): boolean {
-    if ((event.type !== "private" && event.type !== "invite") || to.node === undefined || !this.network.nodes.has(to.node)) return false;
+    if (!carriedPrivately(event) || to.node === undefined || !this.network.nodes.has(to.node)) return false;
     this.queue({ type: "pm", to: to.name, node: to.node, event });
     return true;
   }

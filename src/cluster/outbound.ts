@@ -86,7 +86,7 @@ export class Outbound {
   /** History lines handed to Redis with a turn's script, and ones lost with a script that failed. */
   readonly historyWrites = { written: 0, failed: 0 };
 
-  write(op: "hist" | "topic", room: string, value: string): void {
+  write(op: "hist" | "topic" | "talk", room: string, value: string): void {
     this.ops.push(op, room, value);
     this.schedule();
   }
@@ -187,7 +187,10 @@ export class Outbound {
       let from: string;
       let what: string;
       if (event.type === "public" || event.type === "action") [from, what] = [event.from, `"${excerpt(event.text)}"`];
-      else if (event.type === "pm") [from, what] = [event.event.from, `your ${event.event.type === "invite" ? "invite" : "private message"} to ${event.to}`];
+      else if (event.type === "pm") {
+        const e = event.event;
+        [from, what] = e.type === "edit" || e.type === "delete" ? [e.by, `your ${e.type} of a line to ${event.to}`] : [e.from, `your ${e.type === "invite" ? "invite" : "private message"} to ${event.to}`];
+      }
       else continue;
       const sender = this.host.hub.find(from);
       if (!sender || sender.node !== undefined || this.toldUndelivered.has(sender)) continue;

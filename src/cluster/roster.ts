@@ -280,6 +280,7 @@ export class RemoteRoster {
       case "pm": {
         if (event.node !== this.host.node) return; // for a user of another node
         const to = hub.find(event.to);
+        if (event.event.type === "edit" || event.event.type === "delete") return void (to && to.node === undefined && hub.send(to, event.event));
         if (!to || to.node !== undefined) {
           return this.host.send({ type: "undelivered", node, from: event.event.from, to: event.to, ...(event.event.type === "invite" ? { invite: true as const } : {}) });
         }

@@ -11,8 +11,10 @@
 //                           each under its id (<ms>-<n>, ids.ts), or with it in field "i"
 //   bunchat:history-seq     the cluster's sequence that nodes lease the <n> of ids from, in blocks
 //   bunchat:topics          room -> its topic as JSON {text, by, ts}
+//   bunchat:talks:<account> a registered user's kept conversations: the other's name key, by last line's time
 
 import { P } from "../store/redis/keys.ts";
+import { CONVERSATIONS_KEPT } from "../store/history.ts";
 
 /** The channel every envelope is published on. */
 export const CHANNEL = `${P}events`;
@@ -56,7 +58,8 @@ end
  * ARGV: channel, envelope ('' for none), node, deadline (Redis's clock, ms), lines kept per room,
  * then (op, field, value) triples: set a user's record, or del it and free its name; hist: add a
  * line to room `field`'s history (value: its id, a space, the line as JSON); topic: set room
- * `field`'s topic ('' clears it). Past the deadline nothing is done: 0. History is written before
+ * `field`'s topic ('' clears it); talk: conversation `field` ("@<key> <key>") had a line at
+ * `value` (ms), in both accounts' lists (each the newest CONVERSATIONS_KEPT). Past the deadline nothing is done: 0. History is written before
  * the envelope is published: a line anyone elsewhere has received is in it. A line is stored under
  * its own id (ids.ts); one that would not come after the newest in its stream (said on another
  * node in the same millisecond) goes just after it, with its id in field "i".
@@ -81,6 +84,14 @@ for i = 6, #ARGV, 3 do
     end
   elseif op == 'topic' then
     if ARGV[i + 2] == '' then redis.call('HDEL', '${P}topics', field) else redis.call('HSET', '${P}topics', field, ARGV[i + 2]) end
+  elseif op == 'talk' then
+    local sp = string.find(field, ' ', 1, true)
+    local a, b = string.sub(field, 2, sp - 1), string.sub(field, sp + 1)
+    for _, pair in ipairs({{a, b}, {b, a}}) do
+      local key = '${P}talks:' .. pair[1]
+      redis.call('ZADD', key, 'GT', ARGV[i + 2], pair[2])
+      redis.call('ZREMRANGEBYRANK', key, 0, -${CONVERSATIONS_KEPT + 1})
+    end
   else
     redis.call('HDEL', users, field)
     free_names(node, {field})

@@ -22,6 +22,7 @@ import { Rooms } from "./rooms.ts";
 import { Whowas } from "./whowas.ts";
 import { Keeping, type KeepingHost, type Replay } from "./keeping.ts";
 import { Messages } from "./messages.ts";
+import { Conversations } from "./conversations.ts";
 import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
@@ -51,6 +52,8 @@ export interface HubOptions {
   history?: HistoryStore;
   /** Lines of a room shown to whoever joins it (default DEFAULT_REPLAY). */
   replayOnJoin?: number;
+  /** Whether private messages between registered users are kept with the history (default: yes; --keep-private). */
+  keepPrivate?: boolean;
   /** Registered names; none: everyone is a guest, /register says so. */
   accounts?: AccountStore;
   /** Server admins (--admin): registered names, who act once logged in. */
@@ -101,6 +104,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   readonly keeping: Keeping;
   /** Answering, editing, deleting and reacting to lines (messages.ts). */
   readonly messages: Messages = new Messages(this);
+  /** Registered users' private conversations, kept (conversations.ts). */
+  readonly conversations: Conversations;
   /** Everyone, by folded name: members here and, in a cluster, on other nodes. */
   private readonly members = new Map<string, Member>();
   /**
@@ -145,6 +150,13 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     if (options.clustered) this.here = new Set();
     this.rules = new Rules(this);
     this.keeping = new Keeping(this, options.replayOnJoin ?? DEFAULT_REPLAY);
+    this.conversations = new Conversations({
+      history: this.history,
+      accounts: this.accounts,
+      keepPrivate: options.keepPrivate ?? true,
+      find: (name) => this.find(name),
+      keep: (line) => this.keeping.keep(line),
+    });
     const history = this.history;
     if (history) this.turns.beforeBytes(() => history.commit());
   }

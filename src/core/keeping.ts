@@ -6,7 +6,7 @@ import type { Clock } from "../net/clock.ts";
 import type { MessageId, Topic } from "../protocol/events.ts";
 import { quoteOf } from "./messages.ts";
 import { checkRoom } from "../protocol/names.ts";
-import { chain, freshIds, HISTORY_PAGE_MAX, type HistoryStore, type Kept, type KeptEvent, type Maybe, settled } from "../store/history.ts";
+import { chain, freshIds, HISTORY_PAGE_MAX, type HistoryStore, type Kept, type Maybe, settled, type StoredLine } from "../store/history.ts";
 import type { RoomRoles, RoomStore } from "../store/rooms.ts";
 import type { Bus } from "./bus.ts";
 import type { Room } from "./room.ts";
@@ -160,7 +160,7 @@ export class Keeping {
    * A line said here, kept in history: written within HISTORY_FLUSH_MS, with every other line of
    * that time in one transaction (a transaction per line, in a steady chat one a turn, cost 50 µs).
    */
-  keep(event: KeptEvent): void {
+  keep(event: StoredLine): void {
     if (!this.host.history) return;
     if (!this.historyDue) {
       this.historyDue = true;
@@ -177,8 +177,8 @@ export class Keeping {
     const history = this.host.history;
     const wanted = lines.filter((l) => l.event.type !== "topic" && l.event.reply && l.event.reply.from === undefined);
     if (!history || wanted.length === 0) return lines;
-    const known = new Map<MessageId, KeptEvent>(lines.map((l) => [l.event.id, l.event]));
-    const ids = [...new Set(wanted.map((l) => (l.event as Extract<KeptEvent, { type: "public" | "action" }>).reply!.id))].filter((id) => !known.has(id));
+    const known = new Map<MessageId, StoredLine>(lines.map((l) => [l.event.id, l.event]));
+    const ids = [...new Set(wanted.map((l) => (l.event as Exclude<StoredLine, { type: "topic" }>).reply!.id))].filter((id) => !known.has(id));
     const looked = ids.map((id) => settled(history.find(room, id)));
     const apply = (found: (Kept | undefined | null)[]) => {
       for (const k of found) if (k) known.set(k.event.id, k.event);

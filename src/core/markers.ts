@@ -10,6 +10,9 @@ import type { Device, Member, Room } from "./room.ts";
 import type { Unread } from "../protocol/events.ts";
 import { foldName, mentions } from "../protocol/names.ts";
 
+/** Where the store keeps when an account's last connection went, beside its markers: never a room's or a name's key. */
+const SEEN = "~seen";
+
 /** What markers need of the hub. */
 export interface MarkersHost {
   log(line: string): void;
@@ -34,14 +37,28 @@ export class Markers {
     return this.store !== undefined && member.account !== undefined;
   }
 
-  /** A registered member's kept markers, read before its first device is welcomed; nothing for a guest. */
+  /** A registered member's kept markers (and when it was last connected), read before its first device is welcomed; nothing for a guest. */
   load(member: Member): Maybe<void> {
     const markers = member.markers;
     if (!this.store || member.account === undefined || !markers) return;
     return then(settled(this.store.all(member.account)), (all) => {
       if (!all) return this.host.log(`! read markers of ${member.name} could not be read`);
-      for (const [target, ts] of Object.entries(all)) if (!((markers.get(target) ?? -1) >= ts)) markers.set(target, ts);
+      for (const [target, ts] of Object.entries(all)) {
+        if (target === SEEN) member.seen = Math.max(member.seen ?? 0, ts);
+        else if (!((markers.get(target) ?? -1) >= ts)) markers.set(target, ts);
+      }
     });
+  }
+
+  /**
+   * `member`'s last connection went at `ts`: kept beside its markers, so that its next device is
+   * shown what came in its conversations since then (not again what it was sent while connected).
+   */
+  seen(member: Member, ts: number): void {
+    member.seen = ts;
+    const store = this.store;
+    const account = member.account;
+    if (store && account !== undefined) writeAside(() => store.set(account, SEEN, ts), () => this.host.log(`! when ${member.name} was last connected could not be kept`));
   }
 
   /** `member`'s markers, for the `markers` event after a welcome; undefined when it has none. */

@@ -6,10 +6,11 @@
 // A line someone can't see (of a room they are not in, a secret room, an id guessed) is answered
 // exactly as one that does not exist.
 
-import type { ErrorEvent, KeptEvent, Quote, Reaction, ServerEvent } from "../protocol/events.ts";
+import type { ErrorEvent, KeptEvent, MessageId, Quote, Reaction, ServerEvent } from "../protocol/events.ts";
 import { EMOJI_PER_LINE, EMOJI_PER_PERSON, excerpt, LINES_BACK, type LineRef, REACTIONS_PER_LINE } from "../protocol/messages.ts";
 import { foldName } from "../protocol/names.ts";
-import { type Kept, type Maybe, settled, then } from "../store/history.ts";
+import { chain, type Kept, type KeptPrivate, type Maybe, settled, type StoredLine, then } from "../store/history.ts";
+import { otherIn, type Talk } from "./conversations.ts";
 import type { Member, Room } from "./room.ts";
 import type { Hub } from "./hub.ts";
 
@@ -19,11 +20,11 @@ export type LineChange = Extract<ServerEvent, { type: "edit" | "delete" | "react
 /** A room line a change can be about (not a topic). */
 type Said = Extract<KeptEvent, { type: "public" | "action" }>;
 
-/** A line someone named, and the room it is in. */
-export interface FoundLine {
-  room: Room;
-  line: Kept & { event: Said };
-}
+/** A line someone named: a room's, or (by its id) one of a private conversation of theirs. */
+export type FoundLine = { room: Room; talk?: undefined; line: Kept & { event: Said } } | { room?: undefined; talk: Talk; line: Kept & { event: KeptPrivate } };
+
+/** A room line someone named. */
+export type FoundRoomLine = Extract<FoundLine, { room: Room }>;
 
 const error = (code: ErrorEvent["code"], message: string): ErrorEvent => ({ type: "error", code, message });
 
@@ -38,13 +39,13 @@ export function storeFailed(): ErrorEvent {
 }
 
 /** The quote a reply carries of the line it answers. */
-export function quoteOf(event: KeptEvent): Quote {
+export function quoteOf(event: StoredLine): Quote {
   const from = event.type === "topic" ? event.by : event.from;
   return { id: event.id, from, text: excerpt(event.text) };
 }
 
 /** Whether `member` said `event`: the same name, and for a guest during this stay (a later guest of that name did not). */
-export function ownsLine(member: Member, event: Said): boolean {
+export function ownsLine(member: Member, event: Said | KeptPrivate): boolean {
   if (foldName(event.from) !== foldName(member.name) || event.type === "public" && event.bot) return false;
   return member.account !== undefined || member.since === undefined || event.ts >= member.since;
 }
@@ -59,7 +60,7 @@ export class Messages {
   find(me: Member, room: Room | undefined, ref: LineRef): Maybe<FoundLine | ErrorEvent> {
     const history = this.hub.history;
     if (!history) return error("no-history", "This server keeps no history, so its lines can't be answered, edited or reacted to.");
-    if (!room || !room.has(me)) return ref.kind === "id" ? noSuchLine() : error("not-in-room", "You are in no room: /join one first.");
+    if (!room || !room.has(me)) return ref.kind === "id" ? this.findPrivate(me, undefined, ref.id) : error("not-in-room", "You are in no room: /join one first.");
     const found: Maybe<Kept | undefined | null> =
       ref.kind === "id"
         ? settled(history.find(room.name, ref.id))
@@ -70,42 +71,83 @@ export class Messages {
             const name = foldName(ref.name);
             return said.findLast((l) => l.event.type !== "topic" && foldName(l.event.from) === name);
           });
-    return then(found, (line) => {
+    return chain(found, (line): Maybe<FoundLine | ErrorEvent> => {
       if (line === null) return storeFailed();
-      if (!line || line.event.type === "topic") {
+      if (!line || line.event.type === "topic" || line.event.type === "private") {
         if (ref.kind === "last-of") return error("unknown-line", `${ref.name} has said nothing in ${room.name} lately.`);
         if (ref.kind === "back") return error("unknown-line", `${room.name} has no line ${ref.n} back.`);
-        return noSuchLine();
+        return this.findPrivate(me, undefined, ref.id); // not this room's: one of a private conversation, maybe
       }
-      return { room, line: line as Kept & { event: Said } };
+      return { room, line: { id: line.id, event: line.event } };
     });
   }
 
-  /** `me` edits their own `line` of `room` to read `text`: kept, then told to the room. */
-  edit(me: Member, room: Room, line: Kept & { event: Said }, text: string, ts: number): Maybe<ErrorEvent | undefined> {
+  /**
+   * Line `id` of `me`'s private conversation `talk` (IRC's REDACT names it), or of any of its
+   * conversations (an id alone: /delete 1234): undefined if none of them has it.
+   */
+  findPrivate(me: Member, talk: Talk | undefined, id: MessageId): Maybe<FoundLine | ErrorEvent> {
+    const history = this.hub.history;
+    if (!history || me.account === undefined) return noSuchLine();
+    const account = me.account;
+    const talks: Maybe<Talk[] | null> = talk ? [talk] : chain(settled(history.conversations(account)), (all) => (all ? this.hub.conversations.talksOf(account, all) : null));
+    return chain(talks, (list): Maybe<FoundLine | ErrorEvent> => {
+      if (list === null) return storeFailed();
+      const looked = list.map((t) => settled(history.find(t.key, id)));
+      const pick = (found: (Kept | undefined | null)[]): FoundLine | ErrorEvent => {
+        const at = found.findIndex((k) => k?.event.type === "private");
+        if (at < 0) return found.includes(null) ? storeFailed() : noSuchLine();
+        const line = found[at]!;
+        return line.event.type === "private" ? { talk: list[at]!, line: { id: line.id, event: line.event } } : noSuchLine();
+      };
+      return looked.some((l) => l instanceof Promise) ? Promise.all(looked).then(pick) : pick(looked as (Kept | undefined | null)[]);
+    });
+  }
+
+  /** `me` edits their own line (`found`) to read `text`: kept, then told to its room, or to the conversation's two. */
+  edit(me: Member, found: FoundLine, text: string, ts: number): Maybe<ErrorEvent | undefined> {
+    const { line } = found;
     if (!ownsLine(me, line.event)) return error("not-allowed", `That line is ${line.event.from}'s: you can edit only your own.`);
     if (text === line.event.text) return undefined;
-    return then(settled(this.hub.history!.edit(room.name, line.event.id, text, ts)), (now) => {
+    return then(settled(this.hub.history!.edit(keyOf(found), line.event.id, text, ts)), (now) => {
       if (now === null) return storeFailed();
       if (now === undefined) return noSuchLine();
-      this.tell(room, { type: "edit", room: room.name, id: line.event.id, text, by: me.name, of: line.event.from, at: line.event.ts, ts }, true);
+      this.told(me, found, { type: "edit", room: "", id: line.event.id, text, by: me.name, of: line.event.from, at: line.event.ts, ts });
       return undefined;
     });
   }
 
-  /** `me` deletes `line` of `room`: their own, or anyone's as one of its operators or a server admin. */
-  remove(me: Member, room: Room, line: Kept & { event: Said }, reason: string | undefined, ts: number): Maybe<ErrorEvent | undefined> {
+  /**
+   * `me` deletes a line (`found`): their own, or in a room anyone's as one of its operators or a
+   * server admin (a private line only its sender: nobody else may read the conversation).
+   */
+  remove(me: Member, found: FoundLine, reason: string | undefined, ts: number): Maybe<ErrorEvent | undefined> {
+    const { room, line } = found;
     const own = ownsLine(me, line.event);
-    if (!own && !this.hub.rules.isOp(me, room) && !this.hub.isAdmin(me)) {
+    if (!own && !room) return error("not-allowed", `That line is ${line.event.from}'s: only they can delete it.`);
+    if (!own && room && !this.hub.rules.isOp(me, room) && !this.hub.isAdmin(me)) {
       return error("not-allowed", `That line is ${line.event.from}'s: only they, ${room.name}'s operators and server admins can delete it.`);
     }
-    return then(settled(this.hub.history!.remove(room.name, line.event.id)), (gone) => {
+    return then(settled(this.hub.history!.remove(keyOf(found), line.event.id)), (gone) => {
       if (gone === null) return storeFailed();
       if (gone === undefined) return noSuchLine();
-      const event: LineChange = { type: "delete", room: room.name, id: line.event.id, by: me.name, of: line.event.from, at: line.event.ts, ...(reason ? { reason } : {}), ts };
-      this.tell(room, event, true);
+      this.told(me, found, { type: "delete", room: "", id: line.event.id, by: me.name, of: line.event.from, at: line.event.ts, ...(reason ? { reason } : {}), ts });
       return undefined;
     });
+  }
+
+  /**
+   * A change `me` made to a line, told where the line is: its room (and the other nodes), or the
+   * two of its conversation, each with the conversation named as they see it ("@" and the other).
+   */
+  private told(me: Member, found: FoundLine, change: Extract<LineChange, { type: "edit" | "delete" }>): void {
+    if (found.room) return this.tell(found.room, { ...change, room: found.room.name }, true);
+    const mine = { ...change, room: `@${found.talk.other}` };
+    for (const d of me.devices) d.tell(mine);
+    const other = this.hub.find(found.talk.other);
+    if (other && other.account !== undefined && other.account === otherIn(found.talk.key, me.account ?? "")) {
+      this.hub.send(other, { ...change, room: `@${me.name}` });
+    }
   }
 
   /**
@@ -143,6 +185,11 @@ export class Messages {
     if (here) this.hub.bus?.relay(event);
     if (room) this.hub.tellRoom(room, event, event.type === "react" ? { from: event.from } : {});
   }
+}
+
+/** Where a line someone named is kept: its room's name, or its conversation's key. */
+function keyOf(found: FoundLine): string {
+  return found.room ? found.room.name : found.talk.key;
 }
 
 /** Why one more reaction by `name` of `emoji` would be too many on a line, if it would. */

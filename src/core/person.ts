@@ -12,6 +12,7 @@ export class Person implements Member {
   readonly devices: Device[] = [];
   /** Read markers: target -> the time of the newest line read (loaded from the store for a registered user). */
   readonly markers = new Map<string, number>();
+  seen: number | undefined;
   lastPmFrom?: Member;
   account: string | undefined;
   ignoring: Map<string, string> | undefined;

@@ -101,6 +101,8 @@ export interface Member {
   drop?(why: ErrorEvent, reason: LeaveReason, message: string): void;
   /** A member here: its read markers, target -> time (markers.ts), as far as they are known here. */
   readonly markers?: Map<string, number>;
+  /** When its last connection went, as kept (a registered user's): what came in its conversations after it is what it missed. */
+  seen?: number;
 }
 
 /** What a connection that follows a room's state is told besides the lines (Device.note). */

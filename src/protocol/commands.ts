@@ -77,7 +77,7 @@ export const COMMANDS = [
     usage: "/edit [line] <new text>",
     summary: "change the text of one of your lines",
     about:
-      "Without a line, your last line in the current room. Everyone in the room is told the new text; history and /search keep only it. The line as for /answer (it must be yours).",
+      "Without a line, your last line in the current room. Everyone in the room is told the new text; history and /search keep only it. The line as for /answer (it must be yours); a line of a kept private conversation by its id.",
     example: "/edit the build is green now",
   },
   {
@@ -87,7 +87,7 @@ export const COMMANDS = [
     usage: "/delete [line] [reason]",
     summary: "take back one of your lines (operators: anyone's)",
     about:
-      "Without a line, your last line in the current room. Everyone in the room is told it went; it is gone from history, /search and the server's files. A room's operators and server admins can delete anyone's line there. The line as for /answer.",
+      "Without a line, your last line in the current room. Everyone in the room is told it went; it is gone from history, /search and the server's files. A room's operators and server admins can delete anyone's line there. The line as for /answer; one of your lines of a kept private conversation by its id (both of you are told).",
     example: "/delete ^2",
   },
   {
@@ -170,20 +170,20 @@ export const COMMANDS = [
     who: "anyone",
     name: "history",
     aliases: [],
-    usage: "/history [n]",
-    summary: "show earlier lines of your current room",
+    usage: "/history [#room|name] [n]",
+    summary: "show earlier lines of a room, or of a private conversation",
     about:
-      "The n lines (50 if you give none, at most 200) said in your current room before the earliest you have seen here, with their times. Again for more. Private messages are never kept.",
-    example: "/history 100",
+      "The n lines (50 if you give none, at most 200) said in your current room (or a room you are in, or your private conversation with a name) before the earliest you have seen there, with their times. Again for more. Private messages are kept between registered names only (unless the server turns that off).",
+    example: "/history Sam 100",
   },
   {
     who: "anyone",
     name: "search",
     aliases: ["find"],
     usage: "/search <words>",
-    summary: "find lines with all these words in your rooms",
+    summary: "find lines with all these words in your rooms and conversations",
     about:
-      "The 20 newest lines of the rooms you are in that hold every word (any case, accents ignored), with room, time and sender. A word ending in * matches the start of words: /search deploy fail*.",
+      "The 20 newest lines of the rooms you are in and of your kept private conversations that hold every word (any case, accents ignored), with room (or @name), time and sender. A word ending in * matches the start of words: /search deploy fail*.",
     example: "/search release friday",
   },
   {

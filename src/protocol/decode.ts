@@ -4,7 +4,7 @@
 // dropped. The server and the bundled client ship together, and the hello's protocol number
 // guards against a server that speaks another version.
 
-import { type Door, type ErrorCode, type Unread, type EventType, isLeaveReason, type LineState, messageIdOf, type Quote, type Reaction, type KeptEvent, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
+import { type Door, type ErrorCode, type Unread, type EventType, isLeaveReason, type LineState, messageIdOf, type Quote, type Reaction, type HistoryLine, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
 
 export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;
@@ -217,12 +217,12 @@ const DECODERS: Record<EventType, Decoder> = {
   },
   private: (v) => {
     const s = said(v);
-    return s ? { type: "private", ...s } : undefined;
+    return s ? { type: "private", ...s, ...lineState(v) } : undefined;
   },
   invite: (v) => (str(v.from) && str(v.room) && num(v.ts) ? { type: "invite", from: v.from, room: v.room, ts: v.ts } : undefined),
   "invite-sent": (v) => (str(v.to) && str(v.room) ? { type: "invite-sent", to: v.to, room: v.room } : undefined),
   "private-sent": (v) =>
-    messageIdOf(v.id) !== undefined && str(v.to) && str(v.text) && num(v.ts) ? { type: "private-sent", id: messageIdOf(v.id)!, to: v.to, text: v.text, ts: v.ts, ...elsewhereOf(v) } : undefined,
+    messageIdOf(v.id) !== undefined && str(v.to) && str(v.text) && num(v.ts) ? { type: "private-sent", id: messageIdOf(v.id)!, to: v.to, text: v.text, ts: v.ts, ...elsewhereOf(v), ...lineState(v) } : undefined,
   join: (v) =>
     str(v.room) && str(v.name) && num(v.ts)
       ? { type: "join", room: v.room, name: v.name, ...(v.arrived === true ? { arrived: true as const } : {}), ts: v.ts }
@@ -372,15 +372,15 @@ const DECODERS: Record<EventType, Decoder> = {
   shutdown: () => ({ type: "shutdown" }),
 };
 
-/** Lines from history: each a public line, an action or a topic, whole; one that is not fails them all. */
-function keptEvents(v: unknown): KeptEvent[] | undefined {
+/** Lines from history: each a public line, an action, a topic or a private line, whole; one that is not fails them all. */
+function keptEvents(v: unknown): HistoryLine[] | undefined {
   if (!Array.isArray(v)) return undefined;
-  const out: KeptEvent[] = [];
+  const out: HistoryLine[] = [];
   for (const item of v) {
     if (!isObject(item)) return undefined;
     const type = item.type;
-    const event = type === "public" || type === "action" || type === "topic" ? DECODERS[type](item) : undefined;
-    if (!event || (event.type !== "public" && event.type !== "action" && event.type !== "topic")) return undefined;
+    const event = type === "public" || type === "action" || type === "topic" || type === "private" || type === "private-sent" ? DECODERS[type](item) : undefined;
+    if (!event || (event.type !== "public" && event.type !== "action" && event.type !== "topic" && event.type !== "private" && event.type !== "private-sent")) return undefined;
     out.push(event);
   }
   return out;

@@ -136,9 +136,10 @@ export type ServerEvent =
    */
   | ({ type: "public"; id: MessageId; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only; tags?: string } & LineState)
   /** `tags` (here and on public, action, private-sent): an IRC client's own tags on the line (message-tags' "+…"), for IRC clients that take tags. */
-  | { type: "private"; id: MessageId; from: string; text: string; ts: number; notice?: true; tags?: string }
+  /** In history (a conversation's, `room` "@Sam"), with what is kept of it: whether it was edited, its reactions (LineState). */
+  | ({ type: "private"; id: MessageId; from: string; text: string; ts: number; notice?: true; tags?: string } & LineState)
   /** `elsewhere`: sent from another connection of yours (another device), told to this one. */
-  | { type: "private-sent"; id: MessageId; to: string; text: string; ts: number; notice?: true; tags?: string; elsewhere?: true }
+  | ({ type: "private-sent"; id: MessageId; to: string; text: string; ts: number; notice?: true; tags?: string; elsewhere?: true } & LineState)
   /**
    * An IRC client's TAGMSG (tags and no text: a "+typing", a client's own kind of message) to a
    * room or to one user, for the IRC clients there that take tags; nobody else is shown it.
@@ -234,9 +235,9 @@ export type ServerEvent =
    * date of lines from before that day). `since`: on joining, these are what was said since your
    * read marker (its time): up to 200 of them, rather than the last few.
    */
-  | { type: "history"; room: string; why: "join" | "request"; events: readonly KeptEvent[]; more: boolean; ts: number; since?: number }
-  /** /search: lines of your rooms holding every word of `query`, newest first (at most 20). */
-  | { type: "search"; query: string; events: readonly KeptEvent[]; ts: number }
+  | { type: "history"; room: string; why: "join" | "request"; events: readonly HistoryLine[]; more: boolean; ts: number; since?: number }
+  /** /search: lines of your rooms and kept conversations holding every word of `query`, newest first (at most 20). */
+  | { type: "search"; query: string; events: readonly HistoryLine[]; ts: number }
   /**
    * /whois: someone online (`online`), or a registered name that is not. `since`: when they came;
    * `idle`: ms since their last line; `node`: "another" when they are on another server.
@@ -336,6 +337,20 @@ export type Only = "operators" | "voiced";
 
 /** What history keeps of a room: its lines, actions and topics. */
 export type KeptEvent = Extract<ServerEvent, { type: "public" | "action" | "topic" }>;
+
+/** A kept private message as one of its two participants is shown it: theirs to you, or yours to them. */
+export type PrivateLine = Extract<ServerEvent, { type: "private" | "private-sent" }>;
+
+/**
+ * A line of history: a room's (its `room`), or of a private conversation (in a `history` whose `room`
+ * is "@" and the other's name, "@Sam"; in a `search`, by `from` or `to`).
+ */
+export type HistoryLine = KeptEvent | PrivateLine;
+
+/** Where a line of history was said: its room, or "@" and the other's name for a private one. */
+export function placeOf(e: HistoryLine): string {
+  return e.type === "private" ? `@${e.from}` : e.type === "private-sent" ? `@${e.to}` : e.room;
+}
 
 /** A room's topic: its text, who set it and when. */
 export interface Topic {

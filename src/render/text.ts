@@ -2,7 +2,7 @@
 // client shows and what the page shows (each styles it its own way: colours, the DOM).
 
 import { COMMANDS } from "../protocol/commands.ts";
-import { type Door, type KeptEvent, type Unread, type LeaveReason, leftRoomOnly, type LineState, type Quote, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { type Door, type HistoryLine, placeOf, type Unread, type LeaveReason, leftRoomOnly, type LineState, type Quote, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { excerpt } from "../protocol/messages.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 
@@ -192,9 +192,9 @@ export function toText(event: ServerEvent, tagged = false): string {
       // A bot's line: "deploy (bot): text", which no user's line can look like (names hold no space).
       return `${tag}${event.from}${event.bot ? " (bot)" : ""}${event.only ? ` (to ${ONLY_WORDS[event.only]})` : ""}${event.reply ? quoteWords(event.reply) : ""}: ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
     case "private":
-      return `[pm from ${event.from}] ${event.text}`;
+      return `[pm from ${event.from}] ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
     case "private-sent":
-      return `[pm to ${event.to}${event.elsewhere ? ", from another of your connections" : ""}] ${event.text}`;
+      return `[pm to ${event.to}${event.elsewhere ? ", from another of your connections" : ""}] ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
     case "invite":
       return `-- ${event.from} invites you to ${event.room}: /join ${event.room} to go there.`;
     case "invite-sent":
@@ -226,9 +226,9 @@ export function toText(event: ServerEvent, tagged = false): string {
     case "action":
       return `${tag}* ${event.from}${event.reply ? quoteWords(event.reply) : ""} ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
     case "edit":
-      return `${tag}-- ${event.by} edited ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}: ${event.text}`;
+      return `${tag}-- ${event.by} edited ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}${privately(event.room)}: ${event.text}`;
     case "delete":
-      return `${tag}-- ${event.by} deleted ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}${event.reason ? ` (${event.reason})` : ""}.`;
+      return `${tag}-- ${event.by} deleted ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}${privately(event.room)}${event.reason ? ` (${event.reason})` : ""}.`;
     case "react":
       return `${tag}-- ${event.from} ${event.on ? "reacted" : "took back"} ${event.emoji} ${event.on ? "to" : "from"} ${whose(event.from, event.of)} line from ${stamp(event.at, event.ts)} ("${event.excerpt}")${event.count > 1 ? ` (${event.count} now)` : ""}`;
     case "tagmsg":
@@ -283,10 +283,10 @@ export function toText(event: ServerEvent, tagged = false): string {
       return historyText(event);
     case "search":
       return event.events.length === 0
-        ? `-- No line in your rooms has "${event.query}".`
+        ? `-- No line in your rooms or conversations has "${event.query}".`
         : [
             `-- ${event.events.length === 1 ? "1 line has" : `${event.events.length} lines have`} "${event.query}", newest first:`,
-            ...event.events.map((e) => `[${e.room} ${stamp(e.ts, event.ts)}] ${toText(e)}`),
+            ...event.events.map((e) => `[${placeOf(e)} ${stamp(e.ts, event.ts)}] ${toText(e)}`),
           ].join("\n");
     case "whois":
       return whoisText(event);
@@ -361,20 +361,27 @@ function whoisText(e: Extract<ServerEvent, { type: "whois" }>): string {
 /** A block of earlier lines between markers, each with its time. */
 function historyText(event: Extract<ServerEvent, { type: "history" }>): string {
   const n = event.events.length;
-  if (n === 0) return `-- No earlier lines in ${event.room}.`;
+  // A private conversation's ("@Sam"): "with Sam".
+  const where = event.room.startsWith("@") ? `with ${event.room.slice(1)}` : `in ${event.room}`;
+  if (n === 0) return `-- No earlier lines ${where}.`;
   const lines = n === 1 ? "1 line" : `${n} lines`;
   return [
     event.since === undefined
-      ? `--- ${n === 1 ? "1 earlier line" : `${n} earlier lines`} in ${event.room} ---`
-      : `--- ${lines} in ${event.room} since you last read it (${stamp(event.since, event.ts)}) ---`,
+      ? `--- ${n === 1 ? "1 earlier line" : `${n} earlier lines`} ${where} ---`
+      : `--- ${lines} ${where} since you last read it (${stamp(event.since, event.ts)}) ---`,
     ...event.events.map((e) => keptLine(e, event.ts)),
     `--- end of earlier lines${event.more ? " (/history for more)" : ""} ---`,
   ].join("\n");
 }
 
 /** "[14:02] Sam: hi": a line from history as text. */
-export function keptLine(event: KeptEvent, now: number): string {
+export function keptLine(event: HistoryLine, now: number): string {
   return `[${stamp(event.ts, now)}] ${toText(event)}`;
+}
+
+/** " (private, with Sam)" for a line of a private conversation ("@Sam"); "" for a room's. */
+function privately(room: string): string {
+  return room.startsWith("@") ? ` (private, with ${room.slice(1)})` : "";
 }
 
 /** "14:02" for a time of the same day as `now` (local time), "2026-11-29 14:02" for an earlier one. */

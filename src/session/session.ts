@@ -18,9 +18,10 @@ import type { Replay } from "../core/keeping.ts";
 import type { Device, Member, MemberNote, Room } from "../core/room.ts";
 import { Person } from "../core/person.ts";
 import { unreadIn } from "../core/markers.ts";
+import type { Missed } from "../core/conversations.ts";
 import { newSession } from "./secrets.ts";
 import { SESSIONS_PER_ACCOUNT } from "../store/sessions.ts";
-import type { Cursor, Maybe } from "../store/history.ts";
+import { chain, type Cursor, type Maybe, then } from "../store/history.ts";
 import { botNameError, type Login, nameStanding, nameTakenError, type RegistrationHost } from "./registration.ts";
 import type { Adapter } from "./adapter.ts";
 import * as refusals from "./refusals.ts";
@@ -461,6 +462,7 @@ export class Session
       member.detach(this);
       return this.log(`- ${member.name}: a connection closed (${LEAVE_WORDS[reason]}), ${member.devices.length} left`);
     }
+    this.hub.markers.seen(member, this.now()); // its last connection
     // Always on: the last connection goes, the user stays in its rooms, away, and reads later what was said.
     if (member.alwaysOn && STAYS_ONLINE.has(reason)) {
       member.detach(this);
@@ -600,8 +602,7 @@ export class Session
     // list to each of 10,000 users reconnecting at once.
     const { room } = joined;
     this.reply({ type: "welcome", name: this.name, room: room.name, rooms: [room.name], ...room.summary() });
-    this.tellMarkers(markers);
-    this.showMissed(room, replay);
+    this.tellMarkers(markers, () => this.showMissed(room, replay));
     // The log says the door when it is not bunchat's own port, as for IRC: "(web)".
     this.log(`+ ${this.name} joined from ${this.peer}${this.door === "web" ? " (web)" : ""}, ${this.hub.size} online`);
   }
@@ -631,12 +632,35 @@ export class Session
     );
   }
 
-  /** A structured client is told its read markers after the welcome, and what is unread since them in its rooms. */
-  private tellMarkers(markers: Record<string, number> | undefined): void {
-    if (!markers || this.mode !== "json") return;
-    this.after(unreadIn(this.member!, this.hub.history, this.member!.rooms), (unread) => {
-      this.reply({ type: "markers", markers, ...(Object.keys(unread).length > 0 ? { unread } : {}) });
+  /**
+   * After the welcome: a structured client is told its read markers and what is unread since them in
+   * its rooms and conversations; then `rooms` (the lobby's lines), then what came in its private
+   * conversations since their markers or the user's last connection went (conversations.ts), in every door.
+   */
+  private tellMarkers(markers: Record<string, number> | undefined, rooms?: () => void): void {
+    const member = this.member!;
+    const json = this.mode === "json";
+    const unread = json && markers ? unreadIn(member, this.hub.history, member.rooms) : {};
+    const missed = this.hub.conversations.missed(member, member.seen, this.now());
+    this.after(chain(unread, (u) => then(missed, (m) => ({ u, m }))), ({ u, m }) => {
+      const all = { ...u, ...m.unread };
+      if (json && (markers || Object.keys(all).length > 0)) this.reply({ type: "markers", markers: markers ?? {}, ...(Object.keys(all).length > 0 ? { unread: all } : {}) });
+      rooms?.();
+      this.showConversations(m);
     });
+  }
+
+  /** What came in its user's private conversations since it last read them or was last connected: a history each (IRC's door, which has no markers event). */
+  catchUpConversations(): void {
+    const member = this.member!;
+    this.after(this.hub.conversations.missed(member, member.seen, this.now()), (m) => this.showConversations(m));
+  }
+
+  /** Charged as a catch-up of a room is (showMissed): a flood of reconnects pays for what it is shown. */
+  private showConversations(m: Missed): void {
+    const before = this.replied;
+    for (const shown of m.shown) this.reply(shown);
+    if (m.shown.length > 0 && this.phase === "chatting" && !this.charging) this.budget?.charge(this.replied - before, this.now());
   }
 
   /**

@@ -1,6 +1,8 @@
 // What is kept of a room's chat, behind one interface: bun:sqlite on one server (sqlite/), Redis
 // Streams in a cluster (redis/, written by the cluster's turn script rather than by flush).
-// Public lines, /me actions and topics are kept; private messages never reach a store.
+// Public lines, /me actions and topics are kept; so are private messages between two registered
+// users (unless --keep-private off), under their conversation's key (conversationKey) where a room's
+// name would be: "@" and the two names' keys. A guest's private messages never reach a store.
 //
 // A kept line has an id (nextId), increasing within its room, and a place in its room's history:
 // the cursor /history pages back from. Lines are handed over as they are said; before anyone is sent
@@ -14,11 +16,48 @@ export type { KeptEvent };
 /** A line's place in its room's history, as its store numbers them (a row id, a stream id). */
 export type Cursor = number | string;
 
-/** A kept event and its place in its room's history. */
+/**
+ * A private message as a store keeps it: in `room`, its conversation's key (conversationKey), from
+ * `from`; whom it was to is the key's other name. Shown to either of the two as a PrivateLine.
+ */
+export type KeptPrivate = { type: "private"; id: MessageId; room: string; from: string; text: string; ts: number } & LineState;
+
+/** What a store keeps: a room's line, or a line of a private conversation. */
+export type StoredLine = KeptEvent | KeptPrivate;
+
+/** A kept event and its place in its room's (or conversation's) history. */
 export interface Kept {
   readonly id: Cursor;
-  readonly event: KeptEvent;
+  readonly event: StoredLine;
 }
+
+/** A room's kept line and its place. */
+export type KeptInRoom = Kept & { readonly event: KeptEvent };
+
+/**
+ * Where a private conversation's lines are kept: "@" and the two accounts' name keys, in order,
+ * with a space between ("@ana sam"): never a room's name, the same from either side.
+ */
+export function conversationKey(a: string, b: string): string {
+  return a < b ? `@${a} ${b}` : `@${b} ${a}`;
+}
+
+/** The two name keys of a conversation's key; undefined for a room's name. */
+export function participants(key: string): [string, string] | undefined {
+  if (!key.startsWith("@")) return undefined;
+  const space = key.indexOf(" ");
+  return space > 1 ? [key.slice(1, space), key.slice(space + 1)] : undefined;
+}
+
+/** One of an account's conversations: its key, the other's name key, and when its last line was said. */
+export interface Conversation {
+  key: string;
+  with: string;
+  last: number;
+}
+
+/** Conversations an account's list holds at most (the newest): catch-up, /search and unread counts look at these. */
+export const CONVERSATIONS_KEPT = 100;
 
 /** A value now (a store in this process), or once a store elsewhere answers (Redis). */
 export type Maybe<T> = T | Promise<T>;
@@ -52,20 +91,21 @@ export function chain<T, U>(value: Maybe<T>, f: (v: T) => Maybe<U>): Maybe<U> {
 }
 
 /** How a kept line's kind is stored: its type, or "bot" for a bot's line (a `public` from the HTTP API). */
-export function storedType(event: KeptEvent): string {
+export function storedType(event: StoredLine): string {
   return event.type === "public" && event.bot ? "bot" : event.type;
 }
 
 /** A kept line from its stored parts (and what it answers, whether it was edited); undefined if they are not one. */
-export function storedEvent(type: unknown, id: MessageId, room: string, from: string, text: string, ts: number, state?: LineState): KeptEvent | undefined {
+export function storedEvent(type: unknown, id: MessageId, room: string, from: string, text: string, ts: number, state?: LineState): StoredLine | undefined {
   if (type === "topic") return { type, id, room, text, by: from, ts };
+  if (type === "private") return participants(room) ? { type, id, room, from, text, ts, ...state } : undefined;
   if (type === "public" || type === "action") return { type, id, room, from, text, ts, ...state };
   if (type === "bot") return { type: "public", id, room, from, text, ts, bot: true, ...state };
   return undefined;
 }
 
 /** How a store keeps what a line carries besides its text: `r` what it answers, `e` when edited; undefined for most lines. */
-export function stateFields(event: KeptEvent): { r?: MessageId; e?: number } | undefined {
+export function stateFields(event: StoredLine): { r?: MessageId; e?: number } | undefined {
   if (event.type === "topic" || (event.reply === undefined && event.edited === undefined)) return undefined;
   return { ...(event.reply ? { r: event.reply.id } : {}), ...(event.edited !== undefined ? { e: event.edited } : {}) };
 }
@@ -151,7 +191,7 @@ export interface HistoryStore {
   /** The id of the next line said here (kept or not: a private message takes one too), increasing. */
   nextId(): MessageId;
   /** Keeps an event said here (its id from nextId, in the order they were given). */
-  keep(event: KeptEvent): void;
+  keep(event: StoredLine): void;
   /**
    * Makes what was kept since the last commit survive a crash (kill -9) of the server: the hub
    * calls it before any bytes of a turn go out, so that a line anyone received is in history.
@@ -184,8 +224,10 @@ export interface HistoryStore {
   react(room: string, id: MessageId, name: string, emoji: string, on: boolean, ts: number): Maybe<Kept | undefined | null>;
   /** A room's topic, as last set (kept while the room is empty, and across restarts). */
   topic(room: string): Maybe<Topic | undefined>;
-  /** The newest SEARCH_RESULTS lines in `rooms` matching `query`, newest first. */
+  /** The newest SEARCH_RESULTS lines in `rooms` (and conversations, by key) matching `query`, newest first. */
   search(rooms: readonly string[], query: SearchQuery): Maybe<Kept[]>;
+  /** `account`'s conversations (a name key) with lines kept, newest first: at most CONVERSATIONS_KEPT. */
+  conversations(account: string): Maybe<Conversation[]>;
   /** Writes what is waiting, and lets go of the store. */
   close(): void;
 }

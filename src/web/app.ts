@@ -9,7 +9,7 @@
 import { backoffMs } from "../client/backoff.ts";
 import { complete, Completer } from "../client/roster.ts";
 import { decodeEvent } from "../protocol/decode.ts";
-import { leftRoomOnly, type ServerEvent } from "../protocol/events.ts";
+import { leftRoomOnly, placeOf, type PrivateLine, type ServerEvent } from "../protocol/events.ts";
 import { firstLine, ONLY_WORDS, toText } from "../render/text.ts";
 import { findUi, QUICK_REACTIONS } from "./dom.ts";
 import { Views } from "./views.ts";
@@ -194,9 +194,9 @@ function handle(event: ServerEvent): void {
     case "action":
       return said(event);
     case "private":
-      return privateLine(event.from, event.from, event.text, event.ts, true);
+      return privateLine(event.from, event);
     case "private-sent":
-      return privateLine(event.to, page.me, event.text, event.ts, false);
+      return privateLine(event.to, event);
     // Coming into the chat and leaving it are the chat's events (told once, in one room); joining
     // or leaving one room is that room's.
     case "join":
@@ -260,7 +260,10 @@ function handle(event: ServerEvent): void {
     case "search": {
       // The server's heading ("2 lines have …"), then each line as the page shows lines.
       page.system(page.shown, firstLine(words(event)));
-      for (const e of event.events) page.line(page.shown!, e.type === "topic" ? `${e.by} set the topic: ${e.text}` : e.text, e.ts, e.type === "topic" ? undefined : e.from, "system", `${e.room} `);
+      for (const e of event.events) {
+        const who = e.type === "topic" ? undefined : e.type === "private-sent" ? page.me : e.from;
+        page.line(page.shown!, e.type === "topic" ? `${e.by} set the topic: ${e.text}` : e.text, e.ts, who, "system", `${placeOf(e)} `);
+      }
       return;
     }
     case "notice":
@@ -340,10 +343,11 @@ function said(event: Extract<ServerEvent, { type: "public" | "action" }>): void 
   if (!mine) page.arrived(view, mention, `${event.from} in ${event.room}`, event.text);
 }
 
-function privateLine(peer: string, from: string, text: string, ts: number, incoming: boolean): void {
+function privateLine(peer: string, event: PrivateLine): void {
   const view = page.viewFor(`@${peer.toLowerCase()}`, false, peer);
-  page.line(view, text, ts, from, "private", "", false);
-  if (incoming) page.arrived(view, true, `${from} (private)`, text);
+  const from = event.type === "private" ? event.from : page.me;
+  page.line(view, event.text, event.ts, from, "private", "", false, false, page.privateMeta(event));
+  if (event.type === "private") page.arrived(view, true, `${from} (private)`, event.text);
 }
 
 // ---- Views: rooms and private conversations ----
@@ -397,6 +401,12 @@ ui.sendForm.onsubmit = (e) => {
   recallAt = -1;
   ui.input.value = "";
   const view = page.shown;
+  // Editing one's own private line: an /edit of it; else a line in a private view is a /pm.
+  if (view && !view.room && compose?.kind === "edit" && !text.startsWith("/")) {
+    const id = compose.id;
+    setCompose(undefined);
+    return send(`/edit ${id} ${text}`);
+  }
   if (view && !view.room && !text.startsWith("/")) return send(`/pm ${view.title} ${text}`);
   if (view?.room && page.currentRoom !== view.key) send(`/join ${view.key}`);
   if (/^\/quit\b|^\/exit\b|^quit$/i.test(text.trim())) leaving = true;
@@ -439,7 +449,7 @@ ui.lines.onclick = (e) => {
   const row = target?.closest<HTMLElement>(".line");
   const id = row?.dataset.id;
   const view = page.shown;
-  if (!target || !row || id === undefined || !view?.room) return;
+  if (!target || !row || id === undefined || !view) return; // a private line has only edit and delete (its own)
   const from = row.querySelector(".from")?.textContent?.replace(/^\* /, "") ?? "";
   const text = row.querySelector(".text")?.textContent ?? "";
   switch (target.dataset.action) {

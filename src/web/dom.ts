@@ -54,6 +54,8 @@ export interface LineMeta {
   /** Who we are (our reactions stand out), and whether the line is ours (edit, delete). */
   me: string;
   mine: boolean;
+  /** "own": a private line, whose only actions are edit and delete (one's own). */
+  only?: "own";
 }
 
 /** The emoji the page offers to react with (any other can be typed: /react <line> <emoji>). */
@@ -102,7 +104,7 @@ export function makeLine(text: string, ts: number | undefined, from: string | un
   const reactions = document.createElement("span");
   reactions.className = "reactions";
   body.append(reactions);
-  row.append(time, body, actions(meta.mine));
+  row.append(time, body, actions(meta.mine, meta.only === "own"));
   setReactions(row, meta.reactions ?? [], meta.me);
   return row;
 }
@@ -120,7 +122,7 @@ function quoteButton(reply: Quote): HTMLElement {
 }
 
 /** The buttons a line shows on hover or focus: answer, react, its thread; edit and delete for one's own. */
-function actions(mine: boolean): HTMLElement {
+function actions(mine: boolean, ownOnly = false): HTMLElement {
   const bar = document.createElement("span");
   bar.className = "actions";
   // Their symbols are drawn by the style sheet: the line's text (copied, searched) stays the line's.
@@ -132,9 +134,11 @@ function actions(mine: boolean): HTMLElement {
     button.setAttribute("aria-label", title);
     bar.append(button);
   };
-  add("reply", "Answer this line");
-  add("react", "React to this line");
-  add("thread", "This line and its answers");
+  if (!ownOnly) {
+    add("reply", "Answer this line");
+    add("react", "React to this line");
+    add("thread", "This line and its answers");
+  }
   if (mine) {
     add("edit", "Edit your line");
     add("delete", "Delete your line");

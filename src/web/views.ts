@@ -2,7 +2,7 @@
 // The page's views: a room ("#dev") or a private conversation ("@Sam") each, with its lines, who
 // is in it and what is unread; which one is shown, and the room the server takes plain lines to.
 
-import type { KeptEvent, MessageId, RoomSettings, ServerEvent, Unread } from "../protocol/events.ts";
+import type { HistoryLine, KeptEvent, MessageId, PrivateLine, RoomSettings, ServerEvent, Unread } from "../protocol/events.ts";
 import { settingsWords } from "../render/text.ts";
 import { excerpt, toggled } from "../protocol/messages.ts";
 import { mentions } from "../protocol/names.ts";
@@ -144,8 +144,10 @@ export class Views {
       if (view) view.marker = at;
     }
     for (const [key, u] of Object.entries(unread ?? {})) {
-      const view = this.views.get(key);
+      // A private conversation with unread lines is listed (its lines follow, in a history event, which names it as spelt).
+      const view = key.startsWith("@") && u.count > 0 ? this.viewFor(key, false, key.slice(1)) : this.views.get(key);
       if (!view || u.count === 0) continue;
+      if (key.startsWith("@") && markers[key] !== undefined) view.marker = markers[key];
       if (view === this.shown) this.newSince(view);
       else {
         view.unread = u.count;
@@ -267,8 +269,10 @@ export class Views {
   }
 
   history(event: Extract<ServerEvent, { type: "history" }>): void {
-    const view = this.views.get(event.room) ?? this.shown;
+    // A private conversation's ("@Sam"): its view, made if it is not there (a catch-up of one not open yet).
+    const view = event.room.startsWith("@") ? this.viewFor(event.room.toLowerCase(), false, event.room.slice(1)) : (this.views.get(event.room) ?? this.shown);
     if (!view) return;
+    if (!view.room && view.title !== event.room.slice(1)) this.renamePeer(view, event.room.slice(1));
     view.more = event.more;
     view.asking = false;
     const keepScroll = this.ui.lines.scrollHeight - this.ui.lines.scrollTop;
@@ -287,9 +291,15 @@ export class Views {
     }
   }
 
-  keptLine(e: KeptEvent): HTMLElement {
+  keptLine(e: HistoryLine): HTMLElement {
     if (e.type === "topic") return makeLine(e.text === "" ? `${e.by} cleared the topic` : `${e.by} set the topic: ${e.text}`, e.ts, undefined, "system");
+    if (e.type === "private" || e.type === "private-sent") return makeLine(e.text, e.ts, e.type === "private" ? e.from : this.me, "private", "", false, false, this.privateMeta(e));
     return makeLine(e.text, e.ts, e.from, e.type === "action" ? "action" : "said", "", this.mentions(e.text), e.type === "public" && e.bot === true, this.meta(e));
+  }
+
+  /** What a private line shows besides its text: edited, and whether it is ours (edit, delete: its only actions). */
+  privateMeta(e: PrivateLine): LineMeta {
+    return { id: e.id, ...(e.edited !== undefined ? { edited: e.edited } : {}), me: this.me, mine: e.type === "private-sent", only: "own" };
   }
 
   /** What a room line shows besides its text: what it answers, edited, its reactions, whether it is ours. */
@@ -304,9 +314,17 @@ export class Views {
     if (atBottom) this.scrollDown();
   }
 
-  /** Line `id` of room `room`, if the page shows it. */
+  /** A private conversation's view named as the server spells the other's name ("Sam", where the unread count said "sam"). */
+  private renamePeer(view: View, name: string): void {
+    view.members.delete(view.title);
+    view.members.set(name, undefined);
+    view.title = name;
+    this.showRooms();
+  }
+
+  /** Line `id` of room `room` (or of the private conversation "@Sam"), if the page shows it. */
   lineOf(room: string, id: MessageId): HTMLElement | undefined {
-    const view = this.views.get(room);
+    const view = this.views.get(room.startsWith("@") ? room.toLowerCase() : room);
     return view?.lines.querySelector<HTMLElement>(`.line[data-id="${CSS.escape(String(id))}"]`) ?? undefined;
   }
 
@@ -321,13 +339,13 @@ export class Views {
     }
     // Answers on the page quote the line as it is now (or say it is gone).
     if (event.type !== "react") {
-      const view = this.views.get(event.room);
+      const view = this.views.get(event.room.startsWith("@") ? event.room.toLowerCase() : event.room);
       for (const quote of view?.lines.querySelectorAll<HTMLElement>(`.quote[data-target="${CSS.escape(String(event.id))}"]`) ?? []) {
         quote.textContent = event.type === "edit" ? `↪ ${event.of}: ${excerpt(event.text)}` : "↪ a line no longer kept";
       }
     }
     // The change shows on the line itself; said in words only when the line is not on the page.
-    if (!row) this.system(this.views.get(event.room), words, "system", event.ts);
+    if (!row) this.system(this.views.get(event.room.startsWith("@") ? event.room.toLowerCase() : event.room), words, "system", event.ts);
   }
 
   /** A line and every answer to it the page holds, in a dialog. */
@@ -356,11 +374,11 @@ export class Views {
     return button;
   }
 
-  /** Earlier lines of the room shown, from the server's history (the room must be the current one). */
+  /** Earlier lines of the room shown (it must be the current one), or of the private conversation, from the server's history. */
   askOlder(view: View): void {
-    if (!view.room || !view.more || view.asking || view !== this.shown || this.currentRoom !== view.key) return;
+    if (!view.more || view.asking || view !== this.shown || (view.room && this.currentRoom !== view.key)) return;
     view.asking = true;
-    this.host.send("/history 50");
+    this.host.send(view.room ? "/history 50" : `/history ${view.title} 50`);
   }
 
   scrollDown(): void {

@@ -12,7 +12,7 @@ import { afterEachTest } from "../helpers/cleanup.ts";
 import { keepIn } from "../helpers/kept.ts";
 import { testRedis } from "../helpers/redis.ts";
 import { FAST_NODE } from "../helpers/server.ts";
-import { accountStoreBehaviour, historyStoreBehaviour, markerStoreBehaviour, messageStoreBehaviour, sessionStoreBehaviour, settleBy } from "../store/stores.case.ts";
+import { accountStoreBehaviour, historyStoreBehaviour, markerStoreBehaviour, messageStoreBehaviour, conversationStoreBehaviour, sessionStoreBehaviour, settleBy } from "../store/stores.case.ts";
 
 /** A node joined on a hub of its own, its history in Redis; stopped after the test. */
 async function node() {
@@ -30,6 +30,10 @@ historyStoreBehaviour("Redis", async () => {
 });
 
 messageStoreBehaviour("Redis", async () => {
+  const { history } = await node();
+  return { store: history, settle: settleBy(history) };
+});
+conversationStoreBehaviour("Redis", async () => {
   const { history } = await node();
   return { store: history, settle: settleBy(history) };
 });

@@ -37,3 +37,15 @@ export async function logIn(t: TestServer, name: string, mode: "text" | "json" =
   else await p.seen(new RegExp(`^Hi ${name}, you are in`));
   return p;
 }
+
+/** An IRC client logged in to `name` (registered already) with SASL, asking for `caps` too; once it has the MOTD's end. */
+export async function ircLogIn(t: TestServer, name: string, caps: string[] = []): Promise<Peer> {
+  const p = await t.ircConnect(`${name} (IRC)`);
+  p.send(`CAP REQ :${["sasl", ...caps].join(" ")}\r\nNICK ${name}\r\nUSER u 0 * :${name}\r\nAUTHENTICATE PLAIN`);
+  await p.seen("AUTHENTICATE +");
+  p.send(`AUTHENTICATE ${btoa(`\0${name}\0correct-horse`)}`);
+  await p.seen(/^:bunchat 903 /);
+  p.send("CAP END");
+  await p.seen(/^:bunchat 376 /);
+  return p;
+}

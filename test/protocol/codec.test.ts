@@ -187,7 +187,7 @@ const byType: Cases = {
       },
       '-- 1 line has "ship*", newest first:\n[#dev 14:02] Ana: shipped',
     ],
-    [{ type: "search", query: "nope", events: [], ts }, '-- No line in your rooms has "nope".'],
+    [{ type: "search", query: "nope", events: [], ts }, '-- No line in your rooms or conversations has "nope".'],
   ],
   whois: [
     [

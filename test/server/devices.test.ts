@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "bun:test";
 import type { ServerEvent } from "../../src/protocol/events.ts";
-import { loggedIn, logIn, memoryStore } from "../helpers/accounts.ts";
+import { ircLogIn, loggedIn, logIn, memoryStore } from "../helpers/accounts.ts";
 import type { Peer } from "../helpers/peer.ts";
 import { testServer, type TestServerOptions } from "../helpers/server.ts";
 
@@ -22,18 +22,6 @@ const device = (t: Server, name: string, mode: "text" | "json" = "json"): Promis
 /** The JSON events `p` has been sent so far of this type. */
 function events<T extends ServerEvent["type"]>(p: Peer, type: T): Extract<ServerEvent, { type: T }>[] {
   return p.log.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as ServerEvent).filter((e): e is Extract<ServerEvent, { type: T }> => e.type === type);
-}
-
-/** An IRC client logged in to `name` with SASL, registered once it has the MOTD's end. */
-async function ircDevice(t: Server, name: string, caps: string[] = []): Promise<Peer> {
-  const p = await t.ircConnect(`${name} (IRC)`);
-  p.send(`CAP REQ :${["sasl", ...caps].join(" ")}\r\nNICK ${name}\r\nUSER u 0 * :${name}\r\nAUTHENTICATE PLAIN`);
-  await p.seen("AUTHENTICATE +");
-  p.send(`AUTHENTICATE ${btoa(`\0${name}\0correct-horse`)}`);
-  await p.seen(/^:bunchat 903 /);
-  p.send("CAP END");
-  await p.seen(/^:bunchat 376 /);
-  return p;
 }
 
 describe("one account on several devices", () => {
@@ -167,11 +155,11 @@ describe("one account on several devices", () => {
     const kim = await t.irc("Kim");
     kim.send("JOIN #dev");
     await kim.seen(/ JOIN #dev$/);
-    const one = await ircDevice(t, "Ana");
+    const one = await ircLogIn(t, "Ana");
     one.send("JOIN #dev");
     await one.seen(/^:Ana!\S+ JOIN #dev$/);
     await kim.seen(/^:Ana!\S+ JOIN #dev$/);
-    const two = await ircDevice(t, "Ana");
+    const two = await ircLogIn(t, "Ana");
     await two.seen(/^:Ana!\S+ JOIN #dev$/);
     await two.seen(/^:bunchat 366 Ana #dev /);
     one.send("PRIVMSG #dev :from one");

@@ -43,7 +43,7 @@ async function historyServer(options: Parameters<typeof store>[0] & { replayOnJo
 historyBehaviour("bun:sqlite", async (replayOnJoin, flood) => (await historyServer({ replayOnJoin, flood })) as TestServer);
 
 describe("history in a file", () => {
-  test("a private message is never written to the history file, its WAL, or the log", async () => {
+  test("a guest's private message is never written to the history file, its WAL, or the log (registered users': conversations.test.ts)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bunchat-pm-"));
     dirs.push(dir);
     const t = await historyServer({ path: join(dir, "h.sqlite") });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
 import { SqliteFile } from "../../src/store/sqlite/file.ts";
-import { loggedIn, logIn, memoryStore } from "../helpers/accounts.ts";
+import { ircLogIn, loggedIn, logIn, memoryStore } from "../helpers/accounts.ts";
 import type { Peer } from "../helpers/peer.ts";
 import { testServer, type TestServerOptions } from "../helpers/server.ts";
 import { WsPeer } from "../helpers/web.ts";
@@ -134,12 +134,7 @@ describe("read markers", () => {
   test("IRC: MARKREAD from an IRC device moves the marker the page and the client see; theirs reach it as MARKREAD", async () => {
     const t = await server(memoryStore(), { irc: true });
     const json = await loggedIn(t, "Ana", "json");
-    const irc = await t.ircConnect("Ana (IRC)");
-    irc.send("CAP REQ :sasl draft/read-marker\r\nNICK Ana\r\nUSER u 0 * :Ana\r\nAUTHENTICATE PLAIN");
-    await irc.seen("AUTHENTICATE +");
-    irc.send(`AUTHENTICATE ${btoa("\0Ana\0correct-horse")}`);
-    await irc.seen(/^:bunchat 903 /);
-    irc.send("CAP END");
+    const irc = await ircLogIn(t, "Ana", ["draft/read-marker"]);
     await irc.seen(/^:bunchat MARKREAD #lobby \*$/); // told of the lobby it is in, before its NAMES end
     irc.send("MARKREAD #lobby timestamp=2026-12-07T14:02:00.000Z");
     await irc.seen(/^:bunchat MARKREAD #lobby timestamp=2026-12-07T14:02:00.000Z$/);

@@ -70,7 +70,7 @@ describe("lines with identity from nc", () => {
     await bo.seen("--- end of earlier lines ---");
     expect(bo.log.lines.some((l) => l.includes("thanks"))).toBe(false);
     bo.send("/search bild");
-    await bo.seen('-- No line in your rooms has "bild".');
+    await bo.seen('-- No line in your rooms or conversations has "bild".');
     bo.send("/search build");
     await bo.seen(/Sam: the build is green \(edited\) \[👍 1\]$/);
   });

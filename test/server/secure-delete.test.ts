@@ -64,7 +64,7 @@ describe("a deleted line's text is on no disk", () => {
     ana.send("/search ordinary");
     await ana.seen(/^-- 20 lines have "ordinary"/);
     ana.send(`/search ${WORD}`);
-    await ana.seen(`-- No line in your rooms has "${WORD}".`);
+    await ana.seen(`-- No line in your rooms or conversations has "${WORD}".`);
   });
 
   test("Redis: a dump holds it before it is removed, and not after (the stream is written afresh without it)", async () => {

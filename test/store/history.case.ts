@@ -102,8 +102,12 @@ export function historyBehaviour(label: string, make: MakeHistoryServer): void {
       expect(rest.more).toBe(false);
       ana.send("/history");
       expect((await ana.event("history")).events).toEqual([]);
-      ana.send("/history 12abc");
+      ana.send("/history #lobby 12abc");
       expect(await ana.event("error")).toMatchObject({ code: "bad-usage", message: expect.stringContaining("how many lines") });
+      ana.send("/history #elsewhere");
+      expect(await ana.event("error")).toMatchObject({ code: "not-in-room" });
+      ana.send("/history Sam"); // a guest's conversations are not kept
+      expect(await ana.event("error")).toMatchObject({ code: "no-history", message: expect.stringContaining("registered names only") });
       ana.send("/history 99999999999999999999");
       expect(await ana.event("error")).toMatchObject({ code: "bad-usage" });
     });
@@ -145,7 +149,7 @@ export function historyBehaviour(label: string, make: MakeHistoryServer): void {
       for (const [q, message] of [
         ["/search", "Say what to search for."],
         ["/search !!! ***", "Search for words"],
-        ['/search NEAR( "x', 'No line in your rooms has "NEAR x"'],
+        ['/search NEAR( "x', 'No line in your rooms or conversations has "NEAR x"'],
         ["/search a b c d e f g h i", "at most 8 words"],
       ]) {
         ana.send(q!);

@@ -2,7 +2,7 @@
 // how far /search reads. What every history store does is in stores.case.ts.
 
 import { describe, expect, test } from "bun:test";
-import type { KeptEvent } from "../../src/protocol/events.ts";
+import type { StoredLine } from "../../src/store/history.ts";
 import { keepIn, type Unsaid } from "../helpers/kept.ts";
 import { lineBytes, parseSearch, type SearchQuery } from "../../src/store/history.ts";
 import { MEMORY_SEARCH_BYTES, MemoryHistory } from "../../src/store/memory/history.ts";
@@ -10,7 +10,7 @@ import { fakeClock } from "../helpers/clock.ts";
 
 const T0 = Date.UTC(2026, 11, 7, 12);
 const say = (room: string, text: string, ts = T0): Unsaid => ({ type: "public", room, from: "Sam", text, ts });
-const texts = (kept: { event: KeptEvent }[]) => kept.map((k) => k.event.text);
+const texts = (kept: { event: StoredLine }[]) => kept.map((k) => k.event.text);
 const query = (text: string): SearchQuery => {
   const q = parseSearch(text);
   if ("error" in q) throw new Error(q.error);

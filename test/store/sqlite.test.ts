@@ -6,7 +6,7 @@ import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { KeptEvent } from "../../src/protocol/events.ts";
+import type { StoredLine } from "../../src/store/history.ts";
 import { keepIn, type Unsaid } from "../helpers/kept.ts";
 import { parseSearch, type Retention, type SearchQuery } from "../../src/store/history.ts";
 import { HistoryOpenError, KNOWN_MIGRATIONS, migrate, SCHEMA_VERSION, SqliteFile } from "../../src/store/sqlite/file.ts";
@@ -27,7 +27,7 @@ const tempDir = () => {
 
 const T0 = Date.UTC(2026, 10, 30, 12);
 const say = (room: string, from: string, text: string, ts = T0): Unsaid => ({ type: "public", room, from, text, ts });
-const texts = (kept: { event: KeptEvent }[]) => kept.map((k) => k.event.text);
+const texts = (kept: { event: StoredLine }[]) => kept.map((k) => k.event.text);
 const query = (text: string): SearchQuery => {
   const q = parseSearch(text);
   if ("error" in q) throw new Error(q.error);
@@ -282,7 +282,8 @@ describe("sqlite history", () => {
         "B", `T${T0}`, `I${id}`, "R#a", "Kpublic", "Sam\twritten",
         `T${T0 + 1}`, "Kaction", "Ana\twaves",
         `T${T0 + 2}`, "Kpublic", "Bo\tsaid when killed",
-        "B", `T${T0 + 3}`, `I${id + 3}`, "R#a", "Kpublic", "Bo\tcut sh",
+        `T${T0 + 2}`, "R@ana sam", "Kprivate", "Sam\tprivate when killed",
+        "B", `T${T0 + 3}`, `I${id + 4}`, "R#a", "Kpublic", "Bo\tcut sh",
       ].join("\n"),
     );
     const again = openStore(path).store;
@@ -291,7 +292,10 @@ describe("sqlite history", () => {
       [id + 1, "action", "waves"],
       [id + 2, "public", "said when killed"],
     ]);
-    expect(again.nextId()).toBe(id + 3); // ids go on after them
+    // A private line too, in its conversation, which is listed for both.
+    expect(again.recent("@ana sam", 5).map((k) => [k.event.id, k.event.type, k.event.text])).toEqual([[id + 3, "private", "private when killed"]]);
+    expect(again.conversations("ana")).toEqual([{ key: "@ana sam", with: "sam", last: T0 + 2 }]);
+    expect(again.nextId()).toBe(id + 4); // ids go on after them
     again.close();
     expect(readFileSync(`${path}-kept`).every((byte) => byte === 0)).toBe(true); // the file has them: the journal is zeroed
   });

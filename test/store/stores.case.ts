@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import { keepIn, type Unsaid } from "../helpers/kept.ts";
 import type { Account, AccountStore } from "../../src/store/accounts.ts";
-import type { HistoryStore, Kept } from "../../src/store/history.ts";
+import { conversationKey, type HistoryStore, type Kept } from "../../src/store/history.ts";
 import { MARKERS_PER_ACCOUNT, type MarkerStore } from "../../src/store/markers.ts";
 import type { Session, SessionStore } from "../../src/store/sessions.ts";
 import { until } from "../helpers/until.ts";
@@ -158,6 +158,40 @@ export function messageStoreBehaviour(label: string, make: MakeHistoryStore): vo
       await store.react("#dev", first.id, "Ana", "👍", false, 3004);
       await store.react("#dev", first.id, "Bo", "🎉", false, 3005);
       expect((await store.find("#dev", first.id))?.event).toEqual(first); // none left: no reactions field
+    });
+  });
+}
+
+export function conversationStoreBehaviour(label: string, make: MakeHistoryStore): void {
+  describe(`HistoryStore: private conversations (${label})`, () => {
+    test("a conversation's lines under its key, for either of the two; each account's conversations newest first; search, edit and remove by key", async () => {
+      const { store, settle } = await make();
+      const anaSam = conversationKey("ana", "sam");
+      expect(anaSam).toBe(conversationKey("sam", "ana"));
+      const anaBo = conversationKey("ana", "bo");
+      const first = keepIn(store, { type: "private", room: anaSam, from: "Sam", text: "the vault code is 1234", ts: 1001 });
+      keepIn(store, { type: "private", room: anaSam, from: "Ana", text: "thanks", ts: 1002 });
+      keepIn(store, { type: "private", room: anaBo, from: "Bo", text: "lunch?", ts: 1003 });
+      keepIn(store, line("#dev", "Sam", "a room line about the vault", 1004));
+      store.flush();
+      await settle(anaSam, 2);
+      await settle(anaBo, 1);
+      expect((await store.recent(anaSam, 5)).map((k) => k.event)).toEqual([first, expect.objectContaining({ type: "private", room: anaSam, from: "Ana", text: "thanks" })]);
+      await until(async () => (await store.conversations("ana")).length === 2);
+      expect(await store.conversations("ana")).toEqual([
+        { key: anaBo, with: "bo", last: 1003 },
+        { key: anaSam, with: "sam", last: 1002 },
+      ]);
+      expect(await store.conversations("sam")).toEqual([{ key: anaSam, with: "ana", last: 1002 }]);
+      expect(await store.conversations("kim")).toEqual([]);
+      const vault = { terms: [{ word: "vault", prefix: false }] };
+      expect(texts(await store.search([anaSam], vault))).toEqual(["the vault code is 1234"]);
+      expect(texts(await store.search([anaBo, "#ops"], vault))).toEqual([]);
+      expect((await store.edit(anaSam, first.id, "the vault code is in the safe", 2000))?.event).toMatchObject({ type: "private", from: "Sam", edited: 2000 });
+      expect(await store.find(anaBo, first.id)).toBeUndefined(); // another conversation's id
+      await store.remove(anaSam, first.id);
+      expect(texts(await store.recent(anaSam, 5))).toEqual(["thanks"]);
+      expect(await store.search([anaSam], vault)).toEqual([]);
     });
   });
 }

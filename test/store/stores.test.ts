@@ -5,7 +5,7 @@ import { afterEachTest } from "../helpers/cleanup.ts";
 import { memoryStore } from "../helpers/accounts.ts";
 import type { SqliteFile } from "../../src/store/sqlite/file.ts";
 import { MemoryHistory } from "../../src/store/memory/history.ts";
-import { accountStoreBehaviour, historyStoreBehaviour, markerStoreBehaviour, messageStoreBehaviour, sessionStoreBehaviour, settleBy } from "./stores.case.ts";
+import { accountStoreBehaviour, historyStoreBehaviour, markerStoreBehaviour, messageStoreBehaviour, conversationStoreBehaviour, sessionStoreBehaviour, settleBy } from "./stores.case.ts";
 
 const open: SqliteFile[] = [];
 afterEachTest(() => {
@@ -34,6 +34,14 @@ messageStoreBehaviour("bun:sqlite", async () => {
 });
 
 messageStoreBehaviour("memory (--db none)", async () => {
+  const store = new MemoryHistory({ retention: { linesPerRoom: 1000, days: 0 } });
+  return { store, settle: settleBy(store) };
+});
+conversationStoreBehaviour("bun:sqlite", async () => {
+  const { history } = file();
+  return { store: history, settle: settleBy(history) };
+});
+conversationStoreBehaviour("memory (--db none)", async () => {
   const store = new MemoryHistory({ retention: { linesPerRoom: 1000, days: 0 } });
   return { store, settle: settleBy(store) };
 });

@@ -252,6 +252,39 @@ describe("the browser client", () => {
     await kim.event("public", (e) => e.text === "from the page" && e.from === "Kim" && e.room === "#dev");
   }, 20_000);
 
+  test("a private conversation kept while the page was closed: listed with its unread count on signing in, its lines shown; one's own line deleted from its button", async () => {
+    const file = memoryStore();
+    const t = await testServer({ http: true, history: file.history, accounts: file.accounts, markers: file.markers, limits: { linesPerSecond: 0 } });
+    (await loggedIn(t, "Kim")).send("quit");
+    const sam = await loggedIn(t, "Sam", "json");
+    for (const text of ["are you in today, Kim?", "the deploy is at 3"]) {
+      sam.send(`/pm Kim ${text}`);
+      await sam.event("private-sent", (e) => e.text === text);
+    }
+    const page = await signIn(t.server.httpPort!, "Kim");
+    const talk = page.locator("#room-list button", { hasText: "@Sam" });
+    await talk.locator(".badge.mention", { hasText: "2" }).waitFor(); // two unread, one of them names Kim
+    await talk.click();
+    await shows(page, "the deploy is at 3");
+    await shows(page, "are you in today, Kim?");
+    await say(page, "yes, from noon");
+    await sam.event("private", (e) => e.text === "yes, from noon" && e.from === "Kim");
+    const mine = page.locator("#lines .line.mine", { hasText: "yes, from noon" }).first();
+    await mine.hover();
+    await mine.locator("[data-action=edit]").click();
+    expect(await page.inputValue("#input")).toBe("yes, from noon");
+    await say(page, "yes, from one");
+    expect(await sam.event("edit")).toMatchObject({ room: "@Kim", text: "yes, from one" });
+    await page.locator("#lines .line", { hasText: "yes, from one" }).locator(".edited").waitFor({ timeout: 5000 });
+    page.on("dialog", (d) => void d.accept());
+    const edited = page.locator("#lines .line.mine", { hasText: "yes, from one" }).first();
+    await edited.hover();
+    await edited.locator("[data-action=delete]").click();
+    expect(await sam.event("delete")).toMatchObject({ room: "@Kim", by: "Kim" });
+    await page.locator("#lines .line.deleted", { hasText: "(deleted)" }).waitFor({ timeout: 5000 });
+    expect(await page.locator("#lines .line [data-action=reply]").count()).toBe(0); // private lines are edited and deleted, not answered
+  }, 20_000);
+
   test("a reload stays signed in (the page's session, not a cookie); /logout signs out, and the next load asks again", async () => {
     const file = memoryStore();
     const t = await testServer({ http: true, history: file.history, accounts: file.accounts, sessions: file.sessions, limits: { linesPerSecond: 0 } });

@@ -36,7 +36,8 @@ import { storeFailed } from "../messages.ts";
 import { moderationCommands } from "./moderation.ts";
 import { tokenCommands } from "./tokens.ts";
 import { markerCommands } from "./markers.ts";
-import { unreadIn } from "../markers.ts";
+import { markerKey, unreadIn } from "../markers.ts";
+import { shownTo } from "../conversations.ts";
 import { roomCommands } from "./rooms.ts";
 
 /** Lines /history shows when not told how many. */
@@ -51,15 +52,13 @@ const chatCommands = {
     const [target, rawText] = splitFirst(args);
     if (target === "") return badUsage(ctx, "pm", "Say who the message is for.");
     const to = ctx.hub.find(target);
-    if (!to) return ctx.reply(unknownUser(target));
+    if (!to) return sendKept(ctx, target, rawText, "pm", unknownUser(target));
     sendPrivate(ctx, to, rawText, "pm");
   },
   reply(ctx, args) {
     const to = ctx.me.lastPmFrom;
     if (!to) return ctx.reply(error("unknown-user", "Nobody has sent you a private message yet."));
-    if (ctx.hub.find(to.name) !== to) {
-      return ctx.reply(error("unknown-user", `${to.name} is no longer online.`));
-    }
+    if (ctx.hub.find(to.name) !== to) return sendKept(ctx, to.name, args, "reply", error("unknown-user", `${to.name} is no longer online.`));
     sendPrivate(ctx, to, args, "reply");
   },
   me(ctx, args) {
@@ -144,11 +143,31 @@ const chatCommands = {
   history(ctx, args) {
     const store = ctx.hub.history;
     if (!store) return ctx.reply(noHistory());
-    const room = ctx.device.room;
+    // "/history", "/history 100", "/history #dev 100", "/history Sam 100"
+    let [first, rest] = splitFirst(args);
+    const named = first !== "" && !/^[0-9]+$/.test(first);
+    if (!named) rest = first;
+    if (rest !== "" && !/^[0-9]{1,9}$/.test(rest.trim())) return badUsage(ctx, "history", "Say how many lines, as a number.");
+    const count = Math.min(HISTORY_PAGE_MAX, rest === "" ? HISTORY_DEFAULT : Math.max(1, Number(rest.trim())));
+    if (named && !first.startsWith("#")) {
+      // A private conversation: its lines as this user sees them, paged back as a room's are.
+      return ctx.after(ctx.hub.conversations.find(ctx.me, first), (talk) => {
+        if ("type" in talk) return ctx.reply(talk);
+        const place = markerKey(talk.other); // "@sam": where this connection's paging is
+        const from = ctx.historyFrom.get(place);
+        const read = from === undefined ? store.recent(talk.key, count + 1) : store.before(talk.key, count + 1, from);
+        ctx.after(settled(read), (lines) => {
+          if (!lines) return ctx.reply(storeFailed());
+          const shown = fitReply(lines.slice(Math.max(0, lines.length - count)));
+          if (shown.length > 0) ctx.historyFrom.set(place, shown[0]!.id);
+          const events = shown.flatMap((k) => (k.event.type === "private" ? [shownTo(k.event, ctx.me.account!, talk.other)] : []));
+          ctx.reply({ type: "history", room: `@${talk.other}`, why: "request", events, more: lines.length > shown.length, ts: ctx.now() });
+        });
+      });
+    }
+    const room = named ? ctx.hub.room(first) : ctx.device.room;
+    if (named && (!room || !room.has(ctx.me))) return ctx.reply(error("not-in-room", `You are not in ${sanitizeText(first).slice(0, 40)}: /history shows rooms you are in.`));
     if (!room) return ctx.reply(notInRoom());
-    const [first] = splitFirst(args);
-    if (first !== "" && !/^[0-9]{1,9}$/.test(first)) return badUsage(ctx, "history", "Say how many lines, as a number.");
-    const count = Math.min(HISTORY_PAGE_MAX, first === "" ? HISTORY_DEFAULT : Math.max(1, Number(first)));
     const from = ctx.historyFrom.get(room.name);
     // One more than asked for: whether there are more still. Nothing shown yet here: the newest.
     const read = from === undefined ? store.recent(room.name, count + 1) : store.before(room.name, count + 1, from);
@@ -161,7 +180,7 @@ const chatCommands = {
         type: "history",
         room: room.name,
         why: "request",
-        events: shown.map((k) => k.event),
+        events: shown.flatMap((k) => (k.event.type === "private" ? [] : [k.event])),
         more: lines.length > shown.length,
         ts: ctx.now(),
       });
@@ -172,18 +191,20 @@ const chatCommands = {
     if (!store) return ctx.reply(noHistory());
     const query = parseSearch(args);
     if ("error" in query) return badUsage(ctx, "search", query.error);
-    if (ctx.me.rooms.length === 0) return ctx.reply(notInRoom());
-    const found = chain(
-      store.search(
-        ctx.me.rooms.map((r) => r.name),
-        query,
-      ),
-      (hits) => ctx.hub.keeping.quotedAll(hits),
-    );
-    ctx.after(settled(found), (hits) => {
-      if (!hits) return ctx.reply(storeFailed());
-      const events = fitReply(hits.reverse()).reverse().map((k) => k.event); // newest first, as many as fit
-      ctx.reply({ type: "search", query: queryText(query), events, ts: ctx.now() });
+    const account = ctx.me.account;
+    // Its kept conversations too (a registered user's): searched with its rooms, and shown as it sees them.
+    const talks = account === undefined ? [] : chain(settled(store.conversations(account)), (all) => ctx.hub.conversations.talksOf(account, all ?? []));
+    ctx.after(talks, (talks) => {
+      if (ctx.me.rooms.length === 0 && talks.length === 0) return ctx.reply(notInRoom());
+      const others = new Map(talks.map((t) => [t.key, t.other]));
+      const found = chain(store.search([...ctx.me.rooms.map((r) => r.name), ...others.keys()], query), (hits) => ctx.hub.keeping.quotedAll(hits));
+      ctx.after(settled(found), (hits) => {
+        if (!hits) return ctx.reply(storeFailed());
+        const events = fitReply(hits.reverse())
+          .reverse() // newest first, as many as fit
+          .map((k) => (k.event.type === "private" ? shownTo(k.event, account!, others.get(k.event.room) ?? "?") : k.event));
+        ctx.reply({ type: "search", query: queryText(query), events, ts: ctx.now() });
+      });
     });
   },
   nick(ctx, args) {
@@ -279,6 +300,28 @@ function noHistory(): ErrorEvent {
 }
 
 
+/**
+ * /pm and /reply to a registered name that is not online, from a registered user: kept in their
+ * conversation, shown to them when they come back (conversations.ts). Else `offline`, the refusal.
+ */
+function sendKept(ctx: CommandContext, target: string, rawText: string, command: CommandName, offline: ErrorEvent): void {
+  if (ctx.me.account === undefined || !ctx.hub.conversations.keeping) return ctx.reply(offline);
+  const text = sanitizeText(rawText);
+  ctx.after(ctx.hub.conversations.find(ctx.me, target), (talk) => {
+    if ("type" in talk) return ctx.reply(talk.code === "no-history" ? talk : offline); // a name not registered: as before
+    if (text.trim() === "") return badUsage(ctx, command, `Nothing to send to ${talk.other}.`);
+    const ts = ctx.now();
+    const id = ctx.hub.nextId();
+    ctx.hub.conversations.keepIn(talk.key, ctx.me.name, { id, text, ts });
+    ctx.hub.markers.move(ctx.me, talk.other, ts, ctx.device);
+    const sent = { type: "private-sent", id, to: talk.other, text, ts } as const;
+    ctx.reply(sent);
+    for (const d of ctx.me.devices) if (d !== ctx.device) d.tell({ ...sent, elsewhere: true });
+    ctx.reply({ type: "notice", text: `${talk.other} is not online: it is kept for them, and shown when they come back.`, ts });
+    ctx.log(`[Private message from ${ctx.me.name} to ${talk.other}, kept for later]`);
+  });
+}
+
 /** /pm and /reply: to one member only, with the sender's copy; an away member's reason goes back. */
 function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: CommandName): void {
   if (to === ctx.me) return ctx.reply(error("bad-usage", "You can't send a private message to yourself."));
@@ -293,6 +336,8 @@ function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: 
     );
   }
   to.lastPmFrom = ctx.me;
+  // Kept for the two (registered both; not a notice, a bot's convention): read by its sender as it is sent.
+  if (!ctx.notice && ctx.hub.conversations.keep(ctx.me, to, { id, text, ts })) ctx.hub.markers.move(ctx.me, to.name, ts, ctx.device);
   const sent = { type: "private-sent", id, to: to.name, text, ts, ...tags } as const;
   ctx.reply(sent);
   for (const d of ctx.me.devices) if (d !== ctx.device) d.tell({ ...sent, elsewhere: true }); // the sender's other devices

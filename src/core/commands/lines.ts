@@ -6,12 +6,23 @@ import { type CommandName, splitFirst } from "../../protocol/commands.ts";
 import { LINE_REF_HELP, type LineRef, lineRefOf, reactionOf } from "../../protocol/messages.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
-import { type FoundLine, quoteOf } from "../messages.ts";
-import { badUsage, type CommandContext, type Handler, reason, say } from "./kit.ts";
+import { type FoundLine, type FoundRoomLine, quoteOf } from "../messages.ts";
+import { badUsage, type CommandContext, error, type Handler, reason, say } from "./kit.ts";
 
-/** The line `ref` names in `ctx.me`'s current room, then `then` with it; the refusal goes back to them. */
+/**
+ * The line `ref` names in `ctx.me`'s current room (or, by its id, in one of its private
+ * conversations), then `then` with it; the refusal goes back to them.
+ */
 function withLine(ctx: CommandContext, ref: LineRef, then: (found: FoundLine) => void): void {
   ctx.after(ctx.hub.messages.find(ctx.me, ctx.device.room, ref), (result) => ("type" in result ? ctx.reply(result) : then(result)));
+}
+
+/** A room's line `ref` names, as withLine finds it: a private one can be edited and deleted, not answered or reacted to. */
+function withRoomLine(ctx: CommandContext, ref: LineRef, then: (found: FoundRoomLine) => void): void {
+  withLine(ctx, ref, (found) => {
+    if (!found.room) return ctx.reply(error("not-allowed", "A private line can be edited or deleted by its sender, not answered or reacted to: /pm answers."));
+    then(found);
+  });
 }
 
 /** A line's reference and the rest, or the usage hint for `command` when the first word is not one. */
@@ -41,7 +52,7 @@ export const lineCommands = {
     if (!parsed) return;
     const text = sanitizeText(parsed[1]).trim();
     if (text === "") return badUsage(ctx, "answer", "Say your answer.");
-    withLine(ctx, parsed[0], ({ room, line }) => {
+    withRoomLine(ctx, parsed[0], ({ room, line }) => {
       const refused = say(ctx, room, { type: "public", id: ctx.hub.nextId(), room: room.name, from: ctx.me.name, text, ts: ctx.now(), reply: quoteOf(line.event) });
       if (refused) ctx.reply(refused);
     });
@@ -51,30 +62,30 @@ export const lineCommands = {
     if (!parsed) return;
     const reaction = reactionOf(parsed[1].trim());
     if ("error" in reaction) return badUsage(ctx, "react", reaction.error);
-    withLine(ctx, parsed[0], ({ room, line }) => {
+    withRoomLine(ctx, parsed[0], ({ room, line }) => {
       ctx.after(ctx.hub.messages.react(ctx.me, room, line, reaction.emoji, ctx.now()), (refused) => refused && ctx.reply(refused));
     });
   },
   reactions(ctx, args) {
     const parsed = refAnd(ctx, "reactions", args);
     if (!parsed) return;
-    withLine(ctx, parsed[0], ({ room, line }) => ctx.reply(ctx.hub.messages.reactions(room, line)));
+    withRoomLine(ctx, parsed[0], ({ room, line }) => ctx.reply(ctx.hub.messages.reactions(room, line)));
   },
   edit(ctx, args) {
     const [word, rest] = splitFirst(args);
     const named = lineRefOf(word);
     const text = newText(named ? rest : args);
     if (typeof text !== "string") return badUsage(ctx, "edit", text.problem);
-    withLine(ctx, named ?? ownRef(ctx), ({ room, line }) => {
-      ctx.after(ctx.hub.messages.edit(ctx.me, room, line, text, ctx.now()), (refused) => refused && ctx.reply(refused));
+    withLine(ctx, named ?? ownRef(ctx), (found) => {
+      ctx.after(ctx.hub.messages.edit(ctx.me, found, text, ctx.now()), (refused) => refused && ctx.reply(refused));
     });
   },
   delete(ctx, args) {
     const [word, rest] = splitFirst(args);
     const named = lineRefOf(word);
     const why = reason(named ? rest : args);
-    withLine(ctx, named ?? ownRef(ctx), ({ room, line }) => {
-      ctx.after(ctx.hub.messages.remove(ctx.me, room, line, why, ctx.now()), (refused) => refused && ctx.reply(refused));
+    withLine(ctx, named ?? ownRef(ctx), (found) => {
+      ctx.after(ctx.hub.messages.remove(ctx.me, found, why, ctx.now()), (refused) => refused && ctx.reply(refused));
     });
   },
 } satisfies Partial<Record<CommandName, Handler>>;

@@ -201,6 +201,7 @@ export class IrcRegistration {
       this.c.session.afterMarkers(() => {
         this.c.send(this.c.out.welcome());
         this.c.session.showRoomsOf(); // another device of a user who is in rooms already
+        this.c.session.catchUpConversations(); // what came in its private conversations meanwhile
       });
       this.c.session.log(`+ ${this.c.name} joined from ${this.c.session.peer} (IRC), ${this.c.hub.size} online`);
     });

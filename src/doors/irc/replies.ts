@@ -4,7 +4,8 @@
 
 import type { Hub } from "../../core/hub.ts";
 import type { Member, MemberNote, Room } from "../../core/room.ts";
-import { type ErrorEvent, type KeptEvent, type MessageId, type Mode, type ServerEvent, unreachable } from "../../protocol/events.ts";
+import { type ErrorEvent, type HistoryLine, type MessageId, type Mode, type ServerEvent, unreachable } from "../../protocol/events.ts";
+import { foldName } from "../../protocol/names.ts";
 import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
 import { escapeTag, IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
@@ -275,9 +276,12 @@ export class IrcReplies {
    */
   private lineChange(event: Extract<ServerEvent, { type: "edit" | "delete" | "react" }>): string {
     const tags = ircView(this.c.caps) === "irc-tags";
+    // A private line's ("@Sam"): named by whom it was sent to, as its PRIVMSG was (theirs to this nick, or this nick's to them).
+    const target = !event.room.startsWith("@") ? event.room : foldName(event.of) === foldName(this.c.name) ? event.room.slice(1) : this.c.name;
     if (event.type === "delete" && this.c.caps.has(REDACTION_CAP)) {
-      return this.tag(event.ts) + ircLine(mask(event.by), "REDACT", event.reason ? [event.room, String(event.id), event.reason] : [event.room, String(event.id)], event.reason !== undefined);
+      return this.tag(event.ts) + ircLine(mask(event.by), "REDACT", event.reason ? [target, String(event.id), event.reason] : [target, String(event.id)], event.reason !== undefined);
     }
+    if (target !== event.room) return this.tag(event.ts) + ircLine(this.c.server, "NOTICE", [this.c.name, toText(event)], true);
     if (event.type === "react" && tags) {
       const which = event.on ? "+draft/react" : "+draft/unreact";
       return `${this.tag(event.ts).slice(0, -1)};${which}=${escapeTag(event.emoji)};+draft/reply=${escapeTag(String(event.id))} ${ircLine(mask(event.from), "TAGMSG", [event.room])}`;
@@ -301,11 +305,17 @@ export class IrcReplies {
    * asks for server-time but shows its own clock unless `/set show_server_time on`, so by default
    * every replayed line read as said the moment one joined.
    */
-  replayLines(room: string, events: readonly KeptEvent[]): string {
+  replayLines(room: string, events: readonly HistoryLine[]): string {
     const now = this.c.now();
     let out = "";
     for (const e of events) {
       if (e.type === "topic") continue; // the topic itself follows the JOIN
+      if (e.type === "private" || e.type === "private-sent") {
+        // A kept conversation's: theirs to this nick, or this nick's to them, as they were said.
+        const [from, to] = e.type === "private" ? [e.from, this.c.name] : [this.c.name, e.to];
+        out += privmsgLines(from, to, `[${stamp(e.ts, now)}] ${e.text}${stateWords(e)}`, false, this.tag(e.ts, e.id));
+        continue;
+      }
       // As it is now: whom it answers (a tag, or "Ana: " for a client without), edited, its reactions.
       out += privmsgLines(e.from, room, `[${stamp(e.ts, now)}] ${addressed(e, ircView(this.c.caps))}${stateWords(e)}`, e.type === "action", this.tag(e.ts, e.id, clientTags(e)));
     }

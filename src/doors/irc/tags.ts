@@ -10,6 +10,7 @@ import { type ErrorEvent, messageIdOf } from "../../protocol/events.ts";
 import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
 import { ircLine, type IrcMessage } from "../../protocol/irc.ts";
 import { reason } from "../../core/commands/kit.ts";
+import { chain } from "../../store/history.ts";
 import { channel, noSuchChannel } from "./channel.ts";
 import type { IrcCommandHost } from "./commands.ts";
 
@@ -46,7 +47,7 @@ export function tagmsgCommand(c: IrcCommandHost, target: string, m: IrcMessage):
 function react(c: IrcCommandHost, room: Room, ref: LineRef, emoji: string, on: boolean): void {
   const ts = c.now();
   c.session.after(c.hub.messages.find(c.session.me, room, ref), (found) => {
-    if ("type" in found) return c.send(fail(c, "TAGMSG", "UNKNOWN_MSGID", room.name, found));
+    if ("type" in found || !found.room) return c.send(ircLine(c.server, "FAIL", ["TAGMSG", "UNKNOWN_MSGID", room.name, "There is no such message in this channel (or it is no longer kept)"], true));
     c.session.after(c.hub.messages.react(c.session.me, room, found.line, emoji, ts, on), (refused) => {
       if (refused) c.send(fail(c, "TAGMSG", "REACT_REFUSED", room.name, refused));
     });
@@ -62,22 +63,26 @@ function relay(c: IrcCommandHost, room: Room, tags: string): void {
 /** REDACT <target> <msgid> [reason]: bunchat's /delete of a line of a channel. */
 export function redactCommand(c: IrcCommandHost, target: string, msgid: string, why: string | undefined): void {
   c.target = target;
+  const me = c.session.me;
   const room = target.startsWith("#") ? channel(c, target) : undefined;
-  if (!room || !room.has(c.session.me)) {
-    // Private messages are not kept (yet), so none can be taken back.
-    if (target.startsWith("#")) return c.send(ircLine(c.server, "FAIL", ["REDACT", "INVALID_TARGET", target, "You are not in that channel"], true));
-    return c.send(ircLine(c.server, "FAIL", ["REDACT", "UNKNOWN_MSGID", target, msgid, "Private messages are not kept, so they can't be redacted"], true));
-  }
+  if (target.startsWith("#") && (!room || !room.has(me))) return c.send(ircLine(c.server, "FAIL", ["REDACT", "INVALID_TARGET", target, "You are not in that channel"], true));
+  const where = room ? room.name : target;
   const id = messageIdOf(msgid);
-  const unknown = () => c.send(ircLine(c.server, "FAIL", ["REDACT", "UNKNOWN_MSGID", room.name, msgid, "There is no such message in this channel (or it is no longer kept)"], true));
+  const unknown = (words = room ? "There is no such message in this channel (or it is no longer kept)" : "There is no such message between you (or it is no longer kept)") =>
+    c.send(ircLine(c.server, "FAIL", ["REDACT", "UNKNOWN_MSGID", where, msgid, words], true));
   if (id === undefined || !c.hub.history) return unknown();
   const ts = c.now();
-  c.session.after(c.hub.messages.find(c.session.me, room, { kind: "id", id }), (found) => {
-    if ("type" in found) return unknown();
-    c.session.after(c.hub.messages.remove(c.session.me, room, found.line, reason(why ?? ""), ts), (refused) => {
+  // A nick: a line of the private conversation with them (kept between registered users).
+  const found = room
+    ? c.hub.messages.find(me, room, { kind: "id", id })
+    : chain(c.hub.conversations.find(me, target), (talk) => ("type" in talk ? talk : c.hub.messages.findPrivate(me, talk, id)));
+  c.session.after(found, (line) => {
+    if ("type" in line) return unknown(room || line.code === "unknown-line" ? undefined : line.message);
+    if (room && !line.room) return unknown(); // another conversation's, named by this channel
+    c.session.after(c.hub.messages.remove(me, line, reason(why ?? ""), ts), (refused) => {
       if (!refused) return;
       const code = refused.code === "not-allowed" ? "REDACT_FORBIDDEN" : refused.code === "unknown-line" ? "UNKNOWN_MSGID" : "TEMPORARILY_UNAVAILABLE";
-      c.send(ircLine(c.server, "FAIL", ["REDACT", code, room.name, msgid, refused.message], true));
+      c.send(ircLine(c.server, "FAIL", ["REDACT", code, where, msgid, refused.message], true));
     });
   });
 }

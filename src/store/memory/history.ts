@@ -10,7 +10,7 @@
 
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import type { LineState, MessageId, Topic } from "../../protocol/events.ts";
-import { type Cursor, freshIds, type HistoryStore, type Kept, type KeptEvent, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes, reactionBytes } from "../history.ts";
+import { type Conversation, conversationKey, CONVERSATIONS_KEPT, type Cursor, freshIds, type HistoryStore, type Kept, lineMatches, participants, type StoredLine, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, storedEvent, storedType, textBytes, reactionBytes } from "../history.ts";
 import { toggled } from "../../protocol/messages.ts";
 
 /** Bytes of lines /search reads at most (their text), newest first over the rooms asked about. */
@@ -52,7 +52,7 @@ class Lines {
     return this.start < this.ids.length ? this.ids[this.start]! : -1;
   }
 
-  push(id: number, event: KeptEvent): void {
+  push(id: number, event: StoredLine): void {
     if (event.type !== "topic" && event.reply) this.states.set(id, { reply: { id: event.reply.id } });
     this.ids.push(id);
     this.times.push(event.ts);
@@ -111,6 +111,8 @@ export class MemoryHistory implements HistoryStore {
   private bytes = 0;
   private readonly maxBytes: number;
   private readonly topics = new Map<string, Topic>();
+  /** Each account's conversations: the other's name key -> when its last line was said (most recent last). */
+  private readonly talks = new Map<string, Map<string, number>>();
   private readonly clock: Clock;
   private readonly pruneTimer: { cancel(): void } | undefined;
   private closed = false;
@@ -141,8 +143,13 @@ export class MemoryHistory implements HistoryStore {
     return this.ids.next();
   }
 
-  keep(event: KeptEvent): void {
+  keep(event: StoredLine): void {
     if (this.closed) return;
+    const two = participants(event.room);
+    if (two) {
+      this.talked(two[0], two[1], event.ts);
+      this.talked(two[1], two[0], event.ts);
+    }
     if (event.type === "topic") {
       if (event.text === "") this.topics.delete(event.room);
       else this.topics.set(event.room, { text: event.text, by: event.by, ts: event.ts });
@@ -167,6 +174,24 @@ export class MemoryHistory implements HistoryStore {
     while (this.bytes > this.maxBytes && this.dropOldest()) {
       // the server's oldest lines go until the rest fit
     }
+  }
+
+  /** `account` talked with `other` at `ts`: its list's newest, and its oldest past CONVERSATIONS_KEPT forgotten. */
+  private talked(account: string, other: string, ts: number): void {
+    let talks = this.talks.get(account);
+    if (!talks) this.talks.set(account, (talks = new Map()));
+    talks.delete(other);
+    talks.set(other, ts);
+    if (talks.size > CONVERSATIONS_KEPT) talks.delete(talks.keys().next().value!);
+  }
+
+  conversations(account: string): Conversation[] {
+    const out: Conversation[] = [];
+    for (const [other, last] of this.talks.get(account) ?? []) {
+      const key = conversationKey(account, other);
+      if (this.rooms.has(key)) out.push({ key, with: other, last }); // not one whose lines all went
+    }
+    return out.reverse();
   }
 
   /** Forgets the places of lines their rooms let go already. */
@@ -325,6 +350,7 @@ export class MemoryHistory implements HistoryStore {
     this.closed = true;
     this.pruneTimer?.cancel();
     this.rooms.clear();
+    this.talks.clear();
     this.orderIds = [];
     this.orderRooms = [];
     this.orderStart = this.goneInOrder = this.bytes = 0;

@@ -11,19 +11,22 @@
 import { type MessageId, type Reaction, type Topic } from "../../protocol/events.ts";
 import { isObject, parseJson } from "../../protocol/decode.ts";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
-import { historyKey, reactionsKey, TOPICS } from "./keys.ts";
+import { historyKey, reactionsKey, talksKey, TOPICS } from "./keys.ts";
 import {
+  type Conversation,
+  conversationKey,
+  CONVERSATIONS_KEPT,
   type Cursor,
   type HistoryCounts,
   type HistoryStore,
   type Kept,
-  type KeptEvent,
   lineMatches,
   type Retention,
   SEARCH_RESULTS,
   type SearchQuery,
   stateFields,
   stateOf,
+  type StoredLine,
   storedEvent,
   storedType,
 } from "../history.ts";
@@ -35,7 +38,7 @@ export interface HistoryLink {
   /** Whether a script with lines to keep was handed to Redis's client since last asked. */
   sentLines(): boolean;
   /** Adds a change to this turn's script: hist (a line for room's stream: its id, a space, the line) or topic ('' clears it). */
-  write(op: "hist" | "topic", room: string, value: string): void;
+  write(op: "hist" | "topic" | "talk", room: string, value: string): void;
   /** What its writes came to (lines written by turn scripts, and lost with failed ones). */
   readonly historyWrites: HistoryCounts;
   /** Runs a command on the node's command connection; rejects while Redis can't be reached. */
@@ -72,11 +75,12 @@ export class RedisHistory implements HistoryStore {
     return this.link.nextId();
   }
 
-  keep(event: KeptEvent): void {
+  keep(event: StoredLine): void {
     const { type, room, text, ts } = event;
     const from = type === "topic" ? event.by : event.from;
     this.link.write("hist", room, `${event.id} ${storedValue(event)}`);
     if (type === "topic") this.link.write("topic", room, text === "" ? "" : JSON.stringify({ text, by: from, ts }));
+    if (type === "private") this.link.write("talk", room, String(ts));
     if (this.retention.days > 0) this.written.add(room);
   }
 
@@ -183,6 +187,18 @@ export class RedisHistory implements HistoryStore {
     return Promise.all(newest.map(async (k) => (await this.withReactions(k.event.room, [k]))[0]!));
   }
 
+  async conversations(account: string): Promise<Conversation[]> {
+    const reply = await this.link.command("ZRANGE", [talksKey(account), "+inf", "-inf", "BYSCORE", "REV", "LIMIT", "0", String(CONVERSATIONS_KEPT), "WITHSCORES"]);
+    const out: Conversation[] = [];
+    if (!Array.isArray(reply)) return out;
+    for (const pair of pairsOf(reply)) {
+      const [other, score] = pair;
+      const last = Number(score);
+      if (typeof other === "string" && Number.isFinite(last)) out.push({ key: conversationKey(account, other), with: other, last });
+    }
+    return out;
+  }
+
   /**
    * Lines past --history-days go from the rooms written to lately (Redis's ids are its clock in
    * ms), and reactions to lines no longer kept (trimmed by age or by --history-lines).
@@ -205,7 +221,7 @@ export class RedisHistory implements HistoryStore {
 const SCAN_AFTER = 200;
 
 /** A line as the turn script and a rewrite store it: {type, from, text, ts, r: what it answers, e: when edited}. */
-function storedValue(event: KeptEvent): string {
+function storedValue(event: StoredLine): string {
   const stored = { type: storedType(event), from: event.type === "topic" ? event.by : event.from, text: event.text, ts: event.ts };
   const state = stateFields(event); // most lines: none, and no spread made for them (every line said)
   return JSON.stringify(state ? Object.assign(stored, state) : stored);
@@ -322,7 +338,7 @@ function field(fields: unknown[], name: string): unknown {
 }
 
 /** A line as the turn script stored it ({type, from, text, ts, r, e}), checked field by field. */
-function keptEvent(id: string, room: string, value: unknown): KeptEvent | undefined {
+function keptEvent(id: string, room: string, value: unknown): StoredLine | undefined {
   if (!isObject(value)) return undefined;
   const { type, from, text, ts } = value;
   if (typeof from !== "string" || typeof text !== "string" || typeof ts !== "number") return undefined;
@@ -330,6 +346,14 @@ function keptEvent(id: string, room: string, value: unknown): KeptEvent | undefi
 }
 
 
+
+/** A WITHSCORES reply as pairs: flat (RESP2: member, score, …) or already paired (RESP3). */
+function pairsOf(reply: unknown[]): [unknown, unknown][] {
+  if (reply.every((r) => Array.isArray(r))) return reply.map((r) => [(r as unknown[])[0], (r as unknown[])[1]]);
+  const out: [unknown, unknown][] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) out.push([reply[i], reply[i + 1]]);
+  return out;
+}
 
 /** Stream ids ("1764040299000-3") in order: their time, then their sequence. */
 function compareIds(a: Cursor, b: Cursor): number {

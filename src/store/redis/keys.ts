@@ -8,6 +8,8 @@
 //   bunchat:history-seq     what nodes lease line ids from (src/cluster/ids.ts)
 //   bunchat:markers:<account>  target -> the time of the newest line read (store/markers.ts)
 //   bunchat:sessions        id -> the page's session JSON   bunchat:sessions-of:<account>  its ids
+//   bunchat:history:@<key> <key>  a private conversation's lines (a stream, as a room's)
+//   bunchat:talks:<account>  a sorted set: the other's name key, by when the last line was said
 
 /** Every key and channel starts with this. */
 export const P = "bunchat:";
@@ -27,3 +29,5 @@ export const SESSIONS = `${P}sessions`;
 export const sessionsOfKey = (account: string) => `${P}sessions-of:${account}`;
 /** A registered user's read markers: target -> time (ms) (store/markers.ts). */
 export const markersKey = (account: string) => `${P}markers:${account}`;
+/** An account's kept conversations: a sorted set of the others' name keys, scored by their last line's time. */
+export const talksKey = (account: string) => `${P}talks:${account}`;

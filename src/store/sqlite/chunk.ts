@@ -18,7 +18,7 @@ export interface LineFacts {
 }
 
 /** The kinds a line can be stored as (storedType), by their code in the BLOB. */
-const KINDS = ["public", "action", "topic", "bot"] as const;
+const KINDS = ["public", "action", "topic", "bot", "private"] as const;
 const KIND_CODE = new Map<string, number>(KINDS.map((k, i) => [k, i]));
 
 /** The `lines` value of a chunk: its lines' facts as the BLOB above. */

@@ -70,6 +70,10 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX sessions_account ON sessions (account);`,
   // 11: a registered user who stays online without a connection (/always-on).
   `ALTER TABLE accounts ADD COLUMN always_on INTEGER NOT NULL DEFAULT 0;`,
+  // 12: kept private conversations (their lines are chunks of room "@<key> <key>"): each account's,
+  // by the other's name key, with when its last line was said.
+  `CREATE TABLE conversations (account TEXT NOT NULL, other TEXT NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (account, other)) WITHOUT ROWID;
+   CREATE INDEX conversations_last ON conversations (account, last);`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */

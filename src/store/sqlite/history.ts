@@ -11,7 +11,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import { type MessageId, type Reaction, type Topic } from "../../protocol/events.ts";
 import { isObject, parseJson } from "../../protocol/decode.ts";
-import { type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, type KeptEvent, lineBytes, lineMatches, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, stateFields, stateOf, storedEvent } from "../history.ts";
+import { type Conversation, conversationKey, CONVERSATIONS_KEPT, type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, lineBytes, lineMatches, participants, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, stateFields, stateOf, type StoredLine, storedEvent } from "../history.ts";
 import { decodeFacts, encodeFacts } from "./chunk.ts";
 import { Journal } from "./journal.ts";
 
@@ -118,6 +118,9 @@ export class SqliteHistory implements HistoryStore {
   private readonly setTopic: Statement;
   private readonly clearTopic: Statement;
   private readonly getTopic: Statement<{ text: string; sender: string; ts: number }>;
+  private readonly talked: Statement;
+  private readonly conversationsOf: Statement<{ other: string; last: number }>;
+  private readonly forgetConversations: Statement;
   private closed = false;
   /** Lines kept and not yet in the file, made to survive a crash (none for a database in memory). */
   private readonly journal: Journal | undefined;
@@ -172,6 +175,9 @@ export class SqliteHistory implements HistoryStore {
     this.setTopic = prepare("INSERT OR REPLACE INTO topics (room, text, sender, ts) VALUES (?, ?, ?, ?)");
     this.clearTopic = prepare("DELETE FROM topics WHERE room = ?");
     this.getTopic = prepare("SELECT text, sender, ts FROM topics WHERE room = ?");
+    this.talked = prepare("INSERT INTO conversations (account, other, last) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET last = max(last, excluded.last)");
+    this.conversationsOf = prepare(`SELECT other, last FROM conversations WHERE account = ? ORDER BY last DESC LIMIT ${CONVERSATIONS_KEPT}`);
+    this.forgetConversations = prepare("DELETE FROM conversations WHERE last < ?");
     if (options.path !== ":memory:") {
       const { journal, recovered } = Journal.open(`${options.path}-kept`);
       this.journal = journal;
@@ -200,7 +206,7 @@ export class SqliteHistory implements HistoryStore {
     return this.next++;
   }
 
-  keep(said: KeptEvent): void {
+  keep(said: StoredLine): void {
     // A reply keeps what it answers by id only: the quote is made when it is shown (the line answered may change or go).
     const event = said.type !== "topic" && said.reply && said.reply.from !== undefined ? { ...said, reply: { id: said.reply.id } } : said;
     const kept = { id: Number(event.id), event }; // from nextId: a number, increasing
@@ -322,6 +328,11 @@ export class SqliteHistory implements HistoryStore {
       if (read >= SEARCH_READ_BYTES) break;
     }
     return found.map((line) => this.withReactions(line.event.room, [line])[0]!);
+  }
+
+  conversations(account: string): Conversation[] {
+    this.flush(); // one said a moment ago is among them
+    return this.conversationsOf.all(account).map(({ other, last }) => ({ key: conversationKey(account, other), with: other, last }));
   }
 
   find(room: string, id: MessageId): Line | undefined {
@@ -512,6 +523,11 @@ export class SqliteHistory implements HistoryStore {
             if (event.type === "topic" && event.text === "") this.clearTopic.run(room);
             else if (event.type === "topic") this.setTopic.run(room, event.text, event.by, event.ts);
           }
+          const two = participants(room);
+          if (two) {
+            this.talked.run(two[0], two[1], last.event.ts);
+            this.talked.run(two[1], two[0], last.event.ts);
+          }
         }
         this.index.run(lines[0]!.id); // this write's chunks are the newest
         for (const [room, chunk] of byRoom) this.trim(room, chunk.length);
@@ -565,6 +581,7 @@ export class SqliteHistory implements HistoryStore {
         this.unindexUpTo.run(upTo);
         this.deleteUpTo.run(upTo);
         this.pruneReactions.run(this.pending[0]?.id ?? this.next);
+        this.forgetConversations.run(cutoff);
       })();
       this.counts.clear();
     } catch (err) {
@@ -615,13 +632,13 @@ function reasonOf(err: unknown): string {
 }
 
 /** A line's event without its reactions (they are read afresh). */
-function withoutReactions(event: KeptEvent): KeptEvent {
+function withoutReactions(event: StoredLine): StoredLine {
   if (event.type === "topic" || event.reactions === undefined) return event;
   const { reactions: _, ...rest } = event;
   return rest;
 }
 
-function topicOf(event: Extract<KeptEvent, { type: "topic" }>): Topic {
+function topicOf(event: Extract<StoredLine, { type: "topic" }>): Topic {
   return { text: event.text, by: event.by, ts: event.ts };
 }
 

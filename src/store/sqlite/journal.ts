@@ -9,17 +9,16 @@
 //
 // Each write is a block: "B", then a line per kept line, "<sender>\t<text>", with what it shares
 // with the line before said only when it changes ("T<time>", "I<id>" when not the last id plus one,
-// "R<room>", "K<kind>"): turning numbers into text is most of what a record costs. Names and rooms
+// "R<room>" (a room's name, or a private conversation's key), "K<kind>"): turning numbers into text is most of what a record costs. Names and rooms
 // have no tabs or newlines; text has had them made spaces (sanitize.ts), and any left are here.
 
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync } from "node:fs";
-import { storedEvent, storedType } from "../history.ts";
-import type { KeptEvent } from "../../protocol/events.ts";
+import { type StoredLine, storedEvent, storedType } from "../history.ts";
 
 /** A line read back from a journal: its id (a row number of the file) and the line. */
 export interface Recovered {
   id: number;
-  event: KeptEvent;
+  event: StoredLine;
 }
 
 /** Bytes the journal file starts with; it doubles when lines waiting need more (a paused history file). */
@@ -52,7 +51,7 @@ export class Journal {
    * Writes `lines` from `from` on, into the mapped file: before a turn's bytes go out. Lines the
    * history file took meanwhile (a burst writes every 1000) are no longer waiting, and cost nothing here.
    */
-  commit(lines: readonly { id: number; event: KeptEvent }[], from: number): void {
+  commit(lines: readonly { id: number; event: StoredLine }[], from: number): void {
     if (from >= lines.length) return;
     let out = "B\n";
     let ts = Number.NaN;
@@ -139,7 +138,7 @@ function parse(text: string): Recovered[] {
     }
     const id = next++;
     const from = record.slice(0, tab);
-    if (!Number.isSafeInteger(id) || id <= 0 || !Number.isFinite(ts) || !room.startsWith("#") || from === "") continue;
+    if (!Number.isSafeInteger(id) || id <= 0 || !Number.isFinite(ts) || !/^[#@]/.test(room) || from === "") continue;
     const event = storedEvent(kind, id, room, from, record.slice(tab + 1), ts);
     if (event) out.push({ id, event });
   }
