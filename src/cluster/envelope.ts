@@ -224,13 +224,14 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         : undefined;
     case "pm": {
       const e = v.event;
-      if (!hasNameShape(v.to) || !isNodeId(v.node) || !isObject(e) || !hasNameShape(e.from) || !isTime(e.ts)) return undefined;
-      if (e.type === "invite") {
-        return hasRoomShape(e.room) ? { type: "pm", to: v.to, node: v.node, event: { type: "invite", from: e.from, room: e.room, ts: e.ts } } : undefined;
-      }
+      if (!hasNameShape(v.to) || !isNodeId(v.node) || !isObject(e)) return undefined;
       if (e.type === "edit" || e.type === "delete") {
         const change = lineChange(e);
         return change && change.type !== "react" && change.room.startsWith("@") ? { type: "pm", to: v.to, node: v.node, event: change } : undefined;
+      }
+      if (!hasNameShape(e.from) || !isTime(e.ts)) return undefined;
+      if (e.type === "invite") {
+        return hasRoomShape(e.room) ? { type: "pm", to: v.to, node: v.node, event: { type: "invite", from: e.from, room: e.room, ts: e.ts } } : undefined;
       }
       return e.type === "private" && isMessageId(e.id) && isText(e.text)
         ? { type: "pm", to: v.to, node: v.node, event: { type: "private", id: e.id, from: e.from, text: e.text, ts: e.ts, ...(isText(e.tags, 4096) ? { tags: e.tags } : {}) } }

@@ -27,6 +27,8 @@ describe("envelopes", () => {
         { type: "quit", name: "Sam", reason: "quit", ts: 4 },
         { type: "pm", to: "Kim", node: "n2", event: { type: "private", id: "1765000000000-13", from: "Sam", text: "psst", ts: 5 } },
         { type: "pm", to: "Kim", node: "n2", event: { type: "invite", from: "Sam", room: "#dev", ts: 6 } },
+        { type: "pm", to: "Kim", node: "n2", event: { type: "delete", room: "@Sam", id: "1765000000000-13", by: "Sam", of: "Sam", at: 5, ts: 7 } },
+        { type: "pm", to: "Kim", node: "n2", event: { type: "edit", room: "@Sam", id: "1765000000000-13", text: "psst!", by: "Sam", of: "Sam", at: 5, ts: 8 } },
         { type: "undelivered", node: "n2", from: "Sam", to: "Kim", invite: true },
       ],
     });
@@ -54,6 +56,9 @@ describe("envelopes", () => {
     ["a topic too long", { type: "topic", id: "1765000000000-1", room: "#dev", text: "x".repeat(301), by: "Sam", ts: 1 }],
     ["a pm that is not private", { type: "pm", to: "Kim", node: "n2", event: { type: "public", from: "Sam", text: "hi", ts: 1 } }],
     ["an invite to a room that is not one", { type: "pm", to: "Kim", node: "n2", event: { type: "invite", from: "Sam", room: "dev", ts: 1 } }],
+    ["a room's delete in a pm (a room's changes go to every node)", { type: "pm", to: "Kim", node: "n2", event: { type: "delete", room: "#dev", id: 3, by: "Sam", of: "Sam", at: 1, ts: 2 } }],
+    ["a conversation's delete relayed to every node", { type: "delete", room: "@Sam", id: 3, by: "Sam", of: "Sam", at: 1, ts: 2 }],
+    ["a conversation's reaction in a pm", { type: "pm", to: "Kim", node: "n2", event: { type: "react", room: "@Sam", id: 3, emoji: "👍", from: "Sam", on: true, count: 1, of: "Sam", at: 1, excerpt: "x", ts: 2 } }],
     ["a time that is not a number", { type: "join", room: "#dev", name: "Sam", ts: "now" }],
   ] as [string, unknown][])("an event with %s is dropped and counted; the rest is applied", (_, bad) => {
     const good = { type: "join" as const, room: "#dev", name: "Sam", ts: 1 };

@@ -1,15 +1,26 @@
 // History in Redis Streams, for a cluster: the shared history suite (test/store/history.case.ts)
 // against a node keeping it in Redis, and what only a cluster has: every node replays the same
-// lines, those said on other nodes and while a node was down; private messages never in Redis.
+// lines, those said on other nodes and while a node was down; guests' private messages never in
+// Redis, registered users' conversations kept there, changed across nodes, caught up on any node.
 
 import { describe, expect, test } from "bun:test";
 import { DEFAULT_RETENTION } from "../../src/store/history.ts";
 import { testRedis } from "../helpers/redis.ts";
+import { loggedIn, logIn } from "../helpers/accounts.ts";
+import type { TestServer } from "../helpers/server.ts";
+import { until } from "../helpers/until.ts";
 import { testNode } from "../helpers/server.ts";
 import { historyBehaviour } from "../store/history.case.ts";
 
 function node(url: string, nodeId: string, replayOnJoin?: number, retention = DEFAULT_RETENTION, flood = false) {
   return testNode(url, nodeId, { redisHistory: retention, replayOnJoin, ...(flood ? { limits: {} } : {}) });
+}
+
+/** `name` registers on `t`, and leaves. */
+async function register(t: TestServer, name: string): Promise<void> {
+  const p = await loggedIn(t, name, "json");
+  p.send("quit");
+  await p.closed();
 }
 
 historyBehaviour("Redis Streams", async (replayOnJoin, flood) => node((await testRedis()).url, "n1", replayOnJoin, DEFAULT_RETENTION, flood));
@@ -52,6 +63,30 @@ describe("history in a cluster", () => {
     ]);
   });
 
+  test("a conversation between registered names on two nodes: kept in Redis, a delete reaches the other node, what came while away is shown on either node", async () => {
+    const redis = await testRedis();
+    const [a, b] = [await node(redis.url, "a"), await node(redis.url, "b")];
+    await register(a, "Ana");
+    await register(b, "Sam");
+    const ana = await logIn(a, "Ana", "json");
+    const sam = await logIn(b, "Sam", "json");
+    await until(() => a.server.hub.find("Sam") !== undefined);
+    ana.send("/pm Sam across the nodes");
+    const sent = await ana.event("private-sent");
+    await sam.event("private", (e) => e.text === "across the nodes");
+    expect(JSON.stringify(await redis.command("XRANGE", "bunchat:history:@ana sam", "-", "+"))).toContain("across the nodes");
+    ana.send(`/delete ${sent.id}`);
+    expect(await sam.event("delete")).toMatchObject({ room: "@Ana", id: sent.id, by: "Ana" }); // through the "pm" envelope, to b
+    expect(JSON.stringify(await redis.command("XRANGE", "bunchat:history:@ana sam", "-", "+"))).not.toContain("across the nodes");
+    sam.send("quit");
+    await sam.closed();
+    await until(() => a.server.hub.find("Sam") === undefined);
+    ana.send("/pm Sam for when you are back");
+    await ana.event("notice"); // kept for him
+    const back = await logIn(a, "Sam", "json"); // on the other node this time
+    expect((await back.event("history", (e) => e.room === "@Ana")).events).toEqual([expect.objectContaining({ type: "private", from: "Ana", text: "for when you are back" })]);
+  });
+
   test("a topic set on one node is shown to joiners on another that had nobody in the room", async () => {
     const redis = await testRedis();
     const [a, b] = [await node(redis.url, "a"), await node(redis.url, "b")];
@@ -65,7 +100,7 @@ describe("history in a cluster", () => {
     await kim.seen("Topic: ship on friday (set by Sam)");
   });
 
-  test("streams are trimmed to --history-lines; private messages are never in Redis", async () => {
+  test("streams are trimmed to --history-lines; a guest's private messages are never in Redis", async () => {
     const redis = await testRedis();
     const a = await node(redis.url, "a", 20, { linesPerRoom: 100, days: 0 });
     const [sam, ana] = [await a.join("Sam"), await a.join("Ana")];
