@@ -59,6 +59,17 @@ export interface Conversation {
 /** Conversations an account's list holds at most (the newest): catch-up, /search and unread counts look at these. */
 export const CONVERSATIONS_KEPT = 100;
 
+/**
+ * Cursors in their store's order: row numbers, or stream ids ("1764040299000-3", by time then
+ * sequence). Negative: `a` comes first.
+ */
+export function compareCursors(a: Cursor, b: Cursor): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  const [am = 0, as = 0] = String(a).split("-").map(Number);
+  const [bm = 0, bs = 0] = String(b).split("-").map(Number);
+  return am - bm || as - bs;
+}
+
 /** A value now (a store in this process), or once a store elsewhere answers (Redis). */
 export type Maybe<T> = T | Promise<T>;
 
@@ -205,6 +216,10 @@ export interface HistoryStore {
   recent(room: string, count: number): Maybe<Kept[]>;
   /** The newest `count` lines of `room` before the one at `before`, oldest first. */
   before(room: string, count: number, before: Cursor): Maybe<Kept[]>;
+  /** The oldest `count` lines of `room` after the one at `after`, oldest first: what a device that last had that line missed. */
+  after(room: string, count: number, after: Cursor): Maybe<Kept[]>;
+  /** The first line of `room` said at `ts` or later; undefined if none is kept (IRC's CHATHISTORY by timestamp). */
+  at(room: string, ts: number): Maybe<Kept | undefined>;
   /** Line `id` of `room` as it is now (text, reactions); undefined if there is none (never was, deleted, or older than is kept). */
   find(room: string, id: MessageId): Maybe<Kept | undefined>;
   /**

@@ -9,13 +9,14 @@ import { dirname, join } from "node:path";
 const ROOT = join(import.meta.dir, "../..");
 const SUITE = join(ROOT, "vendor/irctest");
 /**
- * The markers of a run: tests of one server's own features, deprecated and strict ones are left
+ * The markers of a run: tests of one server's own features (Ergo's; Sable's history server, which
+ * needs faketime), deprecated and strict ones are left
  * out; so are those that need services (accounts), unless `services` (bunchat registers accounts
  * itself: the controller's registerUser). The table beside other daemons leaves them out, as those
  * run without services.
  */
 export function markers(services: boolean): string {
-  return `not Ergo and not deprecated and not strict${services ? "" : " and not services"}`;
+  return `not Ergo and not Sable and not deprecated and not strict${services ? "" : " and not services"}`;
 }
 /** Debian's python3-pytest (the machines reach no Python package index); another python3 with pytest works too. */
 const PYTHON = ["/usr/bin/python3", "python3"];

@@ -51,6 +51,35 @@ export function historyStoreBehaviour(label: string, make: MakeHistoryStore): vo
       expect(await store.before("#dev", 10, (await store.recent("#dev", 7))[0]!.id)).toEqual([]);
     });
 
+    test("after: the lines after a cursor, oldest first, a page at a time, to the newest (what a device that last had a line missed)", async () => {
+      const { store, settle } = await make();
+      for (let i = 1; i <= 7; i++) keepIn(store, line("#dev", "Sam", `n${i}`, 1000 + i));
+      keepIn(store, line("#ops", "Kim", "ops", 1100));
+      store.flush();
+      await settle("#dev", 7);
+      const all = await store.recent("#dev", 7);
+      expect(texts(await store.after("#dev", 3, all[1]!.id))).toEqual(["n3", "n4", "n5"]);
+      expect(texts(await store.after("#dev", 10, all[4]!.id))).toEqual(["n6", "n7"]);
+      expect(await store.after("#dev", 10, all[6]!.id)).toEqual([]);
+      // A line said after the cursor was read is found next time, written or not.
+      keepIn(store, line("#dev", "Sam", "n8", 1008));
+      await settle("#dev", 8);
+      expect(texts(await store.after("#dev", 10, all[6]!.id))).toEqual(["n8"]);
+    });
+
+    test("at: the first line said at a time or later; none past the newest", async () => {
+      const { store, settle } = await make();
+      const now = Date.now(); // Redis's stream ids come from the clock: times near it
+      for (let i = 1; i <= 5; i++) keepIn(store, line("#dev", "Sam", `t${i}`, now + i * 10));
+      store.flush();
+      await settle("#dev", 5);
+      expect((await store.at("#dev", now + 20))?.event.text).toBe("t2");
+      expect((await store.at("#dev", now + 21))?.event.text).toBe("t3");
+      expect((await store.at("#dev", 0))?.event.text).toBe("t1");
+      expect(await store.at("#dev", now + 51)).toBeUndefined();
+      expect(await store.at("#nowhere", now)).toBeUndefined();
+    });
+
     test("each kind of line comes back as it was kept: a line, an action, a topic (with who and when)", async () => {
       const { store, settle } = await make();
       const unsaid: Unsaid[] = [

@@ -18,6 +18,8 @@ import { clientTags, oneIrcLine, privmsgLines } from "../../render/irc.ts";
 import { quoteOf } from "../../core/messages.ts";
 import { redactCommand, taggedLine, tagmsgCommand } from "./tags.ts";
 import { markreadCommand } from "./markread.ts";
+import { chathistoryCommand } from "./chathistory.ts";
+import { conversationKey } from "../../store/history.ts";
 import type { PeerUser } from "../../session/adapter.ts";
 import type { Session } from "../../session/session.ts";
 import { roleKey } from "../../store/rooms.ts";
@@ -51,6 +53,8 @@ export interface IrcCommandHost {
   send(text: string): void;
   /** CAP, in either phase (the door's). */
   cap(m: IrcMessage): void;
+  /** A reference for a batch this client is sent, its own. */
+  nextBatch(): string;
 }
 
 /** An IRC command once registered. */
@@ -122,6 +126,7 @@ const COMMANDS: Record<string, IrcCommand> = {
   TAGMSG: { min: 1, run: (s, p, m) => tagmsgCommand(s, p[0]!, m) },
   REDACT: { min: 2, run: (s, p) => redactCommand(s, p[0]!, p[1]!, p[2]) },
   MARKREAD: { min: 0, run: (s, p) => markreadCommand(s, p[0], p[1]) },
+  CHATHISTORY: { min: 0, run: (s, p) => chathistoryCommand(s, p) },
   TOPIC: { min: 1, run: (s, p) => topicCommand(s, p[0]!, p[1]) },
   NAMES: { min: 0, run: (s, p) => namesCommand(s, p[0]) },
   WHO: { min: 0, run: (s, p) => whoCommand(s, p[0], parseWhox(p[1])) },
@@ -263,6 +268,9 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
     if (user === c.session.me) {
       // To oneself, as IRC allows: delivered, and echoed (the echo answers a labeled command).
       const said = { id: c.hub.nextId(), text: action ? `* ${c.name} ${text}` : text, ts: c.now(), ...(quiet ? { notice: true as const } : {}), ...(c.clientTags ? { tags: c.clientTags } : {}) };
+      // A registered user's notes to itself are kept as its conversation with itself (CHATHISTORY reads them).
+      const account = c.session.me.account;
+      if (!quiet && account !== undefined && c.hub.conversations.keeping) c.hub.conversations.keepIn(conversationKey(account, account), c.name, said);
       c.tellDirect({ type: "private", from: c.name, ...said });
       c.session.tell({ type: "private-sent", to: c.name, ...said });
       continue;

@@ -18,11 +18,14 @@ import type { Session } from "../../session/session.ts";
 import { command, type IrcCommandHost } from "./commands.ts";
 import { IrcRegistration, type IrcRegistrationHost } from "./registration.ts";
 import { monitorLeft } from "./monitor.ts";
+import { CHATHISTORY_CAP, EVENT_PLAYBACK_CAP } from "./chathistory.ts";
 import { type IrcClient, IrcReplies, ircView, READ_MARKER_CAP, REDACTION_CAP } from "./replies.ts";
 
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
 const CAPS: Record<string, string> = {
   batch: "",
+  [CHATHISTORY_CAP]: "",
+  [EVENT_PLAYBACK_CAP]: "",
   "echo-message": "",
   "labeled-response": "",
   "message-tags": "",
@@ -158,11 +161,15 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
     const labeled = this.labeled;
     if (!labeled) return;
     this.labeled = undefined;
-    this.send(labeledAnswer(labeled.label, labeled.out, this.server, `l${(++this.batches).toString(36)}`));
+    this.send(labeledAnswer(labeled.label, labeled.out, this.server, this.nextBatch()));
   }
 
   joined(): void {
     this.registration = undefined;
+  }
+
+  nextBatch(): string {
+    return `b${(++this.batches).toString(36)}`;
   }
 
   /** Its MONITOR list is this connection's: it goes with it. */
@@ -251,9 +258,15 @@ export function labeledAnswer(label: string, out: string, server: string, batch:
   const labelTag = `label=${escapeTag(label)}`;
   if (lines.length === 0) return `${tagged(ircLine(server, "ACK", []), labelTag)}`;
   if (lines.length === 1) return `${tagged(lines[0]!, labelTag)}\r\n`;
+  // One batch of its own (CHATHISTORY's): the label goes on its start.
+  const own = /^(@\S+ )?:\S+ BATCH \+(\S+)/.exec(lines[0]!);
+  if (own && new RegExp(`^(@\\S+ )?:\\S+ BATCH -${own[2]}$`).test(lines[lines.length - 1]!) && lines.slice(1, -1).every((l) => l.startsWith(`@batch=${own[2]};`) || l.startsWith(`@batch=${own[2]} `))) {
+    return `${tagged(lines[0]!, labelTag)}\r\n${lines.slice(1).join("\r\n")}\r\n`;
+  }
+  // Lines in a batch of their own already are in it; that batch's start and end are in this one.
   return (
     tagged(ircLine(server, "BATCH", [`+${batch}`, "labeled-response"]), labelTag) +
-    lines.map((l) => `${tagged(l, `batch=${batch}`)}\r\n`).join("") +
+    lines.map((l) => `${/^@(\S*;)?batch=/.test(l) ? l : tagged(l, `batch=${batch}`)}\r\n`).join("") +
     ircLine(server, "BATCH", [`-${batch}`])
   );
 }

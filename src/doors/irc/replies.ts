@@ -6,6 +6,7 @@ import type { Hub } from "../../core/hub.ts";
 import type { Member, MemberNote, Room } from "../../core/room.ts";
 import { type ErrorEvent, type HistoryLine, type MessageId, type Mode, type ServerEvent, unreachable } from "../../protocol/events.ts";
 import { foldName } from "../../protocol/names.ts";
+import { CHATHISTORY_MAX } from "./chathistory.ts";
 import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
 import { escapeTag, IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
@@ -544,6 +545,8 @@ export function isupport(): string[][] {
     "STATUSMSG=@+",
     "UTF8ONLY",
     "WHOX",
+    `CHATHISTORY=${CHATHISTORY_MAX}`,
+    "MSGREFTYPES=msgid,timestamp",
   ];
   const lines: string[][] = [];
   for (let i = 0; i < tokens.length; i += 12) lines.push(tokens.slice(i, i + 12));

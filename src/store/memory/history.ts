@@ -268,13 +268,41 @@ export class MemoryHistory implements HistoryStore {
     return out.reverse();
   }
 
+  after(room: string, count: number, after: Cursor): Kept[] {
+    const lines = this.rooms.get(room);
+    if (!lines || count <= 0 || typeof after !== "number") return [];
+    const out: Kept[] = [];
+    for (let i = Math.max(lines.start, lines.indexOf(after + 1)); i < lines.ids.length && out.length < count; i++) {
+      const line = lines.line(i);
+      if (line) out.push(line); // past lines taken back
+    }
+    return out;
+  }
+
+  at(room: string, ts: number): Kept | undefined {
+    const lines = this.rooms.get(room);
+    if (!lines) return undefined;
+    // Times grow with ids (the clock the lines were said by): the first at or after ts, by halves.
+    let [lo, hi] = [lines.start, lines.ids.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (lines.times[mid]! < ts) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < lines.ids.length; i++) {
+      const line = lines.line(i);
+      if (line) return line;
+    }
+    return undefined;
+  }
+
   find(room: string, id: MessageId): Kept | undefined {
-    const at = this.at(room, id);
+    const at = this.placeOf(room, id);
     return at && at.lines.line(at.i);
   }
 
   edit(room: string, id: MessageId, text: string, ts: number): Kept | undefined {
-    const at = this.at(room, id);
+    const at = this.placeOf(room, id);
     if (!at || at.lines.kinds[at.i] === "topic") return at && at.lines.line(at.i);
     const { lines, i } = at;
     this.bytes += 2 * (text.length - lines.texts[i]!.length);
@@ -284,7 +312,7 @@ export class MemoryHistory implements HistoryStore {
   }
 
   remove(room: string, id: MessageId): Kept | undefined {
-    const at = this.at(room, id);
+    const at = this.placeOf(room, id);
     if (!at) return undefined;
     const { lines, i } = at;
     const was = lines.line(i);
@@ -296,7 +324,7 @@ export class MemoryHistory implements HistoryStore {
   }
 
   react(room: string, id: MessageId, name: string, emoji: string, on: boolean): Kept | undefined {
-    const at = this.at(room, id);
+    const at = this.placeOf(room, id);
     if (!at || at.lines.kinds[at.i] === "topic") return undefined;
     const { lines, i } = at;
     const state = lines.states.get(lines.ids[i]!) ?? {};
@@ -310,7 +338,7 @@ export class MemoryHistory implements HistoryStore {
   }
 
   /** Where line `id` of `room` is, if it is kept (and not taken back). */
-  private at(room: string, id: MessageId): { lines: Lines; i: number } | undefined {
+  private placeOf(room: string, id: MessageId): { lines: Lines; i: number } | undefined {
     const lines = this.rooms.get(room);
     if (!lines || typeof id !== "number") return undefined;
     const i = lines.indexOf(id);

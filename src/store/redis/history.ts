@@ -13,6 +13,7 @@ import { isObject, parseJson } from "../../protocol/decode.ts";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import { historyKey, reactionsKey, talksKey, TOPICS } from "./keys.ts";
 import {
+  compareCursors,
   type Conversation,
   conversationKey,
   CONVERSATIONS_KEPT,
@@ -107,6 +108,29 @@ export class RedisHistory implements HistoryStore {
     return this.withReactions(room, entries(room, reply).reverse());
   }
 
+  async after(room: string, count: number, after: Cursor): Promise<Kept[]> {
+    if (count <= 0) return [];
+    const reply = await this.link.command("XRANGE", [historyKey(room), `(${after}`, "+", "COUNT", String(count)]);
+    return this.withReactions(room, entries(room, reply));
+  }
+
+  /**
+   * A stream's ids are the lines' own (<ms>-<n>, from the clock they were said by), or just after
+   * them: the first entries from a little before `ts` on are looked through for the first said at
+   * `ts` or later (a bounded number of pages).
+   */
+  async at(room: string, ts: number): Promise<Kept | undefined> {
+    let from = `${Math.max(0, ts - AT_SLACK_MS)}`;
+    for (let page = 0; page < AT_PAGES; page++) {
+      const found = entries(room, await this.link.command("XRANGE", [historyKey(room), from, "+", "COUNT", String(AT_PAGE)]));
+      const line = found.find((k) => k.event.ts >= ts);
+      if (line) return (await this.withReactions(room, [line]))[0];
+      if (found.length < AT_PAGE) return undefined;
+      from = `(${found[found.length - 1]!.id}`;
+    }
+    return undefined;
+  }
+
   async find(room: string, id: MessageId): Promise<Kept | undefined> {
     const found = await this.entryOf(room, id);
     return found && (await this.withReactions(room, [found]))[0];
@@ -183,7 +207,7 @@ export class RedisHistory implements HistoryStore {
     rooms.forEach((room, i) => {
       for (const kept of entries(room, scans[i])) if (lineMatches(kept.event.text, query)) found.push(kept);
     });
-    const newest = found.sort((a, b) => compareIds(b.id, a.id)).slice(0, SEARCH_RESULTS);
+    const newest = found.sort((a, b) => compareCursors(b.id, a.id)).slice(0, SEARCH_RESULTS);
     return Promise.all(newest.map(async (k) => (await this.withReactions(k.event.room, [k]))[0]!));
   }
 
@@ -216,6 +240,11 @@ export class RedisHistory implements HistoryStore {
     this.trimTimer?.cancel();
   }
 }
+
+/** at(): how far before a time its stream is read from (a node's clock against another's), in pages of how many, at most how many. */
+const AT_SLACK_MS = 5_000;
+const AT_PAGE = 200;
+const AT_PAGES = 5;
 
 /** Entries after a line's own id that are looked through for it (one stored under the next id). */
 const SCAN_AFTER = 200;
@@ -355,9 +384,4 @@ function pairsOf(reply: unknown[]): [unknown, unknown][] {
   return out;
 }
 
-/** Stream ids ("1764040299000-3") in order: their time, then their sequence. */
-function compareIds(a: Cursor, b: Cursor): number {
-  const [am = 0, as = 0] = String(a).split("-").map(Number);
-  const [bm = 0, bs = 0] = String(b).split("-").map(Number);
-  return am - bm || as - bs;
-}
+

@@ -104,6 +104,8 @@ export class SqliteHistory implements HistoryStore {
   private readonly unindexUpTo: Statement;
   private readonly deleteUpTo: Statement;
   private readonly page: Statement<ChunkRow>;
+  private readonly pageAfter: Statement<ChunkRow>;
+  private readonly chunkAt: Statement<ChunkRow>;
   private readonly chunkOf: Statement<ChunkRow>;
   private readonly rewrite: Statement;
   private readonly dropChunk: Statement;
@@ -159,6 +161,8 @@ export class SqliteHistory implements HistoryStore {
     this.unindexUpTo = prepare("DELETE FROM chunks_fts WHERE rowid <= ?");
     this.deleteUpTo = prepare("DELETE FROM chunks WHERE id <= ?");
     this.page = prepare("SELECT id, room, count, lines, text, extra FROM chunks WHERE room = ? AND id < ? ORDER BY id DESC");
+    this.pageAfter = prepare("SELECT id, room, count, lines, text, extra FROM chunks WHERE room = ? AND last > ? ORDER BY id");
+    this.chunkAt = prepare("SELECT id, room, count, lines, text, extra FROM chunks WHERE room = ? AND ts >= ? ORDER BY id LIMIT 1");
     this.chunkOf = prepare("SELECT id, room, count, lines, text, extra FROM chunks WHERE room = ? AND id <= ? ORDER BY id DESC LIMIT 1");
     this.rewrite = prepare("UPDATE chunks SET count = ?, lines = ?, text = ?, extra = ? WHERE id = ?");
     this.dropChunk = prepare("DELETE FROM chunks WHERE id = ?");
@@ -287,6 +291,29 @@ export class SqliteHistory implements HistoryStore {
       }
     }
     return this.withReactions(room, found.reverse());
+  }
+
+  after(room: string, count: number, after: Cursor): Line[] {
+    if (count <= 0) return [];
+    const above = typeof after === "number" ? after : Number.MAX_SAFE_INTEGER;
+    const found: Line[] = []; // oldest first
+    // Chunks that end after the cursor, oldest first, then what waits to be written (newer than anything on disk).
+    for (const chunk of this.pageAfter.iterate(room, above)) {
+      for (const line of linesOf(chunk)) if (line.id > above && found.length < count) found.push(line);
+      if (found.length >= count) break;
+    }
+    for (const kept of this.pending) {
+      if (found.length >= count) break;
+      if (kept.id > above && kept.event.room === room) found.push(kept);
+    }
+    return this.withReactions(room, found);
+  }
+
+  at(room: string, ts: number): Line | undefined {
+    // A chunk's ts is its last line's: the first chunk ending at ts or later holds the first such line.
+    const chunk = this.chunkAt.get(room, ts);
+    const line = chunk ? linesOf(chunk).find((l) => l.event.ts >= ts) : this.pending.find((l) => l.event.room === room && l.event.ts >= ts);
+    return line && this.withReactions(room, [line])[0];
   }
 
   topic(room: string): Topic | undefined {
