@@ -5,7 +5,7 @@ import { SeenLines } from "./seen.ts";
 import { Picker } from "./pick.ts";
 import * as readline from "node:readline";
 import { parseInput, lookupCommand } from "../protocol/commands.ts";
-import type { ErrorCode, ServerEvent } from "../protocol/events.ts";
+import type { ErrorCode, MessageId, ServerEvent } from "../protocol/events.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
 import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
@@ -60,6 +60,8 @@ type Phase = "waiting" | "password" | "naming" | "chatting" | "leaving";
 
 /** The client moves a room's read marker at most this often (on switching to it, and typing in it). */
 const READ_EVERY_MS = 10_000;
+/** Pages of 200 lines a reconnection asks for at most, for each room, of what came after the newest it had. */
+const AFTER_PAGES = 5;
 
 class ChatClient implements PacerHost<string> {
   private phase: Phase = "waiting";
@@ -92,6 +94,10 @@ class ChatClient implements PacerHost<string> {
   /** The server's longest line (from its hello): a longer one is not sent. */
   private maxLineBytes = Number.POSITIVE_INFINITY;
   private readonly seen = new SeenLines();
+  /** Pages of "what came after" asked for each place since the last reconnection (AFTER_PAGES at most). */
+  private readonly afterPages = new Map<string, number>();
+  /** Rooms and conversations whose "what came after" is asked for and not answered yet (their replays wait for it). */
+  private readonly resuming = new Set<string>();
   /** A line picked with Alt+Up / Alt+Down, which what is typed next acts on (pick.ts). */
   private readonly picker = new Picker();
   /** Interactive reconnection: attempts since we were last in, and the timer of the next one. */
@@ -215,6 +221,7 @@ class ChatClient implements PacerHost<string> {
       this.budget?.charge(bytes, this.clock.now());
       if (LONG_ANSWER_EVENTS.has(event.type)) this.outgoing.release(ANSWER);
     }
+    let wasRejoining = false;
     switch (event.type) {
       case "hello":
         this.maxLineBytes = event.maxLineBytes;
@@ -234,6 +241,9 @@ class ChatClient implements PacerHost<string> {
         this.phase = "chatting";
         this.reconnects = 0;
         // Back: who is here now (people may have come and gone meanwhile).
+        wasRejoining = this.rejoining;
+        this.afterPages.clear();
+        this.resuming.clear();
         if (this.rejoining) {
           this.show(`Back in the chat as ${sanitizeText(event.name)}.`);
           this.show(this.render(event)?.split("\n").at(-1)); // the welcome's "Online (N): …"
@@ -244,6 +254,14 @@ class ChatClient implements PacerHost<string> {
           this.rl.prompt();
         }
         for (const room of rejoinRooms) this.send(`/join ${room}`);
+        // What came after the newest line we had of each room and conversation: nothing missed (the
+        // replays above hold the last lines, or those since our read marker; this, the rest).
+        if (wasRejoining) {
+          for (const [place, id] of this.seen.newest()) {
+            this.resuming.add(place);
+            this.askAfter(place, id);
+          }
+        }
         return this.flushPending();
       case "room":
       case "parted":
@@ -264,7 +282,19 @@ class ChatClient implements PacerHost<string> {
         if (this.options.interactive && this.picker.current()) this.rl.setPrompt(this.chatPrompt());
         // Our own line, back with its id (for picking it): it is on the screen already as typed,
         // unless it answers another (then it shows, with the line it answers).
-        if ((event.type === "public" || event.type === "action") && event.from === this.roster.me && !event.reply) return;
+        if ((event.type === "public" || event.type === "action") && event.from === this.roster.me && !event.reply) return void this.seen.filter(event); // noted as shown
+        break;
+      case "history":
+        // A room we ask what came after our newest line of: its replay is left out (the answer
+        // holds all of it, in order), until the answer comes.
+        if (event.why === "join" && this.resuming.has(event.room.toLowerCase())) return;
+        if (event.after !== undefined) this.resuming.delete(event.room.toLowerCase());
+        // More came after a line than one answer holds: the next page, a few at most.
+        if (event.after !== undefined && event.more && event.events.length > 0) {
+          const pages = (this.afterPages.get(event.room) ?? 0) + 1;
+          this.afterPages.set(event.room, pages);
+          if (pages < AFTER_PAGES) this.askAfter(event.room.toLowerCase(), event.events[event.events.length - 1]!.id);
+        }
         break;
       case "bye":
         this.phase = "leaving";
@@ -541,6 +571,11 @@ class ChatClient implements PacerHost<string> {
     else return;
     this.rl.setPrompt(this.chatPrompt());
     this.rl.prompt(true);
+  }
+
+  /** Asks what came after line `id` of `place` ("#dev", or "@sam": a conversation). */
+  private askAfter(place: string, id: MessageId): void {
+    this.send(`/history ${place.startsWith("@") ? place.slice(1) : place} after ${id}`);
   }
 
   /** The rooms we were in and the welcome did not put us back in, the current one last. */

@@ -170,10 +170,10 @@ export const COMMANDS = [
     who: "anyone",
     name: "history",
     aliases: [],
-    usage: "/history [#room|name] [n]",
+    usage: "/history [#room|name] [after <id>] [n]",
     summary: "show earlier lines of a room, or of a private conversation",
     about:
-      "The n lines (50 if you give none, at most 200) said in your current room (or a room you are in, or your private conversation with a name) before the earliest you have seen there, with their times. Again for more. Private messages are kept between registered names only (unless the server turns that off).",
+      "The n lines (50 if you give none, at most 200) said in your current room (or a room you are in, or your private conversation with a name) before the earliest you have seen there, with their times. Again for more. With after <id>: the lines said after that one (up to 200), for a client back from a dropped connection. Private messages are kept between registered names only (unless the server turns that off).",
     example: "/history Sam 100",
   },
   {

@@ -297,7 +297,8 @@ const DECODERS: Record<EventType, Decoder> = {
     if (!str(v.room) || (v.why !== "join" && v.why !== "request") || !events || typeof v.more !== "boolean" || !num(v.ts)) {
       return undefined;
     }
-    return { type: "history", room: v.room, why: v.why, events, more: v.more, ts: v.ts, ...(num(v.since) ? { since: v.since } : {}) };
+    const after = messageIdOf(v.after);
+    return { type: "history", room: v.room, why: v.why, events, more: v.more, ts: v.ts, ...(num(v.since) ? { since: v.since } : {}), ...(after !== undefined ? { after } : {}) };
   },
   search: (v) => {
     const events = keptEvents(v.events);

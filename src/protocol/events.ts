@@ -233,9 +233,10 @@ export type ServerEvent =
    * (`why: "join"`, the last --history-on-join lines) or for /history (`why: "request"`). `more`:
    * older lines are kept too (/history shows them). `ts`: when this was sent (text mode writes the
    * date of lines from before that day). `since`: on joining, these are what was said since your
-   * read marker (its time): up to 200 of them, rather than the last few.
+   * read marker (its time): up to 200 of them, rather than the last few. `after`: the answer to
+   * `/history … after <id>`: the lines said after that one, oldest first (`more`: more after them).
    */
-  | { type: "history"; room: string; why: "join" | "request"; events: readonly HistoryLine[]; more: boolean; ts: number; since?: number }
+  | { type: "history"; room: string; why: "join" | "request"; events: readonly HistoryLine[]; more: boolean; ts: number; since?: number; after?: MessageId }
   /** /search: lines of your rooms and kept conversations holding every word of `query`, newest first (at most 20). */
   | { type: "search"; query: string; events: readonly HistoryLine[]; ts: number }
   /**

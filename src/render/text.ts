@@ -363,8 +363,14 @@ function historyText(event: Extract<ServerEvent, { type: "history" }>): string {
   const n = event.events.length;
   // A private conversation's ("@Sam"): "with Sam".
   const where = event.room.startsWith("@") ? `with ${event.room.slice(1)}` : `in ${event.room}`;
-  if (n === 0) return `-- No earlier lines ${where}.`;
   const lines = n === 1 ? "1 line" : `${n} lines`;
+  if (event.after !== undefined) {
+    // What came after a line this connection had: newer, not earlier.
+    if (n === 0) return `-- Nothing new ${where}.`;
+    const last = event.events[n - 1]!.id;
+    return [`--- ${lines} ${where} since you were last sent one ---`, ...event.events.map((e) => keptLine(e, event.ts)), `--- end of new lines${event.more ? ` (/history ${event.room.startsWith("@") ? event.room.slice(1) : event.room} after ${last} for more)` : ""} ---`].join("\n");
+  }
+  if (n === 0) return `-- No earlier lines ${where}.`;
   return [
     event.since === undefined
       ? `--- ${n === 1 ? "1 earlier line" : `${n} earlier lines`} ${where} ---`

@@ -246,6 +246,22 @@ describe("lines the client has shown", () => {
     const other = { ...replay("join", said("two", 2)), room: "#ops" };
     expect(seen.filter(other)).toEqual(other);
   });
+
+  test("the newest line of each room and conversation is what a reconnection asks what came after; an answer shows only what was not shown", () => {
+    const seen = new SeenLines();
+    seen.filter({ type: "public", id: 7, room: "#dev", from: "Bo", text: "seven", ts: 7 });
+    seen.filter({ type: "public", id: 9, room: "#dev", from: "Bo", text: "nine", ts: 9 });
+    seen.filter({ type: "private", id: 8, from: "Sam", text: "psst", ts: 8 });
+    // An older page asked for with /history is no newer line.
+    seen.filter({ type: "history", room: "#dev", why: "request", events: [{ type: "public", id: 2, room: "#dev", from: "Bo", text: "two", ts: 2 }], more: false, ts: 10 });
+    expect(seen.newest()).toEqual([["#dev", 9], ["@sam", 8]]);
+    const nine = { type: "public", id: 9, room: "#dev", from: "Bo", text: "nine", ts: 9 } as const;
+    const ten = { type: "public", id: 10, room: "#dev", from: "Bo", text: "ten", ts: 10 } as const;
+    const after = (...events: (typeof nine | typeof ten)[]) => ({ type: "history", room: "#dev", why: "request", events, more: false, ts: 11, after: 8 }) as const;
+    expect(seen.filter(after(nine, ten))).toEqual(after(ten));
+    expect(seen.filter(after(ten))).toBeUndefined();
+    expect(seen.newest()).toEqual([["#dev", 10], ["@sam", 8]]);
+  });
 });
 
 describe("Tab that cycles", () => {

@@ -542,6 +542,43 @@ describe("compiled binaries", () => {
   );
 
   test.skipIf(!hasTmux)(
+    "interactive: back after a restart, the client is shown every line said while it was away, once (more than a join replays)",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "bunchat-resume-"));
+      try {
+        const db = ["--db", join(dir, "h.sqlite"), "--history-on-join", "2"];
+        const first = await runServer(bins, db);
+        const term = Terminal.start([bins.client, "--port", String(first.port), "--name", "Sam", "--no-timestamps"]);
+        await term.waitForLine(/^Joined as Sam\.$/);
+        const ana = await Peer.join(first.port, "Ana");
+        ana.send("before the restart");
+        await term.waitForLine(/^Ana: before the restart$/);
+        ana.close();
+        first.server.proc.kill("SIGTERM");
+        await first.server.exited();
+        await term.waitForLine(/^Reconnecting in \d+ s… \(Ctrl-C to leave\)$/);
+        const second = await runServer(bins, [...db, "--port", String(first.port)]);
+        const watcher = await Peer.join(first.port, "Watcher");
+        for (let i = 1; i <= 5; i++) watcher.send(`while away ${i}`);
+        await watcher.ping();
+        await term.waitForLine(/^Back in the chat as Sam\.$/, 20_000);
+        // The join replays the last 2; the client asks for what came after the line it had: all 5, each once.
+        await term.waitForLine(/Watcher: while away 1$/, 10_000);
+        await term.waitForLine(/Watcher: while away 5$/);
+        await Bun.sleep(300);
+        const screen = term.screen();
+        const away = screen.filter((l) => /Watcher: while away \d$/.test(l));
+        expect(away.map((l) => l.slice(-1))).toEqual(["1", "2", "3", "4", "5"]); // each once, in order
+        expect(screen.filter((l) => l.endsWith("Ana: before the restart"))).toHaveLength(1);
+        await quitAndStop(term, watcher, second.server);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    40_000,
+  );
+
+  test.skipIf(!hasTmux)(
     "interactive: back after a restart, the client is in its rooms again, the current one current",
     async () => {
       const first = await runServer(bins);

@@ -132,6 +132,39 @@ describe("private conversations kept", () => {
     expect(await ana.event("error", (e) => e.code === "unknown-user")).toBeDefined();
   });
 
+  test("/history … after <id>: what came after a line a device had, oldest first, with more after; in a room and in a conversation", async () => {
+    const t = await server();
+    await register(t, "Ana", "Sam");
+    const [ana, sam] = [await logIn(t, "Ana", "json"), await logIn(t, "Sam", "json")];
+    const said: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      sam.send(`room line ${i}`);
+      said.push(String((await ana.event("public", (e) => e.text === `room line ${i}`)).id));
+    }
+    ana.send(`/history #lobby after ${said[1]} 2`);
+    const page = await ana.event("history", (e) => e.after !== undefined);
+    expect(page.events.map((e) => e.text)).toEqual(["room line 2", "room line 3"]);
+    expect(page).toMatchObject({ room: "#lobby", why: "request", more: true });
+    ana.send(`/history after ${said[3]}`); // the current room, up to 200
+    const rest = await ana.event("history", (e) => e.after !== undefined && e !== page);
+    expect(rest.events.map((e) => e.text)).toEqual(["room line 4"]);
+    expect(rest.more).toBe(false);
+    sam.send("/pm Ana one");
+    const first = await ana.event("private", (e) => e.text === "one");
+    sam.send("/pm Ana two");
+    await ana.event("private", (e) => e.text === "two");
+    ana.send(`/history Sam after ${first.id}`);
+    expect((await ana.event("history", (e) => e.room === "@Sam" && e.after !== undefined)).events).toEqual([expect.objectContaining({ type: "private", text: "two" })]);
+    ana.send(`/history #lobby after ${first.id}`); // a line of another place: not this room's
+    expect(await ana.event("error", (e) => e.code === "unknown-line")).toBeDefined();
+    ana.send("/history #lobby after soon");
+    expect(await ana.event("error", (e) => e.code === "bad-usage")).toMatchObject({ message: expect.stringContaining("after which line") });
+    const text = await logIn(t, "Ana", "text");
+    text.send(`/history after ${said[2]} 1`);
+    await text.seen("--- 1 line in #lobby since you were last sent one ---");
+    await text.seen(`--- end of new lines (/history #lobby after ${said[3]} for more) ---`);
+  });
+
   test("/search finds a conversation's lines for its two only; /edit and /delete by id reach both of them, and only the sender may", async () => {
     const t = await server();
     await register(t, "Ana", "Sam", "Bo");

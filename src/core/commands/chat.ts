@@ -4,7 +4,7 @@
 // moderation.ts; what they share in command-kit.ts.
 
 import { type CommandName, lookupCommand, splitFirst, suggestCommand } from "../../protocol/commands.ts";
-import type { ErrorEvent } from "../../protocol/events.ts";
+import { type ErrorEvent, type HistoryLine, type MessageId, messageIdOf } from "../../protocol/events.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { isNamePrefix } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
@@ -15,9 +15,11 @@ import {
   HISTORY_PAGE_MAX,
   HISTORY_REPLY_BYTES,
   type Kept,
+  type Maybe,
   parseSearch,
   queryText,
   settled,
+  then,
 } from "../../store/history.ts";
 import {
   badUsage,
@@ -143,46 +145,42 @@ const chatCommands = {
   history(ctx, args) {
     const store = ctx.hub.history;
     if (!store) return ctx.reply(noHistory());
-    // "/history", "/history 100", "/history #dev 100", "/history Sam 100"
-    let [first, rest] = splitFirst(args);
-    const named = first !== "" && !/^[0-9]+$/.test(first);
-    if (!named) rest = first;
-    if (rest !== "" && !/^[0-9]{1,9}$/.test(rest.trim())) return badUsage(ctx, "history", "Say how many lines, as a number.");
-    const count = Math.min(HISTORY_PAGE_MAX, rest === "" ? HISTORY_DEFAULT : Math.max(1, Number(rest.trim())));
-    if (named && !first.startsWith("#")) {
-      // A private conversation: its lines as this user sees them, paged back as a room's are.
-      return ctx.after(ctx.hub.conversations.find(ctx.me, first), (talk) => {
-        if ("type" in talk) return ctx.reply(talk);
-        const place = markerKey(talk.other); // "@sam": where this connection's paging is
-        const from = ctx.historyFrom.get(place);
-        const read = from === undefined ? store.recent(talk.key, count + 1) : store.before(talk.key, count + 1, from);
-        ctx.after(settled(read), (lines) => {
-          if (!lines) return ctx.reply(storeFailed());
-          const shown = fitReply(lines.slice(Math.max(0, lines.length - count)));
-          if (shown.length > 0) ctx.historyFrom.set(place, shown[0]!.id);
-          const events = shown.flatMap((k) => (k.event.type === "private" ? [shownTo(k.event, ctx.me.account!, talk.other)] : []));
-          ctx.reply({ type: "history", room: `@${talk.other}`, why: "request", events, more: lines.length > shown.length, ts: ctx.now() });
-        });
-      });
+    // "/history", "/history 100", "/history #dev 100", "/history Sam 100", "/history #dev after 1234 [200]"
+    const words = args.split(/\s+/).filter((w) => w !== "");
+    const named = words[0] !== undefined && !/^[0-9]+$/.test(words[0]) && words[0].toLowerCase() !== "after" ? words.shift()! : undefined;
+    let after: MessageId | undefined;
+    if (words[0]?.toLowerCase() === "after") {
+      after = messageIdOf(words[1]);
+      if (after === undefined) return badUsage(ctx, "history", "Say after which line, by its id: /history #dev after 1234.");
+      words.splice(0, 2);
     }
-    const room = named ? ctx.hub.room(first) : ctx.device.room;
-    if (named && (!room || !room.has(ctx.me))) return ctx.reply(error("not-in-room", `You are not in ${sanitizeText(first).slice(0, 40)}: /history shows rooms you are in.`));
-    if (!room) return ctx.reply(notInRoom());
-    const from = ctx.historyFrom.get(room.name);
-    // One more than asked for: whether there are more still. Nothing shown yet here: the newest.
-    const read = from === undefined ? store.recent(room.name, count + 1) : store.before(room.name, count + 1, from);
-    const found = chain(read, (lines) => ctx.hub.keeping.quoted(room.name, lines));
-    ctx.after(settled(found), (lines) => {
-      if (!lines) return ctx.reply(storeFailed());
-      const shown = fitReply(lines.slice(Math.max(0, lines.length - count)));
-      if (shown.length > 0 && ctx.me.rooms.includes(room)) ctx.historyFrom.set(room.name, shown[0]!.id);
-      ctx.reply({
-        type: "history",
-        room: room.name,
-        why: "request",
-        events: shown.flatMap((k) => (k.event.type === "private" ? [] : [k.event])),
-        more: lines.length > shown.length,
-        ts: ctx.now(),
+    if (words.length > 1 || (words[0] !== undefined && !/^[0-9]{1,9}$/.test(words[0]))) return badUsage(ctx, "history", "Say how many lines, as a number.");
+    const count = Math.min(HISTORY_PAGE_MAX, words[0] === undefined ? (after === undefined ? HISTORY_DEFAULT : HISTORY_PAGE_MAX) : Math.max(1, Number(words[0])));
+    ctx.after(historyPlace(ctx, named), (place) => {
+      if ("type" in place) return ctx.reply(place);
+      const answer = (lines: Kept[], more: boolean) =>
+        ctx.reply({ type: "history", room: place.name, why: "request", events: lines.flatMap((k) => place.shown(k)), more, ts: ctx.now(), ...(after !== undefined ? { after } : {}) });
+      if (after !== undefined) {
+        // What came after a line this connection had (a device back after a drop): oldest first, `more` when there is more after.
+        const read = chain(store.find(place.key, after), (line): Maybe<Kept[] | "unknown"> =>
+          line ? chain(store.after(place.key, count + 1, line.id), (lines) => (place.room ? ctx.hub.keeping.quoted(place.key, lines) : lines)) : "unknown",
+        );
+        return ctx.after(settled(read), (lines) => {
+          if (lines === null) return ctx.reply(storeFailed());
+          if (lines === "unknown") return ctx.reply(error("unknown-line", `There is no line ${String(after)} in ${place.name} (or it is no longer kept): /history shows its last lines.`));
+          const shown = fitReply(lines.slice(0, count), true);
+          answer(shown, lines.length > shown.length);
+        });
+      }
+      const from = ctx.historyFrom.get(place.paging);
+      // One more than asked for: whether there are more still. Nothing shown yet here: the newest.
+      const read = from === undefined ? store.recent(place.key, count + 1) : store.before(place.key, count + 1, from);
+      const found = chain(read, (lines) => (place.room ? ctx.hub.keeping.quoted(place.key, lines) : lines));
+      ctx.after(settled(found), (lines) => {
+        if (!lines) return ctx.reply(storeFailed());
+        const shown = fitReply(lines.slice(Math.max(0, lines.length - count)));
+        if (shown.length > 0 && place.stays) ctx.historyFrom.set(place.paging, shown[0]!.id);
+        answer(shown, lines.length > shown.length);
       });
     });
   },
@@ -285,12 +283,41 @@ export function showReplay(
   ctx.reply({ type: "history", room: room.name, why: "join", events, more: replay.more, ts: ctx.now(), ...(replay.since !== undefined ? { since: replay.since } : {}) });
 }
 
-/** The newest of `kept` (oldest first) that fit in one reply: a client takes lines of up to 1 MiB. */
-function fitReply(kept: Kept[]): Kept[] {
+/** Where /history reads: a room's or a conversation's lines, how they are shown, where its paging is kept. */
+interface HistoryPlace {
+  key: string;
+  /** As the history event names it: "#dev", or "@Sam". */
+  name: string;
+  room: boolean;
+  /** Where this connection's paging back is kept ("#dev", "@sam"). */
+  paging: string;
+  /** Whether its paging is kept (a room one is in; a conversation). */
+  stays: boolean;
+  shown(line: Kept): HistoryLine[];
+}
+
+/** The room /history names (one the user is in; none: the current one), or its conversation with a name; or why neither. */
+function historyPlace(ctx: CommandContext, named: string | undefined): Maybe<HistoryPlace | ErrorEvent> {
+  if (named !== undefined && !named.startsWith("#")) {
+    return then(ctx.hub.conversations.find(ctx.me, named), (talk) =>
+      "type" in talk
+        ? talk
+        : { key: talk.key, name: `@${talk.other}`, room: false, paging: markerKey(talk.other), stays: true, shown: (k: Kept) => (k.event.type === "private" ? [shownTo(k.event, ctx.me.account!, talk.other)] : []) },
+    );
+  }
+  const room = named !== undefined ? ctx.hub.room(named) : ctx.device.room;
+  if (named !== undefined && (!room || !room.has(ctx.me))) return error("not-in-room", `You are not in ${sanitizeText(named).slice(0, 40)}: /history shows rooms you are in.`);
+  if (!room) return notInRoom();
+  return { key: room.name, name: room.name, room: true, paging: room.name, stays: ctx.me.rooms.includes(room), shown: (k: Kept) => (k.event.type === "private" ? [] : [k.event]) };
+}
+
+/** The newest of `kept` (oldest first; `oldest`: the oldest) that fit in one reply: a client takes lines of up to 1 MiB. */
+function fitReply(kept: Kept[], oldest = false): Kept[] {
   let bytes = 0;
-  for (let i = kept.length - 1; i >= 0; i--) {
+  for (let n = 0; n < kept.length; n++) {
+    const i = oldest ? n : kept.length - 1 - n;
     bytes += kept[i]!.event.text.length * 2 + 100; // escaped JSON at worst, and the fields around it
-    if (bytes > HISTORY_REPLY_BYTES) return kept.slice(i + 1);
+    if (bytes > HISTORY_REPLY_BYTES) return oldest ? kept.slice(0, n) : kept.slice(i + 1);
   }
   return kept;
 }
