@@ -21,14 +21,12 @@ import { connect } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LOAD_TEST_LIFTS } from "../src/flags.ts";
 import { SqliteFile } from "../src/store/sqlite/file.ts";
 import { DEFAULT_RETENTION } from "../src/store/history.ts";
 import { newSession } from "../src/session/secrets.ts";
 import { foldName } from "../src/protocol/names.ts";
-import { percentile, pin } from "./shared.ts";
+import { percentile, startServer } from "./shared.ts";
 
-const ROOT = join(import.meta.dir, "..");
 const ROOMS = 50;
 const ROOMS_EACH = 5;
 const MISSED_PER_ROOM = 40; // 5 rooms × 40 = 200 lines a user missed
@@ -69,48 +67,6 @@ async function prepare(path: string, users: number, sessions: number, rooms: boo
   }
   file.close();
   return tokens;
-}
-
-interface Running {
-  port: number;
-  httpPort: number;
-  rss(): Promise<{ now: number; peak: number }>;
-  stop(): Promise<void>;
-}
-
-/** The server on `path`, on core 0, with the load-test lifts; once it says where it listens. */
-async function start(path: string): Promise<Running> {
-  const proc = Bun.spawn(
-    [...pin(0), process.execPath, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--db", path,
-      "--flood-rate", "0", ...LOAD_TEST_LIFTS, "--max-clients", "30000", "--max-devices", "2"],
-    { stdout: "pipe", stderr: "inherit" },
-  );
-  const reader = proc.stdout.getReader();
-  let started = "";
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline && !/web door on http:\/\/127\.0\.0\.1:\d+/.test(started); ) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    started += new TextDecoder().decode(value);
-  }
-  const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(started)?.[1]);
-  const httpPort = Number(/web door on http:\/\/127\.0\.0\.1:(\d+)/.exec(started)?.[1]);
-  if (!port || !httpPort) throw new Error(`the server did not start: ${started}`);
-  void (async () => {
-    for (;;) if ((await reader.read()).done) return; // the pipe drained
-  })();
-  return {
-    port,
-    httpPort,
-    async rss() {
-      const status = await Bun.file(`/proc/${proc.pid}/status`).text();
-      const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-      return { now: kib("VmRSS") / 1024, peak: kib("VmHWM") / 1024 };
-    },
-    async stop() {
-      proc.kill("SIGTERM");
-      await proc.exited;
-    },
-  };
 }
 
 /** A bystander on bunchat's port, asking /ping every 20 ms until stopped: its round trips. */
@@ -210,7 +166,7 @@ function page(httpPort: number, token: string, label: string): Promise<{ ws: Web
 async function catchUp(dir: string): Promise<{ rows: string[][]; failures: string[] }> {
   const path = join(dir, "catchup.sqlite");
   const tokens = await prepare(path, CATCH_UP_USERS, 1, true);
-  const server = await start(path);
+  const server = await startServer(path, ["--max-devices", "2"]);
   const watcher = await bystander(server.port);
   const before = await server.rss();
   let peak = before.peak;
@@ -258,7 +214,7 @@ async function catchUp(dir: string): Promise<{ rows: string[][]; failures: strin
 async function twoDevices(dir: string): Promise<{ rows: string[][]; failures: string[] }> {
   const path = join(dir, "devices.sqlite");
   const tokens = await prepare(path, DEVICE_USERS, 2, false);
-  const server = await start(path);
+  const server = await startServer(path, ["--max-devices", "2"]);
   await Bun.sleep(500);
   const empty = await server.rss();
   const settle = () => Bun.sleep(3000);

@@ -1,4 +1,10 @@
-// What bench/run.ts and its load generator (bench/load.ts) say to each other.
+// What bench/run.ts and its load generator (bench/load.ts) say to each other; and what the bench
+// scripts share (pinning to a core, percentiles, a server on a history file).
+
+import { join } from "node:path";
+import { LOAD_TEST_LIFTS } from "../src/flags.ts";
+
+const ROOT = join(import.meta.dir, "..");
 
 /**
  * How a client registers and what the server sends around a payload; "mixed": text and JSON in
@@ -65,3 +71,46 @@ export function pin(core: number): string[] {
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
+
+export interface Running {
+  port: number;
+  httpPort: number;
+  rss(): Promise<{ now: number; peak: number }>;
+  stop(): Promise<void>;
+}
+
+/** The server on the history file `path` (from source), on core 0, with the load-test lifts and `args`; once it says where it listens. */
+export async function startServer(path: string, args: string[] = []): Promise<Running> {
+  const proc = Bun.spawn(
+    [...pin(0), process.execPath, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--db", path,
+      "--flood-rate", "0", ...LOAD_TEST_LIFTS, "--max-clients", "30000", ...args],
+    { stdout: "pipe", stderr: "inherit" },
+  );
+  const reader = proc.stdout.getReader();
+  let started = "";
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline && !/web door on http:\/\/127\.0\.0\.1:\d+/.test(started); ) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    started += new TextDecoder().decode(value);
+  }
+  const port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(started)?.[1]);
+  const httpPort = Number(/web door on http:\/\/127\.0\.0\.1:(\d+)/.exec(started)?.[1]);
+  if (!port || !httpPort) throw new Error(`the server did not start: ${started}`);
+  void (async () => {
+    for (;;) if ((await reader.read()).done) return; // the pipe drained
+  })();
+  return {
+    port,
+    httpPort,
+    async rss() {
+      const status = await Bun.file(`/proc/${proc.pid}/status`).text();
+      const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+      return { now: kib("VmRSS") / 1024, peak: kib("VmHWM") / 1024 };
+    },
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}
+

@@ -63,3 +63,17 @@ test("the benchmark runs WebSocket users (the web door) and bots posting over th
   expect(out).toMatch(/\| \*\*HTTP API\*\*: bots' posts a second \(32 at once, 10 users in the room\) \| [1-9]\d* \|/);
   expect(out).toContain("| HTTP API: posts refused | 0 |");
 }, 100_000);
+
+test("the devices soak runs: devices dropped and back under chat, each resuming after the newest line it had; none missed, none twice", async () => {
+  const proc = Bun.spawn([process.execPath, `${import.meta.dir}/../../bench/soak-devices.ts`, "--seconds", "5", "--users", "6", "--drop-ms", "300"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const timer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  clearTimeout(timer);
+  expect(out).toMatch(/\| drops \(and comebacks\) \| [1-9]\d* \|/);
+  expect(out).toContain("| **missed** | **0** |");
+  expect(out).toContain("| **twice** | **0** |");
+  expect(code).toBe(0);
+}, 70_000);

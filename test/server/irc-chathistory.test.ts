@@ -97,6 +97,14 @@ describe("IRC chathistory", () => {
     await ana.seen(/ 366 Ana #dev /);
     ana.send("PRIVMSG #dev :in the channel");
     await ana.seen(/PRIVMSG #dev :in the channel$/);
+    // A client with draft/chathistory fetches history itself: joining replays nothing to it.
+    const late = await t.irc("kim", CAPS);
+    late.send("JOIN #dev");
+    await late.seen(/ 366 kim #dev /);
+    late.send("PING after-join");
+    await late.seen(/PONG \S+ :?after-join$/);
+    expect(late.log.lines.filter((l) => l.includes("in the channel"))).toEqual([]);
+    await ana.seen(/PRIVMSG #dev :in the channel$/);
     from = ana.log.lines.length;
     ana.send("CHATHISTORY TARGETS timestamp=2020-01-01T00:00:00.000Z timestamp=2262-01-01T00:00:00.000Z 10");
     const targets = await batchOf(ana, from);

@@ -6,7 +6,7 @@ import type { Hub } from "../../core/hub.ts";
 import type { Member, MemberNote, Room } from "../../core/room.ts";
 import { type ErrorEvent, type HistoryLine, type MessageId, type Mode, type ServerEvent, unreachable } from "../../protocol/events.ts";
 import { foldName } from "../../protocol/names.ts";
-import { CHATHISTORY_MAX } from "./chathistory.ts";
+import { CHATHISTORY_CAP, CHATHISTORY_MAX } from "./chathistory.ts";
 import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
 import { escapeTag, IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
@@ -235,7 +235,8 @@ export class IrcReplies {
       case "away-notice":
         return this.numeric(N.RPL_AWAY, [event.name, event.reason]);
       case "history":
-        if (event.why === "join") return this.replayLines(event.room, event.events);
+        // A client that fetches history itself (draft/chathistory: gamja, Goguma, senpai) is not replayed it, as ergo does.
+        if (event.why === "join") return this.c.caps.has(CHATHISTORY_CAP) ? "" : this.replayLines(event.room, event.events);
         return this.asNotices(event);
       case "pong":
         return ircLine(this.c.server, "PONG", [this.c.server, event.token], true);
