@@ -27,12 +27,12 @@
 //   bun run bench                   # everything, about 2 minutes; writes bench/RESULTS.md
 //   bun run bench -- --only bunchat-text,ncat --runs 1 --no-write
 
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { freePort, startRedis } from "./redis.ts";
-import { type LoadReply, type LoadRequest, type Protocol, windowLines } from "./shared.ts";
+import { cpuSeconds, type LoadReply, type LoadRequest, type Protocol, windowLines } from "./shared.ts";
 import { LOAD_TEST_LIFTS } from "../src/flags.ts";
 
 const { values: flags } = parseArgs({
@@ -487,21 +487,6 @@ function envelopeCounts(summaries: string[]): string {
     repeated += Number(m[3]);
   }
   return summaries.length === 0 ? "no summary" : `${sent} sent, ${missed} missed, ${repeated} repeated`;
-}
-
-/**
- * CPU seconds a process has used so far, every thread of it, from each task's schedstat under /proc/<pid>/task
- * (nanoseconds; /proc/<pid>/stat counts 10 ms ticks, ±25 % over a short window at low CPU).
- */
-async function cpuSeconds(pid: number): Promise<number> {
-  let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    const stat = await Bun.file(`/proc/${pid}/task/${task}/schedstat`)
-      .text()
-      .catch(() => "0"); // a thread that just ended
-    ns += Number(stat.split(" ")[0]);
-  }
-  return ns / 1e9;
 }
 
 /** Waits until processes have used no CPU for a second (at most `ms`), then 2 s for memory to be returned. */

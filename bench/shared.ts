@@ -1,6 +1,7 @@
 // What bench/run.ts and its load generator (bench/load.ts) say to each other; and what the bench
 // scripts share (pinning to a core, percentiles, a server on a history file).
 
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { LOAD_TEST_LIFTS } from "../src/flags.ts";
 
@@ -73,6 +74,8 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 export interface Running {
+  /** The server process's id (its CPU time: /proc/<pid>/stat). */
+  pid: number;
   port: number;
   httpPort: number;
   rss(): Promise<{ now: number; peak: number }>;
@@ -100,6 +103,7 @@ export async function startServer(path: string, args: string[] = []): Promise<Ru
     for (;;) if ((await reader.read()).done) return; // the pipe drained
   })();
   return {
+    pid: proc.pid,
     port,
     httpPort,
     async rss() {
@@ -114,3 +118,18 @@ export async function startServer(path: string, args: string[] = []): Promise<Ru
   };
 }
 
+
+/**
+ * CPU seconds a process has used so far, every thread of it, from each task's schedstat under /proc/<pid>/task
+ * (nanoseconds; /proc/<pid>/stat counts 10 ms ticks, ±25 % over a short window at low CPU).
+ */
+export async function cpuSeconds(pid: number): Promise<number> {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const stat = await Bun.file(`/proc/${pid}/task/${task}/schedstat`)
+      .text()
+      .catch(() => "0"); // a thread that just ended
+    ns += Number(stat.split(" ")[0]);
+  }
+  return ns / 1e9;
+}

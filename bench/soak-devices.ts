@@ -57,20 +57,21 @@ const DEADLINE_MS = 30_000;
 
 type Event = { type: string; [key: string]: unknown };
 
-/** A JSON connection to bunchat's port: its events, one at a time, to `on`. */
+/** A JSON connection to bunchat's port: its events, one at a time, to `on`; the server's pings answered, as the client does. */
 async function open(port: number, on: (e: Event) => void, closed: () => void): Promise<Socket> {
   let buffer = "";
   return connect({
     hostname: "127.0.0.1",
     port,
     socket: {
-      data(_s, data) {
+      data(socket, data) {
         buffer += data.toString();
         let at: number;
         while ((at = buffer.indexOf("\n")) >= 0) {
           const line = buffer.slice(0, at);
           buffer = buffer.slice(at + 1);
-          if (line.startsWith("{")) on(JSON.parse(line) as Event);
+          if (line === '{"type":"ping"}') socket.write("\n");
+          else if (line.startsWith("{")) on(JSON.parse(line) as Event);
         }
       },
       close: closed,

@@ -115,8 +115,10 @@ export class Conversations {
     const history = this.host.history;
     const account = member.account;
     if (!history || !this.host.keepPrivate || account === undefined) return NOTHING_MISSED;
-    return chain(settled(history.conversations(account)), (all) => {
-      if (!all) return NOTHING_MISSED;
+    return chain(settled(history.conversations(account)), (listed) => {
+      if (!listed) return NOTHING_MISSED;
+      // Those with nothing since the last connection went are passed over before their names are looked up.
+      const all = listed.filter((t) => seen === undefined || t.last >= seen);
       // New: after the marker, and not before the last connection went (a line of that same
       // millisecond may have been sent to it, or not: shown, rather than maybe missed).
       const markerOf = (other: string) => member.markers?.get(markerKey(other)) ?? -1;
@@ -132,7 +134,7 @@ export class Conversations {
             const lines = found[i];
             if (!lines) return;
             const since = sinceOf(talk.other);
-            const after = lines.filter((l): l is Kept & { event: KeptPrivate } => isNew(l.event.ts, talk.other) && l.event.type === "private");
+            const after = lines.filter((l): l is Kept & { event: KeptPrivate } => l.event.type === "private" && isNew(l.event.ts, talk.other) && visibleTo(member, l.event));
             if (after.length === 0) return;
             const shown = after.slice(-HISTORY_PAGE_MAX);
             const unread: Unread = { count: 0, mentions: 0 };
@@ -160,6 +162,11 @@ export class Conversations {
       });
     });
   }
+}
+
+/** Whether `member` is shown a kept private line: not one from someone it ignores (kept all the same, for its sender). */
+export function visibleTo(member: Member, line: KeptPrivate): boolean {
+  return member.ignoring === undefined || !member.ignoring.has(foldName(line.from));
 }
 
 /** A kept private line as `me` (a name key) sees it: theirs (`private`) or its own (`private-sent`) to `other`. */

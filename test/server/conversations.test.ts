@@ -208,6 +208,29 @@ describe("private conversations kept", () => {
     expect(events(bo, "edit")).toEqual([]);
   });
 
+  test("someone one ignores: their lines are not shown from the conversation (not in catch-up, /history or /search), though kept for them", async () => {
+    const t = await server();
+    await register(t, "Ana", "Sam");
+    const ana = await logIn(t, "Ana", "json");
+    ana.send("/pm Sam before the ignore");
+    await ana.event("private-sent");
+    ana.send("/ignore Sam");
+    await ana.event("notice", (e) => e.text.includes("Sam"));
+    ana.send("quit");
+    await ana.closed();
+    const sam = await logIn(t, "Sam", "json");
+    sam.send("/pm Ana unwanted words");
+    await sam.event("notice", (e) => e.text.includes("kept for them"));
+    sam.send("/history Ana");
+    expect((await sam.event("history", (e) => e.why === "request")).events.map((e) => e.text)).toEqual(["before the ignore", "unwanted words"]);
+    const back = await logIn(t, "Ana", "json");
+    back.send("/history Sam");
+    expect((await back.event("history", (e) => e.why === "request")).events.map((e) => e.text)).toEqual(["before the ignore"]);
+    back.send("/search unwanted");
+    expect((await back.event("search")).events).toEqual([]);
+    expect(events(back, "history").filter((e) => e.room === "@Sam" && e.why === "join")).toEqual([]);
+  });
+
   test("IRC: what came while away arrives as PRIVMSGs with their times and msgids; REDACT <nick> <msgid> takes back one's own, both told", async () => {
     const t = await server(memoryStore(), { irc: true });
     await register(t, "Ana", "Sam");

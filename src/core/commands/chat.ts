@@ -39,7 +39,7 @@ import { moderationCommands } from "./moderation.ts";
 import { tokenCommands } from "./tokens.ts";
 import { markerCommands } from "./markers.ts";
 import { markerKey, unreadIn } from "../markers.ts";
-import { shownTo } from "../conversations.ts";
+import { shownTo, visibleTo } from "../conversations.ts";
 import { roomCommands } from "./rooms.ts";
 
 /** Lines /history shows when not told how many. */
@@ -200,7 +200,7 @@ const chatCommands = {
         if (!hits) return ctx.reply(storeFailed());
         const events = fitReply(hits.reverse())
           .reverse() // newest first, as many as fit
-          .map((k) => (k.event.type === "private" ? shownTo(k.event, account!, others.get(k.event.room) ?? "?") : k.event));
+          .flatMap((k): HistoryLine[] => (k.event.type !== "private" ? [k.event] : visibleTo(ctx.me, k.event) ? [shownTo(k.event, account!, others.get(k.event.room) ?? "?")] : []));
         ctx.reply({ type: "search", query: queryText(query), events, ts: ctx.now() });
       });
     });
@@ -302,7 +302,7 @@ function historyPlace(ctx: CommandContext, named: string | undefined): Maybe<His
     return then(ctx.hub.conversations.find(ctx.me, named), (talk) =>
       "type" in talk
         ? talk
-        : { key: talk.key, name: `@${talk.other}`, room: false, paging: markerKey(talk.other), stays: true, shown: (k: Kept) => (k.event.type === "private" ? [shownTo(k.event, ctx.me.account!, talk.other)] : []) },
+        : { key: talk.key, name: `@${talk.other}`, room: false, paging: markerKey(talk.other), stays: true, shown: (k: Kept) => (k.event.type === "private" && visibleTo(ctx.me, k.event) ? [shownTo(k.event, ctx.me.account!, talk.other)] : []) },
     );
   }
   const room = named !== undefined ? ctx.hub.room(named) : ctx.device.room;

@@ -12,6 +12,7 @@ import { foldName, hasNameShape } from "../../protocol/names.ts";
 import { addressed, clientTags, lineTags, privmsgLines } from "../../render/irc.ts";
 import { parseMarkerTime } from "../../core/markers.ts";
 import type { IrcCommandHost } from "./commands.ts";
+import { visibleTo } from "../../core/conversations.ts";
 import { ircView } from "./replies.ts";
 
 export const CHATHISTORY_CAP = "draft/chathistory";
@@ -70,7 +71,7 @@ export function chathistoryCommand(c: IrcCommandHost, params: readonly string[])
     const want = playback || sub === "AROUND" ? limit : 2 * limit;
     c.session.after(settled(query(history, place.key, sub, first, second, want)), (read) => {
       if (read === null) return fail("MESSAGE_ERROR", sub, target, "History can't be read right now; try again in a moment");
-      const shown = read.lines.filter((l) => playback || l.event.type !== "topic");
+      const shown = read.lines.filter((l) => (playback || l.event.type !== "topic") && (l.event.type !== "private" || visibleTo(c.session.me, l.event)));
       // Those nearest the bound they were read from: the newest, read backwards.
       const kept = read.back ? shown.slice(-limit) : shown.slice(0, limit);
       c.send(batch(c, "chathistory", target, kept.map((l) => lineOf(c, place, l)).join("")));
