@@ -10,7 +10,7 @@
 //
 // Bounded: every wait has a deadline, every loop a count.
 
-import { connect, type Socket } from "bun";
+import type { Socket } from "bun";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { SqliteFile } from "../src/store/sqlite/file.ts";
 import { DEFAULT_RETENTION } from "../src/store/history.ts";
 import { foldName } from "../src/protocol/names.ts";
-import { cpuSeconds, startServer } from "./shared.ts";
+import { cpuSeconds, openLines, startServer } from "./shared.ts";
 
 const { values: flags } = parseArgs({ options: { messages: { type: "string", default: "20000" }, runs: { type: "string", default: "3" }, write: { type: "boolean", default: false } } });
 const MESSAGES = Number(flags.messages);
@@ -28,25 +28,12 @@ const DEADLINE_MS = 120_000;
 /** A JSON connection logged in to `name`: counts what it is sent of one type. */
 async function login(port: number, name: string): Promise<{ socket: Socket; count(type: string): number; wait(type: string, n: number): Promise<boolean> }> {
   const counts = new Map<string, number>();
-  let buffer = "";
   let wake: (() => void) | undefined;
-  const socket = await connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, data) {
-        buffer += data.toString();
-        let at: number;
-        while ((at = buffer.indexOf("\n")) >= 0) {
-          const line = buffer.slice(0, at);
-          buffer = buffer.slice(at + 1);
-          const type = /^\{"type":"([a-z-]+)"/.exec(line)?.[1];
-          if (type) counts.set(type, (counts.get(type) ?? 0) + 1);
-          if (type === "history") counts.set("history-lines", (counts.get("history-lines") ?? 0) + (line.match(/"type":"private/g)?.length ?? 0));
-        }
-        wake?.();
-      },
-    },
+  const socket = await openLines(port, (line) => {
+    const type = /^\{"type":"([a-z-]+)"/.exec(line)?.[1];
+    if (type) counts.set(type, (counts.get(type) ?? 0) + 1);
+    if (type === "history") counts.set("history-lines", (counts.get("history-lines") ?? 0) + (line.match(/"type":"private/g)?.length ?? 0));
+    wake?.();
   });
   socket.write(`{"type":"hello","proto":1}\n${name}\ncorrect-horse\n`);
   const client = {

@@ -17,7 +17,6 @@
 // per-address caps are lifted (LOAD_TEST_LIFTS): one machine plays a thousand. Bounded: every wait
 // has a deadline, every loop a count.
 
-import { connect } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,7 +24,7 @@ import { SqliteFile } from "../src/store/sqlite/file.ts";
 import { DEFAULT_RETENTION } from "../src/store/history.ts";
 import { newSession } from "../src/session/secrets.ts";
 import { foldName } from "../src/protocol/names.ts";
-import { percentile, startServer } from "./shared.ts";
+import { openLines, percentile, startServer } from "./shared.ts";
 
 const ROOMS = 50;
 const ROOMS_EACH = 5;
@@ -72,24 +71,9 @@ async function prepare(path: string, users: number, sessions: number, rooms: boo
 /** A bystander on bunchat's port, asking /ping every 20 ms until stopped: its round trips. */
 async function bystander(port: number): Promise<{ stop(): Promise<number[]> }> {
   const pings: number[] = [];
-  let buffer = "";
   let waiting: ((line: string) => void) | undefined;
   let on = true;
-  const socket = await connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(_s, data) {
-        buffer += data.toString();
-        let at: number;
-        while ((at = buffer.indexOf("\n")) >= 0) {
-          const line = buffer.slice(0, at);
-          buffer = buffer.slice(at + 1);
-          waiting?.(line);
-        }
-      },
-    },
-  });
+  const socket = await openLines(port, (line) => waiting?.(line));
   socket.write("bystander\n");
   await Bun.sleep(300);
   const run = (async () => {

@@ -1,6 +1,7 @@
 // What bench/run.ts and its load generator (bench/load.ts) say to each other; and what the bench
 // scripts share (pinning to a core, percentiles, a server on a history file).
 
+import { connect, type Socket } from "bun";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { LOAD_TEST_LIFTS } from "../src/flags.ts";
@@ -132,4 +133,30 @@ export async function cpuSeconds(pid: number): Promise<number> {
     ns += Number(stat.split(" ")[0]);
   }
   return ns / 1e9;
+}
+
+/**
+ * A connection to bunchat's port, line by line: each line to `onLine`; a JSON client's pings
+ * answered (as the bundled client does), so that a long run is not closed for silence.
+ */
+export function openLines(port: number, onLine: (line: string) => void, closed: () => void = () => {}): Promise<Socket> {
+  let buffer = "";
+  return connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data(socket, data) {
+        buffer += data.toString();
+        let at: number;
+        while ((at = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, at);
+          buffer = buffer.slice(at + 1);
+          if (line === '{"type":"ping"}') socket.write("\n");
+          else onLine(line);
+        }
+      },
+      close: closed,
+      error: closed,
+    },
+  });
 }

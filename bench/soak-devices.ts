@@ -15,7 +15,7 @@
 //
 // Bounded: every wait has a deadline, every loop a count.
 
-import { connect, type Socket } from "bun";
+import type { Socket } from "bun";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +23,7 @@ import { parseArgs } from "node:util";
 import { SqliteFile } from "../src/store/sqlite/file.ts";
 import { DEFAULT_RETENTION } from "../src/store/history.ts";
 import { foldName } from "../src/protocol/names.ts";
-import { startServer } from "./shared.ts";
+import { openLines, startServer } from "./shared.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -54,30 +54,13 @@ const [USERS, SECONDS, RATE, DROP_MS] = [whole("users"), whole("seconds"), whole
 const ROOMS = ["#lobby", "#dev", "#ops"];
 const TALKERS = 3;
 const DEADLINE_MS = 30_000;
+const TRACE = 200;
 
 type Event = { type: string; [key: string]: unknown };
 
-/** A JSON connection to bunchat's port: its events, one at a time, to `on`; the server's pings answered, as the client does. */
-async function open(port: number, on: (e: Event) => void, closed: () => void): Promise<Socket> {
-  let buffer = "";
-  return connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data(socket, data) {
-        buffer += data.toString();
-        let at: number;
-        while ((at = buffer.indexOf("\n")) >= 0) {
-          const line = buffer.slice(0, at);
-          buffer = buffer.slice(at + 1);
-          if (line === '{"type":"ping"}') socket.write("\n");
-          else if (line.startsWith("{")) on(JSON.parse(line) as Event);
-        }
-      },
-      close: closed,
-      error: closed,
-    },
-  });
+/** A JSON connection to bunchat's port: its events, one at a time, to `on`. */
+function open(port: number, on: (e: Event) => void, closed: () => void): Promise<Socket> {
+  return openLines(port, (line) => line.startsWith("{") && on(JSON.parse(line) as Event), closed);
 }
 
 /** Ids by room: what one device was sent, and how many came twice. */
@@ -102,6 +85,15 @@ class Device {
   socket: Socket | undefined;
   connected = false;
   reconnects = 0;
+  /** What happened to it lately (the last TRACE entries): told for a device that missed lines, with SOAK_DEBUG set. */
+  private readonly traced: string[] = [];
+  trace(entry: string): void {
+    this.traced.push(entry);
+    if (this.traced.length > TRACE) this.traced.shift();
+  }
+  get traceText(): string {
+    return this.traced.join("\n");
+  }
   /** An answer to `/history … after` is being waited for in each of these rooms: live lines wait too, so that order holds. */
   private readonly resuming = new Set<string>();
   private readonly held = new Map<string, Event[]>();
@@ -127,6 +119,7 @@ class Device {
     switch (e.type) {
       case "welcome": {
         this.connected = true;
+        this.trace(`welcome rooms=${JSON.stringify(e.rooms)} newest=${JSON.stringify([...this.got.newest])} resume=${resume}`);
         const rooms = (e.rooms as string[]) ?? [];
         for (const room of ROOMS) {
           if (!rooms.includes(room)) this.socket!.write(`/join ${room}\n`);
@@ -151,6 +144,8 @@ class Device {
       case "history": {
         if (e.after === undefined) return; // a replay on joining: what it holds, we had or will be answered
         const room = e.room as string;
+        const evs = e.events as Event[];
+        this.trace(`answer ${room} after ${String(e.after)}: ${evs.length} lines ${String(evs[0]?.id)}..${String(evs.at(-1)?.id)} more=${String(e.more)} held=${this.held.get(room)?.length ?? 0}`);
         for (const line of e.events as Event[]) if (line.type === "public") this.got.add(room, line.id);
         const events = e.events as Event[];
         if (e.more === true && events.length > 0) return void this.socket!.write(`/history ${room} after ${String(events[events.length - 1]!.id)}\n`);
@@ -167,6 +162,7 @@ class Device {
   }
 
   drop(): void {
+    this.trace(`drop newest=${JSON.stringify([...this.got.newest])}`);
     this.connected = false;
     this.socket?.terminate();
   }
@@ -255,7 +251,7 @@ try {
       for (const id of want) {
         if (have.has(id)) continue;
         missed++;
-        if (process.env.SOAK_DEBUG) console.error(`missed ${room} ${id} by ${d.user} (reconnects ${d.reconnects}, connected ${d.connected}, newest ${d.got.newest.get(room)})`);
+        if (process.env.SOAK_DEBUG && missed === 1) console.error(`missed ${room} ${id} by ${d.user} (reconnects ${d.reconnects}, connected ${d.connected}, newest ${d.got.newest.get(room)})\n${d.traceText}`);
       }
     }
   }

@@ -45,6 +45,11 @@ export interface Device {
   note?(note: MemberNote): void;
   /** Sequence number of the newest bytes it holds for this turn (replies, earlier broadcasts); 0 if none. */
   readonly lastHeldSeq: number;
+  /**
+   * Sequence number when it became one of its member's connections: what its rooms said before
+   * (earlier in the same turn) is not its own, and would come before its welcome.
+   */
+  readonly attachedSeq: number;
   /** Bytes to write in the order given (`seq`: where they belong in the order of everything sent). */
   deliver(bytes: Uint8Array, seq?: number): void;
   /** Several parts sent earlier in this turn, each with its place in the order. */
@@ -373,9 +378,12 @@ export class Room {
     if (from === batch.size) return;
     for (const device of member.devices) {
       const view = viewOf(device, this);
+      // A device attached since the batch began: those after it only.
+      const since = device.attachedSeq > joinedSeq ? batch.after(device.attachedSeq) : from;
+      if (since === batch.size) continue;
       // In another room too: a leave of the chat it heard there is not told again here.
-      const own = member.rooms.length > 1 ? batch.partsWithout(from, view, member.rooms) : undefined;
-      const { parts, seqs } = own ?? batch.partsFrom(from, view);
+      const own = member.rooms.length > 1 ? batch.partsWithout(since, view, member.rooms) : undefined;
+      const { parts, seqs } = own ?? batch.partsFrom(since, view);
       if (parts.length > 0) device.deliverTurn(parts, seqs);
     }
   }
@@ -429,7 +437,7 @@ export class Room {
         const j = (joined[view] ??= joinTurn(turn, view));
         if (interleaved && member.rooms.length > 1) this.handOutTo(member, device, turn);
         // What a connection already holds from before this turn's first broadcast can simply come first.
-        else if (joinedSeq > first || device.lastHeldSeq > first || senders?.has(device) || ignoresAny(member, turn)) {
+        else if (joinedSeq > first || device.attachedSeq > first || device.lastHeldSeq > first || senders?.has(device) || ignoresAny(member, turn)) {
           this.handOutTo(member, device, turn, j);
         }
         else device.deliver(j.bytes, last);
@@ -443,7 +451,7 @@ export class Room {
    * before and after its own lines: two slices).
    */
   private handOutTo(member: Member, device: Device, turn: Broadcast[], joined?: Joined): void {
-    const joinedSeq = this.members.get(member) ?? 0;
+    const joinedSeq = Math.max(this.members.get(member) ?? 0, device.attachedSeq);
     const view = viewOf(device, this);
     const parts: Uint8Array[] = [];
     const seqs: number[] = [];

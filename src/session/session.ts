@@ -302,6 +302,9 @@ export class Session
       .catch((err) => this.log(`! ${this.peer}: ${(err as Error).message}`)); // a bug here must not stop the server
   }
 
+  /** Device: when it became one of its member's connections (0 until then). */
+  attachedSeq = 0;
+
   get lastHeldSeq(): number {
     return this.outbox.lastHeldSeq;
   }
@@ -728,6 +731,7 @@ export class Session
         holder.awayWhileGone = false;
         this.hub.setAway(holder, undefined);
       }
+      this.attachedSeq = this.hub.turns.nextSeq(); // what its rooms said before this is not its own
       holder.attach(this);
     } else {
       member = new Person(name, this.now());

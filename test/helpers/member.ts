@@ -28,6 +28,7 @@ export function member(name: string, mode: Mode = "text"): RecordingMember {
     devices: [],
     rooms: [],
     room: undefined,
+    attachedSeq: 0,
     get lastHeldSeq() {
       return got.length === 0 ? 0 : seqs[Math.min(seqs.length, got.length) - 1]!;
     },

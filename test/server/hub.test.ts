@@ -6,7 +6,7 @@ import { Turns } from "../../src/core/turns.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
 import { foldName } from "../../src/protocol/names.ts";
 import { Hub, type HubOptions } from "../../src/core/hub.ts";
-import type { Member, Room } from "../../src/core/room.ts";
+import type { Device, Member, Room } from "../../src/core/room.ts";
 import { fakeClock } from "../helpers/clock.ts";
 import { member, type RecordingMember } from "../helpers/member.ts";
 
@@ -395,3 +395,23 @@ describe("Hub: delivery in a turn", () => {
     expect(gone.lines()).toEqual(["X: before"]);
   });
 });
+
+describe("Hub: devices", () => {
+  test("a device attached during a turn gets none of what its rooms said before it in that turn (it would come before its welcome)", () => {
+    const { hub, enter, say, turn } = makeHub();
+    const ana = enter(member("Ana"));
+    const sam = enter(member("Sam"));
+    turn();
+    ana.got.length = 0;
+    say(sam, "before the second device");
+    // Another connection of Ana's, attached as a session attaches: with the sequence number of that moment.
+    const second = Object.assign(member("Ana-device-2"), { attachedSeq: hub.turns.nextSeq() });
+    second.room = ana.room;
+    (ana.devices as Device[]).push(second);
+    say(sam, "after it came");
+    turn();
+    expect(second.lines()).toEqual(["Sam: after it came"]);
+    expect(ana.lines()).toEqual(["Sam: before the second device", "Sam: after it came"]);
+  });
+});
+
