@@ -83,10 +83,10 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** The server on the history file `path` (from source), on core 0, with the load-test lifts and `args`; once it says where it listens. */
-export async function startServer(path: string, args: string[] = []): Promise<Running> {
+/** The server on the history file `path` (none: a cluster node, `--redis` in `args`), from source, on core 0, with the load-test lifts and `args`; once it says where it listens. */
+export async function startServer(path: string | undefined, args: string[] = []): Promise<Running> {
   const proc = Bun.spawn(
-    [...pin(0), process.execPath, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", "0", "--http-port", "0", "--db", path,
+    [...pin(0), process.execPath, join(ROOT, "server.ts"), "--host", "127.0.0.1", "--port", "0", "--http-port", "0", ...(path === undefined ? [] : ["--db", path]),
       "--flood-rate", "0", ...LOAD_TEST_LIFTS, "--max-clients", "30000", ...args],
     { stdout: "pipe", stderr: "inherit" },
   );
