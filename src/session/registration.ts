@@ -201,7 +201,8 @@ export class Registration {
     if (!check.ok) return this.refuseName(error("name-invalid", check.reason), true);
     const { hub } = this.host;
     // Online already: taken, unless it is a registered user's (another device of theirs logs in to it).
-    if (!mayJoinAgain(hub.find(check.name), check.name)) return this.refuseName(this.host.nameTaken(check.name), true);
+    const holder = hub.find(check.name);
+    if (!mayJoinAgain(holder, check.name)) return this.refuseName(onAnotherNode(holder, check.name) ?? this.host.nameTaken(check.name), true);
     const name = check.name;
     nameStanding(this.host, name, (standing) => {
       if ("ban" in standing) return this.host.kick(error("banned", bannedText(standing.ban)), "disconnected");
@@ -290,6 +291,15 @@ export class Registration {
  */
 export function mayJoinAgain(holder: Member | undefined, name: string): boolean {
   return holder === undefined || (holder.node === undefined && holder.account !== undefined && holder.account === foldName(name));
+}
+
+/**
+ * A registered name online on another node of the cluster: another device of it is refused there
+ * with the reason (a user's devices are on one node for now); undefined for any other holder.
+ */
+export function onAnotherNode(holder: Member | undefined, name: string): ErrorEvent | undefined {
+  if (holder?.node === undefined || holder.account === undefined || holder.account !== foldName(name)) return undefined;
+  return error("name-taken", `${holder.name} is online on another server of this cluster: connect to that one for another device of it (one name's devices share a server for now).`);
 }
 
 /** Why a banned name or network is refused: until when, by whom, why. */

@@ -30,6 +30,18 @@ describe("registered names in a cluster", () => {
     await p.seen("-- Sam is a registered name, online.");
   });
 
+  test("a registered name online on one node: another device of it on another node is refused with the reason (devices share a server for now)", async () => {
+    const redis = await testRedis();
+    const [a, b] = [await node(redis.url, "a"), await node(redis.url, "b")];
+    const sam = await a.join("Sam");
+    sam.send("/register correct-horse");
+    await sam.seen(/^-- Sam is registered/);
+    await until(() => b.server.hub.find("Sam")?.account !== undefined); // b knows Sam is a registered user of a
+    const p = await b.connect();
+    p.send("Sam");
+    await p.seen(/^! Sam is online on another server of this cluster: connect to that one for another device of it/);
+  });
+
   test("lines sent right behind a name wait for the join's Redis answers (bans and account, history, the claim), then are said", async () => {
     const redis = await testRedis();
     const a = await node(redis.url, "a");

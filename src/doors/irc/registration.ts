@@ -10,7 +10,7 @@ import { LIMITS } from "../../protocol/limits.ts";
 import { checkName, foldName } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { PeerUser } from "../../session/adapter.ts";
-import { bannedText, botNameError, type Login, loginOf, mayJoinAgain, nameStanding, verifyLogin } from "../../session/registration.ts";
+import { bannedText, botNameError, type Login, loginOf, mayJoinAgain, nameStanding, onAnotherNode, verifyLogin } from "../../session/registration.ts";
 import type { Session } from "../../session/session.ts";
 import { flat, ircView, type IrcReplies } from "./replies.ts";
 
@@ -155,7 +155,8 @@ export class IrcRegistration {
     const name = this.saslLogin?.name ?? this.wantedNick;
     const check = checkName(name);
     if (!check.ok) return this.refuseNick(name, N.ERR_ERRONEUSNICKNAME, check.reason);
-    if (!mayJoinAgain(this.c.hub.find(check.name), check.name)) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, "Nickname is already in use");
+    const holder = this.c.hub.find(check.name);
+    if (!mayJoinAgain(holder, check.name)) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, onAnotherNode(holder, check.name)?.message ?? "Nickname is already in use");
     this.checking = true;
     nameStanding(this.c.session, check.name, (standing) => {
       if ("ban" in standing) return this.c.session.kick(error("banned", bannedText(standing.ban)), "disconnected");
