@@ -312,7 +312,7 @@ ${DEVICE_USERS}, not 10,000: this machine lets one process hold 20,000 sockets, 
 
 ${table(devices.rows)}
 ${notIn(devices.failures)}
-One server only: a registered user's devices are on one node of a cluster (another node refuses a second one).
+Measured on one server. In a cluster a user's devices are on its server: one that signs in on another is passed through to it (src/doors/pipes.ts).
 `;
 await Bun.write(join(import.meta.dir, "DEVICES.md"), md);
 console.log(md);

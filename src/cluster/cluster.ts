@@ -19,9 +19,9 @@ import type { RelayEvent } from "../core/bus.ts";
 import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/room.ts";
 import { type ConnectionHost, openClients, RedisConnection } from "./connection.ts";
-import { carriedPrivately } from "./envelope.ts";
+import { carriedPrivately, type PipeEvent } from "./envelope.ts";
 import { diagnose, redact } from "./diagnose.ts";
-import { type ClusterStats, entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
+import { type ClusterStats, entryOf, Moderation, type NodeBus, type PipeHandler, RemoteRoster, type RosterHost } from "./roster.ts";
 import {
   isNodeId,
   type ClusterEvent,
@@ -374,6 +374,24 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
   /** A node is gone: its sequence with it, unless it restarted (its new boot is tracked already). */
   gone(node: string, restarted: boolean): void {
     if (!restarted) this.sequences.forget(node);
+    this.pipes?.gone(node);
+  }
+
+  private pipes: PipeHandler | undefined;
+
+  sendPipe(event: PipeEvent): boolean {
+    if (this.redis.state !== "up") return false;
+    this.out.queue(event);
+    return true;
+  }
+
+  onPipes(handler: PipeHandler): void {
+    this.pipes = handler;
+  }
+
+  /** RosterHost: a piped device's event for this node. */
+  pipe(event: PipeEvent): void {
+    this.pipes?.event(event);
   }
 
   /** Heard of `node` now (an envelope, a snapshot, a heartbeat list). */

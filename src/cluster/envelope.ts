@@ -17,6 +17,7 @@ export type ClusterEvent =
   | { type: "away-state"; name: string; reason: string | null }
   /** `name` logged in to the account with this key (null: it is a guest now, after /unregister). */
   | { type: "account"; name: string; account: string | null }
+  | PipeEvent
   /**
    * A private message or an invite for `to`, a user of `node` (only that node applies it); or an
    * edit or delete of a line of their kept conversation with the sender (its `room`: "@" and the sender's name).
@@ -237,6 +238,8 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
         ? { type: "pm", to: v.to, node: v.node, event: { type: "private", id: e.id, from: e.from, text: e.text, ts: e.ts, ...(isText(e.tags, 4096) ? { tags: e.tags } : {}) } }
         : undefined;
     }
+    case "pipe":
+      return pipeEvent(v);
     case "undelivered":
       return isNodeId(v.node) && hasNameShape(v.from) && hasNameShape(v.to)
         ? { type: "undelivered", node: v.node, from: v.from, to: v.to, ...(v.invite === true ? { invite: true as const } : {}) }
@@ -389,4 +392,44 @@ const KICK_MESSAGE_MAX = LIMITS.reasonMaxLength + LIMITS.nameMaxLength + 8;
 /** Whether `event` goes to one user of another node in a "pm": a private message, an invite, a change to a line of a kept conversation. */
 export function carriedPrivately(event: ServerEvent): event is Extract<ClusterEvent, { type: "pm" }>["event"] {
   return event.type === "private" || event.type === "invite" || ((event.type === "edit" || event.type === "delete") && event.room.startsWith("@"));
+}
+
+/**
+ * A connection to node `from` that is a device of a registered user of `node` (doors/pipes.ts):
+ * `open` (its mode, door and address, and the name it chose, or the page's `/resume <token>`: that
+ * node asks its password, or signs the session in, and runs it as another device of the user), a `line` it typed, bytes `out` to it (text), `close`. Only
+ * `node` applies it; `pipe` names it on `from`.
+ */
+export interface PipeEvent {
+  type: "pipe";
+  node: string;
+  from: string;
+  pipe: string;
+  op: "open" | "line" | "out" | "close";
+  text?: string;
+  mode?: "text" | "json";
+  door?: "tcp" | "web";
+  address?: string;
+}
+
+/** What one pipe event's text holds at most: a line a client may send, or bytes one answer may be (a history's 256 KiB, escaped). */
+const PIPE_TEXT_MAX = 1024 * 1024;
+
+function pipeEvent(v: Record<string, unknown>): PipeEvent | undefined {
+  if (!isNodeId(v.node) || !isNodeId(v.from) || typeof v.pipe !== "string" || !/^[A-Za-z0-9]{1,32}$/.test(v.pipe)) return undefined;
+  const base = { type: "pipe" as const, node: v.node, from: v.from, pipe: v.pipe };
+  switch (v.op) {
+    case "open":
+      // `text`: the name chosen, or the page's "/resume <token>".
+      return (v.mode === "text" || v.mode === "json") && (v.door === "tcp" || v.door === "web") && isText(v.address, 64) && isText(v.text, 200)
+        ? { ...base, op: "open", mode: v.mode, door: v.door, address: v.address, text: v.text }
+        : undefined;
+    case "line":
+    case "out":
+      return isText(v.text, PIPE_TEXT_MAX) ? { ...base, op: v.op, text: v.text } : undefined;
+    case "close":
+      return { ...base, op: "close" };
+    default:
+      return undefined;
+  }
 }

@@ -9,8 +9,8 @@ import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/room.ts";
 import type { RelayEvent } from "../core/bus.ts";
 import type { ServerEvent } from "../protocol/events.ts";
-import { carriedPrivately, type ClusterEvent, type RosterEntry } from "./envelope.ts";
-import { entryOf, Moderation, type NodeBus, RemoteRoster, type RosterHost } from "./roster.ts";
+import { carriedPrivately, type ClusterEvent, type PipeEvent, type RosterEntry } from "./envelope.ts";
+import { entryOf, Moderation, type NodeBus, type PipeHandler, RemoteRoster, type RosterHost } from "./roster.ts";
 
 /** The servers of one process that share a chat, and who holds which name (Redis's name claims). */
 export class MemoryNetwork {
@@ -120,6 +120,22 @@ export class MemoryBus extends Moderation implements NodeBus, RosterHost {
 
   send(event: ClusterEvent): void {
     this.queue(event);
+  }
+
+  private pipes: PipeHandler | undefined;
+
+  sendPipe(event: PipeEvent): boolean {
+    if (!this.network.nodes.has(event.node)) return false;
+    this.queue(event);
+    return true;
+  }
+
+  onPipes(handler: PipeHandler): void {
+    this.pipes = handler;
+  }
+
+  pipe(event: PipeEvent): void {
+    this.pipes?.event(event);
   }
 
   gone(): void {}

@@ -8,7 +8,7 @@ import { foldName } from "../protocol/names.ts";
 import type { Bus } from "../core/bus.ts";
 import type { Hub } from "../core/hub.ts";
 import { type Member, NO_DEVICES, type Room } from "../core/room.ts";
-import type { ClusterEvent, RosterEntry } from "./envelope.ts";
+import type { ClusterEvent, PipeEvent, RosterEntry } from "./envelope.ts";
 import type { RolesNews, RoomRoles } from "../store/rooms.ts";
 
 /** What a Redis node counts of its traffic with the others (/metrics). */
@@ -37,6 +37,10 @@ export interface NodeBus extends Bus {
   summary(): string;
   /** Whether the other nodes can be reached (Redis is up): /healthz says 503 while not. */
   readonly connected: boolean;
+  /** A piped device's event to another node; false if it can't be reached now. */
+  sendPipe(event: PipeEvent): boolean;
+  /** Where the piped devices' events for this node go (the server's doors). */
+  onPipes(handler: PipeHandler): void;
   /** Envelopes sent, received, missed and repeated, for /metrics (Redis only). */
   readonly stats?: ClusterStats;
 }
@@ -109,6 +113,14 @@ export interface RosterHost {
   touch(node: string): void;
   /** A user here holds a name another node was granted by Redis: the next heartbeat sorts it out. */
   conflict(): void;
+  /** A piped device's event for this node (doors/pipes.ts). */
+  pipe(event: PipeEvent): void;
+}
+
+/** What carries piped devices: the server's doors/pipes.ts, told what comes for this node and which nodes go. */
+export interface PipeHandler {
+  event(event: PipeEvent): void;
+  gone(node: string): void;
 }
 
 export class RemoteRoster {
@@ -304,6 +316,9 @@ export class RemoteRoster {
       case "bans":
         hub.rules.bansChanged(false);
         return;
+      case "pipe":
+        if (event.node === this.host.node) this.host.pipe(event); // a device piped between two nodes: only its ends apply it
+        return;
       case "undelivered": {
         const from = event.node === this.host.node ? hub.find(event.from) : undefined;
         if (!from || from.node !== undefined) return;
@@ -326,8 +341,9 @@ export class RemoteRoster {
         return;
       case "gone": {
         const restarted = event.reason === "server-restarted";
-        if (this.forget(event.node, restarted ? "server-restarted" : "server-lost") === 0) return;
-        this.host.gone(event.node, restarted);
+        const left = this.forget(event.node, restarted ? "server-restarted" : "server-lost");
+        this.host.gone(event.node, restarted); // its connections piped here go too, users of its own or not
+        if (left === 0) return;
         const what = restarted ? "was restarted" : "stopped answering";
         const by = node === this.host.node ? " (announced from here)" : "";
         this.host.log(`cluster: node ${event.node} ${what}; ${event.names.length} user(s) left with it${by}`);

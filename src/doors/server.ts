@@ -16,6 +16,7 @@ import type { Hub } from "../core/hub.ts";
 import { Session } from "../session/session.ts";
 import { ircAdapter } from "./irc/door.ts";
 import { native } from "../session/native.ts";
+import { Pipes } from "./pipes.ts";
 import type { HttpRoutes, WebPeer } from "./web/connection.ts";
 import { startWeb } from "./web/door.ts";
 import { Api } from "./web/api.ts";
@@ -115,6 +116,25 @@ export function startServer(options: ServerOptions): ChatServer {
   // Connections over TLS (bunchat's port with --tls-cert, or the IRC TLS port) need no warning that a password travels in the clear.
   const tlsEnv = { ...env, tls: true };
   const sessions = new Set<Session>();
+  // Connections of other nodes piped here, to a user of this node (doors/pipes.ts): sessions of
+  // this server (swept, stopped with it), not counted at its door (the node they came to did).
+  // No server password asked again: that node asked it.
+  const pipes = bus
+    ? new Pipes(bus, {
+        session: (address, door, out) => {
+          const session = new Session({ ...env, checkPassword: undefined, pipes: undefined }, out, address, 0, door, native);
+          sessions.add(session);
+          return session;
+        },
+        released: (session) => {
+          session.closed();
+          sessions.delete(session);
+          if (sessions.size === 0) allClosed?.();
+        },
+        log: options.log,
+      })
+    : undefined;
+  if (pipes) for (const e of [env, tlsEnv]) Object.assign(e, { pipes });
   /** The web door's connections that are not sessions: plain HTTP requests, counted like any connection. */
   const webPeers = new Set<WebPeer>();
   /** The caps every door shares: connections in all, per address, per network, new ones a second. */
@@ -359,6 +379,8 @@ export function startServer(options: ServerOptions): ChatServer {
         for (const l of listeners) if (l !== web) l.stop(false);
         options.log(`shutting down: telling ${sessions.size} connection(s)`);
         if (bus) {
+          // Connections piped here from other nodes, and from here to others, are told first, while the cluster carries it.
+          pipes?.stop();
           // Other nodes' users see ours leave; only people here hear that this server is stopping.
           await bus.stop();
           options.log(`cluster: left; ${bus.summary()}`);

@@ -29,6 +29,9 @@ export interface SessionEnv {
   /** Which rooms' lines the log writes (all but a flood's). */
   readonly chatLog: ChatLog;
   readonly clock: Clock;
+  /** In a cluster: connections piped to the node a registered user is on (doors/pipes.ts). */
+  readonly pipes?: Pipes;
 }
 
 export type { Door } from "../protocol/events.ts";
+import type { Pipes } from "../doors/pipes.ts";

@@ -59,6 +59,8 @@ export interface RegistrationHost {
    * devices are all in use).
    */
   joinAs(name: string, replay: Replay | undefined, login: Login | undefined): ErrorEvent | undefined;
+  /** `name` is a registered user of node `node`: this connection is piped there instead (false: it can't be now). */
+  pipeTo(node: string, name: string): boolean;
   log(line: string): void;
   /** Which door it came in by: the page (web) is given a session when it signs in with a password. */
   readonly door: Door;
@@ -202,7 +204,11 @@ export class Registration {
     const { hub } = this.host;
     // Online already: taken, unless it is a registered user's (another device of theirs logs in to it).
     const holder = hub.find(check.name);
-    if (!mayJoinAgain(holder, check.name)) return this.refuseName(onAnotherNode(holder, check.name) ?? this.host.nameTaken(check.name), true);
+    if (!mayJoinAgain(holder, check.name)) {
+      // A registered user of another node: this connection is piped there, another device of it.
+      if (onAnotherNode(holder, check.name) && this.host.pipeTo(holder!.node!, check.name)) return;
+      return this.refuseName(onAnotherNode(holder, check.name) ?? this.host.nameTaken(check.name), true);
+    }
     const name = check.name;
     nameStanding(this.host, name, (standing) => {
       if ("ban" in standing) return this.host.kick(error("banned", bannedText(standing.ban)), "disconnected");
@@ -233,6 +239,9 @@ export class Registration {
       if (session === null) return this.refuseName(error("server-busy", "Sessions can't be checked right now; try again in a moment."));
       const now = this.host.now();
       if (!session || !sessionMatches(session, token) || session.expires <= now) return expired();
+      // Its user is on another node: piped there, which signs it in with the same token.
+      const holder = hub.find(session.account);
+      if (onAnotherNode(holder, session.account) && this.host.pipeTo(holder!.node!, `/resume ${token}`)) return;
       nameStanding(this.host, session.account, (standing) => {
         if ("ban" in standing) return this.host.kick(error("banned", bannedText(standing.ban)), "disconnected");
         if (standing.account === null) return this.refuseName(error("server-busy", "Registered names can't be checked right now; try again in a moment."));
@@ -255,7 +264,10 @@ export class Registration {
     // The default room's past first (from Redis in a cluster), so that the welcome and it come
     // before anything said after the join.
     this.host.after(hub.keeping.replay(hub.lobby), (replay) => {
-      this.host.afterClaim(hub.claim(name), name, (won) => {
+      // Another device of a user here holds its name already (in a cluster, Redis says so): no claim.
+      const holder = hub.find(name);
+      const ours = login !== undefined && holder !== undefined && holder.node === undefined && holder.account === login.key;
+      this.host.afterClaim(ours ? true : hub.claim(name), name, (won) => {
         const refused = won ? this.host.joinAs(name, replay, login) : this.host.nameTaken(name);
         if (!refused) return void (issue && login && this.host.issueSession(login.key));
         this.host.signedInWith = undefined;
@@ -294,12 +306,14 @@ export function mayJoinAgain(holder: Member | undefined, name: string): boolean 
 }
 
 /**
- * A registered name online on another node of the cluster: another device of it is refused there
- * with the reason (a user's devices are on one node for now); undefined for any other holder.
+ * A registered name online on another node of the cluster, when this connection can't be piped
+ * there (an IRC client's, or that node can't be reached now): refused with the reason; undefined
+ * for any other holder.
  */
-export function onAnotherNode(holder: Member | undefined, name: string): ErrorEvent | undefined {
+export function onAnotherNode(holder: Member | undefined, name: string, irc = false): ErrorEvent | undefined {
   if (holder?.node === undefined || holder.account === undefined || holder.account !== foldName(name)) return undefined;
-  return error("name-taken", `${holder.name} is online on another server of this cluster: connect to that one for another device of it (one name's devices share a server for now).`);
+  const why = irc ? "an IRC client connects to that one for another device of it" : "it can't be reached from here right now; try again in a moment";
+  return error("name-taken", `${holder.name} is online on another server of this cluster: ${why}.`);
 }
 
 /** Why a banned name or network is refused: until when, by whom, why. */

@@ -19,6 +19,7 @@ import type { Device, Member, MemberNote, Room } from "../core/room.ts";
 import { Person } from "../core/person.ts";
 import { unreadIn } from "../core/markers.ts";
 import type { Missed } from "../core/conversations.ts";
+import type { Pipe } from "../doors/pipes.ts";
 import { newSession } from "./secrets.ts";
 import { SESSIONS_PER_ACCOUNT } from "../store/sessions.ts";
 import { chain, type Cursor, type Maybe, then } from "../store/history.ts";
@@ -409,6 +410,8 @@ export class Session
 
   /** The socket is closed, for whatever reason. */
   closed(): void {
+    this.pipe?.close();
+    this.pipe = undefined;
     this.leave("disconnected");
     this.stopWaiting();
     this.outbox.discard();
@@ -536,7 +539,36 @@ export class Session
     if (this.inputEnded) this.peerEnded();
   }
 
+  /**
+   * A device of a user of another node (doors/pipes.ts): its lines go there as they come, and what
+   * that node sends it is written here.
+   */
+  private pipe: Pipe | undefined;
+
+  /** RegistrationHost: `name` is a registered user of node `node`: this connection becomes piped there (its password asked there). Whether it could be. */
+  pipeTo(node: string, name: string): boolean {
+    const pipe = this.env.pipes?.open(this, node, name);
+    if (!pipe) return false;
+    this.pipe = pipe;
+    this.phase = "chatting"; // no deadline to register here: the home node has its own
+    return true;
+  }
+
+  /** The home node closed this piped connection (it quit, was put out, or the node went): `why`, if this node must say it. */
+  pipeEnded(why?: string): void {
+    this.pipe = undefined;
+    if (why !== undefined) this.reply({ type: "notice", text: why, ts: this.now() });
+    this.phase = "closed";
+    this.closeAfterFlush();
+  }
+
   private handle(input: Input): void {
+    if (this.pipe) {
+      // Checked here as any line (its length, its bytes), then the home node's.
+      if (input.problem === undefined) this.pipe.line(input.text);
+      else this.reply(input.problem);
+      return;
+    }
     const chatting = this.phase === "chatting";
     const before = this.replied;
     this.charging = chatting;

@@ -37,6 +37,31 @@ describe("the HTTP API in a cluster", () => {
     await p.seen(/^! deploy is a bot's name/);
   });
 
+  test("a page on one node signing in to a registered user of another is piped there: another device of it, in its rooms", async () => {
+    const redis = await testRedis();
+    const a = await testNode(redis.url, "a", { http: true });
+    const b = await testNode(redis.url, "b", { http: true });
+    const home = await loggedIn(a, "Sam", "json");
+    await until(() => b.server.hub.find("Sam")?.account !== undefined);
+    const page = await WsPeer.connect(b.server.httpPort!, "Sam's page on b");
+    page.send("Sam");
+    await page.event("ask-login");
+    page.send("correct-horse");
+    expect(await page.event("welcome")).toMatchObject({ name: "Sam", rooms: ["#lobby"] });
+    page.send("from the page, through b");
+    await home.event("public", (e) => e.text === "from the page, through b" && e.from === "Sam");
+    expect(a.server.hub.find("Sam")?.devices.map((d) => d.door)).toEqual(["tcp", "web"]);
+    // The page was given a session (by a, through the pipe): reloaded on b, it signs in with it, no password.
+    const { token } = await page.event("session");
+    page.close();
+    await until(() => a.server.hub.find("Sam")?.devices.length === 1);
+    const reloaded = await WsPeer.connect(b.server.httpPort!, "Sam's page on b, reloaded");
+    await reloaded.event("ask-name");
+    reloaded.send(`/resume ${token}`);
+    expect(await reloaded.event("welcome")).toMatchObject({ name: "Sam" });
+    expect(a.server.hub.find("Sam")?.devices).toHaveLength(2);
+  });
+
   test("/healthz: 503 while the node has lost Redis, 200 once it is back", async () => {
     const redis = await testRedis();
     const a = await testNode(redis.url, "a", { http: true });

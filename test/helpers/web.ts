@@ -46,6 +46,11 @@ export class WsPeer extends LineReader {
     return p;
   }
 
+  /** Closes it, as a reload or a closed tab does. */
+  close(): void {
+    this.ws.close();
+  }
+
   send(line: string): void {
     this.ws.send(line);
   }

@@ -156,7 +156,7 @@ export class IrcRegistration {
     const check = checkName(name);
     if (!check.ok) return this.refuseNick(name, N.ERR_ERRONEUSNICKNAME, check.reason);
     const holder = this.c.hub.find(check.name);
-    if (!mayJoinAgain(holder, check.name)) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, onAnotherNode(holder, check.name)?.message ?? "Nickname is already in use");
+    if (!mayJoinAgain(holder, check.name)) return this.refuseNick(name, N.ERR_NICKNAMEINUSE, onAnotherNode(holder, check.name, true)?.message ?? "Nickname is already in use");
     this.checking = true;
     nameStanding(this.c.session, check.name, (standing) => {
       if ("ban" in standing) return this.c.session.kick(error("banned", bannedText(standing.ban)), "disconnected");
