@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { testRedis } from "../helpers/redis.ts";
 import { until } from "../helpers/until.ts";
 import { testNode } from "../helpers/server.ts";
-import { loggedIn } from "../helpers/accounts.ts";
+import { loggedIn, logIn } from "../helpers/accounts.ts";
 import { accountBehaviour } from "../store/accounts.case.ts";
 
 const node = testNode;
@@ -86,6 +86,14 @@ describe("registered names in a cluster", () => {
     await a.server.shutdown(); // a stops: the piped device is told, as a's own are, and closed
     await again.event("shutdown");
     await again.closed();
+  });
+
+  test("a second device on the same node of a cluster: its name is its user's already (no claim to lose to itself)", async () => {
+    const redis = await testRedis();
+    const a = await node(redis.url, "a");
+    await loggedIn(a, "Sam", "json");
+    await logIn(a, "Sam", "json"); // welcomed (it waits for that), not refused as a name taken
+    expect(a.server.hub.find("Sam")?.devices).toHaveLength(2);
   });
 
   test("an IRC client choosing a registered name online on another node is refused with the reason (IRC devices are not piped)", async () => {
