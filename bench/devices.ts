@@ -24,12 +24,8 @@ import { SqliteFile } from "../src/store/sqlite/file.ts";
 import { DEFAULT_RETENTION } from "../src/store/history.ts";
 import { newSession } from "../src/session/secrets.ts";
 import { foldName } from "../src/protocol/names.ts";
-import { openLines, percentile, pin, startServer } from "./shared.ts";
+import { fillRedis, openLines, percentile, pin, startServer } from "./shared.ts";
 import { startRedis } from "./redis.ts";
-import { Cluster } from "../src/cluster/cluster.ts";
-import { Hub } from "../src/core/hub.ts";
-import { RedisHistory } from "../src/store/redis/history.ts";
-import { RedisAccounts, RedisMarkers, RedisSessions } from "../src/store/redis/records.ts";
 
 const ROOMS = 50;
 const ROOMS_EACH = 5;
@@ -206,28 +202,25 @@ async function catchUp(dir: string, redis?: string): Promise<{ rows: string[][];
  * the stores a node uses (a node of the script's own, joined just for this, then gone): the tokens.
  */
 async function prepareRedis(url: string): Promise<string[][]> {
-  const cluster = await Cluster.connect({ url, nodeId: "loader", log: () => {} });
-  const history = new RedisHistory(cluster, DEFAULT_RETENTION);
-  await cluster.join(new Hub({ clustered: true, bus: cluster, history }));
-  const [accounts, sessions, markers] = [new RedisAccounts(cluster), new RedisSessions(cluster), new RedisMarkers(cluster)];
-  const hash = await Bun.password.hash("correct-horse", { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
   const tokens: string[][] = [];
-  for (let u = 0; u < CATCH_UP_USERS; u++) {
-    const key = foldName(name(u));
-    const made = newSession(key, Date.now());
-    await Promise.all([accounts.put(key, { name: name(u), hash, created: markerAt }), sessions.put(made.record), ...roomsOf(u).map((r) => markers.set(key, r, markerAt))]);
-    tokens.push([made.text]);
-  }
-  for (let i = 0; i < MISSED_PER_ROOM; i++) {
-    for (let r = 0; r < ROOMS; r++) {
-      history.keep({ type: "public", id: history.nextId(), room: room(r), from: "deploy", text: `line ${i} of ${room(r)}: the build is green`, ts: markerAt + 1000 + i, bot: true });
+  await fillRedis(url, async ({ history, accounts, sessions, markers }) => {
+    const hash = await Bun.password.hash("correct-horse", { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
+    for (let u = 0; u < CATCH_UP_USERS; u++) {
+      const key = foldName(name(u));
+      const made = newSession(key, Date.now());
+      await Promise.all([accounts.put(key, { name: name(u), hash, created: markerAt }), sessions.put(made.record), ...roomsOf(u).map((r) => markers.set(key, r, markerAt))]);
+      tokens.push([made.text]);
     }
-    await Bun.sleep(5); // a turn each: the node's script writes them
-  }
-  for (let r = 0; r < ROOMS; r++) {
-    for (let tries = 0; tries < 200 && (await history.recent(room(r), MISSED_PER_ROOM)).length < MISSED_PER_ROOM; tries++) await Bun.sleep(25);
-  }
-  await cluster.stop();
+    for (let i = 0; i < MISSED_PER_ROOM; i++) {
+      for (let r = 0; r < ROOMS; r++) {
+        history.keep({ type: "public", id: history.nextId(), room: room(r), from: "deploy", text: `line ${i} of ${room(r)}: the build is green`, ts: markerAt + 1000 + i, bot: true });
+      }
+      await Bun.sleep(5); // a turn each: the node's script writes them
+    }
+    for (let r = 0; r < ROOMS; r++) {
+      for (let tries = 0; tries < 200 && (await history.recent(room(r), MISSED_PER_ROOM)).length < MISSED_PER_ROOM; tries++) await Bun.sleep(25);
+    }
+  });
   return tokens;
 }
 

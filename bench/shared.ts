@@ -5,6 +5,11 @@ import { connect, type Socket } from "bun";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { LOAD_TEST_LIFTS } from "../src/flags.ts";
+import { Cluster } from "../src/cluster/cluster.ts";
+import { Hub } from "../src/core/hub.ts";
+import { DEFAULT_RETENTION } from "../src/store/history.ts";
+import { RedisHistory } from "../src/store/redis/history.ts";
+import { RedisAccounts, RedisMarkers, RedisSessions } from "../src/store/redis/records.ts";
 
 const ROOT = join(import.meta.dir, "..");
 
@@ -159,4 +164,19 @@ export function openLines(port: number, onLine: (line: string) => void, closed: 
       error: closed,
     },
   });
+}
+
+/**
+ * The stores a cluster's nodes share, in the Redis at `url`, written through a node of the bench's
+ * own (joined for this, then gone): `fill` puts what a run starts from.
+ */
+export async function fillRedis(url: string, fill: (stores: { history: RedisHistory; accounts: RedisAccounts; sessions: RedisSessions; markers: RedisMarkers }) => Promise<void>): Promise<void> {
+  const cluster = await Cluster.connect({ url, nodeId: "loader", log: () => {} });
+  const history = new RedisHistory(cluster, DEFAULT_RETENTION);
+  await cluster.join(new Hub({ clustered: true, bus: cluster, history }));
+  try {
+    await fill({ history, accounts: new RedisAccounts(cluster), sessions: new RedisSessions(cluster), markers: new RedisMarkers(cluster) });
+  } finally {
+    await cluster.stop();
+  }
 }

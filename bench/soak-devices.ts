@@ -23,7 +23,9 @@ import { parseArgs } from "node:util";
 import { SqliteFile } from "../src/store/sqlite/file.ts";
 import { DEFAULT_RETENTION } from "../src/store/history.ts";
 import { foldName } from "../src/protocol/names.ts";
-import { openLines, startServer } from "./shared.ts";
+import type { Account } from "../src/store/accounts.ts";
+import { fillRedis, openLines, pin, startServer } from "./shared.ts";
+import { startRedis } from "./redis.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -31,6 +33,7 @@ const { values: flags } = parseArgs({
     seconds: { type: "string", default: "300" },
     rate: { type: "string", default: "30" },
     "drop-ms": { type: "string", default: "500" },
+    nodes: { type: "string", default: "1" },
     write: { type: "boolean", default: false },
     help: { type: "boolean", short: "h" },
   },
@@ -42,6 +45,8 @@ if (flags.help) {
   --seconds  how long the chat and the drops go on
   --rate     lines per second, from the talkers, over the three rooms
   --drop-ms  one device dropped this often (it comes back 0.2-3 s later)
+  --nodes    1, or 2: a cluster through a redis-server of the soak's own; each device connects to
+             either node in turn (one of a user's devices on another node than its user is piped there)
   --write    also write the report to bench/SOAK-DEVICES.md`);
   process.exit(0);
 }
@@ -51,6 +56,7 @@ const whole = (key: "users" | "seconds" | "rate" | "drop-ms") => {
   return n;
 };
 const [USERS, SECONDS, RATE, DROP_MS] = [whole("users"), whole("seconds"), whole("rate"), whole("drop-ms")];
+const NODES = flags.nodes === "2" ? 2 : 1;
 const ROOMS = ["#lobby", "#dev", "#ops"];
 const TALKERS = 3;
 const DEADLINE_MS = 30_000;
@@ -168,20 +174,27 @@ class Device {
   }
 }
 
-/** `count` users registered in a new history file, half of them always on (one hash for all). */
-async function prepare(path: string): Promise<string[]> {
-  const file = new SqliteFile({ path, retention: DEFAULT_RETENTION, status: { paused() {}, resumed() {} } });
+/** `count` users registered (in a new history file, or in Redis for a cluster), half of them always on (one hash for all). */
+async function prepare(path: string, redis: string | undefined): Promise<string[]> {
   const hash = await Bun.password.hash("correct-horse", { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
   const names = Array.from({ length: USERS }, (_, u) => `user${String(u).padStart(3, "0")}`);
-  names.forEach((name, u) => file.accounts.put(foldName(name), { name, hash, created: Date.now(), ...(u % 2 === 0 ? { alwaysOn: true } : {}) }));
+  const account = (name: string, u: number): Account => (u % 2 === 0 ? { name, hash, created: Date.now(), alwaysOn: true } : { name, hash, created: Date.now() });
+  if (redis !== undefined) {
+    await fillRedis(redis, async ({ accounts }) => void (await Promise.all(names.map((name, u) => accounts.put(foldName(name), account(name, u))))));
+    return names;
+  }
+  const file = new SqliteFile({ path, retention: DEFAULT_RETENTION, status: { paused() {}, resumed() {} } });
+  names.forEach((name, u) => file.accounts.put(foldName(name), account(name, u)));
   file.close();
   return names;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "bunchat-soak-devices-"));
 const path = join(dir, "bunchat.sqlite");
-const names = await prepare(path);
-const server = await startServer(path, ["--max-devices", "2"]);
+const redis = NODES === 2 ? await startRedis(pin(1)) : undefined;
+const names = await prepare(path, redis?.url);
+const servers = redis ? await Promise.all(["a", "b"].map((n) => startServer(undefined, ["--max-devices", "2", "--redis", redis.url, "--node-id", n]))) : [await startServer(path, ["--max-devices", "2"])];
+const server = servers[0]!;
 try {
   // The observer (a guest that never drops) in every room: what was said.
   const truth = new Received();
@@ -193,7 +206,8 @@ try {
   observer.write('{"type":"hello","proto":1}\nobserver\n');
   for (let i = 0; i < 500 && !observerUp; i++) await Bun.sleep(10);
   for (const room of ROOMS) observer.write(`/join ${room}\n`);
-  const devices = names.flatMap((n) => [new Device(n, server.port), new Device(n, server.port)]);
+  // A user's two devices on either node in turn (with two nodes: one on each).
+  const devices = names.flatMap((n) => [new Device(n, servers[0]!.port), new Device(n, servers[servers.length - 1]!.port)]);
   for (const d of devices) await d.connect(false);
   const talkers = await Promise.all(
     Array.from({ length: TALKERS }, async (_, t) => {
@@ -260,6 +274,7 @@ try {
     `# Devices dropping and coming back under chat (bun bench/soak-devices.ts, ${new Date().toISOString().slice(0, 10)})`,
     "",
     `${USERS} registered users on 2 devices each (${devices.length} devices, half the users always on), in ${ROOMS.length} rooms; ${TALKERS} talkers at ${RATE} lines/s for ${SECONDS} s;`,
+    ...(NODES === 2 ? ["on two nodes of a cluster (a user's two devices on either node: the one not on its user's node piped there), the talkers and the observer on the first;"] : []),
     `a device dropped every ${DROP_MS} ms, back 0.2-3 s later, resuming with \`/history #room after <id>\`.`,
     "",
     "| measured | |",
@@ -272,12 +287,13 @@ try {
     "",
   ].join("\n");
   console.log(report);
-  if (flags.write) await Bun.write(join(import.meta.dir, "SOAK-DEVICES.md"), report);
+  if (flags.write) await Bun.write(join(import.meta.dir, NODES === 2 ? "SOAK-DEVICES-CLUSTER.md" : "SOAK-DEVICES.md"), report);
   for (const d of devices) d.drop();
   for (const t of talkers) t.terminate();
   observer.terminate();
   if (missed > 0 || twice > 0 || lines === 0) process.exitCode = 1;
 } finally {
-  await server.stop();
+  await Promise.all(servers.map((s) => s.stop()));
+  redis?.proc.kill();
   rmSync(dir, { recursive: true, force: true });
 }
