@@ -18,12 +18,15 @@ export interface Pipe {
   close(): void;
 }
 
+/** How long a piped connection's home node has to answer its opening (its password question) before it is closed. */
+export const PIPE_ANSWER_MS = 10_000;
+
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 export class Pipes implements PipeHandler {
   /** Connections here piped to a user's home node, by pipe id. */
-  private readonly outgoing = new Map<string, { session: Session; node: string }>();
+  private readonly outgoing = new Map<string, { session: Session; node: string; answered: boolean }>();
   /** Sessions here for connections of other nodes, by "<node> <pipe>". */
   private readonly hosted = new Map<string, Session>();
   private next = 0;
@@ -31,7 +34,12 @@ export class Pipes implements PipeHandler {
   constructor(
     private readonly bus: NodeBus,
     /** A session here for a connection of another node, writing to `out`. */
-    private readonly host: { session(address: string, door: Door, out: Writable): Session; released(session: Session): void; log(line: string): void },
+    private readonly host: {
+      session(address: string, door: Door, out: Writable): Session;
+      released(session: Session): void;
+      log(line: string): void;
+      later(ms: number, f: () => void): { cancel(): void };
+    },
   ) {
     bus.onPipes(this);
   }
@@ -41,8 +49,16 @@ export class Pipes implements PipeHandler {
     const pipe = `${Date.now().toString(36)}${(this.next++).toString(36)}`;
     const opened = this.bus.sendPipe({ type: "pipe", node, from: this.bus.node, pipe, op: "open", mode: session.mode === "json" ? "json" : "text", door: session.door === "web" ? "web" : "tcp", address: session.address, text: name });
     if (!opened) return undefined;
-    this.outgoing.set(pipe, { session, node });
-    this.host.log(`+ ${session.peer} chose ${name}, a user of node ${node}: piped there`);
+    this.outgoing.set(pipe, { session, node, answered: false });
+    this.host.log(`+ ${session.peer} chose ${name.startsWith("/resume") ? "a page session" : name}, a user of node ${node}: piped there`);
+    // That node answers at once (a password asked, a session signed in): if it does not, this one says so.
+    this.host.later(PIPE_ANSWER_MS, () => {
+      const waiting = this.outgoing.get(pipe);
+      if (!waiting || waiting.answered) return;
+      this.outgoing.delete(pipe);
+      this.bus.sendPipe({ type: "pipe", node, from: this.bus.node, pipe, op: "close" });
+      session.pipeEnded(`The server your name is on (${node}) did not answer; connect again.`);
+    });
     return {
       line: (text) => void this.bus.sendPipe({ type: "pipe", node, from: this.bus.node, pipe, op: "line", text }),
       close: () => {
@@ -73,8 +89,12 @@ export class Pipes implements PipeHandler {
       }
       case "line":
         return this.hosted.get(key)?.receive(utf8.encode(`${e.text ?? ""}\n`));
-      case "out":
-        return this.outgoing.get(e.pipe)?.session.deliver(utf8.encode(e.text ?? ""));
+      case "out": {
+        const mine = this.outgoing.get(e.pipe);
+        if (!mine) return;
+        mine.answered = true;
+        return mine.session.deliver(utf8.encode(e.text ?? ""));
+      }
       case "close": {
         const hosted = this.hosted.get(key);
         if (hosted) return this.closeHosted(key, () => {});

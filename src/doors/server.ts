@@ -132,6 +132,7 @@ export function startServer(options: ServerOptions): ChatServer {
           if (sessions.size === 0) allClosed?.();
         },
         log: options.log,
+        later: (ms, f) => clock.later(ms, f),
       })
     : undefined;
   if (pipes) for (const e of [env, tlsEnv]) Object.assign(e, { pipes });
