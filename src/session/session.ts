@@ -3,7 +3,7 @@
 
 import { Encoded } from "../render/codec.ts";
 import { LEAVE_WORDS } from "../render/text.ts";
-import type { ErrorEvent, LeaveReason, Mode, ServerEvent } from "../protocol/events.ts";
+import type { ErrorEvent, LeaveReason, Mode, ServerEvent, Unread } from "../protocol/events.ts";
 import { LIMITS } from "../protocol/limits.ts";
 import { type LineHandlers, LineReader } from "../protocol/lines.ts";
 import { checkName, foldName } from "../protocol/names.ts";
@@ -669,20 +669,26 @@ export class Session
 
   /**
    * After the welcome: a structured client is told its read markers and what is unread since them in
-   * its rooms and conversations; then `rooms` (the lobby's lines), then what came in its private
-   * conversations since their markers or the user's last connection went (conversations.ts), in every door.
+   * its rooms and conversations; then `rooms` (the default room's lines), then what came in its
+   * private conversations since their markers or the user's last connection went (conversations.ts),
+   * in every door. From Redis, the room's lines go first, without waiting for its answers.
    */
   private tellMarkers(markers: Record<string, number> | undefined, rooms?: () => void): void {
     const member = this.member!;
     const json = this.mode === "json";
     const unread = json && markers ? unreadIn(member, this.hub.history, member.rooms) : {};
-    const missed = this.hub.conversations.missed(member, member.seen, this.now());
-    this.after(chain(unread, (u) => then(missed, (m) => ({ u, m }))), ({ u, m }) => {
+    const ready = chain(unread, (u) => then(this.hub.conversations.missed(member, member.seen, this.now()), (m) => ({ u, m })));
+    const tell = ({ u, m }: { u: Record<string, Unread>; m: Missed }) => {
       const all = { ...u, ...m.unread };
       if (json && (markers || Object.keys(all).length > 0)) this.reply({ type: "markers", markers: markers ?? {}, ...(Object.keys(all).length > 0 ? { unread: all } : {}) });
+    };
+    if (ready instanceof Promise) {
       rooms?.();
-      this.showConversations(m);
-    });
+      return this.after(ready, (r) => (tell(r), this.showConversations(r.m)));
+    }
+    tell(ready);
+    rooms?.();
+    this.showConversations(ready.m);
   }
 
   /** What came in its user's private conversations since it last read them or was last connected: a history each (IRC's door, which has no markers event). */
