@@ -7,6 +7,7 @@ import { checkName } from "./src/protocol/names.ts";
 import { CLIENT_FLAGS, helpOptions, parserOptions } from "./src/flags.ts";
 import type { LinkTls } from "./src/client/link.ts";
 import { helpLines } from "./src/render/text.ts";
+import { terminalLinks } from "./src/render/links.ts";
 import { COMMANDS } from "./src/protocol/commands.ts";
 import { DEFAULT_CLIENT_HOST, DEFAULT_PORT } from "./src/protocol/limits.ts";
 import { VERSION } from "./src/version.ts";
@@ -80,6 +81,8 @@ await runMain("bunchat", async () => {
     color: Boolean(process.stdout.isTTY) && !noColor,
     timestamps: Boolean(process.stdout.isTTY) && !flags["no-timestamps"],
     bell: !flags["no-bell"],
+    // Clickable links where the terminal shows OSC 8 hyperlinks (FORCE_HYPERLINK=1 or 0 says so).
+    links: Boolean(process.stdout.isTTY) && terminalLinks(process.env),
   });
   // Let everything printed reach the terminal or pipe before exiting.
   await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));

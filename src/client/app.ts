@@ -33,6 +33,8 @@ export interface ClientOptions {
   timestamps: boolean;
   /** Ring the terminal bell when a line mentions us (interactive only). */
   bell: boolean;
+  /** Links in lines as OSC 8 hyperlinks (the terminal shows them: render/links.ts). */
+  links?: boolean;
   /** Time and timers for pacing and reconnecting (tests pass their own). */
   clock?: Clock;
   /** For the backoff's jitter: a number in [0, 1). */

@@ -7,6 +7,7 @@ import { type HistoryLine, type RoomInfo, type ServerEvent, type Topic, unreacha
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
+import { hyperlinked } from "../render/links.ts";
 
 export interface RenderOptions {
   color: boolean;
@@ -25,6 +26,8 @@ export interface RenderOptions {
    * of its own.
    */
   columns?: () => number | undefined;
+  /** The terminal shows OSC 8 hyperlinks (render/links.ts, terminalLinks): links in lines are made clickable. */
+  links?: boolean;
 }
 
 import { mentions } from "../protocol/names.ts";
@@ -92,11 +95,13 @@ export function makeRenderer(options: RenderOptions): Renderer {
    */
   const hang = (head: string, text: string, style: (row: string) => string = (row) => row) => {
     const columns = options.columns?.();
-    if (!columns) return head + style(text);
+    // Links made clickable row by row, once wrapped (the sequences take no columns).
+    const show = options.links ? (row: string) => style(hyperlinked(row)) : style;
+    if (!columns) return head + show(text);
     const headWidth = Bun.stringWidth(head);
     const indent = headWidth <= columns / 2 ? headWidth : 2;
     const rows = wrapRows(text, columns - headWidth, columns - indent);
-    return head + rows.map(style).join(`\n${" ".repeat(indent)}`);
+    return head + rows.map(show).join(`\n${" ".repeat(indent)}`);
   };
   /** Sanitised text after its head, standing out if it mentions us. */
   const said = (head: string, value: unknown) => {

@@ -1,7 +1,9 @@
 /// <reference lib="dom" />
-import type { MessageId, Quote, Reaction } from "../protocol/events.ts";
 // The page's elements, found once, and the DOM a chat line is made of. User text only ever
-// reaches the page as text nodes (textContent, append of a string), never as markup.
+// reaches the page as text nodes (textContent, append of a string), never as markup; its links
+// as <a> elements made here.
+import { linksIn } from "../render/links.ts";
+import type { MessageId, Quote, Reaction } from "../protocol/events.ts";
 
 /** The page's elements, by what they are for (index.html has them). */
 export function findUi(doc: Document) {
@@ -89,7 +91,7 @@ export function makeLine(text: string, ts: number | undefined, from: string | un
     body.append(kind === "action" ? " " : ": ");
   }
   if (!meta) {
-    body.append(text);
+    body.append(...linked(text));
     row.append(time, body);
     return row;
   }
@@ -98,7 +100,7 @@ export function makeLine(text: string, ts: number | undefined, from: string | un
   if (meta.reply) body.prepend(quoteButton(meta.reply));
   const said = document.createElement("span");
   said.className = "text";
-  said.textContent = text;
+  said.append(...linked(text));
   body.append(said);
   if (meta.edited !== undefined) markEdited(row);
   const reactions = document.createElement("span");
@@ -107,6 +109,31 @@ export function makeLine(text: string, ts: number | undefined, from: string | un
   row.append(time, body, actions(meta.mine, meta.only === "own"));
   setReactions(row, meta.reactions ?? [], meta.me);
   return row;
+}
+
+/**
+ * A line's text with its links (render/links.ts: http, https and mailto only) as <a> elements made
+ * node by node: the text is never HTML. Each opens in a new tab without telling the site where it
+ * came from; its title says where it really goes (a host in another script shown in punycode).
+ */
+export function linked(text: string): (string | HTMLAnchorElement)[] {
+  const links = linksIn(text);
+  if (links.length === 0) return [text];
+  const out: (string | HTMLAnchorElement)[] = [];
+  let at = 0;
+  for (const link of links) {
+    if (link.start > at) out.push(text.slice(at, link.start));
+    const a = document.createElement("a");
+    a.href = link.href;
+    a.textContent = link.text;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+    a.title = link.href;
+    out.push(a);
+    at = link.end;
+  }
+  if (at < text.length) out.push(text.slice(at));
+  return out;
 }
 
 /** A reply's quote of the line it answers: a button that shows that line (or says it is gone). */
@@ -149,7 +176,7 @@ function actions(mine: boolean, ownOnly = false): HTMLElement {
 /** A line's text is now `text`, marked edited. */
 export function setText(row: HTMLElement, text: string): void {
   const said = row.querySelector(".text");
-  if (said) said.textContent = text;
+  if (said) said.replaceChildren(...linked(text));
   markEdited(row);
 }
 

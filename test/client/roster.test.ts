@@ -137,6 +137,15 @@ describe("renderer", () => {
     expect(plain({ type: "public", id: 7, room: "#lobby", from: "Ana", text: "hi Sam", ts: 1 })).toBe("Ana: hi Sam");
   });
 
+  test("on a terminal that shows hyperlinks, a line's links are OSC 8 links (also a wrapped line's, row by row); elsewhere, text", () => {
+    const linking = makeRenderer({ color: false, timestamps: false, room: () => "#lobby", links: true, columns: () => 40 });
+    const line = { type: "public", id: 8, room: "#lobby", from: "Ana", text: "see https://example.com/x and javascript:alert(1)", ts: 1 } as const;
+    const shown = linking(line)!;
+    expect(shown).toContain("\x1b]8;;https://example.com/x\x1b\\https://example.com/x\x1b]8;;\x1b\\");
+    expect(shown).not.toContain("]8;;javascript");
+    expect(plain(line)).toBe("Ana: see https://example.com/x and javascript:alert(1)");
+  });
+
   test("after the welcome, what is unread since one's markers is one line (nothing when nothing is); markers alone show nothing", () => {
     expect(plain({ type: "markers", markers: { "#dev": 1, "#ops": 1 }, unread: { "#dev": { count: 12, mentions: 1 }, "#ops": { count: 200, mentions: 0, more: true }, "#lobby": { count: 0, mentions: 0 } } })).toBe(
       "-- Since you last read them: #dev 12 unread, 1 mentions you; #ops 200+ unread.",

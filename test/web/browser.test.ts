@@ -110,6 +110,18 @@ describe("the browser client", () => {
     await shows(page, "<img src=x onerror=alert(1)>");
     expect(await page.locator("#lines img, #lines script").count()).toBe(0);
     expect(await page.locator("#lines .line", { hasText: hostile }).count()).toBe(1);
+    // Links: only http, https and mailto are links, opening in a new tab without a referrer; the
+    // rest stays text. A host in another script is titled with where it really goes.
+    sam.send("docs https://bunchat.example/guide, mail ops@example.com; not javascript:alert(3) nor https://google.com@evil.example nor data:text/html,x.y; https://аррӏе.com too");
+    const line = page.locator("#lines .line", { hasText: "docs https://bunchat.example/guide" });
+    await line.waitFor({ timeout: 5000 });
+    const links = await line.locator("a").evaluateAll((as) => as.map((a) => ({ href: a.getAttribute("href"), text: a.textContent, target: a.getAttribute("target"), rel: a.getAttribute("rel"), title: a.getAttribute("title") })));
+    expect(links).toEqual([
+      { href: "https://bunchat.example/guide", text: "https://bunchat.example/guide", target: "_blank", rel: "noopener noreferrer", title: "https://bunchat.example/guide" },
+      { href: "mailto:ops@example.com", text: "ops@example.com", target: "_blank", rel: "noopener noreferrer", title: "mailto:ops@example.com" },
+      { href: "https://xn--80ak6aa92e.com/", text: "https://аррӏе.com", target: "_blank", rel: "noopener noreferrer", title: "https://xn--80ak6aa92e.com/" },
+    ]);
+    expect(await line.textContent()).toContain("not javascript:alert(3) nor https://google.com@evil.example nor data:text/html,x.y;");
     await page.waitForTimeout(200);
     expect(dialogs).toBe(0);
   }, 20_000);
