@@ -44,6 +44,7 @@ that reason instead of retrying.
 With stdin not a terminal, each input line is sent (the first is the name unless --name
 is given), every incoming message is printed as a plain line, and the client exits 0 at
 quit or end of input. Colours are off when NO_COLOR is set or output is not a terminal.
+Links are clickable (OSC 8) in terminals known to show them; FORCE_HYPERLINK=1 or 0 decides instead.
 Exit status: 0 after quit; 1 if the server can't be reached at start, turns us away (full, TLS,
 a wrong password from BUNCHAT_PASSWORD), or (from a pipe) goes away or refuses the name; 2 for bad
 flags, a --name the server would refuse among them.
