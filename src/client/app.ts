@@ -6,6 +6,7 @@ import { Picker } from "./pick.ts";
 import * as readline from "node:readline";
 import { parseInput, lookupCommand } from "../protocol/commands.ts";
 import type { ErrorCode, MessageId, ServerEvent } from "../protocol/events.ts";
+import { TYPING_EVERY_MS, TYPING_SHOWN_MS } from "../core/typing.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
 import { type Clock, SYSTEM_CLOCK } from "../net/clock.ts";
@@ -276,10 +277,14 @@ class ChatClient implements PacerHost<string> {
         if (event.elsewhere) return;
         if (this.autoReads > 0) return void this.autoReads--;
         break;
+      case "typing":
+        if (event.room !== undefined) this.typed(event.room, event.from, event.state === "active");
+        return;
       case "public":
       case "action":
       case "edit":
       case "delete":
+        if (event.type !== "edit" && event.type !== "delete") this.typed(event.room, event.from, false); // their line came
         this.picker.follow(event);
         if (this.options.interactive && this.picker.current()) this.rl.setPrompt(this.chatPrompt());
         // Our own line, back with its id (for picking it): it is on the screen already as typed,
@@ -562,12 +567,45 @@ class ChatClient implements PacerHost<string> {
   /** "#dev> ": where what is typed goes. */
   private chatPrompt(): string {
     const picked = this.picker.current();
-    return picked ? Picker.promptOf(picked) : `${this.roster.room ?? ""}> `;
+    if (picked) return Picker.promptOf(picked);
+    // Who is typing in the current room, for as long as it is told (TYPING_SHOWN_MS after each "active").
+    const now = this.clock.now();
+    const typing = [...(this.typists.get(this.roster.room ?? "") ?? [])].filter(([, until]) => until > now).map(([name]) => sanitizeText(name));
+    const who = typing.length === 0 ? "" : typing.length <= 2 ? ` (${typing.join(", ")} typing)` : " (several typing)";
+    return `${this.roster.room ?? ""}${who}> `;
+  }
+
+  /** Who is typing where: room -> name -> until when it is shown. */
+  private readonly typists = new Map<string, Map<string, number>>();
+  private typingAt = 0;
+
+  /** Someone typing (or not any more) in a room: the prompt says so while it lasts, then is drawn again without it. */
+  private typed(room: string, from: string, active: boolean): void {
+    let here = this.typists.get(room);
+    if (!here) this.typists.set(room, (here = new Map()));
+    if (active) here.set(from, this.clock.now() + TYPING_SHOWN_MS);
+    else if (!here.delete(from)) return;
+    if (room !== this.roster.room || !this.options.interactive) return;
+    this.redrawPrompt();
+    if (active) this.clock.later(TYPING_SHOWN_MS + 50, () => this.redrawPrompt());
+  }
+
+  private redrawPrompt(): void {
+    if (this.phase !== "chatting" || !this.options.interactive) return;
+    this.rl.setPrompt(this.chatPrompt());
+    this.rl.prompt(true);
   }
 
   /** Alt+Up / Alt+Down pick a line of the current room (shown in the prompt); Esc lets go. */
   private onKey(key: { name?: string; meta?: boolean } | undefined): void {
     if (this.phase !== "chatting" || !key) return;
+    // Typing a line (not a command) in a room: told at most every TYPING_EVERY_MS.
+    const line = this.rl.line;
+    const now = this.clock.now();
+    if (key.name !== "return" && key.name !== "enter" && line !== "" && !line.startsWith("/") && this.roster.room !== undefined && now - this.typingAt >= TYPING_EVERY_MS) {
+      this.typingAt = now;
+      this.send("/typing");
+    }
     if (key.meta && (key.name === "up" || key.name === "down")) this.picker.step(this.roster.room, key.name === "up");
     else if (key.name === "escape" && this.picker.current()) this.picker.release();
     else return;

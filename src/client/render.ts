@@ -246,6 +246,8 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return c.dim(s(toText(event)));
       case "shutdown":
         return c.red(c.bold(toText(event)));
+      case "typing":
+        return undefined; // shown in the prompt, not as a line (app.ts)
       default:
         return unreachable(event);
     }

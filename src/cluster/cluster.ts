@@ -242,6 +242,7 @@ export class Cluster extends Moderation implements NodeBus, RosterHost, Connecti
       case "edit":
       case "delete":
       case "react":
+      case "typing":
         break;
       default:
         return unreachable(event);

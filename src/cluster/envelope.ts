@@ -22,7 +22,7 @@ export type ClusterEvent =
    * A private message or an invite for `to`, a user of `node` (only that node applies it); or an
    * edit or delete of a line of their kept conversation with the sender (its `room`: "@" and the sender's name).
    */
-  | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" | "invite" | "edit" | "delete" }> }
+  | { type: "pm"; to: string; node: string; event: Extract<ServerEvent, { type: "private" | "invite" | "edit" | "delete" | "typing" }> }
   /**
    * `name`, a user of `node`, was put out (only that node applies it): of the chat by a server
    * admin, or (`room`) of a room by its operator; `message`: by whom and why.
@@ -226,6 +226,10 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
     case "pm": {
       const e = v.event;
       if (!hasNameShape(v.to) || !isNodeId(v.node) || !isObject(e)) return undefined;
+      if (e.type === "typing") {
+        const typing = typingEvent(e);
+        return typing && typing.room === undefined ? { type: "pm", to: v.to, node: v.node, event: typing } : undefined;
+      }
       if (e.type === "edit" || e.type === "delete") {
         const change = lineChange(e);
         return change && change.type !== "react" && change.room.startsWith("@") ? { type: "pm", to: v.to, node: v.node, event: change } : undefined;
@@ -240,6 +244,10 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
     }
     case "pipe":
       return pipeEvent(v);
+    case "typing": {
+      const typing = typingEvent(v);
+      return typing && hasRoomShape(typing.room) ? { ...typing, room: typing.room } : undefined;
+    }
     case "undelivered":
       return isNodeId(v.node) && hasNameShape(v.from) && hasNameShape(v.to)
         ? { type: "undelivered", node: v.node, from: v.from, to: v.to, ...(v.invite === true ? { invite: true as const } : {}) }
@@ -391,7 +399,7 @@ const KICK_MESSAGE_MAX = LIMITS.reasonMaxLength + LIMITS.nameMaxLength + 8;
 
 /** Whether `event` goes to one user of another node in a "pm": a private message, an invite, a change to a line of a kept conversation. */
 export function carriedPrivately(event: ServerEvent): event is Extract<ClusterEvent, { type: "pm" }>["event"] {
-  return event.type === "private" || event.type === "invite" || ((event.type === "edit" || event.type === "delete") && event.room.startsWith("@"));
+  return event.type === "private" || event.type === "invite" || (event.type === "typing" && event.room === undefined) || ((event.type === "edit" || event.type === "delete") && event.room.startsWith("@"));
 }
 
 /**
@@ -432,4 +440,11 @@ function pipeEvent(v: Record<string, unknown>): PipeEvent | undefined {
     default:
       return undefined;
   }
+}
+
+/** Someone typing, checked field by field (in a room, or to one person). */
+function typingEvent(v: Record<string, unknown>): Extract<ServerEvent, { type: "typing" }> | undefined {
+  if (!isMessageId(v.id) || !hasNameShape(v.from) || (v.state !== "active" && v.state !== "paused" && v.state !== "done") || !isTime(v.ts)) return undefined;
+  if (v.room !== undefined && !hasRoomShape(v.room)) return undefined;
+  return { type: "typing", id: v.id, from: v.from, state: v.state, ts: v.ts, ...(typeof v.room === "string" ? { room: v.room } : {}) };
 }

@@ -9,6 +9,7 @@ import type { Bus } from "../core/bus.ts";
 import type { Hub } from "../core/hub.ts";
 import { type Member, NO_DEVICES, type Room } from "../core/room.ts";
 import type { ClusterEvent, PipeEvent, RosterEntry } from "./envelope.ts";
+import { tellTypingInRoom, tellTypingTo } from "../core/typing.ts";
 import type { RolesNews, RoomRoles } from "../store/rooms.ts";
 
 /** What a Redis node counts of its traffic with the others (/metrics). */
@@ -293,6 +294,7 @@ export class RemoteRoster {
         if (event.node !== this.host.node) return; // for a user of another node
         const to = hub.find(event.to);
         if (event.event.type === "edit" || event.event.type === "delete") return void (to && to.node === undefined && hub.send(to, event.event));
+        if (event.event.type === "typing") return void (to && to.node === undefined && tellTypingTo(to, event.event));
         if (!to || to.node !== undefined) {
           return this.host.send({ type: "undelivered", node, from: event.event.from, to: event.to, ...(event.event.type === "invite" ? { invite: true as const } : {}) });
         }
@@ -316,6 +318,12 @@ export class RemoteRoster {
       case "bans":
         hub.rules.bansChanged(false);
         return;
+      case "typing": {
+        const member = this.find(node, event.from);
+        const room = hub.room(event.room);
+        if (member && room?.has(member)) tellTypingInRoom(room, event, member);
+        return;
+      }
       case "pipe":
         if (event.node === this.host.node) this.host.pipe(event); // a device piped between two nodes: only its ends apply it
         return;

@@ -8,6 +8,8 @@ import type { Member } from "./room.ts";
 /** What a member here did that other nodes must hear of; "quit" is leaving the chat (every room). */
 export type RelayEvent =
   | Extract<ServerEvent, { type: "public" | "action" | "leave" | "rename" | "topic" | "edit" | "delete" | "react" }>
+  /** Someone here typing in a room (typing.ts): never kept. */
+  | (Extract<ServerEvent, { type: "typing" }> & { room: string })
   /** `visit`: with its first join, the member's stay (Member.visit), which a guest's invitations name. */
   | (Extract<ServerEvent, { type: "join" }> & { visit?: string })
   | { type: "quit"; name: string; reason: LeaveReason; message?: string; ts: number };

@@ -23,6 +23,7 @@ import { Whowas } from "./whowas.ts";
 import { Keeping, type KeepingHost, type Replay } from "./keeping.ts";
 import { Messages } from "./messages.ts";
 import { Conversations } from "./conversations.ts";
+import { Typing } from "./typing.ts";
 import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
@@ -106,6 +107,8 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   readonly messages: Messages = new Messages(this);
   /** Registered users' private conversations, kept (conversations.ts). */
   readonly conversations: Conversations;
+  /** Who is typing where, as far as it is told on (typing.ts). */
+  readonly typing = new Typing();
   /** Everyone, by folded name: members here and, in a cluster, on other nodes. */
   private readonly members = new Map<string, Member>();
   /**

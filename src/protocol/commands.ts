@@ -92,6 +92,16 @@ export const COMMANDS = [
   },
   {
     who: "anyone",
+    name: "typing",
+    aliases: [],
+    usage: "/typing [active|paused|done] [#room|name]",
+    summary: "say you are typing (the page and the client send it for you)",
+    about:
+      "Tells the others in your current room (or a room you are in, or one person) that you are typing: the page, the client and IRC clients show it for a few seconds. At most one every 3 seconds is passed on; paused or done after it. Never kept; nc users are not shown it.",
+    example: "/typing",
+  },
+  {
+    who: "anyone",
     name: "me",
     aliases: [],
     usage: "/me <action>",

@@ -219,6 +219,11 @@ const DECODERS: Record<EventType, Decoder> = {
     const s = said(v);
     return s ? { type: "private", ...s, ...lineState(v) } : undefined;
   },
+  typing: (v) => {
+    const room = maybe(v.room, str, "room");
+    const id = messageIdOf(v.id);
+    return id !== undefined && str(v.from) && (v.state === "active" || v.state === "paused" || v.state === "done") && num(v.ts) && room ? { type: "typing", id, from: v.from, state: v.state, ts: v.ts, ...room } : undefined;
+  },
   invite: (v) => (str(v.from) && str(v.room) && num(v.ts) ? { type: "invite", from: v.from, room: v.room, ts: v.ts } : undefined),
   "invite-sent": (v) => (str(v.to) && str(v.room) ? { type: "invite-sent", to: v.to, room: v.room } : undefined),
   "private-sent": (v) =>

@@ -145,6 +145,12 @@ export type ServerEvent =
    * room or to one user, for the IRC clients there that take tags; nobody else is shown it.
    */
   | { type: "tagmsg"; id: MessageId; room?: string; to?: string; from: string; tags: string; ts: number }
+  /**
+   * Someone is typing (`active`), stopped for a while (`paused`), or gave up (`done`): in `room`, or
+   * (no room) in your private conversation with them. Never kept; not sent to plain-text
+   * connections. Show it for TYPING_SHOWN_MS (6 s) after the last `active`, or until their line comes.
+   */
+  | { type: "typing"; id: MessageId; from: string; state: TypingState; room?: string; ts: number }
   /** Someone asks you to join a room they are in (/invite); you join it or not. */
   | { type: "invite"; from: string; room: string; ts: number }
   /** Your /invite reached them. */
@@ -335,6 +341,9 @@ export interface Reaction {
 
 /** Who in a room a line is for: its operators, or its voiced members and operators. */
 export type Only = "operators" | "voiced";
+
+/** What a typing notice says (IRC's +typing values). */
+export type TypingState = "active" | "paused" | "done";
 
 /** What history keeps of a room: its lines, actions and topics. */
 export type KeptEvent = Extract<ServerEvent, { type: "public" | "action" | "topic" }>;

@@ -195,6 +195,9 @@ export function toText(event: ServerEvent, tagged = false): string {
       return `[pm from ${event.from}] ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
     case "private-sent":
       return `[pm to ${event.to}${event.elsewhere ? ", from another of your connections" : ""}] ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
+    case "typing":
+      // Never sent to a plain-text connection; the words for a client that wants them.
+      return `-- ${event.from} ${event.state === "active" ? "is typing" : event.state === "paused" ? "stopped typing for now" : "is not typing any more"}${event.room ? ` in ${event.room}` : " to you"}.`;
     case "invite":
       return `-- ${event.from} invites you to ${event.room}: /join ${event.room} to go there.`;
     case "invite-sent":

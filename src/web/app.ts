@@ -10,6 +10,7 @@ import { backoffMs } from "../client/backoff.ts";
 import { complete, Completer } from "../client/roster.ts";
 import { decodeEvent } from "../protocol/decode.ts";
 import { leftRoomOnly, placeOf, type PrivateLine, type ServerEvent } from "../protocol/events.ts";
+import { TYPING_EVERY_MS } from "../core/typing.ts";
 import { firstLine, ONLY_WORDS, toText } from "../render/text.ts";
 import { findUi, QUICK_REACTIONS } from "./dom.ts";
 import { Views } from "./views.ts";
@@ -193,7 +194,10 @@ function handle(event: ServerEvent): void {
     case "public":
     case "action":
       return said(event);
+    case "typing":
+      return page.typing(event.from, event.room, event.state === "active");
     case "private":
+      page.typing(event.from, undefined, false); // their line came: no longer typing
       return privateLine(event.from, event);
     case "private-sent":
       return privateLine(event.to, event);
@@ -334,6 +338,7 @@ function enteredRoom(event: Extract<ServerEvent, { type: "room" }>): void {
 }
 
 function said(event: Extract<ServerEvent, { type: "public" | "action" }>): void {
+  page.typing(event.from, event.room, false); // their line came: no longer typing
   const view = page.viewFor(event.room, true);
   const mine = event.from === page.me;
   const mention = !mine && page.mentions(event.text);
@@ -392,10 +397,32 @@ ui.loginForm.onsubmit = (e) => {
 
 // ---- Typing ----
 
+// Typing: told as the user types a line (not a command), at most every TYPING_EVERY_MS; "done"
+// when the input is emptied without sending (a line sent ends it at the server).
+let typingAt = 0;
+let typingIn: string | undefined;
+ui.input.oninput = () => {
+  const view = page.shown;
+  if (phase !== "chat" || !view) return;
+  const target = view.room ? view.key : view.title;
+  const text = ui.input.value;
+  const now = Date.now();
+  if (text === "" || text.startsWith("/")) {
+    if (typingIn !== undefined) send(`/typing done ${typingIn}`);
+    typingIn = undefined;
+    return;
+  }
+  if (typingIn === target && now - typingAt < TYPING_EVERY_MS) return;
+  typingAt = now;
+  typingIn = target;
+  send(`/typing active ${target}`);
+};
+
 ui.sendForm.onsubmit = (e) => {
   e.preventDefault();
   const text = ui.input.value;
   if (text.trim() === "" || phase !== "chat") return;
+  typingIn = undefined; // the line ends it, at the server and for everyone who sees it
   if (recall[recall.length - 1] !== text) recall.push(text);
   if (recall.length > RECALL_MAX) recall.shift();
   recallAt = -1;

@@ -29,6 +29,7 @@ export function findUi(doc: Document) {
     lines: $("lines"),
     peopleTitle: $("people-title"),
     composeNote: $("compose-note"),
+    typing: $("typing"),
     composeText: $("compose-text"),
     composeCancel: $<HTMLButtonElement>("compose-cancel"),
     thread: $<HTMLDialogElement>("thread"),

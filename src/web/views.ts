@@ -6,6 +6,7 @@ import type { HistoryLine, KeptEvent, MessageId, PrivateLine, RoomSettings, Serv
 import { settingsWords } from "../render/text.ts";
 import { excerpt, toggled } from "../protocol/messages.ts";
 import { mentions } from "../protocol/names.ts";
+import { TYPING_SHOWN_MS } from "../core/typing.ts";
 import { divider, type Kind, type LineMeta, makeLine, markDeleted, reactionsOf, setReactions, setText, type Ui } from "./dom.ts";
 
 /** A room ("#dev") or a private conversation ("@Sam"): its lines, who is in it, what is unread. */
@@ -89,6 +90,7 @@ export class Views {
       return;
     }
     this.shown = view;
+    this.showTyping();
     if (view.unread > 0) this.newSince(view);
     view.unread = 0;
     view.mentioned = false;
@@ -320,6 +322,32 @@ export class Views {
     view.members.set(name, undefined);
     view.title = name;
     this.showRooms();
+  }
+
+  /** Who is typing, by view key: name -> until when it is shown. */
+  private readonly typists = new Map<string, Map<string, number>>();
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Someone is typing (or stopped) in a room, or to us: shown under the lines of that view while it lasts. */
+  typing(from: string, room: string | undefined, active: boolean, now = Date.now()): void {
+    const key = room ?? `@${from.toLowerCase()}`;
+    let here = this.typists.get(key);
+    if (!here) this.typists.set(key, (here = new Map()));
+    if (active) here.set(from, now + TYPING_SHOWN_MS);
+    else here.delete(from);
+    this.showTyping();
+  }
+
+  /** The typing line of the view shown, and a timer for when the next typist is no longer shown. */
+  showTyping(now = Date.now()): void {
+    clearTimeout(this.typingTimer);
+    const here = this.shown ? this.typists.get(this.shown.key) : undefined;
+    for (const [name, until] of here ?? []) if (until <= now) here!.delete(name);
+    const names = [...(here?.keys() ?? [])];
+    this.ui.typing.hidden = names.length === 0;
+    this.ui.typing.textContent = names.length === 0 ? "" : names.length === 1 ? `${names[0]} is typing…` : names.length <= 3 ? `${names.join(", ")} are typing…` : "Several people are typing…";
+    const next = Math.min(...(here?.values() ?? []));
+    if (Number.isFinite(next)) this.typingTimer = setTimeout(() => this.showTyping(), Math.max(50, next - now));
   }
 
   /** Line `id` of room `room` (or of the private conversation "@Sam"), if the page shows it. */

@@ -107,6 +107,18 @@ describe("registered names in a cluster", () => {
     await irc.seen(/ 433 \* Sam :Sam is online on another server of this cluster: an IRC client connects to that one for another device of it\.$/);
   });
 
+  test("typing reaches the room's users on the other node, and a person there privately", async () => {
+    const redis = await testRedis();
+    const [a, b] = [await node(redis.url, "a"), await node(redis.url, "b")];
+    const ana = await a.join("Ana", "json");
+    const bo = await b.join("Bo", "json");
+    await until(() => a.server.hub.find("Bo") !== undefined);
+    ana.send("/typing");
+    expect(await bo.event("typing")).toMatchObject({ from: "Ana", state: "active", room: "#lobby" });
+    ana.send("/typing Bo");
+    expect(await bo.event("typing", (e) => e.room === undefined)).toMatchObject({ from: "Ana", state: "active" });
+  });
+
   test("lines sent right behind a name wait for the join's Redis answers (bans and account, history, the claim), then are said", async () => {
     const redis = await testRedis();
     const a = await node(redis.url, "a");

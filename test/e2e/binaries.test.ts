@@ -320,6 +320,30 @@ describe("compiled binaries", () => {
   );
 
   test.skipIf(!hasTmux)(
+    "interactive: who is typing in the room shows in the prompt until their line comes; typing a line tells the others",
+    async () => {
+      const { server, port } = await runServer(bins);
+      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
+      await term.waitForLine(/^Joined as Sam\.$/);
+      const kim = await Peer.join(port, "Kim", "json");
+      kim.send("/typing");
+      await term.waitForLine(/^#lobby \(Kim typing\)> ?$/);
+      kim.send("here I am");
+      await term.waitForLine(/^Kim: here I am$/);
+      await term.waitForLine(/^#lobby> ?$/); // the line came: no longer typing
+      term.type("hel");
+      expect(await kim.event("typing")).toMatchObject({ from: "Sam", state: "active", room: "#lobby" });
+      term.key("C-u");
+      term.type("quit", true);
+      await kim.event("leave", (e) => e.name === "Sam");
+      kim.close();
+      server.proc.kill("SIGTERM");
+      await server.exited();
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
     "interactive: Alt+Up picks a line (shown in the prompt), text answers it, /react and /edit act on it, Esc lets go",
     async () => {
       const { server, term, eliya } = await samWithEliya();

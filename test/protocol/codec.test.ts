@@ -50,6 +50,10 @@ const byType: Cases = {
   ],
   private: [[{ type: "private", id: 3, from: "Eliya", text: "Hello!", ts }, "[pm from Eliya] Hello!"]],
   "private-sent": [[{ type: "private-sent", id: 4, to: "Sam", text: "Hello!", ts }, "[pm to Sam] Hello!"]],
+  typing: [
+    [{ type: "typing", id: 41, from: "Sam", state: "active", room: "#dev", ts }, "-- Sam is typing in #dev."],
+    [{ type: "typing", id: 42, from: "Sam", state: "done", ts }, "-- Sam is not typing any more to you."],
+  ],
   invite: [[{ type: "invite", from: "Sam", room: "#dev", ts }, "-- Sam invites you to #dev: /join #dev to go there."]],
   "invite-sent": [[{ type: "invite-sent", to: "Kim", room: "#dev" }, "-- You invited Kim to #dev."]],
   join: [

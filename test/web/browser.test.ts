@@ -297,6 +297,19 @@ describe("the browser client", () => {
     expect(await page.locator("#lines .line [data-action=reply]").count()).toBe(0); // private lines are edited and deleted, not answered
   }, 20_000);
 
+  test("typing: the page shows who is typing in the room shown, and tells the others as its user types", async () => {
+    const t = await testServer({ http: true, limits: { linesPerSecond: 0 } });
+    const sam = await t.join("Sam", "json");
+    const page = await open(t.server.httpPort!, "Kim");
+    await sam.event("join", (e) => e.name === "Kim");
+    sam.send("/typing");
+    await page.locator("#typing", { hasText: "Sam is typing…" }).waitFor({ timeout: 5000 });
+    sam.send("there you are");
+    await page.locator("#typing").waitFor({ state: "hidden", timeout: 5000 }); // the line ended it
+    await page.type("#input", "hel");
+    expect(await sam.event("typing")).toMatchObject({ from: "Kim", state: "active", room: "#lobby" });
+  }, 20_000);
+
   test("a reload stays signed in (the page's session, not a cookie); /logout signs out, and the next load asks again", async () => {
     const file = memoryStore();
     const t = await testServer({ http: true, history: file.history, accounts: file.accounts, sessions: file.sessions, limits: { linesPerSecond: 0 } });

@@ -4,9 +4,9 @@
 // moderation.ts; what they share in command-kit.ts.
 
 import { type CommandName, lookupCommand, splitFirst, suggestCommand } from "../../protocol/commands.ts";
-import { type ErrorEvent, type HistoryLine, type MessageId, messageIdOf } from "../../protocol/events.ts";
+import { type ErrorEvent, type HistoryLine, type MessageId, messageIdOf, type TypingState } from "../../protocol/events.ts";
 import { LIMITS } from "../../protocol/limits.ts";
-import { isNamePrefix } from "../../protocol/names.ts";
+import { foldName, isNamePrefix } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
 import type { Member, Room } from "../room.ts";
 import type { Replay } from "../keeping.ts";
@@ -40,6 +40,7 @@ import { tokenCommands } from "./tokens.ts";
 import { markerCommands } from "./markers.ts";
 import { markerKey, unreadIn } from "../markers.ts";
 import { shownTo, visibleTo } from "../conversations.ts";
+import { tellTypingInRoom, tellTypingTo } from "../typing.ts";
 import { roomCommands } from "./rooms.ts";
 
 /** Lines /history shows when not told how many. */
@@ -62,6 +63,31 @@ const chatCommands = {
     if (!to) return ctx.reply(error("unknown-user", "Nobody has sent you a private message yet."));
     if (ctx.hub.find(to.name) !== to) return sendKept(ctx, to.name, args, "reply", error("unknown-user", `${to.name} is no longer online.`));
     sendPrivate(ctx, to, args, "reply");
+  },
+  typing(ctx, args) {
+    // "/typing", "/typing done", "/typing #dev", "/typing paused Sam"
+    const words = args.split(/\s+/).filter((w) => w !== "");
+    const state: TypingState = words[0] === "active" || words[0] === "paused" || words[0] === "done" ? (words.shift() as TypingState) : "active";
+    if (words.length > 1) return badUsage(ctx, "typing", "Say active, paused or done, and where (a room you are in, or a name).");
+    const target = words[0];
+    const ts = ctx.now();
+    if (target !== undefined && !target.startsWith("#")) {
+      const to = ctx.hub.find(target);
+      if (!to) return ctx.reply(unknownUser(target));
+      if (to === ctx.me || !ctx.hub.typing.due(ctx.me, `@${foldName(to.name)}`, state, ts)) return;
+      const event = { type: "typing", id: ctx.hub.nextId(), from: ctx.me.name, state, ts } as const;
+      if (to.node !== undefined) return void ctx.hub.bus?.sendPrivate(to, event);
+      return tellTypingTo(to, event);
+    }
+    const room = target !== undefined ? ctx.hub.room(target) : ctx.device.room;
+    if (!room || !room.has(ctx.me)) return ctx.reply(target !== undefined ? error("not-in-room", `You are not in ${sanitizeText(target).slice(0, 40)}.`) : notInRoom());
+    // Someone who may not speak there is not shown typing either (nothing to say why: it is advisory).
+    const rules = ctx.hub.rules;
+    if (rules.mutedUntil(ctx.me, room) !== undefined || (room.roles.moderated && !rules.isOp(ctx.me, room) && !rules.isVoiced(ctx.me, room))) return;
+    if (!ctx.hub.typing.due(ctx.me, room.name, state, ts)) return;
+    const event = { type: "typing", id: ctx.hub.nextId(), room: room.name, from: ctx.me.name, state, ts } as const;
+    tellTypingInRoom(room, event, ctx.me);
+    ctx.hub.bus?.relay(event);
   },
   me(ctx, args) {
     const text = sanitizeText(args).trim();
@@ -363,6 +389,7 @@ function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: 
     );
   }
   to.lastPmFrom = ctx.me;
+  ctx.hub.typing.said(ctx.me, `@${foldName(to.name)}`);
   // Kept for the two (registered both; not a notice, a bot's convention): read by its sender as it is sent.
   if (!ctx.notice && ctx.hub.conversations.keep(ctx.me, to, { id, text, ts })) ctx.hub.markers.move(ctx.me, to.name, ts, ctx.device);
   const sent = { type: "private-sent", id, to: to.name, text, ts, ...tags } as const;

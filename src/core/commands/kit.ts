@@ -96,6 +96,7 @@ export function say(ctx: CommandContext, room: Room, event: Extract<ServerEvent,
     return error("not-allowed", `${room.name} is moderated: only its operators and those with voice speak (ask one of its operators for /voice). That was not sent.`);
   }
   ctx.hub.say(room, event, ctx.me, ctx.device);
+  ctx.hub.typing.said(ctx.me, room.name); // its typing there is over: the others see the line
   if (ctx.device.echo) ctx.reply(event); // its own line back, with its id (the page shows it from this)
   if (ctx.logsChatLine()) ctx.log(saidLogLine(ctx.hub, event)); // in a flood, counted rather than worded
   return undefined;

@@ -203,6 +203,9 @@ export class IrcReplies {
       case "session":
         return ""; // IRC clients are told a channel's marker when they join it, and MARKREAD asks; sessions are the page's
 
+      case "typing":
+        // To a client that takes tags, as IRC says it: a TAGMSG with +typing.
+        return ircView(this.c.caps) === "irc-tags" ? this.tag(event.ts, event.id, `+typing=${event.state}`) + ircLine(mask(event.from), "TAGMSG", [event.room ?? this.c.name]) : "";
       case "tagmsg":
         return ircView(this.c.caps) === "irc-tags" ? this.tag(event.ts, event.id, event.tags) + ircLine(mask(event.from), "TAGMSG", [event.room ?? event.to ?? this.c.name]) : "";
       case "invite":

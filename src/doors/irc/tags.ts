@@ -8,7 +8,8 @@ import type { LineRef } from "../../protocol/messages.ts";
 import { reactionOf } from "../../protocol/messages.ts";
 import { type ErrorEvent, messageIdOf } from "../../protocol/events.ts";
 import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
-import { ircLine, type IrcMessage } from "../../protocol/irc.ts";
+import { ircLine, type IrcMessage, mask } from "../../protocol/irc.ts";
+import { runCommand } from "../../core/commands/chat.ts";
 import { reason } from "../../core/commands/kit.ts";
 import { chain } from "../../store/history.ts";
 import { channel, noSuchChannel } from "./channel.ts";
@@ -25,6 +26,12 @@ export function tagmsgCommand(c: IrcCommandHost, target: string, m: IrcMessage):
   const tags = c.clientTags;
   if (!tags) return; // nothing to carry
   c.target = target;
+  // A typing notice alone: bunchat's own, so that the page and the client show it too (and at most one every 3 s is passed on).
+  const typing = /^\+typing=(active|paused|done)$/.exec(tags);
+  if (typing) {
+    if (c.caps.has("echo-message")) c.send(`@+typing=${typing[1]} ${ircLine(mask(c.name), "TAGMSG", [target])}`);
+    return runCommand(c.session, "typing", `${typing[1]} ${target}`);
+  }
   const emoji = m.tags?.get("+draft/react") ?? m.tags?.get("+draft/unreact");
   const line = taggedLine(m);
   if (target.startsWith("#")) {
