@@ -9,6 +9,8 @@
 //   wrong-tokens     12,000 API requests with wrong tokens from 2000 addresses in 6 s (item 6)
 //   ws-fragments     5000 WebSockets each holding an unfinished fragmented message (item 9)
 //   history-storm    50 users paging /history 200 as fast as the server lets them, defaults on (item 10)
+//   typing-storm     500 users of the page's protocol (JSON) in one room, each saying /typing as fast as
+//                    its flood budget lets it: at most one "active" every 3 s each is passed on (issue 33)
 //
 // Meanwhile a bystander on 127.0.0.1 sends /ping every 250 ms: its round trips (p50, p99, max, and
 // pings never answered) say whether the server still serves everyone. The server's RSS is sampled
@@ -47,7 +49,8 @@ type Scenario =
   | "http-unfinished"
   | "wrong-tokens"
   | "ws-fragments"
-  | "history-storm";
+  | "history-storm"
+  | "typing-storm";
 interface ScenarioSpec {
   what: string;
   /** The server's flags for it, beyond the host and port. */
@@ -96,6 +99,10 @@ const SCENARIOS: Record<Scenario, ScenarioSpec> = {
     flags: ["--max-per-net", "0"],
     db: true,
   },
+  "typing-storm": {
+    what: "500 JSON users (the page's protocol) from 20 addresses in one room, each saying /typing as fast as its flood budget lets it (flood control as shipped): every one of them shows typing to the other 499",
+    flags: ["--max-per-net", "0"],
+  },
 };
 const ADDRESSES = 67;
 const REASON = `gone fishing ${"~".repeat(87)}`; // 100 characters
@@ -128,6 +135,8 @@ async function attacker(scenario: Scenario, port: number, webPort: number): Prom
       return wsFragments(webPort);
     case "history-storm":
       return historyStorm(port);
+    case "typing-storm":
+      return typingStorm(port);
     default:
       return usersOrTrickle(scenario, port);
   }
@@ -384,6 +393,26 @@ async function historyStorm(port: number): Promise<void> {
           u.write("/part\n/join #lobby\n/ping back\n");
           await u.until("pong back", 60_000);
         }
+      }
+    }),
+  );
+  return finish(stopped, users);
+}
+
+async function typingStorm(port: number): Promise<void> {
+  const stopped = stopSignal();
+  const users: Client[] = [];
+  for (let start = 0; start < 500; start += 50) {
+    users.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => Client.open(port, `127.0.42.${1 + ((start + k) % 20)}`, `{"type":"hello","proto":1}\ntypist${start + k}\n`)))));
+  }
+  for (const u of users) await u.until('"type":"welcome"');
+  console.log("ready");
+  await Promise.all(
+    users.map(async (u) => {
+      // Five a second: the flood budget's steady rate; the server passes one on every 3 s.
+      for (let n = 0; n < 100_000 && !stopped() && !u.closed; n++) {
+        u.write("/typing\n");
+        await Bun.sleep(200);
       }
     }),
   );
