@@ -42,13 +42,13 @@ describe("typing", () => {
   test("IRC: a client that takes tags is sent TAGMSG +typing; its own TAGMSG +typing reaches the page and the client", async () => {
     const t = await testServer({ irc: true, limits: { linesPerSecond: 0 } });
     const bo = await t.join("Bo", "json");
-    const irc = await t.irc("kim", ["message-tags", "echo-message"]);
+    const irc = await t.irc("kim", ["message-tags", "echo-message", "server-time"]);
     irc.send("JOIN #lobby");
     await irc.seen(/ 366 kim #lobby /);
     bo.send("/typing");
     await irc.seen(/^@time=\S+;msgid=\S+;\+typing=active :Bo!\S+ TAGMSG #lobby$/);
     irc.send("@+typing=active TAGMSG #lobby");
     expect(await bo.event("typing")).toMatchObject({ from: "kim", state: "active", room: "#lobby" });
-    await irc.seen(/^@\+typing=active :kim!\S+ TAGMSG #lobby$/); // its echo
+    await irc.seen(/^@time=\S+;\+typing=active :kim!\S+ TAGMSG #lobby$/); // its echo
   });
 });

@@ -29,7 +29,10 @@ export function tagmsgCommand(c: IrcCommandHost, target: string, m: IrcMessage):
   // A typing notice alone: bunchat's own, so that the page and the client show it too (and at most one every 3 s is passed on).
   const typing = /^\+typing=(active|paused|done)$/.exec(tags);
   if (typing) {
-    if (c.caps.has("echo-message")) c.send(`@+typing=${typing[1]} ${ircLine(mask(c.name), "TAGMSG", [target])}`);
+    if (c.caps.has("echo-message")) {
+      const time = c.out.tag(c.now()); // "@time=… " for a client with server-time, else ""
+      c.send(`${time ? `${time.slice(0, -1)};` : "@"}+typing=${typing[1]} ${ircLine(mask(c.name), "TAGMSG", [target])}`);
+    }
     return runCommand(c.session, "typing", `${typing[1]} ${target}`);
   }
   const emoji = m.tags?.get("+draft/react") ?? m.tags?.get("+draft/unreact");
