@@ -13,6 +13,7 @@ import { sanitizeText } from "../protocol/sanitize.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import { type Conversation, conversationKey, HISTORY_PAGE_MAX, type HistoryStore, type Kept, type KeptPrivate, type Maybe, participants, settled, then, chain } from "../store/history.ts";
 import { markerKey } from "./markers.ts";
+import { storeFailed } from "./messages.ts";
 import type { Member } from "./room.ts";
 
 /** Conversations one catch-up shows at most (those with the newest lines): the rest are counted, and /history shows them. */
@@ -49,7 +50,7 @@ export class Conversations {
 
   /** Where a private message between `a` and `b` is kept: both registered, and keeping on; else undefined. */
   keyOf(a: Member, b: Member): string | undefined {
-    if (!this.host.keepPrivate || !this.host.history || a.account === undefined || b.account === undefined) return undefined;
+    if (!this.keeping || a.account === undefined || b.account === undefined) return undefined;
     return conversationKey(a.account, b.account);
   }
 
@@ -84,7 +85,7 @@ export class Conversations {
     const key = foldName(name);
     if (key === me.account) return { type: "error", code: "bad-usage", message: "That is you: a conversation is with someone else." };
     return then(settled(this.nameOf(key)), (other) => {
-      if (other === null) return { type: "error", code: "no-history", message: "History can't be read right now (the server can't reach it); try again in a moment." };
+      if (other === null) return storeFailed();
       if (other === undefined) return { type: "error", code: "unknown-user", message: `${name} is not a registered name: only conversations between registered names are kept.` };
       return { key: conversationKey(me.account!, key), other };
     });
@@ -98,11 +99,18 @@ export class Conversations {
     return then(this.host.accounts.get(key), (account) => account?.name);
   }
 
-  /** The names of the others in `talks`, as nameOf finds them (their key where none is found). */
-  talksOf(me: string, talks: readonly Conversation[]): Maybe<Talk[]> {
+  /** The names of the others in `talks`, as nameOf finds them (their key where none is found), with when each last had a line. */
+  talksOf(talks: readonly Conversation[]): Maybe<(Talk & { last: number })[]> {
     const names = talks.map((t) => settled(this.nameOf(t.with)));
-    const made = (found: (string | undefined | null)[]) => talks.map((t, i) => ({ key: t.key, other: found[i] ?? t.with }));
+    const made = (found: (string | undefined | null)[]) => talks.map((t, i) => ({ key: t.key, other: found[i] ?? t.with, last: t.last }));
     return names.some((n) => n instanceof Promise) ? Promise.all(names).then(made) : made(names as (string | undefined | null)[]);
+  }
+
+  /** `account`'s conversations kept (now or before --keep-private off), newest first, named (talksOf); null if the store can't be read now. */
+  talks(account: string): Maybe<(Talk & { last: number })[] | null> {
+    const history = this.host.history;
+    if (!history) return [];
+    return chain(settled(history.conversations(account)), (all) => (all ? this.talksOf(all) : null));
   }
 
   /**
@@ -124,9 +132,9 @@ export class Conversations {
       const markerOf = (other: string) => member.markers?.get(markerKey(other)) ?? -1;
       const isNew = (ts: number, other: string) => ts > markerOf(other) && (seen === undefined || ts >= seen);
       const sinceOf = (other: string) => Math.max(markerOf(other), seen ?? 0);
-      return chain(this.talksOf(account, all), (talks): Maybe<Missed> => {
+      return chain(this.talksOf(all), (talks): Maybe<Missed> => {
         // A conversation whose last line is not new has nothing new: not read.
-        const fresh = talks.filter((t, i) => isNew(all[i]!.last, t.other)).slice(0, CATCH_UP_CONVERSATIONS);
+        const fresh = talks.filter((t) => isNew(t.last, t.other)).slice(0, CATCH_UP_CONVERSATIONS);
         const reads = fresh.map((t) => settled(history.recent(t.key, HISTORY_PAGE_MAX + 1)));
         const made = (found: (Kept[] | null)[]): Missed => {
           const missed: Missed = { shown: [], unread: {} };

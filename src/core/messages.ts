@@ -90,7 +90,7 @@ export class Messages {
     const history = this.hub.history;
     if (!history || me.account === undefined) return noSuchLine();
     const account = me.account;
-    const talks: Maybe<Talk[] | null> = talk ? [talk] : chain(settled(history.conversations(account)), (all) => (all ? this.hub.conversations.talksOf(account, all) : null));
+    const talks: Maybe<Talk[] | null> = talk ? [talk] : this.hub.conversations.talks(account);
     return chain(talks, (list): Maybe<FoundLine | ErrorEvent> => {
       if (list === null) return storeFailed();
       const looked = list.map((t) => settled(history.find(t.key, id)));

@@ -4,7 +4,7 @@
 // moderation.ts; what they share in command-kit.ts.
 
 import { type CommandName, lookupCommand, splitFirst, suggestCommand } from "../../protocol/commands.ts";
-import { type ErrorEvent, type HistoryLine, type MessageId, messageIdOf, type TypingState } from "../../protocol/events.ts";
+import { type ErrorEvent, type HistoryLine, type MessageId, messageIdOf, type ServerEvent, type TypingState } from "../../protocol/events.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { foldName, isNamePrefix } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
@@ -217,8 +217,8 @@ const chatCommands = {
     if ("error" in query) return badUsage(ctx, "search", query.error);
     const account = ctx.me.account;
     // Its kept conversations too (a registered user's): searched with its rooms, and shown as it sees them.
-    const talks = account === undefined ? [] : chain(settled(store.conversations(account)), (all) => ctx.hub.conversations.talksOf(account, all ?? []));
-    ctx.after(talks, (talks) => {
+    ctx.after(account === undefined ? [] : ctx.hub.conversations.talks(account), (listed) => {
+      const talks = listed ?? []; // the conversations can't be read now: the rooms are searched all the same
       if (ctx.me.rooms.length === 0 && talks.length === 0) return ctx.reply(notInRoom());
       const others = new Map(talks.map((t) => [t.key, t.other]));
       const found = chain(store.search([...ctx.me.rooms.map((r) => r.name), ...others.keys()], query), (hits) => ctx.hub.keeping.quotedAll(hits));
@@ -366,13 +366,20 @@ function sendKept(ctx: CommandContext, target: string, rawText: string, command:
     const ts = ctx.now();
     const id = ctx.hub.nextId();
     ctx.hub.conversations.keepIn(talk.key, ctx.me.name, { id, text, ts });
-    ctx.hub.markers.move(ctx.me, talk.other, ts, ctx.device);
-    const sent = { type: "private-sent", id, to: talk.other, text, ts } as const;
-    ctx.reply(sent);
-    for (const d of ctx.me.devices) if (d !== ctx.device) d.tell({ ...sent, elsewhere: true });
+    sentPrivately(ctx, { type: "private-sent", id, to: talk.other, text, ts }, true);
     ctx.reply({ type: "notice", text: `${talk.other} is not online: it is kept for them, and shown when they come back.`, ts });
     ctx.log(`[Private message from ${ctx.me.name} to ${talk.other}, kept for later]`);
   });
+}
+
+/**
+ * A private message sent: the sender's copy, and its other devices told (`elsewhere`). One kept is
+ * read by its sender as it is sent (its marker moves).
+ */
+function sentPrivately(ctx: CommandContext, sent: Extract<ServerEvent, { type: "private-sent" }>, kept: boolean): void {
+  if (kept) ctx.hub.markers.move(ctx.me, sent.to, sent.ts, ctx.device);
+  ctx.reply(sent);
+  for (const d of ctx.me.devices) if (d !== ctx.device) d.tell({ ...sent, elsewhere: true });
 }
 
 /** /pm and /reply: to one member only, with the sender's copy; an away member's reason goes back. */
@@ -390,11 +397,9 @@ function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: 
   }
   to.lastPmFrom = ctx.me;
   ctx.hub.typing.said(ctx.me, `@${foldName(to.name)}`);
-  // Kept for the two (registered both; not a notice, a bot's convention): read by its sender as it is sent.
-  if (!ctx.notice && ctx.hub.conversations.keep(ctx.me, to, { id, text, ts })) ctx.hub.markers.move(ctx.me, to.name, ts, ctx.device);
-  const sent = { type: "private-sent", id, to: to.name, text, ts, ...tags } as const;
-  ctx.reply(sent);
-  for (const d of ctx.me.devices) if (d !== ctx.device) d.tell({ ...sent, elsewhere: true }); // the sender's other devices
+  // Kept for the two (registered both; not a notice, a bot's convention).
+  const kept = !ctx.notice && ctx.hub.conversations.keep(ctx.me, to, { id, text, ts });
+  sentPrivately(ctx, { type: "private-sent", id, to: to.name, text, ts, ...tags }, kept);
   const away = ctx.hub.awayReason(to);
   if (away !== undefined) ctx.reply({ type: "away-notice", name: to.name, reason: away });
   ctx.log(`[Private message from ${ctx.me.name} to ${to.name}]`);

@@ -202,11 +202,7 @@ function targets(c: IrcCommandHost, history: HistoryStore, a: string | undefined
   const rooms = me.rooms.map((r) => then(settled(history.recent(r.name, 1)), (l) => ({ name: r.name, last: l?.[0]?.event.ts })));
   const account = me.account;
   const talks: Maybe<{ name: string; last: number }[]> =
-    account === undefined || !c.hub.conversations.keeping
-      ? []
-      : chain(settled(history.conversations(account)), (all) =>
-          then(c.hub.conversations.talksOf(account, all ?? []), (named) => named.map((t, i) => ({ name: t.other, last: all![i]!.last }))),
-        );
+    account === undefined || !c.hub.conversations.keeping ? [] : then(c.hub.conversations.talks(account), (named) => (named ?? []).map((t) => ({ name: t.other, last: t.last })));
   const rows = chain(rooms.some((r) => r instanceof Promise) ? Promise.all(rooms) : (rooms as { name: string; last: number | undefined }[]), (r) => then(talks, (t) => [...r, ...t]));
   c.session.after(rows, (all) => {
     const within = all
