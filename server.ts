@@ -77,6 +77,8 @@ await runMain("bunchat-server", async () => {
     ...pingLimits(parseCount("--ping-interval", flags["ping-interval"], SERVER_LIMITS.pingIdleMs / 1000, 0)),
     maxRooms: parseCount("--max-rooms", flags["max-rooms"], SERVER_LIMITS.maxRooms, 1),
     maxRoomsPerUser: parseCount("--max-rooms-per-user", flags["max-rooms-per-user"], SERVER_LIMITS.maxRoomsPerUser, 1),
+    maxMessageBytes: parseCount("--max-message-bytes", flags["max-message-bytes"], SERVER_LIMITS.maxMessageBytes, LIMITS.maxLineBytes, 1024 * 1024),
+    maxMessageLines: parseCount("--max-message-lines", flags["max-message-lines"], SERVER_LIMITS.maxMessageLines, 1, 10_000),
   };
   const defaultRoom = checkRoom(flags["default-room"] ?? DEFAULT_ROOM);
   if (!defaultRoom.ok) throw new UsageError(`--default-room: ${defaultRoom.reason}`);

@@ -61,6 +61,18 @@ export const SERVER_FLAGS = [
     help: "rooms one user may be in at once",
   },
   {
+    name: "max-message-bytes",
+    value: "<n>",
+    default: `\`${L.maxMessageBytes}\``,
+    help: "bytes (UTF-8) of one message of several lines (a pasted stack trace, a code block); a longer one is refused with the reason. A single typed line is at most 4096",
+  },
+  {
+    name: "max-message-lines",
+    value: "<n>",
+    default: `\`${L.maxMessageLines}\``,
+    help: "lines of one message; more are refused with the reason",
+  },
+  {
     name: "db",
     value: "<file>",
     default: `\`${DEFAULT_DB}\``,

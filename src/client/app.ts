@@ -96,6 +96,12 @@ class ChatClient implements PacerHost<string> {
   );
   /** The server's longest line (from its hello): a longer one is not sent. */
   private maxLineBytes = Number.POSITIVE_INFINITY;
+  /** …and its bounds on a message of several lines; none from a server that takes one line at a time. */
+  private maxMessage: { bytes: number; lines: number } | undefined;
+  /** A bracketed paste is coming in: its lines are held, not sent one by one. */
+  private pasting = false;
+  /** Lines pasted (all but the last, which stays in the input to be added to): Enter sends them and it as one message. */
+  private pasted: string[] = [];
   private readonly seen = new SeenLines();
   /** Pages of "what came after" asked for each place since the last reconnection (AFTER_PAGES at most). */
   private readonly afterPages = new Map<string, number>();
@@ -138,8 +144,16 @@ class ChatClient implements PacerHost<string> {
     this.rl.on("line", (line) => this.onInput(line));
     this.rl.on("close", () => this.onInputEnd());
     // Ctrl-C clears a half-typed line first, as shells and irssi do; on an empty line it leaves.
-    this.rl.on("SIGINT", () => (this.rl.line === "" ? this.leave() : this.term.clearTyped()));
-    if (this.options.interactive) process.stdin.on("keypress", (_text, key: { name?: string; meta?: boolean } | undefined) => this.onKey(key));
+    this.rl.on("SIGINT", () => (this.pasted.length > 0 ? this.dropPaste() : this.rl.line === "" ? this.leave() : this.term.clearTyped()));
+    if (this.options.interactive) {
+      process.stdin.on("keypress", (_text, key: { name?: string; meta?: boolean } | undefined) => this.onKey(key));
+      // Before readline's own: a paste's newlines must be known as pasted when its lines arrive.
+      process.stdin.prependListener("keypress", (_text, key: { name?: string } | undefined) => {
+        if (key?.name === "paste-start") this.pasting = true;
+        else if (key?.name === "paste-end") this.pasteEnded();
+      });
+      this.term.bracketedPaste(true);
+    }
     try {
       this.online(await this.connect());
     } catch (err) {
@@ -152,6 +166,7 @@ class ChatClient implements PacerHost<string> {
     }
     const code = await done;
     this.reconnectTimer?.cancel();
+    if (this.options.interactive) this.term.bracketedPaste(false);
     this.rl.close();
     return code;
   }
@@ -228,6 +243,7 @@ class ChatClient implements PacerHost<string> {
     switch (event.type) {
       case "hello":
         this.maxLineBytes = event.maxLineBytes;
+        this.maxMessage = event.maxMessageBytes !== undefined && event.maxMessageLines !== undefined ? { bytes: event.maxMessageBytes, lines: event.maxMessageLines } : undefined;
         if (event.linesPerSecond > 0) {
           this.budget = new FloodBudget(event.burstLines, event.linesPerSecond, this.clock.now());
         }
@@ -379,6 +395,16 @@ class ChatClient implements PacerHost<string> {
       this.pending.push(line);
       return this.flushPending();
     }
+    if (this.pasting && this.phase === "chatting") {
+      // A line of a paste: held (bounded: past the server's bounds, the count is all that is kept).
+      if (this.pasted.length <= (this.maxMessage?.lines ?? 0)) this.pasted.push(line);
+      else this.pasted.length++;
+      return;
+    }
+    if (this.pasted.length > 0) {
+      line = [...this.pasted, line].join("\n");
+      this.pasted = [];
+    }
     if (this.phase === "password") {
       this.term.secretEntered(line);
       // For rejoining after a lost connection.
@@ -473,12 +499,48 @@ class ChatClient implements PacerHost<string> {
     const input = parseInput(line);
     if (input.kind === "command" && lookupCommand(input.word) === "quit") return this.leave();
     if (input.kind === "empty") return;
+    if (line.includes("\n")) return this.sendMessage(line);
     const bytes = Buffer.byteLength(line);
     if (bytes > this.maxLineBytes) {
       const again = this.options.interactive ? " (Up brings it back to shorten it)" : "";
       return this.show(`! That line is ${bytes} bytes, over the server's ${this.maxLineBytes}: it was not sent${again}.`);
     }
     this.send(line);
+  }
+
+  /**
+   * A message of several lines (a paste): one JSON line the server reads as it would the typed
+   * line, newlines and all, within its bounds; to a server that takes one line at a time, each line.
+   */
+  private sendMessage(text: string): void {
+    const max = this.maxMessage;
+    if (!max) {
+      for (const line of text.split("\n")) if (line.trim() !== "") this.sendChat(line);
+      return;
+    }
+    const lines = text.split("\n").length;
+    const bytes = Buffer.byteLength(text);
+    if (lines > max.lines || bytes > max.bytes) {
+      return this.show(`! That message is ${lines} lines and ${bytes} bytes, over the server's ${max.lines} lines or ${max.bytes} bytes: it was not sent.`);
+    }
+    this.send(JSON.stringify({ type: "line", text }));
+  }
+
+  /** A paste ended: its lines wait for Enter (which sends them, with what is typed after, as one message) or Ctrl-C. */
+  private pasteEnded(): void {
+    this.pasting = false;
+    if (this.pasted.length === 0 || this.phase !== "chatting") return;
+    const n = this.pasted.length + 1;
+    this.show(`-- ${n} lines pasted: Enter sends them as one message (with anything you add to the last one); Ctrl-C drops them.`);
+    this.redrawPrompt();
+  }
+
+  /** Ctrl-C on a paste waiting for Enter: it goes. */
+  private dropPaste(): void {
+    this.pasted = [];
+    this.term.clearTyped();
+    this.show("-- The pasted lines were dropped.");
+    this.redrawPrompt();
   }
 
   /** Sends a line once the flood budget allows, after any lines still waiting. */
@@ -572,7 +634,8 @@ class ChatClient implements PacerHost<string> {
     const now = this.clock.now();
     const typing = [...(this.typists.get(this.roster.room ?? "") ?? [])].filter(([, until]) => until > now).map(([name]) => sanitizeText(name));
     const who = typing.length === 0 ? "" : typing.length <= 2 ? ` (${typing.join(", ")} typing)` : " (several typing)";
-    return `${this.roster.room ?? ""}${who}> `;
+    const pasted = this.pasted.length > 0 ? ` [+${this.pasted.length} pasted]` : "";
+    return `${this.roster.room ?? ""}${who}${pasted}> `;
   }
 
   /** Who is typing where: room -> name -> until when it is shown. */

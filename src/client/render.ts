@@ -5,9 +5,10 @@ import { createColors } from "picocolors";
 import { firstLine, helpBlock, helpLines, ONLY_WORDS, quoteWords, roomsLines, stateWords, toText, topicLine, unreadSummary, usersLine } from "../render/text.ts";
 import { type HistoryLine, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
-import { sanitizeText } from "../protocol/sanitize.ts";
+import { sanitizeLines, sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
 import { hyperlinked } from "../render/links.ts";
+import { type Inline, mayFormat, parseBlocks, plainText } from "../render/markdown.ts";
 
 export interface RenderOptions {
   color: boolean;
@@ -45,29 +46,102 @@ export function nameColor(name: string, palette: number): number {
  * one in the second half of the row), counting wide characters as two and never splitting one.
  */
 export function wrapRows(text: string, first: number, rest: number): string[] {
-  const rows: string[] = [];
-  let row = "";
+  return wrapSpans(text, first, rest).map(([start, end]) => text.slice(start, end));
+}
+
+/** wrapRows' rows as [start, end) offsets in `text` (a row's trailing spaces left out). */
+export function wrapSpans(text: string, first: number, rest: number): [number, number][] {
+  const rows: [number, number][] = [];
+  let start = 0; // where the row being filled starts in text
+  let at = 0; // where the next grapheme starts
   let width = 0;
   let limit = Math.max(1, first);
   for (const { segment } of graphemes.segment(text)) {
     const w = Bun.stringWidth(segment);
-    if (width + w > limit && row !== "") {
+    if (width + w > limit && at > start) {
+      const row = text.slice(start, at);
       const space = row.lastIndexOf(" ");
       const cut = space > 0 && Bun.stringWidth(row.slice(0, space)) >= limit / 2 ? space + 1 : row.length;
-      rows.push(row.slice(0, cut).trimEnd());
-      row = row.slice(cut);
-      width = Bun.stringWidth(row);
+      rows.push([start, start + row.slice(0, cut).trimEnd().length]);
+      start += cut;
+      width = Bun.stringWidth(text.slice(start, at));
       limit = Math.max(1, rest);
     }
-    row += segment;
+    at += segment.length;
     width += w;
   }
-  rows.push(row);
+  rows.push([start, text.length]);
   return rows;
 }
 const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
 
 export type Renderer = (event: ServerEvent) => string | undefined;
+
+/** A piece of a line shown in one style (a link's: where it goes). */
+interface Run {
+  text: string;
+  style?: (s: string) => string;
+  href?: string;
+}
+
+type Colors = ReturnType<typeof createColors>;
+
+/**
+ * A message's formatting as styled pieces, line by line: bold, italic, struck, inline code in
+ * cyan, marks taken off; a code block's lines in cyan between its fences (dim, the language
+ * named); a quote's lines dim after a bar; a link's text, hyperlinked to where it goes, or
+ * followed by it.
+ */
+function formattedRuns(text: string, c: Colors): Run[][] {
+  const lines: Run[][] = [[]];
+  const add = (run: Run) => {
+    const parts = run.text.split("\n");
+    parts.forEach((part, i) => {
+      if (i > 0) lines.push([]);
+      if (part !== "") lines[lines.length - 1]!.push({ ...run, text: part });
+    });
+  };
+  const both = (a: ((s: string) => string) | undefined, b: (s: string) => string) => (a ? (s: string) => a(b(s)) : b);
+  const inline = (nodes: readonly Inline[], style: ((s: string) => string) | undefined, href?: string): void => {
+    for (const node of nodes) {
+      if (node.kind === "text") add({ text: node.text, ...(style ? { style } : {}), ...(href ? { href } : {}) });
+      else if (node.kind === "code") add({ text: node.text, style: both(style, c.cyan), ...(href ? { href } : {}) });
+      else if (node.kind === "link") {
+        inline(node.children, both(style, c.underline), node.href);
+        if (plainText(node.children) !== node.href) add({ text: ` <${node.href}>`, style: c.dim });
+      } else inline(node.children, both(style, node.kind === "bold" ? c.bold : node.kind === "italic" ? c.italic : c.strikethrough), href);
+    }
+  };
+  parseBlocks(text).forEach((block, i) => {
+    if (i > 0) lines.push([]);
+    if (block.kind === "code") {
+      add({ text: `\`\`\`${block.lang ?? ""}\n`, style: c.dim });
+      add({ text: `${block.text}\n`, style: c.cyan });
+      add({ text: "```", style: c.dim });
+    } else if (block.kind === "quote") {
+      const quoted = lines.length;
+      inline(block.inline, c.dim);
+      for (let l = quoted - 1; l < lines.length; l++) lines[l]!.unshift({ text: "▎ ", style: c.dim });
+    } else inline(block.inline, undefined);
+  });
+  return lines;
+}
+
+/** The part [start, end) of a line's runs, each styled; with `links`, links in text hyperlinked (OSC 8), and a written link's text to its href. */
+function showRuns(runs: readonly Run[], start: number, end: number, links: boolean): string {
+  let out = "";
+  let at = 0;
+  for (const run of runs) {
+    const from = Math.max(start, at);
+    const to = Math.min(end, at + run.text.length);
+    at += run.text.length;
+    if (from >= to) continue;
+    const piece = run.text.slice(from - (at - run.text.length), to - (at - run.text.length));
+    const linkedPiece = !links ? piece : run.href ? `\x1b]8;;${run.href}\x1b\\${piece}\x1b]8;;\x1b\\` : hyperlinked(piece);
+    out += run.style ? run.style(linkedPiece) : linkedPiece;
+  }
+  return out;
+}
 
 /** The instructions shown after joining. */
 export function instructions(): string[] {
@@ -93,22 +167,28 @@ export function makeRenderer(options: RenderOptions): Renderer {
    * A message: its head (time, who), then its text; on a terminal, rows after the first are
    * indented under the text. A long head (a long name on a narrow terminal) indents by two.
    */
-  const hang = (head: string, text: string, style: (row: string) => string = (row) => row) => {
+  const hang = (head: string, text: string, style: (row: string) => string = (row) => row, format = false) => {
     const columns = options.columns?.();
     // Links made clickable row by row, once wrapped (the sequences take no columns).
-    const show = options.links ? (row: string) => style(hyperlinked(row)) : style;
-    if (!columns) return head + show(text);
     const headWidth = Bun.stringWidth(head);
-    const indent = headWidth <= columns / 2 ? headWidth : 2;
-    const rows = wrapRows(text, columns - headWidth, columns - indent);
-    return head + rows.map(show).join(`\n${" ".repeat(indent)}`);
+    // A message of several lines: each line under the first's text, wrapped on its own; with
+    // colour, its formatting (render/markdown.ts) shown as styles, applied row by row once wrapped.
+    const lines: Run[][] = format && options.color && mayFormat(text) ? formattedRuns(text, c) : text.split("\n").map((line) => [{ text: line }]);
+    const indent = !columns ? Math.max(2, Math.min(32, headWidth)) : headWidth <= columns / 2 ? headWidth : 2;
+    const rows: string[] = [];
+    lines.forEach((runs, i) => {
+      const plain = runs.map((r) => r.text).join("");
+      const spans: [number, number][] = columns ? wrapSpans(plain, i === 0 ? columns - headWidth : columns - indent, columns - indent) : [[0, plain.length]];
+      for (const [start, end] of spans) rows.push(style(showRuns(runs, start, end, options.links === true)));
+    });
+    return head + rows.join(`\n${" ".repeat(indent)}`);
   };
-  /** Sanitised text after its head, standing out if it mentions us. */
+  /** Sanitised text (a line, or several) after its head, standing out if it mentions us. */
   const said = (head: string, value: unknown) => {
-    const text = s(value);
-    if (!mentions(text, options.me?.())) return hang(head, text);
+    const text = sanitizeLines(String(value ?? ""));
+    if (!mentions(text, options.me?.())) return hang(head, text, undefined, true);
     options.onMention?.();
-    return hang(head, text, c.inverse);
+    return hang(head, text, c.inverse, true);
   };
   /** A count from the network, if it is one. */
   const count = (n: unknown) => (typeof n === "number" && Number.isSafeInteger(n) ? n : undefined);
@@ -160,9 +240,9 @@ export function makeRenderer(options: RenderOptions): Renderer {
         // A bot's line reads as nc shows it: "deploy (bot): …" (no user's name holds a space).
         return said(`${stamp(event.ts)}${tag(event.room)}${who(event.from)}${event.bot ? c.dim(" (bot)") : ""}${event.only ? c.dim(` (to ${ONLY_WORDS[event.only]})`) : ""}${c.dim(s(quoteWords(event.reply)))}: `, event.text) + c.dim(s(stateWords(event)));
       case "private":
-        return hang(`${stamp(event.ts)}${c.magenta(c.bold(`[pm from ${s(event.from)}]`))} `, s(event.text), c.magenta);
+        return hang(`${stamp(event.ts)}${c.magenta(c.bold(`[pm from ${s(event.from)}]`))} `, sanitizeLines(event.text), c.magenta);
       case "private-sent":
-        return hang(`${stamp(event.ts)}${c.magenta(`[pm to ${s(event.to)}]`)} `, s(event.text), c.magenta);
+        return hang(`${stamp(event.ts)}${c.magenta(`[pm to ${s(event.to)}]`)} `, sanitizeLines(event.text), c.magenta);
       // The server's own words for joins and leaves (the chat's, or a room's), sanitised: names and
       // messages came from users.
       case "join":
@@ -179,7 +259,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
       case "edit":
       case "delete":
       case "react":
-        return `${stamp(event.ts)}${tag(event.room)}${c.dim(s(toText(event)))}`;
+        return `${stamp(event.ts)}${tag(event.room)}${c.dim(sanitizeLines(toText(event)))}`;
       case "reactions":
         return c.cyan(s(toText(event)));
       case "tagmsg":

@@ -40,6 +40,14 @@ export class Terminal {
     return this.rl as unknown as ReadlineInside;
   }
 
+  /**
+   * Bracketed paste on or off: the terminal marks what is pasted (ESC [200~ … ESC [201~), so that a
+   * paste of several lines is one message, not a line sent per line.
+   */
+  bracketedPaste(on: boolean): void {
+    process.stdout.write(on ? "\u001b[?2004h" : "\u001b[?2004l");
+  }
+
   /** A new prompt, drawn at once; the cursor stays where it was on anything already typed. */
   ask(prompt: string): void {
     this.rl.setPrompt(prompt);

@@ -73,8 +73,11 @@ export interface RosterEntry {
 }
 
 
-/** Generous bounds on what a well-behaved node sends: text is sanitised and bounded where it was typed. */
-const MAX_TEXT = LIMITS.maxLineBytes * 4;
+/**
+ * Generous bounds on what a well-behaved node sends: text is sanitised and bounded where it was
+ * typed (a message of several lines by --max-message-bytes, at most 1 MiB).
+ */
+const MAX_TEXT = 1024 * 1024;
 
 // Names and rooms are checked for their shape (hasNameShape, hasRoomShape), not the full rules:
 // the reserved names and look-alikes were checked where they were claimed, not on every line.

@@ -3,6 +3,7 @@
 // that the other nodes see a gap; dropped rather than queued past a bound while Redis is not
 // keeping up, and the senders told when their lines may not have reached the other servers.
 
+import { excerpt } from "../protocol/messages.ts";
 import type { Hub } from "../core/hub.ts";
 import type { Member } from "../core/room.ts";
 import { foldName } from "../protocol/names.ts";
@@ -186,7 +187,7 @@ export class Outbound {
     for (const event of events) {
       let from: string;
       let what: string;
-      if (event.type === "public" || event.type === "action") [from, what] = [event.from, `"${excerpt(event.text)}"`];
+      if (event.type === "public" || event.type === "action") [from, what] = [event.from, `"${excerpt(event.text, 41)}"`];
       else if (event.type === "pm") {
         const e = event.event;
         [from, what] = e.type === "edit" || e.type === "delete" ? [e.by, `your ${e.type} of a line to ${event.to}`] : [e.from, `your ${e.type === "invite" ? "invite" : "private message"} to ${event.to}`];
@@ -240,9 +241,4 @@ export class Outbound {
     return (this.prefix ??= JSON.stringify({ n: this.host.node, b: this.boot }).slice(0, -1) + ",");
   }
   private prefix: string | undefined;
-}
-
-/** The start of a line, for a notice about it. */
-function excerpt(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

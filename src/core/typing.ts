@@ -5,7 +5,7 @@
 // "done" only after an "active". Saying a line ends it without a word: clients drop the typist
 // when its line comes.
 
-import type { ServerEvent, TypingState } from "../protocol/events.ts";
+import { type ServerEvent, takesTags, type TypingState } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
 import type { Device, Member, Room } from "./room.ts";
 
@@ -19,7 +19,7 @@ export type TypingEvent = Extract<ServerEvent, { type: "typing" }>;
 
 /** Whether a device is shown typing: the page and the client (JSON), IRC clients that take tags. */
 export function showsTyping(device: Device): boolean {
-  return device.mode === "json" || device.mode === "irc-tags";
+  return device.mode === "json" || takesTags(device.mode);
 }
 
 export class Typing {

@@ -159,6 +159,7 @@ const DECODERS: Record<EventType, Decoder> = {
           server: v.server,
           proto: v.proto,
           maxLineBytes: v.maxLineBytes,
+          ...(num(v.maxMessageBytes) && num(v.maxMessageLines) ? { maxMessageBytes: v.maxMessageBytes, maxMessageLines: v.maxMessageLines } : {}),
           nameMaxLength: v.nameMaxLength,
           burstLines: v.burstLines,
           linesPerSecond: v.linesPerSecond,

@@ -4,7 +4,17 @@
  * How a connection is written to: plain text, JSON lines, or IRC: without tags, with server-time's
  * ("irc-time"), or with every tag (message-tags: "irc-tags", the time, a line's msgid, clients' tags).
  */
-export type Mode = "text" | "json" | "irc" | "irc-time" | "irc-tags";
+export type Mode = "text" | "json" | IrcView;
+/**
+ * IRC's ways: without tags, with server-time's, with every tag (message-tags), or with every tag
+ * and messages of several lines as draft/multiline batches.
+ */
+export type IrcView = "irc" | "irc-time" | "irc-tags" | "irc-multiline";
+
+/** Whether a way of writing takes every tag (message-tags). */
+export function takesTags(mode: Mode): boolean {
+  return mode === "irc-tags" || mode === "irc-multiline";
+}
 
 /**
  * How a recipient sees an event: in its mode, and in plain text "tagged" when the event is from a
@@ -96,6 +106,9 @@ export type ServerEvent =
       server: string;
       proto: number;
       maxLineBytes: number;
+      /** A message of several lines (`{"type":"line"}`): at most this many bytes and lines; absent from an older server (one line only). */
+      maxMessageBytes?: number;
+      maxMessageLines?: number;
       nameMaxLength: number;
       /** Lines a client may send at once, then per second; 0 when flood control is off. */
       burstLines: number;
@@ -133,8 +146,11 @@ export type ServerEvent =
   /**
    * `id`: the line's identity (MessageId), given when the server accepted it. `reply`: the line it
    * answers; `edited`: when its text was last changed; `reactions`: emoji on it (LineState).
+   * `text` may hold newlines: a message of several lines. `concat`: offsets in `text` where an IRC
+   * client's draft/multiline batch continued a line in a piece of its own, so that IRC clients get
+   * the pieces it sent (never kept).
    */
-  | ({ type: "public"; id: MessageId; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only; tags?: string } & LineState)
+  | ({ type: "public"; id: MessageId; room: string; from: string; text: string; ts: number; notice?: true; bot?: true; only?: Only; tags?: string; concat?: number[] } & LineState)
   /** `tags` (here and on public, action, private-sent): an IRC client's own tags on the line (message-tags' "+…"), for IRC clients that take tags. */
   /** In history (a conversation's, `room` "@Sam"), with what is kept of it: whether it was edited, its reactions (LineState). */
   | ({ type: "private"; id: MessageId; from: string; text: string; ts: number; notice?: true; tags?: string } & LineState)
@@ -185,7 +201,7 @@ export type ServerEvent =
       awayCount?: number;
       prefix?: string;
     }
-  | ({ type: "action"; id: MessageId; room: string; from: string; text: string; ts: number; tags?: string } & LineState) // /me
+  | ({ type: "action"; id: MessageId; room: string; from: string; text: string; ts: number; tags?: string; concat?: number[] } & LineState) // /me
   /**
    * A line of `room` (`id`, said by `of` at `at`) now reads `text`: `by` edited it (its sender).
    * History holds only the new text.

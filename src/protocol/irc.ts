@@ -75,6 +75,7 @@ function unescapeTag(value: string): string {
 export function ircLine(source: string | undefined, command: string, params: readonly string[], trailing = false): string {
   let line = source === undefined ? command : `:${source} ${command}`;
   params.forEach((p, i) => {
+    if (p.includes("\n") || p.includes("\r")) p = p.replace(/[\r\n]+/g, " "); // a message's lines: never a line of IRC's
     const last = i === params.length - 1;
     line += last && (trailing || p === "" || p.includes(" ") || p.startsWith(":")) ? ` :${p}` : ` ${p}`;
   });

@@ -68,6 +68,10 @@ export interface ServerLimits {
   maxRooms: number;
   /** Rooms one user may be in at once. */
   maxRoomsPerUser: number;
+  /** A message of several lines (JSON's `{"type":"line"}`, IRC's draft/multiline, the HTTP API): at most this many bytes of UTF-8… */
+  maxMessageBytes: number;
+  /** …and this many lines. */
+  maxMessageLines: number;
   /** A connection we are closing gets this long to take its last lines, then it is reset. */
   closeGraceMs: number;
   /** How long a graceful shutdown waits for clients to receive their notice before closing them. */
@@ -98,9 +102,19 @@ export const SERVER_LIMITS: ServerLimits = {
   unfinishedLineMs: 60_000,
   maxRooms: 10_000,
   maxRoomsPerUser: 32,
+  maxMessageBytes: 16 * 1024,
+  maxMessageLines: 100,
   closeGraceMs: 5000,
   shutdownGraceMs: 3000,
 };
+
+/**
+ * The longest line a structured (JSON) connection may send: a `{"type":"line"}` carrying a message
+ * of maxMessageBytes, each byte of it escaped to two at most (a newline is "\\n").
+ */
+export function jsonLineBytes(limits: Pick<ServerLimits, "maxMessageBytes">): number {
+  return Math.max(LIMITS.maxLineBytes, 2 * limits.maxMessageBytes + 256);
+}
 
 /** Flood control counts bytes too: each line token buys this many bytes (a burst of 10 lines: 10 KiB). */
 export const FLOOD_BYTES_PER_LINE = 1024;

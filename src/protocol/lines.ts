@@ -46,8 +46,8 @@ export class LineReader {
   /** Inside an over-long line: drop bytes until the next "\n". */
   private discarding = false;
   private stopped = false;
-  private readonly maxBytes: number;
-  private readonly maxRunBytes: number;
+  private maxBytes: number;
+  private maxRunBytes: number;
 
   constructor(
     limits: LineLimits,
@@ -55,6 +55,15 @@ export class LineReader {
   ) {
     this.maxBytes = limits.maxBytes;
     this.maxRunBytes = limits.maxRunBytes ?? Infinity;
+  }
+
+  /**
+   * Longer lines from now on (a structured client's message of several lines, in one JSON line):
+   * up to `maxBytes`, and a run without "\n" twice that before the peer is given up on.
+   */
+  widen(maxBytes: number): void {
+    this.maxBytes = Math.max(this.maxBytes, maxBytes);
+    this.maxRunBytes = Math.max(this.maxRunBytes, 2 * maxBytes);
   }
 
   /** Bytes of an unfinished line held in memory. */

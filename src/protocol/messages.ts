@@ -17,8 +17,12 @@ export const EMOJI_MAX_BYTES = 32;
 /** Lines back that `^N` and `@name` look through. */
 export const LINES_BACK = 100;
 
-/** The start of a line's text, cut at a character boundary with an ellipsis. */
+/**
+ * The start of a line's text, cut at a character boundary with an ellipsis; a message of several
+ * lines on one line (its newlines as spaces: a quote is shown inside another line).
+ */
 export function excerpt(text: string, chars = QUOTE_CHARS): string {
+  if (text.includes("\n")) text = text.replace(/\s*\n\s*/g, " ");
   const all = [...text];
   return all.length <= chars ? text : `${all.slice(0, chars - 1).join("")}…`;
 }

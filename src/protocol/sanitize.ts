@@ -24,14 +24,14 @@ const ESCAPES =
 const JOINERS = /[\u200c\u200d\ufe00-\ufe0f\u{e0000}-\u{e007f}]/u;
 
 /**
- * Removes terminal escape sequences whole, terminal controls, bidi overrides and invisible characters; a tab becomes a space; lone
- * surrogates become U+FFFD. Joiners, variation selectors and tags survive only inside emoji
+ * Removes terminal escape sequences whole, terminal controls, bidi overrides and invisible characters; a tab or a newline becomes a
+ * space (this is one line: a topic, a reason, a name); lone surrogates become U+FFFD. Joiners, variation selectors and tags survive only inside emoji
  * sequences and scripts that need them.
  */
 export function sanitizeText(text: string): string {
   if (PRINTABLE_ASCII.test(text)) return text; // most chat: nothing to take out, one pass to know it
   let out = text.isWellFormed() ? text : text.toWellFormed();
-  if (out.includes("\t")) out = out.replaceAll("\t", " ");
+  if (out.includes("\t") || out.includes("\n")) out = out.replace(/[\t\n]/g, " ");
   UNSAFE.lastIndex = 0;
   if (UNSAFE.test(out)) {
     if (/[\u001b\u0090-\u009f]/.test(out)) out = out.replace(ESCAPES, "");
@@ -84,4 +84,34 @@ function dropStrayJoiners(text: string): string {
     prev = cp;
   }
   return out;
+}
+
+/**
+ * A message's text, which may hold several lines: each line as sanitizeText leaves it, without
+ * its trailing white space ("\r\n" is a "\n"; a lone "\r" goes, as in any line); blank lines before the first and
+ * after the last are dropped, and the first line's leading white space. One line: as
+ * sanitizeText(text).trim().
+ */
+export function sanitizeMessage(text: string): string {
+  if (!text.includes("\n")) return sanitizeText(text).trim();
+  const lines = text.split(/\r?\n/).map((line) => sanitizeText(line).trimEnd());
+  let first = 0;
+  let last = lines.length;
+  while (first < last && lines[first]!.trim() === "") first++;
+  while (last > first && lines[last - 1]!.trim() === "") last--;
+  if (first === last) return "";
+  lines[first] = lines[first]!.trimStart();
+  return lines.slice(first, last).join("\n");
+}
+
+/** Text from the network that may hold several lines, for showing: each line as sanitizeText leaves it. */
+export function sanitizeLines(text: string): string {
+  return text.includes("\n") ? text.split("\n").map(sanitizeText).join("\n") : sanitizeText(text);
+}
+
+/** How many lines a message's text has (its "\n"s and one). */
+export function linesIn(text: string): number {
+  let n = 1;
+  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) n++;
+  return n;
 }

@@ -2,16 +2,14 @@
 // text.ts), JSON lines for the bundled client and the page, and IRC (irc.ts) for what every member
 // of a room is sent. Encoded bytes are shared by every recipient in that view.
 
-import type { ServerEvent, View } from "../protocol/events.ts";
+import type { IrcView, ServerEvent, View } from "../protocol/events.ts";
 import { ircShared } from "./irc.ts";
 import { toText } from "./text.ts";
 
 const utf8 = new TextEncoder();
 
-type IrcView = "irc" | "irc-time" | "irc-tags";
-
 /** Every view an event is encoded in. */
-export const VIEWS: readonly View[] = ["text", "tagged", "json", "irc", "irc-time", "irc-tags"];
+export const VIEWS: readonly View[] = ["text", "tagged", "json", "irc", "irc-time", "irc-tags", "irc-multiline"];
 
 /**
  * Whether a view says a run of joins or leaves in one line ("Ana, Sam and 3 more joined"). IRC's
@@ -22,8 +20,8 @@ export function summarisesPresence(view: View): boolean {
 }
 
 /** Whether a view is one of IRC's. */
-export function isIrc(view: View): view is "irc" | "irc-time" | "irc-tags" {
-  return view === "irc" || view === "irc-time" || view === "irc-tags";
+export function isIrc(view: View): view is IrcView {
+  return view === "irc" || view === "irc-time" || view === "irc-tags" || view === "irc-multiline";
 }
 
 /** The event as one line of the wire, newline included, before it is turned into bytes. */

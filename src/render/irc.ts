@@ -2,9 +2,10 @@
 // of them (a line, a join, a leave, a topic, a rename). What only one user sees (numerics naming
 // their nick) is written by the IRC door (src/doors/irc/).
 
-import type { MessageId, Quote, ServerEvent } from "../protocol/events.ts";
+import { type IrcView, type MessageId, type Quote, type ServerEvent, takesTags } from "../protocol/events.ts";
 import { IRC_LINE_BYTES, IRC_SERVER, ircLine, mask } from "../protocol/irc.ts";
 import { leaveWords } from "./text.ts";
+import { type Inline, mayFormat, parseBlocks, plainText } from "./markdown.ts";
 
 /** IRC's STATUSMSG prefix of a line for some of a room. */
 export const ONLY_PREFIX = { operators: "@", voiced: "+" } as const;
@@ -18,7 +19,7 @@ export function timeTag(ts: number): string {
  * The tags an IRC view is sent before a line said at `ts` (and, for a line with one, its msgid):
  * none, server-time's, or every tag (message-tags). Ends with the space that ends the tags.
  */
-export function lineTags(view: "irc" | "irc-time" | "irc-tags", ts: number, id?: MessageId, client?: string): string {
+export function lineTags(view: IrcView, ts: number, id?: MessageId, client?: string): string {
   if (view === "irc") return "";
   if (view === "irc-time" || id === undefined) return timeTag(ts);
   // An id is digits, or <ms>-<n> of word characters and dots: nothing a tag's value escapes.
@@ -38,9 +39,9 @@ export function clientTags(event: { tags?: string; reply?: Quote; bot?: true }):
  * A reply's text for an IRC client that takes no tags: addressed to whom it answers ("Ana: …"),
  * the way IRC users answer, unless it already starts with their name.
  */
-export function addressed(event: { text: string; reply?: Quote }, view: "irc" | "irc-time" | "irc-tags"): string {
+export function addressed(event: { text: string; reply?: Quote }, view: IrcView): string {
   const to = event.reply?.from;
-  return view === "irc-tags" || to === undefined || event.text.startsWith(to) ? event.text : `${to}: ${event.text}`;
+  return takesTags(view) || to === undefined || event.text.startsWith(to) ? event.text : `${to}: ${event.text}`;
 }
 
 const utf8 = new TextEncoder();
@@ -83,8 +84,100 @@ export function oneIrcLine(from: string, target: string, text: string, action: b
   return splitText(text, privmsgOverhead(from, target, action))[0] ?? "";
 }
 
+/** The capability of messages of several lines in one batch, the batch's type, and the tag of a piece that continues a line. */
+export const MULTILINE_CAP = "draft/multiline";
+export const CONCAT_TAG = "draft/multiline-concat";
+
+/**
+ * A message (a line, or several) from `from` to `target` as `view` is written to, tagged with its
+ * time, id and `client` tags. Several lines: a draft/multiline batch for a client that took it (the
+ * batch's start carries the tags; each line cut to fit IRC's 512 bytes, its further pieces tagged
+ * as continuing it), else each line that is not blank as a line of its own, the first with the
+ * message's id. `concat`: where an IRC client's own batch continued a line (see pieces).
+ */
+export function messageLines(view: IrcView, from: string, target: string, text: string, line: { ts: number; id: MessageId; concat?: readonly number[] }, action: boolean, client?: string, notice = false): string {
+  // Its formatting as IRC's codes; not a batch an IRC client sent as it is (its pieces are its own).
+  if (line.concat === undefined && mayFormat(text)) text = ircFormatted(text);
+  if (!text.includes("\n") && line.concat === undefined) return privmsgLines(from, target, text, action, lineTags(view, line.ts, line.id, client), notice);
+  const parts = pieces(text, line.concat);
+  if (view !== "irc-multiline") {
+    let out = "";
+    for (const part of parts) {
+      if (part.text.trim() === "") continue;
+      // The id once (clients tell lines apart by it); the time and the client's tags on each.
+      const tags = out === "" ? lineTags(view, line.ts, line.id, client) : takesTags(view) && client ? `@time=${new Date(line.ts).toISOString()};${client} ` : lineTags(view, line.ts);
+      out += privmsgLines(from, target, part.text, action, tags, notice);
+    }
+    return out;
+  }
+  const source = mask(from);
+  const ref = `ml${String(line.id).replace(/[^A-Za-z0-9]/g, "")}`;
+  const command = notice ? "NOTICE" : "PRIVMSG";
+  const overhead = privmsgOverhead(from, target, action) + ref.length + CONCAT_TAG.length + 10;
+  let out = `${lineTags(view, line.ts, line.id, client)}:${source} BATCH +${ref} ${MULTILINE_CAP} ${target}\r\n`;
+  for (const part of parts) {
+    const cut = part.text === "" ? [""] : splitText(part.text, overhead);
+    cut.forEach((piece, i) => {
+      const tag = part.joined || i > 0 ? `@batch=${ref};${CONCAT_TAG} ` : `@batch=${ref} `;
+      out += tag + ircLine(source, command, [target, action ? `\u0001ACTION ${piece}\u0001` : piece], true);
+    });
+  }
+  return `${out}:${source} BATCH -${ref}\r\n`;
+}
+
+const IRC = { bold: "\u0002", italic: "\u001d", strike: "\u001e", code: "\u0011" } as const;
+
+/**
+ * A message's formatting (render/markdown.ts) as IRC's codes: bold (^B), italic (^]), struck (^^)
+ * and inline code (^Q, monospace) between their codes, marks taken off; a code block's lines
+ * monospace between its fences as typed; quotes as typed; a link's text followed by where it goes.
+ */
+export function ircFormatted(text: string): string {
+  const inline = (nodes: readonly Inline[]): string =>
+    nodes
+      .map((n) => {
+        if (n.kind === "text") return n.text;
+        if (n.kind === "code") return `${IRC.code}${n.text}${IRC.code}`;
+        if (n.kind === "link") {
+          const words = inline(n.children);
+          return plainText(n.children) === n.href ? words : `${words} <${n.href}>`;
+        }
+        return `${IRC[n.kind]}${inline(n.children)}${IRC[n.kind]}`;
+      })
+      .join("");
+  return parseBlocks(text)
+    .map((block) => {
+      if (block.kind === "code") return [`\`\`\`${block.lang ?? ""}`, ...block.text.split("\n").map((l) => (l === "" ? "" : `${IRC.code}${l}${IRC.code}`)), "```"].join("\n");
+      if (block.kind === "quote") return inline(block.inline).split("\n").map((l) => `> ${l}`).join("\n");
+      return inline(block.inline);
+    })
+    .join("\n");
+}
+
+/**
+ * A message's lines, and within a line the pieces an IRC client's batch sent it in: `concat` holds
+ * the offsets in `text` where a piece continued the line before it (draft/multiline-concat).
+ */
+function pieces(text: string, concat: readonly number[] | undefined): { text: string; joined: boolean }[] {
+  const out: { text: string; joined: boolean }[] = [];
+  let start = 0;
+  for (const line of text.split("\n")) {
+    const end = start + line.length;
+    let from = start;
+    for (const at of concat ?? []) {
+      if (at <= from || at >= end) continue;
+      out.push({ text: text.slice(from, at), joined: from !== start });
+      from = at;
+    }
+    out.push({ text: text.slice(from, end), joined: from !== start });
+    start = end + 1;
+  }
+  return out;
+}
+
 /** A PRIVMSG (or an action, or a NOTICE) from `from` to `target`, cut to fit, each piece a line. */
 export function privmsgLines(from: string, target: string, text: string, action: boolean, tag = "", notice = false): string {
+  if (text.includes("\n")) text = text.replaceAll("\n", " "); // one line here (messageLines writes several)
   const source = mask(from);
   const overhead = privmsgOverhead(from, target, action);
   const command = notice ? "NOTICE" : "PRIVMSG";
@@ -105,16 +198,14 @@ export function privmsgLines(from: string, target: string, text: string, action:
  * An event every member of a room is sent, as IRC lines in `view` (with the tags it takes); "" for
  * an event that is never shared (those name their recipient: the door writes them).
  */
-export function ircShared(event: ServerEvent, view: "irc" | "irc-time" | "irc-tags"): string {
+export function ircShared(event: ServerEvent, view: IrcView): string {
   const tag = "ts" in event ? lineTags(view, event.ts, "id" in event ? event.id : undefined) : "";
   switch (event.type) {
-    case "public": {
+    case "public":
       // A line for some of the room (STATUSMSG): to "@#room" or "+#room".
-      const tags = lineTags(view, event.ts, event.id, clientTags(event));
-      return privmsgLines(event.from, `${event.only ? ONLY_PREFIX[event.only] : ""}${event.room}`, addressed(event, view), false, tags, event.notice === true);
-    }
+      return messageLines(view, event.from, `${event.only ? ONLY_PREFIX[event.only] : ""}${event.room}`, addressed(event, view), event, false, clientTags(event), event.notice === true);
     case "action":
-      return privmsgLines(event.from, event.room, addressed(event, view), true, lineTags(view, event.ts, event.id, clientTags(event)));
+      return messageLines(view, event.from, event.room, addressed(event, view), event, true, clientTags(event));
     case "join":
       return tag + ircLine(mask(event.name), "JOIN", [event.room]);
     case "joins":

@@ -24,16 +24,24 @@ export function linksIn(text: string): Link[] {
   const out: Link[] = [];
   for (const found of find(text)) {
     if (found.type !== "url" && found.type !== "email") continue;
-    let url: URL;
-    try {
-      url = new URL(found.href);
-    } catch {
-      continue;
-    }
-    if (!SCHEMES.has(url.protocol) || url.username !== "" || url.password !== "") continue;
-    out.push({ start: found.start, end: found.end, text: found.value, href: url.href });
+    const href = safeHref(found.href);
+    if (href !== undefined) out.push({ start: found.start, end: found.end, text: found.value, href });
   }
   return out;
+}
+
+/**
+ * Where a link written out (Markdown's [text](url)) may go: an absolute http, https or mailto URL
+ * without a user name or password, as the URL parser writes it; undefined for anything else.
+ */
+export function safeHref(written: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(written);
+  } catch {
+    return undefined;
+  }
+  return SCHEMES.has(url.protocol) && url.username === "" && url.password === "" ? url.href : undefined;
 }
 
 /** `text` with its links as OSC 8 hyperlinks (terminals that support them make them clickable; the text shows as it is). */

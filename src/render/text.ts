@@ -190,11 +190,11 @@ export function toText(event: ServerEvent, tagged = false): string {
       ].join("\n");
     case "public":
       // A bot's line: "deploy (bot): text", which no user's line can look like (names hold no space).
-      return `${tag}${event.from}${event.bot ? " (bot)" : ""}${event.only ? ` (to ${ONLY_WORDS[event.only]})` : ""}${event.reply ? quoteWords(event.reply) : ""}: ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
+      return said(`${tag}${event.from}${event.bot ? " (bot)" : ""}${event.only ? ` (to ${ONLY_WORDS[event.only]})` : ""}${event.reply ? quoteWords(event.reply) : ""}: `, event);
     case "private":
-      return `[pm from ${event.from}] ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
+      return said(`[pm from ${event.from}] `, event);
     case "private-sent":
-      return `[pm to ${event.to}${event.elsewhere ? ", from another of your connections" : ""}] ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
+      return said(`[pm to ${event.to}${event.elsewhere ? ", from another of your connections" : ""}] `, event);
     case "typing":
       // Never sent to a plain-text connection; the words for a client that wants them.
       return `-- ${event.from} ${event.state === "active" ? "is typing" : event.state === "paused" ? "stopped typing for now" : "is not typing any more"}${event.room ? ` in ${event.room}` : " to you"}.`;
@@ -227,9 +227,9 @@ export function toText(event: ServerEvent, tagged = false): string {
     case "users":
       return usersLine(event);
     case "action":
-      return `${tag}* ${event.from}${event.reply ? quoteWords(event.reply) : ""} ${event.text}${event.edited !== undefined || event.reactions ? stateWords(event) : ""}`;
+      return said(`${tag}* ${event.from}${event.reply ? quoteWords(event.reply) : ""} `, event);
     case "edit":
-      return `${tag}-- ${event.by} edited ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}${privately(event.room)}: ${event.text}`;
+      return hung(`${tag}-- ${event.by} edited ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}${privately(event.room)}: `, event.text);
     case "delete":
       return `${tag}-- ${event.by} deleted ${whose(event.by, event.of)} line from ${stamp(event.at, event.ts)}${privately(event.room)}${event.reason ? ` (${event.reason})` : ""}.`;
     case "react":
@@ -383,9 +383,27 @@ function historyText(event: Extract<ServerEvent, { type: "history" }>): string {
   ].join("\n");
 }
 
-/** "[14:02] Sam: hi": a line from history as text. */
+/** "[14:02] Sam: hi": a line from history as text (a message's further lines under its first's text). */
 export function keptLine(event: HistoryLine, now: number): string {
-  return `[${stamp(event.ts, now)}] ${toText(event)}`;
+  const time = `[${stamp(event.ts, now)}] `;
+  const line = toText(event);
+  return time + (line.includes("\n") ? line.replaceAll("\n", `\n${" ".repeat(time.length)}`) : line);
+}
+
+/** A line's text after `head` ("Sam: "), with what it carries (edited, reactions) after it. */
+function said(head: string, event: { text: string } & LineState): string {
+  return hung(head, event.text) + (event.edited !== undefined || event.reactions ? stateWords(event) : "");
+}
+
+/**
+ * `text` after `head`, its further lines (a message of several) each indented under its first
+ * line's text: "Sam: one\n     two". Each starts with spaces, as no line of the server's or of
+ * another user's does, so none can pass for one.
+ */
+export function hung(head: string, text: string): string {
+  if (!text.includes("\n")) return head + text;
+  const indent = " ".repeat(Math.max(2, Math.min(32, [...head].length)));
+  return head + text.replaceAll("\n", `\n${indent}`);
 }
 
 /** " (private, with Sam)" for a line of a private conversation ("@Sam"); "" for a room's. */

@@ -4,7 +4,10 @@
 
 import { parseInput } from "../protocol/commands.ts";
 import type { ServerEvent } from "../protocol/events.ts";
-import { sanitizeText } from "../protocol/sanitize.ts";
+import { sanitizeMessage } from "../protocol/sanitize.ts";
+import { isObject, parseJson } from "../protocol/decode.ts";
+import { LIMITS } from "../protocol/limits.ts";
+import { lineTooLong, messageTooBig } from "./refusals.ts";
 import { type Encoded, encode } from "../render/codec.ts";
 import { error, notInRoom, runCommand, say } from "../core/commands/chat.ts";
 import type { Adapter } from "./adapter.ts";
@@ -28,6 +31,16 @@ export class NativeAdapter implements Adapter {
   }
 
   line(text: string): void {
+    // A structured connection reads lines as long as a message of several lines in JSON; any
+    // other line keeps the limit of one typed line.
+    const message = this.session.mode === "json" ? multiLine(text) : undefined;
+    if (message !== undefined) {
+      const refused = messageTooBig(message, this.session.env.limits);
+      if (refused) return this.session.reply(refused);
+      text = message;
+    } else if (text.length * 3 > LIMITS.maxLineBytes && Buffer.byteLength(text) > LIMITS.maxLineBytes) {
+      return this.session.reply(lineTooLong());
+    }
     if (this.session.joined) this.chat(text);
     else this.registration?.line(text);
   }
@@ -58,7 +71,7 @@ export class NativeAdapter implements Adapter {
       case "command":
         return runCommand(session, input.word, input.args);
       case "text": {
-        const text = sanitizeText(input.text);
+        const text = sanitizeMessage(input.text);
         if (text.trim() === "") {
           return session.reply(error("bad-usage", "Nothing left to send once control characters are removed."));
         }
@@ -70,6 +83,16 @@ export class NativeAdapter implements Adapter {
       }
     }
   }
+}
+
+/**
+ * `{"type":"line","text":"…"}`: a structured client's line whose text may hold newlines (a message
+ * of several lines); its text, or undefined for any other line (read as typed).
+ */
+export function multiLine(line: string): string | undefined {
+  if (!line.startsWith("{")) return undefined;
+  const value = parseJson(line);
+  return isObject(value) && value.type === "line" && typeof value.text === "string" ? value.text : undefined;
 }
 
 /** The adapter of bunchat's own doors (the default of a Session). */

@@ -2,6 +2,7 @@
 // each says which limit was met and what to do about it.
 
 import type { ErrorEvent } from "../protocol/events.ts";
+import { linesIn } from "../protocol/sanitize.ts";
 import { FLOOD_OUTPUT_PER_LINE, LIMITS, type ServerLimits } from "../protocol/limits.ts";
 import { error } from "../core/commands/chat.ts";
 import type { Adapter } from "./adapter.ts";
@@ -11,6 +12,27 @@ const seconds = (ms: number) => Math.ceil(ms / 1000);
 
 export const lineTooLong = (): ErrorEvent =>
   error("line-too-long", `That line was longer than ${LIMITS.maxLineBytes} bytes; it was not sent.`);
+
+/** A structured client's line past even what a message of several lines may take. */
+export const messageLineTooLong = (limits: Pick<ServerLimits, "maxMessageBytes">): ErrorEvent =>
+  error("line-too-long", `That line was longer than this server takes (a message of several lines: at most ${limits.maxMessageBytes} bytes; a line: ${LIMITS.maxLineBytes}); it was not sent.`);
+
+/**
+ * A message of several lines past the server's bounds (--max-message-bytes, --max-message-lines),
+ * said with both numbers; undefined when it is within them.
+ */
+export function messageTooBig(text: string, limits: Pick<ServerLimits, "maxMessageBytes" | "maxMessageLines">): ErrorEvent | undefined {
+  const lines = linesIn(text);
+  if (lines > limits.maxMessageLines) {
+    return error("line-too-long", `That message has ${lines} lines; this server takes at most ${limits.maxMessageLines} in one message. It was not sent.`);
+  }
+  // A UTF-16 unit is at most 3 bytes: most messages are known to fit without being measured.
+  const bytes = text.length * 3 <= limits.maxMessageBytes ? 0 : Buffer.byteLength(text);
+  if (bytes > limits.maxMessageBytes) {
+    return error("line-too-long", `That message is ${bytes} bytes; this server takes at most ${limits.maxMessageBytes} in one message. It was not sent.`);
+  }
+  return undefined;
+}
 
 export const badEncoding = (): ErrorEvent =>
   error("bad-encoding", "That line was not valid UTF-8, so it was not sent. Is your terminal set to UTF-8?");

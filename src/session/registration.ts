@@ -393,6 +393,8 @@ export function helloEvent(limits: ServerLimits, password: boolean): Extract<Ser
     server: VERSION,
     proto: PROTOCOL_VERSION,
     maxLineBytes: LIMITS.maxLineBytes,
+    maxMessageBytes: limits.maxMessageBytes,
+    maxMessageLines: limits.maxMessageLines,
     nameMaxLength: LIMITS.nameMaxLength,
     burstLines: flood ? limits.burstLines : 0,
     linesPerSecond: flood ? limits.linesPerSecond : 0,

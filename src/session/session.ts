@@ -4,7 +4,7 @@
 import { Encoded } from "../render/codec.ts";
 import { LEAVE_WORDS } from "../render/text.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent, Unread } from "../protocol/events.ts";
-import { LIMITS } from "../protocol/limits.ts";
+import { jsonLineBytes, LIMITS } from "../protocol/limits.ts";
 import { type LineHandlers, LineReader } from "../protocol/lines.ts";
 import { checkName, foldName } from "../protocol/names.ts";
 import { TelnetFilter } from "../protocol/telnet.ts";
@@ -118,7 +118,8 @@ export class Session
     this.onLine({ text, bytes });
   }
   overflow(): void {
-    this.onLine({ bytes: this.adapter.maxLineBytes ?? LIMITS.maxLineBytes, problem: refusals.lineTooLong() });
+    const json = this.mode === "json" && this.adapter.maxLineBytes === undefined;
+    this.onLine({ bytes: json ? jsonLineBytes(this.env.limits) : (this.adapter.maxLineBytes ?? LIMITS.maxLineBytes), problem: json ? refusals.messageLineTooLong(this.env.limits) : refusals.lineTooLong() });
   }
   invalid(): void {
     this.onLine({ bytes: 0, problem: refusals.badEncoding() });
@@ -592,6 +593,7 @@ export class Session
 
   speakJson(): void {
     this.mode = "json";
+    this.reader.widen(jsonLineBytes(this.env.limits)); // a message of several lines comes as one JSON line
   }
 
   /** Joins the chat as `name` (claimed already): undefined, or why it can't (someone took the name meanwhile, its devices are all in use). */

@@ -303,3 +303,16 @@ export function lineMatches(text: string, query: SearchQuery): boolean {
     return words.some((w) => (t.prefix ? w.startsWith(term) : w === term));
   });
 }
+
+/**
+ * A message's text as one record of a file whose records are lines (a history chunk, the
+ * journal): its newlines as U+2028, which no text holds (sanitize.ts takes it out)…
+ */
+export function oneRecord(text: string): string {
+  return text.includes("\n") ? text.replaceAll("\n", "\u2028") : text;
+}
+
+/** …and back. */
+export function fromRecord(text: string): string {
+  return text.includes("\u2028") ? text.replaceAll("\u2028", "\n") : text;
+}

@@ -135,6 +135,11 @@ function send(line: string): void {
   if (socket?.readyState === WebSocket.OPEN) socket.send(line);
 }
 
+/** A line typed in the input: one of several lines (Shift+Enter) goes as JSON, read as typed with its newlines. */
+function sendTyped(line: string): void {
+  send(line.includes("\n") ? JSON.stringify({ type: "line", text: line }) : line);
+}
+
 function showClosed(why: string): void {
   phase = "closed";
   setStatus(why, true);
@@ -432,9 +437,9 @@ ui.sendForm.onsubmit = (e) => {
   if (view && !view.room && compose?.kind === "edit" && !text.startsWith("/")) {
     const id = compose.id;
     setCompose(undefined);
-    return send(`/edit ${id} ${text}`);
+    return sendTyped(`/edit ${id} ${text}`);
   }
-  if (view && !view.room && !text.startsWith("/")) return send(`/pm ${view.title} ${text}`);
+  if (view && !view.room && !text.startsWith("/")) return sendTyped(`/pm ${view.title} ${text}`);
   if (view?.room && page.currentRoom !== view.key) send(`/join ${view.key}`);
   if (/^\/quit\b|^\/exit\b|^quit$/i.test(text.trim())) leaving = true;
   // Signing out: this page's session goes (the server's answer says which), and it leaves.
@@ -448,8 +453,9 @@ ui.sendForm.onsubmit = (e) => {
   // from the server (/ws?echo=1), with their ids, and are shown then.
   const composing = compose;
   setCompose(undefined);
-  if (composing && view?.room && !text.startsWith("/")) send(`/${composing.kind === "reply" ? "answer" : "edit"} ${composing.id} ${text}`);
-  else send(text);
+  if (composing && view?.room && !text.startsWith("/")) sendTyped(`/${composing.kind === "reply" ? "answer" : "edit"} ${composing.id} ${text}`);
+  else sendTyped(text);
+  fitInput();
   page.scrollDown();
 };
 
@@ -532,14 +538,27 @@ function pickReaction(row: HTMLElement, id: string): void {
 
 ui.threadClose.onclick = () => ui.thread.close();
 
+/** The input grows with its lines (Shift+Enter), up to a few, then scrolls. */
+function fitInput(): void {
+  ui.input.style.height = "auto";
+  ui.input.style.height = `${Math.min(ui.input.scrollHeight, 160)}px`;
+}
+ui.input.addEventListener("input", fitInput);
+
 ui.input.onkeydown = (e) => {
+  // Enter sends; Shift+Enter starts another line of the same message.
+  if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+    e.preventDefault();
+    return ui.sendForm.requestSubmit();
+  }
   if (e.key === "ArrowUp" || e.key === "ArrowDown") {
-    if (recall.length === 0) return;
+    if (recall.length === 0 || ui.input.value.includes("\n")) return; // a message of several lines: the caret moves in it
     if (e.key === "ArrowUp" && ui.input.value !== "" && recallAt < 0) return; // editing: leave the caret alone
     e.preventDefault();
     if (recallAt < 0) recallAt = recall.length;
     recallAt = Math.max(0, Math.min(recall.length, recallAt + (e.key === "ArrowUp" ? -1 : 1)));
     ui.input.value = recall[recallAt] ?? "";
+    fitInput();
     if (recallAt === recall.length) recallAt = -1;
     return;
   }

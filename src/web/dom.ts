@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 // The page's elements, found once, and the DOM a chat line is made of. User text only ever
 // reaches the page as text nodes (textContent, append of a string), never as markup; its links
-// as <a> elements made here.
+// and its formatting (render/markdown.ts) as elements made here, one by one.
 import { linksIn } from "../render/links.ts";
+import { type Inline, mayFormat, parseBlocks } from "../render/markdown.ts";
 import type { MessageId, Quote, Reaction } from "../protocol/events.ts";
 
 /** The page's elements, by what they are for (index.html has them). */
@@ -37,7 +38,7 @@ export function findUi(doc: Document) {
     threadClose: $<HTMLButtonElement>("thread-close"),
     peopleList: $("people-list"),
     sendForm: $<HTMLFormElement>("send-form"),
-    input: $<HTMLInputElement>("input"),
+    input: $<HTMLTextAreaElement>("input"),
     roomsToggle: $("rooms-toggle"),
     peopleToggle: $("people-toggle"),
   };
@@ -101,7 +102,7 @@ export function makeLine(text: string, ts: number | undefined, from: string | un
   if (meta.reply) body.prepend(quoteButton(meta.reply));
   const said = document.createElement("span");
   said.className = "text";
-  said.append(...linked(text));
+  said.append(...formatted(text));
   body.append(said);
   if (meta.edited !== undefined) markEdited(row);
   const reactions = document.createElement("span");
@@ -124,17 +125,78 @@ export function linked(text: string): (string | HTMLAnchorElement)[] {
   let at = 0;
   for (const link of links) {
     if (link.start > at) out.push(text.slice(at, link.start));
-    const a = document.createElement("a");
-    a.href = link.href;
-    a.textContent = link.text;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    a.title = link.href;
-    out.push(a);
+    out.push(anchor(link.href, [link.text]));
     at = link.end;
   }
   if (at < text.length) out.push(text.slice(at));
   return out;
+}
+
+/**
+ * What someone said, formatted (render/markdown.ts): code blocks as <pre> with their language
+ * named, quotes as <blockquote>, inline code, bold, italic, struck text and links as their
+ * elements; the rest as text, its bare links made links. Element by element: never HTML.
+ */
+export function formatted(text: string): (string | Node)[] {
+  if (!mayFormat(text)) return linked(text);
+  const out: (string | Node)[] = [];
+  for (const block of parseBlocks(text)) {
+    if (block.kind === "code") {
+      const pre = document.createElement("pre");
+      pre.className = "code";
+      if (block.lang) {
+        const lang = document.createElement("span");
+        lang.className = "lang";
+        lang.textContent = block.lang;
+        pre.append(lang);
+      }
+      const code = document.createElement("code");
+      code.textContent = block.text;
+      pre.append(code);
+      out.push(pre);
+    } else if (block.kind === "quote") {
+      const quote = document.createElement("blockquote");
+      quote.append(...inlineNodes(block.inline, true));
+      out.push(quote);
+    } else {
+      // Lines between blocks: their own line (the text keeps its line breaks).
+      if (out.length > 0 && typeof out[out.length - 1] === "string") out.push("\n");
+      out.push(...inlineNodes(block.inline, true));
+    }
+  }
+  return out;
+}
+
+const MARK_TAGS = { bold: "strong", italic: "em", strike: "s" } as const;
+
+/** Inline formatting as elements; `links`: bare links in its text are made links (not inside a link). */
+function inlineNodes(nodes: readonly Inline[], links: boolean): (string | Node)[] {
+  const out: (string | Node)[] = [];
+  for (const node of nodes) {
+    if (node.kind === "text") out.push(...(links ? linked(node.text) : [node.text]));
+    else if (node.kind === "code") {
+      const code = document.createElement("code");
+      code.textContent = node.text;
+      out.push(code);
+    } else if (node.kind === "link") out.push(anchor(node.href, inlineNodes(node.children, false)));
+    else {
+      const mark = document.createElement(MARK_TAGS[node.kind]);
+      mark.append(...inlineNodes(node.children, links));
+      out.push(mark);
+    }
+  }
+  return out;
+}
+
+/** A link: opens in a new tab without telling the site where it came from; its title says where it really goes. */
+function anchor(href: string, content: (string | Node)[]): HTMLAnchorElement {
+  const a = document.createElement("a");
+  a.href = href;
+  a.append(...content);
+  a.target = "_blank";
+  a.rel = "noopener noreferrer";
+  a.title = href;
+  return a;
 }
 
 /** A reply's quote of the line it answers: a button that shows that line (or says it is gone). */
@@ -177,7 +239,7 @@ function actions(mine: boolean, ownOnly = false): HTMLElement {
 /** A line's text is now `text`, marked edited. */
 export function setText(row: HTMLElement, text: string): void {
   const said = row.querySelector(".text");
-  if (said) said.replaceChildren(...linked(text));
+  if (said) said.replaceChildren(...formatted(text));
   markEdited(row);
 }
 

@@ -119,6 +119,21 @@ describe("registered names in a cluster", () => {
     expect(await bo.event("typing", (e) => e.room === undefined)).toMatchObject({ from: "Ana", state: "active" });
   });
 
+  test("a message of several lines reaches the room on the other node whole, and a person there privately", async () => {
+    const redis = await testRedis();
+    const [a, b] = [await node(redis.url, "a"), await node(redis.url, "b")];
+    const ana = await a.join("Ana", "json");
+    const bo = await b.join("Bo", "json");
+    const cy = await b.join("Cy");
+    await until(() => a.server.hub.find("Cy") !== undefined);
+    ana.send(JSON.stringify({ type: "line", text: "one\n  two" }));
+    expect((await bo.event("public")).text).toBe("one\n  two");
+    await cy.next("Ana: one");
+    await cy.next("       two");
+    ana.send(JSON.stringify({ type: "line", text: "/pm Bo three\nfour" }));
+    expect((await bo.event("private")).text).toBe("three\nfour");
+  });
+
   test("lines sent right behind a name wait for the join's Redis answers (bans and account, history, the claim), then are said", async () => {
     const redis = await testRedis();
     const a = await node(redis.url, "a");

@@ -344,6 +344,36 @@ describe("compiled binaries", () => {
   );
 
   test.skipIf(!hasTmux)(
+    "interactive: a paste of several lines waits for Enter and goes as one message (with what is added to its last line); Ctrl-C drops one; a message of several lines is shown under one prefix",
+    async () => {
+      const { server, port } = await runServer(bins);
+      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
+      await term.waitForLine(/^Joined as Sam\.$/);
+      const kim = await Peer.join(port, "Kim", "json");
+      term.paste("Traceback:\n  File x.py\n  boom");
+      await term.waitForLine(/^-- 3 lines pasted: Enter sends them as one message/);
+      await term.waitForLine(/^#lobby \[\+2 pasted\]> {3}boom$/);
+      term.type(" (again)", true);
+      expect((await kim.event("public")).text).toBe("Traceback:\n  File x.py\n  boom (again)");
+      term.paste("dropped\nlines");
+      await term.waitForLine(/^#lobby \[\+1 pasted\]> lines$/);
+      term.key("C-c");
+      await term.waitForLine(/^-- The pasted lines were dropped\.$/);
+      await term.waitForLine(/^#lobby> ?$/);
+      kim.send(JSON.stringify({ type: "line", text: "one\n  two" }));
+      await term.waitForLine(/^Kim: one$/);
+      await term.waitForLine(/^ {7}two$/);
+      term.type("quit", true);
+      await kim.event("leave", (e) => e.name === "Sam");
+      expect(kim.log.lines.filter((l) => l.includes("dropped"))).toEqual([]);
+      kim.close();
+      server.proc.kill("SIGTERM");
+      await server.exited();
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
     "interactive: Alt+Up picks a line (shown in the prompt), text answers it, /react and /edit act on it, Esc lets go",
     async () => {
       const { server, term, eliya } = await samWithEliya();

@@ -35,6 +35,16 @@ export class Terminal {
     if (enter) tmux("send-keys", "-t", this.session, "Enter");
   }
 
+  /**
+   * Pastes `text` as a terminal does: bracketed (ESC [200~ … ESC [201~) if the program asked for it
+   * (ESC [?2004h), else as typed; its newlines as the Enter key sends them.
+   */
+  paste(text: string): void {
+    const buffer = `${this.session}-paste`;
+    tmux("set-buffer", "-b", buffer, text);
+    tmux("paste-buffer", "-p", "-d", "-b", buffer, "-t", this.session);
+  }
+
   key(name: string): void {
     tmux("send-keys", "-t", this.session, name);
   }

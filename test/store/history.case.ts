@@ -45,6 +45,24 @@ export function historyBehaviour(label: string, make: MakeHistoryServer): void {
       await ana.next("Sam: live"); // not marked: it is new
     });
 
+    test("a message of several lines is kept whole: replayed under one prefix to nc, whole to JSON, found by /search", async () => {
+      const t = await make(5);
+      const sam = await t.join("Sam", "json");
+      sam.send(JSON.stringify({ type: "line", text: "deploy log:\n  step 1 ok\n  step 2 failed" }));
+      sam.send("after it");
+      await sam.ping();
+      const ana = await t.join("Ana");
+      await ana.seen("--- 2 earlier lines in #lobby ---");
+      await ana.next(/^\[\d\d:\d\d\] Sam: deploy log:$/);
+      await ana.next(/^ {13}  step 1 ok$/);
+      await ana.next(/^ {13}  step 2 failed$/);
+      await ana.next(/^\[\d\d:\d\d\] Sam: after it$/);
+      const jo = await t.join("Jo", "json");
+      expect((await jo.event("history")).events.map((e) => e.text)).toEqual(["deploy log:\n  step 1 ok\n  step 2 failed", "after it"]);
+      jo.send("/search failed");
+      expect((await jo.event("search")).events.map((e) => e.text)).toEqual(["deploy log:\n  step 1 ok\n  step 2 failed"]);
+    });
+
     test("structured clients get one history event after the welcome; a room's own after /join; none on a switch", async () => {
       const t = await make();
       const sam = await t.join("Sam");

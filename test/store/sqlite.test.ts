@@ -300,6 +300,31 @@ describe("sqlite history", () => {
     expect(readFileSync(`${path}-kept`).every((byte) => byte === 0)).toBe(true); // the file has them: the journal is zeroed
   });
 
+  test("a message of several lines is kept whole: in a chunk beside one-line lines, after an edit, found by its words, and read back from the journal after a kill", () => {
+    const path = join(tempDir(), "h.sqlite");
+    const { store } = openStore(path);
+    const trace = "Traceback (most recent call last):\n  File \"x.py\", line 3\n\n    boom()";
+    keepIn(store, say("#a", "Sam", "before"));
+    const multi = keepIn(store, say("#a", "Sam", trace));
+    keepIn(store, say("#a", "Sam", "after"));
+    // Not written yet: in the journal only (committed before a turn goes out), as a kill -9 would leave it.
+    store.commit();
+    const journal = readFileSync(`${path}-kept`);
+    store.flush();
+    expect(texts(store.recent("#a", 5))).toEqual(["before", trace, "after"]);
+    expect(texts(store.search(["#a"], query("boom")))).toEqual([trace]);
+    store.edit("#a", multi.id, "fixed:\n  it was x.py", T0 + 1);
+    expect(texts(store.recent("#a", 5))).toEqual(["before", "fixed:\n  it was x.py", "after"]);
+    store.close();
+    const reopened = openStore(path).store;
+    expect(texts(reopened.recent("#a", 5))).toEqual(["before", "fixed:\n  it was x.py", "after"]);
+    reopened.close();
+    // Another file that never wrote them, with that journal: the lines come back, the message whole.
+    const killed = join(tempDir(), "k.sqlite");
+    writeFileSync(`${killed}-kept`, journal);
+    expect(texts(openStore(killed).store.recent("#a", 5))).toEqual(["before", trace, "after"]);
+  });
+
   test("a chunk's facts come back exactly (ids, kinds, senders, times), and a damaged one is skipped, not trusted", () => {
     const path = join(tempDir(), "h.sqlite");
     const { store } = openStore(path);

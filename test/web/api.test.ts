@@ -32,13 +32,15 @@ describe("HTTP API", () => {
     const res = await post("lobby", { text: "deploy finished\nall green" });
     expect(res.status).toBe(201);
     const body = await res.json();
-    expect(body).toMatchObject({ room: "#lobby", from: "deploy", text: "deploy finished all green" });
-    await sam.seen("deploy (bot): deploy finished all green");
-    expect(t.log).toContain("[Broadcast message from deploy (bot)] deploy finished all green"); // every public line is logged
+    // A message of several lines: its newlines kept, each further line under the first for nc, one line in the log.
+    expect(body).toMatchObject({ room: "#lobby", from: "deploy", text: "deploy finished\nall green" });
+    await sam.seen("deploy (bot): deploy finished");
+    await sam.next("              all green");
+    expect(t.log).toContain("[Broadcast message from deploy (bot)] deploy finished ⏎ all green"); // every public line is logged
     const bot = await ana.event("public");
     expect(bot.bot).toBe(true);
     // The bundled client shows it as nc does.
-    expect(makeRenderer({ color: false, timestamps: false, room: () => "#lobby" })(bot)).toBe("deploy (bot): deploy finished all green");
+    expect(makeRenderer({ color: false, timestamps: false, room: () => "#lobby" })(bot)).toBe("deploy (bot): deploy finished\n              all green");
     expect((await web.event("public")).from).toBe("deploy");
     // By name with its "#" too; history pages back with `before`.
     for (let i = 1; i <= 3; i++) expect((await post("%23lobby", { text: `line ${i}` })).status).toBe(201);
@@ -46,7 +48,7 @@ describe("HTTP API", () => {
     expect(page.messages.map((m: { text: string }) => m.text)).toEqual(["line 2", "line 3"]);
     expect(page.more).toBe(true);
     const older = await (await get("lobby", `?limit=10&before=${page.before}`)).json();
-    expect(older.messages.map((m: { text: string }) => m.text)).toEqual(["deploy finished all green", "line 1"]);
+    expect(older.messages.map((m: { text: string }) => m.text)).toEqual(["deploy finished\nall green", "line 1"]);
     expect(older.messages[0].bot).toBe(true);
     expect(older.more).toBe(false);
   });
@@ -133,9 +135,13 @@ describe("HTTP API", () => {
     expect((await post("lobby", "not json")).status).toBe(400);
     expect((await post("lobby", { words: "x" })).status).toBe(400);
     expect((await post("lobby", { text: "\u0007\u0001" })).status).toBe(400);
-    const long = await post("lobby", { text: "x".repeat(5000) });
+    // A message (of several lines, or one long one) is bounded by --max-message-bytes and --max-message-lines.
+    const long = await post("lobby", { text: "x".repeat(20_000) });
     expect(long.status).toBe(413);
-    expect((await long.json()).message).toContain("4096");
+    expect((await long.json()).message).toContain("at most 16384");
+    const tall = await post("lobby", { text: "x\n".repeat(101) });
+    expect(tall.status).toBe(413);
+    expect((await tall.json()).message).toContain("at most 100 in one message");
     expect((await fetch(`${base}/api/rooms/lobby/messages`, { method: "DELETE" })).status).toBe(405);
     expect((await fetch(`${base}/api/elsewhere`)).status).toBe(404);
     for (const limit of ["x", "0", "-5", "201", "500", "1.5", ""]) expect((await get("lobby", `?limit=${limit}`)).status).toBe(400);

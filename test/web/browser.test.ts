@@ -310,6 +310,64 @@ describe("the browser client", () => {
     expect(await sam.event("typing")).toMatchObject({ from: "Kim", state: "active", room: "#lobby" });
   }, 20_000);
 
+  test("several lines: Shift+Enter starts another line, Enter sends them as one message; one from nc's neighbour is shown with its line breaks", async () => {
+    const t = await testServer({ http: true, limits: { linesPerSecond: 0 } });
+    const sam = await t.join("Sam", "json");
+    const page = await open(t.server.httpPort!, "Kim");
+    await sam.event("join", (e) => e.name === "Kim");
+    await page.type("#input", "first line");
+    await page.keyboard.press("Shift+Enter");
+    await page.type("#input", "  second line");
+    expect(await page.inputValue("#input")).toBe("first line\n  second line");
+    await page.press("#input", "Enter");
+    expect((await sam.event("public")).text).toBe("first line\n  second line");
+    expect(await page.inputValue("#input")).toBe("");
+    sam.send(JSON.stringify({ type: "line", text: "a\n    b" }));
+    await shows(page, "a");
+    // Shown with its break and its indentation: the text's own line break, kept by the line's style.
+    const body = page.locator("#lines .line", { hasText: "b" }).last().locator(".body");
+    expect(await body.evaluate((el) => el.textContent)).toContain("a\n    b");
+    expect(await body.evaluate((el) => getComputedStyle(el).whiteSpace)).toBe("pre-wrap");
+    const box = await body.boundingBox();
+    expect(box!.height).toBeGreaterThan(30); // two rows, not one
+  }, 20_000);
+
+  test("formatting: bold, code, a code block with its language, a quote and a link made as elements; hostile Markdown makes nothing else and runs nothing", async () => {
+    const t = await testServer({ http: true, limits: { linesPerSecond: 0 } });
+    const sam = await t.join("Sam", "json");
+    const page = await open(t.server.httpPort!, "Kim");
+    let dialogs = 0;
+    page.on("dialog", (d) => {
+      dialogs++;
+      void d.dismiss();
+    });
+    await sam.event("join", (e) => e.name === "Kim");
+    sam.send(JSON.stringify({ type: "line", text: "**ship** it, `make all` then\n```sh\nls -l <b>x</b>\n```\n> they said\nsee [the docs](https://example.com/docs)" }));
+    await shows(page, "they said");
+    const text = page.locator("#lines .line .text").last();
+    expect(await text.locator("strong").textContent()).toBe("ship");
+    expect(await text.locator(":scope > code").textContent()).toBe("make all");
+    expect(await text.locator("pre.code .lang").textContent()).toBe("sh");
+    expect(await text.locator("pre.code code").textContent()).toBe("ls -l <b>x</b>");
+    expect(await text.locator("blockquote").textContent()).toBe("they said");
+    const link = text.locator("a");
+    expect(await link.getAttribute("href")).toBe("https://example.com/docs");
+    expect(await link.getAttribute("rel")).toBe("noopener noreferrer");
+    expect(await text.locator("b").count()).toBe(0);
+    // Hostile: markup, script links, an image that runs script, marks around them: text, not elements.
+    const hostile = '**<img src=x onerror=alert(1)>** [click](javascript:alert(2)) [x](data:text/html,<script>alert(3)</script>) `<script>alert(4)</script>` _<svg onload=alert(5)>_ ~~<iframe src="javascript:alert(6)">~~';
+    sam.send(hostile);
+    await shows(page, "click");
+    const bad = page.locator("#lines .line .text").last();
+    expect(await bad.locator("img, svg, iframe, script").count()).toBe(0);
+    expect(await bad.locator("a").count()).toBe(0); // neither javascript: nor data: is a link
+    expect(await bad.locator("strong").textContent()).toBe("<img src=x onerror=alert(1)>");
+    expect(await bad.locator("code").textContent()).toBe("<script>alert(4)</script>");
+    expect(await bad.evaluate((el) => el.querySelectorAll("*").length)).toBe(4); // strong, code, em, s: what the marks asked for
+    await Bun.sleep(200); // an onerror would have fired by now: the page had time to run anything it was tricked into making
+    expect(dialogs).toBe(0);
+  }, 20_000);
+
   test("a reload stays signed in (the page's session, not a cookie); /logout signs out, and the next load asks again", async () => {
     const file = memoryStore();
     const t = await testServer({ http: true, history: file.history, accounts: file.accounts, sessions: file.sessions, limits: { linesPerSecond: 0 } });

@@ -231,12 +231,12 @@ describe("web door: every connection, and only this server's names", () => {
     await until(() => ws.text().includes("are you there?"));
     ws.frame(0, "line", true); // …and ended
     await sam.seen("Frag: second line");
-    ws.frame(2, "z".repeat(20_000), false); // a run past 16 KiB without a newline: closed, as on the TCP port
+    ws.frame(2, "z".repeat(70_000), false); // a run past twice the longest JSON line (a message of 16 KiB) without a newline: closed, as on the TCP port
     await sam.seen(/^<-- Frag left the chat \(dropped: flooding\)/);
     await until(() => ws.closed);
   });
 
-  test("WebSocket protocol errors close with their code: an unmasked frame (1002), a message over 64 KiB (1009)", async () => {
+  test("WebSocket protocol errors close with their code: an unmasked frame (1002), a message over 129 KiB (1009)", async () => {
     const t = await web();
     const closeCode = (raw: RawWebSocket) => {
       const bytes = Buffer.concat(raw.received);
@@ -248,7 +248,7 @@ describe("web door: every connection, and only this server's names", () => {
     await until(() => unmasked.closed);
     expect(closeCode(unmasked)).toBe(1002);
     const big = await RawWebSocket.open(t.server.httpPort!);
-    for (let i = 0; i < 5; i++) big.frame(i === 0 ? 1 : 0, `${"y".repeat(15_000)}\n`, false);
+    for (let i = 0; i < 10; i++) big.frame(i === 0 ? 1 : 0, `${"y".repeat(15_000)}\n`, false);
     await until(() => big.closed);
     expect(closeCode(big)).toBe(1009);
   });

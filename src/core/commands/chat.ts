@@ -7,7 +7,7 @@ import { type CommandName, lookupCommand, splitFirst, suggestCommand } from "../
 import { type ErrorEvent, type HistoryLine, type MessageId, messageIdOf, type ServerEvent, type TypingState } from "../../protocol/events.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { foldName, isNamePrefix } from "../../protocol/names.ts";
-import { sanitizeText } from "../../protocol/sanitize.ts";
+import { sanitizeMessage, sanitizeText } from "../../protocol/sanitize.ts";
 import type { Member, Room } from "../room.ts";
 import type { Replay } from "../keeping.ts";
 import {
@@ -90,7 +90,7 @@ const chatCommands = {
     ctx.hub.bus?.relay(event);
   },
   me(ctx, args) {
-    const text = sanitizeText(args).trim();
+    const text = sanitizeMessage(args);
     if (text === "") return badUsage(ctx, "me", "Say what you are doing.");
     const room = ctx.device.room;
     if (!room) return ctx.reply(notInRoom());
@@ -359,7 +359,7 @@ function noHistory(): ErrorEvent {
  */
 function sendKept(ctx: CommandContext, target: string, rawText: string, command: CommandName, offline: ErrorEvent): void {
   if (ctx.me.account === undefined || !ctx.hub.conversations.keeping) return ctx.reply(offline);
-  const text = sanitizeText(rawText);
+  const text = sanitizeMessage(rawText);
   ctx.after(ctx.hub.conversations.find(ctx.me, target), (talk) => {
     if ("type" in talk) return ctx.reply(talk.code === "no-history" ? talk : offline); // a name not registered: as before
     if (text.trim() === "") return badUsage(ctx, command, `Nothing to send to ${talk.other}.`);
@@ -385,8 +385,8 @@ function sentPrivately(ctx: CommandContext, sent: Extract<ServerEvent, { type: "
 /** /pm and /reply: to one member only, with the sender's copy; an away member's reason goes back. */
 function sendPrivate(ctx: CommandContext, to: Member, rawText: string, command: CommandName): void {
   if (to === ctx.me) return ctx.reply(error("bad-usage", "You can't send a private message to yourself."));
-  const text = sanitizeText(rawText);
-  if (text.trim() === "") return badUsage(ctx, command, `Nothing to send to ${to.name}.`);
+  const text = sanitizeMessage(rawText);
+  if (text === "") return badUsage(ctx, command, `Nothing to send to ${to.name}.`);
   const ts = ctx.now();
   const id = ctx.hub.nextId();
   const tags = { ...(ctx.notice ? { notice: true as const } : {}), ...(ctx.tags ? { tags: ctx.tags } : {}) };

@@ -115,6 +115,8 @@ export const LOG_TEXT_MAX = 300;
 
 /** A line's text as the log keeps it: whole, or its start and how much more there was. */
 export function logged(text: string): string {
+  // A message of several lines is one line of the log: each line after the first as " ⏎ ".
+  if (text.includes("\n")) text = text.replaceAll("\n", " ⏎ ");
   return text.length <= LOG_TEXT_MAX ? text : `${text.slice(0, LOG_TEXT_MAX)}… (${text.length - LOG_TEXT_MAX} more characters)`;
 }
 

@@ -4,8 +4,7 @@
 
 import { type CommandName, splitFirst } from "../../protocol/commands.ts";
 import { LINE_REF_HELP, type LineRef, lineRefOf, reactionOf } from "../../protocol/messages.ts";
-import { LIMITS } from "../../protocol/limits.ts";
-import { sanitizeText } from "../../protocol/sanitize.ts";
+import { sanitizeMessage } from "../../protocol/sanitize.ts";
 import { type FoundLine, type FoundRoomLine, quoteOf } from "../messages.ts";
 import { badUsage, type CommandContext, error, type Handler, reason, say } from "./kit.ts";
 
@@ -40,9 +39,9 @@ function ownRef(ctx: CommandContext): LineRef {
 
 /** A new text for a line, cleaned as any line is; or why it can't be one. */
 function newText(raw: string): string | { problem: string } {
-  const text = sanitizeText(raw).trim();
+  // Bounded where it came in: a typed line, or a message of several lines (refusals.messageTooBig).
+  const text = sanitizeMessage(raw);
   if (text === "") return { problem: "Say the new text." };
-  if (Buffer.byteLength(text) > LIMITS.maxLineBytes) return { problem: `A line is at most ${LIMITS.maxLineBytes} bytes.` };
   return text;
 }
 
@@ -50,7 +49,7 @@ export const lineCommands = {
   answer(ctx, args) {
     const parsed = refAnd(ctx, "answer", args);
     if (!parsed) return;
-    const text = sanitizeText(parsed[1]).trim();
+    const text = sanitizeMessage(parsed[1]);
     if (text === "") return badUsage(ctx, "answer", "Say your answer.");
     withRoomLine(ctx, parsed[0], ({ room, line }) => {
       const refused = say(ctx, room, { type: "public", id: ctx.hub.nextId(), room: room.name, from: ctx.me.name, text, ts: ctx.now(), reply: quoteOf(line.event) });

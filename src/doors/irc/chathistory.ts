@@ -9,7 +9,7 @@ import { chain, compareCursors, conversationKey, type HistoryStore, type Kept, t
 import { type MessageId, messageIdOf } from "../../protocol/events.ts";
 import { ircLine, mask } from "../../protocol/irc.ts";
 import { foldName, hasNameShape } from "../../protocol/names.ts";
-import { addressed, clientTags, lineTags, privmsgLines } from "../../render/irc.ts";
+import { addressed, clientTags, lineTags, messageLines } from "../../render/irc.ts";
 import { parseMarkerTime } from "../../core/markers.ts";
 import type { IrcCommandHost } from "./commands.ts";
 import { visibleTo } from "../../core/conversations.ts";
@@ -171,20 +171,21 @@ function lineOf(c: IrcCommandHost, place: Place, { event: e }: Kept): string {
     case "private": {
       // Theirs to this nick, or this nick's to them: as it was sent.
       const mine = foldName(e.from) === c.session.me.account;
-      return privmsgLines(mine ? c.name : e.from, mine ? place.name : c.name, e.text, false, lineTags(view, e.ts, e.id));
+      return messageLines(view, mine ? c.name : e.from, mine ? place.name : c.name, e.text, e, false);
     }
     default:
-      return privmsgLines(e.from, place.name, addressed(e, view), e.type === "action", lineTags(view, e.ts, e.id, clientTags(e)), e.type === "public" && e.notice === true);
+      return messageLines(view, e.from, place.name, addressed(e, view), e, e.type === "action", clientTags(e), e.type === "public" && e.notice === true);
   }
 }
 
-/** `lines` in a batch of `type` (its parameters after), each tagged with it. */
+/** `lines` in a batch of `type` (its parameters after), each tagged with it (or with a batch inside it). */
 function batch(c: IrcCommandHost, type: string, param: string | undefined, lines: string): string {
   const ref = c.nextBatch();
   const inside = lines
     .split("\r\n")
     .filter((l) => l !== "")
-    .map((l) => (l.startsWith("@") ? `@batch=${ref};${l.slice(1)}` : `@batch=${ref} ${l}`) + "\r\n")
+    // A message of several lines is a batch inside this one: its start is tagged, its lines are its own.
+    .map((l) => (/^@(\S*;)?batch=/.test(l) ? l : l.startsWith("@") ? `@batch=${ref};${l.slice(1)}` : `@batch=${ref} ${l}`) + "\r\n")
     .join("");
   return ircLine(c.server, "BATCH", param === undefined ? [`+${ref}`, type] : [`+${ref}`, type, param]) + inside + ircLine(c.server, "BATCH", [`-${ref}`]);
 }

@@ -14,7 +14,7 @@ import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
 import { IRC_HOST, IRC_LINE_BYTES, ircLine, type IrcMessage } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
-import { clientTags, oneIrcLine, privmsgLines } from "../../render/irc.ts";
+import { clientTags, messageLines, oneIrcLine } from "../../render/irc.ts";
 import { quoteOf } from "../../core/messages.ts";
 import { redactCommand, taggedLine, tagmsgCommand } from "./tags.ts";
 import { markreadCommand } from "./markread.ts";
@@ -27,7 +27,7 @@ import { VERSION } from "../../version.ts";
 import { channel, noSuchChannel, notOn, runIn } from "./channel.ts";
 import { modeCommand } from "./modes.ts";
 import { killCommand, monitorCommand, operCommand, setnameCommand, wallopsCommand, whowasCommand } from "./operators.ts";
-import { type IrcReplies, isInvisible, isupport, parseWhox, userOf, type Whox } from "./replies.ts";
+import { ircView, type IrcReplies, isInvisible, isupport, parseWhox, userOf, type Whox } from "./replies.ts";
 
 /** What the commands act on: the IRC client's session, its replies, and what an answer is about. */
 export interface IrcCommandHost {
@@ -66,9 +66,11 @@ interface IrcCommand {
   run(c: IrcCommandHost, params: readonly string[], message: IrcMessage): void;
 }
 
-export function command(c: IrcCommandHost, m: IrcMessage): void {
+/** `concat`: m is a message of several lines a draft/multiline batch made (its text sanitised; multiline.ts). */
+export function command(c: IrcCommandHost, m: IrcMessage, concat?: number[]): void {
   c.answering = m.command;
   c.target = "*";
+  if (concat !== undefined && (m.command === "PRIVMSG" || m.command === "NOTICE")) return sendMessage(c, m.command, m.params[0], m.params[1], m, concat);
   const spec = COMMANDS[m.command];
   if (!spec) return bunchatCommand(c, m);
   // One place for what a command lacks: ERR_NEEDMOREPARAMS, or the numeric IRC has for it.
@@ -206,19 +208,23 @@ function partChannels(c: IrcCommandHost, list: string, message: string | undefin
   }
 }
 
-function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: string | undefined, raw: string | undefined, m: IrcMessage): void {
+/**
+ * PRIVMSG and NOTICE, to channels and nicks. `concat` (a draft/multiline batch's message): `raw` is
+ * its lines, sanitised, said as they are; where its pieces continued a line, for IRC readers.
+ */
+function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: string | undefined, raw: string | undefined, m: IrcMessage, concat?: number[]): void {
   const quiet = command === "NOTICE"; // IRC: no automatic reply to a NOTICE, errors included
   c.session.member!.lastActive = c.now(); // for WHOIS's idle time
   if (!to) return quiet ? undefined : c.send(c.out.numeric(N.ERR_NORECIPIENT, [`No recipient given (${command})`]));
-  if (raw === undefined || raw === "") return quiet ? undefined : c.send(c.out.numeric(N.ERR_NOTEXTTOSEND, ["No text to send"]));
-  const action = /^\u0001ACTION (.*?)\u0001?$/s.exec(raw);
-  if (raw.startsWith("\u0001") && !action) return; // other CTCP (VERSION, PING…): not answered
-  const said = sanitizeText(action ? action[1]! : raw).trim();
+  if (raw === undefined || raw.trim() === "") return quiet ? undefined : c.send(c.out.numeric(N.ERR_NOTEXTTOSEND, ["No text to send"]));
+  const action = concat ? null : /^\u0001ACTION (.*?)\u0001?$/s.exec(raw);
+  if (!concat && raw.startsWith("\u0001") && !action) return; // other CTCP (VERSION, PING…): not answered
+  const said = concat ? raw : sanitizeText(action ? action[1]! : raw).trim();
   if (said === "") return;
   // A line within IRC's 512 bytes is relayed in one line, as IRC daemons do: what its source adds
   // past 512 is cut, for everyone alike. A longer one (bunchat takes 4096) arrives whole, split over
   // several lines for IRC readers.
-  const fit = (relayedTo: string) => (c.lineBytes <= IRC_LINE_BYTES ? oneIrcLine(c.name, relayedTo, said, action !== null) : said);
+  const fit = (relayedTo: string) => (!concat && c.lineBytes <= IRC_LINE_BYTES ? oneIrcLine(c.name, relayedTo, said, action !== null) : said);
   for (const target of to.split(",").slice(0, 4)) {
     c.target = target;
     // STATUSMSG: "@#room" for its operators, "+#room" for its voiced members and operators.
@@ -246,12 +252,13 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
         if (event.type === "public" && only) event.only = only;
         if (tags) event.tags = tags;
         if (reply) event.reply = reply;
+        if (concat && concat.length > 0) event.concat = concat;
         const refused = say(c.session, room, event);
         if (refused) {
           if (!quiet) c.send(c.out.numeric(N.ERR_CANNOTSENDTOCHAN, [room.name, `Cannot send to channel: ${refused.message}`]));
           return;
         }
-        if (c.caps.has("echo-message")) c.send(privmsgLines(c.name, `${only ? target[0] : ""}${room.name}`, text, action !== null, c.out.tag(ts, event.id, clientTags(event)), quiet && !action));
+        if (c.caps.has("echo-message")) c.send(messageLines(ircView(c.caps), c.name, `${only ? target[0] : ""}${room.name}`, text, event, action !== null, clientTags(event), quiet && !action));
       };
       // A line that answers another (+draft/reply) carries its quote when the line is found here.
       const ref = taggedLine(m);

@@ -19,6 +19,8 @@ import { command, type IrcCommandHost } from "./commands.ts";
 import { IrcRegistration, type IrcRegistrationHost } from "./registration.ts";
 import { monitorLeft } from "./monitor.ts";
 import { CHATHISTORY_CAP, EVENT_PLAYBACK_CAP } from "./chathistory.ts";
+import { MultilineBatches } from "./multiline.ts";
+import { MULTILINE_CAP } from "../../render/irc.ts";
 import { type IrcClient, IrcReplies, ircView, READ_MARKER_CAP, REDACTION_CAP } from "./replies.ts";
 
 /** Capabilities this door offers (CAP LS), with their values for CAP LS 302. */
@@ -69,7 +71,9 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
   /** Tags and text together: an IRC line with tags may be longer than bunchat's lines. */
   readonly maxLineBytes = IRC_TAGS_MAX + LIMITS.maxLineBytes;
   /** Numbers the batches of labeled answers. */
-  private batches = 0;
+  private batchCount = 0;
+  /** The client's draft/multiline batch in progress. */
+  private readonly batches: MultilineBatches;
 
   /** What this client is sent, written for it. */
   readonly out: IrcReplies = new IrcReplies(this);
@@ -78,6 +82,9 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
 
   constructor(readonly session: Session) {
     session.mode = "irc";
+    this.batches = new MultilineBatches(session.env.limits, (code, why, limit) =>
+      this.send(ircLine(this.server, "FAIL", limit === undefined ? ["BATCH", code, why] : ["BATCH", code, String(limit), why], true)),
+    );
   }
 
   // IrcClient: what the replies read of this client's session.
@@ -138,6 +145,17 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
       return this.registration?.line(message);
     }
     if (this.session.phase !== "chatting") return;
+    // A line of a draft/multiline batch is held until the batch ends; then the batch is one message.
+    if (message.tags?.has("batch") || message.command === "BATCH") {
+      const batch = this.batches.take(message);
+      if (batch === "taken") return;
+      if (batch) return this.answer(batch.message, batch.concat);
+    }
+    this.answer(message);
+  }
+
+  /** A command of the client's (`concat`: a message of several lines a batch made, see command()). */
+  private answer(message: IrcMessage, concat?: number[]): void {
     // Tags cost nothing to a line without them: most lines.
     if (message.tags) {
       const label = this.caps.has("labeled-response") ? message.tags.get("label") : undefined;
@@ -148,7 +166,7 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
     this.clientTags = this.user.bot ? (own ? `bot;${own}` : "bot") : own;
     this.answeringNotice = message.command === "NOTICE";
     try {
-      command(this, message);
+      command(this, message, concat);
     } finally {
       this.clientTags = undefined;
       this.answeringNotice = false;
@@ -169,7 +187,7 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
   }
 
   nextBatch(): string {
-    return `b${(++this.batches).toString(36)}`;
+    return `b${(++this.batchCount).toString(36)}`;
   }
 
   /** Its MONITOR list is this connection's: it goes with it. */
@@ -185,7 +203,7 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
       case "LS": {
         this.registration?.negotiate();
         const v302 = Number(m.params[1] ?? "0") >= 302;
-        const list = Object.entries(CAPS)
+        const list = Object.entries({ ...CAPS, [MULTILINE_CAP]: MultilineBatches.capValue(this.session.env.limits) })
           .filter(([cap]) => cap !== "sasl" || this.hub.accounts !== undefined)
           .map(([cap, value]) => (v302 && value ? `${cap}=${value}` : cap));
         return this.send(ircLine(this.server, "CAP", [who, "LS", list.join(" ")], true));
@@ -195,7 +213,7 @@ export class IrcAdapter implements Adapter, IrcClient, IrcCommandHost, IrcRegist
       case "REQ": {
         this.registration?.negotiate();
         const asked = (m.params[1] ?? "").trim().split(/\s+/).filter((c) => c !== "");
-        const known = (c: string) => Object.hasOwn(CAPS, c.replace(/^-/, "")) && (c !== "sasl" || this.hub.accounts !== undefined);
+        const known = (c: string) => (Object.hasOwn(CAPS, c.replace(/^-/, "")) || c.replace(/^-/, "") === MULTILINE_CAP) && (c !== "sasl" || this.hub.accounts !== undefined);
         if (asked.length === 0 || !asked.every(known)) {
           return this.send(ircLine(this.server, "CAP", [who, "NAK", m.params[1] ?? ""], true));
         }

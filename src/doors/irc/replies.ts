@@ -4,13 +4,13 @@
 
 import type { Hub } from "../../core/hub.ts";
 import type { Member, MemberNote, Room } from "../../core/room.ts";
-import { type ErrorEvent, type HistoryLine, type MessageId, type Mode, type ServerEvent, unreachable } from "../../protocol/events.ts";
+import { type ErrorEvent, type HistoryLine, type IrcView, type MessageId, type Mode, type ServerEvent, takesTags, unreachable } from "../../protocol/events.ts";
 import { foldName } from "../../protocol/names.ts";
 import { CHATHISTORY_CAP, CHATHISTORY_MAX } from "./chathistory.ts";
 import { NUMERIC as N, type Numeric } from "../../protocol/irc-numerics.ts";
 import { escapeTag, IRC_HOST, IRC_LINE_BYTES, ircLine, mask } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
-import { addressed, clientTags, ircShared, kickLine, lineTags, privmsgLines } from "../../render/irc.ts";
+import { addressed, clientTags, ircShared, kickLine, lineTags, messageLines, MULTILINE_CAP } from "../../render/irc.ts";
 import { DOOR_WORDS, stamp, stateWords, toText } from "../../render/text.ts";
 import { bannedName, roleKey, type RoomRoles } from "../../store/rooms.ts";
 import { inForce, runs } from "../../core/rules.ts";
@@ -31,9 +31,13 @@ export function markreadLine(server: string, target: string, at: number | null |
   return ircLine(server, "MARKREAD", [shown, at === null || at === undefined ? "*" : `timestamp=${new Date(at).toISOString()}`]);
 }
 
-/** How an IRC client with these caps is written to: with every tag (message-tags), server-time's, or none. */
-export function ircView(caps: ReadonlySet<string>): "irc" | "irc-time" | "irc-tags" {
-  return caps.has("message-tags") ? "irc-tags" : caps.has("server-time") ? "irc-time" : "irc";
+/**
+ * How an IRC client with these caps is written to: with every tag (message-tags), and messages of
+ * several lines as batches (draft/multiline, which needs batch); server-time's tag; or none.
+ */
+export function ircView(caps: ReadonlySet<string>): IrcView {
+  if (caps.has("message-tags")) return caps.has(MULTILINE_CAP) && caps.has("batch") ? "irc-multiline" : "irc-tags";
+  return caps.has("server-time") ? "irc-time" : "irc";
 }
 
 /** What the replies read of the client they are written for. */
@@ -193,10 +197,10 @@ export class IrcReplies {
       case "welcome":
         return "";
       case "private":
-        return privmsgLines(event.from, this.c.name, event.text, false, this.tag(event.ts, event.id, event.tags), event.notice);
+        return messageLines(ircView(this.c.caps), event.from, this.c.name, event.text, event, false, event.tags, event.notice);
       case "private-sent":
         // From another connection of this user: shown as its own line, whatever it asked for (as ergo does for multiclient).
-        return this.c.caps.has("echo-message") || event.elsewhere ? privmsgLines(this.c.name, event.to, event.text, false, this.tag(event.ts, event.id, event.tags), event.notice) : "";
+        return this.c.caps.has("echo-message") || event.elsewhere ? messageLines(ircView(this.c.caps), this.c.name, event.to, event.text, event, false, event.tags, event.notice) : "";
       case "marker":
         return this.c.caps.has(READ_MARKER_CAP) ? markreadLine(this.c.server, event.target, event.at) : "";
       case "markers":
@@ -205,9 +209,9 @@ export class IrcReplies {
 
       case "typing":
         // To a client that takes tags, as IRC says it: a TAGMSG with +typing.
-        return ircView(this.c.caps) === "irc-tags" ? this.tag(event.ts, event.id, `+typing=${event.state}`) + ircLine(mask(event.from), "TAGMSG", [event.room ?? this.c.name]) : "";
+        return takesTags(ircView(this.c.caps)) ? this.tag(event.ts, event.id, `+typing=${event.state}`) + ircLine(mask(event.from), "TAGMSG", [event.room ?? this.c.name]) : "";
       case "tagmsg":
-        return ircView(this.c.caps) === "irc-tags" ? this.tag(event.ts, event.id, event.tags) + ircLine(mask(event.from), "TAGMSG", [event.room ?? event.to ?? this.c.name]) : "";
+        return takesTags(ircView(this.c.caps)) ? this.tag(event.ts, event.id, event.tags) + ircLine(mask(event.from), "TAGMSG", [event.room ?? event.to ?? this.c.name]) : "";
       case "invite":
         return this.tag(event.ts) + ircLine(mask(event.from), "INVITE", [this.c.name, event.room]);
       case "invite-sent":
@@ -280,7 +284,7 @@ export class IrcReplies {
    * others (and for edits, which IRC has no spec for), a notice to the channel saying what changed.
    */
   private lineChange(event: Extract<ServerEvent, { type: "edit" | "delete" | "react" }>): string {
-    const tags = ircView(this.c.caps) === "irc-tags";
+    const tags = takesTags(ircView(this.c.caps));
     // A private line's ("@Sam"): named by whom it was sent to, as its PRIVMSG was (theirs to this nick, or this nick's to them).
     const target = !event.room.startsWith("@") ? event.room : foldName(event.of) === foldName(this.c.name) ? event.room.slice(1) : this.c.name;
     if (event.type === "delete" && this.c.caps.has(REDACTION_CAP)) {
@@ -312,17 +316,18 @@ export class IrcReplies {
    */
   replayLines(room: string, events: readonly HistoryLine[]): string {
     const now = this.c.now();
+    const view = ircView(this.c.caps);
     let out = "";
     for (const e of events) {
       if (e.type === "topic") continue; // the topic itself follows the JOIN
       if (e.type === "private" || e.type === "private-sent") {
         // A kept conversation's: theirs to this nick, or this nick's to them, as they were said.
         const [from, to] = e.type === "private" ? [e.from, this.c.name] : [this.c.name, e.to];
-        out += privmsgLines(from, to, `[${stamp(e.ts, now)}] ${e.text}${stateWords(e)}`, false, this.tag(e.ts, e.id));
+        out += messageLines(view, from, to, `[${stamp(e.ts, now)}] ${e.text}${stateWords(e)}`, e, false);
         continue;
       }
       // As it is now: whom it answers (a tag, or "Ana: " for a client without), edited, its reactions.
-      out += privmsgLines(e.from, room, `[${stamp(e.ts, now)}] ${addressed(e, ircView(this.c.caps))}${stateWords(e)}`, e.type === "action", this.tag(e.ts, e.id, clientTags(e)));
+      out += messageLines(view, e.from, room, `[${stamp(e.ts, now)}] ${addressed(e, view)}${stateWords(e)}`, e, e.type === "action", clientTags(e));
     }
     return out;
   }

@@ -6,9 +6,10 @@
 //
 // `<room>` is the room's name with or without its "#" (`dev`, or `%23dev`).
 
-import { LIMITS, type ServerLimits } from "../../protocol/limits.ts";
+import type { ServerLimits } from "../../protocol/limits.ts";
 import { checkRoom } from "../../protocol/names.ts";
-import { sanitizeText } from "../../protocol/sanitize.ts";
+import { sanitizeMessage } from "../../protocol/sanitize.ts";
+import { messageTooBig } from "../../session/refusals.ts";
 import type { Clock } from "../../net/clock.ts";
 import { chain, type Cursor, HISTORY_PAGE_MAX, type Kept, settled } from "../../store/history.ts";
 import type { BotToken } from "../../store/tokens.ts";
@@ -128,13 +129,11 @@ export class Api {
     const replyTo = typeof body === "object" && body !== null && "reply_to" in body ? body.reply_to : undefined;
     const answers = replyTo === undefined ? undefined : messageIdOf(replyTo);
     if (replyTo !== undefined && answers === undefined) return fail(400, "bad-request", "reply_to is a line's id, as the API or an event gave it.");
-    // Lines are one line: a script's newlines become spaces; control characters go, as for anyone.
-    const text = sanitizeText(raw.replace(/\r?\n/g, " ")).trim();
+    // A message of several lines (a build's summary): its newlines kept, bounded as any (--max-message-bytes, --max-message-lines).
+    const tooBig = messageTooBig(raw, this.parts.limits);
+    if (tooBig) return fail(413, "too-long", tooBig.message);
+    const text = sanitizeMessage(raw);
     if (text === "") return fail(400, "bad-request", "Nothing left to post once control characters are removed.");
-    const bytes = Buffer.byteLength(text);
-    if (bytes > LIMITS.maxLineBytes) {
-      return fail(413, "too-long", `A line is at most ${LIMITS.maxLineBytes} bytes; that one has ${bytes}.`);
-    }
     const now = clock.now();
     const wait = this.posts.wait(bot.id, now);
     if (wait > 0) return tooFast(wait, `${bot.bot} posts too fast (${this.parts.limits.linesPerSecond} lines a second after ${this.parts.limits.burstLines})`);

@@ -4,7 +4,7 @@
 
 import type { Socket } from "bun";
 import type { ErrorEvent } from "../../protocol/events.ts";
-import { LIMITS } from "../../protocol/limits.ts";
+import { jsonLineBytes, LIMITS, type ServerLimits } from "../../protocol/limits.ts";
 import type { Writable } from "../../net/outbox.ts";
 import { Session } from "../../session/session.ts";
 import { native } from "../../session/native.ts";
@@ -26,6 +26,11 @@ const REFUSED_WAIT_MS = 2000;
 
 /** The biggest message a browser may send: a few full lines (each line is still held to 4096 bytes). */
 export const WS_MAX_MESSAGE = 4 * LIMITS.maxRunBytes;
+
+/** A WebSocket message at most: room for a run of lines as long as a structured reader takes (2 × jsonLineBytes), twice. */
+export function wsMaxMessage(limits: Pick<ServerLimits, "maxMessageBytes">): number {
+  return Math.max(WS_MAX_MESSAGE, 4 * jsonLineBytes(limits));
+}
 const NEWLINE = new Uint8Array([0x0a]);
 
 /** A connection of the web door as the server counts it (before it is a session, if ever). */
@@ -145,12 +150,17 @@ export class WebConnection implements WebPeer, Writable {
     this.reply(plainBytes(503, refusal.message, true, { "retry-after": "10" }), true);
   }
 
+  /** A request's body at most: 64 KiB, or what a message of several lines takes in JSON (--max-message-bytes). */
+  private get maxBody(): number {
+    return Math.max(API_MAX_BODY, jsonLineBytes(this.options.env.limits));
+  }
+
   receive(chunk: Uint8Array): void {
     if (this.phase === "websocket") return this.frames!.push(chunk);
     if (this.phase === "closing" || (!this.counted && !this.waitingToBeRefused)) return;
     this.pending = this.pending.length === 0 ? chunk.slice() : Buffer.concat([this.pending, chunk]);
     // What a client may send ahead of an answer is bounded: a head and a body.
-    if (this.pending.length > HEAD_MAX_BYTES + API_MAX_BODY) return this.refuse({ status: 413, why: "Too much sent at once." });
+    if (this.pending.length > HEAD_MAX_BYTES + this.maxBody) return this.refuse({ status: 413, why: "Too much sent at once." });
     this.next();
   }
 
@@ -171,7 +181,7 @@ export class WebConnection implements WebPeer, Writable {
       const length = head.headers.get("content-length");
       if (length !== null && !/^\d{1,9}$/.test(length)) return this.refuse({ status: 400, why: "Content-Length is a number of bytes." });
       this.bodyLength = length === null ? 0 : Number(length);
-      if (this.bodyLength > API_MAX_BODY) return this.refuse({ status: 413, why: `A request's body is at most ${API_MAX_BODY} bytes.` });
+      if (this.bodyLength > this.maxBody) return this.refuse({ status: 413, why: `A request's body is at most ${this.maxBody} bytes.` });
       this.head = head;
       this.headLength = end;
       this.phase = "body";
@@ -283,7 +293,7 @@ export class WebConnection implements WebPeer, Writable {
           this.endSocket();
         },
       },
-      WS_MAX_MESSAGE,
+      wsMaxMessage(env.limits),
     );
     this.phase = "websocket";
     gate.upgrade(this, session);

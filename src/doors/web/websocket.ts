@@ -2,7 +2,7 @@
 // read from a browser as they come, and a session's bytes written as binary frames. A message is
 // handed on as it arrives, fragment by fragment, so nothing is held for an unfinished one but what
 // the session's own line reader holds (bounded by its line limits); a message is still bounded as
-// a whole (WS_MAX_MESSAGE), and closing past it says why (1009).
+// a whole (wsMaxMessage), and closing past it says why (1009).
 
 import type { Writable } from "../../net/outbox.ts";
 

@@ -11,7 +11,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { type Clock, every, SYSTEM_CLOCK } from "../../net/clock.ts";
 import { type MessageId, type Reaction, type Topic } from "../../protocol/events.ts";
 import { isObject, parseJson } from "../../protocol/decode.ts";
-import { type Conversation, conversationKey, CONVERSATIONS_KEPT, type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, lineBytes, lineMatches, participants, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, stateFields, stateOf, type StoredLine, storedEvent } from "../history.ts";
+import { type Conversation, conversationKey, CONVERSATIONS_KEPT, type Cursor, DEFAULT_REPLAY, type HistoryStatus, type HistoryStore, type Kept, lineBytes, lineMatches, participants, REPLAY_MEMORY, type Retention, SEARCH_RESULTS, type SearchQuery, stateFields, stateOf, type StoredLine, storedEvent, oneRecord, fromRecord } from "../history.ts";
 import { decodeFacts, encodeFacts } from "./chunk.ts";
 import { Journal } from "./journal.ts";
 
@@ -429,7 +429,7 @@ export class SqliteHistory implements HistoryStore {
           this.dropChunk.run(chunk.id);
           return;
         }
-        const text = kept.map((l) => l.event.text).join("\n");
+        const text = kept.map((l) => oneRecord(l.event.text)).join("\n");
         this.rewrite.run(kept.length, encodeFacts(kept), text, extraOf(kept), chunk.id);
         this.indexChunk.run(chunk.id, text);
       })();
@@ -544,7 +544,7 @@ export class SqliteHistory implements HistoryStore {
         for (const [room, chunk] of byRoom) {
           const first = chunk[0]!;
           const last = chunk[chunk.length - 1]!;
-          const text = chunk.map((l) => l.event.text).join("\n");
+          const text = chunk.map((l) => oneRecord(l.event.text)).join("\n");
           this.insert.run(first.id, room, last.id, chunk.length, last.event.ts, encodeFacts(chunk), text, extraOf(chunk));
           for (const { event } of chunk) {
             if (event.type === "topic" && event.text === "") this.clearTopic.run(room);
@@ -678,8 +678,9 @@ function linesOf(chunk: ChunkRow): Line[] {
   const extra = chunk.extra === null ? undefined : parseJson(chunk.extra);
   const out: Line[] = [];
   decodeFacts(chunk.lines, chunk.count).forEach((facts, i) => {
-    const text = texts[i];
-    if (facts === undefined || text === undefined) return;
+    const record = texts[i];
+    if (facts === undefined || record === undefined) return;
+    const text = fromRecord(record);
     const event = storedEvent(facts.type, facts.id, chunk.room, facts.from, text, facts.ts, isObject(extra) ? stateOf(extra[facts.id]) : undefined);
     if (event) out.push({ id: facts.id, event });
   });

@@ -13,7 +13,7 @@
 // have no tabs or newlines; text has had them made spaces (sanitize.ts), and any left are here.
 
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readFileSync } from "node:fs";
-import { type StoredLine, storedEvent, storedType } from "../history.ts";
+import { fromRecord, oneRecord, type StoredLine, storedEvent, storedType } from "../history.ts";
 
 /** A line read back from a journal: its id (a row number of the file) and the line. */
 export interface Recovered {
@@ -66,7 +66,7 @@ export class Journal {
       if (event.room !== room) out += `R${(room = event.room)}\n`;
       const k = storedType(event);
       if (k !== kind) out += `K${(kind = k)}\n`;
-      const text = event.text.includes("\n") || event.text.includes("\r") || event.text.includes("\0") ? event.text.replace(/[\r\n\0]/g, " ") : event.text;
+      const text = event.text.includes("\r") || event.text.includes("\0") ? oneRecord(event.text).replace(/[\r\0]/g, " ") : oneRecord(event.text);
       out += `${event.type === "topic" ? event.by : event.from}\t${text}\n`;
     }
     try {
@@ -139,7 +139,7 @@ function parse(text: string): Recovered[] {
     const id = next++;
     const from = record.slice(0, tab);
     if (!Number.isSafeInteger(id) || id <= 0 || !Number.isFinite(ts) || !/^[#@]/.test(room) || from === "") continue;
-    const event = storedEvent(kind, id, room, from, record.slice(tab + 1), ts);
+    const event = storedEvent(kind, id, room, from, fromRecord(record.slice(tab + 1)), ts);
     if (event) out.push({ id, event });
   }
   return out;
