@@ -1,6 +1,8 @@
 #!/usr/bin/env bun
 // bunchat-server: flags, start, signals. The chat itself is in src/ (README: "How the code is laid out").
 
+import { dirname, join } from "node:path";
+import { FILES_DEFAULTS } from "./src/core/files.ts";
 import { PASSWORD_MIN, Passwords } from "./src/core/passwords.ts";
 import { allValues, parseCount, parseFlags, parsePort, runMain, stopSignals, UsageError } from "./src/cli.ts";
 import {
@@ -123,6 +125,21 @@ await runMain("bunchat-server", async () => {
   if (keepPrivate !== "on" && keepPrivate !== "off") throw new UsageError(`--keep-private is on or off, not "${keepPrivate}".`);
   const db = flags.db ?? DEFAULT_DB;
   if (db === "") throw new UsageError("--db needs a file name, or none.");
+  // Files: beside the history file by default; none with --db none or in a cluster unless a directory is given.
+  const filesDir = flags.files ?? (redis === undefined && db !== "none" ? join(dirname(db), "bunchat-files") : "none");
+  if (filesDir === "") throw new UsageError("--files needs a directory, or none.");
+  const guestUploads = flags["guest-uploads"] ?? "off";
+  if (guestUploads !== "on" && guestUploads !== "off") throw new UsageError(`--guest-uploads is on or off, not "${guestUploads}".`);
+  const files =
+    filesDir === "none" || httpPort === undefined
+      ? undefined
+      : {
+          dir: filesDir,
+          maxFileBytes: parseCount("--max-file-size", flags["max-file-size"], FILES_DEFAULTS.maxFileBytes / 1048576, 1, 4096) * 1048576,
+          quotaBytes: parseCount("--upload-quota", flags["upload-quota"], FILES_DEFAULTS.quotaBytes / 1048576, 1) * 1048576,
+          perMinute: parseCount("--uploads-per-minute", flags["uploads-per-minute"], FILES_DEFAULTS.perMinute, 1, 10_000),
+          guests: guestUploads === "on",
+        };
   const admins = allValues(process.argv.slice(2), "admin");
   for (const name of admins) {
     const check = checkName(name);
@@ -150,6 +167,7 @@ await runMain("bunchat-server", async () => {
       defaultRoom: defaultRoom.name,
       replayOnJoin,
       keepPrivate: keepPrivate === "on",
+      ...(files ? { files } : {}),
       // One server: a file here. A cluster: Redis, through the node's connection.
       ...(redis === undefined
         ? { sqlite: { path: db === "none" ? ":memory:" : db, retention, ringSize: replayOnJoin + 1, ringBytes } }

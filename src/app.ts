@@ -8,7 +8,10 @@ import { Hub, type HubOptions } from "./core/hub.ts";
 import { type ChatServer, historyStatus, type ServerOptions, startServer } from "./doors/server.ts";
 import { SERVER_LIMITS } from "./protocol/limits.ts";
 import type { Retention } from "./store/history.ts";
-import { RedisAccounts, RedisBans, RedisMarkers, RedisRooms, RedisSessions, RedisTokens } from "./store/redis/records.ts";
+import { RedisAccounts, RedisBans, RedisFiles, RedisMarkers, RedisRooms, RedisSessions, RedisTokens } from "./store/redis/records.ts";
+import { FILES_DEFAULTS, Files, type FilesConfig } from "./core/files.ts";
+import { Blobs } from "./store/blobs.ts";
+import { type FileStore, MemoryFiles } from "./store/files.ts";
 import { RedisHistory } from "./store/redis/history.ts";
 import { SqliteFile } from "./store/sqlite/file.ts";
 import { MemoryHistory } from "./store/memory/history.ts";
@@ -16,6 +19,9 @@ import type { SqliteOptions } from "./store/sqlite/history.ts";
 
 /** What the hub keeps, and where. */
 export type Stores = Pick<HubOptions, "history" | "accounts" | "bans" | "roomStore" | "tokens" | "markers" | "sessions">;
+
+/** Files shared in rooms: their directory (--files) and bounds; what is known of them is kept with the other stores. */
+export type FilesOptions = { dir: string } & Partial<FilesConfig>;
 
 export interface AppConfig extends Omit<ServerOptions, "hub" | "bus">, Stores, Pick<HubOptions, "admins" | "replayOnJoin" | "passwords" | "keepPrivate"> {
   /** Where everyone starts. */
@@ -31,6 +37,8 @@ export interface AppConfig extends Omit<ServerOptions, "hub" | "bus">, Stores, P
    * through memory between servers of one process (tests).
    */
   cluster?: { redis: Omit<ClusterOptions, "log">; retention?: Retention } | { memory: MemoryNetwork; nodeId: string };
+  /** Files shared in rooms (none: this server takes no files). */
+  files?: FilesOptions;
 }
 
 /**
@@ -39,7 +47,7 @@ export interface AppConfig extends Omit<ServerOptions, "hub" | "bus">, Stores, P
  * listener's error when a door can't open (the node has then left the cluster again).
  */
 export async function buildServer(config: AppConfig): Promise<ChatServer> {
-  const { sqlite, cluster, defaultRoom, admins, replayOnJoin, keepPrivate, passwords, history, accounts, bans, roomStore, tokens, markers, sessions, ...doors } = config;
+  const { sqlite, cluster, defaultRoom, admins, replayOnJoin, keepPrivate, passwords, history, accounts, bans, roomStore, tokens, markers, sessions, files: filesOptions, ...doors } = config;
   const limits = { ...SERVER_LIMITS, ...config.limits };
   // The hub is made below; history's status reaches it once it is.
   let hub: Hub | undefined;
@@ -79,8 +87,17 @@ export async function buildServer(config: AppConfig): Promise<ChatServer> {
             sessions: file.sessions,
           }
         : { history, accounts, bans, roomStore, tokens, markers, sessions };
+  // Files: what is known of them where the other records are (a cluster's Redis, the SQLite file,
+  // or memory for a test's stores), their bytes in the directory given.
+  let files: Files | undefined;
+  if (filesOptions) {
+    const store: FileStore = bus instanceof Cluster ? new RedisFiles(bus) : file ? file.files : new MemoryFiles();
+    const { dir, ...bounds } = filesOptions;
+    files = new Files(store, new Blobs(dir), { ...FILES_DEFAULTS, ...bounds }, await store.secret());
+  }
   hub = new Hub({
     clustered: bus !== undefined,
+    ...(files ? { files } : {}),
     ...(bus ? { bus } : {}),
     ...(config.clock ? { clock: config.clock } : {}),
     defaultRoom,

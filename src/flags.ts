@@ -9,6 +9,7 @@ import {
   DEFAULT_SERVER_HOST,
   SERVER_LIMITS,
 } from "./protocol/limits.ts";
+import { FILES_DEFAULTS } from "./core/files.ts";
 import { DEFAULT_DB, DEFAULT_REPLAY, DEFAULT_RETENTION, HISTORY_PAGE_MAX, REPLAY_MEMORY } from "./store/history.ts";
 
 export interface FlagSpec {
@@ -83,6 +84,36 @@ export const SERVER_FLAGS = [
     value: "<on|off>",
     default: "`on`",
     help: "keep private messages between two registered users with the history (guests' never are), so that each of the two sees them on every device, is shown what came while away, and finds them with `/history <name>` and `/search`; the two may `/edit` and `/delete` their own. `off`: they are delivered and forgotten. The log never holds their text either way",
+  },
+  {
+    name: "files",
+    value: "<dir|none>",
+    default: "beside `--db` (`bunchat-files`)",
+    help: "where files shared in rooms are kept (with `--http-port`: uploads from the page, `/upload` in the client, `POST /api/rooms/<room>/files` for bots), each once by its SHA-256; what is known of them is kept with the history. `none`: no files. Off by default with `--db none`; in a cluster, a directory every node shares (and Redis keeps what is known of them)",
+  },
+  {
+    name: "max-file-size",
+    value: "<MB>",
+    default: `\`${FILES_DEFAULTS.maxFileBytes / 1048576}\``,
+    help: "bytes of one file at most, in MiB; a bigger upload is refused before it is read",
+  },
+  {
+    name: "upload-quota",
+    value: "<MB>",
+    default: `\`${FILES_DEFAULTS.quotaBytes / 1048576}\``,
+    help: "files one user (or bot) may have kept at once, in MiB; deleting a file's line frees its share",
+  },
+  {
+    name: "uploads-per-minute",
+    value: "<n>",
+    default: `\`${FILES_DEFAULTS.perMinute}\``,
+    help: "uploads one user, bot or address may make a minute",
+  },
+  {
+    name: "guest-uploads",
+    value: "<on|off>",
+    default: "`off`",
+    help: "whether guests (names not registered) may share files too",
   },
   {
     name: "history-on-join",

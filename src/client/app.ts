@@ -1,11 +1,15 @@
 // The bundled client: asks for a name, joins, shows what arrives and sends what is typed.
 // Interactive on a terminal (readline keeps the typed line intact); line by line on a pipe.
 
+import { existsSync } from "node:fs";
+import { toText } from "../render/text.ts";
+import { basename } from "node:path";
+import { sizeWords } from "../protocol/messages.ts";
 import { SeenLines } from "./seen.ts";
 import { Picker } from "./pick.ts";
 import * as readline from "node:readline";
 import { parseInput, lookupCommand } from "../protocol/commands.ts";
-import type { ErrorCode, MessageId, ServerEvent } from "../protocol/events.ts";
+import type { ErrorCode, FileRef, MessageId, ServerEvent } from "../protocol/events.ts";
 import { TYPING_EVERY_MS, TYPING_SHOWN_MS } from "../core/typing.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { FloodBudget } from "../net/bucket.ts";
@@ -98,6 +102,10 @@ class ChatClient implements PacerHost<string> {
   private maxLineBytes = Number.POSITIVE_INFINITY;
   /** …and its bounds on a message of several lines; none from a server that takes one line at a time. */
   private maxMessage: { bytes: number; lines: number } | undefined;
+  /** Files asked a ticket for (/upload <path>), in order: each goes with the next ticket for its room. */
+  private readonly uploads: { path: string; room: string | undefined }[] = [];
+  /** The key our file links carry and where the web door is (the server's file-key event). */
+  private fileKey: Extract<ServerEvent, { type: "file-key" }> | undefined;
   /** A bracketed paste is coming in: its lines are held, not sent one by one. */
   private pasting = false;
   /** Lines pasted (all but the last, which stays in the input to be added to): Enter sends them and it as one message. */
@@ -128,6 +136,7 @@ class ChatClient implements PacerHost<string> {
     this.outgoing.hold(OFFLINE);
     this.render = makeRenderer({
       ...options,
+      fileUrl: (file) => this.fileUrl(file),
       columns: options.interactive ? () => process.stdout.columns : undefined,
       me: () => this.roster.me,
       room: () => this.roster.room,
@@ -241,6 +250,11 @@ class ChatClient implements PacerHost<string> {
     }
     let wasRejoining = false;
     switch (event.type) {
+      case "file-key":
+        this.fileKey = event;
+        return;
+      case "upload":
+        return void this.sendFile(event);
       case "hello":
         this.maxLineBytes = event.maxLineBytes;
         this.maxMessage = event.maxMessageBytes !== undefined && event.maxMessageLines !== undefined ? { bytes: event.maxMessageBytes, lines: event.maxMessageLines } : undefined;
@@ -304,8 +318,8 @@ class ChatClient implements PacerHost<string> {
         this.picker.follow(event);
         if (this.options.interactive && this.picker.current()) this.rl.setPrompt(this.chatPrompt());
         // Our own line, back with its id (for picking it): it is on the screen already as typed,
-        // unless it answers another (then it shows, with the line it answers).
-        if ((event.type === "public" || event.type === "action") && event.from === this.roster.me && !event.reply) return void this.seen.filter(event); // noted as shown
+        // unless it answers another (then it shows, with the line it answers) or shares a file (not typed).
+        if ((event.type === "public" || event.type === "action") && event.from === this.roster.me && !event.reply && !event.file) return void this.seen.filter(event); // noted as shown
         break;
       case "history":
         // A room we ask what came after our newest line of: its replay is left out (the answer
@@ -438,6 +452,7 @@ class ChatClient implements PacerHost<string> {
       if (this.options.interactive) this.rl.setPrompt(this.chatPrompt());
     }
     const input = parseInput(line);
+    if (input.kind === "command" && lookupCommand(input.word) === "upload" && input.args !== "" && !input.args.startsWith("#")) return this.askUpload(input.args);
     if (input.kind === "command") {
       const command = lookupCommand(input.word);
       if (command !== undefined && SECRET_ARGS.has(command)) {
@@ -524,6 +539,53 @@ class ChatClient implements PacerHost<string> {
       return this.show(`! That message is ${lines} lines and ${bytes} bytes, over the server's ${max.lines} lines or ${max.bytes} bytes: it was not sent.`);
     }
     this.send(JSON.stringify({ type: "line", text }));
+  }
+
+  /** /upload <path> [#room]: a ticket is asked for; the file goes once it comes (sendFile). */
+  private askUpload(args: string): void {
+    const room = /\s(#\S+)$/.exec(args)?.[1];
+    const path = (room ? args.slice(0, -room.length) : args).trim().replace(/^~(?=\/)/, process.env.HOME ?? "~");
+    const file = Bun.file(path);
+    if (!existsSync(path) || file.size === 0) return this.show(`! There is no file ${path} to share (or it is empty).`);
+    if (this.uploads.length >= 20) return this.show("! At most 20 files wait to be shared at once.");
+    this.uploads.push({ path, room });
+    this.send(room ? `/upload ${room}` : "/upload");
+  }
+
+  /** A ticket: the next file waiting for its room is sent to the web door with it. */
+  private async sendFile(ticket: Extract<ServerEvent, { type: "upload" }>): Promise<void> {
+    const at = this.uploads.findIndex((u) => u.room === undefined || u.room === ticket.room);
+    if (at < 0) return this.show(`${toText({ ...ticket, host: this.options.host })} (or: /upload <path>)`); // /upload with no path: the curl command
+    const { path } = this.uploads.splice(at, 1)[0]!;
+    const file = Bun.file(path);
+    if (file.size > ticket.maxBytes) return this.show(`! ${path} is ${sizeWords(file.size)}; this server takes files of at most ${sizeWords(ticket.maxBytes)}.`);
+    const form = new FormData();
+    form.append("file", file, basename(path));
+    const url = `${ticket.tls ? "https" : "http"}://${this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host}:${ticket.port}${ticket.path}`;
+    const tls = this.options.tls;
+    this.show(`-- Sharing ${basename(path)} (${sizeWords(file.size)}) in ${ticket.room}…`);
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ticket.token}` },
+        body: form,
+        ...(tls ? { tls: { ...(tls.ca ? { ca: tls.ca } : {}), rejectUnauthorized: !tls.insecure } } : {}),
+      });
+      if (res.ok) return;
+      const why: unknown = await res.json().catch(() => undefined);
+      const message = typeof why === "object" && why !== null && "message" in why && typeof why.message === "string" ? sanitizeText(why.message) : `the server answered ${res.status}`;
+      this.show(`! ${basename(path)} was not shared: ${message}`);
+    } catch (err) {
+      this.show(`! ${basename(path)} was not shared: ${sanitizeText((err as Error).message)}`);
+    }
+  }
+
+  /** Where a shared file is, for us: the web door as we reach the server, with our key. */
+  private fileUrl(file: FileRef): string | undefined {
+    const key = this.fileKey;
+    if (!key) return undefined;
+    const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host;
+    return `${key.tls ? "https" : "http"}://${host}:${key.port}/files/${encodeURIComponent(file.id)}/${encodeURIComponent(file.name)}?k=${encodeURIComponent(key.key)}`;
   }
 
   /** A paste ended: its lines wait for Enter (which sends them, with what is typed after, as one message) or Ctrl-C. */

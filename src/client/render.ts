@@ -3,11 +3,12 @@
 
 import { createColors } from "picocolors";
 import { firstLine, helpBlock, helpLines, ONLY_WORDS, quoteWords, roomsLines, stateWords, toText, topicLine, unreadSummary, usersLine } from "../render/text.ts";
-import { type HistoryLine, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { type FileRef, type HistoryLine, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 import { sanitizeLines, sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
 import { hyperlinked } from "../render/links.ts";
+import { sizeWords } from "../protocol/messages.ts";
 import { type Inline, mayFormat, parseBlocks, plainText } from "../render/markdown.ts";
 
 export interface RenderOptions {
@@ -29,6 +30,8 @@ export interface RenderOptions {
   columns?: () => number | undefined;
   /** The terminal shows OSC 8 hyperlinks (render/links.ts, terminalLinks): links in lines are made clickable. */
   links?: boolean;
+  /** Where a shared file is for us (the server's file-key); undefined before it is known: /file <id> then. */
+  fileUrl?: (file: FileRef) => string | undefined;
 }
 
 import { mentions } from "../protocol/names.ts";
@@ -183,6 +186,13 @@ export function makeRenderer(options: RenderOptions): Renderer {
     });
     return head + rows.join(`\n${" ".repeat(indent)}`);
   };
+  /** A shared file after its line: its name, size and link (or how to get one). */
+  const fileShown = (file: FileRef | undefined, text: string) => {
+    if (!file) return "";
+    const url = options.fileUrl?.(file);
+    const name = s(file.name) === text ? "" : `${s(file.name)}, `;
+    return c.dim(` [📎 ${name}${sizeWords(file.size)}: `) + (url ? (options.links ? `\x1b]8;;${url}\x1b\\${url}\x1b]8;;\x1b\\` : url) : c.dim(`/file ${s(file.id)}`)) + c.dim("]");
+  };
   /** Sanitised text (a line, or several) after its head, standing out if it mentions us. */
   const said = (head: string, value: unknown) => {
     const text = sanitizeLines(String(value ?? ""));
@@ -238,7 +248,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
         ].join("\n");
       case "public":
         // A bot's line reads as nc shows it: "deploy (bot): …" (no user's name holds a space).
-        return said(`${stamp(event.ts)}${tag(event.room)}${who(event.from)}${event.bot ? c.dim(" (bot)") : ""}${event.only ? c.dim(` (to ${ONLY_WORDS[event.only]})`) : ""}${c.dim(s(quoteWords(event.reply)))}: `, event.text) + c.dim(s(stateWords(event)));
+        return said(`${stamp(event.ts)}${tag(event.room)}${who(event.from)}${event.bot ? c.dim(" (bot)") : ""}${event.only ? c.dim(` (to ${ONLY_WORDS[event.only]})`) : ""}${c.dim(s(quoteWords(event.reply)))}: `, event.text) + fileShown(event.file, s(event.text)) + c.dim(s(stateWords(event)));
       case "private":
         return hang(`${stamp(event.ts)}${c.magenta(c.bold(`[pm from ${s(event.from)}]`))} `, sanitizeLines(event.text), c.magenta);
       case "private-sent":
@@ -328,6 +338,9 @@ export function makeRenderer(options: RenderOptions): Renderer {
         return c.red(c.bold(toText(event)));
       case "typing":
         return undefined; // shown in the prompt, not as a line (app.ts)
+      case "upload":
+      case "file-key":
+        return undefined; // acted on, not shown (app.ts: /upload sends the file)
       default:
         return unreachable(event);
     }

@@ -6,7 +6,7 @@
 
 import { parseRoles, type RoomRoles } from "../store/rooms.ts";
 import type { RelayEvent } from "../core/bus.ts";
-import { isLeaveReason, type LeaveReason, type Quote, type ServerEvent } from "../protocol/events.ts";
+import { isLeaveReason, type FileRef, type LeaveReason, type Quote, type ServerEvent } from "../protocol/events.ts";
 import { isObject } from "../protocol/decode.ts";
 import { LIMITS } from "../protocol/limits.ts";
 import { hasNameShape, hasRoomShape } from "../protocol/names.ts";
@@ -119,13 +119,15 @@ export function parseRecords(records: unknown): RosterEntry[] {
 }
 
 /** What a line said on another node may carry besides: what it answers (quoted), its IRC client's own tags. */
-function extras(v: Record<string, unknown>): { reply?: Quote; tags?: string } {
+function extras(v: Record<string, unknown>): { reply?: Quote; tags?: string; file?: FileRef } {
   const r = isObject(v.reply) ? v.reply : undefined;
   const reply: Quote | undefined =
     r && isMessageId(r.id)
       ? { id: r.id, ...(hasNameShape(r.from) ? { from: r.from } : {}), ...(isText(r.text, 200) ? { text: r.text } : {}) }
       : undefined;
-  return { ...(reply ? { reply } : {}), ...(isText(v.tags, 4096) ? { tags: v.tags } : {}) };
+  const f = isObject(v.file) ? v.file : undefined;
+  const file = f && isText(f.id, 64) && isText(f.name, 400) && typeof f.size === "number" && Number.isFinite(f.size) && isText(f.type, 64) ? { id: f.id, name: f.name, size: f.size, type: f.type } : undefined;
+  return { ...(reply ? { reply } : {}), ...(isText(v.tags, 4096) ? { tags: v.tags } : {}), ...(file ? { file } : {}) };
 }
 
 /** An edit, a delete or a reaction made on another node, checked field by field. */
@@ -159,7 +161,7 @@ export function clusterEvent(v: unknown): ClusterEvent | undefined {
           if (v.only === "operators" || v.only === "voiced") event.only = v.only;
           if (v.bot === true) event.bot = true;
         }
-        if (v.reply !== undefined || v.tags !== undefined) Object.assign(event, extras(v));
+        if (v.reply !== undefined || v.tags !== undefined || v.file !== undefined) Object.assign(event, extras(v));
         return event;
       }
     case "join":

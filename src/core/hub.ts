@@ -27,6 +27,7 @@ import { Typing } from "./typing.ts";
 import type { Bus } from "./bus.ts";
 import type { AccountStore } from "../store/accounts.ts";
 import type { TokenStore } from "../store/tokens.ts";
+import type { Files } from "./files.ts";
 import type { MarkerStore } from "../store/markers.ts";
 import type { SessionStore } from "../store/sessions.ts";
 import { Markers } from "./markers.ts";
@@ -67,6 +68,8 @@ export interface HubOptions {
   passwords?: Passwords;
   /** Bot tokens for the HTTP API (/token); none: the API has no bots. */
   tokens?: TokenStore;
+  /** Files shared in rooms (--files); none: this server takes no files. */
+  files?: Files;
   /** Registered users' read markers; none: they last while the user is online. */
   markers?: MarkerStore;
   /** The page's sessions (a reload stays signed in); none: the page asks for the password again. */
@@ -91,6 +94,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
   readonly bans: BanStore | undefined;
   readonly roomStore: RoomStore | undefined;
   readonly tokens: TokenStore | undefined;
+  readonly files: Files | undefined;
   /** Read markers (markers.ts). */
   readonly markers: Markers;
   readonly sessions: SessionStore | undefined;
@@ -145,6 +149,7 @@ export class Hub implements RoomHost, RulesHost, KeepingHost {
     this.bans = options.bans;
     this.roomStore = options.roomStore;
     this.tokens = options.tokens;
+    this.files = options.files;
     this.markers = new Markers({ log: options.log ?? (() => {}) }, options.markers);
     this.sessions = options.sessions;
     this.bus = options.bus;

@@ -131,6 +131,8 @@ export class Messages {
     return then(settled(this.hub.history!.remove(keyOf(found), line.event.id)), (gone) => {
       if (gone === null) return storeFailed();
       if (gone === undefined) return noSuchLine();
+      // A line that shared a file takes the file with it.
+      if (line.event.file && this.hub.files) void settled(this.hub.files.forget(line.event.file.id));
       this.told(me, found, { type: "delete", room: "", id: line.event.id, by: me.name, of: line.event.from, at: line.event.ts, ...(reason ? { reason } : {}), ts });
       return undefined;
     });

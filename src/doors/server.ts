@@ -20,6 +20,7 @@ import { Pipes } from "./pipes.ts";
 import type { HttpRoutes, WebPeer } from "./web/connection.ts";
 import { startWeb } from "./web/door.ts";
 import { Api } from "./web/api.ts";
+import { serveFile, UPLOAD_OVERHEAD } from "./web/files.ts";
 import { metricsText } from "./web/metrics.ts";
 import type { Door } from "../session/env.ts";
 import { buildPage, type Page } from "../web/page.ts";
@@ -163,6 +164,7 @@ export function startServer(options: ServerOptions): ChatServer {
             ? new Session(doorEnv, socket, socket.remoteAddress, socket.remotePort, "irc", ircAdapter)
             : new Session(doorEnv, socket, socket.remoteAddress, socket.remotePort, "tcp", native);
           socket.data = session;
+          session.localAddress = socket.localAddress;
           // A peer that vanished without a FIN (pulled cable, dead Wi-Fi) stops acknowledging probes.
           socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
           // Counted at once, so a crowd of handshakes can't get past the caps; but over TLS nothing
@@ -258,6 +260,8 @@ export function startServer(options: ServerOptions): ChatServer {
           page,
           names: options.webHosts ?? [],
         }));
+  // Links to files name the web door (and the name users know it by, when given).
+  if (web && hub.files) hub.files.door = { port: web.port, tls: options.tls !== undefined, ...(options.webHosts?.[0] ? { host: options.webHosts[0] } : {}) };
 
   /** What the web door answers besides the page and the chat. */
   function httpRoutes(): HttpRoutes {
@@ -267,8 +271,22 @@ export function startServer(options: ServerOptions): ChatServer {
         : bus && !bus.connected
           ? { ok: false, why: "this cluster node has lost Redis" }
           : { ok: true, why: "ok" };
+    const files = hub.files;
     return {
       api: (req, path, address) => api?.handle(req, path, address),
+      ...(files && api
+        ? {
+            files: {
+              maxBody: files.config.maxFileBytes + UPLOAD_OVERHEAD,
+              maxFileBytes: files.config.maxFileBytes,
+              uploader: (headers, room, address) => api.uploader(headers, room, address),
+              uploaded: (up, got) => api.uploaded(up, got),
+              temp: () => files.blobs.temp(),
+              discard: (temp) => files.blobs.discard(temp),
+              serve: (path, key) => serveFile(hub, files, path, key, clock.now()),
+            },
+          }
+        : {}),
       health,
       refused: (reason) => void (refused[reason] = (refused[reason] ?? 0) + 1),
       metrics: () => {
@@ -354,6 +372,7 @@ export function startServer(options: ServerOptions): ChatServer {
     }
     attempts.sweep(t);
     api?.sweep(t);
+    hub.files?.sweep(t);
     logins.sweep(t);
     admission.sweep(t);
     digest.sweep(t);

@@ -102,6 +102,25 @@ export const COMMANDS = [
   },
   {
     who: "anyone",
+    name: "upload",
+    aliases: [],
+    usage: "/upload [#room]",
+    summary: "share a file in your room (the page and the client send it for you)",
+    about:
+      "Gives a ticket for one upload to your current room (or a room you are in), good for 5 minutes: the page and the terminal client (/upload <path>) send the file with it; from nc, the answer is the curl command to run. Everyone in the room sees a line with the file's name, size and link; images show in the page. Registered users (and guests if the server allows), within the server's size, rate and quota.",
+    example: "/upload #dev",
+  },
+  {
+    who: "anyone",
+    name: "file",
+    aliases: [],
+    usage: "/file <id>",
+    summary: "a link to a file shared in one of your rooms",
+    about: "A line that shares a file says its id; this answers with a link to it that works for you (for a day, while you are in its room).",
+    example: "/file 3q2-7b1ZQm2kT8aXc5GdFw",
+  },
+  {
+    who: "anyone",
     name: "me",
     aliases: [],
     usage: "/me <action>",

@@ -4,7 +4,7 @@
 // dropped. The server and the bundled client ship together, and the hello's protocol number
 // guards against a server that speaks another version.
 
-import { type Door, type ErrorCode, type Unread, type EventType, isLeaveReason, type LineState, messageIdOf, type Quote, type Reaction, type HistoryLine, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
+import { type Door, type ErrorCode, type FileRef, type Unread, type EventType, isLeaveReason, type LineState, messageIdOf, type Quote, type Reaction, type HistoryLine, type LeaveReason, type RoomInfo, type Only, type RoomSettings, type ServerEvent, type Topic } from "./events.ts";
 
 export type Fields = Record<string, unknown>;
 type Decoder = (v: Fields) => ServerEvent | undefined;
@@ -129,7 +129,9 @@ function lineState(v: Fields): LineState {
   const replyId = r ? messageIdOf(r.id) : undefined;
   const reply: Quote | undefined = r && replyId !== undefined ? { id: replyId, ...(str(r.from) ? { from: r.from } : {}), ...(str(r.text) ? { text: r.text } : {}) } : undefined;
   const rs = reactions(v.reactions);
-  return { ...(reply ? { reply } : {}), ...(num(v.edited) ? { edited: v.edited } : {}), ...(rs && rs.length > 0 ? { reactions: rs } : {}) };
+  const f = isObject(v.file) ? v.file : undefined;
+  const file: FileRef | undefined = f && str(f.id) && str(f.name) && num(f.size) && str(f.type) ? { id: f.id, name: f.name, size: f.size, type: f.type } : undefined;
+  return { ...(reply ? { reply } : {}), ...(num(v.edited) ? { edited: v.edited } : {}), ...(rs && rs.length > 0 ? { reactions: rs } : {}), ...(file ? { file } : {}) };
 }
 
 /** The line an edit, a delete or a reaction is about: its room and id, who said it and when. */
@@ -377,6 +379,11 @@ const DECODERS: Record<EventType, Decoder> = {
   error: (v) => (isCode(v.code) && str(v.message) ? { type: "error", code: v.code, message: v.message } : undefined),
   bye: (v) => (str(v.name) ? { type: "bye", name: v.name } : undefined),
   shutdown: () => ({ type: "shutdown" }),
+  upload: (v) =>
+    str(v.room) && str(v.path) && str(v.token) && num(v.port) && typeof v.tls === "boolean" && num(v.maxBytes) && num(v.until) && num(v.ts)
+      ? { type: "upload", room: v.room, path: v.path, token: v.token, port: v.port, tls: v.tls, ...(str(v.host) ? { host: v.host } : {}), maxBytes: v.maxBytes, until: v.until, ts: v.ts }
+      : undefined,
+  "file-key": (v) => (str(v.key) && num(v.port) && typeof v.tls === "boolean" && num(v.until) ? { type: "file-key", key: v.key, port: v.port, tls: v.tls, until: v.until } : undefined),
 };
 
 /** Lines from history: each a public line, an action, a topic or a private line, whole; one that is not fails them all. */

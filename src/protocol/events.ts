@@ -308,6 +308,17 @@ export type ServerEvent =
   | { type: "away-notice"; name: string; reason: string } // your /pm reached someone who is away
   | { type: "help"; command?: string }
   | { type: "notice"; text: string; ts: number } // from the server to everyone here (cluster reachable or not)
+  /**
+   * /upload's answer: a ticket for one upload to `room`, good until `until`: POST the file
+   * (multipart/form-data, field "file") to `path` on the web door (`port`, TLS if `tls`) with
+   * `Authorization: Bearer <token>`; at most `maxBytes`.
+   */
+  | { type: "upload"; room: string; path: string; token: string; port: number; tls: boolean; host?: string; maxBytes: number; until: number; ts: number }
+  /**
+   * After the welcome, to a structured client of a server that keeps files: the key its links
+   * carry (/files/<id>/<name>?k=<key>) on the web door (`port`, `tls`), good until `until`.
+   */
+  | { type: "file-key"; key: string; port: number; tls: boolean; until: number }
   | { type: "pong"; token: string }
   | { type: "ping" } // structured clients only: answer with any line (an empty one is ignored)
   | { type: "error"; code: ErrorCode; message: string }
@@ -332,11 +343,24 @@ export function messageIdOf(v: unknown): MessageId | undefined {
   return /^[0-9]{1,16}-[\w.]{1,40}$/.test(v) ? v : undefined;
 }
 
-/** What a room line carries besides what was said: what it answers, whether it was edited, its reactions. */
+/** What a room line carries besides what was said: what it answers, whether it was edited, its reactions, the file it shares. */
 export interface LineState {
   reply?: Quote;
   edited?: number;
   reactions?: readonly Reaction[];
+  file?: FileRef;
+}
+
+/**
+ * A file a line shares: its id (in its link: /files/<id>/<name>?k=<key>), name, size in bytes, and
+ * the type the server serves it as (an image it shows: image/png, jpeg, gif, webp; else
+ * application/octet-stream, a download).
+ */
+export interface FileRef {
+  id: string;
+  name: string;
+  size: number;
+  type: string;
 }
 
 /**

@@ -93,3 +93,16 @@ export function toggled(reactions: readonly Reaction[], name: string, emoji: str
   if (!found && on) out.push({ emoji, names: [name] });
   return out;
 }
+
+/** "12.3 KiB": a size as people read it (in 1024s, as the limits are given). */
+export function sizeWords(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB"];
+  let n = bytes / 1024;
+  let unit = 0;
+  while (n >= 1024 && unit < units.length - 1) {
+    n /= 1024;
+    unit++;
+  }
+  return `${n < 10 ? Number(n.toFixed(1)) : Math.round(n)} ${units[unit]}`;
+}

@@ -4,7 +4,7 @@
 
 import { type IrcView, type MessageId, type Quote, type ServerEvent, takesTags } from "../protocol/events.ts";
 import { IRC_LINE_BYTES, IRC_SERVER, ircLine, mask } from "../protocol/irc.ts";
-import { leaveWords } from "./text.ts";
+import { fileWords, leaveWords } from "./text.ts";
 import { type Inline, mayFormat, parseBlocks, plainText } from "./markdown.ts";
 
 /** IRC's STATUSMSG prefix of a line for some of a room. */
@@ -203,7 +203,7 @@ export function ircShared(event: ServerEvent, view: IrcView): string {
   switch (event.type) {
     case "public":
       // A line for some of the room (STATUSMSG): to "@#room" or "+#room".
-      return messageLines(view, event.from, `${event.only ? ONLY_PREFIX[event.only] : ""}${event.room}`, addressed(event, view), event, false, clientTags(event), event.notice === true);
+      return messageLines(view, event.from, `${event.only ? ONLY_PREFIX[event.only] : ""}${event.room}`, addressed(event, view) + (event.file ? fileWords(event.file, event.text) : ""), event, false, clientTags(event), event.notice === true);
     case "action":
       return messageLines(view, event.from, event.room, addressed(event, view), event, true, clientTags(event));
     case "join":

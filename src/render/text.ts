@@ -2,8 +2,8 @@
 // client shows and what the page shows (each styles it its own way: colours, the DOM).
 
 import { COMMANDS } from "../protocol/commands.ts";
-import { type Door, type HistoryLine, placeOf, type Unread, type LeaveReason, leftRoomOnly, type LineState, type Quote, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
-import { excerpt } from "../protocol/messages.ts";
+import { type Door, type FileRef, type HistoryLine, placeOf, type Unread, type LeaveReason, leftRoomOnly, type LineState, type Quote, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
+import { excerpt, sizeWords } from "../protocol/messages.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 
 /** The commands a welcome shows: the everyday ones (/help lists them all). */
@@ -313,6 +313,11 @@ export function toText(event: ServerEvent, tagged = false): string {
       return event.name ? `Goodbye, ${event.name}!` : "Goodbye!";
     case "shutdown":
       return "!! The server is shutting down. Goodbye!";
+    case "upload":
+      // For nc: the command that uploads (the bundled client and the page send the file themselves).
+      return `-- You may share one file (at most ${sizeWords(event.maxBytes)}) in ${event.room} within ${Math.round((event.until - event.ts) / 60_000)} minutes: curl -F file=@<path> -H 'Authorization: Bearer ${event.token}' ${event.tls ? "https" : "http"}://${event.host ?? "<this server>"}:${event.port}${event.path}`;
+    case "file-key":
+      return ""; // for structured clients only
     default:
       return unreachable(event);
   }
@@ -383,6 +388,11 @@ function historyText(event: Extract<ServerEvent, { type: "history" }>): string {
   ].join("\n");
 }
 
+/** How a line shows the file it shares to those who read text: its name (unless the line's text is it) and size, and how to get its link. */
+export function fileWords(file: FileRef, text: string): string {
+  return ` [file: ${file.name === text ? "" : `${file.name}, `}${sizeWords(file.size)}: /file ${file.id} for its link]`;
+}
+
 /** "[14:02] Sam: hi": a line from history as text (a message's further lines under its first's text). */
 export function keptLine(event: HistoryLine, now: number): string {
   const time = `[${stamp(event.ts, now)}] `;
@@ -392,7 +402,7 @@ export function keptLine(event: HistoryLine, now: number): string {
 
 /** A line's text after `head` ("Sam: "), with what it carries (edited, reactions) after it. */
 function said(head: string, event: { text: string } & LineState): string {
-  return hung(head, event.text) + (event.edited !== undefined || event.reactions ? stateWords(event) : "");
+  return hung(head, event.text) + (event.file ? fileWords(event.file, event.text) : "") + (event.edited !== undefined || event.reactions ? stateWords(event) : "");
 }
 
 /**

@@ -1,6 +1,7 @@
 // One connection's life: choosing a mode, choosing a name, chatting, leaving (exactly once).
 // Works on lines and events; the socket stays on the other side of the outbox.
 
+import { LINK_HOURS } from "../core/files.ts";
 import { Encoded } from "../render/codec.ts";
 import { LEAVE_WORDS } from "../render/text.ts";
 import type { ErrorEvent, LeaveReason, Mode, ServerEvent, Unread } from "../protocol/events.ts";
@@ -55,6 +56,8 @@ export class Session
   /** Who it is in the chat, once it is in (several connections of one account share one). */
   member: Person | undefined;
   mode: Mode = "text";
+  /** The address of ours this connection reached (links for it name it; a WebSocket's page needs none). */
+  localAddress: string | undefined;
   /** Where it is in its life: registering, chatting, closed (its adapter reads it). */
   phase: Phase = "registering";
   /** The door's language: reads the peer's lines, writes events in the door's words. */
@@ -630,6 +633,14 @@ export class Session
     this.welcomeTo(replay, markers);
   }
 
+  /** A structured client of a server that keeps files: the key its links carry (core/files.ts). */
+  private tellFileKey(): void {
+    const files = this.hub.files;
+    if (this.mode !== "json" || !files?.door) return;
+    const now = this.now();
+    this.reply({ type: "file-key", key: files.key(this.member!, now), port: files.door.port, tls: files.door.tls, until: now + LINK_HOURS * 3_600_000 });
+  }
+
   /** Into the lobby (a member's first device), with what it is shown of it. */
   private welcomeTo(replay: Replay | undefined, markers: Record<string, number> | undefined): void {
     const member = this.member!;
@@ -639,6 +650,7 @@ export class Session
     // list to each of 10,000 users reconnecting at once.
     const { room } = joined;
     this.reply({ type: "welcome", name: this.name, room: room.name, rooms: [room.name], ...room.summary() });
+    this.tellFileKey();
     this.tellMarkers(markers, () => this.showMissed(room, replay));
     // The log says the door when it is not bunchat's own port, as for IRC: "(web)".
     this.log(`+ ${this.name} joined from ${this.peer}${this.door === "web" ? " (web)" : ""}, ${this.hub.size} online`);
@@ -716,6 +728,7 @@ export class Session
     const room = lobby && member.rooms.includes(lobby) ? lobby : member.rooms[member.rooms.length - 1]!;
     this.room = room;
     this.reply({ type: "welcome", name: member.name, room: room.name, rooms: member.rooms.map((r) => r.name), ...room.summary() });
+    this.tellFileKey();
     this.catchUp(room);
     this.showRoomsOf(room);
   }

@@ -115,19 +115,24 @@ export function storedEvent(type: unknown, id: MessageId, room: string, from: st
   return undefined;
 }
 
-/** How a store keeps what a line carries besides its text: `r` what it answers, `e` when edited; undefined for most lines. */
-export function stateFields(event: StoredLine): { r?: MessageId; e?: number } | undefined {
-  if (event.type === "topic" || (event.reply === undefined && event.edited === undefined)) return undefined;
-  return { ...(event.reply ? { r: event.reply.id } : {}), ...(event.edited !== undefined ? { e: event.edited } : {}) };
+/** How a store keeps what a line carries besides its text: `r` what it answers, `e` when edited, `f` the file it shares; undefined for most lines. */
+export function stateFields(event: StoredLine): { r?: MessageId; e?: number; f?: [string, string, number, string] } | undefined {
+  if (event.type === "topic" || (event.reply === undefined && event.edited === undefined && event.file === undefined)) return undefined;
+  const { file } = event;
+  return { ...(event.reply ? { r: event.reply.id } : {}), ...(event.edited !== undefined ? { e: event.edited } : {}), ...(file ? { f: [file.id, file.name, file.size, file.type] } : {}) };
 }
 
 /** What stateFields kept, read back (checked, not trusted): what a line answers, when it was edited. */
 export function stateOf(value: unknown): LineState {
   if (typeof value !== "object" || value === null) return {};
-  const { r, e } = value as { r?: unknown; e?: unknown };
+  const { r, e, f } = value as { r?: unknown; e?: unknown; f?: unknown };
   const reply = messageIdOf(r);
   const edited = typeof e === "number" && Number.isFinite(e) ? e : undefined;
-  return { ...(reply !== undefined ? { reply: { id: reply } } : {}), ...(edited !== undefined ? { edited } : {}) };
+  const file =
+    Array.isArray(f) && f.length === 4 && typeof f[0] === "string" && typeof f[1] === "string" && typeof f[2] === "number" && typeof f[3] === "string"
+      ? { id: f[0], name: f[1], size: f[2], type: f[3] }
+      : undefined;
+  return { ...(reply !== undefined ? { reply: { id: reply } } : {}), ...(edited !== undefined ? { edited } : {}), ...(file ? { file } : {}) };
 }
 
 /** What a line's reactions take in memory (as lineBytes counts them). */

@@ -12,7 +12,8 @@ import { decodeEvent } from "../protocol/decode.ts";
 import { leftRoomOnly, placeOf, type PrivateLine, type ServerEvent } from "../protocol/events.ts";
 import { TYPING_EVERY_MS } from "../core/typing.ts";
 import { firstLine, ONLY_WORDS, toText } from "../render/text.ts";
-import { findUi, QUICK_REACTIONS } from "./dom.ts";
+import { findUi, QUICK_REACTIONS, setFileKey } from "./dom.ts";
+import { sizeWords } from "../protocol/messages.ts";
 import { Views } from "./views.ts";
 
 /**
@@ -289,6 +290,10 @@ function handle(event: ServerEvent): void {
     case "shutdown":
       page.system(page.shown, words(event), "error");
       return page.system(page.shown, "This page reconnects by itself when the server is back.");
+    case "file-key":
+      return setFileKey(event.key);
+    case "upload":
+      return void sendFile(event);
     default:
       return event satisfies never;
   }
@@ -458,6 +463,71 @@ ui.sendForm.onsubmit = (e) => {
   fitInput();
   page.scrollDown();
 };
+
+// ---- Files: the 📎 button, a drop on the lines, a pasted image ----
+
+/** Files waiting for their ticket (/upload's answer), in the order asked for: one ticket each. */
+const toUpload: { file: File; room: string }[] = [];
+
+/** Shares files in the room shown: a ticket for each from the server, then the file with it. */
+function shareFiles(files: Iterable<File>): void {
+  const view = page.shown;
+  if (phase !== "chat" || !view) return;
+  if (!view.room) return page.system(view, "Files are shared in rooms: switch to one to share it there.", "error");
+  for (const file of files) {
+    if (toUpload.length >= 20) return page.system(view, "At most 20 files at once.", "error");
+    toUpload.push({ file, room: view.key });
+    if (page.currentRoom !== view.key) send(`/join ${view.key}`);
+    send(`/upload ${view.key}`);
+  }
+}
+
+/** A ticket came: the next file waiting for that room goes with it. */
+async function sendFile(ticket: Extract<ServerEvent, { type: "upload" }>): Promise<void> {
+  const at = toUpload.findIndex((u) => u.room === ticket.room);
+  if (at < 0) return; // asked for by hand (/upload typed): nothing waits for it
+  const { file } = toUpload.splice(at, 1)[0]!;
+  const view = page.shown;
+  if (file.size > ticket.maxBytes) {
+    if (view) page.system(view, `${file.name} is ${sizeWords(file.size)}; this server takes files of at most ${sizeWords(ticket.maxBytes)}.`, "error");
+    return;
+  }
+  const form = new FormData();
+  form.append("file", file, file.name || "pasted");
+  if (view) page.system(view, `Sharing ${file.name || "a pasted image"} (${sizeWords(file.size)})…`);
+  try {
+    const res = await fetch(ticket.path, { method: "POST", headers: { authorization: `Bearer ${ticket.token}` }, body: form });
+    if (res.ok) return;
+    const why = await res.json().catch(() => undefined);
+    if (view) page.system(view, `${file.name} was not shared: ${typeof why?.message === "string" ? why.message : `the server answered ${res.status}`}`, "error");
+  } catch {
+    if (view) page.system(view, `${file.name} was not shared: the server could not be reached.`, "error");
+  }
+}
+
+ui.attach.onclick = () => ui.fileInput.click();
+ui.fileInput.onchange = () => {
+  if (ui.fileInput.files) shareFiles([...ui.fileInput.files]);
+  ui.fileInput.value = "";
+};
+ui.lines.addEventListener("dragover", (e) => {
+  if (!e.dataTransfer?.types.includes("Files")) return;
+  e.preventDefault();
+  ui.lines.classList.add("dropping");
+});
+ui.lines.addEventListener("dragleave", () => ui.lines.classList.remove("dropping"));
+ui.lines.addEventListener("drop", (e) => {
+  ui.lines.classList.remove("dropping");
+  if (!e.dataTransfer?.files.length) return;
+  e.preventDefault();
+  shareFiles([...e.dataTransfer.files]);
+});
+ui.input.addEventListener("paste", (e) => {
+  const files = [...(e.clipboardData?.files ?? [])];
+  if (files.length === 0) return; // text: pasted as text
+  e.preventDefault();
+  shareFiles(files);
+});
 
 // ---- Answering, reacting to, editing and deleting lines ----
 

@@ -4,7 +4,8 @@
 // and its formatting (render/markdown.ts) as elements made here, one by one.
 import { linksIn } from "../render/links.ts";
 import { type Inline, mayFormat, parseBlocks } from "../render/markdown.ts";
-import type { MessageId, Quote, Reaction } from "../protocol/events.ts";
+import type { FileRef, MessageId, Quote, Reaction } from "../protocol/events.ts";
+import { sizeWords } from "../protocol/messages.ts";
 
 /** The page's elements, by what they are for (index.html has them). */
 export function findUi(doc: Document) {
@@ -39,6 +40,8 @@ export function findUi(doc: Document) {
     peopleList: $("people-list"),
     sendForm: $<HTMLFormElement>("send-form"),
     input: $<HTMLTextAreaElement>("input"),
+    attach: $<HTMLButtonElement>("attach"),
+    fileInput: $<HTMLInputElement>("file-input"),
     roomsToggle: $("rooms-toggle"),
     peopleToggle: $("people-toggle"),
   };
@@ -60,6 +63,45 @@ export interface LineMeta {
   mine: boolean;
   /** "own": a private line, whose only actions are edit and delete (one's own). */
   only?: "own";
+  /** The file it shares. */
+  file?: FileRef;
+}
+
+/** The key this page's file links carry (the server's file-key event), and so where a file is. */
+let fileKey = "";
+export function setFileKey(key: string): void {
+  fileKey = key;
+}
+export function fileUrl(file: FileRef): string {
+  return `/files/${encodeURIComponent(file.id)}/${encodeURIComponent(file.name)}?k=${encodeURIComponent(fileKey)}`;
+}
+
+/** A shared file: an image as a thumbnail that opens full size, anything else a link that downloads it; its name and size. */
+function fileNode(file: FileRef): HTMLElement {
+  const box = document.createElement("span");
+  box.className = "file";
+  const a = document.createElement("a");
+  a.href = fileUrl(file);
+  a.target = "_blank";
+  a.rel = "noopener noreferrer";
+  if (file.type.startsWith("image/")) {
+    const img = document.createElement("img");
+    img.className = "thumb";
+    img.src = a.href;
+    img.alt = file.name;
+    img.loading = "lazy";
+    a.append(img);
+    box.append(a);
+  } else {
+    a.download = file.name;
+    a.textContent = `📎 ${file.name}`;
+    box.append(a);
+  }
+  const size = document.createElement("span");
+  size.className = "size";
+  size.textContent = file.type.startsWith("image/") ? `${file.name} · ${sizeWords(file.size)}` : ` ${sizeWords(file.size)}`;
+  box.append(size);
+  return box;
 }
 
 /** The emoji the page offers to react with (any other can be typed: /react <line> <emoji>). */
@@ -102,8 +144,10 @@ export function makeLine(text: string, ts: number | undefined, from: string | un
   if (meta.reply) body.prepend(quoteButton(meta.reply));
   const said = document.createElement("span");
   said.className = "text";
-  said.append(...formatted(text));
+  // A file's line whose text is its name: the file says it.
+  if (!meta.file || text !== meta.file.name) said.append(...formatted(text));
   body.append(said);
+  if (meta.file) body.append(fileNode(meta.file));
   if (meta.edited !== undefined) markEdited(row);
   const reactions = document.createElement("span");
   reactions.className = "reactions";

@@ -306,7 +306,7 @@ export class Views {
 
   /** What a room line shows besides its text: what it answers, edited, its reactions, whether it is ours. */
   meta(e: Extract<KeptEvent, { type: "public" | "action" }>): LineMeta {
-    return { id: e.id, ...(e.reply ? { reply: e.reply } : {}), ...(e.edited !== undefined ? { edited: e.edited } : {}), ...(e.reactions ? { reactions: e.reactions } : {}), me: this.me, mine: e.from === this.me && !(e.type === "public" && e.bot) };
+    return { id: e.id, ...(e.reply ? { reply: e.reply } : {}), ...(e.edited !== undefined ? { edited: e.edited } : {}), ...(e.reactions ? { reactions: e.reactions } : {}), ...(e.file ? { file: e.file } : {}), me: this.me, mine: e.from === this.me && !(e.type === "public" && e.bot) };
   }
 
   line(view: View, text: string, ts: number | undefined, from: string | undefined, kind: Kind, prefix = "", mention = false, bot = false, meta?: LineMeta): void {

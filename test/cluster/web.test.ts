@@ -3,6 +3,9 @@
 // /healthz says 503 while a node has lost Redis.
 
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { loggedIn } from "../helpers/accounts.ts";
 import { testRedis } from "../helpers/redis.ts";
 import { testNode } from "../helpers/server.ts";
@@ -10,6 +13,35 @@ import { until } from "../helpers/until.ts";
 import { makeToken, WsPeer } from "../helpers/web.ts";
 
 describe("the HTTP API in a cluster", () => {
+  test("files: uploaded on one node, shared in a directory both use and known through Redis; read through either node by a reader in the room; deleted with its line everywhere", async () => {
+    const redis = await testRedis();
+    const dir = mkdtempSync(join(tmpdir(), "bunchat-cluster-files-"));
+    try {
+      const a = await testNode(redis.url, "a", { http: true, admins: ["Sam"], files: { dir } });
+      const b = await testNode(redis.url, "b", { http: true, files: { dir } });
+      const sam = await loggedIn(a, "Sam");
+      const token = await makeToken(sam, "ci");
+      const kim = await a.join("Kim", "json");
+      const key = (await kim.event("file-key")).key;
+      await until(() => b.server.hub.find("Kim") !== undefined);
+      const form = new FormData();
+      form.append("file", new Blob(["built on b\n"]), "b.log");
+      const res = await fetch(`http://127.0.0.1:${b.server.httpPort}/api/rooms/lobby/files`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+      expect(res.status).toBe(201);
+      const body = await res.json();
+      expect((await kim.event("public", (e) => e.file !== undefined)).file).toMatchObject({ id: body.file.id, name: "b.log" });
+      for (const node of [a, b]) {
+        expect(await (await fetch(`http://127.0.0.1:${node.server.httpPort}${body.file.url}?k=${key}`)).text()).toBe("built on b\n");
+      }
+      sam.send(`/delete ${body.id}`);
+      await kim.event("delete");
+      await until(async () => (await fetch(`http://127.0.0.1:${b.server.httpPort}${body.file.url}?k=${key}`)).status === 404);
+      await until(() => readdirSync(dir, { recursive: true, encoding: "utf8" }).every((f) => !/[0-9a-f]{64}$/.test(f)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a token made on one node posts on another; the line reaches both nodes' users and Redis history", async () => {
     const redis = await testRedis();
     const a = await testNode(redis.url, "a", { http: true, admins: ["Sam"] });

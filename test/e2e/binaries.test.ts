@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { type Binaries, buildBinaries, removeBinaries, type Running, run, runServer, serverDir } from "../helpers/binaries.ts";
 import { join } from "node:path";
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { COMMANDS } from "../../src/protocol/commands.ts";
 import { compile, RELEASE_TARGETS } from "../../scripts/build.ts";
@@ -366,6 +366,37 @@ describe("compiled binaries", () => {
       term.type("quit", true);
       await kim.event("leave", (e) => e.name === "Sam");
       expect(kim.log.lines.filter((l) => l.includes("dropped"))).toEqual([]);
+      kim.close();
+      server.proc.kill("SIGTERM");
+      await server.exited();
+    },
+    30_000,
+  );
+
+  test.skipIf(!hasTmux)(
+    "interactive: /upload <path> shares a file through the web door; the line shows it with a link that works for this client",
+    async () => {
+      const cwd = serverDir();
+      const { server, port } = await runServer(bins, ["--http-port", "0"], {}, cwd);
+      const log = join(cwd, "build.log");
+      writeFileSync(log, "step 1 ok\nstep 2 failed\n");
+      const term = Terminal.start([bins.client, "--port", String(port), "--name", "Sam", "--no-timestamps"]);
+      await term.waitForLine(/^Joined as Sam\.$/);
+      term.type("/register correct-horse", true); // files are shared by registered names
+      await term.waitForLine(/Sam is registered/);
+      const kim = await Peer.join(port, "Kim", "json");
+      term.type(`/upload ${log}`, true);
+      const line = await kim.event("public", (e) => e.file !== undefined);
+      expect(line).toMatchObject({ from: "Sam", text: "build.log", file: { name: "build.log", size: 24, type: "application/octet-stream" } });
+      const shown = await term.waitForLine(/^Sam: build\.log \[📎 24 B: http:\/\/127\.0\.0\.1:\d+\/files\//);
+      // Its link (the screen wraps it at 80 columns) reads the file back for this client.
+      const text = shown.join("\n");
+      const at = text.indexOf("Sam: build.log");
+      const url = /http:\/\/[^\]]+/.exec(text.slice(at).replace(/\n/g, ""))![0];
+      expect(await (await fetch(url)).text()).toBe("step 1 ok\nstep 2 failed\n");
+      expect(existsSync(join(cwd, "bunchat-files"))).toBe(true); // beside the history file, by default
+      term.type("quit", true);
+      await kim.event("leave", (e) => e.name === "Sam");
       kim.close();
       server.proc.kill("SIGTERM");
       await server.exited();

@@ -46,7 +46,7 @@ afterEachTest(async () => {
 
 export type TestServerOptions = Pick<
   AppConfig,
-  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "clock" | "history" | "replayOnJoin" | "keepPrivate" | "accounts" | "admins" | "bans" | "roomStore" | "tokens" | "markers" | "sessions" | "webHosts"
+  "limits" | "sweepMs" | "password" | "logWindowMs" | "defaultRoom" | "now" | "clock" | "history" | "replayOnJoin" | "keepPrivate" | "accounts" | "admins" | "bans" | "roomStore" | "tokens" | "markers" | "sessions" | "webHosts" | "files"
 > & {
   tls?: boolean;
   /** Open the IRC door too (a free port). */

@@ -239,6 +239,13 @@ const byType: Cases = {
     [{ type: "bye", name: "" }, "Goodbye!"],
   ],
   shutdown: [[{ type: "shutdown" }, "!! The server is shutting down. Goodbye!"]],
+  upload: [
+    [
+      { type: "upload", room: "#dev", path: "/api/rooms/dev/files", token: "bunchat-upload_abc", port: 8081, tls: false, host: "10.0.0.5", maxBytes: 10485760, until: ts + 300_000, ts },
+      "-- You may share one file (at most 10 MiB) in #dev within 5 minutes: curl -F file=@<path> -H 'Authorization: Bearer bunchat-upload_abc' http://10.0.0.5:8081/api/rooms/dev/files",
+    ],
+  ],
+  "file-key": [[{ type: "file-key", key: "k.sig", port: 8081, tls: true, until: ts }, ""]],
 };
 const cases: [ServerEvent, string][] = Object.values(byType).flat();
 

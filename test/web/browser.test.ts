@@ -9,6 +9,9 @@ import { Peer } from "../helpers/peer.ts";
 import { afterEachTest } from "../helpers/cleanup.ts";
 import { TEST_PASSWORDS, testServer } from "../helpers/server.ts";
 import { buildServer } from "../../src/app.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 let browser: Browser;
 const pages: Page[] = [];
@@ -367,6 +370,43 @@ describe("the browser client", () => {
     await Bun.sleep(200); // an onerror would have fired by now: the page had time to run anything it was tricked into making
     expect(dialogs).toBe(0);
   }, 20_000);
+
+  test("files: shared from the file input and by a drop; an image shows inline and opens full size; a log is a download link; another page sees both", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bunchat-browser-files-"));
+    try {
+      const file = memoryStore();
+      const t = await testServer({ http: true, history: file.history, accounts: file.accounts, limits: { linesPerSecond: 0 }, files: { dir } });
+      const port = t.server.httpPort!;
+      await loggedIn(t, "Ana"); // registered names share files
+      await loggedIn(t, "Bo");
+      const ana = await signIn(port, "Ana");
+      const bo = await signIn(port, "Bo");
+      const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=", "base64");
+      await ana.setInputFiles("#file-input", { name: "shot.png", mimeType: "image/png", buffer: png });
+      const image = bo.locator("#lines .line .file img.thumb").last();
+      await image.waitFor({ timeout: 10_000 });
+      expect(await image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1); // loaded: the key let it in
+      const href = await bo.locator("#lines .line .file a").last().getAttribute("href");
+      expect(href).toMatch(/^\/files\/[\w-]{22}\/shot\.png\?k=/);
+      const full = await bo.request.get(`http://127.0.0.1:${port}${href}`);
+      expect(full.headers()["content-type"]).toBe("image/png");
+      // A drop on the lines: a log, shown as a link that downloads it.
+      await bo.evaluate(() => {
+        const data = new DataTransfer();
+        data.items.add(new File(["line 1\nline 2\n"], "build.log", { type: "text/plain" }));
+        const lines = document.getElementById("lines")!;
+        lines.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
+        lines.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+      });
+      const link = ana.locator("#lines .line .file a[download]", { hasText: "build.log" });
+      await link.waitFor({ timeout: 10_000 });
+      const download = await ana.request.get(`http://127.0.0.1:${port}${await link.getAttribute("href")}`);
+      expect(await download.text()).toBe("line 1\nline 2\n");
+      expect(download.headers()["content-disposition"]).toStartWith("attachment;");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 
   test("a reload stays signed in (the page's session, not a cookie); /logout signs out, and the next load asks again", async () => {
     const file = memoryStore();

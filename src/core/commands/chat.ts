@@ -3,6 +3,7 @@
 // Chat, rooms and history are here; registered names in account-commands.ts, moderation in
 // moderation.ts; what they share in command-kit.ts.
 
+import { fileCommands } from "./files.ts";
 import { type CommandName, lookupCommand, splitFirst, suggestCommand } from "../../protocol/commands.ts";
 import { type ErrorEvent, type HistoryLine, type MessageId, messageIdOf, type ServerEvent, type TypingState } from "../../protocol/events.ts";
 import { LIMITS } from "../../protocol/limits.ts";
@@ -274,7 +275,7 @@ const chatCommands = {
   },} satisfies Record<string, Handler>;
 
 /** Every command's handler: a command without one does not compile. */
-const handlers: Record<CommandName, Handler> = { ...chatCommands, ...lineCommands, ...accountCommands, ...moderationCommands, ...roomCommands, ...tokenCommands, ...markerCommands };
+const handlers: Record<CommandName, Handler> = { ...chatCommands, ...fileCommands, ...lineCommands, ...accountCommands, ...moderationCommands, ...roomCommands, ...tokenCommands, ...markerCommands };
 
 /** Runs "/word args" for a joined user. */
 export function runCommand(ctx: CommandContext, word: string, args: string): void {

@@ -25,6 +25,8 @@ export interface CommandContext {
   /** /nick: checks the name like a first one, renames, tells everyone. */
   rename(to: string): void;
   now(): number;
+  /** The address of ours the connection reached (for links a text client is given); undefined for a page's. */
+  readonly localAddress?: string | undefined;
   log(line: string): void;
   /** An IRC client's own tags on the line being run ("+…", escaped), carried with what it says. */
   readonly tags?: string;

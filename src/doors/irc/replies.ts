@@ -265,6 +265,10 @@ export class IrcReplies {
         return ircShared(event, ircView(this.c.caps));
       case "notice":
         return this.tag(event.ts) + ircLine(this.c.server, "NOTICE", [this.c.name || "*", event.text], true);
+      case "upload":
+        return this.tag(event.ts) + ircLine(this.c.server, "NOTICE", [this.c.name || "*", toText(event)], true);
+      case "file-key":
+        return "";
       case "users":
       case "search":
       case "help":

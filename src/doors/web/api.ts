@@ -9,6 +9,8 @@
 import type { ServerLimits } from "../../protocol/limits.ts";
 import { checkRoom } from "../../protocol/names.ts";
 import { sanitizeMessage } from "../../protocol/sanitize.ts";
+import { Files } from "../../core/files.ts";
+import { keepUpload, type Received, type Uploader } from "./files.ts";
 import { messageTooBig } from "../../session/refusals.ts";
 import type { Clock } from "../../net/clock.ts";
 import { chain, type Cursor, HISTORY_PAGE_MAX, type Kept, settled } from "../../store/history.ts";
@@ -89,6 +91,48 @@ export class Api {
     const room = check.name;
     if (req.method === "GET") return this.read(room, new URL(req.url).searchParams);
     return this.post(req, room, bot);
+  }
+
+  /**
+   * Who sends an upload to `room` (POST /api/rooms/<room>/files), from its head alone: a bot by its
+   * token (to a room that exists), or a user by the ticket /upload gave them (for this room, once);
+   * within the uploads a minute one uploader and one address may make. Or the refusal.
+   */
+  async uploader(headers: Headers, room: string, address: string): Promise<Uploader | Response> {
+    const { hub, clock } = this.parts;
+    const files = hub.files;
+    if (!files) return fail(404, "no-files", "This server takes no files (it was started without --files).");
+    const now = clock.now();
+    const given = /^Bearer\s+(\S+)$/i.exec(headers.get("authorization") ?? "")?.[1];
+    let up: Uploader;
+    if (given !== undefined && Files.isTicket(given)) {
+      const ticket = files.redeem(given, now);
+      if (!ticket) return fail(401, "unauthorized", "That upload ticket is used, expired or not this server's: /upload gives another.");
+      if (ticket.room !== room) return fail(403, "not-allowed", `That ticket is for ${ticket.room}, not ${room}.`);
+      up = { room, from: ticket.name, owner: ticket.account ?? ticket.name, bot: false, reader: ticket };
+    } else {
+      const bot = await this.authorize(new Request("http://bunchat/", { headers }), address);
+      if (bot instanceof Response) return bot;
+      const known = await settled(hub.keeping.knownRoom(room));
+      if (known === null) return fail(503, "unavailable", "Rooms can't be checked right now; try again in a moment.", { "retry-after": "1" });
+      if (!known) return fail(404, "unknown-room", `There is no room ${room}: nobody is in it and it has no history.`);
+      up = { room, from: bot.bot, owner: `bot:${bot.bot}`, bot: true };
+    }
+    const wait = files.wait(up.owner, address, now);
+    if (wait > 0) return tooFast(wait, `Too many uploads (${files.config.perMinute} a minute)`);
+    files.took(up.owner, address, now);
+    return up;
+  }
+
+  /** An upload's body is in: kept and said (201, with the file's link path), or refused. */
+  async uploaded(up: Uploader, got: Received | { problem: string }): Promise<Response> {
+    const { hub, clock } = this.parts;
+    const files = hub.files!;
+    if ("problem" in got) return fail(got.problem.startsWith("A file is at most") ? 413 : 400, "bad-request", got.problem);
+    const kept = await keepUpload(hub, files, this.parts.limits, up, got, clock.now(), this.parts.log);
+    if (kept.status === 201) this.counts.posted++;
+    else this.counts.refused[kept.status] = (this.counts.refused[kept.status] ?? 0) + 1;
+    return json(kept.status, kept.body);
   }
 
   /** The token's bot, or the refusal: 401 for none or a wrong one, 429 for an address that guessed too often. */

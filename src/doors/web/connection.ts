@@ -10,6 +10,8 @@ import { Session } from "../../session/session.ts";
 import { native } from "../../session/native.ts";
 import type { SessionEnv } from "../../session/env.ts";
 import { API_MAX_BODY } from "./api.ts";
+import { type FileAnswer, MultipartSink, readChunk, type Received, UPLOAD_OVERHEAD, UPLOAD_PATH, type Uploader, uploadRoom } from "./files.ts";
+import { closeSync, openSync } from "node:fs";
 import { assetResponse, PAGE_HEADERS, type Page } from "../../web/page.ts";
 import { type BadRequest, HEAD_MAX_BYTES, headEnd, keepsAlive, parseHead, plainBytes, type RequestHead, responseBytes } from "./http.ts";
 import { acceptKey, FrameReader, FrameWriter, isWebSocketKey, OPCODE } from "./websocket.ts";
@@ -59,6 +61,16 @@ export interface Gate {
 export interface HttpRoutes {
   /** An /api/ request; undefined: not an API path. */
   api(req: Request, path: string, address: string): Promise<Response> | Response | undefined;
+  /** Files (none: the server takes none): an upload's sender from its head, its body once in, a file to send. */
+  files?: {
+    maxBody: number;
+    uploader(headers: Headers, room: string, address: string): Promise<Uploader | Response>;
+    uploaded(up: Uploader, got: Received | { problem: string }): Promise<Response>;
+    temp(): { path: string; fd: number };
+    discard(temp: { path: string; fd?: number }): void;
+    maxFileBytes: number;
+    serve(path: string, key: string | null): Promise<FileAnswer | { status: number; why: string } | undefined>;
+  };
   health(): { ok: boolean; why: string };
   /** A request turned away before any route saw it (a page of another site: "origin"; a name not ours: "host"). */
   refused(reason: string): void;
@@ -81,7 +93,7 @@ export interface WebOptions {
  * head: waiting for a request's head · body: for its body · answering: a route is at work ·
  * websocket: a session now · closing: answered, closing.
  */
-type Phase = "head" | "body" | "answering" | "websocket" | "closing";
+type Phase = "head" | "body" | "upload" | "answering" | "websocket" | "closing";
 
 /** One connection to the web door: HTTP requests one at a time, or a WebSocket session. */
 export class WebConnection implements WebPeer, Writable {
@@ -108,6 +120,10 @@ export class WebConnection implements WebPeer, Writable {
   private link: FrameWriter | undefined;
   /** The last byte of the WebSocket message being read (a message that does not end a line does). */
   private lastByte = 0x0a;
+  /** An upload's body coming in: to a file on disk once its sender is let in (`sink`), counted against its Content-Length. */
+  private upload: { up?: Uploader; sink?: MultipartSink; temp?: { path: string; fd: number }; read: number } | undefined;
+  /** A file being sent from disk, a chunk at a time as the socket takes them. */
+  private streaming: { fd: number; offset: number; size: number; close: boolean } | undefined;
 
   constructor(
     private readonly socket: Socket<WebConnection>,
@@ -157,6 +173,7 @@ export class WebConnection implements WebPeer, Writable {
 
   receive(chunk: Uint8Array): void {
     if (this.phase === "websocket") return this.frames!.push(chunk);
+    if (this.phase === "upload") return this.uploadBytes(chunk);
     if (this.phase === "closing" || (!this.counted && !this.waitingToBeRefused)) return;
     this.pending = this.pending.length === 0 ? chunk.slice() : Buffer.concat([this.pending, chunk]);
     // What a client may send ahead of an answer is bounded: a head and a body.
@@ -179,8 +196,9 @@ export class WebConnection implements WebPeer, Writable {
       if ("status" in head) return this.refuse(head);
       if (head.headers.has("transfer-encoding")) return this.refuse({ status: 411, why: "Send a body with a Content-Length." });
       const length = head.headers.get("content-length");
-      if (length !== null && !/^\d{1,9}$/.test(length)) return this.refuse({ status: 400, why: "Content-Length is a number of bytes." });
+      if (length !== null && !/^\d{1,15}$/.test(length)) return this.refuse({ status: 400, why: "Content-Length is a number of bytes." });
       this.bodyLength = length === null ? 0 : Number(length);
+      if (head.method === "POST" && UPLOAD_PATH.test(head.target.split("?")[0]!)) return this.startUpload(head, end, length !== null);
       if (this.bodyLength > this.maxBody) return this.refuse({ status: 413, why: `A request's body is at most ${this.maxBody} bytes.` });
       this.head = head;
       this.headLength = end;
@@ -198,16 +216,22 @@ export class WebConnection implements WebPeer, Writable {
     void this.answer(head, body);
   }
 
-  private async answer(head: RequestHead, body: Uint8Array<ArrayBuffer>): Promise<void> {
-    let res: Response | "upgraded";
+  private answer(head: RequestHead, body: Uint8Array<ArrayBuffer>): Promise<void> {
+    return this.respond(head, () => this.route(head, body));
+  }
+
+  /** The answer `make` gives to `head`, sent; then the next request, or the close. */
+  private async respond(head: RequestHead, make: () => Promise<Response | FileAnswer | "upgraded">): Promise<void> {
+    let res: Response | FileAnswer | "upgraded";
     try {
-      res = await this.route(head, body);
+      res = await make();
     } catch (err) {
       this.options.env.log(`! web: ${(err as Error).message}`);
       res = new Response("Something went wrong on the server.\n", { status: 500 });
     }
     if (res === "upgraded" || (this.phase as Phase) === "closing") return;
     const close = !keepsAlive(head) || this.peerDone || this.options.gate.stopping;
+    if (!(res instanceof Response)) return this.sendFile(head, res, close);
     const bytes = await responseBytes(res, close, head.method === "HEAD");
     if ((this.phase as Phase) === "closing") return;
     this.reply(bytes, close);
@@ -218,7 +242,7 @@ export class WebConnection implements WebPeer, Writable {
     this.next(); // a request sent right behind it (pipelined)
   }
 
-  private async route(head: RequestHead, body: Uint8Array<ArrayBuffer>): Promise<Response | "upgraded"> {
+  private async route(head: RequestHead, body: Uint8Array<ArrayBuffer>): Promise<Response | FileAnswer | "upgraded"> {
     const { routes, page } = this.options;
     const host = head.headers.get("host") ?? "";
     if (!this.knownHost(host)) {
@@ -237,6 +261,10 @@ export class WebConnection implements WebPeer, Writable {
       headers: head.headers,
       ...(body.length > 0 && head.method !== "GET" && head.method !== "HEAD" ? { body } : {}),
     });
+    if (path.startsWith("/files/") && (head.method === "GET" || head.method === "HEAD")) {
+      const file = routes.files ? await routes.files.serve(path, url.searchParams.get("k")) : { status: 404, why: "This server takes no files." };
+      if (file) return "path" in file ? file : text(file.status, file.why);
+    }
     const api = routes.api(req, path, this.address);
     if (api) return api;
     if (head.method !== "GET" && head.method !== "HEAD") return text(405, "Only GET here.", { allow: "GET, HEAD" });
@@ -315,6 +343,113 @@ export class WebConnection implements WebPeer, Writable {
     return this.options.names.some((n) => n.toLowerCase() === name);
   }
 
+  // Uploads: the head decides (the sender, the size) before the body is read; the body goes to disk.
+
+  private startUpload(head: RequestHead, end: number, hasLength: boolean): void {
+    const files = this.options.routes.files;
+    if (!this.knownHost(head.headers.get("host") ?? "")) return this.refuse({ status: 421, why: "This server does not answer to that name." });
+    if (!files) return this.refuse({ status: 404, why: "This server takes no files (it was started without --files)." });
+    if (!hasLength) return this.refuse({ status: 411, why: "Send an upload with a Content-Length." });
+    if (this.bodyLength > files.maxBody) return this.refuse({ status: 413, why: `A file is at most ${files.maxFileBytes} bytes here; that upload is ${this.bodyLength}.` });
+    const boundary = MultipartSink.boundaryOf(head.headers.get("content-type"));
+    if (!boundary) return this.refuse({ status: 400, why: "Send the file as multipart/form-data, in a field named file (curl -F file=@<path>)." });
+    const room = uploadRoom(head.target.split("?")[0]!);
+    if (typeof room !== "string") return this.refuse({ status: 404, why: room.problem });
+    this.head = head;
+    this.phase = "upload";
+    this.upload = { read: 0 };
+    const early = this.pending.subarray(end);
+    this.pending = new Uint8Array(0);
+    const upload = this.upload;
+    void files.uploader(head.headers, room, this.address).then((up) => {
+      if (this.upload !== upload || (this.phase as Phase) !== "upload") return;
+      if (up instanceof Response) {
+        this.upload = undefined;
+        // The body is not read: the answer closes the connection.
+        return void responseBytes(up, true, false).then((bytes) => this.reply(bytes, true));
+      }
+      upload.up = up;
+      upload.temp = files.temp();
+      upload.sink = new MultipartSink(boundary, upload.temp, files.maxFileBytes);
+      if (head.headers.get("expect")?.toLowerCase() === "100-continue") this.send(new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n"));
+      const held = this.pending; // what came meanwhile, from the first byte after the head
+      this.pending = new Uint8Array(0);
+      if (held.length > 0) this.uploadBytes(held);
+    });
+    if (early.length > 0) this.pending = early.slice();
+  }
+
+  /** Body bytes of an upload: to its sink once its sender is let in (held until then, bounded); then its answer. */
+  private uploadBytes(chunk: Uint8Array): void {
+    const upload = this.upload;
+    if (!upload) return;
+    this.since = this.options.env.clock.now(); // an upload may take a while: it must keep coming
+    if (!upload.sink) {
+      this.pending = this.pending.length === 0 ? chunk.slice() : Buffer.concat([this.pending, chunk]);
+      if (this.pending.length > UPLOAD_OVERHEAD * 16) {
+        this.upload = undefined;
+        this.refuse({ status: 417, why: "Wait for 100 Continue before sending an upload's body." });
+      }
+      return;
+    }
+    const want = this.bodyLength - upload.read;
+    const body = chunk.length > want ? chunk.subarray(0, want) : chunk;
+    upload.read += body.length;
+    upload.sink.write(body);
+    if (upload.read < this.bodyLength) return;
+    if (chunk.length > want) this.pending = chunk.slice(want); // the next request, pipelined
+    const got = upload.sink.end();
+    if ("problem" in got) this.options.routes.files!.discard({ path: upload.temp!.path });
+    upload.temp = undefined; // kept or discarded from here on
+    this.upload = undefined;
+    this.phase = "answering";
+    const head = this.head!;
+    void this.respond(head, () => this.options.routes.files!.uploaded(upload.up!, got));
+  }
+
+  /** A file from disk: its head, then its bytes as the socket takes them (never all in memory). */
+  private sendFile(head: RequestHead, file: FileAnswer, close: boolean): void {
+    if (close) {
+      this.phase = "closing";
+      this.endAfter = true;
+    }
+    const headOnly = head.method === "HEAD";
+    this.send(fileHead(file, close));
+    let fd: number;
+    try {
+      fd = openSync(file.path, "r");
+    } catch {
+      this.phase = "closing";
+      return this.endSocket(); // gone since it was checked: the answer can't be finished
+    }
+    this.streaming = { fd, offset: headOnly ? file.size : 0, size: file.size, close };
+    this.pump();
+  }
+
+  /** Sends the next chunks of the file being sent, while the socket takes them; then the next request. */
+  private pump(): void {
+    const s = this.streaming;
+    if (!s) return;
+    while (this.out.length === 0 && s.offset < s.size) {
+      const chunk = new Uint8Array(Math.min(64 * 1024, s.size - s.offset));
+      const n = readChunk(s.fd, chunk, s.offset);
+      if (n <= 0) break;
+      s.offset += n;
+      this.send(chunk.subarray(0, n));
+    }
+    if (s.offset < s.size && this.out.length > 0) return; // the socket's drain calls again
+    closeSync(s.fd);
+    this.streaming = undefined;
+    if (s.close) {
+      if (this.out.length === 0) this.socket.end();
+      return;
+    }
+    this.phase = "head";
+    this.head = undefined;
+    this.since = this.options.env.clock.now();
+    this.next();
+  }
+
   // Writing. Answers go whole, or wait for the socket's drain; a session's bytes go through its link.
 
   /** Writable, for the session's frames: whatever answer bytes wait go first. */
@@ -382,6 +517,7 @@ export class WebConnection implements WebPeer, Writable {
 
   drain(): void {
     this.flush();
+    if (this.streaming) this.pump();
     this.link?.drain();
     this.session?.outbox.drain();
   }
@@ -395,6 +531,10 @@ export class WebConnection implements WebPeer, Writable {
 
   closed(): void {
     this.all.delete(this);
+    if (this.upload?.temp) this.options.routes.files?.discard(this.upload.temp); // cut off mid-upload: its bytes go
+    this.upload = undefined;
+    if (this.streaming) closeSync(this.streaming.fd);
+    this.streaming = undefined;
     if (this.waitingToBeRefused) this.door.refusedWaiting--;
     this.waitingToBeRefused = false;
     this.phase = "closing";
@@ -405,12 +545,25 @@ export class WebConnection implements WebPeer, Writable {
 
   /** Once a second: a request that has not come in time is refused (408); an idle kept-alive connection closed. */
   sweep(now: number): void {
+    if (this.phase === "upload" && now - this.since > this.options.env.limits.httpRequestMs) {
+      if (this.upload?.temp) this.options.routes.files?.discard(this.upload.temp);
+      this.upload = undefined;
+      return this.refuse({ status: 408, why: `An upload sent nothing for ${this.options.env.limits.httpRequestMs / 1000} s; it was dropped.` });
+    }
     if (this.phase !== "head" && this.phase !== "body") return;
     if (this.waitingToBeRefused && now - this.since > REFUSED_WAIT_MS) return this.refused();
     if (now - this.since <= this.options.env.limits.httpRequestMs) return;
     if (this.phase === "head" && this.pending.length === 0) return this.close();
     this.refuse({ status: 408, why: `A request must come whole within ${this.options.env.limits.httpRequestMs / 1000} s.` });
   }
+}
+
+/** The head of a file's answer: its status line, its headers, its length. */
+function fileHead(file: FileAnswer, close: boolean): Uint8Array {
+  let head = `HTTP/1.1 200 OK\r\n`;
+  for (const [name, value] of Object.entries(file.headers)) head += `${name}: ${value}\r\n`;
+  head += `content-length: ${file.size}\r\n${close ? "connection: close\r\n" : ""}\r\n`;
+  return new TextEncoder().encode(head);
 }
 
 /** The answer to a WebSocket handshake with this key. */

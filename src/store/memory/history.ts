@@ -53,7 +53,7 @@ class Lines {
   }
 
   push(id: number, event: StoredLine): void {
-    if (event.type !== "topic" && event.reply) this.states.set(id, { reply: { id: event.reply.id } });
+    if (event.type !== "topic" && (event.reply || event.file)) this.states.set(id, { ...(event.reply ? { reply: { id: event.reply.id } } : {}), ...(event.file ? { file: event.file } : {}) });
     this.ids.push(id);
     this.times.push(event.ts);
     this.kinds.push(storedType(event));

@@ -23,6 +23,13 @@ export const reactionsKey = (room: string) => `${P}reactions:${room}`;
 export const ACCOUNTS = `${P}accounts`;
 export const BANS = `${P}bans`;
 export const TOKENS = `${P}tokens`;
+/** Files shared in rooms (store/files.ts): id -> JSON; "room line" -> id; SHA-256 -> records using it; owner -> bytes kept. */
+export const FILES = `${P}files`;
+export const FILES_BY_LINE = `${P}files:line`;
+export const FILES_BY_SHA = `${P}files:sha`;
+export const FILES_BY_OWNER = `${P}files:owner`;
+/** The cluster's secrets (the key that signs file links): made by the first node that needs one. */
+export const SECRETS = `${P}secrets`;
 export const ROOMS = `${P}rooms`;
 /** The page's sessions: id -> JSON; and each account's ids (store/sessions.ts). */
 export const SESSIONS = `${P}sessions`;

@@ -7,7 +7,10 @@ import type { RecordKind } from "../records.ts";
 import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type RoomStore } from "../rooms.ts";
 import { type BotToken, TOKEN_RECORDS, type TokenStore } from "../tokens.ts";
 import type { HistoryLink } from "./history.ts";
-import { ACCOUNTS, BANS, markersKey, P, ROOMS, SESSIONS, sessionsOfKey, TOKENS } from "./keys.ts";
+import { parseJson } from "../../protocol/decode.ts";
+import { ACCOUNTS, BANS, FILES, FILES_BY_LINE, FILES_BY_OWNER, FILES_BY_SHA, markersKey, P, ROOMS, SECRETS, SESSIONS, sessionsOfKey, TOKENS } from "./keys.ts";
+import { type FileMeta, type FileStore, parseFileMeta } from "../files.ts";
+import type { MessageId } from "../../protocol/events.ts";
 import { parseSession, type Session, type SessionStore } from "../sessions.ts";
 import { MARKERS_PER_ACCOUNT, type MarkerStore, parseMarkers } from "../markers.ts";
 
@@ -201,3 +204,44 @@ if v ~= tonumber(ARGV[2]) then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1
 `;
+
+/**
+ * Files shared in rooms, in Redis, seen by every node (their bytes in a directory every node
+ * shares: --files). Each change is one MULTI, so a count never misses its record.
+ */
+export class RedisFiles implements FileStore {
+  constructor(private readonly link: Pick<HistoryLink, "command">) {}
+
+  async put(meta: FileMeta): Promise<void> {
+    await this.link.command("EVAL", [
+      "redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]); redis.call('HINCRBY', KEYS[3], ARGV[4], 1); redis.call('HINCRBY', KEYS[4], ARGV[5], ARGV[6]); if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], ARGV[3], ARGV[1]) end; return 1",
+      "4", FILES, FILES_BY_LINE, FILES_BY_SHA, FILES_BY_OWNER,
+      meta.id, JSON.stringify(meta), meta.line === undefined ? "" : `${meta.room} ${meta.line}`, meta.sha256, meta.owner, String(meta.size),
+    ]);
+  }
+  async get(id: string): Promise<FileMeta | undefined> {
+    const value = await this.link.command("HGET", [FILES, id]);
+    return typeof value === "string" ? parseFileMeta(parseJson(value)) : undefined;
+  }
+  async remove(id: string): Promise<{ meta: FileMeta; shared: boolean } | undefined> {
+    const meta = await this.get(id);
+    if (!meta) return undefined;
+    const left = await this.link.command("EVAL", [
+      "if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return -1 end; redis.call('HDEL', KEYS[2], ARGV[2]); redis.call('HINCRBY', KEYS[4], ARGV[4], -tonumber(ARGV[5])); local n = redis.call('HINCRBY', KEYS[3], ARGV[3], -1); if n <= 0 then redis.call('HDEL', KEYS[3], ARGV[3]) end; return n",
+      "4", FILES, FILES_BY_LINE, FILES_BY_SHA, FILES_BY_OWNER,
+      id, `${meta.room} ${meta.line ?? ""}`, meta.sha256, meta.owner, String(meta.size),
+    ]);
+    return left === -1 ? undefined : { meta, shared: Number(left) > 0 };
+  }
+  async ofLine(room: string, line: MessageId): Promise<FileMeta | undefined> {
+    const id = await this.link.command("HGET", [FILES_BY_LINE, `${room} ${line}`]);
+    return typeof id === "string" ? this.get(id) : undefined;
+  }
+  async usage(owner: string): Promise<number> {
+    return Number((await this.link.command("HGET", [FILES_BY_OWNER, owner])) ?? 0);
+  }
+  async secret(): Promise<string> {
+    await this.link.command("HSETNX", [SECRETS, "file-links", Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")]);
+    return String(await this.link.command("HGET", [SECRETS, "file-links"]));
+  }
+}

@@ -5,7 +5,7 @@
 
 import { Database } from "bun:sqlite";
 import { SqliteHistory, type SqliteOptions } from "./history.ts";
-import { SqliteAccounts, SqliteBans, SqliteMarkers, SqliteRooms, SqliteSessions, SqliteTokens } from "./records.ts";
+import { SqliteAccounts, SqliteBans, SqliteFiles, SqliteMarkers, SqliteRooms, SqliteSessions, SqliteTokens } from "./records.ts";
 
 export class HistoryOpenError extends Error {}
 
@@ -74,6 +74,13 @@ const MIGRATIONS: readonly string[] = [
   // by the other's name key, with when its last line was said.
   `CREATE TABLE conversations (account TEXT NOT NULL, other TEXT NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (account, other)) WITHOUT ROWID;
    CREATE INDEX conversations_last ON conversations (account, last);`,
+  // 13: files shared in rooms (files.ts; their bytes in the files directory, by SHA-256), and the
+  // server's secrets (the key that signs file links).
+  `CREATE TABLE files (id TEXT PRIMARY KEY, sha256 TEXT NOT NULL, room TEXT NOT NULL, line TEXT, owner TEXT NOT NULL, size INTEGER NOT NULL, value TEXT NOT NULL);
+   CREATE INDEX files_sha256 ON files (sha256);
+   CREATE INDEX files_owner ON files (owner);
+   CREATE INDEX files_line ON files (room, line);
+   CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
 /** The schema this code writes; older files are brought up to it by MIGRATIONS, in order. */
@@ -86,6 +93,7 @@ export class SqliteFile {
   readonly tokens: SqliteTokens;
   readonly markers: SqliteMarkers;
   readonly sessions: SqliteSessions;
+  readonly files: SqliteFiles;
   private readonly db: Database;
   private madeHistory: SqliteHistory | undefined;
   private closed = false;
@@ -99,6 +107,7 @@ export class SqliteFile {
     this.tokens = new SqliteTokens(db);
     this.markers = new SqliteMarkers(db);
     this.sessions = new SqliteSessions(db);
+    this.files = new SqliteFiles(db);
     options.onOpen?.(db);
   }
 
@@ -120,7 +129,7 @@ export class SqliteFile {
   private closeRecords(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const store of [this.accounts, this.bans, this.roomStore, this.tokens, this.markers, this.sessions]) store.finalize();
+    for (const store of [this.accounts, this.bans, this.roomStore, this.tokens, this.markers, this.sessions, this.files]) store.finalize();
     this.db.close(true);
   }
 }

@@ -10,6 +10,8 @@ import { changed, NO_ROLES, parseRoles, type RolesChange, type RoomRoles, type R
 import { type BotToken, TOKEN_RECORDS, type TokenStore } from "../tokens.ts";
 import { MARKERS_PER_ACCOUNT, type MarkerStore, parseMarkers } from "../markers.ts";
 import { parseSession, type Session, type SessionStore } from "../sessions.ts";
+import { type FileMeta, type FileStore, parseFileMeta } from "../files.ts";
+import type { MessageId } from "../../protocol/events.ts";
 
 /** In the history file: `table` (`column` TEXT PRIMARY KEY, value TEXT), made by a migration. */
 export class SqliteRecords<T> {
@@ -198,5 +200,56 @@ export class SqliteSessions implements SessionStore {
 export class SqliteTokens extends SqliteRecords<BotToken> implements TokenStore {
   constructor(db: Database) {
     super(db, "tokens", "id", TOKEN_RECORDS);
+  }
+}
+
+/** Files shared in rooms, in the history file (the `files` table, schema 13); the link key in `secrets`. */
+export class SqliteFiles implements FileStore {
+  private readonly one: Statement<{ value: string }, [string]>;
+  private readonly insert: Statement<unknown, [string, string, string, string | null, string, number, string]>;
+  private readonly drop: Statement<unknown, [string]>;
+  private readonly sameBytes: Statement<{ n: number }, [string]>;
+  private readonly byLine: Statement<{ value: string }, [string, string]>;
+  private readonly owned: Statement<{ bytes: number | null }, [string]>;
+  private readonly readSecret: Statement<{ value: string }, [string]>;
+  private readonly writeSecret: Statement<unknown, [string, string]>;
+
+  constructor(db: Database) {
+    this.one = db.prepare("SELECT value FROM files WHERE id = ?");
+    this.insert = db.prepare("INSERT OR REPLACE INTO files (id, sha256, room, line, owner, size, value) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    this.drop = db.prepare("DELETE FROM files WHERE id = ?");
+    this.sameBytes = db.prepare("SELECT count(*) AS n FROM files WHERE sha256 = ?");
+    this.byLine = db.prepare("SELECT value FROM files WHERE room = ? AND line = ?");
+    this.owned = db.prepare("SELECT sum(size) AS bytes FROM files WHERE owner = ?");
+    this.readSecret = db.prepare("SELECT value FROM secrets WHERE name = ?");
+    this.writeSecret = db.prepare("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)");
+  }
+
+  put(meta: FileMeta): void {
+    this.insert.run(meta.id, meta.sha256, meta.room, meta.line === undefined ? null : String(meta.line), meta.owner, meta.size, JSON.stringify(meta));
+  }
+  get(id: string): FileMeta | undefined {
+    const row = this.one.get(id);
+    return row ? parseFileMeta(parseJson(row.value)) : undefined;
+  }
+  remove(id: string): { meta: FileMeta; shared: boolean } | undefined {
+    const meta = this.get(id);
+    if (!meta) return undefined;
+    this.drop.run(id);
+    return { meta, shared: (this.sameBytes.get(meta.sha256)?.n ?? 0) > 0 };
+  }
+  ofLine(room: string, line: MessageId): FileMeta | undefined {
+    const row = this.byLine.get(room, String(line));
+    return row ? parseFileMeta(parseJson(row.value)) : undefined;
+  }
+  usage(owner: string): number {
+    return this.owned.get(owner)?.bytes ?? 0;
+  }
+  secret(): string {
+    this.writeSecret.run("file-links", Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url"));
+    return this.readSecret.get("file-links")!.value;
+  }
+  finalize(): void {
+    for (const s of [this.one, this.insert, this.drop, this.sameBytes, this.byLine, this.owned, this.readSecret, this.writeSecret]) s.finalize();
   }
 }
