@@ -11,6 +11,11 @@
 //   history-storm    50 users paging /history 200 as fast as the server lets them, defaults on (item 10)
 //   typing-storm     500 users of the page's protocol (JSON) in one room, each saying /typing as fast as
 //                    its flood budget lets it: at most one "active" every 3 s each is passed on (issue 33)
+//   multiline-storm  100 JSON users in one room each sending messages of 100 lines (10 KB) as fast as
+//                    flood control lets them (issue 33)
+//   upload-storm     60 guests from 60 addresses (guest uploads on): each asks /upload and posts 256 KiB
+//                    files as fast as the rate lets it, while others claim 10 GB bodies and others stop
+//                    halfway (issue 33); the files directory's size is reported
 //
 // Meanwhile a bystander on 127.0.0.1 sends /ping every 250 ms: its round trips (p50, p99, max, and
 // pings never answered) say whether the server still serves everyone. The server's RSS is sampled
@@ -21,7 +26,7 @@
 //   bun run bench:hostile -- --only trickle --no-write
 //   bun run bench:hostile -- --before /path/to/checkout # also against another version, side by side
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -50,7 +55,9 @@ type Scenario =
   | "wrong-tokens"
   | "ws-fragments"
   | "history-storm"
-  | "typing-storm";
+  | "typing-storm"
+  | "multiline-storm"
+  | "upload-storm";
 interface ScenarioSpec {
   what: string;
   /** The server's flags for it, beyond the host and port. */
@@ -103,6 +110,16 @@ const SCENARIOS: Record<Scenario, ScenarioSpec> = {
     what: "500 JSON users (the page's protocol) from 20 addresses in one room, each saying /typing as fast as its flood budget lets it (flood control as shipped): every one of them shows typing to the other 499",
     flags: ["--max-per-net", "0"],
   },
+  "multiline-storm": {
+    what: "100 JSON users from 20 addresses in one room, each sending messages of 100 lines (10 KB) as fast as its flood budget lets it (flood control as shipped): each reaches the 99 others and the bystander",
+    flags: ["--max-per-net", "0"],
+  },
+  "upload-storm": {
+    what: "60 guests from 60 addresses (--guest-uploads on): 20 post 256 KiB files with /upload tickets as fast as the rate lets them (10 a minute), 20 claim 10 GB bodies, 20 stop halfway through 1 MiB; files and history in a directory of their own",
+    flags: ["--max-per-net", "0", "--http-port", "0", "--guest-uploads", "on"],
+    web: true,
+    db: true,
+  },
 };
 const ADDRESSES = 67;
 const REASON = `gone fishing ${"~".repeat(87)}`; // 100 characters
@@ -137,6 +154,10 @@ async function attacker(scenario: Scenario, port: number, webPort: number): Prom
       return historyStorm(port);
     case "typing-storm":
       return typingStorm(port);
+    case "multiline-storm":
+      return multilineStorm(port);
+    case "upload-storm":
+      return uploadStorm(port, webPort);
     default:
       return usersOrTrickle(scenario, port);
   }
@@ -272,6 +293,13 @@ class Client {
       await Bun.sleep(10);
     }
     return false;
+  }
+
+  /** The value of the next JSON string field `name` it reads (bounded wait), or undefined. */
+  async field(name: string): Promise<string | undefined> {
+    if (!(await this.until(`"${name}":"`, 5000))) return undefined;
+    const end = this.tail.indexOf('"');
+    return end < 0 ? undefined : this.tail.slice(0, end);
   }
 
   end(): void {
@@ -419,6 +447,100 @@ async function typingStorm(port: number): Promise<void> {
   return finish(stopped, users);
 }
 
+/** 100 users in the lobby each sending 100-line messages (10 KB) at the rate flood control allows. */
+async function multilineStorm(port: number): Promise<void> {
+  const stopped = stopSignal();
+  const users: Client[] = [];
+  for (let start = 0; start < 100; start += 50) {
+    users.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => Client.open(port, `127.0.43.${1 + ((start + k) % 20)}`, `{"type":"hello","proto":1}\npaster${start + k}\n`)))));
+  }
+  for (const u of users) await u.until('"type":"welcome"');
+  console.log("ready");
+  const trace = Array.from({ length: 99 }, (_, i) => `  at frame${i} (src/deep/module${i % 7}.ts:${100 + i}:${i % 40}) ${"~".repeat(50)}`).join("\n");
+  const line = `${JSON.stringify({ type: "line", text: `Traceback:\n${trace}` })}\n`;
+  await Promise.all(
+    users.map(async (u) => {
+      // A 10 KB message costs the whole byte budget (10 KiB, then 5 KiB a second): one every 2 s is what gets through; the rest wait.
+      for (let n = 0; n < 10_000 && !stopped() && !u.closed; n++) {
+        u.write(line);
+        await Bun.sleep(1000);
+      }
+    }),
+  );
+  return finish(stopped, users);
+}
+
+/** An HTTP request from `address` on a connection of its own: the answer's status (0: none before the close or 10 s). */
+async function rawHttp(port: number, address: string, head: string, body: Uint8Array | undefined, cutAt?: number): Promise<number> {
+  const { promise, resolve } = Promise.withResolvers<number>();
+  let text = "";
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    ...{ localAddress: address },
+    socket: {
+      data(_s, chunk) {
+        text += chunk.toString("latin1");
+        const m = /^HTTP\/1\.1 (\d{3}) /.exec(text);
+        if (m && m[1] !== "100") resolve(Number(m[1]));
+        else if (m && text.includes("\r\n\r\n", 12)) resolve(Number(/HTTP\/1\.1 (\d{3}) [^1]/.exec(text.slice(12))?.[1] ?? 0) || 0);
+      },
+      close() {
+        resolve(0);
+      },
+    },
+  });
+  socket.write(head);
+  if (body) socket.write(cutAt === undefined ? body : body.subarray(0, cutAt));
+  if (cutAt !== undefined) {
+    await Bun.sleep(200);
+    socket.terminate(); // gone halfway: its part must not stay on disk
+    return 0;
+  }
+  const status = await Promise.race([promise, Bun.sleep(10_000).then(() => 0)]);
+  socket.end();
+  return status;
+}
+
+/** A multipart body with one file of `size` bytes, and its head (Content-Length) for `path`. */
+function uploadRequest(path: string, token: string, size: number, declared?: number): { head: string; body: Uint8Array } {
+  const boundary = "bunchatbench";
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="storm.bin"\r\ncontent-type: application/octet-stream\r\n\r\n`),
+    Buffer.alloc(size, 0x61),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const head = `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${token}\r\ncontent-type: multipart/form-data; boundary=${boundary}\r\ncontent-length: ${declared ?? body.length}\r\n\r\n`;
+  return { head, body };
+}
+
+/** Guests uploading as fast as the rate lets them, claiming huge bodies, or stopping halfway. */
+async function uploadStorm(port: number, webPort: number): Promise<void> {
+  const stopped = stopSignal();
+  const users = await Promise.all(Array.from({ length: 60 }, (_, i) => Client.open(port, `127.0.44.${1 + i}`, `{"type":"hello","proto":1}\nuploader${i}\n`)));
+  for (const u of users) await u.until('"type":"welcome"');
+  console.log("ready");
+  const statuses: Record<string, number> = {};
+  await Promise.all(
+    users.map(async (u, i) => {
+      const address = `127.0.44.${1 + i}`;
+      const kind = i % 3; // 0: whole files; 1: a 10 GB claim; 2: cut off halfway
+      for (let n = 0; n < 1000 && !stopped() && !u.closed; n++) {
+        u.write("/upload\n");
+        if (!(await u.until('"type":"upload"', 10_000))) break;
+        const token = await u.field("token");
+        if (token === undefined) break;
+        const req = uploadRequest("/api/rooms/lobby/files", token, kind === 2 ? 1 << 20 : 256 * 1024, kind === 1 ? 10_000_000_000 : undefined);
+        const status = await rawHttp(webPort, address, req.head, kind === 1 ? undefined : req.body, kind === 2 ? (1 << 19) : undefined);
+        statuses[status] = (statuses[status] ?? 0) + 1;
+        if (status === 429) await Bun.sleep(2000);
+      }
+    }),
+  );
+  console.error(`upload-storm answers: ${JSON.stringify(statuses)}`);
+  return finish(stopped, users);
+}
+
 // The bench: server, attacker, bystander, RSS.
 
 interface Result {
@@ -437,6 +559,18 @@ interface Result {
   logLines: number;
   /** How long the attack ran (ms). */
   tookMs: number;
+  /** The files directory at its fullest while attacked, and after (bytes), where files are kept. */
+  diskPeak?: number;
+  diskAfter?: number;
+}
+
+/** Bytes of files under `dir` (0 if it is not there). */
+function du(dir: string): number {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true }).reduce((sum, e) => (e.isFile() ? sum + statSync(join(e.parentPath, e.name)).size : sum), 0);
+  } catch {
+    return 0;
+  }
 }
 
 async function main(): Promise<void> {
@@ -493,13 +627,18 @@ async function attack(scenario: Scenario, root: string, label: string, seconds: 
   const logBefore = await out.count();
   const started = performance.now();
   bystander.start();
+  const filesDir = join(dir, "bunchat-files");
+  let diskPeak = 0;
+  const disk = spec.web && spec.db ? setInterval(() => (diskPeak = Math.max(diskPeak, du(filesDir))), 500) : undefined;
   if (spec.untilDone) await said.wait("done", 600_000);
   else await Bun.sleep(seconds * 1000);
   const tookMs = performance.now() - started;
+  clearInterval(disk);
   const pings = await bystander.stop();
   const rssPeak = rss.peak;
   const rssAfter = rss.now();
   const logLines = (await out.count()) - logBefore;
+  const diskAfter = disk ? du(filesDir) : undefined;
   hostile.stdin.end();
   await hostile.exited;
   rss.stop();
@@ -520,6 +659,7 @@ async function attack(scenario: Scenario, root: string, label: string, seconds: 
     rssPeak,
     rssAfter,
     logLines,
+    ...(diskAfter !== undefined ? { diskPeak: Math.max(diskPeak, diskAfter), diskAfter } : {}),
     tookMs,
   };
   console.error(JSON.stringify(result));
@@ -546,6 +686,10 @@ ${Object.entries(SCENARIOS)
 | attack | server | attack ran | pings | unanswered | p50 | p99 | max | RSS before | RSS peak | RSS after | log lines |
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join("\n")}
+${results
+  .filter((r) => r.diskAfter !== undefined)
+  .map((r) => `\n${r.scenario} (${r.server}): the files directory held at most ${mib(r.diskPeak! / 1024)} while attacked, ${mib(r.diskAfter! / 1024)} after (what crashes or cut-off uploads left: none stays).`)
+  .join("")}
 `;
 }
 

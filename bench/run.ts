@@ -20,7 +20,8 @@
 //   bunchat (IRC door)                   server.ts with --irc-port: IRC clients (NICK, USER, JOIN, PRIVMSG)
 //   bunchat (text + JSON + IRC)          one room of nc, JSON and IRC users in turn
 //   bunchat (WebSocket)                  server.ts with --http-port: the browser's JSON over /ws; and bots
-//                                        posting over the HTTP API (posts a second, CPU per post)
+//                                        posting over the HTTP API (posts a second, CPU per post), and
+//                                        uploading files (MiB a second, server CPU per MiB)
 //   ngircd                               Debian's ngircd (a real IRC daemon), limits lifted in its config;
 //                                        installed with apt-get if missing and root
 //
@@ -179,7 +180,8 @@ const TARGETS: Target[] = [
     id: "bunchat-ws",
     label: "bunchat (WebSocket)",
     protocol: "ws",
-    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", "--http-port", "0", ...LIFTED, ...dbFile(), "--admin", API_ADMIN],
+    // Files beside the history file; the upload rate and quota lifted, as flood control is for lines.
+    command: () => [bun, ...PROFILE, `${root}/server.ts`, "--host", "127.0.0.1", "--port", "0", "--http-port", "0", ...LIFTED, ...dbFile(), "--admin", API_ADMIN, "--uploads-per-minute", "10000", "--upload-quota", "100000"],
     printsPort: true,
     memory: false,
     door: "web",
@@ -759,10 +761,10 @@ async function measure(target: Target): Promise<Figures> {
   if (target.api && API_POSTS > 0) {
     await tryOnServer(target, "API", "apiRate", figures, async (server) => {
       const r = await measureApi(server, server.tcpPort!, server.ports[0]!);
-      Object.assign(figures, { apiRate: r.rate, apiCost: r.cost, apiP99: r.p99, apiRefused: r.refused });
+      Object.assign(figures, { apiRate: r.rate, apiCost: r.cost, apiP99: r.p99, apiRefused: r.refused, uploadRate: r.uploadRate, uploadCost: r.uploadCost });
     });
     console.log(
-      `  ${target.label}, HTTP API: ${show(figures.apiRate, "count")} posts a second (${API_AT_ONCE} at once), ${show(figures.apiCost, "ms")} server CPU per thousand, p99 ${show(figures.apiP99, "ms")}, ${figures.apiRefused} refused`,
+      `  ${target.label}, HTTP API: ${show(figures.apiRate, "count")} posts a second (${API_AT_ONCE} at once), ${show(figures.apiCost, "ms")} server CPU per thousand, p99 ${show(figures.apiP99, "ms")}, ${figures.apiRefused} refused; uploads ${show(figures.uploadRate, "count")} MiB a second, ${show(figures.uploadCost, "ms")} server CPU per MiB`,
     );
   }
   if (target.storm && STORM > 0) {
@@ -827,7 +829,7 @@ const API_LISTENERS = 10;
  * API_LISTENERS users in the default room; then API_POSTS posts, API_AT_ONCE at a time, on kept-alive
  * connections. Posts a second, the server's CPU per thousand, each post's p99, and refusals.
  */
-async function measureApi(server: Running, tcpPort: number, httpPort: number): Promise<{ rate: number; cost: number; p99: number; refused: number }> {
+async function measureApi(server: Running, tcpPort: number, httpPort: number): Promise<{ rate: number; cost: number; p99: number; refused: number; uploadRate: number; uploadCost: number }> {
   const password = "correct-horse-battery";
   /** A line session on the TCP port: what it reads goes to `on`, with a way to write a line. */
   const session = (first: string, on: (text: string, write: (line: string) => void) => void) =>
@@ -883,6 +885,30 @@ async function measureApi(server: Running, tcpPort: number, httpPort: number): P
   await timeout(Promise.all(Array.from({ length: API_AT_ONCE }, worker)), 120_000, "the posts did not all finish");
   const seconds = (performance.now() - start) / 1000;
   const used = await window();
+  // Files: UPLOADS of UPLOAD_MIB each, UPLOAD_AT_ONCE at a time, as curl -F sends them (each one's
+  // first bytes its own, so each is hashed and written, not found kept already).
+  const file = new Uint8Array(UPLOAD_MIB << 20);
+  for (let i = 0; i < file.length; i += 4096) file[i] = i & 0xff;
+  let nextUpload = 0;
+  let uploadsRefused = 0;
+  const uploadWindow = await cpuWindow(server, process.pid);
+  const uploadStart = performance.now();
+  const uploader = async () => {
+    while (nextUpload < UPLOADS) {
+      const n = nextUpload++;
+      const bytes = file.slice();
+      new DataView(bytes.buffer).setUint32(0, n);
+      const form = new FormData();
+      form.append("file", new Blob([bytes]), `build-${n}.bin`);
+      const res = await fetch(`http://127.0.0.1:${httpPort}/api/rooms/lobby/files`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+      const answer = await res.text();
+      if (res.status !== 201 && uploadsRefused++ === 0) console.error(`  an upload was refused: ${res.status} ${answer}`);
+    }
+  };
+  await timeout(Promise.all(Array.from({ length: UPLOAD_AT_ONCE }, uploader)), 120_000, "the uploads did not all finish");
+  const uploadSeconds = (performance.now() - uploadStart) / 1000;
+  const uploadUsed = await uploadWindow();
+  if (uploadsRefused > 0) console.error(`  ${uploadsRefused} uploads refused`);
   for (const s of [admin, ...listeners]) s.end();
   waits.sort((a, b) => a - b);
   const p99 = waits[Math.min(waits.length - 1, Math.floor(waits.length * 0.99))] ?? 0;
@@ -891,8 +917,15 @@ async function measureApi(server: Running, tcpPort: number, httpPort: number): P
     cost: Math.round(((used.server * 1000) / API_POSTS) * 1000 * 100) / 100,
     p99: Math.round(p99 * 100) / 100,
     refused,
+    uploadRate: Math.round(((UPLOADS - uploadsRefused) * UPLOAD_MIB) / uploadSeconds),
+    uploadCost: Math.round(((uploadUsed.server * 1000) / ((UPLOADS - uploadsRefused) * UPLOAD_MIB)) * 100) / 100,
   };
 }
+
+/** Files uploaded in the API measurement, their size, and how many at once. */
+const UPLOADS = QUICK ? 8 : 48;
+const UPLOAD_MIB = 4;
+const UPLOAD_AT_ONCE = 4;
 
 /** Registered logins at once in the login measurement (each retrying when told the server is busy). */
 const LOGINS = QUICK ? 20 : 200;
@@ -1221,6 +1254,8 @@ const ROWS: Row[] = [
   { label: "HTTP API: server CPU per thousand posts", key: "apiCost", kind: "ms" },
   { label: "HTTP API: p99 of a post", key: "apiP99", kind: "ms" },
   { label: "HTTP API: posts refused", key: "apiRefused", kind: "count" },
+  { label: `**uploads**: MiB a second (${UPLOAD_MIB} MiB files, ${UPLOAD_AT_ONCE} at once, multipart as curl -F sends them)`, key: "uploadRate", kind: "count" },
+  { label: "uploads: server CPU per MiB", key: "uploadCost", kind: "ms" },
   { label: "RSS idle", key: "rssIdle", kind: "mib" },
   { label: `RSS with ${IDLE_USERS.toLocaleString("en")} idle users`, key: "rss10k", kind: "mib" },
   { label: "per idle user", key: "perUser", kind: "bytes" },

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import { testServer, type TestServerOptions } from "../helpers/server.ts";
+import { until } from "../helpers/until.ts";
 import { makeToken } from "../helpers/web.ts";
 
 const dirs: string[] = [];
@@ -166,6 +167,22 @@ describe("files", () => {
     expect((await upload("lobby", form("z", "c.txt"))).status).toBe(429); // the fourth this minute
     const plain = await fetch(`${base}/api/rooms/lobby/files`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" }, body: "hi" });
     expect(plain.status).toBe(400);
+  });
+
+  test("an upload cut off halfway leaves nothing on disk, and neither does one that stops sending (408); the server goes on", async () => {
+    const { t, dir, token, upload, form } = await withFiles({ limits: { linesPerSecond: 0, httpRequestMs: 1000 }, sweepMs: 100 });
+    const tmp = join(dir, "tmp");
+    const body = `--x\r\ncontent-disposition: form-data; name="file"; filename="half.bin"\r\n\r\n${"h".repeat(200_000)}`;
+    const head = `POST /api/rooms/lobby/files HTTP/1.1\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${token}\r\ncontent-type: multipart/form-data; boundary=x\r\ncontent-length: 400000\r\n\r\n`;
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port: t.server.httpPort!, socket: { data() {} } });
+    socket.write(head + body);
+    await until(() => readdirSync(tmp).length === 1); // being written
+    socket.terminate();
+    await until(() => readdirSync(tmp).length === 0);
+    const stalled = await rawRequest(t.server.httpPort!, head + body); // then silence: dropped after the request deadline
+    expect(stalled).toStartWith("HTTP/1.1 408 ");
+    expect(readdirSync(tmp)).toEqual([]);
+    expect((await upload("lobby", form("still fine", "ok.txt"))).status).toBe(201);
   });
 
   test("deleting the line deletes the file: its link goes, and its bytes unless another line shares the same", async () => {

@@ -176,9 +176,12 @@ export class WebConnection implements WebPeer, Writable {
     if (this.phase === "upload") return this.uploadBytes(chunk);
     if (this.phase === "closing" || (!this.counted && !this.waitingToBeRefused)) return;
     this.pending = this.pending.length === 0 ? chunk.slice() : Buffer.concat([this.pending, chunk]);
-    // What a client may send ahead of an answer is bounded: a head and a body.
-    if (this.pending.length > HEAD_MAX_BYTES + this.maxBody) return this.refuse({ status: 413, why: "Too much sent at once." });
     this.next();
+    // What a client may send ahead of an answer is bounded: a head and a body. (A head is judged
+    // once it is whole, an upload's body goes to disk as it comes: neither waits here.)
+    if ((this.phase === "body" || this.phase === "answering") && this.pending.length > HEAD_MAX_BYTES + this.maxBody) {
+      this.refuse({ status: 413, why: "Too much sent at once." });
+    }
   }
 
   /** Reads as far as what is here allows: a head, then its body, then its answer. */
