@@ -15,6 +15,15 @@ import { testTls } from "../helpers/server.ts";
 import { hasTmux, Terminal } from "../helpers/tmux.ts";
 
 let bins: Binaries;
+
+/** Sam types quit in the client: Kim sees Sam leave; then the server stops. */
+async function samQuits(term: Terminal, kim: Peer, server: Running): Promise<void> {
+  term.type("quit", true);
+  await kim.event("leave", (e) => e.name === "Sam");
+  kim.close();
+  server.proc.kill("SIGTERM");
+  await server.exited();
+}
 beforeAll(async () => {
   bins = await buildBinaries();
 }, 60_000);
@@ -334,11 +343,7 @@ describe("compiled binaries", () => {
       term.type("hel");
       expect(await kim.event("typing")).toMatchObject({ from: "Sam", state: "active", room: "#lobby" });
       term.key("C-u");
-      term.type("quit", true);
-      await kim.event("leave", (e) => e.name === "Sam");
-      kim.close();
-      server.proc.kill("SIGTERM");
-      await server.exited();
+      await samQuits(term, kim, server);
     },
     30_000,
   );
@@ -395,11 +400,7 @@ describe("compiled binaries", () => {
       const url = /http:\/\/[^\]]+/.exec(text.slice(at).replace(/\n/g, ""))![0];
       expect(await (await fetch(url)).text()).toBe("step 1 ok\nstep 2 failed\n");
       expect(existsSync(join(cwd, "bunchat-files"))).toBe(true); // beside the history file, by default
-      term.type("quit", true);
-      await kim.event("leave", (e) => e.name === "Sam");
-      kim.close();
-      server.proc.kill("SIGTERM");
-      await server.exited();
+      await samQuits(term, kim, server);
     },
     30_000,
   );

@@ -67,7 +67,7 @@ async function withFiles(options: TestServerOptions = {}) {
 
 describe("files", () => {
   test("a bot's upload (multipart, field file): 201 with its link; the room sees a line with name and size; a reader in the room gets it, as a download", async () => {
-    const { t, base, sam, upload, form } = await withFiles();
+    const { t, base, sam, token, upload, form } = await withFiles();
     const nc = await t.join("Cy");
     const irc = await t.irc("kim");
     irc.send("JOIN #lobby");
@@ -89,6 +89,9 @@ describe("files", () => {
     expect(got.headers.get("content-disposition")).toStartWith('attachment; filename="build.log"');
     expect(got.headers.get("x-content-type-options")).toBe("nosniff");
     expect(got.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
+    // The API reads it back with its line.
+    const page = await (await fetch(`${base}/api/rooms/lobby/messages?limit=1`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(page.messages[0]).toMatchObject({ text: "build 412 failed", file: { id: body.file.id, name: "build.log", url: body.file.url } });
     nc.send(`/file ${body.file.id}`);
     const notice = await nc.seen(/^-- build\.log \(14 B, #lobby\): http:\/\/127\.0\.0\.1:\d+\/files\//);
     const link = notice.slice(notice.indexOf("http://"));

@@ -237,6 +237,7 @@ export class Api {
             ...(event.reply ? { reply: event.reply } : {}),
             ...(event.edited !== undefined ? { edited: event.edited } : {}),
             ...(event.reactions ? { reactions: event.reactions } : {}),
+            ...(event.file ? { file: { ...event.file, url: `/files/${event.file.id}/${encodeURIComponent(event.file.name)}` } } : {}),
           },
     );
     const more = found.length > lines.length;
