@@ -184,6 +184,7 @@ function benchFigures(): string {
   const c = r.figures.ceiling ?? {};
   const floor = r.figures["bun-batched"] ?? {};
   const memory = r.figures["bunchat-memory"] ?? {};
+  const ws = r.figures["bunchat-ws"] ?? {};
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
   const ms = (v: unknown, digits = 1) => (num(v) === undefined ? "–" : `${num(v)!.toFixed(digits)} ms`);
   const us = (v: unknown) => (num(v) === undefined ? "–" : `${num(v)!.toFixed(0)} µs`);
@@ -217,6 +218,9 @@ function benchFigures(): string {
         `- **${count} rooms of ${size}**, ${perSecond} lines/s in all: ${us(ours[`${key}Line`])} of server CPU a line (${ours[`${key}Cpu`] ?? "–"} of a core); one room of ${size} carrying the same lines: ${us(ours[`${key}OneLine`])} a line (${ours[`${key}Ratio`] ?? "–"}).`,
     ),
     ...(ours.idleCpu === undefined ? [] : [`- **An idle server** with ${r.idleUsers.toLocaleString("en")} users in: ${ours.idleCpu} of a core.`]),
+    ...(num(ws.uploadRate) === undefined
+      ? []
+      : [`- **Files** (the web door): 4 MiB uploads, 4 at once, multipart as \`curl -F\` sends them: ${ws.uploadRate} MiB a second, ${ms(ws.uploadCost, 2)} of server CPU per MiB (read, hashed, written to disk); bots' line posts over the HTTP API: ${ws.apiRate} a second.`]),
     `- Lost, in every burst, steady and latency run: ${lost ? "nothing" : "see bench/RESULTS.md"}.`,
   ].join("\n");
 }

@@ -3,6 +3,7 @@
 
 const LF = 0x0a;
 const CR = 0x0d;
+const BRACE = 0x7b;
 // Shared by every reader: without { stream: true } a decoder keeps nothing between calls, and
 // two decoders per connection were a kilobyte each of 10,000 idle users' memory.
 const strict = new TextDecoder("utf-8", { fatal: true });
@@ -57,14 +58,25 @@ export class LineReader {
     this.maxRunBytes = limits.maxRunBytes ?? Infinity;
   }
 
+  /** Lines that start with "{" (JSON: a message of several lines) may be this long; 0: none. */
+  private longBytes = 0;
+
   /**
-   * Longer lines from now on (a structured client's message of several lines, in one JSON line):
-   * up to `maxBytes`, and a run without "\n" twice that before the peer is given up on.
+   * From now on a line that starts with "{" (a structured client's message of several lines, in
+   * one JSON line) may be up to `maxBytes`, and run twice that without "\n" before the peer is given
+   * up on; any other line keeps the limits it had (a stream of bytes that is not JSON holds no more).
    */
   widen(maxBytes: number): void {
-    this.maxBytes = Math.max(this.maxBytes, maxBytes);
-    this.maxRunBytes = Math.max(this.maxRunBytes, 2 * maxBytes);
+    this.longBytes = Math.max(this.longBytes, maxBytes);
   }
+
+  /** The limit of the line whose first byte is `first` (undefined: none yet). */
+  private limitOf(first: number | undefined): number {
+    return first === BRACE && this.longBytes > this.maxBytes ? this.longBytes : this.maxBytes;
+  }
+
+  /** The first byte of the line in progress (held or being dropped); undefined before it. */
+  private first: number | undefined;
 
   /** Bytes of an unfinished line held in memory. */
   get pendingBytes(): number {
@@ -83,11 +95,14 @@ export class LineReader {
       }
       const nl = chunk.indexOf(LF, start);
       const end = nl === -1 ? chunk.length : nl;
-      if (nl === -1 && (this.run += end - start) > this.maxRunBytes) return this.runaway();
-      if (!this.discarding) this.take(chunk, start, end, nl !== -1);
+      if (this.first === undefined && end > start) this.first = chunk[start];
+      const limit = this.limitOf(this.first);
+      if (nl === -1 && (this.run += end - start) > (limit > this.maxBytes ? Math.max(this.maxRunBytes, 2 * limit) : this.maxRunBytes)) return this.runaway();
+      if (!this.discarding) this.take(chunk, start, end, nl !== -1, limit);
       if (nl === -1) return;
       this.discarding = false;
       this.run = 0;
+      this.first = undefined;
       start = nl + 1;
     }
   }
@@ -108,12 +123,12 @@ export class LineReader {
     }
     if (text.length !== last - from) return from; // not all ASCII: byte counts differ from lengths
     const lines = text.split("\n");
-    for (const line of lines) if (line.length > this.maxBytes + 1) return from; // one is too long: the slow path says so
+    for (const line of lines) if (line.length > this.maxBytes + 1 && line.length > this.limitOf(line.charCodeAt(0)) + 1) return from; // one is too long: the slow path says so
     this.run = 0;
     for (let line of lines) {
       if (this.stopped) return chunk.length;
       if (line.length > 0 && line.charCodeAt(line.length - 1) === CR) line = line.slice(0, -1);
-      if (line.length > this.maxBytes) {
+      if (line.length > this.limitOf(line.charCodeAt(0))) {
         this.handlers.overflow();
         continue;
       }
@@ -122,10 +137,10 @@ export class LineReader {
     return last + 1;
   }
 
-  private take(chunk: Uint8Array, start: number, end: number, complete: boolean): void {
+  private take(chunk: Uint8Array, start: number, end: number, complete: boolean, limit: number): void {
     const size = this.held + (end - start);
-    // The "+ 1" lets a line of exactly maxBytes arrive with its "\r" before the "\n" shows up.
-    if (size > this.maxBytes + 1) return this.overflowed();
+    // The "+ 1" lets a line of exactly its limit arrive with its "\r" before the "\n" shows up.
+    if (size > limit + 1) return this.overflowed();
     if (!complete) {
       // Copied: the runtime may reuse the chunk's memory once the handler returns.
       if (end > start) this.keep(chunk.subarray(start, end), size);
@@ -139,7 +154,7 @@ export class LineReader {
       this.held = 0;
     }
     if (bytes.length > 0 && bytes[bytes.length - 1] === CR) bytes = bytes.subarray(0, -1);
-    if (bytes.length > this.maxBytes) return this.overflowed();
+    if (bytes.length > limit) return this.overflowed();
     const text = this.decode(bytes);
     if (text === undefined) this.handlers.invalid?.();
     else this.handlers.line(text, bytes.length);
@@ -150,7 +165,7 @@ export class LineReader {
     if (!this.buffer || this.buffer.length < size) {
       let capacity = this.buffer?.length ?? FIRST_BUFFER;
       while (capacity < size) capacity *= 2;
-      const grown = new Uint8Array(Math.min(capacity, Math.max(size, this.maxBytes + 1)));
+      const grown = new Uint8Array(Math.min(capacity, Math.max(size, this.limitOf(this.first) + 1)));
       if (this.buffer) grown.set(this.buffer.subarray(0, this.held));
       this.buffer = grown;
     }
@@ -168,6 +183,7 @@ export class LineReader {
     this.buffer = undefined;
     this.held = 0;
     this.discarding = rest;
+    if (!rest) this.first = undefined;
     return true;
   }
 

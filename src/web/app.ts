@@ -291,6 +291,7 @@ function handle(event: ServerEvent): void {
       page.system(page.shown, words(event), "error");
       return page.system(page.shown, "This page reconnects by itself when the server is back.");
     case "file-key":
+      ui.attach.hidden = false; // a server that takes files: the button shows
       return setFileKey(event.key);
     case "upload":
       return void sendFile(event);

@@ -80,6 +80,28 @@ describe("LineReader", () => {
     expect(sizes).toEqual([3, 3, 0]);
   });
 
+  test("widened (a structured connection): only a line that starts with { may be long, in one chunk or many; any other keeps its bounds", () => {
+    const out: string[] = [];
+    const reader = new LineReader(
+      { maxBytes: 8, maxRunBytes: 32 },
+      { line: (l) => out.push(l), overflow: () => out.push("<overflow>"), runaway: () => out.push("<runaway>") },
+    );
+    reader.widen(40);
+    const long = `{${"j".repeat(38)}`;
+    reader.push(utf8.encode(`${long}\nplain\n`)); // whole lines in one chunk
+    for (const piece of [long.slice(0, 10), long.slice(10, 30), `${long.slice(30)}\n`]) reader.push(utf8.encode(piece)); // and in pieces
+    reader.push(utf8.encode(`${"x".repeat(20)}\n{${"k".repeat(45)}\n`)); // over their own limits: refused, not held
+    expect(out).toEqual([long, "plain", long, "<overflow>", "<overflow>"]);
+    reader.push(utf8.encode(`{${"k".repeat(70)}`)); // a brace line may run to twice its limit before the reader gives up…
+    expect(out.at(-1)).toBe("<overflow>");
+    reader.push(utf8.encode("k".repeat(20)));
+    expect(out.at(-1)).toBe("<runaway>");
+    const other = new LineReader({ maxBytes: 8, maxRunBytes: 32 }, { line: (l) => out.push(l), overflow: () => {}, runaway: () => out.push("<runaway 2>") });
+    other.widen(40);
+    other.push(utf8.encode("y".repeat(33))); // …any other, only its own run
+    expect(out.at(-1)).toBe("<runaway 2>");
+  });
+
   test("maxRunBytes without a newline: runaway, once, and nothing after", () => {
     const out: string[] = [];
     const reader = new LineReader(
