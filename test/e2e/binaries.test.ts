@@ -316,6 +316,7 @@ describe("compiled binaries", () => {
       await eliya.next("Sam: Eliya: hi");
       term.type("/pm E");
       term.key("Tab");
+      await term.waitForLine(/^#lobby> \/pm Eliya ?$/); // completed before more is typed (a loaded machine is slow to draw it)
       term.type("psst", true);
       await eliya.next("[pm from Sam] psst");
       term.key("Up");

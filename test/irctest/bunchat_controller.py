@@ -46,29 +46,41 @@ class BunchatController(BaseServerController, DirectoryBasedController):
         self.port = port
         self.hostname = hostname
         self.create_config()
-        (_, chat_port) = self.get_hostname_and_port()  # on loopback too, as every port here
         bun = os.environ.get("BUN") or shutil.which("bun") or str(ROOT / "node_modules" / ".bin" / "bun")
-        command = [
-            bun, str(ROOT / "server.ts"),
-            "--host", hostname, "--port", str(chat_port), "--db", "none",
-            "--flood-rate", "0", "--connect-rate", "0", "--max-per-ip", "0", "--max-per-net", "0",
-            "--irc-name", "My.Little.Server",
-        ]
-        if ssl:
-            self.gen_ssl()
-            command += ["--tls-cert", str(self.pem_path), "--tls-key", str(self.key_path), "--irc-tls-port", str(port)]
-        else:
-            command += ["--irc-port", str(port)]
-        if password is not None:
-            command += ["--password", password]
-        # A cheap hash: the oper's name is registered before every test (the default takes 64 MiB and ~150 ms).
-        # irctest's accounts have passwords as short as "bar": bunchat's least is 8 unless told.
-        command += ["--admin", OPER_NAME, "--password-memory", "1", "--password-min", "1"]
         log_path = self.directory / "server.log"
-        log = open(log_path, "wb")
-        self.proc = self.execute(command, cwd=self.directory, stdout=log, stderr=log)
-        remember(self.proc)
-        log.close()
+        # The ports irctest and this controller pick were free when picked; a test of another file
+        # running meanwhile may take one first. The chat port is ours: another is tried, twice.
+        for attempt in range(3):
+            (_, chat_port) = self.get_hostname_and_port()  # on loopback too, as every port here
+            command = [
+                bun, str(ROOT / "server.ts"),
+                "--host", hostname, "--port", str(chat_port), "--db", "none",
+                "--flood-rate", "0", "--connect-rate", "0", "--max-per-ip", "0", "--max-per-net", "0",
+                "--irc-name", "My.Little.Server",
+            ]
+            if ssl:
+                self.gen_ssl()
+                command += ["--tls-cert", str(self.pem_path), "--tls-key", str(self.key_path), "--irc-tls-port", str(port)]
+            else:
+                command += ["--irc-port", str(port)]
+            if password is not None:
+                command += ["--password", password]
+            # A cheap hash: the oper's name is registered before every test (the default takes 64 MiB and ~150 ms).
+            # irctest's accounts have passwords as short as "bar": bunchat's least is 8 unless told.
+            command += ["--admin", OPER_NAME, "--password-memory", "1", "--password-min", "1"]
+            log = open(log_path, "wb")
+            self.proc = self.execute(command, cwd=self.directory, stdout=log, stderr=log)
+            remember(self.proc)
+            log.close()
+            for _ in range(300):
+                if self.proc.poll() is not None or "listening on" in log_path.read_text(errors="replace"):
+                    break
+                time.sleep(0.05)
+            text = log_path.read_text(errors="replace")
+            if self.proc.poll() is None or "already in use" not in text or attempt == 2 or not free(hostname, port):
+                break
+            self.proc.wait()
+            self.proc = None
         self.register_oper(hostname, chat_port, log_path, password)
 
     def wait_for_services(self) -> None:
@@ -126,6 +138,16 @@ def remember(proc) -> None:  # type: ignore[no-untyped-def]
     goes in the run's own temporary directory, and the run (test/irctest/run.ts) ends them all."""
     with open(Path(os.environ.get("TMPDIR", "/tmp")) / "irctest-servers.pids", "a") as pids:
         pids.write(f"{proc.pid}\n")
+
+
+def free(hostname: str, port: int) -> bool:
+    """Whether `port` can be listened on now (irctest's own port: if another took it, no retry helps)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind((hostname, port))
+            return True
+        except OSError:
+            return False
 
 
 def loopback(hostname: str) -> str:
