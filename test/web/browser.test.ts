@@ -403,6 +403,18 @@ describe("the browser client", () => {
       const download = await ana.request.get(`http://127.0.0.1:${port}${await link.getAttribute("href")}`);
       expect(await download.text()).toBe("line 1\nline 2\n");
       expect(download.headers()["content-disposition"]).toStartWith("attachment;");
+      // A hostile name: markup and a right-to-left override, shown as text (cleaned), making nothing.
+      let dialogs = 0;
+      bo.on("dialog", (d) => {
+        dialogs++;
+        void d.dismiss();
+      });
+      await ana.setInputFiles("#file-input", { name: "<img src=x onerror=alert(1)>\u202egpj.exe", mimeType: "text/plain", buffer: Buffer.from("x") });
+      const hostile = bo.locator("#lines .line .file a[download]").last();
+      await bo.locator("#lines .line .file a[download]", { hasText: "onerror" }).waitFor({ timeout: 10_000 });
+      expect(await hostile.textContent()).toBe("📎 <img src=x onerror=alert(1)>gpj.exe"); // the override is gone
+      expect(await bo.locator("#lines img:not(.thumb)").count()).toBe(0);
+      expect(dialogs).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

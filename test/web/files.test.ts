@@ -10,6 +10,9 @@ import { join } from "node:path";
 import { loggedIn, memoryStore } from "../helpers/accounts.ts";
 import { testServer, type TestServerOptions } from "../helpers/server.ts";
 import { until } from "../helpers/until.ts";
+import { Peer } from "../helpers/peer.ts";
+import { buildServer } from "../../src/app.ts";
+import { DEFAULT_RETENTION } from "../../src/store/history.ts";
 import { makeToken } from "../helpers/web.ts";
 
 const dirs: string[] = [];
@@ -186,6 +189,36 @@ describe("files", () => {
     expect(stalled).toStartWith("HTTP/1.1 408 ");
     expect(readdirSync(tmp)).toEqual([]);
     expect((await upload("lobby", form("still fine", "ok.txt"))).status).toBe(201);
+  });
+
+  test("kept across a restart: the record in the history file, the bytes in the directory, the link key's secret", async () => {
+    const dir = tempDir();
+    const start = () =>
+      buildServer({ host: "127.0.0.1", port: 0, httpPort: 0, log: () => {}, sqlite: { path: join(dir, "h.sqlite"), retention: DEFAULT_RETENTION }, files: { dir: join(dir, "files"), guests: true }, limits: { linesPerSecond: 0 } });
+    const first = await start();
+    const gus = await Peer.join(first.port, "Gus", "json");
+    const oldKey = (await gus.event("file-key")).key;
+    gus.send("/upload");
+    const ticket = await gus.event("upload");
+    const form = new FormData();
+    form.append("file", new Blob(["kept\n"]), "kept.txt");
+    const body = await (await fetch(`http://127.0.0.1:${first.httpPort}${ticket.path}`, { method: "POST", headers: { authorization: `Bearer ${ticket.token}` }, body: form })).json();
+    gus.close();
+    await first.shutdown();
+    first.hub.history!.close(); // the file is let go (as the server's exit does)
+    const again = await start();
+    try {
+      const ida = await Peer.join(again.port, "Ida", "json");
+      const key = (await ida.event("file-key")).key;
+      const replayed = await ida.event("history");
+      expect(replayed.events.at(-1)).toMatchObject({ from: "Gus", file: { id: body.file.id, name: "kept.txt" } });
+      expect(await (await fetch(`http://127.0.0.1:${again.httpPort}${body.file.url}?k=${key}`)).text()).toBe("kept\n");
+      expect(again.hub.files!.readKey(oldKey, Date.now())).toMatchObject({ name: "Gus" }); // the secret is the file's, not the run's
+      ida.close();
+    } finally {
+      await again.shutdown();
+      again.hub.history!.close();
+    }
   });
 
   test("deleting the line deletes the file: its link goes, and its bytes unless another line shares the same", async () => {
