@@ -155,6 +155,48 @@ export function ircFormatted(text: string): string {
 }
 
 /**
+ * What an IRC client typed with IRC's formatting codes, as the Markdown every other client reads:
+ * bold (^B), italic (^]), struck (^^) and monospace (^Q) between marks, each run's spaces outside
+ * its marks (so "^B bold ^B" is "**bold**" between spaces); colours (^C, ^D), underline, reverse
+ * and reset (^O, which ends every style) leave no mark. Text without any code is returned as it is.
+ */
+export function fromIrcFormatting(text: string): string {
+  if (!/[\u0002\u0003\u0004\u000f\u0011\u0016\u001d\u001e\u001f]/.test(text)) return text;
+  const runs: { text: string; marks: string }[] = [];
+  const on = { bold: false, italic: false, strike: false, code: false };
+  let run = "";
+  const marks = () => `${on.code ? "`" : ""}${on.bold ? "**" : ""}${on.italic ? "_" : ""}${on.strike ? "~~" : ""}`;
+  const flush = () => {
+    if (run !== "") runs.push({ text: run, marks: marks() });
+    run = "";
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    const toggle = ({ "\u0002": "bold", "\u001d": "italic", "\u001e": "strike", "\u0011": "code" } as const)[ch as "\u0002"];
+    if (toggle) {
+      flush();
+      on[toggle] = !on[toggle];
+    } else if (ch === "\u000f") {
+      flush();
+      on.bold = on.italic = on.strike = on.code = false;
+    } else if (ch === "\u0003") {
+      i += /^(\d{1,2}(,\d{1,2})?)?/.exec(text.slice(i + 1))![0].length; // a colour: its numbers go with it
+    } else if (ch === "\u0004") {
+      i += /^([0-9a-fA-F]{6}(,[0-9a-fA-F]{6})?)?/.exec(text.slice(i + 1))![0].length;
+    } else if (ch !== "\u0016" && ch !== "\u001f") run += ch;
+  }
+  flush();
+  return runs
+    .map(({ text: t, marks: m }) => {
+      const core = t.trim();
+      if (m === "" || core === "") return t;
+      const close = [...m.matchAll(/`|\*\*|_|~~/g)].map((x) => x[0]).reverse().join("");
+      return `${t.slice(0, t.indexOf(core))}${m}${core}${close}${t.slice(t.indexOf(core) + core.length)}`;
+    })
+    .join("");
+}
+
+/**
  * A message's lines, and within a line the pieces an IRC client's batch sent it in: `concat` holds
  * the offsets in `text` where a piece continued the line before it (draft/multiline-concat).
  */

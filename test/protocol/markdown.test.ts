@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { makeRenderer } from "../../src/client/render.ts";
 import type { ServerEvent } from "../../src/protocol/events.ts";
-import { ircFormatted, messageLines } from "../../src/render/irc.ts";
+import { fromIrcFormatting, ircFormatted, messageLines } from "../../src/render/irc.ts";
 import { mayFormat, parseBlocks, parseInline } from "../../src/render/markdown.ts";
 import { toText } from "../../src/render/text.ts";
 
@@ -78,6 +78,21 @@ describe("the formatting in each view", () => {
     expect(messageLines("irc", "Sam", "#dev", "**hi**", { ts: 0, id: 1 }, false)).toBe(":Sam!Sam@bunchat PRIVMSG #dev :\u0002hi\u0002\r\n");
     // An IRC client's own batch is relayed as its pieces came: not reformatted.
     expect(messageLines("irc", "Sam", "#dev", "**a**\nb", { ts: 0, id: 1, concat: [] }, false)).toBe(":Sam!Sam@bunchat PRIVMSG #dev :**a**\r\n:Sam!Sam@bunchat PRIVMSG #dev :b\r\n");
+  });
+
+  test("IRC's codes from an IRC client become Markdown (and back to IRC as the same codes): marks around each run's words, colours and resets leave none", () => {
+    const cases: [string, string][] = [
+      ["\u0002ship\u0002 it \u001dnow\u001d", "**ship** it _now_"],
+      ["\u0002 spaced \u0002out", " **spaced** out"],
+      ["\u000304,12red\u0003 and \u0004ff0000hex\u0004", "red and hex"],
+      ["\u0002bold \u001dboth\u000f plain", "**bold** **_both_** plain"],
+      ["\u0011make\u0011 \u001estale\u001e", "`make` ~~stale~~"],
+      ["\u0002never closed", "**never closed**"],
+      ["\u001funderlined\u001f \u0016reversed\u0016", "underlined reversed"],
+      ["plain 2*3*4", "plain 2*3*4"],
+    ];
+    for (const [typed, markdown] of cases) expect(fromIrcFormatting(typed)).toBe(markdown);
+    expect(ircFormatted(fromIrcFormatting("\u0002ship\u0002 it"))).toBe("\u0002ship\u0002 it");
   });
 
   test("the terminal client: styles with colour, marks taken off; as typed without colour; wrapped rows keep their styles", () => {

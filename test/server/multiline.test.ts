@@ -96,6 +96,22 @@ describe("messages of several lines", () => {
     expect((await ana.event("public", (e) => e.text.startsWith("one"))).text).toBe("onetwo");
   });
 
+  test("an IRC client's formatting codes reach the others as Markdown: the page and the client show it, nc reads it, other IRC clients get the codes", async () => {
+    const t = await testServer({ irc: true, limits: { linesPerSecond: 0 } });
+    const ana = await t.join("Ana", "json");
+    const nc = await t.join("Cy");
+    const irc = await t.irc("kim");
+    const other = await t.irc("lee");
+    for (const c of [irc, other]) {
+      c.send("JOIN #lobby");
+      await c.seen(/ 366 \S+ #lobby /);
+    }
+    irc.send("PRIVMSG #lobby :\u0002ship\u0002 it \u00034now\u0003");
+    expect((await ana.event("public")).text).toBe("**ship** it now");
+    await nc.seen("kim: **ship** it now");
+    await other.seen(":kim!kim@bunchat PRIVMSG #lobby :\u0002ship\u0002 it now");
+  });
+
   test("IRC draft/multiline: a batch is one message (concat pieces joined, blank lines kept) for everyone; refused batches say why", async () => {
     const t = await testServer({ irc: true, limits: { linesPerSecond: 0, maxMessageLines: 3, maxMessageBytes: 4096 } });
     const ana = await t.join("Ana", "json");

@@ -14,7 +14,7 @@ import { NUMERIC as N } from "../../protocol/irc-numerics.ts";
 import { IRC_HOST, IRC_LINE_BYTES, ircLine, type IrcMessage } from "../../protocol/irc.ts";
 import { LIMITS } from "../../protocol/limits.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
-import { clientTags, messageLines, oneIrcLine } from "../../render/irc.ts";
+import { clientTags, fromIrcFormatting, messageLines, oneIrcLine } from "../../render/irc.ts";
 import { quoteOf } from "../../core/messages.ts";
 import { redactCommand, taggedLine, tagmsgCommand } from "./tags.ts";
 import { markreadCommand } from "./markread.ts";
@@ -219,7 +219,8 @@ function sendMessage(c: IrcCommandHost, command: "PRIVMSG" | "NOTICE", to: strin
   if (raw === undefined || raw.trim() === "") return quiet ? undefined : c.send(c.out.numeric(N.ERR_NOTEXTTOSEND, ["No text to send"]));
   const action = concat ? null : /^\u0001ACTION (.*?)\u0001?$/s.exec(raw);
   if (!concat && raw.startsWith("\u0001") && !action) return; // other CTCP (VERSION, PING…): not answered
-  const said = concat ? raw : sanitizeText(action ? action[1]! : raw).trim();
+  // Its IRC formatting (^B bold…) as the Markdown the other clients show, then cleaned as any line.
+  const said = concat ? raw : sanitizeText(fromIrcFormatting(action ? action[1]! : raw)).trim();
   if (said === "") return;
   // A line within IRC's 512 bytes is relayed in one line, as IRC daemons do: what its source adds
   // past 512 is cut, for everyone alike. A longer one (bunchat takes 4096) arrives whole, split over

@@ -7,7 +7,7 @@ import type { IrcMessage } from "../../protocol/irc.ts";
 import type { ServerLimits } from "../../protocol/limits.ts";
 import { foldName } from "../../protocol/names.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
-import { CONCAT_TAG, MULTILINE_CAP } from "../../render/irc.ts";
+import { CONCAT_TAG, fromIrcFormatting, MULTILINE_CAP } from "../../render/irc.ts";
 
 /** A batch gathered whole: its message, as the door says it (a PRIVMSG with the batch's tags). */
 export interface Gathered {
@@ -62,7 +62,7 @@ export class MultilineBatches {
     if ((open.command ?? m.command) !== m.command) return this.refuse("MULTILINE_INVALID", "A multiline batch holds one kind of message: PRIVMSGs or NOTICEs.");
     if (foldName(m.params[0] ?? "") !== foldName(open.target)) return this.refuse("MULTILINE_INVALID", `Every line of the batch goes to ${open.target}.`);
     open.command = m.command;
-    const text = sanitizeText(m.params[1] ?? "");
+    const text = sanitizeText(fromIrcFormatting(m.params[1] ?? ""));
     const joined = m.tags?.has(CONCAT_TAG) === true;
     if (joined && text === "") return this.refuse("MULTILINE_INVALID", "A blank line can't continue the line before it.");
     if (!joined || open.pieces.length === 0) open.lines++;
