@@ -179,6 +179,14 @@ export class Rules {
     return bucket;
   }
 
+  /**
+   * Whether `member` may speak in `room`: not muted, and in a moderated room one of its operators
+   * or voiced. (say() in commands/kit.ts asks each part itself, to say which stopped a line.)
+   */
+  maySpeak(member: Member, room: Room): boolean {
+    return this.mutedUntil(member, room) === undefined && (!room.roles.moderated || this.isOp(member, room) || this.isVoiced(member, room));
+  }
+
   /** Whether `member`'s lines in `room` go nowhere (/mute). */
   isMutedIn(member: Member, room: Room): boolean {
     return this.mutedUntil(member, room) !== undefined;

@@ -83,8 +83,7 @@ const chatCommands = {
     const room = target !== undefined ? ctx.hub.room(target) : ctx.device.room;
     if (!room || !room.has(ctx.me)) return ctx.reply(target !== undefined ? error("not-in-room", `You are not in ${sanitizeText(target).slice(0, 40)}.`) : notInRoom());
     // Someone who may not speak there is not shown typing either (nothing to say why: it is advisory).
-    const rules = ctx.hub.rules;
-    if (rules.mutedUntil(ctx.me, room) !== undefined || (room.roles.moderated && !rules.isOp(ctx.me, room) && !rules.isVoiced(ctx.me, room))) return;
+    if (!ctx.hub.rules.maySpeak(ctx.me, room)) return;
     if (!ctx.hub.typing.due(ctx.me, room.name, state, ts)) return;
     const event = { type: "typing", id: ctx.hub.nextId(), room: room.name, from: ctx.me.name, state, ts } as const;
     tellTypingInRoom(room, event, ctx.me);

@@ -22,8 +22,7 @@ export const fileCommands = {
     const named = args.trim().split(/\s+/)[0] || undefined;
     const room = named ? ctx.hub.room(named) : ctx.device.room;
     if (!room || !room.has(ctx.me)) return ctx.reply(error("not-in-room", named ? `You are not in ${sanitizeText(named).slice(0, 40)}.` : "You are in no room: /join one to share a file there."));
-    const rules = ctx.hub.rules;
-    if (rules.mutedUntil(ctx.me, room) !== undefined || (room.roles.moderated && !rules.isOp(ctx.me, room) && !rules.isVoiced(ctx.me, room))) {
+    if (!ctx.hub.rules.maySpeak(ctx.me, room)) {
       return ctx.reply(error("not-allowed", `You can't speak in ${room.name} now, so you can't share a file there.`));
     }
     const now = ctx.now();

@@ -218,8 +218,7 @@ export async function keepUpload(
     const member = hub.find(up.reader.name);
     if (!member || !Files.isReader(member, up.reader) || !room || !room.has(member)) return refuse(403, "not-in-room", `You are no longer in ${up.room}.`);
     from = member.name;
-    const rules = hub.rules;
-    if (rules.mutedUntil(member, room) !== undefined || (room.roles.moderated && !rules.isOp(member, room) && !rules.isVoiced(member, room))) {
+    if (!hub.rules.maySpeak(member, room)) {
       return refuse(403, "not-allowed", `You can't speak in ${room.name} now, so you can't share a file there.`);
     }
   }
