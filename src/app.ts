@@ -11,6 +11,7 @@ import type { Retention } from "./store/history.ts";
 import { RedisAccounts, RedisBans, RedisFiles, RedisMarkers, RedisRooms, RedisSessions, RedisTokens } from "./store/redis/records.ts";
 import { FILES_DEFAULTS, Files, type FilesConfig } from "./core/files.ts";
 import { Blobs } from "./store/blobs.ts";
+import { randomText } from "./session/secrets.ts";
 import { type FileStore, MemoryFiles } from "./store/files.ts";
 import { RedisHistory } from "./store/redis/history.ts";
 import { SqliteFile } from "./store/sqlite/file.ts";
@@ -93,7 +94,7 @@ export async function buildServer(config: AppConfig): Promise<ChatServer> {
   if (filesOptions) {
     const store: FileStore = bus instanceof Cluster ? new RedisFiles(bus) : file ? file.files : new MemoryFiles();
     const { dir, ...bounds } = filesOptions;
-    files = new Files(store, new Blobs(dir), { ...FILES_DEFAULTS, ...bounds }, await store.secret());
+    files = new Files(store, new Blobs(dir), { ...FILES_DEFAULTS, ...bounds }, await store.secret(randomText(32)));
   }
   hub = new Hub({
     clustered: bus !== undefined,

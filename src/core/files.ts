@@ -10,6 +10,7 @@ import type { FileRef } from "../protocol/events.ts";
 import { foldName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { PerAddress } from "../session/per-address.ts";
+import { randomText } from "../session/secrets.ts";
 import type { Blobs } from "../store/blobs.ts";
 import type { FileMeta, FileStore } from "../store/files.ts";
 import type { Member } from "./room.ts";
@@ -108,7 +109,7 @@ export class Files {
       for (const [t, v] of this.tickets) if (v.until < now) this.tickets.delete(t);
       if (this.tickets.size >= TICKETS_MAX) this.tickets.delete(this.tickets.keys().next().value!);
     }
-    const token = `bunchat-upload_${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url")}`;
+    const token = `bunchat-upload_${randomText(24)}`;
     this.tickets.set(token, { ...Files.readerOf(member), room, until: now + TICKET_MS });
     return token;
   }

@@ -24,9 +24,14 @@ export function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
  */
 function newSecret(kind: string): { text: string; id: string; hash: string } {
   const id = Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex");
-  const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  const secret = randomText(32);
   const text = `${kind}_${id}_${secret}`;
   return { text, id, hash: Buffer.from(sha256(text)).toString("hex") };
+}
+
+/** `bytes` random bytes as base64url text (a secret, a file's id, an upload ticket). */
+export function randomText(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("base64url");
 }
 
 /** The id a secret's text names, if it has the shape of one of this kind. */

@@ -32,8 +32,8 @@ export interface FileStore {
   ofLine(room: string, line: MessageId): Maybe<FileMeta | undefined>;
   /** Bytes `owner` has uploaded that are still kept (their quota). */
   usage(owner: string): Maybe<number>;
-  /** The server's secret for signing links, made once and kept. */
-  secret(): Maybe<string>;
+  /** The server's secret for signing links: the one kept, or `made` kept now if there is none yet. */
+  secret(made: string): Maybe<string>;
 }
 
 /** A record read back from a store, checked field by field (not trusted). */
@@ -73,7 +73,7 @@ export class MemoryFiles implements FileStore {
     for (const m of this.byId.values()) if (m.owner === owner) bytes += m.size;
     return bytes;
   }
-  secret(): string {
-    return (this.key ??= Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url"));
+  secret(made: string): string {
+    return (this.key ??= made);
   }
 }

@@ -15,6 +15,7 @@ import { sanitizeMessage } from "../../protocol/sanitize.ts";
 import { sizeWords } from "../../protocol/messages.ts";
 import { saidLogLine } from "../../core/commands/kit.ts";
 import { messageTooBig } from "../../session/refusals.ts";
+import { randomText } from "../../session/secrets.ts";
 import type { ServerLimits } from "../../protocol/limits.ts";
 import type { FileMeta } from "../../store/files.ts";
 
@@ -228,7 +229,7 @@ export async function keepUpload(
   }
   files.blobs.keep(got.temp, got.sha256);
   const meta: FileMeta = {
-    id: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64url"),
+    id: randomText(16),
     sha256: got.sha256,
     room: up.room,
     name: cleanName(got.name),

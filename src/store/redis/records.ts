@@ -240,8 +240,8 @@ export class RedisFiles implements FileStore {
   async usage(owner: string): Promise<number> {
     return Number((await this.link.command("HGET", [FILES_BY_OWNER, owner])) ?? 0);
   }
-  async secret(): Promise<string> {
-    await this.link.command("HSETNX", [SECRETS, "file-links", Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")]);
+  async secret(made: string): Promise<string> {
+    await this.link.command("HSETNX", [SECRETS, "file-links", made]);
     return String(await this.link.command("HGET", [SECRETS, "file-links"]));
   }
 }

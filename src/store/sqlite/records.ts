@@ -245,8 +245,8 @@ export class SqliteFiles implements FileStore {
   usage(owner: string): number {
     return this.owned.get(owner)?.bytes ?? 0;
   }
-  secret(): string {
-    this.writeSecret.run("file-links", Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url"));
+  secret(made: string): string {
+    this.writeSecret.run("file-links", made);
     return this.readSecret.get("file-links")!.value;
   }
   finalize(): void {
