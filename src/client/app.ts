@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { toText } from "../render/text.ts";
 import { basename } from "node:path";
-import { sizeWords } from "../protocol/messages.ts";
+import { filePath, sizeWords, webOrigin } from "../protocol/messages.ts";
 import { SeenLines } from "./seen.ts";
 import { Picker } from "./pick.ts";
 import * as readline from "node:readline";
@@ -561,7 +561,7 @@ class ChatClient implements PacerHost<string> {
     if (file.size > ticket.maxBytes) return this.show(`! ${path} is ${sizeWords(file.size)}; this server takes files of at most ${sizeWords(ticket.maxBytes)}.`);
     const form = new FormData();
     form.append("file", file, basename(path));
-    const url = `${ticket.tls ? "https" : "http"}://${this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host}:${ticket.port}${ticket.path}`;
+    const url = `${webOrigin(ticket.tls, this.options.host, ticket.port)}${ticket.path}`;
     const tls = this.options.tls;
     this.show(`-- Sharing ${basename(path)} (${sizeWords(file.size)}) in ${ticket.room}…`);
     try {
@@ -584,8 +584,7 @@ class ChatClient implements PacerHost<string> {
   private fileUrl(file: FileRef): string | undefined {
     const key = this.fileKey;
     if (!key) return undefined;
-    const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host;
-    return `${key.tls ? "https" : "http"}://${host}:${key.port}/files/${encodeURIComponent(file.id)}/${encodeURIComponent(file.name)}?k=${encodeURIComponent(key.key)}`;
+    return `${webOrigin(key.tls, this.options.host, key.port)}${filePath(file)}?k=${encodeURIComponent(key.key)}`;
   }
 
   /** A paste ended: its lines wait for Enter (which sends them, with what is typed after, as one message) or Ctrl-C. */

@@ -7,6 +7,7 @@
 
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { FileRef } from "../protocol/events.ts";
+import { filePath, webOrigin } from "../protocol/messages.ts";
 import { foldName } from "../protocol/names.ts";
 import { sanitizeText } from "../protocol/sanitize.ts";
 import { PerAddress } from "../session/per-address.ts";
@@ -129,8 +130,7 @@ export class Files {
   /** A file's link for `member`, on the web door as `host` reaches it. */
   link(meta: { id: string; name: string }, member: Member, host: string, now: number): string | undefined {
     if (!this.door) return undefined;
-    const shown = this.door.host ?? urlHost(host);
-    return `${this.door.tls ? "https" : "http"}://${shown}:${this.door.port}/files/${meta.id}/${encodeURIComponent(meta.name)}?k=${this.key(member, now)}`;
+    return `${webOrigin(this.door.tls, this.door.host ?? host, this.door.port)}${filePath(meta)}?k=${this.key(member, now)}`;
   }
 
   /** A line's file is gone with it: its record, and its bytes unless another record has the same. */
@@ -166,13 +166,6 @@ export class Files {
     const given = Buffer.from(sig);
     return want.length === given.length && timingSafeEqual(want, given);
   }
-}
-
-/** An address as a URL's host: IPv6 in brackets, an IPv4 one mapped to IPv6 as IPv4. */
-export function urlHost(address: string): string {
-  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (v4) return v4;
-  return address.includes(":") ? `[${address}]` : address || "localhost";
 }
 
 /** The type a file is served as, from its first bytes: an image a browser shows, or bytes to download. */

@@ -106,3 +106,20 @@ export function sizeWords(bytes: number): string {
   }
   return `${n < 10 ? Number(n.toFixed(1)) : Math.round(n)} ${units[unit]}`;
 }
+
+/** Where a shared file is on the web door: its path (a reader adds `?k=<key>`, its link key). */
+export function filePath(file: { id: string; name: string }): string {
+  return `/files/${encodeURIComponent(file.id)}/${encodeURIComponent(file.name)}`;
+}
+
+/** An address as a URL's host: IPv6 in brackets (once), an IPv4 one mapped to IPv6 as IPv4; a name as it is. */
+export function urlHost(address: string): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (v4) return v4;
+  return address.includes(":") && !address.startsWith("[") ? `[${address}]` : address || "localhost";
+}
+
+/** The web door's origin as `host` (an address or a name) reaches it. */
+export function webOrigin(tls: boolean, host: string, port: number): string {
+  return `${tls ? "https" : "http"}://${urlHost(host)}:${port}`;
+}

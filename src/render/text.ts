@@ -3,7 +3,7 @@
 
 import { COMMANDS } from "../protocol/commands.ts";
 import { type Door, type FileRef, type HistoryLine, placeOf, type Unread, type LeaveReason, leftRoomOnly, type LineState, type Quote, type RoomInfo, type RoomSettings, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
-import { excerpt, sizeWords } from "../protocol/messages.ts";
+import { excerpt, sizeWords, webOrigin } from "../protocol/messages.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 
 /** The commands a welcome shows: the everyday ones (/help lists them all). */
@@ -315,7 +315,7 @@ export function toText(event: ServerEvent, tagged = false): string {
       return "!! The server is shutting down. Goodbye!";
     case "upload":
       // For nc: the command that uploads (the bundled client and the page send the file themselves).
-      return `-- You may share one file (at most ${sizeWords(event.maxBytes)}) in ${event.room} within ${Math.round((event.until - event.ts) / 60_000)} minutes: curl -F file=@<path> -H 'Authorization: Bearer ${event.token}' ${event.tls ? "https" : "http"}://${event.host ?? "<this server>"}:${event.port}${event.path}`;
+      return `-- You may share one file (at most ${sizeWords(event.maxBytes)}) in ${event.room} within ${Math.round((event.until - event.ts) / 60_000)} minutes: curl -F file=@<path> -H 'Authorization: Bearer ${event.token}' ${webOrigin(event.tls, event.host ?? "<this server>", event.port)}${event.path}`;
     case "file-key":
       return ""; // for structured clients only
     default:

@@ -5,7 +5,7 @@
 import { linksIn } from "../render/links.ts";
 import { type Inline, mayFormat, parseBlocks } from "../render/markdown.ts";
 import type { FileRef, MessageId, Quote, Reaction } from "../protocol/events.ts";
-import { sizeWords } from "../protocol/messages.ts";
+import { filePath, sizeWords } from "../protocol/messages.ts";
 
 /** The page's elements, by what they are for (index.html has them). */
 export function findUi(doc: Document) {
@@ -73,7 +73,7 @@ export function setFileKey(key: string): void {
   fileKey = key;
 }
 export function fileUrl(file: FileRef): string {
-  return `/files/${encodeURIComponent(file.id)}/${encodeURIComponent(file.name)}?k=${encodeURIComponent(fileKey)}`;
+  return `${filePath(file)}?k=${encodeURIComponent(fileKey)}`;
 }
 
 /** A shared file: an image as a thumbnail that opens full size, anything else a link that downloads it; its name and size. */

@@ -3,8 +3,7 @@
 
 import { type CommandContext, error, type Handler } from "./kit.ts";
 import { sanitizeText } from "../../protocol/sanitize.ts";
-import { sizeWords } from "../../protocol/messages.ts";
-import { urlHost } from "../files.ts";
+import { sizeWords, urlHost } from "../../protocol/messages.ts";
 
 /** Why `ctx` can't share files here, or undefined. */
 function noFiles(ctx: CommandContext): ReturnType<typeof error> | undefined {

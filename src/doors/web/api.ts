@@ -7,6 +7,7 @@
 // `<room>` is the room's name with or without its "#" (`dev`, or `%23dev`).
 
 import type { ServerLimits } from "../../protocol/limits.ts";
+import { filePath } from "../../protocol/messages.ts";
 import { checkRoom } from "../../protocol/names.ts";
 import { sanitizeMessage } from "../../protocol/sanitize.ts";
 import { Files } from "../../core/files.ts";
@@ -237,7 +238,7 @@ export class Api {
             ...(event.reply ? { reply: event.reply } : {}),
             ...(event.edited !== undefined ? { edited: event.edited } : {}),
             ...(event.reactions ? { reactions: event.reactions } : {}),
-            ...(event.file ? { file: { ...event.file, url: `/files/${event.file.id}/${encodeURIComponent(event.file.name)}` } } : {}),
+            ...(event.file ? { file: { ...event.file, url: filePath(event.file) } } : {}),
           },
     );
     const more = found.length > lines.length;

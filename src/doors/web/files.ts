@@ -12,7 +12,7 @@ import type { Hub } from "../../core/hub.ts";
 import { type FileRef, type ServerEvent } from "../../protocol/events.ts";
 import { checkRoom } from "../../protocol/names.ts";
 import { sanitizeMessage } from "../../protocol/sanitize.ts";
-import { sizeWords } from "../../protocol/messages.ts";
+import { filePath, sizeWords } from "../../protocol/messages.ts";
 import { saidLogLine } from "../../core/commands/kit.ts";
 import { messageTooBig } from "../../session/refusals.ts";
 import { randomText } from "../../session/secrets.ts";
@@ -245,7 +245,7 @@ export async function keepUpload(
   hub.post(event);
   hub.keeping.commit();
   log(`${saidLogLine(hub, event)} [file ${meta.id}: ${meta.name}, ${meta.size} bytes, ${meta.type}]`);
-  return { status: 201, body: { id: event.id, room: up.room, from, text: event.text, ts: now, file: { ...file, url: `/files/${file.id}/${encodeURIComponent(file.name)}` } } };
+  return { status: 201, body: { id: event.id, room: up.room, from, text: event.text, ts: now, file: { ...file, url: filePath(file) } } };
 }
 
 /** A file to send from disk: its path, and the answer's status and headers. */
