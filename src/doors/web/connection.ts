@@ -10,8 +10,8 @@ import { Session } from "../../session/session.ts";
 import { native } from "../../session/native.ts";
 import type { SessionEnv } from "../../session/env.ts";
 import { API_MAX_BODY } from "./api.ts";
-import { type FileAnswer, MultipartSink, readChunk, type Received, UPLOAD_OVERHEAD, UPLOAD_PATH, type Uploader, uploadRoom } from "./files.ts";
-import { closeSync, openSync } from "node:fs";
+import { type FileAnswer, MultipartSink, type Received, UPLOAD_OVERHEAD, UPLOAD_PATH, type Uploader, uploadRoom } from "./files.ts";
+import { closeSync, openSync, readSync } from "node:fs";
 import { assetResponse, PAGE_HEADERS, type Page } from "../../web/page.ts";
 import { type BadRequest, HEAD_MAX_BYTES, headEnd, keepsAlive, parseHead, plainBytes, type RequestHead, responseBytes } from "./http.ts";
 import { acceptKey, FrameReader, FrameWriter, isWebSocketKey, OPCODE } from "./websocket.ts";
@@ -435,7 +435,7 @@ export class WebConnection implements WebPeer, Writable {
     if (!s) return;
     while (this.out.length === 0 && s.offset < s.size) {
       const chunk = new Uint8Array(Math.min(64 * 1024, s.size - s.offset));
-      const n = readChunk(s.fd, chunk, s.offset);
+      const n = readSync(s.fd, chunk, 0, chunk.length, s.offset);
       if (n <= 0) break;
       s.offset += n;
       this.send(chunk.subarray(0, n));

@@ -6,7 +6,7 @@
 // A file is served at /files/<id>/<name>?k=<key> to a reader in its room, as the type its bytes
 // say: an image a browser shows, else a download, never a page of its own (nosniff, a sandbox).
 
-import { closeSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, writeSync } from "node:fs";
 import { cleanName, fileRef, Files, isImage, sniffType } from "../../core/files.ts";
 import type { Hub } from "../../core/hub.ts";
 import { type FileRef, type ServerEvent } from "../../protocol/events.ts";
@@ -269,14 +269,8 @@ export async function serveFile(hub: Hub, files: Files, path: string, key: strin
   const room = meta ? hub.room(meta.room) : undefined;
   const sent = meta && room && member && Files.isReader(member, reader) && room.has(member);
   if (!meta || !sent) return { status: 404, why: "No such file, or not one you may read (you are not in its room)." };
-  let fd: number;
-  try {
-    fd = openSync(files.blobs.path(meta.sha256), "r");
-  } catch {
-    return { status: 404, why: "That file's bytes are gone." };
-  }
-  const size = fstatSync(fd).size;
-  closeSync(fd);
+  const size = files.blobs.size(meta.sha256);
+  if (size === undefined) return { status: 404, why: "That file's bytes are gone." };
   const image = isImage(meta.type);
   const ascii = meta.name.replace(/[^\x20-\x7e]|["\\]/g, "_");
   return {
@@ -292,9 +286,4 @@ export async function serveFile(hub: Hub, files: Files, path: string, key: strin
       "cache-control": "private, max-age=3600",
     },
   };
-}
-
-/** Reads a file into `out` from `offset`: how many bytes came (0 at its end). */
-export function readChunk(fd: number, out: Uint8Array, offset: number): number {
-  return readSync(fd, out, 0, out.length, offset);
 }
