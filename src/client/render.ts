@@ -7,7 +7,7 @@ import { type FileRef, type HistoryLine, type RoomInfo, type ServerEvent, type T
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 import { sanitizeLines, sanitizeText } from "../protocol/sanitize.ts";
 import { clock } from "../time.ts";
-import { hyperlinked } from "../render/links.ts";
+import { hyperlinked, osc8 } from "../render/links.ts";
 import { sizeWords } from "../protocol/messages.ts";
 import { type Inline, mayFormat, parseBlocks, plainText } from "../render/markdown.ts";
 
@@ -140,7 +140,7 @@ function showRuns(runs: readonly Run[], start: number, end: number, links: boole
     at += run.text.length;
     if (from >= to) continue;
     const piece = run.text.slice(from - (at - run.text.length), to - (at - run.text.length));
-    const linkedPiece = !links ? piece : run.href ? `\x1b]8;;${run.href}\x1b\\${piece}\x1b]8;;\x1b\\` : hyperlinked(piece);
+    const linkedPiece = !links ? piece : run.href ? osc8(run.href, piece) : hyperlinked(piece);
     out += run.style ? run.style(linkedPiece) : linkedPiece;
   }
   return out;
@@ -191,7 +191,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
     if (!file) return "";
     const url = options.fileUrl?.(file);
     const name = s(file.name) === text ? "" : `${s(file.name)}, `;
-    return c.dim(` [📎 ${name}${sizeWords(file.size)}: `) + (url ? (options.links ? `\x1b]8;;${url}\x1b\\${url}\x1b]8;;\x1b\\` : url) : c.dim(`/file ${s(file.id)}`)) + c.dim("]");
+    return c.dim(` [📎 ${name}${sizeWords(file.size)}: `) + (url ? (options.links ? osc8(url, url) : url) : c.dim(`/file ${s(file.id)}`)) + c.dim("]");
   };
   /** Sanitised text (a line, or several) after its head, standing out if it mentions us. */
   const said = (head: string, value: unknown) => {

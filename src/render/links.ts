@@ -44,6 +44,14 @@ export function safeHref(written: string): string | undefined {
   return SCHEMES.has(url.protocol) && url.username === "" && url.password === "" ? url.href : undefined;
 }
 
+/**
+ * `text` shown as a link to `href` by a terminal that takes OSC 8 hyperlinks. An href the URL
+ * parser wrote has no control characters (it percent-encodes them): nothing ends the sequence early.
+ */
+export function osc8(href: string, text: string): string {
+  return `\x1b]8;;${href}\x1b\\${text}\x1b]8;;\x1b\\`;
+}
+
 /** `text` with its links as OSC 8 hyperlinks (terminals that support them make them clickable; the text shows as it is). */
 export function hyperlinked(text: string): string {
   const links = linksIn(text);
@@ -51,8 +59,7 @@ export function hyperlinked(text: string): string {
   let out = "";
   let at = 0;
   for (const link of links) {
-    // An href has no control characters (the URL parser percent-encodes them): nothing can end the sequence early.
-    out += `${text.slice(at, link.start)}\x1b]8;;${link.href}\x1b\\${link.text}\x1b]8;;\x1b\\`;
+    out += text.slice(at, link.start) + osc8(link.href, link.text);
     at = link.end;
   }
   return out + text.slice(at);
