@@ -2,7 +2,7 @@
 // visibly distinct, colours only when asked for, and nothing from the network unsanitised.
 
 import { createColors } from "picocolors";
-import { firstLine, helpBlock, helpLines, ONLY_WORDS, quoteWords, roomsLines, stateWords, toText, topicLine, unreadSummary, usersLine } from "../render/text.ts";
+import { firstLine, hangIndent, helpBlock, helpLines, ONLY_WORDS, quoteWords, roomsLines, stateWords, toText, topicLine, unreadSummary, usersLine } from "../render/text.ts";
 import { type FileRef, type HistoryLine, type RoomInfo, type ServerEvent, type Topic, unreachable } from "../protocol/events.ts";
 import { WELCOME_NAMES } from "../protocol/limits.ts";
 import { sanitizeLines, sanitizeText } from "../protocol/sanitize.ts";
@@ -177,7 +177,7 @@ export function makeRenderer(options: RenderOptions): Renderer {
     // A message of several lines: each line under the first's text, wrapped on its own; with
     // colour, its formatting (render/markdown.ts) shown as styles, applied row by row once wrapped.
     const lines: Run[][] = format && options.color && mayFormat(text) ? formattedRuns(text, c) : text.split("\n").map((line) => [{ text: line }]);
-    const indent = !columns ? Math.max(2, Math.min(32, headWidth)) : headWidth <= columns / 2 ? headWidth : 2;
+    const indent = !columns ? hangIndent(headWidth) : headWidth <= columns / 2 ? headWidth : 2;
     const rows: string[] = [];
     lines.forEach((runs, i) => {
       const plain = runs.map((r) => r.text).join("");

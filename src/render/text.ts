@@ -405,6 +405,11 @@ function said(head: string, event: { text: string } & LineState): string {
   return hung(head, event.text) + (event.file ? fileWords(event.file, event.text) : "") + (event.edited !== undefined || event.reactions ? stateWords(event) : "");
 }
 
+/** How far a message's further lines are indented under a head this wide: to its text, between 2 and 32 columns. */
+export function hangIndent(headWidth: number): number {
+  return Math.max(2, Math.min(32, headWidth));
+}
+
 /**
  * `text` after `head`, its further lines (a message of several) each indented under its first
  * line's text: "Sam: one\n     two". Each starts with spaces, as no line of the server's or of
@@ -412,7 +417,7 @@ function said(head: string, event: { text: string } & LineState): string {
  */
 export function hung(head: string, text: string): string {
   if (!text.includes("\n")) return head + text;
-  const indent = " ".repeat(Math.max(2, Math.min(32, [...head].length)));
+  const indent = " ".repeat(hangIndent([...head].length));
   return head + text.replaceAll("\n", `\n${indent}`);
 }
 
