@@ -245,17 +245,22 @@ export class WebConnection implements WebPeer, Writable {
     this.next(); // a request sent right behind it (pipelined)
   }
 
+  /** A Host that is not this server's (DNS rebinding): 421 with the flag that would make it one, counted; else undefined. */
+  private misdirected(host: string): BadRequest | undefined {
+    if (this.knownHost(host)) return undefined;
+    this.options.routes.refused("host");
+    const name = hostName(host);
+    return {
+      status: 421,
+      why: `This server does not answer to the name ${name || "(none)"}. If it is this server's name, start it with --web-host ${name || "<name>"}; IP addresses and localhost always work.`,
+    };
+  }
+
   private async route(head: RequestHead, body: Uint8Array<ArrayBuffer>): Promise<Response | FileAnswer | "upgraded"> {
     const { routes, page } = this.options;
     const host = head.headers.get("host") ?? "";
-    if (!this.knownHost(host)) {
-      routes.refused("host");
-      const name = hostName(host);
-      return text(
-        421,
-        `This server does not answer to the name ${name || "(none)"}. If it is this server's name, start it with --web-host ${name || "<name>"}; IP addresses and localhost always work.`,
-      );
-    }
+    const misdirected = this.misdirected(host);
+    if (misdirected) return text(misdirected.status, misdirected.why);
     const url = new URL(head.target, `${this.options.tls ? "https" : "http"}://${host}`);
     const path = url.pathname;
     if (path === "/ws") return this.upgrade(head, host);
@@ -350,7 +355,8 @@ export class WebConnection implements WebPeer, Writable {
 
   private startUpload(head: RequestHead, end: number, hasLength: boolean): void {
     const files = this.options.routes.files;
-    if (!this.knownHost(head.headers.get("host") ?? "")) return this.refuse({ status: 421, why: "This server does not answer to that name." });
+    const misdirected = this.misdirected(head.headers.get("host") ?? "");
+    if (misdirected) return this.refuse(misdirected);
     if (!files) return this.refuse({ status: 404, why: "This server takes no files (it was started without --files)." });
     if (!hasLength) return this.refuse({ status: 411, why: "Send an upload with a Content-Length." });
     if (this.bodyLength > files.maxBody) return this.refuse({ status: 413, why: `A file is at most ${files.maxFileBytes} bytes here; that upload is ${this.bodyLength}.` });
