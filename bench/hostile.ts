@@ -427,13 +427,23 @@ async function historyStorm(port: number): Promise<void> {
   return finish(stopped, users);
 }
 
-async function typingStorm(port: number): Promise<void> {
-  const stopped = stopSignal();
+/**
+ * `n` users of the page's protocol (JSON) named `name`0, `name`1… from `addresses` addresses of
+ * 127.0.`subnet`.x, 50 connecting at a time; each welcomed (or closed) before they are returned.
+ */
+async function jsonUsers(port: number, n: number, name: string, subnet: number, addresses: number): Promise<Client[]> {
   const users: Client[] = [];
-  for (let start = 0; start < 500; start += 50) {
-    users.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => Client.open(port, `127.0.42.${1 + ((start + k) % 20)}`, `{"type":"hello","proto":1}\ntypist${start + k}\n`)))));
+  for (let start = 0; start < n; start += 50) {
+    const batch = Array.from({ length: Math.min(50, n - start) }, (_, k) => Client.open(port, `127.0.${subnet}.${1 + ((start + k) % addresses)}`, `{"type":"hello","proto":1}\n${name}${start + k}\n`));
+    users.push(...(await Promise.all(batch)));
   }
   for (const u of users) await u.until('"type":"welcome"');
+  return users;
+}
+
+async function typingStorm(port: number): Promise<void> {
+  const stopped = stopSignal();
+  const users = await jsonUsers(port, 500, "typist", 42, 20);
   console.log("ready");
   await Promise.all(
     users.map(async (u) => {
@@ -450,11 +460,7 @@ async function typingStorm(port: number): Promise<void> {
 /** 100 users in the lobby each sending 100-line messages (10 KB) at the rate flood control allows. */
 async function multilineStorm(port: number): Promise<void> {
   const stopped = stopSignal();
-  const users: Client[] = [];
-  for (let start = 0; start < 100; start += 50) {
-    users.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => Client.open(port, `127.0.43.${1 + ((start + k) % 20)}`, `{"type":"hello","proto":1}\npaster${start + k}\n`)))));
-  }
-  for (const u of users) await u.until('"type":"welcome"');
+  const users = await jsonUsers(port, 100, "paster", 43, 20);
   console.log("ready");
   const trace = Array.from({ length: 99 }, (_, i) => `  at frame${i} (src/deep/module${i % 7}.ts:${100 + i}:${i % 40}) ${"~".repeat(50)}`).join("\n");
   const line = `${JSON.stringify({ type: "line", text: `Traceback:\n${trace}` })}\n`;
@@ -519,8 +525,7 @@ function uploadRequest(path: string, token: string, size: number, declared?: num
 /** Guests uploading as fast as the rate lets them, claiming huge bodies, or stopping halfway. */
 async function uploadStorm(port: number, webPort: number): Promise<void> {
   const stopped = stopSignal();
-  const users = await Promise.all(Array.from({ length: 60 }, (_, i) => Client.open(port, `127.0.44.${1 + i}`, `{"type":"hello","proto":1}\nuploader${i}\n`)));
-  for (const u of users) await u.until('"type":"welcome"');
+  const users = await jsonUsers(port, 60, "uploader", 44, 60);
   console.log("ready");
   const statuses: Record<string, number> = {};
   await Promise.all(
